@@ -1,0 +1,277 @@
+/**
+ * The storage contract between the origin and its durable backends.
+ *
+ * Every driver passes the same contract suite (`contract.ts`). Drivers know
+ * nothing of HTTP or S3 wire formats: they store buckets, objects, their
+ * metadata and multipart uploads, and report failures as {@link StoreError}
+ * values whose `code` is the S3 error code the origin should answer with.
+ */
+import type { Readable } from 'node:stream';
+
+/** S3 error codes a store may raise; the origin maps each to its HTTP status. */
+export type StoreErrorCode =
+  | 'NoSuchBucket'
+  | 'BucketAlreadyOwnedByYou'
+  | 'BucketNotEmpty'
+  | 'NoSuchKey'
+  | 'NoSuchUpload'
+  | 'InvalidPart'
+  | 'InvalidPartOrder'
+  | 'EntityTooSmall'
+  | 'EntityTooLarge'
+  | 'BadDigest'
+  | 'IncompleteBody'
+  | 'InvalidArgument'
+  | 'KeyTooLongError'
+  | 'InsufficientStorage'
+  | 'InternalError';
+
+export class StoreError extends Error {
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    /** Extra detail for the error document, e.g. `{ PartNumber: '3' }`. */
+    readonly detail: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+export function isStoreError(err: unknown, code?: StoreErrorCode): err is StoreError {
+  return err instanceof StoreError && (code === undefined || err.code === code);
+}
+
+/** Canned ACLs we model (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl). */
+export type CannedAcl =
+  | 'private'
+  | 'public-read'
+  | 'public-read-write'
+  | 'authenticated-read'
+  | 'aws-exec-read'
+  | 'bucket-owner-read'
+  | 'bucket-owner-full-control';
+
+export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
+
+export interface StoredChecksum {
+  algorithm: ChecksumAlgorithm;
+  /** Base64 value as S3 returns it; composite multipart values end in `-N`. */
+  value: string;
+  /** FULL_OBJECT or COMPOSITE (multipart). */
+  type?: 'FULL_OBJECT' | 'COMPOSITE';
+}
+
+/** What a PUT / CopyObject / CreateMultipartUpload sets on an object. */
+export interface ObjectMetadata {
+  contentType?: string;
+  cacheControl?: string;
+  contentEncoding?: string;
+  contentDisposition?: string;
+  contentLanguage?: string;
+  /** HTTP-date string, stored verbatim. */
+  expires?: string;
+  /** x-amz-website-redirect-location. */
+  websiteRedirectLocation?: string;
+  /** x-amz-meta-* with the prefix removed, names lower-cased. */
+  userMetadata: Record<string, string>;
+  acl?: CannedAcl;
+  checksum?: StoredChecksum;
+  /** Set by the store on multipart objects: per-part sizes, for partNumber GETs. */
+  partSizes?: number[];
+}
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  /** Quoted, as S3 sends it: `"d41d8cd98f00b204e9800998ecf8427e"` or `"…-3"` for multipart. */
+  etag: string;
+  lastModified: Date;
+  metadata: ObjectMetadata;
+}
+
+export interface BucketInfo {
+  name: string;
+  creationDate: Date;
+  region: string;
+  acl: CannedAcl;
+}
+
+/** Bucket sub-resources stored as opaque documents (the origin owns their formats). */
+export type BucketConfigKind = 'website' | 'policy';
+
+/** Inclusive byte range, already validated against the object size by the caller. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export interface PutObjectOptions {
+  /** Base64 Content-MD5 from the request; mismatch → BadDigest and nothing stored. */
+  contentMd5?: string;
+  /** Declared length; a body shorter or longer → IncompleteBody and nothing stored. */
+  expectedSize?: number;
+}
+
+export interface ListObjectsOptions {
+  prefix?: string;
+  delimiter?: string;
+  /** Exclusive: list keys (and common prefixes) strictly after this. */
+  startAfter?: string;
+  /** 0…1000; the store returns at most this many keys + common prefixes together. */
+  maxKeys: number;
+}
+
+export interface ListObjectsResult {
+  objects: ObjectInfo[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  /** The last key or common prefix returned; resume with `startAfter` = this. */
+  lastReturned?: string;
+}
+
+export interface MultipartUploadInfo {
+  uploadId: string;
+  key: string;
+  initiated: Date;
+  metadata: ObjectMetadata;
+}
+
+export interface PartInfo {
+  partNumber: number;
+  size: number;
+  etag: string;
+  lastModified: Date;
+  checksum?: StoredChecksum;
+}
+
+export interface CompletedPartRef {
+  partNumber: number;
+  etag: string;
+}
+
+export interface ListPartsOptions {
+  partNumberMarker?: number;
+  maxParts: number;
+}
+
+export interface ListUploadsOptions {
+  prefix?: string;
+  delimiter?: string;
+  keyMarker?: string;
+  uploadIdMarker?: string;
+  maxUploads: number;
+}
+
+export interface ListUploadsResult {
+  uploads: MultipartUploadInfo[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  nextKeyMarker?: string;
+  nextUploadIdMarker?: string;
+}
+
+export interface ObjectStore {
+  // Buckets
+  listBuckets(): Promise<BucketInfo[]>;
+  /** Throws BucketAlreadyOwnedByYou when it exists (single-tenant store). */
+  createBucket(name: string, opts: { region: string; acl?: CannedAcl }): Promise<BucketInfo>;
+  /** Throws NoSuchBucket, or BucketNotEmpty while objects or uploads remain. */
+  deleteBucket(name: string): Promise<void>;
+  /** null when the bucket does not exist. */
+  headBucket(name: string): Promise<BucketInfo | null>;
+  setBucketAcl(name: string, acl: CannedAcl): Promise<void>;
+  /** null when unset. Throws NoSuchBucket. */
+  getBucketConfig(name: string, kind: BucketConfigKind): Promise<string | null>;
+  /** `null` deletes. Durable before it resolves. Throws NoSuchBucket. */
+  putBucketConfig(name: string, kind: BucketConfigKind, document: string | null): Promise<void>;
+
+  // Objects
+  /**
+   * Streams `body` to durable storage and only then makes it visible,
+   * atomically replacing any previous version. Resolves once data and
+   * metadata are fsynced. Memory use is bounded whatever the size.
+   */
+  putObject(
+    bucket: string,
+    key: string,
+    body: Readable,
+    metadata: ObjectMetadata,
+    opts?: PutObjectOptions,
+  ): Promise<ObjectInfo>;
+  /** null when the key does not exist. Throws NoSuchBucket. */
+  headObject(bucket: string, key: string): Promise<ObjectInfo | null>;
+  /**
+   * Opens the object for reading (the whole object, or one range). The
+   * stream reads the version that was current when this resolved, even if
+   * it is overwritten meanwhile. null when the key does not exist.
+   */
+  getObject(
+    bucket: string,
+    key: string,
+    range?: ByteRange,
+  ): Promise<{ info: ObjectInfo; body: Readable } | null>;
+  /** Idempotent: deleting a missing key succeeds. Throws NoSuchBucket. */
+  deleteObject(bucket: string, key: string): Promise<void>;
+  /** Server-side copy; `metadata` replaces the source's (the origin decides COPY vs REPLACE). */
+  copyObject(
+    src: { bucket: string; key: string },
+    dst: { bucket: string; key: string },
+    metadata: ObjectMetadata,
+  ): Promise<ObjectInfo>;
+  /** Keys in UTF-8 binary order. */
+  listObjects(bucket: string, opts: ListObjectsOptions): Promise<ListObjectsResult>;
+
+  // Multipart
+  createMultipartUpload(bucket: string, key: string, metadata: ObjectMetadata): Promise<MultipartUploadInfo>;
+  /** Throws NoSuchUpload. Replaces an earlier part with the same number. */
+  uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Readable,
+    opts?: PutObjectOptions,
+  ): Promise<PartInfo>;
+  /** A byte range of an existing object becomes a part (UploadPartCopy). */
+  uploadPartCopy(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    src: { bucket: string; key: string; range?: ByteRange },
+  ): Promise<PartInfo>;
+  /**
+   * Validates the list (InvalidPart, InvalidPartOrder, EntityTooSmall for any
+   * part but the last under 5 MiB unless `minPartSize` says otherwise) and
+   * makes the object visible atomically. ETag = MD5 of the part MD5s + `-N`.
+   */
+  completeMultipartUpload(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: CompletedPartRef[],
+  ): Promise<ObjectInfo>;
+  abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void>;
+  listParts(bucket: string, key: string, uploadId: string, opts: ListPartsOptions): Promise<{
+    upload: MultipartUploadInfo;
+    parts: PartInfo[];
+    isTruncated: boolean;
+    nextPartNumberMarker?: number;
+  }>;
+  listMultipartUploads(bucket: string, opts: ListUploadsOptions): Promise<ListUploadsResult>;
+
+  /** Releases file handles, timers. */
+  close(): Promise<void>;
+}
+
+/** S3 limits (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html). */
+export const S3_LIMITS = {
+  maxKeyBytes: 1024,
+  maxSinglePutBytes: 5 * 1024 ** 3,
+  minPartBytes: 5 * 1024 ** 2,
+  maxPartBytes: 5 * 1024 ** 3,
+  maxParts: 10_000,
+  maxObjectBytes: 5 * 1024 ** 4,
+  maxListKeys: 1000,
+} as const;

@@ -1,0 +1,2 @@
+// Bucket policy and ACL decisions (website team).
+export * from './policy/index.js';
