@@ -1,0 +1,51 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface CountedRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  at: number;
+}
+
+export interface CountingOrigin {
+  url: string;
+  port: number;
+  /** Every request received, in order. */
+  requests: CountedRequest[];
+  /** Number of requests for `path` (exact match on the request URL). */
+  count(path: string): number;
+  /** Replace the handler (status, headers, body, delay) at any time. */
+  setHandler(handler: OriginHandler): void;
+  close(): Promise<void>;
+}
+
+export type OriginHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** A tiny HTTP origin that records every request: edge tests count origin fetches with it. */
+export async function startCountingOrigin(handler: OriginHandler): Promise<CountingOrigin> {
+  let current = handler;
+  const requests: CountedRequest[] = [];
+  const server = createServer((req, res) => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, at: Date.now() });
+    Promise.resolve(current(req, res)).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    count: (path) => requests.filter((r) => r.url === path).length,
+    setHandler: (h) => (current = h),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,76 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { makeTempDir, makeTestCredentials, type TestCredentials } from './temp.js';
+
+/** The subset of `startOrigin`'s result (apps/origin) tests rely on. */
+export interface RunningOrigin {
+  url: string;
+  port: number;
+  websiteUrl?: string;
+  websitePort?: number;
+  close(): Promise<void>;
+}
+
+export interface TestOrigin extends RunningOrigin {
+  dataDir: string;
+  credentials: TestCredentials;
+  /** An SDK client signed with `credentials`, path-style, pointed at the origin. */
+  s3: S3Client;
+  /** Stops the origin and removes its data directory. */
+  stop(): Promise<void>;
+}
+
+interface OriginModule {
+  startOrigin(opts: {
+    dataDir: string;
+    port?: number;
+    host?: string;
+    region?: string;
+    credentials?: TestCredentials;
+    websiteDomain?: string;
+    websitePort?: number;
+    accessLog?: false;
+  }): Promise<RunningOrigin>;
+}
+
+/** An SDK v3 client for our origin (path-style, fixed region). */
+export function makeS3Client(endpoint: string, credentials: TestCredentials, region = 'us-east-1'): S3Client {
+  return new S3Client({ endpoint, region, credentials, forcePathStyle: true });
+}
+
+/**
+ * Starts the real origin (apps/origin) on port 0 in a fresh temp dir with
+ * random credentials. Loaded dynamically so this package does not depend on
+ * the origin at build time (the origin's own tests use this helper).
+ */
+export async function startTestOrigin(
+  opts: { websitePort?: boolean; websiteDomain?: string; region?: string; dataDir?: string } = {},
+): Promise<TestOrigin> {
+  const specifier = '@bucketfront/origin';
+  const { startOrigin } = (await import(specifier)) as OriginModule;
+  const temp = opts.dataDir ? undefined : await makeTempDir('bucketfront-origin-');
+  const dataDir = opts.dataDir ?? temp!.path;
+  const credentials = makeTestCredentials();
+  const origin = await startOrigin({
+    dataDir,
+    port: 0,
+    host: '127.0.0.1',
+    region: opts.region ?? 'us-east-1',
+    credentials,
+    websiteDomain: opts.websiteDomain ?? 'localhost',
+    websitePort: opts.websitePort ? 0 : undefined,
+    accessLog: false,
+  });
+  const s3 = makeS3Client(origin.url, credentials, opts.region);
+  return {
+    ...origin,
+    dataDir,
+    credentials,
+    s3,
+    close: () => origin.close(),
+    async stop() {
+      s3.destroy();
+      await origin.close();
+      await temp?.cleanup();
+    },
+  };
+}
