@@ -1,0 +1,85 @@
+/**
+ * The edge configuration: CloudFront DistributionConfig field names in camelCase.
+ * See https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DistributionConfig.html
+ * Values here are the *validated, defaulted* form produced by `validateEdgeConfig`.
+ */
+
+export type QueryStringBehavior = 'none' | 'whitelist' | 'allExcept' | 'all';
+export type CookieBehavior = 'none' | 'whitelist' | 'allExcept' | 'all';
+export type HeaderBehavior = 'none' | 'whitelist';
+
+export interface CacheKeyConfig {
+  queryStrings: { behavior: QueryStringBehavior; items: string[] };
+  headers: { behavior: HeaderBehavior; items: string[] };
+  cookies: { behavior: CookieBehavior; items: string[] };
+}
+
+export interface OriginConfig {
+  id: string;
+  /** http(s) URL of the origin; path prefix (if any) is prepended to every request path. */
+  url: string;
+  /** Host header sent to the origin; default: the URL's host. */
+  hostHeader?: string;
+  /** Seconds, 1–10, default 10. */
+  connectionTimeout: number;
+  /** 1–3, default 3. */
+  connectionAttempts: number;
+  /** Seconds, 1–60, default 30. */
+  responseTimeout: number;
+  /** Seconds, 1–60, default 5. */
+  keepaliveTimeout: number;
+}
+
+export interface CacheBehaviorConfig {
+  /** Absent only on the default behaviour (which is `*`). */
+  pathPattern: string;
+  targetOriginId: string;
+  minTTL: number;
+  defaultTTL: number;
+  maxTTL: number;
+  compress: boolean;
+  cacheKey: CacheKeyConfig;
+  /** Upper-case method names. Default GET, HEAD. */
+  allowedMethods: string[];
+}
+
+export interface CustomErrorResponseConfig {
+  errorCode: number;
+  responsePagePath?: string;
+  responseCode?: number;
+  /** Seconds, default 10. */
+  errorCachingMinTTL: number;
+}
+
+export interface OriginGroupConfig {
+  id: string;
+  primaryOriginId: string;
+  secondaryOriginId: string;
+  failoverCriteria: { statusCodes: number[] };
+}
+
+export interface DistributionConfig {
+  id: string;
+  aliases: string[];
+  /** Served for `/` only. */
+  defaultRootObject?: string;
+  comment?: string;
+  enabled: boolean;
+  origins: OriginConfig[];
+  originGroups: OriginGroupConfig[];
+  defaultCacheBehavior: CacheBehaviorConfig;
+  cacheBehaviors: CacheBehaviorConfig[];
+  customErrorResponses: CustomErrorResponseConfig[];
+}
+
+export interface EdgeConfig {
+  /** X-Amz-Cf-Pop value, e.g. `PHX50-C2`. */
+  pop: string;
+  /** The word in `X-Cache: Hit from <productWord>`; default `cloudfront`. */
+  productWord: string;
+  /** Per worker: total memory is workers × maxSizeBytes. */
+  cache: { maxSizeBytes: number; maxObjectBytes: number };
+  /** Control URLs of peer edges (invalidation fan-out). */
+  peers: string[];
+  distributions: DistributionConfig[];
+}

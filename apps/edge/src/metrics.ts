@@ -1,0 +1,140 @@
+/**
+ * Per-process counters for the data plane. Cheap increments on the hot path;
+ * `snapshot()` copies them; `mergeSnapshots` aggregates over cluster workers.
+ */
+
+/** X-Cache / log result types (CloudFront standard log `x-edge-result-type`). */
+export type ResultType = 'Hit' | 'RefreshHit' | 'Miss' | 'Error' | 'Pass';
+
+export const RESULT_TYPES: readonly ResultType[] = ['Hit', 'RefreshHit', 'Miss', 'Error', 'Pass'];
+
+/** Upper bounds (seconds) of the origin latency histogram buckets (Prometheus `le`). The last bucket is +Inf. */
+export const ORIGIN_LATENCY_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export interface EdgeMetricsSnapshot {
+  /** Number of processes aggregated. */
+  workers: number;
+  /** Viewer requests by X-Cache result ('Pass' = uncacheable method passed through). */
+  requests: Record<ResultType, number>;
+  hits: number;
+  misses: number;
+  /** Body bytes sent to viewers. */
+  bytesSent: number;
+  /** Bytes received from origins (bodies). */
+  originBytes: number;
+  /** Requests that waited on another request's origin fetch (collapsed). */
+  collapsedWaiters: number;
+  /** Responses served from an expired entry (SWR, SIE, default stale on 5xx/timeout). */
+  staleServes: number;
+  /** Background SWR revalidations started. */
+  backgroundRevalidations: number;
+  originRequests: number;
+  originErrors: number;
+  /** Histogram of origin time-to-headers: `counts[i]` = observations ≤ `buckets[i]` (non-cumulative per bucket; last is +Inf). */
+  originLatency: { buckets: number[]; counts: number[]; sum: number; count: number };
+  cacheEntries: number;
+  cacheSizeBytes: number;
+  cacheMaxBytes: number;
+  evictions: number;
+  invalidations: number;
+}
+
+export function emptySnapshot(): EdgeMetricsSnapshot {
+  return {
+    workers: 0,
+    requests: { Hit: 0, RefreshHit: 0, Miss: 0, Error: 0, Pass: 0 },
+    hits: 0,
+    misses: 0,
+    bytesSent: 0,
+    originBytes: 0,
+    collapsedWaiters: 0,
+    staleServes: 0,
+    backgroundRevalidations: 0,
+    originRequests: 0,
+    originErrors: 0,
+    originLatency: { buckets: [...ORIGIN_LATENCY_BUCKETS], counts: new Array<number>(ORIGIN_LATENCY_BUCKETS.length + 1).fill(0), sum: 0, count: 0 },
+    cacheEntries: 0,
+    cacheSizeBytes: 0,
+    cacheMaxBytes: 0,
+    evictions: 0,
+    invalidations: 0,
+  };
+}
+
+export class EdgeMetrics {
+  readonly requests: Record<ResultType, number> = { Hit: 0, RefreshHit: 0, Miss: 0, Error: 0, Pass: 0 };
+  bytesSent = 0;
+  originBytes = 0;
+  collapsedWaiters = 0;
+  staleServes = 0;
+  backgroundRevalidations = 0;
+  originRequests = 0;
+  originErrors = 0;
+  evictions = 0;
+  invalidations = 0;
+  private readonly latencyCounts = new Array<number>(ORIGIN_LATENCY_BUCKETS.length + 1).fill(0);
+  private latencySum = 0;
+  private latencyCount = 0;
+
+  countRequest(result: ResultType, bytes: number): void {
+    this.requests[result]++;
+    this.bytesSent += bytes;
+  }
+
+  observeOriginLatency(seconds: number): void {
+    let i = 0;
+    while (i < ORIGIN_LATENCY_BUCKETS.length && seconds > ORIGIN_LATENCY_BUCKETS[i]!) i++;
+    this.latencyCounts[i]!++;
+    this.latencySum += seconds;
+    this.latencyCount++;
+  }
+
+  snapshot(cache: { entries: number; sizeBytes: number; maxBytes: number }): EdgeMetricsSnapshot {
+    return {
+      workers: 1,
+      requests: { ...this.requests },
+      hits: this.requests.Hit + this.requests.RefreshHit,
+      misses: this.requests.Miss,
+      bytesSent: this.bytesSent,
+      originBytes: this.originBytes,
+      collapsedWaiters: this.collapsedWaiters,
+      staleServes: this.staleServes,
+      backgroundRevalidations: this.backgroundRevalidations,
+      originRequests: this.originRequests,
+      originErrors: this.originErrors,
+      originLatency: { buckets: [...ORIGIN_LATENCY_BUCKETS], counts: [...this.latencyCounts], sum: this.latencySum, count: this.latencyCount },
+      cacheEntries: cache.entries,
+      cacheSizeBytes: cache.sizeBytes,
+      cacheMaxBytes: cache.maxBytes,
+      evictions: this.evictions,
+      invalidations: this.invalidations,
+    };
+  }
+}
+
+/** Sum snapshots from several workers (histogram buckets must be identical, which they are by construction). */
+export function mergeSnapshots(snaps: readonly EdgeMetricsSnapshot[]): EdgeMetricsSnapshot {
+  const out = emptySnapshot();
+  for (const s of snaps) {
+    out.workers += s.workers;
+    for (const r of RESULT_TYPES) out.requests[r] += s.requests[r] ?? 0;
+    out.hits += s.hits;
+    out.misses += s.misses;
+    out.bytesSent += s.bytesSent;
+    out.originBytes += s.originBytes;
+    out.collapsedWaiters += s.collapsedWaiters;
+    out.staleServes += s.staleServes;
+    out.backgroundRevalidations += s.backgroundRevalidations;
+    out.originRequests += s.originRequests;
+    out.originErrors += s.originErrors;
+    s.originLatency.counts.forEach((c, i) => { out.originLatency.counts[i] = (out.originLatency.counts[i] ?? 0) + c; });
+    out.originLatency.sum += s.originLatency.sum;
+    out.originLatency.count += s.originLatency.count;
+    out.cacheEntries += s.cacheEntries;
+    out.cacheSizeBytes += s.cacheSizeBytes;
+    out.cacheMaxBytes += s.cacheMaxBytes;
+    out.evictions += s.evictions;
+    out.invalidations += s.invalidations;
+  }
+  return out;
+}

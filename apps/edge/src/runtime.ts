@@ -1,0 +1,53 @@
+/**
+ * The seam between the data plane and the control API (src/control/).
+ *
+ * The control server is given an `EdgeRuntime`; it never touches the cache
+ * directly. In a single process the runtime calls the local engine; with
+ * `--workers N` the primary's runtime fans out over cluster IPC and resolves
+ * only when every worker has acknowledged (see cluster.ts).
+ */
+import type { EdgeConfig } from './config/types.js';
+import { emptySnapshot, mergeSnapshots, type EdgeMetricsSnapshot } from './metrics.js';
+
+export type { EdgeConfig } from './config/types.js';
+export type { EdgeMetricsSnapshot } from './metrics.js';
+
+export interface EdgeRuntime {
+  /** The validated configuration (distributions, pop, peers…). */
+  readonly config: EdgeConfig;
+  /**
+   * Ban `paths` (CloudFront invalidation paths, raw or percent-encoded; a trailing `*` is a prefix)
+   * for `distributionId`. Resolves when every local worker has applied the ban, i.e. the next
+   * request on any worker misses. Unknown distribution ids are ignored (the control API checks them).
+   */
+  invalidate(distributionId: string, paths: readonly string[]): Promise<void>;
+  /** Counters aggregated over all local workers. */
+  metrics(): Promise<EdgeMetricsSnapshot>;
+}
+
+/** What one data-plane process (a worker, or the single process) exposes. */
+export interface EdgeEngine {
+  invalidate(distributionId: string, paths: readonly string[]): void;
+  metricsSnapshot(): EdgeMetricsSnapshot;
+}
+
+/**
+ * A runtime over engines living in this process. With no engine it records the
+ * invalidations it receives (useful for control-API tests) and reports empty metrics.
+ */
+export function createLocalRuntime(config: EdgeConfig, engines: EdgeEngine | readonly EdgeEngine[] = []): EdgeRuntime & { readonly received: Array<{ distributionId: string; paths: string[] }> } {
+  const list = Array.isArray(engines) ? [...(engines as readonly EdgeEngine[])] : [engines as EdgeEngine];
+  const received: Array<{ distributionId: string; paths: string[] }> = [];
+  return {
+    config,
+    received,
+    async invalidate(distributionId, paths) {
+      received.push({ distributionId, paths: [...paths] });
+      for (const e of list) e.invalidate(distributionId, paths);
+    },
+    async metrics() {
+      if (list.length === 0) return emptySnapshot();
+      return mergeSnapshots(list.map((e) => e.metricsSnapshot()));
+    },
+  };
+}
