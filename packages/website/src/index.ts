@@ -1,1 +1,18 @@
-export {};
+/**
+ * @bucketfront/website — pure S3 static-website logic (no I/O): the
+ * configuration document, website host names, request resolution and the
+ * default HTML pages. Spec: /work/shared/specs/s3-website.md.
+ * @module
+ */
+export * from './types.js';
+export * from './errors.js';
+export { parseWebsiteConfiguration, WEBSITE_MESSAGES, MAX_ROUTING_RULES, MAX_WEBSITE_CONFIGURATION_BYTES } from './config/parse.js';
+export { serializeWebsiteConfiguration, S3_XML_NAMESPACE } from './config/serialize.js';
+export { classifyWebsiteHost, hostWithoutPort, type WebsiteHost, type WebsiteHostOptions } from './host.js';
+export * from './resolve.js';
+export {
+  renderWebsiteErrorPage,
+  statusLine,
+  WEBSITE_ERROR_PAGE_CONTENT_TYPE,
+  type WebsiteErrorPageInput,
+} from './error-page.js';
