@@ -1,1 +1,14 @@
-export {};
+/**
+ * @bucketfront/cache-policy — pure CloudFront-style cache decisions. Every function takes `now`
+ * (ms since epoch) where time matters; nothing here does I/O.
+ */
+export * from './cache-control.js';
+export * from './ttl.js';
+export * from './stale.js';
+export * from './cache-key.js';
+export * from './compression.js';
+export * from './behaviour.js';
+export * from './invalidation.js';
+export * from './collapsing.js';
+export * from './range.js';
+export * from './conditional.js';

@@ -1,0 +1,102 @@
+/**
+ * Cache-Control parsing, RFC 9111 §5.2 (response directives) and RFC 5861
+ * (stale-while-revalidate, stale-if-error).
+ */
+
+export interface CacheControl {
+  maxAge?: number;
+  sMaxAge?: number;
+  noStore: boolean;
+  noCache: boolean;
+  private: boolean;
+  public: boolean;
+  mustRevalidate: boolean;
+  proxyRevalidate: boolean;
+  noTransform: boolean;
+  immutable: boolean;
+  staleWhileRevalidate?: number;
+  staleIfError?: number;
+}
+
+const EMPTY: CacheControl = Object.freeze({
+  noStore: false, noCache: false, private: false, public: false,
+  mustRevalidate: false, proxyRevalidate: false, noTransform: false, immutable: false,
+}) as CacheControl;
+
+/** RFC 9111 §1.2.2 delta-seconds: 1*DIGIT; anything else is invalid and ignored. Large values saturate. */
+function parseDeltaSeconds(v: string | undefined): number | undefined {
+  if (v === undefined || !/^\d+$/.test(v)) return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? Math.min(n, 2 ** 31) : 2 ** 31;
+}
+
+/** Splits on commas outside quoted strings. */
+function splitDirectives(s: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '"') quoted = !quoted;
+    if (c === ',' && !quoted) { out.push(cur); cur = ''; continue; }
+    if (c === '\\' && quoted && i + 1 < s.length) { cur += c + s[++i]; continue; }
+    cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+/**
+ * Parse one or more Cache-Control header values. Directive names are
+ * case-insensitive (RFC 9111 §5.2); when a directive repeats, the first wins.
+ */
+export function parseCacheControl(value: string | readonly string[] | undefined | null): CacheControl {
+  if (value === undefined || value === null || value.length === 0) return { ...EMPTY };
+  const joined = typeof value === 'string' ? value : value.join(',');
+  const cc: CacheControl = { ...EMPTY };
+  const seen = new Set<string>();
+  for (const raw of splitDirectives(joined)) {
+    const part = raw.trim();
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = (eq === -1 ? part : part.slice(0, eq)).trim().toLowerCase();
+    let arg = eq === -1 ? undefined : part.slice(eq + 1).trim();
+    if (arg !== undefined && arg.length >= 2 && arg.startsWith('"') && arg.endsWith('"')) arg = arg.slice(1, -1);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    switch (name) {
+      case 'max-age': cc.maxAge = parseDeltaSeconds(arg); break;
+      case 's-maxage': cc.sMaxAge = parseDeltaSeconds(arg); break;
+      case 'stale-while-revalidate': cc.staleWhileRevalidate = parseDeltaSeconds(arg); break;
+      case 'stale-if-error': cc.staleIfError = parseDeltaSeconds(arg); break;
+      // `no-cache="Set-Cookie"` / `private="x"` (qualified forms) are treated like the unqualified
+      // directive: the conservative reading RFC 9111 §5.2.2.4/§5.2.2.7 allows.
+      case 'no-store': cc.noStore = true; break;
+      case 'no-cache': cc.noCache = true; break;
+      case 'private': cc.private = true; break;
+      case 'public': cc.public = true; break;
+      case 'must-revalidate': cc.mustRevalidate = true; break;
+      case 'proxy-revalidate': cc.proxyRevalidate = true; break;
+      case 'no-transform': cc.noTransform = true; break;
+      case 'immutable': cc.immutable = true; break;
+      default: break;
+    }
+    if (cc.maxAge === undefined) delete cc.maxAge;
+    if (cc.sMaxAge === undefined) delete cc.sMaxAge;
+    if (cc.staleWhileRevalidate === undefined) delete cc.staleWhileRevalidate;
+    if (cc.staleIfError === undefined) delete cc.staleIfError;
+  }
+  return cc;
+}
+
+/** `no-store`, `no-cache` or `private`: the directives CloudFront treats as "don't cache" (spec §1.2 step 4). */
+export function isNoCacheDirective(cc: CacheControl): boolean {
+  return cc.noStore || cc.noCache || cc.private;
+}
+
+/** Parse an HTTP-date (RFC 9110 §5.6.7); `undefined` when absent or invalid. */
+export function parseHttpDate(value: string | undefined | null): number | undefined {
+  if (!value) return undefined;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : t;
+}
