@@ -1,2 +1,7 @@
+export * from './errors.js';
+export * from './names.js';
+export * from './operation.js';
+export * from './parse-request.js';
+export * from './xml/index.js';
 // Bucket policy and ACL decisions (website team).
 export * from './policy/index.js';

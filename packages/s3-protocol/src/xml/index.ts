@@ -1,0 +1,4 @@
+export * from './codec.js';
+export * from './documents.js';
+export * from './escape.js';
+export * from './special.js';
