@@ -1,0 +1,47 @@
+/** A validated bucket policy, normalised (single values become arrays). */
+
+export type PolicyEffect = 'Allow' | 'Deny';
+
+/** `"*"` or `{ AWS | Service | CanonicalUser | Federated: [...] }`. */
+export type PolicyPrincipal = '*' | Record<string, string[]>;
+
+export interface PolicyStatement {
+  sid?: string;
+  effect: PolicyEffect;
+  /** Exactly one of principal / notPrincipal is set. */
+  principal?: PolicyPrincipal;
+  notPrincipal?: PolicyPrincipal;
+  /** Exactly one of actions / notActions is set. */
+  actions?: string[];
+  notActions?: string[];
+  /** Exactly one of resources / notResources is set. */
+  resources?: string[];
+  notResources?: string[];
+  /** The statement carries a Condition block (evaluated conservatively, see evaluate.ts). */
+  hasCondition: boolean;
+}
+
+export interface BucketPolicy {
+  version: '2012-10-17' | '2008-10-17';
+  id?: string;
+  statements: PolicyStatement[];
+}
+
+export type PolicyValidationResult =
+  | { ok: true; policy: BucketPolicy }
+  | { ok: false; status: 400; code: 'MalformedPolicy'; message: string };
+
+export type AnonymousAction = 's3:GetObject' | 's3:ListBucket';
+
+/**
+ * Canned ACL names, as in @bucketfront/object-store's `CannedAcl` (restated
+ * here so this pure package needs no dependency on the store).
+ */
+export type CannedAclName =
+  | 'private'
+  | 'public-read'
+  | 'public-read-write'
+  | 'authenticated-read'
+  | 'aws-exec-read'
+  | 'bucket-owner-read'
+  | 'bucket-owner-full-control';
