@@ -1,41 +1,6 @@
 /**
- * The shape of the edge runtime the control API drives.
- *
- * Temporary local declaration: the edge core team publishes the real
- * `EdgeRuntime` / `EdgeConfig` in `apps/edge/src/runtime.ts`; this file is
- * switched to re-export those as soon as they land.
+ * The runtime seam the control API drives, re-exported from the edge core
+ * (`../runtime.ts`) so control modules import it from one place.
  */
-
-export interface EdgeOriginConfig {
-  id: string;
-  domainName: string;
-  [key: string]: unknown;
-}
-
-export interface EdgeDistributionConfig {
-  id: string;
-  aliases?: string[];
-  defaultRootObject?: string;
-  origins: EdgeOriginConfig[];
-  defaultCacheBehavior: Record<string, unknown>;
-  cacheBehaviors?: Record<string, unknown>[];
-  customErrorResponses?: Record<string, unknown>[];
-  originGroups?: Record<string, unknown>[];
-  [key: string]: unknown;
-}
-
-export interface EdgeConfig {
-  distributions: EdgeDistributionConfig[];
-  pop?: string;
-  peers?: string[];
-  [key: string]: unknown;
-}
-
-export type EdgeMetricsSnapshot = Record<string, unknown>;
-
-export interface EdgeRuntime {
-  config: EdgeConfig;
-  /** Resolves when every local worker applied the invalidation. */
-  invalidate(distributionId: string, paths: string[]): Promise<void>;
-  metrics(): Promise<EdgeMetricsSnapshot>;
-}
+export type { EdgeRuntime, EdgeConfig, EdgeMetricsSnapshot } from '../runtime.js';
+export type { DistributionConfig, OriginConfig, CacheBehaviorConfig, CustomErrorResponseConfig, OriginGroupConfig } from '../config/types.js';
