@@ -1,1 +1,3 @@
 export * from './types.js';
+export { createFsStore, type FsStoreOptions } from './fs-store.js';
+export { compareKeys } from './key-order.js';

@@ -111,6 +111,25 @@ export interface PutObjectOptions {
   contentMd5?: string;
   /** Declared length; a body shorter or longer → IncompleteBody and nothing stored. */
   expectedSize?: number;
+  /**
+   * Added: for uploadPart only, the part's verified `x-amz-checksum-*`, stored
+   * and returned in its PartInfo (putObject takes it from `metadata.checksum`).
+   */
+  checksum?: StoredChecksum;
+}
+
+/**
+ * What getObject resolves to. `body` streams the object (or the range).
+ * Added: `buffer`, present when the requested bytes were read whole (small
+ * objects, served from memory): exactly the bytes `body` would yield, so a
+ * hot path can `res.end(buffer)` and never touch `body` (it is then built
+ * lazily and costs nothing). Destroy `body` if you neither read nor use it.
+ * The returned `info` (like headObject's) is frozen: copy before changing.
+ */
+export interface GetObjectResult {
+  info: ObjectInfo;
+  body: Readable;
+  buffer?: Buffer;
 }
 
 export interface ListObjectsOptions {
@@ -210,7 +229,7 @@ export interface ObjectStore {
     bucket: string,
     key: string,
     range?: ByteRange,
-  ): Promise<{ info: ObjectInfo; body: Readable } | null>;
+  ): Promise<GetObjectResult | null>;
   /** Idempotent: deleting a missing key succeeds. Throws NoSuchBucket. */
   deleteObject(bucket: string, key: string): Promise<void>;
   /** Server-side copy; `metadata` replaces the source's (the origin decides COPY vs REPLACE). */

@@ -1,0 +1,1137 @@
+/**
+ * The durable filesystem driver.
+ *
+ * On-disk layout (names never derive from keys, so no key can reach a path
+ * outside `dataDir`):
+ *
+ *   dataDir/buckets/<bucket dir>/bucket.json        name, creation date, region, ACL
+ *                                /config-website      opaque documents (bucket configs)
+ *                                /config-policy
+ *                                /o/<hh>/<sha256(key)>.meta   one JSON manifest per object
+ *                                /o/<hh>/<uuid>.data          its data file(s)
+ *                                /u/<uploadId>/upload.json    multipart upload
+ *                                /u/<uploadId>/<n>.part       part manifest (JSON)
+ *                                /u/<uploadId>/<uuid>.data    part data
+ *
+ * A PUT streams the body into a fresh `<uuid>.data` (not yet referenced by
+ * anything), fsyncs it, then writes the manifest to a temp file, fsyncs it,
+ * renames it over `<sha256(key)>.meta` (the atomic commit point) and fsyncs
+ * the directory, which also persists the data file's entry (same directory).
+ * Only then does it resolve. A crash leaves either the old manifest or the
+ * new one; `open` deletes temp files and data files no manifest references.
+ *
+ * Every manifest references data files only in its own directory, and a data
+ * file belongs to exactly one manifest: a completed multipart upload and a
+ * CopyObject hard-link the source files under new names (no bytes copied;
+ * falls back to a copy where links are impossible). Deleting a manifest's
+ * files therefore never affects another object.
+ *
+ * A completed multipart object is a manifest of its part files (segments);
+ * GET streams them in order and ranges may span parts.
+ *
+ * Readers pin the data files of the version they opened; an overwrite or
+ * delete defers unlinking pinned files until the last reader closes.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { BodyCache } from './body-cache.js';
+import {
+  DEL_DIR_PREFIX,
+  TMP_DIR_PREFIX,
+  TMP_SUFFIX,
+  asStoreError,
+  errnoCode,
+  fsyncDir,
+  mkdirDurable,
+  writeFileDurable,
+} from './durable-fs.js';
+import { HashingFileWriter } from './hashing-writer.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { compareKeys, endOfPrefix, insertSorted, listPage, removeSorted } from './key-order.js';
+import { bufferStream, readSegments, type SegmentFile } from './segment-reader.js';
+import {
+  S3_LIMITS,
+  StoreError,
+  type BucketConfigKind,
+  type BucketInfo,
+  type ByteRange,
+  type CannedAcl,
+  type CompletedPartRef,
+  type GetObjectResult,
+  type ListObjectsOptions,
+  type ListObjectsResult,
+  type ListPartsOptions,
+  type ListUploadsOptions,
+  type ListUploadsResult,
+  type MultipartUploadInfo,
+  type ObjectInfo,
+  type ObjectMetadata,
+  type ObjectStore,
+  type PartInfo,
+  type PutObjectOptions,
+  type StoredChecksum,
+} from './types.js';
+import { checkKey, checkPartNumber, freezeMetadata, multipartEtag, quoteEtag, sameEtag } from './validate.js';
+
+export interface FsStoreOptions {
+  /** Root directory; created if missing. One process at a time may open it. */
+  dataDir: string;
+  /** Minimum size of every part but the last at CompleteMultipartUpload. Default 5 MiB; lower it in tests. */
+  minPartSize?: number;
+  /** Bodies up to this size are read whole and cached in memory. Default 256 KiB; 0 disables the cache. */
+  maxCachedObjectBytes?: number;
+  /** Total bytes of the body cache. Default 64 MiB. */
+  bodyCacheBytes?: number;
+}
+
+const FORMAT_VERSION = 1;
+const META_SUFFIX = '.meta';
+const DATA_SUFFIX = '.data';
+const PART_SUFFIX = '.part';
+const UPLOAD_FILE = 'upload.json';
+const BUCKET_FILE = 'bucket.json';
+const CONFIG_KINDS: readonly BucketConfigKind[] = ['website', 'policy'];
+const UPLOAD_ID = /^[0-9a-f]{32}$/;
+/** Parallel file reads while loading at open. */
+const OPEN_CONCURRENCY = 32;
+
+interface ObjectEntry {
+  info: ObjectInfo;
+  /** Absolute directory holding the manifest and every segment. */
+  dir: string;
+  segments: { file: string; size: number }[];
+  /** Set when the object came from CompleteMultipartUpload. */
+  uploadId?: string;
+}
+
+interface PartEntry {
+  info: PartInfo;
+  file: string;
+  md5: Buffer;
+}
+
+interface UploadEntry {
+  info: MultipartUploadInfo;
+  dir: string;
+  parts: Map<number, PartEntry>;
+}
+
+interface BucketState {
+  info: BucketInfo;
+  dir: string;
+  /** Object keys in UTF-8 binary order. */
+  keys: string[];
+  objects: Map<string, ObjectEntry>;
+  uploads: Map<string, UploadEntry>;
+  configs: Map<BucketConfigKind, string>;
+  /** Object directories known to exist. */
+  readyDirs: Set<string>;
+  /** PUTs / uploads in flight, so DeleteBucket does not pull the directory from under them. */
+  writers: number;
+  deleted: boolean;
+}
+
+/** On-disk object manifest. */
+interface MetaDoc {
+  v: number;
+  key: string;
+  size: number;
+  etag: string;
+  lastModified: number;
+  metadata: ObjectMetadata;
+  segments: [file: string, size: number][];
+  uploadId?: string;
+}
+
+interface PartDoc {
+  v: number;
+  partNumber: number;
+  size: number;
+  etag: string;
+  md5: string;
+  lastModified: number;
+  file: string;
+  checksum?: StoredChecksum;
+}
+
+interface UploadDoc {
+  v: number;
+  uploadId: string;
+  key: string;
+  initiated: number;
+  metadata: ObjectMetadata;
+}
+
+interface BucketDoc {
+  v: number;
+  name: string;
+  creationDate: number;
+  region: string;
+  acl: CannedAcl;
+}
+
+export async function createFsStore(opts: FsStoreOptions): Promise<ObjectStore> {
+  const store = new FsStore(opts);
+  await store.open();
+  return store;
+}
+
+/** S3 timestamps have whole-second precision (ListObjects shows `.000Z`). */
+function nowToSecond(): Date {
+  return new Date(Math.floor(Date.now() / 1000) * 1000);
+}
+
+function keyHash(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** Bucket names are DNS-safe in practice; anything else gets a hashed directory name. */
+function bucketDirName(name: string): string {
+  return /^[a-z0-9][a-z0-9.-]{0,62}$/.test(name) && !name.includes('..')
+    ? name
+    : `x-${createHash('sha256').update(name, 'utf8').digest('hex')}`;
+}
+
+function noSuchBucket(name: string): StoreError {
+  return new StoreError('NoSuchBucket', 'The specified bucket does not exist', { BucketName: name });
+}
+
+function noSuchUpload(uploadId: string): StoreError {
+  return new StoreError(
+    'NoSuchUpload',
+    'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+    { UploadId: uploadId },
+  );
+}
+
+function noSuchKey(key: string): StoreError {
+  return new StoreError('NoSuchKey', 'The specified key does not exist.', { Key: key });
+}
+
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await fsp.readdir(dir);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+function isTemp(name: string): boolean {
+  return name.endsWith(TMP_SUFFIX) || name.startsWith(TMP_DIR_PREFIX) || name.startsWith(DEL_DIR_PREFIX);
+}
+
+class FsStore implements ObjectStore {
+  private readonly root: string;
+  private readonly bucketsDir: string;
+  private readonly minPartSize: number;
+  private readonly maxCachedObjectBytes: number;
+  private readonly buckets = new Map<string, BucketState>();
+  private readonly locks = new KeyedMutex();
+  private readonly cache: BodyCache;
+  /** Data file path → number of open readers. */
+  private readonly pins = new Map<string, number>();
+  /** Pinned data files whose object is gone: unlinked when the last reader closes. */
+  private readonly doomed = new Set<string>();
+
+  constructor(opts: FsStoreOptions) {
+    this.root = opts.dataDir;
+    this.bucketsDir = join(opts.dataDir, 'buckets');
+    this.minPartSize = opts.minPartSize ?? S3_LIMITS.minPartBytes;
+    this.maxCachedObjectBytes = opts.maxCachedObjectBytes ?? 256 * 1024;
+    this.cache = new BodyCache(opts.bodyCacheBytes ?? 64 * 1024 * 1024, this.maxCachedObjectBytes);
+  }
+
+  // ---------------------------------------------------------------- open / recovery
+
+  async open(): Promise<void> {
+    await fsp.mkdir(this.bucketsDir, { recursive: true });
+    await fsyncDir(this.root);
+    const formatFile = join(this.root, 'format.json');
+    try {
+      const doc = JSON.parse(await fsp.readFile(formatFile, 'utf8')) as { version?: number };
+      if (doc.version !== FORMAT_VERSION) {
+        throw new StoreError('InternalError', `Unsupported data directory format ${String(doc.version)} in ${this.root}`);
+      }
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+      await writeFileDurable(this.root, 'format.json', JSON.stringify({ version: FORMAT_VERSION }));
+    }
+    for (const name of await fsp.readdir(this.bucketsDir)) {
+      const dir = join(this.bucketsDir, name);
+      if (isTemp(name)) {
+        await fsp.rm(dir, { recursive: true, force: true });
+        continue;
+      }
+      await this.loadBucket(dir);
+    }
+  }
+
+  private async loadBucket(dir: string): Promise<void> {
+    let doc: BucketDoc;
+    try {
+      doc = JSON.parse(await fsp.readFile(join(dir, BUCKET_FILE), 'utf8')) as BucketDoc;
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' || err instanceof SyntaxError) {
+        // A bucket directory only appears by rename after bucket.json is durable: this is debris.
+        await fsp.rm(dir, { recursive: true, force: true });
+        return;
+      }
+      throw err;
+    }
+    const b: BucketState = {
+      info: { name: doc.name, creationDate: new Date(doc.creationDate), region: doc.region, acl: doc.acl },
+      dir,
+      keys: [],
+      objects: new Map(),
+      uploads: new Map(),
+      configs: new Map(),
+      readyDirs: new Set(),
+      writers: 0,
+      deleted: false,
+    };
+    for (const name of await fsp.readdir(dir)) {
+      if (name.endsWith(TMP_SUFFIX)) await fsp.rm(join(dir, name), { force: true });
+    }
+    for (const kind of CONFIG_KINDS) {
+      try {
+        b.configs.set(kind, await fsp.readFile(join(dir, `config-${kind}`), 'utf8'));
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') throw err;
+      }
+    }
+    const completedUploads = new Set<string>();
+    await this.loadObjects(b, completedUploads);
+    b.keys = [...b.objects.keys()].sort(compareKeys);
+    await this.loadUploads(b, completedUploads);
+    this.buckets.set(b.info.name, b);
+  }
+
+  private async loadObjects(b: BucketState, completedUploads: Set<string>): Promise<void> {
+    const odir = join(b.dir, 'o');
+    const subdirs = await readdirOrEmpty(odir);
+    await mapLimit(subdirs, 4, async (sub) => {
+      const dir = join(odir, sub);
+      b.readyDirs.add(dir);
+      const names = await fsp.readdir(dir);
+      const referenced = new Set<string>();
+      const metas = names.filter((n) => n.endsWith(META_SUFFIX));
+      await mapLimit(metas, OPEN_CONCURRENCY, async (name) => {
+        const doc = JSON.parse(await fsp.readFile(join(dir, name), 'utf8')) as MetaDoc;
+        const entry = this.entryFromDoc(doc, dir);
+        for (const s of entry.segments) referenced.add(s.file);
+        if (doc.uploadId !== undefined) completedUploads.add(doc.uploadId);
+        b.objects.set(doc.key, entry);
+      });
+      for (const name of names) {
+        const stale = name.endsWith(TMP_SUFFIX) || (name.endsWith(DATA_SUFFIX) && !referenced.has(name));
+        if (stale) await fsp.rm(join(dir, name), { force: true });
+      }
+    });
+  }
+
+  private async loadUploads(b: BucketState, completedUploads: Set<string>): Promise<void> {
+    const udir = join(b.dir, 'u');
+    for (const id of await readdirOrEmpty(udir)) {
+      const dir = join(udir, id);
+      let doc: UploadDoc;
+      try {
+        doc = JSON.parse(await fsp.readFile(join(dir, UPLOAD_FILE), 'utf8')) as UploadDoc;
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT' && !(err instanceof SyntaxError)) throw err;
+        await fsp.rm(dir, { recursive: true, force: true });
+        continue;
+      }
+      if (isTemp(id) || !UPLOAD_ID.test(id) || completedUploads.has(id)) {
+        // Debris, or completed just before a crash could delete it.
+        await fsp.rm(dir, { recursive: true, force: true });
+        continue;
+      }
+      const upload: UploadEntry = {
+        info: Object.freeze({
+          uploadId: id,
+          key: doc.key,
+          initiated: new Date(doc.initiated),
+          metadata: freezeMetadata(doc.metadata),
+        }),
+        dir,
+        parts: new Map(),
+      };
+      const names = await fsp.readdir(dir);
+      const referenced = new Set<string>();
+      for (const name of names.filter((n) => n.endsWith(PART_SUFFIX))) {
+        const p = JSON.parse(await fsp.readFile(join(dir, name), 'utf8')) as PartDoc;
+        referenced.add(p.file);
+        upload.parts.set(p.partNumber, this.partFromDoc(p));
+      }
+      for (const name of names) {
+        const stale = name.endsWith(TMP_SUFFIX) || (name.endsWith(DATA_SUFFIX) && !referenced.has(name));
+        if (stale) await fsp.rm(join(dir, name), { force: true });
+      }
+      b.uploads.set(id, upload);
+    }
+  }
+
+  private entryFromDoc(doc: MetaDoc, dir: string): ObjectEntry {
+    const info: ObjectInfo = Object.freeze({
+      key: doc.key,
+      size: doc.size,
+      etag: doc.etag,
+      lastModified: new Date(doc.lastModified),
+      metadata: freezeMetadata(doc.metadata),
+    });
+    const entry: ObjectEntry = { info, dir, segments: doc.segments.map(([file, size]) => ({ file, size })) };
+    if (doc.uploadId !== undefined) entry.uploadId = doc.uploadId;
+    return entry;
+  }
+
+  private partFromDoc(p: PartDoc): PartEntry {
+    const info: PartInfo = {
+      partNumber: p.partNumber,
+      size: p.size,
+      etag: p.etag,
+      lastModified: new Date(p.lastModified),
+    };
+    if (p.checksum !== undefined) info.checksum = p.checksum;
+    return { info: Object.freeze(info), file: p.file, md5: Buffer.from(p.md5, 'hex') };
+  }
+
+  async close(): Promise<void> {
+    this.cache.clear();
+  }
+
+  // ---------------------------------------------------------------- buckets
+
+  private bucket(name: string): BucketState {
+    const b = this.buckets.get(name);
+    if (b === undefined || b.deleted) throw noSuchBucket(name);
+    return b;
+  }
+
+  async listBuckets(): Promise<BucketInfo[]> {
+    return [...this.buckets.values()]
+      .map((b) => ({ ...b.info }))
+      .sort((x, y) => compareKeys(x.name, y.name));
+  }
+
+  async createBucket(name: string, opts: { region: string; acl?: CannedAcl }): Promise<BucketInfo> {
+    return this.locks.run(`bucket\0${name}`, async () => {
+      if (this.buckets.has(name)) {
+        throw new StoreError('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', {
+          BucketName: name,
+        });
+      }
+      const info: BucketInfo = { name, creationDate: nowToSecond(), region: opts.region, acl: opts.acl ?? 'private' };
+      const dir = join(this.bucketsDir, bucketDirName(name));
+      const tmp = join(this.bucketsDir, `${TMP_DIR_PREFIX}${randomUUID()}`);
+      try {
+        await fsp.mkdir(tmp);
+        await writeFileDurable(tmp, BUCKET_FILE, this.bucketDoc(info));
+        await fsp.rename(tmp, dir);
+        await fsyncDir(this.bucketsDir);
+      } catch (err) {
+        await fsp.rm(tmp, { recursive: true, force: true }).catch(() => {});
+        throw asStoreError(err);
+      }
+      this.buckets.set(name, {
+        info,
+        dir,
+        keys: [],
+        objects: new Map(),
+        uploads: new Map(),
+        configs: new Map(),
+        readyDirs: new Set(),
+        writers: 0,
+        deleted: false,
+      });
+      return { ...info };
+    });
+  }
+
+  private bucketDoc(info: BucketInfo): string {
+    const doc: BucketDoc = {
+      v: FORMAT_VERSION,
+      name: info.name,
+      creationDate: info.creationDate.getTime(),
+      region: info.region,
+      acl: info.acl,
+    };
+    return JSON.stringify(doc);
+  }
+
+  async deleteBucket(name: string): Promise<void> {
+    await this.locks.run(`bucket\0${name}`, async () => {
+      const b = this.bucket(name);
+      if (b.objects.size > 0 || b.uploads.size > 0 || b.writers > 0) {
+        throw new StoreError('BucketNotEmpty', 'The bucket you tried to delete is not empty', { BucketName: name });
+      }
+      const doomed = join(this.bucketsDir, `${DEL_DIR_PREFIX}${randomUUID()}`);
+      await fsp.rename(b.dir, doomed);
+      await fsyncDir(this.bucketsDir);
+      b.deleted = true;
+      this.buckets.delete(name);
+      await fsp.rm(doomed, { recursive: true, force: true });
+    });
+  }
+
+  async headBucket(name: string): Promise<BucketInfo | null> {
+    const b = this.buckets.get(name);
+    return b === undefined || b.deleted ? null : { ...b.info };
+  }
+
+  async setBucketAcl(name: string, acl: CannedAcl): Promise<void> {
+    await this.locks.run(`bucket\0${name}`, async () => {
+      const b = this.bucket(name);
+      const info = { ...b.info, acl };
+      await writeFileDurable(b.dir, BUCKET_FILE, this.bucketDoc(info));
+      b.info = info;
+    });
+  }
+
+  async getBucketConfig(name: string, kind: BucketConfigKind): Promise<string | null> {
+    return this.bucket(name).configs.get(kind) ?? null;
+  }
+
+  async putBucketConfig(name: string, kind: BucketConfigKind, document: string | null): Promise<void> {
+    if (!CONFIG_KINDS.includes(kind)) throw new StoreError('InvalidArgument', `Unknown bucket configuration ${String(kind)}`);
+    await this.locks.run(`config\0${name}\0${kind}`, async () => {
+      const b = this.bucket(name);
+      const file = `config-${kind}`;
+      if (document === null) {
+        await fsp.rm(join(b.dir, file), { force: true });
+        await fsyncDir(b.dir);
+        b.configs.delete(kind);
+      } else {
+        await writeFileDurable(b.dir, file, document);
+        b.configs.set(kind, document);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- objects
+
+  /** The directory of `key`'s manifest, created on first use. */
+  private async objectDir(b: BucketState, hash: string): Promise<string> {
+    const odir = join(b.dir, 'o');
+    const dir = join(odir, hash.slice(0, 2));
+    if (!b.readyDirs.has(dir)) {
+      try {
+        await mkdirDurable(odir, b.dir);
+        await mkdirDurable(dir, odir);
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT' && b.deleted) throw noSuchBucket(b.info.name);
+        throw asStoreError(err);
+      }
+      b.readyDirs.add(dir);
+    }
+    return dir;
+  }
+
+  /**
+   * Streams `body` into a new data file in `dir` with inline MD5 and fsync.
+   * The file is referenced by nothing yet; on any failure it is removed.
+   */
+  private async writeData(
+    dir: string,
+    body: Readable,
+    maxBytes: number,
+    opts: PutObjectOptions | undefined,
+  ): Promise<{ file: string; size: number; md5: Buffer }> {
+    const file = `${randomUUID()}${DATA_SUFFIX}`;
+    const path = join(dir, file);
+    const expected = opts?.expectedSize;
+    const limit = expected !== undefined ? Math.min(expected, maxBytes) : maxBytes;
+    const writer = new HashingFileWriter(path, limit, () =>
+      expected !== undefined && expected <= maxBytes
+        ? new StoreError('IncompleteBody', 'The request body is longer than the declared Content-Length.')
+        : new StoreError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', {
+            MaxSizeAllowed: String(maxBytes),
+          }),
+    );
+    const fail = async (err: unknown): Promise<never> => {
+      await fsp.rm(path, { force: true }).catch(() => {});
+      throw asStoreError(err);
+    };
+    try {
+      await pipeline(body, writer);
+    } catch (err) {
+      return fail(err);
+    }
+    const size = writer.bytes;
+    const md5 = writer.md5.digest();
+    if (expected !== undefined && size !== expected) {
+      return fail(
+        new StoreError('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.'),
+      );
+    }
+    if (opts?.contentMd5 !== undefined && md5.toString('base64') !== opts.contentMd5) {
+      return fail(
+        new StoreError('BadDigest', 'The Content-MD5 you specified did not match what we received.', {
+          ExpectedDigest: opts.contentMd5,
+          CalculatedDigest: md5.toString('base64'),
+        }),
+      );
+    }
+    return { file, size, md5 };
+  }
+
+  /**
+   * The commit point for an object version: manifest to temp, fsync, rename,
+   * fsync dir; then the index is switched and the previous version's files
+   * are released. Serialized per key so memory follows the order on disk.
+   */
+  private async commitObject(b: BucketState, key: string, dir: string, hash: string, doc: MetaDoc): Promise<ObjectEntry> {
+    return this.locks.run(`object\0${b.info.name}\0${key}`, async () => {
+      if (b.deleted) throw noSuchBucket(b.info.name);
+      doc.lastModified = nowToSecond().getTime();
+      await writeFileDurable(dir, `${hash}${META_SUFFIX}`, JSON.stringify(doc));
+      const entry = this.entryFromDoc(doc, dir);
+      const previous = b.objects.get(key);
+      b.objects.set(key, entry);
+      if (previous === undefined) insertSorted(b.keys, key);
+      else this.release(previous);
+      return entry;
+    });
+  }
+
+  /** Unlinks an old version's files, or defers that while readers hold them. */
+  private release(entry: ObjectEntry): void {
+    for (const s of entry.segments) this.discard(join(entry.dir, s.file));
+  }
+
+  private discard(path: string): void {
+    this.cache.delete(path);
+    if (this.pins.has(path)) this.doomed.add(path);
+    else void fsp.rm(path, { force: true }).catch(() => {});
+  }
+
+  private pin(paths: string[]): void {
+    for (const p of paths) this.pins.set(p, (this.pins.get(p) ?? 0) + 1);
+  }
+
+  private unpin(paths: string[]): void {
+    for (const p of paths) {
+      const n = (this.pins.get(p) ?? 1) - 1;
+      if (n > 0) {
+        this.pins.set(p, n);
+        continue;
+      }
+      this.pins.delete(p);
+      if (this.doomed.delete(p)) void fsp.rm(p, { force: true }).catch(() => {});
+    }
+  }
+
+  /** Runs a write against `b`, so DeleteBucket sees it in flight. */
+  private async writing<T>(b: BucketState, fn: () => Promise<T>): Promise<T> {
+    b.writers++;
+    try {
+      return await fn();
+    } finally {
+      b.writers--;
+    }
+  }
+
+  async putObject(
+    bucket: string,
+    key: string,
+    body: Readable,
+    metadata: ObjectMetadata,
+    opts?: PutObjectOptions,
+  ): Promise<ObjectInfo> {
+    const b = this.bucket(bucket);
+    checkKey(key);
+    return this.writing(b, async () => {
+      const hash = keyHash(key);
+      const dir = await this.objectDir(b, hash);
+      const data = await this.writeData(dir, body, S3_LIMITS.maxSinglePutBytes, opts);
+      const doc: MetaDoc = {
+        v: FORMAT_VERSION,
+        key,
+        size: data.size,
+        etag: quoteEtag(data.md5.toString('hex')),
+        lastModified: 0,
+        metadata: freezeMetadata(metadata),
+        segments: [[data.file, data.size]],
+      };
+      try {
+        return (await this.commitObject(b, key, dir, hash, doc)).info;
+      } catch (err) {
+        await fsp.rm(join(dir, data.file), { force: true }).catch(() => {});
+        throw asStoreError(err);
+      }
+    });
+  }
+
+  async headObject(bucket: string, key: string): Promise<ObjectInfo | null> {
+    return this.bucket(bucket).objects.get(key)?.info ?? null;
+  }
+
+  async getObject(bucket: string, key: string, range?: ByteRange): Promise<GetObjectResult | null> {
+    const entry = this.bucket(bucket).objects.get(key);
+    if (entry === undefined) return null;
+    const { info } = entry;
+    const start = range?.start ?? 0;
+    const end = range?.end ?? info.size - 1;
+    const paths = entry.segments.map((s) => join(entry.dir, s.file));
+
+    if (paths.length === 1 && info.size <= this.maxCachedObjectBytes) {
+      const path = paths[0]!;
+      let whole = this.cache.get(path);
+      if (whole === undefined) {
+        this.pin(paths);
+        try {
+          whole = await fsp.readFile(path);
+        } finally {
+          this.unpin(paths);
+        }
+        if (whole.length !== info.size) {
+          throw new StoreError('InternalError', `Stored object ${key} has ${whole.length} bytes, expected ${info.size}`);
+        }
+        this.cache.set(path, whole);
+      }
+      const buffer = start === 0 && end === whole.length - 1 ? whole : whole.subarray(start, end + 1);
+      return lazyBodyResult(info, buffer);
+    }
+
+    this.pin(paths);
+    const segments: SegmentFile[] = entry.segments.map((s, i) => ({ path: paths[i]!, size: s.size }));
+    let closed = false;
+    const body = readSegments(segments, start, end, () => {
+      if (!closed) {
+        closed = true;
+        this.unpin(paths);
+      }
+    });
+    return { info, body };
+  }
+
+  async deleteObject(bucket: string, key: string): Promise<void> {
+    const b = this.bucket(bucket);
+    if (!b.objects.has(key)) return;
+    const hash = keyHash(key);
+    await this.locks.run(`object\0${bucket}\0${key}`, async () => {
+      const entry = b.objects.get(key);
+      if (entry === undefined) return;
+      await fsp.rm(join(entry.dir, `${hash}${META_SUFFIX}`), { force: true });
+      await fsyncDir(entry.dir);
+      b.objects.delete(key);
+      removeSorted(b.keys, key);
+      this.release(entry);
+    });
+  }
+
+  async copyObject(
+    src: { bucket: string; key: string },
+    dst: { bucket: string; key: string },
+    metadata: ObjectMetadata,
+  ): Promise<ObjectInfo> {
+    const sb = this.bucket(src.bucket);
+    const db = this.bucket(dst.bucket);
+    checkKey(dst.key);
+    const source = sb.objects.get(src.key);
+    if (source === undefined) throw noSuchKey(src.key);
+    const paths = source.segments.map((s) => join(source.dir, s.file));
+    this.pin(paths);
+    try {
+      return await this.writing(db, async () => {
+        const hash = keyHash(dst.key);
+        const dir = await this.objectDir(db, hash);
+        const files = await this.linkAll(paths, dir);
+        const md: ObjectMetadata = { ...metadata };
+        // Deviation from S3: a copy of a multipart object keeps its ETag and
+        // part layout (S3 may re-chunk it); the bytes are identical.
+        if (source.info.metadata.partSizes !== undefined) md.partSizes = [...source.info.metadata.partSizes];
+        else delete md.partSizes;
+        const doc: MetaDoc = {
+          v: FORMAT_VERSION,
+          key: dst.key,
+          size: source.info.size,
+          etag: source.info.etag,
+          lastModified: 0,
+          metadata: freezeMetadata(md),
+          segments: files.map((file, i) => [file, source.segments[i]!.size]),
+        };
+        try {
+          return (await this.commitObject(db, dst.key, dir, hash, doc)).info;
+        } catch (err) {
+          for (const f of files) await fsp.rm(join(dir, f), { force: true }).catch(() => {});
+          throw asStoreError(err);
+        }
+      });
+    } finally {
+      this.unpin(paths);
+    }
+  }
+
+  /**
+   * Gives each source file a new name in `dir`: a hard link (no bytes copied),
+   * else a copy (reflink where the filesystem supports it) that is fsynced.
+   */
+  private async linkAll(paths: string[], dir: string): Promise<string[]> {
+    const files: string[] = [];
+    try {
+      for (const src of paths) {
+        const file = `${randomUUID()}${DATA_SUFFIX}`;
+        const dst = join(dir, file);
+        try {
+          await fsp.link(src, dst);
+        } catch (err) {
+          const code = errnoCode(err);
+          if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP') throw err;
+          await fsp.copyFile(src, dst, fsConstants.COPYFILE_FICLONE);
+          const fh = await fsp.open(dst, 'r+');
+          try {
+            await fh.sync();
+          } finally {
+            await fh.close();
+          }
+        }
+        files.push(file);
+      }
+      return files;
+    } catch (err) {
+      for (const f of files) await fsp.rm(join(dir, f), { force: true }).catch(() => {});
+      throw asStoreError(err);
+    }
+  }
+
+  async listObjects(bucket: string, opts: ListObjectsOptions): Promise<ListObjectsResult> {
+    const b = this.bucket(bucket);
+    const maxKeys = Math.max(0, Math.min(opts.maxKeys, S3_LIMITS.maxListKeys));
+    const page = listPage(b.keys, { ...opts, maxKeys });
+    const result: ListObjectsResult = {
+      objects: page.keys.map((k) => b.objects.get(k)!.info),
+      commonPrefixes: page.commonPrefixes,
+      isTruncated: page.isTruncated,
+    };
+    if (page.lastReturned !== undefined) result.lastReturned = page.lastReturned;
+    return result;
+  }
+
+  // ---------------------------------------------------------------- multipart
+
+  private upload(b: BucketState, key: string, uploadId: string): UploadEntry {
+    const u = UPLOAD_ID.test(uploadId) ? b.uploads.get(uploadId) : undefined;
+    if (u === undefined || u.info.key !== key) throw noSuchUpload(uploadId);
+    return u;
+  }
+
+  async createMultipartUpload(bucket: string, key: string, metadata: ObjectMetadata): Promise<MultipartUploadInfo> {
+    const b = this.bucket(bucket);
+    checkKey(key);
+    return this.writing(b, async () => {
+      const uploadId = randomBytes(16).toString('hex');
+      const info: MultipartUploadInfo = Object.freeze({
+        uploadId,
+        key,
+        initiated: new Date(),
+        metadata: freezeMetadata(metadata),
+      });
+      const udir = join(b.dir, 'u');
+      const dir = join(udir, uploadId);
+      const tmp = join(udir, `${TMP_DIR_PREFIX}${uploadId}`);
+      const doc: UploadDoc = { v: FORMAT_VERSION, uploadId, key, initiated: info.initiated.getTime(), metadata: info.metadata };
+      try {
+        await mkdirDurable(udir, b.dir);
+        await fsp.mkdir(tmp);
+        await writeFileDurable(tmp, UPLOAD_FILE, JSON.stringify(doc));
+        await fsp.rename(tmp, dir);
+        await fsyncDir(udir);
+      } catch (err) {
+        await fsp.rm(tmp, { recursive: true, force: true }).catch(() => {});
+        if (errnoCode(err) === 'ENOENT' && b.deleted) throw noSuchBucket(bucket);
+        throw asStoreError(err);
+      }
+      if (b.deleted) throw noSuchBucket(bucket);
+      b.uploads.set(uploadId, { info, dir, parts: new Map() });
+      return info;
+    });
+  }
+
+  async uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Readable,
+    opts?: PutObjectOptions,
+  ): Promise<PartInfo> {
+    const b = this.bucket(bucket);
+    const u = this.upload(b, key, uploadId);
+    checkPartNumber(partNumber);
+    return this.writing(b, async () => {
+      let data: { file: string; size: number; md5: Buffer };
+      try {
+        data = await this.writeData(u.dir, body, S3_LIMITS.maxPartBytes, opts);
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT') throw noSuchUpload(uploadId); // aborted meanwhile
+        throw err;
+      }
+      const doc: PartDoc = {
+        v: FORMAT_VERSION,
+        partNumber,
+        size: data.size,
+        etag: quoteEtag(data.md5.toString('hex')),
+        md5: data.md5.toString('hex'),
+        lastModified: 0,
+        file: data.file,
+      };
+      if (opts?.checksum !== undefined) doc.checksum = { ...opts.checksum };
+      return this.commitPart(b, u, doc);
+    });
+  }
+
+  /** Part manifest commit under the upload's lock (which Complete and Abort also take). */
+  private async commitPart(b: BucketState, u: UploadEntry, doc: PartDoc): Promise<PartInfo> {
+    const { uploadId } = u.info;
+    return this.locks.run(`upload\0${uploadId}`, async () => {
+      if (b.uploads.get(uploadId) !== u) {
+        await fsp.rm(join(u.dir, doc.file), { force: true }).catch(() => {});
+        throw noSuchUpload(uploadId);
+      }
+      doc.lastModified = nowToSecond().getTime();
+      try {
+        await writeFileDurable(u.dir, `${doc.partNumber}${PART_SUFFIX}`, JSON.stringify(doc));
+      } catch (err) {
+        await fsp.rm(join(u.dir, doc.file), { force: true }).catch(() => {});
+        throw asStoreError(err);
+      }
+      const part = this.partFromDoc(doc);
+      const previous = u.parts.get(doc.partNumber);
+      u.parts.set(doc.partNumber, part);
+      if (previous !== undefined) void fsp.rm(join(u.dir, previous.file), { force: true }).catch(() => {});
+      return part.info;
+    });
+  }
+
+  async uploadPartCopy(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    src: { bucket: string; key: string; range?: ByteRange },
+  ): Promise<PartInfo> {
+    const b = this.bucket(bucket);
+    this.upload(b, key, uploadId);
+    checkPartNumber(partNumber);
+    const got = await this.getObject(src.bucket, src.key, src.range);
+    if (got === null) throw noSuchKey(src.key);
+    const size = src.range !== undefined ? src.range.end - src.range.start + 1 : got.info.size;
+    if (size > S3_LIMITS.maxPartBytes) {
+      got.body.destroy();
+      throw new StoreError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', {
+        MaxSizeAllowed: String(S3_LIMITS.maxPartBytes),
+      });
+    }
+    return this.uploadPart(bucket, key, uploadId, partNumber, got.body, { expectedSize: size });
+  }
+
+  async completeMultipartUpload(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: CompletedPartRef[],
+  ): Promise<ObjectInfo> {
+    const b = this.bucket(bucket);
+    this.upload(b, key, uploadId);
+    return this.writing(b, () =>
+      this.locks.run(`upload\0${uploadId}`, async () => {
+        const u = this.upload(b, key, uploadId); // may have been completed or aborted while waiting
+        const chosen = this.validateCompletion(u, parts);
+        const hash = keyHash(key);
+        const dir = await this.objectDir(b, hash);
+        const files = await this.linkAll(
+          chosen.map((p) => join(u.dir, p.file)),
+          dir,
+        );
+        const partSizes = chosen.map((p) => p.info.size);
+        const doc: MetaDoc = {
+          v: FORMAT_VERSION,
+          key,
+          size: partSizes.reduce((x, y) => x + y, 0),
+          etag: multipartEtag(chosen.map((p) => p.md5)),
+          lastModified: 0,
+          metadata: freezeMetadata({ ...u.info.metadata, partSizes }),
+          segments: files.map((file, i) => [file, partSizes[i]!]),
+          uploadId,
+        };
+        let entry: ObjectEntry;
+        try {
+          entry = await this.commitObject(b, key, dir, hash, doc);
+        } catch (err) {
+          for (const f of files) await fsp.rm(join(dir, f), { force: true }).catch(() => {});
+          throw asStoreError(err);
+        }
+        await this.dropUpload(b, u);
+        return entry.info;
+      }),
+    );
+  }
+
+  /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html#API_CompleteMultipartUpload_Errors */
+  private validateCompletion(u: UploadEntry, parts: CompletedPartRef[]): PartEntry[] {
+    if (parts.length === 0) {
+      throw new StoreError('InvalidArgument', 'You must specify at least one part'); // S3 answers MalformedXML
+    }
+    const chosen: PartEntry[] = [];
+    let previous = 0;
+    for (const ref of parts) {
+      if (ref.partNumber <= previous) {
+        throw new StoreError('InvalidPartOrder', 'The list of parts was not in ascending order. The parts list must be specified in order by part number.');
+      }
+      previous = ref.partNumber;
+      const part = u.parts.get(ref.partNumber);
+      if (part === undefined || !sameEtag(part.info.etag, ref.etag)) {
+        throw new StoreError(
+          'InvalidPart',
+          "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.",
+          { UploadId: u.info.uploadId, PartNumber: String(ref.partNumber), ETag: ref.etag },
+        );
+      }
+      chosen.push(part);
+    }
+    chosen.forEach((p, i) => {
+      if (i < chosen.length - 1 && p.info.size < this.minPartSize) {
+        throw new StoreError('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', {
+          ProposedSize: String(p.info.size),
+          MinSizeAllowed: String(this.minPartSize),
+          PartNumber: String(p.info.partNumber),
+          ETag: p.info.etag,
+        });
+      }
+    });
+    return chosen;
+  }
+
+  /** Makes the upload disappear atomically (rename), then frees its files. */
+  private async dropUpload(b: BucketState, u: UploadEntry): Promise<void> {
+    b.uploads.delete(u.info.uploadId);
+    const udir = join(b.dir, 'u');
+    const doomed = join(udir, `${DEL_DIR_PREFIX}${u.info.uploadId}`);
+    await fsp.rename(u.dir, doomed);
+    await fsyncDir(udir);
+    await fsp.rm(doomed, { recursive: true, force: true });
+  }
+
+  async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
+    const b = this.bucket(bucket);
+    this.upload(b, key, uploadId);
+    await this.locks.run(`upload\0${uploadId}`, async () => {
+      const u = this.upload(b, key, uploadId);
+      await this.dropUpload(b, u);
+    });
+  }
+
+  async listParts(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    opts: ListPartsOptions,
+  ): Promise<{ upload: MultipartUploadInfo; parts: PartInfo[]; isTruncated: boolean; nextPartNumberMarker?: number }> {
+    const u = this.upload(this.bucket(bucket), key, uploadId);
+    const marker = opts.partNumberMarker ?? 0;
+    const all = [...u.parts.values()]
+      .map((p) => p.info)
+      .filter((p) => p.partNumber > marker)
+      .sort((x, y) => x.partNumber - y.partNumber);
+    const max = Math.max(0, opts.maxParts);
+    const parts = all.slice(0, max);
+    const result: { upload: MultipartUploadInfo; parts: PartInfo[]; isTruncated: boolean; nextPartNumberMarker?: number } = {
+      upload: u.info,
+      parts,
+      isTruncated: all.length > parts.length,
+    };
+    const last = parts[parts.length - 1];
+    if (last !== undefined) result.nextPartNumberMarker = last.partNumber;
+    return result;
+  }
+
+  async listMultipartUploads(bucket: string, opts: ListUploadsOptions): Promise<ListUploadsResult> {
+    const b = this.bucket(bucket);
+    const prefix = opts.prefix ?? '';
+    const delimiter = opts.delimiter ?? '';
+    const keyMarker = opts.keyMarker ?? '';
+    const idMarker = opts.uploadIdMarker ?? '';
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html
+    // sorted by key, then by initiation time (upload ID breaks ties).
+    const all = [...b.uploads.values()]
+      .map((u) => u.info)
+      .filter((u) => u.key.startsWith(prefix))
+      .sort(
+        (x, y) =>
+          compareKeys(x.key, y.key) ||
+          x.initiated.getTime() - y.initiated.getTime() ||
+          (x.uploadId < y.uploadId ? -1 : x.uploadId > y.uploadId ? 1 : 0),
+      );
+    let i = 0;
+    if (keyMarker !== '') {
+      const markerPos = idMarker !== '' ? all.findIndex((u) => u.key === keyMarker && u.uploadId === idMarker) : -1;
+      while (i < all.length) {
+        const u = all[i]!;
+        const c = compareKeys(u.key, keyMarker);
+        const after =
+          c > 0 ||
+          (c === 0 && idMarker !== '' && (markerPos >= 0 ? i > markerPos : u.uploadId > idMarker));
+        if (after) break;
+        i++;
+      }
+    }
+    const result: ListUploadsResult = { uploads: [], commonPrefixes: [], isTruncated: false };
+    const max = Math.max(0, opts.maxUploads);
+    let count = 0;
+    const keys = all.map((u) => u.key);
+    while (i < all.length) {
+      const u = all[i]!;
+      let common: string | undefined;
+      if (delimiter !== '') {
+        const at = u.key.indexOf(delimiter, prefix.length);
+        if (at >= 0) common = u.key.slice(0, at + delimiter.length);
+      }
+      if (common !== undefined && common === keyMarker && idMarker === '') {
+        i = endOfPrefix(keys, common, i);
+        continue;
+      }
+      if (count >= max) {
+        result.isTruncated = true;
+        break;
+      }
+      count++;
+      if (common !== undefined) {
+        result.commonPrefixes.push(common);
+        result.nextKeyMarker = common;
+        delete result.nextUploadIdMarker;
+        i = endOfPrefix(keys, common, i);
+      } else {
+        result.uploads.push(u);
+        result.nextKeyMarker = u.key;
+        result.nextUploadIdMarker = u.uploadId;
+        i++;
+      }
+    }
+    return result;
+  }
+}
+
+/** A GetObject result whose body stream is only built if someone asks for it. */
+function lazyBodyResult(info: ObjectInfo, buffer: Buffer): GetObjectResult {
+  let body: Readable | undefined;
+  return {
+    info,
+    buffer,
+    get body(): Readable {
+      body ??= bufferStream(buffer);
+      return body;
+    },
+  };
+}
