@@ -1,0 +1,139 @@
+// Process, port and shell helpers for the benchmark harness.
+// Every process started through `startProcess` is tracked and stopped by
+// `stopAll()` (called from run.mjs in `finally` and on SIGINT/SIGTERM).
+
+import { spawn, execFile } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const running = new Set();
+
+export function log(...a) {
+  const t = new Date().toISOString().slice(11, 19);
+  console.error(`[${t}]`, ...a);
+}
+
+/** A free TCP port on 127.0.0.1 (bind 0, read, close). */
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function freePorts(n) {
+  const ports = new Set();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
+export async function waitPort(port, { timeoutMs = 30000, proc } = {}) {
+  const t0 = Date.now();
+  for (;;) {
+    if (proc && proc.exitCode !== null) throw new Error(`${proc.name} exited (${proc.exitCode}) before listening on ${port}; see ${proc.logFile}`);
+    const ok = await new Promise((resolve) => {
+      const c = connect({ port, host: '127.0.0.1' });
+      c.once('connect', () => { c.destroy(); resolve(true); });
+      c.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`port ${port} not listening after ${timeoutMs} ms${proc ? ` (${proc.name}, log ${proc.logFile})` : ''}`);
+    await sleep(50);
+  }
+}
+
+/**
+ * Start a long-running process in its own process group, stdout+stderr to logFile
+ * (or to a callback via `onStdout`). Returns a handle with pid, name, logFile, stop().
+ */
+export function startProcess(name, cmd, args, { env, cwd, logFile, stopSignal = 'SIGTERM', onStdout } = {}) {
+  const fd = logFile ? openSync(logFile, 'a') : 'ignore';
+  const child = spawn(cmd, args, {
+    cwd, env: { ...process.env, ...env }, detached: true,
+    stdio: ['ignore', onStdout ? 'pipe' : fd, fd],
+  });
+  if (logFile) closeSync(fd);
+  if (onStdout) child.stdout.on('data', onStdout);
+  const h = {
+    name, child, pid: child.pid, logFile,
+    get exitCode() { return child.exitCode ?? (child.signalCode ? 128 : null); },
+    exited: new Promise((resolve) => child.once('exit', (code, sig) => resolve(code ?? sig))),
+    async stop(timeoutMs = 5000) {
+      running.delete(h);
+      if (child.exitCode !== null || child.signalCode) return;
+      try { process.kill(child.pid, stopSignal); } catch { /* gone */ }
+      const done = await Promise.race([h.exited.then(() => true), sleep(timeoutMs).then(() => false)]);
+      // Whatever is left in the group (workers, children): kill hard.
+      try { process.kill(-child.pid, done ? 'SIGTERM' : 'SIGKILL'); } catch { /* gone */ }
+      if (!done) await Promise.race([h.exited, sleep(2000)]);
+    },
+  };
+  child.on('error', (e) => log(`${name}: spawn error: ${e.message}`));
+  running.add(h);
+  return h;
+}
+
+export async function stopAll() {
+  const all = [...running];
+  await Promise.all(all.map((h) => h.stop().catch(() => {})));
+}
+
+/** Synchronous-ish kill for process 'exit' handlers. */
+export function killAllNow() {
+  for (const h of running) {
+    try { process.kill(-h.pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  running.clear();
+}
+
+/** Run a command to completion; resolves {code, stdout, stderr, ms}. Never rejects on non-zero exit. */
+export function run(cmd, args, { env, cwd, timeoutMs = 300000, input } = {}) {
+  return new Promise((resolve) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } stderr += `\n[bench] killed after ${timeoutMs} ms`; }, timeoutMs);
+    child.on('error', (e) => { stderr += String(e); });
+    child.on('close', (code, sig) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (sig ? 128 : 1), stdout, stderr, ms: Number(process.hrtime.bigint() - t0) / 1e6 });
+    });
+    if (input) child.stdin.end(input); else child.stdin.end();
+  });
+}
+
+export function which(bin) {
+  return new Promise((resolve) => execFile('sh', ['-c', `command -v ${bin}`], (e, out) => resolve(e ? null : out.trim() || null)));
+}
+
+/** Peak and current RSS of a pid from /proc (KiB), or null. */
+export function procMem(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const g = (k) => { const m = s.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm')); return m ? Number(m[1]) : null; };
+    return { hwmKiB: g('VmHWM'), rssKiB: g('VmRSS') };
+  } catch { return null; }
+}
+
+/** Children pids of a pid (direct), from /proc. */
+export function childPids(pid) {
+  try {
+    const f = `/proc/${pid}/task/${pid}/children`;
+    if (!existsSync(f)) return [];
+    return readFileSync(f, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch { return []; }
+}
+
+export function loadavg() {
+  try { return readFileSync('/proc/loadavg', 'utf8').trim(); } catch { return '?'; }
+}
+
+export { sleep };

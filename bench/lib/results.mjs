@@ -1,0 +1,102 @@
+// Results: bench/results/latest.json (merged per mode) and latest.md (regenerated).
+//
+// A mode's result: { mode, startedAt, finishedAt, wallSec, settings, machine, rows, raw, notes }
+// A row: { what, peer, peerValue, ours, unit, better: 'higher'|'lower', ratio, target, met, note }
+//   ratio is always "how many times better ours is than the peer":
+//   ours/peer when higher is better (throughput), peer/ours when lower is better (time, latency).
+//   null when either side is missing. `met` is true/false, or null when it cannot be judged.
+
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const RESULTS_DIR = join(here, '..', 'results');
+export const MODES = ['origin', 'website', 'edge', 'sync'];
+
+export function ratio(ours, peer, better = 'higher') {
+  if (ours == null || peer == null || !Number.isFinite(ours) || !Number.isFinite(peer) || ours === 0 || peer === 0) return null;
+  return better === 'higher' ? ours / peer : peer / ours;
+}
+
+/** Build a row; `check(row)` returns met (true/false/null). */
+export function row({ what, peer = null, peerValue = null, ours = null, unit = '', better = 'higher', target = '', check, note = '' }) {
+  const r = { what, peer, peerValue: num(peerValue), ours: num(ours), unit, better, ratio: null, target, met: null, note };
+  r.ratio = peer ? ratio(r.ours, r.peerValue, better) : null;
+  if (r.ratio != null) r.ratio = Math.round(r.ratio * 1000) / 1000;
+  try { r.met = check ? check(r) : null; } catch { r.met = null; }
+  if (r.met !== true && r.met !== false) r.met = null;
+  return r;
+}
+function num(v) { return v == null || !Number.isFinite(Number(v)) ? null : Math.round(Number(v) * 1000) / 1000; }
+
+export function machineInfo(versions = {}) {
+  const cpus = os.cpus();
+  return {
+    host: os.hostname(), cpus: cpus.length, cpuModel: cpus[0]?.model ?? '?', memGiB: Math.round(os.totalmem() / 2 ** 30),
+    kernel: os.release(), node: process.version, loadavgAtStart: os.loadavg().map((x) => x.toFixed(2)).join(' '), ...versions,
+  };
+}
+
+export function loadResults() {
+  const f = join(RESULTS_DIR, 'latest.json');
+  if (!existsSync(f)) return { generatedAt: null, modes: {} };
+  try { return JSON.parse(readFileSync(f, 'utf8')); } catch { return { generatedAt: null, modes: {} }; }
+}
+
+export function saveMode(result) {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const all = loadResults();
+  all.generatedAt = new Date().toISOString();
+  all.modes = all.modes ?? {};
+  all.modes[result.mode] = result;
+  writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(all, null, 2) + '\n');
+  writeFileSync(join(RESULTS_DIR, 'latest.md'), renderMarkdown(all));
+  return all;
+}
+
+function fmt(v, unit) {
+  if (v == null) return 'n/a';
+  const abs = Math.abs(v);
+  const s = abs >= 1000 ? Math.round(v).toLocaleString('en-US') : abs >= 100 ? v.toFixed(0) : abs >= 10 ? v.toFixed(1) : v.toFixed(2);
+  return unit ? `${s} ${unit}` : s;
+}
+
+const TITLES = {
+  origin: 'origin: S3 API PUT/GET vs s3rver (signed requests), 256 MiB PUT vs dd',
+  website: 'website: website-endpoint GET vs nginx static and s3rver website',
+  edge: 'edge: cache hits, thundering herd, invalidation vs nginx proxy_cache and Varnish',
+  sync: 'sync: 5,000-file bigdeploy/ to our origin, bucketfront sync vs aws s3 sync',
+};
+
+export function renderMarkdown(all) {
+  const out = [];
+  out.push('# bucketfront benchmark results', '');
+  out.push(`Generated ${all.generatedAt}. Each mode ran its peers and bucketfront in the same run on the same machine;`);
+  out.push('**ratio** = how many times better ours is (ours/peer for throughput, peer/ours for times and latencies), so > 1 means ours is better.');
+  out.push('Raw figures are in `latest.json`; raw wrk/tool output of the last run is under `bench/.work/raw/<mode>/`.', '');
+  for (const mode of MODES) {
+    const r = all.modes?.[mode];
+    if (!r) continue;
+    out.push(`## ${TITLES[mode] ?? mode}`, '');
+    const m = r.machine ?? {};
+    out.push(`Run ${r.startedAt} → ${r.finishedAt} (${r.wallSec ?? '?'} s). Machine: ${m.cpus ?? '?'}× ${m.cpuModel ?? '?'}, ${m.memGiB ?? '?'} GiB, kernel ${m.kernel ?? '?'}, Node ${m.node ?? '?'}; load average at start ${m.loadavgAtStart ?? '?'}.`);
+    if (r.settings) out.push(`Settings: ${Object.entries(r.settings).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ')}.`);
+    if (r.oursAvailable === false) out.push(`**bucketfront not available in this run:** ${r.oursUnavailableReason ?? ''}`);
+    out.push('');
+    out.push('| what | peer | peer figure | ours | ratio | target | met? |');
+    out.push('|---|---|---|---|---|---|---|');
+    for (const x of r.rows ?? []) {
+      const met = x.met === true ? 'yes' : x.met === false ? '**NO**' : '–';
+      const ratioS = x.ratio == null ? '–' : `${x.ratio.toFixed(x.ratio >= 10 ? 1 : 2)}×`;
+      out.push(`| ${x.what}${x.note ? ` <br><sub>${x.note}</sub>` : ''} | ${x.peer ?? '–'} | ${x.peer ? fmt(x.peerValue, x.unit) : '–'} | ${fmt(x.ours, x.unit)} | ${ratioS} | ${x.target || '–'} | ${met} |`);
+    }
+    if (r.notes?.length) {
+      out.push('');
+      for (const n of r.notes) out.push(`- ${n}`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}

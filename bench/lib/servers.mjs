@@ -1,0 +1,202 @@
+// Starting the peers (nginx static, nginx proxy_cache, Varnish, s3rver) and ours
+// (bucketfront origin / edge through the built CLI) on free loopback ports.
+
+import { readFileSync, writeFileSync, mkdirSync, existsSync, rmSync, chmodSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startProcess, waitPort, freePorts, run, log, which } from './proc.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const BENCH = join(here, '..');
+export const ROOT = join(BENCH, '..');
+export const WORK = join(BENCH, '.work');
+export const CONFIG = join(BENCH, 'config');
+
+/** Fill @@NAME@@ placeholders of bench/config/<name>; throws on a placeholder left unfilled. */
+export function renderTemplate(name, vars) {
+  const src = readFileSync(join(CONFIG, name), 'utf8');
+  const out = src.replace(/@@([A-Z_]+)@@/g, (m, k) => {
+    if (!(k in vars)) throw new Error(`${name}: no value for ${m}`);
+    return String(vars[k]);
+  });
+  return out;
+}
+
+function mkdirp(...ps) { for (const p of ps) mkdirSync(p, { recursive: true }); }
+
+/** The nginx origin serving `site` on two listeners (direct: no log; upstream: access log). */
+export async function startNginxOrigin({ name = 'nginx-origin', site, mutable, tcpNopush = 'on', logs }) {
+  const prefix = join(WORK, 'run', name);
+  rmSync(prefix, { recursive: true, force: true });
+  mkdirp(join(prefix, 'tmp'), logs, mutable);
+  // nginx workers run as www-data: the served trees must be readable (they are: 0755/0644).
+  const [direct, upstream] = await freePorts(2);
+  const conf = renderTemplate('nginx-origin.conf', {
+    PREFIX: prefix, LOGS: logs, SITE: site, MUTABLE: mutable, DIRECT_PORT: direct, UPSTREAM_PORT: upstream, TCP_NOPUSH: tcpNopush,
+  });
+  writeFileSync(join(prefix, 'nginx.conf'), conf);
+  const accessLog = join(logs, 'origin_access.log');
+  writeFileSync(accessLog, '');
+  chmodSync(mutable, 0o755);
+  const p = startProcess(name, 'nginx', ['-g', 'daemon off;', '-e', join(logs, `${name}_error.log`), '-p', prefix, '-c', join(prefix, 'nginx.conf')],
+    { logFile: join(logs, `${name}.out`), stopSignal: 'SIGQUIT' });
+  await waitPort(direct, { proc: p });
+  await waitPort(upstream, { proc: p });
+  return { proc: p, directUrl: `http://127.0.0.1:${direct}`, upstreamUrl: `http://127.0.0.1:${upstream}`, upstreamPort: upstream, accessLog, stop: () => p.stop() };
+}
+
+/** nginx proxy_cache edge in front of originPort. */
+export async function startNginxEdge({ name, originPort, tcpNopush = 'on', logs }) {
+  const prefix = join(WORK, 'run', name);
+  rmSync(prefix, { recursive: true, force: true });
+  mkdirp(join(prefix, 'tmp'), join(prefix, 'cache'), logs);
+  const [port] = await freePorts(1);
+  const conf = renderTemplate('nginx-edge.conf', { PREFIX: prefix, LOGS: logs, NAME: name, ORIGIN_PORT: originPort, PORT: port, TCP_NOPUSH: tcpNopush });
+  writeFileSync(join(prefix, 'nginx.conf'), conf);
+  const p = startProcess(name, 'nginx', ['-g', 'daemon off;', '-e', join(logs, `${name}_error.log`), '-p', prefix, '-c', join(prefix, 'nginx.conf')],
+    { logFile: join(logs, `${name}.out`), stopSignal: 'SIGQUIT' });
+  await waitPort(port, { proc: p });
+  return { proc: p, url: `http://127.0.0.1:${port}`, port, stop: () => p.stop() };
+}
+
+/** Varnish with the builtin VCL, backend = originPort (peer-baselines §5). */
+export async function startVarnish({ originPort, logs }) {
+  const workdir = join(WORK, 'run', 'varnish');
+  rmSync(workdir, { recursive: true, force: true });
+  mkdirp(workdir, logs);
+  const [port, admin] = await freePorts(2);
+  const args = ['-F', '-a', `127.0.0.1:${port}`, '-T', `127.0.0.1:${admin}`, '-b', `127.0.0.1:${originPort}`,
+    '-s', 'malloc,256M', '-n', workdir, '-P', join(workdir, 'varnishd.pid')];
+  const p = startProcess('varnish', 'varnishd', args, { logFile: join(logs, 'varnish.out') });
+  await waitPort(port, { proc: p, timeoutMs: 30000 });
+  return { proc: p, url: `http://127.0.0.1:${port}`, port, workdir, cmd: `varnishd ${args.join(' ')}`, stop: () => p.stop() };
+}
+
+export const S3RVER_CREDS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+/** s3rver 3.7.1 under --openssl-legacy-provider (ListObjectsV2 continuation tokens use DES). */
+export async function startS3rver({ logs, buckets = [], websiteBuckets = [], silent = true }) {
+  const bin = join(BENCH, 'node_modules', 's3rver', 'bin', 's3rver.js');
+  if (!existsSync(bin)) throw new Error('s3rver not installed: run `npm install --prefix bench` (or bash bench/setup.sh)');
+  const data = join(WORK, 'run', 's3rver-data');
+  rmSync(data, { recursive: true, force: true });
+  mkdirp(data, logs);
+  const [port] = await freePorts(1);
+  const websiteXml = join(CONFIG, 's3rver-website.xml');
+  const args = ['--openssl-legacy-provider', bin, '-d', data, '-a', '127.0.0.1', '-p', String(port)];
+  if (silent) args.push('--silent');
+  for (const b of websiteBuckets) args.push('--configure-bucket', b, websiteXml);
+  for (const b of buckets) args.push('--configure-bucket', b);
+  const p = startProcess('s3rver', process.execPath, args, { logFile: join(logs, 's3rver.out'), env: { FORCE_COLOR: '1' } });
+  await waitPort(port, { proc: p });
+  return { proc: p, url: `http://127.0.0.1:${port}`, port, pid: p.pid, credentials: S3RVER_CREDS, stop: () => p.stop() };
+}
+
+// ---------------------------------------------------------------- ours
+
+export const OURS_CREDS = { accessKeyId: 'BENCHAKIDEXAMPLE0001', secretAccessKey: 'benchSecretKey/0123456789abcdefghijklmnop' };
+const CLI_DIST = join(ROOT, 'apps', 'cli', 'dist', 'bin.js');
+const CLI_SRC = join(ROOT, 'apps', 'cli', 'src', 'bin.ts');
+
+let oursCache = null;
+/**
+ * How to run the bucketfront CLI: { ok, cmd, args, reason, commands }.
+ * Uses the built CLI (building first when dist is missing or BENCH_BUILD=1), or sources
+ * with BENCH_OURS=source. ok=false with a reason when the CLI (or the command) is not there yet.
+ */
+export async function oursCli() {
+  if (oursCache) return oursCache;
+  let cmd = process.execPath, pre;
+  if (process.env.BENCH_OURS === 'source') {
+    pre = ['--conditions=source', '--import', 'tsx', CLI_SRC];
+  } else {
+    if (!existsSync(CLI_DIST) || process.env.BENCH_BUILD === '1') {
+      log('building (npm run build) …');
+      const b = await run('npm', ['run', 'build', '--', '--output-logs=errors-only'], { cwd: ROOT, timeoutMs: 480000 });
+      if (b.code !== 0) log(`build failed (exit ${b.code}); ${existsSync(CLI_DIST) ? 'using the existing dist' : 'ours not available'}:\n${(b.stdout + b.stderr).slice(-1500)}`);
+    }
+    pre = [CLI_DIST];
+  }
+  const help = await run(cmd, [...pre, '--help'], { cwd: ROOT, timeoutMs: 30000 });
+  const text = help.stdout + help.stderr;
+  const commands = new Set();
+  for (const c of ['origin', 'edge', 'sync', 'mb', 'website', 'invalidate']) if (new RegExp(`^\\s+${c}\\b`, 'm').test(text)) commands.add(c);
+  oursCache = { ok: help.code === 0 && commands.size > 0, cmd, args: pre, commands, reason: help.code === 0 ? (commands.size ? '' : 'the CLI lists no commands yet') : `\`bucketfront --help\` failed: ${text.slice(0, 200)}` };
+  if (!oursCache.ok) log(`bucketfront CLI not usable: ${oursCache.reason}`);
+  return oursCache;
+}
+
+export async function oursHas(command) {
+  const c = await oursCli();
+  if (!c.ok) return { ok: false, reason: c.reason };
+  if (!c.commands.has(command)) return { ok: false, reason: `\`bucketfront ${command}\` is not implemented yet` };
+  return { ok: true };
+}
+
+export function oursEnv() {
+  return {
+    BUCKETFRONT_ACCESS_KEY_ID: OURS_CREDS.accessKeyId, BUCKETFRONT_SECRET_ACCESS_KEY: OURS_CREDS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: OURS_CREDS.accessKeyId, AWS_SECRET_ACCESS_KEY: OURS_CREDS.secretAccessKey, AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1',
+  };
+}
+
+/** Our origin via `bucketfront origin`; stdout (the JSON access log) goes to logs/<name>.out. */
+export async function startOursOrigin({ name = 'ours-origin', logs, dataDir, fresh = true, extraArgs = [] }) {
+  const has = await oursHas('origin');
+  if (!has.ok) throw new NotAvailable(has.reason);
+  const c = await oursCli();
+  const data = dataDir ?? join(WORK, 'run', `${name}-data`);
+  if (fresh) rmSync(data, { recursive: true, force: true });
+  mkdirp(data, logs);
+  const [port] = await freePorts(1);
+  const logFile = join(logs, `${name}.out`);
+  writeFileSync(logFile, '');
+  const p = startProcess(name, c.cmd, [...c.args, 'origin', '--port', String(port), '--host', '127.0.0.1', '--data', data, ...extraArgs],
+    { logFile, env: oursEnv(), cwd: ROOT });
+  await waitPort(port, { proc: p, timeoutMs: 30000 });
+  return { proc: p, pid: p.pid, url: `http://127.0.0.1:${port}`, port, dataDir: data, logFile, credentials: OURS_CREDS, stop: () => p.stop() };
+}
+
+/** Our edge via `bucketfront edge --workers N`; config rendered from bench/config/edge.yaml. */
+export async function startOursEdge({ logs, originPort, workers = 2 }) {
+  const has = await oursHas('edge');
+  if (!has.ok) throw new NotAvailable(has.reason);
+  const c = await oursCli();
+  const dir = join(WORK, 'run', 'ours-edge');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirp(dir, logs);
+  const cfg = join(dir, 'edge.yaml');
+  writeFileSync(cfg, renderTemplate('edge.yaml', { ORIGIN_PORT: originPort }));
+  const [port, control] = await freePorts(2);
+  const p = startProcess('ours-edge', c.cmd, [...c.args, 'edge', '--config', cfg, '--port', String(port), '--control-port', String(control), '--workers', String(workers)],
+    { logFile: join(logs, 'ours-edge.out'), env: oursEnv(), cwd: ROOT });
+  await waitPort(port, { proc: p, timeoutMs: 30000 });
+  await waitPort(control, { proc: p, timeoutMs: 30000 });
+  return { proc: p, url: `http://127.0.0.1:${port}`, port, controlUrl: `http://127.0.0.1:${control}`, distributionId: 'EBENCH00000001', credentials: OURS_CREDS, stop: () => p.stop() };
+}
+
+export class NotAvailable extends Error {}
+
+export async function toolVersions() {
+  const v = {};
+  const first = async (cmd, args) => { const r = await run(cmd, args, { timeoutMs: 20000 }); return (r.stdout + r.stderr).split('\n').find((l) => l.trim())?.trim() ?? '?'; };
+  if (await which('nginx')) v.nginx = await first('nginx', ['-v']);
+  if (await which('varnishd')) v.varnish = await first('varnishd', ['-V']);
+  if (await which('wrk')) v.wrk = (await first('wrk', ['-v'])).split(' ').slice(0, 2).join(' ');
+  if (await which('aws')) v.aws = await first('aws', ['--version']);
+  try { v.s3rver = JSON.parse(readFileSync(join(BENCH, 'node_modules', 's3rver', 'package.json'), 'utf8')).version; } catch { /* absent */ }
+  return v;
+}
+
+/** Env for the aws CLI against an endpoint with given credentials. */
+export function awsEnv(creds) {
+  return {
+    AWS_CONFIG_FILE: join(CONFIG, 'aws-config'), AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_PAGER: '', AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}
+
+export async function aws(args, { creds, endpoint, timeoutMs = 300000 }) {
+  return run('aws', [...args, '--endpoint-url', endpoint], { env: awsEnv(creds), timeoutMs });
+}

@@ -1,0 +1,71 @@
+// wrk runner + parser. Raw output (with timestamp, load average and the exact
+// command) is kept under bench/.work/raw/<mode>/<label>.txt.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run, loadavg, log } from './proc.mjs';
+
+const UNIT = { us: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
+export function toMs(s) {
+  const m = String(s).trim().match(/^([\d.]+)(us|ms|s|m|h)$/);
+  return m ? Number(m[1]) * UNIT[m[2]] : null;
+}
+const BYTES = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
+export function toBytes(s) {
+  const m = String(s).trim().match(/^([\d.]+)(B|KB|MB|GB|TB)$/);
+  return m ? Number(m[1]) * BYTES[m[2]] : null;
+}
+
+export function parseWrk(out) {
+  const r = { rps: null, p50ms: null, p75ms: null, p90ms: null, p99ms: null, avgms: null, maxms: null, requests: null, bytesPerSec: null, errors: 0, non2xx: 0 };
+  let m;
+  if ((m = out.match(/Requests\/sec:\s+([\d.]+)/))) r.rps = Number(m[1]);
+  if ((m = out.match(/Transfer\/sec:\s+([\d.]+\w+)/))) r.bytesPerSec = toBytes(m[1]);
+  if ((m = out.match(/(\d+) requests in ([\d.]+\w+), ([\d.]+\w+) read/))) { r.requests = Number(m[1]); r.durationMs = toMs(m[2]); r.bytesRead = toBytes(m[3]); }
+  if ((m = out.match(/Latency\s+([\d.]+\w+)\s+([\d.]+\w+)\s+([\d.]+\w+)/))) { r.avgms = toMs(m[1]); r.maxms = toMs(m[3]); }
+  for (const [k, p] of [['p50ms', '50'], ['p75ms', '75'], ['p90ms', '90'], ['p99ms', '99']]) {
+    if ((m = out.match(new RegExp(`^\\s+${p}%\\s+([\\d.]+\\w+)`, 'm')))) r[k] = toMs(m[1]);
+  }
+  if ((m = out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/))) r.errors = m.slice(1, 5).reduce((a, b) => a + Number(b), 0);
+  if ((m = out.match(/Non-2xx or 3xx responses: (\d+)/))) r.non2xx = Number(m[1]);
+  return r;
+}
+
+/**
+ * Run wrk. opts: {url, threads=1, conns=64, duration='5s', headers={}, script, label, rawDir, timeoutSec}
+ * Returns parsed figures plus {cmd, raw}.
+ */
+export async function wrk({ url, threads = 1, conns = 64, duration = '5s', headers = {}, script, label, rawDir, scriptArgs = [] }) {
+  const args = [`-t${threads}`, `-c${conns}`, `-d${duration}`, '--latency', '--timeout', '10s'];
+  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
+  if (script) args.push('-s', script);
+  args.push(url);
+  if (scriptArgs.length) args.push('--', ...scriptArgs);
+  const cmd = ['wrk', ...args.map((a) => (/[\s'"&?;]/.test(a) ? `'${a.replace(/'/g, "'\\''")}'` : a))].join(' ');
+  const before = loadavg();
+  const durS = toMs(duration) / 1000 || 5;
+  const res = await run('wrk', args, { timeoutMs: (durS + 30) * 1000 });
+  const raw = `# ${new Date().toISOString()}  loadavg before: ${before}  after: ${loadavg()}\n# ${cmd}\n${res.stdout}${res.stderr ? `\n# stderr:\n${res.stderr}` : ''}`;
+  if (rawDir && label) {
+    mkdirSync(rawDir, { recursive: true });
+    writeFileSync(join(rawDir, `${label.replace(/[^\w.-]+/g, '_')}.txt`), raw);
+  }
+  const parsed = parseWrk(res.stdout);
+  if (res.code !== 0 || parsed.rps === null) {
+    log(`wrk ${label} failed (exit ${res.code}): ${res.stderr.slice(0, 300)}`);
+    return { ...parsed, ok: false, cmd, error: (res.stderr || res.stdout).slice(0, 500) };
+  }
+  return { ...parsed, ok: parsed.errors === 0 && parsed.non2xx === 0, cmd };
+}
+
+/** Short human summary of a wrk result. */
+export function fmtWrk(r) {
+  if (!r || r.rps == null) return 'n/a';
+  return `${Math.round(r.rps).toLocaleString('en-US')} rps, p50 ${fmtMs(r.p50ms)}, p99 ${fmtMs(r.p99ms)}${r.errors ? `, ${r.errors} socket errors` : ''}${r.non2xx ? `, ${r.non2xx} non-2xx` : ''}`;
+}
+export function fmtMs(ms) {
+  if (ms == null) return 'n/a';
+  if (ms < 1) return `${Math.round(ms * 1000)} µs`;
+  if (ms < 10) return `${ms.toFixed(2)} ms`;
+  return `${ms.toFixed(1)} ms`;
+}

@@ -1,0 +1,176 @@
+// origin: S3 API PUT/GET throughput for 1 KiB, 1 MiB and 256 MiB objects, ours vs s3rver,
+// peak RSS of our origin during the 256 MiB PUT, and the disk's dd write speed, in one run.
+//
+//  PUT 1 KiB / 1 MiB: AWS SDK v3 PutObject (header-signed, payload SHA-256 signed), keep-alive
+//                     agent, N concurrent workers for a fixed duration, distinct keys.
+//  GET 1 KiB / 1 MiB / 256 MiB: wrk on a presigned GET URL (query-signed).
+//  PUT 256 MiB:       a streaming PUT of a 256 MiB file to a presigned URL (UNSIGNED-PAYLOAD),
+//                     3 times; our origin is restarted fresh first and /proc/PID/status is sampled.
+//  dd:                dd if=/dev/zero of=bench/.work/dd.bin bs=1M count=1024 conv=fdatasync
+
+import { writeFileSync, existsSync, statSync, rmSync, mkdirSync, openSync, writeSync, closeSync, fsyncSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { run, log, procMem, childPids, sleep } from '../lib/proc.mjs';
+import { wrk, fmtWrk } from '../lib/wrk.mjs';
+import { row } from '../lib/results.mjs';
+import { WORK, startS3rver, startOursOrigin, NotAvailable } from '../lib/servers.mjs';
+import { s3Client, createBucket, putObject, presign, loadLoop, putFileToUrl, httpGet } from '../lib/s3.mjs';
+
+const MiB = 1024 * 1024;
+
+async function ddWrite(rawDir) {
+  const f = join(WORK, 'dd.bin');
+  const args = ['if=/dev/zero', `of=${f}`, 'bs=1M', 'count=1024', 'conv=fdatasync'];
+  const r = await run('dd', args, { timeoutMs: 180000 });
+  rmSync(f, { force: true });
+  writeFileSync(join(rawDir, 'dd.txt'), `# dd ${args.join(' ')}\n${r.stderr}`);
+  // "1073741824 bytes (1.1 GB, 1.0 GiB) copied, 1.52 s, 706 MB/s"
+  const m = r.stderr.match(/(\d+) bytes .* copied, ([\d.]+) s/);
+  if (!m) return { ok: false, error: r.stderr.slice(0, 300) };
+  const bytes = Number(m[1]), secs = Number(m[2]);
+  return { ok: true, bytes, secs, MBps: bytes / secs / 1e6 };
+}
+
+function ensureBigFile() {
+  const f = join(WORK, 'obj-256MiB.bin');
+  if (existsSync(f) && statSync(f).size === 256 * MiB) return f;
+  const block = randomBytes(MiB);
+  const fd = openSync(f, 'w');
+  for (let i = 0; i < 256; i++) { block.writeUInt32LE(i, 0); writeSync(fd, block); }
+  fsyncSync(fd);
+  closeSync(fd);
+  return f;
+}
+
+/** Sample VmRSS/VmHWM of pid (and its children) every 10 ms while fn runs. */
+async function withRssSampling(pid, fn) {
+  let maxRss = 0;
+  const sample = () => {
+    for (const p of [pid, ...childPids(pid)]) { const m = procMem(p); if (m?.rssKiB > maxRss) maxRss = m.rssKiB; }
+  };
+  const before = procMem(pid);
+  const t = setInterval(sample, 10);
+  try { const r = await fn(); sample(); return { r, maxRssMiB: maxRss / 1024, hwmMiB: (procMem(pid)?.hwmKiB ?? 0) / 1024, rssBeforeMiB: (before?.rssKiB ?? 0) / 1024 }; } finally { clearInterval(t); }
+}
+
+async function benchServer(label, srv, ctx, payloads) {
+  const out = { label };
+  const client = s3Client({ endpoint: srv.url, credentials: srv.credentials });
+  const Bucket = 'bench';
+  await createBucket(client, Bucket);
+  const D = ctx.durationMs;
+  for (const [name, body, conc] of [['put1k', payloads.k1, 16], ['put1m', payloads.m1, 8]]) {
+    log(`${label}: ${name} (SDK PutObject, ${conc} workers, ${D} ms)`);
+    out[name] = await loadLoop({ concurrency: conc, durationMs: D, op: (w, s) => putObject(client, Bucket, `${name}/w${w}-${s}`, body) });
+    out[name].MBps = out[name].opsPerSec * body.length / 1e6;
+    log(`${label}: ${name}: ${out[name].opsPerSec.toFixed(0)} ops/s, ${out[name].errors} errors${out[name].firstError ? ` (${out[name].firstError})` : ''}`);
+  }
+  // Objects for the GET tests.
+  await putObject(client, Bucket, 'get-1k', payloads.k1);
+  await putObject(client, Bucket, 'get-1m', payloads.m1);
+  for (const [name, key, size, conns] of [['get1k', 'get-1k', 1024, 64], ['get1m', 'get-1m', MiB, 16]]) {
+    const url = await presign(client, 'GET', Bucket, key);
+    const chk = await httpGet(url);
+    if (chk.status !== 200 || chk.body.length !== size) {
+      out[name] = { ok: false, error: `presigned GET check: HTTP ${chk.status}, ${chk.body.length} bytes: ${chk.body.toString('utf8', 0, 200)}` };
+      log(`${label}: ${name}: ${out[name].error}`);
+      continue;
+    }
+    out[name] = await wrk({ url, conns, duration: ctx.duration, label: `${label}-${name}`, rawDir: ctx.rawDir });
+    out[name].MBps = out[name].rps * size / 1e6;
+    log(`${label}: ${name}: ${fmtWrk(out[name])}`);
+  }
+  client.destroy();
+  return out;
+}
+
+async function bigPut(label, srv, file, pid, reps) {
+  const client = s3Client({ endpoint: srv.url, credentials: srv.credentials });
+  const runs = [];
+  let mem = null;
+  for (let i = 0; i < reps; i++) {
+    const url = await presign(client, 'PUT', 'bench', `big-256m-${i}`);
+    const s = await withRssSampling(pid, () => putFileToUrl(url, file));
+    const MBps = s.r.bytes / (s.r.ms / 1000) / 1e6;
+    runs.push({ status: s.r.status, ms: Math.round(s.r.ms), MBps, maxRssMiB: s.maxRssMiB, hwmMiB: s.hwmMiB, rssBeforeMiB: s.rssBeforeMiB, error: s.r.status === 200 ? undefined : s.r.body.slice(0, 300) });
+    log(`${label}: PUT 256 MiB #${i + 1}: HTTP ${s.r.status}, ${Math.round(s.r.ms)} ms, ${MBps.toFixed(0)} MB/s, max RSS ${s.maxRssMiB.toFixed(0)} MiB (VmHWM ${s.hwmMiB.toFixed(0)} MiB)`);
+    if (s.r.status !== 200) break;
+  }
+  const ok = runs.filter((r) => r.status === 200).map((r) => r.MBps).sort((a, b) => a - b);
+  mem = { maxRssMiB: Math.max(...runs.map((r) => r.maxRssMiB)), hwmMiB: Math.max(...runs.map((r) => r.hwmMiB)) };
+  // GET of the 256 MiB object through wrk (1 connection).
+  let get = null;
+  if (ok.length) {
+    const url = await presign(client, 'GET', 'bench', 'big-256m-0');
+    get = await wrk({ url, conns: 1, duration: '5s', label: `${label}-get256m`, rawDir: bigPut.rawDir });
+    get.MBps = get.rps * 256 * MiB / 1e6;
+    log(`${label}: get256m: ${fmtWrk(get)}, ${get.MBps.toFixed(0)} MB/s`);
+  }
+  client.destroy();
+  return { runs, medianMBps: ok.length ? ok[Math.floor(ok.length / 2)] : null, ...mem, get };
+}
+
+export async function runOrigin(ctx) {
+  const { rawDir, logs } = ctx;
+  const notes = [];
+  const payloads = { k1: randomBytes(1024), m1: randomBytes(MiB) };
+  const bigFile = ensureBigFile();
+  bigPut.rawDir = rawDir;
+
+  log('dd: sequential write 1 GiB, conv=fdatasync');
+  const dd = await ddWrite(rawDir);
+  log(dd.ok ? `dd: ${dd.MBps.toFixed(0)} MB/s (${dd.secs} s)` : `dd failed: ${dd.error}`);
+
+  const s3rver = await startS3rver({ logs, buckets: ['bench'] });
+  let ours = null, oursReason = '';
+  try { ours = await startOursOrigin({ logs }); } catch (e) { oursReason = e instanceof NotAvailable ? e.message : `failed to start: ${e.message}`; log(`ours: ${oursReason}`); }
+
+  const peer = await benchServer('s3rver', s3rver, ctx, payloads);
+  let mine = null;
+  if (ours) {
+    try { mine = await benchServer('ours', ours, ctx, payloads); } catch (e) { oursReason = `origin benchmark failed: ${e.message}`; log(oursReason); }
+  }
+
+  log('PUT 256 MiB ×3 (streaming, presigned)');
+  const peerBig = await bigPut('s3rver', s3rver, bigFile, s3rver.pid, ctx.bigReps);
+  await s3rver.stop();
+  let mineBig = null;
+  if (ours) {
+    // Fresh process on the same data dir, so VmHWM is the peak of this PUT (plus start-up).
+    await ours.stop();
+    try {
+      ours = await startOursOrigin({ name: 'ours-origin', logs, dataDir: ours.dataDir, fresh: false });
+      await sleep(300);
+      mineBig = await bigPut('ours', ours, bigFile, ours.pid, ctx.bigReps);
+    } catch (e) { oursReason ||= `256 MiB PUT failed: ${e.message}`; log(oursReason); }
+    await ours.stop();
+  }
+
+  // Remove the stored objects (gigabytes) now; keep logs.
+  rmSync(join(WORK, 'run', 's3rver-data'), { recursive: true, force: true });
+  rmSync(join(WORK, 'run', 'ours-origin-data'), { recursive: true, force: true });
+
+  const g = (o, k, f) => (o && o[k] && o[k].ok !== false ? o[k][f] : null);
+  const rows = [
+    row({ what: 'GET 1 KiB (presigned, wrk -c64)', peer: 's3rver', peerValue: g(peer, 'get1k', 'rps'), ours: g(mine, 'get1k', 'rps'), unit: 'req/s', target: '≥ 5× s3rver', check: (r) => (r.ratio == null ? null : r.ratio >= 5) }),
+    row({ what: 'GET 1 KiB p99', peer: 's3rver', peerValue: g(peer, 'get1k', 'p99ms'), ours: g(mine, 'get1k', 'p99ms'), unit: 'ms', better: 'lower' }),
+    row({ what: 'GET 1 MiB (presigned, wrk -c16)', peer: 's3rver', peerValue: g(peer, 'get1m', 'MBps'), ours: g(mine, 'get1m', 'MBps'), unit: 'MB/s' }),
+    row({ what: 'GET 256 MiB (presigned, wrk -c1)', peer: 's3rver', peerValue: peerBig?.get?.MBps, ours: mineBig?.get?.MBps, unit: 'MB/s' }),
+    row({ what: 'PUT 1 KiB (SDK, 16 workers)', peer: 's3rver', peerValue: g(peer, 'put1k', 'opsPerSec'), ours: g(mine, 'put1k', 'opsPerSec'), unit: 'req/s' }),
+    row({ what: 'PUT 1 MiB (SDK, 8 workers)', peer: 's3rver', peerValue: g(peer, 'put1m', 'MBps'), ours: g(mine, 'put1m', 'MBps'), unit: 'MB/s' }),
+    row({ what: `PUT 256 MiB (streaming, median of ${ctx.bigReps})`, peer: 's3rver', peerValue: peerBig?.medianMBps, ours: mineBig?.medianMBps, unit: 'MB/s' }),
+    row({ what: 'PUT 256 MiB vs disk (dd 1 GiB fdatasync)', peer: 'dd', peerValue: dd.ok ? dd.MBps : null, ours: mineBig?.medianMBps, unit: 'MB/s', target: '≥ 0.5× dd', check: (r) => (r.ratio == null ? null : r.ratio >= 0.5) }),
+    row({ what: 'peak RSS of our origin during 256 MiB PUT (VmHWM, fresh process)', peer: null, ours: mineBig?.hwmMiB ?? null, unit: 'MiB', better: 'lower', target: '< 150 MiB', check: (r) => (r.ours == null ? null : r.ours < 150), note: mineBig ? `max sampled VmRSS ${mineBig.maxRssMiB.toFixed(0)} MiB; s3rver max VmRSS during its PUTs ${peerBig?.maxRssMiB?.toFixed(0) ?? '?'} MiB` : '' }),
+  ];
+  for (const [n, o] of [['s3rver', peer], ['ours', mine]]) {
+    for (const k of ['put1k', 'put1m']) if (o?.[k]?.errors) notes.push(`${n} ${k}: ${o[k].errors} errors (${o[k].firstError})`);
+    for (const k of ['get1k', 'get1m']) if (o?.[k] && o[k].ok === false) notes.push(`${n} ${k}: ${o[k].error ?? 'wrk errors / non-2xx'}`);
+  }
+  notes.push('PUT 256 MiB target is against the dd figure of this same run; the disk is virtual and varies by up to 2.5× between runs (peer-baselines §4).');
+  return {
+    rows, notes, oursAvailable: !!mine, oursUnavailableReason: mine ? undefined : oursReason,
+    settings: { duration: ctx.duration, bigReps: ctx.bigReps },
+    raw: { dd, s3rver: { ...peer, big: peerBig }, ours: mine ? { ...mine, big: mineBig } : null },
+  };
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// bucketfront benchmark harness: `npm run bench [-- origin|website|edge|sync ...] [--quick]`
+//
+// Runs each selected mode (default: all four), peers and ours in the same run, merges the
+// mode's result into bench/results/latest.json and regenerates bench/results/latest.md.
+// Options (flags or env):
+//   --duration=5s  | BENCH_DURATION   wrk / load-loop duration per measurement (default 5s)
+//   --quick        | BENCH_QUICK=1    2 s runs, 1 repetition of the 256 MiB PUT and of herd (harness debugging)
+//   --no-save                          print results, do not touch bench/results/
+//   BENCH_OURS=source                  run our servers from sources (tsx) instead of apps/cli/dist
+//   BENCH_BUILD=1                      run `npm run build` first even when apps/cli/dist exists
+
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { log, stopAll, killAllNow, which, loadavg } from './lib/proc.mjs';
+import { MODES, saveMode, machineInfo, renderMarkdown } from './lib/results.mjs';
+import { WORK, toolVersions, oursCli } from './lib/servers.mjs';
+import { ensureFixtures } from './fixtures.mjs';
+import { toMs } from './lib/wrk.mjs';
+
+const argv = process.argv.slice(2);
+const flag = (n) => argv.includes(`--${n}`);
+const opt = (n) => argv.find((a) => a.startsWith(`--${n}=`))?.split('=')[1];
+const selected = argv.filter((a) => !a.startsWith('--'));
+for (const m of selected) {
+  if (!MODES.includes(m)) { console.error(`unknown mode "${m}"; modes: ${MODES.join(', ')}`); process.exit(2); }
+}
+const modes = selected.length ? MODES.filter((m) => selected.includes(m)) : MODES;
+const quick = flag('quick') || process.env.BENCH_QUICK === '1';
+const duration = opt('duration') ?? process.env.BENCH_DURATION ?? (quick ? '2s' : '5s');
+if (!toMs(duration)) { console.error(`bad duration ${duration} (use e.g. 5s)`); process.exit(2); }
+
+const REQUIRED = { origin: ['wrk', 'dd'], website: ['wrk', 'nginx', 'aws'], edge: ['wrk', 'nginx', 'varnishd'], sync: ['aws'] };
+
+let stopping = false;
+async function shutdown(sig) {
+  if (stopping) return;
+  stopping = true;
+  log(`${sig}: stopping every started process …`);
+  await stopAll();
+  process.exit(130);
+}
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('exit', () => killAllNow());
+
+const modeImpl = {
+  origin: async () => (await import('./modes/origin.mjs')).runOrigin,
+  website: async () => (await import('./modes/website.mjs')).runWebsite,
+  edge: async () => (await import('./modes/edge.mjs')).runEdge,
+  sync: async () => (await import('./modes/sync.mjs')).runSync,
+};
+
+async function main() {
+  const t0 = Date.now();
+  log(`modes: ${modes.join(', ')}; duration ${duration}${quick ? ' (quick)' : ''}; load ${loadavg()}`);
+  const fixtures = ensureFixtures(WORK, { log });
+  const versions = await toolVersions();
+  const cli = await oursCli();
+  log(`bucketfront CLI: ${cli.ok ? `ok (${[...cli.commands].join(', ')})` : `not available: ${cli.reason}`}`);
+  let failed = 0;
+  for (const mode of modes) {
+    const missing = [];
+    for (const b of REQUIRED[mode]) if (!(await which(b))) missing.push(b);
+    const startedAt = new Date().toISOString();
+    const ms0 = Date.now();
+    const rawDir = join(WORK, 'raw', mode);
+    const logs = join(WORK, 'logs', mode);
+    rmSync(rawDir, { recursive: true, force: true });
+    rmSync(logs, { recursive: true, force: true });
+    mkdirSync(rawDir, { recursive: true });
+    mkdirSync(logs, { recursive: true });
+    const machine = machineInfo(versions);
+    let result;
+    if (missing.length) {
+      log(`${mode}: missing ${missing.join(', ')}: run \`bash bench/setup.sh\``);
+      result = { rows: [], notes: [`not run: missing ${missing.join(', ')} (run bash bench/setup.sh)`], error: `missing ${missing.join(', ')}` };
+      failed++;
+    } else {
+      log(`=== ${mode} ===`);
+      try {
+        const fn = await modeImpl[mode]();
+        result = await fn({ mode, duration, durationMs: toMs(duration), quick, rawDir, logs, fixtures, bigReps: quick ? 1 : 3, herdRuns: quick ? 1 : 2 });
+      } catch (e) {
+        log(`${mode} failed: ${e.stack ?? e}`);
+        result = { rows: [], notes: [`mode failed: ${e.message}`], error: String(e.stack ?? e) };
+        failed++;
+      } finally {
+        await stopAll();
+      }
+    }
+    const full = { mode, startedAt, finishedAt: new Date().toISOString(), wallSec: Math.round((Date.now() - ms0) / 1000), machine, ...result };
+    if (flag('no-save')) console.log(renderMarkdown({ generatedAt: new Date().toISOString(), modes: { [mode]: full } }));
+    else {
+      const all = saveMode(full);
+      console.log(renderMarkdown({ generatedAt: all.generatedAt, modes: { [mode]: full } }));
+    }
+  }
+  log(`done in ${Math.round((Date.now() - t0) / 1000)} s${flag('no-save') ? '' : '; results in bench/results/latest.{json,md}'}`);
+  return failed;
+}
+
+main().then((failed) => process.exit(failed ? 1 : 0), async (e) => {
+  log(`fatal: ${e.stack ?? e}`);
+  await stopAll();
+  process.exit(1);
+});
