@@ -1,1 +1,30 @@
-export {};
+export type { SigV4Request, VerifyOptions, VerifyResult, SignedResult, SigningContext, PayloadMode } from './types.js';
+export type { AuthFailure, AuthFailureCode, PayloadErrorCode } from './errors.js';
+export { PayloadError } from './errors.js';
+export { verifyRequest, DEFAULT_MAX_SKEW_MS, MAX_PRESIGNED_EXPIRES_SECONDS } from './verify.js';
+export { signRequest, signRequestDetailed, presignUrl } from './sign.js';
+export type { Credentials, SignRequestInput, SignedRequestDetail, PresignInput } from './sign.js';
+export { encodeAwsChunked, chunkStringToSign, trailerStringToSign } from './chunk-signing.js';
+export type { EncodeChunkedOptions, ChunkSigningKey } from './chunk-signing.js';
+export {
+  UNSIGNED_PAYLOAD,
+  STREAMING_SIGNED,
+  STREAMING_SIGNED_TRAILER,
+  STREAMING_UNSIGNED_TRAILER,
+} from './payload-mode.js';
+export { EMPTY_SHA256, sha256Hex } from './canonical.js';
+export { deriveSigningKey } from './signing-key.js';
+export { formatAmzDate, parseAmzDate } from './amz-date.js';
+export {
+  crc32,
+  crc32c,
+  crc64nvme,
+  createChecksum,
+  checksumBase64,
+  compositeChecksum,
+  parseChecksumAlgorithm,
+  isValidChecksumValue,
+  CHECKSUM_ALGORITHMS,
+  CHECKSUM_DIGEST_BYTES,
+} from './checksums/index.js';
+export type { Checksum, ChecksumAlgorithm } from './checksums/index.js';

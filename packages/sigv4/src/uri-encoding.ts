@@ -1,0 +1,74 @@
+/**
+ * RFC 3986 percent-encoding as SigV4 defines it ("UriEncode"): every byte except
+ * the unreserved characters A-Z a-z 0-9 - _ . ~ becomes %XX with uppercase hex.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
+ */
+
+const UNRESERVED = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z0-9\-_.~]/.test(ch)) UNRESERVED[c] = 1;
+}
+const HEX = '0123456789ABCDEF';
+
+/** Encodes bytes; `keepSlash` leaves '/' as is (path encoding). */
+export function uriEncodeBytes(bytes: Uint8Array, keepSlash = false): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    if (UNRESERVED[b] === 1 || (keepSlash && b === 0x2f)) out += String.fromCharCode(b);
+    else out += '%' + HEX[b >> 4] + HEX[b & 15];
+  }
+  return out;
+}
+
+/** Encodes a JS string as UTF-8 (lone surrogates become U+FFFD, never a throw). */
+export function uriEncode(value: string, keepSlash = false): string {
+  if (/^[A-Za-z0-9\-_.~]*$/.test(value)) return value;
+  return uriEncodeBytes(Buffer.from(value, 'utf8'), keepSlash);
+}
+
+function hexVal(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+/**
+ * Decodes %XX escapes to bytes; any other character (including a '%' that is
+ * not a valid escape, and '+') stays literal, as UTF-8. Never throws.
+ */
+export function percentDecodeBytes(value: string): Buffer {
+  if (!value.includes('%')) return Buffer.from(value, 'utf8');
+  const parts: Buffer[] = [];
+  let literalStart = 0;
+  let i = 0;
+  while (i < value.length) {
+    if (value.charCodeAt(i) === 0x25 && i + 2 < value.length) {
+      const h = hexVal(value.charCodeAt(i + 1));
+      const l = hexVal(value.charCodeAt(i + 2));
+      if (h >= 0 && l >= 0) {
+        if (i > literalStart) parts.push(Buffer.from(value.slice(literalStart, i), 'utf8'));
+        parts.push(Buffer.of(h * 16 + l));
+        i += 3;
+        literalStart = i;
+        continue;
+      }
+    }
+    i++;
+  }
+  if (value.length > literalStart) parts.push(Buffer.from(value.slice(literalStart), 'utf8'));
+  return Buffer.concat(parts);
+}
+
+/** Decodes then re-encodes: the canonical form of one query name or value. */
+export function canonicalQueryComponent(raw: string): string {
+  if (/^[A-Za-z0-9\-_.~]*$/.test(raw)) return raw;
+  return uriEncodeBytes(percentDecodeBytes(raw));
+}
+
+/** Decodes a query component to a JS string (for reading X-Amz-* parameters). */
+export function decodeQueryComponent(raw: string): string {
+  return percentDecodeBytes(raw).toString('utf8');
+}
