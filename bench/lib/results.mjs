@@ -59,7 +59,7 @@ export function saveMode(result) {
 function fmt(v, unit) {
   if (v == null) return 'n/a';
   const abs = Math.abs(v);
-  const s = abs >= 1000 ? Math.round(v).toLocaleString('en-US') : abs >= 100 ? v.toFixed(0) : abs >= 10 ? v.toFixed(1) : v.toFixed(2);
+  const s = Number.isInteger(v) ? v.toLocaleString('en-US') : abs >= 1000 ? Math.round(v).toLocaleString('en-US') : abs >= 100 ? v.toFixed(0) : abs >= 10 ? v.toFixed(1) : v.toFixed(2);
   return unit ? `${s} ${unit}` : s;
 }
 
