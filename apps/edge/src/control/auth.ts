@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ControlError, errors } from './errors.js';
-import { verifyRequest } from './sigv4-port.js';
+import { verifyRequest } from '@bucketfront/sigv4';
 
 export interface ControlCredentials {
   accessKeyId: string;

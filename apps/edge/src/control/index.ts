@@ -1,24 +1,128 @@
 /**
- * The edge's control API: CloudFront 2020-05-31 REST-XML (invalidations,
- * distributions), Prometheus `/metrics`, `/health`, and peer fan-out.
+ * The edge's control API, on its own port:
+ * - CloudFront 2020-05-31 REST-XML, SigV4-authenticated (service `cloudfront`,
+ *   any region): CreateInvalidation, GetInvalidation, ListInvalidations,
+ *   ListDistributions, GetDistribution, GetDistributionConfig; other operations
+ *   answer NotImplemented (501).
+ * - `GET /metrics` (Prometheus text) and `GET /health`: unauthenticated, like
+ *   most Prometheus targets; bind the control port to a trusted interface.
+ * - Peer fan-out: an accepted invalidation is applied by the local runtime and
+ *   sent to every `config.peers` control URL; it is Completed once all acknowledged.
  */
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { authenticate, splitTarget } from './auth.js';
+import { readBody } from './body.js';
+import type { ControlContext, ControlResponse } from './context.js';
+import { ControlMetrics } from './control-metrics.js';
+import { ControlError, errors, renderErrorResponse } from './errors.js';
+import { InvalidationStore } from './invalidation-store.js';
+import { DEFAULT_PEER_RETRY, type PeerRetryPolicy } from './peer-fanout.js';
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from './prometheus.js';
+import { API_PREFIX, route } from './router.js';
 import type { EdgeConfig, EdgeRuntime } from './runtime-types.js';
 
 export type { EdgeConfig, EdgeRuntime } from './runtime-types.js';
+export type { PeerRetryPolicy } from './peer-fanout.js';
+export { PEER_HEADER } from './peer-fanout.js';
 
 export interface ControlServerOptions {
   runtime: EdgeRuntime;
   credentials: { accessKeyId: string; secretAccessKey: string };
   config: EdgeConfig;
   now?: () => Date;
+  /** How long CreateInvalidation waits for Completed before answering InProgress (default 1000 ms). */
+  createWaitMs?: number;
+  /** Peer fan-out retries (default: 100 ms doubling to 5 s, for 10 min; 10 s per attempt). */
+  peerRetry?: Partial<PeerRetryPolicy>;
+  /** Operational messages (peer failures, internal errors). Default: stderr. */
+  log?: (message: string) => void;
 }
 
 /** Returns a server that is not listening yet; the caller (startEdge) listens on the control port. */
 export function createControlServer(opts: ControlServerOptions): http.Server {
-  void opts;
-  return http.createServer((_req, res) => {
-    res.writeHead(501, { 'content-type': 'text/xml' });
-    res.end('<?xml version="1.0"?><ErrorResponse xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Error><Type>Sender</Type><Code>NotImplemented</Code><Message>control API under construction</Message></Error><RequestId>0</RequestId></ErrorResponse>');
+  const ctx: ControlContext = {
+    runtime: opts.runtime,
+    config: opts.config,
+    credentials: opts.credentials,
+    now: opts.now ?? (() => new Date()),
+    store: new InvalidationStore(),
+    metrics: new ControlMetrics(),
+    startedAt: (opts.now ?? (() => new Date()))(),
+    createWaitMs: opts.createWaitMs ?? 1000,
+    peerRetry: { ...DEFAULT_PEER_RETRY, ...opts.peerRetry },
+    log: opts.log ?? ((message) => process.stderr.write(`[edge control] ${message}\n`)),
+  };
+  return http.createServer((req, res) => {
+    handle(ctx, req).then(
+      (response) => send(res, response),
+      (err: unknown) => {
+        ctx.log(`internal error: ${(err as Error)?.stack ?? String(err)}`);
+        send(res, errorResponse(errors.internal(), randomUUID()));
+      },
+    );
   });
+}
+
+function send(res: http.ServerResponse, response: ControlResponse & { requestId?: string }): void {
+  if (res.headersSent) return;
+  const body = Buffer.from(response.body, 'utf8');
+  res.writeHead(response.status, {
+    'content-type': 'text/xml',
+    ...response.headers,
+    'content-length': String(body.length),
+  });
+  res.end(body);
+}
+
+function errorResponse(err: ControlError, requestId: string): ControlResponse {
+  return { status: err.status, headers: { 'x-amzn-requestid': requestId }, body: renderErrorResponse(err, requestId) };
+}
+
+async function handle(ctx: ControlContext, req: http.IncomingMessage): Promise<ControlResponse> {
+  const requestId = randomUUID();
+  const method = req.method ?? 'GET';
+  const { path, query } = splitTarget(req.url);
+
+  if (method === 'GET' && path === '/health') {
+    req.resume();
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok"}\n' };
+  }
+  if (method === 'GET' && path === '/metrics') {
+    req.resume();
+    const snapshot = await ctx.runtime.metrics();
+    return { status: 200, headers: { 'content-type': PROMETHEUS_CONTENT_TYPE }, body: renderPrometheus(snapshot, ctx.metrics, ctx.config.pop) };
+  }
+
+  try {
+    const body = await readBody(req);
+    const authError = authenticate(req, body, ctx.credentials, ctx.now());
+    if (authError) throw authError;
+    if (path !== API_PREFIX && !path.startsWith(`${API_PREFIX}/`)) {
+      throw new ControlError('NotFound', 404, `No CloudFront API resource at ${path}; the API lives under ${API_PREFIX}/.`);
+    }
+    const r = route(method, path);
+    if (r.kind === 'error') throw r.error;
+    const response = await r.handler(ctx, {
+      req,
+      body,
+      params: r.params,
+      query: new URLSearchParams(query),
+      requestId,
+      baseUrl: baseUrlOf(req),
+    });
+    return { ...response, headers: { ...response.headers, 'x-amzn-requestid': requestId } };
+  } catch (err) {
+    if (err instanceof ControlError) {
+      // Drain what the client may still be sending (e.g. after a 413) so the connection stays usable.
+      req.resume();
+      return errorResponse(err, requestId);
+    }
+    throw err;
+  }
+}
+
+function baseUrlOf(req: http.IncomingMessage): string {
+  const host = req.headers.host ?? `${req.socket.localAddress ?? '127.0.0.1'}:${req.socket.localPort ?? 80}`;
+  return `http://${host}`;
 }

@@ -7,7 +7,7 @@
  */
 import { request } from 'undici';
 import { renderInvalidationBatch, type InvalidationBatch } from './invalidation-batch.js';
-import { signRequest } from './peer-signer.js';
+import { signRequest } from '@bucketfront/sigv4';
 
 export const PEER_HEADER = 'x-bucketfront-peer';
 /** The originating invalidation's id, so the peer's answer and logs use the same id. */
@@ -53,14 +53,20 @@ async function sendOnce(peer: string, distributionId: string, invalidationId: st
   const base = peer.endsWith('/') ? peer.slice(0, -1) : peer;
   const url = new URL(`${base}/2020-05-31/distribution/${encodeURIComponent(distributionId)}/invalidation`);
   const body = renderInvalidationBatch(batch);
-  const headers = signRequest({
-    method: 'POST',
-    url,
-    headers: { [PEER_HEADER]: '1', [PEER_INVALIDATION_ID_HEADER]: invalidationId },
-    body,
-    credentials: opts.credentials,
-    now: opts.now(),
-  });
+  const ownHeaders = { [PEER_HEADER]: '1', [PEER_INVALIDATION_ID_HEADER]: invalidationId };
+  const headers = {
+    ...ownHeaders,
+    ...signRequest({
+      method: 'POST',
+      url,
+      headers: ownHeaders,
+      body,
+      credentials: opts.credentials,
+      region: 'us-east-1',
+      service: 'cloudfront',
+      now: opts.now(),
+    }),
+  };
   let status: number;
   let text: string;
   try {

@@ -1,0 +1,85 @@
+/**
+ * Maps a control request to its CloudFront operation. Routes follow the
+ * 2020-05-31 REST API; known operations bucketfront does not implement (the
+ * edge's distributions come from its configuration file) get a NotImplemented
+ * error naming the operation.
+ * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_Operations_Amazon_CloudFront.html
+ */
+import type { ControlHandler } from './context.js';
+import { errors, type ControlError } from './errors.js';
+import { CreateInvalidation } from './handlers/CreateInvalidation.js';
+import { GetDistribution } from './handlers/GetDistribution.js';
+import { GetDistributionConfig } from './handlers/GetDistributionConfig.js';
+import { GetInvalidation } from './handlers/GetInvalidation.js';
+import { ListDistributions } from './handlers/ListDistributions.js';
+import { ListInvalidations } from './handlers/ListInvalidations.js';
+
+export const API_PREFIX = '/2020-05-31';
+
+export type Route =
+  | { kind: 'operation'; operation: string; handler: ControlHandler; params: Record<string, string> }
+  | { kind: 'error'; error: ControlError };
+
+interface RouteDef {
+  pattern: string[];
+  methods: Record<string, string | { operation: string; handler: ControlHandler }>;
+}
+
+const ROUTES: RouteDef[] = [
+  {
+    pattern: ['distribution'],
+    methods: { GET: { operation: 'ListDistributions', handler: ListDistributions }, POST: 'CreateDistribution' },
+  },
+  {
+    pattern: ['distribution', ':distributionId'],
+    methods: { GET: { operation: 'GetDistribution', handler: GetDistribution }, DELETE: 'DeleteDistribution' },
+  },
+  {
+    pattern: ['distribution', ':distributionId', 'config'],
+    methods: { GET: { operation: 'GetDistributionConfig', handler: GetDistributionConfig }, PUT: 'UpdateDistribution' },
+  },
+  {
+    pattern: ['distribution', ':distributionId', 'invalidation'],
+    methods: {
+      POST: { operation: 'CreateInvalidation', handler: CreateInvalidation },
+      GET: { operation: 'ListInvalidations', handler: ListInvalidations },
+    },
+  },
+  {
+    pattern: ['distribution', ':distributionId', 'invalidation', ':invalidationId'],
+    methods: { GET: { operation: 'GetInvalidation', handler: GetInvalidation } },
+  },
+];
+
+function match(pattern: string[], segments: string[]): Record<string, string> | null {
+  if (pattern.length !== segments.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i]!;
+    const s = segments[i]!;
+    if (p.startsWith(':')) params[p.slice(1)] = s;
+    else if (p !== s) return null;
+  }
+  return params;
+}
+
+/** `rawPath` is still percent-encoded; it must start with API_PREFIX. */
+export function route(method: string, rawPath: string): Route {
+  const rest = rawPath.slice(API_PREFIX.length).replace(/^\/+/, '').replace(/\/+$/, '');
+  let segments: string[];
+  try {
+    segments = rest === '' ? [] : rest.split('/').map((s) => decodeURIComponent(s));
+  } catch {
+    return { kind: 'error', error: errors.invalidArgument('The request path is not valid percent-encoding.') };
+  }
+  for (const def of ROUTES) {
+    const params = match(def.pattern, segments);
+    if (!params) continue;
+    const target = def.methods[method];
+    if (target === undefined) return { kind: 'error', error: errors.methodNotAllowed(method) };
+    if (typeof target === 'string') return { kind: 'error', error: errors.notImplemented(target) };
+    return { kind: 'operation', operation: target.operation, handler: target.handler, params };
+  }
+  const resource = segments[0] ?? '';
+  return { kind: 'error', error: errors.notImplemented(`${method} ${API_PREFIX}/${resource}${segments.length > 1 ? '/…' : ''}`) };
+}
