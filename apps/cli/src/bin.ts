@@ -1,2 +1,19 @@
 #!/usr/bin/env node
-console.log('bucketfront: not built yet');
+import { main } from './program.js';
+
+// The SDK's Node 20 end-of-support notice is not the user's concern on every command.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const isServer = ['origin', 'edge', 'dev'].includes(process.argv[2] ?? '');
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+    // A stray keep-alive socket must not keep a finished command alive.
+    if (!isServer) setTimeout(() => process.exit(code), 200).unref();
+  },
+  (err: unknown) => {
+    process.stderr.write(`bucketfront: ${String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

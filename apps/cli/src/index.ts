@@ -1,1 +1,5 @@
-export {};
+export { main, createProgram } from './program.js';
+export { planSync, resolveHashed } from './sync/plan.js';
+export { buildFilter, fnmatchToRegExp } from './sync/filters.js';
+export { buildCacheControl } from './sync/cache-control.js';
+export { invalidationPaths, encodeInvalidationPath } from './deploy/invalidation-paths.js';

@@ -50,7 +50,7 @@ describe('MultiEtagHasher', () => {
     const h = new MultiEtagHasher((etagCheckFor(remote, body.length) as { partSizes: number[] }).partSizes, false);
     h.update(body);
     expect(contentMatches(remote, body.length, h.digest())).toBe(true);
-    body[0] ^= 1;
+    body[0] = (body[0] ?? 0) ^ 1;
     const h2 = new MultiEtagHasher([5 * MiB], false);
     h2.update(body);
     expect(contentMatches(remote, body.length, h2.digest())).toBe(false);

@@ -1,0 +1,140 @@
+/**
+ * `origin` and `edge`: run the servers in the foreground until SIGINT/SIGTERM.
+ * The packages are imported lazily so the S3 commands never load them.
+ */
+import { UsageError } from '../util/errors.js';
+
+/** startOrigin's contract (docs/contracts.md, apps/origin). */
+interface OriginModule {
+  startOrigin(opts: {
+    dataDir: string;
+    port?: number;
+    host?: string;
+    region?: string;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+    websiteDomain?: string;
+    websitePort?: number;
+    accessLog?: false;
+  }): Promise<{
+    url: string;
+    port: number;
+    websiteUrl?: string;
+    websitePort?: number;
+    credentials: { accessKeyId: string; secretAccessKey: string; generated: boolean };
+    close(): Promise<void>;
+  }>;
+}
+
+/** startEdge's contract (docs/contracts.md, apps/edge). */
+interface EdgeModule {
+  startEdge(opts: {
+    config: string;
+    port?: number;
+    controlPort?: number;
+    host?: string;
+    workers?: number;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  }): Promise<{ url: string; controlUrl: string; close(): Promise<void> }>;
+}
+
+function port(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${name} must be a port number (0-65535), got ${value}`);
+  return n;
+}
+
+function credentialsFrom(o: { accessKeyId?: string; secretAccessKey?: string }) {
+  if (!o.accessKeyId && !o.secretAccessKey) return undefined;
+  if (!o.accessKeyId || !o.secretAccessKey) throw new UsageError('give both --access-key-id and --secret-access-key');
+  return { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey };
+}
+
+/** Resolves when SIGINT or SIGTERM arrives, then runs `close` once. */
+function untilSignal(close: () => Promise<void>): Promise<number> {
+  return new Promise((resolve) => {
+    let closing = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (closing) return;
+      closing = true;
+      process.stderr.write(`${signal}: shutting down\n`);
+      close().then(
+        () => resolve(0),
+        (err: unknown) => {
+          process.stderr.write(`error while shutting down: ${(err as Error).message}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+export interface OriginOpts {
+  port?: string;
+  host?: string;
+  data: string;
+  region?: string;
+  websitePort?: string;
+  websiteDomain?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  accessLog?: boolean;
+}
+
+export async function originCommand(o: OriginOpts): Promise<number> {
+  const specifier = '@bucketfront/origin';
+  const { startOrigin } = (await import(specifier)) as OriginModule;
+  const region = o.region ?? 'us-east-1';
+  const domain = o.websiteDomain ?? 'localhost';
+  const origin = await startOrigin({
+    dataDir: o.data,
+    port: port(o.port, '--port', 9000),
+    host: o.host ?? '127.0.0.1',
+    region,
+    websiteDomain: domain,
+    ...(o.websitePort !== undefined ? { websitePort: port(o.websitePort, '--website-port', 0) } : {}),
+    ...(credentialsFrom(o) ? { credentials: credentialsFrom(o) } : {}),
+    ...(o.accessLog === false ? { accessLog: false as const } : {}),
+  });
+  const err = (s: string) => process.stderr.write(`${s}\n`);
+  err(`bucketfront origin (region ${region}, data ${o.data})`);
+  err(`  S3 API:           ${origin.url}`);
+  err(`  website (vhost):  http://BUCKET.s3-website-${region}.${domain}:${origin.port}/`);
+  if (origin.websiteUrl) err(`  website (port):   ${origin.websiteUrl}  (Host header = bucket name)`);
+  if (origin.credentials.generated) {
+    err('  credentials (generated, stored 0600 in the data dir; shown once):');
+    err(`    export AWS_ACCESS_KEY_ID=${origin.credentials.accessKeyId}`);
+    err(`    export AWS_SECRET_ACCESS_KEY=${origin.credentials.secretAccessKey}`);
+  }
+  err(`  try: bucketfront ls --endpoint-url ${origin.url}`);
+  return untilSignal(() => origin.close());
+}
+
+export interface EdgeOpts {
+  config: string;
+  port?: string;
+  controlPort?: string;
+  host?: string;
+  workers?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
+export async function edgeCommand(o: EdgeOpts): Promise<number> {
+  const specifier = '@bucketfront/edge';
+  const { startEdge } = (await import(specifier)) as EdgeModule;
+  const workers = o.workers === undefined ? undefined : Number(o.workers);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError('--workers must be a positive integer');
+  const edge = await startEdge({
+    config: o.config,
+    port: port(o.port, '--port', 8080),
+    controlPort: port(o.controlPort, '--control-port', 8081),
+    host: o.host ?? '127.0.0.1',
+    ...(workers ? { workers } : {}),
+    ...(credentialsFrom(o) ? { credentials: credentialsFrom(o) } : {}),
+  });
+  process.stderr.write(`bucketfront edge (config ${o.config})\n  viewers: ${edge.url}\n  control: ${edge.controlUrl}  (CloudFront API: --endpoint-url ${edge.controlUrl})\n`);
+  return untilSignal(() => edge.close());
+}

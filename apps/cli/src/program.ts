@@ -1,0 +1,142 @@
+/**
+ * The `bucketfront` command line. Command modules are imported when their command
+ * runs, so `sync` never loads the CloudFront client or the servers.
+ */
+import { Command, CommanderError } from 'commander';
+import { addAwsOptions, addOutputOptions, addTransferOptions } from './commands/common.js';
+import { CliError, describeError } from './util/errors.js';
+
+export function createProgram(argv: readonly string[], setExit: (code: number) => void): Command {
+  const program = new Command('bucketfront')
+    .description('Self-hosted S3 static website hosting with a CloudFront-style edge: sync, deploy, invalidate, and the servers.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const run =
+    <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+    async (...args: A): Promise<void> => {
+      setExit(await fn(...args));
+    };
+
+  const rest = argv.slice(2);
+
+  addOutputOptions(
+    addTransferOptions(addAwsOptions(program.command('sync').argument('<src>').argument('<dst>')), { sync: true }).description(
+      'sync a directory and a bucket prefix (local→s3, s3→local, s3→s3); unchanged content is never transferred',
+    ),
+  ).action(
+    run(async (src: string, dst: string, o) => (await import('./commands/sync.js')).syncCommand(src, dst, o, rest)),
+  );
+
+  for (const kind of ['cp', 'mv'] as const) {
+    addOutputOptions(
+      addTransferOptions(addAwsOptions(program.command(kind).argument('<src>').argument('<dst>')), { sync: false })
+        .option('--recursive', 'every object/file under the prefix/directory')
+        .description(kind === 'cp' ? 'copy a file or object (or a tree with --recursive)' : 'move a file or object (or a tree with --recursive)'),
+    ).action(run(async (src: string, dst: string, o) => (await import('./commands/cp.js')).cpCommand(kind, src, dst, o, rest)));
+  }
+
+  addAwsOptions(program.command('ls').argument('[s3url]'))
+    .description('list buckets, or objects and PRE prefixes under s3://bucket[/prefix]')
+    .option('--recursive', 'every object under the prefix')
+    .option('--human-readable', 'sizes in KiB/MiB/…')
+    .option('--summarize', 'print totals')
+    .action(run(async (target: string | undefined, o) => (await import('./commands/ls.js')).lsCommand(target, o)));
+
+  addOutputOptions(addAwsOptions(program.command('rm').argument('<s3url>')))
+    .description('delete an object (or every object under a prefix with --recursive)')
+    .option('--recursive', 'every object under the prefix')
+    .option('--dryrun', 'show what would be deleted')
+    .option('--exclude <glob>', 'exclude matching keys (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option('--include <glob>', 'include matching keys (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option('--concurrency <n>', 'requests in flight')
+    .action(run(async (target: string, o) => (await import('./commands/buckets.js')).rmCommand(target, o, rest)));
+
+  addAwsOptions(program.command('mb').argument('<s3url>'))
+    .description('make a bucket')
+    .action(run(async (target: string, o) => (await import('./commands/buckets.js')).mbCommand(target, o)));
+
+  addOutputOptions(addAwsOptions(program.command('rb').argument('<s3url>')))
+    .description('remove an empty bucket (--force: delete its objects first)')
+    .option('--force', 'delete all objects first')
+    .action(run(async (target: string, o) => (await import('./commands/buckets.js')).rbCommand(target, o, rest)));
+
+  addAwsOptions(program.command('website').argument('<s3url>'))
+    .description('configure a bucket as a static website')
+    .option('--index-document <suffix>', 'index document suffix', 'index.html')
+    .option('--error-document <key>', 'error document key')
+    .option('--spa-fallback <key>', 'serve this key with status 200 for missing keys (single-page apps; bucketfront extension)')
+    .action(run(async (target: string, o) => (await import('./commands/website.js')).websiteCommand(target, o)));
+
+  addAwsOptions(program.command('presign').argument('<s3url>'))
+    .description('print a presigned GET URL')
+    .option('--expires-in <seconds>', 'validity in seconds (max 604800)', '3600')
+    .action(run(async (target: string, o) => (await import('./commands/presign.js')).presignCommand(target, o)));
+
+  addAwsOptions(program.command('invalidate').argument('<paths...>'))
+    .description('create a CloudFront invalidation (against the edge control API with --endpoint-url)')
+    .requiredOption('--distribution <id>', 'distribution id')
+    .option('--wait', 'poll every 200 ms until the invalidation is Completed')
+    .option('--wait-timeout <seconds>', 'give up waiting after this long', '600')
+    .option('--json', 'print the invalidation as JSON')
+    .action(run(async (paths: string[], o) => (await import('./commands/invalidate.js')).invalidateCommand(paths, o)));
+
+  addOutputOptions(
+    addTransferOptions(addAwsOptions(program.command('deploy').argument('<src>').argument('<dst>')), { sync: true }),
+  )
+    .description('sync a directory to a bucket, then invalidate exactly the changed and deleted paths')
+    .requiredOption('--distribution <id>', 'distribution id')
+    .option('--edge-endpoint-url <url>', 'edge control API (CloudFront endpoint; default: AWS, or $AWS_ENDPOINT_URL_CLOUDFRONT)')
+    .option('--origin-path <path>', 'the distribution serves s3://bucket/<path>/ at its root: strip it from invalidation paths')
+    .option('--max-invalidation-paths <n>', 'above this many paths invalidate /* instead', '3000')
+    .option('--wait', 'wait until the invalidation is Completed')
+    .action(run(async (src: string, dst: string, o) => (await import('./commands/deploy.js')).deployCommand(src, dst, o, rest)));
+
+  program
+    .command('origin')
+    .description('run the S3 origin (REST API + website endpoints) until SIGINT/SIGTERM')
+    .option('--port <port>', 'S3 API port', '9000')
+    .option('--host <host>', 'listen address', '127.0.0.1')
+    .requiredOption('--data <dir>', 'data directory')
+    .option('--region <region>', 'region', 'us-east-1')
+    .option('--website-port <port>', 'extra listener where every request is a website request')
+    .option('--website-domain <domain>', 'website host suffix (BUCKET.s3-website-REGION.<domain>)', 'localhost')
+    .option('--access-key-id <id>', 'credentials (default: $AWS_ACCESS_KEY_ID, else generated into the data dir)')
+    .option('--secret-access-key <secret>', 'credentials secret')
+    .option('--no-access-log', 'no JSON access log on stdout')
+    .action(run(async (o) => (await import('./commands/servers.js')).originCommand(o)));
+
+  program
+    .command('edge')
+    .description('run the caching edge (viewer + control API) until SIGINT/SIGTERM')
+    .requiredOption('--config <file>', 'edge configuration (JSON)')
+    .option('--port <port>', 'viewer port', '8080')
+    .option('--control-port <port>', 'control API port', '8081')
+    .option('--host <host>', 'listen address', '127.0.0.1')
+    .option('--workers <n>', 'worker processes')
+    .option('--access-key-id <id>', 'control API credentials')
+    .option('--secret-access-key <secret>', 'control API credentials secret')
+    .action(run(async (o) => (await import('./commands/servers.js')).edgeCommand(o)));
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  let exitCode = 0;
+  const debug = argv.includes('--debug');
+  const program = createProgram(argv, (code) => (exitCode = code));
+  try {
+    await program.parseAsync([...argv]);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and --version "fail" with exit code 0; usage errors exit 2 (already printed).
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (debug) process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(`bucketfront: ${describeError(err)}\n`);
+    return err instanceof CliError ? err.exitCode : 1;
+  }
+}

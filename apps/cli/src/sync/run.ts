@@ -1,0 +1,199 @@
+/**
+ * The transfer engine behind `sync`, `cp --recursive` and `mv --recursive`:
+ * list both sides → plan (pure) → hash what needs content comparison (cached) →
+ * execute → report.
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import mime from 'mime-types';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { CliError, UsageError } from '../util/errors.js';
+import { asDirPrefix, s3Uri, type PathArg } from '../s3/url.js';
+import { buildCacheControl } from './cache-control.js';
+import { executeActions } from './execute.js';
+import { HashCache } from './hash-cache.js';
+import { hashFiles, type HashRequest } from './hash-files.js';
+import { listLocal, localPathFor, type LocalEntry } from './local-listing.js';
+import { hashRequestFor, planSync, resolveHashed, type Direction, type Entry, type Transfer } from './plan.js';
+import { listRemote, type RemoteEntry } from './remote-listing.js';
+import type { PlannedAction, TransferMeta } from './actions.js';
+import { Reporter } from './report.js';
+
+export interface TransferOptions {
+  delete: boolean;
+  sizeOnly: boolean;
+  exactTimestamps: boolean;
+  dryrun: boolean;
+  filter: (rel: string) => boolean;
+  cacheControl: string[];
+  contentType?: string;
+  acl?: string;
+  concurrency: number;
+  hashCache: boolean;
+}
+
+export type Endpoint = { kind: 'local'; dir: string; raw: string } | { kind: 's3'; bucket: string; prefix: string };
+
+export function endpointOf(arg: PathArg): Endpoint {
+  return arg.kind === 'local' ? { kind: 'local', dir: arg.path, raw: arg.path } : { kind: 's3', bucket: arg.bucket, prefix: asDirPrefix(arg.key) };
+}
+
+export function directionOf(src: Endpoint, dst: Endpoint): Direction {
+  if (src.kind === 'local' && dst.kind === 's3') return 'upload';
+  if (src.kind === 's3' && dst.kind === 'local') return 'download';
+  if (src.kind === 's3' && dst.kind === 's3') return 'copy';
+  throw new UsageError('at least one of the paths must be an s3:// URL (local to local is not supported)');
+}
+
+async function listSide(s3: S3Client, e: Endpoint, isSource: boolean): Promise<Entry[]> {
+  if (e.kind === 's3') {
+    const all = await listRemote(s3, e.bucket, e.prefix);
+    // Directory markers (`dir/`) carry no content: never a source.
+    return isSource ? all.filter((o) => !o.key.endsWith('/')) : all;
+  }
+  if (isSource) {
+    const st = await stat(e.dir).catch(() => undefined);
+    if (!st) throw new CliError(`The user-provided path ${e.raw} does not exist.`);
+    if (!st.isDirectory()) throw new UsageError(`${e.raw} is not a directory (use cp for a single file)`);
+  }
+  return listLocal(e.dir);
+}
+
+export interface RunResult {
+  exitCode: number;
+  /** Keys/paths changed at the destination (transferred or deleted), for deploy. */
+  changedKeys: string[];
+  reporter: Reporter;
+}
+
+export async function runTransfer(
+  s3: S3Client,
+  command: 'sync' | 'cp' | 'mv',
+  srcArg: PathArg,
+  dstArg: PathArg,
+  opts: TransferOptions,
+  reporter: Reporter,
+): Promise<RunResult> {
+  const src = endpointOf(srcArg);
+  const dst = endpointOf(dstArg);
+  const direction = directionOf(src, dst);
+
+  const [srcEntries, dstEntries] = await Promise.all([
+    listSide(s3, src, true),
+    command === 'sync' ? listSide(s3, dst, false) : Promise.resolve([] as Entry[]),
+  ]);
+
+  const planOpts = { direction, delete: opts.delete && command === 'sync', sizeOnly: opts.sizeOnly, exactTimestamps: opts.exactTimestamps, filter: opts.filter };
+  const plan = planSync(srcEntries, dstEntries, planOpts);
+
+  const cache = direction === 'copy' ? undefined : opts.hashCache ? await HashCache.load() : HashCache.memory();
+  let transfers: Transfer[] = plan.transfers;
+  let unchanged = plan.unchanged.length;
+  if (plan.needsHash.length && cache) {
+    const localOf = (p: { src: Entry; dst: Entry }) => (direction === 'upload' ? p.src : p.dst) as LocalEntry;
+    const requests: HashRequest[] = plan.needsHash.map((p) => ({ file: localOf(p), ...hashRequestFor(p, direction) }));
+    const hashes = await hashFiles(requests, cache, 8);
+    const resolved = resolveHashed(plan.needsHash, (p) => hashes.get(localOf(p).path), planOpts);
+    transfers = [...transfers, ...resolved.transfers];
+    unchanged += resolved.unchanged.length;
+  }
+  reporter.unchanged(unchanged);
+
+  const cacheControl = buildCacheControl(opts.cacheControl);
+  const meta = (rel: string): TransferMeta => ({
+    contentType: opts.contentType ?? (mime.lookup(rel) || undefined),
+    cacheControl: cacheControl(rel),
+    acl: opts.acl,
+  });
+  const verb = (v: string) => (command === 'mv' ? 'move' : v);
+  const actions: PlannedAction[] = transfers
+    .sort((a, b) => (a.src.rel < b.src.rel ? -1 : 1))
+    .map((t) => toAction(t, src, dst, meta, verb, command === 'mv'));
+  for (const d of plan.deletes) actions.push(deleteAction(d, dst));
+
+  const changedKeys = actions.map((a) => a.name);
+  if (opts.dryrun) {
+    for (const a of actions) reporter.done(a, 0);
+    return { exitCode: 0, changedKeys, reporter };
+  }
+
+  reporter.startProgress(transfers.length, transfers.reduce((n, t) => n + t.src.size, 0));
+  const result = await executeActions(actions, {
+    s3,
+    concurrency: opts.concurrency,
+    hashCache: cache,
+    onDone: (item) => reporter.done(item, 'size' in item.action ? item.action.size : 0),
+    onFailed: (item, error) => reporter.failed(item, error),
+    onBytes: (n) => reporter.bytes(n),
+  });
+  await cache?.save().catch(() => undefined);
+  return {
+    exitCode: result.failed.length ? 1 : 0,
+    changedKeys: result.done.map((d) => d.name),
+    reporter,
+  };
+}
+
+function toAction(
+  t: Transfer,
+  src: Endpoint,
+  dst: Endpoint,
+  meta: (rel: string) => TransferMeta,
+  verb: (v: string) => string,
+  move: boolean,
+): PlannedAction {
+  const rel = t.src.rel;
+  if (src.kind === 'local' && dst.kind === 's3') {
+    const l = t.src as LocalEntry;
+    const key = dst.prefix + rel;
+    return {
+      action: { op: 'upload', path: l.path, size: l.size, mtimeMs: l.mtimeMs, ino: l.ino, bucket: dst.bucket, key, meta: meta(rel) },
+      verb: verb('upload'),
+      display: `${join(src.raw, rel)} to ${s3Uri(dst.bucket, key)}`,
+      name: key,
+      ...(move ? { removeSource: { op: 'delete-file' as const, path: l.path } } : {}),
+    };
+  }
+  if (src.kind === 's3' && dst.kind === 'local') {
+    const o = t.src as RemoteEntry;
+    const path = localPathFor(dst.dir, rel);
+    return {
+      action: { op: 'download', bucket: src.bucket, key: o.key, size: o.size, mtimeMs: o.mtimeMs, path },
+      verb: verb('download'),
+      display: `${s3Uri(src.bucket, o.key)} to ${join(dst.raw, rel)}`,
+      name: rel,
+      ...(move ? { removeSource: { op: 'delete-object' as const, bucket: src.bucket, key: o.key } } : {}),
+    };
+  }
+  if (src.kind === 's3' && dst.kind === 's3') {
+    const o = t.src as RemoteEntry;
+    const key = dst.prefix + rel;
+    const m = meta(rel);
+    return {
+      action: {
+        op: 'copy',
+        srcBucket: src.bucket,
+        srcKey: o.key,
+        size: o.size,
+        bucket: dst.bucket,
+        key,
+        // Copies keep the source's metadata unless a rule or flag sets something.
+        meta: { acl: m.acl, ...(m.cacheControl !== undefined ? { cacheControl: m.cacheControl, contentType: m.contentType } : {}) },
+      },
+      verb: verb('copy'),
+      display: `${s3Uri(src.bucket, o.key)} to ${s3Uri(dst.bucket, key)}`,
+      name: key,
+      ...(move ? { removeSource: { op: 'delete-object' as const, bucket: src.bucket, key: o.key } } : {}),
+    };
+  }
+  throw new UsageError('local to local transfers are not supported');
+}
+
+function deleteAction(d: Entry, dst: Endpoint): PlannedAction {
+  if (dst.kind === 's3') {
+    const key = dst.prefix + d.rel;
+    return { action: { op: 'delete-object', bucket: dst.bucket, key }, verb: 'delete', display: s3Uri(dst.bucket, key), name: key };
+  }
+  const path = (d as LocalEntry).path;
+  return { action: { op: 'delete-file', path }, verb: 'delete', display: join(dst.raw, d.rel), name: d.rel };
+}
