@@ -1,0 +1,274 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, promises as fsp, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createFsStore, isStoreError, type ObjectStore } from '@bucketfront/object-store';
+import {
+  TRICK_KEYS,
+  bodyOf,
+  bytes,
+  expectStoreError,
+  getBytes,
+  md5Hex,
+  runObjectStoreContract,
+  utf8Sorted,
+} from '@bucketfront/object-store/contract';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'bf-store-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+runObjectStoreContract('fs', (opts) => createFsStore({ dataDir: tempDir(), ...opts }));
+
+const META = { userMetadata: {} };
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await walk(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+describe('fs driver specifics', () => {
+  const stores: ObjectStore[] = [];
+  afterEach(async () => {
+    for (const s of stores.splice(0)) await s.close();
+  });
+  async function open(dataDir: string, minPartSize = 1024): Promise<ObjectStore> {
+    const s = await createFsStore({ dataDir, minPartSize });
+    stores.push(s);
+    return s;
+  }
+
+  it('everything survives a reopen', async () => {
+    const dataDir = tempDir();
+    const a = await open(dataDir);
+    await a.createBucket('site', { region: 'eu-west-1' });
+    await a.setBucketAcl('site', 'public-read');
+    await a.putBucketConfig('site', 'website', '<w/>');
+    await a.putBucketConfig('site', 'policy', '{"p":1}');
+    const data = bytes(400_000, 3);
+    const put = await a.putObject('site', 'dir/index.html', bodyOf(data), { contentType: 'text/html', userMetadata: { k: 'v' } });
+    const up = await a.createMultipartUpload('site', 'mp', { userMetadata: { m: 'x' } });
+    const p1 = await a.uploadPart('site', 'mp', up.uploadId, 1, bodyOf(bytes(1024, 1)));
+    const p2 = await a.uploadPart('site', 'mp', up.uploadId, 2, bodyOf(bytes(10, 2)));
+    const pending = await a.createMultipartUpload('site', 'pending', META);
+    await a.uploadPart('site', 'pending', pending.uploadId, 7, bodyOf('seven'));
+    const mp = await a.completeMultipartUpload('site', 'mp', up.uploadId, [
+      { partNumber: 1, etag: p1.etag },
+      { partNumber: 2, etag: p2.etag },
+    ]);
+    for (const k of TRICK_KEYS) await a.putObject('site', k, bodyOf(k), META);
+    await a.close();
+
+    const b = await open(dataDir);
+    expect(await b.headBucket('site')).toMatchObject({ name: 'site', region: 'eu-west-1', acl: 'public-read' });
+    expect(await b.getBucketConfig('site', 'website')).toBe('<w/>');
+    expect(await b.getBucketConfig('site', 'policy')).toBe('{"p":1}');
+    expect(await b.headObject('site', 'dir/index.html')).toEqual(put);
+    expect((await getBytes(b, 'site', 'dir/index.html'))!.equals(data)).toBe(true);
+    expect(await b.headObject('site', 'mp')).toEqual(mp);
+    expect(md5Hex((await getBytes(b, 'site', 'mp'))!)).toBe(md5Hex(Buffer.concat([bytes(1024, 1), bytes(10, 2)])));
+    const keys = (await b.listObjects('site', { maxKeys: 1000 })).objects.map((o) => o.key);
+    expect(keys).toEqual(utf8Sorted(['dir/index.html', 'mp', ...TRICK_KEYS]));
+    const uploads = await b.listMultipartUploads('site', { maxUploads: 10 });
+    expect(uploads.uploads.map((u) => u.uploadId)).toEqual([pending.uploadId]);
+    const parts = await b.listParts('site', 'pending', pending.uploadId, { maxParts: 10 });
+    expect(parts.parts.map((p) => [p.partNumber, p.size])).toEqual([[7, 5]]);
+  });
+
+  it('keeps every file inside dataDir and never names files after keys', async () => {
+    const dataDir = tempDir();
+    const s = await open(dataDir);
+    await s.createBucket('b', { region: 'us-east-1' });
+    for (const k of TRICK_KEYS) await s.putObject('b', k, bodyOf('x'), META);
+    const files = await walk(dataDir);
+    for (const f of files) {
+      expect(relative(dataDir, f).startsWith('..')).toBe(false);
+      expect(f).toMatch(/^[\w./-]+$/); // hashes, uuids and fixed names only
+    }
+    // parent of dataDir holds nothing new
+    expect((await fsp.readdir(join(dataDir, '..'))).filter((n) => n === 'escape' || n === 'etc')).toEqual([]);
+  });
+
+  it('recovery removes temp files, debris directories and unreferenced data files', async () => {
+    const dataDir = tempDir();
+    const a = await open(dataDir);
+    await a.createBucket('b', { region: 'us-east-1' });
+    await a.putObject('b', 'keep', bodyOf('kept'), META);
+    const up = await a.createMultipartUpload('b', 'mp', META);
+    await a.uploadPart('b', 'mp', up.uploadId, 1, bodyOf('part'));
+    await a.close();
+
+    const files = await walk(dataDir);
+    const metaFile = files.find((f) => f.endsWith('.meta'))!;
+    const objDir = join(metaFile, '..');
+    const upDir = join(dataDir, 'buckets', 'b', 'u', up.uploadId);
+    // what a crash can leave behind
+    await fsp.writeFile(join(objDir, 'aaaaaaaa-0000-0000-0000-000000000000.data'), 'orphan');
+    await fsp.writeFile(join(objDir, 'x.meta.1234.tmp'), 'half');
+    await fsp.writeFile(join(upDir, 'bbbbbbbb-0000-0000-0000-000000000000.data'), 'orphan part');
+    await fsp.writeFile(join(upDir, '3.part.99.tmp'), '{');
+    await fsp.mkdir(join(dataDir, 'buckets', '.tmp-123'));
+    await fsp.mkdir(join(dataDir, 'buckets', '.del-456'));
+    await fsp.mkdir(join(dataDir, 'buckets', 'b', 'u', '.del-789'));
+    await fsp.writeFile(join(dataDir, 'buckets', 'b', 'bucket.json.77.tmp'), '{');
+
+    const b = await open(dataDir);
+    const after = (await walk(dataDir)).map((f) => relative(dataDir, f)).sort();
+    expect(after.filter((f) => f.endsWith('.tmp') || f.includes('orphan'))).toEqual([]);
+    expect(after.filter((f) => f.endsWith('.data'))).toHaveLength(2); // 'keep' and the part
+    expect(await fsp.readdir(join(dataDir, 'buckets'))).toEqual(['b']);
+    expect((await fsp.readdir(join(dataDir, 'buckets', 'b', 'u'))).sort()).toEqual([up.uploadId]);
+    expect((await getBytes(b, 'b', 'keep'))!.toString()).toBe('kept');
+    expect((await b.listParts('b', 'mp', up.uploadId, { maxParts: 10 })).parts).toHaveLength(1);
+  });
+
+  it('overwrites and deletes free the old data files (after readers close)', async () => {
+    const dataDir = tempDir();
+    const s = await open(dataDir);
+    await s.createBucket('b', { region: 'us-east-1' });
+    await s.putObject('b', 'k', bodyOf(bytes(1_000_000, 1)), META);
+    const reader = await s.getObject('b', 'k');
+    await s.putObject('b', 'k', bodyOf(bytes(1_000_000, 2)), META);
+    const countData = async (): Promise<number> => (await walk(dataDir)).filter((f) => f.endsWith('.data')).length;
+    expect(await countData()).toBe(2); // the reader still holds v1
+    expect(md5Hex(await readAllOf(reader!.body))).toBe(md5Hex(bytes(1_000_000, 1)));
+    await waitFor(async () => (await countData()) === 1);
+    await s.deleteObject('b', 'k');
+    await waitFor(async () => (await countData()) === 0);
+  });
+
+  it('serves small objects from memory with a buffer, large ones as streams', async () => {
+    const s = await open(tempDir());
+    await s.createBucket('b', { region: 'us-east-1' });
+    await s.putObject('b', 'small', bodyOf('hello world'), META);
+    await s.putObject('b', 'large', bodyOf(bytes(300_000, 1)), META);
+    const small = await s.getObject('b', 'small');
+    expect(small!.buffer!.toString()).toBe('hello world');
+    const ranged = await s.getObject('b', 'small', { start: 6, end: 10 });
+    expect(ranged!.buffer!.toString()).toBe('world');
+    const again = await s.getObject('b', 'small');
+    expect(again!.buffer).toBe(small!.buffer); // the cached Buffer itself
+    await s.putObject('b', 'small', bodyOf('changed'), META);
+    expect((await s.getObject('b', 'small'))!.buffer!.toString()).toBe('changed');
+    const large = await s.getObject('b', 'large');
+    expect(large!.buffer).toBeUndefined();
+    large!.body.destroy();
+  });
+
+  it('returns frozen infos so callers cannot corrupt the index', async () => {
+    const s = await open(tempDir());
+    await s.createBucket('b', { region: 'us-east-1' });
+    const md = { contentType: 'a/b', userMetadata: { x: '1' } };
+    await s.putObject('b', 'k', bodyOf('x'), md);
+    md.userMetadata.x = 'changed'; // the caller's object is not shared
+    const head = (await s.headObject('b', 'k'))!;
+    expect(head.metadata.userMetadata.x).toBe('1');
+    expect(Object.isFrozen(head)).toBe(true);
+    expect(Object.isFrozen(head.metadata.userMetadata)).toBe(true);
+  });
+
+  it('property: any valid key round-trips through put, head, get, list and reopen', async () => {
+    const dataDir = tempDir();
+    let s = await open(dataDir);
+    await s.createBucket('b', { region: 'us-east-1' });
+    const keyArb = fc
+      .string({ unit: fc.constantFrom('a', '/', '.', ' ', 'é', '\u{1F600}', 'ﬀ', '\\', '%', '\n', 'Z'), minLength: 1, maxLength: 40 })
+      .filter((k) => Buffer.byteLength(k) <= 1024);
+    const written = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(keyArb, async (key) => {
+        await s.putObject('b', key, bodyOf(key), META);
+        written.add(key);
+        expect((await s.headObject('b', key))!.key).toBe(key);
+        expect((await getBytes(s, 'b', key))!.toString()).toBe(key);
+        const page = await s.listObjects('b', { prefix: key, maxKeys: 1 });
+        expect(page.objects[0]!.key).toBe(key);
+      }),
+      { numRuns: 60 },
+    );
+    await s.close();
+    s = await open(dataDir);
+    const all = (await s.listObjects('b', { maxKeys: 1000 })).objects.map((o) => o.key);
+    expect(all).toEqual(utf8Sorted([...written]));
+  });
+
+  it('lists 5,000 keys in milliseconds from the in-memory index', async () => {
+    const s = await open(tempDir());
+    await s.createBucket('b', { region: 'us-east-1' });
+    const keys: string[] = [];
+    for (let i = 0; i < 5000; i++) keys.push(`s${i % 20}/d${i % 10}/f${i}.html`);
+    for (let i = 0; i < keys.length; i += 100) {
+      await Promise.all(keys.slice(i, i + 100).map((k) => s.putObject('b', k, bodyOf('x'), META)));
+    }
+    const seen: string[] = [];
+    let startAfter: string | undefined;
+    const t0 = performance.now();
+    for (;;) {
+      const page = await s.listObjects('b', { maxKeys: 1000, ...(startAfter !== undefined ? { startAfter } : {}) });
+      seen.push(...page.objects.map((o) => o.key));
+      if (!page.isTruncated) break;
+      startAfter = page.lastReturned;
+    }
+    const ms = performance.now() - t0;
+    expect(seen).toEqual(utf8Sorted(keys));
+    console.log(`listed 5,000 keys in 5 pages: ${ms.toFixed(1)} ms`);
+  });
+});
+
+describe('fs driver: disk full', () => {
+  it('ENOSPC is InsufficientStorage, leaves no files behind, and the store recovers', async (ctx) => {
+    const mnt = tempDir();
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mnt], { stdio: 'ignore' });
+    } catch {
+      console.warn('SKIPPED disk-full test: needs root to mount a small tmpfs (run the suite as root)');
+      ctx.skip();
+      return;
+    }
+    try {
+      const s = await createFsStore({ dataDir: mnt });
+      await s.createBucket('b', { region: 'us-east-1' });
+      await s.putObject('b', 'small', bodyOf('fits'), META);
+      await expectStoreError(s.putObject('b', 'huge', bodyOf(bytes(5 * 1024 * 1024, 1)), META), 'InsufficientStorage');
+      expect((await walk(mnt)).filter((f) => f.endsWith('.data'))).toHaveLength(1);
+      expect((await walk(mnt)).filter((f) => f.endsWith('.tmp'))).toHaveLength(0);
+      // space is back: writes work again
+      const info = await s.putObject('b', 'after', bodyOf(bytes(1024 * 1024, 2)), META);
+      expect(info.size).toBe(1024 * 1024);
+      const up = await s.createMultipartUpload('b', 'mp', META);
+      const err = await s.uploadPart('b', 'mp', up.uploadId, 1, bodyOf(bytes(4 * 1024 * 1024, 3))).catch((e: unknown) => e);
+      expect(isStoreError(err, 'InsufficientStorage')).toBe(true);
+      expect((await getBytes(s, 'b', 'small'))!.toString()).toBe('fits');
+      await s.close();
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
+  });
+});
+
+async function readAllOf(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function waitFor(cond: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  expect(await cond()).toBe(true);
+}
