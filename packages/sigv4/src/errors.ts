@@ -36,6 +36,8 @@ export type PayloadErrorCode =
   | 'IncompleteBody'
   | 'InvalidRequest'
   | 'InvalidArgument'
+  | 'InvalidDigest'
+  | 'MalformedTrailerError'
   | AuthFailureCode;
 
 /** Emitted by the payload decoder through the stream's 'error' event. */

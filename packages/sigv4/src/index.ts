@@ -28,3 +28,4 @@ export {
   CHECKSUM_DIGEST_BYTES,
 } from './checksums/index.js';
 export type { Checksum, ChecksumAlgorithm } from './checksums/index.js';
+export { createPayloadDecoder, PayloadDecoder, storedContentEncoding } from './payload/decoder.js';
