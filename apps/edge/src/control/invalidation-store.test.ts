@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { ControlError } from './errors.js';
+import { InvalidationStore, newInvalidationId, type InvalidationRecord } from './invalidation-store.js';
+
+const never = () => new Promise<void>(() => {});
+const now = new Date('2026-01-02T03:04:05.000Z');
+
+function expectCode(fn: () => unknown, code: string): void {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ControlError);
+    expect((err as ControlError).code).toBe(code);
+    return;
+  }
+  throw new Error(`expected ${code}`);
+}
+
+describe('InvalidationStore', () => {
+  it('makes CloudFront-shaped ids: I + 13 upper-case alphanumerics', () => {
+    for (let i = 0; i < 50; i++) expect(newInvalidationId()).toMatch(/^I[A-Z0-9]{13}$/);
+  });
+
+  it('turns Completed when apply resolves, and stays InProgress when it rejects', async () => {
+    const store = new InvalidationStore();
+    const ok = store.create('D', { callerReference: 'a', paths: ['/a'] }, now, async () => {}).record;
+    const bad = store.create('D', { callerReference: 'b', paths: ['/b'] }, now, async () => {
+      throw new Error('peer down');
+    }).record;
+    await Promise.all([ok.settled, bad.settled]);
+    expect(ok.status).toBe('Completed');
+    expect(bad.status).toBe('InProgress');
+  });
+
+  it('is idempotent by CallerReference: same paths (any order) → the original; different paths → InvalidationBatchAlreadyExists', () => {
+    const store = new InvalidationStore();
+    let applies = 0;
+    const apply = () => {
+      applies++;
+      return never();
+    };
+    const first = store.create('D', { callerReference: 'r', paths: ['/a', '/b'] }, now, apply);
+    const again = store.create('D', { callerReference: 'r', paths: ['/b', '/a'] }, now, apply);
+    expect(first.created).toBe(true);
+    expect(again.created).toBe(false);
+    expect(again.record.id).toBe(first.record.id);
+    expect(applies).toBe(1);
+    expectCode(() => store.create('D', { callerReference: 'r', paths: ['/a'] }, now, apply), 'InvalidationBatchAlreadyExists');
+    // References are per distribution.
+    expect(store.create('OTHER', { callerReference: 'r', paths: ['/a'] }, now, apply).created).toBe(true);
+  });
+
+  it('limits in-progress work to 3,000 paths and, independently, 15 wildcards', async () => {
+    const store = new InvalidationStore();
+    const paths = (n: number, p: string) => Array.from({ length: n }, (_, i) => `/${p}${i}`);
+    store.create('D', { callerReference: '1', paths: paths(2000, 'x') }, now, never);
+    store.create('D', { callerReference: '2', paths: paths(1000, 'y') }, now, never);
+    expectCode(() => store.create('D', { callerReference: '3', paths: ['/one-more'] }, now, never), 'TooManyInvalidationsInProgress');
+    const wild = (n: number, p: string) => Array.from({ length: n }, (_, i) => `/${p}${i}/*`);
+    store.create('D', { callerReference: 'w1', paths: wild(10, 'a') }, now, never);
+    store.create('D', { callerReference: 'w2', paths: wild(5, 'b') }, now, never);
+    expectCode(() => store.create('D', { callerReference: 'w3', paths: ['/c/*'] }, now, never), 'TooManyInvalidationsInProgress');
+    // Completed invalidations no longer count.
+    const other = new InvalidationStore();
+    const done = other.create('D', { callerReference: '1', paths: paths(3000, 'x') }, now, async () => {}).record;
+    await done.settled;
+    expect(other.create('D', { callerReference: '2', paths: ['/next'] }, now, never).created).toBe(true);
+    expect(other.inProgressCount('D')).toBe(1);
+  });
+
+  it('lists newest first with Marker / NextMarker pages', () => {
+    const store = new InvalidationStore();
+    const made: InvalidationRecord[] = [];
+    for (let i = 0; i < 5; i++) made.push(store.create('D', { callerReference: `r${i}`, paths: ['/a'] }, now, never).record);
+    const ids = made.map((r) => r.id).reverse();
+    const p1 = store.list('D', '', 2);
+    expect(p1.items.map((r) => r.id)).toEqual(ids.slice(0, 2));
+    expect(p1).toMatchObject({ isTruncated: true, nextMarker: ids[1], marker: '', maxItems: 2 });
+    const p2 = store.list('D', p1.nextMarker!, 2);
+    expect(p2.items.map((r) => r.id)).toEqual(ids.slice(2, 4));
+    const p3 = store.list('D', p2.nextMarker!, 2);
+    expect(p3.items.map((r) => r.id)).toEqual(ids.slice(4));
+    expect(p3.isTruncated).toBe(false);
+    expect(p3.nextMarker).toBeUndefined();
+    expect(store.list('EMPTY', '', 100).items).toEqual([]);
+    expectCode(() => store.list('D', 'INOPE', 2), 'InvalidArgument');
+  });
+});
