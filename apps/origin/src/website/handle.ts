@@ -1,0 +1,219 @@
+/**
+ * The website endpoint: Host → bucket, then the pure decisions of
+ * @bucketfront/website executed against the store (spec §1 and §3,
+ * /work/shared/specs/s3-website.md).
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/WebsiteHosting.html
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ObjectInfo, ObjectStore } from '@bucketfront/object-store';
+import { evaluateAnonymousAccess, type BucketPolicy } from '@bucketfront/s3-protocol';
+import {
+  checkWebsiteMethod,
+  classifyWebsiteHost,
+  hostWithoutPort,
+  onLookupResult,
+  planRequest,
+  websiteErrors,
+  type LookupDecision,
+  type LookupOutcome,
+  type WebsiteConfiguration,
+  type WebsiteDecision,
+  type WebsiteRequest,
+} from '@bucketfront/website';
+import type { BucketInfo } from '@bucketfront/object-store';
+import { loadBucketState } from './bucket-state.js';
+import { sendErrorPage, sendRedirect, serveObject, type ResponseIds } from './respond.js';
+
+export interface WebsiteRequestContext {
+  store: ObjectStore;
+  region: string;
+  requestId: string;
+  hostId: string;
+  scheme: 'http' | 'https';
+  /** Domain of the website host names (default `localhost`). */
+  websiteDomain?: string;
+  /**
+   * True on the `--website-port` listener: a Host that is no website host
+   * name is the bucket itself (custom domains / CNAMEs, spec §1).
+   */
+  isWebsitePort?: boolean;
+  /**
+   * The bucket, when the caller already derived it from Host. `undefined` or
+   * `null`: this handler classifies the Host itself.
+   */
+  bucket?: string | null;
+}
+
+/** spec §1: "Bare endpoint with no bucket. 301 to https://aws.amazon.com/s3/" [doc]. */
+const BARE_ENDPOINT_LOCATION = 'https://aws.amazon.com/s3/';
+
+type BucketFromHost =
+  | { kind: 'bucket'; name: string }
+  | { kind: 'bare' }
+  | { kind: 'wrong-region'; name: string };
+
+function bucketFromHost(host: string, ctx: WebsiteRequestContext): BucketFromHost {
+  if (typeof ctx.bucket === 'string') return { kind: 'bucket', name: ctx.bucket };
+  const classified = classifyWebsiteHost(host, { websiteDomain: ctx.websiteDomain ?? 'localhost', region: ctx.region });
+  if (classified === null) {
+    // "If the Host has no known suffix, the whole Host (without port) is the bucket name" (spec §1).
+    return { kind: 'bucket', name: hostWithoutPort(host) };
+  }
+  switch (classified.form) {
+    case 'bare':
+      return { kind: 'bare' };
+    case 'wrong-region':
+      return { kind: 'wrong-region', name: classified.bucket };
+    default:
+      return { kind: 'bucket', name: classified.bucket };
+  }
+}
+
+/** The request target's path, without the query; absolute-form targets are reduced to their path. */
+function requestPath(url: string): string {
+  let path = url;
+  if (!path.startsWith('/')) {
+    const scheme = path.indexOf('://');
+    if (scheme !== -1) {
+      const slash = path.indexOf('/', scheme + 3);
+      path = slash === -1 ? '/' : path.slice(slash);
+    }
+  }
+  const query = path.indexOf('?');
+  return query === -1 ? path : path.slice(0, query);
+}
+
+interface Lookup {
+  outcome: LookupOutcome;
+  info?: ObjectInfo;
+}
+
+/** Step 7: read `decision.key` as an anonymous user. */
+async function lookUp(
+  store: ObjectStore,
+  bucket: BucketInfo,
+  policy: BucketPolicy | null,
+  decision: LookupDecision,
+): Promise<Lookup> {
+  const info = await store.headObject(bucket.name, decision.key);
+  if (info) {
+    const access = evaluateAnonymousAccess({
+      policy,
+      bucketAcl: bucket.acl,
+      objectAcl: info.metadata.acl,
+      action: 's3:GetObject',
+      bucket: bucket.name,
+      key: decision.key,
+    });
+    if (access === 'deny') return { outcome: { kind: 'forbidden' } };
+    const redirect = info.metadata.websiteRedirectLocation;
+    return { outcome: redirect === undefined ? { kind: 'readable' } : { kind: 'readable', websiteRedirectLocation: redirect }, info };
+  }
+  // A miss is 404 only if anonymous users may list the bucket, else 403 (spec §3 step 7).
+  const canListBucket =
+    evaluateAnonymousAccess({ policy, bucketAcl: bucket.acl, action: 's3:ListBucket', bucket: bucket.name }) === 'allow';
+  if (!decision.indexRedirect) return { outcome: { kind: 'missing', canListBucket } };
+  const index = await store.headObject(bucket.name, decision.indexRedirect.key);
+  return { outcome: { kind: 'missing', canListBucket, indexRedirectExists: index !== null } };
+}
+
+async function execute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ids: ResponseIds,
+  store: ObjectStore,
+  bucket: BucketInfo,
+  config: WebsiteConfiguration,
+  policy: BucketPolicy | null,
+  request: WebsiteRequest,
+): Promise<void> {
+  let decision: WebsiteDecision = planRequest(config, request);
+  let lastInfo: ObjectInfo | undefined;
+  let lastLookup: LookupDecision | undefined;
+  // At most: object, fallback, error document, plus a re-read or two when an object changes under us.
+  for (let step = 0; step < 8; step++) {
+    switch (decision.kind) {
+      case 'lookup': {
+        const { outcome, info } = await lookUp(store, bucket, policy, decision);
+        lastInfo = info;
+        lastLookup = decision;
+        decision = onLookupResult(config, request, decision, outcome);
+        break;
+      }
+      case 'serve': {
+        if (!lastInfo || !lastLookup) throw new Error('website: serve without a lookup');
+        const served = await serveObject(req, res, ids, store, lastInfo, {
+          bucket: bucket.name,
+          key: decision.key,
+          status: decision.status,
+          honourConditionals: decision.honourConditionals,
+          ...(decision.error ? { error: decision.error } : {}),
+        });
+        if (served) return;
+        decision = lastLookup; // changed or deleted since the lookup: look again
+        break;
+      }
+      case 'redirect':
+        sendRedirect(req, res, ids, decision.status, decision.location, decision.page);
+        return;
+      case 'errorPage':
+        sendErrorPage(req, res, ids, decision.error, decision.errorDocumentFailure);
+        return;
+    }
+  }
+  sendErrorPage(req, res, ids, websiteErrors.internalError());
+}
+
+/**
+ * Answers one website request. Never rejects: unexpected failures become a
+ * 500 InternalError page without details.
+ */
+export async function handleWebsiteRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: WebsiteRequestContext,
+): Promise<void> {
+  const ids: ResponseIds = { requestId: ctx.requestId, hostId: ctx.hostId };
+  try {
+    const method = req.method ?? 'GET';
+    // Step 1 comes before the bucket: 405 whatever the bucket [AWS-rec].
+    const methodError = checkWebsiteMethod(method);
+    if (methodError) {
+      sendErrorPage(req, res, ids, methodError);
+      return;
+    }
+
+    const host = req.headers.host ?? '';
+    const target = bucketFromHost(host, ctx);
+    if (target.kind === 'bare') {
+      sendRedirect(req, res, ids, 301, BARE_ENDPOINT_LOCATION);
+      return;
+    }
+    if (target.kind === 'wrong-region') {
+      sendErrorPage(req, res, ids, websiteErrors.incorrectEndpoint(target.name));
+      return;
+    }
+
+    const state = await loadBucketState(ctx.store, target.name);
+    switch (state.kind) {
+      case 'no-bucket':
+        sendErrorPage(req, res, ids, websiteErrors.noSuchBucket(target.name));
+        return;
+      case 'no-website':
+        sendErrorPage(req, res, ids, websiteErrors.noSuchWebsiteConfiguration(target.name));
+        return;
+      case 'invalid-website':
+        sendErrorPage(req, res, ids, websiteErrors.internalError());
+        return;
+      case 'ok': {
+        const request: WebsiteRequest = { method, path: requestPath(req.url ?? '/'), scheme: ctx.scheme, host };
+        await execute(req, res, ids, ctx.store, state.bucket, state.config, state.policy, request);
+        return;
+      }
+    }
+  } catch {
+    // Errors are values everywhere above; this is the "unknown error" net (no stack traces leak).
+    if (!res.headersSent) sendErrorPage(req, res, ids, websiteErrors.internalError());
+    else res.destroy();
+  }
+}
