@@ -4,23 +4,24 @@
  */
 
 const POLY = 0x82f63b78;
-const T = new Uint32Array(8 * 256);
+// Int32Array keeps every value a small integer for V8 (Uint32 values >= 2^31 become doubles).
+const T = new Int32Array(8 * 256);
 for (let n = 0; n < 256; n++) {
   let c = n;
   for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
-  T[n] = c >>> 0;
+  T[n] = c;
 }
 for (let n = 0; n < 256; n++) {
   let c = T[n] as number;
   for (let k = 1; k < 8; k++) {
-    c = ((T[c & 0xff] as number) ^ (c >>> 8)) >>> 0;
+    c = (T[c & 0xff] as number) ^ (c >>> 8);
     T[k * 256 + n] = c;
   }
 }
 
 /** Continues a CRC-32C from `previous` (the finished value of the earlier bytes). */
 export function crc32c(data: Uint8Array, previous = 0): number {
-  let crc = ~previous >>> 0;
+  let crc = ~previous | 0;
   let i = 0;
   const n8 = data.length - (data.length % 8);
   while (i < n8) {

@@ -6,8 +6,9 @@
 
 const POLY_HI = 0x9a6c9329;
 const POLY_LO = 0xac4bc9b5;
-const LO = new Uint32Array(8 * 256);
-const HI = new Uint32Array(8 * 256);
+// Int32Array keeps every value a small integer for V8 (Uint32 values >= 2^31 become doubles).
+const LO = new Int32Array(8 * 256);
+const HI = new Int32Array(8 * 256);
 for (let n = 0; n < 256; n++) {
   let lo = n;
   let hi = 0;
@@ -73,7 +74,7 @@ export function crc64nvmeUpdate(state: Crc64State, data: Uint8Array): void {
   }
   while (i < data.length) {
     const idx = (lo ^ (data[i] as number)) & 0xff;
-    const nlo = ((lo >>> 8) | (hi << 24)) >>> 0;
+    const nlo = ((lo >>> 8) | (hi << 24)) | 0;
     const nhi = hi >>> 8;
     lo = nlo ^ (LO[idx] as number);
     hi = nhi ^ (HI[idx] as number);
