@@ -68,7 +68,8 @@ export function decideRange(header: string | undefined, size: number): RangeOutc
   }
   const start = Number(first);
   const end = last === '' ? size - 1 : Number(last);
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end < start) return { kind: 'full' };
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end)) return { kind: 'full' };
+  if (last !== '' && end < start) return { kind: 'full' }; // an invalid range-spec is ignored
   if (start >= size) return { kind: 'unsatisfiable' };
   return { kind: 'partial', start, end: Math.min(end, size - 1) };
 }
