@@ -141,10 +141,14 @@ export function oursEnv() {
 }
 
 /** Our origin via `bucketfront origin`; stdout (the JSON access log) goes to logs/<name>.out. */
-export async function startOursOrigin({ name = 'ours-origin', logs, dataDir, fresh = true, extraArgs = [] }) {
+export async function startOursOrigin({ name = 'ours-origin', logs, dataDir, fresh = true, accessLog = true, extraArgs = [] }) {
   const has = await oursHas('origin');
   if (!has.ok) throw new NotAvailable(has.reason);
   const c = await oursCli();
+  if (!accessLog) {
+    c.originHelp ??= (await run(c.cmd, [...c.args, 'origin', '--help'], { cwd: ROOT, timeoutMs: 30000 })).stdout;
+    if (c.originHelp.includes('--no-access-log')) extraArgs = ['--no-access-log', ...extraArgs];
+  }
   const data = dataDir ?? join(WORK, 'run', `${name}-data`);
   if (fresh) rmSync(data, { recursive: true, force: true });
   mkdirp(data, logs);

@@ -124,7 +124,7 @@ export async function runOrigin(ctx) {
 
   const s3rver = await startS3rver({ logs, buckets: ['bench'] });
   let ours = null, oursReason = '';
-  try { ours = await startOursOrigin({ logs }); } catch (e) { oursReason = e instanceof NotAvailable ? e.message : `failed to start: ${e.message}`; log(`ours: ${oursReason}`); }
+  try { ours = await startOursOrigin({ logs, accessLog: false }); } catch (e) { oursReason = e instanceof NotAvailable ? e.message : `failed to start: ${e.message}`; log(`ours: ${oursReason}`); }
 
   const peer = await benchServer('s3rver', s3rver, ctx, payloads);
   let mine = null;
@@ -140,7 +140,7 @@ export async function runOrigin(ctx) {
     // Fresh process on the same data dir, so VmHWM is the peak of this PUT (plus start-up).
     await ours.stop();
     try {
-      ours = await startOursOrigin({ name: 'ours-origin', logs, dataDir: ours.dataDir, fresh: false });
+      ours = await startOursOrigin({ name: 'ours-origin', logs, dataDir: ours.dataDir, fresh: false, accessLog: false });
       await sleep(300);
       mineBig = await bigPut('ours', ours, bigFile, ours.pid, ctx.bigReps);
     } catch (e) { oursReason ||= `256 MiB PUT failed: ${e.message}`; log(oursReason); }

@@ -69,7 +69,7 @@ export async function runWebsite(ctx) {
 
   let oursReason = '', upOurs = null;
   try {
-    const ours = await startOursOrigin({ logs });
+    const ours = await startOursOrigin({ logs, accessLog: false });
     log('uploading site/ to ours (aws s3 mb/sync/website/put-bucket-policy)');
     upOurs = await uploadSite({ endpoint: ours.url, creds: ours.credentials, site, makeWebsite: true });
     targets.push({ id: 'ours', name: 'ours (website endpoint)', base: ours.url, headers: { Host: 'site.s3-website-us-east-1.localhost' } });
