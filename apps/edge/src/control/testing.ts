@@ -140,17 +140,17 @@ export interface StartedControl {
   close(): Promise<void>;
 }
 
-/** Starts a control server on 127.0.0.1, port 0. */
-export async function startControlServer(opts: ControlServerOptions): Promise<StartedControl> {
+/** Starts a control server on 127.0.0.1, port 0 unless `port` is given. */
+export async function startControlServer(opts: ControlServerOptions, port = 0): Promise<StartedControl> {
   const server = createControlServer(opts);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(port, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
+    url: `http://127.0.0.1:${bound}`,
+    port: bound,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
