@@ -27,6 +27,16 @@ function s3Client(url: string, secret = CREDS.secretAccessKey): S3Client {
   });
 }
 
+/** The error a call fails with (the test fails if it succeeds). */
+async function failure(p: Promise<unknown>): Promise<{ name: string; $metadata?: { httpStatusCode?: number } }> {
+  try {
+    await p;
+  } catch (e) {
+    return e as { name: string; $metadata?: { httpStatusCode?: number } };
+  }
+  throw new Error('expected the call to fail');
+}
+
 const last = (s: VerifierServer): Recorded => s.requests[s.requests.length - 1] as Recorded;
 
 describe('@aws-sdk/client-s3 against verifyRequest + createPayloadDecoder', () => {
@@ -74,9 +84,7 @@ describe('@aws-sdk/client-s3 against verifyRequest + createPayloadDecoder', () =
   });
 
   it('a wrong secret → SignatureDoesNotMatch (403) with S3 detail', async () => {
-    const err = await s3Client(server.url, 'not-the-secret')
-      .send(new PutObjectCommand({ Bucket: 'bucket', Key: 'k', Body: 'x' }))
-      .catch((e: unknown) => e as { name: string; $metadata: { httpStatusCode: number } });
+    const err = await failure(s3Client(server.url, 'not-the-secret').send(new PutObjectCommand({ Bucket: 'bucket', Key: 'k', Body: 'x' })));
     expect(err).toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
     expect(last(server).error?.detail).toMatchObject({ AWSAccessKeyId: CREDS.accessKeyId, SignatureProvided: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(last(server).error?.detail?.StringToSign).toMatch(/^AWS4-HMAC-SHA256\n\d{8}T\d{6}Z\n\d{8}\/us-east-1\/s3\/aws4_request\n[0-9a-f]{64}$/);
@@ -90,7 +98,7 @@ describe('@aws-sdk/client-s3 against verifyRequest + createPayloadDecoder', () =
       credentials: { accessKeyId: 'AKIDUNKNOWN', secretAccessKey: 'x' },
       maxAttempts: 1,
     });
-    const err = await client.send(new GetObjectCommand({ Bucket: 'b', Key: 'k' })).catch((e: unknown) => e as { name: string });
+    const err = await failure(client.send(new GetObjectCommand({ Bucket: 'b', Key: 'k' })));
     expect(err.name).toBe('InvalidAccessKeyId');
   });
 
@@ -126,9 +134,8 @@ describe('@aws-sdk/client-s3 against verifyRequest + createPayloadDecoder', () =
   it('clock skew over 15 minutes → RequestTimeTooSkewed with S3 detail', async () => {
     const skewed = await startVerifierServer({ service: 's3', secrets: SECRETS, clockOffsetMs: 20 * 60_000 });
     try {
-      const err = await s3Client(skewed.url)
-        .send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: 'x' }))
-        .catch((e: unknown) => e as { name: string });
+      const err = await failure(s3Client(skewed.url)
+        .send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: 'x' })));
       expect(err.name).toBe('RequestTimeTooSkewed');
       expect(last(skewed).error?.detail).toMatchObject({ MaxAllowedSkewMilliseconds: '900000' });
     } finally {
@@ -194,7 +201,7 @@ describe('@aws-sdk/client-cloudfront CreateInvalidation verified for service "cl
   });
 
   it('a wrong secret → SignatureDoesNotMatch', async () => {
-    const err = await client('wrong').send(new CreateInvalidationCommand(input)).catch((e: unknown) => e as { name: string });
+    const err = await failure(client('wrong').send(new CreateInvalidationCommand(input)));
     expect(err.name).toBe('SignatureDoesNotMatch');
   });
 
