@@ -4,7 +4,7 @@
 
 import { spawn, execFile } from 'node:child_process';
 import { createServer, connect } from 'node:net';
-import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const running = new Set();
@@ -137,3 +137,41 @@ export function loadavg() {
 }
 
 export { sleep };
+
+/** Descendant pids of pid (recursive), from /proc/PID/task/TID/children. */
+export function descendants(pid) {
+  const out = [];
+  const walk = (p) => {
+    let tasks = [];
+    try { tasks = readdirSync(`/proc/${p}/task`); } catch { return; }
+    for (const t of tasks) {
+      let kids = [];
+      try { kids = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number); } catch { /* gone */ }
+      for (const k of kids) { out.push(k); walk(k); }
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/** user+system CPU seconds of pid and all its descendants (clock ticks at 100 Hz). */
+export function cpuSeconds(pid) {
+  let ticks = 0;
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      const s = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14, 15)
+    } catch { /* gone */ }
+  }
+  return ticks / 100;
+}
+
+/** Run fn and report the cores used by pid's process tree meanwhile: { r, cores }. */
+export async function withCpu(pid, fn) {
+  if (!pid) return { r: await fn(), cores: null };
+  const c0 = cpuSeconds(pid), t0 = performance.now();
+  const r = await fn();
+  const secs = (performance.now() - t0) / 1000;
+  return { r, cores: Math.round(((cpuSeconds(pid) - c0) / secs) * 100) / 100 };
+}

@@ -3,7 +3,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, loadavg, log } from './proc.mjs';
+import { run, loadavg, log, cpuSeconds } from './proc.mjs';
 
 const UNIT = { us: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
 export function toMs(s) {
@@ -35,7 +35,7 @@ export function parseWrk(out) {
  * Run wrk. opts: {url, threads=1, conns=64, duration='5s', headers={}, script, label, rawDir, timeoutSec}
  * Returns parsed figures plus {cmd, raw}.
  */
-export async function wrk({ url, threads = 1, conns = 64, duration = '5s', headers = {}, script, label, rawDir, scriptArgs = [] }) {
+export async function wrk({ url, threads = 1, conns = 64, duration = '5s', headers = {}, script, label, rawDir, scriptArgs = [], pid }) {
   const args = [`-t${threads}`, `-c${conns}`, `-d${duration}`, '--latency', '--timeout', '10s'];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
   if (script) args.push('-s', script);
@@ -44,8 +44,11 @@ export async function wrk({ url, threads = 1, conns = 64, duration = '5s', heade
   const cmd = ['wrk', ...args.map((a) => (/[\s'"&?;]/.test(a) ? `'${a.replace(/'/g, "'\\''")}'` : a))].join(' ');
   const before = loadavg();
   const durS = toMs(duration) / 1000 || 5;
+  const cpu0 = pid ? cpuSeconds(pid) : 0;
   const res = await run('wrk', args, { timeoutMs: (durS + 30) * 1000 });
-  const raw = `# ${new Date().toISOString()}  loadavg before: ${before}  after: ${loadavg()}\n# ${cmd}\n${res.stdout}${res.stderr ? `\n# stderr:\n${res.stderr}` : ''}`;
+  // Cores used by the server's process tree over the run (wrk's own start-up is ~ms).
+  const serverCores = pid ? Math.round(((cpuSeconds(pid) - cpu0) / (res.ms / 1000)) * 100) / 100 : null;
+  const raw = `# ${new Date().toISOString()}  loadavg before: ${before}  after: ${loadavg()}${pid ? `  server cores: ${serverCores}` : ''}\n# ${cmd}\n${res.stdout}${res.stderr ? `\n# stderr:\n${res.stderr}` : ''}`;
   if (rawDir && label) {
     mkdirSync(rawDir, { recursive: true });
     writeFileSync(join(rawDir, `${label.replace(/[^\w.-]+/g, '_')}.txt`), raw);
@@ -55,13 +58,13 @@ export async function wrk({ url, threads = 1, conns = 64, duration = '5s', heade
     log(`wrk ${label} failed (exit ${res.code}): ${res.stderr.slice(0, 300)}`);
     return { ...parsed, ok: false, cmd, error: (res.stderr || res.stdout).slice(0, 500) };
   }
-  return { ...parsed, ok: parsed.errors === 0 && parsed.non2xx === 0, cmd };
+  return { ...parsed, ok: parsed.errors === 0 && parsed.non2xx === 0, cmd, serverCores };
 }
 
 /** Short human summary of a wrk result. */
 export function fmtWrk(r) {
   if (!r || r.rps == null) return 'n/a';
-  return `${Math.round(r.rps).toLocaleString('en-US')} rps, p50 ${fmtMs(r.p50ms)}, p99 ${fmtMs(r.p99ms)}${r.errors ? `, ${r.errors} socket errors` : ''}${r.non2xx ? `, ${r.non2xx} non-2xx` : ''}`;
+  return `${Math.round(r.rps).toLocaleString('en-US')} rps, p50 ${fmtMs(r.p50ms)}, p99 ${fmtMs(r.p99ms)}${r.errors ? `, ${r.errors} socket errors` : ''}${r.non2xx ? `, ${r.non2xx} non-2xx` : ''}${r.serverCores != null ? `, server ${r.serverCores} cores` : ''}`;
 }
 export function fmtMs(ms) {
   if (ms == null) return 'n/a';

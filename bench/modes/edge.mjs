@@ -107,7 +107,7 @@ export async function runEdge(ctx) {
       if (!hit) notes.push(`${e.name} ${obj.path}: third warm-up GET was not a hit by its header (${JSON.stringify({ xc: last.headers['x-cache'], xcs: last.headers['x-cache-status'], xv: last.headers['x-varnish'] })})`);
       await wrk({ url, conns: 64, duration: '1s', label: `warmup-${e.id}-${obj.id}`, rawDir });
       const before = originLines(origin.accessLog);
-      const r = await wrk({ url, conns: 64, duration: ctx.duration, label: `${e.id}-${obj.id}`, rawDir });
+      const r = await wrk({ url, conns: 64, duration: ctx.duration, label: `${e.id}-${obj.id}`, rawDir, pid: e.proc.pid });
       await sleep(100);
       r.originRequests = originLines(origin.accessLog) - before;
       r.hitHeader = hit;
@@ -165,6 +165,7 @@ export async function runEdge(ctx) {
   rows.push(row({ what: 'invalidation → new content visible (median of runs)', peer: null, ours: inval?.medianMs ?? null, unit: 'ms', better: 'lower', target: '< 100 ms', check: (r) => (r.ours == null ? null : inval.maxMs < 100), note: inval ? `max ${inval.maxMs.toFixed(1)} ms; CreateInvalidation call ${Math.max(...inval.runs.map((x) => x.apiMs)).toFixed(1)} ms max` : '' }));
   notes.push('Every edge fronts the same nginx origin (upstream listener, access-logged); origin requests during the hit runs are counted from its access log. Varnish hit = two ids in X-Varnish; nginx = X-Cache-Status: HIT; ours = X-Cache: Hit from cloudfront.');
   notes.push('The stock nginx edge (`tcp_nopush on`) stalls ~40 ms on 100 KiB hits (Nagle + delayed ACK, peer-baselines §1); the `tcp_nopush off` row is the fair anchor at 100 KiB.');
+  notes.push(`Server CPU during each run (cores, process tree): ${Object.entries(res).filter(([, r]) => r?.serverCores != null).map(([k, r]) => `${k} ${r.serverCores}`).join(', ')}.`);
   return {
     rows, notes, oursAvailable: !!ours, oursUnavailableReason: oursReason || undefined,
     settings: { duration: ctx.duration, wrk: '-t1 -c64 --latency', herdRuns: ctx.herdRuns, herdSize: 200, workers: 2 },

@@ -77,7 +77,7 @@ async function benchServer(label, srv, ctx, payloads) {
       log(`${label}: ${name}: ${out[name].error}`);
       continue;
     }
-    out[name] = await wrk({ url, conns, duration: ctx.duration, label: `${label}-${name}`, rawDir: ctx.rawDir });
+    out[name] = await wrk({ url, conns, duration: ctx.duration, label: `${label}-${name}`, rawDir: ctx.rawDir, pid: srv.pid });
     out[name].MBps = out[name].rps * size / 1e6;
     log(`${label}: ${name}: ${fmtWrk(out[name])}`);
   }

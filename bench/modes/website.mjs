@@ -58,21 +58,21 @@ export async function runWebsite(ctx) {
   const targets = [];
 
   const ng = await startNginxOrigin({ name: 'nginx-static', site, mutable: join(WORK, 'run', 'mutable'), logs });
-  targets.push({ id: 'nginx', name: 'nginx static', base: ng.directUrl, headers: {} });
+  targets.push({ id: 'nginx', name: 'nginx static', base: ng.directUrl, headers: {}, pid: ng.proc.pid });
   const ngOff = await startNginxOrigin({ name: 'nginx-static-nopushoff', site, mutable: join(WORK, 'run', 'mutable'), tcpNopush: 'off', logs: join(logs, 'nopushoff') });
-  targets.push({ id: 'nginxOff', name: 'nginx static, tcp_nopush off', base: ngOff.directUrl, headers: {} });
+  targets.push({ id: 'nginxOff', name: 'nginx static, tcp_nopush off', base: ngOff.directUrl, headers: {}, pid: ngOff.proc.pid });
 
   const s3rver = await startS3rver({ logs, websiteBuckets: ['site'] });
   log('uploading site/ to s3rver (aws s3 sync)');
   const upPeer = await uploadSite({ endpoint: s3rver.url, creds: s3rver.credentials, site, makeWebsite: false });
-  targets.push({ id: 's3rver', name: 's3rver website', base: s3rver.url, headers: { Host: 'site.s3-website-us-east-1.amazonaws.com' } });
+  targets.push({ id: 's3rver', name: 's3rver website', base: s3rver.url, headers: { Host: 'site.s3-website-us-east-1.amazonaws.com' }, pid: s3rver.pid });
 
   let oursReason = '', upOurs = null;
   try {
     const ours = await startOursOrigin({ logs, accessLog: false });
     log('uploading site/ to ours (aws s3 mb/sync/website/put-bucket-policy)');
     upOurs = await uploadSite({ endpoint: ours.url, creds: ours.credentials, site, makeWebsite: true });
-    targets.push({ id: 'ours', name: 'ours (website endpoint)', base: ours.url, headers: { Host: 'site.s3-website-us-east-1.localhost' } });
+    targets.push({ id: 'ours', name: 'ours (website endpoint)', base: ours.url, headers: { Host: 'site.s3-website-us-east-1.localhost' }, pid: ours.pid });
   } catch (e) { oursReason = e instanceof NotAvailable ? e.message : `ours: ${e.message}`; log(oursReason); }
 
   const res = {};
@@ -82,7 +82,7 @@ export async function runWebsite(ctx) {
       const url = t.base + obj.path;
       const bad = await check(url, t.headers, expected);
       if (bad) { res[`${t.id}.${obj.id}`] = { ok: false, error: bad }; notes.push(`${t.name} ${obj.path}: ${bad}`); log(`${t.name} ${obj.path}: ${bad}`); continue; }
-      const r = await wrk({ url, conns: 64, duration: ctx.duration, headers: t.headers, label: `${t.id}-${obj.id}`, rawDir });
+      const r = await wrk({ url, conns: 64, duration: ctx.duration, headers: t.headers, label: `${t.id}-${obj.id}`, rawDir, pid: t.pid });
       res[`${t.id}.${obj.id}`] = r;
       log(`${t.name} ${obj.id}: ${fmtWrk(r)}`);
     }
@@ -99,6 +99,7 @@ export async function runWebsite(ctx) {
   }
   rows.push(row({ what: 'aws s3 sync site/ (232 files) into an empty bucket', peer: 's3rver', peerValue: upPeer.ms / 1000, ours: upOurs ? upOurs.ms / 1000 : null, unit: 's', better: 'lower', note: 'set-up step, timed for information' }));
   notes.push('nginx static serves from the page cache with sendfile; with `tcp_nopush on` (Debian default) some 100 KiB responses hit the 40 ms Nagle/delayed-ACK stall (peer-baselines §1).');
+  notes.push(`Server CPU during each run (cores, process tree): ${Object.entries(res).filter(([, r]) => r?.serverCores != null).map(([k, r]) => `${k} ${r.serverCores}`).join(', ')}.`);
   return {
     rows, notes, oursAvailable: targets.some((t) => t.id === 'ours'), oursUnavailableReason: oursReason || undefined,
     settings: { duration: ctx.duration, wrk: '-t1 -c64 --latency' },
