@@ -1,1 +1,9 @@
-export {};
+/**
+ * @bucketfront/origin — the S3 REST API (SigV4) and website endpoints over an ObjectStore.
+ * @module
+ */
+export { startOrigin, type StartOriginOptions, type RunningOrigin } from './start-origin.js';
+export { createOriginHandler, type OriginDeps, type OriginHandler } from './origin-handler.js';
+export { resolveCredentials, generateCredentials, CREDENTIALS_FILE, type OriginCredentials } from './credentials.js';
+export type { AccessLogEntry, AccessLogSink } from './http/access-log.js';
+export type { WebsiteRequestContext } from './website-bridge.js';

@@ -38,8 +38,9 @@ export interface WebsiteRequestContext {
    */
   isWebsitePort?: boolean;
   /**
-   * The bucket, when the caller already derived it from Host. `undefined` or
-   * `null`: this handler classifies the Host itself.
+   * The bucket the caller derived from Host, used only when the Host is no
+   * website host name of `websiteDomain` (custom domains). Website host names
+   * are classified here, so bare and wrong-region hosts get their 301 / 400.
    */
   bucket?: string | null;
 }
@@ -53,11 +54,10 @@ type BucketFromHost =
   | { kind: 'wrong-region'; name: string };
 
 function bucketFromHost(host: string, ctx: WebsiteRequestContext): BucketFromHost {
-  if (typeof ctx.bucket === 'string') return { kind: 'bucket', name: ctx.bucket };
   const classified = classifyWebsiteHost(host, { websiteDomain: ctx.websiteDomain ?? 'localhost', region: ctx.region });
   if (classified === null) {
     // "If the Host has no known suffix, the whole Host (without port) is the bucket name" (spec §1).
-    return { kind: 'bucket', name: hostWithoutPort(host) };
+    return { kind: 'bucket', name: typeof ctx.bucket === 'string' ? ctx.bucket : hostWithoutPort(host) };
   }
   switch (classified.form) {
     case 'bare':

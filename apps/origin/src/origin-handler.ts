@@ -1,0 +1,227 @@
+/**
+ * The origin's request path on plain node:http: parse → verify → dispatch.
+ * (apps/origin/README.md explains why this is not express.)
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
+import { isStoreError, type ObjectStore } from '@bucketfront/object-store';
+import { authorizationClass, parseS3Request, S3Error, type Owner, type S3Operation } from '@bucketfront/s3-protocol';
+import { PayloadError, verifyRequest } from '@bucketfront/sigv4';
+import { classifyWebsiteHost } from '@bucketfront/website';
+import { createJsonLineSink, type AccessLogEntry, type AccessLogSink } from './http/access-log.js';
+import { OriginMetrics } from './http/metrics.js';
+import { makeHostId, nextRequestId } from './http/request-id.js';
+import { errorResponse, sendResponse } from './http/respond.js';
+import { BucketCache } from './s3/bucket-cache.js';
+import type { RequestAuth, S3Context, S3Response } from './s3/context.js';
+import { dispatch } from './s3/router.js';
+import { serveWebsite } from './website-bridge.js';
+
+export interface OriginDeps {
+  store: ObjectStore;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Default us-east-1. */
+  region?: string;
+  /** Default 'localhost'. */
+  websiteDomain?: string;
+  /** Default: JSON lines on stdout. */
+  accessLog?: false | AccessLogSink;
+}
+
+export interface OriginHandler {
+  /** The S3 API listener (website Hosts are handed to the website endpoint). */
+  (req: IncomingMessage, res: ServerResponse): void;
+  /** The website-port listener: every request is a website request. */
+  website(req: IncomingMessage, res: ServerResponse): void;
+  metrics: OriginMetrics;
+  buckets: BucketCache;
+}
+
+const HEALTH_BODY = Buffer.from(JSON.stringify({ status: 'ok' }));
+
+export function createOriginHandler(deps: OriginDeps): OriginHandler {
+  const region = deps.region ?? 'us-east-1';
+  const websiteDomain = deps.websiteDomain ?? 'localhost';
+  const { accessKeyId, secretAccessKey } = deps.credentials;
+  const store = deps.store;
+  const hostId = makeHostId();
+  const metrics = new OriginMetrics();
+  const buckets = new BucketCache(store);
+  const accessLog = deps.accessLog === false ? null : (deps.accessLog ?? createJsonLineSink());
+  const owner: Owner = {
+    id: createHash('sha256').update(accessKeyId).digest('hex'),
+    displayName: 'bucketfront',
+  };
+  const lookupSecret = (id: string): string | undefined => (id === accessKeyId ? secretAccessKey : undefined);
+  const addressing = { websiteDomain, region };
+
+  function finish(
+    req: IncomingMessage, requestId: string, started: number, op: S3Operation | null, operation: string,
+    path: string, status: number, bytesIn: number, bytesOut: number,
+  ): void {
+    const durationMs = performance.now() - started;
+    metrics.record(operation, status, bytesIn, bytesOut, durationMs);
+    if (accessLog === null) return;
+    const entry: AccessLogEntry = {
+      time: new Date().toISOString(),
+      requestId,
+      remote: req.socket.remoteAddress,
+      method: req.method ?? '',
+      path,
+      operation,
+      status,
+      bytesIn,
+      bytesOut,
+      durationMs: Math.round(durationMs * 1000) / 1000,
+    };
+    if (op && 'bucket' in op && op.bucket !== undefined) entry.bucket = op.bucket;
+    if (op && 'key' in op && op.key !== undefined) entry.key = op.key;
+    const ua = req.headers['user-agent'];
+    if (ua !== undefined) entry.userAgent = ua;
+    accessLog(entry);
+  }
+
+  function websiteRequest(req: IncomingMessage, res: ServerResponse, bucket: string | null, requestId: string, started: number, path: string): void {
+    res.once('close', () => finish(req, requestId, started, null, 'Website', path, res.statusCode, 0, 0));
+    serveWebsite(req, res, { store, bucket, region, requestId, hostId, scheme: 'http' }).catch(() => {
+      if (!res.headersSent) {
+        res.writeHead(500, ['Content-Type', 'text/html; charset=utf-8', 'x-amz-request-id', requestId, 'x-amz-id-2', hostId]);
+        res.end('<html><body><h1>500 Internal Server Error</h1></body></html>\n');
+      } else {
+        res.destroy();
+      }
+    });
+  }
+
+  const handler = ((req: IncomingMessage, res: ServerResponse): void => {
+    const started = performance.now();
+    const requestId = nextRequestId();
+    const ids = { requestId, hostId };
+    let url = req.url ?? '/';
+    if (!url.startsWith('/')) {
+      // absolute-form request target (RFC 9112 §3.2.2)
+      const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url);
+      url = m ? url.slice(m[0].length) || '/' : '/' + url;
+    }
+    const qi = url.indexOf('?');
+    const rawPath = qi === -1 ? url : url.slice(0, qi);
+    const rawQuery = qi === -1 ? '' : url.slice(qi + 1);
+    const host = req.headers.host;
+
+    if (rawPath.startsWith('/_bucketfront/')) {
+      const internal = internalEndpoint(rawPath, metrics);
+      sendResponse(req, res, ids, internal, (status, bytesOut) => finish(req, requestId, started, null, 'Internal', rawPath, status, 0, bytesOut));
+      return;
+    }
+
+    if (host !== undefined && host.includes('s3-website')) {
+      const w = classifyWebsiteHost(host, addressing);
+      if (w !== null) {
+        websiteRequest(req, res, w.form === 'bare' ? null : w.bucket, requestId, started, rawPath);
+        return;
+      }
+    }
+
+    let op: S3Operation | null = null;
+    let operation = 'Unknown';
+    let ctx: S3Context | null = null;
+    const respond = (r: S3Response | S3Error): void => {
+      const isHead = req.method === 'HEAD';
+      let out: S3Response;
+      if (r instanceof S3Error) out = errorResponse(r, ids, isHead);
+      else if (r.error) {
+        const e = errorResponse(r.error, ids, isHead);
+        out = { ...e, status: r.status, headers: [...(e.headers ?? []), ...(r.headers ?? [])] };
+      } else out = r;
+      const done = (status: number, bytesOut: number): void =>
+        finish(req, requestId, started, op, operation, rawPath, status, ctx?.bytesIn ?? 0, bytesOut);
+      try {
+        sendResponse(req, res, ids, out, done);
+      } catch (err) {
+        // e.g. a header value node refuses; never let it escape the request.
+        logInternal(err);
+        if (!res.headersSent) sendResponse(req, res, ids, errorResponse(new S3Error('InternalError'), ids, isHead), done);
+        else res.destroy();
+      }
+    };
+
+    const parsed = parseS3Request({ method: req.method ?? 'GET', host, rawPath, rawQuery, headers: req.headers }, addressing);
+    if (parsed instanceof S3Error) {
+      respond(parsed);
+      return;
+    }
+    op = parsed;
+    operation = op.op === 'NotImplemented' ? op.name : op.op;
+
+    const verified = verifyRequest(
+      { method: req.method ?? 'GET', path: rawPath, query: rawQuery, headers: req.headers },
+      { lookupSecret, now: new Date(), service: 's3' },
+    );
+    if (verified.kind === 'error') {
+      respond(S3Error.from(verified.code, verified.message, verified.detail, verified.status));
+      return;
+    }
+    const auth: RequestAuth = verified;
+    if (auth.kind === 'anonymous' && authorizationClass(op) !== 'anonymous-read') {
+      respond(new S3Error('AccessDenied'));
+      return;
+    }
+
+    const host0 = host ?? `127.0.0.1:${req.socket.localPort ?? ''}`;
+    ctx = {
+      req, res, op, auth, store, buckets, region, requestId, hostId, owner,
+      baseUrl: `http://${host0}`,
+      expectContinue: (req.headers.expect ?? '').toLowerCase() === '100-continue',
+      bytesIn: 0,
+    };
+    dispatch(ctx).then(respond, (err: unknown) => respond(toS3Error(err)));
+  }) as OriginHandler;
+
+  handler.website = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = performance.now();
+    const requestId = nextRequestId();
+    const url = req.url ?? '/';
+    const path = url.split('?', 1)[0] ?? '/';
+    const host = req.headers.host ?? '';
+    const w = host ? classifyWebsiteHost(host, addressing) : null;
+    // Not a website endpoint name: the whole host is the bucket (CNAME / custom domain).
+    const bucket = w === null ? (host ? hostOnly(host) : null) : w.form === 'bare' ? null : w.bucket;
+    websiteRequest(req, res, bucket, requestId, started, path);
+  };
+  handler.metrics = metrics;
+  handler.buckets = buckets;
+  return handler;
+}
+
+function hostOnly(host: string): string {
+  const h = host.toLowerCase();
+  if (h.startsWith('[')) return h;
+  const i = h.lastIndexOf(':');
+  return i === -1 ? h : h.slice(0, i);
+}
+
+function internalEndpoint(path: string, metrics: OriginMetrics): S3Response {
+  if (path === '/_bucketfront/health') {
+    return { status: 200, headers: ['Content-Type', 'application/json', 'Cache-Control', 'no-store'], body: HEALTH_BODY };
+  }
+  if (path === '/_bucketfront/metrics') {
+    return { status: 200, headers: ['Content-Type', 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control', 'no-store'], body: metrics.render() };
+  }
+  return { status: 404, headers: ['Content-Type', 'application/json'], body: '{"status":"not found"}' };
+}
+
+/** Store and payload errors carry S3 codes; anything else is an InternalError (logged, never shown). */
+export function toS3Error(err: unknown): S3Error {
+  if (err instanceof S3Error) return err;
+  if (isStoreError(err)) {
+    if (err.code === 'InternalError') logInternal(err);
+    return S3Error.from(err.code, err.message, err.detail);
+  }
+  if (err instanceof PayloadError) return S3Error.from(err.code, err.message, err.detail, err.status);
+  logInternal(err);
+  return new S3Error('InternalError');
+}
+
+function logInternal(err: unknown): void {
+  process.stderr.write(`bucketfront origin: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+}

@@ -1,0 +1,59 @@
+/** What every S3 handler receives, and what it returns. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { ObjectStore } from '@bucketfront/object-store';
+import type { Owner, S3Error, S3Operation } from '@bucketfront/s3-protocol';
+import type { SignedResult } from '@bucketfront/sigv4';
+import type { BucketCache } from './bucket-cache.js';
+
+export type RequestAuth = { kind: 'anonymous' } | SignedResult;
+
+export interface S3Context<Op extends S3Operation = S3Operation> {
+  req: IncomingMessage;
+  res: ServerResponse;
+  op: Op;
+  auth: RequestAuth;
+  store: ObjectStore;
+  buckets: BucketCache;
+  region: string;
+  requestId: string;
+  hostId: string;
+  /** The single account's canonical owner. */
+  owner: Owner;
+  /** `http://host` as the client addressed us (for Location fields). */
+  baseUrl: string;
+  /** The client sent `Expect: 100-continue`; body readers answer it when they start reading. */
+  expectContinue: boolean;
+  /** Decoded request-body bytes, for the access log and metrics. */
+  bytesIn: number;
+}
+
+/** Headers as a flat `[name, value, name, value…]` list (what `res.writeHead` takes fastest). */
+export type HeaderList = string[];
+
+export interface S3Response {
+  status: number;
+  headers?: HeaderList;
+  /** XML / text / bytes, or a stream piped to the client (never sent for HEAD). */
+  body?: string | Buffer | Readable;
+  /** Content-Length when `body` is a stream, or for HEAD (where no body is sent). */
+  contentLength?: number;
+  /** An error document to render (with the request ids) plus `headers` (e.g. 416's Content-Range). */
+  error?: S3Error;
+}
+
+export type S3Handler<Op extends S3Operation = S3Operation> = (ctx: S3Context<Op>) => Promise<S3Response | S3Error>;
+
+/** The operation with this name (members of the union may cover several names, e.g. BucketOperationName). */
+export type OpOf<Name extends S3Operation['op']> = NarrowOp<S3Operation, Name>;
+type NarrowOp<T, Name> = T extends { op: infer O } ? (Name extends O ? Omit<T, 'op'> & { op: Name } : never) : never;
+
+export const XML_CONTENT_TYPE = 'application/xml';
+
+export function xmlResponse(body: string, status = 200, headers: HeaderList = []): S3Response {
+  return { status, headers: ['Content-Type', XML_CONTENT_TYPE, ...headers], body };
+}
+
+export function emptyResponse(status: number, headers: HeaderList = []): S3Response {
+  return { status, headers };
+}

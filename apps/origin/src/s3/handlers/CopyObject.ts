@@ -1,0 +1,55 @@
+/** https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html */
+import { S3_LIMITS, type ObjectMetadata } from '@bucketfront/object-store';
+import { CopyObjectResultXml, S3Error } from '@bucketfront/s3-protocol';
+import { readSmallBody } from '../body.js';
+import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
+import { checkCopySourceConditions, parseCopySource } from '../copy-source.js';
+import { cannedAclFrom, headerValue, metadataFromHeaders } from '../object-headers.js';
+
+export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
+  const { bucket, key } = ctx.op;
+  const headers = ctx.req.headers;
+  const src = parseCopySource(headerValue(headers, 'x-amz-copy-source') ?? '');
+  if (src instanceof S3Error) return src;
+  const directive = (headerValue(headers, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
+  if (directive !== 'COPY' && directive !== 'REPLACE') {
+    return new S3Error('InvalidArgument', 'Unknown metadata directive.', { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive });
+  }
+  const empty = await readSmallBody(ctx, 0, 'UnexpectedContent');
+  if (empty instanceof S3Error) return empty;
+
+  const info = await ctx.store.headObject(src.bucket, src.key);
+  if (info === null) return new S3Error('NoSuchKey', undefined, { Key: src.key });
+  if (info.size > S3_LIMITS.maxSinglePutBytes) {
+    return new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${S3_LIMITS.maxSinglePutBytes}`);
+  }
+  const failed = checkCopySourceConditions(headers, info);
+  if (failed) return failed;
+
+  const sameObject = src.bucket === bucket && src.key === key;
+  const redirect = headerValue(headers, 'x-amz-website-redirect-location');
+  const storageClass = headerValue(headers, 'x-amz-storage-class');
+  if (sameObject && directive === 'COPY' && redirect === undefined && storageClass === undefined) {
+    return new S3Error('InvalidRequest',
+      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
+  }
+
+  let metadata: ObjectMetadata;
+  if (directive === 'REPLACE') {
+    const md = metadataFromHeaders(headers);
+    if (md instanceof S3Error) return md;
+    metadata = md;
+    delete metadata.checksum;
+  } else {
+    const { partSizes: _parts, acl: _acl, checksum, ...rest } = info.metadata;
+    metadata = { ...rest, userMetadata: { ...info.metadata.userMetadata } };
+    // The bytes are unchanged, so a whole-object checksum still holds (a composite one does not).
+    if (checksum && checksum.type !== 'COMPOSITE' && !checksum.value.includes('-')) metadata.checksum = { ...checksum };
+    if (redirect !== undefined) metadata.websiteRedirectLocation = redirect;
+    const acl = cannedAclFrom(headers);
+    if (acl instanceof S3Error) return acl;
+    if (acl !== undefined) metadata.acl = acl;
+  }
+  const copied = await ctx.store.copyObject(src, { bucket, key }, metadata);
+  return xmlResponse(CopyObjectResultXml.serialize({ etag: copied.etag, lastModified: copied.lastModified }));
+};

@@ -1,0 +1,7 @@
+/** https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketWebsite.html — spec §2: 204 always. */
+import type { OpOf, S3Handler } from '../context.js';
+
+export const DeleteBucketWebsite: S3Handler<OpOf<'DeleteBucketWebsite'>> = async (ctx) => {
+  await ctx.store.putBucketConfig(ctx.op.bucket, 'website', null);
+  return { status: 204 };
+};

@@ -1,0 +1,7 @@
+/** https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html — 204, also for a missing key. */
+import type { OpOf, S3Handler } from '../context.js';
+
+export const DeleteObject: S3Handler<OpOf<'DeleteObject'>> = async (ctx) => {
+  await ctx.store.deleteObject(ctx.op.bucket, ctx.op.key);
+  return { status: 204 };
+};

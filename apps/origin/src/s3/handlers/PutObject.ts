@@ -1,0 +1,34 @@
+/** https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html */
+import { S3_LIMITS } from '@bucketfront/object-store';
+import { S3Error } from '@bucketfront/s3-protocol';
+import { declaredLength, withBody } from '../body.js';
+import type { HeaderList, OpOf, S3Handler } from '../context.js';
+import { CHECKSUM_HEADERS, headerValue, metadataFromHeaders } from '../object-headers.js';
+
+export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
+  const { bucket, key } = ctx.op;
+  const headers = ctx.req.headers;
+  const metadata = metadataFromHeaders(headers);
+  if (metadata instanceof S3Error) return metadata;
+  const size = declaredLength(ctx);
+  if (size === undefined && headers['transfer-encoding'] === undefined) return new S3Error('MissingContentLength');
+  if (size !== undefined && size > S3_LIMITS.maxSinglePutBytes) {
+    return new S3Error('EntityTooLarge', undefined, { ProposedSize: String(size), MaxSizeAllowed: String(S3_LIMITS.maxSinglePutBytes) });
+  }
+  const contentMd5 = headerValue(headers, 'content-md5');
+  const info = await withBody(ctx, (body) => {
+    // A trailer checksum is known only at the end of the body; the store reads
+    // `metadata` after the body has ended, so filling it in on 'end' is in time.
+    body.once('end', () => {
+      if (body.checksum && !metadata.checksum) metadata.checksum = { ...body.checksum, type: 'FULL_OBJECT' };
+    });
+    return ctx.store.putObject(bucket, key, body, metadata, {
+      ...(contentMd5 !== undefined ? { contentMd5 } : {}),
+      ...(size !== undefined ? { expectedSize: size } : {}),
+    });
+  });
+  const out: HeaderList = ['ETag', info.etag];
+  const checksum = info.metadata.checksum;
+  if (checksum?.value) out.push(CHECKSUM_HEADERS[checksum.algorithm], checksum.value, 'x-amz-checksum-type', 'FULL_OBJECT');
+  return { status: 200, headers: out };
+};

@@ -1,0 +1,120 @@
+/**
+ * GetObject and HeadObject share everything but the body:
+ * access → preconditions → range / partNumber → headers.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+ */
+import type { ByteRange, GetObjectResult, ObjectInfo } from '@bucketfront/object-store';
+import { parsePartNumber, S3Error } from '@bucketfront/s3-protocol';
+import { accessDenied, isAnonymousAllowed, requireBucket } from './access.js';
+import type { BucketFacts } from './bucket-cache.js';
+import { evaluateConditions } from './conditional.js';
+import type { OpOf, S3Context, S3Response } from './context.js';
+import { headerValue, objectHeaders, responseOverrides } from './object-headers.js';
+import { decideRange } from './range.js';
+
+type ReadOp = OpOf<'GetObject'> | OpOf<'HeadObject'>;
+
+export async function readObject(ctx: S3Context<ReadOp>, withBody: boolean): Promise<S3Response | S3Error> {
+  const { bucket, key, query } = ctx.op;
+  const headers = ctx.req.headers;
+  const facts = await requireBucket(ctx, bucket);
+  if (facts instanceof S3Error) return facts;
+
+  const overrides = responseOverrides(query, ctx.auth.kind === 'signed');
+  if (overrides instanceof S3Error) return overrides;
+  const rawPart = query.get('partNumber');
+  const partNumber = rawPart === undefined ? undefined : parsePartNumber(rawPart);
+  if (partNumber instanceof S3Error) return partNumber;
+  const rangeHeader = headerValue(headers, 'range');
+  if (partNumber !== undefined && rangeHeader !== undefined) {
+    return new S3Error('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter');
+  }
+
+  // Hot path (whole object, GET): one store call; preconditions checked on what it returned.
+  let got: GetObjectResult | null = null;
+  let info: ObjectInfo | null;
+  if (withBody && rangeHeader === undefined && partNumber === undefined) {
+    got = await ctx.store.getObject(bucket, key);
+    info = got?.info ?? null;
+  } else {
+    info = await ctx.store.headObject(bucket, key);
+  }
+  const release = (): void => {
+    if (got && got.buffer === undefined) got.body.destroy();
+  };
+
+  if (info === null) return missingKey(ctx, facts, key);
+  if (!isAnonymousAllowed(ctx, facts, 's3:GetObject', key, info.metadata.acl)) {
+    release();
+    return accessDenied();
+  }
+
+  const outcome = evaluateConditions(
+    {
+      ifMatch: headerValue(headers, 'if-match'),
+      ifNoneMatch: headerValue(headers, 'if-none-match'),
+      ifModifiedSince: headerValue(headers, 'if-modified-since'),
+      ifUnmodifiedSince: headerValue(headers, 'if-unmodified-since'),
+    },
+    info,
+  );
+  if (outcome.kind === 'not-modified') {
+    release();
+    return { status: 304, headers: ['ETag', info.etag, 'Last-Modified', info.lastModified.toUTCString()] };
+  }
+  if (outcome.kind === 'precondition-failed') {
+    release();
+    return new S3Error('PreconditionFailed', undefined, { Condition: outcome.condition });
+  }
+
+  let range: ByteRange | undefined;
+  let partsCount: number | undefined;
+  if (partNumber !== undefined) {
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_RequestSyntax (partNumber)
+    const sizes = info.metadata.partSizes ?? [info.size];
+    partsCount = info.metadata.partSizes ? sizes.length : undefined;
+    if (partNumber > sizes.length) {
+      return { status: 416, error: new S3Error('InvalidPartNumber'), headers: ['Content-Range', `bytes */${info.size}`] };
+    }
+    const start = sizes.slice(0, partNumber - 1).reduce((a, b) => a + b, 0);
+    const len = sizes[partNumber - 1]!;
+    if (info.metadata.partSizes || partNumber > 1) range = { start, end: start + len - 1 };
+  } else if (rangeHeader !== undefined) {
+    const d = decideRange(rangeHeader, info.size);
+    if (d.kind === 'unsatisfiable') {
+      return {
+        status: 416,
+        error: new S3Error('InvalidRange', undefined, { RangeRequested: rangeHeader, ActualObjectSize: String(info.size) }),
+        headers: ['Content-Range', `bytes */${info.size}`],
+      };
+    }
+    if (d.kind === 'partial') range = { start: d.start, end: d.end };
+  }
+
+  const out = objectHeaders(info, {
+    checksumMode: (headerValue(headers, 'x-amz-checksum-mode') ?? '').toUpperCase() === 'ENABLED' && range === undefined,
+    overrides,
+    partsCount,
+  });
+  const status = range ? 206 : 200;
+  const length = range ? range.end - range.start + 1 : info.size;
+  if (range) out.push('Content-Range', `bytes ${range.start}-${range.end}/${info.size}`);
+  if (!withBody) return { status, headers: out, contentLength: length };
+
+  if (got === null) {
+    got = await ctx.store.getObject(bucket, key, range);
+    if (got === null) return new S3Error('NoSuchKey', undefined, { Key: key });
+  }
+  if (got.buffer !== undefined) return { status, headers: out, body: got.buffer };
+  return { status, headers: out, body: got.body, contentLength: length };
+}
+
+/**
+ * A missing key is 404 NoSuchKey only for callers allowed to list the bucket;
+ * anonymous callers without s3:ListBucket get 403 AccessDenied, as S3 does
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_RequestSyntax "Permissions").
+ */
+function missingKey(ctx: S3Context, facts: BucketFacts, key: string): S3Error {
+  if (!isAnonymousAllowed(ctx, facts, 's3:ListBucket')) return accessDenied();
+  return new S3Error('NoSuchKey', undefined, { Key: key });
+}

@@ -1,0 +1,80 @@
+/** Operation → handler: one entry per AWS operation name. */
+import type { S3Error, S3Operation } from '@bucketfront/s3-protocol';
+import type { OpOf, S3Context, S3Handler, S3Response } from './context.js';
+import { AbortMultipartUpload } from './handlers/AbortMultipartUpload.js';
+import { CompleteMultipartUpload } from './handlers/CompleteMultipartUpload.js';
+import { CopyObject } from './handlers/CopyObject.js';
+import { CreateBucket } from './handlers/CreateBucket.js';
+import { CreateMultipartUpload } from './handlers/CreateMultipartUpload.js';
+import { DeleteBucket } from './handlers/DeleteBucket.js';
+import { DeleteBucketPolicy } from './handlers/DeleteBucketPolicy.js';
+import { DeleteBucketWebsite } from './handlers/DeleteBucketWebsite.js';
+import { DeleteObject } from './handlers/DeleteObject.js';
+import { DeleteObjects } from './handlers/DeleteObjects.js';
+import { GetBucketAcl } from './handlers/GetBucketAcl.js';
+import { GetBucketCors } from './handlers/GetBucketCors.js';
+import { GetBucketLocation } from './handlers/GetBucketLocation.js';
+import { GetBucketPolicy } from './handlers/GetBucketPolicy.js';
+import { GetBucketVersioning } from './handlers/GetBucketVersioning.js';
+import { GetBucketWebsite } from './handlers/GetBucketWebsite.js';
+import { GetObject } from './handlers/GetObject.js';
+import { GetObjectAcl } from './handlers/GetObjectAcl.js';
+import { HeadBucket } from './handlers/HeadBucket.js';
+import { HeadObject } from './handlers/HeadObject.js';
+import { ListBuckets } from './handlers/ListBuckets.js';
+import { ListMultipartUploads } from './handlers/ListMultipartUploads.js';
+import { ListObjects } from './handlers/ListObjects.js';
+import { ListObjectsV2 } from './handlers/ListObjectsV2.js';
+import { ListParts } from './handlers/ListParts.js';
+import { NotImplemented } from './handlers/NotImplemented.js';
+import { PutBucketAcl } from './handlers/PutBucketAcl.js';
+import { PutBucketPolicy } from './handlers/PutBucketPolicy.js';
+import { PutBucketWebsite } from './handlers/PutBucketWebsite.js';
+import { PutObject } from './handlers/PutObject.js';
+import { PutObjectAcl } from './handlers/PutObjectAcl.js';
+import { UploadPart } from './handlers/UploadPart.js';
+import { UploadPartCopy } from './handlers/UploadPartCopy.js';
+
+type HandlerTable = { [Name in S3Operation['op']]: S3Handler<OpOf<Name>> };
+
+export const HANDLERS: HandlerTable = {
+  ListBuckets,
+  CreateBucket,
+  DeleteBucket,
+  HeadBucket,
+  GetBucketLocation,
+  ListObjects,
+  ListObjectsV2,
+  ListMultipartUploads,
+  DeleteObjects,
+  PutBucketWebsite,
+  GetBucketWebsite,
+  DeleteBucketWebsite,
+  PutBucketPolicy,
+  GetBucketPolicy,
+  DeleteBucketPolicy,
+  PutBucketAcl,
+  GetBucketAcl,
+  GetBucketVersioning,
+  GetBucketCors,
+  PutObject,
+  CopyObject,
+  GetObject,
+  HeadObject,
+  DeleteObject,
+  CreateMultipartUpload,
+  PutObjectAcl,
+  GetObjectAcl,
+  CompleteMultipartUpload,
+  AbortMultipartUpload,
+  ListParts,
+  UploadPart,
+  UploadPartCopy,
+  NotImplemented,
+};
+
+export function dispatch(ctx: S3Context): Promise<S3Response | S3Error> {
+  // The table is keyed by the same discriminant, so this pairing is sound.
+  const handler = HANDLERS[ctx.op.op] as S3Handler;
+  return handler(ctx);
+}

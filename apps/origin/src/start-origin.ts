@@ -1,0 +1,117 @@
+/** startOrigin: the store, the API listener and the optional website listener. */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createFsStore } from '@bucketfront/object-store';
+import type { AccessLogSink } from './http/access-log.js';
+import { createOriginHandler } from './origin-handler.js';
+import { resolveCredentials, type OriginCredentials } from './credentials.js';
+
+export interface StartOriginOptions {
+  dataDir: string;
+  port?: number;
+  host?: string;
+  /** Default us-east-1. */
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Default 'localhost'. */
+  websiteDomain?: string;
+  /** Optional listener where every request is a website request. */
+  websitePort?: number;
+  /** Default: JSON lines on stdout. */
+  accessLog?: false | AccessLogSink;
+}
+
+export interface RunningOrigin {
+  url: string;
+  port: number;
+  websiteUrl?: string;
+  websitePort?: number;
+  credentials: OriginCredentials;
+  close(): Promise<void>;
+}
+
+/** Node's HTTP limits: slowloris and oversized-header protection. */
+function hardenedServer(listener: Parameters<typeof createServer>[1]): Server {
+  const server = createServer(
+    {
+      // Over 8 KiB of headers: node answers 431 and closes that connection only.
+      maxHeaderSize: 8 * 1024,
+      requestTimeout: 5 * 60_000, // a whole request, including a large upload body
+      headersTimeout: 20_000,
+      keepAliveTimeout: 5_000,
+      connectionsCheckingInterval: 5_000,
+      // Conflicting Content-Length / Transfer-Encoding stay rejected (llhttp default, never lenient).
+      insecureHTTPParser: false,
+    },
+    listener,
+  );
+  // Expect: 100-continue is answered by the body reader once the request is authorized.
+  server.on('checkContinue', (req, res) => server.emit('request', req, res));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
+  return server;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 1000).unref();
+  });
+}
+
+export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrigin> {
+  const host = opts.host ?? '127.0.0.1';
+  const credentials = await resolveCredentials(opts.dataDir, opts.credentials);
+  const store = await createFsStore({ dataDir: opts.dataDir });
+  const handler = createOriginHandler({
+    store,
+    credentials,
+    region: opts.region ?? 'us-east-1',
+    websiteDomain: opts.websiteDomain ?? 'localhost',
+    ...(opts.accessLog !== undefined ? { accessLog: opts.accessLog } : {}),
+  });
+  const api = hardenedServer(handler);
+  const servers: Server[] = [api];
+  try {
+    const port = await listen(api, opts.port ?? 0, host);
+    const urlHost = host.includes(':') ? `[${host}]` : host;
+    const running: RunningOrigin = { url: `http://${urlHost}:${port}`, port, credentials, close: async () => {} };
+    if (opts.websitePort !== undefined) {
+      const web = hardenedServer(handler.website);
+      servers.push(web);
+      const websitePort = await listen(web, opts.websitePort, host);
+      running.websitePort = websitePort;
+      running.websiteUrl = `http://${urlHost}:${websitePort}`;
+    }
+    let closing: Promise<void> | undefined;
+    running.close = () => {
+      closing ??= (async () => {
+        await Promise.all(servers.map(closeServer));
+        await store.close();
+      })();
+      return closing;
+    };
+    return running;
+  } catch (err) {
+    await Promise.all(servers.map((s) => (s.listening ? closeServer(s) : Promise.resolve())));
+    await store.close();
+    throw err;
+  }
+}
