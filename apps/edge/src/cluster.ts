@@ -1,0 +1,132 @@
+/**
+ * `--workers N` with node:cluster. Each worker owns a cache (memory ≈ workers × cache.maxSizeBytes).
+ * The primary serves no viewer traffic; it runs the control server and the cluster EdgeRuntime,
+ * which fans invalidations out over IPC and resolves when every worker has acknowledged.
+ *
+ * Scheduling: SCHED_NONE (the kernel hands connections to workers directly) by default;
+ * `BUCKETFRONT_CLUSTER_SCHED=rr` selects Node's round-robin (every connection accepted by the
+ * primary, then passed on), which costs the primary CPU on a 2-core box. See README for numbers.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import type { EdgeConfig } from './config/types.js';
+import { isMessage, WORKER_ENV, type PrimaryToWorker, type WorkerToPrimary } from './ipc.js';
+import { mergeSnapshots, type EdgeMetricsSnapshot } from './metrics.js';
+import type { EdgeRuntime } from './runtime.js';
+
+const IPC_TIMEOUT_MS = 10_000;
+
+export interface EdgeCluster {
+  port: number;
+  runtime: EdgeRuntime;
+  workers(): Worker[];
+  close(): Promise<void>;
+}
+
+function workerEntry(): { exec: string; execArgv: string[] } {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) {
+    // Running from sources (tests, `node --import tsx`): workers need the TypeScript loader and the
+    // `source` condition so @bucketfront/* resolve to src/.
+    const execArgv = [...process.execArgv.filter((a) => !a.startsWith('--conditions') && a !== '--import' && a !== 'tsx')];
+    execArgv.push('--conditions=source', '--import', 'tsx');
+    return { exec: here.replace(/cluster\.ts$/, 'worker.ts'), execArgv };
+  }
+  return { exec: here.replace(/cluster\.js$/, 'worker.js'), execArgv: process.execArgv };
+}
+
+export async function startCluster(config: EdgeConfig, opts: { workers: number; port: number; host: string }): Promise<EdgeCluster> {
+  if (!cluster.isPrimary) throw new Error('startCluster must run in the primary');
+  cluster.schedulingPolicy = process.env['BUCKETFRONT_CLUSTER_SCHED'] === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
+  const entry = workerEntry();
+  cluster.setupPrimary({ exec: entry.exec, execArgv: entry.execArgv });
+
+  const live = new Set<Worker>();
+  let closing = false;
+  let nextId = 1;
+  const pending = new Map<number, { waiting: Set<Worker>; snapshots: EdgeMetricsSnapshot[]; done: () => void; fail: (e: Error) => void }>();
+  const configJson = JSON.stringify(config);
+  let port = opts.port;
+
+  function onMessage(w: Worker, raw: unknown): void {
+    if (!isMessage(raw)) return;
+    const m = raw as WorkerToPrimary;
+    if (m.type === 'bf:ack' || m.type === 'bf:metrics') {
+      const p = pending.get(m.id);
+      if (!p) return;
+      if (m.type === 'bf:metrics') p.snapshots.push(m.snapshot);
+      p.waiting.delete(w);
+      if (p.waiting.size === 0) p.done();
+    }
+  }
+
+  function fork(): Promise<Worker> {
+    const w = cluster.fork({ [WORKER_ENV.config]: configJson, [WORKER_ENV.port]: String(port), [WORKER_ENV.host]: opts.host });
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null): void => reject(new Error(`edge worker exited during start-up (code ${code})`));
+      w.once('exit', onExit);
+      w.on('message', (raw: unknown) => {
+        if (isMessage(raw) && (raw as WorkerToPrimary).type === 'bf:ready') {
+          w.off('exit', onExit);
+          port = (raw as unknown as { port: number }).port;
+          live.add(w);
+          w.on('exit', () => {
+            live.delete(w);
+            // A worker that dies no longer owes acks.
+            for (const p of pending.values()) { p.waiting.delete(w); if (p.waiting.size === 0) p.done(); }
+            if (!closing) void fork().catch((err: unknown) => console.error(String(err)));
+          });
+          resolve(w);
+        }
+        onMessage(w, raw);
+      });
+    });
+  }
+
+  // The first worker picks the port (port 0 → a free one); the others join it.
+  await fork();
+  await Promise.all(Array.from({ length: Math.max(0, opts.workers - 1) }, () => fork()));
+
+  function broadcast(make: (id: number) => PrimaryToWorker): Promise<EdgeMetricsSnapshot[]> {
+    const id = nextId++;
+    const targets = new Set([...live].filter((w) => w.isConnected()));
+    if (targets.size === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => { pending.delete(id); reject(new Error(`edge workers did not answer within ${IPC_TIMEOUT_MS} ms`)); }, IPC_TIMEOUT_MS);
+      const entry = {
+        waiting: targets,
+        snapshots: [] as EdgeMetricsSnapshot[],
+        done: () => { clearTimeout(timer); pending.delete(id); resolve(entry.snapshots); },
+        fail: (e: Error) => { clearTimeout(timer); pending.delete(id); reject(e); },
+      };
+      pending.set(id, entry);
+      const msg = make(id);
+      for (const w of targets) w.send(msg);
+    });
+  }
+
+  const runtime: EdgeRuntime = {
+    config,
+    async invalidate(distributionId, paths) {
+      await broadcast((id) => ({ type: 'bf:invalidate', id, distributionId, paths: [...paths] }));
+    },
+    async metrics() {
+      return mergeSnapshots(await broadcast((id) => ({ type: 'bf:metrics', id })));
+    },
+  };
+
+  return {
+    port,
+    runtime,
+    workers: () => [...live],
+    async close() {
+      closing = true;
+      await Promise.all([...live].map((w) => new Promise<void>((resolve) => {
+        if (w.isDead()) return resolve();
+        const t = setTimeout(() => { w.process.kill('SIGKILL'); }, 3000);
+        w.once('exit', () => { clearTimeout(t); resolve(); });
+        try { w.send({ type: 'bf:shutdown' } satisfies PrimaryToWorker); } catch { w.process.kill('SIGTERM'); }
+      })));
+    },
+  };
+}

@@ -1,0 +1,297 @@
+/**
+ * Start-up validation of the edge configuration. Every problem names its field path, e.g.
+ * `distributions[0].origins[1].url: must be an http(s) URL`, and all problems are reported at once
+ * (undici-style eager option checks, not cloudserver's 2,000 lines of asserts).
+ * Limits follow https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html
+ */
+import type {
+  CacheBehaviorConfig, CacheKeyConfig, CustomErrorResponseConfig, DistributionConfig, EdgeConfig,
+  OriginConfig, OriginGroupConfig,
+} from './types.js';
+
+export class EdgeConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid edge configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'EdgeConfigError';
+  }
+}
+
+const MiB = 1024 * 1024;
+export const CONFIG_DEFAULTS = Object.freeze({
+  pop: 'BKT1-C1',
+  productWord: 'cloudfront',
+  /** Per worker. Total edge memory ≈ workers × maxSizeBytes (+ Node overhead). */
+  maxSizeBytes: 256 * MiB,
+  maxObjectBytes: 64 * MiB,
+  minTTL: 0,
+  defaultTTL: 86400,
+  maxTTL: 31536000,
+  connectionTimeout: 10,
+  connectionAttempts: 3,
+  responseTimeout: 30,
+  keepaliveTimeout: 5,
+  errorCachingMinTTL: 10,
+});
+
+const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE']);
+const FAILOVER_CODES = new Set([400, 403, 404, 416, 500, 502, 503, 504]);
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+class Checker {
+  readonly problems: string[] = [];
+  fail(path: string, msg: string): void { this.problems.push(`${path}: ${msg}`); }
+
+  str(o: Obj, key: string, path: string, opts: { required?: boolean; def?: string } = {}): string | undefined {
+    const v = o[key];
+    if (v === undefined || v === null) {
+      if (opts.required) this.fail(`${path}.${key}`, 'is required');
+      return opts.def;
+    }
+    if (typeof v !== 'string' || (opts.required && v === '')) { this.fail(`${path}.${key}`, 'must be a non-empty string'); return opts.def; }
+    return v;
+  }
+
+  num(o: Obj, key: string, path: string, def: number, min: number, max: number, integer = true): number {
+    const v = o[key];
+    if (v === undefined || v === null) return def;
+    if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) { this.fail(`${path}.${key}`, `must be ${integer ? 'an integer' : 'a number'}`); return def; }
+    if (v < min || v > max) { this.fail(`${path}.${key}`, `must be between ${min} and ${max}`); return def; }
+    return v;
+  }
+
+  bool(o: Obj, key: string, path: string, def: boolean): boolean {
+    const v = o[key];
+    if (v === undefined || v === null) return def;
+    if (typeof v !== 'boolean') { this.fail(`${path}.${key}`, 'must be true or false'); return def; }
+    return v;
+  }
+
+  strArray(o: Obj, key: string, path: string): string[] {
+    const v = o[key];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) { this.fail(`${path}.${key}`, 'must be an array of strings'); return []; }
+    return v as string[];
+  }
+
+  arr(o: Obj, key: string, path: string): unknown[] {
+    const v = o[key];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) { this.fail(`${path}.${key}`, 'must be an array'); return []; }
+    return v;
+  }
+}
+
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `queryStrings` / `headers` / `cookies` accept: `'none'` | `'all'` | an array of names (whitelist) |
+ * `{ behavior, items }` with behavior none / whitelist / allExcept / all (headers: none / whitelist).
+ */
+function keyPart<B extends string>(c: Checker, v: unknown, path: string, behaviours: readonly B[]): { behavior: B; items: string[] } {
+  const none = { behavior: 'none' as B, items: [] };
+  if (v === undefined || v === null) return none;
+  if (typeof v === 'string') {
+    if ((behaviours as readonly string[]).includes(v) && v !== 'whitelist' && v !== 'allExcept') return { behavior: v as B, items: [] };
+    c.fail(path, `must be one of ${behaviours.filter((b) => b !== 'whitelist' && b !== 'allExcept').map((b) => `'${b}'`).join(', ')}, an array of names, or { behavior, items }`);
+    return none;
+  }
+  if (Array.isArray(v)) {
+    if (v.some((s) => typeof s !== 'string')) { c.fail(path, 'must be an array of strings'); return none; }
+    return { behavior: 'whitelist' as B, items: v as string[] };
+  }
+  if (isObj(v)) {
+    const b = v['behavior'];
+    if (typeof b !== 'string' || !(behaviours as readonly string[]).includes(b)) {
+      c.fail(`${path}.behavior`, `must be one of ${behaviours.join(', ')}`);
+      return none;
+    }
+    return { behavior: b as B, items: c.strArray(v, 'items', path) };
+  }
+  c.fail(path, 'must be a string, an array or an object');
+  return none;
+}
+
+function cacheKey(c: Checker, v: unknown, path: string): CacheKeyConfig {
+  const o = isObj(v) ? v : {};
+  if (v !== undefined && !isObj(v)) c.fail(path, 'must be an object');
+  const ck: CacheKeyConfig = {
+    queryStrings: keyPart(c, o['queryStrings'], `${path}.queryStrings`, ['none', 'whitelist', 'allExcept', 'all'] as const),
+    headers: keyPart(c, o['headers'], `${path}.headers`, ['none', 'whitelist'] as const),
+    cookies: keyPart(c, o['cookies'], `${path}.cookies`, ['none', 'whitelist', 'allExcept', 'all'] as const),
+  };
+  if (ck.headers.items.length > 10) c.fail(`${path}.headers.items`, 'at most 10 headers');
+  if (ck.headers.items.join('').length > 1024) c.fail(`${path}.headers.items`, 'at most 1024 characters of header names');
+  return ck;
+}
+
+function behaviour(c: Checker, v: unknown, path: string, isDefault: boolean, targets: Set<string>): CacheBehaviorConfig | undefined {
+  if (!isObj(v)) { c.fail(path, 'must be an object'); return undefined; }
+  let pathPattern = '*';
+  if (!isDefault) {
+    pathPattern = c.str(v, 'pathPattern', path, { required: true }) ?? '*';
+    if (pathPattern.length > 255) c.fail(`${path}.pathPattern`, 'at most 255 characters');
+  }
+  const targetOriginId = c.str(v, 'targetOriginId', path, { required: true }) ?? '';
+  if (targetOriginId !== '' && !targets.has(targetOriginId)) c.fail(`${path}.targetOriginId`, `no origin or origin group with id '${targetOriginId}'`);
+  const minTTL = c.num(v, 'minTTL', path, CONFIG_DEFAULTS.minTTL, 0, 31536000 * 100);
+  const maxTTL = c.num(v, 'maxTTL', path, Math.max(CONFIG_DEFAULTS.maxTTL, minTTL), 0, 31536000 * 100);
+  // With no DefaultTTL given, CloudFront uses 24 h or MinTTL if larger.
+  const defaultTTL = c.num(v, 'defaultTTL', path, Math.min(Math.max(CONFIG_DEFAULTS.defaultTTL, minTTL), maxTTL), 0, 31536000 * 100);
+  if (minTTL > defaultTTL) c.fail(`${path}.defaultTTL`, `must be ≥ minTTL (${minTTL})`);
+  if (defaultTTL > maxTTL) c.fail(`${path}.maxTTL`, `must be ≥ defaultTTL (${defaultTTL})`);
+  let allowedMethods = c.strArray(v, 'allowedMethods', path).map((m) => m.toUpperCase());
+  if (allowedMethods.length === 0) allowedMethods = ['GET', 'HEAD'];
+  for (const [i, m] of allowedMethods.entries()) if (!ALLOWED_METHODS.has(m)) c.fail(`${path}.allowedMethods[${i}]`, `unknown method '${m}'`);
+  if (!allowedMethods.includes('GET') || !allowedMethods.includes('HEAD')) c.fail(`${path}.allowedMethods`, 'must include GET and HEAD');
+  return {
+    pathPattern, targetOriginId, minTTL, defaultTTL, maxTTL,
+    compress: c.bool(v, 'compress', path, true),
+    cacheKey: cacheKey(c, v['cacheKey'], `${path}.cacheKey`),
+    allowedMethods,
+  };
+}
+
+function origin(c: Checker, v: unknown, path: string): OriginConfig | undefined {
+  if (!isObj(v)) { c.fail(path, 'must be an object'); return undefined; }
+  const id = c.str(v, 'id', path, { required: true }) ?? '';
+  const url = c.str(v, 'url', path, { required: true });
+  if (url !== undefined && !isHttpUrl(url)) c.fail(`${path}.url`, 'must be an http(s) URL');
+  const o: OriginConfig = {
+    id,
+    url: url ?? '',
+    connectionTimeout: c.num(v, 'connectionTimeout', path, CONFIG_DEFAULTS.connectionTimeout, 1, 10, false),
+    connectionAttempts: c.num(v, 'connectionAttempts', path, CONFIG_DEFAULTS.connectionAttempts, 1, 3),
+    responseTimeout: c.num(v, 'responseTimeout', path, CONFIG_DEFAULTS.responseTimeout, 1, 60, false),
+    keepaliveTimeout: c.num(v, 'keepaliveTimeout', path, CONFIG_DEFAULTS.keepaliveTimeout, 1, 60, false),
+  };
+  const hostHeader = c.str(v, 'hostHeader', path);
+  if (hostHeader !== undefined) o.hostHeader = hostHeader;
+  return o;
+}
+
+function distribution(c: Checker, v: unknown, path: string): DistributionConfig | undefined {
+  if (!isObj(v)) { c.fail(path, 'must be an object'); return undefined; }
+  const id = c.str(v, 'id', path, { required: true }) ?? '';
+  const origins: OriginConfig[] = [];
+  const originsRaw = c.arr(v, 'origins', path);
+  if (originsRaw.length === 0) c.fail(`${path}.origins`, 'at least one origin is required');
+  originsRaw.forEach((o, i) => { const r = origin(c, o, `${path}.origins[${i}]`); if (r) origins.push(r); });
+  const ids = new Set<string>();
+  origins.forEach((o, i) => { if (ids.has(o.id)) c.fail(`${path}.origins[${i}].id`, `duplicate origin id '${o.id}'`); ids.add(o.id); });
+
+  const originGroups: OriginGroupConfig[] = [];
+  c.arr(v, 'originGroups', path).forEach((g, i) => {
+    const p = `${path}.originGroups[${i}]`;
+    if (!isObj(g)) { c.fail(p, 'must be an object'); return; }
+    const gid = c.str(g, 'id', p, { required: true }) ?? '';
+    const primaryOriginId = c.str(g, 'primaryOriginId', p, { required: true }) ?? '';
+    const secondaryOriginId = c.str(g, 'secondaryOriginId', p, { required: true }) ?? '';
+    for (const [k, oid] of [['primaryOriginId', primaryOriginId], ['secondaryOriginId', secondaryOriginId]] as const) {
+      if (oid !== '' && !ids.has(oid)) c.fail(`${p}.${k}`, `no origin with id '${oid}'`);
+    }
+    if (ids.has(gid)) c.fail(`${p}.id`, `'${gid}' is already an origin id`);
+    const fc = isObj(g['failoverCriteria']) ? g['failoverCriteria'] : {};
+    const raw = fc['statusCodes'];
+    let statusCodes: number[] = [];
+    if (raw === undefined) c.fail(`${p}.failoverCriteria.statusCodes`, 'is required');
+    else if (!Array.isArray(raw)) c.fail(`${p}.failoverCriteria.statusCodes`, 'must be an array of status codes');
+    else {
+      statusCodes = raw as number[];
+      raw.forEach((s, j) => { if (!FAILOVER_CODES.has(s as number)) c.fail(`${p}.failoverCriteria.statusCodes[${j}]`, `must be one of ${[...FAILOVER_CODES].join(', ')}`); });
+    }
+    originGroups.push({ id: gid, primaryOriginId, secondaryOriginId, failoverCriteria: { statusCodes } });
+  });
+  const targets = new Set([...ids, ...originGroups.map((g) => g.id)]);
+
+  const defaultCacheBehavior = behaviour(c, v['defaultCacheBehavior'] ?? (v['defaultCacheBehavior'] === undefined && origins.length === 1 ? { targetOriginId: origins[0]!.id } : undefined), `${path}.defaultCacheBehavior`, true, targets);
+  const cacheBehaviors: CacheBehaviorConfig[] = [];
+  const rawBehaviours = c.arr(v, 'cacheBehaviors', path);
+  if (rawBehaviours.length > 25) c.fail(`${path}.cacheBehaviors`, 'at most 25 cache behaviors');
+  rawBehaviours.forEach((b, i) => { const r = behaviour(c, b, `${path}.cacheBehaviors[${i}]`, false, targets); if (r) cacheBehaviors.push(r); });
+
+  const customErrorResponses: CustomErrorResponseConfig[] = [];
+  c.arr(v, 'customErrorResponses', path).forEach((e, i) => {
+    const p = `${path}.customErrorResponses[${i}]`;
+    if (!isObj(e)) { c.fail(p, 'must be an object'); return; }
+    const errorCode = c.num(e, 'errorCode', p, 0, 400, 599);
+    if (e['errorCode'] === undefined) c.fail(`${p}.errorCode`, 'is required');
+    const r: CustomErrorResponseConfig = { errorCode, errorCachingMinTTL: c.num(e, 'errorCachingMinTTL', p, CONFIG_DEFAULTS.errorCachingMinTTL, 0, 31536000) };
+    const page = c.str(e, 'responsePagePath', p);
+    if (page !== undefined) {
+      if (!page.startsWith('/')) c.fail(`${p}.responsePagePath`, "must start with '/'");
+      r.responsePagePath = page;
+    }
+    if (e['responseCode'] !== undefined) {
+      const rc = typeof e['responseCode'] === 'string' ? Number(e['responseCode']) : e['responseCode'];
+      if (typeof rc !== 'number' || !Number.isInteger(rc) || rc < 200 || rc > 599) c.fail(`${p}.responseCode`, 'must be an HTTP status code (200–599)');
+      else r.responseCode = rc;
+      if (page === undefined) c.fail(`${p}.responsePagePath`, 'is required when responseCode is set');
+    }
+    customErrorResponses.push(r);
+  });
+
+  let aliases = c.strArray(v, 'aliases', path).map((a) => a.toLowerCase());
+  aliases = [...new Set(aliases)];
+  const d: DistributionConfig = {
+    id, aliases, origins, originGroups, cacheBehaviors, customErrorResponses,
+    enabled: c.bool(v, 'enabled', path, true),
+    defaultCacheBehavior: defaultCacheBehavior ?? ({} as CacheBehaviorConfig),
+  };
+  const dro = c.str(v, 'defaultRootObject', path);
+  if (dro !== undefined && dro !== '') {
+    if (dro.startsWith('/')) c.fail(`${path}.defaultRootObject`, "must not start with '/'");
+    d.defaultRootObject = dro;
+  }
+  const comment = c.str(v, 'comment', path);
+  if (comment !== undefined) d.comment = comment;
+  return d;
+}
+
+/** Validate raw (parsed JSON/YAML) configuration and fill in defaults. Throws EdgeConfigError. */
+export function validateEdgeConfig(raw: unknown): EdgeConfig {
+  const c = new Checker();
+  if (!isObj(raw)) throw new EdgeConfigError(['(root): must be an object']);
+  const cacheRaw = raw['cache'];
+  const cacheObj = isObj(cacheRaw) ? cacheRaw : {};
+  if (cacheRaw !== undefined && !isObj(cacheRaw)) c.fail('cache', 'must be an object');
+  const maxSizeBytes = c.num(cacheObj, 'maxSizeBytes', 'cache', CONFIG_DEFAULTS.maxSizeBytes, 1024, Number.MAX_SAFE_INTEGER);
+  const maxObjectBytes = c.num(cacheObj, 'maxObjectBytes', 'cache', Math.min(CONFIG_DEFAULTS.maxObjectBytes, maxSizeBytes), 1, 30 * 1024 ** 3);
+  if (maxObjectBytes > maxSizeBytes) c.fail('cache.maxObjectBytes', `must be ≤ cache.maxSizeBytes (${maxSizeBytes})`);
+  const peers = c.strArray(raw, 'peers', '(root)').map((p, i) => { if (!isHttpUrl(p)) c.fail(`peers[${i}]`, 'must be an http(s) URL'); return p; });
+  const distributions: DistributionConfig[] = [];
+  const rawDists = c.arr(raw, 'distributions', '(root)');
+  if (raw['distributions'] === undefined) c.fail('distributions', 'is required');
+  else if (rawDists.length === 0 && Array.isArray(raw['distributions'])) c.fail('distributions', 'at least one distribution is required');
+  rawDists.forEach((d, i) => { const r = distribution(c, d, `distributions[${i}]`); if (r) distributions.push(r); });
+  const seenIds = new Set<string>();
+  const seenAliases = new Map<string, string>();
+  distributions.forEach((d, i) => {
+    if (seenIds.has(d.id)) c.fail(`distributions[${i}].id`, `duplicate distribution id '${d.id}'`);
+    seenIds.add(d.id);
+    d.aliases.forEach((a, j) => {
+      const other = seenAliases.get(a);
+      if (other !== undefined) c.fail(`distributions[${i}].aliases[${j}]`, `'${a}' is already an alias of ${other}`);
+      seenAliases.set(a, d.id);
+    });
+  });
+  const cfg: EdgeConfig = {
+    pop: c.str(raw, 'pop', '(root)', { def: CONFIG_DEFAULTS.pop }) ?? CONFIG_DEFAULTS.pop,
+    productWord: c.str(raw, 'productWord', '(root)', { def: CONFIG_DEFAULTS.productWord }) ?? CONFIG_DEFAULTS.productWord,
+    cache: { maxSizeBytes, maxObjectBytes },
+    peers,
+    distributions,
+  };
+  // '(root).x' reads oddly; report root fields by their bare name.
+  const problems = c.problems.map((p) => p.replace(/^\(root\)\./, ''));
+  if (problems.length > 0) throw new EdgeConfigError(problems);
+  return cfg;
+}

@@ -1,0 +1,274 @@
+/**
+ * Origin fetches for cacheable requests (GET/HEAD): origin headers, origin-group failover,
+ * body buffering, building the stored entry (compressed once at fill), storage decision,
+ * conditional revalidation of expired entries (spec §1.8) and stale-on-error (spec §1.3).
+ */
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zc, gzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import {
+  canCollapseResponse, canServeStaleOnError, computeEntryTimes, decideStorage, isCompressibleResponse,
+  parseCacheControl, weakenEtag, type CacheControl,
+} from '@bucketfront/cache-policy';
+import { OriginFailure, readBody, type OriginResponse } from './origin/client.js';
+import type { Coding, StoredEntry, Variant } from './store/entry.js';
+import { filterOriginHeaders, filterVary, headerValue, type HeaderMap } from './viewer/headers.js';
+import type { EngineState, RequestCtx } from './context.js';
+
+const gzipAsync = promisify(gzip);
+const brotliAsync = promisify(brotliCompress);
+
+export type FillResult =
+  | { kind: 'entry'; entry: StoredEntry; result: 'Miss' | 'RefreshHit' | 'Hit'; stale: boolean; collapsible: boolean }
+  | { kind: 'stream'; status: number; headers: string[]; head: Buffer[]; rest: Readable }
+  | { kind: 'failure'; status: 502 | 504; message: string };
+
+/** What followers of a collapsed fill receive: never a stream (only the leader can consume it). */
+export type SharedFill =
+  | { kind: 'entry'; entry: StoredEntry; stale: boolean }
+  | { kind: 'failure'; status: 502 | 504; message: string }
+  | { kind: 'retry' };
+
+export function shareable(r: FillResult): SharedFill {
+  if (r.kind === 'entry') return r.collapsible ? { kind: 'entry', entry: r.entry, stale: r.stale } : { kind: 'retry' };
+  if (r.kind === 'failure') return r;
+  return { kind: 'retry' };
+}
+
+function dump(body: Readable): void {
+  body.on('error', () => undefined);
+  body.resume();
+}
+
+/** Request headers the edge sends to the origin (spec §1.5 "To origin", §1.6 Accept-Encoding). */
+export function originRequestHeaders(s: EngineState, ctx: RequestCtx): Record<string, string> {
+  const h: Record<string, string> = {};
+  const keyed = ctx.behaviour.cacheKey.headers;
+  if (keyed.behavior === 'whitelist') {
+    for (const name of keyed.items) {
+      const v = headerValue(ctx.reqHeaders, name.toLowerCase());
+      if (v !== undefined) h[name.toLowerCase()] = v;
+    }
+  }
+  if (h['user-agent'] === undefined) h['user-agent'] = 'Amazon CloudFront';
+  if (!ctx.aeKeyed) h['accept-encoding'] = ctx.ae;
+  if (ctx.keyedCookies !== '') h['cookie'] = ctx.keyedCookies;
+  const xff = headerValue(ctx.reqHeaders, 'x-forwarded-for');
+  h['x-forwarded-for'] = xff ? `${xff}, ${ctx.clientIp}` : ctx.clientIp;
+  h['x-amz-cf-id'] = ctx.reqId;
+  h['via'] = s.via;
+  return h;
+}
+
+/** Send to the target origin, or through an origin group with failover (spec §1.11). */
+export async function fetchOrigin(s: EngineState, ctx: RequestCtx, method: string, headers: Record<string, string>): Promise<OriginResponse> {
+  const target = ctx.behaviour.targetOriginId;
+  const group = ctx.dist.groups.get(target);
+  const path = ctx.originPath + (ctx.keyedQuery === '' ? '' : '?' + ctx.keyedQuery);
+  if (!group) return timed(s, ctx.dist.origins.get(target)!, method, path, headers);
+  const canFailover = method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
+  try {
+    const r = await timed(s, ctx.dist.origins.get(group.primaryOriginId)!, method, path, headers);
+    if (!canFailover || !group.failoverCriteria.statusCodes.includes(r.status)) return r;
+    dump(r.body);
+  } catch (err) {
+    if (!canFailover) throw err;
+  }
+  return timed(s, ctx.dist.origins.get(group.secondaryOriginId)!, method, path, headers);
+}
+
+async function timed(s: EngineState, origin: { request: (r: { method: string; path: string; headers: Record<string, string> }) => Promise<OriginResponse> }, method: string, path: string, headers: Record<string, string>): Promise<OriginResponse> {
+  s.metrics.originRequests++;
+  try {
+    const r = await origin.request({ method, path, headers });
+    s.metrics.observeOriginLatency(r.latencyMs / 1000);
+    return r;
+  } catch (err) {
+    s.metrics.originErrors++;
+    throw err;
+  }
+}
+
+function failureFor(err: unknown): FillResult {
+  const f = err instanceof OriginFailure ? err : new OriginFailure('error', String(err));
+  return { kind: 'failure', status: f.kind === 'timeout' ? 504 : 502, message: f.message };
+}
+
+/**
+ * Fetch `ctx` from the origin and store it. With `stale` (an expired entry) the request is
+ * conditional (If-None-Match / If-Modified-Since from the stored validators): 304 → RefreshHit
+ * with the TTL recomputed; anything else replaces it; failures/5xx serve it while its
+ * stale-if-error window lasts.
+ */
+export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry | undefined): Promise<FillResult> {
+  const seq = s.store.beginFill();
+  try {
+    const headers = originRequestHeaders(s, ctx);
+    if (stale?.etag) headers['if-none-match'] = stale.etag;
+    if (stale?.lastModified) headers['if-modified-since'] = stale.lastModified;
+    const serveStale = (): FillResult | undefined => {
+      if (!stale || !canServeStaleOnError(stale.times, s.clock())) return undefined;
+      return { kind: 'entry', entry: stale, result: 'Hit', stale: true, collapsible: true };
+    };
+    let res: OriginResponse;
+    try {
+      // HEAD is fetched as GET so the object can be cached (nginx does the same).
+      res = await fetchOrigin(s, ctx, 'GET', headers);
+    } catch (err) {
+      return serveStale() ?? failureFor(err);
+    }
+    if (res.status === 304 && stale) {
+      dump(res.body);
+      return { kind: 'entry', entry: refresh(s, ctx, stale, res, seq), result: 'RefreshHit', stale: false, collapsible: true };
+    }
+    if (res.status >= 500) {
+      const st = serveStale();
+      if (st) { dump(res.body); return st; }
+    }
+    const cl = headerValue(res.headers, 'content-length');
+    const contentLength = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : undefined;
+    const filterOpts = filterOptions(ctx);
+    if (contentLength !== undefined && contentLength > s.store.maxObjectBytes) {
+      return { kind: 'stream', status: res.status, headers: streamHeaders(res.headers, filterOpts), head: [], rest: res.body };
+    }
+    let body: Buffer;
+    try {
+      const r = await readBody(res.body, s.store.maxObjectBytes);
+      if ('tooLarge' in r) return { kind: 'stream', status: res.status, headers: streamHeaders(res.headers, filterOpts), head: r.head, rest: r.rest };
+      body = r.buffer;
+    } catch (err) {
+      // Truncated body, Content-Length mismatch, body timeout: never cached (spec §1.1).
+      return serveStale() ?? failureFor(err instanceof OriginFailure ? err : new OriginFailure(/timeout/i.test(String(err)) ? 'timeout' : 'error', String(err)));
+    }
+    s.metrics.originBytes += body.length;
+    return await buildAndStore(s, ctx, res.status, res.headers, body, contentLength, seq);
+  } finally {
+    s.store.endFill(seq);
+  }
+}
+
+function filterOptions(ctx: RequestCtx): { keepSetCookie: boolean; forwardedHeaders: string[] } {
+  const hk = ctx.behaviour.cacheKey.headers;
+  return {
+    keepSetCookie: ctx.behaviour.cacheKey.cookies.behavior !== 'none',
+    forwardedHeaders: hk.behavior === 'whitelist' ? hk.items.map((h) => h.toLowerCase()) : [],
+  };
+}
+
+function streamHeaders(h: HeaderMap, opts: { keepSetCookie: boolean; forwardedHeaders: string[] }): string[] {
+  const out = filterOriginHeaders(h, opts);
+  for (const name of ['content-length', 'content-encoding', 'etag']) {
+    const v = headerValue(h, name);
+    if (v !== undefined) out.push(name, v);
+  }
+  const vary = filterVary(headerValue(h, 'vary'), { ...opts, addAcceptEncoding: false });
+  if (vary) out.push('vary', vary);
+  return out;
+}
+
+function ttlSettings(ctx: RequestCtx, status: number, cc: CacheControl, expires: string | undefined, hasCacheControl: boolean, now: number) {
+  const cer = ctx.dist.errorResponses.get(status);
+  const errorCachingMinTTL = cer?.errorCachingMinTTL;
+  const b = ctx.behaviour;
+  const decision = decideStorage({
+    status, cacheControl: cc, expires, now, hasCacheControl,
+    minTTL: b.minTTL, defaultTTL: b.defaultTTL, maxTTL: b.maxTTL, errorCachingMinTTL,
+  });
+  return { decision, errorCachingMinTTL };
+}
+
+/** 304 from the origin: RFC 9111 §4.3.4 freshening. Cache-Control/Expires from the 304 win when present. */
+function refresh(s: EngineState, ctx: RequestCtx, stale: StoredEntry, res: OriginResponse, seq: number): StoredEntry {
+  const now = s.clock();
+  const ccRaw = headerValue(res.headers, 'cache-control') ?? stale.cacheControl;
+  const expires = headerValue(res.headers, 'expires') ?? stale.expires;
+  const cc = parseCacheControl(ccRaw);
+  const { decision, errorCachingMinTTL } = ttlSettings(ctx, stale.status, cc, expires, ccRaw !== undefined, now);
+  const ttl = decision.store ? decision.ttl : 0;
+  stale.times = computeEntryTimes({ cacheControl: cc, fetchedAt: now, ttl, maxTTL: ctx.behaviour.maxTTL, errorCachingMinTTL });
+  stale.seq = seq;
+  stale.cacheControl = ccRaw;
+  stale.expires = expires;
+  s.store.set(stale);
+  return stale;
+}
+
+const COMPRESS_TYPES: readonly Coding[] = ['br', 'gzip'];
+
+/** Build the entry (all variants, pre-built headers), decide storage and collapsibility, store it. */
+async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h: HeaderMap, body: Buffer, contentLength: number | undefined, seq: number): Promise<FillResult> {
+  const now = s.clock();
+  const ccRaw = headerValue(h, 'cache-control');
+  const expires = headerValue(h, 'expires');
+  const cc = parseCacheControl(ccRaw);
+  const { decision, errorCachingMinTTL } = ttlSettings(ctx, status, cc, expires, ccRaw !== undefined, now);
+  const b = ctx.behaviour;
+  const varyRaw = headerValue(h, 'vary');
+  // Deviation from CloudFront: `Vary: *` with MinTTL 0 is not stored at all (CloudFront stores it
+  // but always goes to the origin, which is observably the same except for stale fallback).
+  const varyStar = varyRaw !== undefined && varyRaw.split(',').some((v) => v.trim() === '*');
+  const store = decision.store && !(varyStar && b.minTTL === 0);
+  const ttl = decision.store ? decision.ttl : 0;
+  const contentEncoding = headerValue(h, 'content-encoding');
+  const filterOpts = filterOptions(ctx);
+
+  // Compress once at fill (spec §1.6): every variant at once so later viewers of any encoding hit.
+  const compressible = b.compress && !ctx.aeKeyed && isCompressibleResponse({
+    status, contentLength, contentType: headerValue(h, 'content-type'), contentEncoding,
+  }).ok;
+  const bodies: Partial<Record<Coding, Buffer>> = {};
+  let originEncoding: string | undefined;
+  if (contentEncoding !== undefined && (contentEncoding === 'gzip' || contentEncoding === 'br')) {
+    originEncoding = contentEncoding;
+    bodies[contentEncoding] = body;
+  } else {
+    if (contentEncoding !== undefined) originEncoding = contentEncoding;
+    bodies.identity = body;
+    if (compressible) {
+      const [gz, br] = await Promise.all([
+        gzipAsync(body, { level: 6 }),
+        brotliAsync(body, { params: { [zc.BROTLI_PARAM_QUALITY]: 4, [zc.BROTLI_PARAM_SIZE_HINT]: body.length } }),
+      ]);
+      bodies.gzip = gz;
+      bodies.br = br;
+    }
+  }
+  const baseHeaders = filterOriginHeaders(h, filterOpts);
+  const vary = filterVary(varyRaw, { ...filterOpts, addAcceptEncoding: compressible });
+  const etag = headerValue(h, 'etag');
+  const lastModified = headerValue(h, 'last-modified');
+  const variants: Partial<Record<Coding, Variant>> = {};
+  let size = 256 + baseHeaders.reduce((n, x) => n + x.length, 0) * 2;
+  const noBody = status === 204 || status === 304;
+  for (const coding of ['identity', ...COMPRESS_TYPES] as Coding[]) {
+    const vb = bodies[coding];
+    if (vb === undefined) continue;
+    const headers = [...baseHeaders];
+    if (vary) headers.push('vary', vary);
+    if (!noBody) headers.push('content-length', String(vb.length));
+    if (coding !== 'identity') headers.push('content-encoding', coding);
+    else if (originEncoding !== undefined) headers.push('content-encoding', originEncoding);
+    const vEtag = etag === undefined ? undefined : coding === 'identity' || originEncoding !== undefined ? etag : weakenEtag(etag);
+    if (vEtag !== undefined) headers.push('etag', vEtag);
+    const hitHeaders = [...headers, 'x-cache', `${status >= 400 ? 'Error' : 'Hit'} from ${s.config.productWord}`, 'via', s.via, 'x-amz-cf-pop', s.config.pop];
+    const v: Variant = { body: vb, headers, hitHeaders };
+    if (vEtag !== undefined) v.etag = vEtag;
+    variants[coding] = v;
+    size += vb.length + 64;
+  }
+  const key = originEncoding === 'gzip' || originEncoding === 'br' ? `${ctx.key}\nae:${ctx.ae}` : ctx.key;
+  const entry: StoredEntry = {
+    key, distributionId: ctx.dist.config.id, path: ctx.banPath, query: ctx.keyedQuery, status, baseHeaders, variants,
+    times: computeEntryTimes({ cacheControl: cc, fetchedAt: now, ttl, maxTTL: b.maxTTL, errorCachingMinTTL }),
+    seq, size, collapsible: canCollapseResponse(cc, b.minTTL),
+  };
+  if (ctx.altBanPath !== undefined) entry.altPath = ctx.altBanPath;
+  if (originEncoding !== undefined) entry.originEncoding = originEncoding;
+  if (etag !== undefined) entry.etag = etag;
+  if (lastModified !== undefined) entry.lastModified = lastModified;
+  if (ccRaw !== undefined) entry.cacheControl = ccRaw;
+  if (expires !== undefined) entry.expires = expires;
+  if (store) s.store.set(entry);
+  else s.noteUncollapsible(ctx.key, entry.collapsible);
+  return { kind: 'entry', entry, result: 'Miss', stale: false, collapsible: entry.collapsible };
+}

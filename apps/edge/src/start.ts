@@ -1,0 +1,107 @@
+/**
+ * `startEdge` (docs/contracts.md): validated config → viewer server(s) + control server.
+ * workers = 1: everything in this process. workers > 1: node:cluster workers serve viewers,
+ * this process (the primary) runs the control server.
+ */
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import type http from 'node:http';
+import { loadEdgeConfig } from './config/load.js';
+import type { EdgeConfig } from './config/types.js';
+import { validateEdgeConfig } from './config/validate.js';
+import { startCluster } from './cluster.js';
+import { createEdgeEngine, type EdgeEngineHandle } from './engine.js';
+import { createLocalRuntime, type EdgeRuntime } from './runtime.js';
+import { closeServer, createViewerServer, listen } from './server.js';
+
+export interface StartEdgeOptions {
+  /** A config object (raw or validated) or the path of a JSON/YAML file. */
+  config: EdgeConfig | Record<string, unknown> | string;
+  port?: number;
+  controlPort?: number;
+  host?: string;
+  /** Default: number of cores. Memory ≈ workers × cache.maxSizeBytes. */
+  workers?: number;
+  /** Control API credentials; else env BUCKETFRONT_ACCESS_KEY_ID / BUCKETFRONT_SECRET_ACCESS_KEY; else generated. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Single-process only: clock for the data plane (tests). */
+  clock?: () => number;
+}
+
+export interface RunningEdge {
+  url: string;
+  port: number;
+  /** '' when no control server could be started. */
+  controlUrl: string;
+  controlPort: number;
+  credentials: { accessKeyId: string; secretAccessKey: string; generated: boolean };
+  runtime: EdgeRuntime;
+  /** Single-process mode only: the in-process engine. */
+  engine?: EdgeEngineHandle;
+  close(): Promise<void>;
+}
+
+type ControlFactory = (o: { runtime: EdgeRuntime; credentials: { accessKeyId: string; secretAccessKey: string }; config: EdgeConfig }) => http.Server;
+
+async function loadControlFactory(): Promise<ControlFactory | undefined> {
+  try {
+    const mod = (await import('./control/index.js')) as { createControlServer?: unknown };
+    return typeof mod.createControlServer === 'function' ? (mod.createControlServer as ControlFactory) : undefined;
+  } catch (err) {
+    console.error('edge: control server unavailable:', (err as Error).message);
+    return undefined;
+  }
+}
+
+function resolveCredentials(c: StartEdgeOptions['credentials']): RunningEdge['credentials'] {
+  if (c) return { ...c, generated: false };
+  const id = process.env['BUCKETFRONT_ACCESS_KEY_ID'];
+  const secret = process.env['BUCKETFRONT_SECRET_ACCESS_KEY'];
+  if (id && secret) return { accessKeyId: id, secretAccessKey: secret, generated: false };
+  return { accessKeyId: 'BF' + randomBytes(9).toString('hex').toUpperCase(), secretAccessKey: randomBytes(30).toString('base64'), generated: true };
+}
+
+export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
+  const config = typeof opts.config === 'string' ? await loadEdgeConfig(opts.config) : validateEdgeConfig(opts.config);
+  const host = opts.host ?? '127.0.0.1';
+  const workers = Math.max(1, opts.workers ?? availableParallelism());
+  const credentials = resolveCredentials(opts.credentials);
+  const fmt = (p: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${p}`;
+
+  let runtime: EdgeRuntime;
+  let port: number;
+  let closeData: () => Promise<void>;
+  let engine: EdgeEngineHandle | undefined;
+  if (workers === 1) {
+    engine = createEdgeEngine(config, opts.clock ? { clock: opts.clock } : {});
+    const server = createViewerServer(engine);
+    port = await listen(server, opts.port ?? 0, host);
+    runtime = createLocalRuntime(config, engine);
+    const e = engine;
+    closeData = async () => { await closeServer(server); await e.close(); };
+  } else {
+    const c = await startCluster(config, { workers, port: opts.port ?? 0, host });
+    port = c.port;
+    runtime = c.runtime;
+    closeData = () => c.close();
+  }
+
+  let controlServer: http.Server | undefined;
+  let controlPort = 0;
+  const factory = await loadControlFactory();
+  if (factory) {
+    controlServer = factory({ runtime, credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey }, config });
+    controlPort = await listen(controlServer, opts.controlPort ?? 0, host);
+  }
+
+  const running: RunningEdge = {
+    url: fmt(port), port,
+    controlUrl: controlServer ? fmt(controlPort) : '', controlPort,
+    credentials, runtime,
+    async close() {
+      await Promise.all([controlServer ? closeServer(controlServer) : Promise.resolve(), closeData()]);
+    },
+  };
+  if (engine) running.engine = engine;
+  return running;
+}

@@ -1,0 +1,91 @@
+/**
+ * Response/request header helpers for the viewer side.
+ * Header rules: spec §1.10 (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#ResponseCustomRemovedHeaders)
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+
+/** RFC 9110 §7.6.1 hop-by-hop fields plus those CloudFront removes (Trailer, Upgrade). */
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade',
+  'proxy-authenticate', 'proxy-authorization',
+]);
+/** Set per variant or per request by the edge. */
+const EDGE_OWNED = new Set(['date', 'age', 'content-length', 'content-encoding', 'etag', 'x-cache', 'x-amz-cf-pop', 'x-amz-cf-id', 'via', 'vary']);
+
+let lastSecond = -1;
+let dateString = '';
+/** The Date header, formatted at most once per second. */
+export function httpDate(now: number): string {
+  const s = Math.floor(now / 1000);
+  if (s !== lastSecond) { lastSecond = s; dateString = new Date(s * 1000).toUTCString(); }
+  return dateString;
+}
+
+/** `1.1 <32-hex>.cloudfront.net (CloudFront)`; the hex is stable per host+pop (same for all workers). */
+export function viaValue(pop: string): string {
+  const hex = createHash('md5').update(`${hostname()}|${pop}`).digest('hex');
+  return `1.1 ${hex}.cloudfront.net (CloudFront)`;
+}
+
+const idPrefix = randomBytes(24).toString('base64url'); // 32 chars
+let idCounter = 0;
+/** Opaque 56-character per-request id, like CloudFront's X-Amz-Cf-Id (cheap: process prefix + counter). */
+export function requestId(): string {
+  idCounter = (idCounter + 1) % 0x1000000000000;
+  return idPrefix + idCounter.toString(36).padStart(10, '0') + '==' + 'AAAAAAAAAAAA';
+}
+
+export type HeaderMap = Record<string, string | string[] | undefined>;
+
+export function headerValue(h: HeaderMap, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+export interface FilterOptions {
+  /** Forward/keep Set-Cookie only when the behaviour forwards cookies. */
+  keepSetCookie: boolean;
+  /** Lower-cased header names the behaviour keys (kept in Vary). */
+  forwardedHeaders: readonly string[];
+}
+
+/**
+ * Origin response headers → the stored, viewer-facing flat array (minus per-variant and
+ * per-request fields). Removes hop-by-hop headers and anything listed in Connection,
+ * Set-Cookie unless cookies are forwarded; Vary is handled by `filterVary`.
+ */
+export function filterOriginHeaders(h: HeaderMap, opts: FilterOptions): string[] {
+  const connectionListed = new Set((headerValue(h, 'connection') ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(h)) {
+    if (value === undefined) continue;
+    if (HOP_BY_HOP.has(name) || EDGE_OWNED.has(name) || connectionListed.has(name)) continue;
+    if (name === 'set-cookie' && !opts.keepSetCookie) continue;
+    if (Array.isArray(value)) for (const v of value) out.push(name, v);
+    else out.push(name, value);
+  }
+  return out;
+}
+
+/** Vary filtered down to Accept-Encoding, Cookie (when cookies are forwarded) and the keyed headers. */
+export function filterVary(vary: string | undefined, opts: FilterOptions & { addAcceptEncoding: boolean }): string | undefined {
+  const allowed = new Set(['accept-encoding', ...opts.forwardedHeaders]);
+  if (opts.keepSetCookie) allowed.add('cookie');
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const raw of (vary ?? '').split(',')) {
+    const name = raw.trim();
+    const lower = name.toLowerCase();
+    if (name === '' || !allowed.has(lower) || seen.has(lower)) continue;
+    seen.add(lower);
+    out.push(name);
+  }
+  if (opts.addAcceptEncoding && !seen.has('accept-encoding')) out.push('Accept-Encoding');
+  return out.length > 0 ? out.join(', ') : undefined;
+}
+
+/** Request headers never forwarded to the origin on pass-through. */
+export function isHopByHopRequestHeader(name: string): boolean {
+  return HOP_BY_HOP.has(name) || name === 'host';
+}

@@ -1,0 +1,36 @@
+/**
+ * Entry point of an edge cluster worker: one engine (its own cache), one viewer server sharing
+ * the primary's port, and the IPC side of the EdgeRuntime (invalidate with ack, metrics).
+ */
+import { createEdgeEngine } from './engine.js';
+import { validateEdgeConfig } from './config/validate.js';
+import { isMessage, WORKER_ENV, type PrimaryToWorker, type WorkerToPrimary } from './ipc.js';
+import { closeServer, createViewerServer, listen } from './server.js';
+
+const send = (m: WorkerToPrimary): void => { process.send?.(m); };
+
+async function main(): Promise<void> {
+  const config = validateEdgeConfig(JSON.parse(process.env[WORKER_ENV.config] ?? '{}'));
+  const engine = createEdgeEngine(config);
+  const server = createViewerServer(engine);
+  const port = await listen(server, Number(process.env[WORKER_ENV.port] ?? 0), process.env[WORKER_ENV.host] ?? '127.0.0.1');
+  process.on('message', (raw: unknown) => {
+    if (!isMessage(raw)) return;
+    const m = raw as PrimaryToWorker;
+    if (m.type === 'bf:invalidate') {
+      engine.invalidate(m.distributionId, m.paths);
+      send({ type: 'bf:ack', id: m.id });
+    } else if (m.type === 'bf:metrics') {
+      send({ type: 'bf:metrics', id: m.id, snapshot: engine.metricsSnapshot() });
+    } else if (m.type === 'bf:shutdown') {
+      void closeServer(server).then(() => engine.close()).finally(() => process.exit(0));
+    }
+  });
+  process.on('disconnect', () => { void closeServer(server).then(() => engine.close()).finally(() => process.exit(0)); });
+  send({ type: 'bf:ready', port });
+}
+
+main().catch((err: unknown) => {
+  console.error('edge worker failed to start:', err);
+  process.exit(1);
+});
