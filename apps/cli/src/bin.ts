@@ -4,6 +4,12 @@ import { main } from './program.js';
 // The SDK's Node 20 end-of-support notice is not the user's concern on every command.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// `bucketfront ls | head`: a closed stdout ends the command quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 const isServer = ['origin', 'edge', 'dev'].includes(process.argv[2] ?? '');
 
 main(process.argv).then(

@@ -100,8 +100,17 @@ export function s3ClientFor(o: GlobalOpts, concurrency = DEFAULT_CONCURRENCY): S
 }
 
 export function reporterFor(o: TransferCliOpts, head: { command: string; source: string; destination: string }): Reporter {
+  const comparing = head.command === 'sync' || head.command === 'deploy';
   return new Reporter(
-    { json: !!o.json, quiet: !!o.quiet, onlyShowErrors: !!o.onlyShowErrors, progress: o.progress !== false, dryrun: !!o.dryrun },
+    {
+      json: !!o.json,
+      quiet: !!o.quiet,
+      onlyShowErrors: !!o.onlyShowErrors,
+      progress: o.progress !== false,
+      dryrun: !!o.dryrun,
+      summaryLine: comparing || !!o.recursive,
+      showUnchanged: comparing,
+    },
     head,
   );
 }

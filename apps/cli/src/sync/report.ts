@@ -13,6 +13,10 @@ export interface ReportOptions {
   onlyShowErrors: boolean;
   progress: boolean;
   dryrun: boolean;
+  /** Print the summary line (sync, deploy and recursive operations; aws-cli prints none for one object). */
+  summaryLine?: boolean;
+  /** Count unchanged files in the summary line (comparing commands only). */
+  showUnchanged?: boolean;
 }
 
 export interface Summary {
@@ -137,7 +141,7 @@ export class Reporter {
       const names = s.failed.map((f) => f.name);
       process.stderr.write(`error: ${names.length} operation(s) failed: ${names.join(', ')}\n`);
     }
-    if (!this.opts.quiet && !this.opts.onlyShowErrors) {
+    if (!this.opts.quiet && !this.opts.onlyShowErrors && this.opts.summaryLine !== false) {
       const parts: string[] = [];
       for (const [label, list] of [
         ['uploaded', s.uploaded],
@@ -149,7 +153,7 @@ export class Reporter {
         if (list.length) parts.push(`${list.length} ${label}`);
       }
       if (!parts.length) parts.push('nothing to do');
-      parts.push(`${s.unchanged} unchanged`);
+      if (this.opts.showUnchanged !== false) parts.push(`${s.unchanged} unchanged`);
       if (s.failed.length) parts.push(`${s.failed.length} failed`);
       const verb = s.dryrun ? 'would transfer' : 'transferred';
       process.stdout.write(

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import mime from 'mime-types';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CliError, UsageError } from '../util/errors.js';
+import { CliError, UsageError, describeError } from '../util/errors.js';
 import { asDirPrefix, s3Uri, type PathArg } from '../s3/url.js';
 import { buildCacheControl } from './cache-control.js';
 import { executeActions } from './execute.js';
@@ -47,7 +47,9 @@ export function directionOf(src: Endpoint, dst: Endpoint): Direction {
 
 async function listSide(s3: S3Client, e: Endpoint, isSource: boolean): Promise<Entry[]> {
   if (e.kind === 's3') {
-    const all = await listRemote(s3, e.bucket, e.prefix);
+    const all = await listRemote(s3, e.bucket, e.prefix).catch((err: unknown) => {
+      throw new CliError(`cannot list ${s3Uri(e.bucket, e.prefix)}: ${describeError(err)}`);
+    });
     // Directory markers (`dir/`) carry no content: never a source.
     return isSource ? all.filter((o) => !o.key.endsWith('/')) : all;
   }
@@ -113,7 +115,7 @@ export async function runTransfer(
 
   const changedKeys = actions.map((a) => a.name);
   if (opts.dryrun) {
-    for (const a of actions) reporter.done(a, 0);
+    for (const a of actions) reporter.done(a, 'size' in a.action ? a.action.size : 0);
     return { exitCode: 0, changedKeys, reporter };
   }
 

@@ -1,0 +1,93 @@
+/** Runs the CLI from sources as a child process, against real servers. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { awsEnv, type TestCredentials } from '@bucketfront/test-support';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const BIN = join(REPO_ROOT, 'apps/cli/src/bin.ts');
+const TSX = createRequire(join(REPO_ROOT, 'package.json')).resolve('tsx');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliEnv {
+  credentials: TestCredentials;
+  cacheDir: string;
+}
+
+export function cliEnv(env: CliEnv, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...awsEnv(env.credentials), BUCKETFRONT_CACHE_DIR: env.cacheDir, ...extra };
+}
+
+/** `node --conditions=source --import tsx apps/cli/src/bin.ts …args`, bounded. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT): ChildProcess {
+  return spawn(process.execPath, ['--conditions=source', '--import', TSX, BIN, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv, opts: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawnCli(args, env, opts.cwd);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Writes `files` (relative path → content) under `root`. */
+export async function writeTree(root: string, files: Record<string, string | Buffer>): Promise<void> {
+  for (const [rel, content] of Object.entries(files)) {
+    const path = join(root, rel);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, content);
+  }
+}
+
+/** Relative paths of every file under `root`, sorted. */
+export async function listTree(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(root, join(e.parentPath, e.name)).split('\\').join('/'))
+    .sort();
+}
+
+/** Keys named by `verb: … to s3://bucket/KEY` lines (with or without `(dryrun) `). */
+export function keysFromLines(output: string, verb: string): string[] {
+  const re = new RegExp(`^(?:\\(dryrun\\) )?${verb}: .* to s3://[^/]+/(.*)$`);
+  return output
+    .split('\n')
+    .map((l) => re.exec(l)?.[1])
+    .filter((k): k is string => k !== undefined)
+    .sort();
+}
+
+export interface SyncSummary {
+  ok: boolean;
+  uploaded: string[];
+  downloaded: string[];
+  copied: string[];
+  moved: string[];
+  deleted: string[];
+  unchanged: number;
+  failed: { name: string; operation: string; error: string }[];
+  bytes: number;
+  invalidation?: { id: string; status: string; paths: string[] } | null;
+}
+
+export function parseSummary(stdout: string): SyncSummary {
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]!) as SyncSummary;
+}
