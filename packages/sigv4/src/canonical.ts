@@ -55,6 +55,8 @@ export interface QueryParam {
   /** raw name and value as they appeared in the query string */
   rawName: string;
   rawValue: string;
+  /** false for a bare name such as `?acl` */
+  hasValue: boolean;
 }
 
 /** Splits a raw query string (no '?') into pairs; empty pieces are dropped. */
@@ -64,8 +66,8 @@ export function parseQuery(query: string): QueryParam[] {
   for (const piece of query.split('&')) {
     if (piece === '') continue;
     const eq = piece.indexOf('=');
-    if (eq < 0) out.push({ rawName: piece, rawValue: '' });
-    else out.push({ rawName: piece.slice(0, eq), rawValue: piece.slice(eq + 1) });
+    if (eq < 0) out.push({ rawName: piece, rawValue: '', hasValue: false });
+    else out.push({ rawName: piece.slice(0, eq), rawValue: piece.slice(eq + 1), hasValue: true });
   }
   return out;
 }

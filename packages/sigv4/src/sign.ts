@@ -124,6 +124,7 @@ export function signRequestDetailed(input: SignRequestInput): SignedRequestDetai
     canonicalRequest: canonical,
     stringToSign: toSign,
     context: {
+      signatureVersion: 4,
       accessKeyId: input.credentials.accessKeyId,
       amzDate,
       scope,

@@ -21,6 +21,11 @@ export interface VerifyOptions {
   payloadSha256Hex?: string;
   /** when set, the credential scope's region must equal it (S3 answers AuthorizationHeaderMalformed) */
   region?: string;
+  /**
+   * The bucket when the request is virtual-hosted (bucket in the Host header). Only
+   * Signature V2 needs it: its canonical resource always starts with /bucket.
+   */
+  virtualHostedBucket?: string;
 }
 
 /** How the request body is protected, from the signed payload hash. */
@@ -32,6 +37,8 @@ export type PayloadMode =
 
 /** Everything needed to verify chunk and trailer signatures of a streaming body. */
 export interface SigningContext {
+  /** 4, or 2 for legacy S3 Signature V2 (presigned URLs from botocore); V2 has no signing key or scope */
+  signatureVersion: 2 | 4;
   accessKeyId: string;
   /** x-amz-date as signed, YYYYMMDD'T'HHMMSS'Z' */
   amzDate: string;

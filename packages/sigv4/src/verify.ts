@@ -22,6 +22,7 @@ import { authFailure, type AuthFailure } from './errors.js';
 import { INVALID_CONTENT_SHA256_MESSAGE, UNSIGNED_PAYLOAD, payloadModeOf } from './payload-mode.js';
 import { deriveSigningKey, signHex, signaturesEqual } from './signing-key.js';
 import type { SigV4Request, SignedResult, VerifyOptions, VerifyResult } from './types.js';
+import { verifyHeaderV2, verifyPresignedV2 } from './sigv2.js';
 import { decodeQueryComponent } from './uri-encoding.js';
 
 export const DEFAULT_MAX_SKEW_MS = 15 * 60 * 1000;
@@ -62,16 +63,8 @@ function verify(req: SigV4Request, opts: VerifyOptions): VerifyResult {
   }
   if (authorization !== undefined) return verifyHeaderAuth(req, opts, authorization, params);
   if (hasQueryV4) return verifyPresigned(req, opts, params);
-  if (hasQueryV2) return unsupportedMechanism();
+  if (hasQueryV2) return verifyPresignedV2(req, opts, params);
   return { kind: 'anonymous' };
-}
-
-function unsupportedMechanism(): AuthFailure {
-  return authFailure(
-    'InvalidRequest',
-    400,
-    'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.',
-  );
 }
 
 /** Checks shared by both mechanisms: terminator, service and region of the scope. */
@@ -94,7 +87,7 @@ function verifyHeaderAuth(req: SigV4Request, opts: VerifyOptions, authorization:
   const prefix = 'The authorization header is malformed;';
   const match = /^AWS4-HMAC-SHA256[ \t]+(.*)$/s.exec(authorization.trim());
   if (!match) {
-    if (/^AWS /.test(authorization)) return unsupportedMechanism();
+    if (/^AWS /.test(authorization)) return verifyHeaderV2(req, opts, params, authorization);
     return authFailure('InvalidArgument', 400, 'Unsupported Authorization Type', {
       ArgumentName: 'Authorization',
       ArgumentValue: authorization.slice(0, 256),
@@ -341,6 +334,7 @@ function signed(c: SignatureCheck, scope: string, signingKey: Buffer): SignedRes
     via: c.via,
     payload,
     context: {
+      signatureVersion: 4,
       accessKeyId: c.cred.accessKeyId,
       amzDate: c.amzDate,
       scope,
