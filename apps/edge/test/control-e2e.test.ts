@@ -1,0 +1,155 @@
+/**
+ * End to end: the real edge (startEdge: data plane + control server) in front of
+ * a real HTTP origin; the aws CLI and the SDK invalidate, viewers see misses again.
+ */
+import { CloudFrontClient, CreateInvalidationCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront';
+import { hasAwsCli, makeTestCredentials, runAws, startCountingOrigin, type CountingOrigin } from '@bucketfront/test-support';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEdge, type RunningEdge } from '../src/index.js';
+
+const DIST = 'E2EDIST0000001';
+
+async function get(edge: RunningEdge, path: string) {
+  const res = await request(new URL(path, edge.url), { headers: { host: 'site.example.test' } });
+  const body = await res.body.text();
+  return { status: res.statusCode, xCache: res.headers['x-cache'], body };
+}
+
+function edgeConfig(origin: CountingOrigin) {
+  return {
+    pop: 'E2E1-C1',
+    distributions: [
+      {
+        id: DIST,
+        aliases: ['site.example.test'],
+        origins: [{ id: 'origin', url: origin.url }],
+        defaultCacheBehavior: { targetOriginId: 'origin' },
+      },
+    ],
+  };
+}
+
+async function startVersionedOrigin(): Promise<{ origin: CountingOrigin; bump(): void }> {
+  let version = 1;
+  const origin = await startCountingOrigin((req, res) => {
+    const body = `${req.url} v${version}`;
+    res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=3600', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+  return { origin, bump: () => version++ };
+}
+
+describe('edge + control API end to end (single process)', () => {
+  const creds = makeTestCredentials();
+  let origin: CountingOrigin;
+  let bump: () => void;
+  let edge: RunningEdge;
+
+  beforeAll(async () => {
+    ({ origin, bump } = await startVersionedOrigin());
+    edge = await startEdge({ config: edgeConfig(origin), workers: 1, credentials: creds });
+  });
+  afterAll(async () => {
+    await edge?.close();
+    await origin?.close();
+  });
+
+  it.skipIf(!hasAwsCli())('aws cloudfront create-invalidation drops cached paths; get-invalidation shows Completed', async () => {
+    for (const p of ['/index.html', '/assets/app.js', '/a%20b/%C3%BC.html', '/keep.html']) {
+      expect((await get(edge, p)).xCache).toMatch(/^Miss from /);
+      expect(await get(edge, p)).toMatchObject({ xCache: expect.stringMatching(/^Hit from /), body: `${p} v1` });
+    }
+    bump();
+    const env = { endpointUrl: edge.controlUrl, credentials: creds };
+    const created = await runAws(['cloudfront', 'create-invalidation', '--distribution-id', DIST, '--paths', '/index.html', '/assets/*', '/a b/ü.html', '--output', 'json'], env);
+    expect(created.stderr).not.toContain('error');
+    expect(created.code).toBe(0);
+    const inv = JSON.parse(created.stdout).Invalidation;
+    expect(inv.Status).toBe('Completed');
+
+    const got = await runAws(['cloudfront', 'get-invalidation', '--distribution-id', DIST, '--id', inv.Id, '--output', 'json'], env);
+    expect(JSON.parse(got.stdout).Invalidation.Status).toBe('Completed');
+
+    for (const p of ['/index.html', '/assets/app.js', '/a%20b/%C3%BC.html']) {
+      expect(await get(edge, p)).toMatchObject({ xCache: expect.stringMatching(/^Miss from /), body: `${p} v2` });
+    }
+    expect(await get(edge, '/keep.html')).toMatchObject({ xCache: expect.stringMatching(/^Hit from /), body: '/keep.html v1' });
+    expect(origin.count('/index.html')).toBe(2);
+    expect(origin.count('/keep.html')).toBe(1);
+
+    const waited = await runAws(['cloudfront', 'wait', 'invalidation-completed', '--distribution-id', DIST, '--id', inv.Id], env);
+    expect(waited.code).toBe(0);
+  });
+
+  it('@aws-sdk/client-cloudfront CreateInvalidation + GetInvalidation; /metrics reflects the data plane', async () => {
+    await get(edge, '/sdk.html');
+    expect((await get(edge, '/sdk.html')).xCache).toMatch(/^Hit from /);
+    const client = new CloudFrontClient({ endpoint: edge.controlUrl, region: 'eu-central-1', credentials: creds, maxAttempts: 1 });
+    try {
+      const created = await client.send(
+        new CreateInvalidationCommand({ DistributionId: DIST, InvalidationBatch: { CallerReference: 'e2e-sdk', Paths: { Quantity: 1, Items: ['/sdk.html'] } } }),
+      );
+      expect(created.Invalidation!.Status).toBe('Completed');
+      const got = await client.send(new GetInvalidationCommand({ DistributionId: DIST, Id: created.Invalidation!.Id! }));
+      expect(got.Invalidation!.Status).toBe('Completed');
+    } finally {
+      client.destroy();
+    }
+    expect((await get(edge, '/sdk.html')).xCache).toMatch(/^Miss from /);
+
+    const metrics = await (await request(new URL('/metrics', edge.controlUrl))).body.text();
+    const hits = Number(/bucketfront_edge_requests_total\{pop="E2E1-C1",result="Hit"\} (\d+)/.exec(metrics)?.[1]);
+    const misses = Number(/bucketfront_edge_requests_total\{pop="E2E1-C1",result="Miss"\} (\d+)/.exec(metrics)?.[1]);
+    expect(hits).toBeGreaterThanOrEqual(1);
+    expect(misses).toBeGreaterThanOrEqual(2);
+    expect(metrics).toMatch(/bucketfront_control_invalidations_completed_total\{[^}]*\} [1-9]/);
+  });
+
+  it('refuses unsigned control requests', async () => {
+    const res = await request(new URL(`/2020-05-31/distribution/${DIST}/invalidation`, edge.controlUrl), { method: 'POST', body: '<InvalidationBatch/>' });
+    expect(res.statusCode).toBe(403);
+    expect(await res.body.text()).toContain('<Code>AccessDenied</Code>');
+  });
+});
+
+describe('edge + control API end to end (2 workers)', () => {
+  const creds = makeTestCredentials();
+  let origin: CountingOrigin;
+  let bump: () => void;
+  let edge: RunningEdge;
+
+  beforeAll(async () => {
+    ({ origin, bump } = await startVersionedOrigin());
+    edge = await startEdge({ config: edgeConfig(origin), workers: 2, credentials: creds });
+  });
+  afterAll(async () => {
+    await edge?.close();
+    await origin?.close();
+  });
+
+  it('an invalidation reaches every worker before it is Completed', async () => {
+    // Fill the cache on whichever workers serve these connections (a fresh connection per request).
+    for (let i = 0; i < 6; i++) {
+      const res = await request(new URL('/w.html', edge.url), { headers: { host: 'site.example.test', connection: 'close' } });
+      await res.body.text();
+    }
+    const fills = origin.count('/w.html');
+    expect(fills).toBeGreaterThanOrEqual(1);
+    expect(fills).toBeLessThanOrEqual(2);
+    bump();
+    const client = new CloudFrontClient({ endpoint: edge.controlUrl, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+    try {
+      const created = await client.send(
+        new CreateInvalidationCommand({ DistributionId: DIST, InvalidationBatch: { CallerReference: 'e2e-workers', Paths: { Quantity: 1, Items: ['/w.html'] } } }),
+      );
+      expect(created.Invalidation!.Status).toBe('Completed');
+    } finally {
+      client.destroy();
+    }
+    for (let i = 0; i < 6; i++) {
+      const res = await request(new URL('/w.html', edge.url), { headers: { host: 'site.example.test', connection: 'close' } });
+      expect(await res.body.text()).toBe('/w.html v2');
+    }
+  });
+});
