@@ -1,0 +1,222 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { edgeFor, fixed, get, oneDistribution, startTinyOrigin, testClock, type TinyOrigin } from './helpers.js';
+import type { RunningEdge } from '../src/index.js';
+
+let origin: TinyOrigin;
+let edge: RunningEdge;
+afterEach(async () => { await edge?.close(); await origin?.close(); });
+
+describe('miss → hit', () => {
+  it('first request is a Miss, the next a Hit with Age; one origin request', async () => {
+    const clock = testClock();
+    origin = await startTinyOrigin({ '/a.txt': fixed('hello', { 'cache-control': 'max-age=60', etag: '"v1"' }) });
+    edge = await edgeFor(oneDistribution(origin.url), { clock: clock.now });
+    const r1 = await get(`${edge.url}/a.txt`);
+    expect(r1.status).toBe(200);
+    expect(r1.body.toString()).toBe('hello');
+    expect(r1.headers['x-cache']).toBe('Miss from cloudfront');
+    expect(r1.headers['age']).toBeUndefined();
+    clock.advance(3_000);
+    const r2 = await get(`${edge.url}/a.txt`);
+    expect(r2.headers['x-cache']).toBe('Hit from cloudfront');
+    expect(r2.headers['age']).toBe('3');
+    expect(r2.body.toString()).toBe('hello');
+    expect(origin.count('/a.txt')).toBe(1);
+    // CloudFront headers
+    expect(r2.headers['via']).toMatch(/^1\.1 [0-9a-f]{32}\.cloudfront\.net \(CloudFront\)$/);
+    expect(r2.headers['x-amz-cf-pop']).toBe('TST1-C1');
+    expect(r1.headers['x-amz-cf-id']).toBeTruthy();
+    expect(r2.headers['x-amz-cf-id']).not.toBe(r1.headers['x-amz-cf-id']);
+    expect(r2.headers['date']).toBeTruthy();
+    expect(r2.headers['cache-control']).toBe('max-age=60'); // viewer-facing headers untouched
+  });
+
+  it('origin request carries CloudFront headers; Host is the configured hostHeader', async () => {
+    origin = await startTinyOrigin({ '/h': fixed('x') });
+    const cfg = oneDistribution(origin.url);
+    ((cfg['distributions'] as Array<Record<string, unknown>>)[0]!['origins'] as Array<Record<string, unknown>>)[0]!['hostHeader'] = 'site.s3-website-us-east-1.localhost';
+    edge = await edgeFor(cfg);
+    await get(`${edge.url}/h?x=1`, { 'x-forwarded-for': '10.0.0.1', 'accept-encoding': 'gzip, deflate, br', cookie: 'a=1' });
+    const req = origin.requests[0]!;
+    expect(req.url).toBe('/h'); // query strings not keyed → not forwarded
+    expect(req.headers['host']).toBe('site.s3-website-us-east-1.localhost');
+    expect(req.headers['user-agent']).toBe('Amazon CloudFront');
+    expect(req.headers['x-forwarded-for']).toBe('10.0.0.1, 127.0.0.1');
+    expect(req.headers['x-amz-cf-id']).toBeTruthy();
+    expect(req.headers['accept-encoding']).toBe('br,gzip');
+    expect(req.headers['cookie']).toBeUndefined();
+    expect(req.headers['range']).toBeUndefined();
+  });
+});
+
+describe('TTL', () => {
+  it('max-age below MinTTL is clamped up; above MaxTTL clamped down', async () => {
+    const clock = testClock();
+    origin = await startTinyOrigin({
+      '/short': fixed('s', { 'cache-control': 'max-age=5' }),
+      '/long': fixed('l', { 'cache-control': 'max-age=900000000' }),
+    });
+    edge = await edgeFor(oneDistribution(origin.url, {}, { minTTL: 60, defaultTTL: 60, maxTTL: 100 }), { clock: clock.now });
+    await get(`${edge.url}/short`);
+    await get(`${edge.url}/long`);
+    clock.advance(59_000); // past max-age=5, within MinTTL 60
+    expect((await get(`${edge.url}/short`)).headers['x-cache']).toBe('Hit from cloudfront');
+    expect(origin.count('/short')).toBe(1);
+    clock.advance(2_000); // 61 s: MinTTL elapsed
+    expect((await get(`${edge.url}/short`)).headers['x-cache']).toMatch(/^(Miss|RefreshHit) from cloudfront$/);
+    expect(origin.count('/short')).toBe(2);
+    clock.advance(40_000); // 101 s after /long's fetch: MaxTTL 100 elapsed
+    expect((await get(`${edge.url}/long`)).headers['x-cache']).toBe('Miss from cloudfront');
+    expect(origin.count('/long')).toBe(2);
+  });
+
+  it('no-store is not stored (MinTTL 0); every request reaches the origin', async () => {
+    origin = await startTinyOrigin({ '/ns': fixed('n', { 'cache-control': 'no-store' }) });
+    edge = await edgeFor(oneDistribution(origin.url));
+    for (let i = 0; i < 3; i++) expect((await get(`${edge.url}/ns`)).headers['x-cache']).toBe('Miss from cloudfront');
+    expect(origin.count('/ns')).toBe(3);
+  });
+
+  it('no-store with MinTTL 5 is stored for 5 s', async () => {
+    const clock = testClock();
+    origin = await startTinyOrigin({ '/ns': fixed('n', { 'cache-control': 'no-store' }) });
+    edge = await edgeFor(oneDistribution(origin.url, {}, { minTTL: 5 }), { clock: clock.now });
+    await get(`${edge.url}/ns`);
+    clock.advance(4_000);
+    expect((await get(`${edge.url}/ns`)).headers['x-cache']).toBe('Hit from cloudfront');
+    clock.advance(2_000);
+    await get(`${edge.url}/ns`);
+    expect(origin.count('/ns')).toBe(2);
+  });
+
+  it('expired entries are revalidated with If-None-Match: 304 → RefreshHit, TTL recomputed', async () => {
+    const clock = testClock();
+    origin = await startTinyOrigin({
+      '/v': (req, res) => {
+        if (req.headers['if-none-match'] === '"e1"') { res.writeHead(304, { etag: '"e1"', 'cache-control': 'max-age=10' }); res.end(); return; }
+        res.writeHead(200, { etag: '"e1"', 'cache-control': 'max-age=10', 'content-length': '3' }); res.end('abc');
+      },
+    });
+    edge = await edgeFor(oneDistribution(origin.url), { clock: clock.now });
+    await get(`${edge.url}/v`);
+    clock.advance(11_000);
+    const r = await get(`${edge.url}/v`);
+    expect(r.headers['x-cache']).toBe('RefreshHit from cloudfront');
+    expect(r.body.toString()).toBe('abc');
+    expect(origin.requests[1]!.headers['if-none-match']).toBe('"e1"');
+    clock.advance(5_000);
+    expect((await get(`${edge.url}/v`)).headers['x-cache']).toBe('Hit from cloudfront');
+    expect(origin.count('/v')).toBe(2);
+  });
+});
+
+describe('viewer conditionals and ranges', () => {
+  it('304 to viewers on a hit when validators match', async () => {
+    origin = await startTinyOrigin({ '/c': fixed('cond', { etag: '"abc"', 'last-modified': 'Wed, 01 Jan 2025 00:00:00 GMT' }) });
+    edge = await edgeFor(oneDistribution(origin.url));
+    await get(`${edge.url}/c`);
+    const r = await get(`${edge.url}/c`, { 'if-none-match': '"abc"' });
+    expect(r.status).toBe(304);
+    expect(r.body.length).toBe(0);
+    expect(r.headers['etag']).toBe('"abc"');
+    const r2 = await get(`${edge.url}/c`, { 'if-modified-since': 'Wed, 01 Jan 2025 00:00:00 GMT' });
+    expect(r2.status).toBe(304);
+    const r3 = await get(`${edge.url}/c`, { 'if-none-match': '"zzz"' });
+    expect(r3.status).toBe(200);
+    expect(origin.count('/c')).toBe(1);
+  });
+
+  it('206 from the cached object; the origin never sees a Range', async () => {
+    const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
+    origin = await startTinyOrigin({ '/bin': fixed(data, { 'content-type': 'application/octet-stream', etag: '"b"' }) });
+    edge = await edgeFor(oneDistribution(origin.url));
+    const miss = await get(`${edge.url}/bin`, { range: 'bytes=10-19' });
+    expect(miss.status).toBe(206);
+    expect(miss.headers['content-range']).toBe('bytes 10-19/1000');
+    expect(miss.body.equals(data.subarray(10, 20))).toBe(true);
+    const hit = await get(`${edge.url}/bin`, { range: 'bytes=-5' });
+    expect(hit.status).toBe(206);
+    expect(hit.headers['x-cache']).toBe('Hit from cloudfront');
+    expect(hit.body.equals(data.subarray(995))).toBe(true);
+    const multi = await get(`${edge.url}/bin`, { range: 'bytes=0-1,5-6' });
+    expect(multi.status).toBe(206);
+    expect(multi.headers['content-type']).toMatch(/^multipart\/byteranges; boundary=/);
+    const bad = await get(`${edge.url}/bin`, { range: 'bytes=50-60,0-5' }); // non-ascending → full 200
+    expect(bad.status).toBe(200);
+    expect(bad.body.length).toBe(1000);
+    const past = await get(`${edge.url}/bin`, { range: 'bytes=5000-' });
+    expect(past.status).toBe(416);
+    expect(past.headers['content-range']).toBe('bytes */1000');
+    expect(origin.count('/bin')).toBe(1);
+    expect(origin.requests.every((r) => r.headers['range'] === undefined)).toBe(true);
+  });
+});
+
+describe('compression', () => {
+  it('gzip and br bodies decompress to the original bytes; weak ETag; Vary: Accept-Encoding', async () => {
+    const text = 'body { color: red; }\n'.repeat(200);
+    origin = await startTinyOrigin({ '/s.css': fixed(text, { 'content-type': 'text/css', etag: '"css1"' }) });
+    edge = await edgeFor(oneDistribution(origin.url));
+    const br = await get(`${edge.url}/s.css`, { 'accept-encoding': 'gzip, deflate, br' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(br.body).toString()).toBe(text);
+    expect(br.headers['etag']).toBe('W/"css1"');
+    expect(br.headers['vary']).toBe('Accept-Encoding');
+    const gz = await get(`${edge.url}/s.css`, { 'accept-encoding': 'gzip' });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.body).toString()).toBe(text);
+    expect(gz.headers['x-cache']).toBe('Hit from cloudfront');
+    const id = await get(`${edge.url}/s.css`);
+    expect(id.headers['content-encoding']).toBeUndefined();
+    expect(id.body.toString()).toBe(text);
+    expect(id.headers['etag']).toBe('"css1"');
+    expect(origin.count('/s.css')).toBe(1);
+  });
+
+  it('no compression below 1,000 bytes, for images, or when the behaviour disables it', async () => {
+    origin = await startTinyOrigin({
+      '/small.css': fixed('a{}', { 'content-type': 'text/css' }),
+      '/img.jpg': fixed(Buffer.alloc(5000, 1), { 'content-type': 'image/jpeg' }),
+    });
+    edge = await edgeFor(oneDistribution(origin.url));
+    expect((await get(`${edge.url}/small.css`, { 'accept-encoding': 'br' })).headers['content-encoding']).toBeUndefined();
+    expect((await get(`${edge.url}/img.jpg`, { 'accept-encoding': 'br' })).headers['content-encoding']).toBeUndefined();
+  });
+});
+
+describe('headers', () => {
+  it('removes hop-by-hop, Trailer, Upgrade and Set-Cookie (cookies not forwarded); filters Vary', async () => {
+    origin = await startTinyOrigin({
+      '/h': (_req, res) => {
+        res.setHeader('set-cookie', 'a=1');
+        res.setHeader('vary', 'Origin, User-Agent, Accept-Encoding');
+        res.setHeader('x-custom', 'kept');
+        res.setHeader('upgrade', 'h2c');
+        res.setHeader('content-length', '2');
+        res.end('ok');
+      },
+    });
+    edge = await edgeFor(oneDistribution(origin.url));
+    const r = await get(`${edge.url}/h`);
+    expect(r.headers['set-cookie']).toBeUndefined();
+    expect(r.headers['upgrade']).toBeUndefined();
+    expect(r.headers['x-custom']).toBe('kept');
+    expect(r.headers['vary']).toBe('Accept-Encoding');
+  });
+
+  it('Host routing by alias; default root object only for /', async () => {
+    origin = await startTinyOrigin({ '/index.html': fixed('root'), '/docs/': fixed('docs-dir') });
+    const cfg = oneDistribution(origin.url, { defaultRootObject: 'index.html' });
+    const d2 = { id: 'E2OTHER', aliases: ['other.test'], origins: [{ id: 'x', url: origin.url }], defaultCacheBehavior: { targetOriginId: 'x' } };
+    (cfg['distributions'] as unknown[]).push(d2);
+    edge = await edgeFor(cfg);
+    const r = await get(`${edge.url}/`, { host: 'site.test' });
+    expect(r.body.toString()).toBe('root');
+    expect((await get(`${edge.url}/docs/`, { host: 'site.test' })).body.toString()).toBe('docs-dir');
+    expect((await get(`${edge.url}/`, { host: 'other.test' })).status).toBe(404); // no root object there
+    const unknown = await get(`${edge.url}/`, { host: 'nobody.test' });
+    expect(unknown.status).toBe(403);
+    expect(unknown.headers['x-cache']).toBe('Error from cloudfront');
+  });
+});
