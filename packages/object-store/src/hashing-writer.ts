@@ -11,11 +11,19 @@ import { StoreError } from './types.js';
 
 /** Large buffer: few syscalls, and the socket keeps flowing while a write is in flight. */
 const HIGH_WATER_MARK = 4 * 1024 * 1024;
+/**
+ * Start writeback every this many bytes (an fdatasync in the thread pool, not
+ * awaited), so the disk works while the body is still arriving instead of
+ * flushing everything in the final fsync.
+ */
+const EARLY_FLUSH_BYTES = 32 * 1024 * 1024;
 
 export class HashingFileWriter extends Writable {
   readonly md5: Hash = createHash('md5');
   bytes = 0;
   private fh: FileHandle | undefined;
+  private flushedAt = 0;
+  private flushing: Promise<void> | undefined;
 
   /** `maxBytes`: fail with `tooLarge` as soon as more arrives (EntityTooLarge / IncompleteBody). */
   constructor(
@@ -55,10 +63,22 @@ export class HashingFileWriter extends Writable {
       const { bytesWritten } = await this.fh!.writev(pending);
       pending = dropBytes(pending, bytesWritten);
     }
+    if (this.bytes - this.flushedAt >= EARLY_FLUSH_BYTES && this.flushing === undefined) {
+      this.flushedAt = this.bytes;
+      const flush = this.fh!.datasync().finally(() => {
+        if (this.flushing === flush) this.flushing = undefined;
+      });
+      flush.catch(() => {}); // errors resurface in the final fsync
+      this.flushing = flush;
+    }
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.fh!.sync().then(() => callback(), callback);
+    const fh = this.fh!;
+    Promise.resolve(this.flushing)
+      .catch(() => {})
+      .then(() => fh.sync())
+      .then(() => callback(), callback);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
