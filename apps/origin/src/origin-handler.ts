@@ -81,9 +81,11 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
     accessLog(entry);
   }
 
-  function websiteRequest(req: IncomingMessage, res: ServerResponse, bucket: string | null, requestId: string, started: number, path: string): void {
+  function websiteRequest(
+    req: IncomingMessage, res: ServerResponse, bucket: string | null, requestId: string, started: number, path: string, isWebsitePort: boolean,
+  ): void {
     res.once('close', () => finish(req, requestId, started, null, 'Website', path, res.statusCode, 0, 0));
-    serveWebsite(req, res, { store, bucket, region, requestId, hostId, scheme: 'http' }).catch(() => {
+    serveWebsite(req, res, { store, bucket, region, requestId, hostId, scheme: 'http', websiteDomain, isWebsitePort }).catch(() => {
       if (!res.headersSent) {
         res.writeHead(500, ['Content-Type', 'text/html; charset=utf-8', 'x-amz-request-id', requestId, 'x-amz-id-2', hostId]);
         res.end('<html><body><h1>500 Internal Server Error</h1></body></html>\n');
@@ -117,7 +119,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
     if (host !== undefined && host.includes('s3-website')) {
       const w = classifyWebsiteHost(host, addressing);
       if (w !== null) {
-        websiteRequest(req, res, w.form === 'bare' ? null : w.bucket, requestId, started, rawPath);
+        websiteRequest(req, res, w.form === 'bare' ? null : w.bucket, requestId, started, rawPath, false);
         return;
       }
     }
@@ -186,7 +188,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
     const w = host ? classifyWebsiteHost(host, addressing) : null;
     // Not a website endpoint name: the whole host is the bucket (CNAME / custom domain).
     const bucket = w === null ? (host ? hostOnly(host) : null) : w.form === 'bare' ? null : w.bucket;
-    websiteRequest(req, res, bucket, requestId, started, path);
+    websiteRequest(req, res, bucket, requestId, started, path, true);
   };
   handler.metrics = metrics;
   handler.buckets = buckets;

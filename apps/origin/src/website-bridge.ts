@@ -13,6 +13,10 @@ export interface WebsiteRequestContext {
   requestId: string;
   hostId: string;
   scheme: 'http' | 'https';
+  /** Domain of the website host names (default `localhost`). */
+  websiteDomain?: string;
+  /** True on the website-port listener (a non-website Host names the bucket itself). */
+  isWebsitePort?: boolean;
 }
 
 type WebsiteHandler = (req: IncomingMessage, res: ServerResponse, ctx: WebsiteRequestContext) => unknown;
