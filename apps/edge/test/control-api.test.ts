@@ -169,6 +169,7 @@ describe('control API (raw signed requests)', () => {
     ['MissingBody', 400, ''],
     ['MalformedInput', 400, '<InvalidationBatch><Paths>'],
     ['MalformedInput', 400, '<DistributionConfig/>'],
+    ['MalformedXML', 400, '<InvalidationBatch><CallerReference>no-paths</CallerReference></InvalidationBatch>'],
     ['InconsistentQuantities', 400, batchXml(['/a', '/b'], 'iq', 3)],
     ['InvalidArgument', 400, batchXml(['no-slash.html'], 'ia-1')],
     ['InvalidArgument', 400, batchXml(['/a*b'], 'ia-2')],

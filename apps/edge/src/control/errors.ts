@@ -30,7 +30,11 @@ export const errors = {
   incompleteSignature: (message: string) => new ControlError('IncompleteSignature', 400, message),
   missingBody: () =>
     new ControlError('MissingBody', 400, 'This operation requires a body. Ensure that the body is present and the Content-Type header is set.'),
+  /** Not well-formed or not the expected document (CloudFront: "Unexpected list element termination"). */
   malformedInput: (message: string) => new ControlError('MalformedInput', 400, message),
+  /** A required member is missing: CloudFront answers with the AWS validation message. */
+  missingMember: (member: string) =>
+    new ControlError('MalformedXML', 400, `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`),
   invalidArgument: (message: string) => new ControlError('InvalidArgument', 400, message),
   inconsistentQuantities: () =>
     new ControlError('InconsistentQuantities', 400, 'The value of Quantity and the size of Items don\'t match.'),

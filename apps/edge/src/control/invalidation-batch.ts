@@ -65,16 +65,16 @@ export function parseInvalidationBatch(body: Buffer): InvalidationBatch {
     throw errors.malformedInput(`Expected an InvalidationBatch document, got ${roots.join(', ') || 'nothing'}.`);
   }
   const batch = doc['InvalidationBatch'];
-  if (!isObject(batch)) throw errors.malformedInput('InvalidationBatch must contain CallerReference and Paths.');
+  if (!isObject(batch)) throw errors.missingMember('invalidationBatch.paths');
 
   const callerReference = leafText(batch['CallerReference']);
-  if (callerReference === undefined) throw errors.malformedInput('InvalidationBatch is missing CallerReference.');
+  if (callerReference === undefined) throw errors.missingMember('invalidationBatch.callerReference');
   if (callerReference.length === 0) throw errors.invalidArgument('CallerReference must not be empty.');
 
   const pathsEl = batch['Paths'];
-  if (!isObject(pathsEl)) throw errors.malformedInput('InvalidationBatch is missing Paths.');
+  if (!isObject(pathsEl)) throw errors.missingMember('invalidationBatch.paths');
   const quantityText = leafText(pathsEl['Quantity'])?.trim();
-  if (quantityText === undefined) throw errors.malformedInput('Paths is missing Quantity.');
+  if (quantityText === undefined) throw errors.missingMember('invalidationBatch.paths.quantity');
   if (!/^\d+$/.test(quantityText)) throw errors.malformedInput(`Quantity '${quantityText}' is not an integer.`);
   const quantity = Number(quantityText);
 
