@@ -119,6 +119,19 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .option('--secret-access-key <secret>', 'control API credentials secret')
     .action(run(async (o) => (await import('./commands/servers.js')).edgeCommand(o)));
 
+  program
+    .command('dev')
+    .description('run origin (S3 API :9000, website :9001) + edge (:8080, control :8081) with a demo site until Ctrl-C')
+    .option('--data <dir>', 'data directory (reused by the next start)', '.bucketfront')
+    .option('--host <host>', 'listen address', '127.0.0.1')
+    .option('--port <port>', 'S3 API port', '9000')
+    .option('--website-port <port>', 'website port (custom domains: Host = bucket)', '9001')
+    .option('--edge-port <port>', 'edge viewer port', '8080')
+    .option('--control-port <port>', 'edge control API port', '8081')
+    .option('--workers <n>', 'edge worker processes', '1')
+    .option('--site <dir>', 'deploy this folder as the demo site instead of examples/demo-site')
+    .action(run(async (o) => (await import('./commands/dev.js')).devCommand(o)));
+
   return program;
 }
 

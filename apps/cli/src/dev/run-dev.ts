@@ -63,14 +63,20 @@ export function defaultDemoSiteDir(): string {
   return join(here, '..', '..', '..', '..', 'examples', 'demo-site');
 }
 
-export function defaultDemoWebsiteConfig(): WebsiteConfiguration {
+/**
+ * The demo's website configuration. Routing-rule redirects are absolute and,
+ * without a HostName, name the Host the origin saw: behind an edge that is the
+ * origin's website host, so (as with CloudFront in front of an S3 website
+ * endpoint) the rule names the edge's host.
+ */
+export function defaultDemoWebsiteConfig(edgeHost: string): WebsiteConfiguration {
   return {
     IndexDocument: { Suffix: 'index.html' },
     ErrorDocument: { Key: '404.html' },
     RoutingRules: [
       {
         Condition: { KeyPrefixEquals: 'old-blog/' },
-        Redirect: { ReplaceKeyPrefixWith: 'blog/', HttpRedirectCode: '301' },
+        Redirect: { HostName: edgeHost, ReplaceKeyPrefixWith: 'blog/', HttpRedirectCode: '301' },
       },
     ],
   };
@@ -141,6 +147,8 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
       credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
     });
     closers.unshift(() => edge.close());
+    const edgeHost = new URL(edge.url).host;
+    await s3.send(new PutBucketWebsiteCommand({ Bucket: DEMO_BUCKET, WebsiteConfiguration: defaultDemoWebsiteConfig(edgeHost) }));
 
     const originPort = new URL(origin.url).port;
     const stack: DevStack = {
@@ -174,7 +182,6 @@ async function ensureDemoBucket(s3: S3Client): Promise<void> {
   } catch (err) {
     if (!(err instanceof S3ServiceException && err.name === 'BucketAlreadyOwnedByYou')) throw err;
   }
-  await s3.send(new PutBucketWebsiteCommand({ Bucket: DEMO_BUCKET, WebsiteConfiguration: defaultDemoWebsiteConfig() }));
   await s3.send(new PutBucketPolicyCommand({ Bucket: DEMO_BUCKET, Policy: publicReadPolicy(DEMO_BUCKET) }));
 }
 

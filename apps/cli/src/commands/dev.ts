@@ -1,0 +1,56 @@
+/**
+ * `dev`: origin + edge + demo site in one command (see ../dev/run-dev.ts).
+ * Runs until SIGINT/SIGTERM, then stops everything cleanly.
+ */
+import { resolve } from 'node:path';
+import { UsageError } from '../util/errors.js';
+
+export interface DevOpts {
+  data: string;
+  host: string;
+  port: string;
+  websitePort: string;
+  edgePort: string;
+  controlPort: string;
+  workers?: string;
+  site?: string;
+}
+
+function toPort(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${name} must be a port number (0-65535), got ${value}`);
+  return n;
+}
+
+export async function devCommand(o: DevOpts): Promise<number> {
+  const { runDev } = await import('../dev/run-dev.js');
+  const workers = o.workers === undefined ? undefined : Number(o.workers);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError(`--workers must be a positive integer, got ${o.workers}`);
+  const stack = await runDev({
+    dataDir: resolve(o.data),
+    host: o.host,
+    originPort: toPort(o.port, '--port'),
+    websitePort: toPort(o.websitePort, '--website-port'),
+    edgePort: toPort(o.edgePort, '--edge-port'),
+    controlPort: toPort(o.controlPort, '--control-port'),
+    workers,
+    siteDir: o.site ? resolve(o.site) : undefined,
+  });
+  return new Promise((done) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`${signal}: stopping bucketfront dev\n`);
+      stack.close().then(
+        () => done(0),
+        (err: unknown) => {
+          process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
+          done(1);
+        },
+      );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
