@@ -9,6 +9,7 @@ import mime from 'mime-types';
 import type { ObjectInfo, ObjectStore } from '@bucketfront/object-store';
 import {
   renderWebsiteErrorPage,
+  statusLine,
   WEBSITE_ERROR_PAGE_CONTENT_TYPE,
   type WebsitePageError,
 } from '@bucketfront/website';
@@ -104,6 +105,8 @@ export function sendRedirect(
   page?: WebsitePageError,
 ): void {
   if (page) {
+    // The reason phrase matches the page title ("302 Moved Temporarily" [impl]).
+    res.statusMessage = statusLine(page.status).slice(4);
     sendErrorPage(req, res, ids, page, undefined, ['Location', headerValue(location)]);
     return;
   }
