@@ -53,7 +53,9 @@ function sendOk(res: ServerResponse, service: string, rec: Recorded): void {
     res.end(body);
     return;
   }
-  const body = JSON.stringify(rec);
+  // Only GET answers with the record (for presigned-URL tests): botocore parses any
+  // other 200 body as a possible S3 "200 error" XML document.
+  const body = res.req.method === 'GET' ? JSON.stringify(rec) : '';
   res.writeHead(200, { etag: `"${createHash('md5').update(rec.bodySha256 ?? '').digest('hex')}"`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
