@@ -255,12 +255,12 @@ describe.skipIf(!AWS)('routing rules via put-bucket-website --website-configurat
     expect(got.RoutingRules[11]).toEqual({ Condition: { HttpErrorCodeReturnedEquals: '404' }, Redirect: { ReplaceKeyPrefixWith: 'report-404/' } });
   });
 
-  it.each([
+  it.each<[string, number, (host: string) => string]>([
     ['/docs/a.html', 301, (h: string) => `http://${h}/documents/a.html`],
     ['/away/x/y', 301, () => 'https://example.com/x/y'],
     ['/x', 301, (h: string) => `http://${h}/report-404/x`],
     ['/index.html', 301, (h: string) => `http://${h}/never-for-slash`],
-    ...[301, 302, 303, 304, 305, 306, 307, 308].map((c) => [`/c${c}`, c, (h: string) => `http://${h}/t${c}`] as const),
+    ...[301, 302, 303, 304, 305, 306, 307, 308].map((c): [string, number, (host: string) => string] => [`/c${c}`, c, (h) => `http://${h}/t${c}`]),
   ])('%s → %i', async (path, status, location) => {
     const host = dash('rules');
     const r = await fetchSite(host, path);
