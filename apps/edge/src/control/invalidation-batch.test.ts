@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseInvalidationBatch, renderInvalidationBatch } from './invalidation-batch.js';
 import { ControlError } from './errors.js';
@@ -38,28 +39,28 @@ describe('parseInvalidationBatch', () => {
   });
 
   it.each([
-    ['empty body', '', '400 MissingBody'],
-    ['whitespace body', '  \n', '400 MissingBody'],
-    ['not XML', 'paths=/index.html', '400 MalformedInput'],
-    ['unclosed root', `<InvalidationBatch ${NS}><CallerReference>x</CallerReference>`, '400 MalformedInput'],
-    ['wrong root', `<DistributionConfig ${NS}/>`, '400 MalformedInput'],
-    ['DOCTYPE', `<!DOCTYPE x [<!ENTITY a "b">]>${batch(['/a'])}`, '400 MalformedInput'],
-    ['missing CallerReference', `<InvalidationBatch><Paths><Quantity>1</Quantity><Items><Path>/a</Path></Items></Paths></InvalidationBatch>`, '400 MalformedXML'],
-    ['missing Paths', `<InvalidationBatch><CallerReference>r</CallerReference></InvalidationBatch>`, '400 MalformedXML'],
-    ['missing Quantity', `<InvalidationBatch><CallerReference>r</CallerReference><Paths><Items><Path>/a</Path></Items></Paths></InvalidationBatch>`, '400 MalformedXML'],
-    ['empty InvalidationBatch', `<InvalidationBatch ${NS}/>`, '400 MalformedXML'],
-    ['non-numeric Quantity', batch(['/a'], NaN), '400 MalformedInput'],
-    ['Quantity larger than Items', batch(['/a'], 2), '400 InconsistentQuantities'],
-    ['Quantity smaller than Items', batch(['/a', '/b'], 1), '400 InconsistentQuantities'],
-    ['no paths', batch([]), '400 InvalidArgument'],
-    ['empty CallerReference', batch(['/a'], 1, ''), '400 InvalidArgument'],
-    ['path without leading slash', batch(['index.html']), '400 InvalidArgument'],
-    ['empty path', batch(['']), '400 InvalidArgument'],
-    ['* not last', batch(['/a*/b']), '400 InvalidArgument'],
-    ['path over 4,000 characters', batch([`/${'a'.repeat(4000)}`]), '400 InvalidArgument'],
-    ['3,001 paths', batch(Array.from({ length: 3001 }, (_, i) => `/p${i}`)), '413 BatchTooLarge'],
-    ['16 wildcard paths', batch(Array.from({ length: 16 }, (_, i) => `/w${i}/*`)), '413 BatchTooLarge'],
-  ])('%s → %s', (_name, body, expected) => {
+    ['empty body', '400 MissingBody', ''],
+    ['whitespace body', '400 MissingBody', '  \n'],
+    ['not XML', '400 MalformedInput', 'paths=/index.html'],
+    ['unclosed root', '400 MalformedInput', `<InvalidationBatch ${NS}><CallerReference>x</CallerReference>`],
+    ['wrong root', '400 MalformedInput', `<DistributionConfig ${NS}/>`],
+    ['DOCTYPE', '400 MalformedInput', `<!DOCTYPE x [<!ENTITY a "b">]>${batch(['/a'])}`],
+    ['missing CallerReference', '400 MalformedXML', `<InvalidationBatch><Paths><Quantity>1</Quantity><Items><Path>/a</Path></Items></Paths></InvalidationBatch>`],
+    ['missing Paths', '400 MalformedXML', `<InvalidationBatch><CallerReference>r</CallerReference></InvalidationBatch>`],
+    ['missing Quantity', '400 MalformedXML', `<InvalidationBatch><CallerReference>r</CallerReference><Paths><Items><Path>/a</Path></Items></Paths></InvalidationBatch>`],
+    ['empty InvalidationBatch', '400 MalformedXML', `<InvalidationBatch ${NS}/>`],
+    ['non-numeric Quantity', '400 MalformedInput', batch(['/a'], NaN)],
+    ['Quantity larger than Items', '400 InconsistentQuantities', batch(['/a'], 2)],
+    ['Quantity smaller than Items', '400 InconsistentQuantities', batch(['/a', '/b'], 1)],
+    ['no paths', '400 InvalidArgument', batch([])],
+    ['empty CallerReference', '400 InvalidArgument', batch(['/a'], 1, '')],
+    ['path without leading slash', '400 InvalidArgument', batch(['index.html'])],
+    ['empty path', '400 InvalidArgument', batch([''])],
+    ['* not last', '400 InvalidArgument', batch(['/a*/b'])],
+    ['path over 4,000 characters', '400 InvalidArgument', batch([`/${'a'.repeat(4000)}`])],
+    ['3,001 paths', '413 BatchTooLarge', batch(Array.from({ length: 3001 }, (_, i) => `/p${i}`))],
+    ['16 wildcard paths', '413 BatchTooLarge', batch(Array.from({ length: 16 }, (_, i) => `/w${i}/*`))],
+  ])('%s → %s', (_name, expected, body) => {
     expect(codeOf(body)).toBe(expected);
   });
 
@@ -67,5 +68,23 @@ describe('parseInvalidationBatch', () => {
     expect(codeOf(batch([`/${'a'.repeat(3999)}`]))).toBe('ok');
     expect(codeOf(batch(Array.from({ length: 3000 }, (_, i) => `/p${i}`)))).toBe('ok');
     expect(codeOf(batch(Array.from({ length: 15 }, (_, i) => `/w${i}/*`)))).toBe('ok');
+  });
+
+  it('round-trips any valid batch through render → parse (property)', () => {
+    // Printable text, including XML specials, spaces and non-BMP characters; no control characters.
+    const char = fc.oneof(
+      fc.constantFrom('&', '<', '>', '"', "'", ' ', '%', '?', '=', 'ü', '😀', '/'),
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }).filter((c) => !/[\u0000-\u001f\u007f*]/u.test(c)),
+    );
+    const text = fc.array(char, { maxLength: 30 }).map((cs) => cs.join(''));
+    const path = fc.tuple(text, fc.boolean()).map(([t, wild]) => `/${t}${wild ? '*' : ''}`);
+    const ref = fc.array(char, { minLength: 1, maxLength: 20 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(fc.array(path, { minLength: 1, maxLength: 15 }), ref, (paths, callerReference) => {
+        const batch = { callerReference, paths };
+        expect(parseInvalidationBatch(Buffer.from(renderInvalidationBatch(batch)))).toEqual(batch);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
