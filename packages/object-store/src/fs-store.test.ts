@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, promises as fsp, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -166,6 +166,18 @@ describe('fs driver specifics', () => {
     const large = await s.getObject('b', 'large');
     expect(large!.buffer).toBeUndefined();
     large!.body.destroy();
+  });
+
+  it('one live process owns a data directory; a dead owner\'s lock is taken over', async () => {
+    const dataDir = tempDir();
+    await fsp.writeFile(join(dataDir, 'LOCK'), '1\n'); // pid 1 is always alive
+    await expectStoreError(createFsStore({ dataDir }), 'InternalError');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    await fsp.writeFile(join(dataDir, 'LOCK'), `${dead}\n`);
+    const s = await open(dataDir);
+    expect((await fsp.readFile(join(dataDir, 'LOCK'), 'utf8')).trim()).toBe(String(process.pid));
+    await s.close();
+    await expect(fsp.stat(join(dataDir, 'LOCK'))).rejects.toThrow();
   });
 
   it('returns frozen infos so callers cannot corrupt the index', async () => {

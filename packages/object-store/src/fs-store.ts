@@ -103,6 +103,8 @@ interface ObjectEntry {
   /** Absolute directory holding the manifest and every segment. */
   dir: string;
   segments: { file: string; size: number }[];
+  /** Absolute path of each segment (precomputed: the GET hot path). */
+  paths: string[];
   /** Set when the object came from CompleteMultipartUpload. */
   uploadId?: string;
 }
@@ -228,6 +230,15 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
   }
 }
 
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errnoCode(err) === 'EPERM';
+  }
+}
+
 function isTemp(name: string): boolean {
   return name.endsWith(TMP_SUFFIX) || name.startsWith(TMP_DIR_PREFIX) || name.startsWith(DEL_DIR_PREFIX);
 }
@@ -258,6 +269,7 @@ class FsStore implements ObjectStore {
   async open(): Promise<void> {
     await fsp.mkdir(this.bucketsDir, { recursive: true });
     await fsyncDir(this.root);
+    await this.takeLock();
     const formatFile = join(this.root, 'format.json');
     try {
       const doc = JSON.parse(await fsp.readFile(formatFile, 'utf8')) as { version?: number };
@@ -276,6 +288,24 @@ class FsStore implements ObjectStore {
       }
       await this.loadBucket(dir);
     }
+  }
+
+  /**
+   * Recovery deletes files another live process may be writing, so one process
+   * owns a data directory: `LOCK` holds its pid; a lock left by a dead process
+   * is taken over. (Reopening within the same process is allowed.)
+   */
+  private async takeLock(): Promise<void> {
+    const lock = join(this.root, 'LOCK');
+    try {
+      const pid = Number((await fsp.readFile(lock, 'utf8')).trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
+        throw new StoreError('InternalError', `Data directory ${this.root} is in use by process ${pid}`);
+      }
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+    }
+    await fsp.writeFile(lock, `${process.pid}\n`);
   }
 
   private async loadBucket(dir: string): Promise<void> {
@@ -391,7 +421,8 @@ class FsStore implements ObjectStore {
       lastModified: new Date(doc.lastModified),
       metadata: freezeMetadata(doc.metadata),
     });
-    const entry: ObjectEntry = { info, dir, segments: doc.segments.map(([file, size]) => ({ file, size })) };
+    const segments = doc.segments.map(([file, size]) => ({ file, size }));
+    const entry: ObjectEntry = { info, dir, segments, paths: segments.map((seg) => join(dir, seg.file)) };
     if (doc.uploadId !== undefined) entry.uploadId = doc.uploadId;
     return entry;
   }
@@ -409,6 +440,9 @@ class FsStore implements ObjectStore {
 
   async close(): Promise<void> {
     this.cache.clear();
+    const lock = join(this.root, 'LOCK');
+    const owner = await fsp.readFile(lock, 'utf8').catch(() => '');
+    if (owner.trim() === String(process.pid)) await fsp.rm(lock, { force: true });
   }
 
   // ---------------------------------------------------------------- buckets
@@ -607,7 +641,7 @@ class FsStore implements ObjectStore {
 
   /** Unlinks an old version's files, or defers that while readers hold them. */
   private release(entry: ObjectEntry): void {
-    for (const s of entry.segments) this.discard(join(entry.dir, s.file));
+    for (const p of entry.paths) this.discard(p);
   }
 
   private discard(path: string): void {
@@ -683,7 +717,7 @@ class FsStore implements ObjectStore {
     const { info } = entry;
     const start = range?.start ?? 0;
     const end = range?.end ?? info.size - 1;
-    const paths = entry.segments.map((s) => join(entry.dir, s.file));
+    const { paths } = entry;
 
     if (paths.length === 1 && info.size <= this.maxCachedObjectBytes) {
       const path = paths[0]!;
@@ -741,7 +775,7 @@ class FsStore implements ObjectStore {
     checkKey(dst.key);
     const source = sb.objects.get(src.key);
     if (source === undefined) throw noSuchKey(src.key);
-    const paths = source.segments.map((s) => join(source.dir, s.file));
+    const { paths } = source;
     this.pin(paths);
     try {
       return await this.writing(db, async () => {
