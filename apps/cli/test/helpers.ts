@@ -1,4 +1,6 @@
 /** Runs the CLI from sources as a child process, against real servers. */
+// The SDK's Node 20 notice would clutter every test run.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';

@@ -120,8 +120,8 @@ describe('sync local → bucket', () => {
   });
 
   it('--exclude/--include: last matching filter wins', async () => {
-    const s = await syncJson(site, 's3://filtered', '--dryrun', '--exclude', '*', '--include', '*.html', '--exclude', 'pages/*');
-    expect(s.uploaded).toEqual(['about/index.html', 'index.html']);
+    const s = await syncJson(site, 's3://site/filtered', '--dryrun', '--exclude', '*', '--include', '*.html', '--exclude', 'pages/*');
+    expect(s.uploaded).toEqual(['filtered/about/index.html', 'filtered/index.html']);
   });
 });
 
