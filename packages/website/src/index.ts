@@ -16,3 +16,10 @@ export {
   WEBSITE_ERROR_PAGE_CONTENT_TYPE,
   type WebsiteErrorPageInput,
 } from './error-page.js';
+
+import { planRequest } from './resolve.js';
+import { renderWebsiteErrorPage } from './error-page.js';
+/** The name docs/contracts.md uses for the first pure step ({@link planRequest}). */
+export const resolveWebsite = planRequest;
+/** The name docs/contracts.md uses for {@link renderWebsiteErrorPage}. */
+export const renderErrorPage = renderWebsiteErrorPage;
