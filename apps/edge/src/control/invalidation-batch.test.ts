@@ -44,6 +44,7 @@ describe('parseInvalidationBatch', () => {
     ['not XML', '400 MalformedInput', 'paths=/index.html'],
     ['unclosed root', '400 MalformedInput', `<InvalidationBatch ${NS}><CallerReference>x</CallerReference>`],
     ['wrong root', '400 MalformedInput', `<DistributionConfig ${NS}/>`],
+    ['deeply nested elements', '400 MalformedInput', `<InvalidationBatch>${'<a>'.repeat(20000)}${'</a>'.repeat(20000)}</InvalidationBatch>`],
     ['DOCTYPE', '400 MalformedInput', `<!DOCTYPE x [<!ENTITY a "b">]>${batch(['/a'])}`],
     ['missing CallerReference', '400 MalformedXML', `<InvalidationBatch><Paths><Quantity>1</Quantity><Items><Path>/a</Path></Items></Paths></InvalidationBatch>`],
     ['missing Paths', '400 MalformedXML', `<InvalidationBatch><CallerReference>r</CallerReference></InvalidationBatch>`],

@@ -59,7 +59,13 @@ export function parseInvalidationBatch(body: Buffer): InvalidationBatch {
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw errors.malformedInput(`The XML you provided was not well-formed: ${valid.err.msg}`);
 
-  const doc = parser.parse(text) as Parsed;
+  let doc: Parsed;
+  try {
+    doc = parser.parse(text) as Parsed;
+  } catch (err) {
+    // e.g. fast-xml-parser's nesting limit
+    throw errors.malformedInput(`The XML you provided could not be parsed: ${(err as Error).message}`);
+  }
   const roots = Object.keys(doc).filter((k) => k !== '?xml' && k !== '#text');
   if (roots.length !== 1 || roots[0] !== 'InvalidationBatch') {
     throw errors.malformedInput(`Expected an InvalidationBatch document, got ${roots.join(', ') || 'nothing'}.`);
