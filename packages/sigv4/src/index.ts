@@ -2,7 +2,7 @@ export type { SigV4Request, VerifyOptions, VerifyResult, SignedResult, SigningCo
 export type { AuthFailure, AuthFailureCode, PayloadErrorCode } from './errors.js';
 export { PayloadError } from './errors.js';
 export { verifyRequest, DEFAULT_MAX_SKEW_MS, MAX_PRESIGNED_EXPIRES_SECONDS } from './verify.js';
-export { signRequest, signRequestDetailed, presignUrl } from './sign.js';
+export { signRequest, signRequestDetailed, presignUrl, splitUrl } from './sign.js';
 export type { Credentials, SignRequestInput, SignedRequestDetail, PresignInput } from './sign.js';
 export { encodeAwsChunked, chunkStringToSign, trailerStringToSign } from './chunk-signing.js';
 export type { EncodeChunkedOptions, ChunkSigningKey } from './chunk-signing.js';
@@ -22,6 +22,8 @@ export {
   createChecksum,
   checksumBase64,
   compositeChecksum,
+  fullObjectChecksum,
+  isCrcAlgorithm,
   parseChecksumAlgorithm,
   isValidChecksumValue,
   CHECKSUM_ALGORITHMS,

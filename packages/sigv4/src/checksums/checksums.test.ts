@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checksumBase64, compositeChecksum, crc32, crc32c, crc64nvme, createChecksum, isValidChecksumValue } from './index.js';
+import { checksumBase64, compositeChecksum, crc32, crc32c, crc64nvme, createChecksum, fullObjectChecksum, isValidChecksumValue } from './index.js';
 
 const CHECK = Buffer.from('123456789');
 
@@ -93,4 +93,32 @@ describe('checksum header value validation', () => {
     ['SHA256', 'not base64!', false],
     ['SHA1', Buffer.alloc(20).toString('base64'), true],
   ] as const)('%s %s → %s', (alg, v, ok) => expect(isValidChecksumValue(alg, v)).toBe(ok));
+});
+
+describe('FULL_OBJECT multipart checksum (CRC combination)', () => {
+  for (const alg of ['CRC32', 'CRC32C', 'CRC64NVME'] as const) {
+    it(`${alg}: combining part CRCs equals the CRC of the whole object`, () => {
+      fc.assert(
+        fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 5 }), (parts) => {
+          const whole = Buffer.concat(parts);
+          const combined = fullObjectChecksum(
+            alg,
+            parts.map((p) => ({ checksumBase64: checksumBase64(alg, p), length: p.length })),
+          );
+          expect(combined).toBe(checksumBase64(alg, whole));
+        }),
+        { numRuns: 100 },
+      );
+    });
+  }
+
+  it('large part lengths (5 GiB) combine without touching data', () => {
+    // crc(A‖zeros(n)) computed two ways: combine, and combine of smaller zero blocks.
+    const z = Buffer.alloc(1 << 16);
+    const zc = checksumBase64('CRC64NVME', z);
+    const a = checksumBase64('CRC64NVME', Buffer.from('abc'));
+    const parts = [{ checksumBase64: a, length: 3 }, ...Array.from({ length: 4 }, () => ({ checksumBase64: zc, length: z.length }))];
+    expect(fullObjectChecksum('CRC64NVME', parts)).toBe(checksumBase64('CRC64NVME', Buffer.concat([Buffer.from('abc'), z, z, z, z])));
+    expect(fullObjectChecksum('CRC32', [{ checksumBase64: checksumBase64('CRC32', Buffer.from('x')), length: 1 }, { checksumBase64: 'AAAAAA==', length: 5 * 2 ** 30 }])).toMatch(/^[A-Za-z0-9+/]{6}==$/);
+  });
 });

@@ -135,3 +135,5 @@ export function compositeChecksum(algorithm: ChecksumAlgorithm, partChecksumsBas
   for (const part of partChecksumsBase64) c.update(Buffer.from(part, 'base64'));
   return `${c.digestBase64()}-${partChecksumsBase64.length}`;
 }
+
+export { fullObjectChecksum, isCrcAlgorithm } from './crc-combine.js';
