@@ -598,6 +598,22 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore): void
         await expectStoreError(store.abortMultipartUpload('bkt', 'mp', up.uploadId), 'NoSuchUpload');
       });
 
+      it('stores a checksum given at completion (and drops an empty announced one)', async () => {
+        const up = await store.createMultipartUpload('bkt', 'mp', {
+          userMetadata: {},
+          checksum: { algorithm: 'CRC32', value: '', type: 'COMPOSITE' },
+        });
+        const a = await store.uploadPart('bkt', 'mp', up.uploadId, 1, bodyOf('abc'));
+        const plain = await store.completeMultipartUpload('bkt', 'mp', up.uploadId, [{ partNumber: 1, etag: a.etag }]);
+        expect(plain.metadata.checksum).toBeUndefined();
+        const up2 = await store.createMultipartUpload('bkt', 'mp2', META);
+        const b = await store.uploadPart('bkt', 'mp2', up2.uploadId, 1, bodyOf('abc'));
+        const checksum = { algorithm: 'CRC32' as const, value: 'NSRBwg==-1', type: 'COMPOSITE' as const };
+        const info = await store.completeMultipartUpload('bkt', 'mp2', up2.uploadId, [{ partNumber: 1, etag: b.etag }], { checksum });
+        expect(info.metadata.checksum).toEqual(checksum);
+        expect((await store.headObject('bkt', 'mp2'))!.metadata.checksum).toEqual(checksum);
+      });
+
       it('completes with a subset of parts and unquoted ETags; replaces a part number', async () => {
         const up = await store.createMultipartUpload('bkt', 'mp', META);
         await store.uploadPart('bkt', 'mp', up.uploadId, 1, bodyOf(bytes(P, 1)));

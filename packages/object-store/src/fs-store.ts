@@ -976,6 +976,7 @@ class FsStore implements ObjectStore {
     key: string,
     uploadId: string,
     parts: CompletedPartRef[],
+    opts?: { checksum?: StoredChecksum },
   ): Promise<ObjectInfo> {
     const b = this.bucket(bucket);
     this.upload(b, key, uploadId);
@@ -996,7 +997,7 @@ class FsStore implements ObjectStore {
           size: partSizes.reduce((x, y) => x + y, 0),
           etag: multipartEtag(chosen.map((p) => p.md5)),
           lastModified: 0,
-          metadata: freezeMetadata({ ...u.info.metadata, partSizes }),
+          metadata: freezeMetadata(completedMetadata(u.info.metadata, partSizes, opts?.checksum)),
           segments: files.map((file, i) => [file, partSizes[i]!]),
           uploadId,
         };
@@ -1155,6 +1156,14 @@ class FsStore implements ObjectStore {
     }
     return result;
   }
+}
+
+function completedMetadata(upload: ObjectMetadata, partSizes: number[], checksum: StoredChecksum | undefined): ObjectMetadata {
+  const { checksum: announced, ...rest } = upload;
+  const md: ObjectMetadata = { ...rest, partSizes };
+  const chosen = checksum ?? (announced !== undefined && announced.value !== '' ? announced : undefined);
+  if (chosen !== undefined) md.checksum = chosen;
+  return md;
 }
 
 /** A GetObject result whose body stream is only built if someone asks for it. */

@@ -264,12 +264,16 @@ export interface ObjectStore {
    * Validates the list (InvalidPart, InvalidPartOrder, EntityTooSmall for any
    * part but the last under 5 MiB unless `minPartSize` says otherwise) and
    * makes the object visible atomically. ETag = MD5 of the part MD5s + `-N`.
+   * Added: `opts.checksum` (e.g. the COMPOSITE `<b64>-N` value) is stored as
+   * the object's checksum; without it the upload's checksum is kept only if
+   * it has a non-empty value.
    */
   completeMultipartUpload(
     bucket: string,
     key: string,
     uploadId: string,
     parts: CompletedPartRef[],
+    opts?: { checksum?: StoredChecksum },
   ): Promise<ObjectInfo>;
   abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void>;
   listParts(bucket: string, key: string, uploadId: string, opts: ListPartsOptions): Promise<{
