@@ -25,7 +25,7 @@ export interface RoutingRuleCondition {
 export interface RoutingRuleRedirect {
   hostName?: string;
   /**
-   * 3XX except 300 (default 301 when absent).
+   * 301–308 (default 301 when absent; AWS: "3XX except 300").
    * Deviation from S3: 200 is also accepted (Garage's SPA convention): the
    * computed key is served from this bucket with status 200, no redirect.
    */

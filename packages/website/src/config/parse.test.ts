@@ -29,6 +29,7 @@ describe('parseWebsiteConfiguration: spec §2 validation rows', () => {
     ['redirect code 300', doc(rules(rule(null, '<HttpRedirectCode>300</HttpRedirectCode>'))), 'InvalidRequest', WEBSITE_MESSAGES.invalidRedirectCode('300')],
     ['redirect code 404', doc(rules(rule(null, '<HttpRedirectCode>404</HttpRedirectCode>'))), 'InvalidRequest', WEBSITE_MESSAGES.invalidRedirectCode('404')],
     ['redirect code 400 (not 3xx)', doc(rules(rule(null, '<HttpRedirectCode>400</HttpRedirectCode>'))), 'InvalidRequest', 'The provided HTTP redirect code (400) is not valid. Valid codes are 3XX except 300.'],
+    ['redirect code 314 (3XX but unassigned)', doc(rules(rule(null, '<HttpRedirectCode>314</HttpRedirectCode>'))), 'InvalidRequest', WEBSITE_MESSAGES.invalidRedirectCode('314')],
     ['redirect code abc', doc(rules(rule(null, '<HttpRedirectCode>abc</HttpRedirectCode>'))), 'InvalidRequest', WEBSITE_MESSAGES.invalidRedirectCode('abc')],
     ['error code 302', doc(rules(rule('<HttpErrorCodeReturnedEquals>302</HttpErrorCodeReturnedEquals>', '<HostName>x</HostName>'))), 'InvalidRequest', 'The provided HTTP error code (302) is not valid. Valid codes are 4XX or 5XX.'],
     ['error code 600', doc(rules(rule('<HttpErrorCodeReturnedEquals>600</HttpErrorCodeReturnedEquals>', '<HostName>x</HostName>'))), 'InvalidRequest', WEBSITE_MESSAGES.invalidErrorCode('600')],
@@ -55,8 +56,8 @@ describe('parseWebsiteConfiguration: spec §2 validation rows', () => {
     expect(fifty.ok && fifty.config.routingRules?.length).toBe(50);
   });
 
-  it('accepts every code 301–399 and the SPA 200', () => {
-    for (const code of [301, 302, 303, 304, 305, 307, 308, 399, 200]) {
+  it('accepts every code 301–308 and the SPA 200', () => {
+    for (const code of [301, 302, 303, 304, 305, 306, 307, 308, 200]) {
       const r = parseWebsiteConfiguration(doc(rules(rule('<HttpErrorCodeReturnedEquals>404</HttpErrorCodeReturnedEquals>', `<ReplaceKeyWith>index.html</ReplaceKeyWith><HttpRedirectCode>${code}</HttpRedirectCode>`))));
       expect(r.ok && r.config.routingRules?.[0]?.redirect.httpRedirectCode).toBe(code);
     }
