@@ -86,3 +86,79 @@ export function testClock(start = Date.now()): { now: () => number; advance(ms: 
   let t = start;
   return { now: () => t, advance: (ms) => { t += ms; } };
 }
+
+/** Start an edge in a child process (sources via tsx). Close = end its stdin. */
+export async function edgeInChild(opts: Record<string, unknown>): Promise<{ url: string; controlUrl: string; close(): Promise<void> }> {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const script = fileURLToPath(new URL('./fixtures/edge-child.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, JSON.stringify(opts)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const nl = buf.indexOf('\n');
+      if (nl !== -1) resolve(buf.slice(0, nl));
+    });
+    child.once('exit', (code) => reject(new Error(`edge child exited with ${code}`)));
+  });
+  const info = JSON.parse(line) as { url: string; controlUrl: string };
+  return {
+    ...info,
+    close: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.once('exit', () => { clearTimeout(t); resolve(); });
+      child.stdin!.end();
+    }),
+  };
+}
+
+/**
+ * peer-baselines' herd method: open N TCP connections first, then write the same GET on all of
+ * them in one loop. Records for each the time its response started (first byte). Each socket is
+ * paused at its first byte until all have started, so reading 200 bodies in this process does not
+ * delay the measurement of the others; then every body is read to the end and checked.
+ */
+export async function herd(baseUrl: string, path: string, n: number): Promise<Array<{ sentAt: number; firstByteAt: number; status: number; xcache: string; bodyBytes: number }>> {
+  const net = await import('node:net');
+  const u = new URL(baseUrl);
+  const sockets = await Promise.all(Array.from({ length: n }, () => new Promise<import('node:net').Socket>((resolve, reject) => {
+    const s = net.connect(Number(u.port), u.hostname, () => resolve(s));
+    s.setNoDelay(true);
+    s.once('error', reject);
+  })));
+  const req = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${u.host}\r\nConnection: close\r\n\r\n`);
+  let started = 0;
+  let allStarted!: () => void;
+  const allStartedP = new Promise<void>((r) => { allStarted = r; });
+  const runs = sockets.map((s) => {
+    const r = { sentAt: 0, firstByteAt: 0, status: 0, xcache: '', bodyBytes: 0 };
+    const chunks: Buffer[] = [];
+    const done = new Promise<void>((resolve) => {
+      s.on('data', (d: Buffer) => {
+        if (r.firstByteAt === 0) {
+          r.firstByteAt = performance.now();
+          s.pause();
+          if (++started === n) allStarted();
+        }
+        chunks.push(d);
+      });
+      s.on('close', () => {
+        const all = Buffer.concat(chunks);
+        const headEnd = all.indexOf('\r\n\r\n');
+        const head = all.subarray(0, headEnd).toString('latin1');
+        r.status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
+        r.xcache = /\r\nx-cache: ([^\r]*)/i.exec(head)?.[1] ?? '';
+        r.bodyBytes = all.length - headEnd - 4;
+        resolve();
+      });
+    });
+    return { s, r, done };
+  });
+  for (const x of runs) { x.r.sentAt = performance.now(); x.s.write(req); }
+  await Promise.race([allStartedP, new Promise((r) => setTimeout(r, 30_000))]);
+  for (const x of runs) x.s.resume();
+  await Promise.all(runs.map((x) => x.done));
+  return runs.map((x) => x.r);
+}
