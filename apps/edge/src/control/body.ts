@@ -26,12 +26,21 @@ export function readBody(req: IncomingMessage, limit = MAX_CONTROL_BODY_BYTES): 
       }
       chunks.push(chunk);
     });
+    let ended = false;
     req.on('end', () => {
+      ended = true;
       if (!failed) resolve(Buffer.concat(chunks));
     });
     req.on('error', (err) => {
       if (!failed) reject(err);
       failed = true;
+    });
+    // A client that disconnects mid-body: settle instead of waiting forever.
+    req.on('close', () => {
+      if (!ended && !failed) {
+        failed = true;
+        reject(new ControlError('IncompleteBody', 400, 'The client closed the connection before sending the whole body.'));
+      }
     });
   });
 }
