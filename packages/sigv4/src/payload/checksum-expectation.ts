@@ -17,7 +17,12 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(',') : value;
 }
 
-/** Returns the expectation, undefined when the client sent none, or a PayloadError. */
+/**
+ * Returns the expectation, undefined when the client sent none, or a PayloadError.
+ * Deviation from S3: x-amz-checksum-* query parameters of presigned URLs are ignored;
+ * the JS SDK v3 presigner puts the checksum of an empty body there by default, which
+ * would fail every real presigned upload.
+ */
 export function checksumExpectation(headers: IncomingHttpHeaders): ChecksumExpectation | undefined | PayloadError {
   const fromHeaders: ChecksumExpectation[] = [];
   for (const algorithm of CHECKSUM_ALGORITHMS) {
