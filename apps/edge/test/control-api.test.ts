@@ -157,6 +157,14 @@ describe('control API (raw signed requests)', () => {
     expect([unknownKey.status, unknownKey.code]).toEqual([403, 'InvalidClientTokenId']);
   });
 
+  it('refuses a request signed 20 minutes ago (RequestTimeTooSkewed, 403)', async () => {
+    const url = new URL('/2020-05-31/distribution', server.url);
+    const headers = signRequest({ method: 'GET', url, credentials: creds, region: 'us-east-1', service: 'cloudfront', now: new Date(Date.now() - 20 * 60_000) });
+    const res = await request(url, { headers });
+    expect(res.statusCode).toBe(403);
+    expect(await res.body.text()).toContain('<Code>RequestTimeTooSkewed</Code>');
+  });
+
   it('refuses a body altered after signing (the payload hash is verified)', async () => {
     const url = new URL(`/2020-05-31/distribution/${DIST}/invalidation`, server.url);
     const signed = signRequest({ method: 'POST', url, body: batchXml(['/signed'], 'tamper'), credentials: creds, region: 'us-east-1', service: 'cloudfront' });
