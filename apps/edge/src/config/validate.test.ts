@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { EdgeConfigError, validateEdgeConfig } from './validate.js';
+import { parseEdgeConfig } from './load.js';
+
+const good = () => ({
+  pop: 'PHX50-C2',
+  distributions: [{
+    id: 'E1', aliases: ['www.example.com'],
+    origins: [{ id: 'site', url: 'http://127.0.0.1:9000', hostHeader: 'site.s3-website-us-east-1.localhost' }],
+    defaultCacheBehavior: { targetOriginId: 'site' },
+  }],
+});
+
+function problems(raw: unknown): string[] {
+  try { validateEdgeConfig(raw); } catch (err) { if (err instanceof EdgeConfigError) return err.problems; throw err; }
+  return [];
+}
+
+describe('validateEdgeConfig', () => {
+  it('fills CloudFront defaults', () => {
+    const c = validateEdgeConfig(good());
+    const o = c.distributions[0]!.origins[0]!;
+    expect(o).toMatchObject({ connectionTimeout: 10, connectionAttempts: 3, responseTimeout: 30, keepaliveTimeout: 5 });
+    expect(c.distributions[0]!.defaultCacheBehavior).toMatchObject({ minTTL: 0, defaultTTL: 86400, maxTTL: 31536000, compress: true, allowedMethods: ['GET', 'HEAD'] });
+    expect(c.productWord).toBe('cloudfront');
+    expect(c.cache.maxSizeBytes).toBe(256 * 1024 * 1024);
+  });
+
+  const cases: Array<[string, (c: ReturnType<typeof good>) => void, string]> = [
+    ['origin url', (c) => { (c.distributions[0]!.origins as unknown[]).push({ id: 'b', url: 'ftp://x' }); }, 'distributions[0].origins[1].url: must be an http(s) URL'],
+    ['connectionTimeout range', (c) => { Object.assign(c.distributions[0]!.origins[0]!, { connectionTimeout: 11 }); }, 'distributions[0].origins[0].connectionTimeout: must be between 1 and 10'],
+    ['connectionAttempts range', (c) => { Object.assign(c.distributions[0]!.origins[0]!, { connectionAttempts: 4 }); }, 'distributions[0].origins[0].connectionAttempts: must be between 1 and 3'],
+    ['responseTimeout range', (c) => { Object.assign(c.distributions[0]!.origins[0]!, { responseTimeout: 61 }); }, 'distributions[0].origins[0].responseTimeout: must be between 1 and 60'],
+    ['unknown target', (c) => { c.distributions[0]!.defaultCacheBehavior.targetOriginId = 'nope'; }, "distributions[0].defaultCacheBehavior.targetOriginId: no origin or origin group with id 'nope'"],
+    ['min > default', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { minTTL: 100, defaultTTL: 10 }); }, 'distributions[0].defaultCacheBehavior.defaultTTL: must be ≥ minTTL (100)'],
+    ['behaviour path pattern', (c) => { Object.assign(c.distributions[0]!, { cacheBehaviors: [{ targetOriginId: 'site' }] }); }, 'distributions[0].cacheBehaviors[0].pathPattern: is required'],
+    ['query string behaviour', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { cacheKey: { queryStrings: { behavior: 'some' } } }); }, 'distributions[0].defaultCacheBehavior.cacheKey.queryStrings.behavior: must be one of none, whitelist, allExcept, all'],
+    ['failover codes', (c) => { Object.assign(c.distributions[0]!, { originGroups: [{ id: 'g', primaryOriginId: 'site', secondaryOriginId: 'site', failoverCriteria: { statusCodes: [418] } }] }); }, 'distributions[0].originGroups[0].failoverCriteria.statusCodes[0]: must be one of 400, 403, 404, 416, 500, 502, 503, 504'],
+    ['custom error page path', (c) => { Object.assign(c.distributions[0]!, { customErrorResponses: [{ errorCode: 404, responsePagePath: 'index.html', responseCode: 200 }] }); }, "distributions[0].customErrorResponses[0].responsePagePath: must start with '/'"],
+    ['methods', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { allowedMethods: ['GET', 'HEAD', 'BREW'] }); }, "distributions[0].defaultCacheBehavior.allowedMethods[2]: unknown method 'BREW'"],
+    ['cache object size', (c) => { Object.assign(c, { cache: { maxSizeBytes: 2048, maxObjectBytes: 4096 } }); }, 'cache.maxObjectBytes: must be ≤ cache.maxSizeBytes (2048)'],
+    ['duplicate alias', (c) => { c.distributions.push({ ...c.distributions[0]!, id: 'E2' }); }, "distributions[1].aliases[0]: 'www.example.com' is already an alias of E1"],
+    ['peers', (c) => { Object.assign(c, { peers: ['not a url'] }); }, 'peers[0]: must be an http(s) URL'],
+  ];
+  for (const [name, mutate, want] of cases) {
+    it(name, () => {
+      const c = good();
+      mutate(c);
+      expect(problems(c)).toContain(want);
+    });
+  }
+
+  it('reports all problems at once', () => {
+    const c = good();
+    Object.assign(c.distributions[0]!.origins[0]!, { url: 'nope', connectionAttempts: 0 });
+    expect(problems(c)).toHaveLength(2);
+  });
+
+  it('missing distributions', () => {
+    expect(problems({})).toContain('distributions: is required');
+  });
+});
+
+describe('parseEdgeConfig', () => {
+  it('YAML and JSON', () => {
+    const yaml = `pop: LHR1\ndistributions:\n  - id: E1\n    origins:\n      - id: o\n        url: http://127.0.0.1:1\n    defaultCacheBehavior:\n      targetOriginId: o\n      cacheKey:\n        queryStrings: [v]\n`;
+    const c = parseEdgeConfig(yaml, 'edge.yaml');
+    expect(c.pop).toBe('LHR1');
+    expect(c.distributions[0]!.defaultCacheBehavior.cacheKey.queryStrings).toEqual({ behavior: 'whitelist', items: ['v'] });
+    expect(parseEdgeConfig(JSON.stringify(good()), 'edge.json').distributions[0]!.id).toBe('E1');
+    expect(() => parseEdgeConfig('{', 'x.json')).toThrow(EdgeConfigError);
+  });
+});
