@@ -396,6 +396,22 @@ describe('GetObject semantics on website GETs', () => {
     expect((await get(dash('getobj'), '/alpha.txt')).status).toBe(200);
   });
 
+  it('sees a bucket policy change on the next request (explicit Deny wins)', async () => {
+    const deny = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::getobj/*' },
+        { Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::getobj/alpha.txt' },
+      ],
+    });
+    const before = await store.getBucketConfig('getobj', 'policy');
+    await store.putBucketConfig('getobj', 'policy', deny);
+    expect((await get(dash('getobj'), '/alpha.txt')).status).toBe(403);
+    expect((await get(dash('getobj'), '/style.css')).status).toBe(200);
+    await store.putBucketConfig('getobj', 'policy', before);
+    expect((await get(dash('getobj'), '/alpha.txt')).status).toBe(200);
+  });
+
   it('a large object is streamed', async () => {
     const big = 'x'.repeat(3 * 1024 * 1024);
     await put('getobj', 'big.bin', big);

@@ -1,7 +1,7 @@
 /**
  * What a website request needs to know about its bucket: that it exists,
  * its ACL, its website configuration and its bucket policy. The documents
- * are parsed once per distinct raw text (hot requests never re-parse), and
+ * are parsed once per bucket and raw text (hot requests never re-parse), and
  * re-read from the store on every request so a PutBucketWebsite or
  * PutBucketPolicy is seen by the very next request.
  */
@@ -15,29 +15,36 @@ export type BucketState =
   | { kind: 'invalid-website' }
   | { kind: 'ok'; bucket: BucketInfo; config: WebsiteConfiguration; policy: BucketPolicy | null };
 
-const MAX_CACHED_DOCUMENTS = 1024;
+const MAX_CACHED_BUCKETS = 4096;
 
-/** A small cache keyed by the raw document; cleared wholesale when full. */
-class ParseCache<T> {
-  private readonly entries = new Map<string, T>();
-  get(raw: string, parse: (raw: string) => T): T {
-    let value = this.entries.get(raw);
-    if (value === undefined && !this.entries.has(raw)) {
-      value = parse(raw);
-      if (this.entries.size >= MAX_CACHED_DOCUMENTS) this.entries.clear();
-      this.entries.set(raw, value);
-    }
-    return value as T;
+/**
+ * The last parsed document per bucket. The store hands back the same string
+ * instance while a document is unchanged, so the hot-path check is a pointer
+ * comparison; any other text (a new PUT) is parsed once and replaces it.
+ */
+class ParsedPerBucket<T> {
+  private readonly entries = new Map<string, { raw: string; value: T }>();
+  constructor(private readonly parse: (raw: string, bucket: string) => T) {}
+  get(bucket: string, raw: string): T {
+    const entry = this.entries.get(bucket);
+    if (entry !== undefined && entry.raw === raw) return entry.value;
+    const value = this.parse(raw, bucket);
+    if (entry === undefined && this.entries.size >= MAX_CACHED_BUCKETS) this.entries.clear();
+    this.entries.set(bucket, { raw, value });
+    return value;
   }
 }
 
-const websiteConfigs = new ParseCache<WebsiteConfiguration | null>();
-const policies = new ParseCache<BucketPolicy | null>();
-
-function parseWebsite(raw: string): WebsiteConfiguration | null {
+const websiteConfigs = new ParsedPerBucket<WebsiteConfiguration | null>((raw) => {
   const result = parseWebsiteConfiguration(raw);
   return result.ok ? result.config : null;
-}
+});
+
+// The policy's resources are validated against the bucket name.
+const policies = new ParsedPerBucket<BucketPolicy | null>((raw, bucket) => {
+  const result = validateBucketPolicy(raw, bucket);
+  return result.ok ? result.policy : null;
+});
 
 export async function loadBucketState(store: ObjectStore, name: string): Promise<BucketState> {
   const bucket = await store.headBucket(name);
@@ -52,15 +59,8 @@ export async function loadBucketState(store: ObjectStore, name: string): Promise
     throw err;
   }
   if (websiteRaw === null) return { kind: 'no-website' };
-  const config = websiteConfigs.get(websiteRaw, parseWebsite);
+  const config = websiteConfigs.get(name, websiteRaw);
   if (!config) return { kind: 'invalid-website' };
-  // The policy's resources are validated against the bucket name: key the cache by both.
-  const policy =
-    policyRaw === null
-      ? null
-      : policies.get(`${name}\0${policyRaw}`, () => {
-          const parsed = validateBucketPolicy(policyRaw, name);
-          return parsed.ok ? parsed.policy : null;
-        });
+  const policy = policyRaw === null ? null : policies.get(name, policyRaw);
   return { kind: 'ok', bucket, config, policy };
 }
