@@ -137,6 +137,14 @@ describe.skipIf(!AWS)('aws s3 website + sync + put-bucket-policy', () => {
     expect(r.headers['content-type']).toBe('text/html');
   });
 
+  it.each([false, true])('bare endpoint → 301 aws.amazon.com/s3/, other region → 400 (website port: %s)', async (websitePort) => {
+    const bare = await fetchSite('s3-website-us-east-1.localhost', '/', { websitePort });
+    expect(bare.status).toBe(301);
+    expect(bare.headers.location).toBe('https://aws.amazon.com/s3/');
+    const other = await fetchSite('site.s3-website.eu-west-1.localhost', '/', { websitePort });
+    expect(other.status).toBe(400);
+  });
+
   it('folders: /about → 302 /about/, /about/ → its index', async () => {
     const r = await fetchSite(dot('site'), '/about');
     expect(r.status).toBe(302);
