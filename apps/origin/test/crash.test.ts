@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { signRequest } from '@bucketfront/sigv4';
@@ -109,7 +110,7 @@ describe('crash safety', () => {
         if (++halfway === N) allHalfway();
         await new Promise(() => {}); // never finishes: the process dies first
       }
-      inflight.push(new Client(first.url).request({ method: 'PUT', path, headers: { ...headers, 'content-length': String(body.length) }, body: stalled() }).catch(() => undefined));
+      inflight.push(new Client(first.url).request({ method: 'PUT', path, headers: { ...headers, 'content-length': String(body.length) }, body: Readable.from(stalled()) }).catch(() => undefined));
     }
     // 3. And a burst of small uploads racing the kill (some finish, some do not).
     for (let i = 0; i < 30; i++) {
