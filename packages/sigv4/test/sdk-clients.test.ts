@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksumBase64, presignUrl, signRequest } from '@bucketfront/sigv4';
 import { startVerifierServer, type Recorded, type VerifierServer } from './verifier-server.js';
@@ -73,6 +75,21 @@ describe('@aws-sdk/client-s3 against verifyRequest + createPayloadDecoder', () =
     expect(r).toMatchObject({ outcome: 'signed', payload: 'streaming-unsigned-trailer', decodedLength: data.length });
     expect(r.bodySha256).toBe(sha(data));
     expect(r.checksum).toEqual({ algorithm: 'CRC32', value: checksumBase64('CRC32', data) });
+  });
+
+  it('PutObject with a Readable.from body and ContentLength: aws-chunked too', async () => {
+    const parts = [Buffer.alloc(70_000, 1), Buffer.alloc(1, 2), Buffer.alloc(100_000, 3)];
+    const data = Buffer.concat(parts);
+    await s3Client(server.url).send(
+      new PutObjectCommand({ Bucket: 'bucket', Key: 'readable.bin', Body: Readable.from(parts), ContentLength: data.length }),
+    );
+    expect(last(server)).toMatchObject({ outcome: 'signed', decodedLength: data.length, bodySha256: sha(data) });
+    expect(last(server).checksum?.value).toBe(checksumBase64('CRC32', data));
+  });
+
+  it('@aws-sdk/lib-storage Upload of a small body', async () => {
+    await new Upload({ client: s3Client(server.url), params: { Bucket: 'bucket', Key: 'lib-storage.txt', Body: 'small upload' } }).done();
+    expect(last(server)).toMatchObject({ outcome: 'signed', method: 'PUT', bodySha256: sha('small upload') });
   });
 
   it('PutObject with ChecksumAlgorithm CRC64NVME / SHA256 verifies those checksums', async () => {
