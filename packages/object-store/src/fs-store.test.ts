@@ -180,6 +180,25 @@ describe('fs driver specifics', () => {
     await expect(fsp.stat(join(dataDir, 'LOCK'))).rejects.toThrow();
   });
 
+  it('bodies over the size limits are EntityTooLarge and store nothing', async () => {
+    const dataDir = tempDir();
+    const s = await createFsStore({ dataDir, minPartSize: 10, limits: { maxSinglePutBytes: 100_000, maxPartBytes: 50_000 } });
+    stores.push(s);
+    await s.createBucket('b', { region: 'us-east-1' });
+    await s.putObject('b', 'ok', bodyOf(bytes(100_000, 1)), META);
+    await expectStoreError(s.putObject('b', 'big', bodyOf(bytes(100_001, 1)), META), 'EntityTooLarge');
+    // declared within the limit but longer: the body is what is wrong
+    await expectStoreError(s.putObject('b', 'big', bodyOf(bytes(60_000, 1)), META, { expectedSize: 50_000 }), 'IncompleteBody');
+    const up = await s.createMultipartUpload('b', 'mp', META);
+    await s.uploadPart('b', 'mp', up.uploadId, 1, bodyOf(bytes(50_000, 1)));
+    await expectStoreError(s.uploadPart('b', 'mp', up.uploadId, 2, bodyOf(bytes(50_001, 1))), 'EntityTooLarge');
+    await expectStoreError(s.uploadPartCopy('b', 'mp', up.uploadId, 3, { bucket: 'b', key: 'ok' }), 'EntityTooLarge');
+    expect(await s.headObject('b', 'big')).toBeNull();
+    expect((await s.listParts('b', 'mp', up.uploadId, { maxParts: 10 })).parts.map((p) => p.partNumber)).toEqual([1]);
+    const files = await walk(dataDir);
+    expect(files.filter((f) => f.endsWith('.data'))).toHaveLength(2);
+  });
+
   it('returns frozen infos so callers cannot corrupt the index', async () => {
     const s = await open(tempDir());
     await s.createBucket('b', { region: 'us-east-1' });

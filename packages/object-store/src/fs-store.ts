@@ -85,6 +85,8 @@ export interface FsStoreOptions {
   maxCachedObjectBytes?: number;
   /** Total bytes of the body cache. Default 64 MiB. */
   bodyCacheBytes?: number;
+  /** Lower size limits (EntityTooLarge), for tests. Default S3_LIMITS. */
+  limits?: { maxSinglePutBytes?: number; maxPartBytes?: number };
 }
 
 const FORMAT_VERSION = 1;
@@ -248,6 +250,8 @@ class FsStore implements ObjectStore {
   private readonly bucketsDir: string;
   private readonly minPartSize: number;
   private readonly maxCachedObjectBytes: number;
+  private readonly maxSinglePutBytes: number;
+  private readonly maxPartBytes: number;
   private readonly buckets = new Map<string, BucketState>();
   private readonly locks = new KeyedMutex();
   private readonly cache: BodyCache;
@@ -261,6 +265,8 @@ class FsStore implements ObjectStore {
     this.bucketsDir = join(opts.dataDir, 'buckets');
     this.minPartSize = opts.minPartSize ?? S3_LIMITS.minPartBytes;
     this.maxCachedObjectBytes = opts.maxCachedObjectBytes ?? 256 * 1024;
+    this.maxSinglePutBytes = opts.limits?.maxSinglePutBytes ?? S3_LIMITS.maxSinglePutBytes;
+    this.maxPartBytes = opts.limits?.maxPartBytes ?? S3_LIMITS.maxPartBytes;
     this.cache = new BodyCache(opts.bodyCacheBytes ?? 64 * 1024 * 1024, this.maxCachedObjectBytes);
   }
 
@@ -688,7 +694,7 @@ class FsStore implements ObjectStore {
     return this.writing(b, async () => {
       const hash = keyHash(key);
       const dir = await this.objectDir(b, hash);
-      const data = await this.writeData(dir, body, S3_LIMITS.maxSinglePutBytes, opts);
+      const data = await this.writeData(dir, body, this.maxSinglePutBytes, opts);
       const doc: MetaDoc = {
         v: FORMAT_VERSION,
         key,
@@ -907,7 +913,7 @@ class FsStore implements ObjectStore {
     return this.writing(b, async () => {
       let data: { file: string; size: number; md5: Buffer };
       try {
-        data = await this.writeData(u.dir, body, S3_LIMITS.maxPartBytes, opts);
+        data = await this.writeData(u.dir, body, this.maxPartBytes, opts);
       } catch (err) {
         if (errnoCode(err) === 'ENOENT') throw noSuchUpload(uploadId); // aborted meanwhile
         throw err;
@@ -962,10 +968,10 @@ class FsStore implements ObjectStore {
     const got = await this.getObject(src.bucket, src.key, src.range);
     if (got === null) throw noSuchKey(src.key);
     const size = src.range !== undefined ? src.range.end - src.range.start + 1 : got.info.size;
-    if (size > S3_LIMITS.maxPartBytes) {
+    if (size > this.maxPartBytes) {
       got.body.destroy();
       throw new StoreError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', {
-        MaxSizeAllowed: String(S3_LIMITS.maxPartBytes),
+        MaxSizeAllowed: String(this.maxPartBytes),
       });
     }
     return this.uploadPart(bucket, key, uploadId, partNumber, got.body, { expectedSize: size });
