@@ -28,9 +28,8 @@ function workerEntry(): { exec: string; execArgv: string[] } {
   if (here.endsWith('.ts')) {
     // Running from sources (tests, `node --import tsx`): workers need the TypeScript loader and the
     // `source` condition so @bucketfront/* resolve to src/.
-    const execArgv = [...process.execArgv.filter((a) => !a.startsWith('--conditions') && a !== '--import' && a !== 'tsx')];
-    execArgv.push('--conditions=source', '--import', 'tsx');
-    return { exec: here.replace(/cluster\.ts$/, 'worker.ts'), execArgv };
+    // The parent's execArgv is not inherited here: under vitest it holds the test runner's own loader flags.
+    return { exec: here.replace(/cluster\.ts$/, 'worker.ts'), execArgv: ['--conditions=source', '--import', 'tsx'] };
   }
   return { exec: here.replace(/cluster\.js$/, 'worker.js'), execArgv: process.execArgv };
 }
@@ -61,7 +60,9 @@ export async function startCluster(config: EdgeConfig, opts: { workers: number; 
   }
 
   function fork(): Promise<Worker> {
-    const w = cluster.fork({ [WORKER_ENV.config]: configJson, [WORKER_ENV.port]: String(port), [WORKER_ENV.host]: opts.host });
+    // Every worker listens with the *requested* port (0 included): the primary keys shared listen
+    // handles by address:port, so all workers share one socket, on the same random port.
+    const w = cluster.fork({ [WORKER_ENV.config]: configJson, [WORKER_ENV.port]: String(opts.port), [WORKER_ENV.host]: opts.host });
     return new Promise((resolve, reject) => {
       const onExit = (code: number | null): void => reject(new Error(`edge worker exited during start-up (code ${code})`));
       w.once('exit', onExit);
@@ -83,9 +84,7 @@ export async function startCluster(config: EdgeConfig, opts: { workers: number; 
     });
   }
 
-  // The first worker picks the port (port 0 → a free one); the others join it.
-  await fork();
-  await Promise.all(Array.from({ length: Math.max(0, opts.workers - 1) }, () => fork()));
+  await Promise.all(Array.from({ length: opts.workers }, () => fork()));
 
   function broadcast(make: (id: number) => PrimaryToWorker): Promise<EdgeMetricsSnapshot[]> {
     const id = nextId++;

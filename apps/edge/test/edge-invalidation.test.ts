@@ -1,0 +1,101 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Agent, request } from 'undici';
+import { edgeFor, fixed, get, oneDistribution, startTinyOrigin, type TinyOrigin } from './helpers.js';
+import { startEdge, type RunningEdge } from '../src/index.js';
+
+let origin: TinyOrigin;
+let edge: RunningEdge;
+afterEach(async () => { await edge?.close(); await origin?.close(); });
+
+function versioned(): { route: ReturnType<typeof fixed>; bump(): void } {
+  let v = 1;
+  return {
+    route: (_req, res) => { const b = `v${v}`; res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(b.length), 'cache-control': 'max-age=3600' }); res.end(b); },
+    bump: () => { v++; },
+  };
+}
+
+describe('invalidation (single process)', () => {
+  it('exact path, wildcard prefix, all variants (encodings, keyed query strings), raw UTF-8 paths', async () => {
+    const css = 'a { color: blue }\n'.repeat(100);
+    const ver = versioned();
+    let cssV = 1;
+    origin = await startTinyOrigin({
+      '/index.html': ver.route,
+      '/assets/app.js': ver.route,
+      '/assets/deep/x.css': (_req, res) => { const b = `${cssV}${css}`; res.writeHead(200, { 'content-type': 'text/css', 'content-length': String(b.length), 'cache-control': 'max-age=3600' }); res.end(b); },
+      '/other.txt': ver.route,
+      '/search': ver.route,
+      '/a%20b/%C3%BC.html': ver.route,
+    });
+    edge = await edgeFor(oneDistribution(origin.url, {}, { cacheKey: { queryStrings: 'all' } }));
+    const paths = ['/index.html', '/assets/app.js', '/other.txt', '/search?q=1', '/search?q=2', '/a%20b/%C3%BC.html'];
+    for (const p of paths) await get(`${edge.url}${p}`);
+    await get(`${edge.url}/assets/deep/x.css`, { 'accept-encoding': 'br' });
+    await get(`${edge.url}/assets/deep/x.css`);
+    for (const p of paths) expect((await get(`${edge.url}${p}`)).headers['x-cache']).toBe('Hit from cloudfront');
+    ver.bump();
+    cssV = 2;
+
+    await edge.runtime.invalidate('E1TEST', ['/index.html']);
+    expect((await get(`${edge.url}/index.html`)).body.toString()).toBe('v2');
+    expect((await get(`${edge.url}/other.txt`)).body.toString()).toBe('v1'); // untouched
+
+    await edge.runtime.invalidate('E1TEST', ['/assets/*']);
+    expect((await get(`${edge.url}/assets/app.js`)).body.toString()).toBe('v2');
+    const br = await get(`${edge.url}/assets/deep/x.css`, { 'accept-encoding': 'br' });
+    expect(br.headers['x-cache']).toBe('Miss from cloudfront');
+    const plain = await get(`${edge.url}/assets/deep/x.css`);
+    expect(plain.body.toString().startsWith('2')).toBe(true);
+
+    await edge.runtime.invalidate('E1TEST', ['/search']); // every keyed query string of the path
+    expect((await get(`${edge.url}/search?q=1`)).body.toString()).toBe('v2');
+    expect((await get(`${edge.url}/search?q=2`)).body.toString()).toBe('v2');
+
+    await edge.runtime.invalidate('E1TEST', ['/a b/ü.html']); // raw UTF-8 as the aws CLI sends it
+    expect((await get(`${edge.url}/a%20b/%C3%BC.html`)).body.toString()).toBe('v2');
+
+    await edge.runtime.invalidate('OTHERDIST', ['/*']); // another distribution: no effect
+    expect((await get(`${edge.url}/other.txt`)).headers['x-cache']).toBe('Hit from cloudfront');
+    const snap = await edge.runtime.metrics();
+    expect(snap.invalidations).toBe(5);
+  });
+});
+
+describe('invalidation across cluster workers', () => {
+  it('workers: 2 — exact path and /assets/* visible on the next request on every worker', async () => {
+    const ver = versioned();
+    origin = await startTinyOrigin({ '/index.html': ver.route, '/assets/a.js': ver.route, '/assets/b/c.css': ver.route, '/keep.txt': ver.route });
+    edge = await startEdge({ config: oneDistribution(origin.url), workers: 2, credentials: { accessKeyId: 'A', secretAccessKey: 'S' } });
+    // Many connections so both workers (each with its own cache) see requests.
+    const agent = new Agent({ connections: 32, pipelining: 0 });
+    const fetchAll = async (path: string, n = 32): Promise<string[]> => Promise.all(Array.from({ length: n }, async () => {
+      const r = await request(`${edge.url}${path}`, { dispatcher: agent });
+      return await r.body.text();
+    }));
+    try {
+      const paths = ['/index.html', '/assets/a.js', '/assets/b/c.css', '/keep.txt'];
+      for (let round = 0; round < 3; round++) for (const p of paths) await fetchAll(p);
+      const perWorker = (await edge.runtime.metrics());
+      expect(perWorker.workers).toBe(2);
+      // Both workers served and filled their own caches: one (collapsed) origin request per path per worker.
+      for (const p of paths) expect(origin.count(p)).toBe(2);
+      const before = origin.requests.length;
+      ver.bump();
+      await edge.runtime.invalidate('E1TEST', ['/index.html', '/assets/*']);
+      // Immediately after invalidate() resolves, every worker misses on the invalidated paths.
+      for (const p of ['/index.html', '/assets/a.js', '/assets/b/c.css']) {
+        const bodies = await fetchAll(p);
+        expect(new Set(bodies)).toEqual(new Set(['v2']));
+      }
+      const keep = await fetchAll('/keep.txt');
+      expect(new Set(keep)).toEqual(new Set(['v1']));
+      const refetched = origin.requests.slice(before).map((r) => r.url);
+      expect(refetched.every((u) => u !== '/keep.txt')).toBe(true);
+      const snap = await edge.runtime.metrics();
+      expect(snap.invalidations).toBe(2); // one per worker
+    } finally {
+      await agent.close();
+    }
+  });
+});
