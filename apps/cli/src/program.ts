@@ -102,7 +102,7 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .option('--region <region>', 'region', 'us-east-1')
     .option('--website-port <port>', 'extra listener where every request is a website request')
     .option('--website-domain <domain>', 'website host suffix (BUCKET.s3-website-REGION.<domain>)', 'localhost')
-    .option('--access-key-id <id>', 'credentials (default: $AWS_ACCESS_KEY_ID, else generated into the data dir)')
+    .option('--access-key-id <id>', 'credentials (default: $BUCKETFRONT_ACCESS_KEY_ID/$BUCKETFRONT_SECRET_ACCESS_KEY, else generated into the data dir)')
     .option('--secret-access-key <secret>', 'credentials secret')
     .option('--no-access-log', 'no JSON access log on stdout')
     .action(run(async (o) => (await import('./commands/servers.js')).originCommand(o)));

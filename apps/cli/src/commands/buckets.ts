@@ -4,7 +4,7 @@ import { asDirPrefix, parseS3Url, s3Uri } from '../s3/url.js';
 import { executeActions } from '../sync/execute.js';
 import { listRemote } from '../sync/remote-listing.js';
 import type { PlannedAction } from '../sync/actions.js';
-import { UsageError } from '../util/errors.js';
+import { UsageError, describeError } from '../util/errors.js';
 import { reporterFor, s3ClientFor, transferOptions, type GlobalOpts, type TransferCliOpts } from './common.js';
 
 export async function rmCommand(target: string, o: TransferCliOpts, argv: readonly string[]): Promise<number> {
@@ -52,8 +52,8 @@ export async function mbCommand(target: string, o: GlobalOpts): Promise<number> 
     process.stdout.write(`make_bucket: ${bucket}\n`);
     return 0;
   } catch (err) {
-    process.stderr.write(`make_bucket failed: ${target} `);
-    throw err;
+    process.stderr.write(`make_bucket failed: ${target} ${describeError(err)}\n`);
+    return 1;
   } finally {
     s3.destroy();
   }
@@ -72,8 +72,8 @@ export async function rbCommand(target: string, o: TransferCliOpts & { force?: b
     process.stdout.write(`remove_bucket: ${bucket}\n`);
     return 0;
   } catch (err) {
-    process.stderr.write(`remove_bucket failed: ${target} `);
-    throw err;
+    process.stderr.write(`remove_bucket failed: ${target} ${describeError(err)}\n`);
+    return 1;
   } finally {
     s3.destroy();
   }
