@@ -8,7 +8,7 @@
 //   --quick        | BENCH_QUICK=1    2 s runs, 1 repetition of the 256 MiB PUT and of herd (harness debugging)
 //   --no-save                          print results, do not touch bench/results/
 //   BENCH_OURS=source                  run our servers from sources (tsx) instead of apps/cli/dist
-//   BENCH_BUILD=1                      run `npm run build` first even when apps/cli/dist exists
+//   BENCH_NO_BUILD=1                   skip `npm run build` when apps/cli/dist exists (default: build first)
 
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +17,13 @@ import { MODES, saveMode, machineInfo, renderMarkdown } from './lib/results.mjs'
 import { WORK, toolVersions, oursCli } from './lib/servers.mjs';
 import { ensureFixtures } from './fixtures.mjs';
 import { toMs } from './lib/wrk.mjs';
+
+// The AWS SDK's "will require node >= 22" notice is not a benchmark finding: keep the log readable.
+const emitWarning = process.emitWarning;
+process.emitWarning = function (w, ...rest) {
+  if (/AWS SDK for JavaScript/.test(String(w?.message ?? w))) return;
+  return emitWarning.call(process, w, ...rest);
+};
 
 const argv = process.argv.slice(2);
 const flag = (n) => argv.includes(`--${n}`);

@@ -1,7 +1,7 @@
 // Results: bench/results/latest.json (merged per mode) and latest.md (regenerated).
 //
 // A mode's result: { mode, startedAt, finishedAt, wallSec, settings, machine, rows, raw, notes }
-// A row: { what, peer, peerValue, ours, unit, better: 'higher'|'lower', ratio, target, met, note }
+// A row: { what, peer, peerValue, ours, unit, better: 'higher'|'lower'|'none', ratio, target, met, note }
 //   ratio is always "how many times better ours is than the peer":
 //   ours/peer when higher is better (throughput), peer/ours when lower is better (time, latency).
 //   null when either side is missing. `met` is true/false, or null when it cannot be judged.
@@ -16,6 +16,7 @@ export const RESULTS_DIR = join(here, '..', 'results');
 export const MODES = ['origin', 'website', 'edge', 'sync'];
 
 export function ratio(ours, peer, better = 'higher') {
+  if (better === 'none') return null;
   if (ours == null || peer == null || !Number.isFinite(ours) || !Number.isFinite(peer) || ours === 0 || peer === 0) return null;
   return better === 'higher' ? ours / peer : peer / ours;
 }

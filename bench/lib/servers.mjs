@@ -101,7 +101,7 @@ const CLI_SRC = join(ROOT, 'apps', 'cli', 'src', 'bin.ts');
 let oursCache = null;
 /**
  * How to run the bucketfront CLI: { ok, cmd, args, reason, commands }.
- * Uses the built CLI (building first when dist is missing or BENCH_BUILD=1), or sources
+ * Uses the built CLI (`npm run build` first unless BENCH_NO_BUILD=1 and dist exists), or sources
  * with BENCH_OURS=source. ok=false with a reason when the CLI (or the command) is not there yet.
  */
 export async function oursCli() {
@@ -110,7 +110,8 @@ export async function oursCli() {
   if (process.env.BENCH_OURS === 'source') {
     pre = ['--conditions=source', '--import', 'tsx', CLI_SRC];
   } else {
-    if (!existsSync(CLI_DIST) || process.env.BENCH_BUILD === '1') {
+    // Build unless told not to (turbo makes an up-to-date build a cache hit).
+    if (!existsSync(CLI_DIST) || process.env.BENCH_NO_BUILD !== '1') {
       log('building (npm run build) …');
       const b = await run('npm', ['run', 'build', '--', '--output-logs=errors-only'], { cwd: ROOT, timeoutMs: 480000 });
       if (b.code !== 0) log(`build failed (exit ${b.code}); ${existsSync(CLI_DIST) ? 'using the existing dist' : 'ours not available'}:\n${(b.stdout + b.stderr).slice(-1500)}`);

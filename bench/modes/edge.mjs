@@ -157,9 +157,9 @@ export async function runEdge(ctx) {
   rows.push(row({ what: 'hit GET 100 KiB p99', peer: 'nginx proxy_cache, tcp_nopush off', peerValue: v('nginxOff', '100k', 'p99ms'), ours: v('ours', '100k', 'p99ms'), unit: 'ms', better: 'lower' }));
   rows.push(row({ what: 'hit GET 100 KiB p99', peer: 'Varnish', peerValue: v('varnish', '100k', 'p99ms'), ours: v('ours', '100k', 'p99ms'), unit: 'ms', better: 'lower' }));
   const hs = (id, f, agg = Math.max) => (herds[id]?.length ? agg(...herds[id].map((x) => x[f])) : null);
-  const herdOk = (id) => (herds[id]?.length ? herds[id].every((x) => x.originFetches === 1 && x.maxMs < 500 && x.fullBodies === 200) : null);
+  const herdOk = (id) => (herds[id]?.length ? herds[id].every((x) => x.maxMs < 500 && x.fullBodies === 200) : null);
   for (const [id, name] of [['nginx', 'nginx proxy_cache (lock on)'], ['varnish', 'Varnish']]) {
-    rows.push(row({ what: 'herd: origin fetches per 200-GET herd (max over runs)', peer: name, peerValue: hs(id, 'originFetches'), ours: hs('ours', 'originFetches'), unit: '', better: 'lower', target: 'exactly 1', check: (r) => (r.ours == null ? null : herds.ours.every((x) => x.originFetches === 1)) }));
+    rows.push(row({ what: 'herd: origin fetches per 200-GET herd (max over runs)', peer: name, peerValue: hs(id, 'originFetches'), ours: hs('ours', 'originFetches'), unit: '', better: 'none', target: 'exactly 1', check: (r) => (r.ours == null ? null : herds.ours.every((x) => x.originFetches === 1)) }));
     rows.push(row({ what: 'herd: slowest follower latency (max over runs)', peer: name, peerValue: hs(id, 'maxMs'), ours: hs('ours', 'maxMs'), unit: 'ms', better: 'lower', target: '< 500 ms, all 200 full bodies', check: () => herdOk('ours') }));
   }
   rows.push(row({ what: 'invalidation → new content visible (median of runs)', peer: null, ours: inval?.medianMs ?? null, unit: 'ms', better: 'lower', target: '< 100 ms', check: (r) => (r.ours == null ? null : inval.maxMs < 100), note: inval ? `max ${inval.maxMs.toFixed(1)} ms; CreateInvalidation call ${Math.max(...inval.runs.map((x) => x.apiMs)).toFixed(1)} ms max` : '' }));
