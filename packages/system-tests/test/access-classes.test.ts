@@ -1,0 +1,176 @@
+/**
+ * The authorization class of every S3 operation: anonymous, wrong access key,
+ * wrong secret, and properly signed, against a private bucket; anonymous reads
+ * and writes against a public one; and private buckets through the website
+ * endpoint and the edge.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-overview.html
+ */
+import { createHash } from 'node:crypto';
+import { CreateBucketCommand, PutBucketWebsiteCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Dispatcher } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEdge } from '@bucketfront/edge';
+import { http, signedHttp, SITE, startStack, type Stack } from './fixture.js';
+
+const PRIVATE = 'acl-private';
+const CONTENT = 'private-object-content-91c2';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+  await stack.s3.send(new CreateBucketCommand({ Bucket: PRIVATE }));
+  await stack.s3.send(new PutObjectCommand({ Bucket: PRIVATE, Key: 'k', Body: CONTENT }));
+  await stack.s3.send(new PutObjectCommand({ Bucket: PRIVATE, Key: 'index.html', Body: CONTENT, ContentType: 'text/html' }));
+  await stack.s3.send(new PutBucketWebsiteCommand({ Bucket: PRIVATE, WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } } }));
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+interface Operation {
+  op: string;
+  method: Dispatcher.HttpMethod;
+  path: string;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+const md5b64 = (s: string): string => createHash('md5').update(s).digest('base64');
+const deleteBody = '<Delete><Object><Key>gone</Key></Object></Delete>';
+const websiteBody = '<WebsiteConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><IndexDocument><Suffix>index.html</Suffix></IndexDocument></WebsiteConfiguration>';
+const policyBody = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${PRIVATE}/nothing/*` }] });
+const completeBody = '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"x"</ETag></Part></CompleteMultipartUpload>';
+
+/** Every operation of the origin, aimed at the private bucket; none destroys the fixture. */
+const operations: Operation[] = [
+  { op: 'ListBuckets', method: 'GET', path: '/' },
+  { op: 'CreateBucket', method: 'PUT', path: '/acl-created-bucket' },
+  { op: 'DeleteBucket (not empty)', method: 'DELETE', path: `/${PRIVATE}` },
+  { op: 'HeadBucket', method: 'HEAD', path: `/${PRIVATE}` },
+  { op: 'GetBucketLocation', method: 'GET', path: `/${PRIVATE}?location` },
+  { op: 'ListObjects', method: 'GET', path: `/${PRIVATE}` },
+  { op: 'ListObjectsV2', method: 'GET', path: `/${PRIVATE}?list-type=2` },
+  { op: 'PutObject', method: 'PUT', path: `/${PRIVATE}/written`, body: 'w' },
+  { op: 'GetObject', method: 'GET', path: `/${PRIVATE}/k` },
+  { op: 'HeadObject', method: 'HEAD', path: `/${PRIVATE}/k` },
+  { op: 'CopyObject', method: 'PUT', path: `/${PRIVATE}/copied`, headers: { 'x-amz-copy-source': `/${PRIVATE}/k` } },
+  { op: 'DeleteObject', method: 'DELETE', path: `/${PRIVATE}/does-not-exist` },
+  { op: 'DeleteObjects', method: 'POST', path: `/${PRIVATE}?delete`, body: deleteBody, headers: { 'content-md5': md5b64(deleteBody) } },
+  { op: 'CreateMultipartUpload', method: 'POST', path: `/${PRIVATE}/mp?uploads` },
+  { op: 'UploadPart', method: 'PUT', path: `/${PRIVATE}/mp?partNumber=1&uploadId=nope`, body: 'p' },
+  { op: 'UploadPartCopy', method: 'PUT', path: `/${PRIVATE}/mp?partNumber=1&uploadId=nope`, headers: { 'x-amz-copy-source': `/${PRIVATE}/k` } },
+  { op: 'CompleteMultipartUpload', method: 'POST', path: `/${PRIVATE}/mp?uploadId=nope`, body: completeBody },
+  { op: 'AbortMultipartUpload', method: 'DELETE', path: `/${PRIVATE}/mp?uploadId=nope` },
+  { op: 'ListParts', method: 'GET', path: `/${PRIVATE}/mp?uploadId=nope` },
+  { op: 'ListMultipartUploads', method: 'GET', path: `/${PRIVATE}?uploads` },
+  { op: 'PutBucketWebsite', method: 'PUT', path: `/${PRIVATE}?website`, body: websiteBody },
+  { op: 'GetBucketWebsite', method: 'GET', path: `/${PRIVATE}?website` },
+  { op: 'PutBucketPolicy', method: 'PUT', path: `/${PRIVATE}?policy`, body: policyBody },
+  { op: 'GetBucketPolicy', method: 'GET', path: `/${PRIVATE}?policy` },
+  { op: 'DeleteBucketPolicy', method: 'DELETE', path: `/${PRIVATE}?policy` },
+  { op: 'PutBucketAcl', method: 'PUT', path: `/${PRIVATE}?acl`, headers: { 'x-amz-acl': 'private' } },
+  { op: 'GetBucketAcl', method: 'GET', path: `/${PRIVATE}?acl` },
+  { op: 'PutObjectAcl', method: 'PUT', path: `/${PRIVATE}/k?acl`, headers: { 'x-amz-acl': 'private' } },
+  { op: 'GetObjectAcl', method: 'GET', path: `/${PRIVATE}/k?acl` },
+  { op: 'GetBucketTagging (not implemented)', method: 'GET', path: `/${PRIVATE}?tagging` },
+];
+
+describe('authorization class of every S3 operation on a private bucket', () => {
+  it.each(operations)('$op: anonymous → 403 AccessDenied', async (o) => {
+    const res = await http(`${stack.origin.url}${o.path}`, { method: o.method, body: o.body, headers: o.headers });
+    expect(res.status).toBe(403);
+    if (o.method !== 'HEAD') expect(res.body).toContain('<Code>AccessDenied</Code>');
+    expect(res.body).not.toContain(CONTENT);
+  });
+
+  it.each(operations)('$op: unknown access key → 403 InvalidAccessKeyId', async (o) => {
+    const res = await signedHttp(stack, o.method, `${stack.origin.url}${o.path}`, {
+      body: o.body,
+      headers: o.headers,
+      credentials: { accessKeyId: 'AKIAUNKNOWNKEY000000', secretAccessKey: stack.origin.credentials.secretAccessKey },
+    });
+    expect(res.status).toBe(403);
+    if (o.method !== 'HEAD') expect(res.body).toContain('<Code>InvalidAccessKeyId</Code>');
+  });
+
+  it.each(operations)('$op: wrong secret → 403 SignatureDoesNotMatch', async (o) => {
+    const res = await signedHttp(stack, o.method, `${stack.origin.url}${o.path}`, {
+      body: o.body,
+      headers: o.headers,
+      credentials: { accessKeyId: stack.origin.credentials.accessKeyId, secretAccessKey: 'not-the-secret' },
+    });
+    expect(res.status).toBe(403);
+    if (o.method !== 'HEAD') expect(res.body).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+
+  it.each(operations)('$op: signed → authorized (no 403, no 5xx but 501 NotImplemented)', async (o) => {
+    const res = await signedHttp(stack, o.method, `${stack.origin.url}${o.path}`, { body: o.body, headers: o.headers });
+    expect(res.status, res.body.slice(0, 300)).not.toBe(403);
+    if (res.status >= 500) expect(res.status, res.body.slice(0, 300)).toBe(501);
+  });
+});
+
+describe('anonymous access to a public website bucket (policy: s3:GetObject + s3:ListBucket)', () => {
+  const reads: Operation[] = [
+    { op: 'GetObject', method: 'GET', path: `/${SITE}/index.html` },
+    { op: 'HeadObject', method: 'HEAD', path: `/${SITE}/index.html` },
+    { op: 'ListObjects', method: 'GET', path: `/${SITE}` },
+    { op: 'ListObjectsV2', method: 'GET', path: `/${SITE}?list-type=2` },
+  ];
+  const writes = operations
+    .filter((o) => !['GetObject', 'HeadObject', 'ListObjects', 'ListObjectsV2', 'ListBuckets'].includes(o.op))
+    .map((o) => ({ ...o, path: o.path.replaceAll(PRIVATE, SITE) }));
+
+  it.each(reads)('$op is allowed', async (o) => {
+    const res = await http(`${stack.origin.url}${o.path}`, { method: o.method });
+    expect(res.status).toBe(200);
+  });
+
+  it.each(writes)('$op is refused', async (o) => {
+    const res = await http(`${stack.origin.url}${o.path}`, { method: o.method, body: o.body, headers: o.headers });
+    expect(res.status).toBe(403);
+  });
+});
+
+describe('a private bucket never leaks through the website endpoint or the edge', () => {
+  it('website endpoint (both host forms and the website port) → 403, no content', async () => {
+    for (const host of [`${PRIVATE}.s3-website-us-east-1.localhost`, `${PRIVATE}.s3-website.us-east-1.localhost`]) {
+      for (const path of ['/', '/k', '/index.html']) {
+        const res = await http(`${stack.origin.url}${path}`, { headers: { host } });
+        expect(res.status, `${host}${path}`).toBe(403);
+        expect(res.body).not.toContain(CONTENT);
+      }
+    }
+    const port = await http(`${stack.origin.websiteUrl}/k`, { headers: { host: PRIVATE } });
+    expect(port.status).toBe(403);
+    expect(port.body).not.toContain(CONTENT);
+  });
+
+  it('an edge in front of the private website → 403, no content, nothing cached that leaks', async () => {
+    const edge = await startEdge({
+      config: {
+        distributions: [
+          {
+            id: 'EPRIVATE00000001',
+            aliases: [],
+            origins: [{ id: 'o', url: stack.origin.url, hostHeader: `${PRIVATE}.s3-website-us-east-1.localhost` }],
+            defaultCacheBehavior: { targetOriginId: 'o', minTTL: 0, defaultTTL: 60, maxTTL: 3600 },
+          },
+        ],
+      },
+      port: 0,
+      controlPort: 0,
+      workers: 1,
+      credentials: stack.origin.credentials,
+    });
+    try {
+      for (const path of ['/', '/k', '/index.html', '/k', '/']) {
+        const res = await http(`${edge.url}${path}`);
+        expect(res.status, path).toBe(403);
+        expect(res.body).not.toContain(CONTENT);
+      }
+    } finally {
+      await edge.close();
+    }
+  });
+});
