@@ -45,9 +45,9 @@ export function directionOf(src: Endpoint, dst: Endpoint): Direction {
   throw new UsageError('at least one of the paths must be an s3:// URL (local to local is not supported)');
 }
 
-async function listSide(s3: S3Client, e: Endpoint, isSource: boolean): Promise<Entry[]> {
+async function listSide(s3: S3Client, e: Endpoint, isSource: boolean, hints: readonly string[] = []): Promise<Entry[]> {
   if (e.kind === 's3') {
-    const all = await listRemote(s3, e.bucket, e.prefix).catch((err: unknown) => {
+    const all = await listRemote(s3, e.bucket, e.prefix, hints).catch((err: unknown) => {
       throw new CliError(`cannot list ${s3Uri(e.bucket, e.prefix)}: ${describeError(err)}`);
     });
     // Directory markers (`dir/`) carry no content: never a source.
@@ -80,10 +80,20 @@ export async function runTransfer(
   const dst = endpointOf(dstArg);
   const direction = directionOf(src, dst);
 
-  const [srcEntries, dstEntries] = await Promise.all([
-    listSide(s3, src, true),
-    command === 'sync' ? listSide(s3, dst, false) : Promise.resolve([] as Entry[]),
-  ]);
+  // Local side first (fast): its keys let the bucket side be listed in parallel ranges.
+  let srcEntries: Entry[];
+  let dstEntries: Entry[] = [];
+  if (command !== 'sync') {
+    srcEntries = await listSide(s3, src, true);
+  } else if (src.kind === 'local') {
+    srcEntries = await listSide(s3, src, true);
+    dstEntries = await listSide(s3, dst, false, srcEntries.map((e) => e.rel));
+  } else if (dst.kind === 'local') {
+    dstEntries = await listSide(s3, dst, false);
+    srcEntries = await listSide(s3, src, true, dstEntries.map((e) => e.rel));
+  } else {
+    [srcEntries, dstEntries] = await Promise.all([listSide(s3, src, true), listSide(s3, dst, false)]);
+  }
 
   const planOpts = { direction, delete: opts.delete && command === 'sync', sizeOnly: opts.sizeOnly, exactTimestamps: opts.exactTimestamps, filter: opts.filter };
   const plan = planSync(srcEntries, dstEntries, planOpts);

@@ -1,0 +1,36 @@
+/** Parallel range listing returns exactly what one sequential pagination returns, against the real origin. */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { startTestOrigin, type TestOrigin } from '@bucketfront/test-support';
+import { listRemote } from '../src/sync/remote-listing.js';
+
+let origin: TestOrigin;
+const keys: string[] = [];
+
+beforeAll(async () => {
+  origin = await startTestOrigin();
+  await origin.s3.send(new CreateBucketCommand({ Bucket: 'list' }));
+  for (let i = 0; i < 70; i++) keys.push(`p/k${String(i).padStart(3, '0')}${i % 7 === 0 ? '/nested' : ''}`);
+  keys.push('p/\uFF5E', 'p/😀', 'other/x', 'p0');
+  for (const Key of keys) await origin.s3.send(new PutObjectCommand({ Bucket: 'list', Key, Body: Key }));
+});
+
+afterAll(async () => {
+  await origin?.stop();
+});
+
+describe('listRemote with hints', () => {
+  it.each([
+    ['hints equal to the keys', (all: string[]) => all],
+    ['hints missing most keys', (all: string[]) => all.filter((_, i) => i % 3 === 0)],
+    ['hints that do not exist remotely', (all: string[]) => [...all.map((k) => `${k}~`), 'zzz', '\uFF5F']],
+    ['no hints', () => []],
+  ])('%s', async (_name, makeHints) => {
+    const sequential = await listRemote(origin.s3, 'list', 'p/', [], 10);
+    const rels = sequential.map((e) => e.rel);
+    expect(rels).toHaveLength(72);
+    const parallel = await listRemote(origin.s3, 'list', 'p/', makeHints(rels), 10);
+    expect(parallel.map((e) => e.key)).toEqual(sequential.map((e) => e.key));
+  });
+});
