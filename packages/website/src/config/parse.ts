@@ -61,17 +61,27 @@ const parser = new XMLParser({
   processEntities: false,
   htmlEntities: false,
   parseTagValue: false,
-  trimValues: true,
+  // Keys keep their spaces (`<KeyPrefixEquals> a</KeyPrefixEquals>` is " a");
+  // whitespace between elements is dropped in element() below.
+  trimValues: false,
   removeNSPrefix: true,
 });
 
 type XmlNode = Record<string, unknown>;
 
+const isBlank = (text: string): boolean => text.trim() === '';
+
 /** The children of an element; an empty element (`<X/>`) has none. Text content is refused. */
 function element(value: unknown, allowed: readonly string[]): XmlNode {
-  if (value === '') return {};
+  if (typeof value === 'string' && isBlank(value)) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformed();
-  const node = value as XmlNode;
+  const node = { ...(value as XmlNode) };
+  const text = node['#text'];
+  if (text !== undefined) {
+    // Indentation between child elements is fine; other text is not.
+    if (typeof text !== 'string' || !isBlank(text)) throw malformed();
+    delete node['#text'];
+  }
   for (const name of Object.keys(node)) if (!allowed.includes(name)) throw malformed();
   return node;
 }
@@ -83,6 +93,11 @@ function leaf(value: unknown): string | undefined {
   const text = decodeXmlText(value);
   if (text === null) throw malformed();
   return text;
+}
+
+/** A leaf holding a token (number, protocol, host name): surrounding whitespace is ignored. */
+function token(value: unknown): string | undefined {
+  return leaf(value)?.trim();
 }
 
 /** An element that must appear at most once. */
@@ -104,7 +119,7 @@ function isDecimal(raw: string): boolean {
 
 function parseCondition(value: unknown): RoutingRuleCondition {
   const node = element(value, ['HttpErrorCodeReturnedEquals', 'KeyPrefixEquals']);
-  const errorCode = leaf(single(node, 'HttpErrorCodeReturnedEquals'));
+  const errorCode = token(single(node, 'HttpErrorCodeReturnedEquals'));
   const keyPrefix = leaf(single(node, 'KeyPrefixEquals'));
   if (errorCode === undefined && keyPrefix === undefined) throw invalidRequest(WEBSITE_MESSAGES.emptyCondition);
   const condition: RoutingRuleCondition = {};
@@ -120,9 +135,9 @@ function parseCondition(value: unknown): RoutingRuleCondition {
 function parseRedirect(value: unknown): RoutingRuleRedirect {
   const node = element(value, ['HostName', 'HttpRedirectCode', 'Protocol', 'ReplaceKeyPrefixWith', 'ReplaceKeyWith']);
   const redirect: RoutingRuleRedirect = {};
-  const hostName = leaf(single(node, 'HostName'));
-  const code = leaf(single(node, 'HttpRedirectCode'));
-  const proto = protocol(leaf(single(node, 'Protocol')));
+  const hostName = token(single(node, 'HostName'));
+  const code = token(single(node, 'HttpRedirectCode'));
+  const proto = protocol(token(single(node, 'Protocol')));
   const replacePrefix = leaf(single(node, 'ReplaceKeyPrefixWith'));
   const replaceKey = leaf(single(node, 'ReplaceKeyWith'));
   if (code !== undefined) {
@@ -136,7 +151,7 @@ function parseRedirect(value: unknown): RoutingRuleRedirect {
     redirect.httpRedirectCode = n;
   }
   if (replacePrefix !== undefined && replaceKey !== undefined) throw invalidRequest(WEBSITE_MESSAGES.bothReplaceKey);
-  if (hostName !== undefined && hostName.trim() === '') throw invalidRequest(WEBSITE_MESSAGES.blankHostName);
+  if (hostName === '') throw invalidRequest(WEBSITE_MESSAGES.blankHostName);
   if (redirect.httpRedirectCode === 200 && (hostName !== undefined || proto !== undefined)) {
     throw invalidRequest(WEBSITE_MESSAGES.spaRedirectCode);
   }
@@ -189,10 +204,10 @@ function parseDocument(xml: string): WebsiteConfiguration {
       throw new Refusal(fail('InvalidArgument', WEBSITE_MESSAGES.redirectAllConjunction));
     }
     const node = element(redirectAllValue, ['HostName', 'Protocol']);
-    const hostName = leaf(single(node, 'HostName'));
+    const hostName = token(single(node, 'HostName'));
     if (hostName === undefined) throw malformed();
-    if (hostName.trim() === '') throw invalidRequest(WEBSITE_MESSAGES.blankHostName);
-    const proto = protocol(leaf(single(node, 'Protocol')));
+    if (hostName === '') throw invalidRequest(WEBSITE_MESSAGES.blankHostName);
+    const proto = protocol(token(single(node, 'Protocol')));
     config.redirectAllRequestsTo = proto === undefined ? { hostName } : { hostName, protocol: proto };
     return config;
   }
