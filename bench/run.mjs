@@ -8,7 +8,7 @@
 //   --quick        | BENCH_QUICK=1    2 s runs, 1 repetition of the 256 MiB PUT and of herd (harness debugging)
 //   --no-save                          print results, do not touch bench/results/
 //   BENCH_OURS=source                  run our servers from sources (tsx) instead of apps/cli/dist
-//   BENCH_NO_BUILD=1                   skip `npm run build` when apps/cli/dist exists (default: build first)
+//   BENCH_NO_BUILD=1                   skip the build (turbo --filter=bucketfront...) when apps/cli/dist exists
 
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
