@@ -49,9 +49,28 @@ export interface RequestCtx {
   reqId: string;
   clientIp: string;
   httpVersion: string;
-  /** Viewer path in invalidation-normalised form. */
-  banPath: string;
-  altBanPath?: string;
+  /** Path bans also match (defaultRootObject's object for `/`), raw. */
+  altPath?: string;
+}
+
+/** Viewer path in invalidation-normalised form (computed at fill time only, not on hits). */
+export function banPaths(ctx: RequestCtx): { path: string; altPath?: string } {
+  const out: { path: string; altPath?: string } = { path: normaliseInvalidationPath(ctx.viewerPath) };
+  if (ctx.altPath !== undefined) out.altPath = normaliseInvalidationPath(ctx.altPath);
+  return out;
+}
+
+/** Accept-Encoding values repeat across viewers: normalise each distinct value once. */
+const aeMemo = new Map<string, NormalisedAcceptEncoding>();
+function normalisedAe(v: string | undefined): NormalisedAcceptEncoding {
+  if (v === undefined) return 'identity';
+  let n = aeMemo.get(v);
+  if (n === undefined) {
+    n = normaliseAcceptEncoding(v);
+    if (aeMemo.size > 1000) aeMemo.clear();
+    aeMemo.set(v, n);
+  }
+  return n;
 }
 
 export function makeCtx(
@@ -74,11 +93,10 @@ export function makeCtx(
     keyedQuery: filterQueryString(query, policy.queryStrings),
     keyedCookies: filterCookies(reqHeaders['cookie'], policy.cookies),
     key,
-    ae: normaliseAcceptEncoding(reqHeaders['accept-encoding']),
+    ae: normalisedAe(reqHeaders['accept-encoding']),
     aeKeyed,
     reqHeaders, reqId, clientIp, httpVersion,
-    banPath: normaliseInvalidationPath(viewerPath),
   };
-  if (originPath !== viewerPath) ctx.altBanPath = normaliseInvalidationPath(originPath);
+  if (originPath !== viewerPath) ctx.altPath = originPath;
   return ctx;
 }

@@ -69,15 +69,21 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
   }));
   const byAlias = new Map<string, DistRuntime>();
   for (const d of dists) for (const a of d.config.aliases) byAlias.set(a, d);
+  const byId = new Map(dists.map((d) => [d.config.id.toLowerCase(), d]));
   const single = dists.length === 1 ? dists[0] : undefined;
 
-  /** Distribution by Host among aliases; with one distribution it serves every Host. */
+  /**
+   * Distribution by Host among aliases; with one distribution it serves every Host. Like
+   * `dxxxx.cloudfront.net`, a Host whose first label is a distribution id (any domain, e.g.
+   * `e123.bucketfront.localhost`) also selects that distribution.
+   */
   function route(host: string | undefined): DistRuntime | undefined {
     if (single) return single;
     if (!host) return undefined;
-    const h = host.toLowerCase();
+    let h = host.toLowerCase();
     const colon = h.lastIndexOf(':');
-    return byAlias.get(h) ?? (colon > 0 && !h.endsWith(']') ? byAlias.get(h.slice(0, colon)) : undefined);
+    if (colon > 0 && !h.endsWith(']')) h = h.slice(0, colon);
+    return byAlias.get(h) ?? byId.get(h.split('.')[0]!);
   }
 
   // ---- collapsing (spec §1.9): single flight per cache key; followers wake when the entry is stored.

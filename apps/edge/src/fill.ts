@@ -13,7 +13,7 @@ import {
 import { OriginFailure, readBody, type OriginResponse } from './origin/client.js';
 import type { Coding, StoredEntry, Variant } from './store/entry.js';
 import { filterOriginHeaders, filterVary, headerValue, type HeaderMap } from './viewer/headers.js';
-import type { EngineState, RequestCtx } from './context.js';
+import { banPaths, type EngineState, type RequestCtx } from './context.js';
 
 const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
@@ -257,12 +257,13 @@ async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h:
     size += vb.length + 64;
   }
   const key = originEncoding === 'gzip' || originEncoding === 'br' ? `${ctx.key}\nae:${ctx.ae}` : ctx.key;
+  const bp = banPaths(ctx);
   const entry: StoredEntry = {
-    key, distributionId: ctx.dist.config.id, path: ctx.banPath, query: ctx.keyedQuery, status, baseHeaders, variants,
+    key, distributionId: ctx.dist.config.id, path: bp.path, query: ctx.keyedQuery, status, baseHeaders, variants,
     times: computeEntryTimes({ cacheControl: cc, fetchedAt: now, ttl, maxTTL: b.maxTTL, errorCachingMinTTL }),
     seq, size, collapsible: canCollapseResponse(cc, b.minTTL),
   };
-  if (ctx.altBanPath !== undefined) entry.altPath = ctx.altBanPath;
+  if (bp.altPath !== undefined) entry.altPath = bp.altPath;
   if (originEncoding !== undefined) entry.originEncoding = originEncoding;
   if (etag !== undefined) entry.etag = etag;
   if (lastModified !== undefined) entry.lastModified = lastModified;

@@ -215,6 +215,10 @@ describe('headers', () => {
     expect(r.body.toString()).toBe('root');
     expect((await get(`${edge.url}/docs/`, { host: 'site.test' })).body.toString()).toBe('docs-dir');
     expect((await get(`${edge.url}/`, { host: 'other.test' })).status).toBe(404); // no root object there
+    expect(origin.count('/index.html')).toBe(1);
+    // By distribution id as the first Host label: E2's own cache, so a second origin fetch.
+    expect((await get(`${edge.url}/index.html`, { host: 'e2other.bucketfront.localhost' })).status).toBe(200);
+    expect(origin.count('/index.html')).toBe(2);
     const unknown = await get(`${edge.url}/`, { host: 'nobody.test' });
     expect(unknown.status).toBe(403);
     expect(unknown.headers['x-cache']).toBe('Error from cloudfront');
