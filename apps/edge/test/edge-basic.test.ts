@@ -224,3 +224,38 @@ describe('headers', () => {
     expect(unknown.headers['x-cache']).toBe('Error from cloudfront');
   });
 });
+
+describe('cache key and storage limits', () => {
+  it('whitelisted query strings and cookies are keyed and forwarded; others are not', async () => {
+    origin = await startTinyOrigin({ '/k': (req, res) => { const b = `${req.url}|${req.headers['cookie'] ?? ''}`; res.writeHead(200, { 'content-length': String(b.length), 'set-cookie': 's=1' }); res.end(b); } });
+    edge = await edgeFor(oneDistribution(origin.url, {}, { cacheKey: { queryStrings: ['v'], cookies: ['lang'] } }));
+    const a = await get(`${edge.url}/k?v=1&utm=x`, { cookie: 'lang=en; track=1' });
+    expect(a.body.toString()).toBe('/k?v=1|lang=en');
+    expect(a.headers['set-cookie']).toBe('s=1'); // cookies forwarded → Set-Cookie kept
+    expect((await get(`${edge.url}/k?v=1&utm=y`, { cookie: 'lang=en; track=2' })).headers['x-cache']).toBe('Hit from cloudfront');
+    expect((await get(`${edge.url}/k?v=2`, { cookie: 'lang=en' })).headers['x-cache']).toBe('Miss from cloudfront');
+    expect((await get(`${edge.url}/k?v=1`, { cookie: 'lang=fr' })).headers['x-cache']).toBe('Miss from cloudfront');
+    expect(origin.count('/k?v=1')).toBe(2);
+  });
+
+  it('objects above cache.maxObjectBytes stream through uncached', async () => {
+    const big = Buffer.alloc(300_000, 3);
+    origin = await startTinyOrigin({ '/big.bin': fixed(big, { 'content-type': 'application/octet-stream' }) });
+    edge = await edgeFor({ ...oneDistribution(origin.url), cache: { maxSizeBytes: 1_000_000, maxObjectBytes: 100_000 } });
+    for (let i = 0; i < 2; i++) {
+      const r = await get(`${edge.url}/big.bin`);
+      expect(r.body.equals(big)).toBe(true);
+      expect(r.headers['x-cache']).toBe('Miss from cloudfront');
+    }
+    expect(origin.count('/big.bin')).toBe(2);
+  });
+
+  it('chunked origin body larger than maxObjectBytes streams through too', async () => {
+    const chunk = Buffer.alloc(50_000, 9);
+    origin = await startTinyOrigin({ '/chunked': async (_req, res) => { res.writeHead(200, { 'content-type': 'application/octet-stream' }); for (let i = 0; i < 5; i++) res.write(chunk); res.end(); } });
+    edge = await edgeFor({ ...oneDistribution(origin.url), cache: { maxSizeBytes: 1_000_000, maxObjectBytes: 100_000 } });
+    const r = await get(`${edge.url}/chunked`);
+    expect(r.body.length).toBe(250_000);
+    expect(r.body.every((b) => b === 9)).toBe(true);
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryStore } from './memory-store.js';
+import type { StoredEntry } from './entry.js';
+
+function entry(store: MemoryStore, key: string, path: string, size = 100, query = '', distributionId = 'E1'): StoredEntry {
+  const seq = store.beginFill();
+  store.endFill(seq);
+  return {
+    key, distributionId, path, query, status: 200, baseHeaders: [], variants: {},
+    times: { fetchedAt: 0, freshUntil: 1, swrUntil: 1, sieUntil: 1 }, seq, size, collapsible: true,
+  };
+}
+
+describe('MemoryStore', () => {
+  it('is bounded by bytes and counts evictions', () => {
+    let evictions = 0;
+    const s = new MemoryStore({ maxSizeBytes: 1000, maxObjectBytes: 300, onEvict: () => { evictions++; } });
+    for (let i = 0; i < 20; i++) s.set(entry(s, `k${i}`, `/p${i}`, 100));
+    expect(s.stats.sizeBytes).toBeLessThanOrEqual(1000);
+    expect(s.stats.entries).toBe(10);
+    expect(evictions).toBe(10);
+    expect(s.get('k0')).toBeUndefined();
+    expect(s.get('k19')).toBeDefined();
+  });
+
+  it('bans: entries fetched before a matching ban miss; later fills are kept', () => {
+    const s = new MemoryStore({ maxSizeBytes: 10_000, maxObjectBytes: 1000, sweepDelayMs: 10_000 });
+    s.set(entry(s, 'a', '/assets/a.js'));
+    s.set(entry(s, 'b', '/index.html'));
+    s.set(entry(s, 'c', '/assets/a.js', 100, '', 'E2'));
+    s.ban('E1', ['/assets/*']);
+    expect(s.get('a')).toBeUndefined();
+    expect(s.get('b')).toBeDefined();
+    expect(s.get('c')).toBeDefined(); // other distribution
+    expect(s.set(entry(s, 'a', '/assets/a.js'))).toBe(true); // fetched after the ban
+    expect(s.get('a')).toBeDefined();
+  });
+
+  it('a fill that started before the ban is refused when it lands after it', () => {
+    const s = new MemoryStore({ maxSizeBytes: 10_000, maxObjectBytes: 1000, sweepDelayMs: 10_000 });
+    const seq = s.beginFill();
+    s.ban('E1', ['/x']);
+    const e = entry(s, 'x', '/x');
+    e.seq = seq;
+    expect(s.set(e)).toBe(false);
+    s.endFill(seq);
+  });
+
+  it('the sweeper deletes banned entries and retires bans no fill can predate', () => {
+    const s = new MemoryStore({ maxSizeBytes: 10_000, maxObjectBytes: 1000, sweepDelayMs: 10_000 });
+    for (let i = 0; i < 5; i++) s.set(entry(s, `k${i}`, `/d/${i}`));
+    s.set(entry(s, 'keep', '/keep'));
+    const inflight = s.beginFill();
+    s.ban('E1', ['/d/*']);
+    s.sweep();
+    expect(s.stats.entries).toBe(1);
+    expect(s.stats.bans).toBe(1); // a fill older than the ban is still running
+    s.endFill(inflight);
+    s.sweep();
+    expect(s.stats.bans).toBe(0);
+    s.clear();
+  });
+});
