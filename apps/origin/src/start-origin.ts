@@ -36,7 +36,9 @@ function hardenedServer(listener: Parameters<typeof createServer>[1]): Server {
     {
       // Over 8 KiB of headers: node answers 431 and closes that connection only.
       maxHeaderSize: 8 * 1024,
-      requestTimeout: 5 * 60_000, // a whole request, including a large upload body
+      // A whole request, body included: generous, since a 5 GiB PUT on a slow link is legitimate.
+      requestTimeout: 60 * 60_000,
+      // Slowloris: the header block must arrive within 20 s.
       headersTimeout: 20_000,
       keepAliveTimeout: 5_000,
       connectionsCheckingInterval: 5_000,
@@ -45,6 +47,8 @@ function hardenedServer(listener: Parameters<typeof createServer>[1]): Server {
     },
     listener,
   );
+  // A connection idle (no bytes either way) for 2 minutes is closed: slow-drip bodies.
+  server.setTimeout(120_000);
   // Expect: 100-continue is answered by the body reader once the request is authorized.
   server.on('checkContinue', (req, res) => server.emit('request', req, res));
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {

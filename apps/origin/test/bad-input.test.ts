@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { signRequest } from '@bucketfront/sigv4';
@@ -207,6 +208,20 @@ describe('HTTP framing attacks (raw sockets)', () => {
     const raw = await rawRequest(origin.port, 'THIS IS NOT HTTP\r\n\r\n');
     expect(statusOf(raw)).toBe(400);
     await stillServing();
+  });
+
+  it('a client that disconnects mid-upload leaves nothing behind', async () => {
+    const path = `/${bucket}/abandoned`;
+    const head = signedHeaderLines('PUT', path, { 'content-length': '1000000' });
+    const socket = connect(origin.port, '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.write(`PUT ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n${head}\r\n`);
+    socket.write(Buffer.alloc(400_000, 7));
+    await new Promise((r) => setTimeout(r, 100));
+    socket.destroy();
+    await stillServing();
+    const r = await signed('GET', `/${bucket}/abandoned`);
+    expect(r.status).toBe(404);
   });
 
   it('a very long URL is refused cleanly', async () => {

@@ -137,6 +137,18 @@ describe('objects', () => {
     expect(missing.$metadata.httpStatusCode).toBe(404);
   });
 
+  it('conditional writes: If-None-Match: * and If-Match', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cw', Body: 'v1', IfNoneMatch: '*' }));
+    const again = await s3Error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cw', Body: 'v2', IfNoneMatch: '*' })));
+    expect(again.$metadata.httpStatusCode).toBe(412);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'cw' }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cw', Body: 'v3', IfMatch: head.ETag }));
+    const stale = await s3Error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cw', Body: 'v4', IfMatch: head.ETag })));
+    expect(stale.name).toBe('PreconditionFailed');
+    const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cw' }));
+    expect(await r.Body!.transformToString()).toBe('v3');
+  });
+
   it('ranges: bounded, open, suffix, unsatisfiable', async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'digits', Body: '0123456789' }));
     const text = async (Range: string): Promise<[string, string | undefined]> => {

@@ -8,6 +8,7 @@ import type { ChecksumAlgorithm } from '@bucketfront/object-store';
 import { readSmallBody } from '../body.js';
 import { xmlResponse, type OpOf, type S3Context, type S3Handler } from '../context.js';
 import { urlEncodeKey } from '../listing.js';
+import { checkWritePreconditions } from '../write-conditions.js';
 
 const MAX_BODY = 4 * 1024 * 1024;
 
@@ -24,6 +25,8 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
   if (doc instanceof S3Error) return doc;
   if (doc.parts.length === 0 || doc.parts.length > 10_000) return new S3Error('MalformedXML');
 
+  const precondition = await checkWritePreconditions(ctx, bucket, key);
+  if (precondition) return precondition;
   const composite = await compositeOf(ctx, doc.parts.map((p) => p.partNumber));
   const info = await ctx.store.completeMultipartUpload(bucket, key, uploadId, doc.parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })));
   const result: CompleteMultipartUploadResult = {

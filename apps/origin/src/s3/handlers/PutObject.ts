@@ -4,6 +4,7 @@ import { S3Error } from '@bucketfront/s3-protocol';
 import { declaredLength, withBody } from '../body.js';
 import type { HeaderList, OpOf, S3Handler } from '../context.js';
 import { CHECKSUM_HEADERS, headerValue, metadataFromHeaders } from '../object-headers.js';
+import { checkWritePreconditions } from '../write-conditions.js';
 
 export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
   const { bucket, key } = ctx.op;
@@ -15,6 +16,8 @@ export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
   if (size !== undefined && size > S3_LIMITS.maxSinglePutBytes) {
     return new S3Error('EntityTooLarge', undefined, { ProposedSize: String(size), MaxSizeAllowed: String(S3_LIMITS.maxSinglePutBytes) });
   }
+  const precondition = await checkWritePreconditions(ctx, bucket, key);
+  if (precondition) return precondition;
   const contentMd5 = headerValue(headers, 'content-md5');
   const info = await withBody(ctx, (body) => {
     // A trailer checksum is known only at the end of the body; the store reads
