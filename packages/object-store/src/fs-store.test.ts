@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, promises as fsp, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, promises as fsp, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import fc from 'fast-check';
@@ -19,6 +19,13 @@ import {
 const dirs: string[] = [];
 function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'bf-store-'));
+  dirs.push(d);
+  return d;
+}
+/** A directory in memory (tmpfs) where fsync is free, for tests about something else than disks. */
+function memDir(): string {
+  if (!existsSync('/dev/shm')) return tempDir();
+  const d = mkdtempSync(join('/dev/shm', 'bf-store-'));
   dirs.push(d);
   return d;
 }
@@ -237,7 +244,7 @@ describe('fs driver specifics', () => {
   });
 
   it('lists 5,000 keys in milliseconds from the in-memory index', async () => {
-    const s = await open(tempDir());
+    const s = await open(memDir());
     await s.createBucket('b', { region: 'us-east-1' });
     const keys: string[] = [];
     for (let i = 0; i < 5000; i++) keys.push(`s${i % 20}/d${i % 10}/f${i}.html`);
