@@ -107,6 +107,21 @@ describe.skipIf(!enabled)('aws CLI against the origin', () => {
     const back = join(tmp.path, 'big.back');
     await ok(['s3', 'cp', 's3://cli-big/big.bin', back]);
     expect(await md5File(back)).toBe(await md5File(big));
+    // Server-side copy of a large object: the CLI uses multipart UploadPartCopy with ranges.
+    await ok(['s3', 'cp', 's3://cli-big/big.bin', 's3://cli-big/copy.bin']);
+    const copyHead = JSON.parse(await ok(['s3api', 'head-object', '--bucket', 'cli-big', '--key', 'copy.bin'])) as { ContentLength: number };
+    expect(copyHead.ContentLength).toBe(64 * 1024 * 1024);
+    const slice = join(tmp.path, 'slice.out');
+    await ok(['s3api', 'get-object', '--bucket', 'cli-big', '--key', 'copy.bin', '--range', 'bytes=41943040-41943103', slice]);
+    expect(await readFile(slice)).toEqual((await readFile(big)).subarray(41943040, 41943104));
+    // mv = copy + delete; rm --recursive = list + DeleteObjects.
+    await ok(['s3', 'mv', 's3://cli-big/copy.bin', 's3://cli-big/moved/copy.bin']);
+    const afterMv = await ok(['s3', 'ls', 's3://cli-big', '--recursive']);
+    expect(afterMv).toContain('moved/copy.bin');
+    expect(afterMv).not.toMatch(/\scopy\.bin/);
+    await ok(['s3', 'rm', 's3://cli-big', '--recursive']);
+    expect((await ok(['s3', 'ls', 's3://cli-big', '--recursive'])).trim()).toBe('');
+    await ok(['s3', 'rb', 's3://cli-big']);
   });
 
   it('s3api put-object / get-object --range / head-object / list-objects-v2 / copy-object / delete-objects', async () => {
