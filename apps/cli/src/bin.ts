@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { main } from './program.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 // The SDK's Node 20 end-of-support notice is not the user's concern on every command.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -11,6 +12,11 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 const isServer = ['origin', 'edge', 'dev'].includes(process.argv[2] ?? '');
+
+// The built CLI prefers its bundle (scripts/bundle.mjs: much faster start-up);
+// from sources, or before bundling, the modules load one by one.
+const bundle = new URL('./bundle/program.mjs', import.meta.url);
+const { main } = (await import(existsSync(fileURLToPath(bundle)) ? bundle.href : './program.js')) as typeof import('./program.js');
 
 main(process.argv).then(
   (code) => {

@@ -18,6 +18,7 @@ import { hashRequestFor, planSync, resolveHashed, type Direction, type Entry, ty
 import { listRemote, type RemoteEntry } from './remote-listing.js';
 import type { PlannedAction, TransferMeta } from './actions.js';
 import { Reporter } from './report.js';
+import { mark } from '../util/timing.js';
 
 export interface TransferOptions {
   delete: boolean;
@@ -83,6 +84,7 @@ export async function runTransfer(
   // Local side first (fast): its keys let the bucket side be listed in parallel ranges.
   let srcEntries: Entry[];
   let dstEntries: Entry[] = [];
+  mark('start');
   if (command !== 'sync') {
     srcEntries = await listSide(s3, src, true);
   } else if (src.kind === 'local') {
@@ -95,10 +97,12 @@ export async function runTransfer(
     [srcEntries, dstEntries] = await Promise.all([listSide(s3, src, true), listSide(s3, dst, false)]);
   }
 
+  mark(`listed ${srcEntries.length} source, ${dstEntries.length} destination entries`);
   const planOpts = { direction, delete: opts.delete && command === 'sync', sizeOnly: opts.sizeOnly, exactTimestamps: opts.exactTimestamps, filter: opts.filter };
   const plan = planSync(srcEntries, dstEntries, planOpts);
 
   const cache = direction === 'copy' ? undefined : opts.hashCache ? await HashCache.load() : HashCache.memory();
+  mark(`planned; hash cache loaded; ${plan.needsHash.length} to compare by content`);
   let transfers: Transfer[] = plan.transfers;
   let unchanged = plan.unchanged.length;
   if (plan.needsHash.length && cache) {
@@ -110,6 +114,7 @@ export async function runTransfer(
     unchanged += resolved.unchanged.length;
   }
   reporter.unchanged(unchanged);
+  mark('hashed');
 
   const cacheControl = buildCacheControl(opts.cacheControl);
   const meta = (rel: string): TransferMeta => ({
@@ -138,7 +143,9 @@ export async function runTransfer(
     onFailed: (item, error) => reporter.failed(item, error),
     onBytes: (n) => reporter.bytes(n),
   });
+  mark('executed');
   await cache?.save().catch(() => undefined);
+  mark('cache saved');
   return {
     exitCode: result.failed.length ? 1 : 0,
     changedKeys: result.done.map((d) => d.name),
