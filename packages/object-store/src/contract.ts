@@ -187,6 +187,36 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore): void
         await store.deleteBucket('bkt');
       });
 
+      it('DeleteBucket racing writes: one side wins cleanly and the name stays usable', async () => {
+        for (let round = 0; round < 5; round++) {
+          await store.createBucket('race', { region: 'us-east-1' });
+          const later = async <T>(fn: () => Promise<T>): Promise<T> => {
+            for (let i = 0; i < round; i++) await new Promise((r) => setImmediate(r)); // land at different moments
+            return fn();
+          };
+          const results = await Promise.allSettled([
+            store.deleteBucket('race'),
+            later(() => store.putObject('race', `k${round}`, bodyOf('x'), META)),
+            later(() => store.createMultipartUpload('race', 'mp', META)),
+          ]);
+          for (const r of results) {
+            if (r.status === 'rejected') {
+              expect(isStoreError(r.reason, 'NoSuchBucket') || isStoreError(r.reason, 'BucketNotEmpty'), String(r.reason)).toBe(true);
+            }
+          }
+          if (await store.headBucket('race')) {
+            for (const o of (await store.listObjects('race', { maxKeys: 10 })).objects) await store.deleteObject('race', o.key);
+            for (const u of (await store.listMultipartUploads('race', { maxUploads: 10 })).uploads) {
+              await store.abortMultipartUpload('race', u.key, u.uploadId);
+            }
+            await store.deleteBucket('race');
+          }
+          expect(await store.headBucket('race')).toBeNull();
+        }
+        await store.createBucket('race', { region: 'us-east-1' });
+        expect((await store.listObjects('race', { maxKeys: 10 })).objects).toEqual([]);
+      });
+
       it('a deleted bucket can be created again, empty', async () => {
         await store.putBucketConfig('bkt', 'website', '<w/>');
         await store.deleteBucket('bkt');

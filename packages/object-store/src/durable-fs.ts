@@ -48,10 +48,19 @@ export async function unlinkDurable(dir: string, name: string): Promise<void> {
   await fsyncDir(dir);
 }
 
-/** Creates `dir` (and parents) and makes the new entry durable in its parent. */
+/**
+ * Creates `dir` inside the existing `parent` and makes the entry durable.
+ * Never creates parents: if `parent` vanished (a deleted bucket), this fails
+ * with ENOENT instead of resurrecting it.
+ */
 export async function mkdirDurable(dir: string, parent: string): Promise<void> {
-  const created = await fsp.mkdir(dir, { recursive: true });
-  if (created !== undefined) await fsyncDir(parent);
+  try {
+    await fsp.mkdir(dir);
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') return;
+    throw err;
+  }
+  await fsyncDir(parent);
 }
 
 export function errnoCode(err: unknown): string | undefined {

@@ -517,10 +517,17 @@ class FsStore implements ObjectStore {
         throw new StoreError('BucketNotEmpty', 'The bucket you tried to delete is not empty', { BucketName: name });
       }
       const doomed = join(this.bucketsDir, `${DEL_DIR_PREFIX}${randomUUID()}`);
-      await fsp.rename(b.dir, doomed);
-      await fsyncDir(this.bucketsDir);
+      // Gone for everyone from now on: a write starting meanwhile fails with NoSuchBucket.
       b.deleted = true;
       this.buckets.delete(name);
+      try {
+        await fsp.rename(b.dir, doomed);
+      } catch (err) {
+        b.deleted = false;
+        this.buckets.set(name, b);
+        throw err;
+      }
+      await fsyncDir(this.bucketsDir);
       await fsp.rm(doomed, { recursive: true, force: true });
     });
   }
