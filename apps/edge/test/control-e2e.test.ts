@@ -4,6 +4,7 @@
  */
 import { CloudFrontClient, CreateInvalidationCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import { hasAwsCli, makeTestCredentials, runAws, startCountingOrigin, type CountingOrigin } from '@bucketfront/test-support';
+import { createServer } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdge, type RunningEdge } from '../src/index.js';
@@ -152,5 +153,54 @@ describe('edge + control API end to end (2 workers)', () => {
       expect(new Set(await Promise.all(Array.from({ length: 8 }, fetchOnce)))).toEqual(new Set(['/w.html v2']));
     }
     expect(origin.count('/w.html')).toBeLessThanOrEqual(4);
+  });
+});
+
+/** A loopback port with nothing listening (bound, then released). */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', () => resolve()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+describe('two edges as peers, end to end', () => {
+  const creds = makeTestCredentials();
+  let origin: CountingOrigin;
+  let bump: () => void;
+  const edges: RunningEdge[] = [];
+
+  beforeAll(async () => {
+    ({ origin, bump } = await startVersionedOrigin());
+    const [portA, portB] = [await freePort(), await freePort()];
+    const base = edgeConfig(origin);
+    edges.push(await startEdge({ config: { ...base, pop: 'PEA1-C1', peers: [`http://127.0.0.1:${portB}`] }, controlPort: portA, workers: 1, credentials: creds }));
+    edges.push(await startEdge({ config: { ...base, pop: 'PEB1-C1', peers: [`http://127.0.0.1:${portA}`] }, controlPort: portB, workers: 1, credentials: creds }));
+  });
+  afterAll(async () => {
+    await Promise.all(edges.map((e) => e.close()));
+    await origin?.close();
+  });
+
+  it('an invalidation sent to one edge drops the object on both', async () => {
+    const [a, b] = edges as [RunningEdge, RunningEdge];
+    for (const edge of [a, b]) {
+      await get(edge, '/shared.html');
+      expect(await get(edge, '/shared.html')).toMatchObject({ xCache: expect.stringMatching(/^Hit from /), body: '/shared.html v1' });
+    }
+    bump();
+    const client = new CloudFrontClient({ endpoint: a.controlUrl, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+    try {
+      const created = await client.send(
+        new CreateInvalidationCommand({ DistributionId: DIST, InvalidationBatch: { CallerReference: 'peers-e2e', Paths: { Quantity: 1, Items: ['/shared.html'] } } }),
+      );
+      expect(created.Invalidation!.Status).toBe('Completed');
+    } finally {
+      client.destroy();
+    }
+    for (const edge of [a, b]) expect(await get(edge, '/shared.html')).toMatchObject({ xCache: expect.stringMatching(/^Miss from /), body: '/shared.html v2' });
+    const metricsB = await (await request(new URL('/metrics', b.controlUrl))).body.text();
+    expect(metricsB).toMatch(/bucketfront_control_peer_invalidations_applied_total\{pop="PEB1-C1"\} 1/);
   });
 });
