@@ -188,6 +188,41 @@ function signedHeaderLines(method: string, path: string, headers: Record<string,
   return Object.entries(h).filter(([k]) => k !== 'host').map(([k, v]) => `${k}: ${v}\r\n`).join('');
 }
 
+describe('Expect: 100-continue', () => {
+  async function expectContinue(path: string): Promise<string> {
+    const body = 'continued body';
+    const head = signedHeaderLines('PUT', path, { 'content-length': String(body.length), expect: '100-continue' });
+    const socket = connect(origin.port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (d: Buffer) => {
+      received += d.toString('latin1');
+      if (received.startsWith('HTTP/1.1 100')) socket.write(body);
+    });
+    socket.write(`PUT ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n${head}\r\n`);
+    await new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (/HTTP\/1\.1 [2-5]\d\d[\s\S]*\r\n\r\n/.test(received.replace(/^HTTP\/1\.1 100 Continue\r\n\r\n/, ''))) resolve();
+      };
+      socket.on('data', check);
+      socket.on('close', () => resolve());
+    });
+    socket.destroy();
+    return received;
+  }
+
+  it('is answered with 100 Continue once the request is authorized, then stored', async () => {
+    const raw = await expectContinue(`/${bucket}/continued`);
+    expect(raw.startsWith('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200')).toBe(true);
+    expect((await signed('GET', `/${bucket}/continued`)).text).toBe('continued body');
+  });
+
+  it('a missing bucket is answered without asking for the body', async () => {
+    const raw = await expectContinue('/no-such-bucket-x/k');
+    expect(raw.startsWith('HTTP/1.1 404')).toBe(true);
+    expect(raw).toContain('<Code>NoSuchBucket</Code>');
+  });
+});
+
 describe('HTTP framing attacks (raw sockets)', () => {
   it('a header block over 8 KiB gets 431 and the server keeps serving', async () => {
     const raw = await rawRequest(origin.port, `GET /${bucket}/digits HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(9000)}\r\n\r\n`);

@@ -1,6 +1,7 @@
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html */
 import { S3_LIMITS } from '@bucketfront/object-store';
 import { S3Error } from '@bucketfront/s3-protocol';
+import { requireBucket } from '../access.js';
 import { declaredLength, withBody } from '../body.js';
 import type { HeaderList, OpOf, S3Handler } from '../context.js';
 import { CHECKSUM_HEADERS, headerValue, metadataFromHeaders } from '../object-headers.js';
@@ -9,6 +10,9 @@ import { checkWritePreconditions } from '../write-conditions.js';
 export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
   const { bucket, key } = ctx.op;
   const headers = ctx.req.headers;
+  // Before any body byte is requested (Expect: 100-continue): a missing bucket is answered at once.
+  const facts = await requireBucket(ctx, bucket);
+  if (facts instanceof S3Error) return facts;
   const metadata = metadataFromHeaders(headers);
   if (metadata instanceof S3Error) return metadata;
   const size = declaredLength(ctx);

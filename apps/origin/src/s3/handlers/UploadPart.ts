@@ -1,6 +1,7 @@
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html */
 import { S3_LIMITS, type PutObjectOptions } from '@bucketfront/object-store';
 import { S3Error } from '@bucketfront/s3-protocol';
+import { requireBucket } from '../access.js';
 import { declaredLength, withBody } from '../body.js';
 import type { HeaderList, OpOf, S3Handler } from '../context.js';
 import { CHECKSUM_HEADERS, headerChecksum, headerValue } from '../object-headers.js';
@@ -8,6 +9,9 @@ import { CHECKSUM_HEADERS, headerChecksum, headerValue } from '../object-headers
 export const UploadPart: S3Handler<OpOf<'UploadPart'>> = async (ctx) => {
   const { bucket, key, uploadId, partNumber } = ctx.op;
   const headers = ctx.req.headers;
+  // Before any body byte is requested (Expect: 100-continue): a missing bucket is answered at once.
+  const facts = await requireBucket(ctx, bucket);
+  if (facts instanceof S3Error) return facts;
   if (uploadId === '') return new S3Error('NoSuchUpload', undefined, { UploadId: uploadId });
   const size = declaredLength(ctx);
   if (size === undefined && headers['transfer-encoding'] === undefined) return new S3Error('MissingContentLength');
