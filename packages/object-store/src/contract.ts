@@ -751,6 +751,24 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore): void
         expect(await store.headObject('bkt', 'mp')).toBeNull();
       });
 
+      it('Complete racing Abort (and a second Complete): exactly one outcome, nothing half done', async () => {
+        const up = await store.createMultipartUpload('bkt', 'mp', META);
+        const a = await store.uploadPart('bkt', 'mp', up.uploadId, 1, bodyOf(bytes(P, 1)));
+        const parts = [{ partNumber: 1, etag: a.etag }];
+        const [c1, ab, c2] = await Promise.allSettled([
+          store.completeMultipartUpload('bkt', 'mp', up.uploadId, parts),
+          store.abortMultipartUpload('bkt', 'mp', up.uploadId),
+          store.completeMultipartUpload('bkt', 'mp', up.uploadId, parts),
+        ]);
+        const wins = [c1, ab, c2].filter((r) => r.status === 'fulfilled');
+        expect(wins).toHaveLength(1);
+        for (const r of [c1, ab, c2]) if (r.status === 'rejected') expect(isStoreError(r.reason, 'NoSuchUpload')).toBe(true);
+        const head = await store.headObject('bkt', 'mp');
+        if (ab.status === 'fulfilled') expect(head).toBeNull();
+        else expect((await getBytes(store, 'bkt', 'mp'))!.equals(bytes(P, 1))).toBe(true);
+        expect((await store.listMultipartUploads('bkt', { maxUploads: 10 })).uploads).toEqual([]);
+      });
+
       it('paginates parts', async () => {
         const up = await store.createMultipartUpload('bkt', 'mp', META);
         for (const n of [5, 1, 3, 2, 4]) await store.uploadPart('bkt', 'mp', up.uploadId, n, bodyOf(`p${n}`));
