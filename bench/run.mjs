@@ -97,6 +97,8 @@ async function main() {
       }
     }
     const full = { mode, startedAt, finishedAt: new Date().toISOString(), wallSec: Math.round((Date.now() - ms0) / 1000), machine, ...result };
+    full.settings = { ...(result.settings ?? {}), ...(quick ? { quick: true } : {}) };
+    full.loadavgAtEnd = loadavg();
     if (flag('no-save')) console.log(renderMarkdown({ generatedAt: new Date().toISOString(), modes: { [mode]: full } }));
     else {
       const all = saveMode(full);

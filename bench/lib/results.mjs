@@ -84,6 +84,9 @@ export function renderMarkdown(all) {
     const m = r.machine ?? {};
     out.push(`Run ${r.startedAt} → ${r.finishedAt} (${r.wallSec ?? '?'} s). Machine: ${m.cpus ?? '?'}× ${m.cpuModel ?? '?'}, ${m.memGiB ?? '?'} GiB, kernel ${m.kernel ?? '?'}, Node ${m.node ?? '?'}; load average at start ${m.loadavgAtStart ?? '?'}.`);
     if (r.settings) out.push(`Settings: ${Object.entries(r.settings).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ')}.`);
+    const load1 = Number(String(m.loadavgAtStart ?? '').split(' ')[0]);
+    if (load1 > (m.cpus ?? 2) * 0.75) out.push(`**Noisy run:** the 1-minute load average was ${load1} on ${m.cpus ?? '?'} cores when this mode started: other work shared the CPUs, so treat figures and ratios as rough.`);
+    if (r.settings?.quick) out.push('**Quick run** (`--quick`: short measurements, fewer repetitions): for checking the harness, not for judging targets.');
     if (r.oursAvailable === false) out.push(`**bucketfront not available in this run:** ${r.oursUnavailableReason ?? ''}`);
     out.push('');
     out.push('| what | peer | peer figure | ours | ratio | target | met? |');
@@ -100,4 +103,10 @@ export function renderMarkdown(all) {
     out.push('');
   }
   return out.join('\n');
+}
+
+// `node bench/lib/results.mjs` re-renders latest.md from latest.json.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  writeFileSync(join(RESULTS_DIR, 'latest.md'), renderMarkdown(loadResults()));
+  console.log(`wrote ${join(RESULTS_DIR, 'latest.md')}`);
 }
