@@ -487,6 +487,15 @@ describe('bucket configuration and access', () => {
     expect(await r.body.text()).toContain('SignatureDoesNotMatch');
   });
 
+  it('a presigned PUT uploads (UNSIGNED-PAYLOAD)', async () => {
+    const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: 'presigned/put.txt' }), { expiresIn: 60 });
+    const r = await request(url, { method: 'PUT', body: 'via presigned url' });
+    expect(r.statusCode).toBe(200);
+    await r.body.text();
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'presigned/put.txt' }));
+    expect(await got.Body!.transformToString()).toBe('via presigned url');
+  });
+
   it('a wrong secret is SignatureDoesNotMatch; an unknown key id is InvalidAccessKeyId', async () => {
     const wrong = new S3Client({ endpoint: origin.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: origin.credentials.accessKeyId, secretAccessKey: 'wrong' } });
     const e1 = await s3Error(wrong.send(new ListBucketsCommand({})));

@@ -86,6 +86,12 @@ describe('parseS3Request', () => {
     expect(parse('GET', '/b1b/k', 's3.eu-west-1.localhost:80')).toMatchObject({ bucket: 'b1b', key: 'k' });
     expect(parse('GET', '/b1b/k', 'example.org')).toMatchObject({ bucket: 'b1b', key: 'k' });
     expect(virtualHostBucket('x.s3.other.domain', 'localhost')).toBeNull();
+    // An SDK pointed at http://localhost:PORT without path-style sends BUCKET.localhost.
+    expect(parse('GET', '/k', 'my-bucket.localhost:9000')).toMatchObject({ op: 'GetObject', bucket: 'my-bucket', key: 'k' });
+    expect(virtualHostBucket('localhost:9000', 'localhost')).toBeNull();
+    expect(virtualHostBucket('s3.us-west-2.localhost', 'localhost')).toBeNull();
+    expect(virtualHostBucket('a.b.s3.us-west-2.localhost', 'localhost')).toBe('a.b');
+    expect(virtualHostBucket('site.example.com', 'example.com')).toBe('site');
   });
 
   it.each([

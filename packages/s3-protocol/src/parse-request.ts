@@ -80,20 +80,22 @@ export function hostWithoutPort(host: string): string {
 
 /**
  * The bucket named by a virtual-hosted Host (`BUCKET.s3.DOMAIN`,
- * `BUCKET.s3.REGION.DOMAIN`), or null for path-style addressing
- * (`s3.DOMAIN`, `DOMAIN`, an IP, anything else).
+ * `BUCKET.s3.REGION.DOMAIN`, and `BUCKET.DOMAIN`, which is what SDKs send for
+ * an endpoint of `http://DOMAIN:port` without path-style), or null for
+ * path-style addressing (`DOMAIN`, `s3.DOMAIN`, `s3.REGION.DOMAIN`, an IP,
+ * any other host).
  */
 export function virtualHostBucket(host: string | undefined, websiteDomain: string): string | null {
   if (!host) return null;
-  const h = hostWithoutPort(host);
+  let h = hostWithoutPort(host);
+  if (h.endsWith('.')) h = h.slice(0, -1);
   const domain = websiteDomain.toLowerCase();
   if (!h.endsWith('.' + domain)) return null;
   const rest = h.slice(0, -(domain.length + 1));
+  // `s3` / `s3.REGION` alone is the path-style service endpoint.
+  if (/^s3(?:\.[a-z0-9-]+)?$/.test(rest)) return null;
   const m = /^(.+)\.s3(?:\.[a-z0-9-]+)?$/.exec(rest);
-  if (!m || !m[1]) return null;
-  // `s3.REGION` alone (rest = "s3.us-east-1") is the path-style service endpoint.
-  if (/^s3$/.test(rest) || /^s3\.[a-z0-9-]+$/.test(rest)) return null;
-  return m[1];
+  return m?.[1] ?? rest;
 }
 
 export function parseS3Request(req: S3RequestLine, opts: S3AddressingOptions): S3Operation | S3Error {
