@@ -146,12 +146,15 @@ describe('peer fan-out', () => {
   it('a peer that does not serve the distribution has nothing to invalidate: Completed', async () => {
     const creds = makeTestCredentials();
     const b = await startEdge(creds, { distributions: [distributionFixture('E9SOMETHINGELSE')] });
+    const seenByB: string[] = [];
+    b.server.server.on('request', (req: { method?: string; url?: string }) => seenByB.push(`${req.method} ${req.url}`));
     const a = await startEdge(creds, { peers: [b.server.url] });
     const res = await createInvalidation(a.server.url, creds, ['/x.html'], 'other-1');
     const id = tag(res.text, 'Id')!;
     await eventually(async () => (await statusOf(a.server.url, creds, id)) === 'Completed');
     expect(await statusOf(a.server.url, creds, id)).toBe('Completed');
     expect(b.runtime.received).toEqual([]);
+    expect(seenByB).toEqual([`POST /2020-05-31/distribution/${DIST}/invalidation`]);
   });
 
   it('a peer that refuses our credentials is not retried; the invalidation stays InProgress and is reported', async () => {

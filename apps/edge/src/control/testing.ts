@@ -5,6 +5,7 @@
  * starter on 127.0.0.1:0. Used by the control API's own tests; handy for CLI
  * tests of `bucketfront invalidate` too.
  */
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createControlServer, type ControlServerOptions } from './index.js';
 import type { CacheBehaviorConfig, DistributionConfig, EdgeConfig, EdgeMetricsSnapshot, EdgeRuntime } from './runtime-types.js';
@@ -137,6 +138,7 @@ export function edgeConfigFixture(overrides: Partial<EdgeConfig> = {}): EdgeConf
 export interface StartedControl {
   url: string;
   port: number;
+  server: Server;
   close(): Promise<void>;
 }
 
@@ -151,6 +153,7 @@ export async function startControlServer(opts: ControlServerOptions, port = 0): 
   return {
     url: `http://127.0.0.1:${bound}`,
     port: bound,
+    server,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
