@@ -6,7 +6,8 @@ import http from 'node:http';
 import type { EdgeEngineHandle } from './engine.js';
 
 export function createViewerServer(engine: Pick<EdgeEngineHandle, 'handle'>): http.Server {
-  const server = http.createServer({ keepAliveTimeout: 65_000, noDelay: true, requestTimeout: 120_000 }, engine.handle);
+  // maxHeaderSize: CloudFront accepts requests up to 20,480 bytes (Node's default is 16 KiB).
+  const server = http.createServer({ keepAliveTimeout: 65_000, noDelay: true, requestTimeout: 120_000, maxHeaderSize: 20_480 }, engine.handle);
   server.on('connection', (socket) => socket.setNoDelay(true));
   // Requests ≤ 20,480 bytes of headers (CloudFront quota); Node's default limit is 16 KiB.
   server.maxHeadersCount = 200;

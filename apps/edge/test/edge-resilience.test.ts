@@ -198,3 +198,21 @@ describe('behaviours and origin groups — spec §1.11', () => {
     expect((await get(`${edge.url}/d`)).body.toString()).toBe('secondary');
   });
 });
+
+describe('incomplete origin bodies — spec §1.1', () => {
+  it('body shorter than Content-Length is never cached', async () => {
+    origin = await startTinyOrigin({
+      '/trunc': (_req, res) => {
+        res.writeHead(200, { 'content-length': '100', 'cache-control': 'max-age=600' });
+        res.write(Buffer.alloc(50, 1));
+        setTimeout(() => res.socket?.destroy(), 20);
+      },
+    });
+    edge = await edgeFor(oneDistribution(origin.url));
+    const r1 = await get(`${edge.url}/trunc`);
+    expect(r1.status).toBe(502);
+    expect(r1.headers['x-cache']).toBe('Error from cloudfront');
+    await get(`${edge.url}/trunc`);
+    expect(origin.count('/trunc')).toBe(2);
+  });
+});
