@@ -95,6 +95,57 @@ describe('fs driver specifics', () => {
     expect(parts.parts.map((p) => [p.partNumber, p.size])).toEqual([[7, 5]]);
   });
 
+  it('small objects live inside their manifest; a GET that races an overwrite serves one whole version', async () => {
+    const dataDir = tempDir();
+    // Two instances on one directory stand in for "the index was read just before a commit".
+    const a = await createFsStore({ dataDir, maxCachedObjectBytes: 0 });
+    stores.push(a);
+    await a.createBucket('b', { region: 'us-east-1' });
+    await a.putObject('b', 'k', bodyOf('version one'), META);
+    expect((await walk(dataDir)).filter((f) => f.endsWith('.data'))).toEqual([]);
+    const b = await open(dataDir);
+    const v2 = await b.putObject('b', 'k', bodyOf('version two!'), { contentType: 'text/x', userMetadata: {} });
+    const got = await a.getObject('b', 'k'); // a's index still says version one
+    expect(got!.buffer!.toString()).toBe('version two!');
+    expect(got!.info).toEqual(v2);
+    const big = bytes(100_000, 4);
+    const v3 = await b.putObject('b', 'k', bodyOf(big), META);
+    const got3 = await a.getObject('b', 'k');
+    expect(got3!.info).toEqual(v3);
+    expect(md5Hex(await readAllOf(got3!.body))).toBe(md5Hex(big));
+    await b.deleteObject('b', 'k');
+    expect(await a.getObject('b', 'k')).toBeNull();
+  });
+
+  it('inline and file-backed objects survive a reopen and copy into each other', async () => {
+    const dataDir = tempDir();
+    const a = await open(dataDir);
+    await a.createBucket('b', { region: 'us-east-1' });
+    const small = bytes(5000, 1);
+    const large = bytes(200_000, 2);
+    await a.putObject('b', 'small', bodyOf(small), { contentType: 'text/css', userMetadata: { x: '1' } });
+    await a.putObject('b', 'large', bodyOf(large), META);
+    await a.putObject('b', 'empty', bodyOf(''), META);
+    await a.close();
+    const b = await open(dataDir);
+    expect((await getBytes(b, 'b', 'small'))!.equals(small)).toBe(true);
+    expect((await getBytes(b, 'b', 'large'))!.equals(large)).toBe(true);
+    expect((await getBytes(b, 'b', 'empty'))!.length).toBe(0);
+    expect((await b.headObject('b', 'small'))!.metadata).toMatchObject({ contentType: 'text/css', userMetadata: { x: '1' } });
+    const c1 = await b.copyObject({ bucket: 'b', key: 'small' }, { bucket: 'b', key: 'small-copy' }, META);
+    expect(c1.etag).toBe(`"${md5Hex(small)}"`);
+    await b.copyObject({ bucket: 'b', key: 'large' }, { bucket: 'b', key: 'small' }, META); // inline replaced by file-backed
+    await b.copyObject({ bucket: 'b', key: 'small-copy' }, { bucket: 'b', key: 'large' }, META); // and back
+    expect((await getBytes(b, 'b', 'small'))!.equals(large)).toBe(true);
+    expect((await getBytes(b, 'b', 'large'))!.equals(small)).toBe(true);
+    await b.close();
+    const c = await open(dataDir);
+    expect((await getBytes(c, 'b', 'small'))!.equals(large)).toBe(true);
+    expect((await getBytes(c, 'b', 'large'))!.equals(small)).toBe(true);
+    // exactly one data file remains: the 200 KB body now under 'small'
+    expect((await walk(dataDir)).filter((f) => f.endsWith('.data'))).toHaveLength(1);
+  });
+
   it('keeps every file inside dataDir and never names files after keys', async () => {
     const dataDir = tempDir();
     const s = await open(dataDir);
@@ -135,7 +186,7 @@ describe('fs driver specifics', () => {
     const b = await open(dataDir);
     const after = (await walk(dataDir)).map((f) => relative(dataDir, f)).sort();
     expect(after.filter((f) => f.endsWith('.tmp') || f.includes('orphan'))).toEqual([]);
-    expect(after.filter((f) => f.endsWith('.data'))).toHaveLength(2); // 'keep' and the part
+    expect(after.filter((f) => f.endsWith('.data'))).toHaveLength(1); // the part ('keep' is inline)
     expect(await fsp.readdir(join(dataDir, 'buckets'))).toEqual(['b']);
     expect((await fsp.readdir(join(dataDir, 'buckets', 'b', 'u'))).sort()).toEqual([up.uploadId]);
     expect((await getBytes(b, 'b', 'keep'))!.toString()).toBe('kept');
@@ -281,7 +332,7 @@ describe('fs driver: disk full', () => {
       await s.createBucket('b', { region: 'us-east-1' });
       await s.putObject('b', 'small', bodyOf('fits'), META);
       await expectStoreError(s.putObject('b', 'huge', bodyOf(bytes(5 * 1024 * 1024, 1)), META), 'InsufficientStorage');
-      expect((await walk(mnt)).filter((f) => f.endsWith('.data'))).toHaveLength(1);
+      expect((await walk(mnt)).filter((f) => f.endsWith('.data'))).toHaveLength(0); // 'small' is inline
       expect((await walk(mnt)).filter((f) => f.endsWith('.tmp'))).toHaveLength(0);
       // space is back: writes work again
       const info = await s.putObject('b', 'after', bodyOf(bytes(1024 * 1024, 2)), META);

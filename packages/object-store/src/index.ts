@@ -1,3 +1,3 @@
 export * from './types.js';
-export { createFsStore, type FsStoreOptions } from './fs-store.js';
+export { createFsStore, INLINE_OBJECT_BYTES, type FsStoreOptions } from './fs-store.js';
 export { compareKeys } from './key-order.js';
