@@ -6,10 +6,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
 import { isStoreError, type ObjectStore } from '@bucketfront/object-store';
 import { authorizationClass, parseS3Request, S3Error, type Owner, type S3Operation } from '@bucketfront/s3-protocol';
-import { PayloadError, verifyRequest } from '@bucketfront/sigv4';
+import { PayloadError, verifyRequest, type VerifyResult } from '@bucketfront/sigv4';
 import { classifyWebsiteHost } from '@bucketfront/website';
 import { createJsonLineSink, type AccessLogEntry, type AccessLogSink } from './http/access-log.js';
 import { OriginMetrics } from './http/metrics.js';
+import { PresignedCache } from './http/presigned-cache.js';
 import { makeHostId, nextRequestId } from './http/request-id.js';
 import { errorResponse, sendResponse } from './http/respond.js';
 import { BucketCache } from './s3/bucket-cache.js';
@@ -54,6 +55,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
   };
   const lookupSecret = (id: string): string | undefined => (id === accessKeyId ? secretAccessKey : undefined);
   const addressing = { websiteDomain, region };
+  const presigned = new PresignedCache();
 
   function finish(
     req: IncomingMessage, requestId: string, started: number, op: S3Operation | null, operation: string,
@@ -155,10 +157,21 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
     op = parsed;
     operation = op.op === 'NotImplemented' ? op.name : op.op;
 
-    const verified = verifyRequest(
-      { method: req.method ?? 'GET', path: rawPath, query: rawQuery, headers: req.headers },
-      { lookupSecret, now: new Date(), service: 's3' },
-    );
+    const method = req.method ?? 'GET';
+    const nowMs = Date.now();
+    let verified: VerifyResult | undefined;
+    let cacheKey: string | undefined;
+    if (PresignedCache.isCandidate(method, rawQuery)) {
+      cacheKey = PresignedCache.keyOf(method, host, url);
+      verified = presigned.get(cacheKey, nowMs);
+    }
+    if (verified === undefined) {
+      verified = verifyRequest(
+        { method, path: rawPath, query: rawQuery, headers: req.headers },
+        { lookupSecret, now: new Date(nowMs), service: 's3' },
+      );
+      if (cacheKey !== undefined && verified.kind === 'signed') presigned.remember(cacheKey, verified, rawQuery, nowMs);
+    }
     if (verified.kind === 'error') {
       respond(S3Error.from(verified.code, verified.message, verified.detail, verified.status));
       return;
