@@ -37,6 +37,8 @@ const quick = flag('quick') || process.env.BENCH_QUICK === '1';
 const duration = opt('duration') ?? process.env.BENCH_DURATION ?? (quick ? '2s' : '5s');
 if (!toMs(duration)) { console.error(`bad duration ${duration} (use e.g. 5s)`); process.exit(2); }
 
+// Time budget per mode in seconds (a loaded machine is slower; BENCH_BUDGET_FACTOR scales it).
+const MODE_BUDGET_S = { origin: 300, website: 240, edge: 240, sync: 420 };
 const REQUIRED = { origin: ['wrk', 'dd'], website: ['wrk', 'nginx', 'aws'], edge: ['wrk', 'nginx', 'varnishd'], sync: ['aws'] };
 
 let stopping = false;
@@ -87,7 +89,14 @@ async function main() {
       log(`=== ${mode} ===`);
       try {
         const fn = await modeImpl[mode]();
-        result = await fn({ mode, duration, durationMs: toMs(duration), quick, rawDir, logs, fixtures, bigReps: quick ? 1 : 3, herdRuns: quick ? 1 : 2 });
+        // Watchdog: a mode that overruns its budget has its processes stopped (so whatever it
+        // waits on fails fast) and is reported as failed.
+        let timer;
+        const budgetMs = (MODE_BUDGET_S[mode] + (quick ? 0 : 3 * 30)) * 1000 * Number(process.env.BENCH_BUDGET_FACTOR ?? 1);
+        const watchdog = new Promise((_, reject) => { timer = setTimeout(() => { stopAll(); reject(new Error(`${mode} overran its ${Math.round(budgetMs / 1000)} s budget`)); }, budgetMs); });
+        try {
+          result = await Promise.race([fn({ mode, duration, durationMs: toMs(duration), quick, rawDir, logs, fixtures, bigReps: quick ? 1 : 3, herdRuns: quick ? 1 : 2 }), watchdog]);
+        } finally { clearTimeout(timer); }
       } catch (e) {
         log(`${mode} failed: ${e.stack ?? e}`);
         result = { rows: [], notes: [`mode failed: ${e.message}`], error: String(e.stack ?? e) };

@@ -79,7 +79,11 @@ export function startProcess(name, cmd, args, { env, cwd, logFile, stopSignal = 
   return h;
 }
 
+const transient = new Set(); // children of run(): wrk, aws, dd, … (killed by stopAll too)
+
 export async function stopAll() {
+  for (const pid of transient) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
+  transient.clear();
   const all = [...running];
   await Promise.all(all.map((h) => h.stop().catch(() => {})));
 }
@@ -90,6 +94,8 @@ export function killAllNow() {
     try { process.kill(-h.pid, 'SIGKILL'); } catch { /* gone */ }
   }
   running.clear();
+  for (const pid of transient) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
+  transient.clear();
 }
 
 /** Run a command to completion; resolves {code, stdout, stderr, ms}. Never rejects on non-zero exit. */
@@ -97,6 +103,7 @@ export function run(cmd, args, { env, cwd, timeoutMs = 300000, input } = {}) {
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    if (child.pid) transient.add(child.pid);
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
@@ -104,6 +111,7 @@ export function run(cmd, args, { env, cwd, timeoutMs = 300000, input } = {}) {
     child.on('error', (e) => { stderr += String(e); });
     child.on('close', (code, sig) => {
       clearTimeout(timer);
+      transient.delete(child.pid);
       resolve({ code: code ?? (sig ? 128 : 1), stdout, stderr, ms: Number(process.hrtime.bigint() - t0) / 1e6 });
     });
     if (input) child.stdin.end(input); else child.stdin.end();

@@ -59,7 +59,7 @@ export async function loadLoop({ concurrency, durationMs, op }) {
 }
 
 /** PUT a file to a presigned URL, streaming; resolves {status, ms, bytes, body}. */
-export function putFileToUrl(url, file) {
+export function putFileToUrl(url, file, timeoutMs = 60000) {
   const size = statSync(file).size;
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
@@ -69,6 +69,7 @@ export function putFileToUrl(url, file) {
       res.on('data', (d) => { if (body.length < 4000) body += d; });
       res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t0, bytes: size, body }));
     });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`PUT ${size} bytes: no progress for ${timeoutMs} ms`)));
     req.on('error', reject);
     createReadStream(file, { highWaterMark: 1 << 20 }).pipe(req);
   });

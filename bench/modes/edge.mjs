@@ -80,9 +80,12 @@ export async function runEdge(ctx) {
   mkdirSync(mutable, { recursive: true });
   const origin = await startNginxOrigin({ name: 'nginx-origin', site, mutable, logs });
   const edges = [];
-  edges.push({ id: 'nginx', name: 'nginx proxy_cache', ...(await startNginxEdge({ name: 'nginx-edge', originPort: origin.upstreamPort, logs })) });
-  edges.push({ id: 'nginxOff', name: 'nginx proxy_cache, tcp_nopush off', ...(await startNginxEdge({ name: 'nginx-edge-nopushoff', originPort: origin.upstreamPort, tcpNopush: 'off', logs })) });
-  edges.push({ id: 'varnish', name: 'Varnish', ...(await startVarnish({ originPort: origin.upstreamPort, logs })) });
+  const peer = async (id, name, start) => {
+    try { edges.push({ id, name, ...(await start()) }); } catch (e) { notes.push(`${name} did not start: ${e.message}`); log(`${name} did not start: ${e.message}`); }
+  };
+  await peer('nginx', 'nginx proxy_cache', () => startNginxEdge({ name: 'nginx-edge', originPort: origin.upstreamPort, logs }));
+  await peer('nginxOff', 'nginx proxy_cache, tcp_nopush off', () => startNginxEdge({ name: 'nginx-edge-nopushoff', originPort: origin.upstreamPort, tcpNopush: 'off', logs }));
+  await peer('varnish', 'Varnish', () => startVarnish({ originPort: origin.upstreamPort, logs }));
   let oursReason = '', ours = null;
   try {
     ours = await startOursEdge({ logs, originPort: origin.upstreamPort, workers: 2 });

@@ -122,19 +122,26 @@ export async function runOrigin(ctx) {
   const dd = await ddWrite(rawDir);
   log(dd.ok ? `dd: ${dd.MBps.toFixed(0)} MB/s (${dd.secs} s)` : `dd failed: ${dd.error}`);
 
-  const s3rver = await startS3rver({ logs, buckets: ['bench'] });
+  let s3rver = null;
+  try { s3rver = await startS3rver({ logs, buckets: ['bench'] }); } catch (e) { notes.push(`s3rver did not start: ${e.message}`); log(`s3rver did not start: ${e.message}`); }
   let ours = null, oursReason = '';
   try { ours = await startOursOrigin({ logs, accessLog: false }); } catch (e) { oursReason = e instanceof NotAvailable ? e.message : `failed to start: ${e.message}`; log(`ours: ${oursReason}`); }
 
-  const peer = await benchServer('s3rver', s3rver, ctx, payloads);
+  let peer = null;
+  if (s3rver) {
+    try { peer = await benchServer('s3rver', s3rver, ctx, payloads); } catch (e) { notes.push(`s3rver benchmark failed: ${e.message}`); log(`s3rver: ${e.message}`); }
+  }
   let mine = null;
   if (ours) {
     try { mine = await benchServer('ours', ours, ctx, payloads); } catch (e) { oursReason = `origin benchmark failed: ${e.message}`; log(oursReason); }
   }
 
   log('PUT 256 MiB ×3 (streaming, presigned)');
-  const peerBig = await bigPut('s3rver', s3rver, bigFile, s3rver.pid, ctx.bigReps);
-  await s3rver.stop();
+  let peerBig = null;
+  if (peer) {
+    try { peerBig = await bigPut('s3rver', s3rver, bigFile, s3rver.pid, ctx.bigReps); } catch (e) { notes.push(`s3rver 256 MiB PUT failed: ${e.message}`); log(`s3rver: ${e.message}`); }
+  }
+  await s3rver?.stop();
   let mineBig = null;
   if (ours) {
     // Fresh process on the same data dir, so VmHWM is the peak of this PUT (plus start-up).

@@ -57,15 +57,24 @@ export async function runWebsite(ctx) {
   const notes = [];
   const targets = [];
 
-  const ng = await startNginxOrigin({ name: 'nginx-static', site, mutable: join(WORK, 'run', 'mutable'), logs });
-  targets.push({ id: 'nginx', name: 'nginx static', base: ng.directUrl, headers: {}, pid: ng.proc.pid });
-  const ngOff = await startNginxOrigin({ name: 'nginx-static-nopushoff', site, mutable: join(WORK, 'run', 'mutable'), tcpNopush: 'off', logs: join(logs, 'nopushoff') });
-  targets.push({ id: 'nginxOff', name: 'nginx static, tcp_nopush off', base: ngOff.directUrl, headers: {}, pid: ngOff.proc.pid });
-
-  const s3rver = await startS3rver({ logs, websiteBuckets: ['site'] });
-  log('uploading site/ to s3rver (aws s3 sync)');
-  const upPeer = await uploadSite({ endpoint: s3rver.url, creds: s3rver.credentials, site, makeWebsite: false });
-  targets.push({ id: 's3rver', name: 's3rver website', base: s3rver.url, headers: { Host: 'site.s3-website-us-east-1.amazonaws.com' }, pid: s3rver.pid });
+  const peer = async (name, fn) => {
+    try { return await fn(); } catch (e) { notes.push(`${name}: ${e.message}`); log(`${name}: ${e.message}`); return null; }
+  };
+  await peer('nginx static', async () => {
+    const ng = await startNginxOrigin({ name: 'nginx-static', site, mutable: join(WORK, 'run', 'mutable'), logs });
+    targets.push({ id: 'nginx', name: 'nginx static', base: ng.directUrl, headers: {}, pid: ng.proc.pid });
+  });
+  await peer('nginx static, tcp_nopush off', async () => {
+    const ngOff = await startNginxOrigin({ name: 'nginx-static-nopushoff', site, mutable: join(WORK, 'run', 'mutable'), tcpNopush: 'off', logs: join(logs, 'nopushoff') });
+    targets.push({ id: 'nginxOff', name: 'nginx static, tcp_nopush off', base: ngOff.directUrl, headers: {}, pid: ngOff.proc.pid });
+  });
+  const upPeer = await peer('s3rver website', async () => {
+    const s3rver = await startS3rver({ logs, websiteBuckets: ['site'] });
+    log('uploading site/ to s3rver (aws s3 sync)');
+    const up = await uploadSite({ endpoint: s3rver.url, creds: s3rver.credentials, site, makeWebsite: false });
+    targets.push({ id: 's3rver', name: 's3rver website', base: s3rver.url, headers: { Host: 'site.s3-website-us-east-1.amazonaws.com' }, pid: s3rver.pid });
+    return up;
+  });
 
   let oursReason = '', upOurs = null;
   try {
@@ -97,7 +106,7 @@ export async function runWebsite(ctx) {
     rows.push(row({ what: `website GET ${sz} p99`, peer: 's3rver website', peerValue: v('s3rver', o.id, 'p99ms'), ours: v('ours', o.id, 'p99ms'), unit: 'ms', better: 'lower' }));
     rows.push(row({ what: `website GET ${sz} p99`, peer: 'nginx static', peerValue: v('nginx', o.id, 'p99ms'), ours: v('ours', o.id, 'p99ms'), unit: 'ms', better: 'lower' }));
   }
-  rows.push(row({ what: 'aws s3 sync site/ (232 files) into an empty bucket', peer: 's3rver', peerValue: upPeer.ms / 1000, ours: upOurs ? upOurs.ms / 1000 : null, unit: 's', better: 'lower', note: 'set-up step, timed for information' }));
+  rows.push(row({ what: 'aws s3 sync site/ (232 files) into an empty bucket', peer: 's3rver', peerValue: upPeer ? upPeer.ms / 1000 : null, ours: upOurs ? upOurs.ms / 1000 : null, unit: 's', better: 'lower', note: 'set-up step, timed for information' }));
   notes.push('nginx static serves from the page cache with sendfile; with `tcp_nopush on` (Debian default) some 100 KiB responses hit the 40 ms Nagle/delayed-ACK stall (peer-baselines §1).');
   notes.push(`Server CPU during each run (cores, process tree): ${Object.entries(res).filter(([, r]) => r?.serverCores != null).map(([k, r]) => `${k} ${r.serverCores}`).join(', ')}.`);
   return {
