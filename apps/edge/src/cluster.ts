@@ -12,6 +12,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { EdgeConfig } from './config/types.js';
+import type { CoordinatorToPrimary, CoordinatorToWorker, WireEntry } from './coordinator.js';
 import { isMessage, WORKER_ENV, type PrimaryToWorker, type WorkerToPrimary } from './ipc.js';
 import { mergeSnapshots, type EdgeMetricsSnapshot } from './metrics.js';
 import type { EdgeRuntime } from './runtime.js';
@@ -40,7 +41,8 @@ export async function startCluster(config: EdgeConfig, opts: { workers: number; 
   if (!cluster.isPrimary) throw new Error('startCluster must run in the primary');
   cluster.schedulingPolicy = process.env['BUCKETFRONT_CLUSTER_SCHED'] === 'none' ? cluster.SCHED_NONE : cluster.SCHED_RR;
   const entry = workerEntry();
-  cluster.setupPrimary({ exec: entry.exec, execArgv: entry.execArgv });
+  // `advanced` (structured clone) serialization: filled entries cross IPC with their Buffers.
+  cluster.setupPrimary({ exec: entry.exec, execArgv: entry.execArgv, serialization: 'advanced' });
 
   const live = new Set<Worker>();
   let closing = false;
@@ -49,8 +51,38 @@ export async function startCluster(config: EdgeConfig, opts: { workers: number; 
   const configJson = JSON.stringify(config);
   let port = opts.port;
 
+  // Cross-worker collapsing (coordinator.ts): key → the leading worker's request and the waiters.
+  const fills = new Map<string, { leader: Worker; leaderId: number; distributionId: string; waiters: Array<{ w: Worker; id: number }> }>();
+  const sendTo = (w: Worker, m: CoordinatorToWorker): void => { if (w.isConnected()) w.send(m); };
+  const releaseFill = (key: string, entry: WireEntry | null): void => {
+    const rec = fills.get(key);
+    if (!rec) return;
+    fills.delete(key);
+    for (const { w, id } of rec.waiters) sendTo(w, { type: 'bf:fill', id, entry });
+  };
+
+  function onCoordinatorMessage(w: Worker, m: CoordinatorToPrimary): void {
+    if (m.type === 'bf:lead?') {
+      const rec = fills.get(m.key);
+      if (!rec || rec.leader.isDead()) {
+        fills.set(m.key, { leader: w, leaderId: m.id, distributionId: m.distributionId, waiters: [] });
+        sendTo(w, { type: 'bf:lead', id: m.id, lead: true });
+      } else {
+        rec.waiters.push({ w, id: m.id });
+        sendTo(w, { type: 'bf:lead', id: m.id, lead: false });
+      }
+    } else if (m.type === 'bf:filled') {
+      const rec = fills.get(m.key);
+      if (rec && rec.leader === w && rec.leaderId === m.id) releaseFill(m.key, m.entry);
+    }
+  }
+
   function onMessage(w: Worker, raw: unknown): void {
     if (!isMessage(raw)) return;
+    if ((raw as { type: string }).type === 'bf:lead?' || (raw as { type: string }).type === 'bf:filled') {
+      onCoordinatorMessage(w, raw as CoordinatorToPrimary);
+      return;
+    }
     const m = raw as WorkerToPrimary;
     if (m.type === 'bf:ack' || m.type === 'bf:metrics') {
       const p = pending.get(m.id);
@@ -75,6 +107,7 @@ export async function startCluster(config: EdgeConfig, opts: { workers: number; 
           live.add(w);
           w.on('exit', () => {
             live.delete(w);
+            for (const [key, rec] of fills) if (rec.leader === w) releaseFill(key, null);
             // A worker that dies no longer owes acks.
             for (const p of pending.values()) { p.waiting.delete(w); if (p.waiting.size === 0) p.done(); }
             if (!closing) void fork().catch((err: unknown) => console.error(String(err)));
@@ -109,6 +142,8 @@ export async function startCluster(config: EdgeConfig, opts: { workers: number; 
   const runtime: EdgeRuntime = {
     config,
     async invalidate(distributionId, paths) {
+      // Fills in flight for this distribution may hold pre-invalidation content: waiters fetch themselves.
+      for (const [key, rec] of fills) if (rec.distributionId === distributionId) releaseFill(key, null);
       await broadcast((id) => ({ type: 'bf:invalidate', id, distributionId, paths: [...paths] }));
     },
     async metrics() {

@@ -14,6 +14,7 @@ import {
 } from '@bucketfront/cache-policy';
 import type { EdgeConfig } from './config/types.js';
 import { makeCtx, type DistRuntime, type EngineState, type RequestCtx } from './context.js';
+import { fromWire, toWire, type FillCoordinator } from './coordinator.js';
 import { fetchOrigin, fill, shareable, type FillResult, type SharedFill } from './fill.js';
 import { EdgeMetrics, type EdgeMetricsSnapshot, type ResultType } from './metrics.js';
 import { OriginClient } from './origin/client.js';
@@ -26,6 +27,8 @@ import { filterOriginHeaders, headerValue, httpDate, isHopByHopRequestHeader, re
 export interface EdgeEngineOptions {
   /** ms since epoch; default Date.now. Tests pass a controllable clock. */
   clock?: () => number;
+  /** Cluster workers: collapse misses across workers too (see coordinator.ts). */
+  coordinator?: FillCoordinator;
 }
 
 export interface EdgeEngineHandle extends EdgeEngine {
@@ -104,7 +107,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     const me: Inflight = { promise: new Promise<SharedFill>((r) => { resolve = r; }) };
     inflight.set(ctx.key, me);
     try {
-      const r = await fill(state, ctx, stale);
+      const r = await coordinatedFill(ctx, stale);
       resolve(shareable(r)); // followers are released here, before the leader writes its response
       return { own: r };
     } catch (err) {
@@ -113,6 +116,40 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     } finally {
       if (inflight.get(ctx.key) === me) inflight.delete(ctx.key);
     }
+  }
+
+  /**
+   * The local leader's fill. With a coordinator (cluster workers) the first worker asking fetches;
+   * the others wait for its entry, store it in their own cache and answer Hit.
+   */
+  async function coordinatedFill(ctx: RequestCtx, stale: StoredEntry | undefined): Promise<FillResult> {
+    const coordinator = opts.coordinator;
+    if (!coordinator) return fill(state, ctx, stale);
+    const a = await coordinator.acquire(ctx.key, ctx.dist.config.id);
+    if (a.lead) {
+      let r: FillResult | undefined;
+      try {
+        r = await fill(state, ctx, stale);
+        return r;
+      } finally {
+        a.publish(r !== undefined && r.kind === 'entry' && !r.stale && r.collapsible ? toWire(r.entry, r.stored) : null);
+      }
+    }
+    metrics.collapsedWaiters++;
+    const seq = store.beginFill(); // bans recorded while we wait make the shipped entry a miss
+    try {
+      const w = await a.result;
+      if (w) {
+        const { entry, stored } = fromWire(w, seq);
+        const kept = stored && store.set(entry);
+        if (!(stored && !kept && store.isBanned(entry))) {
+          return { kind: 'entry', entry, result: 'Hit', stale: false, collapsible: true, stored: kept };
+        }
+      }
+    } finally {
+      store.endFill(seq);
+    }
+    return fill(state, ctx, stale);
   }
 
   /** Can this viewer take the entry (origin-encoded entries only go to viewers accepting the coding)? */
@@ -293,7 +330,9 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
       if (s.kind === 'failure') return sendErrorOrCustom(req, res, ctx, undefined, s, 'Miss');
       r = { own: await fill(state, ctx, stale) };
     }
-    const own = r.own;
+    let own = r.own;
+    // An entry shipped from another worker may be origin-encoded in a coding this viewer refuses.
+    if (own.kind === 'entry' && !acceptable(own.entry, ctx)) own = await fill(state, ctx, stale);
     if (own.kind === 'stream') return sendStream(res, ctx, own);
     if (own.kind === 'failure') return sendErrorOrCustom(req, res, ctx, undefined, own, 'Miss');
     if (own.stale) metrics.staleServes++;

@@ -19,7 +19,7 @@ const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
 
 export type FillResult =
-  | { kind: 'entry'; entry: StoredEntry; result: 'Miss' | 'RefreshHit' | 'Hit'; stale: boolean; collapsible: boolean }
+  | { kind: 'entry'; entry: StoredEntry; result: 'Miss' | 'RefreshHit' | 'Hit'; stale: boolean; collapsible: boolean; stored: boolean }
   | { kind: 'stream'; status: number; headers: string[]; head: Buffer[]; rest: Readable }
   | { kind: 'failure'; status: 502 | 504; message: string };
 
@@ -108,7 +108,7 @@ export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry |
     if (stale?.lastModified) headers['if-modified-since'] = stale.lastModified;
     const serveStale = (): FillResult | undefined => {
       if (!stale || !canServeStaleOnError(stale.times, s.clock())) return undefined;
-      return { kind: 'entry', entry: stale, result: 'Hit', stale: true, collapsible: true };
+      return { kind: 'entry', entry: stale, result: 'Hit', stale: true, collapsible: true, stored: true };
     };
     let res: OriginResponse;
     try {
@@ -119,7 +119,7 @@ export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry |
     }
     if (res.status === 304 && stale) {
       dump(res.body);
-      return { kind: 'entry', entry: refresh(s, ctx, stale, res, seq), result: 'RefreshHit', stale: false, collapsible: true };
+      return { kind: 'entry', entry: refresh(s, ctx, stale, res, seq), result: 'RefreshHit', stale: false, collapsible: true, stored: true };
     }
     if (res.status >= 500) {
       const st = serveStale();
@@ -269,7 +269,7 @@ async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h:
   if (lastModified !== undefined) entry.lastModified = lastModified;
   if (ccRaw !== undefined) entry.cacheControl = ccRaw;
   if (expires !== undefined) entry.expires = expires;
-  if (store) s.store.set(entry);
-  else s.noteUncollapsible(ctx.key, entry.collapsible);
-  return { kind: 'entry', entry, result: 'Miss', stale: false, collapsible: entry.collapsible };
+  const stored = store && s.store.set(entry);
+  if (!store) s.noteUncollapsible(ctx.key, entry.collapsible);
+  return { kind: 'entry', entry, result: 'Miss', stale: false, collapsible: entry.collapsible, stored };
 }

@@ -2,6 +2,7 @@
  * Entry point of an edge cluster worker: one engine (its own cache), one viewer server sharing
  * the primary's port, and the IPC side of the EdgeRuntime (invalidate with ack, metrics).
  */
+import { createIpcCoordinator } from './coordinator.js';
 import { createEdgeEngine } from './engine.js';
 import { validateEdgeConfig } from './config/validate.js';
 import { isMessage, WORKER_ENV, type PrimaryToWorker, type WorkerToPrimary } from './ipc.js';
@@ -11,7 +12,8 @@ const send = (m: WorkerToPrimary): void => { process.send?.(m); };
 
 async function main(): Promise<void> {
   const config = validateEdgeConfig(JSON.parse(process.env[WORKER_ENV.config] ?? '{}'));
-  const engine = createEdgeEngine(config);
+  const coordinator = createIpcCoordinator((m) => { process.send?.(m); }, (h) => { process.on('message', h); });
+  const engine = createEdgeEngine(config, { coordinator });
   const server = createViewerServer(engine);
   const port = await listen(server, Number(process.env[WORKER_ENV.port] ?? 0), process.env[WORKER_ENV.host] ?? '127.0.0.1');
   process.on('message', (raw: unknown) => {

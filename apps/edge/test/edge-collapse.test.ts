@@ -84,3 +84,29 @@ describe('request collapsing — spec §1.9', () => {
     expect(origin.count('/api')).toBe(3);
   });
 });
+
+describe('collapsing across cluster workers', () => {
+  it('workers: 2 — a herd spread over both workers costs exactly 1 origin request; both caches filled', async () => {
+    const body = Buffer.alloc(100 * 1024, 5);
+    origin = await startTinyOrigin({
+      '*': async (_req, res) => {
+        await new Promise((r) => setTimeout(r, ORIGIN_DELAY_MS));
+        res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': String(body.length), 'cache-control': 'max-age=300' });
+        res.end(body);
+      },
+    });
+    const child = await edgeInChild({ config: oneDistribution(origin.url), workers: 2 });
+    try {
+      const results = await herd(child.url, '/shared.jpg', 100);
+      expect(origin.count('/shared.jpg')).toBe(1);
+      expect(results.every((r) => r.status === 200 && r.bodyBytes === body.length)).toBe(true);
+      expect(results.filter((r) => r.xcache === 'Miss from cloudfront').length).toBe(1);
+      // Later requests on fresh connections (round-robin over both workers) are all hits.
+      const again = await herd(child.url, '/shared.jpg', 20);
+      expect(again.every((r) => r.xcache === 'Hit from cloudfront')).toBe(true);
+      expect(origin.count('/shared.jpg')).toBe(1);
+    } finally {
+      await child.close();
+    }
+  });
+});
