@@ -15,6 +15,7 @@ import { run, log, procMem, childPids, sleep } from '../lib/proc.mjs';
 import { wrk, fmtWrk } from '../lib/wrk.mjs';
 import { row } from '../lib/results.mjs';
 import { WORK, startS3rver, startOursOrigin, NotAvailable } from '../lib/servers.mjs';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client, createBucket, putObject, presign, loadLoop, putFileToUrl, httpGet } from '../lib/s3.mjs';
 
 const MiB = 1024 * 1024;
@@ -81,6 +82,14 @@ async function benchServer(label, srv, ctx, payloads) {
     out[name].MBps = out[name].rps * size / 1e6;
     log(`${label}: ${name}: ${fmtWrk(out[name])}`);
   }
+  // The same 1 KiB GET through the SDK (header-signed, a fresh signature on every request).
+  log(`${label}: sdkget1k (SDK GetObject, 16 workers, ${D} ms)`);
+  out.sdkget1k = await loadLoop({ concurrency: 16, durationMs: D, op: async () => {
+    const r = await client.send(new GetObjectCommand({ Bucket, Key: 'get-1k' }));
+    const b = await r.Body.transformToByteArray();
+    if (b.length !== 1024) throw new Error(`GetObject returned ${b.length} bytes`);
+  } });
+  log(`${label}: sdkget1k: ${out.sdkget1k.opsPerSec.toFixed(0)} ops/s, ${out.sdkget1k.errors} errors${out.sdkget1k.firstError ? ` (${out.sdkget1k.firstError})` : ''}`);
   client.destroy();
   return out;
 }
@@ -162,6 +171,7 @@ export async function runOrigin(ctx) {
   const rows = [
     row({ what: 'GET 1 KiB (presigned, wrk -c64)', peer: 's3rver', peerValue: g(peer, 'get1k', 'rps'), ours: g(mine, 'get1k', 'rps'), unit: 'req/s', target: '≥ 5× s3rver', check: (r) => (r.ratio == null ? null : r.ratio >= 5) }),
     row({ what: 'GET 1 KiB p99', peer: 's3rver', peerValue: g(peer, 'get1k', 'p99ms'), ours: g(mine, 'get1k', 'p99ms'), unit: 'ms', better: 'lower' }),
+    row({ what: 'GET 1 KiB (SDK GetObject, header-signed, 16 workers)', peer: 's3rver', peerValue: g(peer, 'sdkget1k', 'opsPerSec'), ours: g(mine, 'sdkget1k', 'opsPerSec'), unit: 'req/s', note: 'the Node SDK client shares the 2 cores and caps this figure' }),
     row({ what: 'GET 1 MiB (presigned, wrk -c16)', peer: 's3rver', peerValue: g(peer, 'get1m', 'MBps'), ours: g(mine, 'get1m', 'MBps'), unit: 'MB/s' }),
     row({ what: 'GET 256 MiB (presigned, wrk -c1)', peer: 's3rver', peerValue: peerBig?.get?.MBps, ours: mineBig?.get?.MBps, unit: 'MB/s' }),
     row({ what: 'PUT 1 KiB (SDK, 16 workers)', peer: 's3rver', peerValue: g(peer, 'put1k', 'opsPerSec'), ours: g(mine, 'put1k', 'opsPerSec'), unit: 'req/s' }),
@@ -171,7 +181,7 @@ export async function runOrigin(ctx) {
     row({ what: 'peak RSS of our origin during 256 MiB PUT (VmHWM, fresh process)', peer: null, ours: mineBig?.hwmMiB ?? null, unit: 'MiB', better: 'lower', target: '< 150 MiB', check: (r) => (r.ours == null ? null : r.ours < 150), note: mineBig ? `max sampled VmRSS ${mineBig.maxRssMiB.toFixed(0)} MiB; s3rver max VmRSS during its PUTs ${peerBig?.maxRssMiB?.toFixed(0) ?? '?'} MiB` : '' }),
   ];
   for (const [n, o] of [['s3rver', peer], ['ours', mine]]) {
-    for (const k of ['put1k', 'put1m']) if (o?.[k]?.errors) notes.push(`${n} ${k}: ${o[k].errors} errors (${o[k].firstError})`);
+    for (const k of ['put1k', 'put1m', 'sdkget1k']) if (o?.[k]?.errors) notes.push(`${n} ${k}: ${o[k].errors} errors (${o[k].firstError})`);
     for (const k of ['get1k', 'get1m']) if (o?.[k] && o[k].ok === false) notes.push(`${n} ${k}: ${o[k].error ?? 'wrk errors / non-2xx'}`);
   }
   notes.push('PUT 256 MiB target is against the dd figure of this same run; the disk is virtual and varies by up to 2.5× between runs (peer-baselines §4).');

@@ -4,9 +4,9 @@
 // (the tool's `upload:` lines, cross-checked with PUTs counted in the origin's access log).
 // Until our origin exists, the aws side runs against s3rver so the harness is exercised.
 
-import { readFileSync, statSync, utimesSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, statSync, utimesSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { log, run, sleep } from '../lib/proc.mjs';
+import { log, run, sleep, loadavg } from '../lib/proc.mjs';
 import { row } from '../lib/results.mjs';
 import { startOursOrigin, startS3rver, oursCli, oursHas, oursEnv, aws, NotAvailable, ROOT, WORK } from '../lib/servers.mjs';
 import { resetMtimes } from '../fixtures.mjs';
@@ -79,6 +79,7 @@ export async function runSync(ctx) {
   const awsSync = async (phase) => {
     const off = logSize(logFile);
     const r = await aws(['s3', 'sync', dir, `s3://${bAws}`, '--no-progress'], { ...o, timeoutMs: 300000 });
+    saveRaw(`aws-${phase}`, `aws s3 sync ${dir} s3://${bAws} --no-progress --endpoint-url ${server.url}`, r);
     await sleep(200);
     const res = { ms: Math.round(r.ms), code: r.code, uploads: uploadsOf(r.stdout), puts: countPuts(logFile, off, bAws), err: r.code ? r.stderr.slice(-400) : undefined };
     require_ok(res, `aws s3 sync (${phase})`);
@@ -89,12 +90,16 @@ export async function runSync(ctx) {
     if (!oursSync) return null;
     const off = logSize(logFile);
     const r = await run(cli.cmd, [...cli.args, 'sync', dir, `s3://${bOurs}`, '--endpoint-url', server.url], { env: { ...oursEnv(), BUCKETFRONT_CACHE_DIR: hashCache }, cwd: ROOT, timeoutMs: 300000 });
+    saveRaw(`bucketfront-${phase}`, `bucketfront sync ${dir} s3://${bOurs} --endpoint-url ${server.url}`, r);
     await sleep(200);
     const res = { ms: Math.round(r.ms), code: r.code, uploads: uploadsOf(r.stdout + r.stderr), puts: countPuts(logFile, off, bOurs), err: r.code ? (r.stderr || r.stdout).slice(-400) : undefined, tail: (r.stdout + r.stderr).trim().split('\n').slice(-3).join(' | ') };
     require_ok(res, `bucketfront sync (${phase})`);
     log(`bucketfront sync ${phase}: ${(res.ms / 1000).toFixed(2)} s, ${res.uploads} uploads reported, ${res.puts} PUTs logged${res.code ? `, exit ${res.code}` : ''} (${res.tail.slice(0, 200)})`);
     return res;
   };
+  function saveRaw(name, cmd, r) {
+    writeFileSync(join(rawDir, `${name.replace(/\W+/g, '-')}.txt`), `# ${new Date().toISOString()} loadavg ${loadavg()}\n# ${cmd}\n# exit ${r.code}, ${Math.round(r.ms)} ms\n${r.stdout}\n# stderr:\n${r.stderr}`);
+  }
   function require_ok(res, what) { if (res.code !== 0) notes.push(`${what} exited ${res.code}: ${res.err}`); }
 
   try {
