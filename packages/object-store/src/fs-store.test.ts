@@ -193,6 +193,19 @@ describe('fs driver specifics', () => {
     expect((await b.listParts('b', 'mp', up.uploadId, { maxParts: 10 })).parts).toHaveLength(1);
   });
 
+  it('refuses to open over a corrupt manifest instead of silently dropping the object', async () => {
+    const dataDir = tempDir();
+    const a = await open(dataDir);
+    await a.createBucket('b', { region: 'us-east-1' });
+    await a.putObject('b', 'k', bodyOf('x'), META);
+    await a.close();
+    const meta = (await walk(dataDir)).find((f) => f.endsWith('.meta'))!;
+    await fsp.writeFile(meta, '{"v":1,"key":');
+    const err = await createFsStore({ dataDir }).catch((e: unknown) => e);
+    expect(isStoreError(err, 'InternalError')).toBe(true);
+    expect(String((err as Error).message)).toContain(meta);
+  });
+
   it('overwrites and deletes free the old data files (after readers close)', async () => {
     const dataDir = tempDir();
     const s = await open(dataDir);

@@ -378,7 +378,10 @@ class FsStore implements ObjectStore {
       const referenced = new Set<string>();
       const metas = names.filter((n) => n.endsWith(META_SUFFIX));
       await mapLimit(metas, OPEN_CONCURRENCY, async (name) => {
-        const doc = await readManifestHeader<MetaDoc>(join(dir, name));
+        const doc = await readManifestHeader<MetaDoc>(join(dir, name)).catch((err: unknown) => {
+          // Written by rename after fsync, so only disk corruption gets here: stop rather than drop data.
+          throw new StoreError('InternalError', `Unreadable object manifest ${join(dir, name)}: ${String(err)}`);
+        });
         const entry = this.entryFromDoc(doc, dir, name);
         for (const s of entry.segments) referenced.add(s.file);
         if (doc.uploadId !== undefined) completedUploads.add(doc.uploadId);
