@@ -28,7 +28,10 @@ function load(): Promise<WebsiteHandler | null> {
   const specifier = './website/index.js';
   loaded ??= import(specifier).then(
     (m: { handleWebsiteRequest?: WebsiteHandler }) => m.handleWebsiteRequest ?? null,
-    () => null,
+    (err: unknown) => {
+      process.stderr.write(`bucketfront origin: website endpoint unavailable: ${err instanceof Error ? err.message : String(err)}\n`);
+      return null;
+    },
   );
   return loaded;
 }

@@ -22,6 +22,8 @@ export type AccessLogSink = (entry: AccessLogEntry) => void;
 
 /** JSON lines to a writable (stdout by default), buffered per tick. */
 export function createJsonLineSink(out: NodeJS.WritableStream = process.stdout): AccessLogSink {
+  // A closed stdout (EPIPE) must never take the server down; lines are then dropped.
+  out.on('error', () => {});
   let pending: string[] = [];
   let scheduled = false;
   const flush = (): void => {
