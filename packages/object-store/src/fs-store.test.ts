@@ -204,6 +204,7 @@ describe('fs driver specifics', () => {
     const err = await createFsStore({ dataDir }).catch((e: unknown) => e);
     expect(isStoreError(err, 'InternalError')).toBe(true);
     expect(String((err as Error).message)).toContain(meta);
+    await expect(fsp.stat(join(dataDir, 'LOCK'))).rejects.toThrow(); // a failed open leaves no lock behind
   });
 
   it('overwrites and deletes free the old data files (after readers close)', async () => {

@@ -191,7 +191,12 @@ interface BucketDoc {
 
 export async function createFsStore(opts: FsStoreOptions): Promise<ObjectStore> {
   const store = new FsStore(opts);
-  await store.open();
+  try {
+    await store.open();
+  } catch (err) {
+    await store.close().catch(() => {}); // releases the LOCK taken by open
+    throw err;
+  }
   return store;
 }
 
