@@ -526,6 +526,18 @@ describe('virtual-hosted addressing and service endpoints', () => {
     vclient.destroy();
   });
 
+  it('website Hosts on the API port go to the website endpoint', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'sdk-webhost' }));
+    const r = await request(`${origin.url}/`, { headers: { host: `sdk-webhost.s3-website-us-east-1.localhost:${origin.port}` } });
+    expect(r.statusCode).toBe(404);
+    expect(r.headers['content-type']).toContain('text/html');
+    expect(await r.body.text()).toContain('NoSuchWebsiteConfiguration');
+    // The S3 API answers the same bucket in XML.
+    const api = await request(`${origin.url}/sdk-webhost?website`);
+    expect(api.statusCode).toBe(403);
+    expect(await api.body.text()).toContain('<Code>AccessDenied</Code>');
+  });
+
   it('health and metrics', async () => {
     const h = await request(`${origin.url}/_bucketfront/health`);
     expect(h.statusCode).toBe(200);
