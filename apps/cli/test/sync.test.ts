@@ -24,6 +24,7 @@ const files: Record<string, string | Buffer> = {
   'assets/img/logo.png': randomBytes(3000),
   'docs/a b/ü.txt': 'unicode and spaces',
   'empty.txt': '',
+  "special/a+b!c'(d)*e=f&g,h;i:j@k$l.txt": 'reserved characters in a key',
   // ≥ 8 MiB: multipart upload; its ETag is compared as a multipart ETag.
   'video/big.bin': randomBytes(9 * MiB + 123),
 };
@@ -59,7 +60,7 @@ describe('sync local → bucket', () => {
     expect(r.code).toBe(0);
     expect(keysFromLines(r.stdout, 'upload')).toEqual(allKeys);
     expect(r.stdout).toContain(`upload: ${join(site, 'index.html')} to s3://site/index.html`);
-    expect(r.stdout).toMatch(/Summary: 48 uploaded, 0 unchanged/);
+    expect(r.stdout).toMatch(/Summary: 49 uploaded, 0 unchanged/);
     const big = await origin.s3.send(new GetObjectCommand({ Bucket: 'site', Key: 'video/big.bin' }));
     expect(Buffer.from(await big.Body!.transformToByteArray()).equals(files['video/big.bin'] as Buffer)).toBe(true);
   });
@@ -122,6 +123,19 @@ describe('sync local → bucket', () => {
   it('--exclude/--include: last matching filter wins', async () => {
     const s = await syncJson(site, 's3://site/filtered', '--dryrun', '--exclude', '*', '--include', '*.html', '--exclude', 'pages/*');
     expect(s.uploaded).toEqual(['filtered/about/index.html', 'filtered/index.html']);
+  });
+});
+
+describe('SDK-only uploads (no lean PUT path)', () => {
+  it('upload the same tree with the same results', async () => {
+    await origin.s3.send(new CreateBucketCommand({ Bucket: 'sdk' }));
+    const r = await runCli(['sync', site, 's3://sdk', '--endpoint-url', origin.url, '--json'], { ...env, BUCKETFRONT_SDK_ONLY: '1' });
+    expect(r.code).toBe(0);
+    expect(parseSummary(r.stdout).uploaded.sort()).toEqual(allKeys);
+    const lean = await origin.s3.send(new HeadObjectCommand({ Bucket: 'site', Key: 'assets/app.js' }));
+    const sdk = await origin.s3.send(new HeadObjectCommand({ Bucket: 'sdk', Key: 'assets/app.js' }));
+    expect(sdk.ETag).toBe(lean.ETag);
+    expect(sdk.ContentType).toBe(lean.ContentType);
   });
 });
 

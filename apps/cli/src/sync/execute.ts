@@ -30,6 +30,7 @@ import { runPool } from '../util/pool.js';
 import { isMultipartUpload, partSizeFor } from './etag.js';
 import type { HashCache } from './hash-cache.js';
 import type { Action, PlannedAction } from './actions.js';
+import type { FastPut } from '../s3/fast-put.js';
 
 export interface ExecuteOptions {
   s3: S3Client;
@@ -40,6 +41,8 @@ export interface ExecuteOptions {
   onDone(item: PlannedAction): void;
   onFailed(item: PlannedAction, message: string): void;
   onBytes?(n: number): void;
+  /** Lean PutObject for small bodies against an explicit endpoint (s3/fast-put.ts). */
+  fastPut?: FastPut;
 }
 
 export interface ExecuteResult {
@@ -185,7 +188,12 @@ async function upload(a: Extract<Action, { op: 'upload' }>, opts: ExecuteOptions
   if (!isMultipartUpload(a.size)) {
     const body = await readFile(a.path);
     const digest = createHash('md5').update(body).digest();
-    await opts.s3.send(new PutObjectCommand({ ...common, Body: body, ContentMD5: digest.toString('base64'), ContentLength: body.length }));
+    const fast = opts.fastPut
+      ? await opts.fastPut({ bucket: a.bucket, key: a.key, body, md5: digest, contentType: a.meta.contentType, cacheControl: a.meta.cacheControl, acl: a.meta.acl })
+      : 'fallback';
+    if (fast !== 'ok') {
+      await opts.s3.send(new PutObjectCommand({ ...common, Body: body, ContentMD5: digest.toString('base64'), ContentLength: body.length }));
+    }
     if (body.length === a.size) opts.hashCache?.set({ path: a.path, size: a.size, mtimeMs: a.mtimeMs, ino: a.ino }, { md5: digest.toString('hex') });
     opts.onBytes?.(body.length);
     return;

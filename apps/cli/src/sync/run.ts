@@ -19,6 +19,7 @@ import { listRemote, type RemoteEntry } from './remote-listing.js';
 import type { PlannedAction, TransferMeta } from './actions.js';
 import { Reporter } from './report.js';
 import { mark } from '../util/timing.js';
+import type { FastPut } from '../s3/fast-put.js';
 
 export interface TransferOptions {
   delete: boolean;
@@ -31,6 +32,7 @@ export interface TransferOptions {
   acl?: string;
   concurrency: number;
   hashCache: boolean;
+  fastPut?: FastPut;
 }
 
 export type Endpoint = { kind: 'local'; dir: string; raw: string } | { kind: 's3'; bucket: string; prefix: string };
@@ -139,6 +141,7 @@ export async function runTransfer(
     s3,
     concurrency: opts.concurrency,
     hashCache: cache,
+    fastPut: opts.fastPut,
     onDone: (item) => reporter.done(item, 'size' in item.action ? item.action.size : 0),
     onFailed: (item, error) => reporter.failed(item, error),
     onBytes: (n) => reporter.bytes(n),
