@@ -7,14 +7,15 @@
 //   --duration=5s  | BENCH_DURATION   wrk / load-loop duration per measurement (default 5s)
 //   --quick        | BENCH_QUICK=1    2 s runs, 1 repetition of the 256 MiB PUT and of herd (harness debugging)
 //   --no-save                          print results, do not touch bench/results/
+//   BENCH_NO_SETUP=1                   do not run bench/setup.sh when tools are missing (it runs only as root)
 //   BENCH_OURS=source                  run our servers from sources (tsx) instead of apps/cli/dist
 //   BENCH_NO_BUILD=1                   skip the build (turbo --filter=bucketfront...) when apps/cli/dist exists
 
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { log, stopAll, killAllNow, which, loadavg } from './lib/proc.mjs';
+import { log, stopAll, killAllNow, which, loadavg, run } from './lib/proc.mjs';
 import { MODES, saveMode, machineInfo, renderMarkdown } from './lib/results.mjs';
-import { WORK, toolVersions, oursCli } from './lib/servers.mjs';
+import { WORK, BENCH, toolVersions, oursCli } from './lib/servers.mjs';
 import { ensureFixtures } from './fixtures.mjs';
 import { toMs } from './lib/wrk.mjs';
 
@@ -63,6 +64,15 @@ const modeImpl = {
 async function main() {
   const t0 = Date.now();
   log(`modes: ${modes.join(', ')}; duration ${duration}${quick ? ' (quick)' : ''}; load ${loadavg()}`);
+  // A fresh machine: install what is missing (apt tools, s3rver) through setup.sh when root.
+  const missingAny = [];
+  for (const m of modes) for (const b of REQUIRED[m]) if (!(await which(b)) && !missingAny.includes(b)) missingAny.push(b);
+  const s3rverMissing = !existsSync(join(BENCH, 'node_modules', 's3rver', 'package.json'));
+  if ((missingAny.length || s3rverMissing) && process.getuid?.() === 0 && process.env.BENCH_NO_SETUP !== '1') {
+    log(`missing: ${[...missingAny, ...(s3rverMissing ? ['s3rver (npm)'] : [])].join(', ')}: running bench/setup.sh`);
+    const r = await run('bash', [join(BENCH, 'setup.sh')], { timeoutMs: 600000 });
+    log(r.code === 0 ? (r.stdout.trim().split('\n').pop() ?? 'setup ok') : `setup.sh failed (exit ${r.code}): ${(r.stderr || r.stdout).slice(-800)}`);
+  }
   const fixtures = ensureFixtures(WORK, { log });
   const versions = await toolVersions();
   const cli = await oursCli();
