@@ -15,7 +15,7 @@ import {
 import type { EdgeConfig } from './config/types.js';
 import { makeCtx, type DistRuntime, type EngineState, type RequestCtx } from './context.js';
 import { fromWire, toWire, type FillCoordinator } from './coordinator.js';
-import { fetchOrigin, fill, shareable, type FillResult, type SharedFill } from './fill.js';
+import { fill, shareable, type FillResult, type SharedFill } from './fill.js';
 import { EdgeMetrics, type EdgeMetricsSnapshot, type ResultType } from './metrics.js';
 import { OriginClient } from './origin/client.js';
 import type { EdgeEngine } from './runtime.js';
@@ -240,7 +240,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
       finish(res, xResult, 206, identityHeaders, body.subarray(r.start, r.end + 1), false);
       return true;
     }
-    const boundary = 'CloudFront' + ctxBoundary();
+    const boundary = 'CloudFront' + makeBoundary();
     const type = fieldValue(headers, 'content-type');
     const parts: Buffer[] = [];
     for (const r of d.ranges as ByteRange[]) {
@@ -478,8 +478,7 @@ function notModifiedHeaders(headers: string[]): string[] {
 }
 
 let boundaryCounter = 0;
-function ctxBoundary(): string {
+function makeBoundary(): string {
   return (Date.now().toString(36) + (++boundaryCounter).toString(36)).padStart(16, '0');
 }
 
-export { fetchOrigin };

@@ -30,10 +30,10 @@ export function viaValue(pop: string): string {
 
 const idPrefix = randomBytes(24).toString('base64url'); // 32 chars
 let idCounter = 0;
-/** Opaque 56-character per-request id, like CloudFront's X-Amz-Cf-Id (cheap: process prefix + counter). */
+/** Opaque 56-character per-request id shaped like CloudFront's X-Amz-Cf-Id (cheap: random process prefix + counter). */
 export function requestId(): string {
-  idCounter = (idCounter + 1) % 0x1000000000000;
-  return idPrefix + idCounter.toString(36).padStart(10, '0') + '==' + 'AAAAAAAAAAAA';
+  idCounter = (idCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return idPrefix + idCounter.toString(36).padStart(22, '0') + '==';
 }
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
