@@ -40,6 +40,11 @@ async function invalidationLatency(edge, mutableDir, reps) {
   const file = join(mutableDir, 'probe.txt');
   const url = edge.url + path;
   const runs = [];
+  // Warm the control connection and the client (first-call set-up is not the edge's latency).
+  await cf.send(new CreateInvalidationCommand({
+    DistributionId: edge.distributionId,
+    InvalidationBatch: { CallerReference: `bench-warmup-${Date.now()}`, Paths: { Quantity: 1, Items: ['/__bench/warmup'] } },
+  }));
   writeFileSync(file, 'v0\n');
   let r = await httpGet(url, { agent });
   if (r.status !== 200) throw new Error(`probe GET through our edge: HTTP ${r.status}`);
