@@ -185,6 +185,7 @@ export async function runOrigin(ctx) {
     for (const k of ['get1k', 'get1m']) if (o?.[k] && o[k].ok === false) notes.push(`${n} ${k}: ${o[k].error ?? 'wrk errors / non-2xx'}`);
   }
   notes.push('PUT 256 MiB target is against the dd figure of this same run; the disk is virtual and varies by up to 2.5× between runs (peer-baselines §4).');
+  notes.push('Reference (peer-baselines §4, quiet machine): dd 2 GiB zeros with fdatasync 329 / 710 / 846 MB/s.');
   return {
     rows, notes, oursAvailable: !!mine, oursUnavailableReason: mine ? undefined : oursReason,
     settings: { duration: ctx.duration, bigReps: ctx.bigReps },
