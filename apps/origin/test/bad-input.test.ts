@@ -164,6 +164,13 @@ describe('ranges and methods', () => {
     expect(m.code).toBe('MethodNotAllowed');
   });
 
+  it('a versionId other than null is InvalidArgument (no versioning)', async () => {
+    expect((await signed('GET', `/${bucket}/digits?versionId=null`)).status).toBe(200);
+    const r = await signed('GET', `/${bucket}/digits?versionId=3HL4kqtJlcpXroDTDmJ`);
+    expect(r.status).toBe(400);
+    expect(r.code).toBe('InvalidArgument');
+  });
+
   it('HEAD errors carry no body', async () => {
     const r = await signed('HEAD', `/${bucket}/missing`);
     expect(r.status).toBe(404);

@@ -20,6 +20,11 @@ export async function readObject(ctx: S3Context<ReadOp>, withBody: boolean): Pro
   const facts = await requireBucket(ctx, bucket);
   if (facts instanceof S3Error) return facts;
 
+  // Deviation from S3: no versioning, so only the "null" version exists.
+  const versionId = query.get('versionId');
+  if (versionId !== undefined && versionId !== 'null') {
+    return new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'versionId', ArgumentValue: versionId });
+  }
   const overrides = responseOverrides(query, ctx.auth.kind === 'signed');
   if (overrides instanceof S3Error) return overrides;
   const rawPart = query.get('partNumber');
