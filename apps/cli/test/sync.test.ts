@@ -181,6 +181,16 @@ describe('errors', () => {
     expect(r.stderr).toMatch(/SignatureDoesNotMatch|AccessDenied|InvalidAccessKeyId/);
   });
 
+  it('missing credentials: one line saying how to provide them', async () => {
+    const noCredentials = { ...env };
+    delete noCredentials.AWS_ACCESS_KEY_ID;
+    delete noCredentials.AWS_SECRET_ACCESS_KEY;
+    const r = await runCli(['ls', 's3://site', '--endpoint-url', origin.url], noCredentials);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^bucketfront: Unable to locate credentials/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('unreachable endpoint: exit 1, one line', async () => {
     const r = await runCli(['ls', 's3://site', '--endpoint-url', 'http://127.0.0.1:9'], env);
     expect(r.code).toBe(1);
