@@ -50,8 +50,34 @@ import {
 } from './durable-fs.js';
 import { HashingFileWriter } from './hashing-writer.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { readPrefix, resume } from './body-prefix.js';
+import { noSuchBucket, noSuchKey, noSuchUpload } from './fs-errors.js';
+import {
+  BUCKET_FILE,
+  CONFIG_KINDS,
+  DATA_SUFFIX,
+  FORMAT_VERSION,
+  INLINE_OBJECT_BYTES,
+  META_SUFFIX,
+  OPEN_CONCURRENCY,
+  PART_SUFFIX,
+  UPLOAD_FILE,
+  UPLOAD_ID,
+  bucketDirName,
+  isProcessAlive,
+  isTemp,
+  keyHash,
+  mapLimit,
+  nowToSecond,
+  readdirOrEmpty,
+  type BucketDoc,
+  type MetaDoc,
+  type PartDoc,
+  type UploadDoc,
+} from './fs-layout.js';
+import { chooseCompletedParts, completedMetadata, listUploadsPage, type PartEntry } from './multipart.js';
 import { decodeManifest, encodeManifest, readManifestHeader } from './manifest.js';
-import { compareKeys, endOfPrefix, insertSorted, listPage, removeSorted } from './key-order.js';
+import { compareKeys, insertSorted, listPage, removeSorted } from './key-order.js';
 import { bufferStream, readSegments, type SegmentFile } from './segment-reader.js';
 import {
   S3_LIMITS,
@@ -75,7 +101,9 @@ import {
   type PutObjectOptions,
   type StoredChecksum,
 } from './types.js';
-import { checkKey, checkPartNumber, freezeMetadata, multipartEtag, quoteEtag, sameEtag } from './validate.js';
+import { checkKey, checkPartNumber, freezeMetadata, multipartEtag, quoteEtag } from './validate.js';
+
+export { INLINE_OBJECT_BYTES };
 
 export interface FsStoreOptions {
   /** Root directory; created if missing. One process at a time may open it. */
@@ -95,19 +123,6 @@ export interface FsStoreOptions {
   limits?: { maxSinglePutBytes?: number; maxPartBytes?: number };
 }
 
-const FORMAT_VERSION = 1;
-/** Default `inlineObjectBytes`. */
-export const INLINE_OBJECT_BYTES = 64 * 1024;
-const META_SUFFIX = '.meta';
-const DATA_SUFFIX = '.data';
-const PART_SUFFIX = '.part';
-const UPLOAD_FILE = 'upload.json';
-const BUCKET_FILE = 'bucket.json';
-const CONFIG_KINDS: readonly BucketConfigKind[] = ['website', 'policy'];
-const UPLOAD_ID = /^[0-9a-f]{32}$/;
-/** Parallel file reads while loading at open. */
-const OPEN_CONCURRENCY = 32;
-
 interface ObjectEntry {
   info: ObjectInfo;
   /** Absolute directory holding the manifest and every segment. */
@@ -119,12 +134,6 @@ interface ObjectEntry {
   inline?: { path: string; cacheKey: string };
   /** Set when the object came from CompleteMultipartUpload. */
   uploadId?: string;
-}
-
-interface PartEntry {
-  info: PartInfo;
-  file: string;
-  md5: Buffer;
 }
 
 interface UploadEntry {
@@ -148,47 +157,6 @@ interface BucketState {
   deleted: boolean;
 }
 
-/** On-disk object manifest. */
-interface MetaDoc {
-  v: number;
-  key: string;
-  size: number;
-  etag: string;
-  lastModified: number;
-  metadata: ObjectMetadata;
-  segments: [file: string, size: number][];
-  uploadId?: string;
-  /** Version id of an inline manifest: its bytes follow the header line. */
-  inline?: string;
-}
-
-interface PartDoc {
-  v: number;
-  partNumber: number;
-  size: number;
-  etag: string;
-  md5: string;
-  lastModified: number;
-  file: string;
-  checksum?: StoredChecksum;
-}
-
-interface UploadDoc {
-  v: number;
-  uploadId: string;
-  key: string;
-  initiated: number;
-  metadata: ObjectMetadata;
-}
-
-interface BucketDoc {
-  v: number;
-  name: string;
-  creationDate: number;
-  region: string;
-  acl: CannedAcl;
-}
-
 export async function createFsStore(opts: FsStoreOptions): Promise<ObjectStore> {
   const store = new FsStore(opts);
   try {
@@ -198,68 +166,6 @@ export async function createFsStore(opts: FsStoreOptions): Promise<ObjectStore> 
     throw err;
   }
   return store;
-}
-
-/** S3 timestamps have whole-second precision (ListObjects shows `.000Z`). */
-function nowToSecond(): Date {
-  return new Date(Math.floor(Date.now() / 1000) * 1000);
-}
-
-function keyHash(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
-}
-
-/** Bucket names are DNS-safe in practice; anything else gets a hashed directory name. */
-function bucketDirName(name: string): string {
-  return /^[a-z0-9][a-z0-9.-]{0,62}$/.test(name) && !name.includes('..')
-    ? name
-    : `x-${createHash('sha256').update(name, 'utf8').digest('hex')}`;
-}
-
-function noSuchBucket(name: string): StoreError {
-  return new StoreError('NoSuchBucket', 'The specified bucket does not exist', { BucketName: name });
-}
-
-function noSuchUpload(uploadId: string): StoreError {
-  return new StoreError(
-    'NoSuchUpload',
-    'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
-    { UploadId: uploadId },
-  );
-}
-
-function noSuchKey(key: string): StoreError {
-  return new StoreError('NoSuchKey', 'The specified key does not exist.', { Key: key });
-}
-
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-async function readdirOrEmpty(dir: string): Promise<string[]> {
-  try {
-    return await fsp.readdir(dir);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return [];
-    throw err;
-  }
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return errnoCode(err) === 'EPERM';
-  }
-}
-
-function isTemp(name: string): boolean {
-  return name.endsWith(TMP_SUFFIX) || name.startsWith(TMP_DIR_PREFIX) || name.startsWith(DEL_DIR_PREFIX);
 }
 
 class FsStore implements ObjectStore {
@@ -1107,7 +1013,7 @@ class FsStore implements ObjectStore {
     return this.writing(b, () =>
       this.locks.run(`upload\0${uploadId}`, async () => {
         const u = this.upload(b, key, uploadId); // may have been completed or aborted while waiting
-        const chosen = this.validateCompletion(u, parts);
+        const chosen = chooseCompletedParts(uploadId, u.parts, parts, this.minPartSize);
         const hash = keyHash(key);
         const dir = await this.objectDir(b, hash);
         const files = await this.linkAll(
@@ -1136,41 +1042,6 @@ class FsStore implements ObjectStore {
         return entry.info;
       }),
     );
-  }
-
-  /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html#API_CompleteMultipartUpload_Errors */
-  private validateCompletion(u: UploadEntry, parts: CompletedPartRef[]): PartEntry[] {
-    if (parts.length === 0) {
-      throw new StoreError('InvalidArgument', 'You must specify at least one part'); // S3 answers MalformedXML
-    }
-    const chosen: PartEntry[] = [];
-    let previous = 0;
-    for (const ref of parts) {
-      if (ref.partNumber <= previous) {
-        throw new StoreError('InvalidPartOrder', 'The list of parts was not in ascending order. The parts list must be specified in order by part number.');
-      }
-      previous = ref.partNumber;
-      const part = u.parts.get(ref.partNumber);
-      if (part === undefined || !sameEtag(part.info.etag, ref.etag)) {
-        throw new StoreError(
-          'InvalidPart',
-          "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.",
-          { UploadId: u.info.uploadId, PartNumber: String(ref.partNumber), ETag: ref.etag },
-        );
-      }
-      chosen.push(part);
-    }
-    chosen.forEach((p, i) => {
-      if (i < chosen.length - 1 && p.info.size < this.minPartSize) {
-        throw new StoreError('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', {
-          ProposedSize: String(p.info.size),
-          MinSizeAllowed: String(this.minPartSize),
-          PartNumber: String(p.info.partNumber),
-          ETag: p.info.etag,
-        });
-      }
-    });
-    return chosen;
   }
 
   /** Makes the upload disappear atomically (rename), then frees its files. */
@@ -1218,76 +1089,11 @@ class FsStore implements ObjectStore {
 
   async listMultipartUploads(bucket: string, opts: ListUploadsOptions): Promise<ListUploadsResult> {
     const b = this.bucket(bucket);
-    const prefix = opts.prefix ?? '';
-    const delimiter = opts.delimiter ?? '';
-    const keyMarker = opts.keyMarker ?? '';
-    const idMarker = opts.uploadIdMarker ?? '';
-    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html
-    // sorted by key, then by initiation time (upload ID breaks ties).
-    const all = [...b.uploads.values()]
-      .map((u) => u.info)
-      .filter((u) => u.key.startsWith(prefix))
-      .sort(
-        (x, y) =>
-          compareKeys(x.key, y.key) ||
-          x.initiated.getTime() - y.initiated.getTime() ||
-          (x.uploadId < y.uploadId ? -1 : x.uploadId > y.uploadId ? 1 : 0),
-      );
-    let i = 0;
-    if (keyMarker !== '') {
-      const markerPos = idMarker !== '' ? all.findIndex((u) => u.key === keyMarker && u.uploadId === idMarker) : -1;
-      while (i < all.length) {
-        const u = all[i]!;
-        const c = compareKeys(u.key, keyMarker);
-        const after =
-          c > 0 ||
-          (c === 0 && idMarker !== '' && (markerPos >= 0 ? i > markerPos : u.uploadId > idMarker));
-        if (after) break;
-        i++;
-      }
-    }
-    const result: ListUploadsResult = { uploads: [], commonPrefixes: [], isTruncated: false };
-    const max = Math.max(0, opts.maxUploads);
-    let count = 0;
-    const keys = all.map((u) => u.key);
-    while (i < all.length) {
-      const u = all[i]!;
-      let common: string | undefined;
-      if (delimiter !== '') {
-        const at = u.key.indexOf(delimiter, prefix.length);
-        if (at >= 0) common = u.key.slice(0, at + delimiter.length);
-      }
-      if (common !== undefined && common === keyMarker && idMarker === '') {
-        i = endOfPrefix(keys, common, i);
-        continue;
-      }
-      if (count >= max) {
-        result.isTruncated = true;
-        break;
-      }
-      count++;
-      if (common !== undefined) {
-        result.commonPrefixes.push(common);
-        result.nextKeyMarker = common;
-        delete result.nextUploadIdMarker;
-        i = endOfPrefix(keys, common, i);
-      } else {
-        result.uploads.push(u);
-        result.nextKeyMarker = u.key;
-        result.nextUploadIdMarker = u.uploadId;
-        i++;
-      }
-    }
-    return result;
+    return listUploadsPage(
+      [...b.uploads.values()].map((u) => u.info),
+      opts,
+    );
   }
-}
-
-function completedMetadata(upload: ObjectMetadata, partSizes: number[], checksum: StoredChecksum | undefined): ObjectMetadata {
-  const { checksum: announced, ...rest } = upload;
-  const md: ObjectMetadata = { ...rest, partSizes };
-  const chosen = checksum ?? (announced !== undefined && announced.value !== '' ? announced : undefined);
-  if (chosen !== undefined) md.checksum = chosen;
-  return md;
 }
 
 /**
@@ -1304,49 +1110,6 @@ function copyMetadata(metadata: ObjectMetadata, source: ObjectInfo): ObjectMetad
 
 function slice(whole: Buffer, start: number, end: number): Buffer {
   return start === 0 && end === whole.length - 1 ? whole : whole.subarray(start, end + 1);
-}
-
-function toBuffer(chunk: unknown): Buffer {
-  if (Buffer.isBuffer(chunk)) return chunk;
-  if (typeof chunk === 'string') return Buffer.from(chunk);
-  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  throw new StoreError('InternalError', 'Object bodies must be byte streams');
-}
-
-/** Reads `body` until it ends or more than `limit` bytes arrived. */
-async function readPrefix(
-  body: Readable,
-  limit: number,
-): Promise<{ chunks: Buffer[]; bytes: number; done: boolean; iterator: AsyncIterator<unknown> }> {
-  const iterator = body[Symbol.asyncIterator]();
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for (;;) {
-    const next = await iterator.next();
-    if (next.done === true) return { chunks, bytes, done: true, iterator };
-    const chunk = toBuffer(next.value);
-    chunks.push(chunk);
-    bytes += chunk.length;
-    if (bytes > limit) return { chunks, bytes, done: false, iterator };
-  }
-}
-
-/** The chunks already read, then the rest of the body; closing early destroys the body. */
-async function* resume(chunks: Buffer[], iterator: AsyncIterator<unknown>): AsyncGenerator<Buffer> {
-  let finished = false;
-  try {
-    yield* chunks;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done === true) {
-        finished = true;
-        return;
-      }
-      yield toBuffer(next.value);
-    }
-  } finally {
-    if (!finished) await iterator.return?.();
-  }
 }
 
 /** A GetObject result whose body stream is only built if someone asks for it. */

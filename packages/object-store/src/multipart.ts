@@ -1,0 +1,140 @@
+/** Multipart decisions that need no I/O: which parts complete an upload, the result's metadata, upload listing. */
+import { compareKeys, endOfPrefix } from './key-order.js';
+import {
+  StoreError,
+  type CompletedPartRef,
+  type ListUploadsOptions,
+  type ListUploadsResult,
+  type MultipartUploadInfo,
+  type ObjectMetadata,
+  type PartInfo,
+  type StoredChecksum,
+} from './types.js';
+import { sameEtag } from './validate.js';
+
+/** A stored part: its info, data file (in the upload directory) and binary MD5. */
+export interface PartEntry {
+  info: PartInfo;
+  file: string;
+  md5: Buffer;
+}
+
+/**
+ * The parts a CompleteMultipartUpload names, validated.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html#API_CompleteMultipartUpload_Errors
+ */
+export function chooseCompletedParts(
+  uploadId: string,
+  available: ReadonlyMap<number, PartEntry>,
+  parts: CompletedPartRef[],
+  minPartSize: number,
+): PartEntry[] {
+  if (parts.length === 0) {
+    throw new StoreError('InvalidArgument', 'You must specify at least one part'); // S3 answers MalformedXML
+  }
+  const chosen: PartEntry[] = [];
+  let previous = 0;
+  for (const ref of parts) {
+    if (ref.partNumber <= previous) {
+      throw new StoreError('InvalidPartOrder', 'The list of parts was not in ascending order. The parts list must be specified in order by part number.');
+    }
+    previous = ref.partNumber;
+    const part = available.get(ref.partNumber);
+    if (part === undefined || !sameEtag(part.info.etag, ref.etag)) {
+      throw new StoreError(
+        'InvalidPart',
+        "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.",
+        { UploadId: uploadId, PartNumber: String(ref.partNumber), ETag: ref.etag },
+      );
+    }
+    chosen.push(part);
+  }
+  chosen.forEach((p, i) => {
+    if (i < chosen.length - 1 && p.info.size < minPartSize) {
+      throw new StoreError('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', {
+        ProposedSize: String(p.info.size),
+        MinSizeAllowed: String(minPartSize),
+        PartNumber: String(p.info.partNumber),
+        ETag: p.info.etag,
+      });
+    }
+  });
+  return chosen;
+}
+
+/** The completed object's metadata: the upload's, its part sizes, and the checksum given at completion. */
+export function completedMetadata(upload: ObjectMetadata, partSizes: number[], checksum: StoredChecksum | undefined): ObjectMetadata {
+  const { checksum: announced, ...rest } = upload;
+  const md: ObjectMetadata = { ...rest, partSizes };
+  const chosen = checksum ?? (announced !== undefined && announced.value !== '' ? announced : undefined);
+  if (chosen !== undefined) md.checksum = chosen;
+  return md;
+}
+
+/**
+ * One page of ListMultipartUploads over all uploads of a bucket: sorted by
+ * key (UTF-8 order), then initiation time; prefix, delimiter (common prefixes
+ * count toward maxUploads) and the key / upload-id markers.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html
+ */
+export function listUploadsPage(uploads: readonly MultipartUploadInfo[], opts: ListUploadsOptions): ListUploadsResult {
+  const prefix = opts.prefix ?? '';
+  const delimiter = opts.delimiter ?? '';
+  const keyMarker = opts.keyMarker ?? '';
+  const idMarker = opts.uploadIdMarker ?? '';
+  // Upload IDs break ties between uploads of one key started in the same millisecond.
+  const all = uploads
+    .filter((u) => u.key.startsWith(prefix))
+    .sort(
+      (x, y) =>
+        compareKeys(x.key, y.key) ||
+        x.initiated.getTime() - y.initiated.getTime() ||
+        (x.uploadId < y.uploadId ? -1 : x.uploadId > y.uploadId ? 1 : 0),
+    );
+  let i = 0;
+  if (keyMarker !== '') {
+    const markerPos = idMarker !== '' ? all.findIndex((u) => u.key === keyMarker && u.uploadId === idMarker) : -1;
+    while (i < all.length) {
+      const u = all[i]!;
+      const c = compareKeys(u.key, keyMarker);
+      const after =
+        c > 0 ||
+        (c === 0 && idMarker !== '' && (markerPos >= 0 ? i > markerPos : u.uploadId > idMarker));
+      if (after) break;
+      i++;
+    }
+  }
+  const result: ListUploadsResult = { uploads: [], commonPrefixes: [], isTruncated: false };
+  const max = Math.max(0, opts.maxUploads);
+  let count = 0;
+  const keys = all.map((u) => u.key);
+  while (i < all.length) {
+    const u = all[i]!;
+    let common: string | undefined;
+    if (delimiter !== '') {
+      const at = u.key.indexOf(delimiter, prefix.length);
+      if (at >= 0) common = u.key.slice(0, at + delimiter.length);
+    }
+    if (common !== undefined && common === keyMarker && idMarker === '') {
+      i = endOfPrefix(keys, common, i);
+      continue;
+    }
+    if (count >= max) {
+      result.isTruncated = true;
+      break;
+    }
+    count++;
+    if (common !== undefined) {
+      result.commonPrefixes.push(common);
+      result.nextKeyMarker = common;
+      delete result.nextUploadIdMarker;
+      i = endOfPrefix(keys, common, i);
+    } else {
+      result.uploads.push(u);
+      result.nextKeyMarker = u.key;
+      result.nextUploadIdMarker = u.uploadId;
+      i++;
+    }
+  }
+  return result;
+}
