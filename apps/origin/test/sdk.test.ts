@@ -12,7 +12,7 @@ import {
   HeadObjectCommand, ListBucketsCommand, ListMultipartUploadsCommand, ListObjectsCommand, ListObjectsV2Command,
   ListPartsCommand, PutBucketAclCommand, PutBucketPolicyCommand, PutBucketTaggingCommand, PutBucketWebsiteCommand,
   PutObjectAclCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand, UploadPartCopyCommand,
-  GetBucketCorsCommand,
+  GetBucketCorsCommand, GetBucketTaggingCommand, GetBucketLifecycleConfigurationCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -82,6 +82,10 @@ describe('buckets', () => {
     expect(tag.$metadata.httpStatusCode).toBe(501);
     const cors = await s3Error(s3.send(new GetBucketCorsCommand({ Bucket: 'sdk-misc' })));
     expect(cors.name).toBe('NoSuchCORSConfiguration');
+    const tags = await s3Error(s3.send(new GetBucketTaggingCommand({ Bucket: 'sdk-misc' })));
+    expect(tags.name).toBe('NoSuchTagSet');
+    const lifecycle = await s3Error(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'sdk-misc' })));
+    expect(lifecycle.name).toBe('NoSuchLifecycleConfiguration');
   });
 });
 
