@@ -61,6 +61,13 @@ async function putWorker(worker: number): Promise<void> {
     say(`start ${key} ${md5(data)}`);
     await store.putObject('crash', key, chunked(data), META, { expectedSize: data.length });
     say(`ack ${key} ${md5(data)}`);
+    if (i % 7 === 1 && !key.startsWith('hot/')) {
+      // server-side copy (hard links for file-backed objects, a new manifest for inline ones)
+      const copy = `r${runId}/copy-${i}`;
+      say(`start ${copy} ${md5(data)}`);
+      await store.copyObject({ bucket: 'crash', key }, { bucket: 'crash', key: copy }, META);
+      say(`ack ${copy} ${md5(data)}`);
+    }
     if (i % 5 === 4 && !key.startsWith('hot/')) {
       say(`delstart ${key}`);
       await store.deleteObject('crash', key);
