@@ -149,47 +149,57 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
       }
     };
 
-    const parsed = parseS3Request({ method: req.method ?? 'GET', host, rawPath, rawQuery, headers: req.headers }, addressing);
-    if (parsed instanceof S3Error) {
-      respond(parsed);
-      return;
-    }
-    op = parsed;
-    operation = op.op === 'NotImplemented' ? op.name : op.op;
-
-    const method = req.method ?? 'GET';
-    const nowMs = Date.now();
-    let verified: VerifyResult | undefined;
-    let cacheKey: string | undefined;
-    if (PresignedCache.isCandidate(method, rawQuery)) {
-      cacheKey = PresignedCache.keyOf(method, host, url);
-      verified = presigned.get(cacheKey, nowMs);
-    }
-    if (verified === undefined) {
-      verified = verifyRequest(
-        { method, path: rawPath, query: rawQuery, headers: req.headers },
-        { lookupSecret, now: new Date(nowMs), service: 's3' },
-      );
-      if (cacheKey !== undefined && verified.kind === 'signed') presigned.remember(cacheKey, verified, rawQuery, nowMs);
-    }
-    if (verified.kind === 'error') {
-      respond(S3Error.from(verified.code, verified.message, verified.detail, verified.status));
-      return;
-    }
-    const auth: RequestAuth = verified;
-    if (auth.kind === 'anonymous' && authorizationClass(op) !== 'anonymous-read') {
-      respond(new S3Error('AccessDenied'));
-      return;
+    try {
+      route();
+    } catch (err) {
+      // Parsing and verification are pure and never throw by contract; if one ever does,
+      // this request gets an InternalError and the server keeps serving.
+      respond(toS3Error(err));
     }
 
-    const host0 = host ?? `127.0.0.1:${req.socket.localPort ?? ''}`;
-    ctx = {
-      req, res, op, auth, store, buckets, region, requestId, hostId, owner,
-      baseUrl: `http://${host0}`,
-      expectContinue: (req.headers.expect ?? '').toLowerCase() === '100-continue',
-      bytesIn: 0,
-    };
-    dispatch(ctx).then(respond, (err: unknown) => respond(toS3Error(err)));
+    function route(): void {
+      const parsed = parseS3Request({ method: req.method ?? 'GET', host, rawPath, rawQuery, headers: req.headers }, addressing);
+      if (parsed instanceof S3Error) {
+        respond(parsed);
+        return;
+      }
+      op = parsed;
+      operation = op.op === 'NotImplemented' ? op.name : op.op;
+
+      const method = req.method ?? 'GET';
+      const nowMs = Date.now();
+      let verified: VerifyResult | undefined;
+      let cacheKey: string | undefined;
+      if (PresignedCache.isCandidate(method, rawQuery)) {
+        cacheKey = PresignedCache.keyOf(method, host, url);
+        verified = presigned.get(cacheKey, nowMs);
+      }
+      if (verified === undefined) {
+        verified = verifyRequest(
+          { method, path: rawPath, query: rawQuery, headers: req.headers },
+          { lookupSecret, now: new Date(nowMs), service: 's3' },
+        );
+        if (cacheKey !== undefined && verified.kind === 'signed') presigned.remember(cacheKey, verified, rawQuery, nowMs);
+      }
+      if (verified.kind === 'error') {
+        respond(S3Error.from(verified.code, verified.message, verified.detail, verified.status));
+        return;
+      }
+      const auth: RequestAuth = verified;
+      if (auth.kind === 'anonymous' && authorizationClass(op) !== 'anonymous-read') {
+        respond(new S3Error('AccessDenied'));
+        return;
+      }
+
+      const host0 = host ?? `127.0.0.1:${req.socket.localPort ?? ''}`;
+      ctx = {
+        req, res, op, auth, store, buckets, region, requestId, hostId, owner,
+        baseUrl: `http://${host0}`,
+        expectContinue: (req.headers.expect ?? '').toLowerCase() === '100-continue',
+        bytesIn: 0,
+      };
+      dispatch(ctx).then(respond, (err: unknown) => respond(toS3Error(err)));
+    }
   }) as OriginHandler;
 
   handler.website = (req: IncomingMessage, res: ServerResponse): void => {
