@@ -1,0 +1,102 @@
+/** `bucketfront origin` and `bucketfront edge` as child processes: banner, serving, graceful SIGTERM. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { makeTempDir, type TempDir } from '@bucketfront/test-support';
+import { cliEnv, runCli, spawnCli } from './helpers.js';
+
+let tmp: TempDir;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  tmp = await makeTempDir('bucketfront-cli-servers-');
+});
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await tmp?.cleanup();
+});
+
+/** Starts the CLI and resolves once stderr matches every pattern; returns the matches. */
+function startServer(args: string[], env: NodeJS.ProcessEnv, patterns: RegExp[]): Promise<{ child: ChildProcess; matches: RegExpExecArray[]; stderr: () => string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawnCli(args, env);
+    children.push(child);
+    let stderr = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 30_000);
+    child.stdout!.resume();
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      const matches = patterns.map((p) => p.exec(stderr));
+      if (matches.every((m) => m !== null)) {
+        clearTimeout(timer);
+        resolve({ child, matches: matches as RegExpExecArray[], stderr: () => stderr });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
+  });
+}
+
+const exitOf = (child: ChildProcess) => new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+describe('bucketfront origin', () => {
+  it('prints its URL and generated credentials once, serves S3, stops on SIGTERM', async () => {
+    const env = { ...process.env };
+    for (const k of Object.keys(env)) if (k.startsWith('AWS_') || k.startsWith('BUCKETFRONT_')) delete env[k];
+    const { child, matches } = await startServer(
+      ['origin', '--port', '0', '--data', join(tmp.path, 'data'), '--no-access-log'],
+      env,
+      [/S3 API:\s+(http:\/\/127\.0\.0\.1:\d+)/, /AWS_ACCESS_KEY_ID=(\S+)/, /AWS_SECRET_ACCESS_KEY=(\S+)/],
+    );
+    const url = matches[0]![1]!;
+    const credentials = { accessKeyId: matches[1]![1]!, secretAccessKey: matches[2]![1]! };
+    const clientEnv = cliEnv({ credentials, cacheDir: join(tmp.path, 'cache') });
+    expect((await runCli(['mb', 's3://served', '--endpoint-url', url], clientEnv)).code).toBe(0);
+    expect((await runCli(['ls', '--endpoint-url', url], clientEnv)).stdout).toMatch(/ served\n/);
+    const exited = exitOf(child);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
+
+describe('bucketfront edge', () => {
+  it('prints viewer and control URLs, proxies to its origin, stops on SIGTERM', async () => {
+    // The origin of this distribution is a tiny local HTTP server.
+    const { createServer } = await import('node:http');
+    const upstream = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=60' });
+      res.end('from upstream');
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const port = (upstream.address() as { port: number }).port;
+    const config = join(tmp.path, 'edge.json');
+    await writeFile(config, JSON.stringify({ distributions: [{ id: 'ECLITEST', origins: [{ id: 'up', url: `http://127.0.0.1:${port}` }] }] }));
+    try {
+      const { child, matches } = await startServer(
+        ['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1'],
+        process.env,
+        [/viewers: (http:\/\/\S+)/, /control: (http:\/\/\S+)/],
+      );
+      const res = await request(`${matches[0]![1]!}/hello.txt`);
+      expect(res.statusCode).toBe(200);
+      expect(await res.body.text()).toBe('from upstream');
+      const exited = exitOf(child);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      upstream.close();
+    }
+  });
+
+  it('a bad config file: exit 1 with one line', async () => {
+    const config = join(tmp.path, 'bad.json');
+    await writeFile(config, '{"distributions": []}');
+    const r = await runCli(['edge', '--config', config, '--port', '0', '--control-port', '0'], process.env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^bucketfront: invalid edge configuration/);
+    expect(r.stderr).toMatch(/distributions/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
