@@ -12,7 +12,7 @@ import { promises as fsp } from 'node:fs';
 
 const NL = 0x0a;
 /** Headers are small (key ≤ 1 KiB, user metadata ≤ 2 KiB); read this much first. */
-const HEADER_PROBE = 16 * 1024;
+const HEADER_PROBE = 4 * 1024;
 
 export function encodeManifest(doc: object, body?: Buffer): Buffer | string {
   const json = JSON.stringify(doc);
