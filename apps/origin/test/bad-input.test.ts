@@ -156,7 +156,7 @@ describe('ranges and methods', () => {
   });
 
   it('unsupported operations are 501 NotImplemented in XML; unknown methods 405', async () => {
-    const r = await signed('GET', `/${bucket}?lifecycle`);
+    const r = await signed('GET', `/${bucket}?replication`);
     expect(r.status).toBe(501);
     expect(r.code).toBe('NotImplemented');
     const m = await signed('PATCH', `/${bucket}/digits`);
