@@ -146,6 +146,21 @@ describe('fs driver specifics', () => {
     expect((await walk(dataDir)).filter((f) => f.endsWith('.data'))).toHaveLength(1);
   });
 
+  it('reopens objects whose manifest header is larger than the first read', async () => {
+    const dataDir = tempDir();
+    const a = await open(dataDir);
+    await a.createBucket('b', { region: 'us-east-1' });
+    const key = 'ü'.repeat(512); // 1 KiB key
+    const userMetadata = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`m${i}`, 'v\n"é'.repeat(100)]));
+    await a.putObject('b', key, bodyOf('inline body'), { userMetadata });
+    await a.putObject('b', 'big-header-file', bodyOf(bytes(100_000, 1)), { userMetadata });
+    await a.close();
+    const b = await open(dataDir);
+    expect((await b.headObject('b', key))!.metadata.userMetadata).toEqual(userMetadata);
+    expect((await getBytes(b, 'b', key))!.toString()).toBe('inline body');
+    expect((await getBytes(b, 'b', 'big-header-file'))!.equals(bytes(100_000, 1))).toBe(true);
+  });
+
   it('keeps every file inside dataDir and never names files after keys', async () => {
     const dataDir = tempDir();
     const s = await open(dataDir);
