@@ -88,6 +88,22 @@ describe('malformed and hostile XML', () => {
     expect(r.code).toBe('InvalidRequest');
   });
 
+  it('a website configuration over 128 KB is 400 before it is parsed', async () => {
+    const rules = '<RoutingRule><Redirect><ReplaceKeyWith>x</ReplaceKeyWith></Redirect></RoutingRule>'.repeat(2000);
+    const xml = `<WebsiteConfiguration><IndexDocument><Suffix>index.html</Suffix></IndexDocument><RoutingRules>${rules}</RoutingRules></WebsiteConfiguration>`;
+    expect(Buffer.byteLength(xml)).toBeGreaterThan(128 * 1024);
+    const r = await signed('PUT', `/${bucket}?website`, { body: xml });
+    expect(r.status).toBe(400);
+    expect(r.code).toBe('InvalidRequest');
+    const bomb = '<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">]><WebsiteConfiguration><IndexDocument><Suffix>&a;</Suffix></IndexDocument></WebsiteConfiguration>';
+    const b = await signed('PUT', `/${bucket}?website`, { body: bomb });
+    expect(b.code).toBe('MalformedXML');
+    const policy = await signed('PUT', `/${bucket}?policy`, { body: `{"Version":"2012-10-17","Statement":[${'{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bad-input/*"},'.repeat(300)}{}]}` });
+    expect(policy.status).toBe(400);
+    expect(policy.code).toBe('MalformedPolicy');
+    await stillServing();
+  });
+
   it('CreateBucketConfiguration that is not XML → MalformedXML', async () => {
     const r = await signed('PUT', '/bad-config-bucket', { body: '<CreateBucketConfiguration><LocationConstraint>' });
     expect(r.code).toBe('MalformedXML');
