@@ -259,3 +259,28 @@ describe('cache key and storage limits', () => {
     expect(r.body.every((b) => b === 9)).toBe(true);
   });
 });
+
+describe('startEdge with a config file', () => {
+  it('loads YAML from a path; validation errors name the field', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { startEdge } = await import('../src/index.js');
+    origin = await startTinyOrigin({ '/y': fixed('yaml!') });
+    const dir = await mkdtemp(join(tmpdir(), 'bf-edge-'));
+    try {
+      const good = join(dir, 'edge.yaml');
+      await writeFile(good, `pop: YML1\ndistributions:\n  - id: EYAML\n    origins:\n      - id: o\n        url: ${origin.url}\n    defaultCacheBehavior:\n      targetOriginId: o\n`);
+      edge = await startEdge({ config: good, workers: 1 });
+      const r = await get(`${edge.url}/y`);
+      expect(r.body.toString()).toBe('yaml!');
+      expect(r.headers['x-amz-cf-pop']).toBe('YML1');
+      expect(edge.credentials.generated).toBe(true);
+      const bad = join(dir, 'bad.yaml');
+      await writeFile(bad, `distributions:\n  - id: E\n    origins:\n      - id: o\n        url: nope\n`);
+      await expect(startEdge({ config: bad, workers: 1 })).rejects.toThrow('distributions[0].origins[0].url: must be an http(s) URL');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

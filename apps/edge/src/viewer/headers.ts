@@ -3,6 +3,7 @@
  * Header rules: spec §1.10 (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#ResponseCustomRemovedHeaders)
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { hostname } from 'node:os';
 
 /** RFC 9110 §7.6.1 hop-by-hop fields plus those CloudFront removes (Trailer, Upgrade). */
@@ -62,10 +63,20 @@ export function filterOriginHeaders(h: HeaderMap, opts: FilterOptions): string[]
     if (value === undefined) continue;
     if (HOP_BY_HOP.has(name) || EDGE_OWNED.has(name) || connectionListed.has(name)) continue;
     if (name === 'set-cookie' && !opts.keepSetCookie) continue;
-    if (Array.isArray(value)) for (const v of value) out.push(name, v);
-    else out.push(name, value);
+    // Validated once at fill: a header Node would refuse must not turn every later hit into a 500.
+    for (const v of Array.isArray(value) ? value : [value]) if (isValidHeader(name, v)) out.push(name, v);
   }
   return out;
+}
+
+function isValidHeader(name: string, value: string): boolean {
+  try {
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Vary filtered down to Accept-Encoding, Cookie (when cookies are forwarded) and the keyed headers. */
