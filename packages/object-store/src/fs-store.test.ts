@@ -237,6 +237,21 @@ describe('fs driver specifics', () => {
     await waitFor(async () => (await countData()) === 0);
   });
 
+  it('a reader of a multipart object keeps its parts while it is overwritten and deleted', async () => {
+    const s = await open(tempDir());
+    await s.createBucket('b', { region: 'us-east-1' });
+    const parts = [bytes(300_000, 1), bytes(300_000, 2), bytes(1000, 3)];
+    const up = await s.createMultipartUpload('b', 'mp', META);
+    const refs = [];
+    for (const [i, p] of parts.entries()) refs.push({ partNumber: i + 1, etag: (await s.uploadPart('b', 'mp', up.uploadId, i + 1, bodyOf(p))).etag });
+    await s.completeMultipartUpload('b', 'mp', up.uploadId, refs);
+    const whole = Buffer.concat(parts);
+    const reader = await s.getObject('b', 'mp', { start: 299_990, end: whole.length - 1 });
+    await s.putObject('b', 'mp', bodyOf('replaced'), META);
+    await s.deleteObject('b', 'mp');
+    expect((await readAllOf(reader!.body)).equals(whole.subarray(299_990))).toBe(true);
+  });
+
   it('serves small objects from memory with a buffer, large ones as streams', async () => {
     const s = await open(tempDir());
     await s.createBucket('b', { region: 'us-east-1' });
@@ -370,6 +385,10 @@ describe('fs driver: disk full', () => {
       const err = await s.uploadPart('b', 'mp', up.uploadId, 1, bodyOf(bytes(4 * 1024 * 1024, 3))).catch((e: unknown) => e);
       expect(isStoreError(err, 'InsufficientStorage')).toBe(true);
       expect((await getBytes(s, 'b', 'small'))!.toString()).toBe('fits');
+      const left = await walk(mnt);
+      expect(left.filter((f) => f.endsWith('.data'))).toHaveLength(1); // only 'after'
+      expect(left.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      expect((await s.listParts('b', 'mp', up.uploadId, { maxParts: 10 })).parts).toEqual([]);
       await s.close();
     } finally {
       execFileSync('umount', [mnt]);
