@@ -379,6 +379,12 @@ describe('multipart', () => {
     expect(r1.ChecksumSHA256).toBe(sha.toString('base64'));
     const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: r1.ETag, ChecksumSHA256: r1.ChecksumSHA256 }] } }));
     expect(done.ChecksumSHA256).toBe(`${createHash('sha256').update(sha).digest('base64')}-1`);
+    // Stored with the object: returned on a full GET with checksum mode (the SDK skips validating composites).
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key, ChecksumMode: 'ENABLED' }));
+    expect(await got.Body!.transformToString()).toBe('only part');
+    expect(got.ChecksumSHA256).toBe(done.ChecksumSHA256);
+    expect(got.ChecksumType).toBe('COMPOSITE');
+    expect(got.ETag).toBe(done.ETag);
   });
 });
 

@@ -28,7 +28,16 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
   const precondition = await checkWritePreconditions(ctx, bucket, key);
   if (precondition) return precondition;
   const composite = await compositeOf(ctx, doc.parts.map((p) => p.partNumber));
-  const info = await ctx.store.completeMultipartUpload(bucket, key, uploadId, doc.parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })));
+  let info = await ctx.store.completeMultipartUpload(bucket, key, uploadId, doc.parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })));
+  if (composite) {
+    // The store completes with the upload's metadata; a copy onto itself (hard links, same
+    // ETag and part sizes) records the composite checksum for later GETs with checksum mode.
+    info = await ctx.store.copyObject({ bucket, key }, { bucket, key }, {
+      ...info.metadata,
+      userMetadata: { ...info.metadata.userMetadata },
+      checksum: { algorithm: composite.algorithm, value: composite.value, type: 'COMPOSITE' },
+    });
+  }
   const result: CompleteMultipartUploadResult = {
     location: `${ctx.baseUrl}/${bucket}/${urlEncodeKey(key)}`,
     bucket,
@@ -42,11 +51,7 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
   return xmlResponse(CompleteMultipartUploadResultXml.serialize(result));
 };
 
-/**
- * The COMPOSITE checksum `<b64>-N` when the upload announced an algorithm and every chosen part carries one.
- * Deviation from S3: it is returned here but not stored with the object (the store
- * keeps the upload's metadata), so GetObject with checksum mode omits it for multipart objects.
- */
+/** The COMPOSITE checksum `<b64>-N` when the upload announced an algorithm and every chosen part carries one. */
 async function compositeOf(ctx: S3Context<OpOf<'CompleteMultipartUpload'>>, partNumbers: number[]): Promise<{ algorithm: ChecksumAlgorithm; value: string } | null> {
   const { bucket, key, uploadId } = ctx.op;
   const listed = await ctx.store.listParts(bucket, key, uploadId, { maxParts: 10_000 });
