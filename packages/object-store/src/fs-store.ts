@@ -7,8 +7,9 @@
  *   dataDir/buckets/<bucket dir>/bucket.json        name, creation date, region, ACL
  *                                /config-website      opaque documents (bucket configs)
  *                                /config-policy
- *                                /o/<hh>/<sha256(key)>.meta   one JSON manifest per object
- *                                /o/<hh>/<uuid>.data          its data file(s)
+ *                                /o/<hh>/<sha256(key)>.meta   one manifest per object: a JSON header
+ *                                                             line, then the bytes of a small object
+ *                                /o/<hh>/<uuid>.data          data file(s) of a larger object
  *                                /u/<uploadId>/upload.json    multipart upload
  *                                /u/<uploadId>/<n>.part       part manifest (JSON)
  *                                /u/<uploadId>/<uuid>.data    part data
@@ -19,6 +20,11 @@
  * the directory, which also persists the data file's entry (same directory).
  * Only then does it resolve. A crash leaves either the old manifest or the
  * new one; `open` deletes temp files and data files no manifest references.
+ * Objects up to `inlineObjectBytes` skip the data file: their bytes are part
+ * of the manifest, so the same rename commits them.
+ *
+ * The index (every manifest header, per bucket, keys sorted in UTF-8 byte
+ * order) lives in memory: HEAD and LIST never touch the disk.
  *
  * Every manifest references data files only in its own directory, and a data
  * file belongs to exactly one manifest: a completed multipart upload and a
@@ -244,12 +250,13 @@ class FsStore implements ObjectStore {
     try {
       doc = JSON.parse(await fsp.readFile(join(dir, BUCKET_FILE), 'utf8')) as BucketDoc;
     } catch (err) {
-      if (errnoCode(err) === 'ENOENT' || err instanceof SyntaxError) {
+      if (errnoCode(err) === 'ENOENT') {
         // A bucket directory only appears by rename after bucket.json is durable: this is debris.
         await fsp.rm(dir, { recursive: true, force: true });
         return;
       }
-      throw err;
+      // Corrupt (only disk damage does that): stop rather than drop the bucket's objects.
+      throw new StoreError('InternalError', `Unreadable bucket document ${join(dir, BUCKET_FILE)}: ${String(err)}`);
     }
     const b: BucketState = {
       info: { name: doc.name, creationDate: new Date(doc.creationDate), region: doc.region, acl: doc.acl },
