@@ -72,6 +72,28 @@ describe('stale serving — spec §1.3', () => {
     expect(fresh.headers['x-cache']).toBe('Hit from cloudfront');
   });
 
+  it('origin response timeout with an expired copy: stale served after the timeout (default 10 s window)', async () => {
+    const clock = testClock();
+    let slow = false;
+    origin = await startTinyOrigin({
+      '/t': async (_req, res) => {
+        if (slow) await new Promise((r) => setTimeout(r, 2500));
+        res.writeHead(200, { 'cache-control': 'max-age=5', 'content-length': '5' });
+        res.end(slow ? 'late!' : 'first');
+      },
+    });
+    const cfg = oneDistribution(origin.url);
+    ((cfg['distributions'] as Array<Record<string, unknown>>)[0]!['origins'] as Array<Record<string, unknown>>)[0]!['responseTimeout'] = 1;
+    edge = await edgeFor(cfg, { clock: clock.now });
+    await get(`${edge.url}/t`);
+    slow = true;
+    clock.advance(7_000);
+    const r = await get(`${edge.url}/t`);
+    expect(r.status).toBe(200);
+    expect(r.body.toString()).toBe('first');
+    expect(r.headers['x-cache']).toBe('Hit from cloudfront');
+  });
+
   it('origin down and nothing cached → 502 with a CloudFront-style page', async () => {
     origin = await startTinyOrigin();
     const url = origin.url;
