@@ -151,6 +151,30 @@ describe('names and keys', () => {
   });
 });
 
+describe('header validation on writes', () => {
+  it.each([
+    ['an unknown canned ACL', { 'x-amz-acl': 'world-writable' }, 'InvalidArgument'],
+    ['a relative website redirect', { 'x-amz-website-redirect-location': 'elsewhere.html' }, 'InvalidArgument'],
+    ['more than 2 KB of user metadata', { 'x-amz-meta-big': 'v'.repeat(2100) }, 'MetadataTooLarge'],
+    ['a wrong Content-MD5', { 'content-md5': md5b64('something else') }, 'BadDigest'],
+    ['a wrong x-amz-checksum-crc32', { 'x-amz-checksum-crc32': 'AAAAAA==' }, 'BadDigest'],
+  ])('PutObject with %s → %s, nothing stored', async (_n, headers, code) => {
+    const r = await signed('PUT', `/${bucket}/validated`, { body: 'payload', headers });
+    expect(r.status).toBe(400);
+    expect(r.code).toBe(code);
+    expect((await signed('HEAD', `/${bucket}/validated`)).status).toBe(404);
+  });
+
+  it('CopyObject refuses a bad metadata directive and a malformed copy source', async () => {
+    const d = await signed('PUT', `/${bucket}/copy-target`, { headers: { 'x-amz-copy-source': `/${bucket}/digits`, 'x-amz-metadata-directive': 'MERGE' } });
+    expect(d.code).toBe('InvalidArgument');
+    const s = await signed('PUT', `/${bucket}/copy-target`, { headers: { 'x-amz-copy-source': 'just-a-bucket' } });
+    expect(s.code).toBe('InvalidArgument');
+    const v = await signed('PUT', `/${bucket}/copy-target`, { headers: { 'x-amz-copy-source': `/${bucket}/digits?versionId=abc` } });
+    expect(v.code).toBe('InvalidArgument');
+  });
+});
+
 describe('ranges and methods', () => {
   it.each([
     ['bytes=abc', 200, '0123456789'],
