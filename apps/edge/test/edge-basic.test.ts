@@ -284,3 +284,39 @@ describe('startEdge with a config file', () => {
     }
   });
 });
+
+describe('HEAD and metrics', () => {
+  it('HEAD miss fetches with GET and caches: no body, same headers; the GET after is a Hit', async () => {
+    origin = await startTinyOrigin({ '/h.txt': fixed('0123456789', { 'cache-control': 'max-age=60' }) });
+    edge = await edgeFor(oneDistribution(origin.url));
+    const head = await get(`${edge.url}/h.txt`, {}, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.body.length).toBe(0);
+    expect(head.headers['content-length']).toBe('10');
+    expect(origin.requests[0]!.method).toBe('GET');
+    const g = await get(`${edge.url}/h.txt`);
+    expect(g.headers['x-cache']).toBe('Hit from cloudfront');
+    expect(g.body.toString()).toBe('0123456789');
+  });
+
+  it('metrics count results, bytes, origin latency and cache size', async () => {
+    origin = await startTinyOrigin({ '/m': fixed('x'.repeat(100), { 'cache-control': 'max-age=60' }) });
+    edge = await edgeFor(oneDistribution(origin.url));
+    await get(`${edge.url}/m`);
+    await get(`${edge.url}/m`);
+    await get(`${edge.url}/m`);
+    await get(`${edge.url}/missing`);
+    const s = await edge.runtime.metrics();
+    expect(s.requests).toMatchObject({ Miss: 1, Hit: 2, Error: 1 });
+    expect(s.hits).toBe(2);
+    expect(s.misses).toBe(1);
+    expect(s.bytesSent).toBeGreaterThanOrEqual(300);
+    expect(s.originRequests).toBe(2);
+    expect(s.originLatency.count).toBe(2);
+    expect(s.originLatency.counts.reduce((a, b) => a + b, 0)).toBe(2);
+    expect(s.cacheEntries).toBe(2); // /m and the cached 404
+    expect(s.cacheSizeBytes).toBeGreaterThan(100);
+    expect(s.cacheMaxBytes).toBe(256 * 1024 * 1024);
+    expect(s.workers).toBe(1);
+  });
+});
