@@ -371,6 +371,27 @@ describe('multipart', () => {
     expect(aborted.name).toBe('NoSuchUpload');
   });
 
+  it('ListMultipartUploads: prefix, delimiter, pagination', async () => {
+    const b = 'sdk-uploads';
+    await s3.send(new CreateBucketCommand({ Bucket: b }));
+    const ids: string[] = [];
+    for (const Key of ['a/1', 'a/2', 'b/1', 'c']) ids.push((await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key }))).UploadId!);
+    const all = await s3.send(new ListMultipartUploadsCommand({ Bucket: b }));
+    expect(all.Uploads?.map((u) => u.Key)).toEqual(['a/1', 'a/2', 'b/1', 'c']);
+    const grouped = await s3.send(new ListMultipartUploadsCommand({ Bucket: b, Delimiter: '/' }));
+    expect(grouped.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['a/', 'b/']);
+    expect(grouped.Uploads?.map((u) => u.Key)).toEqual(['c']);
+    const prefixed = await s3.send(new ListMultipartUploadsCommand({ Bucket: b, Prefix: 'a/' }));
+    expect(prefixed.Uploads?.map((u) => u.Key)).toEqual(['a/1', 'a/2']);
+    const page1 = await s3.send(new ListMultipartUploadsCommand({ Bucket: b, MaxUploads: 2 }));
+    expect(page1.IsTruncated).toBe(true);
+    const page2 = await s3.send(new ListMultipartUploadsCommand({ Bucket: b, KeyMarker: page1.NextKeyMarker, UploadIdMarker: page1.NextUploadIdMarker }));
+    expect(page2.Uploads?.map((u) => u.Key)).toEqual(['b/1', 'c']);
+    const keys = ['a/1', 'a/2', 'b/1', 'c'];
+    for (let i = 0; i < ids.length; i++) await s3.send(new AbortMultipartUploadCommand({ Bucket: b, Key: keys[i], UploadId: ids[i] }));
+    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: b }))).Uploads ?? []).toEqual([]);
+  });
+
   it('the composite checksum is returned on completion', async () => {
     const Key = 'composite';
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key, ChecksumAlgorithm: 'SHA256' }));
