@@ -27,6 +27,9 @@ export class BodyCache {
 
   set(path: string, buf: Buffer): void {
     if (buf.length > this.maxEntryBytes || buf.length > this.maxBytes) return;
+    // A small Buffer is often a view into a shared 8 KiB pool slab (or a larger
+    // file buffer): keep a standalone copy so the byte bound is the real one.
+    if (buf.buffer.byteLength > 2 * buf.length) buf = Buffer.from(Uint8Array.prototype.slice.call(buf).buffer);
     this.delete(path);
     this.entries.set(path, buf);
     this.bytes += buf.length;
