@@ -99,3 +99,26 @@ describe('invalidation across cluster workers', () => {
     expect(snap.invalidations).toBe(2); // one per worker
   });
 });
+
+describe('cluster resilience', () => {
+  it('a killed worker is replaced; serving, invalidation and metrics keep working', async () => {
+    const cluster = (await import('node:cluster')).default;
+    const ver = versioned();
+    origin = await startTinyOrigin({ '/r': ver.route });
+    edge = await startEdge({ config: oneDistribution(origin.url), workers: 2, credentials: { accessKeyId: 'A', secretAccessKey: 'S' } });
+    expect((await get(`${edge.url}/r`)).status).toBe(200);
+    const before = Object.values(cluster.workers ?? {}).filter((w) => w && !w.isDead());
+    expect(before.length).toBe(2);
+    const victim = before[0]!;
+    const exited = new Promise((r) => victim.once('exit', r));
+    victim.process.kill('SIGKILL');
+    await exited;
+    // Wait for the replacement (bounded), then everything still works across 2 workers.
+    for (let i = 0; i < 100 && (await edge.runtime.metrics()).workers < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect((await edge.runtime.metrics()).workers).toBe(2);
+    for (let i = 0; i < 10; i++) expect((await get(`${edge.url}/r`)).status).toBe(200);
+    ver.bump();
+    await edge.runtime.invalidate('E1TEST', ['/r']);
+    for (let i = 0; i < 10; i++) expect((await get(`${edge.url}/r`, { connection: 'close' })).body.toString()).toBe('v2');
+  });
+});
