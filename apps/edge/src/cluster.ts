@@ -119,7 +119,14 @@ export async function startCluster(config: EdgeConfig, opts: { workers: number; 
     });
   }
 
-  await Promise.all(Array.from({ length: opts.workers }, () => fork()));
+  const started = await Promise.allSettled(Array.from({ length: opts.workers }, () => fork()));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    // e.g. the viewer port is in use: stop the workers that did start, then report.
+    closing = true;
+    for (const w of live) w.process.kill('SIGTERM');
+    throw failed.reason;
+  }
 
   function broadcast(make: (id: number) => PrimaryToWorker): Promise<EdgeMetricsSnapshot[]> {
     const id = nextId++;

@@ -75,7 +75,12 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   if (workers === 1) {
     engine = createEdgeEngine(config, opts.clock ? { clock: opts.clock } : {});
     const server = createViewerServer(engine);
-    port = await listen(server, opts.port ?? 0, host);
+    try {
+      port = await listen(server, opts.port ?? 0, host);
+    } catch (err) {
+      await engine.close();
+      throw err;
+    }
     runtime = createLocalRuntime(config, engine);
     const e = engine;
     closeData = async () => { await closeServer(server); await e.close(); };
@@ -90,8 +95,13 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   let controlPort = 0;
   const factory = await loadControlFactory();
   if (factory) {
-    controlServer = factory({ runtime, credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey }, config });
-    controlPort = await listen(controlServer, opts.controlPort ?? 0, host);
+    try {
+      controlServer = factory({ runtime, credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey }, config });
+      controlPort = await listen(controlServer, opts.controlPort ?? 0, host);
+    } catch (err) {
+      await closeData(); // e.g. control port in use: do not leave the viewer side running
+      throw err;
+    }
   }
 
   const running: RunningEdge = {

@@ -320,3 +320,16 @@ describe('HEAD and metrics', () => {
     expect(s.workers).toBe(1);
   });
 });
+
+describe('start-up failures', () => {
+  it('a viewer port in use rejects (single process and cluster) without leaving servers behind', async () => {
+    const { startEdge } = await import('../src/index.js');
+    origin = await startTinyOrigin({ '/x': fixed('x') });
+    edge = await edgeFor(oneDistribution(origin.url));
+    await expect(startEdge({ config: oneDistribution(origin.url), port: edge.port, workers: 1 })).rejects.toThrow(/EADDRINUSE/);
+    await expect(startEdge({ config: oneDistribution(origin.url), port: edge.port, workers: 2 })).rejects.toThrow();
+    const cluster = (await import('node:cluster')).default;
+    for (let i = 0; i < 50 && Object.values(cluster.workers ?? {}).some((w) => w && !w.isDead()); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(Object.values(cluster.workers ?? {}).filter((w) => w && !w.isDead())).toHaveLength(0);
+  });
+});
