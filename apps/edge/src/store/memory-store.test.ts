@@ -60,4 +60,21 @@ describe('MemoryStore', () => {
     expect(s.stats.bans).toBe(0);
     s.clear();
   });
+
+  it('a 3,000-path batch: exact paths, query variants and wildcards all match', () => {
+    const s = new MemoryStore({ maxSizeBytes: 10_000_000, maxObjectBytes: 1000, sweepDelayMs: 10_000 });
+    for (let i = 0; i < 5000; i++) s.set(entry(s, `k${i}`, `/f/${i}.html`, 100, i % 2 ? 'v=1' : ''));
+    s.set(entry(s, 'w', '/wild/x.css'));
+    s.set(entry(s, 'q', '/search', 100, 'q=a'));
+    const paths = [...Array.from({ length: 2998 }, (_, i) => `/f/${i}.html`), '/wild/*', '/search?q=a'];
+    s.ban('E1', paths);
+    expect(s.get('k0')).toBeUndefined();
+    expect(s.get('k1')).toBeUndefined(); // keyed query variant of a listed path
+    expect(s.get('k2997')).toBeUndefined();
+    expect(s.get('k2998')).toBeDefined();
+    expect(s.get('w')).toBeUndefined();
+    expect(s.get('q')).toBeUndefined();
+    s.sweep();
+    expect(s.stats.entries).toBe(5000 - 2998);
+  });
 });

@@ -12,7 +12,36 @@ import { LRUCache } from 'lru-cache';
 import { compileInvalidationPath, matchesInvalidation, type InvalidationMatcher } from '@bucketfront/cache-policy';
 import type { StoredEntry } from './entry.js';
 
-interface Ban { distributionId: string; matchers: InvalidationMatcher[]; seq: number; swept: boolean }
+/**
+ * One invalidation batch. Exact paths sit in hash sets (CloudFront allows 3,000 paths per batch,
+ * so a lookup must not scan them); wildcard paths (≤ 15 in progress on CloudFront) are a list.
+ */
+interface Ban {
+  distributionId: string;
+  seq: number;
+  swept: boolean;
+  exactPaths: Set<string>;
+  exactWithQuery: Set<string>;
+  prefixes: InvalidationMatcher[];
+}
+
+function compileBan(distributionId: string, paths: readonly string[], seq: number): Ban {
+  const ban: Ban = { distributionId, seq, swept: false, exactPaths: new Set(), exactWithQuery: new Set(), prefixes: [] };
+  for (const p of paths) {
+    const m = compileInvalidationPath(p);
+    if (m.prefix) ban.prefixes.push(m);
+    else if (m.withQuery) ban.exactWithQuery.add(m.value);
+    else ban.exactPaths.add(m.value);
+  }
+  return ban;
+}
+
+function banCovers(b: Ban, path: string, query: string): boolean {
+  if (b.exactPaths.has(path)) return true;
+  if (b.exactWithQuery.size > 0 && b.exactWithQuery.has(query === '' ? path : `${path}?${query}`)) return true;
+  for (const m of b.prefixes) if (matchesInvalidation(m, { path, query })) return true;
+  return false;
+}
 
 export interface MemoryStoreOptions {
   maxSizeBytes: number;
@@ -80,7 +109,7 @@ export class MemoryStore {
   /** Record a ban; returns immediately — lookups honour it from now on. */
   ban(distributionId: string, paths: readonly string[]): void {
     const seq = ++this.seqCounter;
-    this.bans.push({ distributionId, matchers: paths.map(compileInvalidationPath), seq, swept: false });
+    this.bans.push(compileBan(distributionId, paths, seq));
     this.scheduleSweep();
   }
 
@@ -88,10 +117,8 @@ export class MemoryStore {
   isBanned(e: Pick<StoredEntry, 'distributionId' | 'path' | 'altPath' | 'query' | 'seq'>): boolean {
     for (const b of this.bans) {
       if (b.seq <= e.seq || b.distributionId !== e.distributionId) continue;
-      for (const m of b.matchers) {
-        if (matchesInvalidation(m, e)) return true;
-        if (e.altPath !== undefined && matchesInvalidation(m, { path: e.altPath, query: e.query })) return true;
-      }
+      if (banCovers(b, e.path, e.query)) return true;
+      if (e.altPath !== undefined && banCovers(b, e.altPath, e.query)) return true;
     }
     return false;
   }
