@@ -333,3 +333,21 @@ describe('start-up failures', () => {
     expect(Object.values(cluster.workers ?? {}).filter((w) => w && !w.isDead())).toHaveLength(0);
   });
 });
+
+describe('redirects — spec §1.1', () => {
+  it('301 is cached and not followed; 307 without Cache-Control is not cached', async () => {
+    origin = await startTinyOrigin({
+      '/old': (_req, res) => { res.writeHead(301, { location: '/new', 'content-length': '0' }); res.end(); },
+      '/tmp': (_req, res) => { res.writeHead(307, { location: '/elsewhere', 'content-length': '0' }); res.end(); },
+    });
+    edge = await edgeFor(oneDistribution(origin.url));
+    const r1 = await get(`${edge.url}/old`);
+    expect(r1.status).toBe(301);
+    expect(r1.headers['location']).toBe('/new');
+    expect((await get(`${edge.url}/old`)).headers['x-cache']).toBe('Hit from cloudfront');
+    expect(origin.count('/new')).toBe(0);
+    await get(`${edge.url}/tmp`);
+    await get(`${edge.url}/tmp`);
+    expect(origin.count('/tmp')).toBe(2);
+  });
+});
