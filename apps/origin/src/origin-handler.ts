@@ -36,6 +36,8 @@ export interface OriginHandler {
   website(req: IncomingMessage, res: ServerResponse): void;
   metrics: OriginMetrics;
   buckets: BucketCache;
+  /** This process's x-amz-id-2. */
+  hostId: string;
 }
 
 const HEALTH_BODY = Buffer.from(JSON.stringify({ status: 'ok' }));
@@ -214,6 +216,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
     websiteRequest(req, res, bucket, requestId, started, path, true);
   };
   handler.metrics = metrics;
+  handler.hostId = hostId;
   handler.buckets = buckets;
   return handler;
 }

@@ -2,7 +2,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createFsStore } from '@bucketfront/object-store';
+import { S3Error } from '@bucketfront/s3-protocol';
 import type { AccessLogSink } from './http/access-log.js';
+import { nextRequestId } from './http/request-id.js';
 import { createOriginHandler } from './origin-handler.js';
 import { resolveCredentials, type OriginCredentials } from './credentials.js';
 
@@ -30,11 +32,32 @@ export interface RunningOrigin {
   close(): Promise<void>;
 }
 
+/**
+ * The answer to a request node's HTTP parser refused (no request object exists):
+ * S3's error document, with S3's codes — oversized headers are
+ * RequestHeaderSectionTooLarge (400), a stalled header block RequestTimeout (400),
+ * anything else (conflicting Content-Length / Transfer-Encoding, garbage) InvalidRequest.
+ */
+export function clientErrorResponse(parserCode: string | undefined, hostId: string): string {
+  const err =
+    parserCode === 'HPE_HEADER_OVERFLOW'
+      ? new S3Error('RequestHeaderSectionTooLarge', undefined, { MaxSizeAllowed: '8192' })
+      : parserCode === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new S3Error('RequestTimeout')
+        : new S3Error('InvalidRequest', 'The HTTP request could not be parsed.');
+  const requestId = nextRequestId();
+  const body = err.renderXml(requestId, hostId);
+  return (
+    `HTTP/1.1 ${err.status} Bad Request\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `x-amz-request-id: ${requestId}\r\nx-amz-id-2: ${hostId}\r\nConnection: close\r\n\r\n${body}`
+  );
+}
+
 /** Node's HTTP limits: slowloris and oversized-header protection. */
-function hardenedServer(listener: Parameters<typeof createServer>[1]): Server {
+function hardenedServer(listener: Parameters<typeof createServer>[1], hostId: string): Server {
   const server = createServer(
     {
-      // Over 8 KiB of headers: node answers 431 and closes that connection only.
+      // Over 8 KiB of headers (URL included): refused by the parser, answered by clientErrorResponse.
       maxHeaderSize: 8 * 1024,
       // A whole request, body included: generous, since a 5 GiB PUT on a slow link is legitimate.
       requestTimeout: 60 * 60_000,
@@ -56,8 +79,7 @@ function hardenedServer(listener: Parameters<typeof createServer>[1]): Server {
       socket.destroy();
       return;
     }
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    socket.end(clientErrorResponse(err.code, hostId));
   });
   return server;
 }
@@ -91,14 +113,14 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
     websiteDomain: opts.websiteDomain ?? 'localhost',
     ...(opts.accessLog !== undefined ? { accessLog: opts.accessLog } : {}),
   });
-  const api = hardenedServer(handler);
+  const api = hardenedServer(handler, handler.hostId);
   const servers: Server[] = [api];
   try {
     const port = await listen(api, opts.port ?? 0, host);
     const urlHost = host.includes(':') ? `[${host}]` : host;
     const running: RunningOrigin = { url: `http://${urlHost}:${port}`, port, credentials, close: async () => {} };
     if (opts.websitePort !== undefined) {
-      const web = hardenedServer(handler.website);
+      const web = hardenedServer(handler.website, handler.hostId);
       servers.push(web);
       const websitePort = await listen(web, opts.websitePort, host);
       running.websitePort = websitePort;
