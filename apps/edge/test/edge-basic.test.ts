@@ -111,6 +111,26 @@ describe('TTL', () => {
   });
 });
 
+describe('max-age=0 — spec §1.2 step 5', () => {
+  it('stored, but every request revalidates with the origin (304 → RefreshHit)', async () => {
+    origin = await startTinyOrigin({
+      '/z': (req, res) => {
+        if (req.headers['if-none-match'] === '"z1"') { res.writeHead(304, { etag: '"z1"', 'cache-control': 'max-age=0' }); res.end(); return; }
+        res.writeHead(200, { etag: '"z1"', 'cache-control': 'max-age=0', 'content-length': '4' }); res.end('zero');
+      },
+    });
+    edge = await edgeFor(oneDistribution(origin.url));
+    expect((await get(`${edge.url}/z`)).headers['x-cache']).toBe('Miss from cloudfront');
+    for (let i = 0; i < 2; i++) {
+      const r = await get(`${edge.url}/z`);
+      expect(r.headers['x-cache']).toBe('RefreshHit from cloudfront');
+      expect(r.body.toString()).toBe('zero');
+    }
+    expect(origin.count('/z')).toBe(3);
+    expect(origin.requests.slice(1).every((r) => r.headers['if-none-match'] === '"z1"')).toBe(true);
+  });
+});
+
 describe('viewer conditionals and ranges', () => {
   it('304 to viewers on a hit when validators match', async () => {
     origin = await startTinyOrigin({ '/c': fixed('cond', { etag: '"abc"', 'last-modified': 'Wed, 01 Jan 2025 00:00:00 GMT' }) });
