@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/test-support';
 import { listRemote } from '../src/sync/remote-listing.js';
+import { makeRawS3 } from '../src/s3/raw-s3.js';
 
 let origin: TestOrigin;
 const keys: string[] = [];
@@ -12,7 +13,7 @@ beforeAll(async () => {
   origin = await startTestOrigin();
   await origin.s3.send(new CreateBucketCommand({ Bucket: 'list' }));
   for (let i = 0; i < 70; i++) keys.push(`p/k${String(i).padStart(3, '0')}${i % 7 === 0 ? '/nested' : ''}`);
-  keys.push('p/\uFF5E', 'p/😀', 'other/x', 'p0');
+  keys.push('p/\uFF5E', 'p/😀', 'p/a&b<c>"d\'e.txt', 'p/sp ace+plus', 'other/x', 'p0');
   for (const Key of keys) await origin.s3.send(new PutObjectCommand({ Bucket: 'list', Key, Body: Key }));
 });
 
@@ -27,10 +28,28 @@ describe('listRemote with hints', () => {
     ['hints that do not exist remotely', (all: string[]) => [...all.map((k) => `${k}~`), 'zzz', '\uFF5F']],
     ['no hints', () => []],
   ])('%s', async (_name, makeHints) => {
-    const sequential = await listRemote(origin.s3, 'list', 'p/', [], 10);
+    const sequential = await listRemote(origin.s3, 'list', 'p/', [], { pageSize: 10 });
     const rels = sequential.map((e) => e.rel);
-    expect(rels).toHaveLength(72);
-    const parallel = await listRemote(origin.s3, 'list', 'p/', makeHints(rels), 10);
+    expect(rels).toHaveLength(74);
+    const parallel = await listRemote(origin.s3, 'list', 'p/', makeHints(rels), { pageSize: 10 });
     expect(parallel.map((e) => e.key)).toEqual(sequential.map((e) => e.key));
+    // The lean signed path yields exactly what the SDK yields.
+    const raw = makeRawS3(origin.s3, origin.url, 4);
+    try {
+      const viaRaw = await listRemote(origin.s3, 'list', 'p/', makeHints(rels), { pageSize: 10, raw });
+      expect(viaRaw).toEqual(sequential);
+    } finally {
+      raw.destroy();
+    }
+  });
+
+  it('the lean path answers "fallback" for errors, so the SDK reports them', async () => {
+    const raw = makeRawS3(origin.s3, origin.url, 1);
+    try {
+      expect(await raw.list({ bucket: 'no-such-bucket' })).toBe('fallback');
+      await expect(listRemote(origin.s3, 'no-such-bucket', '', [], { raw })).rejects.toMatchObject({ name: 'NoSuchBucket' });
+    } finally {
+      raw.destroy();
+    }
   });
 });

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { makeS3Client, resolveEndpoint } from '../s3/client.js';
-import { makeFastPut, type FastPut } from '../s3/fast-put.js';
+import { makeRawS3, type RawS3 } from '../s3/raw-s3.js';
 import { buildFilter, filterRulesFromArgv } from '../sync/filters.js';
 import type { TransferOptions } from '../sync/run.js';
 import { Reporter } from '../sync/report.js';
@@ -100,11 +100,11 @@ export function s3ClientFor(o: GlobalOpts, concurrency = DEFAULT_CONCURRENCY): S
   return makeS3Client({ endpointUrl: o.endpointUrl, profile: o.profile, region: o.region, maxSockets: Math.max(concurrency, 16) });
 }
 
-/** The lean small-object PUT, only against an explicit endpoint; BUCKETFRONT_SDK_ONLY=1 turns it off. */
-export function fastPutFor(o: GlobalOpts, s3: S3Client, concurrency: number): FastPut | undefined {
+/** Lean signed PUT/LIST, only against an explicit endpoint; BUCKETFRONT_SDK_ONLY=1 turns them off. */
+export function rawS3For(o: GlobalOpts, s3: S3Client, concurrency: number): RawS3 | undefined {
   const endpoint = resolveEndpoint({ endpointUrl: o.endpointUrl });
   if (!endpoint || process.env.BUCKETFRONT_SDK_ONLY === '1') return undefined;
-  return makeFastPut(s3, endpoint, Math.max(concurrency, 16));
+  return makeRawS3(s3, endpoint, Math.max(concurrency, 16));
 }
 
 export function reporterFor(o: TransferCliOpts, head: { command: string; source: string; destination: string }): Reporter {

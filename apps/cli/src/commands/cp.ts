@@ -14,7 +14,7 @@ import { executeActions } from '../sync/execute.js';
 import { runTransfer } from '../sync/run.js';
 import type { PlannedAction } from '../sync/actions.js';
 import { CliError, UsageError } from '../util/errors.js';
-import { fastPutFor, reporterFor, s3ClientFor, transferOptions, type TransferCliOpts } from './common.js';
+import { rawS3For, reporterFor, s3ClientFor, transferOptions, type TransferCliOpts } from './common.js';
 
 export async function cpCommand(kind: 'cp' | 'mv', src: string, dst: string, o: TransferCliOpts, argv: readonly string[]): Promise<number> {
   const srcArg = parsePathArg(src);
@@ -22,7 +22,7 @@ export async function cpCommand(kind: 'cp' | 'mv', src: string, dst: string, o: 
   if (srcArg.kind === 'local' && dstArg.kind === 'local') throw new UsageError('at least one of the paths must be an s3:// URL');
   const opts = transferOptions(o, argv);
   const s3 = s3ClientFor(o, opts.concurrency);
-  opts.fastPut = fastPutFor(o, s3, opts.concurrency);
+  opts.raw = rawS3For(o, s3, opts.concurrency);
   const reporter = reporterFor(o, { command: kind, source: src, destination: dst });
   try {
     if (o.recursive) {
@@ -43,7 +43,7 @@ export async function cpCommand(kind: 'cp' | 'mv', src: string, dst: string, o: 
     const result = await executeActions([item.planned], {
       s3,
       concurrency: 1,
-      fastPut: opts.fastPut,
+      raw: opts.raw,
       onDone: (p) => reporter.done(p, item.size),
       onFailed: (p, e) => reporter.failed(p, e),
       onBytes: (n) => reporter.bytes(n),

@@ -9,7 +9,7 @@ import { runTransfer } from '../sync/run.js';
 import { createInvalidation, makeCloudFrontClient, waitForInvalidation } from '../deploy/cloudfront.js';
 import { invalidationPaths } from '../deploy/invalidation-paths.js';
 import { UsageError, describeError } from '../util/errors.js';
-import { fastPutFor, reporterFor, s3ClientFor, transferOptions, type TransferCliOpts } from './common.js';
+import { rawS3For, reporterFor, s3ClientFor, transferOptions, type TransferCliOpts } from './common.js';
 
 export interface DeployOpts extends TransferCliOpts {
   distribution: string;
@@ -25,7 +25,7 @@ export async function deployCommand(src: string, dst: string, o: DeployOpts, arg
   if (srcArg.kind !== 'local' || dstArg.kind !== 's3') throw new UsageError('deploy takes a local directory and an s3:// destination');
   const opts = transferOptions(o, argv);
   const s3 = s3ClientFor(o, opts.concurrency);
-  opts.fastPut = fastPutFor(o, s3, opts.concurrency);
+  opts.raw = rawS3For(o, s3, opts.concurrency);
   const reporter = reporterFor(o, { command: 'deploy', source: src, destination: dst });
   const say = (line: string) => {
     if (!o.json && !o.quiet) process.stdout.write(`${line}\n`);

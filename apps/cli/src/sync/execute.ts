@@ -30,7 +30,7 @@ import { runPool } from '../util/pool.js';
 import { isMultipartUpload, partSizeFor } from './etag.js';
 import type { HashCache } from './hash-cache.js';
 import type { Action, PlannedAction } from './actions.js';
-import type { FastPut } from '../s3/fast-put.js';
+import type { RawS3 } from '../s3/raw-s3.js';
 
 export interface ExecuteOptions {
   s3: S3Client;
@@ -41,8 +41,8 @@ export interface ExecuteOptions {
   onDone(item: PlannedAction): void;
   onFailed(item: PlannedAction, message: string): void;
   onBytes?(n: number): void;
-  /** Lean PutObject for small bodies against an explicit endpoint (s3/fast-put.ts). */
-  fastPut?: FastPut;
+  /** Lean signed requests against an explicit endpoint (s3/raw-s3.ts). */
+  raw?: RawS3;
 }
 
 export interface ExecuteResult {
@@ -188,8 +188,8 @@ async function upload(a: Extract<Action, { op: 'upload' }>, opts: ExecuteOptions
   if (!isMultipartUpload(a.size)) {
     const body = await readFile(a.path);
     const digest = createHash('md5').update(body).digest();
-    const fast = opts.fastPut
-      ? await opts.fastPut({ bucket: a.bucket, key: a.key, body, md5: digest, contentType: a.meta.contentType, cacheControl: a.meta.cacheControl, acl: a.meta.acl })
+    const fast = opts.raw
+      ? await opts.raw.put({ bucket: a.bucket, key: a.key, body, md5: digest, contentType: a.meta.contentType, cacheControl: a.meta.cacheControl, acl: a.meta.acl })
       : 'fallback';
     if (fast !== 'ok') {
       await opts.s3.send(new PutObjectCommand({ ...common, Body: body, ContentMD5: digest.toString('base64'), ContentLength: body.length }));

@@ -9,6 +9,7 @@
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Entry } from './plan.js';
+import type { ListPage, RawS3 } from '../s3/raw-s3.js';
 
 export interface RemoteEntry extends Entry {
   key: string;
@@ -33,51 +34,71 @@ export function splitPoints(hints: readonly string[], pageSize = PAGE): string[]
   return out;
 }
 
+export interface ListOptions {
+  pageSize?: number;
+  /** Lean signed requests (explicit endpoints); pages it cannot get come from the SDK. */
+  raw?: RawS3;
+}
+
 export async function listRemote(
   s3: S3Client,
   bucket: string,
   prefix: string,
   hints: readonly string[] = [],
-  pageSize = PAGE,
+  opts: ListOptions = {},
 ): Promise<RemoteEntry[]> {
+  const pageSize = opts.pageSize ?? PAGE;
   const splits = splitPoints(hints, pageSize).map((rel) => prefix + rel);
   const bounds = [undefined, ...splits];
-  const parts = await Promise.all(bounds.map((after, i) => listRange(s3, bucket, prefix, after, splits[i], pageSize)));
+  const getPage = pageFetcher(s3, bucket, prefix, pageSize, opts.raw);
+  const parts = await Promise.all(bounds.map((after, i) => listRange(getPage, prefix, after, splits[i])));
   return parts.flat();
 }
 
-/** Keys in (after, upTo]; `undefined` bounds are open. */
-async function listRange(
-  s3: S3Client,
-  bucket: string,
-  prefix: string,
-  after: string | undefined,
-  upTo: string | undefined,
-  pageSize: number,
-): Promise<RemoteEntry[]> {
-  const out: RemoteEntry[] = [];
-  let token: string | undefined;
-  for (;;) {
-    const page = await s3.send(
+type GetPage = (startAfter: string | undefined, token: string | undefined) => Promise<ListPage>;
+
+function pageFetcher(s3: S3Client, bucket: string, prefix: string, pageSize: number, raw: RawS3 | undefined): GetPage {
+  const maxKeys = pageSize !== PAGE ? pageSize : undefined;
+  return async (startAfter, token) => {
+    if (raw) {
+      const page = await raw.list({ bucket, prefix, startAfter, continuationToken: token, maxKeys });
+      if (page !== 'fallback') return page;
+    }
+    const res = await s3.send(
       new ListObjectsV2Command({
         Bucket: bucket,
         Prefix: prefix || undefined,
-        ...(pageSize !== PAGE ? { MaxKeys: pageSize } : {}),
-        ...(token ? { ContinuationToken: token } : after !== undefined ? { StartAfter: after } : {}),
+        MaxKeys: maxKeys,
+        ...(token ? { ContinuationToken: token } : startAfter !== undefined ? { StartAfter: startAfter } : {}),
       }),
     );
+    return {
+      contents: (res.Contents ?? [])
+        .filter((o) => o.Key !== undefined)
+        .map((o) => ({ key: o.Key!, size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified?.getTime() ?? 0 })),
+      isTruncated: !!res.IsTruncated,
+      ...(res.NextContinuationToken ? { nextContinuationToken: res.NextContinuationToken } : {}),
+    };
+  };
+}
+
+/** Keys in (after, upTo]; `undefined` bounds are open. */
+async function listRange(getPage: GetPage, prefix: string, after: string | undefined, upTo: string | undefined): Promise<RemoteEntry[]> {
+  const out: RemoteEntry[] = [];
+  let token: string | undefined;
+  for (;;) {
+    const page = await getPage(after, token);
     let passedBound = false;
-    for (const o of page.Contents ?? []) {
-      if (o.Key === undefined) continue;
-      if (upTo !== undefined && compareUtf8(o.Key, upTo) > 0) {
+    for (const o of page.contents) {
+      if (upTo !== undefined && compareUtf8(o.key, upTo) > 0) {
         passedBound = true;
         break;
       }
-      out.push({ key: o.Key, rel: o.Key.slice(prefix.length), size: o.Size ?? 0, mtimeMs: o.LastModified?.getTime() ?? 0, etag: o.ETag ?? '' });
+      out.push({ key: o.key, rel: o.key.slice(prefix.length), size: o.size, mtimeMs: o.lastModified, etag: o.etag });
     }
-    const last = page.Contents?.[page.Contents.length - 1]?.Key;
-    if (passedBound || !page.IsTruncated || !page.NextContinuationToken) return out;
+    const last = page.contents[page.contents.length - 1]?.key;
+    if (passedBound || !page.isTruncated || !page.nextContinuationToken) return out;
     if (upTo !== undefined && last !== undefined && compareUtf8(last, upTo) >= 0) return out;
-    token = page.NextContinuationToken;
+    token = page.nextContinuationToken;
   }
 }

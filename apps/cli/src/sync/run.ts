@@ -19,7 +19,7 @@ import { listRemote, type RemoteEntry } from './remote-listing.js';
 import type { PlannedAction, TransferMeta } from './actions.js';
 import { Reporter } from './report.js';
 import { mark } from '../util/timing.js';
-import type { FastPut } from '../s3/fast-put.js';
+import type { RawS3 } from '../s3/raw-s3.js';
 
 export interface TransferOptions {
   delete: boolean;
@@ -32,7 +32,8 @@ export interface TransferOptions {
   acl?: string;
   concurrency: number;
   hashCache: boolean;
-  fastPut?: FastPut;
+  /** Lean signed requests against an explicit endpoint (s3/raw-s3.ts). */
+  raw?: RawS3;
 }
 
 export type Endpoint = { kind: 'local'; dir: string; raw: string } | { kind: 's3'; bucket: string; prefix: string };
@@ -48,9 +49,9 @@ export function directionOf(src: Endpoint, dst: Endpoint): Direction {
   throw new UsageError('at least one of the paths must be an s3:// URL (local to local is not supported)');
 }
 
-async function listSide(s3: S3Client, e: Endpoint, isSource: boolean, hints: readonly string[] = []): Promise<Entry[]> {
+async function listSide(s3: S3Client, e: Endpoint, isSource: boolean, raw: RawS3 | undefined, hints: readonly string[] = []): Promise<Entry[]> {
   if (e.kind === 's3') {
-    const all = await listRemote(s3, e.bucket, e.prefix, hints).catch((err: unknown) => {
+    const all = await listRemote(s3, e.bucket, e.prefix, hints, { raw }).catch((err: unknown) => {
       throw new CliError(`cannot list ${s3Uri(e.bucket, e.prefix)}: ${describeError(err)}`);
     });
     // Directory markers (`dir/`) carry no content: never a source.
@@ -88,15 +89,16 @@ export async function runTransfer(
   let dstEntries: Entry[] = [];
   mark('start');
   if (command !== 'sync') {
-    srcEntries = await listSide(s3, src, true);
+    srcEntries = await listSide(s3, src, true, opts.raw);
   } else if (src.kind === 'local') {
-    srcEntries = await listSide(s3, src, true);
-    dstEntries = await listSide(s3, dst, false, srcEntries.map((e) => e.rel));
+    srcEntries = await listSide(s3, src, true, opts.raw);
+    mark('listed local');
+    dstEntries = await listSide(s3, dst, false, opts.raw, srcEntries.map((e) => e.rel));
   } else if (dst.kind === 'local') {
-    dstEntries = await listSide(s3, dst, false);
-    srcEntries = await listSide(s3, src, true, dstEntries.map((e) => e.rel));
+    dstEntries = await listSide(s3, dst, false, opts.raw);
+    srcEntries = await listSide(s3, src, true, opts.raw, dstEntries.map((e) => e.rel));
   } else {
-    [srcEntries, dstEntries] = await Promise.all([listSide(s3, src, true), listSide(s3, dst, false)]);
+    [srcEntries, dstEntries] = await Promise.all([listSide(s3, src, true, opts.raw), listSide(s3, dst, false, opts.raw)]);
   }
 
   mark(`listed ${srcEntries.length} source, ${dstEntries.length} destination entries`);
@@ -141,7 +143,7 @@ export async function runTransfer(
     s3,
     concurrency: opts.concurrency,
     hashCache: cache,
-    fastPut: opts.fastPut,
+    raw: opts.raw,
     onDone: (item) => reporter.done(item, 'size' in item.action ? item.action.size : 0),
     onFailed: (item, error) => reporter.failed(item, error),
     onBytes: (n) => reporter.bytes(n),

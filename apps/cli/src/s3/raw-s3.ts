@@ -1,0 +1,166 @@
+/**
+ * Lean signed requests for the two hot operations of a sync against an explicit S3
+ * endpoint (path-style): PutObject of small bodies and ListObjectsV2.
+ *
+ * Why: the SDK's middleware stack costs ~2 ms of CPU per PutObject where a raw signed
+ * request costs ~0.5 ms (500 × 2.5 KB PUTs against our origin), and a cold process spends
+ * ~270 ms in the SDK listing 5,000 keys where raw requests take ~60–100 ms.
+ * Anything but a 2xx answer returns 'fallback': the caller repeats the call through the
+ * SDK, which then reports the error with its code or handles what this path does not.
+ * Real AWS (no --endpoint-url) always goes through the SDK.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { createHash } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { signRequest } from '@bucketfront/sigv4';
+
+export interface RawPutParams {
+  bucket: string;
+  key: string;
+  body: Buffer;
+  md5: Buffer;
+  contentType?: string;
+  cacheControl?: string;
+  acl?: string;
+}
+
+export interface RawListParams {
+  bucket: string;
+  prefix?: string;
+  startAfter?: string;
+  continuationToken?: string;
+  maxKeys?: number;
+}
+
+export interface ListedObject {
+  key: string;
+  size: number;
+  etag: string;
+  lastModified: number;
+}
+
+export interface ListPage {
+  contents: ListedObject[];
+  isTruncated: boolean;
+  nextContinuationToken?: string;
+}
+
+export interface RawS3 {
+  put(p: RawPutParams): Promise<'ok' | 'fallback'>;
+  list(p: RawListParams): Promise<ListPage | 'fallback'>;
+  destroy(): void;
+}
+
+/** RFC 3986 encoding, as the SDK sends S3 keys and query values. */
+export function encodeRfc3986(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+export function encodeS3Key(key: string): string {
+  return key.split('/').map(encodeRfc3986).join('/');
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+export function decodeXmlText(s: string): string {
+  if (!s.includes('&')) return s;
+  return s.replace(/&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);/g, (_m, e: string) =>
+    e.startsWith('#x') ? String.fromCodePoint(parseInt(e.slice(2), 16)) : e.startsWith('#') ? String.fromCodePoint(parseInt(e.slice(1), 10)) : ENTITIES[e]!,
+  );
+}
+
+const tag = (xml: string, name: string): string | undefined => {
+  const m = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml);
+  return m ? decodeXmlText(m[1]!) : undefined;
+};
+
+/** The parts of a ListObjectsV2 answer (ListBucketResult) a sync needs. */
+export function parseListBucketResult(xml: string): ListPage | undefined {
+  if (!xml.includes('<ListBucketResult')) return undefined;
+  const contents: ListedObject[] = [];
+  for (const m of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+    const c = m[1]!;
+    const key = tag(c, 'Key');
+    if (key === undefined) continue;
+    contents.push({
+      key,
+      size: Number(tag(c, 'Size') ?? 0),
+      etag: tag(c, 'ETag') ?? '',
+      lastModified: Date.parse(tag(c, 'LastModified') ?? '') || 0,
+    });
+  }
+  // Only the top-level flags: they follow the last <Contents> or come before the first one.
+  const outside = xml.replace(/<Contents>[\s\S]*?<\/Contents>/g, '').replace(/<CommonPrefixes>[\s\S]*?<\/CommonPrefixes>/g, '');
+  const token = tag(outside, 'NextContinuationToken');
+  return { contents, isTruncated: tag(outside, 'IsTruncated') === 'true', ...(token ? { nextContinuationToken: token } : {}) };
+}
+
+export function makeRawS3(s3: S3Client, endpoint: string, maxSockets: number): RawS3 {
+  const base = new URL(endpoint);
+  const isHttps = base.protocol === 'https:';
+  const agent = isHttps ? new https.Agent({ keepAlive: true, maxSockets }) : new http.Agent({ keepAlive: true, maxSockets });
+  const basePath = base.pathname.replace(/\/+$/, '');
+  const origin = `${base.protocol}//${base.host}`;
+  const request = isHttps ? https.request : http.request;
+
+  const send = async (
+    method: 'GET' | 'PUT',
+    path: string,
+    query: string,
+    headers: Record<string, string>,
+    body: Buffer | undefined,
+  ): Promise<{ status: number; text: string }> => {
+    const credentials = await s3.config.credentials();
+    const region = await s3.config.region();
+    const url = `${origin}${path}${query ? `?${query}` : ''}`;
+    const signed = signRequest({
+      method,
+      url,
+      credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken },
+      region,
+      service: 's3',
+      headers,
+      payloadHash: createHash('sha256').update(body ?? '').digest('hex'),
+    });
+    return new Promise((resolve, reject) => {
+      const req = request(url, { method, agent, headers: { ...headers, ...signed, 'user-agent': 'bucketfront/0.1.0' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.setTimeout(120_000, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      req.on('error', reject);
+      req.end(body);
+    });
+  };
+
+  return {
+    async put(p) {
+      const headers: Record<string, string> = {
+        'content-length': String(p.body.length),
+        'content-md5': p.md5.toString('base64'),
+        'content-type': p.contentType ?? 'binary/octet-stream',
+      };
+      if (p.cacheControl !== undefined) headers['cache-control'] = p.cacheControl;
+      if (p.acl) headers['x-amz-acl'] = p.acl;
+      const res = await send('PUT', `${basePath}/${p.bucket}/${encodeS3Key(p.key)}`, '', headers, p.body);
+      return res.status >= 200 && res.status < 300 ? 'ok' : 'fallback';
+    },
+    async list(p) {
+      const q: [string, string][] = [['list-type', '2']];
+      if (p.prefix) q.push(['prefix', p.prefix]);
+      if (p.continuationToken) q.push(['continuation-token', p.continuationToken]);
+      else if (p.startAfter !== undefined) q.push(['start-after', p.startAfter]);
+      if (p.maxKeys !== undefined) q.push(['max-keys', String(p.maxKeys)]);
+      const query = q.map(([k, v]) => `${k}=${encodeRfc3986(v)}`).join('&');
+      const res = await send('GET', `${basePath}/${p.bucket}`, query, {}, undefined);
+      if (res.status !== 200) return 'fallback';
+      return parseListBucketResult(res.text) ?? 'fallback';
+    },
+    destroy() {
+      agent.destroy();
+    },
+  };
+}
