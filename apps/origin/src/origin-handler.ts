@@ -4,9 +4,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
-import { isStoreError, type ObjectStore } from '@bucketfront/object-store';
-import { authorizationClass, parseS3Request, S3Error, type Owner, type S3Operation } from '@bucketfront/s3-protocol';
-import { PayloadError, verifyRequest, type VerifyResult } from '@bucketfront/sigv4';
+import { isStoreError, type ObjectStore, type StoreErrorCode } from '@bucketfront/object-store';
+import { authorizationClass, parseS3Request, S3Error, type Owner, type S3ErrorCode, type S3Operation } from '@bucketfront/s3-protocol';
+import { PayloadError, verifyRequest, type PayloadErrorCode, type VerifyResult } from '@bucketfront/sigv4';
 import { classifyWebsiteHost } from '@bucketfront/website';
 import { createJsonLineSink, type AccessLogEntry, type AccessLogSink } from './http/access-log.js';
 import { OriginMetrics } from './http/metrics.js';
@@ -237,6 +237,14 @@ function internalEndpoint(path: string, metrics: OriginMetrics): S3Response {
   }
   return { status: 404, headers: ['Content-Type', 'application/json'], body: '{"status":"not found"}' };
 }
+
+// Every code the store and the sigv4 package can raise must be an S3 error code we can render
+// (a new one fails this type check instead of silently becoming an InternalError).
+type Covered<C extends string> = C extends S3ErrorCode ? true : C;
+const storeCodesCovered: Covered<StoreErrorCode> = true;
+const payloadCodesCovered: Covered<PayloadErrorCode> = true;
+void storeCodesCovered;
+void payloadCodesCovered;
 
 /** Store and payload errors carry S3 codes; anything else is an InternalError (logged, never shown). */
 export function toS3Error(err: unknown): S3Error {
