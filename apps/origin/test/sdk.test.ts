@@ -15,6 +15,8 @@ import {
   GetBucketCorsCommand, GetBucketTaggingCommand, GetBucketLifecycleConfigurationCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { Agent as HttpAgent } from 'node:http';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/test-support';
 import { request } from 'undici';
@@ -555,6 +557,36 @@ describe('virtual-hosted addressing and service endpoints', () => {
     expect(await r.body.text()).toBe('v');
     expect(path.pathname).toBe('/sdk-vhost/k');
     vclient.destroy();
+  });
+
+  it('the SDK in its default virtual-hosted style (BUCKET.s3.localhost) works end to end', async () => {
+    // *.localhost does not resolve here: connect to 127.0.0.1 and keep the Host the SDK chose.
+    const lookup = (_h: string, o: { all?: boolean }, cb: (e: null, a: unknown, f?: number) => void): void => {
+      if (o.all) cb(null, [{ address: '127.0.0.1', family: 4 }]);
+      else cb(null, '127.0.0.1', 4);
+    };
+    const agent = new HttpAgent({ keepAlive: true, lookup: lookup as never });
+    const vs3 = new S3Client({
+      endpoint: `http://s3.localhost:${origin.port}`, region: 'us-east-1', credentials: origin.credentials,
+      requestHandler: new NodeHttpHandler({ httpAgent: agent }),
+    });
+    const hosts: string[] = [];
+    vs3.middlewareStack.add((next) => async (args) => {
+      hosts.push((args.request as { hostname: string }).hostname);
+      return next(args);
+    }, { step: 'finalizeRequest' });
+    await vs3.send(new CreateBucketCommand({ Bucket: 'sdk-virtual' }));
+    await vs3.send(new PutObjectCommand({ Bucket: 'sdk-virtual', Key: 'dir/v.txt', Body: 'virtual' }));
+    const got = await vs3.send(new GetObjectCommand({ Bucket: 'sdk-virtual', Key: 'dir/v.txt' }));
+    expect(await got.Body!.transformToString()).toBe('virtual');
+    const listed = await vs3.send(new ListObjectsV2Command({ Bucket: 'sdk-virtual' }));
+    expect(listed.Contents?.map((c) => c.Key)).toEqual(['dir/v.txt']);
+    expect(new Set(hosts)).toEqual(new Set(['sdk-virtual.s3.localhost']));
+    // Same bucket through path-style addressing.
+    const p = await s3.send(new GetObjectCommand({ Bucket: 'sdk-virtual', Key: 'dir/v.txt' }));
+    expect(await p.Body!.transformToString()).toBe('virtual');
+    vs3.destroy();
+    agent.destroy();
   });
 
   it('website Hosts on the API port go to the website endpoint', async () => {
