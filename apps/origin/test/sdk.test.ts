@@ -16,7 +16,6 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Agent as HttpAgent } from 'node:http';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/test-support';
 import { request } from 'undici';
@@ -568,7 +567,7 @@ describe('virtual-hosted addressing and service endpoints', () => {
     const agent = new HttpAgent({ keepAlive: true, lookup: lookup as never });
     const vs3 = new S3Client({
       endpoint: `http://s3.localhost:${origin.port}`, region: 'us-east-1', credentials: origin.credentials,
-      requestHandler: new NodeHttpHandler({ httpAgent: agent }),
+      requestHandler: { httpAgent: agent },
     });
     const hosts: string[] = [];
     vs3.middlewareStack.add((next) => async (args) => {
