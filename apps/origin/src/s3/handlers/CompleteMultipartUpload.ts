@@ -28,18 +28,14 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
   const precondition = await checkWritePreconditions(ctx, bucket, key);
   if (precondition) return precondition;
   const composite = await compositeOf(ctx, doc.parts.map((p) => p.partNumber));
-  let info = await ctx.store.completeMultipartUpload(bucket, key, uploadId, doc.parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })));
-  const current = composite ? await ctx.store.headObject(bucket, key) : null;
-  // Only if no other write replaced the object meanwhile (same ETag and upload).
-  if (composite && current !== null && current.etag === info.etag && current.lastModified.getTime() === info.lastModified.getTime()) {
-    // The store completes with the upload's metadata; a copy onto itself (hard links, same
-    // ETag and part sizes) records the composite checksum for later GETs with checksum mode.
-    info = await ctx.store.copyObject({ bucket, key }, { bucket, key }, {
-      ...info.metadata,
-      userMetadata: { ...info.metadata.userMetadata },
-      checksum: { algorithm: composite.algorithm, value: composite.value, type: 'COMPOSITE' },
-    });
-  }
+  // The composite checksum is committed with the object, so GETs with checksum mode see it at once.
+  const info = await ctx.store.completeMultipartUpload(
+    bucket,
+    key,
+    uploadId,
+    doc.parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+    composite ? { checksum: { algorithm: composite.algorithm, value: composite.value, type: 'COMPOSITE' } } : undefined,
+  );
   const result: CompleteMultipartUploadResult = {
     location: `${ctx.baseUrl}/${bucket}/${urlEncodeKey(key)}`,
     bucket,
