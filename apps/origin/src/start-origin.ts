@@ -53,8 +53,35 @@ export function clientErrorResponse(parserCode: string | undefined, hostId: stri
   );
 }
 
+/** True when the request carries more than one Host field line (node keeps only the first). */
+export function hasRepeatedHost(rawHeaders: string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host') {
+      if (seen) return true;
+      seen = true;
+    }
+  }
+  return false;
+}
+
+/**
+ * RFC 9112 §3.2: a request with more than one Host field line gets 400, so
+ * that no component can pick a different Host (bucket) than another.
+ */
+function refuseRepeatedHost(listener: NonNullable<Parameters<typeof createServer>[1]>, hostId: string): NonNullable<Parameters<typeof createServer>[1]> {
+  return (req, res) => {
+    if (!hasRepeatedHost(req.rawHeaders)) return listener(req, res);
+    const requestId = nextRequestId();
+    const body = new S3Error('InvalidRequest', 'A request may carry only one Host header.').renderXml(requestId, hostId);
+    res.writeHead(400, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body), 'x-amz-request-id': requestId, 'x-amz-id-2': hostId, Connection: 'close' });
+    res.end(body);
+  };
+}
+
 /** Node's HTTP limits: slowloris and oversized-header protection. */
-function hardenedServer(listener: Parameters<typeof createServer>[1], hostId: string): Server {
+function hardenedServer(listener: NonNullable<Parameters<typeof createServer>[1]>, hostId: string): Server {
   const server = createServer(
     {
       // Over 8 KiB of headers (URL included): refused by the parser, answered by clientErrorResponse.
@@ -68,7 +95,7 @@ function hardenedServer(listener: Parameters<typeof createServer>[1], hostId: st
       // Conflicting Content-Length / Transfer-Encoding stay rejected (llhttp default, never lenient).
       insecureHTTPParser: false,
     },
-    listener,
+    refuseRepeatedHost(listener, hostId),
   );
   // A connection idle (no bytes either way) for 2 minutes is closed: slow-drip bodies.
   server.setTimeout(120_000);
