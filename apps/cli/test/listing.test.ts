@@ -7,6 +7,7 @@ import { listRemote } from '../src/sync/remote-listing.js';
 import { makeRawS3 } from '../src/s3/raw-s3.js';
 
 let origin: TestOrigin;
+const auth = async () => ({ credentials: origin.credentials, region: 'us-east-1' });
 const keys: string[] = [];
 
 beforeAll(async () => {
@@ -28,15 +29,16 @@ describe('listRemote with hints', () => {
     ['hints that do not exist remotely', (all: string[]) => [...all.map((k) => `${k}~`), 'zzz', '\uFF5F']],
     ['no hints', () => []],
   ])('%s', async (_name, makeHints) => {
-    const sequential = await listRemote(origin.s3, 'list', 'p/', [], { pageSize: 10 });
+    const sdkOnly = { client: async () => origin.s3 };
+    const sequential = await listRemote(sdkOnly, 'list', 'p/', [], { pageSize: 10 });
     const rels = sequential.map((e) => e.rel);
     expect(rels).toHaveLength(74);
-    const parallel = await listRemote(origin.s3, 'list', 'p/', makeHints(rels), { pageSize: 10 });
+    const parallel = await listRemote(sdkOnly, 'list', 'p/', makeHints(rels), { pageSize: 10 });
     expect(parallel.map((e) => e.key)).toEqual(sequential.map((e) => e.key));
     // The lean signed path yields exactly what the SDK yields.
-    const raw = makeRawS3(origin.s3, origin.url, 4);
+    const raw = makeRawS3(auth, origin.url, 4);
     try {
-      const viaRaw = await listRemote(origin.s3, 'list', 'p/', makeHints(rels), { pageSize: 10, raw });
+      const viaRaw = await listRemote({ ...sdkOnly, raw }, 'list', 'p/', makeHints(rels), { pageSize: 10 });
       expect(viaRaw).toEqual(sequential);
     } finally {
       raw.destroy();
@@ -44,10 +46,10 @@ describe('listRemote with hints', () => {
   });
 
   it('the lean path answers "fallback" for errors, so the SDK reports them', async () => {
-    const raw = makeRawS3(origin.s3, origin.url, 1);
+    const raw = makeRawS3(auth, origin.url, 1);
     try {
       expect(await raw.list({ bucket: 'no-such-bucket' })).toBe('fallback');
-      await expect(listRemote(origin.s3, 'no-such-bucket', '', [], { raw })).rejects.toMatchObject({ name: 'NoSuchBucket' });
+      await expect(listRemote({ client: async () => origin.s3, raw }, 'no-such-bucket', '', [])).rejects.toMatchObject({ name: 'NoSuchBucket' });
     } finally {
       raw.destroy();
     }

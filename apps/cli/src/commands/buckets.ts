@@ -5,12 +5,12 @@ import { executeActions } from '../sync/execute.js';
 import { listRemote } from '../sync/remote-listing.js';
 import type { PlannedAction } from '../sync/actions.js';
 import { UsageError, describeError } from '../util/errors.js';
-import { reporterFor, s3ClientFor, transferOptions, type GlobalOpts, type TransferCliOpts } from './common.js';
+import { reporterFor, s3AccessFor, transferOptions, type GlobalOpts, type TransferCliOpts } from './common.js';
 
 export async function rmCommand(target: string, o: TransferCliOpts, argv: readonly string[]): Promise<number> {
   const { bucket, key } = parseS3Url(target);
   const opts = transferOptions(o, argv);
-  const s3 = s3ClientFor(o, opts.concurrency);
+  const s3 = s3AccessFor(o, opts.concurrency);
   const reporter = reporterFor(o, { command: 'rm', source: target, destination: target });
   try {
     let keys: string[];
@@ -28,7 +28,7 @@ export async function rmCommand(target: string, o: TransferCliOpts, argv: readon
       return 0;
     }
     const result = await executeActions(items, {
-      s3,
+      access: s3,
       concurrency: opts.concurrency,
       onDone: (i) => reporter.done(i, 0),
       onFailed: (i, e) => reporter.failed(i, e),
@@ -43,8 +43,9 @@ export async function rmCommand(target: string, o: TransferCliOpts, argv: readon
 export async function mbCommand(target: string, o: GlobalOpts): Promise<number> {
   const { bucket, key } = parseS3Url(target);
   if (key) throw new UsageError(`mb takes a bucket URL (s3://bucket), got ${target}`);
-  const s3 = s3ClientFor(o, 1);
+  const access = s3AccessFor(o, 1);
   try {
+    const s3 = await access.client();
     const region = await s3.config.region();
     // us-east-1 is the default location and must not be sent as a LocationConstraint.
     const config = region && region !== 'us-east-1' ? { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } } : {};
@@ -55,7 +56,7 @@ export async function mbCommand(target: string, o: GlobalOpts): Promise<number> 
     process.stderr.write(`make_bucket failed: ${target} ${describeError(err)}\n`);
     return 1;
   } finally {
-    s3.destroy();
+    access.destroy();
   }
 }
 
@@ -66,15 +67,15 @@ export async function rbCommand(target: string, o: TransferCliOpts & { force?: b
     const code = await rmCommand(`s3://${bucket}/`, { ...o, recursive: true }, argv);
     if (code !== 0) return code;
   }
-  const s3 = s3ClientFor(o, 1);
+  const access = s3AccessFor(o, 1);
   try {
-    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    await (await access.client()).send(new DeleteBucketCommand({ Bucket: bucket }));
     process.stdout.write(`remove_bucket: ${bucket}\n`);
     return 0;
   } catch (err) {
     process.stderr.write(`remove_bucket failed: ${target} ${describeError(err)}\n`);
     return 1;
   } finally {
-    s3.destroy();
+    access.destroy();
   }
 }

@@ -1,9 +1,7 @@
 /** Options shared by the S3 commands, and turning them into clients and engine options. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { makeS3Client, resolveEndpoint } from '../s3/client.js';
-import { makeRawS3, type RawS3 } from '../s3/raw-s3.js';
+import { makeS3Access, type OwnedS3Access } from '../s3/access.js';
 import { buildFilter, filterRulesFromArgv } from '../sync/filters.js';
 import type { TransferOptions } from '../sync/run.js';
 import { Reporter } from '../sync/report.js';
@@ -96,15 +94,12 @@ export function transferOptions(o: TransferCliOpts, argv: readonly string[]): Tr
   };
 }
 
-export function s3ClientFor(o: GlobalOpts, concurrency = DEFAULT_CONCURRENCY): S3Client {
-  return makeS3Client({ endpointUrl: o.endpointUrl, profile: o.profile, region: o.region, maxSockets: Math.max(concurrency, 16) });
-}
-
-/** Lean signed PUT/LIST, only against an explicit endpoint; BUCKETFRONT_SDK_ONLY=1 turns them off. */
-export function rawS3For(o: GlobalOpts, s3: S3Client, concurrency: number): RawS3 | undefined {
-  const endpoint = resolveEndpoint({ endpointUrl: o.endpointUrl });
-  if (!endpoint || process.env.BUCKETFRONT_SDK_ONLY === '1') return undefined;
-  return makeRawS3(s3, endpoint, Math.max(concurrency, 16));
+/**
+ * S3 for a command: the SDK client (loaded on first use) and, against an explicit
+ * endpoint, lean signed PUT/LIST requests (BUCKETFRONT_SDK_ONLY=1 turns those off).
+ */
+export function s3AccessFor(o: GlobalOpts, concurrency = DEFAULT_CONCURRENCY): OwnedS3Access {
+  return makeS3Access({ endpointUrl: o.endpointUrl, profile: o.profile, region: o.region, maxSockets: Math.max(concurrency, 16) });
 }
 
 export function reporterFor(o: TransferCliOpts, head: { command: string; source: string; destination: string }): Reporter {

@@ -14,15 +14,14 @@ import { executeActions } from '../sync/execute.js';
 import { runTransfer } from '../sync/run.js';
 import type { PlannedAction } from '../sync/actions.js';
 import { CliError, UsageError } from '../util/errors.js';
-import { rawS3For, reporterFor, s3ClientFor, transferOptions, type TransferCliOpts } from './common.js';
+import { reporterFor, s3AccessFor, transferOptions, type TransferCliOpts } from './common.js';
 
 export async function cpCommand(kind: 'cp' | 'mv', src: string, dst: string, o: TransferCliOpts, argv: readonly string[]): Promise<number> {
   const srcArg = parsePathArg(src);
   const dstArg = parsePathArg(dst);
   if (srcArg.kind === 'local' && dstArg.kind === 'local') throw new UsageError('at least one of the paths must be an s3:// URL');
   const opts = transferOptions(o, argv);
-  const s3 = s3ClientFor(o, opts.concurrency);
-  opts.raw = rawS3For(o, s3, opts.concurrency);
+  const s3 = s3AccessFor(o, opts.concurrency);
   const reporter = reporterFor(o, { command: kind, source: src, destination: dst });
   try {
     if (o.recursive) {
@@ -41,9 +40,8 @@ export async function cpCommand(kind: 'cp' | 'mv', src: string, dst: string, o: 
       return 0;
     }
     const result = await executeActions([item.planned], {
-      s3,
+      access: s3,
       concurrency: 1,
-      raw: opts.raw,
       onDone: (p) => reporter.done(p, item.size),
       onFailed: (p, e) => reporter.failed(p, e),
       onBytes: (n) => reporter.bytes(n),
@@ -60,7 +58,7 @@ async function singleAction(
   src: PathArg,
   dst: PathArg,
   opts: ReturnType<typeof transferOptions>,
-  s3: ReturnType<typeof s3ClientFor>,
+  s3: ReturnType<typeof s3AccessFor>,
 ): Promise<{ planned: PlannedAction; size: number; filterPath: string }> {
   const verb = (v: string) => (kind === 'mv' ? 'move' : v);
   const cacheControl = buildCacheControl(opts.cacheControl);
@@ -94,7 +92,7 @@ async function singleAction(
   if (src.kind !== 's3') throw new UsageError('at least one of the paths must be an s3:// URL');
   if (src.key === '' || src.key.endsWith('/')) throw new UsageError(`${src.raw} is not an object key (use --recursive for a prefix)`);
   const base = src.key.slice(src.key.lastIndexOf('/') + 1);
-  const head = await s3.send(new HeadObjectCommand({ Bucket: src.bucket, Key: src.key }));
+  const head = await (await s3.client()).send(new HeadObjectCommand({ Bucket: src.bucket, Key: src.key }));
   const size = head.ContentLength ?? 0;
   const removeSource = kind === 'mv' ? { removeSource: { op: 'delete-object' as const, bucket: src.bucket, key: src.key } } : {};
   if (dst.kind === 'local') {

@@ -3,13 +3,11 @@
  * invalidate exactly the changed and deleted paths (see deploy/invalidation-paths.ts);
  * nothing changed → no invalidation. One command, one summary.
  */
-import { GetBucketWebsiteCommand } from '@aws-sdk/client-s3';
 import { parsePathArg } from '../s3/url.js';
 import { runTransfer } from '../sync/run.js';
-import { createInvalidation, makeCloudFrontClient, waitForInvalidation } from '../deploy/cloudfront.js';
 import { invalidationPaths } from '../deploy/invalidation-paths.js';
 import { UsageError, describeError } from '../util/errors.js';
-import { rawS3For, reporterFor, s3ClientFor, transferOptions, type TransferCliOpts } from './common.js';
+import { reporterFor, s3AccessFor, transferOptions, type TransferCliOpts } from './common.js';
 
 export interface DeployOpts extends TransferCliOpts {
   distribution: string;
@@ -24,8 +22,7 @@ export async function deployCommand(src: string, dst: string, o: DeployOpts, arg
   const dstArg = parsePathArg(dst);
   if (srcArg.kind !== 'local' || dstArg.kind !== 's3') throw new UsageError('deploy takes a local directory and an s3:// destination');
   const opts = transferOptions(o, argv);
-  const s3 = s3ClientFor(o, opts.concurrency);
-  opts.raw = rawS3For(o, s3, opts.concurrency);
+  const s3 = s3AccessFor(o, opts.concurrency);
   const reporter = reporterFor(o, { command: 'deploy', source: src, destination: dst });
   const say = (line: string) => {
     if (!o.json && !o.quiet) process.stdout.write(`${line}\n`);
@@ -37,7 +34,8 @@ export async function deployCommand(src: string, dst: string, o: DeployOpts, arg
       reporter.finish({ invalidation: null });
       return exitCode;
     }
-    const indexDocument = await s3
+    const { GetBucketWebsiteCommand } = await import('@aws-sdk/client-s3');
+    const indexDocument = await (await s3.client())
       .send(new GetBucketWebsiteCommand({ Bucket: dstArg.bucket }))
       .then((w) => w.IndexDocument?.Suffix)
       .catch(() => undefined);
@@ -52,6 +50,7 @@ export async function deployCommand(src: string, dst: string, o: DeployOpts, arg
       reporter.finish({ invalidation: { id: '', status: 'dryrun', paths } });
       return exitCode;
     }
+    const { createInvalidation, makeCloudFrontClient, waitForInvalidation } = await import('../deploy/cloudfront.js');
     const cf = makeCloudFrontClient({ endpointUrl: o.edgeEndpointUrl, profile: o.profile });
     try {
       const inv = await createInvalidation(cf, o.distribution, paths);

@@ -2,7 +2,7 @@
 import { ListBucketsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { parseS3Url } from '../s3/url.js';
 import { humanSize, lsTime } from '../util/format.js';
-import { s3ClientFor, type GlobalOpts } from './common.js';
+import { s3AccessFor, type GlobalOpts } from './common.js';
 
 export interface LsOpts extends GlobalOpts {
   recursive?: boolean;
@@ -11,7 +11,8 @@ export interface LsOpts extends GlobalOpts {
 }
 
 export async function lsCommand(target: string | undefined, o: LsOpts): Promise<number> {
-  const s3 = s3ClientFor(o, 4);
+  const access = s3AccessFor(o, 4);
+  const s3 = await access.client();
   const out = (s: string) => process.stdout.write(s);
   try {
     if (!target || target === 's3://') {
@@ -46,6 +47,6 @@ export async function lsCommand(target: string | undefined, o: LsOpts): Promise<
     }
     return 0;
   } finally {
-    s3.destroy();
+    access.destroy();
   }
 }

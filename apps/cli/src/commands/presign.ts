@@ -3,7 +3,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { parseS3Url } from '../s3/url.js';
 import { UsageError } from '../util/errors.js';
-import { s3ClientFor, type GlobalOpts } from './common.js';
+import { s3AccessFor, type GlobalOpts } from './common.js';
 
 export async function presignCommand(target: string, o: GlobalOpts & { expiresIn?: string }): Promise<number> {
   const { bucket, key } = parseS3Url(target);
@@ -11,11 +11,12 @@ export async function presignCommand(target: string, o: GlobalOpts & { expiresIn
   const expiresIn = Number(o.expiresIn ?? 3600);
   // SigV4 presigned URLs are valid for at most 7 days.
   if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > 604_800) throw new UsageError('--expires-in must be 1..604800 seconds');
-  const s3 = s3ClientFor(o, 1);
+  const access = s3AccessFor(o, 1);
+  const s3 = await access.client();
   try {
     process.stdout.write(`${await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn })}\n`);
     return 0;
   } finally {
-    s3.destroy();
+    access.destroy();
   }
 }

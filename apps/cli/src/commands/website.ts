@@ -8,7 +8,7 @@
 import { PutBucketWebsiteCommand, type WebsiteConfiguration } from '@aws-sdk/client-s3';
 import { parseS3Url } from '../s3/url.js';
 import { UsageError } from '../util/errors.js';
-import { s3ClientFor, type GlobalOpts } from './common.js';
+import { s3AccessFor, type GlobalOpts } from './common.js';
 
 export interface WebsiteOpts extends GlobalOpts {
   indexDocument?: string;
@@ -28,11 +28,12 @@ export function websiteConfiguration(o: WebsiteOpts): WebsiteConfiguration {
 export async function websiteCommand(target: string, o: WebsiteOpts): Promise<number> {
   const { bucket, key } = parseS3Url(target);
   if (key) throw new UsageError(`website takes a bucket URL (s3://bucket), got ${target}`);
-  const s3 = s3ClientFor(o, 1);
+  const access = s3AccessFor(o, 1);
+  const s3 = await access.client();
   try {
     await s3.send(new PutBucketWebsiteCommand({ Bucket: bucket, WebsiteConfiguration: websiteConfiguration(o) }));
     return 0;
   } finally {
-    s3.destroy();
+    access.destroy();
   }
 }

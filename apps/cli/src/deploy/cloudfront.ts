@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CloudFrontClient, CreateInvalidationCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront';
-import { makeHttpHandler } from '../s3/client.js';
+import { makeHttpHandler } from '../s3/http-handler.js';
 import { CliError } from '../util/errors.js';
 
 export interface CloudFrontOpts {

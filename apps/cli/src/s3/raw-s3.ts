@@ -12,7 +12,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import { createHash } from 'node:crypto';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { signRequest } from '@bucketfront/sigv4';
 
 export interface RawPutParams {
@@ -44,6 +43,11 @@ export interface ListPage {
   contents: ListedObject[];
   isTruncated: boolean;
   nextContinuationToken?: string;
+}
+
+export interface RawAuth {
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  region: string;
 }
 
 export interface RawS3 {
@@ -96,7 +100,7 @@ export function parseListBucketResult(xml: string): ListPage | undefined {
   return { contents, isTruncated: tag(outside, 'IsTruncated') === 'true', ...(token ? { nextContinuationToken: token } : {}) };
 }
 
-export function makeRawS3(s3: S3Client, endpoint: string, maxSockets: number): RawS3 {
+export function makeRawS3(auth: () => Promise<RawAuth>, endpoint: string, maxSockets: number): RawS3 {
   const base = new URL(endpoint);
   const isHttps = base.protocol === 'https:';
   const agent = isHttps ? new https.Agent({ keepAlive: true, maxSockets }) : new http.Agent({ keepAlive: true, maxSockets });
@@ -111,13 +115,12 @@ export function makeRawS3(s3: S3Client, endpoint: string, maxSockets: number): R
     headers: Record<string, string>,
     body: Buffer | undefined,
   ): Promise<{ status: number; text: string }> => {
-    const credentials = await s3.config.credentials();
-    const region = await s3.config.region();
+    const { credentials, region } = await auth();
     const url = `${origin}${path}${query ? `?${query}` : ''}`;
     const signed = signRequest({
       method,
       url,
-      credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken },
+      credentials,
       region,
       service: 's3',
       headers,

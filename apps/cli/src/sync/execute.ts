@@ -15,25 +15,19 @@ import { mkdir, readFile, rename, rm, unlink, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import {
-  CopyObjectCommand,
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  PutObjectCommand,
-  type ObjectCannedACL,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { ObjectCannedACL } from '@aws-sdk/client-s3';
 import { describeError, isNetworkError, isTransientError } from '../util/errors.js';
 import { runPool } from '../util/pool.js';
 import { isMultipartUpload, partSizeFor } from './etag.js';
 import type { HashCache } from './hash-cache.js';
 import type { Action, PlannedAction } from './actions.js';
-import type { RawS3 } from '../s3/raw-s3.js';
+import type { S3Access } from '../s3/access.js';
+
+// The SDK loads on first use only: a sync whose requests all go through access.raw never needs it.
+const sdk = () => import('@aws-sdk/client-s3');
 
 export interface ExecuteOptions {
-  s3: S3Client;
+  access: S3Access;
   concurrency: number;
   hashCache?: HashCache;
   /** Extra attempts after the SDK gave up on a transient error. */
@@ -41,8 +35,6 @@ export interface ExecuteOptions {
   onDone(item: PlannedAction): void;
   onFailed(item: PlannedAction, message: string): void;
   onBytes?(n: number): void;
-  /** Lean signed requests against an explicit endpoint (s3/raw-s3.ts). */
-  raw?: RawS3;
 }
 
 export interface ExecuteResult {
@@ -101,9 +93,11 @@ export async function executeActions(items: readonly PlannedAction[], opts: Exec
   await runPool(batches, Math.min(4, opts.concurrency), async ({ bucket, items: batch }) => {
     if (unreachable) return batch.forEach((item) => fail(item, `not attempted: ${unreachable}`));
     try {
+      const { DeleteObjectsCommand } = await sdk();
+      const s3 = await opts.access.client();
       const res = await withRetries(
         () =>
-          opts.s3.send(
+          s3.send(
             new DeleteObjectsCommand({
               Bucket: bucket,
               Delete: { Objects: batch.map((i) => ({ Key: (i.action as { key: string }).key })), Quiet: true },
@@ -142,7 +136,6 @@ async function withRetries<T>(fn: () => Promise<T>, retries: number): Promise<T>
 }
 
 async function perform(a: Action, opts: ExecuteOptions): Promise<void> {
-  const { s3 } = opts;
   switch (a.op) {
     case 'upload':
       return upload(a, opts);
@@ -151,7 +144,8 @@ async function perform(a: Action, opts: ExecuteOptions): Promise<void> {
     case 'copy': {
       if (a.size > MAX_COPY_OBJECT) throw new Error('objects over 5 GiB cannot be copied with CopyObject (multipart copy is not implemented)');
       const replace = a.meta.cacheControl !== undefined || a.meta.contentType !== undefined;
-      await s3.send(
+      const { CopyObjectCommand } = await sdk();
+      await (await opts.access.client()).send(
         new CopyObjectCommand({
           Bucket: a.bucket,
           Key: a.key,
@@ -164,9 +158,11 @@ async function perform(a: Action, opts: ExecuteOptions): Promise<void> {
       opts.onBytes?.(a.size);
       return;
     }
-    case 'delete-object':
-      await s3.send(new DeleteObjectCommand({ Bucket: a.bucket, Key: a.key }));
+    case 'delete-object': {
+      const { DeleteObjectCommand } = await sdk();
+      await (await opts.access.client()).send(new DeleteObjectCommand({ Bucket: a.bucket, Key: a.key }));
       return;
+    }
     case 'delete-file':
       await unlink(a.path);
       return;
@@ -188,19 +184,21 @@ async function upload(a: Extract<Action, { op: 'upload' }>, opts: ExecuteOptions
   if (!isMultipartUpload(a.size)) {
     const body = await readFile(a.path);
     const digest = createHash('md5').update(body).digest();
-    const fast = opts.raw
-      ? await opts.raw.put({ bucket: a.bucket, key: a.key, body, md5: digest, contentType: a.meta.contentType, cacheControl: a.meta.cacheControl, acl: a.meta.acl })
+    const fast = opts.access.raw
+      ? await opts.access.raw.put({ bucket: a.bucket, key: a.key, body, md5: digest, contentType: a.meta.contentType, cacheControl: a.meta.cacheControl, acl: a.meta.acl })
       : 'fallback';
     if (fast !== 'ok') {
-      await opts.s3.send(new PutObjectCommand({ ...common, Body: body, ContentMD5: digest.toString('base64'), ContentLength: body.length }));
+      const { PutObjectCommand } = await sdk();
+      await (await opts.access.client()).send(new PutObjectCommand({ ...common, Body: body, ContentMD5: digest.toString('base64'), ContentLength: body.length }));
     }
     if (body.length === a.size) opts.hashCache?.set({ path: a.path, size: a.size, mtimeMs: a.mtimeMs, ino: a.ino }, { md5: digest.toString('hex') });
     opts.onBytes?.(body.length);
     return;
   }
   let reported = 0;
+  const { Upload } = await import('@aws-sdk/lib-storage');
   const upload = new Upload({
-    client: opts.s3,
+    client: await opts.access.client(),
     params: { ...common, Body: createReadStream(a.path), ContentLength: a.size },
     partSize: partSizeFor(a.size),
     queueSize: 4,
@@ -216,7 +214,8 @@ async function upload(a: Extract<Action, { op: 'upload' }>, opts: ExecuteOptions
 }
 
 async function download(a: Extract<Action, { op: 'download' }>, opts: ExecuteOptions): Promise<void> {
-  const res = await opts.s3.send(new GetObjectCommand({ Bucket: a.bucket, Key: a.key }));
+  const { GetObjectCommand } = await sdk();
+  const res = await (await opts.access.client()).send(new GetObjectCommand({ Bucket: a.bucket, Key: a.key }));
   await mkdir(dirname(a.path), { recursive: true });
   const tmp = `${a.path}.bucketfront-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
   const body = res.Body as Readable | undefined;

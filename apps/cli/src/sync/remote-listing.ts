@@ -7,9 +7,9 @@
  * covers (s_i, s_{i+1}] in S3's order (UTF-8 bytes), so the ranges are disjoint and
  * together cover every key whatever the bucket holds.
  */
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Entry } from './plan.js';
-import type { ListPage, RawS3 } from '../s3/raw-s3.js';
+import type { ListPage } from '../s3/raw-s3.js';
+import type { S3Access } from '../s3/access.js';
 
 export interface RemoteEntry extends Entry {
   key: string;
@@ -36,12 +36,11 @@ export function splitPoints(hints: readonly string[], pageSize = PAGE): string[]
 
 export interface ListOptions {
   pageSize?: number;
-  /** Lean signed requests (explicit endpoints); pages it cannot get come from the SDK. */
-  raw?: RawS3;
 }
 
+/** Pages come from `access.raw` (lean signed requests) when there is one, else or on any error from the SDK. */
 export async function listRemote(
-  s3: S3Client,
+  access: S3Access,
   bucket: string,
   prefix: string,
   hints: readonly string[] = [],
@@ -50,20 +49,22 @@ export async function listRemote(
   const pageSize = opts.pageSize ?? PAGE;
   const splits = splitPoints(hints, pageSize).map((rel) => prefix + rel);
   const bounds = [undefined, ...splits];
-  const getPage = pageFetcher(s3, bucket, prefix, pageSize, opts.raw);
+  const getPage = pageFetcher(access, bucket, prefix, pageSize);
   const parts = await Promise.all(bounds.map((after, i) => listRange(getPage, prefix, after, splits[i])));
   return parts.flat();
 }
 
 type GetPage = (startAfter: string | undefined, token: string | undefined) => Promise<ListPage>;
 
-function pageFetcher(s3: S3Client, bucket: string, prefix: string, pageSize: number, raw: RawS3 | undefined): GetPage {
+function pageFetcher(access: S3Access, bucket: string, prefix: string, pageSize: number): GetPage {
   const maxKeys = pageSize !== PAGE ? pageSize : undefined;
   return async (startAfter, token) => {
-    if (raw) {
-      const page = await raw.list({ bucket, prefix, startAfter, continuationToken: token, maxKeys });
+    if (access.raw) {
+      const page = await access.raw.list({ bucket, prefix, startAfter, continuationToken: token, maxKeys });
       if (page !== 'fallback') return page;
     }
+    const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+    const s3 = await access.client();
     const res = await s3.send(
       new ListObjectsV2Command({
         Bucket: bucket,

@@ -6,7 +6,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import mime from 'mime-types';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { CliError, UsageError, describeError } from '../util/errors.js';
 import { asDirPrefix, s3Uri, type PathArg } from '../s3/url.js';
 import { buildCacheControl } from './cache-control.js';
@@ -19,7 +18,7 @@ import { listRemote, type RemoteEntry } from './remote-listing.js';
 import type { PlannedAction, TransferMeta } from './actions.js';
 import { Reporter } from './report.js';
 import { mark } from '../util/timing.js';
-import type { RawS3 } from '../s3/raw-s3.js';
+import type { S3Access } from '../s3/access.js';
 
 export interface TransferOptions {
   delete: boolean;
@@ -32,8 +31,6 @@ export interface TransferOptions {
   acl?: string;
   concurrency: number;
   hashCache: boolean;
-  /** Lean signed requests against an explicit endpoint (s3/raw-s3.ts). */
-  raw?: RawS3;
 }
 
 export type Endpoint = { kind: 'local'; dir: string; raw: string } | { kind: 's3'; bucket: string; prefix: string };
@@ -49,9 +46,9 @@ export function directionOf(src: Endpoint, dst: Endpoint): Direction {
   throw new UsageError('at least one of the paths must be an s3:// URL (local to local is not supported)');
 }
 
-async function listSide(s3: S3Client, e: Endpoint, isSource: boolean, raw: RawS3 | undefined, hints: readonly string[] = []): Promise<Entry[]> {
+async function listSide(access: S3Access, e: Endpoint, isSource: boolean, hints: readonly string[] = []): Promise<Entry[]> {
   if (e.kind === 's3') {
-    const all = await listRemote(s3, e.bucket, e.prefix, hints, { raw }).catch((err: unknown) => {
+    const all = await listRemote(access, e.bucket, e.prefix, hints).catch((err: unknown) => {
       throw new CliError(`cannot list ${s3Uri(e.bucket, e.prefix)}: ${describeError(err)}`);
     });
     // Directory markers (`dir/`) carry no content: never a source.
@@ -73,7 +70,7 @@ export interface RunResult {
 }
 
 export async function runTransfer(
-  s3: S3Client,
+  access: S3Access,
   command: 'sync' | 'cp' | 'mv',
   srcArg: PathArg,
   dstArg: PathArg,
@@ -89,16 +86,16 @@ export async function runTransfer(
   let dstEntries: Entry[] = [];
   mark('start');
   if (command !== 'sync') {
-    srcEntries = await listSide(s3, src, true, opts.raw);
+    srcEntries = await listSide(access, src, true);
   } else if (src.kind === 'local') {
-    srcEntries = await listSide(s3, src, true, opts.raw);
+    srcEntries = await listSide(access, src, true);
     mark('listed local');
-    dstEntries = await listSide(s3, dst, false, opts.raw, srcEntries.map((e) => e.rel));
+    dstEntries = await listSide(access, dst, false, srcEntries.map((e) => e.rel));
   } else if (dst.kind === 'local') {
-    dstEntries = await listSide(s3, dst, false, opts.raw);
-    srcEntries = await listSide(s3, src, true, opts.raw, dstEntries.map((e) => e.rel));
+    dstEntries = await listSide(access, dst, false);
+    srcEntries = await listSide(access, src, true, dstEntries.map((e) => e.rel));
   } else {
-    [srcEntries, dstEntries] = await Promise.all([listSide(s3, src, true, opts.raw), listSide(s3, dst, false, opts.raw)]);
+    [srcEntries, dstEntries] = await Promise.all([listSide(access, src, true), listSide(access, dst, false)]);
   }
 
   mark(`listed ${srcEntries.length} source, ${dstEntries.length} destination entries`);
@@ -140,10 +137,9 @@ export async function runTransfer(
 
   reporter.startProgress(transfers.length, transfers.reduce((n, t) => n + t.src.size, 0));
   const result = await executeActions(actions, {
-    s3,
+    access,
     concurrency: opts.concurrency,
     hashCache: cache,
-    raw: opts.raw,
     onDone: (item) => reporter.done(item, 'size' in item.action ? item.action.size : 0),
     onFailed: (item, error) => reporter.failed(item, error),
     onBytes: (n) => reporter.bytes(n),
