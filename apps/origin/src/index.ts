@@ -6,4 +6,4 @@ export { startOrigin, type StartOriginOptions, type RunningOrigin } from './star
 export { createOriginHandler, type OriginDeps, type OriginHandler } from './origin-handler.js';
 export { resolveCredentials, generateCredentials, CREDENTIALS_FILE, type OriginCredentials } from './credentials.js';
 export type { AccessLogEntry, AccessLogSink } from './http/access-log.js';
-export type { WebsiteRequestContext } from './website-bridge.js';
+export type { WebsiteRequestContext } from './website/index.js';

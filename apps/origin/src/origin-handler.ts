@@ -16,7 +16,7 @@ import { errorResponse, sendResponse } from './http/respond.js';
 import { BucketCache } from './s3/bucket-cache.js';
 import type { RequestAuth, S3Context, S3Response } from './s3/context.js';
 import { dispatch } from './s3/router.js';
-import { serveWebsite } from './website-bridge.js';
+import { handleWebsiteRequest } from './website/index.js';
 
 export interface OriginDeps {
   store: ObjectStore;
@@ -89,7 +89,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
     req: IncomingMessage, res: ServerResponse, bucket: string | null, requestId: string, started: number, path: string, isWebsitePort: boolean,
   ): void {
     res.once('close', () => finish(req, requestId, started, null, 'Website', path, res.statusCode, 0, 0));
-    serveWebsite(req, res, { store, bucket, region, requestId, hostId, scheme: 'http', websiteDomain, isWebsitePort }).catch(() => {
+    handleWebsiteRequest(req, res, { store, bucket, region, requestId, hostId, scheme: 'http', websiteDomain, isWebsitePort }).catch(() => {
       if (!res.headersSent) {
         res.writeHead(500, ['Content-Type', 'text/html; charset=utf-8', 'x-amz-request-id', requestId, 'x-amz-id-2', hostId]);
         res.end('<html><body><h1>500 Internal Server Error</h1></body></html>\n');
