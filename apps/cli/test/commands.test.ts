@@ -74,6 +74,17 @@ describe('bucket and object commands', () => {
     expect(await keys('cmds')).toContain('back.txt');
   });
 
+  it('mv --recursive uploads a tree and removes the local files', async () => {
+    const dir = join(tmp.path, 'to-move');
+    await writeTree(dir, { 'x.txt': 'x', 'sub/y.txt': 'y' });
+    const r = await cli('mv', dir, 's3://cmds/moved', '--recursive');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`move: ${join(dir, 'sub/y.txt')} to s3://cmds/moved/sub/y.txt`);
+    expect(await listTree(dir)).toEqual([]);
+    expect((await keys('cmds')).filter((k) => k.startsWith('moved/'))).toEqual(['moved/sub/y.txt', 'moved/x.txt']);
+    await cli('rm', 's3://cmds/moved', '--recursive');
+  });
+
   it('rm deletes one object, or a prefix with --recursive', async () => {
     expect((await cli('rm', 's3://cmds/back.txt')).stdout).toBe('delete: s3://cmds/back.txt\n');
     const r = await cli('rm', 's3://cmds/tree', '--recursive');

@@ -149,6 +149,11 @@ describe('sync bucket → local and bucket → bucket', () => {
     const again = await syncJson('s3://site', down);
     expect(again.downloaded).toEqual([]);
     expect(again.unchanged).toBe(allKeys.length);
+    // --delete on a download removes local extras.
+    await writeFile(join(down, 'local-only.txt'), 'x');
+    const cleaned = await syncJson('s3://site', down, '--delete');
+    expect(cleaned.deleted).toEqual(['local-only.txt']);
+    expect(await listTree(down)).toEqual(allKeys);
   });
 
   it('copies between buckets, then nothing on the second run', async () => {
