@@ -5,6 +5,7 @@
 // mode's result into bench/results/latest.json and regenerates bench/results/latest.md.
 // Options (flags or env):
 //   --duration=5s  | BENCH_DURATION   wrk / load-loop duration per measurement (default 5s)
+//   --reps=1       | BENCH_REPS       wrk runs per cell; the median-rps run is reported (all in latest.json)
 //   --quick        | BENCH_QUICK=1    2 s runs, 1 repetition of the 256 MiB PUT and of herd (harness debugging)
 //   --no-save                          print results, do not touch bench/results/
 //   BENCH_NO_SETUP=1                   do not run bench/setup.sh when tools are missing (it runs only as root)
@@ -36,6 +37,7 @@ for (const m of selected) {
 const modes = selected.length ? MODES.filter((m) => selected.includes(m)) : MODES;
 const quick = flag('quick') || process.env.BENCH_QUICK === '1';
 const duration = opt('duration') ?? process.env.BENCH_DURATION ?? (quick ? '2s' : '5s');
+const reps = Math.max(1, Number(opt('reps') ?? process.env.BENCH_REPS ?? 1) || 1);
 if (!toMs(duration)) { console.error(`bad duration ${duration} (use e.g. 5s)`); process.exit(2); }
 
 // Time budget per mode in seconds (a loaded machine is slower; BENCH_BUDGET_FACTOR scales it).
@@ -63,7 +65,7 @@ const modeImpl = {
 
 async function main() {
   const t0 = Date.now();
-  log(`modes: ${modes.join(', ')}; duration ${duration}${quick ? ' (quick)' : ''}; load ${loadavg()}`);
+  log(`modes: ${modes.join(', ')}; duration ${duration}, reps ${reps}${quick ? ' (quick)' : ''}; load ${loadavg()}`);
   // A fresh machine: install what is missing (apt tools, s3rver) through setup.sh when root.
   const missingAny = [];
   for (const m of modes) for (const b of REQUIRED[m]) if (!(await which(b)) && !missingAny.includes(b)) missingAny.push(b);
@@ -105,7 +107,7 @@ async function main() {
         const budgetMs = (MODE_BUDGET_S[mode] + (quick ? 0 : 3 * 30)) * 1000 * Number(process.env.BENCH_BUDGET_FACTOR ?? 1);
         const watchdog = new Promise((_, reject) => { timer = setTimeout(() => { stopAll(); reject(new Error(`${mode} overran its ${Math.round(budgetMs / 1000)} s budget`)); }, budgetMs); });
         try {
-          result = await Promise.race([fn({ mode, duration, durationMs: toMs(duration), quick, rawDir, logs, fixtures, bigReps: quick ? 1 : 3, herdRuns: quick ? 1 : 2 }), watchdog]);
+          result = await Promise.race([fn({ mode, duration, durationMs: toMs(duration), quick, rawDir, logs, fixtures, reps, bigReps: quick ? 1 : 3, herdRuns: quick ? 1 : 2 }), watchdog]);
         } finally { clearTimeout(timer); }
       } catch (e) {
         log(`${mode} failed: ${e.stack ?? e}`);

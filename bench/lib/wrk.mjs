@@ -72,3 +72,16 @@ export function fmtMs(ms) {
   if (ms < 10) return `${ms.toFixed(2)} ms`;
   return `${ms.toFixed(1)} ms`;
 }
+
+/**
+ * wrk `reps` times back to back (labels -r1, -r2, …); returns the run with the median rps,
+ * plus `runs` (every run's rps and p99). reps = 1 is a plain wrk().
+ */
+export async function wrkMedian(opts, reps = 1) {
+  if (reps <= 1) return wrk(opts);
+  const runs = [];
+  for (let i = 1; i <= reps; i++) runs.push(await wrk({ ...opts, label: `${opts.label}-r${i}` }));
+  const ok = runs.filter((r) => r.rps != null).sort((a, b) => a.rps - b.rps);
+  const med = ok.length ? ok[Math.floor((ok.length - 1) / 2)] : runs[0];
+  return { ...med, ok: runs.every((r) => r.ok), runs: runs.map((r) => ({ rps: r.rps, p99ms: r.p99ms, serverCores: r.serverCores })) };
+}

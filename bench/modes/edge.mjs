@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import http from 'node:http';
 import { log, sleep } from '../lib/proc.mjs';
-import { wrk, fmtWrk } from '../lib/wrk.mjs';
+import { wrk, wrkMedian, fmtWrk } from '../lib/wrk.mjs';
 import { row } from '../lib/results.mjs';
 import { herd } from '../lib/herd.mjs';
 import { httpGet } from '../lib/s3.mjs';
@@ -115,7 +115,7 @@ export async function runEdge(ctx) {
       if (!hit) notes.push(`${e.name} ${obj.path}: third warm-up GET was not a hit by its header (${JSON.stringify({ xc: last.headers['x-cache'], xcs: last.headers['x-cache-status'], xv: last.headers['x-varnish'] })})`);
       await wrk({ url, conns: 64, duration: '1s', label: `warmup-${e.id}-${obj.id}`, rawDir });
       const before = originLines(origin.accessLog);
-      const r = await wrk({ url, conns: 64, duration: ctx.duration, label: `${e.id}-${obj.id}`, rawDir, pid: e.proc.pid });
+      const r = await wrkMedian({ url, conns: 64, duration: ctx.duration, label: `${e.id}-${obj.id}`, rawDir, pid: e.proc.pid }, ctx.reps);
       await sleep(100);
       r.originRequests = originLines(origin.accessLog) - before;
       r.hitHeader = hit;
@@ -173,11 +173,12 @@ export async function runEdge(ctx) {
   rows.push(row({ what: 'invalidation → new content visible (median of runs)', peer: null, ours: inval?.medianMs ?? null, unit: 'ms', better: 'lower', target: '< 100 ms', check: (r) => (r.ours == null ? null : inval.maxMs < 100), note: inval ? `max ${inval.maxMs.toFixed(1)} ms; CreateInvalidation call ${Math.max(...inval.runs.map((x) => x.apiMs)).toFixed(1)} ms max` : '' }));
   notes.push('Every edge fronts the same nginx origin (upstream listener, access-logged); origin requests during the hit runs are counted from its access log. Varnish hit = two ids in X-Varnish; nginx = X-Cache-Status: HIT; ours = X-Cache: Hit from cloudfront.');
   notes.push('The stock nginx edge (`tcp_nopush on`) stalls ~40 ms on 100 KiB hits (Nagle + delayed ACK, peer-baselines §1); the `tcp_nopush off` row is the fair anchor at 100 KiB.');
+  if (ctx.reps > 1) notes.push(`rps of every run (the median is in the table): ${Object.entries(res).filter(([, r]) => r?.runs).map(([k, r]) => `${k} ${r.runs.map((x) => Math.round(x.rps ?? 0)).join(' / ')}`).join('; ')}.`);
   notes.push(`Server CPU during each run (cores, process tree): ${Object.entries(res).filter(([, r]) => r?.serverCores != null).map(([k, r]) => `${k} ${r.serverCores}`).join(', ')}.`);
   notes.push('Reference (peer-baselines §1–2, quiet machine, -d10s): nginx proxy_cache 1 KB 65–69k rps, 100 KB ~1.5k rps (stall); tcp_nopush off 54–58k / 30–34k rps; Varnish 42–58k / 21–30k rps. Herd: nginx 1 fetch, slowest 512–519 ms; Varnish 1 fetch, slowest 55–85 ms.');
   return {
     rows, notes, oursAvailable: !!ours, oursUnavailableReason: oursReason || undefined,
-    settings: { duration: ctx.duration, wrk: '-t1 -c64 --latency', herdRuns: ctx.herdRuns, herdSize: 200, workers: 2 },
+    settings: { duration: ctx.duration, reps: ctx.reps, wrk: '-t1 -c64 --latency', herdRuns: ctx.herdRuns, herdSize: 200, workers: 2 },
     raw: { wrk: res, herd: herds, invalidation: inval },
   };
 }

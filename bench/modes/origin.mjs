@@ -12,7 +12,7 @@ import { writeFileSync, existsSync, statSync, rmSync, mkdirSync, openSync, write
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { run, log, procMem, childPids, sleep } from '../lib/proc.mjs';
-import { wrk, fmtWrk } from '../lib/wrk.mjs';
+import { wrk, wrkMedian, fmtWrk } from '../lib/wrk.mjs';
 import { row } from '../lib/results.mjs';
 import { WORK, startS3rver, startOursOrigin, NotAvailable } from '../lib/servers.mjs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
@@ -78,7 +78,7 @@ async function benchServer(label, srv, ctx, payloads) {
       log(`${label}: ${name}: ${out[name].error}`);
       continue;
     }
-    out[name] = await wrk({ url, conns, duration: ctx.duration, label: `${label}-${name}`, rawDir: ctx.rawDir, pid: srv.pid });
+    out[name] = await wrkMedian({ url, conns, duration: ctx.duration, label: `${label}-${name}`, rawDir: ctx.rawDir, pid: srv.pid }, ctx.reps);
     out[name].MBps = out[name].rps * size / 1e6;
     log(`${label}: ${name}: ${fmtWrk(out[name])}`);
   }
@@ -188,7 +188,7 @@ export async function runOrigin(ctx) {
   notes.push('Reference (peer-baselines §4, quiet machine): dd 2 GiB zeros with fdatasync 329 / 710 / 846 MB/s.');
   return {
     rows, notes, oursAvailable: !!mine, oursUnavailableReason: mine ? undefined : oursReason,
-    settings: { duration: ctx.duration, bigReps: ctx.bigReps },
+    settings: { duration: ctx.duration, reps: ctx.reps, bigReps: ctx.bigReps },
     raw: { dd, s3rver: { ...peer, big: peerBig }, ours: mine ? { ...mine, big: mineBig } : null },
   };
 }
