@@ -184,6 +184,7 @@ export async function runOrigin(ctx) {
     for (const k of ['put1k', 'put1m', 'sdkget1k']) if (o?.[k]?.errors) notes.push(`${n} ${k}: ${o[k].errors} errors (${o[k].firstError})`);
     for (const k of ['get1k', 'get1m']) if (o?.[k] && o[k].ok === false) notes.push(`${n} ${k}: ${o[k].error ?? 'wrk errors / non-2xx'}`);
   }
+  notes.push('wrk repeats one presigned URL: an origin that caches verified presigned URLs (ours does, for at most 1 min) skips the signature work on repeats. The SDK GetObject row signs every request, but its Node client shares the 2 cores.');
   notes.push('PUT 256 MiB target is against the dd figure of this same run; the disk is virtual and varies by up to 2.5× between runs (peer-baselines §4).');
   notes.push('Reference (peer-baselines §4, quiet machine): dd 2 GiB zeros with fdatasync 329 / 710 / 846 MB/s.');
   return {
