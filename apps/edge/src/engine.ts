@@ -7,22 +7,19 @@
  *   expired: collapsed conditional fill (RefreshHit / Miss / stale Hit) | none: collapsed fill (Miss).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream';
-import {
-  ageSeconds, canCollapseRequest, chooseViewerEncoding, contentRange, freshnessAt, isNotModified, parseRange,
-  type ByteRange,
-} from '@bucketfront/cache-policy';
+import { canCollapseRequest, freshnessAt } from '@bucketfront/cache-policy';
 import type { EdgeConfig } from './config/types.js';
 import { makeCtx, type DistRuntime, type EngineState, type RequestCtx } from './context.js';
 import { fromWire, toWire, type FillCoordinator } from './coordinator.js';
 import { fill, shareable, type FillResult, type SharedFill } from './fill.js';
-import { EdgeMetrics, type EdgeMetricsSnapshot, type ResultType } from './metrics.js';
+import { EdgeMetrics, type EdgeMetricsSnapshot } from './metrics.js';
 import { OriginClient } from './origin/client.js';
 import type { EdgeEngine } from './runtime.js';
-import type { Coding, StoredEntry } from './store/entry.js';
+import type { StoredEntry } from './store/entry.js';
 import { MemoryStore } from './store/memory-store.js';
-import { generatedErrorPage } from './viewer/error-page.js';
-import { filterOriginHeaders, headerValue, httpDate, isHopByHopRequestHeader, requestId, viaValue } from './viewer/headers.js';
+import { requestId, viaValue } from './viewer/headers.js';
+import { passThrough } from './viewer/pass-through.js';
+import { createResponder } from './viewer/respond.js';
 
 export interface EdgeEngineOptions {
   /** ms since epoch; default Date.now. Tests pass a controllable clock. */
@@ -62,7 +59,8 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
       uncollapsible.set(key, clock() + UNCOLLAPSIBLE_MARK_MS);
     },
   };
-  const word = config.productWord;
+  const responder = createResponder(state);
+  const { acceptable, sendEntry, sendFailure, sendGenerated, sendStream } = responder;
 
   const dists: DistRuntime[] = config.distributions.map((d) => ({
     config: d,
@@ -152,138 +150,11 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     return fill(state, ctx, stale);
   }
 
-  /** Can this viewer take the entry (origin-encoded entries only go to viewers accepting the coding)? */
-  function acceptable(e: StoredEntry, ctx: RequestCtx): boolean {
-    const enc = e.originEncoding;
-    if (enc !== 'gzip' && enc !== 'br') return true;
-    return ctx.ae.split(',').includes(enc);
-  }
-
   function lookup(ctx: RequestCtx): StoredEntry | undefined {
     const e = store.get(ctx.key);
     if (e && acceptable(e, ctx)) return e;
     const alt = store.get(`${ctx.key}\nae:${ctx.ae}`);
     return alt && acceptable(alt, ctx) ? alt : undefined;
-  }
-
-  function pickCoding(e: StoredEntry, ctx: RequestCtx): Coding {
-    if (e.originEncoding === 'gzip' || e.originEncoding === 'br') return e.originEncoding;
-    return chooseViewerEncoding(ctx.ae, ctx.httpVersion, { br: e.variants.br !== undefined, gzip: e.variants.gzip !== undefined });
-  }
-
-  // ---- responses
-
-  function finish(res: ServerResponse, result: ResultType, status: number, headers: string[], body: Buffer | undefined, head: boolean): void {
-    res.writeHead(status, headers);
-    if (head || body === undefined) res.end();
-    else res.end(body);
-    metrics.countRequest(result, head || body === undefined ? 0 : body.length);
-  }
-
-  /** Serve a stored (or just-fetched) entry. `result` is the X-Cache outcome; errors (≥ 400) show as Error. */
-  function sendEntry(req: IncomingMessage, res: ServerResponse, ctx: RequestCtx, e: StoredEntry, result: 'Hit' | 'Miss' | 'RefreshHit', statusOverride?: number): void {
-    const now = clock();
-    const coding = pickCoding(e, ctx);
-    const v = e.variants[coding] ?? e.variants.identity ?? Object.values(e.variants)[0]!;
-    const status = statusOverride ?? e.status;
-    const isError = e.status >= 400 || statusOverride !== undefined;
-    const xResult: ResultType = isError ? 'Error' : result;
-    const head = ctx.method === 'HEAD';
-    let headers: string[];
-    if (result === 'Hit' && statusOverride === undefined) {
-      headers = v.hitHeaders.slice();
-      headers.push('date', httpDate(now), 'age', String(ageSeconds(e.times, now)), 'x-amz-cf-id', ctx.reqId);
-    } else {
-      headers = v.headers.slice();
-      headers.push('x-cache', `${xResult} from ${word}`, 'via', state.via, 'x-amz-cf-pop', config.pop, 'date', httpDate(now), 'x-amz-cf-id', ctx.reqId);
-      if (result !== 'Miss') headers.push('age', String(ageSeconds(e.times, now)));
-    }
-    if (!isError && status === 200) {
-      // Viewer conditionals answered from the entry (RFC 9110 §13.2.2).
-      const inm = headerValue(req.headers, 'if-none-match');
-      const ims = headerValue(req.headers, 'if-modified-since');
-      if ((inm !== undefined || ims !== undefined) && isNotModified({ ifNoneMatch: inm, ifModifiedSince: ims }, { etag: v.etag ?? e.etag, lastModified: e.lastModified })) {
-        finish(res, xResult, 304, notModifiedHeaders(headers), undefined, true);
-        return;
-      }
-      const range = headerValue(req.headers, 'range');
-      if (range !== undefined && !head && e.variants.identity && e.originEncoding === undefined && ifRangeAllows(req, e)) {
-        if (sendRange(res, e, range, headers, xResult)) return;
-      }
-    }
-    finish(res, xResult, status, headers, v.body, head);
-  }
-
-  /** RFC 9110 §13.1.5: If-Range with a strong ETag or a date equal to Last-Modified. */
-  function ifRangeAllows(req: IncomingMessage, e: StoredEntry): boolean {
-    const ifRange = headerValue(req.headers, 'if-range');
-    if (ifRange === undefined) return true;
-    if (ifRange.startsWith('"')) return e.etag === ifRange;
-    return e.lastModified !== undefined && e.lastModified === ifRange;
-  }
-
-  function sendRange(res: ServerResponse, e: StoredEntry, rangeHeader: string, headers: string[], xResult: ResultType): boolean {
-    const body = e.variants.identity!.body;
-    const d = parseRange(rangeHeader, body.length);
-    if (d.kind === 'full') return false;
-    const identityHeaders = withoutFields(headers, ['content-length', 'content-encoding', 'etag', 'vary']);
-    if (e.etag) identityHeaders.push('etag', e.etag);
-    if (d.kind === 'unsatisfiable') {
-      identityHeaders.push('content-range', `bytes */${body.length}`);
-      finish(res, xResult, 416, identityHeaders, Buffer.alloc(0), false);
-      return true;
-    }
-    identityHeaders.push('accept-ranges', 'bytes');
-    if (d.ranges.length === 1) {
-      const r = d.ranges[0]!;
-      identityHeaders.push('content-range', contentRange(r, body.length), 'content-length', String(r.end - r.start + 1));
-      finish(res, xResult, 206, identityHeaders, body.subarray(r.start, r.end + 1), false);
-      return true;
-    }
-    const boundary = 'CloudFront' + makeBoundary();
-    const type = fieldValue(headers, 'content-type');
-    const parts: Buffer[] = [];
-    for (const r of d.ranges as ByteRange[]) {
-      parts.push(Buffer.from(`\r\n--${boundary}\r\n${type ? `Content-Type: ${type}\r\n` : ''}Content-Range: ${contentRange(r, body.length)}\r\n\r\n`));
-      parts.push(body.subarray(r.start, r.end + 1));
-    }
-    parts.push(Buffer.from(`\r\n--${boundary}--\r\n`));
-    const multipart = Buffer.concat(parts);
-    const h = withoutFields(identityHeaders, ['content-type']);
-    h.push('content-type', `multipart/byteranges; boundary=${boundary}`, 'content-length', String(multipart.length));
-    finish(res, xResult, 206, h, multipart, false);
-    return true;
-  }
-
-  function sendFailure(res: ServerResponse, ctx: RequestCtx, status: number, message: string): void {
-    void message; // origin details stay in logs, not in the viewer page
-    const body = generatedErrorPage(status, ctx.reqId, word);
-    finish(res, 'Error', status, generatedHeaders(ctx.reqId, body.length), body, ctx.method === 'HEAD');
-  }
-
-  function generatedHeaders(reqId: string, length: number): string[] {
-    return [
-      'server', 'CloudFront', 'content-type', 'text/html', 'content-length', String(length),
-      'x-cache', `Error from ${word}`, 'via', state.via, 'x-amz-cf-pop', config.pop, 'date', httpDate(clock()), 'x-amz-cf-id', reqId,
-    ];
-  }
-
-  function sendGenerated(req: IncomingMessage, res: ServerResponse, status: number, reqId: string, detail?: string): void {
-    const body = generatedErrorPage(status, reqId, word, detail);
-    finish(res, 'Error', status, generatedHeaders(reqId, body.length), body, req.method === 'HEAD');
-  }
-
-  function sendStream(res: ServerResponse, ctx: RequestCtx, r: Extract<FillResult, { kind: 'stream' }>): void {
-    const headers = r.headers.slice();
-    const result: ResultType = r.status >= 400 ? 'Error' : 'Miss';
-    headers.push('x-cache', `${result} from ${word}`, 'via', state.via, 'x-amz-cf-pop', config.pop, 'date', httpDate(clock()), 'x-amz-cf-id', ctx.reqId);
-    res.writeHead(r.status, headers);
-    let bytes = 0;
-    for (const b of r.head) bytes += b.length;
-    if (ctx.method === 'HEAD') { r.rest.destroy(); res.end(); metrics.countRequest(result, 0); return; }
-    for (const b of r.head) res.write(b);
-    r.rest.on('data', (b: Buffer) => { bytes += b.length; });
-    pipeline(r.rest, res, () => { metrics.countRequest(result, bytes); metrics.originBytes += bytes; });
   }
 
   /**
@@ -354,46 +225,6 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
       .finally(() => { e.revalidating = false; });
   }
 
-  /** Non-GET/HEAD: streamed to the origin and back, never cached, never collapsed. */
-  async function passThrough(req: IncomingMessage, res: ServerResponse, ctx: RequestCtx): Promise<void> {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined || isHopByHopRequestHeader(name)) continue;
-      if (name === 'cookie') continue;
-      headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    if (ctx.keyedCookies !== '') headers['cookie'] = ctx.keyedCookies;
-    const xff = headerValue(req.headers, 'x-forwarded-for');
-    headers['x-forwarded-for'] = xff ? `${xff}, ${ctx.clientIp}` : ctx.clientIp;
-    headers['x-amz-cf-id'] = ctx.reqId;
-    headers['via'] = state.via;
-    const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-    const target = ctx.behaviour.targetOriginId;
-    const origin = ctx.dist.origins.get(target) ?? ctx.dist.origins.get(ctx.dist.groups.get(target)!.primaryOriginId)!;
-    const path = ctx.originPath + (ctx.query === '' ? '' : '?' + ctx.query);
-    metrics.originRequests++;
-    let r;
-    try {
-      r = await origin.request({ method: ctx.method, path, headers, body: hasBody ? req : null });
-      metrics.observeOriginLatency(r.latencyMs / 1000);
-    } catch (err) {
-      metrics.originErrors++;
-      const kind = (err as { kind?: string }).kind;
-      return sendFailure(res, ctx, kind === 'timeout' ? 504 : 502, String(err));
-    }
-    const out = filterOriginHeaders(r.headers, { keepSetCookie: ctx.behaviour.cacheKey.cookies.behavior !== 'none', forwardedHeaders: [] });
-    for (const name of ['content-length', 'content-encoding', 'etag', 'vary']) {
-      const v = headerValue(r.headers, name);
-      if (v !== undefined) out.push(name, v);
-    }
-    const result: ResultType = r.status >= 400 ? 'Error' : 'Miss';
-    out.push('x-cache', `${result} from ${word}`, 'via', state.via, 'x-amz-cf-pop', config.pop, 'date', httpDate(clock()), 'x-amz-cf-id', ctx.reqId);
-    res.writeHead(r.status, out);
-    let bytes = 0;
-    r.body.on('data', (b: Buffer) => { bytes += b.length; });
-    pipeline(r.body, res, () => { metrics.countRequest(result === 'Miss' ? 'Pass' : 'Error', bytes); });
-  }
-
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const reqId = requestId();
     const dist = route(req.headers.host);
@@ -404,7 +235,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     if (!ctx.behaviour.allowedMethods.includes(method)) {
       return sendGenerated(req, res, 403, reqId, 'This distribution is not configured to allow the HTTP request method that was used for this request. The distribution supports only cachable requests.');
     }
-    if (!canCollapseRequest(method)) return passThrough(req, res, ctx);
+    if (!canCollapseRequest(method)) return passThrough(state, responder, req, res, ctx);
     const e = lookup(ctx);
     if (e) {
       const f = freshnessAt(e.times, clock());
@@ -425,7 +256,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
       handleRequest(req, res).catch((err: unknown) => {
         if (!res.headersSent) {
           const body = Buffer.from('internal error');
-          res.writeHead(500, ['content-type', 'text/plain', 'content-length', String(body.length), 'x-cache', `Error from ${word}`]);
+          res.writeHead(500, ['content-type', 'text/plain', 'content-length', String(body.length), 'x-cache', `Error from ${config.productWord}`]);
           res.end(body);
         } else res.destroy(err as Error);
       });
@@ -459,26 +290,3 @@ function splitPathQuery(url: string): [string, string | undefined] {
   const q = u.indexOf('?');
   return q === -1 ? [u, undefined] : [u.slice(0, q), u.slice(q + 1)];
 }
-
-function withoutFields(headers: string[], names: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) if (!names.includes(headers[i]!)) out.push(headers[i]!, headers[i + 1]!);
-  return out;
-}
-
-function fieldValue(headers: string[], name: string): string | undefined {
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
-  return undefined;
-}
-
-/** RFC 9110 §15.4.5: a 304 carries the validator and caching fields, no content fields. */
-const NOT_MODIFIED_DROP = ['content-length', 'content-type', 'content-encoding', 'content-language', 'content-disposition', 'content-range', 'accept-ranges', 'content-md5'];
-function notModifiedHeaders(headers: string[]): string[] {
-  return withoutFields(headers, NOT_MODIFIED_DROP);
-}
-
-let boundaryCounter = 0;
-function makeBoundary(): string {
-  return (Date.now().toString(36) + (++boundaryCounter).toString(36)).padStart(16, '0');
-}
-
