@@ -45,10 +45,13 @@ export async function wrk({ url, threads = 1, conns = 64, duration = '5s', heade
   const before = loadavg();
   const durS = toMs(duration) / 1000 || 5;
   const cpu0 = pid ? cpuSeconds(pid) : 0;
-  const res = await run('wrk', args, { timeoutMs: (durS + 30) * 1000 });
+  // Through sh so the shell's reaped-children CPU (cutime + cstime, /proc/$$/stat fields 16, 17) gives wrk's own CPU.
+  const res = await run('sh', ['-c', 'wrk "$@"; rc=$?; echo "@@WRKCPU $(cut -d" " -f16,17 /proc/$$/stat)"; exit $rc', 'sh', ...args], { timeoutMs: (durS + 30) * 1000 });
+  let wrkCores = null;
+  res.stdout = res.stdout.replace(/@@WRKCPU (\d+) (\d+)\n?/, (_, u, sy) => { wrkCores = Math.round(((Number(u) + Number(sy)) / 100 / (res.ms / 1000)) * 100) / 100; return ''; });
   // Cores used by the server's process tree over the run (wrk's own start-up is ~ms).
   const serverCores = pid ? Math.round(((cpuSeconds(pid) - cpu0) / (res.ms / 1000)) * 100) / 100 : null;
-  const raw = `# ${new Date().toISOString()}  loadavg before: ${before}  after: ${loadavg()}${pid ? `  server cores: ${serverCores}` : ''}\n# ${cmd}\n${res.stdout}${res.stderr ? `\n# stderr:\n${res.stderr}` : ''}`;
+  const raw = `# ${new Date().toISOString()}  loadavg before: ${before}  after: ${loadavg()}${pid ? `  server cores: ${serverCores}` : ''}  wrk cores: ${wrkCores}\n# ${cmd}\n${res.stdout}${res.stderr ? `\n# stderr:\n${res.stderr}` : ''}`;
   if (rawDir && label) {
     mkdirSync(rawDir, { recursive: true });
     writeFileSync(join(rawDir, `${label.replace(/[^\w.-]+/g, '_')}.txt`), raw);
@@ -58,13 +61,13 @@ export async function wrk({ url, threads = 1, conns = 64, duration = '5s', heade
     log(`wrk ${label} failed (exit ${res.code}): ${res.stderr.slice(0, 300)}`);
     return { ...parsed, ok: false, cmd, error: (res.stderr || res.stdout).slice(0, 500) };
   }
-  return { ...parsed, ok: parsed.errors === 0 && parsed.non2xx === 0, cmd, serverCores };
+  return { ...parsed, ok: parsed.errors === 0 && parsed.non2xx === 0, cmd, serverCores, wrkCores };
 }
 
 /** Short human summary of a wrk result. */
 export function fmtWrk(r) {
   if (!r || r.rps == null) return 'n/a';
-  return `${Math.round(r.rps).toLocaleString('en-US')} rps, p50 ${fmtMs(r.p50ms)}, p99 ${fmtMs(r.p99ms)}${r.errors ? `, ${r.errors} socket errors` : ''}${r.non2xx ? `, ${r.non2xx} non-2xx` : ''}${r.serverCores != null ? `, server ${r.serverCores} cores` : ''}`;
+  return `${Math.round(r.rps).toLocaleString('en-US')} rps, p50 ${fmtMs(r.p50ms)}, p99 ${fmtMs(r.p99ms)}${r.errors ? `, ${r.errors} socket errors` : ''}${r.non2xx ? `, ${r.non2xx} non-2xx` : ''}${r.serverCores != null ? `, server ${r.serverCores} cores` : ''}${r.wrkCores != null ? `, wrk ${r.wrkCores}` : ''}`;
 }
 export function fmtMs(ms) {
   if (ms == null) return 'n/a';
@@ -83,5 +86,5 @@ export async function wrkMedian(opts, reps = 1) {
   for (let i = 1; i <= reps; i++) runs.push(await wrk({ ...opts, label: `${opts.label}-r${i}` }));
   const ok = runs.filter((r) => r.rps != null).sort((a, b) => a.rps - b.rps);
   const med = ok.length ? ok[Math.floor((ok.length - 1) / 2)] : runs[0];
-  return { ...med, ok: runs.every((r) => r.ok), runs: runs.map((r) => ({ rps: r.rps, p99ms: r.p99ms, serverCores: r.serverCores })) };
+  return { ...med, ok: runs.every((r) => r.ok), runs: runs.map((r) => ({ rps: r.rps, p99ms: r.p99ms, serverCores: r.serverCores, wrkCores: r.wrkCores })) };
 }

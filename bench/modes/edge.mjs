@@ -174,7 +174,7 @@ export async function runEdge(ctx) {
   notes.push('Every edge fronts the same nginx origin (upstream listener, access-logged); origin requests during the hit runs are counted from its access log. Varnish hit = two ids in X-Varnish; nginx = X-Cache-Status: HIT; ours = X-Cache: Hit from cloudfront.');
   notes.push('The stock nginx edge (`tcp_nopush on`) stalls ~40 ms on 100 KiB hits (Nagle + delayed ACK, peer-baselines §1); the `tcp_nopush off` row is the fair anchor at 100 KiB.');
   if (ctx.reps > 1) notes.push(`rps of every run (the median is in the table): ${Object.entries(res).filter(([, r]) => r?.runs).map(([k, r]) => `${k} ${r.runs.map((x) => Math.round(x.rps ?? 0)).join(' / ')}`).join('; ')}.`);
-  notes.push(`Server CPU during each run (cores, process tree): ${Object.entries(res).filter(([, r]) => r?.serverCores != null).map(([k, r]) => `${k} ${r.serverCores}`).join(', ')}.`);
+  notes.push(`CPU during each run in cores, server process tree / wrk (2 cores in all): ${Object.entries(res).filter(([, r]) => r?.serverCores != null).map(([k, r]) => `${k} ${r.serverCores} / ${r.wrkCores ?? '?'}`).join(', ')}.`);
   notes.push('Reference (peer-baselines §1–2, quiet machine, -d10s): nginx proxy_cache 1 KB 65–69k rps, 100 KB ~1.5k rps (stall); tcp_nopush off 54–58k / 30–34k rps; Varnish 42–58k / 21–30k rps. Herd: nginx 1 fetch, slowest 512–519 ms; Varnish 1 fetch, slowest 55–85 ms.');
   return {
     rows, notes, oursAvailable: !!ours, oursUnavailableReason: oursReason || undefined,
