@@ -225,7 +225,8 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
       .finally(() => { e.revalidating = false; });
   }
 
-  async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Synchronous on hits (no promise per request); returns a promise only when it has to wait. */
+  function handleRequest(req: IncomingMessage, res: ServerResponse): void | Promise<void> {
     const reqId = requestId();
     const dist = route(req.headers.host);
     if (!dist) return sendGenerated(req, res, 403, reqId, 'Bad request. We can\'t connect to the server for this app or website at this time.');
@@ -253,13 +254,19 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
   return {
     config, store, metrics,
     handle(req, res) {
-      handleRequest(req, res).catch((err: unknown) => {
+      const fail = (err: unknown): void => {
         if (!res.headersSent) {
           const body = Buffer.from('internal error');
           res.writeHead(500, ['content-type', 'text/plain', 'content-length', String(body.length), 'x-cache', `Error from ${config.productWord}`]);
           res.end(body);
         } else res.destroy(err as Error);
-      });
+      };
+      try {
+        const pending = handleRequest(req, res);
+        if (pending) pending.catch(fail);
+      } catch (err) {
+        fail(err);
+      }
     },
     invalidate(distributionId, paths) {
       store.ban(distributionId, paths);
