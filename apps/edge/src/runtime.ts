@@ -33,7 +33,7 @@ export interface EdgeEngine {
 
 /**
  * A runtime over engines living in this process. With no engine it records the
- * invalidations it receives (useful for control-API tests) and reports empty metrics.
+ * invalidations it receives in `received` (useful for control-API tests) and reports empty metrics.
  */
 export function createLocalRuntime(config: EdgeConfig, engines: EdgeEngine | readonly EdgeEngine[] = []): EdgeRuntime & { readonly received: Array<{ distributionId: string; paths: string[] }> } {
   const list = Array.isArray(engines) ? [...(engines as readonly EdgeEngine[])] : [engines as EdgeEngine];
@@ -42,7 +42,8 @@ export function createLocalRuntime(config: EdgeConfig, engines: EdgeEngine | rea
     config,
     received,
     async invalidate(distributionId, paths) {
-      received.push({ distributionId, paths: [...paths] });
+      // Recorded only without engines (control-API tests); a real edge must not grow this forever.
+      if (list.length === 0) received.push({ distributionId, paths: [...paths] });
       for (const e of list) e.invalidate(distributionId, paths);
     },
     async metrics() {
