@@ -156,6 +156,17 @@ describe('sync bucket → local and bucket → bucket', () => {
     expect(await listTree(down)).toEqual(allKeys);
   });
 
+  it('keys that would land outside the destination directory are skipped with a warning', async () => {
+    await origin.s3.send(new CreateBucketCommand({ Bucket: 'evil' }));
+    for (const Key of ['ok.txt', '../escape.txt', 'a/../../escape2.txt']) await origin.s3.send(new PutObjectCommand({ Bucket: 'evil', Key, Body: 'x' }));
+    const down = join(tmp.path, 'evil', 'inside');
+    const r = await sync('s3://evil', down, '--json');
+    expect(r.code).toBe(0);
+    expect(parseSummary(r.stdout).downloaded).toEqual(['ok.txt']);
+    expect(r.stderr).toContain('warning: Skipping file s3://evil/../escape.txt. File references a parent directory.');
+    expect(await listTree(join(tmp.path, 'evil'))).toEqual(['inside/ok.txt']);
+  });
+
   it('copies between buckets, then nothing on the second run', async () => {
     await origin.s3.send(new CreateBucketCommand({ Bucket: 'copy' }));
     const s = await syncJson('s3://site/assets/', 's3://copy/a');

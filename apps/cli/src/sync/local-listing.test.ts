@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listLocal, localPathFor } from './local-listing.js';
+import { escapesRoot, listLocal, localPathFor } from './local-listing.js';
 
 let root: string;
 
@@ -33,6 +33,23 @@ describe('listLocal', () => {
 
   it('a missing root lists as empty', async () => {
     expect(await listLocal(join(root, 'nope'))).toEqual([]);
+  });
+
+  it.each([
+    ['a/b.txt', false],
+    ['../x', true],
+    ['a/../../x', true],
+    ['a/../b', false],
+    ['..', true],
+    ['', true],
+    ['./a', false],
+  ])('escapesRoot(%s) → %s', (rel, expected) => {
+    expect(escapesRoot('/dest', rel)).toBe(expected);
+  });
+
+  it('paths are absolute', async () => {
+    const entries = await listLocal(root);
+    expect(entries.every((e) => e.path.startsWith('/'))).toBe(true);
   });
 
   it('localPathFor joins /-separated keys', () => {

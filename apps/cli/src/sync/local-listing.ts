@@ -6,7 +6,7 @@
  * avoid a thread-pool round trip and a promise per file (measured ~2× faster on 5,000 files).
  */
 import { readdirSync, statSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { join, relative, resolve, sep, isAbsolute } from 'node:path';
 import type { Entry } from './plan.js';
 
 export interface LocalEntry extends Entry {
@@ -14,9 +14,10 @@ export interface LocalEntry extends Entry {
   ino: number;
 }
 
+/** `path` of each entry is absolute (it keys the hash cache). */
 export async function listLocal(root: string): Promise<LocalEntry[]> {
   const out: LocalEntry[] = [];
-  walk(root, '', out, new Set(), true);
+  walk(resolve(root), '', out, new Set(), true);
   out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   return out;
 }
@@ -46,6 +47,16 @@ function walk(dir: string, relDir: string, out: LocalEntry[], linkedDirs: Set<st
       }
     }
   }
+}
+
+/**
+ * Would `rel` (a key relative to the sync root) land outside `root`? Keys like
+ * `../x` or `a/../../x` must never be written (aws-cli skips them the same way).
+ */
+export function escapesRoot(root: string, rel: string): boolean {
+  const target = resolve(root, ...rel.split('/'));
+  const r = relative(resolve(root), target);
+  return r === '' || r.startsWith('..') || isAbsolute(r);
 }
 
 /** Local path for a relative key ('/'-separated). */

@@ -12,7 +12,7 @@ import { buildCacheControl } from './cache-control.js';
 import { executeActions } from './execute.js';
 import { HashCache } from './hash-cache.js';
 import { hashFiles, type HashRequest } from './hash-files.js';
-import { listLocal, localPathFor, type LocalEntry } from './local-listing.js';
+import { escapesRoot, listLocal, localPathFor, type LocalEntry } from './local-listing.js';
 import { hashRequestFor, planSync, resolveHashed, type Direction, type Entry, type Transfer } from './plan.js';
 import { listRemote, type RemoteEntry } from './remote-listing.js';
 import type { PlannedAction, TransferMeta } from './actions.js';
@@ -87,13 +87,14 @@ export async function runTransfer(
   mark('start');
   if (command !== 'sync') {
     srcEntries = await listSide(access, src, true);
+    if (dst.kind === 'local') srcEntries = skipEscapingKeys(srcEntries, src, dst.dir);
   } else if (src.kind === 'local') {
     srcEntries = await listSide(access, src, true);
     mark('listed local');
     dstEntries = await listSide(access, dst, false, srcEntries.map((e) => e.rel));
   } else if (dst.kind === 'local') {
     dstEntries = await listSide(access, dst, false);
-    srcEntries = await listSide(access, src, true, dstEntries.map((e) => e.rel));
+    srcEntries = skipEscapingKeys(await listSide(access, src, true, dstEntries.map((e) => e.rel)), src, dst.dir);
   } else {
     [srcEntries, dstEntries] = await Promise.all([listSide(access, src, true), listSide(access, dst, false)]);
   }
@@ -207,6 +208,16 @@ function toAction(
     };
   }
   throw new UsageError('local to local transfers are not supported');
+}
+
+/** Objects whose key would be written outside the destination directory are skipped with a warning. */
+function skipEscapingKeys(entries: Entry[], src: Endpoint, root: string): Entry[] {
+  return entries.filter((e) => {
+    if (!escapesRoot(root, e.rel)) return true;
+    const uri = src.kind === 's3' ? s3Uri(src.bucket, src.prefix + e.rel) : e.rel;
+    process.stderr.write(`warning: Skipping file ${uri}. File references a parent directory.\n`);
+    return false;
+  });
 }
 
 function deleteAction(d: Entry, dst: Endpoint): PlannedAction {
