@@ -150,6 +150,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     }
     if (debug) process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
     process.stderr.write(`bucketfront: ${describeError(err)}\n`);
+    // Scripts reading --json always get one document.
+    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ ok: false, error: describeError(err) })}\n`);
     return err instanceof CliError ? err.exitCode : 1;
   }
 }

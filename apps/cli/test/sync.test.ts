@@ -182,6 +182,10 @@ describe('errors', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/NoSuchBucket/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    // With --json, stdout still carries one document.
+    const j = await sync(site, 's3://no-such-bucket-here', '--json');
+    expect(j.code).toBe(1);
+    expect(JSON.parse(j.stdout)).toMatchObject({ ok: false, error: expect.stringMatching(/NoSuchBucket/) });
   });
 
   it('usage errors exit 2', async () => {

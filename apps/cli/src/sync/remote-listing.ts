@@ -60,7 +60,9 @@ function pageFetcher(access: S3Access, bucket: string, prefix: string, pageSize:
   const maxKeys = pageSize !== PAGE ? pageSize : undefined;
   return async (startAfter, token) => {
     if (access.raw) {
-      const page = await access.raw.list({ bucket, prefix, startAfter, continuationToken: token, maxKeys });
+      // Any failure (an error answer, a dropped connection) is retried through the SDK,
+      // whose retry strategy and error reporting then apply.
+      const page = await access.raw.list({ bucket, prefix, startAfter, continuationToken: token, maxKeys }).catch(() => 'fallback' as const);
       if (page !== 'fallback') return page;
     }
     const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
