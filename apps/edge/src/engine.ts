@@ -236,7 +236,9 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     if (!ctx.behaviour.allowedMethods.includes(method)) {
       return sendGenerated(req, res, 403, reqId, 'This distribution is not configured to allow the HTTP request method that was used for this request. The distribution supports only cachable requests.');
     }
-    if (!canCollapseRequest(method)) return passThrough(state, responder, req, res, ctx);
+    // OPTIONS is cacheable (own key, see buildCacheKey) when the behaviour's cachedMethods include it.
+    const cacheable = canCollapseRequest(method) || (method === 'OPTIONS' && ctx.behaviour.cachedMethods?.includes('OPTIONS') === true);
+    if (!cacheable) return passThrough(state, responder, req, res, ctx);
     const e = lookup(ctx);
     if (e) {
       const f = freshnessAt(e.times, clock());

@@ -112,8 +112,8 @@ export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry |
     };
     let res: OriginResponse;
     try {
-      // HEAD is fetched as GET so the object can be cached (nginx does the same).
-      res = await fetchOrigin(s, ctx, 'GET', headers);
+      // HEAD is fetched as GET so the object can be cached (nginx does the same); cached OPTIONS stays OPTIONS.
+      res = await fetchOrigin(s, ctx, ctx.method === 'OPTIONS' ? 'OPTIONS' : 'GET', headers);
     } catch (err) {
       return serveStale() ?? failureFor(err);
     }

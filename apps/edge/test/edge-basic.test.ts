@@ -371,3 +371,32 @@ describe('redirects — spec §1.1', () => {
     expect(origin.count('/tmp')).toBe(2);
   });
 });
+
+describe('OPTIONS — spec §1.1', () => {
+  it('passed through uncached by default; cached under its own key when cachedMethods include it', async () => {
+    origin = await startTinyOrigin({
+      '/api/x': (req, res) => {
+        const b = req.method === 'OPTIONS' ? 'preflight' : 'body';
+        res.writeHead(200, { 'content-length': String(b.length), 'cache-control': 'max-age=60', ...(req.method === 'OPTIONS' ? { 'access-control-allow-methods': 'GET' } : {}) });
+        res.end(b);
+      },
+    });
+    const methods = ['GET', 'HEAD', 'OPTIONS'];
+    edge = await edgeFor(oneDistribution(origin.url, {
+      cacheBehaviors: [{ pathPattern: '/api/*', targetOriginId: 'o1', allowedMethods: methods, cachedMethods: methods }],
+    }, { allowedMethods: methods }));
+    const o1 = await get(`${edge.url}/api/x`, {}, 'OPTIONS');
+    expect(o1.body.toString()).toBe('preflight');
+    expect(o1.headers['x-cache']).toBe('Miss from cloudfront');
+    const o2 = await get(`${edge.url}/api/x`, {}, 'OPTIONS');
+    expect(o2.headers['x-cache']).toBe('Hit from cloudfront');
+    expect(o2.headers['access-control-allow-methods']).toBe('GET');
+    expect((await get(`${edge.url}/api/x`)).body.toString()).toBe('body'); // GET has its own key
+    expect(origin.requests.map((r) => r.method)).toEqual(['OPTIONS', 'GET']);
+    // Default behaviour: OPTIONS allowed but not cached → passes through each time.
+    origin.route('/other', (req, res) => { res.writeHead(200, { 'content-length': '2' }); res.end('ok'); });
+    await get(`${edge.url}/other`, {}, 'OPTIONS');
+    await get(`${edge.url}/other`, {}, 'OPTIONS');
+    expect(origin.count('/other')).toBe(2);
+  });
+});

@@ -41,6 +41,11 @@ export interface CacheBehaviorConfig {
   cacheKey: CacheKeyConfig;
   /** Upper-case method names. Default GET, HEAD. */
   allowedMethods: string[];
+  /**
+   * GET, HEAD (default) or GET, HEAD, OPTIONS: OPTIONS responses are then cached under their own
+   * key. Always set by validateEdgeConfig; optional so hand-built configs stay valid.
+   */
+  cachedMethods?: string[];
 }
 
 export interface CustomErrorResponseConfig {

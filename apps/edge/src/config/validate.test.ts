@@ -40,6 +40,7 @@ describe('validateEdgeConfig', () => {
     ['methods', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { allowedMethods: ['GET', 'HEAD', 'BREW'] }); }, "distributions[0].defaultCacheBehavior.allowedMethods[2]: unknown method 'BREW'"],
     ['cache object size', (c) => { Object.assign(c, { cache: { maxSizeBytes: 2048, maxObjectBytes: 4096 } }); }, 'cache.maxObjectBytes: must be ≤ cache.maxSizeBytes (2048)'],
     ['duplicate alias', (c) => { c.distributions.push({ ...c.distributions[0]!, id: 'E2' }); }, "distributions[1].aliases[0]: 'www.example.com' is already an alias of E1"],
+    ['cachedMethods', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { cachedMethods: ['GET', 'HEAD', 'OPTIONS'] }); }, 'distributions[0].defaultCacheBehavior.cachedMethods: OPTIONS is cached only when allowedMethods includes it'],
     ['peers', (c) => { Object.assign(c, { peers: ['not a url'] }); }, 'peers[0]: must be an http(s) URL'],
   ];
   for (const [name, mutate, want] of cases) {

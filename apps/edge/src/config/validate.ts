@@ -152,11 +152,18 @@ function behaviour(c: Checker, v: unknown, path: string, isDefault: boolean, tar
   if (allowedMethods.length === 0) allowedMethods = ['GET', 'HEAD'];
   for (const [i, m] of allowedMethods.entries()) if (!ALLOWED_METHODS.has(m)) c.fail(`${path}.allowedMethods[${i}]`, `unknown method '${m}'`);
   if (!allowedMethods.includes('GET') || !allowedMethods.includes('HEAD')) c.fail(`${path}.allowedMethods`, 'must include GET and HEAD');
+  // CloudFront CachedMethods: [GET, HEAD] or [GET, HEAD, OPTIONS], a subset of the allowed methods.
+  let cachedMethods = c.strArray(v, 'cachedMethods', path).map((m) => m.toUpperCase());
+  if (cachedMethods.length === 0) cachedMethods = ['GET', 'HEAD'];
+  const cachedOk = cachedMethods.every((m) => m === 'GET' || m === 'HEAD' || m === 'OPTIONS') && cachedMethods.includes('GET') && cachedMethods.includes('HEAD');
+  if (!cachedOk) c.fail(`${path}.cachedMethods`, 'must be [GET, HEAD] or [GET, HEAD, OPTIONS]');
+  else if (cachedMethods.includes('OPTIONS') && !allowedMethods.includes('OPTIONS')) c.fail(`${path}.cachedMethods`, 'OPTIONS is cached only when allowedMethods includes it');
   return {
     pathPattern, targetOriginId, minTTL, defaultTTL, maxTTL,
     compress: c.bool(v, 'compress', path, true),
     cacheKey: cacheKey(c, v['cacheKey'], `${path}.cacheKey`),
     allowedMethods,
+    cachedMethods,
   };
 }
 
