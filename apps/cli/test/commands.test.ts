@@ -126,6 +126,16 @@ describe('bucket and object commands', () => {
     expect(await res.body.text()).toBe('A');
   });
 
+  it('cp - streams stdin to an object (multipart past 8 MiB) and an object back to stdout', async () => {
+    const body = Buffer.alloc(9 * 1024 * 1024 + 7, 'z');
+    body.write('head', 0);
+    const up = await runCli(['cp', '-', 's3://web/stream.bin', '--endpoint-url', origin.url], env, { input: body });
+    expect(up.code).toBe(0);
+    const down = await cli('cp', 's3://web/stream.bin', '-');
+    expect(down.code).toBe(0);
+    expect(down.stdoutBytes.equals(body)).toBe(true);
+  });
+
   it('sync --json of a dryrun parses and lists the would-be uploads', async () => {
     const r = await cli('sync', join(tmp.path, 'src'), 's3://web/x', '--dryrun', '--json');
     const s = parseSummary(r.stdout);

@@ -28,22 +28,24 @@ export function cliEnv(env: CliEnv, extra: NodeJS.ProcessEnv = {}): NodeJS.Proce
 }
 
 /** `node --conditions=source --import tsx apps/cli/src/bin.ts …args`, bounded. */
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT): ChildProcess {
-  return spawn(process.execPath, ['--conditions=source', '--import', TSX, BIN, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT, stdin: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
+  return spawn(process.execPath, ['--conditions=source', '--import', TSX, BIN, ...args], { env, cwd, stdio: [stdin, 'pipe', 'pipe'] });
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv, opts: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], env: NodeJS.ProcessEnv, opts: { cwd?: string; timeoutMs?: number; input?: Buffer } = {}): Promise<CliResult & { stdoutBytes: Buffer }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawnCli(args, env, opts.cwd);
-    let stdout = '';
+    const child = spawnCli(args, env, opts.cwd, opts.input ? 'pipe' : 'ignore');
+    if (opts.input) child.stdin!.end(opts.input);
+    const raw: Buffer[] = [];
+    child.stdout!.on('data', (d: Buffer) => raw.push(d));
     let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
+      const stdoutBytes = Buffer.concat(raw);
+      resolvePromise({ code, stdout: stdoutBytes.toString('utf8'), stderr, stdoutBytes });
     });
   });
 }

@@ -22,6 +22,19 @@ export async function cpCommand(kind: 'cp' | 'mv', src: string, dst: string, o: 
   if (srcArg.kind === 'local' && dstArg.kind === 'local') throw new UsageError('at least one of the paths must be an s3:// URL');
   const opts = transferOptions(o, argv);
   const s3 = s3AccessFor(o, opts.concurrency);
+  // `-` streams stdin to an object or an object to stdout (cp only, never recursive).
+  if (src === '-' || dst === '-') {
+    try {
+      if (kind !== 'cp' || o.recursive) throw new UsageError('`-` (stdin/stdout) works with cp of a single object only');
+      const { downloadStdout, uploadStdin } = await import('./stream.js');
+      if (src === '-' && dstArg.kind === 's3') await uploadStdin(s3, dstArg.bucket, dstArg.key, opts);
+      else if (dst === '-' && srcArg.kind === 's3') await downloadStdout(s3, srcArg.bucket, srcArg.key);
+      else throw new UsageError('`-` needs an s3:// URL on the other side');
+      return 0;
+    } finally {
+      s3.destroy();
+    }
+  }
   const reporter = reporterFor(o, { command: kind, source: src, destination: dst });
   try {
     if (o.recursive) {
