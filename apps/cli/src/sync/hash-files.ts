@@ -1,5 +1,6 @@
 /** Hashes local files (MD5 and/or multipart ETags) through the hash cache. */
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { MultiEtagHasher, type LocalHashes } from './etag.js';
 import type { FileIdentity, HashCache } from './hash-cache.js';
 import { runPool } from '../util/pool.js';
@@ -16,9 +17,13 @@ function satisfied(h: LocalHashes | undefined, req: HashRequest): boolean {
   return req.partSizes.every((p) => h.multipart?.[String(p)] !== undefined);
 }
 
-export async function hashFile(path: string, md5: boolean, partSizes: readonly number[]): Promise<LocalHashes> {
+/** Below this size one readFile beats a stream (no per-chunk events); larger files stream. */
+const READ_WHOLE_BELOW = 1024 * 1024;
+
+export async function hashFile(path: string, md5: boolean, partSizes: readonly number[], size?: number): Promise<LocalHashes> {
   const hasher = new MultiEtagHasher(partSizes, md5);
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hasher.update(chunk as Buffer);
+  if (size !== undefined && size < READ_WHOLE_BELOW) hasher.update(await readFile(path));
+  else for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hasher.update(chunk as Buffer);
   return hasher.digest();
 }
 
@@ -36,7 +41,7 @@ export async function hashFiles(
       return;
     }
     try {
-      const fresh = await hashFile(req.file.path, req.md5, req.partSizes);
+      const fresh = await hashFile(req.file.path, req.md5, req.partSizes, req.file.size);
       cache.set(req.file, fresh);
       out.set(req.file.path, cache.get(req.file));
     } catch {

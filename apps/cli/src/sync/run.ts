@@ -110,7 +110,7 @@ export async function runTransfer(
   if (plan.needsHash.length && cache) {
     const localOf = (p: { src: Entry; dst: Entry }) => (direction === 'upload' ? p.src : p.dst) as LocalEntry;
     const requests: HashRequest[] = plan.needsHash.map((p) => ({ file: localOf(p), ...hashRequestFor(p, direction) }));
-    const hashes = await hashFiles(requests, cache, 8);
+    const hashes = await hashFiles(requests, cache, 16);
     const resolved = resolveHashed(plan.needsHash, (p) => hashes.get(localOf(p).path), planOpts);
     transfers = [...transfers, ...resolved.transfers];
     unchanged += resolved.unchanged.length;
