@@ -118,6 +118,19 @@ describe('deploy', () => {
     expect(gone.body).not.toContain('b v1');
   });
 
+  it('keys with spaces and non-ASCII are invalidated percent-encoded, as viewers request them', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(site, 'a b'), { recursive: true });
+    await writeFile(join(site, 'a b', 'ü.html'), 'umlaut v1');
+    await deploy('--wait');
+    expect(await get('/a%20b/%C3%BC.html')).toMatchObject({ status: 200, body: 'umlaut v1' });
+    expect((await get('/a%20b/%C3%BC.html')).xcache).toMatch(/^Hit/);
+    await writeFile(join(site, 'a b', 'ü.html'), 'umlaut v2');
+    const s = await deploy('--wait');
+    expect(s.invalidation?.paths).toEqual(['/a%20b/%C3%BC.html']);
+    expect(await get('/a%20b/%C3%BC.html')).toMatchObject({ status: 200, body: 'umlaut v2' });
+  });
+
   it('nothing changed: no invalidation', async () => {
     const s = await deploy();
     expect(s.uploaded).toEqual([]);
