@@ -175,6 +175,32 @@ describe('sync bucket → local and bucket → bucket', () => {
   });
 });
 
+describe('credentials and endpoint from the environment and profiles', () => {
+  it('AWS_ENDPOINT_URL stands in for --endpoint-url', async () => {
+    const r = await runCli(['ls', 's3://site/pages/', '--summarize'], { ...env, AWS_ENDPOINT_URL: origin.url });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Total Objects: 40');
+  });
+
+  it('--profile reads the shared credentials file (and the lean requests sign with it)', async () => {
+    const dir = join(tmp.path, 'aws-profile');
+    await writeTree(dir, {
+      credentials: `[deploy]\naws_access_key_id = ${origin.credentials.accessKeyId}\naws_secret_access_key = ${origin.credentials.secretAccessKey}\n`,
+      config: '[profile deploy]\nregion = us-east-1\n',
+    });
+    const profileEnv: NodeJS.ProcessEnv = { ...env, AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_CONFIG_FILE: join(dir, 'config') };
+    delete profileEnv.AWS_ACCESS_KEY_ID;
+    delete profileEnv.AWS_SECRET_ACCESS_KEY;
+    const r = await runCli(['sync', site, 's3://site', '--profile', 'deploy', '--endpoint-url', origin.url, '--json', '--dryrun'], profileEnv);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(parseSummary(r.stdout).unchanged).toBeGreaterThan(40);
+    const bad = await runCli(['ls', 's3://site', '--profile', 'nope', '--endpoint-url', origin.url], profileEnv);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
 describe('errors', () => {
   it('unknown bucket: one line, exit 1, no stack', async () => {
     const r = await sync(site, 's3://no-such-bucket-here');
