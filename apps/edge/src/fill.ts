@@ -270,6 +270,6 @@ async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h:
   if (ccRaw !== undefined) entry.cacheControl = ccRaw;
   if (expires !== undefined) entry.expires = expires;
   const stored = store && s.store.set(entry);
-  if (!store) s.noteUncollapsible(ctx.key, entry.collapsible);
+  s.noteUncollapsible(ctx.key, entry.collapsible);
   return { kind: 'entry', entry, result: 'Miss', stale: false, collapsible: entry.collapsible, stored };
 }
