@@ -201,6 +201,22 @@ describe('credentials and endpoint from the environment and profiles', () => {
   });
 });
 
+describe('multipart server-side copy (past the CopyObject limit, lowered for the test)', () => {
+  it('copies a large object byte-exactly, keeping its Content-Type', async () => {
+    await origin.s3.send(new CreateBucketCommand({ Bucket: 'mpcopy' }));
+    const r = await runCli(['cp', 's3://site/video/big.bin', 's3://mpcopy/copied.bin', '--endpoint-url', origin.url], {
+      ...env,
+      BUCKETFRONT_MULTIPART_COPY_THRESHOLD: String(6 * MiB),
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const copy = await origin.s3.send(new GetObjectCommand({ Bucket: 'mpcopy', Key: 'copied.bin' }));
+    expect(copy.ETag).toMatch(/-2"$/);
+    expect(copy.ContentType).toBe('application/octet-stream');
+    expect(Buffer.from(await copy.Body!.transformToByteArray()).equals(files['video/big.bin'] as Buffer)).toBe(true);
+  });
+});
+
 describe('errors', () => {
   it('unknown bucket: one line, exit 1, no stack', async () => {
     const r = await sync(site, 's3://no-such-bucket-here');

@@ -20,6 +20,7 @@ import { describeError, isNetworkError, isTransientError } from '../util/errors.
 import { runPool } from '../util/pool.js';
 import { isMultipartUpload, partSizeFor } from './etag.js';
 import type { HashCache } from './hash-cache.js';
+import { multipartCopy, multipartCopyThreshold } from './multipart-copy.js';
 import type { Action, PlannedAction } from './actions.js';
 import type { S3Access } from '../s3/access.js';
 
@@ -42,7 +43,6 @@ export interface ExecuteResult {
   failed: { item: PlannedAction; error: string }[];
 }
 
-const MAX_COPY_OBJECT = 5 * 1024 ** 3;
 /** Consecutive connection failures after which the endpoint counts as unreachable. */
 const UNREACHABLE_AFTER = 8;
 
@@ -142,7 +142,12 @@ async function perform(a: Action, opts: ExecuteOptions): Promise<void> {
     case 'download':
       return download(a, opts);
     case 'copy': {
-      if (a.size > MAX_COPY_OBJECT) throw new Error('objects over 5 GiB cannot be copied with CopyObject (multipart copy is not implemented)');
+      const threshold = multipartCopyThreshold();
+      if (a.size > threshold) {
+        await multipartCopy(await opts.access.client(), a, `${a.srcBucket}/${encodeKey(a.srcKey)}`, threshold);
+        opts.onBytes?.(a.size);
+        return;
+      }
       const replace = a.meta.cacheControl !== undefined || a.meta.contentType !== undefined;
       const { CopyObjectCommand } = await sdk();
       await (await opts.access.client()).send(
