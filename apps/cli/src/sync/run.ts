@@ -4,21 +4,23 @@
  * execute → report.
  */
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import mime from 'mime-types';
 import { CliError, UsageError, describeError } from '../util/errors.js';
-import { asDirPrefix, s3Uri, type PathArg } from '../s3/url.js';
+import { s3Uri, type PathArg } from '../s3/url.js';
 import { buildCacheControl } from './cache-control.js';
 import { executeActions } from './execute.js';
 import { HashCache } from './hash-cache.js';
 import { hashFiles, type HashRequest } from './hash-files.js';
-import { escapesRoot, listLocal, localPathFor, type LocalEntry } from './local-listing.js';
-import { hashRequestFor, planSync, resolveHashed, type Direction, type Entry, type Transfer } from './plan.js';
-import { listRemote, type RemoteEntry } from './remote-listing.js';
+import { escapesRoot, listLocal, type LocalEntry } from './local-listing.js';
+import { deleteAction, endpointOf, directionOf, toAction, type Endpoint } from './endpoints.js';
+import { hashRequestFor, planSync, resolveHashed, type Entry, type Transfer } from './plan.js';
+import { listRemote } from './remote-listing.js';
 import type { PlannedAction, TransferMeta } from './actions.js';
 import { Reporter } from './report.js';
 import { mark } from '../util/timing.js';
 import type { S3Access } from '../s3/access.js';
+
+export { endpointOf, directionOf, type Endpoint } from './endpoints.js';
 
 export interface TransferOptions {
   delete: boolean;
@@ -31,19 +33,6 @@ export interface TransferOptions {
   acl?: string;
   concurrency: number;
   hashCache: boolean;
-}
-
-export type Endpoint = { kind: 'local'; dir: string; raw: string } | { kind: 's3'; bucket: string; prefix: string };
-
-export function endpointOf(arg: PathArg): Endpoint {
-  return arg.kind === 'local' ? { kind: 'local', dir: arg.path, raw: arg.path } : { kind: 's3', bucket: arg.bucket, prefix: asDirPrefix(arg.key) };
-}
-
-export function directionOf(src: Endpoint, dst: Endpoint): Direction {
-  if (src.kind === 'local' && dst.kind === 's3') return 'upload';
-  if (src.kind === 's3' && dst.kind === 'local') return 'download';
-  if (src.kind === 's3' && dst.kind === 's3') return 'copy';
-  throw new UsageError('at least one of the paths must be an s3:// URL (local to local is not supported)');
 }
 
 async function listSide(access: S3Access, e: Endpoint, isSource: boolean, hints: readonly string[] = []): Promise<Entry[]> {
@@ -155,61 +144,6 @@ export async function runTransfer(
   };
 }
 
-function toAction(
-  t: Transfer,
-  src: Endpoint,
-  dst: Endpoint,
-  meta: (rel: string) => TransferMeta,
-  verb: (v: string) => string,
-  move: boolean,
-): PlannedAction {
-  const rel = t.src.rel;
-  if (src.kind === 'local' && dst.kind === 's3') {
-    const l = t.src as LocalEntry;
-    const key = dst.prefix + rel;
-    return {
-      action: { op: 'upload', path: l.path, size: l.size, mtimeMs: l.mtimeMs, ino: l.ino, bucket: dst.bucket, key, meta: meta(rel) },
-      verb: verb('upload'),
-      display: `${join(src.raw, rel)} to ${s3Uri(dst.bucket, key)}`,
-      name: key,
-      ...(move ? { removeSource: { op: 'delete-file' as const, path: l.path } } : {}),
-    };
-  }
-  if (src.kind === 's3' && dst.kind === 'local') {
-    const o = t.src as RemoteEntry;
-    const path = localPathFor(dst.dir, rel);
-    return {
-      action: { op: 'download', bucket: src.bucket, key: o.key, size: o.size, mtimeMs: o.mtimeMs, path },
-      verb: verb('download'),
-      display: `${s3Uri(src.bucket, o.key)} to ${join(dst.raw, rel)}`,
-      name: rel,
-      ...(move ? { removeSource: { op: 'delete-object' as const, bucket: src.bucket, key: o.key } } : {}),
-    };
-  }
-  if (src.kind === 's3' && dst.kind === 's3') {
-    const o = t.src as RemoteEntry;
-    const key = dst.prefix + rel;
-    const m = meta(rel);
-    return {
-      action: {
-        op: 'copy',
-        srcBucket: src.bucket,
-        srcKey: o.key,
-        size: o.size,
-        bucket: dst.bucket,
-        key,
-        // Copies keep the source's metadata unless a rule or flag sets something.
-        meta: { acl: m.acl, ...(m.cacheControl !== undefined ? { cacheControl: m.cacheControl, contentType: m.contentType } : {}) },
-      },
-      verb: verb('copy'),
-      display: `${s3Uri(src.bucket, o.key)} to ${s3Uri(dst.bucket, key)}`,
-      name: key,
-      ...(move ? { removeSource: { op: 'delete-object' as const, bucket: src.bucket, key: o.key } } : {}),
-    };
-  }
-  throw new UsageError('local to local transfers are not supported');
-}
-
 /** Objects whose key would be written outside the destination directory are skipped with a warning. */
 function skipEscapingKeys(entries: Entry[], src: Endpoint, root: string): Entry[] {
   return entries.filter((e) => {
@@ -218,13 +152,4 @@ function skipEscapingKeys(entries: Entry[], src: Endpoint, root: string): Entry[
     process.stderr.write(`warning: Skipping file ${uri}. File references a parent directory.\n`);
     return false;
   });
-}
-
-function deleteAction(d: Entry, dst: Endpoint): PlannedAction {
-  if (dst.kind === 's3') {
-    const key = dst.prefix + d.rel;
-    return { action: { op: 'delete-object', bucket: dst.bucket, key }, verb: 'delete', display: s3Uri(dst.bucket, key), name: key };
-  }
-  const path = (d as LocalEntry).path;
-  return { action: { op: 'delete-file', path }, verb: 'delete', display: join(dst.raw, d.rel), name: d.rel };
 }
