@@ -5,9 +5,31 @@
 import http from 'node:http';
 import type { EdgeEngineHandle } from './engine.js';
 
+/** True when the request carries more than one Host field line (node keeps only the first). */
+function hasRepeatedHost(rawHeaders: string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host') {
+      if (seen) return true;
+      seen = true;
+    }
+  }
+  return false;
+}
+
+const REPEATED_HOST_BODY = '<html><head><title>400 Bad Request</title></head><body><h1>400 Bad Request</h1><p>A request may carry only one Host header.</p></body></html>\n';
+
 export function createViewerServer(engine: Pick<EdgeEngineHandle, 'handle'>): http.Server {
+  // RFC 9112 §3.2: more than one Host field line → 400, so the distribution (and cache key)
+  // can never be chosen from a different Host than the one a downstream component sees.
+  const handle: http.RequestListener = (req, res) => {
+    if (!hasRepeatedHost(req.rawHeaders)) return engine.handle(req, res);
+    res.writeHead(400, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(REPEATED_HOST_BODY), connection: 'close' });
+    res.end(REPEATED_HOST_BODY);
+  };
   // maxHeaderSize: CloudFront accepts requests up to 20,480 bytes (Node's default is 16 KiB).
-  const server = http.createServer({ keepAliveTimeout: 65_000, noDelay: true, requestTimeout: 120_000, maxHeaderSize: 20_480 }, engine.handle);
+  const server = http.createServer({ keepAliveTimeout: 65_000, noDelay: true, requestTimeout: 120_000, maxHeaderSize: 20_480 }, handle);
   server.on('connection', (socket) => socket.setNoDelay(true));
   // Requests ≤ 20,480 bytes of headers (CloudFront quota); Node's default limit is 16 KiB.
   server.maxHeadersCount = 200;

@@ -94,7 +94,12 @@ const rawCases: RawCase[] = [
   { name: 'Host with trailing dot of the private bucket', surface: 'website', payload: () => raw('/secret.txt', { Host: `${SECRET_BUCKET}.s3-website-us-east-1.localhost.` }) },
   { name: 'absolute-form target naming the private bucket', surface: 'website', payload: () => raw(`http://${SECRET_BUCKET}.s3-website-us-east-1.localhost/secret.txt`, { Host: SITE_HOST }) },
   // RFC 9112 §3.2: more than one Host field line → 400.
-  { name: 'two Host headers', surface: 'website', payload: () => `GET /secret.txt HTTP/1.1\r\nHost: ${SITE_HOST}\r\nHost: ${SECRET_BUCKET}.s3-website-us-east-1.localhost\r\nConnection: close\r\n\r\n`, statuses: [400] },
+  ...(['website', 'website-port', 'api', 'edge'] as Surface[]).map((surface): RawCase => ({
+    name: `${surface}: two Host headers`,
+    surface,
+    payload: () => `GET /secret.txt HTTP/1.1\r\nHost: ${SITE_HOST}\r\nHost: ${SECRET_BUCKET}.s3-website-us-east-1.localhost\r\nConnection: close\r\n\r\n`,
+    statuses: [400],
+  })),
   // Request smuggling.
   ...(['api', 'website', 'edge', 'control'] as Surface[]).flatMap((surface): RawCase[] => [
     {
