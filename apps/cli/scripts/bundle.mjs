@@ -19,6 +19,9 @@ await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
+  // The SDK's ESM builds: a dynamic import() of a bundled CommonJS module would only
+  // have a default export, and the CLI imports the SDK lazily by name.
+  mainFields: ['module', 'main'],
   target: 'node20',
   outExtension: { '.js': '.mjs' },
   external: ['@bucketfront/origin', '@bucketfront/edge'],

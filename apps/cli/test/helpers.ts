@@ -27,9 +27,13 @@ export function cliEnv(env: CliEnv, extra: NodeJS.ProcessEnv = {}): NodeJS.Proce
   return { ...awsEnv(env.credentials), BUCKETFRONT_CACHE_DIR: env.cacheDir, ...extra };
 }
 
-/** `node --conditions=source --import tsx apps/cli/src/bin.ts …args`, bounded. */
+/**
+ * `node --conditions=source --import tsx apps/cli/src/bin.ts …args`, bounded.
+ * BUCKETFRONT_TEST_CLI=dist runs the built (bundled) CLI instead: `npm run build` first.
+ */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT, stdin: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
-  return spawn(process.execPath, ['--conditions=source', '--import', TSX, BIN, ...args], { env, cwd, stdio: [stdin, 'pipe', 'pipe'] });
+  const entry = process.env.BUCKETFRONT_TEST_CLI === 'dist' ? [join(REPO_ROOT, 'apps/cli/dist/bin.js')] : ['--conditions=source', '--import', TSX, BIN];
+  return spawn(process.execPath, [...entry, ...args], { env, cwd, stdio: [stdin, 'pipe', 'pipe'] });
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv, opts: { cwd?: string; timeoutMs?: number; input?: Buffer } = {}): Promise<CliResult & { stdoutBytes: Buffer }> {
