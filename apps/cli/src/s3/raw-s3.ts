@@ -53,6 +53,8 @@ export interface RawAuth {
 export interface RawS3 {
   put(p: RawPutParams): Promise<'ok' | 'fallback'>;
   list(p: RawListParams): Promise<ListPage | 'fallback'>;
+  /** A whole (small) object in memory. */
+  get(bucket: string, key: string): Promise<{ body: Buffer; lastModified?: number } | 'fallback'>;
   destroy(): void;
 }
 
@@ -114,7 +116,7 @@ export function makeRawS3(auth: () => Promise<RawAuth>, endpoint: string, maxSoc
     query: string,
     headers: Record<string, string>,
     body: Buffer | undefined,
-  ): Promise<{ status: number; text: string }> => {
+  ): Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }> => {
     const { credentials, region } = await auth();
     const url = `${origin}${path}${query ? `?${query}` : ''}`;
     const signed = signRequest({
@@ -130,7 +132,7 @@ export function makeRawS3(auth: () => Promise<RawAuth>, endpoint: string, maxSoc
       const req = request(url, { method, agent, headers: { ...headers, ...signed, 'user-agent': 'bucketfront/0.1.0' } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }));
         res.on('error', reject);
       });
       req.setTimeout(120_000, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
@@ -160,7 +162,15 @@ export function makeRawS3(auth: () => Promise<RawAuth>, endpoint: string, maxSoc
       const query = q.map(([k, v]) => `${k}=${encodeRfc3986(v)}`).join('&');
       const res = await send('GET', `${basePath}/${p.bucket}`, query, {}, undefined);
       if (res.status !== 200) return 'fallback';
-      return parseListBucketResult(res.text) ?? 'fallback';
+      return parseListBucketResult(res.body.toString('utf8')) ?? 'fallback';
+    },
+    async get(bucket, key) {
+      const res = await send('GET', `${basePath}/${bucket}/${encodeS3Key(key)}`, '', {}, undefined);
+      const length = Number(res.headers['content-length']);
+      // A body cut short would be written as if complete: only a full 200 counts.
+      if (res.status !== 200 || (Number.isFinite(length) && length !== res.body.length)) return 'fallback';
+      const lastModified = Date.parse(String(res.headers['last-modified'] ?? ''));
+      return { body: res.body, ...(Number.isFinite(lastModified) ? { lastModified } : {}) };
     },
     destroy() {
       agent.destroy();

@@ -11,14 +11,14 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, unlink, utimes } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { ObjectCannedACL } from '@aws-sdk/client-s3';
 import { describeError, isNetworkError, isTransientError } from '../util/errors.js';
 import { runPool } from '../util/pool.js';
-import { isMultipartUpload, partSizeFor } from './etag.js';
+import { MULTIPART_THRESHOLD, isMultipartUpload, partSizeFor } from './etag.js';
 import type { HashCache } from './hash-cache.js';
 import { multipartCopy, multipartCopyThreshold } from './multipart-copy.js';
 import type { Action, PlannedAction } from './actions.js';
@@ -219,10 +219,28 @@ async function upload(a: Extract<Action, { op: 'upload' }>, opts: ExecuteOptions
 }
 
 async function download(a: Extract<Action, { op: 'download' }>, opts: ExecuteOptions): Promise<void> {
+  if (opts.access.raw && a.size < MULTIPART_THRESHOLD) {
+    const got = await opts.access.raw.get(a.bucket, a.key);
+    if (got !== 'fallback') {
+      await mkdir(dirname(a.path), { recursive: true });
+      const tmp = tempPathFor(a.path);
+      try {
+        await writeFile(tmp, got.body);
+        await rename(tmp, a.path);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+      }
+      opts.onBytes?.(got.body.length);
+      const mtime = new Date(got.lastModified ?? a.mtimeMs);
+      await utimes(a.path, mtime, mtime);
+      return;
+    }
+  }
   const { GetObjectCommand } = await sdk();
   const res = await (await opts.access.client()).send(new GetObjectCommand({ Bucket: a.bucket, Key: a.key }));
   await mkdir(dirname(a.path), { recursive: true });
-  const tmp = `${a.path}.bucketfront-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
+  const tmp = tempPathFor(a.path);
   const body = res.Body as Readable | undefined;
   try {
     if (!body) throw new Error('empty response body');
@@ -235,4 +253,9 @@ async function download(a: Extract<Action, { op: 'download' }>, opts: ExecuteOpt
   }
   const mtime = res.LastModified ?? new Date(a.mtimeMs);
   await utimes(a.path, mtime, mtime);
+}
+
+/** A temp file beside the target (same filesystem, so the rename is atomic). */
+function tempPathFor(path: string): string {
+  return `${path}.bucketfront-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
 }
