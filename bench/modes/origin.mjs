@@ -100,6 +100,9 @@ async function bigPut(label, srv, file, pid, reps) {
   let mem = null;
   for (let i = 0; i < reps; i++) {
     const url = await presign(client, 'PUT', 'bench', `big-256m-${i}`);
+    // Start every PUT with no dirty pages left over (the other server's or the previous rep's,
+    // s3rver does not fsync): each figure then measures its own write, like the dd before it.
+    await run('sync', []);
     const s = await withRssSampling(pid, () => putFileToUrl(url, file));
     const MBps = s.r.bytes / (s.r.ms / 1000) / 1e6;
     runs.push({ status: s.r.status, ms: Math.round(s.r.ms), MBps, maxRssMiB: s.maxRssMiB, hwmMiB: s.hwmMiB, rssBeforeMiB: s.rssBeforeMiB, error: s.r.status === 200 ? undefined : s.r.body.slice(0, 300) });
