@@ -5,5 +5,5 @@
 export { startOrigin, type StartOriginOptions, type RunningOrigin } from './start-origin.js';
 export { createOriginHandler, type OriginDeps, type OriginHandler } from './origin-handler.js';
 export { resolveCredentials, generateCredentials, CREDENTIALS_FILE, type OriginCredentials } from './credentials.js';
-export type { AccessLogEntry, AccessLogSink } from './http/access-log.js';
+export { createJsonLineSink, type AccessLogEntry, type AccessLogSink } from './http/access-log.js';
 export type { WebsiteRequestContext } from './website/index.js';

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
 import { isStoreError, type ObjectStore, type StoreErrorCode } from '@bucketfront/object-store';
-import { authorizationClass, parseS3Request, S3Error, type Owner, type S3ErrorCode, type S3Operation } from '@bucketfront/s3-protocol';
+import { authorizationClass, parseS3Request, S3Error, virtualHostBucket, type Owner, type S3ErrorCode, type S3Operation } from '@bucketfront/s3-protocol';
 import { PayloadError, verifyRequest, type PayloadErrorCode, type VerifyResult } from '@bucketfront/sigv4';
 import { classifyWebsiteHost } from '@bucketfront/website';
 import { createJsonLineSink, type AccessLogEntry, type AccessLogSink } from './http/access-log.js';
@@ -38,6 +38,8 @@ export interface OriginHandler {
   buckets: BucketCache;
   /** This process's x-amz-id-2. */
   hostId: string;
+  /** The access-log line and metrics for a request the HTTP parser refused (it never reached a listener). */
+  logRejected(r: { requestId: string; remote: string | undefined; status: number; operation: string; bytesOut: number }): void;
 }
 
 const HEALTH_BODY = Buffer.from(JSON.stringify({ status: 'ok' }));
@@ -61,7 +63,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
 
   function finish(
     req: IncomingMessage, requestId: string, started: number, op: S3Operation | null, operation: string,
-    path: string, status: number, bytesIn: number, bytesOut: number,
+    path: string, status: number, bytesIn: number, bytesOut: number, websiteBucket?: string | null,
   ): void {
     const durationMs = performance.now() - started;
     metrics.record(operation, status, bytesIn, bytesOut, durationMs);
@@ -80,6 +82,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
     };
     if (op && 'bucket' in op && op.bucket !== undefined) entry.bucket = op.bucket;
     if (op && 'key' in op && op.key !== undefined) entry.key = op.key;
+    if (websiteBucket) entry.bucket = websiteBucket;
     const ua = req.headers['user-agent'];
     if (ua !== undefined) entry.userAgent = ua;
     accessLog(entry);
@@ -88,7 +91,11 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
   function websiteRequest(
     req: IncomingMessage, res: ServerResponse, bucket: string | null, requestId: string, started: number, path: string, isWebsitePort: boolean,
   ): void {
-    res.once('close', () => finish(req, requestId, started, null, 'Website', path, res.statusCode, 0, 0));
+    // Website responses are written by several helpers; the socket's byte count (status line and
+    // headers included) is what this response added to the connection.
+    const socket = req.socket;
+    const before = socket.bytesWritten;
+    res.once('close', () => finish(req, requestId, started, null, 'Website', path, res.statusCode, 0, socket.bytesWritten - before, bucket));
     handleWebsiteRequest(req, res, { store, bucket, region, requestId, hostId, scheme: 'http', websiteDomain, isWebsitePort }).catch(() => {
       if (!res.headersSent) {
         res.writeHead(500, ['Content-Type', 'text/html; charset=utf-8', 'x-amz-request-id', requestId, 'x-amz-id-2', hostId]);
@@ -114,18 +121,20 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
     const rawQuery = qi === -1 ? '' : url.slice(qi + 1);
     const host = req.headers.host;
 
-    if (rawPath.startsWith('/_bucketfront/')) {
-      const internal = internalEndpoint(rawPath, metrics);
-      sendResponse(req, res, ids, internal, (status, bytesOut) => finish(req, requestId, started, null, 'Internal', rawPath, status, 0, bytesOut));
-      return;
-    }
-
-    if (host !== undefined && host.includes('s3-website')) {
+    // Host names are case-insensitive (RFC 9110 §4.2.3): the cheap test must be too.
+    if (host !== undefined && /s3-website/i.test(host)) {
       const w = classifyWebsiteHost(host, addressing);
       if (w !== null) {
         websiteRequest(req, res, w.form === 'bare' ? null : w.bucket, requestId, started, rawPath, false);
         return;
       }
+    }
+
+    // Path-style only: no bucket name contains `_`, but a virtual-hosted bucket may hold a key `_bucketfront/…`.
+    if (rawPath.startsWith('/_bucketfront/') && virtualHostBucket(host, websiteDomain) === null) {
+      const internal = internalEndpoint(rawPath, metrics);
+      sendResponse(req, res, ids, internal, (status, bytesOut) => finish(req, requestId, started, null, 'Internal', rawPath, status, 0, bytesOut));
+      return;
     }
 
     let op: S3Operation | null = null;
@@ -214,6 +223,13 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
     // Not a website endpoint name: the whole host is the bucket (CNAME / custom domain).
     const bucket = w === null ? (host ? hostOnly(host) : null) : w.form === 'bare' ? null : w.bucket;
     websiteRequest(req, res, bucket, requestId, started, path, true);
+  };
+  handler.logRejected = (r) => {
+    metrics.record(r.operation, r.status, 0, r.bytesOut, 0);
+    accessLog?.({
+      time: new Date().toISOString(), requestId: r.requestId, remote: r.remote, method: '', path: '',
+      operation: r.operation, status: r.status, bytesIn: 0, bytesOut: r.bytesOut, durationMs: 0,
+    });
   };
   handler.metrics = metrics;
   handler.hostId = hostId;

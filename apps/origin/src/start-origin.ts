@@ -1,11 +1,11 @@
 /** startOrigin: the store, the API listener and the optional website listener. */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createFsStore } from '@bucketfront/object-store';
 import { S3Error } from '@bucketfront/s3-protocol';
 import type { AccessLogSink } from './http/access-log.js';
 import { nextRequestId } from './http/request-id.js';
-import { createOriginHandler } from './origin-handler.js';
+import { createOriginHandler, type OriginHandler } from './origin-handler.js';
 import { resolveCredentials, type OriginCredentials } from './credentials.js';
 
 export interface StartOriginOptions {
@@ -38,7 +38,7 @@ export interface RunningOrigin {
  * RequestHeaderSectionTooLarge (400), a stalled header block RequestTimeout (400),
  * anything else (conflicting Content-Length / Transfer-Encoding, garbage) InvalidRequest.
  */
-export function clientErrorResponse(parserCode: string | undefined, hostId: string): string {
+export function clientErrorResponse(parserCode: string | undefined, hostId: string): { text: string; status: number; code: string; requestId: string } {
   const err =
     parserCode === 'HPE_HEADER_OVERFLOW'
       ? new S3Error('RequestHeaderSectionTooLarge', undefined, { MaxSizeAllowed: '8192' })
@@ -47,10 +47,10 @@ export function clientErrorResponse(parserCode: string | undefined, hostId: stri
         : new S3Error('InvalidRequest', 'The HTTP request could not be parsed.');
   const requestId = nextRequestId();
   const body = err.renderXml(requestId, hostId);
-  return (
+  const text =
     `HTTP/1.1 ${err.status} Bad Request\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-    `x-amz-request-id: ${requestId}\r\nx-amz-id-2: ${hostId}\r\nConnection: close\r\n\r\n${body}`
-  );
+    `x-amz-request-id: ${requestId}\r\nx-amz-id-2: ${hostId}\r\nConnection: close\r\n\r\n${body}`;
+  return { text, status: err.status, code: err.code, requestId };
 }
 
 /** True when the request carries more than one Host field line (node keeps only the first). */
@@ -81,7 +81,8 @@ function refuseRepeatedHost(listener: NonNullable<Parameters<typeof createServer
 }
 
 /** Node's HTTP limits: slowloris and oversized-header protection. */
-function hardenedServer(listener: NonNullable<Parameters<typeof createServer>[1]>, hostId: string): Server {
+function hardenedServer(listener: NonNullable<Parameters<typeof createServer>[1]>, handler: OriginHandler): Server {
+  const { hostId } = handler;
   const server = createServer(
     {
       // Over 8 KiB of headers (URL included): refused by the parser, answered by clientErrorResponse.
@@ -106,7 +107,10 @@ function hardenedServer(listener: NonNullable<Parameters<typeof createServer>[1]
       socket.destroy();
       return;
     }
-    socket.end(clientErrorResponse(err.code, hostId));
+    const answer = clientErrorResponse(err.code, hostId);
+    socket.end(answer.text);
+    // One access-log line for requests the parser refused too.
+    handler.logRejected({ requestId: answer.requestId, remote: (socket as Socket).remoteAddress, status: answer.status, operation: answer.code, bytesOut: Buffer.byteLength(answer.text) });
   });
   return server;
 }
@@ -140,14 +144,14 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
     websiteDomain: opts.websiteDomain ?? 'localhost',
     ...(opts.accessLog !== undefined ? { accessLog: opts.accessLog } : {}),
   });
-  const api = hardenedServer(handler, handler.hostId);
+  const api = hardenedServer(handler, handler);
   const servers: Server[] = [api];
   try {
     const port = await listen(api, opts.port ?? 0, host);
     const urlHost = host.includes(':') ? `[${host}]` : host;
     const running: RunningOrigin = { url: `http://${urlHost}:${port}`, port, credentials, close: async () => {} };
     if (opts.websitePort !== undefined) {
-      const web = hardenedServer(handler.website, handler.hostId);
+      const web = hardenedServer(handler.website, handler);
       servers.push(web);
       const websitePort = await listen(web, opts.websitePort, host);
       running.websitePort = websitePort;
