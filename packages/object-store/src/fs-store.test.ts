@@ -301,6 +301,23 @@ describe('fs driver specifics', () => {
     expect(files.filter((f) => f.endsWith('.data'))).toHaveLength(2);
   });
 
+  it('a multipart upload whose parts add up to more than the object limit is EntityTooLarge and stays open', async () => {
+    const dataDir = tempDir();
+    const s = await createFsStore({ dataDir, minPartSize: 10, limits: { maxObjectBytes: 25_000 } });
+    stores.push(s);
+    await s.createBucket('b', { region: 'us-east-1' });
+    const up = await s.createMultipartUpload('b', 'mp', META);
+    const p1 = await s.uploadPart('b', 'mp', up.uploadId, 1, bodyOf(bytes(12_500, 1)));
+    const p2 = await s.uploadPart('b', 'mp', up.uploadId, 2, bodyOf(bytes(12_500, 2)));
+    const p3 = await s.uploadPart('b', 'mp', up.uploadId, 3, bodyOf(bytes(1, 3)));
+    const refs = [p1, p2, p3].map((p, i) => ({ partNumber: i + 1, etag: p.etag }));
+    await expectStoreError(s.completeMultipartUpload('b', 'mp', up.uploadId, refs), 'EntityTooLarge');
+    expect(await s.headObject('b', 'mp')).toBeNull();
+    // exactly at the limit is fine, and the upload was still there to complete
+    const done = await s.completeMultipartUpload('b', 'mp', up.uploadId, refs.slice(0, 2));
+    expect(done.size).toBe(25_000);
+  });
+
   it('returns frozen infos so callers cannot corrupt the index', async () => {
     const s = await open(tempDir());
     await s.createBucket('b', { region: 'us-east-1' });

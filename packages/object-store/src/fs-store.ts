@@ -126,7 +126,7 @@ export interface FsStoreOptions {
    */
   inlineObjectBytes?: number;
   /** Lower size limits (EntityTooLarge), for tests. Default S3_LIMITS. */
-  limits?: { maxSinglePutBytes?: number; maxPartBytes?: number };
+  limits?: { maxSinglePutBytes?: number; maxPartBytes?: number; maxObjectBytes?: number };
 }
 
 interface ObjectEntry {
@@ -182,6 +182,7 @@ class FsStore implements ObjectStore {
   private readonly maxSinglePutBytes: number;
   private readonly inlineObjectBytes: number;
   private readonly maxPartBytes: number;
+  private readonly maxObjectBytes: number;
   private readonly buckets = new Map<string, BucketState>();
   private readonly locks = new KeyedMutex();
   private readonly cache: BodyCache;
@@ -198,6 +199,7 @@ class FsStore implements ObjectStore {
     this.maxSinglePutBytes = opts.limits?.maxSinglePutBytes ?? S3_LIMITS.maxSinglePutBytes;
     this.inlineObjectBytes = opts.inlineObjectBytes ?? INLINE_OBJECT_BYTES;
     this.maxPartBytes = opts.limits?.maxPartBytes ?? S3_LIMITS.maxPartBytes;
+    this.maxObjectBytes = opts.limits?.maxObjectBytes ?? S3_LIMITS.maxObjectBytes;
     this.cache = new BodyCache(opts.bodyCacheBytes ?? 64 * 1024 * 1024, this.maxCachedObjectBytes);
   }
 
@@ -1021,6 +1023,14 @@ class FsStore implements ObjectStore {
       this.locks.run(`upload\0${uploadId}`, async () => {
         const u = this.upload(b, key, uploadId); // may have been completed or aborted while waiting
         const chosen = chooseCompletedParts(uploadId, u.parts, parts, this.minPartSize);
+        const total = chosen.reduce((sum, p) => sum + p.info.size, 0);
+        // "The maximum size of an object you can store in an S3 bucket is 5 TB" (S3 quotas).
+        if (total > this.maxObjectBytes) {
+          throw new StoreError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', {
+            ProposedSize: String(total),
+            MaxSizeAllowed: String(this.maxObjectBytes),
+          });
+        }
         const hash = keyHash(key);
         const dir = await this.objectDir(b, hash);
         const files = await this.linkAll(
@@ -1031,7 +1041,7 @@ class FsStore implements ObjectStore {
         const doc: MetaDoc = {
           v: FORMAT_VERSION,
           key,
-          size: partSizes.reduce((x, y) => x + y, 0),
+          size: total,
           etag: multipartEtag(chosen.map((p) => p.md5)),
           lastModified: 0,
           metadata: freezeMetadata(completedMetadata(u.info.metadata, partSizes, opts?.checksum)),
