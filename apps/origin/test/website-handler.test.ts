@@ -172,6 +172,31 @@ describe('ceph/s3-tests: error documents', () => {
     await bucketWith('err-good', { acl: 'public-read', website: site, objects: { 'error.html': [errorDoc, { acl: 'public-read', contentType: 'text/html' }] } });
     await bucketWith('err-good-priv', { website: site, objects: { 'error.html': [errorDoc, PUBLIC], 'secret.html': 's' } });
     await bucketWith('err-redirect', { acl: 'public-read', website: site, objects: { 'error.html': ['x', { acl: 'public-read', websiteRedirectLocation: '/oops' }] } });
+    // private buckets (no anonymous s3:ListBucket): a missing key is a 403
+    await bucketWith('err-priv-missing', { website: site });
+    await bucketWith('err-priv-blocked', { website: site, objects: { 'error.html': errorDoc } });
+    await bucketWith('err-priv-index-blocked', { website: site, objects: { 'index.html': 'private index', 'error.html': errorDoc } });
+  });
+
+  // s3-tests private_bucket_list_empty_missingerrordoc / _blockederrordoc and
+  // private_bucket_list_private_index_blockederrordoc: the default page with the original 403.
+  // Without list permission a missing error document is itself AccessDenied (spec §3 step 7).
+  it.each([
+    ['err-priv-missing', '/nope'],
+    ['err-priv-blocked', '/nope'],
+    ['err-priv-index-blocked', '/'],
+  ])('%s %s: 403 default page with the AccessDenied section', async (bucket, path) => {
+    const r = await get(dash(bucket), path);
+    expect(r.status).toBe(403);
+    expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(r.body).toBe(
+      '<html>\n<head><title>403 Forbidden</title></head>\n<body>\n<h1>403 Forbidden</h1>\n<ul>\n<li>Code: AccessDenied</li>\n' +
+        '<li>Message: Access Denied</li>\n' +
+        `<li>RequestId: ${r.headers['x-amz-request-id']}</li>\n<li>HostId: HOSTID</li>\n</ul>\n` +
+        '<h3>An Error Occurred While Attempting to Retrieve a Custom Error Document</h3>\n<ul>\n<li>Code: AccessDenied</li>\n' +
+        '<li>Message: Access Denied</li>\n</ul>\n<hr/>\n</body>\n</html>\n',
+    );
+    expect(r.body).not.toContain(errorDoc);
   });
 
   it('missing error document: default page with the NoSuchKey section, original 404', async () => {
@@ -238,7 +263,10 @@ describe('redirects', () => {
         'dir/index.html': 'dir index',
       },
     });
-    await bucketWith('xredirect-priv', { website: indexOnly, objects: { rel: ['', { websiteRedirectLocation: '/target.html' }] } });
+    await bucketWith('xredirect-priv', {
+      website: indexOnly,
+      objects: { rel: ['', { websiteRedirectLocation: '/target.html' }], abs: ['', { websiteRedirectLocation: 'https://example.com/x' }] },
+    });
   });
 
   it.each([
@@ -256,6 +284,7 @@ describe('redirects', () => {
     ['xredirect', '/rel', 301, '/target.html'],
     ['xredirect', '/abs', 301, 'https://example.com/x'],
     ['xredirect-priv', '/rel', 403, undefined],
+    ['xredirect-priv', '/abs', 403, undefined],
   ])('object redirect %s%s → %i', async (bucket, path, status, location) => {
     const r = await get(dash(bucket), path);
     expect(r.status).toBe(status);
