@@ -619,3 +619,83 @@ describe('virtual-hosted addressing and service endpoints', () => {
     expect(body).toContain('<RequestId>');
   });
 });
+
+describe('more of the S3 API surface', () => {
+  const bucket = 'sdk-more';
+  beforeAll(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'dated', Body: 'dated body' }));
+  });
+
+  it('PutObject Expires round-trips as an HTTP date', async () => {
+    const expires = new Date('2030-01-02T03:04:05Z');
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'expiring', Body: 'x', Expires: expires }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'expiring' }));
+    expect(head.ExpiresString ?? head.Expires?.toUTCString()).toBe('Wed, 02 Jan 2030 03:04:05 GMT');
+  });
+
+  it('CreateBucket with x-amz-acl: public-read makes the bucket listable anonymously', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'sdk-public-at-birth', ACL: 'public-read' }));
+    const r = await request(`${origin.url}/sdk-public-at-birth?list-type=2`);
+    expect(r.statusCode).toBe(200);
+    expect(await r.body.text()).toContain('<ListBucketResult');
+    const priv = await request(`${origin.url}/${bucket}?list-type=2`);
+    expect(priv.statusCode).toBe(403);
+    await priv.body.text();
+  });
+
+  it('GetObject If-Modified-Since in the future → 304; If-Unmodified-Since in the past → 412', async () => {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'dated' }));
+    const later = new Date(head.LastModified!.getTime() + 60_000);
+    const earlier = new Date(head.LastModified!.getTime() - 60_000);
+    const nm = await s3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'dated', IfModifiedSince: later })));
+    expect(nm.$metadata.httpStatusCode).toBe(304);
+    const pf = await s3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'dated', IfUnmodifiedSince: earlier })));
+    expect(pf.name).toBe('PreconditionFailed');
+    expect(pf.$metadata.httpStatusCode).toBe(412);
+    const ok = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'dated', IfModifiedSince: earlier, IfUnmodifiedSince: later }));
+    expect(await ok.Body!.transformToString()).toBe('dated body');
+  });
+
+  it('ListObjects (v1) with encoding-type=url percent-encodes keys and markers', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'v1 key+é', Body: 'x' }));
+    const r = await s3.send(new ListObjectsCommand({ Bucket: bucket, EncodingType: 'url', Prefix: 'v1' }));
+    expect(r.EncodingType).toBe('url');
+    expect(r.Contents?.map((c) => c.Key)).toEqual(['v1%20key%2B%C3%A9']);
+  });
+
+  it('UploadPart declaring more than 5 GiB is EntityTooLarge before any byte is read', async () => {
+    const up = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'huge' }));
+    const { signRequest } = await import('@bucketfront/sigv4');
+    const url = `${origin.url}/${bucket}/huge?partNumber=1&uploadId=${encodeURIComponent(up.UploadId!)}`;
+    const size = String(5 * 1024 ** 3 + 1);
+    const headers = { 'content-length': size, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
+    const signed = signRequest({ method: 'PUT', url, headers, credentials: origin.credentials, region: 'us-east-1', service: 's3', payloadHash: 'UNSIGNED-PAYLOAD' });
+    const raw = await import('node:net').then(({ connect }) => new Promise<string>((resolve, reject) => {
+      const u = new URL(url);
+      const sock = connect(Number(u.port), u.hostname, () => {
+        const lines = [`PUT ${u.pathname}${u.search} HTTP/1.1`, ...Object.entries({ host: u.host, ...headers, ...signed }).map(([k, v]) => `${k}: ${v}`), 'Connection: close', '', ''];
+        sock.write(lines.join('\r\n')); // headers only: the answer must not wait for 5 GiB
+      });
+      let text = '';
+      sock.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve(text)).on('error', reject);
+      sock.setTimeout(10_000, () => sock.destroy(new Error('no answer before the body')));
+    }));
+    expect(raw.startsWith('HTTP/1.1 400')).toBe(true);
+    expect(raw).toContain('<Code>EntityTooLarge</Code>');
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'huge', UploadId: up.UploadId }));
+  });
+
+  it('RedirectAllRequestsTo with RoutingRules is refused with the AWS message (spec §2)', async () => {
+    const err = await s3Error(s3.send(new PutBucketWebsiteCommand({
+      Bucket: bucket,
+      WebsiteConfiguration: {
+        RedirectAllRequestsTo: { HostName: 'example.com' },
+        RoutingRules: [{ Redirect: { ReplaceKeyWith: 'x' } }],
+      },
+    })));
+    expect(err.$metadata.httpStatusCode).toBe(400);
+    expect(err.name).toBe('InvalidArgument');
+    expect(err.message).toBe('RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.');
+  });
+});
