@@ -27,6 +27,8 @@ export interface OriginDeps {
   websiteDomain?: string;
   /** Default: JSON lines on stdout. */
   accessLog?: false | AccessLogSink;
+  /** Accept the SPA-fallback extension (routing rules with HttpRedirectCode 200) in PutBucketWebsite. Default off (AWS's rules). */
+  spaFallback?: boolean;
 }
 
 export interface OriginHandler {
@@ -208,6 +210,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
         baseUrl: `http://${host0}`,
         expectContinue: (req.headers.expect ?? '').toLowerCase() === '100-continue',
         bytesIn: 0,
+        allowSpaFallback: deps.spaFallback === true,
       };
       dispatch(ctx).then(respond, (err: unknown) => respond(toS3Error(err)));
     }

@@ -21,6 +21,8 @@ export interface StartOriginOptions {
   websitePort?: number;
   /** Default: JSON lines on stdout. */
   accessLog?: false | AccessLogSink;
+  /** Accept bucketfront's SPA-fallback website rules (HttpRedirectCode 200). Default off. */
+  spaFallback?: boolean;
 }
 
 export interface RunningOrigin {
@@ -143,6 +145,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
     region: opts.region ?? 'us-east-1',
     websiteDomain: opts.websiteDomain ?? 'localhost',
     ...(opts.accessLog !== undefined ? { accessLog: opts.accessLog } : {}),
+    spaFallback: opts.spaFallback === true,
   });
   const api = hardenedServer(handler, handler);
   const servers: Server[] = [api];

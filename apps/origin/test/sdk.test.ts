@@ -686,6 +686,19 @@ describe('more of the S3 API surface', () => {
     await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'huge', UploadId: up.UploadId }));
   });
 
+  it('a routing rule with HttpRedirectCode 200 (the SPA extension) is refused as AWS refuses it, by default', async () => {
+    const err = await s3Error(s3.send(new PutBucketWebsiteCommand({
+      Bucket: bucket,
+      WebsiteConfiguration: {
+        IndexDocument: { Suffix: 'index.html' },
+        RoutingRules: [{ Condition: { HttpErrorCodeReturnedEquals: '404' }, Redirect: { ReplaceKeyWith: 'index.html', HttpRedirectCode: '200' } }],
+      },
+    })));
+    expect(err.$metadata.httpStatusCode).toBe(400);
+    expect(err.name).toBe('InvalidRequest');
+    expect(err.message).toBe('The provided HTTP redirect code (200) is not valid. Valid codes are 3XX except 300.');
+  });
+
   it('RedirectAllRequestsTo with RoutingRules is refused with the AWS message (spec §2)', async () => {
     const err = await s3Error(s3.send(new PutBucketWebsiteCommand({
       Bucket: bucket,

@@ -43,6 +43,7 @@ beforeAll(async () => {
     region: 'us-east-1',
     credentials,
     accessLog: false,
+    spaFallback: true, // for the SPA block below; sdk.test.ts checks the default refusal
   });
   awsEnv = {
     PATH: process.env.PATH,
@@ -337,7 +338,7 @@ describe.skipIf(!AWS)('bucket policy validation through the API', () => {
   });
 });
 
-describe.skipIf(!AWS)('SPA fallback (bucketfront extension) set with standard tools', () => {
+describe.skipIf(!AWS)('SPA fallback (bucketfront extension, origin started with spaFallback) set with standard tools', () => {
   beforeAll(async () => {
     await ok('s3', 'mb', 's3://spa');
     await writeSite(join(work, 'spa'), { 'index.html': '<div id="app"></div>', 'app.js': 'boot()' });

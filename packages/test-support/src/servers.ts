@@ -19,6 +19,17 @@ export interface TestOrigin extends RunningOrigin {
   stop(): Promise<void>;
 }
 
+/** The fields of the origin's access-log entry (apps/origin AccessLogEntry) tests look at. */
+export interface OriginAccessLogEntry {
+  requestId: string;
+  method: string;
+  path: string;
+  operation: string;
+  status: number;
+  bucket?: string;
+  key?: string;
+}
+
 interface OriginModule {
   startOrigin(opts: {
     dataDir: string;
@@ -28,7 +39,8 @@ interface OriginModule {
     credentials?: TestCredentials;
     websiteDomain?: string;
     websitePort?: number;
-    accessLog?: false;
+    accessLog?: false | ((entry: OriginAccessLogEntry) => void);
+    spaFallback?: boolean;
   }): Promise<RunningOrigin>;
 }
 
@@ -43,7 +55,16 @@ export function makeS3Client(endpoint: string, credentials: TestCredentials, reg
  * the origin at build time (the origin's own tests use this helper).
  */
 export async function startTestOrigin(
-  opts: { websitePort?: boolean; websiteDomain?: string; region?: string; dataDir?: string } = {},
+  opts: {
+    websitePort?: boolean;
+    websiteDomain?: string;
+    region?: string;
+    dataDir?: string;
+    /** Receives the origin's access-log entries (default: no access log). */
+    accessLog?: (entry: OriginAccessLogEntry) => void;
+    /** Accept the SPA-fallback website extension (default off, as on AWS). */
+    spaFallback?: boolean;
+  } = {},
 ): Promise<TestOrigin> {
   const specifier = '@bucketfront/origin';
   const { startOrigin } = (await import(specifier)) as OriginModule;
@@ -58,7 +79,8 @@ export async function startTestOrigin(
     credentials,
     websiteDomain: opts.websiteDomain ?? 'localhost',
     websitePort: opts.websitePort ? 0 : undefined,
-    accessLog: false,
+    accessLog: opts.accessLog ?? false,
+    spaFallback: opts.spaFallback === true,
   });
   const s3 = makeS3Client(origin.url, credentials, opts.region);
   return {

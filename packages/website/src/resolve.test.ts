@@ -152,12 +152,12 @@ describe('SPA fallback (bucketfront extension, HttpRedirectCode 200)', () => {
     routingRules: [{ condition: { httpErrorCodeReturnedEquals: 404 }, redirect: { replaceKeyWith: 'index.html', httpRedirectCode: 200 } }],
   };
 
-  it('is parsed from the Garage-style XML', () => {
+  it('is parsed from the Garage-style XML when the extension is enabled', () => {
     const xml =
       '<WebsiteConfiguration><IndexDocument><Suffix>index.html</Suffix></IndexDocument><ErrorDocument><Key>error.html</Key></ErrorDocument>' +
       '<RoutingRules><RoutingRule><Condition><HttpErrorCodeReturnedEquals>404</HttpErrorCodeReturnedEquals></Condition>' +
       '<Redirect><ReplaceKeyWith>index.html</ReplaceKeyWith><HttpRedirectCode>200</HttpRedirectCode></Redirect></RoutingRule></RoutingRules></WebsiteConfiguration>';
-    expect(parseWebsiteConfiguration(xml)).toEqual({ ok: true, config: spa });
+    expect(parseWebsiteConfiguration(xml, { allowSpaFallback: true })).toEqual({ ok: true, config: spa });
   });
 
   it('serves index.html with 200 for unknown routes', () => {

@@ -26,6 +26,8 @@ export interface S3Context<Op extends S3Operation = S3Operation> {
   expectContinue: boolean;
   /** Decoded request-body bytes, for the access log and metrics. */
   bytesIn: number;
+  /** PutBucketWebsite accepts bucketfront's SPA-fallback rules (HttpRedirectCode 200). */
+  allowSpaFallback: boolean;
 }
 
 /** Headers as a flat `[name, value, name, value…]` list (what `res.writeHead` takes fastest). */

@@ -36,7 +36,8 @@ class ParsedPerBucket<T> {
 }
 
 const websiteConfigs = new ParsedPerBucket<WebsiteConfiguration | null>((raw) => {
-  const result = parseWebsiteConfiguration(raw);
+  // Stored configurations were validated when they were put (perhaps with the SPA extension on).
+  const result = parseWebsiteConfiguration(raw, { allowSpaFallback: true });
   return result.ok ? result.config : null;
 });
 

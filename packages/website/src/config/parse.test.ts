@@ -43,7 +43,7 @@ describe('parseWebsiteConfiguration: spec §2 validation rows', () => {
     ['two IndexDocuments', doc(index + index), 'MalformedXML', WEBSITE_MESSAGES.malformedXml],
     ['DOCTYPE (no entity expansion)', `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "index.html">]>${doc('<IndexDocument><Suffix>&a;</Suffix></IndexDocument>')}`, 'MalformedXML', WEBSITE_MESSAGES.malformedXml],
     ['undefined entity', doc('<IndexDocument><Suffix>&foo;</Suffix></IndexDocument>'), 'MalformedXML', WEBSITE_MESSAGES.malformedXml],
-    ['SPA code 200 with HostName', doc(rules(rule('<HttpErrorCodeReturnedEquals>404</HttpErrorCodeReturnedEquals>', '<HostName>x</HostName><HttpRedirectCode>200</HttpRedirectCode>'))), 'InvalidRequest', WEBSITE_MESSAGES.spaRedirectCode],
+    ['code 200 (not 3xx; the SPA extension is off by default)', doc(rules(rule('<HttpErrorCodeReturnedEquals>404</HttpErrorCodeReturnedEquals>', '<HostName>x</HostName><HttpRedirectCode>200</HttpRedirectCode>'))), 'InvalidRequest', WEBSITE_MESSAGES.invalidRedirectCode('200')],
   ];
   it.each(cases)('%s', (_name, xml, code, message) => {
     expect(parseWebsiteConfiguration(xml)).toEqual({ ok: false, status: 400, code, message });
@@ -56,11 +56,24 @@ describe('parseWebsiteConfiguration: spec §2 validation rows', () => {
     expect(fifty.ok && fifty.config.routingRules?.length).toBe(50);
   });
 
-  it('accepts every code 301–308 and the SPA 200', () => {
-    for (const code of [301, 302, 303, 304, 305, 306, 307, 308, 200]) {
-      const r = parseWebsiteConfiguration(doc(rules(rule('<HttpErrorCodeReturnedEquals>404</HttpErrorCodeReturnedEquals>', `<ReplaceKeyWith>index.html</ReplaceKeyWith><HttpRedirectCode>${code}</HttpRedirectCode>`))));
+  const withCode = (code: number | string): string =>
+    doc(rules(rule('<HttpErrorCodeReturnedEquals>404</HttpErrorCodeReturnedEquals>', `<ReplaceKeyWith>index.html</ReplaceKeyWith><HttpRedirectCode>${code}</HttpRedirectCode>`)));
+
+  it('accepts every code 301–308', () => {
+    for (const code of [301, 302, 303, 304, 305, 306, 307, 308]) {
+      const r = parseWebsiteConfiguration(withCode(code));
       expect(r.ok && r.config.routingRules?.[0]?.redirect.httpRedirectCode).toBe(code);
     }
+  });
+
+  it('refuses 200 as AWS does, unless the SPA-fallback extension is enabled', () => {
+    expect(parseWebsiteConfiguration(withCode(200))).toEqual({ ok: false, code: 'InvalidRequest', status: 400, message: WEBSITE_MESSAGES.invalidRedirectCode('200') });
+    const r = parseWebsiteConfiguration(withCode(200), { allowSpaFallback: true });
+    expect(r.ok && r.config.routingRules?.[0]?.redirect.httpRedirectCode).toBe(200);
+    // other non-3xx codes stay refused either way; the SPA rule serves a key of this bucket only
+    expect(parseWebsiteConfiguration(withCode(404), { allowSpaFallback: true }).ok).toBe(false);
+    const withHost = doc(rules(rule('<HttpErrorCodeReturnedEquals>404</HttpErrorCodeReturnedEquals>', '<HostName>x</HostName><HttpRedirectCode>200</HttpRedirectCode>')));
+    expect(parseWebsiteConfiguration(withHost, { allowSpaFallback: true })).toEqual({ ok: false, code: 'InvalidRequest', status: 400, message: WEBSITE_MESSAGES.spaRedirectCode });
   });
 });
 

@@ -132,7 +132,7 @@ function parseCondition(value: unknown): RoutingRuleCondition {
   return condition;
 }
 
-function parseRedirect(value: unknown): RoutingRuleRedirect {
+function parseRedirect(value: unknown, opts: ParseWebsiteOptions): RoutingRuleRedirect {
   const node = element(value, ['HostName', 'HttpRedirectCode', 'Protocol', 'ReplaceKeyPrefixWith', 'ReplaceKeyWith']);
   const redirect: RoutingRuleRedirect = {};
   const hostName = token(single(node, 'HostName'));
@@ -144,9 +144,10 @@ function parseRedirect(value: unknown): RoutingRuleRedirect {
     const n = Number(code);
     // "Valid codes are 3XX except 300" (spec §2), yet AWS also refuses unassigned
     // ones such as 314 (s3-tests' TODO quotes that error): accept 301–308.
-    // Deviation from S3: 200 is bucketfront's SPA fallback (Garage's convention).
+    // bucketfront extension, only when enabled: 200 is the SPA fallback (Garage's convention);
+    // otherwise 200 is refused exactly as AWS refuses it.
     const isRedirect = isDecimal(code) && n >= 301 && n <= 308;
-    const isSpaFallback = code === '200';
+    const isSpaFallback = code === '200' && opts.allowSpaFallback === true;
     if (!isRedirect && !isSpaFallback) throw invalidRequest(WEBSITE_MESSAGES.invalidRedirectCode(code));
     redirect.httpRedirectCode = n;
   }
@@ -162,7 +163,7 @@ function parseRedirect(value: unknown): RoutingRuleRedirect {
   return redirect;
 }
 
-function parseRoutingRules(value: unknown): RoutingRule[] {
+function parseRoutingRules(value: unknown, opts: ParseWebsiteOptions): RoutingRule[] {
   const node = element(value, ['RoutingRule']);
   const raw = node.RoutingRule;
   // An empty <RoutingRules/> fails the schema (minOccurs=1) [AWS-rec].
@@ -175,12 +176,12 @@ function parseRoutingRules(value: unknown): RoutingRule[] {
     if (redirectValue === undefined) throw malformed();
     const conditionValue = single(rule, 'Condition');
     const condition = conditionValue === undefined ? undefined : parseCondition(conditionValue);
-    const redirect = parseRedirect(redirectValue);
+    const redirect = parseRedirect(redirectValue, opts);
     return condition === undefined ? { redirect } : { condition, redirect };
   });
 }
 
-function parseDocument(xml: string): WebsiteConfiguration {
+function parseDocument(xml: string, opts: ParseWebsiteOptions): WebsiteConfiguration {
   // No DTDs at all: they are the door to entity expansion.
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw malformed();
   if (XMLValidator.validate(xml) !== true) throw malformed();
@@ -222,21 +223,26 @@ function parseDocument(xml: string): WebsiteConfiguration {
     if (key === undefined || key === '') throw malformed();
     config.errorDocument = { key };
   }
-  if (rulesValue !== undefined) config.routingRules = parseRoutingRules(rulesValue);
+  if (rulesValue !== undefined) config.routingRules = parseRoutingRules(rulesValue, opts);
   return config;
+}
+
+export interface ParseWebsiteOptions {
+  /** Accept routing rules with HttpRedirectCode 200 (bucketfront's SPA fallback). Default false: AWS's rules. */
+  allowSpaFallback?: boolean;
 }
 
 /**
  * Validates a PutBucketWebsite body. Never throws: failures are values with
  * the S3 code, status 400 and message to send.
  */
-export function parseWebsiteConfiguration(xml: string | Uint8Array): ParseWebsiteConfigurationResult {
+export function parseWebsiteConfiguration(xml: string | Uint8Array, opts: ParseWebsiteOptions = {}): ParseWebsiteConfigurationResult {
   const size = typeof xml === 'string' ? Buffer.byteLength(xml) : xml.byteLength;
   if (size > MAX_WEBSITE_CONFIGURATION_BYTES) return fail('InvalidRequest', WEBSITE_MESSAGES.tooLarge);
   const text = typeof xml === 'string' ? xml : Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength).toString('utf8');
   if (text.trim() === '') return fail('MalformedXML', WEBSITE_MESSAGES.malformedXml);
   try {
-    return { ok: true, config: parseDocument(text) };
+    return { ok: true, config: parseDocument(text, opts) };
   } catch (err) {
     if (err instanceof Refusal) return err.failure;
     throw err;

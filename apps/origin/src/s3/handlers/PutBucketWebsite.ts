@@ -18,7 +18,7 @@ export const PutBucketWebsite: S3Handler<OpOf<'PutBucketWebsite'>> = async (ctx)
   if (/<!DOCTYPE|<!ENTITY/i.test(body.toString('latin1'))) return new S3Error('MalformedXML');
   let parsed: ReturnType<typeof parseWebsiteConfiguration>;
   try {
-    parsed = parseWebsiteConfiguration(body);
+    parsed = parseWebsiteConfiguration(body, { allowSpaFallback: ctx.allowSpaFallback });
   } catch {
     return new S3Error('MalformedXML');
   }
