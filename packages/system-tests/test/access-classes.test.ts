@@ -6,18 +6,23 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-overview.html
  */
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, PutBucketWebsiteCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Dispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdge } from '@bucketfront/edge';
-import { http, signedHttp, SITE, startStack, type Stack } from './fixture.js';
+import type { OriginAccessLogEntry } from '@bucketfront/test-support';
+import { http, signedHttp, SITE, startStack, type HttpResult, type Stack } from './fixture.js';
 
 const PRIVATE = 'acl-private';
 const CONTENT = 'private-object-content-91c2';
 
 let stack: Stack;
+/** The origin's access log by request id: which operation each request reached. */
+const accessLog = new Map<string, OriginAccessLogEntry>();
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ accessLog: (entry) => accessLog.set(entry.requestId, entry) });
   await stack.s3.send(new CreateBucketCommand({ Bucket: PRIVATE }));
   await stack.s3.send(new PutObjectCommand({ Bucket: PRIVATE, Key: 'k', Body: CONTENT }));
   await stack.s3.send(new PutObjectCommand({ Bucket: PRIVATE, Key: 'index.html', Body: CONTENT, ContentType: 'text/html' }));
@@ -28,7 +33,10 @@ afterAll(async () => {
 });
 
 interface Operation {
+  /** The AWS operation name, optionally followed by a note in parentheses. */
   op: string;
+  /** The file in apps/origin/src/s3/handlers/ that serves it; default: the operation name. */
+  handler?: string;
   method: Dispatcher.HttpMethod;
   path: string;
   body?: string;
@@ -63,6 +71,9 @@ const operations: Operation[] = [
   { op: 'AbortMultipartUpload', method: 'DELETE', path: `/${PRIVATE}/mp?uploadId=nope` },
   { op: 'ListParts', method: 'GET', path: `/${PRIVATE}/mp?uploadId=nope` },
   { op: 'ListMultipartUploads', method: 'GET', path: `/${PRIVATE}?uploads` },
+  // Before PutBucketWebsite: the signed run deletes the private bucket's website configuration
+  // and the next row puts it back (the website-endpoint tests below rely on it).
+  { op: 'DeleteBucketWebsite', method: 'DELETE', path: `/${PRIVATE}?website` },
   { op: 'PutBucketWebsite', method: 'PUT', path: `/${PRIVATE}?website`, body: websiteBody },
   { op: 'GetBucketWebsite', method: 'GET', path: `/${PRIVATE}?website` },
   { op: 'PutBucketPolicy', method: 'PUT', path: `/${PRIVATE}?policy`, body: policyBody },
@@ -70,10 +81,39 @@ const operations: Operation[] = [
   { op: 'DeleteBucketPolicy', method: 'DELETE', path: `/${PRIVATE}?policy` },
   { op: 'PutBucketAcl', method: 'PUT', path: `/${PRIVATE}?acl`, headers: { 'x-amz-acl': 'private' } },
   { op: 'GetBucketAcl', method: 'GET', path: `/${PRIVATE}?acl` },
+  { op: 'GetBucketCors', method: 'GET', path: `/${PRIVATE}?cors` },
+  { op: 'GetBucketVersioning', method: 'GET', path: `/${PRIVATE}?versioning` },
   { op: 'PutObjectAcl', method: 'PUT', path: `/${PRIVATE}/k?acl`, headers: { 'x-amz-acl': 'private' } },
   { op: 'GetObjectAcl', method: 'GET', path: `/${PRIVATE}/k?acl` },
-  { op: 'GetBucketTagging (not implemented)', method: 'GET', path: `/${PRIVATE}?tagging` },
+  { op: 'GetBucketTagging (not implemented)', handler: 'NotImplemented', method: 'GET', path: `/${PRIVATE}?tagging` },
+  { op: 'PutBucketTagging (not implemented)', handler: 'NotImplemented', method: 'PUT', path: `/${PRIVATE}?tagging`, body: '<Tagging><TagSet/></Tagging>' },
 ];
+
+const operationName = (o: Operation): string => o.op.split(' ')[0]!;
+const handlerOf = (o: Operation): string => o.handler ?? operationName(o);
+const handlersDir = fileURLToPath(new URL('../../../apps/origin/src/s3/handlers/', import.meta.url));
+
+/** The origin logged this response's request as exactly `o`'s operation (so the row tests what it names). */
+async function expectOperation(res: HttpResult, o: Operation): Promise<void> {
+  const requestId = String(res.headers['x-amz-request-id'] ?? '');
+  expect(requestId, 'x-amz-request-id').not.toBe('');
+  // The entry is written when the response finishes, which may be just after the client has it.
+  for (let i = 0; i < 100 && !accessLog.has(requestId); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(accessLog.get(requestId)?.operation, `${o.method} ${o.path}`).toBe(operationName(o));
+}
+
+describe('the operation table', () => {
+  it('has a row for every handler in apps/origin/src/s3/handlers/, and no row for a handler that does not exist', () => {
+    const handlers = readdirSync(handlersDir)
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+      .map((f) => f.slice(0, -'.ts'.length))
+      .sort();
+    expect(handlers.length).toBeGreaterThan(30);
+    const covered = new Set(operations.map(handlerOf));
+    expect(handlers.filter((h) => !covered.has(h)), 'handlers without a row in `operations`').toEqual([]);
+    expect([...covered].filter((h) => !handlers.includes(h)), 'rows naming no handler file').toEqual([]);
+  });
+});
 
 describe('authorization class of every S3 operation on a private bucket', () => {
   it.each(operations)('$op: anonymous → 403 AccessDenied', async (o) => {
@@ -81,6 +121,7 @@ describe('authorization class of every S3 operation on a private bucket', () => 
     expect(res.status).toBe(403);
     if (o.method !== 'HEAD') expect(res.body).toContain('<Code>AccessDenied</Code>');
     expect(res.body).not.toContain(CONTENT);
+    await expectOperation(res, o);
   });
 
   it.each(operations)('$op: unknown access key → 403 InvalidAccessKeyId', async (o) => {
@@ -91,6 +132,7 @@ describe('authorization class of every S3 operation on a private bucket', () => 
     });
     expect(res.status).toBe(403);
     if (o.method !== 'HEAD') expect(res.body).toContain('<Code>InvalidAccessKeyId</Code>');
+    await expectOperation(res, o);
   });
 
   it.each(operations)('$op: wrong secret → 403 SignatureDoesNotMatch', async (o) => {
@@ -101,12 +143,15 @@ describe('authorization class of every S3 operation on a private bucket', () => 
     });
     expect(res.status).toBe(403);
     if (o.method !== 'HEAD') expect(res.body).toContain('<Code>SignatureDoesNotMatch</Code>');
+    await expectOperation(res, o);
   });
 
   it.each(operations)('$op: signed → authorized (no 403, no 5xx but 501 NotImplemented)', async (o) => {
     const res = await signedHttp(stack, o.method, `${stack.origin.url}${o.path}`, { body: o.body, headers: o.headers });
     expect(res.status, res.body.slice(0, 300)).not.toBe(403);
     if (res.status >= 500) expect(res.status, res.body.slice(0, 300)).toBe(501);
+    if (handlerOf(o) === 'NotImplemented') expect(res.status === 501 || /<Code>NoSuch\w+<\/Code>/.test(res.body), res.body.slice(0, 300)).toBe(true);
+    await expectOperation(res, o);
   });
 });
 

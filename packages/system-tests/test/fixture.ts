@@ -15,7 +15,7 @@ import {
 import { request, type Dispatcher } from 'undici';
 import { startEdge } from '@bucketfront/edge';
 import { signRequest } from '@bucketfront/sigv4';
-import { makeTempDir, startTestOrigin, type TempDir, type TestOrigin } from '@bucketfront/test-support';
+import { makeTempDir, startTestOrigin, type OriginAccessLogEntry, type TempDir, type TestOrigin } from '@bucketfront/test-support';
 
 export const SITE = 'site';
 export const SECRET_BUCKET = 'secret-b';
@@ -69,11 +69,11 @@ export async function signedHttp(
   return http(url, { method, headers: { ...opts.headers, ...headers }, body: opts.body });
 }
 
-export async function startStack(): Promise<Stack> {
+export async function startStack(opts: { accessLog?: (entry: OriginAccessLogEntry) => void } = {}): Promise<Stack> {
   const temp = await makeTempDir('bucketfront-system-');
   const dataDir = join(temp.path, 'a', 'b', 'c', 'data');
   await mkdir(dataDir, { recursive: true });
-  const origin = await startTestOrigin({ websitePort: true, dataDir });
+  const origin = await startTestOrigin({ websitePort: true, dataDir, ...(opts.accessLog ? { accessLog: opts.accessLog } : {}) });
   const s3 = origin.s3;
   await s3.send(new CreateBucketCommand({ Bucket: SITE }));
   await s3.send(new CreateBucketCommand({ Bucket: SECRET_BUCKET }));

@@ -1,10 +1,23 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { request } from 'undici';
-import { rawRequest, startCountingOrigin, statusOf, makeTestCredentials, awsEnv } from '@bucketfront/test-support';
+import {
+  rawRequest,
+  startCountingOrigin,
+  statusOf,
+  makeTestCredentials,
+  awsEnv,
+  hasTool,
+  isCi,
+  missingPrerequisite,
+  MissingPrerequisiteError,
+  requireTool,
+} from '@bucketfront/test-support';
 
 describe('counting origin', () => {
   it('counts requests per path and lets the handler change', async () => {
-    const origin = await startCountingOrigin((_req, res) => res.end('one'));
+    const origin = await startCountingOrigin((_req, res) => {
+      res.end('one');
+    });
     try {
       const first = await request(`${origin.url}/a`);
       expect(await first.body.text()).toBe('one');
@@ -34,5 +47,43 @@ describe('aws env', () => {
     expect(env.AWS_SECRET_ACCESS_KEY).toBe(creds.secretAccessKey);
     expect(env.AWS_CONFIG_FILE).toMatch(/config$/);
     expect(creds.accessKeyId).not.toBe(makeTestCredentials().accessKeyId);
+  });
+});
+
+describe('missing tools and privileges', () => {
+  const absent = 'bucketfront-no-such-tool-3f9c';
+
+  it('reads CI like CI systems set it', () => {
+    expect(isCi({ CI: 'true' })).toBe(true);
+    expect(isCi({ CI: '1' })).toBe(true);
+    expect(isCi({})).toBe(false);
+    expect(isCi({ CI: 'false' })).toBe(false);
+    expect(isCi({ CI: '' })).toBe(false);
+  });
+
+  it('locally: a missing tool skips loudly, naming what to install', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      expect(requireTool(absent, 'apt-get install -y no-such-package', {})).toBe(false);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/SKIPPING: 'bucketfront-no-such-tool-3f9c' is not installed\. Install it with: apt-get install -y no-such-package/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('under CI: a missing tool or privilege throws instead of skipping', () => {
+    expect(() => requireTool(absent, 'apt-get install -y no-such-package', { CI: 'true' })).toThrow(MissingPrerequisiteError);
+    expect(() => requireTool(absent, 'apt-get install -y no-such-package', { CI: 'true' })).toThrow(/CI is set and 'bucketfront-no-such-tool-3f9c' is not installed.*apt-get install -y no-such-package/);
+    expect(() => missingPrerequisite('no CAP_SYS_ADMIN', 'run as root', { CI: 'true' })).toThrow(/no CAP_SYS_ADMIN/);
+  });
+
+  it('an installed tool passes in both modes', () => {
+    expect(requireTool(process.execPath, 'n/a', { CI: 'true' })).toBe(true);
+  });
+
+  it('caches per command line, not per command', () => {
+    expect(hasTool(process.execPath, ['-e', 'process.exit(0)'])).toBe(true);
+    expect(hasTool(process.execPath, ['-e', 'process.exit(3)'])).toBe(false);
   });
 });

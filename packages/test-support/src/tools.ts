@@ -1,29 +1,95 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 const cache = new Map<string, boolean>();
 
 /** True when `command` runs (e.g. `aws --version`). Cached per process. */
 export function hasTool(command: string, versionArgs: string[] = ['--version']): boolean {
-  const known = cache.get(command);
+  const key = `${command}\0${versionArgs.join('\0')}`;
+  const known = cache.get(key);
   if (known !== undefined) return known;
   const result = spawnSync(command, versionArgs, { stdio: 'ignore', timeout: 20_000 });
   const ok = result.status === 0;
-  cache.set(command, ok);
+  cache.set(key, ok);
   return ok;
 }
 
 /**
- * For `describe.skipIf(!requireTool(...))`: returns whether the tool exists and,
- * when it does not, prints a loud message naming what to install.
+ * True when the suite runs under CI: the `CI` environment variable is set
+ * (`.ci/run` exports CI=true), except to an explicit `false`/`0`/empty.
  */
-export function requireTool(command: string, installHint: string): boolean {
-  const ok = hasTool(command);
-  if (!ok) {
-    const line = '!'.repeat(78);
-    console.warn(`\n${line}\n!! SKIPPING: '${command}' is not installed. Install it with: ${installHint}\n${line}\n`);
+export function isCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env['CI'];
+  if (value === undefined) return false;
+  return !['', '0', 'false', 'no'].includes(value.trim().toLowerCase());
+}
+
+/** Thrown instead of skipping when a prerequisite is missing under CI. */
+export class MissingPrerequisiteError extends Error {
+  override name = 'MissingPrerequisiteError';
+}
+
+/**
+ * A test prerequisite (a tool, a privilege) is missing. Locally: prints a
+ * loud message naming what is missing and how to get it, and returns, so the
+ * caller skips. Under CI (see `isCi`): throws, so the suite FAILS instead of
+ * passing without running those tests.
+ */
+export function missingPrerequisite(what: string, howToFix: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (isCi(env)) {
+    throw new MissingPrerequisiteError(`CI is set and ${what}; CI must not pass without these tests. ${howToFix}`);
   }
+  skipLoudly(what, `${howToFix}\n!! (under CI=true this fails the suite instead)`);
+}
+
+/**
+ * For what no script can install (kernel privileges such as CAP_SYS_ADMIN): a loud skip,
+ * under CI too, naming exactly what is missing.
+ */
+export function skipLoudly(what: string, howToFix: string): void {
+  const line = '!'.repeat(78);
+  console.warn(`\n${line}\n!! SKIPPING: ${what}. ${howToFix}\n${line}\n`);
+}
+
+/**
+ * For `describe.skipIf(!requireTool(...))`: returns whether the tool exists.
+ * When it does not: locally prints a loud message naming what to install and
+ * returns false (the caller skips); under CI it throws (the suite fails).
+ */
+export function requireTool(command: string, installHint: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const ok = hasTool(command);
+  if (!ok) missingPrerequisite(`'${command}' is not installed`, `Install it with: ${installHint}`, env);
   return ok;
 }
 
 export const hasAwsCli = (): boolean => requireTool('aws', 'apt-get install -y awscli');
 export const hasChromium = (): boolean => requireTool('chromium', 'apt-get install -y chromium');
+
+/** Linux capability numbers (include/uapi/linux/capability.h). */
+export const CAP_SYS_ADMIN = 21;
+
+/** True when this process has `capability` in its effective set (Linux /proc; false elsewhere). */
+export function hasEffectiveCapability(capability: number): boolean {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+    if (!hex) return false;
+    return ((BigInt(`0x${hex}`) >> BigInt(capability)) & 1n) === 1n;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What stops this process from running `mount -t tmpfs`, in words
+ * (e.g. "not root (uid 1000) and no CAP_SYS_ADMIN"), or [] when both are there.
+ * The mount can still fail for other reasons (a container without a mount
+ * namespace of its own, seccomp): callers report the mount error as well.
+ */
+export function missingMountPrivileges(): string[] {
+  const missing: string[] = [];
+  const uid = process.getuid?.();
+  if (uid !== 0) missing.push(`not root (uid ${uid ?? 'unknown'})`);
+  if (!hasEffectiveCapability(CAP_SYS_ADMIN)) missing.push('no CAP_SYS_ADMIN in the effective capability set (needed by mount)');
+  return missing;
+}
