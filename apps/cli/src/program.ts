@@ -110,12 +110,12 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
   program
     .command('edge')
     .description('run the caching edge (viewer + control API) until SIGINT/SIGTERM')
-    .requiredOption('--config <file>', 'edge configuration (JSON)')
+    .requiredOption('--config <file>', 'edge configuration file (JSON or YAML)')
     .option('--port <port>', 'viewer port', '8080')
     .option('--control-port <port>', 'control API port', '8081')
     .option('--host <host>', 'listen address', '127.0.0.1')
     .option('--workers <n>', 'worker processes')
-    .option('--access-key-id <id>', 'control API credentials')
+    .option('--access-key-id <id>', 'control API credentials (default: $BUCKETFRONT_ACCESS_KEY_ID/$BUCKETFRONT_SECRET_ACCESS_KEY, as the origin; else generated and printed)')
     .option('--secret-access-key <secret>', 'control API credentials secret')
     .action(run(async (o) => (await import('./commands/servers.js')).edgeCommand(o)));
 

@@ -1,4 +1,4 @@
-/** `bucketfront origin` and `bucketfront edge` as child processes: banner, serving, graceful SIGTERM. */
+/** `bucketfront origin` and `bucketfront edge` as child processes: banner, credentials, serving, graceful SIGTERM. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -88,6 +88,66 @@ describe('bucketfront edge', () => {
     } finally {
       upstream.close();
     }
+  });
+
+  it('without credentials: prints a generated control-API pair once, which signs invalidations; YAML config', async () => {
+    const { createServer } = await import('node:http');
+    let version = 1;
+    const upstream = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=600' });
+      res.end(`v${version}`);
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const port = (upstream.address() as { port: number }).port;
+    const config = join(tmp.path, 'edge-generated.yaml');
+    await writeFile(config, `distributions:\n  - id: EGENCREDS\n    origins:\n      - id: up\n        url: http://127.0.0.1:${port}\n`);
+    const env = { ...process.env };
+    for (const k of Object.keys(env)) if (k.startsWith('AWS_') || k.startsWith('BUCKETFRONT_')) delete env[k];
+    try {
+      const { child, matches, stderr } = await startServer(
+        ['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1'],
+        env,
+        [/viewers: (http:\/\/\S+)/, /control: (http:\/\/\S+)/, /AWS_ACCESS_KEY_ID=(\S+)/, /AWS_SECRET_ACCESS_KEY=(\S+)/, /BUCKETFRONT_ACCESS_KEY_ID and\s+BUCKETFRONT_SECRET_ACCESS_KEY set to the origin's credentials/],
+      );
+      const [viewers, control] = [matches[0]![1]!, matches[1]![1]!];
+      const credentials = { accessKeyId: matches[2]![1]!, secretAccessKey: matches[3]![1]! };
+      expect(stderr().split(credentials.secretAccessKey).length - 1).toBe(1); // shown once
+      expect(await (await request(`${viewers}/p.txt`)).body.text()).toBe('v1');
+      version = 2;
+      // The printed pair works with a real client: `bucketfront invalidate` (AWS SDK, SigV4).
+      const ok = await runCli(['invalidate', '--distribution', 'EGENCREDS', '/p.txt', '--endpoint-url', control, '--wait'], cliEnv({ credentials, cacheDir: join(tmp.path, 'cache') }));
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stdout).toMatch(/invalidation \S+: Completed\n$/);
+      expect(await (await request(`${viewers}/p.txt`)).body.text()).toBe('v2');
+      const wrong = await runCli(['invalidate', '--distribution', 'EGENCREDS', '/p.txt', '--endpoint-url', control], cliEnv({ credentials: { ...credentials, secretAccessKey: 'not-the-secret' }, cacheDir: join(tmp.path, 'cache') }));
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toMatch(/SignatureDoesNotMatch|AccessDenied|InvalidClientTokenId/);
+      const exited = exitOf(child);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      upstream.close();
+    }
+  });
+
+  it('with BUCKETFRONT_ACCESS_KEY_ID/SECRET set (the origin\'s pair): nothing generated or printed; that pair signs', async () => {
+    const config = join(tmp.path, 'edge-env.json');
+    await writeFile(config, JSON.stringify({ distributions: [{ id: 'EENVCREDS', origins: [{ id: 'up', url: 'http://127.0.0.1:9' }] }] }));
+    const credentials = { accessKeyId: 'AKIASHAREDPAIR000001', secretAccessKey: 'shared-secret-of-the-origin' };
+    const env = { ...process.env };
+    for (const k of Object.keys(env)) if (k.startsWith('AWS_') || k.startsWith('BUCKETFRONT_')) delete env[k];
+    Object.assign(env, { BUCKETFRONT_ACCESS_KEY_ID: credentials.accessKeyId, BUCKETFRONT_SECRET_ACCESS_KEY: credentials.secretAccessKey });
+    const { child, matches, stderr } = await startServer(
+      ['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1'],
+      env,
+      [/control: (http:\/\/\S+)/],
+    );
+    const ok = await runCli(['invalidate', '--distribution', 'EENVCREDS', '/x', '--endpoint-url', matches[0]![1]!], cliEnv({ credentials, cacheDir: join(tmp.path, 'cache') }));
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(stderr()).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|generated/);
+    const exited = exitOf(child);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 
   it('a bad config file: exit 1 with one line', async () => {

@@ -27,6 +27,8 @@ export interface EngineState {
   via: string;
   /** Remember that a key's last response disabled collapsing (hit-for-miss). */
   noteUncollapsible(key: string, collapsible: boolean): void;
+  /** Remember that a key's object is over `cache.maxObjectBytes` (streamed, Range goes to the origin). */
+  noteTooBig(key: string, tooBig: boolean): void;
 }
 
 export interface RequestCtx {

@@ -19,6 +19,7 @@ import type { StoredEntry } from './store/entry.js';
 import { MemoryStore } from './store/memory-store.js';
 import { requestId, viaValue } from './viewer/headers.js';
 import { passThrough } from './viewer/pass-through.js';
+import { fetchRange, viewerRange } from './range-pass.js';
 import { createResponder } from './viewer/respond.js';
 
 export interface EdgeEngineOptions {
@@ -40,6 +41,21 @@ export interface EdgeEngineHandle extends EdgeEngine {
 interface Inflight { promise: Promise<SharedFill> }
 
 const UNCOLLAPSIBLE_MARK_MS = 120_000; // Varnish's default hit-for-miss/uncacheable_ttl (2 min)
+const TOO_BIG_MARK_MS = 120_000; // same lifetime; a cacheable response for the key clears it earlier
+const MAX_MARKS = 10_000;
+
+/** A bounded set of keys with an expiry: hit-for-miss style marks. */
+function markSet(clock: () => number, ttlMs: number) {
+  const marks = new Map<string, number>();
+  return {
+    has(key: string): boolean { const m = marks.get(key); return m !== undefined && m > clock(); },
+    set(key: string, on: boolean): void {
+      if (!on) { marks.delete(key); return; }
+      if (marks.size > MAX_MARKS) marks.clear();
+      marks.set(key, clock() + ttlMs);
+    },
+  };
+}
 
 export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {}): EdgeEngineHandle {
   const metrics = new EdgeMetrics();
@@ -49,15 +65,14 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     onEvict: () => { metrics.evictions++; },
   });
   const clock = opts.clock ?? Date.now;
-  const uncollapsible = new Map<string, number>();
+  const uncollapsible = markSet(clock, UNCOLLAPSIBLE_MARK_MS);
+  // Keys whose object is over cache.maxObjectBytes: streamed uncached, so a Range goes to the origin.
+  const tooBig = markSet(clock, TOO_BIG_MARK_MS);
   const state: EngineState = {
     config, store, metrics, clock,
     via: viaValue(config.pop),
-    noteUncollapsible(key, collapsible) {
-      if (collapsible) { uncollapsible.delete(key); return; }
-      if (uncollapsible.size > 10_000) uncollapsible.clear();
-      uncollapsible.set(key, clock() + UNCOLLAPSIBLE_MARK_MS);
-    },
+    noteUncollapsible(key, collapsible) { uncollapsible.set(key, !collapsible); },
+    noteTooBig(key, big) { tooBig.set(key, big); },
   };
   const responder = createResponder(state);
   const { acceptable, sendEntry, sendFailure, sendGenerated, sendStream } = responder;
@@ -91,8 +106,8 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
   const inflight = new Map<string, Inflight>();
 
   async function collapsedFill(ctx: RequestCtx, stale: StoredEntry | undefined): Promise<{ own: FillResult } | { shared: SharedFill }> {
-    const mark = uncollapsible.get(ctx.key);
-    const skipCollapse = (mark !== undefined && mark > clock()) || (stale !== undefined && !stale.collapsible);
+    // Oversize objects are streamed to the leader only: followers would wait for nothing.
+    const skipCollapse = uncollapsible.has(ctx.key) || tooBig.has(ctx.key) || (stale !== undefined && !stale.collapsible);
     if (skipCollapse) return { own: await fill(state, ctx, stale) };
     const existing = inflight.get(ctx.key);
     if (existing) {
@@ -204,10 +219,27 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     let own = r.own;
     // An entry shipped from another worker may be origin-encoded in a coding this viewer refuses.
     if (own.kind === 'entry' && !acceptable(own.entry, ctx)) own = await fill(state, ctx, stale);
-    if (own.kind === 'stream') return sendStream(res, ctx, own);
+    if (own.kind === 'stream') return sendStreamOrRange(req, res, ctx, own);
     if (own.kind === 'failure') return sendErrorOrCustom(req, res, ctx, undefined, own, 'Miss');
     if (own.stale) metrics.staleServes++;
     return respondEntry(req, res, ctx, own.entry, own.result);
+  }
+
+  /**
+   * An object too big to cache, found on a full fetch: a viewer that asked for a range gets the
+   * origin's answer to that range (206 / 416) instead of the whole body (spec §1.7).
+   */
+  async function sendStreamOrRange(req: IncomingMessage, res: ServerResponse, ctx: RequestCtx, s: Extract<FillResult, { kind: 'stream' }>): Promise<void> {
+    const range = viewerRange(ctx);
+    if (range === undefined || s.status !== 200) return sendStream(res, ctx, s);
+    s.rest.destroy(); // abort the full transfer
+    return rangeFromOrigin(req, res, ctx, range);
+  }
+
+  async function rangeFromOrigin(req: IncomingMessage, res: ServerResponse, ctx: RequestCtx, range: string): Promise<void> {
+    const r = await fetchRange(state, ctx, range);
+    if (r.kind === 'failure') return sendErrorOrCustom(req, res, ctx, undefined, r, 'Miss');
+    sendStream(res, ctx, r);
   }
 
   function respondEntry(req: IncomingMessage, res: ServerResponse, ctx: RequestCtx, e: StoredEntry, result: 'Hit' | 'Miss' | 'RefreshHit'): void | Promise<void> {
@@ -249,6 +281,10 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
         revalidateInBackground(ctx, e);
         return respondEntry(req, res, ctx, e, 'Hit');
       }
+    }
+    if (e === undefined && tooBig.has(ctx.key)) {
+      const range = viewerRange(ctx);
+      if (range !== undefined) return rangeFromOrigin(req, res, ctx, range);
     }
     return respondWithFill(req, res, ctx, e);
   }

@@ -89,7 +89,7 @@ async function timed(s: EngineState, origin: { request: (r: { method: string; pa
   }
 }
 
-function failureFor(err: unknown): FillResult {
+export function failureFor(err: unknown): Extract<FillResult, { kind: 'failure' }> {
   const f = err instanceof OriginFailure ? err : new OriginFailure('error', String(err));
   return { kind: 'failure', status: f.kind === 'timeout' ? 504 : 502, message: f.message };
 }
@@ -104,8 +104,10 @@ export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry |
   const seq = s.store.beginFill();
   try {
     const headers = originRequestHeaders(s, ctx);
-    if (stale?.etag) headers['if-none-match'] = stale.etag;
-    if (stale?.lastModified) headers['if-modified-since'] = stale.lastModified;
+    if (stale && canRevalidate(ctx)) {
+      if (stale.etag) headers['if-none-match'] = stale.etag;
+      if (stale.lastModified) headers['if-modified-since'] = stale.lastModified;
+    }
     const serveStale = (): FillResult | undefined => {
       if (!stale || !canServeStaleOnError(stale.times, s.clock())) return undefined;
       return { kind: 'entry', entry: stale, result: 'Hit', stale: true, collapsible: true, stored: true };
@@ -129,12 +131,16 @@ export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry |
     const contentLength = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : undefined;
     const filterOpts = filterOptions(ctx);
     if (contentLength !== undefined && contentLength > s.store.maxObjectBytes) {
+      s.noteTooBig(ctx.key, true);
       return { kind: 'stream', status: res.status, headers: streamHeaders(res.headers, filterOpts), head: [], rest: res.body };
     }
     let body: Buffer;
     try {
       const r = await readBody(res.body, s.store.maxObjectBytes);
-      if ('tooLarge' in r) return { kind: 'stream', status: res.status, headers: streamHeaders(res.headers, filterOpts), head: r.head, rest: r.rest };
+      if ('tooLarge' in r) {
+        s.noteTooBig(ctx.key, true);
+        return { kind: 'stream', status: res.status, headers: streamHeaders(res.headers, filterOpts), head: r.head, rest: r.rest };
+      }
       body = r.buffer;
     } catch (err) {
       // Truncated body, Content-Length mismatch, body timeout: never cached (spec §1.1).
@@ -147,7 +153,17 @@ export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry |
   }
 }
 
-function filterOptions(ctx: RequestCtx): { keepSetCookie: boolean; forwardedHeaders: string[] } {
+/**
+ * Expired entries are revalidated with If-None-Match / If-Modified-Since (spec §1.8), except when
+ * the behaviour forwards cookies: "If-Modified-Since and If-None-Match conditional requests are
+ * not supported when CloudFront is configured to forward cookies (all or a subset)."
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Cookies.html
+ */
+export function canRevalidate(ctx: RequestCtx): boolean {
+  return ctx.behaviour.cacheKey.cookies.behavior === 'none';
+}
+
+export function filterOptions(ctx: RequestCtx): { keepSetCookie: boolean; forwardedHeaders: string[] } {
   const hk = ctx.behaviour.cacheKey.headers;
   return {
     keepSetCookie: ctx.behaviour.cacheKey.cookies.behavior !== 'none',
@@ -155,7 +171,7 @@ function filterOptions(ctx: RequestCtx): { keepSetCookie: boolean; forwardedHead
   };
 }
 
-function streamHeaders(h: HeaderMap, opts: { keepSetCookie: boolean; forwardedHeaders: string[] }): string[] {
+export function streamHeaders(h: HeaderMap, opts: { keepSetCookie: boolean; forwardedHeaders: string[] }): string[] {
   const out = filterOriginHeaders(h, opts);
   for (const name of ['content-length', 'content-encoding', 'etag']) {
     const v = headerValue(h, name);
@@ -271,5 +287,6 @@ async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h:
   if (expires !== undefined) entry.expires = expires;
   const stored = store && s.store.set(entry);
   s.noteUncollapsible(ctx.key, entry.collapsible);
+  s.noteTooBig(ctx.key, false);
   return { kind: 'entry', entry, result: 'Miss', stale: false, collapsible: entry.collapsible, stored };
 }

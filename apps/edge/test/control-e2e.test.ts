@@ -3,8 +3,9 @@
  * a real HTTP origin; the aws CLI and the SDK invalidate, viewers see misses again.
  */
 import { CloudFrontClient, CreateInvalidationCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hasAwsCli, makeTestCredentials, runAws, startCountingOrigin, type CountingOrigin } from '@bucketfront/test-support';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdge, type RunningEdge } from '../src/index.js';
@@ -203,5 +204,140 @@ describe('two edges as peers, end to end', () => {
     for (const edge of [a, b]) expect(await get(edge, '/shared.html')).toMatchObject({ xCache: expect.stringMatching(/^Miss from /), body: '/shared.html v2' });
     const metricsB = await (await request(new URL('/metrics', b.controlUrl))).body.text();
     expect(metricsB).toMatch(/bucketfront_control_peer_invalidations_applied_total\{pop="PEB1-C1"\} 1/);
+  });
+});
+
+/**
+ * A TCP relay to a control port that holds every connection until `release()`: the peer behind it
+ * applies an invalidation only when the test lets it, so "Completed only once every node applied"
+ * can be observed. Bytes pass unchanged (the SigV4 signature covers the relay's Host).
+ */
+async function heldRelay(targetPort: number): Promise<{ url: string; held(): number; release(): void; close(): Promise<void> }> {
+  let open = false;
+  const waiting: Array<() => void> = [];
+  const sockets = new Set<Socket>();
+  let held = 0;
+  const srv = createServer((client) => {
+    sockets.add(client);
+    client.pause();
+    const pipe = (): void => {
+      const upstream = connect(targetPort, '127.0.0.1');
+      sockets.add(upstream);
+      client.pipe(upstream).pipe(client);
+      client.resume();
+      const end = (): void => { client.destroy(); upstream.destroy(); };
+      client.on('error', end);
+      upstream.on('error', end);
+      client.on('close', end);
+      upstream.on('close', end);
+    };
+    if (open) pipe();
+    else { held++; waiting.push(pipe); }
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${(srv.address() as { port: number }).port}`,
+    held: () => held,
+    release() { open = true; for (const go of waiting.splice(0)) go(); },
+    close: () => new Promise<void>((resolve) => { for (const x of sockets) x.destroy(); srv.close(() => resolve()); }),
+  };
+}
+
+describe('two 2-worker edges as peers: invalidation through the control API', () => {
+  const creds = makeTestCredentials();
+  let origin: CountingOrigin;
+  let bump: () => void;
+  let a: RunningEdge;
+  let b: RunningEdge;
+  let relay: Awaited<ReturnType<typeof heldRelay>>;
+  const paths = ['/index.html', '/assets/app.js', '/assets/css/site.css', '/keep.html'];
+  const invalidated = paths.slice(0, 3);
+
+  beforeAll(async () => {
+    ({ origin, bump } = await startVersionedOrigin());
+    const portA = await freePort();
+    const base = edgeConfig(origin);
+    // Explicit viewer ports: two clusters in one process that both ask for port 0 would share
+    // node:cluster's listen handle (keyed by address:port), i.e. one socket for both edges.
+    b = await startEdge({ config: { ...base, pop: 'PWB1-C1', peers: [`http://127.0.0.1:${portA}`] }, port: await freePort(), workers: 2, credentials: creds });
+    relay = await heldRelay(b.controlPort);
+    a = await startEdge({ config: { ...base, pop: 'PWA1-C1', peers: [relay.url] }, port: await freePort(), controlPort: portA, workers: 2, credentials: creds });
+    expect(a.port).not.toBe(b.port);
+  });
+  afterAll(async () => {
+    relay?.release();
+    await Promise.all([a?.close(), b?.close()]);
+    await relay?.close();
+    await origin?.close();
+  });
+
+  /** One request on a fresh connection; the X-Amz-Cf-Id prefix is per process, i.e. names the worker. */
+  async function once(edge: RunningEdge, path: string) {
+    const res = await request(new URL(path, edge.url), { headers: { host: 'site.example.test', connection: 'close' } });
+    return { worker: String(res.headers['x-amz-cf-id']).slice(0, 32), xCache: String(res.headers['x-cache']), body: await res.body.text() };
+  }
+
+  /** What every worker of `edge` answers for `path`: round-robin hands successive connections to alternate workers. */
+  async function perWorker(edge: RunningEdge, path: string): Promise<Map<string, string[]>> {
+    const seen = new Map<string, string[]>();
+    for (let i = 0; i < 6; i++) {
+      const r = await once(edge, path);
+      seen.set(r.worker, [...(seen.get(r.worker) ?? []), `${r.body} ${r.xCache.split(' ')[0]}`]);
+    }
+    expect(seen.size, `${edge.url}${path}: ${JSON.stringify([...seen])}`).toBe(2);
+    return seen;
+  }
+
+  /** Every answer of every worker, e.g. '/index.html v2 Hit' → the set of distinct 'body result' strings. */
+  const answers = (m: Map<string, string[]>): Set<string> => new Set([...m.values()].flat());
+
+  it('exact path and /assets/* visible on the next request on every worker of both edges; Completed only after the peer applied', async () => {
+    const client = new CloudFrontClient({ endpoint: a.controlUrl, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+    try {
+      // Fill every worker of both edges: 4 paths × 2 workers = 8 entries per edge. Two requests
+      // per path in a row, so round-robin gives each path to both workers.
+      for (const edge of [a, b]) {
+        const entries = async () => (await edge.runtime.metrics()).cacheEntries;
+        for (let round = 0; round < 20 && (await entries()) < 8; round++) for (const p of paths) { await once(edge, p); await once(edge, p); }
+        expect(await entries()).toBe(8);
+        for (const p of paths) expect(answers(await perWorker(edge, p))).toEqual(new Set([`${p} v1 Hit`]));
+      }
+      bump();
+
+      const created = await client.send(new CreateInvalidationCommand({
+        DistributionId: DIST,
+        InvalidationBatch: { CallerReference: 'two-by-two', Paths: { Quantity: 2, Items: ['/index.html', '/assets/*'] } },
+      }));
+      const id = created.Invalidation!.Id!;
+      // The peer has not applied it (its control port is held): not Completed, though A has.
+      expect(created.Invalidation!.Status).toBe('InProgress');
+      expect(relay.held()).toBeGreaterThanOrEqual(1);
+      for (const p of invalidated) {
+        const onA = await perWorker(a, p);
+        expect([...onA.values()].every((xs) => xs[0] === `${p} v2 Miss`), JSON.stringify([...onA])).toBe(true); // the next request on each worker
+        expect([...answers(onA)].every((x) => x.startsWith(`${p} v2 `))).toBe(true);
+        expect(answers(await perWorker(b, p))).toEqual(new Set([`${p} v1 Hit`]));
+      }
+      expect((await client.send(new GetInvalidationCommand({ DistributionId: DIST, Id: id }))).Invalidation!.Status).toBe('InProgress');
+
+      relay.release();
+      let status: string | undefined;
+      for (let i = 0; i < 400 && status !== 'Completed'; i++) {
+        status = (await client.send(new GetInvalidationCommand({ DistributionId: DIST, Id: id }))).Invalidation!.Status;
+        if (status !== 'Completed') await sleep(25);
+      }
+      expect(status).toBe('Completed');
+      // Completed: every worker of the peer serves the new version on its next request.
+      for (const p of invalidated) {
+        const onB = await perWorker(b, p);
+        expect([...onB.values()].every((xs) => xs[0] === `${p} v2 Miss`), JSON.stringify([...onB])).toBe(true);
+        expect([...answers(onB)].every((x) => x.startsWith(`${p} v2 `))).toBe(true);
+      }
+      for (const edge of [a, b]) expect(answers(await perWorker(edge, '/keep.html'))).toEqual(new Set(['/keep.html v1 Hit']));
+    } finally {
+      client.destroy();
+    }
+    const metricsB = await (await request(new URL('/metrics', b.controlUrl))).body.text();
+    expect(metricsB).toMatch(/bucketfront_control_peer_invalidations_applied_total\{pop="PWB1-C1"\} 1/);
   });
 });

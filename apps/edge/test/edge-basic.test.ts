@@ -111,6 +111,92 @@ describe('TTL', () => {
   });
 });
 
+describe('no conditional revalidation when cookies are forwarded — spec §1.5, §1.8', () => {
+  // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Cookies.html: "If-Modified-Since
+  // and If-None-Match conditional requests are not supported when CloudFront is configured to forward
+  // cookies (all or a subset)." The expired entry is fetched in full and replaced.
+  const policies: Array<[string, unknown]> = [['a whitelist', ['session']], ['all', 'all'], ['allExcept', { behavior: 'allExcept', items: ['tracking'] }]];
+  for (const [name, cookies] of policies) {
+    it(`cookies: ${name} → the refetch carries no If-None-Match / If-Modified-Since; 200 replaces (Miss)`, async () => {
+      const clock = testClock();
+      let version = 1;
+      origin = await startTinyOrigin({
+        '/ck': (req, res) => {
+          if (req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined) { res.writeHead(304, { etag: '"c1"', 'cache-control': 'max-age=10' }); res.end(); return; }
+          const b = `ck${version}`;
+          res.writeHead(200, { etag: '"c1"', 'last-modified': 'Wed, 01 Jan 2025 00:00:00 GMT', 'cache-control': 'max-age=10', 'content-length': String(b.length) });
+          res.end(b);
+        },
+      });
+      edge = await edgeFor(oneDistribution(origin.url, {}, { cacheKey: { cookies } }), { clock: clock.now });
+      await get(`${edge.url}/ck`, { cookie: 'session=a' });
+      version = 2;
+      clock.advance(11_000);
+      const r = await get(`${edge.url}/ck`, { cookie: 'session=a' });
+      expect(r.headers['x-cache']).toBe('Miss from cloudfront');
+      expect(r.body.toString()).toBe('ck2');
+      expect(origin.requests).toHaveLength(2);
+      expect(origin.requests[1]!.headers['if-none-match']).toBeUndefined();
+      expect(origin.requests[1]!.headers['if-modified-since']).toBeUndefined();
+      expect(origin.requests[1]!.headers['cookie']).toBe('session=a');
+      // The replacement is cached as usual.
+      expect((await get(`${edge.url}/ck`, { cookie: 'session=a' })).headers['x-cache']).toBe('Hit from cloudfront');
+    });
+  }
+
+  it('cookies: none → the same expired entry is revalidated with both validators (RefreshHit)', async () => {
+    const clock = testClock();
+    origin = await startTinyOrigin({
+      '/ck': (req, res) => {
+        if (req.headers['if-none-match'] === '"c1"') { res.writeHead(304, { etag: '"c1"', 'cache-control': 'max-age=10' }); res.end(); return; }
+        res.writeHead(200, { etag: '"c1"', 'last-modified': 'Wed, 01 Jan 2025 00:00:00 GMT', 'cache-control': 'max-age=10', 'content-length': '3' });
+        res.end('ck1');
+      },
+    });
+    edge = await edgeFor(oneDistribution(origin.url), { clock: clock.now });
+    await get(`${edge.url}/ck`, { cookie: 'session=a' });
+    clock.advance(11_000);
+    expect((await get(`${edge.url}/ck`, { cookie: 'session=a' })).headers['x-cache']).toBe('RefreshHit from cloudfront');
+    expect(origin.requests[1]!.headers['if-none-match']).toBe('"c1"');
+    expect(origin.requests[1]!.headers['if-modified-since']).toBe('Wed, 01 Jan 2025 00:00:00 GMT');
+    expect(origin.requests[1]!.headers['cookie']).toBeUndefined();
+  });
+});
+
+describe('viewer request headers — spec §1.1, §1.6', () => {
+  it('viewer Cache-Control: no-cache, Pragma: no-cache and max-age=0 are ignored on a hit (no forced refresh)', async () => {
+    origin = await startTinyOrigin({ '/nc': fixed('cached', { 'cache-control': 'max-age=600' }) });
+    edge = await edgeFor(oneDistribution(origin.url));
+    expect((await get(`${edge.url}/nc`)).headers['x-cache']).toBe('Miss from cloudfront');
+    const requests: Array<Record<string, string>> = [{ 'cache-control': 'no-cache' }, { pragma: 'no-cache' }, { 'cache-control': 'max-age=0' }, { 'cache-control': 'no-store', pragma: 'no-cache' }];
+    for (const h of requests) {
+      const r = await get(`${edge.url}/nc`, h);
+      expect(r.headers['x-cache'], JSON.stringify(h)).toBe('Hit from cloudfront');
+      expect(r.body.toString()).toBe('cached');
+    }
+    expect(origin.count('/nc')).toBe(1);
+  });
+
+  it('Accept-Encoding without br/gzip (identity, deflate, none) → the origin gets Accept-Encoding: identity and the viewer an identity body', async () => {
+    const css = 'p { margin: 0 }\n'.repeat(200); // compressible: text/css, ≥ 1,000 bytes
+    origin = await startTinyOrigin({ '*': fixed(css, { 'content-type': 'text/css' }) });
+    edge = await edgeFor(oneDistribution(origin.url));
+    const viewers: Array<[string, Record<string, string>]> = [['/id1.css', { 'accept-encoding': 'identity' }], ['/id2.css', { 'accept-encoding': 'deflate' }], ['/id3.css', {}], ['/id4.css', { 'accept-encoding': 'gzip;q=0, br;q=0' }]];
+    for (const [path, h] of viewers) {
+      const r = await get(`${edge.url}${path}`, h);
+      expect(r.headers['content-encoding'], path).toBeUndefined();
+      expect(r.body.toString(), path).toBe(css);
+    }
+    expect(origin.requests.map((q) => q.headers['accept-encoding'])).toEqual(['identity', 'identity', 'identity', 'identity']);
+    // Compressed once at fill all the same: a br viewer of the same object is a Hit with br.
+    const br = await get(`${edge.url}/id1.css`, { 'accept-encoding': 'br' });
+    expect(br.headers['x-cache']).toBe('Hit from cloudfront');
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(br.body).toString()).toBe(css);
+    expect(origin.requests).toHaveLength(4);
+  });
+});
+
 describe('max-age=0 — spec §1.2 step 5', () => {
   it('stored, but every request revalidates with the origin (304 → RefreshHit)', async () => {
     origin = await startTinyOrigin({

@@ -7,43 +7,65 @@ let edge: RunningEdge;
 afterEach(async () => { await edge?.close(); await origin?.close(); });
 
 const ORIGIN_DELAY_MS = 200;
-const BODY_BYTES = 10 * 1024;
+const HERD = 200;
+const ATTEMPTS = 3;
+
+type Child = { url: string; pid: number };
+
+/**
+ * The herd test of issue 4: `n` concurrent cold requests for a fresh path → exactly 1 origin
+ * request, and no follower waits (request sent → first response byte) longer than the origin's
+ * own fetch time (measured in the origin process: arrival → response flushed) plus 50 ms.
+ *
+ * Why up to 3 attempts: the 50 ms bound is wall-clock time on a shared 2-core machine where other
+ * test runs keep the load well above the core count. A follower's wait includes the kernel
+ * scheduling the edge process(es), the origin and the 200 client sockets of this process, so one
+ * herd can miss the bound by tens of ms while the edge did nothing wrong (edge, origin and client
+ * run at a raised priority where permitted to reduce this). Every attempt uses a fresh path and its
+ * functional checks (one origin fetch, one Miss, bodies) are asserted exactly on every attempt; the
+ * latency bound must hold on at least one of the 3, and a failure lists every attempt's numbers.
+ *
+ * Why it can still fail: a design cost is systematic, noise is not. Lock polling at any interval
+ * over 50 ms (nginx: 500 ms), waking followers only after the leader has written its response, or
+ * an extra cross-worker round trip per follower delays the followers of *every* herd, so all three
+ * attempts miss. (Checked by delaying the release of followers by 100 ms: every attempt failed.)
+ */
+async function herdWithinBound(edge: Child, slow: Child, opts: { name: string; bodyBytes: number; workers: number }): Promise<void> {
+  const stats = async (): Promise<Record<string, { count: number; fetchMs: number }>> => JSON.parse((await get(`${slow.url}/__stats`)).body.toString());
+  await herd(edge.url, `/warm-${opts.name}.jpg`, 50); // JIT and the origin keep-alive pool
+  await withPriority([slow.pid, edge.pid], async () => {
+    const attempts: Array<{ maxWait: number; fetchMs: number }> = [];
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      const path = `/${opts.name}-${attempt}.jpg`;
+      const results = await herd(edge.url, path, HERD);
+      const st = (await stats())[path]!;
+      // Functional checks: exact, on every attempt.
+      expect(st.count).toBe(1);
+      expect(results.every((r) => r.status === 200 && r.bodyBytes === opts.bodyBytes)).toBe(true);
+      expect(results.filter((r) => r.xcache === 'Miss from cloudfront').length).toBe(1);
+      expect(results.filter((r) => r.xcache === 'Hit from cloudfront').length).toBe(HERD - 1);
+      expect(st.fetchMs).toBeGreaterThanOrEqual(ORIGIN_DELAY_MS - 5);
+      const maxWait = Math.max(...results.map((r) => r.firstByteAt - r.sentAt));
+      attempts.push({ maxWait, fetchMs: st.fetchMs });
+      if (maxWait <= st.fetchMs + 50) break;
+    }
+    const report = `workers: ${opts.workers}; ` + attempts.map((a, i) => `attempt ${i + 1}: max wait ${a.maxWait.toFixed(1)} ms, origin fetch ${a.fetchMs.toFixed(1)} ms`).join('; ');
+    const within = attempts.filter((a) => a.maxWait <= a.fetchMs + 50);
+    expect(within.length, report).toBeGreaterThanOrEqual(1);
+  });
+}
 
 describe('request collapsing — spec §1.9', () => {
   it('200 concurrent cold requests → exactly 1 origin request; no follower waits longer than the origin fetch + 50 ms', async () => {
     // Edge and origin each run in their own process, so that the 200 clients here share an event
-    // loop with neither; the origin measures its own fetch time (arrival → response flushed).
-    // 10 KiB bodies: the bound is about waiting, not transfer (the cross-worker test below and the
-    // bench use 100 KiB); 200 × 100 KiB of copies on a shared 2-core box would measure the box.
-    const slow = await childServer('slow-origin.ts', [String(ORIGIN_DELAY_MS), String(BODY_BYTES)]);
+    // loop with neither. 10 KiB bodies: the bound is about waiting, not transfer (the cross-worker
+    // test below and the bench use 100 KiB); 200 × 100 KiB of copies on a shared 2-core box would
+    // measure the box.
+    const bodyBytes = 10 * 1024;
+    const slow = await childServer('slow-origin.ts', [String(ORIGIN_DELAY_MS), String(bodyBytes)]);
     const child = await edgeInChild({ config: oneDistribution(slow.url), workers: 1 });
-    const stats = async (): Promise<Record<string, { count: number; fetchMs: number }>> => JSON.parse((await get(`${slow.url}/__stats`)).body.toString());
     try {
-      await herd(child.url, '/warm.jpg', 50); // JIT and the origin keep-alive pool
-      await withPriority([slow.pid, child.pid], async () => {
-        // The machine is shared (2 cores, many test runs): edge, origin and this process run at a
-        // raised priority (when permitted), and the latency bound gets up to 3 attempts
-        // with a fresh object each; a lock-polling design (nginx: 500 ms) fails all of them.
-        const attempts: Array<{ maxWait: number; fetchMs: number }> = [];
-        for (let attempt = 1; attempt <= 3; attempt++) {
-          const path = `/big-${attempt}.jpg`;
-          const results = await herd(child.url, path, 200);
-          const st = (await stats())[path]!;
-          // Functional checks: always exact.
-          expect(st.count).toBe(1);
-          expect(results.every((r) => r.status === 200 && r.bodyBytes === BODY_BYTES)).toBe(true);
-          expect(results.filter((r) => r.xcache === 'Miss from cloudfront').length).toBe(1);
-          expect(results.filter((r) => r.xcache === 'Hit from cloudfront').length).toBe(199);
-          expect(st.fetchMs).toBeGreaterThanOrEqual(ORIGIN_DELAY_MS - 5);
-          // Wait = from the client's request to the first byte of its response.
-          const maxWait = Math.max(...results.map((r) => r.firstByteAt - r.sentAt));
-          attempts.push({ maxWait, fetchMs: st.fetchMs });
-          if (maxWait <= st.fetchMs + 50) break;
-        }
-        const last = attempts[attempts.length - 1]!;
-        const report = attempts.map((a, i) => `attempt ${i + 1}: max wait ${a.maxWait.toFixed(1)} ms, origin fetch ${a.fetchMs.toFixed(1)} ms`).join('; ');
-        expect(last.maxWait, report).toBeLessThanOrEqual(last.fetchMs + 50);
-      });
+      await herdWithinBound(child, slow, { name: 'one', bodyBytes, workers: 1 });
     } finally {
       await child.close();
       await slow.close();
@@ -84,27 +106,23 @@ describe('request collapsing — spec §1.9', () => {
 });
 
 describe('collapsing across cluster workers', () => {
-  it('workers: 2 — a herd spread over both workers costs exactly 1 origin request; both caches filled', async () => {
-    const body = Buffer.alloc(100 * 1024, 5);
-    origin = await startTinyOrigin({
-      '*': async (_req, res) => {
-        await new Promise((r) => setTimeout(r, ORIGIN_DELAY_MS));
-        res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': String(body.length), 'cache-control': 'max-age=300' });
-        res.end(body);
-      },
-    });
-    const child = await edgeInChild({ config: oneDistribution(origin.url), workers: 2 });
+  it('workers: 2 — 200 cold requests spread over both workers → exactly 1 origin request; no follower waits longer than the origin fetch + 50 ms; both caches filled', async () => {
+    // 100 KiB bodies as in the bench: followers on the other worker receive the leader's entry over
+    // IPC, so the bound covers shipping it too.
+    const bodyBytes = 100 * 1024;
+    const slow = await childServer('slow-origin.ts', [String(ORIGIN_DELAY_MS), String(bodyBytes)]);
+    const child = await edgeInChild({ config: oneDistribution(slow.url), workers: 2 });
+    const stats = async (): Promise<Record<string, { count: number }>> => JSON.parse((await get(`${slow.url}/__stats`)).body.toString());
     try {
-      const results = await herd(child.url, '/shared.jpg', 100);
-      expect(origin.count('/shared.jpg')).toBe(1);
-      expect(results.every((r) => r.status === 200 && r.bodyBytes === body.length)).toBe(true);
-      expect(results.filter((r) => r.xcache === 'Miss from cloudfront').length).toBe(1);
-      // Later requests on fresh connections (round-robin over both workers) are all hits.
-      const again = await herd(child.url, '/shared.jpg', 20);
-      expect(again.every((r) => r.xcache === 'Hit from cloudfront')).toBe(true);
-      expect(origin.count('/shared.jpg')).toBe(1);
+      await herdWithinBound(child, slow, { name: 'two', bodyBytes, workers: 2 });
+      // Later requests on fresh connections (round-robin over both workers) are all hits: the one
+      // origin fetch filled both workers' caches.
+      const again = await herd(child.url, '/two-1.jpg', 20);
+      expect(again.every((r) => r.xcache === 'Hit from cloudfront' && r.bodyBytes === bodyBytes)).toBe(true);
+      expect((await stats())['/two-1.jpg']!.count).toBe(1);
     } finally {
       await child.close();
+      await slow.close();
     }
   });
 });

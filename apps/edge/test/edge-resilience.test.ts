@@ -47,6 +47,24 @@ describe('stale serving — spec §1.3', () => {
     expect(off.headers['x-cache']).toBe('Error from cloudfront');
   });
 
+  it('default, no stale directive: origin down (connection refused) → expired copy served for 10 s after expiry, then 502', async () => {
+    const clock = testClock();
+    origin = await startTinyOrigin({ '/plain': fixed('kept copy', { 'cache-control': 'max-age=5' }) });
+    edge = await edgeFor(oneDistribution(origin.url), { clock: clock.now });
+    await get(`${edge.url}/plain`);
+    await origin.close();
+    clock.advance(14_000); // expired 9 s ago: inside the default 10 s (ErrorCachingMinTTL)
+    const r = await get(`${edge.url}/plain`);
+    expect(r.status).toBe(200);
+    expect(r.body.toString()).toBe('kept copy');
+    expect(r.headers['x-cache']).toBe('Hit from cloudfront');
+    clock.advance(2_000); // expired 11 s ago
+    const gone = await get(`${edge.url}/plain`);
+    expect(gone.status).toBe(502);
+    expect(gone.headers['x-cache']).toBe('Error from cloudfront');
+    expect((await edge.runtime.metrics()).staleServes).toBe(1);
+  });
+
   it('stale-while-revalidate: stale copy served at once, one background revalidation', async () => {
     const clock = testClock();
     let version = 1;
@@ -218,6 +236,43 @@ describe('behaviours and origin groups — spec §1.11', () => {
     expect((await get(`${edge.url}/c`)).body.toString()).toBe('primary-ok');
     await origin.close();
     expect((await get(`${edge.url}/d`)).body.toString()).toBe('secondary');
+  });
+});
+
+describe('origin groups never fail over for POST — spec §1.11', () => {
+  const methods = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'];
+  const group = (primary: string, secondary: string) => ({
+    distributions: [{
+      id: 'E1', origins: [{ id: 'p', url: primary, connectionAttempts: 1 }, { id: 's', url: secondary }],
+      originGroups: [{ id: 'g', primaryOriginId: 'p', secondaryOriginId: 's', failoverCriteria: { statusCodes: [500, 502, 503, 504] } }],
+      defaultCacheBehavior: { targetOriginId: 'g', allowedMethods: methods },
+    }],
+  });
+
+  it('primary answers a failover status: POST gets it as is; GET fails over', async () => {
+    origin = await startTinyOrigin({ '/form': fixed('primary-503', {}, 503) });
+    origin2 = await startTinyOrigin({ '*': fixed('secondary') });
+    edge = await edgeFor(group(origin.url, origin2.url));
+    const post = await get(`${edge.url}/form`, { 'content-type': 'text/plain' }, 'POST', 'data');
+    expect(post.status).toBe(503);
+    expect(post.body.toString()).toBe('primary-503');
+    expect(post.headers['x-cache']).toBe('Error from cloudfront');
+    expect(origin2.requests).toHaveLength(0);
+    expect((await get(`${edge.url}/form`)).body.toString()).toBe('secondary'); // the same path by GET does
+    expect(origin2.requests.map((r) => r.method)).toEqual(['GET']);
+  });
+
+  it('primary down: POST gets 502; the secondary sees no POST', async () => {
+    origin = await startTinyOrigin();
+    const down = origin.url;
+    await origin.close();
+    origin2 = await startTinyOrigin({ '*': fixed('secondary') });
+    edge = await edgeFor(group(down, origin2.url));
+    const post = await get(`${edge.url}/form`, { 'content-type': 'text/plain' }, 'POST', 'data');
+    expect(post.status).toBe(502);
+    expect(post.headers['x-cache']).toBe('Error from cloudfront');
+    expect(origin2.requests).toHaveLength(0);
+    expect((await get(`${edge.url}/form`)).body.toString()).toBe('secondary');
   });
 });
 

@@ -34,7 +34,12 @@ interface EdgeModule {
     host?: string;
     workers?: number;
     credentials?: { accessKeyId: string; secretAccessKey: string };
-  }): Promise<{ url: string; controlUrl: string; close(): Promise<void> }>;
+  }): Promise<{
+    url: string;
+    controlUrl: string;
+    credentials: { accessKeyId: string; secretAccessKey: string; generated: boolean };
+    close(): Promise<void>;
+  }>;
 }
 
 function port(value: string | undefined, name: string, fallback: number): number {
@@ -135,6 +140,17 @@ export async function edgeCommand(o: EdgeOpts): Promise<number> {
     ...(workers ? { workers } : {}),
     ...(credentialsFrom(o) ? { credentials: credentialsFrom(o) } : {}),
   });
-  process.stderr.write(`bucketfront edge (config ${o.config})\n  viewers: ${edge.url}\n  control: ${edge.controlUrl}  (CloudFront API: --endpoint-url ${edge.controlUrl})\n`);
+  const err = (s: string) => process.stderr.write(`${s}\n`);
+  err(`bucketfront edge (config ${o.config})`);
+  err(`  viewers: ${edge.url}`);
+  err(`  control: ${edge.controlUrl}  (CloudFront API: --endpoint-url ${edge.controlUrl})`);
+  if (edge.credentials.generated) {
+    // Like `bucketfront origin`: a generated pair is useless unless shown (once; the edge does not store it).
+    err('  control API credentials (generated for this run, shown once):');
+    err(`    export AWS_ACCESS_KEY_ID=${edge.credentials.accessKeyId}`);
+    err(`    export AWS_SECRET_ACCESS_KEY=${edge.credentials.secretAccessKey}`);
+    err('  to share the origin\'s pair instead, start the edge with BUCKETFRONT_ACCESS_KEY_ID and');
+    err('  BUCKETFRONT_SECRET_ACCESS_KEY set to the origin\'s credentials (or --access-key-id/--secret-access-key)');
+  }
   return untilSignal(() => edge.close());
 }

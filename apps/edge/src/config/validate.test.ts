@@ -42,6 +42,27 @@ describe('validateEdgeConfig', () => {
     ['duplicate alias', (c) => { c.distributions.push({ ...c.distributions[0]!, id: 'E2' }); }, "distributions[1].aliases[0]: 'www.example.com' is already an alias of E1"],
     ['cachedMethods', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { cachedMethods: ['GET', 'HEAD', 'OPTIONS'] }); }, 'distributions[0].defaultCacheBehavior.cachedMethods: OPTIONS is cached only when allowedMethods includes it'],
     ['peers', (c) => { Object.assign(c, { peers: ['not a url'] }); }, 'peers[0]: must be an http(s) URL'],
+    // Limits that are checked (spec §1.11, §1.5; CloudFront quotas).
+    ['at most 25 cache behaviours', (c) => { Object.assign(c.distributions[0]!, { cacheBehaviors: Array.from({ length: 26 }, (_, i) => ({ pathPattern: `/p${i}/*`, targetOriginId: 'site' })) }); }, 'distributions[0].cacheBehaviors: at most 25 cache behaviors'],
+    ['pathPattern at most 255 characters', (c) => { Object.assign(c.distributions[0]!, { cacheBehaviors: [{ pathPattern: '/' + 'a'.repeat(255), targetOriginId: 'site' }] }); }, 'distributions[0].cacheBehaviors[0].pathPattern: at most 255 characters'],
+    ['at most 10 cache-key headers', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { cacheKey: { headers: Array.from({ length: 11 }, (_, i) => `x-h${i}`) } }); }, 'distributions[0].defaultCacheBehavior.cacheKey.headers.items: at most 10 headers'],
+    ['keepaliveTimeout range', (c) => { Object.assign(c.distributions[0]!.origins[0]!, { keepaliveTimeout: 61 }); }, 'distributions[0].origins[0].keepaliveTimeout: must be between 1 and 60'],
+    ['keepaliveTimeout below 1', (c) => { Object.assign(c.distributions[0]!.origins[0]!, { keepaliveTimeout: 0 }); }, 'distributions[0].origins[0].keepaliveTimeout: must be between 1 and 60'],
+    ['missing errorCode', (c) => { Object.assign(c.distributions[0]!, { customErrorResponses: [{ responsePagePath: '/e.html', responseCode: 200 }] }); }, 'distributions[0].customErrorResponses[0].errorCode: is required'],
+    // Unknown fields, at every level, with a did-you-mean.
+    ['unknown behaviour field, other case', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { maxTtl: 5 }); }, 'distributions[0].defaultCacheBehavior.maxTtl: unknown field (did you mean maxTTL?)'],
+    ['unknown behaviour field, misspelt', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { compres: false }); }, 'distributions[0].defaultCacheBehavior.compres: unknown field (did you mean compress?)'],
+    ['unknown root field', (c) => { Object.assign(c, { peer: [] }); }, 'peer: unknown field (did you mean peers?)'],
+    ['unknown cache field', (c) => { Object.assign(c, { cache: { maxSizeByte: 4096 } }); }, 'cache.maxSizeByte: unknown field (did you mean maxSizeBytes?)'],
+    ['unknown distribution field', (c) => { Object.assign(c.distributions[0]!, { defaultRootObj: 'index.html' }); }, 'distributions[0].defaultRootObj: unknown field (did you mean defaultRootObject?)'],
+    ['unknown origin field', (c) => { Object.assign(c.distributions[0]!.origins[0]!, { HostHeader: 'x' }); }, 'distributions[0].origins[0].HostHeader: unknown field (did you mean hostHeader?)'],
+    ['unknown origin group field', (c) => { Object.assign(c.distributions[0]!, { originGroups: [{ id: 'g', primaryOriginId: 'site', secondaryOriginId: 'site', failoverCriteria: { statusCodes: [500] }, members: [] }] }); }, 'distributions[0].originGroups[0].members: unknown field (known: id, primaryOriginId, secondaryOriginId, failoverCriteria)'],
+    ['unknown failoverCriteria field', (c) => { Object.assign(c.distributions[0]!, { originGroups: [{ id: 'g', primaryOriginId: 'site', secondaryOriginId: 'site', failoverCriteria: { statusCodes: [500], statusCode: [502] } }] }); }, 'distributions[0].originGroups[0].failoverCriteria.statusCode: unknown field (did you mean statusCodes?)'],
+    ['unknown cache-behaviour field', (c) => { Object.assign(c.distributions[0]!, { cacheBehaviors: [{ pathPattern: '/a/*', targetOriginId: 'site', minTtl: 1 }] }); }, 'distributions[0].cacheBehaviors[0].minTtl: unknown field (did you mean minTTL?)'],
+    ['unknown cacheKey field', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { cacheKey: { queryString: 'all' } }); }, 'distributions[0].defaultCacheBehavior.cacheKey.queryString: unknown field (did you mean queryStrings?)'],
+    ['unknown cacheKey part field', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { cacheKey: { cookies: { behavior: 'whitelist', item: ['a'] } } }); }, 'distributions[0].defaultCacheBehavior.cacheKey.cookies.item: unknown field (did you mean items?)'],
+    ['unknown custom error field', (c) => { Object.assign(c.distributions[0]!, { customErrorResponses: [{ errorCode: 404, errorCachingMinTtl: 5 }] }); }, 'distributions[0].customErrorResponses[0].errorCachingMinTtl: unknown field (did you mean errorCachingMinTTL?)'],
+    ['pathPattern on the default behaviour', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { pathPattern: '/x/*' }); }, "distributions[0].defaultCacheBehavior.pathPattern: the default behaviour always matches '*' (put other patterns in cacheBehaviors)"],
   ];
   for (const [name, mutate, want] of cases) {
     it(name, () => {
@@ -55,6 +76,32 @@ describe('validateEdgeConfig', () => {
     const c = good();
     Object.assign(c.distributions[0]!.origins[0]!, { url: 'nope', connectionAttempts: 0 });
     expect(problems(c)).toHaveLength(2);
+  });
+
+  it('limits at their maximum are valid', () => {
+    const c = good();
+    const cacheBehaviors = Array.from({ length: 25 }, (_, i) => ({ pathPattern: `/${i}` + 'a'.repeat(254 - String(i).length), targetOriginId: 'site' }));
+    Object.assign(c.distributions[0]!, { cacheBehaviors });
+    Object.assign(c.distributions[0]!.origins[0]!, { keepaliveTimeout: 60 });
+    Object.assign(c.distributions[0]!.defaultCacheBehavior, { cacheKey: { headers: Array.from({ length: 10 }, (_, i) => `x-h${i}`) } });
+    expect(problems(c)).toEqual([]);
+    expect(cacheBehaviors.every((b) => b.pathPattern.length === 255)).toBe(true);
+  });
+
+  it('an unknown field with nothing close lists the known ones', () => {
+    const c = good();
+    Object.assign(c.distributions[0]!.origins[0]!, { priority: 1 });
+    expect(problems(c)).toEqual(['distributions[0].origins[0].priority: unknown field (known: id, url, hostHeader, connectionTimeout, connectionAttempts, responseTimeout, keepaliveTimeout)']);
+  });
+
+  it('a validated config validates again unchanged (workers re-validate what the primary sends)', () => {
+    const c = good();
+    Object.assign(c.distributions[0]!, {
+      cacheBehaviors: [{ pathPattern: '/api/*', targetOriginId: 'site', cacheKey: { queryStrings: { behavior: 'allExcept', items: ['utm'] }, cookies: 'all' } }],
+      customErrorResponses: [{ errorCode: 404, responsePagePath: '/index.html', responseCode: 200 }],
+    });
+    const once = validateEdgeConfig(c);
+    expect(validateEdgeConfig(JSON.parse(JSON.stringify(once)))).toEqual(once);
   });
 
   it('missing distributions', () => {

@@ -39,9 +39,62 @@ const FAILOVER_CODES = new Set([400, 403, 404, 416, 500, 502, 503, 504]);
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** The fields each object may carry (CloudFront DistributionConfig names, camelCase). */
+const FIELDS = {
+  root: ['pop', 'productWord', 'cache', 'peers', 'distributions'],
+  cache: ['maxSizeBytes', 'maxObjectBytes'],
+  distribution: ['id', 'aliases', 'defaultRootObject', 'comment', 'enabled', 'origins', 'originGroups', 'defaultCacheBehavior', 'cacheBehaviors', 'customErrorResponses'],
+  origin: ['id', 'url', 'hostHeader', 'connectionTimeout', 'connectionAttempts', 'responseTimeout', 'keepaliveTimeout'],
+  originGroup: ['id', 'primaryOriginId', 'secondaryOriginId', 'failoverCriteria'],
+  failoverCriteria: ['statusCodes'],
+  behaviour: ['pathPattern', 'targetOriginId', 'minTTL', 'defaultTTL', 'maxTTL', 'compress', 'cacheKey', 'allowedMethods', 'cachedMethods'],
+  cacheKey: ['queryStrings', 'headers', 'cookies'],
+  keyPart: ['behavior', 'items'],
+  customErrorResponse: ['errorCode', 'responsePagePath', 'responseCode', 'errorCachingMinTTL'],
+} as const;
+
+/** Levenshtein distance (small strings only: field names). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * The known field a misspelt one most likely meant: the same name in another case, else the only
+ * field it is a prefix of (4+ characters), else the closest within ~1 edit per 4 characters (≤ 3).
+ */
+export function didYouMean(field: string, known: readonly string[]): string | undefined {
+  const lower = field.toLowerCase();
+  const sameCase = known.find((k) => k.toLowerCase() === lower);
+  if (sameCase !== undefined) return sameCase;
+  const prefixOf = known.filter((k) => k.toLowerCase().startsWith(lower));
+  if (lower.length >= 4 && prefixOf.length === 1) return prefixOf[0];
+  let best: string | undefined;
+  let bestD = field.length < 3 ? 0 : Math.min(3, Math.max(1, Math.floor(field.length / 4)));
+  for (const k of known) {
+    const d = editDistance(lower, k.toLowerCase());
+    if (d <= bestD && (best === undefined || d < bestD)) { best = k; bestD = d; }
+  }
+  return best;
+}
+
 class Checker {
   readonly problems: string[] = [];
   fail(path: string, msg: string): void { this.problems.push(`${path}: ${msg}`); }
+
+  /** Unknown (e.g. misspelt) fields would otherwise be ignored silently: report each by its full path. */
+  known(o: Obj, path: string, fields: readonly string[]): void {
+    for (const k of Object.keys(o)) {
+      if (fields.includes(k)) continue;
+      const guess = didYouMean(k, fields);
+      this.fail(`${path}.${k}`, guess !== undefined ? `unknown field (did you mean ${guess}?)` : `unknown field (known: ${fields.join(', ')})`);
+    }
+  }
 
   str(o: Obj, key: string, path: string, opts: { required?: boolean; def?: string } = {}): string | undefined {
     const v = o[key];
@@ -109,6 +162,7 @@ function keyPart<B extends string>(c: Checker, v: unknown, path: string, behavio
     return { behavior: 'whitelist' as B, items: v as string[] };
   }
   if (isObj(v)) {
+    c.known(v, path, FIELDS.keyPart);
     const b = v['behavior'];
     if (typeof b !== 'string' || !(behaviours as readonly string[]).includes(b)) {
       c.fail(`${path}.behavior`, `must be one of ${behaviours.join(', ')}`);
@@ -123,6 +177,7 @@ function keyPart<B extends string>(c: Checker, v: unknown, path: string, behavio
 function cacheKey(c: Checker, v: unknown, path: string): CacheKeyConfig {
   const o = isObj(v) ? v : {};
   if (v !== undefined && !isObj(v)) c.fail(path, 'must be an object');
+  c.known(o, path, FIELDS.cacheKey);
   const ck: CacheKeyConfig = {
     queryStrings: keyPart(c, o['queryStrings'], `${path}.queryStrings`, ['none', 'whitelist', 'allExcept', 'all'] as const),
     headers: keyPart(c, o['headers'], `${path}.headers`, ['none', 'whitelist'] as const),
@@ -135,10 +190,14 @@ function cacheKey(c: Checker, v: unknown, path: string): CacheKeyConfig {
 
 function behaviour(c: Checker, v: unknown, path: string, isDefault: boolean, targets: Set<string>): CacheBehaviorConfig | undefined {
   if (!isObj(v)) { c.fail(path, 'must be an object'); return undefined; }
+  c.known(v, path, FIELDS.behaviour);
   let pathPattern = '*';
   if (!isDefault) {
     pathPattern = c.str(v, 'pathPattern', path, { required: true }) ?? '*';
     if (pathPattern.length > 255) c.fail(`${path}.pathPattern`, 'at most 255 characters');
+  } else if (v['pathPattern'] !== undefined && v['pathPattern'] !== '*') {
+    // A validated config carries `pathPattern: '*'` here; anything else would be ignored.
+    c.fail(`${path}.pathPattern`, "the default behaviour always matches '*' (put other patterns in cacheBehaviors)");
   }
   const targetOriginId = c.str(v, 'targetOriginId', path, { required: true }) ?? '';
   if (targetOriginId !== '' && !targets.has(targetOriginId)) c.fail(`${path}.targetOriginId`, `no origin or origin group with id '${targetOriginId}'`);
@@ -169,6 +228,7 @@ function behaviour(c: Checker, v: unknown, path: string, isDefault: boolean, tar
 
 function origin(c: Checker, v: unknown, path: string): OriginConfig | undefined {
   if (!isObj(v)) { c.fail(path, 'must be an object'); return undefined; }
+  c.known(v, path, FIELDS.origin);
   const id = c.str(v, 'id', path, { required: true }) ?? '';
   const url = c.str(v, 'url', path, { required: true });
   if (url !== undefined && !isHttpUrl(url)) c.fail(`${path}.url`, 'must be an http(s) URL');
@@ -187,6 +247,7 @@ function origin(c: Checker, v: unknown, path: string): OriginConfig | undefined 
 
 function distribution(c: Checker, v: unknown, path: string): DistributionConfig | undefined {
   if (!isObj(v)) { c.fail(path, 'must be an object'); return undefined; }
+  c.known(v, path, FIELDS.distribution);
   const id = c.str(v, 'id', path, { required: true }) ?? '';
   const origins: OriginConfig[] = [];
   const originsRaw = c.arr(v, 'origins', path);
@@ -199,6 +260,7 @@ function distribution(c: Checker, v: unknown, path: string): DistributionConfig 
   c.arr(v, 'originGroups', path).forEach((g, i) => {
     const p = `${path}.originGroups[${i}]`;
     if (!isObj(g)) { c.fail(p, 'must be an object'); return; }
+    c.known(g, p, FIELDS.originGroup);
     const gid = c.str(g, 'id', p, { required: true }) ?? '';
     const primaryOriginId = c.str(g, 'primaryOriginId', p, { required: true }) ?? '';
     const secondaryOriginId = c.str(g, 'secondaryOriginId', p, { required: true }) ?? '';
@@ -207,6 +269,8 @@ function distribution(c: Checker, v: unknown, path: string): DistributionConfig 
     }
     if (ids.has(gid)) c.fail(`${p}.id`, `'${gid}' is already an origin id`);
     const fc = isObj(g['failoverCriteria']) ? g['failoverCriteria'] : {};
+    if (g['failoverCriteria'] !== undefined && !isObj(g['failoverCriteria'])) c.fail(`${p}.failoverCriteria`, 'must be an object');
+    c.known(fc, `${p}.failoverCriteria`, FIELDS.failoverCriteria);
     const raw = fc['statusCodes'];
     let statusCodes: number[] = [];
     if (raw === undefined) c.fail(`${p}.failoverCriteria.statusCodes`, 'is required');
@@ -229,6 +293,7 @@ function distribution(c: Checker, v: unknown, path: string): DistributionConfig 
   c.arr(v, 'customErrorResponses', path).forEach((e, i) => {
     const p = `${path}.customErrorResponses[${i}]`;
     if (!isObj(e)) { c.fail(p, 'must be an object'); return; }
+    c.known(e, p, FIELDS.customErrorResponse);
     const errorCode = c.num(e, 'errorCode', p, 0, 400, 599);
     if (e['errorCode'] === undefined) c.fail(`${p}.errorCode`, 'is required');
     const r: CustomErrorResponseConfig = { errorCode, errorCachingMinTTL: c.num(e, 'errorCachingMinTTL', p, CONFIG_DEFAULTS.errorCachingMinTTL, 0, 31536000) };
@@ -267,9 +332,11 @@ function distribution(c: Checker, v: unknown, path: string): DistributionConfig 
 export function validateEdgeConfig(raw: unknown): EdgeConfig {
   const c = new Checker();
   if (!isObj(raw)) throw new EdgeConfigError(['(root): must be an object']);
+  c.known(raw, '(root)', FIELDS.root);
   const cacheRaw = raw['cache'];
   const cacheObj = isObj(cacheRaw) ? cacheRaw : {};
   if (cacheRaw !== undefined && !isObj(cacheRaw)) c.fail('cache', 'must be an object');
+  c.known(cacheObj, 'cache', FIELDS.cache);
   const maxSizeBytes = c.num(cacheObj, 'maxSizeBytes', 'cache', CONFIG_DEFAULTS.maxSizeBytes, 1024, Number.MAX_SAFE_INTEGER);
   const maxObjectBytes = c.num(cacheObj, 'maxObjectBytes', 'cache', Math.min(CONFIG_DEFAULTS.maxObjectBytes, maxSizeBytes), 1, 30 * 1024 ** 3);
   if (maxObjectBytes > maxSizeBytes) c.fail('cache.maxObjectBytes', `must be ≤ cache.maxSizeBytes (${maxSizeBytes})`);
