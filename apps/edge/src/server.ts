@@ -29,7 +29,11 @@ export function createViewerServer(engine: Pick<EdgeEngineHandle, 'handle'>): ht
     res.end(REPEATED_HOST_BODY);
   };
   // maxHeaderSize: CloudFront accepts requests up to 20,480 bytes (Node's default is 16 KiB).
-  const server = http.createServer({ keepAliveTimeout: 65_000, noDelay: true, requestTimeout: 120_000, maxHeaderSize: 20_480 }, handle);
+  // Slowloris: the header block must arrive within 20 s (checked every 5 s), as on the origin.
+  const server = http.createServer(
+    { keepAliveTimeout: 65_000, noDelay: true, requestTimeout: 120_000, headersTimeout: 20_000, connectionsCheckingInterval: 5_000, maxHeaderSize: 20_480 },
+    handle,
+  );
   server.on('connection', (socket) => socket.setNoDelay(true));
   // Requests ≤ 20,480 bytes of headers (CloudFront quota); Node's default limit is 16 KiB.
   server.maxHeadersCount = 200;

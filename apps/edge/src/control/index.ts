@@ -53,7 +53,8 @@ export function createControlServer(opts: ControlServerOptions): http.Server {
     peerRetry: { ...DEFAULT_PEER_RETRY, ...opts.peerRetry },
     log: opts.log ?? ((message) => process.stderr.write(`[edge control] ${message}\n`)),
   };
-  return http.createServer((req, res) => {
+  // Slowloris: the header block must arrive within 20 s (checked every 5 s).
+  return http.createServer({ headersTimeout: 20_000, requestTimeout: 120_000, connectionsCheckingInterval: 5_000 }, (req, res) => {
     handle(ctx, req).then(
       (response) => send(res, response),
       (err: unknown) => {

@@ -72,6 +72,11 @@ export function route(method: string, rawPath: string): Route {
   } catch {
     return { kind: 'error', error: errors.invalidArgument('The request path is not valid percent-encoding.') };
   }
+  // No CloudFront resource path has dot segments (RFC 3986 §3.3) or empty ones: refuse them
+  // instead of letting them read as some other, unimplemented resource.
+  if (segments.some((s) => s === '.' || s === '..' || s === '' || s.includes('/'))) {
+    return { kind: 'error', error: errors.invalidArgument('The request path is not valid.') };
+  }
   for (const def of ROUTES) {
     const params = match(def.pattern, segments);
     if (!params) continue;
