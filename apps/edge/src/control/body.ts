@@ -31,18 +31,23 @@ export function readBody(req: IncomingMessage, limit = MAX_CONTROL_BODY_BYTES): 
       ended = true;
       if (!failed) resolve(Buffer.concat(chunks));
     });
-    req.on('error', (err) => {
-      if (!failed) reject(err);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // 'aborted' / ECONNRESET: the client went away mid-body; that is its error, not ours.
+      if (!failed) reject(err.message === 'aborted' || err.code === 'ECONNRESET' ? incomplete() : err);
       failed = true;
     });
     // A client that disconnects mid-body: settle instead of waiting forever.
     req.on('close', () => {
       if (!ended && !failed) {
         failed = true;
-        reject(new ControlError('IncompleteBody', 400, 'The client closed the connection before sending the whole body.'));
+        reject(incomplete());
       }
     });
   });
+}
+
+function incomplete(): ControlError {
+  return new ControlError('IncompleteBody', 400, 'The client closed the connection before sending the whole body.');
 }
 
 function tooLarge(limit: number): ControlError {
