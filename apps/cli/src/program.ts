@@ -98,13 +98,14 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .description('run the S3 origin (REST API + website endpoints) until SIGINT/SIGTERM')
     .option('--port <port>', 'S3 API port', '9000')
     .option('--host <host>', 'listen address', '127.0.0.1')
-    .requiredOption('--data <dir>', 'data directory')
+    .option('--data <dir>', 'data directory (objects, metadata, credentials)', './data')
     .option('--region <region>', 'region', 'us-east-1')
     .option('--website-port <port>', 'extra listener where every request is a website request')
     .option('--website-domain <domain>', 'website host suffix (BUCKET.s3-website-REGION.<domain>)', 'localhost')
     .option('--access-key-id <id>', 'credentials (default: $BUCKETFRONT_ACCESS_KEY_ID/$BUCKETFRONT_SECRET_ACCESS_KEY, else generated into the data dir)')
     .option('--secret-access-key <secret>', 'credentials secret')
     .option('--no-access-log', 'no JSON access log on stdout')
+    .option('--spa-fallback', 'accept website routing rules with HttpRedirectCode 200 (SPA fallback, a bucketfront extension; AWS refuses them)')
     .action(run(async (o) => (await import('./commands/servers.js')).originCommand(o)));
 
   program

@@ -1,7 +1,7 @@
 /** `bucketfront origin` and `bucketfront edge` as child processes: banner, credentials, serving, graceful SIGTERM. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { makeTempDir, type TempDir } from '@bucketfront/test-support';
@@ -58,6 +58,41 @@ describe('bucketfront origin', () => {
     const exited = exitOf(child);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('--data defaults to ./data; --spa-fallback lets `website --spa-fallback` through (refused as on AWS without it)', async () => {
+    const env = { ...process.env, BUCKETFRONT_ACCESS_KEY_ID: 'AKIDSERVERS0000TEST', BUCKETFRONT_SECRET_ACCESS_KEY: 'servers-test-secret' };
+    const credentials = { accessKeyId: env.BUCKETFRONT_ACCESS_KEY_ID, secretAccessKey: env.BUCKETFRONT_SECRET_ACCESS_KEY };
+    const clientEnv = cliEnv({ credentials, cacheDir: join(tmp.path, 'cache') });
+    const cwd = join(tmp.path, 'cwd');
+    await mkdir(cwd, { recursive: true });
+    const spaArgs = ['website', 's3://spa', '--index-document', 'index.html', '--spa-fallback', 'index.html'];
+    for (const withFlag of [false, true]) {
+      const child = spawnCli(['origin', '--port', '0', '--no-access-log', ...(withFlag ? ['--spa-fallback'] : [])], env, cwd);
+      children.push(child);
+      const url = await new Promise<string>((resolve, reject) => {
+        let stderr = '';
+        child.stdout!.resume();
+        child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+          stderr += d;
+          const m = /S3 API:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+          if (m) resolve(m[1]!);
+        });
+        child.on('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
+      });
+      if (!withFlag) expect((await runCli(['mb', 's3://spa', '--endpoint-url', url], clientEnv)).code).toBe(0);
+      const r = await runCli([...spaArgs, '--endpoint-url', url], clientEnv);
+      if (withFlag) expect(r.code, r.stderr).toBe(0);
+      else {
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toContain('The provided HTTP redirect code (200) is not valid');
+      }
+      const exited = exitOf(child);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+    // Both runs used ./data under the working directory (the bucket made in the first is still there).
+    expect((await stat(join(cwd, 'data'))).isDirectory()).toBe(true);
   });
 });
 

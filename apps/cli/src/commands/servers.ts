@@ -15,6 +15,7 @@ interface OriginModule {
     websiteDomain?: string;
     websitePort?: number;
     accessLog?: false;
+    spaFallback?: boolean;
   }): Promise<{
     url: string;
     port: number;
@@ -86,6 +87,7 @@ export interface OriginOpts {
   accessKeyId?: string;
   secretAccessKey?: string;
   accessLog?: boolean;
+  spaFallback?: boolean;
 }
 
 export async function originCommand(o: OriginOpts): Promise<number> {
@@ -102,12 +104,14 @@ export async function originCommand(o: OriginOpts): Promise<number> {
     ...(o.websitePort !== undefined ? { websitePort: port(o.websitePort, '--website-port', 0) } : {}),
     ...(credentialsFrom(o) ? { credentials: credentialsFrom(o) } : {}),
     ...(o.accessLog === false ? { accessLog: false as const } : {}),
+    spaFallback: o.spaFallback === true,
   });
   const err = (s: string) => process.stderr.write(`${s}\n`);
   err(`bucketfront origin (region ${region}, data ${o.data})`);
   err(`  S3 API:           ${origin.url}`);
   err(`  website (vhost):  http://BUCKET.s3-website-${region}.${domain}:${origin.port}/`);
   if (origin.websiteUrl) err(`  website (port):   ${origin.websiteUrl}  (Host header = bucket name)`);
+  if (o.spaFallback) err('  SPA fallback:     on (website routing rules with HttpRedirectCode 200 are accepted)');
   if (origin.credentials.generated) {
     err('  credentials (generated, stored 0600 in the data dir; shown once):');
     err(`    export AWS_ACCESS_KEY_ID=${origin.credentials.accessKeyId}`);
