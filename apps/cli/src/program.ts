@@ -122,7 +122,7 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
 
   program
     .command('dev')
-    .description('run origin (S3 API :9000, website :9001) + edge (:8080, control :8081) with a demo site until Ctrl-C')
+    .description('run origin (S3 API :9000, website :9001) + edge (:8080, control :8081) with a demo site until Ctrl-C (exit 0)')
     .option('--data <dir>', 'data directory (reused by the next start)', '.bucketfront')
     .option('--host <host>', 'listen address', '127.0.0.1')
     .option('--port <port>', 'S3 API port', '9000')
@@ -130,7 +130,7 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .option('--edge-port <port>', 'edge viewer port', '8080')
     .option('--control-port <port>', 'edge control API port', '8081')
     .option('--workers <n>', 'edge worker processes', '1')
-    .option('--site <dir>', 'deploy this folder as the demo site instead of examples/demo-site')
+    .option('--site <dir>', 'seed the demo bucket from this folder instead of examples/demo-site (only when the bucket is created or empty)')
     .action(run(async (o) => (await import('./commands/dev.js')).devCommand(o)));
 
   return program;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { hasAwsCli, makeTempDir, runAws, startTestOrigin, type TempDir, type TestOrigin } from '@bucketfront/test-support';
 import { cliEnv, keysFromLines, parseSummary, runCli, writeTree } from './helpers.js';
 
@@ -86,5 +86,67 @@ describe.skipIf(!hasAwsCli())('interoperability with aws s3 sync', () => {
     const s = parseSummary(r.stdout);
     expect(s.uploaded).toEqual([]);
     expect(s.unchanged).toBe(3);
+  });
+});
+
+/**
+ * Output lines name local paths the way aws-cli does (relative_path: relative to the working
+ * directory, `./` for a file directly in it), whatever form the path argument took.
+ */
+describe.skipIf(!hasAwsCli())('output lines agree with aws s3 --dryrun', () => {
+  let origin: TestOrigin;
+  let tmp: TempDir;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    origin = await startTestOrigin();
+    tmp = await makeTempDir('bucketfront-cli-lines-');
+    env = cliEnv({ credentials: origin.credentials, cacheDir: join(tmp.path, 'cache') });
+    await writeTree(join(tmp.path, 'work'), {
+      'site/a.html': 'a',
+      'site/sub/c.txt': 'c',
+      'down/extra.txt': 'local only',
+      'elsewhere/.keep': '',
+    });
+    await origin.s3.send(new CreateBucketCommand({ Bucket: 'lines' }));
+    await origin.s3.send(new CreateBucketCommand({ Bucket: 'filled' }));
+    for (const Key of ['a.html', 'sub/c.txt']) await origin.s3.send(new PutObjectCommand({ Bucket: 'filled', Key, Body: Key }));
+  });
+
+  afterAll(async () => {
+    await origin?.stop();
+    await tmp?.cleanup();
+  });
+
+  /** The operation lines (not our summary line), sorted: aws-cli prints them as transfers finish. */
+  const operationLines = (stdout: string) =>
+    stdout
+      .split('\n')
+      .filter((l) => /^\(dryrun\) (upload|download|copy|move|delete): /.test(l))
+      .sort();
+
+  const work = () => join(tmp.path, 'work');
+  const cases: { name: string; cwd: () => string; args: () => string[] }[] = [
+    { name: 'sync ./site', cwd: work, args: () => ['sync', './site', 's3://lines'] },
+    { name: 'sync site/', cwd: work, args: () => ['sync', 'site/', 's3://lines/p/'] },
+    { name: 'sync /absolute/site', cwd: work, args: () => ['sync', join(work(), 'site'), 's3://lines'] },
+    { name: 'sync . (inside the folder)', cwd: () => join(work(), 'site'), args: () => ['sync', '.', 's3://lines'] },
+    { name: 'sync ../site (from a sibling)', cwd: () => join(work(), 'elsewhere'), args: () => ['sync', '../site', 's3://lines'] },
+    { name: 'sync s3 → ./down --delete', cwd: work, args: () => ['sync', 's3://filled', './down', '--delete'] },
+    { name: 'sync s3 → . --delete (inside the folder)', cwd: () => join(work(), 'down'), args: () => ['sync', 's3://filled', '.', '--delete'] },
+    { name: 'cp a.html (in the working directory)', cwd: () => join(work(), 'site'), args: () => ['cp', 'a.html', 's3://lines/y.html'] },
+    { name: 'mv ./site/a.html', cwd: work, args: () => ['mv', './site/a.html', 's3://lines/'] },
+    { name: 'cp s3 → x.html', cwd: work, args: () => ['cp', 's3://filled/a.html', 'x.html'] },
+    { name: 'cp --recursive site', cwd: work, args: () => ['cp', 'site', 's3://lines/r', '--recursive'] },
+  ];
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const aws = await runAws(['s3', ...c.args(), '--dryrun'], { endpointUrl: origin.url, credentials: origin.credentials, cwd: c.cwd() });
+    expect(aws.code, aws.stderr).toBe(0);
+    const ours = await runCli([...c.args(), '--dryrun', '--endpoint-url', origin.url], env, { cwd: c.cwd() });
+    expect(ours.code, ours.stderr).toBe(0);
+    const expected = operationLines(aws.stdout);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(operationLines(ours.stdout)).toEqual(expected);
   });
 });

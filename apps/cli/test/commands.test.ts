@@ -1,11 +1,11 @@
 /** cp, mv, ls, rm, mb, rb, website, presign against the real origin, CLI as a child process. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { GetBucketWebsiteCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { request } from 'undici';
 import { makeTempDir, startTestOrigin, type TempDir, type TestOrigin } from '@bucketfront/test-support';
-import { cliEnv, listTree, parseSummary, runCli, writeTree } from './helpers.js';
+import { REPO_ROOT, cliEnv, listTree, parseSummary, runCli, writeTree } from './helpers.js';
 
 let origin: TestOrigin;
 let tmp: TempDir;
@@ -14,7 +14,7 @@ const cli = (...args: string[]) => runCli([...args, '--endpoint-url', origin.url
 const keys = async (Bucket: string) => ((await origin.s3.send(new ListObjectsV2Command({ Bucket }))).Contents ?? []).map((c) => c.Key!).sort();
 
 beforeAll(async () => {
-  origin = await startTestOrigin();
+  origin = await startTestOrigin({ spaFallback: true }); // `website --spa-fallback` below
   tmp = await makeTempDir('bucketfront-cli-cmd-');
   env = cliEnv({ credentials: origin.credentials, cacheDir: join(tmp.path, 'cache') });
   await writeTree(join(tmp.path, 'src'), { 'a.txt': 'A', 'd/b.html': '<b>', 'd/e/c.css': 'c{}' });
@@ -35,7 +35,8 @@ describe('bucket and object commands', () => {
 
   it('cp file → object: to a prefix keeps the base name, to a key uses it', async () => {
     const r1 = await cli('cp', join(tmp.path, 'src/a.txt'), 's3://cmds/dir/');
-    expect(r1.stdout).toBe(`upload: ${join(tmp.path, 'src/a.txt')} to s3://cmds/dir/a.txt\n`);
+    // Local paths print relative to the working directory (the CLI runs in REPO_ROOT), like aws-cli.
+    expect(r1.stdout).toBe(`upload: ${relative(REPO_ROOT, join(tmp.path, 'src/a.txt'))} to s3://cmds/dir/a.txt\n`);
     const r2 = await cli('cp', join(tmp.path, 'src/a.txt'), 's3://cmds/renamed.txt', '--cache-control', 'max-age=60');
     expect(r2.code).toBe(0);
     const head = await origin.s3.send(new HeadObjectCommand({ Bucket: 'cmds', Key: 'renamed.txt' }));
@@ -49,7 +50,7 @@ describe('bucket and object commands', () => {
     expect(await keys('cmds')).toEqual(['dir/a.txt', 'renamed.txt', 'tree/a.txt', 'tree/d/b.html']);
     const down = join(tmp.path, 'one');
     const r2 = await cli('cp', 's3://cmds/tree/d/b.html', `${down}/`);
-    expect(r2.stdout).toBe(`download: s3://cmds/tree/d/b.html to ${join(down, 'b.html')}\n`);
+    expect(r2.stdout).toBe(`download: s3://cmds/tree/d/b.html to ${relative(REPO_ROOT, join(down, 'b.html'))}\n`);
     expect(await readFile(join(down, 'b.html'), 'utf8')).toBe('<b>');
     const r3 = await cli('cp', 's3://cmds/tree/a.txt', 's3://cmds/copied/');
     expect(r3.stdout).toBe('copy: s3://cmds/tree/a.txt to s3://cmds/copied/a.txt\n');
@@ -66,7 +67,7 @@ describe('bucket and object commands', () => {
 
   it('mv moves files and objects', async () => {
     const r = await cli('mv', 's3://cmds/copied/a.txt', join(tmp.path, 'moved.txt'));
-    expect(r.stdout).toBe(`move: s3://cmds/copied/a.txt to ${join(tmp.path, 'moved.txt')}\n`);
+    expect(r.stdout).toBe(`move: s3://cmds/copied/a.txt to ${relative(REPO_ROOT, join(tmp.path, 'moved.txt'))}\n`);
     expect(await keys('cmds')).not.toContain('copied/a.txt');
     const r2 = await cli('mv', join(tmp.path, 'moved.txt'), 's3://cmds/back.txt');
     expect(r2.code).toBe(0);
@@ -79,7 +80,7 @@ describe('bucket and object commands', () => {
     await writeTree(dir, { 'x.txt': 'x', 'sub/y.txt': 'y' });
     const r = await cli('mv', dir, 's3://cmds/moved', '--recursive');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`move: ${join(dir, 'sub/y.txt')} to s3://cmds/moved/sub/y.txt`);
+    expect(r.stdout).toContain(`move: ${relative(REPO_ROOT, join(dir, 'sub/y.txt'))} to s3://cmds/moved/sub/y.txt`);
     expect(await listTree(dir)).toEqual([]);
     expect((await keys('cmds')).filter((k) => k.startsWith('moved/'))).toEqual(['moved/sub/y.txt', 'moved/x.txt']);
     await cli('rm', 's3://cmds/moved', '--recursive');

@@ -4,13 +4,15 @@
  * through the edge started by `bucketfront dev`, then `bucketfront deploy`
  * changes a page and the browser sees the new content after the invalidation.
  */
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { accessSync, constants } from 'node:fs';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { hasChromium, makeTempDir, runCommand, type TempDir } from '@bucketfront/test-support';
+import { awsEnv, hasChromium, makeTempDir, type TempDir } from '@bucketfront/test-support';
 import { defaultDemoSiteDir, runDev, type DevStack } from '../src/dev/run-dev.js';
+import { runCli } from './helpers.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const screenshotDir = join(repoRoot, 'test-results');
@@ -24,6 +26,45 @@ const chromiumArgs = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/**
+ * The `chromium` that hasChromium() found: it runs `chromium --version`, which the OS resolves
+ * through PATH, so the same PATH search gives the executable to launch.
+ */
+function executableOnPath(command: string): string {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir || !isAbsolute(dir)) continue;
+    const candidate = join(dir, command);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  throw new Error(`${command} is not on PATH`);
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** A written screenshot: a PNG file (signature, then an IHDR chunk) of non-zero size. */
+async function expectPng(path: string): Promise<void> {
+  const bytes = await readFile(path);
+  expect(bytes.length, path).toBeGreaterThan(PNG_SIGNATURE.length + 25);
+  expect(bytes.subarray(0, 8).equals(PNG_SIGNATURE), `${path} starts with the PNG signature`).toBe(true);
+  expect(bytes.subarray(12, 16).toString('latin1'), path).toBe('IHDR');
+  expect(bytes.readUInt32BE(16), `${path} width`).toBeGreaterThan(0);
+  expect(bytes.readUInt32BE(20), `${path} height`).toBeGreaterThan(0);
+}
+
+/** Takes a screenshot (replacing any earlier one) and checks the file. */
+async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {
+  const path = join(screenshotDir, name);
+  await mkdir(screenshotDir, { recursive: true });
+  await rm(path, { force: true });
+  await page.screenshot({ path, fullPage });
+  await expectPng(path);
+}
 
 describe.skipIf(!hasChromium())('demo site in a real browser', () => {
   let temp: TempDir;
@@ -40,7 +81,7 @@ describe.skipIf(!hasChromium())('demo site in a real browser', () => {
       controlPort: 0,
       log: () => undefined,
     });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+    browser = await chromium.launch({ executablePath: executableOnPath('chromium'), args: chromiumArgs });
   });
 
   afterAll(async () => {
@@ -49,16 +90,22 @@ describe.skipIf(!hasChromium())('demo site in a real browser', () => {
     await temp?.cleanup();
   });
 
-  /** A page in a fresh context (no browser cache) that records every failed request. */
-  async function openPage(): Promise<{ page: Page; failures: string[] }> {
+  /**
+   * A page in a fresh context (no browser cache) that records every failed request and every
+   * answer ≥ 400, except the navigation to `expectedMissing` (a page that is meant to be a 404).
+   */
+  async function openPage(expectedMissing?: string): Promise<{ page: Page; failures: string[]; loaded: string[] }> {
     const context = await browser.newContext();
     const page = await context.newPage();
     const failures: string[] = [];
+    const loaded: string[] = [];
     page.on('requestfailed', (req) => failures.push(`${req.url()} ${req.failure()?.errorText ?? ''}`));
     page.on('response', (res) => {
-      if (res.status() >= 400 && !res.url().includes('no-such-page')) failures.push(`${res.url()} ${res.status()}`);
+      const expected = expectedMissing !== undefined && res.url() === expectedMissing && res.request().isNavigationRequest();
+      if (res.status() >= 400 && !expected) failures.push(`${res.url()} ${res.status()}`);
+      else loaded.push(new URL(res.url()).pathname);
     });
-    return { page, failures };
+    return { page, failures, loaded };
   }
 
   it('renders the home page with its CSS, JS and images, all through the edge', async () => {
@@ -73,8 +120,7 @@ describe.skipIf(!hasChromium())('demo site in a real browser', () => {
     const titleColor = await page.$eval('h1', (h1) => getComputedStyle(h1).color);
     expect(titleColor).toBe('rgb(11, 95, 255)');
     expect(failures).toEqual([]);
-    await mkdir(screenshotDir, { recursive: true });
-    await page.screenshot({ path: join(screenshotDir, 'e2e-home.png'), fullPage: true });
+    await screenshot(page, 'e2e-home.png', true);
     await page.context().close();
   });
 
@@ -87,12 +133,17 @@ describe.skipIf(!hasChromium())('demo site in a real browser', () => {
     await page.context().close();
   });
 
-  it('shows the custom 404 page with status 404 for a missing page', async () => {
-    const { page } = await openPage();
-    const response = await page.goto(`${stack.edgeUrl}/no-such-page.html`);
+  it('shows the custom 404 page with status 404 for a missing page, its own assets loading', async () => {
+    const missing = `${stack.edgeUrl}/no-such-page.html`;
+    const { page, failures, loaded } = await openPage(missing);
+    const response = await page.goto(missing, { waitUntil: 'load' });
     expect(response?.status()).toBe(404);
     await expect(page.textContent('#title')).resolves.toContain('404');
-    await page.screenshot({ path: join(screenshotDir, 'e2e-404.png') });
+    // The error document's stylesheet loaded and applies (`.notfound h1` is red).
+    expect(loaded).toContain('/css/site.css');
+    expect(await page.$eval('h1', (h1) => getComputedStyle(h1).color)).toBe('rgb(179, 38, 30)');
+    expect(failures).toEqual([]);
+    await screenshot(page, 'e2e-404.png');
     await page.context().close();
   });
 
@@ -115,39 +166,16 @@ describe.skipIf(!hasChromium())('demo site in a real browser', () => {
     const index = join(site, 'index.html');
     await writeFile(index, (await readFile(index, 'utf8')).replace('Version 1 of this page.', 'Version 2 of this page.'));
 
-    const result = await runCommand(
-      process.execPath,
-      [
-        '--conditions=source',
-        '--import',
-        'tsx',
-        join(repoRoot, 'apps/cli/src/bin.ts'),
-        'deploy',
-        site,
-        `s3://${stack.bucket}`,
-        '--distribution',
-        stack.distributionId,
-        '--endpoint-url',
-        stack.originUrl,
-        '--edge-endpoint-url',
-        stack.controlUrl,
-      ],
-      {
-        cwd: repoRoot,
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: stack.credentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: stack.credentials.secretAccessKey,
-          AWS_REGION: 'us-east-1',
-        },
-      },
+    const result = await runCli(
+      ['deploy', site, `s3://${stack.bucket}`, '--distribution', stack.distributionId, '--endpoint-url', stack.originUrl, '--edge-endpoint-url', stack.controlUrl],
+      { ...awsEnv(stack.credentials), BUCKETFRONT_CACHE_DIR: join(temp.path, 'cache') },
     );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('upload:');
 
     await page.reload();
     await expect(page.textContent('#version')).resolves.toBe('Version 2 of this page.');
-    await page.screenshot({ path: join(screenshotDir, 'e2e-after-deploy.png') });
+    await screenshot(page, 'e2e-after-deploy.png');
     await page.context().close();
   });
 });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { makeS3Client, makeTempDir, makeTestCredentials, type TempDir } from '@bucketfront/test-support';
 import { REPO_ROOT, cliEnv, keysFromLines, spawnCli, writeTree } from './helpers.js';
@@ -91,7 +91,8 @@ describe('origin killed mid-sync', () => {
     expect(failed.length).toBeGreaterThan(0);
     // Every key is either reported uploaded or named as failed, never both.
     expect([...uploaded, ...failed].sort()).toEqual(Object.keys(files).sort());
-    for (const key of failed.slice(0, 3)) expect(stderr).toContain(`upload failed: ${join(site, key)} to s3://victim/${key}`);
+    // aws-cli names local files relative to the working directory (the CLI runs in REPO_ROOT).
+    for (const key of failed.slice(0, 3)) expect(stderr).toContain(`upload failed: ${relative(REPO_ROOT, join(site, key))} to s3://victim/${key}`);
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { readFile, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { makeTempDir, startTestOrigin, type TempDir, type TestOrigin } from '@bucketfront/test-support';
-import { cliEnv, keysFromLines, listTree, parseSummary, runCli, writeTree } from './helpers.js';
+import { REPO_ROOT, cliEnv, keysFromLines, listTree, parseSummary, runCli, writeTree } from './helpers.js';
 
 let origin: TestOrigin;
 let tmp: TempDir;
@@ -59,7 +59,8 @@ describe('sync local → bucket', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(keysFromLines(r.stdout, 'upload')).toEqual(allKeys);
-    expect(r.stdout).toContain(`upload: ${join(site, 'index.html')} to s3://site/index.html`);
+    // aws-cli's relative_path: relative to the working directory (the CLI runs in REPO_ROOT).
+    expect(r.stdout).toContain(`upload: ${relative(REPO_ROOT, join(site, 'index.html'))} to s3://site/index.html`);
     expect(r.stdout).toMatch(/Summary: 49 uploaded, 0 unchanged/);
     const big = await origin.s3.send(new GetObjectCommand({ Bucket: 'site', Key: 'video/big.bin' }));
     expect(Buffer.from(await big.Body!.transformToByteArray()).equals(files['video/big.bin'] as Buffer)).toBe(true);

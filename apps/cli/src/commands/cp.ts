@@ -13,6 +13,7 @@ import { buildCacheControl } from '../sync/cache-control.js';
 import { executeActions } from '../sync/execute.js';
 import { runTransfer } from '../sync/run.js';
 import type { PlannedAction } from '../sync/actions.js';
+import { displayPath } from '../util/display-path.js';
 import { CliError, UsageError } from '../util/errors.js';
 import { reporterFor, s3AccessFor, transferOptions, type TransferCliOpts } from './common.js';
 
@@ -94,7 +95,7 @@ async function singleAction(
           meta: { contentType: opts.contentType ?? (mime.lookup(key) || undefined), cacheControl: cacheControl(rel), acl: opts.acl },
         },
         verb: verb('upload'),
-        display: `${src.path} to ${s3Uri(dst.bucket, key)}`,
+        display: `${displayPath(src.path)} to ${s3Uri(dst.bucket, key)}`,
         name: key,
         ...(kind === 'mv' ? { removeSource: { op: 'delete-file' as const, path: src.path } } : {}),
       },
@@ -115,7 +116,7 @@ async function singleAction(
       planned: {
         action: { op: 'download', bucket: src.bucket, key: src.key, size, mtimeMs: head.LastModified?.getTime() ?? Date.now(), path },
         verb: verb('download'),
-        display: `${s3Uri(src.bucket, src.key)} to ${path}`,
+        display: `${s3Uri(src.bucket, src.key)} to ${displayPath(path)}`,
         name: src.key,
         ...removeSource,
       },

@@ -4,29 +4,19 @@
  * Starts the origin (S3 API + website endpoints) and an edge in front of the
  * origin's website endpoint, creates the demo bucket with a website
  * configuration and a public-read bucket policy (anonymous s3:GetObject and
- * s3:ListBucket, so a missing page is a 404 as on AWS), uploads the demo site
- * when it is missing or changed, and reports the URLs and credentials.
- * A second start reuses the data directory.
+ * s3:ListBucket, so a missing page is a 404 as on AWS) and seeds the demo site
+ * — only when it creates the bucket or finds it empty (./demo-bucket.ts), so a
+ * user's own deploy to s3://demo survives restarts — and reports the URLs and
+ * credentials. A second start reuses the data directory (and its credentials).
  */
-import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  CreateBucketCommand,
-  HeadObjectCommand,
-  PutBucketPolicyCommand,
-  PutBucketWebsiteCommand,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-  type WebsiteConfiguration,
-} from '@aws-sdk/client-s3';
-import mime from 'mime-types';
+import { S3Client } from '@aws-sdk/client-s3';
 import { startOrigin } from '@bucketfront/origin';
 import { startEdge } from '@bucketfront/edge';
+import { DEMO_BUCKET, configureDemoWebsite, describeDemoState, prepareDemoBucket, type DemoState } from './demo-bucket.js';
 
-export const DEMO_BUCKET = 'demo';
+export { DEMO_BUCKET, defaultDemoWebsiteConfig, isDemoWebsiteConfig, publicReadPolicy, type DemoState } from './demo-bucket.js';
 export const DEMO_DISTRIBUTION_ID = 'EDEMO0000000001';
 
 export interface DevOptions {
@@ -53,7 +43,9 @@ export interface DevStack {
   credentials: { accessKeyId: string; secretAccessKey: string; generated: boolean };
   distributionId: string;
   bucket: string;
+  /** Demo files uploaded by this start (0 unless the bucket was created or empty). */
   uploaded: number;
+  demo: DemoState;
   close(): Promise<void>;
 }
 
@@ -61,36 +53,6 @@ export interface DevStack {
 export function defaultDemoSiteDir(): string {
   const here = fileURLToPath(new URL('.', import.meta.url));
   return join(here, '..', '..', '..', '..', 'examples', 'demo-site');
-}
-
-/**
- * The demo's website configuration. Routing-rule redirects are absolute and,
- * without a HostName, name the Host the origin saw: behind an edge that is the
- * origin's website host, so (as with CloudFront in front of an S3 website
- * endpoint) the rule names the edge's host.
- */
-export function defaultDemoWebsiteConfig(edgeHost: string): WebsiteConfiguration {
-  return {
-    IndexDocument: { Suffix: 'index.html' },
-    ErrorDocument: { Key: '404.html' },
-    RoutingRules: [
-      {
-        Condition: { KeyPrefixEquals: 'old-blog/' },
-        Redirect: { HostName: edgeHost, ReplaceKeyPrefixWith: 'blog/', HttpRedirectCode: '301' },
-      },
-    ],
-  };
-}
-
-/** Anonymous read and list, as the S3 docs' website example policy plus ListBucket. */
-export function publicReadPolicy(bucket: string): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      { Sid: 'PublicReadGetObject', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` },
-      { Sid: 'PublicList', Effect: 'Allow', Principal: '*', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${bucket}` },
-    ],
-  });
 }
 
 export async function runDev(opts: DevOptions): Promise<DevStack> {
@@ -107,6 +69,8 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
     websiteDomain,
     websitePort: opts.websitePort ?? 9001,
     accessLog: false,
+    // A development stack: `bucketfront website --spa-fallback` works against it.
+    spaFallback: true,
   });
   const closers: Array<() => Promise<void>> = [() => origin.close()];
   try {
@@ -118,8 +82,7 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
       credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
     });
     closers.unshift(async () => s3.destroy());
-    await ensureDemoBucket(s3);
-    const uploaded = await uploadChangedFiles(s3, opts.siteDir ?? defaultDemoSiteDir());
+    const prepared = await prepareDemoBucket(s3, opts.siteDir ?? defaultDemoSiteDir());
 
     const websiteHost = `${DEMO_BUCKET}.s3-website-${region}.${websiteDomain}`;
     const edge = await startEdge({
@@ -148,7 +111,7 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
     });
     closers.unshift(() => edge.close());
     const edgeHost = new URL(edge.url).host;
-    await s3.send(new PutBucketWebsiteCommand({ Bucket: DEMO_BUCKET, WebsiteConfiguration: defaultDemoWebsiteConfig(edgeHost) }));
+    const demo = await configureDemoWebsite(s3, prepared, edgeHost);
 
     const originPort = new URL(origin.url).port;
     const stack: DevStack = {
@@ -163,7 +126,8 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
       credentials,
       distributionId: DEMO_DISTRIBUTION_ID,
       bucket: DEMO_BUCKET,
-      uploaded,
+      uploaded: demo.seeded ? demo.uploaded : 0,
+      demo,
       close: async () => {
         for (const close of closers) await close().catch(() => undefined);
       },
@@ -174,46 +138,6 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
     for (const close of closers) await close().catch(() => undefined);
     throw err;
   }
-}
-
-async function ensureDemoBucket(s3: S3Client): Promise<void> {
-  try {
-    await s3.send(new CreateBucketCommand({ Bucket: DEMO_BUCKET }));
-  } catch (err) {
-    if (!(err instanceof S3ServiceException && err.name === 'BucketAlreadyOwnedByYou')) throw err;
-  }
-  await s3.send(new PutBucketPolicyCommand({ Bucket: DEMO_BUCKET, Policy: publicReadPolicy(DEMO_BUCKET) }));
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-}
-
-/** Uploads files whose MD5 differs from the stored ETag; returns how many. */
-async function uploadChangedFiles(s3: S3Client, siteDir: string): Promise<number> {
-  let uploaded = 0;
-  for (const file of await listFiles(siteDir)) {
-    const key = relative(siteDir, file).split(sep).join('/');
-    const body = await readFile(file);
-    const etag = `"${createHash('md5').update(body).digest('hex')}"`;
-    const current = await s3
-      .send(new HeadObjectCommand({ Bucket: DEMO_BUCKET, Key: key }))
-      .then((head) => head.ETag)
-      .catch(() => undefined);
-    if (current === etag) continue;
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: DEMO_BUCKET,
-        Key: key,
-        Body: body,
-        ContentType: mime.contentType(key.split('/').pop() ?? key) || 'application/octet-stream',
-        CacheControl: key.endsWith('.html') ? 'public, max-age=60' : 'public, max-age=3600',
-      }),
-    );
-    uploaded++;
-  }
-  return uploaded;
 }
 
 export function describeStack(stack: DevStack): string {
@@ -238,6 +162,7 @@ export function describeStack(stack: DevStack): string {
     '  Try:',
     `    aws s3 ls s3://${stack.bucket} --endpoint-url ${stack.originUrl}`,
     `    aws cloudfront create-invalidation --distribution-id ${stack.distributionId} --paths '/*' --endpoint-url ${stack.controlUrl}`,
+    `  Demo site: ${describeDemoState(stack.demo, stack.bucket)}`,
     '',
     `  Demo files uploaded this start: ${stack.uploaded}. Press Ctrl-C to stop.`,
     '',

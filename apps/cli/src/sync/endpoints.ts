@@ -2,8 +2,8 @@
  * The two sides of a transfer (a local directory or a bucket prefix) and the actions that
  * turn a planned transfer or delete into S3/file operations with aws-cli's output text.
  */
-import { join } from 'node:path';
 import { asDirPrefix, s3Uri, type PathArg } from '../s3/url.js';
+import { displayPath } from '../util/display-path.js';
 import { UsageError } from '../util/errors.js';
 import type { PlannedAction, TransferMeta } from './actions.js';
 import { localPathFor, type LocalEntry } from './local-listing.js';
@@ -30,6 +30,8 @@ export function toAction(
   meta: (rel: string) => TransferMeta,
   verb: (v: string) => string,
   move: boolean,
+  /** --content-type was given: s3→s3 copies replace the metadata. */
+  contentTypeGiven = false,
 ): PlannedAction {
   const rel = t.src.rel;
   if (src.kind === 'local' && dst.kind === 's3') {
@@ -38,7 +40,7 @@ export function toAction(
     return {
       action: { op: 'upload', path: l.path, size: l.size, mtimeMs: l.mtimeMs, ino: l.ino, bucket: dst.bucket, key, meta: meta(rel) },
       verb: verb('upload'),
-      display: `${join(src.raw, rel)} to ${s3Uri(dst.bucket, key)}`,
+      display: `${displayPath(l.path)} to ${s3Uri(dst.bucket, key)}`,
       name: key,
       ...(move ? { removeSource: { op: 'delete-file' as const, path: l.path } } : {}),
     };
@@ -49,7 +51,7 @@ export function toAction(
     return {
       action: { op: 'download', bucket: src.bucket, key: o.key, size: o.size, mtimeMs: o.mtimeMs, path },
       verb: verb('download'),
-      display: `${s3Uri(src.bucket, o.key)} to ${join(dst.raw, rel)}`,
+      display: `${s3Uri(src.bucket, o.key)} to ${displayPath(path)}`,
       name: rel,
       ...(move ? { removeSource: { op: 'delete-object' as const, bucket: src.bucket, key: o.key } } : {}),
     };
@@ -58,6 +60,10 @@ export function toAction(
     const o = t.src as RemoteEntry;
     const key = dst.prefix + rel;
     const m = meta(rel);
+    // Copies keep the source's metadata (MetadataDirective COPY) unless --cache-control or
+    // --content-type sets something; then every header is replaced (REPLACE), so the
+    // Content-Type is the one given or, failing that, guessed from the extension.
+    const replace = m.cacheControl !== undefined || contentTypeGiven;
     return {
       action: {
         op: 'copy',
@@ -66,8 +72,7 @@ export function toAction(
         size: o.size,
         bucket: dst.bucket,
         key,
-        // Copies keep the source's metadata unless a rule or flag sets something.
-        meta: { acl: m.acl, ...(m.cacheControl !== undefined ? { cacheControl: m.cacheControl, contentType: m.contentType } : {}) },
+        meta: { acl: m.acl, ...(replace ? { cacheControl: m.cacheControl, contentType: m.contentType } : {}) },
       },
       verb: verb('copy'),
       display: `${s3Uri(src.bucket, o.key)} to ${s3Uri(dst.bucket, key)}`,
@@ -84,5 +89,5 @@ export function deleteAction(d: Entry, dst: Endpoint): PlannedAction {
     return { action: { op: 'delete-object', bucket: dst.bucket, key }, verb: 'delete', display: s3Uri(dst.bucket, key), name: key };
   }
   const path = (d as LocalEntry).path;
-  return { action: { op: 'delete-file', path }, verb: 'delete', display: join(dst.raw, d.rel), name: d.rel };
+  return { action: { op: 'delete-file', path }, verb: 'delete', display: displayPath(path), name: d.rel };
 }

@@ -116,7 +116,7 @@ export async function runTransfer(
   const verb = (v: string) => (command === 'mv' ? 'move' : v);
   const actions: PlannedAction[] = transfers
     .sort((a, b) => (a.src.rel < b.src.rel ? -1 : 1))
-    .map((t) => toAction(t, src, dst, meta, verb, command === 'mv'));
+    .map((t) => toAction(t, src, dst, meta, verb, command === 'mv', opts.contentType !== undefined));
   for (const d of plan.deletes) actions.push(deleteAction(d, dst));
 
   const changedKeys = actions.map((a) => a.name);
