@@ -107,7 +107,7 @@ async function main() {
         const budgetMs = (MODE_BUDGET_S[mode] + (quick ? 0 : 3 * 30)) * 1000 * Number(process.env.BENCH_BUDGET_FACTOR ?? 1);
         const watchdog = new Promise((_, reject) => { timer = setTimeout(() => { stopAll(); reject(new Error(`${mode} overran its ${Math.round(budgetMs / 1000)} s budget`)); }, budgetMs); });
         try {
-          result = await Promise.race([fn({ mode, duration, durationMs: toMs(duration), quick, rawDir, logs, fixtures, reps, bigReps: quick ? 1 : 3, herdRuns: quick ? 1 : 2 }), watchdog]);
+          result = await Promise.race([fn({ mode, duration, durationMs: toMs(duration), quick, rawDir, logs, fixtures, reps, bigReps: quick ? 1 : 5, herdRuns: quick ? 1 : 2 }), watchdog]);
         } finally { clearTimeout(timer); }
       } catch (e) {
         log(`${mode} failed: ${e.stack ?? e}`);

@@ -17,6 +17,11 @@ import { StoreError } from './types.js';
 /** Bytes accepted but not yet written; above it, the stream applies backpressure. */
 const IN_FLIGHT_BYTES = 8 * 1024 * 1024;
 /**
+ * The Writable's own buffer, used only while the window above is full: small, so that
+ * memory per upload stays near IN_FLIGHT_BYTES (peak RSS during a 256 MiB PUT).
+ */
+const BUFFER_BYTES = 1024 * 1024;
+/**
  * Start writeback every this many bytes (an fdatasync in the thread pool, not
  * awaited), so the disk works while the body is still arriving instead of
  * flushing everything in the final fsync.
@@ -46,7 +51,7 @@ export class HashingFileWriter extends Writable {
     private readonly maxBytes: number,
     private readonly tooLarge: () => StoreError,
   ) {
-    super({ highWaterMark: IN_FLIGHT_BYTES, decodeStrings: true });
+    super({ highWaterMark: BUFFER_BYTES, decodeStrings: true });
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
