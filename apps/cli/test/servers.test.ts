@@ -20,9 +20,9 @@ afterAll(async () => {
 });
 
 /** Starts the CLI and resolves once stderr matches every pattern; returns the matches. */
-function startServer(args: string[], env: NodeJS.ProcessEnv, patterns: RegExp[]): Promise<{ child: ChildProcess; matches: RegExpExecArray[]; stderr: () => string }> {
+function startServer(args: string[], env: NodeJS.ProcessEnv, patterns: RegExp[], cwd?: string): Promise<{ child: ChildProcess; matches: RegExpExecArray[]; stderr: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawnCli(args, env);
+    const child = spawnCli(args, env, cwd);
     children.push(child);
     let stderr = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 30_000);
@@ -68,18 +68,9 @@ describe('bucketfront origin', () => {
     await mkdir(cwd, { recursive: true });
     const spaArgs = ['website', 's3://spa', '--index-document', 'index.html', '--spa-fallback', 'index.html'];
     for (const withFlag of [false, true]) {
-      const child = spawnCli(['origin', '--port', '0', '--no-access-log', ...(withFlag ? ['--spa-fallback'] : [])], env, cwd);
-      children.push(child);
-      const url = await new Promise<string>((resolve, reject) => {
-        let stderr = '';
-        child.stdout!.resume();
-        child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-          stderr += d;
-          const m = /S3 API:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-          if (m) resolve(m[1]!);
-        });
-        child.on('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
-      });
+      const args = ['origin', '--port', '0', '--no-access-log', ...(withFlag ? ['--spa-fallback'] : [])];
+      const { child, matches } = await startServer(args, env, [/S3 API:\s+(http:\/\/127\.0\.0\.1:\d+)/], cwd);
+      const url = matches[0]![1]!;
       if (!withFlag) expect((await runCli(['mb', 's3://spa', '--endpoint-url', url], clientEnv)).code).toBe(0);
       const r = await runCli([...spaArgs, '--endpoint-url', url], clientEnv);
       if (withFlag) expect(r.code, r.stderr).toBe(0);
