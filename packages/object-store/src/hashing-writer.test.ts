@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { HashingFileWriter } from './hashing-writer.js';
 import { StoreError } from './types.js';
 
@@ -46,6 +47,41 @@ describe('HashingFileWriter', () => {
   it('fails with the caller’s error as soon as more than maxBytes arrive', async () => {
     const writer = new HashingFileWriter(join(dir, 'over.bin'), 1000, tooLarge);
     await expect(pipeline(Readable.from(chunksOf(randomBytes(5000))), writer)).rejects.toMatchObject({ code: 'EntityTooLarge' });
+  });
+
+  describe('a failing write (ENOSPC, EIO) fails the stream instead of hanging', () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    /** The real file handle, except that every writev rejects with ENOSPC. */
+    function failWrites(): void {
+      const open = fsp.open.bind(fsp);
+      vi.spyOn(fsp, 'open').mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
+        const fh = await open(...args);
+        fh.writev = () => Promise.reject(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+        return fh;
+      });
+    }
+
+    it('when the body ends after the failed write (end() finds the error)', async () => {
+      failWrites();
+      const writer = new HashingFileWriter(join(dir, 'enospc-late.bin'), Infinity, tooLarge);
+      async function* slowBody(): AsyncGenerator<Buffer> {
+        yield Buffer.from('accepted at once, written later');
+        await new Promise((r) => setTimeout(r, 100)); // the writev has failed by now
+      }
+      await expect(pipeline(Readable.from(slowBody()), writer)).rejects.toMatchObject({ code: 'ENOSPC' });
+    });
+
+    it('when more of the body arrives after the failed write', async () => {
+      failWrites();
+      const writer = new HashingFileWriter(join(dir, 'enospc-more.bin'), Infinity, tooLarge);
+      async function* body(): AsyncGenerator<Buffer> {
+        yield Buffer.alloc(1000, 1);
+        await new Promise((r) => setTimeout(r, 50));
+        yield Buffer.alloc(1000, 2);
+      }
+      await expect(pipeline(Readable.from(body()), writer)).rejects.toMatchObject({ code: 'ENOSPC' });
+    });
   });
 
   it('fails when the file cannot be created (never writes elsewhere)', async () => {

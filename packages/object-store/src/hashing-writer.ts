@@ -91,8 +91,9 @@ export class HashingFileWriter extends Writable {
 
   /** Starts one writev of everything queued, unless a write is already in flight. */
   private pump(): void {
-    if (this.writing !== undefined || this.writeError) return;
-    if (this.queue.length === 0) {
+    if (this.writing !== undefined) return;
+    // Nothing more will be written after a failed write: _final (waiting on `drained`) must learn it.
+    if (this.queue.length === 0 || this.writeError) {
       const drained = this.drained;
       this.drained = undefined;
       drained?.();
