@@ -50,9 +50,9 @@ function field(stdout: string, re: RegExp): string {
 }
 
 /** Starts `bucketfront dev` and resolves once it printed its banner. */
-function startDev(): Promise<DevRun> {
+function startDev(data = dataDir): Promise<DevRun> {
   const proc = spawnCli(
-    ['dev', '--data', dataDir, '--port', '0', '--website-port', '0', '--edge-port', '0', '--control-port', '0'],
+    ['dev', '--data', data, '--port', '0', '--website-port', '0', '--edge-port', '0', '--control-port', '0'],
     env,
     tmp.path,
   );
@@ -218,6 +218,32 @@ describe('bucketfront dev (the real command)', () => {
       expect(rm.code, rm.stderr).toBe(0);
     } finally {
       expect(await interrupt(second)).toEqual({ code: 0, signal: null });
+    }
+  });
+
+  it('a first start that fails after seeding (edge port taken) leaves a working demo for the next start', async () => {
+    const data = join(tmp.path, 'data-port-taken');
+    const blocker = http.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const taken = (blocker.address() as { port: number }).port;
+    try {
+      const failed = spawnCli(['dev', '--data', data, '--port', '0', '--website-port', '0', '--edge-port', String(taken), '--control-port', '0'], env, tmp.path);
+      running.add(failed);
+      const code = await new Promise<number | null>((resolve) => failed.on('exit', (c) => resolve(c)));
+      running.delete(failed);
+      expect(code).not.toBe(0);
+    } finally {
+      blocker.close();
+    }
+    const next = await startDev(data);
+    try {
+      expect(next.demoLine).toMatch(/^s3:\/\/demo already has \d+ objects: left as is/);
+      const index = await get(`${next.edgeUrl}/`);
+      expect(index.status).toBe(200);
+      expect(index.body).toContain('<h1 id="title">Hello from bucketfront</h1>');
+      expect((await get(`${next.edgeUrl}/no-such-page.html`)).status).toBe(404);
+    } finally {
+      expect(await interrupt(next)).toEqual({ code: 0, signal: null });
     }
   });
 

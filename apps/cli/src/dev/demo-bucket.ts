@@ -88,8 +88,12 @@ export function isDemoWebsiteConfig(config: WebsiteConfiguration): boolean {
 
 const isS3Error = (err: unknown, name: string) => err instanceof S3ServiceException && err.name === name;
 
-/** Creates the bucket when missing; seeds the demo site when it was created or is empty. */
-export async function prepareDemoBucket(s3: S3Client, siteDir: string): Promise<DemoState> {
+/**
+ * Creates the bucket when missing; seeds the demo site when it was created or is empty. The
+ * website configuration goes in before the files (naming the edge host it expects), so a start
+ * that fails later (edge port taken, upload interrupted) never leaves files without a website.
+ */
+export async function prepareDemoBucket(s3: S3Client, siteDir: string, expectedEdgeHost: string): Promise<DemoState> {
   let created = true;
   try {
     await s3.send(new CreateBucketCommand({ Bucket: DEMO_BUCKET }));
@@ -103,13 +107,14 @@ export async function prepareDemoBucket(s3: S3Client, siteDir: string): Promise<
     if (objects > 0) return { seeded: false, objects, truncated: page.IsTruncated === true, websiteHostUpdated: false };
   }
   await s3.send(new PutBucketPolicyCommand({ Bucket: DEMO_BUCKET, Policy: publicReadPolicy(DEMO_BUCKET) }));
+  await s3.send(new PutBucketWebsiteCommand({ Bucket: DEMO_BUCKET, WebsiteConfiguration: defaultDemoWebsiteConfig(expectedEdgeHost) }));
   const uploaded = await uploadSite(s3, siteDir);
   return { seeded: true, reason: created ? 'created' : 'empty', uploaded };
 }
 
 /**
- * Sets the website configuration once the edge's host is known: always when the demo was
- * just seeded; afterwards only the redirect's HostName of an unchanged demo configuration.
+ * Sets the website configuration once the edge's host is known (port 0 picks one): always when
+ * the demo was just seeded; afterwards only the redirect's HostName of an unchanged demo configuration.
  */
 export async function configureDemoWebsite(s3: S3Client, state: DemoState, edgeHost: string): Promise<DemoState> {
   const wanted = defaultDemoWebsiteConfig(edgeHost);

@@ -82,7 +82,8 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
       credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
     });
     closers.unshift(async () => s3.destroy());
-    const prepared = await prepareDemoBucket(s3, opts.siteDir ?? defaultDemoSiteDir());
+    const expectedEdgeHost = `${host}:${opts.edgePort ?? 8080}`;
+    const prepared = await prepareDemoBucket(s3, opts.siteDir ?? defaultDemoSiteDir(), expectedEdgeHost);
 
     const websiteHost = `${DEMO_BUCKET}.s3-website-${region}.${websiteDomain}`;
     const edge = await startEdge({
