@@ -4,7 +4,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   buildCacheKey, filterCookies, filterQueryString, keysAcceptEncoding, normaliseAcceptEncoding,
-  normaliseInvalidationPath, selectBehaviour, type NormalisedAcceptEncoding,
+  normaliseInvalidationPath, normalisePath, normalisePercentEncoding, selectBehaviour, type NormalisedAcceptEncoding,
 } from '@bucketfront/cache-policy';
 import type { CacheBehaviorConfig, CustomErrorResponseConfig, DistributionConfig, EdgeConfig, OriginGroupConfig } from './config/types.js';
 import type { EdgeMetrics } from './metrics.js';
@@ -37,7 +37,9 @@ export interface RequestCtx {
   method: string;
   /** Raw request path as received (percent-encoded), without query. */
   viewerPath: string;
-  /** Path sent to the origin (defaultRootObject applied for `/`). */
+  /** `viewerPath` in RFC 3986 normal form: what behaviours and invalidations are matched against. */
+  path: string;
+  /** Path sent to the origin: the raw viewer path, as CloudFront forwards it (defaultRootObject applied for `/`). */
   originPath: string;
   /** Raw query string ('' when none). */
   query: string;
@@ -57,7 +59,7 @@ export interface RequestCtx {
 
 /** Viewer path in invalidation-normalised form (computed at fill time only, not on hits). */
 export function banPaths(ctx: RequestCtx): { path: string; altPath?: string } {
-  const out: { path: string; altPath?: string } = { path: normaliseInvalidationPath(ctx.viewerPath) };
+  const out: { path: string; altPath?: string } = { path: normaliseInvalidationPath(ctx.path) };
   if (ctx.altPath !== undefined) out.altPath = normaliseInvalidationPath(ctx.altPath);
   return out;
 }
@@ -82,16 +84,21 @@ export function makeCtx(
   const dro = dist.config.defaultRootObject;
   // Default root object: only for `/`, never subdirectories (spec §1.11).
   const originPath = viewerPath === '/' && dro !== undefined ? '/' + dro : viewerPath;
-  const behaviour = selectBehaviour(dist.config.cacheBehaviors, dist.config.defaultCacheBehavior, originPath);
+  // The edge decides on the normalised path (uri-path.ts); the origin gets the raw one, as from
+  // CloudFront. A fast no-op for paths without `%` or `/.`.
+  const path = normalisePath(viewerPath);
+  const behaviour = selectBehaviour(dist.config.cacheBehaviors, dist.config.defaultCacheBehavior, originPath === viewerPath ? path : originPath);
   const policy = behaviour.cacheKey;
   const aeKeyed = keysAcceptEncoding(policy);
   // Deviation from CloudFront: the key does not include the normalised Accept-Encoding; one entry
-  // holds every encoding variant (compressed once at fill) and the variant is chosen per viewer.
-  // Origin-encoded responses (origin sent Content-Encoding gzip/br) are stored under key + AE,
-  // which is CloudFront's key. Observable headers and bodies are the same.
-  const key = buildCacheKey({ host: dist.config.id, path: viewerPath, query, headers: reqHeaders, policy, method });
+  // holds every encoding variant (compressed once at fill, or decoded once when the origin sent
+  // gzip/br) and the variant is chosen per viewer: one origin fetch serves every viewer.
+  // The key takes the normalised path except for dot segments: the origin receives the raw path and
+  // S3 reads `..` as part of a key, so `/x/../index.html` (NoSuchKey) must not fill `/index.html`.
+  const keyPath = path === viewerPath ? path : normalisePercentEncoding(viewerPath);
+  const key = buildCacheKey({ host: dist.config.id, path: keyPath, query, headers: reqHeaders, policy, method });
   const ctx: RequestCtx = {
-    dist, behaviour, method, viewerPath, originPath, query,
+    dist, behaviour, method, viewerPath, path, originPath, query,
     keyedQuery: filterQueryString(query, policy.queryStrings),
     keyedCookies: filterCookies(reqHeaders['cookie'], policy.cookies),
     key,

@@ -7,7 +7,7 @@
  *   expired: collapsed conditional fill (RefreshHit / Miss / stale Hit) | none: collapsed fill (Miss).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { canCollapseRequest, freshnessAt } from '@bucketfront/cache-policy';
+import { canCollapseRequest, distributionKeyPrefix, freshnessAt } from '@bucketfront/cache-policy';
 import type { EdgeConfig } from './config/types.js';
 import { makeCtx, type DistRuntime, type EngineState, type RequestCtx } from './context.js';
 import { fromWire, toWire, type FillCoordinator } from './coordinator.js';
@@ -75,7 +75,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     noteTooBig(key, big) { tooBig.set(key, big); },
   };
   const responder = createResponder(state);
-  const { acceptable, sendEntry, sendFailure, sendGenerated, sendStream } = responder;
+  const { sendEntry, sendFailure, sendGenerated, sendStream } = responder;
 
   const dists: DistRuntime[] = config.distributions.map((d) => ({
     config: d,
@@ -91,7 +91,10 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
   /**
    * Distribution by Host among aliases; with one distribution it serves every Host. Like
    * `dxxxx.cloudfront.net`, a Host whose first label is a distribution id (any domain, e.g.
-   * `e123.bucketfront.localhost`) also selects that distribution.
+   * `e123.bucketfront.localhost`) also selects that distribution. Host names are compared without
+   * case, port and a trailing dot (`www.example.com.` is the fully qualified `www.example.com`,
+   * RFC 1034 §3.1). Ids are upper-case letters and digits (config/validate.ts), so lower-casing
+   * them for the Host comparison is one-to-one.
    */
   function route(host: string | undefined): DistRuntime | undefined {
     if (single) return single;
@@ -99,6 +102,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     let h = host.toLowerCase();
     const colon = h.lastIndexOf(':');
     if (colon > 0 && !h.endsWith(']')) h = h.slice(0, colon);
+    if (h.endsWith('.')) h = h.slice(0, -1);
     return byAlias.get(h) ?? byId.get(h.split('.')[0]!);
   }
 
@@ -166,10 +170,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
   }
 
   function lookup(ctx: RequestCtx): StoredEntry | undefined {
-    const e = store.get(ctx.key);
-    if (e && acceptable(e, ctx)) return e;
-    const alt = store.get(`${ctx.key}\nae:${ctx.ae}`);
-    return alt && acceptable(alt, ctx) ? alt : undefined;
+    return store.get(ctx.key);
   }
 
   /**
@@ -181,8 +182,8 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     const status = e?.status ?? failure!.status;
     const cer = ctx.dist.errorResponses.get(status);
     if (cer?.responsePagePath !== undefined) {
-      const [pagePath, pageQuery = ''] = splitPathQuery(cer.responsePagePath);
-      const pctx = makeCtx(ctx.dist, 'GET', pagePath, pageQuery, ctx.reqHeaders, ctx.reqId, ctx.clientIp, ctx.httpVersion);
+      const page0 = parseTarget(cer.responsePagePath);
+      const pctx = makeCtx(ctx.dist, 'GET', page0.path, page0.query ?? '', ctx.reqHeaders, ctx.reqId, ctx.clientIp, ctx.httpVersion);
       pctx.method = ctx.method;
       const page = await getOrFill(pctx);
       if (page && page.status < 400) {
@@ -209,16 +210,14 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     let r = await collapsedFill(ctx, stale);
     if ('shared' in r) {
       const s = r.shared;
-      if (s.kind === 'entry' && acceptable(s.entry, ctx)) {
+      if (s.kind === 'entry') {
         if (s.stale) metrics.staleServes++;
         return respondEntry(req, res, ctx, s.entry, 'Hit');
       }
       if (s.kind === 'failure') return sendErrorOrCustom(req, res, ctx, undefined, s, 'Miss');
       r = { own: await fill(state, ctx, stale) };
     }
-    let own = r.own;
-    // An entry shipped from another worker may be origin-encoded in a coding this viewer refuses.
-    if (own.kind === 'entry' && !acceptable(own.entry, ctx)) own = await fill(state, ctx, stale);
+    const own = r.own;
     if (own.kind === 'stream') return sendStreamOrRange(req, res, ctx, own);
     if (own.kind === 'failure') return sendErrorOrCustom(req, res, ctx, undefined, own, 'Miss');
     if (own.stale) metrics.staleServes++;
@@ -260,10 +259,12 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
   /** Synchronous on hits (no promise per request); returns a promise only when it has to wait. */
   function handleRequest(req: IncomingMessage, res: ServerResponse): void | Promise<void> {
     const reqId = requestId();
-    const dist = route(req.headers.host);
+    const target = parseTarget(req.url ?? '/');
+    // RFC 9112 §3.2.2: with an absolute-form target the authority replaces Host.
+    const dist = route(target.authority ?? req.headers.host);
     if (!dist) return sendGenerated(req, res, 403, reqId, 'Bad request. We can\'t connect to the server for this app or website at this time.');
     const method = req.method ?? 'GET';
-    const [path, query] = splitPathQuery(req.url ?? '/');
+    const { path, query } = target;
     const ctx = makeCtx(dist, method, path, query ?? '', req.headers, reqId, req.socket.remoteAddress ?? '127.0.0.1', req.httpVersion);
     if (!ctx.behaviour.allowedMethods.includes(method)) {
       return sendGenerated(req, res, 403, reqId, 'This distribution is not configured to allow the HTTP request method that was used for this request. The distribution supports only cachable requests.');
@@ -310,7 +311,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
       store.ban(distributionId, paths);
       metrics.invalidations++;
       // New requests must not join fills that started before the ban.
-      const prefix = distributionId.toLowerCase() + '/';
+      const prefix = distributionKeyPrefix(distributionId);
       for (const key of [...inflight.keys()]) {
         if (key.startsWith(prefix) || key.startsWith('OPTIONS ' + prefix)) inflight.delete(key);
       }
@@ -326,12 +327,26 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
   };
 }
 
-function splitPathQuery(url: string): [string, string | undefined] {
+interface Target { authority?: string; path: string; query: string | undefined }
+
+/**
+ * Request target → authority (absolute-form only), raw path and raw query. The path is kept as
+ * received (no WHATWG URL parsing, which would resolve dot segments and re-encode): the origin
+ * gets the viewer's path. RFC 9112 §3.2.
+ */
+export function parseTarget(url: string): Target {
   let u = url;
+  let authority: string | undefined;
   if (!u.startsWith('/')) {
-    // absolute-form request target (RFC 9112 §3.2.2)
-    try { const p = new URL(u); u = p.pathname + p.search; } catch { u = '/' + u; }
+    const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)(.*)$/s.exec(u);
+    if (m) {
+      // absolute-form (RFC 9112 §3.2.2); userinfo is not part of the host
+      authority = m[1]!.slice(m[1]!.lastIndexOf('@') + 1);
+      u = m[2]!.startsWith('/') ? m[2]! : '/' + m[2]!;
+    } else u = '/' + u;
   }
   const q = u.indexOf('?');
-  return q === -1 ? [u, undefined] : [u.slice(0, q), u.slice(q + 1)];
+  const t: Target = q === -1 ? { path: u, query: undefined } : { path: u.slice(0, q), query: u.slice(q + 1) };
+  if (authority !== undefined && authority !== '') t.authority = authority;
+  return t;
 }

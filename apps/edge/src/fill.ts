@@ -4,7 +4,7 @@
  * conditional revalidation of expired entries (spec §1.8) and stale-on-error (spec §1.3).
  */
 import { promisify } from 'node:util';
-import { brotliCompress, constants as zc, gzip } from 'node:zlib';
+import { brotliCompress, brotliDecompress, constants as zc, gunzip, gzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import {
   canCollapseResponse, canServeStaleOnError, computeEntryTimes, decideStorage, isCompressibleResponse,
@@ -17,6 +17,20 @@ import { banPaths, type EngineState, type RequestCtx } from './context.js';
 
 const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
+const gunzipAsync = promisify(gunzip);
+const unbrotliAsync = promisify(brotliDecompress);
+
+/**
+ * The identity form of an origin-encoded body, for viewers that do not accept its coding; none
+ * when it does not decode or decodes to more than `limit` bytes (a decompression bomb).
+ */
+async function decodeOriginBody(body: Buffer, coding: 'gzip' | 'br', limit: number): Promise<Buffer | undefined> {
+  try {
+    return await (coding === 'gzip' ? gunzipAsync(body, { maxOutputLength: limit }) : unbrotliAsync(body, { maxOutputLength: limit }));
+  } catch {
+    return undefined;
+  }
+}
 
 export type FillResult =
   | { kind: 'entry'; entry: StoredEntry; result: 'Miss' | 'RefreshHit' | 'Hit'; stale: boolean; collapsible: boolean; stored: boolean }
@@ -131,6 +145,7 @@ export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry |
     const contentLength = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : undefined;
     const filterOpts = filterOptions(ctx);
     if (contentLength !== undefined && contentLength > s.store.maxObjectBytes) {
+      withdraw(s, ctx, res.status, seq);
       s.noteTooBig(ctx.key, true);
       return { kind: 'stream', status: res.status, headers: streamHeaders(res.headers, filterOpts), head: [], rest: res.body };
     }
@@ -138,6 +153,7 @@ export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry |
     try {
       const r = await readBody(res.body, s.store.maxObjectBytes);
       if ('tooLarge' in r) {
+        withdraw(s, ctx, res.status, seq);
         s.noteTooBig(ctx.key, true);
         return { kind: 'stream', status: res.status, headers: streamHeaders(res.headers, filterOpts), head: r.head, rest: r.rest };
       }
@@ -151,6 +167,17 @@ export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry |
   } finally {
     s.store.endFill(seq);
   }
+}
+
+/**
+ * A full non-5xx response that is not stored (a 403 or 404 without caching headers, `no-store`, too
+ * big…) means the stored one must not be used any more: RFC 9111 §4.3.3 ("the cache MUST NOT use
+ * the stored response to satisfy the request") — so an object the origin withdrew stops being
+ * served, also behind stale-while-revalidate. A 5xx keeps it (stale-if-error, RFC 5861 §4).
+ * https://www.rfc-editor.org/rfc/rfc9111#section-4.3.3
+ */
+function withdraw(s: EngineState, ctx: RequestCtx, status: number, seq: number): void {
+  if (status < 500) s.store.deleteOlder(ctx.key, seq);
 }
 
 /**
@@ -233,12 +260,20 @@ async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h:
     status, contentLength, contentType: headerValue(h, 'content-type'), contentEncoding,
   }).ok;
   const bodies: Partial<Record<Coding, Buffer>> = {};
-  let originEncoding: string | undefined;
-  if (contentEncoding !== undefined && (contentEncoding === 'gzip' || contentEncoding === 'br')) {
-    originEncoding = contentEncoding;
-    bodies[contentEncoding] = body;
+  const coding = contentEncoding?.trim().toLowerCase();
+  const originEncoding = coding === 'x-gzip' ? 'gzip' : coding;
+  // The coding of the bytes as the origin sent them: that variant keeps the origin's ETag.
+  let originCoding: Coding = 'identity';
+  if (originEncoding === 'gzip' || originEncoding === 'br') {
+    // Origin-encoded (e.g. S3 object stored with Content-Encoding: gzip): one entry, served as is to
+    // viewers accepting the coding (CloudFront does not compress it again) and decoded once here
+    // for the others, so every viewer is answered from one origin fetch with bytes it can read.
+    // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html#compressed-content-cloudfront-how-it-works
+    originCoding = originEncoding;
+    bodies[originEncoding] = body;
+    const decoded = await decodeOriginBody(body, originEncoding, s.store.maxObjectBytes);
+    if (decoded !== undefined) bodies.identity = decoded;
   } else {
-    if (contentEncoding !== undefined) originEncoding = contentEncoding;
     bodies.identity = body;
     if (compressible) {
       const [gz, br] = await Promise.all([
@@ -249,8 +284,11 @@ async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h:
       bodies.br = br;
     }
   }
+  // Other codings (deflate, compress…) are stored and served as the origin sent them.
+  const identityLabel = originCoding === 'identity' ? contentEncoding : undefined;
   const baseHeaders = filterOriginHeaders(h, filterOpts);
-  const vary = filterVary(varyRaw, { ...filterOpts, addAcceptEncoding: compressible });
+  const varies = compressible || (originCoding !== 'identity' && bodies.identity !== undefined);
+  const vary = filterVary(varyRaw, { ...filterOpts, addAcceptEncoding: varies });
   const etag = headerValue(h, 'etag');
   const lastModified = headerValue(h, 'last-modified');
   const variants: Partial<Record<Coding, Variant>> = {};
@@ -263,8 +301,9 @@ async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h:
     if (vary) headers.push('vary', vary);
     if (!noBody) headers.push('content-length', String(vb.length));
     if (coding !== 'identity') headers.push('content-encoding', coding);
-    else if (originEncoding !== undefined) headers.push('content-encoding', originEncoding);
-    const vEtag = etag === undefined ? undefined : coding === 'identity' || originEncoding !== undefined ? etag : weakenEtag(etag);
+    else if (identityLabel !== undefined) headers.push('content-encoding', identityLabel);
+    // A transformed representation gets a weak validator (spec §1.6, RFC 9110 §8.8.1).
+    const vEtag = etag === undefined ? undefined : coding === originCoding ? etag : weakenEtag(etag);
     if (vEtag !== undefined) headers.push('etag', vEtag);
     const hitHeaders = [...headers, 'x-cache', `${status >= 400 ? 'Error' : 'Hit'} from ${s.config.productWord}`, 'via', s.via, 'x-amz-cf-pop', s.config.pop];
     const v: Variant = { body: vb, headers, hitHeaders };
@@ -272,20 +311,20 @@ async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h:
     variants[coding] = v;
     size += vb.length + 64;
   }
-  const key = originEncoding === 'gzip' || originEncoding === 'br' ? `${ctx.key}\nae:${ctx.ae}` : ctx.key;
   const bp = banPaths(ctx);
   const entry: StoredEntry = {
-    key, distributionId: ctx.dist.config.id, path: bp.path, query: ctx.keyedQuery, status, baseHeaders, variants,
+    key: ctx.key, distributionId: ctx.dist.config.id, path: bp.path, query: ctx.keyedQuery, status, baseHeaders, variants,
     times: computeEntryTimes({ cacheControl: cc, fetchedAt: now, ttl, maxTTL: b.maxTTL, errorCachingMinTTL }),
     seq, size, collapsible: canCollapseResponse(cc, b.minTTL),
   };
   if (bp.altPath !== undefined) entry.altPath = bp.altPath;
-  if (originEncoding !== undefined) entry.originEncoding = originEncoding;
+  if (contentEncoding !== undefined) entry.originEncoding = originCoding === 'identity' ? contentEncoding : originCoding;
   if (etag !== undefined) entry.etag = etag;
   if (lastModified !== undefined) entry.lastModified = lastModified;
   if (ccRaw !== undefined) entry.cacheControl = ccRaw;
   if (expires !== undefined) entry.expires = expires;
   const stored = store && s.store.set(entry);
+  if (!stored) withdraw(s, ctx, status, seq);
   s.noteUncollapsible(ctx.key, entry.collapsible);
   s.noteTooBig(ctx.key, false);
   return { kind: 'entry', entry, result: 'Miss', stale: false, collapsible: entry.collapsible, stored };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildCacheKey, DEFAULT_CACHE_KEY_POLICY, filterCookies, filterQueryString, keysAcceptEncoding, normaliseAcceptEncoding, type CacheKeyPolicy } from './cache-key.js';
+import { buildCacheKey, distributionKeyPrefix, DEFAULT_CACHE_KEY_POLICY, filterCookies, filterQueryString, keysAcceptEncoding, normaliseAcceptEncoding, type CacheKeyPolicy } from './cache-key.js';
 
 describe('normaliseAcceptEncoding — spec §1.6', () => {
   const cases: Array<[string | undefined, string]> = [
@@ -51,9 +51,17 @@ describe('cookies', () => {
 });
 
 describe('buildCacheKey', () => {
-  it('default key: host + path; query and cookies ignored', () => {
-    const k = buildCacheKey({ host: 'Example.com', path: '/a.html', query: 'x=1', headers: { cookie: 'a=1' }, policy: DEFAULT_CACHE_KEY_POLICY });
-    expect(k).toBe('example.com/a.html');
+  it('default key: distribution + path; query and cookies ignored', () => {
+    const k = buildCacheKey({ host: 'E1', path: '/a.html', query: 'x=1', headers: { cookie: 'a=1' }, policy: DEFAULT_CACHE_KEY_POLICY });
+    expect(k).toBe('E1\n/a.html');
+  });
+  it('keys of two distributions never collide: no case folding, a separator no path contains', () => {
+    const k = (host: string, path: string) => buildCacheKey({ host, path, query: '', headers: {}, policy: DEFAULT_CACHE_KEY_POLICY });
+    expect(k('E1', '2/x')).not.toBe(k('E12', '/x'));
+    expect(k('E12', '/x')).not.toBe(k('E1', '/x'));
+    expect(k('EAB', '/x')).not.toBe(k('Eab', '/x'));
+    expect(k('E12', '/x').startsWith(distributionKeyPrefix('E12'))).toBe(true);
+    expect(k('E12', '/x').startsWith(distributionKeyPrefix('E1'))).toBe(false);
   });
   it('listed headers: names case-insensitive, values exact', () => {
     const p = policy({ headers: { behavior: 'whitelist', items: ['X-Device'] } });

@@ -101,8 +101,9 @@ export function filterCookies(header: string | readonly string[] | undefined, po
 }
 
 export interface CacheKeyInput {
+  /** The distribution id (upper-case letters and digits, validated at start-up): kept as it is. */
   host: string;
-  /** Raw request path (as received, without the query). */
+  /** Request path without the query, percent-normalised (`normalisePercentEncoding`). */
   path: string;
   /** Raw query string without `?` ('' when none). */
   query: string;
@@ -121,12 +122,21 @@ export function keysAcceptEncoding(policy: CacheKeyPolicy): boolean {
 }
 
 /**
- * Deterministic cache key: host + path + kept query, then keyed headers, cookies and the
+ * Start of every key of one distribution (OPTIONS keys carry `OPTIONS ` before it). The id and the
+ * path are separated by a line feed, which no request target can contain, so no path can make one
+ * distribution's key equal to another's (`E1` + `2/x` vs `E12` + `/x`); no case folding.
+ */
+export function distributionKeyPrefix(distributionId: string): string {
+  return distributionId + '\n';
+}
+
+/**
+ * Deterministic cache key: distribution + path + kept query, then keyed headers, cookies and the
  * normalised Accept-Encoding, separated by characters that cannot appear in a request line.
  */
 export function buildCacheKey(input: CacheKeyInput): string {
   const { policy } = input;
-  let key = input.host.toLowerCase() + input.path;
+  let key = distributionKeyPrefix(input.host) + input.path;
   const q = filterQueryString(input.query, policy.queryStrings);
   if (q !== '') key += '?' + q;
   if (input.method === 'OPTIONS') key = 'OPTIONS ' + key;

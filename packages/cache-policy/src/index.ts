@@ -5,6 +5,7 @@
 export * from './cache-control.js';
 export * from './ttl.js';
 export * from './stale.js';
+export * from './uri-path.js';
 export * from './cache-key.js';
 export * from './compression.js';
 export * from './behaviour.js';

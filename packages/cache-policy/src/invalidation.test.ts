@@ -38,8 +38,13 @@ describe('invalidation matching', () => {
     ['/a b/ü.html', '/a%20b/%C3%BC.html', '', true],
     ['/a%20b/%C3%BC.html', '/a b/ü.html', '', true],
     ['/a%20b/%c3%bc.html', '/a%20b/%C3%BC.html', '', true],
-    // over-encoding misses (as on CloudFront)
-    ['/%61.html', '/a.html', '', false],
+    // one RFC 3986 normal form on both sides: unreserved escapes, hex case, dot segments
+    ['/%61.html', '/a.html', '', true],
+    ['/p.html', '/%70.html', '', true],
+    ['/a%2fb', '/a%2Fb', '', true],
+    ['/a/b', '/a%2Fb', '', false], // %2F is reserved: not a path separator
+    ['/api/x', '/a/../api/x', '', true],
+    ['/api/*', '/%61pi/./x', '', true],
   ];
   for (const [inv, path, query, want] of cases) {
     it(`${inv} vs ${path}${query ? '?' + query : ''} = ${want}`, () => expect(invalidationPathMatches(inv, path, query)).toBe(want));

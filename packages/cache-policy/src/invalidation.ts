@@ -2,11 +2,14 @@
  * Invalidation paths, spec §2.
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Invalidation.html#invalidation-specifying-objects
  * - case-sensitive; `*` only as the last character = prefix match;
- * - non-ASCII and RFC 1738 "unsafe" characters are percent-encoded, nothing else (over-encoding
- *   misses, as on CloudFront);
+ * - non-ASCII and RFC 1738 "unsafe" characters are percent-encoded; then the path (not the query)
+ *   takes the edge's one RFC 3986 normal form (uri-path.ts), the same as stored entries' paths, so
+ *   `/p.html` and `/%70.html` name the same object, as they do for behaviour matching;
  * - one path clears all its variants (encodings, headers, cookies) and, unless the path itself
  *   contains a `?`, every keyed query string.
  */
+
+import { normalisePath } from './uri-path.js';
 
 /**
  * RFC 1738 §2.2 unsafe characters plus controls. `%` is encoded only when it does not start a
@@ -16,9 +19,17 @@ const UNSAFE = new Set([' ', '<', '>', '"', '#', '{', '}', '|', '\\', '^', '[', 
 
 /**
  * Canonical form used on both sides of a match (invalidation paths, and stored entries' request
- * paths): raw UTF-8 / unsafe characters percent-encoded, existing escapes kept with upper-case hex.
+ * paths): raw UTF-8 / unsafe characters percent-encoded, then the path part in RFC 3986 normal
+ * form (unreserved escapes decoded, other escapes upper-case hex, dot segments removed).
  */
 export function normaliseInvalidationPath(raw: string): string {
+  const encoded = encodeUnsafe(raw);
+  const q = encoded.indexOf('?');
+  return q === -1 ? normalisePath(encoded) : normalisePath(encoded.slice(0, q)) + encoded.slice(q);
+}
+
+/** Raw UTF-8 / unsafe characters percent-encoded, existing escapes kept with upper-case hex. */
+function encodeUnsafe(raw: string): string {
   let out = '';
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i]!;

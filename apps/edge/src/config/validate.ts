@@ -33,6 +33,13 @@ export const CONFIG_DEFAULTS = Object.freeze({
   errorCachingMinTTL: 10,
 });
 
+/**
+ * CloudFront distribution ids are upper-case letters and digits starting with E (EDFDVBD6EXAMPLE
+ * in the API reference). The id is the first part of every cache key and a Host label, so it must
+ * hold no separator and no case a lookup could fold.
+ * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_GetDistribution.html
+ */
+const DISTRIBUTION_ID = /^E[A-Z0-9]{1,63}$/;
 const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE']);
 const FAILOVER_CODES = new Set([400, 403, 404, 416, 500, 502, 503, 504]);
 
@@ -249,6 +256,7 @@ function distribution(c: Checker, v: unknown, path: string): DistributionConfig 
   if (!isObj(v)) { c.fail(path, 'must be an object'); return undefined; }
   c.known(v, path, FIELDS.distribution);
   const id = c.str(v, 'id', path, { required: true }) ?? '';
+  if (id !== '' && !DISTRIBUTION_ID.test(id)) c.fail(`${path}.id`, `must be a CloudFront distribution id: E followed by upper-case letters and digits (e.g. EDFDVBD6EXAMPLE), got '${id}'`);
   const origins: OriginConfig[] = [];
   const originsRaw = c.arr(v, 'origins', path);
   if (originsRaw.length === 0) c.fail(`${path}.origins`, 'at least one origin is required');

@@ -106,6 +106,12 @@ export class MemoryStore {
     this.lru.delete(key);
   }
 
+  /** Delete the key's entry when its fetch started before `seq` (a newer fill's entry stays). */
+  deleteOlder(key: string, seq: number): void {
+    const e = this.lru.peek(key);
+    if (e !== undefined && e.seq < seq) this.lru.delete(key);
+  }
+
   /** Record a ban; returns immediately — lookups honour it from now on. */
   ban(distributionId: string, paths: readonly string[]): void {
     const seq = ++this.seqCounter;

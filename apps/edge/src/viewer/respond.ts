@@ -19,15 +19,13 @@ export function createResponder(state: EngineState) {
   const { metrics, clock, config } = state;
   const word = config.productWord;
 
-  /** Can this viewer take the entry (origin-encoded entries only go to viewers accepting the coding)? */
-  function acceptable(e: StoredEntry, ctx: RequestCtx): boolean {
-    const enc = e.originEncoding;
-    if (enc !== 'gzip' && enc !== 'br') return true;
-    return ctx.ae.split(',').includes(enc);
-  }
-
+  /**
+   * The variant for this viewer. Origin-encoded entries (gzip/br from the origin) go as they are to
+   * viewers accepting that coding, decoded to the others (when the body could be decoded).
+   */
   function pickCoding(e: StoredEntry, ctx: RequestCtx): Coding {
-    if (e.originEncoding === 'gzip' || e.originEncoding === 'br') return e.originEncoding;
+    const enc = e.originEncoding;
+    if (enc === 'gzip' || enc === 'br') return ctx.ae === enc || ctx.ae === 'br,gzip' || e.variants.identity === undefined ? enc : 'identity';
     return chooseViewerEncoding(ctx.ae, ctx.httpVersion, { br: e.variants.br !== undefined, gzip: e.variants.gzip !== undefined });
   }
 
@@ -146,7 +144,7 @@ export function createResponder(state: EngineState) {
     pipeline(r.rest, res, () => { metrics.countRequest(result, bytes); metrics.originBytes += bytes; });
   }
 
-  return { acceptable, pickCoding, finish, sendEntry, sendFailure, sendGenerated, sendStream };
+  return { pickCoding, finish, sendEntry, sendFailure, sendGenerated, sendStream };
 }
 
 function withoutFields(headers: string[], names: string[]): string[] {
