@@ -30,7 +30,7 @@ export function matchPathPattern(pattern: string, path: string): boolean {
   return patternToRegExp(pattern).test(p);
 }
 
-/** First behaviour whose pathPattern matches, else the default. */
+/** First behaviour whose pathPattern matches `path` (the caller's normalised path, uri-path.ts), else the default. */
 export function selectBehaviour<B extends { pathPattern: string }>(behaviours: readonly B[], defaultBehaviour: B, path: string): B {
   for (const b of behaviours) if (matchPathPattern(b.pathPattern, path)) return b;
   return defaultBehaviour;
