@@ -30,6 +30,8 @@ export interface StoredEntry {
   /** Filtered origin headers, flat (no hop-by-hop, Date, Age, Content-Length, Content-Encoding, ETag). */
   baseHeaders: string[];
   variants: Partial<Record<Coding, Variant>>;
+  /** The edge may add gzip/br variants on demand (store/variants.ts): CloudFront's rules allow it. */
+  compressible?: boolean;
   /** The coding the origin applied (Content-Encoding), when it did; such entries have one variant. */
   originEncoding?: string;
   times: EntryTimes;

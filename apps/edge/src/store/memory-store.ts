@@ -102,6 +102,11 @@ export class MemoryStore {
     return this.lru.has(entry.key);
   }
 
+  /** The entry grew (a variant was added): re-account its size if it is still the stored one. */
+  resize(entry: StoredEntry): void {
+    if (this.lru.peek(entry.key) === entry) this.lru.set(entry.key, entry);
+  }
+
   delete(key: string): void {
     this.lru.delete(key);
   }

@@ -4,7 +4,7 @@
  * The child prints `{"port":…}` on its first stdout line and stops on SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
@@ -21,13 +21,16 @@ export interface EdgeProcess {
 
 const MAIN = fileURLToPath(new URL('./edge-process-main.ts', import.meta.url));
 
-/** Direct children of `pid` (Linux: /proc/<pid>/task/<tid>/children). */
+const NODE = realpathSync(process.execPath);
+const isNode = (pid: number): boolean => { try { return readlinkSync(`/proc/${pid}/exe`) === NODE; } catch { return false; } };
+
+/** Direct node children of `pid` (Linux: /proc/<pid>/task/<tid>/children): the cluster workers, not tsx's esbuild. */
 function childPids(pid: number): number[] {
   const out: number[] = [];
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
-      if (text !== '') out.push(...text.split(/\s+/).map(Number));
+      if (text !== '') out.push(...text.split(/\s+/).map(Number).filter(isNode));
     }
   } catch { /* the process is gone */ }
   return out;

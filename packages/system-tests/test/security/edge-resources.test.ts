@@ -28,8 +28,8 @@ const WORKERS = 2;
  * started from sources with tsx, plus heap headroom), see apps/edge/README.md.
  */
 const FILL_BUDGET_BYTES = 32 * MiB;
-const NODE_WORKER_BASELINE = 160 * MiB;
-const NODE_PRIMARY_BASELINE = 128 * MiB;
+const NODE_WORKER_BASELINE = 128 * MiB;
+const NODE_PRIMARY_BASELINE = 96 * MiB;
 const FORMULA_BYTES = NODE_PRIMARY_BASELINE + WORKERS * (CACHE_BYTES + FILL_BUDGET_BYTES + NODE_WORKER_BASELINE);
 
 function listen(server: Server): Promise<string> {
