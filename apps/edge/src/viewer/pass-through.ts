@@ -51,17 +51,18 @@ export async function passThrough(state: EngineState, responder: Responder, req:
   };
   const expectsContinue = (headerValue(req.headers, 'expect') ?? '').toLowerCase() === '100-continue';
   metrics.originRequests++;
+  const body = hasBody ? rateCheckedBody(req, onTooSlow) : null;
   let r;
   try {
     r = await origin.passThrough({
-      method: ctx.method, path, headers,
-      body: hasBody ? rateCheckedBody(req, onTooSlow) : null,
+      method: ctx.method, path, headers, body,
       onStart: () => { if (expectsContinue && !res.headersSent) res.writeContinue(); },
     });
     metrics.observeOriginLatency(r.latencyMs / 1000);
   } catch (err) {
     metrics.originErrors++;
     if (tooSlow) return;
+    if (body) { body.destroy(); res.shouldKeepAlive = false; } // the body was not (fully) read
     const kind = (err as { kind?: string }).kind;
     return responder.sendFailure(res, ctx, kind === 'busy' ? 503 : kind === 'timeout' ? 504 : 502, String(err));
   }

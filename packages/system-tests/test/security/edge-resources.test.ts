@@ -157,10 +157,11 @@ describe('600 slow uploads on a pass-through behaviour', () => {
     return worst;
   }
 
-  it('do not delay cache misses of the same origin by more than 1 s', async () => {
+  it('do not delay cache misses of the same origin by more than 1 s; beyond the pass-through pool they get 503, too slow 408', async () => {
     const e = edge!;
     const before = await slowestMiss('before', 5);
     const port = e.port;
+    const statuses: number[] = [];
     // Each upload announces 100,000 bytes and trickles 2 bytes every 500 ms (4 B/s).
     await Promise.all(Array.from({ length: UPLOADS }, (_, i) => new Promise<void>((resolve) => {
       const s = connect(port, '127.0.0.1', () => {
@@ -168,7 +169,11 @@ describe('600 slow uploads on a pass-through behaviour', () => {
         resolve();
       });
       s.on('error', () => undefined);
-      s.on('data', () => undefined);
+      let first = true;
+      s.on('data', (b: Buffer) => {
+        if (first) statuses.push(Number(/^HTTP\/1\.1 (\d{3})/.exec(b.toString('latin1'))?.[1] ?? 0));
+        first = false;
+      });
       sockets.push(s);
     })));
     const trickle = setInterval(() => { for (const s of sockets) if (!s.destroyed) s.write('ab'); }, 500);
@@ -177,6 +182,13 @@ describe('600 slow uploads on a pass-through behaviour', () => {
       const during = await slowestMiss('during', 5);
       console.log(`slowest miss: ${before.toFixed(0)} ms without, ${during.toFixed(0)} ms with ${UPLOADS} slow uploads`);
       expect(during - before).toBeLessThan(1000);
+      // Every upload is answered: 503 after the 5 s queue timeout for those beyond the 64
+      // pass-through connections, 408 for the ones sending under 1 KiB/s over a 10 s window.
+      const deadline = performance.now() + 30_000;
+      while (statuses.length < UPLOADS && performance.now() < deadline) await sleep(250);
+      const count = (code: number): number => statuses.filter((c) => c === code).length;
+      console.log(`slow uploads answered: ${count(503)} × 503, ${count(408)} × 408, ${statuses.length} of ${UPLOADS}`);
+      expect({ answered: statuses.length, busy: count(503), tooSlow: count(408) }).toEqual({ answered: UPLOADS, busy: UPLOADS - 64, tooSlow: 64 });
     } finally {
       clearInterval(trickle);
       for (const s of sockets) s.destroy();
