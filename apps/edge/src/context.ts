@@ -8,6 +8,7 @@ import {
 } from '@bucketfront/cache-policy';
 import type { CacheBehaviorConfig, CustomErrorResponseConfig, DistributionConfig, EdgeConfig, OriginGroupConfig } from './config/types.js';
 import type { EdgeMetrics } from './metrics.js';
+import type { FillBudget } from './fill-budget.js';
 import type { OriginClient } from './origin/client.js';
 import type { MemoryStore } from './store/memory-store.js';
 
@@ -21,6 +22,8 @@ export interface DistRuntime {
 export interface EngineState {
   config: EdgeConfig;
   store: MemoryStore;
+  /** Bytes fills in flight may buffer together (cache.fillBudgetBytes), per process. */
+  fillBudget: FillBudget;
   metrics: EdgeMetrics;
   /** ms since epoch; injectable for tests. */
   clock: () => number;

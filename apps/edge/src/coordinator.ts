@@ -46,6 +46,8 @@ export type CoordinatorToPrimary =
 
 export type CoordinatorToWorker =
   | { type: 'bf:lead'; id: number; lead: boolean }
+  /** Another worker waits for the leader `id`'s entry: only then is it shipped (it is a copy per hop). */
+  | { type: 'bf:want'; id: number }
   | { type: 'bf:fill'; id: number; entry: WireEntry | null };
 
 const WAIT_LIMIT_MS = 65_000; // beyond any origin timeout (60 s response timeout max)
@@ -54,9 +56,11 @@ export function createIpcCoordinator(send: (m: CoordinatorToPrimary) => void, on
   let nextId = 1;
   const leads = new Map<number, (lead: boolean) => void>();
   const fills = new Map<number, (e: WireEntry | null) => void>();
+  const wanted = new Set<number>();
   onMessage((raw) => {
     const m = raw as CoordinatorToWorker;
     if (m?.type === 'bf:lead') { leads.get(m.id)?.(m.lead); leads.delete(m.id); }
+    else if (m?.type === 'bf:want') wanted.add(m.id);
     else if (m?.type === 'bf:fill') { fills.get(m.id)?.(m.entry); fills.delete(m.id); }
   });
   return {
@@ -73,7 +77,14 @@ export function createIpcCoordinator(send: (m: CoordinatorToPrimary) => void, on
       if (!lead) return { lead: false, result };
       fills.get(id)?.(null);
       fills.delete(id);
-      return { lead: true, publish: (entry) => send({ type: 'bf:filled', id, key, entry }) };
+      return {
+        lead: true,
+        publish: (entry) => {
+          // Nobody waiting: a null release (a waiter arriving meanwhile fetches for itself).
+          send({ type: 'bf:filled', id, key, entry: wanted.has(id) ? entry : null });
+          wanted.delete(id);
+        },
+      };
     },
   };
 }

@@ -11,6 +11,8 @@ import { canCollapseRequest, distributionKeyPrefix, freshnessAt } from '@bucketf
 import type { EdgeConfig } from './config/types.js';
 import { makeCtx, type DistRuntime, type EngineState, type RequestCtx } from './context.js';
 import { fromWire, toWire, type FillCoordinator } from './coordinator.js';
+import { FillBudget } from './fill-budget.js';
+import { CONFIG_DEFAULTS } from './config/validate.js';
 import { fill, shareable, type FillResult, type SharedFill } from './fill.js';
 import { EdgeMetrics, type EdgeMetricsSnapshot } from './metrics.js';
 import { OriginClient } from './origin/client.js';
@@ -70,6 +72,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
   const tooBig = markSet(clock, TOO_BIG_MARK_MS);
   const state: EngineState = {
     config, store, metrics, clock,
+    fillBudget: new FillBudget(config.cache.fillBudgetBytes ?? CONFIG_DEFAULTS.fillBudgetBytes),
     via: viaValue(config.pop),
     noteUncollapsible(key, collapsible) { uncollapsible.set(key, !collapsible); },
     noteTooBig(key, big) { tooBig.set(key, big); },
@@ -187,12 +190,11 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
       pctx.method = ctx.method;
       const page = await getOrFill(pctx);
       if (page && page.status < 400) {
-        sendEntry(req, res, pctx, page, result, cer.responseCode ?? status);
-        return;
+        return sendEntry(req, res, pctx, page, result, cer.responseCode ?? status);
       }
     }
-    if (e) sendEntry(req, res, ctx, e, result);
-    else sendFailure(res, ctx, failure!.status, failure!.message);
+    if (e) return sendEntry(req, res, ctx, e, result);
+    sendFailure(res, ctx, failure!.status, failure!.message);
   }
 
   /** Fresh entry or a collapsed fill; used for custom error pages. */
@@ -243,7 +245,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
 
   function respondEntry(req: IncomingMessage, res: ServerResponse, ctx: RequestCtx, e: StoredEntry, result: 'Hit' | 'Miss' | 'RefreshHit'): void | Promise<void> {
     if (e.status >= 400 && ctx.dist.errorResponses.has(e.status)) return sendErrorOrCustom(req, res, ctx, e, undefined, result);
-    sendEntry(req, res, ctx, e, result);
+    return sendEntry(req, res, ctx, e, result);
   }
 
   function revalidateInBackground(ctx: RequestCtx, e: StoredEntry): void {

@@ -1,36 +1,18 @@
 /**
  * Origin fetches for cacheable requests (GET/HEAD): origin headers, origin-group failover,
- * body buffering, building the stored entry (compressed once at fill), storage decision,
+ * body buffering within the fill budget, building the stored entry, storage decision,
  * conditional revalidation of expired entries (spec §1.8) and stale-on-error (spec §1.3).
  */
-import { promisify } from 'node:util';
-import { brotliCompress, brotliDecompress, constants as zc, gunzip, gzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import {
   canCollapseResponse, canServeStaleOnError, computeEntryTimes, decideStorage, isCompressibleResponse,
-  parseCacheControl, weakenEtag, type CacheControl,
+  parseCacheControl, type CacheControl,
 } from '@bucketfront/cache-policy';
 import { OriginFailure, readBody, type OriginResponse } from './origin/client.js';
 import type { Coding, StoredEntry, Variant } from './store/entry.js';
-import { filterOriginHeaders, filterVary, headerValue, type HeaderMap } from './viewer/headers.js';
+import { buildVariant, variantSize } from './store/variants.js';
+import { connectionListed, filterOriginHeaders, filterVary, headerValue, type HeaderMap } from './viewer/headers.js';
 import { banPaths, type EngineState, type RequestCtx } from './context.js';
-
-const gzipAsync = promisify(gzip);
-const brotliAsync = promisify(brotliCompress);
-const gunzipAsync = promisify(gunzip);
-const unbrotliAsync = promisify(brotliDecompress);
-
-/**
- * The identity form of an origin-encoded body, for viewers that do not accept its coding; none
- * when it does not decode or decodes to more than `limit` bytes (a decompression bomb).
- */
-async function decodeOriginBody(body: Buffer, coding: 'gzip' | 'br', limit: number): Promise<Buffer | undefined> {
-  try {
-    return await (coding === 'gzip' ? gunzipAsync(body, { maxOutputLength: limit }) : unbrotliAsync(body, { maxOutputLength: limit }));
-  } catch {
-    return undefined;
-  }
-}
 
 export type FillResult =
   | { kind: 'entry'; entry: StoredEntry; result: 'Miss' | 'RefreshHit' | 'Hit'; stale: boolean; collapsible: boolean; stored: boolean }
@@ -59,7 +41,9 @@ export function originRequestHeaders(s: EngineState, ctx: RequestCtx): Record<st
   const h: Record<string, string> = {};
   const keyed = ctx.behaviour.cacheKey.headers;
   if (keyed.behavior === 'whitelist') {
+    const listed = connectionListed(ctx.reqHeaders); // hop-by-hop (RFC 9110 §7.6.1): never forwarded
     for (const name of keyed.items) {
+      if (listed.has(name.toLowerCase())) continue;
       const v = headerValue(ctx.reqHeaders, name.toLowerCase());
       if (v !== undefined) h[name.toLowerCase()] = v;
     }
@@ -116,6 +100,7 @@ export function failureFor(err: unknown): Extract<FillResult, { kind: 'failure' 
  */
 export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry | undefined): Promise<FillResult> {
   const seq = s.store.beginFill();
+  let reserved = 0; // fill budget held by the buffered body until it is stored or dropped
   try {
     const headers = originRequestHeaders(s, ctx);
     if (stale && canRevalidate(ctx)) {
@@ -151,13 +136,15 @@ export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry |
     }
     let body: Buffer;
     try {
-      const r = await readBody(res.body, s.store.maxObjectBytes);
+      // Over the worker's fill budget (cache.fillBudgetBytes): streamed, uncached; not marked too big.
+      const r = await readBody(res.body, s.store.maxObjectBytes, { contentLength, budget: s.fillBudget });
       if ('tooLarge' in r) {
         withdraw(s, ctx, res.status, seq);
-        s.noteTooBig(ctx.key, true);
+        if (!r.overBudget) s.noteTooBig(ctx.key, true);
         return { kind: 'stream', status: res.status, headers: streamHeaders(res.headers, filterOpts), head: r.head, rest: r.rest };
       }
       body = r.buffer;
+      reserved = r.reserved;
     } catch (err) {
       // Truncated body, Content-Length mismatch, body timeout: never cached (spec §1.1).
       return serveStale() ?? failureFor(err instanceof OriginFailure ? err : new OriginFailure(/timeout/i.test(String(err)) ? 'timeout' : 'error', String(err)));
@@ -165,6 +152,7 @@ export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry |
     s.metrics.originBytes += body.length;
     return await buildAndStore(s, ctx, res.status, res.headers, body, contentLength, seq);
   } finally {
+    s.fillBudget.release(reserved);
     s.store.endFill(seq);
   }
 }
@@ -236,8 +224,6 @@ function refresh(s: EngineState, ctx: RequestCtx, stale: StoredEntry, res: Origi
   return stale;
 }
 
-const COMPRESS_TYPES: readonly Coding[] = ['br', 'gzip'];
-
 /** Build the entry (all variants, pre-built headers), decide storage and collapsibility, store it. */
 async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h: HeaderMap, body: Buffer, contentLength: number | undefined, seq: number): Promise<FillResult> {
   const now = s.clock();
@@ -255,62 +241,27 @@ async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h:
   const contentEncoding = headerValue(h, 'content-encoding');
   const filterOpts = filterOptions(ctx);
 
-  // Compress once at fill (spec §1.6): every variant at once so later viewers of any encoding hit.
+  // Compressed variants are made on demand when a viewer asks (store/variants.ts, spec §1.6).
   const compressible = b.compress && !ctx.aeKeyed && isCompressibleResponse({
     status, contentLength, contentType: headerValue(h, 'content-type'), contentEncoding,
   }).ok;
-  const bodies: Partial<Record<Coding, Buffer>> = {};
   const coding = contentEncoding?.trim().toLowerCase();
-  const originEncoding = coding === 'x-gzip' ? 'gzip' : coding;
-  // The coding of the bytes as the origin sent them: that variant keeps the origin's ETag.
-  let originCoding: Coding = 'identity';
-  if (originEncoding === 'gzip' || originEncoding === 'br') {
-    // Origin-encoded (e.g. S3 object stored with Content-Encoding: gzip): one entry, served as is to
-    // viewers accepting the coding (CloudFront does not compress it again) and decoded once here
-    // for the others, so every viewer is answered from one origin fetch with bytes it can read.
-    // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html#compressed-content-cloudfront-how-it-works
-    originCoding = originEncoding;
-    bodies[originEncoding] = body;
-    const decoded = await decodeOriginBody(body, originEncoding, s.store.maxObjectBytes);
-    if (decoded !== undefined) bodies.identity = decoded;
-  } else {
-    bodies.identity = body;
-    if (compressible) {
-      const [gz, br] = await Promise.all([
-        gzipAsync(body, { level: 6 }),
-        brotliAsync(body, { params: { [zc.BROTLI_PARAM_QUALITY]: 4, [zc.BROTLI_PARAM_SIZE_HINT]: body.length } }),
-      ]);
-      bodies.gzip = gz;
-      bodies.br = br;
-    }
-  }
-  // Other codings (deflate, compress…) are stored and served as the origin sent them.
-  const identityLabel = originCoding === 'identity' ? contentEncoding : undefined;
+  // The coding of the bytes as the origin sent them (e.g. an S3 object stored with Content-Encoding:
+  // gzip): one entry, served as is to viewers accepting the coding (CloudFront does not compress it
+  // again) and decoded on demand for the others (store/variants.ts), so every viewer is answered from
+  // one origin fetch with bytes it can read.
+  // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html#compressed-content-cloudfront-how-it-works
+  const originCoding: Coding = coding === 'gzip' || coding === 'x-gzip' ? 'gzip' : coding === 'br' ? 'br' : 'identity';
   const baseHeaders = filterOriginHeaders(h, filterOpts);
-  const varies = compressible || (originCoding !== 'identity' && bodies.identity !== undefined);
+  const varies = compressible || originCoding !== 'identity';
   const vary = filterVary(varyRaw, { ...filterOpts, addAcceptEncoding: varies });
   const etag = headerValue(h, 'etag');
   const lastModified = headerValue(h, 'last-modified');
-  const variants: Partial<Record<Coding, Variant>> = {};
-  let size = 256 + baseHeaders.reduce((n, x) => n + x.length, 0) * 2;
-  const noBody = status === 204 || status === 304;
-  for (const coding of ['identity', ...COMPRESS_TYPES] as Coding[]) {
-    const vb = bodies[coding];
-    if (vb === undefined) continue;
-    const headers = [...baseHeaders];
-    if (vary) headers.push('vary', vary);
-    if (!noBody) headers.push('content-length', String(vb.length));
-    if (coding !== 'identity') headers.push('content-encoding', coding);
-    else if (identityLabel !== undefined) headers.push('content-encoding', identityLabel);
-    // A transformed representation gets a weak validator (spec §1.6, RFC 9110 §8.8.1).
-    const vEtag = etag === undefined ? undefined : coding === originCoding ? etag : weakenEtag(etag);
-    if (vEtag !== undefined) headers.push('etag', vEtag);
-    const hitHeaders = [...headers, 'x-cache', `${status >= 400 ? 'Error' : 'Hit'} from ${s.config.productWord}`, 'via', s.via, 'x-amz-cf-pop', s.config.pop];
-    const v: Variant = { body: vb, headers, hitHeaders };
-    if (vEtag !== undefined) v.etag = vEtag;
-    variants[coding] = v;
-    size += vb.length + 64;
-  }
+  const common = vary ? [...baseHeaders, 'vary', vary] : baseHeaders;
+  // Other codings (deflate, compress…) are stored and served as the origin sent them.
+  const variant = buildVariant(s, status, common, body, originCoding, { etag, contentEncoding });
+  const variants: Partial<Record<Coding, Variant>> = { [originCoding]: variant };
+  const size = 256 + baseHeaders.reduce((n, x) => n + x.length, 0) * 2 + variantSize(variant);
   const bp = banPaths(ctx);
   const entry: StoredEntry = {
     key: ctx.key, distributionId: ctx.dist.config.id, path: bp.path, query: ctx.keyedQuery, status, baseHeaders, variants,
@@ -318,6 +269,7 @@ async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h:
     seq, size, collapsible: canCollapseResponse(cc, b.minTTL),
   };
   if (bp.altPath !== undefined) entry.altPath = bp.altPath;
+  if (compressible) entry.compressible = true;
   if (contentEncoding !== undefined) entry.originEncoding = originCoding === 'identity' ? contentEncoding : originCoding;
   if (etag !== undefined) entry.etag = etag;
   if (lastModified !== undefined) entry.lastModified = lastModified;

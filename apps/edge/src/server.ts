@@ -35,6 +35,9 @@ export function createViewerServer(engine: Pick<EdgeEngineHandle, 'handle'>): ht
     handle,
   );
   server.on('connection', (socket) => socket.setNoDelay(true));
+  // Expect: 100-continue → handled like any request; pass-through sends 100 Continue when its
+  // origin request starts (viewer/pass-through.ts), any other answer is final (RFC 9110 §10.1.1).
+  server.on('checkContinue', handle);
   // Requests ≤ 20,480 bytes of headers (CloudFront quota); Node's default limit is 16 KiB.
   server.maxHeadersCount = 200;
   return server;

@@ -82,8 +82,13 @@ export interface EdgeConfig {
   pop: string;
   /** The word in `X-Cache: Hit from <productWord>`; default `cloudfront`. */
   productWord: string;
-  /** Per worker: total memory is workers × maxSizeBytes. */
-  cache: { maxSizeBytes: number; maxObjectBytes: number };
+  /**
+   * Per worker. fillBudgetBytes: what all fills in flight may buffer together (beyond it a
+   * response streams to the viewer uncached). Memory ≈ workers × (maxSizeBytes + fillBudgetBytes
+   * + Node baseline) + the primary (README "Workers and memory"). Optional so hand-built configs
+   * stay valid; validateEdgeConfig always sets it.
+   */
+  cache: { maxSizeBytes: number; maxObjectBytes: number; fillBudgetBytes?: number };
   /** Control URLs of peer edges (invalidation fan-out). */
   peers: string[];
   distributions: DistributionConfig[];

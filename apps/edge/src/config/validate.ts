@@ -20,9 +20,11 @@ const MiB = 1024 * 1024;
 export const CONFIG_DEFAULTS = Object.freeze({
   pop: 'BKT1-C1',
   productWord: 'cloudfront',
-  /** Per worker. Total edge memory ≈ workers × maxSizeBytes (+ Node overhead). */
+  /** Per worker. Edge memory ≈ workers × (maxSizeBytes + fillBudgetBytes + Node baseline), README. */
   maxSizeBytes: 256 * MiB,
   maxObjectBytes: 64 * MiB,
+  /** Per worker: bytes all fills in flight may buffer together; beyond it responses stream uncached. */
+  fillBudgetBytes: 32 * MiB,
   minTTL: 0,
   defaultTTL: 86400,
   maxTTL: 31536000,
@@ -49,7 +51,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 /** The fields each object may carry (CloudFront DistributionConfig names, camelCase). */
 const FIELDS = {
   root: ['pop', 'productWord', 'cache', 'peers', 'distributions'],
-  cache: ['maxSizeBytes', 'maxObjectBytes'],
+  cache: ['maxSizeBytes', 'maxObjectBytes', 'fillBudgetBytes'],
   distribution: ['id', 'aliases', 'defaultRootObject', 'comment', 'enabled', 'origins', 'originGroups', 'defaultCacheBehavior', 'cacheBehaviors', 'customErrorResponses'],
   origin: ['id', 'url', 'hostHeader', 'connectionTimeout', 'connectionAttempts', 'responseTimeout', 'keepaliveTimeout'],
   originGroup: ['id', 'primaryOriginId', 'secondaryOriginId', 'failoverCriteria'],
@@ -348,6 +350,7 @@ export function validateEdgeConfig(raw: unknown): EdgeConfig {
   const maxSizeBytes = c.num(cacheObj, 'maxSizeBytes', 'cache', CONFIG_DEFAULTS.maxSizeBytes, 1024, Number.MAX_SAFE_INTEGER);
   const maxObjectBytes = c.num(cacheObj, 'maxObjectBytes', 'cache', Math.min(CONFIG_DEFAULTS.maxObjectBytes, maxSizeBytes), 1, 30 * 1024 ** 3);
   if (maxObjectBytes > maxSizeBytes) c.fail('cache.maxObjectBytes', `must be ≤ cache.maxSizeBytes (${maxSizeBytes})`);
+  const fillBudgetBytes = c.num(cacheObj, 'fillBudgetBytes', 'cache', CONFIG_DEFAULTS.fillBudgetBytes, 0, Number.MAX_SAFE_INTEGER);
   const peers = c.strArray(raw, 'peers', '(root)').map((p, i) => { if (!isHttpUrl(p)) c.fail(`peers[${i}]`, 'must be an http(s) URL'); return p; });
   const distributions: DistributionConfig[] = [];
   const rawDists = c.arr(raw, 'distributions', '(root)');
@@ -368,7 +371,7 @@ export function validateEdgeConfig(raw: unknown): EdgeConfig {
   const cfg: EdgeConfig = {
     pop: c.str(raw, 'pop', '(root)', { def: CONFIG_DEFAULTS.pop }) ?? CONFIG_DEFAULTS.pop,
     productWord: c.str(raw, 'productWord', '(root)', { def: CONFIG_DEFAULTS.productWord }) ?? CONFIG_DEFAULTS.productWord,
-    cache: { maxSizeBytes, maxObjectBytes },
+    cache: { maxSizeBytes, maxObjectBytes, fillBudgetBytes },
     peers,
     distributions,
   };

@@ -8,8 +8,20 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Readable } from 'node:stream';
 import type { OriginConfig } from '../config/types.js';
+import type { FillBudget } from '../fill-budget.js';
+import { Slots } from './slots.js';
 
-export type OriginFailureKind = 'connect' | 'timeout' | 'error';
+/** `busy`: no pass-through connection freed up within PASS_THROUGH_QUEUE_MS. */
+export type OriginFailureKind = 'connect' | 'timeout' | 'error' | 'busy';
+
+/**
+ * Pass-through requests (PUT/POST/… streamed both ways, viewer/pass-through.ts) get their own
+ * pool per origin with this many connections, so slow uploads can hold at most these and never
+ * the connections cache fills use (issue 18 item 4). A request that waits longer than
+ * PASS_THROUGH_QUEUE_MS for one fails `busy` (the viewer gets 503).
+ */
+export const PASS_THROUGH_CONNECTIONS = 64;
+export const PASS_THROUGH_QUEUE_MS = 5_000;
 
 export class OriginFailure extends Error {
   constructor(readonly kind: OriginFailureKind, message: string, override readonly cause?: unknown) {
@@ -33,6 +45,8 @@ export interface OriginRequest {
   headers: Record<string, string>;
   /** Streaming body for pass-through requests (no retries then). */
   body?: Readable | null;
+  /** Pass-through: called when the request has its connection slot and is being sent. */
+  onStart?: () => void;
 }
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'EPIPE']);
@@ -48,6 +62,8 @@ function classify(err: unknown): OriginFailure {
 
 export class OriginClient {
   private readonly pool: Pool;
+  private readonly passPool: Pool;
+  private readonly passSlots = new Slots(PASS_THROUGH_CONNECTIONS);
   readonly hostHeader: string;
   private readonly pathPrefix: string;
 
@@ -55,8 +71,8 @@ export class OriginClient {
     const u = new URL(config.url);
     this.hostHeader = config.hostHeader ?? u.host;
     this.pathPrefix = u.pathname.replace(/\/+$/, '');
-    this.pool = new Pool(u.origin, {
-      connections: 256,
+    const pool = (connections: number): Pool => new Pool(u.origin, {
+      connections,
       pipelining: 1,
       connect: { timeout: config.connectionTimeout * 1000 },
       headersTimeout: config.responseTimeout * 1000,
@@ -64,6 +80,26 @@ export class OriginClient {
       keepAliveTimeout: config.keepaliveTimeout * 1000,
       keepAliveMaxTimeout: Math.max(config.keepaliveTimeout, 60) * 1000,
     });
+    this.pool = pool(256);
+    this.passPool = pool(PASS_THROUGH_CONNECTIONS);
+  }
+
+  /**
+   * A pass-through request on the pass-through pool: waits at most PASS_THROUGH_QUEUE_MS for a
+   * connection (then rejects `busy`); the connection is held until the response body is done.
+   */
+  async passThrough(req: OriginRequest): Promise<OriginResponse> {
+    const release = await this.passSlots.acquire(PASS_THROUGH_QUEUE_MS);
+    if (!release) throw new OriginFailure('busy', `no origin connection for pass-through within ${PASS_THROUGH_QUEUE_MS} ms`);
+    try {
+      req.onStart?.();
+      const r = await this.send(this.passPool, req);
+      r.body.once('close', release);
+      return r;
+    } catch (err) {
+      release();
+      throw classify(err);
+    }
   }
 
   /** Send a request; rejects with OriginFailure. Connect failures are retried up to connectionAttempts (not for streamed bodies). */
@@ -71,15 +107,8 @@ export class OriginClient {
     const attempts = req.body ? 1 : this.config.connectionAttempts;
     let last: OriginFailure | undefined;
     for (let i = 0; i < attempts; i++) {
-      const started = performance.now();
       try {
-        const r = await this.pool.request({
-          method: req.method as 'GET',
-          path: this.pathPrefix + req.path,
-          headers: { ...req.headers, host: this.hostHeader },
-          body: req.body ?? null,
-        });
-        return { status: r.statusCode, headers: r.headers, body: r.body as unknown as Readable, latencyMs: performance.now() - started };
+        return await this.send(this.pool, req);
       } catch (err) {
         last = classify(err);
         if (last.kind !== 'connect' && !(last.kind === 'timeout' && (err as { code?: string }).code === 'UND_ERR_CONNECT_TIMEOUT')) throw last;
@@ -88,17 +117,51 @@ export class OriginClient {
     throw last ?? new OriginFailure('error', 'no attempt made');
   }
 
-  close(): Promise<void> {
-    return this.pool.close().catch(() => undefined);
+  private async send(pool: Pool, req: OriginRequest): Promise<OriginResponse> {
+    const started = performance.now();
+    const r = await pool.request({
+      method: req.method as 'GET',
+      path: this.pathPrefix + req.path,
+      headers: { ...req.headers, host: this.hostHeader },
+      body: req.body ?? null,
+    });
+    return { status: r.statusCode, headers: r.headers, body: r.body as unknown as Readable, latencyMs: performance.now() - started };
   }
 
-  destroy(): Promise<void> {
-    return this.pool.destroy().catch(() => undefined);
+  async close(): Promise<void> {
+    await Promise.all([this.pool.close().catch(() => undefined), this.passPool.close().catch(() => undefined)]);
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all([this.pool.destroy().catch(() => undefined), this.passPool.destroy().catch(() => undefined)]);
   }
 }
 
-/** Read a body fully, up to `limit` bytes. When larger, stops (paused) and hands back what was read plus the rest of the stream. */
-export function readBody(body: Readable, limit: number): Promise<{ buffer: Buffer } | { tooLarge: true; head: Buffer[]; rest: Readable }> {
+export type ReadBodyResult =
+  | { buffer: Buffer; reserved: number }
+  | { tooLarge: true; overBudget: boolean; head: Buffer[]; rest: Readable };
+
+/**
+ * Read a body fully, up to `limit` bytes, taking what it buffers from `budget` (the caller
+ * releases `reserved` once the body is stored or dropped). When larger than `limit`, or when the
+ * budget is spent, stops (paused, nothing left reserved) and hands back what was read plus the
+ * rest of the stream. With a Content-Length the body is copied into one buffer of that size as it
+ * arrives: no second copy at the end (Buffer.concat) and no undici socket chunks kept alive.
+ */
+export function readBody(body: Readable, limit: number, opts: { contentLength?: number; budget?: FillBudget } = {}): Promise<ReadBodyResult> {
+  const { contentLength, budget } = opts;
+  let reserved = 0;
+  const take = (n: number): boolean => {
+    if (budget && !budget.reserve(n)) return false;
+    reserved += n;
+    return true;
+  };
+  const giveBack = (): void => { budget?.release(reserved); reserved = 0; };
+  if (contentLength !== undefined && contentLength <= limit && !take(contentLength)) {
+    body.pause();
+    return Promise.resolve({ tooLarge: true, overBudget: true, head: [], rest: body });
+  }
+  const whole = contentLength !== undefined && contentLength <= limit ? Buffer.allocUnsafeSlow(contentLength) : undefined;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
@@ -107,17 +170,30 @@ export function readBody(body: Readable, limit: number): Promise<{ buffer: Buffe
       body.off('end', onEnd);
       body.off('error', onError);
     };
+    const stop = (overBudget: boolean): void => {
+      body.pause();
+      cleanup();
+      giveBack();
+      resolve({ tooLarge: true, overBudget, head: whole ? [whole.subarray(0, total)] : chunks, rest: body });
+    };
     const onData = (b: Buffer): void => {
+      if (whole) {
+        if (total + b.length > whole.length) { cleanup(); giveBack(); body.destroy(); reject(new OriginFailure('error', 'origin body longer than its Content-Length')); return; }
+        b.copy(whole, total);
+        total += b.length;
+        return;
+      }
       chunks.push(b);
       total += b.length;
-      if (total > limit) {
-        body.pause();
-        cleanup();
-        resolve({ tooLarge: true, head: chunks, rest: body });
-      }
+      if (total > limit) stop(false);
+      else if (!take(b.length)) stop(true);
     };
-    const onEnd = (): void => { cleanup(); resolve({ buffer: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total) }); };
-    const onError = (err: Error): void => { cleanup(); reject(err); };
+    const onEnd = (): void => {
+      cleanup();
+      const buffer = whole ? whole.subarray(0, total) : Buffer.concat(chunks, total); // a copy: no socket slab kept
+      resolve({ buffer, reserved });
+    };
+    const onError = (err: Error): void => { cleanup(); giveBack(); reject(err); };
     body.on('data', onData);
     body.on('end', onEnd);
     body.on('error', onError);

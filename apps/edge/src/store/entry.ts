@@ -30,8 +30,12 @@ export interface StoredEntry {
   /** Filtered origin headers, flat (no hop-by-hop, Date, Age, Content-Length, Content-Encoding, ETag). */
   baseHeaders: string[];
   variants: Partial<Record<Coding, Variant>>;
-  /** The coding the origin applied (Content-Encoding), when it did; such entries have one variant. */
+  /** The edge may add gzip/br variants on demand (store/variants.ts): CloudFront's rules allow it. */
+  compressible?: boolean;
+  /** The coding the origin applied (Content-Encoding), when it did: `gzip`/`br`, or as sent. */
   originEncoding?: string;
+  /** The origin-encoded body did not decode: viewers that refuse its coding get it as it is. */
+  undecodable?: boolean;
   times: EntryTimes;
   /** Origin validators for conditional revalidation and viewer 304s. */
   etag?: string;

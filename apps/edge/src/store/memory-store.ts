@@ -102,6 +102,16 @@ export class MemoryStore {
     return this.lru.has(entry.key);
   }
 
+  /**
+   * The entry grew (a variant was added): re-account its size if it is still the stored one.
+   * lru-cache keeps the old size when the same value is set again, hence delete + set.
+   */
+  resize(entry: StoredEntry): void {
+    if (this.lru.peek(entry.key) !== entry) return;
+    this.lru.delete(entry.key);
+    this.lru.set(entry.key, entry);
+  }
+
   delete(key: string): void {
     this.lru.delete(key);
   }

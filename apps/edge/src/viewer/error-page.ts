@@ -6,11 +6,13 @@ const REASONS: Record<number, string> = {
   400: 'Bad request.',
   403: 'Bad request.',
   404: 'Not found.',
+  408: 'The viewer sent the request body too slowly.',
   413: 'Request entity too large.',
   502: 'CloudFront wasn\'t able to connect to the origin.',
+  503: 'CloudFront temporarily can\'t satisfy the request because of resource constraints at the edge location.',
   504: 'CloudFront attempted to establish a connection with the origin, but either the attempt failed or the origin closed the connection.',
 };
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 413: 'Request Entity Too Large', 502: 'Bad Gateway', 504: 'Gateway Timeout' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 408: 'Request Timeout', 413: 'Request Entity Too Large', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
 export function generatedErrorPage(status: number, requestId: string, productWord: string, detail?: string): Buffer {
   const reason = detail ?? REASONS[status] ?? 'The request could not be satisfied.';

@@ -44,6 +44,14 @@ export function headerValue(h: HeaderMap, name: string): string | undefined {
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
+/** Field names listed in a message's Connection header: hop-by-hop, never forwarded (RFC 9110 §7.6.1). */
+export function connectionListed(h: HeaderMap): ReadonlySet<string> {
+  const v = headerValue(h, 'connection');
+  if (v === undefined) return EMPTY;
+  return new Set(v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+}
+const EMPTY: ReadonlySet<string> = new Set();
+
 export interface FilterOptions {
   /** Forward/keep Set-Cookie only when the behaviour forwards cookies. */
   keepSetCookie: boolean;
@@ -57,11 +65,11 @@ export interface FilterOptions {
  * Set-Cookie unless cookies are forwarded; Vary is handled by `filterVary`.
  */
 export function filterOriginHeaders(h: HeaderMap, opts: FilterOptions): string[] {
-  const connectionListed = new Set((headerValue(h, 'connection') ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+  const listed = connectionListed(h);
   const out: string[] = [];
   for (const [name, value] of Object.entries(h)) {
     if (value === undefined) continue;
-    if (HOP_BY_HOP.has(name) || EDGE_OWNED.has(name) || connectionListed.has(name)) continue;
+    if (HOP_BY_HOP.has(name) || EDGE_OWNED.has(name) || listed.has(name)) continue;
     if (name === 'set-cookie' && !opts.keepSetCookie) continue;
     // Validated once at fill: a header Node would refuse must not turn every later hit into a 500.
     for (const v of Array.isArray(value) ? value : [value]) if (isValidHeader(name, v)) out.push(name, v);

@@ -3,21 +3,34 @@
  * never cached, never collapsed (nodejs/undici#4817). Deviation from CloudFront: the viewer's
  * end-to-end headers and full query string are forwarded (CloudFront would apply an origin
  * request policy); cookies only when the behaviour forwards them.
+ *
+ * Bounded (issue 18 item 4): a pool of its own per origin (origin/client.ts passThrough) with a
+ * queue timeout → 503, as CloudFront answers when it "temporarily can't satisfy a request because
+ * of resource constraints at an edge location"
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-503-service-unavailable.html),
+ * and a minimum upload rate → 408 (body-rate.ts).
+ *
+ * `Expect: 100-continue` (RFC 9110 §10.1.1): undici cannot send it (nodejs/undici#197, it throws),
+ * so the edge answers it: Expect is not forwarded, and the viewer gets 100 Continue once the
+ * origin request starts (a method the behaviour refuses gets its 403 without 100).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import type { EngineState, RequestCtx } from '../context.js';
 import type { ResultType } from '../metrics.js';
-import { filterOriginHeaders, headerValue, httpDate, isHopByHopRequestHeader } from './headers.js';
+import { rateCheckedBody } from './body-rate.js';
+import { connectionListed, filterOriginHeaders, headerValue, httpDate, isHopByHopRequestHeader } from './headers.js';
 import type { Responder } from './respond.js';
 
 export async function passThrough(state: EngineState, responder: Responder, req: IncomingMessage, res: ServerResponse, ctx: RequestCtx): Promise<void> {
   const { metrics, clock, config } = state;
   const word = config.productWord;
+  // RFC 9110 §7.6.1: fields named in Connection are hop-by-hop too.
+  const listed = connectionListed(req.headers);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || isHopByHopRequestHeader(name)) continue;
-    if (name === 'cookie') continue;
+    if (value === undefined || isHopByHopRequestHeader(name) || listed.has(name)) continue;
+    if (name === 'cookie' || name === 'expect') continue;
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   if (ctx.keyedCookies !== '') headers['cookie'] = ctx.keyedCookies;
@@ -29,16 +42,31 @@ export async function passThrough(state: EngineState, responder: Responder, req:
   const target = ctx.behaviour.targetOriginId;
   const origin = ctx.dist.origins.get(target) ?? ctx.dist.origins.get(ctx.dist.groups.get(target)!.primaryOriginId)!;
   const path = ctx.originPath + (ctx.query === '' ? '' : '?' + ctx.query);
+  let tooSlow = false;
+  const onTooSlow = (): void => {
+    tooSlow = true;
+    if (res.headersSent) { res.destroy(); return; }
+    res.shouldKeepAlive = false; // the rest of the body is never read
+    responder.sendFailure(res, ctx, 408, 'viewer body too slow');
+  };
+  const expectsContinue = (headerValue(req.headers, 'expect') ?? '').toLowerCase() === '100-continue';
   metrics.originRequests++;
+  const body = hasBody ? rateCheckedBody(req, onTooSlow) : null;
   let r;
   try {
-    r = await origin.request({ method: ctx.method, path, headers, body: hasBody ? req : null });
+    r = await origin.passThrough({
+      method: ctx.method, path, headers, body,
+      onStart: () => { if (expectsContinue && !res.headersSent) res.writeContinue(); },
+    });
     metrics.observeOriginLatency(r.latencyMs / 1000);
   } catch (err) {
     metrics.originErrors++;
+    if (tooSlow) return;
+    if (body) { body.destroy(); res.shouldKeepAlive = false; } // the body was not (fully) read
     const kind = (err as { kind?: string }).kind;
-    return responder.sendFailure(res, ctx, kind === 'timeout' ? 504 : 502, String(err));
+    return responder.sendFailure(res, ctx, kind === 'busy' ? 503 : kind === 'timeout' ? 504 : 502, String(err));
   }
+  if (tooSlow) { r.body.destroy(); return; }
   const out = filterOriginHeaders(r.headers, { keepSetCookie: ctx.behaviour.cacheKey.cookies.behavior !== 'none', forwardedHeaders: [] });
   for (const name of ['content-length', 'content-encoding', 'etag', 'vary']) {
     const v = headerValue(r.headers, name);

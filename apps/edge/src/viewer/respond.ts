@@ -10,6 +10,7 @@ import type { EngineState, RequestCtx } from '../context.js';
 import type { FillResult } from '../fill.js';
 import type { ResultType } from '../metrics.js';
 import type { Coding, StoredEntry } from '../store/entry.js';
+import { ensureVariant, withoutFields } from '../store/variants.js';
 import { generatedErrorPage } from './error-page.js';
 import { headerValue, httpDate } from './headers.js';
 
@@ -25,8 +26,9 @@ export function createResponder(state: EngineState) {
    */
   function pickCoding(e: StoredEntry, ctx: RequestCtx): Coding {
     const enc = e.originEncoding;
-    if (enc === 'gzip' || enc === 'br') return ctx.ae === enc || ctx.ae === 'br,gzip' || e.variants.identity === undefined ? enc : 'identity';
-    return chooseViewerEncoding(ctx.ae, ctx.httpVersion, { br: e.variants.br !== undefined, gzip: e.variants.gzip !== undefined });
+    if (enc === 'gzip' || enc === 'br') return ctx.ae === enc || ctx.ae === 'br,gzip' ? enc : 'identity';
+    const can = e.compressible === true;
+    return chooseViewerEncoding(ctx.ae, ctx.httpVersion, { br: can || e.variants.br !== undefined, gzip: can || e.variants.gzip !== undefined });
   }
 
   // ---- responses
@@ -39,9 +41,18 @@ export function createResponder(state: EngineState) {
   }
 
   /** Serve a stored (or just-fetched) entry. `result` is the X-Cache outcome; errors (≥ 400) show as Error. */
-  function sendEntry(req: IncomingMessage, res: ServerResponse, ctx: RequestCtx, e: StoredEntry, result: 'Hit' | 'Miss' | 'RefreshHit', statusOverride?: number): void {
-    const now = clock();
+  function sendEntry(req: IncomingMessage, res: ServerResponse, ctx: RequestCtx, e: StoredEntry, result: 'Hit' | 'Miss' | 'RefreshHit', statusOverride?: number): void | Promise<void> {
     const coding = pickCoding(e, ctx);
+    // The first viewer of a coding waits for it (shared with concurrent viewers); a Range request is
+    // served from the identity body and compresses nothing (but an origin-encoded body is decoded).
+    if (e.variants[coding] === undefined && (coding === 'identity' || headerValue(req.headers, 'range') === undefined)) {
+      return ensureVariant(state, e, coding).then(() => writeEntry(req, res, ctx, e, coding, result, statusOverride));
+    }
+    writeEntry(req, res, ctx, e, coding, result, statusOverride);
+  }
+
+  function writeEntry(req: IncomingMessage, res: ServerResponse, ctx: RequestCtx, e: StoredEntry, coding: Coding, result: 'Hit' | 'Miss' | 'RefreshHit', statusOverride?: number): void {
+    const now = clock();
     const v = e.variants[coding] ?? e.variants.identity ?? Object.values(e.variants)[0]!;
     const status = statusOverride ?? e.status;
     const isError = e.status >= 400 || statusOverride !== undefined;
@@ -145,12 +156,6 @@ export function createResponder(state: EngineState) {
   }
 
   return { pickCoding, finish, sendEntry, sendFailure, sendGenerated, sendStream };
-}
-
-function withoutFields(headers: string[], names: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) if (!names.includes(headers[i]!)) out.push(headers[i]!, headers[i + 1]!);
-  return out;
 }
 
 function fieldValue(headers: string[], name: string): string | undefined {

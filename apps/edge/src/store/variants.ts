@@ -1,0 +1,113 @@
+/**
+ * Encoding variants of a stored entry. The variant the origin sent (identity, or gzip/br when the
+ * origin encoded it) is built at fill; the others are produced lazily, the first time a viewer that
+ * needs one is served the entry, once per entry and coding (concurrent viewers share the work in
+ * flight and all wait for it):
+ * - gzip and br of an identity body, when CloudFront's rules allow compressing it (cache-policy
+ *   isCompressibleResponse); compressed output gets a weak ETag;
+ * - identity of an origin-encoded body, for viewers that do not accept the origin's coding
+ *   (decoded, capped at cache.maxObjectBytes against decompression bombs; weak ETag).
+ * Nothing is produced for a coding no viewer asked for, and an uncached response only in the coding
+ * its own viewer asked for.
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html
+ */
+import { promisify } from 'node:util';
+import { brotliCompress, brotliDecompress, constants as zc, gunzip, gzip } from 'node:zlib';
+import { weakenEtag } from '@bucketfront/cache-policy';
+import type { EngineState } from '../context.js';
+import type { Coding, StoredEntry, Variant } from './entry.js';
+
+const gzipAsync = promisify(gzip);
+const brotliAsync = promisify(brotliCompress);
+const gunzipAsync = promisify(gunzip);
+const unbrotliAsync = promisify(brotliDecompress);
+
+/** A variant with its pre-built header arrays. `common`: filtered origin headers (+ Vary); `served`: its ETag as served. */
+export function buildVariant(
+  s: Pick<EngineState, 'config' | 'via'>, status: number, common: readonly string[], body: Buffer, coding: Coding,
+  served: { etag: string | undefined; contentEncoding: string | undefined },
+): Variant {
+  const headers = [...common];
+  if (status !== 204 && status !== 304) headers.push('content-length', String(body.length));
+  // An identity variant may still carry a coding we neither make nor undo (deflate…), as sent.
+  if (coding !== 'identity') headers.push('content-encoding', coding);
+  else if (served.contentEncoding !== undefined) headers.push('content-encoding', served.contentEncoding);
+  const etag = served.etag;
+  if (etag !== undefined) headers.push('etag', etag);
+  const hitHeaders = [...headers, 'x-cache', `${status >= 400 ? 'Error' : 'Hit'} from ${s.config.productWord}`, 'via', s.via, 'x-amz-cf-pop', s.config.pop];
+  const v: Variant = { body, headers, hitHeaders };
+  if (etag !== undefined) v.etag = etag;
+  return v;
+}
+
+/** Accounted bytes of one variant in the cache (body + header arrays, roughly). */
+export const variantSize = (v: Variant): number => v.body.length + 64;
+
+function compress(body: Buffer, coding: 'gzip' | 'br'): Promise<Buffer> {
+  if (coding === 'gzip') return gzipAsync(body, { level: 6 });
+  return brotliAsync(body, { params: { [zc.BROTLI_PARAM_QUALITY]: 4, [zc.BROTLI_PARAM_SIZE_HINT]: body.length } });
+}
+
+function decode(body: Buffer, coding: 'gzip' | 'br', limit: number): Promise<Buffer> {
+  return coding === 'gzip' ? gunzipAsync(body, { maxOutputLength: limit }) : unbrotliAsync(body, { maxOutputLength: limit });
+}
+
+/** How the entry's `coding` variant can be made from one it has, if it can. */
+function derivation(s: EngineState, e: StoredEntry, coding: Coding): { input: Variant; make(): Promise<Buffer> } | undefined {
+  const enc = e.originEncoding;
+  if (coding === 'identity') {
+    if ((enc !== 'gzip' && enc !== 'br') || e.undecodable === true) return undefined;
+    const input = e.variants[enc];
+    return input && { input, make: () => decode(input.body, enc, s.store.maxObjectBytes) };
+  }
+  const input = e.variants.identity;
+  if (!e.compressible || input === undefined) return undefined;
+  return { input, make: () => compress(input.body, coding) };
+}
+
+const inflight = new WeakMap<StoredEntry, Map<Coding, Promise<Variant | undefined>>>();
+
+/**
+ * The entry's `coding` variant, made once if needed. Resolves undefined (serve what the entry has)
+ * when it cannot be made (not compressible, does not decode) or the worker's fill budget cannot hold
+ * the work while it runs. A variant added to a stored entry grows its accounted size.
+ */
+export function ensureVariant(s: EngineState, e: StoredEntry, coding: Coding): Promise<Variant | undefined> {
+  const have = e.variants[coding];
+  if (have) return Promise.resolve(have);
+  const how = derivation(s, e, coding);
+  if (how === undefined) return Promise.resolve(undefined);
+  let byCoding = inflight.get(e);
+  const running = byCoding?.get(coding);
+  if (running) return running;
+  const held = how.input.body.length;
+  if (!s.fillBudget.reserve(held)) return Promise.resolve(undefined);
+  const common = withoutFields(how.input.headers, ['content-length', 'content-encoding', 'etag']);
+  // A transformed representation gets a weak validator (spec §1.6, RFC 9110 §8.8.1).
+  const served = { etag: e.etag === undefined ? undefined : weakenEtag(e.etag), contentEncoding: undefined };
+  const p = how.make()
+    .then((out) => {
+      const v = buildVariant(s, e.status, common, out, coding, served);
+      e.variants[coding] = v;
+      e.size += variantSize(v);
+      s.store.resize(e);
+      return v;
+    })
+    .catch(() => {
+      if (coding === 'identity') e.undecodable = true;
+      return undefined;
+    })
+    .finally(() => {
+      s.fillBudget.release(held);
+      byCoding?.delete(coding);
+    });
+  if (!byCoding) { byCoding = new Map(); inflight.set(e, byCoding); }
+  byCoding.set(coding, p);
+  return p;
+}
+
+export function withoutFields(headers: readonly string[], names: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) if (!names.includes(headers[i]!)) out.push(headers[i]!, headers[i + 1]!);
+  return out;
+}

@@ -1,0 +1,170 @@
+/**
+ * Issue 18 item 2, pass-through points: uploads with `Expect: 100-continue` (curl, boto3) through
+ * a PUT-allowing behaviour reach the origin S3 API, and fields named in the viewer's Connection
+ * header are not forwarded to the origin (RFC 9110 §7.6.1), on pass-through and on fills.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEdge, type RunningEdge } from '@bucketfront/edge';
+import { hasTool, makeTempDir, requireTool, skipLoudly, startTestOrigin, type TempDir, type TestOrigin } from '@bucketfront/test-support';
+
+const BUCKET = 'uploads';
+const ALL_METHODS = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as AddressInfo).port; s.close(() => resolve(p)); });
+  });
+}
+
+function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
+    p.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+    const t = setTimeout(() => p.kill('SIGKILL'), 60_000);
+    p.on('close', (code) => { clearTimeout(t); resolve({ code, stdout, stderr }); });
+  });
+}
+
+/** Raw HTTP/1.1 (clients such as undici drop a Connection header naming other fields): the status. */
+function rawStatus(port: number, text: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1', () => sock.write(text));
+    let got = '';
+    sock.setTimeout(10_000, () => sock.destroy(new Error('no response')));
+    sock.on('data', (b: Buffer) => { got += b.toString('latin1'); });
+    sock.on('error', reject);
+    sock.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(got)?.[1] ?? 0)));
+  });
+}
+
+const haveCurl = requireTool('curl', 'apt-get install -y curl');
+const haveBoto3 = hasTool('python3') && hasTool('python3', ['-c', 'import boto3']);
+if (!haveBoto3) skipLoudly('boto3 upload through the edge: python3 with boto3 is not installed', 'pip install boto3');
+
+describe('uploads with Expect: 100-continue through a PUT-allowing behaviour to the origin S3 API', () => {
+  let origin: TestOrigin;
+  let edge: RunningEdge;
+  let temp: TempDir;
+  beforeAll(async () => {
+    temp = await makeTempDir('bucketfront-pass-');
+    origin = await startTestOrigin();
+    await origin.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    // The origin verifies SigV4 against the Host it sees: the edge sends the viewer-facing host,
+    // which is what a client using the edge as endpoint signs.
+    const port = await freePort();
+    edge = await startEdge({
+      workers: 1, port,
+      config: {
+        distributions: [{
+          id: 'EPASSTHROUGH0001',
+          origins: [{ id: 's3', url: origin.url, hostHeader: `127.0.0.1:${port}` }],
+          defaultCacheBehavior: { targetOriginId: 's3', allowedMethods: ALL_METHODS, minTTL: 0, defaultTTL: 0, maxTTL: 0 },
+        }],
+      },
+    });
+  });
+  afterAll(async () => {
+    await edge?.close();
+    await origin?.stop();
+    await temp?.cleanup();
+  });
+
+  async function stored(key: string): Promise<string> {
+    const r = await origin.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    return r.Body!.transformToString();
+  }
+
+  it.skipIf(!haveCurl)('curl -T with Expect: 100-continue → 200 and the object stored', async () => {
+    const file = join(temp.path, 'curl.txt');
+    const data = 'uploaded by curl through the edge\n'.repeat(200);
+    writeFileSync(file, data);
+    // A presigned PUT (AWS SDK v3 presigner, for the edge's host): curl adds Expect itself,
+    // unsigned, as a browser or script uploading to a presigned URL would.
+    const viaEdge = new S3Client({ endpoint: edge.url, region: 'us-east-1', forcePathStyle: true, credentials: origin.credentials });
+    const url = await getSignedUrl(viaEdge, new PutObjectCommand({ Bucket: BUCKET, Key: 'curl.txt' }), { expiresIn: 300 });
+    viaEdge.destroy();
+    const r = await run('curl', ['-sS', '-o', join(temp.path, 'curl.out'), '-w', '%{http_code}', '-T', file, '-H', 'Expect: 100-continue', url]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout, readFileSync(join(temp.path, 'curl.out'), 'utf8')).toBe('200');
+    expect(await stored('curl.txt')).toBe(data);
+  });
+
+  it.skipIf(!haveBoto3)('boto3 put_object with the edge as endpoint_url → success and the object stored', async () => {
+    const script = [
+      'import os, boto3',
+      'from botocore.config import Config',
+      "s3 = boto3.client('s3', endpoint_url=os.environ['EDGE'], region_name='us-east-1',",
+      "  aws_access_key_id=os.environ['AK'], aws_secret_access_key=os.environ['SK'], config=Config(s3={'addressing_style': 'path'}, retries={'max_attempts': 1}))",
+      "r = s3.put_object(Bucket=os.environ['BUCKET'], Key='boto/obj.txt', Body=b'uploaded by boto3 through the edge\\n' * 100)",
+      "print(r['ResponseMetadata']['HTTPStatusCode'])",
+    ].join('\n');
+    const r = await run('python3', ['-c', script], {
+      EDGE: edge.url, AK: origin.credentials.accessKeyId, SK: origin.credentials.secretAccessKey, BUCKET,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('200');
+    expect(await stored('boto/obj.txt')).toBe('uploaded by boto3 through the edge\n'.repeat(100));
+  });
+});
+
+describe('fields named in Connection are not forwarded to the origin (RFC 9110 §7.6.1)', () => {
+  let origin: Server;
+  let edge: RunningEdge;
+  const seen: IncomingHttpHeaders[] = [];
+  beforeAll(async () => {
+    origin = createHttpServer((req, res) => {
+      seen.push(req.headers);
+      req.resume();
+      req.on('end', () => { res.writeHead(200, { 'content-length': '2', 'cache-control': 'max-age=60' }); res.end('ok'); });
+    });
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
+    edge = await startEdge({
+      workers: 1,
+      config: {
+        distributions: [{
+          id: 'ECONNECTION00001',
+          origins: [{ id: 'o', url }],
+          defaultCacheBehavior: {
+            targetOriginId: 'o', allowedMethods: ALL_METHODS,
+            cacheKey: { headers: { behavior: 'whitelist', items: ['x-tenant', 'x-hop'] } },
+          },
+        }],
+      },
+    });
+  });
+  afterAll(async () => {
+    await edge?.close();
+    await new Promise<void>((resolve) => { origin.closeAllConnections(); origin.close(() => resolve()); });
+  });
+
+  it('pass-through (PUT): a header listed in Connection stays at the edge', async () => {
+    seen.length = 0;
+    const status = await rawStatus(edge.port, 'PUT /put-me HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close, X-Hop\r\nX-Hop: secret-hop\r\nX-End: kept\r\nContent-Length: 1\r\n\r\nx');
+    expect(status).toBe(200);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!['x-end']).toBe('kept');
+    expect(seen[0]!['x-hop']).toBeUndefined();
+  });
+
+  it('fill (GET): a keyed whitelist header listed in Connection is not forwarded', async () => {
+    seen.length = 0;
+    const status = await rawStatus(edge.port, 'GET /get-me HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close, x-hop\r\nx-hop: secret-hop\r\nx-tenant: t1\r\n\r\n');
+    expect(status).toBe(200);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!['x-tenant']).toBe('t1');
+    expect(seen[0]!['x-hop']).toBeUndefined();
+  });
+});
