@@ -12,7 +12,10 @@ import {
   PutObjectCommand,
   S3Client,
   type S3ServiceException,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
 } from '@aws-sdk/client-s3';
+import type { FinalizeHandler, FinalizeHandlerArguments } from '@smithy/types';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveSigningKey, formatAmzDate, presignUrl, sha256Hex, signRequest } from '@bucketfront/sigv4';
@@ -100,7 +103,7 @@ describe('x-amz-* headers the signature does not cover → 403 AccessDenied Head
       });
       // A proxy (or a hostile caller) adds the header to the already signed request.
       client.middlewareStack.addRelativeTo(
-        (next) => async (args) => {
+        (next: FinalizeHandler<ServiceInputTypes, ServiceOutputTypes>) => async (args: FinalizeHandlerArguments<ServiceInputTypes>) => {
           (args.request as { headers: Record<string, string> }).headers[name] = value;
           return next(args);
         },
