@@ -59,15 +59,27 @@ export async function checkPayloadBeforeHandler(ctx: S3Context, readsBody: boole
  */
 function guardBodyRate(ctx: S3Context, stream: PayloadDecoder): void {
   const { bytes, windowMs } = ctx.minBodyRate;
+  const req = ctx.req;
   let received = 0;
+  // A window in which we paused the body (the store's backpressure) does not count against the client.
+  let pausedByUs = false;
   const count = (chunk: Buffer): void => {
     received += chunk.length;
   };
-  ctx.req.on('data', count);
+  const onPause = (): void => {
+    pausedByUs = true;
+  };
+  req.on('data', count);
+  req.on('pause', onPause);
   const timer = setInterval(() => {
-    if (received < bytes && !ctx.req.complete) {
+    if (pausedByUs || req.readableFlowing === false) {
+      pausedByUs = req.readableFlowing === false;
+      received = 0;
+      return;
+    }
+    if (received < bytes && !req.complete) {
       stop();
-      ctx.req.unpipe(stream);
+      req.unpipe(stream);
       stream.destroy(new PayloadError('RequestTimeout', 400, REQUEST_TIMEOUT_MESSAGE));
       return;
     }
@@ -76,11 +88,12 @@ function guardBodyRate(ctx: S3Context, stream: PayloadDecoder): void {
   timer.unref();
   const stop = (): void => {
     clearInterval(timer);
-    ctx.req.off('data', count);
+    req.off('data', count);
+    req.off('pause', onPause);
   };
   stream.once('close', stop);
   stream.once('end', stop);
-  ctx.req.once('end', stop);
+  req.once('end', stop);
 }
 
 const REQUEST_TIMEOUT_MESSAGE =
