@@ -6,18 +6,21 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html) and
  * refuses anything else with 403 AccessDenied "There were headers present in the request
  * which were not signed" and a HeadersNotSigned element (names lower-case, ", "-separated,
- * as in S3's own answers, e.g. https://github.com/localstack/localstack — s3/presigned_url.py).
+ * as S3 answers, e.g. `<HeadersNotSigned>x-amz-meta-a, x-amz-meta-b</HeadersNotSigned>`;
+ * LocalStack, checked against S3, builds it the same way:
+ * https://github.com/localstack/localstack/blob/9139830b32e316da5e119041e3d213697966e9fe/localstack/services/s3/presigned_url.py).
+ * A missing `host` is listed the same way.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { authFailure, type AuthFailure } from './errors.js';
 
 /**
- * Presigned URLs only: headers S3 does not count as unsigned. `x-amz-content-sha256`
- * is not refused as unsigned but becomes the payload hash line of the canonical request,
- * so any value other than the signed one fails the signature (observed against S3, see
- * the AWS-oracle notes of https://github.com/localstack/localstack s3/presigned_url.py
- * IGNORED_SIGV4_HEADERS, which also lists `x-amz-user-agent`, sent by SDKs' browsers builds).
- * Header auth has no exemption: every x-amz-* header must be signed.
+ * Presigned URLs only: the x-amz-* headers S3 does not count as unsigned (LocalStack's
+ * IGNORED_SIGV4_HEADERS in the file above). `x-amz-content-sha256` is not refused as
+ * unsigned but becomes the payload hash line of the canonical request, so any value other
+ * than the signed one fails with SignatureDoesNotMatch, as S3 answers; `x-amz-user-agent`
+ * (sent by the SDKs' browser builds) has no meaning here. Header auth has no exemption:
+ * every x-amz-* header must be signed.
  */
 const PRESIGNED_EXEMPT = new Set(['x-amz-content-sha256', 'x-amz-user-agent']);
 
