@@ -14,7 +14,7 @@ import { PresignedCache } from './http/presigned-cache.js';
 import { makeHostId, nextRequestId } from './http/request-id.js';
 import { errorResponse, sendResponse } from './http/respond.js';
 import { BucketCache } from './s3/bucket-cache.js';
-import type { RequestAuth, S3Context, S3Response } from './s3/context.js';
+import { DEFAULT_MIN_BODY_RATE, type MinBodyRate, type RequestAuth, type S3Context, type S3Response } from './s3/context.js';
 import { dispatch } from './s3/router.js';
 import { handleWebsiteRequest } from './website/index.js';
 
@@ -29,6 +29,8 @@ export interface OriginDeps {
   accessLog?: false | AccessLogSink;
   /** Accept the SPA-fallback extension (routing rules with HttpRedirectCode 200) in PutBucketWebsite. Default off (AWS's rules). */
   spaFallback?: boolean;
+  /** Slowest request body accepted before RequestTimeout. Default DEFAULT_MIN_BODY_RATE (8 KiB per 20 s). */
+  minBodyRate?: MinBodyRate;
 }
 
 export interface OriginHandler {
@@ -183,14 +185,17 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
       const nowMs = Date.now();
       let verified: VerifyResult | undefined;
       let cacheKey: string | undefined;
-      if (PresignedCache.isCandidate(method, rawQuery)) {
+      if (PresignedCache.isCandidate(method, rawQuery, req.headers)) {
         cacheKey = PresignedCache.keyOf(method, host, url);
         verified = presigned.get(cacheKey, nowMs);
       }
       if (verified === undefined) {
+        // SigV2's CanonicalizedResource starts with the virtual-hosted bucket:
+        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/RESTAuthentication.html#ConstructingTheCanonicalizedResourceElement
+        const virtualHostedBucket = virtualHostBucket(host, websiteDomain) ?? undefined;
         verified = verifyRequest(
           { method, path: rawPath, query: rawQuery, headers: req.headers },
-          { lookupSecret, now: new Date(nowMs), service: 's3' },
+          { lookupSecret, now: new Date(nowMs), service: 's3', ...(virtualHostedBucket !== undefined ? { virtualHostedBucket } : {}) },
         );
         if (cacheKey !== undefined && verified.kind === 'signed') presigned.remember(cacheKey, verified, rawQuery, nowMs);
       }
@@ -211,6 +216,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
         expectContinue: (req.headers.expect ?? '').toLowerCase() === '100-continue',
         bytesIn: 0,
         allowSpaFallback: deps.spaFallback === true,
+        minBodyRate: deps.minBodyRate ?? DEFAULT_MIN_BODY_RATE,
       };
       dispatch(ctx).then(respond, (err: unknown) => respond(toS3Error(err)));
     }

@@ -6,6 +6,7 @@ import { S3Error } from '@bucketfront/s3-protocol';
 import type { AccessLogSink } from './http/access-log.js';
 import { nextRequestId } from './http/request-id.js';
 import { createOriginHandler, type OriginHandler } from './origin-handler.js';
+import type { MinBodyRate } from './s3/context.js';
 import { resolveCredentials, type OriginCredentials } from './credentials.js';
 
 export interface StartOriginOptions {
@@ -23,6 +24,11 @@ export interface StartOriginOptions {
   accessLog?: false | AccessLogSink;
   /** Accept bucketfront's SPA-fallback website rules (HttpRedirectCode 200). Default off. */
   spaFallback?: boolean;
+  /**
+   * Slowest request body accepted: at least `bytes` in every `windowMs`, else 400 RequestTimeout
+   * and nothing stored. Default 8 KiB per 20 s.
+   */
+  minBodyRate?: MinBodyRate;
 }
 
 export interface RunningOrigin {
@@ -146,6 +152,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
     websiteDomain: opts.websiteDomain ?? 'localhost',
     ...(opts.accessLog !== undefined ? { accessLog: opts.accessLog } : {}),
     spaFallback: opts.spaFallback === true,
+    ...(opts.minBodyRate !== undefined ? { minBodyRate: opts.minBodyRate } : {}),
   });
   const api = hardenedServer(handler, handler);
   const servers: Server[] = [api];

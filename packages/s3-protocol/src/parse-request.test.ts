@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { S3Error } from './errors.js';
 import { authorizationClass } from './operation.js';
-import { parseS3Request, virtualHostBucket } from './parse-request.js';
+import { parseQuery, parseS3Request, virtualHostBucket } from './parse-request.js';
 
 const opts = { websiteDomain: 'localhost', region: 'us-east-1' };
 
@@ -122,5 +122,15 @@ describe('parseS3Request', () => {
 
   it('accepts a key of exactly 1024 bytes', () => {
     expect(parse('GET', `/bucket/${'k'.repeat(1024)}`)).toMatchObject({ op: 'GetObject' });
+  });
+});
+
+describe('parseQuery uses the verifier\'s decoding rule', () => {
+  it('`+` is a space, %2B a plus; a malformed escape → InvalidURI', () => {
+    const q = parseQuery('prefix=a+b&delimiter=%2B');
+    expect(q).not.toBeInstanceOf(S3Error);
+    expect((q as Map<string, string>).get('prefix')).toBe('a b');
+    expect((q as Map<string, string>).get('delimiter')).toBe('+');
+    expect(parseQuery('prefix=%zz')).toBeInstanceOf(S3Error);
   });
 });

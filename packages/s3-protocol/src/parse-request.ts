@@ -3,6 +3,7 @@
  * virtual-hosted) + key + query sub-resources.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html
  */
+import { decodeQueryComponentStrict } from '@bucketfront/sigv4';
 import { S3Error } from './errors.js';
 import { invalidBucketName, isValidBucketName, validateObjectKey } from './names.js';
 import type { QueryParams, S3Operation } from './operation.js';
@@ -40,7 +41,11 @@ const SUB_RESOURCES = new Set([
 
 const EMPTY_QUERY: QueryParams = new Map();
 
-/** Splits a raw query string; `+` is a space as in form encoding. Malformed escapes → InvalidURI. */
+/**
+ * Splits a raw query string, decoding each name and value by the one rule the signature
+ * verifier also uses (`decodeQueryComponentStrict` in @bucketfront/sigv4: `+` is a space).
+ * Malformed escapes → InvalidURI.
+ */
 export function parseQuery(rawQuery: string): QueryParams | S3Error {
   if (rawQuery === '') return EMPTY_QUERY;
   const out = new Map<string, string>();
@@ -49,19 +54,19 @@ export function parseQuery(rawQuery: string): QueryParams | S3Error {
     const eq = part.indexOf('=');
     const rawName = eq === -1 ? part : part.slice(0, eq);
     const rawValue = eq === -1 ? '' : part.slice(eq + 1);
-    const name = decodeComponent(rawName, true);
-    const value = decodeComponent(rawValue, true);
+    const name = decodeQueryComponentStrict(rawName);
+    const value = decodeQueryComponentStrict(rawValue);
     if (name === null || value === null) return new S3Error('InvalidURI');
     if (!out.has(name)) out.set(name, value);
   }
   return out;
 }
 
-function decodeComponent(raw: string, plusIsSpace: boolean): string | null {
-  const s = plusIsSpace && raw.includes('+') ? raw.replace(/\+/g, ' ') : raw;
-  if (!s.includes('%')) return s;
+/** A path segment: %XX decoded, `+` literal (only queries are form-encoded). */
+function decodePathComponent(raw: string): string | null {
+  if (!raw.includes('%')) return raw;
   try {
-    return decodeURIComponent(s);
+    return decodeURIComponent(raw);
   } catch {
     return null;
   }
@@ -112,12 +117,12 @@ export function parseS3Request(req: S3RequestLine, opts: S3AddressingOptions): S
     const rawBucket = slash === -1 ? path : path.slice(0, slash);
     rawKey = slash === -1 ? '' : path.slice(slash + 1);
     if (rawBucket !== '') {
-      const decoded = decodeComponent(rawBucket, false);
+      const decoded = decodePathComponent(rawBucket);
       if (decoded === null) return new S3Error('InvalidURI');
       bucket = decoded;
     }
   }
-  const key = decodeComponent(rawKey, false);
+  const key = decodePathComponent(rawKey);
   if (key === null) return new S3Error('InvalidURI');
 
   const method = req.method.toUpperCase();

@@ -38,6 +38,7 @@ export type PayloadErrorCode =
   | 'InvalidArgument'
   | 'InvalidDigest'
   | 'MalformedTrailerError'
+  | 'RequestTimeout'
   | AuthFailureCode;
 
 /** Emitted by the payload decoder through the stream's 'error' event. */

@@ -30,4 +30,5 @@ export {
   CHECKSUM_DIGEST_BYTES,
 } from './checksums/index.js';
 export type { Checksum, ChecksumAlgorithm } from './checksums/index.js';
-export { createPayloadDecoder, PayloadDecoder, storedContentEncoding } from './payload/decoder.js';
+export { contentSha256Mismatch, createPayloadDecoder, PayloadDecoder, storedContentEncoding } from './payload/decoder.js';
+export { decodeQueryComponent, decodeQueryComponentStrict } from './uri-encoding.js';

@@ -62,13 +62,44 @@ export function percentDecodeBytes(value: string): Buffer {
   return Buffer.concat(parts);
 }
 
+/**
+ * THE query-string decoding rule, shared by the signature verifier and the S3 request
+ * parser (packages/s3-protocol) so a signed query means one thing to both: `+` is a
+ * space (application/x-www-form-urlencoded, https://url.spec.whatwg.org/#urlencoded-parsing),
+ * %XX is a byte, and the bytes are UTF-8. S3 reads a query this way: a URL whose
+ * spaces were signed as %20 but sent as `+` is accepted by S3
+ * (https://github.com/mhart/aws4fetch/issues/83; Ceph RGW does the same,
+ * https://github.com/ceph/ceph/pull/10919); a literal plus must be sent as %2B,
+ * which is what every AWS SDK sends (SigV4 UriEncode,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html).
+ */
+export function queryComponentBytes(raw: string): Buffer {
+  return percentDecodeBytes(raw.includes('+') ? raw.replace(/\+/g, ' ') : raw);
+}
+
 /** Decodes then re-encodes: the canonical form of one query name or value. */
 export function canonicalQueryComponent(raw: string): string {
   if (/^[A-Za-z0-9\-_.~]*$/.test(raw)) return raw;
-  return uriEncodeBytes(percentDecodeBytes(raw));
+  return uriEncodeBytes(queryComponentBytes(raw));
 }
 
-/** Decodes a query component to a JS string (for reading X-Amz-* parameters). */
+/** Decodes a query component to a JS string; a malformed escape stays literal (never throws). */
 export function decodeQueryComponent(raw: string): string {
-  return percentDecodeBytes(raw).toString('utf8');
+  return queryComponentBytes(raw).toString('utf8');
+}
+
+const MALFORMED_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
+
+/**
+ * The same rule, strictly: null for a malformed %-escape or bytes that are not UTF-8
+ * (the request parser answers those with InvalidURI).
+ */
+export function decodeQueryComponentStrict(raw: string): string | null {
+  if (MALFORMED_ESCAPE.test(raw)) return null;
+  const bytes = queryComponentBytes(raw);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
 }

@@ -43,7 +43,9 @@ describe('verifyRequest header-auth failures use S3 codes, statuses and wording'
     ['unknown algorithm', `AWS4-HMAC-SHA512 ${credential}, SignedHeaders=host, ${goodSig}`, 'InvalidArgument', 400, 'Unsupported Authorization Type'],
     ['unknown key', `AWS4-HMAC-SHA256 Credential=AKIDNOPE/20261125/us-east-1/s3/aws4_request, SignedHeaders=host, ${goodSig}`, 'InvalidAccessKeyId', 403, 'The AWS Access Key Id you provided does not exist in our records.'],
     ['bad signature', `AWS4-HMAC-SHA256 ${credential}, SignedHeaders=host;x-amz-content-sha256;x-amz-date, ${goodSig}`, 'SignatureDoesNotMatch', 403, 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'],
-    ['non-hex signature', `AWS4-HMAC-SHA256 ${credential}, SignedHeaders=host, Signature=zz`, 'SignatureDoesNotMatch', 403, expect.any(String)],
+    ['non-hex signature', `AWS4-HMAC-SHA256 ${credential}, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=zz`, 'SignatureDoesNotMatch', 403, expect.any(String)],
+    ['x-amz-* headers left unsigned', `AWS4-HMAC-SHA256 ${credential}, SignedHeaders=host, ${goodSig}`, 'AccessDenied', 403, 'There were headers present in the request which were not signed'],
+    ['host left unsigned', `AWS4-HMAC-SHA256 ${credential}, SignedHeaders=x-amz-content-sha256;x-amz-date, ${goodSig}`, 'AccessDenied', 403, 'There were headers present in the request which were not signed'],
   ])('%s → %s', (_name, authorization, code, status, message) => {
     expect(withAuth(authorization)).toMatchObject({ kind: 'error', code, status, message });
   });

@@ -22,6 +22,7 @@ import { authFailure, type AuthFailure } from './errors.js';
 import { INVALID_CONTENT_SHA256_MESSAGE, UNSIGNED_PAYLOAD, payloadModeOf } from './payload-mode.js';
 import { deriveSigningKey, signHex, signaturesEqual } from './signing-key.js';
 import type { SigV4Request, SignedResult, VerifyOptions, VerifyResult } from './types.js';
+import { unsignedHeadersFailure } from './signed-headers.js';
 import { verifyHeaderV2, verifyPresignedV2 } from './sigv2.js';
 import { decodeQueryComponent } from './uri-encoding.js';
 
@@ -168,6 +169,8 @@ function verifyHeaderAuth(req: SigV4Request, opts: VerifyOptions, authorization:
       ArgumentValue: payloadHash.slice(0, 256),
     });
   }
+  const unsigned = unsignedHeadersFailure(req.headers, signedHeaders, 'header');
+  if (unsigned) return unsigned;
 
   return checkSignature({
     req,
@@ -256,16 +259,22 @@ function verifyPresigned(req: SigV4Request, opts: VerifyOptions, params: QueryPa
     });
   }
 
-  // Presigned S3 URLs sign UNSIGNED-PAYLOAD unless the URL carries its own hash.
+  // Presigned S3 URLs sign UNSIGNED-PAYLOAD unless the URL carries its own hash; an
+  // x-amz-content-sha256 header, signed or not, is the hash the request claims (S3 then
+  // answers SignatureDoesNotMatch for any value the signer did not use).
   const queryHash = firstParam(params, 'X-Amz-Content-Sha256') ?? firstParam(params, 'x-amz-content-sha256');
+  const headerHash = headerString(req.headers['x-amz-content-sha256'])?.trim();
+  const claimedHash = queryHash ?? headerHash;
   const payloadHash =
-    opts.service === 's3' ? (queryHash ?? UNSIGNED_PAYLOAD) : (opts.payloadSha256Hex ?? queryHash ?? UNSIGNED_PAYLOAD);
+    opts.service === 's3' ? (claimedHash ?? UNSIGNED_PAYLOAD) : (opts.payloadSha256Hex ?? claimedHash ?? UNSIGNED_PAYLOAD);
   if (!payloadModeOf(payloadHash)) {
     return authFailure('InvalidArgument', 400, INVALID_CONTENT_SHA256_MESSAGE, {
       ArgumentName: 'X-Amz-Content-Sha256',
       ArgumentValue: payloadHash.slice(0, 256),
     });
   }
+  const unsigned = unsignedHeadersFailure(req.headers, signedHeaders, 'presigned');
+  if (unsigned) return unsigned;
 
   return checkSignature({
     req,

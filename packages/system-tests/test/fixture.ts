@@ -25,7 +25,7 @@ export const DISTRIBUTION_ID = 'ESYSTEM000000001';
 
 export interface Stack {
   temp: TempDir;
-  /** The origin's data directory, nested so that `../` escapes stay inside `temp`. */
+  /** The origin's data directory, nested (10 levels) so that `../` escapes stay inside `temp`. */
   dataDir: string;
   origin: TestOrigin;
   s3: S3Client;
@@ -71,7 +71,9 @@ export async function signedHttp(
 
 export async function startStack(opts: { accessLog?: (entry: OriginAccessLogEntry) => void } = {}): Promise<Stack> {
   const temp = await makeTempDir('bucketfront-system-');
-  const dataDir = join(temp.path, 'a', 'b', 'c', 'data');
+  // Deeper than the longest traversal any test sends (8 × `../` from a bucket directory), so
+  // every escape lands on a sentinel inside `temp`, never on a real system file.
+  const dataDir = join(temp.path, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'data');
   await mkdir(dataDir, { recursive: true });
   const origin = await startTestOrigin({ websitePort: true, dataDir, ...(opts.accessLog ? { accessLog: opts.accessLog } : {}) });
   const s3 = origin.s3;

@@ -74,6 +74,10 @@ beforeAll(async () => {
   }
   outsideBefore = await snapshotOutsideDataDir();
   farTargetsBefore = await farTargetStates();
+  // Every target outside the data dir is a sentinel (or a directory of the temp tree) that exists.
+  for (const [target, state] of farTargetsBefore) {
+    if (!target.startsWith(stack.dataDir + sep)) expect(state, target).not.toBe('absent');
+  }
 });
 afterAll(async () => {
   await stack?.close();
@@ -116,21 +120,23 @@ async function snapshotOutsideDataDir(): Promise<Map<string, string>> {
 }
 
 /**
- * Where each traversal key would land if some layer joined it onto a directory between the
- * data dir and `/`, for the targets outside the temp dir (e.g. /x, /etc/passwd, /tmp/x).
+ * Where each traversal key would land if some layer joined it onto the bucket directory, the
+ * data dir or a directory between them. The fixture nests the data dir deeper than the longest
+ * traversal, so every target is inside the temp tree, where the sentinels are; real system
+ * files (/etc/passwd…) are never watched: they change whenever a package install adds a user.
  */
 async function farTargetStates(): Promise<Map<string, string>> {
   const targets = new Set<string>();
   const relPaths = [...TRAVERSAL_KEYS, ...RAW_TRAVERSAL_PATHS.map((p) => p.split('/').slice(2).join('/'))].map((k) => decodeLoosely(k).replaceAll('\\', '/'));
   for (let dir = join(stack.dataDir, 'buckets', SITE); ; dir = dirname(dir)) {
-    for (const rel of relPaths) {
-      const target = resolve(dir, rel);
-      if (!target.startsWith(stack.temp.path + sep)) targets.add(target);
-    }
-    if (dir === dirname(dir)) break;
+    for (const rel of relPaths) targets.add(resolve(dir, rel));
+    if (dir === stack.dataDir) break;
   }
   const out = new Map<string, string>();
-  for (const t of [...targets].sort()) out.set(t, await describePath(t));
+  for (const t of [...targets].sort()) {
+    if (!t.startsWith(stack.temp.path + sep)) throw new Error(`traversal target ${t} is outside the temp tree: nest the fixture's data dir deeper`);
+    out.set(t, await describePath(t));
+  }
   return out;
 }
 

@@ -160,6 +160,18 @@ export function findErrorCodeRule(
   );
 }
 
+/**
+ * Step 7's Location: the request path plus `/`, relative as AWS sends it (`Location: /dir/`),
+ * and never protocol-relative: a path `//evil.com/dir` would give `//evil.com/dir/`, which a
+ * browser reads as another host (a network-path reference, RFC 3986 §4.2,
+ * https://www.rfc-editor.org/rfc/rfc3986#section-4.2; browsers treat `/\` alike). The second
+ * leading `/` or `\` is percent-encoded instead: `/%2Fevil.com/dir/` names the same key.
+ */
+export function indexRedirectLocation(path: string): string {
+  const rest = path.startsWith('/') ? path.slice(1) : path;
+  return `/${rest.replace(/^[/\\]/, (c) => (c === '/' ? '%2F' : '%5C'))}/`;
+}
+
 /** Step 6: `''` and `dir/` get the index Suffix appended. */
 export function withIndexSuffix(key: string, suffix: string): string {
   return key === '' || key.endsWith('/') ? key + suffix : key;
@@ -196,12 +208,11 @@ export function planRequest(config: WebsiteConfiguration, request: WebsiteReques
   if (rule && isRewriteRule(rule)) {
     // Deviation from S3 (SPA fallback): serve another key of this bucket, no redirect.
     const target = ruleTargetKey(rule, key);
-    return objectLookup(config, target, key, `/${keyToLocationPath(target)}/`);
+    return objectLookup(config, target, key, indexRedirectLocation(`/${keyToLocationPath(target)}`));
   }
   if (rule) return { kind: 'redirect', status: ruleRedirectCode(rule), location: ruleRedirectLocation(rule, key, request) };
 
-  const rawPath = request.path.startsWith('/') ? request.path : `/${request.path}`;
-  return objectLookup(config, key, key, `${rawPath}/`);
+  return objectLookup(config, key, key, indexRedirectLocation(request.path));
 }
 
 /**

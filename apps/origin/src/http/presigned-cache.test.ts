@@ -44,8 +44,13 @@ describe('PresignedCache', () => {
   });
 
   it('only GET/HEAD with a query signature are candidates', () => {
-    expect(PresignedCache.isCandidate('GET', 'X-Amz-Signature=ab')).toBe(true);
-    expect(PresignedCache.isCandidate('PUT', 'X-Amz-Signature=ab')).toBe(false);
-    expect(PresignedCache.isCandidate('GET', 'list-type=2')).toBe(false);
+    expect(PresignedCache.isCandidate('GET', 'X-Amz-Signature=ab', {})).toBe(true);
+    expect(PresignedCache.isCandidate('PUT', 'X-Amz-Signature=ab', {})).toBe(false);
+    expect(PresignedCache.isCandidate('GET', 'list-type=2', {})).toBe(false);
+  });
+
+  it('a request with an Authorization or any x-amz-* header is always verified in full', () => {
+    expect(PresignedCache.isCandidate('GET', 'X-Amz-Signature=ab', { authorization: 'AWS4-HMAC-SHA256 x' })).toBe(false);
+    expect(PresignedCache.isCandidate('GET', 'X-Amz-Signature=ab', { 'x-amz-acl': 'public-read' })).toBe(false);
   });
 });

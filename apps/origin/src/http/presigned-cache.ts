@@ -5,8 +5,13 @@
  * function of the request line, the signed headers and the (fixed) secret;
  * only time changes the outcome, and that is tracked with the URL's own
  * X-Amz-Date + X-Amz-Expires. Only URLs whose sole signed header is `host`
- * are cached (the key is method + Host + raw URL).
+ * are cached (the key is method + Host + raw URL), and only requests whose
+ * verification reads nothing else use the cache: a request with an
+ * Authorization header (two auth mechanisms → 400 InvalidArgument) or any
+ * x-amz-* header (unsigned → 403 AccessDenied; x-amz-content-sha256 changes the
+ * payload hash) is always verified in full.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import { parseAmzDate, type SignedResult } from '@bucketfront/sigv4';
 
 const MAX_ENTRIES = 4096;
@@ -20,8 +25,11 @@ interface Entry {
 export class PresignedCache {
   private readonly entries = new Map<string, Entry>();
 
-  static isCandidate(method: string, rawQuery: string): boolean {
-    return (method === 'GET' || method === 'HEAD') && rawQuery.includes('X-Amz-Signature=');
+  static isCandidate(method: string, rawQuery: string, headers: IncomingHttpHeaders): boolean {
+    if ((method !== 'GET' && method !== 'HEAD') || !rawQuery.includes('X-Amz-Signature=')) return false;
+    if (headers.authorization !== undefined) return false;
+    for (const name in headers) if (name.startsWith('x-amz-')) return false;
+    return true;
   }
 
   static keyOf(method: string, host: string | undefined, url: string): string {

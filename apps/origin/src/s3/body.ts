@@ -2,7 +2,7 @@
  * Request bodies: decoded and verified by the sigv4 payload decoder
  * (aws-chunked, chunk signatures, x-amz-checksum-*, Content-MD5, sha256).
  */
-import { createPayloadDecoder, PayloadError, type PayloadDecoder } from '@bucketfront/sigv4';
+import { contentSha256Mismatch, createPayloadDecoder, EMPTY_SHA256, PayloadError, type PayloadDecoder } from '@bucketfront/sigv4';
 import { S3Error, type S3ErrorCode } from '@bucketfront/s3-protocol';
 import type { S3Context } from './context.js';
 
@@ -20,6 +20,85 @@ export function declaredLength(ctx: S3Context): number | undefined {
   return Number(raw);
 }
 
+/** True when the request has no body at all (Content-Length 0 or absent, not chunked). */
+function hasNoBody(ctx: S3Context): boolean {
+  const h = ctx.req.headers;
+  return h['transfer-encoding'] === undefined && (h['content-length'] === undefined || /^0+$/.test(h['content-length']));
+}
+
+/**
+ * The signed payload hash holds for every operation, not only those that store a body
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html: the
+ * x-amz-content-sha256 of a request without a body is the hash of the empty string).
+ * Runs before every handler: an empty body must match e3b0c442…; a body sent to an
+ * operation that reads none (`readsBody` false) is read, hashed and checked here.
+ * Returns the PayloadError to answer with, if any.
+ */
+export async function checkPayloadBeforeHandler(ctx: S3Context, readsBody: boolean): Promise<PayloadError | undefined> {
+  if (hasNoBody(ctx)) {
+    const payload = ctx.auth.kind === 'signed' ? ctx.auth.payload : undefined;
+    if (payload?.kind === 'sha256' && payload.sha256Hex !== EMPTY_SHA256) return contentSha256Mismatch(payload.sha256Hex, EMPTY_SHA256);
+    return undefined;
+  }
+  if (readsBody) return undefined;
+  const body = openBody(ctx);
+  try {
+    for await (const chunk of body.stream as AsyncIterable<Buffer>) void chunk;
+  } catch (err) {
+    if (err instanceof PayloadError) return err;
+    throw err;
+  }
+  return body.failure();
+}
+
+/**
+ * A body must keep arriving: at least `minBodyRate.bytes` in every `minBodyRate.windowMs`,
+ * else S3's RequestTimeout (400): "Your socket connection to the server was not read from
+ * or written to within the timeout period" (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
+ * A trickling upload cannot hold a socket for the server's whole request timeout.
+ */
+function guardBodyRate(ctx: S3Context, stream: PayloadDecoder): void {
+  const { bytes, windowMs } = ctx.minBodyRate;
+  const req = ctx.req;
+  let received = 0;
+  // A window in which we paused the body (the store's backpressure) does not count against the client.
+  let pausedByUs = false;
+  const count = (chunk: Buffer): void => {
+    received += chunk.length;
+  };
+  const onPause = (): void => {
+    pausedByUs = true;
+  };
+  req.on('data', count);
+  req.on('pause', onPause);
+  const timer = setInterval(() => {
+    if (pausedByUs || req.readableFlowing === false) {
+      pausedByUs = req.readableFlowing === false;
+      received = 0;
+      return;
+    }
+    if (received < bytes && !req.complete) {
+      stop();
+      req.unpipe(stream);
+      stream.destroy(new PayloadError('RequestTimeout', 400, REQUEST_TIMEOUT_MESSAGE));
+      return;
+    }
+    received = 0;
+  }, windowMs);
+  timer.unref();
+  const stop = (): void => {
+    clearInterval(timer);
+    req.off('data', count);
+    req.off('pause', onPause);
+  };
+  stream.once('close', stop);
+  stream.once('end', stop);
+  req.once('end', stop);
+}
+
+const REQUEST_TIMEOUT_MESSAGE =
+  'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.';
+
 export function openBody(ctx: S3Context): OpenedBody {
   const { req, res } = ctx;
   if (ctx.expectContinue && !res.headersSent) res.writeContinue();
@@ -34,6 +113,7 @@ export function openBody(ctx: S3Context): OpenedBody {
   req.on('aborted', () => stream.destroy(new PayloadError('IncompleteBody', 400, 'The request body terminated unexpectedly')));
   req.on('error', (err) => stream.destroy(err));
   req.pipe(stream);
+  guardBodyRate(ctx, stream);
   return { stream, failure: () => failure };
 }
 

@@ -28,7 +28,18 @@ export interface S3Context<Op extends S3Operation = S3Operation> {
   bytesIn: number;
   /** PutBucketWebsite accepts bucketfront's SPA-fallback rules (HttpRedirectCode 200). */
   allowSpaFallback: boolean;
+  /** A request body slower than this is answered RequestTimeout (see body.ts). */
+  minBodyRate: MinBodyRate;
 }
+
+/** At least `bytes` of request body in every `windowMs`. */
+export interface MinBodyRate {
+  bytes: number;
+  windowMs: number;
+}
+
+/** Default: 8 KiB per 20 s (≈ 400 B/s): no real client is slower, a trickle cannot hold a socket. */
+export const DEFAULT_MIN_BODY_RATE: MinBodyRate = { bytes: 8 * 1024, windowMs: 20_000 };
 
 /** Headers as a flat `[name, value, name, value…]` list (what `res.writeHead` takes fastest). */
 export type HeaderList = string[];

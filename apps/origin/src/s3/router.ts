@@ -1,5 +1,6 @@
 /** Operation → handler: one entry per AWS operation name. */
 import type { S3Error, S3Operation } from '@bucketfront/s3-protocol';
+import { checkPayloadBeforeHandler } from './body.js';
 import type { OpOf, S3Context, S3Handler, S3Response } from './context.js';
 import { AbortMultipartUpload } from './handlers/AbortMultipartUpload.js';
 import { CompleteMultipartUpload } from './handlers/CompleteMultipartUpload.js';
@@ -73,7 +74,18 @@ export const HANDLERS: HandlerTable = {
   NotImplemented,
 };
 
-export function dispatch(ctx: S3Context): Promise<S3Response | S3Error> {
+/** Operations whose handler reads (and so verifies) the request body itself. */
+const READS_BODY = new Set<S3Operation['op']>([
+  'PutObject', 'UploadPart', 'CopyObject', 'UploadPartCopy', 'CreateMultipartUpload', 'CompleteMultipartUpload',
+  'DeleteObjects', 'CreateBucket', 'PutBucketWebsite', 'PutBucketPolicy', 'PutBucketAcl', 'PutObjectAcl',
+  // answered 501 at once; its body is never used
+  'NotImplemented',
+]);
+
+export async function dispatch(ctx: S3Context): Promise<S3Response | S3Error> {
+  const payloadError = await checkPayloadBeforeHandler(ctx, READS_BODY.has(ctx.op.op));
+  // thrown: the caller turns a PayloadError into its S3 error (origin-handler toS3Error)
+  if (payloadError) throw payloadError;
   // The table is keyed by the same discriminant, so this pairing is sound.
   const handler = HANDLERS[ctx.op.op] as S3Handler;
   return handler(ctx);

@@ -310,12 +310,7 @@ export class PayloadDecoder extends Transform {
     }
     if (this.mode.kind === 'sha256' && this.bodySha256) {
       const computed = this.bodySha256.digest('hex');
-      if (computed !== this.mode.sha256Hex) {
-        return new PayloadError('XAmzContentSHA256Mismatch', 400, "The provided 'x-amz-content-sha256' header does not match what was computed.", {
-          ClientComputedContentSHA256: this.mode.sha256Hex,
-          S3ComputedContentSHA256: computed,
-        });
-      }
+      if (computed !== this.mode.sha256Hex) return contentSha256Mismatch(this.mode.sha256Hex, computed);
     }
     if (this.md5) {
       const computed = this.md5.hash.digest();
@@ -351,6 +346,14 @@ export class PayloadDecoder extends Transform {
     this.checksum = { algorithm: exp.algorithm, value: computed };
     return undefined;
   }
+}
+
+/** S3's answer when the body's SHA-256 is not the signed x-amz-content-sha256. */
+export function contentSha256Mismatch(clientComputed: string, computed: string): PayloadError {
+  return new PayloadError('XAmzContentSHA256Mismatch', 400, "The provided 'x-amz-content-sha256' header does not match what was computed.", {
+    ClientComputedContentSHA256: clientComputed,
+    S3ComputedContentSHA256: computed,
+  });
 }
 
 /**
