@@ -24,6 +24,14 @@ import { authFailure, type AuthFailure } from './errors.js';
  */
 const PRESIGNED_EXEMPT = new Set(['x-amz-content-sha256', 'x-amz-user-agent']);
 
+/**
+ * Both mechanisms: `x-amz-cf-id`, which CloudFront (and our edge) adds to every request it
+ * forwards to an origin, after the viewer signed it; S3 accepts viewer-signed requests
+ * forwarded through CloudFront, and the header means nothing to an S3 operation.
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#request-custom-headers-behavior
+ */
+const ADDED_BY_CDN = new Set(['x-amz-cf-id']);
+
 export function unsignedHeadersFailure(
   headers: IncomingHttpHeaders,
   signedHeaders: readonly string[],
@@ -33,7 +41,7 @@ export function unsignedHeadersFailure(
   const missing: string[] = [];
   if (!signed.has('host')) missing.push('host');
   for (const name of Object.keys(headers)) {
-    if (!name.startsWith('x-amz-') || signed.has(name)) continue;
+    if (!name.startsWith('x-amz-') || signed.has(name) || ADDED_BY_CDN.has(name)) continue;
     if (via === 'presigned' && PRESIGNED_EXEMPT.has(name)) continue;
     missing.push(name);
   }
