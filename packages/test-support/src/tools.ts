@@ -65,6 +65,16 @@ export function requireTool(command: string, installHint: string, env: NodeJS.Pr
 export const hasAwsCli = (): boolean => requireTool('aws', 'apt-get install -y awscli');
 export const hasChromium = (): boolean => requireTool('chromium', 'apt-get install -y chromium');
 
+/**
+ * True when `python3` imports boto3 (botocore is the signer of several tests). When it does not:
+ * locally a loud skip, under CI a failure (see `missingPrerequisite`).
+ */
+export function hasBoto3(env: NodeJS.ProcessEnv = process.env): boolean {
+  const ok = hasTool('python3', ['-c', 'import boto3']);
+  if (!ok) missingPrerequisite('python3 cannot import boto3', 'Install it with: apt-get install -y python3-boto3 (or pip install boto3)', env);
+  return ok;
+}
+
 /** Linux capability numbers (include/uapi/linux/capability.h). */
 export const CAP_SYS_ADMIN = 21;
 

@@ -12,7 +12,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdge, type RunningEdge } from '@bucketfront/edge';
-import { hasTool, makeTempDir, requireTool, skipLoudly, startTestOrigin, type TempDir, type TestOrigin } from '@bucketfront/test-support';
+import { hasBoto3, makeTempDir, requireTool, startTestOrigin, type TempDir, type TestOrigin } from '@bucketfront/test-support';
 
 const BUCKET = 'uploads';
 const ALL_METHODS = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'];
@@ -50,8 +50,7 @@ function rawStatus(port: number, text: string): Promise<number> {
 }
 
 const haveCurl = requireTool('curl', 'apt-get install -y curl');
-const haveBoto3 = hasTool('python3') && hasTool('python3', ['-c', 'import boto3']);
-if (!haveBoto3) skipLoudly('boto3 upload through the edge: python3 with boto3 is not installed', 'pip install boto3');
+const haveBoto3 = hasBoto3();
 
 describe('uploads with Expect: 100-continue through a PUT-allowing behaviour to the origin S3 API', () => {
   let origin: TestOrigin;

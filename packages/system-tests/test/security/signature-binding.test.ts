@@ -19,7 +19,7 @@ import type { FinalizeHandler, FinalizeHandlerArguments } from '@smithy/types';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveSigningKey, formatAmzDate, presignUrl, sha256Hex, signRequest } from '@bucketfront/sigv4';
-import { awsEnv, hasTool, missingPrerequisite, runCommand } from '@bucketfront/test-support';
+import { awsEnv, hasBoto3, runCommand } from '@bucketfront/test-support';
 import { DISTRIBUTION_ID, SECRET, SECRET_BUCKET, SITE, http, signedHttp, startStack, type HttpResult, type Stack } from '../fixture.js';
 
 let stack: Stack;
@@ -192,8 +192,7 @@ describe('SigV4: host must be signed', () => {
 });
 
 describe('SigV2: the virtual-hosted bucket is part of the signed resource', () => {
-  const haveBoto3 = hasTool('python3') && hasTool('python3', ['-c', 'import boto3']);
-  if (!haveBoto3) missingPrerequisite('python3 with boto3 is not installed', 'Install it with: pip install boto3 (or apt-get install -y python3-boto3)');
+  const haveBoto3 = hasBoto3();
 
   /** botocore's virtual-hosted Signature V2 presigned GET (generate_presigned_url, signature_version='s3'). */
   async function botocoreV2Url(bucket: string, key: string): Promise<URL> {
