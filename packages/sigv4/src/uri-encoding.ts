@@ -85,20 +85,25 @@ export function canonicalQueryComponent(raw: string): string {
 
 /** Decodes a query component to a JS string; a malformed escape stays literal (never throws). */
 export function decodeQueryComponent(raw: string): string {
+  if (!raw.includes('%')) return raw.includes('+') ? raw.replace(/\+/g, ' ') : raw;
   return queryComponentBytes(raw).toString('utf8');
 }
 
 const MALFORMED_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
+/** One decoder for every call (decode() keeps no state between calls without `stream`). */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The same rule, strictly: null for a malformed %-escape or bytes that are not UTF-8
  * (the request parser answers those with InvalidURI).
  */
 export function decodeQueryComponentStrict(raw: string): string | null {
+  // Hot path (every request line): a JS string without escapes is already its own decoding.
+  if (!raw.includes('%')) return raw.includes('+') ? raw.replace(/\+/g, ' ') : raw;
   if (MALFORMED_ESCAPE.test(raw)) return null;
   const bytes = queryComponentBytes(raw);
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return STRICT_UTF8.decode(bytes);
   } catch {
     return null;
   }

@@ -30,17 +30,22 @@ function hasNoBody(ctx: S3Context): boolean {
  * The signed payload hash holds for every operation, not only those that store a body
  * (https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html: the
  * x-amz-content-sha256 of a request without a body is the hash of the empty string).
- * Runs before every handler: an empty body must match e3b0c442…; a body sent to an
- * operation that reads none (`readsBody` false) is read, hashed and checked here.
- * Returns the PayloadError to answer with, if any.
+ * Runs before every handler. Without a body (the common case, answered synchronously) the signed
+ * hash must be e3b0c442…; a body sent to an operation that reads none (`readsBody` false) is read,
+ * hashed and checked (`drainAndCheckPayload`). Returns the PayloadError to answer with, if any,
+ * or 'drain' when the body must be read first.
  */
-export async function checkPayloadBeforeHandler(ctx: S3Context, readsBody: boolean): Promise<PayloadError | undefined> {
+export function checkPayloadBeforeHandler(ctx: S3Context, readsBody: boolean): PayloadError | 'drain' | undefined {
   if (hasNoBody(ctx)) {
     const payload = ctx.auth.kind === 'signed' ? ctx.auth.payload : undefined;
     if (payload?.kind === 'sha256' && payload.sha256Hex !== EMPTY_SHA256) return contentSha256Mismatch(payload.sha256Hex, EMPTY_SHA256);
     return undefined;
   }
-  if (readsBody) return undefined;
+  return readsBody ? undefined : 'drain';
+}
+
+/** Reads a body no handler will read through the payload decoder: its hash, checksums and rate are checked. */
+export async function drainAndCheckPayload(ctx: S3Context): Promise<PayloadError | undefined> {
   const body = openBody(ctx);
   try {
     for await (const chunk of body.stream as AsyncIterable<Buffer>) void chunk;

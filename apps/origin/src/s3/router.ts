@@ -1,6 +1,6 @@
 /** Operation → handler: one entry per AWS operation name. */
 import type { S3Error, S3Operation } from '@bucketfront/s3-protocol';
-import { checkPayloadBeforeHandler } from './body.js';
+import { checkPayloadBeforeHandler, drainAndCheckPayload } from './body.js';
 import type { OpOf, S3Context, S3Handler, S3Response } from './context.js';
 import { AbortMultipartUpload } from './handlers/AbortMultipartUpload.js';
 import { CompleteMultipartUpload } from './handlers/CompleteMultipartUpload.js';
@@ -82,11 +82,15 @@ const READS_BODY = new Set<S3Operation['op']>([
   'NotImplemented',
 ]);
 
-export async function dispatch(ctx: S3Context): Promise<S3Response | S3Error> {
-  const payloadError = await checkPayloadBeforeHandler(ctx, READS_BODY.has(ctx.op.op));
-  // thrown: the caller turns a PayloadError into its S3 error (origin-handler toS3Error)
-  if (payloadError) throw payloadError;
+export function dispatch(ctx: S3Context): Promise<S3Response | S3Error> {
   // The table is keyed by the same discriminant, so this pairing is sound.
   const handler = HANDLERS[ctx.op.op] as S3Handler;
-  return handler(ctx);
+  // A PayloadError is rejected: the caller turns it into its S3 error (origin-handler toS3Error).
+  const payload = checkPayloadBeforeHandler(ctx, READS_BODY.has(ctx.op.op));
+  if (payload === undefined) return handler(ctx);
+  if (payload !== 'drain') return Promise.reject(payload);
+  return drainAndCheckPayload(ctx).then((err) => {
+    if (err) throw err;
+    return handler(ctx);
+  });
 }
