@@ -39,8 +39,17 @@ export function authenticate(req: IncomingMessage, body: Buffer, credentials: Co
     case 'anonymous':
       return errors.accessDenied('Missing Authentication Token: control requests must be signed with AWS Signature Version 4.');
     case 'error':
-      return mapAuthFailure(result.code, result.status, result.message);
+      return mapAuthFailure(result.code, result.status, withUnsignedHeaders(result.message, result.detail));
   }
+}
+
+/**
+ * CloudFront's error document has no HeadersNotSigned element (Type, Code, Message only):
+ * the names go into the message, so a caller still learns which headers to sign.
+ */
+function withUnsignedHeaders(message: string, detail: Record<string, string> | undefined): string {
+  const names = detail?.['HeadersNotSigned'];
+  return names === undefined ? message : `${message}: ${names}`;
 }
 
 /**
