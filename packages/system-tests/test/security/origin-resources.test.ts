@@ -256,3 +256,16 @@ describe('a body sent to an operation that reads none is not waited for unless i
     expect(raw).toContain('<Code>MaxMessageLengthExceeded</Code>');
   });
 });
+
+describe('the website endpoint closes a connection whose request body is still arriving', () => {
+  it.each([
+    ['the website port', () => Number(new URL(origin.websiteUrl!).port), `${WEBSITE_BUCKET}.s3-website-us-east-1.localhost`],
+    ['a website Host on the S3 port', () => Number(new URL(origin.url).port), `${WEBSITE_BUCKET}.s3-website-us-east-1.localhost`],
+  ])('%s: GET / with a huge declared body trickled a byte at a time → 200, Connection: close, the connection closed', async (_name, portOf, host) => {
+    const head = `GET / HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${HUGE}\r\n\r\n`;
+    const res = await trickleRequest(portOf(), head, 'x', 500);
+    expect(res.raw).toMatch(/^HTTP\/1\.1 200 /);
+    expect(res.raw.toLowerCase()).toContain('connection: close');
+    expect(res.closedAfterMs).toBeDefined();
+  });
+});
