@@ -12,7 +12,7 @@ import { createJsonLineSink, type AccessLogEntry, type AccessLogSink } from './h
 import { OriginMetrics } from './http/metrics.js';
 import { PresignedCache } from './http/presigned-cache.js';
 import { makeHostId, nextRequestId } from './http/request-id.js';
-import { errorResponse, sendResponse } from './http/respond.js';
+import { errorResponse, hasUnreadBody, sendResponse } from './http/respond.js';
 import { BucketCache } from './s3/bucket-cache.js';
 import { DEFAULT_MIN_BODY_RATE, type MinBodyRate, type RequestAuth, type S3Context, type S3Response } from './s3/context.js';
 import { dispatch } from './s3/router.js';
@@ -100,6 +100,9 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
     const socket = req.socket;
     const before = socket.bytesWritten;
     res.once('close', () => finish(req, requestId, started, null, 'Website', path, res.statusCode, 0, socket.bytesWritten - before, bucket));
+    // The website endpoint reads no request body: one still arriving closes the connection after the
+    // answer (as on the S3 API), else each trickled byte keeps the socket alive up to the request timeout.
+    if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
     handleWebsiteRequest(req, res, { store, bucket, region, requestId, hostId, scheme: 'http', websiteDomain, isWebsitePort }).catch(() => {
       if (!res.headersSent) {
         res.writeHead(500, ['Content-Type', 'text/html; charset=utf-8', 'x-amz-request-id', requestId, 'x-amz-id-2', hostId]);

@@ -16,8 +16,12 @@ function baseHeaders(ids: ResponseIds): HeaderList {
   return ['x-amz-request-id', ids.requestId, 'x-amz-id-2', ids.hostId, 'Server', 'bucketfront'];
 }
 
-/** True when the request still has body bytes we never read (then the connection is closed after answering). */
-function hasUnreadBody(req: IncomingMessage): boolean {
+/**
+ * True when the request still has body bytes we never read: then the response carries
+ * Connection: close and the server closes the connection after it (RFC 9112 §9.6: "Connection: close"
+ * https://www.rfc-editor.org/rfc/rfc9112#section-9.6), rather than keep a socket whose body still trickles in.
+ */
+export function hasUnreadBody(req: IncomingMessage): boolean {
   if (req.complete) return false;
   const cl = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0');

@@ -27,33 +27,75 @@ function hasNoBody(ctx: S3Context): boolean {
 }
 
 /**
+ * The largest body read (and hashed) for an operation that reads none. SDKs send no body with
+ * GET, HEAD or DELETE; 1 MiB is far above any such request a client sends by mistake (and above
+ * the largest document an S3 operation takes, e.g. a DeleteObjects list) yet keeps a signed but
+ * trickled body from holding a socket for long at the minimum body rate.
+ */
+export const MAX_UNREAD_OPERATION_BODY = 1024 * 1024;
+
+/**
+ * S3's answer to a body larger than it accepts: MaxMessageLengthExceeded (400) "Your request was too big."
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList).
+ */
+const tooBig = (): S3Error => new S3Error('MaxMessageLengthExceeded');
+
+/**
  * The signed payload hash holds for every operation, not only those that store a body
  * (https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html: the
  * x-amz-content-sha256 of a request without a body is the hash of the empty string).
  * Runs before every handler. Without a body (the common case, answered synchronously) the signed
- * hash must be e3b0c442…; a body sent to an operation that reads none (`readsBody` false) is read,
- * hashed and checked (`drainAndCheckPayload`). Returns the PayloadError to answer with, if any,
- * or 'drain' when the body must be read first.
+ * hash must be e3b0c442…. A body sent to an operation that reads none (`readsBody` false) is read,
+ * hashed and checked (`drainAndCheckPayload`) only when there is something to check — a signed
+ * payload hash or a streaming-signed payload — and only up to MAX_UNREAD_OPERATION_BODY (a larger
+ * declared body is refused unread). Anonymous, UNSIGNED-PAYLOAD and presigned requests are answered
+ * at once; their unread body closes the connection (http/respond.ts).
+ * Returns the error to answer with, if any, or 'drain' when the body must be read first.
  */
-export function checkPayloadBeforeHandler(ctx: S3Context, readsBody: boolean): PayloadError | 'drain' | undefined {
+export function checkPayloadBeforeHandler(ctx: S3Context, readsBody: boolean): PayloadError | S3Error | 'drain' | undefined {
+  const payload = ctx.auth.kind === 'signed' ? ctx.auth.payload : undefined;
   if (hasNoBody(ctx)) {
-    const payload = ctx.auth.kind === 'signed' ? ctx.auth.payload : undefined;
     if (payload?.kind === 'sha256' && payload.sha256Hex !== EMPTY_SHA256) return contentSha256Mismatch(payload.sha256Hex, EMPTY_SHA256);
     return undefined;
   }
-  return readsBody ? undefined : 'drain';
+  if (readsBody || (payload?.kind !== 'sha256' && payload?.kind !== 'streaming-signed')) return undefined;
+  if (wireLength(ctx) > MAX_UNREAD_OPERATION_BODY) return tooBig();
+  return 'drain';
 }
 
-/** Reads a body no handler will read through the payload decoder: its hash, checksums and rate are checked. */
-export async function drainAndCheckPayload(ctx: S3Context): Promise<PayloadError | undefined> {
+/** The body's length on the wire as declared by Content-Length (0 when chunked: counted while draining). */
+function wireLength(ctx: S3Context): number {
+  const raw = ctx.req.headers['content-length'];
+  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : 0;
+}
+
+/**
+ * Reads a body no handler will read through the payload decoder: its hash, checksums and rate are
+ * checked; more than MAX_UNREAD_OPERATION_BODY bytes on the wire (a chunked body) is refused.
+ */
+export async function drainAndCheckPayload(ctx: S3Context): Promise<PayloadError | S3Error | undefined> {
   const body = openBody(ctx);
+  let wire = 0;
+  let tooLarge = false;
+  const count = (chunk: Buffer): void => {
+    wire += chunk.length;
+    if (wire > MAX_UNREAD_OPERATION_BODY && !tooLarge) {
+      tooLarge = true;
+      ctx.req.unpipe(body.stream);
+      body.stream.destroy();
+    }
+  };
+  ctx.req.on('data', count);
   try {
     for await (const chunk of body.stream as AsyncIterable<Buffer>) void chunk;
   } catch (err) {
+    if (tooLarge) return tooBig();
     if (err instanceof PayloadError) return err;
     throw err;
+  } finally {
+    ctx.req.off('data', count);
   }
-  return body.failure();
+  return tooLarge ? tooBig() : body.failure();
 }
 
 /**

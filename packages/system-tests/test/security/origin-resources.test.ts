@@ -1,9 +1,12 @@
 /**
  * Issue 18, item 5 — bounded resources at the origin: a trickling upload cannot hold a
- * socket, and the website index-document redirect is never protocol-relative.
+ * socket, a body sent to an operation that reads none is waited for only when its signed hash
+ * must be checked (and then only up to a cap), the website endpoint closes a connection whose
+ * body is still arriving, and the website index-document redirect is never protocol-relative.
  */
 import { connect } from 'node:net';
-import { CreateBucketCommand, HeadObjectCommand, PutBucketPolicyCommand, PutBucketWebsiteCommand, PutObjectCommand, S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutBucketPolicyCommand, PutBucketWebsiteCommand, PutObjectCommand, S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOrigin, type RunningOrigin } from '@bucketfront/origin';
 import { signRequest } from '@bucketfront/sigv4';
@@ -32,6 +35,7 @@ beforeAll(async () => {
   // Keys that make `//evil.example/dir` a directory with an index document.
   await s3.send(new PutObjectCommand({ Bucket: WEBSITE_BUCKET, Key: '/evil.example/dir/index.html', Body: 'dir index', ContentType: 'text/html' }));
   await s3.send(new PutObjectCommand({ Bucket: WEBSITE_BUCKET, Key: 'docs/index.html', Body: 'docs', ContentType: 'text/html' }));
+  await s3.send(new PutObjectCommand({ Bucket: WEBSITE_BUCKET, Key: 'index.html', Body: 'home', ContentType: 'text/html' }));
 });
 afterAll(async () => {
   s3?.destroy();
@@ -144,5 +148,124 @@ describe('the website index-document redirect is never protocol-relative', () =>
 
   it('GET /docs → 302 Location: /docs/ (unchanged: relative, as AWS sends it)', async () => {
     expect(await websiteGet('/docs')).toEqual({ status: 302, location: '/docs/' });
+  });
+});
+
+/**
+ * Sends a request head, then `piece` every `everyMs` (a body declared far larger than will ever
+ * arrive). Resolves with the answer and when the server closed the connection, or after `holdMs`
+ * ("held far too long") with `closedAfterMs` undefined.
+ */
+function trickleRequest(port: number, head: string, piece: string, everyMs: number, holdMs = 10_000): Promise<{ raw: string; answeredAfterMs: number | undefined; closedAfterMs: number | undefined }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const socket = connect(port, '127.0.0.1');
+    let raw = '';
+    let answeredAfterMs: number | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const finish = (closed: boolean): void => {
+      if (settled) return;
+      settled = true;
+      clearInterval(timer);
+      clearTimeout(hold);
+      socket.destroy();
+      resolve({ raw, answeredAfterMs, closedAfterMs: closed ? Date.now() - started : undefined });
+    };
+    socket.on('connect', () => {
+      socket.write(head);
+      timer = setInterval(() => {
+        if (!socket.destroyed && socket.writable) socket.write(piece);
+      }, everyMs);
+    });
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => {
+      answeredAfterMs ??= Date.now() - started;
+      raw += d;
+    });
+    socket.on('end', () => finish(true));
+    socket.on('close', () => finish(true));
+    socket.on('error', (err) => (raw === '' ? reject(err) : finish(true)));
+    const hold = setTimeout(() => finish(false), holdMs);
+  });
+}
+
+// 4 KiB per 500 ms: above the test origin's 1 KiB/s bound, so only the declared 100 MB ends it.
+const PIECE = 'y'.repeat(4096);
+const HUGE = 100_000_000;
+
+describe('a body sent to an operation that reads none is not waited for unless it must be checked', () => {
+  it('anonymous GET of a public object with a huge trickled body → 200 at once, Connection: close, the connection closed', async () => {
+    const { port } = new URL(origin.url);
+    const head = `GET /${WEBSITE_BUCKET}/docs/index.html HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: ${HUGE}\r\n\r\n`;
+    const res = await trickleRequest(Number(port), head, PIECE, 500);
+    expect(res.raw).toMatch(/^HTTP\/1\.1 200 /);
+    expect(res.raw.toLowerCase()).toContain('connection: close');
+    expect(res.closedAfterMs).toBeDefined();
+  });
+
+  it('presigned (UNSIGNED-PAYLOAD) GET with a huge trickled body → 200 at once, the connection closed', async () => {
+    const url = new URL(await getSignedUrl(s3, new GetObjectCommand({ Bucket: WEBSITE_BUCKET, Key: 'docs/index.html' }), { expiresIn: 300 }));
+    const head = `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: ${HUGE}\r\n\r\n`;
+    const res = await trickleRequest(Number(url.port), head, PIECE, 500);
+    expect(res.raw).toMatch(/^HTTP\/1\.1 200 /);
+    expect(res.closedAfterMs).toBeDefined();
+  });
+
+  it('signed GET whose signed body is above the 1 MiB cap → 400 MaxMessageLengthExceeded without reading it, the connection closed', async () => {
+    const { port } = new URL(origin.url);
+    const url = `${origin.url}/${WEBSITE_BUCKET}/docs/index.html`;
+    const body = Buffer.alloc(2 * 1024 * 1024, 'y');
+    const headers = signRequest({ method: 'GET', url, body, credentials, region: 'us-east-1', service: 's3' });
+    const head =
+      `GET /${WEBSITE_BUCKET}/docs/index.html HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: ${body.length}\r\n` +
+      Object.entries(headers).filter(([n]) => n !== 'host').map(([n, v]) => `${n}: ${v}\r\n`).join('') +
+      '\r\n';
+    const res = await trickleRequest(Number(port), head, PIECE, 500);
+    expect(res.raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect(res.raw).toContain('<Code>MaxMessageLengthExceeded</Code>');
+    expect(res.raw).toContain('<Message>Your request was too big.</Message>');
+    expect(res.raw.toLowerCase()).toContain('connection: close');
+    expect(res.closedAfterMs).toBeDefined();
+  });
+
+  it('signed GET with a chunked body (no declared length) that passes the cap → 400 MaxMessageLengthExceeded, even though its hash was signed', async () => {
+    const { port } = new URL(origin.url);
+    const url = `${origin.url}/${WEBSITE_BUCKET}/docs/index.html`;
+    const body = Buffer.alloc(1024 * 1024 + 1, 'z');
+    const headers = signRequest({ method: 'GET', url, body, credentials, region: 'us-east-1', service: 's3' });
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let out = '';
+      socket.on('connect', () => {
+        socket.write(
+          `GET /${WEBSITE_BUCKET}/docs/index.html HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nTransfer-Encoding: chunked\r\n` +
+            Object.entries(headers).filter(([n]) => n !== 'host').map(([n, v]) => `${n}: ${v}\r\n`).join('') +
+            '\r\n',
+        );
+        socket.write(`${body.length.toString(16)}\r\n`);
+        socket.write(body);
+        socket.write('\r\n0\r\n\r\n');
+      });
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => (out += d));
+      socket.on('close', () => resolve(out));
+      socket.on('error', (err) => (out === '' ? reject(err) : resolve(out)));
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect(raw).toContain('<Code>MaxMessageLengthExceeded</Code>');
+  });
+});
+
+describe('the website endpoint closes a connection whose request body is still arriving', () => {
+  it.each([
+    ['the website port', () => Number(new URL(origin.websiteUrl!).port), `${WEBSITE_BUCKET}.s3-website-us-east-1.localhost`],
+    ['a website Host on the S3 port', () => Number(new URL(origin.url).port), `${WEBSITE_BUCKET}.s3-website-us-east-1.localhost`],
+  ])('%s: GET / with a huge declared body trickled a byte at a time → 200, Connection: close, the connection closed', async (_name, portOf, host) => {
+    const head = `GET / HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${HUGE}\r\n\r\n`;
+    const res = await trickleRequest(portOf(), head, 'x', 500);
+    expect(res.raw).toMatch(/^HTTP\/1\.1 200 /);
+    expect(res.raw.toLowerCase()).toContain('connection: close');
+    expect(res.closedAfterMs).toBeDefined();
   });
 });
