@@ -11,7 +11,7 @@ import {
 import { OriginFailure, readBody, type OriginResponse } from './origin/client.js';
 import type { Coding, StoredEntry, Variant } from './store/entry.js';
 import { buildVariant, variantSize } from './store/variants.js';
-import { connectionListed, filterOriginHeaders, filterVary, headerValue, type HeaderMap } from './viewer/headers.js';
+import { filterOriginHeaders, filterVary, headerValue, type HeaderMap } from './viewer/headers.js';
 import { banPaths, type EngineState, type RequestCtx } from './context.js';
 
 export type FillResult =
@@ -41,9 +41,8 @@ export function originRequestHeaders(s: EngineState, ctx: RequestCtx): Record<st
   const h: Record<string, string> = {};
   const keyed = ctx.behaviour.cacheKey.headers;
   if (keyed.behavior === 'whitelist') {
-    const listed = connectionListed(ctx.reqHeaders); // hop-by-hop (RFC 9110 §7.6.1): never forwarded
+    // ctx.reqHeaders holds no field named in Connection (hop-by-hop, RFC 9110 §7.6.1).
     for (const name of keyed.items) {
-      if (listed.has(name.toLowerCase())) continue;
       const v = headerValue(ctx.reqHeaders, name.toLowerCase());
       if (v !== undefined) h[name.toLowerCase()] = v;
     }

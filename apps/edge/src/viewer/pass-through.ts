@@ -19,22 +19,21 @@ import { pipeline } from 'node:stream';
 import type { EngineState, RequestCtx } from '../context.js';
 import type { ResultType } from '../metrics.js';
 import { rateCheckedBody } from './body-rate.js';
-import { connectionListed, filterOriginHeaders, headerValue, httpDate, isHopByHopRequestHeader } from './headers.js';
+import { filterOriginHeaders, headerValue, httpDate, isHopByHopRequestHeader } from './headers.js';
 import type { Responder } from './respond.js';
 
 export async function passThrough(state: EngineState, responder: Responder, req: IncomingMessage, res: ServerResponse, ctx: RequestCtx): Promise<void> {
   const { metrics, clock, config } = state;
   const word = config.productWord;
-  // RFC 9110 §7.6.1: fields named in Connection are hop-by-hop too.
-  const listed = connectionListed(req.headers);
+  // ctx.reqHeaders holds no field named in Connection (hop-by-hop too, RFC 9110 §7.6.1).
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || isHopByHopRequestHeader(name) || listed.has(name)) continue;
+  for (const [name, value] of Object.entries(ctx.reqHeaders)) {
+    if (value === undefined || isHopByHopRequestHeader(name)) continue;
     if (name === 'cookie' || name === 'expect') continue;
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   if (ctx.keyedCookies !== '') headers['cookie'] = ctx.keyedCookies;
-  const xff = headerValue(req.headers, 'x-forwarded-for');
+  const xff = headerValue(ctx.reqHeaders, 'x-forwarded-for');
   headers['x-forwarded-for'] = xff ? `${xff}, ${ctx.clientIp}` : ctx.clientIp;
   headers['x-amz-cf-id'] = ctx.reqId;
   headers['via'] = state.via;

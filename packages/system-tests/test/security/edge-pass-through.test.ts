@@ -167,3 +167,51 @@ describe('fields named in Connection are not forwarded to the origin (RFC 9110 ย
     expect(seen[0]!['x-hop']).toBeUndefined();
   });
 });
+
+describe('a keyed header listed in Connection is absent from the cache key too (RFC 9110 ยง7.6.1)', () => {
+  let origin: Server;
+  let edge: RunningEdge;
+  beforeAll(async () => {
+    origin = createHttpServer((req, res) => {
+      const body = `lang=${req.headers['accept-language'] ?? 'none'}`;
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(body.length), 'cache-control': 'max-age=3600' });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+    edge = await startEdge({
+      workers: 1,
+      config: {
+        distributions: [{
+          id: 'ECONNPOISON0001',
+          origins: [{ id: 'o', url: `http://127.0.0.1:${(origin.address() as AddressInfo).port}` }],
+          defaultCacheBehavior: { targetOriginId: 'o', cacheKey: { headers: { behavior: 'whitelist', items: ['Accept-Language'] } } },
+        }],
+      },
+    });
+  });
+  afterAll(async () => {
+    await edge?.close();
+    await new Promise<void>((resolve) => { origin.closeAllConnections(); origin.close(() => resolve()); });
+  });
+
+  /** Raw HTTP/1.1 GET: the response body. */
+  function rawBody(text: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const sock = connect(edge.port, '127.0.0.1', () => sock.write(text));
+      let got = '';
+      sock.setTimeout(10_000, () => sock.destroy(new Error('no response')));
+      sock.on('data', (b: Buffer) => { got += b.toString('latin1'); });
+      sock.on('error', reject);
+      sock.on('close', () => resolve(got.split('\r\n\r\n')[1] ?? ''));
+    });
+  }
+
+  it('Accept-Language: fr + Connection: accept-language does not fill the French key with the no-language answer', async () => {
+    const poison = await rawBody('GET /page.html HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Language: fr\r\nConnection: close, accept-language\r\n\r\n');
+    expect(poison).toBe('lang=none');
+    const french = await rawBody('GET /page.html HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Language: fr\r\nConnection: close\r\n\r\n');
+    expect(french).toBe('lang=fr');
+    const none = await rawBody('GET /page.html HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    expect(none).toBe('lang=none');
+  });
+});
