@@ -51,16 +51,20 @@ export async function passThrough(state: EngineState, responder: Responder, req:
   const expectsContinue = (headerValue(req.headers, 'expect') ?? '').toLowerCase() === '100-continue';
   metrics.originRequests++;
   const body = hasBody ? rateCheckedBody(req, onTooSlow) : null;
+  // The viewer went away (mid-upload, or before its response was fully sent): abort the origin
+  // request at once, which gives its pass-through connection back (origin/client.ts).
+  const viewerGone = new AbortController();
+  res.once('close', () => { if (!res.writableFinished) viewerGone.abort(); });
   let r;
   try {
     r = await origin.passThrough({
-      method: ctx.method, path, headers, body,
+      method: ctx.method, path, headers, body, signal: viewerGone.signal,
       onStart: () => { if (expectsContinue && !res.headersSent) res.writeContinue(); },
     });
     metrics.observeOriginLatency(r.latencyMs / 1000);
   } catch (err) {
     metrics.originErrors++;
-    if (tooSlow) return;
+    if (tooSlow || viewerGone.signal.aborted) return; // answered already, or nobody left to answer
     if (body) { body.destroy(); res.shouldKeepAlive = false; } // the body was not (fully) read
     const kind = (err as { kind?: string }).kind;
     return responder.sendFailure(res, ctx, kind === 'busy' ? 503 : kind === 'timeout' ? 504 : 502, String(err));
