@@ -1,0 +1,93 @@
+/**
+ * Limits found by the security review of the edge: on-demand decoding within the fill budget,
+ * viewers that stop reading (send timeout), and cache size accounting of keys and paths.
+ * Each edge runs in this process (workers: 1) against a plain node:http origin, so what the
+ * engine holds can be read from here.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { Agent, request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEdge, type RunningEdge } from '@bucketfront/edge';
+
+const MiB = 1024 * 1024;
+
+let origin: Server | undefined;
+let edge: RunningEdge | undefined;
+afterEach(async () => {
+  await edge?.close();
+  if (origin) await new Promise<void>((resolve) => { origin!.closeAllConnections(); origin!.close(() => resolve()); });
+  edge = undefined;
+  origin = undefined;
+});
+
+async function startOrigin(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  origin = createServer(handler);
+  await new Promise<void>((resolve) => origin!.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
+}
+
+function distribution(url: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: 'ELIMITS00000001',
+    origins: [{ id: 'o', url, responseTimeout: 30 }],
+    defaultCacheBehavior: { targetOriginId: 'o', ...extra },
+  };
+}
+
+describe('identity variants of origin-gzipped entries are decoded within the fill budget', () => {
+  const DECODED = 8 * MiB;
+  const bomb = gzipSync(Buffer.alloc(DECODED)); // ~8 KB
+  const BUDGET = 9 * MiB;
+  const CACHE = 16 * MiB;
+
+  it('24 concurrent identity viewers of 24 gzip bombs (8 KB → 8 MiB): what the edge holds stays within cache + budget', async () => {
+    const url = await startOrigin((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'cache-control': 'max-age=3600', 'content-length': bomb.length, etag: '"b"' });
+      res.end(bomb);
+    });
+    edge = await startEdge({ workers: 1, config: { cache: { maxSizeBytes: CACHE, maxObjectBytes: 9 * MiB, fillBudgetBytes: BUDGET }, distributions: [distribution(url)] } });
+    const agent = new Agent({ connections: 64 });
+    const get = async (path: string, ae?: string): Promise<number> => {
+      const r = await request(`${edge!.url}${path}`, { dispatcher: agent, headers: ae ? { 'accept-encoding': ae } : {} });
+      return (await r.body.arrayBuffer()).byteLength;
+    };
+    const N = 24;
+    for (let i = 0; i < N; i++) expect(await get(`/b${i}.json`, 'gzip')).toBe(bomb.length); // primed, gzip as sent
+    const base = process.memoryUsage().arrayBuffers;
+    let peak = base;
+    const t = setInterval(() => { peak = Math.max(peak, process.memoryUsage().arrayBuffers); }, 1);
+    const sizes = await Promise.all(Array.from({ length: N }, (_, i) => get(`/b${i}.json`)));
+    clearInterval(t);
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+    await agent.close();
+    // Each viewer got the decoded body or, when the budget was held by another decode, the entry as sent.
+    for (const n of sizes) expect([DECODED, bomb.length]).toContain(n);
+    expect(sizes).toContain(DECODED);
+    // Before: every decode ran at once (each held only its 8 KB input): N × 8 MiB = 192 MiB.
+    // Now: the decoded variants the cache keeps, the one decode in flight (twice: zlib's chunks and
+    // their concatenation), and freed bodies V8 has not collected yet.
+    expect(peak - base, `peak growth ${((peak - base) / MiB).toFixed(0)} MiB`).toBeLessThan(CACHE + 2 * BUDGET + 3 * DECODED);
+  });
+
+  it('a normal gzip object is still decoded for a viewer that does not accept gzip (weak ETag), once', async () => {
+    const text = Buffer.from('{"hello":"world"}\n'.repeat(5000));
+    let fetches = 0;
+    const url = await startOrigin((_req, res) => {
+      fetches++;
+      const gz = gzipSync(text);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'cache-control': 'max-age=3600', 'content-length': gz.length, etag: '"g"' });
+      res.end(gz);
+    });
+    edge = await startEdge({ workers: 1, config: { cache: { maxSizeBytes: 16 * MiB, maxObjectBytes: 1 * MiB, fillBudgetBytes: 2 * MiB }, distributions: [distribution(url)] } });
+    const gz = await request(`${edge.url}/g.json`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(Buffer.from(await gz.body.arrayBuffer())).equals(text)).toBe(true);
+    const plain = await request(`${edge.url}/g.json`);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers['etag']).toBe('W/"g"');
+    expect(Buffer.from(await plain.body.arrayBuffer()).equals(text)).toBe(true);
+    expect(fetches).toBe(1);
+  });
+});
