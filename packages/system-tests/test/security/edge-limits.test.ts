@@ -5,10 +5,10 @@
  * engine holds can be read from here.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startEdge, type RunningEdge } from '@bucketfront/edge';
 
 const MiB = 1024 * 1024;
@@ -90,4 +90,70 @@ describe('identity variants of origin-gzipped entries are decoded within the fil
     expect(Buffer.from(await plain.body.arrayBuffer()).equals(text)).toBe(true);
     expect(fetches).toBe(1);
   });
+});
+
+describe('viewerSendTimeout: a viewer that stops reading is disconnected (like nginx send_timeout)', () => {
+  const BIG = 20 * MiB;
+  const chunk = Buffer.alloc(256 * 1024, 0x61);
+
+  /** GET over a raw socket that reads nothing for `stallMs`, then reads to the end: the bytes it got. */
+  function stalledGet(port: number, path: string, stallMs: number): Promise<number> {
+    return new Promise((resolve) => {
+      const sock = connect(port, '127.0.0.1', () => sock.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`));
+      sock.pause();
+      let got = 0;
+      sock.on('data', (b: Buffer) => {
+        got += b.length;
+        if (got > BIG) sock.destroy(); // the whole body came: the edge kept the connection
+      });
+      sock.on('error', () => undefined);
+      sock.on('close', () => resolve(got));
+      setTimeout(() => sock.resume(), stallMs);
+    });
+  }
+
+  it('a viewer that does not read a 20 MiB cached object is disconnected after the timeout', async () => {
+    const url = await startOrigin((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': BIG, 'cache-control': 'max-age=3600' });
+      res.end(Buffer.alloc(BIG, 0x62));
+    });
+    edge = await startEdge({ workers: 1, config: { viewerSendTimeout: 1, cache: { maxSizeBytes: 64 * MiB, maxObjectBytes: 32 * MiB }, distributions: [distribution(url)] } });
+    const warm = await request(`${edge.url}/big.bin`);
+    expect((await warm.body.arrayBuffer()).byteLength).toBe(BIG);
+    // Stalled well past the 1 s timeout: only what the kernel buffers held arrives, then the close.
+    const got = await stalledGet(edge.port, '/big.bin', 4_000);
+    expect(got).toBeLessThan(BIG);
+    // A viewer that reads is not affected.
+    const again = await request(`${edge.url}/big.bin`);
+    expect(again.headers['x-cache']).toMatch(/^Hit/);
+    expect((await again.body.arrayBuffer()).byteLength).toBe(BIG);
+  }, 30_000);
+
+  it('a viewer that does not read an oversize streamed object: the origin response is closed after the timeout', async () => {
+    const TOTAL = 64 * MiB;
+    let originClosedEarly = false;
+    const url = await startOrigin((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': TOTAL, 'cache-control': 'max-age=3600' });
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < TOTAL) {
+          sent += chunk.length;
+          if (!res.write(chunk)) { res.once('drain', pump); return; }
+        }
+        res.end();
+      };
+      pump();
+      res.on('close', () => { if (!res.writableFinished) originClosedEarly = true; });
+    });
+    // The origin's responseTimeout (30 s) is not what ends it: undici's body timeout is paused by backpressure.
+    edge = await startEdge({ workers: 1, config: { viewerSendTimeout: 1, cache: { maxSizeBytes: 16 * MiB, maxObjectBytes: 1 * MiB, fillBudgetBytes: 4 * MiB }, distributions: [distribution(url)] } });
+    const sock = connect(edge.port, '127.0.0.1', () => sock.write('GET /huge.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+    sock.pause(); // never reads
+    sock.on('error', () => undefined);
+    try {
+      await vi.waitFor(() => expect(originClosedEarly).toBe(true), { timeout: 15_000, interval: 100 });
+    } finally {
+      sock.destroy();
+    }
+  }, 30_000);
 });
