@@ -157,3 +157,31 @@ describe('viewerSendTimeout: a viewer that stops reading is disconnected (like n
     }
   }, 30_000);
 });
+
+describe('cache size accounting counts the key and path strings an entry holds', () => {
+  it('300 entries with 14,000-character paths in a 2 MiB cache: the strings the cache holds stay within its size', async () => {
+    const url = await startOrigin((_req, res) => {
+      res.writeHead(404, { 'content-type': 'application/xml', 'content-length': '9' });
+      res.end('<Error/>\n');
+    });
+    const CACHE = 2 * MiB;
+    edge = await startEdge({ workers: 1, config: { cache: { maxSizeBytes: CACHE, maxObjectBytes: 1 * MiB }, distributions: [distribution(url)] } });
+    const agent = new Agent({ connections: 8 });
+    const pad = 'a'.repeat(14_000);
+    for (let i = 0; i < 300; i += 10) {
+      await Promise.all(Array.from({ length: 10 }, async (_, j) => {
+        const r = await request(`${edge!.url}/${pad}/${i + j}`, { dispatcher: agent });
+        await r.body.dump();
+        expect(r.statusCode).toBe(404);
+      }));
+    }
+    await agent.close();
+    const store = edge.engine!.store;
+    const entries = [...(store as unknown as { lru: { values(): Iterable<{ key: string; path: string; query: string; altPath?: string }> } }).lru.values()];
+    expect(entries.length).toBeGreaterThan(0); // 404s are cached (errorCachingMinTTL)
+    // V8 keeps these as one-byte strings (1 byte a character); the accounting must cover at least that.
+    const stringBytes = entries.reduce((n, e) => n + e.key.length + e.path.length + e.query.length + (e.altPath?.length ?? 0), 0);
+    expect(stringBytes).toBeLessThanOrEqual(store.stats.sizeBytes);
+    expect(store.stats.sizeBytes).toBeLessThanOrEqual(CACHE);
+  });
+});
