@@ -6,6 +6,7 @@ import {
   buildCacheKey, filterCookies, filterQueryString, keysAcceptEncoding, normaliseAcceptEncoding,
   normaliseInvalidationPath, normalisePath, normalisePercentEncoding, selectBehaviour, type NormalisedAcceptEncoding,
 } from '@bucketfront/cache-policy';
+import { endToEndHeaders } from './viewer/headers.js';
 import type { CacheBehaviorConfig, CustomErrorResponseConfig, DistributionConfig, EdgeConfig, OriginGroupConfig } from './config/types.js';
 import type { EdgeMetrics } from './metrics.js';
 import type { FillBudget } from './fill-budget.js';
@@ -52,6 +53,7 @@ export interface RequestCtx {
   key: string;
   ae: NormalisedAcceptEncoding;
   aeKeyed: boolean;
+  /** The viewer's end-to-end request headers (fields named in Connection removed): keyed and forwarded. */
   reqHeaders: IncomingHttpHeaders;
   reqId: string;
   clientIp: string;
@@ -82,8 +84,10 @@ function normalisedAe(v: string | undefined): NormalisedAcceptEncoding {
 
 export function makeCtx(
   dist: DistRuntime, method: string, viewerPath: string, query: string,
-  reqHeaders: IncomingHttpHeaders, reqId: string, clientIp: string, httpVersion: string,
+  viewerHeaders: IncomingHttpHeaders, reqId: string, clientIp: string, httpVersion: string,
 ): RequestCtx {
+  // One view for the key and for forwarding: fields named in Connection are absent from both.
+  const reqHeaders = endToEndHeaders(viewerHeaders);
   const dro = dist.config.defaultRootObject;
   // Default root object: only for `/`, never subdirectories (spec §1.11).
   const originPath = viewerPath === '/' && dro !== undefined ? '/' + dro : viewerPath;

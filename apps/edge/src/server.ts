@@ -3,6 +3,7 @@
  * peer-baselines §1 is Nagle + delayed ACK), generous keep-alive.
  */
 import http from 'node:http';
+import { CONFIG_DEFAULTS } from './config/validate.js';
 import type { EdgeEngineHandle } from './engine.js';
 
 /** True when the request carries more than one Host field line (node keeps only the first). */
@@ -20,10 +21,36 @@ function hasRepeatedHost(rawHeaders: string[]): boolean {
 
 const REPEATED_HOST_BODY = '<html><head><title>400 Bad Request</title></head><body><h1>400 Bad Request</h1><p>A request may carry only one Host header.</p></body></html>\n';
 
-export function createViewerServer(engine: Pick<EdgeEngineHandle, 'handle'>): http.Server {
+/**
+ * Send timeout (config `viewerSendTimeout`, like nginx `send_timeout`): a response whose bytes the
+ * viewer does not take for that long closes the connection. Otherwise a viewer that stops reading
+ * pins what is being sent: an evicted entry's Buffer, or for a streamed object a fill connection to
+ * the origin (undici's body timeout does not run while the stream is paused by backpressure).
+ * CloudFront has a comparable fixed limit: its quotas list an idle timeout of 10 minutes after which a
+ * connection that carried no bytes from the origin to the client is closed.
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html
+ * Node's socket timeout counts a pending write that progresses as activity (net.Socket _onTimeout
+ * compares writeQueueSize), so only a stalled write times out; a response still waiting for its
+ * origin has nothing pending and is left alone (the origin's own timeouts apply).
+ */
+function armSendTimeout(res: http.ServerResponse, ms: number): void {
+  res.setTimeout(ms, () => {
+    const socket = res.socket;
+    if (socket !== null && socket.writableLength > 0) socket.destroy();
+  });
+}
+
+export interface ViewerServerOptions {
+  /** Seconds; default CONFIG_DEFAULTS.viewerSendTimeout. */
+  sendTimeout?: number | undefined;
+}
+
+export function createViewerServer(engine: Pick<EdgeEngineHandle, 'handle'>, opts: ViewerServerOptions = {}): http.Server {
+  const sendTimeoutMs = (opts.sendTimeout ?? CONFIG_DEFAULTS.viewerSendTimeout) * 1000;
   // RFC 9112 §3.2: more than one Host field line → 400, so the distribution (and cache key)
   // can never be chosen from a different Host than the one a downstream component sees.
   const handle: http.RequestListener = (req, res) => {
+    armSendTimeout(res, sendTimeoutMs);
     if (!hasRepeatedHost(req.rawHeaders)) return engine.handle(req, res);
     res.writeHead(400, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(REPEATED_HOST_BODY), connection: 'close' });
     res.end(REPEATED_HOST_BODY);

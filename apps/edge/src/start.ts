@@ -74,7 +74,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   let engine: EdgeEngineHandle | undefined;
   if (workers === 1) {
     engine = createEdgeEngine(config, opts.clock ? { clock: opts.clock } : {});
-    const server = createViewerServer(engine);
+    const server = createViewerServer(engine, { sendTimeout: config.viewerSendTimeout });
     try {
       port = await listen(server, opts.port ?? 0, host);
     } catch (err) {

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const config = validateEdgeConfig(JSON.parse(process.env[WORKER_ENV.config] ?? '{}'));
   const coordinator = createIpcCoordinator((m) => { process.send?.(m); }, (h) => { process.on('message', h); });
   const engine = createEdgeEngine(config, { coordinator });
-  const server = createViewerServer(engine);
+  const server = createViewerServer(engine, { sendTimeout: config.viewerSendTimeout });
   const port = await listen(server, Number(process.env[WORKER_ENV.port] ?? 0), process.env[WORKER_ENV.host] ?? '127.0.0.1');
   process.on('message', (raw: unknown) => {
     if (!isMessage(raw)) return;

@@ -89,6 +89,12 @@ export interface EdgeConfig {
    * stay valid; validateEdgeConfig always sets it.
    */
   cache: { maxSizeBytes: number; maxObjectBytes: number; fillBudgetBytes?: number };
+  /**
+   * Seconds a response may make no write progress to its viewer (a viewer that stops reading)
+   * before the connection is closed, like nginx `send_timeout`; default 60. Optional so hand-built
+   * configs stay valid; validateEdgeConfig always sets it.
+   */
+  viewerSendTimeout?: number;
   /** Control URLs of peer edges (invalidation fan-out). */
   peers: string[];
   distributions: DistributionConfig[];

@@ -24,6 +24,7 @@ describe('validateEdgeConfig', () => {
     expect(c.distributions[0]!.defaultCacheBehavior).toMatchObject({ minTTL: 0, defaultTTL: 86400, maxTTL: 31536000, compress: true, allowedMethods: ['GET', 'HEAD'] });
     expect(c.productWord).toBe('cloudfront');
     expect(c.cache.maxSizeBytes).toBe(256 * 1024 * 1024);
+    expect(c.viewerSendTimeout).toBe(60);
   });
 
   const cases: Array<[string, (c: ReturnType<typeof good>) => void, string]> = [
@@ -43,6 +44,8 @@ describe('validateEdgeConfig', () => {
     ['duplicate alias', (c) => { c.distributions.push({ ...c.distributions[0]!, id: 'E2' }); }, "distributions[1].aliases[0]: 'www.example.com' is already an alias of E1"],
     ['cachedMethods', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { cachedMethods: ['GET', 'HEAD', 'OPTIONS'] }); }, 'distributions[0].defaultCacheBehavior.cachedMethods: OPTIONS is cached only when allowedMethods includes it'],
     ['peers', (c) => { Object.assign(c, { peers: ['not a url'] }); }, 'peers[0]: must be an http(s) URL'],
+    ['viewerSendTimeout range', (c) => { Object.assign(c, { viewerSendTimeout: 0 }); }, 'viewerSendTimeout: must be between 1 and 3600'],
+    ['viewerSendTimeout integer', (c) => { Object.assign(c, { viewerSendTimeout: 1.5 }); }, 'viewerSendTimeout: must be an integer'],
     // Limits that are checked (spec §1.11, §1.5; CloudFront quotas).
     ['at most 25 cache behaviours', (c) => { Object.assign(c.distributions[0]!, { cacheBehaviors: Array.from({ length: 26 }, (_, i) => ({ pathPattern: `/p${i}/*`, targetOriginId: 'site' })) }); }, 'distributions[0].cacheBehaviors: at most 25 cache behaviors'],
     ['pathPattern at most 255 characters', (c) => { Object.assign(c.distributions[0]!, { cacheBehaviors: [{ pathPattern: '/' + 'a'.repeat(255), targetOriginId: 'site' }] }); }, 'distributions[0].cacheBehaviors[0].pathPattern: at most 255 characters'],

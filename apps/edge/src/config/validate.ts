@@ -33,6 +33,8 @@ export const CONFIG_DEFAULTS = Object.freeze({
   responseTimeout: 30,
   keepaliveTimeout: 5,
   errorCachingMinTTL: 10,
+  /** Seconds without write progress to a viewer before its connection is closed (server.ts). */
+  viewerSendTimeout: 60,
 });
 
 /**
@@ -50,7 +52,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 /** The fields each object may carry (CloudFront DistributionConfig names, camelCase). */
 const FIELDS = {
-  root: ['pop', 'productWord', 'cache', 'peers', 'distributions'],
+  root: ['pop', 'productWord', 'cache', 'viewerSendTimeout', 'peers', 'distributions'],
   cache: ['maxSizeBytes', 'maxObjectBytes', 'fillBudgetBytes'],
   distribution: ['id', 'aliases', 'defaultRootObject', 'comment', 'enabled', 'origins', 'originGroups', 'defaultCacheBehavior', 'cacheBehaviors', 'customErrorResponses'],
   origin: ['id', 'url', 'hostHeader', 'connectionTimeout', 'connectionAttempts', 'responseTimeout', 'keepaliveTimeout'],
@@ -351,6 +353,7 @@ export function validateEdgeConfig(raw: unknown): EdgeConfig {
   const maxObjectBytes = c.num(cacheObj, 'maxObjectBytes', 'cache', Math.min(CONFIG_DEFAULTS.maxObjectBytes, maxSizeBytes), 1, 30 * 1024 ** 3);
   if (maxObjectBytes > maxSizeBytes) c.fail('cache.maxObjectBytes', `must be ≤ cache.maxSizeBytes (${maxSizeBytes})`);
   const fillBudgetBytes = c.num(cacheObj, 'fillBudgetBytes', 'cache', CONFIG_DEFAULTS.fillBudgetBytes, 0, Number.MAX_SAFE_INTEGER);
+  const viewerSendTimeout = c.num(raw, 'viewerSendTimeout', '(root)', CONFIG_DEFAULTS.viewerSendTimeout, 1, 3600);
   const peers = c.strArray(raw, 'peers', '(root)').map((p, i) => { if (!isHttpUrl(p)) c.fail(`peers[${i}]`, 'must be an http(s) URL'); return p; });
   const distributions: DistributionConfig[] = [];
   const rawDists = c.arr(raw, 'distributions', '(root)');
@@ -372,6 +375,7 @@ export function validateEdgeConfig(raw: unknown): EdgeConfig {
     pop: c.str(raw, 'pop', '(root)', { def: CONFIG_DEFAULTS.pop }) ?? CONFIG_DEFAULTS.pop,
     productWord: c.str(raw, 'productWord', '(root)', { def: CONFIG_DEFAULTS.productWord }) ?? CONFIG_DEFAULTS.productWord,
     cache: { maxSizeBytes, maxObjectBytes, fillBudgetBytes },
+    viewerSendTimeout,
     peers,
     distributions,
   };

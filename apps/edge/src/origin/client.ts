@@ -47,6 +47,8 @@ export interface OriginRequest {
   body?: Readable | null;
   /** Pass-through: called when the request has its connection slot and is being sent. */
   onStart?: () => void;
+  /** Aborts the request (and its response body) and gives its connection back, e.g. when the viewer goes away. */
+  signal?: AbortSignal;
 }
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'EPIPE']);
@@ -92,6 +94,7 @@ export class OriginClient {
     const release = await this.passSlots.acquire(PASS_THROUGH_QUEUE_MS);
     if (!release) throw new OriginFailure('busy', `no origin connection for pass-through within ${PASS_THROUGH_QUEUE_MS} ms`);
     try {
+      req.signal?.throwIfAborted();
       req.onStart?.();
       const r = await this.send(this.passPool, req);
       r.body.once('close', release);
@@ -124,6 +127,7 @@ export class OriginClient {
       path: this.pathPrefix + req.path,
       headers: { ...req.headers, host: this.hostHeader },
       body: req.body ?? null,
+      signal: req.signal ?? null,
     });
     return { status: r.statusCode, headers: r.headers, body: r.body as unknown as Readable, latencyMs: performance.now() - started };
   }

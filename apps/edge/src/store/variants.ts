@@ -52,17 +52,24 @@ function decode(body: Buffer, coding: 'gzip' | 'br', limit: number): Promise<Buf
   return coding === 'gzip' ? gunzipAsync(body, { maxOutputLength: limit }) : unbrotliAsync(body, { maxOutputLength: limit });
 }
 
-/** How the entry's `coding` variant can be made from one it has, if it can. */
-function derivation(s: EngineState, e: StoredEntry, coding: Coding): { input: Variant; make(): Promise<Buffer> } | undefined {
+/**
+ * How the entry's `coding` variant can be made from one it has, if it can, and the fill budget the
+ * work holds while it runs: what its output may grow to. Compressing outputs about its input's size
+ * at most; a decoded body may be up to 1000× its input (a gzip bomb), so decoding
+ * holds the most it may output — cache.maxObjectBytes, or the whole budget if smaller — and is cut
+ * off there (then the entry is undecodable: its identity form could never be cached or held).
+ */
+function derivation(s: EngineState, e: StoredEntry, coding: Coding): { input: Variant; holds: number; make(): Promise<Buffer> } | undefined {
   const enc = e.originEncoding;
   if (coding === 'identity') {
     if ((enc !== 'gzip' && enc !== 'br') || e.undecodable === true) return undefined;
     const input = e.variants[enc];
-    return input && { input, make: () => decode(input.body, enc, s.store.maxObjectBytes) };
+    const holds = Math.max(1, Math.min(s.store.maxObjectBytes, s.fillBudget.limitBytes));
+    return input && { input, holds, make: () => decode(input.body, enc, holds) };
   }
   const input = e.variants.identity;
   if (!e.compressible || input === undefined) return undefined;
-  return { input, make: () => compress(input.body, coding) };
+  return { input, holds: input.body.length, make: () => compress(input.body, coding) };
 }
 
 const inflight = new WeakMap<StoredEntry, Map<Coding, Promise<Variant | undefined>>>();
@@ -80,7 +87,8 @@ export function ensureVariant(s: EngineState, e: StoredEntry, coding: Coding): P
   let byCoding = inflight.get(e);
   const running = byCoding?.get(coding);
   if (running) return running;
-  const held = how.input.body.length;
+  // Not now (the budget is held by other work): this viewer gets what the entry has, as the origin sent it.
+  const held = how.holds;
   if (!s.fillBudget.reserve(held)) return Promise.resolve(undefined);
   const common = withoutFields(how.input.headers, ['content-length', 'content-encoding', 'etag']);
   // A transformed representation gets a weak validator (spec §1.6, RFC 9110 §8.8.1).

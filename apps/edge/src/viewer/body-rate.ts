@@ -18,6 +18,13 @@ export class BodyTooSlow extends Error {
   }
 }
 
+export class ViewerAborted extends Error {
+  constructor() {
+    super('viewer closed its connection before the end of its body');
+    this.name = 'ViewerAborted';
+  }
+}
+
 /** The viewer's body as a stream for the origin request; `onTooSlow` runs once when it is cut off. */
 export function rateCheckedBody(req: IncomingMessage, onTooSlow: () => void): Readable {
   const out = new PassThrough();
@@ -35,7 +42,12 @@ export function rateCheckedBody(req: IncomingMessage, onTooSlow: () => void): Re
   const stop = (): void => clearInterval(timer);
   req.on('data', (b: Buffer) => { windowBytes += b.length; });
   req.once('end', stop);
-  req.once('close', stop);
+  // A viewer that closes its connection mid-body: the body never ends, so the origin request must
+  // fail now rather than wait for bytes that will not come (it holds a pass-through connection).
+  req.once('close', () => {
+    stop();
+    if (!req.complete) out.destroy(new ViewerAborted());
+  });
   out.once('close', stop);
   req.pipe(out);
   return out;

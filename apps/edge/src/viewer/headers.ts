@@ -47,10 +47,32 @@ export function headerValue(h: HeaderMap, name: string): string | undefined {
 /** Field names listed in a message's Connection header: hop-by-hop, never forwarded (RFC 9110 §7.6.1). */
 export function connectionListed(h: HeaderMap): ReadonlySet<string> {
   const v = headerValue(h, 'connection');
-  if (v === undefined) return EMPTY;
+  // Fast path: the usual values name no other field.
+  if (v === undefined || ONLY_OPTIONS.test(v)) return EMPTY;
   return new Set(v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
 }
 const EMPTY: ReadonlySet<string> = new Set();
+const ONLY_OPTIONS = /^\s*(?:close|keep-alive)\s*$/i;
+
+/**
+ * The request's end-to-end header fields: `h` itself, or (when Connection names other fields) a
+ * copy without them. "A proxy or gateway MUST parse a received Connection header field […] and
+ * then remove each connection option" (RFC 9110 §7.6.1), so the edge neither forwards them nor
+ * keys on them: a keyed field the origin never sees must not pick the cache entry, or the answer
+ * made without it would be stored under its value (cache poisoning).
+ * https://www.rfc-editor.org/rfc/rfc9110#section-7.6.1
+ */
+export function endToEndHeaders<H extends HeaderMap>(h: H): H {
+  const listed = connectionListed(h);
+  if (listed.size === 0) return h;
+  let copy: H | undefined;
+  for (const name of listed) {
+    if (name === 'connection' || h[name] === undefined) continue;
+    copy ??= { ...h };
+    delete copy[name];
+  }
+  return copy ?? h;
+}
 
 export interface FilterOptions {
   /** Forward/keep Set-Cookie only when the behaviour forwards cookies. */

@@ -19,22 +19,21 @@ import { pipeline } from 'node:stream';
 import type { EngineState, RequestCtx } from '../context.js';
 import type { ResultType } from '../metrics.js';
 import { rateCheckedBody } from './body-rate.js';
-import { connectionListed, filterOriginHeaders, headerValue, httpDate, isHopByHopRequestHeader } from './headers.js';
+import { filterOriginHeaders, headerValue, httpDate, isHopByHopRequestHeader } from './headers.js';
 import type { Responder } from './respond.js';
 
 export async function passThrough(state: EngineState, responder: Responder, req: IncomingMessage, res: ServerResponse, ctx: RequestCtx): Promise<void> {
   const { metrics, clock, config } = state;
   const word = config.productWord;
-  // RFC 9110 §7.6.1: fields named in Connection are hop-by-hop too.
-  const listed = connectionListed(req.headers);
+  // ctx.reqHeaders holds no field named in Connection (hop-by-hop too, RFC 9110 §7.6.1).
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || isHopByHopRequestHeader(name) || listed.has(name)) continue;
+  for (const [name, value] of Object.entries(ctx.reqHeaders)) {
+    if (value === undefined || isHopByHopRequestHeader(name)) continue;
     if (name === 'cookie' || name === 'expect') continue;
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   if (ctx.keyedCookies !== '') headers['cookie'] = ctx.keyedCookies;
-  const xff = headerValue(req.headers, 'x-forwarded-for');
+  const xff = headerValue(ctx.reqHeaders, 'x-forwarded-for');
   headers['x-forwarded-for'] = xff ? `${xff}, ${ctx.clientIp}` : ctx.clientIp;
   headers['x-amz-cf-id'] = ctx.reqId;
   headers['via'] = state.via;
@@ -52,16 +51,20 @@ export async function passThrough(state: EngineState, responder: Responder, req:
   const expectsContinue = (headerValue(req.headers, 'expect') ?? '').toLowerCase() === '100-continue';
   metrics.originRequests++;
   const body = hasBody ? rateCheckedBody(req, onTooSlow) : null;
+  // The viewer went away (mid-upload, or before its response was fully sent): abort the origin
+  // request at once, which gives its pass-through connection back (origin/client.ts).
+  const viewerGone = new AbortController();
+  res.once('close', () => { if (!res.writableFinished) viewerGone.abort(); });
   let r;
   try {
     r = await origin.passThrough({
-      method: ctx.method, path, headers, body,
+      method: ctx.method, path, headers, body, signal: viewerGone.signal,
       onStart: () => { if (expectsContinue && !res.headersSent) res.writeContinue(); },
     });
     metrics.observeOriginLatency(r.latencyMs / 1000);
   } catch (err) {
     metrics.originErrors++;
-    if (tooSlow) return;
+    if (tooSlow || viewerGone.signal.aborted) return; // answered already, or nobody left to answer
     if (body) { body.destroy(); res.shouldKeepAlive = false; } // the body was not (fully) read
     const kind = (err as { kind?: string }).kind;
     return responder.sendFailure(res, ctx, kind === 'busy' ? 503 : kind === 'timeout' ? 504 : 502, String(err));

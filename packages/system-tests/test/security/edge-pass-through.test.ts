@@ -10,7 +10,7 @@ import { connect, createServer as createNetServer, type AddressInfo } from 'node
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEdge, type RunningEdge } from '@bucketfront/edge';
 import { hasBoto3, makeTempDir, requireTool, startTestOrigin, type TempDir, type TestOrigin } from '@bucketfront/test-support';
 
@@ -165,5 +165,100 @@ describe('fields named in Connection are not forwarded to the origin (RFC 9110 �
     expect(seen).toHaveLength(1);
     expect(seen[0]!['x-tenant']).toBe('t1');
     expect(seen[0]!['x-hop']).toBeUndefined();
+  });
+});
+
+describe('a keyed header listed in Connection is absent from the cache key too (RFC 9110 §7.6.1)', () => {
+  let origin: Server;
+  let edge: RunningEdge;
+  beforeAll(async () => {
+    origin = createHttpServer((req, res) => {
+      const body = `lang=${req.headers['accept-language'] ?? 'none'}`;
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(body.length), 'cache-control': 'max-age=3600' });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+    edge = await startEdge({
+      workers: 1,
+      config: {
+        distributions: [{
+          id: 'ECONNPOISON0001',
+          origins: [{ id: 'o', url: `http://127.0.0.1:${(origin.address() as AddressInfo).port}` }],
+          defaultCacheBehavior: { targetOriginId: 'o', cacheKey: { headers: { behavior: 'whitelist', items: ['Accept-Language'] } } },
+        }],
+      },
+    });
+  });
+  afterAll(async () => {
+    await edge?.close();
+    await new Promise<void>((resolve) => { origin.closeAllConnections(); origin.close(() => resolve()); });
+  });
+
+  /** Raw HTTP/1.1 GET: the response body. */
+  function rawBody(text: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const sock = connect(edge.port, '127.0.0.1', () => sock.write(text));
+      let got = '';
+      sock.setTimeout(10_000, () => sock.destroy(new Error('no response')));
+      sock.on('data', (b: Buffer) => { got += b.toString('latin1'); });
+      sock.on('error', reject);
+      sock.on('close', () => resolve(got.split('\r\n\r\n')[1] ?? ''));
+    });
+  }
+
+  it('Accept-Language: fr + Connection: accept-language does not fill the French key with the no-language answer', async () => {
+    const poison = await rawBody('GET /page.html HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Language: fr\r\nConnection: close, accept-language\r\n\r\n');
+    expect(poison).toBe('lang=none');
+    const french = await rawBody('GET /page.html HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Language: fr\r\nConnection: close\r\n\r\n');
+    expect(french).toBe('lang=fr');
+    const none = await rawBody('GET /page.html HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    expect(none).toBe('lang=none');
+  });
+});
+
+describe('a viewer that aborts its upload releases the origin request and its pass-through connection', () => {
+  let origin: Server;
+  let edge: RunningEdge;
+  let originOpen = 0;
+  beforeAll(async () => {
+    // A patient origin: it waits for the whole body as long as the edge keeps the request open.
+    origin = createHttpServer((req, res) => {
+      originOpen++;
+      req.on('close', () => { originOpen--; });
+      req.resume();
+      req.on('end', () => { res.writeHead(200, { 'content-length': '2' }); res.end('ok'); });
+    });
+    origin.requestTimeout = 0;
+    origin.headersTimeout = 0;
+    origin.timeout = 0;
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+    edge = await startEdge({
+      workers: 1,
+      config: {
+        distributions: [{
+          id: 'EABORTEDPUT0001',
+          origins: [{ id: 'o', url: `http://127.0.0.1:${(origin.address() as AddressInfo).port}` }],
+          defaultCacheBehavior: { targetOriginId: 'o', allowedMethods: ALL_METHODS },
+        }],
+      },
+    });
+  });
+  afterAll(async () => {
+    await edge?.close();
+    await new Promise<void>((resolve) => { origin.closeAllConnections(); origin.close(() => resolve()); });
+  });
+
+  it('70 uploads cut off mid-body (more than the 64 pass-through connections), then a PUT → 200', async () => {
+    for (let i = 0; i < 70; i++) {
+      await new Promise<void>((resolve) => {
+        const sock = connect(edge.port, '127.0.0.1', () => {
+          sock.write(`PUT /up/${i} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n${'x'.repeat(100)}`);
+          setTimeout(() => { sock.destroy(); resolve(); }, 30);
+        });
+      });
+    }
+    await vi.waitFor(() => expect(originOpen).toBe(0), { timeout: 10_000, interval: 50 });
+    const status = await rawStatus(edge.port, 'PUT /legit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi');
+    expect(status).toBe(200);
   });
 });
