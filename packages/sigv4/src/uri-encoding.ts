@@ -85,25 +85,26 @@ export function canonicalQueryComponent(raw: string): string {
 
 /** Decodes a query component to a JS string; a malformed escape stays literal (never throws). */
 export function decodeQueryComponent(raw: string): string {
-  if (!raw.includes('%')) return raw.includes('+') ? raw.replace(/\+/g, ' ') : raw;
-  return queryComponentBytes(raw).toString('utf8');
+  const plain = raw.includes('+') ? raw.replace(/\+/g, ' ') : raw;
+  if (!plain.includes('%')) return plain;
+  try {
+    return decodeURIComponent(plain); // native and fast; throws only where the byte path differs
+  } catch {
+    return queryComponentBytes(raw).toString('utf8');
+  }
 }
-
-const MALFORMED_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
-/** One decoder for every call (decode() keeps no state between calls without `stream`). */
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The same rule, strictly: null for a malformed %-escape or bytes that are not UTF-8
- * (the request parser answers those with InvalidURI).
+ * (the request parser answers those with InvalidURI). decodeURIComponent implements exactly
+ * that (ECMA-262 Decode: a malformed escape or an invalid UTF-8 sequence is a URIError), natively:
+ * this runs for every parameter of every request.
  */
 export function decodeQueryComponentStrict(raw: string): string | null {
-  // Hot path (every request line): a JS string without escapes is already its own decoding.
-  if (!raw.includes('%')) return raw.includes('+') ? raw.replace(/\+/g, ' ') : raw;
-  if (MALFORMED_ESCAPE.test(raw)) return null;
-  const bytes = queryComponentBytes(raw);
+  const plain = raw.includes('+') ? raw.replace(/\+/g, ' ') : raw;
+  if (!plain.includes('%')) return plain;
   try {
-    return STRICT_UTF8.decode(bytes);
+    return decodeURIComponent(plain);
   } catch {
     return null;
   }
