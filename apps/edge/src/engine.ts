@@ -18,6 +18,7 @@ import { EdgeMetrics, type EdgeMetricsSnapshot } from './metrics.js';
 import { OriginClient } from './origin/client.js';
 import type { EdgeEngine } from './runtime.js';
 import type { StoredEntry } from './store/entry.js';
+import { MarkSet } from './store/mark-set.js';
 import { MemoryStore } from './store/memory-store.js';
 import { requestId, viaValue } from './viewer/headers.js';
 import { passThrough } from './viewer/pass-through.js';
@@ -44,20 +45,6 @@ interface Inflight { promise: Promise<SharedFill> }
 
 const UNCOLLAPSIBLE_MARK_MS = 120_000; // Varnish's default hit-for-miss/uncacheable_ttl (2 min)
 const TOO_BIG_MARK_MS = 120_000; // same lifetime; a cacheable response for the key clears it earlier
-const MAX_MARKS = 10_000;
-
-/** A bounded set of keys with an expiry: hit-for-miss style marks. */
-function markSet(clock: () => number, ttlMs: number) {
-  const marks = new Map<string, number>();
-  return {
-    has(key: string): boolean { const m = marks.get(key); return m !== undefined && m > clock(); },
-    set(key: string, on: boolean): void {
-      if (!on) { marks.delete(key); return; }
-      if (marks.size > MAX_MARKS) marks.clear();
-      marks.set(key, clock() + ttlMs);
-    },
-  };
-}
 
 export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {}): EdgeEngineHandle {
   const metrics = new EdgeMetrics();
@@ -67,9 +54,9 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     onEvict: () => { metrics.evictions++; },
   });
   const clock = opts.clock ?? Date.now;
-  const uncollapsible = markSet(clock, UNCOLLAPSIBLE_MARK_MS);
+  const uncollapsible = new MarkSet(clock, UNCOLLAPSIBLE_MARK_MS);
   // Keys whose object is over cache.maxObjectBytes: streamed uncached, so a Range goes to the origin.
-  const tooBig = markSet(clock, TOO_BIG_MARK_MS);
+  const tooBig = new MarkSet(clock, TOO_BIG_MARK_MS);
   const state: EngineState = {
     config, store, metrics, clock,
     fillBudget: new FillBudget(config.cache.fillBudgetBytes ?? CONFIG_DEFAULTS.fillBudgetBytes),
