@@ -4,7 +4,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   buildCacheKey, filterCookies, filterQueryString, keysAcceptEncoding, normaliseAcceptEncoding,
-  normaliseInvalidationPath, normalisePath, normalisePercentEncoding, selectBehaviour, type NormalisedAcceptEncoding,
+  normaliseInvalidationPath, normalisePercentEncoding, selectBehaviour, withoutDotSegments, type NormalisedAcceptEncoding,
 } from '@bucketfront/cache-policy';
 import { endToEndHeaders } from './viewer/headers.js';
 import type { CacheBehaviorConfig, CustomErrorResponseConfig, DistributionConfig, EdgeConfig, OriginGroupConfig } from './config/types.js';
@@ -93,16 +93,16 @@ export function makeCtx(
   const originPath = viewerPath === '/' && dro !== undefined ? '/' + dro : viewerPath;
   // The edge decides on the normalised path (uri-path.ts); the origin gets the raw one, as from
   // CloudFront. A fast no-op for paths without `%` or `/.`.
-  const path = normalisePath(viewerPath);
+  // The key takes the normalised path except for dot segments: the origin receives the raw path and
+  // S3 reads `..` as part of a key, so `/x/../index.html` (NoSuchKey) must not fill `/index.html`.
+  const keyPath = normalisePercentEncoding(viewerPath);
+  const path = withoutDotSegments(keyPath);
   const behaviour = selectBehaviour(dist.config.cacheBehaviors, dist.config.defaultCacheBehavior, originPath === viewerPath ? path : originPath);
   const policy = behaviour.cacheKey;
   const aeKeyed = keysAcceptEncoding(policy);
   // Deviation from CloudFront: the key does not include the normalised Accept-Encoding; one entry
   // holds every encoding variant (compressed once at fill, or decoded once when the origin sent
   // gzip/br) and the variant is chosen per viewer: one origin fetch serves every viewer.
-  // The key takes the normalised path except for dot segments: the origin receives the raw path and
-  // S3 reads `..` as part of a key, so `/x/../index.html` (NoSuchKey) must not fill `/index.html`.
-  const keyPath = path === viewerPath ? path : normalisePercentEncoding(viewerPath);
   const key = buildCacheKey({ host: dist.config.id, path: keyPath, query, headers: reqHeaders, policy, method });
   const ctx: RequestCtx = {
     dist, behaviour, method, viewerPath, path, originPath, query,

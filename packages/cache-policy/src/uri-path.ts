@@ -64,7 +64,10 @@ export function removeDotSegments(path: string): string {
  * (every dot segment of a path starting with `/` contains `/.`).
  */
 export function normalisePath(path: string): string {
-  if (path.indexOf('%') === -1 && path.indexOf('/.') === -1) return path;
-  const decoded = normalisePercentEncoding(path);
-  return decoded.indexOf('/.') === -1 && !decoded.startsWith('.') ? decoded : removeDotSegments(decoded);
+  return withoutDotSegments(normalisePercentEncoding(path));
+}
+
+/** §6.2.2.3 alone: `path` with its dot segments removed; itself (no allocation) when it has none. */
+export function withoutDotSegments(path: string): string {
+  return path.indexOf('/.') === -1 && !path.startsWith('.') ? path : removeDotSegments(path);
 }

@@ -22,9 +22,13 @@ function baseHeaders(ids: ResponseIds): HeaderList {
  * https://www.rfc-editor.org/rfc/rfc9112#section-9.6), rather than keep a socket whose body still trickles in.
  */
 export function hasUnreadBody(req: IncomingMessage): boolean {
-  if (req.complete) return false;
+  return !req.complete && declaresBody(req);
+}
+
+/** The request has a body: chunked, or a Content-Length other than 0 (RFC 9112 §6.3). */
+export function declaresBody(req: IncomingMessage): boolean {
   const cl = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0');
+  return req.headers['transfer-encoding'] !== undefined || (cl !== undefined && !/^0+$/.test(cl));
 }
 
 export function sendResponse(req: IncomingMessage, res: ServerResponse, ids: ResponseIds, r: S3Response, done: SentCallback): void {

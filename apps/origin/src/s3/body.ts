@@ -4,6 +4,7 @@
  */
 import { contentSha256Mismatch, createPayloadDecoder, EMPTY_SHA256, PayloadError, type PayloadDecoder } from '@bucketfront/sigv4';
 import { S3Error, type S3ErrorCode } from '@bucketfront/s3-protocol';
+import { declaresBody } from '../http/respond.js';
 import type { S3Context } from './context.js';
 
 export interface OpenedBody {
@@ -15,15 +16,12 @@ export interface OpenedBody {
 /** Declared decoded length (x-amz-decoded-content-length for aws-chunked, else Content-Length), if any. */
 export function declaredLength(ctx: S3Context): number | undefined {
   const h = ctx.req.headers;
-  const raw = (h['x-amz-decoded-content-length'] as string | undefined) ?? h['content-length'];
-  if (raw === undefined || !/^\d+$/.test(raw)) return undefined;
-  return Number(raw);
+  return lengthOf((h['x-amz-decoded-content-length'] as string | undefined) ?? h['content-length']);
 }
 
-/** True when the request has no body at all (Content-Length 0 or absent, not chunked). */
-function hasNoBody(ctx: S3Context): boolean {
-  const h = ctx.req.headers;
-  return h['transfer-encoding'] === undefined && (h['content-length'] === undefined || /^0+$/.test(h['content-length']));
+/** A length header's value, when it is a plain decimal number. */
+function lengthOf(raw: string | undefined): number | undefined {
+  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
 }
 
 /**
@@ -54,19 +52,14 @@ const tooBig = (): S3Error => new S3Error('MaxMessageLengthExceeded');
  */
 export function checkPayloadBeforeHandler(ctx: S3Context, readsBody: boolean): PayloadError | S3Error | 'drain' | undefined {
   const payload = ctx.auth.kind === 'signed' ? ctx.auth.payload : undefined;
-  if (hasNoBody(ctx)) {
+  if (!declaresBody(ctx.req)) {
     if (payload?.kind === 'sha256' && payload.sha256Hex !== EMPTY_SHA256) return contentSha256Mismatch(payload.sha256Hex, EMPTY_SHA256);
     return undefined;
   }
   if (readsBody || (payload?.kind !== 'sha256' && payload?.kind !== 'streaming-signed')) return undefined;
-  if (wireLength(ctx) > MAX_UNREAD_OPERATION_BODY) return tooBig();
+  // Content-Length is the wire length; a chunked body is counted while it drains.
+  if ((lengthOf(ctx.req.headers['content-length']) ?? 0) > MAX_UNREAD_OPERATION_BODY) return tooBig();
   return 'drain';
-}
-
-/** The body's length on the wire as declared by Content-Length (0 when chunked: counted while draining). */
-function wireLength(ctx: S3Context): number {
-  const raw = ctx.req.headers['content-length'];
-  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : 0;
 }
 
 /**

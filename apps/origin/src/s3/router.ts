@@ -74,19 +74,22 @@ export const HANDLERS: HandlerTable = {
   NotImplemented,
 };
 
-/** Operations whose handler reads (and so verifies) the request body itself. */
+/**
+ * Operations whose handler reads (and so verifies) the request body itself. The NotImplemented
+ * handler answers 501 without acting, so there is nothing for a payload check to protect either.
+ */
 const READS_BODY = new Set<S3Operation['op']>([
   'PutObject', 'UploadPart', 'CopyObject', 'UploadPartCopy', 'CreateMultipartUpload', 'CompleteMultipartUpload',
   'DeleteObjects', 'CreateBucket', 'PutBucketWebsite', 'PutBucketPolicy', 'PutBucketAcl', 'PutObjectAcl',
-  // answered 501 at once; its body is never used
-  'NotImplemented',
 ]);
+const needsPayloadCheck = (op: S3Operation['op']): boolean => op !== 'NotImplemented';
 
 export function dispatch(ctx: S3Context): Promise<S3Response | S3Error> {
   // The table is keyed by the same discriminant, so this pairing is sound.
   const handler = HANDLERS[ctx.op.op] as S3Handler;
   // A PayloadError is rejected: the caller turns it into its S3 error (origin-handler toS3Error).
-  const payload = checkPayloadBeforeHandler(ctx, READS_BODY.has(ctx.op.op));
+  const op = ctx.op.op;
+  const payload = needsPayloadCheck(op) ? checkPayloadBeforeHandler(ctx, READS_BODY.has(op)) : undefined;
   if (payload === undefined) return handler(ctx);
   if (payload !== 'drain') return Promise.reject(payload);
   return drainAndCheckPayload(ctx).then((err) => {
