@@ -75,6 +75,12 @@ export interface DistributionConfig {
   defaultCacheBehavior: CacheBehaviorConfig;
   cacheBehaviors: CacheBehaviorConfig[];
   customErrorResponses: CustomErrorResponseConfig[];
+  /**
+   * The response header (lower-cased) whose comma-separated values tag a cached object for
+   * `#tag` invalidations.
+   * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CacheTagConfig.html
+   */
+  cacheTagConfig?: { headerName: string };
 }
 
 export interface EdgeConfig {
@@ -88,7 +94,17 @@ export interface EdgeConfig {
    * + Node baseline) + the primary (README "Workers and memory"). Optional so hand-built configs
    * stay valid; validateEdgeConfig always sets it.
    */
-  cache: { maxSizeBytes: number; maxObjectBytes: number; fillBudgetBytes?: number };
+  cache: {
+    maxSizeBytes: number; maxObjectBytes: number; fillBudgetBytes?: number;
+    /**
+     * The host's shared tier (store/disk-store.ts): a directory of body files and an index that
+     * every worker reads and writes and that survives restarts. Absent: a private temporary
+     * directory, removed when the edge stops. `false`: no shared tier (each worker its own memory).
+     */
+    diskPath?: string | false;
+    /** Bytes of bodies the shared tier keeps (LRU beyond it); default 1 GiB. */
+    maxDiskBytes?: number;
+  };
   /**
    * Seconds a response may make no write progress to its viewer (a viewer that stops reading)
    * before the connection is closed, like nginx `send_timeout`; default 60. Optional so hand-built

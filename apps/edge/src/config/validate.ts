@@ -25,6 +25,8 @@ export const CONFIG_DEFAULTS = Object.freeze({
   maxObjectBytes: 64 * MiB,
   /** Per worker: bytes all fills in flight may buffer together; beyond it responses stream uncached. */
   fillBudgetBytes: 32 * MiB,
+  /** The shared (disk) tier of one host: bodies as files plus an index, LRU-evicted beyond this. */
+  maxDiskBytes: 1024 * MiB,
   minTTL: 0,
   defaultTTL: 86400,
   maxTTL: 31536000,
@@ -53,8 +55,9 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 /** The fields each object may carry (CloudFront DistributionConfig names, camelCase). */
 const FIELDS = {
   root: ['pop', 'productWord', 'cache', 'viewerSendTimeout', 'peers', 'distributions'],
-  cache: ['maxSizeBytes', 'maxObjectBytes', 'fillBudgetBytes'],
-  distribution: ['id', 'aliases', 'defaultRootObject', 'comment', 'enabled', 'origins', 'originGroups', 'defaultCacheBehavior', 'cacheBehaviors', 'customErrorResponses'],
+  cache: ['maxSizeBytes', 'maxObjectBytes', 'fillBudgetBytes', 'diskPath', 'maxDiskBytes'],
+  distribution: ['id', 'aliases', 'defaultRootObject', 'comment', 'enabled', 'origins', 'originGroups', 'defaultCacheBehavior', 'cacheBehaviors', 'customErrorResponses', 'cacheTagConfig'],
+  cacheTagConfig: ['headerName'],
   origin: ['id', 'url', 'hostHeader', 'connectionTimeout', 'connectionAttempts', 'responseTimeout', 'keepaliveTimeout'],
   originGroup: ['id', 'primaryOriginId', 'secondaryOriginId', 'failoverCriteria'],
   failoverCriteria: ['statusCodes'],
@@ -337,6 +340,18 @@ function distribution(c: Checker, v: unknown, path: string): DistributionConfig 
   }
   const comment = c.str(v, 'comment', path);
   if (comment !== undefined) d.comment = comment;
+  const tagConfig = v['cacheTagConfig'];
+  if (tagConfig !== undefined) {
+    const p = `${path}.cacheTagConfig`;
+    if (!isObj(tagConfig)) c.fail(p, 'must be an object with headerName');
+    else {
+      c.known(tagConfig, p, FIELDS.cacheTagConfig);
+      const headerName = c.str(tagConfig, 'headerName', p, { required: true }) ?? '';
+      // An HTTP field name (RFC 9110 §5.1: a token).
+      if (headerName !== '' && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(headerName)) c.fail(`${p}.headerName`, `must be an HTTP header name, got '${headerName}'`);
+      else if (headerName !== '') d.cacheTagConfig = { headerName: headerName.toLowerCase() };
+    }
+  }
   return d;
 }
 
@@ -353,6 +368,14 @@ export function validateEdgeConfig(raw: unknown): EdgeConfig {
   const maxObjectBytes = c.num(cacheObj, 'maxObjectBytes', 'cache', Math.min(CONFIG_DEFAULTS.maxObjectBytes, maxSizeBytes), 1, 30 * 1024 ** 3);
   if (maxObjectBytes > maxSizeBytes) c.fail('cache.maxObjectBytes', `must be ≤ cache.maxSizeBytes (${maxSizeBytes})`);
   const fillBudgetBytes = c.num(cacheObj, 'fillBudgetBytes', 'cache', CONFIG_DEFAULTS.fillBudgetBytes, 0, Number.MAX_SAFE_INTEGER);
+  const maxDiskBytes = c.num(cacheObj, 'maxDiskBytes', 'cache', CONFIG_DEFAULTS.maxDiskBytes, 0, Number.MAX_SAFE_INTEGER);
+  let diskPath: string | false | undefined;
+  const rawDisk = cacheObj['diskPath'];
+  if (rawDisk === false) diskPath = false;
+  else if (rawDisk !== undefined) {
+    if (typeof rawDisk !== 'string' || rawDisk === '') c.fail('cache.diskPath', 'must be a directory path, or false for no disk tier');
+    else diskPath = rawDisk;
+  }
   const viewerSendTimeout = c.num(raw, 'viewerSendTimeout', '(root)', CONFIG_DEFAULTS.viewerSendTimeout, 1, 3600);
   const peers = c.strArray(raw, 'peers', '(root)').map((p, i) => { if (!isHttpUrl(p)) c.fail(`peers[${i}]`, 'must be an http(s) URL'); return p; });
   const distributions: DistributionConfig[] = [];
@@ -374,7 +397,7 @@ export function validateEdgeConfig(raw: unknown): EdgeConfig {
   const cfg: EdgeConfig = {
     pop: c.str(raw, 'pop', '(root)', { def: CONFIG_DEFAULTS.pop }) ?? CONFIG_DEFAULTS.pop,
     productWord: c.str(raw, 'productWord', '(root)', { def: CONFIG_DEFAULTS.productWord }) ?? CONFIG_DEFAULTS.productWord,
-    cache: { maxSizeBytes, maxObjectBytes, fillBudgetBytes },
+    cache: { maxSizeBytes, maxObjectBytes, fillBudgetBytes, maxDiskBytes, ...(diskPath === undefined ? {} : { diskPath }) },
     viewerSendTimeout,
     peers,
     distributions,
