@@ -16,6 +16,7 @@ import type { CoordinatorToPrimary, CoordinatorToWorker, WireEntry } from './coo
 import { isMessage, WORKER_ENV, type PrimaryToWorker, type WorkerToPrimary } from './ipc.js';
 import { mergeSnapshots, type EdgeMetricsSnapshot } from './metrics.js';
 import type { EdgeRuntime } from './runtime.js';
+import type { SharedTier } from './shared-tier.js';
 
 const IPC_TIMEOUT_MS = 10_000;
 
@@ -49,7 +50,10 @@ function workerMallocEnv(): Record<string, string> {
   return process.env['MALLOC_MMAP_THRESHOLD_'] === undefined ? { MALLOC_MMAP_THRESHOLD_: String(1024 * 1024) } : {};
 }
 
-export async function startCluster(config: EdgeConfig, opts: { workers: number; port: number; host: string }): Promise<EdgeCluster> {
+export async function startCluster(
+  config: EdgeConfig,
+  opts: { workers: number; port: number; host: string; shared?: SharedTier; sharedDir?: string },
+): Promise<EdgeCluster> {
   if (!cluster.isPrimary) throw new Error('startCluster must run in the primary');
   cluster.schedulingPolicy = process.env['BUCKETFRONT_CLUSTER_SCHED'] === 'none' ? cluster.SCHED_NONE : cluster.SCHED_RR;
   const entry = workerEntry();
@@ -60,7 +64,8 @@ export async function startCluster(config: EdgeConfig, opts: { workers: number; 
   let closing = false;
   let nextId = 1;
   const pending = new Map<number, { waiting: Set<Worker>; snapshots: EdgeMetricsSnapshot[]; done: () => void; fail: (e: Error) => void }>();
-  const configJson = JSON.stringify(config);
+  // Workers open the shared tier as members, in the directory this process (its owner) opened.
+  const configJson = JSON.stringify(opts.sharedDir === undefined ? { ...config, cache: { ...config.cache, diskPath: false } } : { ...config, cache: { ...config.cache, diskPath: opts.sharedDir } });
   let port = opts.port;
 
   // Cross-worker collapsing (coordinator.ts): key → the leading worker's request and the waiters.
@@ -162,6 +167,8 @@ export async function startCluster(config: EdgeConfig, opts: { workers: number; 
   const runtime: EdgeRuntime = {
     config,
     async invalidate(distributionId, paths) {
+      // The shared tier first: a worker reading it after this point cannot bring the old entry back.
+      await opts.shared?.invalidate(distributionId, paths);
       // Fills in flight for this distribution may hold pre-invalidation content: waiters fetch themselves.
       for (const [key, rec] of fills) if (rec.distributionId === distributionId) releaseFill(key, null);
       await broadcast((id) => ({ type: 'bf:invalidate', id, distributionId, paths: [...paths] }));

@@ -12,6 +12,7 @@ import type { EdgeMetrics } from './metrics.js';
 import type { FillBudget } from './fill-budget.js';
 import type { OriginClient } from './origin/client.js';
 import type { MemoryStore } from './store/memory-store.js';
+import type { SharedTier } from './shared-tier.js';
 
 export interface DistRuntime {
   config: DistributionConfig;
@@ -23,6 +24,8 @@ export interface DistRuntime {
 export interface EngineState {
   config: EdgeConfig;
   store: MemoryStore;
+  /** The host's shared tier (bodies as files + a shared index), when there is one. */
+  shared?: SharedTier;
   /** Bytes fills in flight may buffer together (cache.fillBudgetBytes), per process. */
   fillBudget: FillBudget;
   metrics: EdgeMetrics;

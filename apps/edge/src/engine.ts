@@ -22,6 +22,7 @@ import { MarkSet } from './store/mark-set.js';
 import { MemoryStore } from './store/memory-store.js';
 import { requestId, viaValue } from './viewer/headers.js';
 import { passThrough } from './viewer/pass-through.js';
+import { fromCached, sharedMetrics, TOUCH_INTERVAL_MS, type SharedTier } from './shared-tier.js';
 import { fetchRange, viewerRange } from './range-pass.js';
 import { createResponder } from './viewer/respond.js';
 
@@ -30,6 +31,13 @@ export interface EdgeEngineOptions {
   clock?: () => number;
   /** Cluster workers: collapse misses across workers too (see coordinator.ts). */
   coordinator?: FillCoordinator;
+  /** The host's shared tier (disk-store.ts), below this process's memory tier. */
+  shared?: SharedTier;
+  /**
+   * This engine applies invalidations to the shared tier itself (single process). In a cluster
+   * the primary does, before it asks the workers (cluster.ts).
+   */
+  invalidatesShared?: boolean;
 }
 
 export interface EdgeEngineHandle extends EdgeEngine {
@@ -64,6 +72,8 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     noteUncollapsible(key, collapsible) { uncollapsible.set(key, !collapsible); },
     noteTooBig(key, big) { tooBig.set(key, big); },
   };
+  const shared = opts.shared;
+  if (shared) state.shared = shared;
   const responder = createResponder(state);
   const { sendEntry, sendFailure, sendGenerated, sendStream } = responder;
 
@@ -136,10 +146,16 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     if (a.lead) {
       let r: FillResult | undefined;
       try {
-        r = await fill(state, ctx, stale);
+        // Another worker may have filled the shared tier since this one looked (it released the key then).
+        const fresh = await sharedLookup(ctx, true);
+        r = fresh ? { kind: 'entry', entry: fresh, result: 'Hit', stale: false, collapsible: fresh.collapsible, stored: true } : await fill(state, ctx, stale);
         return r;
       } finally {
-        a.publish(r !== undefined && r.kind === 'entry' && !r.stale && r.collapsible ? toWire(r.entry, r.stored) : null);
+        const wire = r !== undefined && r.kind === 'entry' && !r.stale && r.collapsible ? toWire(r.entry, r.stored) : null;
+        // The key stays taken until the shared tier has the entry: a worker asking after that reads it there.
+        const persisted = r?.kind === 'entry' ? r.persisted : undefined;
+        if (persisted) void persisted.catch(() => false).finally(() => a.publish(wire));
+        else a.publish(wire);
       }
     }
     metrics.collapsedWaiters++;
@@ -161,6 +177,30 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
 
   function lookup(ctx: RequestCtx): StoredEntry | undefined {
     return store.get(ctx.key);
+  }
+
+  /**
+   * The shared tier's entry for the key, made a memory-tier entry of this worker (kept in the
+   * memory tier when it fits). `freshOnly`: only a fresh one (undefined otherwise).
+   */
+  async function sharedLookup(ctx: RequestCtx, freshOnly = false): Promise<StoredEntry | undefined> {
+    if (!shared) return undefined;
+    const seq = store.beginFill(); // invalidations this worker applies while it reads cover the result
+    try {
+      const c = await shared.get(ctx.key);
+      if (c === undefined) return undefined;
+      if (freshOnly && freshnessAt(c.times, clock()) === 'stale') return undefined;
+      const e = fromCached(state, c, seq);
+      if (store.isBanned(e)) return undefined;
+      store.set(e);
+      metrics.sharedHits++;
+      shared.touch(ctx.key);
+      return e;
+    } catch {
+      return undefined; // the shared tier failing is a miss, never an error
+    } finally {
+      store.endFill(seq);
+    }
   }
 
   /**
@@ -186,7 +226,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
 
   /** Fresh entry or a collapsed fill; used for custom error pages. */
   async function getOrFill(ctx: RequestCtx): Promise<StoredEntry | undefined> {
-    const e = lookup(ctx);
+    const e = lookup(ctx) ?? await sharedLookup(ctx);
     if (e && freshnessAt(e.times, clock()) !== 'stale') return e;
     const r = await collapsedFill(ctx, e);
     if ('shared' in r) return r.shared.kind === 'entry' ? r.shared.entry : undefined;
@@ -262,6 +302,16 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     const cacheable = canCollapseRequest(method) || (method === 'OPTIONS' && ctx.behaviour.cachedMethods?.includes('OPTIONS') === true);
     if (!cacheable) return passThrough(state, responder, req, res, ctx);
     const e = lookup(ctx);
+    if (e === undefined && shared) return sharedLookup(ctx).then((se) => respondFromCache(req, res, ctx, se));
+    if (e !== undefined && shared && e.touchedAt !== undefined && clock() - e.touchedAt > TOUCH_INTERVAL_MS) {
+      e.touchedAt = clock();
+      shared.touch(ctx.key);
+    }
+    return respondFromCache(req, res, ctx, e);
+  }
+
+  /** What was found in the cache (or nothing): fresh → Hit, SWR → Hit + background fill, else a fill. */
+  function respondFromCache(req: IncomingMessage, res: ServerResponse, ctx: RequestCtx, e: StoredEntry | undefined): void | Promise<void> {
     if (e) {
       const f = freshnessAt(e.times, clock());
       if (f === 'fresh') return respondEntry(req, res, ctx, e, 'Hit');
@@ -296,7 +346,9 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
         fail(err);
       }
     },
-    invalidate(distributionId, paths) {
+    async invalidate(distributionId, paths) {
+      // The shared tier first: a worker reading it after this point cannot bring the old entry back.
+      if (shared && opts.invalidatesShared) await shared.invalidate(distributionId, paths);
       store.ban(distributionId, paths);
       metrics.invalidations++;
       // New requests must not join fills that started before the ban.
@@ -307,7 +359,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     },
     metricsSnapshot(): EdgeMetricsSnapshot {
       const st = store.stats;
-      return metrics.snapshot({ entries: st.entries, sizeBytes: st.sizeBytes, maxBytes: st.maxBytes });
+      return metrics.snapshot({ entries: st.entries, sizeBytes: st.sizeBytes, maxBytes: st.maxBytes }, shared && sharedMetrics(shared));
     },
     async close() {
       store.clear();

@@ -10,12 +10,18 @@ import {
 } from '@bucketfront/cache-policy';
 import { OriginFailure, readBody, type OriginResponse } from './origin/client.js';
 import type { Coding, StoredEntry, Variant } from './store/entry.js';
-import { buildVariant, variantSize } from './store/variants.js';
+import { parseCacheTags } from './store/cache-tags.js';
+import { buildVariant } from './store/variants.js';
+import { entrySize, toCached } from './shared-tier.js';
 import { filterOriginHeaders, filterVary, headerValue, type HeaderMap } from './viewer/headers.js';
 import { banPaths, type EngineState, type RequestCtx } from './context.js';
 
 export type FillResult =
-  | { kind: 'entry'; entry: StoredEntry; result: 'Miss' | 'RefreshHit' | 'Hit'; stale: boolean; collapsible: boolean; stored: boolean }
+  | {
+    kind: 'entry'; entry: StoredEntry; result: 'Miss' | 'RefreshHit' | 'Hit'; stale: boolean; collapsible: boolean; stored: boolean;
+    /** The write to the host's shared tier, when one started: settles once other workers can read it. */
+    persisted?: Promise<boolean>;
+  }
   | { kind: 'stream'; status: number; headers: string[]; head: Buffer[]; rest: Readable }
   | { kind: 'failure'; status: 502 | 504; message: string };
 
@@ -99,6 +105,8 @@ export function failureFor(err: unknown): Extract<FillResult, { kind: 'failure' 
  */
 export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry | undefined): Promise<FillResult> {
   const seq = s.store.beginFill();
+  // The shared tier's generation, taken with the memory tier's: invalidations from now on refuse this fill there too.
+  const gen = sharedGeneration(s);
   let reserved = 0; // fill budget held by the buffered body until it is stored or dropped
   try {
     const headers = originRequestHeaders(s, ctx);
@@ -119,7 +127,7 @@ export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry |
     }
     if (res.status === 304 && stale) {
       dump(res.body);
-      return { kind: 'entry', entry: refresh(s, ctx, stale, res, seq), result: 'RefreshHit', stale: false, collapsible: true, stored: true };
+      return { kind: 'entry', entry: refresh(s, ctx, stale, res, seq, gen), result: 'RefreshHit', stale: false, collapsible: true, stored: true };
     }
     if (res.status >= 500) {
       const st = serveStale();
@@ -149,7 +157,7 @@ export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry |
       return serveStale() ?? failureFor(err instanceof OriginFailure ? err : new OriginFailure(/timeout/i.test(String(err)) ? 'timeout' : 'error', String(err)));
     }
     s.metrics.originBytes += body.length;
-    return await buildAndStore(s, ctx, res.status, res.headers, body, contentLength, seq);
+    return await buildAndStore(s, ctx, res.status, res.headers, body, contentLength, seq, gen);
   } finally {
     s.fillBudget.release(reserved);
     s.store.endFill(seq);
@@ -164,7 +172,18 @@ export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry |
  * https://www.rfc-editor.org/rfc/rfc9111#section-4.3.3
  */
 function withdraw(s: EngineState, ctx: RequestCtx, status: number, seq: number): void {
-  if (status < 500) s.store.deleteOlder(ctx.key, seq);
+  if (status >= 500) return;
+  s.store.deleteOlder(ctx.key, seq);
+  void s.shared?.delete(ctx.key);
+}
+
+/** The shared tier's generation (0 without one, or when it cannot answer: its puts are then refused). */
+function sharedGeneration(s: EngineState): number {
+  try {
+    return s.shared?.generation() ?? 0;
+  } catch {
+    return 0;
+  }
 }
 
 /**
@@ -208,7 +227,7 @@ function ttlSettings(ctx: RequestCtx, status: number, cc: CacheControl, expires:
 }
 
 /** 304 from the origin: RFC 9111 §4.3.4 freshening. Cache-Control/Expires from the 304 win when present. */
-function refresh(s: EngineState, ctx: RequestCtx, stale: StoredEntry, res: OriginResponse, seq: number): StoredEntry {
+function refresh(s: EngineState, ctx: RequestCtx, stale: StoredEntry, res: OriginResponse, seq: number, gen: number): StoredEntry {
   const now = s.clock();
   const ccRaw = headerValue(res.headers, 'cache-control') ?? stale.cacheControl;
   const expires = headerValue(res.headers, 'expires') ?? stale.expires;
@@ -220,11 +239,15 @@ function refresh(s: EngineState, ctx: RequestCtx, stale: StoredEntry, res: Origi
   stale.cacheControl = ccRaw;
   stale.expires = expires;
   s.store.set(stale);
+  const update: Parameters<NonNullable<EngineState['shared']>['refresh']>[1] = { times: stale.times };
+  if (ccRaw !== undefined) update.cacheControl = ccRaw;
+  if (expires !== undefined) update.expires = expires;
+  void s.shared?.refresh(stale.key, update, gen);
   return stale;
 }
 
 /** Build the entry (all variants, pre-built headers), decide storage and collapsibility, store it. */
-async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h: HeaderMap, body: Buffer, contentLength: number | undefined, seq: number): Promise<FillResult> {
+async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h: HeaderMap, body: Buffer, contentLength: number | undefined, seq: number, gen: number): Promise<FillResult> {
   const now = s.clock();
   const ccRaw = headerValue(h, 'cache-control');
   const expires = headerValue(h, 'expires');
@@ -261,26 +284,33 @@ async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h:
   const variant = buildVariant(s, status, common, body, originCoding, { etag, contentEncoding });
   const variants: Partial<Record<Coding, Variant>> = { [originCoding]: variant };
   const bp = banPaths(ctx);
-  // Strings count as much as bodies: a viewer picks the key, path and query (up to ~20 KB each), so
-  // 3,000 entries with long invented paths held ~88 MiB while the cache counted 1.75 MB. 2 bytes a
-  // character: V8 stores a string with any non-Latin-1 character as two-byte.
-  const strings = ctx.key.length + bp.path.length + (bp.altPath?.length ?? 0) + ctx.keyedQuery.length;
-  const size = 256 + (baseHeaders.reduce((n, x) => n + x.length, 0) + strings) * 2 + variantSize(variant);
   const entry: StoredEntry = {
     key: ctx.key, distributionId: ctx.dist.config.id, path: bp.path, query: ctx.keyedQuery, status, baseHeaders, variants,
     times: computeEntryTimes({ cacheControl: cc, fetchedAt: now, ttl, maxTTL: b.maxTTL, errorCachingMinTTL }),
-    seq, size, collapsible: canCollapseResponse(cc, b.minTTL),
+    seq, size: 0, collapsible: canCollapseResponse(cc, b.minTTL), touchedAt: now,
   };
   if (bp.altPath !== undefined) entry.altPath = bp.altPath;
+  // Tags only where the distribution names their header (CacheTagConfig): opt-in, as on CloudFront.
+  const tagHeader = ctx.dist.config.cacheTagConfig?.headerName;
+  const tags = tagHeader === undefined ? [] : parseCacheTags(h[tagHeader]);
+  if (tags.length > 0) entry.tags = tags;
   if (compressible) entry.compressible = true;
   if (contentEncoding !== undefined) entry.originEncoding = originCoding === 'identity' ? contentEncoding : originCoding;
   if (etag !== undefined) entry.etag = etag;
   if (lastModified !== undefined) entry.lastModified = lastModified;
   if (ccRaw !== undefined) entry.cacheControl = ccRaw;
   if (expires !== undefined) entry.expires = expires;
-  const stored = store && s.store.set(entry);
-  if (!stored) withdraw(s, ctx, status, seq);
+  entry.size = entrySize(entry);
+  // An invalidation that arrived while the origin answered covers the response: neither tier takes it.
+  const cacheable = store && !s.store.isBanned(entry);
+  // The memory tier may refuse it for its size alone; the shared tier still keeps it.
+  const inMemory = cacheable && s.store.set(entry);
+  if (cacheable && !inMemory) s.store.deleteOlder(ctx.key, seq); // never keep an older body than the shared tier's
+  const persisted = cacheable && s.shared !== undefined ? s.shared.put(toCached(entry), gen) : undefined;
+  if (!cacheable) withdraw(s, ctx, status, seq);
   s.noteUncollapsible(ctx.key, entry.collapsible);
   s.noteTooBig(ctx.key, false);
-  return { kind: 'entry', entry, result: 'Miss', stale: false, collapsible: entry.collapsible, stored };
+  const r: FillResult = { kind: 'entry', entry, result: 'Miss', stale: false, collapsible: entry.collapsible, stored: inMemory || persisted !== undefined };
+  if (persisted) r.persisted = persisted;
+  return r;
 }

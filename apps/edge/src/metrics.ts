@@ -37,6 +37,15 @@ export interface EdgeMetricsSnapshot {
   cacheMaxBytes: number;
   evictions: number;
   invalidations: number;
+  /** Lookups the memory tier missed and the host's shared tier answered. */
+  sharedHits: number;
+  /** The shared tier: occupancy (the host's, reported once), writes that failed, bodies found torn; disabled = 1 when it could not be used. */
+  sharedEntries: number;
+  sharedSizeBytes: number;
+  sharedMaxBytes: number;
+  sharedWriteErrors: number;
+  sharedCorruptBodies: number;
+  sharedDisabled: number;
 }
 
 export function emptySnapshot(): EdgeMetricsSnapshot {
@@ -58,8 +67,18 @@ export function emptySnapshot(): EdgeMetricsSnapshot {
     cacheMaxBytes: 0,
     evictions: 0,
     invalidations: 0,
+    sharedHits: 0,
+    sharedEntries: 0,
+    sharedSizeBytes: 0,
+    sharedMaxBytes: 0,
+    sharedWriteErrors: 0,
+    sharedCorruptBodies: 0,
+    sharedDisabled: 0,
   };
 }
+
+/** What the shared tier reports into a snapshot (shared-tier.ts sharedMetrics). */
+export interface SharedTierMetrics { entries: number; sizeBytes: number; maxBytes: number; writeErrors: number; corruptBodies: number; disabled: boolean }
 
 export class EdgeMetrics {
   readonly requests: Record<ResultType, number> = { Hit: 0, RefreshHit: 0, Miss: 0, Error: 0, Pass: 0 };
@@ -72,6 +91,7 @@ export class EdgeMetrics {
   originErrors = 0;
   evictions = 0;
   invalidations = 0;
+  sharedHits = 0;
   private readonly latencyCounts = new Array<number>(ORIGIN_LATENCY_BUCKETS.length + 1).fill(0);
   private latencySum = 0;
   private latencyCount = 0;
@@ -89,7 +109,7 @@ export class EdgeMetrics {
     this.latencyCount++;
   }
 
-  snapshot(cache: { entries: number; sizeBytes: number; maxBytes: number }): EdgeMetricsSnapshot {
+  snapshot(cache: { entries: number; sizeBytes: number; maxBytes: number }, shared?: SharedTierMetrics): EdgeMetricsSnapshot {
     return {
       workers: 1,
       requests: { ...this.requests },
@@ -108,6 +128,13 @@ export class EdgeMetrics {
       cacheMaxBytes: cache.maxBytes,
       evictions: this.evictions,
       invalidations: this.invalidations,
+      sharedHits: this.sharedHits,
+      sharedEntries: shared?.entries ?? 0,
+      sharedSizeBytes: shared?.sizeBytes ?? 0,
+      sharedMaxBytes: shared?.maxBytes ?? 0,
+      sharedWriteErrors: shared?.writeErrors ?? 0,
+      sharedCorruptBodies: shared?.corruptBodies ?? 0,
+      sharedDisabled: shared?.disabled ? 1 : 0,
     };
   }
 }
@@ -135,6 +162,14 @@ export function mergeSnapshots(snaps: readonly EdgeMetricsSnapshot[]): EdgeMetri
     out.cacheMaxBytes += s.cacheMaxBytes;
     out.evictions += s.evictions;
     out.invalidations += s.invalidations;
+    out.sharedHits += s.sharedHits ?? 0;
+    // One shared tier per host, seen by every process: its occupancy is not summed.
+    out.sharedEntries = Math.max(out.sharedEntries, s.sharedEntries ?? 0);
+    out.sharedSizeBytes = Math.max(out.sharedSizeBytes, s.sharedSizeBytes ?? 0);
+    out.sharedMaxBytes = Math.max(out.sharedMaxBytes, s.sharedMaxBytes ?? 0);
+    out.sharedDisabled = Math.max(out.sharedDisabled, s.sharedDisabled ?? 0);
+    out.sharedWriteErrors += s.sharedWriteErrors ?? 0;
+    out.sharedCorruptBodies += s.sharedCorruptBodies ?? 0;
   }
   return out;
 }

@@ -27,7 +27,8 @@ export interface EdgeRuntime {
 
 /** What one data-plane process (a worker, or the single process) exposes. */
 export interface EdgeEngine {
-  invalidate(distributionId: string, paths: readonly string[]): void;
+  /** Resolves (or returns) once this process applied it: the next request here misses. */
+  invalidate(distributionId: string, paths: readonly string[]): void | Promise<void>;
   metricsSnapshot(): EdgeMetricsSnapshot;
 }
 
@@ -44,7 +45,7 @@ export function createLocalRuntime(config: EdgeConfig, engines: EdgeEngine | rea
     async invalidate(distributionId, paths) {
       // Recorded only without engines (control-API tests); a real edge must not grow this forever.
       if (list.length === 0) received.push({ distributionId, paths: [...paths] });
-      for (const e of list) e.invalidate(distributionId, paths);
+      for (const e of list) await e.invalidate(distributionId, paths);
     },
     async metrics() {
       if (list.length === 0) return emptySnapshot();

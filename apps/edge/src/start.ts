@@ -13,6 +13,8 @@ import { startCluster } from './cluster.js';
 import { createEdgeEngine, type EdgeEngineHandle } from './engine.js';
 import { createLocalRuntime, type EdgeRuntime } from './runtime.js';
 import { closeServer, createViewerServer, listen } from './server.js';
+import { openSharedTier, sharedTierDir, type SharedTier } from './shared-tier.js';
+import { rm } from 'node:fs/promises';
 
 export interface StartEdgeOptions {
   /** A config object (raw or validated) or the path of a JSON/YAML file. */
@@ -72,23 +74,35 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   let port: number;
   let closeData: () => Promise<void>;
   let engine: EdgeEngineHandle | undefined;
-  if (workers === 1) {
-    engine = createEdgeEngine(config, opts.clock ? { clock: opts.clock } : {});
-    const server = createViewerServer(engine, { sendTimeout: config.viewerSendTimeout });
-    try {
-      port = await listen(server, opts.port ?? 0, host);
-    } catch (err) {
-      await engine.close();
-      throw err;
+  // The host's shared tier: this process owns it (index checks, eviction, invalidations).
+  const where = await sharedTierDir(config);
+  const shared: SharedTier | undefined = where && openSharedTier(where.dir, config, 'owner');
+  const closeShared = async (): Promise<void> => {
+    await shared?.close();
+    if (where?.temporary) await rm(where.dir, { recursive: true, force: true });
+  };
+  try {
+    if (workers === 1) {
+      engine = createEdgeEngine(config, { ...(opts.clock ? { clock: opts.clock } : {}), ...(shared ? { shared, invalidatesShared: true } : {}) });
+      const server = createViewerServer(engine, { sendTimeout: config.viewerSendTimeout });
+      try {
+        port = await listen(server, opts.port ?? 0, host);
+      } catch (err) {
+        await engine.close();
+        throw err;
+      }
+      runtime = createLocalRuntime(config, engine);
+      const e = engine;
+      closeData = async () => { await closeServer(server); await e.close(); await closeShared(); };
+    } else {
+      const c = await startCluster(config, { workers, port: opts.port ?? 0, host, ...(shared && where ? { shared, sharedDir: where.dir } : {}) });
+      port = c.port;
+      runtime = c.runtime;
+      closeData = async () => { await c.close(); await closeShared(); };
     }
-    runtime = createLocalRuntime(config, engine);
-    const e = engine;
-    closeData = async () => { await closeServer(server); await e.close(); };
-  } else {
-    const c = await startCluster(config, { workers, port: opts.port ?? 0, host });
-    port = c.port;
-    runtime = c.runtime;
-    closeData = () => c.close();
+  } catch (err) {
+    await closeShared();
+    throw err;
   }
 
   let controlServer: http.Server | undefined;

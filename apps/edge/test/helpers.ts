@@ -77,8 +77,16 @@ export function oneDistribution(originUrl: string, patch: Record<string, unknown
   };
 }
 
+/**
+ * Worker processes for `edgeFor`: 1, or BUCKETFRONT_TEST_EDGE_WORKERS (vitest.config.ts runs the
+ * edge suites again with 2 and 4). A test that drives a clock or reads the in-process engine needs
+ * the single process and passes `workers: 1` (a test clock cannot reach worker processes).
+ */
+export const TEST_EDGE_WORKERS = Math.max(1, Number(process.env['BUCKETFRONT_TEST_EDGE_WORKERS'] ?? 1) || 1);
+
 export async function edgeFor(config: Record<string, unknown>, extra: Partial<StartEdgeOptions> = {}): Promise<RunningEdge> {
-  return startEdge({ config, workers: 1, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' }, ...extra });
+  const workers = extra.clock !== undefined ? 1 : TEST_EDGE_WORKERS;
+  return startEdge({ config, workers, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' }, ...extra });
 }
 
 /** A controllable clock for TTL tests. */

@@ -77,6 +77,15 @@ export function renderPrometheus(snap: EdgeMetricsSnapshot, control: ControlMetr
   w.metric('bucketfront_edge_cache_max_bytes', 'gauge', 'Cache capacity (all workers).').sample('bucketfront_edge_cache_max_bytes', snap.cacheMaxBytes);
   w.metric('bucketfront_edge_cache_evictions_total', 'counter', 'Entries evicted to stay within the cache size.')
     .sample('bucketfront_edge_cache_evictions_total', snap.evictions);
+  w.metric('bucketfront_edge_shared_hits_total', 'counter', 'Memory-tier misses answered by the host\'s shared (disk) tier.').sample('bucketfront_edge_shared_hits_total', snap.sharedHits);
+  w.metric('bucketfront_edge_shared_entries', 'gauge', 'Entries in the host\'s shared (disk) tier.').sample('bucketfront_edge_shared_entries', snap.sharedEntries);
+  w.metric('bucketfront_edge_shared_size_bytes', 'gauge', 'Bytes held by the shared (disk) tier.').sample('bucketfront_edge_shared_size_bytes', snap.sharedSizeBytes);
+  w.metric('bucketfront_edge_shared_max_bytes', 'gauge', 'Shared (disk) tier capacity (cache.maxDiskBytes).').sample('bucketfront_edge_shared_max_bytes', snap.sharedMaxBytes);
+  w.metric('bucketfront_edge_shared_write_errors_total', 'counter', 'Writes to the shared (disk) tier that failed (full or unwritable directory); the edge serves from memory and the origin.')
+    .sample('bucketfront_edge_shared_write_errors_total', snap.sharedWriteErrors);
+  w.metric('bucketfront_edge_shared_corrupt_bodies_total', 'counter', 'Bodies in the shared tier found torn or truncated (checksum or length): dropped and refetched, never served.')
+    .sample('bucketfront_edge_shared_corrupt_bodies_total', snap.sharedCorruptBodies);
+  w.metric('bucketfront_edge_shared_disabled', 'gauge', '1 when the shared (disk) tier could not be used at all (see the start-up warning).').sample('bucketfront_edge_shared_disabled', snap.sharedDisabled);
   w.metric('bucketfront_edge_workers', 'gauge', 'Data-plane processes reporting.').sample('bucketfront_edge_workers', snap.workers);
   w.metric('bucketfront_edge_invalidations_applied_total', 'counter', 'Invalidation batches applied by the data plane (per worker).')
     .sample('bucketfront_edge_invalidations_applied_total', snap.invalidations);

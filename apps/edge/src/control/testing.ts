@@ -45,6 +45,13 @@ export function emptyMetricsSnapshot(): EdgeMetricsSnapshot {
     cacheMaxBytes: 0,
     evictions: 0,
     invalidations: 0,
+    sharedHits: 0,
+    sharedEntries: 0,
+    sharedSizeBytes: 0,
+    sharedMaxBytes: 0,
+    sharedWriteErrors: 0,
+    sharedCorruptBodies: 0,
+    sharedDisabled: 0,
   };
 }
 

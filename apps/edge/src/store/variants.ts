@@ -34,10 +34,14 @@ export function buildVariant(
   else if (served.contentEncoding !== undefined) headers.push('content-encoding', served.contentEncoding);
   const etag = served.etag;
   if (etag !== undefined) headers.push('etag', etag);
-  const hitHeaders = [...headers, 'x-cache', `${status >= 400 ? 'Error' : 'Hit'} from ${s.config.productWord}`, 'via', s.via, 'x-amz-cf-pop', s.config.pop];
-  const v: Variant = { body, headers, hitHeaders };
+  const v: Variant = { body, headers, hitHeaders: hitHeadersFor(s, status, headers) };
   if (etag !== undefined) v.etag = etag;
   return v;
+}
+
+/** `headers` + X-Cache (Hit, or Error for ≥ 400), Via and X-Amz-Cf-Pop: what a hit sends but Date, Age, X-Amz-Cf-Id. */
+export function hitHeadersFor(s: Pick<EngineState, 'config' | 'via'>, status: number, headers: readonly string[]): string[] {
+  return [...headers, 'x-cache', `${status >= 400 ? 'Error' : 'Hit'} from ${s.config.productWord}`, 'via', s.via, 'x-amz-cf-pop', s.config.pop];
 }
 
 /** Accounted bytes of one variant in the cache (body + header arrays, roughly). */

@@ -1,0 +1,126 @@
+/**
+ * The shared tier survives the edge: SIGKILL the whole edge (primary and workers), start it again
+ * on the same cache directory, and fresh objects are hits without an origin fetch; expired ones
+ * follow the stale rules; a body truncated on disk while the edge was down is refetched, never
+ * served; invalidations made before the restart still hold, and their history is kept.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CloudFrontClient, CreateInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront';
+import { Agent, request } from 'undici';
+import { oneDistribution, startTinyOrigin, type TinyOrigin } from './helpers.js';
+
+const creds = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
+const N = 1000;
+
+interface EdgeProc { url: string; controlUrl: string; child: ChildProcess }
+
+/** The edge in its own process group, so that SIGKILL takes the primary and every worker at once. */
+async function startEdgeProcess(opts: Record<string, unknown>): Promise<EdgeProc> {
+  const script = fileURLToPath(new URL('./fixtures/edge-child.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, JSON.stringify(opts)], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+  const line = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => { buf += d.toString(); const nl = buf.indexOf('\n'); if (nl !== -1) resolve(buf.slice(0, nl)); });
+    child.once('exit', (code) => reject(new Error(`edge exited with ${code}`)));
+  });
+  return { ...(JSON.parse(line) as { url: string; controlUrl: string }), child };
+}
+
+async function killGroup(p: EdgeProc): Promise<void> {
+  const exited = new Promise((r) => p.child.once('exit', r));
+  process.kill(-p.child.pid!, 'SIGKILL');
+  await exited;
+  // Workers are in the same group: wait until none is left.
+  for (let i = 0; i < 100; i++) {
+    try { process.kill(-p.child.pid!, 0); } catch { return; }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const agent = new Agent({ connections: 16 });
+async function fetchAll(base: string, paths: string[]): Promise<Array<{ xcache: string; body: string }>> {
+  const out: Array<{ xcache: string; body: string }> = new Array(paths.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next < paths.length) {
+      const i = next++;
+      const r = await request(`${base}${paths[i]}`, { dispatcher: agent });
+      out[i] = { xcache: String(r.headers['x-cache'] ?? ''), body: await r.body.text() };
+    }
+  }));
+  return out;
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
+  return out;
+}
+
+describe('restart on the same cache directory', () => {
+  let dir: string;
+  let origin: TinyOrigin;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bf-edge-restart-'));
+    origin = await startTinyOrigin({
+      '*': (req, res) => {
+        const short = req.url!.startsWith('/short/');
+        const b = `body of ${req.url} `.repeat(20);
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(Buffer.byteLength(b)), 'cache-control': short ? 'max-age=1' : 'max-age=3600', 'last-modified': 'Wed, 01 Jan 2025 00:00:00 GMT' });
+        res.end(b);
+      },
+    });
+  });
+  afterAll(async () => { await origin.close(); await agent.close(); await rm(dir, { recursive: true, force: true }); });
+
+  it(`${N} objects: 0 origin fetches after SIGKILL and restart; a truncated body is refetched; invalidations hold`, async () => {
+    const opts = { config: { ...oneDistribution(origin.url), cache: { diskPath: dir } }, workers: 2, credentials: creds };
+    const paths = Array.from({ length: N }, (_, i) => `/o/${i}.txt`);
+    const short = ['/short/1.txt', '/short/2.txt'];
+    let edge = await startEdgeProcess(opts);
+    const first = await fetchAll(edge.url, [...paths, ...short, '/gone.txt']);
+    expect(first.every((r) => r.xcache === 'Miss from cloudfront')).toBe(true);
+    const cf = new CloudFrontClient({ endpoint: edge.controlUrl, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+    await cf.send(new CreateInvalidationCommand({ DistributionId: 'E1TEST', InvalidationBatch: { CallerReference: 'before-restart', Paths: { Quantity: 1, Items: ['/gone.txt'] } } }));
+    const fetchesBefore = origin.requests.length;
+
+    await killGroup(edge);
+    // While the edge is down: cut one body file short.
+    const bodies = (await filesUnder(join(dir, 'bodies')));
+    expect(bodies.length).toBeGreaterThanOrEqual(N);
+    let victim = '';
+    for (const f of bodies) if ((await readFile(f, 'latin1')).startsWith('body of /o/5')) { victim = f; break; }
+    expect(victim).not.toBe('');
+    await truncate(victim, Math.floor((await stat(victim)).size / 2));
+    await new Promise((r) => setTimeout(r, 1_100)); // the /short/ objects are now expired
+
+    edge = await startEdgeProcess(opts);
+    try {
+      const again = await fetchAll(edge.url, paths);
+      const refetched = origin.requests.slice(fetchesBefore).filter((r) => r.url.startsWith('/o/'));
+      // Exactly the truncated body went back to the origin; every viewer got a whole body.
+      expect(refetched.length).toBe(1);
+      again.forEach((r, i) => expect(r.body).toBe(`body of ${paths[i]} `.repeat(20)));
+      expect(again.filter((r) => r.xcache === 'Hit from cloudfront').length).toBe(N - 1);
+
+      // Expired objects are revalidated (conditional GET → 304 is not sent by this origin: 200 = Miss).
+      const s = await fetchAll(edge.url, short);
+      expect(s.map((r) => r.xcache).every((x) => x === 'Miss from cloudfront' || x === 'RefreshHit from cloudfront')).toBe(true);
+      expect(origin.requests.slice(fetchesBefore).filter((r) => r.url.startsWith('/short/')).length).toBe(2);
+
+      // The invalidation made before the restart still applies, and its history is kept.
+      const gone = await fetchAll(edge.url, ['/gone.txt']);
+      expect(gone[0]!.xcache).toBe('Miss from cloudfront');
+      const cf2 = new CloudFrontClient({ endpoint: edge.controlUrl, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+      const list = await cf2.send(new ListInvalidationsCommand({ DistributionId: 'E1TEST' }));
+      expect(list.InvalidationList?.Items?.map((i) => i.Status)).toEqual(['Completed']);
+    } finally {
+      await killGroup(edge);
+    }
+  });
+});

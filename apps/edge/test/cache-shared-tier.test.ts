@@ -1,0 +1,142 @@
+/**
+ * One cache per host: with the default worker count, the workers share the host's tier, so the
+ * origin sees one fetch per object whatever worker a viewer lands on; invalidations (path,
+ * wildcard, #tag) reach every worker; stale-if-error serves from the shared tier.
+ * Every request here opens its own connection: the cluster primary hands new connections to the
+ * workers in turn (round-robin), so consecutive requests land on different workers.
+ */
+import { availableParallelism } from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
+import { Agent, request } from 'undici';
+import { startEdge, type RunningEdge } from '../src/index.js';
+import { oneDistribution, startTinyOrigin, type Route, type TinyOrigin } from './helpers.js';
+
+let origin: TinyOrigin | undefined;
+let edge: RunningEdge | undefined;
+afterEach(async () => { await edge?.close(); await origin?.close(); edge = undefined; origin = undefined; });
+
+/** GET on a new connection (so that requests spread over the workers). */
+async function getNew(url: string): Promise<{ status: number; xcache: string; body: string }> {
+  const agent = new Agent({ pipelining: 0 });
+  try {
+    const r = await request(url, { dispatcher: agent, headers: { connection: 'close' } });
+    return { status: r.statusCode, xcache: String(r.headers['x-cache'] ?? ''), body: await r.body.text() };
+  } finally {
+    await agent.close();
+  }
+}
+
+/** A route whose body names its version; `bump()` changes every body. */
+function versioned(headers: Record<string, string> = {}): { route: Route; bump(): void } {
+  let v = 1;
+  return {
+    route: (req, res) => {
+      const b = `${req.url} v${v}`;
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(b.length), 'cache-control': 'max-age=3600', ...headers });
+      res.end(b);
+    },
+    bump: () => { v++; },
+  };
+}
+
+const creds = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
+
+async function startDefault(config: Record<string, unknown>): Promise<RunningEdge> {
+  // No `workers`: the default, one per core.
+  return startEdge({ config, credentials: creds });
+}
+
+describe('one cache per host, default --workers', () => {
+  it('the second request is a Hit; 10 objects × 20 requests over all workers cost 10 origin fetches', async () => {
+    const ver = versioned();
+    origin = await startTinyOrigin({ '*': ver.route });
+    edge = await startDefault(oneDistribution(origin.url));
+    expect((await edge.runtime.metrics()).workers).toBe(Math.max(1, availableParallelism()));
+
+    expect((await getNew(`${edge.url}/first.txt`)).xcache).toBe('Miss from cloudfront');
+    expect((await getNew(`${edge.url}/first.txt`)).xcache).toBe('Hit from cloudfront');
+    expect(origin.count('/first.txt')).toBe(1);
+
+    const results: string[] = [];
+    for (let round = 0; round < 20; round++) {
+      await Promise.all(Array.from({ length: 10 }, async (_, i) => {
+        const r = await getNew(`${edge!.url}/obj/${i}.txt`);
+        expect(r.status).toBe(200);
+        expect(r.body).toBe(`/obj/${i}.txt v1`);
+        if (round > 0) results.push(r.xcache);
+      }));
+    }
+    let fetches = 0;
+    for (let i = 0; i < 10; i++) fetches += origin.count(`/obj/${i}.txt`);
+    expect(fetches).toBe(10);
+    expect(results.every((x) => x === 'Hit from cloudfront')).toBe(true);
+    const m = await edge.runtime.metrics();
+    // Workers that did not fetch an object found it in the shared tier.
+    if (m.workers > 1) expect(m.sharedHits).toBeGreaterThan(0);
+    expect(m.sharedEntries).toBe(11);
+  });
+
+  it('exact-path, wildcard and #tag invalidations: the next request on every worker is a Miss', async () => {
+    const tagged = versioned({ 'x-amz-meta-cache-tag': 'Release-42, assets' });
+    const plain = versioned();
+    origin = await startTinyOrigin({ '/tagged/a.txt': tagged.route, '/tagged/b.txt': tagged.route, '*': plain.route });
+    edge = await startDefault(oneDistribution(origin.url, { cacheTagConfig: { headerName: 'x-amz-meta-cache-tag' } }));
+    const cf = new CloudFrontClient({ endpoint: edge.controlUrl, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+    const workers = (await edge.runtime.metrics()).workers;
+    const groups = {
+      exact: Array.from({ length: 2 * workers }, (_, i) => `/exact-${i}.txt`),
+      wildcard: Array.from({ length: 2 * workers }, (_, i) => `/dir/${i}.txt`),
+      tag: ['/tagged/a.txt', '/tagged/b.txt'],
+    };
+    const all = [...groups.exact, ...groups.wildcard, ...groups.tag, '/untouched.txt'];
+    // Every worker holds every object in its memory tier.
+    for (let round = 0; round < 2 * workers; round++) for (const p of all) await getNew(`${edge.url}${p}`);
+    for (const p of all) expect((await getNew(`${edge.url}${p}`)).xcache).toBe('Hit from cloudfront');
+    tagged.bump();
+    plain.bump();
+
+    let ref = 0;
+    const invalidate = async (items: string[]): Promise<void> => {
+      const out = await cf.send(new CreateInvalidationCommand({
+        DistributionId: 'E1TEST',
+        InvalidationBatch: { CallerReference: `ref-${ref++}`, Paths: { Quantity: items.length, Items: items } },
+      }));
+      expect(out.Invalidation?.Status).toBe('Completed');
+    };
+    await invalidate(groups.exact);
+    await invalidate(['/dir/*']);
+    await invalidate(['#release-42']); // tags are compared without case
+    for (const p of [...groups.exact, ...groups.wildcard, ...groups.tag]) {
+      const r = await getNew(`${edge.url}${p}`);
+      expect(r.xcache, p).toBe('Miss from cloudfront');
+      expect(r.body).toBe(`${p} v2`);
+    }
+    const u = await getNew(`${edge.url}/untouched.txt`);
+    expect(u.xcache).toBe('Hit from cloudfront');
+    expect(u.body).toBe('/untouched.txt v1');
+  });
+
+  it('stale-if-error: every worker serves the expired object from the shared tier while the origin is down', async () => {
+    const route: Route = (_req, res) => {
+      const b = 'kept while the origin is down';
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(b.length), 'cache-control': 'max-age=1, stale-if-error=600' });
+      res.end(b);
+    };
+    origin = await startTinyOrigin({ '/sie.txt': route });
+    edge = await startDefault(oneDistribution(origin.url, {}, { minTTL: 0, defaultTTL: 1 }));
+    expect((await getNew(`${edge.url}/sie.txt`)).xcache).toBe('Miss from cloudfront'); // one worker filled it
+    await origin.close();
+    await new Promise((r) => setTimeout(r, 1_200)); // now expired
+    const workers = (await edge.runtime.metrics()).workers;
+    for (let i = 0; i < 2 * workers; i++) {
+      const r = await getNew(`${edge.url}/sie.txt`);
+      expect(r.status).toBe(200);
+      expect(r.body).toBe('kept while the origin is down');
+    }
+    const m = await edge.runtime.metrics();
+    expect(m.staleServes).toBeGreaterThanOrEqual(2 * workers);
+    if (workers > 1) expect(m.sharedHits).toBeGreaterThan(0);
+    origin = undefined;
+  });
+});
