@@ -3,45 +3,34 @@
  *
  * - lru-cache caps memory (`maxSize` + `sizeCalculation`); freshness comes from the entry's
  *   absolute times, never from lru-cache's TTL (lru-cache "is not primarily a TTL cache").
- * - `ban(distributionId, paths)` records (matcher, seq). An entry whose origin fetch started
+ * - `ban(distributionId, items)` records (paths and `#tag`s, seq). An entry whose origin fetch started
  *   before a matching ban is a miss at lookup and deleted then; a lazy sweeper (the "ban lurker")
  *   walks the LRU in the background and drops bans nothing can match any more.
  *   https://varnish-cache.org/docs/trunk/users-guide/purging.html#bans
  */
 import { LRUCache } from 'lru-cache';
-import { compileInvalidationPath, matchesInvalidation, type InvalidationMatcher } from '@bucketfront/cache-policy';
+import type { CacheStore, CacheStoreStats, CachedResponse } from './cache-store.js';
 import type { StoredEntry } from './entry.js';
+import { compileInvalidationItems, covers, type InvalidationCover } from './invalidation-cover.js';
 
-/**
- * One invalidation batch. Exact paths sit in hash sets (CloudFront allows 3,000 paths per batch,
- * so a lookup must not scan them); wildcard paths (≤ 15 in progress on CloudFront) are a list.
- */
+/** One invalidation batch (paths and `#tag`s: invalidation-cover.ts) and the sequence number it was recorded at. */
 interface Ban {
   distributionId: string;
   seq: number;
   swept: boolean;
-  exactPaths: Set<string>;
-  exactWithQuery: Set<string>;
-  prefixes: InvalidationMatcher[];
+  cover: InvalidationCover;
 }
 
-function compileBan(distributionId: string, paths: readonly string[], seq: number): Ban {
-  const ban: Ban = { distributionId, seq, swept: false, exactPaths: new Set(), exactWithQuery: new Set(), prefixes: [] };
-  for (const p of paths) {
-    const m = compileInvalidationPath(p);
-    if (m.prefix) ban.prefixes.push(m);
-    else if (m.withQuery) ban.exactWithQuery.add(m.value);
-    else ban.exactPaths.add(m.value);
-  }
-  return ban;
+/** The store's occupancy and its live bans (what `stats` reported before the CacheStore contract). */
+export interface MemoryStoreUsage extends CacheStoreStats {
+  bans: number;
 }
 
-function banCovers(b: Ban, path: string, query: string): boolean {
-  if (b.exactPaths.has(path)) return true;
-  if (b.exactWithQuery.size > 0 && b.exactWithQuery.has(query === '' ? path : `${path}?${query}`)) return true;
-  for (const m of b.prefixes) if (matchesInvalidation(m, { path, query })) return true;
-  return false;
-}
+/**
+ * `store.stats` is both the CacheStore method (`store.stats()`) and, for the readers written before
+ * the contract (engine.ts metricsSnapshot, tests), the snapshot itself (`store.stats.entries`).
+ */
+export type MemoryStoreStats = (() => CacheStoreStats) & Readonly<MemoryStoreUsage>;
 
 export interface MemoryStoreOptions {
   maxSizeBytes: number;
@@ -51,10 +40,12 @@ export interface MemoryStoreOptions {
   sweepDelayMs?: number;
 }
 
-export class MemoryStore {
+export class MemoryStore implements CacheStore<StoredEntry> {
   private readonly lru: LRUCache<string, StoredEntry>;
   private bans: Ban[] = [];
   private seqCounter = 0;
+  /** Highest sequence number of a retired ban: a put whose fetch started before it cannot be checked. */
+  private retiredThrough = 0;
   /** Sequence numbers of origin fetches in progress (bans older than the oldest must be kept). */
   private readonly inflightFills = new Map<number, number>();
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -125,22 +116,73 @@ export class MemoryStore {
   /** Record a ban; returns immediately — lookups honour it from now on. */
   ban(distributionId: string, paths: readonly string[]): void {
     const seq = ++this.seqCounter;
-    this.bans.push(compileBan(distributionId, paths, seq));
+    this.bans.push({ distributionId, seq, swept: false, cover: compileInvalidationItems(paths) });
     this.scheduleSweep();
   }
 
   /** Does a ban cover this entry (same distribution, path matches, fetch started before the ban)? */
-  isBanned(e: Pick<StoredEntry, 'distributionId' | 'path' | 'altPath' | 'query' | 'seq'>): boolean {
+  isBanned(e: Pick<StoredEntry, 'distributionId' | 'path' | 'altPath' | 'query' | 'seq' | 'tags'>): boolean {
     for (const b of this.bans) {
       if (b.seq <= e.seq || b.distributionId !== e.distributionId) continue;
-      if (banCovers(b, e.path, e.query)) return true;
-      if (e.altPath !== undefined && banCovers(b, e.altPath, e.query)) return true;
+      if (covers(b.cover, e)) return true;
     }
     return false;
   }
 
-  get stats(): { entries: number; sizeBytes: number; maxBytes: number; bans: number } {
+  /** Occupancy and live bans. */
+  get usage(): MemoryStoreUsage {
     return { entries: this.lru.size, sizeBytes: this.lru.calculatedSize, maxBytes: this.opts.maxSizeBytes, bans: this.bans.length };
+  }
+
+  /** CacheStore `stats()`; also readable as the usage snapshot (`store.stats.entries`): see MemoryStoreStats. */
+  get stats(): MemoryStoreStats {
+    const usage = this.usage;
+    const fn = (): CacheStoreStats => {
+      const u = this.usage;
+      return { entries: u.entries, sizeBytes: u.sizeBytes, maxBytes: u.maxBytes };
+    };
+    return Object.assign(fn, usage);
+  }
+
+  // --- CacheStore (cache-store.ts): the contract both tiers share ---
+
+  /** A new sequence number: fills that take it are ordered against bans like beginFill's. */
+  generation(): number {
+    return ++this.seqCounter;
+  }
+
+  /**
+   * Store `entry` fetched from `generation` on. Refused: a body over maxObjectBytes, a ban newer
+   * than `generation` covers it, or a ban that could cover it was already retired (its fetch
+   * started before a retired ban and was not registered with beginFill: conservative).
+   */
+  put(entry: StoredEntry, generation: number): boolean {
+    for (const v of Object.values(entry.variants)) if (v !== undefined && v.body.length > this.opts.maxObjectBytes) return false;
+    if (generation < this.retiredThrough) return false;
+    entry.seq = generation;
+    return this.set(entry);
+  }
+
+  /** New freshness after a 304; an entry a ban newer than `generation` covers is deleted instead. */
+  refresh(key: string, update: Pick<CachedResponse, 'times' | 'cacheControl' | 'expires'>, generation: number): void {
+    const e = this.lru.peek(key);
+    if (e === undefined) return;
+    if (generation < this.retiredThrough || this.isBanned({ ...e, seq: Math.min(e.seq, generation) })) {
+      this.lru.delete(key);
+      return;
+    }
+    e.times = update.times;
+    e.cacheControl = update.cacheControl;
+    e.expires = update.expires;
+  }
+
+  /** CacheStore `invalidate`: a ban (paths and `#tag`s). */
+  invalidate(distributionId: string, items: readonly string[]): void {
+    this.ban(distributionId, items);
+  }
+
+  close(): void {
+    this.clear();
   }
 
   private scheduleSweep(): void {
@@ -158,7 +200,12 @@ export class MemoryStore {
     let oldestFill = Infinity;
     for (const seq of this.inflightFills.keys()) oldestFill = Math.min(oldestFill, seq);
     // Every stored entry older than a swept ban was checked; fills that started before it may still land.
-    this.bans = this.bans.filter((b) => !b.swept || oldestFill < b.seq);
+    const kept: Ban[] = [];
+    for (const b of this.bans) {
+      if (!b.swept || oldestFill < b.seq) kept.push(b);
+      else this.retiredThrough = Math.max(this.retiredThrough, b.seq);
+    }
+    this.bans = kept;
     if (this.bans.length > 0) this.scheduleSweep();
   }
 

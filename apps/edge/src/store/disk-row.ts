@@ -1,0 +1,123 @@
+/**
+ * A CachedResponse ⇄ its disk-index row (disk-index.ts) and body files (body-files.ts).
+ * Only the fields of CachedResponse are stored (an engine StoredEntry's per-process state,
+ * hitHeaders included, is dropped); bodies are described by length and CRC-32.
+ */
+import type { EntryTimes } from '@bucketfront/cache-policy';
+import type { CachedResponse, Coding, StoredBody } from './cache-store.js';
+import type { EntryRow } from './disk-index.js';
+import { bodyChecksum } from './body-files.js';
+
+/** Bytes accounted per entry on top of its bodies: the index row and the last, partly used block of its files. */
+export const ENTRY_OVERHEAD_BYTES = 2048;
+
+interface StoredVariantMeta {
+  length: number;
+  crc32: number;
+  headers: string[];
+  etag?: string;
+}
+
+/** The `response` JSON column: what has no column of its own. */
+interface ResponseMeta {
+  status: number;
+  baseHeaders: string[];
+  variants: Partial<Record<Coding, StoredVariantMeta>>;
+  compressible?: boolean;
+  originEncoding?: string;
+  undecodable?: boolean;
+  etag?: string;
+  lastModified?: string;
+  collapsible: boolean;
+  tags?: string[];
+}
+
+export function codingsOf(entry: Pick<CachedResponse, 'variants'>): Coding[] {
+  return (Object.keys(entry.variants) as Coding[]).filter((c) => entry.variants[c] !== undefined);
+}
+
+export function parseCodings(column: string): Coding[] {
+  return column === '' ? [] : (column.split(',') as Coding[]);
+}
+
+export function entrySize(entry: Pick<CachedResponse, 'variants'>): number {
+  let n = ENTRY_OVERHEAD_BYTES;
+  for (const c of codingsOf(entry)) n += entry.variants[c]!.body.length;
+  return n;
+}
+
+export function toRow(entry: CachedResponse, bodyId: string, accessedAt: number): EntryRow {
+  const variants: ResponseMeta['variants'] = {};
+  for (const c of codingsOf(entry)) {
+    const v = entry.variants[c]!;
+    variants[c] = { length: v.body.length, crc32: bodyChecksum(v.body), headers: v.headers, ...(v.etag === undefined ? {} : { etag: v.etag }) };
+  }
+  const meta: ResponseMeta = {
+    status: entry.status,
+    baseHeaders: entry.baseHeaders,
+    variants,
+    compressible: entry.compressible,
+    originEncoding: entry.originEncoding,
+    undecodable: entry.undecodable,
+    etag: entry.etag,
+    lastModified: entry.lastModified,
+    collapsible: entry.collapsible,
+    tags: entry.tags,
+  };
+  return {
+    key: entry.key,
+    body_id: bodyId,
+    codings: codingsOf(entry).join(','),
+    distribution: entry.distributionId,
+    path: entry.path,
+    alt_path: entry.altPath ?? null,
+    query: entry.query,
+    size: entrySize(entry),
+    accessed_at: accessedAt,
+    times: JSON.stringify(entry.times),
+    cache_control: entry.cacheControl ?? null,
+    expires: entry.expires ?? null,
+    response: JSON.stringify(meta),
+  };
+}
+
+/** What a row says about its body files: where to read them and what to check. */
+export function bodiesOf(row: Pick<EntryRow, 'response'>): Array<{ coding: Coding; length: number; crc32: number }> {
+  const meta = JSON.parse(row.response) as ResponseMeta;
+  return (Object.keys(meta.variants) as Coding[]).map((coding) => ({ coding, length: meta.variants[coding]!.length, crc32: meta.variants[coding]!.crc32 }));
+}
+
+/** The tags recorded in a row (for put/refresh checks against invalidations). */
+export function tagsOf(row: Pick<EntryRow, 'response'>): string[] | undefined {
+  return (JSON.parse(row.response) as ResponseMeta).tags;
+}
+
+export function fromRow(row: EntryRow, bodies: Partial<Record<Coding, Buffer>>): CachedResponse {
+  const meta = JSON.parse(row.response) as ResponseMeta;
+  const variants: Partial<Record<Coding, StoredBody>> = {};
+  for (const c of Object.keys(meta.variants) as Coding[]) {
+    const v = meta.variants[c]!;
+    variants[c] = { body: bodies[c]!, headers: v.headers, ...(v.etag === undefined ? {} : { etag: v.etag }) };
+  }
+  const e: CachedResponse = {
+    key: row.key,
+    distributionId: row.distribution,
+    path: row.path,
+    query: row.query,
+    status: meta.status,
+    baseHeaders: meta.baseHeaders,
+    variants,
+    times: JSON.parse(row.times) as EntryTimes,
+    collapsible: meta.collapsible,
+  };
+  if (row.alt_path !== null) e.altPath = row.alt_path;
+  if (meta.compressible !== undefined) e.compressible = meta.compressible;
+  if (meta.originEncoding !== undefined) e.originEncoding = meta.originEncoding;
+  if (meta.undecodable !== undefined) e.undecodable = meta.undecodable;
+  if (meta.etag !== undefined) e.etag = meta.etag;
+  if (meta.lastModified !== undefined) e.lastModified = meta.lastModified;
+  if (row.cache_control !== null) e.cacheControl = row.cache_control;
+  if (row.expires !== null) e.expires = row.expires;
+  if (meta.tags !== undefined) e.tags = meta.tags;
+  return e;
+}
