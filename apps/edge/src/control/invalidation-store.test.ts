@@ -68,6 +68,16 @@ describe('InvalidationStore', () => {
     expect(other.inProgressCount('D')).toBe(1);
   });
 
+  it('counts each #tag item as one individual path, never as a wildcard, in the in-progress limits', () => {
+    const store = new InvalidationStore();
+    const tags = (n: number, p: string) => Array.from({ length: n }, (_, i) => `#${p}${i}*`);
+    store.create('D', { callerReference: 'w', paths: Array.from({ length: 15 }, (_, i) => `/w${i}/*`) }, now, never);
+    // 15 wildcards in progress, yet 2,999 tags ending in '*' are accepted: they are not wildcards.
+    store.create('D', { callerReference: 't', paths: tags(2999, 't') }, now, never);
+    store.create('D', { callerReference: 'p', paths: ['/one'] }, now, never);
+    expectCode(() => store.create('D', { callerReference: 'x', paths: ['#one-more'] }, now, never), 'TooManyInvalidationsInProgress');
+  });
+
   it('lists newest first with Marker / NextMarker pages', () => {
     const store = new InvalidationStore();
     const made: InvalidationRecord[] = [];

@@ -7,7 +7,7 @@
 import { randomInt } from 'node:crypto';
 import { errors } from './errors.js';
 import type { InvalidationBatch } from './invalidation-batch.js';
-import { isWildcardPath } from './invalidation-path.js';
+import { isWildcardItem } from './invalidation-path.js';
 
 export type InvalidationStatus = 'InProgress' | 'Completed';
 
@@ -131,15 +131,15 @@ export class InvalidationStore {
     return list;
   }
 
-  /** CloudFront: ≤ 3,000 individual paths and, independently, ≤ 15 wildcard paths in progress. */
+  /** CloudFront: ≤ 3,000 individual paths (a `#tag` item is one) and, independently, ≤ 15 wildcard paths in progress. */
   private checkLimits(list: readonly InvalidationRecord[], batch: InvalidationBatch): void {
     let paths = 0;
     let wildcards = 0;
     for (const r of list) {
       if (r.status !== 'InProgress') continue;
-      for (const p of r.batch.paths) isWildcardPath(p) ? wildcards++ : paths++;
+      for (const p of r.batch.paths) isWildcardItem(p) ? wildcards++ : paths++;
     }
-    const newWildcards = batch.paths.filter(isWildcardPath).length;
+    const newWildcards = batch.paths.filter(isWildcardItem).length;
     const newPaths = batch.paths.length - newWildcards;
     if (paths + newPaths > MAX_PATHS_IN_PROGRESS) {
       throw errors.tooManyInvalidationsInProgress(
