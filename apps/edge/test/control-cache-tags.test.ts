@@ -4,7 +4,7 @@
  * lower-cased, peers get them as sent, responses echo them as sent.
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-tags.html
  */
-import { CloudFrontClient, CreateInvalidationCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront';
+import { CloudFrontClient, CreateInvalidationCommand, GetDistributionCommand, GetDistributionConfigCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import { hasAwsCli, makeTestCredentials, runAws } from '@bucketfront/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -89,6 +89,15 @@ describe('#tag items with @aws-sdk/client-cloudfront', () => {
     expect(runtime.applied.at(-1)).toEqual({ distributionId: TAGGED, paths: ['#product:tv', '/a%20b/%C3%BC.html', '#sale*', '/assets/*'] });
     const got = await client.send(new GetInvalidationCommand({ DistributionId: TAGGED, Id: created.Invalidation!.Id! }));
     expect(got.Invalidation).toEqual(created.Invalidation);
+  });
+
+  it('GetDistribution / GetDistributionConfig show CacheTagConfig.HeaderName when the distribution has one', async () => {
+    const tagged = await client.send(new GetDistributionConfigCommand({ Id: TAGGED }));
+    expect(tagged.DistributionConfig?.CacheTagConfig).toEqual({ HeaderName: 'x-amz-meta-cache-tag' });
+    const dist = await client.send(new GetDistributionCommand({ Id: TAGGED }));
+    expect(dist.Distribution?.DistributionConfig?.CacheTagConfig).toEqual({ HeaderName: 'x-amz-meta-cache-tag' });
+    const plain = await client.send(new GetDistributionConfigCommand({ Id: UNTAGGED }));
+    expect(plain.DistributionConfig?.CacheTagConfig).toBeUndefined();
   });
 
   it('a distribution without cacheTagConfig accepts tag items as CloudFront does (they match nothing)', async () => {
