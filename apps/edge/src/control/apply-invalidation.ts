@@ -1,16 +1,17 @@
 /**
  * Applies an accepted invalidation everywhere: the local runtime (all workers)
- * and every peer edge in `config.peers`. Resolves when all acknowledged (the
+ * and every peer edge in `config.peers` (paths normalised, `#tag` items lower-cased for the
+ * runtime; peers get the batch as sent). Resolves when all acknowledged (the
  * invalidation then turns Completed), rejects when some did not in time.
  */
 import type { ControlContext } from './context.js';
 import type { InvalidationRecord } from './invalidation-store.js';
-import { normaliseInvalidationPath } from './invalidation-path.js';
+import { normaliseInvalidationItem } from './invalidation-path.js';
 import { sendToPeer } from './peer-fanout.js';
 
 export async function applyInvalidation(ctx: ControlContext, record: InvalidationRecord): Promise<void> {
   const started = performance.now();
-  const paths = record.batch.paths.map(normaliseInvalidationPath);
+  const paths = record.batch.paths.map(normaliseInvalidationItem);
   const tasks: Array<{ target: string; done: Promise<void> }> = [
     { target: 'local workers', done: ctx.runtime.invalidate(record.distributionId, paths) },
     ...ctx.config.peers.map((peer) => ({

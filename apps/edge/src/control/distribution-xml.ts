@@ -157,6 +157,9 @@ function configBody(dist: DistributionConfig, kind: 'summary' | 'config'): XmlNo
     ['IsIPV6Enabled', false],
   );
   node.push(['Staging', false]);
+  // The last member of DistributionConfig (2026), absent when tags are not extracted.
+  // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-by-tags.html
+  if (kind === 'config' && dist.cacheTagConfig) node.push(['CacheTagConfig', [['HeaderName', dist.cacheTagConfig.headerName]]]);
   return node;
 }
 

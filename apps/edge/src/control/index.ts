@@ -16,7 +16,9 @@ import { readBody } from './body.js';
 import type { ControlContext, ControlResponse } from './context.js';
 import { ControlMetrics } from './control-metrics.js';
 import { ControlError, errors, renderErrorResponse } from './errors.js';
+import { openInvalidationHistory } from './invalidation-history.js';
 import { InvalidationStore } from './invalidation-store.js';
+import { applyInvalidation } from './apply-invalidation.js';
 import { DEFAULT_PEER_RETRY, type PeerRetryPolicy } from './peer-fanout.js';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from './prometheus.js';
 import { API_PREFIX, route } from './router.js';
@@ -37,24 +39,33 @@ export interface ControlServerOptions {
   peerRetry?: Partial<PeerRetryPolicy>;
   /** Operational messages (peer failures, internal errors). Default: stderr. */
   log?: (message: string) => void;
+  /**
+   * SQLite file keeping the invalidation history across restarts (created if missing; the
+   * edge passes `<cache.diskPath>/invalidations.sqlite`). Without it the history is in memory.
+   * Records still InProgress when loaded are applied again. Closed when the server closes.
+   */
+  historyFile?: string;
 }
 
 /** Returns a server that is not listening yet; the caller (startEdge) listens on the control port. */
 export function createControlServer(opts: ControlServerOptions): http.Server {
+  const log = opts.log ?? ((message: string) => process.stderr.write(`[edge control] ${message}\n`));
+  const opened = opts.historyFile === undefined ? undefined : openInvalidationHistory(opts.historyFile, log);
   const ctx: ControlContext = {
     runtime: opts.runtime,
     config: opts.config,
     credentials: opts.credentials,
     now: opts.now ?? (() => new Date()),
-    store: new InvalidationStore(),
+    store: new InvalidationStore(opened?.history),
     metrics: new ControlMetrics(),
     startedAt: (opts.now ?? (() => new Date()))(),
     createWaitMs: opts.createWaitMs ?? 1000,
     peerRetry: { ...DEFAULT_PEER_RETRY, ...opts.peerRetry },
-    log: opts.log ?? ((message) => process.stderr.write(`[edge control] ${message}\n`)),
+    log,
   };
+  if (opened) ctx.store.restore(opened.records, (r) => applyInvalidation(ctx, r));
   // Slowloris: the header block must arrive within 20 s (checked every 5 s).
-  return http.createServer({ headersTimeout: 20_000, requestTimeout: 120_000, connectionsCheckingInterval: 5_000 }, (req, res) => {
+  const server = http.createServer({ headersTimeout: 20_000, requestTimeout: 120_000, connectionsCheckingInterval: 5_000 }, (req, res) => {
     handle(ctx, req).then(
       (response) => send(res, response),
       (err: unknown) => {
@@ -63,6 +74,8 @@ export function createControlServer(opts: ControlServerOptions): http.Server {
       },
     );
   });
+  if (opened) server.once('close', () => opened.history.close());
+  return server;
 }
 
 function send(res: http.ServerResponse, response: ControlResponse & { requestId?: string }): void {

@@ -61,6 +61,13 @@ describe('parseInvalidationBatch', () => {
     ['path over 4,000 characters', '400 InvalidArgument', batch([`/${'a'.repeat(4000)}`])],
     ['3,001 paths', '413 BatchTooLarge', batch(Array.from({ length: 3001 }, (_, i) => `/p${i}`))],
     ['16 wildcard paths', '413 BatchTooLarge', batch(Array.from({ length: 16 }, (_, i) => `/w${i}/*`))],
+    ['empty tag item', '400 InvalidArgument', batch(['#'])],
+    ['tag over 256 characters', '400 InvalidArgument', batch([`#${'t'.repeat(257)}`])],
+    ['tag with a space', '400 InvalidArgument', batch(['#release 42'])],
+    ['tag with a comma', '400 InvalidArgument', batch(['#a,b'])],
+    ['tag with a non-ASCII character', '400 InvalidArgument', batch(['#tür'])],
+    ['tag with DEL', '400 InvalidArgument', batch(['#a\u007f'])],
+    ['3,001 items, tags included', '413 BatchTooLarge', batch(Array.from({ length: 3001 }, (_, i) => (i % 2 ? `/p${i}` : `#t${i}`)))],
   ])('%s → %s', (_name, expected, body) => {
     expect(codeOf(body)).toBe(expected);
   });
@@ -69,6 +76,30 @@ describe('parseInvalidationBatch', () => {
     expect(codeOf(batch([`/${'a'.repeat(3999)}`]))).toBe('ok');
     expect(codeOf(batch(Array.from({ length: 3000 }, (_, i) => `/p${i}`)))).toBe('ok');
     expect(codeOf(batch(Array.from({ length: 15 }, (_, i) => `/w${i}/*`)))).toBe('ok');
+  });
+
+  it('accepts #tag items mixed with paths, as sent; a tag is never a wildcard and has no length rule of its own beyond 256', () => {
+    const b = parseInvalidationBatch(Buffer.from(batch(['#Release-42', '/index.html', '#a*', '#~!$%()=:;@[]^_{|}&amp;'])));
+    expect(b.paths).toEqual(['#Release-42', '/index.html', '#a*', '#~!$%()=:;@[]^_{|}&']);
+    expect(codeOf(batch([`#${'t'.repeat(256)}`]))).toBe('ok');
+    // 15 wildcard paths plus tags ending in '*': the tags do not count as wildcards.
+    expect(codeOf(batch([...Array.from({ length: 15 }, (_, i) => `/w${i}/*`), '#x*', '#y*']))).toBe('ok');
+    expect(codeOf(batch(Array.from({ length: 3000 }, (_, i) => `#t${i}`)))).toBe('ok');
+  });
+
+  it('says what is wrong with an invalid tag', () => {
+    const message = (item: string) => {
+      try {
+        parseInvalidationBatch(Buffer.from(batch([item])));
+      } catch (err) {
+        return (err as ControlError).message;
+      }
+      return 'ok';
+    };
+    expect(message('#')).toMatch(/invalid cache tag item: # \(a tag item needs at least one character after #\)/);
+    expect(message(`#${'t'.repeat(300)}`)).toMatch(/at most 256 characters, this one has 300/);
+    expect(message('#a,b')).toMatch(/cannot contain a comma/);
+    expect(message('#a b')).toMatch(/visible ASCII characters 33–126 only; found U\+0020/);
   });
 
   it('round-trips any valid batch through render → parse (property)', () => {

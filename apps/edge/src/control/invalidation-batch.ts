@@ -9,15 +9,18 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { errors } from './errors.js';
 import { CLOUDFRONT_XMLNS, escapeXml, XML_DECLARATION } from './xml.js';
-import { checkInvalidationPath, isWildcardPath } from './invalidation-path.js';
+import { checkInvalidationItem, isWildcardItem } from './invalidation-path.js';
 
 export interface InvalidationBatch {
   callerReference: string;
-  /** As sent (echoed back in responses). */
+  /** Paths and `#tag` items, as sent (echoed back in responses). */
   paths: string[];
 }
 
-/** Paths in one batch: CloudFront allows 3,000 individual paths and 15 wildcard paths in progress. */
+/**
+ * Items in one batch: CloudFront allows 3,000 individual paths and 15 wildcard paths in progress;
+ * each `#tag` item counts as one individual path.
+ */
 export const MAX_PATHS_PER_BATCH = 3000;
 export const MAX_WILDCARDS_PER_BATCH = 15;
 
@@ -103,12 +106,12 @@ export function parseInvalidationBatch(body: Buffer): InvalidationBatch {
   if (paths.length > MAX_PATHS_PER_BATCH) {
     throw errors.batchTooLarge(`Invalidation batch contains ${paths.length} paths; the limit is ${MAX_PATHS_PER_BATCH}.`);
   }
-  const wildcards = paths.filter(isWildcardPath).length;
+  const wildcards = paths.filter(isWildcardItem).length;
   if (wildcards > MAX_WILDCARDS_PER_BATCH) {
     throw errors.batchTooLarge(`Invalidation batch contains ${wildcards} wildcard paths; the limit is ${MAX_WILDCARDS_PER_BATCH}.`);
   }
   for (const p of paths) {
-    const problem = checkInvalidationPath(p);
+    const problem = checkInvalidationItem(p);
     if (problem) throw problem;
   }
   return { callerReference, paths };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ControlError } from './errors.js';
-import { InvalidationStore, newInvalidationId, type InvalidationRecord } from './invalidation-store.js';
+import type { InvalidationHistory, PersistedInvalidation } from './invalidation-history.js';
+import { InvalidationStore, MAX_RECORDS_PER_DISTRIBUTION, newInvalidationId, type InvalidationRecord } from './invalidation-store.js';
 
 const never = () => new Promise<void>(() => {});
 const now = new Date('2026-01-02T03:04:05.000Z');
@@ -68,6 +69,16 @@ describe('InvalidationStore', () => {
     expect(other.inProgressCount('D')).toBe(1);
   });
 
+  it('counts each #tag item as one individual path, never as a wildcard, in the in-progress limits', () => {
+    const store = new InvalidationStore();
+    const tags = (n: number, p: string) => Array.from({ length: n }, (_, i) => `#${p}${i}*`);
+    store.create('D', { callerReference: 'w', paths: Array.from({ length: 15 }, (_, i) => `/w${i}/*`) }, now, never);
+    // 15 wildcards in progress, yet 2,999 tags ending in '*' are accepted: they are not wildcards.
+    store.create('D', { callerReference: 't', paths: tags(2999, 't') }, now, never);
+    store.create('D', { callerReference: 'p', paths: ['/one'] }, now, never);
+    expectCode(() => store.create('D', { callerReference: 'x', paths: ['#one-more'] }, now, never), 'TooManyInvalidationsInProgress');
+  });
+
   it('lists newest first with Marker / NextMarker pages', () => {
     const store = new InvalidationStore();
     const made: InvalidationRecord[] = [];
@@ -84,5 +95,38 @@ describe('InvalidationStore', () => {
     expect(p3.nextMarker).toBeUndefined();
     expect(store.list('EMPTY', '', 100).items).toEqual([]);
     expectCode(() => store.list('D', 'INOPE', 2), 'InvalidArgument');
+  });
+
+  it('restore: same order and cap as at creation (oldest Completed dropped, from the history too); InProgress records applied again', async () => {
+    const removed: string[] = [];
+    const statuses: string[] = [];
+    const history: InvalidationHistory = {
+      file: 'test',
+      insert() {},
+      setStatus: (_d, id, status) => void statuses.push(`${id} ${status}`),
+      remove: (_d, id) => void removed.push(id),
+      close() {},
+    };
+    const persisted: PersistedInvalidation[] = Array.from({ length: MAX_RECORDS_PER_DISTRIBUTION + 2 }, (_, i) => ({
+      id: `I${String(i).padStart(13, '0')}`,
+      distributionId: 'D',
+      callerReference: `r${i}`,
+      paths: [`/p${i}`],
+      createTime: new Date(now.getTime() + i),
+      status: i === 0 || i === 5 ? 'InProgress' : 'Completed',
+    }));
+    const store = new InvalidationStore(history);
+    const applied: string[] = [];
+    store.restore(persisted, async (r) => void applied.push(r.id));
+    // 10,002 records: the two oldest Completed ones (#1, #2) go; #0 is InProgress and stays.
+    expect(removed).toEqual([persisted[1]!.id, persisted[2]!.id]);
+    expect(store.get('D', persisted[0]!.id)?.status).toBe('InProgress');
+    expect(store.list('D', '', 2).items.map((r) => r.id)).toEqual([persisted.at(-1)!.id, persisted.at(-2)!.id]);
+    expect(applied).toEqual([persisted[0]!.id, persisted[5]!.id]);
+    await store.get('D', persisted[5]!.id)!.settled;
+    expect(store.inProgressCount('D')).toBe(0);
+    expect(statuses).toEqual([`${persisted[0]!.id} Completed`, `${persisted[5]!.id} Completed`]);
+    // CallerReference idempotency over restored records.
+    expect(store.create('D', { callerReference: 'r7', paths: ['/p7'] }, now, never).record.id).toBe(persisted[7]!.id);
   });
 });

@@ -1,13 +1,15 @@
 /**
  * The invalidations this edge accepted: ids, idempotency by CallerReference,
- * in-progress limits and newest-first listing. In memory (an edge restart
- * empties its cache too, so past invalidations have nothing left to protect).
+ * in-progress limits and newest-first listing. In memory, and optionally written
+ * through to an InvalidationHistory (SQLite, ./invalidation-history.ts) so the
+ * history survives a restart as CloudFront's does; `restore` loads it back.
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-invalidations
  */
 import { randomInt } from 'node:crypto';
 import { errors } from './errors.js';
 import type { InvalidationBatch } from './invalidation-batch.js';
-import { isWildcardPath } from './invalidation-path.js';
+import type { InvalidationHistory, PersistedInvalidation } from './invalidation-history.js';
+import { isWildcardItem } from './invalidation-path.js';
 
 export type InvalidationStatus = 'InProgress' | 'Completed';
 
@@ -51,9 +53,39 @@ export interface ListPage {
   items: InvalidationRecord[];
 }
 
+type Apply = (record: InvalidationRecord) => Promise<void>;
+
 export class InvalidationStore {
   /** Per distribution, oldest first. */
   private readonly byDistribution = new Map<string, InvalidationRecord[]>();
+
+  /** `history`: where records are written through (on create, on Completed, when trimmed). */
+  constructor(private readonly history?: InvalidationHistory) {}
+
+  /**
+   * Loads persisted records (oldest first), keeping the same per-distribution cap, and
+   * applies the ones still InProgress again (an edge stopped before every node acknowledged):
+   * they turn Completed when `apply` resolves, as at creation.
+   */
+  restore(records: readonly PersistedInvalidation[], apply: Apply): void {
+    const pending: InvalidationRecord[] = [];
+    for (const p of records) {
+      const list = this.listFor(p.distributionId);
+      if (list.some((r) => r.id === p.id)) continue;
+      const record: InvalidationRecord = {
+        id: p.id,
+        distributionId: p.distributionId,
+        batch: { callerReference: p.callerReference, paths: [...p.paths] },
+        createTime: p.createTime,
+        status: p.status,
+        settled: Promise.resolve(),
+      };
+      list.push(record);
+      if (record.status === 'InProgress') pending.push(record);
+    }
+    for (const list of this.byDistribution.values()) this.trim(list);
+    for (const record of pending) this.startApplying(record, apply);
+  }
 
   /**
    * Returns the existing record for a repeated CallerReference with the same paths
@@ -64,7 +96,7 @@ export class InvalidationStore {
     distributionId: string,
     batch: InvalidationBatch,
     createTime: Date,
-    apply: (record: InvalidationRecord) => Promise<void>,
+    apply: Apply,
   ): { record: InvalidationRecord; created: boolean } {
     const list = this.listFor(distributionId);
     const previous = list.find((r) => r.batch.callerReference === batch.callerReference);
@@ -85,17 +117,30 @@ export class InvalidationStore {
       settled: Promise.resolve(),
     };
     list.push(record);
+    this.history?.insert({
+      id,
+      distributionId,
+      callerReference: record.batch.callerReference,
+      paths: record.batch.paths,
+      createTime,
+      status: record.status,
+    });
+    this.startApplying(record, apply);
+    this.trim(list);
+    return { record, created: true };
+  }
+
+  private startApplying(record: InvalidationRecord, apply: Apply): void {
     record.settled = apply(record).then(
       () => {
         record.status = 'Completed';
+        this.history?.setStatus(record.distributionId, record.id, 'Completed');
       },
       () => {
         // Not every node acknowledged within the retry window: CloudFront has no failed
         // state, and Completed would be a lie, so the invalidation stays InProgress.
       },
     );
-    this.trim(list);
-    return { record, created: true };
   }
 
   get(distributionId: string, id: string): InvalidationRecord | undefined {
@@ -131,15 +176,15 @@ export class InvalidationStore {
     return list;
   }
 
-  /** CloudFront: ≤ 3,000 individual paths and, independently, ≤ 15 wildcard paths in progress. */
+  /** CloudFront: ≤ 3,000 individual paths (a `#tag` item is one) and, independently, ≤ 15 wildcard paths in progress. */
   private checkLimits(list: readonly InvalidationRecord[], batch: InvalidationBatch): void {
     let paths = 0;
     let wildcards = 0;
     for (const r of list) {
       if (r.status !== 'InProgress') continue;
-      for (const p of r.batch.paths) isWildcardPath(p) ? wildcards++ : paths++;
+      for (const p of r.batch.paths) isWildcardItem(p) ? wildcards++ : paths++;
     }
-    const newWildcards = batch.paths.filter(isWildcardPath).length;
+    const newWildcards = batch.paths.filter(isWildcardItem).length;
     const newPaths = batch.paths.length - newWildcards;
     if (paths + newPaths > MAX_PATHS_IN_PROGRESS) {
       throw errors.tooManyInvalidationsInProgress(
@@ -157,7 +202,8 @@ export class InvalidationStore {
     while (list.length > MAX_RECORDS_PER_DISTRIBUTION) {
       const oldestDone = list.findIndex((r) => r.status === 'Completed');
       if (oldestDone < 0) return;
-      list.splice(oldestDone, 1);
+      const [dropped] = list.splice(oldestDone, 1);
+      this.history?.remove(dropped!.distributionId, dropped!.id);
     }
   }
 }

@@ -11,7 +11,7 @@
 import { applyInvalidation } from '../apply-invalidation.js';
 import { findDistribution, type ControlHandler } from '../context.js';
 import { parseInvalidationBatch } from '../invalidation-batch.js';
-import { normaliseInvalidationPath } from '../invalidation-path.js';
+import { normaliseInvalidationItem } from '../invalidation-path.js';
 import { newInvalidationId } from '../invalidation-store.js';
 import { renderInvalidation } from '../invalidation-xml.js';
 import { PEER_HEADER, PEER_INVALIDATION_ID_HEADER } from '../peer-fanout.js';
@@ -23,7 +23,7 @@ export const CreateInvalidation: ControlHandler = async (ctx, { req, body, param
   const batch = parseInvalidationBatch(body);
 
   if (req.headers[PEER_HEADER] === '1') {
-    await ctx.runtime.invalidate(dist.id, batch.paths.map(normaliseInvalidationPath));
+    await ctx.runtime.invalidate(dist.id, batch.paths.map(normaliseInvalidationItem));
     ctx.metrics.peerInvalidationsApplied++;
     const sentId = req.headers[PEER_INVALIDATION_ID_HEADER];
     const id = typeof sentId === 'string' && /^[A-Z0-9]{1,64}$/.test(sentId) ? sentId : newInvalidationId();
