@@ -15,6 +15,7 @@ import { createLocalRuntime, type EdgeRuntime } from './runtime.js';
 import { closeServer, createViewerServer, listen } from './server.js';
 import { openSharedTier, sharedTierDir, type SharedTier } from './shared-tier.js';
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export interface StartEdgeOptions {
   /** A config object (raw or validated) or the path of a JSON/YAML file. */
@@ -43,7 +44,7 @@ export interface RunningEdge {
   close(): Promise<void>;
 }
 
-type ControlFactory = (o: { runtime: EdgeRuntime; credentials: { accessKeyId: string; secretAccessKey: string }; config: EdgeConfig }) => http.Server;
+type ControlFactory = (o: { runtime: EdgeRuntime; credentials: { accessKeyId: string; secretAccessKey: string }; config: EdgeConfig; historyFile?: string }) => http.Server;
 
 async function loadControlFactory(): Promise<ControlFactory | undefined> {
   try {
@@ -110,7 +111,9 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   const factory = await loadControlFactory();
   if (factory) {
     try {
-      controlServer = factory({ runtime, credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey }, config });
+      // The invalidation history lives beside the cache it protects (it survives restarts with it).
+      const history = where ? { historyFile: join(where.dir, 'invalidations.sqlite') } : {};
+      controlServer = factory({ runtime, credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey }, config, ...history });
       controlPort = await listen(controlServer, opts.controlPort ?? 0, host);
     } catch (err) {
       await closeData(); // e.g. control port in use: do not leave the viewer side running
