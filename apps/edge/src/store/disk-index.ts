@@ -126,6 +126,7 @@ function prefixEnd(prefix: string): string {
 export class DiskIndex {
   private readonly db: Database.Database;
   private readonly q;
+  private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
 
   /**
    * Open (creating when absent) and prepare. `check`: run `PRAGMA quick_check` first (the owner
@@ -156,6 +157,7 @@ export class DiskIndex {
       throw err;
     }
     this.db = db;
+    this.tx = db.transaction((fn: () => unknown) => fn());
     this.q = {
       get: db.prepare<[string], EntryRow>('SELECT * FROM entries WHERE key = ?'),
       files: db.prepare<[string], RowFiles>('SELECT key, body_id, codings FROM entries WHERE key = ?'),
@@ -187,7 +189,7 @@ export class DiskIndex {
 
   /** Run `fn` in one write transaction (BEGIN IMMEDIATE: takes the write lock first, so reads in it are current). */
   write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    return this.tx.immediate(fn) as T;
   }
 
   get(key: string): EntryRow | undefined {

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { pbkdf2 } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, promises as fsp, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +66,49 @@ describe('DiskStore', () => {
     expect(await owner.put(contractEntry({ key: 'a', path: '/a' }), g)).toBe(false);
     member.close();
     owner.close();
+  });
+
+  it('a get whose body another process deleted meanwhile is a miss, not corruption (the row is not its any more)', async () => {
+    const dir = tempDir();
+    const { store: reader, logs } = open(dir);
+    const writer = open(dir, { role: 'member' }).store;
+    await put(writer, { key: 'k', path: '/k' });
+    await put(writer, { key: 'other', path: '/other' });
+    const files = bodyFiles(dir).filter((f) => readFileText(f) === 'body of /k');
+    // Hold libuv's thread pool (FIFO) so the reader's open() runs after the delete below.
+    const busy = Array.from({ length: 64 }, () => new Promise((resolve) => pbkdf2('x', 'y', 20_000, 32, 'sha256', resolve)));
+    const racing = reader.get('k'); // row read now, file opened later
+    const deleting = writer.delete('k'); // the row goes now…
+    for (const f of files) rmSync(f); // …and its files, as the writer process would
+    expect(await racing).toBeUndefined();
+    await Promise.all([deleting, ...busy]);
+    expect(reader.health()).toMatchObject({ corruptBodies: 0, readErrors: 0, writeErrors: 0 });
+    expect(logs).toEqual([]);
+    expect(await reader.get('other')).toBeDefined();
+    writer.close();
+    reader.close();
+  });
+
+  it('a get whose row another process replaced meanwhile reads the new row (the fresh row is not dropped)', async () => {
+    const dir = tempDir();
+    const { store: reader, logs } = open(dir);
+    await put(reader, { key: 'k', path: '/k' });
+    const [oldFile] = bodyFiles(dir);
+    const newId = 'f'.repeat(32);
+    const newFile = join(dir, 'bodies', 'ff', `${newId}.identity`);
+    await fsp.mkdir(join(newFile, '..'), { recursive: true });
+    await fsp.copyFile(oldFile!, newFile);
+    const other = new Database(join(dir, INDEX_FILE)); // another process's connection
+    const busy = Array.from({ length: 64 }, () => new Promise((resolve) => pbkdf2('x', 'y', 20_000, 32, 'sha256', resolve)));
+    const racing = reader.get('k');
+    other.prepare('UPDATE entries SET body_id = ? WHERE key = ?').run(newId, 'k'); // the replace commits…
+    rmSync(oldFile!); // …and the replaced body is unlinked
+    expect((await racing)?.variants.identity!.body.toString()).toBe('body of /k');
+    await Promise.all(busy);
+    expect(reader.health().corruptBodies).toBe(0);
+    expect(logs).toEqual([]);
+    other.close();
+    reader.close();
   });
 
   it('entries survive close and reopen (a restart)', async () => {

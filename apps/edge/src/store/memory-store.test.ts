@@ -77,4 +77,22 @@ describe('MemoryStore', () => {
     s.sweep();
     expect(s.stats.entries).toBe(5000 - 2998);
   });
+
+  it('CacheStore put: a fill whose generation predates a retired ban is refused (it can no longer be checked)', () => {
+    const s = new MemoryStore({ maxSizeBytes: 10_000, maxObjectBytes: 1000, sweepDelayMs: 10_000 });
+    const old = s.generation(); // not registered with beginFill: the sweeper does not wait for it
+    s.ban('E1', ['/other']);
+    s.sweep();
+    expect(s.usage.bans).toBe(0);
+    expect(s.put(entry(s, 'x', '/x'), old)).toBe(false);
+    expect(s.put(entry(s, 'x', '/x'), s.generation())).toBe(true);
+  });
+
+  it('stats is both the CacheStore method and the usage snapshot', () => {
+    const s = new MemoryStore({ maxSizeBytes: 10_000, maxObjectBytes: 1000 });
+    s.set(entry(s, 'a', '/a', 300));
+    expect(s.stats()).toEqual({ entries: 1, sizeBytes: 300, maxBytes: 10_000 });
+    expect(s.stats.sizeBytes).toBe(300);
+    expect(s.usage).toEqual({ entries: 1, sizeBytes: 300, maxBytes: 10_000, bans: 0 });
+  });
 });
