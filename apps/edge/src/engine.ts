@@ -358,7 +358,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
       }
     },
     metricsSnapshot(): EdgeMetricsSnapshot {
-      const st = store.stats;
+      const st = store.stats();
       return metrics.snapshot({ entries: st.entries, sizeBytes: st.sizeBytes, maxBytes: st.maxBytes }, shared && sharedMetrics(shared));
     },
     async close() {

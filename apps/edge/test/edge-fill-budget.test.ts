@@ -29,7 +29,7 @@ describe('compressed variants are produced only for what is cached and asked for
     expect(plain.headers['vary']).toMatch(/Accept-Encoding/i);
     const entry = [...(store as unknown as { lru: Map<string, { variants: object; size: number }> }).lru.values()][0]!;
     expect(Object.keys(entry.variants)).toEqual(['identity']);
-    const sizeBefore = store.stats.sizeBytes;
+    const sizeBefore = store.stats().sizeBytes;
 
     const gz = await Promise.all([1, 2, 3].map(() => get(`${edge!.url}/t.txt`, { 'accept-encoding': 'gzip' })));
     for (const r of gz) {
@@ -39,7 +39,7 @@ describe('compressed variants are produced only for what is cached and asked for
       expect(r.body.length).toBeLessThan(TEXT.length);
     }
     expect(Object.keys(entry.variants).sort()).toEqual(['gzip', 'identity']);
-    expect(store.stats.sizeBytes).toBeGreaterThan(sizeBefore);
+    expect(store.stats().sizeBytes).toBeGreaterThan(sizeBefore);
     expect(origin.count('/t.txt')).toBe(1);
   });
 
@@ -51,7 +51,7 @@ describe('compressed variants are produced only for what is cached and asked for
     const ident = await get(`${edge.url}/n.txt`);
     expect(ident.headers['content-encoding']).toBeUndefined();
     expect(ident.body.equals(TEXT)).toBe(true);
-    expect(edge.engine!.store.stats.entries).toBe(0);
+    expect(edge.engine!.store.stats().entries).toBe(0);
   });
 });
 
@@ -66,7 +66,7 @@ describe('cache.fillBudgetBytes: what fills in flight may buffer together, per w
       expect(r.headers['x-cache']).toMatch(/^Miss/);
       expect(r.body.equals(body)).toBe(true);
     }
-    expect(edge.engine!.store.stats.entries).toBe(0);
+    expect(edge.engine!.store.stats().entries).toBe(0);
     // Within the budget it is cached as usual.
     origin.route('/small.bin', fixed(randomBytes(50_000), { 'content-type': 'application/octet-stream', 'cache-control': 'max-age=600' }));
     await get(`${edge.url}/small.bin`);

@@ -21,16 +21,10 @@ interface Ban {
   cover: InvalidationCover;
 }
 
-/** The store's occupancy and its live bans (what `stats` reported before the CacheStore contract). */
+/** The store's occupancy and its live bans. */
 export interface MemoryStoreUsage extends CacheStoreStats {
   bans: number;
 }
-
-/**
- * `store.stats` is both the CacheStore method (`store.stats()`) and, for the readers written before
- * the contract (engine.ts metricsSnapshot, tests), the snapshot itself (`store.stats.entries`).
- */
-export type MemoryStoreStats = (() => CacheStoreStats) & Readonly<MemoryStoreUsage>;
 
 export interface MemoryStoreOptions {
   maxSizeBytes: number;
@@ -134,14 +128,8 @@ export class MemoryStore implements CacheStore<StoredEntry> {
     return { entries: this.lru.size, sizeBytes: this.lru.calculatedSize, maxBytes: this.opts.maxSizeBytes, bans: this.bans.length };
   }
 
-  /** CacheStore `stats()`; also readable as the usage snapshot (`store.stats.entries`): see MemoryStoreStats. */
-  get stats(): MemoryStoreStats {
-    const usage = this.usage;
-    const fn = (): CacheStoreStats => {
-      const u = this.usage;
-      return { entries: u.entries, sizeBytes: u.sizeBytes, maxBytes: u.maxBytes };
-    };
-    return Object.assign(fn, usage);
+  stats(): CacheStoreStats {
+    return { entries: this.lru.size, sizeBytes: this.lru.calculatedSize, maxBytes: this.opts.maxSizeBytes };
   }
 
   // --- CacheStore (cache-store.ts): the contract both tiers share ---

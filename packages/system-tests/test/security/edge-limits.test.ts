@@ -181,7 +181,7 @@ describe('cache size accounting counts the key and path strings an entry holds',
     expect(entries.length).toBeGreaterThan(0); // 404s are cached (errorCachingMinTTL)
     // V8 keeps these as one-byte strings (1 byte a character); the accounting must cover at least that.
     const stringBytes = entries.reduce((n, e) => n + e.key.length + e.path.length + e.query.length + (e.altPath?.length ?? 0), 0);
-    expect(stringBytes).toBeLessThanOrEqual(store.stats.sizeBytes);
-    expect(store.stats.sizeBytes).toBeLessThanOrEqual(CACHE);
+    expect(stringBytes).toBeLessThanOrEqual(store.stats().sizeBytes);
+    expect(store.stats().sizeBytes).toBeLessThanOrEqual(CACHE);
   });
 });
