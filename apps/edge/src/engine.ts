@@ -152,9 +152,10 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
         return r;
       } finally {
         const wire = r !== undefined && r.kind === 'entry' && !r.stale && r.collapsible ? toWire(r.entry, r.stored) : null;
-        // The key stays taken until the shared tier has the entry: a worker asking after that reads it there.
+        // The key stays taken until the shared tier has the entry: a worker asking after that reads
+        // it there, and so do the waiters (nothing to ship over IPC) unless the write failed.
         const persisted = r?.kind === 'entry' ? r.persisted : undefined;
-        if (persisted) void persisted.catch(() => false).finally(() => a.publish(wire));
+        if (persisted) void persisted.catch(() => false).then((ok) => a.publish(ok ? null : wire));
         else a.publish(wire);
       }
     }
@@ -172,6 +173,9 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     } finally {
       store.endFill(seq);
     }
+    // Nothing shipped: the leader's entry is in the shared tier (or there is none to share).
+    const fromShared = await sharedLookup(ctx, true);
+    if (fromShared) return { kind: 'entry', entry: fromShared, result: 'Hit', stale: false, collapsible: fromShared.collapsible, stored: true };
     return fill(state, ctx, stale);
   }
 

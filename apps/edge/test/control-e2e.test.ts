@@ -314,7 +314,10 @@ describe('two 2-worker edges as peers: invalidation through the control API', ()
       expect(relay.held()).toBeGreaterThanOrEqual(1);
       for (const p of invalidated) {
         const onA = await perWorker(a, p);
-        expect([...onA.values()].every((xs) => xs[0] === `${p} v2 Miss`), JSON.stringify([...onA])).toBe(true); // the next request on each worker
+        // The next request misses, on whichever worker; the workers share one cache per host, so
+        // that one fetch serves every worker after it (Hit).
+        const all = [...onA.values()].flat();
+        expect(all.filter((x) => x === `${p} v2 Miss`), JSON.stringify([...onA])).toHaveLength(1);
         expect([...answers(onA)].every((x) => x.startsWith(`${p} v2 `))).toBe(true);
         expect(answers(await perWorker(b, p))).toEqual(new Set([`${p} v1 Hit`]));
       }
@@ -330,7 +333,7 @@ describe('two 2-worker edges as peers: invalidation through the control API', ()
       // Completed: every worker of the peer serves the new version on its next request.
       for (const p of invalidated) {
         const onB = await perWorker(b, p);
-        expect([...onB.values()].every((xs) => xs[0] === `${p} v2 Miss`), JSON.stringify([...onB])).toBe(true);
+        expect([...onB.values()].flat().filter((x) => x === `${p} v2 Miss`), JSON.stringify([...onB])).toHaveLength(1);
         expect([...answers(onB)].every((x) => x.startsWith(`${p} v2 `))).toBe(true);
       }
       for (const edge of [a, b]) expect(answers(await perWorker(edge, '/keep.html'))).toEqual(new Set(['/keep.html v1 Hit']));
