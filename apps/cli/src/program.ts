@@ -75,7 +75,7 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .action(run(async (target: string, o) => (await import('./commands/presign.js')).presignCommand(target, o)));
 
   addAwsOptions(program.command('invalidate').argument('<paths...>'))
-    .description('create a CloudFront invalidation (against the edge control API with --endpoint-url)')
+    .description('create a CloudFront invalidation of paths and/or #cache-tags (against the edge control API with --endpoint-url)')
     .requiredOption('--distribution <id>', 'distribution id')
     .option('--wait', 'poll every 200 ms until the invalidation is Completed')
     .option('--wait-timeout <seconds>', 'give up waiting after this long', '600')
@@ -85,11 +85,12 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
   addOutputOptions(
     addTransferOptions(addAwsOptions(program.command('deploy').argument('<src>').argument('<dst>')), { sync: true }),
   )
-    .description('sync a directory to a bucket, then invalidate exactly the changed and deleted paths')
+    .description('sync a directory to a bucket, then invalidate exactly the changed and deleted paths (or their cache tags)')
     .requiredOption('--distribution <id>', 'distribution id')
     .option('--edge-endpoint-url <url>', 'edge control API (CloudFront endpoint; default: AWS, or $AWS_ENDPOINT_URL_CLOUDFRONT)')
     .option('--origin-path <path>', 'the distribution serves s3://bucket/<path>/ at its root: strip it from invalidation paths')
     .option('--max-invalidation-paths <n>', 'above this many paths invalidate /* instead', '3000')
+    .option('--invalidate-tags', "invalidate the cache tags (#tag items) of the changed and deleted objects, from the --cache-tag rules, instead of their paths; untagged objects are still invalidated by path; needs a distribution whose CacheTagConfig.HeaderName is x-amz-meta-cache-tag (else paths)")
     .option('--wait', 'wait until the invalidation is Completed')
     .action(run(async (src: string, dst: string, o) => (await import('./commands/deploy.js')).deployCommand(src, dst, o, rest)));
 
@@ -112,6 +113,7 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .command('edge')
     .description('run the caching edge (viewer + control API) until SIGINT/SIGTERM')
     .requiredOption('--config <file>', 'edge configuration file (JSON or YAML)')
+    .option('--cache-dir <dir>', "disk cache and invalidation history (default: the config's cache.diskPath, else $XDG_CACHE_HOME/bucketfront/edge or ~/.cache/bucketfront/edge)")
     .option('--port <port>', 'viewer port', '8080')
     .option('--control-port <port>', 'control API port', '8081')
     .option('--host <host>', 'listen address', '127.0.0.1')

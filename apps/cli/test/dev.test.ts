@@ -186,6 +186,29 @@ describe('bucketfront dev (the real command)', () => {
     }
   });
 
+  it('the demo distribution reads cache tags from x-amz-meta-cache-tag and keeps its cache in <data>/edge-cache: deploy --invalidate-tags works', async () => {
+    expect(first.stdout).toContain(`Edge cache:                ${join(dataDir, 'edge-cache')}\n`);
+    const { CloudFrontClient, GetDistributionConfigCommand } = await import('@aws-sdk/client-cloudfront');
+    // A copy: the SDK marks the credentials object it is given ($source).
+    const cf = new CloudFrontClient({ endpoint: first.controlUrl, region: 'us-east-1', credentials: { ...first.credentials }, maxAttempts: 1 });
+    try {
+      const cfg = await cf.send(new GetDistributionConfigCommand({ Id: 'EDEMO0000000001' }));
+      expect(cfg.DistributionConfig?.CacheTagConfig).toEqual({ HeaderName: 'x-amz-meta-cache-tag' });
+    } finally {
+      cf.destroy();
+    }
+    await writeTree(join(tmp.path, 'tagged'), { 'tagged.html': '<p>tagged</p>' });
+    const userEnv = { ...env, AWS_ACCESS_KEY_ID: first.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: first.credentials.secretAccessKey, AWS_REGION: 'us-east-1' };
+    const deploy = await runCli(
+      ['deploy', join(tmp.path, 'tagged'), 's3://demo', '--distribution', 'EDEMO0000000001', '--cache-tag', '**=release-1', '--invalidate-tags', '--endpoint-url', first.s3Url, '--edge-endpoint-url', first.controlUrl, '--json'],
+      userEnv,
+    );
+    expect(deploy.code, deploy.stderr).toBe(0);
+    expect(JSON.parse(deploy.stdout.trim().split('\n').pop()!).invalidation.paths).toEqual(['#release-1']);
+    // The later tests count the demo's objects.
+    expect((await runCli(['rm', 's3://demo/tagged.html', '--endpoint-url', first.s3Url], userEnv)).code).toBe(0);
+  });
+
   it('Ctrl-C (SIGINT) stops everything cleanly: exit code 0, the ports closed', async () => {
     // The user's own deploy to s3://demo with the printed credentials, before stopping.
     await writeTree(join(tmp.path, 'mine'), { 'index.html': '<h1>my own site</h1>' });

@@ -101,7 +101,7 @@ describe('bucketfront edge', () => {
     await writeFile(config, JSON.stringify({ distributions: [{ id: 'ECLITEST', origins: [{ id: 'up', url: `http://127.0.0.1:${port}` }] }] }));
     try {
       const { child, matches } = await startServer(
-        ['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1'],
+        ['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1', '--cache-dir', join(tmp.path, 'edge-cache')],
         process.env,
         [/viewers: (http:\/\/\S+)/, /control: (http:\/\/\S+)/],
       );
@@ -131,7 +131,7 @@ describe('bucketfront edge', () => {
     for (const k of Object.keys(env)) if (k.startsWith('AWS_') || k.startsWith('BUCKETFRONT_')) delete env[k];
     try {
       const { child, matches, stderr } = await startServer(
-        ['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1'],
+        ['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1', '--cache-dir', join(tmp.path, 'edge-cache')],
         env,
         [/viewers: (http:\/\/\S+)/, /control: (http:\/\/\S+)/, /AWS_ACCESS_KEY_ID=(\S+)/, /AWS_SECRET_ACCESS_KEY=(\S+)/, /BUCKETFRONT_ACCESS_KEY_ID and\s+BUCKETFRONT_SECRET_ACCESS_KEY set to the origin's credentials/],
       );
@@ -164,7 +164,7 @@ describe('bucketfront edge', () => {
     for (const k of Object.keys(env)) if (k.startsWith('AWS_') || k.startsWith('BUCKETFRONT_')) delete env[k];
     Object.assign(env, { BUCKETFRONT_ACCESS_KEY_ID: credentials.accessKeyId, BUCKETFRONT_SECRET_ACCESS_KEY: credentials.secretAccessKey });
     const { child, matches, stderr } = await startServer(
-      ['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1'],
+      ['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1', '--cache-dir', join(tmp.path, 'edge-cache')],
       env,
       [/control: (http:\/\/\S+)/],
     );
@@ -174,6 +174,27 @@ describe('bucketfront edge', () => {
     const exited = exitOf(child);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('prints where the cache lives: $XDG_CACHE_HOME/bucketfront/edge by default, --cache-dir overrides, the config\'s cache.diskPath is kept, false = memory only', async () => {
+    const config = join(tmp.path, 'edge-cache-dir.json');
+    const distributions = [{ id: 'ECACHEDIR', origins: [{ id: 'up', url: 'http://127.0.0.1:9' }] }];
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: join(tmp.path, 'xdg'), BUCKETFRONT_ACCESS_KEY_ID: 'AKIACACHEDIRTEST0001', BUCKETFRONT_SECRET_ACCESS_KEY: 'cache-dir-test-secret' };
+    delete env.BUCKETFRONT_CACHE_DIR;
+    const cacheLine = async (args: string[], body: Record<string, unknown> = { distributions }) => {
+      await writeFile(config, JSON.stringify(body));
+      const { child, matches } = await startServer(['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1', ...args], env, [/control: (http\S+)/, /cache: +(.+)\n/]);
+      // An answer from the control API: the banner is done and the SIGTERM handler installed.
+      expect((await request(`${matches[0]![1]!}/health`)).statusCode).toBe(200);
+      const exited = exitOf(child);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      return matches[1]![1];
+    };
+    expect(await cacheLine([])).toBe(join(tmp.path, 'xdg', 'bucketfront', 'edge'));
+    expect(await cacheLine(['--cache-dir', join(tmp.path, 'flag-cache')])).toBe(join(tmp.path, 'flag-cache'));
+    expect(await cacheLine([], { cache: { diskPath: join(tmp.path, 'config-cache') }, distributions })).toBe(join(tmp.path, 'config-cache'));
+    expect(await cacheLine([], { cache: { diskPath: false }, distributions })).toBe('memory only (cache.diskPath: false)');
   });
 
   it('a bad config file: exit 1 with one line', async () => {

@@ -22,6 +22,7 @@ export interface TransferCliOpts extends GlobalOpts {
   exclude?: string[];
   include?: string[];
   cacheControl?: string[];
+  cacheTag?: string[];
   contentType?: string;
   acl?: string;
   concurrency?: string;
@@ -59,7 +60,12 @@ export function addTransferOptions(cmd: Command, opts: { sync: boolean }): Comma
     cmd
       .option('--delete', 'delete destination files that do not exist in the source')
       .option('--size-only', 'compare sizes only')
-      .option('--exact-timestamps', 'downloads: same-size files with different timestamps are synced (when content cannot be compared)');
+      .option('--exact-timestamps', 'downloads: same-size files with different timestamps are synced (when content cannot be compared)')
+      .option(
+        '--cache-tag <rule>',
+        "'GLOB=TAG[,TAG…]': uploaded objects matching GLOB get user metadata cache-tag (x-amz-meta-cache-tag) for CloudFront tag invalidation (repeatable, every matching rule adds its tags; like --cache-control, only objects this sync uploads are tagged)",
+        collect,
+      );
   }
   return cmd
     .option('--dryrun', 'show what would be done, do nothing')
@@ -87,6 +93,7 @@ export function transferOptions(o: TransferCliOpts, argv: readonly string[]): Tr
     dryrun: !!o.dryrun,
     filter: buildFilter(filterRulesFromArgv(argv)),
     cacheControl: o.cacheControl ?? [],
+    cacheTags: o.cacheTag ?? [],
     contentType: o.contentType,
     acl: o.acl,
     concurrency: parseConcurrency(o.concurrency),

@@ -2,6 +2,8 @@
  * `origin` and `edge`: run the servers in the foreground until SIGINT/SIGTERM.
  * The packages are imported lazily so the S3 commands never load them.
  */
+import { join, resolve } from 'node:path';
+import { userCacheDir } from '../util/cache-dir.js';
 import { UsageError } from '../util/errors.js';
 
 /** startOrigin's contract (docs/contracts.md, apps/origin). */
@@ -26,10 +28,16 @@ interface OriginModule {
   }>;
 }
 
+/** The part of a validated edge config this command reads and completes. */
+interface EdgeConfigLike {
+  cache: { diskPath?: string | false };
+}
+
 /** startEdge's contract (docs/contracts.md, apps/edge). */
 interface EdgeModule {
+  loadEdgeConfig(path: string): Promise<EdgeConfigLike>;
   startEdge(opts: {
-    config: string;
+    config: EdgeConfigLike;
     port?: number;
     controlPort?: number;
     host?: string;
@@ -123,6 +131,7 @@ export async function originCommand(o: OriginOpts): Promise<number> {
 
 export interface EdgeOpts {
   config: string;
+  cacheDir?: string;
   port?: string;
   controlPort?: string;
   host?: string;
@@ -131,13 +140,28 @@ export interface EdgeOpts {
   secretAccessKey?: string;
 }
 
+/**
+ * Where the edge keeps its disk cache (and invalidation history): --cache-dir, else the config's
+ * cache.diskPath (false = memory only), else <user cache dir>/edge ($XDG_CACHE_HOME/bucketfront/edge
+ * or ~/.cache/bucketfront/edge; see util/cache-dir.ts) so that it survives restarts.
+ */
+export function edgeCacheDir(flag: string | undefined, configured: string | false | undefined): string | false {
+  if (flag !== undefined) {
+    if (flag === '') throw new UsageError('--cache-dir needs a directory');
+    return resolve(flag);
+  }
+  return configured ?? join(userCacheDir(), 'edge');
+}
+
 export async function edgeCommand(o: EdgeOpts): Promise<number> {
   const specifier = '@bucketfront/edge';
-  const { startEdge } = (await import(specifier)) as EdgeModule;
+  const { loadEdgeConfig, startEdge } = (await import(specifier)) as EdgeModule;
   const workers = o.workers === undefined ? undefined : Number(o.workers);
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError('--workers must be a positive integer');
+  const config = await loadEdgeConfig(o.config);
+  const diskPath = edgeCacheDir(o.cacheDir, config.cache.diskPath);
   const edge = await startEdge({
-    config: o.config,
+    config: { ...config, cache: { ...config.cache, diskPath } },
     port: port(o.port, '--port', 8080),
     controlPort: port(o.controlPort, '--control-port', 8081),
     host: o.host ?? '127.0.0.1',
@@ -148,6 +172,7 @@ export async function edgeCommand(o: EdgeOpts): Promise<number> {
   err(`bucketfront edge (config ${o.config})`);
   err(`  viewers: ${edge.url}`);
   err(`  control: ${edge.controlUrl}  (CloudFront API: --endpoint-url ${edge.controlUrl})`);
+  err(`  cache:   ${diskPath === false ? 'memory only (cache.diskPath: false)' : diskPath}`);
   if (edge.credentials.generated) {
     // Like `bucketfront origin`: a generated pair is useless unless shown (once; the edge does not store it).
     err('  control API credentials (generated for this run, shown once):');

@@ -3,7 +3,7 @@
  * talks to our edge's control API (CloudFront 2020-05-31 REST-XML) and to real CloudFront.
  */
 import { randomBytes } from 'node:crypto';
-import { CloudFrontClient, CreateInvalidationCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront';
+import { CloudFrontClient, CreateInvalidationCommand, GetDistributionConfigCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import { makeHttpHandler } from '../s3/http-handler.js';
 import { CliError } from '../util/errors.js';
 
@@ -58,5 +58,20 @@ export async function waitForInvalidation(
     if (status === 'Completed') return status;
     if (Date.now() >= deadline) throw new CliError(`invalidation ${id} still ${status} after ${Math.round((opts.timeoutMs ?? 600_000) / 1000)} s`);
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 200));
+  }
+}
+
+/**
+ * The header a distribution reads cache tags from (CacheTagConfig.HeaderName, lower-cased),
+ * null when it has no CacheTagConfig (tag invalidations would match nothing), or an Error
+ * when the configuration cannot be read (e.g. no cloudfront:GetDistributionConfig permission).
+ */
+export async function cacheTagHeaderOf(cf: CloudFrontClient, distributionId: string): Promise<string | null | Error> {
+  try {
+    const res = await cf.send(new GetDistributionConfigCommand({ Id: distributionId }));
+    const name = res.DistributionConfig?.CacheTagConfig?.HeaderName;
+    return name ? name.toLowerCase() : null;
+  } catch (err) {
+    return err as Error;
   }
 }

@@ -8,6 +8,8 @@
  * — only when it creates the bucket or finds it empty (./demo-bucket.ts), so a
  * user's own deploy to s3://demo survives restarts — and reports the URLs and
  * credentials. A second start reuses the data directory (and its credentials).
+ * The edge keeps its disk cache (and invalidation history) in <data dir>/edge-cache and reads
+ * cache tags from x-amz-meta-cache-tag, so `deploy --cache-tag … --invalidate-tags` works.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +20,8 @@ import { DEMO_BUCKET, configureDemoWebsite, describeDemoState, prepareDemoBucket
 
 export { DEMO_BUCKET, defaultDemoWebsiteConfig, isDemoWebsiteConfig, publicReadPolicy, type DemoState } from './demo-bucket.js';
 export const DEMO_DISTRIBUTION_ID = 'EDEMO0000000001';
+/** S3 user metadata `cache-tag` (what `--cache-tag` writes), as the origin returns it. */
+export const DEMO_CACHE_TAG_HEADER = 'x-amz-meta-cache-tag';
 
 export interface DevOptions {
   dataDir: string;
@@ -40,6 +44,8 @@ export interface DevStack {
   edgeUrl: string;
   controlUrl: string;
   websiteEndpoints: { dash: string; dot: string };
+  /** The edge's disk cache and invalidation history. */
+  edgeCacheDir: string;
   credentials: { accessKeyId: string; secretAccessKey: string; generated: boolean };
   distributionId: string;
   bucket: string;
@@ -86,13 +92,16 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
     const prepared = await prepareDemoBucket(s3, opts.siteDir ?? defaultDemoSiteDir(), expectedEdgeHost);
 
     const websiteHost = `${DEMO_BUCKET}.s3-website-${region}.${websiteDomain}`;
+    const edgeCacheDir = join(opts.dataDir, 'edge-cache');
     const edge = await startEdge({
       config: {
         pop: 'DEV1-P1',
+        cache: { diskPath: edgeCacheDir },
         distributions: [
           {
             id: DEMO_DISTRIBUTION_ID,
             aliases: [],
+            cacheTagConfig: { headerName: DEMO_CACHE_TAG_HEADER },
             origins: [{ id: 'demo-website', url: origin.url, hostHeader: websiteHost }],
             defaultCacheBehavior: {
               targetOriginId: 'demo-website',
@@ -124,6 +133,7 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
         dash: `http://${DEMO_BUCKET}.s3-website-${region}.${websiteDomain}:${originPort}/`,
         dot: `http://${DEMO_BUCKET}.s3-website.${region}.${websiteDomain}:${originPort}/`,
       },
+      edgeCacheDir,
       credentials,
       distributionId: DEMO_DISTRIBUTION_ID,
       bucket: DEMO_BUCKET,
@@ -153,7 +163,8 @@ export function describeStack(stack: DevStack): string {
     `                             (*.localhost resolves to 127.0.0.1 in browsers; with curl add -H 'Host: …')`,
     `  Website port (custom domains, Host = bucket): ${stack.websiteUrl}`,
     `  S3 API:                    ${stack.originUrl}`,
-    `  Edge control API:          ${stack.controlUrl}   (distribution ${stack.distributionId})`,
+    `  Edge control API:          ${stack.controlUrl}   (distribution ${stack.distributionId}, cache tags from ${DEMO_CACHE_TAG_HEADER})`,
+    `  Edge cache:                ${stack.edgeCacheDir}`,
     '',
     '  Credentials for the aws CLI and SDKs:',
     `    export AWS_ACCESS_KEY_ID=${c.accessKeyId}`,
@@ -163,6 +174,8 @@ export function describeStack(stack: DevStack): string {
     '  Try:',
     `    aws s3 ls s3://${stack.bucket} --endpoint-url ${stack.originUrl}`,
     `    aws cloudfront create-invalidation --distribution-id ${stack.distributionId} --paths '/*' --endpoint-url ${stack.controlUrl}`,
+    `    bucketfront deploy ./site s3://${stack.bucket} --distribution ${stack.distributionId} --cache-tag '**=release-1' --invalidate-tags \\`,
+    `      --endpoint-url ${stack.originUrl} --edge-endpoint-url ${stack.controlUrl}`,
     `  Demo site: ${describeDemoState(stack.demo, stack.bucket)}`,
     '',
     `  Demo files uploaded this start: ${stack.uploaded}. Press Ctrl-C to stop.`,

@@ -22,6 +22,8 @@ export interface RawPutParams {
   contentType?: string;
   cacheControl?: string;
   acl?: string;
+  /** User metadata, sent as `x-amz-meta-<key>` headers. */
+  metadata?: Record<string, string>;
 }
 
 export interface RawListParams {
@@ -150,6 +152,7 @@ export function makeRawS3(auth: () => Promise<RawAuth>, endpoint: string, maxSoc
       };
       if (p.cacheControl !== undefined) headers['cache-control'] = p.cacheControl;
       if (p.acl) headers['x-amz-acl'] = p.acl;
+      for (const [name, value] of Object.entries(p.metadata ?? {})) headers[`x-amz-meta-${name}`] = value;
       const res = await send('PUT', `${basePath}/${p.bucket}/${encodeS3Key(p.key)}`, '', headers, p.body);
       return res.status >= 200 && res.status < 300 ? 'ok' : 'fallback';
     },

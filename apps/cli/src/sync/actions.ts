@@ -4,6 +4,8 @@ export interface TransferMeta {
   contentType?: string;
   cacheControl?: string;
   acl?: string;
+  /** --cache-tag: stored as user metadata `cache-tag` (./cache-tag.ts). */
+  cacheTags?: string[];
 }
 
 export type Action =

@@ -60,10 +60,10 @@ export function toAction(
     const o = t.src as RemoteEntry;
     const key = dst.prefix + rel;
     const m = meta(rel);
-    // Copies keep the source's metadata (MetadataDirective COPY) unless --cache-control or
-    // --content-type sets something; then every header is replaced (REPLACE), so the
-    // Content-Type is the one given or, failing that, guessed from the extension.
-    const replace = m.cacheControl !== undefined || contentTypeGiven;
+    // Copies keep the source's metadata (MetadataDirective COPY) unless --cache-control,
+    // --content-type or --cache-tag sets something; then every header is replaced (REPLACE), so
+    // the Content-Type is the one given or, failing that, guessed from the extension.
+    const replace = m.cacheControl !== undefined || contentTypeGiven || m.cacheTags !== undefined;
     return {
       action: {
         op: 'copy',
@@ -72,7 +72,7 @@ export function toAction(
         size: o.size,
         bucket: dst.bucket,
         key,
-        meta: { acl: m.acl, ...(replace ? { cacheControl: m.cacheControl, contentType: m.contentType } : {}) },
+        meta: { acl: m.acl, ...(replace ? { cacheControl: m.cacheControl, contentType: m.contentType, cacheTags: m.cacheTags } : {}) },
       },
       verb: verb('copy'),
       display: `${s3Uri(src.bucket, o.key)} to ${s3Uri(dst.bucket, key)}`,

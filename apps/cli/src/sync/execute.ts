@@ -21,6 +21,7 @@ import { runPool } from '../util/pool.js';
 import { MULTIPART_THRESHOLD, isMultipartUpload, partSizeFor } from './etag.js';
 import type { HashCache } from './hash-cache.js';
 import { multipartCopy, multipartCopyThreshold } from './multipart-copy.js';
+import { cacheTagMetadata } from './cache-tag.js';
 import type { Action, PlannedAction } from './actions.js';
 import type { S3Access } from '../s3/access.js';
 
@@ -148,7 +149,8 @@ async function perform(a: Action, opts: ExecuteOptions): Promise<void> {
         opts.onBytes?.(a.size);
         return;
       }
-      const replace = a.meta.cacheControl !== undefined || a.meta.contentType !== undefined;
+      const replace = a.meta.cacheControl !== undefined || a.meta.contentType !== undefined || a.meta.cacheTags !== undefined;
+      const metadata = cacheTagMetadata(a.meta.cacheTags);
       const { CopyObjectCommand } = await sdk();
       await (await opts.access.client()).send(
         new CopyObjectCommand({
@@ -156,7 +158,7 @@ async function perform(a: Action, opts: ExecuteOptions): Promise<void> {
           Key: a.key,
           CopySource: `${a.srcBucket}/${encodeKey(a.srcKey)}`,
           MetadataDirective: replace ? 'REPLACE' : 'COPY',
-          ...(replace ? { ContentType: a.meta.contentType, CacheControl: a.meta.cacheControl } : {}),
+          ...(replace ? { ContentType: a.meta.contentType, CacheControl: a.meta.cacheControl, ...(metadata ? { Metadata: metadata } : {}) } : {}),
           ...(a.meta.acl ? { ACL: a.meta.acl as ObjectCannedACL } : {}),
         }),
       );
@@ -179,18 +181,20 @@ function encodeKey(key: string): string {
 }
 
 async function upload(a: Extract<Action, { op: 'upload' }>, opts: ExecuteOptions): Promise<void> {
+  const metadata = cacheTagMetadata(a.meta.cacheTags);
   const common = {
     Bucket: a.bucket,
     Key: a.key,
     ContentType: a.meta.contentType,
     CacheControl: a.meta.cacheControl,
     ...(a.meta.acl ? { ACL: a.meta.acl as ObjectCannedACL } : {}),
+    ...(metadata ? { Metadata: metadata } : {}),
   };
   if (!isMultipartUpload(a.size)) {
     const body = await readFile(a.path);
     const digest = createHash('md5').update(body).digest();
     const fast = opts.access.raw
-      ? await opts.access.raw.put({ bucket: a.bucket, key: a.key, body, md5: digest, contentType: a.meta.contentType, cacheControl: a.meta.cacheControl, acl: a.meta.acl })
+      ? await opts.access.raw.put({ bucket: a.bucket, key: a.key, body, md5: digest, contentType: a.meta.contentType, cacheControl: a.meta.cacheControl, acl: a.meta.acl, ...(metadata ? { metadata } : {}) })
       : 'fallback';
     if (fast !== 'ok') {
       const { PutObjectCommand } = await sdk();

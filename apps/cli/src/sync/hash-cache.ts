@@ -2,11 +2,11 @@
  * A persistent cache of local file hashes so an unchanged tree is not re-read
  * on every sync. Keyed by absolute path; an entry is valid while size, mtime
  * and inode are unchanged. Lives in the user cache dir
- * ($BUCKETFRONT_CACHE_DIR, else $XDG_CACHE_HOME or ~/.cache, /bucketfront/hash-cache.json).
+ * (util/cache-dir.ts: $BUCKETFRONT_CACHE_DIR, else $XDG_CACHE_HOME/bucketfront or ~/.cache/bucketfront; hash-cache.json).
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { userCacheDir } from '../util/cache-dir.js';
 import type { LocalHashes } from './etag.js';
 
 type Row = [size: number, mtimeMs: number, ino: number, md5: string | null, multipart: Record<string, string> | null];
@@ -19,16 +19,7 @@ interface FileShape {
 const MAX_ENTRIES = 500_000;
 
 export function defaultCacheFile(): string {
-  const base =
-    process.env.BUCKETFRONT_CACHE_DIR ??
-    (process.env.XDG_CACHE_HOME
-      ? join(process.env.XDG_CACHE_HOME, 'bucketfront')
-      : process.platform === 'darwin'
-        ? join(homedir(), 'Library', 'Caches', 'bucketfront')
-        : process.platform === 'win32' && process.env.LOCALAPPDATA
-          ? join(process.env.LOCALAPPDATA, 'bucketfront')
-          : join(homedir(), '.cache', 'bucketfront'));
-  return join(base, 'hash-cache.json');
+  return join(userCacheDir(), 'hash-cache.json');
 }
 
 export interface FileIdentity {

@@ -7,6 +7,7 @@
 import type { ObjectCannedACL, S3Client } from '@aws-sdk/client-s3';
 import { runPool } from '../util/pool.js';
 import type { Action } from './actions.js';
+import { cacheTagMetadata } from './cache-tag.js';
 
 /** CopyObject's limit; BUCKETFRONT_MULTIPART_COPY_THRESHOLD lowers it (like aws-cli's multipart_threshold). */
 export function multipartCopyThreshold(): number {
@@ -36,7 +37,7 @@ export async function multipartCopy(s3: S3Client, a: Extract<Action, { op: 'copy
       ContentEncoding: head.ContentEncoding,
       ContentDisposition: head.ContentDisposition,
       ContentLanguage: head.ContentLanguage,
-      Metadata: head.Metadata,
+      Metadata: a.meta.cacheTags ? { ...head.Metadata, ...cacheTagMetadata(a.meta.cacheTags) } : head.Metadata,
       ...(a.meta.acl ? { ACL: a.meta.acl as ObjectCannedACL } : {}),
     }),
   );

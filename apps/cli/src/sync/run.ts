@@ -8,6 +8,7 @@ import mime from 'mime-types';
 import { CliError, UsageError, describeError } from '../util/errors.js';
 import { s3Uri, type PathArg } from '../s3/url.js';
 import { buildCacheControl } from './cache-control.js';
+import { buildCacheTags } from './cache-tag.js';
 import { executeActions } from './execute.js';
 import { HashCache } from './hash-cache.js';
 import { hashFiles, type HashRequest } from './hash-files.js';
@@ -29,6 +30,8 @@ export interface TransferOptions {
   dryrun: boolean;
   filter: (rel: string) => boolean;
   cacheControl: string[];
+  /** --cache-tag GLOB=TAG[,TAG…] rules (./cache-tag.ts). */
+  cacheTags: string[];
   contentType?: string;
   acl?: string;
   concurrency: number;
@@ -69,6 +72,8 @@ export async function runTransfer(
   const src = endpointOf(srcArg);
   const dst = endpointOf(dstArg);
   const direction = directionOf(src, dst);
+  // Parsed first: a bad rule is a usage error before anything is listed or sent.
+  const cacheTags = buildCacheTags(opts.cacheTags);
 
   // Local side first (fast): its keys let the bucket side be listed in parallel ranges.
   let srcEntries: Entry[];
@@ -112,6 +117,7 @@ export async function runTransfer(
     contentType: opts.contentType ?? (mime.lookup(rel) || undefined),
     cacheControl: cacheControl(rel),
     acl: opts.acl,
+    cacheTags: cacheTags(rel),
   });
   const verb = (v: string) => (command === 'mv' ? 'move' : v);
   const actions: PlannedAction[] = transfers
