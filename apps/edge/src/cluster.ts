@@ -69,7 +69,12 @@ export async function startCluster(
   let port = opts.port;
 
   // Cross-worker collapsing (coordinator.ts): key → the leading worker's request and the waiters.
-  const fills = new Map<string, { leader: Worker; leaderId: number; distributionId: string; waiters: Array<{ w: Worker; id: number }> }>();
+  // A fill is `persisting` from the leader's response until its shared-tier write settled: new
+  // askers then get the shipped entry at once, or wait and read the shared tier.
+  const fills = new Map<string, {
+    leader: Worker; leaderId: number; distributionId: string; waiters: Array<{ w: Worker; id: number }>;
+    persisting?: { entry: WireEntry | null };
+  }>();
   const sendTo = (w: Worker, m: CoordinatorToWorker): void => { if (w.isConnected()) w.send(m); };
   const releaseFill = (key: string, entry: WireEntry | null): void => {
     const rec = fills.get(key);
@@ -84,6 +89,10 @@ export async function startCluster(
       if (!rec || rec.leader.isDead()) {
         fills.set(m.key, { leader: w, leaderId: m.id, distributionId: m.distributionId, waiters: [] });
         sendTo(w, { type: 'bf:lead', id: m.id, lead: true });
+      } else if (rec.persisting) {
+        sendTo(w, { type: 'bf:lead', id: m.id, lead: false });
+        if (rec.persisting.entry) sendTo(w, { type: 'bf:fill', id: m.id, entry: rec.persisting.entry });
+        else rec.waiters.push({ w, id: m.id });
       } else {
         rec.waiters.push({ w, id: m.id });
         sendTo(w, { type: 'bf:lead', id: m.id, lead: false });
@@ -91,13 +100,20 @@ export async function startCluster(
       }
     } else if (m.type === 'bf:filled') {
       const rec = fills.get(m.key);
-      if (rec && rec.leader === w && rec.leaderId === m.id) releaseFill(m.key, m.entry);
+      if (!rec || rec.leader !== w || rec.leaderId !== m.id) return;
+      if (!m.persisting) return releaseFill(m.key, m.entry);
+      for (const { w: ww, id } of rec.waiters.splice(0)) sendTo(ww, { type: 'bf:fill', id, entry: m.entry });
+      rec.persisting = { entry: m.entry };
+    } else if (m.type === 'bf:persisted') {
+      const rec = fills.get(m.key);
+      if (rec && rec.leader === w && rec.leaderId === m.id) releaseFill(m.key, null);
     }
   }
 
   function onMessage(w: Worker, raw: unknown): void {
     if (!isMessage(raw)) return;
-    if ((raw as { type: string }).type === 'bf:lead?' || (raw as { type: string }).type === 'bf:filled') {
+    const type = (raw as { type: string }).type;
+    if (type === 'bf:lead?' || type === 'bf:filled' || type === 'bf:persisted') {
       onCoordinatorMessage(w, raw as CoordinatorToPrimary);
       return;
     }

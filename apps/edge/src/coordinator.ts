@@ -11,7 +11,15 @@ import type { StoredEntry } from './store/entry.js';
 export type WireEntry = Omit<StoredEntry, 'revalidating' | 'seq'> & { stored: boolean };
 
 export type Acquired =
-  | { lead: true; publish(entry: WireEntry | null): void }
+  | {
+    lead: true;
+    /**
+     * Release the waiters (with the entry when one waits for it). `persisting`: the entry is being
+     * written to the shared tier; until that settles, workers asking for the key wait for it
+     * (and get the entry if it was shipped, else read the shared tier) instead of fetching again.
+     */
+    publish(entry: WireEntry | null, persisting?: Promise<unknown>): void;
+  }
   | { lead: false; result: Promise<WireEntry | null> };
 
 export interface FillCoordinator {
@@ -42,7 +50,9 @@ export function fromWire(w: WireEntry, seq: number): { entry: StoredEntry; store
 
 export type CoordinatorToPrimary =
   | { type: 'bf:lead?'; id: number; key: string; distributionId: string }
-  | { type: 'bf:filled'; id: number; key: string; entry: WireEntry | null };
+  | { type: 'bf:filled'; id: number; key: string; entry: WireEntry | null; persisting?: boolean }
+  /** The leader's write to the shared tier settled: the key is free. */
+  | { type: 'bf:persisted'; id: number; key: string };
 
 export type CoordinatorToWorker =
   | { type: 'bf:lead'; id: number; lead: boolean }
@@ -79,10 +89,11 @@ export function createIpcCoordinator(send: (m: CoordinatorToPrimary) => void, on
       fills.delete(id);
       return {
         lead: true,
-        publish: (entry) => {
-          // Nobody waiting: a null release (a waiter arriving meanwhile fetches for itself).
-          send({ type: 'bf:filled', id, key, entry: wanted.has(id) ? entry : null });
+        publish: (entry, persisting) => {
+          // Nobody waiting: a null release (a waiter arriving meanwhile reads the shared tier or fetches).
+          send({ type: 'bf:filled', id, key, entry: wanted.has(id) ? entry : null, ...(persisting ? { persisting: true } : {}) });
           wanted.delete(id);
+          if (persisting) void persisting.catch(() => undefined).then(() => send({ type: 'bf:persisted', id, key }));
         },
       };
     },

@@ -147,16 +147,14 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
       let r: FillResult | undefined;
       try {
         // Another worker may have filled the shared tier since this one looked (it released the key then).
-        const fresh = await sharedLookup(ctx, true);
-        r = fresh ? { kind: 'entry', entry: fresh, result: 'Hit', stale: false, collapsible: fresh.collapsible, stored: true } : await fill(state, ctx, stale);
+        const found = await sharedLookup(ctx);
+        r = found && isFresh(found) ? { kind: 'entry', entry: found, result: 'Hit', stale: false, collapsible: found.collapsible, stored: true } : await fill(state, ctx, found ?? stale);
         return r;
       } finally {
         const wire = r !== undefined && r.kind === 'entry' && !r.stale && r.collapsible ? toWire(r.entry, r.stored) : null;
-        // The key stays taken until the shared tier has the entry: a worker asking after that reads
-        // it there, and so do the waiters (nothing to ship over IPC) unless the write failed.
-        const persisted = r?.kind === 'entry' ? r.persisted : undefined;
-        if (persisted) void persisted.catch(() => false).then((ok) => a.publish(ok ? null : wire));
-        else a.publish(wire);
+        // Waiters get the entry now; the key stays taken until the shared tier has it, so that a
+        // worker asking meanwhile does not fetch it again (cluster.ts).
+        a.publish(wire, r?.kind === 'entry' ? r.persisted : undefined);
       }
     }
     metrics.collapsedWaiters++;
@@ -173,27 +171,29 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     } finally {
       store.endFill(seq);
     }
-    // Nothing shipped: the leader's entry is in the shared tier (or there is none to share).
-    const fromShared = await sharedLookup(ctx, true);
-    if (fromShared) return { kind: 'entry', entry: fromShared, result: 'Hit', stale: false, collapsible: fromShared.collapsible, stored: true };
-    return fill(state, ctx, stale);
+    // Nothing shipped: the leader's entry is in the shared tier (or there is none to share); an
+    // expired one there (max-age=0…) is revalidated, as this worker would its own.
+    const found = await sharedLookup(ctx);
+    if (found && isFresh(found)) return { kind: 'entry', entry: found, result: 'Hit', stale: false, collapsible: found.collapsible, stored: true };
+    return fill(state, ctx, found ?? stale);
   }
 
   function lookup(ctx: RequestCtx): StoredEntry | undefined {
     return store.get(ctx.key);
   }
 
+  const isFresh = (e: StoredEntry): boolean => freshnessAt(e.times, clock()) === 'fresh';
+
   /**
-   * The shared tier's entry for the key, made a memory-tier entry of this worker (kept in the
-   * memory tier when it fits). `freshOnly`: only a fresh one (undefined otherwise).
+   * The shared tier's entry for the key (fresh or not), made a memory-tier entry of this worker
+   * (kept in the memory tier when it fits).
    */
-  async function sharedLookup(ctx: RequestCtx, freshOnly = false): Promise<StoredEntry | undefined> {
+  async function sharedLookup(ctx: RequestCtx): Promise<StoredEntry | undefined> {
     if (!shared) return undefined;
     const seq = store.beginFill(); // invalidations this worker applies while it reads cover the result
     try {
       const c = await shared.get(ctx.key);
       if (c === undefined) return undefined;
-      if (freshOnly && freshnessAt(c.times, clock()) === 'stale') return undefined;
       const e = fromCached(state, c, seq);
       if (store.isBanned(e)) return undefined;
       store.set(e);

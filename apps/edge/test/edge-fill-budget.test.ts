@@ -21,7 +21,7 @@ const TEXT = Buffer.from('compressible text, repeated. '.repeat(400)); // 11,600
 describe('compressed variants are produced only for what is cached and asked for', () => {
   it('a stored entry holds only identity until a viewer asks for gzip; then gzip (weak ETag) and the accounted size grows', async () => {
     origin = await startTinyOrigin({ '/t.txt': fixed(TEXT, { 'cache-control': 'max-age=600', etag: '"v1"' }) });
-    edge = await edgeFor(oneDistribution(origin.url, {}, { compress: true }));
+    edge = await edgeFor(oneDistribution(origin.url, {}, { compress: true }), { workers: 1 }); // reads the in-process engine
     const store = edge.engine!.store;
     const plain = await get(`${edge.url}/t.txt`);
     expect(plain.headers['x-cache']).toMatch(/^Miss/);
@@ -45,7 +45,7 @@ describe('compressed variants are produced only for what is cached and asked for
 
   it('an uncached response is compressed only in the coding its viewer asked for', async () => {
     origin = await startTinyOrigin({ '/n.txt': fixed(TEXT, { 'cache-control': 'no-store' }) });
-    edge = await edgeFor(oneDistribution(origin.url, {}, { compress: true }));
+    edge = await edgeFor(oneDistribution(origin.url, {}, { compress: true }), { workers: 1 }); // reads the in-process engine
     const r = await get(`${edge.url}/n.txt`, { 'accept-encoding': 'br' });
     expect(r.headers['content-encoding']).toBe('br');
     const ident = await get(`${edge.url}/n.txt`);
@@ -59,7 +59,7 @@ describe('cache.fillBudgetBytes: what fills in flight may buffer together, per w
   it('beyond the budget the response streams to the viewer, uncached; concurrent viewers of the key all get it', async () => {
     const body = randomBytes(200_000);
     origin = await startTinyOrigin({ '/big.bin': fixed(body, { 'content-type': 'application/octet-stream', 'cache-control': 'max-age=600' }, 200, 100) });
-    edge = await edgeFor({ ...oneDistribution(origin.url), cache: { maxSizeBytes: 10_000_000, maxObjectBytes: 1_000_000, fillBudgetBytes: 100_000 } });
+    edge = await edgeFor({ ...oneDistribution(origin.url), cache: { maxSizeBytes: 10_000_000, maxObjectBytes: 1_000_000, fillBudgetBytes: 100_000 } }, { workers: 1 }); // reads the in-process engine
     const rs = await Promise.all([1, 2, 3, 4].map(() => get(`${edge!.url}/big.bin`)));
     for (const r of rs) {
       expect(r.status).toBe(200);
