@@ -49,7 +49,7 @@ describe('shared tier faults', () => {
     const m = await edge.runtime.metrics();
     expect(m.sharedDisabled).toBe(1);
     const prom = await get(`${edge.controlUrl}/metrics`);
-    expect(prom.body.toString()).toMatch(/^bucketfront_edge_shared_disabled 1$/m);
+    expect(prom.body.toString()).toMatch(/^bucketfront_edge_shared_disabled\{pop="[^"]*"\} 1$/m);
   });
 
   it('writes failing while the edge runs: one warning, a write-error metric, every response still 200', async () => {
