@@ -139,4 +139,51 @@ describe('one cache per host, default --workers', () => {
     if (workers > 1) expect(m.sharedHits).toBeGreaterThan(0);
     origin = undefined;
   });
+
+  it('TTL, Age and RefreshHit hold across workers: one conditional fetch refreshes the host', async () => {
+    let conditional = 0;
+    const route: Route = (req, res) => {
+      if (req.headers['if-none-match'] === '"v1"') {
+        conditional++;
+        res.writeHead(304, { etag: '"v1"', 'cache-control': 'max-age=2' });
+        res.end();
+        return;
+      }
+      const b = 'revalidated body';
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(b.length), etag: '"v1"', 'cache-control': 'max-age=2' });
+      res.end(b);
+    };
+    origin = await startTinyOrigin({ '/ttl.txt': route });
+    edge = await startDefault(oneDistribution(origin.url, {}, { minTTL: 0, defaultTTL: 2 }));
+    const workers = (await edge.runtime.metrics()).workers;
+    const agentless = async (): Promise<{ xcache: string; age: number; body: string }> => {
+      const agent = new Agent();
+      try {
+        const r = await request(`${edge!.url}/ttl.txt`, { dispatcher: agent, headers: { connection: 'close' } });
+        return { xcache: String(r.headers['x-cache']), age: Number(r.headers['age'] ?? -1), body: await r.body.text() };
+      } finally { await agent.close(); }
+    };
+    expect((await agentless()).xcache).toBe('Miss from cloudfront');
+    await new Promise((r) => setTimeout(r, 1_100));
+    // Every worker: a Hit with the Age of the one stored response (about 1 s), not 0 for a copy.
+    for (let i = 0; i < 2 * workers; i++) {
+      const r = await agentless();
+      expect(r.xcache).toBe('Hit from cloudfront');
+      expect(r.age).toBeGreaterThanOrEqual(1);
+    }
+    await new Promise((r) => setTimeout(r, 1_100)); // expired now
+    const first = await agentless();
+    expect(first.xcache).toBe('RefreshHit from cloudfront');
+    expect(first.body).toBe('revalidated body');
+    // The refreshed freshness reached the shared tier: every other worker answers Hit, no refetch.
+    for (let i = 0; i < 2 * workers; i++) {
+      const r = await agentless();
+      expect(['Hit from cloudfront', 'RefreshHit from cloudfront']).toContain(r.xcache);
+      expect(r.body).toBe('revalidated body');
+    }
+    // One conditional request for the host: a worker holding the expired entry in memory finds the
+    // refreshed one in the shared tier before it would ask the origin.
+    expect(conditional).toBe(1);
+    expect(origin.count('/ttl.txt')).toBe(2);
+  });
 });
