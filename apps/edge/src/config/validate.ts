@@ -365,8 +365,6 @@ export function validateEdgeConfig(raw: unknown): EdgeConfig {
   if (cacheRaw !== undefined && !isObj(cacheRaw)) c.fail('cache', 'must be an object');
   c.known(cacheObj, 'cache', FIELDS.cache);
   const maxSizeBytes = c.num(cacheObj, 'maxSizeBytes', 'cache', CONFIG_DEFAULTS.maxSizeBytes, 1024, Number.MAX_SAFE_INTEGER);
-  const maxObjectBytes = c.num(cacheObj, 'maxObjectBytes', 'cache', Math.min(CONFIG_DEFAULTS.maxObjectBytes, maxSizeBytes), 1, 30 * 1024 ** 3);
-  if (maxObjectBytes > maxSizeBytes) c.fail('cache.maxObjectBytes', `must be ≤ cache.maxSizeBytes (${maxSizeBytes})`);
   const fillBudgetBytes = c.num(cacheObj, 'fillBudgetBytes', 'cache', CONFIG_DEFAULTS.fillBudgetBytes, 0, Number.MAX_SAFE_INTEGER);
   const maxDiskBytes = c.num(cacheObj, 'maxDiskBytes', 'cache', CONFIG_DEFAULTS.maxDiskBytes, 0, Number.MAX_SAFE_INTEGER);
   let diskPath: string | false | undefined;
@@ -375,6 +373,13 @@ export function validateEdgeConfig(raw: unknown): EdgeConfig {
   else if (rawDisk !== undefined) {
     if (typeof rawDisk !== 'string' || rawDisk === '') c.fail('cache.diskPath', 'must be a directory path, or false for no disk tier');
     else diskPath = rawDisk;
+  }
+  // With a shared tier an object may be larger than the memory tier (it is then served from disk);
+  // without one it must fit the memory tier.
+  const cacheBytes = diskPath === false ? maxSizeBytes : Math.max(maxSizeBytes, maxDiskBytes);
+  const maxObjectBytes = c.num(cacheObj, 'maxObjectBytes', 'cache', Math.min(CONFIG_DEFAULTS.maxObjectBytes, cacheBytes), 1, 30 * 1024 ** 3);
+  if (maxObjectBytes > cacheBytes) {
+    c.fail('cache.maxObjectBytes', diskPath === false ? `must be ≤ cache.maxSizeBytes (${maxSizeBytes}) without a disk tier` : `must be ≤ cache.maxDiskBytes (${maxDiskBytes}) or cache.maxSizeBytes (${maxSizeBytes})`);
   }
   const viewerSendTimeout = c.num(raw, 'viewerSendTimeout', '(root)', CONFIG_DEFAULTS.viewerSendTimeout, 1, 3600);
   const peers = c.strArray(raw, 'peers', '(root)').map((p, i) => { if (!isHttpUrl(p)) c.fail(`peers[${i}]`, 'must be an http(s) URL'); return p; });
