@@ -215,6 +215,10 @@ describe('bucketfront dev (the real command)', () => {
     const userEnv = { ...env, AWS_ACCESS_KEY_ID: first.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: first.credentials.secretAccessKey, AWS_REGION: 'us-east-1' };
     const deploy = await runCli(['sync', join(tmp.path, 'mine'), 's3://demo', '--endpoint-url', first.s3Url], userEnv);
     expect(deploy.code, deploy.stderr).toBe(0);
+    // The edge's cache outlives dev (data dir): as with CloudFront, a changed object is served
+    // from the edge only after an invalidation (which the next start must still honour).
+    const inv = await runCli(['invalidate', '/', '/index.html', '--distribution', 'EDEMO0000000001', '--wait', '--endpoint-url', first.controlUrl], userEnv);
+    expect(inv.code, inv.stderr).toBe(0);
 
     const { code, signal } = await interrupt(first);
     expect({ code, signal }).toEqual({ code: 0, signal: null });

@@ -122,6 +122,10 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
     closers.unshift(() => edge.close());
     const edgeHost = new URL(edge.url).host;
     const demo = await configureDemoWebsite(s3, prepared, edgeHost);
+    // The edge cache outlives dev (edgeCacheDir): what dev itself changed in the bucket (a freshly
+    // seeded demo, redirects naming this start's edge port) must not be hidden by responses cached
+    // before — as after a deploy, the edge is invalidated.
+    if (demo.seeded || demo.websiteHostUpdated) await edge.runtime.invalidate(DEMO_DISTRIBUTION_ID, ['/*']);
 
     const originPort = new URL(origin.url).port;
     const stack: DevStack = {
