@@ -226,6 +226,11 @@ export async function runEdgeCache(ctx) {
 
   // ---- rows
   const g = (id, part, f) => { const x = res[id]?.[part]; return x && x.ok !== false ? x[f] : null; };
+  // A "hit" run that was not one (the object went to the origin) says so on its row.
+  const notHit = (id, part) => {
+    const x = res[id]?.[part];
+    return x && x.ok !== false && (!x.hitHeader || x.originRequests) ? `${id}: not hits (${x.originRequests} origin requests during the run)` : '';
+  };
   const rows = [];
   const peers = [['nginx', 'nginx proxy_cache'], ['varnish', 'Varnish (file)']];
   const distinct = g('nginx', 'zipf', 'distinct') ?? g('ours', 'zipf', 'distinct') ?? g('varnish', 'zipf', 'distinct');
@@ -240,7 +245,8 @@ export async function runEdgeCache(ctx) {
     const label = size === '1k' ? '1 KiB' : '100 KiB';
     for (const [id, name] of peers) {
       rows.push(row({ what: `memory-tier hit GET ${label} (wrk -c64)`, peer: name, peerValue: g(id, `hit${size}`, 'rps'), ours: g('ours', `hit${size}`, 'rps'), unit: 'req/s',
-        target: id === 'nginx' ? `≥ ${target}× nginx (edge mode's target)` : '', check: id === 'nginx' ? (x) => (x.ratio == null ? null : x.ratio >= target) : undefined }));
+        target: id === 'nginx' ? `≥ ${target}× nginx (edge mode's target)` : '', check: id === 'nginx' ? (x) => (x.ratio == null ? null : x.ratio >= target) : undefined,
+        note: [notHit(id, `hit${size}`), notHit('ours', `hit${size}`)].filter(Boolean).join('; ') }));
       rows.push(row({ what: `memory-tier hit GET ${label} p99`, peer: name, peerValue: g(id, `hit${size}`, 'p99ms'), ours: g('ours', `hit${size}`, 'p99ms'), unit: 'ms', better: 'lower' }));
     }
   }
@@ -248,7 +254,8 @@ export async function runEdgeCache(ctx) {
     const label = size === '100k' ? '100 KiB' : '5 MiB';
     for (const [id, name] of peers) {
       rows.push(row({ what: `shared-tier hit GET ${label} (wrk -c${conns}; ours: 64 KiB memory tier)`, peer: name, peerValue: g(id, `shared${size}`, 'rps'), ours: g('ours', `shared${size}`, 'rps'), unit: 'req/s',
-        target: id === 'nginx' ? '≥ 0.5× nginx' : '', check: id === 'nginx' ? (x) => (x.ratio == null ? null : x.ratio >= 0.5) : undefined }));
+        target: id === 'nginx' ? '≥ 0.5× nginx' : '', check: id === 'nginx' ? (x) => (x.ratio == null ? null : x.ratio >= 0.5) : undefined,
+        note: [notHit(id, `shared${size}`), notHit('ours', `shared${size}`)].filter(Boolean).join('; ') }));
       rows.push(row({ what: `shared-tier hit GET ${label}: MB/s`, peer: name, peerValue: mbps(g(id, `shared${size}`, 'bytesPerSec')), ours: mbps(g('ours', `shared${size}`, 'bytesPerSec')), unit: 'MB/s' }));
     }
   }
