@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// bucketfront benchmark harness: `npm run bench [-- origin|website|edge|sync ...] [--quick]`
+// bucketfront benchmark harness: `npm run bench [-- origin|website|edge|edge-cache|sync ...] [--quick]`
 //
-// Runs each selected mode (default: all four), peers and ours in the same run, merges the
+// Runs each selected mode (default: all five), peers and ours in the same run, merges the
 // mode's result into bench/results/latest.json and regenerates bench/results/latest.md.
 // Options (flags or env):
 //   --duration=5s  | BENCH_DURATION   wrk / load-loop duration per measurement (default 5s)
@@ -41,8 +41,8 @@ const reps = Math.max(1, Number(opt('reps') ?? process.env.BENCH_REPS ?? 1) || 1
 if (!toMs(duration)) { console.error(`bad duration ${duration} (use e.g. 5s)`); process.exit(2); }
 
 // Time budget per mode in seconds (a loaded machine is slower; BENCH_BUDGET_FACTOR scales it).
-const MODE_BUDGET_S = { origin: 300, website: 240, edge: 240, sync: 420 };
-const REQUIRED = { origin: ['wrk', 'dd'], website: ['wrk', 'nginx', 'aws'], edge: ['wrk', 'nginx', 'varnishd'], sync: ['aws'] };
+const MODE_BUDGET_S = { origin: 300, website: 240, edge: 240, 'edge-cache': 300, sync: 420 };
+const REQUIRED = { origin: ['wrk', 'dd'], website: ['wrk', 'nginx', 'aws'], edge: ['wrk', 'nginx', 'varnishd'], 'edge-cache': ['wrk', 'nginx', 'varnishd'], sync: ['aws'] };
 
 let stopping = false;
 async function shutdown(sig) {
@@ -60,6 +60,7 @@ const modeImpl = {
   origin: async () => (await import('./modes/origin.mjs')).runOrigin,
   website: async () => (await import('./modes/website.mjs')).runWebsite,
   edge: async () => (await import('./modes/edge.mjs')).runEdge,
+  'edge-cache': async () => (await import('./modes/edge-cache.mjs')).runEdgeCache,
   sync: async () => (await import('./modes/sync.mjs')).runSync,
 };
 

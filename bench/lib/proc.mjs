@@ -183,3 +183,35 @@ export async function withCpu(pid, fn) {
   const secs = (performance.now() - t0) / 1000;
   return { r, cores: Math.round(((cpuSeconds(pid) - c0) / secs) * 100) / 100 };
 }
+
+/** Pids whose process group is pgid (from /proc/PID/stat field 5). */
+export function groupPids(pgid) {
+  const out = [];
+  let pids = [];
+  try { pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)); } catch { return out; }
+  for (const d of pids) {
+    try {
+      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[2]) === pgid && f[0] !== 'Z') out.push(Number(d)); // field 3 state, field 5 pgrp
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+/**
+ * SIGKILL a started process's whole group (a crash of every process of the server at once) and
+ * wait until none of them is left; the handle is no longer tracked by stopAll(). Returns the
+ * pids that were killed.
+ */
+export async function killGroupHard(h, timeoutMs = 5000) {
+  running.delete(h);
+  const pids = groupPids(h.pid);
+  try { process.kill(-h.pid, 'SIGKILL'); } catch { /* gone */ }
+  await Promise.race([h.exited, sleep(timeoutMs)]);
+  const t0 = Date.now();
+  while (groupPids(h.pid).length && Date.now() - t0 < timeoutMs) await sleep(10);
+  const left = groupPids(h.pid);
+  if (left.length) throw new Error(`${h.name}: ${left.length} process(es) of group ${h.pid} still alive after SIGKILL`);
+  return pids;
+}

@@ -13,7 +13,7 @@ import os from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const RESULTS_DIR = join(here, '..', 'results');
-export const MODES = ['origin', 'website', 'edge', 'sync'];
+export const MODES = ['origin', 'website', 'edge', 'edge-cache', 'sync'];
 
 export function ratio(ours, peer, better = 'higher') {
   if (better === 'none') return null;
@@ -68,6 +68,7 @@ const TITLES = {
   origin: 'origin: S3 API PUT/GET vs s3rver (signed requests), 256 MiB PUT vs dd',
   website: 'website: website-endpoint GET vs nginx static and s3rver website',
   edge: 'edge: cache hits, thundering herd, invalidation vs nginx proxy_cache and Varnish',
+  'edge-cache': 'edge-cache: the host cache tier (Zipf workload, memory- and shared-tier hits, restart after SIGKILL) vs nginx proxy_cache and Varnish',
   sync: 'sync: 5,000-file bigdeploy/ to our origin, bucketfront sync vs aws s3 sync',
 };
 

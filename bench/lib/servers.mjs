@@ -45,30 +45,58 @@ export async function startNginxOrigin({ name = 'nginx-origin', site, mutable, t
   return { proc: p, directUrl: `http://127.0.0.1:${direct}`, upstreamUrl: `http://127.0.0.1:${upstream}`, upstreamPort: upstream, accessLog, stop: () => p.stop() };
 }
 
-/** nginx proxy_cache edge in front of originPort. */
-export async function startNginxEdge({ name, originPort, tcpNopush = 'on', logs }) {
+/**
+ * The counting origin of the edge-cache mode: nginx serving `root` with Cache-Control
+ * max-age=3600 and one access-log line per request (config/nginx-cache-origin.conf).
+ */
+export async function startCountingOrigin({ name = 'cache-origin', root, logs }) {
   const prefix = join(WORK, 'run', name);
   rmSync(prefix, { recursive: true, force: true });
-  mkdirp(join(prefix, 'tmp'), join(prefix, 'cache'), logs);
+  mkdirp(join(prefix, 'tmp'), logs);
   const [port] = await freePorts(1);
+  writeFileSync(join(prefix, 'nginx.conf'), renderTemplate('nginx-cache-origin.conf', { PREFIX: prefix, LOGS: logs, ROOT: root, PORT: port }));
+  const accessLog = join(logs, 'cache-origin_access.log');
+  writeFileSync(accessLog, '');
+  const p = startProcess(name, 'nginx', ['-g', 'daemon off;', '-e', join(logs, `${name}_error.log`), '-p', prefix, '-c', join(prefix, 'nginx.conf')],
+    { logFile: join(logs, `${name}.out`), stopSignal: 'SIGQUIT' });
+  await waitPort(port, { proc: p });
+  return { proc: p, url: `http://127.0.0.1:${port}`, port, accessLog, stop: () => p.stop() };
+}
+
+/**
+ * nginx proxy_cache edge in front of originPort. `fresh: false` keeps the prefix (its cache
+ * directory: a restart over the same cache); `port` reuses a listener port; `wait: false` returns
+ * right after the spawn (the caller polls).
+ */
+export async function startNginxEdge({ name, originPort, tcpNopush = 'on', logs, fresh = true, port, wait = true }) {
+  const prefix = join(WORK, 'run', name);
+  if (fresh) rmSync(prefix, { recursive: true, force: true });
+  mkdirp(join(prefix, 'tmp'), join(prefix, 'cache'), logs);
+  port ??= (await freePorts(1))[0];
   const conf = renderTemplate('nginx-edge.conf', { PREFIX: prefix, LOGS: logs, NAME: name, ORIGIN_PORT: originPort, PORT: port, TCP_NOPUSH: tcpNopush });
   writeFileSync(join(prefix, 'nginx.conf'), conf);
   const p = startProcess(name, 'nginx', ['-g', 'daemon off;', '-e', join(logs, `${name}_error.log`), '-p', prefix, '-c', join(prefix, 'nginx.conf')],
     { logFile: join(logs, `${name}.out`), stopSignal: 'SIGQUIT' });
-  await waitPort(port, { proc: p });
-  return { proc: p, url: `http://127.0.0.1:${port}`, port, stop: () => p.stop() };
+  if (wait) await waitPort(port, { proc: p });
+  return { proc: p, url: `http://127.0.0.1:${port}`, port, cacheDir: join(prefix, 'cache'), stop: () => p.stop() };
 }
 
-/** Varnish with the builtin VCL, backend = originPort (peer-baselines §5). */
-export async function startVarnish({ originPort, logs }) {
-  const workdir = join(WORK, 'run', 'varnish');
-  rmSync(workdir, { recursive: true, force: true });
+/**
+ * Varnish with the builtin VCL, backend = originPort (peer-baselines §5). `storage` is the -s
+ * argument (default malloc,256M; a relative file path is taken under the work directory);
+ * `fresh: false` keeps the work directory, `port` reuses the listener port, `wait: false` returns
+ * right after the spawn.
+ */
+export async function startVarnish({ originPort, logs, name = 'varnish', storage = 'malloc,256M', fresh = true, port, wait = true }) {
+  const workdir = join(WORK, 'run', name);
+  if (fresh) rmSync(workdir, { recursive: true, force: true });
   mkdirp(workdir, logs);
-  const [port, admin] = await freePorts(2);
+  if (port == null) [port] = await freePorts(1);
+  const [admin] = await freePorts(1);
   const args = ['-F', '-a', `127.0.0.1:${port}`, '-T', `127.0.0.1:${admin}`, '-b', `127.0.0.1:${originPort}`,
-    '-s', 'malloc,256M', '-n', workdir, '-P', join(workdir, 'varnishd.pid')];
-  const p = startProcess('varnish', 'varnishd', args, { logFile: join(logs, 'varnish.out') });
-  await waitPort(port, { proc: p, timeoutMs: 30000 });
+    '-s', storage.replace('@@WORKDIR@@', workdir), '-n', workdir, '-P', join(workdir, 'varnishd.pid')];
+  const p = startProcess(name, 'varnishd', args, { logFile: join(logs, `${name}.out`) });
+  if (wait) await waitPort(port, { proc: p, timeoutMs: 30000 });
   return { proc: p, url: `http://127.0.0.1:${port}`, port, workdir, cmd: `varnishd ${args.join(' ')}`, stop: () => p.stop() };
 }
 
@@ -164,22 +192,45 @@ export async function startOursOrigin({ name = 'ours-origin', logs, dataDir, fre
   return { proc: p, pid: p.pid, url: `http://127.0.0.1:${port}`, port, dataDir: data, logFile, credentials: OURS_CREDS, stop: () => p.stop() };
 }
 
-/** Our edge via `bucketfront edge --workers N`; config rendered from bench/config/edge.yaml. */
-export async function startOursEdge({ logs, originPort, workers = 2 }) {
+/** The edge.yaml cache mapping when a mode gives no overrides (what the edge mode runs with). */
+export const OURS_EDGE_CACHE = Object.freeze({ maxSizeBytes: 268435456, maxObjectBytes: 33554432 });
+
+/**
+ * Our edge via `bucketfront edge --workers N`; config rendered from bench/config/edge.yaml.
+ * `cache`: fields merged into the config's cache mapping (e.g. { diskPath, maxDiskBytes }; a
+ * field set to undefined is left out). `name`: run directory and log name. `fresh: false` keeps
+ * the run directory (and a diskPath under it: a restart over the same cache). `port` /
+ * `controlPort` reuse ports; `wait: false` returns right after the spawn (the caller polls).
+ */
+export async function startOursEdge({ logs, originPort, workers = 2, cache = {}, name = 'ours-edge', fresh = true, port, controlPort, wait = true }) {
   const has = await oursHas('edge');
   if (!has.ok) throw new NotAvailable(has.reason);
   const c = await oursCli();
-  const dir = join(WORK, 'run', 'ours-edge');
-  rmSync(dir, { recursive: true, force: true });
+  const dir = join(WORK, 'run', name);
+  if (fresh) rmSync(dir, { recursive: true, force: true });
   mkdirp(dir, logs);
   const cfg = join(dir, 'edge.yaml');
-  writeFileSync(cfg, renderTemplate('edge.yaml', { ORIGIN_PORT: originPort }));
-  const [port, control] = await freePorts(2);
-  const p = startProcess('ours-edge', c.cmd, [...c.args, 'edge', '--config', cfg, '--port', String(port), '--control-port', String(control), '--workers', String(workers)],
-    { logFile: join(logs, 'ours-edge.out'), env: oursEnv(), cwd: ROOT });
-  await waitPort(port, { proc: p, timeoutMs: 30000 });
-  await waitPort(control, { proc: p, timeoutMs: 30000 });
-  return { proc: p, url: `http://127.0.0.1:${port}`, port, controlUrl: `http://127.0.0.1:${control}`, distributionId: 'EBENCH00000001', credentials: OURS_CREDS, stop: () => p.stop() };
+  const cacheCfg = Object.fromEntries(Object.entries({ ...OURS_EDGE_CACHE, ...cache }).filter(([, v]) => v !== undefined));
+  writeFileSync(cfg, renderTemplate('edge.yaml', { ORIGIN_PORT: originPort, CACHE: JSON.stringify(cacheCfg) }));
+  const [p1, p2] = await freePorts(2);
+  port ??= p1;
+  controlPort ??= p2;
+  const logFile = join(logs, `${name}.out`);
+  const p = startProcess(name, c.cmd, [...c.args, 'edge', '--config', cfg, '--port', String(port), '--control-port', String(controlPort), '--workers', String(workers)],
+    { logFile, env: oursEnv(), cwd: ROOT });
+  if (wait) {
+    try {
+      await waitPort(port, { proc: p, timeoutMs: 30000 });
+      await waitPort(controlPort, { proc: p, timeoutMs: 30000 });
+    } catch (e) {
+      // Say why (e.g. a configuration the edge refuses) instead of only pointing at the log.
+      let tail = '';
+      try { tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-6).join(' | '); } catch { /* no log */ }
+      await p.stop();
+      throw new Error(`${e.message}${tail ? `: ${tail}` : ''}`);
+    }
+  }
+  return { proc: p, url: `http://127.0.0.1:${port}`, port, controlPort, controlUrl: `http://127.0.0.1:${controlPort}`, distributionId: 'EBENCH00000001', credentials: OURS_CREDS, config: cfg, cache: cacheCfg, logFile, stop: () => p.stop() };
 }
 
 export class NotAvailable extends Error {}

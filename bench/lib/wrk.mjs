@@ -57,6 +57,9 @@ export async function wrk({ url, threads = 1, conns = 64, duration = '5s', heade
     writeFileSync(join(rawDir, `${label.replace(/[^\w.-]+/g, '_')}.txt`), raw);
   }
   const parsed = parseWrk(res.stdout);
+  // Lines a script's done() prints with an @@ prefix (e.g. lib/zipf.lua's @@ZIPF …).
+  const scriptLines = res.stdout.split('\n').filter((l) => l.startsWith('@@'));
+  if (scriptLines.length) parsed.scriptLines = scriptLines;
   if (res.code !== 0 || parsed.rps === null) {
     log(`wrk ${label} failed (exit ${res.code}): ${res.stderr.slice(0, 300)}`);
     return { ...parsed, ok: false, cmd, error: (res.stderr || res.stdout).slice(0, 500) };

@@ -8,9 +8,9 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import http from 'node:http';
 import { log, sleep } from '../lib/proc.mjs';
-import { wrk, wrkMedian, fmtWrk } from '../lib/wrk.mjs';
 import { row } from '../lib/results.mjs';
 import { herd } from '../lib/herd.mjs';
+import { measureHit } from '../lib/edge-hits.mjs';
 import { httpGet } from '../lib/s3.mjs';
 import { WORK, startNginxOrigin, startNginxEdge, startVarnish, startOursEdge, NotAvailable } from '../lib/servers.mjs';
 import { OBJECTS } from './website.mjs';
@@ -23,13 +23,6 @@ function originHits(accessLog, path) {
 }
 function originLines(accessLog) {
   return readFileSync(accessLog, 'utf8').split('\n').filter(Boolean).length;
-}
-
-/** Is this response a cache hit, by each edge's own header? */
-function isHit(id, h) {
-  if (id === 'ours') return /^(Hit|RefreshHit)\b/i.test(h['x-cache'] ?? '');
-  if (id === 'varnish') return /^\d+ \d+$/.test(h['x-varnish'] ?? '');
-  return (h['x-cache-status'] ?? '') === 'HIT';
 }
 
 async function invalidationLatency(edge, mutableDir, reps) {
@@ -102,26 +95,7 @@ export async function runEdge(ctx) {
   for (const obj of OBJECTS) {
     const expected = readFileSync(join(site, obj.path));
     for (const e of edges) {
-      const url = e.url + obj.path;
-      let last;
-      try { for (let i = 0; i < 3; i++) last = await httpGet(url); } catch (err) { last = { status: 0, body: Buffer.alloc(0), headers: {}, error: err.message }; }
-      const key = `${e.id}.${obj.id}`;
-      if (last.status !== 200 || !last.body.equals(expected)) {
-        res[key] = { ok: false, error: `warm-up GET: HTTP ${last.status}, ${last.body.length} bytes ${last.error ?? ''}` };
-        notes.push(`${e.name} ${obj.path}: ${res[key].error}`); log(`${e.name} ${obj.path}: ${res[key].error}`);
-        continue;
-      }
-      const hit = isHit(e.id, last.headers);
-      if (!hit) notes.push(`${e.name} ${obj.path}: third warm-up GET was not a hit by its header (${JSON.stringify({ xc: last.headers['x-cache'], xcs: last.headers['x-cache-status'], xv: last.headers['x-varnish'] })})`);
-      await wrk({ url, conns: 64, duration: '1s', label: `warmup-${e.id}-${obj.id}`, rawDir });
-      const before = originLines(origin.accessLog);
-      const r = await wrkMedian({ url, conns: 64, duration: ctx.duration, label: `${e.id}-${obj.id}`, rawDir, pid: e.proc.pid }, ctx.reps);
-      await sleep(100);
-      r.originRequests = originLines(origin.accessLog) - before;
-      r.hitHeader = hit;
-      res[key] = r;
-      log(`${e.name} ${obj.id}: ${fmtWrk(r)}; origin requests during the run: ${r.originRequests}`);
-      if (r.originRequests) notes.push(`${e.name} ${obj.id}: ${r.originRequests} origin requests during the hit run`);
+      res[`${e.id}.${obj.id}`] = await measureHit({ e, obj, expected, originCount: () => originLines(origin.accessLog), ctx, notes });
     }
   }
 
