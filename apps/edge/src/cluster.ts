@@ -102,7 +102,9 @@ export async function startCluster(
       const rec = fills.get(m.key);
       if (!rec || rec.leader !== w || rec.leaderId !== m.id) return;
       if (!m.persisting) return releaseFill(m.key, m.entry);
-      for (const { w: ww, id } of rec.waiters.splice(0)) sendTo(ww, { type: 'bf:fill', id, entry: m.entry });
+      // Shipped: the waiters have it now. Not shipped (nobody waited when the leader finished):
+      // they wait for the shared-tier write, then read it there.
+      if (m.entry) for (const { w: ww, id } of rec.waiters.splice(0)) sendTo(ww, { type: 'bf:fill', id, entry: m.entry });
       rec.persisting = { entry: m.entry };
     } else if (m.type === 'bf:persisted') {
       const rec = fills.get(m.key);

@@ -77,6 +77,31 @@ describe('one cache per host, default --workers', () => {
     expect(m.sharedEntries).toBe(11);
   });
 
+  it('herds on many objects at once, over all workers: one origin fetch per object', async () => {
+    // Each object is asked for by several viewers at once, on connections spread over the workers,
+    // while its fill is in flight or being written to the shared tier: every path through the
+    // coordinator (leader, waiter, late asker) must end in the one fetch.
+    const slow: Route = (req, res) => {
+      const b = Buffer.alloc(20_000 + (Number(req.url!.replace(/\D/g, '')) % 50) * 1000, 120);
+      setTimeout(() => { res.writeHead(200, { 'content-length': String(b.length), 'cache-control': 'max-age=3600' }); res.end(b); }, 5);
+    };
+    origin = await startTinyOrigin({ '*': slow });
+    edge = await startDefault(oneDistribution(origin.url));
+    const agents = Array.from({ length: 6 }, () => new Agent({ connections: 50 }));
+    try {
+      const paths = Array.from({ length: 300 }, (_, i) => `/herd/${i}.bin`);
+      await Promise.all(paths.flatMap((p) => agents.map(async (agent) => {
+        const r = await request(`${edge!.url}${p}`, { dispatcher: agent });
+        expect(r.statusCode).toBe(200);
+        await r.body.dump();
+      })));
+      const dup = paths.filter((p) => origin!.count(p) !== 1);
+      expect(dup).toEqual([]);
+    } finally {
+      await Promise.all(agents.map((a) => a.close()));
+    }
+  });
+
   it('exact-path, wildcard and #tag invalidations: the next request on every worker is a Miss', async () => {
     const tagged = versioned({ 'x-amz-meta-cache-tag': 'Release-42, assets' });
     const plain = versioned();
