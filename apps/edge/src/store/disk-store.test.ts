@@ -72,9 +72,11 @@ describe('DiskStore', () => {
     const dir = tempDir();
     const { store: reader, logs } = open(dir);
     const writer = open(dir, { role: 'member' }).store;
-    await put(writer, { key: 'k', path: '/k' });
+    // Over body-files.ts SYNC_READ_MAX: read through the thread pool, so the file is opened later.
+    const big = Buffer.alloc(300 * 1024, 'k');
+    await put(writer, { key: 'k', path: '/k', variants: { identity: { body: big, headers: [] } } });
     await put(writer, { key: 'other', path: '/other' });
-    const files = bodyFiles(dir).filter((f) => readFileText(f) === 'body of /k');
+    const files = bodyFiles(dir).filter((f) => statSync(f).size === big.length);
     // Hold libuv's thread pool (FIFO) so the reader's open() runs after the delete below.
     const busy = Array.from({ length: 64 }, () => new Promise((resolve) => pbkdf2('x', 'y', 20_000, 32, 'sha256', resolve)));
     const racing = reader.get('k'); // row read now, file opened later
@@ -348,6 +350,7 @@ describe('DiskStore', () => {
         seenRound[i] = parsed!.round;
       }
       await store.maintain();
+      await new Promise((r) => setImmediate(r)); // small bodies are read synchronously: let the child's exit event in
     }
     expect(await exited).toBe(0);
     expect(out.trim()).toBe('done 0');
