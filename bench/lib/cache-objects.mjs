@@ -7,6 +7,7 @@
 
 import { mkdirSync, openSync, writeSync, closeSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { prng } from '../fixtures.mjs';
 
 export const CACHE_OBJECTS = Object.freeze({ version: 1, seed: 42, count: 20000, minBytes: 4 * 1024, maxBytes: 200 * 1024 });
 export const FIXED = Object.freeze([
@@ -15,21 +16,9 @@ export const FIXED = Object.freeze([
   { id: '5m', path: '/fixed/5m.bin', bytes: 5 * 1024 * 1024 },
 ]);
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Object sizes in bytes, log-uniform in [minBytes, maxBytes], index = object id. */
 export function objectSizes({ seed, count, minBytes, maxBytes } = CACHE_OBJECTS) {
-  const rnd = mulberry32(seed);
+  const rnd = prng(seed);
   const lo = Math.log(minBytes), hi = Math.log(maxBytes);
   return Array.from({ length: count }, () => Math.round(Math.exp(lo + (hi - lo) * rnd())));
 }
@@ -38,7 +27,7 @@ export const objectPath = (id) => `/z/${String(id).padStart(5, '0')}.bin`;
 
 const BLOCK = 256 * 1024;
 function randomBlock(seed) {
-  const rnd = mulberry32(seed ^ 0x5eed);
+  const rnd = prng(seed ^ 0x5eed);
   const b = Buffer.alloc(BLOCK * 2);
   for (let i = 0; i < BLOCK; i += 4) b.writeUInt32LE(Math.floor(rnd() * 4294967296), i);
   b.copy(b, BLOCK, 0, BLOCK); // doubled: any offset < BLOCK has BLOCK bytes after it

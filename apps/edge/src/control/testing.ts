@@ -7,6 +7,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { emptySnapshot } from '../metrics.js';
 import { createControlServer, type ControlServerOptions } from './index.js';
 import type { CacheBehaviorConfig, DistributionConfig, EdgeConfig, EdgeMetricsSnapshot, EdgeRuntime } from './runtime-types.js';
 
@@ -27,32 +28,7 @@ export interface RecordingRuntime extends EdgeRuntime {
 }
 
 export function emptyMetricsSnapshot(): EdgeMetricsSnapshot {
-  return {
-    workers: 1,
-    requests: { Hit: 0, RefreshHit: 0, Miss: 0, Error: 0, Pass: 0 },
-    hits: 0,
-    misses: 0,
-    bytesSent: 0,
-    originBytes: 0,
-    collapsedWaiters: 0,
-    staleServes: 0,
-    backgroundRevalidations: 0,
-    originRequests: 0,
-    originErrors: 0,
-    originLatency: { buckets: [0.01, 0.1, 1], counts: [0, 0, 0, 0], sum: 0, count: 0 },
-    cacheEntries: 0,
-    cacheSizeBytes: 0,
-    cacheMaxBytes: 0,
-    evictions: 0,
-    invalidations: 0,
-    sharedHits: 0,
-    sharedEntries: 0,
-    sharedSizeBytes: 0,
-    sharedMaxBytes: 0,
-    sharedWriteErrors: 0,
-    sharedCorruptBodies: 0,
-    sharedDisabled: 0,
-  };
+  return { ...emptySnapshot(), workers: 1, originLatency: { buckets: [0.01, 0.1, 1], counts: [0, 0, 0, 0], sum: 0, count: 0 } };
 }
 
 export function createRecordingRuntime(config: EdgeConfig): RecordingRuntime {
