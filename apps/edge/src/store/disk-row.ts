@@ -82,8 +82,26 @@ export function toRow(entry: CachedResponse, bodyId: string, accessedAt: number)
 }
 
 /** What a row says about its body files: where to read them and what to check. */
-export function bodiesOf(row: Pick<EntryRow, 'response'>): Array<{ coding: Coding; length: number; crc32: number }> {
-  const meta = JSON.parse(row.response) as ResponseMeta;
+/**
+ * A row's `response` column, parsed. It never changes for a body id (a put takes a new one; a
+ * refresh rewrites only times, cache_control and expires), so each process parses it once per
+ * body (bounded): a shared-tier hit then decodes no JSON but its times.
+ */
+const parsedMeta = new Map<string, ResponseMeta>();
+const MAX_PARSED = 10_000;
+
+function metaOf(row: Pick<EntryRow, 'response' | 'body_id'>): ResponseMeta {
+  let meta = parsedMeta.get(row.body_id);
+  if (meta === undefined) {
+    meta = JSON.parse(row.response) as ResponseMeta;
+    if (parsedMeta.size >= MAX_PARSED) parsedMeta.delete(parsedMeta.keys().next().value!);
+    parsedMeta.set(row.body_id, meta);
+  }
+  return meta;
+}
+
+export function bodiesOf(row: Pick<EntryRow, 'response' | 'body_id'>): Array<{ coding: Coding; length: number; crc32: number }> {
+  const meta = metaOf(row);
   return (Object.keys(meta.variants) as Coding[]).map((coding) => ({ coding, length: meta.variants[coding]!.length, crc32: meta.variants[coding]!.crc32 }));
 }
 
@@ -93,7 +111,7 @@ export function tagsOf(row: Pick<EntryRow, 'response'>): string[] | undefined {
 }
 
 export function fromRow(row: EntryRow, bodies: Partial<Record<Coding, Buffer>>): CachedResponse {
-  const meta = JSON.parse(row.response) as ResponseMeta;
+  const meta = metaOf(row);
   const variants: Partial<Record<Coding, StoredBody>> = {};
   for (const c of Object.keys(meta.variants) as Coding[]) {
     const v = meta.variants[c]!;
