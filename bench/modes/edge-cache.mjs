@@ -281,7 +281,7 @@ export async function runEdgeCache(ctx) {
     if (x?.serverCores != null && !(part === 'shared100k' && id !== 'ours')) cores.push(`${id} ${part} ${x.serverCores} / ${x.wrkCores ?? '?'}`);
   }
   notes.push(`CPU during each hit run in cores, edge process tree / wrk (2 cores in all; well under 2 together means other work had the CPUs): ${cores.join(', ')}.`);
-  notes.push('Until the shared cache tier is merged, ours ignores cache.diskPath/maxDiskBytes (each worker has its own memory cache): these are the "before" figures.');
+  notes.push('What bounds the shared-tier rows (c): ours answers each such hit with an indexed SQLite read, an open/read/close of the body file into a Buffer (Node has no sendfile) and a length check (CRC-32 once per body and process), then the same write as a memory hit; nginx and Varnish hand page-cached bytes to the socket (sendfile / file storage). With the default memory tier (256 MiB per worker) such objects are memory-tier hits after their first read.');
   return {
     rows, notes, oursAvailable: !!res.ours?.zipf, oursUnavailableReason: oursReason || undefined,
     settings: { zipfGets: n, zipfObjects: CACHE_OBJECTS.count, zipfS: ZIPF_S, zipfWrk: `-t1 -c${ZIPF_CONNS}`, duration: ctx.duration, reps: ctx.reps, workers: 2, varnishStorage: VARNISH_STORAGE.replace('@@WORKDIR@@/', ''), oursMaxDiskBytes: OURS_DISK_BYTES, oursTinyCache, restartObjects: RESTART_OBJECTS },
