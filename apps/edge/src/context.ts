@@ -26,6 +26,12 @@ export interface EngineState {
   store: MemoryStore;
   /** The host's shared tier (bodies as files + a shared index), when there is one. */
   shared?: SharedTier;
+  /**
+   * Bodies being written to the shared tier, per process (as much as cache.fillBudgetBytes): a slow
+   * or full disk cannot pile up writes (and their buffers) without bound; beyond it a response is
+   * kept in memory only.
+   */
+  sharedWrites?: FillBudget;
   /** Bytes fills in flight may buffer together (cache.fillBudgetBytes), per process. */
   fillBudget: FillBudget;
   metrics: EdgeMetrics;

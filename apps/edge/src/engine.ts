@@ -73,7 +73,10 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     noteTooBig(key, big) { tooBig.set(key, big); },
   };
   const shared = opts.shared;
-  if (shared) state.shared = shared;
+  if (shared) {
+    state.shared = shared;
+    state.sharedWrites = new FillBudget(config.cache.fillBudgetBytes ?? CONFIG_DEFAULTS.fillBudgetBytes);
+  }
   const responder = createResponder(state);
   const { sendEntry, sendFailure, sendGenerated, sendStream } = responder;
 
@@ -139,7 +142,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
    * The local leader's fill. With a coordinator (cluster workers) the first worker asking fetches;
    * the others wait for its entry, store it in their own cache and answer Hit.
    */
-  async function coordinatedFill(ctx: RequestCtx, stale: StoredEntry | undefined): Promise<FillResult> {
+  async function coordinatedFill(ctx: RequestCtx, stale: StoredEntry | undefined, asked = 0): Promise<FillResult> {
     const coordinator = opts.coordinator;
     if (!coordinator) return fill(state, ctx, stale);
     const a = await coordinator.acquire(ctx.key, ctx.dist.config.id);
@@ -175,6 +178,9 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     // expired one there (max-age=0…) is revalidated, as this worker would its own.
     const found = await sharedLookup(ctx);
     if (found && isFresh(found)) return { kind: 'entry', entry: found, result: 'Hit', stale: false, collapsible: found.collapsible, stored: true };
+    // Not there either (the leader's write failed or was refused): ask once more, so that one of
+    // the waiters fetches for all of them rather than each one.
+    if (asked === 0) return coordinatedFill(ctx, found ?? stale, 1);
     return fill(state, ctx, found ?? stale);
   }
 

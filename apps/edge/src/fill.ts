@@ -177,6 +177,15 @@ function withdraw(s: EngineState, ctx: RequestCtx, status: number, seq: number):
   void s.shared?.delete(ctx.key);
 }
 
+/** Write the entry to the shared tier within the process's write budget (undefined: not written). */
+function persist(s: EngineState, entry: StoredEntry, gen: number): Promise<boolean> | undefined {
+  if (s.shared === undefined) return undefined;
+  let bytes = 0;
+  for (const v of Object.values(entry.variants)) if (v) bytes += v.body.length;
+  if (s.sharedWrites !== undefined && !s.sharedWrites.reserve(bytes)) return undefined;
+  return s.shared.put(toCached(entry), gen).finally(() => s.sharedWrites?.release(bytes));
+}
+
 /** The shared tier's generation (0 without one, or when it cannot answer: its puts are then refused). */
 function sharedGeneration(s: EngineState): number {
   try {
@@ -306,7 +315,7 @@ async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h:
   // The memory tier may refuse it for its size alone; the shared tier still keeps it.
   const inMemory = cacheable && s.store.set(entry);
   if (cacheable && !inMemory) s.store.deleteOlder(ctx.key, seq); // never keep an older body than the shared tier's
-  const persisted = cacheable && s.shared !== undefined ? s.shared.put(toCached(entry), gen) : undefined;
+  const persisted = cacheable ? persist(s, entry, gen) : undefined;
   if (!cacheable) withdraw(s, ctx, status, seq);
   s.noteUncollapsible(ctx.key, entry.collapsible);
   s.noteTooBig(ctx.key, false);

@@ -96,7 +96,9 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
       const e = engine;
       closeData = async () => { await closeServer(server); await e.close(); await closeShared(); };
     } else {
-      const c = await startCluster(config, { workers, port: opts.port ?? 0, host, ...(shared && where ? { shared, sharedDir: where.dir } : {}) });
+      // Workers share the tier only when its owner could open it (the owner evicts and invalidates).
+      const usable = shared !== undefined && where !== undefined && !shared.health().disabled;
+      const c = await startCluster(config, { workers, port: opts.port ?? 0, host, ...(usable ? { shared, sharedDir: where.dir } : {}) });
       port = c.port;
       runtime = c.runtime;
       closeData = async () => { await c.close(); await closeShared(); };

@@ -64,6 +64,13 @@ export function toRow(entry: CachedResponse, bodyId: string, accessedAt: number)
     collapsible: entry.collapsible,
     tags: entry.tags,
   };
+  const response = JSON.stringify(meta);
+  // What the index holds for the row counts too: a viewer picks the key, path and query (up to
+  // ~20 KB each) and the origin the headers and tags, so bodies alone would let the index grow far
+  // past maxBytes. The key is stored again in the tags table, once per tag.
+  const tags = entry.tags ?? [];
+  const indexBytes = 2 * entry.key.length + entry.path.length + (entry.altPath?.length ?? 0) + entry.query.length + response.length
+    + tags.reduce((n, t) => n + t.length + entry.key.length, 0);
   return {
     key: entry.key,
     body_id: bodyId,
@@ -72,12 +79,12 @@ export function toRow(entry: CachedResponse, bodyId: string, accessedAt: number)
     path: entry.path,
     alt_path: entry.altPath ?? null,
     query: entry.query,
-    size: entrySize(entry),
+    size: entrySize(entry) + indexBytes,
     accessed_at: accessedAt,
     times: JSON.stringify(entry.times),
     cache_control: entry.cacheControl ?? null,
     expires: entry.expires ?? null,
-    response: JSON.stringify(meta),
+    response,
   };
 }
 

@@ -257,6 +257,17 @@ describe('DiskStore', () => {
     store.close();
   });
 
+  it('what the index holds counts against maxBytes: long viewer-chosen keys and many tags, not only bodies', async () => {
+    const dir = tempDir();
+    const { store } = open(dir);
+    const longQuery = 'q=' + 'x'.repeat(20_000);
+    const tags = Array.from({ length: 50 }, (_, i) => `tag-${i}`);
+    expect(await put(store, { key: `E1\n/a?${longQuery}`, path: '/a', query: longQuery, tags, variants: { identity: { body: Buffer.from('tiny'), headers: [] } } })).toBe(true);
+    // key twice (entries + tags), query, and the key once more per tag row
+    expect(store.stats().sizeBytes).toBeGreaterThan(50 * 20_000);
+    store.close();
+  });
+
   it('eviction over maxBytes: the owner deletes least-recently-used rows and their files down to 90%', async () => {
     const dir = tempDir();
     const maxBytes = 100_000;

@@ -276,7 +276,10 @@ export class DiskStore implements CacheStore<CachedResponse> {
     if (files !== undefined) await this.unlinkRows([files]);
   }
 
-  /** Record the invalidation (a new generation) and delete what it covers, in one transaction. */
+  /**
+   * Record the invalidation (a new generation) and delete what it covers, in one transaction.
+   * Rejects when it could not be recorded: other processes could still read what it covers.
+   */
   async invalidate(distributionId: string, items: readonly string[]): Promise<void> {
     const index = this.index;
     const invalidations = this.invalidations;
@@ -293,8 +296,10 @@ export class DiskStore implements CacheStore<CachedResponse> {
         });
       } catch (err) {
         if (attempt < 3 && (err as { code?: string }).code === 'SQLITE_BUSY') continue;
-        this.disable(`an invalidation of ${distributionId} could not be recorded (${describe(err)}); stored responses it covers could be served`);
-        return;
+        // Not applied: the caller must not report it Completed (it stays InProgress and is
+        // applied again at the next start, control/invalidation-history.ts).
+        this.log(`disk cache: an invalidation of ${distributionId} could not be recorded (${describe(err)})`);
+        throw err;
       }
     }
     await this.unlinkRows(rows);
