@@ -210,7 +210,9 @@ export async function startOursEdge({ logs, originPort, workers = 2, cache = {},
   if (fresh) rmSync(dir, { recursive: true, force: true });
   mkdirp(dir, logs);
   const cfg = join(dir, 'edge.yaml');
-  const cacheCfg = Object.fromEntries(Object.entries({ ...OURS_EDGE_CACHE, ...cache }).filter(([, v]) => v !== undefined));
+  // The shared tier lives in the run directory (a fresh run starts cold), never in the user's
+  // ~/.cache/bucketfront/edge, which `bucketfront edge` would use by default.
+  const cacheCfg = Object.fromEntries(Object.entries({ ...OURS_EDGE_CACHE, diskPath: join(dir, 'cache'), ...cache }).filter(([, v]) => v !== undefined));
   writeFileSync(cfg, renderTemplate('edge.yaml', { ORIGIN_PORT: originPort, CACHE: JSON.stringify(cacheCfg) }));
   const [p1, p2] = await freePorts(2);
   port ??= p1;

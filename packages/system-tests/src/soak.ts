@@ -185,7 +185,7 @@ async function main(): Promise<void> {
       defaultCacheBehavior: { targetOriginId: 'o', minTTL: 0, defaultTTL: 60, maxTTL: 3600, compress: true },
     }],
   }));
-  const edge = await startCli(['edge', '--config', configFile, '--port', String(edgePort), '--control-port', String(controlPort), '--workers', '2'], /viewers:/);
+  const edge = await startCli(['edge', '--config', configFile, '--cache-dir', join(temp, 'edge-cache'), '--port', String(edgePort), '--control-port', String(controlPort), '--workers', '2'], /viewers:/);
   const cloudfront = new CloudFrontClient({ endpoint: `http://127.0.0.1:${controlPort}`, region: 'us-east-1', credentials });
   const pool = new Pool(`http://127.0.0.1:${edgePort}`, { connections: readers });
 

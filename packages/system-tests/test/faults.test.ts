@@ -151,7 +151,8 @@ describe('origin and edge killed with SIGKILL, then restarted', () => {
       }),
     );
     const startEdgeProcess = async (port: number, controlPort: number): Promise<CliProcess> => {
-      const p = await spawnCli(['edge', '--config', configFile, '--port', String(port), '--control-port', String(controlPort), '--workers', '1'], credentials, /control:/);
+      // Its own cache directory, kept across the restart below (never the user's ~/.cache).
+      const p = await spawnCli(['edge', '--config', configFile, '--cache-dir', join(temp.path, 'edge-cache'), '--port', String(port), '--control-port', String(controlPort), '--workers', '1'], credentials, /control:/);
       procs.push(p.child);
       return p;
     };
