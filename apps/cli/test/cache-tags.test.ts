@@ -11,7 +11,7 @@ import { CloudFrontClient, GetInvalidationCommand, ListInvalidationsCommand } fr
 import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { request } from 'undici';
 import { makeTempDir, startTestOrigin, type TempDir, type TestOrigin } from '@bucketfront/test-support';
-import { cliEnv, parseSummary, runCli, writeTree } from './helpers.js';
+import { cliEnv, parseSummary, runCli, writeTree, loadStartEdge, type StartedEdge } from './helpers.js';
 
 let origin: TestOrigin;
 let tmp: TempDir;
@@ -118,21 +118,11 @@ describe('sync --cache-tag', () => {
   });
 });
 
-interface EdgeModule {
-  startEdge(opts: {
-    config: Record<string, unknown>;
-    port: number;
-    controlPort: number;
-    host: string;
-    workers: number;
-    credentials: { accessKeyId: string; secretAccessKey: string };
-  }): Promise<{ url: string; controlUrl: string; close(): Promise<void> }>;
-}
 
 describe('deploy --invalidate-tags', () => {
   const TAGGED = 'ETAGDEPLOY01';
   const PLAIN = 'EPLAINDEPLOY';
-  let edge: Awaited<ReturnType<EdgeModule['startEdge']>>;
+  let edge: StartedEdge;
   let cf: CloudFrontClient;
   let site: string;
   const rules = ['--cache-tag', '**=release-1', '--cache-tag', '*.html=html', '--cache-tag', 'assets/**=assets'];
@@ -141,8 +131,7 @@ describe('deploy --invalidate-tags', () => {
     site = join(tmp.path, 'deploy-site');
     await writeTree(site, { 'index.html': 'home', 'a.html': 'a', 'assets/app.js': 'js', 'robots.txt': 'robots' });
     await origin.s3.send(new CreateBucketCommand({ Bucket: 'deploy-tags' }));
-    const specifier = '@bucketfront/edge';
-    const { startEdge } = (await import(specifier)) as EdgeModule;
+    const startEdge = await loadStartEdge();
     const distribution = (id: string, extra: Record<string, unknown>) => ({
       id,
       origins: [{ id: 'web', url: origin.websiteUrl!, hostHeader: 'deploy-tags' }],

@@ -9,21 +9,11 @@ import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { request } from 'undici';
 import { makeTempDir, startTestOrigin, type TempDir, type TestOrigin } from '@bucketfront/test-support';
-import { cliEnv, parseSummary, runCli, writeTree } from './helpers.js';
+import { cliEnv, parseSummary, runCli, writeTree, loadStartEdge, type StartedEdge } from './helpers.js';
 
-interface EdgeModule {
-  startEdge(opts: {
-    config: Record<string, unknown>;
-    port: number;
-    controlPort: number;
-    host: string;
-    workers: number;
-    credentials: { accessKeyId: string; secretAccessKey: string };
-  }): Promise<{ url: string; controlUrl: string; close(): Promise<void> }>;
-}
 
 let origin: TestOrigin;
-let edge: Awaited<ReturnType<EdgeModule['startEdge']>>;
+let edge: StartedEdge;
 let tmp: TempDir;
 let env: NodeJS.ProcessEnv;
 let site: string;
@@ -53,8 +43,7 @@ beforeAll(async () => {
   await origin.s3.send(new CreateBucketCommand({ Bucket: 'site' }));
   const web = await runCli(['website', 's3://site', '--index-document', 'index.html', '--endpoint-url', origin.url], env);
   expect(web.code).toBe(0);
-  const specifier = '@bucketfront/edge';
-  const { startEdge } = (await import(specifier)) as EdgeModule;
+  const startEdge = await loadStartEdge();
   edge = await startEdge({
     config: {
       distributions: [

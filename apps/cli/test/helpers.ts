@@ -99,3 +99,21 @@ export function parseSummary(stdout: string): SyncSummary {
   const lines = stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]!) as SyncSummary;
 }
+
+/** The edge's startEdge as the CLI tests use it (apps/cli does not depend on the edge package: loaded by name). */
+interface EdgeModule {
+  startEdge(opts: {
+    config: Record<string, unknown>;
+    port: number;
+    controlPort: number;
+    host: string;
+    workers: number;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+  }): Promise<{ url: string; controlUrl: string; close(): Promise<void> }>;
+}
+export type StartedEdge = Awaited<ReturnType<EdgeModule['startEdge']>>;
+
+export async function loadStartEdge(): Promise<EdgeModule['startEdge']> {
+  const specifier = '@bucketfront/edge';
+  return ((await import(specifier)) as EdgeModule).startEdge;
+}

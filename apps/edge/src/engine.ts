@@ -203,8 +203,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
       const e = fromCached(state, c, seq);
       if (store.isBanned(e)) return undefined;
       store.set(e);
-      metrics.sharedHits++;
-      shared.touch(ctx.key);
+      metrics.sharedHits++; // (the shared tier recorded the access itself)
       return e;
     } catch {
       return undefined; // the shared tier failing is a miss, never an error
@@ -312,18 +311,19 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     const cacheable = canCollapseRequest(method) || (method === 'OPTIONS' && ctx.behaviour.cachedMethods?.includes('OPTIONS') === true);
     if (!cacheable) return passThrough(state, responder, req, res, ctx);
     const e = lookup(ctx);
-    if (e === undefined && shared) return sharedLookup(ctx).then((se) => respondFromCache(req, res, ctx, se));
-    if (e !== undefined && shared && e.touchedAt !== undefined && clock() - e.touchedAt > TOUCH_INTERVAL_MS) {
-      e.touchedAt = clock();
+    if (e === undefined && shared) return sharedLookup(ctx).then((se) => respondFromCache(req, res, ctx, se, clock()));
+    const now = clock();
+    if (e !== undefined && shared && e.touchedAt !== undefined && now - e.touchedAt > TOUCH_INTERVAL_MS) {
+      e.touchedAt = now;
       shared.touch(ctx.key);
     }
-    return respondFromCache(req, res, ctx, e);
+    return respondFromCache(req, res, ctx, e, now);
   }
 
   /** What was found in the cache (or nothing): fresh → Hit, SWR → Hit + background fill, else a fill. */
-  function respondFromCache(req: IncomingMessage, res: ServerResponse, ctx: RequestCtx, e: StoredEntry | undefined): void | Promise<void> {
+  function respondFromCache(req: IncomingMessage, res: ServerResponse, ctx: RequestCtx, e: StoredEntry | undefined, now: number): void | Promise<void> {
     if (e) {
-      const f = freshnessAt(e.times, clock());
+      const f = freshnessAt(e.times, now);
       if (f === 'fresh') return respondEntry(req, res, ctx, e, 'Hit');
       if (f === 'stale-while-revalidate') {
         // RFC 5861 §3: serve at once, revalidate once in the background.

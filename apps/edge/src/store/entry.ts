@@ -3,7 +3,7 @@
  * (cache-store.ts) plus per-process state: pre-built hit headers, a sequence number, a
  * revalidation flag.
  */
-import type { CachedResponse, Coding, StoredBody } from './cache-store.js';
+import type { CachedResponse, StoredBody } from './cache-store.js';
 
 export type { Coding } from './cache-store.js';
 
@@ -26,5 +26,3 @@ export interface StoredEntry extends CachedResponse<Variant> {
   /** ms when the shared tier last heard of a hit on it (LRU there); see engine.ts. */
   touchedAt?: number;
 }
-
-export const codings: readonly Coding[] = ['identity', 'gzip', 'br'];

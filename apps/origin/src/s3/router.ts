@@ -75,21 +75,23 @@ export const HANDLERS: HandlerTable = {
 };
 
 /**
- * Operations whose handler reads (and so verifies) the request body itself. The NotImplemented
- * handler answers 501 without acting, so there is nothing for a payload check to protect either.
+ * Operations whose handler reads (and so verifies) the request body itself. Requests for S3
+ * features this origin deliberately does not offer (README "Limits") parse to the operation
+ * S3 names `NotImplemented` and are answered with S3's 501 error without acting on anything, so
+ * a payload check has nothing to protect there either.
  */
 const READS_BODY = new Set<S3Operation['op']>([
   'PutObject', 'UploadPart', 'CopyObject', 'UploadPartCopy', 'CreateMultipartUpload', 'CompleteMultipartUpload',
   'DeleteObjects', 'CreateBucket', 'PutBucketWebsite', 'PutBucketPolicy', 'PutBucketAcl', 'PutObjectAcl',
 ]);
-const needsPayloadCheck = (op: S3Operation['op']): boolean => op !== 'NotImplemented';
+const actsOnRequest = (op: S3Operation['op']): boolean => op !== 'NotImplemented';
 
 export function dispatch(ctx: S3Context): Promise<S3Response | S3Error> {
   // The table is keyed by the same discriminant, so this pairing is sound.
   const handler = HANDLERS[ctx.op.op] as S3Handler;
   // A PayloadError is rejected: the caller turns it into its S3 error (origin-handler toS3Error).
   const op = ctx.op.op;
-  const payload = needsPayloadCheck(op) ? checkPayloadBeforeHandler(ctx, READS_BODY.has(op)) : undefined;
+  const payload = actsOnRequest(op) ? checkPayloadBeforeHandler(ctx, READS_BODY.has(op)) : undefined;
   if (payload === undefined) return handler(ctx);
   if (payload !== 'drain') return Promise.reject(payload);
   return drainAndCheckPayload(ctx).then((err) => {
