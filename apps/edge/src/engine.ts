@@ -17,6 +17,7 @@ import { fill, shareable, type FillResult, type SharedFill } from './fill.js';
 import { EdgeMetrics, type EdgeMetricsSnapshot } from './metrics.js';
 import { OriginClient } from './origin/client.js';
 import type { EdgeEngine } from './runtime.js';
+import type { CachedResponse } from './store/cache-store.js';
 import type { StoredEntry } from './store/entry.js';
 import { MarkSet } from './store/mark-set.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -195,21 +196,51 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
    * (kept in the memory tier when it fits).
    */
   async function sharedLookup(ctx: RequestCtx): Promise<StoredEntry | undefined> {
+    return (await sharedRead(ctx, false))?.entry;
+  }
+
+  /**
+   * sharedLookup for the viewer's own request. `borrowed`: the memory tier cannot keep the entry
+   * and its bodies are pooled buffers (disk-store.ts borrow): give them back once sent.
+   */
+  async function sharedRead(ctx: RequestCtx, mayBorrow: boolean): Promise<{ entry: StoredEntry; borrowed: boolean } | undefined> {
     if (!shared) return undefined;
     const seq = store.beginFill(); // invalidations this worker applies while it reads cover the result
     try {
-      const c = await shared.get(ctx.key);
-      if (c === undefined) return undefined;
-      const e = fromCached(state, c, seq);
+      let r: { entry: CachedResponse; borrowed: boolean } | undefined;
+      if (mayBorrow) r = await shared.borrow(ctx.key, (bodyBytes) => !store.canHold(bodyBytes));
+      else {
+        const c = await shared.get(ctx.key);
+        r = c === undefined ? undefined : { entry: c, borrowed: false };
+      }
+      if (r === undefined) return undefined;
+      const e = fromCached(state, r.entry, seq);
       if (store.isBanned(e)) return undefined;
-      store.set(e);
+      const kept = store.set(e);
       metrics.sharedHits++; // (the shared tier recorded the access itself)
-      return e;
+      return { entry: e, borrowed: r.borrowed && !kept };
     } catch {
       return undefined; // the shared tier failing is a miss, never an error
     } finally {
       store.endFill(seq);
     }
+  }
+
+  /**
+   * A viewer's request the memory tier missed: the shared tier's entry, or a fill. A borrowed
+   * entry (fresh, answered at once, never kept or shared) gives its buffers back when the response
+   * has been handed to the socket; an aborted response leaves them to the garbage collector.
+   */
+  async function respondFromShared(req: IncomingMessage, res: ServerResponse, ctx: RequestCtx): Promise<void> {
+    const found = await sharedRead(ctx, true);
+    const now = clock();
+    if (found === undefined) return respondFromCache(req, res, ctx, undefined, now);
+    const e = found.entry;
+    if (!found.borrowed || freshnessAt(e.times, now) !== 'fresh' || (e.status >= 400 && ctx.dist.errorResponses.has(e.status))) {
+      return respondFromCache(req, res, ctx, e, now);
+    }
+    res.once('finish', () => shared!.giveBack(e));
+    return sendEntry(req, res, ctx, e, 'Hit');
   }
 
   /**
@@ -311,7 +342,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     const cacheable = canCollapseRequest(method) || (method === 'OPTIONS' && ctx.behaviour.cachedMethods?.includes('OPTIONS') === true);
     if (!cacheable) return passThrough(state, responder, req, res, ctx);
     const e = lookup(ctx);
-    if (e === undefined && shared) return sharedLookup(ctx).then((se) => respondFromCache(req, res, ctx, se, clock()));
+    if (e === undefined && shared) return respondFromShared(req, res, ctx);
     const now = clock();
     if (e !== undefined && shared && e.touchedAt !== undefined && now - e.touchedAt > TOUCH_INTERVAL_MS) {
       e.touchedAt = now;

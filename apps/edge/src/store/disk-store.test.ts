@@ -49,6 +49,53 @@ describeCacheStore('DiskStore', async (limits: ContractLimits) => {
 });
 
 describe('DiskStore', () => {
+  it('rows remembered by one process are forgotten when another replaces, refreshes or invalidates them', async () => {
+    const dir = tempDir();
+    const owner = open(dir).store;
+    const member = open(dir, { role: 'member' }).store;
+    await put(owner, { key: 'a', path: '/a', variants: { identity: { body: Buffer.from('first'), headers: [] } } });
+    expect((await member.get('a'))!.variants.identity!.body.toString()).toBe('first');
+    expect((await member.get('a'))!.variants.identity!.body.toString()).toBe('first'); // remembered
+    await put(owner, { key: 'a', path: '/a', variants: { identity: { body: Buffer.from('second'), headers: [] } } });
+    expect((await member.get('a'))!.variants.identity!.body.toString()).toBe('second');
+    await owner.refresh('a', { times: { ...contractEntry({}).times, freshUntil: 42 } }, owner.generation());
+    expect((await member.get('a'))!.times.freshUntil).toBe(42);
+    await owner.invalidate('E1', ['/a']);
+    expect(await member.get('a')).toBeUndefined();
+    // …and its own writes: the member puts, then reads its own row.
+    await put(member, { key: 'b', path: '/b', variants: { identity: { body: Buffer.from('mine'), headers: [] } } });
+    expect((await member.get('b'))!.variants.identity!.body.toString()).toBe('mine');
+    await put(member, { key: 'b', path: '/b', variants: { identity: { body: Buffer.from('mine too'), headers: [] } } });
+    expect((await member.get('b'))!.variants.identity!.body.toString()).toBe('mine too');
+  });
+
+  it('borrow: bodies in pooled buffers only when asked; given back, they serve the next borrow', async () => {
+    const dir = tempDir();
+    const { store } = open(dir);
+    const a = Buffer.alloc(70_000, 'a');
+    const b = Buffer.alloc(90_000, 'b');
+    await put(store, { key: 'a', path: '/a', variants: { identity: { body: a, headers: [] } } });
+    await put(store, { key: 'b', path: '/b', variants: { identity: { body: b, headers: [] } } });
+    const kept = await store.borrow('a', () => false);
+    expect(kept!.borrowed).toBe(false);
+    const lent = await store.borrow('a', (bytes) => { expect(bytes).toBe(70_000); return true; });
+    expect(lent!.borrowed).toBe(true);
+    const body = lent!.entry.variants.identity!.body;
+    expect(body.equals(a)).toBe(true);
+    store.giveBack(lent!.entry);
+    store.giveBack(lent!.entry); // twice: ignored
+    const next = await store.borrow('b', () => true);
+    expect(next!.entry.variants.identity!.body.buffer).toBe(body.buffer); // the same memory, reused
+    expect(next!.entry.variants.identity!.body.equals(b)).toBe(true);
+    const other = await store.borrow('a', () => true); // the buffer is lent: not handed out twice
+    expect(other!.entry.variants.identity!.body.buffer).not.toBe(body.buffer);
+    expect(other!.entry.variants.identity!.body.equals(a)).toBe(true);
+    store.giveBack(kept!.entry); // never lent: ignored, not pooled
+    const third = await store.borrow('a', () => true);
+    expect(third!.entry.variants.identity!.body.buffer).not.toBe(kept!.entry.variants.identity!.body.buffer);
+    expect(kept!.entry.variants.identity!.body.equals(a)).toBe(true);
+  });
+
   it('a member on the same directory sees the owner\'s puts and invalidations, and the owner the member\'s', async () => {
     const dir = tempDir();
     const owner = open(dir).store;

@@ -23,12 +23,14 @@
  * memory-mapped (mmap_size=0); add ≈ 0.5 MiB for the connection (schema, prepared statements,
  * lookaside, the WAL index in `-shm`, 32 KiB per 4 MiB of WAL), up to 10,000 pending access-time
  * updates (≈ 1–2 MiB with long keys) and up to 256 compiled invalidation batches. Bodies are read
- * into memory whole on a hit (≤ maxObjectBytes per variant) and not kept by this module.
+ * into memory whole on a hit (≤ maxObjectBytes per variant) and not kept by this module, except
+ * up to 8 MiB of idle pooled buffers for borrowed reads (buffer-pool.ts).
  */
 import { accessSync, constants as fsConstants, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CacheStore, CacheStoreStats, CachedResponse, Coding } from './cache-store.js';
-import { BODIES_DIR, TMP_DIR, newBodyId, readBodyFile, unlinkBodyFiles, writeBodyFile } from './body-files.js';
+import { BODIES_DIR, POOLED_READ_MAX, TMP_DIR, newBodyId, readBodyFile, unlinkBodyFiles, writeBodyFile } from './body-files.js';
+import { BufferPool } from './buffer-pool.js';
 import { DiskIndex, isCorruptIndexError, type RowFiles } from './disk-index.js';
 import { DiskInvalidations } from './disk-invalidations.js';
 import { bodiesOf, codingsOf, fromRow, parseCodings, tagsOf, toRow } from './disk-row.js';
@@ -42,6 +44,8 @@ const MAINTENANCE_INTERVAL_MS = 1000;
 const TOUCH_FLUSH_MS = 1000;
 const MAX_PENDING_TOUCHES = 10_000;
 const EVICT_BATCH = 256;
+/** Idle pooled body buffers kept per process (buffer-pool.ts). */
+const POOL_IDLE_BYTES = 8 * 1024 * 1024;
 /** Eviction stops at this fraction of maxBytes. */
 const LOW_WATER = 0.9;
 /** A leftover file younger than this may belong to a put in progress. */
@@ -85,6 +89,8 @@ export class DiskStore implements CacheStore<CachedResponse> {
   private readonly warned = new Set<string>();
   private readonly counters = { corruptBodies: 0, writeErrors: 0, readErrors: 0 };
   private lastStats: CacheStoreStats;
+  private readonly pool = new BufferPool(POOLED_READ_MAX, POOL_IDLE_BYTES);
+  private readonly lendBuffer = (n: number): Buffer | undefined => this.pool.take(n);
 
   /** Open the tier in `dir`; never throws (a store that cannot work is `disabled`: see health()). */
   static open(opts: DiskStoreOptions): DiskStore {
@@ -148,10 +154,24 @@ export class DiskStore implements CacheStore<CachedResponse> {
   }
 
   async get(key: string): Promise<CachedResponse | undefined> {
-    return this.read(key, true);
+    return (await this.read(key, true, undefined))?.entry;
   }
 
-  private async read(key: string, retry: boolean): Promise<CachedResponse | undefined> {
+  /**
+   * Like get, but when `lend(bodyBytes)` says so (the caller will drop the response once sent), its
+   * bodies may be read into pooled buffers (`borrowed`): hand the response to giveBack once
+   * nothing reads them any more, or drop it (buffer-pool.ts).
+   */
+  async borrow(key: string, lend: (bodyBytes: number) => boolean): Promise<{ entry: CachedResponse; borrowed: boolean } | undefined> {
+    return this.read(key, true, lend);
+  }
+
+  /** Return the bodies of a borrowed response to the pool (see borrow). */
+  giveBack(entry: CachedResponse): void {
+    for (const c of codingsOf(entry)) this.pool.give(entry.variants[c]!.body);
+  }
+
+  private async read(key: string, retry: boolean, lend: ((bodyBytes: number) => boolean) | undefined): Promise<{ entry: CachedResponse; borrowed: boolean } | undefined> {
     const index = this.index;
     if (index === undefined) return undefined;
     let row;
@@ -165,7 +185,9 @@ export class DiskStore implements CacheStore<CachedResponse> {
       return undefined;
     }
     const dir = this.opts.dir;
-    const reads = await Promise.all(bodies.map((b) => readBodyFile(dir, row.body_id, b.coding, b.length, b.crc32)));
+    const borrowed = lend !== undefined && lend(bodies.reduce((n, b) => n + b.length, 0));
+    const alloc = borrowed ? this.lendBuffer : undefined;
+    const reads = await Promise.all(bodies.map((b) => readBodyFile(dir, row.body_id, b.coding, b.length, b.crc32, alloc)));
     const found: Partial<Record<Coding, Buffer>> = {};
     for (let i = 0; i < reads.length; i++) {
       const r = reads[i]!;
@@ -180,14 +202,14 @@ export class DiskStore implements CacheStore<CachedResponse> {
         this.writeFailed(err);
         return undefined;
       }
-      if (!dropped) return retry ? this.read(key, false) : undefined;
+      if (!dropped) return retry ? this.read(key, false, lend) : undefined;
       this.counters.corruptBodies++;
       this.log(`disk cache: dropped ${key}: body ${bodies[i]!.coding} of ${row.body_id} is damaged (${r.problem})`);
       await unlinkBodyFiles(dir, row.body_id, parseCodings(row.codings));
       return undefined;
     }
     this.touch(key);
-    return fromRow(row, found);
+    return { entry: fromRow(row, found), borrowed };
   }
 
   async put(entry: CachedResponse, generation: number): Promise<boolean> {

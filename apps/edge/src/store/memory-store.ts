@@ -57,6 +57,11 @@ export class MemoryStore implements CacheStore<StoredEntry> {
     });
   }
 
+  /** Could an entry with this many bytes of bodies be kept at all (false: `set` refuses it)? */
+  canHold(bodyBytes: number): boolean {
+    return bodyBytes <= this.lru.maxEntrySize;
+  }
+
   /** Call when an origin fetch starts; pass the result to `set` and to `endFill`. */
   beginFill(): number {
     const seq = ++this.seqCounter;
