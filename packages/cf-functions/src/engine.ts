@@ -1,0 +1,583 @@
+/**
+ * QuickJS sandbox instances and the invocation protocol.
+ *
+ * One compiled function owns a small pool of instances; each instance is a QuickJS runtime (own
+ * heap cap, stack cap, interrupt handler) with one context prepared by the bootstrap
+ * (bootstrap.ts) and holding the function's factory. An invocation:
+ *
+ * 1. host → sandbox: one string, fields separated by \x01: now, eventType, distributionDomainName,
+ *    distributionId, requestId, viewer ip, method, uri, "r" when there is a response, statusCode,
+ *    statusDescription, rawQueryString, edgeLocation JSON. A field that is absent is \x03; one
+ *    that is not a plain string (or contains \x01) is \x02 + JSON.
+ * 2. The sandbox builds the event with the query string, headers and cookies as lazy properties:
+ *    they are fetched from the host (JSON) only when the function reads them.
+ * 3. sandbox → host: "Q" + method, uri, querystring, headers, cookies when the function returned
+ *    the event's own request; "S" + statusCode, statusDescription, headers, cookies, body for the
+ *    event's own response. A part the function never touched is "" (the host reuses its input), a
+ *    deleted one \x03, anything else JSON. "J" + JSON for any other returned object, "U" for a
+ *    non-object, "E" + message for an exception, "V" + message when the result cannot be
+ *    serialised, "P" while the handler's promise is pending.
+ *
+ * So a function that rewrites the URI never serialises headers in either direction.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import {
+  newQuickJSWASMModuleFromVariant,
+  type QuickJSContext,
+  type QuickJSDeferredPromise,
+  type QuickJSHandle,
+  type QuickJSRuntime,
+  type QuickJSWASMModule,
+} from 'quickjs-emscripten-core';
+import releaseSyncImport from '@jitl/quickjs-wasmfile-release-sync';
+import { BOOTSTRAP_SOURCE } from './bootstrap.js';
+import type {
+  CloudFrontFunctionEvent,
+  FunctionError,
+  FunctionLimits,
+  FunctionOutput,
+  FunctionRuntime,
+  OriginModification,
+  RunOptions,
+  RunResult,
+} from './types.js';
+import { ValidationFailure, validateRequest, validateResponse, type Changed } from './validate.js';
+
+type Variant = Parameters<typeof newQuickJSWASMModuleFromVariant>[0];
+// The package's types describe its CommonJS entry (`exports.default`); Node's ESM entry exports
+// the variant as default. Accept both shapes.
+const releaseSyncVariant = ((releaseSyncImport as unknown as { default?: Variant }).default ??
+  releaseSyncImport) as unknown as Variant;
+
+let modulePromise: Promise<QuickJSWASMModule> | undefined;
+
+/** The QuickJS WebAssembly module, loaded once per process (~20 ms). */
+export function loadQuickJS(): Promise<QuickJSWASMModule> {
+  modulePromise ??= newQuickJSWASMModuleFromVariant(releaseSyncVariant);
+  return modulePromise;
+}
+
+export interface FunctionSpec {
+  name: string;
+  runtime: FunctionRuntime;
+  factorySource: string;
+  kvsIds: string[];
+  limits: FunctionLimits;
+}
+
+const SEP = '\x01';
+const ABSENT = '\x03';
+
+function encodeField(v: unknown): string {
+  if (v === undefined) return ABSENT;
+  if (typeof v === 'string') {
+    const c = v.charCodeAt(0);
+    if (c !== 2 && c !== 3 && !v.includes(SEP)) return v;
+  }
+  return '\x02' + JSON.stringify(v);
+}
+
+function decodeField(s: string): unknown {
+  if (s === ABSENT) return undefined;
+  return s.charCodeAt(0) === 2 ? JSON.parse(s.slice(1)) : s;
+}
+
+function decodePart(s: string, original: unknown): unknown {
+  if (s === '') return original;
+  if (s === ABSENT) return undefined;
+  return JSON.parse(s);
+}
+
+type Limit = NonNullable<FunctionError['limit']>;
+
+interface Invocation {
+  event: CloudFrontFunctionEvent;
+  opts: RunOptions;
+  sync: boolean;
+  budgetMs: number;
+  elapsed: number;
+  sliceStart: number;
+  deadline: number;
+  cpuMark: NodeJS.CpuUsage | undefined;
+  elapsedAtMark: number;
+  logs: string[];
+  logBytes: number;
+  logLimit: number;
+  origin: OriginModification[];
+  pending: Set<Promise<void>>;
+  hostError: string | undefined;
+  limit: Limit | undefined;
+  finished: boolean;
+}
+
+function limitFromMessage(message: string): Limit | undefined {
+  if (message.startsWith('InternalError: out of memory')) return 'memory';
+  if (message.startsWith('InternalError: stack overflow')) return 'stack';
+  if (message.startsWith('InternalError: interrupted')) return 'compute';
+  return undefined;
+}
+
+export class CompileFailure extends Error {}
+
+/** One QuickJS runtime + context ready to run the function. */
+export class Instance {
+  readonly rt: QuickJSRuntime;
+  readonly ctx: QuickJSContext;
+  private readonly startFn: QuickJSHandle;
+  private readonly finishFn: QuickJSHandle;
+  private inv: Invocation | null = null;
+  /** Unsettled promises handed to the sandbox for async lookups (freed before the runtime). */
+  private readonly deferreds = new Set<QuickJSDeferredPromise>();
+  /** Must not be reused (a limit was hit, or jobs of a finished invocation are left). */
+  dead = false;
+  /** Heap in use right after setup. */
+  readonly baselineBytes: number;
+
+  constructor(module: QuickJSWASMModule, private readonly spec: FunctionSpec) {
+    const rt = module.newRuntime();
+    this.rt = rt;
+    rt.setMemoryLimit(spec.limits.memoryBytes);
+    rt.setMaxStackSize(spec.limits.stackBytes);
+    rt.setInterruptHandler(() => this.shouldInterrupt());
+    const ctx = rt.newContext();
+    this.ctx = ctx;
+    try {
+      const host = this.hostObject();
+      const boot = ctx.evalCode(BOOTSTRAP_SOURCE, 'cloudfront-runtime.js');
+      if (boot.error) {
+        const e = ctx.dump(boot.error) as unknown;
+        boot.error.dispose();
+        host.dispose();
+        throw new Error(`bootstrap failed: ${JSON.stringify(e)}`);
+      }
+      const config = ctx.newString(
+        JSON.stringify({ v2: spec.runtime === 'cloudfront-js-2.0', kvsIds: spec.kvsIds, file: `${spec.name}.js` }),
+      );
+      const api = ctx.callFunction(boot.value, ctx.undefined, host, config);
+      boot.value.dispose();
+      config.dispose();
+      host.dispose();
+      if (api.error) {
+        const e = ctx.dump(api.error) as unknown;
+        api.error.dispose();
+        throw new Error(`bootstrap failed: ${JSON.stringify(e)}`);
+      }
+      this.startFn = ctx.getProp(api.value, 'start');
+      this.finishFn = ctx.getProp(api.value, 'finish');
+      const setFactory = ctx.getProp(api.value, 'setFactory');
+      api.value.dispose();
+      const factory = ctx.evalCode(spec.factorySource, `${spec.name}.js`);
+      if (factory.error) {
+        const e = ctx.dump(factory.error) as { name?: string; message?: string };
+        factory.error.dispose();
+        setFactory.dispose();
+        throw new CompileFailure(`${e?.name ?? 'SyntaxError'}: ${e?.message ?? String(e)}`);
+      }
+      const set = ctx.callFunction(setFactory, ctx.undefined, factory.value);
+      factory.value.dispose();
+      setFactory.dispose();
+      if (set.error) {
+        set.error.dispose();
+        throw new Error('setFactory failed');
+      }
+      set.value.dispose();
+      this.baselineBytes = this.memoryUsed();
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
+  dispose(): void {
+    this.dead = true;
+    try {
+      for (const d of this.deferreds) if (d.alive) d.dispose();
+      this.deferreds.clear();
+      if (this.ctx?.alive) {
+        this.startFn?.alive && this.startFn.dispose();
+        this.finishFn?.alive && this.finishFn.dispose();
+        this.ctx.dispose();
+      }
+      if (this.rt?.alive) this.rt.dispose();
+    } catch {
+      // a runtime that cannot be freed cleanly (left-over objects after a hard stop) is dropped
+    }
+  }
+
+  // ---- host functions ------------------------------------------------------------------------
+
+  private hostObject(): QuickJSHandle {
+    const ctx = this.ctx;
+    const obj = ctx.newObject();
+    const def = (name: string, fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined): void => {
+      const h = ctx.newFunction(name, fn);
+      ctx.setProp(obj, name, h);
+      h.dispose();
+    };
+    const str = (h: QuickJSHandle | undefined): string => (h === undefined ? '' : ctx.getString(h));
+    const bytes = (h: QuickJSHandle): Buffer => {
+      if (ctx.typeof(h) === 'string') return Buffer.from(ctx.getString(h), 'utf8');
+      const lt = ctx.getArrayBuffer(h);
+      const b = Buffer.from(lt.value);
+      lt.dispose();
+      return b;
+    };
+    def('fetch', (bit) => {
+      const inv = this.current();
+      const n = bit === undefined ? -1 : ctx.getNumber(bit);
+      const r = inv.event.request;
+      const resp = inv.event.response;
+      const part =
+        n === 0 ? r.querystring : n === 1 ? r.headers : n === 2 ? r.cookies : n === 3 ? resp?.headers : n === 4 ? resp?.cookies : undefined;
+      return ctx.newString(JSON.stringify(part ?? {}));
+    });
+    def('log', (line) => {
+      const inv = this.current();
+      const s = str(line);
+      if (inv.logBytes >= inv.logLimit) return undefined;
+      const room = inv.logLimit - inv.logBytes;
+      const len = Buffer.byteLength(s);
+      const kept = len <= room ? s : Buffer.from(s).subarray(0, room).toString('utf8');
+      inv.logs.push(kept);
+      inv.logBytes += Math.min(len, room);
+      return undefined;
+    });
+    def('encode', (s, enc) => {
+      const b = Buffer.from(str(s), str(enc) as BufferEncoding);
+      return ctx.newArrayBuffer(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    });
+    def('decode', (ab, enc) => ctx.newString(bytes(ab).toString(str(enc) as BufferEncoding)));
+    def('digest', (alg, key, enc, ...parts) => {
+      const algorithm = str(alg);
+      const h = ctx.typeof(key) === 'undefined' ? createHash(algorithm) : createHmac(algorithm, bytes(key));
+      for (const p of parts) h.update(bytes(p));
+      const d = h.digest();
+      const e = str(enc);
+      if (e === '') return ctx.newArrayBuffer(d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength));
+      return ctx.newString(d.toString(e as BufferEncoding));
+    });
+    def('kvs', (op, id, key) => this.kvs(ctx.getNumber(op), str(id), str(key)));
+    def('origin', (method, args) => {
+      const inv = this.current();
+      inv.origin.push({ method: str(method) as OriginModification['method'], args: JSON.parse(str(args)) as unknown[] });
+      return undefined;
+    });
+    return obj;
+  }
+
+  private current(): Invocation {
+    if (this.inv === null) throw new Error('no invocation is running');
+    return this.inv;
+  }
+
+  private kvs(op: number, id: string, key: string): QuickJSHandle {
+    const inv = this.current();
+    const ctx = this.ctx;
+    const encode = (v: unknown): string => {
+      if (op === 0) return v === undefined ? 'N' : 'V' + String(v);
+      if (op === 1) return v === undefined ? '0' : '1';
+      return v === undefined ? 'X' + `no metadata for KeyValueStore ${id}` : 'M' + JSON.stringify(v);
+    };
+    const failure = (e: unknown): string => 'X' + (e instanceof Error ? e.message : String(e));
+    let r: unknown;
+    try {
+      r = op === 2 ? inv.opts.kvsMeta?.(id) : inv.opts.kvs?.(id, key);
+    } catch (e) {
+      return ctx.newString(failure(e));
+    }
+    if (r === null || typeof r !== 'object' || typeof (r as Promise<unknown>).then !== 'function') {
+      return ctx.newString(encode(r));
+    }
+    if (inv.sync) {
+      inv.hostError = 'runSync cannot wait for an asynchronous KeyValueStore lookup; use run()';
+      (r as Promise<unknown>).then(undefined, () => undefined);
+      return ctx.newString('X' + inv.hostError);
+    }
+    const deferred = ctx.newPromise();
+    this.deferreds.add(deferred);
+    const p = Promise.resolve(r as Promise<unknown>)
+      .then(encode, failure)
+      .then((s) => {
+        try {
+          if (!this.deferreds.delete(deferred)) return; // already freed with the instance
+          if (inv.finished || !ctx.alive) {
+            deferred.dispose();
+            return;
+          }
+          const h = ctx.newString(s);
+          deferred.resolve(h);
+          h.dispose();
+          deferred.dispose();
+        } catch {
+          // the instance went away while the lookup ran
+        }
+      })
+      .finally(() => inv.pending.delete(p));
+    inv.pending.add(p);
+    return deferred.handle;
+  }
+
+  // ---- compute budget --------------------------------------------------------------------
+
+  private shouldInterrupt(): boolean {
+    const inv = this.inv;
+    if (inv === null) return false;
+    const now = performance.now();
+    const inSlice = now - inv.sliceStart;
+    if (inv.cpuMark === undefined) {
+      // Past half the remaining budget, start measuring CPU time too, so that a thread the OS
+      // preempted (a loaded machine) is not blamed for the time it was not running.
+      if (inv.elapsed + inSlice < inv.budgetMs / 2) return false;
+      inv.cpuMark = process.cpuUsage();
+      inv.elapsedAtMark = inv.elapsed + inSlice;
+    }
+    if (now < inv.deadline) return false;
+    const cpu = process.cpuUsage(inv.cpuMark);
+    const used = inv.elapsedAtMark + (cpu.user + cpu.system) / 1000;
+    if (used < inv.budgetMs && inSlice < 4 * inv.budgetMs) return false;
+    inv.limit = 'compute';
+    return true;
+  }
+
+  private enter(inv: Invocation): void {
+    this.inv = inv;
+    inv.sliceStart = performance.now();
+    inv.deadline = inv.sliceStart + (inv.budgetMs - inv.elapsed);
+    inv.cpuMark = undefined;
+  }
+
+  private leave(inv: Invocation): void {
+    inv.elapsed += performance.now() - inv.sliceStart;
+    this.inv = null;
+  }
+
+  // ---- invocation -------------------------------------------------------------------------
+
+  private input(ev: CloudFrontFunctionEvent, opts: RunOptions): string {
+    const c = ev.context;
+    const resp = ev.response;
+    const edge = c.eventType === 'viewer-request' && opts.edgeLocation !== undefined ? JSON.stringify(opts.edgeLocation) : ABSENT;
+    return (
+      String(opts.now ?? Date.now()) + SEP +
+      c.eventType + SEP +
+      encodeField(c.distributionDomainName) + SEP +
+      encodeField(c.distributionId) + SEP +
+      encodeField(c.requestId) + SEP +
+      encodeField(ev.viewer?.ip) + SEP +
+      encodeField(ev.request.method) + SEP +
+      encodeField(ev.request.uri) + SEP +
+      (resp ? 'r' : '') + SEP +
+      (resp ? String(resp.statusCode) : '') + SEP +
+      encodeField(resp?.statusDescription) + SEP +
+      encodeField(opts.rawQueryString) + SEP +
+      edge
+    );
+  }
+
+  /** Calls a sandbox entry point; returns the protocol string (errors become "E..."). */
+  private call(inv: Invocation, fn: QuickJSHandle, arg?: string): string {
+    const ctx = this.ctx;
+    this.enter(inv);
+    try {
+      let r;
+      if (arg === undefined) {
+        r = ctx.callFunction(fn, ctx.undefined);
+      } else {
+        const h = ctx.newString(arg);
+        r = ctx.callFunction(fn, ctx.undefined, h);
+        h.dispose();
+      }
+      if (r.error) {
+        const e = ctx.dump(r.error) as { name?: string; message?: string };
+        r.error.dispose();
+        return 'E' + `${e?.name ?? 'Error'}: ${e?.message ?? String(e)}`;
+      }
+      const s = ctx.getString(r.value);
+      r.value.dispose();
+      return s;
+    } finally {
+      this.leave(inv);
+    }
+  }
+
+  private runJobs(inv: Invocation): string | undefined {
+    this.enter(inv);
+    try {
+      const r = this.rt.executePendingJobs();
+      if (r.error) {
+        const e = this.ctx.dump(r.error) as { name?: string; message?: string };
+        r.error.dispose();
+        return 'E' + `${e?.name ?? 'Error'}: ${e?.message ?? String(e)}`;
+      }
+      return undefined;
+    } finally {
+      this.leave(inv);
+    }
+  }
+
+  private newInvocation(event: CloudFrontFunctionEvent, opts: RunOptions, sync: boolean): Invocation {
+    return {
+      event, opts, sync,
+      budgetMs: opts.budgetMs ?? this.spec.limits.budgetMs,
+      elapsed: 0, sliceStart: 0, deadline: 0, cpuMark: undefined, elapsedAtMark: 0,
+      logs: [], logBytes: 0, logLimit: this.spec.limits.logBytes,
+      origin: [], pending: new Set(), hostError: undefined, limit: undefined, finished: false,
+    };
+  }
+
+  /** Steps the invocation until it finishes or waits for host promises ("P"). */
+  private step(inv: Invocation, res: string): string {
+    while (res === 'P') {
+      const jobError = this.runJobs(inv);
+      if (jobError !== undefined) return jobError;
+      res = this.call(inv, this.finishFn);
+      if (res === 'P' && inv.pending.size === 0) return 'EError: the handler returned a promise that never settled';
+      if (res === 'P') return res;
+    }
+    return res;
+  }
+
+  runSync(event: CloudFrontFunctionEvent, opts: RunOptions): RunResult {
+    const inv = this.newInvocation(event, opts, true);
+    try {
+      const res = this.step(inv, this.call(inv, this.startFn, this.input(event, opts)));
+      return this.result(inv, res);
+    } catch (e) {
+      return this.hostFailure(inv, e);
+    } finally {
+      this.end(inv);
+    }
+  }
+
+  async run(event: CloudFrontFunctionEvent, opts: RunOptions): Promise<RunResult> {
+    const inv = this.newInvocation(event, opts, false);
+    try {
+      let res = this.step(inv, this.call(inv, this.startFn, this.input(event, opts)));
+      while (res === 'P') {
+        await Promise.race(inv.pending);
+        res = this.step(inv, 'P');
+      }
+      return this.result(inv, res);
+    } catch (e) {
+      return this.hostFailure(inv, e);
+    } finally {
+      this.end(inv);
+    }
+  }
+
+  private end(inv: Invocation): void {
+    inv.finished = true;
+    // anything still queued belongs to this invocation: never let it run in the next one
+    if (inv.limit !== undefined || inv.pending.size > 0 || (this.rt.alive && this.rt.hasPendingJob())) this.dead = true;
+  }
+
+  private hostFailure(inv: Invocation, e: unknown): RunResult {
+    this.dead = true;
+    // a RangeError from WebAssembly (host stack) or a QuickJS lifetime error: the instance is unusable
+    return this.failure(inv, {
+      kind: 'FunctionExecutionError',
+      statusCode: 503,
+      message: `The function could not run: ${e instanceof Error ? e.message : String(e)}`,
+    });
+  }
+
+  private failure(inv: Invocation, error: FunctionError): RunResult {
+    return { ok: false, error, logs: inv.logs, computeUtilization: this.utilization(inv), elapsedMs: inv.elapsed };
+  }
+
+  private utilization(inv: Invocation): number {
+    if (inv.limit === 'compute') return 100;
+    return Math.min(100, Math.round((inv.elapsed / inv.budgetMs) * 100));
+  }
+
+  private result(inv: Invocation, res: string): RunResult {
+    const kind = res[0];
+    const body = res.slice(1);
+    if (kind === 'E') {
+      const limit = inv.limit ?? limitFromMessage(body);
+      if (limit === 'memory') inv.limit = 'memory';
+      if (limit === 'compute' || inv.limit === 'compute') {
+        return this.failure(inv, {
+          kind: 'FunctionThrottledError',
+          statusCode: 503,
+          limit: 'compute',
+          message: `The function exceeded its compute budget of ${inv.budgetMs} ms`,
+        });
+      }
+      const message = inv.hostError ?? body;
+      return this.failure(inv, { kind: 'FunctionExecutionError', statusCode: 503, message, ...(limit ? { limit } : {}) });
+    }
+    if (inv.hostError !== undefined) {
+      return this.failure(inv, { kind: 'FunctionExecutionError', statusCode: 503, message: inv.hostError });
+    }
+    try {
+      const output = this.decode(inv, kind, body);
+      return {
+        ok: true,
+        output,
+        logs: inv.logs,
+        computeUtilization: this.utilization(inv),
+        elapsedMs: inv.elapsed,
+        originModifications: inv.origin,
+      };
+    } catch (e) {
+      if (!(e instanceof ValidationFailure)) throw e;
+      return this.failure(inv, {
+        kind: 'FunctionValidationError',
+        statusCode: 502,
+        message: `The function returned an invalid ${inv.event.context.eventType === 'viewer-response' || kind === 'S' ? 'response' : 'result'}: ${e.message}`,
+      });
+    }
+  }
+
+  private decode(inv: Invocation, kind: string | undefined, body: string): FunctionOutput {
+    const ev = inv.event;
+    const eventType = ev.context.eventType;
+    if (kind === 'Q') {
+      const f = body.split(SEP);
+      const req = ev.request;
+      const changed: Changed = { querystring: f[2] !== '', headers: f[3] !== '', cookies: f[4] !== '' };
+      const v = {
+        method: decodeField(f[0]!),
+        uri: decodeField(f[1]!),
+        querystring: decodePart(f[2]!, req.querystring),
+        headers: decodePart(f[3]!, req.headers),
+        cookies: decodePart(f[4]!, req.cookies),
+      };
+      return { request: validateRequest(v, req, changed) };
+    }
+    if (kind === 'S') {
+      const f = body.split(SEP);
+      const resp = ev.response;
+      const changed: Changed = { querystring: false, headers: f[2] !== '', cookies: f[3] !== '' };
+      const v: Record<string, unknown> = {
+        statusCode: decodeField(f[0]!),
+        statusDescription: decodeField(f[1]!),
+        headers: decodePart(f[2]!, resp?.headers),
+        cookies: decodePart(f[3]!, resp?.cookies),
+      };
+      const b = decodeField(f[4]!);
+      if (b !== undefined) v.body = b;
+      return { response: validateResponse(v, eventType, resp, changed) };
+    }
+    if (kind === 'J') {
+      const v = JSON.parse(body) as Record<string, unknown>;
+      if (eventType === 'viewer-response' || (v !== null && typeof v === 'object' && 'statusCode' in v)) {
+        return { response: validateResponse(v, eventType, eventType === 'viewer-response' ? ev.response : undefined) };
+      }
+      return { request: validateRequest(v, ev.request) };
+    }
+    if (kind === 'V') throw new ValidationFailure(`the returned value cannot be serialised (${body})`);
+    throw new ValidationFailure(`the handler returned ${body === 'undefined' ? 'nothing' : body}; it must return the request or a response object`);
+  }
+
+  /** Bytes of QuickJS heap in use. */
+  memoryUsed(): number {
+    const h = this.rt.computeMemoryUsage();
+    try {
+      return (this.ctx.dump(h) as { memory_used_size: number }).memory_used_size;
+    } finally {
+      h.dispose();
+    }
+  }
+}
