@@ -94,6 +94,8 @@ function normalisedAe(v: string | undefined): NormalisedAcceptEncoding {
 export function makeCtx(
   dist: DistRuntime, method: string, viewerPath: string, query: string,
   viewerHeaders: IncomingHttpHeaders, reqId: string, clientIp: string, httpVersion: string,
+  /** The behavior chosen before a viewer-request function changed the URI (CloudFront keeps it). */
+  chosenBehaviour?: CacheBehaviorConfig,
 ): RequestCtx {
   // One view for the key and for forwarding: fields named in Connection are absent from both.
   const reqHeaders = endToEndHeaders(viewerHeaders);
@@ -106,7 +108,7 @@ export function makeCtx(
   // S3 reads `..` as part of a key, so `/x/../index.html` (NoSuchKey) must not fill `/index.html`.
   const keyPath = normalisePercentEncoding(viewerPath);
   const path = withoutDotSegments(keyPath);
-  const behaviour = selectBehaviour(dist.config.cacheBehaviors, dist.config.defaultCacheBehavior, originPath === viewerPath ? path : originPath);
+  const behaviour = chosenBehaviour ?? selectBehaviour(dist.config.cacheBehaviors, dist.config.defaultCacheBehavior, originPath === viewerPath ? path : originPath);
   const policy = behaviour.cacheKey;
   const aeKeyed = keysAcceptEncoding(policy);
   // Deviation from CloudFront: the key does not include the normalised Accept-Encoding; one entry

@@ -18,6 +18,9 @@ import { EdgeMetrics, type EdgeMetricsSnapshot } from './metrics.js';
 import { OriginClient } from './origin/client.js';
 import type { EdgeEngine } from './runtime.js';
 import type { CachedResponse } from './store/cache-store.js';
+import { applyRequest, responseHeaders, viewerRequestEvent, viewerResponseEvent, type ViewerRequest } from './functions/event.js';
+import type { BehaviorFunctions, EdgeFunctions } from './functions/registry.js';
+import { runOnViewerResponse } from './functions/viewer-response.js';
 import type { StoredEntry } from './store/entry.js';
 import { MarkSet } from './store/mark-set.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -39,6 +42,8 @@ export interface EdgeEngineOptions {
    * the primary does, before it asks the workers (cluster.ts).
    */
   invalidatesShared?: boolean;
+  /** CloudFront Functions of the configuration, compiled (functions/registry.ts). */
+  functions?: EdgeFunctions;
 }
 
 export interface EdgeEngineHandle extends EdgeEngine {
@@ -79,7 +84,8 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     state.sharedWrites = new FillBudget(config.cache.fillBudgetBytes ?? CONFIG_DEFAULTS.fillBudgetBytes);
   }
   const responder = createResponder(state);
-  const { sendEntry, sendFailure, sendGenerated, sendStream } = responder;
+  const { sendEntry, sendFailure, sendGenerated, sendStream, functionErrorPage, sendFunctionError, sendFunctionResponse } = responder;
+  const functions = opts.functions;
 
   const dists: DistRuntime[] = config.distributions.map((d) => ({
     config: d,
@@ -338,6 +344,64 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     if (!ctx.behaviour.allowedMethods.includes(method)) {
       return sendGenerated(req, res, 403, reqId, 'This distribution is not configured to allow the HTTP request method that was used for this request. The distribution supports only cachable requests.');
     }
+    if (functions !== undefined && ctx.behaviour.functionAssociations !== undefined) {
+      const fns = functions.forBehavior(ctx.behaviour);
+      if (fns.viewerRequest !== undefined || fns.viewerResponse !== undefined) {
+        const next = runViewerFunctions(req, res, ctx, fns, target.authority ?? req.headers.host ?? '', query);
+        return next === undefined ? undefined : serve(req, res, next);
+      }
+    }
+    return serve(req, res, ctx);
+  }
+
+  /**
+   * A behavior's viewer functions: the viewer-request function runs now (its generated response
+   * or failure is the answer: undefined is returned), then the request goes on as the function
+   * left it, in the behavior chosen before (CloudFront does not choose again); the viewer-response
+   * function is set to run where the response's head is written (functions/viewer-response.ts).
+   * Both run synchronously: key value stores are read from memory.
+   */
+  function runViewerFunctions(req: IncomingMessage, res: ServerResponse, ctx: RequestCtx, fns: BehaviorFunctions, host: string, query: string | undefined): RequestCtx | undefined {
+    const fx = functions!;
+    const ectx = { distributionId: ctx.dist.config.id, distributionDomainName: host, requestId: ctx.reqId, clientIp: ctx.clientIp };
+    let request: ViewerRequest = { method: ctx.method, uri: ctx.viewerPath, query: ctx.query, headers: req.headers };
+    let next = ctx;
+    if (fns.viewerRequest !== undefined) {
+      const r = fns.viewerRequest.runSync(viewerRequestEvent(request, ectx), { kvs: fx.kvs, now: clock(), ...(query === undefined ? {} : { rawQueryString: query }) });
+      metrics.functionInvocations++;
+      if (!r.ok) {
+        metrics.functionErrors++;
+        sendFunctionError(req, res, ctx.reqId, r.error);
+        return undefined;
+      }
+      if ('response' in r.output) {
+        sendFunctionResponse(req, res, ctx.reqId, r.output.response);
+        return undefined;
+      }
+      request = applyRequest(request, r.output.request);
+      req.headers = request.headers;
+      next = makeCtx(ctx.dist, ctx.method, request.uri, request.query, request.headers, ctx.reqId, ctx.clientIp, ctx.httpVersion, ctx.behaviour);
+    }
+    const onResponse = fns.viewerResponse;
+    if (onResponse !== undefined) {
+      const seen = request;
+      runOnViewerResponse(res, (response) => {
+        const r = onResponse.runSync(viewerResponseEvent(seen, response, ectx), { kvs: fx.kvs, now: clock() });
+        metrics.functionInvocations++;
+        if (!r.ok) {
+          metrics.functionErrors++;
+          return functionErrorPage(ctx.reqId, r.error);
+        }
+        if (!('response' in r.output)) return response; // a request is not a valid viewer-response result (validated by the runtime)
+        return { status: r.output.response.statusCode, headers: responseHeaders(r.output.response, response.headers) };
+      });
+    }
+    return next;
+  }
+
+  /** The request (after any viewer-request function): pass-through, memory tier, shared tier or a fill. */
+  function serve(req: IncomingMessage, res: ServerResponse, ctx: RequestCtx): void | Promise<void> {
+    const method = ctx.method;
     // OPTIONS is cacheable (own key, see buildCacheKey) when the behaviour's cachedMethods include it.
     const cacheable = canCollapseRequest(method) || (method === 'OPTIONS' && ctx.behaviour.cachedMethods?.includes('OPTIONS') === true);
     if (!cacheable) return passThrough(state, responder, req, res, ctx);

@@ -28,6 +28,9 @@ export interface EdgeMetricsSnapshot {
   staleServes: number;
   /** Background SWR revalidations started. */
   backgroundRevalidations: number;
+  /** CloudFront Functions runs (viewer-request and viewer-response), and those that failed. */
+  functionInvocations: number;
+  functionErrors: number;
   originRequests: number;
   originErrors: number;
   /** Histogram of origin time-to-headers: `counts[i]` = observations ≤ `buckets[i]` (non-cumulative per bucket; last is +Inf). */
@@ -59,6 +62,8 @@ export function emptySnapshot(): EdgeMetricsSnapshot {
     collapsedWaiters: 0,
     staleServes: 0,
     backgroundRevalidations: 0,
+    functionInvocations: 0,
+    functionErrors: 0,
     originRequests: 0,
     originErrors: 0,
     originLatency: { buckets: [...ORIGIN_LATENCY_BUCKETS], counts: new Array<number>(ORIGIN_LATENCY_BUCKETS.length + 1).fill(0), sum: 0, count: 0 },
@@ -87,6 +92,8 @@ export class EdgeMetrics {
   collapsedWaiters = 0;
   staleServes = 0;
   backgroundRevalidations = 0;
+  functionInvocations = 0;
+  functionErrors = 0;
   originRequests = 0;
   originErrors = 0;
   evictions = 0;
@@ -120,6 +127,8 @@ export class EdgeMetrics {
       collapsedWaiters: this.collapsedWaiters,
       staleServes: this.staleServes,
       backgroundRevalidations: this.backgroundRevalidations,
+      functionInvocations: this.functionInvocations,
+      functionErrors: this.functionErrors,
       originRequests: this.originRequests,
       originErrors: this.originErrors,
       originLatency: { buckets: [...ORIGIN_LATENCY_BUCKETS], counts: [...this.latencyCounts], sum: this.latencySum, count: this.latencyCount },
@@ -152,6 +161,8 @@ export function mergeSnapshots(snaps: readonly EdgeMetricsSnapshot[]): EdgeMetri
     out.collapsedWaiters += s.collapsedWaiters;
     out.staleServes += s.staleServes;
     out.backgroundRevalidations += s.backgroundRevalidations;
+    out.functionInvocations += s.functionInvocations;
+    out.functionErrors += s.functionErrors;
     out.originRequests += s.originRequests;
     out.originErrors += s.originErrors;
     s.originLatency.counts.forEach((c, i) => { out.originLatency.counts[i] = (out.originLatency.counts[i] ?? 0) + c; });

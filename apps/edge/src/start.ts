@@ -11,6 +11,7 @@ import type { EdgeConfig } from './config/types.js';
 import { validateEdgeConfig } from './config/validate.js';
 import { startCluster } from './cluster.js';
 import { createEdgeEngine, type EdgeEngineHandle } from './engine.js';
+import { EdgeFunctions } from './functions/registry.js';
 import { createLocalRuntime, type EdgeRuntime } from './runtime.js';
 import { closeServer, createViewerServer, listen } from './server.js';
 import { openSharedTier, sharedTierDir, type SharedTier } from './shared-tier.js';
@@ -71,6 +72,9 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   const credentials = resolveCredentials(opts.credentials);
   const fmt = (p: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${p}`;
 
+  // Functions first: one that does not compile fails the start with CloudFront's error, before any
+  // port is bound. In a cluster each worker compiles its own sandboxes; the primary's only check.
+  const functions = await EdgeFunctions.load(config);
   let runtime: EdgeRuntime;
   let port: number;
   let closeData: () => Promise<void>;
@@ -84,7 +88,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   };
   try {
     if (workers === 1) {
-      engine = createEdgeEngine(config, { ...(opts.clock ? { clock: opts.clock } : {}), ...(shared ? { shared, invalidatesShared: true } : {}) });
+      engine = createEdgeEngine(config, { functions, ...(opts.clock ? { clock: opts.clock } : {}), ...(shared ? { shared, invalidatesShared: true } : {}) });
       const server = createViewerServer(engine, { sendTimeout: config.viewerSendTimeout });
       try {
         port = await listen(server, opts.port ?? 0, host);
@@ -94,8 +98,9 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
       }
       runtime = createLocalRuntime(config, engine);
       const e = engine;
-      closeData = async () => { await closeServer(server); await e.close(); await closeShared(); };
+      closeData = async () => { await closeServer(server); await e.close(); functions.close(); await closeShared(); };
     } else {
+      functions.close();
       // Workers share the tier only when its owner could open it (the owner evicts and invalidates).
       const usable = shared !== undefined && where !== undefined && !shared.health().disabled;
       const c = await startCluster(config, { workers, port: opts.port ?? 0, host, ...(usable ? { shared, sharedDir: where.dir } : {}) });
@@ -104,6 +109,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
       closeData = async () => { await c.close(); await closeShared(); };
     }
   } catch (err) {
+    functions.close();
     await closeShared();
     throw err;
   }

@@ -4,6 +4,7 @@
  */
 import { createIpcCoordinator } from './coordinator.js';
 import { createEdgeEngine } from './engine.js';
+import { EdgeFunctions } from './functions/registry.js';
 import { validateEdgeConfig } from './config/validate.js';
 import { isMessage, WORKER_ENV, type PrimaryToWorker, type WorkerToPrimary } from './ipc.js';
 import { closeServer, createViewerServer, listen } from './server.js';
@@ -16,8 +17,9 @@ async function main(): Promise<void> {
   const coordinator = createIpcCoordinator((m) => { process.send?.(m); }, (h) => { process.on('message', h); });
   const diskPath = config.cache.diskPath;
   const shared = typeof diskPath === 'string' ? openSharedTier(diskPath, config, 'member') : undefined;
-  const engine = createEdgeEngine(config, { coordinator, ...(shared ? { shared } : {}) });
-  const stop = (): void => { void closeServer(server).then(() => engine.close()).then(() => shared?.close()).finally(() => process.exit(0)); };
+  const functions = await EdgeFunctions.load(config);
+  const engine = createEdgeEngine(config, { coordinator, functions, ...(shared ? { shared } : {}) });
+  const stop = (): void => { void closeServer(server).then(() => engine.close()).then(() => { functions.close(); return shared?.close(); }).finally(() => process.exit(0)); };
   const server = createViewerServer(engine, { sendTimeout: config.viewerSendTimeout });
   const port = await listen(server, Number(process.env[WORKER_ENV.port] ?? 0), process.env[WORKER_ENV.host] ?? '127.0.0.1');
   process.on('message', (raw: unknown) => {

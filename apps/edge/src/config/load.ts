@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { EdgeConfig } from './types.js';
 import { EdgeConfigError, validateEdgeConfig } from './validate.js';
@@ -6,7 +7,12 @@ import { EdgeConfigError, validateEdgeConfig } from './validate.js';
 /** Read a JSON or YAML (by extension; otherwise JSON first, then YAML) config file and validate it. */
 export async function loadEdgeConfig(path: string): Promise<EdgeConfig> {
   const text = await readFile(path, 'utf8');
-  return parseEdgeConfig(text, path);
+  const config = parseEdgeConfig(text, path);
+  // Function code and key value store files are named relative to the configuration file.
+  const base = dirname(resolve(path));
+  for (const f of config.functions ?? []) if (f.file !== undefined) f.file = resolve(base, f.file);
+  for (const k of config.keyValueStores ?? []) if (k.file !== undefined) k.file = resolve(base, k.file);
+  return config;
 }
 
 export function parseEdgeConfig(text: string, name = 'config'): EdgeConfig {

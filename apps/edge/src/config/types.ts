@@ -46,6 +46,41 @@ export interface CacheBehaviorConfig {
    * key. Always set by validateEdgeConfig; optional so hand-built configs stay valid.
    */
   cachedMethods?: string[];
+  /**
+   * CloudFront Functions run for this behavior: at most one per event type, by name (or the
+   * function's ARN). https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_FunctionAssociation.html
+   */
+  functionAssociations?: FunctionAssociationConfig[];
+}
+
+export interface FunctionAssociationConfig {
+  eventType: 'viewer-request' | 'viewer-response';
+  /** The function's name, or its ARN (`arn:aws:cloudfront::<account>:function/<name>`). */
+  functionArn: string;
+}
+
+/** A CloudFront function given in the configuration (LIVE from the start). */
+export interface FunctionConfig {
+  name: string;
+  runtime: 'cloudfront-js-1.0' | 'cloudfront-js-2.0';
+  comment?: string;
+  /** The code, or `file`: a path (relative to the configuration file) read at start. */
+  code?: string;
+  file?: string;
+  /** Names (or ids / ARNs) of key value stores the function reads with `cf.kvs()` (at most one). */
+  keyValueStoreAssociations: string[];
+}
+
+/**
+ * A CloudFront KeyValueStore given in the configuration: its keys and values (`data`), or `file`,
+ * a JSON file in CloudFront's import format `{"data": [{"key": "k", "value": "v"}]}`.
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/kvs-with-functions-create-s3-kvp.html
+ */
+export interface KeyValueStoreConfig {
+  name: string;
+  comment?: string;
+  data?: Array<{ key: string; value: string }>;
+  file?: string;
 }
 
 export interface CustomErrorResponseConfig {
@@ -114,4 +149,7 @@ export interface EdgeConfig {
   /** Control URLs of peer edges (invalidation fan-out). */
   peers: string[];
   distributions: DistributionConfig[];
+  /** CloudFront Functions and key value stores the behaviors' functionAssociations name. */
+  functions?: FunctionConfig[];
+  keyValueStores?: KeyValueStoreConfig[];
 }

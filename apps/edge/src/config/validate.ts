@@ -6,7 +6,7 @@
  */
 import type {
   CacheBehaviorConfig, CacheKeyConfig, CustomErrorResponseConfig, DistributionConfig, EdgeConfig,
-  OriginConfig, OriginGroupConfig,
+  FunctionAssociationConfig, FunctionConfig, KeyValueStoreConfig, OriginConfig, OriginGroupConfig,
 } from './types.js';
 
 export class EdgeConfigError extends Error {
@@ -54,14 +54,18 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 /** The fields each object may carry (CloudFront DistributionConfig names, camelCase). */
 const FIELDS = {
-  root: ['pop', 'productWord', 'cache', 'viewerSendTimeout', 'peers', 'distributions'],
+  root: ['pop', 'productWord', 'cache', 'viewerSendTimeout', 'peers', 'distributions', 'functions', 'keyValueStores'],
   cache: ['maxSizeBytes', 'maxObjectBytes', 'fillBudgetBytes', 'diskPath', 'maxDiskBytes'],
   distribution: ['id', 'aliases', 'defaultRootObject', 'comment', 'enabled', 'origins', 'originGroups', 'defaultCacheBehavior', 'cacheBehaviors', 'customErrorResponses', 'cacheTagConfig'],
   cacheTagConfig: ['headerName'],
   origin: ['id', 'url', 'hostHeader', 'connectionTimeout', 'connectionAttempts', 'responseTimeout', 'keepaliveTimeout'],
   originGroup: ['id', 'primaryOriginId', 'secondaryOriginId', 'failoverCriteria'],
   failoverCriteria: ['statusCodes'],
-  behaviour: ['pathPattern', 'targetOriginId', 'minTTL', 'defaultTTL', 'maxTTL', 'compress', 'cacheKey', 'allowedMethods', 'cachedMethods'],
+  behaviour: ['pathPattern', 'targetOriginId', 'minTTL', 'defaultTTL', 'maxTTL', 'compress', 'cacheKey', 'allowedMethods', 'cachedMethods', 'functionAssociations'],
+  functionAssociation: ['eventType', 'functionArn'],
+  function: ['name', 'runtime', 'comment', 'code', 'file', 'keyValueStoreAssociations'],
+  keyValueStore: ['name', 'comment', 'data', 'file'],
+  keyValuePair: ['key', 'value'],
   cacheKey: ['queryStrings', 'headers', 'cookies'],
   keyPart: ['behavior', 'items'],
   customErrorResponse: ['errorCode', 'responsePagePath', 'responseCode', 'errorCachingMinTTL'],
@@ -231,13 +235,118 @@ function behaviour(c: Checker, v: unknown, path: string, isDefault: boolean, tar
   const cachedOk = cachedMethods.every((m) => m === 'GET' || m === 'HEAD' || m === 'OPTIONS') && cachedMethods.includes('GET') && cachedMethods.includes('HEAD');
   if (!cachedOk) c.fail(`${path}.cachedMethods`, 'must be [GET, HEAD] or [GET, HEAD, OPTIONS]');
   else if (cachedMethods.includes('OPTIONS') && !allowedMethods.includes('OPTIONS')) c.fail(`${path}.cachedMethods`, 'OPTIONS is cached only when allowedMethods includes it');
-  return {
+  const b: CacheBehaviorConfig = {
     pathPattern, targetOriginId, minTTL, defaultTTL, maxTTL,
     compress: c.bool(v, 'compress', path, true),
     cacheKey: cacheKey(c, v['cacheKey'], `${path}.cacheKey`),
     allowedMethods,
     cachedMethods,
   };
+  const associations = functionAssociations(c, v, path);
+  if (associations.length > 0) b.functionAssociations = associations;
+  return b;
+}
+
+/** The function a functionArn names: its name, or the last part of `arn:…:function/<name>`. */
+export function functionNameOf(functionArn: string): string {
+  const m = /^arn:aws[\w-]*:cloudfront::[^:]*:function\/(.+)$/.exec(functionArn);
+  return m ? m[1]! : functionArn;
+}
+
+const EVENT_TYPES = new Set(['viewer-request', 'viewer-response']);
+
+function functionAssociations(c: Checker, v: Obj, path: string): FunctionAssociationConfig[] {
+  const out: FunctionAssociationConfig[] = [];
+  c.arr(v, 'functionAssociations', path).forEach((a, i) => {
+    const p = `${path}.functionAssociations[${i}]`;
+    if (!isObj(a)) { c.fail(p, 'must be an object'); return; }
+    c.known(a, p, FIELDS.functionAssociation);
+    const eventType = c.str(a, 'eventType', p, { required: true }) ?? '';
+    const functionArn = c.str(a, 'functionArn', p, { required: true }) ?? '';
+    if (eventType !== '' && !EVENT_TYPES.has(eventType)) {
+      c.fail(`${p}.eventType`, `must be viewer-request or viewer-response (CloudFront Functions run on viewer events only; '${eventType}' is a Lambda@Edge event)`);
+      return;
+    }
+    // One function per event type and behavior (CloudFront's FunctionAssociations).
+    if (out.some((o) => o.eventType === eventType)) { c.fail(`${p}.eventType`, `a behavior has at most one ${eventType} function`); return; }
+    if (eventType !== '' && functionArn !== '') out.push({ eventType: eventType as FunctionAssociationConfig['eventType'], functionArn });
+  });
+  return out;
+}
+
+const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+function functionConfig(c: Checker, v: unknown, path: string): FunctionConfig | undefined {
+  if (!isObj(v)) { c.fail(path, 'must be an object'); return undefined; }
+  c.known(v, path, FIELDS.function);
+  const name = c.str(v, 'name', path, { required: true }) ?? '';
+  if (name !== '' && !FUNCTION_NAME.test(name)) c.fail(`${path}.name`, '1-64 letters, digits, hyphens and underscores');
+  const runtime = c.str(v, 'runtime', path, { def: 'cloudfront-js-2.0' }) ?? 'cloudfront-js-2.0';
+  if (runtime !== 'cloudfront-js-1.0' && runtime !== 'cloudfront-js-2.0') c.fail(`${path}.runtime`, 'must be cloudfront-js-1.0 or cloudfront-js-2.0');
+  const code = c.str(v, 'code', path);
+  const file = c.str(v, 'file', path);
+  if ((code === undefined) === (file === undefined)) c.fail(path, 'give exactly one of code and file');
+  const f: FunctionConfig = { name, runtime: runtime as FunctionConfig['runtime'], keyValueStoreAssociations: c.strArray(v, 'keyValueStoreAssociations', path) };
+  const comment = c.str(v, 'comment', path);
+  if (comment !== undefined) f.comment = comment;
+  if (code !== undefined) f.code = code;
+  if (file !== undefined) f.file = file;
+  return f;
+}
+
+function keyValueStoreConfig(c: Checker, v: unknown, path: string): KeyValueStoreConfig | undefined {
+  if (!isObj(v)) { c.fail(path, 'must be an object'); return undefined; }
+  c.known(v, path, FIELDS.keyValueStore);
+  const name = c.str(v, 'name', path, { required: true }) ?? '';
+  if (name !== '' && !FUNCTION_NAME.test(name)) c.fail(`${path}.name`, '1-64 letters, digits, hyphens and underscores');
+  const k: KeyValueStoreConfig = { name };
+  const comment = c.str(v, 'comment', path);
+  if (comment !== undefined) k.comment = comment;
+  const file = c.str(v, 'file', path);
+  if (file !== undefined) k.file = file;
+  if (v['data'] !== undefined) {
+    if (file !== undefined) c.fail(path, 'give data or file, not both');
+    k.data = [];
+    c.arr(v, 'data', path).forEach((d, i) => {
+      const p = `${path}.data[${i}]`;
+      if (!isObj(d)) { c.fail(p, 'must be an object'); return; }
+      c.known(d, p, FIELDS.keyValuePair);
+      const key = c.str(d, 'key', p, { required: true });
+      const value = c.str(d, 'value', p, { required: true });
+      if (key !== undefined && value !== undefined) k.data!.push({ key, value });
+    });
+  }
+  return k;
+}
+
+/** Functions and key value stores, and every association naming one that exists. */
+function functionsAndStores(c: Checker, raw: Obj, distributions: DistributionConfig[]): Pick<EdgeConfig, 'functions' | 'keyValueStores'> {
+  const functions: FunctionConfig[] = [];
+  c.arr(raw, 'functions', '(root)').forEach((f, i) => { const r = functionConfig(c, f, `functions[${i}]`); if (r) functions.push(r); });
+  const stores: KeyValueStoreConfig[] = [];
+  c.arr(raw, 'keyValueStores', '(root)').forEach((k, i) => { const r = keyValueStoreConfig(c, k, `keyValueStores[${i}]`); if (r) stores.push(r); });
+  const names = new Set<string>();
+  functions.forEach((f, i) => { if (names.has(f.name)) c.fail(`functions[${i}].name`, `duplicate function '${f.name}'`); names.add(f.name); });
+  const storeNames = new Set(stores.map((s) => s.name));
+  functions.forEach((f, i) => {
+    if (f.keyValueStoreAssociations.length > 1) c.fail(`functions[${i}].keyValueStoreAssociations`, 'a function reads at most one key value store');
+    f.keyValueStoreAssociations.forEach((k, j) => {
+      const name = k.slice(k.lastIndexOf('/') + 1);
+      if (!storeNames.has(name)) c.fail(`functions[${i}].keyValueStoreAssociations[${j}]`, `no key value store named '${name}' in keyValueStores`);
+    });
+  });
+  distributions.forEach((d, i) => {
+    [d.defaultCacheBehavior, ...d.cacheBehaviors].forEach((b, j) => {
+      b.functionAssociations?.forEach((a, k) => {
+        const name = functionNameOf(a.functionArn);
+        if (!names.has(name)) {
+          const where = j === 0 ? 'defaultCacheBehavior' : `cacheBehaviors[${j - 1}]`;
+          c.fail(`distributions[${i}].${where}.functionAssociations[${k}].functionArn`, `no function named '${name}' in functions`);
+        }
+      });
+    });
+  });
+  return { ...(functions.length > 0 ? { functions } : {}), ...(stores.length > 0 ? { keyValueStores: stores } : {}) };
 }
 
 function origin(c: Checker, v: unknown, path: string): OriginConfig | undefined {
@@ -406,6 +515,7 @@ export function validateEdgeConfig(raw: unknown): EdgeConfig {
     viewerSendTimeout,
     peers,
     distributions,
+    ...functionsAndStores(c, raw, distributions),
   };
   // '(root).x' reads oddly; report root fields by their bare name.
   const problems = c.problems.map((p) => p.replace(/^\(root\)\./, ''));

@@ -68,6 +68,10 @@ export function renderPrometheus(snap: EdgeMetricsSnapshot, control: ControlMetr
     .sample('bucketfront_edge_stale_serves_total', snap.staleServes);
   w.metric('bucketfront_edge_background_revalidations_total', 'counter', 'Background revalidations started.')
     .sample('bucketfront_edge_background_revalidations_total', snap.backgroundRevalidations);
+  w.metric('bucketfront_edge_function_invocations_total', 'counter', 'CloudFront Functions runs (viewer-request and viewer-response).')
+    .sample('bucketfront_edge_function_invocations_total', snap.functionInvocations);
+  w.metric('bucketfront_edge_function_errors_total', 'counter', 'CloudFront Functions runs that failed (error, limit, invalid result).')
+    .sample('bucketfront_edge_function_errors_total', snap.functionErrors);
   w.metric('bucketfront_edge_origin_requests_total', 'counter', 'Requests sent to origins.').sample('bucketfront_edge_origin_requests_total', snap.originRequests);
   w.metric('bucketfront_edge_origin_errors_total', 'counter', 'Origin requests that failed (connect error, timeout).')
     .sample('bucketfront_edge_origin_errors_total', snap.originErrors);

@@ -14,6 +14,7 @@
  * so the edge answers it: Expect is not forwarded, and the viewer gets 100 Continue once the
  * origin request starts (a method the behaviour refuses gets its 403 without 100).
  */
+import { viewerResponseOf } from '../functions/viewer-response.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import type { EngineState, RequestCtx } from '../context.js';
@@ -77,7 +78,12 @@ export async function passThrough(state: EngineState, responder: Responder, req:
   }
   const result: ResultType = r.status >= 400 ? 'Error' : 'Miss';
   out.push('x-cache', `${result} from ${word}`, 'via', state.via, 'x-amz-cf-pop', config.pop, 'date', httpDate(clock()), 'x-amz-cf-id', ctx.reqId);
-  res.writeHead(r.status, out);
+  const vr = viewerResponseOf(res, r.status, out);
+  if (vr.errorBody !== undefined) {
+    r.body.destroy();
+    return responder.finish(res, 'Error', vr.status, vr.headers, vr.errorBody, ctx.method === 'HEAD');
+  }
+  res.writeHead(vr.status, vr.headers);
   let bytes = 0;
   r.body.on('data', (b: Buffer) => { bytes += b.length; });
   pipeline(r.body, res, () => { metrics.countRequest(result === 'Miss' ? 'Pass' : 'Error', bytes); });

@@ -13,6 +13,16 @@ import type { Coding, StoredEntry } from '../store/entry.js';
 import { ensureVariant, withoutFields } from '../store/variants.js';
 import { generatedErrorPage } from './error-page.js';
 import { headerValue, httpDate } from './headers.js';
+import { generatedBody, responseHeaders } from '../functions/event.js';
+import { viewerResponseOf, type ViewerResponseOutcome } from '../functions/viewer-response.js';
+import type { FunctionError, FunctionErrorKind, FunctionResponse } from '@bucketfront/cf-functions';
+
+/** CloudFront's texts for function failures on its error page. */
+const FUNCTION_ERROR_TEXT: Record<FunctionErrorKind, string> = {
+  FunctionExecutionError: 'The CloudFront function associated with the CloudFront distribution is invalid or could not run.',
+  FunctionThrottledError: 'The CloudFront function associated with the CloudFront distribution was throttled.',
+  FunctionValidationError: 'The CloudFront function returned an invalid value to CloudFront.',
+};
 
 export type Responder = ReturnType<typeof createResponder>;
 
@@ -33,11 +43,13 @@ export function createResponder(state: EngineState) {
 
   // ---- responses
 
-  function finish(res: ServerResponse, result: ResultType, status: number, headers: string[], body: Buffer | undefined, head: boolean): void {
+  function finish(res: ServerResponse, result: ResultType, status0: number, headers0: string[], body0: Buffer | undefined, head: boolean): void {
+    const { status, headers, errorBody } = viewerResponseOf(res, status0, headers0);
+    const body = errorBody ?? body0;
     res.writeHead(status, headers);
     if (head || body === undefined) res.end();
     else res.end(body);
-    metrics.countRequest(result, head || body === undefined ? 0 : body.length);
+    metrics.countRequest(errorBody === undefined ? result : 'Error', head || body === undefined ? 0 : body.length);
   }
 
   /** Serve a stored (or just-fetched) entry. `result` is the X-Cache outcome; errors (≥ 400) show as Error. */
@@ -146,7 +158,12 @@ export function createResponder(state: EngineState) {
     const headers = r.headers.slice();
     const result: ResultType = r.status >= 400 ? 'Error' : 'Miss';
     headers.push('x-cache', `${result} from ${word}`, 'via', state.via, 'x-amz-cf-pop', config.pop, 'date', httpDate(clock()), 'x-amz-cf-id', ctx.reqId);
-    res.writeHead(r.status, headers);
+    const out = viewerResponseOf(res, r.status, headers);
+    if (out.errorBody !== undefined) {
+      r.rest.destroy();
+      return finish(res, 'Error', out.status, out.headers, out.errorBody, ctx.method === 'HEAD');
+    }
+    res.writeHead(out.status, out.headers);
     let bytes = 0;
     for (const b of r.head) bytes += b.length;
     if (ctx.method === 'HEAD') { r.rest.destroy(); res.end(); metrics.countRequest(result, 0); return; }
@@ -155,7 +172,39 @@ export function createResponder(state: EngineState) {
     pipeline(r.rest, res, () => { metrics.countRequest(result, bytes); metrics.originBytes += bytes; });
   }
 
-  return { pickCoding, finish, sendEntry, sendFailure, sendGenerated, sendStream };
+  /**
+   * A viewer-request or viewer-response function that failed: CloudFront's error page with the
+   * status of the failure (503 for an error or a limit, 502 for an invalid result) and the result
+   * type in X-Cache (e.g. `FunctionExecutionError from cloudfront`).
+   */
+  function functionErrorPage(reqId: string, error: FunctionError): ViewerResponseOutcome {
+    const body = generatedErrorPage(error.statusCode, reqId, word, FUNCTION_ERROR_TEXT[error.kind]);
+    const headers = generatedHeaders(reqId, body.length);
+    headers[headers.indexOf('x-cache') + 1] = `${error.kind} from ${word}`;
+    return { status: error.statusCode, headers, errorBody: body };
+  }
+
+  function sendFunctionError(req: IncomingMessage, res: ServerResponse, reqId: string, error: FunctionError): void {
+    const page = functionErrorPage(reqId, error);
+    res.writeHead(page.status, page.headers);
+    if (req.method === 'HEAD') res.end(); else res.end(page.errorBody);
+    metrics.countRequest('Error', req.method === 'HEAD' ? 0 : page.errorBody!.length);
+  }
+
+  /** A response a viewer-request function generated: sent as it is, never cached, no viewer-response function. */
+  function sendFunctionResponse(req: IncomingMessage, res: ServerResponse, reqId: string, out: FunctionResponse): void {
+    const body = generatedBody(out);
+    const headers = withoutFields(responseHeaders(out), ['content-length', 'transfer-encoding']);
+    headers.push('content-length', String(body.length), 'server', 'CloudFront', 'x-cache', `FunctionGeneratedResponse from ${word}`,
+      'via', state.via, 'x-amz-cf-pop', config.pop, 'date', httpDate(clock()), 'x-amz-cf-id', reqId);
+    if (out.statusDescription !== undefined && out.statusDescription !== '') res.writeHead(out.statusCode, out.statusDescription, headers);
+    else res.writeHead(out.statusCode, headers);
+    const head = req.method === 'HEAD' || out.statusCode === 204 || out.statusCode === 304;
+    if (head) res.end(); else res.end(body);
+    metrics.countRequest(out.statusCode >= 400 ? 'Error' : 'Hit', head ? 0 : body.length);
+  }
+
+  return { pickCoding, finish, sendEntry, sendFailure, sendGenerated, sendStream, functionErrorPage, sendFunctionError, sendFunctionResponse };
 }
 
 function fieldValue(headers: string[], name: string): string | undefined {
