@@ -102,6 +102,7 @@ interface Answer {
   status: number;
   location?: string;
   body: string;
+  headers: http.IncomingHttpHeaders;
 }
 
 /** GET with plain node:http; `host` overrides the Host header (website endpoints by name). */
@@ -110,7 +111,7 @@ function get(url: string, host?: string): Promise<Answer> {
     const req = http.get(url, { headers: host ? { host } : {}, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, body, headers: res.headers }));
     });
     req.on('error', reject);
   });
@@ -154,6 +155,9 @@ describe('bucketfront dev (the real command)', () => {
     const index = await get(`${first.edgeUrl}/`);
     expect(index.status).toBe(200);
     expect(index.body).toBe(await readFile(join(defaultDemoSiteDir(), 'index.html'), 'utf8'));
+    // The demo distribution's viewer-response function (examples/functions/security-headers.js).
+    expect(index.headers['x-content-type-options']).toBe('nosniff');
+    expect(index.headers['content-security-policy']).toContain("default-src 'self'");
 
     const missing = await get(`${first.edgeUrl}/no-such-page.html`);
     expect(missing.status).toBe(404);

@@ -61,6 +61,15 @@ export function defaultDemoSiteDir(): string {
   return join(here, '..', '..', '..', '..', 'examples', 'demo-site');
 }
 
+/** The CloudFront Functions recipes (examples/functions, docs/cloudfront-functions.md). */
+export function functionRecipesDir(): string {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  return join(here, '..', '..', '..', '..', 'examples', 'functions');
+}
+
+/** The demo distribution's viewer-response function: the security-headers recipe. */
+export const DEMO_FUNCTION = 'security-headers';
+
 export async function runDev(opts: DevOptions): Promise<DevStack> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const host = opts.host ?? '127.0.0.1';
@@ -109,9 +118,11 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
               defaultTTL: 86_400,
               maxTTL: 31_536_000,
               compress: true,
+              functionAssociations: [{ eventType: 'viewer-response', functionArn: DEMO_FUNCTION }],
             },
           },
         ],
+        functions: [{ name: DEMO_FUNCTION, file: join(functionRecipesDir(), `${DEMO_FUNCTION}.js`) }],
       },
       port: opts.edgePort ?? 8080,
       controlPort: opts.controlPort ?? 8081,
@@ -168,6 +179,7 @@ export function describeStack(stack: DevStack): string {
     `  Website port (custom domains, Host = bucket): ${stack.websiteUrl}`,
     `  S3 API:                    ${stack.originUrl}`,
     `  Edge control API:          ${stack.controlUrl}   (distribution ${stack.distributionId}, cache tags from ${DEMO_CACHE_TAG_HEADER})`,
+    `  Edge function:             ${DEMO_FUNCTION} on viewer-response (examples/functions/${DEMO_FUNCTION}.js; more recipes there)`,
     `  Edge cache:                ${stack.edgeCacheDir}`,
     '',
     '  Credentials for the aws CLI and SDKs:',
