@@ -2,7 +2,7 @@
  * The `bucketfront` command line. Command modules are imported when their command
  * runs, so `sync` never loads the CloudFront client or the servers.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { addAwsOptions, addOutputOptions, addTransferOptions } from './commands/common.js';
 import { CliError, describeError } from './util/errors.js';
 
@@ -63,10 +63,12 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .action(run(async (target: string, o) => (await import('./commands/buckets.js')).rbCommand(target, o, rest)));
 
   addAwsOptions(program.command('website').argument('<s3url>'))
-    .description('configure a bucket as a static website')
+    .description('configure a bucket as a static website (PutBucketWebsite), optionally publicly readable (--public)')
     .option('--index-document <suffix>', 'index document suffix', 'index.html')
     .option('--error-document <key>', 'error document key')
-    .option('--spa-fallback <key>', 'serve this key with status 200 for missing keys (single-page apps; bucketfront extension)')
+    .option('--spa-fallback <key>', 'serve this key with status 200 for keys anonymous readers may not read, missing or private (single-page apps; bucketfront extension: the origin must run with --spa-fallback)')
+    .addOption(new Option('--public', 'also make the bucket publicly readable: a bucket policy granting everyone s3:GetObject on its objects, no listing (and Block Public Access off for policies where the endpoint has it)').conflicts('private'))
+    .option('--private', "also take back the public s3:GetObject grant --public adds (Block Public Access is left as it is)")
     .action(run(async (target: string, o) => (await import('./commands/website.js')).websiteCommand(target, o)));
 
   addAwsOptions(program.command('presign').argument('<s3url>'))

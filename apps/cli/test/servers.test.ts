@@ -77,6 +77,9 @@ describe('bucketfront origin', () => {
       else {
         expect(r.code).not.toBe(0);
         expect(r.stderr).toContain('The provided HTTP redirect code (200) is not valid');
+        // …and names the flag this very command turns it on with (the second run).
+        expect(r.stderr).toContain('`bucketfront origin --spa-fallback`');
+        expect(r.code).toBe(1);
       }
       const exited = exitOf(child);
       child.kill('SIGTERM');

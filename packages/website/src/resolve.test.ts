@@ -177,6 +177,64 @@ describe('SPA fallback (bucketfront extension, HttpRedirectCode 200)', () => {
   it('is off by default: without the rule, unknown routes are 404', () => {
     expect(resolve(site, '/app/route', world({ 'index.html': pub }))).toMatchObject({ kind: 'errorPage', error: { status: 404 } });
   });
+
+  // Without s3:ListBucket a missing key is 403, as on AWS; a 200 rule naming 404 (what older
+  // `--spa-fallback` wrote) or 403 covers both, like CloudFront custom error responses for both.
+  const fallback = { kind: 'serve', purpose: 'fallback', key: 'index.html', status: 200, honourConditionals: true };
+  const spaOn = (code: 403 | 404): WebsiteConfiguration => ({
+    ...spa,
+    routingRules: [{ condition: { httpErrorCodeReturnedEquals: code }, redirect: { replaceKeyWith: 'index.html', httpRedirectCode: 200 } }],
+  });
+
+  it.each([403, 404] as const)('a rule naming %i serves index.html for a missing key when anonymous users may not list (403)', (code) => {
+    expect(resolve(spaOn(code), '/users/42', world({ 'index.html': pub }, false))).toEqual(fallback);
+  });
+
+  it.each([403, 404] as const)('a rule naming %i serves index.html for a private key, listable bucket or not', (code) => {
+    for (const canList of [true, false]) {
+      expect(resolve(spaOn(code), '/users/42', world({ 'index.html': pub, 'users/42': { public: false } }, canList))).toEqual(fallback);
+    }
+  });
+
+  it('a rule naming the exact status wins over the SPA rule for the other code', () => {
+    const login = { condition: { httpErrorCodeReturnedEquals: 403 }, redirect: { replaceKeyWith: 'login', httpRedirectCode: 302 } };
+    const config: WebsiteConfiguration = { ...spa, routingRules: [...spa.routingRules!, login] };
+    const w = world({ 'index.html': pub, 'users/42': { public: false } });
+    expect(resolve(config, '/users/42', w)).toEqual({ kind: 'redirect', status: 302, location: `${HOST}/login` });
+    expect(resolve(config, '/users/43', w)).toEqual(fallback);
+  });
+
+  it('only the extension is widened: a 3XX rule for 404 still ignores 403', () => {
+    const config = withRules({ condition: { httpErrorCodeReturnedEquals: 404 }, redirect: { replaceKeyWith: 'x', httpRedirectCode: 302 } });
+    expect(resolve(config, '/missing', world({}, false))).toMatchObject({ kind: 'errorPage', error: { status: 403 } });
+  });
+
+  it('property: with an SPA rule, an absent key and a private key get the same decision', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(403, 404),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        fc.constantFrom('/users/42', '/a', '/deep/link/', '/x%20y'),
+        (code, canList, errorDocument, indexPublic, path) => {
+          const config = spaOn(code as 403 | 404);
+          if (!errorDocument) delete config.errorDocument;
+          const objects = { 'index.html': { public: indexPublic }, 'error.html': pub };
+          const key = decodeURIComponent(path.slice(1)) + (path.endsWith('/') ? 'index.html' : '');
+          const absent = resolve(config, path, world(objects, canList));
+          const secret = resolve(config, path, world({ ...objects, [key]: { public: false } }, canList));
+          // The request never learns whether the key exists (with listing allowed it could list anyway,
+          // but the SPA answer is still the same when the app shell is readable).
+          if (indexPublic) {
+            expect(absent).toEqual(fallback);
+            expect(secret).toEqual(fallback);
+          }
+          if (!canList) expect(secret).toEqual(absent);
+        },
+      ),
+    );
+  });
 });
 
 describe('resolveWebsite properties', () => {

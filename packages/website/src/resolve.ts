@@ -147,17 +147,39 @@ export function findKeyPrefixRule(rules: readonly RoutingRule[] | undefined, key
   );
 }
 
-/** Step 8: the first rule whose HttpErrorCodeReturnedEquals is `status` (and KeyPrefixEquals, if any, prefixes the original key). */
+/** The statuses that mean "the requester may not read this key": absent (404) or, without s3:ListBucket or readable, 403. */
+const NOT_READABLE: ReadonlySet<number> = new Set([403, 404]);
+
+/** Whether `rule` is an error-code rule for `status` whose KeyPrefixEquals (if any) prefixes `originalKey`. */
+function errorRuleMatches(rule: RoutingRule, codes: (code: number) => boolean, originalKey: string): boolean {
+  const code = rule.condition?.httpErrorCodeReturnedEquals;
+  const prefix = rule.condition?.keyPrefixEquals;
+  return code !== undefined && codes(code) && (prefix === undefined || originalKey.startsWith(prefix));
+}
+
+/**
+ * Step 8: the first rule whose HttpErrorCodeReturnedEquals is `status` (and KeyPrefixEquals, if
+ * any, prefixes the original key) [AWS-rec].
+ *
+ * Deviation from S3 for the SPA fallback only: when no rule names `status` and `status` is 403
+ * or 404, the first HttpRedirectCode 200 rule naming 403 or 404 applies. S3 answers a missing
+ * key 403 AccessDenied unless anonymous users may s3:ListBucket, and a private key 403 always
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"), so a
+ * fallback that matched only 404 would never apply under a read-only policy or public-read ACLs,
+ * and would answer a private key differently from an absent one. CloudFront SPAs configure
+ * custom error responses for both codes
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/GeneratingCustomErrorResponses.html).
+ * A rule naming the exact status still wins, so an explicit 403 rule keeps its meaning.
+ */
 export function findErrorCodeRule(
   rules: readonly RoutingRule[] | undefined,
   status: number,
   originalKey: string,
 ): RoutingRule | undefined {
-  return rules?.find(
-    (rule) =>
-      rule.condition?.httpErrorCodeReturnedEquals === status &&
-      (rule.condition.keyPrefixEquals === undefined || originalKey.startsWith(rule.condition.keyPrefixEquals)),
-  );
+  if (!rules) return undefined;
+  const exact = rules.find((rule) => errorRuleMatches(rule, (code) => code === status, originalKey));
+  if (exact || !NOT_READABLE.has(status)) return exact;
+  return rules.find((rule) => isRewriteRule(rule) && errorRuleMatches(rule, (code) => NOT_READABLE.has(code), originalKey));
 }
 
 /**
