@@ -41,8 +41,8 @@ const reps = Math.max(1, Number(opt('reps') ?? process.env.BENCH_REPS ?? 1) || 1
 if (!toMs(duration)) { console.error(`bad duration ${duration} (use e.g. 5s)`); process.exit(2); }
 
 // Time budget per mode in seconds (a loaded machine is slower; BENCH_BUDGET_FACTOR scales it).
-const MODE_BUDGET_S = { origin: 300, website: 240, edge: 240, 'edge-cache': 300, sync: 420 };
-const REQUIRED = { origin: ['wrk', 'dd'], website: ['wrk', 'nginx', 'aws'], edge: ['wrk', 'nginx', 'varnishd'], 'edge-cache': ['wrk', 'nginx', 'varnishd'], sync: ['aws'] };
+const MODE_BUDGET_S = { origin: 300, website: 240, edge: 240, 'edge-cache': 300, 'edge-functions': 180, sync: 420 };
+const REQUIRED = { origin: ['wrk', 'dd'], website: ['wrk', 'nginx', 'aws'], edge: ['wrk', 'nginx', 'varnishd'], 'edge-cache': ['wrk', 'nginx', 'varnishd'], 'edge-functions': ['wrk', 'nginx'], sync: ['aws'] };
 
 let stopping = false;
 async function shutdown(sig) {
@@ -61,6 +61,7 @@ const modeImpl = {
   website: async () => (await import('./modes/website.mjs')).runWebsite,
   edge: async () => (await import('./modes/edge.mjs')).runEdge,
   'edge-cache': async () => (await import('./modes/edge-cache.mjs')).runEdgeCache,
+  'edge-functions': async () => (await import('./modes/edge-functions.mjs')).runEdgeFunctions,
   sync: async () => (await import('./modes/sync.mjs')).runSync,
 };
 

@@ -13,7 +13,7 @@ import os from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const RESULTS_DIR = join(here, '..', 'results');
-export const MODES = ['origin', 'website', 'edge', 'edge-cache', 'sync'];
+export const MODES = ['origin', 'website', 'edge', 'edge-cache', 'edge-functions', 'sync'];
 
 export function ratio(ours, peer, better = 'higher') {
   if (better === 'none') return null;
@@ -69,6 +69,7 @@ const TITLES = {
   website: 'website: website-endpoint GET vs nginx static and s3rver website',
   edge: 'edge: cache hits, thundering herd, invalidation vs nginx proxy_cache and Varnish',
   'edge-cache': 'edge-cache: the host cache tier (Zipf workload, memory- and shared-tier hits, restart after SIGKILL) vs nginx proxy_cache and Varnish',
+  'edge-functions': 'edge-functions: cache hits with a CloudFront Function (trivial, key value store lookup) vs none, and a function at its CPU limit',
   sync: 'sync: 5,000-file bigdeploy/ to our origin, bucketfront sync vs aws s3 sync',
 };
 
