@@ -174,6 +174,34 @@ describe('CloudFront Functions published through the control API, at the edge', 
     for (const r of await spread(`${edge.url}/page`)) expect(r.location).toBe('https://configured.example/');
   });
 
+  it('a response still on its way when PublishFunction replaces its viewer-response function runs the new one, not the disposed sandbox', async () => {
+    let arrived!: () => void;
+    const atOrigin = new Promise<void>((resolve) => { arrived = resolve; });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    origin = await startTinyOrigin({
+      '/slow': async (_req, res) => {
+        arrived();
+        await released;
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '4', 'cache-control': 'no-store' });
+        res.end('slow');
+      },
+    });
+    const stamp = (v: string) => `function handler(event) { var r = event.response; r.headers['x-stamp'] = { value: '${v}' }; return r; }`;
+    edge = await edgeFor(oneDistribution(origin.url, {}, { functionAssociations: [{ eventType: 'viewer-response', functionArn: 'stamp' }] }), { log: () => {} });
+    client = clientOf(edge);
+    const v1 = await client.send(new CreateFunctionCommand({ Name: 'stamp', FunctionConfig: { Comment: 'v1', Runtime: 'cloudfront-js-2.0' }, FunctionCode: enc.encode(stamp('v1')) }));
+    await client.send(new PublishFunctionCommand({ Name: 'stamp', IfMatch: v1.ETag! }));
+
+    const pending = request(`${edge.url}/slow`, { headers: { connection: 'close' } }).then(async (r) => ({ status: r.statusCode, stamp: r.headers['x-stamp'], body: await r.body.text() }));
+    await atOrigin;
+    // Published (and the v1 sandbox disposed) on every worker while the response waits for the origin.
+    const v2 = await client.send(new UpdateFunctionCommand({ Name: 'stamp', IfMatch: v1.ETag!, FunctionConfig: { Comment: 'v2', Runtime: 'cloudfront-js-2.0' }, FunctionCode: enc.encode(stamp('v2')) }));
+    await client.send(new PublishFunctionCommand({ Name: 'stamp', IfMatch: v2.ETag! }));
+    release();
+    expect(await pending).toEqual({ status: 200, stamp: 'v2', body: 'slow' });
+  });
+
   it.skipIf(TEST_EDGE_WORKERS < 2)('a worker that restarts runs the published functions from its first request', async () => {
     origin = await echoOrigin();
     edge = await edgeFor(apiConfig(origin.url), { log: () => {} });
