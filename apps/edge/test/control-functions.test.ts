@@ -18,6 +18,7 @@ import {
 import { signRequest } from '@bucketfront/sigv4';
 import { makeTempDir, makeTestCredentials, type TempDir } from '@bucketfront/test-support';
 import { request } from 'undici';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -332,6 +333,29 @@ describe('CloudFront Functions API: persistence (functionsFile)', () => {
     const server = await startControlServer({ runtime, config, credentials: creds, functionsFile: file, log: (m) => logs.push(m) });
     return { runtime, server, client: clientFor(server.url), logs };
   }
+
+  it('a garbage functions file: one warning, moved aside, an empty store that is kept from then on', async () => {
+    await mkdir(join(tmp.path, 'cache'), { recursive: true });
+    await writeFile(file, 'not an SQLite database '.repeat(100));
+    const first = await start();
+    try {
+      expect(first.logs).toEqual([expect.stringMatching(/functions store .*functions\.sqlite is unreadable .*moved it to .*\.corrupt-\d+ and started an empty store/)]);
+      expect((await first.client.send(new ListFunctionsCommand({}))).FunctionList!.Quantity).toBe(0);
+      await create(first.client, 'after', 'function handler(e) { return e.request; }');
+    } finally {
+      first.client.destroy();
+      await first.server.close();
+    }
+    expect((await readdir(join(tmp.path, 'cache'))).filter((n) => n.includes('.corrupt-'))).toHaveLength(1);
+    const second = await start();
+    try {
+      expect(second.logs).toEqual([]);
+      expect((await second.client.send(new ListFunctionsCommand({}))).FunctionList!.Items!.map((f) => f.Name)).toEqual(['after']);
+    } finally {
+      second.client.destroy();
+      await second.server.close();
+    }
+  });
 
   it('both stages, their ETags, code and times survive a restart on the same file', async () => {
     const first = await start();
