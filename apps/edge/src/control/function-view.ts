@@ -1,8 +1,7 @@
 /** A stored function as its FunctionSummary shows it: the stage asked for and the function's Status. */
 import { associatedFunctionNames } from '../functions/associations.js';
 import type { ControlContext } from './context.js';
-import type { FunctionStage } from './function-request.js';
-import { checkFunctionName } from './function-request.js';
+import { checkFunctionName, type FunctionStage } from './function-request.js';
 import type { StoredFunction } from './function-store.js';
 import { functionStatus, type SummaryInput } from './function-xml.js';
 

@@ -8,6 +8,8 @@
  *   most Prometheus targets; bind the control port to a trusted interface.
  * - Peer fan-out: an accepted invalidation is applied by the local runtime and
  *   sent to every `config.peers` control URL; it is Completed once all acknowledged.
+ *   PublishFunction / DeleteFunction are applied on every local worker before the
+ *   answer and sent to the peers in the background (apply-function.ts).
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';

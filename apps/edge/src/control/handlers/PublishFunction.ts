@@ -8,7 +8,8 @@
  * version: stored as this edge's DEVELOPMENT and LIVE stages and applied on its workers.
  */
 import { applyPublished } from '../apply-function.js';
-import type { ControlHandler, ControlRequest, ControlResponse, ControlContext } from '../context.js';
+import type { ControlContext, ControlHandler, ControlRequest, ControlResponse } from '../context.js';
+import { errors } from '../errors.js';
 import { parseCreateFunctionRequest } from '../function-request.js';
 import { peerPublishMeta } from '../function-peers.js';
 import type { StoredFunction, StoredStage } from '../function-store.js';
@@ -16,7 +17,6 @@ import { nameParam, summaryOf } from '../function-view.js';
 import { renderFunctionSummary } from '../function-xml.js';
 import { checkIfMatch } from '../if-match.js';
 import { PEER_HEADER } from '../peer-fanout.js';
-import { errors } from '../errors.js';
 
 function answer(ctx: ControlContext, fn: StoredFunction & { live: StoredStage }): ControlResponse {
   return { status: 200, headers: { ETag: fn.live.etag }, body: renderFunctionSummary(summaryOf(ctx, fn, 'LIVE')) };
