@@ -13,6 +13,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { EdgeConfig } from './config/types.js';
 import type { CoordinatorToPrimary, CoordinatorToWorker, WireEntry } from './coordinator.js';
+import type { PublishedFunction } from './functions/published.js';
 import { isMessage, WORKER_ENV, type PrimaryToWorker, type WorkerToPrimary } from './ipc.js';
 import { mergeSnapshots, type EdgeMetricsSnapshot } from './metrics.js';
 import type { EdgeRuntime } from './runtime.js';
@@ -52,7 +53,7 @@ function workerMallocEnv(): Record<string, string> {
 
 export async function startCluster(
   config: EdgeConfig,
-  opts: { workers: number; port: number; host: string; shared?: SharedTier; sharedDir?: string },
+  opts: { workers: number; port: number; host: string; shared?: SharedTier; sharedDir?: string; published?: readonly PublishedFunction[] },
 ): Promise<EdgeCluster> {
   if (!cluster.isPrimary) throw new Error('startCluster must run in the primary');
   cluster.schedulingPolicy = process.env['BUCKETFRONT_CLUSTER_SCHED'] === 'none' ? cluster.SCHED_NONE : cluster.SCHED_RR;
@@ -63,7 +64,12 @@ export async function startCluster(
   const live = new Set<Worker>();
   let closing = false;
   let nextId = 1;
-  const pending = new Map<number, { waiting: Set<Worker>; snapshots: EdgeMetricsSnapshot[]; done: () => void; fail: (e: Error) => void }>();
+  const pending = new Map<number, { waiting: Set<Worker>; snapshots: EdgeMetricsSnapshot[]; errors: string[]; done: () => void; fail: (e: Error) => void }>();
+  // Functions published through the control API, LIVE stage, by name: what a starting worker
+  // compiles before it serves. Workers that asked for them (`bf:functions?`) get every change
+  // after, from then on, even before they are ready.
+  const published = new Map((opts.published ?? []).map((f) => [f.name, f]));
+  const subscribed = new Set<Worker>();
   // Workers open the shared tier as members, in the directory this process (its owner) opened.
   const configJson = JSON.stringify(opts.sharedDir === undefined ? { ...config, cache: { ...config.cache, diskPath: false } } : { ...config, cache: { ...config.cache, diskPath: opts.sharedDir } });
   let port = opts.port;
@@ -75,7 +81,7 @@ export async function startCluster(
     leader: Worker; leaderId: number; distributionId: string; waiters: Array<{ w: Worker; id: number }>;
     persisting?: { entry: WireEntry | null };
   }>();
-  const sendTo = (w: Worker, m: CoordinatorToWorker): void => { if (w.isConnected()) w.send(m); };
+  const sendTo = (w: Worker, m: CoordinatorToWorker | PrimaryToWorker): void => { if (w.isConnected()) w.send(m); };
   const releaseFill = (key: string, entry: WireEntry | null): void => {
     const rec = fills.get(key);
     if (!rec) return;
@@ -120,10 +126,16 @@ export async function startCluster(
       return;
     }
     const m = raw as WorkerToPrimary;
+    if (m.type === 'bf:functions?') {
+      subscribed.add(w);
+      sendTo(w, { type: 'bf:functions', functions: [...published.values()] });
+      return;
+    }
     if (m.type === 'bf:ack' || m.type === 'bf:metrics') {
       const p = pending.get(m.id);
       if (!p) return;
       if (m.type === 'bf:metrics') p.snapshots.push(m.snapshot);
+      if (m.type === 'bf:ack' && m.error !== undefined) p.errors.push(m.error);
       p.waiting.delete(w);
       if (p.waiting.size === 0) p.done();
     }
@@ -133,6 +145,11 @@ export async function startCluster(
     // Every worker listens with the *requested* port (0 included): the primary keys shared listen
     // handles by address:port, so all workers share one socket, on the same random port.
     const w = cluster.fork({ ...workerMallocEnv(), [WORKER_ENV.config]: configJson, [WORKER_ENV.port]: String(opts.port), [WORKER_ENV.host]: opts.host });
+    w.once('exit', () => {
+      subscribed.delete(w);
+      // A worker that dies (ready or still starting) no longer owes acks.
+      for (const p of pending.values()) { p.waiting.delete(w); if (p.waiting.size === 0) p.done(); }
+    });
     return new Promise((resolve, reject) => {
       const onExit = (code: number | null): void => reject(new Error(`edge worker exited during start-up (code ${code})`));
       w.once('exit', onExit);
@@ -144,8 +161,6 @@ export async function startCluster(
           w.on('exit', () => {
             live.delete(w);
             for (const [key, rec] of fills) if (rec.leader === w) releaseFill(key, null);
-            // A worker that dies no longer owes acks.
-            for (const p of pending.values()) { p.waiting.delete(w); if (p.waiting.size === 0) p.done(); }
             if (!closing) void fork().catch((err: unknown) => console.error(String(err)));
           });
           resolve(w);
@@ -164,16 +179,22 @@ export async function startCluster(
     throw failed.reason;
   }
 
-  function broadcast(make: (id: number) => PrimaryToWorker): Promise<EdgeMetricsSnapshot[]> {
+  function broadcast(make: (id: number) => PrimaryToWorker, to: Iterable<Worker> = live): Promise<EdgeMetricsSnapshot[]> {
     const id = nextId++;
-    const targets = new Set([...live].filter((w) => w.isConnected()));
+    const targets = new Set([...to].filter((w) => w.isConnected()));
     if (targets.size === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => { pending.delete(id); reject(new Error(`edge workers did not answer within ${IPC_TIMEOUT_MS} ms`)); }, IPC_TIMEOUT_MS);
       const entry = {
         waiting: targets,
         snapshots: [] as EdgeMetricsSnapshot[],
-        done: () => { clearTimeout(timer); pending.delete(id); resolve(entry.snapshots); },
+        errors: [] as string[],
+        done: () => {
+          clearTimeout(timer);
+          pending.delete(id);
+          if (entry.errors.length > 0) reject(new Error(`edge workers could not apply it: ${entry.errors.join('; ')}`));
+          else resolve(entry.snapshots);
+        },
         fail: (e: Error) => { clearTimeout(timer); pending.delete(id); reject(e); },
       };
       pending.set(id, entry);
@@ -193,6 +214,12 @@ export async function startCluster(
     },
     async metrics() {
       return mergeSnapshots(await broadcast((id) => ({ type: 'bf:metrics', id })));
+    },
+    async setFunction(name, fn) {
+      // Recorded first: a worker starting from now on compiles it at start.
+      if (fn === null) published.delete(name);
+      else published.set(name, fn);
+      await broadcast((id) => ({ type: 'bf:function', id, name, fn }), new Set([...live, ...subscribed]));
     },
   };
 

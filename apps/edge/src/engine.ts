@@ -382,10 +382,13 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
       req.headers = request.headers;
       next = makeCtx(ctx.dist, ctx.method, request.uri, request.query, request.headers, ctx.reqId, ctx.clientIp, ctx.httpVersion, ctx.behaviour);
     }
-    const onResponse = fns.viewerResponse;
-    if (onResponse !== undefined) {
+    if (fns.viewerResponse !== undefined) {
       const seen = request;
       runOnViewerResponse(res, (response) => {
+        // Resolved again now, not kept from the request: a PublishFunction in between replaced
+        // (and disposed) the sandbox, and the response runs the function LIVE when it is written.
+        const onResponse = fx.forBehavior(ctx.behaviour).viewerResponse;
+        if (onResponse === undefined) return response;
         const r = onResponse.runSync(viewerResponseEvent(seen, response, ectx), { kvs: fx.kvs, now: clock() });
         metrics.functionInvocations++;
         if (!r.ok) {

@@ -1,14 +1,22 @@
 /** Messages between the cluster primary and edge workers. */
+import type { PublishedFunction } from './functions/published.js';
 import type { EdgeMetricsSnapshot } from './metrics.js';
 
 export type PrimaryToWorker =
   | { type: 'bf:invalidate'; id: number; distributionId: string; paths: string[] }
   | { type: 'bf:metrics'; id: number }
+  /** PublishFunction (`fn`) or DeleteFunction (`fn: null`) of `name`: acked once applied. */
+  | { type: 'bf:function'; id: number; name: string; fn: PublishedFunction | null }
+  /** The answer to `bf:functions?`: every function published through the API, LIVE stage. */
+  | { type: 'bf:functions'; functions: PublishedFunction[] }
   | { type: 'bf:shutdown' };
 
 export type WorkerToPrimary =
+  /** A starting worker asks for the published functions before it serves; `bf:function` changes follow. */
+  | { type: 'bf:functions?' }
   | { type: 'bf:ready'; port: number }
-  | { type: 'bf:ack'; id: number }
+  /** `error`: the worker could not apply the message (a function that did not compile). */
+  | { type: 'bf:ack'; id: number; error?: string }
   | { type: 'bf:metrics'; id: number; snapshot: EdgeMetricsSnapshot };
 
 export const WORKER_ENV = {

@@ -7,10 +7,12 @@
  * only when every worker has acknowledged (see cluster.ts).
  */
 import type { EdgeConfig } from './config/types.js';
+import type { PublishedFunction } from './functions/published.js';
 import { emptySnapshot, mergeSnapshots, type EdgeMetricsSnapshot } from './metrics.js';
 
 export type { EdgeConfig } from './config/types.js';
 export type { EdgeMetricsSnapshot } from './metrics.js';
+export type { PublishedFunction } from './functions/published.js';
 
 export interface EdgeRuntime {
   /** The validated configuration (distributions, pop, peers…). */
@@ -23,6 +25,18 @@ export interface EdgeRuntime {
   invalidate(distributionId: string, paths: readonly string[]): Promise<void>;
   /** Counters aggregated over all local workers. */
   metrics(): Promise<EdgeMetricsSnapshot>;
+  /**
+   * PublishFunction / DeleteFunction on the data plane: `fn` becomes the LIVE code of `name` on
+   * every local worker (null: the API-published `name` is dropped, a configured function of that
+   * name runs again). Resolves when every worker compiled and applied it; rejects if one could not.
+   */
+  setFunction(name: string, fn: PublishedFunction | null): Promise<void>;
+}
+
+/** What a single process's runtime needs to apply published functions (functions/registry.ts). */
+export interface FunctionTarget {
+  publish(fn: PublishedFunction): Promise<void>;
+  unpublish(name: string): Promise<void>;
 }
 
 /** What one data-plane process (a worker, or the single process) exposes. */
@@ -33,10 +47,14 @@ export interface EdgeEngine {
 }
 
 /**
- * A runtime over engines living in this process. With no engine it records the
- * invalidations it receives in `received` (useful for control-API tests) and reports empty metrics.
+ * A runtime over engines living in this process (and their `functions`). With no engine it records
+ * the invalidations it receives in `received` (useful for control-API tests) and reports empty metrics.
  */
-export function createLocalRuntime(config: EdgeConfig, engines: EdgeEngine | readonly EdgeEngine[] = []): EdgeRuntime & { readonly received: Array<{ distributionId: string; paths: string[] }> } {
+export function createLocalRuntime(
+  config: EdgeConfig,
+  engines: EdgeEngine | readonly EdgeEngine[] = [],
+  functions?: FunctionTarget,
+): EdgeRuntime & { readonly received: Array<{ distributionId: string; paths: string[] }> } {
   const list = Array.isArray(engines) ? [...(engines as readonly EdgeEngine[])] : [engines as EdgeEngine];
   const received: Array<{ distributionId: string; paths: string[] }> = [];
   return {
@@ -50,6 +68,10 @@ export function createLocalRuntime(config: EdgeConfig, engines: EdgeEngine | rea
     async metrics() {
       if (list.length === 0) return emptySnapshot();
       return mergeSnapshots(list.map((e) => e.metricsSnapshot()));
+    },
+    async setFunction(name, fn) {
+      if (fn === null) await functions?.unpublish(name);
+      else await functions?.publish(fn);
     },
   };
 }

@@ -11,7 +11,9 @@ import type { EdgeConfig } from './config/types.js';
 import { validateEdgeConfig } from './config/validate.js';
 import { startCluster } from './cluster.js';
 import { createEdgeEngine, type EdgeEngineHandle } from './engine.js';
+import { unresolvedFunctionNames } from './functions/associations.js';
 import { EdgeFunctions } from './functions/registry.js';
+import { FunctionStore } from './control/function-store.js';
 import { createLocalRuntime, type EdgeRuntime } from './runtime.js';
 import { closeServer, createViewerServer, listen } from './server.js';
 import { openSharedTier, sharedTierDir, type SharedTier } from './shared-tier.js';
@@ -30,6 +32,8 @@ export interface StartEdgeOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Single-process only: clock for the data plane (tests). */
   clock?: () => number;
+  /** Start-up warnings (e.g. associations naming no function yet). Default: stderr. */
+  log?: (message: string) => void;
 }
 
 export interface RunningEdge {
@@ -45,7 +49,13 @@ export interface RunningEdge {
   close(): Promise<void>;
 }
 
-type ControlFactory = (o: { runtime: EdgeRuntime; credentials: { accessKeyId: string; secretAccessKey: string }; config: EdgeConfig; historyFile?: string }) => http.Server;
+type ControlFactory = (o: {
+  runtime: EdgeRuntime;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  config: EdgeConfig;
+  historyFile?: string;
+  functionStore?: FunctionStore;
+}) => http.Server;
 
 async function loadControlFactory(): Promise<ControlFactory | undefined> {
   try {
@@ -72,15 +82,31 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   const credentials = resolveCredentials(opts.credentials);
   const fmt = (p: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${p}`;
 
+  const log = opts.log ?? ((message: string) => process.stderr.write(`[edge] ${message}\n`));
+  // The host's shared tier: this process owns it (index checks, eviction, invalidations).
+  const where = await sharedTierDir(config);
+  // Functions published through the control API live beside the cache (they survive restarts
+  // with it); their LIVE stages run from the first request, like the configured functions.
+  const functionStore = FunctionStore.open(where ? join(where.dir, 'functions.sqlite') : undefined, log);
+  const published = functionStore.live();
+  const unresolved = unresolvedFunctionNames(config, published.map((f) => f.name));
+  if (unresolved.length > 0) {
+    log(`functionAssociations name ${unresolved.map((n) => `'${n}'`).join(', ')}, not in functions and not published through the control API: those behaviors run no function until one of that name is published (PublishFunction)`);
+  }
   // Functions first: one that does not compile fails the start with CloudFront's error, before any
   // port is bound. In a cluster each worker compiles its own sandboxes; the primary's only check.
-  const functions = await EdgeFunctions.load(config);
+  let functions: EdgeFunctions;
+  try {
+    functions = await EdgeFunctions.load(config, published);
+  } catch (err) {
+    functionStore.close();
+    if (where?.temporary) await rm(where.dir, { recursive: true, force: true });
+    throw err;
+  }
   let runtime: EdgeRuntime;
   let port: number;
   let closeData: () => Promise<void>;
   let engine: EdgeEngineHandle | undefined;
-  // The host's shared tier: this process owns it (index checks, eviction, invalidations).
-  const where = await sharedTierDir(config);
   const shared: SharedTier | undefined = where && openSharedTier(where.dir, config, 'owner');
   const closeShared = async (): Promise<void> => {
     await shared?.close();
@@ -96,20 +122,21 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
         await engine.close();
         throw err;
       }
-      runtime = createLocalRuntime(config, engine);
+      runtime = createLocalRuntime(config, engine, functions);
       const e = engine;
       closeData = async () => { await closeServer(server); await e.close(); functions.close(); await closeShared(); };
     } else {
       functions.close();
       // Workers share the tier only when its owner could open it (the owner evicts and invalidates).
       const usable = shared !== undefined && where !== undefined && !shared.health().disabled;
-      const c = await startCluster(config, { workers, port: opts.port ?? 0, host, ...(usable ? { shared, sharedDir: where.dir } : {}) });
+      const c = await startCluster(config, { workers, port: opts.port ?? 0, host, published, ...(usable ? { shared, sharedDir: where.dir } : {}) });
       port = c.port;
       runtime = c.runtime;
       closeData = async () => { await c.close(); await closeShared(); };
     }
   } catch (err) {
     functions.close();
+    functionStore.close();
     await closeShared();
     throw err;
   }
@@ -121,12 +148,15 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
     try {
       // The invalidation history lives beside the cache it protects (it survives restarts with it).
       const history = where ? { historyFile: join(where.dir, 'invalidations.sqlite') } : {};
-      controlServer = factory({ runtime, credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey }, config, ...history });
+      controlServer = factory({ runtime, credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey }, config, functionStore, ...history });
       controlPort = await listen(controlServer, opts.controlPort ?? 0, host);
     } catch (err) {
+      functionStore.close();
       await closeData(); // e.g. control port in use: do not leave the viewer side running
       throw err;
     }
+  } else {
+    functionStore.close();
   }
 
   const running: RunningEdge = {

@@ -1,9 +1,12 @@
 /**
  * Entry point of an edge cluster worker: one engine (its own cache), one viewer server sharing
- * the primary's port, and the IPC side of the EdgeRuntime (invalidate with ack, metrics).
+ * the primary's port, and the IPC side of the EdgeRuntime (invalidate and function changes with
+ * ack, metrics). Before it serves, the worker asks the primary for the functions published
+ * through the control API and compiles them with the configured ones.
  */
 import { createIpcCoordinator } from './coordinator.js';
 import { createEdgeEngine } from './engine.js';
+import type { PublishedFunction } from './functions/published.js';
 import { EdgeFunctions } from './functions/registry.js';
 import { validateEdgeConfig } from './config/validate.js';
 import { isMessage, WORKER_ENV, type PrimaryToWorker, type WorkerToPrimary } from './ipc.js';
@@ -12,27 +15,58 @@ import { openSharedTier } from './shared-tier.js';
 
 const send = (m: WorkerToPrimary): void => { process.send?.(m); };
 
+// Listening from the first tick: the published functions, and the changes to them that follow,
+// may arrive while this worker is still compiling; they wait here until it handles messages.
+let handle: ((m: PrimaryToWorker) => void) | undefined;
+const early: PrimaryToWorker[] = [];
+let gotFunctions: (functions: PublishedFunction[]) => void = () => {};
+const publishedAtStart = new Promise<PublishedFunction[]>((resolve) => { gotFunctions = resolve; });
+process.on('message', (raw: unknown) => {
+  if (!isMessage(raw)) return;
+  const m = raw as PrimaryToWorker;
+  if (m.type === 'bf:functions') gotFunctions(m.functions);
+  else if (handle) handle(m);
+  else if (m.type === 'bf:function' || m.type === 'bf:shutdown') early.push(m);
+});
+
+/** Applies a function change from the control API, then acks (with the error, if it did not compile). */
+function applyFunction(functions: EdgeFunctions, m: Extract<PrimaryToWorker, { type: 'bf:function' }>): Promise<void> {
+  const change = m.fn === null ? functions.unpublish(m.name) : functions.publish(m.fn);
+  return change.then(
+    () => send({ type: 'bf:ack', id: m.id }),
+    (err: unknown) => send({ type: 'bf:ack', id: m.id, error: (err as Error)?.message ?? String(err) }),
+  );
+}
+
 async function main(): Promise<void> {
   const config = validateEdgeConfig(JSON.parse(process.env[WORKER_ENV.config] ?? '{}'));
   const coordinator = createIpcCoordinator((m) => { process.send?.(m); }, (h) => { process.on('message', h); });
   const diskPath = config.cache.diskPath;
   const shared = typeof diskPath === 'string' ? openSharedTier(diskPath, config, 'member') : undefined;
-  const functions = await EdgeFunctions.load(config);
+  send({ type: 'bf:functions?' });
+  const functions = await EdgeFunctions.load(config, await publishedAtStart);
   const engine = createEdgeEngine(config, { coordinator, functions, ...(shared ? { shared } : {}) });
   const stop = (): void => { void closeServer(server).then(() => engine.close()).then(() => { functions.close(); return shared?.close(); }).finally(() => process.exit(0)); };
+  // Changes published while this worker compiled: applied before it serves.
+  let shutdown = false;
+  for (let m = early.shift(); m !== undefined; m = early.shift()) {
+    if (m.type === 'bf:function') await applyFunction(functions, m);
+    else if (m.type === 'bf:shutdown') shutdown = true;
+  }
   const server = createViewerServer(engine, { sendTimeout: config.viewerSendTimeout });
-  const port = await listen(server, Number(process.env[WORKER_ENV.port] ?? 0), process.env[WORKER_ENV.host] ?? '127.0.0.1');
-  process.on('message', (raw: unknown) => {
-    if (!isMessage(raw)) return;
-    const m = raw as PrimaryToWorker;
+  if (shutdown) return stop();
+  handle = (m) => {
     if (m.type === 'bf:invalidate') {
       void Promise.resolve(engine.invalidate(m.distributionId, m.paths)).finally(() => send({ type: 'bf:ack', id: m.id }));
+    } else if (m.type === 'bf:function') {
+      void applyFunction(functions, m);
     } else if (m.type === 'bf:metrics') {
       send({ type: 'bf:metrics', id: m.id, snapshot: engine.metricsSnapshot() });
     } else if (m.type === 'bf:shutdown') {
       stop();
     }
-  });
+  };
+  const port = await listen(server, Number(process.env[WORKER_ENV.port] ?? 0), process.env[WORKER_ENV.host] ?? '127.0.0.1');
   process.on('disconnect', stop);
   send({ type: 'bf:ready', port });
 }

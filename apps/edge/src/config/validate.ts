@@ -319,7 +319,7 @@ function keyValueStoreConfig(c: Checker, v: unknown, path: string): KeyValueStor
   return k;
 }
 
-/** Functions and key value stores, and every association naming one that exists. */
+/** Functions and key value stores, and every association naming a function by a valid name. */
 function functionsAndStores(c: Checker, raw: Obj, distributions: DistributionConfig[]): Pick<EdgeConfig, 'functions' | 'keyValueStores'> {
   const functions: FunctionConfig[] = [];
   c.arr(raw, 'functions', '(root)').forEach((f, i) => { const r = functionConfig(c, f, `functions[${i}]`); if (r) functions.push(r); });
@@ -335,13 +335,15 @@ function functionsAndStores(c: Checker, raw: Obj, distributions: DistributionCon
       if (!storeNames.has(name)) c.fail(`functions[${i}].keyValueStoreAssociations[${j}]`, `no key value store named '${name}' in keyValueStores`);
     });
   });
+  // An association may name a function that is not in `functions`: one published later through
+  // the control API (PublishFunction). Until then the behavior runs none (startEdge warns once).
   distributions.forEach((d, i) => {
     [d.defaultCacheBehavior, ...d.cacheBehaviors].forEach((b, j) => {
       b.functionAssociations?.forEach((a, k) => {
         const name = functionNameOf(a.functionArn);
-        if (!names.has(name)) {
+        if (!FUNCTION_NAME.test(name)) {
           const where = j === 0 ? 'defaultCacheBehavior' : `cacheBehaviors[${j - 1}]`;
-          c.fail(`distributions[${i}].${where}.functionAssociations[${k}].functionArn`, `no function named '${name}' in functions`);
+          c.fail(`distributions[${i}].${where}.functionAssociations[${k}].functionArn`, `'${name}' is not a function name or ARN (1-64 letters, digits, hyphens and underscores)`);
         }
       });
     });

@@ -1,6 +1,8 @@
 /** What every control handler receives. */
 import type { IncomingMessage } from 'node:http';
+import type { KvsLookup } from '@bucketfront/cf-functions';
 import type { ControlMetrics } from './control-metrics.js';
+import type { FunctionStore } from './function-store.js';
 import type { InvalidationStore } from './invalidation-store.js';
 import type { PeerRetryPolicy } from './peer-fanout.js';
 import type { DistributionConfig, EdgeConfig, EdgeRuntime } from './runtime-types.js';
@@ -12,6 +14,10 @@ export interface ControlContext {
   credentials: { accessKeyId: string; secretAccessKey: string };
   now: () => Date;
   store: InvalidationStore;
+  /** CloudFront Functions created through the API (DEVELOPMENT and LIVE stages). */
+  functions: FunctionStore;
+  /** The configuration's key value stores, for TestFunction (loaded on first use). */
+  keyValueStores: () => Promise<KvsLookup>;
   metrics: ControlMetrics;
   /** LastModifiedTime of every distribution: when this control server was created. */
   startedAt: Date;
@@ -24,7 +30,7 @@ export interface ControlContext {
 export interface ControlRequest {
   req: IncomingMessage;
   body: Buffer;
-  /** Decoded path parameters (`distributionId`, `invalidationId`). */
+  /** Decoded path parameters (`distributionId`, `invalidationId`, `name`). */
   params: Record<string, string>;
   query: URLSearchParams;
   requestId: string;
@@ -35,7 +41,8 @@ export interface ControlRequest {
 export interface ControlResponse {
   status: number;
   headers?: Record<string, string>;
-  body: string;
+  /** A document, or bytes (GetFunction's code). */
+  body: string | Buffer;
 }
 
 export type ControlHandler = (ctx: ControlContext, request: ControlRequest) => Promise<ControlResponse> | ControlResponse;

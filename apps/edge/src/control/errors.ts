@@ -50,6 +50,22 @@ export const errors = {
     ),
   noSuchDistribution: () => new ControlError('NoSuchDistribution', 404, 'The specified distribution does not exist.'),
   noSuchInvalidation: () => new ControlError('NoSuchInvalidation', 404, 'The specified invalidation does not exist.'),
+  // CloudFront Functions: codes and statuses of each operation's Errors section
+  // (e.g. https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_UpdateFunction.html).
+  noSuchFunctionExists: (name: string, stage?: 'DEVELOPMENT' | 'LIVE') =>
+    new ControlError('NoSuchFunctionExists', 404, stage === undefined ? `The function ${name} does not exist.` : `The function ${name} has no ${stage} stage.`),
+  functionAlreadyExists: (name: string) =>
+    new ControlError('FunctionAlreadyExists', 409, `A function with the name ${name} already exists. To update an existing function, use UpdateFunction.`),
+  functionSizeLimitExceeded: (message: string) => new ControlError('FunctionSizeLimitExceeded', 413, message),
+  functionInUse: (name: string) =>
+    new ControlError('FunctionInUse', 409, `Cannot delete the function ${name} because it is associated with one or more cache behaviors.`),
+  /** If-Match absent (or empty). */
+  invalidIfMatchVersion: () => new ControlError('InvalidIfMatchVersion', 400, 'The If-Match version is missing or not valid for the resource.'),
+  /** If-Match is not the current ETag. */
+  preconditionFailed: () =>
+    new ControlError('PreconditionFailed', 412, 'The request failed because it didn\'t meet the preconditions in one or more request-header fields.'),
+  unsupportedOperation: (message: string) => new ControlError('UnsupportedOperation', 400, message),
+  testFunctionFailed: (message: string) => new ControlError('TestFunctionFailed', 500, message, 'Receiver'),
   notImplemented: (what: string) =>
     new ControlError('NotImplemented', 501, `${what} is not implemented by the bucketfront edge.`),
   methodNotAllowed: (method: string) => new ControlError('MethodNotAllowed', 405, `${method} is not allowed on this resource.`),

@@ -8,6 +8,8 @@
  *   most Prometheus targets; bind the control port to a trusted interface.
  * - Peer fan-out: an accepted invalidation is applied by the local runtime and
  *   sent to every `config.peers` control URL; it is Completed once all acknowledged.
+ *   PublishFunction / DeleteFunction are applied on every local worker before the
+ *   answer and sent to the peers in the background (apply-function.ts).
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -16,6 +18,8 @@ import { readBody } from './body.js';
 import type { ControlContext, ControlResponse } from './context.js';
 import { ControlMetrics } from './control-metrics.js';
 import { ControlError, errors, renderErrorResponse } from './errors.js';
+import { FunctionStore } from './function-store.js';
+import { lazyKeyValueStores } from './function-kvs.js';
 import { openInvalidationHistory } from './invalidation-history.js';
 import { InvalidationStore } from './invalidation-store.js';
 import { applyInvalidation } from './apply-invalidation.js';
@@ -45,6 +49,14 @@ export interface ControlServerOptions {
    * Records still InProgress when loaded are applied again. Closed when the server closes.
    */
   historyFile?: string;
+  /**
+   * The CloudFront Functions created through the API (PublishFunction, …). Either an opened
+   * store (startEdge opens it first: its LIVE functions are compiled before workers serve), or
+   * `functionsFile`, an SQLite file (the edge uses `<cache.diskPath>/functions.sqlite`); neither:
+   * in memory. Closed when the server closes.
+   */
+  functionStore?: FunctionStore;
+  functionsFile?: string;
 }
 
 /** Returns a server that is not listening yet; the caller (startEdge) listens on the control port. */
@@ -57,6 +69,8 @@ export function createControlServer(opts: ControlServerOptions): http.Server {
     credentials: opts.credentials,
     now: opts.now ?? (() => new Date()),
     store: new InvalidationStore(opened?.history),
+    functions: opts.functionStore ?? FunctionStore.open(opts.functionsFile, log),
+    keyValueStores: lazyKeyValueStores(opts.config),
     metrics: new ControlMetrics(),
     startedAt: (opts.now ?? (() => new Date()))(),
     createWaitMs: opts.createWaitMs ?? 1000,
@@ -75,12 +89,13 @@ export function createControlServer(opts: ControlServerOptions): http.Server {
     );
   });
   if (opened) server.once('close', () => opened.history.close());
+  server.once('close', () => ctx.functions.close());
   return server;
 }
 
 function send(res: http.ServerResponse, response: ControlResponse & { requestId?: string }): void {
   if (res.headersSent) return;
-  const body = Buffer.from(response.body, 'utf8');
+  const body = typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : response.body;
   res.writeHead(response.status, {
     'content-type': 'text/xml',
     ...response.headers,

@@ -6,10 +6,10 @@
  * Element order is free: `aws cloudfront create-invalidation --paths` writes
  * CallerReference first, `--invalidation-batch` JSON writes Paths first.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { errors } from './errors.js';
 import { CLOUDFRONT_XMLNS, escapeXml, XML_DECLARATION } from './xml.js';
 import { checkInvalidationItem, isWildcardItem } from './invalidation-path.js';
+import { isXmlObject as isObject, leafText, parseRequestDocument } from './request-xml.js';
 
 export interface InvalidationBatch {
   callerReference: string;
@@ -24,57 +24,9 @@ export interface InvalidationBatch {
 export const MAX_PATHS_PER_BATCH = 3000;
 export const MAX_WILDCARDS_PER_BATCH = 15;
 
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  removeNSPrefix: true,
-  parseTagValue: false,
-  // Keep leaf text exactly as sent (paths may start or end with spaces); whitespace
-  // between container elements lands in '#text' keys, which are ignored.
-  trimValues: false,
-  processEntities: true,
-  htmlEntities: false,
-  isArray: (name) => name === 'Path',
-});
-
-type Parsed = Record<string, unknown>;
-
-function isObject(v: unknown): v is Parsed {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** An element that holds only text, or only whitespace. */
-function leafText(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (isObject(v) && Object.keys(v).every((k) => k === '#text')) return typeof v['#text'] === 'string' ? v['#text'] : '';
-  return undefined;
-}
-
 export function parseInvalidationBatch(body: Buffer): InvalidationBatch {
-  if (body.length === 0 || body.toString('utf8').trim() === '') throw errors.missingBody();
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    throw errors.malformedInput('The request body is not valid UTF-8.');
-  }
-  // Entity definitions are never needed by this API; refuse them instead of expanding them.
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw errors.malformedInput('DOCTYPE declarations are not allowed.');
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) throw errors.malformedInput(`The XML you provided was not well-formed: ${valid.err.msg}`);
-
-  let doc: Parsed;
-  try {
-    doc = parser.parse(text) as Parsed;
-  } catch (err) {
-    // e.g. fast-xml-parser's nesting limit
-    throw errors.malformedInput(`The XML you provided could not be parsed: ${(err as Error).message}`);
-  }
-  const roots = Object.keys(doc).filter((k) => k !== '?xml' && k !== '#text');
-  if (roots.length !== 1 || roots[0] !== 'InvalidationBatch') {
-    throw errors.malformedInput(`Expected an InvalidationBatch document, got ${roots.join(', ') || 'nothing'}.`);
-  }
-  const batch = doc['InvalidationBatch'];
-  if (!isObject(batch)) throw errors.missingMember('invalidationBatch.paths');
+  const batch = parseRequestDocument(body, 'InvalidationBatch', ['Path']);
+  if (Object.keys(batch).length === 0) throw errors.missingMember('invalidationBatch.paths');
 
   const callerReference = leafText(batch['CallerReference']);
   if (callerReference === undefined) throw errors.missingMember('invalidationBatch.callerReference');

@@ -9,9 +9,8 @@
  * memory. Either way one warning says so. A write that fails later (disk full…) also warns
  * once and turns persistence off; the in-memory history carries on.
  */
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqliteFile, SqliteWriter } from './sqlite-file.js';
 
 export type PersistedStatus = 'InProgress' | 'Completed';
 
@@ -65,12 +64,6 @@ export interface OpenedHistory {
   records: PersistedInvalidation[];
 }
 
-/** Not a database, or a damaged one: worth moving aside. Other failures leave the file alone. */
-function isCorruption(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT';
-}
-
 const inMemory: InvalidationHistory = {
   file: undefined,
   insert() {},
@@ -81,51 +74,14 @@ const inMemory: InvalidationHistory = {
 
 /** Opens (or creates) the history in `file`; on any problem, one `warn` and an empty history. */
 export function openInvalidationHistory(file: string, warn: (message: string) => void): OpenedHistory {
-  try {
-    return openDatabase(file, warn);
-  } catch (err) {
-    const reason = (err as Error).message;
-    if (isCorruption(err) && existsSync(file)) {
-      const aside = `${file}.corrupt-${Date.now()}`;
-      try {
-        renameSync(file, aside);
-        for (const suffix of ['-wal', '-shm']) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
-        const fresh = openDatabase(file, warn);
-        warn(`invalidation history ${file} is unreadable (${reason}); moved it to ${aside} and started an empty history`);
-        return fresh;
-      } catch (second) {
-        warn(`invalidation history ${file} is unreadable (${reason}) and could not be replaced (${(second as Error).message}); starting with an empty history kept in memory only`);
-        return { history: inMemory, records: [] };
-      }
-    }
-    warn(`invalidation history ${file} cannot be used (${reason}); starting with an empty history kept in memory only`);
-    return { history: inMemory, records: [] };
-  }
-}
-
-function openDatabase(file: string, warn: (message: string) => void): OpenedHistory {
-  mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
-  try {
-    // Reading the schema is the first real read: a file that is not SQLite fails here (SQLITE_NOTADB).
-    const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
-    const appId = db.pragma('application_id', { simple: true }) as number;
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (tables.n > 0 && appId !== APPLICATION_ID) throw new Error('the file is an SQLite database of something else');
-    if (version > SCHEMA_VERSION) throw new Error(`written by a newer bucketfront (schema ${version})`);
-    db.pragma('journal_mode = WAL');
-    // A 201 promises the record: each write is durable before the answer.
-    db.pragma('synchronous = FULL');
-    db.exec(SCHEMA);
-    db.pragma(`application_id = ${APPLICATION_ID}`);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    // Every row is read at start: damaged pages surface here (SQLITE_CORRUPT), not mid-request.
-    const records = readRecords(db, file, warn);
-    return { history: new SqliteHistory(db, file, warn), records };
-  } catch (err) {
-    db.close();
-    throw err;
-  }
+  const opened = openSqliteFile(
+    file,
+    { what: 'invalidation history', noun: 'history', applicationId: APPLICATION_ID, schemaVersion: SCHEMA_VERSION, schema: SCHEMA },
+    (db) => readRecords(db, file, warn),
+    warn,
+  );
+  if (!opened) return { history: inMemory, records: [] };
+  return { history: new SqliteHistory(opened.db, file, warn), records: opened.data };
 }
 
 function readRecords(db: Database.Database, file: string, warn: (message: string) => void): PersistedInvalidation[] {
@@ -158,19 +114,15 @@ function recordOf(row: Row): PersistedInvalidation | undefined {
 }
 
 class SqliteHistory implements InvalidationHistory {
-  private db: Database.Database | undefined;
+  private readonly writer: SqliteWriter;
   private readonly statements: {
     insert: Database.Statement;
     setStatus: Database.Statement;
     remove: Database.Statement;
   };
 
-  constructor(
-    db: Database.Database,
-    readonly file: string,
-    private readonly warn: (message: string) => void,
-  ) {
-    this.db = db;
+  constructor(db: Database.Database, readonly file: string, warn: (message: string) => void) {
+    this.writer = new SqliteWriter(db, file, { what: 'invalidation history', noun: 'history' }, warn);
     this.statements = {
       insert: db.prepare('INSERT INTO invalidations (distribution_id, id, caller_reference, paths, create_time, status) VALUES (?, ?, ?, ?, ?, ?)'),
       setStatus: db.prepare('UPDATE invalidations SET status = ? WHERE distribution_id = ? AND id = ?'),
@@ -179,31 +131,19 @@ class SqliteHistory implements InvalidationHistory {
   }
 
   insert(r: PersistedInvalidation): void {
-    this.write(() => this.statements.insert.run(r.distributionId, r.id, r.callerReference, JSON.stringify(r.paths), r.createTime.getTime(), r.status));
+    this.writer.write(() => this.statements.insert.run(r.distributionId, r.id, r.callerReference, JSON.stringify(r.paths), r.createTime.getTime(), r.status));
   }
 
   setStatus(distributionId: string, id: string, status: PersistedStatus): void {
-    this.write(() => this.statements.setStatus.run(status, distributionId, id));
+    this.writer.write(() => this.statements.setStatus.run(status, distributionId, id));
   }
 
   remove(distributionId: string, id: string): void {
-    this.write(() => this.statements.remove.run(distributionId, id));
+    this.writer.write(() => this.statements.remove.run(distributionId, id));
   }
 
   /** After close (e.g. an apply that finishes during shutdown) writes are dropped: the next start re-applies. */
   close(): void {
-    const db = this.db;
-    this.db = undefined;
-    db?.close();
-  }
-
-  private write(fn: () => unknown): void {
-    if (!this.db) return;
-    try {
-      fn();
-    } catch (err) {
-      this.warn(`invalidation history ${this.file}: write failed (${(err as Error).message}); the history is kept in memory only from now on`);
-      this.close();
-    }
+    this.writer.close();
   }
 }

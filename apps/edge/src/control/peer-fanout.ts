@@ -1,9 +1,9 @@
 /**
- * Applies an invalidation on peer edges: a signed CreateInvalidation to each
- * peer's control URL, marked with `x-bucketfront-peer: 1` so the peer applies
- * it locally, acknowledges once its workers have applied it, and does not fan
- * out again. Transient failures are retried with capped exponential backoff
- * for a bounded time.
+ * Applies a change on peer edges: a signed control request (CreateInvalidation here;
+ * PublishFunction / DeleteFunction in function-peers.ts) to each peer's control URL, marked
+ * with `x-bucketfront-peer: 1` so the peer applies it locally, acknowledges once its workers
+ * have applied it, and does not fan out again. Transient failures are retried with capped
+ * exponential backoff for a bounded time.
  */
 import { request } from 'undici';
 import { renderInvalidationBatch, type InvalidationBatch } from './invalidation-batch.js';
@@ -48,19 +48,30 @@ export interface PeerSendOptions {
   retry: PeerRetryPolicy;
 }
 
+/** A signed control request to a peer, marked with PEER_HEADER. */
+export interface PeerRequest {
+  method: 'POST' | 'DELETE';
+  /** Below the peer's control URL, e.g. `/2020-05-31/distribution/E1/invalidation`. */
+  path: string;
+  /** Our own headers (signed too). */
+  headers: Record<string, string>;
+  body: string;
+  /** A 404 with this error code means the peer has nothing to change: acknowledged. */
+  absentCode: string;
+}
+
 /** One attempt. Resolves on acknowledgement; rejects with a PeerError. */
-async function sendOnce(peer: string, distributionId: string, invalidationId: string, batch: InvalidationBatch, opts: PeerSendOptions): Promise<void> {
+async function sendOnce(peer: string, r: PeerRequest, opts: PeerSendOptions): Promise<void> {
   const base = peer.endsWith('/') ? peer.slice(0, -1) : peer;
-  const url = new URL(`${base}/2020-05-31/distribution/${encodeURIComponent(distributionId)}/invalidation`);
-  const body = renderInvalidationBatch(batch);
-  const ownHeaders = { [PEER_HEADER]: '1', [PEER_INVALIDATION_ID_HEADER]: invalidationId };
+  const url = new URL(`${base}${r.path}`);
+  const ownHeaders = { [PEER_HEADER]: '1', ...r.headers };
   const headers = {
     ...ownHeaders,
     ...signRequest({
-      method: 'POST',
+      method: r.method,
       url,
       headers: ownHeaders,
-      body,
+      body: r.body,
       credentials: opts.credentials,
       region: 'us-east-1',
       service: 'cloudfront',
@@ -71,9 +82,9 @@ async function sendOnce(peer: string, distributionId: string, invalidationId: st
   let text: string;
   try {
     const res = await request(url, {
-      method: 'POST',
+      method: r.method,
       headers,
-      body,
+      body: r.body,
       headersTimeout: opts.retry.attemptTimeoutMs,
       bodyTimeout: opts.retry.attemptTimeoutMs,
     });
@@ -83,8 +94,7 @@ async function sendOnce(peer: string, distributionId: string, invalidationId: st
     throw new PeerError(peer, (err as Error).message, true);
   }
   if (status >= 200 && status < 300) return;
-  // A peer without this distribution holds nothing cached for it: nothing to invalidate there.
-  if (status === 404 && text.includes('<Code>NoSuchDistribution</Code>')) return;
+  if (status === 404 && text.includes(`<Code>${r.absentCode}</Code>`)) return;
   const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? 'unknown';
   throw new PeerError(peer, `HTTP ${status} ${code}`, status >= 500 || status === 429);
 }
@@ -92,18 +102,12 @@ async function sendOnce(peer: string, distributionId: string, invalidationId: st
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /** Sends until acknowledged, retrying transient failures within the retry window. */
-export async function sendToPeer(
-  peer: string,
-  distributionId: string,
-  invalidationId: string,
-  batch: InvalidationBatch,
-  opts: PeerSendOptions,
-): Promise<void> {
+export async function sendRequestToPeer(peer: string, r: PeerRequest, opts: PeerSendOptions): Promise<void> {
   const deadline = Date.now() + opts.retry.windowMs;
   let delay = opts.retry.initialDelayMs;
   for (;;) {
     try {
-      await sendOnce(peer, distributionId, invalidationId, batch, opts);
+      await sendOnce(peer, r, opts);
       return;
     } catch (err) {
       const e = err as PeerError;
@@ -112,4 +116,25 @@ export async function sendToPeer(
       delay = Math.min(delay * 2, opts.retry.maxDelayMs);
     }
   }
+}
+
+/** CreateInvalidation on a peer. A peer without this distribution holds nothing cached for it: acknowledged. */
+export function sendToPeer(
+  peer: string,
+  distributionId: string,
+  invalidationId: string,
+  batch: InvalidationBatch,
+  opts: PeerSendOptions,
+): Promise<void> {
+  return sendRequestToPeer(
+    peer,
+    {
+      method: 'POST',
+      path: `/2020-05-31/distribution/${encodeURIComponent(distributionId)}/invalidation`,
+      headers: { [PEER_INVALIDATION_ID_HEADER]: invalidationId },
+      body: renderInvalidationBatch(batch),
+      absentCode: 'NoSuchDistribution',
+    },
+    opts,
+  );
 }

@@ -13,6 +13,14 @@ import { GetDistributionConfig } from './handlers/GetDistributionConfig.js';
 import { GetInvalidation } from './handlers/GetInvalidation.js';
 import { ListDistributions } from './handlers/ListDistributions.js';
 import { ListInvalidations } from './handlers/ListInvalidations.js';
+import { CreateFunction } from './handlers/CreateFunction.js';
+import { DeleteFunction } from './handlers/DeleteFunction.js';
+import { DescribeFunction } from './handlers/DescribeFunction.js';
+import { GetFunction } from './handlers/GetFunction.js';
+import { ListFunctions } from './handlers/ListFunctions.js';
+import { PublishFunction } from './handlers/PublishFunction.js';
+import { TestFunction } from './handlers/TestFunction.js';
+import { UpdateFunction } from './handlers/UpdateFunction.js';
 
 export const API_PREFIX = '/2020-05-31';
 
@@ -49,6 +57,22 @@ const ROUTES: RouteDef[] = [
     pattern: ['distribution', ':distributionId', 'invalidation', ':invalidationId'],
     methods: { GET: { operation: 'GetInvalidation', handler: GetInvalidation } },
   },
+  // CloudFront Functions: https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateFunction.html and siblings.
+  {
+    pattern: ['function'],
+    methods: { GET: { operation: 'ListFunctions', handler: ListFunctions }, POST: { operation: 'CreateFunction', handler: CreateFunction } },
+  },
+  {
+    pattern: ['function', ':name'],
+    methods: {
+      GET: { operation: 'GetFunction', handler: GetFunction },
+      PUT: { operation: 'UpdateFunction', handler: UpdateFunction },
+      DELETE: { operation: 'DeleteFunction', handler: DeleteFunction },
+    },
+  },
+  { pattern: ['function', ':name', 'describe'], methods: { GET: { operation: 'DescribeFunction', handler: DescribeFunction } } },
+  { pattern: ['function', ':name', 'publish'], methods: { POST: { operation: 'PublishFunction', handler: PublishFunction } } },
+  { pattern: ['function', ':name', 'test'], methods: { POST: { operation: 'TestFunction', handler: TestFunction } } },
 ];
 
 function match(pattern: string[], segments: string[]): Record<string, string> | null {

@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { emptySnapshot } from '../metrics.js';
 import { createControlServer, type ControlServerOptions } from './index.js';
-import type { CacheBehaviorConfig, DistributionConfig, EdgeConfig, EdgeMetricsSnapshot, EdgeRuntime } from './runtime-types.js';
+import type { CacheBehaviorConfig, DistributionConfig, EdgeConfig, EdgeMetricsSnapshot, EdgeRuntime, PublishedFunction } from './runtime-types.js';
 
 export interface RecordedInvalidation {
   distributionId: string;
@@ -21,6 +21,10 @@ export interface RecordingRuntime extends EdgeRuntime {
   readonly applied: RecordedInvalidation[];
   /** Invalidations received (applied or still held). */
   readonly received: RecordedInvalidation[];
+  /** setFunction calls, in order (null: removed). */
+  readonly functionChanges: Array<{ name: string; fn: PublishedFunction | null }>;
+  /** The functions the data plane would run now, by name. */
+  readonly liveFunctions: Map<string, PublishedFunction>;
   /** While held, invalidate() does not resolve until release(). */
   hold(): void;
   release(): void;
@@ -34,11 +38,15 @@ export function emptyMetricsSnapshot(): EdgeMetricsSnapshot {
 export function createRecordingRuntime(config: EdgeConfig): RecordingRuntime {
   const applied: RecordedInvalidation[] = [];
   const received: RecordedInvalidation[] = [];
+  const functionChanges: RecordingRuntime['functionChanges'] = [];
+  const liveFunctions = new Map<string, PublishedFunction>();
   let gate: { promise: Promise<void>; open: () => void } | null = null;
   const runtime: RecordingRuntime = {
     config,
     applied,
     received,
+    functionChanges,
+    liveFunctions,
     snapshot: emptyMetricsSnapshot(),
     hold() {
       if (gate) return;
@@ -59,6 +67,11 @@ export function createRecordingRuntime(config: EdgeConfig): RecordingRuntime {
     },
     async metrics() {
       return runtime.snapshot;
+    },
+    async setFunction(name, fn) {
+      functionChanges.push({ name, fn });
+      if (fn === null) liveFunctions.delete(name);
+      else liveFunctions.set(name, fn);
     },
   };
   return runtime;
