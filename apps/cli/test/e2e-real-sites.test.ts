@@ -14,7 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
@@ -535,6 +535,28 @@ describe.skipIf(!hasChromium())('real sites built by their generators, deployed 
         expect(w.failures).toContain(`${siteUrl(SPA, '/assets/nope.js')} 404`);
         for (const failure of w.failures) expect(failure).toMatch(/\/assets\/nope\.js (404|failed: net::ERR_ABORTED)$/);
         await w.page.context().close();
+      });
+      it('shows a redeployed app at its deep links at once: every route is the cached /index.html that deploy invalidates', async () => {
+        const before = await open();
+        expectPageAnswer(await visit(before, siteUrl(SPA, '/users/7')));
+        expect(await before.page.title()).toBe('Crew directory');
+        await before.page.context().close();
+
+        const index = join(dist, 'index.html');
+        await writeFile(index, (await readFile(index, 'utf8')).replace('<title>Crew directory</title>', '<title>Crew directory, release 2</title>'));
+        const summary = parseSummary(
+          await cli('deploy', dist, `s3://${SPA.bucket}`, '--distribution', SPA.id, ...CACHE_CONTROL, '--endpoint-url', origin.url, '--edge-endpoint-url', edge.controlUrl, '--wait', '--json'),
+        );
+        expect(summary.uploaded).toEqual(['index.html']);
+
+        for (const path of ['/users/7', '/users/42', '/']) {
+          const v = await open();
+          expectPageAnswer(await visit(v, siteUrl(SPA, path)));
+          expect(await v.page.title(), path).toBe('Crew directory, release 2');
+          await expectApp(v, path === '/' ? 'Crew directory' : `User ${path.split('/')[2]}`);
+          expect(v.failures, path).toEqual([]);
+          await v.page.context().close();
+        }
       });
     });
 
