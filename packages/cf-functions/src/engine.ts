@@ -21,6 +21,7 @@
  * So a function that rewrites the URI never serialises headers in either direction.
  */
 import { createHash, createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
   newQuickJSWASMModuleFromVariant,
   type QuickJSContext,
@@ -31,6 +32,9 @@ import {
 } from 'quickjs-emscripten-core';
 import releaseSyncImport from '@jitl/quickjs-wasmfile-release-sync';
 import { BOOTSTRAP_SOURCE } from './bootstrap.js';
+import { DEFAULT_LIMITS } from './limits.js';
+import { wrapFunctionCode } from './transform.js';
+import { contextPointer, interruptCounter, type InterruptCounter } from './interrupt.js';
 import type {
   CloudFrontFunctionEvent,
   FunctionError,
@@ -51,10 +55,72 @@ const releaseSyncVariant = ((releaseSyncImport as unknown as { default?: Variant
 
 let modulePromise: Promise<QuickJSWASMModule> | undefined;
 
-/** The QuickJS WebAssembly module, loaded once per process (~20 ms). */
+/**
+ * The QuickJS WebAssembly module, loaded once per process and warmed up: V8 compiles WebAssembly
+ * functions on first use, and a cold first invocation can take several milliseconds, enough to
+ * be stopped by the budget. The warm-up runs every runtime feature ~1,200 times (~0.1 s, once).
+ */
 export function loadQuickJS(): Promise<QuickJSWASMModule> {
-  modulePromise ??= newQuickJSWASMModuleFromVariant(releaseSyncVariant);
+  modulePromise ??= newQuickJSWASMModuleFromVariant(releaseSyncVariant).then((module) => {
+    warmUp(module);
+    return module;
+  });
   return modulePromise;
+}
+
+const WARM_UP_CODE = `import cf from 'cloudfront';
+import crypto from 'crypto';
+import qs from 'querystring';
+async function handler(event) {
+  const r = event.request;
+  const h = event.response ? event.response.headers : r.headers;
+  let v = '';
+  try { v = await cf.kvs().get('k', { format: 'string' }); } catch (e) { v = String(e); }
+  await cf.kvs().exists('k');
+  h['x-a'] = { value: crypto.createHash('sha256').update(r.uri).digest('hex') + v };
+  h['x-b'] = { value: crypto.createHmac('sha1', Buffer.from('k')).update('x').digest('base64url') };
+  h['x-c'] = { value: Buffer.from(JSON.stringify(r.cookies)).toString('base64') + qs.stringify(qs.parse('a=1&b=2&a=3')) };
+  for (const k of Object.keys(r.querystring)) h['x-q-' + k.toLowerCase()] = { value: r.querystring[k].value.replace(/[^a-z]/g, '') };
+  console.log(Date.now(), [1, 2, 3].map((x) => x * 2).join(), new Date().toISOString());
+  if (r.uri.endsWith('/')) r.uri += 'index.html'; else if (!r.uri.includes('.')) r.uri += '/index.html';
+  if (event.response) return event.response;
+  if (r.uri.startsWith('/gen')) return { statusCode: 302, statusDescription: 'Found', headers: { location: { value: 'https://x/' } }, body: { data: 'aGk=', encoding: 'base64' } };
+  try { null.x; } catch (e) { h['x-e'] = { value: e.name }; }
+  return r;
+}`;
+
+function warmUp(module: QuickJSWASMModule): void {
+  const wrapped = wrapFunctionCode(WARM_UP_CODE, true);
+  if ('error' in wrapped) return;
+  const inst = new Instance(module, {
+    name: 'warm-up',
+    runtime: 'cloudfront-js-2.0',
+    factorySource: wrapped.source,
+    kvsIds: ['warm-up'],
+    limits: { ...DEFAULT_LIMITS, budgetMs: 60_000 },
+  });
+  try {
+    const request = {
+      method: 'GET',
+      querystring: { a: { value: 'one1' }, b: { value: 'two', multiValue: [{ value: 'two' }, { value: 'deux' }] } },
+      headers: { host: { value: 'example.com' }, accept: { value: 'text/html' } },
+      cookies: { s: { value: 'c' } },
+    };
+    for (let i = 0; i < 300; i++) {
+      for (const uri of ['/a/', '/b', '/gen']) {
+        inst.runSync({ version: '1.0', context: { eventType: 'viewer-request' }, viewer: { ip: '192.0.2.1' }, request: { ...request, uri } }, { kvs: () => (i % 2 ? 'v' : undefined) });
+      }
+      inst.runSync(
+        {
+          version: '1.0', context: { eventType: 'viewer-response' }, viewer: { ip: '192.0.2.1' }, request: { ...request, uri: '/c' },
+          response: { statusCode: 200, headers: { 'content-type': { value: 'text/html' } }, cookies: { s: { value: 'c', attributes: 'Path=/' } } },
+        },
+        { kvs: () => 'v' },
+      );
+    }
+  } finally {
+    inst.dispose();
+  }
 }
 
 export interface FunctionSpec {
@@ -66,6 +132,32 @@ export interface FunctionSpec {
 }
 
 const SEP = '\x01';
+/** The first interrupt check of a slice comes after this many QuickJS ticks (a trivial invocation, runner included, takes ~75 and so pays one check; the most expensive single builtin call possible in the heap cap takes ~1 ms, which bounds the overshoot). */
+const FIRST_CHECK_TICKS = 32;
+/**
+ * Later checks come after a tenth of the budget at the pace of the previous ticks, but never more
+ * than this many ticks apart: cheap ticks can be followed by expensive ones ('x'.repeat(1e6) is
+ * ~1 ms), and this caps the overrun at about that many expensive calls.
+ */
+const MAX_CHECK_TICKS = 32;
+/** A slice that has run this many budgets by the clock is stopped whatever the CPU time says. */
+const HARD_STOP_FACTOR = 20;
+
+let schedstat: boolean | undefined;
+/** CPU time of the calling thread in ms (Linux: /proc/thread-self/schedstat, ns); elsewhere the process's. */
+function threadCpuMs(): number {
+  if (schedstat !== false) {
+    try {
+      const s = readFileSync('/proc/thread-self/schedstat', 'latin1');
+      schedstat = true;
+      return Number(s.slice(0, s.indexOf(' '))) / 1e6;
+    } catch {
+      schedstat = false;
+    }
+  }
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 const ABSENT = '\x03';
 
 function encodeField(v: unknown): string {
@@ -75,6 +167,13 @@ function encodeField(v: unknown): string {
     if (c !== 2 && c !== 3 && !v.includes(SEP)) return v;
   }
   return '\x02' + JSON.stringify(v);
+}
+
+/** A string the sandbox can take as is: no separator, no leading \x02/\x03 marker. */
+function isPlain(v: unknown): v is string {
+  if (typeof v !== 'string') return false;
+  const c = v.charCodeAt(0);
+  return c !== 2 && c !== 3 && !v.includes(SEP);
 }
 
 function decodeField(s: string): unknown {
@@ -97,9 +196,15 @@ interface Invocation {
   budgetMs: number;
   elapsed: number;
   sliceStart: number;
-  deadline: number;
-  cpuMark: NodeJS.CpuUsage | undefined;
-  elapsedAtMark: number;
+  cpuMark: number | undefined;
+  /** Time spent in host functions (during slices), excluded from the budget. */
+  hostMs: number;
+  hostAtMark: number;
+  hostAtSliceStart: number;
+  /** Sandbox time of finished slices (host functions excluded). */
+  vmElapsed: number;
+  lastCheck: number;
+  lastTicks: number;
   logs: string[];
   logBytes: number;
   logLimit: number;
@@ -132,6 +237,8 @@ export class Instance {
   dead = false;
   /** Heap in use right after setup. */
   readonly baselineBytes: number;
+  private readonly counter: InterruptCounter | undefined;
+  private readonly ctxPtr: number;
 
   constructor(module: QuickJSWASMModule, private readonly spec: FunctionSpec) {
     const rt = module.newRuntime();
@@ -141,6 +248,8 @@ export class Instance {
     rt.setInterruptHandler(() => this.shouldInterrupt());
     const ctx = rt.newContext();
     this.ctx = ctx;
+    this.counter = interruptCounter(module);
+    this.ctxPtr = contextPointer(ctx);
     try {
       const host = this.hostObject();
       const boot = ctx.evalCode(BOOTSTRAP_SOURCE, 'cloudfront-runtime.js');
@@ -210,7 +319,16 @@ export class Instance {
     const ctx = this.ctx;
     const obj = ctx.newObject();
     const def = (name: string, fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined): void => {
-      const h = ctx.newFunction(name, fn);
+      // time in host functions is not the function's compute (and is where host GC pauses land)
+      const timed = (...args: QuickJSHandle[]): QuickJSHandle | undefined => {
+        const t = performance.now();
+        try {
+          return fn(...args);
+        } finally {
+          if (this.inv !== null) this.inv.hostMs += performance.now() - t;
+        }
+      };
+      const h = ctx.newFunction(name, timed);
       ctx.setProp(obj, name, h);
       h.dispose();
     };
@@ -324,30 +442,53 @@ export class Instance {
     if (inv === null) return false;
     const now = performance.now();
     const inSlice = now - inv.sliceStart;
-    if (inv.cpuMark === undefined) {
-      // Past half the remaining budget, start measuring CPU time too, so that a thread the OS
-      // preempted (a loaded machine) is not blamed for the time it was not running.
-      if (inv.elapsed + inSlice < inv.budgetMs / 2) return false;
-      inv.cpuMark = process.cpuUsage();
-      inv.elapsedAtMark = inv.elapsed + inSlice;
+    const used = inv.vmElapsed + inSlice - (inv.hostMs - inv.hostAtSliceStart);
+    if (inv.cpuMark === undefined && used >= inv.budgetMs / 2) {
+      // Past half the budget, start measuring this thread's CPU time too.
+      inv.cpuMark = threadCpuMs();
+      inv.hostAtMark = inv.hostMs;
     }
-    if (now < inv.deadline) return false;
-    const cpu = process.cpuUsage(inv.cpuMark);
-    const used = inv.elapsedAtMark + (cpu.user + cpu.system) / 1000;
-    if (used < inv.budgetMs && inSlice < 4 * inv.budgetMs) return false;
-    inv.limit = 'compute';
-    return true;
+    if (used >= inv.budgetMs && inv.cpuMark !== undefined) {
+      // Over budget by the clock. Stop only if the sandbox has really been computing since the
+      // mark (half a budget of this thread's CPU time, host functions excluded): a pause of the
+      // host (garbage collection, JIT, the OS running something else) makes the clock run, not
+      // the function, and a function hit by one is about to finish anyway.
+      const cpu = threadCpuMs() - inv.cpuMark - (inv.hostMs - inv.hostAtMark);
+      if (cpu >= inv.budgetMs / 2 || inSlice >= HARD_STOP_FACTOR * inv.budgetMs) {
+        inv.limit = 'compute';
+        return true;
+      }
+    }
+    this.rearm(inv, now);
+    return false;
+  }
+
+  /** Next check after about a tenth of the budget at the pace the last ticks ran (at most MAX_CHECK_TICKS). */
+  private rearm(inv: Invocation, now: number): void {
+    if (this.counter === undefined) return;
+    const perTick = (now - inv.lastCheck) / inv.lastTicks;
+    const ticks = perTick > 0 ? Math.max(1, Math.min(MAX_CHECK_TICKS, Math.floor(inv.budgetMs / 10 / perTick))) : MAX_CHECK_TICKS;
+    this.counter.set(this.ctxPtr, ticks);
+    inv.lastCheck = now;
+    inv.lastTicks = ticks;
   }
 
   private enter(inv: Invocation): void {
     this.inv = inv;
     inv.sliceStart = performance.now();
-    inv.deadline = inv.sliceStart + (inv.budgetMs - inv.elapsed);
+    inv.hostAtSliceStart = inv.hostMs;
     inv.cpuMark = undefined;
+    if (this.counter !== undefined) {
+      this.counter.set(this.ctxPtr, FIRST_CHECK_TICKS);
+      inv.lastCheck = inv.sliceStart;
+      inv.lastTicks = FIRST_CHECK_TICKS;
+    }
   }
 
   private leave(inv: Invocation): void {
-    inv.elapsed += performance.now() - inv.sliceStart;
+    const slice = performance.now() - inv.sliceStart;
+    inv.elapsed += slice;
+    inv.vmElapsed += slice - (inv.hostMs - inv.hostAtSliceStart);
     this.inv = null;
   }
 
@@ -357,19 +498,23 @@ export class Instance {
     const c = ev.context;
     const resp = ev.response;
     const edge = c.eventType === 'viewer-request' && opts.edgeLocation !== undefined ? JSON.stringify(opts.edgeLocation) : ABSENT;
+    const domain = c.distributionDomainName ?? '';
+    const distId = c.distributionId ?? '';
+    const reqId = c.requestId ?? '';
+    const ip = ev.viewer?.ip;
+    const { method, uri } = ev.request;
+    // fast path: these are plain strings (the sandbox then skips decoding them)
+    const plain = isPlain(domain) && isPlain(distId) && isPlain(reqId) && isPlain(ip) && isPlain(method) && isPlain(uri);
+    const raw = opts.rawQueryString;
     return (
       String(opts.now ?? Date.now()) + SEP +
-      c.eventType + SEP +
-      encodeField(c.distributionDomainName) + SEP +
-      encodeField(c.distributionId) + SEP +
-      encodeField(c.requestId) + SEP +
-      encodeField(ev.viewer?.ip) + SEP +
-      encodeField(ev.request.method) + SEP +
-      encodeField(ev.request.uri) + SEP +
+      (plain ? c.eventType : c.eventType + '*') + SEP +
+      (plain ? domain + SEP + distId + SEP + reqId + SEP + ip + SEP + method + SEP + uri
+        : encodeField(domain) + SEP + encodeField(distId) + SEP + encodeField(reqId) + SEP + encodeField(ip) + SEP + encodeField(method) + SEP + encodeField(uri)) + SEP +
       (resp ? 'r' : '') + SEP +
       (resp ? String(resp.statusCode) : '') + SEP +
       encodeField(resp?.statusDescription) + SEP +
-      encodeField(opts.rawQueryString) + SEP +
+      (raw === undefined ? ABSENT : encodeField(raw)) + SEP +
       edge
     );
   }
@@ -419,7 +564,7 @@ export class Instance {
     return {
       event, opts, sync,
       budgetMs: opts.budgetMs ?? this.spec.limits.budgetMs,
-      elapsed: 0, sliceStart: 0, deadline: 0, cpuMark: undefined, elapsedAtMark: 0,
+      elapsed: 0, sliceStart: 0, cpuMark: undefined, hostMs: 0, hostAtMark: 0, hostAtSliceStart: 0, vmElapsed: 0, lastCheck: 0, lastTicks: 1,
       logs: [], logBytes: 0, logLimit: this.spec.limits.logBytes,
       origin: [], pending: new Set(), hostError: undefined, limit: undefined, finished: false,
     };
@@ -467,8 +612,10 @@ export class Instance {
 
   private end(inv: Invocation): void {
     inv.finished = true;
-    // anything still queued belongs to this invocation: never let it run in the next one
-    if (inv.limit !== undefined || inv.pending.size > 0 || (this.rt.alive && this.rt.hasPendingJob())) this.dead = true;
+    // Anything still queued belongs to this invocation: never let it run in the next one. After
+    // running out of memory the heap is recreated too. An interrupted invocation leaves a
+    // consistent runtime (QuickJS unwinds it; start() resets the runner's state).
+    if (inv.limit === 'memory' || inv.pending.size > 0 || (this.rt.alive && this.rt.hasPendingJob())) this.dead = true;
   }
 
   private hostFailure(inv: Invocation, e: unknown): RunResult {
@@ -487,7 +634,7 @@ export class Instance {
 
   private utilization(inv: Invocation): number {
     if (inv.limit === 'compute') return 100;
-    return Math.min(100, Math.round((inv.elapsed / inv.budgetMs) * 100));
+    return Math.min(100, Math.round((inv.vmElapsed / inv.budgetMs) * 100));
   }
 
   private result(inv: Invocation, res: string): RunResult {
