@@ -25,6 +25,7 @@ import { readFileSync } from 'node:fs';
 import {
   WeakLifetime,
   newQuickJSWASMModuleFromVariant,
+  newVariant,
   type QuickJSContext,
   type QuickJSDeferredPromise,
   type QuickJSHandle,
@@ -56,13 +57,22 @@ const releaseSyncVariant = ((releaseSyncImport as unknown as { default?: Variant
 
 let modulePromise: Promise<QuickJSWASMModule> | undefined;
 
+/** Ceiling of the WebAssembly memory shared by every sandbox in the process. */
+export const WASM_MEMORY_MAX_BYTES = 256 * 1024 * 1024;
+
 /**
  * The QuickJS WebAssembly module, loaded once per process and warmed up: V8 compiles WebAssembly
  * functions on first use, and a cold first invocation can take several milliseconds, enough to
  * be stopped by the budget. The warm-up runs every runtime feature ~1,200 times (~0.1 s, once).
  */
 export function loadQuickJS(): Promise<QuickJSWASMModule> {
-  modulePromise ??= newQuickJSWASMModuleFromVariant(releaseSyncVariant).then((module) => {
+  // All sandboxes of the process share this WebAssembly memory; its maximum is the hard ceiling
+  // on what functions can make the process allocate (QuickJS's own limit is approximate here).
+  const wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => unknown } }).WebAssembly;
+  const memory = new wasm.Memory({ initial: 256, maximum: WASM_MEMORY_MAX_BYTES / 65536 });
+  type CustomOptions = Parameters<typeof newVariant>[1];
+  const variant = newVariant(releaseSyncVariant as Parameters<typeof newVariant>[0], { wasmMemory: memory } as CustomOptions);
+  modulePromise ??= newQuickJSWASMModuleFromVariant(variant as unknown as Variant).then((module) => {
     warmUp(module);
     return module;
   });
@@ -206,6 +216,7 @@ interface Invocation {
   vmElapsed: number;
   lastCheck: number;
   lastTicks: number;
+  lastMemoryCheck: number;
   logs: string[];
   logBytes: number;
   logLimit: number;
@@ -489,6 +500,17 @@ export class Instance {
     if (inv === null) return false;
     const now = performance.now();
     const inSlice = now - inv.sliceStart;
+    // QuickJS's memory limit cannot count bytes in this build (no malloc_usable_size under
+    // Emscripten: it caps single allocations and counts 8 bytes per block), so the heap is
+    // measured here, at most once per millisecond of sandbox time (~75 µs each; only invocations
+    // that run that long get here).
+    if (now - inv.lastMemoryCheck >= 1) {
+      inv.lastMemoryCheck = now;
+      if (this.memoryUsed() > this.spec.limits.memoryBytes) {
+        inv.limit = 'memory';
+        return true;
+      }
+    }
     const used = inv.vmElapsed + inSlice - (inv.hostMs - inv.hostAtSliceStart);
     if (inv.cpuMark === undefined && used >= inv.budgetMs / 2) {
       // Past half the budget, start measuring this thread's CPU time too.
@@ -524,6 +546,7 @@ export class Instance {
     this.inv = inv;
     inv.sliceStart = performance.now();
     inv.hostAtSliceStart = inv.hostMs;
+    inv.lastMemoryCheck = inv.sliceStart;
     inv.cpuMark = undefined;
     if (this.counter !== undefined) {
       this.counter.set(this.ctxPtr, FIRST_CHECK_TICKS);
@@ -611,7 +634,7 @@ export class Instance {
     return {
       event, opts, sync,
       budgetMs: opts.budgetMs ?? this.spec.limits.budgetMs,
-      elapsed: 0, sliceStart: 0, cpuMark: undefined, hostMs: 0, hostAtMark: 0, hostAtSliceStart: 0, vmElapsed: 0, lastCheck: 0, lastTicks: 1,
+      elapsed: 0, sliceStart: 0, cpuMark: undefined, hostMs: 0, hostAtMark: 0, hostAtSliceStart: 0, vmElapsed: 0, lastCheck: 0, lastTicks: 1, lastMemoryCheck: 0,
       logs: [], logBytes: 0, logLimit: this.spec.limits.logBytes,
       origin: [], pending: new Set(), hostError: undefined, limit: undefined, finished: false,
     };
@@ -689,7 +712,15 @@ export class Instance {
     const body = res.slice(1);
     if (kind === 'E') {
       const limit = inv.limit ?? limitFromMessage(body);
-      if (limit === 'memory') inv.limit = 'memory';
+      if (limit === 'memory') {
+        inv.limit = 'memory';
+        return this.failure(inv, {
+          kind: 'FunctionExecutionError',
+          statusCode: 503,
+          limit: 'memory',
+          message: `The function exceeded its memory limit (out of memory; ${this.spec.limits.memoryBytes} bytes per sandbox): ${body}`,
+        });
+      }
       if (limit === 'compute' || inv.limit === 'compute') {
         return this.failure(inv, {
           kind: 'FunctionThrottledError',
@@ -765,13 +796,9 @@ export class Instance {
     throw new ValidationFailure(`the handler returned ${body === 'undefined' ? 'nothing' : body}; it must return the request or a response object`);
   }
 
-  /** Bytes of QuickJS heap in use. */
+  /** Bytes of QuickJS heap in use ("memory used" of JS_DumpMemoryUsage: no VM allocation, safe in the interrupt handler). */
   memoryUsed(): number {
-    const h = this.rt.computeMemoryUsage();
-    try {
-      return (this.ctx.dump(h) as { memory_used_size: number }).memory_used_size;
-    } finally {
-      h.dispose();
-    }
+    const m = /memory used\s+\d+\s+(\d+)/.exec(this.rt.dumpMemoryUsage());
+    return m === null ? 0 : Number(m[1]);
   }
 }

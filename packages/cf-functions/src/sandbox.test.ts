@@ -211,6 +211,8 @@ function handler(event) {
       for (;;) { try { keep.push(new Array(1e5).fill(1)); } catch (e) { keep = []; } }
     }`);
     const r = await fn.run(viewerRequest(), { budgetMs: 20 });
-    expectFailure(r, 'FunctionThrottledError');
+    // stopped by the heap measurement (memory) or, failing that, the compute budget
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error.limit).toMatch(/^(memory|compute)$/);
   });
 });
