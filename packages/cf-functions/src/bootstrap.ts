@@ -576,7 +576,7 @@ function start(input) {
   NOW = +f[0];
   let type = f[1];
   let domain = f[2], distId = f[3], reqId = f[4], ip = f[5], method = f[6], uri = f[7];
-  if (type.length > 15) {
+  if (type.charCodeAt(type.length - 1) === 42) { // "*": some fields are encoded
     type = type.slice(0, -1);
     domain = dec(domain); distId = dec(distId); reqId = dec(reqId); ip = dec(ip); method = dec(method); uri = dec(uri);
   }
