@@ -548,7 +548,11 @@ function output(r) {
       serializing = true;
       const q = r.querystring, h = r.headers, c = r.cookies;
       serializing = false;
-      return "Q" + enc(r.method) + SEP + enc(r.uri) + SEP + json(q) + SEP + json(h) + SEP + json(c);
+      // method and uri go as they are when they are strings: one with a control character is
+      // invalid anyway, and the host rejects it (a separator inside shows as extra fields)
+      const m = r.method, u = r.uri;
+      return "Q" + (typeof m === "string" ? m : enc(m)) + SEP + (typeof u === "string" ? u : enc(u)) + SEP +
+        (q === LAZY ? "" : json(q)) + SEP + (h === LAZY ? "" : json(h)) + SEP + (c === LAZY ? "" : json(c));
     }
     if (curResp !== null && r === curResp) {
       serializing = true;

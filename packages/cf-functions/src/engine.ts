@@ -236,6 +236,49 @@ function limitFromMessage(message: string): Limit | undefined {
 
 export class CompileFailure extends Error {}
 
+interface RawFfi {
+  m: {
+    HEAPU8: Uint8Array;
+    _malloc(n: number): number;
+    _free(p: number): void;
+    lengthBytesUTF8(s: string): number;
+    stringToUTF8(s: string, p: number, n: number): void;
+    UTF8ToString(p: number): string;
+  };
+  ffi: {
+    QTS_NewString(ctx: number, p: number): number;
+    QTS_Call(ctx: number, fn: number, thisVal: number, argc: number, argv: number): number;
+    QTS_ResolveException(ctx: number, v: number): number;
+    QTS_FreeValuePointer(ctx: number, v: number): void;
+    QTS_GetString(ctx: number, v: number): number;
+    QTS_FreeCString(ctx: number, p: number): void;
+  };
+  ctxPtr: number;
+  undefinedPtr: number;
+  /** One-slot argument array, allocated once per instance. */
+  argv: number;
+  handle(ptr: number): QuickJSHandle;
+}
+
+/** Direct FFI access for the hot path; undefined (use the library's API) if the internals differ. */
+function rawFfi(ctx: QuickJSContext): RawFfi | undefined {
+  const c = ctx as unknown as { module?: RawFfi['m']; ffi?: RawFfi['ffi']; ctx?: { value: number }; memory?: { heapValueHandle?: (p: number) => QuickJSHandle } };
+  const m = c.module;
+  const ffi = c.ffi;
+  const memory = c.memory;
+  if (m === undefined || ffi === undefined || c.ctx === undefined || memory?.heapValueHandle === undefined) return undefined;
+  for (const f of ['_malloc', '_free', 'lengthBytesUTF8', 'stringToUTF8', 'UTF8ToString'] as const) if (typeof m[f] !== 'function') return undefined;
+  for (const f of ['QTS_NewString', 'QTS_Call', 'QTS_ResolveException', 'QTS_FreeValuePointer', 'QTS_GetString', 'QTS_FreeCString'] as const) if (typeof ffi[f] !== 'function') return undefined;
+  return {
+    m,
+    ffi,
+    ctxPtr: c.ctx.value,
+    undefinedPtr: ctx.undefined.value as unknown as number,
+    argv: m._malloc(4),
+    handle: (p) => memory.heapValueHandle!(p),
+  };
+}
+
 interface ContextInternals {
   cToHostCallbacks?: { callFunction?: unknown };
   getFunction?: (id: number) => (...args: QuickJSHandle[]) => QuickJSHandle | undefined;
@@ -296,6 +339,7 @@ export class Instance {
   readonly baselineBytes: number;
   private readonly counter: InterruptCounter | undefined;
   private readonly ctxPtr: number;
+  private readonly raw: RawFfi | undefined;
 
   constructor(module: QuickJSWASMModule, private readonly spec: FunctionSpec) {
     const rt = module.newRuntime();
@@ -308,6 +352,7 @@ export class Instance {
     installLeanHostCalls(ctx);
     this.counter = interruptCounter(module);
     this.ctxPtr = contextPointer(ctx);
+    this.raw = rawFfi(ctx);
     try {
       const host = this.hostObject();
       const boot = ctx.evalCode(BOOTSTRAP_SOURCE, 'cloudfront-runtime.js');
@@ -358,6 +403,10 @@ export class Instance {
   dispose(): void {
     this.dead = true;
     try {
+      if (this.raw !== undefined && this.raw.argv !== 0) {
+        this.raw.m._free(this.raw.argv);
+        this.raw.argv = 0;
+      }
       for (const d of this.deferreds) if (d.alive) d.dispose();
       this.deferreds.clear();
       if (this.ctx?.alive) {
@@ -591,9 +640,10 @@ export class Instance {
 
   /** Calls a sandbox entry point; returns the protocol string (errors become "E..."). */
   private call(inv: Invocation, fn: QuickJSHandle, arg?: string): string {
-    const ctx = this.ctx;
     this.enter(inv);
     try {
+      if (this.raw !== undefined) return this.rawCall(this.raw, fn, arg);
+      const ctx = this.ctx;
       let r;
       if (arg === undefined) {
         r = ctx.callFunction(fn, ctx.undefined);
@@ -602,11 +652,7 @@ export class Instance {
         r = ctx.callFunction(fn, ctx.undefined, h);
         h.dispose();
       }
-      if (r.error) {
-        const e = ctx.dump(r.error) as { name?: string; message?: string };
-        r.error.dispose();
-        return 'E' + `${e?.name ?? 'Error'}: ${e?.message ?? String(e)}`;
-      }
+      if (r.error) return 'E' + this.errorText(r.error);
       const s = ctx.getString(r.value);
       r.value.dispose();
       return s;
@@ -615,15 +661,46 @@ export class Instance {
     }
   }
 
+  private errorText(h: QuickJSHandle): string {
+    const e = this.ctx.dump(h) as { name?: string; message?: string };
+    h.dispose();
+    return `${e?.name ?? 'Error'}: ${e?.message ?? String(e)}`;
+  }
+
+  /**
+   * The same call through the FFI directly: the string goes into WebAssembly memory and back
+   * without the library's per-call handle objects and argument array allocation (~1 µs less).
+   */
+  private rawCall(raw: RawFfi, fn: QuickJSHandle, arg: string | undefined): string {
+    const { m, ffi, ctxPtr } = raw;
+    let argPtr = 0;
+    if (arg !== undefined) {
+      const n = m.lengthBytesUTF8(arg) + 1;
+      const buf = m._malloc(n);
+      m.stringToUTF8(arg, buf, n);
+      argPtr = ffi.QTS_NewString(ctxPtr, buf);
+      m._free(buf);
+      new Int32Array(m.HEAPU8.buffer, raw.argv, 1)[0] = argPtr;
+    }
+    const res = ffi.QTS_Call(ctxPtr, fn.value as unknown as number, raw.undefinedPtr, arg === undefined ? 0 : 1, raw.argv);
+    if (argPtr !== 0) ffi.QTS_FreeValuePointer(ctxPtr, argPtr);
+    const err = ffi.QTS_ResolveException(ctxPtr, res);
+    if (err !== 0) {
+      ffi.QTS_FreeValuePointer(ctxPtr, res);
+      return 'E' + this.errorText(raw.handle(err));
+    }
+    const sp = ffi.QTS_GetString(ctxPtr, res);
+    const out = m.UTF8ToString(sp);
+    ffi.QTS_FreeCString(ctxPtr, sp);
+    ffi.QTS_FreeValuePointer(ctxPtr, res);
+    return out;
+  }
+
   private runJobs(inv: Invocation): string | undefined {
     this.enter(inv);
     try {
       const r = this.rt.executePendingJobs();
-      if (r.error) {
-        const e = this.ctx.dump(r.error) as { name?: string; message?: string };
-        r.error.dispose();
-        return 'E' + `${e?.name ?? 'Error'}: ${e?.message ?? String(e)}`;
-      }
+      if (r.error) return 'E' + this.errorText(r.error);
       return undefined;
     } finally {
       this.leave(inv);
@@ -760,11 +837,12 @@ export class Instance {
     const eventType = ev.context.eventType;
     if (kind === 'Q') {
       const f = body.split(SEP);
+      if (f.length !== 5) throw new ValidationFailure('request.method or request.uri contains a character that is not allowed');
       const req = ev.request;
       const changed: Changed = { querystring: f[2] !== '', headers: f[3] !== '', cookies: f[4] !== '' };
       const v = {
-        method: decodeField(f[0]!),
-        uri: decodeField(f[1]!),
+        method: f[0]!.charCodeAt(0) === 2 ? decodeField(f[0]!) : f[0],
+        uri: f[1]!.charCodeAt(0) === 2 ? decodeField(f[1]!) : f[1],
         querystring: decodePart(f[2]!, req.querystring),
         headers: decodePart(f[3]!, req.headers),
         cookies: decodePart(f[4]!, req.cookies),
