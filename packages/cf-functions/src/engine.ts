@@ -39,6 +39,7 @@ import { wrapFunctionCode } from './transform.js';
 import { contextPointer, interruptCounter, type InterruptCounter } from './interrupt.js';
 import type {
   CloudFrontFunctionEvent,
+  FieldMap,
   FunctionError,
   FunctionLimits,
   FunctionOutput,
@@ -195,7 +196,36 @@ function decodeField(s: string): unknown {
 function decodePart(s: string, original: unknown): unknown {
   if (s === '') return original;
   if (s === ABSENT) return undefined;
+  if (s.charCodeAt(0) === 4) return fromFlat(s);
   return JSON.parse(s);
+}
+
+const FLAT = '\x04';
+const FLAT_SEP = '\x02';
+
+/** "\x04name\x02value…" for a map whose entries are all plain {value}; undefined otherwise. */
+function toFlat(map: FieldMap | undefined): string | undefined {
+  if (map === undefined) return FLAT;
+  let out = FLAT;
+  let first = true;
+  for (const k of Object.keys(map)) {
+    const f = map[k]!;
+    const v = f.value;
+    if (f.multiValue !== undefined || typeof v !== 'string' || v.includes(FLAT_SEP) || k.includes(FLAT_SEP)) return undefined;
+    out += (first ? '' : FLAT_SEP) + k + FLAT_SEP + v;
+    first = false;
+  }
+  return out;
+}
+
+function fromFlat(s: string): FieldMap {
+  const o: FieldMap = {};
+  if (s.length === 1) return o;
+  const a = s.slice(1).split(FLAT_SEP);
+  for (let i = 0; i < a.length; i += 2) {
+    Object.defineProperty(o, a[i]!, { value: { value: a[i + 1] ?? '' }, writable: true, enumerable: true, configurable: true });
+  }
+  return o;
 }
 
 type Limit = NonNullable<FunctionError['limit']>;
@@ -454,7 +484,8 @@ export class Instance {
       const resp = inv.event.response;
       const part =
         n === 0 ? r.querystring : n === 1 ? r.headers : n === 2 ? r.cookies : n === 3 ? resp?.headers : n === 4 ? resp?.cookies : undefined;
-      return ctx.newString(JSON.stringify(part ?? {}));
+      const flat = n === 4 ? undefined : toFlat(part as FieldMap | undefined);
+      return ctx.newString(flat ?? JSON.stringify(part ?? {}));
     });
     def('log', (line) => {
       const inv = this.current();

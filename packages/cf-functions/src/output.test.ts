@@ -207,6 +207,42 @@ describe('results', () => {
   });
 });
 
+describe('what comes back after reading parts', () => {
+  it('in-place edits of fetched fields are seen; reading alone changes nothing', async () => {
+    const fn = await compile(`function handler(event) {
+      var h = event.request.headers;
+      var q = event.request.querystring;
+      if (event.request.uri === '/edit') { h.accept.value = 'text/plain'; q.a.value = '9'; }
+      if (event.request.uri === '/same') { h.accept = { value: h.accept.value }; }
+      if (event.request.uri === '/order') { var a = h.accept; delete h.accept; h.accept = a; }
+      return event.request;
+    }`);
+    const ev = (uri: string) => viewerRequest({ uri, querystring: { a: { value: '1' } }, headers: { host: { value: 'h' }, accept: { value: '*/*' }, 'x-z': { value: 'z' } } });
+    const read = ev('/read');
+    expect(requestOf(await fn.run(read)).headers).toBe(read.request.headers);
+    const edited = requestOf(await fn.run(ev('/edit')));
+    expect(edited.headers).toEqual({ host: { value: 'h' }, accept: { value: 'text/plain' }, 'x-z': { value: 'z' } });
+    expect(edited.querystring).toEqual({ a: { value: '9' } });
+    expect(requestOf(await fn.run(ev('/same'))).headers).toEqual(ev('/same').request.headers);
+    expect(Object.keys(requestOf(await fn.run(ev('/order'))).headers)).toEqual(['host', 'x-z', 'accept']);
+  });
+
+  it('a field named __proto__ is an ordinary field both ways', async () => {
+    const fn = await compile(`function handler(event) {
+      var h = event.request.headers;
+      var seen = Object.prototype.hasOwnProperty.call(h, '__proto__') ? h['__proto__'].value : 'missing';
+      if (event.request.uri === '/add') h['x-seen'] = { value: seen };
+      return event.request;
+    }`);
+    const headers = JSON.parse('{"host":{"value":"h"},"__proto__":{"value":"p"}}') as Record<string, { value: string }>;
+    const out = requestOf(await fn.run(viewerRequest({ uri: '/add', headers })));
+    expect(Object.keys(out.headers)).toEqual(['host', '__proto__', 'x-seen']);
+    expect(out.headers['x-seen']).toEqual({ value: 'p' });
+    expect(Object.getOwnPropertyDescriptor(out.headers, '__proto__')?.value).toEqual({ value: 'p' });
+    expect(Object.getPrototypeOf(out.headers)).toBe(Object.prototype);
+  });
+});
+
 describe('async handlers', () => {
   it('await works on plain promises and async helpers', async () => {
     const fn = await compile(`async function answer() { return 42; }
