@@ -284,17 +284,20 @@ interface RawFfi {
     QTS_FreeValuePointer(ctx: number, v: number): void;
     QTS_GetString(ctx: number, v: number): number;
     QTS_FreeCString(ctx: number, p: number): void;
+    QTS_ExecutePendingJob?(rt: number, max: number, ctxOut: number): number;
+    QTS_FreeValuePointerRuntime?(rt: number, v: number): void;
   };
   ctxPtr: number;
+  rtPtr: number;
   undefinedPtr: number;
-  /** One-slot argument array, allocated once per instance. */
+  /** Two 32-bit slots allocated once per instance: the argument array, and the context out-pointer of ExecutePendingJob. */
   argv: number;
   handle(ptr: number): QuickJSHandle;
 }
 
 /** Direct FFI access for the hot path; undefined (use the library's API) if the internals differ. */
 function rawFfi(ctx: QuickJSContext): RawFfi | undefined {
-  const c = ctx as unknown as { module?: RawFfi['m']; ffi?: RawFfi['ffi']; ctx?: { value: number }; memory?: { heapValueHandle?: (p: number) => QuickJSHandle } };
+  const c = ctx as unknown as { module?: RawFfi['m']; ffi?: RawFfi['ffi']; ctx?: { value: number }; rt?: { value: number }; memory?: { heapValueHandle?: (p: number) => QuickJSHandle } };
   const m = c.module;
   const ffi = c.ffi;
   const memory = c.memory;
@@ -305,8 +308,9 @@ function rawFfi(ctx: QuickJSContext): RawFfi | undefined {
     m,
     ffi,
     ctxPtr: c.ctx.value,
+    rtPtr: typeof ffi.QTS_FreeValuePointerRuntime === 'function' && c.rt !== undefined ? c.rt.value : 0,
     undefinedPtr: ctx.undefined.value as unknown as number,
-    argv: m._malloc(4),
+    argv: m._malloc(8),
     handle: (p) => memory.heapValueHandle!(p),
   };
 }
@@ -738,6 +742,23 @@ export class Instance {
   private runJobs(inv: Invocation): string | undefined {
     this.enter(inv);
     try {
+      const raw = this.raw;
+      if (raw !== undefined && raw.ffi.QTS_ExecutePendingJob !== undefined && raw.rtPtr !== 0) {
+        // all queued jobs in one FFI call; the library's wrapper allocates per call
+        const heap = new Int32Array(raw.m.HEAPU8.buffer, raw.argv, 2);
+        heap[1] = 0;
+        const v = raw.ffi.QTS_ExecutePendingJob(raw.rtPtr, -1, raw.argv + 4);
+        if (new Int32Array(raw.m.HEAPU8.buffer, raw.argv, 2)[1] === 0) {
+          raw.ffi.QTS_FreeValuePointerRuntime!(raw.rtPtr, v);
+          return undefined;
+        }
+        const h = raw.handle(v);
+        if (this.ctx.typeof(h) === 'number') {
+          h.dispose();
+          return undefined;
+        }
+        return 'E' + this.errorText(h);
+      }
       const r = this.rt.executePendingJobs();
       if (r.error) return 'E' + this.errorText(r.error);
       return undefined;
@@ -785,7 +806,17 @@ export class Instance {
     try {
       let res = this.step(inv, this.call(inv, this.startFn, this.input(event, opts)));
       while (res === 'P') {
-        await Promise.race(inv.pending);
+        let timer: NodeJS.Timeout | undefined;
+        const limit = this.spec.limits.lookupTimeoutMs;
+        const timedOut = await Promise.race([
+          Promise.race(inv.pending).then(() => false),
+          new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), limit); }),
+        ]);
+        clearTimeout(timer);
+        if (timedOut) {
+          res = `EError: a KeyValueStore lookup did not complete within ${limit} ms`;
+          break;
+        }
         res = this.step(inv, 'P');
       }
       return this.result(inv, res);

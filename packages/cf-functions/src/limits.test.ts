@@ -98,6 +98,12 @@ describe('compute budget', () => {
     expect(performance.now() - t0).toBeLessThan(1000);
   });
 
+  it('stops an endless loop that runs after an await (inside a promise job), and the next invocation works', async () => {
+    const fn = await compile(`async function handler(event) { await null; if (event.request.uri === '/spin') for (;;) {} return event.request; }`);
+    expectFailure(await fn.run(viewerRequest({ uri: '/spin' }), { budgetMs: 5 }), 'FunctionThrottledError');
+    expect(requestOf(fn.runSync(viewerRequest({ uri: '/ok' }))).uri).toBe('/ok');
+  });
+
   it('an async handler that awaits forever on its own promise fails instead of hanging', async () => {
     const fn = await compile(`async function handler(event) { await new Promise(function () {}); return event.request; }`);
     expectFailure(await fn.run(viewerRequest()), 'FunctionExecutionError', /never settled/);

@@ -22,4 +22,5 @@ export const DEFAULT_LIMITS: FunctionLimits = {
   logBytes: 10 * 1024,
   throttleAfter: 3,
   throttleMs: 1000,
+  lookupTimeoutMs: 1000,
 };

@@ -127,6 +127,14 @@ describe('cloudfront: KeyValueStore', () => {
     expect(await evaluate(`cf.kvs().meta()`, { ...opts, run: { kvs, kvsMeta: () => meta } })).toEqual(meta);
   });
 
+  it('a lookup that never completes fails the invocation after lookupTimeoutMs, and the function still works', async () => {
+    const fn = await compile(`import cf from 'cloudfront';\nasync function handler(event) { event.request.headers['x-v'] = { value: await cf.kvs().get('greeting') }; return event.request; }`, {
+      kvsIds: ['kvs-1'], limits: { lookupTimeoutMs: 50 },
+    });
+    expectFailure(await fn.run(viewerRequest(), { kvs: () => new Promise<string>(() => {}) }), 'FunctionExecutionError', /did not complete within 50 ms/);
+    expect(requestOf(await fn.run(viewerRequest(), { kvs })).headers['x-v']).toEqual({ value: 'héllo' });
+  });
+
   it('runSync refuses to wait for an asynchronous lookup', async () => {
     const fn = await compile(`import cf from 'cloudfront';\nasync function handler(event) { try { await cf.kvs().get('greeting'); } catch (e) {} return event.request; }`, { kvsIds: ['kvs-1'] });
     expectFailure(fn.runSync(viewerRequest(), { kvs: async (id, key) => kvs(id, key) }), 'FunctionExecutionError', /runSync/);

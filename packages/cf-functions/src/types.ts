@@ -160,6 +160,8 @@ export interface FunctionLimits {
    */
   throttleAfter: number;
   throttleMs: number;
+  /** An asynchronous KeyValueStore lookup that takes longer fails the invocation (FunctionExecutionError). */
+  lookupTimeoutMs: number;
 }
 
 export interface CompileOptions {
