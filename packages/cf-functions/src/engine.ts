@@ -108,6 +108,7 @@ function warmUp(module: QuickJSWASMModule): void {
     name: 'warm-up',
     runtime: 'cloudfront-js-2.0',
     factorySource: wrapped.source,
+    bodySource: wrapped.body,
     kvsIds: ['warm-up'],
     limits: { ...DEFAULT_LIMITS, budgetMs: 60_000 },
   });
@@ -139,6 +140,8 @@ export interface FunctionSpec {
   name: string;
   runtime: FunctionRuntime;
   factorySource: string;
+  /** The code alone (imports rewritten): parsed as a strict script before the factory is built. */
+  bodySource: string;
   kvsIds: string[];
   limits: FunctionLimits;
 }
@@ -414,6 +417,16 @@ export class Instance {
       this.finishFn = ctx.getProp(api.value, 'finish');
       const setFactory = ctx.getProp(api.value, 'setFactory');
       api.value.dispose();
+      // A script is self-contained: if the code parses on its own, wrapping it cannot let it
+      // close the factory function and run outside it.
+      const check = ctx.evalCode(spec.bodySource, `${spec.name}.js`, { type: 'global', strict: true, compileOnly: true });
+      if (check.error) {
+        const e = ctx.dump(check.error) as { name?: string; message?: string };
+        check.error.dispose();
+        setFactory.dispose();
+        throw new CompileFailure(`${e?.name ?? 'SyntaxError'}: ${e?.message ?? String(e)}`);
+      }
+      check.value.dispose();
       const factory = ctx.evalCode(spec.factorySource, `${spec.name}.js`);
       if (factory.error) {
         const e = ctx.dump(factory.error) as { name?: string; message?: string };

@@ -222,6 +222,7 @@ export async function compileFunction(options: CompileOptions): Promise<CompileR
     name: options.name,
     runtime,
     factorySource: wrapped.source,
+    bodySource: wrapped.body,
     kvsIds: associations.map(kvsIdOf),
     limits,
   };

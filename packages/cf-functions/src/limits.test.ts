@@ -49,6 +49,20 @@ describe('CreateFunction validation', () => {
     }
   });
 
+  it('code cannot close the wrapper it is compiled in and run outside it (it must parse on its own)', async () => {
+    const t0 = performance.now();
+    for (const code of [
+      '}}; while (true) {} ; (function () { return function () {',
+      'function handler(e) { return e.request; } }; var state = 0; return function () { state++; (function () {',
+      'return; function handler(e) { return e.request; }',
+    ]) {
+      const r = await compileFunction({ name: 'inject', code });
+      expect(r.ok, code).toBe(false);
+      if (!r.ok) expect(r.error.code).toBe('InvalidArgument');
+    }
+    expect(performance.now() - t0).toBeLessThan(5000); // nothing ran (the first would never end)
+  });
+
   it('a function without a handler compiles but fails when run (FunctionExecutionError)', async () => {
     const fn = await compile('function notTheHandler(event) { return event.request; }');
     expectFailure(await fn.run(viewerRequest()), 'FunctionExecutionError', /handler is not defined/);
