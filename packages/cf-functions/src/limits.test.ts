@@ -55,6 +55,7 @@ describe('CreateFunction validation', () => {
       '}}; while (true) {} ; (function () { return function () {',
       'function handler(e) { return e.request; } }; var state = 0; return function () { state++; (function () {',
       'return; function handler(e) { return e.request; }',
+      'export function handler(e) { return e.request; }',
     ]) {
       const r = await compileFunction({ name: 'inject', code });
       expect(r.ok, code).toBe(false);
