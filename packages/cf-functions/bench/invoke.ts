@@ -1,7 +1,7 @@
 /**
  * Per-invocation cost of the CloudFront Functions runtime.
  *
- *   npx tsx packages/cf-functions/bench/invoke.ts [iterations]
+ *   npx tsx packages/cf-functions/bench/invoke.ts [iterations per round, default 10000]
  *
  * Measures (single thread, after warm-up): a trivial viewer-request function (event in, request
  * out), add-index-html (url-rewrite-single-page-apps), a header-adding viewer-response function,
@@ -10,7 +10,7 @@
  */
 import { compileFunction, type CloudFrontFunction, type CloudFrontFunctionEvent, type RunOptions } from '../src/index.js';
 
-const iterations = Number(process.argv[2] ?? 20000);
+const iterations = Number(process.argv[2] ?? 10000);
 
 const request: CloudFrontFunctionEvent = {
   version: '1.0',
@@ -57,25 +57,37 @@ function measure(n: number, op: () => void): [number, number] {
   return [wall, (c.user + c.system) / n];
 }
 
+/** Best of three rounds (the least disturbed one: this machine is shared with other load). */
+const ROUNDS = 3;
+
 function benchSync(name: string, fn: CloudFrontFunction, event: CloudFrontFunctionEvent, opts: RunOptions = {}, n = iterations): void {
-  for (let i = 0; i < Math.min(2000, n); i++) fn.runSync(event, opts);
-  const [wall, cpu] = measure(n, () => {
-    const r = fn.runSync(event, opts);
-    if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
-  });
-  report(name, wall, cpu);
+  for (let i = 0; i < Math.min(5000, n); i++) fn.runSync(event, opts);
+  let best: [number, number] = [Infinity, Infinity];
+  for (let round = 0; round < ROUNDS; round++) {
+    const m = measure(n, () => {
+      const r = fn.runSync(event, opts);
+      if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
+    });
+    if (m[1] < best[1]) best = m;
+  }
+  report(name, best[0], best[1]);
 }
 
 async function benchAsync(name: string, fn: CloudFrontFunction, event: CloudFrontFunctionEvent, opts: RunOptions = {}, n = iterations): Promise<void> {
-  for (let i = 0; i < Math.min(2000, n); i++) await fn.run(event, opts);
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    const r = await fn.run(event, opts);
-    if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
+  for (let i = 0; i < Math.min(5000, n); i++) await fn.run(event, opts);
+  let best: [number, number] = [Infinity, Infinity];
+  for (let round = 0; round < ROUNDS; round++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const r = await fn.run(event, opts);
+      if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
+    }
+    const c = process.cpuUsage(c0);
+    const m: [number, number] = [((performance.now() - t0) * 1000) / n, (c.user + c.system) / n];
+    if (m[1] < best[1]) best = m;
   }
-  const c = process.cpuUsage(c0);
-  report(name, ((performance.now() - t0) * 1000) / n, (c.user + c.system) / n);
+  report(name, best[0], best[1]);
 }
 
 const t0 = performance.now();
@@ -128,7 +140,7 @@ const hmac = await compile(
 );
 const spin = await compile('spin', 'function handler(event) { while (true) {} }');
 
-console.log(`\n${iterations} iterations each\n`);
+console.log(`\nbest of ${ROUNDS} rounds of ${iterations} invocations each\n`);
 benchSync('trivial (return event.request), runSync', trivial, request);
 await benchAsync('trivial, run (async API)', trivial, request);
 benchSync('async function handler (trivial), runSync', asyncTrivial, request);
@@ -142,10 +154,10 @@ benchSync('crypto HMAC-SHA256 of the uri into a header, runSync', hmac, request)
   const n = 20;
   const t = performance.now();
   for (let i = 0; i < n; i++) {
-    const r = spin.runSync(request, { budgetMs: 5 });
+    const r = spin.runSync(request, { budgetMs: 5, ignoreThrottle: true });
     if (r.ok || r.error.kind !== 'FunctionThrottledError') throw new Error('spin was not stopped');
   }
-  report('while(true){} stopped at a 5 ms budget (incl. new sandbox)', ((performance.now() - t) * 1000) / n);
+  report('while(true){} stopped at a 5 ms budget', ((performance.now() - t) * 1000) / n);
 }
 {
   const [wall, cpu] = measure(iterations, () => JSON.parse(JSON.stringify(request)));

@@ -41,7 +41,6 @@ const U8 = Uint8Array;
 const SEP = "\x01";
 
 let NOW = 0;
-let st = null; // state of the current invocation
 
 // ---- Date: the function's start time for the whole run ----------------------------------
 const OrigDate = Date;
@@ -375,7 +374,7 @@ function kvsHandle(id) {
   };
 }
 function originCall(method, args) {
-  if (st === null || st.eventType !== "viewer-request") throw new Error(method + "() can only be used in viewer-request functions");
+  if (curType !== "viewer-request") throw new Error(method + "() can only be used in viewer-request functions");
   for (const a of args) if (a !== undefined && (a === null || (typeof a !== "object" && typeof a !== "string"))) throw new TypeError(method + "(): invalid argument");
   H.origin(method, JSONstringify(args));
 }
@@ -386,7 +385,7 @@ const cfModule = {
   createRequestOriginGroup: function createRequestOriginGroup(params) { originCall("createRequestOriginGroup", [params]); },
 };
 defProp(cfModule, "edgeLocation", { enumerable: true, get() {
-  return st !== null && st.edgeLocation !== undefined ? st.edgeLocation : {};
+  return curEdge !== undefined ? curEdge : {};
 } });
 
 // ---- require / import -----------------------------------------------------------------------
@@ -471,7 +470,15 @@ deepFreeze([
 ]);
 
 // ---- invocation ---------------------------------------------------------------------------
+// State of the current invocation (one at a time per sandbox instance).
 let factory = null;
+let curType = "";
+let curReq = null;
+let curResp = null;
+let curRaw;
+let curEdge;
+let curDone = 0;
+let curValue;
 function dec(s) {
   if (s === "\x03") return undefined;
   return s.charCodeAt(0) === 2 ? JSONparse(s.slice(1)) : s;
@@ -497,7 +504,7 @@ function lazyDesc(name, bit) {
     enumerable: true,
     get() {
       if (serializing) return LAZY;
-      const v = JSONparse(H.fetch(bit));
+      const v = parsePart(H.fetch(bit), bit);
       defProp(this, name, { value: v, writable: true, enumerable: true, configurable: true });
       return v;
     },
@@ -506,7 +513,7 @@ function lazyDesc(name, bit) {
     },
   };
 }
-function rawQueryString() { return st === null ? undefined : st.raw; }
+function rawQueryString() { return curRaw; }
 const REQ_DESCS = {
   querystring: lazyDesc("querystring", 0),
   headers: lazyDesc("headers", 1),
@@ -515,13 +522,66 @@ const REQ_DESCS = {
 };
 const RESP_DESCS = { headers: lazyDesc("headers", 3), cookies: lazyDesc("cookies", 4) };
 deepFreeze([REQ_DESCS, RESP_DESCS, LAZY]);
-function part(obj, name) {
-  let v;
-  serializing = true;
-  try { v = obj[name]; } finally { serializing = false; }
+function json(v) {
   if (v === LAZY) return "";
   const j = JSONstringify(v);
   return j === undefined ? "\x03" : j;
+}
+// Query strings, headers and request cookies whose entries are all {value: string} travel as
+// "\x04name\x02value\x02name\x02value" (cheaper than JSON both ways in QuickJS). A part that
+// still holds exactly what was fetched is sent back as "" (unchanged): no serialisation at all.
+const fetchedArr = [null, null, null, null, null]; // per part: [name, value, name, value, ...] as fetched
+const fetchedObjs = [null, null, null, null, null]; // per part: the field objects handed to the function
+const keysOf = O.keys;
+function parsePart(s, bit) {
+  if (s.charCodeAt(0) !== 4) {
+    fetchedArr[bit] = null;
+    return JSONparse(s);
+  }
+  const o = {};
+  const a = s.length > 1 ? s.slice(1).split("\x02") : [];
+  const objs = [];
+  for (let i = 0; i < a.length; i += 2) {
+    const k = a[i];
+    const f = { value: a[i + 1] };
+    objs.push(f);
+    if (k === "__proto__") defProp(o, k, { value: f, writable: true, enumerable: true, configurable: true });
+    else o[k] = f;
+  }
+  fetchedArr[bit] = a;
+  fetchedObjs[bit] = objs;
+  return o;
+}
+// Whether a part still holds exactly the fields it was fetched with (the common "read only" case).
+function unchanged(v, bit) {
+  const a = fetchedArr[bit];
+  if (a === null) return false;
+  const objs = fetchedObjs[bit];
+  const keys = keysOf(v);
+  if (keys.length * 2 !== a.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (k !== a[2 * i]) return false;
+    const f = v[k];
+    if (f !== objs[i] || f.value !== a[2 * i + 1] || f.multiValue !== undefined) return false;
+  }
+  return true;
+}
+function partOut(v, bit) {
+  if (v === LAZY) return "";
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return json(v);
+  if (unchanged(v, bit)) return "";
+  let out = "\x04";
+  const keys = keysOf(v);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const f = v[k];
+    if (f === null || typeof f !== "object") return json(v);
+    const val = f.value;
+    if (typeof val !== "string" || f.multiValue !== undefined || val.indexOf("\x02") >= 0 || k.indexOf("\x02") >= 0) return json(v);
+    out += (i === 0 ? "" : "\x02") + k + "\x02" + val;
+  }
+  return out;
 }
 function errorString(e) {
   try {
@@ -540,55 +600,70 @@ function errorString(e) {
 }
 function output(r) {
   try {
-    const s = st;
-    if (r === s.req && s.eventType === "viewer-request") {
-      return "Q" + enc(r.method) + SEP + enc(r.uri) + SEP + part(r, "querystring") + SEP + part(r, "headers") + SEP + part(r, "cookies");
+    if (r === curReq && curType === "viewer-request") {
+      serializing = true;
+      const q = r.querystring, h = r.headers, c = r.cookies;
+      serializing = false;
+      // method and uri go as they are when they are strings: one with a control character is
+      // invalid anyway, and the host rejects it (a separator inside shows as extra fields)
+      const m = r.method, u = r.uri;
+      return "Q" + (typeof m === "string" ? m : enc(m)) + SEP + (typeof u === "string" ? u : enc(u)) + SEP +
+        partOut(q, 0) + SEP + partOut(h, 1) + SEP + partOut(c, 2);
     }
-    if (s.resp !== null && r === s.resp) {
-      return "S" + enc(r.statusCode) + SEP + enc(r.statusDescription) + SEP + part(r, "headers") + SEP + part(r, "cookies") + SEP + ("body" in r ? enc(r.body) : "\x03");
+    if (curResp !== null && r === curResp) {
+      serializing = true;
+      const h = r.headers, c = r.cookies;
+      serializing = false;
+      return "S" + enc(r.statusCode) + SEP + enc(r.statusDescription) + SEP + partOut(h, 3) + SEP + json(c) + SEP + ("body" in r ? enc(r.body) : "\x03");
     }
     if (r === null || typeof r !== "object") return "U" + (r === null ? "null" : typeof r);
     const j = JSONstringify(r);
     return j === undefined ? "Uobject" : "J" + j;
   } catch (e) {
+    serializing = false;
     return "V" + errorString(e);
   }
 }
-function settle(r) {
-  if (r !== null && (typeof r === "object" || typeof r === "function")) {
-    let then;
-    try { then = r.then; } catch (e) { return "E" + errorString(e); }
-    if (typeof then === "function") {
-      const s = st;
-      PromiseCtor.resolve(r).then(function (v) { s.done = 1; s.value = v; }, function (e) { s.done = 2; s.value = e; });
-      return "P";
-    }
-  }
-  return output(r);
-}
+function onFulfilled(v) { curDone = 1; curValue = v; }
+function onRejected(e) { curDone = 2; curValue = e; }
+// input: now, eventType (+ "*" when some field below is encoded), distributionDomainName,
+// distributionId, requestId, viewer ip, method, uri, "r" when there is a response, statusCode,
+// statusDescription, rawQueryString, edgeLocation JSON. Context fields are "" when absent; the
+// others are \x03 when absent.
 function start(input) {
+  serializing = false; // an interrupted invocation may have left it set
+  fetchedArr[0] = fetchedArr[1] = fetchedArr[2] = fetchedArr[3] = null;
+  fetchedObjs[0] = fetchedObjs[1] = fetchedObjs[2] = fetchedObjs[3] = null;
   const f = input.split(SEP);
   NOW = +f[0];
-  const s = { eventType: f[1], done: 0, value: undefined, req: null, resp: null, edgeLocation: undefined, raw: dec(f[11]) };
-  st = s;
-  const context = {};
-  const domain = dec(f[2]); if (domain !== undefined) context.distributionDomainName = domain;
-  const distId = dec(f[3]); if (distId !== undefined) context.distributionId = distId;
-  context.eventType = s.eventType;
-  const reqId = dec(f[4]); if (reqId !== undefined) context.requestId = reqId;
-  const req = { method: dec(f[6]), uri: dec(f[7]) };
+  let type = f[1];
+  let domain = f[2], distId = f[3], reqId = f[4], ip = f[5], method = f[6], uri = f[7];
+  if (type.charCodeAt(type.length - 1) === 42) { // "*": some fields are encoded
+    type = type.slice(0, -1);
+    domain = dec(domain); distId = dec(distId); reqId = dec(reqId); ip = dec(ip); method = dec(method); uri = dec(uri);
+  }
+  curType = type;
+  curDone = 0;
+  curValue = undefined;
+  curRaw = f[11] === "\x03" ? undefined : f[11].charCodeAt(0) === 2 ? dec(f[11]) : f[11];
+  curEdge = f[12] === "\x03" ? undefined : JSONparse(f[12]);
+  const context = domain !== "" && distId !== "" && reqId !== ""
+    ? { distributionDomainName: domain, distributionId: distId, eventType: type, requestId: reqId }
+    : contextOf(domain, distId, type, reqId);
+  const req = { method: method, uri: uri };
   defProps(req, REQ_DESCS);
-  s.req = req;
-  const event = { version: "1.0", context: context, viewer: { ip: dec(f[5]) }, request: req };
+  curReq = req;
+  const event = { version: "1.0", context: context, viewer: { ip: ip }, request: req };
   if (f[8] === "r") {
     const resp = { statusCode: +f[9] };
     const desc = dec(f[10]);
     if (desc !== undefined) resp.statusDescription = desc;
     defProps(resp, RESP_DESCS);
     event.response = resp;
-    s.resp = resp;
+    curResp = resp;
+  } else {
+    curResp = null;
   }
-  if (f[12] !== "\x03") s.edgeLocation = JSONparse(f[12]);
   let r;
   try {
     const handler = factory(importModule);
@@ -597,13 +672,28 @@ function start(input) {
   } catch (e) {
     return "E" + errorString(e);
   }
-  return settle(r);
+  if (r !== null && (typeof r === "object" || typeof r === "function")) {
+    let then;
+    try { then = r.then; } catch (e) { return "E" + errorString(e); }
+    if (typeof then === "function") {
+      PromiseCtor.resolve(r).then(onFulfilled, onRejected);
+      return "P";
+    }
+  }
+  return output(r);
+}
+function contextOf(domain, distId, type, reqId) {
+  const context = {};
+  if (domain !== "" && domain !== undefined) context.distributionDomainName = domain;
+  if (distId !== "" && distId !== undefined) context.distributionId = distId;
+  context.eventType = type;
+  if (reqId !== "" && reqId !== undefined) context.requestId = reqId;
+  return context;
 }
 function finish() {
-  const s = st;
-  if (s.done === 0) return "P";
-  if (s.done === 2) return "E" + errorString(s.value);
-  return output(s.value);
+  if (curDone === 0) return "P";
+  if (curDone === 2) return "E" + errorString(curValue);
+  return output(curValue);
 }
 return {
   start: start,

@@ -13,6 +13,8 @@ import type {
 } from './types.js';
 
 const NAME = /^[a-zA-Z0-9\-_]{1,64}$/;
+/** Modules a runtime 2.0 function can import (require() also knows crypto and querystring in 1.0). */
+const IMPORTABLE = new Set(['cloudfront', 'crypto', 'querystring', 'buffer']);
 
 /** A compiled CloudFront function: a pool of sandbox instances running its code. */
 export class CloudFrontFunction {
@@ -29,6 +31,8 @@ export class CloudFrontFunction {
   private instances = 0;
   private readonly waiters: ((i: Instance) => void)[] = [];
   private disposed = false;
+  private computeFailures = 0;
+  private throttledUntil = 0;
 
   /** @internal use compileFunction */
   constructor(
@@ -53,9 +57,11 @@ export class CloudFrontFunction {
    * Never rejects for function failures: those are `{ok: false, error}` with CloudFront's kinds.
    */
   async run(event: CloudFrontFunctionEvent, opts: RunOptions = {}): Promise<RunResult> {
+    const throttled = this.throttled(opts);
+    if (throttled !== undefined) return throttled;
     const inst = this.tryAcquire() ?? (await new Promise<Instance>((resolve) => this.waiters.push(resolve)));
     try {
-      return await inst.run(event, opts);
+      return this.track(await inst.run(event, opts));
     } finally {
       this.release(inst);
     }
@@ -67,13 +73,49 @@ export class CloudFrontFunction {
    * instance is busy with an asynchronous `run`.
    */
   runSync(event: CloudFrontFunctionEvent, opts: RunOptions = {}): RunResult {
+    const throttled = this.throttled(opts);
+    if (throttled !== undefined) return throttled;
     const inst = this.tryAcquire();
     if (inst === undefined) throw new Error(`all ${this.limits.maxInstances} sandbox instances of ${this.name} are busy`);
     try {
-      return inst.runSync(event, opts);
+      return this.track(inst.runSync(event, opts));
     } finally {
       this.release(inst);
     }
+  }
+
+  /** Whether the function is currently throttled (after repeated compute-budget failures). */
+  get isThrottled(): boolean {
+    return Date.now() < this.throttledUntil;
+  }
+
+  private throttled(opts: RunOptions): RunResult | undefined {
+    if (opts.ignoreThrottle === true || Date.now() >= this.throttledUntil) return undefined;
+    return {
+      ok: false,
+      error: {
+        kind: 'FunctionThrottledError',
+        statusCode: 503,
+        limit: 'compute',
+        message: `The function is throttled: it exceeded its compute budget on ${this.limits.throttleAfter} consecutive invocations`,
+      },
+      logs: [],
+      computeUtilization: 0,
+      elapsedMs: 0,
+    };
+  }
+
+  private track(r: RunResult): RunResult {
+    if (!r.ok && r.error.kind === 'FunctionThrottledError') {
+      this.computeFailures++;
+      if (this.computeFailures >= this.limits.throttleAfter) {
+        this.throttledUntil = Date.now() + this.limits.throttleMs;
+        this.computeFailures = 0;
+      }
+    } else {
+      this.computeFailures = 0;
+    }
+    return r;
   }
 
   /** Heap bytes used by an idle instance right after setup (runtime, bootstrap, function). */
@@ -173,11 +215,14 @@ export async function compileFunction(options: CompileOptions): Promise<CompileR
   if (runtime === 'cloudfront-js-1.0' && associations.length > 0) return invalid('KeyValueStore associations require the cloudfront-js-2.0 runtime');
   const wrapped = wrapFunctionCode(code, runtime === 'cloudfront-js-2.0');
   if ('error' in wrapped) return invalid(`The function code is not valid: ${wrapped.error}`);
+  const unknown = wrapped.imports.find((m) => !IMPORTABLE.has(m));
+  if (unknown !== undefined) return invalid(`The function code is not valid: Cannot find module '${unknown}'`);
   const limits: FunctionLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const spec: FunctionSpec = {
     name: options.name,
     runtime,
     factorySource: wrapped.source,
+    bodySource: wrapped.body,
     kvsIds: associations.map(kvsIdOf),
     limits,
   };

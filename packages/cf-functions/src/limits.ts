@@ -7,16 +7,20 @@ export const MAX_FUNCTION_SIZE_BYTES = 10 * 1024;
 export const MAX_URI_LENGTH = 8192;
 
 /**
- * Defaults. The compute budget is ours to pick: CloudFront does not publish its per-invocation
- * time limit (it reports compute utilisation as a percentage of it). 5 ms is about 100× what a
- * typical function needs here, so only runaway code hits it, and it keeps a stuck function from
- * holding an edge worker for long. The heap cap is CloudFront's 2 MB for the function plus the
- * sandbox's own runtime (~0.5 MB of intrinsics, modules and bootstrap, measured in engine tests).
+ * Defaults (see README "Limits"). The compute budget is ours to pick: CloudFront does not publish
+ * its per-invocation time limit (it reports compute utilisation as a percentage of it). 10 ms is
+ * ~200× what a typical function needs here (≈ 50 µs), so only runaway code reaches it; it is also
+ * above the host pauses measured inside an invocation (V8 garbage collection, up to ~7 ms), which
+ * a 5 ms budget occasionally mistook for compute. The heap cap is CloudFront's 2 MB for the
+ * function plus the sandbox's own ~0.27 MB (intrinsics, modules, bootstrap).
  */
 export const DEFAULT_LIMITS: FunctionLimits = {
-  budgetMs: 5,
+  budgetMs: 10,
   memoryBytes: 2.5 * 1024 * 1024,
   stackBytes: 256 * 1024,
   maxInstances: 4,
   logBytes: 10 * 1024,
+  throttleAfter: 3,
+  throttleMs: 1000,
+  lookupTimeoutMs: 1000,
 };

@@ -109,7 +109,7 @@ export async function testFunction(
   opts: TestFunctionOptions = {},
 ): Promise<TestResult> {
   const event = parseEventObject(eventObject);
-  const result = await fn.run(event, opts);
+  const result = await fn.run(event, { ignoreThrottle: true, ...opts });
   const account = opts.accountId ?? '000000000000';
   const created = fn.createdTime.toISOString().replace('Z', '+00:00');
   const config: TestResult['FunctionSummary']['FunctionConfig'] = { Comment: fn.comment, Runtime: fn.runtime };

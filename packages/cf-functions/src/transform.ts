@@ -129,13 +129,18 @@ function importReplacement(text: string, specifier: string, def?: string, ns?: s
 }
 
 export interface Wrapped {
+  /** The factory expression. */
   source: string;
+  /** The function's code with imports rewritten, as a script (checked on its own before wrapping). */
+  body: string;
   imports: string[];
 }
 
 /**
  * The factory: `(function(){ "use strict"; return function (__cf_import__) { <code> ; return handler } })()`.
  * The prologue sits on the first line so line numbers in errors match the function's source.
+ * `body` must be checked as a standalone script first (engine.ts does): code such as `}}; …`
+ * would otherwise close the factory and run outside it.
  */
 export function wrapFunctionCode(code: string, allowImports: boolean): Wrapped | { error: string } {
   const imports = findImports(code);
@@ -154,5 +159,5 @@ export function wrapFunctionCode(code: string, allowImports: boolean): Wrapped |
     `(function () { "use strict"; return function (${IMPORT_FN}) { ` +
     body +
     `\n;return typeof handler === "function" ? handler : undefined; }; })()`;
-  return { source, imports: imports.map((d) => d.specifier) };
+  return { source, body, imports: imports.map((d) => d.specifier) };
 }

@@ -138,6 +138,8 @@ export interface RunOptions {
   edgeLocation?: { name: string; serverIp: string; region: string };
   /** What `request.rawQueryString()` returns: the query string without `?`, or undefined when the URL had no `?`. */
   rawQueryString?: string;
+  /** Run even while the function is throttled (TestFunction does). */
+  ignoreThrottle?: boolean;
 }
 
 export interface FunctionLimits {
@@ -151,6 +153,15 @@ export interface FunctionLimits {
   maxInstances: number;
   /** Function logs are truncated at this many bytes per invocation (CloudFront: 10 KB). */
   logBytes: number;
+  /**
+   * After this many consecutive invocations stopped by the compute budget, the function is
+   * throttled: invocations fail at once (FunctionThrottledError) for `throttleMs`, then it runs
+   * again. CloudFront throttles functions that "continuously exceed the maximum allowed time".
+   */
+  throttleAfter: number;
+  throttleMs: number;
+  /** An asynchronous KeyValueStore lookup that takes longer fails the invocation (FunctionExecutionError). */
+  lookupTimeoutMs: number;
 }
 
 export interface CompileOptions {

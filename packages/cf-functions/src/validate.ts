@@ -49,6 +49,12 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 export class ValidationFailure extends Error {}
 
+/** Assignment that also works for a field named "__proto__" (a valid header/cookie/query name). */
+function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
+}
+
 function fail(message: string): never {
   throw new ValidationFailure(message);
 }
@@ -82,7 +88,7 @@ function fieldMap(v: unknown, what: string, names: RegExp, bad: RegExp): FieldMa
   const out: FieldMap = {};
   for (const [name, value] of Object.entries(v)) {
     if (!names.test(name)) fail(`${what}: invalid name ${JSON.stringify(name)}`);
-    out[name] = fieldValue(value, `${what}[${JSON.stringify(name)}]`, bad);
+    setOwn(out, name, fieldValue(value, `${what}[${JSON.stringify(name)}]`, bad));
   }
   return out;
 }
@@ -163,7 +169,7 @@ function responseCookies(v: unknown): ResponseCookieMap {
       if (!Array.isArray(mv)) fail(`${what}.multiValue must be an array`);
       r.multiValue = mv.map((m, i) => one(m, `${what}.multiValue[${i}]`));
     }
-    out[name] = r;
+    setOwn(out, name, r);
   }
   return out;
 }
