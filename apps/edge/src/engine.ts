@@ -367,7 +367,8 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     let request: ViewerRequest = { method: ctx.method, uri: ctx.viewerPath, query: ctx.query, headers: req.headers };
     let next = ctx;
     if (fns.viewerRequest !== undefined) {
-      const r = fns.viewerRequest.runSync(viewerRequestEvent(request, ectx), { kvs: fx.kvs, now: clock(), ...(query === undefined ? {} : { rawQueryString: query }) });
+      const event = viewerRequestEvent(request, ectx);
+      const r = fns.viewerRequest.runSync(event, { kvs: fx.kvs, now: clock(), ...(query === undefined ? {} : { rawQueryString: query }) });
       metrics.functionInvocations++;
       if (!r.ok) {
         metrics.functionErrors++;
@@ -378,9 +379,12 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
         sendFunctionResponse(req, res, ctx.reqId, r.output.response);
         return undefined;
       }
-      request = applyRequest(request, r.output.request);
-      req.headers = request.headers;
-      next = makeCtx(ctx.dist, ctx.method, request.uri, request.query, request.headers, ctx.reqId, ctx.clientIp, ctx.httpVersion, ctx.behaviour);
+      const changed = applyRequest(request, r.output.request, event.request);
+      if (changed !== request) {
+        request = changed;
+        req.headers = request.headers;
+        next = makeCtx(ctx.dist, ctx.method, request.uri, request.query, request.headers, ctx.reqId, ctx.clientIp, ctx.httpVersion, ctx.behaviour);
+      }
     }
     if (fns.viewerResponse !== undefined) {
       const seen = request;

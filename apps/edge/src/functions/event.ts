@@ -115,7 +115,13 @@ function headerOne(v: string | string[] | undefined): string | undefined {
  * The request a viewer-request function returned, as the edge's request: its URI, query string,
  * headers (the function's, plus those it could not see, as they were) and cookies (one Cookie header).
  */
-export function applyRequest(original: ViewerRequest, out: FunctionRequest): ViewerRequest {
+export function applyRequest(original: ViewerRequest, out: FunctionRequest, sent?: CloudFrontFunctionEvent['request']): ViewerRequest {
+  // Parts the function did not touch come back as the very objects it was given
+  // (@bucketfront/cf-functions): keep the request's own values, rebuild nothing.
+  if (sent !== undefined && out.headers === sent.headers && out.cookies === sent.cookies) {
+    if (out.uri === original.uri && out.querystring === sent.querystring) return original;
+    return { ...original, uri: out.uri, query: out.querystring === sent.querystring ? original.query : serialiseQueryString(out.querystring) };
+  }
   const headers: IncomingHttpHeaders = {};
   for (const [name, v] of Object.entries(original.headers)) if (v !== undefined && name !== 'cookie' && isDisallowedHeader(name)) headers[name] = v;
   for (const [name, f] of Object.entries(out.headers)) headers[name] = valuesOf(f).join(', ');
