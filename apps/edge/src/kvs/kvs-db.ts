@@ -7,6 +7,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
+import type { KvsMetadata } from '@bucketfront/cf-functions';
 import { openSqliteFile } from '../control/sqlite-file.js';
 import { KVS_APPLICATION_ID, KVS_LIMITS, KVS_SCHEMA, KVS_SCHEMA_VERSION } from './kvs-schema.js';
 
@@ -126,6 +127,13 @@ export class KvsDb {
   size(id: string): KvsSize {
     const r = this.s.size.get(id) as { n: number; bytes: number };
     return { itemCount: r.n, totalSizeInBytes: r.bytes };
+  }
+
+  /** `kvs.meta()` of a store (TestFunction; the data plane reads it through kvs-reader.ts). */
+  meta(id: string): KvsMetadata | undefined {
+    const store = this.byId(id);
+    if (!store) return undefined;
+    return { creationDateTime: store.created.toISOString(), lastUpdatedDateTime: store.dataModified.toISOString(), keyCount: this.size(id).itemCount };
   }
 
   getKey(id: string, key: string): string | undefined {

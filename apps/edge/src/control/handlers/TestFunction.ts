@@ -22,7 +22,7 @@ export const TestFunction: ControlHandler = async (ctx, { req, body, params }) =
   checkIfMatch(req, stage.etag);
   const compiled = await compileForApi(ctx, name, stage);
   try {
-    const result = await testFunction(compiled, test.eventObject, { stage: test.stage, kvs: await ctx.keyValueStores() });
+    const result = await testFunction(compiled, test.eventObject, { stage: test.stage, kvs: await ctx.keyValueStores(), kvsMeta: (id) => ctx.kvs.meta(id) });
     return { status: 200, body: renderTestResult(summaryOf(ctx, fn, test.stage), result) };
   } catch (err) {
     if (err instanceof CloudFrontApiError) throw errors.invalidArgument(err.message);
