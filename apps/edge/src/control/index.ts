@@ -10,6 +10,9 @@
  *   sent to every `config.peers` control URL; it is Completed once all acknowledged.
  *   PublishFunction / DeleteFunction are applied on every local worker before the
  *   answer and sent to the peers in the background (apply-function.ts).
+ * - Key value stores: the management operations under /2020-05-31/key-value-store and the
+ *   `cloudfront-keyvaluestore` data API under /key-value-stores/ (REST-JSON, SigV4A or SigV4:
+ *   kvs-api/), both on ../kvs/kvs-db.ts, which every worker reads.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
