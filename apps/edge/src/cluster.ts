@@ -53,7 +53,7 @@ function workerMallocEnv(): Record<string, string> {
 
 export async function startCluster(
   config: EdgeConfig,
-  opts: { workers: number; port: number; host: string; shared?: SharedTier; sharedDir?: string; published?: readonly PublishedFunction[] },
+  opts: { workers: number; port: number; host: string; shared?: SharedTier; sharedDir?: string; published?: readonly PublishedFunction[]; kvsFile?: string },
 ): Promise<EdgeCluster> {
   if (!cluster.isPrimary) throw new Error('startCluster must run in the primary');
   cluster.schedulingPolicy = process.env['BUCKETFRONT_CLUSTER_SCHED'] === 'none' ? cluster.SCHED_NONE : cluster.SCHED_RR;
@@ -144,7 +144,7 @@ export async function startCluster(
   function fork(): Promise<Worker> {
     // Every worker listens with the *requested* port (0 included): the primary keys shared listen
     // handles by address:port, so all workers share one socket, on the same random port.
-    const w = cluster.fork({ ...workerMallocEnv(), [WORKER_ENV.config]: configJson, [WORKER_ENV.port]: String(opts.port), [WORKER_ENV.host]: opts.host });
+    const w = cluster.fork({ ...workerMallocEnv(), [WORKER_ENV.config]: configJson, [WORKER_ENV.port]: String(opts.port), [WORKER_ENV.host]: opts.host, ...(opts.kvsFile === undefined ? {} : { [WORKER_ENV.kvsFile]: opts.kvsFile }) });
     w.once('exit', () => {
       subscribed.delete(w);
       // A worker that dies (ready or still starting) no longer owes acks.

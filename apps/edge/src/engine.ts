@@ -368,7 +368,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     let next = ctx;
     if (fns.viewerRequest !== undefined) {
       const event = viewerRequestEvent(request, ectx);
-      const r = fns.viewerRequest.runSync(event, { kvs: fx.kvs, now: clock(), ...(query === undefined ? {} : { rawQueryString: query }) });
+      const r = fns.viewerRequest.runSync(event, { kvs: fx.kvs, kvsMeta: fx.kvsMeta, now: clock(), ...(query === undefined ? {} : { rawQueryString: query }) });
       metrics.functionInvocations++;
       if (!r.ok) {
         metrics.functionErrors++;
@@ -393,7 +393,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
         // (and disposed) the sandbox, and the response runs the function LIVE when it is written.
         const onResponse = fx.forBehavior(ctx.behaviour).viewerResponse;
         if (onResponse === undefined) return response;
-        const r = onResponse.runSync(viewerResponseEvent(seen, response, ectx), { kvs: fx.kvs, now: clock() });
+        const r = onResponse.runSync(viewerResponseEvent(seen, response, ectx), { kvs: fx.kvs, kvsMeta: fx.kvsMeta, now: clock() });
         metrics.functionInvocations++;
         if (!r.ok) {
           metrics.functionErrors++;

@@ -23,6 +23,8 @@ export const WORKER_ENV = {
   config: 'BUCKETFRONT_EDGE_CONFIG_JSON',
   port: 'BUCKETFRONT_EDGE_PORT',
   host: 'BUCKETFRONT_EDGE_HOST',
+  /** The API-created key value stores (kvs.sqlite), read by every worker. */
+  kvsFile: 'BUCKETFRONT_EDGE_KVS_FILE',
 } as const;
 
 export function isMessage(m: unknown): m is { type: string; id?: number } {

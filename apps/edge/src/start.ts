@@ -17,7 +17,11 @@ import { FunctionStore } from './control/function-store.js';
 import { createLocalRuntime, type EdgeRuntime } from './runtime.js';
 import { closeServer, createViewerServer, listen } from './server.js';
 import { openSharedTier, sharedTierDir, type SharedTier } from './shared-tier.js';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { KvsDb } from './kvs/kvs-db.js';
+import { KvsReader } from './kvs/kvs-reader.js';
+import { KVS_FILE_NAME } from './kvs/kvs-schema.js';
 import { join } from 'node:path';
 
 export interface StartEdgeOptions {
@@ -55,6 +59,7 @@ type ControlFactory = (o: {
   config: EdgeConfig;
   historyFile?: string;
   functionStore?: FunctionStore;
+  kvsDb?: KvsDb;
 }) => http.Server;
 
 async function loadControlFactory(): Promise<ControlFactory | undefined> {
@@ -89,6 +94,16 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   // with it); their LIVE stages run from the first request, like the configured functions.
   const functionStore = FunctionStore.open(where ? join(where.dir, 'functions.sqlite') : undefined, log);
   const published = functionStore.live();
+  // Key value stores created through the API: one SQLite file the workers read (kvs-schema.ts).
+  // Without a cache directory a single process keeps them in memory; workers need a file: a
+  // temporary one, removed when the edge stops.
+  const kvsTempDir = !where && workers > 1 ? await mkdtemp(join(tmpdir(), 'bucketfront-kvs-')) : undefined;
+  const kvsDir = where?.dir ?? kvsTempDir;
+  const kvsDb = KvsDb.open(kvsDir === undefined ? undefined : join(kvsDir, KVS_FILE_NAME), log);
+  const closeKvs = async (): Promise<void> => {
+    kvsDb.close();
+    if (kvsTempDir) await rm(kvsTempDir, { recursive: true, force: true });
+  };
   const unresolved = unresolvedFunctionNames(config, published.map((f) => f.name));
   if (unresolved.length > 0) {
     log(`functionAssociations name ${unresolved.map((n) => `'${n}'`).join(', ')}, not in functions and not published through the control API: those behaviors run no function until one of that name is published (PublishFunction)`);
@@ -97,9 +112,10 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   // port is bound. In a cluster each worker compiles its own sandboxes; the primary's only check.
   let functions: EdgeFunctions;
   try {
-    functions = await EdgeFunctions.load(config, published);
+    functions = await EdgeFunctions.load(config, published, workers === 1 ? new KvsReader(kvsDb.file ?? kvsDb.db) : undefined);
   } catch (err) {
     functionStore.close();
+    await closeKvs();
     if (where?.temporary) await rm(where.dir, { recursive: true, force: true });
     throw err;
   }
@@ -129,7 +145,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
       functions.close();
       // Workers share the tier only when its owner could open it (the owner evicts and invalidates).
       const usable = shared !== undefined && where !== undefined && !shared.health().disabled;
-      const c = await startCluster(config, { workers, port: opts.port ?? 0, host, published, ...(usable ? { shared, sharedDir: where.dir } : {}) });
+      const c = await startCluster(config, { workers, port: opts.port ?? 0, host, published, ...(kvsDb.file === undefined ? {} : { kvsFile: kvsDb.file }), ...(usable ? { shared, sharedDir: where.dir } : {}) });
       port = c.port;
       runtime = c.runtime;
       closeData = async () => { await c.close(); await closeShared(); };
@@ -137,6 +153,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   } catch (err) {
     functions.close();
     functionStore.close();
+    await closeKvs();
     await closeShared();
     throw err;
   }
@@ -148,15 +165,17 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
     try {
       // The invalidation history lives beside the cache it protects (it survives restarts with it).
       const history = where ? { historyFile: join(where.dir, 'invalidations.sqlite') } : {};
-      controlServer = factory({ runtime, credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey }, config, functionStore, ...history });
+      controlServer = factory({ runtime, credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey }, config, functionStore, kvsDb, ...history });
       controlPort = await listen(controlServer, opts.controlPort ?? 0, host);
     } catch (err) {
       functionStore.close();
+      await closeKvs();
       await closeData(); // e.g. control port in use: do not leave the viewer side running
       throw err;
     }
   } else {
     functionStore.close();
+    await closeKvs();
   }
 
   const running: RunningEdge = {
@@ -165,6 +184,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
     credentials, runtime,
     async close() {
       await Promise.all([controlServer ? closeServer(controlServer) : Promise.resolve(), closeData()]);
+      if (kvsTempDir) await rm(kvsTempDir, { recursive: true, force: true });
     },
   };
   if (engine) running.engine = engine;

@@ -9,6 +9,7 @@ import { createEdgeEngine } from './engine.js';
 import type { PublishedFunction } from './functions/published.js';
 import { EdgeFunctions } from './functions/registry.js';
 import { validateEdgeConfig } from './config/validate.js';
+import { KvsReader } from './kvs/kvs-reader.js';
 import { isMessage, WORKER_ENV, type PrimaryToWorker, type WorkerToPrimary } from './ipc.js';
 import { closeServer, createViewerServer, listen } from './server.js';
 import { openSharedTier } from './shared-tier.js';
@@ -44,7 +45,8 @@ async function main(): Promise<void> {
   const diskPath = config.cache.diskPath;
   const shared = typeof diskPath === 'string' ? openSharedTier(diskPath, config, 'member') : undefined;
   send({ type: 'bf:functions?' });
-  const functions = await EdgeFunctions.load(config, await publishedAtStart);
+  const kvsFile = process.env[WORKER_ENV.kvsFile];
+  const functions = await EdgeFunctions.load(config, await publishedAtStart, kvsFile ? new KvsReader(kvsFile) : undefined);
   const engine = createEdgeEngine(config, { coordinator, functions, ...(shared ? { shared } : {}) });
   const stop = (): void => { void closeServer(server).then(() => engine.close()).then(() => { functions.close(); return shared?.close(); }).finally(() => process.exit(0)); };
   // Changes published while this worker compiled: applied before it serves.

@@ -319,6 +319,9 @@ function keyValueStoreConfig(c: Checker, v: unknown, path: string): KeyValueStor
   return k;
 }
 
+/** CloudFront's key value store ids (CreateKeyValueStore): UUIDs. */
+const API_STORE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** Functions and key value stores, and every association naming a function by a valid name. */
 function functionsAndStores(c: Checker, raw: Obj, distributions: DistributionConfig[]): Pick<EdgeConfig, 'functions' | 'keyValueStores'> {
   const functions: FunctionConfig[] = [];
@@ -332,7 +335,8 @@ function functionsAndStores(c: Checker, raw: Obj, distributions: DistributionCon
     if (f.keyValueStoreAssociations.length > 1) c.fail(`functions[${i}].keyValueStoreAssociations`, 'a function reads at most one key value store');
     f.keyValueStoreAssociations.forEach((k, j) => {
       const name = k.slice(k.lastIndexOf('/') + 1);
-      if (!storeNames.has(name)) c.fail(`functions[${i}].keyValueStoreAssociations[${j}]`, `no key value store named '${name}' in keyValueStores`);
+      // A UUID names a store created through the control API (CreateKeyValueStore): read when it exists.
+      if (!storeNames.has(name) && !API_STORE_ID.test(name)) c.fail(`functions[${i}].keyValueStoreAssociations[${j}]`, `no key value store named '${name}' in keyValueStores (nor the id of one created through the API)`);
     });
   });
   // An association may name a function that is not in `functions`: one published later through

@@ -1,6 +1,7 @@
 /** What every control handler receives. */
 import type { IncomingMessage } from 'node:http';
 import type { KvsLookup } from '@bucketfront/cf-functions';
+import type { KvsDb } from '../kvs/kvs-db.js';
 import type { ControlMetrics } from './control-metrics.js';
 import type { FunctionStore } from './function-store.js';
 import type { InvalidationStore } from './invalidation-store.js';
@@ -16,7 +17,9 @@ export interface ControlContext {
   store: InvalidationStore;
   /** CloudFront Functions created through the API (DEVELOPMENT and LIVE stages). */
   functions: FunctionStore;
-  /** The configuration's key value stores, for TestFunction (loaded on first use). */
+  /** Key value stores created through the API (their keys too: the cloudfront-keyvaluestore operations). */
+  kvs: KvsDb;
+  /** The configuration's key value stores, then the API's, for TestFunction (loaded on first use). */
   keyValueStores: () => Promise<KvsLookup>;
   metrics: ControlMetrics;
   /** LastModifiedTime of every distribution: when this control server was created. */

@@ -66,6 +66,11 @@ export const errors = {
     new ControlError('PreconditionFailed', 412, 'The request failed because it didn\'t meet the preconditions in one or more request-header fields.'),
   unsupportedOperation: (message: string) => new ControlError('UnsupportedOperation', 400, message),
   testFunctionFailed: (message: string) => new ControlError('TestFunctionFailed', 500, message, 'Receiver'),
+  // Key value stores: https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateKeyValueStore.html#API_CreateKeyValueStore_Errors
+  entityAlreadyExists: (message: string) => new ControlError('EntityAlreadyExists', 409, message),
+  entityNotFound: (message: string) => new ControlError('EntityNotFound', 404, message),
+  entitySizeLimitExceeded: (message: string) => new ControlError('EntitySizeLimitExceeded', 413, message),
+  cannotDeleteEntityWhileInUse: (message: string) => new ControlError('CannotDeleteEntityWhileInUse', 409, message),
   notImplemented: (what: string) =>
     new ControlError('NotImplemented', 501, `${what} is not implemented by the bucketfront edge.`),
   methodNotAllowed: (method: string) => new ControlError('MethodNotAllowed', 405, `${method} is not allowed on this resource.`),

@@ -4,9 +4,11 @@
  */
 import type { KvsLookup } from '@bucketfront/cf-functions';
 import { storeData } from '../functions/registry.js';
+import type { KvsDb } from '../kvs/kvs-db.js';
 import type { EdgeConfig } from './runtime-types.js';
 
-export function lazyKeyValueStores(config: EdgeConfig): () => Promise<KvsLookup> {
+/** Then the stores created through the API (`kvs`), by id. */
+export function lazyKeyValueStores(config: EdgeConfig, kvs: KvsDb): () => Promise<KvsLookup> {
   let loaded: Promise<KvsLookup> | undefined;
   return () => {
     loaded ??= (async () => {
@@ -18,7 +20,10 @@ export function lazyKeyValueStores(config: EdgeConfig): () => Promise<KvsLookup>
           // The data plane refused to start with such a store; nothing to read here either.
         }
       }
-      const lookup: KvsLookup = (kvsId, key) => stores.get(kvsId)?.get(key);
+      const lookup: KvsLookup = (kvsId, key) => {
+        const configured = stores.get(kvsId);
+        return configured ? configured.get(key) : kvs.getKey(kvsId, key);
+      };
       return lookup;
     })();
     return loaded;

@@ -10,6 +10,9 @@
  *   sent to every `config.peers` control URL; it is Completed once all acknowledged.
  *   PublishFunction / DeleteFunction are applied on every local worker before the
  *   answer and sent to the peers in the background (apply-function.ts).
+ * - Key value stores: the management operations under /2020-05-31/key-value-store and the
+ *   `cloudfront-keyvaluestore` data API under /key-value-stores/ (REST-JSON, SigV4A or SigV4:
+ *   kvs-api/), both on ../kvs/kvs-db.ts, which every worker reads.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -19,6 +22,7 @@ import type { ControlContext, ControlResponse } from './context.js';
 import { ControlMetrics } from './control-metrics.js';
 import { ControlError, errors, renderErrorResponse } from './errors.js';
 import { FunctionStore } from './function-store.js';
+import { KvsDb } from '../kvs/kvs-db.js';
 import { lazyKeyValueStores } from './function-kvs.js';
 import { openInvalidationHistory } from './invalidation-history.js';
 import { InvalidationStore } from './invalidation-store.js';
@@ -26,6 +30,8 @@ import { applyInvalidation } from './apply-invalidation.js';
 import { DEFAULT_PEER_RETRY, type PeerRetryPolicy } from './peer-fanout.js';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from './prometheus.js';
 import { API_PREFIX, route } from './router.js';
+import { KvsApiError, renderKvsError } from './kvs-api/errors.js';
+import { handleKvsApi, KVS_API_PREFIX } from './kvs-api/router.js';
 import type { EdgeConfig, EdgeRuntime } from './runtime-types.js';
 
 export type { EdgeConfig, EdgeRuntime } from './runtime-types.js';
@@ -57,12 +63,20 @@ export interface ControlServerOptions {
    */
   functionStore?: FunctionStore;
   functionsFile?: string;
+  /**
+   * The key value stores created through the API: an opened database (startEdge opens
+   * `<cache.diskPath>/kvs.sqlite` first: its workers read it) or `kvsFile`; neither: in memory.
+   * Closed when the server closes.
+   */
+  kvsDb?: KvsDb;
+  kvsFile?: string;
 }
 
 /** Returns a server that is not listening yet; the caller (startEdge) listens on the control port. */
 export function createControlServer(opts: ControlServerOptions): http.Server {
   const log = opts.log ?? ((message: string) => process.stderr.write(`[edge control] ${message}\n`));
   const opened = opts.historyFile === undefined ? undefined : openInvalidationHistory(opts.historyFile, log);
+  const kvs = opts.kvsDb ?? KvsDb.open(opts.kvsFile, log);
   const ctx: ControlContext = {
     runtime: opts.runtime,
     config: opts.config,
@@ -70,7 +84,8 @@ export function createControlServer(opts: ControlServerOptions): http.Server {
     now: opts.now ?? (() => new Date()),
     store: new InvalidationStore(opened?.history),
     functions: opts.functionStore ?? FunctionStore.open(opts.functionsFile, log),
-    keyValueStores: lazyKeyValueStores(opts.config),
+    kvs,
+    keyValueStores: lazyKeyValueStores(opts.config, kvs),
     metrics: new ControlMetrics(),
     startedAt: (opts.now ?? (() => new Date()))(),
     createWaitMs: opts.createWaitMs ?? 1000,
@@ -90,6 +105,7 @@ export function createControlServer(opts: ControlServerOptions): http.Server {
   });
   if (opened) server.once('close', () => opened.history.close());
   server.once('close', () => ctx.functions.close());
+  server.once('close', () => kvs.close());
   return server;
 }
 
@@ -121,6 +137,15 @@ async function handle(ctx: ControlContext, req: http.IncomingMessage): Promise<C
     req.resume();
     const snapshot = await ctx.runtime.metrics();
     return { status: 200, headers: { 'content-type': PROMETHEUS_CONTENT_TYPE }, body: renderPrometheus(snapshot, ctx.metrics, ctx.config.pop) };
+  }
+
+  if (path.startsWith(KVS_API_PREFIX)) {
+    try {
+      return handleKvsApi(ctx, req, await readBody(req), path, query, requestId);
+    } catch (err) {
+      if (err instanceof ControlError) return renderKvsError(new KvsApiError(err.status === 413 ? 'ValidationException' : err.code, err.status === 413 ? 400 : err.status, err.message), requestId);
+      throw err;
+    }
   }
 
   try {

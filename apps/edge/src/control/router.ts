@@ -21,6 +21,11 @@ import { ListFunctions } from './handlers/ListFunctions.js';
 import { PublishFunction } from './handlers/PublishFunction.js';
 import { TestFunction } from './handlers/TestFunction.js';
 import { UpdateFunction } from './handlers/UpdateFunction.js';
+import { CreateKeyValueStore } from './handlers/CreateKeyValueStore.js';
+import { DeleteKeyValueStore } from './handlers/DeleteKeyValueStore.js';
+import { DescribeKeyValueStore } from './handlers/DescribeKeyValueStore.js';
+import { ListKeyValueStores } from './handlers/ListKeyValueStores.js';
+import { UpdateKeyValueStore } from './handlers/UpdateKeyValueStore.js';
 
 export const API_PREFIX = '/2020-05-31';
 
@@ -73,6 +78,19 @@ const ROUTES: RouteDef[] = [
   { pattern: ['function', ':name', 'describe'], methods: { GET: { operation: 'DescribeFunction', handler: DescribeFunction } } },
   { pattern: ['function', ':name', 'publish'], methods: { POST: { operation: 'PublishFunction', handler: PublishFunction } } },
   { pattern: ['function', ':name', 'test'], methods: { POST: { operation: 'TestFunction', handler: TestFunction } } },
+  // Key value stores: https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateKeyValueStore.html and siblings.
+  {
+    pattern: ['key-value-store'],
+    methods: { GET: { operation: 'ListKeyValueStores', handler: ListKeyValueStores }, POST: { operation: 'CreateKeyValueStore', handler: CreateKeyValueStore } },
+  },
+  {
+    pattern: ['key-value-store', ':name'],
+    methods: {
+      GET: { operation: 'DescribeKeyValueStore', handler: DescribeKeyValueStore },
+      PUT: { operation: 'UpdateKeyValueStore', handler: UpdateKeyValueStore },
+      DELETE: { operation: 'DeleteKeyValueStore', handler: DeleteKeyValueStore },
+    },
+  },
 ];
 
 function match(pattern: string[], segments: string[]): Record<string, string> | null {

@@ -5,9 +5,10 @@
  * configured function of the same name; and what each cache behavior runs on its viewer events.
  */
 import { readFile } from 'node:fs/promises';
-import { compileFunction, type CloudFrontFunction, type KvsLookup } from '@bucketfront/cf-functions';
+import { compileFunction, type CloudFrontFunction, type KvsLookup, type KvsMetadata } from '@bucketfront/cf-functions';
 import type { CacheBehaviorConfig, EdgeConfig, KeyValueStoreConfig } from '../config/types.js';
 import { EdgeConfigError, functionNameOf } from '../config/validate.js';
+import type { KvsReader } from '../kvs/kvs-reader.js';
 import type { PublishedFunction } from './published.js';
 
 export interface BehaviorFunctions {
@@ -30,13 +31,16 @@ export class EdgeFunctions {
   private constructor(
     private readonly functions: Map<string, CloudFrontFunction>,
     private readonly stores: Map<string, Map<string, string>>,
+    /** Stores created through the control API (by id), shared by every worker: kvs-reader.ts. */
+    private readonly apiStores: KvsReader | undefined,
+    private readonly loadedAt: Date,
   ) {}
 
   /**
    * Compile every configured function, then every `published` one, and load every key value store;
    * throws EdgeConfigError listing what failed.
    */
-  static async load(config: EdgeConfig, published: readonly PublishedFunction[] = []): Promise<EdgeFunctions> {
+  static async load(config: EdgeConfig, published: readonly PublishedFunction[] = [], apiStores?: KvsReader): Promise<EdgeFunctions> {
     const problems: string[] = [];
     const stores = new Map<string, Map<string, string>>();
     for (const [i, k] of (config.keyValueStores ?? []).entries()) {
@@ -59,7 +63,7 @@ export class EdgeFunctions {
       if (!r.ok) problems.push(`functions[${i}] (${f.name}): ${r.error.code}: ${r.error.message}`);
       else functions.set(f.name, r.fn);
     }
-    const registry = new EdgeFunctions(functions, stores);
+    const registry = new EdgeFunctions(functions, stores, apiStores, new Date());
     for (const p of published) {
       const r = await compile(p);
       if (!r.ok) problems.push(`published function ${p.name}: ${r.error.code}: ${r.error.message}`);
@@ -116,13 +120,28 @@ export class EdgeFunctions {
     return r;
   }
 
-  /** `cf.kvs()` reads: synchronous, from this process's copy of each store. */
-  readonly kvs: KvsLookup = (kvsId, key) => this.stores.get(kvsId)?.get(key);
+  /**
+   * `cf.kvs()` reads, synchronous: a configured store from this process's copy, else a store
+   * created through the API (its id is the association's last segment) from the shared file.
+   */
+  readonly kvs: KvsLookup = (kvsId, key) => {
+    const configured = this.stores.get(kvsId);
+    return configured ? configured.get(key) : this.apiStores?.get(kvsId, key);
+  };
+
+  /** `kvs.meta()`: a configured store counts from when it was loaded. */
+  readonly kvsMeta = (kvsId: string): KvsMetadata | undefined => {
+    const configured = this.stores.get(kvsId);
+    if (!configured) return this.apiStores?.meta(kvsId);
+    const at = this.loadedAt.toISOString();
+    return { creationDateTime: at, lastUpdatedDateTime: at, keyCount: configured.size };
+  };
 
   close(): void {
     for (const fn of [...this.functions.values(), ...this.published.values()]) fn.dispose();
     this.functions.clear();
     this.published.clear();
+    this.apiStores?.close();
   }
 
   private lookup(name: string): CloudFrontFunction | undefined {

@@ -12,7 +12,7 @@ import { renderFunctionSummary } from '../function-xml.js';
 export const CreateFunction: ControlHandler = async (ctx, { body, baseUrl }) => {
   const request = parseCreateFunctionRequest(body);
   if (ctx.functions.get(request.name)) throw errors.functionAlreadyExists(request.name);
-  const content = await checkDefinition(ctx.config, request.name, request);
+  const content = await checkDefinition(ctx, request.name, request);
   // Checked again after the compile: another CreateFunction may have taken the name meanwhile.
   const fn = ctx.functions.create(request.name, content, ctx.now());
   return {

@@ -20,9 +20,9 @@ export const TestFunction: ControlHandler = async (ctx, { req, body, params }) =
   const test = parseTestFunctionRequest(body);
   const { fn, stage } = ctx.functions.requireStage(name, test.stage);
   checkIfMatch(req, stage.etag);
-  const compiled = await compileForApi(ctx.config, name, stage);
+  const compiled = await compileForApi(ctx, name, stage);
   try {
-    const result = await testFunction(compiled, test.eventObject, { stage: test.stage, kvs: await ctx.keyValueStores() });
+    const result = await testFunction(compiled, test.eventObject, { stage: test.stage, kvs: await ctx.keyValueStores(), kvsMeta: (id) => ctx.kvs.meta(id) });
     return { status: 200, body: renderTestResult(summaryOf(ctx, fn, test.stage), result) };
   } catch (err) {
     if (err instanceof CloudFrontApiError) throw errors.invalidArgument(err.message);

@@ -16,7 +16,7 @@ import { checkIfMatch } from '../if-match.js';
 export const UpdateFunction: ControlHandler = async (ctx, { req, body, params }) => {
   const name = nameParam(params);
   checkIfMatch(req, ctx.functions.require(name).development.etag);
-  const content = await checkDefinition(ctx.config, name, parseUpdateFunctionRequest(body));
+  const content = await checkDefinition(ctx, name, parseUpdateFunctionRequest(body));
   // Checked again: the compile yielded, another update may have come first.
   checkIfMatch(req, ctx.functions.require(name).development.etag);
   const fn = ctx.functions.update(name, content, ctx.now());
