@@ -446,10 +446,18 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     handle(req, res) {
       const fail = (err: unknown): void => {
         if (!res.headersSent) {
-          const body = Buffer.from('internal error');
-          res.writeHead(500, ['content-type', 'text/plain', 'content-length', String(body.length), 'x-cache', `Error from ${config.productWord}`]);
-          res.end(body);
-        } else res.destroy(err as Error);
+          try {
+            const body = Buffer.from('internal error');
+            // A writeHead that threw may have left its status message behind: never reuse it.
+            res.statusMessage = 'Internal Server Error';
+            res.writeHead(500, ['content-type', 'text/plain', 'content-length', String(body.length), 'x-cache', `Error from ${config.productWord}`]);
+            res.end(body);
+            return;
+          } catch {
+            // fall through: the connection goes, the process stays
+          }
+        }
+        res.destroy(err as Error);
       };
       try {
         const pending = handleRequest(req, res);

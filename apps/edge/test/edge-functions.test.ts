@@ -169,6 +169,34 @@ function handler(event) {
     expect(m.functionErrors).toBe(3);
   });
 
+  it('characters above U+00FF in what a function returns (from a viewer\'s query string) go out as UTF-8 bytes; the edge never crashes', async () => {
+    origin = await startTinyOrigin({ '*': fixed('ok', { 'cache-control': 'max-age=60' }) });
+    // A common pattern: a header or a generated page built from a decoded viewer value.
+    const code = `
+function handler(event) {
+  var q = event.request.querystring;
+  var name = q.name ? decodeURIComponent(q.name.value) : '';
+  if (event.request.uri === '/hello') {
+    return { statusCode: 200, statusDescription: 'Hi ' + name, headers: { 'x-greeting': { value: 'hello ' + name } }, cookies: { who: { value: name } }, body: 'hello ' + name };
+  }
+  event.request.headers['x-name'] = { value: name };
+  return event.request;
+}`;
+    const respond = `function handler(event) { event.response.headers['x-euro'] = { value: '\\u20ac' }; return event.response; }`;
+    edge = await edgeFor(withFunctions(origin.url, [{ name: 'greet', code }, { name: 'euro', code: respond }],
+      [{ eventType: 'viewer-request', functionArn: 'greet' }, { eventType: 'viewer-response', functionArn: 'euro' }]));
+    const utf8AsLatin1 = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
+    const hello = await get(`${edge.url}/hello?name=%E2%82%AC%E2%98%83`);
+    expect(hello.status).toBe(200);
+    expect(hello.headers['x-greeting']).toBe(utf8AsLatin1('hello €☃'));
+    expect(hello.headers['set-cookie']).toBe(utf8AsLatin1('who=€☃'));
+    expect(hello.body.toString()).toBe('hello €☃');
+    const page = await get(`${edge.url}/page?name=%E2%82%AC`);
+    expect(page.status).toBe(200);
+    expect(page.headers['x-euro']).toBe(utf8AsLatin1('€'));
+    for (let i = 0; i < 2 * TEST_EDGE_WORKERS; i++) expect((await get(`${edge.url}/hello?name=%E2%82%AC`)).status).toBe(200); // every worker still up
+  });
+
   it('only the associated behavior runs the function; a rewrite does not choose another behavior', async () => {
     origin = await startTinyOrigin({ '*': (req, res) => { const b = `origin saw ${req.url}`; res.writeHead(200, { 'content-length': String(b.length), 'cache-control': 'max-age=60' }); res.end(b); } });
     const rewrite = `function handler(event) { event.request.uri = '/api/moved' + event.request.uri; return event.request; }`;

@@ -29,9 +29,28 @@ function toFieldMap(pairs: Iterable<[string, string]>): FieldMap {
   return out;
 }
 
-/** Every value of a field (multiValue when present, else value). */
+/** Every value of a field (multiValue when present, else value), as header strings (wireString). */
 function valuesOf(f: FieldValue): string[] {
-  return f.multiValue !== undefined && f.multiValue.length > 0 ? f.multiValue.map((m) => m.value) : [f.value];
+  return f.multiValue !== undefined && f.multiValue.length > 0 ? f.multiValue.map((m) => wireString(m.value)) : [wireString(f.value)];
+}
+
+/**
+ * A function's string as a header value Node can send. Headers arrive as bytes, one character per
+ * byte (latin1), and go back out the same way, so a value the function passed through keeps its
+ * bytes. A value with characters above U+00FF cannot be such a byte string: it is sent as its
+ * UTF-8 bytes (what a UTF-8 proxy would send), never handed to Node as is (Node refuses it with an
+ * exception).
+ */
+export function wireString(v: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[^\x00-\xff]/.test(v) ? Buffer.from(v, 'utf8').toString('latin1') : v;
+}
+
+/** A status description Node can send, else undefined (the standard reason phrase is used). */
+export function wireReason(v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  const s = wireString(v);
+  return /^[\t\x20-\x7e\x80-\xff]*$/.test(s) ? s : undefined;
 }
 
 /** `a=1&b&a=2` → {a: {value: '1', multiValue: [1, 2]}, b: {value: ''}}; names and values as sent (percent-encoded). */
@@ -175,7 +194,7 @@ function setCookieHeaders(cookies: ResponseCookieMap): string[] {
   const out: string[] = [];
   for (const [name, c] of Object.entries(cookies)) {
     const all = c.multiValue !== undefined && c.multiValue.length > 0 ? c.multiValue : [c];
-    for (const v of all) out.push('set-cookie', v.attributes !== undefined && v.attributes !== '' ? `${name}=${v.value}; ${v.attributes}` : `${name}=${v.value}`);
+    for (const v of all) out.push('set-cookie', wireString(v.attributes !== undefined && v.attributes !== '' ? `${name}=${v.value}; ${v.attributes}` : `${name}=${v.value}`));
   }
   return out;
 }

@@ -13,7 +13,7 @@ import type { Coding, StoredEntry } from '../store/entry.js';
 import { ensureVariant, withoutFields } from '../store/variants.js';
 import { generatedErrorPage } from './error-page.js';
 import { headerValue, httpDate } from './headers.js';
-import { generatedBody, responseHeaders } from '../functions/event.js';
+import { generatedBody, responseHeaders, wireReason } from '../functions/event.js';
 import { viewerResponseOf, type ViewerResponseOutcome } from '../functions/viewer-response.js';
 import type { FunctionError, FunctionErrorKind, FunctionResponse } from '@bucketfront/cf-functions';
 
@@ -197,7 +197,8 @@ export function createResponder(state: EngineState) {
     const headers = withoutFields(responseHeaders(out), ['content-length', 'transfer-encoding']);
     headers.push('content-length', String(body.length), 'server', 'CloudFront', 'x-cache', `FunctionGeneratedResponse from ${word}`,
       'via', state.via, 'x-amz-cf-pop', config.pop, 'date', httpDate(clock()), 'x-amz-cf-id', reqId);
-    if (out.statusDescription !== undefined && out.statusDescription !== '') res.writeHead(out.statusCode, out.statusDescription, headers);
+    const reason = wireReason(out.statusDescription);
+    if (reason !== undefined) res.writeHead(out.statusCode, reason, headers);
     else res.writeHead(out.statusCode, headers);
     const head = req.method === 'HEAD' || out.statusCode === 204 || out.statusCode === 304;
     if (head) res.end(); else res.end(body);
