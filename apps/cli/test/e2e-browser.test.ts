@@ -4,58 +4,21 @@
  * through the edge started by `bucketfront dev`, then `bucketfront deploy`
  * changes a page and the browser sees the new content after the invalidation.
  */
-import { accessSync, constants } from 'node:fs';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { awsEnv, hasChromium, makeTempDir, type TempDir } from '@bucketfront/test-support';
 import { defaultDemoSiteDir, runDev, type DevStack } from '../src/dev/run-dev.js';
 import { runCli } from './helpers.js';
+import { CHROMIUM_ARGS, executableOnPath, expectPng } from './browser.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const screenshotDir = join(repoRoot, 'test-results');
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const chromiumArgs = CHROMIUM_ARGS;
 
-/**
- * The `chromium` that hasChromium() found: it runs `chromium --version`, which the OS resolves
- * through PATH, so the same PATH search gives the executable to launch.
- */
-function executableOnPath(command: string): string {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir || !isAbsolute(dir)) continue;
-    const candidate = join(dir, command);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  throw new Error(`${command} is not on PATH`);
-}
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-/** A written screenshot: a PNG file (signature, then an IHDR chunk) of non-zero size. */
-async function expectPng(path: string): Promise<void> {
-  const bytes = await readFile(path);
-  expect(bytes.length, path).toBeGreaterThan(PNG_SIGNATURE.length + 25);
-  expect(bytes.subarray(0, 8).equals(PNG_SIGNATURE), `${path} starts with the PNG signature`).toBe(true);
-  expect(bytes.subarray(12, 16).toString('latin1'), path).toBe('IHDR');
-  expect(bytes.readUInt32BE(16), `${path} width`).toBeGreaterThan(0);
-  expect(bytes.readUInt32BE(20), `${path} height`).toBeGreaterThan(0);
-}
 
 /** Takes a screenshot (replacing any earlier one) and checks the file. */
 async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {

@@ -13,15 +13,15 @@
  * Screenshots in test-results/real-sites/.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page, type Response } from 'playwright-core';
 import { hasChromium, makeTempDir, startTestOrigin, type TempDir, type TestOrigin } from '@bucketfront/test-support';
 import { cliEnv, loadStartEdge, parseSummary, runCli, type StartedEdge } from './helpers.js';
+import { CHROMIUM_ARGS, executableOnPath, expectPng } from './browser.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./fixtures/real-sites/', import.meta.url));
@@ -43,44 +43,12 @@ type Site = typeof DOCS | typeof SPA | typeof SPA_ORIGIN;
 const CACHE_CONTROL = ['--cache-control', 'assets/**=public, max-age=31536000, immutable', '--cache-control', '*.html=public, max-age=60, s-maxage=31536000'];
 
 const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
+  ...CHROMIUM_ARGS,
   // Browsers resolve *.localhost to the loopback interface; pin it to the address the edge listens on.
   '--host-resolver-rules=MAP *.localhost 127.0.0.1',
 ];
 
-/** The `chromium` that hasChromium() found, by the same PATH search. */
-function executableOnPath(command: string): string {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir || !isAbsolute(dir)) continue;
-    const candidate = join(dir, command);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  throw new Error(`${command} is not on PATH`);
-}
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-/** A written screenshot: a PNG file (signature, then an IHDR chunk) of non-zero size. */
-async function expectPng(path: string): Promise<void> {
-  const bytes = await readFile(path);
-  expect(bytes.length, path).toBeGreaterThan(PNG_SIGNATURE.length + 25);
-  expect(bytes.subarray(0, 8).equals(PNG_SIGNATURE), `${path} starts with the PNG signature`).toBe(true);
-  expect(bytes.subarray(12, 16).toString('latin1'), path).toBe('IHDR');
-  expect(bytes.readUInt32BE(16), `${path} width`).toBeGreaterThan(0);
-  expect(bytes.readUInt32BE(20), `${path} height`).toBeGreaterThan(0);
-}
 
 async function screenshot(page: Page, name: string): Promise<void> {
   const path = join(screenshotDir, name);

@@ -11,21 +11,7 @@ import { hasAwsCli, makeTempDir, runAws, type TempDir } from '@bucketfront/test-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdge, type RunningEdge } from '../src/index.js';
 import { get, oneDistribution, startTinyOrigin, type TinyOrigin } from './helpers.js';
-
-/** AWS sample "add index.html to request URLs that don't include a file name". */
-const ADD_INDEX_HTML = `function handler(event) {
-    var request = event.request;
-    var uri = request.uri;
-    // Check whether the URI is missing a file name.
-    if (uri.endsWith('/')) {
-        request.uri += 'index.html';
-    }
-    // Check whether the URI is missing a file extension.
-    else if (!uri.includes('.')) {
-        request.uri += '/index.html';
-    }
-    return request;
-}`;
+import { ADD_INDEX_HTML } from './fixtures/aws-functions.js';
 
 describe.skipIf(!hasAwsCli())('CloudFront Functions with the aws CLI', () => {
   let tmp: TempDir;

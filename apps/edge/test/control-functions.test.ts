@@ -30,21 +30,7 @@ import {
   type RecordingRuntime,
   type StartedControl,
 } from '../src/control/testing.js';
-
-/** AWS sample "add index.html to request URLs that don't include a file name" (developer guide, example functions). */
-const ADD_INDEX_HTML = `function handler(event) {
-    var request = event.request;
-    var uri = request.uri;
-    // Check whether the URI is missing a file name.
-    if (uri.endsWith('/')) {
-        request.uri += 'index.html';
-    }
-    // Check whether the URI is missing a file extension.
-    else if (!uri.includes('.')) {
-        request.uri += '/index.html';
-    }
-    return request;
-}`;
+import { ADD_INDEX_HTML } from './fixtures/aws-functions.js';
 
 /** The test event object of the developer guide's "Test functions" page, for a viewer request. */
 const VIEWER_REQUEST_EVENT = {

@@ -23,6 +23,7 @@ import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningEdge } from '../src/index.js';
 import { edgeFor, oneDistribution, startTinyOrigin, TEST_EDGE_WORKERS, type TinyOrigin } from './helpers.js';
+import { ADD_INDEX_HTML } from './fixtures/aws-functions.js';
 
 let origin: TinyOrigin | undefined;
 let edge: RunningEdge | undefined;
@@ -35,21 +36,6 @@ afterEach(async () => {
   await tmp?.cleanup();
   client = undefined; edge = undefined; origin = undefined; tmp = undefined;
 });
-
-/** AWS sample "add index.html to request URLs that don't include a file name". */
-const ADD_INDEX_HTML = `function handler(event) {
-    var request = event.request;
-    var uri = request.uri;
-    // Check whether the URI is missing a file name.
-    if (uri.endsWith('/')) {
-        request.uri += 'index.html';
-    }
-    // Check whether the URI is missing a file extension.
-    else if (!uri.includes('.')) {
-        request.uri += '/index.html';
-    }
-    return request;
-}`;
 
 /** A viewer-request function answering a redirect that names its version (a generated response: never cached). */
 const redirectTo = (version: string) => `function handler(event) {

@@ -7,26 +7,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEdge, type RunningEdge } from '../src/index.js';
 import { edgeFor, fixed, get, oneDistribution, startTinyOrigin, TEST_EDGE_WORKERS, type TinyOrigin } from './helpers.js';
+import { ADD_INDEX_HTML } from './fixtures/aws-functions.js';
 
 let origin: TinyOrigin | undefined;
 let edge: RunningEdge | undefined;
 afterEach(async () => { await edge?.close(); await origin?.close(); edge = undefined; origin = undefined; });
-
-/** AWS sample "add index.html to request URLs that don't include a file name". */
-const ADD_INDEX_HTML = `
-function handler(event) {
-    var request = event.request;
-    var uri = request.uri;
-    // Check whether the URI is missing a file name.
-    if (uri.endsWith('/')) {
-        request.uri += 'index.html';
-    }
-    // Check whether the URI is missing a file extension.
-    else if (!uri.includes('.')) {
-        request.uri += '/index.html';
-    }
-    return request;
-}`;
 
 /** AWS sample "redirect the viewer to a new URL". */
 const REDIRECT = `
