@@ -24,6 +24,10 @@ export type StoreErrorCode =
   | 'InvalidArgument'
   | 'KeyTooLongError'
   | 'InsufficientStorage'
+  /** The backend cannot be reached or timed out (503); the client may retry. */
+  | 'ServiceUnavailable'
+  /** The backend asked us to slow down (503). */
+  | 'SlowDown'
   | 'InternalError';
 
 export class StoreError extends Error {
