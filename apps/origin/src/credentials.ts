@@ -1,11 +1,14 @@
 /**
  * Origin credentials: explicit option → env (BUCKETFRONT_ACCESS_KEY_ID /
- * BUCKETFRONT_SECRET_ACCESS_KEY) → `<dataDir>/credentials.json` (0600),
- * generated randomly on first start. There is no well-known default.
+ * BUCKETFRONT_SECRET_ACCESS_KEY) → the store's system document
+ * `credentials.json`, generated randomly on first start. There is no
+ * well-known default. The fs store keeps that document as a 0600 file in its
+ * data directory; the s3 store in the cluster, so every origin node over one
+ * backend answers to the same pair. The first node to start creates it; a
+ * node starting at the same moment reads the winner's.
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import type { SystemDocuments } from '@bucketfront/object-store';
 
 export interface OriginCredentials {
   accessKeyId: string;
@@ -17,7 +20,7 @@ export interface OriginCredentials {
 export const CREDENTIALS_FILE = 'credentials.json';
 
 export async function resolveCredentials(
-  dataDir: string,
+  system: SystemDocuments,
   explicit?: { accessKeyId: string; secretAccessKey: string },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<OriginCredentials> {
@@ -26,28 +29,28 @@ export async function resolveCredentials(
   const envSecret = env.BUCKETFRONT_SECRET_ACCESS_KEY;
   if (envId && envSecret) return { accessKeyId: envId, secretAccessKey: envSecret, generated: false };
 
-  const file = join(dataDir, CREDENTIALS_FILE);
-  try {
-    const saved = JSON.parse(await fsp.readFile(file, 'utf8')) as Partial<OriginCredentials>;
-    if (typeof saved.accessKeyId === 'string' && typeof saved.secretAccessKey === 'string') {
-      return { accessKeyId: saved.accessKeyId, secretAccessKey: saved.secretAccessKey, generated: false };
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+  const saved = parseSaved(await system.getSystemDocument(CREDENTIALS_FILE));
+  if (saved) return { ...saved, generated: false };
   const creds = generateCredentials();
-  await fsp.mkdir(dataDir, { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fh = await fsp.open(tmp, 'w', 0o600);
+  const stored = await system.createSystemDocument(CREDENTIALS_FILE, JSON.stringify(creds, null, 2) + '\n');
+  const winner = parseSaved(stored);
+  if (!winner) throw new Error(`the stored ${CREDENTIALS_FILE} is not {accessKeyId, secretAccessKey}`);
+  const generated = winner.accessKeyId === creds.accessKeyId && winner.secretAccessKey === creds.secretAccessKey;
+  return { ...winner, generated };
+}
+
+function parseSaved(doc: string | null): { accessKeyId: string; secretAccessKey: string } | null {
+  if (doc === null) return null;
+  let saved: Partial<OriginCredentials>;
   try {
-    await fh.writeFile(JSON.stringify({ accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey }, null, 2) + '\n');
-    await fh.sync();
-  } finally {
-    await fh.close();
+    saved = JSON.parse(doc) as Partial<OriginCredentials>;
+  } catch {
+    throw new Error(`the stored ${CREDENTIALS_FILE} is not JSON`);
   }
-  await fsp.rename(tmp, file);
-  await fsp.chmod(file, 0o600);
-  return { ...creds, generated: true };
+  if (typeof saved.accessKeyId === 'string' && typeof saved.secretAccessKey === 'string') {
+    return { accessKeyId: saved.accessKeyId, secretAccessKey: saved.secretAccessKey };
+  }
+  return null;
 }
 
 /** AWS-shaped: a 20-character upper-case id starting AKIA, a 40-character secret. */

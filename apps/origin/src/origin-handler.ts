@@ -13,7 +13,6 @@ import { OriginMetrics } from './http/metrics.js';
 import { PresignedCache } from './http/presigned-cache.js';
 import { makeHostId, nextRequestId } from './http/request-id.js';
 import { errorResponse, hasUnreadBody, sendResponse } from './http/respond.js';
-import { BucketCache } from './s3/bucket-cache.js';
 import { DEFAULT_MIN_BODY_RATE, type MinBodyRate, type RequestAuth, type S3Context, type S3Response } from './s3/context.js';
 import { dispatch } from './s3/router.js';
 import { handleWebsiteRequest } from './website/index.js';
@@ -31,6 +30,8 @@ export interface OriginDeps {
   spaFallback?: boolean;
   /** Slowest request body accepted before RequestTimeout. Default DEFAULT_MIN_BODY_RATE (8 KiB per 20 s). */
   minBodyRate?: MinBodyRate;
+  /** Where requests (and, fed by startOrigin, store calls) are counted. Default: a new OriginMetrics. */
+  metrics?: OriginMetrics;
 }
 
 export interface OriginHandler {
@@ -39,7 +40,6 @@ export interface OriginHandler {
   /** The website-port listener: every request is a website request. */
   website(req: IncomingMessage, res: ServerResponse): void;
   metrics: OriginMetrics;
-  buckets: BucketCache;
   /** This process's x-amz-id-2. */
   hostId: string;
   /** The access-log line and metrics for a request the HTTP parser refused (it never reached a listener). */
@@ -54,8 +54,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
   const { accessKeyId, secretAccessKey } = deps.credentials;
   const store = deps.store;
   const hostId = makeHostId();
-  const metrics = new OriginMetrics();
-  const buckets = new BucketCache(store);
+  const metrics = deps.metrics ?? new OriginMetrics();
   const accessLog = deps.accessLog === false ? null : (deps.accessLog ?? createJsonLineSink());
   const owner: Owner = {
     id: createHash('sha256').update(accessKeyId).digest('hex'),
@@ -214,7 +213,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
 
       const host0 = host ?? `127.0.0.1:${req.socket.localPort ?? ''}`;
       ctx = {
-        req, res, op, auth, store, buckets, region, requestId, hostId, owner,
+        req, res, op, auth, store, region, requestId, hostId, owner,
         baseUrl: `http://${host0}`,
         expectContinue: (req.headers.expect ?? '').toLowerCase() === '100-continue',
         bytesIn: 0,
@@ -245,7 +244,6 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
   };
   handler.metrics = metrics;
   handler.hostId = hostId;
-  handler.buckets = buckets;
   return handler;
 }
 

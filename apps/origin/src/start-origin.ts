@@ -1,16 +1,25 @@
 /** startOrigin: the store, the API listener and the optional website listener. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createFsStore } from '@bucketfront/object-store';
+import { openStore, parseStoreSpec, type StoreSpec } from '@bucketfront/object-store';
 import { S3Error } from '@bucketfront/s3-protocol';
 import type { AccessLogSink } from './http/access-log.js';
 import { nextRequestId } from './http/request-id.js';
 import { createOriginHandler, type OriginHandler } from './origin-handler.js';
 import type { MinBodyRate } from './s3/context.js';
 import { resolveCredentials, type OriginCredentials } from './credentials.js';
+import { OriginMetrics } from './http/metrics.js';
 
 export interface StartOriginOptions {
-  dataDir: string;
+  /**
+   * Where objects live: `fs:PATH` or `s3:http://HOST:PORT?bucketPrefix=…`
+   * (@bucketfront/object-store open-store.ts), or a parsed spec.
+   */
+  store?: string | StoreSpec;
+  /** Shorthand for `store: 'fs:' + dataDir` (the embedded default). */
+  dataDir?: string;
+  /** Age after which bucket facts are read from the store again (other nodes' changes). Default 500 ms. */
+  bucketRevalidateMs?: number;
   port?: number;
   host?: string;
   /** Default us-east-1. */
@@ -37,6 +46,8 @@ export interface RunningOrigin {
   websiteUrl?: string;
   websitePort?: number;
   credentials: OriginCredentials;
+  /** Where the data lives, for logs (never a secret). */
+  storeDescription: string;
   close(): Promise<void>;
 }
 
@@ -143,10 +154,23 @@ function closeServer(server: Server): Promise<void> {
 
 export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrigin> {
   const host = opts.host ?? '127.0.0.1';
-  const credentials = await resolveCredentials(opts.dataDir, opts.credentials);
-  const store = await createFsStore({ dataDir: opts.dataDir });
+  const spec = storeSpecOf(opts);
+  const metrics = new OriginMetrics();
+  const opened = await openStore(spec, {
+    observe: (operation, outcome, ms) => metrics.recordStoreCall(operation, outcome, ms),
+    ...(opts.bucketRevalidateMs !== undefined ? { revalidateMs: opts.bucketRevalidateMs } : {}),
+  });
+  const store = opened.store;
+  let credentials: OriginCredentials;
+  try {
+    credentials = await resolveCredentials(opened.system, opts.credentials);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const handler = createOriginHandler({
     store,
+    metrics,
     credentials,
     region: opts.region ?? 'us-east-1',
     websiteDomain: opts.websiteDomain ?? 'localhost',
@@ -159,7 +183,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
   try {
     const port = await listen(api, opts.port ?? 0, host);
     const urlHost = host.includes(':') ? `[${host}]` : host;
-    const running: RunningOrigin = { url: `http://${urlHost}:${port}`, port, credentials, close: async () => {} };
+    const running: RunningOrigin = { url: `http://${urlHost}:${port}`, port, credentials, storeDescription: opened.description, close: async () => {} };
     if (opts.websitePort !== undefined) {
       const web = hardenedServer(handler.website, handler);
       servers.push(web);
@@ -181,4 +205,11 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
     await store.close();
     throw err;
   }
+}
+
+function storeSpecOf(opts: StartOriginOptions): StoreSpec {
+  if (opts.store !== undefined && opts.dataDir !== undefined) throw new TypeError('startOrigin: give store or dataDir, not both');
+  if (opts.store !== undefined) return typeof opts.store === 'string' ? parseStoreSpec(opts.store) : opts.store;
+  if (opts.dataDir !== undefined) return { driver: 'fs', dataDir: opts.dataDir };
+  throw new TypeError('startOrigin: give store (fs:PATH or s3:URL) or dataDir');
 }

@@ -302,3 +302,16 @@ export const S3_LIMITS = {
   maxObjectBytes: 5 * 1024 ** 4,
   maxListKeys: 1000,
 } as const;
+
+/**
+ * Small documents the origin keeps in the same durable place as the data
+ * (today: the origin's own credentials), so that every node over one backend
+ * reads the same ones. The fs driver keeps them as 0600 files in its data
+ * directory; the s3 driver in its system bucket in the cluster.
+ */
+export interface SystemDocuments {
+  /** null when absent. */
+  getSystemDocument(name: string): Promise<string | null>;
+  /** Stores `doc` only if `name` is absent; resolves to what is stored then (ours, or the one already there). */
+  createSystemDocument(name: string, doc: string): Promise<string>;
+}

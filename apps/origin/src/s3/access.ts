@@ -1,7 +1,7 @@
 /** Bucket existence and anonymous access checks shared by handlers. */
 import type { CannedAcl } from '@bucketfront/object-store';
 import { evaluateAnonymousAccess, S3Error, type AnonymousAction } from '@bucketfront/s3-protocol';
-import type { BucketFacts } from './bucket-cache.js';
+import { loadBucketFacts, type BucketFacts } from './bucket-facts.js';
 import type { S3Context } from './context.js';
 
 export function noSuchBucket(bucket: string): S3Error {
@@ -10,7 +10,7 @@ export function noSuchBucket(bucket: string): S3Error {
 
 /** The bucket's facts, or NoSuchBucket. */
 export async function requireBucket(ctx: S3Context, bucket: string): Promise<BucketFacts | S3Error> {
-  const facts = await ctx.buckets.get(bucket);
+  const facts = await loadBucketFacts(ctx.store, bucket);
   return facts ?? noSuchBucket(bucket);
 }
 

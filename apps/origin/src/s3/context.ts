@@ -4,7 +4,6 @@ import type { Readable } from 'node:stream';
 import type { ObjectStore } from '@bucketfront/object-store';
 import type { Owner, S3Error, S3Operation } from '@bucketfront/s3-protocol';
 import type { SignedResult } from '@bucketfront/sigv4';
-import type { BucketCache } from './bucket-cache.js';
 
 export type RequestAuth = { kind: 'anonymous' } | SignedResult;
 
@@ -14,7 +13,6 @@ export interface S3Context<Op extends S3Operation = S3Operation> {
   op: Op;
   auth: RequestAuth;
   store: ObjectStore;
-  buckets: BucketCache;
   region: string;
   requestId: string;
   hostId: string;

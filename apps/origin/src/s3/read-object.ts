@@ -6,7 +6,7 @@
 import type { ByteRange, GetObjectResult, ObjectInfo } from '@bucketfront/object-store';
 import { parsePartNumber, S3Error } from '@bucketfront/s3-protocol';
 import { accessDenied, isAnonymousAllowed, requireBucket } from './access.js';
-import type { BucketFacts } from './bucket-cache.js';
+import type { BucketFacts } from './bucket-facts.js';
 import { evaluateConditions } from './conditional.js';
 import type { OpOf, S3Context, S3Response } from './context.js';
 import { headerValue, objectHeaders, responseOverrides } from './object-headers.js';

@@ -24,7 +24,6 @@ export const CreateBucket: S3Handler<OpOf<'CreateBucket'>> = async (ctx) => {
   try {
     await ctx.store.createBucket(bucket, { region: ctx.region, ...(acl ? { acl } : {}) });
   } finally {
-    ctx.buckets.invalidate(bucket);
   }
   return { status: 200, headers: ['Location', `/${bucket}`] };
 };

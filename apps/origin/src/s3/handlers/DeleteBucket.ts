@@ -5,7 +5,6 @@ export const DeleteBucket: S3Handler<OpOf<'DeleteBucket'>> = async (ctx) => {
   try {
     await ctx.store.deleteBucket(ctx.op.bucket);
   } finally {
-    ctx.buckets.invalidate(ctx.op.bucket);
   }
   return { status: 204 };
 };

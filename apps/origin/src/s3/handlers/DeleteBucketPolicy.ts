@@ -5,7 +5,6 @@ export const DeleteBucketPolicy: S3Handler<OpOf<'DeleteBucketPolicy'>> = async (
   try {
     await ctx.store.putBucketConfig(ctx.op.bucket, 'policy', null);
   } finally {
-    ctx.buckets.invalidate(ctx.op.bucket);
   }
   return { status: 204 };
 };

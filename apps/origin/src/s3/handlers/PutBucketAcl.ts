@@ -9,7 +9,6 @@ export const PutBucketAcl: S3Handler<OpOf<'PutBucketAcl'>> = async (ctx) => {
   try {
     await ctx.store.setBucketAcl(ctx.op.bucket, acl);
   } finally {
-    ctx.buckets.invalidate(ctx.op.bucket);
   }
   return { status: 200 };
 };

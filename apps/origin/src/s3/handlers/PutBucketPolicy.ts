@@ -17,7 +17,6 @@ export const PutBucketPolicy: S3Handler<OpOf<'PutBucketPolicy'>> = async (ctx) =
   try {
     await ctx.store.putBucketConfig(bucket, 'policy', json);
   } finally {
-    ctx.buckets.invalidate(bucket);
   }
   return { status: 204 };
 };

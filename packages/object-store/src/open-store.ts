@@ -1,0 +1,205 @@
+/**
+ * The one place that turns a `--store` spec into a running store:
+ *
+ *   fs:PATH                       the durable filesystem driver (the embedded default)
+ *   s3:http://HOST:PORT[?…]       any S3-compatible cluster (Ceph RGW, Garage, AWS S3)
+ *
+ * s3 query parameters: `bucketPrefix` (bucketfront bucket B is backend bucket
+ * PREFIX+B), `region` (the backend's signing region, default us-east-1),
+ * `credentialsFile` (see below). The backend's credentials come from
+ * BUCKETFRONT_STORE_ACCESS_KEY_ID / BUCKETFRONT_STORE_SECRET_ACCESS_KEY, else
+ * from a credentials file (`credentialsFile=` or
+ * BUCKETFRONT_STORE_CREDENTIALS_FILE: AWS's shared-credentials format, profile
+ * `default` or `profile=`, or JSON `{accessKeyId, secretAccessKey}`). A URL
+ * with a user or password in it is refused: process lists would show it.
+ *
+ * The driver is wrapped in the metrics decorator (every backend call observed)
+ * and the bucket-facts cache (bucket-cache.ts).
+ */
+import { promises as fsp } from 'node:fs';
+import { resolve } from 'node:path';
+import { withBucketCache } from './bucket-cache.js';
+import { createFsStore } from './fs-store.js';
+import { fsSystemDocuments } from './fs-system-documents.js';
+import { createS3Store } from './s3-store/index.js';
+import { withStoreMetrics, type StoreObserver } from './store-metrics.js';
+import type { ObjectStore, SystemDocuments } from './types.js';
+
+export type StoreSpec =
+  | { driver: 'fs'; dataDir: string }
+  | {
+      driver: 's3';
+      endpoint: string;
+      bucketPrefix: string;
+      region: string;
+      credentialsFile?: string;
+      profile: string;
+    };
+
+/** A spec that cannot be used, or a backend that cannot be reached at start-up: one line for the user. */
+export class StoreSpecError extends Error {
+  override name = 'StoreSpecError';
+}
+
+const S3_PARAMS = new Set(['bucketPrefix', 'region', 'credentialsFile', 'profile']);
+
+export function parseStoreSpec(spec: string): StoreSpec {
+  const colon = spec.indexOf(':');
+  const scheme = colon === -1 ? '' : spec.slice(0, colon);
+  const rest = spec.slice(colon + 1);
+  if (scheme === 'fs') {
+    if (rest === '') throw new StoreSpecError('--store fs: needs a directory, e.g. fs:./data');
+    return { driver: 'fs', dataDir: resolve(rest) };
+  }
+  if (scheme !== 's3') {
+    throw new StoreSpecError(`unknown --store ${JSON.stringify(spec)}: use fs:PATH or s3:http://HOST:PORT`);
+  }
+  let url: URL;
+  try {
+    url = new URL(rest);
+  } catch {
+    throw new StoreSpecError(`--store s3: needs the backend's URL, e.g. s3:http://127.0.0.1:7480 (got ${JSON.stringify(rest)})`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new StoreSpecError(`--store s3: the backend URL must be http:// or https://, got ${url.protocol}`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new StoreSpecError(
+      `--store s3: refusing a URL with credentials in it (process lists would show them); ` +
+        `set BUCKETFRONT_STORE_ACCESS_KEY_ID and BUCKETFRONT_STORE_SECRET_ACCESS_KEY, or credentialsFile=PATH`,
+    );
+  }
+  for (const name of url.searchParams.keys()) {
+    if (!S3_PARAMS.has(name)) throw new StoreSpecError(`--store s3: unknown parameter ${name} (known: ${[...S3_PARAMS].join(', ')})`);
+  }
+  const bucketPrefix = url.searchParams.get('bucketPrefix') ?? '';
+  if (!/^[a-z0-9.-]*$/.test(bucketPrefix)) {
+    throw new StoreSpecError(`--store s3: bucketPrefix must use lower-case letters, digits, '-' and '.', got ${JSON.stringify(bucketPrefix)}`);
+  }
+  const credentialsFile = url.searchParams.get('credentialsFile') ?? undefined;
+  return {
+    driver: 's3',
+    endpoint: `${url.protocol}//${url.host}`,
+    bucketPrefix,
+    region: url.searchParams.get('region') ?? 'us-east-1',
+    ...(credentialsFile !== undefined ? { credentialsFile: resolve(credentialsFile) } : {}),
+    profile: url.searchParams.get('profile') ?? 'default',
+  };
+}
+
+/** A spec as it may be printed: the scheme and location, never a secret. */
+export function describeStoreSpec(spec: StoreSpec): string {
+  if (spec.driver === 'fs') return `fs:${spec.dataDir}`;
+  return `s3:${spec.endpoint}${spec.bucketPrefix ? ` (bucket prefix ${spec.bucketPrefix})` : ''}`;
+}
+
+interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** The backend's credentials: the environment, else a credentials file. */
+export async function backendCredentials(spec: Extract<StoreSpec, { driver: 's3' }>, env: NodeJS.ProcessEnv = process.env): Promise<Credentials> {
+  const id = env['BUCKETFRONT_STORE_ACCESS_KEY_ID'];
+  const secret = env['BUCKETFRONT_STORE_SECRET_ACCESS_KEY'];
+  if (id && secret) return { accessKeyId: id, secretAccessKey: secret };
+  const file = spec.credentialsFile ?? env['BUCKETFRONT_STORE_CREDENTIALS_FILE'];
+  if (!file) {
+    throw new StoreSpecError(
+      `--store ${describeStoreSpec(spec)}: no backend credentials; set BUCKETFRONT_STORE_ACCESS_KEY_ID and BUCKETFRONT_STORE_SECRET_ACCESS_KEY, or BUCKETFRONT_STORE_CREDENTIALS_FILE`,
+    );
+  }
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    throw new StoreSpecError(`cannot read the backend credentials file ${file}: ${(err as Error).message}`);
+  }
+  const creds = parseCredentialsFile(text, spec.profile);
+  if (!creds) throw new StoreSpecError(`the backend credentials file ${file} has no access key and secret for profile ${spec.profile}`);
+  return creds;
+}
+
+/** JSON `{accessKeyId, secretAccessKey}` or AWS's shared-credentials INI (aws_access_key_id / aws_secret_access_key). */
+export function parseCredentialsFile(text: string, profile: string): Credentials | null {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      const json = JSON.parse(trimmed) as Partial<Credentials>;
+      if (typeof json.accessKeyId === 'string' && typeof json.secretAccessKey === 'string') {
+        return { accessKeyId: json.accessKeyId, secretAccessKey: json.secretAccessKey };
+      }
+    } catch {
+      return null;
+    }
+    return null;
+  }
+  let section = '';
+  const values: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const header = /^\[\s*(?:profile\s+)?([^\]]+?)\s*\]$/.exec(line);
+    if (header) {
+      section = header[1]!;
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (eq === -1 || section !== profile) continue;
+    values[line.slice(0, eq).trim().toLowerCase()] = line.slice(eq + 1).trim();
+  }
+  const accessKeyId = values['aws_access_key_id'];
+  const secretAccessKey = values['aws_secret_access_key'];
+  return accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : null;
+}
+
+export interface OpenStoreOptions {
+  /** Receives every backend call (the metrics decorator). */
+  observe?: StoreObserver;
+  /** Bucket-facts cache revalidation age (bucket-cache.ts). Default 500 ms. */
+  revalidateMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface OpenedStore {
+  spec: StoreSpec;
+  /** The decorated store: bucket-facts cache → metrics → driver. */
+  store: ObjectStore;
+  system: SystemDocuments;
+  /** For logs: where the data lives, never a secret. */
+  description: string;
+}
+
+/**
+ * Opens the store a spec names. An s3 backend is checked at once (one signed
+ * ListBuckets): unreachable, refusing our credentials or otherwise broken, it
+ * is a StoreSpecError whose message names the URL and what failed.
+ */
+export async function openStore(specText: string | StoreSpec, opts: OpenStoreOptions = {}): Promise<OpenedStore> {
+  const spec = typeof specText === 'string' ? parseStoreSpec(specText) : specText;
+  const description = describeStoreSpec(spec);
+  let driver: ObjectStore;
+  let system: SystemDocuments;
+  if (spec.driver === 'fs') {
+    driver = await createFsStore({ dataDir: spec.dataDir });
+    system = fsSystemDocuments(spec.dataDir);
+  } else {
+    const s3 = createS3Store({
+      endpoint: spec.endpoint,
+      credentials: await backendCredentials(spec, opts.env),
+      region: spec.region,
+      bucketPrefix: spec.bucketPrefix,
+    });
+    try {
+      await s3.listBuckets();
+    } catch (err) {
+      await s3.close().catch(() => {});
+      throw new StoreSpecError(`store ${description}: the backend did not answer a signed ListBuckets: ${(err as Error).message}`);
+    }
+    driver = s3;
+    system = s3;
+  }
+  const observed = opts.observe ? withStoreMetrics(driver, opts.observe) : driver;
+  const store = withBucketCache(observed, opts.revalidateMs !== undefined ? { revalidateMs: opts.revalidateMs } : {});
+  return { spec, store, system, description };
+}
