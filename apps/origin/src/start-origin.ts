@@ -16,6 +16,8 @@ export interface StartOriginOptions {
    * (@bucketfront/object-store open-store.ts), or a parsed spec.
    */
   store?: string | StoreSpec;
+  /** The s3 store's backend credentials; default $BUCKETFRONT_STORE_ACCESS_KEY_ID/… (open-store.ts). */
+  storeCredentials?: { accessKeyId: string; secretAccessKey: string };
   /** Shorthand for `store: 'fs:' + dataDir` (the embedded default). */
   dataDir?: string;
   /** Age after which bucket facts are read from the store again (other nodes' changes). Default 500 ms. */
@@ -159,6 +161,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
   const opened = await openStore(spec, {
     observe: (operation, outcome, ms) => metrics.recordStoreCall(operation, outcome, ms),
     ...(opts.bucketRevalidateMs !== undefined ? { revalidateMs: opts.bucketRevalidateMs } : {}),
+    ...(opts.storeCredentials !== undefined ? { credentials: opts.storeCredentials } : {}),
   });
   const store = opened.store;
   let credentials: OriginCredentials;

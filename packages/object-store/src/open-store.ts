@@ -158,6 +158,8 @@ export interface OpenStoreOptions {
   observe?: StoreObserver;
   /** Bucket-facts cache revalidation age (bucket-cache.ts). Default 500 ms. */
   revalidateMs?: number;
+  /** The s3 backend's credentials; default: from `env` (see backendCredentials). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
   env?: NodeJS.ProcessEnv;
 }
 
@@ -186,7 +188,7 @@ export async function openStore(specText: string | StoreSpec, opts: OpenStoreOpt
   } else {
     const s3 = createS3Store({
       endpoint: spec.endpoint,
-      credentials: await backendCredentials(spec, opts.env),
+      credentials: opts.credentials ?? (await backendCredentials(spec, opts.env)),
       region: spec.region,
       bucketPrefix: spec.bucketPrefix,
     });

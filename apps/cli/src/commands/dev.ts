@@ -7,6 +7,7 @@ import { UsageError } from '../util/errors.js';
 
 export interface DevOpts {
   data: string;
+  store?: string;
   host: string;
   port: string;
   websitePort: string;
@@ -28,6 +29,7 @@ export async function devCommand(o: DevOpts): Promise<number> {
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError(`--workers must be a positive integer, got ${o.workers}`);
   const stack = await runDev({
     dataDir: resolve(o.data),
+    ...(o.store !== undefined ? { store: o.store } : {}),
     host: o.host,
     originPort: toPort(o.port, '--port'),
     websitePort: toPort(o.websitePort, '--website-port'),

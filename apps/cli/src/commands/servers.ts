@@ -9,7 +9,9 @@ import { UsageError } from '../util/errors.js';
 /** startOrigin's contract (docs/contracts.md, apps/origin). */
 interface OriginModule {
   startOrigin(opts: {
-    dataDir: string;
+    dataDir?: string;
+    store?: string;
+    bucketRevalidateMs?: number;
     port?: number;
     host?: string;
     region?: string;
@@ -24,6 +26,7 @@ interface OriginModule {
     websiteUrl?: string;
     websitePort?: number;
     credentials: { accessKeyId: string; secretAccessKey: string; generated: boolean };
+    storeDescription: string;
     close(): Promise<void>;
   }>;
 }
@@ -88,7 +91,9 @@ function untilSignal(close: () => Promise<void>): Promise<number> {
 export interface OriginOpts {
   port?: string;
   host?: string;
-  data: string;
+  data?: string;
+  store?: string;
+  bucketRevalidate?: string;
   region?: string;
   websitePort?: string;
   websiteDomain?: string;
@@ -103,8 +108,12 @@ export async function originCommand(o: OriginOpts): Promise<number> {
   const { startOrigin } = (await import(specifier)) as OriginModule;
   const region = o.region ?? 'us-east-1';
   const domain = o.websiteDomain ?? 'localhost';
+  if (o.data !== undefined && o.store !== undefined) throw new UsageError('give --data DIR or --store SPEC, not both (--data DIR means --store fs:DIR)');
+  const revalidate = Number(o.bucketRevalidate ?? '500');
+  if (!Number.isInteger(revalidate) || revalidate < 0) throw new UsageError(`--bucket-revalidate must be milliseconds (an integer ≥ 0), got ${o.bucketRevalidate}`);
   const origin = await startOrigin({
-    dataDir: o.data,
+    ...(o.store !== undefined ? { store: o.store } : { dataDir: o.data ?? './data' }),
+    bucketRevalidateMs: revalidate,
     port: port(o.port, '--port', 9000),
     host: o.host ?? '127.0.0.1',
     region,
@@ -115,13 +124,13 @@ export async function originCommand(o: OriginOpts): Promise<number> {
     spaFallback: o.spaFallback === true,
   });
   const err = (s: string) => process.stderr.write(`${s}\n`);
-  err(`bucketfront origin (region ${region}, data ${o.data})`);
+  err(`bucketfront origin (region ${region}, store ${origin.storeDescription})`);
   err(`  S3 API:           ${origin.url}`);
   err(`  website (vhost):  http://BUCKET.s3-website-${region}.${domain}:${origin.port}/`);
   if (origin.websiteUrl) err(`  website (port):   ${origin.websiteUrl}  (Host header = bucket name)`);
   if (o.spaFallback) err('  SPA fallback:     on (website routing rules with HttpRedirectCode 200 are accepted)');
   if (origin.credentials.generated) {
-    err('  credentials (generated, stored 0600 in the data dir; shown once):');
+    err(`  credentials (generated once, stored in the store${o.store === undefined ? ' (0600 in the data dir)' : ''}; shown once):`);
     err(`    export AWS_ACCESS_KEY_ID=${origin.credentials.accessKeyId}`);
     err(`    export AWS_SECRET_ACCESS_KEY=${origin.credentials.secretAccessKey}`);
   }

@@ -25,6 +25,8 @@ export const DEMO_CACHE_TAG_HEADER = 'x-amz-meta-cache-tag';
 
 export interface DevOptions {
   dataDir: string;
+  /** The origin's store (`s3:http://HOST:PORT?…`); default fs:<dataDir>/origin. */
+  store?: string;
   host?: string;
   originPort?: number;
   websitePort?: number;
@@ -77,7 +79,7 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
   const websiteDomain = opts.websiteDomain ?? 'localhost';
 
   const origin = await startOrigin({
-    dataDir: join(opts.dataDir, 'origin'),
+    ...(opts.store !== undefined ? { store: opts.store } : { dataDir: join(opts.dataDir, 'origin') }),
     port: opts.originPort ?? 9000,
     host,
     region,
