@@ -4,46 +4,22 @@
  * complete and checksum-correct, acknowledged writes survived, no temporary
  * object is listed, and no orphaned data is left taking disk space.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { signRequest } from '@bucketfront/sigv4';
 import { makeS3Client, makeTempDir, makeTestCredentials, type TempDir } from '@bucketfront/test-support';
 import { Client } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startOriginProcess } from './fixtures/origin-process.js';
 
-const CHILD = fileURLToPath(new URL('./fixtures/origin-child.ts', import.meta.url));
 const credentials = makeTestCredentials();
 const bucket = 'crash';
-
-function startChild(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CHILD, dataDir], {
-      env: { ...process.env, BUCKETFRONT_ACCESS_KEY_ID: credentials.accessKeyId, BUCKETFRONT_SECRET_ACCESS_KEY: credentials.secretAccessKey },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`origin child did not start: ${err}`)), 30_000);
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n')[0];
-      if (out.includes('\n') && line) {
-        clearTimeout(timer);
-        resolve({ child, url: (JSON.parse(line) as { url: string }).url });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`origin child exited (${code}): ${err}`));
-    });
-  });
-}
+const originEnv = { BUCKETFRONT_ACCESS_KEY_ID: credentials.accessKeyId, BUCKETFRONT_SECRET_ACCESS_KEY: credentials.secretAccessKey };
+const startChild = (dataDir: string) => startOriginProcess(dataDir, originEnv);
 
 async function dirBytes(dir: string): Promise<number> {
   let total = 0;
