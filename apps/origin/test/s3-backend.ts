@@ -28,13 +28,19 @@ export function uniquePrefix(): string {
   return `t${process.pid.toString(36)}${counter}-`;
 }
 
-export async function startS3Backend(opts: { minPartSize?: number } = {}): Promise<S3Backend> {
+export async function startS3Backend(
+  opts: {
+    minPartSize?: number;
+    /** Wraps the backend's store (e.g. to observe the bodies it receives). */
+    wrapStore?: (store: ObjectStore) => ObjectStore;
+  } = {},
+): Promise<S3Backend> {
   // tmpfs when there is one: fsync is free there, and these tests are about the protocol, not disks.
   const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
   const dataDir = mkdtempSync(join(base, 'bf-s3-backend-'));
   const credentials = makeTestCredentials();
   const store = await createFsStore({ dataDir, ...(opts.minPartSize !== undefined ? { minPartSize: opts.minPartSize } : {}) });
-  const handler = createOriginHandler({ store, credentials, accessLog: false });
+  const handler = createOriginHandler({ store: opts.wrapStore ? opts.wrapStore(store) : store, credentials, accessLog: false });
   const server: Server = createServer({ keepAliveTimeout: 5_000 }, handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

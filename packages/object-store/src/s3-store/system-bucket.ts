@@ -137,15 +137,17 @@ export class SystemBucket {
 
   /**
    * Stores `text` at `key` unless something is there; resolves to what is
-   * stored. `If-None-Match: *` makes it atomic on backends that support it;
-   * elsewhere a GET goes first (serialized in this process; two processes
-   * racing on such a backend may both believe they won).
+   * stored (read back after the write). `If-None-Match: *` makes it atomic on
+   * backends that implement it atomically (AWS S3, radosgw); elsewhere (a
+   * backend that ignores it or checks before writing, as bucketfront's origin
+   * does) a GET goes first, serialized in this process — two processes
+   * racing there may both store, and each then returns what it reads back.
    */
   async create(key: string, text: string): Promise<string> {
     return this.locks.run(key, async () => {
       const existing = await this.get(key);
       if (existing !== null) return existing;
-      const stored = await this.writing(async () => {
+      await this.writing(async () => {
         let res: IncomingMessage;
         try {
           res = await this.client.request({
@@ -161,10 +163,10 @@ export class SystemBucket {
           if (!isBackendError(err, 'NotImplemented')) throw err;
           res = await this.client.request({ method: 'PUT', bucket: this.name, key, body: text, idempotent: true });
         }
-        await drain(res);
-        return res.statusCode !== 412;
+        await drain(res); // 412: someone was first
       });
-      if (stored) return text;
+      // Read back either way: on a backend whose If-None-Match is not atomic (bucketfront's own origin
+      // checks before it writes), a racing node's write may have landed last; this narrows that window.
       return (await this.get(key)) ?? text;
     });
   }
