@@ -15,7 +15,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { KeyedMutex } from '../keyed-mutex.js';
 import { mapLimit } from '../map-limit.js';
-import { chooseCompletedParts, completedMetadata } from '../multipart.js';
+import { chooseCompletedParts, completedMetadata, listUploadsPage } from '../multipart.js';
 import { noSuchBucket, noSuchKey, noSuchUpload } from '../store-errors.js';
 import { compareKeys } from '../key-order.js';
 import {
@@ -41,7 +41,7 @@ import {
   type StoredChecksum,
   type SystemDocuments,
 } from '../types.js';
-import { checkKey, checkPartNumber, checkSystemDocumentName, freezeMetadata } from '../validate.js';
+import { checkKey, checkPartNumber, checkSystemDocumentName, freezeMetadata, multipartEtag } from '../validate.js';
 import { withLength } from './body.js';
 import { BackendError, isBackendError, toStoreError } from './errors.js';
 import { BackendClient, drain, encodeKeyPath, type RequestSpec } from './http-client.js';
@@ -60,6 +60,7 @@ import {
   parseListObjectsV2,
   parseListParts,
   type ListedPart,
+  type UploadListing,
 } from './xml.js';
 
 export interface S3StoreOptions {
@@ -87,6 +88,8 @@ export interface S3StoreOptions {
 const CONFIG_KINDS: ReadonlySet<string> = new Set<BucketConfigKind>(['website', 'policy']);
 /** S3 bucket names: 3–63 characters (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
 const MAX_BUCKET_NAME = 63;
+/** Backend ListMultipartUploads pages read to cut a page locally (see listMultipartUploads). */
+const MAX_UPLOAD_PAGES = 10;
 /** How many parts ListParts returns per page (S3's cap). */
 const MAX_PARTS_PAGE = 1000;
 
@@ -152,8 +155,9 @@ class S3Store implements ObjectStore, SystemDocuments {
   private fail(err: unknown, ctx: { bucket?: string; key?: string; uploadId?: string }): unknown {
     if (err instanceof BackendError) {
       if (err.code === 'NoSuchBucket' && ctx.bucket !== undefined) return noSuchBucket(ctx.bucket);
+      // About an upload, a missing key means a missing upload (radosgw answers ListParts so).
+      if ((err.code === 'NoSuchUpload' || err.code === 'NoSuchKey') && ctx.uploadId !== undefined) return noSuchUpload(ctx.uploadId);
       if (err.code === 'NoSuchKey' && ctx.key !== undefined) return noSuchKey(ctx.key);
-      if (err.code === 'NoSuchUpload' && ctx.uploadId !== undefined) return noSuchUpload(ctx.uploadId);
     }
     return toStoreError(err);
   }
@@ -720,7 +724,8 @@ class S3Store implements ObjectStore, SystemDocuments {
             body: completeMultipartUploadRequest(chosen.map((p) => ({ partNumber: p.info.partNumber, etag: p.info.etag }))),
             idempotent: false,
           });
-          const { etag } = parseCompleteMultipartUpload(body); // a 200 carrying <Error> throws
+          // A 200 carrying <Error> throws. radosgw (Pacific) answers an empty ETag: it is the usual multipart one.
+          const etag = parseCompleteMultipartUpload(body).etag ?? expectedMultipartEtag(chosen.map((p) => p.info.etag));
           void this.sys.clearUpload(bucket, uploadId).catch(() => {});
           const partSizes = chosen.map((p) => p.info.size);
           const wanted = completedMetadata(
@@ -810,21 +815,30 @@ class S3Store implements ObjectStore, SystemDocuments {
     });
   }
 
+  /**
+   * Uploads in progress are few, so the page is cut here, from all uploads
+   * under the prefix (the shared listUploadsPage: the fs driver's exact
+   * semantics), not by the backend: radosgw ignores the delimiter's common
+   * prefixes, and backends differ on markers. Beyond MAX_UPLOAD_PAGES backend
+   * pages, the backend's own page is passed through instead.
+   */
   async listMultipartUploads(bucket: string, opts: ListUploadsOptions): Promise<ListUploadsResult> {
     const full = this.b(bucket);
-    const query: [string, string | undefined][] = [
-      ['uploads', undefined],
-      ['encoding-type', 'url'],
-      ['max-uploads', String(Math.max(0, Math.min(opts.maxUploads, 1000)))],
-    ];
-    if (opts.prefix) query.push(['prefix', opts.prefix]);
-    if (opts.delimiter) query.push(['delimiter', opts.delimiter]);
-    if (opts.keyMarker) query.push(['key-marker', opts.keyMarker]);
-    if (opts.uploadIdMarker) query.push(['upload-id-marker', opts.uploadIdMarker]);
     return this.call({ bucket }, async () => {
-      const { body } = await this.client.requestBody({ method: 'GET', bucket: full, query });
-      const page = parseListMultipartUploads(body);
+      const all: MultipartUploadInfo[] = [];
       const noMetadata = freezeMetadata({ userMetadata: {} });
+      let keyMarker: string | undefined;
+      let idMarker: string | undefined;
+      for (let n = 0; n < MAX_UPLOAD_PAGES; n++) {
+        const page = await this.uploadsPage(full, { maxUploads: 1000, prefix: opts.prefix, keyMarker, uploadIdMarker: idMarker });
+        for (const u of page.uploads) all.push(Object.freeze({ uploadId: u.uploadId, key: u.key, initiated: u.initiated, metadata: noMetadata }));
+        if (!page.isTruncated) return listUploadsPage(all, opts);
+        const last = page.uploads[page.uploads.length - 1];
+        keyMarker = page.nextKeyMarker ?? last?.key;
+        idMarker = page.nextUploadIdMarker ?? last?.uploadId;
+        if (keyMarker === undefined) break;
+      }
+      const page = await this.uploadsPage(full, opts);
       const result: ListUploadsResult = {
         uploads: page.uploads.map((u) => Object.freeze({ uploadId: u.uploadId, key: u.key, initiated: u.initiated, metadata: noMetadata })),
         commonPrefixes: page.commonPrefixes,
@@ -834,6 +848,24 @@ class S3Store implements ObjectStore, SystemDocuments {
       if (page.nextUploadIdMarker !== undefined) result.nextUploadIdMarker = page.nextUploadIdMarker;
       return result;
     });
+  }
+
+  /** One backend ListMultipartUploads page. */
+  private async uploadsPage(
+    full: string,
+    opts: { maxUploads: number; prefix?: string | undefined; delimiter?: string | undefined; keyMarker?: string | undefined; uploadIdMarker?: string | undefined },
+  ): Promise<UploadListing> {
+    // No encoding-type=url: radosgw then encodes <Key> without saying so (no <EncodingType>).
+    const query: [string, string | undefined][] = [
+      ['uploads', undefined],
+      ['max-uploads', String(Math.max(0, Math.min(opts.maxUploads, 1000)))],
+    ];
+    if (opts.prefix) query.push(['prefix', opts.prefix]);
+    if (opts.delimiter) query.push(['delimiter', opts.delimiter]);
+    if (opts.keyMarker) query.push(['key-marker', opts.keyMarker]);
+    if (opts.uploadIdMarker) query.push(['upload-id-marker', opts.uploadIdMarker]);
+    const { body } = await this.client.requestBody({ method: 'GET', bucket: full, query });
+    return parseListMultipartUploads(body);
   }
 
   // ---------------------------------------------------------------- system documents
@@ -847,6 +879,13 @@ class S3Store implements ObjectStore, SystemDocuments {
     checkSystemDocumentName(name);
     return this.call({}, () => this.sys.createSystemDocument(name, doc));
   }
+}
+
+/** MD5 of the part MD5s + `-N`, when every part ETag is an MD5 (not under SSE-KMS, for instance). */
+function expectedMultipartEtag(partEtags: string[]): string {
+  const md5s = partEtags.map((e) => e.replace(/^"|"$/g, ''));
+  if (!md5s.every((m) => /^[0-9a-f]{32}$/i.test(m))) return '""';
+  return multipartEtag(md5s.map((m) => Buffer.from(m, 'hex')));
 }
 
 function isValidKey(key: string): boolean {

@@ -197,10 +197,15 @@ export function completeMultipartUploadRequest(parts: { partNumber: number; etag
   return `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${items}</CompleteMultipartUpload>`;
 }
 
-/** CompleteMultipartUploadResult; an `<Error>` in a 200 answer throws (AWS reports late failures that way). */
-export function parseCompleteMultipartUpload(xml: Buffer): { etag: string } {
+/**
+ * CompleteMultipartUploadResult; an `<Error>` in a 200 answer throws (AWS
+ * reports late failures that way). `etag` is undefined when the backend left
+ * it empty (radosgw Pacific).
+ */
+export function parseCompleteMultipartUpload(xml: Buffer): { etag?: string } {
   const doc = 'CompleteMultipartUploadResult';
-  return { etag: normalizeEtag(required(parseDocument(xml, doc), 'ETag', doc)) };
+  const etag = text(parseDocument(xml, doc), 'ETag')?.trim();
+  return etag ? { etag: normalizeEtag(etag) } : {};
 }
 
 export interface ListedPart {
@@ -243,7 +248,7 @@ export interface UploadListing {
   nextUploadIdMarker?: string;
 }
 
-/** ListMultipartUploads with encoding-type=url (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html). */
+/** ListMultipartUploads (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html); url-decoded when it says so. */
 export function parseListMultipartUploads(xml: Buffer): UploadListing {
   const doc = 'ListMultipartUploadsResult';
   const root = parseDocument(xml, doc);
