@@ -2,7 +2,7 @@ import { stat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { startOrigin, resolveCredentials, type AccessLogEntry } from '@bucketfront/origin';
-import { fsSystemDocuments } from '@bucketfront/object-store';
+import { createFsStore } from '@bucketfront/object-store';
 import { makeS3Client, makeTempDir } from '@bucketfront/test-support';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
@@ -11,20 +11,23 @@ describe('credentials', () => {
   it('are generated once into dataDir (0600), reused on the next start, and work', async () => {
     const tmp = await makeTempDir('bucketfront-creds-');
     try {
-      const first = await resolveCredentials(fsSystemDocuments(tmp.path), undefined, {});
+      const fsStore = await createFsStore({ dataDir: tmp.path });
+      const first = await resolveCredentials(fsStore, undefined, {});
       expect(first.generated).toBe(true);
       expect(first.accessKeyId).toMatch(/^AKIA[A-Z2-7]{16}$/);
       expect(first.secretAccessKey.length).toBe(40);
-      const file = join(tmp.path, 'credentials.json');
+      const file = join(tmp.path, 'system', 'credentials.json');
       expect((await stat(file)).mode & 0o777).toBe(0o600);
       expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ accessKeyId: first.accessKeyId, secretAccessKey: first.secretAccessKey });
-      const second = await resolveCredentials(fsSystemDocuments(tmp.path), undefined, {});
+      const second = await resolveCredentials(fsStore, undefined, {});
       expect(second).toEqual({ ...first, generated: false });
       // Env wins over the file, options over env.
-      expect(await resolveCredentials(fsSystemDocuments(tmp.path), undefined, { BUCKETFRONT_ACCESS_KEY_ID: 'E', BUCKETFRONT_SECRET_ACCESS_KEY: 'S' }))
+      expect(await resolveCredentials(fsStore, undefined, { BUCKETFRONT_ACCESS_KEY_ID: 'E', BUCKETFRONT_SECRET_ACCESS_KEY: 'S' }))
         .toEqual({ accessKeyId: 'E', secretAccessKey: 'S', generated: false });
-      expect(await resolveCredentials(fsSystemDocuments(tmp.path), { accessKeyId: 'O', secretAccessKey: 'P' }, { BUCKETFRONT_ACCESS_KEY_ID: 'E', BUCKETFRONT_SECRET_ACCESS_KEY: 'S' }))
+      expect(await resolveCredentials(fsStore, { accessKeyId: 'O', secretAccessKey: 'P' }, { BUCKETFRONT_ACCESS_KEY_ID: 'E', BUCKETFRONT_SECRET_ACCESS_KEY: 'S' }))
         .toEqual({ accessKeyId: 'O', secretAccessKey: 'P', generated: false });
+
+      await fsStore.close();
 
       const saved = { BUCKETFRONT_ACCESS_KEY_ID: process.env.BUCKETFRONT_ACCESS_KEY_ID, BUCKETFRONT_SECRET_ACCESS_KEY: process.env.BUCKETFRONT_SECRET_ACCESS_KEY };
       delete process.env.BUCKETFRONT_ACCESS_KEY_ID;

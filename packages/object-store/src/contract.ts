@@ -11,10 +11,12 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   S3_LIMITS,
+  hasSystemDocuments,
   isStoreError,
   type ObjectMetadata,
   type ObjectStore,
   type StoreErrorCode,
+  type SystemDocuments,
 } from './types.js';
 
 export interface ContractStoreOptions {
@@ -85,6 +87,12 @@ export async function getBytes(store: ObjectStore, bucket: string, key: string):
 }
 
 const META: ObjectMetadata = { userMetadata: {} };
+
+/** The store narrowed to SystemDocuments (callers check hasSystemDocuments first). */
+function store_(store: ObjectStore): ObjectStore & SystemDocuments {
+  if (!hasSystemDocuments(store)) throw new Error('not a SystemDocuments store');
+  return store;
+}
 
 /** Keys whose UTF-16 order differs from their UTF-8 byte order. */
 export const ORDER_KEYS = ['a', 'b', 'é', '\u{1F600}', 'ﬀ', '\uFFFD', 'z', 'A', '~', '\u0080', '\u{10000}'];
@@ -852,6 +860,37 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore): void
         expect(copy.size).toBe(info.size);
         await store.deleteObject('bkt', 'mp');
         expect((await getBytes(store, 'bkt', 'copy'))!.equals(whole)).toBe(true);
+      });
+    });
+    describe('system documents (drivers implementing SystemDocuments)', () => {
+      it('creates once: the first document stays, every later create returns it', async (ctx) => {
+        if (!hasSystemDocuments(store)) return ctx.skip();
+        expect(await store.getSystemDocument('creds')).toBeNull();
+        expect(await store.createSystemDocument('creds', '{"a":1} é')).toBe('{"a":1} é');
+        expect(await store.createSystemDocument('creds', '{"a":2}')).toBe('{"a":1} é');
+        expect(await store.getSystemDocument('creds')).toBe('{"a":1} é');
+        expect(await store.getSystemDocument('other')).toBeNull();
+      });
+
+      it('concurrent creates agree on one document', async (ctx) => {
+        if (!hasSystemDocuments(store)) return ctx.skip();
+        const results = await Promise.all(['x', 'y', 'z'].map((d) => store_(store).createSystemDocument('race', d)));
+        expect(new Set(results).size).toBe(1);
+        expect(await store_(store).getSystemDocument('race')).toBe(results[0]);
+      });
+
+      it('refuses names that are not plain', async (ctx) => {
+        if (!hasSystemDocuments(store)) return ctx.skip();
+        await expectStoreError(store.getSystemDocument('../x'), 'InvalidArgument');
+        await expectStoreError(store.createSystemDocument('a/b', 'x'), 'InvalidArgument');
+        await expectStoreError(store.createSystemDocument('', 'x'), 'InvalidArgument');
+      });
+
+      it('system documents are not buckets or objects', async (ctx) => {
+        if (!hasSystemDocuments(store)) return ctx.skip();
+        await store.createSystemDocument('creds', 'x');
+        expect((await store.listBuckets()).map((b) => b.name)).toEqual(['bkt']);
+        expect((await store.listObjects('bkt', { maxKeys: 10 })).objects).toEqual([]);
       });
     });
   });

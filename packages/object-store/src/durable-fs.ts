@@ -24,10 +24,10 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 /** Writes `data` to `dir/name` atomically and durably (replacing any previous file). */
-export async function writeFileDurable(dir: string, name: string, data: string | Buffer): Promise<void> {
+export async function writeFileDurable(dir: string, name: string, data: string | Buffer, mode = 0o644): Promise<void> {
   const tmp = join(dir, `${name}.${randomUUID()}${TMP_SUFFIX}`);
   try {
-    const fh = await fsp.open(tmp, 'wx', 0o644);
+    const fh = await fsp.open(tmp, 'wx', mode);
     try {
       await fh.writeFile(data);
       await fh.sync();

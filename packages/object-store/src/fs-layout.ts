@@ -77,14 +77,6 @@ export function bucketDirName(name: string): string {
     : `x-${createHash('sha256').update(name, 'utf8').digest('hex')}`;
 }
 
-export async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 export async function readdirOrEmpty(dir: string): Promise<string[]> {
   try {
     return await fsp.readdir(dir);

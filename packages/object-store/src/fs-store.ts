@@ -57,7 +57,7 @@ import {
 import { HashingFileWriter } from './hashing-writer.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { readPrefix, resume } from './body-prefix.js';
-import { noSuchBucket, noSuchKey, noSuchUpload } from './fs-errors.js';
+import { noSuchBucket, noSuchKey, noSuchUpload } from './store-errors.js';
 import {
   BUCKET_FILE,
   CONFIG_KINDS,
@@ -73,7 +73,6 @@ import {
   isProcessAlive,
   isTemp,
   keyHash,
-  mapLimit,
   nowToSecond,
   readdirOrEmpty,
   type BucketDoc,
@@ -81,6 +80,7 @@ import {
   type PartDoc,
   type UploadDoc,
 } from './fs-layout.js';
+import { mapLimit } from './map-limit.js';
 import { chooseCompletedParts, completedMetadata, listUploadsPage, type PartEntry } from './multipart.js';
 import { decodeManifest, encodeManifest, readManifestHeader } from './manifest.js';
 import { compareKeys, insertSorted, listPage, removeSorted } from './key-order.js';
@@ -106,10 +106,14 @@ import {
   type PartInfo,
   type PutObjectOptions,
   type StoredChecksum,
+  type SystemDocuments,
 } from './types.js';
-import { checkKey, checkPartNumber, freezeMetadata, multipartEtag, quoteEtag } from './validate.js';
+import { checkKey, checkPartNumber, checkSystemDocumentName, freezeMetadata, multipartEtag, quoteEtag } from './validate.js';
 
 export { INLINE_OBJECT_BYTES };
+
+/** System documents an older layout kept at the data directory's root (the origin's credentials). */
+const LEGACY_ROOT_DOCUMENTS = new Set(['credentials.json']);
 
 export interface FsStoreOptions {
   /** Root directory; created if missing. One process at a time may open it. */
@@ -163,7 +167,7 @@ interface BucketState {
   deleted: boolean;
 }
 
-export async function createFsStore(opts: FsStoreOptions): Promise<ObjectStore> {
+export async function createFsStore(opts: FsStoreOptions): Promise<ObjectStore & SystemDocuments> {
   const store = new FsStore(opts);
   try {
     await store.open();
@@ -174,7 +178,7 @@ export async function createFsStore(opts: FsStoreOptions): Promise<ObjectStore> 
   return store;
 }
 
-class FsStore implements ObjectStore {
+class FsStore implements ObjectStore, SystemDocuments {
   private readonly root: string;
   private readonly bucketsDir: string;
   private readonly minPartSize: number;
@@ -383,6 +387,38 @@ class FsStore implements ObjectStore {
     };
     if (p.checksum !== undefined) info.checksum = p.checksum;
     return { info: Object.freeze(info), file: p.file, md5: Buffer.from(p.md5, 'hex') };
+  }
+
+  // ---------------------------------------------------------------- system documents
+
+  /**
+   * `dataDir/system/<name>`, mode 0600 (they hold secrets); one process owns the directory, so
+   * the per-name lock makes create-if-absent exact. Data directories from before system/ kept
+   * the origin's credentials at their root: that file is still read (LEGACY_ROOT_DOCUMENTS).
+   */
+  async getSystemDocument(name: string): Promise<string | null> {
+    checkSystemDocumentName(name);
+    const candidates = [join(this.root, 'system', name), ...(LEGACY_ROOT_DOCUMENTS.has(name) ? [join(this.root, name)] : [])];
+    for (const file of candidates) {
+      try {
+        return await fsp.readFile(file, 'utf8');
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') throw asStoreError(err);
+      }
+    }
+    return null;
+  }
+
+  async createSystemDocument(name: string, doc: string): Promise<string> {
+    checkSystemDocumentName(name);
+    return this.locks.run(`system\0${name}`, async () => {
+      const existing = await this.getSystemDocument(name);
+      if (existing !== null) return existing;
+      const dir = join(this.root, 'system');
+      await mkdirDurable(dir, this.root);
+      await writeFileDurable(dir, name, doc, 0o600);
+      return doc;
+    });
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,6 @@
 export * from './types.js';
 export { createFsStore, INLINE_OBJECT_BYTES, type FsStoreOptions } from './fs-store.js';
 export { compareKeys } from './key-order.js';
-export { fsSystemDocuments } from './fs-system-documents.js';
 export { ForwardingStore } from './forwarding-store.js';
 export { BucketCachingStore, withBucketCache, DEFAULT_REVALIDATE_MS, type BucketCacheOptions } from './bucket-cache.js';
 export { withStoreMetrics, type StoreObserver, type StoreOperation } from './store-metrics.js';
@@ -16,3 +15,4 @@ export {
   type OpenedStore,
   type OpenStoreOptions,
 } from './open-store.js';
+export { createS3Store, type S3StoreOptions } from './s3-store/index.js';

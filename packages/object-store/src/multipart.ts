@@ -20,19 +20,20 @@ export interface PartEntry {
 }
 
 /**
- * The parts a CompleteMultipartUpload names, validated.
+ * The parts a CompleteMultipartUpload names, validated. Generic over the
+ * driver's part record (anything carrying the part's {@link PartInfo}).
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html#API_CompleteMultipartUpload_Errors
  */
-export function chooseCompletedParts(
+export function chooseCompletedParts<P extends { info: PartInfo }>(
   uploadId: string,
-  available: ReadonlyMap<number, PartEntry>,
+  available: ReadonlyMap<number, P>,
   parts: CompletedPartRef[],
   minPartSize: number,
-): PartEntry[] {
+): P[] {
   if (parts.length === 0) {
     throw new StoreError('InvalidArgument', 'You must specify at least one part'); // S3 answers MalformedXML
   }
-  const chosen: PartEntry[] = [];
+  const chosen: P[] = [];
   let previous = 0;
   for (const ref of parts) {
     if (ref.partNumber <= previous) {

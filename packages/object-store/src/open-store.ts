@@ -20,7 +20,6 @@ import { promises as fsp } from 'node:fs';
 import { resolve } from 'node:path';
 import { withBucketCache } from './bucket-cache.js';
 import { createFsStore } from './fs-store.js';
-import { fsSystemDocuments } from './fs-system-documents.js';
 import { createS3Store } from './s3-store/index.js';
 import { withStoreMetrics, type StoreObserver } from './store-metrics.js';
 import type { ObjectStore, SystemDocuments } from './types.js';
@@ -183,10 +182,11 @@ export async function openStore(specText: string | StoreSpec, opts: OpenStoreOpt
   let driver: ObjectStore;
   let system: SystemDocuments;
   if (spec.driver === 'fs') {
-    driver = await createFsStore({ dataDir: spec.dataDir });
-    system = fsSystemDocuments(spec.dataDir);
+    const fs = await createFsStore({ dataDir: spec.dataDir });
+    driver = fs;
+    system = fs;
   } else {
-    const s3 = createS3Store({
+    const s3 = await createS3Store({
       endpoint: spec.endpoint,
       credentials: opts.credentials ?? (await backendCredentials(spec, opts.env)),
       region: spec.region,

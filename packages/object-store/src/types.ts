@@ -292,6 +292,29 @@ export interface ObjectStore {
   close(): Promise<void>;
 }
 
+/**
+ * Optional, next to {@link ObjectStore}: small named documents shared by every
+ * node that uses the same backend (e.g. the origin's credentials, so all
+ * nodes of a cluster sign with one key pair). Names match
+ * `[A-Za-z0-9][A-Za-z0-9._-]{0,127}` (else InvalidArgument). Test for it with
+ * {@link hasSystemDocuments}.
+ */
+export interface SystemDocuments {
+  /** The document stored under `name`, or null when there is none. */
+  getSystemDocument(name: string): Promise<string | null>;
+  /**
+   * Stores `doc` under `name` unless a document is already there, and resolves
+   * to what is stored: `doc`, or the existing document (which wins). Durable
+   * before it resolves.
+   */
+  createSystemDocument(name: string, doc: string): Promise<string>;
+}
+
+export function hasSystemDocuments<S extends ObjectStore>(store: S): store is S & SystemDocuments {
+  const s = store as Partial<SystemDocuments>;
+  return typeof s.getSystemDocument === 'function' && typeof s.createSystemDocument === 'function';
+}
+
 /** S3 limits (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html). */
 export const S3_LIMITS = {
   maxKeyBytes: 1024,
@@ -303,15 +326,3 @@ export const S3_LIMITS = {
   maxListKeys: 1000,
 } as const;
 
-/**
- * Small documents the origin keeps in the same durable place as the data
- * (today: the origin's own credentials), so that every node over one backend
- * reads the same ones. The fs driver keeps them as 0600 files in its data
- * directory; the s3 driver in its system bucket in the cluster.
- */
-export interface SystemDocuments {
-  /** null when absent. */
-  getSystemDocument(name: string): Promise<string | null>;
-  /** Stores `doc` only if `name` is absent; resolves to what is stored then (ours, or the one already there). */
-  createSystemDocument(name: string, doc: string): Promise<string>;
-}

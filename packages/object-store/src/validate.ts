@@ -31,6 +31,13 @@ export function checkPartNumber(partNumber: number): void {
   }
 }
 
+/** System document names (see SystemDocuments in types.ts). */
+export function checkSystemDocumentName(name: string): void {
+  if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name)) {
+    throw new StoreError('InvalidArgument', `Invalid system document name ${JSON.stringify(name)}`);
+  }
+}
+
 export function quoteEtag(hex: string): string {
   return `"${hex}"`;
 }

@@ -1,4 +1,4 @@
-/** The StoreErrors the fs driver raises in more than one place. */
+/** StoreErrors every driver raises (shared by the fs and s3 drivers). */
 import { StoreError } from './types.js';
 
 export function noSuchBucket(name: string): StoreError {

@@ -1,0 +1,309 @@
+/**
+ * The s3 driver's own behaviour over a real S3 backend (a bucketfront origin
+ * on the fs driver): what it stores where, adopted buckets, bodies that are
+ * too short or too long, bounded memory, listings resuming after a common
+ * prefix, metadata the backend cannot hold natively, and several nodes
+ * sharing one cluster.
+ */
+import { createHash } from 'node:crypto';
+import { Readable, Transform, pipeline } from 'node:stream';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createS3Store, hasSystemDocuments, type ObjectStore, type S3StoreOptions } from '@bucketfront/object-store';
+import { bodyOf, bytes, expectStoreError, getBytes, md5Hex, readAll } from '@bucketfront/object-store/contract';
+import { startS3Backend, uniquePrefix, type S3Backend } from './s3-backend.js';
+
+const META = { userMetadata: {} };
+
+/** Bytes the backend's store has pulled from request bodies so far. */
+let consumed = 0;
+
+function counting(body: Readable): Readable {
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      consumed += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  pipeline(body, counter, () => {});
+  return counter;
+}
+
+let backend: S3Backend;
+beforeAll(async () => {
+  backend = await startS3Backend({
+    minPartSize: 1024,
+    wrapStore: (store) =>
+      new Proxy(store, {
+        get(target, prop, receiver) {
+          if (prop === 'putObject') {
+            return (b: string, k: string, body: Readable, md: never, o: never) => target.putObject(b, k, counting(body), md, o);
+          }
+          if (prop === 'uploadPart') {
+            return (b: string, k: string, u: string, n: number, body: Readable, o: never) => target.uploadPart(b, k, u, n, counting(body), o);
+          }
+          const v = Reflect.get(target, prop, receiver) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      }),
+  });
+});
+afterAll(async () => {
+  await backend.close();
+});
+
+const open: ObjectStore[] = [];
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+});
+
+async function makeStore(extra: Partial<S3StoreOptions> = {}): Promise<ObjectStore & { prefix: string }> {
+  const bucketPrefix = extra.bucketPrefix ?? uniquePrefix();
+  const s = await createS3Store({ endpoint: backend.endpoint, credentials: backend.credentials, bucketPrefix, minPartSize: 1024, ...extra });
+  open.push(s);
+  return Object.assign(s, { prefix: bucketPrefix });
+}
+
+/** A body of `size` bytes from a generator (fresh 64 KiB chunks), recording how far ahead of the backend it got. */
+function generated(size: number): { body: Readable; md5: () => string; maxAhead: () => number } {
+  const hash = createHash('md5');
+  let produced = 0;
+  let maxAhead = 0;
+  const start = consumed;
+  const body = Readable.from(
+    (function* () {
+      while (produced < size) {
+        const n = Math.min(65_536, size - produced);
+        const chunk = Buffer.alloc(n, produced % 251);
+        hash.update(chunk);
+        produced += n;
+        maxAhead = Math.max(maxAhead, produced - (consumed - start));
+        yield chunk;
+      }
+    })(),
+  );
+  return { body, md5: () => hash.digest('hex'), maxAhead: () => maxAhead };
+}
+
+describe('s3 driver over a bucketfront origin', () => {
+  it('reserved metadata lives in x-amz-meta-bucketfront-* on the backend and never shows as user metadata', async () => {
+    const s = await makeStore();
+    await s.createBucket('bkt', { region: 'us-east-1' });
+    const md = {
+      userMetadata: { colour: 'blue' },
+      acl: 'public-read' as const,
+      checksum: { algorithm: 'CRC32' as const, value: 'AAAAAA==', type: 'FULL_OBJECT' as const },
+    };
+    await s.putObject('bkt', 'k', bodyOf('x'), md);
+    const raw = await backend.store.headObject(`${s.prefix}bkt`, 'k');
+    expect(raw!.metadata.userMetadata).toEqual({ colour: 'blue', 'bucketfront-acl': 'public-read', 'bucketfront-checksum': 'CRC32:F:AAAAAA==' });
+    expect(raw!.metadata.acl).toBeUndefined(); // the backend's own object ACL stays untouched (private)
+    const head = await s.headObject('bkt', 'k');
+    expect(head!.metadata).toEqual(md);
+    const listed = await s.listObjects('bkt', { maxKeys: 10 });
+    expect(listed.objects[0]!.metadata.userMetadata).toEqual({});
+    await expectStoreError(s.putObject('bkt', 'k2', bodyOf('x'), { userMetadata: { 'bucketfront-acl': 'public-read' } }), 'InvalidArgument');
+  });
+
+  it('metadata values HTTP cannot carry verbatim (non-ASCII, outer spaces) round-trip', async () => {
+    const s = await makeStore();
+    await s.createBucket('bkt', { region: 'us-east-1' });
+    const md = {
+      contentType: 'text/plain; charset=utf-8',
+      contentDisposition: 'attachment; filename="résumé.pdf"',
+      userMetadata: { x: ' 日本 😀 ', y: '=?UTF-8?B?aGk=?=', z: 'Ã©' },
+    };
+    await s.putObject('bkt', 'k', bodyOf('x'), md);
+    expect((await s.headObject('bkt', 'k'))!.metadata).toEqual(md);
+    expect((await s.getObject('bkt', 'k'))!.info.metadata).toEqual(md);
+  });
+
+  it('serves an existing backend bucket with the prefix as it is (adopted): private, the store region', async () => {
+    const s = await makeStore();
+    await backend.store.createBucket(`${s.prefix}legacy`, { region: 'us-east-1' });
+    await backend.store.putObject(`${s.prefix}legacy`, 'hello.txt', bodyOf('hi'), { contentType: 'text/plain', userMetadata: {} });
+    await backend.store.createBucket(`x${s.prefix}other`, { region: 'us-east-1' }); // not ours
+    const buckets = await s.listBuckets();
+    expect(buckets.map((b) => [b.name, b.acl, b.region])).toEqual([['legacy', 'private', 'us-east-1']]);
+    expect(buckets[0]!.creationDate.getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect(await s.headBucket('legacy')).toMatchObject({ name: 'legacy', acl: 'private', region: 'us-east-1' });
+    expect((await getBytes(s, 'legacy', 'hello.txt'))!.toString()).toBe('hi');
+    expect((await s.headObject('legacy', 'hello.txt'))!.metadata).toEqual({ contentType: 'text/plain', userMetadata: {} });
+    await s.setBucketAcl('legacy', 'public-read');
+    expect((await s.headBucket('legacy'))!.acl).toBe('public-read');
+    await s.deleteObject('legacy', 'hello.txt');
+    await s.deleteBucket('legacy');
+    expect(await s.listBuckets()).toEqual([]);
+  });
+
+  it('the system bucket is no bucket of ours, and its name is refused', async () => {
+    const s = await makeStore();
+    await s.createBucket('bkt', { region: 'us-east-1' });
+    await s.putBucketConfig('bkt', 'website', '<w/>');
+    expect(await backend.store.headBucket(`${s.prefix}bucketfront-system`)).not.toBeNull();
+    expect((await s.listBuckets()).map((b) => b.name)).toEqual(['bkt']);
+    expect(await s.headBucket('bucketfront-system')).toBeNull();
+    await expectStoreError(s.createBucket('bucketfront-system', { region: 'us-east-1' }), 'InvalidArgument');
+    await expectStoreError(s.listObjects('bucketfront-system', { maxKeys: 1 }), 'NoSuchBucket');
+  });
+
+  it('a body shorter or longer than declared stores nothing, old version kept (objects and parts)', async () => {
+    const s = await makeStore();
+    await s.createBucket('bkt', { region: 'us-east-1' });
+    const full = `${s.prefix}bkt`;
+    await s.putObject('bkt', 'k', bodyOf('old'), META);
+    const big = bytes(3 * 1024 * 1024, 5);
+    const chunks = (b: Buffer): Readable => Readable.from(Array.from({ length: Math.ceil(b.length / 65_536) }, (_, i) => b.subarray(i * 65_536, (i + 1) * 65_536)));
+    await expectStoreError(s.putObject('bkt', 'k', chunks(big), META, { expectedSize: big.length + 1 }), 'IncompleteBody');
+    await expectStoreError(s.putObject('bkt', 'k', chunks(big), META, { expectedSize: big.length - 1 }), 'IncompleteBody');
+    await expectStoreError(s.putObject('bkt', 'fresh', chunks(big), META, { expectedSize: big.length - 65_536 }), 'IncompleteBody');
+    expect((await getBytes(s, 'bkt', 'k'))!.toString()).toBe('old');
+    expect(await s.headObject('bkt', 'fresh')).toBeNull();
+    expect(await backend.store.headObject(full, 'fresh')).toBeNull();
+    const up = await s.createMultipartUpload('bkt', 'mp', META);
+    await expectStoreError(s.uploadPart('bkt', 'mp', up.uploadId, 1, chunks(big), { expectedSize: big.length + 10 }), 'IncompleteBody');
+    await expectStoreError(s.uploadPart('bkt', 'mp', up.uploadId, 1, chunks(big), { expectedSize: big.length - 10 }), 'IncompleteBody');
+    expect((await s.listParts('bkt', 'mp', up.uploadId, { maxParts: 10 })).parts).toEqual([]);
+    await s.abortMultipartUpload('bkt', 'mp', up.uploadId);
+  });
+
+  it('a 64 MiB part and a 64 MiB object stream through with bounded memory', async () => {
+    const s = await makeStore();
+    await s.createBucket('bkt', { region: 'us-east-1' });
+    const size = 64 * 1024 * 1024;
+    const up = await s.createMultipartUpload('bkt', 'mp', META);
+    const part = generated(size);
+    const info = await s.uploadPart('bkt', 'mp', up.uploadId, 1, part.body, { expectedSize: size });
+    expect(info.etag).toBe(`"${part.md5()}"`);
+    expect(info.size).toBe(size);
+    // Bytes produced but not yet taken by the backend: socket buffers and stream high-water marks, never the part.
+    expect(part.maxAhead()).toBeLessThan(16 * 1024 * 1024);
+    await s.abortMultipartUpload('bkt', 'mp', up.uploadId);
+
+    const obj = generated(size);
+    const put = await s.putObject('bkt', 'big', obj.body, META, { expectedSize: size });
+    expect(put.etag).toBe(`"${obj.md5()}"`);
+    expect(obj.maxAhead()).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('a body of unknown length over 1 MiB is spooled, then stored whole', async () => {
+    const s = await makeStore();
+    await s.createBucket('bkt', { region: 'us-east-1' });
+    const data = bytes(2 * 1024 * 1024 + 3, 8);
+    const info = await s.putObject('bkt', 'k', Readable.from([data.subarray(0, 1_500_000), data.subarray(1_500_000)]), META);
+    expect(info).toMatchObject({ size: data.length, etag: `"${md5Hex(data)}"` });
+    expect((await getBytes(s, 'bkt', 'k'))!.equals(data)).toBe(true);
+  });
+
+  it('listing resumes after a common prefix without repeating it', async () => {
+    const s = await makeStore();
+    await s.createBucket('bkt', { region: 'us-east-1' });
+    for (const k of ['dir/a', 'dir/b', 'dir/sub/c', 'e', 'f']) await s.putObject('bkt', k, bodyOf(k), META);
+    const first = await s.listObjects('bkt', { maxKeys: 1, delimiter: '/' });
+    expect(first).toMatchObject({ commonPrefixes: ['dir/'], isTruncated: true, lastReturned: 'dir/' });
+    const next = await s.listObjects('bkt', { maxKeys: 1, delimiter: '/', startAfter: 'dir/' });
+    expect(next.objects.map((o) => o.key)).toEqual(['e']);
+    expect(next).toMatchObject({ commonPrefixes: [], isTruncated: true, lastReturned: 'e' });
+    const rest = await s.listObjects('bkt', { maxKeys: 10, delimiter: '/', startAfter: 'dir/' });
+    expect(rest.objects.map((o) => o.key)).toEqual(['e', 'f']);
+    expect(rest.isTruncated).toBe(false);
+    const inner = await s.listObjects('bkt', { maxKeys: 1, delimiter: '/', prefix: 'dir/', startAfter: 'dir/b' });
+    expect(inner.commonPrefixes).toEqual(['dir/sub/']);
+    const after = await s.listObjects('bkt', { maxKeys: 5, delimiter: '/', prefix: 'dir/', startAfter: 'dir/sub/' });
+    expect(after).toMatchObject({ objects: [], commonPrefixes: [], isTruncated: false });
+  });
+
+  it('a checksum known only at the end of the body (trailer) is stored too', async () => {
+    const s = await makeStore();
+    await s.createBucket('bkt', { region: 'us-east-1' });
+    const md: { userMetadata: Record<string, string>; checksum?: { algorithm: 'CRC32'; value: string; type: 'FULL_OBJECT' } } = {
+      userMetadata: { a: '1' },
+    };
+    const body = bodyOf('trailer body');
+    body.once('end', () => (md.checksum = { algorithm: 'CRC32', value: 'q6NG3A==', type: 'FULL_OBJECT' }));
+    const info = await s.putObject('bkt', 'k', body, md, { expectedSize: 12 });
+    expect(info.metadata.checksum).toEqual(md.checksum);
+    expect(info.etag).toBe(`"${md5Hex('trailer body')}"`);
+    const head = await s.headObject('bkt', 'k');
+    expect(head!.metadata).toEqual({ userMetadata: { a: '1' }, checksum: md.checksum });
+    expect(head!.etag).toBe(info.etag);
+  });
+
+  it('multipart: part checksums and the announced algorithm come back from listParts; part sizes and the checksum reach the object', async () => {
+    const s = await makeStore();
+    await s.createBucket('bkt', { region: 'us-east-1' });
+    const up = await s.createMultipartUpload('bkt', 'mp', {
+      contentType: 'video/mp4',
+      userMetadata: { m: '1' },
+      acl: 'public-read',
+      checksum: { algorithm: 'CRC32', value: '', type: 'COMPOSITE' },
+    });
+    const p1 = await s.uploadPart('bkt', 'mp', up.uploadId, 1, bodyOf(bytes(2048, 1)), { checksum: { algorithm: 'CRC32', value: 'AAAAAQ==' } });
+    const p2 = await s.uploadPart('bkt', 'mp', up.uploadId, 2, bodyOf(bytes(100, 2)), { checksum: { algorithm: 'CRC32', value: 'AAAAAg==' } });
+    const listed = await s.listParts('bkt', 'mp', up.uploadId, { maxParts: 10 });
+    expect(listed.upload.metadata.checksum).toEqual({ algorithm: 'CRC32', value: '', type: 'COMPOSITE' });
+    expect(listed.parts.map((p) => p.checksum)).toEqual([
+      { algorithm: 'CRC32', value: 'AAAAAQ==' },
+      { algorithm: 'CRC32', value: 'AAAAAg==' },
+    ]);
+    const checksum = { algorithm: 'CRC32' as const, value: 'zzzzzz==-2', type: 'COMPOSITE' as const };
+    const info = await s.completeMultipartUpload('bkt', 'mp', up.uploadId, [p1, p2].map((p) => ({ partNumber: p.partNumber, etag: p.etag })), { checksum });
+    expect(info.etag).toMatch(/-2"$/);
+    const expected = { contentType: 'video/mp4', userMetadata: { m: '1' }, acl: 'public-read', partSizes: [2048, 100], checksum };
+    expect(info.metadata).toEqual(expected);
+    const head = await s.headObject('bkt', 'mp');
+    expect(head!.metadata).toEqual(expected);
+    expect(head!.etag).toBe(info.etag);
+    // the upload's entries in the system bucket are gone
+    await expect.poll(async () => (await backend.store.listObjects(`${s.prefix}bucketfront-system`, { prefix: 'uploads/', maxKeys: 100 })).objects).toEqual([]);
+    // a copy keeps the part layout, as on the fs driver
+    const copy = await s.copyObject({ bucket: 'bkt', key: 'mp' }, { bucket: 'bkt', key: 'copy' }, META);
+    expect(copy.metadata.partSizes).toEqual([2048, 100]);
+  });
+
+  it('an unchanged bucket configuration is the same string instance', async () => {
+    const s = await makeStore();
+    await s.createBucket('bkt', { region: 'us-east-1' });
+    await s.putBucketConfig('bkt', 'policy', '{"Version":"2012-10-17"}');
+    const a = await s.getBucketConfig('bkt', 'policy');
+    const b = await s.getBucketConfig('bkt', 'policy');
+    expect(a).toBe('{"Version":"2012-10-17"}');
+    expect(Object.is(a, b)).toBe(true);
+    await s.putBucketConfig('bkt', 'policy', '{"Version":"2012-10-17","x":1}');
+    expect(await s.getBucketConfig('bkt', 'policy')).toBe('{"Version":"2012-10-17","x":1}');
+  });
+
+  it('nodes sharing one cluster (same prefix) share buckets, ACLs, configurations and system documents', async () => {
+    const a = await makeStore();
+    const b = await makeStore({ bucketPrefix: a.prefix });
+    await a.createBucket('site', { region: 'eu-west-1', acl: 'public-read' });
+    await a.putBucketConfig('site', 'website', '<WebsiteConfiguration/>');
+    expect(await b.headBucket('site')).toMatchObject({ region: 'eu-west-1', acl: 'public-read' });
+    expect(await b.getBucketConfig('site', 'website')).toBe('<WebsiteConfiguration/>');
+    await expectStoreError(b.createBucket('site', { region: 'us-east-1' }), 'BucketAlreadyOwnedByYou');
+    expect(hasSystemDocuments(a) && hasSystemDocuments(b)).toBe(true);
+    if (!hasSystemDocuments(a) || !hasSystemDocuments(b)) return;
+    // (Sequential: this backend checks If-None-Match before writing, not atomically, so truly
+    // simultaneous creates on two nodes could both store; AWS S3 and radosgw refuse the second.)
+    expect(await a.createSystemDocument('creds', 'from-a')).toBe('from-a');
+    expect(await b.createSystemDocument('creds', 'from-b')).toBe('from-a');
+    expect(await b.getSystemDocument('creds')).toBe('from-a');
+    // and another prefix sees none of it
+    const c = await makeStore();
+    expect(await c.headBucket('site')).toBeNull();
+    if (hasSystemDocuments(c)) expect(await c.getSystemDocument('creds')).toBeNull();
+  });
+
+  it('a GET streams the backend response; a reader keeps its version', async () => {
+    const s = await makeStore();
+    await s.createBucket('bkt', { region: 'us-east-1' });
+    const v1 = bytes(4 * 1024 * 1024, 1);
+    await s.putObject('bkt', 'k', bodyOf(v1), META);
+    const got = await s.getObject('bkt', 'k');
+    expect(got!.buffer).toBeUndefined();
+    await s.putObject('bkt', 'k', bodyOf(bytes(10, 2)), META);
+    expect((await readAll(got!.body)).equals(v1)).toBe(true);
+    const range = await s.getObject('bkt', 'k', { start: 2, end: 5 });
+    expect(range!.info.size).toBe(10);
+    expect((await readAll(range!.body)).equals(bytes(10, 2).subarray(2, 6))).toBe(true);
+  });
+});
