@@ -24,6 +24,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** The run's Ceph cluster, or null when the Ceph packages are missing (or it failed to start locally). */
     ceph: CephClusterInfo | null;
+    /** Why `ceph` is null when the packages are there (the cluster did not start); else null. */
+    cephStartFailure: string | null;
   }
 }
 

@@ -53,6 +53,7 @@ const portsChosenByUser = (env: NodeJS.ProcessEnv): boolean =>
   ['CEPH_DEV_BASE_PORT', 'CEPH_DEV_MON_PORT', 'CEPH_DEV_RGW_PORT', 'CEPH_DEV_MS_PORT_MIN'].some((name) => env[name]);
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  project.provide('cephStartFailure', null);
   if (missingCephBinaries().length > 0) {
     project.provide('ceph', null);
     return undefined;
@@ -82,10 +83,12 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   } catch (error) {
     stopSync();
     process.removeListener('exit', stopSync);
-    const message = `the Ceph test cluster did not start (scripts/ceph-dev-cluster.sh start ${dir}):\n${(error as Error).message}`;
+    const summary = `the Ceph test cluster did not start (scripts/ceph-dev-cluster.sh start ${dir} failed)`;
+    const message = `${summary}:\n${(error as Error).message}`;
     if (isCi()) throw new Error(`CI is set and ${message}`);
     skipLoudly(message, 'The *.ceph.test.ts suites are skipped; fix the cluster (docs/ceph-dev-cluster.md) and re-run.');
     project.provide('ceph', null);
+    project.provide('cephStartFailure', summary);
     return undefined;
   }
 

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CEPH_DEV_CLUSTER_SCRIPT, CEPH_INSTALL_HINT, type CephClusterInfo, runProgram } from './ceph-cluster-script.js';
-import { missingPrerequisite } from './tools.js';
+import { missingPrerequisite, skipLoudly } from './tools.js';
 
 export * from './ceph-cluster-script.js';
 
@@ -63,9 +63,10 @@ export function cephClusterFrom(info: CephClusterInfo): CephCluster {
 
 /**
  * The test run's Ceph cluster, for `const ceph = cephCluster(); describe.skipIf(!ceph)(…)`.
- * Needs the `ceph` vitest project (its globalSetup starts the cluster). When there is no cluster
- * (the Ceph packages are not installed): under CI this throws, so the suite fails; locally it
- * prints a loud skip message and returns null.
+ * Needs the `ceph` vitest project (its globalSetup starts the cluster). When the Ceph packages are
+ * not installed: under CI this throws, so the suite fails; locally it prints a loud skip message
+ * and returns null. (When the cluster did not start, the global setup already failed the run under
+ * CI; locally this prints a loud skip naming the failure and returns null.)
  */
 export function cephCluster(): CephCluster | null {
   if (!vitest) throw new Error('cephCluster() works only inside a vitest test file (the ceph project)');
@@ -74,7 +75,9 @@ export function cephCluster(): CephCluster | null {
     throw new Error("no 'ceph' value provided: run *.ceph.test.ts files in the vitest project 'ceph' (npx vitest run --project ceph), whose globalSetup starts the cluster");
   }
   if (info === null) {
-    missingPrerequisite('the Ceph packages are not installed', CEPH_INSTALL_HINT);
+    const failure = vitest.inject('cephStartFailure');
+    if (failure) skipLoudly(failure, 'See the start-up output above and docs/ceph-dev-cluster.md.');
+    else missingPrerequisite('the Ceph packages are not installed', CEPH_INSTALL_HINT);
     return null;
   }
   return cephClusterFrom(info);
