@@ -1,4 +1,8 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/** Suites that need the real Ceph cluster (docs/ceph-dev-cluster.md): `npx vitest run --project ceph`. */
+const CEPH_SUITES = '**/*.ceph.test.ts';
+const CEPH_INCLUDE = ['packages/*/test/**/*.ceph.test.ts', 'packages/*/src/**/*.ceph.test.ts', 'apps/*/test/**/*.ceph.test.ts'];
 
 /**
  * The edge's own suites run again with 2 and 4 worker processes (apps/edge/test/helpers.ts
@@ -8,7 +12,12 @@ import { defineConfig } from 'vitest/config';
 const EDGE_SUITES = ['apps/edge/test/edge-*.test.ts', 'apps/edge/test/control-e2e.test.ts'];
 const edgeWith = (workers: number) => ({
   extends: true as const,
-  test: { name: `edge-workers-${workers}`, include: EDGE_SUITES, env: { BUCKETFRONT_TEST_EDGE_WORKERS: String(workers) } },
+  test: {
+    name: `edge-workers-${workers}`,
+    include: EDGE_SUITES,
+    exclude: [...configDefaults.exclude, CEPH_SUITES],
+    env: { BUCKETFRONT_TEST_EDGE_WORKERS: String(workers) },
+  },
 });
 
 // Workspace packages resolve to their TypeScript sources (the "source" export
@@ -27,6 +36,24 @@ export default defineConfig({
         test: {
           name: 'all',
           include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+          // Suites against the real Ceph cluster run only in the `ceph` project below.
+          exclude: [...configDefaults.exclude, CEPH_SUITES],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'ceph',
+          include: CEPH_INCLUDE,
+          // Boots ONE cluster (scripts/ceph-dev-cluster.sh) for the whole run; `cephCluster()` injects it.
+          globalSetup: ['packages/test-support/src/ceph-global-setup.ts'],
+          // The cluster itself needs about one of the machine's cores: run these files one at a
+          // time, in one worker, after the other projects' files (vitest runs single-fork
+          // projects last).
+          poolOptions: { forks: { singleFork: true } },
+          // A killed and restarted OSD takes 20–30 s to be active+clean again.
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
         },
       },
       edgeWith(2),

@@ -1,7 +1,8 @@
 /**
  * Shared helpers for integration tests: real servers on port 0 in temp dirs,
  * the installed `aws` CLI pointed at loopback, raw sockets for malformed
- * requests, and a tiny counting origin for edge tests.
+ * requests, a tiny counting origin for edge tests, and the run's Ceph cluster
+ * (`cephCluster()`, for *.ceph.test.ts files in the vitest project 'ceph').
  */
 export * from './temp.js';
 export * from './tools.js';
@@ -9,3 +10,4 @@ export * from './aws-cli.js';
 export * from './raw-http.js';
 export * from './servers.js';
 export * from './counting-origin.js';
+export * from './ceph.js';

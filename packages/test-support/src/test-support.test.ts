@@ -11,6 +11,8 @@ import {
   missingPrerequisite,
   MissingPrerequisiteError,
   requireTool,
+  uniquePrefix,
+  missingCephBinaries,
 } from '@bucketfront/test-support';
 
 describe('counting origin', () => {
@@ -85,5 +87,26 @@ describe('missing tools and privileges', () => {
   it('caches per command line, not per command', () => {
     expect(hasTool(process.execPath, ['-e', 'process.exit(0)'])).toBe(true);
     expect(hasTool(process.execPath, ['-e', 'process.exit(3)'])).toBe(false);
+  });
+});
+
+describe('Ceph harness helpers (no cluster needed)', () => {
+  it('uniquePrefix gives a fresh, lower-case prefix that makes valid S3 bucket names', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const prefix = uniquePrefix('bf-t');
+      expect(prefix).toMatch(/^bf-t-[a-z0-9]{10}-$/);
+      seen.add(prefix);
+      const bucket = `${prefix}a`;
+      expect(bucket).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
+    }
+    expect(seen.size).toBe(200);
+    expect(uniquePrefix()).toMatch(/^bf-t-/);
+    expect(() => uniquePrefix('Bad_Prefix')).toThrow(/a–z/);
+    expect(() => uniquePrefix('-x')).toThrow();
+  });
+
+  it('missingCephBinaries looks the programs up on PATH without running them', () => {
+    expect(missingCephBinaries({ PATH: '/nonexistent-dir' })).toEqual(['ceph', 'ceph-mon', 'ceph-mgr', 'ceph-osd', 'radosgw', 'radosgw-admin', 'monmaptool']);
   });
 });
