@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { request } from 'undici';
+import { testStoreOptions } from '@bucketfront/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOrigin } from '../src/index.js';
 
@@ -36,7 +37,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'bf-website-cli-'));
   await writeFile(join(work, 'empty-config'), '');
   origin = await startOrigin({
-    dataDir: join(work, 'data'),
+    ...testStoreOptions(join(work, 'data')),
     port: 0,
     websitePort: 0,
     websiteDomain: 'localhost',

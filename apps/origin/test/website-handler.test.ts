@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFsStore, type CannedAcl, type ObjectMetadata, type ObjectStore } from '@bucketfront/object-store';
+import { openStore, type CannedAcl, type ObjectMetadata, type ObjectStore } from '@bucketfront/object-store';
+import { testStoreOptions } from '@bucketfront/test-support';
 import { serializeWebsiteConfiguration, type WebsiteConfiguration } from '@bucketfront/website';
 import { handleWebsiteRequest } from '../src/website/index.js';
 
@@ -29,7 +30,8 @@ const dot = (bucket: string) => `${bucket}.s3-website.${REGION}.localhost`;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'bf-website-'));
-  store = await createFsStore({ dataDir });
+  const where = testStoreOptions(dataDir);
+  store = 'store' in where ? (await openStore(where.store, { credentials: where.storeCredentials })).store : (await openStore(`fs:${dataDir}`)).store;
   server = createServer((req, res) => {
     void handleWebsiteRequest(req, res, {
       store,
