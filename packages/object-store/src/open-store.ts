@@ -6,7 +6,9 @@
  *
  * s3 query parameters: `bucketPrefix` (bucketfront bucket B is backend bucket
  * PREFIX+B), `region` (the backend's signing region, default us-east-1),
- * `credentialsFile` (see below). The backend's credentials come from
+ * `credentialsFile` (see below), `timeoutMs` (how long a backend may stay silent
+ * before the request is answered 503: connect, response head and body idle;
+ * default 5 s to connect, 30 s otherwise). The backend's credentials come from
  * BUCKETFRONT_STORE_ACCESS_KEY_ID / BUCKETFRONT_STORE_SECRET_ACCESS_KEY, else
  * from a credentials file (`credentialsFile=` or
  * BUCKETFRONT_STORE_CREDENTIALS_FILE: AWS's shared-credentials format, profile
@@ -33,6 +35,7 @@ export type StoreSpec =
       region: string;
       credentialsFile?: string;
       profile: string;
+      timeoutMs?: number;
     };
 
 /** A spec that cannot be used, or a backend that cannot be reached at start-up: one line for the user. */
@@ -40,7 +43,7 @@ export class StoreSpecError extends Error {
   override name = 'StoreSpecError';
 }
 
-const S3_PARAMS = new Set(['bucketPrefix', 'region', 'credentialsFile', 'profile']);
+const S3_PARAMS = new Set(['bucketPrefix', 'region', 'credentialsFile', 'profile', 'timeoutMs']);
 
 export function parseStoreSpec(spec: string): StoreSpec {
   const colon = spec.indexOf(':');
@@ -76,6 +79,11 @@ export function parseStoreSpec(spec: string): StoreSpec {
     throw new StoreSpecError(`--store s3: bucketPrefix must use lower-case letters, digits, '-' and '.', got ${JSON.stringify(bucketPrefix)}`);
   }
   const credentialsFile = url.searchParams.get('credentialsFile') ?? undefined;
+  const timeoutText = url.searchParams.get('timeoutMs');
+  const timeoutMs = timeoutText === null ? undefined : Number(timeoutText);
+  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 600_000)) {
+    throw new StoreSpecError(`--store s3: timeoutMs must be an integer from 100 to 600000, got ${JSON.stringify(timeoutText)}`);
+  }
   return {
     driver: 's3',
     endpoint: `${url.protocol}//${url.host}`,
@@ -83,6 +91,7 @@ export function parseStoreSpec(spec: string): StoreSpec {
     region: url.searchParams.get('region') ?? 'us-east-1',
     ...(credentialsFile !== undefined ? { credentialsFile: resolve(credentialsFile) } : {}),
     profile: url.searchParams.get('profile') ?? 'default',
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   };
 }
 
@@ -191,6 +200,9 @@ export async function openStore(specText: string | StoreSpec, opts: OpenStoreOpt
       credentials: opts.credentials ?? (await backendCredentials(spec, opts.env)),
       region: spec.region,
       bucketPrefix: spec.bucketPrefix,
+      ...(spec.timeoutMs !== undefined
+        ? { timeouts: { connectMs: Math.min(5000, spec.timeoutMs), responseMs: spec.timeoutMs, idleMs: spec.timeoutMs } }
+        : {}),
     });
     try {
       await s3.listBuckets();
