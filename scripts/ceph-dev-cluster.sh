@@ -77,7 +77,8 @@ pid_of_ours() {
   [ -r "/proc/$pid/stat" ] || return 1
   state="$(sed -E 's/^.*\) ([A-Z]).*$/\1/' "/proc/$pid/stat" 2>/dev/null || true)"
   [ "$state" != Z ] && [ "$state" != X ] || return 1
-  tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "$CONF" || return 1
+  # (the braces: a process gone meanwhile makes the redirection itself fail; keep that quiet too)
+  { tr '\0' '\n' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qxF -- "$CONF" || return 1
   printf '%s\n' "$pid"
 }
 
