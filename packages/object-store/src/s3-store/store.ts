@@ -396,9 +396,10 @@ class S3Store implements ObjectStore, SystemDocuments {
 
   /**
    * Replaces an object's metadata by copying it onto itself (REPLACE), only
-   * if it is still the version `etag`. Null when that failed (overwritten
-   * meanwhile, or the backend cannot copy it, e.g. over 5 GiB on AWS): the
-   * object then keeps the metadata it had.
+   * if it is still the version `etag`. Null when that failed for any reason
+   * (overwritten meanwhile, the backend cannot copy it — e.g. over 5 GiB on
+   * AWS —, or is unreachable): the object is stored either way and keeps the
+   * metadata it had, so the write that called this still succeeds.
    */
   private async rewriteMetadata(full: string, key: string, etag: string, md: ObjectMetadata): Promise<{ stored: ObjectMetadata; lastModified: Date; etag: string } | null> {
     const encoded = encodeMetadata(md);
@@ -417,9 +418,8 @@ class S3Store implements ObjectStore, SystemDocuments {
       });
       const result = parseCopyResult(body, 'CopyObjectResult');
       return { stored: encoded.stored, lastModified: result.lastModified, etag: result.etag };
-    } catch (err) {
-      if (err instanceof BackendError && err.status < 500) return null;
-      throw err;
+    } catch {
+      return null;
     }
   }
 
@@ -745,9 +745,14 @@ class S3Store implements ObjectStore, SystemDocuments {
             opts?.checksum,
           );
           // The object carries the metadata given at CreateMultipartUpload; part sizes and the checksum are added by a metadata copy.
-          const head = await this.client.request({ method: 'HEAD', bucket: full, key, accept: [404] });
-          await drain(head);
-          const current = head.statusCode === 404 ? null : this.infoOf(key, head.headers, Number(head.headers['content-length'] ?? 0));
+          // The object exists now: nothing after this point may fail the completion.
+          const current = await this.client.request({ method: 'HEAD', bucket: full, key, accept: [404] }).then(
+            async (head) => {
+              await drain(head);
+              return head.statusCode === 404 ? null : this.infoOf(key, head.headers, Number(head.headers['content-length'] ?? 0));
+            },
+            () => null,
+          );
           let info: ObjectInfo = current?.etag === etag ? current : Object.freeze({
             key,
             size: total,
