@@ -64,24 +64,54 @@ async function loop(seconds: number, workers: number, op: (w: number, i: number)
   return { ops, errors, secs: (performance.now() - start) / 1000 };
 }
 
-async function measure(label: string, t: Target, bucket: string, seconds: number, workers: number, size: number): Promise<{ put: number; get: number }> {
-  const body = randomBytes(size);
-  const created = await send(t, 'PUT', `/${bucket}`);
+interface Side {
+  label: string;
+  target: Target;
+  bucket: string;
+  /** Objects written per worker (GETs read those). */
+  written: number[];
+  put: { ops: number; errors: number; secs: number };
+  get: { ops: number; errors: number; secs: number };
+}
+
+async function prepare(label: string, target: Target, bucket: string, workers: number): Promise<Side> {
+  const created = await send(target, 'PUT', `/${bucket}`);
   if (created.status !== 200) throw new Error(`${label}: CreateBucket answered ${created.status}`);
-  const written = new Array<number>(workers).fill(0);
-  const put = await loop(seconds, workers, async (w, i) => {
-    const r = await send(t, 'PUT', `/${bucket}/p/w${w}-${i % 50}`, body);
-    if (r.status !== 200) throw new Error(String(r.status));
-    written[w] = Math.max(written[w]!, Math.min(50, i + 1));
-  });
-  const get = await loop(seconds, workers, async (w, i) => {
-    const r = await send(t, 'GET', `/${bucket}/p/w${w}-${i % Math.max(1, written[w]!)}`);
-    if (r.status !== 200 || r.bytes !== size) throw new Error(String(r.status));
-  });
-  const mb = (n: number, secs: number): number => (n * size) / secs / 1e6;
-  const out = { put: mb(put.ops, put.secs), get: mb(get.ops, get.secs) };
+  const zero = (): { ops: number; errors: number; secs: number } => ({ ops: 0, errors: 0, secs: 0 });
+  return { label, target, bucket, written: new Array<number>(workers).fill(0), put: zero(), get: zero() };
+}
+
+function add(into: { ops: number; errors: number; secs: number }, r: { ops: number; errors: number; secs: number }): void {
+  into.ops += r.ops;
+  into.errors += r.errors;
+  into.secs += r.secs;
+}
+
+/** One slice of PUTs then one of GETs on one side. */
+async function slice(side: Side, seconds: number, workers: number, body: Buffer): Promise<void> {
+  add(
+    side.put,
+    await loop(seconds, workers, async (w, i) => {
+      const r = await send(side.target, 'PUT', `/${side.bucket}/p/w${w}-${i % 50}`, body);
+      if (r.status !== 200) throw new Error(String(r.status));
+      side.written[w] = Math.max(side.written[w]!, Math.min(50, i + 1));
+    }),
+  );
+  add(
+    side.get,
+    await loop(seconds, workers, async (w, i) => {
+      const r = await send(side.target, 'GET', `/${side.bucket}/p/w${w}-${i % Math.max(1, side.written[w]!)}`);
+      if (r.status !== 200 || r.bytes !== body.length) throw new Error(String(r.status));
+    }),
+  );
+}
+
+function report(side: Side, size: number): { put: number; get: number } {
+  const mb = (r: { ops: number; secs: number }): number => (r.ops * size) / r.secs / 1e6;
+  const out = { put: mb(side.put), get: mb(side.get) };
   console.log(
-    `${label.padEnd(28)} PUT ${out.put.toFixed(1).padStart(7)} MB/s (${put.ops} ops, ${put.errors} errors)   GET ${out.get.toFixed(1).padStart(7)} MB/s (${get.ops} ops, ${get.errors} errors)`,
+    `${side.label.padEnd(28)} PUT ${out.put.toFixed(1).padStart(7)} MB/s (${side.put.ops} ops, ${side.put.errors} errors)   ` +
+      `GET ${out.get.toFixed(1).padStart(7)} MB/s (${side.get.ops} ops, ${side.get.errors} errors)`,
   );
   return out;
 }
@@ -123,9 +153,10 @@ async function main(): Promise<void> {
   if (process.argv[2] === 'serve') return serve(process.argv[3]!);
   const [seconds = 5, workers = 8, sizeKiB = 1024] = process.argv.slice(2).map(Number);
   const size = sizeKiB * 1024;
+  const body = randomBytes(size);
   const backend = backendFromEnv();
-  console.log(`${sizeKiB} KiB objects, ${workers} workers, ${seconds} s per measurement`);
-  const direct = await measure('backend directly', backend, `bench-direct-${Date.now().toString(36)}`, seconds, workers, size);
+  // The two sides alternate in 1-second slices, so a load change on a shared machine hits both alike.
+  console.log(`${sizeKiB} KiB objects, ${workers} workers, ${seconds} s of PUTs and of GETs per side, alternating 1 s slices`);
 
   const portFile = join(tmpdir(), `s3-bench-${process.pid}.json`);
   // BENCH_CPU_PROF=<dir>: a CPU profile of the origin process.
@@ -134,8 +165,15 @@ async function main(): Promise<void> {
   try {
     for (let i = 0; i < 200 && !existsSync(portFile); i++) await new Promise((r) => setTimeout(r, 50));
     const origin = JSON.parse(readFileSync(portFile, 'utf8')) as Target;
-    const through = await measure('origin on the s3 driver', origin, 'bench', seconds, workers, size);
-    console.log(`ratio (origin / backend): PUT ${(through.put / direct.put).toFixed(2)}×, GET ${(through.get / direct.get).toFixed(2)}×`);
+    const direct = await prepare('backend directly', backend, `bench-direct-${Date.now().toString(36)}`, workers);
+    const through = await prepare('origin on the s3 driver', origin, 'bench', workers);
+    for (let round = 0; round < seconds; round++) {
+      await slice(direct, 1, workers, body);
+      await slice(through, 1, workers, body);
+    }
+    const d = report(direct, size);
+    const t = report(through, size);
+    console.log(`ratio (origin / backend): PUT ${(t.put / d.put).toFixed(2)}×, GET ${(t.get / d.get).toFixed(2)}×`);
   } finally {
     child.kill('SIGTERM');
     rmSync(portFile, { force: true });
