@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFsStore, type ObjectStore } from '@bucketfront/object-store';
 import { makeTestCredentials, type TestCredentials } from '@bucketfront/test-support';
+import type { AccessLogEntry } from '../src/http/access-log.js';
 import { createOriginHandler } from '../src/origin-handler.js';
 
 export interface S3Backend {
@@ -33,6 +34,8 @@ export async function startS3Backend(
     minPartSize?: number;
     /** Wraps the backend's store (e.g. to observe the bodies it receives). */
     wrapStore?: (store: ObjectStore) => ObjectStore;
+    /** Sees every request the backend answers. */
+    accessLog?: (entry: AccessLogEntry) => void;
   } = {},
 ): Promise<S3Backend> {
   // tmpfs when there is one: fsync is free there, and these tests are about the protocol, not disks.
@@ -40,7 +43,7 @@ export async function startS3Backend(
   const dataDir = mkdtempSync(join(base, 'bf-s3-backend-'));
   const credentials = makeTestCredentials();
   const store = await createFsStore({ dataDir, ...(opts.minPartSize !== undefined ? { minPartSize: opts.minPartSize } : {}) });
-  const handler = createOriginHandler({ store: opts.wrapStore ? opts.wrapStore(store) : store, credentials, accessLog: false });
+  const handler = createOriginHandler({ store: opts.wrapStore ? opts.wrapStore(store) : store, credentials, accessLog: opts.accessLog ?? false });
   const server: Server = createServer({ keepAliveTimeout: 5_000 }, handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -6,10 +6,12 @@
  * scripts/ceph-dev-cluster.sh writes to <dir>/cluster.env); skipped otherwise.
  * The contract's multipart tests use 1 KiB parts: set radosgw's
  * `rgw_multipart_min_part_size` to 1024 on that cluster (else its own
- * 5 MiB minimum refuses them at completion).
+ * 5 MiB minimum refuses them at completion). radosgw (Pacific, 16.2.15
+ * tested) refuses a CompleteMultipartUpload that names only some of the
+ * uploaded parts (InvalidPart), hence `completeWithSubsetOfParts: false`.
  */
 import { describe } from 'vitest';
-import { CONTRACT_MIN_PART, runObjectStoreContract } from '@bucketfront/object-store/contract';
+import { runObjectStoreContract } from '@bucketfront/object-store/contract';
 import { createS3Store } from '@bucketfront/object-store';
 import { uniquePrefix } from './s3-backend.js';
 
@@ -20,7 +22,6 @@ const run = Boolean(endpoint && accessKeyId && secretAccessKey);
 
 describe.skipIf(!run)('s3 driver on Ceph radosgw', () => {
   if (!run) return;
-  void CONTRACT_MIN_PART;
   runObjectStoreContract('s3 (over Ceph radosgw)', (opts) =>
     createS3Store({
       endpoint: endpoint!,
@@ -28,5 +29,6 @@ describe.skipIf(!run)('s3 driver on Ceph radosgw', () => {
       bucketPrefix: `c${Date.now().toString(36)}-${uniquePrefix()}`,
       ...opts,
     }),
+    { completeWithSubsetOfParts: false },
   );
 });

@@ -6,7 +6,12 @@
  * sharing one cluster.
  */
 import { createHash } from 'node:crypto';
+import http, { type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable, Transform, pipeline } from 'node:stream';
+import { signRequest, UNSIGNED_PAYLOAD } from '@bucketfront/sigv4';
+import type { AccessLogEntry } from '../src/http/access-log.js';
+import { createOriginHandler } from '../src/origin-handler.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Store, hasSystemDocuments, type ObjectStore, type S3StoreOptions } from '@bucketfront/object-store';
 import { bodyOf, bytes, expectStoreError, getBytes, md5Hex, readAll } from '@bucketfront/object-store/contract';
@@ -28,10 +33,14 @@ function counting(body: Readable): Readable {
   return counter;
 }
 
+/** Every request the backend answered. */
+const backendLog: AccessLogEntry[] = [];
+
 let backend: S3Backend;
 beforeAll(async () => {
   backend = await startS3Backend({
     minPartSize: 1024,
+    accessLog: (entry) => backendLog.push(entry),
     wrapStore: (store) =>
       new Proxy(store, {
         get(target, prop, receiver) {
@@ -305,5 +314,46 @@ describe('s3 driver over a bucketfront origin', () => {
     const range = await s.getObject('bkt', 'k', { start: 2, end: 5 });
     expect(range!.info.size).toBe(10);
     expect((await readAll(range!.body)).equals(bytes(10, 2).subarray(2, 6))).toBe(true);
+  });
+
+  it('through an origin, a GET and a PUT are one backend request each', async () => {
+    const s = await makeStore();
+    const credentials = { accessKeyId: 'FRONTKEY', secretAccessKey: 'front-secret-front-secret-front' };
+    const server: Server = http.createServer(createOriginHandler({ store: s, credentials, accessLog: false }));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const agent = new http.Agent({ keepAlive: true });
+    const send = (method: string, path: string, body?: Buffer): Promise<{ status: number; body: Buffer }> => {
+      const headers: Record<string, string> = body ? { 'content-length': String(body.length) } : {};
+      Object.assign(headers, signRequest({ method, url: `${url}${path}`, headers, credentials, region: 'us-east-1', service: 's3', payloadHash: UNSIGNED_PAYLOAD }));
+      return new Promise((resolve, reject) => {
+        const req = http.request(`${url}${path}`, { method, headers, agent }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    };
+    try {
+      expect((await send('PUT', '/site')).status).toBe(200);
+      const big = bytes(1024 * 1024, 3);
+      expect((await send('PUT', '/site/warm', bodyOf('x').read() as Buffer)).status).toBe(200); // bucket facts cached
+      for (const [name, body] of [['small', Buffer.from('hello')], ['big', big]] as const) {
+        await new Promise((r) => setTimeout(r, 50));
+        const before = backendLog.length;
+        expect((await send('PUT', `/site/${name}`, body)).status).toBe(200);
+        expect((await send('GET', `/site/${name}`)).body.equals(body)).toBe(true);
+        await new Promise((r) => setTimeout(r, 50)); // access-log lines are written when responses close
+        expect(backendLog.slice(before).map((e) => e.operation)).toEqual(['PutObject', 'GetObject']);
+      }
+    } finally {
+      agent.destroy();
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+    }
   });
 });

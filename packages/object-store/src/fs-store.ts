@@ -84,7 +84,8 @@ import { mapLimit } from './map-limit.js';
 import { chooseCompletedParts, completedMetadata, listUploadsPage, type PartEntry } from './multipart.js';
 import { decodeManifest, encodeManifest, readManifestHeader } from './manifest.js';
 import { compareKeys, insertSorted, listPage, removeSorted } from './key-order.js';
-import { bufferStream, readSegments, type SegmentFile } from './segment-reader.js';
+import { lazyBodyResult } from './get-result.js';
+import { readSegments, type SegmentFile } from './segment-reader.js';
 import {
   S3_LIMITS,
   StoreError,
@@ -1163,17 +1164,4 @@ function copyMetadata(metadata: ObjectMetadata, source: ObjectInfo): ObjectMetad
 
 function slice(whole: Buffer, start: number, end: number): Buffer {
   return start === 0 && end === whole.length - 1 ? whole : whole.subarray(start, end + 1);
-}
-
-/** A GetObject result whose body stream is only built if someone asks for it. */
-function lazyBodyResult(info: ObjectInfo, buffer: Buffer): GetObjectResult {
-  let body: Readable | undefined;
-  return {
-    info,
-    buffer,
-    get body(): Readable {
-      body ??= bufferStream(buffer);
-      return body;
-    },
-  };
 }

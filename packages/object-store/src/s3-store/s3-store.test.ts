@@ -126,12 +126,17 @@ describe('a backend that is down or silent', () => {
         sock.write(Buffer.alloc(10));
       });
     });
-    const s = await store(port, { timeouts: { idleMs: 300 } });
+    const s = await store(port, { timeouts: { idleMs: 300 }, wholeBodyBytes: 0 });
     const got = await s.getObject('b', 'k');
     expect(got!.info.size).toBe(1000);
     const read = await timed(readAll(got!.body));
     expect(isStoreError(read.err, 'ServiceUnavailable'), String(read.err)).toBe(true);
     expect(read.ms).toBeLessThan(2_000);
+    // A small body is read whole inside getObject, which then fails the same way.
+    const whole = await store(port, { timeouts: { idleMs: 300 } });
+    const small = await timed(whole.getObject('b', 'k'));
+    expect(isStoreError(small.err, 'ServiceUnavailable'), String(small.err)).toBe(true);
+    expect(small.ms).toBeLessThan(2_000);
   });
 
   it('a reader that stops reading is not mistaken for a stalled backend', async () => {

@@ -13,6 +13,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import { lazyBodyResult } from '../get-result.js';
 import { KeyedMutex } from '../keyed-mutex.js';
 import { mapLimit } from '../map-limit.js';
 import { chooseCompletedParts, completedMetadata, listUploadsPage } from '../multipart.js';
@@ -44,7 +45,7 @@ import {
 import { checkKey, checkPartNumber, checkSystemDocumentName, freezeMetadata, multipartEtag } from '../validate.js';
 import { withLength } from './body.js';
 import { BackendError, isBackendError, toStoreError } from './errors.js';
-import { BackendClient, drain, encodeKeyPath, type RequestSpec } from './http-client.js';
+import { BackendClient, drain, encodeKeyPath, readBody, type RequestSpec } from './http-client.js';
 import { finishListing, planListing } from './listing.js';
 import { decodeMetadata, encodeMetadata } from './metadata.js';
 import { SystemBucket, partChecksumKey } from './system-bucket.js';
@@ -83,6 +84,11 @@ export interface S3StoreOptions {
   maxSockets?: number;
   /** Where a body of unknown length (chunked, no decoded length) over 1 MiB is spooled. Default os.tmpdir(). */
   spoolDir?: string;
+  /**
+   * GETs answered with at most this many bytes are read whole and returned as
+   * `buffer` (one write downstream instead of a stream). Default 64 KiB; 0 streams everything.
+   */
+  wholeBodyBytes?: number;
 }
 
 const CONFIG_KINDS: ReadonlySet<string> = new Set<BucketConfigKind>(['website', 'policy']);
@@ -105,6 +111,7 @@ class S3Store implements ObjectStore, SystemDocuments {
   private readonly region: string;
   private readonly minPartSize: number;
   private readonly spoolDir: string | undefined;
+  private readonly wholeBodyBytes: number;
   private readonly sys: SystemBucket;
   private readonly locks = new KeyedMutex();
   /** Writes in flight per bucket, so DeleteBucket does not race them in this process. */
@@ -118,6 +125,7 @@ class S3Store implements ObjectStore, SystemDocuments {
     this.region = opts.region ?? 'us-east-1';
     this.minPartSize = opts.minPartSize ?? S3_LIMITS.minPartBytes;
     this.spoolDir = opts.spoolDir;
+    this.wholeBodyBytes = opts.wholeBodyBytes ?? 64 * 1024;
     this.client = new BackendClient({
       endpoint: opts.endpoint,
       credentials: opts.credentials,
@@ -388,9 +396,10 @@ class S3Store implements ObjectStore, SystemDocuments {
 
   /**
    * Replaces an object's metadata by copying it onto itself (REPLACE), only
-   * if it is still the version `etag`. Null when that failed (overwritten
-   * meanwhile, or the backend cannot copy it, e.g. over 5 GiB on AWS): the
-   * object then keeps the metadata it had.
+   * if it is still the version `etag`. Null when that failed for any reason
+   * (overwritten meanwhile, the backend cannot copy it — e.g. over 5 GiB on
+   * AWS —, or is unreachable): the object is stored either way and keeps the
+   * metadata it had, so the write that called this still succeeds.
    */
   private async rewriteMetadata(full: string, key: string, etag: string, md: ObjectMetadata): Promise<{ stored: ObjectMetadata; lastModified: Date; etag: string } | null> {
     const encoded = encodeMetadata(md);
@@ -409,9 +418,8 @@ class S3Store implements ObjectStore, SystemDocuments {
       });
       const result = parseCopyResult(body, 'CopyObjectResult');
       return { stored: encoded.stored, lastModified: result.lastModified, etag: result.etag };
-    } catch (err) {
-      if (err instanceof BackendError && err.status < 500) return null;
-      throw err;
+    } catch {
+      return null;
     }
   }
 
@@ -463,8 +471,11 @@ class S3Store implements ObjectStore, SystemDocuments {
         res.destroy();
         throw new StoreError('InternalError', 'The storage backend ignored a Range header');
       }
-      // `body` is the backend's response itself: streamed, never buffered here.
-      return { info: this.infoOf(key, res.headers, size), body: res };
+      const info = this.infoOf(key, res.headers, size);
+      // Small answers are read whole (the caller can send them in one write); the rest is the
+      // backend's response itself, streamed and never buffered here.
+      if (length <= this.wholeBodyBytes) return lazyBodyResult(info, await readBody(res, this.wholeBodyBytes));
+      return { info, body: res };
     });
   }
 
@@ -734,9 +745,14 @@ class S3Store implements ObjectStore, SystemDocuments {
             opts?.checksum,
           );
           // The object carries the metadata given at CreateMultipartUpload; part sizes and the checksum are added by a metadata copy.
-          const head = await this.client.request({ method: 'HEAD', bucket: full, key, accept: [404] });
-          await drain(head);
-          const current = head.statusCode === 404 ? null : this.infoOf(key, head.headers, Number(head.headers['content-length'] ?? 0));
+          // The object exists now: nothing after this point may fail the completion.
+          const current = await this.client.request({ method: 'HEAD', bucket: full, key, accept: [404] }).then(
+            async (head) => {
+              await drain(head);
+              return head.statusCode === 404 ? null : this.infoOf(key, head.headers, Number(head.headers['content-length'] ?? 0));
+            },
+            () => null,
+          );
           let info: ObjectInfo = current?.etag === etag ? current : Object.freeze({
             key,
             size: total,
