@@ -1,34 +1,31 @@
 /**
  * The ObjectStore contract against the s3 driver on a real Ceph radosgw.
  *
- * Runs when CEPH_RGW_ENDPOINT, CEPH_RGW_ACCESS_KEY_ID and
- * CEPH_RGW_SECRET_ACCESS_KEY name a cluster (the variables
- * scripts/ceph-dev-cluster.sh writes to <dir>/cluster.env); skipped otherwise.
- * The contract's multipart tests use 1 KiB parts: set radosgw's
- * `rgw_multipart_min_part_size` to 1024 on that cluster (else its own
- * 5 MiB minimum refuses them at completion). radosgw (Pacific, 16.2.15
+ * Runs on the test run's cluster (the `ceph` vitest project; cephCluster()).
+ * The contract's multipart tests use 1 KiB parts: scripts/ceph-dev-cluster.sh
+ * sets radosgw's `rgw multipart min part size` to 1024 (else its own 5 MiB
+ * minimum refuses them at completion). radosgw (Pacific, 16.2.15
  * tested) refuses a CompleteMultipartUpload that names only some of the
  * uploaded parts (InvalidPart), hence `completeWithSubsetOfParts: false`.
  */
 import { describe } from 'vitest';
 import { runObjectStoreContract } from '@bucketfront/object-store/contract';
 import { createS3Store } from '@bucketfront/object-store';
-import { uniquePrefix } from './s3-backend.js';
+import { cephCluster, uniquePrefix } from '@bucketfront/test-support';
 
-const endpoint = process.env.CEPH_RGW_ENDPOINT;
-const accessKeyId = process.env.CEPH_RGW_ACCESS_KEY_ID;
-const secretAccessKey = process.env.CEPH_RGW_SECRET_ACCESS_KEY;
-const run = Boolean(endpoint && accessKeyId && secretAccessKey);
+const ceph = cephCluster();
 
-describe.skipIf(!run)('s3 driver on Ceph radosgw', () => {
-  if (!run) return;
-  runObjectStoreContract('s3 (over Ceph radosgw)', (opts) =>
-    createS3Store({
-      endpoint: endpoint!,
-      credentials: { accessKeyId: accessKeyId!, secretAccessKey: secretAccessKey! },
-      bucketPrefix: `c${Date.now().toString(36)}-${uniquePrefix()}`,
-      ...opts,
-    }),
+describe.skipIf(!ceph)('s3 driver on Ceph radosgw', () => {
+  if (!ceph) return;
+  runObjectStoreContract(
+    's3 (over Ceph radosgw)',
+    (opts) =>
+      createS3Store({
+        endpoint: ceph.endpoint,
+        credentials: { accessKeyId: ceph.accessKeyId, secretAccessKey: ceph.secretAccessKey },
+        bucketPrefix: uniquePrefix('bf-ct'),
+        ...opts,
+      }),
     { completeWithSubsetOfParts: false },
   );
 });
