@@ -13,7 +13,7 @@ import { signRequest, UNSIGNED_PAYLOAD } from '@bucketfront/sigv4';
 import type { AccessLogEntry } from '../src/http/access-log.js';
 import { createOriginHandler } from '../src/origin-handler.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createS3Store, hasSystemDocuments, type ObjectStore, type S3StoreOptions } from '@bucketfront/object-store';
+import { createS3Store, hasSystemDocuments, withBucketCache, type ObjectStore, type S3StoreOptions } from '@bucketfront/object-store';
 import { bodyOf, bytes, expectStoreError, getBytes, md5Hex, readAll } from '@bucketfront/object-store/contract';
 import { startS3Backend, uniquePrefix, type S3Backend } from './s3-backend.js';
 
@@ -319,7 +319,8 @@ describe('s3 driver over a bucketfront origin', () => {
   it('through an origin, a GET and a PUT are one backend request each', async () => {
     const s = await makeStore();
     const credentials = { accessKeyId: 'FRONTKEY', secretAccessKey: 'front-secret-front-secret-front' };
-    const server: Server = http.createServer(createOriginHandler({ store: s, credentials, accessLog: false }));
+    // As startOrigin does: the bucket-facts cache in front (long-lived here: this test counts requests, not freshness).
+    const server: Server = http.createServer(createOriginHandler({ store: withBucketCache(s, { revalidateMs: 60_000 }), credentials, accessLog: false }));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const agent = new http.Agent({ keepAlive: true });
