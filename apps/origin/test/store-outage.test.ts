@@ -82,6 +82,7 @@ describe('an origin on the s3 driver when its backend fails', () => {
       storeCredentials: backend.credentials,
       credentials,
       port: 0,
+      websitePort: 0,
       accessLog: false,
     });
     // One attempt: what the node answers, not the SDK's retries.
@@ -109,6 +110,10 @@ describe('an origin on the s3 driver when its backend fails', () => {
     const anonymous = await get();
     expect(anonymous.status).toBe(503);
     expect(anonymous.body).toMatch(/<Code>(ServiceUnavailable|SlowDown)<\/Code>/);
+    // The website endpoint too: an HTML 503 page (an edge's origin group fails over on it), not a 500.
+    const page = await request(`${node.websiteUrl}/index.html`, { headers: { host: 'bkt' } });
+    expect(page.statusCode).toBe(503);
+    expect(await page.body.text()).toMatch(/Code: (ServiceUnavailable|SlowDown)/);
     // The node itself is alive and says so.
     expect((await request(`${node.url}/_bucketfront/health`)).statusCode).toBe(200);
 

@@ -59,4 +59,10 @@ export const websiteErrors = {
     code: 'InternalError',
     message: 'We encountered an internal error. Please try again.',
   }),
+  /** The object store (the backend cluster) is down or overloaded: S3's 503, so clients and edges retry or fail over. */
+  serviceUnavailable: (code: 'ServiceUnavailable' | 'SlowDown'): WebsitePageError => ({
+    status: 503,
+    code,
+    message: 'Please reduce your request rate.',
+  }),
 } as const;

@@ -5,7 +5,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/WebsiteHosting.html
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ObjectInfo, ObjectStore } from '@bucketfront/object-store';
+import { isStoreError, type ObjectInfo, type ObjectStore } from '@bucketfront/object-store';
 import { evaluateAnonymousAccess, type BucketPolicy } from '@bucketfront/s3-protocol';
 import {
   checkWebsiteMethod,
@@ -165,8 +165,9 @@ async function execute(
 }
 
 /**
- * Answers one website request. Never rejects: unexpected failures become a
- * 500 InternalError page without details.
+ * Answers one website request. Never rejects: a store that is unavailable
+ * becomes a 503 page, other unexpected failures a 500 InternalError page
+ * without details.
  */
 export async function handleWebsiteRequest(
   req: IncomingMessage,
@@ -211,9 +212,12 @@ export async function handleWebsiteRequest(
         return;
       }
     }
-  } catch {
-    // Errors are values everywhere above; this is the "unknown error" net (no stack traces leak).
-    if (!res.headersSent) sendErrorPage(req, res, ids, websiteErrors.internalError());
-    else res.destroy();
+  } catch (err) {
+    // Errors are values everywhere above; this is the net for the store's failures (a backend
+    // that is down or overloaded is S3's 503) and for unknown ones (500, no stack traces leak).
+    if (res.headersSent) res.destroy();
+    else if (isStoreError(err, 'ServiceUnavailable')) sendErrorPage(req, res, ids, websiteErrors.serviceUnavailable('ServiceUnavailable'));
+    else if (isStoreError(err, 'SlowDown')) sendErrorPage(req, res, ids, websiteErrors.serviceUnavailable('SlowDown'));
+    else sendErrorPage(req, res, ids, websiteErrors.internalError());
   }
 }
