@@ -5,7 +5,7 @@ import { existsSync, statSync, openSync, writeSync, closeSync, fsyncSync } from 
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { run, log, withRssSampling, cpuMeter } from './proc.mjs';
-import { wrkMedian, fmtWrk } from './wrk.mjs';
+import { wrk, wrkMedian, fmtWrk } from './wrk.mjs';
 import { WORK } from './servers.mjs';
 import { putObject, presign, loadLoop, putFileToUrl, httpGet } from './s3.mjs';
 
@@ -26,16 +26,24 @@ export function ensureBigFile() {
 /**
  * SDK PutObject load: for each [name, body, workers], `workers` loops of PutObject to distinct keys
  * `name/wW-S` for `durationMs`. Returns { [name]: loadLoop figures + MBps (+ cpu: cores per
- * `cpuPids` entry) }.
+ * `cpuPids` entry) }. `warmupMs`: an untimed run of that length first (keys `name-warmup/…`), its
+ * figures kept as `.warmup`.
  */
-export async function measurePuts({ label, client, bucket, durationMs, puts, cpuPids = {} }) {
+export async function measurePuts({ label, client, bucket, durationMs, puts, cpuPids = {}, warmupMs = 0 }) {
   const out = {};
   for (const [name, body, conc] of puts) {
+    let warmup;
+    if (warmupMs) {
+      const w = await loadLoop({ concurrency: conc, durationMs: warmupMs, op: (i, s) => putObject(client, bucket, `${name}-warmup/w${i}-${s}`, body) });
+      warmup = { opsPerSec: w.opsPerSec, p50ms: w.p50ms, p99ms: w.p99ms, errors: w.errors };
+      log(`${label}: ${name} warm-up (untimed): ${w.opsPerSec.toFixed(0)} ops/s, p50 ${w.p50ms?.toFixed(1) ?? '?'} ms, p99 ${w.p99ms?.toFixed(1) ?? '?'} ms`);
+    }
     log(`${label}: ${name} (SDK PutObject, ${conc} workers, ${durationMs} ms)`);
     const cpu = cpuMeter(cpuPids);
     out[name] = await loadLoop({ concurrency: conc, durationMs, op: (w, s) => putObject(client, bucket, `${name}/w${w}-${s}`, body) });
     out[name].cpu = cpu.stop();
     out[name].MBps = out[name].opsPerSec * body.length / 1e6;
+    if (warmup) out[name].warmup = warmup;
     log(`${label}: ${name}: ${out[name].opsPerSec.toFixed(0)} ops/s, p50 ${out[name].p50ms?.toFixed(2) ?? '?'} ms, ${out[name].errors} errors${out[name].firstError ? ` (${out[name].firstError})` : ''}${Object.keys(out[name].cpu).length ? `; cores ${JSON.stringify(out[name].cpu)}` : ''}`);
   }
   return out;
@@ -45,8 +53,9 @@ export async function measurePuts({ label, client, bucket, durationMs, puts, cpu
  * wrk on presigned GET URLs: for each [name, key, body, conns], the object is stored first
  * (PutObject), its presigned URL fetched once and the body checked, then `wrk -c<conns>` (median
  * of ctx.reps runs). Returns { [name]: wrk figures + MBps (+ cpu) } or { ok: false, error }.
+ * `warmup` (e.g. '5s'): an untimed wrk run of that length first, its figures kept as `.warmup`.
  */
-export async function measureGets({ label, client, bucket, ctx, gets, pid, cpuPids = {} }) {
+export async function measureGets({ label, client, bucket, ctx, gets, pid, cpuPids = {}, warmup }) {
   const out = {};
   for (const [, key, body] of gets) await putObject(client, bucket, key, body);
   for (const [name, key, body, conns] of gets) {
@@ -57,9 +66,15 @@ export async function measureGets({ label, client, bucket, ctx, gets, pid, cpuPi
       log(`${label}: ${name}: ${out[name].error}`);
       continue;
     }
+    let w;
+    if (warmup) {
+      w = await wrk({ url, conns, duration: warmup, label: `${label}-${name}-warmup`, rawDir: ctx.rawDir, pid });
+      log(`${label}: ${name} warm-up (untimed): ${fmtWrk(w)}`);
+    }
     const cpu = cpuMeter(cpuPids);
     out[name] = await wrkMedian({ url, conns, duration: ctx.duration, label: `${label}-${name}`, rawDir: ctx.rawDir, pid }, ctx.reps);
     out[name].cpu = cpu.stop();
+    if (w) out[name].warmup = { rps: w.rps, p50ms: w.p50ms, p99ms: w.p99ms, maxms: w.maxms, errors: w.errors, non2xx: w.non2xx };
     out[name].MBps = out[name].rps * body.length / 1e6;
     log(`${label}: ${name}: ${fmtWrk(out[name])}${Object.keys(out[name].cpu).length ? `; cores ${JSON.stringify(out[name].cpu)}` : ''}`);
   }

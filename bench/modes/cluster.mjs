@@ -7,7 +7,10 @@
 //  2. our origin `bucketfront origin --store s3:<radosgw>?bucketPrefix=bfbench- --website-port W`
 //     with the cluster's keys in BUCKETFRONT_STORE_ACCESS_KEY_ID / _SECRET_ACCESS_KEY;
 //  3. the same operations straight to radosgw and through ours, interleaved (radosgw, then ours,
-//     for each operation), with the origin mode's helpers (lib/s3-bench.mjs):
+//     for each operation), with the origin mode's helpers (lib/s3-bench.mjs), each measured run
+//     preceded by an untimed warm-up run of the same length on the same server (a freshly started
+//     origin's first seconds of load are much slower: measured p99 1.7 s, then 0.2 s; the warm-up
+//     figures are kept in latest.json and summarized in the notes):
 //       PUT 1 KiB / 1 MiB   SDK PutObject, 16 / 8 workers, fixed duration, distinct keys
 //       GET 1 KiB / 1 MiB   wrk -c64 / -c16 --latency on a presigned URL (req/s, p50)
 //       PUT 256 MiB         streamed to a presigned URL (UNSIGNED-PAYLOAD), min(bigReps, 3) times
@@ -99,13 +102,13 @@ export async function runCluster(ctx) {
     // 3. PUT and GET, radosgw then ours for each operation (the cluster's state drifts as it fills).
     for (const [name, body, conc] of [['put1k', payloads.k1, 16], ['put1m', payloads.m1, 8]]) {
       for (const t of targets) {
-        try { Object.assign(res[t.id], await measurePuts({ label: t.label, client: t.client, bucket: BUCKET, durationMs: ctx.durationMs, puts: [[name, body, conc]], cpuPids: cpuPids() })); } catch (e) { notes.push(`${t.label} ${name} failed: ${e.message}`); log(`${t.label} ${name}: ${e.message}`); }
+        try { Object.assign(res[t.id], await measurePuts({ label: t.label, client: t.client, bucket: BUCKET, durationMs: ctx.durationMs, puts: [[name, body, conc]], cpuPids: cpuPids(), warmupMs: ctx.durationMs })); } catch (e) { notes.push(`${t.label} ${name} failed: ${e.message}`); log(`${t.label} ${name}: ${e.message}`); }
       }
     }
     // get1kc1: one connection, the latency a single client sees (no queueing behind 63 others).
     for (const [name, key, body, conns] of [['get1k', 'get-1k', payloads.k1, 64], ['get1kc1', 'get-1k', payloads.k1, 1], ['get1m', 'get-1m', payloads.m1, 16]]) {
       for (const t of targets) {
-        try { Object.assign(res[t.id], await measureGets({ label: t.label, client: t.client, bucket: BUCKET, ctx, pid: t.pid, gets: [[name, key, body, conns]], cpuPids: cpuPids() })); } catch (e) { notes.push(`${t.label} ${name} failed: ${e.message}`); log(`${t.label} ${name}: ${e.message}`); }
+        try { Object.assign(res[t.id], await measureGets({ label: t.label, client: t.client, bucket: BUCKET, ctx, pid: t.pid, gets: [[name, key, body, conns]], cpuPids: cpuPids(), ...(name === 'get1kc1' ? {} : { warmup: ctx.duration }) })); } catch (e) { notes.push(`${t.label} ${name} failed: ${e.message}`); log(`${t.label} ${name}: ${e.message}`); }
       }
     }
     if (ours) {
@@ -252,6 +255,13 @@ export async function runCluster(ctx) {
     };
     const lines = ['get1k', 'get1kc1', 'get1m', 'put1k', 'put1m'].flatMap((k) => [per('rgw', k), per('ours', k)]).filter(Boolean);
     if (lines.length) notes.push(`CPU per request, in ms of CPU (cores used during the run ÷ requests per second): ${lines.join('; ')}.`);
+  }
+  {
+    const w = (id, k, f) => res[id]?.[k]?.warmup?.[f];
+    const parts = [];
+    for (const k of ['put1k', 'put1m']) if (w('ours', k, 'opsPerSec') != null) parts.push(`${k} ours ${w('ours', k, 'opsPerSec').toFixed(0)} req/s (p99 ${fmtMs(w('ours', k, 'p99ms'))}) vs radosgw ${w('rgw', k, 'opsPerSec')?.toFixed(0) ?? '?'} (p99 ${fmtMs(w('rgw', k, 'p99ms'))})`);
+    for (const k of ['get1k', 'get1m']) if (w('ours', k, 'rps') != null) parts.push(`${k} ours ${Math.round(w('ours', k, 'rps'))} req/s (p99 ${fmtMs(w('ours', k, 'p99ms'))}) vs radosgw ${Math.round(w('rgw', k, 'rps') ?? 0)} (p99 ${fmtMs(w('rgw', k, 'p99ms'))})`);
+    if (parts.length) notes.push(`Each measured run above followed an untimed warm-up run of the same length on the same server: a freshly started origin is much slower for its first seconds of load (JIT, first connections), which would otherwise be charged to ours only. The warm-up runs (the first load ours saw for each operation): ${parts.join('; ')}.`);
   }
   notes.push('Every request through ours is one more HTTP hop on the same 2 cores (wrk → ours → radosgw → OSDs): ours adds its own CPU (SigV4 verification, the backend request and its signature, the body copy through Node streams) to radosgw\'s, so the throughput ratio mostly reads "how much CPU ours takes from radosgw and the OSDs", not network or disk.');
   if (rgwStop) notes.push(`Backend down: radosgw stopped with ${rgwStop.signal} (${rgwStop.ms} ms); the rest of the cluster kept running. A website GET straight to ours then answered HTTP ${originDown?.status ?? '?'} in ${originDown?.ms ?? '?'} ms${originDown?.error ? ` (${originDown.error})` : ''}${originDown?.status === 500 ? ' (the website endpoint\'s catch-all InternalError page, where the S3 API answers 503)' : ''}, an S3 GetObject HTTP ${s3Down?.status ?? '?'} ${s3Down?.code ?? ''} in ${s3Down?.ms ?? '?'} ms; a never-cached object through the edge HTTP ${missDown?.status ?? '?'} in ${missDown?.ms ?? '?'} ms${missDown?.xCache ? ` (X-Cache: ${missDown.xCache})` : ''}${missDown?.error ? ` (${missDown.error})` : ''}.`);
