@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// bucketfront benchmark harness: `npm run bench [-- origin|website|edge|edge-cache|sync ...] [--quick]`
+// bucketfront benchmark harness: `npm run bench [-- origin|website|edge|edge-cache|edge-functions|sync|cluster ...] [--quick]`
 //
-// Runs each selected mode (default: all five), peers and ours in the same run, merges the
+// Runs each selected mode (default: all but the opt-in `cluster`), peers and ours in the same run, merges the
 // mode's result into bench/results/latest.json and regenerates bench/results/latest.md.
 // Options (flags or env):
 //   --duration=5s  | BENCH_DURATION   wrk / load-loop duration per measurement (default 5s)
@@ -34,15 +34,22 @@ const selected = argv.filter((a) => !a.startsWith('--'));
 for (const m of selected) {
   if (!MODES.includes(m)) { console.error(`unknown mode "${m}"; modes: ${MODES.join(', ')}`); process.exit(2); }
 }
-const modes = selected.length ? MODES.filter((m) => selected.includes(m)) : MODES;
+// Modes that run only when named: cluster boots a Ceph cluster (needs its packages, ~30 GiB of
+// sparse files and ~0.5–1.5 GiB of memory for a few minutes).
+const OPT_IN = new Set(['cluster']);
+const modes = selected.length ? MODES.filter((m) => selected.includes(m)) : MODES.filter((m) => !OPT_IN.has(m));
 const quick = flag('quick') || process.env.BENCH_QUICK === '1';
 const duration = opt('duration') ?? process.env.BENCH_DURATION ?? (quick ? '2s' : '5s');
 const reps = Math.max(1, Number(opt('reps') ?? process.env.BENCH_REPS ?? 1) || 1);
 if (!toMs(duration)) { console.error(`bad duration ${duration} (use e.g. 5s)`); process.exit(2); }
 
 // Time budget per mode in seconds (a loaded machine is slower; BENCH_BUDGET_FACTOR scales it).
-const MODE_BUDGET_S = { origin: 300, website: 240, edge: 240, 'edge-cache': 300, 'edge-functions': 180, sync: 420 };
-const REQUIRED = { origin: ['wrk', 'dd'], website: ['wrk', 'nginx', 'aws'], edge: ['wrk', 'nginx', 'varnishd'], 'edge-cache': ['wrk', 'nginx', 'varnishd'], 'edge-functions': ['wrk', 'nginx'], sync: ['aws'] };
+const MODE_BUDGET_S = { origin: 300, website: 240, edge: 240, 'edge-cache': 300, 'edge-functions': 180, sync: 420, cluster: 420 };
+const REQUIRED = { origin: ['wrk', 'dd'], website: ['wrk', 'nginx', 'aws'], edge: ['wrk', 'nginx', 'varnishd'], 'edge-cache': ['wrk', 'nginx', 'varnishd'], 'edge-functions': ['wrk', 'nginx'], sync: ['aws'], cluster: ['wrk', 'ceph', 'ceph-mon', 'ceph-mgr', 'ceph-osd', 'radosgw', 'radosgw-admin', 'monmaptool'] };
+// What setup.sh does not install (the Ceph packages: docs/ceph-dev-cluster.md).
+const NOT_FROM_SETUP = new Set(['ceph', 'ceph-mon', 'ceph-mgr', 'ceph-osd', 'radosgw', 'radosgw-admin', 'monmaptool']);
+// Modes that run s3rver (bench/node_modules).
+const NEEDS_S3RVER = new Set(['origin', 'website', 'sync']);
 
 let stopping = false;
 async function shutdown(sig) {
@@ -63,6 +70,7 @@ const modeImpl = {
   'edge-cache': async () => (await import('./modes/edge-cache.mjs')).runEdgeCache,
   'edge-functions': async () => (await import('./modes/edge-functions.mjs')).runEdgeFunctions,
   sync: async () => (await import('./modes/sync.mjs')).runSync,
+  cluster: async () => (await import('./modes/cluster.mjs')).runCluster,
 };
 
 async function main() {
@@ -70,8 +78,8 @@ async function main() {
   log(`modes: ${modes.join(', ')}; duration ${duration}, reps ${reps}${quick ? ' (quick)' : ''}; load ${loadavg()}`);
   // A fresh machine: install what is missing (apt tools, s3rver) through setup.sh when root.
   const missingAny = [];
-  for (const m of modes) for (const b of REQUIRED[m]) if (!(await which(b)) && !missingAny.includes(b)) missingAny.push(b);
-  const s3rverMissing = !existsSync(join(BENCH, 'node_modules', 's3rver', 'package.json'));
+  for (const m of modes) for (const b of REQUIRED[m]) if (!NOT_FROM_SETUP.has(b) && !(await which(b)) && !missingAny.includes(b)) missingAny.push(b);
+  const s3rverMissing = modes.some((m) => NEEDS_S3RVER.has(m)) && !existsSync(join(BENCH, 'node_modules', 's3rver', 'package.json'));
   if ((missingAny.length || s3rverMissing) && process.getuid?.() === 0 && process.env.BENCH_NO_SETUP !== '1') {
     log(`missing: ${[...missingAny, ...(s3rverMissing ? ['s3rver (npm)'] : [])].join(', ')}: running bench/setup.sh`);
     const r = await run('bash', [join(BENCH, 'setup.sh')], { timeoutMs: 600000 });
@@ -96,8 +104,9 @@ async function main() {
     const machine = machineInfo(versions);
     let result;
     if (missing.length) {
-      log(`${mode}: missing ${missing.join(', ')}: run \`bash bench/setup.sh\``);
-      result = { rows: [], notes: [`not run: missing ${missing.join(', ')} (run bash bench/setup.sh)`], error: `missing ${missing.join(', ')}` };
+      const how = missing.some((b) => NOT_FROM_SETUP.has(b)) ? 'install the Ceph packages: see docs/ceph-dev-cluster.md' : 'run bash bench/setup.sh';
+      log(`${mode}: missing ${missing.join(', ')}: ${how}`);
+      result = { rows: [], notes: [`not run: missing ${missing.join(', ')} (${how})`], error: `missing ${missing.join(', ')}` };
       failed++;
     } else {
       log(`=== ${mode} ===`);

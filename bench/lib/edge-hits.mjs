@@ -15,7 +15,7 @@ export function isHit(id, h) {
 
 /**
  * e: { id, name, url, proc }; obj: { id, path }; expected: the body (Buffer);
- * originCount(): the origin's request count so far. Returns the wrk figures plus
+ * originCount(): the origin's request count so far (a number, or a promise of one). Returns the wrk figures plus
  * { originRequests, hitHeader }, or { ok: false, error } when the warm-up GETs fail.
  * `notes` gets a line for each anomaly (not a hit, origin requests during the run).
  */
@@ -31,10 +31,10 @@ export async function measureHit({ e, obj, expected, originCount, ctx, conns = 6
   const hit = isHit(e.id, last.headers);
   if (!hit) notes.push(`${e.name} ${obj.path}: third warm-up GET was not a hit by its header (${JSON.stringify({ xc: last.headers['x-cache'], xcs: last.headers['x-cache-status'], xv: last.headers['x-varnish'] })})`);
   await wrk({ url, conns, duration: '1s', label: `warmup-${label}`, rawDir: ctx.rawDir });
-  const before = originCount();
+  const before = await originCount();
   const r = await wrkMedian({ url, conns, duration: ctx.duration, label, rawDir: ctx.rawDir, pid: e.proc.pid }, ctx.reps);
   await sleep(100);
-  r.originRequests = originCount() - before;
+  r.originRequests = (await originCount()) - before;
   r.hitHeader = hit;
   log(`${e.name} ${obj.id}: ${fmtWrk(r)}; origin requests during the run: ${r.originRequests}`);
   if (r.originRequests) notes.push(`${e.name} ${obj.id}: ${r.originRequests} origin requests during the hit run`);

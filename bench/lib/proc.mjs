@@ -8,6 +8,19 @@ import { openSync, closeSync, readFileSync, existsSync, readdirSync } from 'node
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const running = new Set();
+// Things that are not one process group of ours (e.g. a Ceph cluster started by a script whose
+// daemons each run in a session of their own): { name, stop: async () => …, stopSync: () => … }.
+const cleanups = new Set();
+
+/**
+ * Have stopAll() (end of a mode, failure, watchdog, Ctrl-C) run `stop`, and the process 'exit'
+ * handler run `stopSync` when stopAll() never ran. Returns `release()`: call it once the resource
+ * was stopped by its owner.
+ */
+export function onStopAll(c) {
+  cleanups.add(c);
+  return () => cleanups.delete(c);
+}
 
 export function log(...a) {
   const t = new Date().toISOString().slice(11, 19);
@@ -86,6 +99,9 @@ export async function stopAll() {
   transient.clear();
   const all = [...running];
   await Promise.all(all.map((h) => h.stop().catch(() => {})));
+  const cs = [...cleanups];
+  cleanups.clear();
+  await Promise.all(cs.map((c) => Promise.resolve().then(() => c.stop()).catch((e) => log(`${c.name}: stop failed: ${e.message}`))));
 }
 
 /** Synchronous-ish kill for process 'exit' handlers. */
@@ -96,6 +112,8 @@ export function killAllNow() {
   running.clear();
   for (const pid of transient) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
   transient.clear();
+  for (const c of cleanups) { try { c.stopSync?.(); } catch { /* best effort */ } }
+  cleanups.clear();
 }
 
 /** Run a command to completion; resolves {code, stdout, stderr, ms}. Never rejects on non-zero exit. */
@@ -129,6 +147,20 @@ export function procMem(pid) {
     const g = (k) => { const m = s.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm')); return m ? Number(m[1]) : null; };
     return { hwmKiB: g('VmHWM'), rssKiB: g('VmRSS') };
   } catch { return null; }
+}
+
+/**
+ * Sample VmRSS of pid (and its direct children) every 10 ms while fn runs; VmHWM of pid at the end.
+ * Resolves { r, maxRssMiB, hwmMiB, rssBeforeMiB }.
+ */
+export async function withRssSampling(pid, fn) {
+  let maxRss = 0;
+  const sample = () => {
+    for (const p of [pid, ...childPids(pid)]) { const m = procMem(p); if (m?.rssKiB > maxRss) maxRss = m.rssKiB; }
+  };
+  const before = procMem(pid);
+  const t = setInterval(sample, 10);
+  try { const r = await fn(); sample(); return { r, maxRssMiB: maxRss / 1024, hwmMiB: (procMem(pid)?.hwmKiB ?? 0) / 1024, rssBeforeMiB: (before?.rssKiB ?? 0) / 1024 }; } finally { clearInterval(t); }
 }
 
 /** Children pids of a pid (direct), from /proc. */
@@ -182,6 +214,23 @@ export async function withCpu(pid, fn) {
   const r = await fn();
   const secs = (performance.now() - t0) / 1000;
   return { r, cores: Math.round(((cpuSeconds(pid) - c0) / secs) * 100) / 100 };
+}
+
+/**
+ * CPU used by several process trees over an interval: `const m = cpuMeter({ ours: pid, rgw: pid2 })`,
+ * later `m.stop()` → { ours: cores, rgw: cores } (cores of the machine's, over the wall time).
+ */
+export function cpuMeter(pids) {
+  const alive = (p) => { try { return readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '')[0] !== 'Z'; } catch { return false; } };
+  // Per pid, so a process that exits (or is a zombie) meanwhile counts 0 instead of going negative.
+  const entries = Object.entries(pids).filter(([, p]) => p).map(([k, p]) => [k, [p].flat().filter(alive).map((x) => [x, cpuSeconds(x)])]);
+  const t0 = performance.now();
+  return {
+    stop() {
+      const secs = (performance.now() - t0) / 1000;
+      return Object.fromEntries(entries.map(([k, list]) => [k, Math.round((list.reduce((a, [x, c0]) => a + (alive(x) ? Math.max(0, cpuSeconds(x) - c0) : 0), 0) / secs) * 100) / 100]));
+    },
+  };
 }
 
 /** Pids whose process group is pgid (from /proc/PID/stat field 5). */

@@ -13,7 +13,7 @@ import os from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const RESULTS_DIR = join(here, '..', 'results');
-export const MODES = ['origin', 'website', 'edge', 'edge-cache', 'edge-functions', 'sync'];
+export const MODES = ['origin', 'website', 'edge', 'edge-cache', 'edge-functions', 'sync', 'cluster'];
 
 export function ratio(ours, peer, better = 'higher') {
   if (better === 'none') return null;
@@ -71,6 +71,7 @@ const TITLES = {
   'edge-cache': 'edge-cache: the host cache tier (Zipf workload, memory- and shared-tier hits, restart after SIGKILL) vs nginx proxy_cache and Varnish',
   'edge-functions': 'edge-functions: cache hits with a CloudFront Function (trivial, key value store lookup) vs none, and a function at its CPU limit',
   sync: 'sync: 5,000-file bigdeploy/ to our origin, bucketfront sync vs aws s3 sync',
+  cluster: 'cluster: our origin over Ceph (s3 store driver) vs radosgw itself; edge hits with the backend up and down',
 };
 
 export function renderMarkdown(all) {

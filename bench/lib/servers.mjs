@@ -171,8 +171,14 @@ export function oursEnv() {
   };
 }
 
-/** Our origin via `bucketfront origin`; stdout (the JSON access log) goes to logs/<name>.out. */
-export async function startOursOrigin({ name = 'ours-origin', logs, dataDir, fresh = true, accessLog = true, extraArgs = [] }) {
+/**
+ * Our origin via `bucketfront origin`; stdout (the JSON access log) goes to logs/<name>.out.
+ * `store`: a `--store` spec (e.g. `s3:http://127.0.0.1:7480?bucketPrefix=bf-`) instead of the fs
+ * data directory, with `storeCredentials` ({ accessKeyId, secretAccessKey }) passed as
+ * BUCKETFRONT_STORE_ACCESS_KEY_ID / _SECRET_ACCESS_KEY. `websitePort: true` adds a website
+ * listener on a free port. `nodeArgs` go to node before the CLI (e.g. --cpu-prof).
+ */
+export async function startOursOrigin({ name = 'ours-origin', logs, dataDir, fresh = true, accessLog = true, extraArgs = [], store, storeCredentials, websitePort = false, nodeArgs = [] }) {
   const has = await oursHas('origin');
   if (!has.ok) throw new NotAvailable(has.reason);
   const c = await oursCli();
@@ -180,16 +186,38 @@ export async function startOursOrigin({ name = 'ours-origin', logs, dataDir, fre
     c.originHelp ??= (await run(c.cmd, [...c.args, 'origin', '--help'], { cwd: ROOT, timeoutMs: 30000 })).stdout;
     if (c.originHelp.includes('--no-access-log')) extraArgs = ['--no-access-log', ...extraArgs];
   }
-  const data = dataDir ?? join(WORK, 'run', `${name}-data`);
-  if (fresh) rmSync(data, { recursive: true, force: true });
-  mkdirp(data, logs);
-  const [port] = await freePorts(1);
+  let data = null;
+  const storeArgs = [];
+  if (store) {
+    storeArgs.push('--store', store);
+  } else {
+    data = dataDir ?? join(WORK, 'run', `${name}-data`);
+    if (fresh) rmSync(data, { recursive: true, force: true });
+    mkdirp(data);
+    storeArgs.push('--data', data);
+  }
+  mkdirp(logs);
+  const [port, wport] = await freePorts(2);
+  if (websitePort) storeArgs.push('--website-port', String(wport));
   const logFile = join(logs, `${name}.out`);
   writeFileSync(logFile, '');
-  const p = startProcess(name, c.cmd, [...c.args, 'origin', '--port', String(port), '--host', '127.0.0.1', '--data', data, ...extraArgs],
-    { logFile, env: oursEnv(), cwd: ROOT });
-  await waitPort(port, { proc: p, timeoutMs: 30000 });
-  return { proc: p, pid: p.pid, url: `http://127.0.0.1:${port}`, port, dataDir: data, logFile, credentials: OURS_CREDS, stop: () => p.stop() };
+  const env = { ...oursEnv() };
+  if (storeCredentials) Object.assign(env, { BUCKETFRONT_STORE_ACCESS_KEY_ID: storeCredentials.accessKeyId, BUCKETFRONT_STORE_SECRET_ACCESS_KEY: storeCredentials.secretAccessKey });
+  const p = startProcess(name, c.cmd, [...nodeArgs, ...c.args, 'origin', '--port', String(port), '--host', '127.0.0.1', ...storeArgs, ...extraArgs],
+    { logFile, env, cwd: ROOT });
+  try {
+    await waitPort(port, { proc: p, timeoutMs: 30000 });
+    if (websitePort) await waitPort(wport, { proc: p, timeoutMs: 30000 });
+  } catch (e) {
+    let tail = '';
+    try { tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-4).join(' | '); } catch { /* no log */ }
+    await p.stop();
+    throw new Error(`${e.message}${tail ? `: ${tail}` : ''}`);
+  }
+  return {
+    proc: p, pid: p.pid, url: `http://127.0.0.1:${port}`, port, dataDir: data, store, logFile, credentials: OURS_CREDS, stop: () => p.stop(),
+    ...(websitePort ? { websitePort: wport, websiteUrl: `http://127.0.0.1:${wport}` } : {}),
+  };
 }
 
 /** The edge.yaml cache mapping when a mode gives no overrides (what the edge mode runs with). */
@@ -199,10 +227,12 @@ export const OURS_EDGE_CACHE = Object.freeze({ maxSizeBytes: 268435456, maxObjec
  * Our edge via `bucketfront edge --workers N`; config rendered from bench/config/edge.yaml.
  * `cache`: fields merged into the config's cache mapping (e.g. { diskPath, maxDiskBytes }; a
  * field set to undefined is left out). `name`: run directory and log name. `fresh: false` keeps
- * the run directory (and a diskPath under it: a restart over the same cache). `port` /
+ * the run directory (and a diskPath under it: a restart over the same cache). `origin`: fields
+ * merged into the distribution's one origin (default { id: 'nginx' (its name in the edge mode), url: http://127.0.0.1:originPort,
+ * connectionTimeout: 10, connectionAttempts: 3, responseTimeout: 30 }; e.g. { hostHeader }). `port` /
  * `controlPort` reuse ports; `wait: false` returns right after the spawn (the caller polls).
  */
-export async function startOursEdge({ logs, originPort, workers = 2, cache = {}, name = 'ours-edge', fresh = true, port, controlPort, wait = true }) {
+export async function startOursEdge({ logs, originPort, origin = {}, workers = 2, cache = {}, name = 'ours-edge', fresh = true, port, controlPort, wait = true }) {
   const has = await oursHas('edge');
   if (!has.ok) throw new NotAvailable(has.reason);
   const c = await oursCli();
@@ -213,7 +243,8 @@ export async function startOursEdge({ logs, originPort, workers = 2, cache = {},
   // The shared tier lives in the run directory (a fresh run starts cold), never in the user's
   // ~/.cache/bucketfront/edge, which `bucketfront edge` would use by default.
   const cacheCfg = Object.fromEntries(Object.entries({ ...OURS_EDGE_CACHE, diskPath: join(dir, 'cache'), ...cache }).filter(([, v]) => v !== undefined));
-  writeFileSync(cfg, renderTemplate('edge.yaml', { ORIGIN_PORT: originPort, CACHE: JSON.stringify(cacheCfg) }));
+  const originCfg = { id: 'nginx', url: `http://127.0.0.1:${originPort}`, connectionTimeout: 10, connectionAttempts: 3, responseTimeout: 30, ...origin };
+  writeFileSync(cfg, renderTemplate('edge.yaml', { ORIGIN: JSON.stringify(originCfg), CACHE: JSON.stringify(cacheCfg) }));
   const [p1, p2] = await freePorts(2);
   port ??= p1;
   controlPort ??= p2;

@@ -8,17 +8,16 @@
 //                     3 times; our origin is restarted fresh first and /proc/PID/status is sampled.
 //  dd:                dd if=/dev/zero of=bench/.work/dd.bin bs=1M count=1024 conv=fdatasync
 
-import { writeFileSync, existsSync, statSync, rmSync, mkdirSync, openSync, writeSync, closeSync, fsyncSync } from 'node:fs';
+import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { run, log, procMem, childPids, sleep } from '../lib/proc.mjs';
-import { wrk, wrkMedian, fmtWrk } from '../lib/wrk.mjs';
+import { run, log, sleep } from '../lib/proc.mjs';
+import { wrk, fmtWrk } from '../lib/wrk.mjs';
 import { row } from '../lib/results.mjs';
 import { WORK, startS3rver, startOursOrigin, NotAvailable } from '../lib/servers.mjs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { s3Client, createBucket, putObject, presign, loadLoop, putFileToUrl, httpGet } from '../lib/s3.mjs';
-
-const MiB = 1024 * 1024;
+import { s3Client, createBucket, presign, loadLoop } from '../lib/s3.mjs';
+import { MiB, ensureBigFile, measurePuts, measureGets, streamingPuts } from '../lib/s3-bench.mjs';
 
 async function ddWrite(rawDir) {
   const f = join(WORK, 'dd.bin');
@@ -33,55 +32,14 @@ async function ddWrite(rawDir) {
   return { ok: true, bytes, secs, MBps: bytes / secs / 1e6 };
 }
 
-function ensureBigFile() {
-  const f = join(WORK, 'obj-256MiB.bin');
-  if (existsSync(f) && statSync(f).size === 256 * MiB) return f;
-  const block = randomBytes(MiB);
-  const fd = openSync(f, 'w');
-  for (let i = 0; i < 256; i++) { block.writeUInt32LE(i, 0); writeSync(fd, block); }
-  fsyncSync(fd);
-  closeSync(fd);
-  return f;
-}
-
-/** Sample VmRSS/VmHWM of pid (and its children) every 10 ms while fn runs. */
-async function withRssSampling(pid, fn) {
-  let maxRss = 0;
-  const sample = () => {
-    for (const p of [pid, ...childPids(pid)]) { const m = procMem(p); if (m?.rssKiB > maxRss) maxRss = m.rssKiB; }
-  };
-  const before = procMem(pid);
-  const t = setInterval(sample, 10);
-  try { const r = await fn(); sample(); return { r, maxRssMiB: maxRss / 1024, hwmMiB: (procMem(pid)?.hwmKiB ?? 0) / 1024, rssBeforeMiB: (before?.rssKiB ?? 0) / 1024 }; } finally { clearInterval(t); }
-}
-
 async function benchServer(label, srv, ctx, payloads) {
   const out = { label };
   const client = s3Client({ endpoint: srv.url, credentials: srv.credentials });
   const Bucket = 'bench';
   await createBucket(client, Bucket);
   const D = ctx.durationMs;
-  for (const [name, body, conc] of [['put1k', payloads.k1, 16], ['put1m', payloads.m1, 8]]) {
-    log(`${label}: ${name} (SDK PutObject, ${conc} workers, ${D} ms)`);
-    out[name] = await loadLoop({ concurrency: conc, durationMs: D, op: (w, s) => putObject(client, Bucket, `${name}/w${w}-${s}`, body) });
-    out[name].MBps = out[name].opsPerSec * body.length / 1e6;
-    log(`${label}: ${name}: ${out[name].opsPerSec.toFixed(0)} ops/s, ${out[name].errors} errors${out[name].firstError ? ` (${out[name].firstError})` : ''}`);
-  }
-  // Objects for the GET tests.
-  await putObject(client, Bucket, 'get-1k', payloads.k1);
-  await putObject(client, Bucket, 'get-1m', payloads.m1);
-  for (const [name, key, size, conns] of [['get1k', 'get-1k', 1024, 64], ['get1m', 'get-1m', MiB, 16]]) {
-    const url = await presign(client, 'GET', Bucket, key);
-    const chk = await httpGet(url);
-    if (chk.status !== 200 || chk.body.length !== size) {
-      out[name] = { ok: false, error: `presigned GET check: HTTP ${chk.status}, ${chk.body.length} bytes: ${chk.body.toString('utf8', 0, 200)}` };
-      log(`${label}: ${name}: ${out[name].error}`);
-      continue;
-    }
-    out[name] = await wrkMedian({ url, conns, duration: ctx.duration, label: `${label}-${name}`, rawDir: ctx.rawDir, pid: srv.pid }, ctx.reps);
-    out[name].MBps = out[name].rps * size / 1e6;
-    log(`${label}: ${name}: ${fmtWrk(out[name])}`);
-  }
+  Object.assign(out, await measurePuts({ label, client, bucket: Bucket, durationMs: D, puts: [['put1k', payloads.k1, 16], ['put1m', payloads.m1, 8]] }));
+  Object.assign(out, await measureGets({ label, client, bucket: Bucket, ctx, pid: srv.pid, gets: [['get1k', 'get-1k', payloads.k1, 64], ['get1m', 'get-1m', payloads.m1, 16]] }));
   // The same 1 KiB GET through the SDK (header-signed, a fresh signature on every request).
   log(`${label}: sdkget1k (SDK GetObject, 16 workers, ${D} ms)`);
   out.sdkget1k = await loadLoop({ concurrency: 16, durationMs: D, op: async () => {
@@ -101,30 +59,22 @@ async function benchServer(label, srv, ctx, payloads) {
  */
 async function bigPut(label, srv, file, pid, reps, ddBefore = null) {
   const client = s3Client({ endpoint: srv.url, credentials: srv.credentials });
-  const runs = [];
   const dds = [];
-  let mem = null;
-  for (let i = 0; i < reps; i++) {
-    const url = await presign(client, 'PUT', 'bench', `big-256m-${i}`);
-    if (ddBefore) {
+  const big = await streamingPuts({
+    label, client, bucket: 'bench', file, pid, reps,
+    // Every PUT starts with no dirty pages left over (the other server's or the previous rep's,
+    // s3rver does not fsync): each figure then measures its own write, like the dd before it.
+    before: ddBefore && (async (i) => {
       const d = await ddWrite(ddBefore);
       if (d.ok) dds.push(d.MBps);
       log(d.ok ? `dd before ${label} PUT #${i + 1}: ${d.MBps.toFixed(0)} MB/s` : `dd failed: ${d.error}`);
-    }
-    // Start every PUT with no dirty pages left over (the other server's or the previous rep's,
-    // s3rver does not fsync): each figure then measures its own write, like the dd before it.
-    await run('sync', []);
-    const s = await withRssSampling(pid, () => putFileToUrl(url, file));
-    const MBps = s.r.bytes / (s.r.ms / 1000) / 1e6;
-    runs.push({ status: s.r.status, ms: Math.round(s.r.ms), MBps, maxRssMiB: s.maxRssMiB, hwmMiB: s.hwmMiB, rssBeforeMiB: s.rssBeforeMiB, error: s.r.status === 200 ? undefined : s.r.body.slice(0, 300) });
-    log(`${label}: PUT 256 MiB #${i + 1}: HTTP ${s.r.status}, ${Math.round(s.r.ms)} ms, ${MBps.toFixed(0)} MB/s, max RSS ${s.maxRssMiB.toFixed(0)} MiB (VmHWM ${s.hwmMiB.toFixed(0)} MiB)`);
-    if (s.r.status !== 200) break;
-  }
-  const ok = runs.filter((r) => r.status === 200).map((r) => r.MBps).sort((a, b) => a - b);
-  mem = { maxRssMiB: Math.max(...runs.map((r) => r.maxRssMiB)), hwmMiB: Math.max(...runs.map((r) => r.hwmMiB)) };
+    }),
+  });
+  const { runs } = big;
+  const mem = { maxRssMiB: big.maxRssMiB, hwmMiB: big.hwmMiB };
   // GET of the 256 MiB object through wrk (1 connection).
   let get = null;
-  if (ok.length) {
+  if (big.medianMBps != null) {
     const url = await presign(client, 'GET', 'bench', 'big-256m-0');
     get = await wrk({ url, conns: 1, duration: '5s', label: `${label}-get256m`, rawDir: bigPut.rawDir });
     get.MBps = get.rps * 256 * MiB / 1e6;
@@ -132,7 +82,7 @@ async function bigPut(label, srv, file, pid, reps, ddBefore = null) {
   }
   client.destroy();
   dds.sort((a, b) => a - b);
-  return { runs, medianMBps: ok.length ? ok[Math.floor(ok.length / 2)] : null, ...mem, get, dds, ddMedianMBps: dds.length ? dds[Math.floor(dds.length / 2)] : null };
+  return { runs, medianMBps: big.medianMBps, ...mem, get, dds, ddMedianMBps: dds.length ? dds[Math.floor(dds.length / 2)] : null };
 }
 
 export async function runOrigin(ctx) {
