@@ -102,7 +102,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   const kvsDb = KvsDb.open(kvsDir === undefined ? undefined : join(kvsDir, KVS_FILE_NAME), log);
   const closeKvs = async (): Promise<void> => {
     kvsDb.close();
-    if (kvsTempDir) await rm(kvsTempDir, { recursive: true, force: true });
+    if (kvsTempDir) await removeTemporaryDir(kvsTempDir);
   };
   const unresolved = unresolvedFunctionNames(config, published.map((f) => f.name));
   if (unresolved.length > 0) {
@@ -116,7 +116,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   } catch (err) {
     functionStore.close();
     await closeKvs();
-    if (where?.temporary) await rm(where.dir, { recursive: true, force: true });
+    if (where?.temporary) await removeTemporaryDir(where.dir);
     throw err;
   }
   let runtime: EdgeRuntime;
@@ -126,7 +126,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   const shared: SharedTier | undefined = where && openSharedTier(where.dir, config, 'owner');
   const closeShared = async (): Promise<void> => {
     await shared?.close();
-    if (where?.temporary) await rm(where.dir, { recursive: true, force: true });
+    if (where?.temporary) await removeTemporaryDir(where.dir);
   };
   try {
     if (workers === 1) {
@@ -140,7 +140,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
       }
       runtime = createLocalRuntime(config, engine, functions);
       const e = engine;
-      closeData = async () => { await closeServer(server); await e.close(); functions.close(); await closeShared(); };
+      closeData = async () => { await closeServer(server); await e.close(); functions.close(); };
     } else {
       functions.close();
       // Workers share the tier only when its owner could open it (the owner evicts and invalidates).
@@ -148,7 +148,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
       const c = await startCluster(config, { workers, port: opts.port ?? 0, host, published, ...(kvsDb.file === undefined ? {} : { kvsFile: kvsDb.file }), ...(usable ? { shared, sharedDir: where.dir } : {}) });
       port = c.port;
       runtime = c.runtime;
-      closeData = async () => { await c.close(); await closeShared(); };
+      closeData = async () => { await c.close(); };
     }
   } catch (err) {
     functions.close();
@@ -171,6 +171,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
       functionStore.close();
       await closeKvs();
       await closeData(); // e.g. control port in use: do not leave the viewer side running
+      await closeShared();
       throw err;
     }
   } else {
@@ -184,9 +185,24 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
     credentials, runtime,
     async close() {
       await Promise.all([controlServer ? closeServer(controlServer) : Promise.resolve(), closeData()]);
-      if (kvsTempDir) await rm(kvsTempDir, { recursive: true, force: true });
+      // The control API's stores live in the cache directory too: closed before a temporary one is
+      // removed (an open SQLite file can write its -wal/-shm again while the tree is being removed).
+      if (controlServer) {
+        functionStore.close();
+        kvsDb.close();
+      }
+      await closeShared();
+      if (kvsTempDir) await removeTemporaryDir(kvsTempDir);
     },
   };
   if (engine) running.engine = engine;
   return running;
+}
+
+/**
+ * Removes a directory this edge created for itself. Retried: a file an exiting worker or SQLite
+ * writes while the tree is being removed makes rmdir fail with ENOTEMPTY once.
+ */
+function removeTemporaryDir(dir: string): Promise<void> {
+  return rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
 }

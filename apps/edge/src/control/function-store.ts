@@ -136,7 +136,12 @@ export class FunctionStore {
     return true;
   }
 
+  private closed = false;
+
+  /** Idempotent: startEdge's close and a failed start may both call it. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.db.close();
   }
 
