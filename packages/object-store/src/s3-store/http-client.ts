@@ -87,7 +87,7 @@ const STATUS_CODES: Record<number, string> = {
   412: 'PreconditionFailed',
   416: 'InvalidRange',
   500: 'InternalError',
-  501: 'NotImplemented',
+  501: 'NotImplemented', // e.g. a backend without conditional PUTs (system-bucket.ts falls back)
   503: 'ServiceUnavailable',
 };
 

@@ -160,6 +160,9 @@ export class SystemBucket {
             idempotent: true,
           });
         } catch (err) {
+          // A backend without conditional writes answers 501 to If-None-Match: write plainly. The
+          // per-key lock keeps create-if-absent exact within this process; across nodes the read-back
+          // below settles on whichever write landed last (docs: packages/object-store/README.md).
           if (!isBackendError(err, 'NotImplemented')) throw err;
           res = await this.client.request({ method: 'PUT', bucket: this.name, key, body: text, idempotent: true });
         }
