@@ -2,7 +2,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 /** Suites that need the real Ceph cluster (docs/ceph-dev-cluster.md): `npx vitest run --project ceph`. */
 const CEPH_SUITES = '**/*.ceph.test.ts';
-const CEPH_INCLUDE = ['packages/*/test/**/*.ceph.test.ts', 'packages/*/src/**/*.ceph.test.ts', 'apps/*/test/**/*.ceph.test.ts'];
+const CEPH_INCLUDE = ['packages/*/test/**/*.ceph.test.ts', 'packages/*/src/**/*.ceph.test.ts', 'apps/*/test/**/*.ceph.test.ts', 'tests/*/test/**/*.ceph.test.ts'];
 
 /**
  * The edge's own suites run again with 2 and 4 worker processes (apps/edge/test/helpers.ts
@@ -35,7 +35,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'all',
-          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'tests/*/src/**/*.test.ts', 'tests/*/test/**/*.test.ts'],
           // Suites against the real Ceph cluster run only in the `ceph` project below.
           exclude: [...configDefaults.exclude, CEPH_SUITES],
         },
@@ -46,7 +46,7 @@ export default defineConfig({
           name: 'ceph',
           include: CEPH_INCLUDE,
           // Boots ONE cluster (scripts/ceph-dev-cluster.sh) for the whole run; `cephCluster()` injects it.
-          globalSetup: ['packages/test-support/src/ceph-global-setup.ts'],
+          globalSetup: ['tests/support/src/ceph-global-setup.ts'],
           // The cluster itself needs about one of the machine's cores: run these files one at a
           // time, in one worker, after the other projects' files (vitest runs single-fork
           // projects last).

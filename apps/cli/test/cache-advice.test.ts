@@ -13,7 +13,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, startTestOrigin, type OriginAccessLogEntry, type TempDir, type TestOrigin } from '@bucketfront/test-support';
+import { makeTempDir, type TempDir } from '@bucketfront/test-support';
+import { startTestOrigin, type OriginAccessLogEntry, type TestOrigin } from '@bucketfront/origin/testing';
 import { cliEnv, loadStartEdge, parseSummary, runCli, writeTree, type StartedEdge } from './helpers.js';
 
 const VIEWS = 200;

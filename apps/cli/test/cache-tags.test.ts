@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { CloudFrontClient, GetInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront';
 import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { request } from 'undici';
-import { makeTempDir, startTestOrigin, type TempDir, type TestOrigin } from '@bucketfront/test-support';
+import { makeTempDir, type TempDir } from '@bucketfront/test-support';
+import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 import { cliEnv, parseSummary, runCli, writeTree, loadStartEdge, type StartedEdge } from './helpers.js';
 
 let origin: TestOrigin;

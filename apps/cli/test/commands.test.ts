@@ -4,7 +4,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { GetBucketWebsiteCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { request } from 'undici';
-import { makeTempDir, startTestOrigin, type TempDir, type TestOrigin } from '@bucketfront/test-support';
+import { makeTempDir, type TempDir } from '@bucketfront/test-support';
+import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 import { REPO_ROOT, cliEnv, listTree, parseSummary, runCli, writeTree } from './helpers.js';
 
 let origin: TestOrigin;

@@ -19,7 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page, type Response } from 'playwright-core';
-import { hasChromium, makeTempDir, startTestOrigin, type TempDir, type TestOrigin } from '@bucketfront/test-support';
+import { hasChromium, makeTempDir, type TempDir } from '@bucketfront/test-support';
+import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 import { cliEnv, loadStartEdge, parseSummary, runCli, type StartedEdge } from './helpers.js';
 import { CHROMIUM_ARGS, executableOnPath, expectPng } from './browser.js';
 

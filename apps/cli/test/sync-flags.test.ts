@@ -17,7 +17,8 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { hasAwsCli, makeTempDir, runAws, startTestOrigin, type TempDir, type TestOrigin } from '@bucketfront/test-support';
+import { hasAwsCli, makeTempDir, runAws, type TempDir } from '@bucketfront/test-support';
+import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 import { cliEnv, keysFromLines, parseSummary, runCli, writeTree } from './helpers.js';
 import { startFlakyProxy, type FlakyProxy } from './flaky-proxy.js';
 

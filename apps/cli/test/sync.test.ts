@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile, utimes, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { makeTempDir, startTestOrigin, type TempDir, type TestOrigin } from '@bucketfront/test-support';
+import { makeTempDir, type TempDir } from '@bucketfront/test-support';
+import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 import { REPO_ROOT, cliEnv, keysFromLines, listTree, parseSummary, runCli, writeTree } from './helpers.js';
 
 let origin: TestOrigin;

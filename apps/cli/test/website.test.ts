@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { GetBucketPolicyCommand, PutBucketPolicyCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasAwsCli, makeTempDir, runAws, startTestOrigin, type TempDir, type TestOrigin } from '@bucketfront/test-support';
+import { hasAwsCli, makeTempDir, runAws, type TempDir } from '@bucketfront/test-support';
+import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 import { cliEnv, runCli } from './helpers.js';
 
 let spaOrigin: TestOrigin; // started with the SPA-fallback extension, as `bucketfront dev` does

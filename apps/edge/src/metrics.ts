@@ -3,6 +3,8 @@
  * `snapshot()` copies them; `mergeSnapshots` aggregates over cluster workers.
  */
 
+import { LatencyHistogram } from '@bucketfront/http-basics';
+
 /** X-Cache / log result types (CloudFront standard log `x-edge-result-type`). */
 export type ResultType = 'Hit' | 'RefreshHit' | 'Miss' | 'Error' | 'Pass';
 
@@ -66,7 +68,7 @@ export function emptySnapshot(): EdgeMetricsSnapshot {
     functionErrors: 0,
     originRequests: 0,
     originErrors: 0,
-    originLatency: { buckets: [...ORIGIN_LATENCY_BUCKETS], counts: new Array<number>(ORIGIN_LATENCY_BUCKETS.length + 1).fill(0), sum: 0, count: 0 },
+    originLatency: new LatencyHistogram(ORIGIN_LATENCY_BUCKETS).snapshot(),
     cacheEntries: 0,
     cacheSizeBytes: 0,
     cacheMaxBytes: 0,
@@ -99,9 +101,7 @@ export class EdgeMetrics {
   evictions = 0;
   invalidations = 0;
   sharedHits = 0;
-  private readonly latencyCounts = new Array<number>(ORIGIN_LATENCY_BUCKETS.length + 1).fill(0);
-  private latencySum = 0;
-  private latencyCount = 0;
+  private readonly originLatency = new LatencyHistogram(ORIGIN_LATENCY_BUCKETS);
 
   countRequest(result: ResultType, bytes: number): void {
     this.requests[result]++;
@@ -109,11 +109,7 @@ export class EdgeMetrics {
   }
 
   observeOriginLatency(seconds: number): void {
-    let i = 0;
-    while (i < ORIGIN_LATENCY_BUCKETS.length && seconds > ORIGIN_LATENCY_BUCKETS[i]!) i++;
-    this.latencyCounts[i]!++;
-    this.latencySum += seconds;
-    this.latencyCount++;
+    this.originLatency.observeSeconds(seconds);
   }
 
   snapshot(cache: { entries: number; sizeBytes: number; maxBytes: number }, shared?: SharedTierMetrics): EdgeMetricsSnapshot {
@@ -131,7 +127,7 @@ export class EdgeMetrics {
       functionErrors: this.functionErrors,
       originRequests: this.originRequests,
       originErrors: this.originErrors,
-      originLatency: { buckets: [...ORIGIN_LATENCY_BUCKETS], counts: [...this.latencyCounts], sum: this.latencySum, count: this.latencyCount },
+      originLatency: this.originLatency.snapshot(),
       cacheEntries: cache.entries,
       cacheSizeBytes: cache.sizeBytes,
       cacheMaxBytes: cache.maxBytes,

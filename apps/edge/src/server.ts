@@ -3,21 +3,9 @@
  * peer-baselines §1 is Nagle + delayed ACK), generous keep-alive.
  */
 import http from 'node:http';
+import { hasRepeatedHost } from '@bucketfront/http-basics';
 import { CONFIG_DEFAULTS } from './config/validate.js';
 import type { EdgeEngineHandle } from './engine.js';
-
-/** True when the request carries more than one Host field line (node keeps only the first). */
-function hasRepeatedHost(rawHeaders: string[]): boolean {
-  let seen = false;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!;
-    if (name.length === 4 && name.toLowerCase() === 'host') {
-      if (seen) return true;
-      seen = true;
-    }
-  }
-  return false;
-}
 
 const REPEATED_HOST_BODY = '<html><head><title>400 Bad Request</title></head><body><h1>400 Bad Request</h1><p>A request may carry only one Host header.</p></body></html>\n';
 
@@ -68,22 +56,4 @@ export function createViewerServer(engine: Pick<EdgeEngineHandle, 'handle'>, opt
   // Requests ≤ 20,480 bytes of headers (CloudFront quota); Node's default limit is 16 KiB.
   server.maxHeadersCount = 200;
   return server;
-}
-
-export function listen(server: http.Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const addr = server.address();
-      resolve(typeof addr === 'object' && addr ? addr.port : port);
-    });
-  });
-}
-
-export function closeServer(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections?.();
-  });
 }

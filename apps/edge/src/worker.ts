@@ -11,7 +11,8 @@ import { EdgeFunctions } from './functions/registry.js';
 import { validateEdgeConfig } from './config/validate.js';
 import { KvsReader } from './kvs/kvs-reader.js';
 import { isMessage, WORKER_ENV, type PrimaryToWorker, type WorkerToPrimary } from './ipc.js';
-import { closeServer, createViewerServer, listen } from './server.js';
+import { closeServer, listen } from '@bucketfront/http-basics';
+import { createViewerServer } from './server.js';
 import { openSharedTier } from './shared-tier.js';
 
 const send = (m: WorkerToPrimary): void => { process.send?.(m); };

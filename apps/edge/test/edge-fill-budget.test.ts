@@ -1,5 +1,5 @@
 /**
- * Issue 18 item 4 (functional side; the load test is in packages/system-tests/test/security/
+ * Issue 18 item 4 (functional side; the load test is in tests/system/test/security/
  * edge-resources.test.ts): the fill budget and compressed variants made only when asked for.
  */
 import { randomBytes } from 'node:crypto';

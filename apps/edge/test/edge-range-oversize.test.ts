@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, PutBucketPolicyCommand, PutBucketWebsiteCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { startTestOrigin, type TestOrigin } from '@bucketfront/test-support';
+import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 import { edgeFor, fixed, get, oneDistribution, startTinyOrigin, type TinyOrigin } from './helpers.js';
 import type { RunningEdge } from '../src/index.js';
 

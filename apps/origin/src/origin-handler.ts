@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
+import { hostWithoutPort, parseRequestTarget } from '@bucketfront/http-basics';
 import { isStoreError, type ObjectStore, type StoreErrorCode } from '@bucketfront/object-store';
 import { authorizationClass, parseS3Request, S3Error, virtualHostBucket, type Owner, type S3ErrorCode, type S3Operation } from '@bucketfront/s3-protocol';
 import { PayloadError, verifyRequest, type PayloadErrorCode, type VerifyResult } from '@bucketfront/sigv4';
@@ -116,15 +117,10 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
     const started = performance.now();
     const requestId = nextRequestId();
     const ids = { requestId, hostId };
-    let url = req.url ?? '/';
-    if (!url.startsWith('/')) {
-      // absolute-form request target (RFC 9112 §3.2.2)
-      const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url);
-      url = m ? url.slice(m[0].length) || '/' : '/' + url;
-    }
-    const qi = url.indexOf('?');
-    const rawPath = qi === -1 ? url : url.slice(0, qi);
-    const rawQuery = qi === -1 ? '' : url.slice(qi + 1);
+    // origin-form or absolute-form (RFC 9112 §3.2.2); Host names the bucket either way
+    const target = parseRequestTarget(req.url);
+    const rawPath = target.path;
+    const rawQuery = target.query ?? '';
     const host = req.headers.host;
 
     // Host names are case-insensitive (RFC 9110 §4.2.3): the cheap test must be too.
@@ -188,7 +184,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
       let verified: VerifyResult | undefined;
       let cacheKey: string | undefined;
       if (PresignedCache.isCandidate(method, rawQuery, req.headers)) {
-        cacheKey = PresignedCache.keyOf(method, host, url);
+        cacheKey = PresignedCache.keyOf(method, host, `${rawPath}?${rawQuery}`);
         verified = presigned.get(cacheKey, nowMs);
       }
       if (verified === undefined) {
@@ -232,7 +228,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
     const host = req.headers.host ?? '';
     const w = host ? classifyWebsiteHost(host, addressing) : null;
     // Not a website endpoint name: the whole host is the bucket (CNAME / custom domain).
-    const bucket = w === null ? (host ? hostOnly(host) : null) : w.form === 'bare' ? null : w.bucket;
+    const bucket = w === null ? (host ? hostWithoutPort(host) : null) : w.form === 'bare' ? null : w.bucket;
     websiteRequest(req, res, bucket, requestId, started, path, true);
   };
   handler.logRejected = (r) => {
@@ -245,13 +241,6 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
   handler.metrics = metrics;
   handler.hostId = hostId;
   return handler;
-}
-
-function hostOnly(host: string): string {
-  const h = host.toLowerCase();
-  if (h.startsWith('[')) return h;
-  const i = h.lastIndexOf(':');
-  return i === -1 ? h : h.slice(0, i);
 }
 
 function internalEndpoint(path: string, metrics: OriginMetrics): S3Response {

@@ -1,6 +1,7 @@
 /** startOrigin: the store, the API listener and the optional website listener. */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { closeServer, hasRepeatedHost, listen } from '@bucketfront/http-basics';
 import { openStore, parseStoreSpec, type StoreSpec } from '@bucketfront/object-store';
 import { S3Error } from '@bucketfront/s3-protocol';
 import type { AccessLogSink } from './http/access-log.js';
@@ -74,19 +75,6 @@ export function clientErrorResponse(parserCode: string | undefined, hostId: stri
   return { text, status: err.status, code: err.code, requestId };
 }
 
-/** True when the request carries more than one Host field line (node keeps only the first). */
-export function hasRepeatedHost(rawHeaders: string[]): boolean {
-  let seen = false;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!;
-    if (name.length === 4 && name.toLowerCase() === 'host') {
-      if (seen) return true;
-      seen = true;
-    }
-  }
-  return false;
-}
-
 /**
  * RFC 9112 §3.2: a request with more than one Host field line gets 400, so
  * that no component can pick a different Host (bucket) than another.
@@ -136,24 +124,6 @@ function hardenedServer(listener: NonNullable<Parameters<typeof createServer>[1]
   return server;
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), 1000).unref();
-  });
-}
-
 export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrigin> {
   const host = opts.host ?? '127.0.0.1';
   const spec = storeSpecOf(opts);
@@ -197,14 +167,14 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
     let closing: Promise<void> | undefined;
     running.close = () => {
       closing ??= (async () => {
-        await Promise.all(servers.map(closeServer));
+        await Promise.all(servers.map((s) => closeServer(s, 1000)));
         await store.close();
       })();
       return closing;
     };
     return running;
   } catch (err) {
-    await Promise.all(servers.map((s) => (s.listening ? closeServer(s) : Promise.resolve())));
+    await Promise.all(servers.map((s) => (s.listening ? closeServer(s, 1000) : Promise.resolve())));
     await store.close();
     throw err;
   }

@@ -5,7 +5,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { hasAwsCli, makeTempDir, runAws, startTestOrigin, type TempDir, type TestOrigin } from '@bucketfront/test-support';
+import { hasAwsCli, makeTempDir, runAws, type TempDir } from '@bucketfront/test-support';
+import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

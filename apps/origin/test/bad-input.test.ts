@@ -8,7 +8,8 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { signRequest } from '@bucketfront/sigv4';
-import { rawRequest, startTestOrigin, statusOf, type TestOrigin } from '@bucketfront/test-support';
+import { rawRequest, statusOf } from '@bucketfront/test-support';
+import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
 import { Client } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

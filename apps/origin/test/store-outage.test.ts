@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { StoreSpecError } from '@bucketfront/object-store';
 import { startOrigin, type RunningOrigin } from '@bucketfront/origin';
-import { makeTestCredentials, startTestOrigin, type TestOrigin } from '@bucketfront/test-support';
+import { makeTestCredentials } from '@bucketfront/test-support';
+import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 

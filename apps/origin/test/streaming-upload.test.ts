@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createChecksum, encodeAwsChunked, signRequestDetailed } from '@bucketfront/sigv4';
-import { startTestOrigin, type TestOrigin } from '@bucketfront/test-support';
+import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

@@ -93,10 +93,3 @@ export function parseCacheControl(value: string | readonly string[] | undefined 
 export function isNoCacheDirective(cc: CacheControl): boolean {
   return cc.noStore || cc.noCache || cc.private;
 }
-
-/** Parse an HTTP-date (RFC 9110 §5.6.7); `undefined` when absent or invalid. */
-export function parseHttpDate(value: string | undefined | null): number | undefined {
-  if (!value) return undefined;
-  const t = Date.parse(value);
-  return Number.isNaN(t) ? undefined : t;
-}

@@ -2,7 +2,7 @@
  * Viewer conditional requests answered from a cached entry, RFC 9110 §13.1–13.2.
  * If-None-Match takes precedence over If-Modified-Since (§13.2.2 step 3/4); weak comparison for INM.
  */
-import { parseHttpDate } from './cache-control.js';
+import { parseHttpDate } from '@bucketfront/http-basics';
 
 function opaque(tag: string): string {
   const t = tag.trim();

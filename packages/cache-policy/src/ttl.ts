@@ -5,7 +5,8 @@
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html
  */
-import { isNoCacheDirective, parseHttpDate, type CacheControl } from './cache-control.js';
+import { parseHttpDate } from '@bucketfront/http-basics';
+import { isNoCacheDirective, type CacheControl } from './cache-control.js';
 
 export interface TtlSettings {
   /** Seconds. */

@@ -7,6 +7,8 @@
  * values whose `code` is the S3 error code the origin should answer with.
  */
 import type { Readable } from 'node:stream';
+import type { CannedAcl } from '@bucketfront/s3-protocol';
+import type { ChecksumAlgorithm } from '@bucketfront/sigv4';
 
 /** S3 error codes a store may raise; the origin maps each to its HTTP status. */
 export type StoreErrorCode =
@@ -46,17 +48,8 @@ export function isStoreError(err: unknown, code?: StoreErrorCode): err is StoreE
   return err instanceof StoreError && (code === undefined || err.code === code);
 }
 
-/** Canned ACLs we model (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl). */
-export type CannedAcl =
-  | 'private'
-  | 'public-read'
-  | 'public-read-write'
-  | 'authenticated-read'
-  | 'aws-exec-read'
-  | 'bucket-owner-read'
-  | 'bucket-owner-full-control';
-
-export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
+/** One definition each: canned ACLs in @bucketfront/s3-protocol, checksum algorithms in @bucketfront/sigv4. */
+export type { CannedAcl, ChecksumAlgorithm };
 
 export interface StoredChecksum {
   algorithm: ChecksumAlgorithm;

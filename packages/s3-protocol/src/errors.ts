@@ -5,7 +5,7 @@
  * Status table copied from
  * https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
  */
-import { escapeXml } from './xml/escape.js';
+import { escapeXml } from '@bucketfront/http-basics';
 
 /** code → [HTTP status, default message] */
 export const S3_ERROR_CODES = {

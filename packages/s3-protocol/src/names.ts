@@ -1,6 +1,6 @@
 /** Bucket-name and object-key rules. */
 import { S3Error } from './errors.js';
-import { isXmlSafe } from './xml/escape.js';
+import { isXmlSafe } from '@bucketfront/http-basics';
 
 export const MAX_KEY_BYTES = 1024;
 

@@ -3,6 +3,7 @@
  * virtual-hosted) + key + query sub-resources.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html
  */
+import { hostWithoutPort } from '@bucketfront/http-basics';
 import { decodeQueryComponentStrict } from '@bucketfront/sigv4';
 import { S3Error } from './errors.js';
 import { invalidBucketName, isValidBucketName, validateObjectKey } from './names.js';
@@ -70,17 +71,6 @@ function decodePathComponent(raw: string): string | null {
   } catch {
     return null;
   }
-}
-
-/** Lower-cased Host without its port. */
-export function hostWithoutPort(host: string): string {
-  const h = host.trim().toLowerCase();
-  if (h.startsWith('[')) {
-    const end = h.indexOf(']');
-    return end === -1 ? h : h.slice(0, end + 1);
-  }
-  const colon = h.lastIndexOf(':');
-  return colon === -1 ? h : h.slice(0, colon);
 }
 
 /**

@@ -19,13 +19,6 @@ export function formatAmzDate(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 
-/** The RFC 1123 Date header fallback (when no x-amz-date is sent). */
-export function parseHttpDate(value: string): Date | undefined {
-  if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(value.trim())) return undefined;
-  const t = Date.parse(value);
-  return Number.isNaN(t) ? undefined : new Date(t);
-}
-
 /** S3's ServerTime/RequestTime style: 2026-11-25T10:42:48Z. */
 export function formatIsoSeconds(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -4,7 +4,8 @@
  * Presigned:   https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html
  * Error codes: https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
  */
-import { formatAmzDate, formatIsoSeconds, parseAmzDate, parseHttpDate } from './amz-date.js';
+import { parseHttpDate } from '@bucketfront/http-basics';
+import { formatAmzDate, formatIsoSeconds, parseAmzDate } from './amz-date.js';
 import {
   ALGORITHM,
   EMPTY_SHA256,
@@ -128,7 +129,9 @@ function verifyHeaderAuth(req: SigV4Request, opts: VerifyOptions, authorization:
     amzDate = amzDateHeader.trim();
     requestTimeText = amzDate;
   } else if (dateHeader !== undefined) {
-    requestTime = parseHttpDate(dateHeader);
+    // The RFC 1123 Date header fallback: IMF-fixdate only.
+    const ms = parseHttpDate(dateHeader, { strict: true });
+    requestTime = ms === undefined ? undefined : new Date(ms);
     amzDate = requestTime ? formatAmzDate(requestTime) : '';
     requestTimeText = dateHeader;
   } else {

@@ -9,6 +9,8 @@
  * region (AWS uses one form per region), and the domain is configurable.
  */
 
+import { hostWithoutPort } from '@bucketfront/http-basics';
+
 export type WebsiteHost =
   | { form: 'dash' | 'dot'; bucket: string }
   | { form: 'wrong-region'; bucket: string; region: string }
@@ -24,23 +26,12 @@ const LABEL = 's3-website';
 /** us-east-1, eu-central-2, us-gov-west-1, cn-north-1, ap-southeast-5… */
 const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-[0-9]+$/;
 
-/** Host header without its port, lower-cased. Bracketed IPv6 literals come back bracketed. */
-export function hostWithoutPort(host: string): string {
-  const lower = host.toLowerCase();
-  if (lower.startsWith('[')) {
-    const end = lower.indexOf(']');
-    return end === -1 ? lower : lower.slice(0, end + 1);
-  }
-  const colon = lower.lastIndexOf(':');
-  return colon === -1 ? lower : lower.slice(0, colon);
-}
-
 /**
  * Classifies a Host header. `null` means "not a website endpoint name" (on
  * the website port the caller then takes the whole host as the bucket: CNAMEs).
  */
 export function classifyWebsiteHost(host: string, opts: WebsiteHostOptions): WebsiteHost | null {
-  let name = hostWithoutPort(host.trim());
+  let name = hostWithoutPort(host);
   if (name.endsWith('.')) name = name.slice(0, -1); // fully qualified form
   const domainSuffix = '.' + opts.websiteDomain.toLowerCase();
   if (!name.endsWith(domainSuffix)) return null;

@@ -8,7 +8,7 @@ export * from './types.js';
 export * from './errors.js';
 export { parseWebsiteConfiguration, type ParseWebsiteOptions, WEBSITE_MESSAGES, MAX_ROUTING_RULES, MAX_WEBSITE_CONFIGURATION_BYTES } from './config/parse.js';
 export { serializeWebsiteConfiguration, S3_XML_NAMESPACE } from './config/serialize.js';
-export { classifyWebsiteHost, hostWithoutPort, type WebsiteHost, type WebsiteHostOptions } from './host.js';
+export { classifyWebsiteHost, type WebsiteHost, type WebsiteHostOptions } from './host.js';
 export * from './resolve.js';
 export {
   renderWebsiteErrorPage,

@@ -6,54 +6,6 @@ import { join, resolve } from 'node:path';
 import { userCacheDir } from '../util/cache-dir.js';
 import { UsageError } from '../util/errors.js';
 
-/** startOrigin's contract (docs/contracts.md, apps/origin). */
-interface OriginModule {
-  startOrigin(opts: {
-    dataDir?: string;
-    store?: string;
-    bucketRevalidateMs?: number;
-    port?: number;
-    host?: string;
-    region?: string;
-    credentials?: { accessKeyId: string; secretAccessKey: string };
-    websiteDomain?: string;
-    websitePort?: number;
-    accessLog?: false;
-    spaFallback?: boolean;
-  }): Promise<{
-    url: string;
-    port: number;
-    websiteUrl?: string;
-    websitePort?: number;
-    credentials: { accessKeyId: string; secretAccessKey: string; generated: boolean };
-    storeDescription: string;
-    close(): Promise<void>;
-  }>;
-}
-
-/** The part of a validated edge config this command reads and completes. */
-interface EdgeConfigLike {
-  cache: { diskPath?: string | false };
-}
-
-/** startEdge's contract (docs/contracts.md, apps/edge). */
-interface EdgeModule {
-  loadEdgeConfig(path: string): Promise<EdgeConfigLike>;
-  startEdge(opts: {
-    config: EdgeConfigLike;
-    port?: number;
-    controlPort?: number;
-    host?: string;
-    workers?: number;
-    credentials?: { accessKeyId: string; secretAccessKey: string };
-  }): Promise<{
-    url: string;
-    controlUrl: string;
-    credentials: { accessKeyId: string; secretAccessKey: string; generated: boolean };
-    close(): Promise<void>;
-  }>;
-}
-
 function port(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -104,8 +56,7 @@ export interface OriginOpts {
 }
 
 export async function originCommand(o: OriginOpts): Promise<number> {
-  const specifier = '@bucketfront/origin';
-  const { startOrigin } = (await import(specifier)) as OriginModule;
+  const { startOrigin } = await import('@bucketfront/origin');
   const region = o.region ?? 'us-east-1';
   const domain = o.websiteDomain ?? 'localhost';
   if (o.data !== undefined && o.store !== undefined) throw new UsageError('give --data DIR or --store SPEC, not both (--data DIR means --store fs:DIR)');
@@ -163,8 +114,7 @@ export function edgeCacheDir(flag: string | undefined, configured: string | fals
 }
 
 export async function edgeCommand(o: EdgeOpts): Promise<number> {
-  const specifier = '@bucketfront/edge';
-  const { loadEdgeConfig, startEdge } = (await import(specifier)) as EdgeModule;
+  const { loadEdgeConfig, startEdge } = await import('@bucketfront/edge');
   const workers = o.workers === undefined ? undefined : Number(o.workers);
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError('--workers must be a positive integer');
   const config = await loadEdgeConfig(o.config);

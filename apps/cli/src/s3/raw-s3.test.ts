@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeXmlText, encodeS3Key, parseListBucketResult } from './raw-s3.js';
+import { encodeS3Key, parseListBucketResult } from './raw-s3.js';
 
 describe('encodeS3Key (RFC 3986, like the SDK)', () => {
   it.each([
@@ -11,18 +11,6 @@ describe('encodeS3Key (RFC 3986, like the SDK)', () => {
     ['dir//double', 'dir//double'],
   ])('%s → %s', (key, expected) => {
     expect(encodeS3Key(key)).toBe(expected);
-  });
-});
-
-describe('decodeXmlText', () => {
-  it.each([
-    ['a&amp;b', 'a&b'],
-    ['&lt;x&gt; &quot;q&quot; &apos;', `<x> "q" '`],
-    ['cr&#13;lf&#x0A;', 'cr\rlf\n'],
-    ['&#x1F600;', '😀'],
-    ['plain', 'plain'],
-  ])('%s', (input, expected) => {
-    expect(decodeXmlText(input)).toBe(expected);
   });
 });
 

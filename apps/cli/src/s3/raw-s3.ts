@@ -12,6 +12,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { createHash } from 'node:crypto';
+import { decodeXmlEntities } from '@bucketfront/http-basics';
 import { signRequest } from '@bucketfront/sigv4';
 
 export interface RawPutParams {
@@ -69,18 +70,10 @@ export function encodeS3Key(key: string): string {
   return key.split('/').map(encodeRfc3986).join('/');
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-export function decodeXmlText(s: string): string {
-  if (!s.includes('&')) return s;
-  return s.replace(/&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);/g, (_m, e: string) =>
-    e.startsWith('#x') ? String.fromCodePoint(parseInt(e.slice(2), 16)) : e.startsWith('#') ? String.fromCodePoint(parseInt(e.slice(1), 10)) : ENTITIES[e]!,
-  );
-}
-
 const tag = (xml: string, name: string): string | undefined => {
   const m = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml);
-  return m ? decodeXmlText(m[1]!) : undefined;
+  // An answer with a reference XML does not define is passed through raw rather than guessed at.
+  return m ? (decodeXmlEntities(m[1]!) ?? m[1]!) : undefined;
 };
 
 /** The parts of a ListObjectsV2 answer (ListBucketResult) a sync needs. */

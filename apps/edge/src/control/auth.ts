@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ControlError, errors } from './errors.js';
+import { splitTarget } from '@bucketfront/http-basics';
 import { verifyRequest } from '@bucketfront/sigv4';
 
 export interface ControlCredentials {
@@ -14,12 +15,6 @@ export interface ControlCredentials {
   secretAccessKey: string;
 }
 
-/** Splits a raw request target into the still-encoded path and the query string. */
-export function splitTarget(url: string | undefined): { path: string; query: string } {
-  const target = url ?? '/';
-  const q = target.indexOf('?');
-  return q < 0 ? { path: target, query: '' } : { path: target.slice(0, q), query: target.slice(q + 1) };
-}
 
 /** Returns null when the request is signed with `credentials`, else the error to answer with. */
 export function authenticate(req: IncomingMessage, body: Buffer, credentials: ControlCredentials, now: Date): ControlError | null {

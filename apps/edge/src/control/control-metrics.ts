@@ -1,4 +1,5 @@
 /** Counters of the control plane itself (invalidations), rendered next to the runtime's. */
+import { LatencyHistogram } from '@bucketfront/http-basics';
 
 /** Upper bounds (seconds) of the invalidation apply-latency histogram; the last bucket is +Inf. */
 export const APPLY_LATENCY_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -12,18 +13,9 @@ export class ControlMetrics {
   /** Invalidations applied here on behalf of a peer edge. */
   peerInvalidationsApplied = 0;
   peerSendFailures = 0;
-  readonly applyLatency = {
-    buckets: [...APPLY_LATENCY_BUCKETS],
-    counts: new Array<number>(APPLY_LATENCY_BUCKETS.length + 1).fill(0),
-    sum: 0,
-    count: 0,
-  };
+  readonly applyLatency = new LatencyHistogram(APPLY_LATENCY_BUCKETS);
 
   observeApplyLatency(seconds: number): void {
-    let i = 0;
-    while (i < APPLY_LATENCY_BUCKETS.length && seconds > APPLY_LATENCY_BUCKETS[i]!) i++;
-    this.applyLatency.counts[i]!++;
-    this.applyLatency.sum += seconds;
-    this.applyLatency.count++;
+    this.applyLatency.observeSeconds(seconds);
   }
 }

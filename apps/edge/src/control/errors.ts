@@ -3,7 +3,8 @@
  * rendered as CloudFront's ErrorResponse document.
  * https://docs.aws.amazon.com/cloudfront/latest/APIReference/CommonErrors.html
  */
-import { CLOUDFRONT_XMLNS, escapeXml, XML_DECLARATION } from './xml.js';
+import { escapeXml } from '@bucketfront/http-basics';
+import { CLOUDFRONT_XMLNS, XML_DECLARATION } from './xml.js';
 
 export class ControlError extends Error {
   constructor(

@@ -16,7 +16,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { authenticate, splitTarget } from './auth.js';
+import { splitTarget } from '@bucketfront/http-basics';
+import { authenticate } from './auth.js';
 import { readBody } from './body.js';
 import type { ControlContext, ControlResponse } from './context.js';
 import { ControlMetrics } from './control-metrics.js';

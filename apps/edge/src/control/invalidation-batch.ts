@@ -7,7 +7,8 @@
  * CallerReference first, `--invalidation-batch` JSON writes Paths first.
  */
 import { errors } from './errors.js';
-import { CLOUDFRONT_XMLNS, escapeXml, XML_DECLARATION } from './xml.js';
+import { escapeXml } from '@bucketfront/http-basics';
+import { CLOUDFRONT_XMLNS, XML_DECLARATION } from './xml.js';
 import { checkInvalidationItem, isWildcardItem } from './invalidation-path.js';
 import { isXmlObject as isObject, leafText, parseRequestDocument } from './request-xml.js';
 

@@ -1,9 +1,9 @@
 /**
- * Reading CloudFront REST-XML request documents (fast-xml-parser): UTF-8 only, no DOCTYPE,
- * well-formed, exactly the expected root element. Errors are CloudFront's: MissingBody,
+ * Reading CloudFront REST-XML request documents under the shared XML policy (@bucketfront/http-basics
+ * parseXml: no DOCTYPE, no entity expansion, well-formed): UTF-8 only, exactly the expected root element. Errors are CloudFront's: MissingBody,
  * MalformedInput. https://docs.aws.amazon.com/cloudfront/latest/APIReference/CommonErrors.html
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { parseXml, XmlRefusal } from '@bucketfront/http-basics';
 import { errors } from './errors.js';
 
 export type XmlObject = Record<string, unknown>;
@@ -28,26 +28,12 @@ export function parseRequestDocument(body: Buffer, root: string, lists: readonly
   } catch {
     throw errors.malformedInput('The request body is not valid UTF-8.');
   }
-  // Entity definitions are never needed by this API; refuse them instead of expanding them.
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw errors.malformedInput('DOCTYPE declarations are not allowed.');
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) throw errors.malformedInput(`The XML you provided was not well-formed: ${valid.err.msg}`);
-  const parser = new XMLParser({
-    ignoreAttributes: true,
-    removeNSPrefix: true,
-    parseTagValue: false,
-    // Leaf text exactly as sent; whitespace between container elements lands in '#text' keys, ignored.
-    trimValues: false,
-    processEntities: true,
-    htmlEntities: false,
-    isArray: (name) => lists.includes(name),
-  });
   let doc: XmlObject;
   try {
-    doc = parser.parse(text) as XmlObject;
+    doc = parseXml(text, { lists, decodeReferences: true });
   } catch (err) {
-    // e.g. fast-xml-parser's nesting limit
-    throw errors.malformedInput(`The XML you provided could not be parsed: ${(err as Error).message}`);
+    if (err instanceof XmlRefusal) throw errors.malformedInput(err.message);
+    throw err;
   }
   const roots = Object.keys(doc).filter((k) => k !== '?xml' && k !== '#text');
   if (roots.length !== 1 || roots[0] !== root) {

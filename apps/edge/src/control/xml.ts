@@ -3,14 +3,11 @@
  * the order the API reference lists them; nullish values are left out.
  */
 
+import { escapeXml } from '@bucketfront/http-basics';
+
 export const CLOUDFRONT_XMLNS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
-export function escapeXml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) =>
-    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&apos;',
-  );
-}
 
 export type XmlValue = string | number | boolean | Date | XmlNode | null | undefined;
 /** Ordered children: each entry is [elementName, value]. Arrays of nodes are nested lists. */

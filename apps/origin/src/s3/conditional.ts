@@ -5,6 +5,8 @@
  * S3 follows it: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
  * ("If both If-Match and If-Unmodified-Since … condition evaluates to true … 200").
  */
+import { parseHttpDate } from '@bucketfront/http-basics';
+
 export type ConditionOutcome =
   | { kind: 'proceed' }
   | { kind: 'not-modified' }
@@ -28,16 +30,16 @@ export function evaluateConditions(h: ConditionHeaders, v: Validators, isGetOrHe
   if (h.ifMatch !== undefined) {
     if (!etagListMatches(h.ifMatch, v.etag)) return { kind: 'precondition-failed', condition: 'If-Match' };
   } else if (h.ifUnmodifiedSince !== undefined) {
-    const t = parseHttpDate(h.ifUnmodifiedSince);
-    if (t !== null && modifiedSec > t) return { kind: 'precondition-failed', condition: 'If-Unmodified-Since' };
+    const t = secondsOf(h.ifUnmodifiedSince);
+    if (t !== undefined && modifiedSec > t) return { kind: 'precondition-failed', condition: 'If-Unmodified-Since' };
   }
   if (h.ifNoneMatch !== undefined) {
     if (etagListMatches(h.ifNoneMatch, v.etag)) {
       return isGetOrHead ? { kind: 'not-modified' } : { kind: 'precondition-failed', condition: 'If-None-Match' };
     }
   } else if (h.ifModifiedSince !== undefined && isGetOrHead) {
-    const t = parseHttpDate(h.ifModifiedSince);
-    if (t !== null && modifiedSec <= t) return { kind: 'not-modified' };
+    const t = secondsOf(h.ifModifiedSince);
+    if (t !== undefined && modifiedSec <= t) return { kind: 'not-modified' };
   }
   return { kind: 'proceed' };
 }
@@ -60,8 +62,8 @@ function stripEtag(e: string): string {
   return s;
 }
 
-/** Seconds since the epoch, or null for an unparseable date (the header is then ignored). */
-export function parseHttpDate(value: string): number | null {
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : Math.floor(ms / 1000);
+/** Whole seconds since the epoch of an HTTP date (S3 compares at one-second precision); undefined when unparseable (the header is then ignored). */
+function secondsOf(value: string): number | undefined {
+  const ms = parseHttpDate(value);
+  return ms === undefined ? undefined : Math.floor(ms / 1000);
 }

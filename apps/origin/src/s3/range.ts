@@ -4,14 +4,14 @@
  * S3 serves one range; a multi-range or malformed header is ignored (200 with
  * the whole object), an unsatisfiable one is 416 InvalidRange.
  */
-export type RangeDecision =
+export type S3RangeDecision =
   | { kind: 'full' }
   | { kind: 'partial'; start: number; end: number }
   | { kind: 'unsatisfiable' };
 
 const SINGLE_RANGE = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i;
 
-export function decideRange(header: string | undefined, size: number): RangeDecision {
+export function decideRange(header: string | undefined, size: number): S3RangeDecision {
   if (header === undefined || header === '') return { kind: 'full' };
   const m = SINGLE_RANGE.exec(header);
   if (!m) return { kind: 'full' };

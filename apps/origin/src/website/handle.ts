@@ -5,12 +5,12 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/WebsiteHosting.html
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hostWithoutPort, parseRequestTarget } from '@bucketfront/http-basics';
 import { isStoreError, type ObjectInfo, type ObjectStore } from '@bucketfront/object-store';
 import { evaluateAnonymousAccess, type BucketPolicy } from '@bucketfront/s3-protocol';
 import {
   checkWebsiteMethod,
   classifyWebsiteHost,
-  hostWithoutPort,
   onLookupResult,
   planRequest,
   websiteErrors,
@@ -69,19 +69,6 @@ function bucketFromHost(host: string, ctx: WebsiteRequestContext): BucketFromHos
   }
 }
 
-/** The request target's path, without the query; absolute-form targets are reduced to their path. */
-function requestPath(url: string): string {
-  let path = url;
-  if (!path.startsWith('/')) {
-    const scheme = path.indexOf('://');
-    if (scheme !== -1) {
-      const slash = path.indexOf('/', scheme + 3);
-      path = slash === -1 ? '/' : path.slice(slash);
-    }
-  }
-  const query = path.indexOf('?');
-  return query === -1 ? path : path.slice(0, query);
-}
 
 interface Lookup {
   outcome: LookupOutcome;
@@ -207,7 +194,7 @@ export async function handleWebsiteRequest(
         sendErrorPage(req, res, ids, websiteErrors.internalError());
         return;
       case 'ok': {
-        const request: WebsiteRequest = { method, path: requestPath(req.url ?? '/'), scheme: ctx.scheme, host };
+        const request: WebsiteRequest = { method, path: parseRequestTarget(req.url).path, scheme: ctx.scheme, host };
         await execute(req, res, ids, ctx.store, state.bucket, state.config, state.policy, request);
         return;
       }

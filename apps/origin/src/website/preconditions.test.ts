@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideRange, evaluatePreconditions, type RangeOutcome } from './preconditions.js';
+import { decideRange, evaluatePreconditions, type S3RangeDecision } from './preconditions.js';
 
 const etag = '"abc123"';
 const lastModified = new Date('2026-01-02T03:04:05Z');
@@ -33,7 +33,7 @@ describe('evaluatePreconditions (RFC 9110 §13.2.2, as GetObject)', () => {
 });
 
 describe('decideRange (RFC 9110 §14, one range)', () => {
-  it.each<[string | undefined, number, RangeOutcome]>([
+  it.each<[string | undefined, number, S3RangeDecision]>([
     [undefined, 10, { kind: 'full' }],
     ['bytes=0-3', 10, { kind: 'partial', start: 0, end: 3 }],
     ['bytes=5-', 10, { kind: 'partial', start: 5, end: 9 }],

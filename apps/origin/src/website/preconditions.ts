@@ -8,7 +8,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { evaluateConditions, type ConditionOutcome } from '../s3/conditional.js';
 
-export { decideRange, type RangeDecision as RangeOutcome } from '../s3/range.js';
+export { decideRange, type S3RangeDecision } from '../s3/range.js';
 
 export type PreconditionOutcome = ConditionOutcome['kind'];
 

@@ -7,7 +7,8 @@
  * we need. Listings are requested with `encoding-type=url`, so keys with
  * characters XML cannot carry (or normalises, such as CR) round-trip.
  */
-import { parseXmlTree, textOf, escapeXml, S3Error } from '@bucketfront/s3-protocol';
+import { escapeXml } from '@bucketfront/http-basics';
+import { parseXmlTree, textOf, S3Error } from '@bucketfront/s3-protocol';
 import { StoreError } from '../types.js';
 import { BackendError } from './errors.js';
 

@@ -16,7 +16,7 @@
  *
  * Deviation from S3: Block Public Access is not modelled (no store setting).
  */
-import type { AnonymousAction, CannedAclName, BucketPolicy, PolicyPrincipal, PolicyStatement } from './types.js';
+import type { AnonymousAction, CannedAcl, BucketPolicy, PolicyPrincipal, PolicyStatement } from './types.js';
 import { validateBucketPolicy } from './validate.js';
 import { matchesWildcard } from './wildcard.js';
 
@@ -25,8 +25,8 @@ export interface AnonymousAccessRequest {
   policy?: BucketPolicy | null;
   /** … its JSON (validated here; an invalid document counts as no policy). */
   policyJson?: string | null;
-  bucketAcl?: CannedAclName;
-  objectAcl?: CannedAclName;
+  bucketAcl?: CannedAcl;
+  objectAcl?: CannedAcl;
   action: AnonymousAction;
   bucket: string;
   /** The object key for s3:GetObject. */
@@ -35,7 +35,7 @@ export interface AnonymousAccessRequest {
 
 export type AccessDecision = 'allow' | 'deny';
 
-const PUBLIC_ACLS: ReadonlySet<CannedAclName> = new Set<CannedAclName>(['public-read', 'public-read-write']);
+const PUBLIC_ACLS: ReadonlySet<CannedAcl> = new Set<CannedAcl>(['public-read', 'public-read-write']);
 
 function includesAnonymous(principal: PolicyPrincipal): boolean {
   return principal === '*' || (principal.AWS?.includes('*') ?? false);

@@ -33,11 +33,8 @@ export type PolicyValidationResult =
 
 export type AnonymousAction = 's3:GetObject' | 's3:ListBucket';
 
-/**
- * Canned ACL names, as in @bucketfront/object-store's `CannedAcl` (restated
- * here so this pure package needs no dependency on the store).
- */
-export type CannedAclName =
+/** Canned ACLs (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl). */
+export type CannedAcl =
   | 'private'
   | 'public-read'
   | 'public-read-write'

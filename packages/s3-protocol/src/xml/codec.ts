@@ -6,9 +6,8 @@
  * declaration is refused (no entity expansion at all, so an entity bomb costs
  * nothing), and only the predefined and numeric entities are decoded.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { S3Error } from '../errors.js';
-import { decodeXmlEntities, escapeXml } from './escape.js';
+import { decodeXmlEntities, escapeXml, parseXml, XmlRefusal } from '@bucketfront/http-basics';
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
@@ -95,36 +94,16 @@ function serializeOne(f: FieldSpec, v: unknown): string {
 
 type Tree = Record<string, unknown>;
 
-const parser = new XMLParser({
-  processEntities: false, // never expand entities; we decode the predefined ones ourselves
-  htmlEntities: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  ignoreAttributes: true,
-  removeNSPrefix: true,
-  parseTagValue: false,
-  trimValues: false,
-});
-
 /**
- * Size check, DOCTYPE refusal, well-formedness check, then parse.
- * Exported for documents that do not fit the schema model (Error, ACLs).
+ * Size check, DOCTYPE refusal, well-formedness check, then parse (the shared XML policy of
+ * @bucketfront/http-basics). Exported for documents that do not fit the schema model (Error, ACLs).
  */
 export function parseXmlTree(xml: string | Buffer, maxBytes = DEFAULT_MAX_XML_BYTES): Tree | S3Error {
-  const size = typeof xml === 'string' ? Buffer.byteLength(xml) : xml.length;
-  if (size > maxBytes) return malformedXml();
-  const text = typeof xml === 'string' ? xml : xml.toString('utf8');
-  if (text.trim() === '') return malformedXml();
-  // DTDs are never legitimate in S3 documents; refusing them outright is the
-  // entity-bomb defence (no expansion ever happens).
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) return malformedXml();
   try {
-    if (XMLValidator.validate(text) !== true) return malformedXml();
-    const tree: unknown = parser.parse(text);
-    if (tree === null || typeof tree !== 'object') return malformedXml();
-    return tree as Tree;
-  } catch {
-    return malformedXml();
+    return parseXml(xml, { maxBytes });
+  } catch (err) {
+    if (err instanceof XmlRefusal) return malformedXml();
+    throw err;
   }
 }
 

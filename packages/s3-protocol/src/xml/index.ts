@@ -1,4 +1,3 @@
 export * from './codec.js';
 export * from './documents.js';
-export * from './escape.js';
 export * from './special.js';

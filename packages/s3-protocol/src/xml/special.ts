@@ -1,7 +1,7 @@
 /** Documents that do not fit the schema model: text roots, attributes, open-ended detail. */
 import { S3Error } from '../errors.js';
 import { malformedXml, parseXmlTree, S3_XMLNS, textOf, XML_DECLARATION } from './codec.js';
-import { escapeXml } from './escape.js';
+import { escapeXml } from '@bucketfront/http-basics';
 import type { Owner } from './documents.js';
 
 /**

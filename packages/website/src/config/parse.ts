@@ -5,7 +5,7 @@
  *
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketWebsite.html
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { decodeXmlEntities, parseXml, XmlRefusal } from '@bucketfront/http-basics';
 import type {
   ParseWebsiteConfigurationResult,
   RoutingRule,
@@ -14,7 +14,6 @@ import type {
   WebsiteConfiguration,
   WebsiteProtocol,
 } from '../types.js';
-import { decodeXmlText } from './xml-text.js';
 
 /** "The maximum size of a website configuration is 128 KB" (spec §2 Limits). */
 export const MAX_WEBSITE_CONFIGURATION_BYTES = 128 * 1024;
@@ -55,17 +54,6 @@ const fail = (code: string, message: string): Failure => ({ ok: false, status: 4
 const malformed = (): Refusal => new Refusal(fail('MalformedXML', WEBSITE_MESSAGES.malformedXml));
 const invalidRequest = (message: string): Refusal => new Refusal(fail('InvalidRequest', message));
 
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  // No entity expansion: DTDs are refused and references decoded by decodeXmlText.
-  processEntities: false,
-  htmlEntities: false,
-  parseTagValue: false,
-  // Keys keep their spaces (`<KeyPrefixEquals> a</KeyPrefixEquals>` is " a");
-  // whitespace between elements is dropped in element() below.
-  trimValues: false,
-  removeNSPrefix: true,
-});
 
 type XmlNode = Record<string, unknown>;
 
@@ -90,7 +78,7 @@ function element(value: unknown, allowed: readonly string[]): XmlNode {
 function leaf(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw malformed();
-  const text = decodeXmlText(value);
+  const text = decodeXmlEntities(value);
   if (text === null) throw malformed();
   return text;
 }
@@ -182,10 +170,15 @@ function parseRoutingRules(value: unknown, opts: ParseWebsiteOptions): RoutingRu
 }
 
 function parseDocument(xml: string, opts: ParseWebsiteOptions): WebsiteConfiguration {
-  // No DTDs at all: they are the door to entity expansion.
-  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw malformed();
-  if (XMLValidator.validate(xml) !== true) throw malformed();
-  const doc = element(parser.parse(xml), ['?xml', 'WebsiteConfiguration']);
+  // The shared XML policy (no DTDs, no entity expansion, well-formed only): any refusal is MalformedXML.
+  let tree: XmlNode;
+  try {
+    tree = parseXml(xml);
+  } catch (err) {
+    if (err instanceof XmlRefusal) throw malformed();
+    throw err;
+  }
+  const doc = element(tree, ['WebsiteConfiguration']);
   if (doc.WebsiteConfiguration === undefined) throw malformed();
   const root = element(single(doc, 'WebsiteConfiguration'), [
     'RedirectAllRequestsTo',

@@ -4,12 +4,12 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketWebsite.html
  */
 import type { RoutingRule, WebsiteConfiguration } from '../types.js';
-import { escapeXmlText } from './xml-text.js';
+import { escapeXml } from '@bucketfront/http-basics';
 
 export const S3_XML_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
 function el(name: string, value: string | number | undefined): string {
-  return value === undefined ? '' : `<${name}>${escapeXmlText(String(value))}</${name}>`;
+  return value === undefined ? '' : `<${name}>${escapeXml(String(value))}</${name}>`;
 }
 
 function rule({ condition, redirect }: RoutingRule): string {

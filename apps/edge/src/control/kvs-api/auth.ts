@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isSigV4aAuthorization, verifyRequest, verifySigV4aRequest } from '@bucketfront/sigv4';
-import { splitTarget, type ControlCredentials } from '../auth.js';
+import { splitTarget } from '@bucketfront/http-basics';
+import type { ControlCredentials } from '../auth.js';
 import { KvsApiError, kvsErrors } from './errors.js';
 
 export const KVS_SERVICE = 'cloudfront-keyvaluestore';

@@ -14,8 +14,6 @@ export const PutBucketWebsite: S3Handler<OpOf<'PutBucketWebsite'>> = async (ctx)
   const body = await readSmallBody(ctx, MAX_WEBSITE_CONFIGURATION_BYTES, new S3Error('InvalidRequest', WEBSITE_MESSAGES.tooLarge));
   if (body instanceof S3Error) return body;
   if (body.length === 0) return new S3Error('MissingRequestBodyError');
-  // Never hand a DTD to any parser (entity expansion).
-  if (/<!DOCTYPE|<!ENTITY/i.test(body.toString('latin1'))) return new S3Error('MalformedXML');
   let parsed: ReturnType<typeof parseWebsiteConfiguration>;
   try {
     parsed = parseWebsiteConfiguration(body, { allowSpaFallback: ctx.allowSpaFallback });

@@ -11,7 +11,8 @@ import { request } from 'undici';
 import {
   createEdgeEngine, createViewerServer, EdgeConfigError, startEdge, validateEdgeConfig, type RunningEdge,
 } from '@bucketfront/edge';
-import { rawRequest, startTestOrigin, statusOf, type TestOrigin } from '@bucketfront/test-support';
+import { rawRequest, statusOf } from '@bucketfront/test-support';
+import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 
 const EDGE_REFUSED_METHOD = 'not configured to allow the HTTP request method';
 const ALL_METHODS = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'];

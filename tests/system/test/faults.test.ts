@@ -25,16 +25,8 @@ import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-clo
 import { Agent, request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { startEdge } from '@bucketfront/edge';
-import {
-  makeS3Client,
-  makeTempDir,
-  makeTestCredentials,
-  missingMountPrivileges,
-  skipLoudly,
-  startCountingOrigin,
-  startTestOrigin,
-  type TestCredentials,
-} from '@bucketfront/test-support';
+import { makeS3Client, makeTempDir, makeTestCredentials, missingMountPrivileges, skipLoudly, startCountingOrigin, type TestCredentials } from '@bucketfront/test-support';
+import { startTestOrigin } from '@bucketfront/origin/testing';
 import { http } from './fixture.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));

@@ -15,7 +15,8 @@ import {
 import { request, type Dispatcher } from 'undici';
 import { startEdge } from '@bucketfront/edge';
 import { signRequest } from '@bucketfront/sigv4';
-import { makeTempDir, startTestOrigin, type OriginAccessLogEntry, type TempDir, type TestOrigin } from '@bucketfront/test-support';
+import { makeTempDir, type TempDir } from '@bucketfront/test-support';
+import { startTestOrigin, type OriginAccessLogEntry, type TestOrigin } from '@bucketfront/origin/testing';
 
 export const SITE = 'site';
 export const SECRET_BUCKET = 'secret-b';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, DeleteObjectCommand, PutBucketPolicyCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { request } from 'undici';
 import { startEdge, type RunningEdge } from '@bucketfront/edge';
-import { startTestOrigin, type OriginAccessLogEntry, type TestOrigin } from '@bucketfront/test-support';
+import { startTestOrigin, type OriginAccessLogEntry, type TestOrigin } from '@bucketfront/origin/testing';
 
 const BUCKET = 'withdraw';
 let origin: TestOrigin;

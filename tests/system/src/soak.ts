@@ -7,7 +7,7 @@
  * control API, all at once. Reports errors (target 0), p50/p99 per kind, per
  * window of S seconds (default 10) the p99 per kind beside the RSS of both
  * servers, and judges "RSS flat" explicitly (see RSS_FLAT below), as JSON
- * (default packages/system-tests/results/soak-latest.json) and tables.
+ * (default tests/system/results/soak-latest.json) and tables.
  * Exit code 1 when any request failed or an RSS is not flat.
  * Stops by itself; every process it started is stopped at the end.
  */
@@ -30,7 +30,7 @@ const { values } = parseArgs({
     readers: { type: 'string', default: '16' },
     writers: { type: 'string', default: '4' },
     window: { type: 'string', default: '10' },
-    out: { type: 'string', default: join(repoRoot, 'packages/system-tests/results/soak-latest.json') },
+    out: { type: 'string', default: join(repoRoot, 'tests/system/results/soak-latest.json') },
   },
 });
 const seconds = Math.min(Math.max(Number(values.seconds), 5), 3600);

@@ -12,7 +12,8 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEdge, type RunningEdge } from '@bucketfront/edge';
-import { hasBoto3, makeTempDir, requireTool, startTestOrigin, type TempDir, type TestOrigin } from '@bucketfront/test-support';
+import { hasBoto3, makeTempDir, requireTool, type TempDir } from '@bucketfront/test-support';
+import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 
 const BUCKET = 'uploads';
 const ALL_METHODS = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'];

@@ -12,7 +12,7 @@ import { CreateBucketCommand, PutBucketWebsiteCommand, PutObjectCommand } from '
 import type { Dispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdge } from '@bucketfront/edge';
-import type { OriginAccessLogEntry } from '@bucketfront/test-support';
+import type { OriginAccessLogEntry } from '@bucketfront/origin/testing';
 import { http, signedHttp, SITE, startStack, type HttpResult, type Stack } from './fixture.js';
 
 const PRIVATE = 'acl-private';

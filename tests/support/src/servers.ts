@@ -1,0 +1,26 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { cephCluster } from './ceph.js';
+import { makeTempDir, makeTestCredentials, type TestCredentials } from './temp.js';
+
+/**
+ * Where test origins keep their objects: the fs driver in their data directory (default), or,
+ * with BUCKETFRONT_TEST_STORE=ceph (the `ceph` vitest project's `*-on-ceph` suites), the s3
+ * driver over the run's Ceph cluster, with a bucket prefix derived from the data directory (a
+ * restart on the same directory finds the same buckets).
+ */
+export function testStoreOptions(dataDir: string): { dataDir: string } | { store: string; storeCredentials: TestCredentials } {
+  if (process.env['BUCKETFRONT_TEST_STORE'] !== 'ceph') return { dataDir };
+  const ceph = cephCluster();
+  if (!ceph) throw new Error('BUCKETFRONT_TEST_STORE=ceph, but no Ceph cluster is running');
+  const prefix = `bf-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}-`;
+  return {
+    store: `s3:${ceph.endpoint}?bucketPrefix=${prefix}`,
+    storeCredentials: { accessKeyId: ceph.accessKeyId, secretAccessKey: ceph.secretAccessKey },
+  };
+}
+
+/** An SDK v3 client for our origin (path-style, fixed region). */
+export function makeS3Client(endpoint: string, credentials: TestCredentials, region = 'us-east-1'): S3Client {
+  return new S3Client({ endpoint, region, credentials, forcePathStyle: true });
+}
