@@ -18,6 +18,7 @@ import {
   type StoreErrorCode,
   type SystemDocuments,
 } from './types.js';
+import { bytes } from './contract-bytes.js';
 
 export interface ContractStoreOptions {
   /** Lowered minimum part size, so multipart tests need not move 5 MiB parts. */
@@ -66,18 +67,7 @@ export function md5Base64(data: Buffer | string): string {
   return createHash('md5').update(data).digest('base64');
 }
 
-/** Deterministic pseudo-random bytes. */
-export function bytes(n: number, seed = 1): Buffer {
-  const b = Buffer.allocUnsafe(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
+export { bytes };
 
 export async function expectStoreError(p: Promise<unknown>, code: StoreErrorCode): Promise<void> {
   let caught: unknown;

@@ -2,124 +2,37 @@
  * An ObjectStore that hands every call to `inner`: the base of the decorators
  * (bucket-cache.ts), which override only what they change.
  */
-import type { Readable } from 'node:stream';
-import type {
-  BucketConfigKind,
-  BucketInfo,
-  ByteRange,
-  CannedAcl,
-  CompletedPartRef,
-  GetObjectResult,
-  ListObjectsOptions,
-  ListObjectsResult,
-  ListPartsOptions,
-  ListUploadsOptions,
-  ListUploadsResult,
-  MultipartUploadInfo,
-  ObjectInfo,
-  ObjectMetadata,
-  ObjectStore,
-  PartInfo,
-  PutObjectOptions,
-  StoredChecksum,
-} from './types.js';
+import type { ObjectStore } from './types.js';
+
+/** The parameters of ObjectStore method `M`, as types.ts declares them. */
+type Args<M extends keyof ObjectStore> = Parameters<ObjectStore[M]>;
+type Result<M extends keyof ObjectStore> = ReturnType<ObjectStore[M]>;
 
 export class ForwardingStore implements ObjectStore {
   constructor(readonly inner: ObjectStore) {}
 
-  listBuckets(): Promise<BucketInfo[]> {
-    return this.inner.listBuckets();
-  }
+  listBuckets(): Result<'listBuckets'> { return this.inner.listBuckets(); }
+  createBucket(...a: Args<'createBucket'>): Result<'createBucket'> { return this.inner.createBucket(...a); }
+  deleteBucket(...a: Args<'deleteBucket'>): Result<'deleteBucket'> { return this.inner.deleteBucket(...a); }
+  headBucket(...a: Args<'headBucket'>): Result<'headBucket'> { return this.inner.headBucket(...a); }
+  setBucketAcl(...a: Args<'setBucketAcl'>): Result<'setBucketAcl'> { return this.inner.setBucketAcl(...a); }
+  getBucketConfig(...a: Args<'getBucketConfig'>): Result<'getBucketConfig'> { return this.inner.getBucketConfig(...a); }
+  putBucketConfig(...a: Args<'putBucketConfig'>): Result<'putBucketConfig'> { return this.inner.putBucketConfig(...a); }
 
-  createBucket(name: string, opts: { region: string; acl?: CannedAcl }): Promise<BucketInfo> {
-    return this.inner.createBucket(name, opts);
-  }
+  putObject(...a: Args<'putObject'>): Result<'putObject'> { return this.inner.putObject(...a); }
+  headObject(...a: Args<'headObject'>): Result<'headObject'> { return this.inner.headObject(...a); }
+  getObject(...a: Args<'getObject'>): Result<'getObject'> { return this.inner.getObject(...a); }
+  deleteObject(...a: Args<'deleteObject'>): Result<'deleteObject'> { return this.inner.deleteObject(...a); }
+  copyObject(...a: Args<'copyObject'>): Result<'copyObject'> { return this.inner.copyObject(...a); }
+  listObjects(...a: Args<'listObjects'>): Result<'listObjects'> { return this.inner.listObjects(...a); }
 
-  deleteBucket(name: string): Promise<void> {
-    return this.inner.deleteBucket(name);
-  }
+  createMultipartUpload(...a: Args<'createMultipartUpload'>): Result<'createMultipartUpload'> { return this.inner.createMultipartUpload(...a); }
+  uploadPart(...a: Args<'uploadPart'>): Result<'uploadPart'> { return this.inner.uploadPart(...a); }
+  uploadPartCopy(...a: Args<'uploadPartCopy'>): Result<'uploadPartCopy'> { return this.inner.uploadPartCopy(...a); }
+  completeMultipartUpload(...a: Args<'completeMultipartUpload'>): Result<'completeMultipartUpload'> { return this.inner.completeMultipartUpload(...a); }
+  abortMultipartUpload(...a: Args<'abortMultipartUpload'>): Result<'abortMultipartUpload'> { return this.inner.abortMultipartUpload(...a); }
+  listParts(...a: Args<'listParts'>): Result<'listParts'> { return this.inner.listParts(...a); }
+  listMultipartUploads(...a: Args<'listMultipartUploads'>): Result<'listMultipartUploads'> { return this.inner.listMultipartUploads(...a); }
 
-  headBucket(name: string): Promise<BucketInfo | null> {
-    return this.inner.headBucket(name);
-  }
-
-  setBucketAcl(name: string, acl: CannedAcl): Promise<void> {
-    return this.inner.setBucketAcl(name, acl);
-  }
-
-  getBucketConfig(name: string, kind: BucketConfigKind): Promise<string | null> {
-    return this.inner.getBucketConfig(name, kind);
-  }
-
-  putBucketConfig(name: string, kind: BucketConfigKind, document: string | null): Promise<void> {
-    return this.inner.putBucketConfig(name, kind, document);
-  }
-
-  putObject(bucket: string, key: string, body: Readable, metadata: ObjectMetadata, opts?: PutObjectOptions): Promise<ObjectInfo> {
-    return this.inner.putObject(bucket, key, body, metadata, opts);
-  }
-
-  headObject(bucket: string, key: string): Promise<ObjectInfo | null> {
-    return this.inner.headObject(bucket, key);
-  }
-
-  getObject(bucket: string, key: string, range?: ByteRange): Promise<GetObjectResult | null> {
-    return this.inner.getObject(bucket, key, range);
-  }
-
-  deleteObject(bucket: string, key: string): Promise<void> {
-    return this.inner.deleteObject(bucket, key);
-  }
-
-  copyObject(src: { bucket: string; key: string }, dst: { bucket: string; key: string }, metadata: ObjectMetadata): Promise<ObjectInfo> {
-    return this.inner.copyObject(src, dst, metadata);
-  }
-
-  listObjects(bucket: string, opts: ListObjectsOptions): Promise<ListObjectsResult> {
-    return this.inner.listObjects(bucket, opts);
-  }
-
-  createMultipartUpload(bucket: string, key: string, metadata: ObjectMetadata): Promise<MultipartUploadInfo> {
-    return this.inner.createMultipartUpload(bucket, key, metadata);
-  }
-
-  uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Readable, opts?: PutObjectOptions): Promise<PartInfo> {
-    return this.inner.uploadPart(bucket, key, uploadId, partNumber, body, opts);
-  }
-
-  uploadPartCopy(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    partNumber: number,
-    src: { bucket: string; key: string; range?: ByteRange },
-  ): Promise<PartInfo> {
-    return this.inner.uploadPartCopy(bucket, key, uploadId, partNumber, src);
-  }
-
-  completeMultipartUpload(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    parts: CompletedPartRef[],
-    opts?: { checksum?: StoredChecksum },
-  ): Promise<ObjectInfo> {
-    return this.inner.completeMultipartUpload(bucket, key, uploadId, parts, opts);
-  }
-
-  abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
-    return this.inner.abortMultipartUpload(bucket, key, uploadId);
-  }
-
-  listParts(bucket: string, key: string, uploadId: string, opts: ListPartsOptions) {
-    return this.inner.listParts(bucket, key, uploadId, opts);
-  }
-
-  listMultipartUploads(bucket: string, opts: ListUploadsOptions): Promise<ListUploadsResult> {
-    return this.inner.listMultipartUploads(bucket, opts);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
+  close(): Result<'close'> { return this.inner.close(); }
 }

@@ -1,6 +1,6 @@
 /**
  * The fs driver's on-disk names and documents, and small helpers for them.
- * See fs-store.ts for the layout.
+ * See fs-store/store.ts for the layout.
  */
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';

@@ -21,7 +21,7 @@
 import { promises as fsp } from 'node:fs';
 import { resolve } from 'node:path';
 import { withBucketCache } from './bucket-cache.js';
-import { createFsStore } from './fs-store.js';
+import { createFsStore } from './fs-store/index.js';
 import { createS3Store } from './s3-store/index.js';
 import { withStoreMetrics, type StoreObserver } from './store-metrics.js';
 import type { ObjectStore, SystemDocuments } from './types.js';

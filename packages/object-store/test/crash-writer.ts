@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createFsStore, isStoreError } from '@bucketfront/object-store';
+import { bytes } from '../src/contract-bytes.js';
 
 const [dataDir, runId] = process.argv.slice(2);
 if (dataDir === undefined || runId === undefined) throw new Error('usage: crash-writer <dataDir> <runId>');
@@ -20,17 +21,6 @@ if (dataDir === undefined || runId === undefined) throw new Error('usage: crash-
 export const CRASH_MIN_PART = 64 * 1024;
 const META = { userMetadata: { run: runId } };
 
-function body(n: number, seed: number): Buffer {
-  const b = Buffer.allocUnsafe(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
 /** Delivers the body in 64 KiB chunks, like a socket. */
 function chunked(b: Buffer): Readable {
@@ -55,7 +45,7 @@ async function putWorker(worker: number): Promise<void> {
   for (;;) {
     const i = n++;
     const seed = Number(runId) * 100_000 + i + 1;
-    const data = body(sizes[(i * 7 + worker) % sizes.length]!, seed);
+    const data = bytes(sizes[(i * 7 + worker) % sizes.length]!, seed);
     // every third write overwrites one of a few shared keys
     const key = i % 3 === 0 ? `hot/${i % 4}` : `r${runId}/w${worker}/obj-${i}`;
     say(`start ${key} ${md5(data)}`);
@@ -80,7 +70,7 @@ async function multipartWorker(): Promise<void> {
   for (let u = 0; ; u++) {
     const key = `r${runId}/mp-${u}`;
     const up = await store.createMultipartUpload('crash', key, META);
-    const parts = [body(CRASH_MIN_PART + 100, u + 1), body(CRASH_MIN_PART * 3, u + 2), body(5000, u + 3)];
+    const parts = [bytes(CRASH_MIN_PART + 100, u + 1), bytes(CRASH_MIN_PART * 3, u + 2), bytes(5000, u + 3)];
     const refs = [];
     for (const [j, p] of parts.entries()) {
       const info = await store.uploadPart('crash', key, up.uploadId, j + 1, chunked(p));

@@ -26,11 +26,9 @@ import {
   type BucketInfo,
   type ByteRange,
   type CannedAcl,
-  type CompletedPartRef,
   type GetObjectResult,
   type ListObjectsOptions,
   type ListObjectsResult,
-  type ListPartsOptions,
   type ListUploadsOptions,
   type ListUploadsResult,
   type MultipartUploadInfo,
@@ -593,14 +591,7 @@ class S3Store implements ObjectStore, SystemDocuments {
     );
   }
 
-  async uploadPart(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    partNumber: number,
-    body: Readable,
-    opts?: PutObjectOptions,
-  ): Promise<PartInfo> {
+  async uploadPart(...[bucket, key, uploadId, partNumber, body, opts]: Parameters<ObjectStore['uploadPart']>): Promise<PartInfo> {
     const full = this.b(bucket);
     checkPartNumber(partNumber);
     if (uploadId === '' || !isValidKey(key)) throw noSuchUpload(uploadId);
@@ -638,13 +629,7 @@ class S3Store implements ObjectStore, SystemDocuments {
     );
   }
 
-  async uploadPartCopy(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    partNumber: number,
-    src: { bucket: string; key: string; range?: ByteRange },
-  ): Promise<PartInfo> {
+  async uploadPartCopy(...[bucket, key, uploadId, partNumber, src]: Parameters<ObjectStore['uploadPartCopy']>): Promise<PartInfo> {
     const full = this.b(bucket);
     const sfull = this.b(src.bucket);
     checkPartNumber(partNumber);
@@ -701,13 +686,7 @@ class S3Store implements ObjectStore, SystemDocuments {
     }
   }
 
-  async completeMultipartUpload(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    parts: CompletedPartRef[],
-    opts?: { checksum?: StoredChecksum },
-  ): Promise<ObjectInfo> {
+  async completeMultipartUpload(...[bucket, key, uploadId, parts, opts]: Parameters<ObjectStore['completeMultipartUpload']>): Promise<ObjectInfo> {
     const full = this.b(bucket);
     if (uploadId === '' || !isValidKey(key)) throw noSuchUpload(uploadId);
     const ref = { bucket, key, uploadId };
@@ -786,12 +765,7 @@ class S3Store implements ObjectStore, SystemDocuments {
     );
   }
 
-  async listParts(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    opts: ListPartsOptions,
-  ): Promise<{ upload: MultipartUploadInfo; parts: PartInfo[]; isTruncated: boolean; nextPartNumberMarker?: number }> {
+  async listParts(...[bucket, key, uploadId, opts]: Parameters<ObjectStore['listParts']>): ReturnType<ObjectStore['listParts']> {
     const full = this.b(bucket);
     if (uploadId === '' || !isValidKey(key)) throw noSuchUpload(uploadId);
     const maxParts = Math.max(0, Math.min(opts.maxParts, MAX_PARTS_PAGE));

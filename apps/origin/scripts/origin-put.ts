@@ -2,7 +2,7 @@
  * End-to-end: a 256 MiB PutObject through the real origin (a child process,
  * so its RSS is measured alone) with @aws-sdk/client-s3 from this process.
  *
- *   node --conditions=source --import tsx packages/object-store/scripts/origin-put.ts [MiB] [dir]
+ *   node --conditions=source --import tsx apps/origin/scripts/origin-put.ts [MiB] [dir]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 if (process.argv[2] === '--child') {
-  const { startOrigin } = await import('@bucketfront/origin');
+  const { startOrigin } = await import('../src/index.js');
   const o = await startOrigin({
     dataDir: process.argv[3]!,
     port: 0,

@@ -1,0 +1,1 @@
+export { createFsStore, INLINE_OBJECT_BYTES, type FsStoreOptions } from './store.js';

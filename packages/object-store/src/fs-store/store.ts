@@ -1,0 +1,129 @@
+/**
+ * The durable filesystem driver. On-disk layout (names never derive from keys,
+ * so no key can reach a path outside `dataDir`):
+ *
+ *   dataDir/format.json  LOCK
+ *   dataDir/system/<name>                           system documents
+ *   dataDir/buckets/<bucket dir>/bucket.json        name, creation date, region, ACL
+ *                               /config-website     opaque documents (bucket configs)
+ *                               /config-policy
+ *                               /o/<hh>/<sha256(key)>.meta   one manifest per object: a JSON header
+ *                                                            line, then the bytes of a small object
+ *                               /o/<hh>/<uuid>.data          data file(s) of a larger object
+ *                               /u/<uploadId>/upload.json    multipart upload
+ *                               /u/<uploadId>/<n>.part       part manifest (JSON)
+ *                               /u/<uploadId>/<uuid>.data    part data
+ *
+ * This class only wires the ObjectStore interface to the modules doing each job
+ * (recovery, buckets, write-object, read-object, copy-object, multipart).
+ */
+import { join } from 'node:path';
+import { BodyCache } from '../body-cache.js';
+import { INLINE_OBJECT_BYTES } from '../fs-layout.js';
+import { KeyedMutex } from '../keyed-mutex.js';
+import { S3_LIMITS, type ObjectStore, type SystemDocuments } from '../types.js';
+import * as buckets from './buckets.js';
+import { copyObject } from './copy-object.js';
+import { FilePins } from './file-pins.js';
+import * as multipart from './multipart.js';
+import { getObject, headObject, listObjects } from './read-object.js';
+import { openDataDir, releaseLock } from './recovery.js';
+import type { FsContext } from './state.js';
+import { createSystemDocument, getSystemDocument } from './system-documents.js';
+import { deleteObject, putObject } from './write-object.js';
+
+export { INLINE_OBJECT_BYTES };
+
+export interface FsStoreOptions {
+  /** Root directory; created if missing. One process at a time may open it. */
+  dataDir: string;
+  /** Minimum size of every part but the last at CompleteMultipartUpload. Default 5 MiB; lower it in tests. */
+  minPartSize?: number;
+  /** Bodies up to this size are read whole and cached in memory. Default 256 KiB; 0 disables the cache. */
+  maxCachedObjectBytes?: number;
+  /** Total bytes of the body cache. Default 64 MiB. */
+  bodyCacheBytes?: number;
+  /**
+   * Objects up to this size are stored inside their manifest (one file, one
+   * fsync less per PUT). Default 64 KiB; 0 disables.
+   */
+  inlineObjectBytes?: number;
+  /** Lower size limits (EntityTooLarge), for tests. Default S3_LIMITS. */
+  limits?: { maxSinglePutBytes?: number; maxPartBytes?: number; maxObjectBytes?: number };
+}
+
+export async function createFsStore(opts: FsStoreOptions): Promise<ObjectStore & SystemDocuments> {
+  const store = new FsStore(opts);
+  try {
+    await store.open();
+  } catch (err) {
+    await store.close().catch(() => {}); // releases the LOCK taken by open
+    throw err;
+  }
+  return store;
+}
+
+function contextFor(opts: FsStoreOptions): FsContext {
+  const maxCachedObjectBytes = opts.maxCachedObjectBytes ?? 256 * 1024;
+  const cache = new BodyCache(opts.bodyCacheBytes ?? 64 * 1024 * 1024, maxCachedObjectBytes);
+  return {
+    root: opts.dataDir,
+    bucketsDir: join(opts.dataDir, 'buckets'),
+    minPartSize: opts.minPartSize ?? S3_LIMITS.minPartBytes,
+    maxCachedObjectBytes,
+    maxSinglePutBytes: opts.limits?.maxSinglePutBytes ?? S3_LIMITS.maxSinglePutBytes,
+    inlineObjectBytes: opts.inlineObjectBytes ?? INLINE_OBJECT_BYTES,
+    maxPartBytes: opts.limits?.maxPartBytes ?? S3_LIMITS.maxPartBytes,
+    maxObjectBytes: opts.limits?.maxObjectBytes ?? S3_LIMITS.maxObjectBytes,
+    buckets: new Map(),
+    locks: new KeyedMutex(),
+    cache,
+    pins: new FilePins(cache),
+  };
+}
+
+/** The parameters of ObjectStore method `M`, as types.ts declares them. */
+type Args<M extends keyof ObjectStore> = Parameters<ObjectStore[M]>;
+
+class FsStore implements ObjectStore, SystemDocuments {
+  private readonly ctx: FsContext;
+
+  constructor(opts: FsStoreOptions) {
+    this.ctx = contextFor(opts);
+  }
+
+  open(): Promise<void> {
+    return openDataDir(this.ctx);
+  }
+
+  async close(): Promise<void> {
+    this.ctx.cache.clear();
+    await releaseLock(this.ctx.root);
+  }
+
+  getSystemDocument(name: string) { return getSystemDocument(this.ctx, name); }
+  createSystemDocument(name: string, doc: string) { return createSystemDocument(this.ctx, name, doc); }
+
+  listBuckets() { return buckets.listBuckets(this.ctx); }
+  createBucket(...a: Args<'createBucket'>) { return buckets.createBucket(this.ctx, ...a); }
+  deleteBucket(...a: Args<'deleteBucket'>) { return buckets.deleteBucket(this.ctx, ...a); }
+  headBucket(...a: Args<'headBucket'>) { return buckets.headBucket(this.ctx, ...a); }
+  setBucketAcl(...a: Args<'setBucketAcl'>) { return buckets.setBucketAcl(this.ctx, ...a); }
+  getBucketConfig(...a: Args<'getBucketConfig'>) { return buckets.getBucketConfig(this.ctx, ...a); }
+  putBucketConfig(...a: Args<'putBucketConfig'>) { return buckets.putBucketConfig(this.ctx, ...a); }
+
+  putObject(...a: Args<'putObject'>) { return putObject(this.ctx, ...a); }
+  headObject(...a: Args<'headObject'>) { return headObject(this.ctx, ...a); }
+  getObject(...a: Args<'getObject'>) { return getObject(this.ctx, ...a); }
+  deleteObject(...a: Args<'deleteObject'>) { return deleteObject(this.ctx, ...a); }
+  copyObject(...a: Args<'copyObject'>) { return copyObject(this.ctx, ...a); }
+  listObjects(...a: Args<'listObjects'>) { return listObjects(this.ctx, ...a); }
+
+  createMultipartUpload(...a: Args<'createMultipartUpload'>) { return multipart.createMultipartUpload(this.ctx, ...a); }
+  uploadPart(...a: Args<'uploadPart'>) { return multipart.uploadPart(this.ctx, ...a); }
+  uploadPartCopy(...a: Args<'uploadPartCopy'>) { return multipart.uploadPartCopy(this.ctx, ...a); }
+  completeMultipartUpload(...a: Args<'completeMultipartUpload'>) { return multipart.completeMultipartUpload(this.ctx, ...a); }
+  abortMultipartUpload(...a: Args<'abortMultipartUpload'>) { return multipart.abortMultipartUpload(this.ctx, ...a); }
+  listParts(...a: Args<'listParts'>) { return multipart.listParts(this.ctx, ...a); }
+  listMultipartUploads(...a: Args<'listMultipartUploads'>) { return multipart.listMultipartUploads(this.ctx, ...a); }
+}
