@@ -100,7 +100,7 @@ export function makeCtx(
   // One view for the key and for forwarding: fields named in Connection are absent from both.
   const reqHeaders = endToEndHeaders(viewerHeaders);
   const dro = dist.config.defaultRootObject;
-  // Default root object: only for `/`, never subdirectories (spec §1.11).
+  // Default root object: only for `/`, never subdirectories (docs/cloudfront-caching.md#default-root-object).
   const originPath = viewerPath === '/' && dro !== undefined ? '/' + dro : viewerPath;
   // The edge decides on the normalised path (uri-path.ts); the origin gets the raw one, as from
   // CloudFront. A fast no-op for paths without `%` or `/.`.

@@ -111,7 +111,7 @@ describe('TTL', () => {
   });
 });
 
-describe('no conditional revalidation when cookies are forwarded — spec §1.5, §1.8', () => {
+describe('no conditional revalidation when cookies are forwarded — docs/cloudfront-caching.md#conditional', () => {
   // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Cookies.html: "If-Modified-Since
   // and If-None-Match conditional requests are not supported when CloudFront is configured to forward
   // cookies (all or a subset)." The expired entry is fetched in full and replaced.
@@ -163,7 +163,7 @@ describe('no conditional revalidation when cookies are forwarded — spec §1.5,
   });
 });
 
-describe('viewer request headers — spec §1.1, §1.6', () => {
+describe('viewer request headers — docs/cloudfront-caching.md#cacheable, #compression', () => {
   it('viewer Cache-Control: no-cache, Pragma: no-cache and max-age=0 are ignored on a hit (no forced refresh)', async () => {
     origin = await startTinyOrigin({ '/nc': fixed('cached', { 'cache-control': 'max-age=600' }) });
     edge = await edgeFor(oneDistribution(origin.url));
@@ -197,7 +197,7 @@ describe('viewer request headers — spec §1.1, §1.6', () => {
   });
 });
 
-describe('max-age=0 — spec §1.2 step 5', () => {
+describe('max-age=0 — docs/cloudfront-caching.md#no-cache', () => {
   it('stored, but every request revalidates with the origin (304 → RefreshHit)', async () => {
     origin = await startTinyOrigin({
       '/z': (req, res) => {
@@ -443,7 +443,7 @@ describe('start-up failures', () => {
   });
 });
 
-describe('redirects — spec §1.1', () => {
+describe('redirects — docs/cloudfront-caching.md#cacheable', () => {
   it('301 is cached and not followed; 307 without Cache-Control is not cached', async () => {
     origin = await startTinyOrigin({
       '/old': (_req, res) => { res.writeHead(301, { location: '/new', 'content-length': '0' }); res.end(); },
@@ -461,7 +461,7 @@ describe('redirects — spec §1.1', () => {
   });
 });
 
-describe('OPTIONS — spec §1.1', () => {
+describe('OPTIONS — docs/cloudfront-caching.md#cacheable', () => {
   it('passed through uncached by default; cached under its own key when cachedMethods include it', async () => {
     origin = await startTinyOrigin({
       '/api/x': (req, res) => {

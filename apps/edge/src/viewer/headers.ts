@@ -1,6 +1,6 @@
 /**
  * Response/request header helpers for the viewer side.
- * Header rules: spec §1.10 (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#ResponseCustomRemovedHeaders)
+ * Header rules: docs/cloudfront-caching.md#response-headers (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#ResponseCustomRemovedHeaders)
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
