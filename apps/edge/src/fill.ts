@@ -197,7 +197,7 @@ function sharedGeneration(s: EngineState): number {
 
 /**
  * Expired entries are revalidated with If-None-Match / If-Modified-Since (docs/cloudfront-caching.md#conditional), except when
- * the behaviour forwards cookies: "If-Modified-Since and If-None-Match conditional requests are
+ * the behavior forwards cookies: "If-Modified-Since and If-None-Match conditional requests are
  * not supported when CloudFront is configured to forward cookies (all or a subset)."
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Cookies.html
  */

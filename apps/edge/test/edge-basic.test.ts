@@ -280,7 +280,7 @@ describe('compression', () => {
     expect(origin.count('/s.css')).toBe(1);
   });
 
-  it('no compression below 1,000 bytes, for images, or when the behaviour disables it', async () => {
+  it('no compression below 1,000 bytes, for images, or when the behavior disables it', async () => {
     origin = await startTinyOrigin({
       '/small.css': fixed('a{}', { 'content-type': 'text/css' }),
       '/img.jpg': fixed(Buffer.alloc(5000, 1), { 'content-type': 'image/jpeg' }),
@@ -482,7 +482,7 @@ describe('OPTIONS — docs/cloudfront-caching.md#cacheable', () => {
     expect(o2.headers['access-control-allow-methods']).toBe('GET');
     expect((await get(`${edge.url}/api/x`)).body.toString()).toBe('body'); // GET has its own key
     expect(origin.requests.map((r) => r.method)).toEqual(['OPTIONS', 'GET']);
-    // Default behaviour: OPTIONS allowed but not cached → passes through each time.
+    // Default behavior: OPTIONS allowed but not cached → passes through each time.
     origin.route('/other', (req, res) => { res.writeHead(200, { 'content-length': '2' }); res.end('ok'); });
     await get(`${edge.url}/other`, {}, 'OPTIONS');
     await get(`${edge.url}/other`, {}, 'OPTIONS');

@@ -178,7 +178,7 @@ describe('errors — docs/cloudfront-caching.md#error-caching', () => {
     expect(origin.count('/app/route/42')).toBe(2);
   });
 
-  it('custom error page with another status code and path matched to a behaviour', async () => {
+  it('custom error page with another status code and path matched to a behavior', async () => {
     origin = await startTinyOrigin({ '/errors/404.html': fixed('custom not found', { 'content-type': 'text/html' }) });
     edge = await edgeFor(oneDistribution(origin.url, {
       customErrorResponses: [{ errorCode: 404, responsePagePath: '/errors/404.html', responseCode: 404 }],
@@ -206,7 +206,7 @@ describe('errors — docs/cloudfront-caching.md#error-caching', () => {
 });
 
 describe('behaviors and origin groups — docs/cloudfront-caching.md#behaviors, #origins', () => {
-  it('first matching behaviour picks the origin and TTLs', async () => {
+  it('first matching behavior picks the origin and TTLs', async () => {
     origin = await startTinyOrigin({ '*': fixed('from-1') });
     origin2 = await startTinyOrigin({ '*': fixed('from-2') });
     edge = await edgeFor({

@@ -75,9 +75,9 @@ export function endToEndHeaders<H extends HeaderMap>(h: H): H {
 }
 
 export interface FilterOptions {
-  /** Forward/keep Set-Cookie only when the behaviour forwards cookies. */
+  /** Forward/keep Set-Cookie only when the behavior forwards cookies. */
   keepSetCookie: boolean;
-  /** Lower-cased header names the behaviour keys (kept in Vary). */
+  /** Lower-cased header names the behavior keys (kept in Vary). */
   forwardedHeaders: readonly string[];
 }
 
