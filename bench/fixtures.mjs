@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Deterministic fixture generator (seed 42), after peer-baselines §0.
+// Deterministic fixture generator (seed 42); the fixtures are listed in bench/README.md#fixtures.
 //
 //   site/       232 files, ~12.8 MB: index.html 2048 B, 404.html 1024 B,
 //               200 assets of 1024 B (assets/small/a000..a199.{css,js,svg,txt}),
@@ -10,7 +10,7 @@
 //
 // Every file gets a fixed mtime (2024-01-01T00:00:00Z) so that an `aws s3 sync`
 // no-change run right after an upload does not re-upload files whose mtime is
-// within a second of the upload (second-granularity comparison, see §3).
+// within a second of the upload (second-granularity comparison, see bench/README.md#machine-caveats).
 //
 // Usage: node bench/fixtures.mjs [--out DIR] [--force]
 //   (default DIR = bench/.work). Regenerates a tree only when its marker is missing.

@@ -1,4 +1,4 @@
-// Thundering herd (port of peer-baselines' herd.js): open N TCP connections first, then write
+// Thundering herd (bench/README.md, mode `edge`): open N TCP connections first, then write
 // the same GET on all of them in one loop; every response is read to its end
 // (`Connection: close`) and timed from the moment its request was written.
 

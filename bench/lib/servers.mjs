@@ -82,7 +82,7 @@ export async function startNginxEdge({ name, originPort, tcpNopush = 'on', logs,
 }
 
 /**
- * Varnish with the builtin VCL, backend = originPort (peer-baselines §5). `storage` is the -s
+ * Varnish with the builtin VCL, backend = originPort (bench/config/varnish.md). `storage` is the -s
  * argument (default malloc,256M; a relative file path is taken under the work directory);
  * `fresh: false` keeps the work directory, `port` reuses the listener port, `wait: false` returns
  * right after the spawn.

@@ -154,8 +154,8 @@ export async function runOrigin(ctx) {
     for (const k of ['get1k', 'get1m']) if (o?.[k] && o[k].ok === false) notes.push(`${n} ${k}: ${o[k].error ?? 'wrk errors / non-2xx'}`);
   }
   notes.push('wrk repeats one presigned URL: an origin that caches verified presigned URLs (ours does, for at most 1 min) skips the signature work on repeats. The SDK GetObject row signs every request, but its Node client shares the 2 cores.');
-  notes.push('PUT 256 MiB target: the median of our PUTs against the median of a dd run right before each of them; the disk is virtual and its speed varies by up to 2.5× (peer-baselines §4), even between consecutive seconds.');
-  notes.push('Reference (peer-baselines §4, quiet machine): dd 2 GiB zeros with fdatasync 329 / 710 / 846 MB/s.');
+  notes.push('PUT 256 MiB target: the median of our PUTs against the median of a dd run right before each of them; the disk is virtual and its speed varies by up to 2.5× (bench/README.md#peer-reference-figures), even between consecutive seconds.');
+  notes.push('Reference (bench/README.md#peer-reference-figures, quiet machine): dd 2 GiB zeros with fdatasync 329 / 710 / 846 MB/s.');
   return {
     rows, notes, oursAvailable: !!mine, oursUnavailableReason: mine ? undefined : oursReason,
     settings: { duration: ctx.duration, reps: ctx.reps, bigReps: ctx.bigReps },

@@ -126,7 +126,7 @@ export async function runSync(ctx) {
   notes.push(`Files uploaded = PUT requests for the bucket counted in the ${serverName === 'ours' ? 'origin' : 's3rver'} log during the run (falls back to the tool's \`upload:\` lines); both are in latest.json.`);
   notes.push('bucketfront sync runs with an empty hash cache (BUCKETFRONT_CACHE_DIR) before its first upload; the re-syncs use what it cached in this run.');
   notes.push('aws CLI v1 config: max_concurrent_requests=10, multipart_threshold=8MB (the defaults, written out in bench/config/aws-config). Fixture mtimes are fixed to 2024-01-01 and reset after the touch test.');
-  notes.push('Reference (peer-baselines §3, quiet machine, against s3rver): aws s3 sync bigdeploy/ first upload 18.7–19.0 s, no change 1.5–2.1 s.');
+  notes.push('Reference (bench/README.md#peer-reference-figures, quiet machine, against s3rver): aws s3 sync bigdeploy/ first upload 18.7–19.0 s, no change 1.5–2.1 s.');
   return {
     rows, notes, oursAvailable: oursSync, oursUnavailableReason: oursSync ? undefined : oursReason,
     settings: { files: 5000, target: serverName },

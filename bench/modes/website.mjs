@@ -107,10 +107,10 @@ export async function runWebsite(ctx) {
     rows.push(row({ what: `website GET ${sz} p99`, peer: 'nginx static', peerValue: v('nginx', o.id, 'p99ms'), ours: v('ours', o.id, 'p99ms'), unit: 'ms', better: 'lower' }));
   }
   rows.push(row({ what: 'aws s3 sync site/ (232 files) into an empty bucket', peer: 's3rver', peerValue: upPeer ? upPeer.ms / 1000 : null, ours: upOurs ? upOurs.ms / 1000 : null, unit: 's', better: 'lower', note: 'set-up step, timed for information' }));
-  notes.push('nginx static serves from the page cache with sendfile; with `tcp_nopush on` (Debian default) some 100 KiB responses hit the 40 ms Nagle/delayed-ACK stall (peer-baselines §1).');
+  notes.push('nginx static serves from the page cache with sendfile; with `tcp_nopush on` (Debian default) some 100 KiB responses hit the 40 ms Nagle/delayed-ACK stall (bench/README.md#peer-reference-figures).');
   if (ctx.reps > 1) notes.push(`rps of every run (the median is in the table): ${Object.entries(res).filter(([, r]) => r?.runs).map(([k, r]) => `${k} ${r.runs.map((x) => Math.round(x.rps ?? 0)).join(' / ')}`).join('; ')}.`);
   notes.push(`CPU during each run in cores, server process tree / wrk (2 cores in all): ${Object.entries(res).filter(([, r]) => r?.serverCores != null).map(([k, r]) => `${k} ${r.serverCores} / ${r.wrkCores ?? '?'}`).join(', ')}.`);
-  notes.push('Reference (peer-baselines §1, quiet machine, -d10s): nginx static 1 KB 79–89k rps, 100 KB 29.5–32.8k rps (p99 42 ms); tcp_nopush off 63k / 26.5–27.5k rps; s3rver website vhost 1 KB 1,767–2,077 rps, 100 KB 1,725–1,851 rps.');
+  notes.push('Reference (bench/README.md#peer-reference-figures, quiet machine, -d10s): nginx static 1 KB 79–89k rps, 100 KB 29.5–32.8k rps (p99 42 ms); tcp_nopush off 63k / 26.5–27.5k rps; s3rver website vhost 1 KB 1,767–2,077 rps, 100 KB 1,725–1,851 rps.');
   return {
     rows, notes, oursAvailable: targets.some((t) => t.id === 'ours'), oursUnavailableReason: oursReason || undefined,
     settings: { duration: ctx.duration, reps: ctx.reps, wrk: '-t1 -c64 --latency' },

@@ -1,5 +1,5 @@
 /**
- * Per-process engine state and the per-request context (distribution, behaviour, cache key).
+ * Per-process engine state and the per-request context (distribution, behavior, cache key).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import {
@@ -50,7 +50,7 @@ export interface RequestCtx {
   method: string;
   /** Raw request path as received (percent-encoded), without query. */
   viewerPath: string;
-  /** `viewerPath` in RFC 3986 normal form: what behaviours and invalidations are matched against. */
+  /** `viewerPath` in RFC 3986 normal form: what behaviors and invalidations are matched against. */
   path: string;
   /** Path sent to the origin: the raw viewer path, as CloudFront forwards it (defaultRootObject applied for `/`). */
   originPath: string;
@@ -100,7 +100,7 @@ export function makeCtx(
   // One view for the key and for forwarding: fields named in Connection are absent from both.
   const reqHeaders = endToEndHeaders(viewerHeaders);
   const dro = dist.config.defaultRootObject;
-  // Default root object: only for `/`, never subdirectories (spec §1.11).
+  // Default root object: only for `/`, never subdirectories (docs/cloudfront-caching.md#default-root-object).
   const originPath = viewerPath === '/' && dro !== undefined ? '/' + dro : viewerPath;
   // The edge decides on the normalised path (uri-path.ts); the origin gets the raw one, as from
   // CloudFront. A fast no-op for paths without `%` or `/.`.

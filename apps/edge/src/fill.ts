@@ -1,7 +1,7 @@
 /**
  * Origin fetches for cacheable requests (GET/HEAD): origin headers, origin-group failover,
  * body buffering within the fill budget, building the stored entry, storage decision,
- * conditional revalidation of expired entries (spec §1.8) and stale-on-error (spec §1.3).
+ * conditional revalidation of expired entries (docs/cloudfront-caching.md#conditional) and stale-on-error (docs/cloudfront-caching.md#stale).
  */
 import type { Readable } from 'node:stream';
 import {
@@ -42,7 +42,7 @@ function dump(body: Readable): void {
   body.resume();
 }
 
-/** Request headers the edge sends to the origin (spec §1.5 "To origin", §1.6 Accept-Encoding). */
+/** Request headers the edge sends to the origin (docs/cloudfront-caching.md#origin-request). */
 export function originRequestHeaders(s: EngineState, ctx: RequestCtx): Record<string, string> {
   const h: Record<string, string> = {};
   const keyed = ctx.behaviour.cacheKey.headers;
@@ -63,7 +63,7 @@ export function originRequestHeaders(s: EngineState, ctx: RequestCtx): Record<st
   return h;
 }
 
-/** Send to the target origin, or through an origin group with failover (spec §1.11). */
+/** Send to the target origin, or through an origin group with failover (docs/cloudfront-caching.md#origins). */
 export async function fetchOrigin(s: EngineState, ctx: RequestCtx, method: string, headers: Record<string, string>): Promise<OriginResponse> {
   const target = ctx.behaviour.targetOriginId;
   const group = ctx.dist.groups.get(target);
@@ -153,7 +153,7 @@ export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry |
       body = r.buffer;
       reserved = r.reserved;
     } catch (err) {
-      // Truncated body, Content-Length mismatch, body timeout: never cached (spec §1.1).
+      // Truncated body, Content-Length mismatch, body timeout: never cached (docs/cloudfront-caching.md#cacheable).
       return serveStale() ?? failureFor(err instanceof OriginFailure ? err : new OriginFailure(/timeout/i.test(String(err)) ? 'timeout' : 'error', String(err)));
     }
     s.metrics.originBytes += body.length;
@@ -196,8 +196,8 @@ function sharedGeneration(s: EngineState): number {
 }
 
 /**
- * Expired entries are revalidated with If-None-Match / If-Modified-Since (spec §1.8), except when
- * the behaviour forwards cookies: "If-Modified-Since and If-None-Match conditional requests are
+ * Expired entries are revalidated with If-None-Match / If-Modified-Since (docs/cloudfront-caching.md#conditional), except when
+ * the behavior forwards cookies: "If-Modified-Since and If-None-Match conditional requests are
  * not supported when CloudFront is configured to forward cookies (all or a subset)."
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Cookies.html
  */
@@ -272,7 +272,7 @@ async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h:
   const contentEncoding = headerValue(h, 'content-encoding');
   const filterOpts = filterOptions(ctx);
 
-  // Compressed variants are made on demand when a viewer asks (store/variants.ts, spec §1.6).
+  // Compressed variants are made on demand when a viewer asks (store/variants.ts, docs/cloudfront-caching.md#compression).
   const compressible = b.compress && !ctx.aeKeyed && isCompressibleResponse({
     status, contentLength, contentType: headerValue(h, 'content-type'), contentEncoding,
   }).ok;

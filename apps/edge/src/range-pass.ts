@@ -2,7 +2,7 @@
  * Range requests for objects the edge cannot cache (over `cache.maxObjectBytes`): the viewer's
  * Range and If-Range go to the origin and its 206 / 416 / 200 streams back with the edge's
  * headers, uncached. CloudFront: "If the cache doesn't contain the requested range, CloudFront
- * forwards the request to the origin" (spec §1.7); an object too big to cache is never in it.
+ * forwards the request to the origin" (docs/cloudfront-caching.md#range); an object too big to cache is never in it.
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RangeGETs.html
  */
 import type { EngineState, RequestCtx } from './context.js';

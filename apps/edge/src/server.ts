@@ -1,6 +1,6 @@
 /**
  * The viewer listener: plain node:http, Nagle off on every socket (the nginx 40 ms stall in
- * peer-baselines §1 is Nagle + delayed ACK), generous keep-alive.
+ * bench/README.md#machine-caveats is Nagle + delayed ACK), generous keep-alive.
  */
 import http from 'node:http';
 import { hasRepeatedHost } from '@bucketfront/http-basics';

@@ -111,7 +111,7 @@ describe('TTL', () => {
   });
 });
 
-describe('no conditional revalidation when cookies are forwarded — spec §1.5, §1.8', () => {
+describe('no conditional revalidation when cookies are forwarded — docs/cloudfront-caching.md#conditional', () => {
   // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Cookies.html: "If-Modified-Since
   // and If-None-Match conditional requests are not supported when CloudFront is configured to forward
   // cookies (all or a subset)." The expired entry is fetched in full and replaced.
@@ -163,7 +163,7 @@ describe('no conditional revalidation when cookies are forwarded — spec §1.5,
   });
 });
 
-describe('viewer request headers — spec §1.1, §1.6', () => {
+describe('viewer request headers — docs/cloudfront-caching.md#cacheable, #compression', () => {
   it('viewer Cache-Control: no-cache, Pragma: no-cache and max-age=0 are ignored on a hit (no forced refresh)', async () => {
     origin = await startTinyOrigin({ '/nc': fixed('cached', { 'cache-control': 'max-age=600' }) });
     edge = await edgeFor(oneDistribution(origin.url));
@@ -197,7 +197,7 @@ describe('viewer request headers — spec §1.1, §1.6', () => {
   });
 });
 
-describe('max-age=0 — spec §1.2 step 5', () => {
+describe('max-age=0 — docs/cloudfront-caching.md#no-cache', () => {
   it('stored, but every request revalidates with the origin (304 → RefreshHit)', async () => {
     origin = await startTinyOrigin({
       '/z': (req, res) => {
@@ -280,7 +280,7 @@ describe('compression', () => {
     expect(origin.count('/s.css')).toBe(1);
   });
 
-  it('no compression below 1,000 bytes, for images, or when the behaviour disables it', async () => {
+  it('no compression below 1,000 bytes, for images, or when the behavior disables it', async () => {
     origin = await startTinyOrigin({
       '/small.css': fixed('a{}', { 'content-type': 'text/css' }),
       '/img.jpg': fixed(Buffer.alloc(5000, 1), { 'content-type': 'image/jpeg' }),
@@ -443,7 +443,7 @@ describe('start-up failures', () => {
   });
 });
 
-describe('redirects — spec §1.1', () => {
+describe('redirects — docs/cloudfront-caching.md#cacheable', () => {
   it('301 is cached and not followed; 307 without Cache-Control is not cached', async () => {
     origin = await startTinyOrigin({
       '/old': (_req, res) => { res.writeHead(301, { location: '/new', 'content-length': '0' }); res.end(); },
@@ -461,7 +461,7 @@ describe('redirects — spec §1.1', () => {
   });
 });
 
-describe('OPTIONS — spec §1.1', () => {
+describe('OPTIONS — docs/cloudfront-caching.md#cacheable', () => {
   it('passed through uncached by default; cached under its own key when cachedMethods include it', async () => {
     origin = await startTinyOrigin({
       '/api/x': (req, res) => {
@@ -482,7 +482,7 @@ describe('OPTIONS — spec §1.1', () => {
     expect(o2.headers['access-control-allow-methods']).toBe('GET');
     expect((await get(`${edge.url}/api/x`)).body.toString()).toBe('body'); // GET has its own key
     expect(origin.requests.map((r) => r.method)).toEqual(['OPTIONS', 'GET']);
-    // Default behaviour: OPTIONS allowed but not cached → passes through each time.
+    // Default behavior: OPTIONS allowed but not cached → passes through each time.
     origin.route('/other', (req, res) => { res.writeHead(200, { 'content-length': '2' }); res.end('ok'); });
     await get(`${edge.url}/other`, {}, 'OPTIONS');
     await get(`${edge.url}/other`, {}, 'OPTIONS');

@@ -60,7 +60,7 @@ async function herdWithinBound(edge: Child, slow: Child, opts: { name: string; b
   });
 }
 
-describe('request collapsing — spec §1.9', () => {
+describe('request collapsing — docs/cloudfront-caching.md#collapsing', () => {
   // These two choose their worker counts themselves: they run once (the `all` project), not again
   // in the edge-workers-N projects (vitest.config.ts).
   it.skipIf(TEST_EDGE_WORKERS !== 1)('200 concurrent cold requests → exactly 1 origin request; no follower waits longer than the origin fetch + 50 ms', async () => {

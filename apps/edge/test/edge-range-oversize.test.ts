@@ -1,6 +1,6 @@
 /**
  * Range requests for objects over cache.maxObjectBytes (streamed uncached): the viewer's Range
- * reaches the origin and its 206 / 416 comes back with the edge's headers (spec §1.7), both on
+ * reaches the origin and its 206 / 416 comes back with the edge's headers (docs/cloudfront-caching.md#range), both on
  * the first request (the full fetch is abandoned) and once the key is known to be too big.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -7,7 +7,7 @@ let origin2: TinyOrigin | undefined;
 let edge: RunningEdge;
 afterEach(async () => { await edge?.close(); await origin?.close(); await origin2?.close(); origin2 = undefined; });
 
-describe('stale serving — spec §1.3', () => {
+describe('stale serving — docs/cloudfront-caching.md#stale', () => {
   it('origin down (connection refused): expired copy served within stale-if-error; 502 Error after', async () => {
     const clock = testClock();
     origin = await startTinyOrigin({ '/page': fixed('cached copy', { 'cache-control': 'max-age=10, stale-if-error=60' }) });
@@ -134,7 +134,7 @@ describe('stale serving — spec §1.3', () => {
   });
 });
 
-describe('errors — spec §1.4', () => {
+describe('errors — docs/cloudfront-caching.md#error-caching', () => {
   it('404 cached for ErrorCachingMinTTL (10 s default); 403 without max-age not cached', async () => {
     const clock = testClock();
     origin = await startTinyOrigin({ '/forbidden': fixed('no', {}, 403) });
@@ -178,7 +178,7 @@ describe('errors — spec §1.4', () => {
     expect(origin.count('/app/route/42')).toBe(2);
   });
 
-  it('custom error page with another status code and path matched to a behaviour', async () => {
+  it('custom error page with another status code and path matched to a behavior', async () => {
     origin = await startTinyOrigin({ '/errors/404.html': fixed('custom not found', { 'content-type': 'text/html' }) });
     edge = await edgeFor(oneDistribution(origin.url, {
       customErrorResponses: [{ errorCode: 404, responsePagePath: '/errors/404.html', responseCode: 404 }],
@@ -205,8 +205,8 @@ describe('errors — spec §1.4', () => {
   });
 });
 
-describe('behaviours and origin groups — spec §1.11', () => {
-  it('first matching behaviour picks the origin and TTLs', async () => {
+describe('behaviors and origin groups — docs/cloudfront-caching.md#behaviors, #origins', () => {
+  it('first matching behavior picks the origin and TTLs', async () => {
     origin = await startTinyOrigin({ '*': fixed('from-1') });
     origin2 = await startTinyOrigin({ '*': fixed('from-2') });
     edge = await edgeFor({
@@ -239,7 +239,7 @@ describe('behaviours and origin groups — spec §1.11', () => {
   });
 });
 
-describe('origin groups never fail over for POST — spec §1.11', () => {
+describe('origin groups never fail over for POST — docs/cloudfront-caching.md#origins', () => {
   const methods = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'];
   const group = (primary: string, secondary: string) => ({
     distributions: [{
@@ -276,7 +276,7 @@ describe('origin groups never fail over for POST — spec §1.11', () => {
   });
 });
 
-describe('incomplete origin bodies — spec §1.1', () => {
+describe('incomplete origin bodies — docs/cloudfront-caching.md#cacheable', () => {
   it('body shorter than Content-Length is never cached', async () => {
     origin = await startTinyOrigin({
       '/trunc': (_req, res) => {

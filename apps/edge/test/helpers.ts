@@ -129,7 +129,7 @@ export async function childServer(fixture: string, args: string[]): Promise<{ ur
 }
 
 /**
- * peer-baselines' herd method: open N TCP connections first, then write the same GET on all of
+ * The bench's herd method (bench/lib/herd.mjs): open N TCP connections first, then write the same GET on all of
  * them in one loop. Records for each the time its response started (first byte). Each socket is
  * paused at its first byte until all have started, so reading 200 bodies in this process does not
  * delay the measurement of the others; then every body is read to the end and checked.

@@ -1,5 +1,5 @@
 /**
- * The s3 driver's own behaviour over a real S3 backend (a bucketfront origin
+ * The s3 driver's own behavior over a real S3 backend (a bucketfront origin
  * on the fs driver): what it stores where, adopted buckets, bodies that are
  * too short or too long, bounded memory, listings resuming after a common
  * prefix, metadata the backend cannot hold natively, and several nodes

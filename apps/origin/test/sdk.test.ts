@@ -418,7 +418,7 @@ describe('bucket configuration and access', () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'private/secret', Body: 'secret' }));
   });
 
-  it('website configuration: put, get (spec order), delete 204, none → 404', async () => {
+  it('website configuration: put, get (schema order), delete 204, none → 404', async () => {
     const none = await s3Error(s3.send(new GetBucketWebsiteCommand({ Bucket: bucket })));
     expect(none.name).toBe('NoSuchWebsiteConfiguration');
     expect(none.$metadata.httpStatusCode).toBe(404);
@@ -699,7 +699,7 @@ describe('more of the S3 API surface', () => {
     expect(err.message).toBe('The provided HTTP redirect code (200) is not valid. Valid codes are 3XX except 300.');
   });
 
-  it('RedirectAllRequestsTo with RoutingRules is refused with the AWS message (spec §2)', async () => {
+  it('RedirectAllRequestsTo with RoutingRules is refused with the AWS message (docs/s3-website-rules.md#configuration)', async () => {
     const err = await s3Error(s3.send(new PutBucketWebsiteCommand({
       Bucket: bucket,
       WebsiteConfiguration: {

@@ -1,7 +1,7 @@
 /**
  * The website endpoint over real HTTP, backed by the real filesystem store
  * (no S3 API involved: objects, ACLs and configurations are written through
- * the ObjectStore). Covers spec §1/§3 and the ceph/s3-tests website cases;
+ * the ObjectStore). Covers docs/s3-website-rules.md and the ceph/s3-tests website cases;
  * website-aws-cli.test.ts repeats the main flows through the S3 API and the
  * aws CLI.
  */
@@ -89,7 +89,7 @@ const site: WebsiteConfiguration = { indexDocument: { suffix: 'index.html' }, er
 const indexOnly: WebsiteConfiguration = { indexDocument: { suffix: 'index.html' } };
 const PUBLIC: Partial<ObjectMetadata> = { acl: 'public-read' };
 
-describe('hosts (spec §1)', () => {
+describe('hosts (docs/s3-website-rules.md#hosts)', () => {
   beforeAll(async () => {
     await bucketWith('hosts', { website: indexOnly, policy: 'public-read', objects: { 'index.html': '<p>home</p>' } });
     await bucketWith('www.example.com', { website: indexOnly, policy: 'public-read', objects: { 'index.html': 'cname' } });
@@ -120,7 +120,7 @@ describe('hosts (spec §1)', () => {
     expect(r.body).toContain('<li>BucketName: hosts</li>');
   });
 
-  it('unknown bucket → 404 NoSuchBucket page [AWS-rec]', async () => {
+  it('unknown bucket → 404 NoSuchBucket page (as S3)', async () => {
     const r = await get(dash('nope-nope'), '/x');
     expect(r.status).toBe(404);
     expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -131,7 +131,7 @@ describe('hosts (spec §1)', () => {
     );
   });
 
-  it('bucket without website configuration → 404 NoSuchWebsiteConfiguration, even for redirecting objects [AWS-rec]', async () => {
+  it('bucket without website configuration → 404 NoSuchWebsiteConfiguration, even for redirecting objects (as S3)', async () => {
     await bucketWith('plain', { policy: 'public-read', objects: { page: ['x', { websiteRedirectLocation: '/y' }] } });
     for (const path of ['/', '/page']) {
       const r = await get(dash('plain'), path);
@@ -182,7 +182,7 @@ describe('ceph/s3-tests: error documents', () => {
 
   // s3-tests private_bucket_list_empty_missingerrordoc / _blockederrordoc and
   // private_bucket_list_private_index_blockederrordoc: the default page with the original 403.
-  // Without list permission a missing error document is itself AccessDenied (spec §3 step 7).
+  // Without list permission a missing error document is itself AccessDenied (docs/s3-website-rules.md#access).
   it.each([
     ['err-priv-missing', '/nope'],
     ['err-priv-blocked', '/nope'],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { matchPathPattern, selectBehaviour } from './behaviour.js';
 
-describe('matchPathPattern — spec §1.11', () => {
+describe('matchPathPattern — docs/cloudfront-caching.md#behaviors', () => {
   const cases: Array<[string, string, boolean]> = [
     ['*', '/anything/at/all', true],
     ['/images/*.jpg', '/images/a.jpg', true],

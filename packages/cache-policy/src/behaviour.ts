@@ -1,9 +1,9 @@
 /**
- * Cache behaviour path patterns, spec §1.11.
+ * Cache behavior path patterns (docs/cloudfront-caching.md#behaviors).
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#DownloadDistValuesPathPattern
  * `*` matches 0 or more characters, `?` exactly one; case-sensitive; the leading `/` is optional;
- * query strings and cookies are not part of the match; the first matching behaviour wins and the
- * default behaviour (`*`) comes last.
+ * query strings and cookies are not part of the match; the first matching behavior wins and the
+ * default behavior (`*`) comes last.
  */
 
 const cache = new Map<string, RegExp>();
@@ -30,7 +30,7 @@ export function matchPathPattern(pattern: string, path: string): boolean {
   return patternToRegExp(pattern).test(p);
 }
 
-/** First behaviour whose pathPattern matches `path` (the caller's normalised path, uri-path.ts), else the default. */
+/** First behavior whose pathPattern matches `path` (the caller's normalised path, uri-path.ts), else the default. */
 export function selectBehaviour<B extends { pathPattern: string }>(behaviours: readonly B[], defaultBehaviour: B, path: string): B {
   for (const b of behaviours) if (matchPathPattern(b.pathPattern, path)) return b;
   return defaultBehaviour;

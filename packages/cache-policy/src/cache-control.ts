@@ -89,7 +89,7 @@ export function parseCacheControl(value: string | readonly string[] | undefined 
   return cc;
 }
 
-/** `no-store`, `no-cache` or `private`: the directives CloudFront treats as "don't cache" (spec §1.2 step 4). */
+/** `no-store`, `no-cache` or `private`: the directives CloudFront treats as "don't cache" (docs/cloudfront-caching.md#no-cache). */
 export function isNoCacheDirective(cc: CacheControl): boolean {
   return cc.noStore || cc.noCache || cc.private;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildCacheKey, distributionKeyPrefix, DEFAULT_CACHE_KEY_POLICY, filterCookies, filterQueryString, keysAcceptEncoding, normaliseAcceptEncoding, type CacheKeyPolicy } from './cache-key.js';
 
-describe('normaliseAcceptEncoding — spec §1.6', () => {
+describe('normaliseAcceptEncoding — docs/cloudfront-caching.md#cache-key', () => {
   const cases: Array<[string | undefined, string]> = [
     ['gzip, deflate, br', 'br,gzip'],
     ['br;q=1.0, gzip;q=0.8, *;q=0.1', 'br,gzip'],

@@ -1,5 +1,5 @@
 /**
- * Cache keys (spec §1.5) and Accept-Encoding normalisation (spec §1.6).
+ * Cache keys (docs/cloudfront-caching.md#cache-key) and Accept-Encoding normalisation (docs/cloudfront-caching.md#compression).
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-the-cache-key.html
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html#compressed-content-cloudfront-cache-key
  */
@@ -112,11 +112,11 @@ export interface CacheKeyInput {
   policy: CacheKeyPolicy;
   /** Include the normalised Accept-Encoding (when edge compression is on and AE is not keyed explicitly). */
   acceptEncoding?: NormalisedAcceptEncoding;
-  /** e.g. 'OPTIONS' — OPTIONS responses get a separate key (spec §1.1); GET/HEAD share one. */
+  /** e.g. 'OPTIONS' — OPTIONS responses get a separate key (docs/cloudfront-caching.md#cacheable); GET/HEAD share one. */
   method?: string;
 }
 
-/** Does the policy list Accept-Encoding explicitly? That disables edge compression (spec §1.6). */
+/** Does the policy list Accept-Encoding explicitly? That disables edge compression (docs/cloudfront-caching.md#compression). */
 export function keysAcceptEncoding(policy: CacheKeyPolicy): boolean {
   return policy.headers.behavior === 'whitelist' && policy.headers.items.some((h) => h.toLowerCase() === 'accept-encoding');
 }

@@ -1,5 +1,5 @@
 /**
- * Request collapsing eligibility, spec §1.9.
+ * Request collapsing eligibility (docs/cloudfront-caching.md#collapsing).
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#request-custom-traffic-spikes
  */
 import type { CacheControl } from './cache-control.js';

@@ -6,7 +6,7 @@ const ok: CompressionInput = {
   status: 200, contentLength: 5000, contentType: 'text/html; charset=utf-8', contentEncoding: undefined,
 };
 
-describe('decideCompression — spec §1.6', () => {
+describe('decideCompression — docs/cloudfront-caching.md#compression', () => {
   const cases: Array<[string, Partial<CompressionInput>, false | 'br' | 'gzip']> = [
     ['all conditions met, br preferred', {}, 'br'],
     ['gzip only viewer', { acceptEncoding: 'gzip' }, 'gzip'],

@@ -1,5 +1,5 @@
 /**
- * Edge compression decision, spec §1.6.
+ * Edge compression decision (docs/cloudfront-caching.md#compression).
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html
  */
 import type { NormalisedAcceptEncoding } from './cache-key.js';
@@ -68,7 +68,7 @@ export function chooseViewerEncoding(acceptEncoding: NormalisedAcceptEncoding, h
 }
 
 export interface CompressionInput extends CompressibleResponse {
-  /** The behaviour's `compress` flag. */
+  /** The behavior's `compress` flag. */
   behaviourCompress: boolean;
   /** True when the cache policy lists Accept-Encoding explicitly (disables edge compression). */
   acceptEncodingKeyed: boolean;
@@ -76,7 +76,7 @@ export interface CompressionInput extends CompressibleResponse {
   httpVersion: string;
 }
 
-/** All §1.6 rules in one call: the coding CloudFront would apply for this viewer and response. */
+/** All compression rules in one call: the coding CloudFront would apply for this viewer and response. */
 export function decideCompression(i: CompressionInput): { compress: false; reason: string } | { compress: true; encoding: 'br' | 'gzip' } {
   if (!i.behaviourCompress) return { compress: false, reason: 'behaviour' };
   if (i.acceptEncodingKeyed) return { compress: false, reason: 'accept-encoding-keyed' };
@@ -88,7 +88,7 @@ export function decideCompression(i: CompressionInput): { compress: false; reaso
   return enc === 'identity' ? { compress: false, reason: 'viewer' } : { compress: true, encoding: enc };
 }
 
-/** Strong ETag → weak on compressed output (spec §1.6). */
+/** Strong ETag → weak on compressed output (docs/cloudfront-caching.md#compression). */
 export function weakenEtag(etag: string): string {
   return etag.startsWith('W/') ? etag : 'W/' + etag;
 }

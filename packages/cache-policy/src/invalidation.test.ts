@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileInvalidationPath, invalidationPathMatches, matchesInvalidation, normaliseInvalidationPath, validateInvalidationPath } from './invalidation.js';
 
-describe('normaliseInvalidationPath — spec §2', () => {
+describe('normaliseInvalidationPath — docs/cloudfront-caching.md#invalidation', () => {
   const cases: Array<[string, string]> = [
     ['/a b/ü.html', '/a%20b/%C3%BC.html'],
     ['/a%20b/%c3%bc.html', '/a%20b/%C3%BC.html'], // existing escapes kept (hex upper-cased)

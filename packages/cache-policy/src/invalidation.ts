@@ -1,10 +1,10 @@
 /**
- * Invalidation paths, spec §2.
+ * Invalidation paths (docs/cloudfront-caching.md#invalidation).
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Invalidation.html#invalidation-specifying-objects
  * - case-sensitive; `*` only as the last character = prefix match;
  * - non-ASCII and RFC 1738 "unsafe" characters are percent-encoded; then the path (not the query)
  *   takes the edge's one RFC 3986 normal form (uri-path.ts), the same as stored entries' paths, so
- *   `/p.html` and `/%70.html` name the same object, as they do for behaviour matching;
+ *   `/p.html` and `/%70.html` name the same object, as they do for behavior matching;
  * - one path clears all its variants (encodings, headers, cookies) and, unless the path itself
  *   contains a `?`, every keyed query string.
  */

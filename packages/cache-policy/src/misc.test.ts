@@ -4,7 +4,7 @@ import { canCollapseRequest, canCollapseResponse } from './collapsing.js';
 import { isNotModified } from './conditional.js';
 import { contentRange, parseRange } from './range.js';
 
-describe('collapsing eligibility — spec §1.9', () => {
+describe('collapsing eligibility — docs/cloudfront-caching.md#collapsing', () => {
   const cases: Array<[string, number, boolean]> = [
     ['max-age=60', 0, true],
     ['', 0, true],
@@ -24,7 +24,7 @@ describe('collapsing eligibility — spec §1.9', () => {
   });
 });
 
-describe('parseRange — spec §1.7 (size 1000)', () => {
+describe('parseRange — docs/cloudfront-caching.md#range (size 1000)', () => {
   const cases: Array<[string | undefined, unknown]> = [
     [undefined, { kind: 'full' }],
     ['bytes=0-99', { kind: 'partial', ranges: [{ start: 0, end: 99 }] }],

@@ -1,5 +1,5 @@
 /**
- * Range requests served from a cached full object, spec §1.7, RFC 9110 §14.
+ * Range requests served from a cached full object (docs/cloudfront-caching.md#range), RFC 9110 §14.
  * Deviation from RFC 9110 §14.2 (follows CloudFront): non-ascending, overlapping or malformed
  * range sets are ignored and the full 200 is sent, rather than coalesced.
  */

@@ -5,7 +5,7 @@ import { ageSeconds, canServeStaleOnError, computeEntryTimes, freshnessAt } from
 const T = 1_000_000_000_000;
 const times = (cc: string, ttl: number, maxTTL = 31536000) => computeEntryTimes({ cacheControl: parseCacheControl(cc), fetchedAt: T, ttl, maxTTL });
 
-describe('stale windows — spec §1.3', () => {
+describe('stale windows — docs/cloudfront-caching.md#stale', () => {
   it('SWR: serve stale for N seconds after expiry', () => {
     const t = times('max-age=60, stale-while-revalidate=30', 60);
     expect(freshnessAt(t, T + 59_999)).toBe('fresh');

@@ -1,5 +1,5 @@
 /**
- * Absolute freshness and stale-serving windows for a stored entry (spec §1.3).
+ * Absolute freshness and stale-serving windows for a stored entry (docs/cloudfront-caching.md#stale).
  * All times are ms since epoch; entries store these absolute times (undici style),
  * never a relative TTL.
  *

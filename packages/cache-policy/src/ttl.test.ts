@@ -5,7 +5,7 @@ import { computeErrorTtl, computeTtl, decideStorage } from './ttl.js';
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const inOneHour = new Date(NOW + 3600_000).toUTCString();
 
-describe('computeTtl — spec §1.2 vectors (Min/Def/Max = 0/86400/31536000 unless stated)', () => {
+describe('computeTtl — docs/cloudfront-caching.md#ttl vectors (Min/Def/Max = 0/86400/31536000 unless stated)', () => {
   const cases: Array<{ name: string; cc?: string; expires?: string; min?: number; want: number | 'not stored' }> = [
     { name: 'max-age=3600', cc: 'max-age=3600', want: 3600 },
     { name: 's-maxage wins', cc: 'max-age=3600, s-maxage=60', want: 60 },
@@ -15,7 +15,7 @@ describe('computeTtl — spec §1.2 vectors (Min/Def/Max = 0/86400/31536000 unle
     { name: 'max-age above MaxTTL', cc: 'max-age=900000000', want: 31536000 },
     { name: 'no-store', cc: 'no-store', want: 'not stored' },
     { name: 'no-store, Min=5', cc: 'no-store', min: 5, want: 5 },
-    // extra rows beyond the spec table
+    // extra rows beyond the table in the doc
     { name: 'Expires alone, 1 h ahead', expires: inOneHour, want: 3600 },
     { name: 'no-cache', cc: 'no-cache', want: 'not stored' },
     { name: 'private, Min=30', cc: 'private, max-age=600', min: 30, want: 30 },
@@ -32,7 +32,7 @@ describe('computeTtl — spec §1.2 vectors (Min/Def/Max = 0/86400/31536000 unle
   }
 });
 
-describe('computeErrorTtl — spec §1.4', () => {
+describe('computeErrorTtl — docs/cloudfront-caching.md#error-caching', () => {
   const base = { now: NOW, maxTTL: 31536000 };
   const cases: Array<{ status: number; cc?: string; ecmt?: number; maxTTL?: number; want: number | 'not stored' }> = [
     { status: 404, want: 10 },

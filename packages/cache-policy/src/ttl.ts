@@ -1,6 +1,6 @@
 /**
  * Edge TTLs: CloudFront's Min/Default/Max algorithm for success responses
- * (spec §1.2) and its error-caching rules (spec §1.4).
+ * (docs/cloudfront-caching.md#ttl) and its error-caching rules (docs/cloudfront-caching.md#error-caching).
  *
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html
@@ -54,11 +54,11 @@ export function headerFreshness(input: FreshnessInput): { seconds: number; sourc
 }
 
 /**
- * TTL for a success (or redirect) response, spec §1.2.
+ * TTL for a success (or redirect) response (docs/cloudfront-caching.md#ttl).
  * - header value h → clamp(h, MinTTL, MaxTTL)
  * - none → max(MinTTL, DefaultTTL)  (and never above MaxTTL)
  * - no-store/no-cache/private: MinTTL = 0 → not stored; MinTTL > 0 → MinTTL
- * - max-age=0 with MinTTL 0 → stored with TTL 0: every request revalidates (step 5).
+ * - max-age=0 with MinTTL 0 → stored with TTL 0: every request revalidates (docs/cloudfront-caching.md#no-cache).
  */
 export function computeTtl(input: FreshnessInput & TtlSettings): TtlDecision {
   const { minTTL, defaultTTL, maxTTL } = input;
@@ -70,7 +70,7 @@ export function computeTtl(input: FreshnessInput & TtlSettings): TtlDecision {
   return { store: true, ttl: Math.min(Math.max(minTTL, defaultTTL), maxTTL), source: 'default' };
 }
 
-/** Error codes CloudFront caches even without caching headers (spec §1.4). */
+/** Error codes CloudFront caches even without caching headers (docs/cloudfront-caching.md#error-caching). */
 export const ALWAYS_CACHED_ERRORS: ReadonlySet<number> = new Set([404, 414, 500, 501, 502, 503, 504]);
 /** Error codes cached only when the origin sends `max-age`/`s-maxage`. */
 export const CACHED_WITH_MAX_AGE_ERRORS: ReadonlySet<number> = new Set([400, 403, 405, 412, 415]);
@@ -85,7 +85,7 @@ export interface ErrorTtlInput extends FreshnessInput {
 }
 
 /**
- * TTL for a 4xx/5xx origin response, spec §1.4.
+ * TTL for a 4xx/5xx origin response (docs/cloudfront-caching.md#error-caching).
  * TTL = max(header, ErrorCachingMinTTL) capped at MaxTTL; ErrorCachingMinTTL alone without headers.
  * Deviation from CloudFront: codes on neither list (410, 429, 505…) are treated like the
  * "only with max-age/s-maxage" group; CloudFront does not document them.
@@ -103,12 +103,12 @@ export function computeErrorTtl(input: ErrorTtlInput): TtlDecision {
   return { store: true, ttl: Math.min(Math.max(h.seconds, ecmt), input.maxTTL), source: h.source };
 }
 
-/** Success/redirect statuses the edge may store by the §1.2 rules (RFC 9110 §15.1 heuristically cacheable, plus 302/307/308 with Cache-Control). */
+/** Success/redirect statuses the edge may store by the TTL rules (RFC 9110 §15.1 heuristically cacheable, plus 302/307/308 with Cache-Control). */
 const CACHEABLE_SUCCESS: ReadonlySet<number> = new Set([200, 203, 204, 300, 301, 302, 303, 307, 308]);
 
 /**
  * One entry point for any origin status: success rules for < 400, error rules otherwise.
- * 307/308 are cached only with a Cache-Control header (spec §1.1); 1xx/206 never.
+ * 307/308 are cached only with a Cache-Control header (docs/cloudfront-caching.md#cacheable); 1xx/206 never.
  */
 export function decideStorage(input: FreshnessInput & TtlSettings & { status: number; hasCacheControl: boolean; errorCachingMinTTL?: number }): TtlDecision {
   const { status } = input;

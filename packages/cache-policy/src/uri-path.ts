@@ -1,5 +1,5 @@
 /**
- * The one normal form of a request path the edge decides on (behaviour matching, invalidation
+ * The one normal form of a request path the edge decides on (behavior matching, invalidation
  * matching, cache key): RFC 3986 §6.2.2 syntax-based normalisation.
  * - §6.2.2.1 case: hex digits of percent-encodings in upper case (`%2f` → `%2F`);
  * - §6.2.2.2 percent-encoding: escapes of unreserved characters (ALPHA DIGIT - . _ ~) decoded

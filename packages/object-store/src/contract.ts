@@ -27,7 +27,7 @@ export interface ContractStoreOptions {
 
 /**
  * What a backend behind a driver is known not to do, for drivers over other
- * systems. Every flag defaults to the full S3 behaviour; turning one off
+ * systems. Every flag defaults to the full S3 behavior; turning one off
  * replaces the affected assertions by the nearest ones that backend passes,
  * and should name the backend that needs it.
  */

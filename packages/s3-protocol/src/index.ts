@@ -3,5 +3,5 @@ export * from './names.js';
 export * from './operation.js';
 export * from './parse-request.js';
 export * from './xml/index.js';
-// Bucket policy and ACL decisions (website team).
+// Bucket policy and ACL decisions.
 export * from './policy/index.js';

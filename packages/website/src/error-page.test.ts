@@ -4,8 +4,8 @@ import { websiteErrors } from './errors.js';
 
 const ids = { requestId: 'REQ123', hostId: 'HOST/abc=' };
 
-describe('renderWebsiteErrorPage (spec §3, [AWS-rec])', () => {
-  it('matches the spec sample byte for byte (404 with a failed error document)', () => {
+describe('renderWebsiteErrorPage (docs/s3-website-rules.md#error-page)', () => {
+  it('matches the S3 page byte for byte (404 with a failed error document)', () => {
     const html = renderWebsiteErrorPage({
       ...websiteErrors.noSuchKey('index.html'),
       ...ids,

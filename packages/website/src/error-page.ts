@@ -1,13 +1,13 @@
 /**
  * The default HTML page of a website endpoint, byte for byte as Amazon S3
- * sends it (spec §3 "Default HTML error page" [AWS-rec]): no DOCTYPE, `\n`
+ * sends it (docs/s3-website-rules.md#error-page): no DOCTYPE, `\n`
  * line ends, an `<h3>` section only when the ErrorDocument itself failed.
  */
 import type { WebsitePageError } from './errors.js';
 
 export const WEBSITE_ERROR_PAGE_CONTENT_TYPE = 'text/html; charset=utf-8';
 
-/** Reason phrases as S3 prints them in the title (302 is "Moved Temporarily" [impl]). */
+/** Reason phrases as S3 prints them in the title (302 is "Moved Temporarily", as other S3 servers print it). */
 const REASONS: Record<number, string> = {
   301: 'Moved Permanently',
   302: 'Moved Temporarily',
@@ -42,7 +42,7 @@ function escapeHtml(text: string): string {
 
 const li = (label: string, value: string): string => `<li>${label}: ${escapeHtml(value)}</li>\n`;
 
-/** The detail lines after Code and Message. "403 pages have no Key line" [AWS-rec]. */
+/** The detail lines after Code and Message. 403 pages have no Key line (docs/s3-website-rules.md#error-page). */
 function detailLines(error: Pick<WebsitePageError, 'key' | 'bucketName' | 'method' | 'resourceType'>, status: number | undefined, code: string): string {
   let lines = '';
   if (error.method !== undefined) lines += li('Method', error.method);

@@ -1,6 +1,6 @@
 /**
  * The errors a website endpoint answers with, as values (status + S3 code +
- * message + the extra lines of the HTML page). Messages are AWS's [AWS-rec].
+ * message + the extra lines of the HTML page). Messages are S3's own (docs/s3-website-rules.md).
  */
 
 /** Everything an HTML error page shows besides RequestId / HostId. */
@@ -45,14 +45,14 @@ export const websiteErrors = {
     resourceType: 'OBJECT',
   }),
   invalidUri: (): WebsitePageError => ({ status: 400, code: 'InvalidURI', message: "Couldn't parse the specified URI." }),
-  /** A website endpoint of another region (spec §1: 400 [doc]). */
+  /** A website endpoint of another region (400, docs/s3-website-rules.md#hosts). */
   incorrectEndpoint: (bucketName: string): WebsitePageError => ({
     status: 400,
     code: 'IncorrectEndpoint',
     message: 'The specified bucket exists in another Region. Direct requests to the correct endpoint.',
     bucketName,
   }),
-  /** The body of the implicit `dir` → `/dir/` 302 [impl]. */
+  /** The body of the implicit `dir` → `/dir/` 302 (docs/s3-website-rules.md#index-document). */
   found: (): WebsitePageError => ({ status: 302, code: 'Found', message: 'Resource Found' }),
   internalError: (): WebsitePageError => ({
     status: 500,

@@ -1,5 +1,5 @@
 /**
- * Website endpoint host names (spec §1 and "bucketfront extensions").
+ * Website endpoint host names (docs/s3-website-rules.md#hosts).
  *
  * - dash form: `BUCKET.s3-website-REGION.DOMAIN`
  * - dot form:  `BUCKET.s3-website.REGION.DOMAIN`
@@ -14,7 +14,7 @@ import { hostWithoutPort } from '@bucketfront/http-basics';
 export type WebsiteHost =
   | { form: 'dash' | 'dot'; bucket: string }
   | { form: 'wrong-region'; bucket: string; region: string }
-  /** `s3-website-REGION.DOMAIN` without a bucket: 301 to https://aws.amazon.com/s3/ [doc]. */
+  /** `s3-website-REGION.DOMAIN` without a bucket: 301 to https://aws.amazon.com/s3/ (AWS docs). */
   | { form: 'bare' };
 
 export interface WebsiteHostOptions {

@@ -1,7 +1,7 @@
 /**
  * @bucketfront/website — pure S3 static-website logic (no I/O): the
  * configuration document, website host names, request resolution and the
- * default HTML pages. Spec: /work/shared/specs/s3-website.md.
+ * default HTML pages. Rules: docs/s3-website-rules.md.
  * @module
  */
 export * from './types.js';

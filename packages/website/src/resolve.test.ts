@@ -116,9 +116,9 @@ describe('resolveWebsite: routing rules (steps 5, 8, 10)', () => {
   const all = world({ 'index.html': pub, 'index.htm': pub, 'page': { public: true, redirect: '/elsewhere' }, 'docs/a': pub });
 
   it.each<[string, WebsiteConfiguration, string, FinalDecision | Record<string, unknown>]>([
-    ['/ does not match KeyPrefixEquals=index [AWS-rec]', withRules(onPrefix('index', { replaceKeyWith: 'x' })), '/', { kind: 'serve', key: 'index.html' }],
+    ['/ does not match KeyPrefixEquals=index (as S3)', withRules(onPrefix('index', { replaceKeyWith: 'x' })), '/', { kind: 'serve', key: 'index.html' }],
     ['/index.html matches KeyPrefixEquals=index', withRules(onPrefix('index', { replaceKeyWith: 'x' })), '/index.html', { kind: 'redirect', status: 301, location: `${HOST}/x` }],
-    ['prefix rules pre-empt an object redirect [AWS-rec]', withRules(onPrefix('page', { hostName: 'other.example' })), '/page', { kind: 'redirect', status: 301, location: 'http://other.example/page' }],
+    ['prefix rules pre-empt an object redirect (as S3)', withRules(onPrefix('page', { hostName: 'other.example' })), '/page', { kind: 'redirect', status: 301, location: 'http://other.example/page' }],
     ['prefix rules pre-empt an existing object', withRules(onPrefix('docs/', { replaceKeyPrefixWith: 'documents/' })), '/docs/a', { kind: 'redirect', status: 301, location: `${HOST}/documents/a` }],
     ['empty ReplaceKeyPrefixWith strips the prefix', withRules(onPrefix('docs/', { replaceKeyPrefixWith: '' })), '/docs/a/b.html', { kind: 'redirect', status: 301, location: `${HOST}/a/b.html` }],
     ['rule without Condition matches everything', withRules({ redirect: { protocol: 'https', hostName: 'h.example' } }), '/any/thing', { kind: 'redirect', status: 301, location: 'https://h.example/any/thing' }],
@@ -127,7 +127,7 @@ describe('resolveWebsite: routing rules (steps 5, 8, 10)', () => {
     ['404 rule does not fire on a hit', withRules(on404({ replaceKeyPrefixWith: 'report-404/' })), '/docs/a', { kind: 'serve', key: 'docs/a' }],
     ['404 rule matches the ORIGINAL key (dir/), not dir/index.html', withRules(on404({ replaceKeyPrefixWith: 'new/' }, 'dir/')), '/dir/', { kind: 'redirect', status: 301, location: `${HOST}/new/` }],
     ['404 rule with prefix not matching → 404 page', withRules(on404({ replaceKeyPrefixWith: 'new/' }, 'other/')), '/dir/', { kind: 'errorPage' }],
-    ['404 rule redirects even with an ErrorDocument [AWS-rec]', { ...site, routingRules: [on404({ hostName: 'h.example', replaceKeyWith: 'oops.html' })] }, '/nope', { kind: 'redirect', status: 301, location: 'http://h.example/oops.html' }],
+    ['404 rule redirects even with an ErrorDocument (as S3)', { ...site, routingRules: [on404({ hostName: 'h.example', replaceKeyWith: 'oops.html' })] }, '/nope', { kind: 'redirect', status: 301, location: 'http://h.example/oops.html' }],
     ['404 rule does not fire on 403', withRules(on404({ replaceKeyWith: 'x' })), '/private', { kind: 'errorPage', error: { status: 403, code: 'AccessDenied', message: 'Access Denied' } }],
     ['403 rule fires on 403', withRules({ condition: { httpErrorCodeReturnedEquals: 403 }, redirect: { replaceKeyWith: 'login' } }), '/private', { kind: 'redirect', status: 301, location: `${HOST}/login` }],
     ['ReplaceKeyWith with HostName and Protocol', withRules(onPrefix('a', { protocol: 'https', hostName: 'x.example', replaceKeyWith: 'b.html' })), '/a', { kind: 'redirect', status: 301, location: 'https://x.example/b.html' }],

@@ -1,5 +1,5 @@
 /**
- * Website request resolution, spec §3 steps 1–10, as pure steps.
+ * Website request resolution (docs/s3-website-rules.md#evaluation-order, steps 1–9), as pure steps.
  *
  * The executor (apps/origin/src/website) runs a small loop:
  *
@@ -58,12 +58,12 @@ export type FinalDecision =
       status: number;
       /** Set for an error document: the original error (for `x-amz-error-*` headers). */
       error?: WebsitePageError;
-      /** Only a requested object honours Range and conditional headers (spec §9 for error documents). */
+      /** Only a requested object honours Range and conditional headers (docs/s3-website-rules.md#error-document). */
       honourConditionals: boolean;
     }
   /** A redirect with an empty body, or with the page of `page` (the implicit 302). */
   | { kind: 'redirect'; status: number; location: string; page?: WebsitePageError }
-  /** The default HTML page (spec §3 "Default HTML error page"). */
+  /** The default HTML page (docs/s3-website-rules.md#error-page). */
   | { kind: 'errorPage'; error: WebsitePageError; errorDocumentFailure?: WebsitePageError };
 
 export type WebsiteDecision = LookupDecision | FinalDecision;
@@ -81,7 +81,7 @@ export type LookupOutcome =
       indexRedirectExists?: boolean;
     };
 
-/** Step 1: anything but GET and HEAD gets 405, even with an ErrorDocument [AWS-rec]. */
+/** Step 1: anything but GET and HEAD gets 405, even with an ErrorDocument (docs/s3-website-rules.md#methods). */
 export function checkWebsiteMethod(method: string): WebsitePageError | null {
   return method === 'GET' || method === 'HEAD' ? null : websiteErrors.methodNotAllowed(method);
 }
@@ -106,7 +106,7 @@ export function keyToLocationPath(key: string): string {
   return encodeURI(key);
 }
 
-/** The redirect code of a rule: HttpRedirectCode, default 301 [AWS-rec]. */
+/** The redirect code of a rule: HttpRedirectCode, default 301 (docs/s3-website-rules.md#redirect-location). */
 export function ruleRedirectCode(rule: RoutingRule): number {
   return rule.redirect.httpRedirectCode ?? 301;
 }
@@ -119,7 +119,7 @@ export function isRewriteRule(rule: RoutingRule): boolean {
 /**
  * Step 10 `newKey`: ReplaceKeyWith; else ReplaceKeyPrefixWith in place of the
  * matched KeyPrefixEquals (prepended when there is none, an empty value
- * strips the prefix); else the unchanged key [AWS-rec].
+ * strips the prefix); else the unchanged key (docs/s3-website-rules.md#redirect-location).
  */
 export function ruleTargetKey(rule: RoutingRule, key: string): string {
   const { replaceKeyWith, replaceKeyPrefixWith } = rule.redirect;
@@ -159,7 +159,7 @@ function errorRuleMatches(rule: RoutingRule, codes: (code: number) => boolean, o
 
 /**
  * Step 8: the first rule whose HttpErrorCodeReturnedEquals is `status` (and KeyPrefixEquals, if
- * any, prefixes the original key) [AWS-rec].
+ * any, prefixes the original key) (docs/s3-website-rules.md#routing-rules).
  *
  * Deviation from S3 for the SPA fallback only: when no rule names `status` and `status` is 403
  * or 404, the first HttpRedirectCode 200 rule naming 403 or 404 applies. S3 answers a missing
@@ -203,7 +203,7 @@ function objectLookup(config: WebsiteConfiguration, key: string, originalKey: st
   const suffix = config.indexDocument?.suffix ?? 'index.html';
   const lookupKey = withIndexSuffix(key, suffix);
   const decision: LookupDecision = { kind: 'lookup', purpose: 'object', key: lookupKey, originalKey };
-  // Step 7: a missing slashless `dir` whose `dir/Suffix` exists → 302 `/dir/` [AWS-rec].
+  // Step 7: a missing slashless `dir` whose `dir/Suffix` exists → 302 `/dir/` (docs/s3-website-rules.md#index-document).
   if (lookupKey === key && key !== '') decision.indexRedirect = { key: `${key}/${suffix}`, location: slashLocation };
   return decision;
 }
@@ -213,8 +213,8 @@ export function planRequest(config: WebsiteConfiguration, request: WebsiteReques
   const methodError = checkWebsiteMethod(request.method);
   if (methodError) return { kind: 'errorPage', error: methodError };
 
-  // Step 3: RedirectAllRequestsTo, 301 with no permission check [AWS-rec].
-  // The query string is dropped (unverified on AWS; spec §3.3).
+  // Step 3: RedirectAllRequestsTo, 301 with no permission check; the query string
+  // is dropped (unverified on AWS) (docs/s3-website-rules.md#redirect-all).
   if (config.redirectAllRequestsTo) {
     const { hostName, protocol } = config.redirectAllRequestsTo;
     const path = request.path.startsWith('/') ? request.path.slice(1) : request.path;
@@ -225,7 +225,7 @@ export function planRequest(config: WebsiteConfiguration, request: WebsiteReques
   if (key === null) return { kind: 'errorPage', error: websiteErrors.invalidUri() };
 
   // Step 5: key-prefix rules, matched against the key before the index suffix,
-  // take precedence over the object and its own redirect [AWS-rec].
+  // take precedence over the object and its own redirect (docs/s3-website-rules.md#routing-rules).
   const rule = findKeyPrefixRule(config.routingRules, key);
   if (rule && isRewriteRule(rule)) {
     // Deviation from S3 (SPA fallback): serve another key of this bucket, no redirect.
@@ -239,7 +239,7 @@ export function planRequest(config: WebsiteConfiguration, request: WebsiteReques
 
 /**
  * Steps 8–9 for an error met while serving `originalKey`: an error-code rule
- * (even when an ErrorDocument exists [AWS-rec]), else the ErrorDocument for
+ * (even when an ErrorDocument exists, docs/s3-website-rules.md#routing-rules), else the ErrorDocument for
  * 4XX, else the default page.
  */
 export function onError(
@@ -258,7 +258,7 @@ export function onError(
   return errorDocumentOrPage(config, originalKey, error);
 }
 
-/** Step 9 without the rules: the ErrorDocument (4XX only [doc]) or the default page. */
+/** Step 9 without the rules: the ErrorDocument (4XX only, docs/s3-website-rules.md#error-document) or the default page. */
 export function errorDocumentOrPage(
   config: WebsiteConfiguration,
   originalKey: string,
@@ -285,8 +285,8 @@ export function onLookupResult(
   outcome: LookupOutcome,
 ): WebsiteDecision {
   // A readable object with x-amz-website-redirect-location: 301 to the
-  // stored value verbatim, empty body [AWS-rec]; also for an error document,
-  // which then loses the original status [AWS-rec].
+  // stored value verbatim, empty body; also for an error document,
+  // which then loses the original status (docs/s3-website-rules.md#object-redirects).
   if (outcome.kind === 'readable' && outcome.websiteRedirectLocation !== undefined) {
     return { kind: 'redirect', status: 301, location: outcome.websiteRedirectLocation };
   }
@@ -312,7 +312,7 @@ export function onLookupResult(
     case 'errorDocument': {
       const error = lookup.error ?? websiteErrors.noSuchKey(lookup.originalKey);
       if (outcome.kind === 'readable') {
-        // Served with the original status, Range and conditionals ignored [AWS-rec; Garage, Ceph].
+        // Served with the original status, Range and conditionals ignored (docs/s3-website-rules.md#error-document).
         return { kind: 'serve', purpose: 'errorDocument', key: lookup.key, status: error.status, error, honourConditionals: false };
       }
       return { kind: 'errorPage', error, errorDocumentFailure: lookupError(lookup.key, outcome) };

@@ -58,7 +58,7 @@ export interface CachedResponse<B extends StoredBody = StoredBody> {
   /** Raw Cache-Control / Expires from the origin (TTL recomputation on 304). */
   cacheControl?: string;
   expires?: string;
-  /** False when the response disables collapsing (spec §1.9). */
+  /** False when the response disables collapsing (docs/cloudfront-caching.md#collapsing). */
   collapsible: boolean;
   /** Cache tags (cache-tags.ts: lower-cased, valid, at most 50) for `#tag` invalidations. */
   tags?: string[];

@@ -95,7 +95,7 @@ export function ensureVariant(s: EngineState, e: StoredEntry, coding: Coding): P
   const held = how.holds;
   if (!s.fillBudget.reserve(held)) return Promise.resolve(undefined);
   const common = withoutFields(how.input.headers, ['content-length', 'content-encoding', 'etag']);
-  // A transformed representation gets a weak validator (spec §1.6, RFC 9110 §8.8.1).
+  // A transformed representation gets a weak validator (docs/cloudfront-caching.md#compression, RFC 9110 §8.8.1).
   const served = { etag: e.etag === undefined ? undefined : weakenEtag(e.etag), contentEncoding: undefined };
   const p = how.make()
     .then((out) => {

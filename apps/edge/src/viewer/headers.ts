@@ -1,6 +1,6 @@
 /**
  * Response/request header helpers for the viewer side.
- * Header rules: spec §1.10 (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#ResponseCustomRemovedHeaders)
+ * Header rules: docs/cloudfront-caching.md#response-headers (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#ResponseCustomRemovedHeaders)
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
@@ -75,9 +75,9 @@ export function endToEndHeaders<H extends HeaderMap>(h: H): H {
 }
 
 export interface FilterOptions {
-  /** Forward/keep Set-Cookie only when the behaviour forwards cookies. */
+  /** Forward/keep Set-Cookie only when the behavior forwards cookies. */
   keepSetCookie: boolean;
-  /** Lower-cased header names the behaviour keys (kept in Vary). */
+  /** Lower-cased header names the behavior keys (kept in Vary). */
   forwardedHeaders: readonly string[];
 }
 

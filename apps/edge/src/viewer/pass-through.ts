@@ -1,8 +1,8 @@
 /**
- * Methods other than GET/HEAD (when the behaviour allows them): streamed to the origin and back,
+ * Methods other than GET/HEAD (when the behavior allows them): streamed to the origin and back,
  * never cached, never collapsed (nodejs/undici#4817). Deviation from CloudFront: the viewer's
  * end-to-end headers and full query string are forwarded (CloudFront would apply an origin
- * request policy); cookies only when the behaviour forwards them.
+ * request policy); cookies only when the behavior forwards them.
  *
  * Bounded (issue 18 item 4): a pool of its own per origin (origin/client.ts passThrough) with a
  * queue timeout → 503, as CloudFront answers when it "temporarily can't satisfy a request because
@@ -12,7 +12,7 @@
  *
  * `Expect: 100-continue` (RFC 9110 §10.1.1): undici cannot send it (nodejs/undici#197, it throws),
  * so the edge answers it: Expect is not forwarded, and the viewer gets 100 Continue once the
- * origin request starts (a method the behaviour refuses gets its 403 without 100).
+ * origin request starts (a method the behavior refuses gets its 403 without 100).
  */
 import { viewerResponseOf } from '../functions/viewer-response.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -1,7 +1,7 @@
 /**
  * Viewer responses: entries (hits, misses, refreshes), 304s, ranges, streamed pass-through of
- * oversize objects and the edge's own error pages. Header rules: spec §1.10; conditionals
- * RFC 9110 §13; ranges spec §1.7 / RFC 9110 §14.
+ * oversize objects and the edge's own error pages. Header rules: docs/cloudfront-caching.md#response-headers;
+ * conditionals RFC 9110 §13 (docs/cloudfront-caching.md#conditional); ranges RFC 9110 §14 (docs/cloudfront-caching.md#range).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';

@@ -1,7 +1,7 @@
 /**
  * The website endpoint: Host → bucket, then the pure decisions of
- * @bucketfront/website executed against the store (spec §1 and §3,
- * /work/shared/specs/s3-website.md).
+ * @bucketfront/website executed against the store (docs/s3-website-rules.md#hosts and
+ * docs/s3-website-rules.md#evaluation-order).
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/WebsiteHosting.html
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -34,7 +34,7 @@ export interface WebsiteRequestContext {
   websiteDomain?: string;
   /**
    * True on the `--website-port` listener: a Host that is no website host
-   * name is the bucket itself (custom domains / CNAMEs, spec §1).
+   * name is the bucket itself (custom domains / CNAMEs, docs/s3-website-rules.md#hosts).
    */
   isWebsitePort?: boolean;
   /**
@@ -45,7 +45,7 @@ export interface WebsiteRequestContext {
   bucket?: string | null;
 }
 
-/** spec §1: "Bare endpoint with no bucket. 301 to https://aws.amazon.com/s3/" [doc]. */
+/** A website endpoint name without a bucket answers 301 to https://aws.amazon.com/s3/ (docs/s3-website-rules.md#hosts). */
 const BARE_ENDPOINT_LOCATION = 'https://aws.amazon.com/s3/';
 
 type BucketFromHost =
@@ -56,7 +56,7 @@ type BucketFromHost =
 function bucketFromHost(host: string, ctx: WebsiteRequestContext): BucketFromHost {
   const classified = classifyWebsiteHost(host, { websiteDomain: ctx.websiteDomain ?? 'localhost', region: ctx.region });
   if (classified === null) {
-    // "If the Host has no known suffix, the whole Host (without port) is the bucket name" (spec §1).
+    // No website endpoint suffix: the whole Host (without port) is the bucket name (docs/s3-website-rules.md#hosts).
     return { kind: 'bucket', name: typeof ctx.bucket === 'string' ? ctx.bucket : hostWithoutPort(host) };
   }
   switch (classified.form) {
@@ -96,7 +96,7 @@ async function lookUp(
     const redirect = info.metadata.websiteRedirectLocation;
     return { outcome: redirect === undefined ? { kind: 'readable' } : { kind: 'readable', websiteRedirectLocation: redirect }, info };
   }
-  // A miss is 404 only if anonymous users may list the bucket, else 403 (spec §3 step 7).
+  // A miss is 404 only if anonymous users may list the bucket, else 403 (docs/s3-website-rules.md#access).
   const canListBucket =
     evaluateAnonymousAccess({ policy, bucketAcl: bucket.acl, action: 's3:ListBucket', bucket: bucket.name }) === 'allow';
   if (!decision.indexRedirect) return { outcome: { kind: 'missing', canListBucket } };
@@ -164,7 +164,7 @@ export async function handleWebsiteRequest(
   const ids: ResponseIds = { requestId: ctx.requestId, hostId: ctx.hostId };
   try {
     const method = req.method ?? 'GET';
-    // Step 1 comes before the bucket: 405 whatever the bucket [AWS-rec].
+    // Step 1 comes before the bucket: 405 whatever the bucket (docs/s3-website-rules.md#methods).
     const methodError = checkWebsiteMethod(method);
     if (methodError) {
       sendErrorPage(req, res, ids, methodError);

@@ -1,5 +1,5 @@
 /**
- * The S3 website endpoint (website team). The origin router calls
+ * The S3 website endpoint. The origin router calls
  * `handleWebsiteRequest` for website hosts on the API port and for every
  * request on the website port.
  */

@@ -1,6 +1,6 @@
 /**
  * Conditional and Range headers for website GETs, "as GetObject does"
- * (spec §3 step 7 and "bucketfront extensions"): the same decisions as the
+ * (docs/s3-website-rules.md#get-head-conditional-range): the same decisions as the
  * S3 API's GetObject (../s3/conditional.ts, ../s3/range.ts), adapted to the
  * website responder's request headers.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html

@@ -62,7 +62,7 @@ function notModifiedHeaders(info: ObjectInfo): string[] {
   return headers;
 }
 
-/** `x-amz-error-code`, `x-amz-error-message`, `x-amz-error-detail-Key` (spec §3 step 9 [impl]). */
+/** `x-amz-error-code`, `x-amz-error-message`, `x-amz-error-detail-Key` (docs/s3-website-rules.md#error-headers). */
 function errorHeaders(error: WebsitePageError): string[] {
   const headers = ['x-amz-error-code', error.code, 'x-amz-error-message', headerValue(error.message)];
   if (error.key !== undefined && error.status !== 403) headers.push('x-amz-error-detail-Key', headerValue(error.key));
@@ -95,7 +95,7 @@ export function sendErrorPage(
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-/** A redirect: empty body [AWS-rec], or the small HTML page of the implicit 302 [impl]. */
+/** A redirect: empty body, or the small HTML page of the implicit 302 (docs/s3-website-rules.md#redirect-codes). */
 export function sendRedirect(
   req: IncomingMessage,
   res: ServerResponse,
@@ -105,7 +105,7 @@ export function sendRedirect(
   page?: WebsitePageError,
 ): void {
   if (page) {
-    // The reason phrase matches the page title ("302 Moved Temporarily" [impl]).
+    // The reason phrase matches the page title ("302 Moved Temporarily", docs/s3-website-rules.md#index-document).
     res.statusMessage = statusLine(page.status).slice(4);
     sendErrorPage(req, res, ids, page, undefined, ['Location', headerValue(location)]);
     return;

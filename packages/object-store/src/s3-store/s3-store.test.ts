@@ -1,5 +1,5 @@
 /**
- * The s3 driver's own behaviour without a real S3 backend: a backend that is
+ * The s3 driver's own behavior without a real S3 backend: a backend that is
  * down or silent (raw sockets), and the pure pieces (metadata encoding,
  * listing pages, XML, the length guard). The contract suite and the tests
  * that need an S3 backend run in apps/origin/test (over a bucketfront origin).

@@ -1,4 +1,4 @@
-// Bucket policies and anonymous access (website team): validate PutBucketPolicy
+// Bucket policies and anonymous access: validate PutBucketPolicy
 // bodies, and decide what Principal "*" may do on a website endpoint.
 export * from './types.js';
 export { validateBucketPolicy, POLICY_MESSAGES, MAX_BUCKET_POLICY_BYTES } from './validate.js';

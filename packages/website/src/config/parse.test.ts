@@ -10,7 +10,7 @@ const rules = (...r: string[]) => `${index}<RoutingRules>${r.join('')}</RoutingR
 const rule = (condition: string | null, redirect: string) =>
   `<RoutingRule>${condition === null ? '' : `<Condition>${condition}</Condition>`}<Redirect>${redirect}</Redirect></RoutingRule>`;
 
-describe('parseWebsiteConfiguration: spec §2 validation rows', () => {
+describe('parseWebsiteConfiguration: docs/s3-website-rules.md#configuration validation rows', () => {
   const cases: Array<[string, string, string, string]> = [
     ['neither IndexDocument nor RedirectAll', doc('<ErrorDocument><Key>e.html</Key></ErrorDocument>'), 'InvalidArgument', WEBSITE_MESSAGES.indexRequired],
     ['empty document element', doc(''), 'InvalidArgument', WEBSITE_MESSAGES.indexRequired],
@@ -104,7 +104,7 @@ describe('serializeWebsiteConfiguration', () => {
     ],
   };
 
-  it('writes spec order with the 2006-03-01 namespace', () => {
+  it('writes schema order with the 2006-03-01 namespace', () => {
     expect(serializeWebsiteConfiguration(full)).toBe(
       '<?xml version="1.0" encoding="UTF-8"?>\n' +
         `<WebsiteConfiguration xmlns="${NS}">` +

@@ -1,7 +1,7 @@
 /**
  * PutBucketWebsite body → {@link WebsiteConfiguration}, with every validation
- * of spec §2 (/work/shared/specs/s3-website.md). Rows tagged [AWS-rec] there
- * use AWS's exact messages; the others use the wording versitygw/Ceph agree on.
+ * of docs/s3-website-rules.md#configuration. Where S3's own message is known it is used
+ * exactly; the others use the wording versitygw/Ceph agree on.
  *
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketWebsite.html
  */
@@ -15,9 +15,9 @@ import type {
   WebsiteProtocol,
 } from '../types.js';
 
-/** "The maximum size of a website configuration is 128 KB" (spec §2 Limits). */
+/** "The maximum size of a website configuration is 128 KB" (docs/s3-website-rules.md#configuration). */
 export const MAX_WEBSITE_CONFIGURATION_BYTES = 128 * 1024;
-/** At most 50 routing rules (spec §2 Limits). */
+/** At most 50 routing rules (docs/s3-website-rules.md#configuration). */
 export const MAX_ROUTING_RULES = 50;
 
 export const WEBSITE_MESSAGES = {
@@ -130,7 +130,7 @@ function parseRedirect(value: unknown, opts: ParseWebsiteOptions): RoutingRuleRe
   const replaceKey = leaf(single(node, 'ReplaceKeyWith'));
   if (code !== undefined) {
     const n = Number(code);
-    // "Valid codes are 3XX except 300" (spec §2), yet AWS also refuses unassigned
+    // "Valid codes are 3XX except 300" (docs/s3-website-rules.md#configuration), yet AWS also refuses unassigned
     // ones such as 314 (s3-tests' TODO quotes that error): accept 301–308.
     // bucketfront extension, only when enabled: 200 is the SPA fallback (Garage's convention);
     // otherwise 200 is refused exactly as AWS refuses it.
@@ -154,7 +154,7 @@ function parseRedirect(value: unknown, opts: ParseWebsiteOptions): RoutingRuleRe
 function parseRoutingRules(value: unknown, opts: ParseWebsiteOptions): RoutingRule[] {
   const node = element(value, ['RoutingRule']);
   const raw = node.RoutingRule;
-  // An empty <RoutingRules/> fails the schema (minOccurs=1) [AWS-rec].
+  // An empty <RoutingRules/> fails the schema (minOccurs=1), as S3 answers.
   if (raw === undefined) throw malformed();
   const list = Array.isArray(raw) ? raw : [raw];
   if (list.length > MAX_ROUTING_RULES) throw invalidRequest(WEBSITE_MESSAGES.tooManyRules(list.length));

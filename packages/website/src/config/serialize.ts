@@ -1,6 +1,6 @@
 /**
  * {@link WebsiteConfiguration} → the GetBucketWebsite body, elements in the
- * order of spec §2 (which is AWS's schema order), namespace 2006-03-01.
+ * AWS's schema order (docs/s3-website-rules.md#configuration), namespace 2006-03-01.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketWebsite.html
  */
 import type { RoutingRule, WebsiteConfiguration } from '../types.js';

@@ -1,6 +1,6 @@
 /**
  * Issue 18 item 2, pass-through points: uploads with `Expect: 100-continue` (curl, boto3) through
- * a PUT-allowing behaviour reach the origin S3 API, and fields named in the viewer's Connection
+ * a PUT-allowing behavior reach the origin S3 API, and fields named in the viewer's Connection
  * header are not forwarded to the origin (RFC 9110 §7.6.1), on pass-through and on fills.
  */
 import { spawn } from 'node:child_process';
@@ -53,7 +53,7 @@ function rawStatus(port: number, text: string): Promise<number> {
 const haveCurl = requireTool('curl', 'apt-get install -y curl');
 const haveBoto3 = hasBoto3();
 
-describe('uploads with Expect: 100-continue through a PUT-allowing behaviour to the origin S3 API', () => {
+describe('uploads with Expect: 100-continue through a PUT-allowing behavior to the origin S3 API', () => {
   let origin: TestOrigin;
   let edge: RunningEdge;
   let temp: TempDir;

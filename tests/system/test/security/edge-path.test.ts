@@ -102,7 +102,7 @@ afterAll(async () => {
 });
 
 describe('edge path normalisation (RFC 3986 §6.2.2)', () => {
-  it('%XX spellings of a behaviour\'s path get that behaviour (TTL 0, methods)', async () => {
+  it('%XX spellings of a behavior\'s path get that behavior (TTL 0, methods)', async () => {
     // /api/* has TTL 0: never a Hit, and a changed object shows at once.
     for (const p of ['/%61pi/x', '/%61%70%69/x', '/%61pi/%78']) {
       const first = await get(p);
@@ -118,18 +118,18 @@ describe('edge path normalisation (RFC 3986 §6.2.2)', () => {
     const putRes = await get('/%61pi/x', { 'content-type': 'text/plain' }, 'PUT', 'api-v3');
     expect(putRes.body).not.toContain(EDGE_REFUSED_METHOD);
     expect(putRes.body).toContain('<Code>AccessDenied</Code>');
-    // The default behaviour still refuses PUT elsewhere.
+    // The default behavior still refuses PUT elsewhere.
     expect((await get('/p.html', {}, 'PUT', 'no')).body).toContain(EDGE_REFUSED_METHOD);
   });
 
-  it('dot-segment spellings (/a/../api/x, %2E%2E) get the behaviour of the resolved path', async () => {
+  it('dot-segment spellings (/a/../api/x, %2E%2E) get the behavior of the resolved path', async () => {
     for (const target of ['/a/../api/x', '/a/%2e%2e/api/x', '/./api/./x']) {
       const r = await raw('DELETE', target, 'a.test');
       // Passed through to the origin (which answers for the raw key it received), not refused by the edge.
       expect(r.text).not.toContain(EDGE_REFUSED_METHOD);
       expect(r.text).toMatch(/x-amz-request-id/i);
     }
-    // A spelling that resolves outside /api/* keeps the default behaviour.
+    // A spelling that resolves outside /api/* keeps the default behavior.
     expect((await raw('DELETE', '/api/../p.html', 'a.test')).text).toContain(EDGE_REFUSED_METHOD);
   });
 

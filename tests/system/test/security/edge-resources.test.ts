@@ -121,7 +121,7 @@ describe('edge memory under 40 concurrent 9 MB misses (2 workers, 128 MiB cache)
   }, 180_000);
 });
 
-describe('600 slow uploads on a pass-through behaviour', () => {
+describe('600 slow uploads on a pass-through behavior', () => {
   const UPLOADS = 600;
   let origin: Server;
   let edge: EdgeProcess | undefined;

@@ -1,4 +1,4 @@
-/** https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketWebsite.html — spec §2: 204 always. */
+/** https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketWebsite.html — 204 always (docs/s3-website-rules.md#configuration). */
 import type { OpOf, S3Handler } from '../context.js';
 
 export const DeleteBucketWebsite: S3Handler<OpOf<'DeleteBucketWebsite'>> = async (ctx) => {

@@ -1,4 +1,4 @@
-/** https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketWebsite.html — spec §2: none → 404 NoSuchWebsiteConfiguration. */
+/** https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketWebsite.html — none → 404 NoSuchWebsiteConfiguration (docs/s3-website-rules.md#configuration). */
 import { S3Error } from '@bucketfront/s3-protocol';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 

@@ -1,6 +1,6 @@
 /**
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketWebsite.html
- * Spec §2: 200 with an empty body; the body is at most 128 KB.
+ * 200 with an empty body; the body is at most 128 KB (docs/s3-website-rules.md#configuration).
  */
 import { S3Error } from '@bucketfront/s3-protocol';
 import { MAX_WEBSITE_CONFIGURATION_BYTES, parseWebsiteConfiguration, serializeWebsiteConfiguration, WEBSITE_MESSAGES } from '@bucketfront/website';
