@@ -36,9 +36,11 @@ export function prng(seed) {
   };
 }
 
-const WORDS = ('lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor ' +
+const WORDS = (
+  'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor ' +
   'incididunt ut labore et dolore magna aliqua bucket edge origin cache static website ' +
-  'object key region deploy invalidate sync index error document').split(' ');
+  'object key region deploy invalidate sync index error document'
+).split(' ');
 
 /** Text of exactly `size` bytes (ASCII): a header line, then pseudo-random words. */
 function textOf(rand, size, header) {
@@ -112,7 +114,10 @@ function countFiles(dir) {
 /** Ensure both trees exist (generate when the marker is missing or stale); returns their paths. */
 export function ensureFixtures(work = DEFAULT_WORK, { force = false, log = console.error } = {}) {
   const out = {};
-  for (const [name, gen, expected] of [['site', generateSite, 232], ['bigdeploy', generateBigdeploy, 5000]]) {
+  for (const [name, gen, expected] of [
+    ['site', generateSite, 232],
+    ['bigdeploy', generateBigdeploy, 5000],
+  ]) {
     const root = join(work, name);
     const marker = join(work, `.${name}.v${FIXTURE_VERSION}`);
     if (force || !existsSync(marker) || !existsSync(root) || countFiles(root) !== expected) {

@@ -22,7 +22,7 @@ import { toMs } from './lib/wrk.mjs';
 
 // The AWS SDK's "will require node >= 22" notice is not a benchmark finding: keep the log readable.
 const emitWarning = process.emitWarning;
-process.emitWarning = function (w, ...rest) {
+process.emitWarning = (w, ...rest) => {
   if (/AWS SDK for JavaScript/.test(String(w?.message ?? w))) return;
   return emitWarning.call(process, w, ...rest);
 };
@@ -32,7 +32,10 @@ const flag = (n) => argv.includes(`--${n}`);
 const opt = (n) => argv.find((a) => a.startsWith(`--${n}=`))?.split('=')[1];
 const selected = argv.filter((a) => !a.startsWith('--'));
 for (const m of selected) {
-  if (!MODES.includes(m)) { console.error(`unknown mode "${m}"; modes: ${MODES.join(', ')}`); process.exit(2); }
+  if (!MODES.includes(m)) {
+    console.error(`unknown mode "${m}"; modes: ${MODES.join(', ')}`);
+    process.exit(2);
+  }
 }
 // Modes that run only when named: cluster boots a Ceph cluster (needs its packages, ~30 GiB of
 // sparse files and ~0.5–1.5 GiB of memory for a few minutes).
@@ -41,11 +44,22 @@ const modes = selected.length ? MODES.filter((m) => selected.includes(m)) : MODE
 const quick = flag('quick') || process.env.BENCH_QUICK === '1';
 const duration = opt('duration') ?? process.env.BENCH_DURATION ?? (quick ? '2s' : '5s');
 const reps = Math.max(1, Number(opt('reps') ?? process.env.BENCH_REPS ?? 1) || 1);
-if (!toMs(duration)) { console.error(`bad duration ${duration} (use e.g. 5s)`); process.exit(2); }
+if (!toMs(duration)) {
+  console.error(`bad duration ${duration} (use e.g. 5s)`);
+  process.exit(2);
+}
 
 // Time budget per mode in seconds (a loaded machine is slower; BENCH_BUDGET_FACTOR scales it).
 const MODE_BUDGET_S = { origin: 300, website: 240, edge: 240, 'edge-cache': 300, 'edge-functions': 180, sync: 420, cluster: 420 };
-const REQUIRED = { origin: ['wrk', 'dd'], website: ['wrk', 'nginx', 'aws'], edge: ['wrk', 'nginx', 'varnishd'], 'edge-cache': ['wrk', 'nginx', 'varnishd'], 'edge-functions': ['wrk', 'nginx'], sync: ['aws'], cluster: ['wrk', 'ceph', 'ceph-mon', 'ceph-mgr', 'ceph-osd', 'radosgw', 'radosgw-admin', 'monmaptool'] };
+const REQUIRED = {
+  origin: ['wrk', 'dd'],
+  website: ['wrk', 'nginx', 'aws'],
+  edge: ['wrk', 'nginx', 'varnishd'],
+  'edge-cache': ['wrk', 'nginx', 'varnishd'],
+  'edge-functions': ['wrk', 'nginx'],
+  sync: ['aws'],
+  cluster: ['wrk', 'ceph', 'ceph-mon', 'ceph-mgr', 'ceph-osd', 'radosgw', 'radosgw-admin', 'monmaptool'],
+};
 // What setup.sh does not install (the Ceph packages: docs/ceph-dev-cluster.md).
 const NOT_FROM_SETUP = new Set(['ceph', 'ceph-mon', 'ceph-mgr', 'ceph-osd', 'radosgw', 'radosgw-admin', 'monmaptool']);
 // Modes that run s3rver (bench/node_modules).
@@ -116,10 +130,17 @@ async function main() {
         // waits on fails fast) and is reported as failed.
         let timer;
         const budgetMs = (MODE_BUDGET_S[mode] + (quick ? 0 : 3 * 30)) * 1000 * Number(process.env.BENCH_BUDGET_FACTOR ?? 1);
-        const watchdog = new Promise((_, reject) => { timer = setTimeout(() => { stopAll(); reject(new Error(`${mode} overran its ${Math.round(budgetMs / 1000)} s budget`)); }, budgetMs); });
+        const watchdog = new Promise((_, reject) => {
+          timer = setTimeout(() => {
+            stopAll();
+            reject(new Error(`${mode} overran its ${Math.round(budgetMs / 1000)} s budget`));
+          }, budgetMs);
+        });
         try {
           result = await Promise.race([fn({ mode, duration, durationMs: toMs(duration), quick, rawDir, logs, fixtures, reps, bigReps: quick ? 1 : 5, herdRuns: quick ? 1 : 2 }), watchdog]);
-        } finally { clearTimeout(timer); }
+        } finally {
+          clearTimeout(timer);
+        }
       } catch (e) {
         log(`${mode} failed: ${e.stack ?? e}`);
         result = { rows: [], notes: [`mode failed: ${e.message}`], error: String(e.stack ?? e) };
@@ -141,8 +162,11 @@ async function main() {
   return failed;
 }
 
-main().then((failed) => process.exit(failed ? 1 : 0), async (e) => {
-  log(`fatal: ${e.stack ?? e}`);
-  await stopAll();
-  process.exit(1);
-});
+main().then(
+  (failed) => process.exit(failed ? 1 : 0),
+  async (e) => {
+    log(`fatal: ${e.stack ?? e}`);
+    await stopAll();
+    process.exit(1);
+  },
+);

@@ -83,8 +83,12 @@ const typesFor = (dep) => dep.replace(/^@types\//, '').replace(/^(.+)__(.+)$/, '
 // Root devDependencies serve every workspace's tests and the tools: search the whole tree.
 const everyFile = walk(root);
 const everyImport = importsOf(everyFile);
-const toolText = [scriptsText(rootPkg), ...[...manifests.values()].map(scriptsText), readFileSync(join(root, '.ci/run'), 'utf8')].join('\n') +
-  everyFile.filter((f) => f.endsWith('.mjs') || f.endsWith('.sh')).map((f) => readFileSync(f, 'utf8')).join('\n');
+const toolText =
+  [scriptsText(rootPkg), ...[...manifests.values()].map(scriptsText), readFileSync(join(root, '.ci/run'), 'utf8')].join('\n') +
+  everyFile
+    .filter((f) => f.endsWith('.mjs') || f.endsWith('.sh'))
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
 for (const dep of Object.keys({ ...rootPkg.dependencies, ...rootPkg.devDependencies })) {
   const used = dep.startsWith('@types/') ? everyImport.has(typesFor(dep)) || dep === '@types/node' : everyImport.has(dep) || usedAsTool(dep, toolText);
   if (!used) problems.push(`package.json: devDependency ${dep} is imported by nothing`);
@@ -95,7 +99,17 @@ for (const [dir, pkg] of manifests) {
   const imports = importsOf(files);
   const declared = { ...pkg.dependencies, ...pkg.devDependencies };
   for (const dep of Object.keys(declared)) {
-    const used = dep.startsWith('@types/') ? imports.has(typesFor(dep)) : imports.has(dep) || usedAsTool(dep, scriptsText(pkg) + files.filter((f) => f.endsWith('.mjs')).map((f) => readFileSync(f, 'utf8')).join('\n'));
+    const used = dep.startsWith('@types/')
+      ? imports.has(typesFor(dep))
+      : imports.has(dep) ||
+        usedAsTool(
+          dep,
+          scriptsText(pkg) +
+            files
+              .filter((f) => f.endsWith('.mjs'))
+              .map((f) => readFileSync(f, 'utf8'))
+              .join('\n'),
+        );
     if (!used) problems.push(`${dir}/package.json: ${dep} is declared but nothing in ${dir} imports it`);
   }
   for (const [imported, file] of imports) {
@@ -103,7 +117,8 @@ for (const [dir, pkg] of manifests) {
     const isWorkspace = dirOf.has(imported);
     if (isWorkspace && !(imported in declared)) problems.push(`${file}: imports ${imported}, which ${dir}/package.json does not declare`);
     if (!isWorkspace && !(imported in declared) && !(imported in (rootPkg.devDependencies ?? {}))) problems.push(`${file}: imports ${imported}, declared nowhere`);
-    if (dir.startsWith('packages/') && isWorkspace && dirOf.get(imported).startsWith('apps/')) problems.push(`${file}: a package imports the app ${imported} (packages are libraries; move the code to the app or to tests/)`);
+    if (dir.startsWith('packages/') && isWorkspace && dirOf.get(imported).startsWith('apps/'))
+      problems.push(`${file}: a package imports the app ${imported} (packages are libraries; move the code to the app or to tests/)`);
   }
 
   // tsconfig.build.json references = the workspace packages this one depends on (that have a build).

@@ -19,7 +19,8 @@ export const FIXED = Object.freeze([
 /** Object sizes in bytes, log-uniform in [minBytes, maxBytes], index = object id. */
 export function objectSizes({ seed, count, minBytes, maxBytes } = CACHE_OBJECTS) {
   const rnd = prng(seed);
-  const lo = Math.log(minBytes), hi = Math.log(maxBytes);
+  const lo = Math.log(minBytes),
+    hi = Math.log(maxBytes);
   return Array.from({ length: count }, () => Math.round(Math.exp(lo + (hi - lo) * rnd())));
 }
 
@@ -41,14 +42,17 @@ function writeBody(file, name, bytes, block, offset) {
     const head = Buffer.from(`bucketfront bench object ${name} ${bytes} bytes\n`);
     const h = Math.min(head.length, bytes);
     writeSync(fd, head, 0, h);
-    let left = bytes - h, off = offset % BLOCK;
+    let left = bytes - h,
+      off = offset % BLOCK;
     while (left > 0) {
       const n = Math.min(left, BLOCK);
       writeSync(fd, block, off, n);
       left -= n;
       off = (off + 7) % BLOCK;
     }
-  } finally { closeSync(fd); }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -62,7 +66,11 @@ export function ensureCacheObjects(work, { log = () => {} } = {}) {
   const sizes = objectSizes();
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   let have = null;
-  try { have = JSON.parse(readFileSync(manifestFile, 'utf8')); } catch { /* none */ }
+  try {
+    have = JSON.parse(readFileSync(manifestFile, 'utf8'));
+  } catch {
+    /* none */
+  }
   if (have && JSON.stringify(have.params) === JSON.stringify(want) && existsSync(join(root, 'z', '19999.bin'))) return { root, sizes, totalBytes, generatedMs: 0 };
   const t0 = performance.now();
   log(`generating the edge-cache origin tree (${want.count} objects, ${(totalBytes / 2 ** 20).toFixed(0)} MiB) in ${root} …`);
@@ -70,7 +78,9 @@ export function ensureCacheObjects(work, { log = () => {} } = {}) {
   mkdirSync(join(root, 'z'), { recursive: true });
   mkdirSync(join(root, 'fixed'), { recursive: true });
   const block = randomBlock(CACHE_OBJECTS.seed);
-  sizes.forEach((bytes, id) => writeBody(join(root, objectPath(id)), `z/${id}`, bytes, block, id * 7919));
+  sizes.forEach((bytes, id) => {
+    writeBody(join(root, objectPath(id)), `z/${id}`, bytes, block, id * 7919);
+  });
   for (const f of FIXED) writeBody(join(root, f.path), f.path, f.bytes, block, f.bytes);
   writeFileSync(manifestFile, JSON.stringify({ params: want, totalBytes, at: new Date().toISOString() }, null, 2) + '\n');
   const generatedMs = performance.now() - t0;
@@ -79,4 +89,6 @@ export function ensureCacheObjects(work, { log = () => {} } = {}) {
 }
 
 /** Expected body of a fixed object (for checking an edge's response once). */
-export function readFixed(root, f) { return readFileSync(join(root, f.path)); }
+export function readFixed(root, f) {
+  return readFileSync(join(root, f.path));
+}

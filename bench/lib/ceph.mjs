@@ -49,7 +49,9 @@ function pidOf(dir, name) {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     const state = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0];
     return cmdline.includes(join(dir, 'ceph.conf')) && state !== 'Z' ? pid : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 const DAEMONS = ['mon.a', 'mgr.x', 'osd.0', 'osd.1', 'osd.2', 'client.rgw.a'];
@@ -89,8 +91,16 @@ export async function startCephCluster({ logs, name = 'ceph' } = {}) {
   const r = await run('bash', [CEPH_SCRIPT, 'start', dir, '--owner-pid', String(process.pid)], { env, timeoutMs: 150000 });
   const startMs = Date.now() - t0;
   if (logs) {
-    try { mkdirSync(logs, { recursive: true }); } catch { /* exists */ }
-    try { writeFileSync(join(logs, 'ceph-start.out'), `${r.stdout}\n${r.stderr}`); } catch { /* best effort */ }
+    try {
+      mkdirSync(logs, { recursive: true });
+    } catch {
+      /* exists */
+    }
+    try {
+      writeFileSync(join(logs, 'ceph-start.out'), `${r.stdout}\n${r.stderr}`);
+    } catch {
+      /* best effort */
+    }
   }
   if (r.code !== 0 || !existsSync(join(dir, 'cluster.json'))) {
     const tail = (r.stderr || r.stdout).trim().split('\n').slice(-12).join('\n');
@@ -101,7 +111,8 @@ export async function startCephCluster({ logs, name = 'ceph' } = {}) {
   const facts = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8'));
   log(`ceph: up in ${(startMs / 1000).toFixed(1)} s, radosgw ${facts.endpoint}`);
   return {
-    dir, startMs,
+    dir,
+    startMs,
     endpoint: facts.endpoint,
     credentials: { accessKeyId: facts.accessKeyId, secretAccessKey: facts.secretAccessKey },
     /** { 'mon.a': pid, …, 'client.rgw.a': pid } of the daemons alive now. */
@@ -112,15 +123,26 @@ export async function startCephCluster({ logs, name = 'ceph' } = {}) {
       if (!pid) return { ms: 0, signal: null };
       const t = Date.now();
       let signal = 'SIGTERM';
-      try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
       while (pidOf(dir, 'client.rgw.a') && Date.now() - t < 5000) await sleep(50);
       if (pidOf(dir, 'client.rgw.a')) {
         signal = 'SIGKILL';
-        try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
         while (pidOf(dir, 'client.rgw.a') && Date.now() - t < 10000) await sleep(50);
       }
       return { ms: Date.now() - t, signal, gone: !pidOf(dir, 'client.rgw.a') };
     },
-    async stop() { await stop(); release(); },
+    async stop() {
+      await stop();
+      release();
+    },
   };
 }

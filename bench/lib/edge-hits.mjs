@@ -22,14 +22,22 @@ export function isHit(id, h) {
 export async function measureHit({ e, obj, expected, originCount, ctx, conns = 64, label = `${e.id}-${obj.id}`, notes }) {
   const url = e.url + obj.path;
   let last;
-  try { for (let i = 0; i < 3; i++) last = await httpGet(url); } catch (err) { last = { status: 0, body: Buffer.alloc(0), headers: {}, error: err.message }; }
+  try {
+    for (let i = 0; i < 3; i++) last = await httpGet(url);
+  } catch (err) {
+    last = { status: 0, body: Buffer.alloc(0), headers: {}, error: err.message };
+  }
   if (last.status !== 200 || !last.body.equals(expected)) {
     const error = `warm-up GET: HTTP ${last.status}, ${last.body.length} bytes ${last.error ?? ''}`;
-    notes.push(`${e.name} ${obj.path}: ${error}`); log(`${e.name} ${obj.path}: ${error}`);
+    notes.push(`${e.name} ${obj.path}: ${error}`);
+    log(`${e.name} ${obj.path}: ${error}`);
     return { ok: false, error };
   }
   const hit = isHit(e.id, last.headers);
-  if (!hit) notes.push(`${e.name} ${obj.path}: third warm-up GET was not a hit by its header (${JSON.stringify({ xc: last.headers['x-cache'], xcs: last.headers['x-cache-status'], xv: last.headers['x-varnish'] })})`);
+  if (!hit)
+    notes.push(
+      `${e.name} ${obj.path}: third warm-up GET was not a hit by its header (${JSON.stringify({ xc: last.headers['x-cache'], xcs: last.headers['x-cache-status'], xv: last.headers['x-varnish'] })})`,
+    );
   await wrk({ url, conns, duration: '1s', label: `warmup-${label}`, rawDir: ctx.rawDir });
   const before = await originCount();
   const r = await wrkMedian({ url, conns, duration: ctx.duration, label, rawDir: ctx.rawDir, pid: e.proc.pid }, ctx.reps);

@@ -52,7 +52,10 @@ export async function waitPort(port, { timeoutMs = 30000, proc } = {}) {
     if (proc && proc.exitCode !== null) throw new Error(`${proc.name} exited (${proc.exitCode}) before listening on ${port}; see ${proc.logFile}`);
     const ok = await new Promise((resolve) => {
       const c = connect({ port, host: '127.0.0.1' });
-      c.once('connect', () => { c.destroy(); resolve(true); });
+      c.once('connect', () => {
+        c.destroy();
+        resolve(true);
+      });
       c.once('error', () => resolve(false));
     });
     if (ok) return;
@@ -68,22 +71,37 @@ export async function waitPort(port, { timeoutMs = 30000, proc } = {}) {
 export function startProcess(name, cmd, args, { env, cwd, logFile, stopSignal = 'SIGTERM', onStdout } = {}) {
   const fd = logFile ? openSync(logFile, 'a') : 'ignore';
   const child = spawn(cmd, args, {
-    cwd, env: { ...process.env, ...env }, detached: true,
+    cwd,
+    env: { ...process.env, ...env },
+    detached: true,
     stdio: ['ignore', onStdout ? 'pipe' : fd, fd],
   });
   if (logFile) closeSync(fd);
   if (onStdout) child.stdout.on('data', onStdout);
   const h = {
-    name, child, pid: child.pid, logFile,
-    get exitCode() { return child.exitCode ?? (child.signalCode ? 128 : null); },
+    name,
+    child,
+    pid: child.pid,
+    logFile,
+    get exitCode() {
+      return child.exitCode ?? (child.signalCode ? 128 : null);
+    },
     exited: new Promise((resolve) => child.once('exit', (code, sig) => resolve(code ?? sig))),
     async stop(timeoutMs = 5000) {
       running.delete(h);
       if (child.exitCode !== null || child.signalCode) return;
-      try { process.kill(child.pid, stopSignal); } catch { /* gone */ }
+      try {
+        process.kill(child.pid, stopSignal);
+      } catch {
+        /* gone */
+      }
       const done = await Promise.race([h.exited.then(() => true), sleep(timeoutMs).then(() => false)]);
       // Whatever is left in the group (workers, children): kill hard.
-      try { process.kill(-child.pid, done ? 'SIGTERM' : 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(-child.pid, done ? 'SIGTERM' : 'SIGKILL');
+      } catch {
+        /* gone */
+      }
       if (!done) await Promise.race([h.exited, sleep(2000)]);
     },
   };
@@ -95,24 +113,52 @@ export function startProcess(name, cmd, args, { env, cwd, logFile, stopSignal = 
 const transient = new Set(); // children of run(): wrk, aws, dd, … (killed by stopAll too)
 
 export async function stopAll() {
-  for (const pid of transient) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
+  for (const pid of transient) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
   transient.clear();
   const all = [...running];
   await Promise.all(all.map((h) => h.stop().catch(() => {})));
   const cs = [...cleanups];
   cleanups.clear();
-  await Promise.all(cs.map((c) => Promise.resolve().then(() => c.stop()).catch((e) => log(`${c.name}: stop failed: ${e.message}`))));
+  await Promise.all(
+    cs.map((c) =>
+      Promise.resolve()
+        .then(() => c.stop())
+        .catch((e) => log(`${c.name}: stop failed: ${e.message}`)),
+    ),
+  );
 }
 
 /** Synchronous-ish kill for process 'exit' handlers. */
 export function killAllNow() {
   for (const h of running) {
-    try { process.kill(-h.pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(-h.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
   running.clear();
-  for (const pid of transient) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
+  for (const pid of transient) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
   transient.clear();
-  for (const c of cleanups) { try { c.stopSync?.(); } catch { /* best effort */ } }
+  for (const c of cleanups) {
+    try {
+      c.stopSync?.();
+    } catch {
+      /* best effort */
+    }
+  }
   cleanups.clear();
 }
 
@@ -122,17 +168,32 @@ export function run(cmd, args, { env, cwd, timeoutMs = 300000, input } = {}) {
     const t0 = process.hrtime.bigint();
     const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     if (child.pid) transient.add(child.pid);
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } stderr += `\n[bench] killed after ${timeoutMs} ms`; }, timeoutMs);
-    child.on('error', (e) => { stderr += String(e); });
+    let stdout = '',
+      stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+      stderr += `\n[bench] killed after ${timeoutMs} ms`;
+    }, timeoutMs);
+    child.on('error', (e) => {
+      stderr += String(e);
+    });
     child.on('close', (code, sig) => {
       clearTimeout(timer);
       transient.delete(child.pid);
       resolve({ code: code ?? (sig ? 128 : 1), stdout, stderr, ms: Number(process.hrtime.bigint() - t0) / 1e6 });
     });
-    if (input) child.stdin.end(input); else child.stdin.end();
+    if (input) child.stdin.end(input);
+    else child.stdin.end();
   });
 }
 
@@ -144,9 +205,14 @@ export function which(bin) {
 export function procMem(pid) {
   try {
     const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const g = (k) => { const m = s.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm')); return m ? Number(m[1]) : null; };
+    const g = (k) => {
+      const m = s.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm'));
+      return m ? Number(m[1]) : null;
+    };
     return { hwmKiB: g('VmHWM'), rssKiB: g('VmRSS') };
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -156,11 +222,20 @@ export function procMem(pid) {
 export async function withRssSampling(pid, fn) {
   let maxRss = 0;
   const sample = () => {
-    for (const p of [pid, ...childPids(pid)]) { const m = procMem(p); if (m?.rssKiB > maxRss) maxRss = m.rssKiB; }
+    for (const p of [pid, ...childPids(pid)]) {
+      const m = procMem(p);
+      if (m?.rssKiB > maxRss) maxRss = m.rssKiB;
+    }
   };
   const before = procMem(pid);
   const t = setInterval(sample, 10);
-  try { const r = await fn(); sample(); return { r, maxRssMiB: maxRss / 1024, hwmMiB: (procMem(pid)?.hwmKiB ?? 0) / 1024, rssBeforeMiB: (before?.rssKiB ?? 0) / 1024 }; } finally { clearInterval(t); }
+  try {
+    const r = await fn();
+    sample();
+    return { r, maxRssMiB: maxRss / 1024, hwmMiB: (procMem(pid)?.hwmKiB ?? 0) / 1024, rssBeforeMiB: (before?.rssKiB ?? 0) / 1024 };
+  } finally {
+    clearInterval(t);
+  }
 }
 
 /** Children pids of a pid (direct), from /proc. */
@@ -169,11 +244,17 @@ export function childPids(pid) {
     const f = `/proc/${pid}/task/${pid}/children`;
     if (!existsSync(f)) return [];
     return readFileSync(f, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch { return []; }
+  } catch {
+    return [];
+  }
 }
 
 export function loadavg() {
-  try { return readFileSync('/proc/loadavg', 'utf8').trim(); } catch { return '?'; }
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').trim();
+  } catch {
+    return '?';
+  }
 }
 
 export { sleep };
@@ -183,11 +264,22 @@ export function descendants(pid) {
   const out = [];
   const walk = (p) => {
     let tasks = [];
-    try { tasks = readdirSync(`/proc/${p}/task`); } catch { return; }
+    try {
+      tasks = readdirSync(`/proc/${p}/task`);
+    } catch {
+      return;
+    }
     for (const t of tasks) {
       let kids = [];
-      try { kids = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number); } catch { /* gone */ }
-      for (const k of kids) { out.push(k); walk(k); }
+      try {
+        kids = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      } catch {
+        /* gone */
+      }
+      for (const k of kids) {
+        out.push(k);
+        walk(k);
+      }
     }
   };
   walk(pid);
@@ -202,7 +294,9 @@ export function cpuSeconds(pid) {
       const s = readFileSync(`/proc/${p}/stat`, 'utf8');
       const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
       ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14, 15)
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return ticks / 100;
 }
@@ -210,7 +304,8 @@ export function cpuSeconds(pid) {
 /** Run fn and report the cores used by pid's process tree meanwhile: { r, cores }. */
 export async function withCpu(pid, fn) {
   if (!pid) return { r: await fn(), cores: null };
-  const c0 = cpuSeconds(pid), t0 = performance.now();
+  const c0 = cpuSeconds(pid),
+    t0 = performance.now();
   const r = await fn();
   const secs = (performance.now() - t0) / 1000;
   return { r, cores: Math.round(((cpuSeconds(pid) - c0) / secs) * 100) / 100 };
@@ -221,9 +316,23 @@ export async function withCpu(pid, fn) {
  * later `m.stop()` → { ours: cores, rgw: cores } (cores of the machine's, over the wall time).
  */
 export function cpuMeter(pids) {
-  const alive = (p) => { try { return readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '')[0] !== 'Z'; } catch { return false; } };
+  const alive = (p) => {
+    try {
+      return readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '')[0] !== 'Z';
+    } catch {
+      return false;
+    }
+  };
   // Per pid, so a process that exits (or is a zombie) meanwhile counts 0 instead of going negative.
-  const entries = Object.entries(pids).filter(([, p]) => p).map(([k, p]) => [k, [p].flat().filter(alive).map((x) => [x, cpuSeconds(x)])]);
+  const entries = Object.entries(pids)
+    .filter(([, p]) => p)
+    .map(([k, p]) => [
+      k,
+      [p]
+        .flat()
+        .filter(alive)
+        .map((x) => [x, cpuSeconds(x)]),
+    ]);
   const t0 = performance.now();
   return {
     stop() {
@@ -237,13 +346,19 @@ export function cpuMeter(pids) {
 export function groupPids(pgid) {
   const out = [];
   let pids = [];
-  try { pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)); } catch { return out; }
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
   for (const d of pids) {
     try {
       const s = readFileSync(`/proc/${d}/stat`, 'utf8');
       const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
       if (Number(f[2]) === pgid && f[0] !== 'Z') out.push(Number(d)); // field 3 state, field 5 pgrp
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -256,7 +371,11 @@ export function groupPids(pgid) {
 export async function killGroupHard(h, timeoutMs = 5000) {
   running.delete(h);
   const pids = groupPids(h.pid);
-  try { process.kill(-h.pid, 'SIGKILL'); } catch { /* gone */ }
+  try {
+    process.kill(-h.pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
   await Promise.race([h.exited, sleep(timeoutMs)]);
   const t0 = Date.now();
   while (groupPids(h.pid).length && Date.now() - t0 < timeoutMs) await sleep(10);

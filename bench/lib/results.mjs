@@ -26,24 +26,43 @@ export function row({ what, peer = null, peerValue = null, ours = null, unit = '
   const r = { what, peer, peerValue: num(peerValue), ours: num(ours), unit, better, ratio: null, target, met: null, note };
   r.ratio = peer ? ratio(r.ours, r.peerValue, better) : null;
   if (r.ratio != null) r.ratio = Math.round(r.ratio * 1000) / 1000;
-  try { r.met = check ? check(r) : null; } catch { r.met = null; }
+  try {
+    r.met = check ? check(r) : null;
+  } catch {
+    r.met = null;
+  }
   if (r.met !== true && r.met !== false) r.met = null;
   return r;
 }
-function num(v) { return v == null || !Number.isFinite(Number(v)) ? null : Math.round(Number(v) * 1000) / 1000; }
+function num(v) {
+  return v == null || !Number.isFinite(Number(v)) ? null : Math.round(Number(v) * 1000) / 1000;
+}
 
 export function machineInfo(versions = {}) {
   const cpus = os.cpus();
   return {
-    host: os.hostname(), cpus: cpus.length, cpuModel: cpus[0]?.model ?? '?', memGiB: Math.round(os.totalmem() / 2 ** 30),
-    kernel: os.release(), node: process.version, loadavgAtStart: os.loadavg().map((x) => x.toFixed(2)).join(' '), ...versions,
+    host: os.hostname(),
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? '?',
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    kernel: os.release(),
+    node: process.version,
+    loadavgAtStart: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
+    ...versions,
   };
 }
 
 export function loadResults() {
   const f = join(RESULTS_DIR, 'latest.json');
   if (!existsSync(f)) return { generatedAt: null, modes: {} };
-  try { return JSON.parse(readFileSync(f, 'utf8')); } catch { return { generatedAt: null, modes: {} }; }
+  try {
+    return JSON.parse(readFileSync(f, 'utf8'));
+  } catch {
+    return { generatedAt: null, modes: {} };
+  }
 }
 
 export function saveMode(result) {
@@ -85,10 +104,18 @@ export function renderMarkdown(all) {
     if (!r) continue;
     out.push(`## ${TITLES[mode] ?? mode}`, '');
     const m = r.machine ?? {};
-    out.push(`Run ${r.startedAt} → ${r.finishedAt} (${r.wallSec ?? '?'} s). Machine: ${m.cpus ?? '?'}× ${m.cpuModel ?? '?'}, ${m.memGiB ?? '?'} GiB, kernel ${m.kernel ?? '?'}, Node ${m.node ?? '?'}; load average at start ${m.loadavgAtStart ?? '?'}.`);
-    if (r.settings) out.push(`Settings: ${Object.entries(r.settings).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ')}.`);
+    out.push(
+      `Run ${r.startedAt} → ${r.finishedAt} (${r.wallSec ?? '?'} s). Machine: ${m.cpus ?? '?'}× ${m.cpuModel ?? '?'}, ${m.memGiB ?? '?'} GiB, kernel ${m.kernel ?? '?'}, Node ${m.node ?? '?'}; load average at start ${m.loadavgAtStart ?? '?'}.`,
+    );
+    if (r.settings)
+      out.push(
+        `Settings: ${Object.entries(r.settings)
+          .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`)
+          .join(', ')}.`,
+      );
     const load1 = Number(String(m.loadavgAtStart ?? '').split(' ')[0]);
-    if (load1 > (m.cpus ?? 2) * 0.75) out.push(`**Noisy run:** the 1-minute load average was ${load1} on ${m.cpus ?? '?'} cores when this mode started: other work shared the CPUs, so treat figures and ratios as rough.`);
+    if (load1 > (m.cpus ?? 2) * 0.75)
+      out.push(`**Noisy run:** the 1-minute load average was ${load1} on ${m.cpus ?? '?'} cores when this mode started: other work shared the CPUs, so treat figures and ratios as rough.`);
     if (r.settings?.quick) out.push('**Quick run** (`--quick`: short measurements, fewer repetitions): for checking the harness, not for judging targets.');
     if (r.oursAvailable === false) out.push(`**bucketfront not available in this run:** ${r.oursUnavailableReason ?? ''}`);
     out.push('');
@@ -97,7 +124,9 @@ export function renderMarkdown(all) {
     for (const x of r.rows ?? []) {
       const met = x.met === true ? 'yes' : x.met === false ? '**NO**' : '–';
       const ratioS = x.ratio == null ? '–' : `${x.ratio.toFixed(x.ratio >= 10 ? 1 : 2)}×`;
-      out.push(`| ${x.what}${x.note ? ` <br><sub>${x.note}</sub>` : ''} | ${x.peer ?? '–'} | ${x.peer ? fmt(x.peerValue, x.unit) : '–'} | ${fmt(x.ours, x.unit)} | ${ratioS} | ${x.target || '–'} | ${met} |`);
+      out.push(
+        `| ${x.what}${x.note ? ` <br><sub>${x.note}</sub>` : ''} | ${x.peer ?? '–'} | ${x.peer ? fmt(x.peerValue, x.unit) : '–'} | ${fmt(x.ours, x.unit)} | ${ratioS} | ${x.target || '–'} | ${met} |`,
+      );
     }
     if (r.notes?.length) {
       out.push('');

@@ -17,7 +17,10 @@ export function ensureBigFile() {
   if (existsSync(f) && statSync(f).size === 256 * MiB) return f;
   const block = randomBytes(MiB);
   const fd = openSync(f, 'w');
-  for (let i = 0; i < 256; i++) { block.writeUInt32LE(i, 0); writeSync(fd, block); }
+  for (let i = 0; i < 256; i++) {
+    block.writeUInt32LE(i, 0);
+    writeSync(fd, block);
+  }
   fsyncSync(fd);
   closeSync(fd);
   return f;
@@ -42,9 +45,11 @@ export async function measurePuts({ label, client, bucket, durationMs, puts, cpu
     const cpu = cpuMeter(cpuPids);
     out[name] = await loadLoop({ concurrency: conc, durationMs, op: (w, s) => putObject(client, bucket, `${name}/w${w}-${s}`, body) });
     out[name].cpu = cpu.stop();
-    out[name].MBps = out[name].opsPerSec * body.length / 1e6;
+    out[name].MBps = (out[name].opsPerSec * body.length) / 1e6;
     if (warmup) out[name].warmup = warmup;
-    log(`${label}: ${name}: ${out[name].opsPerSec.toFixed(0)} ops/s, p50 ${out[name].p50ms?.toFixed(2) ?? '?'} ms, ${out[name].errors} errors${out[name].firstError ? ` (${out[name].firstError})` : ''}${Object.keys(out[name].cpu).length ? `; cores ${JSON.stringify(out[name].cpu)}` : ''}`);
+    log(
+      `${label}: ${name}: ${out[name].opsPerSec.toFixed(0)} ops/s, p50 ${out[name].p50ms?.toFixed(2) ?? '?'} ms, ${out[name].errors} errors${out[name].firstError ? ` (${out[name].firstError})` : ''}${Object.keys(out[name].cpu).length ? `; cores ${JSON.stringify(out[name].cpu)}` : ''}`,
+    );
   }
   return out;
 }
@@ -62,7 +67,10 @@ export async function measureGets({ label, client, bucket, ctx, gets, pid, cpuPi
     const url = await presign(client, 'GET', bucket, key);
     const chk = await httpGet(url);
     if (chk.status !== 200 || !chk.body.equals(body)) {
-      out[name] = { ok: false, error: `presigned GET check: HTTP ${chk.status}, ${chk.body.length} bytes${chk.body.length === body.length ? ' (body differs)' : ''}: ${chk.status === 200 ? '' : chk.body.toString('utf8', 0, 200)}` };
+      out[name] = {
+        ok: false,
+        error: `presigned GET check: HTTP ${chk.status}, ${chk.body.length} bytes${chk.body.length === body.length ? ' (body differs)' : ''}: ${chk.status === 200 ? '' : chk.body.toString('utf8', 0, 200)}`,
+      };
       log(`${label}: ${name}: ${out[name].error}`);
       continue;
     }
@@ -75,7 +83,7 @@ export async function measureGets({ label, client, bucket, ctx, gets, pid, cpuPi
     out[name] = await wrkMedian({ url, conns, duration: ctx.duration, label: `${label}-${name}`, rawDir: ctx.rawDir, pid }, ctx.reps);
     out[name].cpu = cpu.stop();
     if (w) out[name].warmup = { rps: w.rps, p50ms: w.p50ms, p99ms: w.p99ms, maxms: w.maxms, errors: w.errors, non2xx: w.non2xx };
-    out[name].MBps = out[name].rps * body.length / 1e6;
+    out[name].MBps = (out[name].rps * body.length) / 1e6;
     log(`${label}: ${name}: ${fmtWrk(out[name])}${Object.keys(out[name].cpu).length ? `; cores ${JSON.stringify(out[name].cpu)}` : ''}`);
   }
   return out;
@@ -98,11 +106,25 @@ export async function streamingPuts({ label, client, bucket, file, pid, reps, ke
     const s = await withRssSampling(pid, () => putFileToUrl(url, file));
     const cores = cpu.stop();
     const MBps = s.r.bytes / (s.r.ms / 1000) / 1e6;
-    runs.push({ status: s.r.status, ms: Math.round(s.r.ms), MBps, maxRssMiB: s.maxRssMiB, hwmMiB: s.hwmMiB, rssBeforeMiB: s.rssBeforeMiB, cpu: cores, error: s.r.status === 200 ? undefined : s.r.body.slice(0, 300) });
-    log(`${label}: PUT 256 MiB #${firstRep + i + 1}: HTTP ${s.r.status}, ${Math.round(s.r.ms)} ms, ${MBps.toFixed(0)} MB/s, max RSS ${s.maxRssMiB.toFixed(0)} MiB (VmHWM ${s.hwmMiB.toFixed(0)} MiB)${Object.keys(cores).length ? `; cores ${JSON.stringify(cores)}` : ''}`);
+    runs.push({
+      status: s.r.status,
+      ms: Math.round(s.r.ms),
+      MBps,
+      maxRssMiB: s.maxRssMiB,
+      hwmMiB: s.hwmMiB,
+      rssBeforeMiB: s.rssBeforeMiB,
+      cpu: cores,
+      error: s.r.status === 200 ? undefined : s.r.body.slice(0, 300),
+    });
+    log(
+      `${label}: PUT 256 MiB #${firstRep + i + 1}: HTTP ${s.r.status}, ${Math.round(s.r.ms)} ms, ${MBps.toFixed(0)} MB/s, max RSS ${s.maxRssMiB.toFixed(0)} MiB (VmHWM ${s.hwmMiB.toFixed(0)} MiB)${Object.keys(cores).length ? `; cores ${JSON.stringify(cores)}` : ''}`,
+    );
     if (s.r.status !== 200) break;
   }
-  const ok = runs.filter((r) => r.status === 200).map((r) => r.MBps).sort((a, b) => a - b);
+  const ok = runs
+    .filter((r) => r.status === 200)
+    .map((r) => r.MBps)
+    .sort((a, b) => a - b);
   return {
     runs,
     medianMBps: ok.length ? ok[Math.floor(ok.length / 2)] : null,

@@ -10,16 +10,22 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 export function s3Client({ endpoint, credentials, maxSockets = 64 }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets });
   return new S3Client({
-    endpoint, region: 'us-east-1', forcePathStyle: true, credentials,
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials,
     // Same for both servers: s3rver 3.7.1 knows no flexible checksums / aws-chunked trailers.
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: new NodeHttpHandler({ httpAgent: agent, connectionTimeout: 10000, requestTimeout: 120000 }),
     maxAttempts: 1,
   });
 }
 
 export async function createBucket(client, Bucket) {
-  try { await client.send(new CreateBucketCommand({ Bucket })); } catch (e) {
+  try {
+    await client.send(new CreateBucketCommand({ Bucket }));
+  } catch (e) {
     if (!/BucketAlready(OwnedByYou|Exists)/.test(e.name)) throw e;
   }
 }
@@ -39,19 +45,28 @@ export async function presign(client, method, Bucket, Key, expiresIn = 3600) {
  */
 export async function loadLoop({ concurrency, durationMs, op }) {
   const lat = [];
-  let ops = 0, errors = 0, firstError = null;
+  let ops = 0,
+    errors = 0,
+    firstError = null;
   const t0 = performance.now();
   const deadline = t0 + durationMs;
-  await Promise.all(Array.from({ length: concurrency }, async (_, w) => {
-    let seq = 0;
-    while (performance.now() < deadline) {
-      const s = performance.now();
-      try { await op(w, seq++); ops++; lat.push(performance.now() - s); } catch (e) {
-        errors++; firstError ??= `${e.name}: ${e.message}`.slice(0, 300);
-        if (errors > 50 && errors > ops) break; // the server is failing: stop early
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, w) => {
+      let seq = 0;
+      while (performance.now() < deadline) {
+        const s = performance.now();
+        try {
+          await op(w, seq++);
+          ops++;
+          lat.push(performance.now() - s);
+        } catch (e) {
+          errors++;
+          firstError ??= `${e.name}: ${e.message}`.slice(0, 300);
+          if (errors > 50 && errors > ops) break; // the server is failing: stop early
+        }
       }
-    }
-  }));
+    }),
+  );
   const ms = performance.now() - t0;
   lat.sort((a, b) => a - b);
   const q = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] : null);
@@ -66,7 +81,9 @@ export function putFileToUrl(url, file, timeoutMs = 60000) {
     const req = http.request(url, { method: 'PUT', headers: { 'content-length': size }, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (d) => { if (body.length < 4000) body += d; });
+      res.on('data', (d) => {
+        if (body.length < 4000) body += d;
+      });
       res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t0, bytes: size, body }));
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`PUT ${size} bytes: no progress for ${timeoutMs} ms`)));

@@ -22,7 +22,9 @@ export function renderTemplate(name, vars) {
   return out;
 }
 
-function mkdirp(...ps) { for (const p of ps) mkdirSync(p, { recursive: true }); }
+function mkdirp(...ps) {
+  for (const p of ps) mkdirSync(p, { recursive: true });
+}
 
 /** The nginx origin serving `site` on two listeners (direct: no log; upstream: access log). */
 export async function startNginxOrigin({ name = 'nginx-origin', site, mutable, tcpNopush = 'on', logs }) {
@@ -32,14 +34,22 @@ export async function startNginxOrigin({ name = 'nginx-origin', site, mutable, t
   // nginx workers run as www-data: the served trees must be readable (they are: 0755/0644).
   const [direct, upstream] = await freePorts(2);
   const conf = renderTemplate('nginx-origin.conf', {
-    PREFIX: prefix, LOGS: logs, SITE: site, MUTABLE: mutable, DIRECT_PORT: direct, UPSTREAM_PORT: upstream, TCP_NOPUSH: tcpNopush,
+    PREFIX: prefix,
+    LOGS: logs,
+    SITE: site,
+    MUTABLE: mutable,
+    DIRECT_PORT: direct,
+    UPSTREAM_PORT: upstream,
+    TCP_NOPUSH: tcpNopush,
   });
   writeFileSync(join(prefix, 'nginx.conf'), conf);
   const accessLog = join(logs, 'origin_access.log');
   writeFileSync(accessLog, '');
   chmodSync(mutable, 0o755);
-  const p = startProcess(name, 'nginx', ['-g', 'daemon off;', '-e', join(logs, `${name}_error.log`), '-p', prefix, '-c', join(prefix, 'nginx.conf')],
-    { logFile: join(logs, `${name}.out`), stopSignal: 'SIGQUIT' });
+  const p = startProcess(name, 'nginx', ['-g', 'daemon off;', '-e', join(logs, `${name}_error.log`), '-p', prefix, '-c', join(prefix, 'nginx.conf')], {
+    logFile: join(logs, `${name}.out`),
+    stopSignal: 'SIGQUIT',
+  });
   await waitPort(direct, { proc: p });
   await waitPort(upstream, { proc: p });
   return { proc: p, directUrl: `http://127.0.0.1:${direct}`, upstreamUrl: `http://127.0.0.1:${upstream}`, upstreamPort: upstream, accessLog, stop: () => p.stop() };
@@ -57,8 +67,10 @@ export async function startCountingOrigin({ name = 'cache-origin', root, logs })
   writeFileSync(join(prefix, 'nginx.conf'), renderTemplate('nginx-cache-origin.conf', { PREFIX: prefix, LOGS: logs, ROOT: root, PORT: port }));
   const accessLog = join(logs, 'cache-origin_access.log');
   writeFileSync(accessLog, '');
-  const p = startProcess(name, 'nginx', ['-g', 'daemon off;', '-e', join(logs, `${name}_error.log`), '-p', prefix, '-c', join(prefix, 'nginx.conf')],
-    { logFile: join(logs, `${name}.out`), stopSignal: 'SIGQUIT' });
+  const p = startProcess(name, 'nginx', ['-g', 'daemon off;', '-e', join(logs, `${name}_error.log`), '-p', prefix, '-c', join(prefix, 'nginx.conf')], {
+    logFile: join(logs, `${name}.out`),
+    stopSignal: 'SIGQUIT',
+  });
   await waitPort(port, { proc: p });
   return { proc: p, url: `http://127.0.0.1:${port}`, port, accessLog, stop: () => p.stop() };
 }
@@ -75,8 +87,10 @@ export async function startNginxEdge({ name, originPort, tcpNopush = 'on', logs,
   port ??= (await freePorts(1))[0];
   const conf = renderTemplate('nginx-edge.conf', { PREFIX: prefix, LOGS: logs, NAME: name, ORIGIN_PORT: originPort, PORT: port, TCP_NOPUSH: tcpNopush });
   writeFileSync(join(prefix, 'nginx.conf'), conf);
-  const p = startProcess(name, 'nginx', ['-g', 'daemon off;', '-e', join(logs, `${name}_error.log`), '-p', prefix, '-c', join(prefix, 'nginx.conf')],
-    { logFile: join(logs, `${name}.out`), stopSignal: 'SIGQUIT' });
+  const p = startProcess(name, 'nginx', ['-g', 'daemon off;', '-e', join(logs, `${name}_error.log`), '-p', prefix, '-c', join(prefix, 'nginx.conf')], {
+    logFile: join(logs, `${name}.out`),
+    stopSignal: 'SIGQUIT',
+  });
   if (wait) await waitPort(port, { proc: p });
   return { proc: p, url: `http://127.0.0.1:${port}`, port, cacheDir: join(prefix, 'cache'), stop: () => p.stop() };
 }
@@ -93,8 +107,21 @@ export async function startVarnish({ originPort, logs, name = 'varnish', storage
   mkdirp(workdir, logs);
   if (port == null) [port] = await freePorts(1);
   const [admin] = await freePorts(1);
-  const args = ['-F', '-a', `127.0.0.1:${port}`, '-T', `127.0.0.1:${admin}`, '-b', `127.0.0.1:${originPort}`,
-    '-s', storage.replace('@@WORKDIR@@', workdir), '-n', workdir, '-P', join(workdir, 'varnishd.pid')];
+  const args = [
+    '-F',
+    '-a',
+    `127.0.0.1:${port}`,
+    '-T',
+    `127.0.0.1:${admin}`,
+    '-b',
+    `127.0.0.1:${originPort}`,
+    '-s',
+    storage.replace('@@WORKDIR@@', workdir),
+    '-n',
+    workdir,
+    '-P',
+    join(workdir, 'varnishd.pid'),
+  ];
   const p = startProcess(name, 'varnishd', args, { logFile: join(logs, `${name}.out`) });
   if (wait) await waitPort(port, { proc: p, timeoutMs: 30000 });
   return { proc: p, url: `http://127.0.0.1:${port}`, port, workdir, cmd: `varnishd ${args.join(' ')}`, stop: () => p.stop() };
@@ -134,7 +161,8 @@ let oursCache = null;
  */
 export async function oursCli() {
   if (oursCache) return oursCache;
-  let cmd = process.execPath, pre;
+  let cmd = process.execPath,
+    pre;
   if (process.env.BENCH_OURS === 'source') {
     pre = ['--conditions=source', '--import', 'tsx', CLI_SRC];
   } else {
@@ -152,7 +180,13 @@ export async function oursCli() {
   const text = help.stdout + help.stderr;
   const commands = new Set();
   for (const c of ['origin', 'edge', 'sync', 'mb', 'website', 'invalidate']) if (new RegExp(`^\\s+${c}\\b`, 'm').test(text)) commands.add(c);
-  oursCache = { ok: help.code === 0 && commands.size > 0, cmd, args: pre, commands, reason: help.code === 0 ? (commands.size ? '' : 'the CLI lists no commands yet') : `\`bucketfront --help\` failed: ${text.slice(0, 200)}` };
+  oursCache = {
+    ok: help.code === 0 && commands.size > 0,
+    cmd,
+    args: pre,
+    commands,
+    reason: help.code === 0 ? (commands.size ? '' : 'the CLI lists no commands yet') : `\`bucketfront --help\` failed: ${text.slice(0, 200)}`,
+  };
   if (!oursCache.ok) log(`bucketfront CLI not usable: ${oursCache.reason}`);
   return oursCache;
 }
@@ -166,8 +200,12 @@ export async function oursHas(command) {
 
 export function oursEnv() {
   return {
-    BUCKETFRONT_ACCESS_KEY_ID: OURS_CREDS.accessKeyId, BUCKETFRONT_SECRET_ACCESS_KEY: OURS_CREDS.secretAccessKey,
-    AWS_ACCESS_KEY_ID: OURS_CREDS.accessKeyId, AWS_SECRET_ACCESS_KEY: OURS_CREDS.secretAccessKey, AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1',
+    BUCKETFRONT_ACCESS_KEY_ID: OURS_CREDS.accessKeyId,
+    BUCKETFRONT_SECRET_ACCESS_KEY: OURS_CREDS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: OURS_CREDS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: OURS_CREDS.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
   };
 }
 
@@ -203,19 +241,30 @@ export async function startOursOrigin({ name = 'ours-origin', logs, dataDir, fre
   writeFileSync(logFile, '');
   const env = { ...oursEnv() };
   if (storeCredentials) Object.assign(env, { BUCKETFRONT_STORE_ACCESS_KEY_ID: storeCredentials.accessKeyId, BUCKETFRONT_STORE_SECRET_ACCESS_KEY: storeCredentials.secretAccessKey });
-  const p = startProcess(name, c.cmd, [...nodeArgs, ...c.args, 'origin', '--port', String(port), '--host', '127.0.0.1', ...storeArgs, ...extraArgs],
-    { logFile, env, cwd: ROOT });
+  const p = startProcess(name, c.cmd, [...nodeArgs, ...c.args, 'origin', '--port', String(port), '--host', '127.0.0.1', ...storeArgs, ...extraArgs], { logFile, env, cwd: ROOT });
   try {
     await waitPort(port, { proc: p, timeoutMs: 30000 });
     if (websitePort) await waitPort(wport, { proc: p, timeoutMs: 30000 });
   } catch (e) {
     let tail = '';
-    try { tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-4).join(' | '); } catch { /* no log */ }
+    try {
+      tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-4).join(' | ');
+    } catch {
+      /* no log */
+    }
     await p.stop();
     throw new Error(`${e.message}${tail ? `: ${tail}` : ''}`);
   }
   return {
-    proc: p, pid: p.pid, url: `http://127.0.0.1:${port}`, port, dataDir: data, store, logFile, credentials: OURS_CREDS, stop: () => p.stop(),
+    proc: p,
+    pid: p.pid,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir: data,
+    store,
+    logFile,
+    credentials: OURS_CREDS,
+    stop: () => p.stop(),
     ...(websitePort ? { websitePort: wport, websiteUrl: `http://127.0.0.1:${wport}` } : {}),
   };
 }
@@ -249,8 +298,11 @@ export async function startOursEdge({ logs, originPort, origin = {}, workers = 2
   port ??= p1;
   controlPort ??= p2;
   const logFile = join(logs, `${name}.out`);
-  const p = startProcess(name, c.cmd, [...c.args, 'edge', '--config', cfg, '--port', String(port), '--control-port', String(controlPort), '--workers', String(workers)],
-    { logFile, env: oursEnv(), cwd: ROOT });
+  const p = startProcess(name, c.cmd, [...c.args, 'edge', '--config', cfg, '--port', String(port), '--control-port', String(controlPort), '--workers', String(workers)], {
+    logFile,
+    env: oursEnv(),
+    cwd: ROOT,
+  });
   if (wait) {
     try {
       await waitPort(port, { proc: p, timeoutMs: 30000 });
@@ -258,33 +310,65 @@ export async function startOursEdge({ logs, originPort, origin = {}, workers = 2
     } catch (e) {
       // Say why (e.g. a configuration the edge refuses) instead of only pointing at the log.
       let tail = '';
-      try { tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-6).join(' | '); } catch { /* no log */ }
+      try {
+        tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-6).join(' | ');
+      } catch {
+        /* no log */
+      }
       await p.stop();
       throw new Error(`${e.message}${tail ? `: ${tail}` : ''}`);
     }
   }
-  return { proc: p, url: `http://127.0.0.1:${port}`, port, controlPort, controlUrl: `http://127.0.0.1:${controlPort}`, distributionId: 'EBENCH00000001', credentials: OURS_CREDS, config: cfg, cache: cacheCfg, logFile, stop: () => p.stop() };
+  return {
+    proc: p,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    controlPort,
+    controlUrl: `http://127.0.0.1:${controlPort}`,
+    distributionId: 'EBENCH00000001',
+    credentials: OURS_CREDS,
+    config: cfg,
+    cache: cacheCfg,
+    logFile,
+    stop: () => p.stop(),
+  };
 }
 
 export class NotAvailable extends Error {}
 
 export async function toolVersions() {
   const v = {};
-  const first = async (cmd, args) => { const r = await run(cmd, args, { timeoutMs: 20000 }); return (r.stdout + r.stderr).split('\n').find((l) => l.trim())?.trim() ?? '?'; };
+  const first = async (cmd, args) => {
+    const r = await run(cmd, args, { timeoutMs: 20000 });
+    return (
+      (r.stdout + r.stderr)
+        .split('\n')
+        .find((l) => l.trim())
+        ?.trim() ?? '?'
+    );
+  };
   if (await which('nginx')) v.nginx = await first('nginx', ['-v']);
   if (await which('varnishd')) v.varnish = await first('varnishd', ['-V']);
   if (await which('wrk')) v.wrk = (await first('wrk', ['-v'])).split(' ').slice(0, 2).join(' ');
   if (await which('aws')) v.aws = await first('aws', ['--version']);
-  try { v.s3rver = JSON.parse(readFileSync(join(BENCH, 'node_modules', 's3rver', 'package.json'), 'utf8')).version; } catch { /* absent */ }
+  try {
+    v.s3rver = JSON.parse(readFileSync(join(BENCH, 'node_modules', 's3rver', 'package.json'), 'utf8')).version;
+  } catch {
+    /* absent */
+  }
   return v;
 }
 
 /** Env for the aws CLI against an endpoint with given credentials. */
 export function awsEnv(creds) {
   return {
-    AWS_CONFIG_FILE: join(CONFIG, 'aws-config'), AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '', AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: join(CONFIG, 'aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_ACCESS_KEY_ID: creds.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_PAGER: '',
+    AWS_EC2_METADATA_DISABLED: 'true',
   };
 }
 

@@ -7,12 +7,16 @@ import { run, loadavg, log, cpuSeconds } from './proc.mjs';
 
 const UNIT = { us: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
 export function toMs(s) {
-  const m = String(s).trim().match(/^([\d.]+)(us|ms|s|m|h)$/);
+  const m = String(s)
+    .trim()
+    .match(/^([\d.]+)(us|ms|s|m|h)$/);
   return m ? Number(m[1]) * UNIT[m[2]] : null;
 }
 const BYTES = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
 export function toBytes(s) {
-  const m = String(s).trim().match(/^([\d.]+)(B|KB|MB|GB|TB)$/);
+  const m = String(s)
+    .trim()
+    .match(/^([\d.]+)(B|KB|MB|GB|TB)$/);
   return m ? Number(m[1]) * BYTES[m[2]] : null;
 }
 
@@ -21,9 +25,21 @@ export function parseWrk(out) {
   let m;
   if ((m = out.match(/Requests\/sec:\s+([\d.]+)/))) r.rps = Number(m[1]);
   if ((m = out.match(/Transfer\/sec:\s+([\d.]+\w+)/))) r.bytesPerSec = toBytes(m[1]);
-  if ((m = out.match(/(\d+) requests in ([\d.]+\w+), ([\d.]+\w+) read/))) { r.requests = Number(m[1]); r.durationMs = toMs(m[2]); r.bytesRead = toBytes(m[3]); }
-  if ((m = out.match(/Latency\s+([\d.]+\w+)\s+([\d.]+\w+)\s+([\d.]+\w+)/))) { r.avgms = toMs(m[1]); r.maxms = toMs(m[3]); }
-  for (const [k, p] of [['p50ms', '50'], ['p75ms', '75'], ['p90ms', '90'], ['p99ms', '99']]) {
+  if ((m = out.match(/(\d+) requests in ([\d.]+\w+), ([\d.]+\w+) read/))) {
+    r.requests = Number(m[1]);
+    r.durationMs = toMs(m[2]);
+    r.bytesRead = toBytes(m[3]);
+  }
+  if ((m = out.match(/Latency\s+([\d.]+\w+)\s+([\d.]+\w+)\s+([\d.]+\w+)/))) {
+    r.avgms = toMs(m[1]);
+    r.maxms = toMs(m[3]);
+  }
+  for (const [k, p] of [
+    ['p50ms', '50'],
+    ['p75ms', '75'],
+    ['p90ms', '90'],
+    ['p99ms', '99'],
+  ]) {
     if ((m = out.match(new RegExp(`^\\s+${p}%\\s+([\\d.]+\\w+)`, 'm')))) r[k] = toMs(m[1]);
   }
   if ((m = out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/))) r.errors = m.slice(1, 5).reduce((a, b) => a + Number(b), 0);
@@ -48,7 +64,10 @@ export async function wrk({ url, threads = 1, conns = 64, duration = '5s', heade
   // Through sh so the shell's reaped-children CPU (cutime + cstime, /proc/$$/stat fields 16, 17) gives wrk's own CPU.
   const res = await run('sh', ['-c', 'wrk "$@"; rc=$?; echo "@@WRKCPU $(cut -d" " -f16,17 /proc/$$/stat)"; exit $rc', 'sh', ...args], { timeoutMs: (durS + 30) * 1000 });
   let wrkCores = null;
-  res.stdout = res.stdout.replace(/@@WRKCPU (\d+) (\d+)\n?/, (_, u, sy) => { wrkCores = Math.round(((Number(u) + Number(sy)) / 100 / (res.ms / 1000)) * 100) / 100; return ''; });
+  res.stdout = res.stdout.replace(/@@WRKCPU (\d+) (\d+)\n?/, (_, u, sy) => {
+    wrkCores = Math.round(((Number(u) + Number(sy)) / 100 / (res.ms / 1000)) * 100) / 100;
+    return '';
+  });
   // Cores used by the server's process tree over the run (wrk's own start-up is ~ms).
   const serverCores = pid ? Math.round(((cpuSeconds(pid) - cpu0) / (res.ms / 1000)) * 100) / 100 : null;
   const raw = `# ${new Date().toISOString()}  loadavg before: ${before}  after: ${loadavg()}${pid ? `  server cores: ${serverCores}` : ''}  wrk cores: ${wrkCores}\n# ${cmd}\n${res.stdout}${res.stderr ? `\n# stderr:\n${res.stderr}` : ''}`;

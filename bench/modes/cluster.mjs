@@ -24,7 +24,7 @@
 // the profile lands in bench/.work/raw/cluster/cpuprof/ when the origin stops.
 // BENCH_CLUSTER_NODE_ARGS='--max-semi-space-size=32 …' passes node options to our origin (experiments).
 
-import { writeFileSync, readdirSync, mkdirSync } from 'node:fs';
+import { writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PutBucketWebsiteCommand, PutBucketPolicyCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -49,7 +49,12 @@ function counter(text, name, filter = () => true) {
 }
 
 async function metrics(ours) {
-  try { const r = await httpGet(`${ours.url}/_bucketfront/metrics`); return r.status === 200 ? r.body.toString() : ''; } catch { return ''; }
+  try {
+    const r = await httpGet(`${ours.url}/_bucketfront/metrics`);
+    return r.status === 200 ? r.body.toString() : '';
+  } catch {
+    return '';
+  }
 }
 
 /** Wait (at most 20 s) until the cluster's daemons use < 0.3 cores over 1 s; returns { ms, cores }. */
@@ -78,18 +83,45 @@ export async function runCluster(ctx) {
 
   const cluster = await startCephCluster({ logs });
   const raw = { cephStartMs: cluster.startMs };
-  let ours = null, edge = null, oursReason = '';
+  let ours = null,
+    edge = null,
+    oursReason = '';
   const res = { rgw: {}, ours: {} };
-  let rgwBig = null, oursBig = null, hitUp = null, hitDown = null, missDown = null, originDown = null, rgwStop = null, settle = null, edgeWarmRps = null, s3Down = null;
+  let rgwBig = null,
+    oursBig = null,
+    hitUp = null,
+    hitDown = null,
+    missDown = null,
+    originDown = null,
+    rgwStop = null,
+    settle = null,
+    edgeWarmRps = null,
+    s3Down = null;
   try {
     const rgwPid = cluster.rgwPid();
-    const cephPids = () => Object.entries(cluster.pids()).filter(([k]) => k !== 'client.rgw.a').map(([, p]) => p);
+    const cephPids = () =>
+      Object.entries(cluster.pids())
+        .filter(([k]) => k !== 'client.rgw.a')
+        .map(([, p]) => p);
     const storeSpec = `s3:${cluster.endpoint}?bucketPrefix=${PREFIX}`;
-    const startOurs = (extra = {}) => startOursOrigin({ name: 'ours-origin-ceph', logs, store: storeSpec, storeCredentials: cluster.credentials, websitePort: true, accessLog: false, ...extra, nodeArgs: [...nodeArgs, ...(extra.nodeArgs ?? [])] });
+    const startOurs = (extra = {}) =>
+      startOursOrigin({
+        name: 'ours-origin-ceph',
+        logs,
+        store: storeSpec,
+        storeCredentials: cluster.credentials,
+        websitePort: true,
+        accessLog: false,
+        ...extra,
+        nodeArgs: [...nodeArgs, ...(extra.nodeArgs ?? [])],
+      });
     try {
       ours = await startOurs(cpuProf ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', join(rawDir, 'cpuprof')] } : {});
       log(`ours: origin over ${storeSpec} on ${ours.url}, website ${ours.websiteUrl}`);
-    } catch (e) { oursReason = e instanceof NotAvailable ? e.message : `failed to start: ${e.message}`; log(`ours: ${oursReason}`); }
+    } catch (e) {
+      oursReason = e instanceof NotAvailable ? e.message : `failed to start: ${e.message}`;
+      log(`ours: ${oursReason}`);
+    }
 
     const targets = [{ id: 'rgw', label: 'radosgw', url: cluster.endpoint, credentials: cluster.credentials, pid: rgwPid }];
     if (ours) targets.push({ id: 'ours', label: 'ours', url: ours.url, credentials: ours.credentials, pid: ours.pid });
@@ -100,15 +132,47 @@ export async function runCluster(ctx) {
     const cpuPids = () => ({ ours: ours?.pid, radosgw: rgwPid, ceph: cephPids() });
 
     // 3. PUT and GET, radosgw then ours for each operation (the cluster's state drifts as it fills).
-    for (const [name, body, conc] of [['put1k', payloads.k1, 16], ['put1m', payloads.m1, 8]]) {
+    for (const [name, body, conc] of [
+      ['put1k', payloads.k1, 16],
+      ['put1m', payloads.m1, 8],
+    ]) {
       for (const t of targets) {
-        try { Object.assign(res[t.id], await measurePuts({ label: t.label, client: t.client, bucket: BUCKET, durationMs: ctx.durationMs, puts: [[name, body, conc]], cpuPids: cpuPids(), warmupMs: ctx.durationMs })); } catch (e) { notes.push(`${t.label} ${name} failed: ${e.message}`); log(`${t.label} ${name}: ${e.message}`); }
+        try {
+          Object.assign(
+            res[t.id],
+            await measurePuts({ label: t.label, client: t.client, bucket: BUCKET, durationMs: ctx.durationMs, puts: [[name, body, conc]], cpuPids: cpuPids(), warmupMs: ctx.durationMs }),
+          );
+        } catch (e) {
+          notes.push(`${t.label} ${name} failed: ${e.message}`);
+          log(`${t.label} ${name}: ${e.message}`);
+        }
       }
     }
     // get1kc1: one connection, the latency a single client sees (no queueing behind 63 others).
-    for (const [name, key, body, conns] of [['get1k', 'get-1k', payloads.k1, 64], ['get1kc1', 'get-1k', payloads.k1, 1], ['get1m', 'get-1m', payloads.m1, 16]]) {
+    for (const [name, key, body, conns] of [
+      ['get1k', 'get-1k', payloads.k1, 64],
+      ['get1kc1', 'get-1k', payloads.k1, 1],
+      ['get1m', 'get-1m', payloads.m1, 16],
+    ]) {
       for (const t of targets) {
-        try { Object.assign(res[t.id], await measureGets({ label: t.label, client: t.client, bucket: BUCKET, ctx, pid: t.pid, gets: [[name, key, body, conns]], cpuPids: cpuPids(), ...(name === 'get1kc1' ? {} : { warmup: ctx.duration }) })); } catch (e) { notes.push(`${t.label} ${name} failed: ${e.message}`); log(`${t.label} ${name}: ${e.message}`); }
+        try {
+          Object.assign(
+            res[t.id],
+            await measureGets({
+              label: t.label,
+              client: t.client,
+              bucket: BUCKET,
+              ctx,
+              pid: t.pid,
+              gets: [[name, key, body, conns]],
+              cpuPids: cpuPids(),
+              ...(name === 'get1kc1' ? {} : { warmup: ctx.duration }),
+            }),
+          );
+        } catch (e) {
+          notes.push(`${t.label} ${name} failed: ${e.message}`);
+          log(`${t.label} ${name}: ${e.message}`);
+        }
       }
     }
     if (ours) {
@@ -122,7 +186,12 @@ export async function runCluster(ctx) {
         targets[1].client.destroy();
         targets[1].client = s3Client({ endpoint: ours.url, credentials: ours.credentials });
         await sleep(300);
-      } catch (e) { oursReason = `restart before the 256 MiB PUT failed: ${e.message}`; log(oursReason); ours = null; targets.pop(); }
+      } catch (e) {
+        oursReason = `restart before the 256 MiB PUT failed: ${e.message}`;
+        log(oursReason);
+        ours = null;
+        targets.pop();
+      }
     }
     log(`PUT 256 MiB ×${bigReps} each (streaming, presigned), alternating`);
     const big = { rgw: [], ours: [] };
@@ -132,12 +201,18 @@ export async function runCluster(ctx) {
           // The same key every time: the replaced object's space goes back to the cluster (rgw gc).
           const r = await streamingPuts({ label: t.label, client: t.client, bucket: BUCKET, file: bigFile, pid: t.pid, reps: 1, firstRep: i, key: () => 'big-256m', cpuPids: cpuPids() });
           big[t.id].push(...r.runs);
-        } catch (e) { notes.push(`${t.label} 256 MiB PUT #${i + 1} failed: ${e.message}`); log(`${t.label}: ${e.message}`); }
+        } catch (e) {
+          notes.push(`${t.label} 256 MiB PUT #${i + 1} failed: ${e.message}`);
+          log(`${t.label}: ${e.message}`);
+        }
       }
     }
     const summarize = (runs) => {
       if (!runs.length) return null;
-      const ok = runs.filter((r) => r.status === 200).map((r) => r.MBps).sort((a, b) => a - b);
+      const ok = runs
+        .filter((r) => r.status === 200)
+        .map((r) => r.MBps)
+        .sort((a, b) => a - b);
       return { runs, medianMBps: ok.length ? ok[Math.floor(ok.length / 2)] : null, maxRssMiB: Math.max(...runs.map((r) => r.maxRssMiB)), hwmMiB: Math.max(...runs.map((r) => r.hwmMiB)) };
     };
     rgwBig = summarize(big.rgw);
@@ -149,10 +224,20 @@ export async function runCluster(ctx) {
         const c = targets[1].client;
         await createBucket(c, SITE);
         await c.send(new PutBucketWebsiteCommand({ Bucket: SITE, WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' }, ErrorDocument: { Key: '404.html' } } }));
-        await c.send(new PutBucketPolicyCommand({ Bucket: SITE, Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'PublicRead', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${SITE}/*` }] }) }));
+        await c.send(
+          new PutBucketPolicyCommand({
+            Bucket: SITE,
+            Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'PublicRead', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${SITE}/*` }] }),
+          }),
+        );
         const page = randomBytes(512).toString('hex'); // 1 KiB of text
         const hello = Buffer.from(page);
-        for (const [Key, Body] of [['index.html', '<!doctype html><title>bench</title>\n'], ['404.html', 'not found\n'], ['hello.txt', hello], ['miss-probe.txt', hello]]) {
+        for (const [Key, Body] of [
+          ['index.html', '<!doctype html><title>bench</title>\n'],
+          ['404.html', 'not found\n'],
+          ['hello.txt', hello],
+          ['miss-probe.txt', hello],
+        ]) {
           await c.send(new PutObjectCommand({ Bucket: SITE, Key, Body, ContentType: Key.endsWith('.html') ? 'text/html' : 'text/plain' }));
         }
         const direct = await httpGet(`${ours.websiteUrl}/hello.txt`, { headers: { Host: SITE } });
@@ -165,7 +250,11 @@ export async function runCluster(ctx) {
         const total = async () => counter(await metrics(ours), 'bucketfront_origin_requests_total');
         const selfCount = -(await total()) + (await total());
         let reads = 0;
-        const originCount = async () => { const n = await total(); reads++; return n - reads * selfCount; };
+        const originCount = async () => {
+          const n = await total();
+          reads++;
+          return n - reads * selfCount;
+        };
         const countedHit = async (label) => {
           const before = await originCount();
           const cpu = cpuMeter({ ...cpuPids(), edge: edge.proc.pid });
@@ -189,17 +278,29 @@ export async function runCluster(ctx) {
         edgeWarmRps = warm.rps;
         hitUp = await countedHit('edge-hit-backend-up');
         const s3Url = await presign(targets[1].client, 'GET', BUCKET, 'get-1k');
-        log('stopping radosgw (the cluster\'s only S3 endpoint) …');
+        log("stopping radosgw (the cluster's only S3 endpoint) …");
         rgwStop = await cluster.stopRgw();
         log(`radosgw stopped (${rgwStop.signal}, ${rgwStop.ms} ms)`);
         // The origin sees the backend gone: a direct website GET of an object.
-        originDown = await httpGet(`${ours.websiteUrl}/hello.txt`, { headers: { Host: SITE }, timeoutMs: 60000 }).then((r) => ({ status: r.status, ms: Math.round(r.ms) }), (err) => ({ status: 0, error: err.message }));
-        s3Down = await httpGet(s3Url, { timeoutMs: 60000 }).then((r) => ({ status: r.status, ms: Math.round(r.ms), code: /<Code>([^<]*)/.exec(r.body.toString())?.[1] }), (err) => ({ status: 0, error: err.message }));
+        originDown = await httpGet(`${ours.websiteUrl}/hello.txt`, { headers: { Host: SITE }, timeoutMs: 60000 }).then(
+          (r) => ({ status: r.status, ms: Math.round(r.ms) }),
+          (err) => ({ status: 0, error: err.message }),
+        );
+        s3Down = await httpGet(s3Url, { timeoutMs: 60000 }).then(
+          (r) => ({ status: r.status, ms: Math.round(r.ms), code: /<Code>([^<]*)/.exec(r.body.toString())?.[1] }),
+          (err) => ({ status: 0, error: err.message }),
+        );
         log(`origin while the backend is down: website GET HTTP ${originDown.status} in ${originDown.ms ?? '?'} ms; S3 GetObject HTTP ${s3Down.status} ${s3Down.code ?? ''} in ${s3Down.ms ?? '?'} ms`);
         hitDown = await countedHit('edge-hit-backend-down');
-        missDown = await httpGet(`${edge.url}/miss-probe.txt`, { timeoutMs: 60000 }).then((r) => ({ status: r.status, ms: Math.round(r.ms), xCache: r.headers['x-cache'] }), (err) => ({ status: 0, error: err.message }));
+        missDown = await httpGet(`${edge.url}/miss-probe.txt`, { timeoutMs: 60000 }).then(
+          (r) => ({ status: r.status, ms: Math.round(r.ms), xCache: r.headers['x-cache'] }),
+          (err) => ({ status: 0, error: err.message }),
+        );
         log(`a miss through the edge while the backend is down: HTTP ${missDown.status} in ${missDown.ms ?? '?'} ms (${missDown.xCache ?? missDown.error ?? ''})`);
-      } catch (err) { notes.push(`edge step failed: ${err.message}`); log(`edge step: ${err.stack ?? err}`); }
+      } catch (err) {
+        notes.push(`edge step failed: ${err.message}`);
+        log(`edge step: ${err.stack ?? err}`);
+      }
     }
     if (ours) writeFileSync(join(rawDir, 'ours-metrics-end.txt'), await metrics(ours));
     for (const t of targets) t.client.destroy();
@@ -210,47 +311,131 @@ export async function runCluster(ctx) {
   }
 
   // ------------------------------------------------------------------ rows
-  const g = (id, k, f) => { const o = res[id]?.[k]; return o && o.ok !== false ? o[f] ?? null : null; };
-  const rgwP50 = g('rgw', 'get1k', 'p50ms'), ourP50 = g('ours', 'get1k', 'p50ms');
+  const g = (id, k, f) => {
+    const o = res[id]?.[k];
+    return o && o.ok !== false ? (o[f] ?? null) : null;
+  };
+  const rgwP50 = g('rgw', 'get1k', 'p50ms'),
+    ourP50 = g('ours', 'get1k', 'p50ms');
   const added = rgwP50 != null && ourP50 != null ? ourP50 - rgwP50 : null;
-  const cores = (id, k) => { const o = res[id]?.[k]; if (!o?.cpu) return ''; const c = o.cpu; return `cores: ours ${c.ours ?? '–'}, radosgw ${c.radosgw ?? '–'}, mon+mgr+OSDs ${c.ceph ?? '–'}${o.wrkCores != null ? `, wrk ${o.wrkCores}` : ''}`; };
-  const hitCores = (h) => (h?.cpu ? `cores: edge ${h.cpu.edge ?? '–'}, ours ${h.cpu.ours ?? '–'}, radosgw ${h.cpu.radosgw ?? '–'}, mon+mgr+OSDs ${h.cpu.ceph ?? '–'}${h.wrkCores != null ? `, wrk ${h.wrkCores}` : ''}` : '');
+  const cores = (id, k) => {
+    const o = res[id]?.[k];
+    if (!o?.cpu) return '';
+    const c = o.cpu;
+    return `cores: ours ${c.ours ?? '–'}, radosgw ${c.radosgw ?? '–'}, mon+mgr+OSDs ${c.ceph ?? '–'}${o.wrkCores != null ? `, wrk ${o.wrkCores}` : ''}`;
+  };
+  const hitCores = (h) =>
+    h?.cpu ? `cores: edge ${h.cpu.edge ?? '–'}, ours ${h.cpu.ours ?? '–'}, radosgw ${h.cpu.radosgw ?? '–'}, mon+mgr+OSDs ${h.cpu.ceph ?? '–'}${h.wrkCores != null ? `, wrk ${h.wrkCores}` : ''}` : '';
   const note2 = (k) => `radosgw run ${cores('rgw', k)}; ours run ${cores('ours', k)}`;
   const rows = [
-    row({ what: 'GET 1 MiB (presigned, wrk -c16)', peer: 'radosgw', peerValue: g('rgw', 'get1m', 'MBps'), ours: g('ours', 'get1m', 'MBps'), unit: 'MB/s', target: '≥ 0.8× radosgw', check: (r) => (r.ratio == null ? null : r.ratio >= 0.8), note: note2('get1m') }),
+    row({
+      what: 'GET 1 MiB (presigned, wrk -c16)',
+      peer: 'radosgw',
+      peerValue: g('rgw', 'get1m', 'MBps'),
+      ours: g('ours', 'get1m', 'MBps'),
+      unit: 'MB/s',
+      target: '≥ 0.8× radosgw',
+      check: (r) => (r.ratio == null ? null : r.ratio >= 0.8),
+      note: note2('get1m'),
+    }),
     row({ what: 'GET 1 MiB p50', peer: 'radosgw', peerValue: g('rgw', 'get1m', 'p50ms'), ours: g('ours', 'get1m', 'p50ms'), unit: 'ms', better: 'lower' }),
     row({ what: 'GET 1 KiB (presigned, wrk -c64)', peer: 'radosgw', peerValue: g('rgw', 'get1k', 'rps'), ours: g('ours', 'get1k', 'rps'), unit: 'req/s', note: note2('get1k') }),
     row({
-      what: 'GET 1 KiB p50 (wrk -c64)', peer: 'radosgw', peerValue: rgwP50, ours: ourP50, unit: 'ms', better: 'lower',
-      target: '≤ radosgw + 1 ms', check: () => (added == null ? null : added <= 1), note: added == null ? '' : `added ${added >= 0 ? '+' : ''}${added.toFixed(2)} ms; p99 radosgw ${fmtMs(g('rgw', 'get1k', 'p99ms'))}, ours ${fmtMs(g('ours', 'get1k', 'p99ms'))}`,
+      what: 'GET 1 KiB p50 (wrk -c64)',
+      peer: 'radosgw',
+      peerValue: rgwP50,
+      ours: ourP50,
+      unit: 'ms',
+      better: 'lower',
+      target: '≤ radosgw + 1 ms',
+      check: () => (added == null ? null : added <= 1),
+      note: added == null ? '' : `added ${added >= 0 ? '+' : ''}${added.toFixed(2)} ms; p99 radosgw ${fmtMs(g('rgw', 'get1k', 'p99ms'))}, ours ${fmtMs(g('ours', 'get1k', 'p99ms'))}`,
     }),
     row({
-      what: 'GET 1 KiB p50, one connection (wrk -c1)', peer: 'radosgw', peerValue: g('rgw', 'get1kc1', 'p50ms'), ours: g('ours', 'get1kc1', 'p50ms'), unit: 'ms', better: 'lower',
-      target: '≤ radosgw + 1 ms', check: (r) => (r.peerValue == null || r.ours == null ? null : r.ours - r.peerValue <= 1),
-      note: g('rgw', 'get1kc1', 'p50ms') != null && g('ours', 'get1kc1', 'p50ms') != null ? `added ${(g('ours', 'get1kc1', 'p50ms') - g('rgw', 'get1kc1', 'p50ms')).toFixed(2)} ms; req/s radosgw ${Math.round(g('rgw', 'get1kc1', 'rps'))}, ours ${Math.round(g('ours', 'get1kc1', 'rps'))}; ${note2('get1kc1')}` : '',
+      what: 'GET 1 KiB p50, one connection (wrk -c1)',
+      peer: 'radosgw',
+      peerValue: g('rgw', 'get1kc1', 'p50ms'),
+      ours: g('ours', 'get1kc1', 'p50ms'),
+      unit: 'ms',
+      better: 'lower',
+      target: '≤ radosgw + 1 ms',
+      check: (r) => (r.peerValue == null || r.ours == null ? null : r.ours - r.peerValue <= 1),
+      note:
+        g('rgw', 'get1kc1', 'p50ms') != null && g('ours', 'get1kc1', 'p50ms') != null
+          ? `added ${(g('ours', 'get1kc1', 'p50ms') - g('rgw', 'get1kc1', 'p50ms')).toFixed(2)} ms; req/s radosgw ${Math.round(g('rgw', 'get1kc1', 'rps'))}, ours ${Math.round(g('ours', 'get1kc1', 'rps'))}; ${note2('get1kc1')}`
+          : '',
     }),
-    row({ what: 'PUT 1 MiB (SDK, 8 workers)', peer: 'radosgw', peerValue: g('rgw', 'put1m', 'MBps'), ours: g('ours', 'put1m', 'MBps'), unit: 'MB/s', target: '≥ 0.8× radosgw', check: (r) => (r.ratio == null ? null : r.ratio >= 0.8), note: `p50 radosgw ${fmtMs(g('rgw', 'put1m', 'p50ms'))}, ours ${fmtMs(g('ours', 'put1m', 'p50ms'))}; ${note2('put1m')}` }),
-    row({ what: 'PUT 1 KiB (SDK, 16 workers)', peer: 'radosgw', peerValue: g('rgw', 'put1k', 'opsPerSec'), ours: g('ours', 'put1k', 'opsPerSec'), unit: 'req/s', note: `p50 radosgw ${fmtMs(g('rgw', 'put1k', 'p50ms'))}, ours ${fmtMs(g('ours', 'put1k', 'p50ms'))}; ${note2('put1k')}` }),
-    row({ what: `PUT 256 MiB (streaming, presigned, median of ${bigReps})`, peer: 'radosgw', peerValue: rgwBig?.medianMBps, ours: oursBig?.medianMBps, unit: 'MB/s', note: `runs radosgw ${(rgwBig?.runs ?? []).map((x) => x.MBps.toFixed(0)).join(' / ')}, ours ${(oursBig?.runs ?? []).map((x) => x.MBps.toFixed(0)).join(' / ')} MB/s` }),
-    row({ what: 'peak RSS of our origin during 256 MiB PUT (VmHWM, fresh process)', peer: null, ours: oursBig?.hwmMiB ?? null, unit: 'MiB', better: 'lower', target: '< 150 MiB', check: (r) => (r.ours == null ? null : r.ours < 150), note: oursBig ? `max sampled VmRSS (every 10 ms) ${oursBig.maxRssMiB.toFixed(0)} MiB; radosgw max VmRSS during its own PUTs ${rgwBig?.maxRssMiB?.toFixed(0) ?? '?'} MiB` : '' }),
-    row({ what: 'edge hits, 1 KiB website object (wrk -c64), backend up', peer: null, ours: hitUp?.ok === false ? null : hitUp?.rps, unit: 'req/s', note: hitUp ? `p50 ${fmtMs(hitUp.p50ms)}, p99 ${fmtMs(hitUp.p99ms)}; origin requests during the run ${hitUp.originRequests ?? '?'}; ${hitCores(hitUp)}` : '' }),
     row({
-      what: 'edge hits, backend down (radosgw stopped) vs up', peer: 'backend up', peerValue: hitUp?.ok === false ? null : hitUp?.rps, ours: hitDown?.ok === false ? null : hitDown?.rps, unit: 'req/s',
-      target: '≥ 0.8× up, 0 errors', check: (r) => (r.ratio == null ? null : r.ratio >= 0.8 && (hitDown.errors ?? 0) === 0 && (hitDown.non2xx ?? 0) === 0),
-      note: hitDown ? `p50 ${fmtMs(hitDown.p50ms)}, p99 ${fmtMs(hitDown.p99ms)}; ${hitDown.errors ?? '?'} socket errors, ${hitDown.non2xx ?? '?'} non-2xx; hit by X-Cache ${hitDown.hitHeader ? 'yes' : 'NO'}; origin requests during the run ${hitDown.originRequests ?? '?'}; ${hitCores(hitDown)}` : '',
+      what: 'PUT 1 MiB (SDK, 8 workers)',
+      peer: 'radosgw',
+      peerValue: g('rgw', 'put1m', 'MBps'),
+      ours: g('ours', 'put1m', 'MBps'),
+      unit: 'MB/s',
+      target: '≥ 0.8× radosgw',
+      check: (r) => (r.ratio == null ? null : r.ratio >= 0.8),
+      note: `p50 radosgw ${fmtMs(g('rgw', 'put1m', 'p50ms'))}, ours ${fmtMs(g('ours', 'put1m', 'p50ms'))}; ${note2('put1m')}`,
+    }),
+    row({
+      what: 'PUT 1 KiB (SDK, 16 workers)',
+      peer: 'radosgw',
+      peerValue: g('rgw', 'put1k', 'opsPerSec'),
+      ours: g('ours', 'put1k', 'opsPerSec'),
+      unit: 'req/s',
+      note: `p50 radosgw ${fmtMs(g('rgw', 'put1k', 'p50ms'))}, ours ${fmtMs(g('ours', 'put1k', 'p50ms'))}; ${note2('put1k')}`,
+    }),
+    row({
+      what: `PUT 256 MiB (streaming, presigned, median of ${bigReps})`,
+      peer: 'radosgw',
+      peerValue: rgwBig?.medianMBps,
+      ours: oursBig?.medianMBps,
+      unit: 'MB/s',
+      note: `runs radosgw ${(rgwBig?.runs ?? []).map((x) => x.MBps.toFixed(0)).join(' / ')}, ours ${(oursBig?.runs ?? []).map((x) => x.MBps.toFixed(0)).join(' / ')} MB/s`,
+    }),
+    row({
+      what: 'peak RSS of our origin during 256 MiB PUT (VmHWM, fresh process)',
+      peer: null,
+      ours: oursBig?.hwmMiB ?? null,
+      unit: 'MiB',
+      better: 'lower',
+      target: '< 150 MiB',
+      check: (r) => (r.ours == null ? null : r.ours < 150),
+      note: oursBig ? `max sampled VmRSS (every 10 ms) ${oursBig.maxRssMiB.toFixed(0)} MiB; radosgw max VmRSS during its own PUTs ${rgwBig?.maxRssMiB?.toFixed(0) ?? '?'} MiB` : '',
+    }),
+    row({
+      what: 'edge hits, 1 KiB website object (wrk -c64), backend up',
+      peer: null,
+      ours: hitUp?.ok === false ? null : hitUp?.rps,
+      unit: 'req/s',
+      note: hitUp ? `p50 ${fmtMs(hitUp.p50ms)}, p99 ${fmtMs(hitUp.p99ms)}; origin requests during the run ${hitUp.originRequests ?? '?'}; ${hitCores(hitUp)}` : '',
+    }),
+    row({
+      what: 'edge hits, backend down (radosgw stopped) vs up',
+      peer: 'backend up',
+      peerValue: hitUp?.ok === false ? null : hitUp?.rps,
+      ours: hitDown?.ok === false ? null : hitDown?.rps,
+      unit: 'req/s',
+      target: '≥ 0.8× up, 0 errors',
+      check: (r) => (r.ratio == null ? null : r.ratio >= 0.8 && (hitDown.errors ?? 0) === 0 && (hitDown.non2xx ?? 0) === 0),
+      note: hitDown
+        ? `p50 ${fmtMs(hitDown.p50ms)}, p99 ${fmtMs(hitDown.p99ms)}; ${hitDown.errors ?? '?'} socket errors, ${hitDown.non2xx ?? '?'} non-2xx; hit by X-Cache ${hitDown.hitHeader ? 'yes' : 'NO'}; origin requests during the run ${hitDown.originRequests ?? '?'}; ${hitCores(hitDown)}`
+        : '',
     }),
   ];
   for (const id of ['rgw', 'ours']) {
     const n = id === 'rgw' ? 'radosgw' : 'ours';
     for (const k of ['put1k', 'put1m']) if (res[id]?.[k]?.errors) notes.push(`${n} ${k}: ${res[id][k].errors} errors (${res[id][k].firstError})`);
-    for (const k of ['get1k', 'get1kc1', 'get1m']) if (res[id]?.[k] && res[id][k].ok === false) notes.push(`${n} ${k}: ${res[id][k].error ?? `wrk: ${res[id][k].errors} socket errors, ${res[id][k].non2xx} non-2xx`}`);
+    for (const k of ['get1k', 'get1kc1', 'get1m'])
+      if (res[id]?.[k] && res[id][k].ok === false) notes.push(`${n} ${k}: ${res[id][k].error ?? `wrk: ${res[id][k].errors} socket errors, ${res[id][k].non2xx} non-2xx`}`);
   }
-  notes.push(`Ceph (scripts/ceph-dev-cluster.sh): 1 mon, 1 mgr, 3 BlueStore OSDs on sparse files (pool size 3), radosgw (beast, tcp_nodelay) in bench/.work, started in ${(cluster.startMs / 1000).toFixed(1)} s and deleted at the end. Ours: \`bucketfront origin --store s3:${'<radosgw>'}?bucketPrefix=${PREFIX} --website-port W --no-access-log\`. Everything (wrk, the SDK client, ours, radosgw, the OSDs) shares the 2 cores: the "cores" notes say who used them during each run (from /proc, summed over each process tree).`);
+  notes.push(
+    `Ceph (scripts/ceph-dev-cluster.sh): 1 mon, 1 mgr, 3 BlueStore OSDs on sparse files (pool size 3), radosgw (beast, tcp_nodelay) in bench/.work, started in ${(cluster.startMs / 1000).toFixed(1)} s and deleted at the end. Ours: \`bucketfront origin --store s3:${'<radosgw>'}?bucketPrefix=${PREFIX} --website-port W --no-access-log\`. Everything (wrk, the SDK client, ours, radosgw, the OSDs) shares the 2 cores: the "cores" notes say who used them during each run (from /proc, summed over each process tree).`,
+  );
   {
     const per = (id, k) => {
-      const o = res[id]?.[k]; const rate = o?.rps ?? o?.opsPerSec;
+      const o = res[id]?.[k];
+      const rate = o?.rps ?? o?.opsPerSec;
       if (!o?.cpu || !rate) return null;
-      const ms = (c) => (c == null ? '–' : (c * 1000 / rate).toFixed(2));
+      const ms = (c) => (c == null ? '–' : ((c * 1000) / rate).toFixed(2));
       return `${k} ${id === 'rgw' ? 'direct' : 'through ours'}: ours ${ms(o.cpu.ours)}, radosgw ${ms(o.cpu.radosgw)}, mon+mgr+OSDs ${ms(o.cpu.ceph)}`;
     };
     const lines = ['get1k', 'get1kc1', 'get1m', 'put1k', 'put1m'].flatMap((k) => [per('rgw', k), per('ours', k)]).filter(Boolean);
@@ -259,19 +444,42 @@ export async function runCluster(ctx) {
   {
     const w = (id, k, f) => res[id]?.[k]?.warmup?.[f];
     const parts = [];
-    for (const k of ['put1k', 'put1m']) if (w('ours', k, 'opsPerSec') != null) parts.push(`${k} ours ${w('ours', k, 'opsPerSec').toFixed(0)} req/s (p99 ${fmtMs(w('ours', k, 'p99ms'))}) vs radosgw ${w('rgw', k, 'opsPerSec')?.toFixed(0) ?? '?'} (p99 ${fmtMs(w('rgw', k, 'p99ms'))})`);
-    for (const k of ['get1k', 'get1m']) if (w('ours', k, 'rps') != null) parts.push(`${k} ours ${Math.round(w('ours', k, 'rps'))} req/s (p99 ${fmtMs(w('ours', k, 'p99ms'))}) vs radosgw ${Math.round(w('rgw', k, 'rps') ?? 0)} (p99 ${fmtMs(w('rgw', k, 'p99ms'))})`);
-    if (parts.length) notes.push(`Each measured run above followed an untimed warm-up run of the same length on the same server: a freshly started origin is much slower for its first seconds of load (JIT, first connections), which would otherwise be charged to ours only. The warm-up runs (the first load ours saw for each operation): ${parts.join('; ')}.`);
+    for (const k of ['put1k', 'put1m'])
+      if (w('ours', k, 'opsPerSec') != null)
+        parts.push(
+          `${k} ours ${w('ours', k, 'opsPerSec').toFixed(0)} req/s (p99 ${fmtMs(w('ours', k, 'p99ms'))}) vs radosgw ${w('rgw', k, 'opsPerSec')?.toFixed(0) ?? '?'} (p99 ${fmtMs(w('rgw', k, 'p99ms'))})`,
+        );
+    for (const k of ['get1k', 'get1m'])
+      if (w('ours', k, 'rps') != null)
+        parts.push(`${k} ours ${Math.round(w('ours', k, 'rps'))} req/s (p99 ${fmtMs(w('ours', k, 'p99ms'))}) vs radosgw ${Math.round(w('rgw', k, 'rps') ?? 0)} (p99 ${fmtMs(w('rgw', k, 'p99ms'))})`);
+    if (parts.length)
+      notes.push(
+        `Each measured run above followed an untimed warm-up run of the same length on the same server: a freshly started origin is much slower for its first seconds of load (JIT, first connections), which would otherwise be charged to ours only. The warm-up runs (the first load ours saw for each operation): ${parts.join('; ')}.`,
+      );
   }
-  notes.push('Every request through ours is one more HTTP hop on the same 2 cores (wrk → ours → radosgw → OSDs): ours adds its own CPU (SigV4 verification, the backend request and its signature, the body copy through Node streams) to radosgw\'s, so the throughput ratio mostly reads "how much CPU ours takes from radosgw and the OSDs", not network or disk.');
-  if (rgwStop) notes.push(`Backend down: radosgw stopped with ${rgwStop.signal} (${rgwStop.ms} ms); the rest of the cluster kept running. A website GET straight to ours then answered HTTP ${originDown?.status ?? '?'} in ${originDown?.ms ?? '?'} ms${originDown?.error ? ` (${originDown.error})` : ''}${originDown?.status === 500 ? ' (the website endpoint\'s catch-all InternalError page, where the S3 API answers 503)' : ''}, an S3 GetObject HTTP ${s3Down?.status ?? '?'} ${s3Down?.code ?? ''} in ${s3Down?.ms ?? '?'} ms; a never-cached object through the edge HTTP ${missDown?.status ?? '?'} in ${missDown?.ms ?? '?'} ms${missDown?.xCache ? ` (X-Cache: ${missDown.xCache})` : ''}${missDown?.error ? ` (${missDown.error})` : ''}.`);
-  if (edgeWarmRps != null) notes.push(`The edge was warmed first with one untimed wrk run of the same length (${Math.round(edgeWarmRps)} req/s: a fresh edge's first run is about half as fast as later ones), then measured with the backend up, then with radosgw stopped.`);
+  notes.push(
+    'Every request through ours is one more HTTP hop on the same 2 cores (wrk → ours → radosgw → OSDs): ours adds its own CPU (SigV4 verification, the backend request and its signature, the body copy through Node streams) to radosgw\'s, so the throughput ratio mostly reads "how much CPU ours takes from radosgw and the OSDs", not network or disk.',
+  );
+  if (rgwStop)
+    notes.push(
+      `Backend down: radosgw stopped with ${rgwStop.signal} (${rgwStop.ms} ms); the rest of the cluster kept running. A website GET straight to ours then answered HTTP ${originDown?.status ?? '?'} in ${originDown?.ms ?? '?'} ms${originDown?.error ? ` (${originDown.error})` : ''}${originDown?.status === 500 ? " (the website endpoint's catch-all InternalError page, where the S3 API answers 503)" : ''}, an S3 GetObject HTTP ${s3Down?.status ?? '?'} ${s3Down?.code ?? ''} in ${s3Down?.ms ?? '?'} ms; a never-cached object through the edge HTTP ${missDown?.status ?? '?'} in ${missDown?.ms ?? '?'} ms${missDown?.xCache ? ` (X-Cache: ${missDown.xCache})` : ''}${missDown?.error ? ` (${missDown.error})` : ''}.`,
+    );
+  if (edgeWarmRps != null)
+    notes.push(
+      `The edge was warmed first with one untimed wrk run of the same length (${Math.round(edgeWarmRps)} req/s: a fresh edge's first run is about half as fast as later ones), then measured with the backend up, then with radosgw stopped.`,
+    );
   if (settle) notes.push(`Before the edge runs the cluster was given ${(settle.ms / 1000).toFixed(1)} s to settle after the 256 MiB PUTs (its daemons then used ${settle.cores} cores).`);
-  if (hitUp?.originRequestsAll != null || hitDown?.originRequestsAll != null) notes.push(`Requests our origin counted during each hit measurement (3 warm-up GETs, 1 s wrk warm-up and the run): backend up ${hitUp?.originRequestsAll ?? '?'}, down ${hitDown?.originRequestsAll ?? '?'} (0 = every GET was served by the edge's cache; the miss that filled it came before the warm-up run).`);
+  if (hitUp?.originRequestsAll != null || hitDown?.originRequestsAll != null)
+    notes.push(
+      `Requests our origin counted during each hit measurement (3 warm-up GETs, 1 s wrk warm-up and the run): backend up ${hitUp?.originRequestsAll ?? '?'}, down ${hitDown?.originRequestsAll ?? '?'} (0 = every GET was served by the edge's cache; the miss that filled it came before the warm-up run).`,
+    );
   if (ctx.quick) notes.push(`Quick run: ${bigReps} 256 MiB PUT each.`);
   notes.push(`Load average at the end of the measurements: ${loadavg()}.`);
   return {
-    rows, notes, oursAvailable: !!res.ours.get1k || !!res.ours.put1k, oursUnavailableReason: oursReason || undefined,
+    rows,
+    notes,
+    oursAvailable: !!res.ours.get1k || !!res.ours.put1k,
+    oursUnavailableReason: oursReason || undefined,
     settings: { duration: ctx.duration, reps: ctx.reps, bigReps, bucketPrefix: PREFIX, ...(cpuProf ? { cpuProf: true } : {}), ...(nodeArgs.length ? { oursNodeArgs: nodeArgs.join(' ') } : {}) },
     raw: { ...raw, radosgw: { ...res.rgw, big: rgwBig }, ours: { ...res.ours, big: oursBig }, edge: { warmRps: edgeWarmRps, settle, up: hitUp, down: hitDown, missDown, originDown, s3Down, rgwStop } },
   };

@@ -50,19 +50,26 @@ export async function runEdgeFunctions(ctx) {
   mkdirSync(run, { recursive: true });
   writeFileSync(join(run, 'redirects.json'), JSON.stringify({ data: Array.from({ length: KVS_KEYS }, (_, i) => ({ key: `/kvs/k${i}.bin`, value: '/kvs/1k.bin' })) }));
   const behavior = (pathPattern, fn) => ({
-    pathPattern, targetOriginId: 'nginx', minTTL: 0, defaultTTL: 86400, maxTTL: 31536000, compress: false,
+    pathPattern,
+    targetOriginId: 'nginx',
+    minTTL: 0,
+    defaultTTL: 86400,
+    maxTTL: 31536000,
+    compress: false,
     ...(fn ? { functionAssociations: [{ eventType: 'viewer-request', functionArn: fn }] } : {}),
   });
   const config = {
     pop: 'BENCH1-P1',
     cache: { maxSizeBytes: 64 * 1024 * 1024, diskPath: join(run, 'cache') },
-    distributions: [{
-      id: 'EBENCH00000001',
-      aliases: ['127.0.0.1', 'localhost'],
-      origins: [{ id: 'nginx', url: origin.url, connectionTimeout: 10, connectionAttempts: 3, responseTimeout: 30 }],
-      defaultCacheBehavior: behavior(undefined, undefined),
-      cacheBehaviors: [behavior('/fn/*', 'trivial'), behavior('/kvs/*', 'kvs-lookup'), behavior('/cpu/*', 'spin')],
-    }],
+    distributions: [
+      {
+        id: 'EBENCH00000001',
+        aliases: ['127.0.0.1', 'localhost'],
+        origins: [{ id: 'nginx', url: origin.url, connectionTimeout: 10, connectionAttempts: 3, responseTimeout: 30 }],
+        defaultCacheBehavior: behavior(undefined, undefined),
+        cacheBehaviors: [behavior('/fn/*', 'trivial'), behavior('/kvs/*', 'kvs-lookup'), behavior('/cpu/*', 'spin')],
+      },
+    ],
     functions: [
       { name: 'trivial', code: TRIVIAL },
       { name: 'kvs-lookup', code: KVS_LOOKUP, keyValueStoreAssociations: ['redirects'] },
@@ -74,8 +81,11 @@ export async function runEdgeFunctions(ctx) {
   writeFileSync(join(run, 'edge.json'), JSON.stringify(config, null, 2));
   const c = await oursCli();
   const [port, controlPort] = await freePorts(2);
-  const p = startProcess('ours-edge-functions', c.cmd, [...c.args, 'edge', '--config', join(run, 'edge.json'), '--port', String(port), '--control-port', String(controlPort), '--workers', '2'],
-    { logFile: join(logs, 'ours-edge-functions.out'), env: oursEnv(), cwd: ROOT });
+  const p = startProcess('ours-edge-functions', c.cmd, [...c.args, 'edge', '--config', join(run, 'edge.json'), '--port', String(port), '--control-port', String(controlPort), '--workers', '2'], {
+    logFile: join(logs, 'ours-edge-functions.out'),
+    env: oursEnv(),
+    cwd: ROOT,
+  });
   await waitPort(port, { proc: p });
   const base = `http://127.0.0.1:${port}`;
   const urls = { none: `${base}/none/1k.bin`, fn: `${base}/fn/1k.bin`, kvs: `${base}/kvs/k4242.bin`, cpu: `${base}/cpu/1k.bin` };
@@ -95,7 +105,13 @@ export async function runEdgeFunctions(ctx) {
       await sleep(200);
     }
   }
-  const median = (list, f) => { const v = list.map((x) => x[f]).filter((x) => x != null).sort((a, b) => a - b); return v.length ? v[Math.floor(v.length / 2)] : null; };
+  const median = (list, f) => {
+    const v = list
+      .map((x) => x[f])
+      .filter((x) => x != null)
+      .sort((a, b) => a - b);
+    return v.length ? v[Math.floor(v.length / 2)] : null;
+  };
   const res = {};
   for (const id of Object.keys(got)) res[id] = { rps: median(got[id], 'rps'), p50ms: median(got[id], 'p50ms'), p99ms: median(got[id], 'p99ms') };
   for (const id of Object.keys(res)) log(`${id}: ${Math.round(res[id].rps)} req/s, p50 ${fmtMs(res[id].p50ms)}, p99 ${fmtMs(res[id].p99ms)}`);
@@ -106,14 +122,39 @@ export async function runEdgeFunctions(ctx) {
   await origin.stop();
 
   const rows = [];
-  for (const [id, what] of [['fn', 'a trivial viewer-request function'], ['kvs', 'a key value store lookup (10,000 keys) + rewrite']]) {
-    rows.push(row({ what: `1 KiB hit GET with ${what} (wrk -c64)`, peer: 'ours, no function', peerValue: res.none.rps, ours: res[id].rps, unit: 'req/s',
-      target: '≥ 0.8×', check: (r) => r.ratio != null && r.ratio >= 0.8 }));
-    rows.push(row({ what: `  p99 with ${what}`, peer: 'ours, no function', peerValue: res.none.p99ms, ours: res[id].p99ms, unit: 'ms', better: 'lower',
-      note: res[id].p99ms != null && res.none.p99ms != null ? `p99 added: ${fmtMs(res[id].p99ms - res.none.p99ms)}; p50 added: ${fmtMs(res[id].p50ms - res.none.p50ms)}` : '' }));
+  for (const [id, what] of [
+    ['fn', 'a trivial viewer-request function'],
+    ['kvs', 'a key value store lookup (10,000 keys) + rewrite'],
+  ]) {
+    rows.push(
+      row({
+        what: `1 KiB hit GET with ${what} (wrk -c64)`,
+        peer: 'ours, no function',
+        peerValue: res.none.rps,
+        ours: res[id].rps,
+        unit: 'req/s',
+        target: '≥ 0.8×',
+        check: (r) => r.ratio != null && r.ratio >= 0.8,
+      }),
+    );
+    rows.push(
+      row({
+        what: `  p99 with ${what}`,
+        peer: 'ours, no function',
+        peerValue: res.none.p99ms,
+        ours: res[id].p99ms,
+        unit: 'ms',
+        better: 'lower',
+        note: res[id].p99ms != null && res.none.p99ms != null ? `p99 added: ${fmtMs(res[id].p99ms - res.none.p99ms)}; p50 added: ${fmtMs(res[id].p50ms - res.none.p50ms)}` : '',
+      }),
+    );
   }
   rows.push(row({ what: 'requests whose function hits its CPU limit (503, wrk -c16)', ours: res.cpu.rps, unit: 'req/s', note: `p50 ${fmtMs(res.cpu.p50ms)}, p99 ${fmtMs(res.cpu.p99ms)}` }));
-  notes.push(`One edge (--workers 2, bench/.work/run/edge-functions/edge.json) with four cache behaviors over the same nginx static origin; every measured URL is a cache hit (the kvs URL after the function's rewrite). ${rounds} interleaved rounds of ${ctx.duration} per kind, median reported. Functions: trivial \`${TRIVIAL}\`; kvs-lookup (runtime 2.0, cf.kvs().get(uri), ${KVS_KEYS.toLocaleString('en-US')} keys loaded from a file in CloudFront's import format); spin (\`for (;;) {}\`, stopped by the compute budget of @bucketfront/cf-functions every time).`);
-  notes.push('What a function costs per request: building the event from the request (headers, cookies, query string), one synchronous call into the function\'s QuickJS sandbox, validating its result and turning it back into the request (apps/edge/src/functions/event.ts, packages/cf-functions).');
+  notes.push(
+    `One edge (--workers 2, bench/.work/run/edge-functions/edge.json) with four cache behaviors over the same nginx static origin; every measured URL is a cache hit (the kvs URL after the function's rewrite). ${rounds} interleaved rounds of ${ctx.duration} per kind, median reported. Functions: trivial \`${TRIVIAL}\`; kvs-lookup (runtime 2.0, cf.kvs().get(uri), ${KVS_KEYS.toLocaleString('en-US')} keys loaded from a file in CloudFront's import format); spin (\`for (;;) {}\`, stopped by the compute budget of @bucketfront/cf-functions every time).`,
+  );
+  notes.push(
+    "What a function costs per request: building the event from the request (headers, cookies, query string), one synchronous call into the function's QuickJS sandbox, validating its result and turning it back into the request (apps/edge/src/functions/event.ts, packages/cf-functions).",
+  );
   return { rows, notes, oursAvailable: true, settings: { workers: 2, kvsKeys: KVS_KEYS, rounds, duration: ctx.duration }, raw: { ...res, runs: got } };
 }

@@ -34,10 +34,12 @@ async function invalidationLatency(edge, mutableDir, reps) {
   const url = edge.url + path;
   const runs = [];
   // Warm the control connection and the client (first-call set-up is not the edge's latency).
-  await cf.send(new CreateInvalidationCommand({
-    DistributionId: edge.distributionId,
-    InvalidationBatch: { CallerReference: `bench-warmup-${Date.now()}`, Paths: { Quantity: 1, Items: ['/__bench/warmup'] } },
-  }));
+  await cf.send(
+    new CreateInvalidationCommand({
+      DistributionId: edge.distributionId,
+      InvalidationBatch: { CallerReference: `bench-warmup-${Date.now()}`, Paths: { Quantity: 1, Items: ['/__bench/warmup'] } },
+    }),
+  );
   writeFileSync(file, 'v0\n');
   let r = await httpGet(url, { agent });
   if (r.status !== 200) throw new Error(`probe GET through our edge: HTTP ${r.status}`);
@@ -49,19 +51,27 @@ async function invalidationLatency(edge, mutableDir, reps) {
     r = await httpGet(url, { agent });
     const staleServed = r.body.toString() !== want;
     const t0 = performance.now();
-    const inv = await cf.send(new CreateInvalidationCommand({
-      DistributionId: edge.distributionId,
-      InvalidationBatch: { CallerReference: `bench-${Date.now()}-${i}`, Paths: { Quantity: 1, Items: [path] } },
-    }));
+    const inv = await cf.send(
+      new CreateInvalidationCommand({
+        DistributionId: edge.distributionId,
+        InvalidationBatch: { CallerReference: `bench-${Date.now()}-${i}`, Paths: { Quantity: 1, Items: [path] } },
+      }),
+    );
     const apiMs = performance.now() - t0;
-    let polls = 0, visibleMs = null;
+    let polls = 0,
+      visibleMs = null;
     while (performance.now() - t0 < 5000) {
       polls++;
       const g = await httpGet(url, { agent });
-      if (g.status === 200 && g.body.toString() === want) { visibleMs = performance.now() - t0; break; }
+      if (g.status === 200 && g.body.toString() === want) {
+        visibleMs = performance.now() - t0;
+        break;
+      }
     }
     runs.push({ apiMs, visibleMs, polls, status: inv.Invalidation?.Status, staleServed });
-    log(`ours: invalidation #${i}: CreateInvalidation ${apiMs.toFixed(1)} ms (${inv.Invalidation?.Status}), visible after ${visibleMs?.toFixed(1) ?? '>5000'} ms, ${polls} polls${staleServed ? '' : ' (NOTE: new content was already served before the invalidation)'}`);
+    log(
+      `ours: invalidation #${i}: CreateInvalidation ${apiMs.toFixed(1)} ms (${inv.Invalidation?.Status}), visible after ${visibleMs?.toFixed(1) ?? '>5000'} ms, ${polls} polls${staleServed ? '' : ' (NOTE: new content was already served before the invalidation)'}`,
+    );
     await sleep(50);
   }
   agent.destroy();
@@ -79,16 +89,25 @@ export async function runEdge(ctx) {
   const origin = await startNginxOrigin({ name: 'nginx-origin', site, mutable, logs });
   const edges = [];
   const peer = async (id, name, start) => {
-    try { edges.push({ id, name, ...(await start()) }); } catch (e) { notes.push(`${name} did not start: ${e.message}`); log(`${name} did not start: ${e.message}`); }
+    try {
+      edges.push({ id, name, ...(await start()) });
+    } catch (e) {
+      notes.push(`${name} did not start: ${e.message}`);
+      log(`${name} did not start: ${e.message}`);
+    }
   };
   await peer('nginx', 'nginx proxy_cache', () => startNginxEdge({ name: 'nginx-edge', originPort: origin.upstreamPort, logs }));
   await peer('nginxOff', 'nginx proxy_cache, tcp_nopush off', () => startNginxEdge({ name: 'nginx-edge-nopushoff', originPort: origin.upstreamPort, tcpNopush: 'off', logs }));
   await peer('varnish', 'Varnish', () => startVarnish({ originPort: origin.upstreamPort, logs }));
-  let oursReason = '', ours = null;
+  let oursReason = '',
+    ours = null;
   try {
     ours = await startOursEdge({ logs, originPort: origin.upstreamPort, workers: 2 });
     edges.push({ id: 'ours', name: 'ours (--workers 2)', ...ours });
-  } catch (e) { oursReason = e instanceof NotAvailable ? e.message : `ours edge: ${e.message}`; log(oursReason); }
+  } catch (e) {
+    oursReason = e instanceof NotAvailable ? e.message : `ours edge: ${e.message}`;
+    log(oursReason);
+  }
 
   // ---- cache hits
   const res = {};
@@ -108,14 +127,21 @@ export async function runEdge(ctx) {
       const path = `/assets/medium/m${String(next++).padStart(2, '0')}.jpg`;
       const before = originHits(origin.accessLog, path);
       let h;
-      try { h = await herd({ port: e.port, path, n: 200 }); } catch (err) { notes.push(`${e.name} herd: ${err.message}`); continue; }
+      try {
+        h = await herd({ port: e.port, path, n: 200 });
+      } catch (err) {
+        notes.push(`${e.name} herd: ${err.message}`);
+        continue;
+      }
       await sleep(500);
       const fetches = originHits(origin.accessLog, path) - before;
       const ok200 = h.statuses[200] ?? 0;
       const fullBodies = h.bodies.filter((b) => b === 102400).length;
       const rec = { path, originFetches: fetches, minMs: h.minMs, p50Ms: h.p50Ms, maxMs: h.maxMs, over400: h.over400, statuses: h.statuses, fullBodies, errors: h.errors };
       (herds[e.id] ??= []).push(rec);
-      log(`${e.name} herd ${path}: origin fetches ${fetches}, latency min/p50/max ${h.minMs.toFixed(0)}/${h.p50Ms.toFixed(0)}/${h.maxMs.toFixed(0)} ms, ≥400 ms: ${h.over400}, 200s: ${ok200}, full bodies: ${fullBodies}`);
+      log(
+        `${e.name} herd ${path}: origin fetches ${fetches}, latency min/p50/max ${h.minMs.toFixed(0)}/${h.p50Ms.toFixed(0)}/${h.maxMs.toFixed(0)} ms, ≥400 ms: ${h.over400}, 200s: ${ok200}, full bodies: ${fullBodies}`,
+      );
     }
   }
   writeFileSync(join(rawDir, 'herd.json'), JSON.stringify(herds, null, 2));
@@ -123,36 +149,137 @@ export async function runEdge(ctx) {
   // ---- invalidation (ours)
   let inval = null;
   if (ours) {
-    try { inval = await invalidationLatency(ours, mutable, ctx.quick ? 3 : 5); } catch (e) { notes.push(`invalidation test failed: ${e.message}`); log(`invalidation: ${e.message}`); }
+    try {
+      inval = await invalidationLatency(ours, mutable, ctx.quick ? 3 : 5);
+    } catch (e) {
+      notes.push(`invalidation test failed: ${e.message}`);
+      log(`invalidation: ${e.message}`);
+    }
   }
 
-  const v = (id, o, f) => { const r = res[`${id}.${o}`]; return r && r.ok !== false ? r[f] : null; };
+  const v = (id, o, f) => {
+    const r = res[`${id}.${o}`];
+    return r && r.ok !== false ? r[f] : null;
+  };
   const rows = [];
-  rows.push(row({ what: 'hit GET 1 KiB (wrk -c64)', peer: 'nginx proxy_cache', peerValue: v('nginx', '1k', 'rps'), ours: v('ours', '1k', 'rps'), unit: 'req/s', target: '≥ 0.5× nginx', check: (r) => (r.ratio == null ? null : r.ratio >= 0.5) }));
+  rows.push(
+    row({
+      what: 'hit GET 1 KiB (wrk -c64)',
+      peer: 'nginx proxy_cache',
+      peerValue: v('nginx', '1k', 'rps'),
+      ours: v('ours', '1k', 'rps'),
+      unit: 'req/s',
+      target: '≥ 0.5× nginx',
+      check: (r) => (r.ratio == null ? null : r.ratio >= 0.5),
+    }),
+  );
   rows.push(row({ what: 'hit GET 1 KiB', peer: 'nginx proxy_cache, tcp_nopush off', peerValue: v('nginxOff', '1k', 'rps'), ours: v('ours', '1k', 'rps'), unit: 'req/s' }));
   rows.push(row({ what: 'hit GET 1 KiB', peer: 'Varnish', peerValue: v('varnish', '1k', 'rps'), ours: v('ours', '1k', 'rps'), unit: 'req/s' }));
   rows.push(row({ what: 'hit GET 1 KiB p99', peer: 'nginx proxy_cache', peerValue: v('nginx', '1k', 'p99ms'), ours: v('ours', '1k', 'p99ms'), unit: 'ms', better: 'lower' }));
   rows.push(row({ what: 'hit GET 1 KiB p99', peer: 'Varnish', peerValue: v('varnish', '1k', 'p99ms'), ours: v('ours', '1k', 'p99ms'), unit: 'ms', better: 'lower' }));
-  rows.push(row({ what: 'hit GET 100 KiB (wrk -c64)', peer: 'nginx proxy_cache, tcp_nopush off', peerValue: v('nginxOff', '100k', 'rps'), ours: v('ours', '100k', 'rps'), unit: 'req/s', target: '≥ 0.8× nginx (fair anchor: nopush off)', check: (r) => (r.ratio == null ? null : r.ratio >= 0.8) }));
-  rows.push(row({ what: 'hit GET 100 KiB', peer: 'nginx proxy_cache (stock, 40 ms stall)', peerValue: v('nginx', '100k', 'rps'), ours: v('ours', '100k', 'rps'), unit: 'req/s', target: '≥ 0.8× nginx', check: (r) => (r.ratio == null ? null : r.ratio >= 0.8) }));
+  rows.push(
+    row({
+      what: 'hit GET 100 KiB (wrk -c64)',
+      peer: 'nginx proxy_cache, tcp_nopush off',
+      peerValue: v('nginxOff', '100k', 'rps'),
+      ours: v('ours', '100k', 'rps'),
+      unit: 'req/s',
+      target: '≥ 0.8× nginx (fair anchor: nopush off)',
+      check: (r) => (r.ratio == null ? null : r.ratio >= 0.8),
+    }),
+  );
+  rows.push(
+    row({
+      what: 'hit GET 100 KiB',
+      peer: 'nginx proxy_cache (stock, 40 ms stall)',
+      peerValue: v('nginx', '100k', 'rps'),
+      ours: v('ours', '100k', 'rps'),
+      unit: 'req/s',
+      target: '≥ 0.8× nginx',
+      check: (r) => (r.ratio == null ? null : r.ratio >= 0.8),
+    }),
+  );
   rows.push(row({ what: 'hit GET 100 KiB', peer: 'Varnish', peerValue: v('varnish', '100k', 'rps'), ours: v('ours', '100k', 'rps'), unit: 'req/s' }));
   rows.push(row({ what: 'hit GET 100 KiB p99', peer: 'nginx proxy_cache, tcp_nopush off', peerValue: v('nginxOff', '100k', 'p99ms'), ours: v('ours', '100k', 'p99ms'), unit: 'ms', better: 'lower' }));
   rows.push(row({ what: 'hit GET 100 KiB p99', peer: 'Varnish', peerValue: v('varnish', '100k', 'p99ms'), ours: v('ours', '100k', 'p99ms'), unit: 'ms', better: 'lower' }));
   const hs = (id, f, agg = Math.max) => (herds[id]?.length ? agg(...herds[id].map((x) => x[f])) : null);
   const herdOk = (id) => (herds[id]?.length ? herds[id].every((x) => x.maxMs < 500 && x.fullBodies === 200) : null);
-  for (const [id, name] of [['nginx', 'nginx proxy_cache (lock on)'], ['varnish', 'Varnish']]) {
-    rows.push(row({ what: 'herd: origin fetches per 200-GET herd (max over runs)', peer: name, peerValue: hs(id, 'originFetches'), ours: hs('ours', 'originFetches'), unit: '', better: 'none', target: 'exactly 1', check: (r) => (r.ours == null ? null : herds.ours.every((x) => x.originFetches === 1)) }));
-    rows.push(row({ what: 'herd: slowest follower latency (max over runs)', peer: name, peerValue: hs(id, 'maxMs'), ours: hs('ours', 'maxMs'), unit: 'ms', better: 'lower', target: '< 500 ms, all 200 full bodies', check: () => herdOk('ours') }));
+  for (const [id, name] of [
+    ['nginx', 'nginx proxy_cache (lock on)'],
+    ['varnish', 'Varnish'],
+  ]) {
+    rows.push(
+      row({
+        what: 'herd: origin fetches per 200-GET herd (max over runs)',
+        peer: name,
+        peerValue: hs(id, 'originFetches'),
+        ours: hs('ours', 'originFetches'),
+        unit: '',
+        better: 'none',
+        target: 'exactly 1',
+        check: (r) => (r.ours == null ? null : herds.ours.every((x) => x.originFetches === 1)),
+      }),
+    );
+    rows.push(
+      row({
+        what: 'herd: slowest follower latency (max over runs)',
+        peer: name,
+        peerValue: hs(id, 'maxMs'),
+        ours: hs('ours', 'maxMs'),
+        unit: 'ms',
+        better: 'lower',
+        target: '< 500 ms, all 200 full bodies',
+        check: () => herdOk('ours'),
+      }),
+    );
   }
-  rows.push(row({ what: 'invalidation → new content visible (median of runs)', peer: null, ours: inval?.medianMs ?? null, unit: 'ms', better: 'lower', target: '< 100 ms', check: (r) => (r.ours == null ? null : inval.maxMs < 100), note: inval ? `max ${inval.maxMs.toFixed(1)} ms; CreateInvalidation call ${Math.max(...inval.runs.map((x) => x.apiMs)).toFixed(1)} ms max` : '' }));
-  notes.push(`Herd runs (origin fetches; latency min / p50 / max; responses ≥ 400 ms): ${Object.entries(herds).map(([id, rs]) => `${id}: ${rs.map((x) => `${x.originFetches}; ${x.minMs.toFixed(0)} / ${x.p50Ms.toFixed(0)} / ${x.maxMs.toFixed(0)} ms; ${x.over400}${x.fullBodies !== 200 ? `; only ${x.fullBodies} full bodies` : ''}`).join(' | ')}`).join(' — ')}.`);
-  notes.push('Every edge fronts the same nginx origin (upstream listener, access-logged); origin requests during the hit runs are counted from its access log. Varnish hit = two ids in X-Varnish; nginx = X-Cache-Status: HIT; ours = X-Cache: Hit from cloudfront.');
-  notes.push('The stock nginx edge (`tcp_nopush on`) stalls ~40 ms on 100 KiB hits (Nagle + delayed ACK, bench/README.md#peer-reference-figures); the `tcp_nopush off` row is the fair anchor at 100 KiB.');
-  if (ctx.reps > 1) notes.push(`rps of every run (the median is in the table): ${Object.entries(res).filter(([, r]) => r?.runs).map(([k, r]) => `${k} ${r.runs.map((x) => Math.round(x.rps ?? 0)).join(' / ')}`).join('; ')}.`);
-  notes.push(`CPU during each run in cores, server process tree / wrk (2 cores in all): ${Object.entries(res).filter(([, r]) => r?.serverCores != null).map(([k, r]) => `${k} ${r.serverCores} / ${r.wrkCores ?? '?'}`).join(', ')}.`);
-  notes.push('Reference (bench/README.md#peer-reference-figures, quiet machine, -d10s): nginx proxy_cache 1 KB 65–69k rps, 100 KB ~1.5k rps (stall); tcp_nopush off 54–58k / 30–34k rps; Varnish 42–58k / 21–30k rps. Herd: nginx 1 fetch, slowest 512–519 ms; Varnish 1 fetch, slowest 55–85 ms.');
+  rows.push(
+    row({
+      what: 'invalidation → new content visible (median of runs)',
+      peer: null,
+      ours: inval?.medianMs ?? null,
+      unit: 'ms',
+      better: 'lower',
+      target: '< 100 ms',
+      check: (r) => (r.ours == null ? null : inval.maxMs < 100),
+      note: inval ? `max ${inval.maxMs.toFixed(1)} ms; CreateInvalidation call ${Math.max(...inval.runs.map((x) => x.apiMs)).toFixed(1)} ms max` : '',
+    }),
+  );
+  notes.push(
+    `Herd runs (origin fetches; latency min / p50 / max; responses ≥ 400 ms): ${Object.entries(herds)
+      .map(
+        ([id, rs]) =>
+          `${id}: ${rs.map((x) => `${x.originFetches}; ${x.minMs.toFixed(0)} / ${x.p50Ms.toFixed(0)} / ${x.maxMs.toFixed(0)} ms; ${x.over400}${x.fullBodies !== 200 ? `; only ${x.fullBodies} full bodies` : ''}`).join(' | ')}`,
+      )
+      .join(' — ')}.`,
+  );
+  notes.push(
+    'Every edge fronts the same nginx origin (upstream listener, access-logged); origin requests during the hit runs are counted from its access log. Varnish hit = two ids in X-Varnish; nginx = X-Cache-Status: HIT; ours = X-Cache: Hit from cloudfront.',
+  );
+  notes.push(
+    'The stock nginx edge (`tcp_nopush on`) stalls ~40 ms on 100 KiB hits (Nagle + delayed ACK, bench/README.md#peer-reference-figures); the `tcp_nopush off` row is the fair anchor at 100 KiB.',
+  );
+  if (ctx.reps > 1)
+    notes.push(
+      `rps of every run (the median is in the table): ${Object.entries(res)
+        .filter(([, r]) => r?.runs)
+        .map(([k, r]) => `${k} ${r.runs.map((x) => Math.round(x.rps ?? 0)).join(' / ')}`)
+        .join('; ')}.`,
+    );
+  notes.push(
+    `CPU during each run in cores, server process tree / wrk (2 cores in all): ${Object.entries(res)
+      .filter(([, r]) => r?.serverCores != null)
+      .map(([k, r]) => `${k} ${r.serverCores} / ${r.wrkCores ?? '?'}`)
+      .join(', ')}.`,
+  );
+  notes.push(
+    'Reference (bench/README.md#peer-reference-figures, quiet machine, -d10s): nginx proxy_cache 1 KB 65–69k rps, 100 KB ~1.5k rps (stall); tcp_nopush off 54–58k / 30–34k rps; Varnish 42–58k / 21–30k rps. Herd: nginx 1 fetch, slowest 512–519 ms; Varnish 1 fetch, slowest 55–85 ms.',
+  );
   return {
-    rows, notes, oursAvailable: !!ours, oursUnavailableReason: oursReason || undefined,
+    rows,
+    notes,
+    oursAvailable: !!ours,
+    oursUnavailableReason: oursReason || undefined,
     settings: { duration: ctx.duration, reps: ctx.reps, wrk: '-t1 -c64 --latency', herdRuns: ctx.herdRuns, herdSize: 200, workers: 2 },
     raw: { wrk: res, herd: herds, invalidation: inval },
   };

@@ -28,7 +28,8 @@ async function ddWrite(rawDir) {
   // "1073741824 bytes (1.1 GB, 1.0 GiB) copied, 1.52 s, 706 MB/s"
   const m = r.stderr.match(/(\d+) bytes .* copied, ([\d.]+) s/);
   if (!m) return { ok: false, error: r.stderr.slice(0, 300) };
-  const bytes = Number(m[1]), secs = Number(m[2]);
+  const bytes = Number(m[1]),
+    secs = Number(m[2]);
   return { ok: true, bytes, secs, MBps: bytes / secs / 1e6 };
 }
 
@@ -38,15 +39,44 @@ async function benchServer(label, srv, ctx, payloads) {
   const Bucket = 'bench';
   await createBucket(client, Bucket);
   const D = ctx.durationMs;
-  Object.assign(out, await measurePuts({ label, client, bucket: Bucket, durationMs: D, puts: [['put1k', payloads.k1, 16], ['put1m', payloads.m1, 8]] }));
-  Object.assign(out, await measureGets({ label, client, bucket: Bucket, ctx, pid: srv.pid, gets: [['get1k', 'get-1k', payloads.k1, 64], ['get1m', 'get-1m', payloads.m1, 16]] }));
+  Object.assign(
+    out,
+    await measurePuts({
+      label,
+      client,
+      bucket: Bucket,
+      durationMs: D,
+      puts: [
+        ['put1k', payloads.k1, 16],
+        ['put1m', payloads.m1, 8],
+      ],
+    }),
+  );
+  Object.assign(
+    out,
+    await measureGets({
+      label,
+      client,
+      bucket: Bucket,
+      ctx,
+      pid: srv.pid,
+      gets: [
+        ['get1k', 'get-1k', payloads.k1, 64],
+        ['get1m', 'get-1m', payloads.m1, 16],
+      ],
+    }),
+  );
   // The same 1 KiB GET through the SDK (header-signed, a fresh signature on every request).
   log(`${label}: sdkget1k (SDK GetObject, 16 workers, ${D} ms)`);
-  out.sdkget1k = await loadLoop({ concurrency: 16, durationMs: D, op: async () => {
-    const r = await client.send(new GetObjectCommand({ Bucket, Key: 'get-1k' }));
-    const b = await r.Body.transformToByteArray();
-    if (b.length !== 1024) throw new Error(`GetObject returned ${b.length} bytes`);
-  } });
+  out.sdkget1k = await loadLoop({
+    concurrency: 16,
+    durationMs: D,
+    op: async () => {
+      const r = await client.send(new GetObjectCommand({ Bucket, Key: 'get-1k' }));
+      const b = await r.Body.transformToByteArray();
+      if (b.length !== 1024) throw new Error(`GetObject returned ${b.length} bytes`);
+    },
+  });
   log(`${label}: sdkget1k: ${out.sdkget1k.opsPerSec.toFixed(0)} ops/s, ${out.sdkget1k.errors} errors${out.sdkget1k.firstError ? ` (${out.sdkget1k.firstError})` : ''}`);
   client.destroy();
   return out;
@@ -61,14 +91,21 @@ async function bigPut(label, srv, file, pid, reps, ddBefore = null) {
   const client = s3Client({ endpoint: srv.url, credentials: srv.credentials });
   const dds = [];
   const big = await streamingPuts({
-    label, client, bucket: 'bench', file, pid, reps,
+    label,
+    client,
+    bucket: 'bench',
+    file,
+    pid,
+    reps,
     // Every PUT starts with no dirty pages left over (the other server's or the previous rep's,
     // s3rver does not fsync): each figure then measures its own write, like the dd before it.
-    before: ddBefore && (async (i) => {
-      const d = await ddWrite(ddBefore);
-      if (d.ok) dds.push(d.MBps);
-      log(d.ok ? `dd before ${label} PUT #${i + 1}: ${d.MBps.toFixed(0)} MB/s` : `dd failed: ${d.error}`);
-    }),
+    before:
+      ddBefore &&
+      (async (i) => {
+        const d = await ddWrite(ddBefore);
+        if (d.ok) dds.push(d.MBps);
+        log(d.ok ? `dd before ${label} PUT #${i + 1}: ${d.MBps.toFixed(0)} MB/s` : `dd failed: ${d.error}`);
+      }),
   });
   const { runs } = big;
   const mem = { maxRssMiB: big.maxRssMiB, hwmMiB: big.hwmMiB };
@@ -77,7 +114,7 @@ async function bigPut(label, srv, file, pid, reps, ddBefore = null) {
   if (big.medianMBps != null) {
     const url = await presign(client, 'GET', 'bench', 'big-256m-0');
     get = await wrk({ url, conns: 1, duration: '5s', label: `${label}-get256m`, rawDir: bigPut.rawDir });
-    get.MBps = get.rps * 256 * MiB / 1e6;
+    get.MBps = (get.rps * 256 * MiB) / 1e6;
     log(`${label}: get256m: ${fmtWrk(get)}, ${get.MBps.toFixed(0)} MB/s`);
   }
   client.destroy();
@@ -97,23 +134,49 @@ export async function runOrigin(ctx) {
   log(dd.ok ? `dd: ${dd.MBps.toFixed(0)} MB/s (${dd.secs} s)` : `dd failed: ${dd.error}`);
 
   let s3rver = null;
-  try { s3rver = await startS3rver({ logs, buckets: ['bench'] }); } catch (e) { notes.push(`s3rver did not start: ${e.message}`); log(`s3rver did not start: ${e.message}`); }
-  let ours = null, oursReason = '';
-  try { ours = await startOursOrigin({ logs, accessLog: false }); } catch (e) { oursReason = e instanceof NotAvailable ? e.message : `failed to start: ${e.message}`; log(`ours: ${oursReason}`); }
+  try {
+    s3rver = await startS3rver({ logs, buckets: ['bench'] });
+  } catch (e) {
+    notes.push(`s3rver did not start: ${e.message}`);
+    log(`s3rver did not start: ${e.message}`);
+  }
+  let ours = null,
+    oursReason = '';
+  try {
+    ours = await startOursOrigin({ logs, accessLog: false });
+  } catch (e) {
+    oursReason = e instanceof NotAvailable ? e.message : `failed to start: ${e.message}`;
+    log(`ours: ${oursReason}`);
+  }
 
   let peer = null;
   if (s3rver) {
-    try { peer = await benchServer('s3rver', s3rver, ctx, payloads); } catch (e) { notes.push(`s3rver benchmark failed: ${e.message}`); log(`s3rver: ${e.message}`); }
+    try {
+      peer = await benchServer('s3rver', s3rver, ctx, payloads);
+    } catch (e) {
+      notes.push(`s3rver benchmark failed: ${e.message}`);
+      log(`s3rver: ${e.message}`);
+    }
   }
   let mine = null;
   if (ours) {
-    try { mine = await benchServer('ours', ours, ctx, payloads); } catch (e) { oursReason = `origin benchmark failed: ${e.message}`; log(oursReason); }
+    try {
+      mine = await benchServer('ours', ours, ctx, payloads);
+    } catch (e) {
+      oursReason = `origin benchmark failed: ${e.message}`;
+      log(oursReason);
+    }
   }
 
   log('PUT 256 MiB ×3 (streaming, presigned)');
   let peerBig = null;
   if (peer) {
-    try { peerBig = await bigPut('s3rver', s3rver, bigFile, s3rver.pid, ctx.bigReps); } catch (e) { notes.push(`s3rver 256 MiB PUT failed: ${e.message}`); log(`s3rver: ${e.message}`); }
+    try {
+      peerBig = await bigPut('s3rver', s3rver, bigFile, s3rver.pid, ctx.bigReps);
+    } catch (e) {
+      notes.push(`s3rver 256 MiB PUT failed: ${e.message}`);
+      log(`s3rver: ${e.message}`);
+    }
   }
   await s3rver?.stop();
   let mineBig = null;
@@ -124,7 +187,10 @@ export async function runOrigin(ctx) {
       ours = await startOursOrigin({ name: 'ours-origin', logs, dataDir: ours.dataDir, fresh: false, accessLog: false });
       await sleep(300);
       mineBig = await bigPut('ours', ours, bigFile, ours.pid, ctx.bigReps, rawDir);
-    } catch (e) { oursReason ||= `256 MiB PUT failed: ${e.message}`; log(oursReason); }
+    } catch (e) {
+      oursReason ||= `256 MiB PUT failed: ${e.message}`;
+      log(oursReason);
+    }
     await ours.stop();
   }
 
@@ -132,32 +198,71 @@ export async function runOrigin(ctx) {
   rmSync(join(WORK, 'run', 's3rver-data'), { recursive: true, force: true });
   rmSync(join(WORK, 'run', 'ours-origin-data'), { recursive: true, force: true });
 
-  const g = (o, k, f) => (o && o[k] && o[k].ok !== false ? o[k][f] : null);
+  const g = (o, k, f) => (o?.[k] && o[k].ok !== false ? o[k][f] : null);
   const rows = [
-    row({ what: 'GET 1 KiB (presigned, wrk -c64)', peer: 's3rver', peerValue: g(peer, 'get1k', 'rps'), ours: g(mine, 'get1k', 'rps'), unit: 'req/s', target: '≥ 5× s3rver', check: (r) => (r.ratio == null ? null : r.ratio >= 5) }),
+    row({
+      what: 'GET 1 KiB (presigned, wrk -c64)',
+      peer: 's3rver',
+      peerValue: g(peer, 'get1k', 'rps'),
+      ours: g(mine, 'get1k', 'rps'),
+      unit: 'req/s',
+      target: '≥ 5× s3rver',
+      check: (r) => (r.ratio == null ? null : r.ratio >= 5),
+    }),
     row({ what: 'GET 1 KiB p99', peer: 's3rver', peerValue: g(peer, 'get1k', 'p99ms'), ours: g(mine, 'get1k', 'p99ms'), unit: 'ms', better: 'lower' }),
-    row({ what: 'GET 1 KiB (SDK GetObject, header-signed, 16 workers)', peer: 's3rver', peerValue: g(peer, 'sdkget1k', 'opsPerSec'), ours: g(mine, 'sdkget1k', 'opsPerSec'), unit: 'req/s', note: 'the Node SDK client shares the 2 cores and caps this figure' }),
+    row({
+      what: 'GET 1 KiB (SDK GetObject, header-signed, 16 workers)',
+      peer: 's3rver',
+      peerValue: g(peer, 'sdkget1k', 'opsPerSec'),
+      ours: g(mine, 'sdkget1k', 'opsPerSec'),
+      unit: 'req/s',
+      note: 'the Node SDK client shares the 2 cores and caps this figure',
+    }),
     row({ what: 'GET 1 MiB (presigned, wrk -c16)', peer: 's3rver', peerValue: g(peer, 'get1m', 'MBps'), ours: g(mine, 'get1m', 'MBps'), unit: 'MB/s' }),
     row({ what: 'GET 256 MiB (presigned, wrk -c1)', peer: 's3rver', peerValue: peerBig?.get?.MBps, ours: mineBig?.get?.MBps, unit: 'MB/s' }),
     row({ what: 'PUT 1 KiB (SDK, 16 workers)', peer: 's3rver', peerValue: g(peer, 'put1k', 'opsPerSec'), ours: g(mine, 'put1k', 'opsPerSec'), unit: 'req/s' }),
     row({ what: 'PUT 1 MiB (SDK, 8 workers)', peer: 's3rver', peerValue: g(peer, 'put1m', 'MBps'), ours: g(mine, 'put1m', 'MBps'), unit: 'MB/s' }),
     row({ what: `PUT 256 MiB (streaming, median of ${ctx.bigReps})`, peer: 's3rver', peerValue: peerBig?.medianMBps, ours: mineBig?.medianMBps, unit: 'MB/s' }),
     row({
-      what: `PUT 256 MiB vs disk (dd 1 GiB fdatasync before each PUT, medians of ${ctx.bigReps})`, peer: 'dd', peerValue: mineBig?.ddMedianMBps ?? (dd.ok ? dd.MBps : null), ours: mineBig?.medianMBps, unit: 'MB/s',
-      target: '≥ 0.5× dd', check: (r) => (r.ratio == null ? null : r.ratio >= 0.5),
+      what: `PUT 256 MiB vs disk (dd 1 GiB fdatasync before each PUT, medians of ${ctx.bigReps})`,
+      peer: 'dd',
+      peerValue: mineBig?.ddMedianMBps ?? (dd.ok ? dd.MBps : null),
+      ours: mineBig?.medianMBps,
+      unit: 'MB/s',
+      target: '≥ 0.5× dd',
+      check: (r) => (r.ratio == null ? null : r.ratio >= 0.5),
       note: `dd runs ${(mineBig?.dds ?? []).map((x) => x.toFixed(0)).join(' / ')} MB/s; PUT runs ${(mineBig?.runs ?? []).map((x) => x.MBps.toFixed(0)).join(' / ')} MB/s; dd at the start of the mode ${dd.ok ? dd.MBps.toFixed(0) : '?'} MB/s`,
     }),
-    row({ what: 'peak RSS of our origin during 256 MiB PUT (VmHWM, fresh process)', peer: null, ours: mineBig?.hwmMiB ?? null, unit: 'MiB', better: 'lower', target: '< 150 MiB', check: (r) => (r.ours == null ? null : r.ours < 150), note: mineBig ? `max sampled VmRSS ${mineBig.maxRssMiB.toFixed(0)} MiB; s3rver max VmRSS during its PUTs ${peerBig?.maxRssMiB?.toFixed(0) ?? '?'} MiB` : '' }),
+    row({
+      what: 'peak RSS of our origin during 256 MiB PUT (VmHWM, fresh process)',
+      peer: null,
+      ours: mineBig?.hwmMiB ?? null,
+      unit: 'MiB',
+      better: 'lower',
+      target: '< 150 MiB',
+      check: (r) => (r.ours == null ? null : r.ours < 150),
+      note: mineBig ? `max sampled VmRSS ${mineBig.maxRssMiB.toFixed(0)} MiB; s3rver max VmRSS during its PUTs ${peerBig?.maxRssMiB?.toFixed(0) ?? '?'} MiB` : '',
+    }),
   ];
-  for (const [n, o] of [['s3rver', peer], ['ours', mine]]) {
+  for (const [n, o] of [
+    ['s3rver', peer],
+    ['ours', mine],
+  ]) {
     for (const k of ['put1k', 'put1m', 'sdkget1k']) if (o?.[k]?.errors) notes.push(`${n} ${k}: ${o[k].errors} errors (${o[k].firstError})`);
     for (const k of ['get1k', 'get1m']) if (o?.[k] && o[k].ok === false) notes.push(`${n} ${k}: ${o[k].error ?? 'wrk errors / non-2xx'}`);
   }
-  notes.push('wrk repeats one presigned URL: an origin that caches verified presigned URLs (ours does, for at most 1 min) skips the signature work on repeats. The SDK GetObject row signs every request, but its Node client shares the 2 cores.');
-  notes.push('PUT 256 MiB target: the median of our PUTs against the median of a dd run right before each of them; the disk is virtual and its speed varies by up to 2.5× (bench/README.md#peer-reference-figures), even between consecutive seconds.');
+  notes.push(
+    'wrk repeats one presigned URL: an origin that caches verified presigned URLs (ours does, for at most 1 min) skips the signature work on repeats. The SDK GetObject row signs every request, but its Node client shares the 2 cores.',
+  );
+  notes.push(
+    'PUT 256 MiB target: the median of our PUTs against the median of a dd run right before each of them; the disk is virtual and its speed varies by up to 2.5× (bench/README.md#peer-reference-figures), even between consecutive seconds.',
+  );
   notes.push('Reference (bench/README.md#peer-reference-figures, quiet machine): dd 2 GiB zeros with fdatasync 329 / 710 / 846 MB/s.');
   return {
-    rows, notes, oursAvailable: !!mine, oursUnavailableReason: mine ? undefined : oursReason,
+    rows,
+    notes,
+    oursAvailable: !!mine,
+    oursUnavailableReason: mine ? undefined : oursReason,
     settings: { duration: ctx.duration, reps: ctx.reps, bigReps: ctx.bigReps },
     raw: { dd, s3rver: { ...peer, big: peerBig }, ours: mine ? { ...mine, big: mineBig } : null },
   };

@@ -16,7 +16,10 @@ function touchAll(dir, when) {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) n += touchAll(p, when);
-    else if (e.isFile()) { utimesSync(p, when, when); n++; }
+    else if (e.isFile()) {
+      utimesSync(p, when, when);
+      n++;
+    }
   }
   return n;
 }
@@ -24,9 +27,12 @@ function touchAll(dir, when) {
 /** PUT requests for `bucket` logged by the server since byte offset `from` (JSON or text lines). */
 function countPuts(logFile, from, bucket) {
   if (!logFile) return null;
-  // eslint-disable-next-line no-control-regex
-  const text = readFileSync(logFile).subarray(from).toString('utf8').replace(/\x1b\[[0-9;]*m/g, '');
-  let n = 0, seen = 0;
+  const text = readFileSync(logFile)
+    .subarray(from)
+    .toString('utf8')
+    .replace(/\x1b\[[0-9;]*m/g, '');
+  let n = 0,
+    seen = 0;
   for (const l of text.split('\n')) {
     if (!l.includes(bucket)) continue;
     seen++;
@@ -34,7 +40,13 @@ function countPuts(logFile, from, bucket) {
   }
   return seen ? n : null; // null: this log format says nothing about the bucket
 }
-const logSize = (f) => { try { return statSync(f).size; } catch { return 0; } };
+const logSize = (f) => {
+  try {
+    return statSync(f).size;
+  } catch {
+    return 0;
+  }
+};
 
 function uploadsOf(out) {
   const lines = (out.match(/^\s*upload:/gm) ?? []).length;
@@ -48,7 +60,10 @@ export async function runSync(ctx) {
   const dir = fixtures.bigdeploy;
   const notes = [];
   const raw = {};
-  let server, serverName, oursReason = '', oursSync = false;
+  let server,
+    serverName,
+    oursReason = '',
+    oursSync = false;
   try {
     server = await startOursOrigin({ logs });
     serverName = 'ours';
@@ -64,7 +79,8 @@ export async function runSync(ctx) {
   }
   const creds = server.credentials;
   const stamp = Date.now().toString(36);
-  const bAws = `bench-aws-${stamp}`, bOurs = `bench-bf-${stamp}`;
+  const bAws = `bench-aws-${stamp}`,
+    bOurs = `bench-bf-${stamp}`;
   const o = { creds, endpoint: server.url };
   for (const b of [bAws, bOurs]) {
     const r = await aws(['s3', 'mb', `s3://${b}`], o);
@@ -92,15 +108,27 @@ export async function runSync(ctx) {
     const r = await run(cli.cmd, [...cli.args, 'sync', dir, `s3://${bOurs}`, '--endpoint-url', server.url], { env: { ...oursEnv(), BUCKETFRONT_CACHE_DIR: hashCache }, cwd: ROOT, timeoutMs: 300000 });
     saveRaw(`bucketfront-${phase}`, `bucketfront sync ${dir} s3://${bOurs} --endpoint-url ${server.url}`, r);
     await sleep(200);
-    const res = { ms: Math.round(r.ms), code: r.code, uploads: uploadsOf(r.stdout + r.stderr), puts: countPuts(logFile, off, bOurs), err: r.code ? (r.stderr || r.stdout).slice(-400) : undefined, tail: (r.stdout + r.stderr).trim().split('\n').slice(-3).join(' | ') };
+    const res = {
+      ms: Math.round(r.ms),
+      code: r.code,
+      uploads: uploadsOf(r.stdout + r.stderr),
+      puts: countPuts(logFile, off, bOurs),
+      err: r.code ? (r.stderr || r.stdout).slice(-400) : undefined,
+      tail: (r.stdout + r.stderr).trim().split('\n').slice(-3).join(' | '),
+    };
     require_ok(res, `bucketfront sync (${phase})`);
     log(`bucketfront sync ${phase}: ${(res.ms / 1000).toFixed(2)} s, ${res.uploads} uploads reported, ${res.puts} PUTs logged${res.code ? `, exit ${res.code}` : ''} (${res.tail.slice(0, 200)})`);
     return res;
   };
   function saveRaw(name, cmd, r) {
-    writeFileSync(join(rawDir, `${name.replace(/\W+/g, '-')}.txt`), `# ${new Date().toISOString()} loadavg ${loadavg()}\n# ${cmd}\n# exit ${r.code}, ${Math.round(r.ms)} ms\n${r.stdout}\n# stderr:\n${r.stderr}`);
+    writeFileSync(
+      join(rawDir, `${name.replace(/\W+/g, '-')}.txt`),
+      `# ${new Date().toISOString()} loadavg ${loadavg()}\n# ${cmd}\n# exit ${r.code}, ${Math.round(r.ms)} ms\n${r.stdout}\n# stderr:\n${r.stderr}`,
+    );
   }
-  function require_ok(res, what) { if (res.code !== 0) notes.push(`${what} exited ${res.code}: ${res.err}`); }
+  function require_ok(res, what) {
+    if (res.code !== 0) notes.push(`${what} exited ${res.code}: ${res.err}`);
+  }
 
   try {
     raw.first = { aws: await awsSync('first upload'), ours: await oursSyncRun('first upload') };
@@ -112,23 +140,75 @@ export async function runSync(ctx) {
   } finally {
     resetMtimes(dir);
   }
-  const files = (r) => (r == null ? null : r.puts ?? r.uploads);
+  const files = (r) => (r == null ? null : (r.puts ?? r.uploads));
   const sec = (r) => (r && r.code === 0 ? r.ms / 1000 : null);
   const rows = [
-    row({ what: 'first upload, 5,000 files (fresh bucket): wall time', peer: 'aws s3 sync', peerValue: sec(raw.first.aws), ours: sec(raw.first.ours), unit: 's', better: 'lower', target: '≥ 2× faster', check: (r) => (r.ratio == null ? null : r.ratio >= 2) }),
-    row({ what: 'first upload: files uploaded', peer: 'aws s3 sync', peerValue: files(raw.first.aws), ours: files(raw.first.ours), unit: 'files', better: 'none', target: '5,000 each', check: (r) => (r.ours == null ? null : r.ours === 5000 && r.peerValue === 5000) }),
-    row({ what: 'no-change re-sync: wall time', peer: 'aws s3 sync', peerValue: sec(raw.nochange.aws), ours: sec(raw.nochange.ours), unit: 's', better: 'lower', target: '≥ 3× faster', check: (r) => (r.ratio == null ? null : r.ratio >= 3) }),
-    row({ what: 'no-change re-sync: files uploaded', peer: 'aws s3 sync', peerValue: files(raw.nochange.aws), ours: files(raw.nochange.ours), unit: 'files', better: 'none', target: '0', check: (r) => (r.ours == null ? null : r.ours === 0) }),
+    row({
+      what: 'first upload, 5,000 files (fresh bucket): wall time',
+      peer: 'aws s3 sync',
+      peerValue: sec(raw.first.aws),
+      ours: sec(raw.first.ours),
+      unit: 's',
+      better: 'lower',
+      target: '≥ 2× faster',
+      check: (r) => (r.ratio == null ? null : r.ratio >= 2),
+    }),
+    row({
+      what: 'first upload: files uploaded',
+      peer: 'aws s3 sync',
+      peerValue: files(raw.first.aws),
+      ours: files(raw.first.ours),
+      unit: 'files',
+      better: 'none',
+      target: '5,000 each',
+      check: (r) => (r.ours == null ? null : r.ours === 5000 && r.peerValue === 5000),
+    }),
+    row({
+      what: 'no-change re-sync: wall time',
+      peer: 'aws s3 sync',
+      peerValue: sec(raw.nochange.aws),
+      ours: sec(raw.nochange.ours),
+      unit: 's',
+      better: 'lower',
+      target: '≥ 3× faster',
+      check: (r) => (r.ratio == null ? null : r.ratio >= 3),
+    }),
+    row({
+      what: 'no-change re-sync: files uploaded',
+      peer: 'aws s3 sync',
+      peerValue: files(raw.nochange.aws),
+      ours: files(raw.nochange.ours),
+      unit: 'files',
+      better: 'none',
+      target: '0',
+      check: (r) => (r.ours == null ? null : r.ours === 0),
+    }),
     row({ what: 'after `touch` of every file: wall time', peer: 'aws s3 sync', peerValue: sec(raw.touched.aws), ours: sec(raw.touched.ours), unit: 's', better: 'lower' }),
-    row({ what: 'after `touch` of every file: files uploaded', peer: 'aws s3 sync', peerValue: files(raw.touched.aws), ours: files(raw.touched.ours), unit: 'files', better: 'none', target: 'ours 0 (aws re-uploads all)', check: (r) => (r.ours == null ? null : r.ours === 0) }),
+    row({
+      what: 'after `touch` of every file: files uploaded',
+      peer: 'aws s3 sync',
+      peerValue: files(raw.touched.aws),
+      ours: files(raw.touched.ours),
+      unit: 'files',
+      better: 'none',
+      target: 'ours 0 (aws re-uploads all)',
+      check: (r) => (r.ours == null ? null : r.ours === 0),
+    }),
   ];
   for (const r of rows) r.ratio = r.ratio === Infinity ? null : r.ratio;
-  notes.push(`Files uploaded = PUT requests for the bucket counted in the ${serverName === 'ours' ? 'origin' : 's3rver'} log during the run (falls back to the tool's \`upload:\` lines); both are in latest.json.`);
+  notes.push(
+    `Files uploaded = PUT requests for the bucket counted in the ${serverName === 'ours' ? 'origin' : 's3rver'} log during the run (falls back to the tool's \`upload:\` lines); both are in latest.json.`,
+  );
   notes.push('bucketfront sync runs with an empty hash cache (BUCKETFRONT_CACHE_DIR) before its first upload; the re-syncs use what it cached in this run.');
-  notes.push('aws CLI v1 config: max_concurrent_requests=10, multipart_threshold=8MB (the defaults, written out in bench/config/aws-config). Fixture mtimes are fixed to 2024-01-01 and reset after the touch test.');
+  notes.push(
+    'aws CLI v1 config: max_concurrent_requests=10, multipart_threshold=8MB (the defaults, written out in bench/config/aws-config). Fixture mtimes are fixed to 2024-01-01 and reset after the touch test.',
+  );
   notes.push('Reference (bench/README.md#peer-reference-figures, quiet machine, against s3rver): aws s3 sync bigdeploy/ first upload 18.7–19.0 s, no change 1.5–2.1 s.');
   return {
-    rows, notes, oursAvailable: oursSync, oursUnavailableReason: oursSync ? undefined : oursReason,
+    rows,
+    notes,
+    oursAvailable: oursSync,
+    oursUnavailableReason: oursSync ? undefined : oursReason,
     settings: { files: 5000, target: serverName },
     raw,
   };

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { log } from '../lib/proc.mjs';
-import { wrk, wrkMedian, fmtWrk } from '../lib/wrk.mjs';
+import { wrkMedian, fmtWrk } from '../lib/wrk.mjs';
 import { row } from '../lib/results.mjs';
 import { startNginxOrigin, startS3rver, startOursOrigin, NotAvailable, aws, WORK } from '../lib/servers.mjs';
 import { httpGet } from '../lib/s3.mjs';
@@ -48,7 +48,9 @@ async function check(url, headers, expected) {
     if (r.status !== 200) return `HTTP ${r.status}: ${r.body.toString('utf8', 0, 200)}`;
     if (!r.body.equals(expected)) return `body differs (${r.body.length} bytes, expected ${expected.length})`;
     return null;
-  } catch (e) { return e.message; }
+  } catch (e) {
+    return e.message;
+  }
 }
 
 export async function runWebsite(ctx) {
@@ -58,7 +60,13 @@ export async function runWebsite(ctx) {
   const targets = [];
 
   const peer = async (name, fn) => {
-    try { return await fn(); } catch (e) { notes.push(`${name}: ${e.message}`); log(`${name}: ${e.message}`); return null; }
+    try {
+      return await fn();
+    } catch (e) {
+      notes.push(`${name}: ${e.message}`);
+      log(`${name}: ${e.message}`);
+      return null;
+    }
   };
   await peer('nginx static', async () => {
     const ng = await startNginxOrigin({ name: 'nginx-static', site, mutable: join(WORK, 'run', 'mutable'), logs });
@@ -76,13 +84,17 @@ export async function runWebsite(ctx) {
     return up;
   });
 
-  let oursReason = '', upOurs = null;
+  let oursReason = '',
+    upOurs = null;
   try {
     const ours = await startOursOrigin({ logs, accessLog: false });
     log('uploading site/ to ours (aws s3 mb/sync/website/put-bucket-policy)');
     upOurs = await uploadSite({ endpoint: ours.url, creds: ours.credentials, site, makeWebsite: true });
     targets.push({ id: 'ours', name: 'ours (website endpoint)', base: ours.url, headers: { Host: 'site.s3-website-us-east-1.localhost' }, pid: ours.pid });
-  } catch (e) { oursReason = e instanceof NotAvailable ? e.message : `ours: ${e.message}`; log(oursReason); }
+  } catch (e) {
+    oursReason = e instanceof NotAvailable ? e.message : `ours: ${e.message}`;
+    log(oursReason);
+  }
 
   const res = {};
   for (const obj of OBJECTS) {
@@ -90,29 +102,75 @@ export async function runWebsite(ctx) {
     for (const t of targets) {
       const url = t.base + obj.path;
       const bad = await check(url, t.headers, expected);
-      if (bad) { res[`${t.id}.${obj.id}`] = { ok: false, error: bad }; notes.push(`${t.name} ${obj.path}: ${bad}`); log(`${t.name} ${obj.path}: ${bad}`); continue; }
+      if (bad) {
+        res[`${t.id}.${obj.id}`] = { ok: false, error: bad };
+        notes.push(`${t.name} ${obj.path}: ${bad}`);
+        log(`${t.name} ${obj.path}: ${bad}`);
+        continue;
+      }
       const r = await wrkMedian({ url, conns: 64, duration: ctx.duration, headers: t.headers, label: `${t.id}-${obj.id}`, rawDir, pid: t.pid }, ctx.reps);
       res[`${t.id}.${obj.id}`] = r;
       log(`${t.name} ${obj.id}: ${fmtWrk(r)}`);
     }
   }
-  const v = (t, o, f) => { const r = res[`${t}.${o}`]; return r && r.ok !== false ? r[f] : null; };
+  const v = (t, o, f) => {
+    const r = res[`${t}.${o}`];
+    return r && r.ok !== false ? r[f] : null;
+  };
   const rows = [];
   for (const o of OBJECTS) {
     const sz = o.id === '1k' ? '1 KiB' : '100 KiB';
-    rows.push(row({ what: `website GET ${sz} (wrk -c64)`, peer: 's3rver website', peerValue: v('s3rver', o.id, 'rps'), ours: v('ours', o.id, 'rps'), unit: 'req/s', target: '≥ 5× s3rver', check: (r) => (r.ratio == null ? null : r.ratio >= 5) }));
+    rows.push(
+      row({
+        what: `website GET ${sz} (wrk -c64)`,
+        peer: 's3rver website',
+        peerValue: v('s3rver', o.id, 'rps'),
+        ours: v('ours', o.id, 'rps'),
+        unit: 'req/s',
+        target: '≥ 5× s3rver',
+        check: (r) => (r.ratio == null ? null : r.ratio >= 5),
+      }),
+    );
     rows.push(row({ what: `website GET ${sz}`, peer: 'nginx static', peerValue: v('nginx', o.id, 'rps'), ours: v('ours', o.id, 'rps'), unit: 'req/s', target: 'report' }));
     rows.push(row({ what: `website GET ${sz}`, peer: 'nginx static, tcp_nopush off', peerValue: v('nginxOff', o.id, 'rps'), ours: v('ours', o.id, 'rps'), unit: 'req/s', target: 'report' }));
     rows.push(row({ what: `website GET ${sz} p99`, peer: 's3rver website', peerValue: v('s3rver', o.id, 'p99ms'), ours: v('ours', o.id, 'p99ms'), unit: 'ms', better: 'lower' }));
     rows.push(row({ what: `website GET ${sz} p99`, peer: 'nginx static', peerValue: v('nginx', o.id, 'p99ms'), ours: v('ours', o.id, 'p99ms'), unit: 'ms', better: 'lower' }));
   }
-  rows.push(row({ what: 'aws s3 sync site/ (232 files) into an empty bucket', peer: 's3rver', peerValue: upPeer ? upPeer.ms / 1000 : null, ours: upOurs ? upOurs.ms / 1000 : null, unit: 's', better: 'lower', note: 'set-up step, timed for information' }));
-  notes.push('nginx static serves from the page cache with sendfile; with `tcp_nopush on` (Debian default) some 100 KiB responses hit the 40 ms Nagle/delayed-ACK stall (bench/README.md#peer-reference-figures).');
-  if (ctx.reps > 1) notes.push(`rps of every run (the median is in the table): ${Object.entries(res).filter(([, r]) => r?.runs).map(([k, r]) => `${k} ${r.runs.map((x) => Math.round(x.rps ?? 0)).join(' / ')}`).join('; ')}.`);
-  notes.push(`CPU during each run in cores, server process tree / wrk (2 cores in all): ${Object.entries(res).filter(([, r]) => r?.serverCores != null).map(([k, r]) => `${k} ${r.serverCores} / ${r.wrkCores ?? '?'}`).join(', ')}.`);
-  notes.push('Reference (bench/README.md#peer-reference-figures, quiet machine, -d10s): nginx static 1 KB 79–89k rps, 100 KB 29.5–32.8k rps (p99 42 ms); tcp_nopush off 63k / 26.5–27.5k rps; s3rver website vhost 1 KB 1,767–2,077 rps, 100 KB 1,725–1,851 rps.');
+  rows.push(
+    row({
+      what: 'aws s3 sync site/ (232 files) into an empty bucket',
+      peer: 's3rver',
+      peerValue: upPeer ? upPeer.ms / 1000 : null,
+      ours: upOurs ? upOurs.ms / 1000 : null,
+      unit: 's',
+      better: 'lower',
+      note: 'set-up step, timed for information',
+    }),
+  );
+  notes.push(
+    'nginx static serves from the page cache with sendfile; with `tcp_nopush on` (Debian default) some 100 KiB responses hit the 40 ms Nagle/delayed-ACK stall (bench/README.md#peer-reference-figures).',
+  );
+  if (ctx.reps > 1)
+    notes.push(
+      `rps of every run (the median is in the table): ${Object.entries(res)
+        .filter(([, r]) => r?.runs)
+        .map(([k, r]) => `${k} ${r.runs.map((x) => Math.round(x.rps ?? 0)).join(' / ')}`)
+        .join('; ')}.`,
+    );
+  notes.push(
+    `CPU during each run in cores, server process tree / wrk (2 cores in all): ${Object.entries(res)
+      .filter(([, r]) => r?.serverCores != null)
+      .map(([k, r]) => `${k} ${r.serverCores} / ${r.wrkCores ?? '?'}`)
+      .join(', ')}.`,
+  );
+  notes.push(
+    'Reference (bench/README.md#peer-reference-figures, quiet machine, -d10s): nginx static 1 KB 79–89k rps, 100 KB 29.5–32.8k rps (p99 42 ms); tcp_nopush off 63k / 26.5–27.5k rps; s3rver website vhost 1 KB 1,767–2,077 rps, 100 KB 1,725–1,851 rps.',
+  );
   return {
-    rows, notes, oursAvailable: targets.some((t) => t.id === 'ours'), oursUnavailableReason: oursReason || undefined,
+    rows,
+    notes,
+    oursAvailable: targets.some((t) => t.id === 'ours'),
+    oursUnavailableReason: oursReason || undefined,
     settings: { duration: ctx.duration, reps: ctx.reps, wrk: '-t1 -c64 --latency' },
     raw: { wrk: res, upload: { s3rver: upPeer, ours: upOurs } },
   };

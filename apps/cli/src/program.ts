@@ -25,9 +25,7 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     addTransferOptions(addAwsOptions(program.command('sync').argument('<src>').argument('<dst>')), { sync: true }).description(
       'sync a directory and a bucket prefix (local→s3, s3→local, s3→s3); unchanged content is never transferred',
     ),
-  ).action(
-    run(async (src: string, dst: string, o) => (await import('./commands/sync.js')).syncCommand(src, dst, o, rest)),
-  );
+  ).action(run(async (src: string, dst: string, o) => (await import('./commands/sync.js')).syncCommand(src, dst, o, rest)));
 
   for (const kind of ['cp', 'mv'] as const) {
     addOutputOptions(
@@ -66,9 +64,17 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .description('configure a bucket as a static website (PutBucketWebsite), optionally publicly readable (--public)')
     .option('--index-document <suffix>', 'index document suffix', 'index.html')
     .option('--error-document <key>', 'error document key')
-    .option('--spa-fallback <key>', 'serve this key with status 200 for keys anonymous readers may not read, missing or private (single-page apps; bucketfront extension: the origin must run with --spa-fallback)')
-    .addOption(new Option('--public', 'also make the bucket publicly readable: a bucket policy granting everyone s3:GetObject on its objects, no listing (and Block Public Access off for policies where the endpoint has it)').conflicts('private'))
-    .option('--private', "also take back the public s3:GetObject grant --public adds (Block Public Access is left as it is)")
+    .option(
+      '--spa-fallback <key>',
+      'serve this key with status 200 for keys anonymous readers may not read, missing or private (single-page apps; bucketfront extension: the origin must run with --spa-fallback)',
+    )
+    .addOption(
+      new Option(
+        '--public',
+        'also make the bucket publicly readable: a bucket policy granting everyone s3:GetObject on its objects, no listing (and Block Public Access off for policies where the endpoint has it)',
+      ).conflicts('private'),
+    )
+    .option('--private', 'also take back the public s3:GetObject grant --public adds (Block Public Access is left as it is)')
     .action(run(async (target: string, o) => (await import('./commands/website.js')).websiteCommand(target, o)));
 
   addAwsOptions(program.command('presign').argument('<s3url>'))
@@ -84,15 +90,16 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .option('--json', 'print the invalidation as JSON')
     .action(run(async (paths: string[], o) => (await import('./commands/invalidate.js')).invalidateCommand(paths, o)));
 
-  addOutputOptions(
-    addTransferOptions(addAwsOptions(program.command('deploy').argument('<src>').argument('<dst>')), { sync: true }),
-  )
+  addOutputOptions(addTransferOptions(addAwsOptions(program.command('deploy').argument('<src>').argument('<dst>')), { sync: true }))
     .description('sync a directory to a bucket, then invalidate exactly the changed and deleted paths (or their cache tags)')
     .requiredOption('--distribution <id>', 'distribution id')
     .option('--edge-endpoint-url <url>', 'edge control API (CloudFront endpoint; default: AWS, or $AWS_ENDPOINT_URL_CLOUDFRONT)')
     .option('--origin-path <path>', 'the distribution serves s3://bucket/<path>/ at its root: strip it from invalidation paths')
     .option('--max-invalidation-paths <n>', 'above this many paths invalidate /* instead', '3000')
-    .option('--invalidate-tags', "invalidate the cache tags (#tag items) of the changed and deleted objects, from the --cache-tag rules, instead of their paths; untagged objects are still invalidated by path; needs a distribution whose CacheTagConfig.HeaderName is x-amz-meta-cache-tag (else paths)")
+    .option(
+      '--invalidate-tags',
+      'invalidate the cache tags (#tag items) of the changed and deleted objects, from the --cache-tag rules, instead of their paths; untagged objects are still invalidated by path; needs a distribution whose CacheTagConfig.HeaderName is x-amz-meta-cache-tag (else paths)',
+    )
     .option('--wait', 'wait until the invalidation is Completed')
     .action(run(async (src: string, dst: string, o) => (await import('./commands/deploy.js')).deployCommand(src, dst, o, rest)));
 
@@ -102,7 +109,10 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .option('--port <port>', 'S3 API port', '9000')
     .option('--host <host>', 'listen address', '127.0.0.1')
     .option('--data <dir>', 'data directory (objects, metadata, credentials); the same as --store fs:DIR (default ./data)')
-    .option('--store <spec>', 'where objects live: fs:DIR, or s3:http://HOST:PORT[?bucketPrefix=P] for an S3-compatible cluster (Ceph RGW, Garage, AWS S3) with its credentials in $BUCKETFRONT_STORE_ACCESS_KEY_ID/$BUCKETFRONT_STORE_SECRET_ACCESS_KEY or $BUCKETFRONT_STORE_CREDENTIALS_FILE; several origins over one cluster serve the same buckets (docs/scaling-out.md)')
+    .option(
+      '--store <spec>',
+      'where objects live: fs:DIR, or s3:http://HOST:PORT[?bucketPrefix=P] for an S3-compatible cluster (Ceph RGW, Garage, AWS S3) with its credentials in $BUCKETFRONT_STORE_ACCESS_KEY_ID/$BUCKETFRONT_STORE_SECRET_ACCESS_KEY or $BUCKETFRONT_STORE_CREDENTIALS_FILE; several origins over one cluster serve the same buckets (docs/scaling-out.md)',
+    )
     .option('--bucket-revalidate <ms>', "how old cached bucket facts (ACL, policy, website configuration) may get before they are read again: the bound on seeing another node's change", '500')
     .option('--region <region>', 'region', 'us-east-1')
     .option('--website-port <port>', 'extra listener where every request is a website request')

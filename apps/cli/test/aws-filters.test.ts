@@ -34,10 +34,20 @@ describe.skipIf(!hasAwsCli())('filters agree with aws s3 sync --dryrun', () => {
     tmp = await makeTempDir('bucketfront-cli-filters-');
     site = join(tmp.path, 'site');
     await writeTree(site, {
-      'a.html': '1', 'b.txt': '2', 'c.md': '3', 'index.html': '4', 'x.html': '5',
-      'assets/app.js': '6', 'assets/logo.png': '7', 'assets/deep/x.png': '8',
-      'docs/readme.md': '9', 'docs/notes.txt': '10', 'docs/page.html': '11',
-      '.git/config': '12', 'backup~': '13', 'bin/tool': '14',
+      'a.html': '1',
+      'b.txt': '2',
+      'c.md': '3',
+      'index.html': '4',
+      'x.html': '5',
+      'assets/app.js': '6',
+      'assets/logo.png': '7',
+      'assets/deep/x.png': '8',
+      'docs/readme.md': '9',
+      'docs/notes.txt': '10',
+      'docs/page.html': '11',
+      '.git/config': '12',
+      'backup~': '13',
+      'bin/tool': '14',
     });
     await origin.s3.send(new CreateBucketCommand({ Bucket: 'empty' }));
   });

@@ -119,7 +119,6 @@ describe('sync --cache-tag', () => {
   });
 });
 
-
 describe('deploy --invalidate-tags', () => {
   const TAGGED = 'ETAGDEPLOY01';
   const PLAIN = 'EPLAINDEPLOY';
@@ -179,7 +178,7 @@ describe('deploy --invalidate-tags', () => {
     expect(await metadataOf('deploy-tags', 'assets/app.js')).toEqual({ 'cache-tag': 'release-1,assets' });
   });
 
-  it('a change: only the changed objects\' tags; a deleted object\'s tags come from the rules too', async () => {
+  it("a change: only the changed objects' tags; a deleted object's tags come from the rules too", async () => {
     await writeFile(join(site, 'assets/app.js'), 'js v2');
     await rm(join(site, 'a.html'));
     const r = await deploy(TAGGED, '--cache-tag', 'assets/**=assets', '--cache-tag', '*.html=html', '--invalidate-tags', '--json');

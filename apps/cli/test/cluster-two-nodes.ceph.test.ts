@@ -11,7 +11,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { CreateBucketCommand, PutBucketPolicyCommand, PutBucketWebsiteCommand } from '@aws-sdk/client-s3';
 import { startEdge, type RunningEdge } from '@bucketfront/edge';
 import { cephCluster, makeS3Client, makeTestCredentials, uniquePrefix } from '@bucketfront/test-support';
@@ -91,17 +91,21 @@ describe.skipIf(!ceph)('two origin nodes over one Ceph cluster', () => {
     // Node B has seen the bucket missing before A creates it (so B holds cached facts to revalidate).
     expect((await getText(`${b.websiteUrl}/`, bucket)).status).toBe(404);
     await s3a.send(new CreateBucketCommand({ Bucket: bucket }));
-    await s3a.send(new PutBucketWebsiteCommand({
-      Bucket: bucket,
-      WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' }, ErrorDocument: { Key: '404.html' } },
-    }));
-    await s3a.send(new PutBucketPolicyCommand({
-      Bucket: bucket,
-      Policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }],
+    await s3a.send(
+      new PutBucketWebsiteCommand({
+        Bucket: bucket,
+        WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' }, ErrorDocument: { Key: '404.html' } },
       }),
-    }));
+    );
+    await s3a.send(
+      new PutBucketPolicyCommand({
+        Bucket: bucket,
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }],
+        }),
+      }),
+    );
     const site = join(work, 'site');
     await writeTree(site, { 'index.html': '<h1>v1</h1>', '404.html': 'not here', 'docs/index.html': 'docs v1' });
     const deploy = await runCli(['sync', site, `s3://${bucket}`, '--endpoint-url', a.url], env);
@@ -123,27 +127,31 @@ describe.skipIf(!ceph)('two origin nodes over one Ceph cluster', () => {
     const removedAt = Date.now();
     await sleep(Math.max(0, BOUND_MS - (Date.now() - removedAt)));
     expect((await getText(`${b.websiteUrl}/`, bucket)).status).toBe(403);
-    await s3a.send(new PutBucketPolicyCommand({
-      Bucket: bucket,
-      Policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }],
+    await s3a.send(
+      new PutBucketPolicyCommand({
+        Bucket: bucket,
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }],
+        }),
       }),
-    }));
+    );
 
     // The edge fronts both nodes (origin group: A primary, B secondary); caching off so every
     // viewer request reaches an origin node.
     edge = await startEdge({
       config: {
-        distributions: [{
-          id: 'ETWONODES',
-          origins: [
-            { id: 'a', url: a.websiteUrl, hostHeader: bucket, connectionAttempts: 1, connectionTimeout: 1 },
-            { id: 'b', url: b.websiteUrl, hostHeader: bucket },
-          ],
-          originGroups: [{ id: 'ab', primaryOriginId: 'a', secondaryOriginId: 'b', failoverCriteria: { statusCodes: [500, 502, 503, 504] } }],
-          defaultCacheBehavior: { targetOriginId: 'ab', minTTL: 0, defaultTTL: 0, maxTTL: 0 },
-        }],
+        distributions: [
+          {
+            id: 'ETWONODES',
+            origins: [
+              { id: 'a', url: a.websiteUrl, hostHeader: bucket, connectionAttempts: 1, connectionTimeout: 1 },
+              { id: 'b', url: b.websiteUrl, hostHeader: bucket },
+            ],
+            originGroups: [{ id: 'ab', primaryOriginId: 'a', secondaryOriginId: 'b', failoverCriteria: { statusCodes: [500, 502, 503, 504] } }],
+            defaultCacheBehavior: { targetOriginId: 'ab', minTTL: 0, defaultTTL: 0, maxTTL: 0 },
+          },
+        ],
       },
       port: 0,
       controlPort: 0,

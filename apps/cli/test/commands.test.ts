@@ -90,10 +90,12 @@ describe('bucket and object commands', () => {
   it('rm deletes one object, or a prefix with --recursive', async () => {
     expect((await cli('rm', 's3://cmds/back.txt')).stdout).toBe('delete: s3://cmds/back.txt\n');
     const r = await cli('rm', 's3://cmds/tree', '--recursive');
-    expect(r.stdout.split('\n').filter((l) => l.startsWith('delete:')).sort()).toEqual([
-      'delete: s3://cmds/tree/a.txt',
-      'delete: s3://cmds/tree/d/b.html',
-    ]);
+    expect(
+      r.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('delete:'))
+        .sort(),
+    ).toEqual(['delete: s3://cmds/tree/a.txt', 'delete: s3://cmds/tree/d/b.html']);
     expect(await keys('cmds')).toEqual(['dir/a.txt', 'renamed.txt']);
   });
 

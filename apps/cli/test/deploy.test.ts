@@ -12,7 +12,6 @@ import { makeTempDir, type TempDir } from '@bucketfront/test-support';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 import { cliEnv, parseSummary, runCli, writeTree, loadStartEdge, type StartedEdge } from './helpers.js';
 
-
 let origin: TestOrigin;
 let edge: StartedEdge;
 let tmp: TempDir;

@@ -24,8 +24,7 @@ describe.skipIf(!ceph)('bucketfront dev --store s3: on Ceph', () => {
     process.env.BUCKETFRONT_STORE_SECRET_ACCESS_KEY = cluster.secretAccessKey;
     const store = `s3:${cluster.endpoint}?bucketPrefix=${uniquePrefix('bf-dev')}`;
     const tmp = await makeTempDir('bf-dev-ceph-');
-    const start = (dir: string) =>
-      runDev({ dataDir: dir, store, originPort: 0, websitePort: 0, edgePort: 0, controlPort: 0, log: () => {} });
+    const start = (dir: string) => runDev({ dataDir: dir, store, originPort: 0, websitePort: 0, edgePort: 0, controlPort: 0, log: () => {} });
     try {
       stack = await start(tmp.path);
       expect(stack.uploaded).toBeGreaterThan(0);

@@ -51,11 +51,7 @@ function field(stdout: string, re: RegExp): string {
 
 /** Starts `bucketfront dev` and resolves once it printed its banner. */
 function startDev(data = dataDir): Promise<DevRun> {
-  const proc = spawnCli(
-    ['dev', '--data', data, '--port', '0', '--website-port', '0', '--edge-port', '0', '--control-port', '0'],
-    env,
-    tmp.path,
-  );
+  const proc = spawnCli(['dev', '--data', data, '--port', '0', '--website-port', '0', '--edge-port', '0', '--control-port', '0'], env, tmp.path);
   running.add(proc);
   let stdout = '';
   let stderr = '';
@@ -204,7 +200,21 @@ describe('bucketfront dev (the real command)', () => {
     await writeTree(join(tmp.path, 'tagged'), { 'tagged.html': '<p>tagged</p>' });
     const userEnv = { ...env, AWS_ACCESS_KEY_ID: first.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: first.credentials.secretAccessKey, AWS_REGION: 'us-east-1' };
     const deploy = await runCli(
-      ['deploy', join(tmp.path, 'tagged'), 's3://demo', '--distribution', 'EDEMO0000000001', '--cache-tag', '**=release-1', '--invalidate-tags', '--endpoint-url', first.s3Url, '--edge-endpoint-url', first.controlUrl, '--json'],
+      [
+        'deploy',
+        join(tmp.path, 'tagged'),
+        's3://demo',
+        '--distribution',
+        'EDEMO0000000001',
+        '--cache-tag',
+        '**=release-1',
+        '--invalidate-tags',
+        '--endpoint-url',
+        first.s3Url,
+        '--edge-endpoint-url',
+        first.controlUrl,
+        '--json',
+      ],
       userEnv,
     );
     expect(deploy.code, deploy.stderr).toBe(0);
@@ -231,7 +241,7 @@ describe('bucketfront dev (the real command)', () => {
     await expect(get(`${first.s3Url}/`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 
-  it('a second start on the same data: same credentials, 0 demo files uploaded, the user\'s page kept', async () => {
+  it("a second start on the same data: same credentials, 0 demo files uploaded, the user's page kept", async () => {
     const second = await startDev();
     try {
       expect(second.credentials).toEqual(first.credentials);

@@ -18,8 +18,6 @@ const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const screenshotDir = join(repoRoot, 'test-results');
 const chromiumArgs = CHROMIUM_ARGS;
 
-
-
 /** Takes a screenshot (replacing any earlier one) and checks the file. */
 async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {
   const path = join(screenshotDir, name);
@@ -129,10 +127,10 @@ describe.skipIf(!hasChromium())('demo site in a real browser', () => {
     const index = join(site, 'index.html');
     await writeFile(index, (await readFile(index, 'utf8')).replace('Version 1 of this page.', 'Version 2 of this page.'));
 
-    const result = await runCli(
-      ['deploy', site, `s3://${stack.bucket}`, '--distribution', stack.distributionId, '--endpoint-url', stack.originUrl, '--edge-endpoint-url', stack.controlUrl],
-      { ...awsEnv(stack.credentials), BUCKETFRONT_CACHE_DIR: join(temp.path, 'cache') },
-    );
+    const result = await runCli(['deploy', site, `s3://${stack.bucket}`, '--distribution', stack.distributionId, '--endpoint-url', stack.originUrl, '--edge-endpoint-url', stack.controlUrl], {
+      ...awsEnv(stack.credentials),
+      BUCKETFRONT_CACHE_DIR: join(temp.path, 'cache'),
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('upload:');
 

@@ -49,8 +49,6 @@ const chromiumArgs = [
   '--host-resolver-rules=MAP *.localhost 127.0.0.1',
 ];
 
-
-
 async function screenshot(page: Page, name: string): Promise<void> {
   const path = join(screenshotDir, name);
   await mkdir(screenshotDir, { recursive: true });
@@ -87,7 +85,15 @@ function generatorBuild(what: string, script: string): Promise<void> {
 
 async function filesUnder(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(root.length + 1).split('\\').join('/')).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) =>
+      join(e.parentPath, e.name)
+        .slice(root.length + 1)
+        .split('\\')
+        .join('/'),
+    )
+    .sort();
 }
 
 describe.skipIf(!hasChromium())('real sites built by their generators, deployed with bucketfront, browsed through the edge', () => {
@@ -280,7 +286,7 @@ describe.skipIf(!hasChromium())('real sites built by their generators, deployed 
   }
 
   async function visibleText(page: Page): Promise<string> {
-    return (await page.evaluate(() => document.body.innerText)).trim();
+    return (await page.evaluate(() => document.body.textContent)).trim();
   }
 
   describe('VitePress documentation site, cleanUrls, clean-urls.js on viewer-request', () => {
@@ -312,8 +318,17 @@ describe.skipIf(!hasChromium())('real sites built by their generators, deployed 
         expect((await visibleText(v.page)).length, `${path} has visible text`).toBeGreaterThan(100);
         // The theme's stylesheet and its self-hosted Inter font, through the edge.
         expect(await v.page.evaluate(() => getComputedStyle(document.body).fontFamily), path).toMatch(/^"?Inter/);
-        expect(await v.page.evaluate(async () => (await document.fonts.ready, document.fonts.check('16px Inter'))), `${path} Inter loaded`).toBe(true);
-        expect(v.loaded.some((p) => /^\/assets\/inter-.*\.woff2$/.test(p)), `${path} fetched the font`).toBe(true);
+        expect(
+          await v.page.evaluate(async () => {
+            await document.fonts.ready;
+            return document.fonts.check('16px Inter');
+          }),
+          `${path} Inter loaded`,
+        ).toBe(true);
+        expect(
+          v.loaded.some((p) => /^\/assets\/inter-.*\.woff2$/.test(p)),
+          `${path} fetched the font`,
+        ).toBe(true);
         await expectImagesDecoded(v.page, 'img.logo');
         if (path === '/guide/') expect(await expectImagesDecoded(v.page, '.vp-doc img')).toBe(1);
         await screenshot(v.page, shot);
@@ -452,7 +467,10 @@ describe.skipIf(!hasChromium())('real sites built by their generators, deployed 
         expect(v.documents()).toBe(1);
         expect(await v.page.evaluate(() => (window as unknown as { bfMarker?: string }).bfMarker)).toBe('same document');
 
-        for (const [path, heading] of [['/users/7', 'User 7'], ['/users', 'Users']] as const) {
+        for (const [path, heading] of [
+          ['/users/7', 'User 7'],
+          ['/users', 'Users'],
+        ] as const) {
           if (!v.page.url().endsWith(path)) expectPageAnswer(await visit(v, siteUrl(SPA, path)));
           const reloaded = await reload(v);
           expectPageAnswer(reloaded);
@@ -531,7 +549,10 @@ describe.skipIf(!hasChromium())('real sites built by their generators, deployed 
 
     describe("the origin's SPA fallback (website --spa-fallback index.html), no function", () => {
       it('loads deep links and unknown routes as the app; a reload keeps them', async () => {
-        for (const [path, heading, shot] of [['/users/42', 'User 42', 'spa-origin-user-42.png'], ['/no/such/route', 'Not found', 'spa-origin-not-found.png']] as const) {
+        for (const [path, heading, shot] of [
+          ['/users/42', 'User 42', 'spa-origin-user-42.png'],
+          ['/no/such/route', 'Not found', 'spa-origin-not-found.png'],
+        ] as const) {
           const v = await open();
           const response = await visit(v, siteUrl(SPA_ORIGIN, path));
           expectPageAnswer(response);

@@ -66,13 +66,10 @@ export async function startFlakyProxy(originUrl: string, opts: FlakyProxyOptions
     // The proxy already answered any `Expect: 100-continue`; do not make the origin wait for a second one.
     const headers = { ...req.headers };
     delete headers.expect;
-    const upstream = http.request(
-      { protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
+    const upstream = http.request({ protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
     upstream.on('error', (err) => res.destroy(err));
     req.pipe(upstream);
   });

@@ -57,10 +57,7 @@ describe('origin killed mid-sync', () => {
     const site = join(tmp.path, 'site');
     await writeTree(site, files);
 
-    const child = spawnCli(
-      ['sync', site, 's3://victim', '--endpoint-url', url, '--concurrency', '2'],
-      cliEnv({ credentials, cacheDir: join(tmp.path, 'cache') }),
-    );
+    const child = spawnCli(['sync', site, 's3://victim', '--endpoint-url', url, '--concurrency', '2'], cliEnv({ credentials, cacheDir: join(tmp.path, 'cache') }));
     let stdout = '';
     let stderr = '';
     let killed = false;

@@ -7,7 +7,13 @@ const base = { PATH: process.env.PATH, HOME: process.env.HOME };
 
 async function originFails(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; lines: string[] }> {
   const r = await runCli(['origin', '--port', '0', ...args], { ...base, ...env }, { timeoutMs: 60_000 });
-  return { code: r.code, lines: r.stderr.trim().split('\n').filter((l) => l.trim() !== '') };
+  return {
+    code: r.code,
+    lines: r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim() !== ''),
+  };
 }
 
 describe('bucketfront origin --store', () => {

@@ -45,11 +45,11 @@ describe('bucketfront origin', () => {
   it('prints its URL and generated credentials once, serves S3, stops on SIGTERM', async () => {
     const env = { ...process.env };
     for (const k of Object.keys(env)) if (k.startsWith('AWS_') || k.startsWith('BUCKETFRONT_')) delete env[k];
-    const { child, matches } = await startServer(
-      ['origin', '--port', '0', '--data', join(tmp.path, 'data'), '--no-access-log'],
-      env,
-      [/S3 API:\s+(http:\/\/127\.0\.0\.1:\d+)/, /AWS_ACCESS_KEY_ID=(\S+)/, /AWS_SECRET_ACCESS_KEY=(\S+)/],
-    );
+    const { child, matches } = await startServer(['origin', '--port', '0', '--data', join(tmp.path, 'data'), '--no-access-log'], env, [
+      /S3 API:\s+(http:\/\/127\.0\.0\.1:\d+)/,
+      /AWS_ACCESS_KEY_ID=(\S+)/,
+      /AWS_SECRET_ACCESS_KEY=(\S+)/,
+    ]);
     const url = matches[0]![1]!;
     const credentials = { accessKeyId: matches[1]![1]!, secretAccessKey: matches[2]![1]! };
     const clientEnv = cliEnv({ credentials, cacheDir: join(tmp.path, 'cache') });
@@ -103,11 +103,10 @@ describe('bucketfront edge', () => {
     const config = join(tmp.path, 'edge.json');
     await writeFile(config, JSON.stringify({ distributions: [{ id: 'ECLITEST', origins: [{ id: 'up', url: `http://127.0.0.1:${port}` }] }] }));
     try {
-      const { child, matches } = await startServer(
-        ['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1', '--cache-dir', join(tmp.path, 'edge-cache')],
-        process.env,
-        [/viewers: (http:\/\/\S+)/, /control: (http:\/\/\S+)/],
-      );
+      const { child, matches } = await startServer(['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1', '--cache-dir', join(tmp.path, 'edge-cache')], process.env, [
+        /viewers: (http:\/\/\S+)/,
+        /control: (http:\/\/\S+)/,
+      ]);
       const res = await request(`${matches[0]![1]!}/hello.txt`);
       expect(res.statusCode).toBe(200);
       expect(await res.body.text()).toBe('from upstream');
@@ -133,11 +132,13 @@ describe('bucketfront edge', () => {
     const env = { ...process.env };
     for (const k of Object.keys(env)) if (k.startsWith('AWS_') || k.startsWith('BUCKETFRONT_')) delete env[k];
     try {
-      const { child, matches, stderr } = await startServer(
-        ['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1', '--cache-dir', join(tmp.path, 'edge-cache')],
-        env,
-        [/viewers: (http:\/\/\S+)/, /control: (http:\/\/\S+)/, /AWS_ACCESS_KEY_ID=(\S+)/, /AWS_SECRET_ACCESS_KEY=(\S+)/, /BUCKETFRONT_ACCESS_KEY_ID and\s+BUCKETFRONT_SECRET_ACCESS_KEY set to the origin's credentials/],
-      );
+      const { child, matches, stderr } = await startServer(['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1', '--cache-dir', join(tmp.path, 'edge-cache')], env, [
+        /viewers: (http:\/\/\S+)/,
+        /control: (http:\/\/\S+)/,
+        /AWS_ACCESS_KEY_ID=(\S+)/,
+        /AWS_SECRET_ACCESS_KEY=(\S+)/,
+        /BUCKETFRONT_ACCESS_KEY_ID and\s+BUCKETFRONT_SECRET_ACCESS_KEY set to the origin's credentials/,
+      ]);
       const [viewers, control] = [matches[0]![1]!, matches[1]![1]!];
       const credentials = { accessKeyId: matches[2]![1]!, secretAccessKey: matches[3]![1]! };
       expect(stderr().split(credentials.secretAccessKey).length - 1).toBe(1); // shown once
@@ -148,7 +149,10 @@ describe('bucketfront edge', () => {
       expect(ok.code, ok.stderr).toBe(0);
       expect(ok.stdout).toMatch(/invalidation \S+: Completed\n$/);
       expect(await (await request(`${viewers}/p.txt`)).body.text()).toBe('v2');
-      const wrong = await runCli(['invalidate', '--distribution', 'EGENCREDS', '/p.txt', '--endpoint-url', control], cliEnv({ credentials: { ...credentials, secretAccessKey: 'not-the-secret' }, cacheDir: join(tmp.path, 'cache') }));
+      const wrong = await runCli(
+        ['invalidate', '--distribution', 'EGENCREDS', '/p.txt', '--endpoint-url', control],
+        cliEnv({ credentials: { ...credentials, secretAccessKey: 'not-the-secret' }, cacheDir: join(tmp.path, 'cache') }),
+      );
       expect(wrong.code).toBe(1);
       expect(wrong.stderr).toMatch(/SignatureDoesNotMatch|AccessDenied|InvalidClientTokenId/);
       const exited = exitOf(child);
@@ -159,18 +163,16 @@ describe('bucketfront edge', () => {
     }
   });
 
-  it('with BUCKETFRONT_ACCESS_KEY_ID/SECRET set (the origin\'s pair): nothing generated or printed; that pair signs', async () => {
+  it("with BUCKETFRONT_ACCESS_KEY_ID/SECRET set (the origin's pair): nothing generated or printed; that pair signs", async () => {
     const config = join(tmp.path, 'edge-env.json');
     await writeFile(config, JSON.stringify({ distributions: [{ id: 'EENVCREDS', origins: [{ id: 'up', url: 'http://127.0.0.1:9' }] }] }));
     const credentials = { accessKeyId: 'AKIASHAREDPAIR000001', secretAccessKey: 'shared-secret-of-the-origin' };
     const env = { ...process.env };
     for (const k of Object.keys(env)) if (k.startsWith('AWS_') || k.startsWith('BUCKETFRONT_')) delete env[k];
     Object.assign(env, { BUCKETFRONT_ACCESS_KEY_ID: credentials.accessKeyId, BUCKETFRONT_SECRET_ACCESS_KEY: credentials.secretAccessKey });
-    const { child, matches, stderr } = await startServer(
-      ['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1', '--cache-dir', join(tmp.path, 'edge-cache')],
-      env,
-      [/control: (http:\/\/\S+)/],
-    );
+    const { child, matches, stderr } = await startServer(['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1', '--cache-dir', join(tmp.path, 'edge-cache')], env, [
+      /control: (http:\/\/\S+)/,
+    ]);
     const ok = await runCli(['invalidate', '--distribution', 'EENVCREDS', '/x', '--endpoint-url', matches[0]![1]!], cliEnv({ credentials, cacheDir: join(tmp.path, 'cache') }));
     expect(ok.code, ok.stderr).toBe(0);
     expect(stderr()).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|generated/);
@@ -179,7 +181,7 @@ describe('bucketfront edge', () => {
     expect(await exited).toBe(0);
   });
 
-  it('prints where the cache lives: $XDG_CACHE_HOME/bucketfront/edge by default, --cache-dir overrides, the config\'s cache.diskPath is kept, false = memory only', async () => {
+  it("prints where the cache lives: $XDG_CACHE_HOME/bucketfront/edge by default, --cache-dir overrides, the config's cache.diskPath is kept, false = memory only", async () => {
     const config = join(tmp.path, 'edge-cache-dir.json');
     const distributions = [{ id: 'ECACHEDIR', origins: [{ id: 'up', url: 'http://127.0.0.1:9' }] }];
     const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: join(tmp.path, 'xdg'), BUCKETFRONT_ACCESS_KEY_ID: 'AKIACACHEDIRTEST0001', BUCKETFRONT_SECRET_ACCESS_KEY: 'cache-dir-test-secret' };

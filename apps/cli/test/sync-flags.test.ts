@@ -8,15 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { readFile, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  CompleteMultipartUploadCommand,
-  CreateBucketCommand,
-  CreateMultipartUploadCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { hasAwsCli, makeTempDir, runAws, type TempDir } from '@bucketfront/test-support';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 import { cliEnv, keysFromLines, parseSummary, runCli, writeTree } from './helpers.js';
@@ -88,7 +80,7 @@ describe('--exact-timestamps (bucket → local)', () => {
     });
     const offsetSeconds: Record<string, number> = { 'older.bin': -100, 'newer.bin': 100, 'equal.bin': 0, 'same.txt': -100, 'diff.txt': 0 };
     for (const [key, offset] of Object.entries(offsetSeconds)) {
-      const t = (lastModified.get(key)! / 1000) + offset;
+      const t = lastModified.get(key)! / 1000 + offset;
       await utimes(join(down, key), t, t);
     }
   }, 120_000);

@@ -24,8 +24,7 @@ afterAll(async () => {
   await tmp?.cleanup();
 });
 
-const cli = (origin: TestOrigin, ...args: string[]) =>
-  runCli([...args, '--endpoint-url', origin.url], cliEnv({ credentials: origin.credentials, cacheDir: join(tmp.path, 'cache') }));
+const cli = (origin: TestOrigin, ...args: string[]) => runCli([...args, '--endpoint-url', origin.url], cliEnv({ credentials: origin.credentials, cacheDir: join(tmp.path, 'cache') }));
 
 /** An anonymous GET on the website endpoint of `bucket`. */
 async function websiteGet(origin: TestOrigin, bucket: string, path: string): Promise<{ status: number; body: string }> {
@@ -49,8 +48,7 @@ async function policyOf(origin: TestOrigin, bucket: string): Promise<unknown> {
   }
 }
 
-const put = (origin: TestOrigin, bucket: string, key: string, body: string) =>
-  origin.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'text/html' }));
+const put = (origin: TestOrigin, bucket: string, key: string, body: string) => origin.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'text/html' }));
 
 describe('website --public', () => {
   beforeAll(async () => {

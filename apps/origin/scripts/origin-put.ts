@@ -47,9 +47,7 @@ if (process.argv[2] === '--child') {
     for (let i = 0; i < mib; i++) yield chunk;
   }
   const t0 = performance.now();
-  await s3.send(
-    new PutObjectCommand({ Bucket: 'bench', Key: 'big.bin', Body: Readable.from(gen()), ContentLength: mib * 1024 * 1024 }),
-  );
+  await s3.send(new PutObjectCommand({ Bucket: 'bench', Key: 'big.bin', Body: Readable.from(gen()), ContentLength: mib * 1024 * 1024 }));
   const secs = (performance.now() - t0) / 1000;
   console.log(
     JSON.stringify({

@@ -19,11 +19,7 @@ export interface OriginCredentials {
 
 export const CREDENTIALS_FILE = 'credentials.json';
 
-export async function resolveCredentials(
-  system: SystemDocuments,
-  explicit?: { accessKeyId: string; secretAccessKey: string },
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<OriginCredentials> {
+export async function resolveCredentials(system: SystemDocuments, explicit?: { accessKeyId: string; secretAccessKey: string }, env: NodeJS.ProcessEnv = process.env): Promise<OriginCredentials> {
   if (explicit) return { ...explicit, generated: false };
   const envId = env.BUCKETFRONT_ACCESS_KEY_ID;
   const envSecret = env.BUCKETFRONT_SECRET_ACCESS_KEY;

@@ -66,8 +66,16 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
   const presigned = new PresignedCache();
 
   function finish(
-    req: IncomingMessage, requestId: string, started: number, op: S3Operation | null, operation: string,
-    path: string, status: number, bytesIn: number, bytesOut: number, websiteBucket?: string | null,
+    req: IncomingMessage,
+    requestId: string,
+    started: number,
+    op: S3Operation | null,
+    operation: string,
+    path: string,
+    status: number,
+    bytesIn: number,
+    bytesOut: number,
+    websiteBucket?: string | null,
   ): void {
     const durationMs = performance.now() - started;
     metrics.record(operation, status, bytesIn, bytesOut, durationMs);
@@ -92,9 +100,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
     accessLog(entry);
   }
 
-  function websiteRequest(
-    req: IncomingMessage, res: ServerResponse, bucket: string | null, requestId: string, started: number, path: string, isWebsitePort: boolean,
-  ): void {
+  function websiteRequest(req: IncomingMessage, res: ServerResponse, bucket: string | null, requestId: string, started: number, path: string, isWebsitePort: boolean): void {
     // Website responses are written by several helpers; the socket's byte count (status line and
     // headers included) is what this response added to the connection.
     const socket = req.socket;
@@ -150,8 +156,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
         const e = errorResponse(r.error, ids, isHead);
         out = { ...e, status: r.status, headers: [...(e.headers ?? []), ...(r.headers ?? [])] };
       } else out = r;
-      const done = (status: number, bytesOut: number): void =>
-        finish(req, requestId, started, op, operation, rawPath, status, ctx?.bytesIn ?? 0, bytesOut);
+      const done = (status: number, bytesOut: number): void => finish(req, requestId, started, op, operation, rawPath, status, ctx?.bytesIn ?? 0, bytesOut);
       try {
         sendResponse(req, res, ids, out, done);
       } catch (err) {
@@ -209,7 +214,15 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
 
       const host0 = host ?? `127.0.0.1:${req.socket.localPort ?? ''}`;
       ctx = {
-        req, res, op, auth, store, region, requestId, hostId, owner,
+        req,
+        res,
+        op,
+        auth,
+        store,
+        region,
+        requestId,
+        hostId,
+        owner,
         baseUrl: `http://${host0}`,
         expectContinue: (req.headers.expect ?? '').toLowerCase() === '100-continue',
         bytesIn: 0,
@@ -234,8 +247,16 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
   handler.logRejected = (r) => {
     metrics.record(r.operation, r.status, 0, r.bytesOut, 0);
     accessLog?.({
-      time: new Date().toISOString(), requestId: r.requestId, remote: r.remote, method: '', path: '',
-      operation: r.operation, status: r.status, bytesIn: 0, bytesOut: r.bytesOut, durationMs: 0,
+      time: new Date().toISOString(),
+      requestId: r.requestId,
+      remote: r.remote,
+      method: '',
+      path: '',
+      operation: r.operation,
+      status: r.status,
+      bytesIn: 0,
+      bytesOut: r.bytesOut,
+      durationMs: 0,
     });
   };
   handler.metrics = metrics;

@@ -22,10 +22,12 @@ beforeAll(async () => {
   await s3.send(new CreateBucketCommand({ Bucket: 'site' }));
   await s3.send(new PutObjectCommand({ Bucket: 'site', Key: 'index.html', Body: INDEX, ContentType: 'text/html' }));
   await s3.send(new PutBucketWebsiteCommand({ Bucket: 'site', WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } } }));
-  await s3.send(new PutBucketPolicyCommand({
-    Bucket: 'site',
-    Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::site/*' }] }),
-  }));
+  await s3.send(
+    new PutBucketPolicyCommand({
+      Bucket: 'site',
+      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::site/*' }] }),
+    }),
+  );
   s3.destroy();
 });
 afterAll(async () => {
@@ -78,7 +80,11 @@ describe('access log', () => {
     sink(e);
     sink({ ...e, requestId: 'R2' });
     await new Promise((r) => setImmediate(r));
-    const lines = chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AccessLogEntry);
+    const lines = chunks
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as AccessLogEntry);
     expect(lines.map((l) => l.requestId)).toEqual(['R1', 'R2']);
   });
 

@@ -31,8 +31,13 @@ afterAll(async () => {
 /** A SigV4-signed request whose path is sent exactly as written (no dot-segment normalization). */
 async function signed(method: string, path: string, opts: { body?: string | Buffer; headers?: Record<string, string> } = {}) {
   const headers = signRequest({
-    method, url: `${origin.url}${path}`, headers: opts.headers ?? {}, body: opts.body ?? '',
-    credentials: origin.credentials, region: 'us-east-1', service: 's3',
+    method,
+    url: `${origin.url}${path}`,
+    headers: opts.headers ?? {},
+    body: opts.body ?? '',
+    credentials: origin.credentials,
+    region: 'us-east-1',
+    service: 's3',
   });
   const res = await client.request({ method, path, headers: { ...opts.headers, ...headers }, body: opts.body });
   const text = await res.body.text();
@@ -61,7 +66,8 @@ describe('malformed and hostile XML', () => {
   });
 
   it('an entity bomb is rejected as MalformedXML with bounded memory', async () => {
-    const bomb = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lololololololololololol">' +
+    const bomb =
+      '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lololololololololololol">' +
       Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`).join('') +
       ']><Delete><Object><Key>&lol9;</Key></Object></Delete>';
     const before = process.memoryUsage().rss;
@@ -99,7 +105,9 @@ describe('malformed and hostile XML', () => {
     const bomb = '<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">]><WebsiteConfiguration><IndexDocument><Suffix>&a;</Suffix></IndexDocument></WebsiteConfiguration>';
     const b = await signed('PUT', `/${bucket}?website`, { body: bomb });
     expect(b.code).toBe('MalformedXML');
-    const policy = await signed('PUT', `/${bucket}?policy`, { body: `{"Version":"2012-10-17","Statement":[${'{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bad-input/*"},'.repeat(300)}{}]}` });
+    const policy = await signed('PUT', `/${bucket}?policy`, {
+      body: `{"Version":"2012-10-17","Statement":[${'{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bad-input/*"},'.repeat(300)}{}]}`,
+    });
     expect(policy.status).toBe(400);
     expect(policy.code).toBe('MalformedPolicy');
     await stillServing();
@@ -219,9 +227,13 @@ describe('ranges and methods', () => {
   });
 
   it('a single PUT over 5 GiB is EntityTooLarge before any body is read', async () => {
-    const raw = await rawRequest(origin.port,
+    const raw = await rawRequest(
+      origin.port,
       `PUT /${bucket}/huge HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${5 * 1024 ** 3 + 1}\r\nExpect: 100-continue\r\n` +
-      signedHeaderLines('PUT', `/${bucket}/huge`, { 'content-length': String(5 * 1024 ** 3 + 1), expect: '100-continue' }) + '\r\n', 3000);
+        signedHeaderLines('PUT', `/${bucket}/huge`, { 'content-length': String(5 * 1024 ** 3 + 1), expect: '100-continue' }) +
+        '\r\n',
+      3000,
+    );
     expect(statusOf(raw)).toBe(400);
     expect(raw).toContain('<Code>EntityTooLarge</Code>');
     expect(raw).not.toContain('100 Continue');
@@ -230,10 +242,18 @@ describe('ranges and methods', () => {
 
 function signedHeaderLines(method: string, path: string, headers: Record<string, string>): string {
   const h = signRequest({
-    method, url: `http://127.0.0.1${path}`, headers: { host: '127.0.0.1', ...headers },
-    credentials: origin.credentials, region: 'us-east-1', service: 's3', payloadHash: 'UNSIGNED-PAYLOAD',
+    method,
+    url: `http://127.0.0.1${path}`,
+    headers: { host: '127.0.0.1', ...headers },
+    credentials: origin.credentials,
+    region: 'us-east-1',
+    service: 's3',
+    payloadHash: 'UNSIGNED-PAYLOAD',
   });
-  return Object.entries(h).filter(([k]) => k !== 'host').map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  return Object.entries(h)
+    .filter(([k]) => k !== 'host')
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
 }
 
 describe('Expect: 100-continue', () => {
@@ -281,8 +301,10 @@ describe('HTTP framing attacks (raw sockets)', () => {
   });
 
   it('conflicting Content-Length and Transfer-Encoding is 400', async () => {
-    const raw = await rawRequest(origin.port,
-      `PUT /${bucket}/smuggle HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /${bucket}/digits HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const raw = await rawRequest(
+      origin.port,
+      `PUT /${bucket}/smuggle HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /${bucket}/digits HTTP/1.1\r\nHost: x\r\n\r\n`,
+    );
     expect(statusOf(raw)).toBe(400);
     expect(raw).toContain('<Code>InvalidRequest</Code>');
     // Exactly one response: the smuggled GET was never parsed.

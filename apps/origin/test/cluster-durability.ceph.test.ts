@@ -74,10 +74,19 @@ describe.skipIf(!ceph)('durability on Ceph: two origin nodes, an OSD and a node 
             const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
             const p1 = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: body.subarray(0, 5 * 1024 * 1024) }));
             const p2 = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 2, Body: body.subarray(5 * 1024 * 1024) }));
-            await client.send(new CompleteMultipartUploadCommand({
-              Bucket: bucket, Key: key, UploadId,
-              MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag! }, { PartNumber: 2, ETag: p2.ETag! }] },
-            }));
+            await client.send(
+              new CompleteMultipartUploadCommand({
+                Bucket: bucket,
+                Key: key,
+                UploadId,
+                MultipartUpload: {
+                  Parts: [
+                    { PartNumber: 1, ETag: p1.ETag! },
+                    { PartNumber: 2, ETag: p2.ETag! },
+                  ],
+                },
+              }),
+            );
           } else {
             await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
           }

@@ -78,8 +78,13 @@ describe('crash safety', () => {
       remember(key, body);
       const path = `/${bucket}/${key}`;
       const headers = signRequest({
-        method: 'PUT', url: `${first.url}${path}`, headers: { 'content-length': String(body.length) },
-        credentials, region: 'us-east-1', service: 's3', payloadHash: 'UNSIGNED-PAYLOAD',
+        method: 'PUT',
+        url: `${first.url}${path}`,
+        headers: { 'content-length': String(body.length) },
+        credentials,
+        region: 'us-east-1',
+        service: 's3',
+        payloadHash: 'UNSIGNED-PAYLOAD',
       });
       async function* stalled(): AsyncGenerator<Buffer> {
         yield body.subarray(0, body.length >> 1);

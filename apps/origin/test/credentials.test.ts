@@ -22,10 +22,16 @@ describe('credentials', () => {
       const second = await resolveCredentials(fsStore, undefined, {});
       expect(second).toEqual({ ...first, generated: false });
       // Env wins over the file, options over env.
-      expect(await resolveCredentials(fsStore, undefined, { BUCKETFRONT_ACCESS_KEY_ID: 'E', BUCKETFRONT_SECRET_ACCESS_KEY: 'S' }))
-        .toEqual({ accessKeyId: 'E', secretAccessKey: 'S', generated: false });
-      expect(await resolveCredentials(fsStore, { accessKeyId: 'O', secretAccessKey: 'P' }, { BUCKETFRONT_ACCESS_KEY_ID: 'E', BUCKETFRONT_SECRET_ACCESS_KEY: 'S' }))
-        .toEqual({ accessKeyId: 'O', secretAccessKey: 'P', generated: false });
+      expect(await resolveCredentials(fsStore, undefined, { BUCKETFRONT_ACCESS_KEY_ID: 'E', BUCKETFRONT_SECRET_ACCESS_KEY: 'S' })).toEqual({
+        accessKeyId: 'E',
+        secretAccessKey: 'S',
+        generated: false,
+      });
+      expect(await resolveCredentials(fsStore, { accessKeyId: 'O', secretAccessKey: 'P' }, { BUCKETFRONT_ACCESS_KEY_ID: 'E', BUCKETFRONT_SECRET_ACCESS_KEY: 'S' })).toEqual({
+        accessKeyId: 'O',
+        secretAccessKey: 'P',
+        generated: false,
+      });
 
       await fsStore.close();
 
@@ -43,7 +49,10 @@ describe('credentials', () => {
         const anon = await request(`${origin.url}/`);
         expect(anon.statusCode).toBe(403);
         await anon.body.text();
-        expect(entries.map((e) => [e.operation, e.status])).toEqual([['ListBuckets', 200], ['ListBuckets', 403]]);
+        expect(entries.map((e) => [e.operation, e.status])).toEqual([
+          ['ListBuckets', 200],
+          ['ListBuckets', 403],
+        ]);
         const e = entries[0]!;
         expect(e).toMatchObject({ method: 'GET', path: '/', remote: '127.0.0.1' });
         expect(e.requestId).toMatch(/^[0-9A-F]{16}$/);

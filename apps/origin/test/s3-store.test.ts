@@ -255,7 +255,13 @@ describe('s3 driver over a bucketfront origin', () => {
       { algorithm: 'CRC32', value: 'AAAAAg==' },
     ]);
     const checksum = { algorithm: 'CRC32' as const, value: 'zzzzzz==-2', type: 'COMPOSITE' as const };
-    const info = await s.completeMultipartUpload('bkt', 'mp', up.uploadId, [p1, p2].map((p) => ({ partNumber: p.partNumber, etag: p.etag })), { checksum });
+    const info = await s.completeMultipartUpload(
+      'bkt',
+      'mp',
+      up.uploadId,
+      [p1, p2].map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+      { checksum },
+    );
     expect(info.etag).toMatch(/-2"$/);
     const expected = { contentType: 'video/mp4', userMetadata: { m: '1' }, acl: 'public-read', partSizes: [2048, 100], checksum };
     expect(info.metadata).toEqual(expected);
@@ -341,7 +347,10 @@ describe('s3 driver over a bucketfront origin', () => {
       expect((await send('PUT', '/site')).status).toBe(200);
       const big = bytes(1024 * 1024, 3);
       expect((await send('PUT', '/site/warm', bodyOf('x').read() as Buffer)).status).toBe(200); // bucket facts cached
-      for (const [name, body] of [['small', Buffer.from('hello')], ['big', big]] as const) {
+      for (const [name, body] of [
+        ['small', Buffer.from('hello')],
+        ['big', big],
+      ] as const) {
         await new Promise((r) => setTimeout(r, 50));
         const before = backendLog.length;
         expect((await send('PUT', `/site/${name}`, body)).status).toBe(200);

@@ -5,14 +5,43 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand,
-  CreateMultipartUploadCommand, DeleteBucketCommand, DeleteBucketPolicyCommand, DeleteBucketWebsiteCommand,
-  DeleteObjectCommand, DeleteObjectsCommand, GetBucketAclCommand, GetBucketLocationCommand, GetBucketPolicyCommand,
-  GetBucketVersioningCommand, GetBucketWebsiteCommand, GetObjectAclCommand, GetObjectCommand, HeadBucketCommand,
-  HeadObjectCommand, ListBucketsCommand, ListMultipartUploadsCommand, ListObjectsCommand, ListObjectsV2Command,
-  ListPartsCommand, PutBucketAclCommand, PutBucketPolicyCommand, PutBucketTaggingCommand, PutBucketWebsiteCommand,
-  PutObjectAclCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand, UploadPartCopyCommand,
-  GetBucketCorsCommand, GetBucketTaggingCommand, GetBucketLifecycleConfigurationCommand,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteBucketPolicyCommand,
+  DeleteBucketWebsiteCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetBucketAclCommand,
+  GetBucketLocationCommand,
+  GetBucketPolicyCommand,
+  GetBucketVersioningCommand,
+  GetBucketWebsiteCommand,
+  GetObjectAclCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutBucketAclCommand,
+  PutBucketPolicyCommand,
+  PutBucketTaggingCommand,
+  PutBucketWebsiteCommand,
+  PutObjectAclCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+  GetBucketCorsCommand,
+  GetBucketTaggingCommand,
+  GetBucketLifecycleConfigurationCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Agent as HttpAgent } from 'node:http';
@@ -98,10 +127,19 @@ describe('objects', () => {
 
   it('put / get / head round-trip with metadata and headers', async () => {
     const body = randomBytes(3000);
-    const put = await s3.send(new PutObjectCommand({
-      Bucket: bucket, Key: 'dir/file.bin', Body: body, ContentType: 'application/x-test', CacheControl: 'max-age=60',
-      ContentDisposition: 'attachment', ContentLanguage: 'en', Metadata: { color: 'blue' }, WebsiteRedirectLocation: '/other',
-    }));
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'dir/file.bin',
+        Body: body,
+        ContentType: 'application/x-test',
+        CacheControl: 'max-age=60',
+        ContentDisposition: 'attachment',
+        ContentLanguage: 'en',
+        Metadata: { color: 'blue' },
+        WebsiteRedirectLocation: '/other',
+      }),
+    );
     expect(put.ETag).toBe(`"${md5hex(body)}"`);
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'dir/file.bin' }));
     expect(Buffer.from(await got.Body!.transformToByteArray())).toEqual(body);
@@ -119,10 +157,15 @@ describe('objects', () => {
 
   it('streams an aws-chunked upload (Body as a stream) and returns its checksum on request', async () => {
     const body = randomBytes(200_000);
-    await s3.send(new PutObjectCommand({
-      Bucket: bucket, Key: 'streamed', Body: Readable.from([body.subarray(0, 70_000), body.subarray(70_000)]), ContentLength: body.length,
-      ContentEncoding: 'gzip',
-    }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'streamed',
+        Body: Readable.from([body.subarray(0, 70_000), body.subarray(70_000)]),
+        ContentLength: body.length,
+        ContentEncoding: 'gzip',
+      }),
+    );
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'streamed', ChecksumMode: 'ENABLED' }));
     expect(Buffer.from(await got.Body!.transformToByteArray())).toEqual(body);
     // aws-chunked is a transfer detail: removed from the stored Content-Encoding, others kept.
@@ -345,18 +388,47 @@ describe('multipart', () => {
     const r2 = await s3.send(new UploadPartCopyCommand({ Bucket: bucket, Key, UploadId, PartNumber: 2, CopySource: `${bucket}/copy-src`, CopySourceRange: 'bytes=5-9' }));
     expect(r2.CopyPartResult?.ETag).toBe(`"${md5hex(Buffer.from('bytes'))}"`);
     const parts = await s3.send(new ListPartsCommand({ Bucket: bucket, Key, UploadId }));
-    expect(parts.Parts?.map((p) => [p.PartNumber, p.Size])).toEqual([[1, p1.length], [2, 5]]);
+    expect(parts.Parts?.map((p) => [p.PartNumber, p.Size])).toEqual([
+      [1, p1.length],
+      [2, 5],
+    ]);
     const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
     expect(uploads.Uploads?.map((u) => u.UploadId)).toContain(UploadId);
 
     const badPart = await s3Error(s3.send(new UploadPartCommand({ Bucket: bucket, Key, UploadId, PartNumber: 10001, Body: 'x' })));
     expect(badPart.name).toBe('InvalidArgument');
-    const order = await s3Error(s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 2, ETag: r2.CopyPartResult!.ETag }, { PartNumber: 1, ETag: r1.ETag }] } })));
+    const order = await s3Error(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key,
+          UploadId,
+          MultipartUpload: {
+            Parts: [
+              { PartNumber: 2, ETag: r2.CopyPartResult!.ETag },
+              { PartNumber: 1, ETag: r1.ETag },
+            ],
+          },
+        }),
+      ),
+    );
     expect(order.name).toBe('InvalidPartOrder');
     const invalid = await s3Error(s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0000"' }] } })));
     expect(invalid.name).toBe('InvalidPart');
 
-    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: r1.ETag, ChecksumCRC32: r1.ChecksumCRC32 }, { PartNumber: 2, ETag: r2.CopyPartResult!.ETag }] } }));
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key,
+        UploadId,
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: r1.ETag, ChecksumCRC32: r1.ChecksumCRC32 },
+            { PartNumber: 2, ETag: r2.CopyPartResult!.ETag },
+          ],
+        },
+      }),
+    );
     expect(done.ETag).toMatch(/-2"$/);
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key }));
     expect(head.ContentLength).toBe(p1.length + 5);
@@ -365,7 +437,21 @@ describe('multipart', () => {
     const small = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'small' }));
     const s1 = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'small', UploadId: small.UploadId, PartNumber: 1, Body: 'tiny' }));
     const s2 = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'small', UploadId: small.UploadId, PartNumber: 2, Body: 'tiny' }));
-    const tooSmall = await s3Error(s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'small', UploadId: small.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: s1.ETag }, { PartNumber: 2, ETag: s2.ETag }] } })));
+    const tooSmall = await s3Error(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: 'small',
+          UploadId: small.UploadId,
+          MultipartUpload: {
+            Parts: [
+              { PartNumber: 1, ETag: s1.ETag },
+              { PartNumber: 2, ETag: s2.ETag },
+            ],
+          },
+        }),
+      ),
+    );
     expect(tooSmall.name).toBe('EntityTooSmall');
     await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'small', UploadId: small.UploadId }));
     const aborted = await s3Error(s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'small', UploadId: small.UploadId })));
@@ -399,7 +485,9 @@ describe('multipart', () => {
     const r1 = await s3.send(new UploadPartCommand({ Bucket: bucket, Key, UploadId, PartNumber: 1, Body: 'only part', ChecksumAlgorithm: 'SHA256' }));
     const sha = createHash('sha256').update('only part').digest();
     expect(r1.ChecksumSHA256).toBe(sha.toString('base64'));
-    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: r1.ETag, ChecksumSHA256: r1.ChecksumSHA256 }] } }));
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: bucket, Key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: r1.ETag, ChecksumSHA256: r1.ChecksumSHA256 }] } }),
+    );
     expect(done.ChecksumSHA256).toBe(`${createHash('sha256').update(sha).digest('base64')}-1`);
     // Stored with the object: returned on a full GET with checksum mode (the SDK skips validating composites).
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key, ChecksumMode: 'ENABLED' }));
@@ -488,7 +576,10 @@ describe('bucket configuration and access', () => {
   it('canned ACLs: public-read bucket lists, public-read object reads', async () => {
     await s3.send(new PutObjectAclCommand({ Bucket: bucket, Key: 'private/secret', ACL: 'public-read' }));
     const acl = await s3.send(new GetObjectAclCommand({ Bucket: bucket, Key: 'private/secret' }));
-    expect(acl.Grants?.map((g) => [g.Grantee?.Type, g.Permission])).toEqual([['CanonicalUser', 'FULL_CONTROL'], ['Group', 'READ']]);
+    expect(acl.Grants?.map((g) => [g.Grantee?.Type, g.Permission])).toEqual([
+      ['CanonicalUser', 'FULL_CONTROL'],
+      ['Group', 'READ'],
+    ]);
     let r = await request(`${origin.url}/${bucket}/private/secret`);
     expect(r.statusCode).toBe(200);
     expect(await r.body.text()).toBe('secret');
@@ -566,14 +657,19 @@ describe('virtual-hosted addressing and service endpoints', () => {
     };
     const agent = new HttpAgent({ keepAlive: true, lookup: lookup as never });
     const vs3 = new S3Client({
-      endpoint: `http://s3.localhost:${origin.port}`, region: 'us-east-1', credentials: origin.credentials,
+      endpoint: `http://s3.localhost:${origin.port}`,
+      region: 'us-east-1',
+      credentials: origin.credentials,
       requestHandler: { httpAgent: agent },
     });
     const hosts: string[] = [];
-    vs3.middlewareStack.add((next) => async (args) => {
-      hosts.push((args.request as { hostname: string }).hostname);
-      return next(args);
-    }, { step: 'finalizeRequest' });
+    vs3.middlewareStack.add(
+      (next) => async (args) => {
+        hosts.push((args.request as { hostname: string }).hostname);
+        return next(args);
+      },
+      { step: 'finalizeRequest' },
+    );
     await vs3.send(new CreateBucketCommand({ Bucket: 'sdk-virtual' }));
     await vs3.send(new PutObjectCommand({ Bucket: 'sdk-virtual', Key: 'dir/v.txt', Body: 'virtual' }));
     const got = await vs3.send(new GetObjectCommand({ Bucket: 'sdk-virtual', Key: 'dir/v.txt' }));
@@ -671,42 +767,57 @@ describe('more of the S3 API surface', () => {
     const size = String(5 * 1024 ** 3 + 1);
     const headers = { 'content-length': size, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
     const signed = signRequest({ method: 'PUT', url, headers, credentials: origin.credentials, region: 'us-east-1', service: 's3', payloadHash: 'UNSIGNED-PAYLOAD' });
-    const raw = await import('node:net').then(({ connect }) => new Promise<string>((resolve, reject) => {
-      const u = new URL(url);
-      const sock = connect(Number(u.port), u.hostname, () => {
-        const lines = [`PUT ${u.pathname}${u.search} HTTP/1.1`, ...Object.entries({ host: u.host, ...headers, ...signed }).map(([k, v]) => `${k}: ${v}`), 'Connection: close', '', ''];
-        sock.write(lines.join('\r\n')); // headers only: the answer must not wait for 5 GiB
-      });
-      let text = '';
-      sock.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve(text)).on('error', reject);
-      sock.setTimeout(10_000, () => sock.destroy(new Error('no answer before the body')));
-    }));
+    const raw = await import('node:net').then(
+      ({ connect }) =>
+        new Promise<string>((resolve, reject) => {
+          const u = new URL(url);
+          const sock = connect(Number(u.port), u.hostname, () => {
+            const lines = [`PUT ${u.pathname}${u.search} HTTP/1.1`, ...Object.entries({ host: u.host, ...headers, ...signed }).map(([k, v]) => `${k}: ${v}`), 'Connection: close', '', ''];
+            sock.write(lines.join('\r\n')); // headers only: the answer must not wait for 5 GiB
+          });
+          let text = '';
+          sock
+            .setEncoding('utf8')
+            .on('data', (d: string) => (text += d))
+            .on('end', () => resolve(text))
+            .on('error', reject);
+          sock.setTimeout(10_000, () => sock.destroy(new Error('no answer before the body')));
+        }),
+    );
     expect(raw.startsWith('HTTP/1.1 400')).toBe(true);
     expect(raw).toContain('<Code>EntityTooLarge</Code>');
     await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'huge', UploadId: up.UploadId }));
   });
 
   it('a routing rule with HttpRedirectCode 200 (the SPA extension) is refused as AWS refuses it, by default', async () => {
-    const err = await s3Error(s3.send(new PutBucketWebsiteCommand({
-      Bucket: bucket,
-      WebsiteConfiguration: {
-        IndexDocument: { Suffix: 'index.html' },
-        RoutingRules: [{ Condition: { HttpErrorCodeReturnedEquals: '404' }, Redirect: { ReplaceKeyWith: 'index.html', HttpRedirectCode: '200' } }],
-      },
-    })));
+    const err = await s3Error(
+      s3.send(
+        new PutBucketWebsiteCommand({
+          Bucket: bucket,
+          WebsiteConfiguration: {
+            IndexDocument: { Suffix: 'index.html' },
+            RoutingRules: [{ Condition: { HttpErrorCodeReturnedEquals: '404' }, Redirect: { ReplaceKeyWith: 'index.html', HttpRedirectCode: '200' } }],
+          },
+        }),
+      ),
+    );
     expect(err.$metadata.httpStatusCode).toBe(400);
     expect(err.name).toBe('InvalidRequest');
     expect(err.message).toBe('The provided HTTP redirect code (200) is not valid. Valid codes are 3XX except 300.');
   });
 
   it('RedirectAllRequestsTo with RoutingRules is refused with the AWS message (docs/s3-website-rules.md#configuration)', async () => {
-    const err = await s3Error(s3.send(new PutBucketWebsiteCommand({
-      Bucket: bucket,
-      WebsiteConfiguration: {
-        RedirectAllRequestsTo: { HostName: 'example.com' },
-        RoutingRules: [{ Redirect: { ReplaceKeyWith: 'x' } }],
-      },
-    })));
+    const err = await s3Error(
+      s3.send(
+        new PutBucketWebsiteCommand({
+          Bucket: bucket,
+          WebsiteConfiguration: {
+            RedirectAllRequestsTo: { HostName: 'example.com' },
+            RoutingRules: [{ Redirect: { ReplaceKeyWith: 'x' } }],
+          },
+        }),
+      ),
+    );
     expect(err.$metadata.httpStatusCode).toBe(400);
     expect(err.name).toBe('InvalidArgument');
     expect(err.message).toBe('RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.');

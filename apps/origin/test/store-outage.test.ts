@@ -68,7 +68,10 @@ describe('an origin on the s3 driver when its backend fails', () => {
       storeCredentials: makeTestCredentials(),
       port: 0,
       accessLog: false,
-    }).then(() => null, (e: unknown) => e as Error);
+    }).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
     expect(err).toBeInstanceOf(StoreSpecError);
     expect(err!.message).toContain('http://127.0.0.1:9');
     expect(err!.message).not.toContain('\n');

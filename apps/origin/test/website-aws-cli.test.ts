@@ -284,13 +284,25 @@ describe.skipIf(!AWS)('routing rules via put-bucket-website --website-configurat
   });
 
   it('refuses invalid configurations with AWS messages', async () => {
-    const empty = await aws('s3api', 'put-bucket-website', '--bucket', 'rules', '--website-configuration',
-      JSON.stringify({ IndexDocument: { Suffix: 'index.html' }, RoutingRules: [{ Condition: {}, Redirect: { HostName: 'x' } }] }));
+    const empty = await aws(
+      's3api',
+      'put-bucket-website',
+      '--bucket',
+      'rules',
+      '--website-configuration',
+      JSON.stringify({ IndexDocument: { Suffix: 'index.html' }, RoutingRules: [{ Condition: {}, Redirect: { HostName: 'x' } }] }),
+    );
     expect(empty.code).not.toBe(0);
     expect(empty.stderr).toContain('InvalidRequest');
     expect(empty.stderr).toContain('Condition cannot be empty.');
-    const badCode = await aws('s3api', 'put-bucket-website', '--bucket', 'rules', '--website-configuration',
-      JSON.stringify({ IndexDocument: { Suffix: 'index.html' }, RoutingRules: [{ Redirect: { HttpRedirectCode: '300' } }] }));
+    const badCode = await aws(
+      's3api',
+      'put-bucket-website',
+      '--bucket',
+      'rules',
+      '--website-configuration',
+      JSON.stringify({ IndexDocument: { Suffix: 'index.html' }, RoutingRules: [{ Redirect: { HttpRedirectCode: '300' } }] }),
+    );
     expect(badCode.stderr).toContain('The provided HTTP redirect code (300) is not valid. Valid codes are 3XX except 300.');
     const noIndex = await aws('s3api', 'put-bucket-website', '--bucket', 'rules', '--website-configuration', JSON.stringify({ ErrorDocument: { Key: 'e.html' } }));
     expect(noIndex.stderr).toContain('A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty');
@@ -345,10 +357,17 @@ describe.skipIf(!AWS)('SPA fallback (bucketfront extension, origin started with 
     await writeSite(join(work, 'spa'), { 'index.html': '<div id="app"></div>', 'app.js': 'boot()' });
     await ok('s3', 'sync', join(work, 'spa'), 's3://spa', '--no-progress');
     await ok('s3api', 'put-bucket-policy', '--bucket', 'spa', '--policy', publicListPolicy('spa'));
-    await ok('s3api', 'put-bucket-website', '--bucket', 'spa', '--website-configuration', JSON.stringify({
-      IndexDocument: { Suffix: 'index.html' },
-      RoutingRules: [{ Condition: { HttpErrorCodeReturnedEquals: '404' }, Redirect: { ReplaceKeyWith: 'index.html', HttpRedirectCode: '200' } }],
-    }));
+    await ok(
+      's3api',
+      'put-bucket-website',
+      '--bucket',
+      'spa',
+      '--website-configuration',
+      JSON.stringify({
+        IndexDocument: { Suffix: 'index.html' },
+        RoutingRules: [{ Condition: { HttpErrorCodeReturnedEquals: '404' }, Redirect: { ReplaceKeyWith: 'index.html', HttpRedirectCode: '200' } }],
+      }),
+    );
   });
 
   it('unknown routes get index.html with 200; files are served as usual', async () => {

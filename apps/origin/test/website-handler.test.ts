@@ -413,7 +413,9 @@ describe('GetObject semantics on website GETs', () => {
   it.each(['POST', 'PUT', 'DELETE', 'OPTIONS'])('%s → 405 with Method and ResourceType lines', async (method) => {
     const r = await get(dash('getobj'), '/alpha.txt', { method });
     expect(r.status).toBe(405);
-    expect(r.body).toContain(`<li>Code: MethodNotAllowed</li>\n<li>Message: The specified method is not allowed against this resource.</li>\n<li>Method: ${method}</li>\n<li>ResourceType: OBJECT</li>\n`);
+    expect(r.body).toContain(
+      `<li>Code: MethodNotAllowed</li>\n<li>Message: The specified method is not allowed against this resource.</li>\n<li>Method: ${method}</li>\n<li>ResourceType: OBJECT</li>\n`,
+    );
   });
 
   it('405 stays 405 even for an unknown bucket', async () => {

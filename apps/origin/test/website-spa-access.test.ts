@@ -122,10 +122,7 @@ describe('SPA fallback with public-read object ACLs and no bucket policy', () =>
     const [headAbsent, headSecret] = [await get('spa-acl', '/users/43', { method: 'HEAD' }), await get('spa-acl', '/users/42', { method: 'HEAD' })];
     expect(comparable(headSecret)).toEqual(comparable(headAbsent));
     const etag = String(absent.headers.etag);
-    const [condAbsent, condSecret] = [
-      await get('spa-acl', '/users/43', { headers: { 'if-none-match': etag } }),
-      await get('spa-acl', '/users/42', { headers: { 'if-none-match': etag } }),
-    ];
+    const [condAbsent, condSecret] = [await get('spa-acl', '/users/43', { headers: { 'if-none-match': etag } }), await get('spa-acl', '/users/42', { headers: { 'if-none-match': etag } })];
     expect(condAbsent.status).toBe(304);
     expect(comparable(condSecret)).toEqual(comparable(condAbsent));
   });

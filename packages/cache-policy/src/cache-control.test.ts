@@ -4,7 +4,12 @@ import { parseCacheControl } from './cache-control.js';
 describe('parseCacheControl', () => {
   it('parses numbers and flags, case-insensitively', () => {
     expect(parseCacheControl('Max-Age=60, S-MAXAGE=10, no-store, Private, stale-while-revalidate=30, stale-if-error=0')).toMatchObject({
-      maxAge: 60, sMaxAge: 10, noStore: true, private: true, staleWhileRevalidate: 30, staleIfError: 0,
+      maxAge: 60,
+      sMaxAge: 10,
+      noStore: true,
+      private: true,
+      staleWhileRevalidate: 30,
+      staleIfError: 0,
     });
   });
   it('accepts quoted values and multiple header lines; first occurrence wins', () => {

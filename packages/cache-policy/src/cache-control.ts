@@ -19,8 +19,14 @@ export interface CacheControl {
 }
 
 const EMPTY: CacheControl = Object.freeze({
-  noStore: false, noCache: false, private: false, public: false,
-  mustRevalidate: false, proxyRevalidate: false, noTransform: false, immutable: false,
+  noStore: false,
+  noCache: false,
+  private: false,
+  public: false,
+  mustRevalidate: false,
+  proxyRevalidate: false,
+  noTransform: false,
+  immutable: false,
 }) as CacheControl;
 
 /** RFC 9111 §1.2.2 delta-seconds: 1*DIGIT; anything else is invalid and ignored. Large values saturate. */
@@ -38,8 +44,15 @@ function splitDirectives(s: string): string[] {
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     if (c === '"') quoted = !quoted;
-    if (c === ',' && !quoted) { out.push(cur); cur = ''; continue; }
-    if (c === '\\' && quoted && i + 1 < s.length) { cur += c + s[++i]; continue; }
+    if (c === ',' && !quoted) {
+      out.push(cur);
+      cur = '';
+      continue;
+    }
+    if (c === '\\' && quoted && i + 1 < s.length) {
+      cur += c + s[++i];
+      continue;
+    }
     cur += c;
   }
   out.push(cur);
@@ -65,21 +78,46 @@ export function parseCacheControl(value: string | readonly string[] | undefined 
     if (seen.has(name)) continue;
     seen.add(name);
     switch (name) {
-      case 'max-age': cc.maxAge = parseDeltaSeconds(arg); break;
-      case 's-maxage': cc.sMaxAge = parseDeltaSeconds(arg); break;
-      case 'stale-while-revalidate': cc.staleWhileRevalidate = parseDeltaSeconds(arg); break;
-      case 'stale-if-error': cc.staleIfError = parseDeltaSeconds(arg); break;
+      case 'max-age':
+        cc.maxAge = parseDeltaSeconds(arg);
+        break;
+      case 's-maxage':
+        cc.sMaxAge = parseDeltaSeconds(arg);
+        break;
+      case 'stale-while-revalidate':
+        cc.staleWhileRevalidate = parseDeltaSeconds(arg);
+        break;
+      case 'stale-if-error':
+        cc.staleIfError = parseDeltaSeconds(arg);
+        break;
       // `no-cache="Set-Cookie"` / `private="x"` (qualified forms) are treated like the unqualified
       // directive: the conservative reading RFC 9111 §5.2.2.4/§5.2.2.7 allows.
-      case 'no-store': cc.noStore = true; break;
-      case 'no-cache': cc.noCache = true; break;
-      case 'private': cc.private = true; break;
-      case 'public': cc.public = true; break;
-      case 'must-revalidate': cc.mustRevalidate = true; break;
-      case 'proxy-revalidate': cc.proxyRevalidate = true; break;
-      case 'no-transform': cc.noTransform = true; break;
-      case 'immutable': cc.immutable = true; break;
-      default: break;
+      case 'no-store':
+        cc.noStore = true;
+        break;
+      case 'no-cache':
+        cc.noCache = true;
+        break;
+      case 'private':
+        cc.private = true;
+        break;
+      case 'public':
+        cc.public = true;
+        break;
+      case 'must-revalidate':
+        cc.mustRevalidate = true;
+        break;
+      case 'proxy-revalidate':
+        cc.proxyRevalidate = true;
+        break;
+      case 'no-transform':
+        cc.noTransform = true;
+        break;
+      case 'immutable':
+        cc.immutable = true;
+        break;
+      default:
+        break;
     }
     if (cc.maxAge === undefined) delete cc.maxAge;
     if (cc.sMaxAge === undefined) delete cc.sMaxAge;

@@ -43,11 +43,18 @@ export function normaliseAcceptEncoding(value: string | readonly string[] | unde
       if (m) q = Number(m[1]);
     }
     const ok = q > 0;
-    if (name === 'br') { br = ok; explicit.add('br'); }
-    else if (name === 'gzip' || name === 'x-gzip') { gzip = gzip || ok; explicit.add('gzip'); }
-    else if (name === '*') star = ok;
+    if (name === 'br') {
+      br = ok;
+      explicit.add('br');
+    } else if (name === 'gzip' || name === 'x-gzip') {
+      gzip = gzip || ok;
+      explicit.add('gzip');
+    } else if (name === '*') star = ok;
   }
-  if (star) { if (!explicit.has('br')) br = true; if (!explicit.has('gzip')) gzip = true; }
+  if (star) {
+    if (!explicit.has('br')) br = true;
+    if (!explicit.has('gzip')) gzip = true;
+  }
   if (br && gzip) return 'br,gzip';
   if (gzip) return 'gzip';
   if (br) return 'br';
@@ -70,7 +77,11 @@ export function filterQueryString(query: string, policy: CacheKeyPolicy['querySt
       const eq = pair.indexOf('=');
       const rawName = eq === -1 ? pair : pair.slice(0, eq);
       let name = rawName;
-      try { name = decodeURIComponent(rawName.replace(/\+/g, ' ')); } catch { /* keep raw name */ }
+      try {
+        name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+      } catch {
+        /* keep raw name */
+      }
       return items.has(name) === keep;
     })
     .join('&');

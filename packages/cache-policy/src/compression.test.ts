@@ -2,8 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { chooseViewerEncoding, COMPRESSIBLE_CONTENT_TYPES, decideCompression, isCompressibleContentType, weakenEtag, type CompressionInput } from './compression.js';
 
 const ok: CompressionInput = {
-  behaviourCompress: true, acceptEncodingKeyed: false, acceptEncoding: 'br,gzip', httpVersion: '1.1',
-  status: 200, contentLength: 5000, contentType: 'text/html; charset=utf-8', contentEncoding: undefined,
+  behaviourCompress: true,
+  acceptEncodingKeyed: false,
+  acceptEncoding: 'br,gzip',
+  httpVersion: '1.1',
+  status: 200,
+  contentLength: 5000,
+  contentType: 'text/html; charset=utf-8',
+  contentEncoding: undefined,
 };
 
 describe('decideCompression — docs/cloudfront-caching.md#compression', () => {

@@ -6,17 +6,52 @@ import type { NormalisedAcceptEncoding } from './cache-key.js';
 
 /** "File types that CloudFront compresses" (AWS list, verbatim). Parameters (`; charset=…`) are ignored. */
 export const COMPRESSIBLE_CONTENT_TYPES: ReadonlySet<string> = new Set([
-  'application/dash+xml', 'application/eot', 'application/font', 'application/font-sfnt',
-  'application/javascript', 'application/json', 'application/opentype', 'application/otf',
-  'application/pdf', 'application/pkcs7-mime', 'application/protobuf', 'application/rss+xml',
-  'application/truetype', 'application/ttf', 'application/vnd.apple.mpegurl',
-  'application/vnd.mapbox-vector-tile', 'application/vnd.ms-fontobject', 'application/wasm',
-  'application/xhtml+xml', 'application/xml', 'application/x-font-opentype',
-  'application/x-font-truetype', 'application/x-font-ttf', 'application/x-httpd-cgi',
-  'application/x-javascript', 'application/x-mpegurl', 'application/x-opentype', 'application/x-otf',
-  'application/x-perl', 'application/x-ttf', 'font/eot', 'font/opentype', 'font/otf', 'font/ttf',
-  'image/svg+xml', 'text/css', 'text/csv', 'text/html', 'text/javascript', 'text/js', 'text/plain',
-  'text/richtext', 'text/tab-separated-values', 'text/xml', 'text/x-script', 'text/x-component',
+  'application/dash+xml',
+  'application/eot',
+  'application/font',
+  'application/font-sfnt',
+  'application/javascript',
+  'application/json',
+  'application/opentype',
+  'application/otf',
+  'application/pdf',
+  'application/pkcs7-mime',
+  'application/protobuf',
+  'application/rss+xml',
+  'application/truetype',
+  'application/ttf',
+  'application/vnd.apple.mpegurl',
+  'application/vnd.mapbox-vector-tile',
+  'application/vnd.ms-fontobject',
+  'application/wasm',
+  'application/xhtml+xml',
+  'application/xml',
+  'application/x-font-opentype',
+  'application/x-font-truetype',
+  'application/x-font-ttf',
+  'application/x-httpd-cgi',
+  'application/x-javascript',
+  'application/x-mpegurl',
+  'application/x-opentype',
+  'application/x-otf',
+  'application/x-perl',
+  'application/x-ttf',
+  'font/eot',
+  'font/opentype',
+  'font/otf',
+  'font/ttf',
+  'image/svg+xml',
+  'text/css',
+  'text/csv',
+  'text/html',
+  'text/javascript',
+  'text/js',
+  'text/plain',
+  'text/richtext',
+  'text/tab-separated-values',
+  'text/xml',
+  'text/x-script',
+  'text/x-component',
   'text/x-java-source',
 ]);
 
@@ -39,9 +74,7 @@ export interface CompressibleResponse {
   contentEncoding: string | undefined;
 }
 
-export type CompressibleVerdict =
-  | { ok: true }
-  | { ok: false; reason: 'status' | 'no-content-length' | 'too-small' | 'too-large' | 'content-type' | 'already-encoded' };
+export type CompressibleVerdict = { ok: true } | { ok: false; reason: 'status' | 'no-content-length' | 'too-small' | 'too-large' | 'content-type' | 'already-encoded' };
 
 /** The response-side rules: may the edge store compressed variants of this response? */
 export function isCompressibleResponse(r: CompressibleResponse): CompressibleVerdict {

@@ -5,7 +5,7 @@ describe('normaliseInvalidationPath — docs/cloudfront-caching.md#invalidation'
   const cases: Array<[string, string]> = [
     ['/a b/ü.html', '/a%20b/%C3%BC.html'],
     ['/a%20b/%c3%bc.html', '/a%20b/%C3%BC.html'], // existing escapes kept (hex upper-cased)
-    ['/plain/path-_.~!$&\'()*+,;=:@', '/plain/path-_.~!$&\'()*+,;=:@'], // safe characters are not encoded
+    ["/plain/path-_.~!$&'()*+,;=:@", "/plain/path-_.~!$&'()*+,;=:@"], // safe characters are not encoded
     ['/100%', '/100%25'],
     ['/x{y}|z^`[]<>"#\\', '/x%7By%7D%7Cz%5E%60%5B%5D%3C%3E%22%23%5C'],
     ['/emoji/😀', '/emoji/%F0%9F%98%80'],

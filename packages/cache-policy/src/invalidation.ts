@@ -35,8 +35,10 @@ function encodeUnsafe(raw: string): string {
     const c = raw[i]!;
     const code = c.charCodeAt(0);
     if (c === '%') {
-      if (/^[0-9a-fA-F]{2}$/.test(raw.slice(i + 1, i + 3))) { out += '%' + raw.slice(i + 1, i + 3).toUpperCase(); i += 2; }
-      else out += '%25';
+      if (/^[0-9a-fA-F]{2}$/.test(raw.slice(i + 1, i + 3))) {
+        out += '%' + raw.slice(i + 1, i + 3).toUpperCase();
+        i += 2;
+      } else out += '%25';
     } else if (code < 0x21 || code === 0x7f || UNSAFE.has(c)) {
       out += '%' + code.toString(16).toUpperCase().padStart(2, '0');
     } else if (code > 0x7f) {

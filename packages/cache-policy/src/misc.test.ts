@@ -32,7 +32,16 @@ describe('parseRange — docs/cloudfront-caching.md#range (size 1000)', () => {
     ['bytes=-100', { kind: 'partial', ranges: [{ start: 900, end: 999 }] }],
     ['bytes=-5000', { kind: 'partial', ranges: [{ start: 0, end: 999 }] }],
     ['bytes=990-2000', { kind: 'partial', ranges: [{ start: 990, end: 999 }] }],
-    ['bytes=0-9, 20-29', { kind: 'partial', ranges: [{ start: 0, end: 9 }, { start: 20, end: 29 }] }],
+    [
+      'bytes=0-9, 20-29',
+      {
+        kind: 'partial',
+        ranges: [
+          { start: 0, end: 9 },
+          { start: 20, end: 29 },
+        ],
+      },
+    ],
     ['bytes=20-29,0-9', { kind: 'full' }], // non-ascending
     ['bytes=0-50,40-60', { kind: 'full' }], // overlapping
     ['bytes=abc', { kind: 'full' }], // malformed

@@ -4,12 +4,15 @@
  * range sets are ignored and the full 200 is sent, rather than coalesced.
  */
 
-export interface ByteRange { start: number; end: number } // inclusive
+export interface ByteRange {
+  start: number;
+  end: number;
+} // inclusive
 
 export type RangeDecision =
-  | { kind: 'full' }                                  // no Range, or ignored → 200
-  | { kind: 'partial'; ranges: ByteRange[] }          // 206 (one range, or multipart/byteranges)
-  | { kind: 'unsatisfiable' };                        // 416 with Content-Range: bytes */size
+  | { kind: 'full' } // no Range, or ignored → 200
+  | { kind: 'partial'; ranges: ByteRange[] } // 206 (one range, or multipart/byteranges)
+  | { kind: 'unsatisfiable' }; // 416 with Content-Range: bytes */size
 
 export function parseRange(header: string | undefined, size: number): RangeDecision {
   if (header === undefined) return { kind: 'full' };
@@ -24,13 +27,19 @@ export function parseRange(header: string | undefined, size: number): RangeDecis
     if (r[1] === '') {
       // suffix range: last N bytes
       const n = Number(r[2]);
-      if (n === 0) { unsatisfiable++; continue; }
+      if (n === 0) {
+        unsatisfiable++;
+        continue;
+      }
       ranges.push({ start: Math.max(0, size - n), end: size - 1 });
       continue;
     }
     const start = Number(r[1]);
     if (r[2] !== '' && Number(r[2]) < start) return { kind: 'full' };
-    if (start >= size) { unsatisfiable++; continue; }
+    if (start >= size) {
+      unsatisfiable++;
+      continue;
+    }
     const end = r[2] === '' ? size - 1 : Number(r[2]);
     ranges.push({ start, end: Math.min(end, size - 1) });
   }

@@ -67,7 +67,8 @@ describe('computeErrorTtl — docs/cloudfront-caching.md#error-caching', () => {
 });
 
 describe('decideStorage', () => {
-  const s = (status: number, cc?: string) => decideStorage({ status, cacheControl: parseCacheControl(cc), hasCacheControl: cc !== undefined, now: NOW, minTTL: 0, defaultTTL: 86400, maxTTL: 31536000 });
+  const s = (status: number, cc?: string) =>
+    decideStorage({ status, cacheControl: parseCacheControl(cc), hasCacheControl: cc !== undefined, now: NOW, minTTL: 0, defaultTTL: 86400, maxTTL: 31536000 });
   it('200 and 301 by the success rules', () => {
     expect(s(200)).toMatchObject({ store: true, ttl: 86400 });
     expect(s(301, 'max-age=60')).toMatchObject({ store: true, ttl: 60 });

@@ -32,9 +32,7 @@ export interface FreshnessInput {
 
 export type TtlSource = 's-maxage' | 'max-age' | 'expires' | 'default' | 'min-ttl';
 
-export type TtlDecision =
-  | { store: true; ttl: number; source: TtlSource }
-  | { store: false; reason: 'no-store' | 'not-cacheable-status' | 'status-needs-max-age' | 'never-cached-status' };
+export type TtlDecision = { store: true; ttl: number; source: TtlSource } | { store: false; reason: 'no-store' | 'not-cacheable-status' | 'status-needs-max-age' | 'never-cached-status' };
 
 /**
  * The origin's freshness lifetime in seconds: `s-maxage` > `max-age` > `Expires` (converted to

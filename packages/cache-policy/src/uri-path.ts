@@ -14,8 +14,7 @@ const HEX = /^[0-9A-Fa-f]{2}$/;
 
 /** RFC 3986 §2.3 unreserved characters. */
 function isUnreserved(code: number): boolean {
-  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39)
-    || code === 0x2d || code === 0x2e || code === 0x5f || code === 0x7e;
+  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x2d || code === 0x2e || code === 0x5f || code === 0x7e;
 }
 
 /**
@@ -46,9 +45,13 @@ export function removeDotSegments(path: string): string {
     else if (input.startsWith('./')) input = input.slice(2);
     else if (input.startsWith('/./')) input = input.slice(2);
     else if (input === '/.') input = '/';
-    else if (input.startsWith('/../')) { input = input.slice(3); out.pop(); }
-    else if (input === '/..') { input = '/'; out.pop(); }
-    else if (input === '.' || input === '..') input = '';
+    else if (input.startsWith('/../')) {
+      input = input.slice(3);
+      out.pop();
+    } else if (input === '/..') {
+      input = '/';
+      out.pop();
+    } else if (input === '.' || input === '..') input = '';
     else {
       const next = input.indexOf('/', input.startsWith('/') ? 1 : 0);
       const seg = next === -1 ? input : input.slice(0, next);

@@ -37,24 +37,13 @@ import { BOOTSTRAP_SOURCE } from './bootstrap.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { wrapFunctionCode } from './transform.js';
 import { contextPointer, interruptCounter, type InterruptCounter } from './interrupt.js';
-import type {
-  CloudFrontFunctionEvent,
-  FieldMap,
-  FunctionError,
-  FunctionLimits,
-  FunctionOutput,
-  FunctionRuntime,
-  OriginModification,
-  RunOptions,
-  RunResult,
-} from './types.js';
+import type { CloudFrontFunctionEvent, FieldMap, FunctionError, FunctionLimits, FunctionOutput, FunctionRuntime, OriginModification, RunOptions, RunResult } from './types.js';
 import { ValidationFailure, validateRequest, validateResponse, type Changed } from './validate.js';
 
 type Variant = Parameters<typeof newQuickJSWASMModuleFromVariant>[0];
 // The package's types describe its CommonJS entry (`exports.default`); Node's ESM entry exports
 // the variant as default. Accept both shapes.
-const releaseSyncVariant = ((releaseSyncImport as unknown as { default?: Variant }).default ??
-  releaseSyncImport) as unknown as Variant;
+const releaseSyncVariant = ((releaseSyncImport as unknown as { default?: Variant }).default ?? releaseSyncImport) as unknown as Variant;
 
 let modulePromise: Promise<QuickJSWASMModule> | undefined;
 
@@ -125,7 +114,10 @@ function warmUp(module: QuickJSWASMModule): void {
       }
       inst.runSync(
         {
-          version: '1.0', context: { eventType: 'viewer-response' }, viewer: { ip: '192.0.2.1' }, request: { ...request, uri: '/c' },
+          version: '1.0',
+          context: { eventType: 'viewer-response' },
+          viewer: { ip: '192.0.2.1' },
+          request: { ...request, uri: '/c' },
           response: { statusCode: 200, headers: { 'content-type': { value: 'text/html' } }, cookies: { s: { value: 'c', attributes: 'Path=/' } } },
         },
         { kvs: () => 'v' },
@@ -380,7 +372,10 @@ export class Instance {
   private readonly ctxPtr: number;
   private readonly raw: RawFfi | undefined;
 
-  constructor(module: QuickJSWASMModule, private readonly spec: FunctionSpec) {
+  constructor(
+    module: QuickJSWASMModule,
+    private readonly spec: FunctionSpec,
+  ) {
     const rt = module.newRuntime();
     this.rt = rt;
     rt.setMemoryLimit(spec.limits.memoryBytes);
@@ -401,9 +396,7 @@ export class Instance {
         host.dispose();
         throw new Error(`bootstrap failed: ${JSON.stringify(e)}`);
       }
-      const config = ctx.newString(
-        JSON.stringify({ v2: spec.runtime === 'cloudfront-js-2.0', kvsIds: spec.kvsIds, file: `${spec.name}.js` }),
-      );
+      const config = ctx.newString(JSON.stringify({ v2: spec.runtime === 'cloudfront-js-2.0', kvsIds: spec.kvsIds, file: `${spec.name}.js` }));
       const api = ctx.callFunction(boot.value, ctx.undefined, host, config);
       boot.value.dispose();
       config.dispose();
@@ -501,8 +494,7 @@ export class Instance {
       const n = bit === undefined ? -1 : ctx.getNumber(bit);
       const r = inv.event.request;
       const resp = inv.event.response;
-      const part =
-        n === 0 ? r.querystring : n === 1 ? r.headers : n === 2 ? r.cookies : n === 3 ? resp?.headers : n === 4 ? resp?.cookies : undefined;
+      const part = n === 0 ? r.querystring : n === 1 ? r.headers : n === 2 ? r.cookies : n === 3 ? resp?.headers : n === 4 ? resp?.cookies : undefined;
       const flat = n === 4 ? undefined : toFlat(part as FieldMap | undefined);
       return ctx.newString(flat ?? JSON.stringify(part ?? {}));
     });
@@ -635,7 +627,6 @@ export class Instance {
     return false;
   }
 
-
   /** Next check after about a tenth of the budget at the pace the last ticks ran (at most MAX_CHECK_TICKS). */
   private rearm(inv: Invocation, now: number): void {
     if (this.counter === undefined) return;
@@ -682,14 +673,22 @@ export class Instance {
     const plain = isPlain(domain) && isPlain(distId) && isPlain(reqId) && isPlain(ip) && isPlain(method) && isPlain(uri);
     const raw = opts.rawQueryString;
     return (
-      String(opts.now ?? Date.now()) + SEP +
-      (plain ? c.eventType : c.eventType + '*') + SEP +
-      (plain ? domain + SEP + distId + SEP + reqId + SEP + ip + SEP + method + SEP + uri
-        : encodeField(domain) + SEP + encodeField(distId) + SEP + encodeField(reqId) + SEP + encodeField(ip) + SEP + encodeField(method) + SEP + encodeField(uri)) + SEP +
-      (resp ? 'r' : '') + SEP +
-      (resp ? String(resp.statusCode) : '') + SEP +
-      encodeField(resp?.statusDescription) + SEP +
-      (raw === undefined ? ABSENT : encodeField(raw)) + SEP +
+      String(opts.now ?? Date.now()) +
+      SEP +
+      (plain ? c.eventType : c.eventType + '*') +
+      SEP +
+      (plain
+        ? domain + SEP + distId + SEP + reqId + SEP + ip + SEP + method + SEP + uri
+        : encodeField(domain) + SEP + encodeField(distId) + SEP + encodeField(reqId) + SEP + encodeField(ip) + SEP + encodeField(method) + SEP + encodeField(uri)) +
+      SEP +
+      (resp ? 'r' : '') +
+      SEP +
+      (resp ? String(resp.statusCode) : '') +
+      SEP +
+      encodeField(resp?.statusDescription) +
+      SEP +
+      (raw === undefined ? ABSENT : encodeField(raw)) +
+      SEP +
       edge
     );
   }
@@ -700,7 +699,7 @@ export class Instance {
     try {
       if (this.raw !== undefined) return this.rawCall(this.raw, fn, arg);
       const ctx = this.ctx;
-      let r;
+      let r: ReturnType<typeof ctx.callFunction>;
       if (arg === undefined) {
         r = ctx.callFunction(fn, ctx.undefined);
       } else {
@@ -782,11 +781,29 @@ export class Instance {
 
   private newInvocation(event: CloudFrontFunctionEvent, opts: RunOptions, sync: boolean): Invocation {
     return {
-      event, opts, sync,
+      event,
+      opts,
+      sync,
       budgetMs: opts.budgetMs ?? this.spec.limits.budgetMs,
-      elapsed: 0, sliceStart: 0, cpuMark: undefined, hostMs: 0, hostAtMark: 0, hostAtSliceStart: 0, vmElapsed: 0, lastCheck: 0, lastTicks: 1, lastMemoryCheck: 0, stopNote: '',
-      logs: [], logBytes: 0, logLimit: this.spec.limits.logBytes,
-      origin: [], pending: new Set(), hostError: undefined, limit: undefined, finished: false,
+      elapsed: 0,
+      sliceStart: 0,
+      cpuMark: undefined,
+      hostMs: 0,
+      hostAtMark: 0,
+      hostAtSliceStart: 0,
+      vmElapsed: 0,
+      lastCheck: 0,
+      lastTicks: 1,
+      lastMemoryCheck: 0,
+      stopNote: '',
+      logs: [],
+      logBytes: 0,
+      logLimit: this.spec.limits.logBytes,
+      origin: [],
+      pending: new Set(),
+      hostError: undefined,
+      limit: undefined,
+      finished: false,
     };
   }
 
@@ -823,7 +840,9 @@ export class Instance {
         const limit = this.spec.limits.lookupTimeoutMs;
         const timedOut = await Promise.race([
           Promise.race(inv.pending).then(() => false),
-          new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), limit); }),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(true), limit);
+          }),
         ]);
         clearTimeout(timer);
         if (timedOut) {

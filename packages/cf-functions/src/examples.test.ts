@@ -288,8 +288,13 @@ describe('viewer-response examples', () => {
     expect(out.headers['x-frame-options']).toEqual({ value: 'DENY' });
     expect(out.headers['strict-transport-security']).toEqual({ value: 'max-age=63072000; includeSubdomains; preload' });
     expect(Object.keys(out.headers).sort()).toEqual([
-      'content-security-policy', 'content-type', 'referrer-policy', 'strict-transport-security',
-      'x-content-type-options', 'x-frame-options', 'x-xss-protection',
+      'content-security-policy',
+      'content-type',
+      'referrer-policy',
+      'strict-transport-security',
+      'x-content-type-options',
+      'x-frame-options',
+      'x-xss-protection',
     ]);
   });
 
@@ -299,10 +304,12 @@ describe('viewer-response examples', () => {
     expect(responseOf(r).headers['access-control-allow-origin']).toEqual({ value: 'https://app.example.com' });
     expect(r.logs).toEqual(['Access-Control-Allow-Origin was missing, adding it now.']);
     // test-objects/cors-header.json: already present → unchanged, nothing logged
-    const present = await fn.run(viewerResponse(
-      { headers: { 'access-control-allow-origin': { value: 'https://www.example.com' } } },
-      { headers: { host: { value: 'www.example.com' }, origin: { value: 'https://evil.example' } } },
-    ));
+    const present = await fn.run(
+      viewerResponse(
+        { headers: { 'access-control-allow-origin': { value: 'https://www.example.com' } } },
+        { headers: { host: { value: 'www.example.com' }, origin: { value: 'https://evil.example' } } },
+      ),
+    );
     expect(responseOf(present).headers['access-control-allow-origin']).toEqual({ value: 'https://www.example.com' });
     expect(present.logs).toEqual([]);
   });
@@ -330,12 +337,16 @@ describe('viewer-request header examples', () => {
 
   it('normalize-query-string-parameters returns the sorted raw query string', async () => {
     const fn = await compile(NORMALIZE_QS, { runtime: 'cloudfront-js-1.0' });
-    const out = requestOf(await fn.run(viewerRequest({
-      querystring: {
-        zeta: { value: '1' },
-        alpha: { value: 'b', multiValue: [{ value: 'b' }, { value: 'a' }] },
-      },
-    })));
+    const out = requestOf(
+      await fn.run(
+        viewerRequest({
+          querystring: {
+            zeta: { value: '1' },
+            alpha: { value: 'b', multiValue: [{ value: 'b' }, { value: 'a' }] },
+          },
+        }),
+      ),
+    );
     expect(out.querystring).toBe('alpha=a&alpha=b&zeta=1');
   });
 });
@@ -344,7 +355,10 @@ describe('KeyValueStore examples', () => {
   it('kvs-key-value-pairs rewrites the first path segment from the store, and logs', async () => {
     const fn = await compile(KVS_PAIRS, { kvsIds: ['arn:aws:cloudfront::123456789012:key-value-store/6ed3b692-38e9-4952-b89b-bea9cexample'] });
     const seen: [string, string][] = [];
-    const kvs = async (id: string, key: string) => { seen.push([id, key]); return key === 'blog' ? 'v2/blog' : undefined; };
+    const kvs = async (id: string, key: string) => {
+      seen.push([id, key]);
+      return key === 'blog' ? 'v2/blog' : undefined;
+    };
     const r = await fn.run(viewerRequest({ uri: '/blog/post.html' }), { kvs });
     expect(requestOf(r).uri).toBe('/v2/blog/post.html');
     expect(r.logs).toEqual(['/blog/post.html -> /v2/blog/post.html']);
@@ -366,7 +380,10 @@ describe('KeyValueStore examples', () => {
         method: 'GET',
         uri: '/index.html',
         querystring: {
-          jwt: { value: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyLCJuYmYiOjE1MTYyMzkwMjIsImV4cCI6MTcxNjIzOTAyMn0.jyu6HjS95wU8iSofQ8nBlmPjFYODxn4PQAdFM-Cv8JY' },
+          jwt: {
+            value:
+              'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyLCJuYmYiOjE1MTYyMzkwMjIsImV4cCI6MTcxNjIzOTAyMn0.jyu6HjS95wU8iSofQ8nBlmPjFYODxn4PQAdFM-Cv8JY',
+          },
           test: { value: 'anotherQueryString' },
         },
         headers: {
@@ -382,9 +399,11 @@ describe('KeyValueStore examples', () => {
     const result = await testFunction(fn, JSON.stringify(validJwt), { kvs, now: Date.UTC(2024, 0, 1) });
     expect(result.FunctionErrorMessage).toBe('');
     expect(result.FunctionExecutionLogs).toEqual(['Valid JWT token']);
-    expect(JSON.parse(result.FunctionOutput)).toEqual(JSON.parse(
-      '{"request":{"headers":{"host":{"value":"www.example.com"},"accept":{"value":"text/html"}},"method":"GET","querystring":{"test":{"value":"anotherQueryString"}},"uri":"/index.html","cookies":{}}}',
-    ));
+    expect(JSON.parse(result.FunctionOutput)).toEqual(
+      JSON.parse(
+        '{"request":{"headers":{"host":{"value":"www.example.com"},"accept":{"value":"text/html"}},"method":"GET","querystring":{"test":{"value":"anotherQueryString"}},"uri":"/index.html","cookies":{}}}',
+      ),
+    );
     expect(result.FunctionSummary.FunctionConfig).toEqual({
       Comment: '',
       Runtime: 'cloudfront-js-2.0',
@@ -417,13 +436,17 @@ describe('origin modification (runtime 2.0 helpers)', () => {
   it('select-origin-based-on-country records cf.updateRequestOrigin and returns the request', async () => {
     const fn = await compile(SELECT_ORIGIN);
     const r = expectOk(await fn.run(viewerRequest({ headers: { host: { value: 'www.example.com' }, 'cloudfront-viewer-country': { value: 'JP' } } })));
-    expect(r.originModifications).toEqual([{
-      method: 'updateRequestOrigin',
-      args: [{
-        domainName: 'cloudfront-functions-demo-bucket-in-ap-northeast-1.s3.ap-northeast-1.amazonaws.com',
-        originAccessControlConfig: { enabled: true, region: 'ap-northeast-1', signingBehavior: 'always', signingProtocol: 'sigv4', originType: 's3' },
-      }],
-    }]);
+    expect(r.originModifications).toEqual([
+      {
+        method: 'updateRequestOrigin',
+        args: [
+          {
+            domainName: 'cloudfront-functions-demo-bucket-in-ap-northeast-1.s3.ap-northeast-1.amazonaws.com',
+            originAccessControlConfig: { enabled: true, region: 'ap-northeast-1', signingBehavior: 'always', signingProtocol: 'sigv4', originType: 's3' },
+          },
+        ],
+      },
+    ]);
     expect(requestOf(r).uri).toBe('/index.html');
   });
 });

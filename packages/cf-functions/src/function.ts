@@ -2,15 +2,7 @@ import type { QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { CompileFailure, Instance, loadQuickJS, type FunctionSpec } from './engine.js';
 import { DEFAULT_LIMITS, MAX_FUNCTION_SIZE_BYTES } from './limits.js';
 import { wrapFunctionCode } from './transform.js';
-import type {
-  CloudFrontFunctionEvent,
-  CompileError,
-  CompileOptions,
-  FunctionLimits,
-  FunctionRuntime,
-  RunOptions,
-  RunResult,
-} from './types.js';
+import type { CloudFrontFunctionEvent, CompileError, CompileOptions, FunctionLimits, FunctionRuntime, RunOptions, RunResult } from './types.js';
 
 const NAME = /^[a-zA-Z0-9\-_]{1,64}$/;
 /** Modules a runtime 2.0 function can import (require() also knows crypto and querystring in 1.0). */

@@ -35,7 +35,10 @@ export function contextPointer(ctx: QuickJSContext): number {
 export class InterruptCounter {
   private view: Int32Array;
 
-  constructor(private readonly heap: EmscriptenHeap, private readonly offset: number) {
+  constructor(
+    private readonly heap: EmscriptenHeap,
+    private readonly offset: number,
+  ) {
     this.view = new Int32Array(heap.HEAPU8.buffer);
   }
 

@@ -164,7 +164,8 @@ describe('memory', () => {
     // The heap is measured during execution (at most every millisecond): a burst shorter than
     // that can exceed the cap unnoticed (README "Limits"). This one allocates, then works on the
     // data for a few milliseconds.
-    const fn = await compile(`function handler(event) {
+    const fn = await compile(
+      `function handler(event) {
       var n = Number(event.request.querystring.mb.value);
       var chunks = [];
       for (var i = 0; i < n * 8; i++) chunks.push(new Uint8Array(128 * 1024).fill(i));
@@ -172,7 +173,9 @@ describe('memory', () => {
       for (var round = 0; round < 20; round++) for (var j = 0; j < chunks.length; j++) sum += chunks[j][round * 97];
       event.request.headers['x-chunks'] = { value: String(chunks.length) };
       return event.request;
-    }`, { limits: { budgetMs: 1000 } });
+    }`,
+      { limits: { budgetMs: 1000 } },
+    );
     expect(requestOf(await fn.run(viewerRequest({ querystring: { mb: { value: '2' } } }))).headers['x-chunks']).toEqual({ value: '16' });
     const big = await fn.run(viewerRequest({ querystring: { mb: { value: '4' } } }));
     expectFailure(big, 'FunctionExecutionError', /out of memory/);
@@ -183,12 +186,15 @@ describe('memory', () => {
 describe('process memory ceiling', () => {
   it('no function can grow the shared WebAssembly memory past its maximum', async () => {
     // a per-sandbox cap far above the ceiling, so that the ceiling is what stops it
-    const fn = await compile(`function handler(event) {
+    const fn = await compile(
+      `function handler(event) {
       if (event.request.uri !== '/grow') return event.request;
       var kept = [], n = 0;
       try { for (;;) { kept.push(new Uint8Array(2 * 1024 * 1024)); n++; } } catch (e) { event.request.headers['x-e'] = { value: e.message + ' after ' + n }; }
       return event.request;
-    }`, { limits: { budgetMs: 60_000, memoryBytes: 4 * WASM_MEMORY_MAX_BYTES } });
+    }`,
+      { limits: { budgetMs: 60_000, memoryBytes: 4 * WASM_MEMORY_MAX_BYTES } },
+    );
     const r = await fn.run(viewerRequest({ uri: '/grow' }));
     const e = requestOf(r).headers['x-e']!.value;
     expect(e).toMatch(/^out of memory after \d+$/);
@@ -216,11 +222,14 @@ describe('logs', () => {
 
 describe('instances', () => {
   it('runs concurrent async invocations on separate instances, up to maxInstances', async () => {
-    const fn = await compile(`import cf from 'cloudfront';
+    const fn = await compile(
+      `import cf from 'cloudfront';
 async function handler(event) {
   event.request.headers['x-v'] = { value: await cf.kvs().get(event.request.uri) };
   return event.request;
-}`, { kvsIds: ['k'], limits: { maxInstances: 2 } });
+}`,
+      { kvsIds: ['k'], limits: { maxInstances: 2 } },
+    );
     const waits: (() => void)[] = [];
     const kvs = (_id: string, key: string) => new Promise<string>((resolve) => waits.push(() => resolve(`v${key}`)));
     const runs = ['/1', '/2', '/3'].map((uri) => fn.run(viewerRequest({ uri }), { kvs }));

@@ -11,10 +11,13 @@ import type { RunOptions } from './types.js';
 
 /** Runs `expr` inside a 2.0 (or 1.0) handler and returns its JSON-serialised value. */
 async function evaluate(expr: string, opts: { runtime?: 'cloudfront-js-1.0' | 'cloudfront-js-2.0'; preamble?: string; kvsIds?: string[]; run?: RunOptions } = {}): Promise<unknown> {
-  const fn = await compile(`${opts.preamble ?? ''}
+  const fn = await compile(
+    `${opts.preamble ?? ''}
 async function handler(event) {
   return { statusCode: 200, body: JSON.stringify({ v: await (async function () { return ${expr}; })() }) };
-}`, { runtime: opts.runtime ?? 'cloudfront-js-2.0', ...(opts.kvsIds ? { kvsIds: opts.kvsIds } : {}) });
+}`,
+    { runtime: opts.runtime ?? 'cloudfront-js-2.0', ...(opts.kvsIds ? { kvsIds: opts.kvsIds } : {}) },
+  );
   const body = responseOf(await fn.run(viewerRequest(), opts.run)).body as string;
   return (JSON.parse(body) as { v: unknown }).v;
 }
@@ -32,21 +35,32 @@ describe('crypto', () => {
 
   it('digest() without an encoding returns a Buffer in 2.0 and a byte string in 1.0', async () => {
     const expected = createHash('sha256').update('x').digest();
-    expect(await evaluate(`(function () { var d = require('crypto').createHash('sha256').update('x').digest(); return [Buffer.isBuffer(d), d.toString('hex')]; })()`)).toEqual([true, expected.toString('hex')]);
-    expect(await evaluate(`(function () { var d = require('crypto').createHash('sha256').update('x').digest(); return [typeof d, d.length, d.charCodeAt(0)]; })()`, { runtime: 'cloudfront-js-1.0' })).toEqual(['string', 32, expected[0]]);
+    expect(await evaluate(`(function () { var d = require('crypto').createHash('sha256').update('x').digest(); return [Buffer.isBuffer(d), d.toString('hex')]; })()`)).toEqual([
+      true,
+      expected.toString('hex'),
+    ]);
+    expect(
+      await evaluate(`(function () { var d = require('crypto').createHash('sha256').update('x').digest(); return [typeof d, d.length, d.charCodeAt(0)]; })()`, { runtime: 'cloudfront-js-1.0' }),
+    ).toEqual(['string', 32, expected[0]]);
   });
 
   it('takes Buffers and typed arrays as data and keys; refuses unknown algorithms and a second digest', async () => {
     const key = Buffer.from([1, 2, 3, 250]);
-    expect(await evaluate(`require('crypto').createHmac('sha256', Buffer.from([1, 2, 3, 250])).update(new Uint8Array([104, 105])).digest('hex')`)).toBe(createHmac('sha256', key).update('hi').digest('hex'));
+    expect(await evaluate(`require('crypto').createHmac('sha256', Buffer.from([1, 2, 3, 250])).update(new Uint8Array([104, 105])).digest('hex')`)).toBe(
+      createHmac('sha256', key).update('hi').digest('hex'),
+    );
     expect(await evaluate(`(function () { try { require('crypto').createHash('sha512'); return 'ok'; } catch (e) { return e.message; } })()`)).toMatch(/not supported/);
-    expect(await evaluate(`(function () { var h = require('crypto').createHash('md5'); h.digest('hex'); try { h.digest('hex'); return 'twice'; } catch (e) { return e.message; } })()`)).toMatch(/already called/);
+    expect(await evaluate(`(function () { var h = require('crypto').createHash('md5'); h.digest('hex'); try { h.digest('hex'); return 'twice'; } catch (e) { return e.message; } })()`)).toMatch(
+      /already called/,
+    );
   });
 
   it('import crypto from "crypto" and named imports work in 2.0', async () => {
-    expect(await evaluate(`crypto.createHash('md5').update('a').digest('hex') + ':' + createHmac('md5', 'k').update('a').digest('hex')`, {
-      preamble: `import crypto from 'crypto';\nimport { createHmac } from 'crypto';`,
-    })).toBe(`${createHash('md5').update('a').digest('hex')}:${createHmac('md5', 'k').update('a').digest('hex')}`);
+    expect(
+      await evaluate(`crypto.createHash('md5').update('a').digest('hex') + ':' + createHmac('md5', 'k').update('a').digest('hex')`, {
+        preamble: `import crypto from 'crypto';\nimport { createHmac } from 'crypto';`,
+      }),
+    ).toBe(`${createHash('md5').update('a').digest('hex')}:${createHmac('md5', 'k').update('a').digest('hex')}`);
   });
 });
 
@@ -79,8 +93,14 @@ describe('Buffer (2.0)', () => {
     expect(await evaluate(`Buffer.byteLength('€uro')`)).toBe(6);
     expect(await evaluate(`Buffer.concat([Buffer.from('ab'), Buffer.from('cd')]).toString()`)).toBe('abcd');
     expect(await evaluate(`Buffer.alloc(4, 'ab').toString()`)).toBe('abab');
-    expect(await evaluate(`[Buffer.from('a').equals(Buffer.from('a')), Buffer.compare(Buffer.from('a'), Buffer.from('b')), Buffer.isBuffer(new Uint8Array(1)), Buffer.from([1, 2]) instanceof Uint8Array]`)).toEqual([true, -1, false, true]);
-    expect(await evaluate(`(function () { var b = Buffer.alloc(6); b.writeUInt16BE(0x1234, 0); b.writeUInt32LE(0xdeadbeef, 2); return [b.readUInt16BE(0), b.readUInt32LE(2), b.toString('hex'), b.slice(2, 4).toString('hex')]; })()`)).toEqual([0x1234, 0xdeadbeef, '1234efbeadde', 'efbe']);
+    expect(
+      await evaluate(`[Buffer.from('a').equals(Buffer.from('a')), Buffer.compare(Buffer.from('a'), Buffer.from('b')), Buffer.isBuffer(new Uint8Array(1)), Buffer.from([1, 2]) instanceof Uint8Array]`),
+    ).toEqual([true, -1, false, true]);
+    expect(
+      await evaluate(
+        `(function () { var b = Buffer.alloc(6); b.writeUInt16BE(0x1234, 0); b.writeUInt32LE(0xdeadbeef, 2); return [b.readUInt16BE(0), b.readUInt32LE(2), b.toString('hex'), b.slice(2, 4).toString('hex')]; })()`,
+      ),
+    ).toEqual([0x1234, 0xdeadbeef, '1234efbeadde', 'efbe']);
     expect(await evaluate(`[Buffer.from('hello world').indexOf('world'), Buffer.from('abc').includes('bc'), Buffer.from('x').toJSON()]`)).toEqual([6, true, { type: 'Buffer', data: [120] }]);
     expect(await evaluate(`require('buffer').Buffer === Buffer`)).toBe(true);
   });
@@ -92,7 +112,11 @@ describe('Buffer (2.0)', () => {
 });
 
 describe('cloudfront: KeyValueStore', () => {
-  const store = new Map([['greeting', 'héllo'], ['config', '{"a":[1,2],"b":"x"}'], ['bad-json', '{nope']]);
+  const store = new Map([
+    ['greeting', 'héllo'],
+    ['config', '{"a":[1,2],"b":"x"}'],
+    ['bad-json', '{nope'],
+  ]);
   const kvs = (id: string, key: string) => (id === 'kvs-1' ? store.get(key) : undefined);
   const opts = { kvsIds: ['arn:aws:cloudfront::123456789012:key-value-store/kvs-1'], preamble: "import cf from 'cloudfront';" };
 
@@ -109,14 +133,25 @@ describe('cloudfront: KeyValueStore', () => {
   });
 
   it('get of a missing key rejects (catchable); a bad JSON value rejects with SyntaxError', async () => {
-    expect(await evaluate(`cf.kvs().get('missing').then(function () { return 'found'; }, function (e) { return e.name + ': ' + e.message; })`, { ...opts, run: { kvs } })).toBe('Error: Key "missing" was not found in the KeyValueStore');
+    expect(await evaluate(`cf.kvs().get('missing').then(function () { return 'found'; }, function (e) { return e.name + ': ' + e.message; })`, { ...opts, run: { kvs } })).toBe(
+      'Error: Key "missing" was not found in the KeyValueStore',
+    );
     expect(await evaluate(`cf.kvs().get('bad-json', { format: 'json' }).catch(function (e) { return e.name; })`, { ...opts, run: { kvs } })).toBe('SyntaxError');
     const fn = await compile(`import cf from 'cloudfront';\nasync function handler(event) { await cf.kvs().get('missing'); return event.request; }`, { kvsIds: ['kvs-1'] });
     expectFailure(await fn.run(viewerRequest(), { kvs }), 'FunctionExecutionError', /not found/);
   });
 
   it('a failing lookup rejects with its message; no association or a foreign id throws', async () => {
-    expect(await evaluate(`cf.kvs().get('greeting').catch(function (e) { return e.message; })`, { ...opts, run: { kvs: () => { throw new Error('store offline'); } } })).toBe('store offline');
+    expect(
+      await evaluate(`cf.kvs().get('greeting').catch(function (e) { return e.message; })`, {
+        ...opts,
+        run: {
+          kvs: () => {
+            throw new Error('store offline');
+          },
+        },
+      }),
+    ).toBe('store offline');
     expect(await evaluate(`cf.kvs().get('greeting').catch(function (e) { return e.message; })`, { ...opts, run: { kvs: () => Promise.reject(new Error('slow store')) } })).toBe('slow store');
     expect(await evaluate(`(function () { try { cf.kvs(); return 'ok'; } catch (e) { return e.message; } })()`, { preamble: opts.preamble })).toMatch(/no KeyValueStore associated/);
     expect(await evaluate(`(function () { try { cf.kvs('other'); return 'ok'; } catch (e) { return e.message; } })()`, opts)).toMatch(/not associated/);
@@ -129,7 +164,8 @@ describe('cloudfront: KeyValueStore', () => {
 
   it('a lookup that never completes fails the invocation after lookupTimeoutMs, and the function still works', async () => {
     const fn = await compile(`import cf from 'cloudfront';\nasync function handler(event) { event.request.headers['x-v'] = { value: await cf.kvs().get('greeting') }; return event.request; }`, {
-      kvsIds: ['kvs-1'], limits: { lookupTimeoutMs: 50 },
+      kvsIds: ['kvs-1'],
+      limits: { lookupTimeoutMs: 50 },
     });
     expectFailure(await fn.run(viewerRequest(), { kvs: () => new Promise<string>(() => {}) }), 'FunctionExecutionError', /did not complete within 50 ms/);
     expect(requestOf(await fn.run(viewerRequest(), { kvs })).headers['x-v']).toEqual({ value: 'héllo' });

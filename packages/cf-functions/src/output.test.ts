@@ -15,10 +15,13 @@ async function returning(body: string, eventType: 'viewer-request' | 'viewer-res
 
 describe('execution errors (503)', () => {
   it('a thrown error is FunctionExecutionError with the message and the function’s line', async () => {
-    const fn = await compile(`function handler(event) {
+    const fn = await compile(
+      `function handler(event) {
   var h = event.request.headers;
   return h.missing.value;
-}`, { name: 'thrower' });
+}`,
+      { name: 'thrower' },
+    );
     const r = await fn.run(viewerRequest());
     expectFailure(r, 'FunctionExecutionError', /^TypeError: .*\n.*thrower\.js:3/);
   });
@@ -84,15 +87,20 @@ describe('validation errors (502)', () => {
 describe('results', () => {
   it('a generated response gets headers and cookies objects; body as string or {data, encoding}', async () => {
     expect(responseOf(await returning("return { statusCode: 401, statusDescription: 'Unauthorized' };"))).toEqual({
-      statusCode: 401, statusDescription: 'Unauthorized', headers: {}, cookies: {},
+      statusCode: 401,
+      statusDescription: 'Unauthorized',
+      headers: {},
+      cookies: {},
     });
-    const r = responseOf(await returning(`return {
+    const r = responseOf(
+      await returning(`return {
       statusCode: 200,
       headers: { 'content-type': { value: 'text/plain' } },
       cookies: { s: { value: '1', attributes: 'Secure; Path=/' }, m: { value: 'a', multiValue: [{ value: 'a' }, { value: 'b', attributes: 'Path=/b' }] } },
       body: { data: 'aGVsbG8=', encoding: 'base64' },
       extra: 'ignored',
-    };`));
+    };`),
+    );
     expect(r).toEqual({
       statusCode: 200,
       headers: { 'content-type': { value: 'text/plain' } },
@@ -109,11 +117,16 @@ describe('results', () => {
       r.body = { encoding: 'text', data: '<p>gone</p>' };
       return r;
     }`);
-    const ev = viewerResponse({ headers: { 'content-type': { value: 'text/html' }, 'x-origin': { value: 'o', multiValue: [{ value: 'o' }, { value: 'p' }] } }, cookies: { a: { value: 'b', attributes: 'Path=/' } } });
+    const ev = viewerResponse({
+      headers: { 'content-type': { value: 'text/html' }, 'x-origin': { value: 'o', multiValue: [{ value: 'o' }, { value: 'p' }] } },
+      cookies: { a: { value: 'b', attributes: 'Path=/' } },
+    });
     const out = responseOf(await fn.run(ev));
     expect(out).toEqual({
-      statusCode: 404, statusDescription: 'Not Found',
-      headers: ev.response!.headers, cookies: ev.response!.cookies,
+      statusCode: 404,
+      statusDescription: 'Not Found',
+      headers: ev.response!.headers,
+      cookies: ev.response!.cookies,
       body: { encoding: 'text', data: '<p>gone</p>' },
     });
   });

@@ -22,9 +22,28 @@ function handler(event) {
 
 describe('no host capabilities', () => {
   it.each([
-    'process', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'fetch', 'XMLHttpRequest',
-    'WebAssembly', 'WeakRef', 'FinalizationRegistry', 'SharedArrayBuffer', 'Atomics', 'std', 'os',
-    'performance', 'module', 'exports', '__dirname', 'Deno', 'H', 'globalThis.__cf_import__', 'global',
+    'process',
+    'setTimeout',
+    'setInterval',
+    'setImmediate',
+    'clearTimeout',
+    'fetch',
+    'XMLHttpRequest',
+    'WebAssembly',
+    'WeakRef',
+    'FinalizationRegistry',
+    'SharedArrayBuffer',
+    'Atomics',
+    'std',
+    'os',
+    'performance',
+    'module',
+    'exports',
+    '__dirname',
+    'Deno',
+    'H',
+    'globalThis.__cf_import__',
+    'global',
   ])('%s is not defined', async (name) => {
     expect(await probe(`typeof ${name}`)).toBe('undefined');
   });
@@ -141,12 +160,17 @@ function handler(event) {
   });
 
   it('ordinary code can still shadow frozen prototype properties (no override mistake)', async () => {
-    expect(await probe(`new Foo() + '|' + new MyError('m').name + '|' + o.toString() + '|' + (Foo.prototype.constructor === Foo)`, `
+    expect(
+      await probe(
+        `new Foo() + '|' + new MyError('m').name + '|' + o.toString() + '|' + (Foo.prototype.constructor === Foo)`,
+        `
 function Foo() {}
 Foo.prototype.constructor = Foo;
 Foo.prototype.toString = function () { return 'foo'; };
 class MyError extends Error { constructor(m) { super(m); this.name = 'MyError'; } }
-var o = {}; o.toString = function () { return 'own'; };`)).toBe('foo|MyError|own|true');
+var o = {}; o.toString = function () { return 'own'; };`,
+      ),
+    ).toBe('foo|MyError|own|true');
     expect(await probe(`(function () { try { Object.prototype.toString = null; return 'set'; } catch (e) { return e.name; } })()`)).toBe('TypeError');
   });
 

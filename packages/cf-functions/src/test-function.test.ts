@@ -30,9 +30,11 @@ describe('testFunction', () => {
   it('returns the documented TestResult fields for the guide’s example', async () => {
     const fn = await compile(REDIRECT, { name: 'ExampleFunction', runtime: 'cloudfront-js-1.0', comment: 'Example function' });
     const r = await testFunction(fn, JSON.stringify(EVENT), { accountId: '111122223333' });
-    expect(JSON.parse(r.FunctionOutput)).toEqual(JSON.parse(
-      '{"response":{"headers":{"cloudfront-functions":{"value":"generated-by-CloudFront-Functions"},"location":{"value":"https://aws.amazon.com/cloudfront/"}},"statusDescription":"Found","cookies":{},"statusCode":302}}',
-    ));
+    expect(JSON.parse(r.FunctionOutput)).toEqual(
+      JSON.parse(
+        '{"response":{"headers":{"cloudfront-functions":{"value":"generated-by-CloudFront-Functions"},"location":{"value":"https://aws.amazon.com/cloudfront/"}},"statusDescription":"Found","cookies":{},"statusCode":302}}',
+      ),
+    );
     expect(r.FunctionErrorMessage).toBe('');
     expect(r.FunctionExecutionLogs).toEqual([]);
     expect(r.ComputeUtilization).toMatch(/^\d{1,3}$/);
@@ -63,10 +65,15 @@ describe('testFunction', () => {
 
   it('rejects malformed event objects with InvalidArgument (the API call fails)', async () => {
     const fn = await compile(REDIRECT);
-    for (const bad of ['not json', '[]', '{"version":"2.0","context":{"eventType":"viewer-request"},"request":{"method":"GET","uri":"/"}}',
-      '{"context":{"eventType":"origin-request"},"request":{"method":"GET","uri":"/"}}', '{"context":{"eventType":"viewer-request"}}',
+    for (const bad of [
+      'not json',
+      '[]',
+      '{"version":"2.0","context":{"eventType":"viewer-request"},"request":{"method":"GET","uri":"/"}}',
+      '{"context":{"eventType":"origin-request"},"request":{"method":"GET","uri":"/"}}',
+      '{"context":{"eventType":"viewer-request"}}',
       '{"context":{"eventType":"viewer-response"},"request":{"method":"GET","uri":"/"}}',
-      '{"context":{"eventType":"viewer-request"},"request":{"method":"GET","uri":"/","headers":{"a":{"value":1}}}}']) {
+      '{"context":{"eventType":"viewer-request"},"request":{"method":"GET","uri":"/","headers":{"a":{"value":1}}}}',
+    ]) {
       await expect(testFunction(fn, bad)).rejects.toBeInstanceOf(CloudFrontApiError);
     }
   });

@@ -7,7 +7,10 @@ import type { CloudFrontFunctionEvent, EventType, FieldMap, ResponseCookieMap, R
 
 /** An API-level failure (the TestFunction call itself is rejected), with CloudFront's error code. */
 export class CloudFrontApiError extends Error {
-  constructor(readonly code: 'InvalidArgument', message: string) {
+  constructor(
+    readonly code: 'InvalidArgument',
+    message: string,
+  ) {
     super(message);
     this.name = code;
   }
@@ -103,11 +106,7 @@ export interface TestFunctionOptions extends RunOptions {
 }
 
 /** TestFunction: never throws for function failures (they are in FunctionErrorMessage). */
-export async function testFunction(
-  fn: CloudFrontFunction,
-  eventObject: string | Uint8Array | object,
-  opts: TestFunctionOptions = {},
-): Promise<TestResult> {
+export async function testFunction(fn: CloudFrontFunction, eventObject: string | Uint8Array | object, opts: TestFunctionOptions = {}): Promise<TestResult> {
   const event = parseEventObject(eventObject);
   const result = await fn.run(event, { ignoreThrottle: true, ...opts });
   const account = opts.accountId ?? '000000000000';

@@ -20,10 +20,7 @@ export interface ImportDecl {
 }
 
 const IDENT = '[A-Za-z_$][\\w$]*';
-const IMPORT_RE = new RegExp(
-  `import\\s*(?:(${IDENT})\\s*,?\\s*)?(?:\\*\\s*as\\s+(${IDENT})|\\{([^}]*)\\})?\\s*(?:from\\s*)?(['"])([^'"\\n]*)\\4[ \\t]*;?`,
-  'y',
-);
+const IMPORT_RE = new RegExp(`import\\s*(?:(${IDENT})\\s*,?\\s*)?(?:\\*\\s*as\\s+(${IDENT})|\\{([^}]*)\\})?\\s*(?:from\\s*)?(['"])([^'"\\n]*)\\4[ \\t]*;?`, 'y');
 
 /** Characters after which a `/` starts a regular expression rather than a division. */
 const REGEX_PRECEDERS = new Set(['', '(', ',', '=', ':', '[', '!', '&', '|', '?', '{', '}', ';', '+', '-', '*', '%', '<', '>', '~', '^']);
@@ -45,30 +42,62 @@ export function findImports(code: string): ImportDecl[] | { error: string } {
     // positioned after a backtick or after the `}` closing a substitution
     while (i < n) {
       const c = code[i];
-      if (c === '\\') { i += 2; continue; }
-      if (c === '`') { i++; return; }
-      if (c === '$' && code[i + 1] === '{') { i += 2; templateDepths.push(depth); depth++; return; }
+      if (c === '\\') {
+        i += 2;
+        continue;
+      }
+      if (c === '`') {
+        i++;
+        return;
+      }
+      if (c === '$' && code[i + 1] === '{') {
+        i += 2;
+        templateDepths.push(depth);
+        depth++;
+        return;
+      }
       i++;
     }
   };
   while (i < n) {
     const c = code[i]!;
-    if (c === '/' && code[i + 1] === '/') { while (i < n && code[i] !== '\n') i++; continue; }
-    if (c === '/' && code[i + 1] === '*') { const e = code.indexOf('*/', i + 2); i = e < 0 ? n : e + 2; continue; }
+    if (c === '/' && code[i + 1] === '/') {
+      while (i < n && code[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '/' && code[i + 1] === '*') {
+      const e = code.indexOf('*/', i + 2);
+      i = e < 0 ? n : e + 2;
+      continue;
+    }
     if (c === '"' || c === "'") {
       i++;
-      while (i < n && code[i] !== c && code[i] !== '\n') { if (code[i] === '\\') i++; i++; }
-      i++; last = 'str'; continue;
+      while (i < n && code[i] !== c && code[i] !== '\n') {
+        if (code[i] === '\\') i++;
+        i++;
+      }
+      i++;
+      last = 'str';
+      continue;
     }
-    if (c === '`') { i++; skipTemplate(); last = 'str'; continue; }
-    if (c === '/' ) {
+    if (c === '`') {
+      i++;
+      skipTemplate();
+      last = 'str';
+      continue;
+    }
+    if (c === '/') {
       if (REGEX_PRECEDERS.has(last) || REGEX_KEYWORDS.has(last)) {
         i++;
         let inClass = false;
         while (i < n && code[i] !== '\n') {
           const d = code[i];
-          if (d === '\\') { i += 2; continue; }
-          if (d === '[') inClass = true; else if (d === ']') inClass = false;
+          if (d === '\\') {
+            i += 2;
+            continue;
+          }
+          if (d === '[') inClass = true;
+          else if (d === ']') inClass = false;
           else if (d === '/' && !inClass) break;
           i++;
         }
@@ -77,34 +106,66 @@ export function findImports(code: string): ImportDecl[] | { error: string } {
         last = 'regex';
         continue;
       }
-      i++; last = '/'; continue;
+      i++;
+      last = '/';
+      continue;
     }
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     if (/[A-Za-z_$]/.test(c)) {
-      const m = /[\w$]+/y; m.lastIndex = i; const word = m.exec(code)![0];
-      if (word === 'import' && depth === 0 && last !== '.' ) {
+      const m = /[\w$]+/y;
+      m.lastIndex = i;
+      const word = m.exec(code)![0];
+      if (word === 'import' && depth === 0 && last !== '.') {
         // `import(` and `import.meta` are expressions, not declarations
-        let j = i + 6; while (j < n && /\s/.test(code[j]!)) j++;
+        let j = i + 6;
+        while (j < n && /\s/.test(code[j]!)) j++;
         if (code[j] !== '(' && code[j] !== '.') {
           IMPORT_RE.lastIndex = i;
           const d = IMPORT_RE.exec(code);
           if (!d) return { error: 'SyntaxError: unsupported import declaration' };
           const [text, def, ns, named, , specifier] = d;
           found.push({ start: i, end: i + text.length, specifier: specifier!, replacement: importReplacement(text, specifier!, def, ns, named) });
-          i += text.length; last = ';'; continue;
+          i += text.length;
+          last = ';';
+          continue;
         }
       }
-      i += word.length; last = word; continue;
+      i += word.length;
+      last = word;
+      continue;
     }
-    if (c === '{') { depth++; last = c; i++; continue; }
+    if (c === '{') {
+      depth++;
+      last = c;
+      i++;
+      continue;
+    }
     if (c === '}') {
       if (templateDepths.length > 0 && templateDepths[templateDepths.length - 1] === depth - 1) {
-        templateDepths.pop(); depth--; i++; skipTemplate(); last = 'str'; continue;
+        templateDepths.pop();
+        depth--;
+        i++;
+        skipTemplate();
+        last = 'str';
+        continue;
       }
-      depth--; last = c; i++; continue;
+      depth--;
+      last = c;
+      i++;
+      continue;
     }
-    if (/[0-9]/.test(c)) { const m = /[0-9a-fA-FxXoObBn_.eE]+/y; m.lastIndex = i; i += m.exec(code)![0].length; last = 'num'; continue; }
-    last = c; i++;
+    if (/[0-9]/.test(c)) {
+      const m = /[0-9a-fA-FxXoObBn_.eE]+/y;
+      m.lastIndex = i;
+      i += m.exec(code)![0].length;
+      last = 'num';
+      continue;
+    }
+    last = c;
+    i++;
   }
   return found;
 }
@@ -155,9 +216,6 @@ export function wrapFunctionCode(code: string, allowImports: boolean): Wrapped |
     at = d.end;
   }
   body += code.slice(at);
-  const source =
-    `(function () { "use strict"; return function (${IMPORT_FN}) { ` +
-    body +
-    `\n;return typeof handler === "function" ? handler : undefined; }; })()`;
+  const source = `(function () { "use strict"; return function (${IMPORT_FN}) { ` + body + `\n;return typeof handler === "function" ? handler : undefined; }; })()`;
   return { source, body, imports: imports.map((d) => d.specifier) };
 }

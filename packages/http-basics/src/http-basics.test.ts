@@ -130,10 +130,7 @@ describe('PrometheusWriter', () => {
     h.observe(5);
     h.observe(50);
     h.observe(5000);
-    const text = new PrometheusWriter({ pop: 'a"b' })
-      .single('x_total', 'counter', 'X.', 3)
-      .histogram('lat_seconds', 'Latency.', h, { op: 'get' })
-      .toString();
+    const text = new PrometheusWriter({ pop: 'a"b' }).single('x_total', 'counter', 'X.', 3).histogram('lat_seconds', 'Latency.', h, { op: 'get' }).toString();
     expect(text).toBe(
       '# HELP x_total X.\n# TYPE x_total counter\nx_total{pop="a\\"b"} 3\n' +
         '# HELP lat_seconds Latency.\n# TYPE lat_seconds histogram\n' +

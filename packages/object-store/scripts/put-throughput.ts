@@ -45,29 +45,30 @@ if (process.env.CLIENT === 'curl') {
   writeFileSync(src, Buffer.alloc(0));
   for (let i = 0; i < mib; i++) appendFileSync(src, chunk);
 }
-const curlPut = async (): Promise<string> =>
-  (await promisify(execFile)('curl', ['-s', '-T', src, `http://127.0.0.1:${port}/`], { encoding: 'utf8' })).stdout;
+const curlPut = async (): Promise<string> => (await promisify(execFile)('curl', ['-s', '-T', src, `http://127.0.0.1:${port}/`], { encoding: 'utf8' })).stdout;
 const t0 = performance.now();
 // CLIENT=curl sends from a separate process (curl -T of a page-cached file), like a real client.
-const body = process.env.CLIENT === 'curl' ? await curlPut() : await new Promise<string>((resolve, reject) => {
-  const req = http.request({ port, host: '127.0.0.1', method: 'PUT', path: '/', headers: { 'content-length': total } }, (res) => {
-    let s = '';
-    res.on('data', (d: Buffer) => (s += d.toString()));
-    res.on('end', () => resolve(s));
-  });
-  req.on('error', reject);
-  let sent = 0;
-  const pump = (): void => {
-    while (sent < total) {
-      sent += chunk.length;
-      if (!req.write(chunk)) return void req.once('drain', pump);
-    }
-    req.end();
-  };
-  pump();
-});
+const body =
+  process.env.CLIENT === 'curl'
+    ? await curlPut()
+    : await new Promise<string>((resolve, reject) => {
+        const req = http.request({ port, host: '127.0.0.1', method: 'PUT', path: '/', headers: { 'content-length': total } }, (res) => {
+          let s = '';
+          res.on('data', (d: Buffer) => (s += d.toString()));
+          res.on('end', () => resolve(s));
+        });
+        req.on('error', reject);
+        let sent = 0;
+        const pump = (): void => {
+          while (sent < total) {
+            sent += chunk.length;
+            if (!req.write(chunk)) return void req.once('drain', pump);
+          }
+          req.end();
+        };
+        pump();
+      });
 const secs = (performance.now() - t0) / 1000;
-
 
 clearInterval(sampler);
 console.log(body.slice(0, 120));

@@ -13,10 +13,7 @@ export function toBuffer(chunk: unknown): Buffer {
 }
 
 /** Reads `body` until it ends or more than `limit` bytes arrived. */
-export async function readPrefix(
-  body: Readable,
-  limit: number,
-): Promise<{ chunks: Buffer[]; bytes: number; done: boolean; iterator: AsyncIterator<unknown> }> {
+export async function readPrefix(body: Readable, limit: number): Promise<{ chunks: Buffer[]; bytes: number; done: boolean; iterator: AsyncIterator<unknown> }> {
   const iterator = body[Symbol.asyncIterator]();
   const chunks: Buffer[] = [];
   let bytes = 0;

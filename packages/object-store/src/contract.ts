@@ -9,15 +9,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  S3_LIMITS,
-  hasSystemDocuments,
-  isStoreError,
-  type ObjectMetadata,
-  type ObjectStore,
-  type StoreErrorCode,
-  type SystemDocuments,
-} from './types.js';
+import { S3_LIMITS, hasSystemDocuments, isStoreError, type ObjectMetadata, type ObjectStore, type StoreErrorCode, type SystemDocuments } from './types.js';
 import { bytes } from './contract-bytes.js';
 
 export interface ContractStoreOptions {
@@ -175,10 +167,7 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
       });
 
       it('creating one bucket twice concurrently succeeds once', async () => {
-        const results = await Promise.allSettled([
-          store.createBucket('race', { region: 'us-east-1' }),
-          store.createBucket('race', { region: 'us-east-1' }),
-        ]);
+        const results = await Promise.allSettled([store.createBucket('race', { region: 'us-east-1' }), store.createBucket('race', { region: 'us-east-1' })]);
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       });
 
@@ -360,14 +349,8 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
 
       it('Content-MD5: a match stores, a mismatch is BadDigest and stores nothing', async () => {
         await store.putObject('bkt', 'k', bodyOf('good'), META, { contentMd5: md5Base64('good') });
-        await expectStoreError(
-          store.putObject('bkt', 'k', bodyOf('evil'), META, { contentMd5: md5Base64('good') }),
-          'BadDigest',
-        );
-        await expectStoreError(
-          store.putObject('bkt', 'fresh', bodyOf('evil'), META, { contentMd5: md5Base64('other') }),
-          'BadDigest',
-        );
+        await expectStoreError(store.putObject('bkt', 'k', bodyOf('evil'), META, { contentMd5: md5Base64('good') }), 'BadDigest');
+        await expectStoreError(store.putObject('bkt', 'fresh', bodyOf('evil'), META, { contentMd5: md5Base64('other') }), 'BadDigest');
         expect((await getBytes(store, 'bkt', 'k'))!.toString()).toBe('good');
         expect(await store.headObject('bkt', 'fresh')).toBeNull();
       });
@@ -400,10 +383,7 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
         await expectStoreError(store.putObject('bkt', 'a'.repeat(1025), bodyOf('x'), META), 'KeyTooLongError');
         await expectStoreError(store.createMultipartUpload('bkt', 'a'.repeat(1025), META), 'KeyTooLongError');
         await store.putObject('bkt', 'src', bodyOf('x'), META);
-        await expectStoreError(
-          store.copyObject({ bucket: 'bkt', key: 'src' }, { bucket: 'bkt', key: 'a'.repeat(1025) }, META),
-          'KeyTooLongError',
-        );
+        await expectStoreError(store.copyObject({ bucket: 'bkt', key: 'src' }, { bucket: 'bkt', key: 'a'.repeat(1025) }, META), 'KeyTooLongError');
       });
 
       it('stores path-trick and unusual keys verbatim, each distinct', async () => {
@@ -449,10 +429,14 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
         const data = bytes(300_000, 5);
         const src = await store.putObject('bkt', 'src', bodyOf(data), { contentType: 'a/b', userMetadata: { a: '1' } });
         await store.createBucket('dst', { region: 'us-east-1' });
-        const copy = await store.copyObject({ bucket: 'bkt', key: 'src' }, { bucket: 'dst', key: 'copy' }, {
-          contentType: 'c/d',
-          userMetadata: { b: '2' },
-        });
+        const copy = await store.copyObject(
+          { bucket: 'bkt', key: 'src' },
+          { bucket: 'dst', key: 'copy' },
+          {
+            contentType: 'c/d',
+            userMetadata: { b: '2' },
+          },
+        );
         expect(copy.etag).toBe(src.etag);
         expect(copy.size).toBe(data.length);
         expect(copy.metadata).toMatchObject({ contentType: 'c/d', userMetadata: { b: '2' } });
@@ -465,10 +449,14 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
       it('copies onto itself to replace metadata', async () => {
         const data = bytes(1000, 9);
         const src = await store.putObject('bkt', 'k', bodyOf(data), { contentType: 'old/type', userMetadata: {} });
-        const copy = await store.copyObject({ bucket: 'bkt', key: 'k' }, { bucket: 'bkt', key: 'k' }, {
-          contentType: 'new/type',
-          userMetadata: { x: 'y' },
-        });
+        const copy = await store.copyObject(
+          { bucket: 'bkt', key: 'k' },
+          { bucket: 'bkt', key: 'k' },
+          {
+            contentType: 'new/type',
+            userMetadata: { x: 'y' },
+          },
+        );
         expect(copy.etag).toBe(src.etag);
         const head = await store.headObject('bkt', 'k');
         expect(head!.metadata).toMatchObject({ contentType: 'new/type', userMetadata: { x: 'y' } });
@@ -574,11 +562,7 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
 
       it(`lists ${S3_LIMITS.maxListKeys} keys per page at most`, async () => {
         for (let i = 0; i < 1005; i += 50) {
-          await Promise.all(
-            Array.from({ length: Math.min(50, 1005 - i) }, (_, j) =>
-              store.putObject('bkt', `k${String(i + j).padStart(4, '0')}`, bodyOf(''), META),
-            ),
-          );
+          await Promise.all(Array.from({ length: Math.min(50, 1005 - i) }, (_, j) => store.putObject('bkt', `k${String(i + j).padStart(4, '0')}`, bodyOf(''), META)));
         }
         const page = await store.listObjects('bkt', { maxKeys: 1000 });
         expect(page.objects).toHaveLength(1000);
@@ -604,9 +588,7 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
         }
         expect(infos.map((i) => i.etag)).toEqual(parts.map((p) => `"${md5Hex(p)}"`));
         const listed = await store.listParts('bkt', 'mp', up.uploadId, { maxParts: 1000 });
-        expect(listed.parts.map((p) => [p.partNumber, p.size, p.etag])).toEqual(
-          infos.map((i, n) => [n + 1, parts[n]!.length, i.etag]),
-        );
+        expect(listed.parts.map((p) => [p.partNumber, p.size, p.etag])).toEqual(infos.map((i, n) => [n + 1, parts[n]!.length, i.etag]));
         expect(listed.isTruncated).toBe(false);
         expect(listed.upload.uploadId).toBe(up.uploadId);
         // the object is not visible before completion
@@ -690,10 +672,7 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
         const a = await store.uploadPart('bkt', 'mp', up.uploadId, 1, bodyOf(bytes(P - 1, 1)));
         const b = await store.uploadPart('bkt', 'mp', up.uploadId, 2, bodyOf(bytes(P, 2)));
         const id = up.uploadId;
-        await expectStoreError(
-          store.completeMultipartUpload('bkt', 'mp', id, [{ partNumber: 1, etag: '"0123456789abcdef0123456789abcdef"' }]),
-          'InvalidPart',
-        );
+        await expectStoreError(store.completeMultipartUpload('bkt', 'mp', id, [{ partNumber: 1, etag: '"0123456789abcdef0123456789abcdef"' }]), 'InvalidPart');
         await expectStoreError(store.completeMultipartUpload('bkt', 'mp', id, [{ partNumber: 5, etag: a.etag }]), 'InvalidPart');
         await expectStoreError(
           store.completeMultipartUpload('bkt', 'mp', id, [
@@ -761,10 +740,7 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
 
       it('a part with a bad Content-MD5 or size is refused and not listed', async () => {
         const up = await store.createMultipartUpload('bkt', 'mp', META);
-        await expectStoreError(
-          store.uploadPart('bkt', 'mp', up.uploadId, 1, bodyOf('data'), { contentMd5: md5Base64('other') }),
-          'BadDigest',
-        );
+        await expectStoreError(store.uploadPart('bkt', 'mp', up.uploadId, 1, bodyOf('data'), { contentMd5: md5Base64('other') }), 'BadDigest');
         await expectStoreError(store.uploadPart('bkt', 'mp', up.uploadId, 2, bodyOf('data'), { expectedSize: 5 }), 'IncompleteBody');
         expect((await store.listParts('bkt', 'mp', up.uploadId, { maxParts: 10 })).parts).toEqual([]);
         const ok = await store.uploadPart('bkt', 'mp', up.uploadId, 1, bodyOf('data'), {
@@ -821,7 +797,12 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
         const again = (await store.createMultipartUpload('bkt', 'a', META)).uploadId;
         const all = await store.listMultipartUploads('bkt', { maxUploads: 100 });
         expect(all.uploads.map((u) => u.key)).toEqual(['a', 'a', 'b/1', 'b/2', 'c', 'é']);
-        expect(all.uploads.slice(0, 2).map((u) => u.uploadId).sort()).toEqual([ids.a!, again].sort());
+        expect(
+          all.uploads
+            .slice(0, 2)
+            .map((u) => u.uploadId)
+            .sort(),
+        ).toEqual([ids.a!, again].sort());
         expect(all.isTruncated).toBe(false);
 
         const grouped = await store.listMultipartUploads('bkt', { maxUploads: 100, delimiter: '/' });
@@ -860,10 +841,7 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
         expect(p1.size).toBe(P);
         expect(p1.etag).toBe(`"${md5Hex(src.subarray(0, P))}"`);
         expect(p2.size).toBe(3 * P);
-        await expectStoreError(
-          store.uploadPartCopy('bkt', 'mp', up.uploadId, 3, { bucket: 'bkt', key: 'nope' }),
-          'NoSuchKey',
-        );
+        await expectStoreError(store.uploadPartCopy('bkt', 'mp', up.uploadId, 3, { bucket: 'bkt', key: 'nope' }), 'NoSuchKey');
         await store.completeMultipartUpload('bkt', 'mp', up.uploadId, [
           { partNumber: 1, etag: p1.etag },
           { partNumber: 2, etag: p2.etag },

@@ -11,28 +11,70 @@ type Result<M extends keyof ObjectStore> = ReturnType<ObjectStore[M]>;
 export class ForwardingStore implements ObjectStore {
   constructor(readonly inner: ObjectStore) {}
 
-  listBuckets(): Result<'listBuckets'> { return this.inner.listBuckets(); }
-  createBucket(...a: Args<'createBucket'>): Result<'createBucket'> { return this.inner.createBucket(...a); }
-  deleteBucket(...a: Args<'deleteBucket'>): Result<'deleteBucket'> { return this.inner.deleteBucket(...a); }
-  headBucket(...a: Args<'headBucket'>): Result<'headBucket'> { return this.inner.headBucket(...a); }
-  setBucketAcl(...a: Args<'setBucketAcl'>): Result<'setBucketAcl'> { return this.inner.setBucketAcl(...a); }
-  getBucketConfig(...a: Args<'getBucketConfig'>): Result<'getBucketConfig'> { return this.inner.getBucketConfig(...a); }
-  putBucketConfig(...a: Args<'putBucketConfig'>): Result<'putBucketConfig'> { return this.inner.putBucketConfig(...a); }
+  listBuckets(): Result<'listBuckets'> {
+    return this.inner.listBuckets();
+  }
+  createBucket(...a: Args<'createBucket'>): Result<'createBucket'> {
+    return this.inner.createBucket(...a);
+  }
+  deleteBucket(...a: Args<'deleteBucket'>): Result<'deleteBucket'> {
+    return this.inner.deleteBucket(...a);
+  }
+  headBucket(...a: Args<'headBucket'>): Result<'headBucket'> {
+    return this.inner.headBucket(...a);
+  }
+  setBucketAcl(...a: Args<'setBucketAcl'>): Result<'setBucketAcl'> {
+    return this.inner.setBucketAcl(...a);
+  }
+  getBucketConfig(...a: Args<'getBucketConfig'>): Result<'getBucketConfig'> {
+    return this.inner.getBucketConfig(...a);
+  }
+  putBucketConfig(...a: Args<'putBucketConfig'>): Result<'putBucketConfig'> {
+    return this.inner.putBucketConfig(...a);
+  }
 
-  putObject(...a: Args<'putObject'>): Result<'putObject'> { return this.inner.putObject(...a); }
-  headObject(...a: Args<'headObject'>): Result<'headObject'> { return this.inner.headObject(...a); }
-  getObject(...a: Args<'getObject'>): Result<'getObject'> { return this.inner.getObject(...a); }
-  deleteObject(...a: Args<'deleteObject'>): Result<'deleteObject'> { return this.inner.deleteObject(...a); }
-  copyObject(...a: Args<'copyObject'>): Result<'copyObject'> { return this.inner.copyObject(...a); }
-  listObjects(...a: Args<'listObjects'>): Result<'listObjects'> { return this.inner.listObjects(...a); }
+  putObject(...a: Args<'putObject'>): Result<'putObject'> {
+    return this.inner.putObject(...a);
+  }
+  headObject(...a: Args<'headObject'>): Result<'headObject'> {
+    return this.inner.headObject(...a);
+  }
+  getObject(...a: Args<'getObject'>): Result<'getObject'> {
+    return this.inner.getObject(...a);
+  }
+  deleteObject(...a: Args<'deleteObject'>): Result<'deleteObject'> {
+    return this.inner.deleteObject(...a);
+  }
+  copyObject(...a: Args<'copyObject'>): Result<'copyObject'> {
+    return this.inner.copyObject(...a);
+  }
+  listObjects(...a: Args<'listObjects'>): Result<'listObjects'> {
+    return this.inner.listObjects(...a);
+  }
 
-  createMultipartUpload(...a: Args<'createMultipartUpload'>): Result<'createMultipartUpload'> { return this.inner.createMultipartUpload(...a); }
-  uploadPart(...a: Args<'uploadPart'>): Result<'uploadPart'> { return this.inner.uploadPart(...a); }
-  uploadPartCopy(...a: Args<'uploadPartCopy'>): Result<'uploadPartCopy'> { return this.inner.uploadPartCopy(...a); }
-  completeMultipartUpload(...a: Args<'completeMultipartUpload'>): Result<'completeMultipartUpload'> { return this.inner.completeMultipartUpload(...a); }
-  abortMultipartUpload(...a: Args<'abortMultipartUpload'>): Result<'abortMultipartUpload'> { return this.inner.abortMultipartUpload(...a); }
-  listParts(...a: Args<'listParts'>): Result<'listParts'> { return this.inner.listParts(...a); }
-  listMultipartUploads(...a: Args<'listMultipartUploads'>): Result<'listMultipartUploads'> { return this.inner.listMultipartUploads(...a); }
+  createMultipartUpload(...a: Args<'createMultipartUpload'>): Result<'createMultipartUpload'> {
+    return this.inner.createMultipartUpload(...a);
+  }
+  uploadPart(...a: Args<'uploadPart'>): Result<'uploadPart'> {
+    return this.inner.uploadPart(...a);
+  }
+  uploadPartCopy(...a: Args<'uploadPartCopy'>): Result<'uploadPartCopy'> {
+    return this.inner.uploadPartCopy(...a);
+  }
+  completeMultipartUpload(...a: Args<'completeMultipartUpload'>): Result<'completeMultipartUpload'> {
+    return this.inner.completeMultipartUpload(...a);
+  }
+  abortMultipartUpload(...a: Args<'abortMultipartUpload'>): Result<'abortMultipartUpload'> {
+    return this.inner.abortMultipartUpload(...a);
+  }
+  listParts(...a: Args<'listParts'>): Result<'listParts'> {
+    return this.inner.listParts(...a);
+  }
+  listMultipartUploads(...a: Args<'listMultipartUploads'>): Result<'listMultipartUploads'> {
+    return this.inner.listMultipartUploads(...a);
+  }
 
-  close(): Result<'close'> { return this.inner.close(); }
+  close(): Result<'close'> {
+    return this.inner.close();
+  }
 }

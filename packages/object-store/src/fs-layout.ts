@@ -72,9 +72,7 @@ export function keyHash(key: string): string {
 
 /** Bucket names are DNS-safe in practice; anything else gets a hashed directory name. */
 export function bucketDirName(name: string): string {
-  return /^[a-z0-9][a-z0-9.-]{0,62}$/.test(name) && !name.includes('..')
-    ? name
-    : `x-${createHash('sha256').update(name, 'utf8').digest('hex')}`;
+  return /^[a-z0-9][a-z0-9.-]{0,62}$/.test(name) && !name.includes('..') ? name : `x-${createHash('sha256').update(name, 'utf8').digest('hex')}`;
 }
 
 export async function readdirOrEmpty(dir: string): Promise<string[]> {
@@ -98,4 +96,3 @@ export function isProcessAlive(pid: number): boolean {
 export function isTemp(name: string): boolean {
   return name.endsWith(TMP_SUFFIX) || name.startsWith(TMP_DIR_PREFIX) || name.startsWith(DEL_DIR_PREFIX);
 }
-

@@ -5,16 +5,7 @@ import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createFsStore, isStoreError, type ObjectStore } from '@bucketfront/object-store';
-import {
-  TRICK_KEYS,
-  bodyOf,
-  bytes,
-  expectStoreError,
-  getBytes,
-  md5Hex,
-  runObjectStoreContract,
-  utf8Sorted,
-} from '@bucketfront/object-store/contract';
+import { TRICK_KEYS, bodyOf, bytes, expectStoreError, getBytes, md5Hex, runObjectStoreContract, utf8Sorted } from '@bucketfront/object-store/contract';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -270,7 +261,7 @@ describe('fs driver specifics', () => {
     large!.body.destroy();
   });
 
-  it('one live process owns a data directory; a dead owner\'s lock is taken over', async () => {
+  it("one live process owns a data directory; a dead owner's lock is taken over", async () => {
     const dataDir = tempDir();
     await fsp.writeFile(join(dataDir, 'LOCK'), '1\n'); // pid 1 is always alive
     await expectStoreError(createFsStore({ dataDir }), 'InternalError');
@@ -334,9 +325,7 @@ describe('fs driver specifics', () => {
     const dataDir = tempDir();
     let s = await open(dataDir);
     await s.createBucket('b', { region: 'us-east-1' });
-    const keyArb = fc
-      .string({ unit: fc.constantFrom('a', '/', '.', ' ', 'é', '\u{1F600}', 'ﬀ', '\\', '%', '\n', 'Z'), minLength: 1, maxLength: 40 })
-      .filter((k) => Buffer.byteLength(k) <= 1024);
+    const keyArb = fc.string({ unit: fc.constantFrom('a', '/', '.', ' ', 'é', '\u{1F600}', 'ﬀ', '\\', '%', '\n', 'Z'), minLength: 1, maxLength: 40 }).filter((k) => Buffer.byteLength(k) <= 1024);
     const written = new Set<string>();
     await fc.assert(
       fc.asyncProperty(keyArb, async (key) => {

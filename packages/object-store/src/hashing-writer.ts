@@ -12,7 +12,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { StoreError } from './types.js';
+import type { StoreError } from './types.js';
 
 /** Bytes accepted but not yet written; above it, the stream applies backpressure. */
 const IN_FLIGHT_BYTES = 8 * 1024 * 1024;

@@ -107,13 +107,7 @@ describe('listPage', () => {
           expect(prefixes).toEqual(full.commonPrefixes);
           // the one-shot listing is right by definition
           const expectedKeys = set.filter((k) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/')).sort(utf8);
-          const expectedPrefixes = [
-            ...new Set(
-              set
-                .filter((k) => k.startsWith(prefix) && k.slice(prefix.length).includes('/'))
-                .map((k) => k.slice(0, k.indexOf('/', prefix.length) + 1)),
-            ),
-          ].sort(utf8);
+          const expectedPrefixes = [...new Set(set.filter((k) => k.startsWith(prefix) && k.slice(prefix.length).includes('/')).map((k) => k.slice(0, k.indexOf('/', prefix.length) + 1)))].sort(utf8);
           expect(full.keys).toEqual(expectedKeys);
           expect(full.commonPrefixes).toEqual(expectedPrefixes);
         },

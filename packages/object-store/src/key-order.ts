@@ -88,10 +88,7 @@ export interface ListPage {
  * - `maxKeys` counts keys and common prefixes together.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-prefixes.html
  */
-export function listPage(
-  keys: readonly string[],
-  opts: { prefix?: string; delimiter?: string; startAfter?: string; maxKeys: number },
-): ListPage {
+export function listPage(keys: readonly string[], opts: { prefix?: string; delimiter?: string; startAfter?: string; maxKeys: number }): ListPage {
   const prefix = opts.prefix ?? '';
   const delimiter = opts.delimiter ?? '';
   const startAfter = opts.startAfter ?? '';

@@ -12,14 +12,42 @@ const available = new Map([1, 2, 3].map((n) => [n, part(n, n === 3 ? 10 : 100)])
 describe('chooseCompletedParts', () => {
   it.each<[string, { partNumber: number; etag: string }[], StoreErrorCode | number[]]>([
     ['all parts', [1, 2, 3].map((n) => ({ partNumber: n, etag: `"etag${n}"` })), [1, 2, 3]],
-    ['a subset, unquoted ETags', [{ partNumber: 1, etag: 'etag1' }, { partNumber: 3, etag: 'etag3' }], [1, 3]],
+    [
+      'a subset, unquoted ETags',
+      [
+        { partNumber: 1, etag: 'etag1' },
+        { partNumber: 3, etag: 'etag3' },
+      ],
+      [1, 3],
+    ],
     ['the small part last only', [{ partNumber: 3, etag: '"etag3"' }], [3]],
     ['empty list', [], 'InvalidArgument'],
     ['unknown part', [{ partNumber: 4, etag: '"etag4"' }], 'InvalidPart'],
     ['ETag mismatch', [{ partNumber: 1, etag: '"etag2"' }], 'InvalidPart'],
-    ['descending', [{ partNumber: 2, etag: '"etag2"' }, { partNumber: 1, etag: '"etag1"' }], 'InvalidPartOrder'],
-    ['repeated', [{ partNumber: 1, etag: '"etag1"' }, { partNumber: 1, etag: '"etag1"' }], 'InvalidPartOrder'],
-    ['small part not last', [{ partNumber: 3, etag: '"etag3"' }, { partNumber: 4, etag: 'x' }], 'InvalidPart'],
+    [
+      'descending',
+      [
+        { partNumber: 2, etag: '"etag2"' },
+        { partNumber: 1, etag: '"etag1"' },
+      ],
+      'InvalidPartOrder',
+    ],
+    [
+      'repeated',
+      [
+        { partNumber: 1, etag: '"etag1"' },
+        { partNumber: 1, etag: '"etag1"' },
+      ],
+      'InvalidPartOrder',
+    ],
+    [
+      'small part not last',
+      [
+        { partNumber: 3, etag: '"etag3"' },
+        { partNumber: 4, etag: 'x' },
+      ],
+      'InvalidPart',
+    ],
   ])('%s', (_name, refs, expected) => {
     if (Array.isArray(expected)) {
       expect(chooseCompletedParts('u', available, refs, 50).map((p) => p.info.partNumber)).toEqual(expected);
@@ -35,10 +63,21 @@ describe('chooseCompletedParts', () => {
   });
 
   it('EntityTooSmall names the part', () => {
-    const small = new Map([[1, part(1, 10)], [2, part(2, 10)]]);
+    const small = new Map([
+      [1, part(1, 10)],
+      [2, part(2, 10)],
+    ]);
     let caught: unknown;
     try {
-      chooseCompletedParts('u', small, [{ partNumber: 1, etag: 'etag1' }, { partNumber: 2, etag: 'etag2' }], 50);
+      chooseCompletedParts(
+        'u',
+        small,
+        [
+          { partNumber: 1, etag: 'etag1' },
+          { partNumber: 2, etag: 'etag2' },
+        ],
+        50,
+      );
     } catch (err) {
       caught = err;
     }

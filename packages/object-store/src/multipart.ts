@@ -1,15 +1,6 @@
 /** Multipart decisions that need no I/O: which parts complete an upload, the result's metadata, upload listing. */
 import { compareKeys, endOfPrefix } from './key-order.js';
-import {
-  StoreError,
-  type CompletedPartRef,
-  type ListUploadsOptions,
-  type ListUploadsResult,
-  type MultipartUploadInfo,
-  type ObjectMetadata,
-  type PartInfo,
-  type StoredChecksum,
-} from './types.js';
+import { StoreError, type CompletedPartRef, type ListUploadsOptions, type ListUploadsResult, type MultipartUploadInfo, type ObjectMetadata, type PartInfo, type StoredChecksum } from './types.js';
 import { sameEtag } from './validate.js';
 
 /** A stored part: its info, data file (in the upload directory) and binary MD5. */
@@ -24,12 +15,7 @@ export interface PartEntry {
  * driver's part record (anything carrying the part's {@link PartInfo}).
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html#API_CompleteMultipartUpload_Errors
  */
-export function chooseCompletedParts<P extends { info: PartInfo }>(
-  uploadId: string,
-  available: ReadonlyMap<number, P>,
-  parts: CompletedPartRef[],
-  minPartSize: number,
-): P[] {
+export function chooseCompletedParts<P extends { info: PartInfo }>(uploadId: string, available: ReadonlyMap<number, P>, parts: CompletedPartRef[], minPartSize: number): P[] {
   if (parts.length === 0) {
     throw new StoreError('InvalidArgument', 'You must specify at least one part'); // S3 answers MalformedXML
   }
@@ -86,21 +72,14 @@ export function listUploadsPage(uploads: readonly MultipartUploadInfo[], opts: L
   // Upload IDs break ties between uploads of one key started in the same millisecond.
   const all = uploads
     .filter((u) => u.key.startsWith(prefix))
-    .sort(
-      (x, y) =>
-        compareKeys(x.key, y.key) ||
-        x.initiated.getTime() - y.initiated.getTime() ||
-        (x.uploadId < y.uploadId ? -1 : x.uploadId > y.uploadId ? 1 : 0),
-    );
+    .sort((x, y) => compareKeys(x.key, y.key) || x.initiated.getTime() - y.initiated.getTime() || (x.uploadId < y.uploadId ? -1 : x.uploadId > y.uploadId ? 1 : 0));
   let i = 0;
   if (keyMarker !== '') {
     const markerPos = idMarker !== '' ? all.findIndex((u) => u.key === keyMarker && u.uploadId === idMarker) : -1;
     while (i < all.length) {
       const u = all[i]!;
       const c = compareKeys(u.key, keyMarker);
-      const after =
-        c > 0 ||
-        (c === 0 && idMarker !== '' && (markerPos >= 0 ? i > markerPos : u.uploadId > idMarker));
+      const after = c > 0 || (c === 0 && idMarker !== '' && (markerPos >= 0 ? i > markerPos : u.uploadId > idMarker));
       if (after) break;
       i++;
     }

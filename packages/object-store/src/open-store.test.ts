@@ -8,7 +8,11 @@ describe('--store specs', () => {
   it('fs:PATH and s3:URL with parameters', () => {
     expect(parseStoreSpec('fs:./data')).toEqual({ driver: 'fs', dataDir: resolve('./data') });
     expect(parseStoreSpec('s3:http://127.0.0.1:7480?bucketPrefix=bf-&region=eu-west-1')).toEqual({
-      driver: 's3', endpoint: 'http://127.0.0.1:7480', bucketPrefix: 'bf-', region: 'eu-west-1', profile: 'default',
+      driver: 's3',
+      endpoint: 'http://127.0.0.1:7480',
+      bucketPrefix: 'bf-',
+      region: 'eu-west-1',
+      profile: 'default',
     });
     expect(parseStoreSpec('s3:https://s3.example.test/')).toMatchObject({ endpoint: 'https://s3.example.test', bucketPrefix: '', region: 'us-east-1' });
   });

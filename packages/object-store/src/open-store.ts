@@ -67,8 +67,7 @@ export function parseStoreSpec(spec: string): StoreSpec {
   }
   if (url.username !== '' || url.password !== '') {
     throw new StoreSpecError(
-      `--store s3: refusing a URL with credentials in it (process lists would show them); ` +
-        `set BUCKETFRONT_STORE_ACCESS_KEY_ID and BUCKETFRONT_STORE_SECRET_ACCESS_KEY, or credentialsFile=PATH`,
+      `--store s3: refusing a URL with credentials in it (process lists would show them); ` + `set BUCKETFRONT_STORE_ACCESS_KEY_ID and BUCKETFRONT_STORE_SECRET_ACCESS_KEY, or credentialsFile=PATH`,
     );
   }
   for (const name of url.searchParams.keys()) {
@@ -200,9 +199,7 @@ export async function openStore(specText: string | StoreSpec, opts: OpenStoreOpt
       credentials: opts.credentials ?? (await backendCredentials(spec, opts.env)),
       region: spec.region,
       bucketPrefix: spec.bucketPrefix,
-      ...(spec.timeoutMs !== undefined
-        ? { timeouts: { connectMs: Math.min(5000, spec.timeoutMs), responseMs: spec.timeoutMs, idleMs: spec.timeoutMs } }
-        : {}),
+      ...(spec.timeoutMs !== undefined ? { timeouts: { connectMs: Math.min(5000, spec.timeoutMs), responseMs: spec.timeoutMs, idleMs: spec.timeoutMs } } : {}),
     });
     try {
       await s3.listBuckets();

@@ -6,11 +6,7 @@ export function noSuchBucket(name: string): StoreError {
 }
 
 export function noSuchUpload(uploadId: string): StoreError {
-  return new StoreError(
-    'NoSuchUpload',
-    'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
-    { UploadId: uploadId },
-  );
+  return new StoreError('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', { UploadId: uploadId });
 }
 
 export function noSuchKey(key: string): StoreError {

@@ -208,13 +208,7 @@ export interface ObjectStore {
    * atomically replacing any previous version. Resolves once data and
    * metadata are fsynced. Memory use is bounded whatever the size.
    */
-  putObject(
-    bucket: string,
-    key: string,
-    body: Readable,
-    metadata: ObjectMetadata,
-    opts?: PutObjectOptions,
-  ): Promise<ObjectInfo>;
+  putObject(bucket: string, key: string, body: Readable, metadata: ObjectMetadata, opts?: PutObjectOptions): Promise<ObjectInfo>;
   /** null when the key does not exist. Throws NoSuchBucket. */
   headObject(bucket: string, key: string): Promise<ObjectInfo | null>;
   /**
@@ -222,41 +216,20 @@ export interface ObjectStore {
    * stream reads the version that was current when this resolved, even if
    * it is overwritten meanwhile. null when the key does not exist.
    */
-  getObject(
-    bucket: string,
-    key: string,
-    range?: ByteRange,
-  ): Promise<GetObjectResult | null>;
+  getObject(bucket: string, key: string, range?: ByteRange): Promise<GetObjectResult | null>;
   /** Idempotent: deleting a missing key succeeds. Throws NoSuchBucket. */
   deleteObject(bucket: string, key: string): Promise<void>;
   /** Server-side copy; `metadata` replaces the source's (the origin decides COPY vs REPLACE). */
-  copyObject(
-    src: { bucket: string; key: string },
-    dst: { bucket: string; key: string },
-    metadata: ObjectMetadata,
-  ): Promise<ObjectInfo>;
+  copyObject(src: { bucket: string; key: string }, dst: { bucket: string; key: string }, metadata: ObjectMetadata): Promise<ObjectInfo>;
   /** Keys in UTF-8 binary order. */
   listObjects(bucket: string, opts: ListObjectsOptions): Promise<ListObjectsResult>;
 
   // Multipart
   createMultipartUpload(bucket: string, key: string, metadata: ObjectMetadata): Promise<MultipartUploadInfo>;
   /** Throws NoSuchUpload. Replaces an earlier part with the same number. */
-  uploadPart(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    partNumber: number,
-    body: Readable,
-    opts?: PutObjectOptions,
-  ): Promise<PartInfo>;
+  uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Readable, opts?: PutObjectOptions): Promise<PartInfo>;
   /** A byte range of an existing object becomes a part (UploadPartCopy). */
-  uploadPartCopy(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    partNumber: number,
-    src: { bucket: string; key: string; range?: ByteRange },
-  ): Promise<PartInfo>;
+  uploadPartCopy(bucket: string, key: string, uploadId: string, partNumber: number, src: { bucket: string; key: string; range?: ByteRange }): Promise<PartInfo>;
   /**
    * Validates the list (InvalidPart, InvalidPartOrder, EntityTooSmall for any
    * part but the last under 5 MiB unless `minPartSize` says otherwise) and
@@ -265,15 +238,14 @@ export interface ObjectStore {
    * the object's checksum; without it the upload's checksum is kept only if
    * it has a non-empty value.
    */
-  completeMultipartUpload(
+  completeMultipartUpload(bucket: string, key: string, uploadId: string, parts: CompletedPartRef[], opts?: { checksum?: StoredChecksum }): Promise<ObjectInfo>;
+  abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void>;
+  listParts(
     bucket: string,
     key: string,
     uploadId: string,
-    parts: CompletedPartRef[],
-    opts?: { checksum?: StoredChecksum },
-  ): Promise<ObjectInfo>;
-  abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void>;
-  listParts(bucket: string, key: string, uploadId: string, opts: ListPartsOptions): Promise<{
+    opts: ListPartsOptions,
+  ): Promise<{
     upload: MultipartUploadInfo;
     parts: PartInfo[];
     isTruncated: boolean;
@@ -318,4 +290,3 @@ export const S3_LIMITS = {
   maxObjectBytes: 5 * 1024 ** 4,
   maxListKeys: 1000,
 } as const;
-

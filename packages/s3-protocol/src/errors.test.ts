@@ -4,10 +4,22 @@ import { ErrorXml } from './xml/special.js';
 
 describe('S3Error', () => {
   it.each([
-    ['AccessDenied', 403], ['NoSuchKey', 404], ['NoSuchBucket', 404], ['BucketNotEmpty', 409],
-    ['BucketAlreadyOwnedByYou', 409], ['InvalidRange', 416], ['PreconditionFailed', 412], ['NotModified', 304],
-    ['NotImplemented', 501], ['MethodNotAllowed', 405], ['MissingContentLength', 411], ['InternalError', 500],
-    ['SignatureDoesNotMatch', 403], ['MalformedXML', 400], ['EntityTooLarge', 400], ['SlowDown', 503],
+    ['AccessDenied', 403],
+    ['NoSuchKey', 404],
+    ['NoSuchBucket', 404],
+    ['BucketNotEmpty', 409],
+    ['BucketAlreadyOwnedByYou', 409],
+    ['InvalidRange', 416],
+    ['PreconditionFailed', 412],
+    ['NotModified', 304],
+    ['NotImplemented', 501],
+    ['MethodNotAllowed', 405],
+    ['MissingContentLength', 411],
+    ['InternalError', 500],
+    ['SignatureDoesNotMatch', 403],
+    ['MalformedXML', 400],
+    ['EntityTooLarge', 400],
+    ['SlowDown', 503],
   ] as const)('%s → %i', (code, status) => {
     expect(new S3Error(code).status).toBe(status);
     expect(S3_ERROR_CODES[code][0]).toBe(status);
@@ -20,7 +32,11 @@ describe('S3Error', () => {
         '<BucketName>a&lt;b</BucketName><RequestId>REQ1</RequestId><HostId>HOST/1</HostId></Error>',
     );
     expect(ErrorXml.parse(xml)).toEqual({
-      code: 'NoSuchBucket', message: 'The specified bucket does not exist', detail: { BucketName: 'a<b' }, requestId: 'REQ1', hostId: 'HOST/1',
+      code: 'NoSuchBucket',
+      message: 'The specified bucket does not exist',
+      detail: { BucketName: 'a<b' },
+      requestId: 'REQ1',
+      hostId: 'HOST/1',
     });
   });
 

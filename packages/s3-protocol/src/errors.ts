@@ -32,7 +32,7 @@ export const S3_ERROR_CODES = {
   InvalidDigest: [400, 'The Content-MD5 you specified is not valid.'],
   InvalidLocationConstraint: [400, 'The specified location constraint is not valid.'],
   InvalidObjectState: [403, 'The operation is not valid for the current state of the object.'],
-  InvalidPart: [400, 'One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part\'s entity tag.'],
+  InvalidPart: [400, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."],
   InvalidPartOrder: [400, 'The list of parts was not in ascending order. Parts must be ordered by part number.'],
   InvalidPartNumber: [416, 'The requested partnumber is not satisfiable'],
   InvalidPolicyDocument: [400, 'The content of the form does not meet the conditions specified in the policy document.'],
@@ -46,7 +46,7 @@ export const S3_ERROR_CODES = {
   MalformedPOSTRequest: [400, 'The body of your POST request is not well-formed multipart/form-data.'],
   MalformedTrailerError: [400, 'The request contained trailing data that was not well-formed or did not conform to our published schema.'],
   MalformedXML: [400, 'The XML you provided was not well-formed or did not validate against our published schema'],
-  MalformedPolicy: [400, 'Policies must be valid JSON and the first byte must be \'{\''],
+  MalformedPolicy: [400, "Policies must be valid JSON and the first byte must be '{'"],
   MaxMessageLengthExceeded: [400, 'Your request was too big.'],
   MetadataTooLarge: [400, 'Your metadata headers exceed the maximum allowed metadata size.'],
   MethodNotAllowed: [405, 'The specified method is not allowed against this resource.'],
@@ -85,7 +85,7 @@ export const S3_ERROR_CODES = {
 export type S3ErrorCode = keyof typeof S3_ERROR_CODES;
 
 export function isS3ErrorCode(code: string): code is S3ErrorCode {
-  return Object.prototype.hasOwnProperty.call(S3_ERROR_CODES, code);
+  return Object.hasOwn(S3_ERROR_CODES, code);
 }
 
 export class S3Error extends Error {

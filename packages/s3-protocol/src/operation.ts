@@ -26,15 +26,7 @@ export type BucketOperationName =
   | 'GetBucketVersioning'
   | 'GetBucketCors';
 
-export type ObjectOperationName =
-  | 'PutObject'
-  | 'CopyObject'
-  | 'GetObject'
-  | 'HeadObject'
-  | 'DeleteObject'
-  | 'CreateMultipartUpload'
-  | 'PutObjectAcl'
-  | 'GetObjectAcl';
+export type ObjectOperationName = 'PutObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'DeleteObject' | 'CreateMultipartUpload' | 'PutObjectAcl' | 'GetObjectAcl';
 
 export type UploadOperationName = 'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'ListParts';
 export type PartOperationName = 'UploadPart' | 'UploadPartCopy';

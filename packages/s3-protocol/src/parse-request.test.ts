@@ -7,10 +7,7 @@ const opts = { websiteDomain: 'localhost', region: 'us-east-1' };
 
 function parse(method: string, url: string, host = '127.0.0.1:9000', headers: Record<string, string> = {}) {
   const q = url.indexOf('?');
-  return parseS3Request(
-    { method, host, rawPath: q === -1 ? url : url.slice(0, q), rawQuery: q === -1 ? '' : url.slice(q + 1), headers },
-    opts,
-  );
+  return parseS3Request({ method, host, rawPath: q === -1 ? url : url.slice(0, q), rawQuery: q === -1 ? '' : url.slice(q + 1), headers }, opts);
 }
 
 // URLs from the AWS API reference "Request Syntax" sections (path-style form).
@@ -37,7 +34,7 @@ const table: [method: string, url: string, op: string, auth: 'anonymous-read' | 
   ['GET', '/my-bucket?versioning', 'GetBucketVersioning', 'signed'],
   ['GET', '/my-bucket?cors', 'GetBucketCors', 'signed'],
   ['PUT', '/my-bucket/photos/cat.jpg', 'PutObject', 'signed', { key: 'photos/cat.jpg' }],
-  ['PUT', '/my-bucket/dst', 'CopyObject', 'signed', { key: 'dst' }, ],
+  ['PUT', '/my-bucket/dst', 'CopyObject', 'signed', { key: 'dst' }],
   ['GET', '/my-bucket/a%20b%2Bc', 'GetObject', 'anonymous-read', { key: 'a b+c' }],
   ['GET', '/my-bucket/a+b', 'GetObject', 'anonymous-read', { key: 'a+b' }],
   ['GET', '/my-bucket/k?response-content-type=text%2Fplain&versionId=null', 'GetObject', 'anonymous-read'],
@@ -125,7 +122,7 @@ describe('parseS3Request', () => {
   });
 });
 
-describe('parseQuery uses the verifier\'s decoding rule', () => {
+describe("parseQuery uses the verifier's decoding rule", () => {
   it('`+` is a space, %2B a plus; a malformed escape → InvalidURI', () => {
     const q = parseQuery('prefix=a+b&delimiter=%2B');
     expect(q).not.toBeInstanceOf(S3Error);

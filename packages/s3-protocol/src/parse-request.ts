@@ -33,11 +33,41 @@ export interface S3AddressingOptions {
  * other query parameters are ignored, as S3 does.
  */
 const SUB_RESOURCES = new Set([
-  'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'delete', 'encryption', 'intelligent-tiering',
-  'inventory', 'legal-hold', 'lifecycle', 'location', 'logging', 'metadataTable', 'metrics', 'notification',
-  'object-lock', 'ownershipControls', 'policy', 'policyStatus', 'publicAccessBlock', 'replication',
-  'requestPayment', 'restore', 'retention', 'select', 'session', 'tagging', 'torrent', 'uploadId', 'uploads',
-  'versioning', 'versions', 'website', 'renameObject',
+  'accelerate',
+  'acl',
+  'analytics',
+  'attributes',
+  'cors',
+  'delete',
+  'encryption',
+  'intelligent-tiering',
+  'inventory',
+  'legal-hold',
+  'lifecycle',
+  'location',
+  'logging',
+  'metadataTable',
+  'metrics',
+  'notification',
+  'object-lock',
+  'ownershipControls',
+  'policy',
+  'policyStatus',
+  'publicAccessBlock',
+  'replication',
+  'requestPayment',
+  'restore',
+  'retention',
+  'select',
+  'session',
+  'tagging',
+  'torrent',
+  'uploadId',
+  'uploads',
+  'versioning',
+  'versions',
+  'website',
+  'renameObject',
 ]);
 
 const EMPTY_QUERY: QueryParams = new Map();
@@ -155,30 +185,48 @@ function bucketOperation(method: string, bucket: string, sub: string | null, que
       switch (sub) {
         case null:
           return query.get('list-type') === '2' ? { op: 'ListObjectsV2', bucket, query } : { op: 'ListObjects', bucket, query };
-        case 'location': return { op: 'GetBucketLocation', bucket, query };
-        case 'website': return { op: 'GetBucketWebsite', bucket, query };
-        case 'policy': return { op: 'GetBucketPolicy', bucket, query };
-        case 'acl': return { op: 'GetBucketAcl', bucket, query };
-        case 'uploads': return { op: 'ListMultipartUploads', bucket, query };
-        case 'versioning': return { op: 'GetBucketVersioning', bucket, query };
-        case 'cors': return { op: 'GetBucketCors', bucket, query };
-        case 'versions': return { op: 'NotImplemented', name: 'ListObjectVersions', bucket, query };
-        default: return notImplemented(method, 'Bucket', sub, bucket, undefined, query);
+        case 'location':
+          return { op: 'GetBucketLocation', bucket, query };
+        case 'website':
+          return { op: 'GetBucketWebsite', bucket, query };
+        case 'policy':
+          return { op: 'GetBucketPolicy', bucket, query };
+        case 'acl':
+          return { op: 'GetBucketAcl', bucket, query };
+        case 'uploads':
+          return { op: 'ListMultipartUploads', bucket, query };
+        case 'versioning':
+          return { op: 'GetBucketVersioning', bucket, query };
+        case 'cors':
+          return { op: 'GetBucketCors', bucket, query };
+        case 'versions':
+          return { op: 'NotImplemented', name: 'ListObjectVersions', bucket, query };
+        default:
+          return notImplemented(method, 'Bucket', sub, bucket, undefined, query);
       }
     case 'PUT':
       switch (sub) {
-        case null: return { op: 'CreateBucket', bucket, query };
-        case 'website': return { op: 'PutBucketWebsite', bucket, query };
-        case 'policy': return { op: 'PutBucketPolicy', bucket, query };
-        case 'acl': return { op: 'PutBucketAcl', bucket, query };
-        default: return notImplemented(method, 'Bucket', sub, bucket, undefined, query);
+        case null:
+          return { op: 'CreateBucket', bucket, query };
+        case 'website':
+          return { op: 'PutBucketWebsite', bucket, query };
+        case 'policy':
+          return { op: 'PutBucketPolicy', bucket, query };
+        case 'acl':
+          return { op: 'PutBucketAcl', bucket, query };
+        default:
+          return notImplemented(method, 'Bucket', sub, bucket, undefined, query);
       }
     case 'DELETE':
       switch (sub) {
-        case null: return { op: 'DeleteBucket', bucket, query };
-        case 'website': return { op: 'DeleteBucketWebsite', bucket, query };
-        case 'policy': return { op: 'DeleteBucketPolicy', bucket, query };
-        default: return notImplemented(method, 'Bucket', sub, bucket, undefined, query);
+        case null:
+          return { op: 'DeleteBucket', bucket, query };
+        case 'website':
+          return { op: 'DeleteBucketWebsite', bucket, query };
+        case 'policy':
+          return { op: 'DeleteBucketPolicy', bucket, query };
+        default:
+          return notImplemented(method, 'Bucket', sub, bucket, undefined, query);
       }
     case 'HEAD':
       return { op: 'HeadBucket', bucket, query };
@@ -191,9 +239,7 @@ function bucketOperation(method: string, bucket: string, sub: string | null, que
   }
 }
 
-function objectOperation(
-  method: string, bucket: string, key: string, sub: string | null, query: QueryParams, hasCopySource: boolean,
-): S3Operation | S3Error {
+function objectOperation(method: string, bucket: string, key: string, sub: string | null, query: QueryParams, hasCopySource: boolean): S3Operation | S3Error {
   switch (method) {
     case 'GET':
       if (sub === null) return { op: 'GetObject', bucket, key, query };

@@ -46,8 +46,7 @@ export function canonicalUriNormalized(rawPath: string): string {
     if (seg === '..') segments.pop();
     else segments.push(seg);
   }
-  const normalized =
-    (rawPath.startsWith('/') ? '/' : '') + segments.join('/') + (segments.length > 0 && rawPath.endsWith('/') ? '/' : '');
+  const normalized = (rawPath.startsWith('/') ? '/' : '') + segments.join('/') + (segments.length > 0 && rawPath.endsWith('/') ? '/' : '');
   return uriEncode(normalized === '' ? '/' : normalized, true);
 }
 
@@ -97,22 +96,8 @@ export function canonicalHeaders(headers: IncomingHttpHeaders, signedHeaders: st
   return out;
 }
 
-export function canonicalRequest(parts: {
-  method: string;
-  canonicalUri: string;
-  canonicalQuery: string;
-  headers: IncomingHttpHeaders;
-  signedHeaders: string[];
-  payloadHash: string;
-}): string {
-  return [
-    parts.method,
-    parts.canonicalUri,
-    parts.canonicalQuery,
-    canonicalHeaders(parts.headers, parts.signedHeaders),
-    parts.signedHeaders.join(';'),
-    parts.payloadHash,
-  ].join('\n');
+export function canonicalRequest(parts: { method: string; canonicalUri: string; canonicalQuery: string; headers: IncomingHttpHeaders; signedHeaders: string[]; payloadHash: string }): string {
+  return [parts.method, parts.canonicalUri, parts.canonicalQuery, canonicalHeaders(parts.headers, parts.signedHeaders), parts.signedHeaders.join(';'), parts.payloadHash].join('\n');
 }
 
 export function stringToSign(amzDate: string, scope: string, canonicalRequestText: string): string {

@@ -22,9 +22,7 @@ export function scopeOf(c: Pick<Credential, 'date' | 'region' | 'service'>): str
 }
 
 /** Parses `Credential=…, SignedHeaders=…, Signature=…` (after the algorithm). */
-export function parseAuthorizationComponents(
-  rest: string,
-): { ok: true; values: Map<string, string> } | { ok: false; component: string } {
+export function parseAuthorizationComponents(rest: string): { ok: true; values: Map<string, string> } | { ok: false; component: string } {
   const values = new Map<string, string>();
   for (const raw of rest.split(',')) {
     const component = raw.trim();

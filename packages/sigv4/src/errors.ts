@@ -20,12 +20,7 @@ export interface AuthFailure {
   detail?: Record<string, string>;
 }
 
-export function authFailure(
-  code: AuthFailureCode,
-  status: number,
-  message: string,
-  detail?: Record<string, string>,
-): AuthFailure {
+export function authFailure(code: AuthFailureCode, status: number, message: string, detail?: Record<string, string>): AuthFailure {
   return detail ? { kind: 'error', code, status, message, detail } : { kind: 'error', code, status, message };
 }
 

@@ -20,7 +20,14 @@ describe('signRequest reproduces published signatures', () => {
     ['get-vanilla', 'GET', 'https://example.amazonaws.com/', {}, '', '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31'],
     ['get-vanilla-query-order-key-case', 'GET', 'https://example.amazonaws.com/?Param2=value2&Param1=value1', {}, '', 'b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500'],
     ['get-slashes', 'GET', 'https://example.amazonaws.com//example//', {}, '', '9a624bd73a37c9a373b5312afbebe7a714a789de108f0bdfe846570885f57e84'],
-    ['post-x-www-form-urlencoded', 'POST', 'https://example.amazonaws.com/', { 'Content-Type': 'application/x-www-form-urlencoded' }, 'Param1=value1', 'ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a'],
+    [
+      'post-x-www-form-urlencoded',
+      'POST',
+      'https://example.amazonaws.com/',
+      { 'Content-Type': 'application/x-www-form-urlencoded' },
+      'Param1=value1',
+      'ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a',
+    ],
   ] as const)('%s', (_n, method, url, headers, body, signature) => {
     const d = signRequestDetailed({ ...SUITE, method, url, headers: { ...headers }, body });
     expect(d.signature).toBe(signature);
@@ -30,12 +37,9 @@ describe('signRequest reproduces published signatures', () => {
   it('get-vanilla-query-order-key-case canonical request and string to sign', () => {
     const d = signRequestDetailed({ ...SUITE, method: 'GET', url: 'https://example.amazonaws.com/?Param2=value2&Param1=value1' });
     expect(d.canonicalRequest).toBe(
-      'GET\n/\nParam1=value1&Param2=value2\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n' +
-        'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      'GET\n/\nParam1=value1&Param2=value2\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n' + 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
     );
-    expect(d.stringToSign).toBe(
-      'AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n816cd5b414d056048ba4f7c5386d6e0533120fb1fcfa93762cf0fc39e2cf19e0',
-    );
+    expect(d.stringToSign).toBe('AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n816cd5b414d056048ba4f7c5386d6e0533120fb1fcfa93762cf0fc39e2cf19e0');
   });
 
   it('S3 GET Object with Range (documentation example)', () => {

@@ -3,16 +3,7 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
  */
 import { formatAmzDate } from './amz-date.js';
-import {
-  ALGORITHM,
-  canonicalQueryString,
-  canonicalRequest,
-  canonicalUriNormalized,
-  canonicalUriS3,
-  parseQuery,
-  sha256Hex,
-  stringToSign,
-} from './canonical.js';
+import { ALGORITHM, canonicalQueryString, canonicalRequest, canonicalUriNormalized, canonicalUriS3, parseQuery, sha256Hex, stringToSign } from './canonical.js';
 import { scopeOf } from './credential.js';
 import { deriveSigningKey, signHex } from './signing-key.js';
 import type { SigningContext } from './types.js';
@@ -115,9 +106,7 @@ export function signRequestDetailed(input: SignRequestInput): SignedRequestDetai
   const toSign = stringToSign(amzDate, scope, canonical);
   const signingKey = deriveSigningKey(input.credentials.secretAccessKey, date, input.region, input.service);
   const signature = signHex(signingKey, toSign);
-  added.authorization =
-    `${ALGORITHM} Credential=${input.credentials.accessKeyId}/${scope}, ` +
-    `SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`;
+  added.authorization = `${ALGORITHM} Credential=${input.credentials.accessKeyId}/${scope}, ` + `SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`;
   return {
     headers: added,
     signature,

@@ -32,11 +32,7 @@ const PRESIGNED_EXEMPT = new Set(['x-amz-content-sha256', 'x-amz-user-agent']);
  */
 const ADDED_BY_CDN = new Set(['x-amz-cf-id']);
 
-export function unsignedHeadersFailure(
-  headers: IncomingHttpHeaders,
-  signedHeaders: readonly string[],
-  via: 'header' | 'presigned',
-): AuthFailure | undefined {
+export function unsignedHeadersFailure(headers: IncomingHttpHeaders, signedHeaders: readonly string[], via: 'header' | 'presigned'): AuthFailure | undefined {
   const signed = new Set(signedHeaders);
   const missing: string[] = [];
   if (!signed.has('host')) missing.push('host');

@@ -17,16 +17,48 @@ import { decodeQueryComponent } from './uri-encoding.js';
 
 // The sub-resources and response overrides that belong to the canonical resource (botocore's list).
 const SUBRESOURCES = new Set([
-  'accelerate', 'acl', 'analytics', 'cors', 'delete', 'encryption', 'intelligent-tiering', 'inventory',
-  'lifecycle', 'location', 'logging', 'metrics', 'notification', 'object-lock', 'ownershipControls',
-  'partNumber', 'policy', 'publicAccessBlock', 'replication', 'requestPayment', 'restore', 'retention',
-  'legal-hold', 'select', 'select-type', 'tagging', 'torrent', 'uploadId', 'uploads', 'versionId',
-  'versioning', 'versions', 'website', 'response-cache-control', 'response-content-disposition',
-  'response-content-encoding', 'response-content-language', 'response-content-type', 'response-expires',
+  'accelerate',
+  'acl',
+  'analytics',
+  'cors',
+  'delete',
+  'encryption',
+  'intelligent-tiering',
+  'inventory',
+  'lifecycle',
+  'location',
+  'logging',
+  'metrics',
+  'notification',
+  'object-lock',
+  'ownershipControls',
+  'partNumber',
+  'policy',
+  'publicAccessBlock',
+  'replication',
+  'requestPayment',
+  'restore',
+  'retention',
+  'legal-hold',
+  'select',
+  'select-type',
+  'tagging',
+  'torrent',
+  'uploadId',
+  'uploads',
+  'versionId',
+  'versioning',
+  'versions',
+  'website',
+  'response-cache-control',
+  'response-content-disposition',
+  'response-content-encoding',
+  'response-content-language',
+  'response-content-type',
+  'response-expires',
 ]);
 
-const SIGNATURE_MISMATCH_MESSAGE =
-  'The request signature we calculated does not match the signature you provided. Check your key and signing method.';
+const SIGNATURE_MISMATCH_MESSAGE = 'The request signature we calculated does not match the signature you provided. Check your key and signing method.';
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string {
   const v = headers[name];

@@ -75,16 +75,13 @@ export interface VerifySigV4aOptions {
   maxSkewMs?: number;
 }
 
-export type SigV4aResult =
-  | { kind: 'anonymous' }
-  | { kind: 'signed'; accessKeyId: string; regionSet: string }
-  | AuthFailure;
+export type SigV4aResult = { kind: 'anonymous' } | { kind: 'signed'; accessKeyId: string; regionSet: string } | AuthFailure;
 
 const CREDENTIAL = /^([^/]+)\/(\d{8})\/([^/]+)\/aws4_request$/;
 
 /** True when the Authorization header is a SigV4A one (the caller picks the verifier). */
 export function isSigV4aAuthorization(authorization: string | undefined): boolean {
-  return authorization !== undefined && authorization.trimStart().startsWith(`${SIGV4A_ALGORITHM} `);
+  return authorization?.trimStart().startsWith(`${SIGV4A_ALGORITHM} `) === true;
 }
 
 /** Verifies a SigV4A header-signed request (presigned SigV4A URLs are not supported). */

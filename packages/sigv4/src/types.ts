@@ -29,11 +29,7 @@ export interface VerifyOptions {
 }
 
 /** How the request body is protected, from the signed payload hash. */
-export type PayloadMode =
-  | { kind: 'sha256'; sha256Hex: string }
-  | { kind: 'unsigned' }
-  | { kind: 'streaming-signed'; trailer: boolean }
-  | { kind: 'streaming-unsigned-trailer' };
+export type PayloadMode = { kind: 'sha256'; sha256Hex: string } | { kind: 'unsigned' } | { kind: 'streaming-signed'; trailer: boolean } | { kind: 'streaming-unsigned-trailer' };
 
 /** Everything needed to verify chunk and trailer signatures of a streaming body. */
 export interface SigningContext {

@@ -34,18 +34,72 @@ describe('verifyRequest header-auth failures use S3 codes, statuses and wording'
   });
 
   it.each([
-    ['missing Signature', `AWS4-HMAC-SHA256 ${credential}, SignedHeaders=host`, 'AuthorizationHeaderMalformed', 400, 'The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature.'],
-    ['component without =', `AWS4-HMAC-SHA256 ${credential}, SignedHeaders, ${goodSig}`, 'AuthorizationHeaderMalformed', 400, 'The authorization header is malformed; the authorization component "SignedHeaders" is malformed.'],
-    ['credential too short', `AWS4-HMAC-SHA256 Credential=AKID/20261125/us-east-1, SignedHeaders=host, ${goodSig}`, 'AuthorizationHeaderMalformed', 400, 'The authorization header is malformed; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".'],
-    ['wrong service', `AWS4-HMAC-SHA256 Credential=${CREDS.accessKeyId}/20261125/us-east-1/ec2/aws4_request, SignedHeaders=host, ${goodSig}`, 'AuthorizationHeaderMalformed', 400, 'The authorization header is malformed; incorrect service "ec2". This endpoint belongs to "s3".'],
-    ['wrong terminator', `AWS4-HMAC-SHA256 Credential=${CREDS.accessKeyId}/20261125/us-east-1/s3/aws5_request, SignedHeaders=host, ${goodSig}`, 'AuthorizationHeaderMalformed', 400, 'The authorization header is malformed; incorrect terminal "aws5_request". This endpoint uses "aws4_request".'],
-    ['scope date ≠ x-amz-date', `AWS4-HMAC-SHA256 Credential=${CREDS.accessKeyId}/20261124/us-east-1/s3/aws4_request, SignedHeaders=host, ${goodSig}`, 'AuthorizationHeaderMalformed', 400, 'The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date.'],
+    [
+      'missing Signature',
+      `AWS4-HMAC-SHA256 ${credential}, SignedHeaders=host`,
+      'AuthorizationHeaderMalformed',
+      400,
+      'The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature.',
+    ],
+    [
+      'component without =',
+      `AWS4-HMAC-SHA256 ${credential}, SignedHeaders, ${goodSig}`,
+      'AuthorizationHeaderMalformed',
+      400,
+      'The authorization header is malformed; the authorization component "SignedHeaders" is malformed.',
+    ],
+    [
+      'credential too short',
+      `AWS4-HMAC-SHA256 Credential=AKID/20261125/us-east-1, SignedHeaders=host, ${goodSig}`,
+      'AuthorizationHeaderMalformed',
+      400,
+      'The authorization header is malformed; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
+    ],
+    [
+      'wrong service',
+      `AWS4-HMAC-SHA256 Credential=${CREDS.accessKeyId}/20261125/us-east-1/ec2/aws4_request, SignedHeaders=host, ${goodSig}`,
+      'AuthorizationHeaderMalformed',
+      400,
+      'The authorization header is malformed; incorrect service "ec2". This endpoint belongs to "s3".',
+    ],
+    [
+      'wrong terminator',
+      `AWS4-HMAC-SHA256 Credential=${CREDS.accessKeyId}/20261125/us-east-1/s3/aws5_request, SignedHeaders=host, ${goodSig}`,
+      'AuthorizationHeaderMalformed',
+      400,
+      'The authorization header is malformed; incorrect terminal "aws5_request". This endpoint uses "aws4_request".',
+    ],
+    [
+      'scope date ≠ x-amz-date',
+      `AWS4-HMAC-SHA256 Credential=${CREDS.accessKeyId}/20261124/us-east-1/s3/aws4_request, SignedHeaders=host, ${goodSig}`,
+      'AuthorizationHeaderMalformed',
+      400,
+      'The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date.',
+    ],
     ['unknown algorithm', `AWS4-HMAC-SHA512 ${credential}, SignedHeaders=host, ${goodSig}`, 'InvalidArgument', 400, 'Unsupported Authorization Type'],
-    ['unknown key', `AWS4-HMAC-SHA256 Credential=AKIDNOPE/20261125/us-east-1/s3/aws4_request, SignedHeaders=host, ${goodSig}`, 'InvalidAccessKeyId', 403, 'The AWS Access Key Id you provided does not exist in our records.'],
-    ['bad signature', `AWS4-HMAC-SHA256 ${credential}, SignedHeaders=host;x-amz-content-sha256;x-amz-date, ${goodSig}`, 'SignatureDoesNotMatch', 403, 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'],
+    [
+      'unknown key',
+      `AWS4-HMAC-SHA256 Credential=AKIDNOPE/20261125/us-east-1/s3/aws4_request, SignedHeaders=host, ${goodSig}`,
+      'InvalidAccessKeyId',
+      403,
+      'The AWS Access Key Id you provided does not exist in our records.',
+    ],
+    [
+      'bad signature',
+      `AWS4-HMAC-SHA256 ${credential}, SignedHeaders=host;x-amz-content-sha256;x-amz-date, ${goodSig}`,
+      'SignatureDoesNotMatch',
+      403,
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+    ],
     ['non-hex signature', `AWS4-HMAC-SHA256 ${credential}, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=zz`, 'SignatureDoesNotMatch', 403, expect.any(String)],
     ['x-amz-* headers left unsigned', `AWS4-HMAC-SHA256 ${credential}, SignedHeaders=host, ${goodSig}`, 'AccessDenied', 403, 'There were headers present in the request which were not signed'],
-    ['host left unsigned', `AWS4-HMAC-SHA256 ${credential}, SignedHeaders=x-amz-content-sha256;x-amz-date, ${goodSig}`, 'AccessDenied', 403, 'There were headers present in the request which were not signed'],
+    [
+      'host left unsigned',
+      `AWS4-HMAC-SHA256 ${credential}, SignedHeaders=x-amz-content-sha256;x-amz-date, ${goodSig}`,
+      'AccessDenied',
+      403,
+      'There were headers present in the request which were not signed',
+    ],
   ])('%s → %s', (_name, authorization, code, status, message) => {
     expect(withAuth(authorization)).toMatchObject({ kind: 'error', code, status, message });
   });
@@ -108,9 +162,7 @@ describe('verifyRequest header-auth failures use S3 codes, statuses and wording'
   });
 
   it('both an Authorization header and X-Amz-Algorithm → InvalidArgument', () => {
-    expect(
-      verifyRequest({ method: 'GET', path: base.path, query: 'X-Amz-Algorithm=AWS4-HMAC-SHA256', headers: base.headers }, opts()),
-    ).toMatchObject({ code: 'InvalidArgument', status: 400 });
+    expect(verifyRequest({ method: 'GET', path: base.path, query: 'X-Amz-Algorithm=AWS4-HMAC-SHA256', headers: base.headers }, opts())).toMatchObject({ code: 'InvalidArgument', status: 400 });
   });
 
   it('tampering with any signed part is detected', () => {
@@ -134,8 +186,7 @@ describe('verifyRequest header-auth failures use S3 codes, statuses and wording'
 });
 
 describe('verifyRequest presigned failures', () => {
-  const url = (expiresIn = 300, now = NOW) =>
-    presignUrl({ method: 'GET', url: 'http://127.0.0.1:9000/bucket/k', credentials: CREDS, region: 'us-east-1', service: 's3', expiresIn, now });
+  const url = (expiresIn = 300, now = NOW) => presignUrl({ method: 'GET', url: 'http://127.0.0.1:9000/bucket/k', credentials: CREDS, region: 'us-east-1', service: 's3', expiresIn, now });
   const req = (u: string) => {
     const { path, query } = splitUrl(u);
     return { method: 'GET', path, query, headers: { host: '127.0.0.1:9000' } };
@@ -146,11 +197,31 @@ describe('verifyRequest presigned failures', () => {
   });
 
   it.each([
-    ['X-Amz-Expires=604801', (q: string) => q.replace('X-Amz-Expires=300', 'X-Amz-Expires=604801'), 'AuthorizationQueryParametersError', 'X-Amz-Expires must be less than a week (in seconds) that is; the maximum expires is 604800 seconds'],
+    [
+      'X-Amz-Expires=604801',
+      (q: string) => q.replace('X-Amz-Expires=300', 'X-Amz-Expires=604801'),
+      'AuthorizationQueryParametersError',
+      'X-Amz-Expires must be less than a week (in seconds) that is; the maximum expires is 604800 seconds',
+    ],
     ['X-Amz-Expires=-1', (q: string) => q.replace('X-Amz-Expires=300', 'X-Amz-Expires=-1'), 'AuthorizationQueryParametersError', 'X-Amz-Expires must be non-negative'],
-    ['missing X-Amz-Date', (q: string) => q.replace(/X-Amz-Date=[^&]*&/, ''), 'AuthorizationQueryParametersError', 'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.'],
-    ['bad algorithm', (q: string) => q.replace('X-Amz-Algorithm=AWS4-HMAC-SHA256', 'X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256'), 'AuthorizationQueryParametersError', 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"'],
-    ['malformed date', (q: string) => q.replace(/X-Amz-Date=\d{8}T\d{6}Z/, 'X-Amz-Date=2026-11-25'), 'AuthorizationQueryParametersError', `X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`],
+    [
+      'missing X-Amz-Date',
+      (q: string) => q.replace(/X-Amz-Date=[^&]*&/, ''),
+      'AuthorizationQueryParametersError',
+      'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
+    ],
+    [
+      'bad algorithm',
+      (q: string) => q.replace('X-Amz-Algorithm=AWS4-HMAC-SHA256', 'X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256'),
+      'AuthorizationQueryParametersError',
+      'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"',
+    ],
+    [
+      'malformed date',
+      (q: string) => q.replace(/X-Amz-Date=\d{8}T\d{6}Z/, 'X-Amz-Date=2026-11-25'),
+      'AuthorizationQueryParametersError',
+      `X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`,
+    ],
     ['tampered signature', (q: string) => q.replace(/X-Amz-Signature=./, 'X-Amz-Signature=0').replace(/X-Amz-Signature=00/, 'X-Amz-Signature=01'), 'SignatureDoesNotMatch', expect.any(String)],
   ])('%s → %s', (_name, mutate, code, message) => {
     const u = url();
@@ -194,8 +265,26 @@ describe('verifyRequest never throws', () => {
 
   it('on garbage Authorization headers and presigned queries built from real fragments', () => {
     const fragment = fc.constantFrom(
-      'AWS4-HMAC-SHA256 ', 'Credential=', `${CREDS.accessKeyId}/`, '20261125/', 'us-east-1/', 's3/', 'aws4_request', ', ',
-      'SignedHeaders=', 'host;', 'Signature=', '%', '%zz', '=', '&', 'X-Amz-Credential=', 'X-Amz-Algorithm=', 'X-Amz-Expires=', '\u0000', '\ud800',
+      'AWS4-HMAC-SHA256 ',
+      'Credential=',
+      `${CREDS.accessKeyId}/`,
+      '20261125/',
+      'us-east-1/',
+      's3/',
+      'aws4_request',
+      ', ',
+      'SignedHeaders=',
+      'host;',
+      'Signature=',
+      '%',
+      '%zz',
+      '=',
+      '&',
+      'X-Amz-Credential=',
+      'X-Amz-Algorithm=',
+      'X-Amz-Expires=',
+      '\u0000',
+      '\ud800',
     );
     const garbage = fc.array(fragment, { maxLength: 14 }).map((a) => a.join(''));
     fc.assert(

@@ -30,8 +30,7 @@ import { decodeQueryComponent } from './uri-encoding.js';
 export const DEFAULT_MAX_SKEW_MS = 15 * 60 * 1000;
 export const MAX_PRESIGNED_EXPIRES_SECONDS = 604800;
 
-const SIGNATURE_MISMATCH_MESSAGE =
-  'The request signature we calculated does not match the signature you provided. Check your key and signing method.';
+const SIGNATURE_MISMATCH_MESSAGE = 'The request signature we calculated does not match the signature you provided. Check your key and signing method.';
 const CREDENTIAL_FORMAT = 'expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".';
 
 /** Never throws: garbage input yields an error value. */
@@ -103,11 +102,7 @@ function verifyHeaderAuth(req: SigV4Request, opts: VerifyOptions, authorization:
   const signedHeadersValue = parsed.values.get('SignedHeaders');
   const signature = parsed.values.get('Signature');
   if (credentialValue === undefined || signedHeadersValue === undefined || signature === undefined) {
-    return authFailure(
-      'AuthorizationHeaderMalformed',
-      400,
-      `${prefix} the authorization header requires three components: Credential, SignedHeaders, and Signature.`,
-    );
+    return authFailure('AuthorizationHeaderMalformed', 400, `${prefix} the authorization header requires three components: Credential, SignedHeaders, and Signature.`);
   }
   const cred = parseCredential(credentialValue);
   if (!cred) return authFailure('AuthorizationHeaderMalformed', 400, `${prefix} the Credential is mal-formed; ${CREDENTIAL_FORMAT}`);
@@ -209,14 +204,7 @@ function verifyPresigned(req: SigV4Request, opts: VerifyOptions, params: QueryPa
   const expiresValue = firstParam(params, 'X-Amz-Expires');
   const signedHeadersValue = firstParam(params, 'X-Amz-SignedHeaders');
   const signature = firstParam(params, 'X-Amz-Signature');
-  if (
-    algorithm === undefined ||
-    credentialValue === undefined ||
-    dateValue === undefined ||
-    expiresValue === undefined ||
-    signedHeadersValue === undefined ||
-    signature === undefined
-  ) {
+  if (algorithm === undefined || credentialValue === undefined || dateValue === undefined || expiresValue === undefined || signedHeadersValue === undefined || signature === undefined) {
     return authFailure(
       code,
       400,
@@ -235,11 +223,7 @@ function verifyPresigned(req: SigV4Request, opts: VerifyOptions, params: QueryPa
   const expires = Number(expiresValue);
   if (expires < 0) return authFailure(code, 400, 'X-Amz-Expires must be non-negative');
   if (expires > MAX_PRESIGNED_EXPIRES_SECONDS) {
-    return authFailure(
-      code,
-      400,
-      'X-Amz-Expires must be less than a week (in seconds) that is; the maximum expires is 604800 seconds',
-    );
+    return authFailure(code, 400, 'X-Amz-Expires must be less than a week (in seconds) that is; the maximum expires is 604800 seconds');
   }
   if (cred.date !== dateValue.slice(0, 8)) {
     return authFailure(code, 400, `${prefix} Invalid credential date. Date is not the same as X-Amz-Date.`);
@@ -268,8 +252,7 @@ function verifyPresigned(req: SigV4Request, opts: VerifyOptions, params: QueryPa
   const queryHash = firstParam(params, 'X-Amz-Content-Sha256') ?? firstParam(params, 'x-amz-content-sha256');
   const headerHash = headerString(req.headers['x-amz-content-sha256'])?.trim();
   const claimedHash = queryHash ?? headerHash;
-  const payloadHash =
-    opts.service === 's3' ? (claimedHash ?? UNSIGNED_PAYLOAD) : (opts.payloadSha256Hex ?? claimedHash ?? UNSIGNED_PAYLOAD);
+  const payloadHash = opts.service === 's3' ? (claimedHash ?? UNSIGNED_PAYLOAD) : (opts.payloadSha256Hex ?? claimedHash ?? UNSIGNED_PAYLOAD);
   if (!payloadModeOf(payloadHash)) {
     return authFailure('InvalidArgument', 400, INVALID_CONTENT_SHA256_MESSAGE, {
       ArgumentName: 'X-Amz-Content-Sha256',
@@ -311,10 +294,7 @@ interface SignatureCheck {
 function checkSignature(c: SignatureCheck): VerifyResult {
   const scope = scopeOf(c.cred);
   const signingKey = deriveSigningKey(c.secret, c.cred.date, c.cred.region, c.cred.service);
-  const uris =
-    c.opts.service === 's3'
-      ? [canonicalUriS3(c.req.path), canonicalUriS3Reencoded(c.req.path)]
-      : [canonicalUriNormalized(c.req.path)];
+  const uris = c.opts.service === 's3' ? [canonicalUriS3(c.req.path), canonicalUriS3Reencoded(c.req.path)] : [canonicalUriNormalized(c.req.path)];
   let firstStringToSign = '';
   for (let i = 0; i < uris.length; i++) {
     const uri = uris[i] as string;

@@ -67,9 +67,7 @@ describe('@aws-sdk/client-s3 against verifyRequest + createPayloadDecoder', () =
     for (let i = 0; i < data.length; i++) data[i] = (i * 7919) & 0xff;
     const file = join(dir, 'upload.bin');
     writeFileSync(file, data);
-    await s3Client(server.url).send(
-      new PutObjectCommand({ Bucket: 'bucket', Key: 'stream.bin', Body: createReadStream(file), ContentLength: data.length }),
-    );
+    await s3Client(server.url).send(new PutObjectCommand({ Bucket: 'bucket', Key: 'stream.bin', Body: createReadStream(file), ContentLength: data.length }));
     const r = last(server);
     expect(r.headers['x-amz-content-sha256']).toBe('STREAMING-UNSIGNED-PAYLOAD-TRAILER');
     expect(r).toMatchObject({ outcome: 'signed', payload: 'streaming-unsigned-trailer', decodedLength: data.length });
@@ -80,9 +78,7 @@ describe('@aws-sdk/client-s3 against verifyRequest + createPayloadDecoder', () =
   it('PutObject with a Readable.from body and ContentLength: aws-chunked too', async () => {
     const parts = [Buffer.alloc(70_000, 1), Buffer.alloc(1, 2), Buffer.alloc(100_000, 3)];
     const data = Buffer.concat(parts);
-    await s3Client(server.url).send(
-      new PutObjectCommand({ Bucket: 'bucket', Key: 'readable.bin', Body: Readable.from(parts), ContentLength: data.length }),
-    );
+    await s3Client(server.url).send(new PutObjectCommand({ Bucket: 'bucket', Key: 'readable.bin', Body: Readable.from(parts), ContentLength: data.length }));
     expect(last(server)).toMatchObject({ outcome: 'signed', decodedLength: data.length, bodySha256: sha(data) });
     expect(last(server).checksum?.value).toBe(checksumBase64('CRC32', data));
   });
@@ -151,8 +147,7 @@ describe('@aws-sdk/client-s3 against verifyRequest + createPayloadDecoder', () =
   it('clock skew over 15 minutes → RequestTimeTooSkewed with S3 detail', async () => {
     const skewed = await startVerifierServer({ service: 's3', secrets: SECRETS, clockOffsetMs: 20 * 60_000 });
     try {
-      const err = await failure(s3Client(skewed.url)
-        .send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: 'x' })));
+      const err = await failure(s3Client(skewed.url).send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: 'x' })));
       expect(err.name).toBe('RequestTimeTooSkewed');
       expect(last(skewed).error?.detail).toMatchObject({ MaxAllowedSkewMilliseconds: '900000' });
     } finally {

@@ -56,7 +56,13 @@ function sendOk(res: ServerResponse, service: string, rec: Recorded): void {
   // Only GET answers with the record (for presigned-URL tests): botocore parses any
   // other 200 body as a possible S3 "200 error" XML document.
   const body = res.req.method === 'GET' ? JSON.stringify(rec) : '';
-  res.writeHead(200, { etag: `"${createHash('md5').update(rec.bodySha256 ?? '').digest('hex')}"`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(200, {
+    etag: `"${createHash('md5')
+      .update(rec.bodySha256 ?? '')
+      .digest('hex')}"`,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
@@ -83,10 +89,7 @@ export async function startVerifierServer(opts: {
       req.on('data', (c: Buffer) => parts.push(c));
       req.on('end', () => {
         const body = Buffer.concat(parts);
-        const result = verifyRequest(
-          { method: rec.method, path, query, headers: req.headers },
-          { lookupSecret, now, service: 'cloudfront', payloadSha256Hex: sha256Hex(body) },
-        );
+        const result = verifyRequest({ method: rec.method, path, query, headers: req.headers }, { lookupSecret, now, service: 'cloudfront', payloadSha256Hex: sha256Hex(body) });
         rec.outcome = result.kind;
         if (result.kind === 'error') {
           rec.error = { code: result.code, status: result.status, message: result.message, ...(result.detail ? { detail: result.detail } : {}) };

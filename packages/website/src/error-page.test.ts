@@ -40,7 +40,11 @@ describe('renderWebsiteErrorPage (docs/s3-website-rules.md#error-page)', () => {
 
   it.each([
     [websiteErrors.noSuchBucket('nope'), '404 Not Found', ['<li>Code: NoSuchBucket</li>', '<li>Message: The specified bucket does not exist</li>', '<li>BucketName: nope</li>']],
-    [websiteErrors.noSuchWebsiteConfiguration('b'), '404 Not Found', ['<li>Code: NoSuchWebsiteConfiguration</li>', '<li>Message: The specified bucket does not have a website configuration</li>', '<li>BucketName: b</li>']],
+    [
+      websiteErrors.noSuchWebsiteConfiguration('b'),
+      '404 Not Found',
+      ['<li>Code: NoSuchWebsiteConfiguration</li>', '<li>Message: The specified bucket does not have a website configuration</li>', '<li>BucketName: b</li>'],
+    ],
     [websiteErrors.methodNotAllowed('POST'), '405 Method Not Allowed', ['<li>Code: MethodNotAllowed</li>', '<li>Method: POST</li>\n<li>ResourceType: OBJECT</li>\n<li>RequestId: REQ123</li>']],
     [websiteErrors.found(), '302 Moved Temporarily', ['<li>Code: Found</li>\n<li>Message: Resource Found</li>\n<li>RequestId: REQ123</li>']],
   ])('%o', (error, title, lines) => {

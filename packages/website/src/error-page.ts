@@ -35,9 +35,7 @@ export interface WebsiteErrorPageInput extends WebsitePageError {
  * otherwise be reflected into the page). For ordinary keys nothing changes.
  */
 function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) =>
-    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;',
-  );
+  return text.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
 }
 
 const li = (label: string, value: string): string => `<li>${label}: ${escapeHtml(value)}</li>\n`;

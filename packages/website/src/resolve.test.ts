@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseWebsiteConfiguration } from './config/parse.js';
-import {
-  onLookupResult,
-  planRequest,
-  type FinalDecision,
-  type LookupOutcome,
-  type WebsiteDecision,
-  type WebsiteRequest,
-} from './resolve.js';
+import { onLookupResult, planRequest, type FinalDecision, type LookupOutcome, type WebsiteDecision, type WebsiteRequest } from './resolve.js';
 import type { RoutingRule, WebsiteConfiguration } from './types.js';
 
 /** What the store holds, as an anonymous user sees it. */
@@ -87,15 +80,23 @@ describe('resolveWebsite: error document (step 9)', () => {
   it.each<[string, World, Record<string, unknown>]>([
     ['readable: its body with the original 404', world({ 'error.html': pub }), { kind: 'serve', purpose: 'errorDocument', key: 'error.html', status: 404, honourConditionals: false }],
     ['readable: original 403 kept', world({ 'error.html': pub }, false), { kind: 'serve', key: 'error.html', status: 403 }],
-    ['missing: default page + NoSuchKey section', world({}), {
-      kind: 'errorPage',
-      error: { status: 404, code: 'NoSuchKey', message: 'The specified key does not exist.', key: 'missing' },
-      errorDocumentFailure: { status: 404, code: 'NoSuchKey', message: 'The specified key does not exist.', key: 'error.html' },
-    }],
-    ['private: default page + AccessDenied section', world({ 'error.html': { public: false } }), {
-      kind: 'errorPage',
-      errorDocumentFailure: { status: 403, code: 'AccessDenied', message: 'Access Denied' },
-    }],
+    [
+      'missing: default page + NoSuchKey section',
+      world({}),
+      {
+        kind: 'errorPage',
+        error: { status: 404, code: 'NoSuchKey', message: 'The specified key does not exist.', key: 'missing' },
+        errorDocumentFailure: { status: 404, code: 'NoSuchKey', message: 'The specified key does not exist.', key: 'error.html' },
+      },
+    ],
+    [
+      'private: default page + AccessDenied section',
+      world({ 'error.html': { public: false } }),
+      {
+        kind: 'errorPage',
+        errorDocumentFailure: { status: 403, code: 'AccessDenied', message: 'Access Denied' },
+      },
+    ],
     ['carrying a redirect: 301, original status lost', world({ 'error.html': { public: true, redirect: '/oops' } }), { kind: 'redirect', status: 301, location: '/oops' }],
   ])('%s', (_name, w, expected) => {
     expect(resolve(site, '/missing', w)).toEqual(expect.objectContaining(expected));
@@ -113,7 +114,7 @@ describe('resolveWebsite: routing rules (steps 5, 8, 10)', () => {
     condition: keyPrefixEquals === undefined ? { httpErrorCodeReturnedEquals: 404 } : { httpErrorCodeReturnedEquals: 404, keyPrefixEquals },
     redirect,
   });
-  const all = world({ 'index.html': pub, 'index.htm': pub, 'page': { public: true, redirect: '/elsewhere' }, 'docs/a': pub });
+  const all = world({ 'index.html': pub, 'index.htm': pub, page: { public: true, redirect: '/elsewhere' }, 'docs/a': pub });
 
   it.each<[string, WebsiteConfiguration, string, FinalDecision | Record<string, unknown>]>([
     ['/ does not match KeyPrefixEquals=index (as S3)', withRules(onPrefix('index', { replaceKeyWith: 'x' })), '/', { kind: 'serve', key: 'index.html' }],
@@ -121,16 +122,41 @@ describe('resolveWebsite: routing rules (steps 5, 8, 10)', () => {
     ['prefix rules pre-empt an object redirect (as S3)', withRules(onPrefix('page', { hostName: 'other.example' })), '/page', { kind: 'redirect', status: 301, location: 'http://other.example/page' }],
     ['prefix rules pre-empt an existing object', withRules(onPrefix('docs/', { replaceKeyPrefixWith: 'documents/' })), '/docs/a', { kind: 'redirect', status: 301, location: `${HOST}/documents/a` }],
     ['empty ReplaceKeyPrefixWith strips the prefix', withRules(onPrefix('docs/', { replaceKeyPrefixWith: '' })), '/docs/a/b.html', { kind: 'redirect', status: 301, location: `${HOST}/a/b.html` }],
-    ['rule without Condition matches everything', withRules({ redirect: { protocol: 'https', hostName: 'h.example' } }), '/any/thing', { kind: 'redirect', status: 301, location: 'https://h.example/any/thing' }],
-    ['first matching rule in document order wins', withRules(onPrefix('a', { replaceKeyWith: 'first' }), onPrefix('ab', { replaceKeyWith: 'second' })), '/abc', { kind: 'redirect', status: 301, location: `${HOST}/first` }],
+    [
+      'rule without Condition matches everything',
+      withRules({ redirect: { protocol: 'https', hostName: 'h.example' } }),
+      '/any/thing',
+      { kind: 'redirect', status: 301, location: 'https://h.example/any/thing' },
+    ],
+    [
+      'first matching rule in document order wins',
+      withRules(onPrefix('a', { replaceKeyWith: 'first' }), onPrefix('ab', { replaceKeyWith: 'second' })),
+      '/abc',
+      { kind: 'redirect', status: 301, location: `${HOST}/first` },
+    ],
     ['404 rule with no prefix prepends: /x → /report-404/x', withRules(on404({ replaceKeyPrefixWith: 'report-404/' })), '/x', { kind: 'redirect', status: 301, location: `${HOST}/report-404/x` }],
     ['404 rule does not fire on a hit', withRules(on404({ replaceKeyPrefixWith: 'report-404/' })), '/docs/a', { kind: 'serve', key: 'docs/a' }],
     ['404 rule matches the ORIGINAL key (dir/), not dir/index.html', withRules(on404({ replaceKeyPrefixWith: 'new/' }, 'dir/')), '/dir/', { kind: 'redirect', status: 301, location: `${HOST}/new/` }],
     ['404 rule with prefix not matching → 404 page', withRules(on404({ replaceKeyPrefixWith: 'new/' }, 'other/')), '/dir/', { kind: 'errorPage' }],
-    ['404 rule redirects even with an ErrorDocument (as S3)', { ...site, routingRules: [on404({ hostName: 'h.example', replaceKeyWith: 'oops.html' })] }, '/nope', { kind: 'redirect', status: 301, location: 'http://h.example/oops.html' }],
+    [
+      '404 rule redirects even with an ErrorDocument (as S3)',
+      { ...site, routingRules: [on404({ hostName: 'h.example', replaceKeyWith: 'oops.html' })] },
+      '/nope',
+      { kind: 'redirect', status: 301, location: 'http://h.example/oops.html' },
+    ],
     ['404 rule does not fire on 403', withRules(on404({ replaceKeyWith: 'x' })), '/private', { kind: 'errorPage', error: { status: 403, code: 'AccessDenied', message: 'Access Denied' } }],
-    ['403 rule fires on 403', withRules({ condition: { httpErrorCodeReturnedEquals: 403 }, redirect: { replaceKeyWith: 'login' } }), '/private', { kind: 'redirect', status: 301, location: `${HOST}/login` }],
-    ['ReplaceKeyWith with HostName and Protocol', withRules(onPrefix('a', { protocol: 'https', hostName: 'x.example', replaceKeyWith: 'b.html' })), '/a', { kind: 'redirect', status: 301, location: 'https://x.example/b.html' }],
+    [
+      '403 rule fires on 403',
+      withRules({ condition: { httpErrorCodeReturnedEquals: 403 }, redirect: { replaceKeyWith: 'login' } }),
+      '/private',
+      { kind: 'redirect', status: 301, location: `${HOST}/login` },
+    ],
+    [
+      'ReplaceKeyWith with HostName and Protocol',
+      withRules(onPrefix('a', { protocol: 'https', hostName: 'x.example', replaceKeyWith: 'b.html' })),
+      '/a',
+      { kind: 'redirect', status: 301, location: 'https://x.example/b.html' },
+    ],
     ['no replacement keeps the key', withRules(onPrefix('a', { hostName: 'x.example' })), '/a/b%20c', { kind: 'redirect', status: 301, location: 'http://x.example/a/b%20c' }],
   ])('%s', (_name, config, path, expected) => {
     const w = path === '/private' ? world({ private: { public: false } }) : all;
@@ -162,7 +188,11 @@ describe('SPA fallback (bucketfront extension, HttpRedirectCode 200)', () => {
 
   it('serves index.html with 200 for unknown routes', () => {
     expect(resolve(spa, '/app/route/42', world({ 'index.html': pub }))).toEqual({
-      kind: 'serve', purpose: 'fallback', key: 'index.html', status: 200, honourConditionals: true,
+      kind: 'serve',
+      purpose: 'fallback',
+      key: 'index.html',
+      status: 200,
+      honourConditionals: true,
     });
   });
 
@@ -245,16 +275,18 @@ describe('resolveWebsite properties', () => {
     ),
     canList: fc.boolean(),
   });
-  const arbRule: fc.Arbitrary<RoutingRule> = fc.record({
-    condition: fc.option(
-      fc.oneof(
-        fc.record({ keyPrefixEquals: fc.constantFrom('', 'a', 'index', 'report/') }),
-        fc.record({ httpErrorCodeReturnedEquals: fc.constantFrom(403, 404) }, { requiredKeys: ['httpErrorCodeReturnedEquals'] }),
+  const arbRule: fc.Arbitrary<RoutingRule> = fc
+    .record({
+      condition: fc.option(
+        fc.oneof(
+          fc.record({ keyPrefixEquals: fc.constantFrom('', 'a', 'index', 'report/') }),
+          fc.record({ httpErrorCodeReturnedEquals: fc.constantFrom(403, 404) }, { requiredKeys: ['httpErrorCodeReturnedEquals'] }),
+        ),
+        { nil: undefined },
       ),
-      { nil: undefined },
-    ),
-    redirect: fc.record({ replaceKeyWith: fc.constantFrom('index.html', 'x'), httpRedirectCode: fc.constantFrom(200, 301, 302, 307) }, { requiredKeys: [] }),
-  }).map((r) => (r.condition === undefined ? { redirect: r.redirect } : r));
+      redirect: fc.record({ replaceKeyWith: fc.constantFrom('index.html', 'x'), httpRedirectCode: fc.constantFrom(200, 301, 302, 307) }, { requiredKeys: [] }),
+    })
+    .map((r) => (r.condition === undefined ? { redirect: r.redirect } : r));
   const arbConfig = fc.record({
     indexDocument: fc.constant({ suffix: 'index.html' }),
     errorDocument: fc.option(fc.constant({ key: 'error.html' }), { nil: undefined }),

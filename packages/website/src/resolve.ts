@@ -140,11 +140,7 @@ export function ruleRedirectLocation(rule: RoutingRule, key: string, request: We
 
 /** Step 5: the first rule without an error-code condition whose KeyPrefixEquals (if any) prefixes `key`. */
 export function findKeyPrefixRule(rules: readonly RoutingRule[] | undefined, key: string): RoutingRule | undefined {
-  return rules?.find(
-    (rule) =>
-      rule.condition?.httpErrorCodeReturnedEquals === undefined &&
-      (rule.condition?.keyPrefixEquals === undefined || key.startsWith(rule.condition.keyPrefixEquals)),
-  );
+  return rules?.find((rule) => rule.condition?.httpErrorCodeReturnedEquals === undefined && (rule.condition?.keyPrefixEquals === undefined || key.startsWith(rule.condition.keyPrefixEquals)));
 }
 
 /** The statuses that mean "the requester may not read this key": absent (404) or, without s3:ListBucket or readable, 403. */
@@ -171,11 +167,7 @@ function errorRuleMatches(rule: RoutingRule, codes: (code: number) => boolean, o
  * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/GeneratingCustomErrorResponses.html).
  * A rule naming the exact status still wins, so an explicit 403 rule keeps its meaning.
  */
-export function findErrorCodeRule(
-  rules: readonly RoutingRule[] | undefined,
-  status: number,
-  originalKey: string,
-): RoutingRule | undefined {
+export function findErrorCodeRule(rules: readonly RoutingRule[] | undefined, status: number, originalKey: string): RoutingRule | undefined {
   if (!rules) return undefined;
   const exact = rules.find((rule) => errorRuleMatches(rule, (code) => code === status, originalKey));
   if (exact || !NOT_READABLE.has(status)) return exact;
@@ -242,12 +234,7 @@ export function planRequest(config: WebsiteConfiguration, request: WebsiteReques
  * (even when an ErrorDocument exists, docs/s3-website-rules.md#routing-rules), else the ErrorDocument for
  * 4XX, else the default page.
  */
-export function onError(
-  config: WebsiteConfiguration,
-  request: WebsiteRequest,
-  originalKey: string,
-  error: WebsitePageError,
-): WebsiteDecision {
+export function onError(config: WebsiteConfiguration, request: WebsiteRequest, originalKey: string, error: WebsitePageError): WebsiteDecision {
   const rule = findErrorCodeRule(config.routingRules, error.status, originalKey);
   if (rule && isRewriteRule(rule)) {
     return { kind: 'lookup', purpose: 'fallback', key: ruleTargetKey(rule, originalKey), originalKey, error };
@@ -259,11 +246,7 @@ export function onError(
 }
 
 /** Step 9 without the rules: the ErrorDocument (4XX only, docs/s3-website-rules.md#error-document) or the default page. */
-export function errorDocumentOrPage(
-  config: WebsiteConfiguration,
-  originalKey: string,
-  error: WebsitePageError,
-): WebsiteDecision {
+export function errorDocumentOrPage(config: WebsiteConfiguration, originalKey: string, error: WebsitePageError): WebsiteDecision {
   const errorDocument = config.errorDocument?.key;
   if (errorDocument !== undefined && error.status >= 400 && error.status < 500) {
     return { kind: 'lookup', purpose: 'errorDocument', key: errorDocument, originalKey, error };
@@ -278,12 +261,7 @@ function lookupError(key: string, outcome: LookupOutcome): WebsitePageError {
 }
 
 /** Steps 7–9: the next decision once `lookup.key` has been read. */
-export function onLookupResult(
-  config: WebsiteConfiguration,
-  request: WebsiteRequest,
-  lookup: LookupDecision,
-  outcome: LookupOutcome,
-): WebsiteDecision {
+export function onLookupResult(config: WebsiteConfiguration, request: WebsiteRequest, lookup: LookupDecision, outcome: LookupOutcome): WebsiteDecision {
   // A readable object with x-amz-website-redirect-location: 301 to the
   // stored value verbatim, empty body; also for an error document,
   // which then loses the original status (docs/s3-website-rules.md#object-redirects).

@@ -113,9 +113,7 @@ function resolve(rules: string, url: string): FinalDecision {
   const existing = new Set(['index.html', 'error.html']);
   let d: WebsiteDecision = planRequest(parsed.config, request);
   while (d.kind === 'lookup') {
-    const outcome = existing.has(d.key)
-      ? ({ kind: 'readable' } as const)
-      : { kind: 'missing' as const, canListBucket: true, indexRedirectExists: false };
+    const outcome = existing.has(d.key) ? ({ kind: 'readable' } as const) : { kind: 'missing' as const, canListBucket: true, indexRedirectExists: false };
     d = onLookupResult(parsed.config, request, d, outcome);
   }
   return d;

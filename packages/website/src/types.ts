@@ -54,6 +54,4 @@ export interface WebsiteError {
   message: string;
 }
 
-export type ParseWebsiteConfigurationResult =
-  | { ok: true; config: WebsiteConfiguration }
-  | ({ ok: false; status: 400 } & Omit<WebsiteError, 'status'>);
+export type ParseWebsiteConfigurationResult = { ok: true; config: WebsiteConfiguration } | ({ ok: false; status: 400 } & Omit<WebsiteError, 'status'>);

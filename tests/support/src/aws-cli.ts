@@ -37,11 +37,7 @@ export interface CommandResult {
 }
 
 /** Runs a command to completion (bounded by `timeoutMs`), capturing output. */
-export function runCommand(
-  command: string,
-  args: string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; input?: string } = {},
-): Promise<CommandResult> {
+export function runCommand(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; input?: string } = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -62,10 +58,7 @@ export function runCommand(
 }
 
 /** `aws <args> --endpoint-url <endpointUrl>` with isolated credentials. */
-export function runAws(
-  args: string[],
-  opts: { endpointUrl: string; credentials: TestCredentials; cwd?: string; timeoutMs?: number; region?: string },
-): Promise<CommandResult> {
+export function runAws(args: string[], opts: { endpointUrl: string; credentials: TestCredentials; cwd?: string; timeoutMs?: number; region?: string }): Promise<CommandResult> {
   return runCommand('aws', [...args, '--endpoint-url', opts.endpointUrl], {
     env: awsEnv(opts.credentials, opts.region),
     cwd: opts.cwd,

@@ -59,18 +59,13 @@ export function missingCephBinaries(env: NodeJS.ProcessEnv = process.env): strin
 /** Run a program, resolving to stdout; the error names the command and carries its stderr. */
 export function runProgram(command: string, args: string[], options: { timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    execFile(
-      command,
-      args,
-      { timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, env: options.env ?? process.env },
-      (error, stdout, stderr) => {
-        if (error) {
-          const why = error.killed ? `timed out after ${options.timeoutMs} ms` : `exit code ${String(error.code)}`;
-          reject(new Error(`${command} ${args.join(' ')}: ${why}\n${stderr}${stdout}`.trimEnd()));
-        } else {
-          resolvePromise(stdout);
-        }
-      },
-    );
+    execFile(command, args, { timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, env: options.env ?? process.env }, (error, stdout, stderr) => {
+      if (error) {
+        const why = error.killed ? `timed out after ${options.timeoutMs} ms` : `exit code ${String(error.code)}`;
+        reject(new Error(`${command} ${args.join(' ')}: ${why}\n${stderr}${stdout}`.trimEnd()));
+      } else {
+        resolvePromise(stdout);
+      }
+    });
   });
 }

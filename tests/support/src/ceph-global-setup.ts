@@ -49,8 +49,7 @@ async function freeBasePort(): Promise<number> {
 }
 
 /** The user chose ports themselves (see the script's header); then we do not pick a base. */
-const portsChosenByUser = (env: NodeJS.ProcessEnv): boolean =>
-  ['CEPH_DEV_BASE_PORT', 'CEPH_DEV_MON_PORT', 'CEPH_DEV_RGW_PORT', 'CEPH_DEV_MS_PORT_MIN'].some((name) => env[name]);
+const portsChosenByUser = (env: NodeJS.ProcessEnv): boolean => ['CEPH_DEV_BASE_PORT', 'CEPH_DEV_MON_PORT', 'CEPH_DEV_RGW_PORT', 'CEPH_DEV_MS_PORT_MIN'].some((name) => env[name]);
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   project.provide('cephStartFailure', null);

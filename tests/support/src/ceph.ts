@@ -92,6 +92,8 @@ export function uniquePrefix(base = 'bf-t'): string {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(base) || base.length > 30) {
     throw new Error(`uniquePrefix: '${base}' must be 1–30 characters of a–z, 0–9 and '-', starting with a letter or digit`);
   }
-  const random = BigInt(`0x${randomBytes(6).toString('hex')}`).toString(36).padStart(10, '0');
+  const random = BigInt(`0x${randomBytes(6).toString('hex')}`)
+    .toString(36)
+    .padStart(10, '0');
   return `${base}-${random}-`;
 }

@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { cephCluster } from './ceph.js';
-import { makeTempDir, makeTestCredentials, type TestCredentials } from './temp.js';
+import type { TestCredentials } from './temp.js';
 
 /**
  * Where test origins keep their objects: the fs driver in their data directory (default), or,

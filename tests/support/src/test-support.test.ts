@@ -76,7 +76,9 @@ describe('missing tools and privileges', () => {
 
   it('under CI: a missing tool or privilege throws instead of skipping', () => {
     expect(() => requireTool(absent, 'apt-get install -y no-such-package', { CI: 'true' })).toThrow(MissingPrerequisiteError);
-    expect(() => requireTool(absent, 'apt-get install -y no-such-package', { CI: 'true' })).toThrow(/CI is set and 'bucketfront-no-such-tool-3f9c' is not installed.*apt-get install -y no-such-package/);
+    expect(() => requireTool(absent, 'apt-get install -y no-such-package', { CI: 'true' })).toThrow(
+      /CI is set and 'bucketfront-no-such-tool-3f9c' is not installed.*apt-get install -y no-such-package/,
+    );
     expect(() => missingPrerequisite('no CAP_SYS_ADMIN', 'run as root', { CI: 'true' })).toThrow(/no CAP_SYS_ADMIN/);
   });
 

@@ -164,7 +164,15 @@ async function main(): Promise<void> {
   const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
   await s3.send(new CreateBucketCommand({ Bucket: 'soak' }));
   await s3.send(new PutBucketWebsiteCommand({ Bucket: 'soak', WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' }, ErrorDocument: { Key: 'error.html' } } }));
-  await s3.send(new PutBucketPolicyCommand({ Bucket: 'soak', Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: ['s3:GetObject', 's3:ListBucket'], Resource: ['arn:aws:s3:::soak', 'arn:aws:s3:::soak/*'] }] }) }));
+  await s3.send(
+    new PutBucketPolicyCommand({
+      Bucket: 'soak',
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: '*', Action: ['s3:GetObject', 's3:ListBucket'], Resource: ['arn:aws:s3:::soak', 'arn:aws:s3:::soak/*'] }],
+      }),
+    }),
+  );
   const paths: string[] = [];
   for (let i = 0; i < 50; i++) {
     const key = `assets/f${i}.${i % 2 ? 'css' : 'js'}`;
@@ -176,16 +184,24 @@ async function main(): Promise<void> {
   paths.push('/', '/missing-page.html');
 
   const configFile = join(temp, 'edge.json');
-  writeFileSync(configFile, JSON.stringify({
-    pop: 'SOAK1-P1',
-    distributions: [{
-      id: 'ESOAK00000000001',
-      aliases: [],
-      origins: [{ id: 'o', url: endpoint, hostHeader: 'soak.s3-website-us-east-1.localhost' }],
-      defaultCacheBehavior: { targetOriginId: 'o', minTTL: 0, defaultTTL: 60, maxTTL: 3600, compress: true },
-    }],
-  }));
-  const edge = await startCli(['edge', '--config', configFile, '--cache-dir', join(temp, 'edge-cache'), '--port', String(edgePort), '--control-port', String(controlPort), '--workers', '2'], /viewers:/);
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      pop: 'SOAK1-P1',
+      distributions: [
+        {
+          id: 'ESOAK00000000001',
+          aliases: [],
+          origins: [{ id: 'o', url: endpoint, hostHeader: 'soak.s3-website-us-east-1.localhost' }],
+          defaultCacheBehavior: { targetOriginId: 'o', minTTL: 0, defaultTTL: 60, maxTTL: 3600, compress: true },
+        },
+      ],
+    }),
+  );
+  const edge = await startCli(
+    ['edge', '--config', configFile, '--cache-dir', join(temp, 'edge-cache'), '--port', String(edgePort), '--control-port', String(controlPort), '--workers', '2'],
+    /viewers:/,
+  );
   const cloudfront = new CloudFrontClient({ endpoint: `http://127.0.0.1:${controlPort}`, region: 'us-east-1', credentials });
   const pool = new Pool(`http://127.0.0.1:${edgePort}`, { connections: readers });
 
@@ -231,7 +247,9 @@ async function main(): Promise<void> {
     for (let i = 0; Date.now() < deadline; i++) {
       const t0 = performance.now();
       try {
-        await cloudfront.send(new CreateInvalidationCommand({ DistributionId: 'ESOAK00000000001', InvalidationBatch: { CallerReference: `soak-${i}-${Date.now()}`, Paths: { Quantity: 2, Items: ['/assets/*', '/'] } } }));
+        await cloudfront.send(
+          new CreateInvalidationCommand({ DistributionId: 'ESOAK00000000001', InvalidationBatch: { CallerReference: `soak-${i}-${Date.now()}`, Paths: { Quantity: 2, Items: ['/assets/*', '/'] } } }),
+        );
         stats.invalidate.record(performance.now() - t0);
       } catch (err) {
         stats.invalidate.fail((err as Error).name);
@@ -240,11 +258,7 @@ async function main(): Promise<void> {
     }
   };
   process.stderr.write(`soak: ${seconds}s, ${readers} readers through the edge, ${writers} writers to the S3 API, an invalidation every 2 s\n`);
-  await Promise.all([
-    ...Array.from({ length: readers }, (_, n) => readLoop(n)),
-    ...Array.from({ length: writers }, (_, n) => writeLoop(n)),
-    invalidateLoop(),
-  ]);
+  await Promise.all([...Array.from({ length: readers }, (_, n) => readLoop(n)), ...Array.from({ length: writers }, (_, n) => writeLoop(n)), invalidateLoop()]);
   clearInterval(sampler);
   sample();
   await pool.close();
@@ -255,8 +269,11 @@ async function main(): Promise<void> {
   const middle = rss[Math.floor(rss.length / 2)]!;
   const last = rss[rss.length - 1]!;
   const windows: Array<{
-    fromS: number; toS: number;
-    read: { count: number; errors: number; p99: number }; write: { count: number; errors: number; p99: number }; invalidate: { count: number; errors: number; p99: number };
+    fromS: number;
+    toS: number;
+    read: { count: number; errors: number; p99: number };
+    write: { count: number; errors: number; p99: number };
+    invalidate: { count: number; errors: number; p99: number };
     rssMiB: { originMean: number; originMax: number; edgeMean: number; edgeMax: number };
   }> = [];
   for (let from = 0; from < seconds; from += windowSeconds) {
@@ -265,11 +282,16 @@ async function main(): Promise<void> {
     const toMs = to >= seconds ? Number.POSITIVE_INFINITY : to * 1000;
     const inWindow = rss.filter((r) => r.t >= from && (to >= seconds || r.t < to));
     windows.push({
-      fromS: from, toS: to,
-      read: stats.read.window(from * 1000, toMs), write: stats.write.window(from * 1000, toMs), invalidate: stats.invalidate.window(from * 1000, toMs),
+      fromS: from,
+      toS: to,
+      read: stats.read.window(from * 1000, toMs),
+      write: stats.write.window(from * 1000, toMs),
+      invalidate: stats.invalidate.window(from * 1000, toMs),
       rssMiB: {
-        originMean: mean(inWindow.map((r) => r.origin)), originMax: Math.max(0, ...inWindow.map((r) => r.origin)),
-        edgeMean: mean(inWindow.map((r) => r.edge)), edgeMax: Math.max(0, ...inWindow.map((r) => r.edge)),
+        originMean: mean(inWindow.map((r) => r.origin)),
+        originMax: Math.max(0, ...inWindow.map((r) => r.origin)),
+        edgeMean: mean(inWindow.map((r) => r.edge)),
+        edgeMax: Math.max(0, ...inWindow.map((r) => r.edge)),
       },
     });
   }
@@ -295,21 +317,34 @@ async function main(): Promise<void> {
   mkdirSync(join(values.out!, '..'), { recursive: true });
   writeFileSync(values.out!, `${JSON.stringify(report, null, 2)}\n`);
   const row = (name: string, s: ReturnType<Stats['summary']>): string => `| ${name} | ${s.count} | ${s.errors} | ${s.p50} | ${s.p99} | ${s.max} |`;
-  console.log(['', `| kind | requests | errors | p50 ms | p99 ms | max ms |`, '|---|---|---|---|---|---|', row('reads via edge', report.read), row('writes via S3 API', report.write), row('invalidations', report.invalidate), '',
-    `RSS MiB origin: start ${report.rssMiB.origin.start}, at 1/4 ${report.rssMiB.origin.atQuarter}, middle ${report.rssMiB.origin.middle}, end ${report.rssMiB.origin.end}, peak ${report.rssMiB.origin.peak}`,
-    `RSS MiB edge (primary + workers): start ${report.rssMiB.edge.start}, at 1/4 ${report.rssMiB.edge.atQuarter}, middle ${report.rssMiB.edge.middle}, end ${report.rssMiB.edge.end}, peak ${report.rssMiB.edge.peak}`,
-    '',
-    `per ${windowSeconds} s window: requests / errors / p99 ms per kind, RSS MiB mean (max)`,
-    '| window s | reads | read p99 | writes | write p99 | invalidations | inv p99 | errors | origin RSS | edge RSS |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    ...windows.map((w) => `| ${w.fromS}–${w.toS} | ${w.read.count} | ${w.read.p99} | ${w.write.count} | ${w.write.p99} | ${w.invalidate.count} | ${w.invalidate.p99} | ${w.read.errors + w.write.errors + w.invalidate.errors} | ${w.rssMiB.originMean} (${w.rssMiB.originMax}) | ${w.rssMiB.edgeMean} (${w.rssMiB.edgeMax}) |`),
-    '',
-    criterion,
-    ...(['origin', 'edge'] as const).map((p) => {
-      const f = flat[p];
-      return `RSS ${p}: 2nd quarter mean ${f.secondQuarterMeanMiB} MiB → last quarter mean ${f.lastQuarterMeanMiB} MiB: growth ${f.growthMiB} MiB (${f.growthPct} %), allowed ${f.allowedMiB} MiB → ${f.flat ? 'FLAT' : 'NOT FLAT'}`;
-    }),
-    `written to ${values.out}`].join('\n'));
+  console.log(
+    [
+      '',
+      `| kind | requests | errors | p50 ms | p99 ms | max ms |`,
+      '|---|---|---|---|---|---|',
+      row('reads via edge', report.read),
+      row('writes via S3 API', report.write),
+      row('invalidations', report.invalidate),
+      '',
+      `RSS MiB origin: start ${report.rssMiB.origin.start}, at 1/4 ${report.rssMiB.origin.atQuarter}, middle ${report.rssMiB.origin.middle}, end ${report.rssMiB.origin.end}, peak ${report.rssMiB.origin.peak}`,
+      `RSS MiB edge (primary + workers): start ${report.rssMiB.edge.start}, at 1/4 ${report.rssMiB.edge.atQuarter}, middle ${report.rssMiB.edge.middle}, end ${report.rssMiB.edge.end}, peak ${report.rssMiB.edge.peak}`,
+      '',
+      `per ${windowSeconds} s window: requests / errors / p99 ms per kind, RSS MiB mean (max)`,
+      '| window s | reads | read p99 | writes | write p99 | invalidations | inv p99 | errors | origin RSS | edge RSS |',
+      '|---|---|---|---|---|---|---|---|---|---|',
+      ...windows.map(
+        (w) =>
+          `| ${w.fromS}–${w.toS} | ${w.read.count} | ${w.read.p99} | ${w.write.count} | ${w.write.p99} | ${w.invalidate.count} | ${w.invalidate.p99} | ${w.read.errors + w.write.errors + w.invalidate.errors} | ${w.rssMiB.originMean} (${w.rssMiB.originMax}) | ${w.rssMiB.edgeMean} (${w.rssMiB.edgeMax}) |`,
+      ),
+      '',
+      criterion,
+      ...(['origin', 'edge'] as const).map((p) => {
+        const f = flat[p];
+        return `RSS ${p}: 2nd quarter mean ${f.secondQuarterMeanMiB} MiB → last quarter mean ${f.lastQuarterMeanMiB} MiB: growth ${f.growthMiB} MiB (${f.growthPct} %), allowed ${f.allowedMiB} MiB → ${f.flat ? 'FLAT' : 'NOT FLAT'}`;
+      }),
+      `written to ${values.out}`,
+    ].join('\n'),
+  );
   const errors = report.read.errors + report.write.errors + report.invalidate.errors;
   if (errors > 0) console.log('error samples:', JSON.stringify([report.read.errorSamples, report.write.errorSamples, report.invalidate.errorSamples]));
   const notFlat = (['origin', 'edge'] as const).filter((p) => !flat[p].flat);
@@ -320,9 +355,11 @@ async function main(): Promise<void> {
   process.exitCode = errors > 0 || notFlat.length > 0 ? 1 : 0;
 }
 
-main().catch((err: unknown) => {
-  console.error('soak failed:', err);
-  process.exitCode = 1;
-}).finally(() => {
-  cleanup();
-});
+main()
+  .catch((err: unknown) => {
+    console.error('soak failed:', err);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    cleanup();
+  });

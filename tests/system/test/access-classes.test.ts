@@ -87,8 +87,21 @@ const operations: Operation[] = [
   { op: 'GetBucketVersioning', method: 'GET', path: `/${PRIVATE}?versioning` },
   { op: 'PutObjectAcl', method: 'PUT', path: `/${PRIVATE}/k?acl`, headers: { 'x-amz-acl': 'private' } },
   { op: 'GetObjectAcl', method: 'GET', path: `/${PRIVATE}/k?acl` },
-  { op: 'GetBucketTagging (unsupported by design: no tag set, as AWS for an untagged bucket)', handler: 'NotImplemented', method: 'GET', path: `/${PRIVATE}?tagging`, unsupported: { status: 404, code: 'NoSuchTagSet' } },
-  { op: 'PutBucketTagging (unsupported by design: 501, README limits)', handler: 'NotImplemented', method: 'PUT', path: `/${PRIVATE}?tagging`, body: '<Tagging><TagSet/></Tagging>', unsupported: { status: 501, code: 'NotImplemented' } },
+  {
+    op: 'GetBucketTagging (unsupported by design: no tag set, as AWS for an untagged bucket)',
+    handler: 'NotImplemented',
+    method: 'GET',
+    path: `/${PRIVATE}?tagging`,
+    unsupported: { status: 404, code: 'NoSuchTagSet' },
+  },
+  {
+    op: 'PutBucketTagging (unsupported by design: 501, README limits)',
+    handler: 'NotImplemented',
+    method: 'PUT',
+    path: `/${PRIVATE}?tagging`,
+    body: '<Tagging><TagSet/></Tagging>',
+    unsupported: { status: 501, code: 'NotImplemented' },
+  },
 ];
 
 const operationName = (o: Operation): string => o.op.split(' ')[0]!;
@@ -112,8 +125,14 @@ describe('the operation table', () => {
       .sort();
     expect(handlers.length).toBeGreaterThan(30);
     const covered = new Set(operations.map(handlerOf));
-    expect(handlers.filter((h) => !covered.has(h)), 'handlers without a row in `operations`').toEqual([]);
-    expect([...covered].filter((h) => !handlers.includes(h)), 'rows naming no handler file').toEqual([]);
+    expect(
+      handlers.filter((h) => !covered.has(h)),
+      'handlers without a row in `operations`',
+    ).toEqual([]);
+    expect(
+      [...covered].filter((h) => !handlers.includes(h)),
+      'rows naming no handler file',
+    ).toEqual([]);
   });
 });
 
@@ -169,9 +188,7 @@ describe('anonymous access to a public website bucket (policy: s3:GetObject + s3
     { op: 'ListObjects', method: 'GET', path: `/${SITE}` },
     { op: 'ListObjectsV2', method: 'GET', path: `/${SITE}?list-type=2` },
   ];
-  const writes = operations
-    .filter((o) => !['GetObject', 'HeadObject', 'ListObjects', 'ListObjectsV2', 'ListBuckets'].includes(o.op))
-    .map((o) => ({ ...o, path: o.path.replaceAll(PRIVATE, SITE) }));
+  const writes = operations.filter((o) => !['GetObject', 'HeadObject', 'ListObjects', 'ListObjectsV2', 'ListBuckets'].includes(o.op)).map((o) => ({ ...o, path: o.path.replaceAll(PRIVATE, SITE) }));
 
   it.each(reads)('$op is allowed', async (o) => {
     const res = await http(`${stack.origin.url}${o.path}`, { method: o.method });

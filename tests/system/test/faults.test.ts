@@ -11,16 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutBucketPolicyCommand,
-  PutBucketWebsiteCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand, PutBucketWebsiteCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import { Agent, request } from 'undici';
 import { describe, expect, it } from 'vitest';
@@ -103,9 +94,11 @@ async function readBody(s3: S3Client, Bucket: string, Key: string): Promise<Buff
 /** Runs `task` over `items` with at most `width` in flight. */
 async function eachLimited<T>(items: T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await task(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await task(items[next++]!);
+    }),
+  );
 }
 
 type Phase = 'origin-up' | 'origin-down' | 'origin-back' | 'edge-down' | 'edge-back';
@@ -144,7 +137,11 @@ describe('origin and edge killed with SIGKILL, then restarted', () => {
     );
     const startEdgeProcess = async (port: number, controlPort: number): Promise<CliProcess> => {
       // Its own cache directory, kept across the restart below (never the user's ~/.cache).
-      const p = await spawnCli(['edge', '--config', configFile, '--cache-dir', join(temp.path, 'edge-cache'), '--port', String(port), '--control-port', String(controlPort), '--workers', '1'], credentials, /control:/);
+      const p = await spawnCli(
+        ['edge', '--config', configFile, '--cache-dir', join(temp.path, 'edge-cache'), '--port', String(port), '--control-port', String(controlPort), '--workers', '1'],
+        credentials,
+        /control:/,
+      );
       procs.push(p.child);
       return p;
     };
@@ -183,7 +180,12 @@ describe('origin and edge killed with SIGKILL, then restarted', () => {
     try {
       await s3.send(new CreateBucketCommand({ Bucket: 'site' }));
       await s3.send(new PutBucketWebsiteCommand({ Bucket: 'site', WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } } }));
-      await s3.send(new PutBucketPolicyCommand({ Bucket: 'site', Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::site/*' }] }) }));
+      await s3.send(
+        new PutBucketPolicyCommand({
+          Bucket: 'site',
+          Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::site/*' }] }),
+        }),
+      );
       await put('index.html', 'v1', shortTtl);
       await put('a.txt', 'asset-a', shortTtl);
       await put('long.txt', 'long-v1', 'max-age=3600');
@@ -351,7 +353,7 @@ describe('a full disk under the origin', () => {
       await s3.send(new PutObjectCommand({ Bucket: 'full-disk', Key: 'small', Body: 'fits' }));
       const failure = await s3.send(new PutObjectCommand({ Bucket: 'full-disk', Key: 'huge', Body: randomBytes(12 * 1024 * 1024) })).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(Error);
-      const meta = (failure as { $metadata?: { httpStatusCode?: number }; name?: string });
+      const meta = failure as { $metadata?: { httpStatusCode?: number }; name?: string };
       expect([503, 507]).toContain(meta.$metadata?.httpStatusCode);
       expect(['InsufficientStorage', 'SlowDown']).toContain(meta.name);
       const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'full-disk' }));

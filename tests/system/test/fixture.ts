@@ -5,13 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  CreateBucketCommand,
-  PutBucketPolicyCommand,
-  PutBucketWebsiteCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketPolicyCommand, PutBucketWebsiteCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { request, type Dispatcher } from 'undici';
 import { startEdge } from '@bucketfront/edge';
 import { signRequest } from '@bucketfront/sigv4';
@@ -43,10 +37,7 @@ export interface HttpResult {
   body: string;
 }
 
-export async function http(
-  url: string,
-  opts: { method?: Dispatcher.HttpMethod; headers?: Record<string, string>; body?: string | Buffer } = {},
-): Promise<HttpResult> {
+export async function http(url: string, opts: { method?: Dispatcher.HttpMethod; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<HttpResult> {
   const res = await request(url, { method: opts.method ?? 'GET', headers: opts.headers, body: opts.body });
   return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
 }
@@ -98,8 +89,7 @@ export async function startStack(opts: { accessLog?: (entry: OriginAccessLogEntr
       }),
     }),
   );
-  const put = (Bucket: string, Key: string, Body: string, ContentType = 'text/html', CacheControl?: string) =>
-    s3.send(new PutObjectCommand({ Bucket, Key, Body, ContentType, CacheControl }));
+  const put = (Bucket: string, Key: string, Body: string, ContentType = 'text/html', CacheControl?: string) => s3.send(new PutObjectCommand({ Bucket, Key, Body, ContentType, CacheControl }));
   await put(SITE, 'index.html', '<h1>home</h1>');
   await put(SITE, 'error.html', '<h1>error page</h1>');
   await put(SITE, 'docs/index.html', '<h1>docs</h1>');

@@ -12,7 +12,6 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
-  CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -27,20 +26,7 @@ import { rawRequest, statusOf } from '@bucketfront/test-support';
 import { DISTRIBUTION_ID, SECRET, SECRET_BUCKET, SITE, SITE_HOST, http, signedHttp, startStack, type HttpResult, type Stack } from './fixture.js';
 
 /** Object keys that try to climb out of the bucket's directory; S3 stores each as an ordinary key. */
-const TRAVERSAL_KEYS = [
-  '../x',
-  '../../etc/passwd',
-  '../../../../../../../../x',
-  '%2e%2e%2f',
-  '%2e%2e%2fx',
-  '..\\x',
-  '..\\..\\..\\..\\b',
-  'a/../../b',
-  './../x',
-  '..',
-  '../',
-  '....//x',
-];
+const TRAVERSAL_KEYS = ['../x', '../../etc/passwd', '../../../../../../../../x', '%2e%2e%2f', '%2e%2e%2fx', '..\\x', '..\\..\\..\\..\\b', 'a/../../b', './../x', '..', '../', '....//x'];
 /** Signed writes whose request path itself carries the traversal, raw or percent-encoded (undici sends it untouched). */
 const RAW_TRAVERSAL_PATHS = [
   `/${SITE}/%2e%2e%2fraw-1`,
@@ -64,7 +50,14 @@ beforeAll(async () => {
   // Sentinels beside the data dir and in every ancestor up to the temp root, named like the
   // traversal targets, so that a write, overwrite or delete that escaped would show.
   const names = new Set(['sentinel.txt', 'etc/passwd']);
-  for (const k of [...TRAVERSAL_KEYS, ...RAW_TRAVERSAL_PATHS]) names.add(decodeLoosely(k).replaceAll('\\', '/').split('/').filter((s) => s !== '' && s !== '.' && s !== '..').pop() ?? 'x');
+  for (const k of [...TRAVERSAL_KEYS, ...RAW_TRAVERSAL_PATHS])
+    names.add(
+      decodeLoosely(k)
+        .replaceAll('\\', '/')
+        .split('/')
+        .filter((s) => s !== '' && s !== '.' && s !== '..')
+        .pop() ?? 'x',
+    );
   for (let dir = dirname(stack.dataDir); dir.startsWith(stack.temp.path); dir = dirname(dir)) {
     for (const name of names) {
       if ((await describePath(join(dir, name))) === 'dir') continue; // e.g. `b` in a/b/c/data itself
@@ -102,7 +95,9 @@ async function describePath(path: string): Promise<string> {
     const st = await lstat(path);
     if (st.isSymbolicLink()) return `link -> ${await readlink(path)}`;
     if (st.isDirectory()) return 'dir';
-    return `file ${st.size} ${st.mtimeMs} ${createHash('sha256').update(await readFile(path)).digest('hex')}`;
+    return `file ${st.size} ${st.mtimeMs} ${createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex')}`;
   } catch {
     return 'absent';
   }
@@ -256,18 +251,21 @@ const rawCases: RawCase[] = [
   { name: 'Host with trailing dot of the private bucket', surface: 'website', payload: () => raw('/secret.txt', { Host: `${SECRET_BUCKET}.s3-website-us-east-1.localhost.` }) },
   { name: 'absolute-form target naming the private bucket', surface: 'website', payload: () => raw(`http://${SECRET_BUCKET}.s3-website-us-east-1.localhost/secret.txt`, { Host: SITE_HOST }) },
   // RFC 9112 §3.2: more than one Host field line → 400.
-  ...(['website', 'website-port', 'api', 'edge'] as Surface[]).map((surface): RawCase => ({
-    name: `${surface}: two Host headers`,
-    surface,
-    payload: () => `GET /secret.txt HTTP/1.1\r\nHost: ${SITE_HOST}\r\nHost: ${SECRET_BUCKET}.s3-website-us-east-1.localhost\r\nConnection: close\r\n\r\n`,
-    statuses: [400],
-  })),
+  ...(['website', 'website-port', 'api', 'edge'] as Surface[]).map(
+    (surface): RawCase => ({
+      name: `${surface}: two Host headers`,
+      surface,
+      payload: () => `GET /secret.txt HTTP/1.1\r\nHost: ${SITE_HOST}\r\nHost: ${SECRET_BUCKET}.s3-website-us-east-1.localhost\r\nConnection: close\r\n\r\n`,
+      statuses: [400],
+    }),
+  ),
   // Request smuggling.
   ...(['api', 'website', 'edge', 'control'] as Surface[]).flatMap((surface): RawCase[] => [
     {
       name: `${surface}: Content-Length + Transfer-Encoding`,
       surface,
-      payload: () => `POST /${SITE}/x HTTP/1.1\r\nHost: ${SITE_HOST}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\nGET /${SECRET_BUCKET}/secret.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`,
+      payload: () =>
+        `POST /${SITE}/x HTTP/1.1\r\nHost: ${SITE_HOST}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\nGET /${SECRET_BUCKET}/secret.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`,
       statuses: [400],
     },
     {
@@ -399,10 +397,28 @@ describe('hostile signed and XML requests', () => {
   });
 
   const xmlTargets: Array<{ name: string; method: 'PUT' | 'POST'; path: string; body: string; code: string; md5?: boolean }> = [
-    { name: 'PutBucketWebsite', method: 'PUT', path: `/${SITE}?website`, body: `${billionLaughs}<WebsiteConfiguration><IndexDocument><Suffix>&lol9;</Suffix></IndexDocument></WebsiteConfiguration>`, code: 'MalformedXML' },
+    {
+      name: 'PutBucketWebsite',
+      method: 'PUT',
+      path: `/${SITE}?website`,
+      body: `${billionLaughs}<WebsiteConfiguration><IndexDocument><Suffix>&lol9;</Suffix></IndexDocument></WebsiteConfiguration>`,
+      code: 'MalformedXML',
+    },
     { name: 'DeleteObjects', method: 'POST', path: `/${SITE}?delete`, body: `${billionLaughs}<Delete><Object><Key>&lol9;</Key></Object></Delete>`, code: 'MalformedXML', md5: true },
-    { name: 'CompleteMultipartUpload', method: 'POST', path: `/${SITE}/k?uploadId=nope`, body: `${billionLaughs}<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&lol9;</ETag></Part></CompleteMultipartUpload>`, code: '' },
-    { name: 'CreateBucket', method: 'PUT', path: '/bomb-bucket', body: `${billionLaughs}<CreateBucketConfiguration><LocationConstraint>&lol9;</LocationConstraint></CreateBucketConfiguration>`, code: 'MalformedXML' },
+    {
+      name: 'CompleteMultipartUpload',
+      method: 'POST',
+      path: `/${SITE}/k?uploadId=nope`,
+      body: `${billionLaughs}<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&lol9;</ETag></Part></CompleteMultipartUpload>`,
+      code: '',
+    },
+    {
+      name: 'CreateBucket',
+      method: 'PUT',
+      path: '/bomb-bucket',
+      body: `${billionLaughs}<CreateBucketConfiguration><LocationConstraint>&lol9;</LocationConstraint></CreateBucketConfiguration>`,
+      code: 'MalformedXML',
+    },
   ];
 
   it.each(xmlTargets)('an XML entity bomb in $name is rejected with bounded memory', async (t) => {
@@ -505,7 +521,10 @@ describe('signed writes with path-traversal keys (AWS SDK v3 over HTTP)', () => 
     const deleted = await acceptedOr4xx(`DeleteObject ${key}`, s3.send(new DeleteObjectCommand({ Bucket: SITE, Key: key })));
     count(deleted);
     if (deleted) {
-      const gone = await getText(SITE, key).then(() => 200, (err: unknown) => statusOfError(err));
+      const gone = await getText(SITE, key).then(
+        () => 200,
+        (err: unknown) => statusOfError(err),
+      );
       expect(gone).toBe(404);
       expect(await listKeys(SITE, key)).not.toContain(key);
     }

@@ -19,8 +19,18 @@ afterAll(async () => {
 
 /** Keys of 1–1024 UTF-8 bytes, without characters XML 1.0 cannot carry. */
 const keyArb = fc
-  .string({ unit: fc.oneof(fc.constantFrom('a', '/', ' ', '.', '..', '%', '+', '&', '?', '#', '~', 'é', 'ß', '日', '\u{1F600}', 'ﬀ', '\uFFFD', '=', '\\'), fc.integer({ min: 0x20, max: 0x2ffff }).map((cp) => String.fromCodePoint(cp))), minLength: 1, maxLength: 60 })
-  .filter((k) => Buffer.byteLength(k) <= 1024 && !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/u.test(k) && !/[\uD800-\uDFFF]/.test(k.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, '')) && k.trim() === k);
+  .string({
+    unit: fc.oneof(
+      fc.constantFrom('a', '/', ' ', '.', '..', '%', '+', '&', '?', '#', '~', 'é', 'ß', '日', '\u{1F600}', 'ﬀ', '\uFFFD', '=', '\\'),
+      fc.integer({ min: 0x20, max: 0x2ffff }).map((cp) => String.fromCodePoint(cp)),
+    ),
+    minLength: 1,
+    maxLength: 60,
+  })
+  .filter(
+    (k) =>
+      Buffer.byteLength(k) <= 1024 && !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/u.test(k) && !/[\uD800-\uDFFF]/.test(k.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, '')) && k.trim() === k,
+  );
 
 const utf8Order = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
 

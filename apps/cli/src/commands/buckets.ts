@@ -23,7 +23,7 @@ export async function rmCommand(target: string, o: TransferCliOpts, argv: readon
     }
     const items: PlannedAction[] = keys.map((k) => ({ action: { op: 'delete-object', bucket, key: k }, verb: 'delete', display: s3Uri(bucket, k), name: k }));
     if (opts.dryrun) {
-      items.forEach((i) => reporter.done(i, 0));
+      for (const i of items) reporter.done(i, 0);
       reporter.finish();
       return 0;
     }

@@ -73,7 +73,9 @@ export function addTransferOptions(cmd: Command, opts: { sync: boolean }): Comma
     .option('--include <glob>', 'include matching paths (repeatable; last matching filter wins)', collect)
     .option('--cache-control <rule>', "Cache-Control, either a value for all keys or 'GLOB=VALUE' (repeatable, first match wins)", collect)
     .option('--content-type <type>', 'Content-Type for every uploaded object (default: guessed from the extension)')
-    .addOption(new Option('--acl <acl>', 'canned ACL').choices(['private', 'public-read', 'public-read-write', 'authenticated-read', 'aws-exec-read', 'bucket-owner-read', 'bucket-owner-full-control']))
+    .addOption(
+      new Option('--acl <acl>', 'canned ACL').choices(['private', 'public-read', 'public-read-write', 'authenticated-read', 'aws-exec-read', 'bucket-owner-read', 'bucket-owner-full-control']),
+    )
     .option('--concurrency <n>', `transfers in flight (default ${DEFAULT_CONCURRENCY})`)
     .option('--no-hash-cache', 'do not read or write the local hash cache');
 }

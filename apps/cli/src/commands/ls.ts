@@ -26,9 +26,7 @@ export async function lsCommand(target: string | undefined, o: LsOpts): Promise<
     let objects = 0;
     let bytes = 0;
     do {
-      const page = await s3.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: key || undefined, Delimiter: o.recursive ? undefined : '/', ContinuationToken: token }),
-      );
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key || undefined, Delimiter: o.recursive ? undefined : '/', ContinuationToken: token }));
       for (const p of page.CommonPrefixes ?? []) {
         const parts = (p.Prefix ?? '').split('/');
         out(`${'PRE'.padStart(30)} ${parts[parts.length - 2] ?? ''}/\n`);

@@ -137,8 +137,8 @@ export async function edgeCommand(o: EdgeOpts): Promise<number> {
     err('  control API credentials (generated for this run, shown once):');
     err(`    export AWS_ACCESS_KEY_ID=${edge.credentials.accessKeyId}`);
     err(`    export AWS_SECRET_ACCESS_KEY=${edge.credentials.secretAccessKey}`);
-    err('  to share the origin\'s pair instead, start the edge with BUCKETFRONT_ACCESS_KEY_ID and');
-    err('  BUCKETFRONT_SECRET_ACCESS_KEY set to the origin\'s credentials (or --access-key-id/--secret-access-key)');
+    err("  to share the origin's pair instead, start the edge with BUCKETFRONT_ACCESS_KEY_ID and");
+    err("  BUCKETFRONT_SECRET_ACCESS_KEY set to the origin's credentials (or --access-key-id/--secret-access-key)");
   }
   return untilSignal(() => edge.close());
 }

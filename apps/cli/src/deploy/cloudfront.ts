@@ -45,12 +45,7 @@ export async function createInvalidation(cf: CloudFrontClient, distributionId: s
 }
 
 /** Polls GetInvalidation every `intervalMs` until Completed; fails after `timeoutMs`. */
-export async function waitForInvalidation(
-  cf: CloudFrontClient,
-  distributionId: string,
-  id: string,
-  opts: { intervalMs?: number; timeoutMs?: number } = {},
-): Promise<string> {
+export async function waitForInvalidation(cf: CloudFrontClient, distributionId: string, id: string, opts: { intervalMs?: number; timeoutMs?: number } = {}): Promise<string> {
   const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
   for (;;) {
     const res = await cf.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: id }));

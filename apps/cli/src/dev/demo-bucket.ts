@@ -27,9 +27,7 @@ import mime from 'mime-types';
 
 export const DEMO_BUCKET = 'demo';
 
-export type DemoState =
-  | { seeded: true; reason: 'created' | 'empty'; uploaded: number }
-  | { seeded: false; objects: number; truncated: boolean; websiteHostUpdated: boolean };
+export type DemoState = { seeded: true; reason: 'created' | 'empty'; uploaded: number } | { seeded: false; objects: number; truncated: boolean; websiteHostUpdated: boolean };
 
 /**
  * The demo's website configuration. Routing-rule redirects are absolute and,
@@ -65,7 +63,11 @@ export function publicReadPolicy(bucket: string): string {
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : 1)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>)
+            .filter(([, x]) => x !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : 1)),
+        )
       : v,
   );
 }

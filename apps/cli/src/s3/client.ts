@@ -25,4 +25,3 @@ export function makeS3Client(opts: AwsOptions): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
 }
-

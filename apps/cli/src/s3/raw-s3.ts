@@ -121,7 +121,9 @@ export function makeRawS3(auth: () => Promise<RawAuth>, endpoint: string, maxSoc
       region,
       service: 's3',
       headers,
-      payloadHash: createHash('sha256').update(body ?? '').digest('hex'),
+      payloadHash: createHash('sha256')
+        .update(body ?? '')
+        .digest('hex'),
     });
     return new Promise((resolve, reject) => {
       const req = request(url, { method, agent, headers: { ...headers, ...signed, 'user-agent': 'bucketfront/0.1.0' } }, (res) => {

@@ -5,9 +5,7 @@
  */
 import { UsageError } from '../util/errors.js';
 
-export type PathArg =
-  | { kind: 's3'; bucket: string; key: string; raw: string }
-  | { kind: 'local'; path: string; raw: string };
+export type PathArg = { kind: 's3'; bucket: string; key: string; raw: string } | { kind: 'local'; path: string; raw: string };
 
 export function isS3Url(arg: string): boolean {
   return arg.toLowerCase().startsWith('s3://');

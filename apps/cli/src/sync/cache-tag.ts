@@ -32,7 +32,10 @@ export function parseCacheTagRule(spec: string): CacheTagRule {
   const eq = spec.indexOf('=');
   if (eq <= 0) throw new UsageError(`--cache-tag takes GLOB=TAG[,TAG…] (e.g. 'assets/**=assets,release-42'), got '${spec}'`);
   const glob = spec.slice(0, eq);
-  const tags = spec.slice(eq + 1).split(',').map((t) => t.trim());
+  const tags = spec
+    .slice(eq + 1)
+    .split(',')
+    .map((t) => t.trim());
   for (const tag of tags) {
     const problem = tagProblem(tag);
     if (problem) throw new UsageError(`--cache-tag '${spec}': ${problem}`);

@@ -29,10 +29,7 @@ export function isMultipartUpload(size: number): boolean {
 /** Part sizes in common use: ours/aws-cli/boto3 (8), lib-storage/rclone (5), mc (16), s3cmd (15)… */
 const CANDIDATE_PART_SIZES = [8, 5, 16, 15, 10, 32, 64, 100, 128, 256, 512].map((m) => m * MiB);
 
-export type EtagCheck =
-  | { kind: 'md5' }
-  | { kind: 'multipart'; partSizes: number[] }
-  | { kind: 'unknown' };
+export type EtagCheck = { kind: 'md5' } | { kind: 'multipart'; partSizes: number[] } | { kind: 'unknown' };
 
 export function normalizeEtag(etag: string | undefined): string {
   return (etag ?? '').replace(/^W\//, '').replace(/"/g, '').toLowerCase();
@@ -46,9 +43,7 @@ export function etagCheckFor(remoteEtag: string, size: number): EtagCheck {
   if (!m) return { kind: 'unknown' };
   const parts = Number(m[1]);
   if (parts < 1) return { kind: 'unknown' };
-  const sizes = [partSizeFor(size), ...CANDIDATE_PART_SIZES].filter(
-    (p, i, all) => all.indexOf(p) === i && Math.max(1, Math.ceil(size / p)) === parts,
-  );
+  const sizes = [partSizeFor(size), ...CANDIDATE_PART_SIZES].filter((p, i, all) => all.indexOf(p) === i && Math.max(1, Math.ceil(size / p)) === parts);
   return sizes.length ? { kind: 'multipart', partSizes: sizes } : { kind: 'unknown' };
 }
 
@@ -81,7 +76,10 @@ export class MultiEtagHasher {
   private readonly full = createHash('md5');
   private readonly parts: { size: number; filled: number; current: ReturnType<typeof createHash>; digests: Buffer[] }[];
 
-  constructor(partSizes: readonly number[], private readonly wantMd5 = true) {
+  constructor(
+    partSizes: readonly number[],
+    private readonly wantMd5 = true,
+  ) {
     this.parts = partSizes.map((size) => ({ size, filled: 0, current: createHash('md5'), digests: [] }));
   }
 

@@ -92,7 +92,10 @@ export async function executeActions(items: readonly PlannedAction[], opts: Exec
   const batches: { bucket: string; items: PlannedAction[] }[] = [];
   for (const [bucket, list] of byBucket) for (let i = 0; i < list.length; i += 1000) batches.push({ bucket, items: list.slice(i, i + 1000) });
   await runPool(batches, Math.min(4, opts.concurrency), async ({ bucket, items: batch }) => {
-    if (unreachable) return batch.forEach((item) => fail(item, `not attempted: ${unreachable}`));
+    if (unreachable) {
+      for (const item of batch) fail(item, `not attempted: ${unreachable}`);
+      return;
+    }
     try {
       const { DeleteObjectsCommand } = await sdk();
       const s3 = await opts.access.client();
@@ -117,7 +120,10 @@ export async function executeActions(items: readonly PlannedAction[], opts: Exec
       }
     } catch (err) {
       // DeleteObjects unsupported or refused: fall back to one DeleteObject per key.
-      if (isNetworkError(err)) return batch.forEach((item) => fail(item, describeError(err)));
+      if (isNetworkError(err)) {
+        for (const item of batch) fail(item, describeError(err));
+        return;
+      }
       await runPool(batch, opts.concurrency, (item) => runOne(item, () => perform(item.action, opts)));
     }
   });
@@ -194,7 +200,16 @@ async function upload(a: Extract<Action, { op: 'upload' }>, opts: ExecuteOptions
     const body = await readFile(a.path);
     const digest = createHash('md5').update(body).digest();
     const fast = opts.access.raw
-      ? await opts.access.raw.put({ bucket: a.bucket, key: a.key, body, md5: digest, contentType: a.meta.contentType, cacheControl: a.meta.cacheControl, acl: a.meta.acl, ...(metadata ? { metadata } : {}) })
+      ? await opts.access.raw.put({
+          bucket: a.bucket,
+          key: a.key,
+          body,
+          md5: digest,
+          contentType: a.meta.contentType,
+          cacheControl: a.meta.cacheControl,
+          acl: a.meta.acl,
+          ...(metadata ? { metadata } : {}),
+        })
       : 'fallback';
     if (fast !== 'ok') {
       const { PutObjectCommand } = await sdk();

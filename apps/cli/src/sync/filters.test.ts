@@ -49,10 +49,6 @@ describe('include/exclude ordering (last match wins, default include)', () => {
 
 describe('filterRulesFromArgv keeps command-line order', () => {
   it('interleaves --exclude and --include', () => {
-    expect(filterRulesFromArgv(['sync', 'a', 's3://b', '--exclude', '*', '--size-only', '--include=*.txt', '--exclude', 'x/*'])).toEqual([
-      ex('*'),
-      inc('*.txt'),
-      ex('x/*'),
-    ]);
+    expect(filterRulesFromArgv(['sync', 'a', 's3://b', '--exclude', '*', '--size-only', '--include=*.txt', '--exclude', 'x/*'])).toEqual([ex('*'), inc('*.txt'), ex('x/*')]);
   });
 });

@@ -28,11 +28,7 @@ export async function hashFile(path: string, md5: boolean, partSizes: readonly n
 }
 
 /** Hashes of each requested file; a file that cannot be read maps to undefined. */
-export async function hashFiles(
-  requests: readonly HashRequest[],
-  cache: HashCache,
-  concurrency: number,
-): Promise<Map<string, LocalHashes | undefined>> {
+export async function hashFiles(requests: readonly HashRequest[], cache: HashCache, concurrency: number): Promise<Map<string, LocalHashes | undefined>> {
   const out = new Map<string, LocalHashes | undefined>();
   await runPool(requests, concurrency, async (req) => {
     const cached = cache.get(req.file);

@@ -5,7 +5,7 @@
  * Synchronous on purpose: nothing else runs meanwhile, and readdirSync/statSync
  * avoid a thread-pool round trip and a promise per file (measured ~2× faster on 5,000 files).
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { join, relative, resolve, sep, isAbsolute } from 'node:path';
 import type { Entry } from './plan.js';
 
@@ -24,7 +24,7 @@ export async function listLocal(root: string): Promise<LocalEntry[]> {
 
 /** `linkedDirs`: dev:ino of directories entered through a symlink, so a link loop ends. */
 function walk(dir: string, relDir: string, out: LocalEntry[], linkedDirs: Set<string>, isRoot = false): void {
-  let dirents;
+  let dirents: Dirent[];
   try {
     dirents = readdirSync(dir, { withFileTypes: true });
   } catch (err) {

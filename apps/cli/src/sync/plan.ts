@@ -122,11 +122,7 @@ export function hashRequestFor(pair: Pair, direction: Direction): { md5: boolean
 }
 
 /** Finishes `needsHash`: hashes of the local side of each pair (undefined when unreadable). */
-export function resolveHashed(
-  pairs: readonly Pair[],
-  hashes: (pair: Pair) => LocalHashes | undefined,
-  opts: PlanOptions,
-): { transfers: Transfer[]; unchanged: Pair[] } {
+export function resolveHashed(pairs: readonly Pair[], hashes: (pair: Pair) => LocalHashes | undefined, opts: PlanOptions): { transfers: Transfer[]; unchanged: Pair[] } {
   const out = { transfers: [] as Transfer[], unchanged: [] as Pair[] };
   for (const pair of pairs) {
     const remote = opts.direction === 'upload' ? pair.dst : pair.src;

@@ -39,13 +39,7 @@ export interface ListOptions {
 }
 
 /** Pages come from `access.raw` (lean signed requests) when there is one, else or on any error from the SDK. */
-export async function listRemote(
-  access: S3Access,
-  bucket: string,
-  prefix: string,
-  hints: readonly string[] = [],
-  opts: ListOptions = {},
-): Promise<RemoteEntry[]> {
+export async function listRemote(access: S3Access, bucket: string, prefix: string, hints: readonly string[] = [], opts: ListOptions = {}): Promise<RemoteEntry[]> {
   const pageSize = opts.pageSize ?? PAGE;
   const splits = splitPoints(hints, pageSize).map((rel) => prefix + rel);
   const bounds = [undefined, ...splits];
@@ -76,9 +70,7 @@ function pageFetcher(access: S3Access, bucket: string, prefix: string, pageSize:
       }),
     );
     return {
-      contents: (res.Contents ?? [])
-        .filter((o) => o.Key !== undefined)
-        .map((o) => ({ key: o.Key!, size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified?.getTime() ?? 0 })),
+      contents: (res.Contents ?? []).filter((o) => o.Key !== undefined).map((o) => ({ key: o.Key!, size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified?.getTime() ?? 0 })),
       isTruncated: !!res.IsTruncated,
       ...(res.NextContinuationToken ? { nextContinuationToken: res.NextContinuationToken } : {}),
     };

@@ -156,9 +156,7 @@ export class Reporter {
       if (this.opts.showUnchanged !== false) parts.push(`${s.unchanged} unchanged`);
       if (s.failed.length) parts.push(`${s.failed.length} failed`);
       const verb = s.dryrun ? 'would transfer' : 'transferred';
-      process.stdout.write(
-        `${s.dryrun ? '(dryrun) ' : ''}Summary: ${parts.join(', ')}; ${verb} ${humanSize(s.bytes)} in ${(s.durationMs / 1000).toFixed(2)} s\n`,
-      );
+      process.stdout.write(`${s.dryrun ? '(dryrun) ' : ''}Summary: ${parts.join(', ')}; ${verb} ${humanSize(s.bytes)} in ${(s.durationMs / 1000).toFixed(2)} s\n`);
     }
     return s;
   }

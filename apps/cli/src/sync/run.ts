@@ -17,7 +17,7 @@ import { deleteAction, endpointOf, directionOf, toAction, type Endpoint } from '
 import { hashRequestFor, planSync, resolveHashed, type Entry, type Transfer } from './plan.js';
 import { listRemote } from './remote-listing.js';
 import type { PlannedAction, TransferMeta } from './actions.js';
-import { Reporter } from './report.js';
+import type { Reporter } from './report.js';
 import { mark } from '../util/timing.js';
 import type { S3Access } from '../s3/access.js';
 
@@ -61,14 +61,7 @@ export interface RunResult {
   reporter: Reporter;
 }
 
-export async function runTransfer(
-  access: S3Access,
-  command: 'sync' | 'cp' | 'mv',
-  srcArg: PathArg,
-  dstArg: PathArg,
-  opts: TransferOptions,
-  reporter: Reporter,
-): Promise<RunResult> {
+export async function runTransfer(access: S3Access, command: 'sync' | 'cp' | 'mv', srcArg: PathArg, dstArg: PathArg, opts: TransferOptions, reporter: Reporter): Promise<RunResult> {
   const src = endpointOf(srcArg);
   const dst = endpointOf(dstArg);
   const direction = directionOf(src, dst);
@@ -85,10 +78,24 @@ export async function runTransfer(
   } else if (src.kind === 'local') {
     srcEntries = await listSide(access, src, true);
     mark('listed local');
-    dstEntries = await listSide(access, dst, false, srcEntries.map((e) => e.rel));
+    dstEntries = await listSide(
+      access,
+      dst,
+      false,
+      srcEntries.map((e) => e.rel),
+    );
   } else if (dst.kind === 'local') {
     dstEntries = await listSide(access, dst, false);
-    srcEntries = skipEscapingKeys(await listSide(access, src, true, dstEntries.map((e) => e.rel)), src, dst.dir);
+    srcEntries = skipEscapingKeys(
+      await listSide(
+        access,
+        src,
+        true,
+        dstEntries.map((e) => e.rel),
+      ),
+      src,
+      dst.dir,
+    );
   } else {
     [srcEntries, dstEntries] = await Promise.all([listSide(access, src, true), listSide(access, dst, false)]);
   }
@@ -120,9 +127,7 @@ export async function runTransfer(
     cacheTags: cacheTags(rel),
   });
   const verb = (v: string) => (command === 'mv' ? 'move' : v);
-  const actions: PlannedAction[] = transfers
-    .sort((a, b) => (a.src.rel < b.src.rel ? -1 : 1))
-    .map((t) => toAction(t, src, dst, meta, verb, command === 'mv', opts.contentType !== undefined));
+  const actions: PlannedAction[] = transfers.sort((a, b) => (a.src.rel < b.src.rel ? -1 : 1)).map((t) => toAction(t, src, dst, meta, verb, command === 'mv', opts.contentType !== undefined));
   for (const d of plan.deletes) actions.push(deleteAction(d, dst));
 
   const changedKeys = actions.map((a) => a.name);
@@ -131,7 +136,10 @@ export async function runTransfer(
     return { exitCode: 0, changedKeys, reporter };
   }
 
-  reporter.startProgress(transfers.length, transfers.reduce((n, t) => n + t.src.size, 0));
+  reporter.startProgress(
+    transfers.length,
+    transfers.reduce((n, t) => n + t.src.size, 0),
+  );
   const result = await executeActions(actions, {
     access,
     concurrency: opts.concurrency,

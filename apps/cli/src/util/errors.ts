@@ -61,7 +61,7 @@ export function describeError(err: unknown): string {
   }
   const status = e.$metadata?.httpStatusCode;
   if (status !== undefined) {
-    const code = e.name && e.name !== 'Error' ? e.name : e.Code ?? 'UnknownError';
+    const code = e.name && e.name !== 'Error' ? e.name : (e.Code ?? 'UnknownError');
     const msg = e.message && e.message !== code ? e.message : httpStatusText(status);
     return `An error occurred (${code}): ${msg}`;
   }

@@ -9,13 +9,7 @@
  * Endpoints without the feature (our origin: 501 NotImplemented, README "Limits") are reported,
  * not failed.
  */
-import {
-  GetPublicAccessBlockCommand,
-  PutPublicAccessBlockCommand,
-  S3ServiceException,
-  type PublicAccessBlockConfiguration,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { GetPublicAccessBlockCommand, PutPublicAccessBlockCommand, S3ServiceException, type PublicAccessBlockConfiguration, type S3Client } from '@aws-sdk/client-s3';
 
 /** The settings that stop a public bucket policy from taking effect. */
 const POLICY_SETTINGS = ['BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
@@ -34,8 +28,7 @@ export function allowPublicPolicy(current: PublicAccessBlockConfiguration): { co
 }
 
 const errorName = (err: unknown): string | undefined => (err instanceof S3ServiceException ? err.name : undefined);
-const notOffered = (err: unknown): boolean =>
-  err instanceof S3ServiceException && (err.name === 'NotImplemented' || err.$metadata.httpStatusCode === 501);
+const notOffered = (err: unknown): boolean => err instanceof S3ServiceException && (err.name === 'NotImplemented' || err.$metadata.httpStatusCode === 501);
 
 /** Turns off what blocks a public policy on `bucket`; resolves to the line describing what was done. */
 export async function allowPublicPolicyOn(s3: S3Client, bucket: string): Promise<string> {

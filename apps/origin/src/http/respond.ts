@@ -1,7 +1,7 @@
 /** Writing S3 responses: common headers, XML errors, streamed bodies. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { S3Error } from '@bucketfront/s3-protocol';
+import type { S3Error } from '@bucketfront/s3-protocol';
 import type { HeaderList, S3Response } from '../s3/context.js';
 
 export interface ResponseIds {

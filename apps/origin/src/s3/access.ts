@@ -18,9 +18,7 @@ export async function requireBucket(ctx: S3Context, bucket: string): Promise<Buc
  * For anonymous callers: may Principal "*" do `action`? Signed callers (the
  * single account) may do anything. https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-policy-language-overview.html
  */
-export function isAnonymousAllowed(
-  ctx: S3Context, facts: BucketFacts, action: AnonymousAction, key?: string, objectAcl?: CannedAcl,
-): boolean {
+export function isAnonymousAllowed(ctx: S3Context, facts: BucketFacts, action: AnonymousAction, key?: string, objectAcl?: CannedAcl): boolean {
   if (ctx.auth.kind !== 'anonymous') return true;
   const decision = evaluateAnonymousAccess({
     policy: facts.policy,

@@ -136,8 +136,7 @@ function guardBodyRate(ctx: S3Context, stream: PayloadDecoder): void {
   req.once('end', stop);
 }
 
-const REQUEST_TIMEOUT_MESSAGE =
-  'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.';
+const REQUEST_TIMEOUT_MESSAGE = 'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.';
 
 export function openBody(ctx: S3Context): OpenedBody {
   const { req, res } = ctx;

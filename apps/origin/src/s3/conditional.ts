@@ -7,10 +7,7 @@
  */
 import { parseHttpDate } from '@bucketfront/http-basics';
 
-export type ConditionOutcome =
-  | { kind: 'proceed' }
-  | { kind: 'not-modified' }
-  | { kind: 'precondition-failed'; condition: string };
+export type ConditionOutcome = { kind: 'proceed' } | { kind: 'not-modified' } | { kind: 'precondition-failed'; condition: string };
 
 export interface ConditionHeaders {
   ifMatch?: string;

@@ -31,7 +31,8 @@ export function parseCopySource(raw: string): { bucket: string; key: string } | 
   const slash = decoded.indexOf('/');
   if (slash <= 0 || slash === decoded.length - 1) {
     return new S3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', {
-      ArgumentName: 'x-amz-copy-source', ArgumentValue: raw,
+      ArgumentName: 'x-amz-copy-source',
+      ArgumentValue: raw,
     });
   }
   const bucket = decoded.slice(0, slash);

@@ -13,10 +13,7 @@ export interface ListInput {
   encoding?: 'url';
 }
 
-export async function runListing(
-  ctx: S3Context<OpOf<'ListObjects'> | OpOf<'ListObjectsV2'>>,
-  startAfter: string | undefined,
-): Promise<{ input: ListInput; result: ListObjectsResult } | S3Error> {
+export async function runListing(ctx: S3Context<OpOf<'ListObjects'> | OpOf<'ListObjectsV2'>>, startAfter: string | undefined): Promise<{ input: ListInput; result: ListObjectsResult } | S3Error> {
   const { bucket, query } = ctx.op;
   const facts = await requireBucket(ctx, bucket);
   if (facts instanceof S3Error) return facts;

@@ -22,7 +22,9 @@ export function parseEncodingType(raw: string | undefined): 'url' | undefined | 
  * Clients decode with unquote / decodeURIComponent.
  */
 export function urlEncodeKey(s: string): string {
-  return encodeURIComponent(s).replace(/%2F/g, '/').replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  return encodeURIComponent(s)
+    .replace(/%2F/g, '/')
+    .replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
 export function maybeEncode(value: string | undefined, encoding: 'url' | undefined): string | undefined {

@@ -6,7 +6,13 @@ import { storedContentEncoding } from '@bucketfront/sigv4';
 import type { HeaderList } from './context.js';
 
 export const CANNED_ACLS: ReadonlySet<string> = new Set<CannedAcl>([
-  'private', 'public-read', 'public-read-write', 'authenticated-read', 'aws-exec-read', 'bucket-owner-read', 'bucket-owner-full-control',
+  'private',
+  'public-read',
+  'public-read-write',
+  'authenticated-read',
+  'aws-exec-read',
+  'bucket-owner-read',
+  'bucket-owner-full-control',
 ]);
 
 export const CHECKSUM_HEADERS: Record<ChecksumAlgorithm, string> = {
@@ -63,7 +69,8 @@ export function metadataFromHeaders(headers: IncomingHttpHeaders): ObjectMetadat
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/how-to-page-redirect.html
     if (!/^(\/|https?:\/\/)/i.test(redirect)) {
       return new S3Error('InvalidArgument', "The website redirect location must have a prefix of 'http://' or 'https://' or '/'.", {
-        ArgumentName: 'x-amz-website-redirect-location', ArgumentValue: redirect,
+        ArgumentName: 'x-amz-website-redirect-location',
+        ArgumentValue: redirect,
       });
     }
     md.websiteRedirectLocation = redirect;
@@ -127,7 +134,6 @@ export function responseOverrides(query: ReadonlyMap<string, string>, signed: bo
     const v = query.get(q);
     if (v === undefined) continue;
     if (!signed) return new S3Error('InvalidRequest', 'Request specific response headers cannot be used for anonymous GET requests.');
-    // eslint-disable-next-line no-control-regex
     if (/[^\t\x20-\x7e\x80-\xff]/.test(v)) return new S3Error('InvalidArgument', undefined, { ArgumentName: q, ArgumentValue: v });
     (out ??= new Map()).set(h, v);
   }
@@ -139,10 +145,14 @@ export function objectHeaders(info: ObjectInfo, opts: ObjectHeaderOptions): Head
   const md = info.metadata;
   const o = opts.overrides;
   const h: HeaderList = [
-    'Content-Type', o?.get('Content-Type') ?? md.contentType ?? 'binary/octet-stream',
-    'ETag', info.etag,
-    'Last-Modified', info.lastModified.toUTCString(),
-    'Accept-Ranges', 'bytes',
+    'Content-Type',
+    o?.get('Content-Type') ?? md.contentType ?? 'binary/octet-stream',
+    'ETag',
+    info.etag,
+    'Last-Modified',
+    info.lastModified.toUTCString(),
+    'Accept-Ranges',
+    'bytes',
   ];
   const cc = o?.get('Cache-Control') ?? md.cacheControl;
   if (cc !== undefined) h.push('Cache-Control', cc);
@@ -156,7 +166,7 @@ export function objectHeaders(info: ObjectInfo, opts: ObjectHeaderOptions): Head
   if (ex !== undefined) h.push('Expires', ex);
   if (md.websiteRedirectLocation !== undefined) h.push('x-amz-website-redirect-location', md.websiteRedirectLocation);
   for (const name in md.userMetadata) h.push('x-amz-meta-' + name, md.userMetadata[name]!);
-  if (opts.checksumMode && md.checksum && md.checksum.value) {
+  if (opts.checksumMode && md.checksum?.value) {
     h.push(CHECKSUM_HEADERS[md.checksum.algorithm], md.checksum.value);
     if (md.checksum.type) h.push('x-amz-checksum-type', md.checksum.type);
   }

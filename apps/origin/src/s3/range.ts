@@ -4,10 +4,7 @@
  * S3 serves one range; a multi-range or malformed header is ignored (200 with
  * the whole object), an unsatisfiable one is 416 InvalidRange.
  */
-export type S3RangeDecision =
-  | { kind: 'full' }
-  | { kind: 'partial'; start: number; end: number }
-  | { kind: 'unsatisfiable' };
+export type S3RangeDecision = { kind: 'full' } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' };
 
 const SINGLE_RANGE = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i;
 

@@ -81,8 +81,18 @@ export const HANDLERS: HandlerTable = {
  * a payload check has nothing to protect there either.
  */
 const READS_BODY = new Set<S3Operation['op']>([
-  'PutObject', 'UploadPart', 'CopyObject', 'UploadPartCopy', 'CreateMultipartUpload', 'CompleteMultipartUpload',
-  'DeleteObjects', 'CreateBucket', 'PutBucketWebsite', 'PutBucketPolicy', 'PutBucketAcl', 'PutObjectAcl',
+  'PutObject',
+  'UploadPart',
+  'CopyObject',
+  'UploadPartCopy',
+  'CreateMultipartUpload',
+  'CompleteMultipartUpload',
+  'DeleteObjects',
+  'CreateBucket',
+  'PutBucketWebsite',
+  'PutBucketPolicy',
+  'PutBucketAcl',
+  'PutObjectAcl',
 ]);
 const actsOnRequest = (op: S3Operation['op']): boolean => op !== 'NotImplemented';
 

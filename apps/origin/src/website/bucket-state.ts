@@ -11,11 +11,7 @@ import type { BucketPolicy } from '@bucketfront/s3-protocol';
 import type { WebsiteConfiguration } from '@bucketfront/website';
 import { parsedBucketPolicy, parsedWebsiteConfiguration } from '../bucket-documents.js';
 
-export type BucketState =
-  | { kind: 'no-bucket' }
-  | { kind: 'no-website' }
-  | { kind: 'invalid-website' }
-  | { kind: 'ok'; bucket: BucketInfo; config: WebsiteConfiguration; policy: BucketPolicy | null };
+export type BucketState = { kind: 'no-bucket' } | { kind: 'no-website' } | { kind: 'invalid-website' } | { kind: 'ok'; bucket: BucketInfo; config: WebsiteConfiguration; policy: BucketPolicy | null };
 
 export async function loadBucketState(store: ObjectStore, name: string): Promise<BucketState> {
   const bucket = await store.headBucket(name);

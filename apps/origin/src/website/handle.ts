@@ -48,10 +48,7 @@ export interface WebsiteRequestContext {
 /** A website endpoint name without a bucket answers 301 to https://aws.amazon.com/s3/ (docs/s3-website-rules.md#hosts). */
 const BARE_ENDPOINT_LOCATION = 'https://aws.amazon.com/s3/';
 
-type BucketFromHost =
-  | { kind: 'bucket'; name: string }
-  | { kind: 'bare' }
-  | { kind: 'wrong-region'; name: string };
+type BucketFromHost = { kind: 'bucket'; name: string } | { kind: 'bare' } | { kind: 'wrong-region'; name: string };
 
 function bucketFromHost(host: string, ctx: WebsiteRequestContext): BucketFromHost {
   const classified = classifyWebsiteHost(host, { websiteDomain: ctx.websiteDomain ?? 'localhost', region: ctx.region });
@@ -69,19 +66,13 @@ function bucketFromHost(host: string, ctx: WebsiteRequestContext): BucketFromHos
   }
 }
 
-
 interface Lookup {
   outcome: LookupOutcome;
   info?: ObjectInfo;
 }
 
 /** Step 7: read `decision.key` as an anonymous user. */
-async function lookUp(
-  store: ObjectStore,
-  bucket: BucketInfo,
-  policy: BucketPolicy | null,
-  decision: LookupDecision,
-): Promise<Lookup> {
+async function lookUp(store: ObjectStore, bucket: BucketInfo, policy: BucketPolicy | null, decision: LookupDecision): Promise<Lookup> {
   const info = await store.headObject(bucket.name, decision.key);
   if (info) {
     const access = evaluateAnonymousAccess({
@@ -97,8 +88,7 @@ async function lookUp(
     return { outcome: redirect === undefined ? { kind: 'readable' } : { kind: 'readable', websiteRedirectLocation: redirect }, info };
   }
   // A miss is 404 only if anonymous users may list the bucket, else 403 (docs/s3-website-rules.md#access).
-  const canListBucket =
-    evaluateAnonymousAccess({ policy, bucketAcl: bucket.acl, action: 's3:ListBucket', bucket: bucket.name }) === 'allow';
+  const canListBucket = evaluateAnonymousAccess({ policy, bucketAcl: bucket.acl, action: 's3:ListBucket', bucket: bucket.name }) === 'allow';
   if (!decision.indexRedirect) return { outcome: { kind: 'missing', canListBucket } };
   const index = await store.headObject(bucket.name, decision.indexRedirect.key);
   return { outcome: { kind: 'missing', canListBucket, indexRedirectExists: index !== null } };
@@ -156,11 +146,7 @@ async function execute(
  * becomes a 503 page, other unexpected failures a 500 InternalError page
  * without details.
  */
-export async function handleWebsiteRequest(
-  req: IncomingMessage,
-  res: ServerResponse,
-  ctx: WebsiteRequestContext,
-): Promise<void> {
+export async function handleWebsiteRequest(req: IncomingMessage, res: ServerResponse, ctx: WebsiteRequestContext): Promise<void> {
   const ids: ResponseIds = { requestId: ctx.requestId, hostId: ctx.hostId };
   try {
     const method = req.method ?? 'GET';

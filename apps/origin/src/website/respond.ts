@@ -7,12 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import mime from 'mime-types';
 import type { ObjectInfo, ObjectStore } from '@bucketfront/object-store';
-import {
-  renderWebsiteErrorPage,
-  statusLine,
-  WEBSITE_ERROR_PAGE_CONTENT_TYPE,
-  type WebsitePageError,
-} from '@bucketfront/website';
+import { renderWebsiteErrorPage, statusLine, WEBSITE_ERROR_PAGE_CONTENT_TYPE, type WebsitePageError } from '@bucketfront/website';
 import { decideRange, evaluatePreconditions } from './preconditions.js';
 
 export interface ResponseIds {
@@ -22,7 +17,6 @@ export interface ResponseIds {
 
 /** Node refuses header values outside latin-1 / with controls: percent-encode those. */
 export function headerValue(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return /^[\t\x20-\x7e]*$/.test(value) ? value : encodeURI(value).replace(/%25([0-9A-F]{2})/g, '%$1');
 }
 
@@ -38,12 +32,7 @@ export function headersFor(info: ObjectInfo): string[] {
   if (headers) return headers;
   const m = info.metadata;
   const contentType = m.contentType ?? (mime.lookup(info.key) || 'application/octet-stream');
-  headers = [
-    'Content-Type', headerValue(contentType),
-    'ETag', info.etag,
-    'Last-Modified', info.lastModified.toUTCString(),
-    'Accept-Ranges', 'bytes',
-  ];
+  headers = ['Content-Type', headerValue(contentType), 'ETag', info.etag, 'Last-Modified', info.lastModified.toUTCString(), 'Accept-Ranges', 'bytes'];
   if (m.cacheControl !== undefined) headers.push('Cache-Control', headerValue(m.cacheControl));
   if (m.contentEncoding !== undefined) headers.push('Content-Encoding', headerValue(m.contentEncoding));
   if (m.contentDisposition !== undefined) headers.push('Content-Disposition', headerValue(m.contentDisposition));
@@ -73,37 +62,15 @@ function idHeaders(ids: ResponseIds): string[] {
   return ['x-amz-request-id', ids.requestId, 'x-amz-id-2', ids.hostId];
 }
 
-export function sendErrorPage(
-  req: IncomingMessage,
-  res: ServerResponse,
-  ids: ResponseIds,
-  error: WebsitePageError,
-  errorDocumentFailure?: WebsitePageError,
-  extraHeaders: string[] = [],
-): void {
-  const page = renderWebsiteErrorPage(
-    errorDocumentFailure ? { ...error, ...ids, errorDocumentFailure } : { ...error, ...ids },
-  );
+export function sendErrorPage(req: IncomingMessage, res: ServerResponse, ids: ResponseIds, error: WebsitePageError, errorDocumentFailure?: WebsitePageError, extraHeaders: string[] = []): void {
+  const page = renderWebsiteErrorPage(errorDocumentFailure ? { ...error, ...ids, errorDocumentFailure } : { ...error, ...ids });
   const body = Buffer.from(page);
-  res.writeHead(error.status, [
-    'Content-Type', WEBSITE_ERROR_PAGE_CONTENT_TYPE,
-    'Content-Length', String(body.length),
-    ...errorHeaders(error),
-    ...extraHeaders,
-    ...idHeaders(ids),
-  ]);
+  res.writeHead(error.status, ['Content-Type', WEBSITE_ERROR_PAGE_CONTENT_TYPE, 'Content-Length', String(body.length), ...errorHeaders(error), ...extraHeaders, ...idHeaders(ids)]);
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
 /** A redirect: empty body, or the small HTML page of the implicit 302 (docs/s3-website-rules.md#redirect-codes). */
-export function sendRedirect(
-  req: IncomingMessage,
-  res: ServerResponse,
-  ids: ResponseIds,
-  status: number,
-  location: string,
-  page?: WebsitePageError,
-): void {
+export function sendRedirect(req: IncomingMessage, res: ServerResponse, ids: ResponseIds, status: number, location: string, page?: WebsitePageError): void {
   if (page) {
     // The reason phrase matches the page title ("302 Moved Temporarily", docs/s3-website-rules.md#index-document).
     res.statusMessage = statusLine(page.status).slice(4);
@@ -128,14 +95,7 @@ export interface ServeOptions {
  * Serves `info` as GetObject does. Resolves false when the object vanished
  * between the lookup and the read (the caller then treats it as missing).
  */
-export async function serveObject(
-  req: IncomingMessage,
-  res: ServerResponse,
-  ids: ResponseIds,
-  store: ObjectStore,
-  info: ObjectInfo,
-  opts: ServeOptions,
-): Promise<boolean> {
+export async function serveObject(req: IncomingMessage, res: ServerResponse, ids: ResponseIds, store: ObjectStore, info: ObjectInfo, opts: ServeOptions): Promise<boolean> {
   let status = opts.status;
   let range: { start: number; end: number } | undefined;
   const extra: string[] = opts.error ? errorHeaders(opts.error) : [];
@@ -157,9 +117,7 @@ export async function serveObject(
     }
     const decided = decideRange(req.headers.range, info.size);
     if (decided.kind === 'unsatisfiable') {
-      sendErrorPage(req, res, ids, { status: 416, code: 'InvalidRange', message: 'The requested range is not satisfiable' }, undefined, [
-        'Content-Range', `bytes */${info.size}`,
-      ]);
+      sendErrorPage(req, res, ids, { status: 416, code: 'InvalidRange', message: 'The requested range is not satisfiable' }, undefined, ['Content-Range', `bytes */${info.size}`]);
       return true;
     }
     if (decided.kind === 'partial') {

@@ -31,10 +31,7 @@ export function viewerRequest(request: Partial<CloudFrontFunctionEvent['request'
   };
 }
 
-export function viewerResponse(
-  response: Partial<NonNullable<CloudFrontFunctionEvent['response']>> = {},
-  request: Partial<CloudFrontFunctionEvent['request']> = {},
-): CloudFrontFunctionEvent {
+export function viewerResponse(response: Partial<NonNullable<CloudFrontFunctionEvent['response']>> = {}, request: Partial<CloudFrontFunctionEvent['request']> = {}): CloudFrontFunctionEvent {
   const ev = viewerRequest(request);
   ev.context.eventType = 'viewer-response';
   ev.response = {

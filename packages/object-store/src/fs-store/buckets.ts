@@ -9,9 +9,7 @@ import { StoreError, type BucketConfigKind, type BucketInfo, type CannedAcl } fr
 import { bucketOf, emptyBucket, type FsContext } from './state.js';
 
 export async function listBuckets(ctx: FsContext): Promise<BucketInfo[]> {
-  return [...ctx.buckets.values()]
-    .map((b) => ({ ...b.info }))
-    .sort((x, y) => compareKeys(x.name, y.name));
+  return [...ctx.buckets.values()].map((b) => ({ ...b.info })).sort((x, y) => compareKeys(x.name, y.name));
 }
 
 export async function createBucket(ctx: FsContext, name: string, opts: { region: string; acl?: CannedAcl }): Promise<BucketInfo> {

@@ -11,15 +11,7 @@ import { lazyBodyResult } from '../get-result.js';
 import { listPage } from '../key-order.js';
 import { decodeManifest } from '../manifest.js';
 import { readSegments, type SegmentFile } from '../segment-reader.js';
-import {
-  S3_LIMITS,
-  StoreError,
-  type ByteRange,
-  type GetObjectResult,
-  type ListObjectsOptions,
-  type ListObjectsResult,
-  type ObjectInfo,
-} from '../types.js';
+import { S3_LIMITS, StoreError, type ByteRange, type GetObjectResult, type ListObjectsOptions, type ListObjectsResult, type ObjectInfo } from '../types.js';
 import { bucketOf, entryFromDoc, type FsContext, type ObjectEntry } from './state.js';
 
 export async function headObject(ctx: FsContext, bucket: string, key: string): Promise<ObjectInfo | null> {

@@ -101,29 +101,73 @@ class FsStore implements ObjectStore, SystemDocuments {
     await releaseLock(this.ctx.root);
   }
 
-  getSystemDocument(name: string) { return getSystemDocument(this.ctx, name); }
-  createSystemDocument(name: string, doc: string) { return createSystemDocument(this.ctx, name, doc); }
+  getSystemDocument(name: string) {
+    return getSystemDocument(this.ctx, name);
+  }
+  createSystemDocument(name: string, doc: string) {
+    return createSystemDocument(this.ctx, name, doc);
+  }
 
-  listBuckets() { return buckets.listBuckets(this.ctx); }
-  createBucket(...a: Args<'createBucket'>) { return buckets.createBucket(this.ctx, ...a); }
-  deleteBucket(...a: Args<'deleteBucket'>) { return buckets.deleteBucket(this.ctx, ...a); }
-  headBucket(...a: Args<'headBucket'>) { return buckets.headBucket(this.ctx, ...a); }
-  setBucketAcl(...a: Args<'setBucketAcl'>) { return buckets.setBucketAcl(this.ctx, ...a); }
-  getBucketConfig(...a: Args<'getBucketConfig'>) { return buckets.getBucketConfig(this.ctx, ...a); }
-  putBucketConfig(...a: Args<'putBucketConfig'>) { return buckets.putBucketConfig(this.ctx, ...a); }
+  listBuckets() {
+    return buckets.listBuckets(this.ctx);
+  }
+  createBucket(...a: Args<'createBucket'>) {
+    return buckets.createBucket(this.ctx, ...a);
+  }
+  deleteBucket(...a: Args<'deleteBucket'>) {
+    return buckets.deleteBucket(this.ctx, ...a);
+  }
+  headBucket(...a: Args<'headBucket'>) {
+    return buckets.headBucket(this.ctx, ...a);
+  }
+  setBucketAcl(...a: Args<'setBucketAcl'>) {
+    return buckets.setBucketAcl(this.ctx, ...a);
+  }
+  getBucketConfig(...a: Args<'getBucketConfig'>) {
+    return buckets.getBucketConfig(this.ctx, ...a);
+  }
+  putBucketConfig(...a: Args<'putBucketConfig'>) {
+    return buckets.putBucketConfig(this.ctx, ...a);
+  }
 
-  putObject(...a: Args<'putObject'>) { return putObject(this.ctx, ...a); }
-  headObject(...a: Args<'headObject'>) { return headObject(this.ctx, ...a); }
-  getObject(...a: Args<'getObject'>) { return getObject(this.ctx, ...a); }
-  deleteObject(...a: Args<'deleteObject'>) { return deleteObject(this.ctx, ...a); }
-  copyObject(...a: Args<'copyObject'>) { return copyObject(this.ctx, ...a); }
-  listObjects(...a: Args<'listObjects'>) { return listObjects(this.ctx, ...a); }
+  putObject(...a: Args<'putObject'>) {
+    return putObject(this.ctx, ...a);
+  }
+  headObject(...a: Args<'headObject'>) {
+    return headObject(this.ctx, ...a);
+  }
+  getObject(...a: Args<'getObject'>) {
+    return getObject(this.ctx, ...a);
+  }
+  deleteObject(...a: Args<'deleteObject'>) {
+    return deleteObject(this.ctx, ...a);
+  }
+  copyObject(...a: Args<'copyObject'>) {
+    return copyObject(this.ctx, ...a);
+  }
+  listObjects(...a: Args<'listObjects'>) {
+    return listObjects(this.ctx, ...a);
+  }
 
-  createMultipartUpload(...a: Args<'createMultipartUpload'>) { return multipart.createMultipartUpload(this.ctx, ...a); }
-  uploadPart(...a: Args<'uploadPart'>) { return multipart.uploadPart(this.ctx, ...a); }
-  uploadPartCopy(...a: Args<'uploadPartCopy'>) { return multipart.uploadPartCopy(this.ctx, ...a); }
-  completeMultipartUpload(...a: Args<'completeMultipartUpload'>) { return multipart.completeMultipartUpload(this.ctx, ...a); }
-  abortMultipartUpload(...a: Args<'abortMultipartUpload'>) { return multipart.abortMultipartUpload(this.ctx, ...a); }
-  listParts(...a: Args<'listParts'>) { return multipart.listParts(this.ctx, ...a); }
-  listMultipartUploads(...a: Args<'listMultipartUploads'>) { return multipart.listMultipartUploads(this.ctx, ...a); }
+  createMultipartUpload(...a: Args<'createMultipartUpload'>) {
+    return multipart.createMultipartUpload(this.ctx, ...a);
+  }
+  uploadPart(...a: Args<'uploadPart'>) {
+    return multipart.uploadPart(this.ctx, ...a);
+  }
+  uploadPartCopy(...a: Args<'uploadPartCopy'>) {
+    return multipart.uploadPartCopy(this.ctx, ...a);
+  }
+  completeMultipartUpload(...a: Args<'completeMultipartUpload'>) {
+    return multipart.completeMultipartUpload(this.ctx, ...a);
+  }
+  abortMultipartUpload(...a: Args<'abortMultipartUpload'>) {
+    return multipart.abortMultipartUpload(this.ctx, ...a);
+  }
+  listParts(...a: Args<'listParts'>) {
+    return multipart.listParts(this.ctx, ...a);
+  }
+  listMultipartUploads(...a: Args<'listMultipartUploads'>) {
+    return multipart.listMultipartUploads(this.ctx, ...a);
+  }
 }

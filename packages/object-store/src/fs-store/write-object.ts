@@ -99,15 +99,7 @@ export async function objectDir(b: BucketState, hash: string): Promise<string> {
  * fsync dir; then the index is switched and the previous version's files
  * are released. Serialized per key so memory follows the order on disk.
  */
-export async function commitObject(
-  ctx: FsContext,
-  b: BucketState,
-  key: string,
-  dir: string,
-  hash: string,
-  doc: MetaDoc,
-  inlineBody?: Buffer,
-): Promise<ObjectEntry> {
+export async function commitObject(ctx: FsContext, b: BucketState, key: string, dir: string, hash: string, doc: MetaDoc, inlineBody?: Buffer): Promise<ObjectEntry> {
   return ctx.locks.run(`object\0${b.info.name}\0${key}`, async () => {
     if (b.deleted) throw noSuchBucket(b.info.name);
     doc.lastModified = nowToSecond().getTime();
@@ -130,7 +122,10 @@ export async function commitNewFiles(ctx: FsContext, b: BucketState, key: string
   try {
     return await commitObject(ctx, b, key, dir, hash, doc);
   } catch (err) {
-    await removeFiles(dir, doc.segments.map(([file]) => file));
+    await removeFiles(
+      dir,
+      doc.segments.map(([file]) => file),
+    );
     throw asStoreError(err);
   }
 }

@@ -28,9 +28,7 @@ export const SMALL_BODY_BYTES = 1024 * 1024;
 export function incompleteBody(longer: boolean): StoreError {
   return new StoreError(
     'IncompleteBody',
-    longer
-      ? 'The request body is longer than the declared Content-Length.'
-      : 'You did not provide the number of bytes specified by the Content-Length HTTP header.',
+    longer ? 'The request body is longer than the declared Content-Length.' : 'You did not provide the number of bytes specified by the Content-Length HTTP header.',
   );
 }
 

@@ -23,10 +23,7 @@ export class BackendError extends Error {
 
 /** The backend could not be reached, or did not answer in time. */
 export class BackendUnavailable extends Error {
-  constructor(
-    message: string,
-    cause?: unknown,
-  ) {
+  constructor(message: string, cause?: unknown) {
     super(message, cause !== undefined ? { cause } : undefined);
     this.name = 'BackendUnavailable';
   }

@@ -71,7 +71,9 @@ const BACKOFF_CAP_MS = 2_000;
 
 /** S3's encoding of a key in a path (and in x-amz-copy-source): every byte but the unreserved characters and '/'. */
 export function encodeKeyPath(key: string): string {
-  return encodeURIComponent(key).replace(/%2F/g, '/').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(key)
+    .replace(/%2F/g, '/')
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 function encodeQuery(v: string): string {
@@ -258,8 +260,7 @@ export class BackendClient {
     path: string,
     headers: Record<string, string>,
     write: (req: ClientRequest, fail: (err: unknown) => void) => void,
-    classify: (err: unknown) => Error = (err) =>
-      err instanceof BackendUnavailable ? err : new BackendUnavailable(`The storage backend connection failed: ${describe(err)}`, err),
+    classify: (err: unknown) => Error = (err) => (err instanceof BackendUnavailable ? err : new BackendUnavailable(`The storage backend connection failed: ${describe(err)}`, err)),
   ): Promise<IncomingMessage> {
     const { connectMs, responseMs, idleMs } = this.opts;
     return new Promise((resolve, reject) => {

@@ -32,7 +32,11 @@ export function planListing(opts: ListObjectsOptions): ListPlan {
   const maxKeys = Math.max(0, Math.min(Math.floor(opts.maxKeys), S3_LIMITS.maxListKeys));
   const skipGroup = startAfter !== '' && isGroup(startAfter, prefix, delimiter) ? startAfter : undefined;
   const ask = skipGroup !== undefined ? Math.min(maxKeys + 1, S3_LIMITS.maxListKeys) : maxKeys;
-  const query: [string, string][] = [['list-type', '2'], ['encoding-type', 'url'], ['max-keys', String(ask)]];
+  const query: [string, string][] = [
+    ['list-type', '2'],
+    ['encoding-type', 'url'],
+    ['max-keys', String(ask)],
+  ];
   if (prefix !== '') query.push(['prefix', prefix]);
   if (delimiter !== '') query.push(['delimiter', delimiter]);
   if (startAfter !== '') query.push(['start-after', startAfter]);
@@ -49,10 +53,7 @@ export interface PageEntries {
 /** The backend page cut to our page: keys and prefixes in UTF-8 order, at most `maxKeys` together. */
 export function finishListing(plan: ListPlan, page: ObjectListing): PageEntries {
   type Entry = { name: string; object?: ListedObject };
-  const entries: Entry[] = [
-    ...page.objects.map((o) => ({ name: o.key, object: o })),
-    ...page.commonPrefixes.map((p) => ({ name: p })),
-  ].sort((a, b) => compareKeys(a.name, b.name));
+  const entries: Entry[] = [...page.objects.map((o) => ({ name: o.key, object: o })), ...page.commonPrefixes.map((p) => ({ name: p }))].sort((a, b) => compareKeys(a.name, b.name));
   if (plan.skipGroup !== undefined && entries[0] !== undefined && entries[0].object === undefined && entries[0].name === plan.skipGroup) {
     entries.shift();
   }

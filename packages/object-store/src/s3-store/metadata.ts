@@ -36,15 +36,7 @@ export const METADATA_BUDGET = 2048;
 /** S3's default Content-Type, which backends return when none was stored. */
 const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
 
-const CANNED_ACLS: ReadonlySet<string> = new Set<CannedAcl>([
-  'private',
-  'public-read',
-  'public-read-write',
-  'authenticated-read',
-  'aws-exec-read',
-  'bucket-owner-read',
-  'bucket-owner-full-control',
-]);
+const CANNED_ACLS: ReadonlySet<string> = new Set<CannedAcl>(['private', 'public-read', 'public-read-write', 'authenticated-read', 'aws-exec-read', 'bucket-owner-read', 'bucket-owner-full-control']);
 const ALGORITHMS: ReadonlySet<string> = new Set<ChecksumAlgorithm>(['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256']);
 
 const STANDARD = [

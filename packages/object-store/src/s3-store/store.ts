@@ -205,9 +205,7 @@ class S3Store implements ObjectStore, SystemDocuments {
   async listBuckets(): Promise<BucketInfo[]> {
     return this.call({}, async () => {
       const { body } = await this.client.requestBody({ method: 'GET' });
-      const ours = parseListBuckets(body).buckets.filter(
-        (b) => b.name.startsWith(this.prefix) && b.name !== this.sys.name && b.name.length > this.prefix.length,
-      );
+      const ours = parseListBuckets(body).buckets.filter((b) => b.name.startsWith(this.prefix) && b.name !== this.sys.name && b.name.length > this.prefix.length);
       const out: BucketInfo[] = [];
       await mapLimit(ours, 8, async (b) => {
         const name = b.name.slice(this.prefix.length);
@@ -272,11 +270,17 @@ class S3Store implements ObjectStore, SystemDocuments {
     const full = this.b(name);
     await this.locks.run(`bucket\0${name}`, () =>
       this.call({ bucket: name }, async () => {
-        const notEmpty = (): StoreError =>
-          new StoreError('BucketNotEmpty', 'The bucket you tried to delete is not empty', { BucketName: name });
+        const notEmpty = (): StoreError => new StoreError('BucketNotEmpty', 'The bucket you tried to delete is not empty', { BucketName: name });
         if ((this.writers.get(full) ?? 0) > 0) throw notEmpty();
         // Backends differ on whether pending uploads block DeleteBucket; ours always do.
-        const { body } = await this.client.requestBody({ method: 'GET', bucket: full, query: [['uploads', undefined], ['max-uploads', '1']] });
+        const { body } = await this.client.requestBody({
+          method: 'GET',
+          bucket: full,
+          query: [
+            ['uploads', undefined],
+            ['max-uploads', '1'],
+          ],
+        });
         const uploads = parseListMultipartUploads(body);
         if (uploads.uploads.length > 0 || uploads.commonPrefixes.length > 0) throw notEmpty();
         await drain(await this.client.request({ method: 'DELETE', bucket: full }));
@@ -539,9 +543,7 @@ class S3Store implements ObjectStore, SystemDocuments {
       const { body } = await this.client.requestBody({ method: 'GET', bucket: full, query: plan.query });
       const page = finishListing(plan, parseListObjectsV2(body));
       const result: ListObjectsResult = {
-        objects: page.objects.map((o) =>
-          Object.freeze({ key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified, metadata: freezeMetadata({ userMetadata: {} }) }),
-        ),
+        objects: page.objects.map((o) => Object.freeze({ key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified, metadata: freezeMetadata({ userMetadata: {} }) })),
         commonPrefixes: page.commonPrefixes,
         isTruncated: page.isTruncated,
       };
@@ -553,7 +555,12 @@ class S3Store implements ObjectStore, SystemDocuments {
   // ---------------------------------------------------------------- multipart
 
   private uploadQuery(uploadId: string, partNumber?: number): [string, string][] {
-    return partNumber === undefined ? [['uploadId', uploadId]] : [['partNumber', String(partNumber)], ['uploadId', uploadId]];
+    return partNumber === undefined
+      ? [['uploadId', uploadId]]
+      : [
+          ['partNumber', String(partNumber)],
+          ['uploadId', uploadId],
+        ];
   }
 
   async createMultipartUpload(bucket: string, key: string, metadata: ObjectMetadata): Promise<MultipartUploadInfo> {
@@ -676,7 +683,11 @@ class S3Store implements ObjectStore, SystemDocuments {
         method: 'GET',
         bucket: full,
         key: ref.key,
-        query: [['max-parts', String(MAX_PARTS_PAGE)], ['part-number-marker', String(marker)], ['uploadId', ref.uploadId]],
+        query: [
+          ['max-parts', String(MAX_PARTS_PAGE)],
+          ['part-number-marker', String(marker)],
+          ['uploadId', ref.uploadId],
+        ],
       });
       const page = parseListParts(body);
       parts.push(...page.parts);
@@ -718,11 +729,7 @@ class S3Store implements ObjectStore, SystemDocuments {
           const etag = parseCompleteMultipartUpload(body).etag ?? expectedMultipartEtag(chosen.map((p) => p.info.etag));
           void this.sys.clearUpload(bucket, uploadId).catch(() => {});
           const partSizes = chosen.map((p) => p.info.size);
-          const wanted = completedMetadata(
-            { userMetadata: {}, ...(checksums.announced !== undefined ? { checksum: checksums.announced } : {}) },
-            partSizes,
-            opts?.checksum,
-          );
+          const wanted = completedMetadata({ userMetadata: {}, ...(checksums.announced !== undefined ? { checksum: checksums.announced } : {}) }, partSizes, opts?.checksum);
           // The object carries the metadata given at CreateMultipartUpload; part sizes and the checksum are added by a metadata copy.
           // The object exists now: nothing after this point may fail the completion.
           const current = await this.client.request({ method: 'HEAD', bucket: full, key, accept: [404] }).then(
@@ -732,13 +739,16 @@ class S3Store implements ObjectStore, SystemDocuments {
             },
             () => null,
           );
-          let info: ObjectInfo = current?.etag === etag ? current : Object.freeze({
-            key,
-            size: total,
-            etag,
-            lastModified: this.writtenAt(res),
-            metadata: freezeMetadata({ userMetadata: {} }),
-          });
+          let info: ObjectInfo =
+            current?.etag === etag
+              ? current
+              : Object.freeze({
+                  key,
+                  size: total,
+                  etag,
+                  lastModified: this.writtenAt(res),
+                  metadata: freezeMetadata({ userMetadata: {} }),
+                });
           if (current?.etag === etag) {
             const md: ObjectMetadata = { ...current.metadata, userMetadata: { ...current.metadata.userMetadata }, partSizes };
             if (wanted.checksum !== undefined) md.checksum = wanted.checksum;
@@ -890,4 +900,3 @@ function isValidKey(key: string): boolean {
 function sameChecksum(a: StoredChecksum, b: StoredChecksum | undefined): boolean {
   return b !== undefined && a.algorithm === b.algorithm && a.value === b.value && a.type === b.type;
 }
-

@@ -194,12 +194,7 @@ export class SystemBucket {
         ({ body } = await this.client.requestBody({
           method: 'GET',
           bucket: this.name,
-          query: [
-            ['list-type', '2'],
-            ['prefix', prefix],
-            ['encoding-type', 'url'],
-            ...(startAfter !== undefined ? ([['start-after', startAfter]] as [string, string][]) : []),
-          ],
+          query: [['list-type', '2'], ['prefix', prefix], ['encoding-type', 'url'], ...(startAfter !== undefined ? ([['start-after', startAfter]] as [string, string][]) : [])],
         }));
       } catch (err) {
         if (isBackendError(err, 'NoSuchBucket')) return keys;
@@ -272,9 +267,7 @@ export class SystemBucket {
 
   /** Removes a bucket's record and configuration documents. */
   async clearBucket(bucket: string): Promise<void> {
-    await Promise.all(
-      (['website', 'policy', 'bucket.json'] as const).map((doc) => this.delete(this.bucketKey(bucket, doc))),
-    );
+    await Promise.all((['website', 'policy', 'bucket.json'] as const).map((doc) => this.delete(this.bucketKey(bucket, doc))));
   }
 
   // ---------------------------------------------------------------- multipart uploads

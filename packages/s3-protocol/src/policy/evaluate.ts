@@ -65,11 +65,7 @@ function coversResource(s: PolicyStatement, arn: string): boolean {
 }
 
 /** The policy's verdict alone: 'deny' (explicit), 'allow', or null (no statement applies). */
-export function evaluatePolicy(
-  policy: BucketPolicy,
-  action: AnonymousAction,
-  resourceArn: string,
-): 'allow' | 'deny' | null {
+export function evaluatePolicy(policy: BucketPolicy, action: AnonymousAction, resourceArn: string): 'allow' | 'deny' | null {
   let allowed = false;
   for (const s of policy.statements) {
     if (!coversAnonymous(s) || !coversAction(s, action) || !coversResource(s, resourceArn)) continue;

@@ -33,9 +33,7 @@ class Malformed {
   constructor(readonly message: string) {}
 }
 
-const STATEMENT_FIELDS = new Set([
-  'Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition',
-]);
+const STATEMENT_FIELDS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition']);
 const PRINCIPAL_KINDS = new Set(['AWS', 'Service', 'CanonicalUser', 'Federated']);
 /** `s3:GetObject`, `s3:Get*`, `s3:*`, or `*`. */
 const ACTION = /^(?:\*|s3:[A-Za-z*?]+)$/i;

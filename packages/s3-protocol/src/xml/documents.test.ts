@@ -8,35 +8,99 @@ const d1 = new Date('2026-11-25T10:00:00.000Z');
 const owner = { id: 'abc123', displayName: 'bucketfront' };
 
 // Each document serialized then parsed must give back the same value.
-const cases: [string, XmlCodec<any>, unknown][] = [ // eslint-disable-line @typescript-eslint/no-explicit-any -- heterogeneous table
-  ['ListAllMyBucketsResult', docs.ListAllMyBucketsResultXml, { owner, buckets: [{ name: 'a-b', creationDate: d1, bucketRegion: 'us-east-1' }, { name: 'c.d', creationDate: d1 }] }],
+// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous table, one codec type per row
+const cases: [string, XmlCodec<any>, unknown][] = [
+  [
+    'ListAllMyBucketsResult',
+    docs.ListAllMyBucketsResultXml,
+    {
+      owner,
+      buckets: [
+        { name: 'a-b', creationDate: d1, bucketRegion: 'us-east-1' },
+        { name: 'c.d', creationDate: d1 },
+      ],
+    },
+  ],
   ['ListAllMyBucketsResult (empty)', docs.ListAllMyBucketsResultXml, { owner, buckets: [] }],
   ['CreateBucketConfiguration', docs.CreateBucketConfigurationXml, { locationConstraint: 'eu-west-1' }],
-  ['ListBucketResult v1', docs.ListBucketResultV1Xml, {
-    name: 'b', prefix: 'p/', marker: '', nextMarker: 'p/z', maxKeys: 2, delimiter: '/', isTruncated: true, encodingType: 'url',
-    contents: [{ key: 'p/a&<>"\'', lastModified: d1, etag: '"e1"', size: 3, owner, storageClass: 'STANDARD' }],
-    commonPrefixes: [{ prefix: 'p/d/' }],
-  }],
-  ['ListBucketResult v2', docs.ListBucketResultV2Xml, {
-    name: 'b', prefix: '', maxKeys: 1000, keyCount: 1, isTruncated: false, continuationToken: 'dG9r', startAfter: 'a',
-    contents: [{ key: ' spaced key ', lastModified: d1, etag: '"e"', size: 0, storageClass: 'STANDARD', checksumAlgorithm: 'CRC32' }],
-    commonPrefixes: [],
-  }],
+  [
+    'ListBucketResult v1',
+    docs.ListBucketResultV1Xml,
+    {
+      name: 'b',
+      prefix: 'p/',
+      marker: '',
+      nextMarker: 'p/z',
+      maxKeys: 2,
+      delimiter: '/',
+      isTruncated: true,
+      encodingType: 'url',
+      contents: [{ key: 'p/a&<>"\'', lastModified: d1, etag: '"e1"', size: 3, owner, storageClass: 'STANDARD' }],
+      commonPrefixes: [{ prefix: 'p/d/' }],
+    },
+  ],
+  [
+    'ListBucketResult v2',
+    docs.ListBucketResultV2Xml,
+    {
+      name: 'b',
+      prefix: '',
+      maxKeys: 1000,
+      keyCount: 1,
+      isTruncated: false,
+      continuationToken: 'dG9r',
+      startAfter: 'a',
+      contents: [{ key: ' spaced key ', lastModified: d1, etag: '"e"', size: 0, storageClass: 'STANDARD', checksumAlgorithm: 'CRC32' }],
+      commonPrefixes: [],
+    },
+  ],
   ['Delete', docs.DeleteXml, { quiet: true, objects: [{ key: '0001' }, { key: 'a\r\nb', versionId: 'null' }] }],
   ['DeleteResult', docs.DeleteResultXml, { deleted: [{ key: 'a' }], errors: [{ key: 'b', code: 'AccessDenied', message: 'Access Denied' }] }],
   ['CopyObjectResult', docs.CopyObjectResultXml, { etag: '"x"', lastModified: d1, checksumCRC32: 'AAAAAA==' }],
   ['CopyPartResult', docs.CopyPartResultXml, { etag: '"x"', lastModified: d1 }],
   ['InitiateMultipartUploadResult', docs.InitiateMultipartUploadResultXml, { bucket: 'b', key: 'k/é', uploadId: 'u1' }],
-  ['CompleteMultipartUpload', docs.CompleteMultipartUploadXml, { parts: [{ partNumber: 1, etag: '"a"', checksumCRC32: 'x==' }, { partNumber: 2, etag: '"b"' }] }],
+  [
+    'CompleteMultipartUpload',
+    docs.CompleteMultipartUploadXml,
+    {
+      parts: [
+        { partNumber: 1, etag: '"a"', checksumCRC32: 'x==' },
+        { partNumber: 2, etag: '"b"' },
+      ],
+    },
+  ],
   ['CompleteMultipartUploadResult', docs.CompleteMultipartUploadResultXml, { location: 'http://h/b/k', bucket: 'b', key: 'k', etag: '"e-2"', checksumCRC32: 'abc=-2', checksumType: 'COMPOSITE' }],
-  ['ListPartsResult', docs.ListPartsResultXml, {
-    bucket: 'b', key: 'k', uploadId: 'u', initiator: owner, owner, storageClass: 'STANDARD', partNumberMarker: 0,
-    nextPartNumberMarker: 1, maxParts: 1, isTruncated: true, parts: [{ partNumber: 1, lastModified: d1, etag: '"p"', size: 5 }],
-  }],
-  ['ListMultipartUploadsResult', docs.ListMultipartUploadsResultXml, {
-    bucket: 'b', keyMarker: '', uploadIdMarker: '', maxUploads: 1000, isTruncated: false, prefix: '',
-    uploads: [{ key: 'k', uploadId: 'u', initiator: owner, owner, storageClass: 'STANDARD', initiated: d1 }], commonPrefixes: [{ prefix: 'd/' }],
-  }],
+  [
+    'ListPartsResult',
+    docs.ListPartsResultXml,
+    {
+      bucket: 'b',
+      key: 'k',
+      uploadId: 'u',
+      initiator: owner,
+      owner,
+      storageClass: 'STANDARD',
+      partNumberMarker: 0,
+      nextPartNumberMarker: 1,
+      maxParts: 1,
+      isTruncated: true,
+      parts: [{ partNumber: 1, lastModified: d1, etag: '"p"', size: 5 }],
+    },
+  ],
+  [
+    'ListMultipartUploadsResult',
+    docs.ListMultipartUploadsResultXml,
+    {
+      bucket: 'b',
+      keyMarker: '',
+      uploadIdMarker: '',
+      maxUploads: 1000,
+      isTruncated: false,
+      prefix: '',
+      uploads: [{ key: 'k', uploadId: 'u', initiator: owner, owner, storageClass: 'STANDARD', initiated: d1 }],
+      commonPrefixes: [{ prefix: 'd/' }],
+    },
+  ],
   ['VersioningConfiguration', docs.VersioningConfigurationXml, {}],
 ];
 
@@ -54,10 +118,13 @@ describe('XML codecs round-trip', () => {
   });
 
   it('AccessControlPolicy', () => {
-    const acp = { owner, grants: [
-      { grantee: { type: 'CanonicalUser' as const, ...owner }, permission: 'FULL_CONTROL' as const },
-      { grantee: { type: 'Group' as const, uri: ALL_USERS_URI }, permission: 'READ' as const },
-    ] };
+    const acp = {
+      owner,
+      grants: [
+        { grantee: { type: 'CanonicalUser' as const, ...owner }, permission: 'FULL_CONTROL' as const },
+        { grantee: { type: 'Group' as const, uri: ALL_USERS_URI }, permission: 'READ' as const },
+      ],
+    };
     const xml = AccessControlPolicyXml.serialize(acp);
     expect(xml).toContain('xsi:type="Group"');
     expect(AccessControlPolicyXml.parse(xml)).toEqual(acp);
@@ -65,7 +132,8 @@ describe('XML codecs round-trip', () => {
 });
 
 describe('XML parsing is hardened', () => {
-  const bomb = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">` +
+  const bomb =
+    `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">` +
     Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`).join('') +
     `]><Delete><Object><Key>&lol9;</Key></Object></Delete>`;
 

@@ -28,10 +28,12 @@ const CHECKSUM_FIELDS: readonly FieldSpec[] = [
   { el: 'ChecksumType', prop: 'checksumType', type: 'string', optional: true },
 ];
 
-const OWNER = { fields: [
-  { el: 'ID', prop: 'id', type: 'string' },
-  { el: 'DisplayName', prop: 'displayName', type: 'string', optional: true },
-] as const satisfies readonly FieldSpec[] };
+const OWNER = {
+  fields: [
+    { el: 'ID', prop: 'id', type: 'string' },
+    { el: 'DisplayName', prop: 'displayName', type: 'string', optional: true },
+  ] as const satisfies readonly FieldSpec[],
+};
 
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html
 export interface ListAllMyBucketsResult {
@@ -44,11 +46,19 @@ export const ListAllMyBucketsResultXml = defineDocument<ListAllMyBucketsResult>(
   root: 'ListAllMyBucketsResult',
   fields: [
     { el: 'Owner', prop: 'owner', type: OWNER },
-    { el: 'Bucket', prop: 'buckets', list: true, wrap: 'Buckets', type: { fields: [
-      { el: 'Name', prop: 'name', type: 'string' },
-      { el: 'CreationDate', prop: 'creationDate', type: 'date' },
-      { el: 'BucketRegion', prop: 'bucketRegion', type: 'string', optional: true },
-    ] } },
+    {
+      el: 'Bucket',
+      prop: 'buckets',
+      list: true,
+      wrap: 'Buckets',
+      type: {
+        fields: [
+          { el: 'Name', prop: 'name', type: 'string' },
+          { el: 'CreationDate', prop: 'creationDate', type: 'date' },
+          { el: 'BucketRegion', prop: 'bucketRegion', type: 'string', optional: true },
+        ],
+      },
+    },
     { el: 'ContinuationToken', prop: 'continuationToken', type: 'string', optional: true },
     { el: 'Prefix', prop: 'prefix', type: 'string', optional: true },
   ],
@@ -76,18 +86,22 @@ const CONTENTS: FieldSpec = {
   el: 'Contents',
   prop: 'contents',
   list: true,
-  type: { fields: [
-    { el: 'Key', prop: 'key', type: 'string' },
-    { el: 'LastModified', prop: 'lastModified', type: 'date' },
-    { el: 'ETag', prop: 'etag', type: 'string' },
-    { el: 'ChecksumAlgorithm', prop: 'checksumAlgorithm', type: 'string', optional: true },
-    { el: 'Size', prop: 'size', type: 'int' },
-    { el: 'Owner', prop: 'owner', type: OWNER, optional: true },
-    { el: 'StorageClass', prop: 'storageClass', type: 'string' },
-  ] },
+  type: {
+    fields: [
+      { el: 'Key', prop: 'key', type: 'string' },
+      { el: 'LastModified', prop: 'lastModified', type: 'date' },
+      { el: 'ETag', prop: 'etag', type: 'string' },
+      { el: 'ChecksumAlgorithm', prop: 'checksumAlgorithm', type: 'string', optional: true },
+      { el: 'Size', prop: 'size', type: 'int' },
+      { el: 'Owner', prop: 'owner', type: OWNER, optional: true },
+      { el: 'StorageClass', prop: 'storageClass', type: 'string' },
+    ],
+  },
 };
 const COMMON_PREFIXES: FieldSpec = {
-  el: 'CommonPrefixes', prop: 'commonPrefixes', list: true,
+  el: 'CommonPrefixes',
+  prop: 'commonPrefixes',
+  list: true,
   type: { fields: [{ el: 'Prefix', prop: 'prefix', type: 'string' }] },
 };
 
@@ -162,10 +176,17 @@ export const DeleteXml = defineDocument<DeleteRequest>({
   root: 'Delete',
   fields: [
     { el: 'Quiet', prop: 'quiet', type: 'bool', optional: true },
-    { el: 'Object', prop: 'objects', list: true, type: { fields: [
-      { el: 'Key', prop: 'key', type: 'string' },
-      { el: 'VersionId', prop: 'versionId', type: 'string', optional: true },
-    ] } },
+    {
+      el: 'Object',
+      prop: 'objects',
+      list: true,
+      type: {
+        fields: [
+          { el: 'Key', prop: 'key', type: 'string' },
+          { el: 'VersionId', prop: 'versionId', type: 'string', optional: true },
+        ],
+      },
+    },
   ],
 });
 
@@ -176,15 +197,29 @@ export interface DeleteResult {
 export const DeleteResultXml = defineDocument<DeleteResult>({
   root: 'DeleteResult',
   fields: [
-    { el: 'Deleted', prop: 'deleted', list: true, type: { fields: [
-      { el: 'Key', prop: 'key', type: 'string' },
-      { el: 'VersionId', prop: 'versionId', type: 'string', optional: true },
-    ] } },
-    { el: 'Error', prop: 'errors', list: true, type: { fields: [
-      { el: 'Key', prop: 'key', type: 'string' },
-      { el: 'Code', prop: 'code', type: 'string' },
-      { el: 'Message', prop: 'message', type: 'string' },
-    ] } },
+    {
+      el: 'Deleted',
+      prop: 'deleted',
+      list: true,
+      type: {
+        fields: [
+          { el: 'Key', prop: 'key', type: 'string' },
+          { el: 'VersionId', prop: 'versionId', type: 'string', optional: true },
+        ],
+      },
+    },
+    {
+      el: 'Error',
+      prop: 'errors',
+      list: true,
+      type: {
+        fields: [
+          { el: 'Key', prop: 'key', type: 'string' },
+          { el: 'Code', prop: 'code', type: 'string' },
+          { el: 'Message', prop: 'message', type: 'string' },
+        ],
+      },
+    },
   ],
 });
 
@@ -195,22 +230,14 @@ export interface CopyObjectResult extends ChecksumFields {
 }
 export const CopyObjectResultXml = defineDocument<CopyObjectResult>({
   root: 'CopyObjectResult',
-  fields: [
-    { el: 'ETag', prop: 'etag', type: 'string' },
-    { el: 'LastModified', prop: 'lastModified', type: 'date' },
-    ...CHECKSUM_FIELDS,
-  ],
+  fields: [{ el: 'ETag', prop: 'etag', type: 'string' }, { el: 'LastModified', prop: 'lastModified', type: 'date' }, ...CHECKSUM_FIELDS],
 });
 
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html
 export type CopyPartResult = CopyObjectResult;
 export const CopyPartResultXml = defineDocument<CopyPartResult>({
   root: 'CopyPartResult',
-  fields: [
-    { el: 'ETag', prop: 'etag', type: 'string' },
-    { el: 'LastModified', prop: 'lastModified', type: 'date' },
-    ...CHECKSUM_FIELDS,
-  ],
+  fields: [{ el: 'ETag', prop: 'etag', type: 'string' }, { el: 'LastModified', prop: 'lastModified', type: 'date' }, ...CHECKSUM_FIELDS],
 });
 
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html
@@ -234,13 +261,7 @@ export interface CompleteMultipartUpload {
 }
 export const CompleteMultipartUploadXml = defineDocument<CompleteMultipartUpload>({
   root: 'CompleteMultipartUpload',
-  fields: [
-    { el: 'Part', prop: 'parts', list: true, type: { fields: [
-      { el: 'ETag', prop: 'etag', type: 'string' },
-      ...CHECKSUM_FIELDS,
-      { el: 'PartNumber', prop: 'partNumber', type: 'int' },
-    ] } },
-  ],
+  fields: [{ el: 'Part', prop: 'parts', list: true, type: { fields: [{ el: 'ETag', prop: 'etag', type: 'string' }, ...CHECKSUM_FIELDS, { el: 'PartNumber', prop: 'partNumber', type: 'int' }] } }],
 });
 
 export interface CompleteMultipartUploadResult extends ChecksumFields {
@@ -289,13 +310,20 @@ export const ListPartsResultXml = defineDocument<ListPartsResult>({
     { el: 'MaxParts', prop: 'maxParts', type: 'int' },
     { el: 'IsTruncated', prop: 'isTruncated', type: 'bool' },
     { el: 'ChecksumAlgorithm', prop: 'checksumAlgorithm', type: 'string', optional: true },
-    { el: 'Part', prop: 'parts', list: true, type: { fields: [
-      { el: 'PartNumber', prop: 'partNumber', type: 'int' },
-      { el: 'LastModified', prop: 'lastModified', type: 'date' },
-      { el: 'ETag', prop: 'etag', type: 'string' },
-      { el: 'Size', prop: 'size', type: 'int' },
-      ...CHECKSUM_FIELDS,
-    ] } },
+    {
+      el: 'Part',
+      prop: 'parts',
+      list: true,
+      type: {
+        fields: [
+          { el: 'PartNumber', prop: 'partNumber', type: 'int' },
+          { el: 'LastModified', prop: 'lastModified', type: 'date' },
+          { el: 'ETag', prop: 'etag', type: 'string' },
+          { el: 'Size', prop: 'size', type: 'int' },
+          ...CHECKSUM_FIELDS,
+        ],
+      },
+    },
   ],
 });
 
@@ -327,14 +355,21 @@ export const ListMultipartUploadsResultXml = defineDocument<ListMultipartUploads
     { el: 'MaxUploads', prop: 'maxUploads', type: 'int' },
     { el: 'IsTruncated', prop: 'isTruncated', type: 'bool' },
     { el: 'EncodingType', prop: 'encodingType', type: 'string', optional: true },
-    { el: 'Upload', prop: 'uploads', list: true, type: { fields: [
-      { el: 'Key', prop: 'key', type: 'string' },
-      { el: 'UploadId', prop: 'uploadId', type: 'string' },
-      { el: 'Initiator', prop: 'initiator', type: OWNER },
-      { el: 'Owner', prop: 'owner', type: OWNER },
-      { el: 'StorageClass', prop: 'storageClass', type: 'string' },
-      { el: 'Initiated', prop: 'initiated', type: 'date' },
-    ] } },
+    {
+      el: 'Upload',
+      prop: 'uploads',
+      list: true,
+      type: {
+        fields: [
+          { el: 'Key', prop: 'key', type: 'string' },
+          { el: 'UploadId', prop: 'uploadId', type: 'string' },
+          { el: 'Initiator', prop: 'initiator', type: OWNER },
+          { el: 'Owner', prop: 'owner', type: OWNER },
+          { el: 'StorageClass', prop: 'storageClass', type: 'string' },
+          { el: 'Initiated', prop: 'initiated', type: 'date' },
+        ],
+      },
+    },
     COMMON_PREFIXES,
   ],
 });

@@ -50,9 +50,12 @@ describe('incremental checksums equal one-shot ones for any split', () => {
       }
       return ~crc >>> 0;
     };
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (d) => {
-      expect(crc32c(d)).toBe(bytewise(d));
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), (d) => {
+        expect(crc32c(d)).toBe(bytewise(d));
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('slicing-by-8 CRC64NVME equals the bytewise BigInt definition', () => {
@@ -66,11 +69,14 @@ describe('incremental checksums equal one-shot ones for any split', () => {
       }
       return (~crc & mask).toString(16).padStart(16, '0');
     };
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (d) => {
-      expect(crc64nvme(d).toString("hex")).toBe(bytewise(d));
-    }), {
-      numRuns: 200,
-    });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), (d) => {
+        expect(crc64nvme(d).toString('hex')).toBe(bytewise(d));
+      }),
+      {
+        numRuns: 200,
+      },
+    );
   });
 });
 
@@ -119,6 +125,11 @@ describe('FULL_OBJECT multipart checksum (CRC combination)', () => {
     const a = checksumBase64('CRC64NVME', Buffer.from('abc'));
     const parts = [{ checksumBase64: a, length: 3 }, ...Array.from({ length: 4 }, () => ({ checksumBase64: zc, length: z.length }))];
     expect(fullObjectChecksum('CRC64NVME', parts)).toBe(checksumBase64('CRC64NVME', Buffer.concat([Buffer.from('abc'), z, z, z, z])));
-    expect(fullObjectChecksum('CRC32', [{ checksumBase64: checksumBase64('CRC32', Buffer.from('x')), length: 1 }, { checksumBase64: 'AAAAAA==', length: 5 * 2 ** 30 }])).toMatch(/^[A-Za-z0-9+/]{6}==$/);
+    expect(
+      fullObjectChecksum('CRC32', [
+        { checksumBase64: checksumBase64('CRC32', Buffer.from('x')), length: 1 },
+        { checksumBase64: 'AAAAAA==', length: 5 * 2 ** 30 },
+      ]),
+    ).toMatch(/^[A-Za-z0-9+/]{6}==$/);
   });
 });

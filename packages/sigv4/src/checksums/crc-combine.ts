@@ -75,10 +75,7 @@ export function isCrcAlgorithm(algorithm: ChecksumAlgorithm): algorithm is 'CRC3
  * FULL_OBJECT checksum of a multipart upload from its parts' checksums (base64) and
  * byte lengths, in part order. Only CRC algorithms can be combined.
  */
-export function fullObjectChecksum(
-  algorithm: 'CRC32' | 'CRC32C' | 'CRC64NVME',
-  parts: Array<{ checksumBase64: string; length: number }>,
-): string {
+export function fullObjectChecksum(algorithm: 'CRC32' | 'CRC32C' | 'CRC64NVME', parts: Array<{ checksumBase64: string; length: number }>): string {
   const spec = SPECS[algorithm];
   const bytes = Number(spec.width / 8n);
   let crc = 0n;

@@ -25,7 +25,7 @@ export function crc32c(data: Uint8Array, previous = 0): number {
   let i = 0;
   const n8 = data.length - (data.length % 8);
   while (i < n8) {
-    crc ^= ((data[i] as number) | ((data[i + 1] as number) << 8) | ((data[i + 2] as number) << 16) | ((data[i + 3] as number) << 24));
+    crc ^= (data[i] as number) | ((data[i + 1] as number) << 8) | ((data[i + 2] as number) << 16) | ((data[i + 3] as number) << 24);
     crc =
       (T[7 * 256 + (crc & 0xff)] as number) ^
       (T[6 * 256 + ((crc >>> 8) & 0xff)] as number) ^

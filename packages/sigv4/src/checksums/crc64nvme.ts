@@ -64,17 +64,13 @@ export function crc64nvmeUpdate(state: Crc64State, data: Uint8Array): void {
     const f = 2 * 256 + ((hi >>> 8) & 0xff);
     const g = 256 + ((hi >>> 16) & 0xff);
     const h = hi >>> 24;
-    lo =
-      (LO[a] as number) ^ (LO[b] as number) ^ (LO[c] as number) ^ (LO[d] as number) ^
-      (LO[e] as number) ^ (LO[f] as number) ^ (LO[g] as number) ^ (LO[h] as number);
-    hi =
-      (HI[a] as number) ^ (HI[b] as number) ^ (HI[c] as number) ^ (HI[d] as number) ^
-      (HI[e] as number) ^ (HI[f] as number) ^ (HI[g] as number) ^ (HI[h] as number);
+    lo = (LO[a] as number) ^ (LO[b] as number) ^ (LO[c] as number) ^ (LO[d] as number) ^ (LO[e] as number) ^ (LO[f] as number) ^ (LO[g] as number) ^ (LO[h] as number);
+    hi = (HI[a] as number) ^ (HI[b] as number) ^ (HI[c] as number) ^ (HI[d] as number) ^ (HI[e] as number) ^ (HI[f] as number) ^ (HI[g] as number) ^ (HI[h] as number);
     i += 8;
   }
   while (i < data.length) {
     const idx = (lo ^ (data[i] as number)) & 0xff;
-    const nlo = ((lo >>> 8) | (hi << 24)) | 0;
+    const nlo = (lo >>> 8) | (hi << 24) | 0;
     const nhi = hi >>> 8;
     lo = nlo ^ (LO[idx] as number);
     hi = nhi ^ (HI[idx] as number);

@@ -115,7 +115,10 @@ export function checksumBase64(algorithm: ChecksumAlgorithm, data: Uint8Array): 
 
 /** 'crc32' / 'x-amz-checksum-crc32' / 'CRC32' → 'CRC32'; undefined when unknown. */
 export function parseChecksumAlgorithm(name: string): ChecksumAlgorithm | undefined {
-  const upper = name.trim().toUpperCase().replace(/^X-AMZ-CHECKSUM-/, '');
+  const upper = name
+    .trim()
+    .toUpperCase()
+    .replace(/^X-AMZ-CHECKSUM-/, '');
   return (CHECKSUM_ALGORITHMS as readonly string[]).includes(upper) ? (upper as ChecksumAlgorithm) : undefined;
 }
 

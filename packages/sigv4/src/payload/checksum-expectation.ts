@@ -51,11 +51,7 @@ export function checksumExpectation(headers: IncomingHttpHeaders): ChecksumExpec
     return new PayloadError('InvalidRequest', 400, 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
   }
   if (all.length === 0 && single(headers['x-amz-sdk-checksum-algorithm']) !== undefined) {
-    return new PayloadError(
-      'InvalidRequest',
-      400,
-      'x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.',
-    );
+    return new PayloadError('InvalidRequest', 400, 'x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.');
   }
   return all[0];
 }

@@ -62,8 +62,7 @@ describe('STREAMING-AWS4-HMAC-SHA256-PAYLOAD: the S3 documentation example', () 
     'b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9',
   ];
   const data = Buffer.alloc(66560, 'a');
-  const frame = (size: number, sig: string, payload: Buffer): Buffer =>
-    Buffer.concat([Buffer.from(`${size.toString(16)};chunk-signature=${sig}\r\n`), payload, Buffer.from('\r\n')]);
+  const frame = (size: number, sig: string, payload: Buffer): Buffer => Buffer.concat([Buffer.from(`${size.toString(16)};chunk-signature=${sig}\r\n`), payload, Buffer.from('\r\n')]);
   const body = Buffer.concat([
     frame(65536, CHUNK_SIGS[0] as string, data.subarray(0, 65536)),
     frame(1024, CHUNK_SIGS[1] as string, data.subarray(65536)),
@@ -213,9 +212,7 @@ describe('signed aws-chunked bodies from our own signer', () => {
 describe('STREAMING-UNSIGNED-PAYLOAD-TRAILER (what the JS SDK sends for stream bodies)', () => {
   const data = Buffer.from('hello aws-chunked world, '.repeat(500));
   const crc = checksumBase64('CRC32', data);
-  const frames = `${(5000).toString(16)}\r\n${data.subarray(0, 5000).toString('latin1')}\r\n${(data.length - 5000).toString(16)}\r\n${data
-    .subarray(5000)
-    .toString('latin1')}\r\n0\r\n`;
+  const frames = `${(5000).toString(16)}\r\n${data.subarray(0, 5000).toString('latin1')}\r\n${(data.length - 5000).toString(16)}\r\n${data.subarray(5000).toString('latin1')}\r\n0\r\n`;
   const headers: IncomingHttpHeaders = {
     'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
     'x-amz-decoded-content-length': String(data.length),
@@ -243,11 +240,7 @@ describe('STREAMING-UNSIGNED-PAYLOAD-TRAILER (what the JS SDK sends for stream b
   it('wrong trailer checksum → BadDigest with S3 wording', async () => {
     const body = Buffer.from(`${frames}x-amz-checksum-crc32:AAAAAA==\r\n\r\n`, 'latin1');
     const err = await decodeError(unsignedResult, headers, [body]);
-    expect([err.code, err.status, err.message]).toEqual([
-      'BadDigest',
-      400,
-      'The CRC32 you specified did not match the calculated checksum.',
-    ]);
+    expect([err.code, err.status, err.message]).toEqual(['BadDigest', 400, 'The CRC32 you specified did not match the calculated checksum.']);
   });
 
   it('declared trailer missing → MalformedTrailerError', async () => {
@@ -265,11 +258,7 @@ describe('STREAMING-UNSIGNED-PAYLOAD-TRAILER (what the JS SDK sends for stream b
           const input = Buffer.from(bytes);
           const c = checksumBase64('CRC32', input);
           const body = encodeAwsChunked(slices(input, chunkSizes), { trailers: [['x-amz-checksum-crc32', c]] });
-          const { body: out, decoder } = await decode(
-            unsignedResult,
-            { ...headers, 'x-amz-decoded-content-length': String(input.length) },
-            slices(body, sliceSizes),
-          );
+          const { body: out, decoder } = await decode(unsignedResult, { ...headers, 'x-amz-decoded-content-length': String(input.length) }, slices(body, sliceSizes));
           expect(out.equals(input)).toBe(true);
           expect(decoder.checksum?.value).toBe(c);
         },

@@ -43,11 +43,7 @@ function incomplete(message = 'The request body terminated unexpectedly'): Paylo
 }
 
 const chunkSignatureMismatch = (): PayloadError =>
-  new PayloadError(
-    'SignatureDoesNotMatch',
-    403,
-    'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
-  );
+  new PayloadError('SignatureDoesNotMatch', 403, 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
 
 export class PayloadDecoder extends Transform {
   /** the client's x-amz-checksum-* after 'end' (verified), else undefined */
@@ -188,7 +184,8 @@ export class PayloadDecoder extends Transform {
         case 'final-crlf': {
           const b = buf[off++] as number;
           const expected = this.crlfSeen === 0 ? CR : LF;
-          if (b === LF && this.crlfSeen === 0) this.crlfSeen = 1; // tolerate a bare LF
+          if (b === LF && this.crlfSeen === 0)
+            this.crlfSeen = 1; // tolerate a bare LF
           else if (b !== expected) return malformed('expected CRLF after chunk data');
           if (++this.crlfSeen >= 2) this.state = this.state === 'data-crlf' ? 'size-line' : 'done';
           break;
@@ -215,9 +212,7 @@ export class PayloadDecoder extends Transform {
 
   private onSizeLine(line: string): PayloadError | undefined {
     const signed = this.mode.kind === 'streaming-signed';
-    const m = signed
-      ? /^([0-9a-fA-F]{1,16});chunk-signature=([0-9a-f]{64})$/.exec(line)
-      : /^([0-9a-fA-F]{1,16})(?:;.*)?$/.exec(line);
+    const m = signed ? /^([0-9a-fA-F]{1,16});chunk-signature=([0-9a-f]{64})$/.exec(line) : /^([0-9a-fA-F]{1,16})(?:;.*)?$/.exec(line);
     if (!m) return malformed(signed ? 'bad chunk header (expected hex-size;chunk-signature=…)' : 'bad chunk size line');
     const size = parseInt(m[1] as string, 16);
     if (!Number.isSafeInteger(size)) return malformed('chunk size too large');
@@ -275,10 +270,7 @@ export class PayloadDecoder extends Transform {
     if (this.mode.kind === 'streaming-signed' && this.mode.trailer) {
       const s = this.signing as SigningContext;
       if (this.trailerSignature === undefined) return chunkSignatureMismatch();
-      const expected = signHex(
-        s.signingKey,
-        trailerStringToSign(s.amzDate, s.scope, this.previousSignature, sha256Hex(canonicalTrailer(this.trailers))),
-      );
+      const expected = signHex(s.signingKey, trailerStringToSign(s.amzDate, s.scope, this.previousSignature, sha256Hex(canonicalTrailer(this.trailers))));
       if (!signaturesEqual(expected, this.trailerSignature)) return chunkSignatureMismatch();
     }
     for (const [name] of this.trailers) {

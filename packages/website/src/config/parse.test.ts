@@ -7,8 +7,7 @@ const NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 const doc = (inner: string) => `<WebsiteConfiguration xmlns="${NS}">${inner}</WebsiteConfiguration>`;
 const index = '<IndexDocument><Suffix>index.html</Suffix></IndexDocument>';
 const rules = (...r: string[]) => `${index}<RoutingRules>${r.join('')}</RoutingRules>`;
-const rule = (condition: string | null, redirect: string) =>
-  `<RoutingRule>${condition === null ? '' : `<Condition>${condition}</Condition>`}<Redirect>${redirect}</Redirect></RoutingRule>`;
+const rule = (condition: string | null, redirect: string) => `<RoutingRule>${condition === null ? '' : `<Condition>${condition}</Condition>`}<Redirect>${redirect}</Redirect></RoutingRule>`;
 
 describe('parseWebsiteConfiguration: docs/s3-website-rules.md#configuration validation rows', () => {
   const cases: Array<[string, string, string, string]> = [
@@ -18,32 +17,67 @@ describe('parseWebsiteConfiguration: docs/s3-website-rules.md#configuration vali
     ['Suffix empty', doc('<IndexDocument><Suffix></Suffix></IndexDocument>'), 'InvalidArgument', WEBSITE_MESSAGES.suffixNotWellFormed],
     ['Suffix with /', doc('<IndexDocument><Suffix>a/index.html</Suffix></IndexDocument>'), 'InvalidArgument', WEBSITE_MESSAGES.suffixNotWellFormed],
     ['RedirectAll plus IndexDocument', doc(`<RedirectAllRequestsTo><HostName>x.com</HostName></RedirectAllRequestsTo>${index}`), 'InvalidArgument', WEBSITE_MESSAGES.redirectAllConjunction],
-    ['RedirectAll plus ErrorDocument', doc('<RedirectAllRequestsTo><HostName>x.com</HostName></RedirectAllRequestsTo><ErrorDocument><Key>e</Key></ErrorDocument>'), 'InvalidArgument', WEBSITE_MESSAGES.redirectAllConjunction],
+    [
+      'RedirectAll plus ErrorDocument',
+      doc('<RedirectAllRequestsTo><HostName>x.com</HostName></RedirectAllRequestsTo><ErrorDocument><Key>e</Key></ErrorDocument>'),
+      'InvalidArgument',
+      WEBSITE_MESSAGES.redirectAllConjunction,
+    ],
     ['RedirectAll protocol ftp', doc('<RedirectAllRequestsTo><HostName>x.com</HostName><Protocol>ftp</Protocol></RedirectAllRequestsTo>'), 'InvalidRequest', WEBSITE_MESSAGES.invalidProtocol],
     ['rule protocol HTTP (case matters)', doc(rules(rule(null, '<Protocol>HTTP</Protocol>'))), 'InvalidRequest', WEBSITE_MESSAGES.invalidProtocol],
     ['both ReplaceKey…', doc(rules(rule(null, '<ReplaceKeyPrefixWith>a</ReplaceKeyPrefixWith><ReplaceKeyWith>b</ReplaceKeyWith>'))), 'InvalidRequest', WEBSITE_MESSAGES.bothReplaceKey],
-    ['empty <Condition/>', doc(`${index}<RoutingRules><RoutingRule><Condition/><Redirect><HostName>x</HostName></Redirect></RoutingRule></RoutingRules>`), 'InvalidRequest', WEBSITE_MESSAGES.emptyCondition],
+    [
+      'empty <Condition/>',
+      doc(`${index}<RoutingRules><RoutingRule><Condition/><Redirect><HostName>x</HostName></Redirect></RoutingRule></RoutingRules>`),
+      'InvalidRequest',
+      WEBSITE_MESSAGES.emptyCondition,
+    ],
     ['empty <Condition></Condition>', doc(rules(rule('', '<HostName>x</HostName>'))), 'InvalidRequest', WEBSITE_MESSAGES.emptyCondition],
     ['empty <RoutingRules/>', doc(`${index}<RoutingRules/>`), 'MalformedXML', WEBSITE_MESSAGES.malformedXml],
     ['51 rules', doc(rules(...Array.from({ length: 51 }, () => rule(null, '<HostName>x</HostName>')))), 'InvalidRequest', WEBSITE_MESSAGES.tooManyRules(51)],
     ['redirect code 300', doc(rules(rule(null, '<HttpRedirectCode>300</HttpRedirectCode>'))), 'InvalidRequest', WEBSITE_MESSAGES.invalidRedirectCode('300')],
     ['redirect code 404', doc(rules(rule(null, '<HttpRedirectCode>404</HttpRedirectCode>'))), 'InvalidRequest', WEBSITE_MESSAGES.invalidRedirectCode('404')],
-    ['redirect code 400 (not 3xx)', doc(rules(rule(null, '<HttpRedirectCode>400</HttpRedirectCode>'))), 'InvalidRequest', 'The provided HTTP redirect code (400) is not valid. Valid codes are 3XX except 300.'],
+    [
+      'redirect code 400 (not 3xx)',
+      doc(rules(rule(null, '<HttpRedirectCode>400</HttpRedirectCode>'))),
+      'InvalidRequest',
+      'The provided HTTP redirect code (400) is not valid. Valid codes are 3XX except 300.',
+    ],
     ['redirect code 314 (3XX but unassigned)', doc(rules(rule(null, '<HttpRedirectCode>314</HttpRedirectCode>'))), 'InvalidRequest', WEBSITE_MESSAGES.invalidRedirectCode('314')],
     ['redirect code abc', doc(rules(rule(null, '<HttpRedirectCode>abc</HttpRedirectCode>'))), 'InvalidRequest', WEBSITE_MESSAGES.invalidRedirectCode('abc')],
-    ['error code 302', doc(rules(rule('<HttpErrorCodeReturnedEquals>302</HttpErrorCodeReturnedEquals>', '<HostName>x</HostName>'))), 'InvalidRequest', 'The provided HTTP error code (302) is not valid. Valid codes are 4XX or 5XX.'],
+    [
+      'error code 302',
+      doc(rules(rule('<HttpErrorCodeReturnedEquals>302</HttpErrorCodeReturnedEquals>', '<HostName>x</HostName>'))),
+      'InvalidRequest',
+      'The provided HTTP error code (302) is not valid. Valid codes are 4XX or 5XX.',
+    ],
     ['error code 600', doc(rules(rule('<HttpErrorCodeReturnedEquals>600</HttpErrorCodeReturnedEquals>', '<HostName>x</HostName>'))), 'InvalidRequest', WEBSITE_MESSAGES.invalidErrorCode('600')],
     ['blank Redirect HostName', doc(rules(rule(null, '<HostName> </HostName>'))), 'InvalidRequest', WEBSITE_MESSAGES.blankHostName],
-    ['rule without Redirect', doc(`${index}<RoutingRules><RoutingRule><Condition><KeyPrefixEquals>a</KeyPrefixEquals></Condition></RoutingRule></RoutingRules>`), 'MalformedXML', WEBSITE_MESSAGES.malformedXml],
+    [
+      'rule without Redirect',
+      doc(`${index}<RoutingRules><RoutingRule><Condition><KeyPrefixEquals>a</KeyPrefixEquals></Condition></RoutingRule></RoutingRules>`),
+      'MalformedXML',
+      WEBSITE_MESSAGES.malformedXml,
+    ],
     ['not XML', 'hello', 'MalformedXML', WEBSITE_MESSAGES.malformedXml],
     ['empty body', '', 'MalformedXML', WEBSITE_MESSAGES.malformedXml],
     ['unclosed tag', `<WebsiteConfiguration>${index}`, 'MalformedXML', WEBSITE_MESSAGES.malformedXml],
     ['wrong root', `<Foo>${index}</Foo>`, 'MalformedXML', WEBSITE_MESSAGES.malformedXml],
     ['unknown element', doc(`${index}<Bogus>1</Bogus>`), 'MalformedXML', WEBSITE_MESSAGES.malformedXml],
     ['two IndexDocuments', doc(index + index), 'MalformedXML', WEBSITE_MESSAGES.malformedXml],
-    ['DOCTYPE (no entity expansion)', `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "index.html">]>${doc('<IndexDocument><Suffix>&a;</Suffix></IndexDocument>')}`, 'MalformedXML', WEBSITE_MESSAGES.malformedXml],
+    [
+      'DOCTYPE (no entity expansion)',
+      `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "index.html">]>${doc('<IndexDocument><Suffix>&a;</Suffix></IndexDocument>')}`,
+      'MalformedXML',
+      WEBSITE_MESSAGES.malformedXml,
+    ],
     ['undefined entity', doc('<IndexDocument><Suffix>&foo;</Suffix></IndexDocument>'), 'MalformedXML', WEBSITE_MESSAGES.malformedXml],
-    ['code 200 (not 3xx; the SPA extension is off by default)', doc(rules(rule('<HttpErrorCodeReturnedEquals>404</HttpErrorCodeReturnedEquals>', '<HostName>x</HostName><HttpRedirectCode>200</HttpRedirectCode>'))), 'InvalidRequest', WEBSITE_MESSAGES.invalidRedirectCode('200')],
+    [
+      'code 200 (not 3xx; the SPA extension is off by default)',
+      doc(rules(rule('<HttpErrorCodeReturnedEquals>404</HttpErrorCodeReturnedEquals>', '<HostName>x</HostName><HttpRedirectCode>200</HttpRedirectCode>'))),
+      'InvalidRequest',
+      WEBSITE_MESSAGES.invalidRedirectCode('200'),
+    ],
   ];
   it.each(cases)('%s', (_name, xml, code, message) => {
     expect(parseWebsiteConfiguration(xml)).toEqual({ ok: false, status: 400, code, message });

@@ -6,14 +6,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketWebsite.html
  */
 import { decodeXmlEntities, parseXml, XmlRefusal } from '@bucketfront/http-basics';
-import type {
-  ParseWebsiteConfigurationResult,
-  RoutingRule,
-  RoutingRuleCondition,
-  RoutingRuleRedirect,
-  WebsiteConfiguration,
-  WebsiteProtocol,
-} from '../types.js';
+import type { ParseWebsiteConfigurationResult, RoutingRule, RoutingRuleCondition, RoutingRuleRedirect, WebsiteConfiguration, WebsiteProtocol } from '../types.js';
 
 /** "The maximum size of a website configuration is 128 KB" (docs/s3-website-rules.md#configuration). */
 export const MAX_WEBSITE_CONFIGURATION_BYTES = 128 * 1024;
@@ -25,22 +18,15 @@ export const WEBSITE_MESSAGES = {
   indexRequired: 'A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty',
   suffixNotWellFormed: 'The IndexDocument Suffix is not well formed',
   redirectAllConjunction: 'RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.',
-  invalidProtocol:
-    'Invalid protocol, protocol can be http or https. If not defined the protocol will be selected automatically.',
+  invalidProtocol: 'Invalid protocol, protocol can be http or https. If not defined the protocol will be selected automatically.',
   bothReplaceKey: 'You can only define ReplaceKeyPrefix or ReplaceKey but not both.',
-  emptyCondition:
-    "Condition cannot be empty. To redirect all requests without a condition, the condition element shouldn't be present.",
-  blankHostName:
-    'The HostName cannot be blank. To redirect within the same domain, the element should not be present.',
-  tooManyRules: (n: number) =>
-    `${n} routing rules provided, the number of routing rules in a website configuration is limited to 50.`,
-  invalidRedirectCode: (raw: string) =>
-    `The provided HTTP redirect code (${raw}) is not valid. Valid codes are 3XX except 300.`,
-  invalidErrorCode: (raw: string) =>
-    `The provided HTTP error code (${raw}) is not valid. Valid codes are 4XX or 5XX.`,
+  emptyCondition: "Condition cannot be empty. To redirect all requests without a condition, the condition element shouldn't be present.",
+  blankHostName: 'The HostName cannot be blank. To redirect within the same domain, the element should not be present.',
+  tooManyRules: (n: number) => `${n} routing rules provided, the number of routing rules in a website configuration is limited to 50.`,
+  invalidRedirectCode: (raw: string) => `The provided HTTP redirect code (${raw}) is not valid. Valid codes are 3XX except 300.`,
+  invalidErrorCode: (raw: string) => `The provided HTTP error code (${raw}) is not valid. Valid codes are 4XX or 5XX.`,
   tooLarge: 'The website configuration must not exceed 128 KB.',
-  spaRedirectCode:
-    'HttpRedirectCode 200 serves a key of this bucket (bucketfront SPA fallback) and cannot be combined with HostName or Protocol.',
+  spaRedirectCode: 'HttpRedirectCode 200 serves a key of this bucket (bucketfront SPA fallback) and cannot be combined with HostName or Protocol.',
 } as const;
 
 type Failure = Extract<ParseWebsiteConfigurationResult, { ok: false }>;
@@ -53,7 +39,6 @@ class Refusal {
 const fail = (code: string, message: string): Failure => ({ ok: false, status: 400, code, message });
 const malformed = (): Refusal => new Refusal(fail('MalformedXML', WEBSITE_MESSAGES.malformedXml));
 const invalidRequest = (message: string): Refusal => new Refusal(fail('InvalidRequest', message));
-
 
 type XmlNode = Record<string, unknown>;
 
@@ -180,12 +165,7 @@ function parseDocument(xml: string, opts: ParseWebsiteOptions): WebsiteConfigura
   }
   const doc = element(tree, ['WebsiteConfiguration']);
   if (doc.WebsiteConfiguration === undefined) throw malformed();
-  const root = element(single(doc, 'WebsiteConfiguration'), [
-    'RedirectAllRequestsTo',
-    'IndexDocument',
-    'ErrorDocument',
-    'RoutingRules',
-  ]);
+  const root = element(single(doc, 'WebsiteConfiguration'), ['RedirectAllRequestsTo', 'IndexDocument', 'ErrorDocument', 'RoutingRules']);
   const config: WebsiteConfiguration = {};
 
   const redirectAllValue = single(root, 'RedirectAllRequestsTo');

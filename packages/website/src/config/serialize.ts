@@ -13,9 +13,7 @@ function el(name: string, value: string | number | undefined): string {
 }
 
 function rule({ condition, redirect }: RoutingRule): string {
-  const conditionXml = condition
-    ? `<Condition>${el('HttpErrorCodeReturnedEquals', condition.httpErrorCodeReturnedEquals)}${el('KeyPrefixEquals', condition.keyPrefixEquals)}</Condition>`
-    : '';
+  const conditionXml = condition ? `<Condition>${el('HttpErrorCodeReturnedEquals', condition.httpErrorCodeReturnedEquals)}${el('KeyPrefixEquals', condition.keyPrefixEquals)}</Condition>` : '';
   const redirectXml =
     '<Redirect>' +
     el('HostName', redirect.hostName) +

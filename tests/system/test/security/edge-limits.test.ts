@@ -17,7 +17,11 @@ let origin: Server | undefined;
 let edge: RunningEdge | undefined;
 afterEach(async () => {
   await edge?.close();
-  if (origin) await new Promise<void>((resolve) => { origin!.closeAllConnections(); origin!.close(() => resolve()); });
+  if (origin)
+    await new Promise<void>((resolve) => {
+      origin!.closeAllConnections();
+      origin!.close(() => resolve());
+    });
   edge = undefined;
   origin = undefined;
 });
@@ -57,7 +61,9 @@ describe('identity variants of origin-gzipped entries are decoded within the fil
     for (let i = 0; i < N; i++) expect(await get(`/b${i}.json`, 'gzip')).toBe(bomb.length); // primed, gzip as sent
     const base = process.memoryUsage().arrayBuffers;
     let peak = base;
-    const t = setInterval(() => { peak = Math.max(peak, process.memoryUsage().arrayBuffers); }, 1);
+    const t = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+    }, 1);
     const sizes = await Promise.all(Array.from({ length: N }, (_, i) => get(`/b${i}.json`)));
     clearInterval(t);
     peak = Math.max(peak, process.memoryUsage().arrayBuffers);
@@ -138,12 +144,17 @@ describe('viewerSendTimeout: a viewer that stops reading is disconnected (like n
       const pump = (): void => {
         while (sent < TOTAL) {
           sent += chunk.length;
-          if (!res.write(chunk)) { res.once('drain', pump); return; }
+          if (!res.write(chunk)) {
+            res.once('drain', pump);
+            return;
+          }
         }
         res.end();
       };
       pump();
-      res.on('close', () => { if (!res.writableFinished) originClosedEarly = true; });
+      res.on('close', () => {
+        if (!res.writableFinished) originClosedEarly = true;
+      });
     });
     // The origin's responseTimeout (30 s) is not what ends it: undici's body timeout is paused by backpressure.
     edge = await startEdge({ workers: 1, config: { viewerSendTimeout: 1, cache: { maxSizeBytes: 16 * MiB, maxObjectBytes: 1 * MiB, fillBudgetBytes: 4 * MiB }, distributions: [distribution(url)] } });
@@ -169,11 +180,13 @@ describe('cache size accounting counts the key and path strings an entry holds',
     const agent = new Agent({ connections: 8 });
     const pad = 'a'.repeat(14_000);
     for (let i = 0; i < 300; i += 10) {
-      await Promise.all(Array.from({ length: 10 }, async (_, j) => {
-        const r = await request(`${edge!.url}/${pad}/${i + j}`, { dispatcher: agent });
-        await r.body.dump();
-        expect(r.statusCode).toBe(404);
-      }));
+      await Promise.all(
+        Array.from({ length: 10 }, async (_, j) => {
+          const r = await request(`${edge!.url}/${pad}/${i + j}`, { dispatcher: agent });
+          await r.body.dump();
+          expect(r.statusCode).toBe(404);
+        }),
+      );
     }
     await agent.close();
     const store = edge.engine!.store;

@@ -22,7 +22,10 @@ function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createNetServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as AddressInfo).port; s.close(() => resolve(p)); });
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
   });
 }
 
@@ -31,10 +34,17 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): Pro
     const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    p.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
-    p.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+    p.stdout.on('data', (b: Buffer) => {
+      stdout += b.toString();
+    });
+    p.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
     const t = setTimeout(() => p.kill('SIGKILL'), 60_000);
-    p.on('close', (code) => { clearTimeout(t); resolve({ code, stdout, stderr }); });
+    p.on('close', (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -44,7 +54,9 @@ function rawStatus(port: number, text: string): Promise<number> {
     const sock = connect(port, '127.0.0.1', () => sock.write(text));
     let got = '';
     sock.setTimeout(10_000, () => sock.destroy(new Error('no response')));
-    sock.on('data', (b: Buffer) => { got += b.toString('latin1'); });
+    sock.on('data', (b: Buffer) => {
+      got += b.toString('latin1');
+    });
     sock.on('error', reject);
     sock.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(got)?.[1] ?? 0)));
   });
@@ -65,13 +77,16 @@ describe('uploads with Expect: 100-continue through a PUT-allowing behavior to t
     // which is what a client using the edge as endpoint signs.
     const port = await freePort();
     edge = await startEdge({
-      workers: 1, port,
+      workers: 1,
+      port,
       config: {
-        distributions: [{
-          id: 'EPASSTHROUGH0001',
-          origins: [{ id: 's3', url: origin.url, hostHeader: `127.0.0.1:${port}` }],
-          defaultCacheBehavior: { targetOriginId: 's3', allowedMethods: ALL_METHODS, minTTL: 0, defaultTTL: 0, maxTTL: 0 },
-        }],
+        distributions: [
+          {
+            id: 'EPASSTHROUGH0001',
+            origins: [{ id: 's3', url: origin.url, hostHeader: `127.0.0.1:${port}` }],
+            defaultCacheBehavior: { targetOriginId: 's3', allowedMethods: ALL_METHODS, minTTL: 0, defaultTTL: 0, maxTTL: 0 },
+          },
+        ],
       },
     });
   });
@@ -111,7 +126,10 @@ describe('uploads with Expect: 100-continue through a PUT-allowing behavior to t
       "print(r['ResponseMetadata']['HTTPStatusCode'])",
     ].join('\n');
     const r = await run('python3', ['-c', script], {
-      EDGE: edge.url, AK: origin.credentials.accessKeyId, SK: origin.credentials.secretAccessKey, BUCKET,
+      EDGE: edge.url,
+      AK: origin.credentials.accessKeyId,
+      SK: origin.credentials.secretAccessKey,
+      BUCKET,
     });
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('200');
@@ -127,27 +145,36 @@ describe('fields named in Connection are not forwarded to the origin (RFC 9110 Â
     origin = createHttpServer((req, res) => {
       seen.push(req.headers);
       req.resume();
-      req.on('end', () => { res.writeHead(200, { 'content-length': '2', 'cache-control': 'max-age=60' }); res.end('ok'); });
+      req.on('end', () => {
+        res.writeHead(200, { 'content-length': '2', 'cache-control': 'max-age=60' });
+        res.end('ok');
+      });
     });
     await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
     edge = await startEdge({
       workers: 1,
       config: {
-        distributions: [{
-          id: 'ECONNECTION00001',
-          origins: [{ id: 'o', url }],
-          defaultCacheBehavior: {
-            targetOriginId: 'o', allowedMethods: ALL_METHODS,
-            cacheKey: { headers: { behavior: 'whitelist', items: ['x-tenant', 'x-hop'] } },
+        distributions: [
+          {
+            id: 'ECONNECTION00001',
+            origins: [{ id: 'o', url }],
+            defaultCacheBehavior: {
+              targetOriginId: 'o',
+              allowedMethods: ALL_METHODS,
+              cacheKey: { headers: { behavior: 'whitelist', items: ['x-tenant', 'x-hop'] } },
+            },
           },
-        }],
+        ],
       },
     });
   });
   afterAll(async () => {
     await edge?.close();
-    await new Promise<void>((resolve) => { origin.closeAllConnections(); origin.close(() => resolve()); });
+    await new Promise<void>((resolve) => {
+      origin.closeAllConnections();
+      origin.close(() => resolve());
+    });
   });
 
   it('pass-through (PUT): a header listed in Connection stays at the edge', async () => {
@@ -182,17 +209,22 @@ describe('a keyed header listed in Connection is absent from the cache key too (
     edge = await startEdge({
       workers: 1,
       config: {
-        distributions: [{
-          id: 'ECONNPOISON0001',
-          origins: [{ id: 'o', url: `http://127.0.0.1:${(origin.address() as AddressInfo).port}` }],
-          defaultCacheBehavior: { targetOriginId: 'o', cacheKey: { headers: { behavior: 'whitelist', items: ['Accept-Language'] } } },
-        }],
+        distributions: [
+          {
+            id: 'ECONNPOISON0001',
+            origins: [{ id: 'o', url: `http://127.0.0.1:${(origin.address() as AddressInfo).port}` }],
+            defaultCacheBehavior: { targetOriginId: 'o', cacheKey: { headers: { behavior: 'whitelist', items: ['Accept-Language'] } } },
+          },
+        ],
       },
     });
   });
   afterAll(async () => {
     await edge?.close();
-    await new Promise<void>((resolve) => { origin.closeAllConnections(); origin.close(() => resolve()); });
+    await new Promise<void>((resolve) => {
+      origin.closeAllConnections();
+      origin.close(() => resolve());
+    });
   });
 
   /** Raw HTTP/1.1 GET: the response body. */
@@ -201,7 +233,9 @@ describe('a keyed header listed in Connection is absent from the cache key too (
       const sock = connect(edge.port, '127.0.0.1', () => sock.write(text));
       let got = '';
       sock.setTimeout(10_000, () => sock.destroy(new Error('no response')));
-      sock.on('data', (b: Buffer) => { got += b.toString('latin1'); });
+      sock.on('data', (b: Buffer) => {
+        got += b.toString('latin1');
+      });
       sock.on('error', reject);
       sock.on('close', () => resolve(got.split('\r\n\r\n')[1] ?? ''));
     });
@@ -225,9 +259,14 @@ describe('a viewer that aborts its upload releases the origin request and its pa
     // A patient origin: it waits for the whole body as long as the edge keeps the request open.
     origin = createHttpServer((req, res) => {
       originOpen++;
-      req.on('close', () => { originOpen--; });
+      req.on('close', () => {
+        originOpen--;
+      });
       req.resume();
-      req.on('end', () => { res.writeHead(200, { 'content-length': '2' }); res.end('ok'); });
+      req.on('end', () => {
+        res.writeHead(200, { 'content-length': '2' });
+        res.end('ok');
+      });
     });
     origin.requestTimeout = 0;
     origin.headersTimeout = 0;
@@ -236,17 +275,22 @@ describe('a viewer that aborts its upload releases the origin request and its pa
     edge = await startEdge({
       workers: 1,
       config: {
-        distributions: [{
-          id: 'EABORTEDPUT0001',
-          origins: [{ id: 'o', url: `http://127.0.0.1:${(origin.address() as AddressInfo).port}` }],
-          defaultCacheBehavior: { targetOriginId: 'o', allowedMethods: ALL_METHODS },
-        }],
+        distributions: [
+          {
+            id: 'EABORTEDPUT0001',
+            origins: [{ id: 'o', url: `http://127.0.0.1:${(origin.address() as AddressInfo).port}` }],
+            defaultCacheBehavior: { targetOriginId: 'o', allowedMethods: ALL_METHODS },
+          },
+        ],
       },
     });
   });
   afterAll(async () => {
     await edge?.close();
-    await new Promise<void>((resolve) => { origin.closeAllConnections(); origin.close(() => resolve()); });
+    await new Promise<void>((resolve) => {
+      origin.closeAllConnections();
+      origin.close(() => resolve());
+    });
   });
 
   it('70 uploads cut off mid-body (more than the 64 pass-through connections), then a PUT â†’ 200', async () => {
@@ -254,7 +298,10 @@ describe('a viewer that aborts its upload releases the origin request and its pa
       await new Promise<void>((resolve) => {
         const sock = connect(edge.port, '127.0.0.1', () => {
           sock.write(`PUT /up/${i} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n${'x'.repeat(100)}`);
-          setTimeout(() => { sock.destroy(); resolve(); }, 30);
+          setTimeout(() => {
+            sock.destroy();
+            resolve();
+          }, 30);
         });
       });
     }

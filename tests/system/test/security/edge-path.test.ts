@@ -8,9 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudFrontClient, CreateInvalidationCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { request } from 'undici';
-import {
-  createEdgeEngine, createViewerServer, EdgeConfigError, startEdge, validateEdgeConfig, type RunningEdge,
-} from '@bucketfront/edge';
+import { createEdgeEngine, createViewerServer, EdgeConfigError, startEdge, validateEdgeConfig, type RunningEdge } from '@bucketfront/edge';
 import { rawRequest, statusOf } from '@bucketfront/test-support';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 
@@ -23,16 +21,18 @@ let cloudfront: CloudFrontClient;
 
 async function publicBucket(name: string): Promise<void> {
   await origin.s3.send(new CreateBucketCommand({ Bucket: name }));
-  await origin.s3.send(new PutBucketPolicyCommand({
-    Bucket: name,
-    Policy: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${name}/*` },
-        { Effect: 'Allow', Principal: '*', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${name}` },
-      ],
+  await origin.s3.send(
+    new PutBucketPolicyCommand({
+      Bucket: name,
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${name}/*` },
+          { Effect: 'Allow', Principal: '*', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${name}` },
+        ],
+      }),
     }),
-  }));
+  );
 }
 
 const put = (Bucket: string, Key: string, Body: string) => origin.s3.send(new PutObjectCommand({ Bucket, Key, Body, ContentType: 'text/plain' }));
@@ -50,10 +50,12 @@ async function raw(method: string, target: string, host: string): Promise<{ stat
 }
 
 async function invalidate(distributionId: string, paths: string[]): Promise<void> {
-  const out = await cloudfront.send(new CreateInvalidationCommand({
-    DistributionId: distributionId,
-    InvalidationBatch: { CallerReference: `edge-path-${Date.now()}-${Math.random()}`, Paths: { Quantity: paths.length, Items: paths } },
-  }));
+  const out = await cloudfront.send(
+    new CreateInvalidationCommand({
+      DistributionId: distributionId,
+      InvalidationBatch: { CallerReference: `edge-path-${Date.now()}-${Math.random()}`, Paths: { Quantity: paths.length, Items: paths } },
+    }),
+  );
   for (let i = 0; i < 100; i++) {
     const s = await cloudfront.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: out.Invalidation!.Id! }));
     if (s.Invalidation?.Status === 'Completed') return;
@@ -90,7 +92,11 @@ beforeAll(async () => {
         },
       ],
     },
-    port: 0, controlPort: 0, host: '127.0.0.1', workers: 1, credentials: origin.credentials,
+    port: 0,
+    controlPort: 0,
+    host: '127.0.0.1',
+    workers: 1,
+    credentials: origin.credentials,
   });
   cloudfront = new CloudFrontClient({ endpoint: edge.controlUrl, region: 'us-east-1', credentials: origin.credentials });
 });
@@ -102,7 +108,7 @@ afterAll(async () => {
 });
 
 describe('edge path normalisation (RFC 3986 §6.2.2)', () => {
-  it('%XX spellings of a behavior\'s path get that behavior (TTL 0, methods)', async () => {
+  it("%XX spellings of a behavior's path get that behavior (TTL 0, methods)", async () => {
     // /api/* has TTL 0: never a Hit, and a changed object shows at once.
     for (const p of ['/%61pi/x', '/%61%70%69/x', '/%61pi/%78']) {
       const first = await get(p);
@@ -167,16 +173,30 @@ describe('distribution ids and cache keys', () => {
   it('cache keys never collide across distributions (no case folding, no forgeable separator)', async () => {
     // Built without validation on purpose: even ids differing only in case keep separate entries.
     const dist = (id: string, alias: string, bucket: string) => ({
-      id, aliases: [alias], enabled: true, originGroups: [], cacheBehaviors: [], customErrorResponses: [],
+      id,
+      aliases: [alias],
+      enabled: true,
+      originGroups: [],
+      cacheBehaviors: [],
+      customErrorResponses: [],
       origins: [{ id: 'o', url: `${origin.url}/${bucket}`, connectionTimeout: 2, connectionAttempts: 1, responseTimeout: 5, keepaliveTimeout: 5 }],
       defaultCacheBehavior: {
-        pathPattern: '*', targetOriginId: 'o', minTTL: 0, defaultTTL: 3600, maxTTL: 3600, compress: false,
+        pathPattern: '*',
+        targetOriginId: 'o',
+        minTTL: 0,
+        defaultTTL: 3600,
+        maxTTL: 3600,
+        compress: false,
         cacheKey: { queryStrings: { behavior: 'none' as const, items: [] }, headers: { behavior: 'none' as const, items: [] }, cookies: { behavior: 'none' as const, items: [] } },
-        allowedMethods: ['GET', 'HEAD'], cachedMethods: ['GET', 'HEAD'],
+        allowedMethods: ['GET', 'HEAD'],
+        cachedMethods: ['GET', 'HEAD'],
       },
     });
     const engine = createEdgeEngine({
-      pop: 'T1', productWord: 'cloudfront', peers: [], cache: { maxSizeBytes: 1 << 24, maxObjectBytes: 1 << 20 },
+      pop: 'T1',
+      productWord: 'cloudfront',
+      peers: [],
+      cache: { maxSizeBytes: 1 << 24, maxObjectBytes: 1 << 20 },
       distributions: [dist('EAB', 'one.test', 'bkt-a'), dist('Eab', 'two.test', 'bkt-b')],
     });
     const server = createViewerServer(engine);

@@ -8,4 +8,6 @@ const edge = await startEdge({
   host: '127.0.0.1',
 });
 process.stdout.write(JSON.stringify({ port: edge.port }) + '\n');
-process.once('SIGTERM', () => { void edge.close().finally(() => process.exit(0)); });
+process.once('SIGTERM', () => {
+  void edge.close().finally(() => process.exit(0));
+});

@@ -22,7 +22,13 @@ export interface EdgeProcess {
 const MAIN = fileURLToPath(new URL('./edge-process-main.ts', import.meta.url));
 
 const NODE = realpathSync(process.execPath);
-const isNode = (pid: number): boolean => { try { return readlinkSync(`/proc/${pid}/exe`) === NODE; } catch { return false; } };
+const isNode = (pid: number): boolean => {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`) === NODE;
+  } catch {
+    return false;
+  }
+};
 
 /** Direct node children of `pid` (Linux: /proc/<pid>/task/<tid>/children): the cluster workers, not tsx's esbuild. */
 function childPids(pid: number): number[] {
@@ -32,7 +38,9 @@ function childPids(pid: number): number[] {
       const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
       if (text !== '') out.push(...text.split(/\s+/).map(Number).filter(isNode));
     }
-  } catch { /* the process is gone */ }
+  } catch {
+    /* the process is gone */
+  }
   return out;
 }
 
@@ -53,20 +61,35 @@ export async function startEdgeProcess(config: Record<string, unknown>, workers:
   const port = await new Promise<number>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.once('line', (line) => {
-      try { resolve((JSON.parse(line) as { port: number }).port); } catch (err) { reject(err as Error); }
+      try {
+        resolve((JSON.parse(line) as { port: number }).port);
+      } catch (err) {
+        reject(err as Error);
+      }
     });
     child.once('exit', (code) => reject(new Error(`edge process exited (code ${code})`)));
   });
   const pid = child.pid!;
   const pids = (): number[] => [pid, ...childPids(pid)];
   return {
-    child, port, url: `http://127.0.0.1:${port}`, pids,
+    child,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    pids,
     rssBytes: () => pids().reduce((n, p) => n + vmRssBytes(p), 0),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
-      const t = setTimeout(() => { for (const p of pids().reverse()) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } } }, 5000);
+      const t = setTimeout(() => {
+        for (const p of pids().reverse()) {
+          try {
+            process.kill(p, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }
+      }, 5000);
       await exited;
       clearTimeout(t);
     },

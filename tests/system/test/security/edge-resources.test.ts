@@ -41,7 +41,10 @@ function listen(server: Server): Promise<string> {
 }
 
 function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -51,11 +54,13 @@ function edgeConfig(originUrl: string, extra: Record<string, unknown> = {}): Rec
   return {
     pop: 'TST50-C1',
     cache: { maxSizeBytes: CACHE_BYTES },
-    distributions: [{
-      id: 'ERESOURCES000001',
-      origins: [{ id: 'o', url: originUrl, responseTimeout: 30 }],
-      defaultCacheBehavior: { targetOriginId: 'o', compress: true, minTTL: 0, defaultTTL: 3600, maxTTL: 86400, ...extra },
-    }],
+    distributions: [
+      {
+        id: 'ERESOURCES000001',
+        origins: [{ id: 'o', url: originUrl, responseTimeout: 30 }],
+        defaultCacheBehavior: { targetOriginId: 'o', compress: true, minTTL: 0, defaultTTL: 3600, maxTTL: 86400, ...extra },
+      },
+    ],
   };
 }
 
@@ -72,7 +77,10 @@ describe('edge memory under 40 concurrent 9 MB misses (2 workers, 128 MiB cache)
         while (sent < OBJECT_BYTES) {
           const n = Math.min(1_000_000, OBJECT_BYTES - sent);
           sent += n;
-          if (!res.write(randomBytes(n))) { res.once('drain', more); return; }
+          if (!res.write(randomBytes(n))) {
+            res.once('drain', more);
+            return;
+          }
         }
         res.end();
       };
@@ -89,21 +97,28 @@ describe('edge memory under 40 concurrent 9 MB misses (2 workers, 128 MiB cache)
   it('keeps the summed RSS of primary + workers within the documented formula, during the load and at rest', async () => {
     const e = edge!;
     await sleep(500);
-    expect(e.pids(), "primary + workers").toHaveLength(1 + WORKERS);
+    expect(e.pids(), 'primary + workers').toHaveLength(1 + WORKERS);
     const idle = e.rssBytes();
     let peak = idle;
-    const sampler = setInterval(() => { peak = Math.max(peak, e.rssBytes()); }, 50);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, e.rssBytes());
+    }, 50);
     const agent = new Agent({ connections: OBJECTS });
     const started = performance.now();
     try {
-      const sizes = await Promise.all(Array.from({ length: OBJECTS }, async (_, i) => {
-        const r = await request(`${e.url}/obj/${i}.${i % 2 === 0 ? 'txt' : 'bin'}`, {
-          dispatcher: agent, headers: { 'accept-encoding': 'br, gzip' }, headersTimeout: 60_000, bodyTimeout: 60_000,
-        });
-        let n = 0;
-        for await (const chunk of r.body) n += (chunk as Buffer).length;
-        return { status: r.statusCode, n, encoding: r.headers['content-encoding'] };
-      }));
+      const sizes = await Promise.all(
+        Array.from({ length: OBJECTS }, async (_, i) => {
+          const r = await request(`${e.url}/obj/${i}.${i % 2 === 0 ? 'txt' : 'bin'}`, {
+            dispatcher: agent,
+            headers: { 'accept-encoding': 'br, gzip' },
+            headersTimeout: 60_000,
+            bodyTimeout: 60_000,
+          });
+          let n = 0;
+          for await (const chunk of r.body) n += (chunk as Buffer).length;
+          return { status: r.statusCode, n, encoding: r.headers['content-encoding'] };
+        }),
+      );
       for (const s of sizes) expect(s.status).toBe(200);
       // Random bytes: a compressed variant, if one were served, could not be smaller than the object.
       for (const s of sizes) if (s.encoding === undefined) expect(s.n).toBe(OBJECT_BYTES);
@@ -130,7 +145,10 @@ describe('600 slow uploads on a pass-through behavior', () => {
     origin = createServer((req, res) => {
       if (req.method === 'PUT') {
         req.resume();
-        req.on('end', () => { res.writeHead(200, { 'content-length': '0' }); res.end(); });
+        req.on('end', () => {
+          res.writeHead(200, { 'content-length': '0' });
+          res.end();
+        });
         return;
       }
       const body = randomBytes(100_000);
@@ -167,20 +185,28 @@ describe('600 slow uploads on a pass-through behavior', () => {
     const port = e.port;
     const statuses: number[] = [];
     // Each upload announces 100,000 bytes and trickles 2 bytes every 500 ms (4 B/s).
-    await Promise.all(Array.from({ length: UPLOADS }, (_, i) => new Promise<void>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.write(`PUT /up/${i} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 100000\r\nContent-Type: application/octet-stream\r\n\r\nab`);
-        resolve();
-      });
-      s.on('error', () => undefined);
-      let first = true;
-      s.on('data', (b: Buffer) => {
-        if (first) statuses.push(Number(/^HTTP\/1\.1 (\d{3})/.exec(b.toString('latin1'))?.[1] ?? 0));
-        first = false;
-      });
-      sockets.push(s);
-    })));
-    const trickle = setInterval(() => { for (const s of sockets) if (!s.destroyed) s.write('ab'); }, 500);
+    await Promise.all(
+      Array.from(
+        { length: UPLOADS },
+        (_, i) =>
+          new Promise<void>((resolve) => {
+            const s = connect(port, '127.0.0.1', () => {
+              s.write(`PUT /up/${i} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 100000\r\nContent-Type: application/octet-stream\r\n\r\nab`);
+              resolve();
+            });
+            s.on('error', () => undefined);
+            let first = true;
+            s.on('data', (b: Buffer) => {
+              if (first) statuses.push(Number(/^HTTP\/1\.1 (\d{3})/.exec(b.toString('latin1'))?.[1] ?? 0));
+              first = false;
+            });
+            sockets.push(s);
+          }),
+      ),
+    );
+    const trickle = setInterval(() => {
+      for (const s of sockets) if (!s.destroyed) s.write('ab');
+    }, 500);
     try {
       await sleep(1500); // the edge has dispatched the uploads to the origin by now
       const during = await slowestMiss('during', 5);

@@ -22,7 +22,10 @@ const originGets = (key: string) => log.filter((e) => e.method === 'GET' && e.ke
 async function get(path: string, headers: Record<string, string> = {}) {
   const r = await request(edge.url + path, { headers });
   const body = Buffer.from(await r.body.arrayBuffer());
-  const h = (n: string) => { const v = r.headers[n]; return Array.isArray(v) ? v.join(', ') : v; };
+  const h = (n: string) => {
+    const v = r.headers[n];
+    return Array.isArray(v) ? v.join(', ') : v;
+  };
   return { status: r.statusCode, body, xcache: h('x-cache') ?? '', encoding: h('content-encoding'), length: h('content-length'), vary: h('vary') ?? '', etag: h('etag') };
 }
 
@@ -33,19 +36,27 @@ beforeAll(async () => {
   await origin.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   // GetObject only (no ListBucket): a missing key is 403 AccessDenied, as on S3 — not cacheable
   // without max-age, which is what left the old 200 in the store.
-  await origin.s3.send(new PutBucketPolicyCommand({
-    Bucket: BUCKET,
-    Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/*` }] }),
-  }));
+  await origin.s3.send(
+    new PutBucketPolicyCommand({
+      Bucket: BUCKET,
+      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/*` }] }),
+    }),
+  );
   edge = await startEdge({
     config: {
-      distributions: [{
-        id: 'EWITHDRAW00001',
-        origins: [{ id: 'o', url: `${origin.url}/${BUCKET}`, connectionAttempts: 1, connectionTimeout: 2, responseTimeout: 5 }],
-        defaultCacheBehavior: { targetOriginId: 'o', minTTL: 0, defaultTTL: 3600, maxTTL: 3600, compress: true },
-      }],
+      distributions: [
+        {
+          id: 'EWITHDRAW00001',
+          origins: [{ id: 'o', url: `${origin.url}/${BUCKET}`, connectionAttempts: 1, connectionTimeout: 2, responseTimeout: 5 }],
+          defaultCacheBehavior: { targetOriginId: 'o', minTTL: 0, defaultTTL: 3600, maxTTL: 3600, compress: true },
+        },
+      ],
     },
-    port: 0, controlPort: 0, host: '127.0.0.1', workers: 1, credentials: origin.credentials,
+    port: 0,
+    controlPort: 0,
+    host: '127.0.0.1',
+    workers: 1,
+    credentials: origin.credentials,
   });
 });
 
@@ -66,8 +77,20 @@ describe('withdrawn objects (RFC 9111 §4.3.3)', () => {
     expect(stale.status).toBe(200); // RFC 5861: served stale at once, refreshed in the background
     expect(stale.xcache).toMatch(/^Hit/);
     // Wait for the background refresh to reach the origin and come back (403: the object is gone).
-    for (let i = 0; i < 100 && !originGets('gone.txt').slice(before).some((e) => e.status === 403); i++) await sleep(20);
-    expect(originGets('gone.txt').slice(before).map((e) => e.status)).toContain(403);
+    for (
+      let i = 0;
+      i < 100 &&
+      !originGets('gone.txt')
+        .slice(before)
+        .some((e) => e.status === 403);
+      i++
+    )
+      await sleep(20);
+    expect(
+      originGets('gone.txt')
+        .slice(before)
+        .map((e) => e.status),
+    ).toContain(403);
     await sleep(100); // the edge finishes reading the 403
     const next = await get('/gone.txt');
     expect(next.status).toBe(403);
@@ -81,7 +104,13 @@ describe('origin-encoded objects (Content-Encoding: gzip from the origin)', () =
     const gz = gzipSync(Buffer.from(text));
     await origin.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'z.txt', Body: gz, ContentType: 'text/plain', ContentEncoding: 'gzip' }));
     const viewers: Array<[string | undefined, 'gzip' | 'identity']> = [
-      ['gzip', 'gzip'], ['br, gzip', 'gzip'], ['gzip;q=1, br;q=0.5', 'gzip'], ['identity', 'identity'], [undefined, 'identity'], ['br', 'identity'], ['gzip;q=0', 'identity'],
+      ['gzip', 'gzip'],
+      ['br, gzip', 'gzip'],
+      ['gzip;q=1, br;q=0.5', 'gzip'],
+      ['identity', 'identity'],
+      [undefined, 'identity'],
+      ['br', 'identity'],
+      ['gzip;q=0', 'identity'],
     ];
     for (const [ae, want] of viewers) {
       const r = await get('/z.txt', ae === undefined ? {} : { 'accept-encoding': ae });

@@ -50,7 +50,10 @@ function tricklePut(key: string, body: Buffer, bytesPerTick: number, tickMs: num
   const { port } = new URL(origin.url);
   const head =
     `PUT /${BUCKET}/${key} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\nContent-Length: ${body.length}\r\n` +
-    Object.entries(headers).filter(([n]) => n !== 'host').map(([n, v]) => `${n}: ${v}\r\n`).join('') +
+    Object.entries(headers)
+      .filter(([n]) => n !== 'host')
+      .map(([n, v]) => `${n}: ${v}\r\n`)
+      .join('') +
     '\r\n';
   return new Promise((resolve, reject) => {
     const started = Date.now();
@@ -98,9 +101,7 @@ describe('a trickling upload cannot hold a socket', () => {
     const { raw } = await tricklePut('trickle.bin', body, 10, 1000);
     expect(raw).toMatch(/^HTTP\/1\.1 400 /);
     expect(raw).toContain('<Code>RequestTimeout</Code>');
-    expect(raw).toContain(
-      '<Message>Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.</Message>',
-    );
+    expect(raw).toContain('<Message>Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.</Message>');
     expect(raw.toLowerCase()).toContain('connection: close');
     expect(await headStatus(BUCKET, 'trickle.bin')).toBe(404);
     // The server keeps serving.
@@ -219,7 +220,10 @@ describe('a body sent to an operation that reads none is not waited for unless i
     const headers = signRequest({ method: 'GET', url, body, credentials, region: 'us-east-1', service: 's3' });
     const head =
       `GET /${WEBSITE_BUCKET}/docs/index.html HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: ${body.length}\r\n` +
-      Object.entries(headers).filter(([n]) => n !== 'host').map(([n, v]) => `${n}: ${v}\r\n`).join('') +
+      Object.entries(headers)
+        .filter(([n]) => n !== 'host')
+        .map(([n, v]) => `${n}: ${v}\r\n`)
+        .join('') +
       '\r\n';
     const res = await trickleRequest(Number(port), head, PIECE, 500);
     expect(res.raw).toMatch(/^HTTP\/1\.1 400 /);
@@ -240,7 +244,10 @@ describe('a body sent to an operation that reads none is not waited for unless i
       socket.on('connect', () => {
         socket.write(
           `GET /${WEBSITE_BUCKET}/docs/index.html HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nTransfer-Encoding: chunked\r\n` +
-            Object.entries(headers).filter(([n]) => n !== 'host').map(([n, v]) => `${n}: ${v}\r\n`).join('') +
+            Object.entries(headers)
+              .filter(([n]) => n !== 'host')
+              .map(([n, v]) => `${n}: ${v}\r\n`)
+              .join('') +
             '\r\n',
         );
         socket.write(`${body.length.toString(16)}\r\n`);

@@ -5,16 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ServiceException,
-  type ServiceInputTypes,
-  type ServiceOutputTypes,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ServiceException, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/client-s3';
 import type { FinalizeHandler, FinalizeHandlerArguments } from '@smithy/types';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,48 +72,46 @@ function viaHost(method: string, host: string, pathAndQuery: string, headers: Re
 }
 
 describe('x-amz-* headers the signature does not cover → 403 AccessDenied HeadersNotSigned', () => {
-  it.each(DANGEROUS_HEADERS.map(([name, value], i) => ({ name, value, i })))(
-    'presigned PUT (SDK v3 presigner) + unsigned $name → 403, nothing stored',
-    async ({ name, value, i }) => {
-      const Key = `uploads/presigned-${i}.png`;
-      const url = await getSignedUrl(stack.s3, new PutObjectCommand({ Bucket: SITE, Key }), { expiresIn: 300 });
-      const res = await http(url, { method: 'PUT', headers: { [name]: value }, body: 'avatar bytes' });
-      expectHeadersNotSigned(res, name);
-      expect(await headStatus(SITE, Key)).toBe(404);
-      // The URL itself still works: only the added header is refused.
-      expect((await http(url, { method: 'PUT', body: 'avatar bytes' })).status).toBe(200);
-    },
-  );
+  it.each(DANGEROUS_HEADERS.map(([name, value], i) => ({ name, value, i })))('presigned PUT (SDK v3 presigner) + unsigned $name → 403, nothing stored', async ({ name, value, i }) => {
+    const Key = `uploads/presigned-${i}.png`;
+    const url = await getSignedUrl(stack.s3, new PutObjectCommand({ Bucket: SITE, Key }), { expiresIn: 300 });
+    const res = await http(url, { method: 'PUT', headers: { [name]: value }, body: 'avatar bytes' });
+    expectHeadersNotSigned(res, name);
+    expect(await headStatus(SITE, Key)).toBe(404);
+    // The URL itself still works: only the added header is refused.
+    expect((await http(url, { method: 'PUT', body: 'avatar bytes' })).status).toBe(200);
+  });
 
-  it.each(DANGEROUS_HEADERS.map(([name, value], i) => ({ name, value, i })))(
-    'header-signed PUT (SDK v3 client) + $name added after signing → 403, nothing stored',
-    async ({ name, value, i }) => {
-      const Key = `uploads/header-${i}.png`;
-      const client = new S3Client({
-        endpoint: stack.origin.url, region: 'us-east-1', credentials: stack.origin.credentials, forcePathStyle: true, maxAttempts: 1,
-      });
-      // A proxy (or a hostile caller) adds the header to the already signed request.
-      client.middlewareStack.addRelativeTo(
-        (next: FinalizeHandler<ServiceInputTypes, ServiceOutputTypes>) => async (args: FinalizeHandlerArguments<ServiceInputTypes>) => {
-          (args.request as { headers: Record<string, string> }).headers[name] = value;
-          return next(args);
-        },
-        { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'addUnsignedHeader' },
+  it.each(DANGEROUS_HEADERS.map(([name, value], i) => ({ name, value, i })))('header-signed PUT (SDK v3 client) + $name added after signing → 403, nothing stored', async ({ name, value, i }) => {
+    const Key = `uploads/header-${i}.png`;
+    const client = new S3Client({
+      endpoint: stack.origin.url,
+      region: 'us-east-1',
+      credentials: stack.origin.credentials,
+      forcePathStyle: true,
+      maxAttempts: 1,
+    });
+    // A proxy (or a hostile caller) adds the header to the already signed request.
+    client.middlewareStack.addRelativeTo(
+      (next: FinalizeHandler<ServiceInputTypes, ServiceOutputTypes>) => async (args: FinalizeHandlerArguments<ServiceInputTypes>) => {
+        (args.request as { headers: Record<string, string> }).headers[name] = value;
+        return next(args);
+      },
+      { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'addUnsignedHeader' },
+    );
+    try {
+      const err = await client.send(new PutObjectCommand({ Bucket: SITE, Key, Body: 'avatar bytes' })).then(
+        () => undefined,
+        (e: unknown) => e as S3ServiceException & { HeadersNotSigned?: string },
       );
-      try {
-        const err = await client.send(new PutObjectCommand({ Bucket: SITE, Key, Body: 'avatar bytes' })).then(
-          () => undefined,
-          (e: unknown) => e as S3ServiceException & { HeadersNotSigned?: string },
-        );
-        expect(err?.$metadata.httpStatusCode).toBe(403);
-        expect(err?.name).toBe('AccessDenied');
-        expect(err?.message).toBe('There were headers present in the request which were not signed');
-      } finally {
-        client.destroy();
-      }
-      expect(await headStatus(SITE, Key)).toBe(404);
-    },
-  );
+      expect(err?.$metadata.httpStatusCode).toBe(403);
+      expect(err?.name).toBe('AccessDenied');
+      expect(err?.message).toBe('There were headers present in the request which were not signed');
+    } finally {
+      client.destroy();
+    }
+    expect(await headStatus(SITE, Key)).toBe(404);
+  });
 
   it('the worst case: a presigned PUT for site/uploads/avatar.png + x-amz-copy-source of a private object copies nothing', async () => {
     const url = await getSignedUrl(stack.s3, new PutObjectCommand({ Bucket: SITE, Key: 'uploads/avatar.png' }), { expiresIn: 300 });
@@ -141,11 +130,10 @@ describe('x-amz-* headers the signature does not cover → 403 AccessDenied Head
   });
 
   it('what the signer did sign still works: a presigned PUT whose signature covers x-amz-acl and x-amz-meta-*', async () => {
-    const url = await getSignedUrl(
-      stack.s3,
-      new PutObjectCommand({ Bucket: SITE, Key: 'uploads/signed-meta.png', Metadata: { owner: 'app' } }),
-      { expiresIn: 300, unhoistableHeaders: new Set(['x-amz-meta-owner']) },
-    );
+    const url = await getSignedUrl(stack.s3, new PutObjectCommand({ Bucket: SITE, Key: 'uploads/signed-meta.png', Metadata: { owner: 'app' } }), {
+      expiresIn: 300,
+      unhoistableHeaders: new Set(['x-amz-meta-owner']),
+    });
     expect(url).toContain('x-amz-meta-owner');
     const res = await http(url, { method: 'PUT', headers: { 'x-amz-meta-owner': 'app' }, body: 'x' });
     expect(res.status, res.body).toBe(200);
@@ -181,7 +169,7 @@ describe('SigV4: host must be signed', () => {
     };
   }
 
-  it('a signature made without host for the public bucket, replayed with the private bucket\'s Host → 403', async () => {
+  it("a signature made without host for the public bucket, replayed with the private bucket's Host → 403", async () => {
     const headers = signWithoutHost('/shared.txt');
     const replay = await viaHost('GET', `${SECRET_BUCKET}.localhost:${port}`, '/shared.txt', headers);
     expectHeadersNotSigned(replay, 'host');
@@ -207,7 +195,7 @@ describe('SigV2: the virtual-hosted bucket is part of the signed resource', () =
     return new URL(r.stdout.trim());
   }
 
-  it.skipIf(!haveBoto3)('botocore\'s virtual-hosted V2 presigned URL → 200', async () => {
+  it.skipIf(!haveBoto3)("botocore's virtual-hosted V2 presigned URL → 200", async () => {
     const url = await botocoreV2Url(SITE, 'shared.txt');
     expect(url.host).toBe(`${SITE}.localhost:${port}`);
     const res = await viaHost('GET', url.host, url.pathname + url.search);
@@ -215,7 +203,7 @@ describe('SigV2: the virtual-hosted bucket is part of the signed resource', () =
     expect(res.body).toBe('site shared');
   });
 
-  it.skipIf(!haveBoto3)('that URL replayed with another bucket\'s Host → 403', async () => {
+  it.skipIf(!haveBoto3)("that URL replayed with another bucket's Host → 403", async () => {
     const url = await botocoreV2Url(SITE, 'shared.txt');
     const res = await viaHost('GET', `${SECRET_BUCKET}.localhost:${port}`, url.pathname + url.search);
     expect(res.status).toBe(403);
@@ -223,7 +211,7 @@ describe('SigV2: the virtual-hosted bucket is part of the signed resource', () =
     expect(res.body).not.toContain(SECRET);
   });
 
-  it('a V2 URL signed over a resource without the bucket works on no Host (it used to work on every bucket\'s)', async () => {
+  it("a V2 URL signed over a resource without the bucket works on no Host (it used to work on every bucket's)", async () => {
     const expires = String(Math.floor(Date.now() / 1000) + 300);
     const signature = createHmac('sha1', stack.origin.credentials.secretAccessKey).update(`GET\n\n\n${expires}\n/shared.txt`).digest('base64');
     const query = `AWSAccessKeyId=${stack.origin.credentials.accessKeyId}&Expires=${expires}&Signature=${encodeURIComponent(signature)}`;
@@ -234,7 +222,7 @@ describe('SigV2: the virtual-hosted bucket is part of the signed resource', () =
     }
   });
 
-  it.skipIf(!haveBoto3)('V2 signs every x-amz-* header: an x-amz-acl added to botocore\'s V2 presigned PUT → 403 SignatureDoesNotMatch, nothing stored', async () => {
+  it.skipIf(!haveBoto3)("V2 signs every x-amz-* header: an x-amz-acl added to botocore's V2 presigned PUT → 403 SignatureDoesNotMatch, nothing stored", async () => {
     const script = [
       'import sys, boto3',
       'from botocore.config import Config',
@@ -314,9 +302,18 @@ describe('the verifier and the request parser decode a query by one rule (`+` is
     const scope = `${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request`;
     const payload = sha256Hex('');
     const host = `127.0.0.1:${port}`;
-    const canonical = ['GET', `/${SITE}`, 'list-type=2&prefix=q%2Fa%2Bb', `host:${host}\nx-amz-content-sha256:${payload}\nx-amz-date:${amzDate}\n`, 'host;x-amz-content-sha256;x-amz-date', payload].join('\n');
+    const canonical = [
+      'GET',
+      `/${SITE}`,
+      'list-type=2&prefix=q%2Fa%2Bb',
+      `host:${host}\nx-amz-content-sha256:${payload}\nx-amz-date:${amzDate}\n`,
+      'host;x-amz-content-sha256;x-amz-date',
+      payload,
+    ].join('\n');
     const key = deriveSigningKey(stack.origin.credentials.secretAccessKey, amzDate.slice(0, 8), 'us-east-1', 's3');
-    const signature = createHmac('sha256', key).update(`AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`).digest('hex');
+    const signature = createHmac('sha256', key)
+      .update(`AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`)
+      .digest('hex');
     const res = await http(`${stack.origin.url}/${SITE}?list-type=2&prefix=q%2Fa+b`, {
       headers: {
         'x-amz-date': amzDate,
@@ -374,7 +371,9 @@ describe('the edge control API binds the same way', () => {
     const payload = sha256Hex('');
     const canonical = ['GET', `/2020-05-31/distribution/${DISTRIBUTION_ID}/invalidation`, '', `x-amz-date:${amzDate}\n`, 'x-amz-date', payload].join('\n');
     const key = deriveSigningKey(stack.origin.credentials.secretAccessKey, amzDate.slice(0, 8), 'us-east-1', 'cloudfront');
-    const signature = createHmac('sha256', key).update(`AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`).digest('hex');
+    const signature = createHmac('sha256', key)
+      .update(`AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`)
+      .digest('hex');
     const res = await http(url, {
       headers: { 'x-amz-date': amzDate, authorization: `AWS4-HMAC-SHA256 Credential=${stack.origin.credentials.accessKeyId}/${scope}, SignedHeaders=x-amz-date, Signature=${signature}` },
     });

@@ -13,7 +13,11 @@ import { checkWritePreconditions } from '../write-conditions.js';
 const MAX_BODY = 4 * 1024 * 1024;
 
 const RESULT_FIELD: Record<ChecksumAlgorithm, keyof CompleteMultipartUploadResult> = {
-  CRC32: 'checksumCRC32', CRC32C: 'checksumCRC32C', CRC64NVME: 'checksumCRC64NVME', SHA1: 'checksumSHA1', SHA256: 'checksumSHA256',
+  CRC32: 'checksumCRC32',
+  CRC32C: 'checksumCRC32C',
+  CRC64NVME: 'checksumCRC64NVME',
+  SHA1: 'checksumSHA1',
+  SHA256: 'checksumSHA256',
 };
 
 export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>> = async (ctx) => {
@@ -27,7 +31,10 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
 
   const precondition = await checkWritePreconditions(ctx, bucket, key);
   if (precondition) return precondition;
-  const composite = await compositeOf(ctx, doc.parts.map((p) => p.partNumber));
+  const composite = await compositeOf(
+    ctx,
+    doc.parts.map((p) => p.partNumber),
+  );
   // The composite checksum is committed with the object, so GETs with checksum mode see it at once.
   const info = await ctx.store.completeMultipartUpload(
     bucket,

@@ -30,8 +30,10 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
   const redirect = headerValue(headers, 'x-amz-website-redirect-location');
   const storageClass = headerValue(headers, 'x-amz-storage-class');
   if (sameObject && directive === 'COPY' && redirect === undefined && storageClass === undefined) {
-    return new S3Error('InvalidRequest',
-      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
+    return new S3Error(
+      'InvalidRequest',
+      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+    );
   }
 
   let metadata: ObjectMetadata;

@@ -17,8 +17,7 @@ export const CreateBucket: S3Handler<OpOf<'CreateBucket'>> = async (ctx) => {
     // One region per origin: a constraint naming another region is refused as S3's
     // regional endpoints do. (us-east-1 is spelled as an empty constraint.)
     if (wanted !== undefined && wanted !== '' && wanted !== ctx.region) {
-      return new S3Error('IllegalLocationConstraintException',
-        `The ${wanted} location constraint is incompatible for the region specific endpoint this request was sent to.`);
+      return new S3Error('IllegalLocationConstraintException', `The ${wanted} location constraint is incompatible for the region specific endpoint this request was sent to.`);
     }
   }
   try {

@@ -31,7 +31,12 @@ export const ListMultipartUploads: S3Handler<OpOf<'ListMultipartUploads'>> = asy
     maxUploads,
     isTruncated: listed.isTruncated,
     uploads: listed.uploads.map((u) => ({
-      key: enc(u.key)!, uploadId: u.uploadId, initiator: ctx.owner, owner: ctx.owner, storageClass: 'STANDARD', initiated: u.initiated,
+      key: enc(u.key)!,
+      uploadId: u.uploadId,
+      initiator: ctx.owner,
+      owner: ctx.owner,
+      storageClass: 'STANDARD',
+      initiated: u.initiated,
     })),
     commonPrefixes: listed.commonPrefixes.map((p) => ({ prefix: enc(p)! })),
   };

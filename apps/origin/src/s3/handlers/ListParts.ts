@@ -16,7 +16,9 @@ export const ListParts: S3Handler<OpOf<'ListParts'>> = async (ctx) => {
   const listed = await ctx.store.listParts(bucket, key, uploadId, { maxParts, ...(marker ? { partNumberMarker: marker } : {}) });
   const algorithm = listed.upload.metadata.checksum?.algorithm;
   const doc: ListPartsResult = {
-    bucket, key, uploadId,
+    bucket,
+    key,
+    uploadId,
     initiator: ctx.owner,
     owner: ctx.owner,
     storageClass: 'STANDARD',

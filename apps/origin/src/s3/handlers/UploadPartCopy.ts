@@ -24,9 +24,11 @@ export const UploadPartCopy: S3Handler<OpOf<'UploadPartCopy'>> = async (ctx) => 
   if (rawRange !== undefined) {
     const m = /^bytes=(\d+)-(\d+)$/.exec(rawRange.trim());
     if (!m || Number(m[1]) > Number(m[2])) {
-      return new S3Error('InvalidArgument',
+      return new S3Error(
+        'InvalidArgument',
         'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy',
-        { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: rawRange });
+        { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: rawRange },
+      );
     }
     range = { start: Number(m[1]), end: Number(m[2]) };
     if (range.end >= info.size) {
