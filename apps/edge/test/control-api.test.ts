@@ -19,13 +19,13 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   behaviourFixture,
-  createRecordingRuntime,
   distributionFixture,
   edgeConfigFixture,
-  startControlServer,
+  startRecordingControl,
+  type RecordingControl,
   type RecordingRuntime,
   type StartedControl,
-} from '../src/control/testing.js';
+} from './fixtures/control-server.js';
 
 const DIST = 'E1TESTDIST0001';
 const SPA = 'E2SPADIST00002';
@@ -105,14 +105,14 @@ const config = edgeConfigFixture({
 
 describe('control API (raw signed requests)', () => {
   const creds = makeTestCredentials();
+  let control: RecordingControl;
   let runtime: RecordingRuntime;
   let server: StartedControl;
 
   beforeAll(async () => {
-    runtime = createRecordingRuntime(config);
-    server = await startControlServer({ runtime, config, credentials: creds, createWaitMs: 100 });
+    ({ runtime, server } = control = await startRecordingControl(config, { credentials: creds, createWaitMs: 100 }));
   });
-  afterAll(() => server.close());
+  afterAll(() => control.close());
 
   it('CreateInvalidation: 201, Location, Invalidation document, applied with normalised paths', async () => {
     const res = await call(server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, {
@@ -277,17 +277,14 @@ describe('control API (raw signed requests)', () => {
 
 describe('control API: InProgress while the runtime has not applied', () => {
   const creds = makeTestCredentials();
+  let control: RecordingControl;
   let runtime: RecordingRuntime;
   let server: StartedControl;
 
   beforeAll(async () => {
-    runtime = createRecordingRuntime(config);
-    server = await startControlServer({ runtime, config, credentials: creds, createWaitMs: 50 });
+    ({ runtime, server } = control = await startRecordingControl(config, { credentials: creds, createWaitMs: 50 }));
   });
-  afterAll(async () => {
-    runtime.release();
-    await server.close();
-  });
+  afterAll(() => control.close());
 
   it('answers InProgress, turns Completed once applied; TooManyInvalidationsInProgress meanwhile', async () => {
     runtime.hold();
@@ -318,19 +315,15 @@ describe('control API: InProgress while the runtime has not applied', () => {
 
 describe('control API with @aws-sdk/client-cloudfront', () => {
   const creds = makeTestCredentials();
+  let control: RecordingControl;
   let runtime: RecordingRuntime;
   let server: StartedControl;
   let client: CloudFrontClient;
 
   beforeAll(async () => {
-    runtime = createRecordingRuntime(config);
-    server = await startControlServer({ runtime, config, credentials: creds });
-    client = new CloudFrontClient({ endpoint: server.url, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+    ({ runtime, server, client } = control = await startRecordingControl(config, { credentials: creds }));
   });
-  afterAll(async () => {
-    client.destroy();
-    await server.close();
-  });
+  afterAll(() => control.close());
 
   it('CreateInvalidation + GetInvalidation + ListInvalidations', async () => {
     const created = await client.send(

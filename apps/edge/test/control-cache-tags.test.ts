@@ -12,9 +12,11 @@ import {
   distributionFixture,
   edgeConfigFixture,
   startControlServer,
+  startRecordingControl,
+  type RecordingControl,
   type RecordingRuntime,
   type StartedControl,
-} from '../src/control/testing.js';
+} from './fixtures/control-server.js';
 
 const TAGGED = 'E1TAGGEDDIST01';
 const UNTAGGED = 'E2PLAINDIST002';
@@ -27,14 +29,14 @@ const config = edgeConfigFixture({
 
 describe.skipIf(!hasAwsCli())('#tag items with the aws CLI', () => {
   const creds = makeTestCredentials();
+  let control: RecordingControl;
   let runtime: RecordingRuntime;
   let server: StartedControl;
 
   beforeAll(async () => {
-    runtime = createRecordingRuntime(config);
-    server = await startControlServer({ runtime, config, credentials: creds });
+    ({ runtime, server } = control = await startRecordingControl(config, { credentials: creds }));
   });
-  afterAll(() => server.close());
+  afterAll(() => control.close());
 
   const aws = async (args: string[]) => {
     const res = await runAws(['cloudfront', ...args, '--output', 'json'], { endpointUrl: server.url, credentials: creds });
@@ -66,19 +68,14 @@ describe.skipIf(!hasAwsCli())('#tag items with the aws CLI', () => {
 
 describe('#tag items with @aws-sdk/client-cloudfront', () => {
   const creds = makeTestCredentials();
+  let control: RecordingControl;
   let runtime: RecordingRuntime;
-  let server: StartedControl;
   let client: CloudFrontClient;
 
   beforeAll(async () => {
-    runtime = createRecordingRuntime(config);
-    server = await startControlServer({ runtime, config, credentials: creds, createWaitMs: 100 });
-    client = new CloudFrontClient({ endpoint: server.url, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+    ({ runtime, client } = control = await startRecordingControl(config, { credentials: creds, createWaitMs: 100 }));
   });
-  afterAll(async () => {
-    client.destroy();
-    await server.close();
-  });
+  afterAll(() => control.close());
 
   const create = (distributionId: string, items: string[], ref = `sdk-${Math.random()}`) =>
     client.send(new CreateInvalidationCommand({ DistributionId: distributionId, InvalidationBatch: { CallerReference: ref, Paths: { Quantity: items.length, Items: items } } }));

@@ -9,6 +9,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdge, type RunningEdge } from '../src/index.js';
+import { freePort } from './fixtures/control-server.js';
 
 const DIST = 'E2EDIST0000001';
 
@@ -158,14 +159,6 @@ describe('edge + control API end to end (2 workers)', () => {
   });
 });
 
-/** A loopback port with nothing listening (bound, then released). */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', () => resolve()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 describe('two edges as peers, end to end', () => {
   const creds = makeTestCredentials();

@@ -23,13 +23,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   behaviourFixture,
-  createRecordingRuntime,
   distributionFixture,
   edgeConfigFixture,
-  startControlServer,
+  startRecordingControl,
+  type RecordingControl,
   type RecordingRuntime,
   type StartedControl,
-} from '../src/control/testing.js';
+} from './fixtures/control-server.js';
 import { ADD_INDEX_HTML } from './fixtures/aws-functions.js';
 
 /** The test event object of the developer guide's "Test functions" page, for a viewer request. */
@@ -91,19 +91,15 @@ const create = (client: CloudFrontClient, name: string, source: string, runtime:
   client.send(new CreateFunctionCommand({ Name: name, FunctionConfig: { Comment: comment, Runtime: runtime }, FunctionCode: code(source) }));
 
 describe('CloudFront Functions API', () => {
+  let control: RecordingControl;
   let runtime: RecordingRuntime;
   let server: StartedControl;
   let client: CloudFrontClient;
 
   beforeAll(async () => {
-    runtime = createRecordingRuntime(config);
-    server = await startControlServer({ runtime, config, credentials: creds });
-    client = clientFor(server.url);
+    ({ runtime, server, client } = control = await startRecordingControl(config, { credentials: creds }));
   });
-  afterAll(async () => {
-    client.destroy();
-    await server.close();
-  });
+  afterAll(() => control.close());
 
   it('create → describe → get → test (add index.html) → publish: stages, ETags and Status as CloudFront', async () => {
     const created = await create(client, 'add-index', ADD_INDEX_HTML, 'cloudfront-js-1.0', 'Add index.html');
@@ -313,12 +309,7 @@ describe('CloudFront Functions API: persistence (functionsFile)', () => {
     await tmp.cleanup();
   });
 
-  async function start() {
-    const runtime = createRecordingRuntime(config);
-    const logs: string[] = [];
-    const server = await startControlServer({ runtime, config, credentials: creds, functionsFile: file, log: (m) => logs.push(m) });
-    return { runtime, server, client: clientFor(server.url), logs };
-  }
+  const start = () => startRecordingControl(config, { credentials: creds, functionsFile: file });
 
   it('a garbage functions file: one warning, moved aside, an empty store that is kept from then on', async () => {
     await mkdir(join(tmp.path, 'cache'), { recursive: true });

@@ -20,20 +20,16 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { hasAwsCli, makeTempDir, runAws, type TempDir } from '@bucketfront/test-support';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRecordingRuntime, edgeConfigFixture, startControlServer, type StartedControl } from '../src/control/testing.js';
+import { edgeConfigFixture, startRecordingControl, type RecordingControl } from './fixtures/control-server.js';
 
 const creds = { accessKeyId: 'AKIDKVS', secretAccessKey: 'kvs-secret' };
-let control: StartedControl;
+let control: RecordingControl;
 let cf: CloudFrontClient;
 beforeEach(async () => {
-  const config = edgeConfigFixture();
-  control = await startControlServer({ runtime: createRecordingRuntime(config), credentials: creds, config, log: () => {} });
-  cf = new CloudFrontClient({ endpoint: control.url, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+  control = await startRecordingControl(edgeConfigFixture(), { credentials: creds });
+  cf = control.client;
 });
-afterEach(async () => {
-  cf.destroy();
-  await control.close();
-});
+afterEach(() => control.close());
 
 const err = (e: unknown) => e as { name: string; $metadata: { httpStatusCode?: number } };
 const enc = new TextEncoder();
@@ -58,8 +54,8 @@ function bytes(data: string | ArrayBuffer | ArrayBufferView): string | Buffer {
 
 /** A raw cloudfront-keyvaluestore request signed by the SDK's SigV4A or SigV4 signer. */
 async function kvsCall(method: string, path: string, body: string, how: 'sigv4a' | 'sigv4' | 'none', headers: Record<string, string> = {}, tamper?: (h: Record<string, string>) => void) {
-  const host = `127.0.0.1:${control.port}`;
-  const req = { method, protocol: 'http:', hostname: '127.0.0.1', port: control.port, path, query: {}, headers: { host, 'content-type': 'application/json', ...headers }, body };
+  const host = `127.0.0.1:${control.server.port}`;
+  const req = { method, protocol: 'http:', hostname: '127.0.0.1', port: control.server.port, path, query: {}, headers: { host, 'content-type': 'application/json', ...headers }, body };
   let signedHeaders: Record<string, string> = req.headers;
   if (how !== 'none') {
     const opts = { credentials: creds, service: 'cloudfront-keyvaluestore', sha256: NodeSha256, applyChecksum: true };
@@ -151,7 +147,7 @@ describe.skipIf(!hasAwsCli())('key value stores with the aws CLI (v1)', () => {
 
   it('create-key-value-store, describe-key-value-store, list-key-value-stores, update-key-value-store, delete-key-value-store', async () => {
     const aws = async (args: string[]) => {
-      const res = await runAws(['cloudfront', ...args, '--output', 'json'], { endpointUrl: control.url, credentials: creds, cwd: tmp.path });
+      const res = await runAws(['cloudfront', ...args, '--output', 'json'], { endpointUrl: control.server.url, credentials: creds, cwd: tmp.path });
       return { ...res, json: res.code === 0 && res.stdout.trim() ? JSON.parse(res.stdout) : undefined };
     };
     const created = await aws(['create-key-value-store', '--name', 'cli-store', '--comment', 'from the CLI']);

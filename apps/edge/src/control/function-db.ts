@@ -8,7 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { FunctionStage } from './function-request.js';
-import { openSqliteFile, SqliteWriter } from './sqlite-file.js';
+import { openSqliteStore, SqliteWriter, type SqliteStoreSpec } from './sqlite-file.js';
 
 /** One stage of a function as stored. */
 export interface StoredStage {
@@ -73,15 +73,16 @@ export interface OpenedFunctions {
   functions: StoredFunction[];
 }
 
+const FUNCTIONS_FILE: SqliteStoreSpec<FunctionDb, StoredFunction[]> = {
+  what: 'functions store', noun: 'store', applicationId: APPLICATION_ID, schemaVersion: SCHEMA_VERSION, schema: SCHEMA,
+  read: readFunctions,
+  open: (db, file, warn) => new SqliteFunctionDb(db, file, warn),
+  inMemory: () => ({ store: inMemory, data: [] }),
+};
+
 export function openFunctionDb(file: string, warn: (message: string) => void): OpenedFunctions {
-  const opened = openSqliteFile(
-    file,
-    { what: 'functions store', noun: 'store', applicationId: APPLICATION_ID, schemaVersion: SCHEMA_VERSION, schema: SCHEMA },
-    (db) => readFunctions(db, file, warn),
-    warn,
-  );
-  if (!opened) return { db: inMemory, functions: [] };
-  return { db: new SqliteFunctionDb(opened.db, file, warn), functions: opened.data };
+  const { store, data } = openSqliteStore(file, FUNCTIONS_FILE, warn);
+  return { db: store, functions: data };
 }
 
 export function inMemoryFunctionDb(): OpenedFunctions {
