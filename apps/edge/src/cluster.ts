@@ -77,11 +77,19 @@ export async function startCluster(
   // Cross-worker collapsing (coordinator.ts): key → the leading worker's request and the waiters.
   // A fill is `persisting` from the leader's response until its shared-tier write settled: new
   // askers then get the shipped entry at once, or wait and read the shared tier.
-  const fills = new Map<string, {
-    leader: Worker; leaderId: number; distributionId: string; waiters: Array<{ w: Worker; id: number }>;
-    persisting?: { entry: WireEntry | null };
-  }>();
-  const sendTo = (w: Worker, m: CoordinatorToWorker | PrimaryToWorker): void => { if (w.isConnected()) w.send(m); };
+  const fills = new Map<
+    string,
+    {
+      leader: Worker;
+      leaderId: number;
+      distributionId: string;
+      waiters: Array<{ w: Worker; id: number }>;
+      persisting?: { entry: WireEntry | null };
+    }
+  >();
+  const sendTo = (w: Worker, m: CoordinatorToWorker | PrimaryToWorker): void => {
+    if (w.isConnected()) w.send(m);
+  };
   const releaseFill = (key: string, entry: WireEntry | null): void => {
     const rec = fills.get(key);
     if (!rec) return;
@@ -144,11 +152,20 @@ export async function startCluster(
   function fork(): Promise<Worker> {
     // Every worker listens with the *requested* port (0 included): the primary keys shared listen
     // handles by address:port, so all workers share one socket, on the same random port.
-    const w = cluster.fork({ ...workerMallocEnv(), [WORKER_ENV.config]: configJson, [WORKER_ENV.port]: String(opts.port), [WORKER_ENV.host]: opts.host, ...(opts.kvsFile === undefined ? {} : { [WORKER_ENV.kvsFile]: opts.kvsFile }) });
+    const w = cluster.fork({
+      ...workerMallocEnv(),
+      [WORKER_ENV.config]: configJson,
+      [WORKER_ENV.port]: String(opts.port),
+      [WORKER_ENV.host]: opts.host,
+      ...(opts.kvsFile === undefined ? {} : { [WORKER_ENV.kvsFile]: opts.kvsFile }),
+    });
     w.once('exit', () => {
       subscribed.delete(w);
       // A worker that dies (ready or still starting) no longer owes acks.
-      for (const p of pending.values()) { p.waiting.delete(w); if (p.waiting.size === 0) p.done(); }
+      for (const p of pending.values()) {
+        p.waiting.delete(w);
+        if (p.waiting.size === 0) p.done();
+      }
     });
     return new Promise((resolve, reject) => {
       const onExit = (code: number | null): void => reject(new Error(`edge worker exited during start-up (code ${code})`));
@@ -184,7 +201,10 @@ export async function startCluster(
     const targets = new Set([...to].filter((w) => w.isConnected()));
     if (targets.size === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { pending.delete(id); reject(new Error(`edge workers did not answer within ${IPC_TIMEOUT_MS} ms`)); }, IPC_TIMEOUT_MS);
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error(`edge workers did not answer within ${IPC_TIMEOUT_MS} ms`));
+      }, IPC_TIMEOUT_MS);
       const entry = {
         waiting: targets,
         snapshots: [] as EdgeMetricsSnapshot[],
@@ -195,7 +215,11 @@ export async function startCluster(
           if (entry.errors.length > 0) reject(new Error(`edge workers could not apply it: ${entry.errors.join('; ')}`));
           else resolve(entry.snapshots);
         },
-        fail: (e: Error) => { clearTimeout(timer); pending.delete(id); reject(e); },
+        fail: (e: Error) => {
+          clearTimeout(timer);
+          pending.delete(id);
+          reject(e);
+        },
       };
       pending.set(id, entry);
       const msg = make(id);
@@ -229,12 +253,26 @@ export async function startCluster(
     workers: () => [...live],
     async close() {
       closing = true;
-      await Promise.all([...live].map((w) => new Promise<void>((resolve) => {
-        if (w.isDead()) return resolve();
-        const t = setTimeout(() => { w.process.kill('SIGKILL'); }, 3000);
-        w.once('exit', () => { clearTimeout(t); resolve(); });
-        try { w.send({ type: 'bf:shutdown' } satisfies PrimaryToWorker); } catch { w.process.kill('SIGTERM'); }
-      })));
+      await Promise.all(
+        [...live].map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              if (w.isDead()) return resolve();
+              const t = setTimeout(() => {
+                w.process.kill('SIGKILL');
+              }, 3000);
+              w.once('exit', () => {
+                clearTimeout(t);
+                resolve();
+              });
+              try {
+                w.send({ type: 'bf:shutdown' } satisfies PrimaryToWorker);
+              } catch {
+                w.process.kill('SIGTERM');
+              }
+            }),
+        ),
+      );
     },
   };
 }

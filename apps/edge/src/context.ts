@@ -3,8 +3,16 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import {
-  buildCacheKey, filterCookies, filterQueryString, keysAcceptEncoding, normaliseAcceptEncoding,
-  normaliseInvalidationPath, normalisePercentEncoding, selectBehaviour, withoutDotSegments, type NormalisedAcceptEncoding,
+  buildCacheKey,
+  filterCookies,
+  filterQueryString,
+  keysAcceptEncoding,
+  normaliseAcceptEncoding,
+  normaliseInvalidationPath,
+  normalisePercentEncoding,
+  selectBehaviour,
+  withoutDotSegments,
+  type NormalisedAcceptEncoding,
 } from '@bucketfront/cache-policy';
 import { endToEndHeaders } from './viewer/headers.js';
 import type { CacheBehaviorConfig, CustomErrorResponseConfig, DistributionConfig, EdgeConfig, OriginGroupConfig } from './config/types.js';
@@ -92,8 +100,14 @@ function normalisedAe(v: string | undefined): NormalisedAcceptEncoding {
 }
 
 export function makeCtx(
-  dist: DistRuntime, method: string, viewerPath: string, query: string,
-  viewerHeaders: IncomingHttpHeaders, reqId: string, clientIp: string, httpVersion: string,
+  dist: DistRuntime,
+  method: string,
+  viewerPath: string,
+  query: string,
+  viewerHeaders: IncomingHttpHeaders,
+  reqId: string,
+  clientIp: string,
+  httpVersion: string,
   /** The behavior chosen before a viewer-request function changed the URI (CloudFront keeps it). */
   chosenBehaviour?: CacheBehaviorConfig,
 ): RequestCtx {
@@ -116,13 +130,22 @@ export function makeCtx(
   // gzip/br) and the variant is chosen per viewer: one origin fetch serves every viewer.
   const key = buildCacheKey({ host: dist.config.id, path: keyPath, query, headers: reqHeaders, policy, method });
   const ctx: RequestCtx = {
-    dist, behaviour, method, viewerPath, path, originPath, query,
+    dist,
+    behaviour,
+    method,
+    viewerPath,
+    path,
+    originPath,
+    query,
     keyedQuery: filterQueryString(query, policy.queryStrings),
     keyedCookies: filterCookies(reqHeaders['cookie'], policy.cookies),
     key,
     ae: normalisedAe(reqHeaders['accept-encoding']),
     aeKeyed,
-    reqHeaders, reqId, clientIp, httpVersion,
+    reqHeaders,
+    reqId,
+    clientIp,
+    httpVersion,
   };
   if (originPath !== viewerPath) ctx.altPath = originPath;
   return ctx;

@@ -12,14 +12,14 @@ export type WireEntry = Omit<StoredEntry, 'revalidating' | 'seq'> & { stored: bo
 
 export type Acquired =
   | {
-    lead: true;
-    /**
-     * Release the waiters (with the entry when one waits for it). `persisting`: the entry is being
-     * written to the shared tier; until that settles, workers asking for the key wait for it
-     * (and get the entry if it was shipped, else read the shared tier) instead of fetching again.
-     */
-    publish(entry: WireEntry | null, persisting?: Promise<unknown>): void;
-  }
+      lead: true;
+      /**
+       * Release the waiters (with the entry when one waits for it). `persisting`: the entry is being
+       * written to the shared tier; until that settles, workers asking for the key wait for it
+       * (and get the entry if it was shipped, else read the shared tier) instead of fetching again.
+       */
+      publish(entry: WireEntry | null, persisting?: Promise<unknown>): void;
+    }
   | { lead: false; result: Promise<WireEntry | null> };
 
 export interface FillCoordinator {
@@ -69,9 +69,14 @@ export function createIpcCoordinator(send: (m: CoordinatorToPrimary) => void, on
   const wanted = new Set<number>();
   onMessage((raw) => {
     const m = raw as CoordinatorToWorker;
-    if (m?.type === 'bf:lead') { leads.get(m.id)?.(m.lead); leads.delete(m.id); }
-    else if (m?.type === 'bf:want') wanted.add(m.id);
-    else if (m?.type === 'bf:fill') { fills.get(m.id)?.(m.entry); fills.delete(m.id); }
+    if (m?.type === 'bf:lead') {
+      leads.get(m.id)?.(m.lead);
+      leads.delete(m.id);
+    } else if (m?.type === 'bf:want') wanted.add(m.id);
+    else if (m?.type === 'bf:fill') {
+      fills.get(m.id)?.(m.entry);
+      fills.delete(m.id);
+    }
   });
   return {
     async acquire(key, distributionId) {
@@ -79,11 +84,20 @@ export function createIpcCoordinator(send: (m: CoordinatorToPrimary) => void, on
       // Register for the fill before asking: the primary may answer lead=false and forward the
       // entry right after, and messages arrive in order.
       const result = new Promise<WireEntry | null>((resolve) => {
-        const t = setTimeout(() => { fills.delete(id); resolve(null); }, WAIT_LIMIT_MS);
+        const t = setTimeout(() => {
+          fills.delete(id);
+          resolve(null);
+        }, WAIT_LIMIT_MS);
         t.unref();
-        fills.set(id, (e) => { clearTimeout(t); resolve(e); });
+        fills.set(id, (e) => {
+          clearTimeout(t);
+          resolve(e);
+        });
       });
-      const lead = await new Promise<boolean>((resolve) => { leads.set(id, resolve); send({ type: 'bf:lead?', id, key, distributionId }); });
+      const lead = await new Promise<boolean>((resolve) => {
+        leads.set(id, resolve);
+        send({ type: 'bf:lead?', id, key, distributionId });
+      });
       if (!lead) return { lead: false, result };
       fills.get(id)?.(null);
       fills.delete(id);

@@ -4,10 +4,7 @@
  * conditional revalidation of expired entries (docs/cloudfront-caching.md#conditional) and stale-on-error (docs/cloudfront-caching.md#stale).
  */
 import type { Readable } from 'node:stream';
-import {
-  canCollapseResponse, canServeStaleOnError, computeEntryTimes, decideStorage, isCompressibleResponse,
-  parseCacheControl, type CacheControl,
-} from '@bucketfront/cache-policy';
+import { canCollapseResponse, canServeStaleOnError, computeEntryTimes, decideStorage, isCompressibleResponse, parseCacheControl, type CacheControl } from '@bucketfront/cache-policy';
 import { OriginFailure, readBody, type OriginResponse } from './origin/client.js';
 import type { Coding, StoredEntry, Variant } from './store/entry.js';
 import { parseCacheTags } from './store/cache-tags.js';
@@ -18,18 +15,20 @@ import { banPaths, type EngineState, type RequestCtx } from './context.js';
 
 export type FillResult =
   | {
-    kind: 'entry'; entry: StoredEntry; result: 'Miss' | 'RefreshHit' | 'Hit'; stale: boolean; collapsible: boolean; stored: boolean;
-    /** The write to the host's shared tier, when one started: settles once other workers can read it. */
-    persisted?: Promise<boolean>;
-  }
+      kind: 'entry';
+      entry: StoredEntry;
+      result: 'Miss' | 'RefreshHit' | 'Hit';
+      stale: boolean;
+      collapsible: boolean;
+      stored: boolean;
+      /** The write to the host's shared tier, when one started: settles once other workers can read it. */
+      persisted?: Promise<boolean>;
+    }
   | { kind: 'stream'; status: number; headers: string[]; head: Buffer[]; rest: Readable }
   | { kind: 'failure'; status: 502 | 504; message: string };
 
 /** What followers of a collapsed fill receive: never a stream (only the leader can consume it). */
-export type SharedFill =
-  | { kind: 'entry'; entry: StoredEntry; stale: boolean }
-  | { kind: 'failure'; status: 502 | 504; message: string }
-  | { kind: 'retry' };
+export type SharedFill = { kind: 'entry'; entry: StoredEntry; stale: boolean } | { kind: 'failure'; status: 502 | 504; message: string } | { kind: 'retry' };
 
 export function shareable(r: FillResult): SharedFill {
   if (r.kind === 'entry') return r.collapsible ? { kind: 'entry', entry: r.entry, stale: r.stale } : { kind: 'retry' };
@@ -80,7 +79,13 @@ export async function fetchOrigin(s: EngineState, ctx: RequestCtx, method: strin
   return timed(s, ctx.dist.origins.get(group.secondaryOriginId)!, method, path, headers);
 }
 
-async function timed(s: EngineState, origin: { request: (r: { method: string; path: string; headers: Record<string, string> }) => Promise<OriginResponse> }, method: string, path: string, headers: Record<string, string>): Promise<OriginResponse> {
+async function timed(
+  s: EngineState,
+  origin: { request: (r: { method: string; path: string; headers: Record<string, string> }) => Promise<OriginResponse> },
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<OriginResponse> {
   s.metrics.originRequests++;
   try {
     const r = await origin.request({ method, path, headers });
@@ -131,7 +136,10 @@ export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry |
     }
     if (res.status >= 500) {
       const st = serveStale();
-      if (st) { dump(res.body); return st; }
+      if (st) {
+        dump(res.body);
+        return st;
+      }
     }
     const cl = headerValue(res.headers, 'content-length');
     const contentLength = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : undefined;
@@ -229,8 +237,15 @@ function ttlSettings(ctx: RequestCtx, status: number, cc: CacheControl, expires:
   const errorCachingMinTTL = cer?.errorCachingMinTTL;
   const b = ctx.behaviour;
   const decision = decideStorage({
-    status, cacheControl: cc, expires, now, hasCacheControl,
-    minTTL: b.minTTL, defaultTTL: b.defaultTTL, maxTTL: b.maxTTL, errorCachingMinTTL,
+    status,
+    cacheControl: cc,
+    expires,
+    now,
+    hasCacheControl,
+    minTTL: b.minTTL,
+    defaultTTL: b.defaultTTL,
+    maxTTL: b.maxTTL,
+    errorCachingMinTTL,
   });
   return { decision, errorCachingMinTTL };
 }
@@ -266,16 +281,22 @@ async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h:
   const varyRaw = headerValue(h, 'vary');
   // Deviation from CloudFront: `Vary: *` with MinTTL 0 is not stored at all (CloudFront stores it
   // but always goes to the origin, which is observably the same except for stale fallback).
-  const varyStar = varyRaw !== undefined && varyRaw.split(',').some((v) => v.trim() === '*');
+  const varyStar = varyRaw?.split(',').some((v) => v.trim() === '*');
   const store = decision.store && !(varyStar && b.minTTL === 0);
   const ttl = decision.store ? decision.ttl : 0;
   const contentEncoding = headerValue(h, 'content-encoding');
   const filterOpts = filterOptions(ctx);
 
   // Compressed variants are made on demand when a viewer asks (store/variants.ts, docs/cloudfront-caching.md#compression).
-  const compressible = b.compress && !ctx.aeKeyed && isCompressibleResponse({
-    status, contentLength, contentType: headerValue(h, 'content-type'), contentEncoding,
-  }).ok;
+  const compressible =
+    b.compress &&
+    !ctx.aeKeyed &&
+    isCompressibleResponse({
+      status,
+      contentLength,
+      contentType: headerValue(h, 'content-type'),
+      contentEncoding,
+    }).ok;
   const coding = contentEncoding?.trim().toLowerCase();
   // The coding of the bytes as the origin sent them (e.g. an S3 object stored with Content-Encoding:
   // gzip): one entry, served as is to viewers accepting the coding (CloudFront does not compress it
@@ -294,9 +315,18 @@ async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h:
   const variants: Partial<Record<Coding, Variant>> = { [originCoding]: variant };
   const bp = banPaths(ctx);
   const entry: StoredEntry = {
-    key: ctx.key, distributionId: ctx.dist.config.id, path: bp.path, query: ctx.keyedQuery, status, baseHeaders, variants,
+    key: ctx.key,
+    distributionId: ctx.dist.config.id,
+    path: bp.path,
+    query: ctx.keyedQuery,
+    status,
+    baseHeaders,
+    variants,
     times: computeEntryTimes({ cacheControl: cc, fetchedAt: now, ttl, maxTTL: b.maxTTL, errorCachingMinTTL }),
-    seq, size: 0, collapsible: canCollapseResponse(cc, b.minTTL), touchedAt: now,
+    seq,
+    size: 0,
+    collapsible: canCollapseResponse(cc, b.minTTL),
+    touchedAt: now,
   };
   if (bp.altPath !== undefined) entry.altPath = bp.altPath;
   // Tags only where the distribution names their header (CacheTagConfig): opt-in, as on CloudFront.

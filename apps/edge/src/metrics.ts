@@ -85,7 +85,14 @@ export function emptySnapshot(): EdgeMetricsSnapshot {
 }
 
 /** What the shared tier reports into a snapshot (shared-tier.ts sharedMetrics). */
-export interface SharedTierMetrics { entries: number; sizeBytes: number; maxBytes: number; writeErrors: number; corruptBodies: number; disabled: boolean }
+export interface SharedTierMetrics {
+  entries: number;
+  sizeBytes: number;
+  maxBytes: number;
+  writeErrors: number;
+  corruptBodies: number;
+  disabled: boolean;
+}
 
 export class EdgeMetrics {
   readonly requests: Record<ResultType, number> = { Hit: 0, RefreshHit: 0, Miss: 0, Error: 0, Pass: 0 };
@@ -161,7 +168,9 @@ export function mergeSnapshots(snaps: readonly EdgeMetricsSnapshot[]): EdgeMetri
     out.functionErrors += s.functionErrors;
     out.originRequests += s.originRequests;
     out.originErrors += s.originErrors;
-    s.originLatency.counts.forEach((c, i) => { out.originLatency.counts[i] = (out.originLatency.counts[i] ?? 0) + c; });
+    s.originLatency.counts.forEach((c, i) => {
+      out.originLatency.counts[i] = (out.originLatency.counts[i] ?? 0) + c;
+    });
     out.originLatency.sum += s.originLatency.sum;
     out.originLatency.count += s.originLatency.count;
     out.cacheEntries += s.cacheEntries;

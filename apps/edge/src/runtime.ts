@@ -47,22 +47,14 @@ export interface EdgeEngine {
 }
 
 /**
- * A runtime over engines living in this process (and their `functions`). With no engine it records
- * the invalidations it receives in `received` (useful for control-API tests) and reports empty metrics.
+ * A runtime over engines living in this process (and their `functions`). With no engine it reports
+ * empty metrics. (Control-API tests use the recording runtime of test/fixtures/control-server.ts.)
  */
-export function createLocalRuntime(
-  config: EdgeConfig,
-  engines: EdgeEngine | readonly EdgeEngine[] = [],
-  functions?: FunctionTarget,
-): EdgeRuntime & { readonly received: Array<{ distributionId: string; paths: string[] }> } {
+export function createLocalRuntime(config: EdgeConfig, engines: EdgeEngine | readonly EdgeEngine[] = [], functions?: FunctionTarget): EdgeRuntime {
   const list = Array.isArray(engines) ? [...(engines as readonly EdgeEngine[])] : [engines as EdgeEngine];
-  const received: Array<{ distributionId: string; paths: string[] }> = [];
   return {
     config,
-    received,
     async invalidate(distributionId, paths) {
-      // Recorded only without engines (control-API tests); a real edge must not grow this forever.
-      if (list.length === 0) received.push({ distributionId, paths: [...paths] });
       for (const e of list) await e.invalidate(distributionId, paths);
     },
     async metrics() {

@@ -45,10 +45,7 @@ export function createViewerServer(engine: Pick<EdgeEngineHandle, 'handle'>, opt
   };
   // maxHeaderSize: CloudFront accepts requests up to 20,480 bytes (Node's default is 16 KiB).
   // Slowloris: the header block must arrive within 20 s (checked every 5 s), as on the origin.
-  const server = http.createServer(
-    { keepAliveTimeout: 65_000, noDelay: true, requestTimeout: 120_000, headersTimeout: 20_000, connectionsCheckingInterval: 5_000, maxHeaderSize: 20_480 },
-    handle,
-  );
+  const server = http.createServer({ keepAliveTimeout: 65_000, noDelay: true, requestTimeout: 120_000, headersTimeout: 20_000, connectionsCheckingInterval: 5_000, maxHeaderSize: 20_480 }, handle);
   server.on('connection', (socket) => socket.setNoDelay(true));
   // Expect: 100-continue → handled like any request; pass-through sends 100 Continue when its
   // origin request starts (viewer/pass-through.ts), any other answer is final (RFC 9110 §10.1.1).

@@ -72,8 +72,7 @@ export function fromCached(s: Pick<EngineState, 'config' | 'via' | 'clock'>, c: 
  * non-Latin-1 character as two-byte.
  */
 export function entrySize(e: Pick<StoredEntry, 'key' | 'path' | 'altPath' | 'query' | 'baseHeaders' | 'variants' | 'tags'>): number {
-  const strings = e.key.length + e.path.length + (e.altPath?.length ?? 0) + e.query.length
-    + e.baseHeaders.reduce((n, x) => n + x.length, 0) + (e.tags?.reduce((n, t) => n + t.length, 0) ?? 0);
+  const strings = e.key.length + e.path.length + (e.altPath?.length ?? 0) + e.query.length + e.baseHeaders.reduce((n, x) => n + x.length, 0) + (e.tags?.reduce((n, t) => n + t.length, 0) ?? 0);
   let bodies = 0;
   for (const v of Object.values(e.variants)) if (v) bodies += variantSize(v);
   return 256 + strings * 2 + bodies;
@@ -97,7 +96,9 @@ export async function sharedTierDir(config: EdgeConfig): Promise<{ dir: string; 
  */
 export function openSharedTier(dir: string, config: EdgeConfig, role: 'owner' | 'member', log: (msg: string) => void = (m) => console.warn(m)): SharedTier {
   return DiskStore.open({
-    dir, role, log,
+    dir,
+    role,
+    log,
     maxBytes: config.cache.maxDiskBytes ?? CONFIG_DEFAULTS.maxDiskBytes,
     maxObjectBytes: config.cache.maxObjectBytes,
   });

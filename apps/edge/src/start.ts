@@ -105,9 +105,14 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
     kvsDb.close();
     if (kvsTempDir) await removeTemporaryDir(kvsTempDir);
   };
-  const unresolved = unresolvedFunctionNames(config, published.map((f) => f.name));
+  const unresolved = unresolvedFunctionNames(
+    config,
+    published.map((f) => f.name),
+  );
   if (unresolved.length > 0) {
-    log(`functionAssociations name ${unresolved.map((n) => `'${n}'`).join(', ')}, not in functions and not published through the control API: those behaviors run no function until one of that name is published (PublishFunction)`);
+    log(
+      `functionAssociations name ${unresolved.map((n) => `'${n}'`).join(', ')}, not in functions and not published through the control API: those behaviors run no function until one of that name is published (PublishFunction)`,
+    );
   }
   // Functions first: one that does not compile fails the start with CloudFront's error, before any
   // port is bound. In a cluster each worker compiles its own sandboxes; the primary's only check.
@@ -141,15 +146,28 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
       }
       runtime = createLocalRuntime(config, engine, functions);
       const e = engine;
-      closeData = async () => { await closeServer(server); await e.close(); functions.close(); };
+      closeData = async () => {
+        await closeServer(server);
+        await e.close();
+        functions.close();
+      };
     } else {
       functions.close();
       // Workers share the tier only when its owner could open it (the owner evicts and invalidates).
       const usable = shared !== undefined && where !== undefined && !shared.health().disabled;
-      const c = await startCluster(config, { workers, port: opts.port ?? 0, host, published, ...(kvsDb.file === undefined ? {} : { kvsFile: kvsDb.file }), ...(usable ? { shared, sharedDir: where.dir } : {}) });
+      const c = await startCluster(config, {
+        workers,
+        port: opts.port ?? 0,
+        host,
+        published,
+        ...(kvsDb.file === undefined ? {} : { kvsFile: kvsDb.file }),
+        ...(usable ? { shared, sharedDir: where.dir } : {}),
+      });
       port = c.port;
       runtime = c.runtime;
-      closeData = async () => { await c.close(); };
+      closeData = async () => {
+        await c.close();
+      };
     }
   } catch (err) {
     functions.close();
@@ -181,9 +199,12 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   }
 
   const running: RunningEdge = {
-    url: fmt(port), port,
-    controlUrl: controlServer ? fmt(controlPort) : '', controlPort,
-    credentials, runtime,
+    url: fmt(port),
+    port,
+    controlUrl: controlServer ? fmt(controlPort) : '',
+    controlPort,
+    credentials,
+    runtime,
     async close() {
       await Promise.all([controlServer ? closeServer(controlServer) : Promise.resolve(), closeData()]);
       // The control API's stores live in the cache directory too: closed before a temporary one is

@@ -15,14 +15,18 @@ import { closeServer, listen } from '@bucketfront/http-basics';
 import { createViewerServer } from './server.js';
 import { openSharedTier } from './shared-tier.js';
 
-const send = (m: WorkerToPrimary): void => { process.send?.(m); };
+const send = (m: WorkerToPrimary): void => {
+  process.send?.(m);
+};
 
 // Listening from the first tick: the published functions, and the changes to them that follow,
 // may arrive while this worker is still compiling; they wait here until it handles messages.
 let handle: ((m: PrimaryToWorker) => void) | undefined;
 const early: PrimaryToWorker[] = [];
 let gotFunctions: (functions: PublishedFunction[]) => void = () => {};
-const publishedAtStart = new Promise<PublishedFunction[]>((resolve) => { gotFunctions = resolve; });
+const publishedAtStart = new Promise<PublishedFunction[]>((resolve) => {
+  gotFunctions = resolve;
+});
 process.on('message', (raw: unknown) => {
   if (!isMessage(raw)) return;
   const m = raw as PrimaryToWorker;
@@ -42,14 +46,29 @@ function applyFunction(functions: EdgeFunctions, m: Extract<PrimaryToWorker, { t
 
 async function main(): Promise<void> {
   const config = validateEdgeConfig(JSON.parse(process.env[WORKER_ENV.config] ?? '{}'));
-  const coordinator = createIpcCoordinator((m) => { process.send?.(m); }, (h) => { process.on('message', h); });
+  const coordinator = createIpcCoordinator(
+    (m) => {
+      process.send?.(m);
+    },
+    (h) => {
+      process.on('message', h);
+    },
+  );
   const diskPath = config.cache.diskPath;
   const shared = typeof diskPath === 'string' ? openSharedTier(diskPath, config, 'member') : undefined;
   send({ type: 'bf:functions?' });
   const kvsFile = process.env[WORKER_ENV.kvsFile];
   const functions = await EdgeFunctions.load(config, await publishedAtStart, kvsFile ? new KvsReader(kvsFile) : undefined);
   const engine = createEdgeEngine(config, { coordinator, functions, ...(shared ? { shared } : {}) });
-  const stop = (): void => { void closeServer(server).then(() => engine.close()).then(() => { functions.close(); return shared?.close(); }).finally(() => process.exit(0)); };
+  const stop = (): void => {
+    void closeServer(server)
+      .then(() => engine.close())
+      .then(() => {
+        functions.close();
+        return shared?.close();
+      })
+      .finally(() => process.exit(0));
+  };
   // Changes published while this worker compiled: applied before it serves.
   let shutdown = false;
   for (let m = early.shift(); m !== undefined; m = early.shift()) {

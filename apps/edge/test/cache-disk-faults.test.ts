@@ -20,7 +20,9 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bf-edge-faults-'));
   origin = await startTinyOrigin({ '*': fixed('cached body', { 'cache-control': 'max-age=3600' }) });
   warnings = [];
-  vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => { warnings.push(args.map(String).join(' ')); });
+  vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+    warnings.push(args.map(String).join(' '));
+  });
 });
 afterEach(async () => {
   vi.restoreAllMocks();
@@ -65,7 +67,10 @@ describe('shared tier faults', () => {
     expect((await get(`${edge.url}/after-3.txt`)).headers['x-cache']).toBe('Hit from cloudfront');
     expect((await get(`${edge.url}/before.txt`)).headers['x-cache']).toBe('Hit from cloudfront');
     let m = await edge.runtime.metrics();
-    for (let i = 0; i < 50 && m.sharedWriteErrors < 20; i++) { await new Promise((r) => setTimeout(r, 20)); m = await edge.runtime.metrics(); }
+    for (let i = 0; i < 50 && m.sharedWriteErrors < 20; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      m = await edge.runtime.metrics();
+    }
     expect(m.sharedWriteErrors).toBeGreaterThanOrEqual(20);
     expect(warnings.filter((w) => /write/i.test(w))).toHaveLength(1);
   });

@@ -17,7 +17,11 @@ import { oneDistribution, startTinyOrigin, type TinyOrigin } from './helpers.js'
 const creds = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
 const N = 1000;
 
-interface EdgeProc { url: string; controlUrl: string; child: ChildProcess }
+interface EdgeProc {
+  url: string;
+  controlUrl: string;
+  child: ChildProcess;
+}
 
 /** The edge in its own process group, so that SIGKILL takes the primary and every worker at once. */
 async function startEdgeProcess(opts: Record<string, unknown>): Promise<EdgeProc> {
@@ -25,7 +29,11 @@ async function startEdgeProcess(opts: Record<string, unknown>): Promise<EdgeProc
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, JSON.stringify(opts)], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
   const line = await new Promise<string>((resolve, reject) => {
     let buf = '';
-    child.stdout!.on('data', (d: Buffer) => { buf += d.toString(); const nl = buf.indexOf('\n'); if (nl !== -1) resolve(buf.slice(0, nl)); });
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const nl = buf.indexOf('\n');
+      if (nl !== -1) resolve(buf.slice(0, nl));
+    });
     child.once('exit', (code) => reject(new Error(`edge exited with ${code}`)));
   });
   return { ...(JSON.parse(line) as { url: string; controlUrl: string }), child };
@@ -37,7 +45,11 @@ async function killGroup(p: EdgeProc): Promise<void> {
   await exited;
   // Workers are in the same group: wait until none is left.
   for (let i = 0; i < 100; i++) {
-    try { process.kill(-p.child.pid!, 0); } catch { return; }
+    try {
+      process.kill(-p.child.pid!, 0);
+    } catch {
+      return;
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -46,13 +58,15 @@ const agent = new Agent({ connections: 16 });
 async function fetchAll(base: string, paths: string[]): Promise<Array<{ xcache: string; body: string }>> {
   const out: Array<{ xcache: string; body: string }> = new Array(paths.length);
   let next = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < paths.length) {
-      const i = next++;
-      const r = await request(`${base}${paths[i]}`, { dispatcher: agent });
-      out[i] = { xcache: String(r.headers['x-cache'] ?? ''), body: await r.body.text() };
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < paths.length) {
+        const i = next++;
+        const r = await request(`${base}${paths[i]}`, { dispatcher: agent });
+        out[i] = { xcache: String(r.headers['x-cache'] ?? ''), body: await r.body.text() };
+      }
+    }),
+  );
   return out;
 }
 
@@ -71,12 +85,21 @@ describe('restart on the same cache directory', () => {
       '*': (req, res) => {
         const short = req.url!.startsWith('/short/');
         const b = `body of ${req.url} `.repeat(20);
-        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(Buffer.byteLength(b)), 'cache-control': short ? 'max-age=1' : 'max-age=3600', 'last-modified': 'Wed, 01 Jan 2025 00:00:00 GMT' });
+        res.writeHead(200, {
+          'content-type': 'text/plain',
+          'content-length': String(Buffer.byteLength(b)),
+          'cache-control': short ? 'max-age=1' : 'max-age=3600',
+          'last-modified': 'Wed, 01 Jan 2025 00:00:00 GMT',
+        });
         res.end(b);
       },
     });
   });
-  afterAll(async () => { await origin.close(); await agent.close(); await rm(dir, { recursive: true, force: true }); });
+  afterAll(async () => {
+    await origin.close();
+    await agent.close();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it(`${N} objects: 0 origin fetches after SIGKILL and restart; a truncated body is refetched; invalidations hold`, async () => {
     const opts = { config: { ...oneDistribution(origin.url), cache: { diskPath: dir } }, workers: 2, credentials: creds };
@@ -91,10 +114,14 @@ describe('restart on the same cache directory', () => {
 
     await killGroup(edge);
     // While the edge is down: cut one body file short.
-    const bodies = (await filesUnder(join(dir, 'bodies')));
+    const bodies = await filesUnder(join(dir, 'bodies'));
     expect(bodies.length).toBeGreaterThanOrEqual(N);
     let victim = '';
-    for (const f of bodies) if ((await readFile(f, 'latin1')).startsWith('body of /o/5')) { victim = f; break; }
+    for (const f of bodies)
+      if ((await readFile(f, 'latin1')).startsWith('body of /o/5')) {
+        victim = f;
+        break;
+      }
     expect(victim).not.toBe('');
     await truncate(victim, Math.floor((await stat(victim)).size / 2));
     await new Promise((r) => setTimeout(r, 1_100)); // the /short/ objects are now expired
@@ -105,7 +132,9 @@ describe('restart on the same cache directory', () => {
       const refetched = origin.requests.slice(fetchesBefore).filter((r) => r.url.startsWith('/o/'));
       // Exactly the truncated body went back to the origin; every viewer got a whole body.
       expect(refetched.length).toBe(1);
-      again.forEach((r, i) => expect(r.body).toBe(`body of ${paths[i]} `.repeat(20)));
+      again.forEach((r, i) => {
+        expect(r.body).toBe(`body of ${paths[i]} `.repeat(20));
+      });
       expect(again.filter((r) => r.xcache === 'Hit from cloudfront').length).toBe(N - 1);
 
       // Expired objects are revalidated (conditional GET → 304 is not sent by this origin: 200 = Miss).

@@ -16,7 +16,12 @@ import { oneDistribution, startTinyOrigin, type Route, type TinyOrigin } from '.
 
 let origin: TinyOrigin | undefined;
 let edge: RunningEdge | undefined;
-afterEach(async () => { await edge?.close(); await origin?.close(); edge = undefined; origin = undefined; });
+afterEach(async () => {
+  await edge?.close();
+  await origin?.close();
+  edge = undefined;
+  origin = undefined;
+});
 
 /** GET on a new connection (so that requests spread over the workers). */
 async function getNew(url: string): Promise<{ status: number; xcache: string; body: string }> {
@@ -38,7 +43,9 @@ function versioned(headers: Record<string, string> = {}): { route: Route; bump()
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(b.length), 'cache-control': 'max-age=3600', ...headers });
       res.end(b);
     },
-    bump: () => { v++; },
+    bump: () => {
+      v++;
+    },
   };
 }
 
@@ -62,12 +69,14 @@ describe('one cache per host, default --workers', () => {
 
     const results: string[] = [];
     for (let round = 0; round < 20; round++) {
-      await Promise.all(Array.from({ length: 10 }, async (_, i) => {
-        const r = await getNew(`${edge!.url}/obj/${i}.txt`);
-        expect(r.status).toBe(200);
-        expect(r.body).toBe(`/obj/${i}.txt v1`);
-        if (round > 0) results.push(r.xcache);
-      }));
+      await Promise.all(
+        Array.from({ length: 10 }, async (_, i) => {
+          const r = await getNew(`${edge!.url}/obj/${i}.txt`);
+          expect(r.status).toBe(200);
+          expect(r.body).toBe(`/obj/${i}.txt v1`);
+          if (round > 0) results.push(r.xcache);
+        }),
+      );
     }
     let fetches = 0;
     for (let i = 0; i < 10; i++) fetches += origin.count(`/obj/${i}.txt`);
@@ -85,18 +94,25 @@ describe('one cache per host, default --workers', () => {
     // coordinator (leader, waiter, late asker) must end in the one fetch.
     const slow: Route = (req, res) => {
       const b = Buffer.alloc(20_000 + (Number(req.url!.replace(/\D/g, '')) % 50) * 1000, 120);
-      setTimeout(() => { res.writeHead(200, { 'content-length': String(b.length), 'cache-control': 'max-age=3600' }); res.end(b); }, 5);
+      setTimeout(() => {
+        res.writeHead(200, { 'content-length': String(b.length), 'cache-control': 'max-age=3600' });
+        res.end(b);
+      }, 5);
     };
     origin = await startTinyOrigin({ '*': slow });
     edge = await startDefault(oneDistribution(origin.url));
     const agents = Array.from({ length: 6 }, () => new Agent({ connections: 50 }));
     try {
       const paths = Array.from({ length: 300 }, (_, i) => `/herd/${i}.bin`);
-      await Promise.all(paths.flatMap((p) => agents.map(async (agent) => {
-        const r = await request(`${edge!.url}${p}`, { dispatcher: agent });
-        expect(r.statusCode).toBe(200);
-        await r.body.dump();
-      })));
+      await Promise.all(
+        paths.flatMap((p) =>
+          agents.map(async (agent) => {
+            const r = await request(`${edge!.url}${p}`, { dispatcher: agent });
+            expect(r.statusCode).toBe(200);
+            await r.body.dump();
+          }),
+        ),
+      );
       const dup = paths.filter((p) => origin!.count(p) !== 1);
       expect(dup).toEqual([]);
     } finally {
@@ -125,10 +141,12 @@ describe('one cache per host, default --workers', () => {
 
     let ref = 0;
     const invalidate = async (items: string[]): Promise<void> => {
-      const out = await cf.send(new CreateInvalidationCommand({
-        DistributionId: 'E1TEST',
-        InvalidationBatch: { CallerReference: `ref-${ref++}`, Paths: { Quantity: items.length, Items: items } },
-      }));
+      const out = await cf.send(
+        new CreateInvalidationCommand({
+          DistributionId: 'E1TEST',
+          InvalidationBatch: { CallerReference: `ref-${ref++}`, Paths: { Quantity: items.length, Items: items } },
+        }),
+      );
       expect(out.Invalidation?.Status).toBe('Completed');
     };
     await invalidate(groups.exact);
@@ -188,7 +206,9 @@ describe('one cache per host, default --workers', () => {
       try {
         const r = await request(`${edge!.url}/ttl.txt`, { dispatcher: agent, headers: { connection: 'close' } });
         return { xcache: String(r.headers['x-cache']), age: Number(r.headers['age'] ?? -1), body: await r.body.text() };
-      } finally { await agent.close(); }
+      } finally {
+        await agent.close();
+      }
     };
     expect((await agentless()).xcache).toBe('Miss from cloudfront');
     await new Promise((r) => setTimeout(r, 1_100));
@@ -217,7 +237,14 @@ describe('one cache per host, default --workers', () => {
   it('a memory tier too small for the objects: every hit comes from the shared tier, with the right bytes under concurrency (pooled read buffers)', async () => {
     // Distinct random bodies of sizes that share buffer size classes (70–120 KiB → 128 KiB), text so
     // that gzip viewers also get a compressed variant made from the borrowed body.
-    const bodies = new Map(Array.from({ length: 6 }, (_, i) => [`/pool/${i}.txt`, randomBytes(35 * 1024 + i * 5 * 1024).toString('hex').slice(0, 70 * 1024 + i * 10 * 1024)]));
+    const bodies = new Map(
+      Array.from({ length: 6 }, (_, i) => [
+        `/pool/${i}.txt`,
+        randomBytes(35 * 1024 + i * 5 * 1024)
+          .toString('hex')
+          .slice(0, 70 * 1024 + i * 10 * 1024),
+      ]),
+    );
     const route: Route = (req, res) => {
       const b = bodies.get(req.url!)!;
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(b.length), 'cache-control': 'max-age=3600' });
@@ -233,14 +260,16 @@ describe('one cache per host, default --workers', () => {
       const paths = [...bodies.keys()];
       // A slow reader holds one response while the others are served.
       const slow = await request(`${edge.url}${paths[0]}`, { dispatcher: new Agent() });
-      const results = await Promise.all(Array.from({ length: 240 }, async (_, i) => {
-        const path = paths[i % paths.length]!;
-        const gzip = i % 3 === 0;
-        const r = await request(`${edge!.url}${path}`, { dispatcher: agent, headers: gzip ? { 'accept-encoding': 'gzip' } : {} });
-        const raw = Buffer.from(await r.body.arrayBuffer());
-        const text = r.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString() : raw.toString();
-        return { ok: text === bodies.get(path), xcache: String(r.headers['x-cache']) };
-      }));
+      const results = await Promise.all(
+        Array.from({ length: 240 }, async (_, i) => {
+          const path = paths[i % paths.length]!;
+          const gzip = i % 3 === 0;
+          const r = await request(`${edge!.url}${path}`, { dispatcher: agent, headers: gzip ? { 'accept-encoding': 'gzip' } : {} });
+          const raw = Buffer.from(await r.body.arrayBuffer());
+          const text = r.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString() : raw.toString();
+          return { ok: text === bodies.get(path), xcache: String(r.headers['x-cache']) };
+        }),
+      );
       expect(await slow.body.text()).toBe(bodies.get(paths[0]!));
       expect(results.filter((r) => !r.ok)).toHaveLength(0);
       expect(results.every((r) => r.xcache === 'Hit from cloudfront')).toBe(true);

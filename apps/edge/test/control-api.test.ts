@@ -17,15 +17,7 @@ import { signRequest } from '@bucketfront/sigv4';
 import { makeTestCredentials } from '@bucketfront/test-support';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  behaviourFixture,
-  createRecordingRuntime,
-  distributionFixture,
-  edgeConfigFixture,
-  startControlServer,
-  type RecordingRuntime,
-  type StartedControl,
-} from '../src/control/testing.js';
+import { behaviourFixture, distributionFixture, edgeConfigFixture, startRecordingControl, type RecordingControl, type RecordingRuntime, type StartedControl } from './fixtures/control-server.js';
 
 const DIST = 'E1TESTDIST0001';
 const SPA = 'E2SPADIST00002';
@@ -105,14 +97,14 @@ const config = edgeConfigFixture({
 
 describe('control API (raw signed requests)', () => {
   const creds = makeTestCredentials();
+  let control: RecordingControl;
   let runtime: RecordingRuntime;
   let server: StartedControl;
 
   beforeAll(async () => {
-    runtime = createRecordingRuntime(config);
-    server = await startControlServer({ runtime, config, credentials: creds, createWaitMs: 100 });
+    ({ runtime, server } = control = await startRecordingControl(config, { credentials: creds, createWaitMs: 100 }));
   });
-  afterAll(() => server.close());
+  afterAll(() => control.close());
 
   it('CreateInvalidation: 201, Location, Invalidation document, applied with normalised paths', async () => {
     const res = await call(server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, {
@@ -143,7 +135,9 @@ describe('control API (raw signed requests)', () => {
     });
     expect(res.status).toBe(403);
     expect(res.text).toMatch(
-      new RegExp(`^<\\?xml[^>]*>\\s*<ErrorResponse xmlns="${NS.replace(/\./g, '\\.')}"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>[^<]+</Message></Error><RequestId>[^<]+</RequestId></ErrorResponse>$`),
+      new RegExp(
+        `^<\\?xml[^>]*>\\s*<ErrorResponse xmlns="${NS.replace(/\./g, '\\.')}"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>[^<]+</Message></Error><RequestId>[^<]+</RequestId></ErrorResponse>$`,
+      ),
     );
     expect(runtime.received.length).toBe(before);
   });
@@ -182,8 +176,22 @@ describe('control API (raw signed requests)', () => {
     ['InvalidArgument', 400, batchXml(['no-slash.html'], 'ia-1')],
     ['InvalidArgument', 400, batchXml(['/a*b'], 'ia-2')],
     ['InvalidArgument', 400, batchXml([`/${'x'.repeat(4000)}`], 'ia-3')],
-    ['BatchTooLarge', 413, batchXml(Array.from({ length: 3001 }, (_, i) => `/p${i}`), 'big-1')],
-    ['BatchTooLarge', 413, batchXml(Array.from({ length: 16 }, (_, i) => `/w${i}/*`), 'big-2')],
+    [
+      'BatchTooLarge',
+      413,
+      batchXml(
+        Array.from({ length: 3001 }, (_, i) => `/p${i}`),
+        'big-1',
+      ),
+    ],
+    [
+      'BatchTooLarge',
+      413,
+      batchXml(
+        Array.from({ length: 16 }, (_, i) => `/w${i}/*`),
+        'big-2',
+      ),
+    ],
   ])('CreateInvalidation → %s (%i)', async (code, status, body) => {
     const res = await call(server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, { body });
     expect([res.status, res.code]).toEqual([status, code]);
@@ -277,22 +285,22 @@ describe('control API (raw signed requests)', () => {
 
 describe('control API: InProgress while the runtime has not applied', () => {
   const creds = makeTestCredentials();
+  let control: RecordingControl;
   let runtime: RecordingRuntime;
   let server: StartedControl;
 
   beforeAll(async () => {
-    runtime = createRecordingRuntime(config);
-    server = await startControlServer({ runtime, config, credentials: creds, createWaitMs: 50 });
+    ({ runtime, server } = control = await startRecordingControl(config, { credentials: creds, createWaitMs: 50 }));
   });
-  afterAll(async () => {
-    runtime.release();
-    await server.close();
-  });
+  afterAll(() => control.close());
 
   it('answers InProgress, turns Completed once applied; TooManyInvalidationsInProgress meanwhile', async () => {
     runtime.hold();
     const res = await call(server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, {
-      body: batchXml(Array.from({ length: 15 }, (_, i) => `/w${i}/*`), 'held'),
+      body: batchXml(
+        Array.from({ length: 15 }, (_, i) => `/w${i}/*`),
+        'held',
+      ),
     });
     expect(res.status).toBe(201);
     expect(tag(res.text, 'Status')).toBe('InProgress');
@@ -318,19 +326,15 @@ describe('control API: InProgress while the runtime has not applied', () => {
 
 describe('control API with @aws-sdk/client-cloudfront', () => {
   const creds = makeTestCredentials();
+  let control: RecordingControl;
   let runtime: RecordingRuntime;
   let server: StartedControl;
   let client: CloudFrontClient;
 
   beforeAll(async () => {
-    runtime = createRecordingRuntime(config);
-    server = await startControlServer({ runtime, config, credentials: creds });
-    client = new CloudFrontClient({ endpoint: server.url, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+    ({ runtime, server, client } = control = await startRecordingControl(config, { credentials: creds }));
   });
-  afterAll(async () => {
-    client.destroy();
-    await server.close();
-  });
+  afterAll(() => control.close());
 
   it('CreateInvalidation + GetInvalidation + ListInvalidations', async () => {
     const created = await client.send(
@@ -367,11 +371,23 @@ describe('control API with @aws-sdk/client-cloudfront', () => {
       Origins: {
         Quantity: 2,
         Items: [
-          { Id: 'primary', DomainName: '127.0.0.1', OriginPath: '/site', CustomOriginConfig: { HTTPPort: 9100, OriginProtocolPolicy: 'http-only', OriginReadTimeout: 20 }, ConnectionAttempts: 2, ConnectionTimeout: 5 },
+          {
+            Id: 'primary',
+            DomainName: '127.0.0.1',
+            OriginPath: '/site',
+            CustomOriginConfig: { HTTPPort: 9100, OriginProtocolPolicy: 'http-only', OriginReadTimeout: 20 },
+            ConnectionAttempts: 2,
+            ConnectionTimeout: 5,
+          },
           { Id: 'backup', DomainName: 'backup.example.test', CustomOriginConfig: { HTTPSPort: 443, OriginProtocolPolicy: 'https-only' } },
         ],
       },
-      OriginGroups: { Quantity: 1, Items: [{ Id: 'failover', FailoverCriteria: { StatusCodes: { Quantity: 4, Items: [500, 502, 503, 504] } }, Members: { Quantity: 2, Items: [{ OriginId: 'primary' }, { OriginId: 'backup' }] } }] },
+      OriginGroups: {
+        Quantity: 1,
+        Items: [
+          { Id: 'failover', FailoverCriteria: { StatusCodes: { Quantity: 4, Items: [500, 502, 503, 504] } }, Members: { Quantity: 2, Items: [{ OriginId: 'primary' }, { OriginId: 'backup' }] } },
+        ],
+      },
       DefaultCacheBehavior: { TargetOriginId: 'failover', MinTTL: 0, DefaultTTL: 86400, MaxTTL: 31536000, Compress: true },
       CustomErrorResponses: { Quantity: 1, Items: [{ ErrorCode: 404, ResponsePagePath: '/index.html', ResponseCode: '200', ErrorCachingMinTTL: 10 }] },
     });
@@ -414,14 +430,12 @@ describe('control API with @aws-sdk/client-cloudfront', () => {
     expect(second.DistributionList!.Items![0]!.Id).toBe(SPA);
   });
 
-  it('errors map to the SDK\'s modelled exceptions', async () => {
+  it("errors map to the SDK's modelled exceptions", async () => {
     const err = await client.send(new GetDistributionCommand({ Id: 'ENOPE' })).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'NoSuchDistribution', $metadata: { httpStatusCode: 404 } });
     const inv = await client.send(new GetInvalidationCommand({ DistributionId: SPA, Id: 'INOPE' })).catch((e: unknown) => e);
     expect(inv).toMatchObject({ name: 'NoSuchInvalidation', $metadata: { httpStatusCode: 404 } });
-    const bad = await client
-      .send(new CreateInvalidationCommand({ DistributionId: SPA, InvalidationBatch: { CallerReference: 'x', Paths: { Quantity: 2, Items: ['/a'] } } }))
-      .catch((e: unknown) => e);
+    const bad = await client.send(new CreateInvalidationCommand({ DistributionId: SPA, InvalidationBatch: { CallerReference: 'x', Paths: { Quantity: 2, Items: ['/a'] } } })).catch((e: unknown) => e);
     expect(bad).toMatchObject({ name: 'InconsistentQuantities', $metadata: { httpStatusCode: 400 } });
     const wrong = new CloudFrontClient({ endpoint: server.url, region: 'us-east-1', credentials: { ...creds, secretAccessKey: 'nope' }, maxAttempts: 1 });
     const denied = await wrong.send(new ListDistributionsCommand({})).catch((e: unknown) => e);

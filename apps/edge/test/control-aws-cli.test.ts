@@ -4,7 +4,7 @@
  */
 import { hasAwsCli, makeTestCredentials, runAws, type TestCredentials } from '@bucketfront/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRecordingRuntime, distributionFixture, edgeConfigFixture, startControlServer, type RecordingRuntime, type StartedControl } from '../src/control/testing.js';
+import { distributionFixture, edgeConfigFixture, startRecordingControl, type RecordingControl, type RecordingRuntime, type StartedControl } from './fixtures/control-server.js';
 
 const DIST = 'E1TESTDIST0001';
 const OTHER = 'E3OTHERDIST003';
@@ -20,11 +20,11 @@ describe.skipIf(!hasAwsCli())('control API with the aws CLI', () => {
     return { ...res, json: res.code === 0 && res.stdout.trim() ? JSON.parse(res.stdout) : undefined };
   }
 
+  let control: RecordingControl;
   beforeAll(async () => {
-    runtime = createRecordingRuntime(config);
-    server = await startControlServer({ runtime, config, credentials: creds });
+    ({ runtime, server } = control = await startRecordingControl(config, { credentials: creds }));
   });
-  afterAll(() => server.close());
+  afterAll(() => control.close());
 
   it('create-invalidation --paths → Completed; get-invalidation shows it', async () => {
     const created = await aws(['create-invalidation', '--distribution-id', DIST, '--paths', '/index.html', '/assets/*']);

@@ -12,29 +12,28 @@ import {
   distributionFixture,
   edgeConfigFixture,
   startControlServer,
+  startRecordingControl,
+  type RecordingControl,
   type RecordingRuntime,
   type StartedControl,
-} from '../src/control/testing.js';
+} from './fixtures/control-server.js';
 
 const TAGGED = 'E1TAGGEDDIST01';
 const UNTAGGED = 'E2PLAINDIST002';
 const config = edgeConfigFixture({
-  distributions: [
-    distributionFixture(TAGGED, { cacheTagConfig: { headerName: 'x-amz-meta-cache-tag' } }),
-    distributionFixture(UNTAGGED, { aliases: [] }),
-  ],
+  distributions: [distributionFixture(TAGGED, { cacheTagConfig: { headerName: 'x-amz-meta-cache-tag' } }), distributionFixture(UNTAGGED, { aliases: [] })],
 });
 
 describe.skipIf(!hasAwsCli())('#tag items with the aws CLI', () => {
   const creds = makeTestCredentials();
+  let control: RecordingControl;
   let runtime: RecordingRuntime;
   let server: StartedControl;
 
   beforeAll(async () => {
-    runtime = createRecordingRuntime(config);
-    server = await startControlServer({ runtime, config, credentials: creds });
+    ({ runtime, server } = control = await startRecordingControl(config, { credentials: creds }));
   });
-  afterAll(() => server.close());
+  afterAll(() => control.close());
 
   const aws = async (args: string[]) => {
     const res = await runAws(['cloudfront', ...args, '--output', 'json'], { endpointUrl: server.url, credentials: creds });
@@ -66,19 +65,14 @@ describe.skipIf(!hasAwsCli())('#tag items with the aws CLI', () => {
 
 describe('#tag items with @aws-sdk/client-cloudfront', () => {
   const creds = makeTestCredentials();
+  let control: RecordingControl;
   let runtime: RecordingRuntime;
-  let server: StartedControl;
   let client: CloudFrontClient;
 
   beforeAll(async () => {
-    runtime = createRecordingRuntime(config);
-    server = await startControlServer({ runtime, config, credentials: creds, createWaitMs: 100 });
-    client = new CloudFrontClient({ endpoint: server.url, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+    ({ runtime, client } = control = await startRecordingControl(config, { credentials: creds, createWaitMs: 100 }));
   });
-  afterAll(async () => {
-    client.destroy();
-    await server.close();
-  });
+  afterAll(() => control.close());
 
   const create = (distributionId: string, items: string[], ref = `sdk-${Math.random()}`) =>
     client.send(new CreateInvalidationCommand({ DistributionId: distributionId, InvalidationBatch: { CallerReference: ref, Paths: { Quantity: items.length, Items: items } } }));
@@ -120,7 +114,10 @@ describe('#tag items with @aws-sdk/client-cloudfront', () => {
   it('tag items count as individual paths toward the 3,000 in progress', async () => {
     runtime.hold();
     try {
-      const first = await create(TAGGED, Array.from({ length: 2999 }, (_, i) => `#t${i}`));
+      const first = await create(
+        TAGGED,
+        Array.from({ length: 2999 }, (_, i) => `#t${i}`),
+      );
       expect(first.Invalidation?.Status).toBe('InProgress');
       const over = await create(TAGGED, ['#one', '/two']).catch((e: unknown) => e);
       expect(over).toMatchObject({ name: 'TooManyInvalidationsInProgress' });

@@ -9,6 +9,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdge, type RunningEdge } from '../src/index.js';
+import { freePort } from './fixtures/control-server.js';
 
 const DIST = 'E2EDIST0000001';
 
@@ -89,9 +90,7 @@ describe('edge + control API end to end (single process)', () => {
     expect((await get(edge, '/sdk.html')).xCache).toMatch(/^Hit from /);
     const client = new CloudFrontClient({ endpoint: edge.controlUrl, region: 'eu-central-1', credentials: creds, maxAttempts: 1 });
     try {
-      const created = await client.send(
-        new CreateInvalidationCommand({ DistributionId: DIST, InvalidationBatch: { CallerReference: 'e2e-sdk', Paths: { Quantity: 1, Items: ['/sdk.html'] } } }),
-      );
+      const created = await client.send(new CreateInvalidationCommand({ DistributionId: DIST, InvalidationBatch: { CallerReference: 'e2e-sdk', Paths: { Quantity: 1, Items: ['/sdk.html'] } } }));
       expect(created.Invalidation!.Status).toBe('Completed');
       const got = await client.send(new GetInvalidationCommand({ DistributionId: DIST, Id: created.Invalidation!.Id! }));
       expect(got.Invalidation!.Status).toBe('Completed');
@@ -144,9 +143,7 @@ describe('edge + control API end to end (2 workers)', () => {
     bump();
     const client = new CloudFrontClient({ endpoint: edge.controlUrl, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
     try {
-      const created = await client.send(
-        new CreateInvalidationCommand({ DistributionId: DIST, InvalidationBatch: { CallerReference: 'e2e-workers', Paths: { Quantity: 1, Items: ['/w.html'] } } }),
-      );
+      const created = await client.send(new CreateInvalidationCommand({ DistributionId: DIST, InvalidationBatch: { CallerReference: 'e2e-workers', Paths: { Quantity: 1, Items: ['/w.html'] } } }));
       expect(created.Invalidation!.Status).toBe('Completed');
     } finally {
       client.destroy();
@@ -157,15 +154,6 @@ describe('edge + control API end to end (2 workers)', () => {
     }
   });
 });
-
-/** A loopback port with nothing listening (bound, then released). */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', () => resolve()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 describe('two edges as peers, end to end', () => {
   const creds = makeTestCredentials();
@@ -194,9 +182,7 @@ describe('two edges as peers, end to end', () => {
     bump();
     const client = new CloudFrontClient({ endpoint: a.controlUrl, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
     try {
-      const created = await client.send(
-        new CreateInvalidationCommand({ DistributionId: DIST, InvalidationBatch: { CallerReference: 'peers-e2e', Paths: { Quantity: 1, Items: ['/shared.html'] } } }),
-      );
+      const created = await client.send(new CreateInvalidationCommand({ DistributionId: DIST, InvalidationBatch: { CallerReference: 'peers-e2e', Paths: { Quantity: 1, Items: ['/shared.html'] } } }));
       expect(created.Invalidation!.Status).toBe('Completed');
     } finally {
       client.destroy();
@@ -225,21 +211,34 @@ async function heldRelay(targetPort: number): Promise<{ url: string; held(): num
       sockets.add(upstream);
       client.pipe(upstream).pipe(client);
       client.resume();
-      const end = (): void => { client.destroy(); upstream.destroy(); };
+      const end = (): void => {
+        client.destroy();
+        upstream.destroy();
+      };
       client.on('error', end);
       upstream.on('error', end);
       client.on('close', end);
       upstream.on('close', end);
     };
     if (open) pipe();
-    else { held++; waiting.push(pipe); }
+    else {
+      held++;
+      waiting.push(pipe);
+    }
   });
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', () => resolve()));
   return {
     url: `http://127.0.0.1:${(srv.address() as { port: number }).port}`,
     held: () => held,
-    release() { open = true; for (const go of waiting.splice(0)) go(); },
-    close: () => new Promise<void>((resolve) => { for (const x of sockets) x.destroy(); srv.close(() => resolve()); }),
+    release() {
+      open = true;
+      for (const go of waiting.splice(0)) go();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const x of sockets) x.destroy();
+        srv.close(() => resolve());
+      }),
   };
 }
 
@@ -298,16 +297,22 @@ describe('two 2-worker edges as peers: invalidation through the control API', ()
       // per path in a row, so round-robin gives each path to both workers.
       for (const edge of [a, b]) {
         const entries = async () => (await edge.runtime.metrics()).cacheEntries;
-        for (let round = 0; round < 20 && (await entries()) < 8; round++) for (const p of paths) { await once(edge, p); await once(edge, p); }
+        for (let round = 0; round < 20 && (await entries()) < 8; round++)
+          for (const p of paths) {
+            await once(edge, p);
+            await once(edge, p);
+          }
         expect(await entries()).toBe(8);
         for (const p of paths) expect(answers(await perWorker(edge, p))).toEqual(new Set([`${p} v1 Hit`]));
       }
       bump();
 
-      const created = await client.send(new CreateInvalidationCommand({
-        DistributionId: DIST,
-        InvalidationBatch: { CallerReference: 'two-by-two', Paths: { Quantity: 2, Items: ['/index.html', '/assets/*'] } },
-      }));
+      const created = await client.send(
+        new CreateInvalidationCommand({
+          DistributionId: DIST,
+          InvalidationBatch: { CallerReference: 'two-by-two', Paths: { Quantity: 2, Items: ['/index.html', '/assets/*'] } },
+        }),
+      );
       const id = created.Invalidation!.Id!;
       // The peer has not applied it (its control port is held): not Completed, though A has.
       expect(created.Invalidation!.Status).toBe('InProgress');
@@ -317,7 +322,10 @@ describe('two 2-worker edges as peers: invalidation through the control API', ()
         // The next request misses, on whichever worker; the workers share one cache per host, so
         // that one fetch serves every worker after it (Hit).
         const all = [...onA.values()].flat();
-        expect(all.filter((x) => x === `${p} v2 Miss`), JSON.stringify([...onA])).toHaveLength(1);
+        expect(
+          all.filter((x) => x === `${p} v2 Miss`),
+          JSON.stringify([...onA]),
+        ).toHaveLength(1);
         expect([...answers(onA)].every((x) => x.startsWith(`${p} v2 `))).toBe(true);
         expect(answers(await perWorker(b, p))).toEqual(new Set([`${p} v1 Hit`]));
       }
@@ -333,7 +341,10 @@ describe('two 2-worker edges as peers: invalidation through the control API', ()
       // Completed: every worker of the peer serves the new version on its next request.
       for (const p of invalidated) {
         const onB = await perWorker(b, p);
-        expect([...onB.values()].flat().filter((x) => x === `${p} v2 Miss`), JSON.stringify([...onB])).toHaveLength(1);
+        expect(
+          [...onB.values()].flat().filter((x) => x === `${p} v2 Miss`),
+          JSON.stringify([...onB]),
+        ).toHaveLength(1);
         expect([...answers(onB)].every((x) => x.startsWith(`${p} v2 `))).toBe(true);
       }
       for (const edge of [a, b]) expect(answers(await perWorker(edge, '/keep.html'))).toEqual(new Set(['/keep.html v1 Hit']));

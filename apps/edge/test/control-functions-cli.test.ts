@@ -39,12 +39,15 @@ describe.skipIf(!hasAwsCli())('CloudFront Functions with the aws CLI', () => {
       log: () => {},
     });
     await writeFile(join(tmp.path, 'add-index.js'), ADD_INDEX_HTML);
-    await writeFile(join(tmp.path, 'event.json'), JSON.stringify({
-      version: '1.0',
-      context: { eventType: 'viewer-request' },
-      viewer: { ip: '198.51.100.11' },
-      request: { method: 'GET', uri: '/blog/', headers: { host: { value: 'www.example.com' } }, cookies: {}, querystring: {} },
-    }));
+    await writeFile(
+      join(tmp.path, 'event.json'),
+      JSON.stringify({
+        version: '1.0',
+        context: { eventType: 'viewer-request' },
+        viewer: { ip: '198.51.100.11' },
+        request: { method: 'GET', uri: '/blog/', headers: { host: { value: 'www.example.com' } }, cookies: {}, querystring: {} },
+      }),
+    );
   });
   afterAll(async () => {
     await edge?.close();
@@ -58,7 +61,12 @@ describe.skipIf(!hasAwsCli())('CloudFront Functions with the aws CLI', () => {
     expect(created.code).toBe(0);
     expect(created.json.ETag).toMatch(/^E[A-Z0-9]{12}$/);
     expect(created.json.Location).toBe(`${edge.controlUrl}/2020-05-31/function/add-index`);
-    expect(created.json.FunctionSummary).toMatchObject({ Name: 'add-index', Status: 'UNPUBLISHED', FunctionConfig: { Comment: 'Add index.html', Runtime: 'cloudfront-js-2.0' }, FunctionMetadata: { Stage: 'DEVELOPMENT' } });
+    expect(created.json.FunctionSummary).toMatchObject({
+      Name: 'add-index',
+      Status: 'UNPUBLISHED',
+      FunctionConfig: { Comment: 'Add index.html', Runtime: 'cloudfront-js-2.0' },
+      FunctionMetadata: { Stage: 'DEVELOPMENT' },
+    });
 
     const described = await aws(['describe-function', '--name', 'add-index']);
     expect(described.json.ETag).toBe(created.json.ETag);
@@ -76,7 +84,17 @@ describe.skipIf(!hasAwsCli())('CloudFront Functions with the aws CLI', () => {
     expect((await get(`${edge.url}/blog/`)).body.toString()).toBe('origin saw /blog/index.html');
 
     await writeFile(join(tmp.path, 'v2.js'), 'function handler(event) { event.request.uri = "/v2" + event.request.uri; return event.request; }');
-    const updated = await aws(['update-function', '--name', 'add-index', '--if-match', created.json.ETag, '--function-config', 'Comment=v2,Runtime=cloudfront-js-2.0', '--function-code', 'fileb://v2.js']);
+    const updated = await aws([
+      'update-function',
+      '--name',
+      'add-index',
+      '--if-match',
+      created.json.ETag,
+      '--function-config',
+      'Comment=v2,Runtime=cloudfront-js-2.0',
+      '--function-code',
+      'fileb://v2.js',
+    ]);
     expect(updated.code).toBe(0);
     expect(updated.json.ETag).toMatch(/^E[A-Z0-9]{12}$/);
     expect(updated.json.ETag).not.toBe(created.json.ETag);

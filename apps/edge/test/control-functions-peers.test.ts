@@ -3,9 +3,8 @@
  * with its own recording runtime, peers of each other; what one edge publishes runs on the other
  * (same LIVE ETag and code), without echo, in the order it was published, retried while a peer is down.
  */
-import { createServer } from 'node:net';
 import {
-  CloudFrontClient,
+  type CloudFrontClient,
   CreateFunctionCommand,
   DeleteFunctionCommand,
   DescribeFunctionCommand,
@@ -17,50 +16,24 @@ import { makeTestCredentials } from '@bucketfront/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { publishOnPeer } from '../src/control/function-peers.js';
 import { DEFAULT_PEER_RETRY } from '../src/control/peer-fanout.js';
-import { createRecordingRuntime, edgeConfigFixture, startControlServer, type RecordingRuntime, type StartedControl } from '../src/control/testing.js';
-import type { EdgeConfig } from '../src/control/runtime-types.js';
+import { edgeConfigFixture, eventually, freePort, startRecordingControl, type RecordingControl } from './fixtures/control-server.js';
 
 type Creds = { accessKeyId: string; secretAccessKey: string };
 const fastRetry = { initialDelayMs: 20, maxDelayMs: 100, windowMs: 60_000, attemptTimeoutMs: 5_000 };
 const enc = new TextEncoder();
 
-interface Edge {
-  config: EdgeConfig;
-  runtime: RecordingRuntime;
-  server: StartedControl;
-  client: CloudFrontClient;
-}
+type Edge = RecordingControl;
 
 const started: Edge[] = [];
 afterEach(async () => {
-  for (const e of started.splice(0)) {
-    e.client.destroy();
-    await e.server.close();
-  }
+  for (const e of started.splice(0)) await e.close();
 });
 
 async function startEdge(creds: Creds, opts: { port?: number; peers?: string[] } = {}): Promise<Edge> {
   const config = edgeConfigFixture({ peers: opts.peers ?? [] });
-  const runtime = createRecordingRuntime(config);
-  const server = await startControlServer({ runtime, config, credentials: creds, peerRetry: fastRetry, log: () => {} }, opts.port);
-  const edge = { config, runtime, server, client: new CloudFrontClient({ endpoint: server.url, region: 'us-east-1', credentials: creds, maxAttempts: 1 }) };
+  const edge = await startRecordingControl(config, { credentials: creds, peerRetry: fastRetry, port: opts.port });
   started.push(edge);
   return edge;
-}
-
-async function eventually(probe: () => Promise<boolean> | boolean, tries = 500): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', () => resolve()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
 }
 
 const source = (v: string) => `function handler(event) { event.request.uri = '/${v}' + event.request.uri; return event.request; }`;
@@ -92,7 +65,9 @@ describe('functions on peer edges', () => {
     expect(a.runtime.functionChanges).toHaveLength(1);
     expect(b.runtime.functionChanges).toHaveLength(1);
 
-    const updated = await a.client.send(new UpdateFunctionCommand({ Name: 'shared', IfMatch: devETag, FunctionConfig: { Comment: 'v2', Runtime: 'cloudfront-js-2.0' }, FunctionCode: enc.encode(source('v2')) }));
+    const updated = await a.client.send(
+      new UpdateFunctionCommand({ Name: 'shared', IfMatch: devETag, FunctionConfig: { Comment: 'v2', Runtime: 'cloudfront-js-2.0' }, FunctionCode: enc.encode(source('v2')) }),
+    );
     await a.client.send(new PublishFunctionCommand({ Name: 'shared', IfMatch: updated.ETag! }));
     await eventually(() => b.runtime.liveFunctions.get('shared')?.code === source('v2'));
     expect(b.runtime.liveFunctions.get('shared')!.code).toBe(source('v2'));
@@ -104,7 +79,7 @@ describe('functions on peer edges', () => {
     await expect(b.client.send(new DescribeFunctionCommand({ Name: 'shared' }))).rejects.toMatchObject({ name: 'NoSuchFunctionExists' });
   });
 
-  it('a version older than the peer\'s LIVE one (a late retry) is ignored', async () => {
+  it("a version older than the peer's LIVE one (a late retry) is ignored", async () => {
     const creds = makeTestCredentials();
     const b = await startEdge(creds);
     const a = await startEdge(creds, { peers: [b.server.url] });

@@ -21,15 +21,7 @@ import { request } from 'undici';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  behaviourFixture,
-  createRecordingRuntime,
-  distributionFixture,
-  edgeConfigFixture,
-  startControlServer,
-  type RecordingRuntime,
-  type StartedControl,
-} from '../src/control/testing.js';
+import { behaviourFixture, distributionFixture, edgeConfigFixture, startRecordingControl, type RecordingControl, type RecordingRuntime, type StartedControl } from './fixtures/control-server.js';
 import { ADD_INDEX_HTML } from './fixtures/aws-functions.js';
 
 /** The test event object of the developer guide's "Test functions" page, for a viewer request. */
@@ -63,7 +55,7 @@ const config = edgeConfigFixture({
   keyValueStores: [{ name: 'redirects', data: [{ key: '/old', value: 'https://new.example/' }] }],
 });
 
-function clientFor(url: string): CloudFrontClient {
+function _clientFor(url: string): CloudFrontClient {
   return new CloudFrontClient({ endpoint: url, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
 }
 
@@ -91,19 +83,15 @@ const create = (client: CloudFrontClient, name: string, source: string, runtime:
   client.send(new CreateFunctionCommand({ Name: name, FunctionConfig: { Comment: comment, Runtime: runtime }, FunctionCode: code(source) }));
 
 describe('CloudFront Functions API', () => {
+  let control: RecordingControl;
   let runtime: RecordingRuntime;
   let server: StartedControl;
   let client: CloudFrontClient;
 
   beforeAll(async () => {
-    runtime = createRecordingRuntime(config);
-    server = await startControlServer({ runtime, config, credentials: creds });
-    client = clientFor(server.url);
+    ({ runtime, server, client } = control = await startRecordingControl(config, { credentials: creds }));
   });
-  afterAll(async () => {
-    client.destroy();
-    await server.close();
-  });
+  afterAll(() => control.close());
 
   it('create → describe → get → test (add index.html) → publish: stages, ETags and Status as CloudFront', async () => {
     const created = await create(client, 'add-index', ADD_INDEX_HTML, 'cloudfront-js-1.0', 'Add index.html');
@@ -166,7 +154,9 @@ describe('CloudFront Functions API', () => {
     await client.send(new PublishFunctionCommand({ Name: 'versioned', IfMatch: created.ETag! }));
     const liveBefore = await client.send(new DescribeFunctionCommand({ Name: 'versioned', Stage: 'LIVE' }));
 
-    const updated = await client.send(new UpdateFunctionCommand({ Name: 'versioned', IfMatch: created.ETag!, FunctionConfig: { Comment: 'v2', Runtime: 'cloudfront-js-2.0' }, FunctionCode: code(v2) }));
+    const updated = await client.send(
+      new UpdateFunctionCommand({ Name: 'versioned', IfMatch: created.ETag!, FunctionConfig: { Comment: 'v2', Runtime: 'cloudfront-js-2.0' }, FunctionCode: code(v2) }),
+    );
     expect(updated.ETag).toMatch(/^E[A-Z0-9]{12}$/);
     expect(updated.ETag).not.toBe(created.ETag);
     expect(updated.FunctionSummary).toMatchObject({ FunctionConfig: { Comment: 'v2' }, FunctionMetadata: { Stage: 'DEVELOPMENT' } });
@@ -207,19 +197,38 @@ describe('CloudFront Functions API', () => {
     await expect(failure(client.send(new DeleteFunctionCommand({ Name: 'guarded', IfMatch: 'ESTALEETAG000' })))).resolves.toEqual({ name: 'PreconditionFailed', status: 412 });
   });
 
-  it('errors with CloudFront\'s codes and statuses', async () => {
+  it("errors with CloudFront's codes and statuses", async () => {
     await create(client, 'taken', 'function handler(e) { return e.request; }');
     await expect(failure(create(client, 'taken', 'function handler(e) { return e.request; }'))).resolves.toEqual({ name: 'FunctionAlreadyExists', status: 409 });
     await expect(failure(create(client, 'too-big', `function handler(e) { return e.request; } // ${'x'.repeat(11_000)}`))).resolves.toEqual({ name: 'FunctionSizeLimitExceeded', status: 413 });
     await expect(failure(create(client, 'broken', 'function handler(e) { return e.request'))).resolves.toEqual({ name: 'InvalidArgument', status: 400 });
-    await expect(failure(client.send(new CreateFunctionCommand({
-      Name: 'unknown-store', FunctionConfig: { Comment: '', Runtime: 'cloudfront-js-2.0', KeyValueStoreAssociations: { Quantity: 1, Items: [{ KeyValueStoreARN: 'arn:aws:cloudfront::000000000000:key-value-store/nope' }] } },
-      FunctionCode: code('function handler(e) { return e.request; }'),
-    })))).resolves.toEqual({ name: 'InvalidArgument', status: 400 });
-    await expect(failure(client.send(new CreateFunctionCommand({
-      Name: 'tagged', FunctionConfig: { Comment: '', Runtime: 'cloudfront-js-2.0' }, FunctionCode: code('function handler(e) { return e.request; }'),
-      Tags: { Items: [{ Key: 'team', Value: 'web' }] },
-    })))).resolves.toEqual({ name: 'UnsupportedOperation', status: 400 });
+    await expect(
+      failure(
+        client.send(
+          new CreateFunctionCommand({
+            Name: 'unknown-store',
+            FunctionConfig: {
+              Comment: '',
+              Runtime: 'cloudfront-js-2.0',
+              KeyValueStoreAssociations: { Quantity: 1, Items: [{ KeyValueStoreARN: 'arn:aws:cloudfront::000000000000:key-value-store/nope' }] },
+            },
+            FunctionCode: code('function handler(e) { return e.request; }'),
+          }),
+        ),
+      ),
+    ).resolves.toEqual({ name: 'InvalidArgument', status: 400 });
+    await expect(
+      failure(
+        client.send(
+          new CreateFunctionCommand({
+            Name: 'tagged',
+            FunctionConfig: { Comment: '', Runtime: 'cloudfront-js-2.0' },
+            FunctionCode: code('function handler(e) { return e.request; }'),
+            Tags: { Items: [{ Key: 'team', Value: 'web' }] },
+          }),
+        ),
+      ),
+    ).resolves.toEqual({ name: 'UnsupportedOperation', status: 400 });
     await expect(failure(client.send(new DescribeFunctionCommand({ Name: 'nope' })))).resolves.toEqual({ name: 'NoSuchFunctionExists', status: 404 });
     await expect(failure(client.send(new GetFunctionCommand({ Name: 'taken', Stage: 'LIVE' })))).resolves.toEqual({ name: 'NoSuchFunctionExists', status: 404 });
     await expect(failure(client.send(new PublishFunctionCommand({ Name: 'nope', IfMatch: 'EX' })))).resolves.toEqual({ name: 'NoSuchFunctionExists', status: 404 });
@@ -245,11 +254,17 @@ async function handler(event) {
   try { return { statusCode: 301, statusDescription: 'Moved', headers: { location: { value: await kvs.get(event.request.uri) } } }; }
   catch (e) { return event.request; }
 }`;
-    const created = await client.send(new CreateFunctionCommand({
-      Name: 'kvs-redirect',
-      FunctionConfig: { Comment: '', Runtime: 'cloudfront-js-2.0', KeyValueStoreAssociations: { Quantity: 1, Items: [{ KeyValueStoreARN: 'arn:aws:cloudfront::000000000000:key-value-store/redirects' }] } },
-      FunctionCode: code(source),
-    }));
+    const created = await client.send(
+      new CreateFunctionCommand({
+        Name: 'kvs-redirect',
+        FunctionConfig: {
+          Comment: '',
+          Runtime: 'cloudfront-js-2.0',
+          KeyValueStoreAssociations: { Quantity: 1, Items: [{ KeyValueStoreARN: 'arn:aws:cloudfront::000000000000:key-value-store/redirects' }] },
+        },
+        FunctionCode: code(source),
+      }),
+    );
     expect(created.FunctionSummary!.FunctionConfig!.KeyValueStoreAssociations).toEqual({ Quantity: 1, Items: [{ KeyValueStoreARN: 'arn:aws:cloudfront::000000000000:key-value-store/redirects' }] });
     const event = { ...VIEWER_REQUEST_EVENT, request: { ...VIEWER_REQUEST_EVENT.request, uri: '/old' } };
     const r = await client.send(new TestFunctionCommand({ Name: 'kvs-redirect', IfMatch: created.ETag!, EventObject: code(JSON.stringify(event)) }));
@@ -313,12 +328,7 @@ describe('CloudFront Functions API: persistence (functionsFile)', () => {
     await tmp.cleanup();
   });
 
-  async function start() {
-    const runtime = createRecordingRuntime(config);
-    const logs: string[] = [];
-    const server = await startControlServer({ runtime, config, credentials: creds, functionsFile: file, log: (m) => logs.push(m) });
-    return { runtime, server, client: clientFor(server.url), logs };
-  }
+  const start = () => startRecordingControl(config, { credentials: creds, functionsFile: file });
 
   it('a garbage functions file: one warning, moved aside, an empty store that is kept from then on', async () => {
     await mkdir(join(tmp.path, 'cache'), { recursive: true });
@@ -349,7 +359,9 @@ describe('CloudFront Functions API: persistence (functionsFile)', () => {
     const v2 = 'function handler(e) { e.request.uri = "/two"; return e.request; }';
     const created = await create(first.client, 'kept', v1, 'cloudfront-js-2.0', 'first');
     await first.client.send(new PublishFunctionCommand({ Name: 'kept', IfMatch: created.ETag! }));
-    const updated = await first.client.send(new UpdateFunctionCommand({ Name: 'kept', IfMatch: created.ETag!, FunctionConfig: { Comment: 'second', Runtime: 'cloudfront-js-2.0' }, FunctionCode: code(v2) }));
+    const updated = await first.client.send(
+      new UpdateFunctionCommand({ Name: 'kept', IfMatch: created.ETag!, FunctionConfig: { Comment: 'second', Runtime: 'cloudfront-js-2.0' }, FunctionCode: code(v2) }),
+    );
     await create(first.client, 'draft', v1);
     const before = {
       dev: await first.client.send(new DescribeFunctionCommand({ Name: 'kept' })),

@@ -6,35 +6,18 @@
 import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  CloudFrontClient,
-  CreateInvalidationCommand,
-  GetInvalidationCommand,
-  ListInvalidationsCommand,
-} from '@aws-sdk/client-cloudfront';
+import { CreateInvalidationCommand, GetInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront';
 import { makeTempDir, makeTestCredentials, type TempDir } from '@bucketfront/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ControlServerOptions } from '../src/control/index.js';
-import {
-  createRecordingRuntime,
-  distributionFixture,
-  edgeConfigFixture,
-  startControlServer,
-  type RecordingRuntime,
-  type StartedControl,
-} from '../src/control/testing.js';
+import { distributionFixture, edgeConfigFixture, eventually, startRecordingControl, type RecordingControl } from './fixtures/control-server.js';
 
 const DIST = 'E1TESTDIST0001';
 const OTHER = 'E3OTHERDIST003';
 const config = edgeConfigFixture({ distributions: [distributionFixture(DIST), distributionFixture(OTHER, { aliases: [] })] });
 const creds = makeTestCredentials();
 
-interface Node {
-  runtime: RecordingRuntime;
-  server: StartedControl;
-  client: CloudFrontClient;
-  logs: string[];
-}
+type Node = RecordingControl;
 
 let tmp: TempDir;
 let file: string;
@@ -45,21 +28,12 @@ beforeEach(async () => {
   file = join(tmp.path, 'cache', 'invalidations.sqlite');
 });
 afterEach(async () => {
-  for (const n of open.splice(0)) {
-    n.runtime.release();
-    n.client.destroy();
-    await n.server.close();
-  }
+  for (const n of open.splice(0)) await n.close();
   await tmp.cleanup();
 });
 
 async function start(opts: { hold?: boolean } & Partial<ControlServerOptions> = {}): Promise<Node> {
-  const runtime = createRecordingRuntime(config);
-  if (opts.hold) runtime.hold();
-  const logs: string[] = [];
-  const server = await startControlServer({ runtime, config, credentials: creds, createWaitMs: 50, historyFile: file, log: (m) => logs.push(m), ...opts });
-  const client = new CloudFrontClient({ endpoint: server.url, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
-  const node = { runtime, server, client, logs };
+  const node = await startRecordingControl(config, { credentials: creds, createWaitMs: 50, historyFile: file, ...opts });
   open.push(node);
   return node;
 }
@@ -75,11 +49,6 @@ const create = (n: Node, distributionId: string, paths: string[], ref: string) =
 
 const list = (n: Node, distributionId: string) => n.client.send(new ListInvalidationsCommand({ DistributionId: distributionId }));
 const get = (n: Node, distributionId: string, id: string) => n.client.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: id }));
-
-/** Polls until `probe` returns true (bounded; the assertion after it is what fails). */
-async function eventually(probe: () => Promise<boolean> | boolean): Promise<void> {
-  for (let i = 0; i < 500 && !(await probe()); i++) await new Promise((r) => setTimeout(r, 10));
-}
 
 describe('invalidation history across restarts', () => {
   it('GetInvalidation / ListInvalidations answer the same after a restart: same ids, order, times, Completed; CallerReference still idempotent', async () => {

@@ -7,7 +7,7 @@
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import {
-  CloudFrontClient,
+  type CloudFrontClient,
   CreateFunctionCommand,
   CreateKeyValueStoreCommand,
   DeleteFunctionCommand,
@@ -20,20 +20,16 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { hasAwsCli, makeTempDir, runAws, type TempDir } from '@bucketfront/test-support';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRecordingRuntime, edgeConfigFixture, startControlServer, type StartedControl } from '../src/control/testing.js';
+import { edgeConfigFixture, startRecordingControl, type RecordingControl } from './fixtures/control-server.js';
 
 const creds = { accessKeyId: 'AKIDKVS', secretAccessKey: 'kvs-secret' };
-let control: StartedControl;
+let control: RecordingControl;
 let cf: CloudFrontClient;
 beforeEach(async () => {
-  const config = edgeConfigFixture();
-  control = await startControlServer({ runtime: createRecordingRuntime(config), credentials: creds, config, log: () => {} });
-  cf = new CloudFrontClient({ endpoint: control.url, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+  control = await startRecordingControl(edgeConfigFixture(), { credentials: creds });
+  cf = control.client;
 });
-afterEach(async () => {
-  cf.destroy();
-  await control.close();
-});
+afterEach(() => control.close());
 
 const err = (e: unknown) => e as { name: string; $metadata: { httpStatusCode?: number } };
 const enc = new TextEncoder();
@@ -58,8 +54,8 @@ function bytes(data: string | ArrayBuffer | ArrayBufferView): string | Buffer {
 
 /** A raw cloudfront-keyvaluestore request signed by the SDK's SigV4A or SigV4 signer. */
 async function kvsCall(method: string, path: string, body: string, how: 'sigv4a' | 'sigv4' | 'none', headers: Record<string, string> = {}, tamper?: (h: Record<string, string>) => void) {
-  const host = `127.0.0.1:${control.port}`;
-  const req = { method, protocol: 'http:', hostname: '127.0.0.1', port: control.port, path, query: {}, headers: { host, 'content-type': 'application/json', ...headers }, body };
+  const host = `127.0.0.1:${control.server.port}`;
+  const req = { method, protocol: 'http:', hostname: '127.0.0.1', port: control.server.port, path, query: {}, headers: { host, 'content-type': 'application/json', ...headers }, body };
   let signedHeaders: Record<string, string> = req.headers;
   if (how !== 'none') {
     const opts = { credentials: creds, service: 'cloudfront-keyvaluestore', sha256: NodeSha256, applyChecksum: true };
@@ -106,13 +102,24 @@ describe('cloudfront-keyvaluestore API authentication', () => {
 
 describe('key value stores and functions on the control API', () => {
   it('refuses ImportSource, Tags and bad names; a function cannot associate a store that does not exist', async () => {
-    expect(await cf.send(new CreateKeyValueStoreCommand({ Name: 'imp', ImportSource: { SourceType: 'S3', SourceARN: 'arn:aws:s3:::bucket/data.json' } })).catch(err)).toMatchObject({ name: 'UnsupportedOperation', $metadata: { httpStatusCode: 400 } });
+    expect(await cf.send(new CreateKeyValueStoreCommand({ Name: 'imp', ImportSource: { SourceType: 'S3', SourceARN: 'arn:aws:s3:::bucket/data.json' } })).catch(err)).toMatchObject({
+      name: 'UnsupportedOperation',
+      $metadata: { httpStatusCode: 400 },
+    });
     expect(await cf.send(new CreateKeyValueStoreCommand({ Name: 'bad name' })).catch(err)).toMatchObject({ name: 'InvalidArgument' });
     expect(await cf.send(new CreateKeyValueStoreCommand({ Name: 'c', Comment: 'x'.repeat(129) })).catch(err)).toMatchObject({ name: 'InvalidArgument' });
     const ghost = 'arn:aws:cloudfront::000000000000:key-value-store/00000000-0000-4000-8000-000000000000';
-    expect(await cf.send(new CreateFunctionCommand({
-      Name: 'f', FunctionConfig: { Comment: '', Runtime: 'cloudfront-js-2.0', KeyValueStoreAssociations: { Quantity: 1, Items: [{ KeyValueStoreARN: ghost }] } }, FunctionCode: enc.encode('function handler(e) { return e.request; }'),
-    })).catch(err)).toMatchObject({ name: 'InvalidArgument' });
+    expect(
+      await cf
+        .send(
+          new CreateFunctionCommand({
+            Name: 'f',
+            FunctionConfig: { Comment: '', Runtime: 'cloudfront-js-2.0', KeyValueStoreAssociations: { Quantity: 1, Items: [{ KeyValueStoreARN: ghost }] } },
+            FunctionCode: enc.encode('function handler(e) { return e.request; }'),
+          }),
+        )
+        .catch(err),
+    ).toMatchObject({ name: 'InvalidArgument' });
   });
 
   it('TestFunction reads the associated store; DeleteKeyValueStore succeeds once the function is gone', async () => {
@@ -127,9 +134,13 @@ async function handler(event) {
   event.request.headers['x-keys'] = { value: String((await kvs.meta()).keyCount) };
   return event.request;
 }`;
-    const fn = await cf.send(new CreateFunctionCommand({
-      Name: 'greet', FunctionConfig: { Comment: '', Runtime: 'cloudfront-js-2.0', KeyValueStoreAssociations: { Quantity: 1, Items: [{ KeyValueStoreARN: arn }] } }, FunctionCode: enc.encode(code),
-    }));
+    const fn = await cf.send(
+      new CreateFunctionCommand({
+        Name: 'greet',
+        FunctionConfig: { Comment: '', Runtime: 'cloudfront-js-2.0', KeyValueStoreAssociations: { Quantity: 1, Items: [{ KeyValueStoreARN: arn }] } },
+        FunctionCode: enc.encode(code),
+      }),
+    );
     const event = { version: '1.0', context: { eventType: 'viewer-request' }, viewer: { ip: '198.51.100.11' }, request: { method: 'GET', uri: '/', headers: {}, cookies: {}, querystring: {} } };
     const tested = await cf.send(new TestFunctionCommand({ Name: 'greet', IfMatch: fn.ETag!, EventObject: enc.encode(JSON.stringify(event)) }));
     expect(tested.TestResult!.FunctionErrorMessage ?? '').toBe('');
@@ -146,12 +157,16 @@ async function handler(event) {
 
 describe.skipIf(!hasAwsCli())('key value stores with the aws CLI (v1)', () => {
   let tmp: TempDir;
-  beforeEach(async () => { tmp = await makeTempDir('bf-cli-kvs-'); });
-  afterEach(async () => { await tmp.cleanup(); });
+  beforeEach(async () => {
+    tmp = await makeTempDir('bf-cli-kvs-');
+  });
+  afterEach(async () => {
+    await tmp.cleanup();
+  });
 
   it('create-key-value-store, describe-key-value-store, list-key-value-stores, update-key-value-store, delete-key-value-store', async () => {
     const aws = async (args: string[]) => {
-      const res = await runAws(['cloudfront', ...args, '--output', 'json'], { endpointUrl: control.url, credentials: creds, cwd: tmp.path });
+      const res = await runAws(['cloudfront', ...args, '--output', 'json'], { endpointUrl: control.server.url, credentials: creds, cwd: tmp.path });
       return { ...res, json: res.code === 0 && res.stdout.trim() ? JSON.parse(res.stdout) : undefined };
     };
     const created = await aws(['create-key-value-store', '--name', 'cli-store', '--comment', 'from the CLI']);

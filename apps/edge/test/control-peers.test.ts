@@ -3,19 +3,11 @@
  * with its own recording runtime; an invalidation accepted by one edge must be
  * applied by every peer before it turns Completed.
  */
-import { createServer } from 'node:net';
 import { signRequest } from '@bucketfront/sigv4';
 import { makeTestCredentials } from '@bucketfront/test-support';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createRecordingRuntime,
-  distributionFixture,
-  edgeConfigFixture,
-  startControlServer,
-  type RecordingRuntime,
-  type StartedControl,
-} from '../src/control/testing.js';
+import { distributionFixture, edgeConfigFixture, eventually, freePort, startRecordingControl, type RecordingControl } from './fixtures/control-server.js';
 import type { EdgeConfig } from '../src/control/runtime-types.js';
 
 const DIST = 'E1TESTDIST0001';
@@ -43,58 +35,29 @@ async function statusOf(base: string, creds: Creds, id: string): Promise<string 
   return tag(res.text, 'Status');
 }
 
-/** Polls until `probe` returns true (bounded; the assertion after it is what fails). */
-async function eventually(probe: () => Promise<boolean> | boolean, tries = 500): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 async function metric(base: string, name: string): Promise<number> {
   const res = await request(new URL('/metrics', base));
   const text = await res.body.text();
   return Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1]);
 }
 
-/** A loopback port with nothing listening (bound, then released). */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', () => resolve()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
+type Edge = RecordingControl;
 
-interface Edge {
-  config: EdgeConfig;
-  runtime: RecordingRuntime;
-  server: StartedControl;
-  logs: string[];
-}
-
-const started: StartedControl[] = [];
+const started: Edge[] = [];
 afterEach(async () => {
   await Promise.all(started.splice(0).map((s) => s.close()));
 });
 
 async function startEdge(creds: Creds, opts: { port?: number; distributions?: EdgeConfig['distributions']; peers?: string[]; createWaitMs?: number; windowMs?: number } = {}): Promise<Edge> {
   const config = edgeConfigFixture({ peers: opts.peers ?? [], ...(opts.distributions ? { distributions: opts.distributions } : {}) });
-  const runtime = createRecordingRuntime(config);
-  const logs: string[] = [];
-  const server = await startControlServer(
-    {
-      runtime,
-      config,
-      credentials: creds,
-      createWaitMs: opts.createWaitMs ?? 100,
-      peerRetry: { ...fastRetry, ...(opts.windowMs ? { windowMs: opts.windowMs } : {}) },
-      log: (m) => logs.push(m),
-    },
-    opts.port,
-  );
-  started.push(server);
-  return { config, runtime, server, logs };
+  const edge = await startRecordingControl(config, {
+    credentials: creds,
+    createWaitMs: opts.createWaitMs ?? 100,
+    peerRetry: { ...fastRetry, ...(opts.windowMs ? { windowMs: opts.windowMs } : {}) },
+    port: opts.port,
+  });
+  started.push(edge);
+  return edge;
 }
 
 describe('peer fan-out', () => {

@@ -5,7 +5,10 @@ import type { RunningEdge } from '../src/index.js';
 
 let origin: TinyOrigin;
 let edge: RunningEdge;
-afterEach(async () => { await edge?.close(); await origin?.close(); });
+afterEach(async () => {
+  await edge?.close();
+  await origin?.close();
+});
 
 describe('miss → hit', () => {
   it('first request is a Miss, the next a Hit with Age; one origin request', async () => {
@@ -94,8 +97,13 @@ describe('TTL', () => {
     const clock = testClock();
     origin = await startTinyOrigin({
       '/v': (req, res) => {
-        if (req.headers['if-none-match'] === '"e1"') { res.writeHead(304, { etag: '"e1"', 'cache-control': 'max-age=10' }); res.end(); return; }
-        res.writeHead(200, { etag: '"e1"', 'cache-control': 'max-age=10', 'content-length': '3' }); res.end('abc');
+        if (req.headers['if-none-match'] === '"e1"') {
+          res.writeHead(304, { etag: '"e1"', 'cache-control': 'max-age=10' });
+          res.end();
+          return;
+        }
+        res.writeHead(200, { etag: '"e1"', 'cache-control': 'max-age=10', 'content-length': '3' });
+        res.end('abc');
       },
     });
     edge = await edgeFor(oneDistribution(origin.url), { clock: clock.now });
@@ -115,14 +123,22 @@ describe('no conditional revalidation when cookies are forwarded — docs/cloudf
   // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Cookies.html: "If-Modified-Since
   // and If-None-Match conditional requests are not supported when CloudFront is configured to forward
   // cookies (all or a subset)." The expired entry is fetched in full and replaced.
-  const policies: Array<[string, unknown]> = [['a whitelist', ['session']], ['all', 'all'], ['allExcept', { behavior: 'allExcept', items: ['tracking'] }]];
+  const policies: Array<[string, unknown]> = [
+    ['a whitelist', ['session']],
+    ['all', 'all'],
+    ['allExcept', { behavior: 'allExcept', items: ['tracking'] }],
+  ];
   for (const [name, cookies] of policies) {
     it(`cookies: ${name} → the refetch carries no If-None-Match / If-Modified-Since; 200 replaces (Miss)`, async () => {
       const clock = testClock();
       let version = 1;
       origin = await startTinyOrigin({
         '/ck': (req, res) => {
-          if (req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined) { res.writeHead(304, { etag: '"c1"', 'cache-control': 'max-age=10' }); res.end(); return; }
+          if (req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined) {
+            res.writeHead(304, { etag: '"c1"', 'cache-control': 'max-age=10' });
+            res.end();
+            return;
+          }
           const b = `ck${version}`;
           res.writeHead(200, { etag: '"c1"', 'last-modified': 'Wed, 01 Jan 2025 00:00:00 GMT', 'cache-control': 'max-age=10', 'content-length': String(b.length) });
           res.end(b);
@@ -148,7 +164,11 @@ describe('no conditional revalidation when cookies are forwarded — docs/cloudf
     const clock = testClock();
     origin = await startTinyOrigin({
       '/ck': (req, res) => {
-        if (req.headers['if-none-match'] === '"c1"') { res.writeHead(304, { etag: '"c1"', 'cache-control': 'max-age=10' }); res.end(); return; }
+        if (req.headers['if-none-match'] === '"c1"') {
+          res.writeHead(304, { etag: '"c1"', 'cache-control': 'max-age=10' });
+          res.end();
+          return;
+        }
         res.writeHead(200, { etag: '"c1"', 'last-modified': 'Wed, 01 Jan 2025 00:00:00 GMT', 'cache-control': 'max-age=10', 'content-length': '3' });
         res.end('ck1');
       },
@@ -181,7 +201,12 @@ describe('viewer request headers — docs/cloudfront-caching.md#cacheable, #comp
     const css = 'p { margin: 0 }\n'.repeat(200); // compressible: text/css, ≥ 1,000 bytes
     origin = await startTinyOrigin({ '*': fixed(css, { 'content-type': 'text/css' }) });
     edge = await edgeFor(oneDistribution(origin.url));
-    const viewers: Array<[string, Record<string, string>]> = [['/id1.css', { 'accept-encoding': 'identity' }], ['/id2.css', { 'accept-encoding': 'deflate' }], ['/id3.css', {}], ['/id4.css', { 'accept-encoding': 'gzip;q=0, br;q=0' }]];
+    const viewers: Array<[string, Record<string, string>]> = [
+      ['/id1.css', { 'accept-encoding': 'identity' }],
+      ['/id2.css', { 'accept-encoding': 'deflate' }],
+      ['/id3.css', {}],
+      ['/id4.css', { 'accept-encoding': 'gzip;q=0, br;q=0' }],
+    ];
     for (const [path, h] of viewers) {
       const r = await get(`${edge.url}${path}`, h);
       expect(r.headers['content-encoding'], path).toBeUndefined();
@@ -201,8 +226,13 @@ describe('max-age=0 — docs/cloudfront-caching.md#no-cache', () => {
   it('stored, but every request revalidates with the origin (304 → RefreshHit)', async () => {
     origin = await startTinyOrigin({
       '/z': (req, res) => {
-        if (req.headers['if-none-match'] === '"z1"') { res.writeHead(304, { etag: '"z1"', 'cache-control': 'max-age=0' }); res.end(); return; }
-        res.writeHead(200, { etag: '"z1"', 'cache-control': 'max-age=0', 'content-length': '4' }); res.end('zero');
+        if (req.headers['if-none-match'] === '"z1"') {
+          res.writeHead(304, { etag: '"z1"', 'cache-control': 'max-age=0' });
+          res.end();
+          return;
+        }
+        res.writeHead(200, { etag: '"z1"', 'cache-control': 'max-age=0', 'content-length': '4' });
+        res.end('zero');
       },
     });
     edge = await edgeFor(oneDistribution(origin.url));
@@ -333,7 +363,13 @@ describe('headers', () => {
 
 describe('cache key and storage limits', () => {
   it('whitelisted query strings and cookies are keyed and forwarded; others are not', async () => {
-    origin = await startTinyOrigin({ '/k': (req, res) => { const b = `${req.url}|${req.headers['cookie'] ?? ''}`; res.writeHead(200, { 'content-length': String(b.length), 'set-cookie': 's=1' }); res.end(b); } });
+    origin = await startTinyOrigin({
+      '/k': (req, res) => {
+        const b = `${req.url}|${req.headers['cookie'] ?? ''}`;
+        res.writeHead(200, { 'content-length': String(b.length), 'set-cookie': 's=1' });
+        res.end(b);
+      },
+    });
     edge = await edgeFor(oneDistribution(origin.url, {}, { cacheKey: { queryStrings: ['v'], cookies: ['lang'] } }));
     const a = await get(`${edge.url}/k?v=1&utm=x`, { cookie: 'lang=en; track=1' });
     expect(a.body.toString()).toBe('/k?v=1|lang=en');
@@ -358,7 +394,13 @@ describe('cache key and storage limits', () => {
 
   it('chunked origin body larger than maxObjectBytes streams through too', async () => {
     const chunk = Buffer.alloc(50_000, 9);
-    origin = await startTinyOrigin({ '/chunked': async (_req, res) => { res.writeHead(200, { 'content-type': 'application/octet-stream' }); for (let i = 0; i < 5; i++) res.write(chunk); res.end(); } });
+    origin = await startTinyOrigin({
+      '/chunked': async (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        for (let i = 0; i < 5; i++) res.write(chunk);
+        res.end();
+      },
+    });
     edge = await edgeFor({ ...oneDistribution(origin.url), cache: { maxSizeBytes: 1_000_000, maxObjectBytes: 100_000 } });
     const r = await get(`${edge.url}/chunked`);
     expect(r.body.length).toBe(250_000);
@@ -414,7 +456,10 @@ describe('HEAD and metrics', () => {
     await get(`${edge.url}/missing`);
     // The shared tier is written after the response went out: wait for the 404's entry there.
     let s = await edge.runtime.metrics();
-    for (let i = 0; i < 100 && s.sharedEntries < 2; i++) { await new Promise((r) => setTimeout(r, 20)); s = await edge.runtime.metrics(); }
+    for (let i = 0; i < 100 && s.sharedEntries < 2; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      s = await edge.runtime.metrics();
+    }
     expect(s.requests).toMatchObject({ Miss: 1, Hit: 2, Error: 1 });
     expect(s.hits).toBe(2);
     expect(s.misses).toBe(1);
@@ -446,8 +491,14 @@ describe('start-up failures', () => {
 describe('redirects — docs/cloudfront-caching.md#cacheable', () => {
   it('301 is cached and not followed; 307 without Cache-Control is not cached', async () => {
     origin = await startTinyOrigin({
-      '/old': (_req, res) => { res.writeHead(301, { location: '/new', 'content-length': '0' }); res.end(); },
-      '/tmp': (_req, res) => { res.writeHead(307, { location: '/elsewhere', 'content-length': '0' }); res.end(); },
+      '/old': (_req, res) => {
+        res.writeHead(301, { location: '/new', 'content-length': '0' });
+        res.end();
+      },
+      '/tmp': (_req, res) => {
+        res.writeHead(307, { location: '/elsewhere', 'content-length': '0' });
+        res.end();
+      },
     });
     edge = await edgeFor(oneDistribution(origin.url));
     const r1 = await get(`${edge.url}/old`);
@@ -471,9 +522,15 @@ describe('OPTIONS — docs/cloudfront-caching.md#cacheable', () => {
       },
     });
     const methods = ['GET', 'HEAD', 'OPTIONS'];
-    edge = await edgeFor(oneDistribution(origin.url, {
-      cacheBehaviors: [{ pathPattern: '/api/*', targetOriginId: 'o1', allowedMethods: methods, cachedMethods: methods }],
-    }, { allowedMethods: methods }));
+    edge = await edgeFor(
+      oneDistribution(
+        origin.url,
+        {
+          cacheBehaviors: [{ pathPattern: '/api/*', targetOriginId: 'o1', allowedMethods: methods, cachedMethods: methods }],
+        },
+        { allowedMethods: methods },
+      ),
+    );
     const o1 = await get(`${edge.url}/api/x`, {}, 'OPTIONS');
     expect(o1.body.toString()).toBe('preflight');
     expect(o1.headers['x-cache']).toBe('Miss from cloudfront');
@@ -483,7 +540,10 @@ describe('OPTIONS — docs/cloudfront-caching.md#cacheable', () => {
     expect((await get(`${edge.url}/api/x`)).body.toString()).toBe('body'); // GET has its own key
     expect(origin.requests.map((r) => r.method)).toEqual(['OPTIONS', 'GET']);
     // Default behavior: OPTIONS allowed but not cached → passes through each time.
-    origin.route('/other', (req, res) => { res.writeHead(200, { 'content-length': '2' }); res.end('ok'); });
+    origin.route('/other', (_req, res) => {
+      res.writeHead(200, { 'content-length': '2' });
+      res.end('ok');
+    });
     await get(`${edge.url}/other`, {}, 'OPTIONS');
     await get(`${edge.url}/other`, {}, 'OPTIONS');
     expect(origin.count('/other')).toBe(2);

@@ -4,7 +4,10 @@ import type { RunningEdge } from '../src/index.js';
 
 let origin: TinyOrigin;
 let edge: RunningEdge;
-afterEach(async () => { await edge?.close(); await origin?.close(); });
+afterEach(async () => {
+  await edge?.close();
+  await origin?.close();
+});
 
 const ORIGIN_DELAY_MS = 200;
 const HERD = 200;
@@ -56,7 +59,10 @@ async function herdWithinBound(edge: Child, slow: Child, opts: { name: string; b
     // measures the slowest follower against nginx). What is asserted is the design bound: no
     // follower waits a lock-polling interval (nginx polls every 500 ms) beyond the fetch.
     process.stderr.write(`herd latency (origin fetch + 50 ms met in ${attempts.filter((a) => a.maxWait <= a.fetchMs + 50).length} of ${attempts.length}): ${report}\n`);
-    expect(attempts.some((a) => a.maxWait <= a.fetchMs + 250), report).toBe(true);
+    expect(
+      attempts.some((a) => a.maxWait <= a.fetchMs + 250),
+      report,
+    ).toBe(true);
   });
 }
 
@@ -113,23 +119,26 @@ describe('request collapsing — docs/cloudfront-caching.md#collapsing', () => {
 });
 
 describe('collapsing across cluster workers', () => {
-  it.skipIf(TEST_EDGE_WORKERS !== 1)('workers: 2 — 200 cold requests spread over both workers → exactly 1 origin request; no follower waits longer than the origin fetch + 50 ms; both caches filled', async () => {
-    // 100 KiB bodies as in the bench: followers on the other worker receive the leader's entry over
-    // IPC, so the bound covers shipping it too.
-    const bodyBytes = 100 * 1024;
-    const slow = await childServer('slow-origin.ts', [String(ORIGIN_DELAY_MS), String(bodyBytes)]);
-    const child = await edgeInChild({ config: oneDistribution(slow.url), workers: 2 });
-    const stats = async (): Promise<Record<string, { count: number }>> => JSON.parse((await get(`${slow.url}/__stats`)).body.toString());
-    try {
-      await herdWithinBound(child, slow, { name: 'two', bodyBytes, workers: 2 });
-      // Later requests on fresh connections (round-robin over both workers) are all hits: the one
-      // origin fetch filled both workers' caches.
-      const again = await herd(child.url, '/two-1.jpg', 20);
-      expect(again.every((r) => r.xcache === 'Hit from cloudfront' && r.bodyBytes === bodyBytes)).toBe(true);
-      expect((await stats())['/two-1.jpg']!.count).toBe(1);
-    } finally {
-      await child.close();
-      await slow.close();
-    }
-  });
+  it.skipIf(TEST_EDGE_WORKERS !== 1)(
+    'workers: 2 — 200 cold requests spread over both workers → exactly 1 origin request; no follower waits longer than the origin fetch + 50 ms; both caches filled',
+    async () => {
+      // 100 KiB bodies as in the bench: followers on the other worker receive the leader's entry over
+      // IPC, so the bound covers shipping it too.
+      const bodyBytes = 100 * 1024;
+      const slow = await childServer('slow-origin.ts', [String(ORIGIN_DELAY_MS), String(bodyBytes)]);
+      const child = await edgeInChild({ config: oneDistribution(slow.url), workers: 2 });
+      const stats = async (): Promise<Record<string, { count: number }>> => JSON.parse((await get(`${slow.url}/__stats`)).body.toString());
+      try {
+        await herdWithinBound(child, slow, { name: 'two', bodyBytes, workers: 2 });
+        // Later requests on fresh connections (round-robin over both workers) are all hits: the one
+        // origin fetch filled both workers' caches.
+        const again = await herd(child.url, '/two-1.jpg', 20);
+        expect(again.every((r) => r.xcache === 'Hit from cloudfront' && r.bodyBytes === bodyBytes)).toBe(true);
+        expect((await stats())['/two-1.jpg']!.count).toBe(1);
+      } finally {
+        await child.close();
+        await slow.close();
+      }
+    },
+  );
 });

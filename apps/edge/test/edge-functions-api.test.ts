@@ -34,7 +34,10 @@ afterEach(async () => {
   await edge?.close();
   await origin?.close();
   await tmp?.cleanup();
-  client = undefined; edge = undefined; origin = undefined; tmp = undefined;
+  client = undefined;
+  edge = undefined;
+  origin = undefined;
+  tmp = undefined;
 });
 
 /** A viewer-request function answering a redirect that names its version (a generated response: never cached). */
@@ -117,7 +120,9 @@ describe('CloudFront Functions published through the control API, at the edge', 
       expect([r.status, r.location, r.xcache]).toEqual([302, 'https://v1.example/', 'FunctionGeneratedResponse from cloudfront']);
     }
 
-    const updated = await client.send(new UpdateFunctionCommand({ Name: 'redirect', IfMatch: created.ETag!, FunctionConfig: { Comment: 'v2', Runtime: 'cloudfront-js-2.0' }, FunctionCode: enc.encode(redirectTo('v2')) }));
+    const updated = await client.send(
+      new UpdateFunctionCommand({ Name: 'redirect', IfMatch: created.ETag!, FunctionConfig: { Comment: 'v2', Runtime: 'cloudfront-js-2.0' }, FunctionCode: enc.encode(redirectTo('v2')) }),
+    );
     for (const r of await spread(`${edge.url}/page`)) expect(r.location).toBe('https://v1.example/'); // LIVE until published
     await client.send(new PublishFunctionCommand({ Name: 'redirect', IfMatch: updated.ETag! }));
     for (const r of await spread(`${edge.url}/page`)) expect(r.location).toBe('https://v2.example/');
@@ -132,8 +137,15 @@ describe('CloudFront Functions published through the control API, at the edge', 
     origin = await echoOrigin();
     edge = await edgeFor(apiConfig(origin.url), { log: () => {} });
     client = clientOf(edge);
-    const created = await client.send(new CreateFunctionCommand({ Name: 'add-index', FunctionConfig: { Comment: 'Add index.html', Runtime: 'cloudfront-js-2.0' }, FunctionCode: enc.encode(ADD_INDEX_HTML) }));
-    const event = { version: '1.0', context: { eventType: 'viewer-request' }, viewer: { ip: '198.51.100.11' }, request: { method: 'GET', uri: '/site/guide', headers: {}, cookies: {}, querystring: {} } };
+    const created = await client.send(
+      new CreateFunctionCommand({ Name: 'add-index', FunctionConfig: { Comment: 'Add index.html', Runtime: 'cloudfront-js-2.0' }, FunctionCode: enc.encode(ADD_INDEX_HTML) }),
+    );
+    const event = {
+      version: '1.0',
+      context: { eventType: 'viewer-request' },
+      viewer: { ip: '198.51.100.11' },
+      request: { method: 'GET', uri: '/site/guide', headers: {}, cookies: {}, querystring: {} },
+    };
     const tested = await client.send(new TestFunctionCommand({ Name: 'add-index', IfMatch: created.ETag!, EventObject: enc.encode(JSON.stringify(event)) }));
     expect(tested.TestResult!.FunctionErrorMessage ?? '').toBe('');
     expect(JSON.parse(tested.TestResult!.FunctionOutput!).request.uri).toBe('/site/guide/index.html');
@@ -162,9 +174,13 @@ describe('CloudFront Functions published through the control API, at the edge', 
 
   it('a response still on its way when PublishFunction replaces its viewer-response function runs the new one, not the disposed sandbox', async () => {
     let arrived!: () => void;
-    const atOrigin = new Promise<void>((resolve) => { arrived = resolve; });
+    const atOrigin = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
     let release!: () => void;
-    const released = new Promise<void>((resolve) => { release = resolve; });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     origin = await startTinyOrigin({
       '/slow': async (_req, res) => {
         arrived();
@@ -182,7 +198,9 @@ describe('CloudFront Functions published through the control API, at the edge', 
     const pending = request(`${edge.url}/slow`, { headers: { connection: 'close' } }).then(async (r) => ({ status: r.statusCode, stamp: r.headers['x-stamp'], body: await r.body.text() }));
     await atOrigin;
     // Published (and the v1 sandbox disposed) on every worker while the response waits for the origin.
-    const v2 = await client.send(new UpdateFunctionCommand({ Name: 'stamp', IfMatch: v1.ETag!, FunctionConfig: { Comment: 'v2', Runtime: 'cloudfront-js-2.0' }, FunctionCode: enc.encode(stamp('v2')) }));
+    const v2 = await client.send(
+      new UpdateFunctionCommand({ Name: 'stamp', IfMatch: v1.ETag!, FunctionConfig: { Comment: 'v2', Runtime: 'cloudfront-js-2.0' }, FunctionCode: enc.encode(stamp('v2')) }),
+    );
     await client.send(new PublishFunctionCommand({ Name: 'stamp', IfMatch: v2.ETag! }));
     release();
     expect(await pending).toEqual({ status: 200, stamp: 'v2', body: 'slow' });

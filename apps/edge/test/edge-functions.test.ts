@@ -11,7 +11,12 @@ import { ADD_INDEX_HTML } from './fixtures/aws-functions.js';
 
 let origin: TinyOrigin | undefined;
 let edge: RunningEdge | undefined;
-afterEach(async () => { await edge?.close(); await origin?.close(); edge = undefined; origin = undefined; });
+afterEach(async () => {
+  await edge?.close();
+  await origin?.close();
+  edge = undefined;
+  origin = undefined;
+});
 
 /** AWS sample "redirect the viewer to a new URL". */
 const REDIRECT = `
@@ -78,7 +83,13 @@ describe('CloudFront Functions at the edge', () => {
 
   it('viewer-request generated response (redirect): 302 with Location and X-Cache FunctionGeneratedResponse, the origin never asked', async () => {
     origin = await startTinyOrigin({ '*': fixed('origin') });
-    edge = await edgeFor(withFunctions(origin.url, [{ name: 'redirect', code: REDIRECT, runtime: 'cloudfront-js-1.0' }], [{ eventType: 'viewer-request', functionArn: 'arn:aws:cloudfront::123456789012:function/redirect' }]));
+    edge = await edgeFor(
+      withFunctions(
+        origin.url,
+        [{ name: 'redirect', code: REDIRECT, runtime: 'cloudfront-js-1.0' }],
+        [{ eventType: 'viewer-request', functionArn: 'arn:aws:cloudfront::123456789012:function/redirect' }],
+      ),
+    );
     const r = await get(`${edge.url}/anything?x=1`);
     expect(r.status).toBe(302);
     expect(r.headers['location']).toBe('https://example.com/index.html');
@@ -113,10 +124,11 @@ describe('CloudFront Functions at the edge', () => {
   it('a key value store read by a 2.0 function: listed paths redirect, others go to the origin', async () => {
     origin = await startTinyOrigin({ '*': fixed('from the origin', { 'cache-control': 'max-age=60' }) });
     const data = Array.from({ length: 2000 }, (_, i) => ({ key: `/old/${i}`, value: `https://new.example/${i}` }));
-    edge = await edgeFor(withFunctions(origin.url,
-      [{ name: 'kvs-redirect', code: KVS_REDIRECT, keyValueStoreAssociations: ['redirects'] }],
-      [{ eventType: 'viewer-request', functionArn: 'kvs-redirect' }],
-      { keyValueStores: [{ name: 'redirects', data }] }));
+    edge = await edgeFor(
+      withFunctions(origin.url, [{ name: 'kvs-redirect', code: KVS_REDIRECT, keyValueStoreAssociations: ['redirects'] }], [{ eventType: 'viewer-request', functionArn: 'kvs-redirect' }], {
+        keyValueStores: [{ name: 'redirects', data }],
+      }),
+    );
     const moved = await get(`${edge.url}/old/1234`);
     expect(moved.status).toBe(301);
     expect(moved.headers['location']).toBe('https://new.example/1234');
@@ -154,7 +166,7 @@ function handler(event) {
     expect(m.functionErrors).toBe(3);
   });
 
-  it('characters above U+00FF in what a function returns (from a viewer\'s query string) go out as UTF-8 bytes; the edge never crashes', async () => {
+  it("characters above U+00FF in what a function returns (from a viewer's query string) go out as UTF-8 bytes; the edge never crashes", async () => {
     origin = await startTinyOrigin({ '*': fixed('ok', { 'cache-control': 'max-age=60' }) });
     // A common pattern: a header or a generated page built from a decoded viewer value.
     const code = `
@@ -168,8 +180,19 @@ function handler(event) {
   return event.request;
 }`;
     const respond = `function handler(event) { event.response.headers['x-euro'] = { value: '\\u20ac' }; return event.response; }`;
-    edge = await edgeFor(withFunctions(origin.url, [{ name: 'greet', code }, { name: 'euro', code: respond }],
-      [{ eventType: 'viewer-request', functionArn: 'greet' }, { eventType: 'viewer-response', functionArn: 'euro' }]));
+    edge = await edgeFor(
+      withFunctions(
+        origin.url,
+        [
+          { name: 'greet', code },
+          { name: 'euro', code: respond },
+        ],
+        [
+          { eventType: 'viewer-request', functionArn: 'greet' },
+          { eventType: 'viewer-response', functionArn: 'euro' },
+        ],
+      ),
+    );
     const utf8AsLatin1 = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
     const hello = await get(`${edge.url}/hello?name=%E2%82%AC%E2%98%83`);
     expect(hello.status).toBe(200);
@@ -183,7 +206,13 @@ function handler(event) {
   });
 
   it('only the associated behavior runs the function; a rewrite does not choose another behavior', async () => {
-    origin = await startTinyOrigin({ '*': (req, res) => { const b = `origin saw ${req.url}`; res.writeHead(200, { 'content-length': String(b.length), 'cache-control': 'max-age=60' }); res.end(b); } });
+    origin = await startTinyOrigin({
+      '*': (req, res) => {
+        const b = `origin saw ${req.url}`;
+        res.writeHead(200, { 'content-length': String(b.length), 'cache-control': 'max-age=60' });
+        res.end(b);
+      },
+    });
     const rewrite = `function handler(event) { event.request.uri = '/api/moved' + event.request.uri; return event.request; }`;
     const config = {
       ...oneDistribution(origin.url, {
@@ -196,17 +225,17 @@ function handler(event) {
     expect((await get(`${edge.url}/other`)).body.toString()).toBe('origin saw /other');
   });
 
-  it('configuration errors name the function and CloudFront\'s error: association not a function name, bad code, oversize code', async () => {
+  it("configuration errors name the function and CloudFront's error: association not a function name, bad code, oversize code", async () => {
     origin = await startTinyOrigin({});
     const start = (config: Record<string, unknown>) => startEdge({ config, workers: 1, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
     // (An association naming a function that is not configured is allowed: one published through the API, edge-functions-api.test.ts.)
-    await expect(start(withFunctions(origin.url, [], [{ eventType: 'viewer-request', functionArn: 'no such/name' }])))
-      .rejects.toThrow(/functionArn: 'no such\/name' is not a function name/);
-    await expect(start(withFunctions(origin.url, [{ name: 'broken', code: 'function handler(event) { return event.request' }], [{ eventType: 'viewer-request', functionArn: 'broken' }])))
-      .rejects.toThrow(/functions\[0\] \(broken\): InvalidArgument/);
-    await expect(start(withFunctions(origin.url, [{ name: 'big', code: `function handler(e) { return e.request; } // ${'x'.repeat(11_000)}` }], [{ eventType: 'viewer-request', functionArn: 'big' }])))
-      .rejects.toThrow(/FunctionSizeLimitExceeded/);
-    await expect(start(withFunctions(origin.url, [{ name: 'f', code: ADD_INDEX_HTML }], [{ eventType: 'origin-request', functionArn: 'f' }])))
-      .rejects.toThrow(/Lambda@Edge event/);
+    await expect(start(withFunctions(origin.url, [], [{ eventType: 'viewer-request', functionArn: 'no such/name' }]))).rejects.toThrow(/functionArn: 'no such\/name' is not a function name/);
+    await expect(
+      start(withFunctions(origin.url, [{ name: 'broken', code: 'function handler(event) { return event.request' }], [{ eventType: 'viewer-request', functionArn: 'broken' }])),
+    ).rejects.toThrow(/functions\[0\] \(broken\): InvalidArgument/);
+    await expect(
+      start(withFunctions(origin.url, [{ name: 'big', code: `function handler(e) { return e.request; } // ${'x'.repeat(11_000)}` }], [{ eventType: 'viewer-request', functionArn: 'big' }])),
+    ).rejects.toThrow(/FunctionSizeLimitExceeded/);
+    await expect(start(withFunctions(origin.url, [{ name: 'f', code: ADD_INDEX_HTML }], [{ eventType: 'origin-request', functionArn: 'f' }]))).rejects.toThrow(/Lambda@Edge event/);
   });
 });

@@ -1,17 +1,26 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
-import { edgeFor, fixed, get, oneDistribution, startTinyOrigin, type TinyOrigin } from './helpers.js';
+import { edgeFor, type fixed, get, oneDistribution, startTinyOrigin, type TinyOrigin } from './helpers.js';
 import { startEdge, type RunningEdge } from '../src/index.js';
 
 let origin: TinyOrigin;
 let edge: RunningEdge;
-afterEach(async () => { await edge?.close(); await origin?.close(); });
+afterEach(async () => {
+  await edge?.close();
+  await origin?.close();
+});
 
 function versioned(): { route: ReturnType<typeof fixed>; bump(): void } {
   let v = 1;
   return {
-    route: (_req, res) => { const b = `v${v}`; res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(b.length), 'cache-control': 'max-age=3600' }); res.end(b); },
-    bump: () => { v++; },
+    route: (_req, res) => {
+      const b = `v${v}`;
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(b.length), 'cache-control': 'max-age=3600' });
+      res.end(b);
+    },
+    bump: () => {
+      v++;
+    },
   };
 }
 
@@ -23,7 +32,11 @@ describe('invalidation (single process)', () => {
     origin = await startTinyOrigin({
       '/index.html': ver.route,
       '/assets/app.js': ver.route,
-      '/assets/deep/x.css': (_req, res) => { const b = `${cssV}${css}`; res.writeHead(200, { 'content-type': 'text/css', 'content-length': String(b.length), 'cache-control': 'max-age=3600' }); res.end(b); },
+      '/assets/deep/x.css': (_req, res) => {
+        const b = `${cssV}${css}`;
+        res.writeHead(200, { 'content-type': 'text/css', 'content-length': String(b.length), 'cache-control': 'max-age=3600' });
+        res.end(b);
+      },
       '/other.txt': ver.route,
       '/search': ver.route,
       '/a%20b/%C3%BC.html': ver.route,

@@ -49,7 +49,11 @@ afterEach(async () => {
   await edge?.close();
   await origin?.close();
   await tmp?.cleanup();
-  cf = undefined; kvs = undefined; edge = undefined; origin = undefined; tmp = undefined;
+  cf = undefined;
+  kvs = undefined;
+  edge = undefined;
+  origin = undefined;
+  tmp = undefined;
 });
 
 const enc = new TextEncoder();
@@ -129,11 +133,13 @@ const err = (e: unknown) => e as { name: string; $metadata: { httpStatusCode?: n
 async function storeWithFunction(c: CloudFrontClient): Promise<{ arn: string; name: string; functionEtag: string }> {
   const created = await c.send(new CreateKeyValueStoreCommand({ Name: 'redirect-map', Comment: 'paths to targets' }));
   const arn = created.KeyValueStore!.ARN!;
-  const fn = await c.send(new CreateFunctionCommand({
-    Name: 'redirects',
-    FunctionConfig: { Comment: 'redirect map', Runtime: 'cloudfront-js-2.0', KeyValueStoreAssociations: { Quantity: 1, Items: [{ KeyValueStoreARN: arn }] } },
-    FunctionCode: enc.encode(REDIRECTS),
-  }));
+  const fn = await c.send(
+    new CreateFunctionCommand({
+      Name: 'redirects',
+      FunctionConfig: { Comment: 'redirect map', Runtime: 'cloudfront-js-2.0', KeyValueStoreAssociations: { Quantity: 1, Items: [{ KeyValueStoreARN: arn }] } },
+      FunctionCode: enc.encode(REDIRECTS),
+    }),
+  );
   await c.send(new PublishFunctionCommand({ Name: 'redirects', IfMatch: fn.ETag! }));
   return { arn, name: 'redirect-map', functionEtag: (await c.send(new DescribeFunctionCommand({ Name: 'redirects', Stage: 'LIVE' }))).ETag! };
 }
@@ -157,10 +163,16 @@ describe('key value stores through the API, read by functions at the edge', () =
     expect(put).toMatchObject({ ItemCount: 1, TotalSizeInBytes: '/old'.length + 'https://new.example/'.length });
     for (const r of await spread(`${edge.url}/old`)) expect([r.status, r.location, r.keyCount]).toEqual([302, 'https://new.example/', '1']);
 
-    const updated = await kvs.send(new UpdateKeysCommand({
-      KvsARN: arn, IfMatch: put.ETag!,
-      Puts: [{ Key: '/old', Value: 'https://newer.example/' }, { Key: '/a b/ü', Value: 'https://unicode.example/' }],
-    }));
+    const updated = await kvs.send(
+      new UpdateKeysCommand({
+        KvsARN: arn,
+        IfMatch: put.ETag!,
+        Puts: [
+          { Key: '/old', Value: 'https://newer.example/' },
+          { Key: '/a b/ü', Value: 'https://unicode.example/' },
+        ],
+      }),
+    );
     expect(updated.ItemCount).toBe(2);
     for (const r of await spread(`${edge.url}/old`)) expect([r.location, r.keyCount]).toEqual(['https://newer.example/', '2']);
     expect((await kvs.send(new GetKeyCommand({ KvsARN: arn, Key: '/a b/ü' }))).Value).toBe('https://unicode.example/');
@@ -192,13 +204,19 @@ describe('key value stores through the API, read by functions at the edge', () =
     expect(await kvs.send(new DescribeKvsDataCommand({ KvsARN: missing })).catch(err)).toMatchObject({ name: 'ResourceNotFoundException' });
 
     const described = await cf.send(new DescribeKeyValueStoreCommand({ Name: 'redirect-map' }));
-    expect(await cf.send(new UpdateKeyValueStoreCommand({ Name: 'redirect-map', Comment: 'x', IfMatch: 'EWRONG' })).catch(err)).toMatchObject({ name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+    expect(await cf.send(new UpdateKeyValueStoreCommand({ Name: 'redirect-map', Comment: 'x', IfMatch: 'EWRONG' })).catch(err)).toMatchObject({
+      name: 'PreconditionFailed',
+      $metadata: { httpStatusCode: 412 },
+    });
     const renamed = await cf.send(new UpdateKeyValueStoreCommand({ Name: 'redirect-map', Comment: 'new comment', IfMatch: described.ETag! }));
     expect(renamed.KeyValueStore!.Comment).toBe('new comment');
     expect(renamed.ETag).not.toBe(described.ETag);
 
     expect(await cf.send(new DeleteKeyValueStoreCommand({ Name: 'redirect-map', IfMatch: described.ETag! })).catch(err)).toMatchObject({ name: 'PreconditionFailed' });
-    expect(await cf.send(new DeleteKeyValueStoreCommand({ Name: 'redirect-map', IfMatch: renamed.ETag! })).catch(err)).toMatchObject({ name: 'CannotDeleteEntityWhileInUse', $metadata: { httpStatusCode: 409 } });
+    expect(await cf.send(new DeleteKeyValueStoreCommand({ Name: 'redirect-map', IfMatch: renamed.ETag! })).catch(err)).toMatchObject({
+      name: 'CannotDeleteEntityWhileInUse',
+      $metadata: { httpStatusCode: 409 },
+    });
     // The function is in use by the configuration's default behavior: the store stays associated.
     expect(await cf.send(new DeleteFunctionCommand({ Name: 'redirects', IfMatch: functionEtag })).catch(err)).toMatchObject({ name: 'FunctionInUse' });
 
@@ -216,7 +234,10 @@ describe('key value stores through the API, read by functions at the edge', () =
     ({ cf, kvs } = clients(edge));
     const { arn } = await storeWithFunction(cf);
     let etag = (await kvs.send(new DescribeKvsDataCommand({ KvsARN: arn }))).ETag!;
-    expect(await kvs.send(new PutKeyCommand({ KvsARN: arn, Key: 'k'.repeat(513), Value: 'v', IfMatch: etag })).catch(err)).toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+    expect(await kvs.send(new PutKeyCommand({ KvsARN: arn, Key: 'k'.repeat(513), Value: 'v', IfMatch: etag })).catch(err)).toMatchObject({
+      name: 'ValidationException',
+      $metadata: { httpStatusCode: 400 },
+    });
     expect(await kvs.send(new PutKeyCommand({ KvsARN: arn, Key: 'k', Value: 'é'.repeat(513), IfMatch: etag })).catch(err)).toMatchObject({ name: 'ValidationException' });
     etag = (await kvs.send(new PutKeyCommand({ KvsARN: arn, Key: 'k'.repeat(512), Value: 'v'.repeat(1024), IfMatch: etag }))).ETag!;
 
@@ -246,7 +267,8 @@ describe('key value stores through the API, read by functions at the edge', () =
     const { arn } = await storeWithFunction(cf);
     const d = await kvs.send(new DescribeKvsDataCommand({ KvsARN: arn }));
     await kvs.send(new PutKeyCommand({ KvsARN: arn, Key: '/old', Value: 'https://kept.example/', IfMatch: d.ETag! }));
-    cf.destroy(); kvs.destroy();
+    cf.destroy();
+    kvs.destroy();
     await edge.close();
 
     edge = await edgeFor(withDisk, { log: () => {} });

@@ -21,10 +21,12 @@ describe('Range on objects too big to cache — our S3 website origin', () => {
     origin = await startTestOrigin({ websitePort: true });
     const s3 = origin.s3;
     await s3.send(new CreateBucketCommand({ Bucket: 'big' }));
-    await s3.send(new PutBucketPolicyCommand({
-      Bucket: 'big',
-      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::big/*' }] }),
-    }));
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: 'big',
+        Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::big/*' }] }),
+      }),
+    );
     await s3.send(new PutBucketWebsiteCommand({ Bucket: 'big', WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } } }));
     for (const key of ['single.bin', 'suffix.bin', 'past.bin']) {
       await s3.send(new PutObjectCommand({ Bucket: 'big', Key: key, Body: data, ContentType: 'application/octet-stream' }));
@@ -32,11 +34,14 @@ describe('Range on objects too big to cache — our S3 website origin', () => {
     edge = await edgeFor({
       pop: 'RNG1-C1',
       cache: CACHE,
-      distributions: [{
-        id: 'ERANGE', aliases: [],
-        origins: [{ id: 'web', url: origin.websiteUrl!, hostHeader: 'big.s3-website-us-east-1.localhost', connectionAttempts: 1 }],
-        defaultCacheBehavior: { targetOriginId: 'web' },
-      }],
+      distributions: [
+        {
+          id: 'ERANGE',
+          aliases: [],
+          origins: [{ id: 'web', url: origin.websiteUrl!, hostHeader: 'big.s3-website-us-east-1.localhost', connectionAttempts: 1 }],
+          defaultCacheBehavior: { targetOriginId: 'web' },
+        },
+      ],
     });
   }, 60_000);
 
@@ -83,7 +88,10 @@ describe('Range on objects too big to cache — our S3 website origin', () => {
 describe('Range on objects too big to cache — what reaches the origin', () => {
   let origin: TinyOrigin;
   let edge: RunningEdge;
-  afterEach(async () => { await edge?.close(); await origin?.close(); });
+  afterEach(async () => {
+    await edge?.close();
+    await origin?.close();
+  });
 
   it('Range and If-Range are forwarded; an origin that ignores Range answers the whole object (200)', async () => {
     origin = await startTinyOrigin({ '/whole.bin': fixed(data, { 'content-type': 'application/octet-stream', etag: '"w1"' }) });
@@ -93,7 +101,10 @@ describe('Range on objects too big to cache — what reaches the origin', () => 
     expect(r.body.equals(data)).toBe(true);
     expect(r.headers['x-cache']).toBe('Miss from cloudfront');
     const sent = origin.requests.map((q) => [q.headers['range'], q.headers['if-range']]);
-    expect(sent).toEqual([[undefined, undefined], ['bytes=0-99', '"w1"']]);
+    expect(sent).toEqual([
+      [undefined, undefined],
+      ['bytes=0-99', '"w1"'],
+    ]);
     // HEAD never carries Range to the origin.
     await get(`${edge.url}/whole.bin`, { range: 'bytes=0-99' }, 'HEAD');
     expect(origin.requests[2]!.headers['range']).toBeUndefined();

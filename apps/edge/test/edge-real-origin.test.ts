@@ -17,14 +17,19 @@ beforeAll(async () => {
   origin = await startTestOrigin({ websitePort: true });
   const s3 = origin.s3;
   await s3.send(new CreateBucketCommand({ Bucket: 'site' }));
-  await s3.send(new PutBucketPolicyCommand({
-    Bucket: 'site',
-    Policy: JSON.stringify({ Version: '2012-10-17', Statement: [
-      { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::site/*' },
-      // Without ListBucket, S3 answers 403 (not 404) for missing keys.
-      { Effect: 'Allow', Principal: '*', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::site' },
-    ] }),
-  }));
+  await s3.send(
+    new PutBucketPolicyCommand({
+      Bucket: 'site',
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::site/*' },
+          // Without ListBucket, S3 answers 403 (not 404) for missing keys.
+          { Effect: 'Allow', Principal: '*', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::site' },
+        ],
+      }),
+    }),
+  );
   await s3.send(new PutBucketWebsiteCommand({ Bucket: 'site', WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' }, ErrorDocument: { Key: '404.html' } } }));
   const put = (Key: string, Body: string, ContentType: string, CacheControl?: string) =>
     s3.send(new PutObjectCommand({ Bucket: 'site', Key, Body, ContentType, ...(CacheControl ? { CacheControl } : {}) }));
@@ -34,11 +39,14 @@ beforeAll(async () => {
   await put('assets/app.js', 'console.log(1);\n'.repeat(100), 'application/javascript', 'max-age=31536000, immutable');
   edge = await edgeFor({
     pop: 'TST2-C1',
-    distributions: [{
-      id: 'EREAL', aliases: [],
-      origins: [{ id: 'web', url: origin.websiteUrl!, hostHeader: `site.s3-website-us-east-1.localhost`, connectionAttempts: 1 }],
-      defaultCacheBehavior: { targetOriginId: 'web' },
-    }],
+    distributions: [
+      {
+        id: 'EREAL',
+        aliases: [],
+        origins: [{ id: 'web', url: origin.websiteUrl!, hostHeader: `site.s3-website-us-east-1.localhost`, connectionAttempts: 1 }],
+        defaultCacheBehavior: { targetOriginId: 'web' },
+      },
+    ],
   });
 }, 60_000);
 

@@ -17,7 +17,10 @@ let origin: TinyOrigin | undefined;
 let edge: RunningEdge | undefined;
 const dirs: string[] = [];
 afterEach(async () => {
-  await edge?.close(); await origin?.close(); edge = undefined; origin = undefined;
+  await edge?.close();
+  await origin?.close();
+  edge = undefined;
+  origin = undefined;
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
@@ -26,7 +29,11 @@ function site(files: Record<string, string>): Route {
   return (req, res) => {
     const path = req.url!.split('?')[0]!;
     const body = files[path];
-    if (body === undefined) { res.writeHead(404, { 'content-type': 'text/html', 'content-length': '9' }); res.end('not found'); return; }
+    if (body === undefined) {
+      res.writeHead(404, { 'content-type': 'text/html', 'content-length': '9' });
+      res.end('not found');
+      return;
+    }
     res.writeHead(200, { 'content-type': path.endsWith('.js') ? 'text/javascript' : 'text/html', 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'max-age=60' });
     res.end(body);
   };
@@ -72,7 +79,7 @@ describe('function recipes (examples/functions)', () => {
     expect(origin.count('/index.html')).toBeLessThanOrEqual(TEST_EDGE_WORKERS); // one cached entry for every route
   });
 
-  it('kvs-redirects: a map of 5,000 redirects from a file in CloudFront\'s import format; other paths go on', async () => {
+  it("kvs-redirects: a map of 5,000 redirects from a file in CloudFront's import format; other paths go on", async () => {
     origin = await startTinyOrigin({ '*': site({ '/kept.html': 'kept' }) });
     const dir = await mkdtemp(join(tmpdir(), 'bf-kvs-'));
     dirs.push(dir);

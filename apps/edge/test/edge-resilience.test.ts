@@ -5,7 +5,12 @@ import type { RunningEdge } from '../src/index.js';
 let origin: TinyOrigin;
 let origin2: TinyOrigin | undefined;
 let edge: RunningEdge;
-afterEach(async () => { await edge?.close(); await origin?.close(); await origin2?.close(); origin2 = undefined; });
+afterEach(async () => {
+  await edge?.close();
+  await origin?.close();
+  await origin2?.close();
+  origin2 = undefined;
+});
 
 describe('stale serving — docs/cloudfront-caching.md#stale', () => {
   it('origin down (connection refused): expired copy served within stale-if-error; 502 Error after', async () => {
@@ -33,8 +38,22 @@ describe('stale serving — docs/cloudfront-caching.md#stale', () => {
     const clock = testClock();
     let failing = false;
     origin = await startTinyOrigin({
-      '/d': (_req, res) => { if (failing) { res.writeHead(503, { 'content-length': '4' }); res.end('down'); return; } fixed('good', { 'cache-control': 'max-age=5' })(_req, res); },
-      '/off': (_req, res) => { if (failing) { res.writeHead(503, { 'content-length': '4' }); res.end('down'); return; } fixed('good', { 'cache-control': 'max-age=5, stale-if-error=0' })(_req, res); },
+      '/d': (_req, res) => {
+        if (failing) {
+          res.writeHead(503, { 'content-length': '4' });
+          res.end('down');
+          return;
+        }
+        fixed('good', { 'cache-control': 'max-age=5' })(_req, res);
+      },
+      '/off': (_req, res) => {
+        if (failing) {
+          res.writeHead(503, { 'content-length': '4' });
+          res.end('down');
+          return;
+        }
+        fixed('good', { 'cache-control': 'max-age=5, stale-if-error=0' })(_req, res);
+      },
     });
     edge = await edgeFor(oneDistribution(origin.url), { clock: clock.now });
     await get(`${edge.url}/d`);
@@ -156,12 +175,15 @@ describe('errors — docs/cloudfront-caching.md#error-caching', () => {
   it('SPA pattern: 403/404 → /index.html with 200; the page is cached; error TTL from the rule', async () => {
     const clock = testClock();
     origin = await startTinyOrigin({ '/index.html': fixed('<html>app</html>', { 'content-type': 'text/html', 'cache-control': 'max-age=300' }), '/private': fixed('denied', {}, 403) });
-    edge = await edgeFor(oneDistribution(origin.url, {
-      customErrorResponses: [
-        { errorCode: 404, responsePagePath: '/index.html', responseCode: 200, errorCachingMinTTL: 30 },
-        { errorCode: 403, responsePagePath: '/index.html', responseCode: 200, errorCachingMinTTL: 30 },
-      ],
-    }), { clock: clock.now });
+    edge = await edgeFor(
+      oneDistribution(origin.url, {
+        customErrorResponses: [
+          { errorCode: 404, responsePagePath: '/index.html', responseCode: 200, errorCachingMinTTL: 30 },
+          { errorCode: 403, responsePagePath: '/index.html', responseCode: 200, errorCachingMinTTL: 30 },
+        ],
+      }),
+      { clock: clock.now },
+    );
     const r = await get(`${edge.url}/app/route/42`);
     expect(r.status).toBe(200);
     expect(r.body.toString()).toBe('<html>app</html>');
@@ -180,9 +202,11 @@ describe('errors — docs/cloudfront-caching.md#error-caching', () => {
 
   it('custom error page with another status code and path matched to a behavior', async () => {
     origin = await startTinyOrigin({ '/errors/404.html': fixed('custom not found', { 'content-type': 'text/html' }) });
-    edge = await edgeFor(oneDistribution(origin.url, {
-      customErrorResponses: [{ errorCode: 404, responsePagePath: '/errors/404.html', responseCode: 404 }],
-    }));
+    edge = await edgeFor(
+      oneDistribution(origin.url, {
+        customErrorResponses: [{ errorCode: 404, responsePagePath: '/errors/404.html', responseCode: 404 }],
+      }),
+    );
     const r = await get(`${edge.url}/nope`);
     expect(r.status).toBe(404);
     expect(r.body.toString()).toBe('custom not found');
@@ -191,9 +215,11 @@ describe('errors — docs/cloudfront-caching.md#error-caching', () => {
 
   it('method not in allowedMethods → 403 Error; allowed POST passes through uncached', async () => {
     origin = await startTinyOrigin({ '/api/x': fixed('posted', { 'cache-control': 'max-age=600' }) });
-    edge = await edgeFor(oneDistribution(origin.url, {
-      cacheBehaviors: [{ pathPattern: '/api/*', targetOriginId: 'o1', allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'] }],
-    }));
+    edge = await edgeFor(
+      oneDistribution(origin.url, {
+        cacheBehaviors: [{ pathPattern: '/api/*', targetOriginId: 'o1', allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'] }],
+      }),
+    );
     const denied = await get(`${edge.url}/page`, {}, 'POST', 'x');
     expect(denied.status).toBe(403);
     expect(denied.headers['x-cache']).toBe('Error from cloudfront');
@@ -210,11 +236,20 @@ describe('behaviors and origin groups — docs/cloudfront-caching.md#behaviors, 
     origin = await startTinyOrigin({ '*': fixed('from-1') });
     origin2 = await startTinyOrigin({ '*': fixed('from-2') });
     edge = await edgeFor({
-      distributions: [{
-        id: 'E1', origins: [{ id: 'a', url: origin.url }, { id: 'b', url: origin2.url }],
-        defaultCacheBehavior: { targetOriginId: 'a' },
-        cacheBehaviors: [{ pathPattern: '/img/*.png', targetOriginId: 'b' }, { pathPattern: '/img/*', targetOriginId: 'a' }],
-      }],
+      distributions: [
+        {
+          id: 'E1',
+          origins: [
+            { id: 'a', url: origin.url },
+            { id: 'b', url: origin2.url },
+          ],
+          defaultCacheBehavior: { targetOriginId: 'a' },
+          cacheBehaviors: [
+            { pathPattern: '/img/*.png', targetOriginId: 'b' },
+            { pathPattern: '/img/*', targetOriginId: 'a' },
+          ],
+        },
+      ],
     });
     expect((await get(`${edge.url}/img/x.png`)).body.toString()).toBe('from-2');
     expect((await get(`${edge.url}/img/x.jpg`)).body.toString()).toBe('from-1');
@@ -225,7 +260,11 @@ describe('behaviors and origin groups — docs/cloudfront-caching.md#behaviors, 
     origin = await startTinyOrigin({ '/a': fixed('primary-500', {}, 500), '/b': fixed('primary-404', {}, 404), '/c': fixed('primary-ok') });
     origin2 = await startTinyOrigin({ '*': fixed('secondary') });
     const dist = {
-      id: 'E1', origins: [{ id: 'p', url: origin.url, connectionAttempts: 1 }, { id: 's', url: origin2.url }],
+      id: 'E1',
+      origins: [
+        { id: 'p', url: origin.url, connectionAttempts: 1 },
+        { id: 's', url: origin2.url },
+      ],
       originGroups: [{ id: 'g', primaryOriginId: 'p', secondaryOriginId: 's', failoverCriteria: { statusCodes: [500, 502, 503, 504] } }],
       defaultCacheBehavior: { targetOriginId: 'g' },
     };
@@ -242,11 +281,17 @@ describe('behaviors and origin groups — docs/cloudfront-caching.md#behaviors, 
 describe('origin groups never fail over for POST — docs/cloudfront-caching.md#origins', () => {
   const methods = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'];
   const group = (primary: string, secondary: string) => ({
-    distributions: [{
-      id: 'E1', origins: [{ id: 'p', url: primary, connectionAttempts: 1 }, { id: 's', url: secondary }],
-      originGroups: [{ id: 'g', primaryOriginId: 'p', secondaryOriginId: 's', failoverCriteria: { statusCodes: [500, 502, 503, 504] } }],
-      defaultCacheBehavior: { targetOriginId: 'g', allowedMethods: methods },
-    }],
+    distributions: [
+      {
+        id: 'E1',
+        origins: [
+          { id: 'p', url: primary, connectionAttempts: 1 },
+          { id: 's', url: secondary },
+        ],
+        originGroups: [{ id: 'g', primaryOriginId: 'p', secondaryOriginId: 's', failoverCriteria: { statusCodes: [500, 502, 503, 504] } }],
+        defaultCacheBehavior: { targetOriginId: 'g', allowedMethods: methods },
+      },
+    ],
   });
 
   it('primary answers a failover status: POST gets it as is; GET fails over', async () => {

@@ -29,17 +29,31 @@ export async function startTinyOrigin(routes: Record<string, Route> = {}, port =
     hits.set(url, (hits.get(url) ?? 0) + 1);
     requests.push({ method: req.method ?? '', url, headers: req.headers });
     const h = table.get(url) ?? table.get(path) ?? table.get('*');
-    if (!h) { res.writeHead(404, { 'content-type': 'text/plain' }); res.end('no route'); return; }
-    Promise.resolve(h(req, res)).catch(() => { if (!res.headersSent) res.writeHead(500); res.end(); });
+    if (!h) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('no route');
+      return;
+    }
+    Promise.resolve(h(req, res)).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const addr = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${addr.port}`,
-    hits, requests,
+    hits,
+    requests,
     count: (p) => hits.get(p) ?? 0,
-    route: (p, h) => { table.set(p, h); },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    route: (p, h) => {
+      table.set(p, h);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -53,7 +67,11 @@ export function fixed(body: string | Buffer, headers: Record<string, string> = {
   };
 }
 
-export interface Reply { status: number; headers: Record<string, string>; body: Buffer }
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
 
 export async function get(url: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<Reply> {
   const r = await request(url, { method: method as 'GET', headers, body: body ?? null });
@@ -67,13 +85,15 @@ export async function get(url: string, headers: Record<string, string> = {}, met
 export function oneDistribution(originUrl: string, patch: Record<string, unknown> = {}, behaviour: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     pop: 'TST1-C1',
-    distributions: [{
-      id: 'E1TEST',
-      aliases: ['site.test'],
-      origins: [{ id: 'o1', url: originUrl, connectionAttempts: 1, connectionTimeout: 2, responseTimeout: 5 }],
-      defaultCacheBehavior: { targetOriginId: 'o1', ...behaviour },
-      ...patch,
-    }],
+    distributions: [
+      {
+        id: 'E1TEST',
+        aliases: ['site.test'],
+        origins: [{ id: 'o1', url: originUrl, connectionAttempts: 1, connectionTimeout: 2, responseTimeout: 5 }],
+        defaultCacheBehavior: { targetOriginId: 'o1', ...behaviour },
+        ...patch,
+      },
+    ],
   };
 }
 
@@ -92,7 +112,12 @@ export async function edgeFor(config: Record<string, unknown>, extra: Partial<St
 /** A controllable clock for TTL tests. */
 export function testClock(start = Date.now()): { now: () => number; advance(ms: number): void } {
   let t = start;
-  return { now: () => t, advance: (ms) => { t += ms; } };
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }
 
 /** Start an edge in a child process (sources via tsx). Close = end its stdin. */
@@ -119,12 +144,16 @@ export async function childServer(fixture: string, args: string[]): Promise<{ ur
   return {
     ...info,
     pid: child.pid!,
-    close: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-      child.once('exit', () => { clearTimeout(t); resolve(); });
-      child.stdin!.end();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        child.stdin!.end();
+      }),
   };
 }
 
@@ -137,17 +166,25 @@ export async function childServer(fixture: string, args: string[]): Promise<{ ur
 export async function herd(baseUrl: string, path: string, n: number): Promise<Array<{ sentAt: number; firstByteAt: number; status: number; xcache: string; bodyBytes: number }>> {
   const net = await import('node:net');
   const u = new URL(baseUrl);
-  const sockets = await Promise.all(Array.from({ length: n }, () => new Promise<import('node:net').Socket>((resolve, reject) => {
-    const s = net.connect(Number(u.port), u.hostname, () => resolve(s));
-    s.setNoDelay(true);
-    s.once('error', reject);
-  })));
+  const sockets = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<import('node:net').Socket>((resolve, reject) => {
+          const s = net.connect(Number(u.port), u.hostname, () => resolve(s));
+          s.setNoDelay(true);
+          s.once('error', reject);
+        }),
+    ),
+  );
   // Keep-alive requests (no `Connection: close`): the edge does not have to close 200 sockets in
   // the middle of the measurement; the end of each response is found from its Content-Length.
   const req = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${u.host}\r\n\r\n`);
   let started = 0;
   let allStarted!: () => void;
-  const allStartedP = new Promise<void>((r) => { allStarted = r; });
+  const allStartedP = new Promise<void>((r) => {
+    allStarted = r;
+  });
   const runs = sockets.map((s) => {
     const r = { sentAt: 0, firstByteAt: 0, status: 0, xcache: '', bodyBytes: 0 };
     const chunks: Buffer[] = [];
@@ -178,11 +215,16 @@ export async function herd(baseUrl: string, path: string, n: number): Promise<Ar
           if (cl && total >= headEnd + 4 + Number(cl[1])) finish();
         }
       });
-      s.on('close', () => { if (r.status === 0) finish(); });
+      s.on('close', () => {
+        if (r.status === 0) finish();
+      });
     });
     return { s, r, done };
   });
-  for (const x of runs) { x.r.sentAt = performance.now(); x.s.write(req); }
+  for (const x of runs) {
+    x.r.sentAt = performance.now();
+    x.s.write(req);
+  }
   await Promise.race([allStartedP, new Promise((r) => setTimeout(r, 30_000))]);
   for (const x of runs) x.s.resume();
   await Promise.all(runs.map((x) => x.done));
@@ -197,11 +239,29 @@ export async function herd(baseUrl: string, path: string, n: number): Promise<Ar
 export async function withPriority<T>(pids: number[], fn: () => Promise<T>): Promise<T> {
   const os = await import('node:os');
   const all = [process.pid, ...pids];
-  const before = all.map((p) => { try { return os.getPriority(p); } catch { return undefined; } });
-  for (const p of all) { try { os.setPriority(p, -5); } catch { /* not permitted: measure as is */ } }
+  const before = all.map((p) => {
+    try {
+      return os.getPriority(p);
+    } catch {
+      return undefined;
+    }
+  });
+  for (const p of all) {
+    try {
+      os.setPriority(p, -5);
+    } catch {
+      /* not permitted: measure as is */
+    }
+  }
   try {
     return await fn();
   } finally {
-    all.forEach((p, i) => { try { if (before[i] !== undefined) os.setPriority(p, before[i]!); } catch { /* process gone */ } });
+    all.forEach((p, i) => {
+      try {
+        if (before[i] !== undefined) os.setPriority(p, before[i]!);
+      } catch {
+        /* process gone */
+      }
+    });
   }
 }

@@ -21,7 +21,11 @@ export function parseEdgeConfig(text: string, name = 'config'): EdgeConfig {
     if (/\.json$/i.test(name)) raw = JSON.parse(text);
     else if (/\.ya?ml$/i.test(name)) raw = parseYaml(text);
     else {
-      try { raw = JSON.parse(text); } catch { raw = parseYaml(text); }
+      try {
+        raw = JSON.parse(text);
+      } catch {
+        raw = parseYaml(text);
+      }
     }
   } catch (err) {
     throw new EdgeConfigError([`${name}: cannot parse: ${(err as Error).message}`]);

@@ -4,15 +4,23 @@ import { parseEdgeConfig } from './load.js';
 
 const good = () => ({
   pop: 'PHX50-C2',
-  distributions: [{
-    id: 'E1', aliases: ['www.example.com'],
-    origins: [{ id: 'site', url: 'http://127.0.0.1:9000', hostHeader: 'site.s3-website-us-east-1.localhost' }],
-    defaultCacheBehavior: { targetOriginId: 'site' },
-  }],
+  distributions: [
+    {
+      id: 'E1',
+      aliases: ['www.example.com'],
+      origins: [{ id: 'site', url: 'http://127.0.0.1:9000', hostHeader: 'site.s3-website-us-east-1.localhost' }],
+      defaultCacheBehavior: { targetOriginId: 'site' },
+    },
+  ],
 });
 
 function problems(raw: unknown): string[] {
-  try { validateEdgeConfig(raw); } catch (err) { if (err instanceof EdgeConfigError) return err.problems; throw err; }
+  try {
+    validateEdgeConfig(raw);
+  } catch (err) {
+    if (err instanceof EdgeConfigError) return err.problems;
+    throw err;
+  }
   return [];
 }
 
@@ -28,46 +36,274 @@ describe('validateEdgeConfig', () => {
   });
 
   const cases: Array<[string, (c: ReturnType<typeof good>) => void, string]> = [
-    ['origin url', (c) => { (c.distributions[0]!.origins as unknown[]).push({ id: 'b', url: 'ftp://x' }); }, 'distributions[0].origins[1].url: must be an http(s) URL'],
-    ['connectionTimeout range', (c) => { Object.assign(c.distributions[0]!.origins[0]!, { connectionTimeout: 11 }); }, 'distributions[0].origins[0].connectionTimeout: must be between 1 and 10'],
-    ['connectionAttempts range', (c) => { Object.assign(c.distributions[0]!.origins[0]!, { connectionAttempts: 4 }); }, 'distributions[0].origins[0].connectionAttempts: must be between 1 and 3'],
-    ['responseTimeout range', (c) => { Object.assign(c.distributions[0]!.origins[0]!, { responseTimeout: 61 }); }, 'distributions[0].origins[0].responseTimeout: must be between 1 and 60'],
-    ['unknown target', (c) => { c.distributions[0]!.defaultCacheBehavior.targetOriginId = 'nope'; }, "distributions[0].defaultCacheBehavior.targetOriginId: no origin or origin group with id 'nope'"],
-    ['min > default', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { minTTL: 100, defaultTTL: 10 }); }, 'distributions[0].defaultCacheBehavior.defaultTTL: must be ≥ minTTL (100)'],
-    ['behaviour path pattern', (c) => { Object.assign(c.distributions[0]!, { cacheBehaviors: [{ targetOriginId: 'site' }] }); }, 'distributions[0].cacheBehaviors[0].pathPattern: is required'],
-    ['query string behaviour', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { cacheKey: { queryStrings: { behavior: 'some' } } }); }, 'distributions[0].defaultCacheBehavior.cacheKey.queryStrings.behavior: must be one of none, whitelist, allExcept, all'],
-    ['failover codes', (c) => { Object.assign(c.distributions[0]!, { originGroups: [{ id: 'g', primaryOriginId: 'site', secondaryOriginId: 'site', failoverCriteria: { statusCodes: [418] } }] }); }, 'distributions[0].originGroups[0].failoverCriteria.statusCodes[0]: must be one of 400, 403, 404, 416, 500, 502, 503, 504'],
-    ['custom error page path', (c) => { Object.assign(c.distributions[0]!, { customErrorResponses: [{ errorCode: 404, responsePagePath: 'index.html', responseCode: 200 }] }); }, "distributions[0].customErrorResponses[0].responsePagePath: must start with '/'"],
-    ['distribution id', (c) => { c.distributions[0]!.id = 'e1'; }, "distributions[0].id: must be a CloudFront distribution id: E followed by upper-case letters and digits (e.g. EDFDVBD6EXAMPLE), got 'e1'"],
-    ['methods', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { allowedMethods: ['GET', 'HEAD', 'BREW'] }); }, "distributions[0].defaultCacheBehavior.allowedMethods[2]: unknown method 'BREW'"],
-    ['cache object size', (c) => { Object.assign(c, { cache: { maxSizeBytes: 2048, maxObjectBytes: 4096, diskPath: false } }); }, 'cache.maxObjectBytes: must be ≤ cache.maxSizeBytes (2048) without a disk tier'],
-    ['cache object size (disk tier)', (c) => { Object.assign(c, { cache: { maxSizeBytes: 2048, maxDiskBytes: 3000, maxObjectBytes: 4096 } }); }, 'cache.maxObjectBytes: must be ≤ cache.maxDiskBytes (3000) or cache.maxSizeBytes (2048)'],
-    ['duplicate alias', (c) => { c.distributions.push({ ...c.distributions[0]!, id: 'E2' }); }, "distributions[1].aliases[0]: 'www.example.com' is already an alias of E1"],
-    ['cachedMethods', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { cachedMethods: ['GET', 'HEAD', 'OPTIONS'] }); }, 'distributions[0].defaultCacheBehavior.cachedMethods: OPTIONS is cached only when allowedMethods includes it'],
-    ['peers', (c) => { Object.assign(c, { peers: ['not a url'] }); }, 'peers[0]: must be an http(s) URL'],
-    ['viewerSendTimeout range', (c) => { Object.assign(c, { viewerSendTimeout: 0 }); }, 'viewerSendTimeout: must be between 1 and 3600'],
-    ['viewerSendTimeout integer', (c) => { Object.assign(c, { viewerSendTimeout: 1.5 }); }, 'viewerSendTimeout: must be an integer'],
-    // Limits that are checked (spec §1.11, §1.5; CloudFront quotas).
-    ['at most 25 cache behaviours', (c) => { Object.assign(c.distributions[0]!, { cacheBehaviors: Array.from({ length: 26 }, (_, i) => ({ pathPattern: `/p${i}/*`, targetOriginId: 'site' })) }); }, 'distributions[0].cacheBehaviors: at most 25 cache behaviors'],
-    ['pathPattern at most 255 characters', (c) => { Object.assign(c.distributions[0]!, { cacheBehaviors: [{ pathPattern: '/' + 'a'.repeat(255), targetOriginId: 'site' }] }); }, 'distributions[0].cacheBehaviors[0].pathPattern: at most 255 characters'],
-    ['at most 10 cache-key headers', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { cacheKey: { headers: Array.from({ length: 11 }, (_, i) => `x-h${i}`) } }); }, 'distributions[0].defaultCacheBehavior.cacheKey.headers.items: at most 10 headers'],
-    ['keepaliveTimeout range', (c) => { Object.assign(c.distributions[0]!.origins[0]!, { keepaliveTimeout: 61 }); }, 'distributions[0].origins[0].keepaliveTimeout: must be between 1 and 60'],
-    ['keepaliveTimeout below 1', (c) => { Object.assign(c.distributions[0]!.origins[0]!, { keepaliveTimeout: 0 }); }, 'distributions[0].origins[0].keepaliveTimeout: must be between 1 and 60'],
-    ['missing errorCode', (c) => { Object.assign(c.distributions[0]!, { customErrorResponses: [{ responsePagePath: '/e.html', responseCode: 200 }] }); }, 'distributions[0].customErrorResponses[0].errorCode: is required'],
+    [
+      'origin url',
+      (c) => {
+        (c.distributions[0]!.origins as unknown[]).push({ id: 'b', url: 'ftp://x' });
+      },
+      'distributions[0].origins[1].url: must be an http(s) URL',
+    ],
+    [
+      'connectionTimeout range',
+      (c) => {
+        Object.assign(c.distributions[0]!.origins[0]!, { connectionTimeout: 11 });
+      },
+      'distributions[0].origins[0].connectionTimeout: must be between 1 and 10',
+    ],
+    [
+      'connectionAttempts range',
+      (c) => {
+        Object.assign(c.distributions[0]!.origins[0]!, { connectionAttempts: 4 });
+      },
+      'distributions[0].origins[0].connectionAttempts: must be between 1 and 3',
+    ],
+    [
+      'responseTimeout range',
+      (c) => {
+        Object.assign(c.distributions[0]!.origins[0]!, { responseTimeout: 61 });
+      },
+      'distributions[0].origins[0].responseTimeout: must be between 1 and 60',
+    ],
+    [
+      'unknown target',
+      (c) => {
+        c.distributions[0]!.defaultCacheBehavior.targetOriginId = 'nope';
+      },
+      "distributions[0].defaultCacheBehavior.targetOriginId: no origin or origin group with id 'nope'",
+    ],
+    [
+      'min > default',
+      (c) => {
+        Object.assign(c.distributions[0]!.defaultCacheBehavior, { minTTL: 100, defaultTTL: 10 });
+      },
+      'distributions[0].defaultCacheBehavior.defaultTTL: must be ≥ minTTL (100)',
+    ],
+    [
+      'behaviour path pattern',
+      (c) => {
+        Object.assign(c.distributions[0]!, { cacheBehaviors: [{ targetOriginId: 'site' }] });
+      },
+      'distributions[0].cacheBehaviors[0].pathPattern: is required',
+    ],
+    [
+      'query string behaviour',
+      (c) => {
+        Object.assign(c.distributions[0]!.defaultCacheBehavior, { cacheKey: { queryStrings: { behavior: 'some' } } });
+      },
+      'distributions[0].defaultCacheBehavior.cacheKey.queryStrings.behavior: must be one of none, whitelist, allExcept, all',
+    ],
+    [
+      'failover codes',
+      (c) => {
+        Object.assign(c.distributions[0]!, { originGroups: [{ id: 'g', primaryOriginId: 'site', secondaryOriginId: 'site', failoverCriteria: { statusCodes: [418] } }] });
+      },
+      'distributions[0].originGroups[0].failoverCriteria.statusCodes[0]: must be one of 400, 403, 404, 416, 500, 502, 503, 504',
+    ],
+    [
+      'custom error page path',
+      (c) => {
+        Object.assign(c.distributions[0]!, { customErrorResponses: [{ errorCode: 404, responsePagePath: 'index.html', responseCode: 200 }] });
+      },
+      "distributions[0].customErrorResponses[0].responsePagePath: must start with '/'",
+    ],
+    [
+      'distribution id',
+      (c) => {
+        c.distributions[0]!.id = 'e1';
+      },
+      "distributions[0].id: must be a CloudFront distribution id: E followed by upper-case letters and digits (e.g. EDFDVBD6EXAMPLE), got 'e1'",
+    ],
+    [
+      'methods',
+      (c) => {
+        Object.assign(c.distributions[0]!.defaultCacheBehavior, { allowedMethods: ['GET', 'HEAD', 'BREW'] });
+      },
+      "distributions[0].defaultCacheBehavior.allowedMethods[2]: unknown method 'BREW'",
+    ],
+    [
+      'cache object size',
+      (c) => {
+        Object.assign(c, { cache: { maxSizeBytes: 2048, maxObjectBytes: 4096, diskPath: false } });
+      },
+      'cache.maxObjectBytes: must be ≤ cache.maxSizeBytes (2048) without a disk tier',
+    ],
+    [
+      'cache object size (disk tier)',
+      (c) => {
+        Object.assign(c, { cache: { maxSizeBytes: 2048, maxDiskBytes: 3000, maxObjectBytes: 4096 } });
+      },
+      'cache.maxObjectBytes: must be ≤ cache.maxDiskBytes (3000) or cache.maxSizeBytes (2048)',
+    ],
+    [
+      'duplicate alias',
+      (c) => {
+        c.distributions.push({ ...c.distributions[0]!, id: 'E2' });
+      },
+      "distributions[1].aliases[0]: 'www.example.com' is already an alias of E1",
+    ],
+    [
+      'cachedMethods',
+      (c) => {
+        Object.assign(c.distributions[0]!.defaultCacheBehavior, { cachedMethods: ['GET', 'HEAD', 'OPTIONS'] });
+      },
+      'distributions[0].defaultCacheBehavior.cachedMethods: OPTIONS is cached only when allowedMethods includes it',
+    ],
+    [
+      'peers',
+      (c) => {
+        Object.assign(c, { peers: ['not a url'] });
+      },
+      'peers[0]: must be an http(s) URL',
+    ],
+    [
+      'viewerSendTimeout range',
+      (c) => {
+        Object.assign(c, { viewerSendTimeout: 0 });
+      },
+      'viewerSendTimeout: must be between 1 and 3600',
+    ],
+    [
+      'viewerSendTimeout integer',
+      (c) => {
+        Object.assign(c, { viewerSendTimeout: 1.5 });
+      },
+      'viewerSendTimeout: must be an integer',
+    ],
+    // Limits that are checked (docs/cloudfront-caching.md#behaviors and #cache-key; CloudFront quotas).
+    [
+      'at most 25 cache behaviours',
+      (c) => {
+        Object.assign(c.distributions[0]!, { cacheBehaviors: Array.from({ length: 26 }, (_, i) => ({ pathPattern: `/p${i}/*`, targetOriginId: 'site' })) });
+      },
+      'distributions[0].cacheBehaviors: at most 25 cache behaviors',
+    ],
+    [
+      'pathPattern at most 255 characters',
+      (c) => {
+        Object.assign(c.distributions[0]!, { cacheBehaviors: [{ pathPattern: '/' + 'a'.repeat(255), targetOriginId: 'site' }] });
+      },
+      'distributions[0].cacheBehaviors[0].pathPattern: at most 255 characters',
+    ],
+    [
+      'at most 10 cache-key headers',
+      (c) => {
+        Object.assign(c.distributions[0]!.defaultCacheBehavior, { cacheKey: { headers: Array.from({ length: 11 }, (_, i) => `x-h${i}`) } });
+      },
+      'distributions[0].defaultCacheBehavior.cacheKey.headers.items: at most 10 headers',
+    ],
+    [
+      'keepaliveTimeout range',
+      (c) => {
+        Object.assign(c.distributions[0]!.origins[0]!, { keepaliveTimeout: 61 });
+      },
+      'distributions[0].origins[0].keepaliveTimeout: must be between 1 and 60',
+    ],
+    [
+      'keepaliveTimeout below 1',
+      (c) => {
+        Object.assign(c.distributions[0]!.origins[0]!, { keepaliveTimeout: 0 });
+      },
+      'distributions[0].origins[0].keepaliveTimeout: must be between 1 and 60',
+    ],
+    [
+      'missing errorCode',
+      (c) => {
+        Object.assign(c.distributions[0]!, { customErrorResponses: [{ responsePagePath: '/e.html', responseCode: 200 }] });
+      },
+      'distributions[0].customErrorResponses[0].errorCode: is required',
+    ],
     // Unknown fields, at every level, with a did-you-mean.
-    ['unknown behaviour field, other case', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { maxTtl: 5 }); }, 'distributions[0].defaultCacheBehavior.maxTtl: unknown field (did you mean maxTTL?)'],
-    ['unknown behaviour field, misspelt', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { compres: false }); }, 'distributions[0].defaultCacheBehavior.compres: unknown field (did you mean compress?)'],
-    ['unknown root field', (c) => { Object.assign(c, { peer: [] }); }, 'peer: unknown field (did you mean peers?)'],
-    ['unknown cache field', (c) => { Object.assign(c, { cache: { maxSizeByte: 4096 } }); }, 'cache.maxSizeByte: unknown field (did you mean maxSizeBytes?)'],
-    ['unknown distribution field', (c) => { Object.assign(c.distributions[0]!, { defaultRootObj: 'index.html' }); }, 'distributions[0].defaultRootObj: unknown field (did you mean defaultRootObject?)'],
-    ['unknown origin field', (c) => { Object.assign(c.distributions[0]!.origins[0]!, { HostHeader: 'x' }); }, 'distributions[0].origins[0].HostHeader: unknown field (did you mean hostHeader?)'],
-    ['unknown origin group field', (c) => { Object.assign(c.distributions[0]!, { originGroups: [{ id: 'g', primaryOriginId: 'site', secondaryOriginId: 'site', failoverCriteria: { statusCodes: [500] }, members: [] }] }); }, 'distributions[0].originGroups[0].members: unknown field (known: id, primaryOriginId, secondaryOriginId, failoverCriteria)'],
-    ['unknown failoverCriteria field', (c) => { Object.assign(c.distributions[0]!, { originGroups: [{ id: 'g', primaryOriginId: 'site', secondaryOriginId: 'site', failoverCriteria: { statusCodes: [500], statusCode: [502] } }] }); }, 'distributions[0].originGroups[0].failoverCriteria.statusCode: unknown field (did you mean statusCodes?)'],
-    ['unknown cache-behaviour field', (c) => { Object.assign(c.distributions[0]!, { cacheBehaviors: [{ pathPattern: '/a/*', targetOriginId: 'site', minTtl: 1 }] }); }, 'distributions[0].cacheBehaviors[0].minTtl: unknown field (did you mean minTTL?)'],
-    ['unknown cacheKey field', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { cacheKey: { queryString: 'all' } }); }, 'distributions[0].defaultCacheBehavior.cacheKey.queryString: unknown field (did you mean queryStrings?)'],
-    ['unknown cacheKey part field', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { cacheKey: { cookies: { behavior: 'whitelist', item: ['a'] } } }); }, 'distributions[0].defaultCacheBehavior.cacheKey.cookies.item: unknown field (did you mean items?)'],
-    ['unknown custom error field', (c) => { Object.assign(c.distributions[0]!, { customErrorResponses: [{ errorCode: 404, errorCachingMinTtl: 5 }] }); }, 'distributions[0].customErrorResponses[0].errorCachingMinTtl: unknown field (did you mean errorCachingMinTTL?)'],
-    ['pathPattern on the default behaviour', (c) => { Object.assign(c.distributions[0]!.defaultCacheBehavior, { pathPattern: '/x/*' }); }, "distributions[0].defaultCacheBehavior.pathPattern: the default behaviour always matches '*' (put other patterns in cacheBehaviors)"],
+    [
+      'unknown behaviour field, other case',
+      (c) => {
+        Object.assign(c.distributions[0]!.defaultCacheBehavior, { maxTtl: 5 });
+      },
+      'distributions[0].defaultCacheBehavior.maxTtl: unknown field (did you mean maxTTL?)',
+    ],
+    [
+      'unknown behaviour field, misspelt',
+      (c) => {
+        Object.assign(c.distributions[0]!.defaultCacheBehavior, { compres: false });
+      },
+      'distributions[0].defaultCacheBehavior.compres: unknown field (did you mean compress?)',
+    ],
+    [
+      'unknown root field',
+      (c) => {
+        Object.assign(c, { peer: [] });
+      },
+      'peer: unknown field (did you mean peers?)',
+    ],
+    [
+      'unknown cache field',
+      (c) => {
+        Object.assign(c, { cache: { maxSizeByte: 4096 } });
+      },
+      'cache.maxSizeByte: unknown field (did you mean maxSizeBytes?)',
+    ],
+    [
+      'unknown distribution field',
+      (c) => {
+        Object.assign(c.distributions[0]!, { defaultRootObj: 'index.html' });
+      },
+      'distributions[0].defaultRootObj: unknown field (did you mean defaultRootObject?)',
+    ],
+    [
+      'unknown origin field',
+      (c) => {
+        Object.assign(c.distributions[0]!.origins[0]!, { HostHeader: 'x' });
+      },
+      'distributions[0].origins[0].HostHeader: unknown field (did you mean hostHeader?)',
+    ],
+    [
+      'unknown origin group field',
+      (c) => {
+        Object.assign(c.distributions[0]!, { originGroups: [{ id: 'g', primaryOriginId: 'site', secondaryOriginId: 'site', failoverCriteria: { statusCodes: [500] }, members: [] }] });
+      },
+      'distributions[0].originGroups[0].members: unknown field (known: id, primaryOriginId, secondaryOriginId, failoverCriteria)',
+    ],
+    [
+      'unknown failoverCriteria field',
+      (c) => {
+        Object.assign(c.distributions[0]!, { originGroups: [{ id: 'g', primaryOriginId: 'site', secondaryOriginId: 'site', failoverCriteria: { statusCodes: [500], statusCode: [502] } }] });
+      },
+      'distributions[0].originGroups[0].failoverCriteria.statusCode: unknown field (did you mean statusCodes?)',
+    ],
+    [
+      'unknown cache-behaviour field',
+      (c) => {
+        Object.assign(c.distributions[0]!, { cacheBehaviors: [{ pathPattern: '/a/*', targetOriginId: 'site', minTtl: 1 }] });
+      },
+      'distributions[0].cacheBehaviors[0].minTtl: unknown field (did you mean minTTL?)',
+    ],
+    [
+      'unknown cacheKey field',
+      (c) => {
+        Object.assign(c.distributions[0]!.defaultCacheBehavior, { cacheKey: { queryString: 'all' } });
+      },
+      'distributions[0].defaultCacheBehavior.cacheKey.queryString: unknown field (did you mean queryStrings?)',
+    ],
+    [
+      'unknown cacheKey part field',
+      (c) => {
+        Object.assign(c.distributions[0]!.defaultCacheBehavior, { cacheKey: { cookies: { behavior: 'whitelist', item: ['a'] } } });
+      },
+      'distributions[0].defaultCacheBehavior.cacheKey.cookies.item: unknown field (did you mean items?)',
+    ],
+    [
+      'unknown custom error field',
+      (c) => {
+        Object.assign(c.distributions[0]!, { customErrorResponses: [{ errorCode: 404, errorCachingMinTtl: 5 }] });
+      },
+      'distributions[0].customErrorResponses[0].errorCachingMinTtl: unknown field (did you mean errorCachingMinTTL?)',
+    ],
+    [
+      'pathPattern on the default behaviour',
+      (c) => {
+        Object.assign(c.distributions[0]!.defaultCacheBehavior, { pathPattern: '/x/*' });
+      },
+      "distributions[0].defaultCacheBehavior.pathPattern: the default behaviour always matches '*' (put other patterns in cacheBehaviors)",
+    ],
   ];
   for (const [name, mutate, want] of cases) {
     it(name, () => {

@@ -15,7 +15,6 @@ export interface ControlCredentials {
   secretAccessKey: string;
 }
 
-
 /** Returns null when the request is signed with `credentials`, else the error to answer with. */
 export function authenticate(req: IncomingMessage, body: Buffer, credentials: ControlCredentials, now: Date): ControlError | null {
   const { path, query } = splitTarget(req.url);
@@ -56,9 +55,7 @@ function mapAuthFailure(code: string, status: number, message: string): ControlE
     case 'InvalidAccessKeyId':
       return errors.invalidClientTokenId();
     case 'SignatureDoesNotMatch':
-      return errors.signatureDoesNotMatch(
-        message || 'The request signature we calculated does not match the signature you provided.',
-      );
+      return errors.signatureDoesNotMatch(message || 'The request signature we calculated does not match the signature you provided.');
     case 'AccessDenied':
     case 'MissingSecurityHeader':
       return errors.accessDenied(message || undefined);

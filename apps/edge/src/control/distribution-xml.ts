@@ -86,8 +86,20 @@ function behaviourNode(b: CacheBehaviorConfig, withPathPattern: boolean): XmlNod
   if (withPathPattern) node.push(['PathPattern', b.pathPattern]);
   node.push(
     ['TargetOriginId', b.targetOriginId],
-    ['TrustedSigners', [['Enabled', false], ['Quantity', 0]]],
-    ['TrustedKeyGroups', [['Enabled', false], ['Quantity', 0]]],
+    [
+      'TrustedSigners',
+      [
+        ['Enabled', false],
+        ['Quantity', 0],
+      ],
+    ],
+    [
+      'TrustedKeyGroups',
+      [
+        ['Enabled', false],
+        ['Quantity', 0],
+      ],
+    ],
     ['ViewerProtocolPolicy', 'allow-all'],
     ['AllowedMethods', [...quantityList('Method', allowed), ['CachedMethods', quantityList('Method', cached.length ? cached : ['GET', 'HEAD'])]]],
     ['SmoothStreaming', false],
@@ -110,35 +122,83 @@ function configBody(dist: DistributionConfig, kind: 'summary' | 'config'): XmlNo
   node.push(['Aliases', quantityList('CNAME', dist.aliases)]);
   if (kind === 'config') node.push(['DefaultRootObject', dist.defaultRootObject ?? '']);
   node.push(
-    ['Origins', [['Quantity', dist.origins.length], ['Items', dist.origins.map((o): [string, XmlNode] => ['Origin', originNode(o)])]]],
+    [
+      'Origins',
+      [
+        ['Quantity', dist.origins.length],
+        ['Items', dist.origins.map((o): [string, XmlNode] => ['Origin', originNode(o)])],
+      ],
+    ],
     [
       'OriginGroups',
       quantityList(
         'OriginGroup',
-        dist.originGroups.map((g): XmlNode => [
-          ['Id', g.id],
-          ['FailoverCriteria', [['StatusCodes', [['Quantity', g.failoverCriteria.statusCodes.length], ['Items', g.failoverCriteria.statusCodes.map((c): [string, number] => ['StatusCode', c])]]]]],
-          ['Members', [['Quantity', 2], ['Items', [['OriginGroupMember', [['OriginId', g.primaryOriginId]]], ['OriginGroupMember', [['OriginId', g.secondaryOriginId]]]]]]],
-        ]),
+        dist.originGroups.map(
+          (g): XmlNode => [
+            ['Id', g.id],
+            [
+              'FailoverCriteria',
+              [
+                [
+                  'StatusCodes',
+                  [
+                    ['Quantity', g.failoverCriteria.statusCodes.length],
+                    ['Items', g.failoverCriteria.statusCodes.map((c): [string, number] => ['StatusCode', c])],
+                  ],
+                ],
+              ],
+            ],
+            [
+              'Members',
+              [
+                ['Quantity', 2],
+                [
+                  'Items',
+                  [
+                    ['OriginGroupMember', [['OriginId', g.primaryOriginId]]],
+                    ['OriginGroupMember', [['OriginId', g.secondaryOriginId]]],
+                  ],
+                ],
+              ],
+            ],
+          ],
+        ),
       ),
     ],
     ['DefaultCacheBehavior', behaviourNode(dist.defaultCacheBehavior, false)],
-    ['CacheBehaviors', quantityList('CacheBehavior', dist.cacheBehaviors.map((b) => behaviourNode(b, true)))],
+    [
+      'CacheBehaviors',
+      quantityList(
+        'CacheBehavior',
+        dist.cacheBehaviors.map((b) => behaviourNode(b, true)),
+      ),
+    ],
     [
       'CustomErrorResponses',
       quantityList(
         'CustomErrorResponse',
-        dist.customErrorResponses.map((e): XmlNode => [
-          ['ErrorCode', e.errorCode],
-          ['ResponsePagePath', e.responsePagePath ?? ''],
-          ['ResponseCode', e.responseCode === undefined ? '' : String(e.responseCode)],
-          ['ErrorCachingMinTTL', e.errorCachingMinTTL],
-        ]),
+        dist.customErrorResponses.map(
+          (e): XmlNode => [
+            ['ErrorCode', e.errorCode],
+            ['ResponsePagePath', e.responsePagePath ?? ''],
+            ['ResponseCode', e.responseCode === undefined ? '' : String(e.responseCode)],
+            ['ErrorCachingMinTTL', e.errorCachingMinTTL],
+          ],
+        ),
       ),
     ],
     ['Comment', dist.comment ?? ''],
   );
-  if (kind === 'config') node.push(['Logging', [['Enabled', false], ['IncludeCookies', false], ['Bucket', ''], ['Prefix', '']]]);
+  if (kind === 'config')
+    node.push([
+      'Logging',
+      [
+        ['Enabled', false],
+        ['IncludeCookies', false],
+        ['Bucket', ''],
+        ['Prefix', ''],
+      ],
+    ]);
   node.push(
     ['PriceClass', 'PriceClass_All'],
     ['Enabled', dist.enabled],
@@ -151,7 +211,18 @@ function configBody(dist: DistributionConfig, kind: 'summary' | 'config'): XmlNo
         ['CertificateSource', 'cloudfront'],
       ],
     ],
-    ['Restrictions', [['GeoRestriction', [['RestrictionType', 'none'], ['Quantity', 0]]]]],
+    [
+      'Restrictions',
+      [
+        [
+          'GeoRestriction',
+          [
+            ['RestrictionType', 'none'],
+            ['Quantity', 0],
+          ],
+        ],
+      ],
+    ],
     ['WebACLId', ''],
     ['HttpVersion', 'http1.1'],
     ['IsIPV6Enabled', false],
@@ -187,8 +258,20 @@ export function distributionNode(dist: DistributionConfig, meta: DistributionMet
     ['LastModifiedTime', meta.lastModifiedTime],
     ['InProgressInvalidationBatches', meta.inProgressInvalidationBatches],
     ['DomainName', distributionDomainName(dist)],
-    ['ActiveTrustedSigners', [['Enabled', false], ['Quantity', 0]]],
-    ['ActiveTrustedKeyGroups', [['Enabled', false], ['Quantity', 0]]],
+    [
+      'ActiveTrustedSigners',
+      [
+        ['Enabled', false],
+        ['Quantity', 0],
+      ],
+    ],
+    [
+      'ActiveTrustedKeyGroups',
+      [
+        ['Enabled', false],
+        ['Quantity', 0],
+      ],
+    ],
     ['DistributionConfig', distributionConfigNode(dist)],
   ];
 }

@@ -25,7 +25,9 @@ export async function compileForApi(ctx: CompileContext, name: string, s: Pick<S
   const stores = new Set((ctx.config.keyValueStores ?? []).map((k) => k.name));
   for (const a of s.kvsAssociations) {
     if (!stores.has(storeNameOf(a)) && ctx.kvs.byId(storeNameOf(a)) === undefined) {
-      throw errors.invalidArgument(`The key value store ${a} does not exist: associate one created with CreateKeyValueStore (by its ARN) or one of the configuration's keyValueStores (${[...stores].join(', ') || 'none'}).`);
+      throw errors.invalidArgument(
+        `The key value store ${a} does not exist: associate one created with CreateKeyValueStore (by its ARN) or one of the configuration's keyValueStores (${[...stores].join(', ') || 'none'}).`,
+      );
     }
   }
   const r = await compileFunction({ name, code: s.code, runtime: s.runtime, comment: s.comment, kvsIds: s.kvsAssociations.map(storeNameOf) });

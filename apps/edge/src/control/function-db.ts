@@ -8,7 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { FunctionStage } from './function-request.js';
-import { openSqliteFile, SqliteWriter } from './sqlite-file.js';
+import { openSqliteStore, SqliteWriter, type SqliteStoreSpec } from './sqlite-file.js';
 
 /** One stage of a function as stored. */
 export interface StoredStage {
@@ -73,15 +73,20 @@ export interface OpenedFunctions {
   functions: StoredFunction[];
 }
 
+const FUNCTIONS_FILE: SqliteStoreSpec<FunctionDb, StoredFunction[]> = {
+  what: 'functions store',
+  noun: 'store',
+  applicationId: APPLICATION_ID,
+  schemaVersion: SCHEMA_VERSION,
+  schema: SCHEMA,
+  read: readFunctions,
+  open: (db, file, warn) => new SqliteFunctionDb(db, file, warn),
+  inMemory: () => ({ store: inMemory, data: [] }),
+};
+
 export function openFunctionDb(file: string, warn: (message: string) => void): OpenedFunctions {
-  const opened = openSqliteFile(
-    file,
-    { what: 'functions store', noun: 'store', applicationId: APPLICATION_ID, schemaVersion: SCHEMA_VERSION, schema: SCHEMA },
-    (db) => readFunctions(db, file, warn),
-    warn,
-  );
-  if (!opened) return { db: inMemory, functions: [] };
-  return { db: new SqliteFunctionDb(opened.db, file, warn), functions: opened.data };
+  const { store, data } = openSqliteStore(file, FUNCTIONS_FILE, warn);
+  return { db: store, functions: data };
 }
 
 export function inMemoryFunctionDb(): OpenedFunctions {
@@ -140,17 +145,13 @@ class SqliteFunctionDb implements FunctionDb {
   constructor(db: Database.Database, file: string, warn: (message: string) => void) {
     this.writer = new SqliteWriter(db, file, { what: 'functions store', noun: 'store' }, warn);
     this.statements = {
-      put: db.prepare(
-        'INSERT OR REPLACE INTO functions (name, stage, created_time, etag, code, comment, runtime, kvs_associations, last_modified_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
+      put: db.prepare('INSERT OR REPLACE INTO functions (name, stage, created_time, etag, code, comment, runtime, kvs_associations, last_modified_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       remove: db.prepare('DELETE FROM functions WHERE name = ?'),
     };
   }
 
   putStage(name: string, createdTime: Date, stage: FunctionStage, s: StoredStage): void {
-    this.writer.write(() =>
-      this.statements.put.run(name, stage, createdTime.getTime(), s.etag, s.code, s.comment, s.runtime, JSON.stringify(s.kvsAssociations), s.lastModifiedTime.getTime()),
-    );
+    this.writer.write(() => this.statements.put.run(name, stage, createdTime.getTime(), s.etag, s.code, s.comment, s.runtime, JSON.stringify(s.kvsAssociations), s.lastModifiedTime.getTime()));
   }
 
   remove(name: string): void {

@@ -28,7 +28,13 @@ export function renderFunctionDefinition(name: string, s: Pick<StoredStage, 'cod
     ['Runtime', s.runtime],
   ];
   if (s.kvsAssociations.length > 0) {
-    config.push(['KeyValueStoreAssociations', quantityList('KeyValueStoreAssociation', s.kvsAssociations.map((a): XmlValue => [['KeyValueStoreARN', a]]))]);
+    config.push([
+      'KeyValueStoreAssociations',
+      quantityList(
+        'KeyValueStoreAssociation',
+        s.kvsAssociations.map((a): XmlValue => [['KeyValueStoreARN', a]]),
+      ),
+    ]);
   }
   return renderDocument('CreateFunctionRequest', [
     ['Name', name],
@@ -56,11 +62,7 @@ export function publishOnPeer(peer: string, fn: StoredFunction & { live: StoredS
 }
 
 export function deleteOnPeer(peer: string, name: string, at: Date, opts: PeerSendOptions): Promise<void> {
-  return sendRequestToPeer(
-    peer,
-    { method: 'DELETE', path: functionPath(name), headers: { [MODIFIED_HEADER]: String(at.getTime()) }, body: '', absentCode: 'NoSuchFunctionExists' },
-    opts,
-  );
+  return sendRequestToPeer(peer, { method: 'DELETE', path: functionPath(name), headers: { [MODIFIED_HEADER]: String(at.getTime()) }, body: '', absentCode: 'NoSuchFunctionExists' }, opts);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

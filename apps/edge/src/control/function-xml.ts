@@ -35,7 +35,13 @@ function configNode(s: StoredStage): XmlNode {
     ['Runtime', s.runtime],
   ];
   if (s.kvsAssociations.length > 0) {
-    node.push(['KeyValueStoreAssociations', quantityList('KeyValueStoreAssociation', s.kvsAssociations.map((a): XmlValue => [['KeyValueStoreARN', kvsArn(a)]]))]);
+    node.push([
+      'KeyValueStoreAssociations',
+      quantityList(
+        'KeyValueStoreAssociation',
+        s.kvsAssociations.map((a): XmlValue => [['KeyValueStoreARN', kvsArn(a)]]),
+      ),
+    ]);
   }
   return node;
 }
@@ -69,11 +75,7 @@ export function renderFunctionSummary(input: SummaryInput): string {
 }
 
 export function renderFunctionList(page: { items: SummaryInput[]; maxItems: number; nextMarker?: string }): string {
-  return renderDocument('FunctionList', [
-    ['NextMarker', page.nextMarker],
-    ['MaxItems', page.maxItems],
-    ...quantityList('FunctionSummary', page.items.map(functionSummaryNode)),
-  ]);
+  return renderDocument('FunctionList', [['NextMarker', page.nextMarker], ['MaxItems', page.maxItems], ...quantityList('FunctionSummary', page.items.map(functionSummaryNode))]);
 }
 
 /** TestResult, with the summary of the stage that ran (cf-functions fills in the run's fields). */

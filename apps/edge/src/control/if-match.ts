@@ -11,7 +11,10 @@ import { errors } from './errors.js';
 /** The If-Match value (quotes, as some HTTP clients add them, removed), or undefined. */
 export function ifMatchOf(req: IncomingMessage): string | undefined {
   const raw = req.headers['if-match'];
-  const value = (Array.isArray(raw) ? raw[0] : raw)?.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+  const value = (Array.isArray(raw) ? raw[0] : raw)
+    ?.trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1');
   return value === undefined || value === '' ? undefined : value;
 }
 

@@ -10,7 +10,7 @@
  * once and turns persistence off; the in-memory history carries on.
  */
 import type Database from 'better-sqlite3';
-import { openSqliteFile, SqliteWriter } from './sqlite-file.js';
+import { openSqliteStore, SqliteWriter, type SqliteStoreSpec } from './sqlite-file.js';
 
 export type PersistedStatus = 'InProgress' | 'Completed';
 
@@ -72,16 +72,21 @@ const inMemory: InvalidationHistory = {
   close() {},
 };
 
+const HISTORY_FILE: SqliteStoreSpec<InvalidationHistory, PersistedInvalidation[]> = {
+  what: 'invalidation history',
+  noun: 'history',
+  applicationId: APPLICATION_ID,
+  schemaVersion: SCHEMA_VERSION,
+  schema: SCHEMA,
+  read: readRecords,
+  open: (db, file, warn) => new SqliteHistory(db, file, warn),
+  inMemory: () => ({ store: inMemory, data: [] }),
+};
+
 /** Opens (or creates) the history in `file`; on any problem, one `warn` and an empty history. */
 export function openInvalidationHistory(file: string, warn: (message: string) => void): OpenedHistory {
-  const opened = openSqliteFile(
-    file,
-    { what: 'invalidation history', noun: 'history', applicationId: APPLICATION_ID, schemaVersion: SCHEMA_VERSION, schema: SCHEMA },
-    (db) => readRecords(db, file, warn),
-    warn,
-  );
-  if (!opened) return { history: inMemory, records: [] };
-  return { history: new SqliteHistory(opened.db, file, warn), records: opened.data };
+  const { store, data } = openSqliteStore(file, HISTORY_FILE, warn);
+  return { history: store, records: data };
 }
 
 function readRecords(db: Database.Database, file: string, warn: (message: string) => void): PersistedInvalidation[] {
@@ -121,7 +126,11 @@ class SqliteHistory implements InvalidationHistory {
     remove: Database.Statement;
   };
 
-  constructor(db: Database.Database, readonly file: string, warn: (message: string) => void) {
+  constructor(
+    db: Database.Database,
+    readonly file: string,
+    warn: (message: string) => void,
+  ) {
     this.writer = new SqliteWriter(db, file, { what: 'invalidation history', noun: 'history' }, warn);
     this.statements = {
       insert: db.prepare('INSERT INTO invalidations (distribution_id, id, caller_reference, paths, create_time, status) VALUES (?, ?, ?, ?, ?, ?)'),

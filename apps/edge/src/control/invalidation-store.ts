@@ -92,12 +92,7 @@ export class InvalidationStore {
    * (`created: false`), or registers a new InProgress record. `apply` is called with
    * the new record to start applying it; when its promise resolves the record turns Completed.
    */
-  create(
-    distributionId: string,
-    batch: InvalidationBatch,
-    createTime: Date,
-    apply: Apply,
-  ): { record: InvalidationRecord; created: boolean } {
+  create(distributionId: string, batch: InvalidationBatch, createTime: Date, apply: Apply): { record: InvalidationRecord; created: boolean } {
     const list = this.listFor(distributionId);
     const previous = list.find((r) => r.batch.callerReference === batch.callerReference);
     if (previous) {

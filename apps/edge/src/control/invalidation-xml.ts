@@ -37,11 +37,13 @@ export function renderInvalidationList(page: ListPage): string {
     ['IsTruncated', page.isTruncated],
     ...quantityList(
       'InvalidationSummary',
-      page.items.map((r): XmlNode => [
-        ['Id', r.id],
-        ['CreateTime', r.createTime],
-        ['Status', r.status],
-      ]),
+      page.items.map(
+        (r): XmlNode => [
+          ['Id', r.id],
+          ['CreateTime', r.createTime],
+          ['Status', r.status],
+        ],
+      ),
     ),
   ];
   return renderDocument('InvalidationList', node);

@@ -32,7 +32,9 @@ export function parseCreateKeyValueStoreRequest(body: Buffer): { name: string; c
   checkStoreName(name);
   if (doc['ImportSource'] !== undefined) {
     // An import reads a file from an S3 bucket of the account: the edge has no S3 credentials of its own.
-    throw errors.unsupportedOperation('ImportSource is not supported by the bucketfront edge: create the store, then load it with the cloudfront-keyvaluestore UpdateKeys operation (or use a configuration keyValueStores file).');
+    throw errors.unsupportedOperation(
+      'ImportSource is not supported by the bucketfront edge: create the store, then load it with the cloudfront-keyvaluestore UpdateKeys operation (or use a configuration keyValueStores file).',
+    );
   }
   const tags = doc['Tags'];
   if (isXmlObject(tags) && isXmlObject(tags['Items']) && tags['Items']['Tag'] !== undefined) {

@@ -119,13 +119,7 @@ export async function sendRequestToPeer(peer: string, r: PeerRequest, opts: Peer
 }
 
 /** CreateInvalidation on a peer. A peer without this distribution holds nothing cached for it: acknowledged. */
-export function sendToPeer(
-  peer: string,
-  distributionId: string,
-  invalidationId: string,
-  batch: InvalidationBatch,
-  opts: PeerSendOptions,
-): Promise<void> {
+export function sendToPeer(peer: string, distributionId: string, invalidationId: string, batch: InvalidationBatch, opts: PeerSendOptions): Promise<void> {
   return sendRequestToPeer(
     peer,
     {

@@ -16,7 +16,7 @@ export function renderPrometheus(snap: EdgeMetricsSnapshot, control: ControlMetr
   w.single('bucketfront_edge_cache_hit_ratio', 'gauge', 'Hits (Hit + RefreshHit) / (hits + misses) since start; 0 before any cacheable request.', lookups === 0 ? 0 : snap.hits / lookups);
   w.single('bucketfront_edge_sent_bytes_total', 'counter', 'Body bytes sent to viewers.', snap.bytesSent);
   w.single('bucketfront_edge_origin_bytes_total', 'counter', 'Body bytes received from origins.', snap.originBytes);
-  w.single('bucketfront_edge_collapsed_waiters_total', 'counter', 'Requests that waited for another request\'s origin fetch.', snap.collapsedWaiters);
+  w.single('bucketfront_edge_collapsed_waiters_total', 'counter', "Requests that waited for another request's origin fetch.", snap.collapsedWaiters);
   w.single('bucketfront_edge_stale_serves_total', 'counter', 'Responses served from an expired entry (stale-while-revalidate, stale-if-error).', snap.staleServes);
   w.single('bucketfront_edge_background_revalidations_total', 'counter', 'Background revalidations started.', snap.backgroundRevalidations);
   w.single('bucketfront_edge_function_invocations_total', 'counter', 'CloudFront Functions runs (viewer-request and viewer-response).', snap.functionInvocations);
@@ -28,12 +28,22 @@ export function renderPrometheus(snap: EdgeMetricsSnapshot, control: ControlMetr
   w.single('bucketfront_edge_cache_size_bytes', 'gauge', 'Bytes held by the cache (all workers).', snap.cacheSizeBytes);
   w.single('bucketfront_edge_cache_max_bytes', 'gauge', 'Cache capacity (all workers).', snap.cacheMaxBytes);
   w.single('bucketfront_edge_cache_evictions_total', 'counter', 'Entries evicted to stay within the cache size.', snap.evictions);
-  w.single('bucketfront_edge_shared_hits_total', 'counter', 'Memory-tier misses answered by the host\'s shared (disk) tier.', snap.sharedHits);
-  w.single('bucketfront_edge_shared_entries', 'gauge', 'Entries in the host\'s shared (disk) tier.', snap.sharedEntries);
+  w.single('bucketfront_edge_shared_hits_total', 'counter', "Memory-tier misses answered by the host's shared (disk) tier.", snap.sharedHits);
+  w.single('bucketfront_edge_shared_entries', 'gauge', "Entries in the host's shared (disk) tier.", snap.sharedEntries);
   w.single('bucketfront_edge_shared_size_bytes', 'gauge', 'Bytes held by the shared (disk) tier.', snap.sharedSizeBytes);
   w.single('bucketfront_edge_shared_max_bytes', 'gauge', 'Shared (disk) tier capacity (cache.maxDiskBytes).', snap.sharedMaxBytes);
-  w.single('bucketfront_edge_shared_write_errors_total', 'counter', 'Writes to the shared (disk) tier that failed (full or unwritable directory); the edge serves from memory and the origin.', snap.sharedWriteErrors);
-  w.single('bucketfront_edge_shared_corrupt_bodies_total', 'counter', 'Bodies in the shared tier found torn or truncated (checksum or length): dropped and refetched, never served.', snap.sharedCorruptBodies);
+  w.single(
+    'bucketfront_edge_shared_write_errors_total',
+    'counter',
+    'Writes to the shared (disk) tier that failed (full or unwritable directory); the edge serves from memory and the origin.',
+    snap.sharedWriteErrors,
+  );
+  w.single(
+    'bucketfront_edge_shared_corrupt_bodies_total',
+    'counter',
+    'Bodies in the shared tier found torn or truncated (checksum or length): dropped and refetched, never served.',
+    snap.sharedCorruptBodies,
+  );
   w.single('bucketfront_edge_shared_disabled', 'gauge', '1 when the shared (disk) tier could not be used at all (see the start-up warning).', snap.sharedDisabled);
   w.single('bucketfront_edge_workers', 'gauge', 'Data-plane processes reporting.', snap.workers);
   w.single('bucketfront_edge_invalidations_applied_total', 'counter', 'Invalidation batches applied by the data plane (per worker).', snap.invalidations);

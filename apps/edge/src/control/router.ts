@@ -29,13 +29,24 @@ import { UpdateKeyValueStore } from './handlers/UpdateKeyValueStore.js';
 
 export const API_PREFIX = '/2020-05-31';
 
-export type Route =
-  | { kind: 'operation'; operation: string; handler: ControlHandler; params: Record<string, string> }
-  | { kind: 'error'; error: ControlError };
+export type Route = { kind: 'operation'; operation: string; handler: ControlHandler; params: Record<string, string> } | { kind: 'error'; error: ControlError };
+
+interface Operation {
+  operation: string;
+  handler: ControlHandler;
+}
 
 interface RouteDef {
   pattern: string[];
-  methods: Record<string, string | { operation: string; handler: ControlHandler }>;
+  methods: Record<string, string | Operation>;
+}
+
+/** A collection's two routes: `/<kind>` (GET list, POST create) and `/<kind>/:name` (GET, PUT, DELETE). */
+function collectionRoutes(kind: string, ops: { list: Operation; create: Operation; get: Operation; update: Operation; remove: Operation }): RouteDef[] {
+  return [
+    { pattern: [kind], methods: { GET: ops.list, POST: ops.create } },
+    { pattern: [kind, ':name'], methods: { GET: ops.get, PUT: ops.update, DELETE: ops.remove } },
+  ];
 }
 
 const ROUTES: RouteDef[] = [
@@ -63,34 +74,24 @@ const ROUTES: RouteDef[] = [
     methods: { GET: { operation: 'GetInvalidation', handler: GetInvalidation } },
   },
   // CloudFront Functions: https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateFunction.html and siblings.
-  {
-    pattern: ['function'],
-    methods: { GET: { operation: 'ListFunctions', handler: ListFunctions }, POST: { operation: 'CreateFunction', handler: CreateFunction } },
-  },
-  {
-    pattern: ['function', ':name'],
-    methods: {
-      GET: { operation: 'GetFunction', handler: GetFunction },
-      PUT: { operation: 'UpdateFunction', handler: UpdateFunction },
-      DELETE: { operation: 'DeleteFunction', handler: DeleteFunction },
-    },
-  },
+  ...collectionRoutes('function', {
+    list: { operation: 'ListFunctions', handler: ListFunctions },
+    create: { operation: 'CreateFunction', handler: CreateFunction },
+    get: { operation: 'GetFunction', handler: GetFunction },
+    update: { operation: 'UpdateFunction', handler: UpdateFunction },
+    remove: { operation: 'DeleteFunction', handler: DeleteFunction },
+  }),
   { pattern: ['function', ':name', 'describe'], methods: { GET: { operation: 'DescribeFunction', handler: DescribeFunction } } },
   { pattern: ['function', ':name', 'publish'], methods: { POST: { operation: 'PublishFunction', handler: PublishFunction } } },
   { pattern: ['function', ':name', 'test'], methods: { POST: { operation: 'TestFunction', handler: TestFunction } } },
   // Key value stores: https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateKeyValueStore.html and siblings.
-  {
-    pattern: ['key-value-store'],
-    methods: { GET: { operation: 'ListKeyValueStores', handler: ListKeyValueStores }, POST: { operation: 'CreateKeyValueStore', handler: CreateKeyValueStore } },
-  },
-  {
-    pattern: ['key-value-store', ':name'],
-    methods: {
-      GET: { operation: 'DescribeKeyValueStore', handler: DescribeKeyValueStore },
-      PUT: { operation: 'UpdateKeyValueStore', handler: UpdateKeyValueStore },
-      DELETE: { operation: 'DeleteKeyValueStore', handler: DeleteKeyValueStore },
-    },
-  },
+  ...collectionRoutes('key-value-store', {
+    list: { operation: 'ListKeyValueStores', handler: ListKeyValueStores },
+    create: { operation: 'CreateKeyValueStore', handler: CreateKeyValueStore },
+    get: { operation: 'DescribeKeyValueStore', handler: DescribeKeyValueStore },
+    update: { operation: 'UpdateKeyValueStore', handler: UpdateKeyValueStore },
+    remove: { operation: 'DeleteKeyValueStore', handler: DeleteKeyValueStore },
+  }),
 ];
 
 function match(pattern: string[], segments: string[]): Record<string, string> | null {

@@ -25,6 +25,22 @@ export interface SqliteFileSpec {
 /** The opened database and what `read` made of it; undefined: use memory only (already warned). */
 export type OpenedSqlite<T> = { db: Database.Database; data: T } | undefined;
 
+/** A store kept in a SQLite file: how to read it at start and to write it afterwards. */
+export interface SqliteStoreSpec<S, T> extends SqliteFileSpec {
+  /** Every row, read at start (see openSqliteFile). */
+  read(db: Database.Database, file: string, warn: (message: string) => void): T;
+  /** The store writing to the opened database. */
+  open(db: Database.Database, file: string, warn: (message: string) => void): S;
+  /** The store and data when the file cannot be used: memory only. */
+  inMemory(): { store: S; data: T };
+}
+
+/** openSqliteFile, then the store over it; on any problem (already warned) the in-memory store. */
+export function openSqliteStore<S, T>(file: string, spec: SqliteStoreSpec<S, T>, warn: (message: string) => void): { store: S; data: T } {
+  const opened = openSqliteFile(file, spec, (db) => spec.read(db, file, warn), warn);
+  return opened ? { store: spec.open(opened.db, file, warn), data: opened.data } : spec.inMemory();
+}
+
 /** Not a database, or a damaged one: worth moving aside. Other failures leave the file alone. */
 function isCorruption(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;

@@ -8,7 +8,6 @@ import { escapeXml } from '@bucketfront/http-basics';
 export const CLOUDFRONT_XMLNS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
-
 export type XmlValue = string | number | boolean | Date | XmlNode | null | undefined;
 /** Ordered children: each entry is [elementName, value]. Arrays of nodes are nested lists. */
 export type XmlNode = Array<[string, XmlValue]>;

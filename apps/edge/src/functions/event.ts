@@ -7,10 +7,7 @@
  * (`x-amz-cf-*`, hop-by-hop, …) left out and kept as they were.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import {
-  isDisallowedHeader,
-  type CloudFrontFunctionEvent, type FieldMap, type FieldValue, type FunctionRequest, type FunctionResponse, type ResponseCookieMap,
-} from '@bucketfront/cf-functions';
+import { isDisallowedHeader, type CloudFrontFunctionEvent, type FieldMap, type FieldValue, type FunctionRequest, type FunctionResponse, type ResponseCookieMap } from '@bucketfront/cf-functions';
 
 /** One field of a FieldMap from its values (the first is `value`, all are in `multiValue`). */
 function field(values: string[]): FieldValue {
@@ -42,7 +39,6 @@ function valuesOf(f: FieldValue): string[] {
  * exception).
  */
 export function wireString(v: string): string {
-  // eslint-disable-next-line no-control-regex
   return /[^\x00-\xff]/.test(v) ? Buffer.from(v, 'utf8').toString('latin1') : v;
 }
 
@@ -185,7 +181,10 @@ function addSetCookie(cookies: ResponseCookieMap, header: string): void {
   const value = eq < 0 ? '' : pair.slice(eq + 1).trim();
   const entry = attributes === '' ? { value } : { value, attributes };
   const have = cookies[name];
-  if (have === undefined) { cookies[name] = entry; return; }
+  if (have === undefined) {
+    cookies[name] = entry;
+    return;
+  }
   have.multiValue ??= [{ value: have.value, ...(have.attributes === undefined ? {} : { attributes: have.attributes }) }];
   have.multiValue.push(entry);
 }

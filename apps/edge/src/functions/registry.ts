@@ -54,7 +54,7 @@ export class EdgeFunctions {
     for (const [i, f] of (config.functions ?? []).entries()) {
       let code: string;
       try {
-        code = f.code ?? await readFile(f.file!, 'utf8');
+        code = f.code ?? (await readFile(f.file!, 'utf8'));
       } catch (err) {
         problems.push(`functions[${i}].file: cannot read ${f.file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
         continue;
@@ -103,7 +103,7 @@ export class EdgeFunctions {
     return this.enqueue(async () => this.setLive(name, undefined));
   }
 
-/** What the behavior runs (resolved once per behavior object). */
+  /** What the behavior runs (resolved once per behavior object). */
   forBehavior(b: CacheBehaviorConfig): BehaviorFunctions {
     if (b.functionAssociations === undefined) return NONE;
     let r = this.byBehavior.get(b);

@@ -11,8 +11,12 @@ import { KvsDb, KvsQuotaError } from './kvs-db.js';
 import { KvsReader } from './kvs-reader.js';
 
 let tmp: TempDir;
-beforeEach(async () => { tmp = await makeTempDir('kvs-db-'); });
-afterEach(async () => { await tmp.cleanup(); });
+beforeEach(async () => {
+  tmp = await makeTempDir('kvs-db-');
+});
+afterEach(async () => {
+  await tmp.cleanup();
+});
 
 const now = new Date('2026-12-03T12:00:00Z');
 
@@ -24,7 +28,15 @@ describe('KvsDb and KvsReader on one file', () => {
     const reader = new KvsReader(file);
     try {
       expect(reader.get(store.id, '/a')).toBeUndefined();
-      const r = db.applyKeys(store.id, [{ key: '/a', value: '1' }, { key: '/b', value: '2' }], [], new Date(now.getTime() + 1000));
+      const r = db.applyKeys(
+        store.id,
+        [
+          { key: '/a', value: '1' },
+          { key: '/b', value: '2' },
+        ],
+        [],
+        new Date(now.getTime() + 1000),
+      );
       expect(r).toMatchObject({ itemCount: 2, totalSizeInBytes: 6 });
       expect(r.etag).not.toBe(store.dataEtag);
       expect(reader.get(store.id, '/a')).toBe('1');

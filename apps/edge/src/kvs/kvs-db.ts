@@ -33,7 +33,16 @@ export interface KvsSize {
 /** A write that would take the store over its 5 MB (ServiceQuotaExceededException). */
 export class KvsQuotaError extends Error {}
 
-interface StoreRow { id: string; name: string; comment: string; etag: string; created: number; modified: number; data_etag: string; data_modified: number }
+interface StoreRow {
+  id: string;
+  name: string;
+  comment: string;
+  etag: string;
+  created: number;
+  modified: number;
+  data_etag: string;
+  data_modified: number;
+}
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 /** `prefix` + upper-case alphanumerics (CloudFront's ETags look like `ETVPDKIKX0DER`). */
@@ -45,14 +54,23 @@ export function newEtag(prefix: string, length = 13): string {
 }
 
 const toRecord = (r: StoreRow): KvsStoreRecord => ({
-  id: r.id, name: r.name, comment: r.comment, etag: r.etag, created: new Date(r.created), modified: new Date(r.modified),
-  dataEtag: r.data_etag, dataModified: new Date(r.data_modified),
+  id: r.id,
+  name: r.name,
+  comment: r.comment,
+  etag: r.etag,
+  created: new Date(r.created),
+  modified: new Date(r.modified),
+  dataEtag: r.data_etag,
+  dataModified: new Date(r.data_modified),
 });
 
 export class KvsDb {
   private readonly s: Record<'insert' | 'byName' | 'byId' | 'list' | 'comment' | 'remove' | 'removeKeys' | 'getKey' | 'listKeys' | 'put' | 'del' | 'size' | 'touch', Database.Statement>;
 
-  private constructor(readonly db: Database.Database, readonly file: string | undefined) {
+  private constructor(
+    readonly db: Database.Database,
+    readonly file: string | undefined,
+  ) {
     this.s = {
       insert: db.prepare('INSERT INTO kvs_stores (id, name, comment, etag, created, modified, data_etag, data_modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       byName: db.prepare('SELECT * FROM kvs_stores WHERE name = ?'),
@@ -65,7 +83,7 @@ export class KvsDb {
       listKeys: db.prepare('SELECT key, value FROM kvs_keys WHERE store = ? AND key > ? ORDER BY key LIMIT ?'),
       put: db.prepare('INSERT OR REPLACE INTO kvs_keys (store, key, value) VALUES (?, ?, ?)'),
       del: db.prepare('DELETE FROM kvs_keys WHERE store = ? AND key = ?'),
-      size: db.prepare("SELECT count(*) AS n, coalesce(sum(length(CAST(key AS BLOB)) + length(CAST(value AS BLOB))), 0) AS bytes FROM kvs_keys WHERE store = ?"),
+      size: db.prepare('SELECT count(*) AS n, coalesce(sum(length(CAST(key AS BLOB)) + length(CAST(value AS BLOB))), 0) AS bytes FROM kvs_keys WHERE store = ?'),
       touch: db.prepare('UPDATE kvs_stores SET data_etag = ?, data_modified = ? WHERE id = ?'),
     };
   }

@@ -24,7 +24,11 @@ export const PASS_THROUGH_CONNECTIONS = 64;
 export const PASS_THROUGH_QUEUE_MS = 5_000;
 
 export class OriginFailure extends Error {
-  constructor(readonly kind: OriginFailureKind, message: string, override readonly cause?: unknown) {
+  constructor(
+    readonly kind: OriginFailureKind,
+    message: string,
+    override readonly cause?: unknown,
+  ) {
     super(message);
     this.name = 'OriginFailure';
   }
@@ -73,15 +77,16 @@ export class OriginClient {
     const u = new URL(config.url);
     this.hostHeader = config.hostHeader ?? u.host;
     this.pathPrefix = u.pathname.replace(/\/+$/, '');
-    const pool = (connections: number): Pool => new Pool(u.origin, {
-      connections,
-      pipelining: 1,
-      connect: { timeout: config.connectionTimeout * 1000 },
-      headersTimeout: config.responseTimeout * 1000,
-      bodyTimeout: config.responseTimeout * 1000,
-      keepAliveTimeout: config.keepaliveTimeout * 1000,
-      keepAliveMaxTimeout: Math.max(config.keepaliveTimeout, 60) * 1000,
-    });
+    const pool = (connections: number): Pool =>
+      new Pool(u.origin, {
+        connections,
+        pipelining: 1,
+        connect: { timeout: config.connectionTimeout * 1000 },
+        headersTimeout: config.responseTimeout * 1000,
+        bodyTimeout: config.responseTimeout * 1000,
+        keepAliveTimeout: config.keepaliveTimeout * 1000,
+        keepAliveMaxTimeout: Math.max(config.keepaliveTimeout, 60) * 1000,
+      });
     this.pool = pool(256);
     this.passPool = pool(PASS_THROUGH_CONNECTIONS);
   }
@@ -141,9 +146,7 @@ export class OriginClient {
   }
 }
 
-export type ReadBodyResult =
-  | { buffer: Buffer; reserved: number }
-  | { tooLarge: true; overBudget: boolean; head: Buffer[]; rest: Readable };
+export type ReadBodyResult = { buffer: Buffer; reserved: number } | { tooLarge: true; overBudget: boolean; head: Buffer[]; rest: Readable };
 
 /**
  * Read a body fully, up to `limit` bytes, taking what it buffers from `budget` (the caller
@@ -160,7 +163,10 @@ export function readBody(body: Readable, limit: number, opts: { contentLength?: 
     reserved += n;
     return true;
   };
-  const giveBack = (): void => { budget?.release(reserved); reserved = 0; };
+  const giveBack = (): void => {
+    budget?.release(reserved);
+    reserved = 0;
+  };
   if (contentLength !== undefined && contentLength <= limit && !take(contentLength)) {
     body.pause();
     return Promise.resolve({ tooLarge: true, overBudget: true, head: [], rest: body });
@@ -182,7 +188,13 @@ export function readBody(body: Readable, limit: number, opts: { contentLength?: 
     };
     const onData = (b: Buffer): void => {
       if (whole) {
-        if (total + b.length > whole.length) { cleanup(); giveBack(); body.destroy(); reject(new OriginFailure('error', 'origin body longer than its Content-Length')); return; }
+        if (total + b.length > whole.length) {
+          cleanup();
+          giveBack();
+          body.destroy();
+          reject(new OriginFailure('error', 'origin body longer than its Content-Length'));
+          return;
+        }
         b.copy(whole, total);
         total += b.length;
         return;
@@ -197,7 +209,11 @@ export function readBody(body: Readable, limit: number, opts: { contentLength?: 
       const buffer = whole ? whole.subarray(0, total) : Buffer.concat(chunks, total); // a copy: no socket slab kept
       resolve({ buffer, reserved });
     };
-    const onError = (err: Error): void => { cleanup(); giveBack(); reject(err); };
+    const onError = (err: Error): void => {
+      cleanup();
+      giveBack();
+      reject(err);
+    };
     body.on('data', onData);
     body.on('end', onEnd);
     body.on('error', onError);

@@ -15,7 +15,10 @@ export class Slots {
     }
     return new Promise((resolve) => {
       const w = {
-        grant: (): void => { clearTimeout(t); resolve(this.releaser()); },
+        grant: (): void => {
+          clearTimeout(t);
+          resolve(this.releaser());
+        },
       };
       const t = setTimeout(() => {
         const i = this.waiters.indexOf(w);
@@ -36,7 +39,8 @@ export class Slots {
       if (done) return;
       done = true;
       const next = this.waiters.shift();
-      if (next) next.grant(); // the slot passes straight to the next waiter
+      if (next)
+        next.grant(); // the slot passes straight to the next waiter
       else this.free++;
     };
   }

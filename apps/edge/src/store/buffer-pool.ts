@@ -22,7 +22,10 @@ export class BufferPool {
   private idleBytes = 0;
 
   /** maxBytes: the longest buffer lent; maxIdleBytes: the idle buffers kept. */
-  constructor(readonly maxBytes: number, private readonly maxIdleBytes: number) {}
+  constructor(
+    readonly maxBytes: number,
+    private readonly maxIdleBytes: number,
+  ) {}
 
   /** A buffer of exactly `length` bytes backed by pooled memory; undefined above maxBytes. */
   take(length: number): Buffer | undefined {

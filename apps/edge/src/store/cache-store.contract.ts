@@ -16,7 +16,7 @@ export interface ContractLimits {
 }
 
 export interface CacheStoreHarness {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: the contract runs against any entry type the harness builds
   store: CacheStore<any>;
   /** An entry the store accepts, from CachedResponse fields (defaults for the rest). */
   entry(fields?: Partial<CachedResponse>): CachedResponse;
@@ -36,8 +36,15 @@ export function asCachedResponse(e: CachedResponse | undefined): CachedResponse 
     if (v !== undefined) variants[c] = { body: v.body, headers: v.headers, ...(v.etag === undefined ? {} : { etag: v.etag }) };
   }
   const out: CachedResponse = {
-    key: e.key, distributionId: e.distributionId, path: e.path, query: e.query, status: e.status,
-    baseHeaders: e.baseHeaders, variants, times: e.times, collapsible: e.collapsible,
+    key: e.key,
+    distributionId: e.distributionId,
+    path: e.path,
+    query: e.query,
+    status: e.status,
+    baseHeaders: e.baseHeaders,
+    variants,
+    times: e.times,
+    collapsible: e.collapsible,
   };
   for (const f of ['altPath', 'compressible', 'originEncoding', 'undecodable', 'etag', 'lastModified', 'cacheControl', 'expires', 'tags'] as const) {
     if (e[f] !== undefined) (out as unknown as Record<string, unknown>)[f] = e[f];
@@ -53,27 +60,44 @@ function identity(text: string | Buffer): Partial<Record<Coding, StoredBody>> {
 export function describeCacheStore(name: string, makeStore: (limits: ContractLimits) => Promise<CacheStoreHarness>): void {
   describe(`CacheStore contract: ${name}`, () => {
     let h: CacheStoreHarness;
-    beforeEach(async () => { h = await makeStore(CONTRACT_LIMITS); });
-    afterEach(async () => { await h.close(); });
+    beforeEach(async () => {
+      h = await makeStore(CONTRACT_LIMITS);
+    });
+    afterEach(async () => {
+      await h.close();
+    });
 
     const put = async (fields: Partial<CachedResponse>): Promise<boolean> => h.store.put(h.entry(fields), h.store.generation());
     const has = async (key: string): Promise<boolean> => (await h.store.get(key)) !== undefined;
-    const settle = async (): Promise<void> => { await h.settle?.(); };
+    const settle = async (): Promise<void> => {
+      await h.settle?.();
+    };
 
     it('put/get round trip keeps every field', async () => {
       const html = Buffer.from('<h1>hello</h1>'.repeat(20));
       const e = h.entry({
-        key: 'E1|GET|/|v=2', distributionId: 'E1', path: '/', altPath: '/index.html', query: 'v=2', status: 200,
+        key: 'E1|GET|/|v=2',
+        distributionId: 'E1',
+        path: '/',
+        altPath: '/index.html',
+        query: 'v=2',
+        status: 200,
         baseHeaders: ['content-type', 'text/html', 'cache-control', 'max-age=60', 'vary', 'Accept-Encoding'],
         variants: {
           identity: { body: html, headers: ['content-type', 'text/html', 'content-length', String(html.length), 'etag', '"abc"'], etag: '"abc"' },
           gzip: { body: gzipSync(html), headers: ['content-type', 'text/html', 'content-encoding', 'gzip', 'etag', 'W/"abc"'], etag: 'W/"abc"' },
           br: { body: brotliCompressSync(html), headers: ['content-type', 'text/html', 'content-encoding', 'br'] },
         },
-        compressible: true, originEncoding: 'gzip', undecodable: false,
+        compressible: true,
+        originEncoding: 'gzip',
+        undecodable: false,
         times: { fetchedAt: 1_700_000_000_000, freshUntil: 1_700_000_060_000, swrUntil: 1_700_000_090_000, sieUntil: 1_700_000_120_000 },
-        etag: '"abc"', lastModified: 'Tue, 14 Nov 2023 22:13:20 GMT', cacheControl: 'max-age=60, stale-while-revalidate=30',
-        expires: 'Tue, 14 Nov 2023 22:14:20 GMT', collapsible: false, tags: ['release-42', 'home'],
+        etag: '"abc"',
+        lastModified: 'Tue, 14 Nov 2023 22:13:20 GMT',
+        cacheControl: 'max-age=60, stale-while-revalidate=30',
+        expires: 'Tue, 14 Nov 2023 22:14:20 GMT',
+        collapsible: false,
+        tags: ['release-42', 'home'],
       });
       expect(await h.store.put(e, h.store.generation())).toBe(true);
       const got = await h.store.get(e.key);

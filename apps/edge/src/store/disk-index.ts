@@ -109,8 +109,7 @@ const IDENTITY = 'key, body_id, codings, path, alt_path, query, response';
 /** The index failed in a way only a fresh file fixes (not a database, corrupt, wrong schema version). */
 export function isCorruptIndexError(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
-  return err instanceof UnusableIndexError
-    || (typeof code === 'string' && (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')));
+  return err instanceof UnusableIndexError || (typeof code === 'string' && (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')));
 }
 
 export class UnusableIndexError extends Error {
@@ -186,7 +185,11 @@ export class DiskIndex {
       byAltPath: db.prepare<[string, string], IdentityRow>(`SELECT ${IDENTITY} FROM entries WHERE distribution = ? AND alt_path = ?`),
       byPathRange: db.prepare<[string, string, string], IdentityRow>(`SELECT ${IDENTITY} FROM entries WHERE distribution = ? AND path >= ? AND path < ?`),
       byAltPathRange: db.prepare<[string, string, string], IdentityRow>(`SELECT ${IDENTITY} FROM entries WHERE distribution = ? AND alt_path >= ? AND alt_path < ?`),
-      byTag: db.prepare<[string, string], IdentityRow>(`SELECT ${IDENTITY.split(', ').map((c) => `e.${c}`).join(', ')} FROM tags t JOIN entries e ON e.key = t.key WHERE t.distribution = ? AND t.tag = ?`),
+      byTag: db.prepare<[string, string], IdentityRow>(
+        `SELECT ${IDENTITY.split(', ')
+          .map((c) => `e.${c}`)
+          .join(', ')} FROM tags t JOIN entries e ON e.key = t.key WHERE t.distribution = ? AND t.tag = ?`,
+      ),
       hasBody: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM entries WHERE body_id = ?'),
       lru: db.prepare<[number], RowFiles & { size: number }>('SELECT key, body_id, codings, size FROM entries ORDER BY accessed_at LIMIT ?'),
       totals: db.prepare<[], { entries: number; bytes: number; pruned_through: number }>('SELECT entries, bytes, pruned_through FROM totals'),

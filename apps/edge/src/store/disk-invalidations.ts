@@ -34,8 +34,7 @@ export class DiskInvalidations {
   /** The rows of `distribution` that `cover` covers: candidates from the indexes, then the exact rules. */
   coveredRows(distribution: string, cover: InvalidationCover): IdentityRow[] {
     const out = new Map<string, IdentityRow>();
-    const pathMatches = (r: IdentityRow): boolean =>
-      coversPath(cover, r.path, r.query) || (r.alt_path !== null && coversPath(cover, r.alt_path, r.query));
+    const pathMatches = (r: IdentityRow): boolean => coversPath(cover, r.path, r.query) || (r.alt_path !== null && coversPath(cover, r.alt_path, r.query));
     const addMatching = (rows: IdentityRow[]): void => {
       for (const r of rows) if (!out.has(r.key) && pathMatches(r)) out.set(r.key, r);
     };

@@ -69,8 +69,7 @@ export function toRow(entry: CachedResponse, bodyId: string, accessedAt: number)
   // ~20 KB each) and the origin the headers and tags, so bodies alone would let the index grow far
   // past maxBytes. The key is stored again in the tags table, once per tag.
   const tags = entry.tags ?? [];
-  const indexBytes = 2 * entry.key.length + entry.path.length + (entry.altPath?.length ?? 0) + entry.query.length + response.length
-    + tags.reduce((n, t) => n + t.length + entry.key.length, 0);
+  const indexBytes = 2 * entry.key.length + entry.path.length + (entry.altPath?.length ?? 0) + entry.query.length + response.length + tags.reduce((n, t) => n + t.length + entry.key.length, 0);
   return {
     key: entry.key,
     body_id: bodyId,

@@ -17,7 +17,9 @@ function tempDir(): string {
   dirs.push(d);
   return d;
 }
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 /** A clock that moves 1 ms per reading (access times never tie), and can jump. */
 function tickingClock(): { now: number; read: () => number } {
@@ -25,7 +27,11 @@ function tickingClock(): { now: number; read: () => number } {
   return c;
 }
 
-interface Opened { store: DiskStore; logs: string[]; clock: ReturnType<typeof tickingClock> }
+interface Opened {
+  store: DiskStore;
+  logs: string[];
+  clock: ReturnType<typeof tickingClock>;
+}
 function open(dir: string, opts: Partial<DiskStoreOptions> = {}): Opened {
   const logs: string[] = [];
   const clock = tickingClock();
@@ -78,7 +84,10 @@ describe('DiskStore', () => {
     await put(store, { key: 'b', path: '/b', variants: { identity: { body: b, headers: [] } } });
     const kept = await store.borrow('a', () => false);
     expect(kept!.borrowed).toBe(false);
-    const lent = await store.borrow('a', (bytes) => { expect(bytes).toBe(70_000); return true; });
+    const lent = await store.borrow('a', (bytes) => {
+      expect(bytes).toBe(70_000);
+      return true;
+    });
     expect(lent!.borrowed).toBe(true);
     const body = lent!.entry.variants.identity!.body;
     expect(body.equals(a)).toBe(true);
@@ -96,7 +105,7 @@ describe('DiskStore', () => {
     expect(kept!.entry.variants.identity!.body.equals(a)).toBe(true);
   });
 
-  it('a member on the same directory sees the owner\'s puts and invalidations, and the owner the member\'s', async () => {
+  it("a member on the same directory sees the owner's puts and invalidations, and the owner the member's", async () => {
     const dir = tempDir();
     const owner = open(dir).store;
     const member = open(dir, { role: 'member' }).store;
@@ -152,7 +161,7 @@ describe('DiskStore', () => {
     const racing = reader.get('k');
     other.prepare('UPDATE entries SET body_id = ? WHERE key = ?').run(newId, 'k'); // the replace commits…
     rmSync(oldFile!); // …and the replaced body is unlinked
-    expect((await racing)?.variants.identity!.body.toString()).toBe('body of /k');
+    expect((await racing)?.variants.identity?.body.toString()).toBe('body of /k');
     await Promise.all(busy);
     expect(reader.health().corruptBodies).toBe(0);
     expect(logs).toEqual([]);
@@ -370,7 +379,10 @@ describe('DiskStore', () => {
     const orphan = join(dir, 'bodies', 'ab', `ab${'0'.repeat(30)}.identity`);
     const youngOrphan = join(dir, 'bodies', 'ab', `ab${'1'.repeat(30)}.gzip`);
     const tmpOld = join(dir, 'tmp', 'leftover');
-    for (const f of [orphan, youngOrphan, tmpOld]) { await fsp.mkdir(join(f, '..'), { recursive: true }); writeFileSync(f, 'x'); }
+    for (const f of [orphan, youngOrphan, tmpOld]) {
+      await fsp.mkdir(join(f, '..'), { recursive: true });
+      writeFileSync(f, 'x');
+    }
     utimesSync(orphan, old, old);
     utimesSync(tmpOld, old, old);
     const { store } = open(dir);
@@ -391,10 +403,14 @@ describe('DiskStore', () => {
     const script = fileURLToPath(new URL('../../test/fixtures/disk-store-writer.ts', import.meta.url));
     const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, dir, String(keys), String(rounds)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     let done = false;
-    void exited.then(() => { done = true; });
+    void exited.then(() => {
+      done = true;
+    });
     const seenRound = new Array<number>(keys).fill(-1);
     let hits = 0;
     while (!done) {

@@ -126,7 +126,12 @@ export class DiskStore implements CacheStore<CachedResponse> {
     return store;
   }
 
-  private constructor(private readonly opts: DiskStoreOptions, log: (msg: string) => void, index: DiskIndex | undefined, reason: string | undefined) {
+  private constructor(
+    private readonly opts: DiskStoreOptions,
+    log: (msg: string) => void,
+    index: DiskIndex | undefined,
+    reason: string | undefined,
+  ) {
     this.log = log;
     this.clock = opts.clock ?? Date.now;
     this.index = index;
@@ -174,8 +179,8 @@ export class DiskStore implements CacheStore<CachedResponse> {
   private async read(key: string, retry: boolean, lend: ((bodyBytes: number) => boolean) | undefined): Promise<{ entry: CachedResponse; borrowed: boolean } | undefined> {
     const index = this.index;
     if (index === undefined) return undefined;
-    let row;
-    let bodies;
+    let row: ReturnType<typeof index.get>;
+    let bodies: ReturnType<typeof bodiesOf>;
     try {
       row = index.get(key);
       if (row === undefined) return undefined;
@@ -185,14 +190,20 @@ export class DiskStore implements CacheStore<CachedResponse> {
       return undefined;
     }
     const dir = this.opts.dir;
-    const borrowed = lend !== undefined && lend(bodies.reduce((n, b) => n + b.length, 0));
+    const borrowed = lend?.(bodies.reduce((n, b) => n + b.length, 0)) === true;
     const alloc = borrowed ? this.lendBuffer : undefined;
     const reads = await Promise.all(bodies.map((b) => readBodyFile(dir, row.body_id, b.coding, b.length, b.crc32, alloc)));
     const found: Partial<Record<Coding, Buffer>> = {};
     for (let i = 0; i < reads.length; i++) {
       const r = reads[i]!;
-      if (r.ok) { found[bodies[i]!.coding] = r.body; continue; }
-      if (!r.damaged) { this.readFailed(Object.assign(new Error(r.problem), { code: r.problem })); return undefined; }
+      if (r.ok) {
+        found[bodies[i]!.coding] = r.body;
+        continue;
+      }
+      if (!r.damaged) {
+        this.readFailed(Object.assign(new Error(r.problem), { code: r.problem }));
+        return undefined;
+      }
       if (this.index === undefined) return undefined;
       let dropped: boolean;
       try {
@@ -345,7 +356,10 @@ export class DiskStore implements CacheStore<CachedResponse> {
     this.pendingTouches.set(key, this.clock());
     if (this.pendingTouches.size >= MAX_PENDING_TOUCHES) this.flushTouches();
     else if (this.touchTimer === undefined) {
-      this.touchTimer = setTimeout(() => { this.touchTimer = undefined; this.flushTouches(); }, TOUCH_FLUSH_MS);
+      this.touchTimer = setTimeout(() => {
+        this.touchTimer = undefined;
+        this.flushTouches();
+      }, TOUCH_FLUSH_MS);
       this.touchTimer.unref();
     }
   }
@@ -384,22 +398,30 @@ export class DiskStore implements CacheStore<CachedResponse> {
   }
 
   private startOwnerDuties(): void {
-    this.maintenanceTimer = setInterval(() => { void this.maintain(); }, MAINTENANCE_INTERVAL_MS);
+    this.maintenanceTimer = setInterval(() => {
+      void this.maintain();
+    }, MAINTENANCE_INTERVAL_MS);
     this.maintenanceTimer.unref();
-    const sweep = (): Promise<void> => sweepLeftovers({
-      dir: this.opts.dir,
-      hasBody: (id) => {
-        if (this.index === undefined) throw new Error('closed');
-        return this.index.hasBody(id);
-      },
-      minAgeMs: LEFTOVER_MIN_AGE_MS,
-      stopped: () => this.index === undefined,
-    }).then((r) => {
-      if (r.young > 0 && this.secondSweepTimer === undefined && this.index !== undefined) {
-        this.secondSweepTimer = setTimeout(() => { this.sweeping = sweep(); }, LEFTOVER_MIN_AGE_MS + 1000);
-        this.secondSweepTimer.unref();
-      }
-    }, () => {});
+    const sweep = (): Promise<void> =>
+      sweepLeftovers({
+        dir: this.opts.dir,
+        hasBody: (id) => {
+          if (this.index === undefined) throw new Error('closed');
+          return this.index.hasBody(id);
+        },
+        minAgeMs: LEFTOVER_MIN_AGE_MS,
+        stopped: () => this.index === undefined,
+      }).then(
+        (r) => {
+          if (r.young > 0 && this.secondSweepTimer === undefined && this.index !== undefined) {
+            this.secondSweepTimer = setTimeout(() => {
+              this.sweeping = sweep();
+            }, LEFTOVER_MIN_AGE_MS + 1000);
+            this.secondSweepTimer.unref();
+          }
+        },
+        () => {},
+      );
     this.sweeping = sweep();
   }
 
@@ -431,13 +453,18 @@ export class DiskStore implements CacheStore<CachedResponse> {
   }
 
   private flushTouches(): void {
-    if (this.touchTimer !== undefined) { clearTimeout(this.touchTimer); this.touchTimer = undefined; }
+    if (this.touchTimer !== undefined) {
+      clearTimeout(this.touchTimer);
+      this.touchTimer = undefined;
+    }
     const index = this.index;
     if (index === undefined || this.pendingTouches.size === 0) return;
     const touches = [...this.pendingTouches];
     this.pendingTouches.clear();
     try {
-      index.write(() => { for (const [key, at] of touches) index.touch(key, at); });
+      index.write(() => {
+        for (const [key, at] of touches) index.touch(key, at);
+      });
     } catch (err) {
       this.writeFailed(err);
     }
@@ -445,15 +472,6 @@ export class DiskStore implements CacheStore<CachedResponse> {
 
   private async unlinkRows(rows: readonly RowFiles[]): Promise<void> {
     await Promise.all(rows.map((r) => unlinkBodyFiles(this.opts.dir, r.body_id, parseCodings(r.codings))));
-  }
-
-  private disable(reason: string): void {
-    this.log(`disk cache disabled: ${reason}`);
-    this.disabledReason = reason;
-    this.stopTimers();
-    this.pendingTouches.clear();
-    try { this.index?.close(); } catch { /* already failing */ }
-    this.index = undefined;
   }
 
   private stopTimers(): void {

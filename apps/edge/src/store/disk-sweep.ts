@@ -37,8 +37,17 @@ export async function sweepLeftovers(o: SweepOptions): Promise<SweepResult> {
   const removeIfOld = async (file: string): Promise<void> => {
     const st = await fsp.stat(file).catch(() => undefined);
     if (st === undefined) return;
-    if (st.mtimeMs > cutoff) { result.young++; return; }
-    if (await fsp.unlink(file).then(() => true, () => false)) result.removed++;
+    if (st.mtimeMs > cutoff) {
+      result.young++;
+      return;
+    }
+    if (
+      await fsp.unlink(file).then(
+        () => true,
+        () => false,
+      )
+    )
+      result.removed++;
   };
 
   for (const name of await readdirOrEmpty(o.dir)) {
@@ -56,7 +65,11 @@ export async function sweepLeftovers(o: SweepOptions): Promise<SweepResult> {
       const parsed = parseBodyFileName(name);
       if (parsed === undefined) continue;
       let named: boolean;
-      try { named = o.hasBody(parsed.bodyId); } catch { return result; }
+      try {
+        named = o.hasBody(parsed.bodyId);
+      } catch {
+        return result;
+      }
       if (!named) await removeIfOld(join(bodies, fan, name));
     }
   }

@@ -36,7 +36,10 @@ export function compileInvalidationItems(items: readonly string[]): Invalidation
   const cover: InvalidationCover = { exactPaths: new Set(), exactWithQuery: new Set(), prefixes: [], tags: new Set() };
   for (const item of items) {
     const tag = tagOfItem(item);
-    if (tag !== undefined) { cover.tags.add(tag); continue; }
+    if (tag !== undefined) {
+      cover.tags.add(tag);
+      continue;
+    }
     const m = compileInvalidationPath(item);
     if (m.prefix) cover.prefixes.push(m);
     else if (m.withQuery) cover.exactWithQuery.add(m.value);
@@ -60,7 +63,5 @@ export function coversTags(c: InvalidationCover, tags: readonly string[] | undef
 
 /** Does the batch cover this response (path, altPath, or one of its tags)? Distribution is the caller's check. */
 export function covers(c: InvalidationCover, e: CoverSubject): boolean {
-  return coversPath(c, e.path, e.query)
-    || (e.altPath !== undefined && coversPath(c, e.altPath, e.query))
-    || coversTags(c, e.tags);
+  return coversPath(c, e.path, e.query) || (e.altPath !== undefined && coversPath(c, e.altPath, e.query)) || coversTags(c, e.tags);
 }

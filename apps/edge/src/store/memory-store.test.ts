@@ -6,15 +6,30 @@ function entry(store: MemoryStore, key: string, path: string, size = 100, query 
   const seq = store.beginFill();
   store.endFill(seq);
   return {
-    key, distributionId, path, query, status: 200, baseHeaders: [], variants: {},
-    times: { fetchedAt: 0, freshUntil: 1, swrUntil: 1, sieUntil: 1 }, seq, size, collapsible: true,
+    key,
+    distributionId,
+    path,
+    query,
+    status: 200,
+    baseHeaders: [],
+    variants: {},
+    times: { fetchedAt: 0, freshUntil: 1, swrUntil: 1, sieUntil: 1 },
+    seq,
+    size,
+    collapsible: true,
   };
 }
 
 describe('MemoryStore', () => {
   it('is bounded by bytes and counts evictions', () => {
     let evictions = 0;
-    const s = new MemoryStore({ maxSizeBytes: 1000, maxObjectBytes: 300, onEvict: () => { evictions++; } });
+    const s = new MemoryStore({
+      maxSizeBytes: 1000,
+      maxObjectBytes: 300,
+      onEvict: () => {
+        evictions++;
+      },
+    });
     for (let i = 0; i < 20; i++) s.set(entry(s, `k${i}`, `/p${i}`, 100));
     expect(s.stats().sizeBytes).toBeLessThanOrEqual(1000);
     expect(s.stats().entries).toBe(10);

@@ -53,7 +53,9 @@ export class MemoryStore implements CacheStore<StoredEntry> {
       maxSize: opts.maxSizeBytes,
       maxEntrySize: Math.min(opts.maxObjectBytes * 3, opts.maxSizeBytes),
       sizeCalculation: (e) => Math.max(1, e.size),
-      dispose: (_v, _k, reason) => { if (reason === 'evict') opts.onEvict?.(); },
+      dispose: (_v, _k, reason) => {
+        if (reason === 'evict') opts.onEvict?.();
+      },
     });
   }
 
@@ -71,7 +73,8 @@ export class MemoryStore implements CacheStore<StoredEntry> {
 
   endFill(seq: number): void {
     const n = (this.inflightFills.get(seq) ?? 1) - 1;
-    if (n <= 0) this.inflightFills.delete(seq); else this.inflightFills.set(seq, n);
+    if (n <= 0) this.inflightFills.delete(seq);
+    else this.inflightFills.set(seq, n);
   }
 
   get(key: string): StoredEntry | undefined {
@@ -180,7 +183,10 @@ export class MemoryStore implements CacheStore<StoredEntry> {
 
   private scheduleSweep(): void {
     if (this.sweepTimer) return;
-    this.sweepTimer = setTimeout(() => { this.sweepTimer = undefined; this.sweep(); }, this.opts.sweepDelayMs ?? 250);
+    this.sweepTimer = setTimeout(() => {
+      this.sweepTimer = undefined;
+      this.sweep();
+    }, this.opts.sweepDelayMs ?? 250);
     this.sweepTimer.unref();
   }
 

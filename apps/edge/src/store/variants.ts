@@ -24,7 +24,11 @@ const unbrotliAsync = promisify(brotliDecompress);
 
 /** A variant with its pre-built header arrays. `common`: filtered origin headers (+ Vary); `served`: its ETag as served. */
 export function buildVariant(
-  s: Pick<EngineState, 'config' | 'via'>, status: number, common: readonly string[], body: Buffer, coding: Coding,
+  s: Pick<EngineState, 'config' | 'via'>,
+  status: number,
+  common: readonly string[],
+  body: Buffer,
+  coding: Coding,
   served: { etag: string | undefined; contentEncoding: string | undefined },
 ): Variant {
   const headers = [...common];
@@ -97,7 +101,8 @@ export function ensureVariant(s: EngineState, e: StoredEntry, coding: Coding): P
   const common = withoutFields(how.input.headers, ['content-length', 'content-encoding', 'etag']);
   // A transformed representation gets a weak validator (docs/cloudfront-caching.md#compression, RFC 9110 §8.8.1).
   const served = { etag: e.etag === undefined ? undefined : weakenEtag(e.etag), contentEncoding: undefined };
-  const p = how.make()
+  const p = how
+    .make()
     .then((out) => {
       const v = buildVariant(s, e.status, common, out, coding, served);
       e.variants[coding] = v;
@@ -113,7 +118,10 @@ export function ensureVariant(s: EngineState, e: StoredEntry, coding: Coding): P
       s.fillBudget.release(held);
       byCoding?.delete(coding);
     });
-  if (!byCoding) { byCoding = new Map(); inflight.set(e, byCoding); }
+  if (!byCoding) {
+    byCoding = new Map();
+    inflight.set(e, byCoding);
+  }
   byCoding.set(coding, p);
   return p;
 }

@@ -40,7 +40,9 @@ export function rateCheckedBody(req: IncomingMessage, onTooSlow: () => void): Re
     out.destroy(new BodyTooSlow());
   }, BODY_RATE_WINDOW_MS);
   const stop = (): void => clearInterval(timer);
-  req.on('data', (b: Buffer) => { windowBytes += b.length; });
+  req.on('data', (b: Buffer) => {
+    windowBytes += b.length;
+  });
   req.once('end', stop);
   // A viewer that closes its connection mid-body: the body never ends, so the origin request must
   // fail now rather than wait for bytes that will not come (it holds a pass-through connection).

@@ -7,10 +7,7 @@ import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { hostname } from 'node:os';
 
 /** RFC 9110 §7.6.1 hop-by-hop fields plus those CloudFront removes (Trailer, Upgrade). */
-const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade',
-  'proxy-authenticate', 'proxy-authorization',
-]);
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
 /** Set per variant or per request by the edge. */
 const EDGE_OWNED = new Set(['date', 'age', 'content-length', 'content-encoding', 'etag', 'x-cache', 'x-amz-cf-pop', 'x-amz-cf-id', 'via', 'vary']);
 
@@ -19,7 +16,10 @@ let dateString = '';
 /** The Date header, formatted at most once per second. */
 export function httpDate(now: number): string {
   const s = Math.floor(now / 1000);
-  if (s !== lastSecond) { lastSecond = s; dateString = new Date(s * 1000).toUTCString(); }
+  if (s !== lastSecond) {
+    lastSecond = s;
+    dateString = new Date(s * 1000).toUTCString();
+  }
   return dateString;
 }
 
@@ -49,7 +49,12 @@ export function connectionListed(h: HeaderMap): ReadonlySet<string> {
   const v = headerValue(h, 'connection');
   // Fast path: the usual values name no other field.
   if (v === undefined || ONLY_OPTIONS.test(v)) return EMPTY;
-  return new Set(v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+  return new Set(
+    v
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }
 const EMPTY: ReadonlySet<string> = new Set();
 const ONLY_OPTIONS = /^\s*(?:close|keep-alive)\s*$/i;

@@ -45,7 +45,10 @@ export async function passThrough(state: EngineState, responder: Responder, req:
   let tooSlow = false;
   const onTooSlow = (): void => {
     tooSlow = true;
-    if (res.headersSent) { res.destroy(); return; }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
     res.shouldKeepAlive = false; // the rest of the body is never read
     responder.sendFailure(res, ctx, 408, 'viewer body too slow');
   };
@@ -55,22 +58,36 @@ export async function passThrough(state: EngineState, responder: Responder, req:
   // The viewer went away (mid-upload, or before its response was fully sent): abort the origin
   // request at once, which gives its pass-through connection back (origin/client.ts).
   const viewerGone = new AbortController();
-  res.once('close', () => { if (!res.writableFinished) viewerGone.abort(); });
-  let r;
+  res.once('close', () => {
+    if (!res.writableFinished) viewerGone.abort();
+  });
+  let r: Awaited<ReturnType<typeof origin.passThrough>>;
   try {
     r = await origin.passThrough({
-      method: ctx.method, path, headers, body, signal: viewerGone.signal,
-      onStart: () => { if (expectsContinue && !res.headersSent) res.writeContinue(); },
+      method: ctx.method,
+      path,
+      headers,
+      body,
+      signal: viewerGone.signal,
+      onStart: () => {
+        if (expectsContinue && !res.headersSent) res.writeContinue();
+      },
     });
     metrics.observeOriginLatency(r.latencyMs / 1000);
   } catch (err) {
     metrics.originErrors++;
     if (tooSlow || viewerGone.signal.aborted) return; // answered already, or nobody left to answer
-    if (body) { body.destroy(); res.shouldKeepAlive = false; } // the body was not (fully) read
+    if (body) {
+      body.destroy();
+      res.shouldKeepAlive = false;
+    } // the body was not (fully) read
     const kind = (err as { kind?: string }).kind;
     return responder.sendFailure(res, ctx, kind === 'busy' ? 503 : kind === 'timeout' ? 504 : 502, String(err));
   }
-  if (tooSlow) { r.body.destroy(); return; }
+  if (tooSlow) {
+    r.body.destroy();
+    return;
+  }
   const out = filterOriginHeaders(r.headers, { keepSetCookie: ctx.behaviour.cacheKey.cookies.behavior !== 'none', forwardedHeaders: [] });
   for (const name of ['content-length', 'content-encoding', 'etag', 'vary']) {
     const v = headerValue(r.headers, name);
@@ -85,6 +102,10 @@ export async function passThrough(state: EngineState, responder: Responder, req:
   }
   res.writeHead(vr.status, vr.headers);
   let bytes = 0;
-  r.body.on('data', (b: Buffer) => { bytes += b.length; });
-  pipeline(r.body, res, () => { metrics.countRequest(result === 'Miss' ? 'Pass' : 'Error', bytes); });
+  r.body.on('data', (b: Buffer) => {
+    bytes += b.length;
+  });
+  pipeline(r.body, res, () => {
+    metrics.countRequest(result === 'Miss' ? 'Pass' : 'Error', bytes);
+  });
 }

@@ -144,8 +144,22 @@ export function createResponder(state: EngineState) {
 
   function generatedHeaders(reqId: string, length: number): string[] {
     return [
-      'server', 'CloudFront', 'content-type', 'text/html', 'content-length', String(length),
-      'x-cache', `Error from ${word}`, 'via', state.via, 'x-amz-cf-pop', config.pop, 'date', httpDate(clock()), 'x-amz-cf-id', reqId,
+      'server',
+      'CloudFront',
+      'content-type',
+      'text/html',
+      'content-length',
+      String(length),
+      'x-cache',
+      `Error from ${word}`,
+      'via',
+      state.via,
+      'x-amz-cf-pop',
+      config.pop,
+      'date',
+      httpDate(clock()),
+      'x-amz-cf-id',
+      reqId,
     ];
   }
 
@@ -166,10 +180,20 @@ export function createResponder(state: EngineState) {
     res.writeHead(out.status, out.headers);
     let bytes = 0;
     for (const b of r.head) bytes += b.length;
-    if (ctx.method === 'HEAD') { r.rest.destroy(); res.end(); metrics.countRequest(result, 0); return; }
+    if (ctx.method === 'HEAD') {
+      r.rest.destroy();
+      res.end();
+      metrics.countRequest(result, 0);
+      return;
+    }
     for (const b of r.head) res.write(b);
-    r.rest.on('data', (b: Buffer) => { bytes += b.length; });
-    pipeline(r.rest, res, () => { metrics.countRequest(result, bytes); metrics.originBytes += bytes; });
+    r.rest.on('data', (b: Buffer) => {
+      bytes += b.length;
+    });
+    pipeline(r.rest, res, () => {
+      metrics.countRequest(result, bytes);
+      metrics.originBytes += bytes;
+    });
   }
 
   /**
@@ -187,7 +211,8 @@ export function createResponder(state: EngineState) {
   function sendFunctionError(req: IncomingMessage, res: ServerResponse, reqId: string, error: FunctionError): void {
     const page = functionErrorPage(reqId, error);
     res.writeHead(page.status, page.headers);
-    if (req.method === 'HEAD') res.end(); else res.end(page.errorBody);
+    if (req.method === 'HEAD') res.end();
+    else res.end(page.errorBody);
     metrics.countRequest('Error', req.method === 'HEAD' ? 0 : page.errorBody!.length);
   }
 
@@ -195,13 +220,28 @@ export function createResponder(state: EngineState) {
   function sendFunctionResponse(req: IncomingMessage, res: ServerResponse, reqId: string, out: FunctionResponse): void {
     const body = generatedBody(out);
     const headers = withoutFields(responseHeaders(out), ['content-length', 'transfer-encoding']);
-    headers.push('content-length', String(body.length), 'server', 'CloudFront', 'x-cache', `FunctionGeneratedResponse from ${word}`,
-      'via', state.via, 'x-amz-cf-pop', config.pop, 'date', httpDate(clock()), 'x-amz-cf-id', reqId);
+    headers.push(
+      'content-length',
+      String(body.length),
+      'server',
+      'CloudFront',
+      'x-cache',
+      `FunctionGeneratedResponse from ${word}`,
+      'via',
+      state.via,
+      'x-amz-cf-pop',
+      config.pop,
+      'date',
+      httpDate(clock()),
+      'x-amz-cf-id',
+      reqId,
+    );
     const reason = wireReason(out.statusDescription);
     if (reason !== undefined) res.writeHead(out.statusCode, reason, headers);
     else res.writeHead(out.statusCode, headers);
     const head = req.method === 'HEAD' || out.statusCode === 204 || out.statusCode === 304;
-    if (head) res.end(); else res.end(body);
+    if (head) res.end();
+    else res.end(body);
     metrics.countRequest(out.statusCode >= 400 ? 'Error' : 'Hit', head ? 0 : body.length);
   }
 

@@ -27,9 +27,7 @@ export const ListDistributions: ControlHandler = (ctx, { query }) => {
     ['IsTruncated', isTruncated],
     ...quantityList(
       'DistributionSummary',
-      page.map((d) =>
-        distributionSummaryNode(d, { lastModifiedTime: ctx.startedAt, inProgressInvalidationBatches: ctx.store.inProgressCount(d.id) }),
-      ),
+      page.map((d) => distributionSummaryNode(d, { lastModifiedTime: ctx.startedAt, inProgressInvalidationBatches: ctx.store.inProgressCount(d.id) })),
     ),
   ];
   return { status: 200, body: renderDocument('DistributionList', node) };

@@ -32,6 +32,10 @@ export function authenticateKvs(req: IncomingMessage, body: Buffer, credentials:
     case 'SignatureDoesNotMatch':
       return new KvsApiError('InvalidSignatureException', 403, result.message);
     default:
-      return new KvsApiError(result.code === 'RequestTimeTooSkewed' ? 'InvalidSignatureException' : 'IncompleteSignatureException', result.status >= 400 && result.status < 500 ? result.status : 403, result.message);
+      return new KvsApiError(
+        result.code === 'RequestTimeTooSkewed' ? 'InvalidSignatureException' : 'IncompleteSignatureException',
+        result.status >= 400 && result.status < 500 ? result.status : 403,
+        result.message,
+      );
   }
 }

@@ -4,7 +4,11 @@
  * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_kvs_PutKey.html#API_kvs_PutKey_Errors
  */
 export class KvsApiError extends Error {
-  constructor(readonly code: string, readonly status: number, message: string) {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }

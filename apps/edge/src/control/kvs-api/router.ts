@@ -40,7 +40,10 @@ export function handleKvsApi(
     if (authError) throw authError;
     let segments: string[];
     try {
-      segments = path.slice(KVS_API_PREFIX.length).split('/').map((s) => decodeURIComponent(s));
+      segments = path
+        .slice(KVS_API_PREFIX.length)
+        .split('/')
+        .map((s) => decodeURIComponent(s));
     } catch {
       throw kvsErrors.validation('The request path is not valid percent-encoding.');
     }
