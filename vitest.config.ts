@@ -6,7 +6,7 @@ const CEPH_INCLUDE = ['packages/*/test/**/*.ceph.test.ts', 'packages/*/src/**/*.
 
 /**
  * The edge's own suites run again with 2 and 4 worker processes (apps/edge/test/helpers.ts
- * `edgeFor` reads BUCKETFRONT_TEST_EDGE_WORKERS): every behaviour must hold for any worker count
+ * `edgeFor` reads BUCKETFRONT_TEST_EDGE_WORKERS): every behavior must hold for any worker count
  * now that the workers share one cache per host.
  */
 const EDGE_SUITES = ['apps/edge/test/edge-*.test.ts', 'apps/edge/test/control-e2e.test.ts'];

@@ -10,7 +10,7 @@ import {
   normaliseAcceptEncoding,
   normaliseInvalidationPath,
   normalisePercentEncoding,
-  selectBehaviour,
+  selectBehavior,
   withoutDotSegments,
   type NormalisedAcceptEncoding,
 } from '@bucketfront/cache-policy';
@@ -54,7 +54,7 @@ export interface EngineState {
 
 export interface RequestCtx {
   dist: DistRuntime;
-  behaviour: CacheBehaviorConfig;
+  behavior: CacheBehaviorConfig;
   method: string;
   /** Raw request path as received (percent-encoded), without query. */
   viewerPath: string;
@@ -109,7 +109,7 @@ export function makeCtx(
   clientIp: string,
   httpVersion: string,
   /** The behavior chosen before a viewer-request function changed the URI (CloudFront keeps it). */
-  chosenBehaviour?: CacheBehaviorConfig,
+  chosenBehavior?: CacheBehaviorConfig,
 ): RequestCtx {
   // One view for the key and for forwarding: fields named in Connection are absent from both.
   const reqHeaders = endToEndHeaders(viewerHeaders);
@@ -122,8 +122,8 @@ export function makeCtx(
   // S3 reads `..` as part of a key, so `/x/../index.html` (NoSuchKey) must not fill `/index.html`.
   const keyPath = normalisePercentEncoding(viewerPath);
   const path = withoutDotSegments(keyPath);
-  const behaviour = chosenBehaviour ?? selectBehaviour(dist.config.cacheBehaviors, dist.config.defaultCacheBehavior, originPath === viewerPath ? path : originPath);
-  const policy = behaviour.cacheKey;
+  const behavior = chosenBehavior ?? selectBehavior(dist.config.cacheBehaviors, dist.config.defaultCacheBehavior, originPath === viewerPath ? path : originPath);
+  const policy = behavior.cacheKey;
   const aeKeyed = keysAcceptEncoding(policy);
   // Deviation from CloudFront: the key does not include the normalised Accept-Encoding; one entry
   // holds every encoding variant (compressed once at fill, or decoded once when the origin sent
@@ -131,7 +131,7 @@ export function makeCtx(
   const key = buildCacheKey({ host: dist.config.id, path: keyPath, query, headers: reqHeaders, policy, method });
   const ctx: RequestCtx = {
     dist,
-    behaviour,
+    behavior,
     method,
     viewerPath,
     path,

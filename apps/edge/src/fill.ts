@@ -44,7 +44,7 @@ function dump(body: Readable): void {
 /** Request headers the edge sends to the origin (docs/cloudfront-caching.md#origin-request). */
 export function originRequestHeaders(s: EngineState, ctx: RequestCtx): Record<string, string> {
   const h: Record<string, string> = {};
-  const keyed = ctx.behaviour.cacheKey.headers;
+  const keyed = ctx.behavior.cacheKey.headers;
   if (keyed.behavior === 'whitelist') {
     // ctx.reqHeaders holds no field named in Connection (hop-by-hop, RFC 9110 §7.6.1).
     for (const name of keyed.items) {
@@ -64,7 +64,7 @@ export function originRequestHeaders(s: EngineState, ctx: RequestCtx): Record<st
 
 /** Send to the target origin, or through an origin group with failover (docs/cloudfront-caching.md#origins). */
 export async function fetchOrigin(s: EngineState, ctx: RequestCtx, method: string, headers: Record<string, string>): Promise<OriginResponse> {
-  const target = ctx.behaviour.targetOriginId;
+  const target = ctx.behavior.targetOriginId;
   const group = ctx.dist.groups.get(target);
   const path = ctx.originPath + (ctx.keyedQuery === '' ? '' : '?' + ctx.keyedQuery);
   if (!group) return timed(s, ctx.dist.origins.get(target)!, method, path, headers);
@@ -210,13 +210,13 @@ function sharedGeneration(s: EngineState): number {
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Cookies.html
  */
 export function canRevalidate(ctx: RequestCtx): boolean {
-  return ctx.behaviour.cacheKey.cookies.behavior === 'none';
+  return ctx.behavior.cacheKey.cookies.behavior === 'none';
 }
 
 export function filterOptions(ctx: RequestCtx): { keepSetCookie: boolean; forwardedHeaders: string[] } {
-  const hk = ctx.behaviour.cacheKey.headers;
+  const hk = ctx.behavior.cacheKey.headers;
   return {
-    keepSetCookie: ctx.behaviour.cacheKey.cookies.behavior !== 'none',
+    keepSetCookie: ctx.behavior.cacheKey.cookies.behavior !== 'none',
     forwardedHeaders: hk.behavior === 'whitelist' ? hk.items.map((h) => h.toLowerCase()) : [],
   };
 }
@@ -235,7 +235,7 @@ export function streamHeaders(h: HeaderMap, opts: { keepSetCookie: boolean; forw
 function ttlSettings(ctx: RequestCtx, status: number, cc: CacheControl, expires: string | undefined, hasCacheControl: boolean, now: number) {
   const cer = ctx.dist.errorResponses.get(status);
   const errorCachingMinTTL = cer?.errorCachingMinTTL;
-  const b = ctx.behaviour;
+  const b = ctx.behavior;
   const decision = decideStorage({
     status,
     cacheControl: cc,
@@ -258,7 +258,7 @@ function refresh(s: EngineState, ctx: RequestCtx, stale: StoredEntry, res: Origi
   const cc = parseCacheControl(ccRaw);
   const { decision, errorCachingMinTTL } = ttlSettings(ctx, stale.status, cc, expires, ccRaw !== undefined, now);
   const ttl = decision.store ? decision.ttl : 0;
-  stale.times = computeEntryTimes({ cacheControl: cc, fetchedAt: now, ttl, maxTTL: ctx.behaviour.maxTTL, errorCachingMinTTL });
+  stale.times = computeEntryTimes({ cacheControl: cc, fetchedAt: now, ttl, maxTTL: ctx.behavior.maxTTL, errorCachingMinTTL });
   stale.seq = seq;
   stale.cacheControl = ccRaw;
   stale.expires = expires;
@@ -277,7 +277,7 @@ async function buildAndStore(s: EngineState, ctx: RequestCtx, status: number, h:
   const expires = headerValue(h, 'expires');
   const cc = parseCacheControl(ccRaw);
   const { decision, errorCachingMinTTL } = ttlSettings(ctx, status, cc, expires, ccRaw !== undefined, now);
-  const b = ctx.behaviour;
+  const b = ctx.behavior;
   const varyRaw = headerValue(h, 'vary');
   // Deviation from CloudFront: `Vary: *` with MinTTL 0 is not stored at all (CloudFront stores it
   // but always goes to the origin, which is observably the same except for stale fallback).

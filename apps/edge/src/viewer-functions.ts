@@ -44,7 +44,7 @@ export function createViewerFunctionRunner(state: EngineState, functions: EdgeFu
       if (changed !== request) {
         request = changed;
         req.headers = request.headers;
-        next = makeCtx(ctx.dist, ctx.method, request.uri, request.query, request.headers, ctx.reqId, ctx.clientIp, ctx.httpVersion, ctx.behaviour);
+        next = makeCtx(ctx.dist, ctx.method, request.uri, request.query, request.headers, ctx.reqId, ctx.clientIp, ctx.httpVersion, ctx.behavior);
       }
     }
     if (fns.viewerResponse !== undefined) {
@@ -52,7 +52,7 @@ export function createViewerFunctionRunner(state: EngineState, functions: EdgeFu
       runOnViewerResponse(res, (response) => {
         // Resolved again now, not kept from the request: a PublishFunction in between replaced
         // (and disposed) the sandbox, and the response runs the function LIVE when it is written.
-        const onResponse = fx.forBehavior(ctx.behaviour).viewerResponse;
+        const onResponse = fx.forBehavior(ctx.behavior).viewerResponse;
         if (onResponse === undefined) return response;
         const r = onResponse.runSync(viewerResponseEvent(seen, response, ectx), { kvs: fx.kvs, kvsMeta: fx.kvsMeta, now: clock() });
         metrics.functionInvocations++;

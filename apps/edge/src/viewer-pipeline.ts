@@ -167,7 +167,7 @@ export function createViewerPipeline(state: EngineState, opts: ViewerPipelineOpt
     const method = req.method ?? 'GET';
     const { path, query } = target;
     const ctx = makeCtx(dist, method, path, query ?? '', req.headers, reqId, req.socket.remoteAddress ?? '127.0.0.1', req.httpVersion);
-    if (!ctx.behaviour.allowedMethods.includes(method)) {
+    if (!ctx.behavior.allowedMethods.includes(method)) {
       return sendGenerated(
         req,
         res,
@@ -176,8 +176,8 @@ export function createViewerPipeline(state: EngineState, opts: ViewerPipelineOpt
         'This distribution is not configured to allow the HTTP request method that was used for this request. The distribution supports only cachable requests.',
       );
     }
-    if (functions !== undefined && ctx.behaviour.functionAssociations !== undefined) {
-      const fns = functions.registry.forBehavior(ctx.behaviour);
+    if (functions !== undefined && ctx.behavior.functionAssociations !== undefined) {
+      const fns = functions.registry.forBehavior(ctx.behavior);
       if (fns.viewerRequest !== undefined || fns.viewerResponse !== undefined) {
         const next = functions.run(req, res, ctx, fns, target.authority ?? req.headers.host ?? '', query);
         return next === undefined ? undefined : serve(req, res, next);
@@ -190,7 +190,7 @@ export function createViewerPipeline(state: EngineState, opts: ViewerPipelineOpt
   function serve(req: IncomingMessage, res: ServerResponse, ctx: RequestCtx): void | Promise<void> {
     const method = ctx.method;
     // OPTIONS is cacheable (own key, see buildCacheKey) when the behavior's cachedMethods include it.
-    const cacheable = canCollapseRequest(method) || (method === 'OPTIONS' && ctx.behaviour.cachedMethods?.includes('OPTIONS') === true);
+    const cacheable = canCollapseRequest(method) || (method === 'OPTIONS' && ctx.behavior.cachedMethods?.includes('OPTIONS') === true);
     if (!cacheable) return passThrough(state, responder, req, res, ctx);
     const e = lookup.memory(ctx);
     if (e === undefined && shared) return respondFromShared(req, res, ctx);

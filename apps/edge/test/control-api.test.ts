@@ -17,7 +17,7 @@ import { signRequest } from '@bucketfront/sigv4';
 import { makeTestCredentials } from '@bucketfront/test-support';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { behaviourFixture, distributionFixture, edgeConfigFixture, startRecordingControl, type RecordingControl, type RecordingRuntime, type StartedControl } from './fixtures/control-server.js';
+import { behaviorFixture, distributionFixture, edgeConfigFixture, startRecordingControl, type RecordingControl, type RecordingRuntime, type StartedControl } from './fixtures/control-server.js';
 
 const DIST = 'E1TESTDIST0001';
 const SPA = 'E2SPADIST00002';
@@ -72,9 +72,9 @@ const config = edgeConfigFixture({
         { id: 'backup', url: 'https://backup.example.test', connectionTimeout: 10, connectionAttempts: 3, responseTimeout: 30, keepaliveTimeout: 5 },
       ],
       originGroups: [{ id: 'failover', primaryOriginId: 'primary', secondaryOriginId: 'backup', failoverCriteria: { statusCodes: [500, 502, 503, 504] } }],
-      defaultCacheBehavior: behaviourFixture({ targetOriginId: 'failover' }),
+      defaultCacheBehavior: behaviorFixture({ targetOriginId: 'failover' }),
       cacheBehaviors: [
-        behaviourFixture({
+        behaviorFixture({
           pathPattern: '/api/*',
           targetOriginId: 'primary',
           minTTL: 0,
@@ -88,7 +88,7 @@ const config = edgeConfigFixture({
             cookies: { behavior: 'whitelist', items: ['session'] },
           },
         }),
-        behaviourFixture({ pathPattern: '/assets/*', targetOriginId: 'primary', minTTL: 60 }),
+        behaviorFixture({ pathPattern: '/assets/*', targetOriginId: 'primary', minTTL: 60 }),
       ],
       customErrorResponses: [{ errorCode: 404, responsePagePath: '/index.html', responseCode: 200, errorCachingMinTTL: 10 }],
     }),

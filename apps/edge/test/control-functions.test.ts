@@ -21,7 +21,7 @@ import { request } from 'undici';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { behaviourFixture, distributionFixture, edgeConfigFixture, startRecordingControl, type RecordingControl, type RecordingRuntime, type StartedControl } from './fixtures/control-server.js';
+import { behaviorFixture, distributionFixture, edgeConfigFixture, startRecordingControl, type RecordingControl, type RecordingRuntime, type StartedControl } from './fixtures/control-server.js';
 import { ADD_INDEX_HTML } from './fixtures/aws-functions.js';
 
 /** The test event object of the developer guide's "Test functions" page, for a viewer request. */
@@ -49,7 +49,7 @@ const IN_USE = 'in-use';
 const config = edgeConfigFixture({
   distributions: [
     distributionFixture('E1TESTDIST0001', {
-      cacheBehaviors: [behaviourFixture({ pathPattern: '/app/*', functionAssociations: [{ eventType: 'viewer-request', functionArn: `arn:aws:cloudfront::000000000000:function/${IN_USE}` }] })],
+      cacheBehaviors: [behaviorFixture({ pathPattern: '/app/*', functionAssociations: [{ eventType: 'viewer-request', functionArn: `arn:aws:cloudfront::000000000000:function/${IN_USE}` }] })],
     }),
   ],
   keyValueStores: [{ name: 'redirects', data: [{ key: '/old', value: 'https://new.example/' }] }],

@@ -82,7 +82,7 @@ export async function get(url: string, headers: Record<string, string> = {}, met
 }
 
 /** Minimal one-distribution config around an origin URL; `patch` is merged into the distribution. */
-export function oneDistribution(originUrl: string, patch: Record<string, unknown> = {}, behaviour: Record<string, unknown> = {}): Record<string, unknown> {
+export function oneDistribution(originUrl: string, patch: Record<string, unknown> = {}, behavior: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     pop: 'TST1-C1',
     distributions: [
@@ -90,7 +90,7 @@ export function oneDistribution(originUrl: string, patch: Record<string, unknown
         id: 'E1TEST',
         aliases: ['site.test'],
         origins: [{ id: 'o1', url: originUrl, connectionAttempts: 1, connectionTimeout: 2, responseTimeout: 5 }],
-        defaultCacheBehavior: { targetOriginId: 'o1', ...behaviour },
+        defaultCacheBehavior: { targetOriginId: 'o1', ...behavior },
         ...patch,
       },
     ],

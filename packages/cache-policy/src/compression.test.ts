@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chooseViewerEncoding, COMPRESSIBLE_CONTENT_TYPES, decideCompression, isCompressibleContentType, weakenEtag, type CompressionInput } from './compression.js';
 
 const ok: CompressionInput = {
-  behaviourCompress: true,
+  behaviorCompress: true,
   acceptEncodingKeyed: false,
   acceptEncoding: 'br,gzip',
   httpVersion: '1.1',
@@ -18,7 +18,7 @@ describe('decideCompression — docs/cloudfront-caching.md#compression', () => {
     ['gzip only viewer', { acceptEncoding: 'gzip' }, 'gzip'],
     ['br only viewer', { acceptEncoding: 'br' }, 'br'],
     ['identity viewer', { acceptEncoding: 'identity' }, false],
-    ['behaviour off', { behaviourCompress: false }, false],
+    ['behavior off', { behaviorCompress: false }, false],
     ['Accept-Encoding keyed explicitly', { acceptEncodingKeyed: true }, false],
     ['HTTP/1.0 viewer', { httpVersion: '1.0' }, false],
     ['403 compressed', { status: 403 }, 'br'],

@@ -102,7 +102,7 @@ export function chooseViewerEncoding(acceptEncoding: NormalisedAcceptEncoding, h
 
 export interface CompressionInput extends CompressibleResponse {
   /** The behavior's `compress` flag. */
-  behaviourCompress: boolean;
+  behaviorCompress: boolean;
   /** True when the cache policy lists Accept-Encoding explicitly (disables edge compression). */
   acceptEncodingKeyed: boolean;
   acceptEncoding: NormalisedAcceptEncoding;
@@ -111,7 +111,7 @@ export interface CompressionInput extends CompressibleResponse {
 
 /** All compression rules in one call: the coding CloudFront would apply for this viewer and response. */
 export function decideCompression(i: CompressionInput): { compress: false; reason: string } | { compress: true; encoding: 'br' | 'gzip' } {
-  if (!i.behaviourCompress) return { compress: false, reason: 'behaviour' };
+  if (!i.behaviorCompress) return { compress: false, reason: 'behavior' };
   if (i.acceptEncodingKeyed) return { compress: false, reason: 'accept-encoding-keyed' };
   if (i.httpVersion === '1.0') return { compress: false, reason: 'http-1.0' };
   if (i.acceptEncoding === 'identity') return { compress: false, reason: 'viewer' };

@@ -8,7 +8,7 @@ export * from './stale.js';
 export * from './uri-path.js';
 export * from './cache-key.js';
 export * from './compression.js';
-export * from './behaviour.js';
+export * from './behavior.js';
 export * from './invalidation.js';
 export * from './collapsing.js';
 export * from './range.js';

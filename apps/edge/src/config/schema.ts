@@ -274,7 +274,7 @@ const cacheBehavior = behavior(pathPattern);
 // A validated config carries `pathPattern: '*'` here; anything else would be ignored.
 const defaultCacheBehavior = behavior(
   z
-    .custom<string>((v) => v === '*', { error: "the default behaviour always matches '*' (put other patterns in cacheBehaviors)" })
+    .custom<string>((v) => v === '*', { error: "the default behavior always matches '*' (put other patterns in cacheBehaviors)" })
     .optional()
     .transform(() => '*'),
 );

@@ -79,14 +79,14 @@ describe('validateEdgeConfig', () => {
       'distributions[0].defaultCacheBehavior.defaultTTL: must be ≥ minTTL (100)',
     ],
     [
-      'behaviour path pattern',
+      'behavior path pattern',
       (c) => {
         Object.assign(c.distributions[0]!, { cacheBehaviors: [{ targetOriginId: 'site' }] });
       },
       'distributions[0].cacheBehaviors[0].pathPattern: is required',
     ],
     [
-      'query string behaviour',
+      'query string behavior',
       (c) => {
         Object.assign(c.distributions[0]!.defaultCacheBehavior, { cacheKey: { queryStrings: { behavior: 'some' } } });
       },
@@ -171,7 +171,7 @@ describe('validateEdgeConfig', () => {
     ],
     // Limits that are checked (docs/cloudfront-caching.md#behaviors and #cache-key; CloudFront quotas).
     [
-      'at most 25 cache behaviours',
+      'at most 25 cache behaviors',
       (c) => {
         Object.assign(c.distributions[0]!, { cacheBehaviors: Array.from({ length: 26 }, (_, i) => ({ pathPattern: `/p${i}/*`, targetOriginId: 'site' })) });
       },
@@ -214,14 +214,14 @@ describe('validateEdgeConfig', () => {
     ],
     // Unknown fields, at every level, with a did-you-mean.
     [
-      'unknown behaviour field, other case',
+      'unknown behavior field, other case',
       (c) => {
         Object.assign(c.distributions[0]!.defaultCacheBehavior, { maxTtl: 5 });
       },
       'distributions[0].defaultCacheBehavior.maxTtl: unknown field (did you mean maxTTL?)',
     ],
     [
-      'unknown behaviour field, misspelt',
+      'unknown behavior field, misspelt',
       (c) => {
         Object.assign(c.distributions[0]!.defaultCacheBehavior, { compres: false });
       },
@@ -270,7 +270,7 @@ describe('validateEdgeConfig', () => {
       'distributions[0].originGroups[0].failoverCriteria.statusCode: unknown field (did you mean statusCodes?)',
     ],
     [
-      'unknown cache-behaviour field',
+      'unknown cache-behavior field',
       (c) => {
         Object.assign(c.distributions[0]!, { cacheBehaviors: [{ pathPattern: '/a/*', targetOriginId: 'site', minTtl: 1 }] });
       },
@@ -298,11 +298,11 @@ describe('validateEdgeConfig', () => {
       'distributions[0].customErrorResponses[0].errorCachingMinTtl: unknown field (did you mean errorCachingMinTTL?)',
     ],
     [
-      'pathPattern on the default behaviour',
+      'pathPattern on the default behavior',
       (c) => {
         Object.assign(c.distributions[0]!.defaultCacheBehavior, { pathPattern: '/x/*' });
       },
-      "distributions[0].defaultCacheBehavior.pathPattern: the default behaviour always matches '*' (put other patterns in cacheBehaviors)",
+      "distributions[0].defaultCacheBehavior.pathPattern: the default behavior always matches '*' (put other patterns in cacheBehaviors)",
     ],
   ];
   for (const [name, mutate, want] of cases) {

@@ -79,7 +79,7 @@ function forwardedValues(b: CacheBehaviorConfig): XmlNode {
   ];
 }
 
-function behaviourNode(b: CacheBehaviorConfig, withPathPattern: boolean): XmlNode {
+function behaviorNode(b: CacheBehaviorConfig, withPathPattern: boolean): XmlNode {
   const allowed = b.allowedMethods.length > 0 ? b.allowedMethods : ['GET', 'HEAD'];
   const cached = allowed.filter((m) => m === 'GET' || m === 'HEAD' || m === 'OPTIONS');
   const node: XmlNode = [];
@@ -165,12 +165,12 @@ function configBody(dist: DistributionConfig, kind: 'summary' | 'config'): XmlNo
         ),
       ),
     ],
-    ['DefaultCacheBehavior', behaviourNode(dist.defaultCacheBehavior, false)],
+    ['DefaultCacheBehavior', behaviorNode(dist.defaultCacheBehavior, false)],
     [
       'CacheBehaviors',
       quantityList(
         'CacheBehavior',
-        dist.cacheBehaviors.map((b) => behaviourNode(b, true)),
+        dist.cacheBehaviors.map((b) => behaviorNode(b, true)),
       ),
     ],
     [

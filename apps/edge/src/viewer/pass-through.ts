@@ -39,7 +39,7 @@ export async function passThrough(state: EngineState, responder: Responder, req:
   headers['x-amz-cf-id'] = ctx.reqId;
   headers['via'] = state.via;
   const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-  const target = ctx.behaviour.targetOriginId;
+  const target = ctx.behavior.targetOriginId;
   const origin = ctx.dist.origins.get(target) ?? ctx.dist.origins.get(ctx.dist.groups.get(target)!.primaryOriginId)!;
   const path = ctx.originPath + (ctx.query === '' ? '' : '?' + ctx.query);
   let tooSlow = false;
@@ -88,7 +88,7 @@ export async function passThrough(state: EngineState, responder: Responder, req:
     r.body.destroy();
     return;
   }
-  const out = filterOriginHeaders(r.headers, { keepSetCookie: ctx.behaviour.cacheKey.cookies.behavior !== 'none', forwardedHeaders: [] });
+  const out = filterOriginHeaders(r.headers, { keepSetCookie: ctx.behavior.cacheKey.cookies.behavior !== 'none', forwardedHeaders: [] });
   for (const name of ['content-length', 'content-encoding', 'etag', 'vary']) {
     const v = headerValue(r.headers, name);
     if (v !== undefined) out.push(name, v);

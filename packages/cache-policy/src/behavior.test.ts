@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchPathPattern, selectBehaviour } from './behaviour.js';
+import { matchPathPattern, selectBehavior } from './behavior.js';
 
 describe('matchPathPattern — docs/cloudfront-caching.md#behaviors', () => {
   const cases: Array<[string, string, boolean]> = [
@@ -22,7 +22,7 @@ describe('matchPathPattern — docs/cloudfront-caching.md#behaviors', () => {
   for (const [pattern, path, want] of cases) it(`${pattern} ~ ${path} = ${want}`, () => expect(matchPathPattern(pattern, path)).toBe(want));
 });
 
-describe('selectBehaviour', () => {
+describe('selectBehavior', () => {
   const def = { pathPattern: '*', name: 'default' };
   const list = [
     { pathPattern: '/api/*', name: 'api' },
@@ -30,8 +30,8 @@ describe('selectBehaviour', () => {
     { pathPattern: '*.css', name: 'css' },
   ];
   it('first match wins, default last', () => {
-    expect(selectBehaviour(list, def, '/api/v1/x').name).toBe('api');
-    expect(selectBehaviour(list, def, '/s/site.css').name).toBe('css');
-    expect(selectBehaviour(list, def, '/index.html').name).toBe('default');
+    expect(selectBehavior(list, def, '/api/v1/x').name).toBe('api');
+    expect(selectBehavior(list, def, '/s/site.css').name).toBe('css');
+    expect(selectBehavior(list, def, '/index.html').name).toBe('default');
   });
 });

@@ -31,7 +31,7 @@ export function matchPathPattern(pattern: string, path: string): boolean {
 }
 
 /** First behavior whose pathPattern matches `path` (the caller's normalised path, uri-path.ts), else the default. */
-export function selectBehaviour<B extends { pathPattern: string }>(behaviours: readonly B[], defaultBehaviour: B, path: string): B {
-  for (const b of behaviours) if (matchPathPattern(b.pathPattern, path)) return b;
-  return defaultBehaviour;
+export function selectBehavior<B extends { pathPattern: string }>(behaviors: readonly B[], defaultBehavior: B, path: string): B {
+  for (const b of behaviors) if (matchPathPattern(b.pathPattern, path)) return b;
+  return defaultBehavior;
 }
