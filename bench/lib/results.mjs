@@ -34,6 +34,40 @@ export function row({ what, peer = null, peerValue = null, ours = null, unit = '
   if (r.met !== true && r.met !== false) r.met = null;
   return r;
 }
+/** `check` for a row whose target is a ratio of at least `min` (null when there is no ratio). */
+export const ratioAtLeast = (min) => (r) => (r.ratio == null ? null : r.ratio >= min);
+
+/** The metric `f` of the wrk run `${id}.${o}` in `res`, or null when it failed or is missing. */
+export function runValue(res, id, o, f) {
+  const r = res[`${id}.${o}`];
+  return r && r.ok !== false ? r[f] : null;
+}
+
+/** A row comparing ours with peer `id` on object `o` by `f` ('rps', or 'p99ms': lower is better); `fields` add what, peer, target... */
+export function wrkRow(res, id, o, f, fields) {
+  const unit = f === 'p99ms' ? { unit: 'ms', better: 'lower' } : { unit: 'req/s' };
+  return row({ peerValue: runValue(res, id, o, f), ours: runValue(res, 'ours', o, f), ...unit, ...fields });
+}
+
+/** A row for a figure of ours alone that must stay under `max` `unit`; `value` (default: the row's ours) is what is checked. */
+export function ceilingRow({ what, ours, unit, max, value, note = '' }) {
+  return row({ what, peer: null, ours, unit, better: 'lower', target: `< ${max} ${unit}`, check: (r) => (r.ours == null ? null : (value ?? r.ours) < max), note });
+}
+
+/** The notes on the wrk runs of a mode: the rps of each run (when there were several) and the CPU used. */
+export function runNotes(res, reps) {
+  const cpu = `CPU during each run in cores, server process tree / wrk (2 cores in all): ${Object.entries(res)
+    .filter(([, r]) => r?.serverCores != null)
+    .map(([k, r]) => `${k} ${r.serverCores} / ${r.wrkCores ?? '?'}`)
+    .join(', ')}.`;
+  if (reps <= 1) return [cpu];
+  const rps = `rps of every run (the median is in the table): ${Object.entries(res)
+    .filter(([, r]) => r?.runs)
+    .map(([k, r]) => `${k} ${r.runs.map((x) => Math.round(x.rps ?? 0)).join(' / ')}`)
+    .join('; ')}.`;
+  return [rps, cpu];
+}
+
 function num(v) {
   return v == null || !Number.isFinite(Number(v)) ? null : Math.round(Number(v) * 1000) / 1000;
 }

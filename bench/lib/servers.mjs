@@ -242,19 +242,7 @@ export async function startOursOrigin({ name = 'ours-origin', logs, dataDir, fre
   const env = { ...oursEnv() };
   if (storeCredentials) Object.assign(env, { BUCKETFRONT_STORE_ACCESS_KEY_ID: storeCredentials.accessKeyId, BUCKETFRONT_STORE_SECRET_ACCESS_KEY: storeCredentials.secretAccessKey });
   const p = startProcess(name, c.cmd, [...nodeArgs, ...c.args, 'origin', '--port', String(port), '--host', '127.0.0.1', ...storeArgs, ...extraArgs], { logFile, env, cwd: ROOT });
-  try {
-    await waitPort(port, { proc: p, timeoutMs: 30000 });
-    if (websitePort) await waitPort(wport, { proc: p, timeoutMs: 30000 });
-  } catch (e) {
-    let tail = '';
-    try {
-      tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-4).join(' | ');
-    } catch {
-      /* no log */
-    }
-    await p.stop();
-    throw new Error(`${e.message}${tail ? `: ${tail}` : ''}`);
-  }
+  await waitPortsOrExplain(p, websitePort ? [port, wport] : [port], logFile, 4);
   return {
     proc: p,
     pid: p.pid,
@@ -267,6 +255,25 @@ export async function startOursOrigin({ name = 'ours-origin', logs, dataDir, fre
     stop: () => p.stop(),
     ...(websitePort ? { websitePort: wport, websiteUrl: `http://127.0.0.1:${wport}` } : {}),
   };
+}
+
+/**
+ * Wait (30 s each) for `ports` of process `p`; on failure stop it and say why (e.g. a
+ * configuration it refuses) with the last `tailLines` lines of its log instead of only pointing at the log.
+ */
+async function waitPortsOrExplain(p, ports, logFile, tailLines) {
+  try {
+    for (const port of ports) await waitPort(port, { proc: p, timeoutMs: 30000 });
+  } catch (e) {
+    let tail = '';
+    try {
+      tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-tailLines).join(' | ');
+    } catch {
+      /* no log */
+    }
+    await p.stop();
+    throw new Error(`${e.message}${tail ? `: ${tail}` : ''}`);
+  }
 }
 
 /** The edge.yaml cache mapping when a mode gives no overrides (what the edge mode runs with). */
@@ -303,22 +310,7 @@ export async function startOursEdge({ logs, originPort, origin = {}, workers = 2
     env: oursEnv(),
     cwd: ROOT,
   });
-  if (wait) {
-    try {
-      await waitPort(port, { proc: p, timeoutMs: 30000 });
-      await waitPort(controlPort, { proc: p, timeoutMs: 30000 });
-    } catch (e) {
-      // Say why (e.g. a configuration the edge refuses) instead of only pointing at the log.
-      let tail = '';
-      try {
-        tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-6).join(' | ');
-      } catch {
-        /* no log */
-      }
-      await p.stop();
-      throw new Error(`${e.message}${tail ? `: ${tail}` : ''}`);
-    }
-  }
+  if (wait) await waitPortsOrExplain(p, [port, controlPort], logFile, 6);
   return {
     proc: p,
     url: `http://127.0.0.1:${port}`,

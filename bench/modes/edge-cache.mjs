@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import http from 'node:http';
 import { log, sleep, run, killGroupHard, cpuSeconds } from '../lib/proc.mjs';
 import { wrk, fmtMs } from '../lib/wrk.mjs';
-import { row } from '../lib/results.mjs';
+import { row, ratioAtLeast } from '../lib/results.mjs';
 import { httpGet } from '../lib/s3.mjs';
 import { isHit, measureHit } from '../lib/edge-hits.mjs';
 import { ensureCacheObjects, objectPath, readFixed, CACHE_OBJECTS, FIXED } from '../lib/cache-objects.mjs';
@@ -302,6 +302,18 @@ export async function runEdgeCache(ctx) {
     const x = res[id]?.[part];
     return x && x.ok !== false && (!x.hitHeader || x.originRequests) ? `${id}: not hits (${x.originRequests} origin requests during the run)` : '';
   };
+  // peer and ours fields of a row comparing peer `id` (named `name`) with ours on metric `f` of run `part`.
+  const vs = (id, name, part, f, fmt = (x) => x) => ({ peer: name, peerValue: fmt(g(id, part, f)), ours: fmt(g('ours', part, f)) });
+  // A throughput row on hit run `part`; against nginx it must reach `min` × nginx (`target` says so).
+  const hitRow = (id, name, part, what, target, min) =>
+    row({
+      what,
+      ...vs(id, name, part, 'rps'),
+      unit: 'req/s',
+      target: id === 'nginx' ? target : '',
+      check: id === 'nginx' ? ratioAtLeast(min) : undefined,
+      note: [notHit(id, part), notHit('ours', part)].filter(Boolean).join('; '),
+    });
   const rows = [];
   const peers = [
     ['nginx', 'nginx proxy_cache'],
@@ -313,9 +325,7 @@ export async function runEdgeCache(ctx) {
     rows.push(
       row({
         what: `${zipfWhat}: origin fetches`,
-        peer: name,
-        peerValue: g(id, 'zipf', 'originFetches'),
-        ours: g('ours', 'zipf', 'originFetches'),
+        ...vs(id, name, 'zipf', 'originFetches'),
         unit: '',
         better: 'lower',
         target: id === 'nginx' ? '= nginx (one per distinct object)' : '',
@@ -323,29 +333,16 @@ export async function runEdgeCache(ctx) {
       }),
     );
   }
-  for (const [id, name] of peers)
-    rows.push(row({ what: 'Zipf: hit ratio (1 − origin fetches / GETs)', peer: name, peerValue: pct(g(id, 'zipf', 'hitRatio')), ours: pct(g('ours', 'zipf', 'hitRatio')), unit: '%' }));
-  for (const [id, name] of peers)
-    rows.push(row({ what: 'Zipf: req/s (wrk -t1 -c64, cold cache, misses included)', peer: name, peerValue: g(id, 'zipf', 'rps'), ours: g('ours', 'zipf', 'rps'), unit: 'req/s' }));
+  for (const [id, name] of peers) rows.push(row({ what: 'Zipf: hit ratio (1 − origin fetches / GETs)', ...vs(id, name, 'zipf', 'hitRatio', pct), unit: '%' }));
+  for (const [id, name] of peers) rows.push(row({ what: 'Zipf: req/s (wrk -t1 -c64, cold cache, misses included)', ...vs(id, name, 'zipf', 'rps'), unit: 'req/s' }));
   for (const [size, target] of [
     ['1k', 0.5],
     ['100k', 0.8],
   ]) {
     const label = size === '1k' ? '1 KiB' : '100 KiB';
     for (const [id, name] of peers) {
-      rows.push(
-        row({
-          what: `memory-tier hit GET ${label} (wrk -c64)`,
-          peer: name,
-          peerValue: g(id, `hit${size}`, 'rps'),
-          ours: g('ours', `hit${size}`, 'rps'),
-          unit: 'req/s',
-          target: id === 'nginx' ? `≥ ${target}× nginx (edge mode's target)` : '',
-          check: id === 'nginx' ? (x) => (x.ratio == null ? null : x.ratio >= target) : undefined,
-          note: [notHit(id, `hit${size}`), notHit('ours', `hit${size}`)].filter(Boolean).join('; '),
-        }),
-      );
-      rows.push(row({ what: `memory-tier hit GET ${label} p99`, peer: name, peerValue: g(id, `hit${size}`, 'p99ms'), ours: g('ours', `hit${size}`, 'p99ms'), unit: 'ms', better: 'lower' }));
+      rows.push(hitRow(id, name, `hit${size}`, `memory-tier hit GET ${label} (wrk -c64)`, `≥ ${target}× nginx (edge mode's target)`, target));
+      rows.push(row({ what: `memory-tier hit GET ${label} p99`, ...vs(id, name, `hit${size}`, 'p99ms'), unit: 'ms', better: 'lower' }));
     }
   }
   for (const [size, conns] of [
@@ -354,21 +351,8 @@ export async function runEdgeCache(ctx) {
   ]) {
     const label = size === '100k' ? '100 KiB' : '5 MiB';
     for (const [id, name] of peers) {
-      rows.push(
-        row({
-          what: `shared-tier hit GET ${label} (wrk -c${conns}; ours: 64 KiB memory tier)`,
-          peer: name,
-          peerValue: g(id, `shared${size}`, 'rps'),
-          ours: g('ours', `shared${size}`, 'rps'),
-          unit: 'req/s',
-          target: id === 'nginx' ? '≥ 0.5× nginx' : '',
-          check: id === 'nginx' ? (x) => (x.ratio == null ? null : x.ratio >= 0.5) : undefined,
-          note: [notHit(id, `shared${size}`), notHit('ours', `shared${size}`)].filter(Boolean).join('; '),
-        }),
-      );
-      rows.push(
-        row({ what: `shared-tier hit GET ${label}: MB/s`, peer: name, peerValue: mbps(g(id, `shared${size}`, 'bytesPerSec')), ours: mbps(g('ours', `shared${size}`, 'bytesPerSec')), unit: 'MB/s' }),
-      );
+      rows.push(hitRow(id, name, `shared${size}`, `shared-tier hit GET ${label} (wrk -c${conns}; ours: 64 KiB memory tier)`, '≥ 0.5× nginx', 0.5));
+      rows.push(row({ what: `shared-tier hit GET ${label}: MB/s`, ...vs(id, name, `shared${size}`, 'bytesPerSec', mbps), unit: 'MB/s' }));
     }
   }
   const rs = (id, f) => res[id]?.restart?.[f] ?? null;

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import http from 'node:http';
 import { log, sleep } from '../lib/proc.mjs';
-import { row } from '../lib/results.mjs';
+import { row, wrkRow, ratioAtLeast, ceilingRow, runNotes } from '../lib/results.mjs';
 import { herd } from '../lib/herd.mjs';
 import { measureHit } from '../lib/edge-hits.mjs';
 import { httpGet } from '../lib/s3.mjs';
@@ -157,51 +157,19 @@ export async function runEdge(ctx) {
     }
   }
 
-  const v = (id, o, f) => {
-    const r = res[`${id}.${o}`];
-    return r && r.ok !== false ? r[f] : null;
-  };
-  const rows = [];
-  rows.push(
-    row({
-      what: 'hit GET 1 KiB (wrk -c64)',
-      peer: 'nginx proxy_cache',
-      peerValue: v('nginx', '1k', 'rps'),
-      ours: v('ours', '1k', 'rps'),
-      unit: 'req/s',
-      target: '≥ 0.5× nginx',
-      check: (r) => (r.ratio == null ? null : r.ratio >= 0.5),
-    }),
-  );
-  rows.push(row({ what: 'hit GET 1 KiB', peer: 'nginx proxy_cache, tcp_nopush off', peerValue: v('nginxOff', '1k', 'rps'), ours: v('ours', '1k', 'rps'), unit: 'req/s' }));
-  rows.push(row({ what: 'hit GET 1 KiB', peer: 'Varnish', peerValue: v('varnish', '1k', 'rps'), ours: v('ours', '1k', 'rps'), unit: 'req/s' }));
-  rows.push(row({ what: 'hit GET 1 KiB p99', peer: 'nginx proxy_cache', peerValue: v('nginx', '1k', 'p99ms'), ours: v('ours', '1k', 'p99ms'), unit: 'ms', better: 'lower' }));
-  rows.push(row({ what: 'hit GET 1 KiB p99', peer: 'Varnish', peerValue: v('varnish', '1k', 'p99ms'), ours: v('ours', '1k', 'p99ms'), unit: 'ms', better: 'lower' }));
-  rows.push(
-    row({
-      what: 'hit GET 100 KiB (wrk -c64)',
-      peer: 'nginx proxy_cache, tcp_nopush off',
-      peerValue: v('nginxOff', '100k', 'rps'),
-      ours: v('ours', '100k', 'rps'),
-      unit: 'req/s',
-      target: '≥ 0.8× nginx (fair anchor: nopush off)',
-      check: (r) => (r.ratio == null ? null : r.ratio >= 0.8),
-    }),
-  );
-  rows.push(
-    row({
-      what: 'hit GET 100 KiB',
-      peer: 'nginx proxy_cache (stock, 40 ms stall)',
-      peerValue: v('nginx', '100k', 'rps'),
-      ours: v('ours', '100k', 'rps'),
-      unit: 'req/s',
-      target: '≥ 0.8× nginx',
-      check: (r) => (r.ratio == null ? null : r.ratio >= 0.8),
-    }),
-  );
-  rows.push(row({ what: 'hit GET 100 KiB', peer: 'Varnish', peerValue: v('varnish', '100k', 'rps'), ours: v('ours', '100k', 'rps'), unit: 'req/s' }));
-  rows.push(row({ what: 'hit GET 100 KiB p99', peer: 'nginx proxy_cache, tcp_nopush off', peerValue: v('nginxOff', '100k', 'p99ms'), ours: v('ours', '100k', 'p99ms'), unit: 'ms', better: 'lower' }));
-  rows.push(row({ what: 'hit GET 100 KiB p99', peer: 'Varnish', peerValue: v('varnish', '100k', 'p99ms'), ours: v('ours', '100k', 'p99ms'), unit: 'ms', better: 'lower' }));
+  const P = { nginx: 'nginx proxy_cache', nginxOff: 'nginx proxy_cache, tcp_nopush off', varnish: 'Varnish' };
+  const rows = [
+    wrkRow(res, 'nginx', '1k', 'rps', { what: 'hit GET 1 KiB (wrk -c64)', peer: P.nginx, target: '≥ 0.5× nginx', check: ratioAtLeast(0.5) }),
+    wrkRow(res, 'nginxOff', '1k', 'rps', { what: 'hit GET 1 KiB', peer: P.nginxOff }),
+    wrkRow(res, 'varnish', '1k', 'rps', { what: 'hit GET 1 KiB', peer: P.varnish }),
+    wrkRow(res, 'nginx', '1k', 'p99ms', { what: 'hit GET 1 KiB p99', peer: P.nginx }),
+    wrkRow(res, 'varnish', '1k', 'p99ms', { what: 'hit GET 1 KiB p99', peer: P.varnish }),
+    wrkRow(res, 'nginxOff', '100k', 'rps', { what: 'hit GET 100 KiB (wrk -c64)', peer: P.nginxOff, target: '≥ 0.8× nginx (fair anchor: nopush off)', check: ratioAtLeast(0.8) }),
+    wrkRow(res, 'nginx', '100k', 'rps', { what: 'hit GET 100 KiB', peer: 'nginx proxy_cache (stock, 40 ms stall)', target: '≥ 0.8× nginx', check: ratioAtLeast(0.8) }),
+    wrkRow(res, 'varnish', '100k', 'rps', { what: 'hit GET 100 KiB', peer: P.varnish }),
+    wrkRow(res, 'nginxOff', '100k', 'p99ms', { what: 'hit GET 100 KiB p99', peer: P.nginxOff }),
+    wrkRow(res, 'varnish', '100k', 'p99ms', { what: 'hit GET 100 KiB p99', peer: P.varnish }),
+  ];
   const hs = (id, f, agg = Math.max) => (herds[id]?.length ? agg(...herds[id].map((x) => x[f])) : null);
   const herdOk = (id) => (herds[id]?.length ? herds[id].every((x) => x.maxMs < 500 && x.fullBodies === 200) : null);
   for (const [id, name] of [
@@ -234,14 +202,12 @@ export async function runEdge(ctx) {
     );
   }
   rows.push(
-    row({
+    ceilingRow({
       what: 'invalidation → new content visible (median of runs)',
-      peer: null,
       ours: inval?.medianMs ?? null,
       unit: 'ms',
-      better: 'lower',
-      target: '< 100 ms',
-      check: (r) => (r.ours == null ? null : inval.maxMs < 100),
+      max: 100,
+      value: inval?.maxMs,
       note: inval ? `max ${inval.maxMs.toFixed(1)} ms; CreateInvalidation call ${Math.max(...inval.runs.map((x) => x.apiMs)).toFixed(1)} ms max` : '',
     }),
   );
@@ -255,24 +221,8 @@ export async function runEdge(ctx) {
   );
   notes.push(
     'Every edge fronts the same nginx origin (upstream listener, access-logged); origin requests during the hit runs are counted from its access log. Varnish hit = two ids in X-Varnish; nginx = X-Cache-Status: HIT; ours = X-Cache: Hit from cloudfront.',
-  );
-  notes.push(
     'The stock nginx edge (`tcp_nopush on`) stalls ~40 ms on 100 KiB hits (Nagle + delayed ACK, bench/README.md#peer-reference-figures); the `tcp_nopush off` row is the fair anchor at 100 KiB.',
-  );
-  if (ctx.reps > 1)
-    notes.push(
-      `rps of every run (the median is in the table): ${Object.entries(res)
-        .filter(([, r]) => r?.runs)
-        .map(([k, r]) => `${k} ${r.runs.map((x) => Math.round(x.rps ?? 0)).join(' / ')}`)
-        .join('; ')}.`,
-    );
-  notes.push(
-    `CPU during each run in cores, server process tree / wrk (2 cores in all): ${Object.entries(res)
-      .filter(([, r]) => r?.serverCores != null)
-      .map(([k, r]) => `${k} ${r.serverCores} / ${r.wrkCores ?? '?'}`)
-      .join(', ')}.`,
-  );
-  notes.push(
+    ...runNotes(res, ctx.reps),
     'Reference (bench/README.md#peer-reference-figures, quiet machine, -d10s): nginx proxy_cache 1 KB 65–69k rps, 100 KB ~1.5k rps (stall); tcp_nopush off 54–58k / 30–34k rps; Varnish 42–58k / 21–30k rps. Herd: nginx 1 fetch, slowest 512–519 ms; Varnish 1 fetch, slowest 55–85 ms.',
   );
   return {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { run, log, sleep } from '../lib/proc.mjs';
 import { wrk, fmtWrk } from '../lib/wrk.mjs';
-import { row } from '../lib/results.mjs';
+import { row, ceilingRow } from '../lib/results.mjs';
 import { WORK, startS3rver, startOursOrigin, NotAvailable } from '../lib/servers.mjs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client, createBucket, presign, loadLoop } from '../lib/s3.mjs';
@@ -233,14 +233,11 @@ export async function runOrigin(ctx) {
       check: (r) => (r.ratio == null ? null : r.ratio >= 0.5),
       note: `dd runs ${(mineBig?.dds ?? []).map((x) => x.toFixed(0)).join(' / ')} MB/s; PUT runs ${(mineBig?.runs ?? []).map((x) => x.MBps.toFixed(0)).join(' / ')} MB/s; dd at the start of the mode ${dd.ok ? dd.MBps.toFixed(0) : '?'} MB/s`,
     }),
-    row({
+    ceilingRow({
       what: 'peak RSS of our origin during 256 MiB PUT (VmHWM, fresh process)',
-      peer: null,
       ours: mineBig?.hwmMiB ?? null,
       unit: 'MiB',
-      better: 'lower',
-      target: '< 150 MiB',
-      check: (r) => (r.ours == null ? null : r.ours < 150),
+      max: 150,
       note: mineBig ? `max sampled VmRSS ${mineBig.maxRssMiB.toFixed(0)} MiB; s3rver max VmRSS during its PUTs ${peerBig?.maxRssMiB?.toFixed(0) ?? '?'} MiB` : '',
     }),
   ];

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { log } from '../lib/proc.mjs';
 import { wrkMedian, fmtWrk } from '../lib/wrk.mjs';
-import { row } from '../lib/results.mjs';
+import { row, wrkRow, ratioAtLeast, runNotes } from '../lib/results.mjs';
 import { startNginxOrigin, startS3rver, startOursOrigin, NotAvailable, aws, WORK } from '../lib/servers.mjs';
 import { httpGet } from '../lib/s3.mjs';
 
@@ -113,28 +113,16 @@ export async function runWebsite(ctx) {
       log(`${t.name} ${obj.id}: ${fmtWrk(r)}`);
     }
   }
-  const v = (t, o, f) => {
-    const r = res[`${t}.${o}`];
-    return r && r.ok !== false ? r[f] : null;
-  };
   const rows = [];
   for (const o of OBJECTS) {
     const sz = o.id === '1k' ? '1 KiB' : '100 KiB';
     rows.push(
-      row({
-        what: `website GET ${sz} (wrk -c64)`,
-        peer: 's3rver website',
-        peerValue: v('s3rver', o.id, 'rps'),
-        ours: v('ours', o.id, 'rps'),
-        unit: 'req/s',
-        target: '≥ 5× s3rver',
-        check: (r) => (r.ratio == null ? null : r.ratio >= 5),
-      }),
+      wrkRow(res, 's3rver', o.id, 'rps', { what: `website GET ${sz} (wrk -c64)`, peer: 's3rver website', target: '≥ 5× s3rver', check: ratioAtLeast(5) }),
+      wrkRow(res, 'nginx', o.id, 'rps', { what: `website GET ${sz}`, peer: 'nginx static', target: 'report' }),
+      wrkRow(res, 'nginxOff', o.id, 'rps', { what: `website GET ${sz}`, peer: 'nginx static, tcp_nopush off', target: 'report' }),
+      wrkRow(res, 's3rver', o.id, 'p99ms', { what: `website GET ${sz} p99`, peer: 's3rver website' }),
+      wrkRow(res, 'nginx', o.id, 'p99ms', { what: `website GET ${sz} p99`, peer: 'nginx static' }),
     );
-    rows.push(row({ what: `website GET ${sz}`, peer: 'nginx static', peerValue: v('nginx', o.id, 'rps'), ours: v('ours', o.id, 'rps'), unit: 'req/s', target: 'report' }));
-    rows.push(row({ what: `website GET ${sz}`, peer: 'nginx static, tcp_nopush off', peerValue: v('nginxOff', o.id, 'rps'), ours: v('ours', o.id, 'rps'), unit: 'req/s', target: 'report' }));
-    rows.push(row({ what: `website GET ${sz} p99`, peer: 's3rver website', peerValue: v('s3rver', o.id, 'p99ms'), ours: v('ours', o.id, 'p99ms'), unit: 'ms', better: 'lower' }));
-    rows.push(row({ what: `website GET ${sz} p99`, peer: 'nginx static', peerValue: v('nginx', o.id, 'p99ms'), ours: v('ours', o.id, 'p99ms'), unit: 'ms', better: 'lower' }));
   }
   rows.push(
     row({
@@ -149,21 +137,7 @@ export async function runWebsite(ctx) {
   );
   notes.push(
     'nginx static serves from the page cache with sendfile; with `tcp_nopush on` (Debian default) some 100 KiB responses hit the 40 ms Nagle/delayed-ACK stall (bench/README.md#peer-reference-figures).',
-  );
-  if (ctx.reps > 1)
-    notes.push(
-      `rps of every run (the median is in the table): ${Object.entries(res)
-        .filter(([, r]) => r?.runs)
-        .map(([k, r]) => `${k} ${r.runs.map((x) => Math.round(x.rps ?? 0)).join(' / ')}`)
-        .join('; ')}.`,
-    );
-  notes.push(
-    `CPU during each run in cores, server process tree / wrk (2 cores in all): ${Object.entries(res)
-      .filter(([, r]) => r?.serverCores != null)
-      .map(([k, r]) => `${k} ${r.serverCores} / ${r.wrkCores ?? '?'}`)
-      .join(', ')}.`,
-  );
-  notes.push(
+    ...runNotes(res, ctx.reps),
     'Reference (bench/README.md#peer-reference-figures, quiet machine, -d10s): nginx static 1 KB 79–89k rps, 100 KB 29.5–32.8k rps (p99 42 ms); tcp_nopush off 63k / 26.5–27.5k rps; s3rver website vhost 1 KB 1,767–2,077 rps, 100 KB 1,725–1,851 rps.',
   );
   return {

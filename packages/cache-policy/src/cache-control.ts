@@ -29,6 +29,32 @@ const EMPTY: CacheControl = Object.freeze({
   immutable: false,
 }) as CacheControl;
 
+type DeltaField = 'maxAge' | 'sMaxAge' | 'staleWhileRevalidate' | 'staleIfError';
+type FlagField = Exclude<keyof CacheControl, DeltaField>;
+
+/** Directives that take delta-seconds (an invalid value leaves the field out), by name. */
+const DELTA_DIRECTIVES: ReadonlyMap<string, DeltaField> = new Map([
+  ['max-age', 'maxAge'],
+  ['s-maxage', 'sMaxAge'],
+  ['stale-while-revalidate', 'staleWhileRevalidate'],
+  ['stale-if-error', 'staleIfError'],
+]);
+
+/**
+ * Directives that set a flag, by name. `no-cache="Set-Cookie"` / `private="x"` (qualified forms)
+ * are treated like the unqualified directive: the conservative reading RFC 9111 §5.2.2.4/§5.2.2.7 allows.
+ */
+const FLAG_DIRECTIVES: ReadonlyMap<string, FlagField> = new Map([
+  ['no-store', 'noStore'],
+  ['no-cache', 'noCache'],
+  ['private', 'private'],
+  ['public', 'public'],
+  ['must-revalidate', 'mustRevalidate'],
+  ['proxy-revalidate', 'proxyRevalidate'],
+  ['no-transform', 'noTransform'],
+  ['immutable', 'immutable'],
+]);
+
 /** RFC 9111 §1.2.2 delta-seconds: 1*DIGIT; anything else is invalid and ignored. Large values saturate. */
 function parseDeltaSeconds(v: string | undefined): number | undefined {
   if (v === undefined || !/^\d+$/.test(v)) return undefined;
@@ -77,52 +103,14 @@ export function parseCacheControl(value: string | readonly string[] | undefined 
     if (arg !== undefined && arg.length >= 2 && arg.startsWith('"') && arg.endsWith('"')) arg = arg.slice(1, -1);
     if (seen.has(name)) continue;
     seen.add(name);
-    switch (name) {
-      case 'max-age':
-        cc.maxAge = parseDeltaSeconds(arg);
-        break;
-      case 's-maxage':
-        cc.sMaxAge = parseDeltaSeconds(arg);
-        break;
-      case 'stale-while-revalidate':
-        cc.staleWhileRevalidate = parseDeltaSeconds(arg);
-        break;
-      case 'stale-if-error':
-        cc.staleIfError = parseDeltaSeconds(arg);
-        break;
-      // `no-cache="Set-Cookie"` / `private="x"` (qualified forms) are treated like the unqualified
-      // directive: the conservative reading RFC 9111 §5.2.2.4/§5.2.2.7 allows.
-      case 'no-store':
-        cc.noStore = true;
-        break;
-      case 'no-cache':
-        cc.noCache = true;
-        break;
-      case 'private':
-        cc.private = true;
-        break;
-      case 'public':
-        cc.public = true;
-        break;
-      case 'must-revalidate':
-        cc.mustRevalidate = true;
-        break;
-      case 'proxy-revalidate':
-        cc.proxyRevalidate = true;
-        break;
-      case 'no-transform':
-        cc.noTransform = true;
-        break;
-      case 'immutable':
-        cc.immutable = true;
-        break;
-      default:
-        break;
+    const delta = DELTA_DIRECTIVES.get(name);
+    const flag = FLAG_DIRECTIVES.get(name);
+    if (delta !== undefined) {
+      const seconds = parseDeltaSeconds(arg);
+      if (seconds !== undefined) cc[delta] = seconds;
+    } else if (flag !== undefined) {
+      cc[flag] = true;
     }
-    if (cc.maxAge === undefined) delete cc.maxAge;
-    if (cc.sMaxAge === undefined) delete cc.sMaxAge;
-    if (cc.staleWhileRevalidate === undefined) delete cc.staleWhileRevalidate;
-    if (cc.staleIfError === undefined) delete cc.staleIfError;
   }
   return cc;
 }

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { S3_LIMITS, hasSystemDocuments, isStoreError, type ObjectMetadata, type ObjectStore, type StoreErrorCode, type SystemDocuments } from './types.js';
+import { S3_LIMITS, hasSystemDocuments, isStoreError, type ObjectInfo, type ObjectMetadata, type ObjectStore, type StoreErrorCode, type SystemDocuments } from './types.js';
 import { bytes } from './contract-bytes.js';
 
 export interface ContractStoreOptions {
@@ -84,6 +84,26 @@ export async function getBytes(store: ObjectStore, bucket: string, key: string):
 }
 
 const META: ObjectMetadata = { userMetadata: {} };
+
+/**
+ * Copies `src` → `dst` with new `metadata` and checks the copy: the source's ETag (`srcEtag`),
+ * the new metadata on a HEAD of `dst`, and the source's bytes (`data`) at `dst`.
+ */
+async function expectCopyWithMetadata(
+  store: ObjectStore,
+  src: { bucket: string; key: string },
+  dst: { bucket: string; key: string },
+  metadata: ObjectMetadata,
+  srcEtag: string,
+  data: Buffer,
+): Promise<ObjectInfo> {
+  const copy = await store.copyObject(src, dst, metadata);
+  expect(copy.etag).toBe(srcEtag);
+  const head = await store.headObject(dst.bucket, dst.key);
+  expect(head!.metadata).toMatchObject(metadata);
+  expect((await getBytes(store, dst.bucket, dst.key))!.equals(data)).toBe(true);
+  return copy;
+}
 
 /** The store narrowed to SystemDocuments (callers check hasSystemDocuments first). */
 function store_(store: ObjectStore): ObjectStore & SystemDocuments {
@@ -429,18 +449,9 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
         const data = bytes(300_000, 5);
         const src = await store.putObject('bkt', 'src', bodyOf(data), { contentType: 'a/b', userMetadata: { a: '1' } });
         await store.createBucket('dst', { region: 'us-east-1' });
-        const copy = await store.copyObject(
-          { bucket: 'bkt', key: 'src' },
-          { bucket: 'dst', key: 'copy' },
-          {
-            contentType: 'c/d',
-            userMetadata: { b: '2' },
-          },
-        );
-        expect(copy.etag).toBe(src.etag);
+        const copy = await expectCopyWithMetadata(store, { bucket: 'bkt', key: 'src' }, { bucket: 'dst', key: 'copy' }, { contentType: 'c/d', userMetadata: { b: '2' } }, src.etag, data);
         expect(copy.size).toBe(data.length);
         expect(copy.metadata).toMatchObject({ contentType: 'c/d', userMetadata: { b: '2' } });
-        expect((await getBytes(store, 'dst', 'copy'))!.equals(data)).toBe(true);
         // deleting the source does not affect the copy, and vice versa
         await store.deleteObject('bkt', 'src');
         expect((await getBytes(store, 'dst', 'copy'))!.equals(data)).toBe(true);
@@ -449,18 +460,7 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
       it('copies onto itself to replace metadata', async () => {
         const data = bytes(1000, 9);
         const src = await store.putObject('bkt', 'k', bodyOf(data), { contentType: 'old/type', userMetadata: {} });
-        const copy = await store.copyObject(
-          { bucket: 'bkt', key: 'k' },
-          { bucket: 'bkt', key: 'k' },
-          {
-            contentType: 'new/type',
-            userMetadata: { x: 'y' },
-          },
-        );
-        expect(copy.etag).toBe(src.etag);
-        const head = await store.headObject('bkt', 'k');
-        expect(head!.metadata).toMatchObject({ contentType: 'new/type', userMetadata: { x: 'y' } });
-        expect((await getBytes(store, 'bkt', 'k'))!.equals(data)).toBe(true);
+        await expectCopyWithMetadata(store, { bucket: 'bkt', key: 'k' }, { bucket: 'bkt', key: 'k' }, { contentType: 'new/type', userMetadata: { x: 'y' } }, src.etag, data);
       });
 
       it('copy errors: missing source key or bucket, missing destination bucket', async () => {

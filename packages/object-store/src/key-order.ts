@@ -98,33 +98,59 @@ export function listPage(keys: readonly string[], opts: { prefix?: string; delim
   if (startAfter !== '' && compareKeys(startAfter, prefix) >= 0) {
     i = Math.max(i, lowerBound(keys, startAfter, true));
   }
+  out.isTruncated = walkListing(
+    keys,
+    i,
+    { prefix, delimiter, max: opts.maxKeys, skipGroup: startAfter },
+    (k) => {
+      out.keys.push(keys[k]!);
+      out.lastReturned = keys[k];
+    },
+    (common) => {
+      out.commonPrefixes.push(common);
+      out.lastReturned = common;
+    },
+  );
+  return out;
+}
+
+/**
+ * The page walk both listings share. From index `from` of `keys` (sorted; the walk ends at the first
+ * key outside `prefix`), keys sharing a common prefix at `delimiter` roll up into it, the group
+ * `skipGroup` (where a previous page ended) is passed over whole, and each key or common prefix counts
+ * one against `max`. `onKey(i)` and `onCommonPrefix(p)` receive them in order; true when more remained
+ * (the page is truncated).
+ */
+export function walkListing(
+  keys: readonly string[],
+  from: number,
+  o: { prefix: string; delimiter: string; max: number; skipGroup?: string },
+  onKey: (index: number) => void,
+  onCommonPrefix: (common: string) => void,
+): boolean {
+  let i = from;
   let count = 0;
   while (i < keys.length) {
     const key = keys[i]!;
-    if (!key.startsWith(prefix)) break; // keys under a prefix are contiguous
+    if (!key.startsWith(o.prefix)) break; // keys under a prefix are contiguous
     let common: string | undefined;
-    if (delimiter !== '') {
-      const at = key.indexOf(delimiter, prefix.length);
-      if (at >= 0) common = key.slice(0, at + delimiter.length);
+    if (o.delimiter !== '') {
+      const at = key.indexOf(o.delimiter, o.prefix.length);
+      if (at >= 0) common = key.slice(0, at + o.delimiter.length);
     }
-    if (common !== undefined && common === startAfter) {
+    if (common !== undefined && common === o.skipGroup) {
       i = endOfPrefix(keys, common, i); // resume after a group returned on the previous page
       continue;
     }
-    if (count >= opts.maxKeys) {
-      out.isTruncated = true;
-      break;
-    }
+    if (count >= o.max) return true;
     count++;
     if (common !== undefined) {
-      out.commonPrefixes.push(common);
-      out.lastReturned = common;
+      onCommonPrefix(common);
       i = endOfPrefix(keys, common, i);
     } else {
-      out.keys.push(key);
-      out.lastReturned = key;
+      onKey(i);
       i++;
     }
   }
-  return out;
+  return false;
 }

@@ -1,5 +1,5 @@
 /** Multipart decisions that need no I/O: which parts complete an upload, the result's metadata, upload listing. */
-import { compareKeys, endOfPrefix } from './key-order.js';
+import { compareKeys, walkListing } from './key-order.js';
 import { StoreError, type CompletedPartRef, type ListUploadsOptions, type ListUploadsResult, type MultipartUploadInfo, type ObjectMetadata, type PartInfo, type StoredChecksum } from './types.js';
 import { sameEtag } from './validate.js';
 
@@ -85,36 +85,22 @@ export function listUploadsPage(uploads: readonly MultipartUploadInfo[], opts: L
     }
   }
   const result: ListUploadsResult = { uploads: [], commonPrefixes: [], isTruncated: false };
-  const max = Math.max(0, opts.maxUploads);
-  let count = 0;
   const keys = all.map((u) => u.key);
-  while (i < all.length) {
-    const u = all[i]!;
-    let common: string | undefined;
-    if (delimiter !== '') {
-      const at = u.key.indexOf(delimiter, prefix.length);
-      if (at >= 0) common = u.key.slice(0, at + delimiter.length);
-    }
-    if (common !== undefined && common === keyMarker && idMarker === '') {
-      i = endOfPrefix(keys, common, i);
-      continue;
-    }
-    if (count >= max) {
-      result.isTruncated = true;
-      break;
-    }
-    count++;
-    if (common !== undefined) {
-      result.commonPrefixes.push(common);
-      result.nextKeyMarker = common;
-      delete result.nextUploadIdMarker;
-      i = endOfPrefix(keys, common, i);
-    } else {
+  result.isTruncated = walkListing(
+    keys,
+    i,
+    { prefix, delimiter, max: Math.max(0, opts.maxUploads), skipGroup: idMarker === '' ? keyMarker : undefined },
+    (k) => {
+      const u = all[k]!;
       result.uploads.push(u);
       result.nextKeyMarker = u.key;
       result.nextUploadIdMarker = u.uploadId;
-      i++;
-    }
-  }
+    },
+    (common) => {
+      result.commonPrefixes.push(common);
+      result.nextKeyMarker = common;
+      delete result.nextUploadIdMarker;
+    },
+  );
   return result;
 }

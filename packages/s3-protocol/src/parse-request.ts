@@ -7,7 +7,7 @@ import { hostWithoutPort } from '@bucketfront/http-basics';
 import { decodeQueryComponentStrict } from '@bucketfront/sigv4';
 import { S3Error } from './errors.js';
 import { invalidBucketName, isValidBucketName, validateObjectKey } from './names.js';
-import type { QueryParams, S3Operation } from './operation.js';
+import type { BucketOperationName, QueryParams, S3Operation } from './operation.js';
 
 export interface S3RequestLine {
   method: string;
@@ -179,64 +179,52 @@ function notImplemented(method: string, level: 'Bucket' | 'Object', sub: string 
   return op;
 }
 
+/**
+ * Bucket operations by method, then by operation-selecting sub-resource ('' when there is none);
+ * what is not here is NotImplemented (POST Object, the browser form upload, among others).
+ * GET with no sub-resource (the listings), GET ?versions and HEAD are decided in {@link bucketOperation}.
+ */
+const BUCKET_OPERATIONS: ReadonlyMap<string, ReadonlyMap<string, BucketOperationName>> = new Map([
+  [
+    'GET',
+    new Map<string, BucketOperationName>([
+      ['location', 'GetBucketLocation'],
+      ['website', 'GetBucketWebsite'],
+      ['policy', 'GetBucketPolicy'],
+      ['acl', 'GetBucketAcl'],
+      ['uploads', 'ListMultipartUploads'],
+      ['versioning', 'GetBucketVersioning'],
+      ['cors', 'GetBucketCors'],
+    ]),
+  ],
+  [
+    'PUT',
+    new Map<string, BucketOperationName>([
+      ['', 'CreateBucket'],
+      ['website', 'PutBucketWebsite'],
+      ['policy', 'PutBucketPolicy'],
+      ['acl', 'PutBucketAcl'],
+    ]),
+  ],
+  [
+    'DELETE',
+    new Map<string, BucketOperationName>([
+      ['', 'DeleteBucket'],
+      ['website', 'DeleteBucketWebsite'],
+      ['policy', 'DeleteBucketPolicy'],
+    ]),
+  ],
+  ['POST', new Map<string, BucketOperationName>([['delete', 'DeleteObjects']])],
+]);
+
 function bucketOperation(method: string, bucket: string, sub: string | null, query: QueryParams): S3Operation | S3Error {
-  switch (method) {
-    case 'GET':
-      switch (sub) {
-        case null:
-          return query.get('list-type') === '2' ? { op: 'ListObjectsV2', bucket, query } : { op: 'ListObjects', bucket, query };
-        case 'location':
-          return { op: 'GetBucketLocation', bucket, query };
-        case 'website':
-          return { op: 'GetBucketWebsite', bucket, query };
-        case 'policy':
-          return { op: 'GetBucketPolicy', bucket, query };
-        case 'acl':
-          return { op: 'GetBucketAcl', bucket, query };
-        case 'uploads':
-          return { op: 'ListMultipartUploads', bucket, query };
-        case 'versioning':
-          return { op: 'GetBucketVersioning', bucket, query };
-        case 'cors':
-          return { op: 'GetBucketCors', bucket, query };
-        case 'versions':
-          return { op: 'NotImplemented', name: 'ListObjectVersions', bucket, query };
-        default:
-          return notImplemented(method, 'Bucket', sub, bucket, undefined, query);
-      }
-    case 'PUT':
-      switch (sub) {
-        case null:
-          return { op: 'CreateBucket', bucket, query };
-        case 'website':
-          return { op: 'PutBucketWebsite', bucket, query };
-        case 'policy':
-          return { op: 'PutBucketPolicy', bucket, query };
-        case 'acl':
-          return { op: 'PutBucketAcl', bucket, query };
-        default:
-          return notImplemented(method, 'Bucket', sub, bucket, undefined, query);
-      }
-    case 'DELETE':
-      switch (sub) {
-        case null:
-          return { op: 'DeleteBucket', bucket, query };
-        case 'website':
-          return { op: 'DeleteBucketWebsite', bucket, query };
-        case 'policy':
-          return { op: 'DeleteBucketPolicy', bucket, query };
-        default:
-          return notImplemented(method, 'Bucket', sub, bucket, undefined, query);
-      }
-    case 'HEAD':
-      return { op: 'HeadBucket', bucket, query };
-    case 'POST':
-      if (sub === 'delete') return { op: 'DeleteObjects', bucket, query };
-      // POST Object (browser form upload) and others.
-      return notImplemented(method, 'Bucket', sub, bucket, undefined, query);
-    default:
-      return new S3Error('MethodNotAllowed', undefined, { Method: method, ResourceType: 'BUCKET' });
-  }
+  if (method === 'HEAD') return { op: 'HeadBucket', bucket, query };
+  if (method === 'GET' && sub === null) return query.get('list-type') === '2' ? { op: 'ListObjectsV2', bucket, query } : { op: 'ListObjects', bucket, query };
+  if (method === 'GET' && sub === 'versions') return { op: 'NotImplemented', name: 'ListObjectVersions', bucket, query };
+  const bySub = BUCKET_OPERATIONS.get(method);
+  if (bySub === undefined) return new S3Error('MethodNotAllowed', undefined, { Method: method, ResourceType: 'BUCKET' });
+  const op = bySub.get(sub ?? '');
+  return op !== undefined ? { op, bucket, query } : notImplemented(method, 'Bucket', sub, bucket, undefined, query);
 }
 
 function objectOperation(method: string, bucket: string, key: string, sub: string | null, query: QueryParams, hasCopySource: boolean): S3Operation | S3Error {

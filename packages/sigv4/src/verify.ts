@@ -161,15 +161,7 @@ function verifyHeaderAuth(req: SigV4Request, opts: VerifyOptions, authorization:
     payloadHash = opts.payloadSha256Hex ?? contentSha ?? EMPTY_SHA256;
   }
   const payload = payloadModeOf(payloadHash);
-  if (!payload) {
-    return authFailure('InvalidArgument', 400, INVALID_CONTENT_SHA256_MESSAGE, {
-      ArgumentName: 'x-amz-content-sha256',
-      ArgumentValue: payloadHash.slice(0, 256),
-    });
-  }
-  const unsigned = unsignedHeadersFailure(req.headers, signedHeaders, 'header');
-  if (unsigned) return unsigned;
-
+  if (!payload) return invalidContentSha256('x-amz-content-sha256', payloadHash);
   return checkSignature({
     req,
     opts,
@@ -253,15 +245,7 @@ function verifyPresigned(req: SigV4Request, opts: VerifyOptions, params: QueryPa
   const headerHash = headerString(req.headers['x-amz-content-sha256'])?.trim();
   const claimedHash = queryHash ?? headerHash;
   const payloadHash = opts.service === 's3' ? (claimedHash ?? UNSIGNED_PAYLOAD) : (opts.payloadSha256Hex ?? claimedHash ?? UNSIGNED_PAYLOAD);
-  if (!payloadModeOf(payloadHash)) {
-    return authFailure('InvalidArgument', 400, INVALID_CONTENT_SHA256_MESSAGE, {
-      ArgumentName: 'X-Amz-Content-Sha256',
-      ArgumentValue: payloadHash.slice(0, 256),
-    });
-  }
-  const unsigned = unsignedHeadersFailure(req.headers, signedHeaders, 'presigned');
-  if (unsigned) return unsigned;
-
+  if (!payloadModeOf(payloadHash)) return invalidContentSha256('X-Amz-Content-Sha256', payloadHash);
   return checkSignature({
     req,
     opts,
@@ -291,7 +275,18 @@ interface SignatureCheck {
   sessionToken: string | undefined;
 }
 
+/** The claimed payload hash (named `argumentName` where the request carries it) is none S3 knows. */
+function invalidContentSha256(argumentName: string, payloadHash: string): AuthFailure {
+  return authFailure('InvalidArgument', 400, INVALID_CONTENT_SHA256_MESSAGE, {
+    ArgumentName: argumentName,
+    ArgumentValue: payloadHash.slice(0, 256),
+  });
+}
+
+/** Refuses headers that must be signed but are not, then checks the signature itself. */
 function checkSignature(c: SignatureCheck): VerifyResult {
+  const unsigned = unsignedHeadersFailure(c.req.headers, c.signedHeaders, c.via);
+  if (unsigned) return unsigned;
   const scope = scopeOf(c.cred);
   const signingKey = deriveSigningKey(c.secret, c.cred.date, c.cred.region, c.cred.service);
   const uris = c.opts.service === 's3' ? [canonicalUriS3(c.req.path), canonicalUriS3Reencoded(c.req.path)] : [canonicalUriNormalized(c.req.path)];

@@ -3,13 +3,12 @@
  * Skipped loudly when the tool is missing.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsEnv, hasTool, requireTool, runAws, runCommand } from '@bucketfront/test-support';
 import { checksumBase64 } from '@bucketfront/sigv4';
-import { startVerifierServer, type Recorded, type VerifierServer } from './verifier-server.js';
+import { startWithScratchDir, stopWithScratchDir, type Recorded, type VerifierServer } from './verifier-server.js';
 
 const CREDS = { accessKeyId: 'AKIDBOTOTEST', secretAccessKey: 'boto-secret/key+x' };
 const SECRETS = { [CREDS.accessKeyId]: CREDS.secretAccessKey };
@@ -25,13 +24,9 @@ if (!haveBoto3) {
 let server: VerifierServer;
 let dir: string;
 beforeAll(async () => {
-  server = await startVerifierServer({ service: 's3', secrets: SECRETS });
-  dir = mkdtempSync(join(tmpdir(), 'sigv4-boto-'));
+  ({ server, dir } = await startWithScratchDir(SECRETS, 'sigv4-boto-'));
 });
-afterAll(async () => {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopWithScratchDir(server, dir));
 
 describe.skipIf(!haveAws)('aws CLI v1', () => {
   it('s3api put-object: Expect 100-continue, hex sha256 payload, crc32 header', async () => {

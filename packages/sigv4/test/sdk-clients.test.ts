@@ -3,8 +3,7 @@
  * createPayloadDecoder (see verifier-server.ts).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createReadStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -13,7 +12,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksumBase64, presignUrl, signRequest } from '@bucketfront/sigv4';
-import { startVerifierServer, type Recorded, type VerifierServer } from './verifier-server.js';
+import { startVerifierServer, startWithScratchDir, stopWithScratchDir, type Recorded, type VerifierServer } from './verifier-server.js';
 
 const CREDS = { accessKeyId: 'AKIDSIGV4TEST', secretAccessKey: 'sigv4-test-secret/with+chars' };
 const SECRETS = { [CREDS.accessKeyId]: CREDS.secretAccessKey };
@@ -45,13 +44,9 @@ describe('@aws-sdk/client-s3 against verifyRequest + createPayloadDecoder', () =
   let server: VerifierServer;
   let dir: string;
   beforeAll(async () => {
-    server = await startVerifierServer({ service: 's3', secrets: SECRETS });
-    dir = mkdtempSync(join(tmpdir(), 'sigv4-test-'));
+    ({ server, dir } = await startWithScratchDir(SECRETS, 'sigv4-test-'));
   });
-  afterAll(async () => {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopWithScratchDir(server, dir));
 
   it('PutObject with a string body: hex sha256 payload + x-amz-checksum-crc32 header', async () => {
     const body = 'hello from the JS SDK ✓';

@@ -4,8 +4,11 @@
  * and answers like S3 (XML errors) or CloudFront (ErrorResponse).
  */
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createPayloadDecoder, sha256Hex, verifyRequest, type PayloadError } from '@bucketfront/sigv4';
 
 export interface Recorded {
@@ -142,4 +145,16 @@ export async function startVerifierServer(opts: {
         server.close(() => resolve());
       }),
   };
+}
+
+/** An S3 verifier server and a scratch directory (in the OS temp dir, named from `tmpPrefix`): a test file's beforeAll. */
+export async function startWithScratchDir(secrets: Record<string, string>, tmpPrefix: string): Promise<{ server: VerifierServer; dir: string }> {
+  const server = await startVerifierServer({ service: 's3', secrets });
+  return { server, dir: mkdtempSync(join(tmpdir(), tmpPrefix)) };
+}
+
+/** Closes the server and removes the scratch directory of {@link startWithScratchDir}: the afterAll. */
+export async function stopWithScratchDir(server: VerifierServer, dir: string): Promise<void> {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
 }

@@ -8,66 +8,32 @@ import { describe, expect, it } from 'vitest';
 import { parseWebsiteConfiguration } from './config/parse.js';
 import { onLookupResult, planRequest, type FinalDecision, type WebsiteDecision, type WebsiteRequest } from './resolve.js';
 
-const example1 = (redirectExtra: string) => `
+/** One rule document: `condition` and `redirect` are whole lines (each ending in a newline). */
+const routingRule = (condition: string, redirect: string) => `
     <RoutingRule>
     <Condition>
-      <KeyPrefixEquals>docs/</KeyPrefixEquals>
-    </Condition>
+${condition}    </Condition>
     <Redirect>
-      ${redirectExtra}<ReplaceKeyPrefixWith>documents/</ReplaceKeyPrefixWith>
-    </Redirect>
+${redirect}    </Redirect>
     </RoutingRule>
 `;
+const example1 = (redirectExtra: string) => routingRule('      <KeyPrefixEquals>docs/</KeyPrefixEquals>\n', `      ${redirectExtra}<ReplaceKeyPrefixWith>documents/</ReplaceKeyPrefixWith>\n`);
+const example2 = (redirectExtra: string) => routingRule('       <KeyPrefixEquals>images/</KeyPrefixEquals>\n', `${redirectExtra}      <ReplaceKeyWith>folderdeleted.html</ReplaceKeyWith>\n`);
+const example2WithCode = (code: number) => example2(`      <HttpRedirectCode>${code}</HttpRedirectCode>\n`);
+const example3 = (conditionExtra: string) =>
+  routingRule(
+    `${conditionExtra}      <HttpErrorCodeReturnedEquals>404</HttpErrorCodeReturnedEquals>\n`,
+    '      <HostName>ec2-11-22-333-44.compute-1.amazonaws.com</HostName>\n      <ReplaceKeyPrefixWith>report-404/</ReplaceKeyPrefixWith>\n',
+  );
 const RULES = {
   empty: '',
   AmazonExample1: example1(''),
   'AmazonExample1+Protocol=https': example1('<Protocol>https</Protocol>'),
   'AmazonExample1+Protocol=https+Hostname=xyzzy': example1('<Protocol>https</Protocol>\n      <HostName>xyzzy</HostName>'),
-  AmazonExample2: `
-    <RoutingRule>
-    <Condition>
-       <KeyPrefixEquals>images/</KeyPrefixEquals>
-    </Condition>
-    <Redirect>
-      <ReplaceKeyWith>folderdeleted.html</ReplaceKeyWith>
-    </Redirect>
-    </RoutingRule>
-`,
-  AmazonExample3: `
-    <RoutingRule>
-    <Condition>
-      <HttpErrorCodeReturnedEquals>404</HttpErrorCodeReturnedEquals>
-    </Condition>
-    <Redirect>
-      <HostName>ec2-11-22-333-44.compute-1.amazonaws.com</HostName>
-      <ReplaceKeyPrefixWith>report-404/</ReplaceKeyPrefixWith>
-    </Redirect>
-    </RoutingRule>
-`,
-  'AmazonExample3+KeyPrefixEquals': `
-    <RoutingRule>
-    <Condition>
-      <KeyPrefixEquals>images/</KeyPrefixEquals>
-      <HttpErrorCodeReturnedEquals>404</HttpErrorCodeReturnedEquals>
-    </Condition>
-    <Redirect>
-      <HostName>ec2-11-22-333-44.compute-1.amazonaws.com</HostName>
-      <ReplaceKeyPrefixWith>report-404/</ReplaceKeyPrefixWith>
-    </Redirect>
-    </RoutingRule>
-`,
+  AmazonExample2: example2(''),
+  AmazonExample3: example3(''),
+  'AmazonExample3+KeyPrefixEquals': example3('      <KeyPrefixEquals>images/</KeyPrefixEquals>\n'),
 };
-const example2WithCode = (code: number) => `
-    <RoutingRule>
-    <Condition>
-       <KeyPrefixEquals>images/</KeyPrefixEquals>
-    </Condition>
-    <Redirect>
-      <HttpRedirectCode>${code}</HttpRedirectCode>
-      <ReplaceKeyWith>folderdeleted.html</ReplaceKeyWith>
-    </Redirect>
-    </RoutingRule>
-`;
 
 const BUCKET_HOST = 'bucket.s3-website-us-east-1.localhost';
 const EC2 = 'ec2-11-22-333-44.compute-1.amazonaws.com';

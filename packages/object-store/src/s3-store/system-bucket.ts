@@ -19,7 +19,7 @@ import type { IncomingMessage } from 'node:http';
 import { KeyedMutex } from '../keyed-mutex.js';
 import { StoreError, type BucketConfigKind, type CannedAcl, type StoredChecksum } from '../types.js';
 import { BackendError, isBackendError } from './errors.js';
-import { drain, readBody, type BackendClient } from './http-client.js';
+import { drain, readBody, type BackendClient, type RequestSpec } from './http-client.js';
 import { decodeChecksum, encodeChecksum } from './metadata.js';
 import { createBucketConfiguration, deleteObjectsRequest, parseDeleteResult, parseListObjectsV2 } from './xml.js';
 
@@ -80,6 +80,11 @@ export class SystemBucket {
   }
 
   /** Runs a write; if the system bucket vanished, creates it again and repeats once. */
+  /** A request for the document at `key` in the system bucket. */
+  private document(method: RequestSpec['method'], key: string, spec: Omit<RequestSpec, 'method' | 'bucket' | 'key'> = {}): Promise<IncomingMessage> {
+    return this.client.request({ method, bucket: this.name, key, ...spec });
+  }
+
   private async writing<T>(fn: () => Promise<T>): Promise<T> {
     await this.ensure();
     try {
@@ -99,13 +104,7 @@ export class SystemBucket {
     const known = this.cached.get(key);
     let res: IncomingMessage;
     try {
-      res = await this.client.request({
-        method: 'GET',
-        bucket: this.name,
-        key,
-        accept: [304],
-        ...(known !== undefined ? { headers: { 'if-none-match': known.etag } } : {}),
-      });
+      res = await this.document('GET', key, { accept: [304], ...(known !== undefined ? { headers: { 'if-none-match': known.etag } } : {}) });
     } catch (err) {
       if (isBackendError(err, 'NoSuchKey') || isBackendError(err, 'NoSuchBucket')) {
         this.cached.delete(key);
@@ -131,7 +130,7 @@ export class SystemBucket {
   /** Stores `text` at `key` (durable when the backend acknowledges). */
   async put(key: string, text: string): Promise<void> {
     await this.writing(async () => {
-      await drain(await this.client.request({ method: 'PUT', bucket: this.name, key, body: text, idempotent: true }));
+      await drain(await this.document('PUT', key, { body: text, idempotent: true }));
     });
   }
 
@@ -150,21 +149,13 @@ export class SystemBucket {
       await this.writing(async () => {
         let res: IncomingMessage;
         try {
-          res = await this.client.request({
-            method: 'PUT',
-            bucket: this.name,
-            key,
-            body: text,
-            headers: { 'if-none-match': '*' },
-            accept: [412],
-            idempotent: true,
-          });
+          res = await this.document('PUT', key, { body: text, headers: { 'if-none-match': '*' }, accept: [412], idempotent: true });
         } catch (err) {
           // A backend without conditional writes answers 501 to If-None-Match: write plainly. The
           // per-key lock keeps create-if-absent exact within this process; across nodes the read-back
           // below settles on whichever write landed last (docs: packages/object-store/README.md).
           if (!isBackendError(err, 'NotImplemented')) throw err;
-          res = await this.client.request({ method: 'PUT', bucket: this.name, key, body: text, idempotent: true });
+          res = await this.document('PUT', key, { body: text, idempotent: true });
         }
         await drain(res); // 412: someone was first
       });
@@ -178,7 +169,7 @@ export class SystemBucket {
   async delete(key: string): Promise<void> {
     this.cached.delete(key);
     try {
-      await drain(await this.client.request({ method: 'DELETE', bucket: this.name, key }));
+      await drain(await this.document('DELETE', key));
     } catch (err) {
       if (!isBackendError(err, 'NoSuchBucket') && !isBackendError(err, 'NoSuchKey')) throw err;
     }

@@ -145,12 +145,17 @@ export interface ObjectListing {
   isTruncated: boolean;
 }
 
+/** A listing document and its decoder: url-decodes keys and prefixes when the listing says EncodingType url. */
+function listingDocument(xml: Buffer, doc: string): { root: Node; decode: (v: string) => string } {
+  const root = parseDocument(xml, doc);
+  const encoded = text(root, 'EncodingType')?.toLowerCase() === 'url';
+  return { root, decode: (v) => (encoded ? urlDecode(v, doc) : v) };
+}
+
 /** ListObjectsV2 with encoding-type=url (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html). */
 export function parseListObjectsV2(xml: Buffer): ObjectListing {
   const doc = 'ListBucketResult';
-  const root = parseDocument(xml, doc);
-  const encoded = text(root, 'EncodingType')?.toLowerCase() === 'url';
-  const decode = (v: string): string => (encoded ? urlDecode(v, doc) : v);
+  const { root, decode } = listingDocument(xml, doc);
   const objects = all(root, 'Contents').map((c) => {
     const n = asNode(c);
     return {
@@ -252,9 +257,7 @@ export interface UploadListing {
 /** ListMultipartUploads (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html); url-decoded when it says so. */
 export function parseListMultipartUploads(xml: Buffer): UploadListing {
   const doc = 'ListMultipartUploadsResult';
-  const root = parseDocument(xml, doc);
-  const encoded = text(root, 'EncodingType')?.toLowerCase() === 'url';
-  const decode = (v: string): string => (encoded ? urlDecode(v, doc) : v);
+  const { root, decode } = listingDocument(xml, doc);
   const uploads = all(root, 'Upload').map((u) => {
     const n = asNode(u);
     return { key: decode(required(n, 'Key', doc)), uploadId: required(n, 'UploadId', doc), initiated: date(n, 'Initiated', doc) };

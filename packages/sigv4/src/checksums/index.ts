@@ -2,7 +2,7 @@
  * The checksums S3 accepts in x-amz-checksum-*: incremental, base64 of the
  * big-endian digest. https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { crc32c } from './crc32c.js';
 import { crc64nvmeDigest, crc64nvmeInit, crc64nvmeUpdate } from './crc64nvme.js';
@@ -45,67 +45,59 @@ function uint32be(n: number): Buffer {
   return b;
 }
 
-class CrcChecksum implements Checksum {
-  private value = 0;
+/** A checksum from its two steps: `absorb` feeds data in, `finish` gives the raw digest. */
+class StreamChecksum implements Checksum {
   constructor(
-    readonly algorithm: 'CRC32' | 'CRC32C',
-    private readonly fn: (data: Uint8Array, previous: number) => number,
+    readonly algorithm: ChecksumAlgorithm,
+    private readonly absorb: (data: Uint8Array) => void,
+    private readonly finish: () => Buffer,
   ) {}
   update(data: Uint8Array): this {
-    this.value = this.fn(data, this.value);
+    this.absorb(data);
     return this;
   }
   digest(): Buffer {
-    return uint32be(this.value);
+    return this.finish();
   }
   digestBase64(): string {
     return this.digest().toString('base64');
   }
 }
 
-class Crc64Checksum implements Checksum {
-  readonly algorithm = 'CRC64NVME' as const;
-  private readonly state = crc64nvmeInit();
-  update(data: Uint8Array): this {
-    crc64nvmeUpdate(this.state, data);
-    return this;
-  }
-  digest(): Buffer {
-    return crc64nvmeDigest(this.state);
-  }
-  digestBase64(): string {
-    return this.digest().toString('base64');
-  }
-}
-
-class HashChecksum implements Checksum {
-  private readonly hash: Hash;
-  constructor(readonly algorithm: 'SHA1' | 'SHA256') {
-    this.hash = createHash(algorithm === 'SHA1' ? 'sha1' : 'sha256');
-  }
-  update(data: Uint8Array): this {
-    this.hash.update(data);
-    return this;
-  }
-  digest(): Buffer {
-    return this.hash.digest();
-  }
-  digestBase64(): string {
-    return this.digest().toString('base64');
-  }
+function crcChecksum(algorithm: 'CRC32' | 'CRC32C', fn: (data: Uint8Array, previous: number) => number): Checksum {
+  let value = 0;
+  return new StreamChecksum(
+    algorithm,
+    (data) => {
+      value = fn(data, value);
+    },
+    () => uint32be(value),
+  );
 }
 
 export function createChecksum(algorithm: ChecksumAlgorithm): Checksum {
   switch (algorithm) {
     case 'CRC32':
-      return new CrcChecksum('CRC32', crc32);
+      return crcChecksum('CRC32', crc32);
     case 'CRC32C':
-      return new CrcChecksum('CRC32C', crc32c);
-    case 'CRC64NVME':
-      return new Crc64Checksum();
+      return crcChecksum('CRC32C', crc32c);
+    case 'CRC64NVME': {
+      const state = crc64nvmeInit();
+      return new StreamChecksum(
+        'CRC64NVME',
+        (data) => crc64nvmeUpdate(state, data),
+        () => crc64nvmeDigest(state),
+      );
+    }
     case 'SHA1':
-    case 'SHA256':
-      return new HashChecksum(algorithm);
+    case 'SHA256': {
+      const hash = createHash(algorithm === 'SHA1' ? 'sha1' : 'sha256');
+      return new StreamChecksum(
+        algorithm,
+        (data) => hash.update(data),
+        () => hash.digest(),
+      );
+    }
   }
 }
 

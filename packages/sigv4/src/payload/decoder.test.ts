@@ -40,6 +40,15 @@ async function decodeError(result: VerifyResult, headers: IncomingHttpHeaders, p
   throw new Error('decoder did not fail');
 }
 
+/** Arbitraries for a body, the chunk sizes it is framed in (at least one) and the slice sizes it arrives in. */
+function chunkedInputs(o: { maxBytes: number; maxChunk: number; maxSlice: number; maxPieces: number }) {
+  return [
+    fc.uint8Array({ maxLength: o.maxBytes }),
+    fc.array(fc.integer({ min: 1, max: o.maxChunk }), { minLength: 1, maxLength: o.maxPieces }),
+    fc.array(fc.integer({ min: 1, max: o.maxSlice }), { maxLength: o.maxPieces }),
+  ] as const;
+}
+
 function slices(buf: Buffer, sizes: number[]): Buffer[] {
   const out: Buffer[] = [];
   let off = 0;
@@ -163,21 +172,16 @@ function signedPut(payloadHash: string, extra: Record<string, string> = {}): { r
 describe('signed aws-chunked bodies from our own signer', () => {
   it('STREAMING-AWS4-HMAC-SHA256-PAYLOAD round-trips for random chunkings and random slicings', async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.uint8Array({ maxLength: 3000 }),
-        fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 8 }),
-        fc.array(fc.integer({ min: 1, max: 500 }), { maxLength: 8 }),
-        async (data, chunkSizes, sliceSizes) => {
-          const input = Buffer.from(data);
-          const { result, headers } = signedPut('STREAMING-AWS4-HMAC-SHA256-PAYLOAD', {
-            'x-amz-decoded-content-length': String(input.length),
-          });
-          if (result.kind !== 'signed') throw new Error('unsigned');
-          const body = encodeAwsChunked(slices(input, chunkSizes), { signing: result.context });
-          const { body: out } = await decode(result, headers, slices(body, sliceSizes));
-          expect(out.equals(input)).toBe(true);
-        },
-      ),
+      fc.asyncProperty(...chunkedInputs({ maxBytes: 3000, maxChunk: 700, maxSlice: 500, maxPieces: 8 }), async (data, chunkSizes, sliceSizes) => {
+        const input = Buffer.from(data);
+        const { result, headers } = signedPut('STREAMING-AWS4-HMAC-SHA256-PAYLOAD', {
+          'x-amz-decoded-content-length': String(input.length),
+        });
+        if (result.kind !== 'signed') throw new Error('unsigned');
+        const body = encodeAwsChunked(slices(input, chunkSizes), { signing: result.context });
+        const { body: out } = await decode(result, headers, slices(body, sliceSizes));
+        expect(out.equals(input)).toBe(true);
+      }),
       { numRuns: 60 },
     );
   });
@@ -250,19 +254,14 @@ describe('STREAMING-UNSIGNED-PAYLOAD-TRAILER (what the JS SDK sends for stream b
 
   it('fast-check: random chunkings and slicings decode to the input', async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.uint8Array({ maxLength: 2000 }),
-        fc.array(fc.integer({ min: 1, max: 600 }), { minLength: 1, maxLength: 6 }),
-        fc.array(fc.integer({ min: 1, max: 300 }), { maxLength: 6 }),
-        async (bytes, chunkSizes, sliceSizes) => {
-          const input = Buffer.from(bytes);
-          const c = checksumBase64('CRC32', input);
-          const body = encodeAwsChunked(slices(input, chunkSizes), { trailers: [['x-amz-checksum-crc32', c]] });
-          const { body: out, decoder } = await decode(unsignedResult, { ...headers, 'x-amz-decoded-content-length': String(input.length) }, slices(body, sliceSizes));
-          expect(out.equals(input)).toBe(true);
-          expect(decoder.checksum?.value).toBe(c);
-        },
-      ),
+      fc.asyncProperty(...chunkedInputs({ maxBytes: 2000, maxChunk: 600, maxSlice: 300, maxPieces: 6 }), async (bytes, chunkSizes, sliceSizes) => {
+        const input = Buffer.from(bytes);
+        const c = checksumBase64('CRC32', input);
+        const body = encodeAwsChunked(slices(input, chunkSizes), { trailers: [['x-amz-checksum-crc32', c]] });
+        const { body: out, decoder } = await decode(unsignedResult, { ...headers, 'x-amz-decoded-content-length': String(input.length) }, slices(body, sliceSizes));
+        expect(out.equals(input)).toBe(true);
+        expect(decoder.checksum?.value).toBe(c);
+      }),
       { numRuns: 100 },
     );
   });
