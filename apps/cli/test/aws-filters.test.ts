@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { hasAwsCli, makeTempDir, runAws, type TempDir } from '@bucketfront/test-support';
-import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
-import { cliEnv, keysFromLines, parseSummary, runCli, writeTree } from './helpers.js';
+import { hasAwsCli, runAws, type TempDir } from '@bucketfront/test-support';
+import type { TestOrigin } from '@bucketfront/origin/testing';
+import { cliEnv, keysFromLines, parseSummary, runCli, startCliTestbed, writeTree } from './helpers.js';
 
 const cases: string[][] = [
   [],
@@ -30,8 +30,7 @@ describe.skipIf(!hasAwsCli())('filters agree with aws s3 sync --dryrun', () => {
   let site: string;
 
   beforeAll(async () => {
-    origin = await startTestOrigin();
-    tmp = await makeTempDir('bucketfront-cli-filters-');
+    ({ origin, tmp } = await startCliTestbed('bucketfront-cli-filters-'));
     site = join(tmp.path, 'site');
     await writeTree(site, {
       'a.html': '1',
@@ -74,8 +73,7 @@ describe.skipIf(!hasAwsCli())('interoperability with aws s3 sync', () => {
   let tmp: TempDir;
 
   beforeAll(async () => {
-    origin = await startTestOrigin();
-    tmp = await makeTempDir('bucketfront-cli-interop-');
+    ({ origin, tmp } = await startCliTestbed('bucketfront-cli-interop-'));
   });
 
   afterAll(async () => {
@@ -110,9 +108,7 @@ describe.skipIf(!hasAwsCli())('output lines agree with aws s3 --dryrun', () => {
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    origin = await startTestOrigin();
-    tmp = await makeTempDir('bucketfront-cli-lines-');
-    env = cliEnv({ credentials: origin.credentials, cacheDir: join(tmp.path, 'cache') });
+    ({ origin, tmp, env } = await startCliTestbed('bucketfront-cli-lines-'));
     await writeTree(join(tmp.path, 'work'), {
       'site/a.html': 'a',
       'site/sub/c.txt': 'c',

@@ -13,9 +13,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, type TempDir } from '@bucketfront/test-support';
-import { startTestOrigin, type OriginAccessLogEntry, type TestOrigin } from '@bucketfront/origin/testing';
-import { cliEnv, loadStartEdge, parseSummary, runCli, writeTree, type StartedEdge } from './helpers.js';
+import { testEdgeOptions, type TempDir } from '@bucketfront/test-support';
+import type { OriginAccessLogEntry, TestOrigin } from '@bucketfront/origin/testing';
+import { loadStartEdge, parseSummary, runCli, startCliTestbed, type StartedEdge, writeTree } from './helpers.js';
 
 const VIEWS = 200;
 const ASSETS = 'assets/**=public, max-age=31536000, immutable';
@@ -39,9 +39,7 @@ const log: OriginAccessLogEntry[] = [];
 const originFetches = (site: Site) => log.filter((e) => e.operation === 'Website' && e.bucket === site.bucket).length;
 
 beforeAll(async () => {
-  origin = await startTestOrigin({ websitePort: true, spaFallback: true, accessLog: (e) => log.push(e) });
-  tmp = await makeTempDir('bucketfront-cache-advice-');
-  env = cliEnv({ credentials: origin.credentials, cacheDir: join(tmp.path, 'cache') });
+  ({ origin, tmp, env } = await startCliTestbed('bucketfront-cache-advice-', { websitePort: true, spaFallback: true, accessLog: (e) => log.push(e) }));
   const startEdge = await loadStartEdge();
   edge = await startEdge({
     config: {
@@ -56,11 +54,7 @@ beforeAll(async () => {
         cacheTagConfig: { headerName: 'x-amz-meta-cache-tag' },
       })),
     },
-    port: 0,
-    controlPort: 0,
-    host: '127.0.0.1',
-    workers: 1,
-    credentials: origin.credentials,
+    ...testEdgeOptions(origin.credentials),
   });
 });
 

@@ -10,18 +10,16 @@ import { join } from 'node:path';
 import { CloudFrontClient, GetInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront';
 import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { request } from 'undici';
-import { makeTempDir, type TempDir } from '@bucketfront/test-support';
-import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
-import { cliEnv, parseSummary, runCli, writeTree, loadStartEdge, type StartedEdge } from './helpers.js';
+import { testEdgeOptions, type TempDir } from '@bucketfront/test-support';
+import type { TestOrigin } from '@bucketfront/origin/testing';
+import { loadStartEdge, parseSummary, runCli, startCliTestbed, type StartedEdge, writeTree } from './helpers.js';
 
 let origin: TestOrigin;
 let tmp: TempDir;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  origin = await startTestOrigin({ websitePort: true });
-  tmp = await makeTempDir('bucketfront-cli-cache-tags-');
-  env = cliEnv({ credentials: origin.credentials, cacheDir: join(tmp.path, 'cache') });
+  ({ origin, tmp, env } = await startCliTestbed('bucketfront-cli-cache-tags-', { websitePort: true }));
 });
 
 afterAll(async () => {
@@ -143,11 +141,7 @@ describe('deploy --invalidate-tags', () => {
         cache: { diskPath: false },
         distributions: [distribution(TAGGED, { cacheTagConfig: { headerName: 'x-amz-meta-cache-tag' } }), distribution(PLAIN, {})],
       },
-      port: 0,
-      controlPort: 0,
-      host: '127.0.0.1',
-      workers: 1,
-      credentials: origin.credentials,
+      ...testEdgeOptions(origin.credentials),
     });
     cf = new CloudFrontClient({ endpoint: edge.controlUrl, region: 'us-east-1', credentials: { ...origin.credentials }, maxAttempts: 1 });
   });

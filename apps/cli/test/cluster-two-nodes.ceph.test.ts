@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { CreateBucketCommand, PutBucketPolicyCommand, PutBucketWebsiteCommand } from '@aws-sdk/client-s3';
 import { startEdge, type RunningEdge } from '@bucketfront/edge';
-import { cephCluster, makeS3Client, makeTestCredentials, uniquePrefix } from '@bucketfront/test-support';
+import { cephCluster, makeS3Client, makeTestCredentials, publicReadPolicy, uniquePrefix } from '@bucketfront/test-support';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliEnv, runCli, spawnCli, writeTree } from './helpers.js';
@@ -97,15 +97,7 @@ describe.skipIf(!ceph)('two origin nodes over one Ceph cluster', () => {
         WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' }, ErrorDocument: { Key: '404.html' } },
       }),
     );
-    await s3a.send(
-      new PutBucketPolicyCommand({
-        Bucket: bucket,
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }],
-        }),
-      }),
-    );
+    await s3a.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: publicReadPolicy(bucket) }));
     const site = join(work, 'site');
     await writeTree(site, { 'index.html': '<h1>v1</h1>', '404.html': 'not here', 'docs/index.html': 'docs v1' });
     const deploy = await runCli(['sync', site, `s3://${bucket}`, '--endpoint-url', a.url], env);
@@ -127,15 +119,7 @@ describe.skipIf(!ceph)('two origin nodes over one Ceph cluster', () => {
     const removedAt = Date.now();
     await sleep(Math.max(0, BOUND_MS - (Date.now() - removedAt)));
     expect((await getText(`${b.websiteUrl}/`, bucket)).status).toBe(403);
-    await s3a.send(
-      new PutBucketPolicyCommand({
-        Bucket: bucket,
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }],
-        }),
-      }),
-    );
+    await s3a.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: publicReadPolicy(bucket) }));
 
     // The edge fronts both nodes (origin group: A primary, B secondary); caching off so every
     // viewer request reaches an origin node.

@@ -4,9 +4,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { GetBucketWebsiteCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { request } from 'undici';
-import { makeTempDir, type TempDir } from '@bucketfront/test-support';
-import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
-import { REPO_ROOT, cliEnv, listTree, parseSummary, runCli, writeTree } from './helpers.js';
+import type { TempDir } from '@bucketfront/test-support';
+import type { TestOrigin } from '@bucketfront/origin/testing';
+import { listTree, parseSummary, REPO_ROOT, runCli, startCliTestbed, writeTree } from './helpers.js';
 
 let origin: TestOrigin;
 let tmp: TempDir;
@@ -15,9 +15,7 @@ const cli = (...args: string[]) => runCli([...args, '--endpoint-url', origin.url
 const keys = async (Bucket: string) => ((await origin.s3.send(new ListObjectsV2Command({ Bucket }))).Contents ?? []).map((c) => c.Key!).sort();
 
 beforeAll(async () => {
-  origin = await startTestOrigin({ spaFallback: true }); // `website --spa-fallback` below
-  tmp = await makeTempDir('bucketfront-cli-cmd-');
-  env = cliEnv({ credentials: origin.credentials, cacheDir: join(tmp.path, 'cache') });
+  ({ origin, tmp, env } = await startCliTestbed('bucketfront-cli-cmd-', { spaFallback: true })); // `website --spa-fallback` below
   await writeTree(join(tmp.path, 'src'), { 'a.txt': 'A', 'd/b.html': '<b>', 'd/e/c.css': 'c{}' });
 });
 

@@ -8,9 +8,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { request } from 'undici';
-import { makeTempDir, type TempDir } from '@bucketfront/test-support';
-import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
-import { cliEnv, parseSummary, runCli, writeTree, loadStartEdge, type StartedEdge } from './helpers.js';
+import { testEdgeOptions, type TempDir } from '@bucketfront/test-support';
+import type { TestOrigin } from '@bucketfront/origin/testing';
+import { loadStartEdge, parseSummary, runCli, startCliTestbed, type StartedEdge, writeTree } from './helpers.js';
 
 let origin: TestOrigin;
 let edge: StartedEdge;
@@ -35,9 +35,7 @@ const deploy = async (...extra: string[]) => {
 };
 
 beforeAll(async () => {
-  origin = await startTestOrigin({ websitePort: true });
-  tmp = await makeTempDir('bucketfront-cli-deploy-');
-  env = cliEnv({ credentials: origin.credentials, cacheDir: join(tmp.path, 'cache') });
+  ({ origin, tmp, env } = await startCliTestbed('bucketfront-cli-deploy-', { websitePort: true }));
   site = join(tmp.path, 'site');
   await writeTree(site, { 'index.html': 'home v1', 'a.html': 'a v1', 'b.html': 'b v1', 'docs/index.html': 'docs v1' });
   await origin.s3.send(new CreateBucketCommand({ Bucket: 'site' }));
@@ -54,11 +52,7 @@ beforeAll(async () => {
         },
       ],
     },
-    port: 0,
-    controlPort: 0,
-    host: '127.0.0.1',
-    workers: 1,
-    credentials: origin.credentials,
+    ...testEdgeOptions(origin.credentials),
   });
 });
 

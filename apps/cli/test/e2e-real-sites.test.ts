@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page, type Response } from 'playwright-core';
-import { hasChromium, makeTempDir, type TempDir } from '@bucketfront/test-support';
+import { hasChromium, makeTempDir, testEdgeOptions, type TempDir } from '@bucketfront/test-support';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 import { cliEnv, loadStartEdge, parseSummary, runCli, type StartedEdge } from './helpers.js';
 import { CHROMIUM_ARGS, executableOnPath, expectPng } from './browser.js';
@@ -159,11 +159,7 @@ describe.skipIf(!hasChromium())('real sites built by their generators, deployed 
           distribution(SPA_ORIGIN),
         ],
       },
-      port: 0,
-      controlPort: 0,
-      host: '127.0.0.1',
-      workers: 1,
-      credentials: origin.credentials,
+      ...testEdgeOptions(origin.credentials),
     });
     edgePort = new URL(edge.url).port;
     browser = await chromium.launch({ executablePath: executableOnPath('chromium'), args: chromiumArgs });

@@ -6,7 +6,9 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { awsEnv, type TestCredentials } from '@bucketfront/test-support';
+import { awsEnv, makeTempDir, type TempDir, type TestCredentials } from '@bucketfront/test-support';
+import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
+import type { Summary } from '../src/sync/report.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const BIN = join(REPO_ROOT, 'apps/cli/src/bin.ts');
@@ -25,6 +27,20 @@ export interface CliEnv {
 
 export function cliEnv(env: CliEnv, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...awsEnv(env.credentials), BUCKETFRONT_CACHE_DIR: env.cacheDir, ...extra };
+}
+
+export interface CliTestbed {
+  origin: TestOrigin;
+  tmp: TempDir;
+  /** The CLI's environment: the origin's credentials, the hash cache in `tmp`. */
+  env: NodeJS.ProcessEnv;
+}
+
+/** Starts a test origin (with `originOptions`) and makes a temp dir named `tempPrefix…` for a CLI suite. */
+export async function startCliTestbed(tempPrefix: string, originOptions?: Parameters<typeof startTestOrigin>[0]): Promise<CliTestbed> {
+  const origin = await startTestOrigin(originOptions);
+  const tmp = await makeTempDir(tempPrefix);
+  return { origin, tmp, env: cliEnv({ credentials: origin.credentials, cacheDir: join(tmp.path, 'cache') }) };
 }
 
 /**
@@ -82,22 +98,10 @@ export function keysFromLines(output: string, verb: string): string[] {
     .sort();
 }
 
-export interface SyncSummary {
-  ok: boolean;
-  uploaded: string[];
-  downloaded: string[];
-  copied: string[];
-  moved: string[];
-  deleted: string[];
-  unchanged: number;
-  failed: { name: string; operation: string; error: string }[];
-  bytes: number;
-  invalidation?: { id: string; status: string; paths: string[] } | null;
-}
-
-export function parseSummary(stdout: string): SyncSummary {
+/** The last line of `--json` output: the command's summary document. */
+export function parseSummary(stdout: string): Summary {
   const lines = stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]!) as SyncSummary;
+  return JSON.parse(lines[lines.length - 1]!) as Summary;
 }
 
 /** The edge's startEdge as the CLI tests use it (apps/cli does not depend on the edge package: loaded by name). */

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { makeTempDir, type TempDir } from '@bucketfront/test-support';
-import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
-import { cliEnv, keysFromLines, parseSummary, runCli, writeTree } from './helpers.js';
+import type { TempDir } from '@bucketfront/test-support';
+import type { TestOrigin } from '@bucketfront/origin/testing';
+import { keysFromLines, parseSummary, runCli, startCliTestbed, writeTree } from './helpers.js';
 import { startFlakyProxy, type FlakyProxy } from './flaky-proxy.js';
 
 const MiB = 1024 * 1024;
@@ -40,9 +40,7 @@ async function objectBytes(Bucket: string, Key: string): Promise<Buffer | undefi
 }
 
 beforeAll(async () => {
-  origin = await startTestOrigin();
-  tmp = await makeTempDir('bucketfront-cli-retry-');
-  env = cliEnv({ credentials: origin.credentials, cacheDir: join(tmp.path, 'cache') });
+  ({ origin, tmp, env } = await startCliTestbed('bucketfront-cli-retry-'));
   site = join(tmp.path, 'site');
   await writeTree(site, files);
 });

@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { makeTempDir, type TempDir } from '@bucketfront/test-support';
+import { makeTempDir, startCountingOrigin, type TempDir } from '@bucketfront/test-support';
 import { cliEnv, runCli, spawnCli } from './helpers.js';
 
 let tmp: TempDir;
@@ -39,7 +39,15 @@ function startServer(args: string[], env: NodeJS.ProcessEnv, patterns: RegExp[],
   });
 }
 
-const exitOf = (child: ChildProcess) => new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+/** `bucketfront edge` arguments: `config`, ports picked by the system, one worker, then `extra`. */
+const edgeArgs = (config: string, ...extra: string[]) => ['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1', ...extra];
+
+/** Stops a server with SIGTERM and expects it to exit with code 0. */
+async function expectCleanExitOnSigterm(child: ChildProcess): Promise<void> {
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+}
 
 describe('bucketfront origin', () => {
   it('prints its URL and generated credentials once, serves S3, stops on SIGTERM', async () => {
@@ -55,9 +63,7 @@ describe('bucketfront origin', () => {
     const clientEnv = cliEnv({ credentials, cacheDir: join(tmp.path, 'cache') });
     expect((await runCli(['mb', 's3://served', '--endpoint-url', url], clientEnv)).code).toBe(0);
     expect((await runCli(['ls', '--endpoint-url', url], clientEnv)).stdout).toMatch(/ served\n/);
-    const exited = exitOf(child);
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    await expectCleanExitOnSigterm(child);
   });
 
   it('--data defaults to ./data; --spa-fallback lets `website --spa-fallback` through (refused as on AWS without it)', async () => {
@@ -81,9 +87,7 @@ describe('bucketfront origin', () => {
         expect(r.stderr).toContain('`bucketfront origin --spa-fallback`');
         expect(r.code).toBe(1);
       }
-      const exited = exitOf(child);
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      await expectCleanExitOnSigterm(child);
     }
     // Both runs used ./data under the working directory (the bucket made in the first is still there).
     expect((await stat(join(cwd, 'data'))).isDirectory()).toBe(true);
@@ -93,46 +97,35 @@ describe('bucketfront origin', () => {
 describe('bucketfront edge', () => {
   it('prints viewer and control URLs, proxies to its origin, stops on SIGTERM', async () => {
     // The origin of this distribution is a tiny local HTTP server.
-    const { createServer } = await import('node:http');
-    const upstream = createServer((_req, res) => {
+    const upstream = await startCountingOrigin((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=60' });
       res.end('from upstream');
     });
-    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-    const port = (upstream.address() as { port: number }).port;
     const config = join(tmp.path, 'edge.json');
-    await writeFile(config, JSON.stringify({ distributions: [{ id: 'ECLITEST', origins: [{ id: 'up', url: `http://127.0.0.1:${port}` }] }] }));
+    await writeFile(config, JSON.stringify({ distributions: [{ id: 'ECLITEST', origins: [{ id: 'up', url: upstream.url }] }] }));
     try {
-      const { child, matches } = await startServer(['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1', '--cache-dir', join(tmp.path, 'edge-cache')], process.env, [
-        /viewers: (http:\/\/\S+)/,
-        /control: (http:\/\/\S+)/,
-      ]);
+      const { child, matches } = await startServer(edgeArgs(config, '--cache-dir', join(tmp.path, 'edge-cache')), process.env, [/viewers: (http:\/\/\S+)/, /control: (http:\/\/\S+)/]);
       const res = await request(`${matches[0]![1]!}/hello.txt`);
       expect(res.statusCode).toBe(200);
       expect(await res.body.text()).toBe('from upstream');
-      const exited = exitOf(child);
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      await expectCleanExitOnSigterm(child);
     } finally {
-      upstream.close();
+      await upstream.close();
     }
   });
 
   it('without credentials: prints a generated control-API pair once, which signs invalidations; YAML config', async () => {
-    const { createServer } = await import('node:http');
     let version = 1;
-    const upstream = createServer((_req, res) => {
+    const upstream = await startCountingOrigin((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=600' });
       res.end(`v${version}`);
     });
-    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-    const port = (upstream.address() as { port: number }).port;
     const config = join(tmp.path, 'edge-generated.yaml');
-    await writeFile(config, `distributions:\n  - id: EGENCREDS\n    origins:\n      - id: up\n        url: http://127.0.0.1:${port}\n`);
+    await writeFile(config, `distributions:\n  - id: EGENCREDS\n    origins:\n      - id: up\n        url: ${upstream.url}\n`);
     const env = { ...process.env };
     for (const k of Object.keys(env)) if (k.startsWith('AWS_') || k.startsWith('BUCKETFRONT_')) delete env[k];
     try {
-      const { child, matches, stderr } = await startServer(['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1', '--cache-dir', join(tmp.path, 'edge-cache')], env, [
+      const { child, matches, stderr } = await startServer(edgeArgs(config, '--cache-dir', join(tmp.path, 'edge-cache')), env, [
         /viewers: (http:\/\/\S+)/,
         /control: (http:\/\/\S+)/,
         /AWS_ACCESS_KEY_ID=(\S+)/,
@@ -155,11 +148,9 @@ describe('bucketfront edge', () => {
       );
       expect(wrong.code).toBe(1);
       expect(wrong.stderr).toMatch(/SignatureDoesNotMatch|AccessDenied|InvalidClientTokenId/);
-      const exited = exitOf(child);
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      await expectCleanExitOnSigterm(child);
     } finally {
-      upstream.close();
+      await upstream.close();
     }
   });
 
@@ -170,15 +161,11 @@ describe('bucketfront edge', () => {
     const env = { ...process.env };
     for (const k of Object.keys(env)) if (k.startsWith('AWS_') || k.startsWith('BUCKETFRONT_')) delete env[k];
     Object.assign(env, { BUCKETFRONT_ACCESS_KEY_ID: credentials.accessKeyId, BUCKETFRONT_SECRET_ACCESS_KEY: credentials.secretAccessKey });
-    const { child, matches, stderr } = await startServer(['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1', '--cache-dir', join(tmp.path, 'edge-cache')], env, [
-      /control: (http:\/\/\S+)/,
-    ]);
+    const { child, matches, stderr } = await startServer(edgeArgs(config, '--cache-dir', join(tmp.path, 'edge-cache')), env, [/control: (http:\/\/\S+)/]);
     const ok = await runCli(['invalidate', '--distribution', 'EENVCREDS', '/x', '--endpoint-url', matches[0]![1]!], cliEnv({ credentials, cacheDir: join(tmp.path, 'cache') }));
     expect(ok.code, ok.stderr).toBe(0);
     expect(stderr()).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|generated/);
-    const exited = exitOf(child);
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    await expectCleanExitOnSigterm(child);
   });
 
   it("prints where the cache lives: $XDG_CACHE_HOME/bucketfront/edge by default, --cache-dir overrides, the config's cache.diskPath is kept, false = memory only", async () => {
@@ -188,12 +175,10 @@ describe('bucketfront edge', () => {
     delete env.BUCKETFRONT_CACHE_DIR;
     const cacheLine = async (args: string[], body: Record<string, unknown> = { distributions }) => {
       await writeFile(config, JSON.stringify(body));
-      const { child, matches } = await startServer(['edge', '--config', config, '--port', '0', '--control-port', '0', '--workers', '1', ...args], env, [/control: (http\S+)/, /cache: +(.+)\n/]);
+      const { child, matches } = await startServer(edgeArgs(config, ...args), env, [/control: (http\S+)/, /cache: +(.+)\n/]);
       // An answer from the control API: the banner is done and the SIGTERM handler installed.
       expect((await request(`${matches[0]![1]!}/health`)).statusCode).toBe(200);
-      const exited = exitOf(child);
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      await expectCleanExitOnSigterm(child);
       return matches[1]![1];
     };
     expect(await cacheLine([])).toBe(join(tmp.path, 'xdg', 'bucketfront', 'edge'));

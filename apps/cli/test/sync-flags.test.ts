@@ -9,9 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { readFile, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
-import { hasAwsCli, makeTempDir, runAws, type TempDir } from '@bucketfront/test-support';
-import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
-import { cliEnv, keysFromLines, parseSummary, runCli, writeTree } from './helpers.js';
+import { hasAwsCli, runAws, type TempDir } from '@bucketfront/test-support';
+import type { TestOrigin } from '@bucketfront/origin/testing';
+import { keysFromLines, parseSummary, runCli, startCliTestbed, writeTree } from './helpers.js';
 import { startFlakyProxy, type FlakyProxy } from './flaky-proxy.js';
 
 const MiB = 1024 * 1024;
@@ -20,9 +20,7 @@ let tmp: TempDir;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  origin = await startTestOrigin();
-  tmp = await makeTempDir('bucketfront-cli-flags-');
-  env = cliEnv({ credentials: origin.credentials, cacheDir: join(tmp.path, 'cache') });
+  ({ origin, tmp, env } = await startCliTestbed('bucketfront-cli-flags-'));
 });
 
 afterAll(async () => {

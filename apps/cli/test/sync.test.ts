@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { readFile, utimes, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { makeTempDir, type TempDir } from '@bucketfront/test-support';
-import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
-import { REPO_ROOT, cliEnv, keysFromLines, listTree, parseSummary, runCli, writeTree } from './helpers.js';
+import type { TempDir } from '@bucketfront/test-support';
+import type { TestOrigin } from '@bucketfront/origin/testing';
+import { keysFromLines, listTree, parseSummary, REPO_ROOT, runCli, startCliTestbed, writeTree } from './helpers.js';
 
 let origin: TestOrigin;
 let tmp: TempDir;
@@ -41,9 +41,7 @@ const syncJson = async (...args: string[]) => {
 };
 
 beforeAll(async () => {
-  origin = await startTestOrigin();
-  tmp = await makeTempDir('bucketfront-cli-');
-  env = cliEnv({ credentials: origin.credentials, cacheDir: join(tmp.path, 'cache') });
+  ({ origin, tmp, env } = await startCliTestbed('bucketfront-cli-'));
   site = join(tmp.path, 'site');
   await writeTree(site, files);
   await origin.s3.send(new CreateBucketCommand({ Bucket: 'site' }));

@@ -7,17 +7,8 @@
  * and every listed object is one a writer sent, whole.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  CompleteMultipartUploadCommand,
-  CreateBucketCommand,
-  CreateMultipartUploadCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  UploadPartCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { cephCluster, makeS3Client, makeTestCredentials, uniquePrefix } from '@bucketfront/test-support';
+import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
+import { cephCluster, listAllObjects, makeS3Client, makeTestCredentials, uniquePrefix } from '@bucketfront/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startOriginProcess, type OriginProcess } from './fixtures/origin-process.js';
 
@@ -120,13 +111,7 @@ describe.skipIf(!ceph)('durability on Ceph: two origin nodes, an OSD and a node 
     // A restarted node A and the surviving node B both see every acknowledged object, whole.
     const a2 = await start();
     for (const via of [a2.client, b.client]) {
-      const listed: { key: string; etag: string; size: number }[] = [];
-      let token: string | undefined;
-      do {
-        const page = await via.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-        for (const c of page.Contents ?? []) listed.push({ key: c.Key!, etag: c.ETag!, size: c.Size! });
-        token = page.NextContinuationToken;
-      } while (token);
+      const listed = await listAllObjects(via, bucket);
       const keys = new Set(listed.map((o) => o.key));
       for (const key of acked.keys()) expect(keys.has(key), `lost acknowledged ${key}`).toBe(true);
       for (const o of listed) {

@@ -9,9 +9,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { signRequest } from '@bucketfront/sigv4';
-import { makeS3Client, makeTempDir, makeTestCredentials, type TempDir } from '@bucketfront/test-support';
+import { listAllObjects, makeS3Client, makeTempDir, makeTestCredentials, type TempDir } from '@bucketfront/test-support';
 import { Client } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startOriginProcess } from './fixtures/origin-process.js';
@@ -112,13 +112,7 @@ describe('crash safety', () => {
     const second = await startChild(tmp.path);
     running = second.child;
     const s3b = makeS3Client(second.url, credentials);
-    const listed: { key: string; etag: string; size: number }[] = [];
-    let token: string | undefined;
-    do {
-      const page = await s3b.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-      for (const c of page.Contents ?? []) listed.push({ key: c.Key!, etag: c.ETag!, size: c.Size! });
-      token = page.NextContinuationToken;
-    } while (token);
+    const listed = await listAllObjects(s3b, bucket);
 
     // No temporary or unknown object is listed; every listed object is whole and correct.
     let listedBytes = 0;

@@ -7,7 +7,6 @@
  */
 import { createHash } from 'node:crypto';
 import http, { type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Readable, Transform, pipeline } from 'node:stream';
 import { signRequest, UNSIGNED_PAYLOAD } from '@bucketfront/sigv4';
 import type { AccessLogEntry } from '../src/http/access-log.js';
@@ -15,6 +14,7 @@ import { createOriginHandler } from '../src/origin-handler.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Store, hasSystemDocuments, withBucketCache, type ObjectStore, type S3StoreOptions } from '@bucketfront/object-store';
 import { bodyOf, bytes, expectStoreError, getBytes, md5Hex, readAll } from '@bucketfront/object-store/contract';
+import { listenOnLoopback } from '@bucketfront/test-support';
 import { startS3Backend, uniquePrefix, type S3Backend } from './s3-backend.js';
 
 const META = { userMetadata: {} };
@@ -327,8 +327,7 @@ describe('s3 driver over a bucketfront origin', () => {
     const credentials = { accessKeyId: 'FRONTKEY', secretAccessKey: 'front-secret-front-secret-front' };
     // As startOrigin does: the bucket-facts cache in front (long-lived here: this test counts requests, not freshness).
     const server: Server = http.createServer(createOriginHandler({ store: withBucketCache(s, { revalidateMs: 60_000 }), credentials, accessLog: false }));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const url = await listenOnLoopback(server);
     const agent = new http.Agent({ keepAlive: true });
     const send = (method: string, path: string, body?: Buffer): Promise<{ status: number; body: Buffer }> => {
       const headers: Record<string, string> = body ? { 'content-length': String(body.length) } : {};

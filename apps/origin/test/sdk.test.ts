@@ -42,6 +42,8 @@ import {
   GetBucketCorsCommand,
   GetBucketTaggingCommand,
   GetBucketLifecycleConfigurationCommand,
+  type CompletedPart,
+  type WebsiteConfiguration,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Agent as HttpAgent } from 'node:http';
@@ -69,6 +71,15 @@ async function s3Error(p: Promise<unknown>): Promise<S3ServiceException> {
     throw err;
   }
   throw new Error('expected an S3 error');
+}
+
+/** `name`, created (holding `objects`, key → body) before the tests of the describe block that calls this. */
+function bucketForSuite(name: string, objects: Record<string, string> = {}): string {
+  beforeAll(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: name }));
+    for (const [Key, Body] of Object.entries(objects)) await s3.send(new PutObjectCommand({ Bucket: name, Key, Body }));
+  });
+  return name;
 }
 
 const md5hex = (b: Buffer): string => createHash('md5').update(b).digest('hex');
@@ -120,10 +131,7 @@ describe('buckets', () => {
 });
 
 describe('objects', () => {
-  const bucket = 'sdk-objects';
-  beforeAll(async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  });
+  const bucket = bucketForSuite('sdk-objects');
 
   it('put / get / head round-trip with metadata and headers', async () => {
     const body = randomBytes(3000);
@@ -284,12 +292,8 @@ describe('objects', () => {
 });
 
 describe('listing', () => {
-  const bucket = 'sdk-listing';
   const keys = ['a', 'b/1', 'b/2', 'b/c/3', 'c d', 'e+f', 'é', 'z'];
-  beforeAll(async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: Key }));
-  });
+  const bucket = bucketForSuite('sdk-listing', Object.fromEntries(keys.map((key) => [key, key])));
 
   it('v2: UTF-8 order, delimiter, common prefixes, KeyCount', async () => {
     const all = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
@@ -358,10 +362,7 @@ describe('listing', () => {
 });
 
 describe('multipart', () => {
-  const bucket = 'sdk-multipart';
-  beforeAll(async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  });
+  const bucket = bucketForSuite('sdk-multipart');
 
   it('lib-storage Upload (3 parts) gives a byte-identical object and an -N ETag', async () => {
     const body = randomBytes(12 * 1024 * 1024 + 123);
@@ -381,6 +382,7 @@ describe('multipart', () => {
     const Key = 'low/level';
     const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key, ChecksumAlgorithm: 'CRC32', ContentType: 'text/x-mp' }));
     const UploadId = created.UploadId!;
+    const complete = (Parts: CompletedPart[]) => s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key, UploadId, MultipartUpload: { Parts } }));
     const p1 = randomBytes(5 * 1024 * 1024);
     const r1 = await s3.send(new UploadPartCommand({ Bucket: bucket, Key, UploadId, PartNumber: 1, Body: p1, ChecksumAlgorithm: 'CRC32' }));
     expect(r1.ChecksumCRC32).toBeDefined();
@@ -398,37 +400,19 @@ describe('multipart', () => {
     const badPart = await s3Error(s3.send(new UploadPartCommand({ Bucket: bucket, Key, UploadId, PartNumber: 10001, Body: 'x' })));
     expect(badPart.name).toBe('InvalidArgument');
     const order = await s3Error(
-      s3.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: bucket,
-          Key,
-          UploadId,
-          MultipartUpload: {
-            Parts: [
-              { PartNumber: 2, ETag: r2.CopyPartResult!.ETag },
-              { PartNumber: 1, ETag: r1.ETag },
-            ],
-          },
-        }),
-      ),
+      complete([
+        { PartNumber: 2, ETag: r2.CopyPartResult!.ETag },
+        { PartNumber: 1, ETag: r1.ETag },
+      ]),
     );
     expect(order.name).toBe('InvalidPartOrder');
-    const invalid = await s3Error(s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0000"' }] } })));
+    const invalid = await s3Error(complete([{ PartNumber: 1, ETag: '"0000"' }]));
     expect(invalid.name).toBe('InvalidPart');
 
-    const done = await s3.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: bucket,
-        Key,
-        UploadId,
-        MultipartUpload: {
-          Parts: [
-            { PartNumber: 1, ETag: r1.ETag, ChecksumCRC32: r1.ChecksumCRC32 },
-            { PartNumber: 2, ETag: r2.CopyPartResult!.ETag },
-          ],
-        },
-      }),
-    );
+    const done = await complete([
+      { PartNumber: 1, ETag: r1.ETag, ChecksumCRC32: r1.ChecksumCRC32 },
+      { PartNumber: 2, ETag: r2.CopyPartResult!.ETag },
+    ]);
     expect(done.ETag).toMatch(/-2"$/);
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key }));
     expect(head.ContentLength).toBe(p1.length + 5);
@@ -499,9 +483,8 @@ describe('multipart', () => {
 });
 
 describe('bucket configuration and access', () => {
-  const bucket = 'sdk-access';
+  const bucket = bucketForSuite('sdk-access');
   beforeAll(async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'public/page.html', Body: '<h1>hi</h1>', ContentType: 'text/html' }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'private/secret', Body: 'secret' }));
   });
@@ -717,11 +700,7 @@ describe('virtual-hosted addressing and service endpoints', () => {
 });
 
 describe('more of the S3 API surface', () => {
-  const bucket = 'sdk-more';
-  beforeAll(async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'dated', Body: 'dated body' }));
-  });
+  const bucket = bucketForSuite('sdk-more', { dated: 'dated body' });
 
   it('PutObject Expires round-trips as an HTTP date', async () => {
     const expires = new Date('2030-01-02T03:04:05Z');
@@ -789,37 +768,26 @@ describe('more of the S3 API surface', () => {
     await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'huge', UploadId: up.UploadId }));
   });
 
-  it('a routing rule with HttpRedirectCode 200 (the SPA extension) is refused as AWS refuses it, by default', async () => {
-    const err = await s3Error(
-      s3.send(
-        new PutBucketWebsiteCommand({
-          Bucket: bucket,
-          WebsiteConfiguration: {
-            IndexDocument: { Suffix: 'index.html' },
-            RoutingRules: [{ Condition: { HttpErrorCodeReturnedEquals: '404' }, Redirect: { ReplaceKeyWith: 'index.html', HttpRedirectCode: '200' } }],
-          },
-        }),
-      ),
-    );
+  it.each<{ case: string; config: WebsiteConfiguration; code: string; message: string }>([
+    {
+      case: 'a routing rule with HttpRedirectCode 200 (the SPA extension) is refused as AWS refuses it, by default',
+      config: {
+        IndexDocument: { Suffix: 'index.html' },
+        RoutingRules: [{ Condition: { HttpErrorCodeReturnedEquals: '404' }, Redirect: { ReplaceKeyWith: 'index.html', HttpRedirectCode: '200' } }],
+      },
+      code: 'InvalidRequest',
+      message: 'The provided HTTP redirect code (200) is not valid. Valid codes are 3XX except 300.',
+    },
+    {
+      case: 'RedirectAllRequestsTo with RoutingRules is refused with the AWS message (docs/s3-website-rules.md#configuration)',
+      config: { RedirectAllRequestsTo: { HostName: 'example.com' }, RoutingRules: [{ Redirect: { ReplaceKeyWith: 'x' } }] },
+      code: 'InvalidArgument',
+      message: 'RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.',
+    },
+  ])('$case', async ({ config, code, message }) => {
+    const err = await s3Error(s3.send(new PutBucketWebsiteCommand({ Bucket: bucket, WebsiteConfiguration: config })));
     expect(err.$metadata.httpStatusCode).toBe(400);
-    expect(err.name).toBe('InvalidRequest');
-    expect(err.message).toBe('The provided HTTP redirect code (200) is not valid. Valid codes are 3XX except 300.');
-  });
-
-  it('RedirectAllRequestsTo with RoutingRules is refused with the AWS message (docs/s3-website-rules.md#configuration)', async () => {
-    const err = await s3Error(
-      s3.send(
-        new PutBucketWebsiteCommand({
-          Bucket: bucket,
-          WebsiteConfiguration: {
-            RedirectAllRequestsTo: { HostName: 'example.com' },
-            RoutingRules: [{ Redirect: { ReplaceKeyWith: 'x' } }],
-          },
-        }),
-      ),
-    );
-    expect(err.$metadata.httpStatusCode).toBe(400);
-    expect(err.name).toBe('InvalidArgument');
-    expect(err.message).toBe('RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.');
+    expect(err.name).toBe(code);
+    expect(err.message).toBe(message);
   });
 });

@@ -7,14 +7,13 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type CannedAcl, type ObjectMetadata, type ObjectStore } from '@bucketfront/object-store';
-import { testStoreOptions } from '@bucketfront/test-support';
+import { listenOnLoopback, testStoreOptions } from '@bucketfront/test-support';
 import { serializeWebsiteConfiguration, type WebsiteConfiguration } from '@bucketfront/website';
 import { handleWebsiteRequest } from '../src/website/index.js';
 
@@ -43,8 +42,7 @@ beforeAll(async () => {
       scheme: 'http',
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await listenOnLoopback(server);
 });
 
 afterAll(async () => {

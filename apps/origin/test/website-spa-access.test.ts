@@ -64,6 +64,19 @@ function comparable(a: Answer): Answer {
   return { ...a, headers };
 }
 
+/**
+ * The private `key` exists (its owner reads `size` bytes), and an anonymous GET of it answers as
+ * one of `absentPath` does: the app (200, the index), alike in status, headers and body.
+ */
+async function expectPrivateKeyServedAsAbsent(bucket: string, key: string, size: number, absentPath: string): Promise<{ secret: Answer; absent: Answer }> {
+  expect((await origin.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentLength).toBe(size);
+  const secret = await get(bucket, `/${key}`);
+  const absent = await get(bucket, absentPath);
+  expect(absent).toMatchObject({ status: 200, body: INDEX });
+  expect(comparable(secret)).toEqual(comparable(absent));
+  return { secret, absent };
+}
+
 describe('SPA fallback with a read-only public bucket policy (no s3:ListBucket)', () => {
   beforeAll(async () => {
     await site('spa-policy', { IndexDocument: { Suffix: 'index.html' }, ErrorDocument: { Key: '404.html' }, RoutingRules: [spaRule()] });
@@ -113,11 +126,7 @@ describe('SPA fallback with public-read object ACLs and no bucket policy', () =>
   });
 
   it('a private key answers exactly as an absent one (status, headers, body; GET, HEAD, conditional GET)', async () => {
-    expect((await origin.s3.send(new HeadObjectCommand({ Bucket: 'spa-acl', Key: 'users/42' }))).ContentLength).toBe(14);
-    const absent = await get('spa-acl', '/users/43');
-    const secret = await get('spa-acl', '/users/42');
-    expect(absent).toMatchObject({ status: 200, body: INDEX });
-    expect(comparable(secret)).toEqual(comparable(absent));
+    const { secret, absent } = await expectPrivateKeyServedAsAbsent('spa-acl', 'users/42', 14, '/users/43');
     expect(secret.body).not.toContain('private record');
     const [headAbsent, headSecret] = [await get('spa-acl', '/users/43', { method: 'HEAD' }), await get('spa-acl', '/users/42', { method: 'HEAD' })];
     expect(comparable(headSecret)).toEqual(comparable(headAbsent));
@@ -140,11 +149,7 @@ describe('SPA fallback: a private key under a policy that grants the other keys'
   });
 
   it('the private key exists (the owner reads it) and anonymous readers get the app, exactly as for an absent key', async () => {
-    expect((await origin.s3.send(new HeadObjectCommand({ Bucket: 'spa-partial', Key: 'drafts/launch.html' }))).ContentLength).toBe(20);
-    const secret = await get('spa-partial', '/drafts/launch.html');
-    const absent = await get('spa-partial', '/drafts/nothing.html');
-    expect(secret).toMatchObject({ status: 200, body: INDEX });
-    expect(comparable(secret)).toEqual(comparable(absent));
+    const { secret } = await expectPrivateKeyServedAsAbsent('spa-partial', 'drafts/launch.html', 20, '/drafts/nothing.html');
     expect(Object.keys(secret.headers).filter((h) => h.startsWith('x-amz-error'))).toEqual([]);
   });
 

@@ -11,3 +11,4 @@ export * from './raw-http.js';
 export * from './servers.js';
 export * from './counting-origin.js';
 export * from './ceph.js';
+export * from './s3-fixtures.js';

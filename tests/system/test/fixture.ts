@@ -9,7 +9,7 @@ import { CreateBucketCommand, PutBucketPolicyCommand, PutBucketWebsiteCommand, P
 import { request, type Dispatcher } from 'undici';
 import { startEdge } from '@bucketfront/edge';
 import { signRequest } from '@bucketfront/sigv4';
-import { makeTempDir, type TempDir } from '@bucketfront/test-support';
+import { makeTempDir, publicReadPolicy, testEdgeOptions, type TempDir } from '@bucketfront/test-support';
 import { startTestOrigin, type OriginAccessLogEntry, type TestOrigin } from '@bucketfront/origin/testing';
 
 export const SITE = 'site';
@@ -77,18 +77,7 @@ export async function startStack(opts: { accessLog?: (entry: OriginAccessLogEntr
       WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' }, ErrorDocument: { Key: 'error.html' } },
     }),
   );
-  await s3.send(
-    new PutBucketPolicyCommand({
-      Bucket: SITE,
-      Policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${SITE}/*` },
-          { Effect: 'Allow', Principal: '*', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${SITE}` },
-        ],
-      }),
-    }),
-  );
+  await s3.send(new PutBucketPolicyCommand({ Bucket: SITE, Policy: publicReadPolicy(SITE, { list: true }) }));
   const put = (Bucket: string, Key: string, Body: string, ContentType = 'text/html', CacheControl?: string) => s3.send(new PutObjectCommand({ Bucket, Key, Body, ContentType, CacheControl }));
   await put(SITE, 'index.html', '<h1>home</h1>');
   await put(SITE, 'error.html', '<h1>error page</h1>');
@@ -109,11 +98,7 @@ export async function startStack(opts: { accessLog?: (entry: OriginAccessLogEntr
         },
       ],
     },
-    port: 0,
-    controlPort: 0,
-    host: '127.0.0.1',
-    workers: 1,
-    credentials: origin.credentials,
+    ...testEdgeOptions(origin.credentials),
   });
   return {
     temp,

@@ -1,5 +1,5 @@
 /** `rm`, `mb`, `rb` (aws-cli output: `delete: s3://b/k`, `make_bucket: b`, `remove_bucket: b`). */
-import { CreateBucketCommand, DeleteBucketCommand, type BucketLocationConstraint } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketCommand, type BucketLocationConstraint, type S3Client } from '@aws-sdk/client-s3';
 import { asDirPrefix, parseS3Url, s3Uri } from '../s3/url.js';
 import { executeActions } from '../sync/execute.js';
 import { listRemote } from '../sync/remote-listing.js';
@@ -43,21 +43,12 @@ export async function rmCommand(target: string, o: TransferCliOpts, argv: readon
 export async function mbCommand(target: string, o: GlobalOpts): Promise<number> {
   const { bucket, key } = parseS3Url(target);
   if (key) throw new UsageError(`mb takes a bucket URL (s3://bucket), got ${target}`);
-  const access = s3AccessFor(o, 1);
-  try {
-    const s3 = await access.client();
+  return bucketCall(o, 'make_bucket', bucket, target, async (s3) => {
     const region = await s3.config.region();
     // us-east-1 is the default location and must not be sent as a LocationConstraint.
     const config = region && region !== 'us-east-1' ? { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } } : {};
     await s3.send(new CreateBucketCommand({ Bucket: bucket, ...config }));
-    process.stdout.write(`make_bucket: ${bucket}\n`);
-    return 0;
-  } catch (err) {
-    process.stderr.write(`make_bucket failed: ${target} ${describeError(err)}\n`);
-    return 1;
-  } finally {
-    access.destroy();
-  }
+  });
 }
 
 export async function rbCommand(target: string, o: TransferCliOpts & { force?: boolean }, argv: readonly string[]): Promise<number> {
@@ -67,13 +58,21 @@ export async function rbCommand(target: string, o: TransferCliOpts & { force?: b
     const code = await rmCommand(`s3://${bucket}/`, { ...o, recursive: true }, argv);
     if (code !== 0) return code;
   }
+  return bucketCall(o, 'remove_bucket', bucket, target, (s3) => s3.send(new DeleteBucketCommand({ Bucket: bucket })));
+}
+
+/**
+ * One bucket request on its own S3 access, reported as aws-cli does: `VERB: bucket` on stdout
+ * and exit code 0, or `VERB failed: target error` on stderr and exit code 1.
+ */
+async function bucketCall(o: GlobalOpts, verb: string, bucket: string, target: string, call: (s3: S3Client) => Promise<unknown>): Promise<number> {
   const access = s3AccessFor(o, 1);
   try {
-    await (await access.client()).send(new DeleteBucketCommand({ Bucket: bucket }));
-    process.stdout.write(`remove_bucket: ${bucket}\n`);
+    await call(await access.client());
+    process.stdout.write(`${verb}: ${bucket}\n`);
     return 0;
   } catch (err) {
-    process.stderr.write(`remove_bucket failed: ${target} ${describeError(err)}\n`);
+    process.stderr.write(`${verb} failed: ${target} ${describeError(err)}\n`);
     return 1;
   } finally {
     access.destroy();

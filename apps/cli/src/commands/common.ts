@@ -39,20 +39,34 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** Transfers in flight by default: enough to hide round trips on small files, measured against our origin. */
 export const DEFAULT_CONCURRENCY = 32;
 
+/** Options as `[flags, description]`, added in order by `addOptions`. */
+type OptionTable = readonly (readonly [flags: string, description: string])[];
+
+const AWS_OPTIONS: OptionTable = [
+  ['--endpoint-url <url>', 'S3 endpoint (default: AWS, or $AWS_ENDPOINT_URL); path-style addressing when set'],
+  ['--profile <name>', 'profile from the shared AWS config/credentials files'],
+  ['--region <region>', 'AWS region (default: $AWS_REGION, the profile, us-east-1)'],
+  ['--debug', 'print stack traces on errors'],
+];
+
+const OUTPUT_OPTIONS: OptionTable = [
+  ['--json', 'print one JSON summary document instead of lines'],
+  ['--quiet', 'print no operation lines, no summary and no failure lines (the exit code and a final error line still tell)'],
+  ['--only-show-errors', 'print only errors'],
+  ['--no-progress', 'no progress bar (it is only shown on a TTY anyway)'],
+];
+
+function addOptions(cmd: Command, options: OptionTable): Command {
+  for (const [flags, description] of options) cmd.option(flags, description);
+  return cmd;
+}
+
 export function addAwsOptions(cmd: Command): Command {
-  return cmd
-    .option('--endpoint-url <url>', 'S3 endpoint (default: AWS, or $AWS_ENDPOINT_URL); path-style addressing when set')
-    .option('--profile <name>', 'profile from the shared AWS config/credentials files')
-    .option('--region <region>', 'AWS region (default: $AWS_REGION, the profile, us-east-1)')
-    .option('--debug', 'print stack traces on errors');
+  return addOptions(cmd, AWS_OPTIONS);
 }
 
 export function addOutputOptions(cmd: Command): Command {
-  return cmd
-    .option('--json', 'print one JSON summary document instead of lines')
-    .option('--quiet', 'print no operation lines, no summary and no failure lines (the exit code and a final error line still tell)')
-    .option('--only-show-errors', 'print only errors')
-    .option('--no-progress', 'no progress bar (it is only shown on a TTY anyway)');
+  return addOptions(cmd, OUTPUT_OPTIONS);
 }
 
 export function addTransferOptions(cmd: Command, opts: { sync: boolean }): Command {

@@ -15,31 +15,31 @@ function presigned(expiresIn: number, headers?: Record<string, string>): { url: 
   return { url, result };
 }
 
+/** A new cache asked to remember a GET URL presigned at t0, and the URL's cache key. */
+function cacheRemembering(expiresIn: number, headers?: Record<string, string>) {
+  const cache = new PresignedCache();
+  const { url, result } = presigned(expiresIn, headers);
+  const key = PresignedCache.keyOf('GET', url.host, url.pathname + url.search);
+  cache.remember(key, result, url.search.slice(1), t0.getTime());
+  return { cache, url, key, result };
+}
+
 describe('PresignedCache', () => {
   it('serves a verified URL until its own expiry', () => {
-    const cache = new PresignedCache();
-    const { url, result } = presigned(30);
-    const key = PresignedCache.keyOf('GET', url.host, url.pathname + url.search);
-    cache.remember(key, result, url.search.slice(1), t0.getTime());
+    const { cache, url, key, result } = cacheRemembering(30);
     expect(cache.get(key, t0.getTime() + 29_999)).toBe(result);
     expect(cache.get(key, t0.getTime() + 30_000)).toBeUndefined();
     expect(cache.get(PresignedCache.keyOf('GET', url.host, url.pathname + url.search + 'x'), t0.getTime())).toBeUndefined();
   });
 
   it('holds an entry one minute at most, then verification runs again', () => {
-    const cache = new PresignedCache();
-    const { url, result } = presigned(3600);
-    const key = PresignedCache.keyOf('GET', url.host, url.pathname + url.search);
-    cache.remember(key, result, url.search.slice(1), t0.getTime());
+    const { cache, key, result } = cacheRemembering(3600);
     expect(cache.get(key, t0.getTime() + 59_000)).toBe(result);
     expect(cache.get(key, t0.getTime() + 60_000)).toBeUndefined();
   });
 
   it('does not cache URLs that sign headers besides host', () => {
-    const cache = new PresignedCache();
-    const { url, result } = presigned(30, { 'x-amz-meta-a': 'b' });
-    const key = PresignedCache.keyOf('GET', url.host, url.pathname + url.search);
-    cache.remember(key, result, url.search.slice(1), t0.getTime());
+    const { cache, key } = cacheRemembering(30, { 'x-amz-meta-a': 'b' });
     expect(cache.get(key, t0.getTime())).toBeUndefined();
   });
 

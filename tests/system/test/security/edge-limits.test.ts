@@ -5,9 +5,10 @@
  * engine holds can be read from here.
  */
 import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
+import { closeServer, listenOnLoopback } from '@bucketfront/test-support';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startEdge, type RunningEdge } from '@bucketfront/edge';
 
@@ -17,19 +18,14 @@ let origin: Server | undefined;
 let edge: RunningEdge | undefined;
 afterEach(async () => {
   await edge?.close();
-  if (origin)
-    await new Promise<void>((resolve) => {
-      origin!.closeAllConnections();
-      origin!.close(() => resolve());
-    });
+  if (origin) await closeServer(origin);
   edge = undefined;
   origin = undefined;
 });
 
 async function startOrigin(handler: Parameters<typeof createServer>[1]): Promise<string> {
   origin = createServer(handler);
-  await new Promise<void>((resolve) => origin!.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
+  return listenOnLoopback(origin);
 }
 
 function distribution(url: string, extra: Record<string, unknown> = {}): Record<string, unknown> {

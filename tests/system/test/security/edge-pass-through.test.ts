@@ -12,11 +12,16 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEdge, type RunningEdge } from '@bucketfront/edge';
-import { hasBoto3, makeTempDir, requireTool, type TempDir } from '@bucketfront/test-support';
+import { closeServer, hasBoto3, listenOnLoopback, makeTempDir, requireTool, type TempDir } from '@bucketfront/test-support';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 
 const BUCKET = 'uploads';
 const ALL_METHODS = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'];
+
+/** An edge (one worker) with one distribution `id` whose default cache behavior (`behavior`) targets the origin at `url`. */
+function startEdgeFronting(id: string, url: string, behavior: Record<string, unknown>): Promise<RunningEdge> {
+  return startEdge({ workers: 1, config: { distributions: [{ id, origins: [{ id: 'o', url }], defaultCacheBehavior: { targetOriginId: 'o', ...behavior } }] } });
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -150,48 +155,33 @@ describe('fields named in Connection are not forwarded to the origin (RFC 9110 Â
         res.end('ok');
       });
     });
-    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
-    edge = await startEdge({
-      workers: 1,
-      config: {
-        distributions: [
-          {
-            id: 'ECONNECTION00001',
-            origins: [{ id: 'o', url }],
-            defaultCacheBehavior: {
-              targetOriginId: 'o',
-              allowedMethods: ALL_METHODS,
-              cacheKey: { headers: { behavior: 'whitelist', items: ['x-tenant', 'x-hop'] } },
-            },
-          },
-        ],
-      },
+    edge = await startEdgeFronting('ECONNECTION00001', await listenOnLoopback(origin), {
+      allowedMethods: ALL_METHODS,
+      cacheKey: { headers: { behavior: 'whitelist', items: ['x-tenant', 'x-hop'] } },
     });
   });
   afterAll(async () => {
     await edge?.close();
-    await new Promise<void>((resolve) => {
-      origin.closeAllConnections();
-      origin.close(() => resolve());
-    });
+    await closeServer(origin);
   });
 
-  it('pass-through (PUT): a header listed in Connection stays at the edge', async () => {
+  it.each([
+    {
+      case: 'pass-through (PUT): a header listed in Connection stays at the edge',
+      request: 'PUT /put-me HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close, X-Hop\r\nX-Hop: secret-hop\r\nX-End: kept\r\nContent-Length: 1\r\n\r\nx',
+      forwarded: { 'x-end': 'kept' },
+    },
+    {
+      case: 'fill (GET): a keyed whitelist header listed in Connection is not forwarded',
+      request: 'GET /get-me HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close, x-hop\r\nx-hop: secret-hop\r\nx-tenant: t1\r\n\r\n',
+      forwarded: { 'x-tenant': 't1' },
+    },
+  ])('$case', async ({ request, forwarded }) => {
     seen.length = 0;
-    const status = await rawStatus(edge.port, 'PUT /put-me HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close, X-Hop\r\nX-Hop: secret-hop\r\nX-End: kept\r\nContent-Length: 1\r\n\r\nx');
+    const status = await rawStatus(edge.port, request);
     expect(status).toBe(200);
     expect(seen).toHaveLength(1);
-    expect(seen[0]!['x-end']).toBe('kept');
-    expect(seen[0]!['x-hop']).toBeUndefined();
-  });
-
-  it('fill (GET): a keyed whitelist header listed in Connection is not forwarded', async () => {
-    seen.length = 0;
-    const status = await rawStatus(edge.port, 'GET /get-me HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close, x-hop\r\nx-hop: secret-hop\r\nx-tenant: t1\r\n\r\n');
-    expect(status).toBe(200);
-    expect(seen).toHaveLength(1);
-    expect(seen[0]!['x-tenant']).toBe('t1');
+    expect(seen[0]).toMatchObject(forwarded);
     expect(seen[0]!['x-hop']).toBeUndefined();
   });
 });
@@ -205,26 +195,11 @@ describe('a keyed header listed in Connection is absent from the cache key too (
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(body.length), 'cache-control': 'max-age=3600' });
       res.end(body);
     });
-    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
-    edge = await startEdge({
-      workers: 1,
-      config: {
-        distributions: [
-          {
-            id: 'ECONNPOISON0001',
-            origins: [{ id: 'o', url: `http://127.0.0.1:${(origin.address() as AddressInfo).port}` }],
-            defaultCacheBehavior: { targetOriginId: 'o', cacheKey: { headers: { behavior: 'whitelist', items: ['Accept-Language'] } } },
-          },
-        ],
-      },
-    });
+    edge = await startEdgeFronting('ECONNPOISON0001', await listenOnLoopback(origin), { cacheKey: { headers: { behavior: 'whitelist', items: ['Accept-Language'] } } });
   });
   afterAll(async () => {
     await edge?.close();
-    await new Promise<void>((resolve) => {
-      origin.closeAllConnections();
-      origin.close(() => resolve());
-    });
+    await closeServer(origin);
   });
 
   /** Raw HTTP/1.1 GET: the response body. */
@@ -271,26 +246,11 @@ describe('a viewer that aborts its upload releases the origin request and its pa
     origin.requestTimeout = 0;
     origin.headersTimeout = 0;
     origin.timeout = 0;
-    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
-    edge = await startEdge({
-      workers: 1,
-      config: {
-        distributions: [
-          {
-            id: 'EABORTEDPUT0001',
-            origins: [{ id: 'o', url: `http://127.0.0.1:${(origin.address() as AddressInfo).port}` }],
-            defaultCacheBehavior: { targetOriginId: 'o', allowedMethods: ALL_METHODS },
-          },
-        ],
-      },
-    });
+    edge = await startEdgeFronting('EABORTEDPUT0001', await listenOnLoopback(origin), { allowedMethods: ALL_METHODS });
   });
   afterAll(async () => {
     await edge?.close();
-    await new Promise<void>((resolve) => {
-      origin.closeAllConnections();
-      origin.close(() => resolve());
-    });
+    await closeServer(origin);
   });
 
   it('70 uploads cut off mid-body (more than the 64 pass-through connections), then a PUT â†’ 200', async () => {

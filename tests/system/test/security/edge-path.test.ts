@@ -9,7 +9,7 @@ import { CloudFrontClient, CreateInvalidationCommand, GetInvalidationCommand } f
 import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { request } from 'undici';
 import { createEdgeEngine, createViewerServer, EdgeConfigError, startEdge, validateEdgeConfig, type RunningEdge } from '@bucketfront/edge';
-import { rawRequest, statusOf } from '@bucketfront/test-support';
+import { closeServer, publicReadPolicy, rawRequest, statusOf, testEdgeOptions } from '@bucketfront/test-support';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 
 const EDGE_REFUSED_METHOD = 'not configured to allow the HTTP request method';
@@ -21,18 +21,7 @@ let cloudfront: CloudFrontClient;
 
 async function publicBucket(name: string): Promise<void> {
   await origin.s3.send(new CreateBucketCommand({ Bucket: name }));
-  await origin.s3.send(
-    new PutBucketPolicyCommand({
-      Bucket: name,
-      Policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${name}/*` },
-          { Effect: 'Allow', Principal: '*', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${name}` },
-        ],
-      }),
-    }),
-  );
+  await origin.s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: publicReadPolicy(name, { list: true }) }));
 }
 
 const put = (Bucket: string, Key: string, Body: string) => origin.s3.send(new PutObjectCommand({ Bucket, Key, Body, ContentType: 'text/plain' }));
@@ -92,11 +81,7 @@ beforeAll(async () => {
         },
       ],
     },
-    port: 0,
-    controlPort: 0,
-    host: '127.0.0.1',
-    workers: 1,
-    credentials: origin.credentials,
+    ...testEdgeOptions(origin.credentials),
   });
   cloudfront = new CloudFrontClient({ endpoint: edge.controlUrl, region: 'us-east-1', credentials: origin.credentials });
 });
@@ -165,7 +150,7 @@ describe('distribution ids and cache keys', () => {
     });
     for (const bad of ['e1test', 'Eab', 'E1/X', 'E1 2', 'X123', 'E', 'E1\n']) {
       expect(() => validateEdgeConfig(cfg(bad)), bad).toThrow(EdgeConfigError);
-      await expect(startEdge({ config: cfg(bad), port: 0, controlPort: 0, host: '127.0.0.1', workers: 1, credentials: origin.credentials }), bad).rejects.toThrow(/CloudFront distribution id/);
+      await expect(startEdge({ config: cfg(bad), ...testEdgeOptions(origin.credentials) }), bad).rejects.toThrow(/CloudFront distribution id/);
     }
     for (const good of ['EDFDVBD6EXAMPLE', 'E1EXAMPLE', 'EDEMO0000000001', 'E2QWRUHAPOMQZL']) expect(() => validateEdgeConfig(cfg(good)), good).not.toThrow();
   });
@@ -208,8 +193,7 @@ describe('distribution ids and cache keys', () => {
       expect(await fetchVia('two.test')).toBe('from-b');
       expect(await fetchVia('one.test')).toBe('from-a');
     } finally {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await closeServer(server);
       await engine.close();
     }
   });

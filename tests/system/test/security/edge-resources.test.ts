@@ -11,8 +11,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
+import { closeServer, listenOnLoopback } from '@bucketfront/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdgeProcess, type EdgeProcess } from './edge-process.js';
 
@@ -35,17 +35,6 @@ const FILL_BUDGET_BYTES = 32 * MiB;
 const NODE_WORKER_BASELINE = 160 * MiB;
 const NODE_PRIMARY_BASELINE = 96 * MiB;
 const FORMULA_BYTES = NODE_PRIMARY_BASELINE + WORKERS * (CACHE_BYTES + FILL_BUDGET_BYTES + NODE_WORKER_BASELINE);
-
-function listen(server: Server): Promise<string> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const mib = (n: number): string => `${(n / MiB).toFixed(0)} MiB`;
@@ -86,7 +75,7 @@ describe('edge memory under 40 concurrent 9 MB misses (2 workers, 128 MiB cache)
       };
       more();
     });
-    const url = await listen(origin);
+    const url = await listenOnLoopback(origin);
     edge = await startEdgeProcess(edgeConfig(url), WORKERS);
   });
   afterAll(async () => {
@@ -156,7 +145,7 @@ describe('600 slow uploads on a pass-through behavior', () => {
       res.end(body);
     });
     origin.maxConnections = 2000;
-    const url = await listen(origin);
+    const url = await listenOnLoopback(origin);
     edge = await startEdgeProcess(edgeConfig(url, { allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'] }), 1);
   });
   afterAll(async () => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, DeleteObjectCommand, PutBucketPolicyCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { request } from 'undici';
 import { startEdge, type RunningEdge } from '@bucketfront/edge';
+import { publicReadPolicy, testEdgeOptions } from '@bucketfront/test-support';
 import { startTestOrigin, type OriginAccessLogEntry, type TestOrigin } from '@bucketfront/origin/testing';
 
 const BUCKET = 'withdraw';
@@ -36,12 +37,7 @@ beforeAll(async () => {
   await origin.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   // GetObject only (no ListBucket): a missing key is 403 AccessDenied, as on S3 — not cacheable
   // without max-age, which is what left the old 200 in the store.
-  await origin.s3.send(
-    new PutBucketPolicyCommand({
-      Bucket: BUCKET,
-      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/*` }] }),
-    }),
-  );
+  await origin.s3.send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: publicReadPolicy(BUCKET) }));
   edge = await startEdge({
     config: {
       distributions: [
@@ -52,11 +48,7 @@ beforeAll(async () => {
         },
       ],
     },
-    port: 0,
-    controlPort: 0,
-    host: '127.0.0.1',
-    workers: 1,
-    credentials: origin.credentials,
+    ...testEdgeOptions(origin.credentials),
   });
 });
 
