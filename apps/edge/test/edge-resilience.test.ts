@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { edgeFor, fixed, get, oneDistribution, startTinyOrigin, testClock, type TinyOrigin } from './helpers.js';
+import { edgeFor, fixed, get, oneDistribution, startTinyOrigin, testClock, type Route, type TinyOrigin } from './helpers.js';
 import type { RunningEdge } from '../src/index.js';
 
 let origin: TinyOrigin;
@@ -11,6 +11,15 @@ afterEach(async () => {
   await origin2?.close();
   origin2 = undefined;
 });
+
+/** `route`, except that while `failing()` it answers 503 `down`. */
+function downWhile(failing: () => boolean, route: Route): Route {
+  return (req, res) => {
+    if (!failing()) return route(req, res);
+    res.writeHead(503, { 'content-length': '4' });
+    res.end('down');
+  };
+}
 
 describe('stale serving — docs/cloudfront-caching.md#stale', () => {
   it('origin down (connection refused): expired copy served within stale-if-error; 502 Error after', async () => {
@@ -38,22 +47,8 @@ describe('stale serving — docs/cloudfront-caching.md#stale', () => {
     const clock = testClock();
     let failing = false;
     origin = await startTinyOrigin({
-      '/d': (_req, res) => {
-        if (failing) {
-          res.writeHead(503, { 'content-length': '4' });
-          res.end('down');
-          return;
-        }
-        fixed('good', { 'cache-control': 'max-age=5' })(_req, res);
-      },
-      '/off': (_req, res) => {
-        if (failing) {
-          res.writeHead(503, { 'content-length': '4' });
-          res.end('down');
-          return;
-        }
-        fixed('good', { 'cache-control': 'max-age=5, stale-if-error=0' })(_req, res);
-      },
+      '/d': downWhile(() => failing, fixed('good', { 'cache-control': 'max-age=5' })),
+      '/off': downWhile(() => failing, fixed('good', { 'cache-control': 'max-age=5, stale-if-error=0' })),
     });
     edge = await edgeFor(oneDistribution(origin.url), { clock: clock.now });
     await get(`${edge.url}/d`);
