@@ -8,7 +8,7 @@ import { makeTestCredentials } from '@bucketfront/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { publishOnPeer } from '../src/control/function-peers.js';
 import { DEFAULT_PEER_RETRY } from '../src/control/peer-fanout.js';
-import { createAndPublish, edgeConfigFixture, eventually, freePort, startRecordingControl, type RecordingControl } from './fixtures/control-server.js';
+import { createAndPublish, edgeConfigFixture, eventually, freePort, startMutualPeers, startRecordingControl, type RecordingControl } from './fixtures/control-server.js';
 
 type Creds = { accessKeyId: string; secretAccessKey: string };
 const fastRetry = { initialDelayMs: 20, maxDelayMs: 100, windowMs: 60_000, attemptTimeoutMs: 5_000 };
@@ -33,10 +33,7 @@ const source = (v: string) => `function handler(event) { event.request.uri = '/$
 describe('functions on peer edges', () => {
   it('publish, update + publish and delete on one edge apply on its peer, with the same LIVE ETag and code, without echo', async () => {
     const creds = makeTestCredentials();
-    const a = await startEdge(creds);
-    const b = await startEdge(creds);
-    a.config.peers.push(b.server.url);
-    b.config.peers.push(a.server.url);
+    const [a, b] = await startMutualPeers(() => startEdge(creds));
 
     const devETag = await createAndPublish(a.client, 'shared', source('v1'));
     const liveOnA = await a.client.send(new DescribeFunctionCommand({ Name: 'shared', Stage: 'LIVE' }));

@@ -3,6 +3,7 @@
  * over undici (real client, loopback only).
  */
 import type { ChildProcess } from 'node:child_process';
+import { CreateBucketCommand, PutBucketPolicyCommand, PutBucketWebsiteCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
@@ -117,6 +118,19 @@ export const TEST_EDGE_WORKERS = Math.max(1, Number(process.env['BUCKETFRONT_TES
 export async function edgeFor(config: Record<string, unknown>, extra: Partial<StartEdgeOptions> = {}): Promise<RunningEdge> {
   const workers = extra.clock !== undefined ? 1 : TEST_EDGE_WORKERS;
   return startEdge({ config, workers, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' }, ...extra });
+}
+
+/**
+ * Creates `bucket` as a public S3 website (IndexDocument index.html): anyone may GetObject, and
+ * ListBucket too when `listable` (without it S3 answers 403, not 404, for missing keys).
+ */
+export async function createWebsiteBucket(s3: S3Client, bucket: string, opts: { listable?: boolean; errorDocument?: string } = {}): Promise<void> {
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const statements = [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }];
+  if (opts.listable) statements.push({ Effect: 'Allow', Principal: '*', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${bucket}` });
+  await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }));
+  const errorDocument = opts.errorDocument === undefined ? {} : { ErrorDocument: { Key: opts.errorDocument } };
+  await s3.send(new PutBucketWebsiteCommand({ Bucket: bucket, WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' }, ...errorDocument } }));
 }
 
 /** A controllable clock for TTL tests. */

@@ -4,9 +4,19 @@
  */
 import { PrometheusWriter } from '@bucketfront/http-basics';
 import type { EdgeMetricsSnapshot } from './runtime-types.js';
-import type { ControlMetrics } from './control-metrics.js';
+import type { ControlCounter, ControlMetrics } from './control-metrics.js';
 
 export { PROMETHEUS_CONTENT_TYPE } from '@bucketfront/http-basics';
+
+/** The control plane's counters: metric name, help text, field of ControlMetrics. */
+const CONTROL_COUNTERS: ReadonlyArray<readonly [string, string, ControlCounter]> = [
+  ['bucketfront_control_invalidations_created_total', 'CreateInvalidation requests that created an invalidation on this edge.', 'invalidationsCreated'],
+  ['bucketfront_control_invalidations_completed_total', 'Invalidations acknowledged by every worker and peer (Completed).', 'invalidationsCompleted'],
+  ['bucketfront_control_invalidations_failed_total', 'Invalidations not acknowledged by every node within the retry window (left InProgress).', 'invalidationsFailed'],
+  ['bucketfront_control_invalidation_paths_total', 'Paths in created invalidations.', 'invalidationPaths'],
+  ['bucketfront_control_peer_invalidations_applied_total', 'Invalidations applied here on behalf of a peer edge.', 'peerInvalidationsApplied'],
+  ['bucketfront_control_peer_send_failures_total', 'Peers that did not acknowledge an invalidation within the retry window.', 'peerSendFailures'],
+];
 
 export function renderPrometheus(snap: EdgeMetricsSnapshot, control: ControlMetrics, pop: string): string {
   const w = new PrometheusWriter({ pop });
@@ -48,12 +58,7 @@ export function renderPrometheus(snap: EdgeMetricsSnapshot, control: ControlMetr
   w.single('bucketfront_edge_workers', 'gauge', 'Data-plane processes reporting.', snap.workers);
   w.single('bucketfront_edge_invalidations_applied_total', 'counter', 'Invalidation batches applied by the data plane (per worker).', snap.invalidations);
 
-  w.single('bucketfront_control_invalidations_created_total', 'counter', 'CreateInvalidation requests that created an invalidation on this edge.', control.invalidationsCreated);
-  w.single('bucketfront_control_invalidations_completed_total', 'counter', 'Invalidations acknowledged by every worker and peer (Completed).', control.invalidationsCompleted);
-  w.single('bucketfront_control_invalidations_failed_total', 'counter', 'Invalidations not acknowledged by every node within the retry window (left InProgress).', control.invalidationsFailed);
-  w.single('bucketfront_control_invalidation_paths_total', 'counter', 'Paths in created invalidations.', control.invalidationPaths);
-  w.single('bucketfront_control_peer_invalidations_applied_total', 'counter', 'Invalidations applied here on behalf of a peer edge.', control.peerInvalidationsApplied);
-  w.single('bucketfront_control_peer_send_failures_total', 'counter', 'Peers that did not acknowledge an invalidation within the retry window.', control.peerSendFailures);
+  for (const [name, help, field] of CONTROL_COUNTERS) w.single(name, 'counter', help, control[field]);
   w.histogram('bucketfront_control_invalidation_apply_seconds', 'Time from CreateInvalidation to Completed (all workers and peers).', control.applyLatency);
   return w.toString();
 }
