@@ -21,13 +21,19 @@ function downWhile(failing: () => boolean, route: Route): Route {
   };
 }
 
+/** An edge on a test clock that has cached `path` (answered by `route`) from an origin now down (connection refused). */
+async function cachedThenOriginDown(path: string, route: Route): Promise<ReturnType<typeof testClock>> {
+  const clock = testClock();
+  origin = await startTinyOrigin({ [path]: route });
+  edge = await edgeFor(oneDistribution(origin.url), { clock: clock.now });
+  await get(`${edge.url}${path}`);
+  await origin.close();
+  return clock;
+}
+
 describe('stale serving — docs/cloudfront-caching.md#stale', () => {
   it('origin down (connection refused): expired copy served within stale-if-error; 502 Error after', async () => {
-    const clock = testClock();
-    origin = await startTinyOrigin({ '/page': fixed('cached copy', { 'cache-control': 'max-age=10, stale-if-error=60' }) });
-    edge = await edgeFor(oneDistribution(origin.url), { clock: clock.now });
-    await get(`${edge.url}/page`);
-    await origin.close();
+    const clock = await cachedThenOriginDown('/page', fixed('cached copy', { 'cache-control': 'max-age=10, stale-if-error=60' }));
     clock.advance(30_000);
     const r = await get(`${edge.url}/page`);
     expect(r.status).toBe(200);
@@ -62,11 +68,7 @@ describe('stale serving — docs/cloudfront-caching.md#stale', () => {
   });
 
   it('default, no stale directive: origin down (connection refused) → expired copy served for 10 s after expiry, then 502', async () => {
-    const clock = testClock();
-    origin = await startTinyOrigin({ '/plain': fixed('kept copy', { 'cache-control': 'max-age=5' }) });
-    edge = await edgeFor(oneDistribution(origin.url), { clock: clock.now });
-    await get(`${edge.url}/plain`);
-    await origin.close();
+    const clock = await cachedThenOriginDown('/plain', fixed('kept copy', { 'cache-control': 'max-age=5' }));
     clock.advance(14_000); // expired 9 s ago: inside the default 10 s (ErrorCachingMinTTL)
     const r = await get(`${edge.url}/plain`);
     expect(r.status).toBe(200);
