@@ -52,7 +52,7 @@ export async function passThrough(state: EngineState, responder: Responder, req:
     responder.sendFailure(res, ctx, 408, 'viewer body too slow');
   };
   const expectsContinue = (headerValue(req.headers, 'expect') ?? '').toLowerCase() === '100-continue';
-  metrics.originRequests++;
+  metrics.counts.originRequests++;
   const body = hasBody ? rateCheckedBody(req, onTooSlow) : null;
   // The viewer went away (mid-upload, or before its response was fully sent): abort the origin
   // request at once, which gives its pass-through connection back (origin/client.ts).
@@ -74,7 +74,7 @@ export async function passThrough(state: EngineState, responder: Responder, req:
     });
     metrics.observeOriginLatency(r.latencyMs / 1000);
   } catch (err) {
-    metrics.originErrors++;
+    metrics.counts.originErrors++;
     if (tooSlow || viewerGone.signal.aborted) return; // answered already, or nobody left to answer
     if (body) {
       body.destroy();

@@ -175,7 +175,7 @@ export function createResponder(state: EngineState) {
     });
     pipeline(r.rest, res, () => {
       metrics.countRequest(result, bytes);
-      metrics.originBytes += bytes;
+      metrics.counts.originBytes += bytes;
     });
   }
 
