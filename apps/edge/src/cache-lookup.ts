@@ -45,7 +45,7 @@ export function createCacheLookup(state: EngineState): CacheLookup {
       const e = fromCached(state, r.entry, seq);
       if (store.isBanned(e)) return undefined;
       const kept = store.set(e);
-      metrics.sharedHits++; // (the shared tier recorded the access itself)
+      metrics.counts.sharedHits++; // (the shared tier recorded the access itself)
       return { entry: e, borrowed: r.borrowed && !kept };
     } catch {
       return undefined; // the shared tier failing is a miss, never an error

@@ -47,7 +47,7 @@ export function createFillCollapser(state: EngineState, opts: FillCollapserOptio
     if (skipCollapse) return { own: await fill(state, ctx, stale) };
     const existing = inflight.get(ctx.key);
     if (existing) {
-      metrics.collapsedWaiters++;
+      metrics.counts.collapsedWaiters++;
       const shared = await existing.promise;
       if (shared.kind !== 'retry') return { shared };
       return { own: await fill(state, ctx, store.get(ctx.key)) };
@@ -95,7 +95,7 @@ export function createFillCollapser(state: EngineState, opts: FillCollapserOptio
         a.publish(wire, r?.kind === 'entry' ? r.persisted : undefined);
       }
     }
-    metrics.collapsedWaiters++;
+    metrics.counts.collapsedWaiters++;
     const seq = store.beginFill(); // bans recorded while we wait make the shipped entry a miss
     try {
       const w = await a.result;

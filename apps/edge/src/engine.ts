@@ -63,7 +63,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     maxSizeBytes: config.cache.maxSizeBytes,
     maxObjectBytes: config.cache.maxObjectBytes,
     onEvict: () => {
-      metrics.evictions++;
+      metrics.counts.evictions++;
     },
   });
   const clock = opts.clock ?? Date.now;
@@ -134,7 +134,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
       // The shared tier first: a worker reading it after this point cannot bring the old entry back.
       if (shared && opts.invalidatesShared) await shared.invalidate(distributionId, paths);
       store.ban(distributionId, paths);
-      metrics.invalidations++;
+      metrics.counts.invalidations++;
       // New requests must not join fills that started before the ban.
       collapser.forgetDistribution(distributionId);
     },

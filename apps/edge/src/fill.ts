@@ -86,13 +86,13 @@ async function timed(
   path: string,
   headers: Record<string, string>,
 ): Promise<OriginResponse> {
-  s.metrics.originRequests++;
+  s.metrics.counts.originRequests++;
   try {
     const r = await origin.request({ method, path, headers });
     s.metrics.observeOriginLatency(r.latencyMs / 1000);
     return r;
   } catch (err) {
-    s.metrics.originErrors++;
+    s.metrics.counts.originErrors++;
     throw err;
   }
 }
@@ -164,7 +164,7 @@ export async function fill(s: EngineState, ctx: RequestCtx, stale: StoredEntry |
       // Truncated body, Content-Length mismatch, body timeout: never cached (docs/cloudfront-caching.md#cacheable).
       return serveStale() ?? failureFor(err instanceof OriginFailure ? err : new OriginFailure(/timeout/i.test(String(err)) ? 'timeout' : 'error', String(err)));
     }
-    s.metrics.originBytes += body.length;
+    s.metrics.counts.originBytes += body.length;
     return await buildAndStore(s, ctx, res.status, res.headers, body, contentLength, seq, gen);
   } finally {
     s.fillBudget.release(reserved);

@@ -13,6 +13,27 @@ export const RESULT_TYPES: readonly ResultType[] = ['Hit', 'RefreshHit', 'Miss',
 /** Upper bounds (seconds) of the origin latency histogram buckets (Prometheus `le`). The last bucket is +Inf. */
 export const ORIGIN_LATENCY_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
+/** The counters each process keeps (EdgeMetrics.counts); a snapshot over workers sums them. */
+export const PROCESS_COUNTERS = [
+  'bytesSent',
+  'originBytes',
+  'collapsedWaiters',
+  'staleServes',
+  'backgroundRevalidations',
+  'functionInvocations',
+  'functionErrors',
+  'originRequests',
+  'originErrors',
+  'evictions',
+  'invalidations',
+  'sharedHits',
+] as const;
+export type ProcessCounter = (typeof PROCESS_COUNTERS)[number];
+
+function zeroCounts(): Record<ProcessCounter, number> {
+  return Object.fromEntries(PROCESS_COUNTERS.map((name) => [name, 0])) as Record<ProcessCounter, number>;
+}
+
 export interface EdgeMetricsSnapshot {
   /** Number of processes aggregated. */
   workers: number;
@@ -59,22 +80,11 @@ export function emptySnapshot(): EdgeMetricsSnapshot {
     requests: { Hit: 0, RefreshHit: 0, Miss: 0, Error: 0, Pass: 0 },
     hits: 0,
     misses: 0,
-    bytesSent: 0,
-    originBytes: 0,
-    collapsedWaiters: 0,
-    staleServes: 0,
-    backgroundRevalidations: 0,
-    functionInvocations: 0,
-    functionErrors: 0,
-    originRequests: 0,
-    originErrors: 0,
+    ...zeroCounts(),
     originLatency: new LatencyHistogram(ORIGIN_LATENCY_BUCKETS).snapshot(),
     cacheEntries: 0,
     cacheSizeBytes: 0,
     cacheMaxBytes: 0,
-    evictions: 0,
-    invalidations: 0,
-    sharedHits: 0,
     sharedEntries: 0,
     sharedSizeBytes: 0,
     sharedMaxBytes: 0,
@@ -96,23 +106,12 @@ export interface SharedTierMetrics {
 
 export class EdgeMetrics {
   readonly requests: Record<ResultType, number> = { Hit: 0, RefreshHit: 0, Miss: 0, Error: 0, Pass: 0 };
-  bytesSent = 0;
-  originBytes = 0;
-  collapsedWaiters = 0;
-  staleServes = 0;
-  backgroundRevalidations = 0;
-  functionInvocations = 0;
-  functionErrors = 0;
-  originRequests = 0;
-  originErrors = 0;
-  evictions = 0;
-  invalidations = 0;
-  sharedHits = 0;
+  readonly counts = zeroCounts();
   private readonly originLatency = new LatencyHistogram(ORIGIN_LATENCY_BUCKETS);
 
   countRequest(result: ResultType, bytes: number): void {
     this.requests[result]++;
-    this.bytesSent += bytes;
+    this.counts.bytesSent += bytes;
   }
 
   observeOriginLatency(seconds: number): void {
@@ -125,22 +124,11 @@ export class EdgeMetrics {
       requests: { ...this.requests },
       hits: this.requests.Hit + this.requests.RefreshHit,
       misses: this.requests.Miss,
-      bytesSent: this.bytesSent,
-      originBytes: this.originBytes,
-      collapsedWaiters: this.collapsedWaiters,
-      staleServes: this.staleServes,
-      backgroundRevalidations: this.backgroundRevalidations,
-      functionInvocations: this.functionInvocations,
-      functionErrors: this.functionErrors,
-      originRequests: this.originRequests,
-      originErrors: this.originErrors,
+      ...this.counts,
       originLatency: this.originLatency.snapshot(),
       cacheEntries: cache.entries,
       cacheSizeBytes: cache.sizeBytes,
       cacheMaxBytes: cache.maxBytes,
-      evictions: this.evictions,
-      invalidations: this.invalidations,
-      sharedHits: this.sharedHits,
       sharedEntries: shared?.entries ?? 0,
       sharedSizeBytes: shared?.sizeBytes ?? 0,
       sharedMaxBytes: shared?.maxBytes ?? 0,
@@ -159,15 +147,7 @@ export function mergeSnapshots(snaps: readonly EdgeMetricsSnapshot[]): EdgeMetri
     for (const r of RESULT_TYPES) out.requests[r] += s.requests[r] ?? 0;
     out.hits += s.hits;
     out.misses += s.misses;
-    out.bytesSent += s.bytesSent;
-    out.originBytes += s.originBytes;
-    out.collapsedWaiters += s.collapsedWaiters;
-    out.staleServes += s.staleServes;
-    out.backgroundRevalidations += s.backgroundRevalidations;
-    out.functionInvocations += s.functionInvocations;
-    out.functionErrors += s.functionErrors;
-    out.originRequests += s.originRequests;
-    out.originErrors += s.originErrors;
+    for (const k of PROCESS_COUNTERS) out[k] += s[k] ?? 0;
     s.originLatency.counts.forEach((c, i) => {
       out.originLatency.counts[i] = (out.originLatency.counts[i] ?? 0) + c;
     });
@@ -176,9 +156,6 @@ export function mergeSnapshots(snaps: readonly EdgeMetricsSnapshot[]): EdgeMetri
     out.cacheEntries += s.cacheEntries;
     out.cacheSizeBytes += s.cacheSizeBytes;
     out.cacheMaxBytes += s.cacheMaxBytes;
-    out.evictions += s.evictions;
-    out.invalidations += s.invalidations;
-    out.sharedHits += s.sharedHits ?? 0;
     // One shared tier per host, seen by every process: its occupancy is not summed.
     out.sharedEntries = Math.max(out.sharedEntries, s.sharedEntries ?? 0);
     out.sharedSizeBytes = Math.max(out.sharedSizeBytes, s.sharedSizeBytes ?? 0);

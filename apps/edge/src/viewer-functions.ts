@@ -30,9 +30,9 @@ export function createViewerFunctionRunner(state: EngineState, functions: EdgeFu
     if (fns.viewerRequest !== undefined) {
       const event = viewerRequestEvent(request, ectx);
       const r = fns.viewerRequest.runSync(event, { kvs: fx.kvs, kvsMeta: fx.kvsMeta, now: clock(), ...(query === undefined ? {} : { rawQueryString: query }) });
-      metrics.functionInvocations++;
+      metrics.counts.functionInvocations++;
       if (!r.ok) {
-        metrics.functionErrors++;
+        metrics.counts.functionErrors++;
         sendFunctionError(req, res, ctx.reqId, r.error);
         return undefined;
       }
@@ -55,9 +55,9 @@ export function createViewerFunctionRunner(state: EngineState, functions: EdgeFu
         const onResponse = fx.forBehavior(ctx.behavior).viewerResponse;
         if (onResponse === undefined) return response;
         const r = onResponse.runSync(viewerResponseEvent(seen, response, ectx), { kvs: fx.kvs, kvsMeta: fx.kvsMeta, now: clock() });
-        metrics.functionInvocations++;
+        metrics.counts.functionInvocations++;
         if (!r.ok) {
-          metrics.functionErrors++;
+          metrics.counts.functionErrors++;
           return functionErrorPage(ctx.reqId, r.error);
         }
         if (!('response' in r.output)) return response; // a request is not a valid viewer-response result (validated by the runtime)

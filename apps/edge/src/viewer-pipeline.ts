@@ -107,7 +107,7 @@ export function createViewerPipeline(state: EngineState, opts: ViewerPipelineOpt
     if ('shared' in r) {
       const s = r.shared;
       if (s.kind === 'entry') {
-        if (s.stale) metrics.staleServes++;
+        if (s.stale) metrics.counts.staleServes++;
         return respondEntry(req, res, ctx, s.entry, 'Hit');
       }
       if (s.kind === 'failure') return sendErrorOrCustom(req, res, ctx, undefined, s, 'Miss');
@@ -116,7 +116,7 @@ export function createViewerPipeline(state: EngineState, opts: ViewerPipelineOpt
     const own = r.own;
     if (own.kind === 'stream') return sendStreamOrRange(req, res, ctx, own);
     if (own.kind === 'failure') return sendErrorOrCustom(req, res, ctx, undefined, own, 'Miss');
-    if (own.stale) metrics.staleServes++;
+    if (own.stale) metrics.counts.staleServes++;
     return respondEntry(req, res, ctx, own.entry, own.result);
   }
 
@@ -146,7 +146,7 @@ export function createViewerPipeline(state: EngineState, opts: ViewerPipelineOpt
   function revalidateInBackground(ctx: RequestCtx, e: StoredEntry): void {
     if (e.revalidating) return;
     e.revalidating = true;
-    metrics.backgroundRevalidations++;
+    metrics.counts.backgroundRevalidations++;
     collapsedFill(ctx, e)
       .then((r) => {
         if ('own' in r && r.own.kind === 'stream') r.own.rest.destroy();
@@ -209,7 +209,7 @@ export function createViewerPipeline(state: EngineState, opts: ViewerPipelineOpt
       if (f === 'fresh') return respondEntry(req, res, ctx, e, 'Hit');
       if (f === 'stale-while-revalidate') {
         // RFC 5861 §3: serve at once, revalidate once in the background.
-        metrics.staleServes++;
+        metrics.counts.staleServes++;
         revalidateInBackground(ctx, e);
         return respondEntry(req, res, ctx, e, 'Hit');
       }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstLine } from './helpers.js';
 import { CloudFrontClient, CreateInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront';
 import { Agent, request } from 'undici';
 import { oneDistribution, startTinyOrigin, type TinyOrigin } from './helpers.js';
@@ -27,15 +28,7 @@ interface EdgeProc {
 async function startEdgeProcess(opts: Record<string, unknown>): Promise<EdgeProc> {
   const script = fileURLToPath(new URL('./fixtures/edge-child.ts', import.meta.url));
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, JSON.stringify(opts)], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
-  const line = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const nl = buf.indexOf('\n');
-      if (nl !== -1) resolve(buf.slice(0, nl));
-    });
-    child.once('exit', (code) => reject(new Error(`edge exited with ${code}`)));
-  });
+  const line = await firstLine(child);
   return { ...(JSON.parse(line) as { url: string; controlUrl: string }), child };
 }
 

@@ -8,20 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { gunzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import { Agent, request } from 'undici';
 import { startEdge, type RunningEdge } from '../src/index.js';
-import { oneDistribution, startTinyOrigin, type Route, type TinyOrigin } from './helpers.js';
-
-let origin: TinyOrigin | undefined;
-let edge: RunningEdge | undefined;
-afterEach(async () => {
-  await edge?.close();
-  await origin?.close();
-  edge = undefined;
-  origin = undefined;
-});
+import { closeAfterTest, oneDistribution, startTinyOrigin, type Route } from './helpers.js';
 
 /** GET on a new connection (so that requests spread over the workers). */
 async function getNew(url: string): Promise<{ status: number; xcache: string; body: string }> {
@@ -59,8 +50,8 @@ async function startDefault(config: Record<string, unknown>): Promise<RunningEdg
 describe('one cache per host, default --workers', () => {
   it('the second request is a Hit; 10 objects × 20 requests over all workers cost 10 origin fetches', async () => {
     const ver = versioned();
-    origin = await startTinyOrigin({ '*': ver.route });
-    edge = await startDefault(oneDistribution(origin.url));
+    const origin = closeAfterTest(await startTinyOrigin({ '*': ver.route }));
+    const edge = closeAfterTest(await startDefault(oneDistribution(origin.url)));
     expect((await edge.runtime.metrics()).workers).toBe(Math.max(1, availableParallelism()));
 
     expect((await getNew(`${edge.url}/first.txt`)).xcache).toBe('Miss from cloudfront');
@@ -71,7 +62,7 @@ describe('one cache per host, default --workers', () => {
     for (let round = 0; round < 20; round++) {
       await Promise.all(
         Array.from({ length: 10 }, async (_, i) => {
-          const r = await getNew(`${edge!.url}/obj/${i}.txt`);
+          const r = await getNew(`${edge.url}/obj/${i}.txt`);
           expect(r.status).toBe(200);
           expect(r.body).toBe(`/obj/${i}.txt v1`);
           if (round > 0) results.push(r.xcache);
@@ -99,21 +90,21 @@ describe('one cache per host, default --workers', () => {
         res.end(b);
       }, 5);
     };
-    origin = await startTinyOrigin({ '*': slow });
-    edge = await startDefault(oneDistribution(origin.url));
+    const origin = closeAfterTest(await startTinyOrigin({ '*': slow }));
+    const edge = closeAfterTest(await startDefault(oneDistribution(origin.url)));
     const agents = Array.from({ length: 6 }, () => new Agent({ connections: 50 }));
     try {
       const paths = Array.from({ length: 300 }, (_, i) => `/herd/${i}.bin`);
       await Promise.all(
         paths.flatMap((p) =>
           agents.map(async (agent) => {
-            const r = await request(`${edge!.url}${p}`, { dispatcher: agent });
+            const r = await request(`${edge.url}${p}`, { dispatcher: agent });
             expect(r.statusCode).toBe(200);
             await r.body.dump();
           }),
         ),
       );
-      const dup = paths.filter((p) => origin!.count(p) !== 1);
+      const dup = paths.filter((p) => origin.count(p) !== 1);
       expect(dup).toEqual([]);
     } finally {
       await Promise.all(agents.map((a) => a.close()));
@@ -123,8 +114,8 @@ describe('one cache per host, default --workers', () => {
   it('exact-path, wildcard and #tag invalidations: the next request on every worker is a Miss', async () => {
     const tagged = versioned({ 'x-amz-meta-cache-tag': 'Release-42, assets' });
     const plain = versioned();
-    origin = await startTinyOrigin({ '/tagged/a.txt': tagged.route, '/tagged/b.txt': tagged.route, '*': plain.route });
-    edge = await startDefault(oneDistribution(origin.url, { cacheTagConfig: { headerName: 'x-amz-meta-cache-tag' } }));
+    const origin = closeAfterTest(await startTinyOrigin({ '/tagged/a.txt': tagged.route, '/tagged/b.txt': tagged.route, '*': plain.route }));
+    const edge = closeAfterTest(await startDefault(oneDistribution(origin.url, { cacheTagConfig: { headerName: 'x-amz-meta-cache-tag' } })));
     const cf = new CloudFrontClient({ endpoint: edge.controlUrl, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
     const workers = (await edge.runtime.metrics()).workers;
     const groups = {
@@ -168,8 +159,8 @@ describe('one cache per host, default --workers', () => {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(b.length), 'cache-control': 'max-age=1, stale-if-error=600' });
       res.end(b);
     };
-    origin = await startTinyOrigin({ '/sie.txt': route });
-    edge = await startDefault(oneDistribution(origin.url, {}, { minTTL: 0, defaultTTL: 1 }));
+    const origin = closeAfterTest(await startTinyOrigin({ '/sie.txt': route }));
+    const edge = closeAfterTest(await startDefault(oneDistribution(origin.url, {}, { minTTL: 0, defaultTTL: 1 })));
     expect((await getNew(`${edge.url}/sie.txt`)).xcache).toBe('Miss from cloudfront'); // one worker filled it
     await origin.close();
     await new Promise((r) => setTimeout(r, 1_200)); // now expired
@@ -182,7 +173,6 @@ describe('one cache per host, default --workers', () => {
     const m = await edge.runtime.metrics();
     expect(m.staleServes).toBeGreaterThanOrEqual(2 * workers);
     if (workers > 1) expect(m.sharedHits).toBeGreaterThan(0);
-    origin = undefined;
   });
 
   it('TTL, Age and RefreshHit hold across workers: one conditional fetch refreshes the host', async () => {
@@ -198,13 +188,13 @@ describe('one cache per host, default --workers', () => {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(b.length), etag: '"v1"', 'cache-control': 'max-age=2' });
       res.end(b);
     };
-    origin = await startTinyOrigin({ '/ttl.txt': route });
-    edge = await startDefault(oneDistribution(origin.url, {}, { minTTL: 0, defaultTTL: 2 }));
+    const origin = closeAfterTest(await startTinyOrigin({ '/ttl.txt': route }));
+    const edge = closeAfterTest(await startDefault(oneDistribution(origin.url, {}, { minTTL: 0, defaultTTL: 2 })));
     const workers = (await edge.runtime.metrics()).workers;
     const agentless = async (): Promise<{ xcache: string; age: number; body: string }> => {
       const agent = new Agent();
       try {
-        const r = await request(`${edge!.url}/ttl.txt`, { dispatcher: agent, headers: { connection: 'close' } });
+        const r = await request(`${edge.url}/ttl.txt`, { dispatcher: agent, headers: { connection: 'close' } });
         return { xcache: String(r.headers['x-cache']), age: Number(r.headers['age'] ?? -1), body: await r.body.text() };
       } finally {
         await agent.close();
@@ -250,9 +240,9 @@ describe('one cache per host, default --workers', () => {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(b.length), 'cache-control': 'max-age=3600' });
       res.end(b);
     };
-    origin = await startTinyOrigin({ '*': route });
+    const origin = closeAfterTest(await startTinyOrigin({ '*': route }));
     const config = oneDistribution(origin.url, {}, { compress: true });
-    edge = await startDefault({ ...config, cache: { maxSizeBytes: 65536, maxObjectBytes: 1024 * 1024 } });
+    const edge = closeAfterTest(await startDefault({ ...config, cache: { maxSizeBytes: 65536, maxObjectBytes: 1024 * 1024 } }));
     for (const path of bodies.keys()) expect((await getNew(`${edge.url}${path}`)).body).toBe(bodies.get(path));
 
     const agent = new Agent({ connections: 32 });
@@ -264,7 +254,7 @@ describe('one cache per host, default --workers', () => {
         Array.from({ length: 240 }, async (_, i) => {
           const path = paths[i % paths.length]!;
           const gzip = i % 3 === 0;
-          const r = await request(`${edge!.url}${path}`, { dispatcher: agent, headers: gzip ? { 'accept-encoding': 'gzip' } : {} });
+          const r = await request(`${edge.url}${path}`, { dispatcher: agent, headers: gzip ? { 'accept-encoding': 'gzip' } : {} });
           const raw = Buffer.from(await r.body.arrayBuffer());
           const text = r.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString() : raw.toString();
           return { ok: text === bodies.get(path), xcache: String(r.headers['x-cache']) };

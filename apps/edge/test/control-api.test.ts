@@ -16,8 +16,8 @@ import {
 import { signRequest } from '@bucketfront/sigv4';
 import { makeTestCredentials } from '@bucketfront/test-support';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { behaviorFixture, distributionFixture, edgeConfigFixture, startRecordingControl, type RecordingControl, type RecordingRuntime, type StartedControl } from './fixtures/control-server.js';
+import { describe, expect, it } from 'vitest';
+import { behaviorFixture, distributionFixture, edgeConfigFixture, recordingControlForSuite } from './fixtures/control-server.js';
 
 const DIST = 'E1TESTDIST0001';
 const SPA = 'E2SPADIST00002';
@@ -97,39 +97,33 @@ const config = edgeConfigFixture({
 
 describe('control API (raw signed requests)', () => {
   const creds = makeTestCredentials();
-  let control: RecordingControl;
-  let runtime: RecordingRuntime;
-  let server: StartedControl;
 
-  beforeAll(async () => {
-    ({ runtime, server } = control = await startRecordingControl(config, { credentials: creds, createWaitMs: 100 }));
-  });
-  afterAll(() => control.close());
+  const control = recordingControlForSuite(config, { credentials: creds, createWaitMs: 100 });
 
   it('CreateInvalidation: 201, Location, Invalidation document, applied with normalised paths', async () => {
-    const res = await call(server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, {
+    const res = await call(control.server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, {
       body: batchXml(['/index.html', '/a b/ü.html', '/assets/*'], 'raw-1'),
     });
     expect(res.status).toBe(201);
     expect(res.headers['content-type']).toBe('text/xml');
     const id = tag(res.text, 'Id')!;
     expect(id).toMatch(/^I[A-Z0-9]{13}$/);
-    expect(res.headers['location']).toBe(`${server.url}/2020-05-31/distribution/${DIST}/invalidation/${id}`);
+    expect(res.headers['location']).toBe(`${control.server.url}/2020-05-31/distribution/${DIST}/invalidation/${id}`);
     expect(res.text).toContain(`<Invalidation xmlns="${NS}">`);
     expect(tag(res.text, 'Status')).toBe('Completed');
     expect(new Date(tag(res.text, 'CreateTime')!).toISOString()).toBe(tag(res.text, 'CreateTime'));
     expect(res.text).toContain('<Paths><Quantity>3</Quantity><Items><Path>/index.html</Path><Path>/a b/ü.html</Path><Path>/assets/*</Path></Items></Paths><CallerReference>raw-1</CallerReference>');
-    expect(runtime.applied.at(-1)).toEqual({ distributionId: DIST, paths: ['/index.html', '/a%20b/%C3%BC.html', '/assets/*'] });
+    expect(control.runtime.applied.at(-1)).toEqual({ distributionId: DIST, paths: ['/index.html', '/a%20b/%C3%BC.html', '/assets/*'] });
   });
 
   it('accepts any region in the credential scope', async () => {
-    const res = await call(server.url, creds, 'GET', '/2020-05-31/distribution', { region: 'eu-west-3' });
+    const res = await call(control.server.url, creds, 'GET', '/2020-05-31/distribution', { region: 'eu-west-3' });
     expect(res.status).toBe(200);
   });
 
   it('refuses unsigned requests with 403 AccessDenied in ErrorResponse form', async () => {
-    const before = runtime.received.length;
-    const res = await call(server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, {
+    const before = control.runtime.received.length;
+    const res = await call(control.server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, {
       credentials: null,
       body: batchXml(['/x'], 'unsigned'),
     });
@@ -139,20 +133,20 @@ describe('control API (raw signed requests)', () => {
         `^<\\?xml[^>]*>\\s*<ErrorResponse xmlns="${NS.replace(/\./g, '\\.')}"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>[^<]+</Message></Error><RequestId>[^<]+</RequestId></ErrorResponse>$`,
       ),
     );
-    expect(runtime.received.length).toBe(before);
+    expect(control.runtime.received.length).toBe(before);
   });
 
   it('refuses a wrong secret (SignatureDoesNotMatch) and an unknown key (InvalidClientTokenId)', async () => {
-    const wrongSecret = await call(server.url, creds, 'GET', '/2020-05-31/distribution', {
+    const wrongSecret = await call(control.server.url, creds, 'GET', '/2020-05-31/distribution', {
       credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: 'not-the-secret' },
     });
     expect([wrongSecret.status, wrongSecret.code]).toEqual([403, 'SignatureDoesNotMatch']);
-    const unknownKey = await call(server.url, creds, 'GET', '/2020-05-31/distribution', { credentials: makeTestCredentials() });
+    const unknownKey = await call(control.server.url, creds, 'GET', '/2020-05-31/distribution', { credentials: makeTestCredentials() });
     expect([unknownKey.status, unknownKey.code]).toEqual([403, 'InvalidClientTokenId']);
   });
 
   it('refuses a request signed 20 minutes ago (RequestTimeTooSkewed, 403)', async () => {
-    const url = new URL('/2020-05-31/distribution', server.url);
+    const url = new URL('/2020-05-31/distribution', control.server.url);
     const headers = signRequest({ method: 'GET', url, credentials: creds, region: 'us-east-1', service: 'cloudfront', now: new Date(Date.now() - 20 * 60_000) });
     const res = await request(url, { headers });
     expect(res.statusCode).toBe(403);
@@ -160,7 +154,7 @@ describe('control API (raw signed requests)', () => {
   });
 
   it('refuses a body altered after signing (the payload hash is verified)', async () => {
-    const url = new URL(`/2020-05-31/distribution/${DIST}/invalidation`, server.url);
+    const url = new URL(`/2020-05-31/distribution/${DIST}/invalidation`, control.server.url);
     const signed = signRequest({ method: 'POST', url, body: batchXml(['/signed'], 'tamper'), credentials: creds, region: 'us-east-1', service: 'cloudfront' });
     const res = await request(url, { method: 'POST', headers: signed, body: batchXml(['/other'], 'tamper') });
     expect(res.statusCode).toBe(403);
@@ -193,14 +187,14 @@ describe('control API (raw signed requests)', () => {
       ),
     ],
   ])('CreateInvalidation → %s (%i)', async (code, status, body) => {
-    const res = await call(server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, { body });
+    const res = await call(control.server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, { body });
     expect([res.status, res.code]).toEqual([status, code]);
     expect(tag(res.text, 'Type')).toBe('Sender');
   });
 
   it('CreateInvalidation → BatchTooLarge (413) for a body over 1 MiB', async () => {
     const paths = Array.from({ length: 300 }, (_, i) => `/${i}/${'y'.repeat(3990)}`);
-    const res = await call(server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, { body: batchXml(paths, 'huge') });
+    const res = await call(control.server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, { body: batchXml(paths, 'huge') });
     expect([res.status, res.code]).toEqual([413, 'BatchTooLarge']);
   });
 
@@ -212,60 +206,60 @@ describe('control API (raw signed requests)', () => {
       ['GET', '/2020-05-31/distribution/ENOPE', ''],
       ['GET', '/2020-05-31/distribution/ENOPE/config', ''],
     ] as const) {
-      const res = await call(server.url, creds, method, path, { body });
+      const res = await call(control.server.url, creds, method, path, { body });
       expect([path, res.status, res.code]).toEqual([path, 404, 'NoSuchDistribution']);
     }
   });
 
   it('NoSuchInvalidation (404)', async () => {
-    const res = await call(server.url, creds, 'GET', `/2020-05-31/distribution/${DIST}/invalidation/INOSUCHINVALID1`);
+    const res = await call(control.server.url, creds, 'GET', `/2020-05-31/distribution/${DIST}/invalidation/INOSUCHINVALID1`);
     expect([res.status, res.code]).toEqual([404, 'NoSuchInvalidation']);
   });
 
   it('idempotency: same CallerReference + same paths → the original (201); different paths → 409 InvalidationBatchAlreadyExists', async () => {
-    const first = await call(server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, { body: batchXml(['/idem/a', '/idem/b'], 'idem') });
-    const applied = runtime.applied.length;
-    const again = await call(server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, { body: batchXml(['/idem/b', '/idem/a'], 'idem') });
+    const first = await call(control.server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, { body: batchXml(['/idem/a', '/idem/b'], 'idem') });
+    const applied = control.runtime.applied.length;
+    const again = await call(control.server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, { body: batchXml(['/idem/b', '/idem/a'], 'idem') });
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(tag(again.text, 'Id')).toBe(tag(first.text, 'Id'));
     expect(again.headers['location']).toBe(first.headers['location']);
-    expect(runtime.applied.length).toBe(applied);
-    const conflict = await call(server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, { body: batchXml(['/idem/c'], 'idem') });
+    expect(control.runtime.applied.length).toBe(applied);
+    const conflict = await call(control.server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, { body: batchXml(['/idem/c'], 'idem') });
     expect([conflict.status, conflict.code]).toEqual([409, 'InvalidationBatchAlreadyExists']);
   });
 
   it('ListInvalidations: InvalidArgument for a bad MaxItems or an unknown Marker', async () => {
-    const bad = await call(server.url, creds, 'GET', `/2020-05-31/distribution/${DIST}/invalidation?MaxItems=abc`);
+    const bad = await call(control.server.url, creds, 'GET', `/2020-05-31/distribution/${DIST}/invalidation?MaxItems=abc`);
     expect([bad.status, bad.code]).toEqual([400, 'InvalidArgument']);
-    const marker = await call(server.url, creds, 'GET', `/2020-05-31/distribution/${DIST}/invalidation?Marker=INOTTHERE`);
+    const marker = await call(control.server.url, creds, 'GET', `/2020-05-31/distribution/${DIST}/invalidation?Marker=INOTTHERE`);
     expect([marker.status, marker.code]).toEqual([400, 'InvalidArgument']);
   });
 
   it('other CloudFront operations answer 501 NotImplemented; wrong methods 405; non-API paths 404', async () => {
-    const create = await call(server.url, creds, 'POST', '/2020-05-31/distribution', { body: '<DistributionConfig/>' });
+    const create = await call(control.server.url, creds, 'POST', '/2020-05-31/distribution', { body: '<DistributionConfig/>' });
     expect([create.status, create.code]).toEqual([501, 'NotImplemented']);
     expect(create.text).toContain('CreateDistribution');
-    const update = await call(server.url, creds, 'PUT', `/2020-05-31/distribution/${DIST}/config`, { body: '<DistributionConfig/>' });
+    const update = await call(control.server.url, creds, 'PUT', `/2020-05-31/distribution/${DIST}/config`, { body: '<DistributionConfig/>' });
     expect([update.status, update.code]).toEqual([501, 'NotImplemented']);
-    const policies = await call(server.url, creds, 'GET', '/2020-05-31/cache-policy');
+    const policies = await call(control.server.url, creds, 'GET', '/2020-05-31/cache-policy');
     expect([policies.status, policies.code]).toEqual([501, 'NotImplemented']);
-    const del = await call(server.url, creds, 'DELETE', `/2020-05-31/distribution/${DIST}/invalidation`);
+    const del = await call(control.server.url, creds, 'DELETE', `/2020-05-31/distribution/${DIST}/invalidation`);
     expect([del.status, del.code]).toEqual([405, 'MethodNotAllowed']);
-    const other = await call(server.url, creds, 'GET', '/nothing-here');
+    const other = await call(control.server.url, creds, 'GET', '/nothing-here');
     expect([other.status, other.code]).toEqual([404, 'NotFound']);
   });
 
   it('GET /health and GET /metrics need no signature', async () => {
-    const health = await call(server.url, creds, 'GET', '/health', { credentials: null });
+    const health = await call(control.server.url, creds, 'GET', '/health', { credentials: null });
     expect(health.status).toBe(200);
     expect(JSON.parse(health.text)).toEqual({ status: 'ok' });
-    runtime.snapshot.requests.Hit = 3;
-    runtime.snapshot.requests.Miss = 1;
-    runtime.snapshot.hits = 3;
-    runtime.snapshot.misses = 1;
-    runtime.snapshot.originLatency = { buckets: [0.01, 0.1, 1], counts: [1, 2, 0, 1], sum: 7.5, count: 4 };
-    const metrics = await call(server.url, creds, 'GET', '/metrics', { credentials: null });
+    control.runtime.snapshot.requests.Hit = 3;
+    control.runtime.snapshot.requests.Miss = 1;
+    control.runtime.snapshot.hits = 3;
+    control.runtime.snapshot.misses = 1;
+    control.runtime.snapshot.originLatency = { buckets: [0.01, 0.1, 1], counts: [1, 2, 0, 1], sum: 7.5, count: 4 };
+    const metrics = await call(control.server.url, creds, 'GET', '/metrics', { credentials: null });
     expect(metrics.status).toBe(200);
     expect(metrics.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     const m = metrics.text;
@@ -285,18 +279,12 @@ describe('control API (raw signed requests)', () => {
 
 describe('control API: InProgress while the runtime has not applied', () => {
   const creds = makeTestCredentials();
-  let control: RecordingControl;
-  let runtime: RecordingRuntime;
-  let server: StartedControl;
 
-  beforeAll(async () => {
-    ({ runtime, server } = control = await startRecordingControl(config, { credentials: creds, createWaitMs: 50 }));
-  });
-  afterAll(() => control.close());
+  const control = recordingControlForSuite(config, { credentials: creds, createWaitMs: 50 });
 
   it('answers InProgress, turns Completed once applied; TooManyInvalidationsInProgress meanwhile', async () => {
-    runtime.hold();
-    const res = await call(server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, {
+    control.runtime.hold();
+    const res = await call(control.server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, {
       body: batchXml(
         Array.from({ length: 15 }, (_, i) => `/w${i}/*`),
         'held',
@@ -305,39 +293,32 @@ describe('control API: InProgress while the runtime has not applied', () => {
     expect(res.status).toBe(201);
     expect(tag(res.text, 'Status')).toBe('InProgress');
     const id = tag(res.text, 'Id')!;
-    expect(runtime.received.length).toBe(1);
-    expect(runtime.applied.length).toBe(0);
+    expect(control.runtime.received.length).toBe(1);
+    expect(control.runtime.applied.length).toBe(0);
 
-    const get = await call(server.url, creds, 'GET', `/2020-05-31/distribution/${DIST}/invalidation/${id}`);
+    const get = await call(control.server.url, creds, 'GET', `/2020-05-31/distribution/${DIST}/invalidation/${id}`);
     expect(tag(get.text, 'Status')).toBe('InProgress');
-    const dist = await call(server.url, creds, 'GET', `/2020-05-31/distribution/${DIST}`);
+    const dist = await call(control.server.url, creds, 'GET', `/2020-05-31/distribution/${DIST}`);
     expect(tag(dist.text, 'InProgressInvalidationBatches')).toBe('1');
 
-    const sixteenth = await call(server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, { body: batchXml(['/one-more/*'], 'held-2') });
+    const sixteenth = await call(control.server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, { body: batchXml(['/one-more/*'], 'held-2') });
     expect([sixteenth.status, sixteenth.code]).toEqual([400, 'TooManyInvalidationsInProgress']);
 
-    runtime.release();
-    expect(await waitForStatus(server.url, creds, DIST, id, 'Completed')).toBe('Completed');
-    expect(runtime.applied.length).toBe(1);
-    const after = await call(server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, { body: batchXml(['/one-more/*'], 'held-2') });
+    control.runtime.release();
+    expect(await waitForStatus(control.server.url, creds, DIST, id, 'Completed')).toBe('Completed');
+    expect(control.runtime.applied.length).toBe(1);
+    const after = await call(control.server.url, creds, 'POST', `/2020-05-31/distribution/${DIST}/invalidation`, { body: batchXml(['/one-more/*'], 'held-2') });
     expect(after.status).toBe(201);
   });
 });
 
 describe('control API with @aws-sdk/client-cloudfront', () => {
   const creds = makeTestCredentials();
-  let control: RecordingControl;
-  let runtime: RecordingRuntime;
-  let server: StartedControl;
-  let client: CloudFrontClient;
 
-  beforeAll(async () => {
-    ({ runtime, server, client } = control = await startRecordingControl(config, { credentials: creds }));
-  });
-  afterAll(() => control.close());
+  const control = recordingControlForSuite(config, { credentials: creds });
 
   it('CreateInvalidation + GetInvalidation + ListInvalidations', async () => {
-    const created = await client.send(
+    const created = await control.client.send(
       new CreateInvalidationCommand({
         DistributionId: SPA,
         InvalidationBatch: { CallerReference: `sdk-${Date.now()}`, Paths: { Quantity: 2, Items: ['/index.html', '/assets/*'] } },
@@ -347,18 +328,18 @@ describe('control API with @aws-sdk/client-cloudfront', () => {
     expect(created.Location).toMatch(new RegExp(`/2020-05-31/distribution/${SPA}/invalidation/${created.Invalidation!.Id}$`));
     expect(created.Invalidation).toMatchObject({ Status: 'Completed', InvalidationBatch: { Paths: { Quantity: 2, Items: ['/index.html', '/assets/*'] } } });
     expect(created.Invalidation!.CreateTime).toBeInstanceOf(Date);
-    expect(runtime.applied).toEqual([{ distributionId: SPA, paths: ['/index.html', '/assets/*'] }]);
+    expect(control.runtime.applied).toEqual([{ distributionId: SPA, paths: ['/index.html', '/assets/*'] }]);
 
-    const got = await client.send(new GetInvalidationCommand({ DistributionId: SPA, Id: created.Invalidation!.Id! }));
+    const got = await control.client.send(new GetInvalidationCommand({ DistributionId: SPA, Id: created.Invalidation!.Id! }));
     expect(got.Invalidation).toEqual(created.Invalidation);
 
-    const listed = await client.send(new ListInvalidationsCommand({ DistributionId: SPA }));
+    const listed = await control.client.send(new ListInvalidationsCommand({ DistributionId: SPA }));
     expect(listed.InvalidationList).toMatchObject({ Quantity: 1, IsTruncated: false, MaxItems: 100, Marker: '' });
     expect(listed.InvalidationList!.Items).toEqual([{ Id: created.Invalidation!.Id, CreateTime: created.Invalidation!.CreateTime, Status: 'Completed' }]);
   });
 
   it('ListDistributions / GetDistribution / GetDistributionConfig reflect the configuration', async () => {
-    const list = await client.send(new ListDistributionsCommand({}));
+    const list = await control.client.send(new ListDistributionsCommand({}));
     expect(list.DistributionList).toMatchObject({ Quantity: 2, IsTruncated: false });
     const summary = list.DistributionList!.Items!.find((d) => d.Id === SPA)!;
     expect(summary).toMatchObject({
@@ -404,7 +385,7 @@ describe('control API with @aws-sdk/client-cloudfront', () => {
       Cookies: { Forward: 'whitelist', WhitelistedNames: { Quantity: 1, Items: ['session'] } },
     });
 
-    const dist = await client.send(new GetDistributionCommand({ Id: SPA }));
+    const dist = await control.client.send(new GetDistributionCommand({ Id: SPA }));
     expect(dist.ETag).toMatch(/^E[0-9A-F]{13}$/);
     expect(dist.ETag).toBe(summary.ETag);
     expect(dist.Distribution).toMatchObject({ Id: SPA, Status: 'Deployed', InProgressInvalidationBatches: 0 });
@@ -416,28 +397,30 @@ describe('control API with @aws-sdk/client-cloudfront', () => {
       CacheBehaviors: summary.CacheBehaviors,
     });
 
-    const cfg = await client.send(new GetDistributionConfigCommand({ Id: DIST }));
+    const cfg = await control.client.send(new GetDistributionConfigCommand({ Id: DIST }));
     expect(cfg.ETag).toMatch(/^E[0-9A-F]{13}$/);
     expect(cfg.ETag).not.toBe(dist.ETag);
     expect(cfg.DistributionConfig).toMatchObject({ CallerReference: `bucketfront-${DIST}`, Comment: `fixture ${DIST}` });
   });
 
   it('ListDistributions paginates with Marker / NextMarker', async () => {
-    const first = await client.send(new ListDistributionsCommand({ MaxItems: 1 }));
+    const first = await control.client.send(new ListDistributionsCommand({ MaxItems: 1 }));
     expect(first.DistributionList).toMatchObject({ Quantity: 1, IsTruncated: true, NextMarker: DIST, MaxItems: 1 });
-    const second = await client.send(new ListDistributionsCommand({ MaxItems: 1, Marker: first.DistributionList!.NextMarker }));
+    const second = await control.client.send(new ListDistributionsCommand({ MaxItems: 1, Marker: first.DistributionList!.NextMarker }));
     expect(second.DistributionList).toMatchObject({ Quantity: 1, IsTruncated: false, Marker: DIST });
     expect(second.DistributionList!.Items![0]!.Id).toBe(SPA);
   });
 
   it("errors map to the SDK's modelled exceptions", async () => {
-    const err = await client.send(new GetDistributionCommand({ Id: 'ENOPE' })).catch((e: unknown) => e);
+    const err = await control.client.send(new GetDistributionCommand({ Id: 'ENOPE' })).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'NoSuchDistribution', $metadata: { httpStatusCode: 404 } });
-    const inv = await client.send(new GetInvalidationCommand({ DistributionId: SPA, Id: 'INOPE' })).catch((e: unknown) => e);
+    const inv = await control.client.send(new GetInvalidationCommand({ DistributionId: SPA, Id: 'INOPE' })).catch((e: unknown) => e);
     expect(inv).toMatchObject({ name: 'NoSuchInvalidation', $metadata: { httpStatusCode: 404 } });
-    const bad = await client.send(new CreateInvalidationCommand({ DistributionId: SPA, InvalidationBatch: { CallerReference: 'x', Paths: { Quantity: 2, Items: ['/a'] } } })).catch((e: unknown) => e);
+    const bad = await control.client
+      .send(new CreateInvalidationCommand({ DistributionId: SPA, InvalidationBatch: { CallerReference: 'x', Paths: { Quantity: 2, Items: ['/a'] } } }))
+      .catch((e: unknown) => e);
     expect(bad).toMatchObject({ name: 'InconsistentQuantities', $metadata: { httpStatusCode: 400 } });
-    const wrong = new CloudFrontClient({ endpoint: server.url, region: 'us-east-1', credentials: { ...creds, secretAccessKey: 'nope' }, maxAttempts: 1 });
+    const wrong = new CloudFrontClient({ endpoint: control.server.url, region: 'us-east-1', credentials: { ...creds, secretAccessKey: 'nope' }, maxAttempts: 1 });
     const denied = await wrong.send(new ListDistributionsCommand({})).catch((e: unknown) => e);
     wrong.destroy();
     expect(denied).toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });

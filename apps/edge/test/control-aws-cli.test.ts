@@ -3,8 +3,8 @@
  * run it: `aws cloudfront … --endpoint-url http://127.0.0.1:PORT`.
  */
 import { hasAwsCli, makeTestCredentials, runAws, type TestCredentials } from '@bucketfront/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { distributionFixture, edgeConfigFixture, startRecordingControl, type RecordingControl, type RecordingRuntime, type StartedControl } from './fixtures/control-server.js';
+import { describe, expect, it } from 'vitest';
+import { distributionFixture, edgeConfigFixture, recordingControlForSuite } from './fixtures/control-server.js';
 
 const DIST = 'E1TESTDIST0001';
 const OTHER = 'E3OTHERDIST003';
@@ -12,19 +12,13 @@ const OTHER = 'E3OTHERDIST003';
 describe.skipIf(!hasAwsCli())('control API with the aws CLI', () => {
   const creds = makeTestCredentials();
   const config = edgeConfigFixture({ distributions: [distributionFixture(DIST), distributionFixture(OTHER, { aliases: [] })] });
-  let runtime: RecordingRuntime;
-  let server: StartedControl;
 
   async function aws(args: string[], credentials: TestCredentials = creds) {
-    const res = await runAws(['cloudfront', ...args, '--output', 'json'], { endpointUrl: server.url, credentials });
+    const res = await runAws(['cloudfront', ...args, '--output', 'json'], { endpointUrl: control.server.url, credentials });
     return { ...res, json: res.code === 0 && res.stdout.trim() ? JSON.parse(res.stdout) : undefined };
   }
 
-  let control: RecordingControl;
-  beforeAll(async () => {
-    ({ runtime, server } = control = await startRecordingControl(config, { credentials: creds }));
-  });
-  afterAll(() => control.close());
+  const control = recordingControlForSuite(config, { credentials: creds });
 
   it('create-invalidation --paths → Completed; get-invalidation shows it', async () => {
     const created = await aws(['create-invalidation', '--distribution-id', DIST, '--paths', '/index.html', '/assets/*']);
@@ -34,8 +28,8 @@ describe.skipIf(!hasAwsCli())('control API with the aws CLI', () => {
     expect(inv.Status).toBe('Completed');
     expect(inv.InvalidationBatch.Paths).toEqual({ Quantity: 2, Items: ['/index.html', '/assets/*'] });
     expect(inv.InvalidationBatch.CallerReference).toMatch(/^cli-/);
-    expect(created.json.Location).toBe(`${server.url}/2020-05-31/distribution/${DIST}/invalidation/${inv.Id}`);
-    expect(runtime.applied.at(-1)).toEqual({ distributionId: DIST, paths: ['/index.html', '/assets/*'] });
+    expect(created.json.Location).toBe(`${control.server.url}/2020-05-31/distribution/${DIST}/invalidation/${inv.Id}`);
+    expect(control.runtime.applied.at(-1)).toEqual({ distributionId: DIST, paths: ['/index.html', '/assets/*'] });
 
     const got = await aws(['get-invalidation', '--distribution-id', DIST, '--id', inv.Id]);
     expect(got.code).toBe(0);
@@ -47,13 +41,13 @@ describe.skipIf(!hasAwsCli())('control API with the aws CLI', () => {
     const first = await aws(['create-invalidation', '--distribution-id', DIST, '--invalidation-batch', batch]);
     expect(first.code).toBe(0);
     expect(first.json.Invalidation.InvalidationBatch.Paths.Items).toEqual(['/a b/ü.html', '/docs/*']);
-    expect(runtime.applied.at(-1)).toEqual({ distributionId: DIST, paths: ['/a%20b/%C3%BC.html', '/docs/*'] });
-    const applied = runtime.applied.length;
+    expect(control.runtime.applied.at(-1)).toEqual({ distributionId: DIST, paths: ['/a%20b/%C3%BC.html', '/docs/*'] });
+    const applied = control.runtime.applied.length;
 
     const again = await aws(['create-invalidation', '--distribution-id', DIST, '--invalidation-batch', batch]);
     expect(again.code).toBe(0);
     expect(again.json.Invalidation.Id).toBe(first.json.Invalidation.Id);
-    expect(runtime.applied.length).toBe(applied);
+    expect(control.runtime.applied.length).toBe(applied);
 
     const changed = JSON.stringify({ Paths: { Quantity: 1, Items: ['/other'] }, CallerReference: 'deploy-42' });
     const conflict = await aws(['create-invalidation', '--distribution-id', DIST, '--invalidation-batch', changed]);

@@ -6,17 +6,8 @@
  */
 import { CloudFrontClient, CreateInvalidationCommand, GetDistributionCommand, GetDistributionConfigCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import { hasAwsCli, makeTestCredentials, runAws } from '@bucketfront/test-support';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createRecordingRuntime,
-  distributionFixture,
-  edgeConfigFixture,
-  startControlServer,
-  startRecordingControl,
-  type RecordingControl,
-  type RecordingRuntime,
-  type StartedControl,
-} from './fixtures/control-server.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRecordingRuntime, distributionFixture, edgeConfigFixture, startControlServer, recordingControlForSuite, type StartedControl } from './fixtures/control-server.js';
 
 const TAGGED = 'E1TAGGEDDIST01';
 const UNTAGGED = 'E2PLAINDIST002';
@@ -26,17 +17,11 @@ const config = edgeConfigFixture({
 
 describe.skipIf(!hasAwsCli())('#tag items with the aws CLI', () => {
   const creds = makeTestCredentials();
-  let control: RecordingControl;
-  let runtime: RecordingRuntime;
-  let server: StartedControl;
 
-  beforeAll(async () => {
-    ({ runtime, server } = control = await startRecordingControl(config, { credentials: creds }));
-  });
-  afterAll(() => control.close());
+  const control = recordingControlForSuite(config, { credentials: creds });
 
   const aws = async (args: string[]) => {
-    const res = await runAws(['cloudfront', ...args, '--output', 'json'], { endpointUrl: server.url, credentials: creds });
+    const res = await runAws(['cloudfront', ...args, '--output', 'json'], { endpointUrl: control.server.url, credentials: creds });
     return { ...res, json: res.code === 0 && res.stdout.trim() ? JSON.parse(res.stdout) : undefined };
   };
 
@@ -47,7 +32,7 @@ describe.skipIf(!hasAwsCli())('#tag items with the aws CLI', () => {
     const inv = created.json.Invalidation;
     expect(inv.Status).toBe('Completed');
     expect(inv.InvalidationBatch.Paths).toEqual({ Quantity: 2, Items: ['#Release-42', '/a'] });
-    expect(runtime.applied.at(-1)).toEqual({ distributionId: TAGGED, paths: ['#release-42', '/a'] });
+    expect(control.runtime.applied.at(-1)).toEqual({ distributionId: TAGGED, paths: ['#release-42', '/a'] });
     const got = await aws(['get-invalidation', '--distribution-id', TAGGED, '--id', inv.Id]);
     expect(got.json.Invalidation).toEqual(inv);
   });
@@ -65,39 +50,33 @@ describe.skipIf(!hasAwsCli())('#tag items with the aws CLI', () => {
 
 describe('#tag items with @aws-sdk/client-cloudfront', () => {
   const creds = makeTestCredentials();
-  let control: RecordingControl;
-  let runtime: RecordingRuntime;
-  let client: CloudFrontClient;
 
-  beforeAll(async () => {
-    ({ runtime, client } = control = await startRecordingControl(config, { credentials: creds, createWaitMs: 100 }));
-  });
-  afterAll(() => control.close());
+  const control = recordingControlForSuite(config, { credentials: creds, createWaitMs: 100 });
 
   const create = (distributionId: string, items: string[], ref = `sdk-${Math.random()}`) =>
-    client.send(new CreateInvalidationCommand({ DistributionId: distributionId, InvalidationBatch: { CallerReference: ref, Paths: { Quantity: items.length, Items: items } } }));
+    control.client.send(new CreateInvalidationCommand({ DistributionId: distributionId, InvalidationBatch: { CallerReference: ref, Paths: { Quantity: items.length, Items: items } } }));
 
   it('mixes tags and paths; a tag ending in * is a literal tag; paths keep their normalisation', async () => {
     const created = await create(TAGGED, ['#Product:TV', '/a b/ü.html', '#sale*', '/assets/*']);
     expect(created.Invalidation?.InvalidationBatch?.Paths?.Items).toEqual(['#Product:TV', '/a b/ü.html', '#sale*', '/assets/*']);
-    expect(runtime.applied.at(-1)).toEqual({ distributionId: TAGGED, paths: ['#product:tv', '/a%20b/%C3%BC.html', '#sale*', '/assets/*'] });
-    const got = await client.send(new GetInvalidationCommand({ DistributionId: TAGGED, Id: created.Invalidation!.Id! }));
+    expect(control.runtime.applied.at(-1)).toEqual({ distributionId: TAGGED, paths: ['#product:tv', '/a%20b/%C3%BC.html', '#sale*', '/assets/*'] });
+    const got = await control.client.send(new GetInvalidationCommand({ DistributionId: TAGGED, Id: created.Invalidation!.Id! }));
     expect(got.Invalidation).toEqual(created.Invalidation);
   });
 
   it('GetDistribution / GetDistributionConfig show CacheTagConfig.HeaderName when the distribution has one', async () => {
-    const tagged = await client.send(new GetDistributionConfigCommand({ Id: TAGGED }));
+    const tagged = await control.client.send(new GetDistributionConfigCommand({ Id: TAGGED }));
     expect(tagged.DistributionConfig?.CacheTagConfig).toEqual({ HeaderName: 'x-amz-meta-cache-tag' });
-    const dist = await client.send(new GetDistributionCommand({ Id: TAGGED }));
+    const dist = await control.client.send(new GetDistributionCommand({ Id: TAGGED }));
     expect(dist.Distribution?.DistributionConfig?.CacheTagConfig).toEqual({ HeaderName: 'x-amz-meta-cache-tag' });
-    const plain = await client.send(new GetDistributionConfigCommand({ Id: UNTAGGED }));
+    const plain = await control.client.send(new GetDistributionConfigCommand({ Id: UNTAGGED }));
     expect(plain.DistributionConfig?.CacheTagConfig).toBeUndefined();
   });
 
   it('a distribution without cacheTagConfig accepts tag items as CloudFront does (they match nothing)', async () => {
     const created = await create(UNTAGGED, ['#release-42']);
     expect(created.Invalidation?.Status).toBe('Completed');
-    expect(runtime.applied.at(-1)).toEqual({ distributionId: UNTAGGED, paths: ['#release-42'] });
+    expect(control.runtime.applied.at(-1)).toEqual({ distributionId: UNTAGGED, paths: ['#release-42'] });
   });
 
   it.each([
@@ -112,7 +91,7 @@ describe('#tag items with @aws-sdk/client-cloudfront', () => {
   });
 
   it('tag items count as individual paths toward the 3,000 in progress', async () => {
-    runtime.hold();
+    control.runtime.hold();
     try {
       const first = await create(
         TAGGED,
@@ -125,7 +104,7 @@ describe('#tag items with @aws-sdk/client-cloudfront', () => {
       const wild = await create(TAGGED, Array.from({ length: 15 }, (_, i) => `/w${i}/*`).concat('#last'));
       expect(wild.Invalidation?.Status).toBe('InProgress');
     } finally {
-      runtime.release();
+      control.runtime.release();
     }
   });
 });

@@ -4,7 +4,7 @@
  */
 import { CloudFrontClient, CreateInvalidationCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hasAwsCli, makeTestCredentials, runAws, startCountingOrigin, type CountingOrigin } from '@bucketfront/test-support';
+import { hasAwsCli, makeTestCredentials, runAws, startCountingOrigin, type CountingOrigin, type TestCredentials } from '@bucketfront/test-support';
 import { connect, createServer, type Socket } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,28 +43,31 @@ async function startVersionedOrigin(): Promise<{ origin: CountingOrigin; bump():
   return { origin, bump: () => version++ };
 }
 
-describe('edge + control API end to end (single process)', () => {
-  const creds = makeTestCredentials();
-  let origin: CountingOrigin;
-  let bump: () => void;
-  let edge: RunningEdge;
-
+/** A versioned origin and an edge of `workers` processes in front of it, started before the describe's tests and closed after them. */
+function versionedSiteForSuite(workers: number, credentials: TestCredentials): { origin: CountingOrigin; bump(): void; edge: RunningEdge } {
+  const site = {} as { origin: CountingOrigin; bump(): void; edge: RunningEdge };
   beforeAll(async () => {
-    ({ origin, bump } = await startVersionedOrigin());
-    edge = await startEdge({ config: edgeConfig(origin), workers: 1, credentials: creds });
+    const { origin, bump } = await startVersionedOrigin();
+    Object.assign(site, { origin, bump, edge: await startEdge({ config: edgeConfig(origin), workers, credentials }) });
   });
   afterAll(async () => {
-    await edge?.close();
-    await origin?.close();
+    await site.edge?.close();
+    await site.origin?.close();
   });
+  return site;
+}
+
+describe('edge + control API end to end (single process)', () => {
+  const creds = makeTestCredentials();
+  const site = versionedSiteForSuite(1, creds);
 
   it.skipIf(!hasAwsCli())('aws cloudfront create-invalidation drops cached paths; get-invalidation shows Completed', async () => {
     for (const p of ['/index.html', '/assets/app.js', '/a%20b/%C3%BC.html', '/keep.html']) {
-      expect((await get(edge, p)).xCache).toMatch(/^Miss from /);
-      expect(await get(edge, p)).toMatchObject({ xCache: expect.stringMatching(/^Hit from /), body: `${p} v1` });
+      expect((await get(site.edge, p)).xCache).toMatch(/^Miss from /);
+      expect(await get(site.edge, p)).toMatchObject({ xCache: expect.stringMatching(/^Hit from /), body: `${p} v1` });
     }
-    bump();
-    const env = { endpointUrl: edge.controlUrl, credentials: creds };
+    site.bump();
+    const env = { endpointUrl: site.edge.controlUrl, credentials: creds };
     const created = await runAws(['cloudfront', 'create-invalidation', '--distribution-id', DIST, '--paths', '/index.html', '/assets/*', '/a b/ü.html', '--output', 'json'], env);
     expect(created.stderr).not.toContain('error');
     expect(created.code).toBe(0);
@@ -75,20 +78,20 @@ describe('edge + control API end to end (single process)', () => {
     expect(JSON.parse(got.stdout).Invalidation.Status).toBe('Completed');
 
     for (const p of ['/index.html', '/assets/app.js', '/a%20b/%C3%BC.html']) {
-      expect(await get(edge, p)).toMatchObject({ xCache: expect.stringMatching(/^Miss from /), body: `${p} v2` });
+      expect(await get(site.edge, p)).toMatchObject({ xCache: expect.stringMatching(/^Miss from /), body: `${p} v2` });
     }
-    expect(await get(edge, '/keep.html')).toMatchObject({ xCache: expect.stringMatching(/^Hit from /), body: '/keep.html v1' });
-    expect(origin.count('/index.html')).toBe(2);
-    expect(origin.count('/keep.html')).toBe(1);
+    expect(await get(site.edge, '/keep.html')).toMatchObject({ xCache: expect.stringMatching(/^Hit from /), body: '/keep.html v1' });
+    expect(site.origin.count('/index.html')).toBe(2);
+    expect(site.origin.count('/keep.html')).toBe(1);
 
     const waited = await runAws(['cloudfront', 'wait', 'invalidation-completed', '--distribution-id', DIST, '--id', inv.Id], env);
     expect(waited.code).toBe(0);
   });
 
   it('@aws-sdk/client-cloudfront CreateInvalidation + GetInvalidation; /metrics reflects the data plane', async () => {
-    await get(edge, '/sdk.html');
-    expect((await get(edge, '/sdk.html')).xCache).toMatch(/^Hit from /);
-    const client = new CloudFrontClient({ endpoint: edge.controlUrl, region: 'eu-central-1', credentials: creds, maxAttempts: 1 });
+    await get(site.edge, '/sdk.html');
+    expect((await get(site.edge, '/sdk.html')).xCache).toMatch(/^Hit from /);
+    const client = new CloudFrontClient({ endpoint: site.edge.controlUrl, region: 'eu-central-1', credentials: creds, maxAttempts: 1 });
     try {
       const created = await client.send(new CreateInvalidationCommand({ DistributionId: DIST, InvalidationBatch: { CallerReference: 'e2e-sdk', Paths: { Quantity: 1, Items: ['/sdk.html'] } } }));
       expect(created.Invalidation!.Status).toBe('Completed');
@@ -97,9 +100,9 @@ describe('edge + control API end to end (single process)', () => {
     } finally {
       client.destroy();
     }
-    expect((await get(edge, '/sdk.html')).xCache).toMatch(/^Miss from /);
+    expect((await get(site.edge, '/sdk.html')).xCache).toMatch(/^Miss from /);
 
-    const metrics = await (await request(new URL('/metrics', edge.controlUrl))).body.text();
+    const metrics = await (await request(new URL('/metrics', site.edge.controlUrl))).body.text();
     const hits = Number(/bucketfront_edge_requests_total\{pop="E2E1-C1",result="Hit"\} (\d+)/.exec(metrics)?.[1]);
     const misses = Number(/bucketfront_edge_requests_total\{pop="E2E1-C1",result="Miss"\} (\d+)/.exec(metrics)?.[1]);
     expect(hits).toBeGreaterThanOrEqual(1);
@@ -108,7 +111,7 @@ describe('edge + control API end to end (single process)', () => {
   });
 
   it('refuses unsigned control requests', async () => {
-    const res = await request(new URL(`/2020-05-31/distribution/${DIST}/invalidation`, edge.controlUrl), { method: 'POST', body: '<InvalidationBatch/>' });
+    const res = await request(new URL(`/2020-05-31/distribution/${DIST}/invalidation`, site.edge.controlUrl), { method: 'POST', body: '<InvalidationBatch/>' });
     expect(res.statusCode).toBe(403);
     expect(await res.body.text()).toContain('<Code>AccessDenied</Code>');
   });
@@ -116,32 +119,21 @@ describe('edge + control API end to end (single process)', () => {
 
 describe('edge + control API end to end (2 workers)', () => {
   const creds = makeTestCredentials();
-  let origin: CountingOrigin;
-  let bump: () => void;
-  let edge: RunningEdge;
-
-  beforeAll(async () => {
-    ({ origin, bump } = await startVersionedOrigin());
-    edge = await startEdge({ config: edgeConfig(origin), workers: 2, credentials: creds });
-  });
-  afterAll(async () => {
-    await edge?.close();
-    await origin?.close();
-  });
+  const site = versionedSiteForSuite(2, creds);
 
   it('an invalidation reaches every worker before it is Completed', async () => {
     // Fill both workers' caches. Misses are collapsed across workers (one origin fetch fills both),
     // so count cache entries summed over workers, not origin requests. Parallel fresh connections
     // let the kernel hand some to each worker.
     const fetchOnce = async () => {
-      const res = await request(new URL('/w.html', edge.url), { headers: { host: 'site.example.test', connection: 'close' } });
+      const res = await request(new URL('/w.html', site.edge.url), { headers: { host: 'site.example.test', connection: 'close' } });
       return res.body.text();
     };
-    const entries = async () => (await edge.runtime.metrics()).cacheEntries;
+    const entries = async () => (await site.edge.runtime.metrics()).cacheEntries;
     for (let batch = 0; batch < 50 && (await entries()) < 2; batch++) await Promise.all(Array.from({ length: 8 }, fetchOnce));
     expect(await entries()).toBe(2);
-    bump();
-    const client = new CloudFrontClient({ endpoint: edge.controlUrl, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+    site.bump();
+    const client = new CloudFrontClient({ endpoint: site.edge.controlUrl, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
     try {
       const created = await client.send(new CreateInvalidationCommand({ DistributionId: DIST, InvalidationBatch: { CallerReference: 'e2e-workers', Paths: { Quantity: 1, Items: ['/w.html'] } } }));
       expect(created.Invalidation!.Status).toBe('Completed');

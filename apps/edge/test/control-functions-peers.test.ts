@@ -3,20 +3,12 @@
  * with its own recording runtime, peers of each other; what one edge publishes runs on the other
  * (same LIVE ETag and code), without echo, in the order it was published, retried while a peer is down.
  */
-import {
-  type CloudFrontClient,
-  CreateFunctionCommand,
-  DeleteFunctionCommand,
-  DescribeFunctionCommand,
-  GetFunctionCommand,
-  PublishFunctionCommand,
-  UpdateFunctionCommand,
-} from '@aws-sdk/client-cloudfront';
+import { DeleteFunctionCommand, DescribeFunctionCommand, GetFunctionCommand, PublishFunctionCommand, UpdateFunctionCommand } from '@aws-sdk/client-cloudfront';
 import { makeTestCredentials } from '@bucketfront/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { publishOnPeer } from '../src/control/function-peers.js';
 import { DEFAULT_PEER_RETRY } from '../src/control/peer-fanout.js';
-import { edgeConfigFixture, eventually, freePort, startRecordingControl, type RecordingControl } from './fixtures/control-server.js';
+import { createAndPublish, edgeConfigFixture, eventually, freePort, startMutualPeers, startRecordingControl, type RecordingControl } from './fixtures/control-server.js';
 
 type Creds = { accessKeyId: string; secretAccessKey: string };
 const fastRetry = { initialDelayMs: 20, maxDelayMs: 100, windowMs: 60_000, attemptTimeoutMs: 5_000 };
@@ -38,19 +30,10 @@ async function startEdge(creds: Creds, opts: { port?: number; peers?: string[] }
 
 const source = (v: string) => `function handler(event) { event.request.uri = '/${v}' + event.request.uri; return event.request; }`;
 
-async function createAndPublish(c: CloudFrontClient, name: string, code: string): Promise<string> {
-  const created = await c.send(new CreateFunctionCommand({ Name: name, FunctionConfig: { Comment: name, Runtime: 'cloudfront-js-2.0' }, FunctionCode: enc.encode(code) }));
-  await c.send(new PublishFunctionCommand({ Name: name, IfMatch: created.ETag! }));
-  return created.ETag!;
-}
-
 describe('functions on peer edges', () => {
   it('publish, update + publish and delete on one edge apply on its peer, with the same LIVE ETag and code, without echo', async () => {
     const creds = makeTestCredentials();
-    const a = await startEdge(creds);
-    const b = await startEdge(creds);
-    a.config.peers.push(b.server.url);
-    b.config.peers.push(a.server.url);
+    const [a, b] = await startMutualPeers(() => startEdge(creds));
 
     const devETag = await createAndPublish(a.client, 'shared', source('v1'));
     const liveOnA = await a.client.send(new DescribeFunctionCommand({ Name: 'shared', Stage: 'LIVE' }));

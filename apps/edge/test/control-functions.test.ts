@@ -20,8 +20,8 @@ import { makeTempDir, makeTestCredentials, type TempDir } from '@bucketfront/tes
 import { request } from 'undici';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { behaviorFixture, distributionFixture, edgeConfigFixture, startRecordingControl, type RecordingControl, type RecordingRuntime, type StartedControl } from './fixtures/control-server.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { behaviorFixture, distributionFixture, edgeConfigFixture, recordingControlForSuite, startRecordingControl } from './fixtures/control-server.js';
 import { ADD_INDEX_HTML } from './fixtures/aws-functions.js';
 
 /** The test event object of the developer guide's "Test functions" page, for a viewer request. */
@@ -83,20 +83,12 @@ const create = (client: CloudFrontClient, name: string, source: string, runtime:
   client.send(new CreateFunctionCommand({ Name: name, FunctionConfig: { Comment: comment, Runtime: runtime }, FunctionCode: code(source) }));
 
 describe('CloudFront Functions API', () => {
-  let control: RecordingControl;
-  let runtime: RecordingRuntime;
-  let server: StartedControl;
-  let client: CloudFrontClient;
-
-  beforeAll(async () => {
-    ({ runtime, server, client } = control = await startRecordingControl(config, { credentials: creds }));
-  });
-  afterAll(() => control.close());
+  const control = recordingControlForSuite(config, { credentials: creds });
 
   it('create → describe → get → test (add index.html) → publish: stages, ETags and Status as CloudFront', async () => {
-    const created = await create(client, 'add-index', ADD_INDEX_HTML, 'cloudfront-js-1.0', 'Add index.html');
+    const created = await create(control.client, 'add-index', ADD_INDEX_HTML, 'cloudfront-js-1.0', 'Add index.html');
     expect(created.$metadata.httpStatusCode).toBe(201);
-    expect(created.Location).toBe(`${server.url}/2020-05-31/function/add-index`);
+    expect(created.Location).toBe(`${control.server.url}/2020-05-31/function/add-index`);
     expect(created.ETag).toMatch(/^E[A-Z0-9]{12}$/);
     expect(created.FunctionSummary).toMatchObject({
       Name: 'add-index',
@@ -106,19 +98,19 @@ describe('CloudFront Functions API', () => {
     });
     const createdTime = created.FunctionSummary!.FunctionMetadata!.CreatedTime!;
     expect(Math.abs(createdTime.getTime() - Date.now())).toBeLessThan(60_000);
-    expect(runtime.functionChanges).toEqual([]); // nothing runs before PublishFunction
+    expect(control.runtime.functionChanges).toEqual([]); // nothing runs before PublishFunction
 
-    const described = await client.send(new DescribeFunctionCommand({ Name: 'add-index' }));
+    const described = await control.client.send(new DescribeFunctionCommand({ Name: 'add-index' }));
     expect(described.ETag).toBe(created.ETag);
     expect(described.FunctionSummary).toEqual(created.FunctionSummary);
-    await expect(failure(client.send(new DescribeFunctionCommand({ Name: 'add-index', Stage: 'LIVE' })))).resolves.toEqual({ name: 'NoSuchFunctionExists', status: 404 });
+    await expect(failure(control.client.send(new DescribeFunctionCommand({ Name: 'add-index', Stage: 'LIVE' })))).resolves.toEqual({ name: 'NoSuchFunctionExists', status: 404 });
 
-    const got = await client.send(new GetFunctionCommand({ Name: 'add-index' }));
+    const got = await control.client.send(new GetFunctionCommand({ Name: 'add-index' }));
     expect(got.ETag).toBe(created.ETag);
     expect(got.ContentType).toBe('application/octet-stream');
     expect(text(got.FunctionCode)).toBe(ADD_INDEX_HTML);
 
-    const tested = await client.send(new TestFunctionCommand({ Name: 'add-index', IfMatch: created.ETag!, EventObject: code(JSON.stringify(VIEWER_REQUEST_EVENT)) }));
+    const tested = await control.client.send(new TestFunctionCommand({ Name: 'add-index', IfMatch: created.ETag!, EventObject: code(JSON.stringify(VIEWER_REQUEST_EVENT)) }));
     const result = tested.TestResult!;
     expect(result.FunctionErrorMessage ?? '').toBe('');
     expect(Number(result.ComputeUtilization)).toBeGreaterThanOrEqual(0);
@@ -130,52 +122,52 @@ describe('CloudFront Functions API', () => {
     });
     expect(result.FunctionSummary).toMatchObject({ Name: 'add-index', Status: 'UNPUBLISHED', FunctionMetadata: { Stage: 'DEVELOPMENT' } });
 
-    const published = await client.send(new PublishFunctionCommand({ Name: 'add-index', IfMatch: created.ETag! }));
+    const published = await control.client.send(new PublishFunctionCommand({ Name: 'add-index', IfMatch: created.ETag! }));
     expect(published.FunctionSummary).toMatchObject({ Name: 'add-index', Status: 'UNASSOCIATED', FunctionMetadata: { Stage: 'LIVE' } });
-    expect(runtime.liveFunctions.get('add-index')).toMatchObject({ name: 'add-index', runtime: 'cloudfront-js-1.0', code: ADD_INDEX_HTML });
+    expect(control.runtime.liveFunctions.get('add-index')).toMatchObject({ name: 'add-index', runtime: 'cloudfront-js-1.0', code: ADD_INDEX_HTML });
 
-    const live = await client.send(new DescribeFunctionCommand({ Name: 'add-index', Stage: 'LIVE' }));
+    const live = await control.client.send(new DescribeFunctionCommand({ Name: 'add-index', Stage: 'LIVE' }));
     expect(live.ETag).toMatch(/^E[A-Z0-9]{12}$/);
     expect(live.ETag).not.toBe(created.ETag);
-    expect(runtime.liveFunctions.get('add-index')!.etag).toBe(live.ETag);
+    expect(control.runtime.liveFunctions.get('add-index')!.etag).toBe(live.ETag);
     // The DEVELOPMENT stage keeps its version; the function as a whole is now published.
-    const dev = await client.send(new DescribeFunctionCommand({ Name: 'add-index', Stage: 'DEVELOPMENT' }));
+    const dev = await control.client.send(new DescribeFunctionCommand({ Name: 'add-index', Stage: 'DEVELOPMENT' }));
     expect(dev.ETag).toBe(created.ETag);
     expect(dev.FunctionSummary!.Status).toBe('UNASSOCIATED');
     // TestFunction on LIVE takes the LIVE ETag.
-    const liveTest = await client.send(new TestFunctionCommand({ Name: 'add-index', Stage: 'LIVE', IfMatch: live.ETag!, EventObject: code(JSON.stringify(VIEWER_REQUEST_EVENT)) }));
+    const liveTest = await control.client.send(new TestFunctionCommand({ Name: 'add-index', Stage: 'LIVE', IfMatch: live.ETag!, EventObject: code(JSON.stringify(VIEWER_REQUEST_EVENT)) }));
     expect(liveTest.TestResult!.FunctionSummary!.FunctionMetadata!.Stage).toBe('LIVE');
   });
 
   it('update: a new DEVELOPMENT ETag (the SDK reads it), LIVE unchanged until published again', async () => {
     const v1 = 'function handler(event) { return event.request; }';
     const v2 = 'function handler(event) { event.request.uri = "/v2"; return event.request; }';
-    const created = await create(client, 'versioned', v1);
-    await client.send(new PublishFunctionCommand({ Name: 'versioned', IfMatch: created.ETag! }));
-    const liveBefore = await client.send(new DescribeFunctionCommand({ Name: 'versioned', Stage: 'LIVE' }));
+    const created = await create(control.client, 'versioned', v1);
+    await control.client.send(new PublishFunctionCommand({ Name: 'versioned', IfMatch: created.ETag! }));
+    const liveBefore = await control.client.send(new DescribeFunctionCommand({ Name: 'versioned', Stage: 'LIVE' }));
 
-    const updated = await client.send(
+    const updated = await control.client.send(
       new UpdateFunctionCommand({ Name: 'versioned', IfMatch: created.ETag!, FunctionConfig: { Comment: 'v2', Runtime: 'cloudfront-js-2.0' }, FunctionCode: code(v2) }),
     );
     expect(updated.ETag).toMatch(/^E[A-Z0-9]{12}$/);
     expect(updated.ETag).not.toBe(created.ETag);
     expect(updated.FunctionSummary).toMatchObject({ FunctionConfig: { Comment: 'v2' }, FunctionMetadata: { Stage: 'DEVELOPMENT' } });
-    expect(text((await client.send(new GetFunctionCommand({ Name: 'versioned' }))).FunctionCode)).toBe(v2);
-    const liveNow = await client.send(new GetFunctionCommand({ Name: 'versioned', Stage: 'LIVE' }));
+    expect(text((await control.client.send(new GetFunctionCommand({ Name: 'versioned' }))).FunctionCode)).toBe(v2);
+    const liveNow = await control.client.send(new GetFunctionCommand({ Name: 'versioned', Stage: 'LIVE' }));
     expect(text(liveNow.FunctionCode)).toBe(v1);
     expect(liveNow.ETag).toBe(liveBefore.ETag);
-    expect(runtime.liveFunctions.get('versioned')!.code).toBe(v1);
+    expect(control.runtime.liveFunctions.get('versioned')!.code).toBe(v1);
 
     // The old DEVELOPMENT ETag is stale now: PreconditionFailed.
-    await expect(failure(client.send(new PublishFunctionCommand({ Name: 'versioned', IfMatch: created.ETag! })))).resolves.toEqual({ name: 'PreconditionFailed', status: 412 });
-    const republished = await client.send(new PublishFunctionCommand({ Name: 'versioned', IfMatch: updated.ETag! }));
+    await expect(failure(control.client.send(new PublishFunctionCommand({ Name: 'versioned', IfMatch: created.ETag! })))).resolves.toEqual({ name: 'PreconditionFailed', status: 412 });
+    const republished = await control.client.send(new PublishFunctionCommand({ Name: 'versioned', IfMatch: updated.ETag! }));
     expect(republished.FunctionSummary!.FunctionConfig!.Comment).toBe('v2');
-    expect(runtime.liveFunctions.get('versioned')!.code).toBe(v2);
-    expect((await client.send(new DescribeFunctionCommand({ Name: 'versioned', Stage: 'LIVE' }))).ETag).not.toBe(liveBefore.ETag);
+    expect(control.runtime.liveFunctions.get('versioned')!.code).toBe(v2);
+    expect((await control.client.send(new DescribeFunctionCommand({ Name: 'versioned', Stage: 'LIVE' }))).ETag).not.toBe(liveBefore.ETag);
   });
 
   it('If-Match: missing → InvalidIfMatchVersion (400), stale → PreconditionFailed (412), on update, publish, test and delete', async () => {
-    const created = await create(client, 'guarded', 'function handler(event) { return event.request; }');
+    const created = await create(control.client, 'guarded', 'function handler(event) { return event.request; }');
     const updateBody = `<?xml version="1.0" encoding="UTF-8"?><UpdateFunctionRequest xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><FunctionConfig><Comment>x</Comment><Runtime>cloudfront-js-2.0</Runtime></FunctionConfig><FunctionCode>${Buffer.from('function handler(e) { return e.request; }').toString('base64')}</FunctionCode></UpdateFunctionRequest>`;
     const testBody = `<TestFunctionRequest xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><EventObject>${Buffer.from(JSON.stringify(VIEWER_REQUEST_EVENT)).toString('base64')}</EventObject></TestFunctionRequest>`;
     const requests: Array<[string, string, string]> = [
@@ -185,26 +177,26 @@ describe('CloudFront Functions API', () => {
       ['DELETE', '/2020-05-31/function/guarded', ''],
     ];
     for (const [method, path, body] of requests) {
-      const missing = await call(server.url, method, path, { body });
+      const missing = await call(control.server.url, method, path, { body });
       expect([method, path, missing.status, missing.code]).toEqual([method, path, 400, 'InvalidIfMatchVersion']);
-      const stale = await call(server.url, method, path, { body, headers: { 'if-match': 'ESTALEETAG000' } });
+      const stale = await call(control.server.url, method, path, { body, headers: { 'if-match': 'ESTALEETAG000' } });
       expect([method, path, stale.status, stale.code]).toEqual([method, path, 412, 'PreconditionFailed']);
     }
     // Nothing changed.
-    expect((await client.send(new DescribeFunctionCommand({ Name: 'guarded' }))).ETag).toBe(created.ETag);
-    expect(runtime.liveFunctions.has('guarded')).toBe(false);
+    expect((await control.client.send(new DescribeFunctionCommand({ Name: 'guarded' }))).ETag).toBe(created.ETag);
+    expect(control.runtime.liveFunctions.has('guarded')).toBe(false);
     // The SDK sends If-Match: a stale one is PreconditionFailed there too.
-    await expect(failure(client.send(new DeleteFunctionCommand({ Name: 'guarded', IfMatch: 'ESTALEETAG000' })))).resolves.toEqual({ name: 'PreconditionFailed', status: 412 });
+    await expect(failure(control.client.send(new DeleteFunctionCommand({ Name: 'guarded', IfMatch: 'ESTALEETAG000' })))).resolves.toEqual({ name: 'PreconditionFailed', status: 412 });
   });
 
   it("errors with CloudFront's codes and statuses", async () => {
-    await create(client, 'taken', 'function handler(e) { return e.request; }');
-    await expect(failure(create(client, 'taken', 'function handler(e) { return e.request; }'))).resolves.toEqual({ name: 'FunctionAlreadyExists', status: 409 });
-    await expect(failure(create(client, 'too-big', `function handler(e) { return e.request; } // ${'x'.repeat(11_000)}`))).resolves.toEqual({ name: 'FunctionSizeLimitExceeded', status: 413 });
-    await expect(failure(create(client, 'broken', 'function handler(e) { return e.request'))).resolves.toEqual({ name: 'InvalidArgument', status: 400 });
+    await create(control.client, 'taken', 'function handler(e) { return e.request; }');
+    await expect(failure(create(control.client, 'taken', 'function handler(e) { return e.request; }'))).resolves.toEqual({ name: 'FunctionAlreadyExists', status: 409 });
+    await expect(failure(create(control.client, 'too-big', `function handler(e) { return e.request; } // ${'x'.repeat(11_000)}`))).resolves.toEqual({ name: 'FunctionSizeLimitExceeded', status: 413 });
+    await expect(failure(create(control.client, 'broken', 'function handler(e) { return e.request'))).resolves.toEqual({ name: 'InvalidArgument', status: 400 });
     await expect(
       failure(
-        client.send(
+        control.client.send(
           new CreateFunctionCommand({
             Name: 'unknown-store',
             FunctionConfig: {
@@ -219,7 +211,7 @@ describe('CloudFront Functions API', () => {
     ).resolves.toEqual({ name: 'InvalidArgument', status: 400 });
     await expect(
       failure(
-        client.send(
+        control.client.send(
           new CreateFunctionCommand({
             Name: 'tagged',
             FunctionConfig: { Comment: '', Runtime: 'cloudfront-js-2.0' },
@@ -229,19 +221,22 @@ describe('CloudFront Functions API', () => {
         ),
       ),
     ).resolves.toEqual({ name: 'UnsupportedOperation', status: 400 });
-    await expect(failure(client.send(new DescribeFunctionCommand({ Name: 'nope' })))).resolves.toEqual({ name: 'NoSuchFunctionExists', status: 404 });
-    await expect(failure(client.send(new GetFunctionCommand({ Name: 'taken', Stage: 'LIVE' })))).resolves.toEqual({ name: 'NoSuchFunctionExists', status: 404 });
-    await expect(failure(client.send(new PublishFunctionCommand({ Name: 'nope', IfMatch: 'EX' })))).resolves.toEqual({ name: 'NoSuchFunctionExists', status: 404 });
-    const etag = (await client.send(new DescribeFunctionCommand({ Name: 'taken' }))).ETag!;
-    await expect(failure(client.send(new TestFunctionCommand({ Name: 'taken', IfMatch: etag, EventObject: code('{"not":"an event"}') })))).resolves.toEqual({ name: 'InvalidArgument', status: 400 });
+    await expect(failure(control.client.send(new DescribeFunctionCommand({ Name: 'nope' })))).resolves.toEqual({ name: 'NoSuchFunctionExists', status: 404 });
+    await expect(failure(control.client.send(new GetFunctionCommand({ Name: 'taken', Stage: 'LIVE' })))).resolves.toEqual({ name: 'NoSuchFunctionExists', status: 404 });
+    await expect(failure(control.client.send(new PublishFunctionCommand({ Name: 'nope', IfMatch: 'EX' })))).resolves.toEqual({ name: 'NoSuchFunctionExists', status: 404 });
+    const etag = (await control.client.send(new DescribeFunctionCommand({ Name: 'taken' }))).ETag!;
+    await expect(failure(control.client.send(new TestFunctionCommand({ Name: 'taken', IfMatch: etag, EventObject: code('{"not":"an event"}') })))).resolves.toEqual({
+      name: 'InvalidArgument',
+      status: 400,
+    });
     // A name outside [a-zA-Z0-9-_]{1,64}.
-    const badName = await call(server.url, 'GET', '/2020-05-31/function/bad.name/describe');
+    const badName = await call(control.server.url, 'GET', '/2020-05-31/function/bad.name/describe');
     expect([badName.status, badName.code]).toEqual([400, 'InvalidArgument']);
   });
 
   it('a function that throws: TestFunction answers 200 with FunctionErrorMessage and the logs', async () => {
-    const created = await create(client, 'thrower', 'function handler(event) { console.log("about to fail"); throw new Error("boom"); }');
-    const r = await client.send(new TestFunctionCommand({ Name: 'thrower', IfMatch: created.ETag!, EventObject: code(JSON.stringify(VIEWER_REQUEST_EVENT)) }));
+    const created = await create(control.client, 'thrower', 'function handler(event) { console.log("about to fail"); throw new Error("boom"); }');
+    const r = await control.client.send(new TestFunctionCommand({ Name: 'thrower', IfMatch: created.ETag!, EventObject: code(JSON.stringify(VIEWER_REQUEST_EVENT)) }));
     expect(r.TestResult!.FunctionErrorMessage).toMatch(/boom/);
     expect(r.TestResult!.FunctionExecutionLogs).toEqual(['about to fail']);
     expect(r.TestResult!.FunctionOutput ?? '').toBe('');
@@ -254,7 +249,7 @@ async function handler(event) {
   try { return { statusCode: 301, statusDescription: 'Moved', headers: { location: { value: await kvs.get(event.request.uri) } } }; }
   catch (e) { return event.request; }
 }`;
-    const created = await client.send(
+    const created = await control.client.send(
       new CreateFunctionCommand({
         Name: 'kvs-redirect',
         FunctionConfig: {
@@ -267,32 +262,32 @@ async function handler(event) {
     );
     expect(created.FunctionSummary!.FunctionConfig!.KeyValueStoreAssociations).toEqual({ Quantity: 1, Items: [{ KeyValueStoreARN: 'arn:aws:cloudfront::000000000000:key-value-store/redirects' }] });
     const event = { ...VIEWER_REQUEST_EVENT, request: { ...VIEWER_REQUEST_EVENT.request, uri: '/old' } };
-    const r = await client.send(new TestFunctionCommand({ Name: 'kvs-redirect', IfMatch: created.ETag!, EventObject: code(JSON.stringify(event)) }));
+    const r = await control.client.send(new TestFunctionCommand({ Name: 'kvs-redirect', IfMatch: created.ETag!, EventObject: code(JSON.stringify(event)) }));
     expect(JSON.parse(r.TestResult!.FunctionOutput!).response).toMatchObject({ statusCode: 301, headers: { location: { value: 'https://new.example/' } } });
   });
 
   it('delete: FunctionInUse (409) while a cache behavior associates it; else 204 and the LIVE code stops running', async () => {
-    const inUse = await create(client, IN_USE, 'function handler(e) { return e.request; }');
+    const inUse = await create(control.client, IN_USE, 'function handler(e) { return e.request; }');
     expect(inUse.FunctionSummary!.Status).toBe('UNPUBLISHED');
-    const pub = await client.send(new PublishFunctionCommand({ Name: IN_USE, IfMatch: inUse.ETag! }));
+    const pub = await control.client.send(new PublishFunctionCommand({ Name: IN_USE, IfMatch: inUse.ETag! }));
     expect(pub.FunctionSummary!.Status).toBe('DEPLOYED');
-    await expect(failure(client.send(new DeleteFunctionCommand({ Name: IN_USE, IfMatch: inUse.ETag! })))).resolves.toEqual({ name: 'FunctionInUse', status: 409 });
-    expect(runtime.liveFunctions.has(IN_USE)).toBe(true);
+    await expect(failure(control.client.send(new DeleteFunctionCommand({ Name: IN_USE, IfMatch: inUse.ETag! })))).resolves.toEqual({ name: 'FunctionInUse', status: 409 });
+    expect(control.runtime.liveFunctions.has(IN_USE)).toBe(true);
 
-    const gone = await create(client, 'gone', 'function handler(e) { return e.request; }');
-    await client.send(new PublishFunctionCommand({ Name: 'gone', IfMatch: gone.ETag! }));
-    const liveETag = (await client.send(new DescribeFunctionCommand({ Name: 'gone', Stage: 'LIVE' }))).ETag!;
+    const gone = await create(control.client, 'gone', 'function handler(e) { return e.request; }');
+    await control.client.send(new PublishFunctionCommand({ Name: 'gone', IfMatch: gone.ETag! }));
+    const liveETag = (await control.client.send(new DescribeFunctionCommand({ Name: 'gone', Stage: 'LIVE' }))).ETag!;
     // The LIVE ETag is accepted too.
-    const deleted = await client.send(new DeleteFunctionCommand({ Name: 'gone', IfMatch: liveETag }));
+    const deleted = await control.client.send(new DeleteFunctionCommand({ Name: 'gone', IfMatch: liveETag }));
     expect(deleted.$metadata.httpStatusCode).toBe(204);
-    expect(runtime.functionChanges.at(-1)).toEqual({ name: 'gone', fn: null });
-    expect(runtime.liveFunctions.has('gone')).toBe(false);
-    await expect(failure(client.send(new DescribeFunctionCommand({ Name: 'gone' })))).resolves.toEqual({ name: 'NoSuchFunctionExists', status: 404 });
+    expect(control.runtime.functionChanges.at(-1)).toEqual({ name: 'gone', fn: null });
+    expect(control.runtime.liveFunctions.has('gone')).toBe(false);
+    await expect(failure(control.client.send(new DescribeFunctionCommand({ Name: 'gone' })))).resolves.toEqual({ name: 'NoSuchFunctionExists', status: 404 });
   });
 
   it('list: by name, Stage filter, MaxItems / Marker pages', async () => {
     const names = (r: { FunctionList?: { Items?: Array<{ Name?: string }> } }) => (r.FunctionList!.Items ?? []).map((f) => f.Name);
-    const all = await client.send(new ListFunctionsCommand({}));
+    const all = await control.client.send(new ListFunctionsCommand({}));
     const allNames = names(all);
     expect(allNames).toEqual([...allNames].sort());
     expect(allNames).toEqual(expect.arrayContaining(['add-index', 'versioned', 'taken']));
@@ -300,14 +295,14 @@ async function handler(event) {
     const byName = new Map(all.FunctionList!.Items!.map((f) => [f.Name, f]));
     expect(byName.get('add-index')!.FunctionMetadata!.Stage).toBe('LIVE');
     expect(byName.get('taken')!.FunctionMetadata!.Stage).toBe('DEVELOPMENT');
-    const live = await client.send(new ListFunctionsCommand({ Stage: 'LIVE' }));
+    const live = await control.client.send(new ListFunctionsCommand({ Stage: 'LIVE' }));
     expect(names(live)).not.toContain('taken');
     expect(names(live)).toContain('add-index');
 
     const pages: Array<string | undefined> = [];
     let marker: string | undefined;
     do {
-      const page = await client.send(new ListFunctionsCommand({ MaxItems: 2, ...(marker ? { Marker: marker } : {}) }));
+      const page = await control.client.send(new ListFunctionsCommand({ MaxItems: 2, ...(marker ? { Marker: marker } : {}) }));
       expect(page.FunctionList!.MaxItems).toBe(2);
       expect(page.FunctionList!.Quantity).toBeLessThanOrEqual(2);
       pages.push(...names(page));

@@ -7,7 +7,7 @@ import { signRequest } from '@bucketfront/sigv4';
 import { makeTestCredentials } from '@bucketfront/test-support';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { distributionFixture, edgeConfigFixture, eventually, freePort, startRecordingControl, type RecordingControl } from './fixtures/control-server.js';
+import { distributionFixture, edgeConfigFixture, eventually, freePort, startMutualPeers, startRecordingControl, type RecordingControl } from './fixtures/control-server.js';
 import type { EdgeConfig } from '../src/control/runtime-types.js';
 
 const DIST = 'E1TESTDIST0001';
@@ -63,11 +63,8 @@ async function startEdge(creds: Creds, opts: { port?: number; distributions?: Ed
 describe('peer fan-out', () => {
   it('reaches both runtimes and turns Completed only after the slow peer applied', async () => {
     const creds = makeTestCredentials();
-    const a = await startEdge(creds);
-    const b = await startEdge(creds);
     // Mutual peers: B must apply A's invalidation without sending it back.
-    a.config.peers.push(b.server.url);
-    b.config.peers.push(a.server.url);
+    const [a, b] = await startMutualPeers(() => startEdge(creds));
     b.runtime.hold();
 
     const res = await createInvalidation(a.server.url, creds, ['/index.html', '/ü/*'], 'fan-1');

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { TEST_EDGE_WORKERS, edgeFor, fixed, get, oneDistribution, startTinyOrigin, testClock, type TinyOrigin } from './helpers.js';
+import { TEST_EDGE_WORKERS, edgeFor, fixed, get, oneDistribution, startTinyOrigin, testClock, type Route, type TinyOrigin } from './helpers.js';
 import type { RunningEdge } from '../src/index.js';
 
 let origin: TinyOrigin;
@@ -9,6 +9,22 @@ afterEach(async () => {
   await edge?.close();
   await origin?.close();
 });
+
+/**
+ * A route answering `body` (200, with ETag `etag`, `cacheControl` and `headers`), and 304 with the
+ * same ETag and Cache-Control to a request whose If-None-Match is that ETag.
+ */
+function revalidatedWith304(etag: string, cacheControl: string, body: string, headers: Record<string, string> = {}): Route {
+  return (req, res) => {
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, { etag, 'cache-control': cacheControl });
+      res.end();
+      return;
+    }
+    res.writeHead(200, { etag, ...headers, 'cache-control': cacheControl, 'content-length': String(Buffer.byteLength(body)) });
+    res.end(body);
+  };
+}
 
 describe('miss → hit', () => {
   it('first request is a Miss, the next a Hit with Age; one origin request', async () => {
@@ -96,15 +112,7 @@ describe('TTL', () => {
   it('expired entries are revalidated with If-None-Match: 304 → RefreshHit, TTL recomputed', async () => {
     const clock = testClock();
     origin = await startTinyOrigin({
-      '/v': (req, res) => {
-        if (req.headers['if-none-match'] === '"e1"') {
-          res.writeHead(304, { etag: '"e1"', 'cache-control': 'max-age=10' });
-          res.end();
-          return;
-        }
-        res.writeHead(200, { etag: '"e1"', 'cache-control': 'max-age=10', 'content-length': '3' });
-        res.end('abc');
-      },
+      '/v': revalidatedWith304('"e1"', 'max-age=10', 'abc'),
     });
     edge = await edgeFor(oneDistribution(origin.url), { clock: clock.now });
     await get(`${edge.url}/v`);
@@ -163,15 +171,7 @@ describe('no conditional revalidation when cookies are forwarded — docs/cloudf
   it('cookies: none → the same expired entry is revalidated with both validators (RefreshHit)', async () => {
     const clock = testClock();
     origin = await startTinyOrigin({
-      '/ck': (req, res) => {
-        if (req.headers['if-none-match'] === '"c1"') {
-          res.writeHead(304, { etag: '"c1"', 'cache-control': 'max-age=10' });
-          res.end();
-          return;
-        }
-        res.writeHead(200, { etag: '"c1"', 'last-modified': 'Wed, 01 Jan 2025 00:00:00 GMT', 'cache-control': 'max-age=10', 'content-length': '3' });
-        res.end('ck1');
-      },
+      '/ck': revalidatedWith304('"c1"', 'max-age=10', 'ck1', { 'last-modified': 'Wed, 01 Jan 2025 00:00:00 GMT' }),
     });
     edge = await edgeFor(oneDistribution(origin.url), { clock: clock.now });
     await get(`${edge.url}/ck`, { cookie: 'session=a' });
@@ -225,15 +225,7 @@ describe('viewer request headers — docs/cloudfront-caching.md#cacheable, #comp
 describe('max-age=0 — docs/cloudfront-caching.md#no-cache', () => {
   it('stored, but every request revalidates with the origin (304 → RefreshHit)', async () => {
     origin = await startTinyOrigin({
-      '/z': (req, res) => {
-        if (req.headers['if-none-match'] === '"z1"') {
-          res.writeHead(304, { etag: '"z1"', 'cache-control': 'max-age=0' });
-          res.end();
-          return;
-        }
-        res.writeHead(200, { etag: '"z1"', 'cache-control': 'max-age=0', 'content-length': '4' });
-        res.end('zero');
-      },
+      '/z': revalidatedWith304('"z1"', 'max-age=0', 'zero'),
     });
     edge = await edgeFor(oneDistribution(origin.url));
     expect((await get(`${edge.url}/z`)).headers['x-cache']).toBe('Miss from cloudfront');

@@ -3,25 +3,15 @@
  * edge-resources.test.ts): the fill budget and compressed variants made only when asked for.
  */
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { RunningEdge } from '../src/index.js';
-import { edgeFor, fixed, get, oneDistribution, startTinyOrigin, type TinyOrigin } from './helpers.js';
-
-let origin: TinyOrigin | undefined;
-let edge: RunningEdge | undefined;
-afterEach(async () => {
-  await edge?.close();
-  await origin?.close();
-  edge = undefined;
-  origin = undefined;
-});
+import { describe, expect, it } from 'vitest';
+import { closeAfterTest, edgeFor, fixed, get, oneDistribution, startTinyOrigin } from './helpers.js';
 
 const TEXT = Buffer.from('compressible text, repeated. '.repeat(400)); // 11,600 bytes
 
 describe('compressed variants are produced only for what is cached and asked for', () => {
   it('a stored entry holds only identity until a viewer asks for gzip; then gzip (weak ETag) and the accounted size grows', async () => {
-    origin = await startTinyOrigin({ '/t.txt': fixed(TEXT, { 'cache-control': 'max-age=600', etag: '"v1"' }) });
-    edge = await edgeFor(oneDistribution(origin.url, {}, { compress: true }), { workers: 1 }); // reads the in-process engine
+    const origin = closeAfterTest(await startTinyOrigin({ '/t.txt': fixed(TEXT, { 'cache-control': 'max-age=600', etag: '"v1"' }) }));
+    const edge = closeAfterTest(await edgeFor(oneDistribution(origin.url, {}, { compress: true }), { workers: 1 })); // reads the in-process engine
     const store = edge.engine!.store;
     const plain = await get(`${edge.url}/t.txt`);
     expect(plain.headers['x-cache']).toMatch(/^Miss/);
@@ -31,7 +21,7 @@ describe('compressed variants are produced only for what is cached and asked for
     expect(Object.keys(entry.variants)).toEqual(['identity']);
     const sizeBefore = store.stats().sizeBytes;
 
-    const gz = await Promise.all([1, 2, 3].map(() => get(`${edge!.url}/t.txt`, { 'accept-encoding': 'gzip' })));
+    const gz = await Promise.all([1, 2, 3].map(() => get(`${edge.url}/t.txt`, { 'accept-encoding': 'gzip' })));
     for (const r of gz) {
       expect(r.headers['x-cache']).toMatch(/^Hit/);
       expect(r.headers['content-encoding']).toBe('gzip');
@@ -44,8 +34,8 @@ describe('compressed variants are produced only for what is cached and asked for
   });
 
   it('an uncached response is compressed only in the coding its viewer asked for', async () => {
-    origin = await startTinyOrigin({ '/n.txt': fixed(TEXT, { 'cache-control': 'no-store' }) });
-    edge = await edgeFor(oneDistribution(origin.url, {}, { compress: true }), { workers: 1 }); // reads the in-process engine
+    const origin = closeAfterTest(await startTinyOrigin({ '/n.txt': fixed(TEXT, { 'cache-control': 'no-store' }) }));
+    const edge = closeAfterTest(await edgeFor(oneDistribution(origin.url, {}, { compress: true }), { workers: 1 })); // reads the in-process engine
     const r = await get(`${edge.url}/n.txt`, { 'accept-encoding': 'br' });
     expect(r.headers['content-encoding']).toBe('br');
     const ident = await get(`${edge.url}/n.txt`);
@@ -58,9 +48,9 @@ describe('compressed variants are produced only for what is cached and asked for
 describe('cache.fillBudgetBytes: what fills in flight may buffer together, per worker', () => {
   it('beyond the budget the response streams to the viewer, uncached; concurrent viewers of the key all get it', async () => {
     const body = randomBytes(200_000);
-    origin = await startTinyOrigin({ '/big.bin': fixed(body, { 'content-type': 'application/octet-stream', 'cache-control': 'max-age=600' }, 200, 100) });
-    edge = await edgeFor({ ...oneDistribution(origin.url), cache: { maxSizeBytes: 10_000_000, maxObjectBytes: 1_000_000, fillBudgetBytes: 100_000 } }, { workers: 1 }); // reads the in-process engine
-    const rs = await Promise.all([1, 2, 3, 4].map(() => get(`${edge!.url}/big.bin`)));
+    const origin = closeAfterTest(await startTinyOrigin({ '/big.bin': fixed(body, { 'content-type': 'application/octet-stream', 'cache-control': 'max-age=600' }, 200, 100) }));
+    const edge = closeAfterTest(await edgeFor({ ...oneDistribution(origin.url), cache: { maxSizeBytes: 10_000_000, maxObjectBytes: 1_000_000, fillBudgetBytes: 100_000 } }, { workers: 1 })); // reads the in-process engine
+    const rs = await Promise.all([1, 2, 3, 4].map(() => get(`${edge.url}/big.bin`)));
     for (const r of rs) {
       expect(r.status).toBe(200);
       expect(r.headers['x-cache']).toMatch(/^Miss/);

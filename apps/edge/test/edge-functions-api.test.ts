@@ -24,6 +24,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningEdge } from '../src/index.js';
 import { edgeFor, oneDistribution, startTinyOrigin, TEST_EDGE_WORKERS, type TinyOrigin } from './helpers.js';
 import { ADD_INDEX_HTML } from './fixtures/aws-functions.js';
+import { createAndPublish } from './fixtures/control-server.js';
 
 let origin: TinyOrigin | undefined;
 let edge: RunningEdge | undefined;
@@ -92,12 +93,6 @@ function apiConfig(originUrl: string, extra: Record<string, unknown> = {}): Reco
 
 function clientOf(e: RunningEdge): CloudFrontClient {
   return new CloudFrontClient({ endpoint: e.controlUrl, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
-}
-
-async function createAndPublish(c: CloudFrontClient, name: string, code: string): Promise<string> {
-  const created = await c.send(new CreateFunctionCommand({ Name: name, FunctionConfig: { Comment: name, Runtime: 'cloudfront-js-2.0' }, FunctionCode: enc.encode(code) }));
-  await c.send(new PublishFunctionCommand({ Name: name, IfMatch: created.ETag! }));
-  return created.ETag!;
 }
 
 describe('CloudFront Functions published through the control API, at the edge', () => {

@@ -4,19 +4,10 @@
  * with cache behaviors run on viewer-request and viewer-response, with CloudFront's outcomes for
  * generated responses, failures and limits, on every worker (the suite runs with 1, 2 and 4).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startEdge, type RunningEdge } from '../src/index.js';
-import { edgeFor, fixed, get, oneDistribution, startTinyOrigin, TEST_EDGE_WORKERS, type TinyOrigin } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { startEdge } from '../src/index.js';
+import { closeAfterTest, edgeFor, fixed, get, oneDistribution, startTinyOrigin, TEST_EDGE_WORKERS } from './helpers.js';
 import { ADD_INDEX_HTML } from './fixtures/aws-functions.js';
-
-let origin: TinyOrigin | undefined;
-let edge: RunningEdge | undefined;
-afterEach(async () => {
-  await edge?.close();
-  await origin?.close();
-  edge = undefined;
-  origin = undefined;
-});
 
 /** AWS sample "redirect the viewer to a new URL". */
 const REDIRECT = `
@@ -67,8 +58,8 @@ function withFunctions(originUrl: string, functions: Array<Record<string, unknow
 
 describe('CloudFront Functions at the edge', () => {
   it('viewer-request rewrite (add index.html): /guide and /guide/ serve guide/index.html, cached under the rewritten URI', async () => {
-    origin = await startTinyOrigin({ '/guide/index.html': fixed('<h1>Guide</h1>', { 'content-type': 'text/html', 'cache-control': 'max-age=600' }) });
-    edge = await edgeFor(withFunctions(origin.url, [{ name: 'add-index', code: ADD_INDEX_HTML }], [{ eventType: 'viewer-request', functionArn: 'add-index' }]));
+    const origin = closeAfterTest(await startTinyOrigin({ '/guide/index.html': fixed('<h1>Guide</h1>', { 'content-type': 'text/html', 'cache-control': 'max-age=600' }) }));
+    const edge = closeAfterTest(await edgeFor(withFunctions(origin.url, [{ name: 'add-index', code: ADD_INDEX_HTML }], [{ eventType: 'viewer-request', functionArn: 'add-index' }])));
     for (const path of ['/guide', '/guide/', '/guide', '/guide/index.html']) {
       const r = await get(`${edge.url}${path}`);
       expect(r.status).toBe(200);
@@ -82,12 +73,14 @@ describe('CloudFront Functions at the edge', () => {
   });
 
   it('viewer-request generated response (redirect): 302 with Location and X-Cache FunctionGeneratedResponse, the origin never asked', async () => {
-    origin = await startTinyOrigin({ '*': fixed('origin') });
-    edge = await edgeFor(
-      withFunctions(
-        origin.url,
-        [{ name: 'redirect', code: REDIRECT, runtime: 'cloudfront-js-1.0' }],
-        [{ eventType: 'viewer-request', functionArn: 'arn:aws:cloudfront::123456789012:function/redirect' }],
+    const origin = closeAfterTest(await startTinyOrigin({ '*': fixed('origin') }));
+    const edge = closeAfterTest(
+      await edgeFor(
+        withFunctions(
+          origin.url,
+          [{ name: 'redirect', code: REDIRECT, runtime: 'cloudfront-js-1.0' }],
+          [{ eventType: 'viewer-request', functionArn: 'arn:aws:cloudfront::123456789012:function/redirect' }],
+        ),
       ),
     );
     const r = await get(`${edge.url}/anything?x=1`);
@@ -99,11 +92,13 @@ describe('CloudFront Functions at the edge', () => {
   });
 
   it('viewer-response security headers: on misses and hits, not on origin errors (CloudFront runs none for status ≥ 400)', async () => {
-    origin = await startTinyOrigin({
-      '/page.html': fixed('<p>page</p>', { 'content-type': 'text/html', 'cache-control': 'max-age=600' }),
-      '/gone.html': fixed('gone', { 'cache-control': 'max-age=600' }, 404),
-    });
-    edge = await edgeFor(withFunctions(origin.url, [{ name: 'security-headers', code: SECURITY_HEADERS }], [{ eventType: 'viewer-response', functionArn: 'security-headers' }]));
+    const origin = closeAfterTest(
+      await startTinyOrigin({
+        '/page.html': fixed('<p>page</p>', { 'content-type': 'text/html', 'cache-control': 'max-age=600' }),
+        '/gone.html': fixed('gone', { 'cache-control': 'max-age=600' }, 404),
+      }),
+    );
+    const edge = closeAfterTest(await edgeFor(withFunctions(origin.url, [{ name: 'security-headers', code: SECURITY_HEADERS }], [{ eventType: 'viewer-response', functionArn: 'security-headers' }])));
     const miss = await get(`${edge.url}/page.html`);
     const hit = await get(`${edge.url}/page.html`);
     for (const r of [miss, hit]) {
@@ -122,12 +117,14 @@ describe('CloudFront Functions at the edge', () => {
   });
 
   it('a key value store read by a 2.0 function: listed paths redirect, others go to the origin', async () => {
-    origin = await startTinyOrigin({ '*': fixed('from the origin', { 'cache-control': 'max-age=60' }) });
+    const origin = closeAfterTest(await startTinyOrigin({ '*': fixed('from the origin', { 'cache-control': 'max-age=60' }) }));
     const data = Array.from({ length: 2000 }, (_, i) => ({ key: `/old/${i}`, value: `https://new.example/${i}` }));
-    edge = await edgeFor(
-      withFunctions(origin.url, [{ name: 'kvs-redirect', code: KVS_REDIRECT, keyValueStoreAssociations: ['redirects'] }], [{ eventType: 'viewer-request', functionArn: 'kvs-redirect' }], {
-        keyValueStores: [{ name: 'redirects', data }],
-      }),
+    const edge = closeAfterTest(
+      await edgeFor(
+        withFunctions(origin.url, [{ name: 'kvs-redirect', code: KVS_REDIRECT, keyValueStoreAssociations: ['redirects'] }], [{ eventType: 'viewer-request', functionArn: 'kvs-redirect' }], {
+          keyValueStores: [{ name: 'redirects', data }],
+        }),
+      ),
     );
     const moved = await get(`${edge.url}/old/1234`);
     expect(moved.status).toBe(301);
@@ -139,7 +136,7 @@ describe('CloudFront Functions at the edge', () => {
   });
 
   it('failures: a throw is 503 FunctionExecutionError, an endless loop 503 within the limit (the edge keeps serving), an invalid result 502', async () => {
-    origin = await startTinyOrigin({ '*': fixed('ok', { 'cache-control': 'max-age=60' }) });
+    const origin = closeAfterTest(await startTinyOrigin({ '*': fixed('ok', { 'cache-control': 'max-age=60' }) }));
     const code = `
 function handler(event) {
   var uri = event.request.uri;
@@ -148,7 +145,7 @@ function handler(event) {
   if (uri === '/invalid') return { statusCode: 'not a number' };
   return event.request;
 }`;
-    edge = await edgeFor(withFunctions(origin.url, [{ name: 'faulty', code }], [{ eventType: 'viewer-request', functionArn: 'faulty' }]));
+    const edge = closeAfterTest(await edgeFor(withFunctions(origin.url, [{ name: 'faulty', code }], [{ eventType: 'viewer-request', functionArn: 'faulty' }])));
     const thrown = await get(`${edge.url}/throw`);
     expect(thrown.status).toBe(503);
     expect(thrown.headers['x-cache']).toBe('FunctionExecutionError from cloudfront');
@@ -167,7 +164,7 @@ function handler(event) {
   });
 
   it("characters above U+00FF in what a function returns (from a viewer's query string) go out as UTF-8 bytes; the edge never crashes", async () => {
-    origin = await startTinyOrigin({ '*': fixed('ok', { 'cache-control': 'max-age=60' }) });
+    const origin = closeAfterTest(await startTinyOrigin({ '*': fixed('ok', { 'cache-control': 'max-age=60' }) }));
     // A common pattern: a header or a generated page built from a decoded viewer value.
     const code = `
 function handler(event) {
@@ -180,17 +177,19 @@ function handler(event) {
   return event.request;
 }`;
     const respond = `function handler(event) { event.response.headers['x-euro'] = { value: '\\u20ac' }; return event.response; }`;
-    edge = await edgeFor(
-      withFunctions(
-        origin.url,
-        [
-          { name: 'greet', code },
-          { name: 'euro', code: respond },
-        ],
-        [
-          { eventType: 'viewer-request', functionArn: 'greet' },
-          { eventType: 'viewer-response', functionArn: 'euro' },
-        ],
+    const edge = closeAfterTest(
+      await edgeFor(
+        withFunctions(
+          origin.url,
+          [
+            { name: 'greet', code },
+            { name: 'euro', code: respond },
+          ],
+          [
+            { eventType: 'viewer-request', functionArn: 'greet' },
+            { eventType: 'viewer-response', functionArn: 'euro' },
+          ],
+        ),
       ),
     );
     const utf8AsLatin1 = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
@@ -206,13 +205,15 @@ function handler(event) {
   });
 
   it('only the associated behavior runs the function; a rewrite does not choose another behavior', async () => {
-    origin = await startTinyOrigin({
-      '*': (req, res) => {
-        const b = `origin saw ${req.url}`;
-        res.writeHead(200, { 'content-length': String(b.length), 'cache-control': 'max-age=60' });
-        res.end(b);
-      },
-    });
+    const origin = closeAfterTest(
+      await startTinyOrigin({
+        '*': (req, res) => {
+          const b = `origin saw ${req.url}`;
+          res.writeHead(200, { 'content-length': String(b.length), 'cache-control': 'max-age=60' });
+          res.end(b);
+        },
+      }),
+    );
     const rewrite = `function handler(event) { event.request.uri = '/api/moved' + event.request.uri; return event.request; }`;
     const config = {
       ...oneDistribution(origin.url, {
@@ -220,13 +221,13 @@ function handler(event) {
       }),
       functions: [{ name: 'rewrite', code: rewrite }],
     };
-    edge = await edgeFor(config);
+    const edge = closeAfterTest(await edgeFor(config));
     expect((await get(`${edge.url}/static/a.css`)).body.toString()).toBe('origin saw /api/moved/static/a.css');
     expect((await get(`${edge.url}/other`)).body.toString()).toBe('origin saw /other');
   });
 
   it("configuration errors name the function and CloudFront's error: association not a function name, bad code, oversize code", async () => {
-    origin = await startTinyOrigin({});
+    const origin = closeAfterTest(await startTinyOrigin({}));
     const start = (config: Record<string, unknown>) => startEdge({ config, workers: 1, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
     // (An association naming a function that is not configured is allowed: one published through the API, edge-functions-api.test.ts.)
     await expect(start(withFunctions(origin.url, [], [{ eventType: 'viewer-request', functionArn: 'no such/name' }]))).rejects.toThrow(/functionArn: 'no such\/name' is not a function name/);

@@ -4,9 +4,9 @@
  * the first request (the full fetch is abandoned) and once the key is known to be too big.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CreateBucketCommand, PutBucketPolicyCommand, PutBucketWebsiteCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
-import { edgeFor, fixed, get, oneDistribution, startTinyOrigin, type TinyOrigin } from './helpers.js';
+import { createWebsiteBucket, edgeFor, fixed, get, oneDistribution, startTinyOrigin, type TinyOrigin } from './helpers.js';
 import type { RunningEdge } from '../src/index.js';
 
 const SIZE = 300_000;
@@ -20,14 +20,7 @@ describe('Range on objects too big to cache — our S3 website origin', () => {
   beforeAll(async () => {
     origin = await startTestOrigin({ websitePort: true });
     const s3 = origin.s3;
-    await s3.send(new CreateBucketCommand({ Bucket: 'big' }));
-    await s3.send(
-      new PutBucketPolicyCommand({
-        Bucket: 'big',
-        Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::big/*' }] }),
-      }),
-    );
-    await s3.send(new PutBucketWebsiteCommand({ Bucket: 'big', WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } } }));
+    await createWebsiteBucket(s3, 'big');
     for (const key of ['single.bin', 'suffix.bin', 'past.bin']) {
       await s3.send(new PutObjectCommand({ Bucket: 'big', Key: key, Body: data, ContentType: 'application/octet-stream' }));
     }

@@ -3,10 +3,10 @@
  * startTestOrigin): the edge itself still knows the origin only as a URL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateBucketCommand, PutBucketPolicyCommand, PutBucketWebsiteCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
-import { edgeFor, get } from './helpers.js';
+import { createWebsiteBucket, edgeFor, get } from './helpers.js';
 import type { RunningEdge } from '../src/index.js';
 
 let origin: TestOrigin;
@@ -16,21 +16,7 @@ const page = '<!doctype html><title>t</title>' + '<p>hello edge</p>\n'.repeat(10
 beforeAll(async () => {
   origin = await startTestOrigin({ websitePort: true });
   const s3 = origin.s3;
-  await s3.send(new CreateBucketCommand({ Bucket: 'site' }));
-  await s3.send(
-    new PutBucketPolicyCommand({
-      Bucket: 'site',
-      Policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::site/*' },
-          // Without ListBucket, S3 answers 403 (not 404) for missing keys.
-          { Effect: 'Allow', Principal: '*', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::site' },
-        ],
-      }),
-    }),
-  );
-  await s3.send(new PutBucketWebsiteCommand({ Bucket: 'site', WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' }, ErrorDocument: { Key: '404.html' } } }));
+  await createWebsiteBucket(s3, 'site', { listable: true, errorDocument: '404.html' });
   const put = (Key: string, Body: string, ContentType: string, CacheControl?: string) =>
     s3.send(new PutObjectCommand({ Bucket: 'site', Key, Body, ContentType, ...(CacheControl ? { CacheControl } : {}) }));
   await put('index.html', page, 'text/html', 'max-age=60');

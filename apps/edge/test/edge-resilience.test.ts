@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { edgeFor, fixed, get, oneDistribution, startTinyOrigin, testClock, type TinyOrigin } from './helpers.js';
+import { edgeFor, fixed, get, oneDistribution, startTinyOrigin, testClock, type Route, type TinyOrigin } from './helpers.js';
 import type { RunningEdge } from '../src/index.js';
 
 let origin: TinyOrigin;
@@ -12,13 +12,28 @@ afterEach(async () => {
   origin2 = undefined;
 });
 
+/** `route`, except that while `failing()` it answers 503 `down`. */
+function downWhile(failing: () => boolean, route: Route): Route {
+  return (req, res) => {
+    if (!failing()) return route(req, res);
+    res.writeHead(503, { 'content-length': '4' });
+    res.end('down');
+  };
+}
+
+/** An edge on a test clock that has cached `path` (answered by `route`) from an origin now down (connection refused). */
+async function cachedThenOriginDown(path: string, route: Route): Promise<ReturnType<typeof testClock>> {
+  const clock = testClock();
+  origin = await startTinyOrigin({ [path]: route });
+  edge = await edgeFor(oneDistribution(origin.url), { clock: clock.now });
+  await get(`${edge.url}${path}`);
+  await origin.close();
+  return clock;
+}
+
 describe('stale serving — docs/cloudfront-caching.md#stale', () => {
   it('origin down (connection refused): expired copy served within stale-if-error; 502 Error after', async () => {
-    const clock = testClock();
-    origin = await startTinyOrigin({ '/page': fixed('cached copy', { 'cache-control': 'max-age=10, stale-if-error=60' }) });
-    edge = await edgeFor(oneDistribution(origin.url), { clock: clock.now });
-    await get(`${edge.url}/page`);
-    await origin.close();
+    const clock = await cachedThenOriginDown('/page', fixed('cached copy', { 'cache-control': 'max-age=10, stale-if-error=60' }));
     clock.advance(30_000);
     const r = await get(`${edge.url}/page`);
     expect(r.status).toBe(200);
@@ -38,22 +53,8 @@ describe('stale serving — docs/cloudfront-caching.md#stale', () => {
     const clock = testClock();
     let failing = false;
     origin = await startTinyOrigin({
-      '/d': (_req, res) => {
-        if (failing) {
-          res.writeHead(503, { 'content-length': '4' });
-          res.end('down');
-          return;
-        }
-        fixed('good', { 'cache-control': 'max-age=5' })(_req, res);
-      },
-      '/off': (_req, res) => {
-        if (failing) {
-          res.writeHead(503, { 'content-length': '4' });
-          res.end('down');
-          return;
-        }
-        fixed('good', { 'cache-control': 'max-age=5, stale-if-error=0' })(_req, res);
-      },
+      '/d': downWhile(() => failing, fixed('good', { 'cache-control': 'max-age=5' })),
+      '/off': downWhile(() => failing, fixed('good', { 'cache-control': 'max-age=5, stale-if-error=0' })),
     });
     edge = await edgeFor(oneDistribution(origin.url), { clock: clock.now });
     await get(`${edge.url}/d`);
@@ -67,11 +68,7 @@ describe('stale serving — docs/cloudfront-caching.md#stale', () => {
   });
 
   it('default, no stale directive: origin down (connection refused) → expired copy served for 10 s after expiry, then 502', async () => {
-    const clock = testClock();
-    origin = await startTinyOrigin({ '/plain': fixed('kept copy', { 'cache-control': 'max-age=5' }) });
-    edge = await edgeFor(oneDistribution(origin.url), { clock: clock.now });
-    await get(`${edge.url}/plain`);
-    await origin.close();
+    const clock = await cachedThenOriginDown('/plain', fixed('kept copy', { 'cache-control': 'max-age=5' }));
     clock.advance(14_000); // expired 9 s ago: inside the default 10 s (ErrorCachingMinTTL)
     const r = await get(`${edge.url}/plain`);
     expect(r.status).toBe(200);

@@ -2,9 +2,12 @@
  * Test helpers: a tiny node:http origin that counts requests per path, and a request helper
  * over undici (real client, loopback only).
  */
+import type { ChildProcess } from 'node:child_process';
+import { CreateBucketCommand, PutBucketPolicyCommand, PutBucketWebsiteCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
+import { onTestFinished } from 'vitest';
 import { startEdge, type RunningEdge, type StartEdgeOptions } from '../src/index.js';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -55,6 +58,14 @@ export async function startTinyOrigin(routes: Record<string, Route> = {}, port =
         server.close(() => resolve());
       }),
   };
+}
+
+/** Closes `resource` when the running test ends, passed or failed (the last registered first); returns it. */
+export function closeAfterTest<T extends { close(): Promise<unknown> }>(resource: T): T {
+  onTestFinished(async () => {
+    await resource.close();
+  });
+  return resource;
 }
 
 /** A route answering a fixed body with headers. */
@@ -109,6 +120,19 @@ export async function edgeFor(config: Record<string, unknown>, extra: Partial<St
   return startEdge({ config, workers, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' }, ...extra });
 }
 
+/**
+ * Creates `bucket` as a public S3 website (IndexDocument index.html): anyone may GetObject, and
+ * ListBucket too when `listable` (without it S3 answers 403, not 404, for missing keys).
+ */
+export async function createWebsiteBucket(s3: S3Client, bucket: string, opts: { listable?: boolean; errorDocument?: string } = {}): Promise<void> {
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const statements = [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }];
+  if (opts.listable) statements.push({ Effect: 'Allow', Principal: '*', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${bucket}` });
+  await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }));
+  const errorDocument = opts.errorDocument === undefined ? {} : { ErrorDocument: { Key: opts.errorDocument } };
+  await s3.send(new PutBucketWebsiteCommand({ Bucket: bucket, WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' }, ...errorDocument } }));
+}
+
 /** A controllable clock for TTL tests. */
 export function testClock(start = Date.now()): { now: () => number; advance(ms: number): void } {
   let t = start;
@@ -125,21 +149,26 @@ export function edgeInChild(opts: Record<string, unknown>): Promise<{ url: strin
   return childServer('edge-child.ts', [JSON.stringify(opts)]);
 }
 
-/** A fixture server in its own process: prints one JSON line with its URL, exits when stdin closes. */
-export async function childServer(fixture: string, args: string[]): Promise<{ url: string; controlUrl: string; pid: number; close(): Promise<void> }> {
-  const { spawn } = await import('node:child_process');
-  const { fileURLToPath } = await import('node:url');
-  const script = fileURLToPath(new URL(`./fixtures/${fixture}`, import.meta.url));
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
+/** The first line a child process writes to its stdout (rejects if it exits first). */
+export function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
     let buf = '';
     child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
       const nl = buf.indexOf('\n');
       if (nl !== -1) resolve(buf.slice(0, nl));
     });
-    child.once('exit', (code) => reject(new Error(`edge child exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`child process exited with ${code} before its first line`)));
   });
+}
+
+/** A fixture server in its own process: prints one JSON line with its URL, exits when stdin closes. */
+export async function childServer(fixture: string, args: string[]): Promise<{ url: string; controlUrl: string; pid: number; close(): Promise<void> }> {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const script = fileURLToPath(new URL(`./fixtures/${fixture}`, import.meta.url));
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await firstLine(child);
   const info = JSON.parse(line) as { url: string; controlUrl: string };
   return {
     ...info,

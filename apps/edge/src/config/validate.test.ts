@@ -14,6 +14,20 @@ const good = () => ({
   ],
 });
 
+type Config = ReturnType<typeof good>;
+/** A case's change: these fields merged into the first origin. */
+const originWith = (fields: object) => (c: Config) => {
+  Object.assign(c.distributions[0]!.origins[0]!, fields);
+};
+/** A case's change: these fields merged into the default cache behavior. */
+const defaultBehaviorWith = (fields: object) => (c: Config) => {
+  Object.assign(c.distributions[0]!.defaultCacheBehavior, fields);
+};
+/** A case's change: these fields merged into the distribution. */
+const distributionWith = (fields: object) => (c: Config) => {
+  Object.assign(c.distributions[0]!, fields);
+};
+
 function problems(raw: unknown): string[] {
   try {
     validateEdgeConfig(raw);
@@ -35,7 +49,7 @@ describe('validateEdgeConfig', () => {
     expect(c.viewerSendTimeout).toBe(60);
   });
 
-  const cases: Array<[string, (c: ReturnType<typeof good>) => void, string]> = [
+  const cases: Array<[string, (c: Config) => void, string]> = [
     [
       'origin url',
       (c) => {
@@ -43,27 +57,9 @@ describe('validateEdgeConfig', () => {
       },
       'distributions[0].origins[1].url: must be an http(s) URL',
     ],
-    [
-      'connectionTimeout range',
-      (c) => {
-        Object.assign(c.distributions[0]!.origins[0]!, { connectionTimeout: 11 });
-      },
-      'distributions[0].origins[0].connectionTimeout: must be between 1 and 10',
-    ],
-    [
-      'connectionAttempts range',
-      (c) => {
-        Object.assign(c.distributions[0]!.origins[0]!, { connectionAttempts: 4 });
-      },
-      'distributions[0].origins[0].connectionAttempts: must be between 1 and 3',
-    ],
-    [
-      'responseTimeout range',
-      (c) => {
-        Object.assign(c.distributions[0]!.origins[0]!, { responseTimeout: 61 });
-      },
-      'distributions[0].origins[0].responseTimeout: must be between 1 and 60',
-    ],
+    ['connectionTimeout range', originWith({ connectionTimeout: 11 }), 'distributions[0].origins[0].connectionTimeout: must be between 1 and 10'],
+    ['connectionAttempts range', originWith({ connectionAttempts: 4 }), 'distributions[0].origins[0].connectionAttempts: must be between 1 and 3'],
+    ['responseTimeout range', originWith({ responseTimeout: 61 }), 'distributions[0].origins[0].responseTimeout: must be between 1 and 60'],
     [
       'unknown target',
       (c) => {
@@ -71,39 +67,21 @@ describe('validateEdgeConfig', () => {
       },
       "distributions[0].defaultCacheBehavior.targetOriginId: no origin or origin group with id 'nope'",
     ],
-    [
-      'min > default',
-      (c) => {
-        Object.assign(c.distributions[0]!.defaultCacheBehavior, { minTTL: 100, defaultTTL: 10 });
-      },
-      'distributions[0].defaultCacheBehavior.defaultTTL: must be ≥ minTTL (100)',
-    ],
-    [
-      'behavior path pattern',
-      (c) => {
-        Object.assign(c.distributions[0]!, { cacheBehaviors: [{ targetOriginId: 'site' }] });
-      },
-      'distributions[0].cacheBehaviors[0].pathPattern: is required',
-    ],
+    ['min > default', defaultBehaviorWith({ minTTL: 100, defaultTTL: 10 }), 'distributions[0].defaultCacheBehavior.defaultTTL: must be ≥ minTTL (100)'],
+    ['behavior path pattern', distributionWith({ cacheBehaviors: [{ targetOriginId: 'site' }] }), 'distributions[0].cacheBehaviors[0].pathPattern: is required'],
     [
       'query string behavior',
-      (c) => {
-        Object.assign(c.distributions[0]!.defaultCacheBehavior, { cacheKey: { queryStrings: { behavior: 'some' } } });
-      },
+      defaultBehaviorWith({ cacheKey: { queryStrings: { behavior: 'some' } } }),
       'distributions[0].defaultCacheBehavior.cacheKey.queryStrings.behavior: must be one of none, whitelist, allExcept, all',
     ],
     [
       'failover codes',
-      (c) => {
-        Object.assign(c.distributions[0]!, { originGroups: [{ id: 'g', primaryOriginId: 'site', secondaryOriginId: 'site', failoverCriteria: { statusCodes: [418] } }] });
-      },
+      distributionWith({ originGroups: [{ id: 'g', primaryOriginId: 'site', secondaryOriginId: 'site', failoverCriteria: { statusCodes: [418] } }] }),
       'distributions[0].originGroups[0].failoverCriteria.statusCodes[0]: must be one of 400, 403, 404, 416, 500, 502, 503, 504',
     ],
     [
       'custom error page path',
-      (c) => {
-        Object.assign(c.distributions[0]!, { customErrorResponses: [{ errorCode: 404, responsePagePath: 'index.html', responseCode: 200 }] });
-      },
+      distributionWith({ customErrorResponses: [{ errorCode: 404, responsePagePath: 'index.html', responseCode: 200 }] }),
       "distributions[0].customErrorResponses[0].responsePagePath: must start with '/'",
     ],
     [
@@ -113,13 +91,7 @@ describe('validateEdgeConfig', () => {
       },
       "distributions[0].id: must be a CloudFront distribution id: E followed by upper-case letters and digits (e.g. EDFDVBD6EXAMPLE), got 'e1'",
     ],
-    [
-      'methods',
-      (c) => {
-        Object.assign(c.distributions[0]!.defaultCacheBehavior, { allowedMethods: ['GET', 'HEAD', 'BREW'] });
-      },
-      "distributions[0].defaultCacheBehavior.allowedMethods[2]: unknown method 'BREW'",
-    ],
+    ['methods', defaultBehaviorWith({ allowedMethods: ['GET', 'HEAD', 'BREW'] }), "distributions[0].defaultCacheBehavior.allowedMethods[2]: unknown method 'BREW'"],
     [
       'cache object size',
       (c) => {
@@ -143,9 +115,7 @@ describe('validateEdgeConfig', () => {
     ],
     [
       'cachedMethods',
-      (c) => {
-        Object.assign(c.distributions[0]!.defaultCacheBehavior, { cachedMethods: ['GET', 'HEAD', 'OPTIONS'] });
-      },
+      defaultBehaviorWith({ cachedMethods: ['GET', 'HEAD', 'OPTIONS'] }),
       'distributions[0].defaultCacheBehavior.cachedMethods: OPTIONS is cached only when allowedMethods includes it',
     ],
     [
@@ -172,61 +142,25 @@ describe('validateEdgeConfig', () => {
     // Limits that are checked (docs/cloudfront-caching.md#behaviors and #cache-key; CloudFront quotas).
     [
       'at most 25 cache behaviors',
-      (c) => {
-        Object.assign(c.distributions[0]!, { cacheBehaviors: Array.from({ length: 26 }, (_, i) => ({ pathPattern: `/p${i}/*`, targetOriginId: 'site' })) });
-      },
+      distributionWith({ cacheBehaviors: Array.from({ length: 26 }, (_, i) => ({ pathPattern: `/p${i}/*`, targetOriginId: 'site' })) }),
       'distributions[0].cacheBehaviors: at most 25 cache behaviors',
     ],
     [
       'pathPattern at most 255 characters',
-      (c) => {
-        Object.assign(c.distributions[0]!, { cacheBehaviors: [{ pathPattern: '/' + 'a'.repeat(255), targetOriginId: 'site' }] });
-      },
+      distributionWith({ cacheBehaviors: [{ pathPattern: '/' + 'a'.repeat(255), targetOriginId: 'site' }] }),
       'distributions[0].cacheBehaviors[0].pathPattern: at most 255 characters',
     ],
     [
       'at most 10 cache-key headers',
-      (c) => {
-        Object.assign(c.distributions[0]!.defaultCacheBehavior, { cacheKey: { headers: Array.from({ length: 11 }, (_, i) => `x-h${i}`) } });
-      },
+      defaultBehaviorWith({ cacheKey: { headers: Array.from({ length: 11 }, (_, i) => `x-h${i}`) } }),
       'distributions[0].defaultCacheBehavior.cacheKey.headers.items: at most 10 headers',
     ],
-    [
-      'keepaliveTimeout range',
-      (c) => {
-        Object.assign(c.distributions[0]!.origins[0]!, { keepaliveTimeout: 61 });
-      },
-      'distributions[0].origins[0].keepaliveTimeout: must be between 1 and 60',
-    ],
-    [
-      'keepaliveTimeout below 1',
-      (c) => {
-        Object.assign(c.distributions[0]!.origins[0]!, { keepaliveTimeout: 0 });
-      },
-      'distributions[0].origins[0].keepaliveTimeout: must be between 1 and 60',
-    ],
-    [
-      'missing errorCode',
-      (c) => {
-        Object.assign(c.distributions[0]!, { customErrorResponses: [{ responsePagePath: '/e.html', responseCode: 200 }] });
-      },
-      'distributions[0].customErrorResponses[0].errorCode: is required',
-    ],
+    ['keepaliveTimeout range', originWith({ keepaliveTimeout: 61 }), 'distributions[0].origins[0].keepaliveTimeout: must be between 1 and 60'],
+    ['keepaliveTimeout below 1', originWith({ keepaliveTimeout: 0 }), 'distributions[0].origins[0].keepaliveTimeout: must be between 1 and 60'],
+    ['missing errorCode', distributionWith({ customErrorResponses: [{ responsePagePath: '/e.html', responseCode: 200 }] }), 'distributions[0].customErrorResponses[0].errorCode: is required'],
     // Unknown fields, at every level, with a did-you-mean.
-    [
-      'unknown behavior field, other case',
-      (c) => {
-        Object.assign(c.distributions[0]!.defaultCacheBehavior, { maxTtl: 5 });
-      },
-      'distributions[0].defaultCacheBehavior.maxTtl: unknown field (did you mean maxTTL?)',
-    ],
-    [
-      'unknown behavior field, misspelt',
-      (c) => {
-        Object.assign(c.distributions[0]!.defaultCacheBehavior, { compres: false });
-      },
-      'distributions[0].defaultCacheBehavior.compres: unknown field (did you mean compress?)',
-    ],
+    ['unknown behavior field, other case', defaultBehaviorWith({ maxTtl: 5 }), 'distributions[0].defaultCacheBehavior.maxTtl: unknown field (did you mean maxTTL?)'],
+    ['unknown behavior field, misspelt', defaultBehaviorWith({ compres: false }), 'distributions[0].defaultCacheBehavior.compres: unknown field (did you mean compress?)'],
     [
       'unknown root field',
       (c) => {
@@ -241,67 +175,37 @@ describe('validateEdgeConfig', () => {
       },
       'cache.maxSizeByte: unknown field (did you mean maxSizeBytes?)',
     ],
-    [
-      'unknown distribution field',
-      (c) => {
-        Object.assign(c.distributions[0]!, { defaultRootObj: 'index.html' });
-      },
-      'distributions[0].defaultRootObj: unknown field (did you mean defaultRootObject?)',
-    ],
-    [
-      'unknown origin field',
-      (c) => {
-        Object.assign(c.distributions[0]!.origins[0]!, { HostHeader: 'x' });
-      },
-      'distributions[0].origins[0].HostHeader: unknown field (did you mean hostHeader?)',
-    ],
+    ['unknown distribution field', distributionWith({ defaultRootObj: 'index.html' }), 'distributions[0].defaultRootObj: unknown field (did you mean defaultRootObject?)'],
+    ['unknown origin field', originWith({ HostHeader: 'x' }), 'distributions[0].origins[0].HostHeader: unknown field (did you mean hostHeader?)'],
     [
       'unknown origin group field',
-      (c) => {
-        Object.assign(c.distributions[0]!, { originGroups: [{ id: 'g', primaryOriginId: 'site', secondaryOriginId: 'site', failoverCriteria: { statusCodes: [500] }, members: [] }] });
-      },
+      distributionWith({ originGroups: [{ id: 'g', primaryOriginId: 'site', secondaryOriginId: 'site', failoverCriteria: { statusCodes: [500] }, members: [] }] }),
       'distributions[0].originGroups[0].members: unknown field (known: id, primaryOriginId, secondaryOriginId, failoverCriteria)',
     ],
     [
       'unknown failoverCriteria field',
-      (c) => {
-        Object.assign(c.distributions[0]!, { originGroups: [{ id: 'g', primaryOriginId: 'site', secondaryOriginId: 'site', failoverCriteria: { statusCodes: [500], statusCode: [502] } }] });
-      },
+      distributionWith({ originGroups: [{ id: 'g', primaryOriginId: 'site', secondaryOriginId: 'site', failoverCriteria: { statusCodes: [500], statusCode: [502] } }] }),
       'distributions[0].originGroups[0].failoverCriteria.statusCode: unknown field (did you mean statusCodes?)',
     ],
     [
       'unknown cache-behavior field',
-      (c) => {
-        Object.assign(c.distributions[0]!, { cacheBehaviors: [{ pathPattern: '/a/*', targetOriginId: 'site', minTtl: 1 }] });
-      },
+      distributionWith({ cacheBehaviors: [{ pathPattern: '/a/*', targetOriginId: 'site', minTtl: 1 }] }),
       'distributions[0].cacheBehaviors[0].minTtl: unknown field (did you mean minTTL?)',
     ],
-    [
-      'unknown cacheKey field',
-      (c) => {
-        Object.assign(c.distributions[0]!.defaultCacheBehavior, { cacheKey: { queryString: 'all' } });
-      },
-      'distributions[0].defaultCacheBehavior.cacheKey.queryString: unknown field (did you mean queryStrings?)',
-    ],
+    ['unknown cacheKey field', defaultBehaviorWith({ cacheKey: { queryString: 'all' } }), 'distributions[0].defaultCacheBehavior.cacheKey.queryString: unknown field (did you mean queryStrings?)'],
     [
       'unknown cacheKey part field',
-      (c) => {
-        Object.assign(c.distributions[0]!.defaultCacheBehavior, { cacheKey: { cookies: { behavior: 'whitelist', item: ['a'] } } });
-      },
+      defaultBehaviorWith({ cacheKey: { cookies: { behavior: 'whitelist', item: ['a'] } } }),
       'distributions[0].defaultCacheBehavior.cacheKey.cookies.item: unknown field (did you mean items?)',
     ],
     [
       'unknown custom error field',
-      (c) => {
-        Object.assign(c.distributions[0]!, { customErrorResponses: [{ errorCode: 404, errorCachingMinTtl: 5 }] });
-      },
+      distributionWith({ customErrorResponses: [{ errorCode: 404, errorCachingMinTtl: 5 }] }),
       'distributions[0].customErrorResponses[0].errorCachingMinTtl: unknown field (did you mean errorCachingMinTTL?)',
     ],
     [
       'pathPattern on the default behavior',
-      (c) => {
-        Object.assign(c.distributions[0]!.defaultCacheBehavior, { pathPattern: '/x/*' });
-      },
+      defaultBehaviorWith({ pathPattern: '/x/*' }),
       "distributions[0].defaultCacheBehavior.pathPattern: the default behavior always matches '*' (put other patterns in cacheBehaviors)",
     ],
   ];

@@ -19,3 +19,6 @@ export class ControlMetrics {
     this.applyLatency.observeSeconds(seconds);
   }
 }
+
+/** The names of ControlMetrics' counters (its numeric fields). */
+export type ControlCounter = { [K in keyof ControlMetrics]: ControlMetrics[K] extends number ? K : never }[keyof ControlMetrics];

@@ -11,7 +11,8 @@ import type { IncomingMessage } from 'node:http';
 import { errors } from './errors.js';
 import type { StoredFunction, StoredStage } from './function-store.js';
 import { sendRequestToPeer, type PeerSendOptions } from './peer-fanout.js';
-import { quantityList, renderDocument, type XmlValue } from './xml.js';
+import { functionConfigNode } from './function-xml.js';
+import { renderDocument } from './xml.js';
 
 const ETAG_HEADER = 'x-bucketfront-function-etag';
 const MODIFIED_HEADER = 'x-bucketfront-function-modified';
@@ -23,22 +24,9 @@ function functionPath(name: string): string {
 
 /** The LIVE stage as a CreateFunctionRequest document (FunctionCode base64, as the SDKs send it). */
 export function renderFunctionDefinition(name: string, s: Pick<StoredStage, 'code' | 'comment' | 'runtime' | 'kvsAssociations'>): string {
-  const config: Array<[string, XmlValue]> = [
-    ['Comment', s.comment],
-    ['Runtime', s.runtime],
-  ];
-  if (s.kvsAssociations.length > 0) {
-    config.push([
-      'KeyValueStoreAssociations',
-      quantityList(
-        'KeyValueStoreAssociation',
-        s.kvsAssociations.map((a): XmlValue => [['KeyValueStoreARN', a]]),
-      ),
-    ]);
-  }
   return renderDocument('CreateFunctionRequest', [
     ['Name', name],
-    ['FunctionConfig', config],
+    ['FunctionConfig', functionConfigNode(s, (arn) => arn)],
     ['FunctionCode', s.code.toString('base64')],
   ]);
 }

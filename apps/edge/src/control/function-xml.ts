@@ -29,7 +29,8 @@ function kvsArn(association: string): string {
   return association.startsWith('arn:') ? association : `arn:aws:cloudfront::${ACCOUNT_ID}:key-value-store/${association}`;
 }
 
-function configNode(s: StoredStage): XmlNode {
+/** A FunctionConfig node: Comment, Runtime and the KeyValueStoreAssociations (each ARN from `arnOf`). */
+export function functionConfigNode(s: Pick<StoredStage, 'comment' | 'runtime' | 'kvsAssociations'>, arnOf: (association: string) => string = kvsArn): XmlNode {
   const node: XmlNode = [
     ['Comment', s.comment],
     ['Runtime', s.runtime],
@@ -39,7 +40,7 @@ function configNode(s: StoredStage): XmlNode {
       'KeyValueStoreAssociations',
       quantityList(
         'KeyValueStoreAssociation',
-        s.kvsAssociations.map((a): XmlValue => [['KeyValueStoreARN', kvsArn(a)]]),
+        s.kvsAssociations.map((a): XmlValue => [['KeyValueStoreARN', arnOf(a)]]),
       ),
     ]);
   }
@@ -57,7 +58,7 @@ export function functionSummaryNode({ fn, stage, status }: SummaryInput): XmlNod
   return [
     ['Name', fn.name],
     ['Status', status],
-    ['FunctionConfig', configNode(s)],
+    ['FunctionConfig', functionConfigNode(s)],
     [
       'FunctionMetadata',
       [

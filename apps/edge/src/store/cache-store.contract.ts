@@ -127,96 +127,104 @@ export function describeCacheStore(name: string, makeStore: (limits: ContractLim
     });
 
     describe('invalidate', () => {
-      it('an exact path covers every keyed query of the path, nothing else', async () => {
-        await put({ key: 'p', path: '/p' });
-        await put({ key: 'p?a', path: '/p', query: 'a=1' });
-        await put({ key: 'p2', path: '/p2' });
-        await put({ key: 'p/x', path: '/p/x' });
-        await h.store.invalidate('E1', ['/p']);
-        expect(await has('p')).toBe(false);
-        expect(await has('p?a')).toBe(false);
-        expect(await has('p2')).toBe(true);
-        expect(await has('p/x')).toBe(true);
-      });
-
-      it('an exact path with a query covers that query only', async () => {
-        await put({ key: 'p', path: '/p' });
-        await put({ key: 'p?a1', path: '/p', query: 'a=1' });
-        await put({ key: 'p?a2', path: '/p', query: 'a=2' });
-        await h.store.invalidate('E1', ['/p?a=1']);
-        expect(await has('p?a1')).toBe(false);
-        expect(await has('p')).toBe(true);
-        expect(await has('p?a2')).toBe(true);
-      });
-
-      it('a wildcard /assets/* covers paths under /assets/ with any query', async () => {
-        await put({ key: 'a', path: '/assets/a.js' });
-        await put({ key: 'b', path: '/assets/sub/b.css', query: 'v=1' });
-        await put({ key: 'c', path: '/assetsx/c.js' });
-        await put({ key: 'd', path: '/other/assets/d.js' });
-        await h.store.invalidate('E1', ['/assets/*']);
-        expect(await has('a')).toBe(false);
-        expect(await has('b')).toBe(false);
-        expect(await has('c')).toBe(true);
-        expect(await has('d')).toBe(true);
-      });
-
-      it('a wildcard /a* covers /a, /ab and /a?x', async () => {
-        await put({ key: 'a', path: '/a' });
-        await put({ key: 'ab', path: '/ab' });
-        await put({ key: 'a?x', path: '/a', query: 'x' });
-        await put({ key: 'b', path: '/b' });
-        await h.store.invalidate('E1', ['/a*']);
-        expect(await has('a')).toBe(false);
-        expect(await has('ab')).toBe(false);
-        expect(await has('a?x')).toBe(false);
-        expect(await has('b')).toBe(true);
-      });
-
-      it('a path matches the altPath too (/index.html for /)', async () => {
-        await put({ key: 'root', path: '/', altPath: '/index.html' });
-        await put({ key: 'other', path: '/other.html' });
-        await h.store.invalidate('E1', ['/index.html']);
-        expect(await has('root')).toBe(false);
-        expect(await has('other')).toBe(true);
-      });
-
-      it('an altPath matches a wildcard', async () => {
-        await put({ key: 'docs', path: '/docs/', altPath: '/docs/index.html' });
-        await h.store.invalidate('E1', ['/docs/index*']);
-        expect(await has('docs')).toBe(false);
-      });
-
-      it('#tag covers tagged responses, case-insensitively; untagged and other tags stay', async () => {
-        await put({ key: 'tagged', path: '/t1', tags: ['release-42', 'home'] });
-        await put({ key: 'tagged2', path: '/t2', tags: ['release-42'] });
-        await put({ key: 'other-tag', path: '/t3', tags: ['release-43'] });
-        await put({ key: 'untagged', path: '/t4' });
-        await h.store.invalidate('E1', ['#Release-42']);
-        expect(await has('tagged')).toBe(false);
-        expect(await has('tagged2')).toBe(false);
-        expect(await has('other-tag')).toBe(true);
-        expect(await has('untagged')).toBe(true);
-      });
-
-      it('another distribution is untouched', async () => {
-        await put({ key: 'e1', distributionId: 'E1', path: '/same', tags: ['t'] });
-        await put({ key: 'e2', distributionId: 'E2', path: '/same', tags: ['t'] });
-        await h.store.invalidate('E1', ['/same', '/*', '#t']);
-        expect(await has('e1')).toBe(false);
-        expect(await has('e2')).toBe(true);
-      });
-
-      it('a batch mixes paths, wildcards and tags', async () => {
-        await put({ key: 'x', path: '/x' });
-        await put({ key: 'y', path: '/img/y.png' });
-        await put({ key: 'z', path: '/z', tags: ['zz'] });
-        await put({ key: 'keep', path: '/keep' });
-        await h.store.invalidate('E1', ['/x', '/img/*', '#zz']);
-        expect(await has('x')).toBe(false);
-        expect(await has('y')).toBe(false);
-        expect(await has('z')).toBe(false);
-        expect(await has('keep')).toBe(true);
+      it.each<{ name: string; stored: Array<Partial<CachedResponse>>; paths: string[]; gone: string[]; kept: string[] }>([
+        {
+          name: 'an exact path covers every keyed query of the path, nothing else',
+          stored: [
+            { key: 'p', path: '/p' },
+            { key: 'p?a', path: '/p', query: 'a=1' },
+            { key: 'p2', path: '/p2' },
+            { key: 'p/x', path: '/p/x' },
+          ],
+          paths: ['/p'],
+          gone: ['p', 'p?a'],
+          kept: ['p2', 'p/x'],
+        },
+        {
+          name: 'an exact path with a query covers that query only',
+          stored: [
+            { key: 'p', path: '/p' },
+            { key: 'p?a1', path: '/p', query: 'a=1' },
+            { key: 'p?a2', path: '/p', query: 'a=2' },
+          ],
+          paths: ['/p?a=1'],
+          gone: ['p?a1'],
+          kept: ['p', 'p?a2'],
+        },
+        {
+          name: 'a wildcard /assets/* covers paths under /assets/ with any query',
+          stored: [
+            { key: 'a', path: '/assets/a.js' },
+            { key: 'b', path: '/assets/sub/b.css', query: 'v=1' },
+            { key: 'c', path: '/assetsx/c.js' },
+            { key: 'd', path: '/other/assets/d.js' },
+          ],
+          paths: ['/assets/*'],
+          gone: ['a', 'b'],
+          kept: ['c', 'd'],
+        },
+        {
+          name: 'a wildcard /a* covers /a, /ab and /a?x',
+          stored: [
+            { key: 'a', path: '/a' },
+            { key: 'ab', path: '/ab' },
+            { key: 'a?x', path: '/a', query: 'x' },
+            { key: 'b', path: '/b' },
+          ],
+          paths: ['/a*'],
+          gone: ['a', 'ab', 'a?x'],
+          kept: ['b'],
+        },
+        {
+          name: 'a path matches the altPath too (/index.html for /)',
+          stored: [
+            { key: 'root', path: '/', altPath: '/index.html' },
+            { key: 'other', path: '/other.html' },
+          ],
+          paths: ['/index.html'],
+          gone: ['root'],
+          kept: ['other'],
+        },
+        { name: 'an altPath matches a wildcard', stored: [{ key: 'docs', path: '/docs/', altPath: '/docs/index.html' }], paths: ['/docs/index*'], gone: ['docs'], kept: [] },
+        {
+          name: '#tag covers tagged responses, case-insensitively; untagged and other tags stay',
+          stored: [
+            { key: 'tagged', path: '/t1', tags: ['release-42', 'home'] },
+            { key: 'tagged2', path: '/t2', tags: ['release-42'] },
+            { key: 'other-tag', path: '/t3', tags: ['release-43'] },
+            { key: 'untagged', path: '/t4' },
+          ],
+          paths: ['#Release-42'],
+          gone: ['tagged', 'tagged2'],
+          kept: ['other-tag', 'untagged'],
+        },
+        {
+          name: 'another distribution is untouched',
+          stored: [
+            { key: 'e1', distributionId: 'E1', path: '/same', tags: ['t'] },
+            { key: 'e2', distributionId: 'E2', path: '/same', tags: ['t'] },
+          ],
+          paths: ['/same', '/*', '#t'],
+          gone: ['e1'],
+          kept: ['e2'],
+        },
+        {
+          name: 'a batch mixes paths, wildcards and tags',
+          stored: [
+            { key: 'x', path: '/x' },
+            { key: 'y', path: '/img/y.png' },
+            { key: 'z', path: '/z', tags: ['zz'] },
+            { key: 'keep', path: '/keep' },
+          ],
+          paths: ['/x', '/img/*', '#zz'],
+          gone: ['x', 'y', 'z'],
+          kept: ['keep'],
+        },
+      ])('$name', async ({ stored, paths, gone, kept }) => {
+        for (const fields of stored) await put(fields);
+        await h.store.invalidate('E1', paths);
+        for (const key of gone) expect(await has(key), key).toBe(false);
+        for (const key of kept) expect(await has(key), key).toBe(true);
       });
     });
 

@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { hostname } from 'node:os';
+import type { EngineState } from '../context.js';
 
 /** RFC 9110 §7.6.1 hop-by-hop fields plus those CloudFront removes (Trailer, Upgrade). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
@@ -21,6 +22,14 @@ export function httpDate(now: number): string {
     dateString = new Date(s * 1000).toUTCString();
   }
   return dateString;
+}
+
+/**
+ * The fields the edge sets on every response it answers other than a plain hit:
+ * X-Cache (`<result> from <product word>`), Via, X-Amz-Cf-Pop, Date and X-Amz-Cf-Id, as name/value pairs.
+ */
+export function edgeResponseFields(state: Pick<EngineState, 'config' | 'via'>, result: string, now: number, reqId: string): string[] {
+  return ['x-cache', `${result} from ${state.config.productWord}`, 'via', state.via, 'x-amz-cf-pop', state.config.pop, 'date', httpDate(now), 'x-amz-cf-id', reqId];
 }
 
 /** `1.1 <32-hex>.cloudfront.net (CloudFront)`; the hex is stable per host+pop (same for all workers). */

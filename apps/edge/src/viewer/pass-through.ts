@@ -20,12 +20,11 @@ import { pipeline } from 'node:stream';
 import type { EngineState, RequestCtx } from '../context.js';
 import type { ResultType } from '../metrics.js';
 import { rateCheckedBody } from './body-rate.js';
-import { filterOriginHeaders, headerValue, httpDate, isHopByHopRequestHeader } from './headers.js';
+import { edgeResponseFields, filterOriginHeaders, headerValue, isHopByHopRequestHeader } from './headers.js';
 import type { Responder } from './respond.js';
 
 export async function passThrough(state: EngineState, responder: Responder, req: IncomingMessage, res: ServerResponse, ctx: RequestCtx): Promise<void> {
-  const { metrics, clock, config } = state;
-  const word = config.productWord;
+  const { metrics, clock } = state;
   // ctx.reqHeaders holds no field named in Connection (hop-by-hop too, RFC 9110 §7.6.1).
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(ctx.reqHeaders)) {
@@ -53,7 +52,7 @@ export async function passThrough(state: EngineState, responder: Responder, req:
     responder.sendFailure(res, ctx, 408, 'viewer body too slow');
   };
   const expectsContinue = (headerValue(req.headers, 'expect') ?? '').toLowerCase() === '100-continue';
-  metrics.originRequests++;
+  metrics.counts.originRequests++;
   const body = hasBody ? rateCheckedBody(req, onTooSlow) : null;
   // The viewer went away (mid-upload, or before its response was fully sent): abort the origin
   // request at once, which gives its pass-through connection back (origin/client.ts).
@@ -75,7 +74,7 @@ export async function passThrough(state: EngineState, responder: Responder, req:
     });
     metrics.observeOriginLatency(r.latencyMs / 1000);
   } catch (err) {
-    metrics.originErrors++;
+    metrics.counts.originErrors++;
     if (tooSlow || viewerGone.signal.aborted) return; // answered already, or nobody left to answer
     if (body) {
       body.destroy();
@@ -94,7 +93,7 @@ export async function passThrough(state: EngineState, responder: Responder, req:
     if (v !== undefined) out.push(name, v);
   }
   const result: ResultType = r.status >= 400 ? 'Error' : 'Miss';
-  out.push('x-cache', `${result} from ${word}`, 'via', state.via, 'x-amz-cf-pop', config.pop, 'date', httpDate(clock()), 'x-amz-cf-id', ctx.reqId);
+  out.push(...edgeResponseFields(state, result, clock(), ctx.reqId));
   const vr = viewerResponseOf(res, r.status, out);
   if (vr.errorBody !== undefined) {
     r.body.destroy();

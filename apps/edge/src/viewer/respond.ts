@@ -12,7 +12,7 @@ import type { ResultType } from '../metrics.js';
 import type { Coding, StoredEntry } from '../store/entry.js';
 import { ensureVariant, withoutFields } from '../store/variants.js';
 import { generatedErrorPage } from './error-page.js';
-import { headerValue, httpDate } from './headers.js';
+import { edgeResponseFields, headerValue, httpDate } from './headers.js';
 import { generatedBody, responseHeaders, wireReason } from '../functions/event.js';
 import { viewerResponseOf, type ViewerResponseOutcome } from '../functions/viewer-response.js';
 import type { FunctionError, FunctionErrorKind, FunctionResponse } from '@bucketfront/cf-functions';
@@ -76,7 +76,7 @@ export function createResponder(state: EngineState) {
       headers.push('date', httpDate(now), 'age', String(ageSeconds(e.times, now)), 'x-amz-cf-id', ctx.reqId);
     } else {
       headers = v.headers.slice();
-      headers.push('x-cache', `${xResult} from ${word}`, 'via', state.via, 'x-amz-cf-pop', config.pop, 'date', httpDate(now), 'x-amz-cf-id', ctx.reqId);
+      headers.push(...edgeResponseFields(state, xResult, now, ctx.reqId));
       if (result !== 'Miss') headers.push('age', String(ageSeconds(e.times, now)));
     }
     if (!isError && status === 200) {
@@ -143,24 +143,7 @@ export function createResponder(state: EngineState) {
   }
 
   function generatedHeaders(reqId: string, length: number): string[] {
-    return [
-      'server',
-      'CloudFront',
-      'content-type',
-      'text/html',
-      'content-length',
-      String(length),
-      'x-cache',
-      `Error from ${word}`,
-      'via',
-      state.via,
-      'x-amz-cf-pop',
-      config.pop,
-      'date',
-      httpDate(clock()),
-      'x-amz-cf-id',
-      reqId,
-    ];
+    return ['server', 'CloudFront', 'content-type', 'text/html', 'content-length', String(length), ...edgeResponseFields(state, 'Error', clock(), reqId)];
   }
 
   function sendGenerated(req: IncomingMessage, res: ServerResponse, status: number, reqId: string, detail?: string): void {
@@ -171,7 +154,7 @@ export function createResponder(state: EngineState) {
   function sendStream(res: ServerResponse, ctx: RequestCtx, r: Extract<FillResult, { kind: 'stream' }>): void {
     const headers = r.headers.slice();
     const result: ResultType = r.status >= 400 ? 'Error' : 'Miss';
-    headers.push('x-cache', `${result} from ${word}`, 'via', state.via, 'x-amz-cf-pop', config.pop, 'date', httpDate(clock()), 'x-amz-cf-id', ctx.reqId);
+    headers.push(...edgeResponseFields(state, result, clock(), ctx.reqId));
     const out = viewerResponseOf(res, r.status, headers);
     if (out.errorBody !== undefined) {
       r.rest.destroy();
@@ -192,7 +175,7 @@ export function createResponder(state: EngineState) {
     });
     pipeline(r.rest, res, () => {
       metrics.countRequest(result, bytes);
-      metrics.originBytes += bytes;
+      metrics.counts.originBytes += bytes;
     });
   }
 
@@ -220,22 +203,7 @@ export function createResponder(state: EngineState) {
   function sendFunctionResponse(req: IncomingMessage, res: ServerResponse, reqId: string, out: FunctionResponse): void {
     const body = generatedBody(out);
     const headers = withoutFields(responseHeaders(out), ['content-length', 'transfer-encoding']);
-    headers.push(
-      'content-length',
-      String(body.length),
-      'server',
-      'CloudFront',
-      'x-cache',
-      `FunctionGeneratedResponse from ${word}`,
-      'via',
-      state.via,
-      'x-amz-cf-pop',
-      config.pop,
-      'date',
-      httpDate(clock()),
-      'x-amz-cf-id',
-      reqId,
-    );
+    headers.push('content-length', String(body.length), 'server', 'CloudFront', ...edgeResponseFields(state, 'FunctionGeneratedResponse', clock(), reqId));
     const reason = wireReason(out.statusDescription);
     if (reason !== undefined) res.writeHead(out.statusCode, reason, headers);
     else res.writeHead(out.statusCode, headers);
