@@ -104,20 +104,10 @@ export function parseSummary(stdout: string): Summary {
   return JSON.parse(lines[lines.length - 1]!) as Summary;
 }
 
-/** The edge's startEdge as the CLI tests use it (apps/cli does not depend on the edge package: loaded by name). */
-interface EdgeModule {
-  startEdge(opts: {
-    config: Record<string, unknown>;
-    port: number;
-    controlPort: number;
-    host: string;
-    workers: number;
-    credentials: { accessKeyId: string; secretAccessKey: string };
-  }): Promise<{ url: string; controlUrl: string; close(): Promise<void> }>;
-}
-export type StartedEdge = Awaited<ReturnType<EdgeModule['startEdge']>>;
+/** A running edge, as `startEdge` (@bucketfront/edge) returns it. */
+export type StartedEdge = Awaited<ReturnType<typeof import('@bucketfront/edge').startEdge>>;
 
-export async function loadStartEdge(): Promise<EdgeModule['startEdge']> {
-  const specifier = '@bucketfront/edge';
-  return ((await import(specifier)) as EdgeModule).startEdge;
+/** The edge's `startEdge`, imported when a suite first needs it. */
+export async function loadStartEdge(): Promise<typeof import('@bucketfront/edge')['startEdge']> {
+  return (await import('@bucketfront/edge')).startEdge;
 }

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen } from '@bucketfront/http-basics';
 
 export interface CountedRequest {
   method: string;
@@ -34,8 +34,7 @@ export async function startCountingOrigin(handler: OriginHandler): Promise<Count
     });
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, 0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -46,16 +45,7 @@ export async function startCountingOrigin(handler: OriginHandler): Promise<Count
   };
 }
 
-/** Closes `server` now: drops its open (keep-alive) connections instead of waiting for them. */
-export function closeServer(server: Server): Promise<void> {
-  return new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-}
-
 /** Starts `server` listening on a system-picked loopback port; resolves to its `http://127.0.0.1:PORT` URL. */
 export async function listenOnLoopback(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
 }

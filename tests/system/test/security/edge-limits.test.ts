@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
-import { closeServer, listenOnLoopback } from '@bucketfront/test-support';
+import { closeServer } from '@bucketfront/http-basics';
+import { listenOnLoopback } from '@bucketfront/test-support';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startEdge, type RunningEdge } from '@bucketfront/edge';
 

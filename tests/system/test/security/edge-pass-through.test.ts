@@ -12,7 +12,8 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEdge, type RunningEdge } from '@bucketfront/edge';
-import { closeServer, hasBoto3, listenOnLoopback, makeTempDir, requireTool, type TempDir } from '@bucketfront/test-support';
+import { closeServer } from '@bucketfront/http-basics';
+import { hasBoto3, listenOnLoopback, makeTempDir, requireTool, type TempDir } from '@bucketfront/test-support';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 
 const BUCKET = 'uploads';

@@ -9,7 +9,8 @@ import { CloudFrontClient, CreateInvalidationCommand, GetInvalidationCommand } f
 import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { request } from 'undici';
 import { createEdgeEngine, createViewerServer, EdgeConfigError, startEdge, validateEdgeConfig, type RunningEdge } from '@bucketfront/edge';
-import { closeServer, publicReadPolicy, rawRequest, statusOf, testEdgeOptions } from '@bucketfront/test-support';
+import { closeServer } from '@bucketfront/http-basics';
+import { publicReadPolicy, rawRequest, statusOf, testEdgeOptions } from '@bucketfront/test-support';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 
 const EDGE_REFUSED_METHOD = 'not configured to allow the HTTP request method';

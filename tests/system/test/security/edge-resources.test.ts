@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { Agent, request } from 'undici';
-import { closeServer, listenOnLoopback } from '@bucketfront/test-support';
+import { closeServer } from '@bucketfront/http-basics';
+import { listenOnLoopback } from '@bucketfront/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdgeProcess, type EdgeProcess } from './edge-process.js';
 
