@@ -48,8 +48,8 @@ export default defineConfig({
           // Boots ONE cluster (scripts/ceph-dev-cluster.sh) for the whole run; `cephCluster()` injects it.
           globalSetup: ['tests/support/src/ceph-global-setup.ts'],
           // The cluster itself needs about one of the machine's cores: run these files one at a
-          // time, in one worker, after the other projects' files (vitest runs single-fork
-          // projects last).
+          // time, in one worker. `npm test` runs this project in its own vitest process beside the
+          // others (scripts/run-tests.mjs).
           poolOptions: { forks: { singleFork: true } },
           // A killed and restarted OSD takes 20–30 s to be active+clean again.
           testTimeout: 180_000,
