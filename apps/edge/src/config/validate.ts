@@ -8,7 +8,9 @@ import type { $ZodIssue } from 'zod/v4/core';
 import type { EdgeConfig } from './types.js';
 import { edgeConfigSchema } from './schema.js';
 
-export { CONFIG_DEFAULTS, didYouMean, functionNameOf } from './schema.js';
+export { functionNameOf } from './behavior-schema.js';
+export { CONFIG_DEFAULTS } from './schema.js';
+export { didYouMean } from './schema-fields.js';
 
 export class EdgeConfigError extends Error {
   constructor(readonly problems: string[]) {
