@@ -9,7 +9,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdge, type RunningEdge } from '../src/index.js';
-import { freePort } from './fixtures/control-server.js';
+import { freePort } from '@bucketfront/test-support';
 
 const DIST = 'E2EDIST0000001';
 

@@ -8,7 +8,8 @@ import { makeTestCredentials } from '@bucketfront/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { publishOnPeer } from '../src/control/function-peers.js';
 import { DEFAULT_PEER_RETRY } from '../src/control/peer-fanout.js';
-import { createAndPublish, edgeConfigFixture, eventually, freePort, startMutualPeers, startRecordingControl, type RecordingControl } from './fixtures/control-server.js';
+import { freePort } from '@bucketfront/test-support';
+import { createAndPublish, edgeConfigFixture, eventually, startMutualPeers, startRecordingControl, type RecordingControl } from './fixtures/control-server.js';
 
 type Creds = { accessKeyId: string; secretAccessKey: string };
 const fastRetry = { initialDelayMs: 20, maxDelayMs: 100, windowMs: 60_000, attemptTimeoutMs: 5_000 };

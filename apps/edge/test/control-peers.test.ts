@@ -7,7 +7,8 @@ import { signRequest } from '@bucketfront/sigv4';
 import { makeTestCredentials } from '@bucketfront/test-support';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { distributionFixture, edgeConfigFixture, eventually, freePort, startMutualPeers, startRecordingControl, type RecordingControl } from './fixtures/control-server.js';
+import { freePort } from '@bucketfront/test-support';
+import { distributionFixture, edgeConfigFixture, eventually, startMutualPeers, startRecordingControl, type RecordingControl } from './fixtures/control-server.js';
 import type { EdgeConfig } from '../src/control/runtime-types.js';
 
 const DIST = 'E1TESTDIST0001';

@@ -12,3 +12,4 @@ export * from './servers.js';
 export * from './counting-origin.js';
 export * from './ceph.js';
 export * from './s3-fixtures.js';
+export * from './ports.js';

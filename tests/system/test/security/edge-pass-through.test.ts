@@ -6,14 +6,14 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEdge, type RunningEdge } from '@bucketfront/edge';
 import { closeServer } from '@bucketfront/http-basics';
-import { hasBoto3, listenOnLoopback, makeTempDir, requireTool, type TempDir } from '@bucketfront/test-support';
+import { freePort, hasBoto3, listenOnLoopback, makeTempDir, requireTool, type TempDir } from '@bucketfront/test-support';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 
 const BUCKET = 'uploads';
@@ -22,17 +22,6 @@ const ALL_METHODS = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE']
 /** An edge (one worker) with one distribution `id` whose default cache behavior (`behavior`) targets the origin at `url`. */
 function startEdgeFronting(id: string, url: string, behavior: Record<string, unknown>): Promise<RunningEdge> {
   return startEdge({ workers: 1, config: { distributions: [{ id, origins: [{ id: 'o', url }], defaultCacheBehavior: { targetOriginId: 'o', ...behavior } }] } });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
