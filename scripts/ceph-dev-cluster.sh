@@ -155,7 +155,17 @@ launch() {
     if [ -n "$cg" ] && [ -d "$cg" ]; then echo "$BASHPID" >"$cg/cgroup.procs"; fi
     exec setsid "$@" </dev/null >>"$LOG_DIR/$name.out" 2>&1
   ) &
-  echo "$!" >"$DIR/$name.pid"
+  local pid=$!
+  echo "$pid" >"$DIR/$name.pid"
+  # Until the subshell has joined the cgroup and exec'd the daemon, its command line is this
+  # script's, which pid_of_ours does not own: a require_alive in that window (likely on a loaded
+  # machine) took a starting daemon for a dead one. Wait for the exec, or for the child's end
+  # (a daemon that dies is then reported by require_alive with its log).
+  for _ in $(seq 1 200); do
+    pid_of_ours "$DIR/$name.pid" >/dev/null && return 0
+    [ -r "/proc/$pid/stat" ] || return 0
+    sleep 0.05
+  done
 }
 
 # Run "$@" in the foreground inside the cgroup (used for mkfs).
