@@ -14,8 +14,10 @@ export {
   backendCredentials,
   parseCredentialsFile,
   StoreSpecError,
+  defaultMasterKeyFile,
   type StoreSpec,
   type OpenedStore,
   type OpenStoreOptions,
 } from './open-store.js';
 export { createS3Store, type S3StoreOptions } from './s3-store/index.js';
+export * from './encryption/index.js';

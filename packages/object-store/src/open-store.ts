@@ -19,8 +19,9 @@
  * and the bucket-facts cache (bucket-cache.ts).
  */
 import { promises as fsp } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { withBucketCache } from './bucket-cache.js';
+import { KeyStore, ensureMasterKeyFile, readMasterKeys, withEncryption } from './encryption/index.js';
 import { createFsStore } from './fs-store/index.js';
 import { createS3Store } from './s3-store/index.js';
 import { withStoreMetrics, type StoreObserver } from './store-metrics.js';
@@ -168,6 +169,14 @@ export interface OpenStoreOptions {
   /** The s3 backend's credentials; default: from `env` (see backendCredentials). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
   env?: NodeJS.ProcessEnv;
+  /**
+   * Master key file for encryption at rest (default: env BUCKETFRONT_MASTER_KEY_FILE; for an fs
+   * store without one, `<dataDir>/keys/master.key`, created with mode 0600 on first open).
+   * Without any, an s3 store refuses SSE requests.
+   */
+  masterKeyFile?: string;
+  /** Region in KMS key ARNs. Default us-east-1. */
+  region?: string;
 }
 
 export interface OpenedStore {
@@ -177,6 +186,10 @@ export interface OpenedStore {
   system: SystemDocuments;
   /** For logs: where the data lives, never a secret. */
   description: string;
+  /** The built-in key service (SSE-S3 and SSE-KMS keys); null when no master key is configured. */
+  keys: KeyStore | null;
+  /** Where the master key comes from, for logs (null: encryption at rest unavailable). */
+  masterKeyFile: string | null;
 }
 
 /**
@@ -184,6 +197,11 @@ export interface OpenedStore {
  * ListBuckets): unreachable, refusing our credentials or otherwise broken, it
  * is a StoreSpecError whose message names the URL and what failed.
  */
+/** Where an fs store keeps its master key when none is configured. */
+export function defaultMasterKeyFile(dataDir: string): string {
+  return join(dataDir, 'keys', 'master.key');
+}
+
 export async function openStore(specText: string | StoreSpec, opts: OpenStoreOptions = {}): Promise<OpenedStore> {
   const spec = typeof specText === 'string' ? parseStoreSpec(specText) : specText;
   const description = describeStoreSpec(spec);
@@ -211,6 +229,18 @@ export async function openStore(specText: string | StoreSpec, opts: OpenStoreOpt
     system = s3;
   }
   const observed = opts.observe ? withStoreMetrics(driver, opts.observe) : driver;
-  const store = withBucketCache(observed, opts.revalidateMs !== undefined ? { revalidateMs: opts.revalidateMs } : {});
-  return { spec, store, system, description };
+  let keys: KeyStore | null = null;
+  const masterKeyFile = opts.masterKeyFile ?? (opts.env ?? process.env).BUCKETFRONT_MASTER_KEY_FILE ?? (spec.driver === 'fs' ? defaultMasterKeyFile(spec.dataDir) : undefined);
+  if (masterKeyFile !== undefined) {
+    try {
+      const master = spec.driver === 'fs' && masterKeyFile === defaultMasterKeyFile(spec.dataDir) ? await ensureMasterKeyFile(masterKeyFile) : await readMasterKeys(masterKeyFile);
+      keys = await KeyStore.open(system, master, opts.region);
+    } catch (err) {
+      await driver.close().catch(() => {});
+      throw new StoreSpecError(`store ${description}: encryption keys: ${(err as Error).message}`);
+    }
+  }
+  const encrypted = withEncryption(observed, keys);
+  const store = withBucketCache(encrypted, opts.revalidateMs !== undefined ? { revalidateMs: opts.revalidateMs } : {});
+  return { spec, store, system, description, keys, masterKeyFile: masterKeyFile ?? null };
 }

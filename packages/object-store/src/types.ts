@@ -30,6 +30,14 @@ export type StoreErrorCode =
   | 'ServiceUnavailable'
   /** The backend asked us to slow down (503). */
   | 'SlowDown'
+  /** SSE: e.g. SSE-C parameters missing on a read of an SSE-C object (400). */
+  | 'InvalidRequest'
+  /** SSE-C: the key does not match the one the object was written with (403). */
+  | 'AccessDenied'
+  /** SSE-KMS: the named key does not exist (400). */
+  | 'KMS.NotFoundException'
+  /** SSE-KMS: the key is disabled (400). */
+  | 'KMS.DisabledException'
   | 'InternalError';
 
 export class StoreError extends Error {
@@ -76,6 +84,48 @@ export interface ObjectMetadata {
   checksum?: StoredChecksum;
   /** Set by the store on multipart objects: per-part sizes, for partNumber GETs. */
   partSizes?: number[];
+  /**
+   * Set by the encryption decorator on what it hands a driver (never by the origin): the
+   * object's sealed envelope (wrapped data key, scheme), an opaque string every driver stores
+   * and returns verbatim. The decorator replaces it with `encryption` on the way out.
+   */
+  sealed?: string;
+  /** How the object is encrypted at rest, as S3 reports it (read side; set by the encryption decorator). */
+  encryption?: ObjectEncryption;
+}
+
+/**
+ * Server-side encryption of a stored object, as S3's response headers describe it
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/serv-side-encryption.html).
+ */
+export interface ObjectEncryption {
+  /** `x-amz-server-side-encryption`: SSE-S3 (`AES256`) or SSE-KMS (`aws:kms`); absent for SSE-C. */
+  serverSideEncryption?: 'AES256' | 'aws:kms';
+  /** `x-amz-server-side-encryption-aws-kms-key-id`: the key's ARN. */
+  kmsKeyId?: string;
+  /** `x-amz-server-side-encryption-bucket-key-enabled`. */
+  bucketKeyEnabled?: boolean;
+  /** `x-amz-server-side-encryption-context` as the client sent it (base64 JSON). */
+  kmsContext?: string;
+  /** SSE-C: `x-amz-server-side-encryption-customer-algorithm` (always AES256). */
+  customerAlgorithm?: 'AES256';
+  /** SSE-C: `x-amz-server-side-encryption-customer-key-MD5` (base64 MD5 of the key). */
+  customerKeyMd5?: string;
+}
+
+/** A 256-bit SSE-C key the client sent, already checked against its MD5 by the origin. */
+export interface CustomerKey {
+  key: Buffer;
+  /** Base64 MD5 of `key`. */
+  md5: string;
+}
+
+/** How to encrypt what is written (resolved by the origin: request headers, else the bucket default). */
+export type EncryptionRequest = { scheme: 'SSE-S3' } | { scheme: 'SSE-KMS'; kmsKeyId?: string; bucketKeyEnabled?: boolean; kmsContext?: string } | { scheme: 'SSE-C'; customerKey: CustomerKey };
+
+/** Read-side SSE parameters: the SSE-C key, when the client sent one. */
+export interface ReadOptions {
+  customerKey?: CustomerKey;
 }
 
 export interface ObjectInfo {
@@ -113,6 +163,10 @@ export interface PutObjectOptions {
    * and returned in its PartInfo (putObject takes it from `metadata.checksum`).
    */
   checksum?: StoredChecksum;
+  /** Encrypt at rest (needs the encryption decorator; a bare driver refuses it). */
+  encryption?: EncryptionRequest;
+  /** uploadPart of an SSE-C upload: the same key as CreateMultipartUpload's. */
+  customerKey?: CustomerKey;
 }
 
 /**
@@ -127,6 +181,14 @@ export interface GetObjectResult {
   info: ObjectInfo;
   body: Readable;
   buffer?: Buffer;
+}
+
+/** SSE parameters of a copy: the source's SSE-C key, and how to encrypt the copy. */
+export interface CopyObjectOptions {
+  sourceCustomerKey?: CustomerKey;
+  /** CopyObject: the copy's encryption (absent: stored unencrypted). UploadPartCopy: the upload's SSE-C key. */
+  encryption?: EncryptionRequest;
+  customerKey?: CustomerKey;
 }
 
 export interface ListObjectsOptions {
@@ -210,26 +272,26 @@ export interface ObjectStore {
    */
   putObject(bucket: string, key: string, body: Readable, metadata: ObjectMetadata, opts?: PutObjectOptions): Promise<ObjectInfo>;
   /** null when the key does not exist. Throws NoSuchBucket. */
-  headObject(bucket: string, key: string): Promise<ObjectInfo | null>;
+  headObject(bucket: string, key: string, opts?: ReadOptions): Promise<ObjectInfo | null>;
   /**
    * Opens the object for reading (the whole object, or one range). The
    * stream reads the version that was current when this resolved, even if
    * it is overwritten meanwhile. null when the key does not exist.
    */
-  getObject(bucket: string, key: string, range?: ByteRange): Promise<GetObjectResult | null>;
+  getObject(bucket: string, key: string, range?: ByteRange, opts?: ReadOptions): Promise<GetObjectResult | null>;
   /** Idempotent: deleting a missing key succeeds. Throws NoSuchBucket. */
   deleteObject(bucket: string, key: string): Promise<void>;
   /** Server-side copy; `metadata` replaces the source's (the origin decides COPY vs REPLACE). */
-  copyObject(src: { bucket: string; key: string }, dst: { bucket: string; key: string }, metadata: ObjectMetadata): Promise<ObjectInfo>;
+  copyObject(src: { bucket: string; key: string }, dst: { bucket: string; key: string }, metadata: ObjectMetadata, opts?: CopyObjectOptions): Promise<ObjectInfo>;
   /** Keys in UTF-8 binary order. */
   listObjects(bucket: string, opts: ListObjectsOptions): Promise<ListObjectsResult>;
 
   // Multipart
-  createMultipartUpload(bucket: string, key: string, metadata: ObjectMetadata): Promise<MultipartUploadInfo>;
+  createMultipartUpload(bucket: string, key: string, metadata: ObjectMetadata, opts?: { encryption?: EncryptionRequest }): Promise<MultipartUploadInfo>;
   /** Throws NoSuchUpload. Replaces an earlier part with the same number. */
   uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Readable, opts?: PutObjectOptions): Promise<PartInfo>;
   /** A byte range of an existing object becomes a part (UploadPartCopy). */
-  uploadPartCopy(bucket: string, key: string, uploadId: string, partNumber: number, src: { bucket: string; key: string; range?: ByteRange }): Promise<PartInfo>;
+  uploadPartCopy(bucket: string, key: string, uploadId: string, partNumber: number, src: { bucket: string; key: string; range?: ByteRange }, opts?: CopyObjectOptions): Promise<PartInfo>;
   /**
    * Validates the list (InvalidPart, InvalidPartOrder, EntityTooSmall for any
    * part but the last under 5 MiB unless `minPartSize` says otherwise) and

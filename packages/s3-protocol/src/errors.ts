@@ -10,6 +10,10 @@ import { escapeXml } from '@bucketfront/http-basics';
 /** code → [HTTP status, default message] */
 export const S3_ERROR_CODES = {
   AccessDenied: [403, 'Access Denied'],
+  // SSE-KMS through S3 (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html and the KMS API's errors).
+  'KMS.NotFoundException': [400, 'Invalid keyId'],
+  'KMS.DisabledException': [400, 'The KMS key is disabled.'],
+  InvalidEncryptionAlgorithmError: [400, 'The encryption request you specified is not valid. The valid value is AES256.'],
   AccountProblem: [403, 'There is a problem with your AWS account that prevents the action from completing successfully.'],
   AuthorizationHeaderMalformed: [400, 'The authorization header is malformed.'],
   AuthorizationQueryParametersError: [400, 'Error parsing the X-Amz-Credential parameter.'],

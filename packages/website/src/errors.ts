@@ -34,6 +34,9 @@ export const websiteErrors = {
     pageError(400, 'IncorrectEndpoint', 'The specified bucket exists in another Region. Direct requests to the correct endpoint.', { bucketName }),
   /** The body of the implicit `dir` → `/dir/` 302 (docs/s3-website-rules.md#index-document). */
   found: (): WebsitePageError => pageError(302, 'Found', 'Resource Found'),
+  /** An SSE-C object: the website endpoint cannot send the key, so it cannot serve it (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerSideEncryptionCustomerKeys.html). */
+  encryptedWithCustomerKey: (): WebsitePageError =>
+    pageError(400, 'InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.'),
   internalError: (): WebsitePageError => pageError(500, 'InternalError', 'We encountered an internal error. Please try again.'),
   /** The object store (the backend cluster) is down or overloaded: S3's 503, so clients and edges retry or fail over. */
   serviceUnavailable: (code: 'ServiceUnavailable' | 'SlowDown'): WebsitePageError => pageError(503, code, 'Please reduce your request rate.'),

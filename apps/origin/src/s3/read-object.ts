@@ -11,6 +11,7 @@ import { evaluateConditions } from './conditional.js';
 import type { OpOf, S3Context, S3Response } from './context.js';
 import { headerValue, objectHeaders, responseOverrides } from './object-headers.js';
 import { decideRange } from './range.js';
+import { customerKeyFrom, encryptionHeaders, refuseWriteSseHeaders } from './sse-headers.js';
 
 type ReadOp = OpOf<'GetObject'> | OpOf<'HeadObject'>;
 
@@ -35,14 +36,20 @@ export async function readObject(ctx: S3Context<ReadOp>, withBody: boolean): Pro
     return new S3Error('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter');
   }
 
+  const customerKey = customerKeyFrom(ctx.req);
+  if (customerKey instanceof S3Error) return customerKey;
+  const refused = refuseWriteSseHeaders(headers);
+  if (refused) return refused;
+  const readOpts = customerKey !== undefined ? { customerKey } : undefined;
+
   // Hot path (whole object, GET): one store call; preconditions checked on what it returned.
   let got: GetObjectResult | null = null;
   let info: ObjectInfo | null;
   if (withBody && rangeHeader === undefined && partNumber === undefined) {
-    got = await ctx.store.getObject(bucket, key);
+    got = await ctx.store.getObject(bucket, key, undefined, readOpts);
     info = got?.info ?? null;
   } else {
-    info = await ctx.store.headObject(bucket, key);
+    info = await ctx.store.headObject(bucket, key, readOpts);
   }
   const release = (): void => {
     if (got && got.buffer === undefined) got.body.destroy();
@@ -52,6 +59,12 @@ export async function readObject(ctx: S3Context<ReadOp>, withBody: boolean): Pro
   if (!isAnonymousAllowed(ctx, facts, 's3:GetObject', key, info.metadata.acl)) {
     release();
     return accessDenied();
+  }
+
+  // An SSE-C object is described only to whoever holds its key.
+  if (info.metadata.encryption?.customerAlgorithm !== undefined && customerKey === undefined) {
+    release();
+    return new S3Error('InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
   }
 
   const outcome = evaluateConditions(
@@ -101,13 +114,14 @@ export async function readObject(ctx: S3Context<ReadOp>, withBody: boolean): Pro
     overrides,
     partsCount,
   });
+  out.push(...encryptionHeaders(info.metadata.encryption));
   const status = range ? 206 : 200;
   const length = range ? range.end - range.start + 1 : info.size;
   if (range) out.push('Content-Range', `bytes ${range.start}-${range.end}/${info.size}`);
   if (!withBody) return { status, headers: out, contentLength: length };
 
   if (got === null) {
-    got = await ctx.store.getObject(bucket, key, range);
+    got = await ctx.store.getObject(bucket, key, range, readOpts);
     if (got === null) return new S3Error('NoSuchKey', undefined, { Key: key });
   }
   if (got.buffer !== undefined) return { status, headers: out, body: got.buffer };

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import mime from 'mime-types';
 import type { ObjectInfo, ObjectStore } from '@bucketfront/object-store';
-import { renderWebsiteErrorPage, statusLine, WEBSITE_ERROR_PAGE_CONTENT_TYPE, type WebsitePageError } from '@bucketfront/website';
+import { renderWebsiteErrorPage, statusLine, WEBSITE_ERROR_PAGE_CONTENT_TYPE, websiteErrors, type WebsitePageError } from '@bucketfront/website';
 import { decideRange, evaluatePreconditions } from './preconditions.js';
 
 export interface ResponseIds {
@@ -39,6 +39,8 @@ export function headersFor(info: ObjectInfo): string[] {
   if (m.contentLanguage !== undefined) headers.push('Content-Language', headerValue(m.contentLanguage));
   if (m.expires !== undefined) headers.push('Expires', headerValue(m.expires));
   for (const [name, value] of Object.entries(m.userMetadata)) headers.push(`x-amz-meta-${name}`, headerValue(value));
+  if (m.encryption?.serverSideEncryption !== undefined) headers.push('x-amz-server-side-encryption', m.encryption.serverSideEncryption);
+  if (m.encryption?.kmsKeyId !== undefined) headers.push('x-amz-server-side-encryption-aws-kms-key-id', m.encryption.kmsKeyId);
   objectHeaders.set(info, headers);
   return headers;
 }
@@ -99,6 +101,10 @@ export async function serveObject(req: IncomingMessage, res: ServerResponse, ids
   let status = opts.status;
   let range: { start: number; end: number } | undefined;
   const extra: string[] = opts.error ? errorHeaders(opts.error) : [];
+  if (info.metadata.encryption?.customerAlgorithm !== undefined) {
+    sendErrorPage(req, res, ids, websiteErrors.encryptedWithCustomerKey());
+    return true;
+  }
 
   if (opts.honourConditionals) {
     const precondition = evaluatePreconditions(req.headers, info.etag, info.lastModified);

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { BodyCache } from '../body-cache.js';
 import { INLINE_OBJECT_BYTES } from '../fs-layout.js';
 import { KeyedMutex } from '../keyed-mutex.js';
-import { S3_LIMITS, type ObjectStore, type SystemDocuments } from '../types.js';
+import { S3_LIMITS, type ByteRange, type ObjectStore, type SystemDocuments } from '../types.js';
 import * as buckets from './buckets.js';
 import { copyObject } from './copy-object.js';
 import { FilePins } from './file-pins.js';
@@ -133,30 +133,31 @@ class FsStore implements ObjectStore, SystemDocuments {
   putObject(...a: Args<'putObject'>) {
     return putObject(this.ctx, ...a);
   }
-  headObject(...a: Args<'headObject'>) {
-    return headObject(this.ctx, ...a);
+  // SSE read options are the encryption decorator's (encryption/); the driver stores bytes.
+  headObject(bucket: string, key: string) {
+    return headObject(this.ctx, bucket, key);
   }
-  getObject(...a: Args<'getObject'>) {
-    return getObject(this.ctx, ...a);
+  getObject(bucket: string, key: string, range?: ByteRange) {
+    return getObject(this.ctx, bucket, key, range);
   }
   deleteObject(...a: Args<'deleteObject'>) {
     return deleteObject(this.ctx, ...a);
   }
-  copyObject(...a: Args<'copyObject'>) {
-    return copyObject(this.ctx, ...a);
+  copyObject(...[src, dst, metadata]: Args<'copyObject'>) {
+    return copyObject(this.ctx, src, dst, metadata);
   }
   listObjects(...a: Args<'listObjects'>) {
     return listObjects(this.ctx, ...a);
   }
 
-  createMultipartUpload(...a: Args<'createMultipartUpload'>) {
-    return multipart.createMultipartUpload(this.ctx, ...a);
+  createMultipartUpload(...[bucket, key, metadata]: Args<'createMultipartUpload'>) {
+    return multipart.createMultipartUpload(this.ctx, bucket, key, metadata);
   }
   uploadPart(...a: Args<'uploadPart'>) {
     return multipart.uploadPart(this.ctx, ...a);
   }
-  uploadPartCopy(...a: Args<'uploadPartCopy'>) {
-    return multipart.uploadPartCopy(this.ctx, ...a);
+  uploadPartCopy(...[bucket, key, uploadId, partNumber, src]: Args<'uploadPartCopy'>) {
+    return multipart.uploadPartCopy(this.ctx, bucket, key, uploadId, partNumber, src);
   }
   completeMultipartUpload(...a: Args<'completeMultipartUpload'>) {
     return multipart.completeMultipartUpload(this.ctx, ...a);

@@ -7,7 +7,8 @@
  * - What the backend does not hold for us travels as reserved user metadata:
  *   `x-amz-meta-bucketfront-acl` (canned ACL), `-checksum`
  *   (`<ALGORITHM>:<F|C|->:<base64 value>`) and `-parts` (part sizes as runs,
- *   `<size>x<count>,…`, e.g. `5242880x99,1024`). Every name starting with
+ *   `<size>x<count>,…`, e.g. `5242880x99,1024`) and `-sse` (an encrypted object's envelope,
+ *   encryption/envelope.ts, JSON). Every name starting with
  *   `bucketfront-` is ours: hidden from userMetadata on read and refused on write.
  * - Header values must be printable ASCII on the wire (SigV4 hashes UTF-8 while
  *   node writes Latin-1, and HTTP trims outer whitespace), so any other value
@@ -28,6 +29,7 @@ export const RESERVED_PREFIX = 'bucketfront-';
 const ACL = `${RESERVED_PREFIX}acl`;
 const CHECKSUM = `${RESERVED_PREFIX}checksum`;
 const PARTS = `${RESERVED_PREFIX}parts`;
+const SEALED = `${RESERVED_PREFIX}sse`;
 const META = 'x-amz-meta-';
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html (user-defined metadata ≤ 2 KB). */
@@ -174,8 +176,13 @@ export function encodeMetadata(md: ObjectMetadata): EncodedMetadata {
     reserve(ACL, md.acl, true);
     stored.acl = md.acl;
   }
+  // An encrypted object's envelope and part layout are needed to read it at all: always stored.
+  if (md.sealed !== undefined) {
+    reserve(SEALED, md.sealed, true);
+    stored.sealed = md.sealed;
+  }
   if (md.checksum !== undefined && reserve(CHECKSUM, encodeChecksum(md.checksum), false)) stored.checksum = { ...md.checksum };
-  if (md.partSizes !== undefined && reserve(PARTS, encodePartSizes(md.partSizes), false)) stored.partSizes = [...md.partSizes];
+  if (md.partSizes !== undefined && reserve(PARTS, encodePartSizes(md.partSizes), md.sealed !== undefined)) stored.partSizes = [...md.partSizes];
   return { headers, stored };
 }
 
@@ -212,6 +219,8 @@ export function decodeMetadata(headers: IncomingHttpHeaders): ObjectMetadata {
     } else if (short === PARTS) {
       const p = decodePartSizes(value);
       if (p !== undefined) md.partSizes = p;
+    } else if (short === SEALED) {
+      md.sealed = value;
     }
   }
   return md;

@@ -386,9 +386,14 @@ class S3Store implements ObjectStore, SystemDocuments {
         let stored = encoded.stored;
         let lastModified = this.writtenAt(res);
         // A trailer checksum is known only once the body has ended (after the headers went out): store it now.
+        // So is an encrypted object's plaintext MD5 (its ETag), which the envelope gains at the end.
         const late = metadata.checksum;
-        if (late !== undefined && !sameChecksum(late, stored.checksum)) {
-          const rewritten = await this.rewriteMetadata(full, key, etag, { ...stored, checksum: late });
+        const lateSealed = metadata.sealed !== stored.sealed;
+        if ((late !== undefined && !sameChecksum(late, stored.checksum)) || lateSealed) {
+          const md: ObjectMetadata = { ...stored };
+          if (late !== undefined) md.checksum = late;
+          if (metadata.sealed !== undefined) md.sealed = metadata.sealed;
+          const rewritten = await this.rewriteMetadata(full, key, etag, md);
           if (rewritten !== null) ({ stored, lastModified } = rewritten);
         }
         return Object.freeze({ key, size: sized.length, etag, lastModified, metadata: freezeMetadata(stored) });

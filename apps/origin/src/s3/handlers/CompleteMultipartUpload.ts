@@ -6,6 +6,7 @@ import { CompleteMultipartUploadResultXml, CompleteMultipartUploadXml, S3Error, 
 import { compositeChecksum } from '@bucketfront/sigv4';
 import type { ChecksumAlgorithm } from '@bucketfront/object-store';
 import { readSmallBody } from '../body.js';
+import { encryptionHeaders } from '../sse-headers.js';
 import { xmlResponse, type OpOf, type S3Context, type S3Handler } from '../context.js';
 import { urlEncodeKey } from '../listing.js';
 import { checkWritePreconditions } from '../write-conditions.js';
@@ -53,7 +54,7 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
     (result as unknown as Record<string, string>)[RESULT_FIELD[composite.algorithm]] = composite.value;
     result.checksumType = 'COMPOSITE';
   }
-  return xmlResponse(CompleteMultipartUploadResultXml.serialize(result));
+  return xmlResponse(CompleteMultipartUploadResultXml.serialize(result), 200, encryptionHeaders(info.metadata.encryption));
 };
 
 /** The COMPOSITE checksum `<b64>-N` when the upload announced an algorithm and every chosen part carries one. */

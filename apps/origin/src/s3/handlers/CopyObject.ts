@@ -5,6 +5,7 @@ import { readSmallBody } from '../body.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { checkCopySourceConditions, parseCopySource } from '../copy-source.js';
 import { cannedAclFrom, headerValue, metadataFromHeaders } from '../object-headers.js';
+import { bucketDefaultEncryption, COPY_SOURCE_CUSTOMER_PREFIX, customerKeyFrom, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
 
 export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
   const { bucket, key } = ctx.op;
@@ -18,7 +19,12 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
   const empty = await readSmallBody(ctx, 0, 'UnexpectedContent');
   if (empty instanceof S3Error) return empty;
 
-  const info = await ctx.store.headObject(src.bucket, src.key);
+  const sourceCustomerKey = customerKeyFrom(ctx.req, COPY_SOURCE_CUSTOMER_PREFIX);
+  if (sourceCustomerKey instanceof S3Error) return sourceCustomerKey;
+  // The copy is encrypted as the request (or the bucket's default) says, never as its source.
+  const encryption = encryptionRequestFrom(ctx.req, await bucketDefaultEncryption(ctx, bucket));
+  if (encryption instanceof S3Error) return encryption;
+  const info = await ctx.store.headObject(src.bucket, src.key, sourceCustomerKey !== undefined ? { customerKey: sourceCustomerKey } : {});
   if (info === null) return new S3Error('NoSuchKey', undefined, { Key: src.key });
   if (info.size > S3_LIMITS.maxSinglePutBytes) {
     return new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${S3_LIMITS.maxSinglePutBytes}`);
@@ -29,7 +35,8 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
   const sameObject = src.bucket === bucket && src.key === key;
   const redirect = headerValue(headers, 'x-amz-website-redirect-location');
   const storageClass = headerValue(headers, 'x-amz-storage-class');
-  if (sameObject && directive === 'COPY' && redirect === undefined && storageClass === undefined) {
+  const changesEncryption = headerValue(headers, 'x-amz-server-side-encryption') !== undefined || headerValue(headers, 'x-amz-server-side-encryption-customer-algorithm') !== undefined;
+  if (sameObject && directive === 'COPY' && redirect === undefined && storageClass === undefined && !changesEncryption) {
     return new S3Error(
       'InvalidRequest',
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -52,6 +59,9 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
     if (acl instanceof S3Error) return acl;
     if (acl !== undefined) metadata.acl = acl;
   }
-  const copied = await ctx.store.copyObject(src, { bucket, key }, metadata);
-  return xmlResponse(CopyObjectResultXml.serialize({ etag: copied.etag, lastModified: copied.lastModified }));
+  const copied = await ctx.store.copyObject(src, { bucket, key }, metadata, {
+    ...(sourceCustomerKey !== undefined ? { sourceCustomerKey } : {}),
+    ...(encryption !== undefined ? { encryption } : {}),
+  });
+  return xmlResponse(CopyObjectResultXml.serialize({ etag: copied.etag, lastModified: copied.lastModified }), 200, encryptionHeaders(copied.metadata.encryption, { context: true }));
 };

@@ -3,11 +3,14 @@ import { InitiateMultipartUploadResultXml, S3Error } from '@bucketfront/s3-proto
 import { readSmallBody } from '../body.js';
 import { xmlResponse, type HeaderList, type OpOf, type S3Handler } from '../context.js';
 import { announcedChecksumAlgorithm, metadataFromHeaders } from '../object-headers.js';
+import { bucketDefaultEncryption, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
 
 export const CreateMultipartUpload: S3Handler<OpOf<'CreateMultipartUpload'>> = async (ctx) => {
   const { bucket, key } = ctx.op;
   const metadata = metadataFromHeaders(ctx.req.headers);
   if (metadata instanceof S3Error) return metadata;
+  const encryption = encryptionRequestFrom(ctx.req, await bucketDefaultEncryption(ctx, bucket));
+  if (encryption instanceof S3Error) return encryption;
   const empty = await readSmallBody(ctx, 0, 'UnexpectedContent');
   if (empty instanceof S3Error) return empty;
   const headers: HeaderList = [];
@@ -19,6 +22,7 @@ export const CreateMultipartUpload: S3Handler<OpOf<'CreateMultipartUpload'>> = a
     metadata.checksum = { algorithm, value: '', type: 'COMPOSITE' };
     headers.push('x-amz-checksum-algorithm', algorithm, 'x-amz-checksum-type', 'COMPOSITE');
   }
-  const upload = await ctx.store.createMultipartUpload(bucket, key, metadata);
+  const upload = await ctx.store.createMultipartUpload(bucket, key, metadata, encryption !== undefined ? { encryption } : {});
+  headers.push(...encryptionHeaders(upload.metadata.encryption, { context: true }));
   return xmlResponse(InitiateMultipartUploadResultXml.serialize({ bucket, key, uploadId: upload.uploadId }), 200, headers);
 };

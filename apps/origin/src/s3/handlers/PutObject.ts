@@ -5,6 +5,7 @@ import { requireBucket } from '../access.js';
 import { declaredLength, withBody } from '../body.js';
 import type { HeaderList, OpOf, S3Handler } from '../context.js';
 import { CHECKSUM_HEADERS, headerValue, metadataFromHeaders } from '../object-headers.js';
+import { bucketDefaultEncryption, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
 import { checkWritePreconditions } from '../write-conditions.js';
 
 export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
@@ -20,6 +21,8 @@ export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
   if (size !== undefined && size > S3_LIMITS.maxSinglePutBytes) {
     return new S3Error('EntityTooLarge', undefined, { ProposedSize: String(size), MaxSizeAllowed: String(S3_LIMITS.maxSinglePutBytes) });
   }
+  const encryption = encryptionRequestFrom(ctx.req, await bucketDefaultEncryption(ctx, bucket));
+  if (encryption instanceof S3Error) return encryption;
   const precondition = await checkWritePreconditions(ctx, bucket, key);
   if (precondition) return precondition;
   const contentMd5 = headerValue(headers, 'content-md5');
@@ -32,9 +35,10 @@ export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
     return ctx.store.putObject(bucket, key, body, metadata, {
       ...(contentMd5 !== undefined ? { contentMd5 } : {}),
       ...(size !== undefined ? { expectedSize: size } : {}),
+      ...(encryption !== undefined ? { encryption } : {}),
     });
   });
-  const out: HeaderList = ['ETag', info.etag];
+  const out: HeaderList = ['ETag', info.etag, ...encryptionHeaders(info.metadata.encryption, { context: true })];
   const checksum = info.metadata.checksum;
   if (checksum?.value) out.push(CHECKSUM_HEADERS[checksum.algorithm], checksum.value, 'x-amz-checksum-type', 'FULL_OBJECT');
   return { status: 200, headers: out };

@@ -5,6 +5,7 @@ import { requireBucket } from '../access.js';
 import { declaredLength, withBody } from '../body.js';
 import type { HeaderList, OpOf, S3Handler } from '../context.js';
 import { CHECKSUM_HEADERS, headerChecksum, headerValue } from '../object-headers.js';
+import { customerKeyFrom } from '../sse-headers.js';
 
 export const UploadPart: S3Handler<OpOf<'UploadPart'>> = async (ctx) => {
   const { bucket, key, uploadId, partNumber } = ctx.op;
@@ -18,7 +19,10 @@ export const UploadPart: S3Handler<OpOf<'UploadPart'>> = async (ctx) => {
   if (size !== undefined && size > S3_LIMITS.maxPartBytes) {
     return new S3Error('EntityTooLarge', undefined, { ProposedSize: String(size), MaxSizeAllowed: String(S3_LIMITS.maxPartBytes) });
   }
+  const customerKey = customerKeyFrom(ctx.req);
+  if (customerKey instanceof S3Error) return customerKey;
   const opts: PutObjectOptions = {};
+  if (customerKey !== undefined) opts.customerKey = customerKey;
   const contentMd5 = headerValue(headers, 'content-md5');
   if (contentMd5 !== undefined) opts.contentMd5 = contentMd5;
   if (size !== undefined) opts.expectedSize = size;
@@ -32,6 +36,7 @@ export const UploadPart: S3Handler<OpOf<'UploadPart'>> = async (ctx) => {
     return ctx.store.uploadPart(bucket, key, uploadId, partNumber, body, opts);
   });
   const out: HeaderList = ['ETag', part.etag];
+  if (customerKey !== undefined) out.push('x-amz-server-side-encryption-customer-algorithm', 'AES256', 'x-amz-server-side-encryption-customer-key-MD5', customerKey.md5);
   if (part.checksum?.value) out.push(CHECKSUM_HEADERS[part.checksum.algorithm], part.checksum.value);
   return { status: 200, headers: out };
 };

@@ -5,6 +5,7 @@ import { readSmallBody } from '../body.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { checkCopySourceConditions, parseCopySource } from '../copy-source.js';
 import { headerValue } from '../object-headers.js';
+import { COPY_SOURCE_CUSTOMER_PREFIX, customerKeyFrom } from '../sse-headers.js';
 
 export const UploadPartCopy: S3Handler<OpOf<'UploadPartCopy'>> = async (ctx) => {
   const { bucket, key, uploadId, partNumber } = ctx.op;
@@ -14,7 +15,11 @@ export const UploadPartCopy: S3Handler<OpOf<'UploadPartCopy'>> = async (ctx) => 
   if (src instanceof S3Error) return src;
   const empty = await readSmallBody(ctx, 0, 'UnexpectedContent');
   if (empty instanceof S3Error) return empty;
-  const info = await ctx.store.headObject(src.bucket, src.key);
+  const sourceCustomerKey = customerKeyFrom(ctx.req, COPY_SOURCE_CUSTOMER_PREFIX);
+  if (sourceCustomerKey instanceof S3Error) return sourceCustomerKey;
+  const customerKey = customerKeyFrom(ctx.req);
+  if (customerKey instanceof S3Error) return customerKey;
+  const info = await ctx.store.headObject(src.bucket, src.key, sourceCustomerKey !== undefined ? { customerKey: sourceCustomerKey } : {});
   if (info === null) return new S3Error('NoSuchKey', undefined, { Key: src.key });
   const failed = checkCopySourceConditions(headers, info);
   if (failed) return failed;
@@ -35,6 +40,16 @@ export const UploadPartCopy: S3Handler<OpOf<'UploadPartCopy'>> = async (ctx) => 
       return new S3Error('InvalidRange', undefined, { RangeRequested: rawRange, ActualObjectSize: String(info.size) }, 416);
     }
   }
-  const part = await ctx.store.uploadPartCopy(bucket, key, uploadId, partNumber, { ...src, ...(range ? { range } : {}) });
+  const part = await ctx.store.uploadPartCopy(
+    bucket,
+    key,
+    uploadId,
+    partNumber,
+    { ...src, ...(range ? { range } : {}) },
+    {
+      ...(sourceCustomerKey !== undefined ? { sourceCustomerKey } : {}),
+      ...(customerKey !== undefined ? { customerKey } : {}),
+    },
+  );
   return xmlResponse(CopyPartResultXml.serialize({ etag: part.etag, lastModified: part.lastModified }));
 };
