@@ -1,10 +1,11 @@
 /**
- * Bucket documents parsed once per bucket and text: the website configuration
- * and the bucket policy. A hot request compares the stored text with the last
+ * Bucket documents parsed once per bucket and text: the website configuration,
+ * the bucket policy and the default encryption. A hot request compares the stored text with the last
  * one parsed (the store hands back the same string while a document is
  * unchanged, so that is usually a pointer comparison) and never re-parses.
  */
-import { validateBucketPolicy, type BucketPolicy } from '@bucketfront/s3-protocol';
+import type { ObjectStore } from '@bucketfront/object-store';
+import { parseServerSideEncryptionConfiguration, S3Error, validateBucketPolicy, type BucketEncryptionRule, type BucketPolicy } from '@bucketfront/s3-protocol';
 import { parseWebsiteConfiguration, type WebsiteConfiguration } from '@bucketfront/website';
 
 const MAX_CACHED_BUCKETS = 4096;
@@ -34,6 +35,13 @@ const policies = new ParsedPerBucket<BucketPolicy | null>((raw, bucket) => {
   return result.ok ? result.policy : null;
 });
 
+// Stored configurations were validated when they were put; one that no longer parses is kept as
+// null here and refused by loadBucketEncryption (fail closed: never store in the clear by mistake).
+const encryptionRules = new ParsedPerBucket<BucketEncryptionRule | null>((raw) => {
+  const result = parseServerSideEncryptionConfiguration(raw);
+  return result instanceof S3Error ? null : (result.rules[0] ?? null);
+});
+
 /** The stored website configuration, parsed; null when it no longer parses. */
 export function parsedWebsiteConfiguration(bucket: string, raw: string): WebsiteConfiguration | null {
   return websiteConfigs.get(bucket, raw);
@@ -42,4 +50,18 @@ export function parsedWebsiteConfiguration(bucket: string, raw: string): Website
 /** The stored bucket policy, parsed; null when it no longer validates. */
 export function parsedBucketPolicy(bucket: string, raw: string): BucketPolicy | null {
   return policies.get(bucket, raw);
+}
+
+/**
+ * The bucket's default encryption rule (PutBucketEncryption), or null when none is configured:
+ * what PutObject, CreateMultipartUpload and CopyObject apply when the request names no
+ * server-side encryption (docs/encryption.md#default-bucket-encryption).
+ * Throws the store's NoSuchBucket, and InternalError when the stored document no longer parses.
+ */
+export async function loadBucketEncryption(store: ObjectStore, bucket: string): Promise<BucketEncryptionRule | null> {
+  const raw = await store.getBucketConfig(bucket, 'encryption');
+  if (raw === null) return null;
+  const rule = encryptionRules.get(bucket, raw);
+  if (rule === null) throw new S3Error('InternalError');
+  return rule;
 }

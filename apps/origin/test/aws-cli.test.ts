@@ -204,4 +204,32 @@ describe.skipIf(!enabled)('aws CLI against the origin', () => {
     const bad = await aws(['s3api', 'put-bucket-policy', '--bucket', 'cli-web', '--policy', '{"nope": 1}']);
     expect(bad.stderr).toContain('MalformedPolicy');
   });
+
+  it('put-bucket-encryption / get-bucket-encryption / delete-bucket-encryption', async () => {
+    await ok(['s3', 'mb', 's3://cli-enc']);
+    const none = await aws(['s3api', 'get-bucket-encryption', '--bucket', 'cli-enc']);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toContain('ServerSideEncryptionConfigurationNotFoundError');
+    const kms = { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'alias/cli-key' }, BucketKeyEnabled: true }] };
+    expect(await ok(['s3api', 'put-bucket-encryption', '--bucket', 'cli-enc', '--server-side-encryption-configuration', JSON.stringify(kms)])).toBe('');
+    const got = JSON.parse(await ok(['s3api', 'get-bucket-encryption', '--bucket', 'cli-enc'])) as { ServerSideEncryptionConfiguration: unknown };
+    expect(got.ServerSideEncryptionConfiguration).toEqual(kms);
+    const sseS3 = { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] };
+    await ok(['s3api', 'put-bucket-encryption', '--bucket', 'cli-enc', '--server-side-encryption-configuration', JSON.stringify(sseS3)]);
+    const replaced = JSON.parse(await ok(['s3api', 'get-bucket-encryption', '--bucket', 'cli-enc'])) as { ServerSideEncryptionConfiguration: unknown };
+    expect(replaced.ServerSideEncryptionConfiguration).toEqual({ Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }] });
+    const bad = await aws([
+      's3api',
+      'put-bucket-encryption',
+      '--bucket',
+      'cli-enc',
+      '--server-side-encryption-configuration',
+      '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256","KMSMasterKeyID":"k"}}]}',
+    ]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('InvalidArgument');
+    await ok(['s3api', 'delete-bucket-encryption', '--bucket', 'cli-enc']);
+    const gone = await aws(['s3api', 'get-bucket-encryption', '--bucket', 'cli-enc']);
+    expect(gone.stderr).toContain('ServerSideEncryptionConfigurationNotFoundError');
+  });
 });

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { S3_LIMITS, hasSystemDocuments, isStoreError, type ObjectInfo, type ObjectMetadata, type ObjectStore, type StoreErrorCode, type SystemDocuments } from './types.js';
+import { BUCKET_CONFIG_KINDS, S3_LIMITS, hasSystemDocuments, isStoreError, type ObjectInfo, type ObjectMetadata, type ObjectStore, type StoreErrorCode, type SystemDocuments } from './types.js';
 import { bytes } from './contract-bytes.js';
 
 export interface ContractStoreOptions {
@@ -241,10 +241,10 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
       });
 
       it('a deleted bucket can be created again, empty', async () => {
-        await store.putBucketConfig('bkt', 'website', '<w/>');
+        for (const kind of BUCKET_CONFIG_KINDS) await store.putBucketConfig('bkt', kind, `<${kind}/>`);
         await store.deleteBucket('bkt');
         await store.createBucket('bkt', { region: 'us-east-1' });
-        expect(await store.getBucketConfig('bkt', 'website')).toBeNull();
+        for (const kind of BUCKET_CONFIG_KINDS) expect(await store.getBucketConfig('bkt', kind), kind).toBeNull();
         expect((await store.listObjects('bkt', { maxKeys: 10 })).objects).toEqual([]);
       });
 
@@ -262,9 +262,29 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
         await store.putBucketConfig('bkt', 'website', null); // deleting twice is fine
       });
 
+      it('stores the default encryption document beside the others, each kind on its own', async () => {
+        const encryption =
+          '<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm><KMSMasterKeyID>arn:aws:kms:us-east-1:111122223333:key/é</KMSMasterKeyID></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>';
+        expect(await store.getBucketConfig('bkt', 'encryption')).toBeNull();
+        await store.putBucketConfig('bkt', 'website', '<w/>');
+        await store.putBucketConfig('bkt', 'encryption', encryption);
+        expect(await store.getBucketConfig('bkt', 'encryption')).toBe(encryption);
+        expect(await store.getBucketConfig('bkt', 'website')).toBe('<w/>');
+        expect(await store.getBucketConfig('bkt', 'policy')).toBeNull();
+        const replaced = encryption.replace(/aws:kms<.*?KMSMasterKeyID>/, 'AES256');
+        await store.putBucketConfig('bkt', 'encryption', replaced);
+        expect(await store.getBucketConfig('bkt', 'encryption')).toBe(replaced);
+        await store.putBucketConfig('bkt', 'encryption', null);
+        expect(await store.getBucketConfig('bkt', 'encryption')).toBeNull();
+        expect(await store.getBucketConfig('bkt', 'website')).toBe('<w/>');
+        await store.putBucketConfig('bkt', 'encryption', null);
+      });
+
       it('bucket configs need a bucket', async () => {
         await expectStoreError(store.getBucketConfig('nope', 'website'), 'NoSuchBucket');
         await expectStoreError(store.putBucketConfig('nope', 'policy', '{}'), 'NoSuchBucket');
+        await expectStoreError(store.getBucketConfig('nope', 'encryption'), 'NoSuchBucket');
+        await expectStoreError(store.putBucketConfig('nope', 'encryption', null), 'NoSuchBucket');
       });
     });
 

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { DEL_DIR_PREFIX, TMP_DIR_PREFIX, TMP_SUFFIX, errnoCode } from './durable-fs.js';
-import type { BucketConfigKind, CannedAcl, ObjectMetadata, StoredChecksum } from './types.js';
+import { BUCKET_CONFIG_KINDS, type BucketConfigKind, type CannedAcl, type ObjectMetadata, type StoredChecksum } from './types.js';
 
 export const FORMAT_VERSION = 1;
 /** Default `inlineObjectBytes`. */
@@ -15,7 +15,7 @@ export const DATA_SUFFIX = '.data';
 export const PART_SUFFIX = '.part';
 export const UPLOAD_FILE = 'upload.json';
 export const BUCKET_FILE = 'bucket.json';
-export const CONFIG_KINDS: readonly BucketConfigKind[] = ['website', 'policy'];
+export const CONFIG_KINDS: readonly BucketConfigKind[] = BUCKET_CONFIG_KINDS;
 export const UPLOAD_ID = /^[0-9a-f]{32}$/;
 /** Parallel file reads while loading at open. */
 export const OPEN_CONCURRENCY = 32;

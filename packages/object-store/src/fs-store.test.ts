@@ -56,6 +56,7 @@ describe('fs driver specifics', () => {
     await a.setBucketAcl('site', 'public-read');
     await a.putBucketConfig('site', 'website', '<w/>');
     await a.putBucketConfig('site', 'policy', '{"p":1}');
+    await a.putBucketConfig('site', 'encryption', '<e/>');
     const data = bytes(400_000, 3);
     const put = await a.putObject('site', 'dir/index.html', bodyOf(data), { contentType: 'text/html', userMetadata: { k: 'v' } });
     const up = await a.createMultipartUpload('site', 'mp', { userMetadata: { m: 'x' } });
@@ -74,6 +75,7 @@ describe('fs driver specifics', () => {
     expect(await b.headBucket('site')).toMatchObject({ name: 'site', region: 'eu-west-1', acl: 'public-read' });
     expect(await b.getBucketConfig('site', 'website')).toBe('<w/>');
     expect(await b.getBucketConfig('site', 'policy')).toBe('{"p":1}');
+    expect(await b.getBucketConfig('site', 'encryption')).toBe('<e/>');
     expect(await b.headObject('site', 'dir/index.html')).toEqual(put);
     expect((await getBytes(b, 'site', 'dir/index.html'))!.equals(data)).toBe(true);
     expect(await b.headObject('site', 'mp')).toEqual(mp);

@@ -144,8 +144,12 @@ export interface BucketInfo {
   acl: CannedAcl;
 }
 
-/** Bucket sub-resources stored as opaque documents (the origin owns their formats). */
-export type BucketConfigKind = 'website' | 'policy';
+/**
+ * Bucket sub-resources stored as opaque documents (the origin owns their formats). Every driver
+ * stores each kind listed here and drops them all with the bucket.
+ */
+export const BUCKET_CONFIG_KINDS = ['website', 'policy', 'encryption'] as const;
+export type BucketConfigKind = (typeof BUCKET_CONFIG_KINDS)[number];
 
 /** Inclusive byte range, already validated against the object size by the caller. */
 export interface ByteRange {

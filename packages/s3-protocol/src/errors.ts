@@ -75,6 +75,9 @@ export const S3_ERROR_CODES = {
   RequestHeaderSectionTooLarge: [400, 'Your request header section exceeds the maximum allowed size.'],
   RequestTimeout: [400, 'Your socket connection to the server was not read from or written to within the timeout period.'],
   RequestTimeTooSkewed: [403, "The difference between the request time and the server's time is too large."],
+  // ErrorResponses.html lists 400, but S3 answered GetBucketEncryption on a bucket without a
+  // configuration with 404 (the status SDKs and ceph/s3-tests saw), so we answer 404.
+  ServerSideEncryptionConfigurationNotFoundError: [404, 'The server side encryption configuration was not found'],
   ServiceUnavailable: [503, 'Please reduce your request rate.'],
   SignatureDoesNotMatch: [403, 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'],
   SlowDown: [503, 'Please reduce your request rate.'],

@@ -49,6 +49,8 @@ const md5b64 = (s: string): string => createHash('md5').update(s).digest('base64
 const deleteBody = '<Delete><Object><Key>gone</Key></Object></Delete>';
 const websiteBody = '<WebsiteConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><IndexDocument><Suffix>index.html</Suffix></IndexDocument></WebsiteConfiguration>';
 const policyBody = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${PRIVATE}/nothing/*` }] });
+const encryptionBody =
+  '<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>';
 const completeBody = '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"x"</ETag></Part></CompleteMultipartUpload>';
 
 /** Every operation of the origin, aimed at the private bucket; none destroys the fixture. */
@@ -81,6 +83,9 @@ const operations: Operation[] = [
   { op: 'PutBucketPolicy', method: 'PUT', path: `/${PRIVATE}?policy`, body: policyBody },
   { op: 'GetBucketPolicy', method: 'GET', path: `/${PRIVATE}?policy` },
   { op: 'DeleteBucketPolicy', method: 'DELETE', path: `/${PRIVATE}?policy` },
+  { op: 'PutBucketEncryption', method: 'PUT', path: `/${PRIVATE}?encryption`, body: encryptionBody },
+  { op: 'GetBucketEncryption', method: 'GET', path: `/${PRIVATE}?encryption` },
+  { op: 'DeleteBucketEncryption', method: 'DELETE', path: `/${PRIVATE}?encryption` },
   { op: 'PutBucketAcl', method: 'PUT', path: `/${PRIVATE}?acl`, headers: { 'x-amz-acl': 'private' } },
   { op: 'GetBucketAcl', method: 'GET', path: `/${PRIVATE}?acl` },
   { op: 'GetBucketCors', method: 'GET', path: `/${PRIVATE}?cors` },

@@ -8,12 +8,14 @@ import { CopyObject } from './handlers/CopyObject.js';
 import { CreateBucket } from './handlers/CreateBucket.js';
 import { CreateMultipartUpload } from './handlers/CreateMultipartUpload.js';
 import { DeleteBucket } from './handlers/DeleteBucket.js';
+import { DeleteBucketEncryption } from './handlers/DeleteBucketEncryption.js';
 import { DeleteBucketPolicy } from './handlers/DeleteBucketPolicy.js';
 import { DeleteBucketWebsite } from './handlers/DeleteBucketWebsite.js';
 import { DeleteObject } from './handlers/DeleteObject.js';
 import { DeleteObjects } from './handlers/DeleteObjects.js';
 import { GetBucketAcl } from './handlers/GetBucketAcl.js';
 import { GetBucketCors } from './handlers/GetBucketCors.js';
+import { GetBucketEncryption } from './handlers/GetBucketEncryption.js';
 import { GetBucketLocation } from './handlers/GetBucketLocation.js';
 import { GetBucketPolicy } from './handlers/GetBucketPolicy.js';
 import { GetBucketVersioning } from './handlers/GetBucketVersioning.js';
@@ -29,6 +31,7 @@ import { ListObjectsV2 } from './handlers/ListObjectsV2.js';
 import { ListParts } from './handlers/ListParts.js';
 import { NotImplemented } from './handlers/NotImplemented.js';
 import { PutBucketAcl } from './handlers/PutBucketAcl.js';
+import { PutBucketEncryption } from './handlers/PutBucketEncryption.js';
 import { PutBucketPolicy } from './handlers/PutBucketPolicy.js';
 import { PutBucketWebsite } from './handlers/PutBucketWebsite.js';
 import { PutObject } from './handlers/PutObject.js';
@@ -54,6 +57,9 @@ export const HANDLERS: HandlerTable = {
   PutBucketPolicy,
   GetBucketPolicy,
   DeleteBucketPolicy,
+  PutBucketEncryption,
+  GetBucketEncryption,
+  DeleteBucketEncryption,
   PutBucketAcl,
   GetBucketAcl,
   GetBucketVersioning,
@@ -91,6 +97,7 @@ const READS_BODY = new Set<S3Operation['op']>([
   'CreateBucket',
   'PutBucketWebsite',
   'PutBucketPolicy',
+  'PutBucketEncryption',
   'PutBucketAcl',
   'PutObjectAcl',
 ]);

@@ -1,4 +1,4 @@
-/** Buckets: create, delete, list, ACL and the opaque configuration documents (website, policy). */
+/** Buckets: create, delete, list, ACL and the opaque configuration documents (website, policy, encryption). */
 import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';

@@ -7,6 +7,7 @@
  *   dataDir/buckets/<bucket dir>/bucket.json        name, creation date, region, ACL
  *                               /config-website     opaque documents (bucket configs)
  *                               /config-policy
+ *                               /config-encryption
  *                               /o/<hh>/<sha256(key)>.meta   one manifest per object: a JSON header
  *                                                            line, then the bytes of a small object
  *                               /o/<hh>/<uuid>.data          data file(s) of a larger object

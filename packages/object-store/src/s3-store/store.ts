@@ -20,6 +20,7 @@ import { chooseCompletedParts, completedMetadata, listUploadsPage } from '../mul
 import { noSuchBucket, noSuchKey, noSuchUpload } from '../store-errors.js';
 import { compareKeys } from '../key-order.js';
 import {
+  BUCKET_CONFIG_KINDS,
   S3_LIMITS,
   StoreError,
   type BucketConfigKind,
@@ -89,7 +90,7 @@ export interface S3StoreOptions {
   wholeBodyBytes?: number;
 }
 
-const CONFIG_KINDS: ReadonlySet<string> = new Set<BucketConfigKind>(['website', 'policy']);
+const CONFIG_KINDS: ReadonlySet<string> = new Set<BucketConfigKind>(BUCKET_CONFIG_KINDS);
 /** S3 bucket names: 3–63 characters (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
 const MAX_BUCKET_NAME = 63;
 /** Backend ListMultipartUploads pages read to cut a page locally (see listMultipartUploads). */

@@ -5,7 +5,8 @@
  *
  *   buckets/<name>/bucket.json     {"region","acl","created"} (absent for adopted buckets)
  *   buckets/<name>/website         opaque bucket configuration documents
- *   buckets/<name>/policy
+ *   buckets/<name>/policy          (one per BucketConfigKind)
+ *   buckets/<name>/encryption
  *   system/<name>                  SystemDocuments (e.g. the origin's credentials)
  *   uploads/<bucket>/<uploadId>/upload.<c>              the checksum a multipart upload announced
  *   uploads/<bucket>/<uploadId>/part.<nnnnn>.<etag>.<c> a part's verified checksum
@@ -17,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { KeyedMutex } from '../keyed-mutex.js';
-import { StoreError, type BucketConfigKind, type CannedAcl, type StoredChecksum } from '../types.js';
+import { BUCKET_CONFIG_KINDS, StoreError, type BucketConfigKind, type CannedAcl, type StoredChecksum } from '../types.js';
 import { BackendError, isBackendError } from './errors.js';
 import { drain, readBody, type BackendClient, type RequestSpec } from './http-client.js';
 import { decodeChecksum, encodeChecksum } from './metadata.js';
@@ -258,7 +259,7 @@ export class SystemBucket {
 
   /** Removes a bucket's record and configuration documents. */
   async clearBucket(bucket: string): Promise<void> {
-    await Promise.all((['website', 'policy', 'bucket.json'] as const).map((doc) => this.delete(this.bucketKey(bucket, doc))));
+    await Promise.all([...BUCKET_CONFIG_KINDS, 'bucket.json' as const].map((doc) => this.delete(this.bucketKey(bucket, doc))));
   }
 
   // ---------------------------------------------------------------- multipart uploads

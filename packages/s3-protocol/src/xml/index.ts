@@ -1,3 +1,4 @@
 export * from './codec.js';
 export * from './documents.js';
 export * from './special.js';
+export * from './encryption.js';
