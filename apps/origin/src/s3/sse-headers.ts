@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { CustomerKey, EncryptionRequest, ObjectEncryption } from '@bucketfront/object-store';
-import { S3Error } from '@bucketfront/s3-protocol';
+import { S3Error, type BucketEncryptionRule } from '@bucketfront/s3-protocol';
+import { loadBucketEncryption } from '../bucket-documents.js';
 import type { HeaderList, S3Context } from './context.js';
 import { headerValue } from './object-headers.js';
 
@@ -21,15 +22,11 @@ export const CUSTOMER_PREFIX = 'x-amz-server-side-encryption-customer-';
 export const COPY_SOURCE_CUSTOMER_PREFIX = 'x-amz-copy-source-server-side-encryption-customer-';
 
 /** The bucket's default encryption (PutBucketEncryption), as the origin applies it to new objects. */
-export interface DefaultEncryption {
-  sseAlgorithm: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
-  kmsMasterKeyId?: string;
-  bucketKeyEnabled?: boolean;
-}
+export type DefaultEncryption = BucketEncryptionRule;
 
-/** The bucket's default encryption, if it has one. */
-export async function bucketDefaultEncryption(_ctx: S3Context, _bucket: string): Promise<DefaultEncryption | null> {
-  return null;
+/** The bucket's default encryption, if it has one (docs/encryption.md#default-bucket-encryption). */
+export function bucketDefaultEncryption(ctx: S3Context, bucket: string): Promise<DefaultEncryption | null> {
+  return loadBucketEncryption(ctx.store, bucket);
 }
 
 function isSecure(req: IncomingMessage): boolean {

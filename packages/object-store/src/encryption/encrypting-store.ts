@@ -8,7 +8,9 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { ForwardingStore } from '../forwarding-store.js';
 import { lazyBodyResult } from '../get-result.js';
+import { chooseCompletedParts } from '../multipart.js';
 import {
+  S3_LIMITS,
   StoreError,
   type ByteRange,
   type CopyObjectOptions,
@@ -69,12 +71,16 @@ function asStoreError(err: unknown): unknown {
 export class EncryptingStore extends ForwardingStore {
   private readonly uploads = new Map<string, Envelope | null>();
 
+  private readonly minPartSize: number;
+
   constructor(
     inner: ObjectStore,
     /** null: no master key configured, so SSE requests are refused. */
     private readonly keys: KeyStore | null,
+    opts: EncryptionOptions = {},
   ) {
     super(inner);
+    this.minPartSize = opts.minPartSize ?? S3_LIMITS.minPartBytes;
   }
 
   // ------------------------------------------------------------------ keys
@@ -174,6 +180,9 @@ export class EncryptingStore extends ForwardingStore {
       return null;
     });
     body.on('error', (err) => seal.destroy(err));
+    // A small body can flow through (and fail, e.g. BadDigest) before the driver starts reading;
+    // the driver still sees the error (a destroyed stream reports it to late readers).
+    seal.on('error', () => {});
     body.pipe(seal);
     return seal;
   }
@@ -368,9 +377,23 @@ export class EncryptingStore extends ForwardingStore {
   }
 
   override async completeMultipartUpload(...a: Parameters<ObjectStore['completeMultipartUpload']>): Promise<ObjectInfo> {
+    const [bucket, key, uploadId, parts] = a;
+    // The driver checks part sizes on what it stores; the minimum applies to the plaintext.
+    if ((await this.uploadEnvelope(bucket, key, uploadId)) !== null) chooseCompletedParts(uploadId, await this.plainParts(bucket, key, uploadId), parts, this.minPartSize);
     const info = await this.inner.completeMultipartUpload(...a);
     this.uploads.delete(a[2]);
     return this.reveal(info);
+  }
+
+  private async plainParts(bucket: string, key: string, uploadId: string): Promise<Map<number, { info: PartInfo }>> {
+    const parts = new Map<number, { info: PartInfo }>();
+    let marker: number | undefined;
+    for (;;) {
+      const page = await this.listParts(bucket, key, uploadId, { maxParts: 1000, ...(marker !== undefined ? { partNumberMarker: marker } : {}) });
+      for (const p of page.parts) parts.set(p.partNumber, { info: p });
+      if (!page.isTruncated || page.nextPartNumberMarker === undefined) return parts;
+      marker = page.nextPartNumberMarker;
+    }
   }
 
   override async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
@@ -396,6 +419,11 @@ async function readAll(body: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export function withEncryption(inner: ObjectStore, keys: KeyStore | null): EncryptingStore {
-  return new EncryptingStore(inner, keys);
+export interface EncryptionOptions {
+  /** The smallest part but the last, checked on plaintext sizes (default S3's 5 MiB). */
+  minPartSize?: number;
+}
+
+export function withEncryption(inner: ObjectStore, keys: KeyStore | null, opts: EncryptionOptions = {}): EncryptingStore {
+  return new EncryptingStore(inner, keys, opts);
 }

@@ -137,7 +137,11 @@ export class KeyStore {
       if (id !== undefined) return id;
       return (await this.createKey({ description: 'Default key that protects my S3 objects when no other key is defined', alias: AWS_MANAGED_S3_ALIAS, manager: 'AWS' })).keyId;
     }
-    const id = this.resolve(ref) ?? (await this.refresh(true), this.resolve(ref));
+    let id = this.resolve(ref);
+    if (id === null) {
+      await this.refresh(true);
+      id = this.resolve(ref);
+    }
     if (id === null) throw new StoreError('KMS.NotFoundException', `Invalid keyId '${ref}'`);
     return id;
   }
