@@ -77,6 +77,33 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .option('--private', 'also take back the public s3:GetObject grant --public adds (Block Public Access is left as it is)')
     .action(run(async (target: string, o) => (await import('./commands/website.js')).websiteCommand(target, o)));
 
+  const kms = program.command('kms').description('the built-in key service for SSE-KMS and the master key (docs/encryption.md#keys)');
+  const kmsStore = (c: Command): Command =>
+    c
+      .option('--data <dir>', 'the fs store (default ./data)')
+      .option('--store <spec>', 'the store: fs:DIR or s3:URL (as `bucketfront origin --store`)')
+      .option('--region <region>', 'region in key ARNs', 'us-east-1')
+      .option('--json', 'print JSON');
+  kmsStore(kms.command('create-key'))
+    .description('create a customer managed key (SSE-KMS)')
+    .option('--description <text>', 'what the key is for')
+    .option('--alias <alias/name>', 'an alias, e.g. alias/site-assets')
+    .action(run(async (o) => (await import('./commands/kms.js')).kmsCreateKey(o)));
+  kmsStore(kms.command('list-keys'))
+    .description('list the KMS keys with their state and aliases')
+    .action(run(async (o) => (await import('./commands/kms.js')).kmsListKeys(o)));
+  for (const [name, state] of [
+    ['disable-key', 'Disabled'],
+    ['enable-key', 'Enabled'],
+  ] as const) {
+    kmsStore(kms.command(name).argument('<key>', 'key id, ARN, alias or alias ARN'))
+      .description(state === 'Disabled' ? 'disable a key: objects under it cannot be read or written (KMS.DisabledException) until it is enabled' : 'enable a disabled key')
+      .action(run(async (key: string, o) => (await import('./commands/kms.js')).kmsSetKeyState(key, state, o)));
+  }
+  kmsStore(kms.command('rotate-master-key'))
+    .description('add a new master key to the master key file and re-wrap every key under it (no object is rewritten)')
+    .action(run(async (o) => (await import('./commands/kms.js')).kmsRotateMasterKey(o)));
+
   addAwsOptions(program.command('presign').argument('<s3url>'))
     .description('print a presigned GET URL')
     .option('--expires-in <seconds>', 'validity in seconds (max 604800)', '3600')

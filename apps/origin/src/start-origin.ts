@@ -21,6 +21,10 @@ export interface StartOriginOptions {
   storeCredentials?: { accessKeyId: string; secretAccessKey: string };
   /** Shorthand for `store: 'fs:' + dataDir` (the embedded default). */
   dataDir?: string;
+  /** Master key file for encryption at rest (default: env BUCKETFRONT_MASTER_KEY_FILE, or for an fs store `<dataDir>/keys/master.key`). */
+  masterKeyFile?: string;
+  /** Create `masterKeyFile` (mode 0600, one fresh key) when it does not exist. */
+  createMasterKey?: boolean;
   /** Age after which bucket facts are read from the store again (other nodes' changes). Default 500 ms. */
   bucketRevalidateMs?: number;
   port?: number;
@@ -51,6 +55,8 @@ export interface RunningOrigin {
   credentials: OriginCredentials;
   /** Where the data lives, for logs (never a secret). */
   storeDescription: string;
+  /** Where the master key for encryption at rest comes from (null: SSE requests are refused). */
+  masterKeyFile: string | null;
   close(): Promise<void>;
 }
 
@@ -132,6 +138,9 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
     observe: (operation, outcome, ms) => metrics.recordStoreCall(operation, outcome, ms),
     ...(opts.bucketRevalidateMs !== undefined ? { revalidateMs: opts.bucketRevalidateMs } : {}),
     ...(opts.storeCredentials !== undefined ? { credentials: opts.storeCredentials } : {}),
+    ...(opts.masterKeyFile !== undefined ? { masterKeyFile: opts.masterKeyFile } : {}),
+    ...(opts.createMasterKey === true ? { createMasterKey: true } : {}),
+    region: opts.region ?? 'us-east-1',
   });
   const store = opened.store;
   let credentials: OriginCredentials;
@@ -156,7 +165,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
   try {
     const port = await listen(api, opts.port ?? 0, host);
     const urlHost = host.includes(':') ? `[${host}]` : host;
-    const running: RunningOrigin = { url: `http://${urlHost}:${port}`, port, credentials, storeDescription: opened.description, close: async () => {} };
+    const running: RunningOrigin = { url: `http://${urlHost}:${port}`, port, credentials, storeDescription: opened.description, masterKeyFile: opened.masterKeyFile, close: async () => {} };
     if (opts.websitePort !== undefined) {
       const web = hardenedServer(handler.website, handler);
       servers.push(web);

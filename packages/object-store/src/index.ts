@@ -15,6 +15,7 @@ export {
   parseCredentialsFile,
   StoreSpecError,
   defaultMasterKeyFile,
+  openKeyService,
   type StoreSpec,
   type OpenedStore,
   type OpenStoreOptions,

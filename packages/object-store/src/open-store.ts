@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { withBucketCache } from './bucket-cache.js';
 import { KeyStore, ensureMasterKeyFile, readMasterKeys, withEncryption } from './encryption/index.js';
 import { createFsStore } from './fs-store/index.js';
+import { fsSystemDocuments } from './fs-store/system-documents.js';
 import { createS3Store } from './s3-store/index.js';
 import { withStoreMetrics, type StoreObserver } from './store-metrics.js';
 import type { ObjectStore, SystemDocuments } from './types.js';
@@ -175,6 +176,8 @@ export interface OpenStoreOptions {
    * Without any, an s3 store refuses SSE requests.
    */
   masterKeyFile?: string;
+  /** Create `masterKeyFile` (mode 0600) when it does not exist. */
+  createMasterKey?: boolean;
   /** Region in KMS key ARNs. Default us-east-1. */
   region?: string;
 }
@@ -197,6 +200,28 @@ export interface OpenedStore {
  * ListBuckets): unreachable, refusing our credentials or otherwise broken, it
  * is a StoreSpecError whose message names the URL and what failed.
  */
+/**
+ * The key service of the store a spec names, for the `bucketfront kms` commands: beside a
+ * running origin, so an fs store is not opened (no recovery pass), only its system documents.
+ */
+export async function openKeyService(
+  specText: string | StoreSpec,
+  opts: Pick<OpenStoreOptions, 'masterKeyFile' | 'env' | 'region' | 'credentials'> = {},
+): Promise<{ keys: KeyStore; masterKeyFile: string; close: () => Promise<void> }> {
+  const spec = typeof specText === 'string' ? parseStoreSpec(specText) : specText;
+  const masterKeyFile = opts.masterKeyFile ?? (opts.env ?? process.env).BUCKETFRONT_MASTER_KEY_FILE ?? (spec.driver === 'fs' ? defaultMasterKeyFile(spec.dataDir) : undefined);
+  if (masterKeyFile === undefined) throw new StoreSpecError('no master key: set BUCKETFRONT_MASTER_KEY_FILE to the file every origin node of this store uses');
+  const master = spec.driver === 'fs' && masterKeyFile === defaultMasterKeyFile(spec.dataDir) ? await ensureMasterKeyFile(masterKeyFile) : await readMasterKeys(masterKeyFile);
+  if (spec.driver === 'fs') return { keys: await KeyStore.open(fsSystemDocuments(resolve(spec.dataDir)), master, opts.region), masterKeyFile, close: async () => {} };
+  const s3 = await createS3Store({ endpoint: spec.endpoint, credentials: opts.credentials ?? (await backendCredentials(spec, opts.env)), region: spec.region, bucketPrefix: spec.bucketPrefix });
+  try {
+    return { keys: await KeyStore.open(s3, master, opts.region), masterKeyFile, close: () => s3.close() };
+  } catch (err) {
+    await s3.close().catch(() => {});
+    throw err;
+  }
+}
+
 /** Where an fs store keeps its master key when none is configured. */
 export function defaultMasterKeyFile(dataDir: string): string {
   return join(dataDir, 'keys', 'master.key');
@@ -233,7 +258,8 @@ export async function openStore(specText: string | StoreSpec, opts: OpenStoreOpt
   const masterKeyFile = opts.masterKeyFile ?? (opts.env ?? process.env).BUCKETFRONT_MASTER_KEY_FILE ?? (spec.driver === 'fs' ? defaultMasterKeyFile(spec.dataDir) : undefined);
   if (masterKeyFile !== undefined) {
     try {
-      const master = spec.driver === 'fs' && masterKeyFile === defaultMasterKeyFile(spec.dataDir) ? await ensureMasterKeyFile(masterKeyFile) : await readMasterKeys(masterKeyFile);
+      const create = opts.createMasterKey === true || (spec.driver === 'fs' && masterKeyFile === defaultMasterKeyFile(spec.dataDir));
+      const master = create ? await ensureMasterKeyFile(masterKeyFile) : await readMasterKeys(masterKeyFile);
       keys = await KeyStore.open(system, master, opts.region);
     } catch (err) {
       await driver.close().catch(() => {});

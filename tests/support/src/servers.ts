@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { cephCluster } from './ceph.js';
 import type { TestCredentials } from './temp.js';
 
@@ -9,7 +10,7 @@ import type { TestCredentials } from './temp.js';
  * driver over the run's Ceph cluster, with a bucket prefix derived from the data directory (a
  * restart on the same directory finds the same buckets).
  */
-export function testStoreOptions(dataDir: string): { dataDir: string } | { store: string; storeCredentials: TestCredentials } {
+export function testStoreOptions(dataDir: string): { dataDir: string } | { store: string; storeCredentials: TestCredentials; masterKeyFile: string; createMasterKey: true } {
   if (process.env['BUCKETFRONT_TEST_STORE'] !== 'ceph') return { dataDir };
   const ceph = cephCluster();
   if (!ceph) throw new Error('BUCKETFRONT_TEST_STORE=ceph, but no Ceph cluster is running');
@@ -17,6 +18,9 @@ export function testStoreOptions(dataDir: string): { dataDir: string } | { store
   return {
     store: `s3:${ceph.endpoint}?bucketPrefix=${prefix}`,
     storeCredentials: { accessKeyId: ceph.accessKeyId, secretAccessKey: ceph.secretAccessKey },
+    // Encryption at rest over the cluster needs a master key, as every node of a real one would have.
+    masterKeyFile: join(dataDir, 'master.key'),
+    createMasterKey: true,
   };
 }
 
