@@ -14,13 +14,14 @@ import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutBucketEncryptionCommand,
   PutObjectCommand,
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { openKeyService } from '@bucketfront/object-store';
-import { hasAwsCli, makeTempDir, runAws } from '@bucketfront/test-support';
+import { cephCluster, hasAwsCli, makeS3Client, makeTempDir, runAws } from '@bucketfront/test-support';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
@@ -98,6 +99,25 @@ describe('SSE over the S3 API (SDK v3)', () => {
     const plainMarker = Buffer.from(`PLAIN-${randomBytes(8).toString('hex')}-`);
     await origin.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'disk-plain', Body: Buffer.concat([plainMarker, plainMarker]) }));
     expect(await found(plainMarker)).toBe(true);
+  });
+
+  it.runIf(!onFs)('radosgw holds ciphertext; listings still show plaintext sizes and ETags', async () => {
+    const ceph = cephCluster()!;
+    const marker = Buffer.from(`CEPH-MARKER-${randomBytes(8).toString('hex')}-`);
+    const body = Buffer.concat(Array.from({ length: 3000 }, () => marker));
+    await origin.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'rados-sse', Body: body, ServerSideEncryption: 'AES256' }));
+    // The bucket on the cluster is ours with the node's prefix (testStoreOptions).
+    const prefix = `bf-${createHash('sha256').update(origin.dataDir).digest('hex').slice(0, 12)}-`;
+    const raw = makeS3Client(ceph.endpoint, { accessKeyId: ceph.accessKeyId, secretAccessKey: ceph.secretAccessKey });
+    try {
+      const stored = Buffer.from(await (await raw.send(new GetObjectCommand({ Bucket: `${prefix}${bucket}`, Key: 'rados-sse' }))).Body!.transformToByteArray());
+      expect(stored.length).toBeGreaterThan(body.length);
+      expect(stored.includes(marker)).toBe(false);
+    } finally {
+      raw.destroy();
+    }
+    const listed = await origin.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'rados-sse' }));
+    expect(listed.Contents?.[0]).toMatchObject({ Key: 'rados-sse', Size: body.length, ETag: `"${md5Hex(body)}"` });
   });
 
   it('SSE-KMS: the AWS managed key by default, a named key by alias, bucket keys echoed', async () => {

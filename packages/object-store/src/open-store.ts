@@ -266,7 +266,8 @@ export async function openStore(specText: string | StoreSpec, opts: OpenStoreOpt
       throw new StoreSpecError(`store ${description}: encryption keys: ${(err as Error).message}`);
     }
   }
-  const encrypted = withEncryption(observed, keys);
+  // ListObjectsV2 of a backend carries no envelope: the decorator looks encrypted objects up.
+  const encrypted = withEncryption(observed, keys, spec.driver === 's3' ? { listingWithoutMetadata: system } : {});
   const store = withBucketCache(encrypted, opts.revalidateMs !== undefined ? { revalidateMs: opts.revalidateMs } : {});
   return { spec, store, system, description, keys, masterKeyFile: masterKeyFile ?? null };
 }

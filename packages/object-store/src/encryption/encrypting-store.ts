@@ -26,7 +26,9 @@ import {
   type PartInfo,
   type PutObjectOptions,
   type ReadOptions,
+  type SystemDocuments,
 } from '../types.js';
+import { ListingEnricher } from './listing-enricher.js';
 import { customerKeyCheck, decodeEnvelope, describeEnvelope, encodeEnvelope, verifyCustomerKey, wrapContext, type Envelope } from './envelope.js';
 import { IV_BYTES, layoutUnits, plainSize, sealedSize, type UnitLayout } from './format.js';
 import { SSE_S3_KEY_ID, type KeyStore } from './key-store.js';
@@ -72,6 +74,7 @@ export class EncryptingStore extends ForwardingStore {
   private readonly uploads = new Map<string, Envelope | null>();
 
   private readonly minPartSize: number;
+  private readonly listing: ListingEnricher | null;
 
   constructor(
     inner: ObjectStore,
@@ -81,6 +84,7 @@ export class EncryptingStore extends ForwardingStore {
   ) {
     super(inner);
     this.minPartSize = opts.minPartSize ?? S3_LIMITS.minPartBytes;
+    this.listing = opts.listingWithoutMetadata !== undefined ? new ListingEnricher(inner, opts.listingWithoutMetadata) : null;
   }
 
   // ------------------------------------------------------------------ keys
@@ -150,6 +154,7 @@ export class EncryptingStore extends ForwardingStore {
     const { encryption, customerKey: _ck, ...rest } = opts ?? {};
     if (encryption === undefined) return this.inner.putObject(bucket, key, body, strip(metadata), rest);
     const sealing = await this.newSealing(encryption);
+    await this.listing?.markEncrypted(bucket);
     const ivBase = randomBytes(IV_BYTES);
     sealing.env.i = ivBase.toString('base64');
     const stored: ObjectMetadata = { ...strip(metadata), sealed: encodeEnvelope(sealing.env) };
@@ -289,6 +294,7 @@ export class EncryptingStore extends ForwardingStore {
         if (env.i !== undefined) copyEnv.i = env.i;
         if (env.m !== undefined) copyEnv.m = env.m;
         copyEnv.w = wrapKey(target.scheme === 'SSE-S3' ? await this.keyStore().kek(SSE_S3_KEY_ID) : await this.keyStore().kek(copyEnv.k!), dataKey, wrapContext(copyEnv));
+        await this.listing?.markEncrypted(dst.bucket);
         const copied = await this.inner.copyObject(src, dst, { ...strip(metadata), sealed: encodeEnvelope(copyEnv) });
         if (copied.etag === head.etag && copied.size === head.size) return this.reveal(copied);
         continue; // the source changed under the copy: its bytes do not match this envelope
@@ -304,7 +310,8 @@ export class EncryptingStore extends ForwardingStore {
   }
 
   override async listObjects(bucket: string, opts: ListObjectsOptions): Promise<ListObjectsResult> {
-    const page = await this.inner.listObjects(bucket, opts);
+    let page = await this.inner.listObjects(bucket, opts);
+    if (this.listing !== null) page = await this.listing.enrich(bucket, page);
     if (!page.objects.some((o) => o.metadata.sealed !== undefined)) return page;
     return { ...page, objects: page.objects.map((o) => this.reveal(o)) };
   }
@@ -314,6 +321,7 @@ export class EncryptingStore extends ForwardingStore {
   override async createMultipartUpload(bucket: string, key: string, metadata: ObjectMetadata, opts?: { encryption?: EncryptionRequest }): Promise<MultipartUploadInfo> {
     if (opts?.encryption === undefined) return this.inner.createMultipartUpload(bucket, key, strip(metadata));
     const { env } = await this.newSealing(opts.encryption);
+    await this.listing?.markEncrypted(bucket);
     const upload = await this.inner.createMultipartUpload(bucket, key, { ...strip(metadata), sealed: encodeEnvelope(env) });
     this.remember(upload.uploadId, env);
     return this.revealUpload(upload, opts.encryption.scheme === 'SSE-C' ? opts.encryption.customerKey : undefined);
@@ -422,6 +430,11 @@ async function readAll(body: Readable): Promise<Buffer> {
 export interface EncryptionOptions {
   /** The smallest part but the last, checked on plaintext sizes (default S3's 5 MiB). */
   minPartSize?: number;
+  /**
+   * For a driver whose listings carry no metadata (the s3 driver: ListObjectsV2 has no
+   * envelope): where to keep the per-bucket "holds encrypted objects" marks (listing-enricher.ts).
+   */
+  listingWithoutMetadata?: SystemDocuments;
 }
 
 export function withEncryption(inner: ObjectStore, keys: KeyStore | null, opts: EncryptionOptions = {}): EncryptingStore {

@@ -318,4 +318,32 @@ describe('encryption at rest (fs driver)', () => {
     await fsp.writeFile(keyFile, `other ${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
     await expect(openStore(`fs:${dir}`, { masterKeyFile: keyFile })).rejects.toThrow(new RegExp(newId));
   });
+
+  it('a driver whose listings carry no metadata: marked buckets are looked up, so sizes and ETags are plaintext', async () => {
+    const fs = await createFsStore({ dataDir: tempDir() });
+    // The s3 driver's listings: sizes and ETags only (what a backend's ListObjectsV2 returns).
+    class BareListings extends ForwardingStore {
+      override async listObjects(...a: Parameters<ObjectStore['listObjects']>) {
+        const page = await this.inner.listObjects(...a);
+        return { ...page, objects: page.objects.map((o) => ({ ...o, metadata: { userMetadata: {} } })) };
+      }
+    }
+    const keys = await KeyStore.open(fs, await ensureMasterKeyFile(join(tempDir(), 'master.key')));
+    const store = withEncryption(new BareListings(fs), keys, { listingWithoutMetadata: fs });
+    await store.createBucket('plain', { region: 'us-east-1' });
+    await store.createBucket('enc', { region: 'us-east-1' });
+    await store.putObject('plain', 'p', bodyOf('plain'), META);
+    const data = patterned(100_000);
+    await store.putObject('enc', 'e', bodyOf(data), META, { encryption: { scheme: 'SSE-S3' } });
+    await store.putObject('enc', 'p', bodyOf('plain too'), META);
+    const plain = await store.listObjects('plain', { maxKeys: 10 });
+    expect(plain.objects.map((o) => o.size)).toEqual([5]);
+    const enc = await store.listObjects('enc', { maxKeys: 10 });
+    expect(enc.objects.map((o) => [o.key, o.size, o.etag])).toEqual([
+      ['e', data.length, `"${createHash('md5').update(data).digest('hex')}"`],
+      ['p', 9, `"${createHash('md5').update('plain too').digest('hex')}"`],
+    ]);
+    expect(enc.objects[0]!.metadata.sealed).toBeUndefined();
+    await store.close();
+  });
 });
