@@ -88,6 +88,7 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .description('create a customer managed key (SSE-KMS)')
     .option('--description <text>', 'what the key is for')
     .option('--alias <alias/name>', 'an alias, e.g. alias/site-assets')
+    .option('--key-id <id>', 'choose the key id instead of a random UUID (bucketfront extension: e.g. to keep the names of keys moved from another system)')
     .action(run(async (o) => (await import('./commands/kms.js')).kmsCreateKey(o)));
   kmsStore(kms.command('list-keys'))
     .description('list the KMS keys with their state and aliases')

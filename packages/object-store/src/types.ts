@@ -225,6 +225,8 @@ export interface PartInfo {
   etag: string;
   lastModified: Date;
   checksum?: StoredChecksum;
+  /** The upload's encryption (UploadPart / UploadPartCopy answers; set by the encryption decorator). */
+  encryption?: ObjectEncryption;
 }
 
 export interface CompletedPartRef {

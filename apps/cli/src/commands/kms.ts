@@ -12,6 +12,7 @@ export interface KmsOpts {
   region?: string;
   description?: string;
   alias?: string;
+  keyId?: string;
   json?: boolean;
 }
 
@@ -41,7 +42,16 @@ function print(keys: KmsKeyInfo[], json: boolean | undefined): void {
 
 export function kmsCreateKey(o: KmsOpts): Promise<number> {
   return withKeys(o, async ({ keys }) => {
-    print([await keys.createKey({ ...(o.description !== undefined ? { description: o.description } : {}), ...(o.alias !== undefined ? { alias: o.alias } : {}) })], o.json);
+    print(
+      [
+        await keys.createKey({
+          ...(o.description !== undefined ? { description: o.description } : {}),
+          ...(o.alias !== undefined ? { alias: o.alias } : {}),
+          ...(o.keyId !== undefined ? { keyId: o.keyId } : {}),
+        }),
+      ],
+      o.json,
+    );
     return 0;
   });
 }

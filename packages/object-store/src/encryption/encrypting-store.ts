@@ -361,7 +361,7 @@ export class EncryptingStore extends ForwardingStore {
     if (rest.expectedSize !== undefined) innerOpts.expectedSize = sealedSize(rest.expectedSize);
     if (rest.checksum !== undefined) innerOpts.checksum = rest.checksum;
     const part = await this.inner.uploadPart(bucket, key, uploadId, partNumber, sealed, innerOpts);
-    return { ...part, size: sealed.plainBytes };
+    return { ...part, size: sealed.plainBytes, encryption: describeEnvelope(env, this.arnOf, customerKey) };
   }
 
   override async uploadPartCopy(

@@ -146,12 +146,18 @@ export class KeyStore {
     return id;
   }
 
-  async createKey(opts: { description?: string; alias?: string; manager?: 'AWS' | 'CUSTOMER' } = {}): Promise<KmsKeyInfo> {
-    const keyId = randomUUID();
+  /**
+   * A new key. `keyId`: a chosen id instead of a random UUID (bucketfront extension, for moving
+   * keys' names over from another system and for test suites that name their keys).
+   */
+  async createKey(opts: { description?: string; alias?: string; manager?: 'AWS' | 'CUSTOMER'; keyId?: string } = {}): Promise<KmsKeyInfo> {
+    const keyId = opts.keyId ?? randomUUID();
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(keyId) || keyId === SSE_S3_KEY_ID) throw new StoreError('InvalidArgument', `A key id is 1-64 letters, digits, - and _, got ${keyId}`);
     const kek = randomBytes(32);
     if (opts.alias !== undefined && !/^alias\/[A-Za-z0-9/_-]{1,250}$/.test(opts.alias)) throw new StoreError('InvalidArgument', `Alias must look like alias/name, got ${opts.alias}`);
     await this.change((doc) => {
       if (opts.alias !== undefined && doc.aliases[opts.alias] !== undefined) throw new StoreError('InvalidArgument', `Alias ${opts.alias} already exists`);
+      if (doc.keys[keyId] !== undefined) throw new StoreError('InvalidArgument', `Key ${keyId} already exists`);
       doc.keys[keyId] = {
         wrapped: wrapKey(keyOf(this.master, doc.master), kek, keyId),
         state: 'Enabled',

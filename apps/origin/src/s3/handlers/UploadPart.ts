@@ -5,7 +5,7 @@ import { requireBucket } from '../access.js';
 import { declaredLength, withBody } from '../body.js';
 import type { HeaderList, OpOf, S3Handler } from '../context.js';
 import { CHECKSUM_HEADERS, headerChecksum, headerValue } from '../object-headers.js';
-import { customerKeyFrom } from '../sse-headers.js';
+import { customerKeyFrom, encryptionHeaders } from '../sse-headers.js';
 
 export const UploadPart: S3Handler<OpOf<'UploadPart'>> = async (ctx) => {
   const { bucket, key, uploadId, partNumber } = ctx.op;
@@ -35,8 +35,7 @@ export const UploadPart: S3Handler<OpOf<'UploadPart'>> = async (ctx) => {
     });
     return ctx.store.uploadPart(bucket, key, uploadId, partNumber, body, opts);
   });
-  const out: HeaderList = ['ETag', part.etag];
-  if (customerKey !== undefined) out.push('x-amz-server-side-encryption-customer-algorithm', 'AES256', 'x-amz-server-side-encryption-customer-key-MD5', customerKey.md5);
+  const out: HeaderList = ['ETag', part.etag, ...encryptionHeaders(part.encryption)];
   if (part.checksum?.value) out.push(CHECKSUM_HEADERS[part.checksum.algorithm], part.checksum.value);
   return { status: 200, headers: out };
 };

@@ -5,7 +5,7 @@ import { readSmallBody } from '../body.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { checkCopySourceConditions, parseCopySource } from '../copy-source.js';
 import { headerValue } from '../object-headers.js';
-import { COPY_SOURCE_CUSTOMER_PREFIX, customerKeyFrom } from '../sse-headers.js';
+import { COPY_SOURCE_CUSTOMER_PREFIX, customerKeyFrom, encryptionHeaders } from '../sse-headers.js';
 
 export const UploadPartCopy: S3Handler<OpOf<'UploadPartCopy'>> = async (ctx) => {
   const { bucket, key, uploadId, partNumber } = ctx.op;
@@ -51,5 +51,5 @@ export const UploadPartCopy: S3Handler<OpOf<'UploadPartCopy'>> = async (ctx) => 
       ...(customerKey !== undefined ? { customerKey } : {}),
     },
   );
-  return xmlResponse(CopyPartResultXml.serialize({ etag: part.etag, lastModified: part.lastModified }));
+  return xmlResponse(CopyPartResultXml.serialize({ etag: part.etag, lastModified: part.lastModified }), 200, encryptionHeaders(part.encryption));
 };
