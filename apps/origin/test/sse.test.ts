@@ -21,7 +21,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { openKeyService } from '@bucketfront/object-store';
-import { cephCluster, hasAwsCli, makeS3Client, makeTempDir, runAws } from '@bucketfront/test-support';
+import { cephCluster, hasAwsCli, makeS3Client, makeTempDir, runAws, testStoreOptions } from '@bucketfront/test-support';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
@@ -55,6 +55,12 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 const onFs = process.env['BUCKETFRONT_TEST_STORE'] !== 'ceph';
+
+/** The key service of the origin's store, opened as `bucketfront kms` opens it (another process would). */
+function keyServiceOf(origin: TestOrigin): ReturnType<typeof openKeyService> {
+  const o = testStoreOptions(origin.dataDir);
+  return 'store' in o ? openKeyService(o.store, { credentials: o.storeCredentials, masterKeyFile: o.masterKeyFile }) : openKeyService(`fs:${o.dataDir}`);
+}
 
 describe('SSE over the S3 API (SDK v3)', () => {
   let origin: TestOrigin;
@@ -124,7 +130,7 @@ describe('SSE over the S3 API (SDK v3)', () => {
     const dflt = await origin.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'kms-default', Body: 'hello', ServerSideEncryption: 'aws:kms' }));
     expect(dflt.ServerSideEncryption).toBe('aws:kms');
     expect(dflt.SSEKMSKeyId).toMatch(/^arn:aws:kms:us-east-1:\d{12}:key\//);
-    const svc = await openKeyService(onFs ? `fs:${origin.dataDir}` : origin.storeDescription, origin.masterKeyFile !== null ? { masterKeyFile: origin.masterKeyFile } : {});
+    const svc = await keyServiceOf(origin);
     const key = await svc.keys.createKey({ alias: 'alias/site', description: 'test' });
     const put = await origin.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'kms-named', Body: 'named', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/site', BucketKeyEnabled: true }));
     expect(put.SSEKMSKeyId).toBe(key.arn);
@@ -256,7 +262,7 @@ describe.skipIf(!hasAwsCli())('SSE with the aws CLI', () => {
       await fsp.writeFile(join(dir.path, 'large'), large);
       const aws = (args: string[]) => runAws(args, { endpointUrl: origin.url, credentials: origin.credentials });
       expect((await aws(['s3', 'mb', 's3://cli'])).code).toBe(0);
-      const svc = await openKeyService(onFs ? `fs:${origin.dataDir}` : origin.storeDescription, origin.masterKeyFile !== null ? { masterKeyFile: origin.masterKeyFile } : {});
+      const svc = await keyServiceOf(origin);
       const key = await svc.keys.createKey({ alias: 'alias/cli' });
       await svc.close();
       for (const [name, flags] of [
