@@ -5,7 +5,7 @@
 import { join, resolve } from 'node:path';
 import { userCacheDir } from '../util/cache-dir.js';
 import { UsageError } from '../util/errors.js';
-import { describeTlsReload, tlsFilesFrom } from './tls-flags.js';
+import { describeTlsReload, edgeTlsOptions, tlsFilesFrom } from './tls-flags.js';
 
 function port(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -119,6 +119,8 @@ export interface EdgeOpts {
   workers?: string;
   accessKeyId?: string;
   secretAccessKey?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /**
@@ -138,6 +140,7 @@ export async function edgeCommand(o: EdgeOpts): Promise<number> {
   const { loadEdgeConfig, startEdge } = await import('@bucketfront/edge');
   const workers = o.workers === undefined ? undefined : Number(o.workers);
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError('--workers must be a positive integer');
+  const tls = tlsFilesFrom(o.tlsCert, o.tlsKey);
   const config = await loadEdgeConfig(o.config);
   const diskPath = edgeCacheDir(o.cacheDir, config.cache.diskPath);
   const edge = await startEdge({
@@ -147,12 +150,14 @@ export async function edgeCommand(o: EdgeOpts): Promise<number> {
     host: o.host ?? '127.0.0.1',
     ...(workers ? { workers } : {}),
     ...(credentialsFrom(o) ? { credentials: credentialsFrom(o) } : {}),
+    ...edgeTlsOptions(tls),
   });
   const err = (s: string) => process.stderr.write(`${s}\n`);
   err(`bucketfront edge (config ${o.config})`);
   err(`  viewers: ${edge.url}`);
   err(`  control: ${edge.controlUrl}  (CloudFront API: --endpoint-url ${edge.controlUrl})`);
   err(`  cache:   ${diskPath === false ? 'memory only (cache.diskPath: false)' : diskPath}`);
+  if (tls) err(`  TLS:     ${tls.certFile} (viewer and control listeners)`);
   if (edge.credentials.generated) {
     // Like `bucketfront origin`: a generated pair is useless unless shown (once; the edge does not store it).
     err('  control API credentials (generated for this run, shown once):');

@@ -13,6 +13,19 @@ export function tlsFilesFrom(certFile: string | undefined, keyFile: string | und
   return { certFile, keyFile };
 }
 
+/** TLS fields of the edge's start options: the viewer listener (`tls`) and the control API (`controlTls`). */
+export interface EdgeTlsOptions {
+  tls?: TlsFiles;
+  controlTls?: TlsFiles;
+}
+
+/** One pair for both edge listeners (`edge --tls-cert/--tls-key`, `dev --tls`), spread into startEdge's options. */
+export function edgeTlsOptions(files: TlsFiles | undefined): EdgeTlsOptions {
+  if (!files) return {};
+  const pair = { certFile: files.certFile, keyFile: files.keyFile };
+  return { tls: pair, controlTls: pair };
+}
+
 /** The line a SIGHUP reload prints. */
 export function describeTlsReload(event: TlsReloadEvent): string {
   const where = event.listeners.join(' and ');

@@ -20,6 +20,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { TlsFiles } from '@bucketfront/http-basics';
 import { startOrigin, type TlsReloadEvent } from '@bucketfront/origin';
 import { startEdge } from '@bucketfront/edge';
+import { edgeTlsOptions } from '../commands/tls-flags.js';
 import { ensureLocalCa, trustInstructions } from './local-ca.js';
 import { DEMO_BUCKET, configureDemoWebsite, describeDemoState, prepareDemoBucket, type DemoState } from './demo-bucket.js';
 
@@ -47,12 +48,6 @@ export interface DevOptions {
   tls?: TlsFiles;
   /** HTTPS on every listener with the local dev CA's server certificate (`<dataDir>/tls`, ./local-ca.ts). */
   devCa?: boolean;
-}
-
-/** TLS fields of the edge's start options (its viewer and control listeners; see docs/tls.md). */
-interface EdgeTlsOptions {
-  tls?: TlsFiles;
-  controlTls?: TlsFiles;
 }
 
 export interface DevTls extends TlsFiles {
@@ -207,13 +202,6 @@ function devTls(opts: DevOptions): DevTls | undefined {
   if (!opts.devCa) return undefined;
   const local = ensureLocalCa(opts.dataDir);
   return { ...local.server, ca: { certFile: local.paths.caCert, fingerprint: local.caFingerprint, created: local.created.ca, serverCreated: local.created.server } };
-}
-
-/** The edge's viewer and control listeners get the same pair. */
-function edgeTlsOptions(tls: TlsFiles | undefined): EdgeTlsOptions {
-  if (!tls) return {};
-  const files = { certFile: tls.certFile, keyFile: tls.keyFile };
-  return { tls: files, controlTls: files };
 }
 
 export function describeStack(stack: DevStack): string {
