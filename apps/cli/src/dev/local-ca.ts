@@ -8,7 +8,9 @@
  * - Server: ~825 days (the longest lifetime Apple platforms accept for a TLS server certificate:
  *   https://support.apple.com/en-us/103769), CA:false, digitalSignature + keyEncipherment,
  *   extendedKeyUsage serverAuth, subjectAltName for 127.0.0.1, ::1, localhost and *.localhost
- *   (RFC 5280 §4.2.1.6; clients match the name only against subjectAltName, RFC 6125 §6.4.4).
+ *   (RFC 5280 §4.2.1.6; clients match the name only against subjectAltName, RFC 6125 §6.4.4),
+ *   plus the website endpoints' wildcards (`devTlsNames`): OpenSSL and Node do not let a wildcard
+ *   stand for all but one label, so `*.localhost` alone covers no `BUCKET.s3-website-….localhost`.
  * Private keys are written with mode 0600.
  */
 import { createPrivateKey, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
@@ -18,8 +20,13 @@ import forge from 'node-forge';
 
 export const CA_VALIDITY_DAYS = 3650;
 export const SERVER_VALIDITY_DAYS = 825;
-/** What the server certificate names. */
+/** What the server certificate names at least. */
 export const DEV_TLS_NAMES: readonly string[] = ['localhost', '*.localhost', '127.0.0.1', '::1'];
+
+/** DEV_TLS_NAMES and the S3 website endpoints' hosts (both spellings) for `region` under `websiteDomain`. */
+export function devTlsNames(region = 'us-east-1', websiteDomain = 'localhost'): string[] {
+  return [...DEV_TLS_NAMES, `*.s3-website-${region}.${websiteDomain}`, `*.s3-website.${region}.${websiteDomain}`];
+}
 /** A server certificate this close to expiry is replaced at start. */
 const RENEW_BEFORE_MS = 24 * 3600_000;
 const DAY_MS = 24 * 3600_000;
@@ -130,12 +137,14 @@ function readPair(certFile: string, keyFile: string): PemPair | undefined {
   return { certPem: readFileSync(certFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8') };
 }
 
-/** The server certificate is usable: signed by this CA and not (about to be) expired. */
-function serverCertUsable(server: PemPair, ca: PemPair, now: Date): boolean {
+/** The server certificate is usable: signed by this CA, naming every one of `names`, and not (about to be) expired. */
+function serverCertUsable(server: PemPair, ca: PemPair, now: Date, names: readonly string[]): boolean {
   try {
     const cert = new X509Certificate(server.certPem);
     const caCert = new X509Certificate(ca.certPem);
-    return cert.verify(caCert.publicKey) && new Date(cert.validTo).getTime() - RENEW_BEFORE_MS > now.getTime();
+    const dnsNames = (cert.subjectAltName ?? '').split(', ');
+    const namesAll = names.every((n) => (IP.test(n) ? cert.checkIP(n) !== undefined : dnsNames.includes(`DNS:${n}`)));
+    return namesAll && cert.verify(caCert.publicKey) && new Date(cert.validTo).getTime() - RENEW_BEFORE_MS > now.getTime();
   } catch {
     return false;
   }
@@ -143,11 +152,13 @@ function serverCertUsable(server: PemPair, ca: PemPair, now: Date): boolean {
 
 /**
  * The dev CA and server certificate under `<dataDir>/tls`: created on first use, reused after.
- * The server certificate is issued again when it is missing, expired (or within a day of it), or
- * not signed by the CA on disk; a missing or unreadable CA makes both anew.
+ * The server certificate is issued again when it is missing, expired (or within a day of it), not
+ * signed by the CA on disk, or missing one of `names` (default `devTlsNames()`); a missing or
+ * unreadable CA makes both anew.
  */
-export function ensureLocalCa(dataDir: string, opts: { now?: Date } = {}): LocalCa {
+export function ensureLocalCa(dataDir: string, opts: { now?: Date; names?: readonly string[] } = {}): LocalCa {
   const now = opts.now ?? new Date();
+  const names = opts.names ?? devTlsNames();
   const paths = localCaPaths(dataDir);
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   let ca = readPair(paths.caCert, paths.caKey);
@@ -159,8 +170,8 @@ export function ensureLocalCa(dataDir: string, opts: { now?: Date } = {}): Local
     created.ca = true;
   }
   const server = readPair(paths.serverCert, paths.serverKey);
-  if (created.ca || !server || !serverCertUsable(server, ca, now)) {
-    const issued = issueServerCertificate(ca, { now });
+  if (created.ca || !server || !serverCertUsable(server, ca, now, names)) {
+    const issued = issueServerCertificate(ca, { now, names });
     writeAtomically(paths.serverKey, issued.keyPem, 0o600);
     writeAtomically(paths.serverCert, issued.certPem, 0o644);
     created.server = true;

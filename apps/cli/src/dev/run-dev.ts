@@ -21,7 +21,7 @@ import type { TlsFiles } from '@bucketfront/http-basics';
 import { startOrigin, type TlsReloadEvent } from '@bucketfront/origin';
 import { startEdge } from '@bucketfront/edge';
 import { edgeTlsOptions } from '../commands/tls-flags.js';
-import { ensureLocalCa, trustInstructions } from './local-ca.js';
+import { devTlsNames, ensureLocalCa, trustInstructions } from './local-ca.js';
 import { DEMO_BUCKET, configureDemoWebsite, describeDemoState, prepareDemoBucket, type DemoState } from './demo-bucket.js';
 
 export { DEMO_BUCKET, defaultDemoWebsiteConfig, isDemoWebsiteConfig, publicReadPolicy, type DemoState } from './demo-bucket.js';
@@ -200,7 +200,7 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
 function devTls(opts: DevOptions): DevTls | undefined {
   if (opts.tls) return { ...opts.tls };
   if (!opts.devCa) return undefined;
-  const local = ensureLocalCa(opts.dataDir);
+  const local = ensureLocalCa(opts.dataDir, { names: devTlsNames(opts.region ?? 'us-east-1', opts.websiteDomain ?? 'localhost') });
   return { ...local.server, ca: { certFile: local.paths.caCert, fingerprint: local.caFingerprint, created: local.created.ca, serverCreated: local.created.server } };
 }
 
