@@ -51,8 +51,8 @@ export interface StartOriginOptions {
   websiteTls?: TlsFiles | false;
   /**
    * An extra plain-HTTP listener on 127.0.0.1 answering exactly like the API listener (S3 API and
-   * virtual-host website endpoints), for a co-located edge when the public listeners are HTTPS: the
-   * edge speaks plain HTTP to its origin (docs/architecture.md#principles). `bucketfront dev --tls` uses it.
+   * virtual-host website endpoints), for a co-located edge when the public listeners serve a
+   * certificate from a private CA the edge does not trust (`bucketfront dev --tls`; docs/tls.md#plain).
    */
   loopbackPort?: number;
 }
@@ -137,7 +137,8 @@ function hardenedServer(listener: NonNullable<Parameters<typeof createServer>[1]
   };
   const requestListener = refuseRepeatedHost(listener, hostId);
   // https.Server is a tls.Server running the same HTTP machinery, so every limit above applies.
-  const server = tls ? createHttpsServer({ ...options, cert: tls.cert, key: tls.key }, requestListener) : createServer(options, requestListener);
+  // Like the header block, a TLS handshake must be done within 20 s (tls.Server's default is 120 s).
+  const server = tls ? createHttpsServer({ ...options, cert: tls.cert, key: tls.key, handshakeTimeout: 20_000 }, requestListener) : createServer(options, requestListener);
   // On an HTTPS listener `clientError` also reports failed TLS handshakes (a plain-HTTP client,
   // an unknown CA, garbage): nothing readable can be written to such a socket, so it is only
   // destroyed. A socket whose handshake completed ('secureConnection') gets the HTTP answer below.
