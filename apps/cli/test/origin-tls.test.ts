@@ -357,6 +357,58 @@ describe('certificate reload on SIGHUP', () => {
   });
 });
 
+describe('a website listener with its own pair, or plain', () => {
+  it('websiteTls: another certificate on the website port, reloaded as its own pair; false: plain HTTP', async () => {
+    const own = await makeTempDir('bucketfront-origin-tls-website-');
+    const apiPki = makeTestPki(join(own.path));
+    const webDir = join(own.path, 'web');
+    await import('node:fs/promises').then((fs) => fs.mkdir(webDir));
+    const webPki = makeTestPki(webDir);
+    const two = await startOrigin({
+      dataDir: join(own.path, 'data'),
+      port: 0,
+      websitePort: 0,
+      credentials,
+      accessLog: false,
+      tls: { certFile: apiPki.certFile, keyFile: apiPki.keyFile },
+      websiteTls: { certFile: webPki.certFile, keyFile: webPki.keyFile },
+    });
+    const plainWebsite = await startOrigin({
+      dataDir: join(own.path, 'data2'),
+      port: 0,
+      websitePort: 0,
+      credentials,
+      accessLog: false,
+      tls: { certFile: apiPki.certFile, keyFile: apiPki.keyFile },
+      websiteTls: false,
+    });
+    const events: TlsReloadEvent[] = [];
+    const stop = two.reloadTlsOnSighup((e) => events.push(e));
+    try {
+      const apiAgent = new https.Agent({ ca: readFileSync(apiPki.caFile) });
+      const webAgent = new https.Agent({ ca: readFileSync(webPki.caFile) });
+      expect((await httpsRequest(`${two.url}/`, apiAgent)).serial).toBe(apiPki.serial);
+      expect((await httpsRequest(`${two.websiteUrl}/`, webAgent, { host: 'no-such-bucket' })).serial).toBe(webPki.serial);
+      apiAgent.destroy();
+      webAgent.destroy();
+      process.emit('SIGHUP', 'SIGHUP');
+      expect(events.map((e) => [e.ok, e.listeners])).toEqual([
+        [true, ['S3 API']],
+        [true, ['website']],
+      ]);
+
+      expect(plainWebsite.websiteTls).toBe(false);
+      expect(plainWebsite.websiteUrl).toMatch(/^http:\/\//);
+      expect((await httpRequest(`${plainWebsite.websiteUrl}/`, { host: 'no-such-bucket' })).status).toBe(404);
+    } finally {
+      stop();
+      await two.close();
+      await plainWebsite.close();
+      await own.cleanup();
+    }
+  });
+});
+
 describe('bucketfront origin --tls-cert/--tls-key', () => {
   it('serves HTTPS, prints https:// URLs, and logs a SIGHUP reload (a real signal to the child)', async () => {
     const own = await makeTempDir('bucketfront-origin-tls-cli-');
