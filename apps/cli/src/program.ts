@@ -149,6 +149,10 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .option('--secret-access-key <secret>', 'credentials secret')
     .option('--no-access-log', 'no JSON access log on stdout')
     .option('--spa-fallback', 'accept website routing rules with HttpRedirectCode 200 (SPA fallback, a bucketfront extension; AWS refuses them)')
+    .option('--tls-cert <file>', 'serve HTTPS: certificate chain (PEM) for every listener; reloaded with the key on SIGHUP (docs/tls.md)')
+    .option('--tls-key <file>', 'serve HTTPS: private key (PEM) of --tls-cert')
+    .option('--website-tls-cert <file>', 'certificate chain (PEM) for the --website-port listener instead of --tls-cert')
+    .option('--website-tls-key <file>', 'private key (PEM) of --website-tls-cert')
     .action(run(async (o) => (await import('./commands/servers.js')).originCommand(o)));
 
   program
@@ -162,6 +166,8 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .option('--workers <n>', 'worker processes')
     .option('--access-key-id <id>', 'control API credentials (default: $BUCKETFRONT_ACCESS_KEY_ID/$BUCKETFRONT_SECRET_ACCESS_KEY, as the origin; else generated and printed)')
     .option('--secret-access-key <secret>', 'control API credentials secret')
+    .option('--tls-cert <file>', 'serve HTTPS on the viewer and control listeners: certificate chain (PEM) (docs/tls.md)')
+    .option('--tls-key <file>', 'private key (PEM) of --tls-cert')
     .action(run(async (o) => (await import('./commands/servers.js')).edgeCommand(o)));
 
   program
@@ -176,6 +182,9 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .option('--control-port <port>', 'edge control API port', '8081')
     .option('--workers <n>', 'edge worker processes', '1')
     .option('--site <dir>', 'seed the demo bucket from this folder instead of examples/demo-site (only when the bucket is created or empty)')
+    .option('--tls', 'serve HTTPS on every listener with a local CA made on first start under <data>/tls (prints how to trust it; docs/tls.md)')
+    .option('--tls-cert <file>', 'serve HTTPS on every listener with this certificate chain (PEM) instead of the local CA; reloaded on SIGHUP')
+    .option('--tls-key <file>', 'private key (PEM) of --tls-cert')
     .action(run(async (o) => (await import('./commands/dev.js')).devCommand(o)));
 
   return program;

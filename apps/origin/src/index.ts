@@ -2,7 +2,8 @@
  * @bucketfront/origin — the S3 REST API (SigV4) and website endpoints over an ObjectStore.
  * @module
  */
-export { startOrigin, type StartOriginOptions, type RunningOrigin } from './start-origin.js';
+export { startOrigin, type StartOriginOptions, type RunningOrigin, type TlsReloadEvent } from './start-origin.js';
+export { isSecureRequest } from './http/secure.js';
 export { createOriginHandler, type OriginDeps, type OriginHandler } from './origin-handler.js';
 export { resolveCredentials, generateCredentials, CREDENTIALS_FILE, type OriginCredentials } from './credentials.js';
 export { createJsonLineSink, type AccessLogEntry, type AccessLogSink } from './http/access-log.js';

@@ -14,6 +14,7 @@ import { OriginMetrics } from './http/metrics.js';
 import { PresignedCache } from './http/presigned-cache.js';
 import { makeHostId, nextRequestId } from './http/request-id.js';
 import { errorResponse, hasUnreadBody, sendResponse } from './http/respond.js';
+import { requestScheme } from './http/secure.js';
 import { DEFAULT_MIN_BODY_RATE, type MinBodyRate, type RequestAuth, type S3Context, type S3Response } from './s3/context.js';
 import { dispatch } from './s3/router.js';
 import { handleWebsiteRequest } from './website/index.js';
@@ -109,7 +110,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
     // The website endpoint reads no request body: one still arriving closes the connection after the
     // answer (as on the S3 API), else each trickled byte keeps the socket alive up to the request timeout.
     if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
-    handleWebsiteRequest(req, res, { store, bucket, region, requestId, hostId, scheme: 'http', websiteDomain, isWebsitePort }).catch(() => {
+    handleWebsiteRequest(req, res, { store, bucket, region, requestId, hostId, scheme: requestScheme(req), websiteDomain, isWebsitePort }).catch(() => {
       if (!res.headersSent) {
         res.writeHead(500, ['Content-Type', 'text/html; charset=utf-8', 'x-amz-request-id', requestId, 'x-amz-id-2', hostId]);
         res.end('<html><body><h1>500 Internal Server Error</h1></body></html>\n');
@@ -223,7 +224,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
         requestId,
         hostId,
         owner,
-        baseUrl: `http://${host0}`,
+        baseUrl: `${requestScheme(req)}://${host0}`,
         expectContinue: (req.headers.expect ?? '').toLowerCase() === '100-continue',
         bytesIn: 0,
         allowSpaFallback: deps.spaFallback === true,

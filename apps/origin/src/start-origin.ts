@@ -1,7 +1,8 @@
 /** startOrigin: the store, the API listener and the optional website listener. */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
-import { closeServer, hasRepeatedHost, listen } from '@bucketfront/http-basics';
+import { closeServer, hasRepeatedHost, listen, loadTlsMaterial, reloadTlsOnSighup, type ReloadableTlsServer, type TlsFiles, type TlsMaterial } from '@bucketfront/http-basics';
 import { openStore, parseStoreSpec, type StoreSpec } from '@bucketfront/object-store';
 import { S3Error } from '@bucketfront/s3-protocol';
 import type { AccessLogSink } from './http/access-log.js';
@@ -45,13 +46,43 @@ export interface StartOriginOptions {
    * and nothing stored. Default 8 KiB per 20 s.
    */
   minBodyRate?: MinBodyRate;
+  /**
+   * Serve the S3 API listener over HTTPS with this certificate chain and key (PEM files; read at
+   * start, re-read by `RunningOrigin.reloadTlsOnSighup`). Default: plain HTTP. See docs/tls.md.
+   */
+  tls?: TlsFiles;
+  /** TLS for the website listener (`websitePort`): default the same as `tls`; `false` keeps it plain HTTP. */
+  websiteTls?: TlsFiles | false;
+  /**
+   * An extra plain-HTTP listener on 127.0.0.1 answering exactly like the API listener (S3 API and
+   * virtual-host website endpoints), for a co-located edge when the public listeners serve a
+   * certificate from a private CA the edge does not trust (`bucketfront dev --tls`; docs/tls.md#plain).
+   */
+  loopbackPort?: number;
 }
 
+/** What `RunningOrigin.reloadTlsOnSighup` reports, once per certificate pair and SIGHUP. */
+export type TlsReloadEvent = { ok: true; files: TlsFiles; listeners: string[] } | { ok: false; files: TlsFiles; listeners: string[]; error: Error };
+
 export interface RunningOrigin {
+  /** `https://…` when the API listener serves TLS. */
   url: string;
   port: number;
+  /** The API listener serves HTTPS. */
+  tls: boolean;
   websiteUrl?: string;
   websitePort?: number;
+  /** The website listener serves HTTPS (set when there is one). */
+  websiteTls?: boolean;
+  /** The plain-HTTP loopback listener (`loopbackPort`), when asked for. */
+  loopbackUrl?: string;
+  /**
+   * Re-reads each listener's certificate and key on SIGHUP (new handshakes get the new pair,
+   * established connections keep theirs; a pair that fails to load leaves the old one in place and
+   * is reported). The process that runs the origin calls it; returns the function that stops it.
+   * A no-op without TLS listeners.
+   */
+  reloadTlsOnSighup(onEvent: (event: TlsReloadEvent) => void): () => void;
   credentials: OriginCredentials;
   /** Where the data lives, for logs (never a secret). */
   storeDescription: string;
@@ -95,30 +126,36 @@ function refuseRepeatedHost(listener: NonNullable<Parameters<typeof createServer
   };
 }
 
-/** Node's HTTP limits: slowloris and oversized-header protection. */
-function hardenedServer(listener: NonNullable<Parameters<typeof createServer>[1]>, handler: OriginHandler): Server {
+/** Node's HTTP limits: slowloris and oversized-header protection, over TLS when `tls` is given. */
+function hardenedServer(listener: NonNullable<Parameters<typeof createServer>[1]>, handler: OriginHandler, tls?: TlsMaterial): Server | HttpsServer {
   const { hostId } = handler;
-  const server = createServer(
-    {
-      // Over 8 KiB of headers (URL included): refused by the parser, answered by clientErrorResponse.
-      maxHeaderSize: 8 * 1024,
-      // A whole request, body included: generous, since a 5 GiB PUT on a slow link is legitimate.
-      requestTimeout: 60 * 60_000,
-      // Slowloris: the header block must arrive within 20 s.
-      headersTimeout: 20_000,
-      keepAliveTimeout: 5_000,
-      connectionsCheckingInterval: 5_000,
-      // Conflicting Content-Length / Transfer-Encoding stay rejected (llhttp default, never lenient).
-      insecureHTTPParser: false,
-    },
-    refuseRepeatedHost(listener, hostId),
-  );
+  const options = {
+    // Over 8 KiB of headers (URL included): refused by the parser, answered by clientErrorResponse.
+    maxHeaderSize: 8 * 1024,
+    // A whole request, body included: generous, since a 5 GiB PUT on a slow link is legitimate.
+    requestTimeout: 60 * 60_000,
+    // Slowloris: the header block must arrive within 20 s.
+    headersTimeout: 20_000,
+    keepAliveTimeout: 5_000,
+    connectionsCheckingInterval: 5_000,
+    // Conflicting Content-Length / Transfer-Encoding stay rejected (llhttp default, never lenient).
+    insecureHTTPParser: false,
+  };
+  const requestListener = refuseRepeatedHost(listener, hostId);
+  // https.Server is a tls.Server running the same HTTP machinery, so every limit above applies.
+  // Like the header block, a TLS handshake must be done within 20 s (tls.Server's default is 120 s).
+  const server = tls ? createHttpsServer({ ...options, cert: tls.cert, key: tls.key, handshakeTimeout: 20_000 }, requestListener) : createServer(options, requestListener);
+  // On an HTTPS listener `clientError` also reports failed TLS handshakes (a plain-HTTP client,
+  // an unknown CA, garbage): nothing readable can be written to such a socket, so it is only
+  // destroyed. A socket whose handshake completed ('secureConnection') gets the HTTP answer below.
+  const handshaken = new WeakSet<Socket>();
+  if (tls) server.on('secureConnection', (socket: Socket) => handshaken.add(socket));
   // A connection idle (no bytes either way) for 2 minutes is closed: slow-drip bodies.
   server.setTimeout(120_000);
   // Expect: 100-continue is answered by the body reader once the request is authorized.
   server.on('checkContinue', (req, res) => server.emit('request', req, res));
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) {
+    if (!socket.writable || (tls && !handshaken.has(socket as Socket))) {
       socket.destroy();
       return;
     }
@@ -160,18 +197,43 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
     spaFallback: opts.spaFallback === true,
     ...(opts.minBodyRate !== undefined ? { minBodyRate: opts.minBodyRate } : {}),
   });
-  const api = hardenedServer(handler, handler);
-  const servers: Server[] = [api];
+  const servers: Array<Server | HttpsServer> = [];
   try {
-    const port = await listen(api, opts.port ?? 0, host);
+    // Read before anything listens: a missing or mismatched file fails the start, naming the file.
+    const apiTls = opts.tls;
+    const websiteTls = opts.websiteTls === false ? undefined : (opts.websiteTls ?? opts.tls);
+    const apiMaterial = apiTls ? loadTlsMaterial(apiTls) : undefined;
+    const websiteMaterial = opts.websitePort !== undefined && websiteTls ? loadTlsMaterial(websiteTls) : undefined;
+    const reloadable: Array<{ name: string; server: ReloadableTlsServer; files: TlsFiles }> = [];
     const urlHost = host.includes(':') ? `[${host}]` : host;
-    const running: RunningOrigin = { url: `http://${urlHost}:${port}`, port, credentials, storeDescription: opened.description, masterKeyFile: opened.masterKeyFile, close: async () => {} };
+
+    const api = hardenedServer(handler, handler, apiMaterial);
+    servers.push(api);
+    const port = await listen(api, opts.port ?? 0, host);
+    if (apiTls && api instanceof HttpsServer) reloadable.push({ name: 'S3 API', server: api, files: apiTls });
+    const running: RunningOrigin = {
+      url: `${apiTls ? 'https' : 'http'}://${urlHost}:${port}`,
+      port,
+      tls: apiTls !== undefined,
+      credentials,
+      storeDescription: opened.description,
+      masterKeyFile: opened.masterKeyFile,
+      close: async () => {},
+      reloadTlsOnSighup: (onEvent) => reloadGroups(reloadable, onEvent),
+    };
     if (opts.websitePort !== undefined) {
-      const web = hardenedServer(handler.website, handler);
+      const web = hardenedServer(handler.website, handler, websiteMaterial);
       servers.push(web);
       const websitePort = await listen(web, opts.websitePort, host);
+      if (websiteTls && web instanceof HttpsServer) reloadable.push({ name: 'website', server: web, files: websiteTls });
       running.websitePort = websitePort;
-      running.websiteUrl = `http://${urlHost}:${websitePort}`;
+      running.websiteTls = websiteTls !== undefined;
+      running.websiteUrl = `${websiteTls ? 'https' : 'http'}://${urlHost}:${websitePort}`;
+    }
+    if (opts.loopbackPort !== undefined) {
+      const loopback = hardenedServer(handler, handler);
+      servers.push(loopback);
+      running.loopbackUrl = `http://127.0.0.1:${await listen(loopback, opts.loopbackPort, '127.0.0.1')}`;
     }
     let closing: Promise<void> | undefined;
     running.close = () => {
@@ -187,6 +249,23 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
     await store.close();
     throw err;
   }
+}
+
+/** One SIGHUP reload per certificate pair (the API and website listeners often share one). */
+function reloadGroups(listeners: ReadonlyArray<{ name: string; server: ReloadableTlsServer; files: TlsFiles }>, onEvent: (event: TlsReloadEvent) => void): () => void {
+  const groups = new Map<string, { files: TlsFiles; servers: ReloadableTlsServer[]; names: string[] }>();
+  for (const l of listeners) {
+    const key = `${l.files.certFile}\0${l.files.keyFile}`;
+    const group = groups.get(key) ?? groups.set(key, { files: l.files, servers: [], names: [] }).get(key)!;
+    group.servers.push(l.server);
+    group.names.push(l.name);
+  }
+  const stops = [...groups.values()].map((g) =>
+    reloadTlsOnSighup(g.servers, g.files, (e) => onEvent(e.ok ? { ok: true, files: g.files, listeners: g.names } : { ok: false, files: g.files, listeners: g.names, error: e.error })),
+  );
+  return () => {
+    for (const stop of stops) stop();
+  };
 }
 
 function storeSpecOf(opts: StartOriginOptions): StoreSpec {

@@ -12,6 +12,7 @@ export interface GlobalOpts {
   profile?: string;
   region?: string;
   debug?: boolean;
+  caBundle?: string;
 }
 
 export interface TransferCliOpts extends GlobalOpts {
@@ -46,6 +47,7 @@ const AWS_OPTIONS: OptionTable = [
   ['--endpoint-url <url>', 'S3 endpoint (default: AWS, or $AWS_ENDPOINT_URL); path-style addressing when set'],
   ['--profile <name>', 'profile from the shared AWS config/credentials files'],
   ['--region <region>', 'AWS region (default: $AWS_REGION, the profile, us-east-1)'],
+  ['--ca-bundle <file>', 'CA certificates (PEM) to verify HTTPS endpoints with, instead of the default ones, as aws --ca-bundle (default: $AWS_CA_BUNDLE; docs/tls.md)'],
   ['--debug', 'print stack traces on errors'],
 ];
 
@@ -122,7 +124,7 @@ export function transferOptions(o: TransferCliOpts, argv: readonly string[]): Tr
  * endpoint, lean signed PUT/LIST requests (BUCKETFRONT_SDK_ONLY=1 turns those off).
  */
 export function s3AccessFor(o: GlobalOpts, concurrency = DEFAULT_CONCURRENCY): OwnedS3Access {
-  return makeS3Access({ endpointUrl: o.endpointUrl, profile: o.profile, region: o.region, maxSockets: Math.max(concurrency, 16) });
+  return makeS3Access({ endpointUrl: o.endpointUrl, profile: o.profile, region: o.region, maxSockets: Math.max(concurrency, 16), caBundle: o.caBundle });
 }
 
 export function reporterFor(o: TransferCliOpts, head: { command: string; source: string; destination: string }): Reporter {

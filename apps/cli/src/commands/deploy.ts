@@ -91,7 +91,7 @@ export async function deployCommand(src: string, dst: string, o: DeployOpts, arg
       return exitCode;
     }
     const { cacheTagHeaderOf, createInvalidation, makeCloudFrontClient, waitForInvalidation } = await import('../deploy/cloudfront.js');
-    const cf = makeCloudFrontClient({ endpointUrl: o.edgeEndpointUrl, profile: o.profile });
+    const cf = makeCloudFrontClient({ endpointUrl: o.edgeEndpointUrl, profile: o.profile, caBundle: o.caBundle });
     try {
       if (plan.byTag) {
         // A distribution that does not read x-amz-meta-cache-tag never tagged these objects: a tag

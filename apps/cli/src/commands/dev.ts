@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { UsageError } from '../util/errors.js';
+import { describeTlsReload, tlsFilesFrom } from './tls-flags.js';
 
 export interface DevOpts {
   data: string;
@@ -15,6 +16,10 @@ export interface DevOpts {
   controlPort: string;
   workers?: string;
   site?: string;
+  /** HTTPS everywhere with the local dev CA (`<data>/tls`). */
+  tls?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 function toPort(value: string, name: string): number {
@@ -27,7 +32,10 @@ export async function devCommand(o: DevOpts): Promise<number> {
   const { runDev } = await import('../dev/run-dev.js');
   const workers = o.workers === undefined ? undefined : Number(o.workers);
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError(`--workers must be a positive integer, got ${o.workers}`);
+  const tls = tlsFilesFrom(o.tlsCert, o.tlsKey);
   const stack = await runDev({
+    ...(tls ? { tls } : {}),
+    devCa: o.tls === true && !tls,
     dataDir: resolve(o.data),
     ...(o.store !== undefined ? { store: o.store } : {}),
     host: o.host,
@@ -38,12 +46,14 @@ export async function devCommand(o: DevOpts): Promise<number> {
     workers,
     siteDir: o.site ? resolve(o.site) : undefined,
   });
+  const stopReload = stack.tls ? stack.reloadTlsOnSighup((event) => process.stderr.write(`${describeTlsReload(event)}\n`)) : () => {};
   return new Promise((done) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) return;
       stopping = true;
       process.stderr.write(`${signal}: stopping bucketfront dev\n`);
+      stopReload();
       stack.close().then(
         () => done(0),
         (err: unknown) => {

@@ -20,7 +20,7 @@ export async function invalidateCommand(paths: string[], o: InvalidateOpts): Pro
   if (bad) throw new UsageError(`invalidation paths start with '/' (cache tags with '#'): ${bad}`);
   const badTag = paths.find((p) => p.startsWith('#') && !isValidCacheTag(p.slice(1)));
   if (badTag) throw new UsageError(`invalid cache tag ${badTag}: 1–256 visible ASCII characters (33–126) other than ','`);
-  const cf = makeCloudFrontClient({ endpointUrl: o.endpointUrl, profile: o.profile });
+  const cf = makeCloudFrontClient({ endpointUrl: o.endpointUrl, profile: o.profile, caBundle: o.caBundle });
   try {
     const inv = await createInvalidation(cf, o.distribution, paths);
     if (!o.json) process.stdout.write(`invalidation ${inv.id}: ${inv.status}\n`);

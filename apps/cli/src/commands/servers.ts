@@ -5,6 +5,7 @@
 import { join, resolve } from 'node:path';
 import { userCacheDir } from '../util/cache-dir.js';
 import { UsageError } from '../util/errors.js';
+import { describeTlsReload, edgeTlsOptions, tlsFilesFrom } from './tls-flags.js';
 
 function port(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -53,6 +54,10 @@ export interface OriginOpts {
   secretAccessKey?: string;
   accessLog?: boolean;
   spaFallback?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  websiteTlsCert?: string;
+  websiteTlsKey?: string;
 }
 
 export async function originCommand(o: OriginOpts): Promise<number> {
@@ -60,6 +65,9 @@ export async function originCommand(o: OriginOpts): Promise<number> {
   const region = o.region ?? 'us-east-1';
   const domain = o.websiteDomain ?? 'localhost';
   if (o.data !== undefined && o.store !== undefined) throw new UsageError('give --data DIR or --store SPEC, not both (--data DIR means --store fs:DIR)');
+  const tls = tlsFilesFrom(o.tlsCert, o.tlsKey);
+  const websiteTls = tlsFilesFrom(o.websiteTlsCert, o.websiteTlsKey, ['--website-tls-cert', '--website-tls-key']);
+  if (websiteTls && o.websitePort === undefined) throw new UsageError('--website-tls-cert/--website-tls-key need --website-port');
   const revalidate = Number(o.bucketRevalidate ?? '500');
   if (!Number.isInteger(revalidate) || revalidate < 0) throw new UsageError(`--bucket-revalidate must be milliseconds (an integer ≥ 0), got ${o.bucketRevalidate}`);
   const origin = await startOrigin({
@@ -73,11 +81,14 @@ export async function originCommand(o: OriginOpts): Promise<number> {
     ...(credentialsFrom(o) ? { credentials: credentialsFrom(o) } : {}),
     ...(o.accessLog === false ? { accessLog: false as const } : {}),
     spaFallback: o.spaFallback === true,
+    ...(tls ? { tls } : {}),
+    ...(websiteTls ? { websiteTls } : {}),
   });
   const err = (s: string) => process.stderr.write(`${s}\n`);
+  const stopReload = origin.reloadTlsOnSighup((event) => err(describeTlsReload(event)));
   err(`bucketfront origin (region ${region}, store ${origin.storeDescription})`);
   err(`  S3 API:           ${origin.url}`);
-  err(`  website (vhost):  http://BUCKET.s3-website-${region}.${domain}:${origin.port}/`);
+  err(`  website (vhost):  ${origin.tls ? 'https' : 'http'}://BUCKET.s3-website-${region}.${domain}:${origin.port}/`);
   if (origin.websiteUrl) err(`  website (port):   ${origin.websiteUrl}  (Host header = bucket name)`);
   if (o.spaFallback) err('  SPA fallback:     on (website routing rules with HttpRedirectCode 200 are accepted)');
   if (origin.credentials.generated) {
@@ -85,8 +96,18 @@ export async function originCommand(o: OriginOpts): Promise<number> {
     err(`    export AWS_ACCESS_KEY_ID=${origin.credentials.accessKeyId}`);
     err(`    export AWS_SECRET_ACCESS_KEY=${origin.credentials.secretAccessKey}`);
   }
+  if (origin.tls || origin.websiteTls)
+    err(
+      `  TLS:              ${[tls, websiteTls]
+        .filter((f) => f !== undefined)
+        .map((f) => f.certFile)
+        .join(', ')}  (kill -HUP ${process.pid} reloads it)`,
+    );
   err(`  try: bucketfront ls --endpoint-url ${origin.url}`);
-  return untilSignal(() => origin.close());
+  return untilSignal(async () => {
+    stopReload();
+    await origin.close();
+  });
 }
 
 export interface EdgeOpts {
@@ -98,6 +119,8 @@ export interface EdgeOpts {
   workers?: string;
   accessKeyId?: string;
   secretAccessKey?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /**
@@ -117,6 +140,7 @@ export async function edgeCommand(o: EdgeOpts): Promise<number> {
   const { loadEdgeConfig, startEdge } = await import('@bucketfront/edge');
   const workers = o.workers === undefined ? undefined : Number(o.workers);
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) throw new UsageError('--workers must be a positive integer');
+  const tls = tlsFilesFrom(o.tlsCert, o.tlsKey);
   const config = await loadEdgeConfig(o.config);
   const diskPath = edgeCacheDir(o.cacheDir, config.cache.diskPath);
   const edge = await startEdge({
@@ -126,12 +150,14 @@ export async function edgeCommand(o: EdgeOpts): Promise<number> {
     host: o.host ?? '127.0.0.1',
     ...(workers ? { workers } : {}),
     ...(credentialsFrom(o) ? { credentials: credentialsFrom(o) } : {}),
+    ...edgeTlsOptions(tls),
   });
   const err = (s: string) => process.stderr.write(`${s}\n`);
   err(`bucketfront edge (config ${o.config})`);
   err(`  viewers: ${edge.url}`);
   err(`  control: ${edge.controlUrl}  (CloudFront API: --endpoint-url ${edge.controlUrl})`);
   err(`  cache:   ${diskPath === false ? 'memory only (cache.diskPath: false)' : diskPath}`);
+  if (tls) err(`  TLS:     ${tls.certFile} (viewer and control listeners)`);
   if (edge.credentials.generated) {
     // Like `bucketfront origin`: a generated pair is useless unless shown (once; the edge does not store it).
     err('  control API credentials (generated for this run, shown once):');

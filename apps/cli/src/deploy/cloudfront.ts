@@ -10,6 +10,8 @@ import { CliError } from '../util/errors.js';
 export interface CloudFrontOpts {
   endpointUrl?: string;
   profile?: string;
+  /** `--ca-bundle` (default $AWS_CA_BUNDLE): PEM CA certificates for an HTTPS endpoint. */
+  caBundle?: string;
 }
 
 export function makeCloudFrontClient(o: CloudFrontOpts): CloudFrontClient {
@@ -19,7 +21,7 @@ export function makeCloudFrontClient(o: CloudFrontOpts): CloudFrontClient {
     ...(endpoint ? { endpoint } : {}),
     ...(o.profile ? { profile: o.profile } : {}),
     maxAttempts: 4,
-    requestHandler: makeHttpHandler(4),
+    requestHandler: makeHttpHandler(4, o.caBundle),
   });
 }
 

@@ -33,16 +33,17 @@ export type DemoState = { seeded: true; reason: 'created' | 'empty'; uploaded: n
  * The demo's website configuration. Routing-rule redirects are absolute and,
  * without a HostName, name the Host the origin saw: behind an edge that is the
  * origin's website host, so (as with CloudFront in front of an S3 website
- * endpoint) the rule names the edge's host.
+ * endpoint) the rule names the edge's host — and, for an HTTPS edge (`dev --tls`), its scheme:
+ * the edge reaches the origin over plain HTTP, so the request's own scheme would be `http`.
  */
-export function defaultDemoWebsiteConfig(edgeHost: string): WebsiteConfiguration {
+export function defaultDemoWebsiteConfig(edgeHost: string, edgeProtocol: 'http' | 'https' = 'http'): WebsiteConfiguration {
   return {
     IndexDocument: { Suffix: 'index.html' },
     ErrorDocument: { Key: '404.html' },
     RoutingRules: [
       {
         Condition: { KeyPrefixEquals: 'old-blog/' },
-        Redirect: { HostName: edgeHost, ReplaceKeyPrefixWith: 'blog/', HttpRedirectCode: '301' },
+        Redirect: { HostName: edgeHost, ...(edgeProtocol === 'https' ? { Protocol: 'https' as const } : {}), ReplaceKeyPrefixWith: 'blog/', HttpRedirectCode: '301' },
       },
     ],
   };
@@ -72,14 +73,14 @@ function canonical(value: unknown): string {
   );
 }
 
-/** The website part of a configuration, with the redirects' HostName left out. */
+/** The website part of a configuration, with the redirects' HostName and Protocol (the edge's address) left out. */
 function withoutHostNames(config: WebsiteConfiguration): WebsiteConfiguration {
   const { IndexDocument, ErrorDocument, RedirectAllRequestsTo, RoutingRules } = config;
   return {
     IndexDocument,
     ErrorDocument,
     RedirectAllRequestsTo,
-    RoutingRules: RoutingRules?.map((r) => ({ ...r, Redirect: r.Redirect ? { ...r.Redirect, HostName: undefined } : undefined })),
+    RoutingRules: RoutingRules?.map((r) => ({ ...r, Redirect: r.Redirect ? { ...r.Redirect, HostName: undefined, Protocol: undefined } : undefined })),
   };
 }
 
@@ -95,7 +96,7 @@ const isS3Error = (err: unknown, name: string) => err instanceof S3ServiceExcept
  * website configuration goes in before the files (naming the edge host it expects), so a start
  * that fails later (edge port taken, upload interrupted) never leaves files without a website.
  */
-export async function prepareDemoBucket(s3: S3Client, siteDir: string, expectedEdgeHost: string): Promise<DemoState> {
+export async function prepareDemoBucket(s3: S3Client, siteDir: string, expectedEdgeHost: string, edgeProtocol: 'http' | 'https' = 'http'): Promise<DemoState> {
   let created = true;
   try {
     await s3.send(new CreateBucketCommand({ Bucket: DEMO_BUCKET }));
@@ -109,7 +110,7 @@ export async function prepareDemoBucket(s3: S3Client, siteDir: string, expectedE
     if (objects > 0) return { seeded: false, objects, truncated: page.IsTruncated === true, websiteHostUpdated: false };
   }
   await s3.send(new PutBucketPolicyCommand({ Bucket: DEMO_BUCKET, Policy: publicReadPolicy(DEMO_BUCKET) }));
-  await s3.send(new PutBucketWebsiteCommand({ Bucket: DEMO_BUCKET, WebsiteConfiguration: defaultDemoWebsiteConfig(expectedEdgeHost) }));
+  await s3.send(new PutBucketWebsiteCommand({ Bucket: DEMO_BUCKET, WebsiteConfiguration: defaultDemoWebsiteConfig(expectedEdgeHost, edgeProtocol) }));
   const uploaded = await uploadSite(s3, siteDir);
   return { seeded: true, reason: created ? 'created' : 'empty', uploaded };
 }
@@ -118,8 +119,8 @@ export async function prepareDemoBucket(s3: S3Client, siteDir: string, expectedE
  * Sets the website configuration once the edge's host is known (port 0 picks one): always when
  * the demo was just seeded; afterwards only the redirect's HostName of an unchanged demo configuration.
  */
-export async function configureDemoWebsite(s3: S3Client, state: DemoState, edgeHost: string): Promise<DemoState> {
-  const wanted = defaultDemoWebsiteConfig(edgeHost);
+export async function configureDemoWebsite(s3: S3Client, state: DemoState, edgeHost: string, edgeProtocol: 'http' | 'https' = 'http'): Promise<DemoState> {
+  const wanted = defaultDemoWebsiteConfig(edgeHost, edgeProtocol);
   const put = () => s3.send(new PutBucketWebsiteCommand({ Bucket: DEMO_BUCKET, WebsiteConfiguration: wanted }));
   if (state.seeded) {
     await put();

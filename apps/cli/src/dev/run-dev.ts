@@ -10,12 +10,18 @@
  * credentials. A second start reuses the data directory (and its credentials).
  * The edge keeps its disk cache (and invalidation history) in <data dir>/edge-cache and reads
  * cache tags from x-amz-meta-cache-tag, so `deploy --cache-tag … --invalidate-tags` works.
+ * With TLS (`dev --tls`: the local CA of ./local-ca.ts, or a given pair) the S3 API, website and
+ * edge listeners serve HTTPS; dev itself and the edge reach the origin over a plain-HTTP loopback
+ * listener (the edge speaks plain HTTP to its origin, docs/architecture.md#principles).
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
-import { startOrigin } from '@bucketfront/origin';
+import type { TlsFiles } from '@bucketfront/http-basics';
+import { startOrigin, type TlsReloadEvent } from '@bucketfront/origin';
 import { startEdge } from '@bucketfront/edge';
+import { edgeTlsOptions } from '../commands/tls-flags.js';
+import { devTlsNames, ensureLocalCa, trustInstructions } from './local-ca.js';
 import { DEMO_BUCKET, configureDemoWebsite, describeDemoState, prepareDemoBucket, type DemoState } from './demo-bucket.js';
 
 export { DEMO_BUCKET, defaultDemoWebsiteConfig, isDemoWebsiteConfig, publicReadPolicy, type DemoState } from './demo-bucket.js';
@@ -38,6 +44,15 @@ export interface DevOptions {
   siteDir?: string;
   workers?: number;
   log?: (line: string) => void;
+  /** HTTPS on every listener with this pair (wins over `devCa`). */
+  tls?: TlsFiles;
+  /** HTTPS on every listener with the local dev CA's server certificate (`<dataDir>/tls`, ./local-ca.ts). */
+  devCa?: boolean;
+}
+
+export interface DevTls extends TlsFiles {
+  /** The local CA (`devCa`): its certificate, SHA-256 fingerprint, and what this start created. */
+  ca?: { certFile: string; fingerprint: string; created: boolean; serverCreated: boolean };
 }
 
 export interface DevStack {
@@ -54,6 +69,10 @@ export interface DevStack {
   /** Demo files uploaded by this start (0 unless the bucket was created or empty). */
   uploaded: number;
   demo: DemoState;
+  /** The certificate pair the listeners serve, when TLS is on. */
+  tls?: DevTls;
+  /** Reloads the origin listeners' certificate on SIGHUP (a no-op without TLS); returns the stop function. */
+  reloadTlsOnSighup(onEvent: (event: TlsReloadEvent) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -77,6 +96,7 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
   const host = opts.host ?? '127.0.0.1';
   const region = opts.region ?? 'us-east-1';
   const websiteDomain = opts.websiteDomain ?? 'localhost';
+  const tls = devTls(opts);
 
   const origin = await startOrigin({
     ...(opts.store !== undefined ? { store: opts.store } : { dataDir: join(opts.dataDir, 'origin') }),
@@ -88,19 +108,22 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
     accessLog: false,
     // A development stack: `bucketfront website --spa-fallback` works against it.
     spaFallback: true,
+    ...(tls ? { tls: { certFile: tls.certFile, keyFile: tls.keyFile }, loopbackPort: 0 } : {}),
   });
+  // With TLS, dev's own S3 calls and the edge use the plain loopback listener: no CA to trust here.
+  const originInside = origin.loopbackUrl ?? origin.url;
   const closers: Array<() => Promise<void>> = [() => origin.close()];
   try {
     const credentials = origin.credentials;
     const s3 = new S3Client({
-      endpoint: origin.url,
+      endpoint: originInside,
       region,
       forcePathStyle: true,
       credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
     });
     closers.unshift(async () => s3.destroy());
     const expectedEdgeHost = `${host}:${opts.edgePort ?? 8080}`;
-    const prepared = await prepareDemoBucket(s3, opts.siteDir ?? defaultDemoSiteDir(), expectedEdgeHost);
+    const prepared = await prepareDemoBucket(s3, opts.siteDir ?? defaultDemoSiteDir(), expectedEdgeHost, tls ? 'https' : 'http');
 
     const websiteHost = `${DEMO_BUCKET}.s3-website-${region}.${websiteDomain}`;
     const edgeCacheDir = join(opts.dataDir, 'edge-cache');
@@ -113,7 +136,7 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
             id: DEMO_DISTRIBUTION_ID,
             aliases: [],
             cacheTagConfig: { headerName: DEMO_CACHE_TAG_HEADER },
-            origins: [{ id: 'demo-website', url: origin.url, hostHeader: websiteHost }],
+            origins: [{ id: 'demo-website', url: originInside, hostHeader: websiteHost }],
             defaultCacheBehavior: {
               targetOriginId: 'demo-website',
               minTTL: 0,
@@ -131,24 +154,27 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
       host,
       workers: opts.workers ?? 1,
       credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+      ...edgeTlsOptions(tls),
     });
     closers.unshift(() => edge.close());
-    const edgeHost = new URL(edge.url).host;
-    const demo = await configureDemoWebsite(s3, prepared, edgeHost);
+    const edgeAddress = new URL(edge.url);
+    const edgeHost = edgeAddress.host;
+    const demo = await configureDemoWebsite(s3, prepared, edgeHost, edgeAddress.protocol === 'https:' ? 'https' : 'http');
     // The edge cache outlives dev (edgeCacheDir): what dev itself changed in the bucket (a freshly
     // seeded demo, redirects naming this start's edge port) must not be hidden by responses cached
     // before — as after a deploy, the edge is invalidated.
     if (demo.seeded || demo.websiteHostUpdated) await edge.runtime.invalidate(DEMO_DISTRIBUTION_ID, ['/*']);
 
     const originPort = new URL(origin.url).port;
+    const scheme = origin.tls ? 'https' : 'http';
     const stack: DevStack = {
       originUrl: origin.url,
       websiteUrl: origin.websiteUrl ?? origin.url,
       edgeUrl: edge.url,
       controlUrl: edge.controlUrl,
       websiteEndpoints: {
-        dash: `http://${DEMO_BUCKET}.s3-website-${region}.${websiteDomain}:${originPort}/`,
-        dot: `http://${DEMO_BUCKET}.s3-website.${region}.${websiteDomain}:${originPort}/`,
+        dash: `${scheme}://${DEMO_BUCKET}.s3-website-${region}.${websiteDomain}:${originPort}/`,
+        dot: `${scheme}://${DEMO_BUCKET}.s3-website.${region}.${websiteDomain}:${originPort}/`,
       },
       edgeCacheDir,
       credentials,
@@ -156,6 +182,8 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
       bucket: DEMO_BUCKET,
       uploaded: demo.seeded ? demo.uploaded : 0,
       demo,
+      ...(tls ? { tls } : {}),
+      reloadTlsOnSighup: (onEvent) => origin.reloadTlsOnSighup(onEvent),
       close: async () => {
         for (const close of closers) await close().catch(() => undefined);
       },
@@ -168,8 +196,18 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
   }
 }
 
+/** The pair every listener serves: the given one, else the local CA's (created on first use). */
+function devTls(opts: DevOptions): DevTls | undefined {
+  if (opts.tls) return { ...opts.tls };
+  if (!opts.devCa) return undefined;
+  const local = ensureLocalCa(opts.dataDir, { names: devTlsNames(opts.region ?? 'us-east-1', opts.websiteDomain ?? 'localhost') });
+  return { ...local.server, ca: { certFile: local.paths.caCert, fingerprint: local.caFingerprint, created: local.created.ca, serverCreated: local.created.server } };
+}
+
 export function describeStack(stack: DevStack): string {
   const c = stack.credentials;
+  const caFile = stack.tls?.ca?.certFile;
+  const caFlag = caFile ? ` --ca-bundle ${caFile}` : '';
   return [
     '',
     'bucketfront dev is running',
@@ -190,12 +228,13 @@ export function describeStack(stack: DevStack): string {
     '    export AWS_DEFAULT_REGION=us-east-1',
     '',
     '  Try:',
-    `    aws s3 ls s3://${stack.bucket} --endpoint-url ${stack.originUrl}`,
-    `    aws cloudfront create-invalidation --distribution-id ${stack.distributionId} --paths '/*' --endpoint-url ${stack.controlUrl}`,
+    `    aws s3 ls s3://${stack.bucket} --endpoint-url ${stack.originUrl}${caFlag}`,
+    `    aws cloudfront create-invalidation --distribution-id ${stack.distributionId} --paths '/*' --endpoint-url ${stack.controlUrl}${caFlag}`,
     `    bucketfront deploy ./site s3://${stack.bucket} --distribution ${stack.distributionId} --cache-tag '**=release-1' --invalidate-tags \\`,
-    `      --endpoint-url ${stack.originUrl} --edge-endpoint-url ${stack.controlUrl}`,
+    `      --endpoint-url ${stack.originUrl} --edge-endpoint-url ${stack.controlUrl}${caFlag}`,
     `  Demo site: ${describeDemoState(stack.demo, stack.bucket)}`,
     '',
+    ...(stack.tls ? [...(caFile ? trustInstructions(caFile) : [`  TLS: certificate ${stack.tls.certFile}`]), '    SIGHUP reloads the certificate files of the S3 API and website listeners.', ''] : []),
     `  Demo files uploaded this start: ${stack.uploaded}. Press Ctrl-C to stop.`,
     '',
   ].join('\n');

@@ -39,7 +39,7 @@ export function makeS3Access(opts: AwsOptions & { rawRequests?: boolean }): Owne
       return { credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken }, region: await s3.config.region() };
     };
     // Resolved once per run (a CLI run is far shorter than any session credential's life).
-    raw = makeRawS3(() => (auth ??= resolveAuth()), endpoint, opts.maxSockets ?? 50);
+    raw = makeRawS3(() => (auth ??= resolveAuth()), endpoint, opts.maxSockets ?? 50, opts.caBundle);
   }
   return {
     client: getClient,

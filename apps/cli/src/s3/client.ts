@@ -19,7 +19,7 @@ export function makeS3Client(opts: AwsOptions): S3Client {
     ...(opts.profile ? { profile: opts.profile } : {}),
     followRegionRedirects: true,
     maxAttempts: opts.maxAttempts ?? 4,
-    requestHandler: makeHttpHandler(opts.maxSockets ?? 50),
+    requestHandler: makeHttpHandler(opts.maxSockets ?? 50, opts.caBundle),
     // Integrity comes from Content-MD5 on single-part uploads; skip the extra CRC32 pass.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',

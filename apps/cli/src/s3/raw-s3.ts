@@ -13,6 +13,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { createHash } from 'node:crypto';
 import { decodeXmlEntities } from '@bucketfront/http-basics';
+import { caAgentOptions } from './ca-bundle.js';
 import { signRequest } from '@bucketfront/sigv4';
 
 export interface RawPutParams {
@@ -97,10 +98,10 @@ export function parseListBucketResult(xml: string): ListPage | undefined {
   return { contents, isTruncated: tag(outside, 'IsTruncated') === 'true', ...(token ? { nextContinuationToken: token } : {}) };
 }
 
-export function makeRawS3(auth: () => Promise<RawAuth>, endpoint: string, maxSockets: number): RawS3 {
+export function makeRawS3(auth: () => Promise<RawAuth>, endpoint: string, maxSockets: number, caBundle?: string): RawS3 {
   const base = new URL(endpoint);
   const isHttps = base.protocol === 'https:';
-  const agent = isHttps ? new https.Agent({ keepAlive: true, maxSockets }) : new http.Agent({ keepAlive: true, maxSockets });
+  const agent = isHttps ? new https.Agent({ keepAlive: true, maxSockets, ...caAgentOptions(caBundle) }) : new http.Agent({ keepAlive: true, maxSockets });
   const basePath = base.pathname.replace(/\/+$/, '');
   const origin = `${base.protocol}//${base.host}`;
   const request = isHttps ? https.request : http.request;

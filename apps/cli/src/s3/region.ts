@@ -15,6 +15,8 @@ export interface AwsOptions {
   maxSockets?: number;
   /** SDK attempts per request (standard retry strategy with backoff). */
   maxAttempts?: number;
+  /** `--ca-bundle`: PEM CA certificates for HTTPS endpoints (default $AWS_CA_BUNDLE; ./ca-bundle.ts). */
+  caBundle?: string;
 }
 
 export function resolveEndpoint(opts: AwsOptions, service: 'S3' | 'CLOUDFRONT' = 'S3'): string | undefined {

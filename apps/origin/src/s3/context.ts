@@ -18,7 +18,7 @@ export interface S3Context<Op extends S3Operation = S3Operation> {
   hostId: string;
   /** The single account's canonical owner. */
   owner: Owner;
-  /** `http://host` as the client addressed us (for Location fields). */
+  /** `http://host` (`https://` on a TLS listener) as the client addressed us (for Location fields). */
   baseUrl: string;
   /** The client sent `Expect: 100-continue`; body readers answer it when they start reading. */
   expectContinue: boolean;

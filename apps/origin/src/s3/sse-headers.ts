@@ -7,10 +7,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import type { CustomerKey, EncryptionRequest, ObjectEncryption } from '@bucketfront/object-store';
 import { S3Error, type BucketEncryptionRule } from '@bucketfront/s3-protocol';
 import { loadBucketEncryption } from '../bucket-documents.js';
+import { isSecureRequest } from '../http/secure.js';
 import type { HeaderList, S3Context } from './context.js';
 import { headerValue } from './object-headers.js';
 
@@ -29,10 +29,6 @@ export function bucketDefaultEncryption(ctx: S3Context, bucket: string): Promise
   return loadBucketEncryption(ctx.store, bucket);
 }
 
-function isSecure(req: IncomingMessage): boolean {
-  return (req.socket as TLSSocket).encrypted === true;
-}
-
 /**
  * SSE-C key headers with `prefix` (the object's own, or the copy source's): undefined when none
  * is present; InvalidArgument / InvalidEncryptionAlgorithmError / InvalidRequest as S3 answers.
@@ -43,7 +39,7 @@ export function customerKeyFrom(req: IncomingMessage, prefix = CUSTOMER_PREFIX):
   const key = headerValue(headers, `${prefix}key`);
   const md5 = headerValue(headers, `${prefix}key-md5`);
   if (algorithm === undefined && key === undefined && md5 === undefined) return undefined;
-  if (!isSecure(req)) return new S3Error('InvalidRequest', 'Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.');
+  if (!isSecureRequest(req)) return new S3Error('InvalidRequest', 'Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.');
   if (algorithm === undefined) {
     return new S3Error('InvalidArgument', 'Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm.', {
       ArgumentName: `${prefix}algorithm`,
