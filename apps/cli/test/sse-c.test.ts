@@ -26,7 +26,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startOrigin, type RunningOrigin } from '@bucketfront/origin';
-import { awsEnv, hasAwsCli, makeTempDir, makeTestCredentials, runCommand, type TempDir, type TestCredentials } from '@bucketfront/test-support';
+import { awsEnv, hasAwsCli, hasBoto3, makeTempDir, makeTestCredentials, runCommand, type TempDir, type TestCredentials } from '@bucketfront/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicReadPolicy } from '../src/dev/run-dev.js';
 import { makeTestPki, type TestPki } from './tls-fixtures.js';
@@ -233,6 +233,18 @@ describe('SSE-C over HTTPS (SDK v3)', () => {
     expect((await s3Error(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'nope', CopySource: `${bucket}/mp` })))).$metadata.httpStatusCode).toBe(400);
   });
 
+  it('an 8 MiB part sent with the wrong key gets its 403, not a reset connection (the unread body is drained)', async () => {
+    const k = customerKey();
+    const up = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'linger', ...sse(k) }));
+    const body = randomBytes(8 * 1024 * 1024);
+    for (let i = 0; i < 3; i++) {
+      const err = await s3Error(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'linger', UploadId: up.UploadId!, PartNumber: 1, Body: body, ...sse(customerKey()) })));
+      expect([err.name, err.$metadata.httpStatusCode]).toEqual(['AccessDenied', 403]);
+      const missing = await s3Error(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'linger', UploadId: up.UploadId!, PartNumber: 1, Body: body })));
+      expect(missing.$metadata.httpStatusCode).toBe(400);
+    }
+  });
+
   it('the website endpoint refuses SSE-C objects and serves SSE-S3 ones', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'ssec-site' }));
     await s3.send(new PutBucketWebsiteCommand({ Bucket: 'ssec-site', WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } } }));
@@ -280,5 +292,25 @@ describe.skipIf(!hasAwsCli())('SSE-C with the aws CLI (--sse-c)', () => {
     } finally {
       await dir.cleanup();
     }
+  });
+});
+
+describe.skipIf(!hasBoto3())('an early answer reaches a client still sending its body (boto3, no Expect: 100-continue)', () => {
+  it('UploadPart of 8 MiB with the wrong SSE-C key: botocore reads AccessDenied, not a broken connection', async () => {
+    const k = customerKey();
+    const up = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'boto-linger', ...sse(k) }));
+    const script = [
+      'import boto3, os, sys',
+      'from botocore.config import Config',
+      "c = boto3.client('s3', endpoint_url=sys.argv[1], aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3], region_name='us-east-1', verify=sys.argv[4], config=Config(retries={'max_attempts': 1}))",
+      'for i in range(3):',
+      '    try:',
+      "        c.upload_part(Bucket=sys.argv[5], Key='boto-linger', UploadId=sys.argv[6], PartNumber=1, Body=b'B' * 8 * 1024 * 1024, SSECustomerAlgorithm='AES256', SSECustomerKey=os.urandom(32))",
+      "        print('stored')",
+      '    except Exception as e:',
+      "        print(getattr(e, 'response', {}).get('Error', {}).get('Code') or type(e).__name__)",
+    ].join('\n');
+    const r = await runCommand('python3', ['-W', 'ignore', '-c', script, origin.url, credentials.accessKeyId, credentials.secretAccessKey, pki.caFile, bucket, up.UploadId!], { timeoutMs: 60_000 });
+    expect(r.stdout.trim().split('\n'), r.stderr).toEqual(['AccessDenied', 'AccessDenied', 'AccessDenied']);
   });
 });

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { S3Error } from '@bucketfront/s3-protocol';
 import type { HeaderList, S3Response } from '../s3/context.js';
+import { lingerBeforeClose } from './linger.js';
 
 export interface ResponseIds {
   requestId: string;
@@ -39,7 +40,10 @@ export function sendResponse(req: IncomingMessage, res: ServerResponse, ids: Res
   }
   const headers = baseHeaders(ids);
   if (r.headers) for (let i = 0; i < r.headers.length; i++) headers.push(r.headers[i]!);
-  if (hasUnreadBody(req)) headers.push('Connection', 'close');
+  if (hasUnreadBody(req)) {
+    headers.push('Connection', 'close');
+    lingerBeforeClose(req);
+  }
   const isHead = req.method === 'HEAD';
   const body = r.body;
   if (body instanceof Readable) {
