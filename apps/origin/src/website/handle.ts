@@ -191,6 +191,8 @@ export async function handleWebsiteRequest(req: IncomingMessage, res: ServerResp
     if (res.headersSent) res.destroy();
     else if (isStoreError(err, 'ServiceUnavailable')) sendErrorPage(req, res, ids, websiteErrors.serviceUnavailable('ServiceUnavailable'));
     else if (isStoreError(err, 'SlowDown')) sendErrorPage(req, res, ids, websiteErrors.serviceUnavailable('SlowDown'));
+    // An SSE-KMS object whose key is disabled or gone: what S3's website endpoint answers for KMS objects.
+    else if (isStoreError(err, 'KMS.DisabledException') || isStoreError(err, 'KMS.NotFoundException')) sendErrorPage(req, res, ids, websiteErrors.accessDenied());
     else sendErrorPage(req, res, ids, websiteErrors.internalError());
   }
 }
