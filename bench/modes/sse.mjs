@@ -416,8 +416,18 @@ export async function tlsVsPlainEdgeHits(ctx, ours, client, rounds) {
     // scheme: a fresh edge's first hit run is about half as fast as the next (cluster mode).
     for (const [scheme, url] of Object.entries(urls)) {
       let last;
-      for (let i = 0; i < 3; i++) last = await httpGet(url);
-      if (last.status !== 200 || !last.body.equals(hello)) throw new Error(`edge ${scheme} GET: HTTP ${last.status}, ${last.body.length} bytes`);
+      try {
+        for (let i = 0; i < 3; i++) last = await httpGet(url);
+        if (last.status !== 200 || !last.body.equals(hello)) throw new Error(`HTTP ${last.status}, ${last.body.length} bytes`);
+      } catch (e) {
+        if (scheme === 'http') throw new Error(`edge http GET: ${e.message}`);
+        // The plain figure is still worth having: report why HTTPS is missing instead.
+        tlsReason = `not available: GET ${url} through the edge: ${e.message}`;
+        tls = null;
+        delete urls.https;
+        log(tlsReason);
+        continue;
+      }
       if (!/^(Hit|RefreshHit)\b/i.test(last.headers['x-cache'] ?? '')) notes.push(`edge ${scheme}: third warm-up GET was not a hit (X-Cache: ${last.headers['x-cache'] ?? 'absent'})`);
       const w = await wrk({ url, conns: 64, duration: ctx.duration, label: `edge-${scheme}-warmup`, rawDir: ctx.rawDir, pid: edge.proc.pid });
       log(`edge ${scheme} warm-up (untimed): ${fmtWrk(w)}`);
@@ -440,6 +450,10 @@ export async function tlsVsPlainEdgeHits(ctx, ours, client, rounds) {
         ok: rs.every((x) => x.ok),
         runs: rs.map((x) => ({ rps: x.rps, p50ms: x.p50ms, p99ms: x.p99ms, errors: x.errors, non2xx: x.non2xx, serverCores: x.serverCores, wrkCores: x.wrkCores })),
       };
+    for (const [scheme, rs] of Object.entries(runs)) {
+      const bad = rs.filter((x) => x.ok === false);
+      if (bad.length) notes.push(`edge ${scheme}: ${bad.length} of ${rs.length} runs with errors (${bad[0].error ?? `${bad[0].errors} socket errors, ${bad[0].non2xx} non-2xx`})`);
+    }
     return { http: sum(runs.http), https: tls ? sum(runs.https) : null, tlsReason, cert: tls?.cmd, tlsPort, notes };
   } finally {
     await edge.stop();
