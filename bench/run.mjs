@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// bucketfront benchmark harness: `npm run bench [-- origin|website|edge|edge-cache|edge-functions|sync|cluster ...] [--quick]`
+// bucketfront benchmark harness: `npm run bench [-- origin|sse|website|edge|edge-cache|edge-functions|sync|cluster ...] [--quick]`
 //
 // Runs each selected mode (default: all but the opt-in `cluster`), peers and ours in the same run, merges the
 // mode's result into bench/results/latest.json and regenerates bench/results/latest.md.
@@ -50,9 +50,10 @@ if (!toMs(duration)) {
 }
 
 // Time budget per mode in seconds (a loaded machine is slower; BENCH_BUDGET_FACTOR scales it).
-const MODE_BUDGET_S = { origin: 300, website: 240, edge: 240, 'edge-cache': 300, 'edge-functions': 180, sync: 420, cluster: 420 };
+const MODE_BUDGET_S = { origin: 300, sse: 300, website: 240, edge: 240, 'edge-cache': 300, 'edge-functions': 180, sync: 420, cluster: 420 };
 const REQUIRED = {
   origin: ['wrk', 'dd'],
+  sse: ['wrk', 'curl'],
   website: ['wrk', 'nginx', 'aws'],
   edge: ['wrk', 'nginx', 'varnishd'],
   'edge-cache': ['wrk', 'nginx', 'varnishd'],
@@ -79,6 +80,7 @@ process.on('exit', () => killAllNow());
 
 const modeImpl = {
   origin: async () => (await import('./modes/origin.mjs')).runOrigin,
+  sse: async () => (await import('./modes/sse.mjs')).runSse,
   website: async () => (await import('./modes/website.mjs')).runWebsite,
   edge: async () => (await import('./modes/edge.mjs')).runEdge,
   'edge-cache': async () => (await import('./modes/edge-cache.mjs')).runEdgeCache,

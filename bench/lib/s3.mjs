@@ -2,6 +2,7 @@
 // load loop with N concurrent workers, and a streaming upload of a file to a presigned URL.
 
 import http from 'node:http';
+import https from 'node:https';
 import { createReadStream, statSync } from 'node:fs';
 import { S3Client, PutObjectCommand, GetObjectCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -92,11 +93,15 @@ export function putFileToUrl(url, file, timeoutMs = 60000) {
   });
 }
 
-/** GET a URL fully (keep-alive off); resolves {status, headers, body: Buffer, ms}. */
+/**
+ * GET a URL fully (keep-alive off); resolves {status, headers, body: Buffer, ms}. An https: URL is
+ * fetched without verifying the certificate (the benchmarks' self-signed ones, like wrk).
+ */
 export function httpGet(url, { headers = {}, agent = false, timeoutMs = 10000 } = {}) {
+  const tls = String(url).startsWith('https:');
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const req = http.get(url, { headers, agent }, (res) => {
+    const req = (tls ? https : http).get(url, { headers, agent, ...(tls ? { rejectUnauthorized: false } : {}) }, (res) => {
       const chunks = [];
       res.on('data', (d) => chunks.push(d));
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks), ms: performance.now() - t0 }));

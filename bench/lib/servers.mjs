@@ -286,9 +286,10 @@ export const OURS_EDGE_CACHE = Object.freeze({ maxSizeBytes: 268435456, maxObjec
  * the run directory (and a diskPath under it: a restart over the same cache). `origin`: fields
  * merged into the distribution's one origin (default { id: 'nginx' (its name in the edge mode), url: http://127.0.0.1:originPort,
  * connectionTimeout: 10, connectionAttempts: 3, responseTimeout: 30 }; e.g. { hostHeader }). `port` /
- * `controlPort` reuse ports; `wait: false` returns right after the spawn (the caller polls).
+ * `controlPort` reuse ports; `wait: false` returns right after the spawn (the caller polls); `extraArgs`
+ * go after the edge's own (e.g. --tls-cert FILE --tls-key FILE).
  */
-export async function startOursEdge({ logs, originPort, origin = {}, workers = 2, cache = {}, name = 'ours-edge', fresh = true, port, controlPort, wait = true }) {
+export async function startOursEdge({ logs, originPort, origin = {}, workers = 2, cache = {}, name = 'ours-edge', fresh = true, port, controlPort, wait = true, extraArgs = [] }) {
   const has = await oursHas('edge');
   if (!has.ok) throw new NotAvailable(has.reason);
   const c = await oursCli();
@@ -305,7 +306,7 @@ export async function startOursEdge({ logs, originPort, origin = {}, workers = 2
   port ??= p1;
   controlPort ??= p2;
   const logFile = join(logs, `${name}.out`);
-  const p = startProcess(name, c.cmd, [...c.args, 'edge', '--config', cfg, '--port', String(port), '--control-port', String(controlPort), '--workers', String(workers)], {
+  const p = startProcess(name, c.cmd, [...c.args, 'edge', '--config', cfg, '--port', String(port), '--control-port', String(controlPort), '--workers', String(workers), ...extraArgs], {
     logFile,
     env: oursEnv(),
     cwd: ROOT,
