@@ -50,6 +50,8 @@ export class HashingFileWriter extends Writable {
     private readonly path: string,
     private readonly maxBytes: number,
     private readonly tooLarge: () => StoreError,
+    /** False when the caller knows the MD5 already: no second pass over the bytes. */
+    private readonly hash = true,
   ) {
     super({ highWaterMark: BUFFER_BYTES, decodeStrings: true });
   }
@@ -80,7 +82,7 @@ export class HashingFileWriter extends Writable {
     for (const b of buffers) {
       this.bytes += b.length;
       if (this.bytes > this.maxBytes) return callback(this.tooLarge());
-      this.md5.update(b);
+      if (this.hash) this.md5.update(b);
       this.queue.push(b);
       this.queuedBytes += b.length;
     }

@@ -167,6 +167,12 @@ export interface PutObjectOptions {
    * and returned in its PartInfo (putObject takes it from `metadata.checksum`).
    */
   checksum?: StoredChecksum;
+  /**
+   * The MD5 of the body is supplied by the caller, known once the body has ended (the
+   * encryption decorator hashes the plaintext anyway): a driver may use it for the ETag
+   * instead of hashing the body a second time.
+   */
+  knownMd5?: () => Buffer;
   /** Encrypt at rest (needs the encryption decorator; a bare driver refuses it). */
   encryption?: EncryptionRequest;
   /** uploadPart of an SSE-C upload: the same key as CreateMultipartUpload's. */

@@ -166,7 +166,8 @@ export class EncryptingStore extends ForwardingStore {
     body.once('end', () => {
       if (metadata.checksum !== undefined) stored.checksum = metadata.checksum;
     });
-    const innerOpts: PutObjectOptions = {};
+    // The plaintext MD5 (known before the driver sees the end) spares the driver a second hash.
+    const innerOpts: PutObjectOptions = { knownMd5: () => sealed.md5! };
     if (rest.expectedSize !== undefined) innerOpts.expectedSize = sealedSize(rest.expectedSize);
     const info = await this.inner.putObject(bucket, key, sealed, stored, innerOpts);
     return this.reveal(info, encryption.scheme === 'SSE-C' ? encryption.customerKey : undefined);
@@ -357,7 +358,8 @@ export class EncryptingStore extends ForwardingStore {
     }
     const dataKey = await this.dataKeyOf(env, customerKey);
     const sealed = this.sealBody(body, { env, dataKey }, randomBytes(IV_BYTES), rest.contentMd5, () => {});
-    const innerOpts: PutObjectOptions = {};
+    // Part ETags are the MD5 of the part's plaintext, as S3 gives them (drivers that hash themselves, like a backend cluster, keep theirs).
+    const innerOpts: PutObjectOptions = { knownMd5: () => sealed.md5! };
     if (rest.expectedSize !== undefined) innerOpts.expectedSize = sealedSize(rest.expectedSize);
     if (rest.checksum !== undefined) innerOpts.checksum = rest.checksum;
     const part = await this.inner.uploadPart(bucket, key, uploadId, partNumber, sealed, innerOpts);

@@ -91,6 +91,8 @@ export class OpenStream extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
+    // Segments opened from one incoming chunk go out as one buffer: one socket write, not one per 64 KiB.
+    const out: Buffer[] = [];
     try {
       while (this.at < this.pieces.length) {
         const p = this.pieces[this.at]!;
@@ -100,7 +102,7 @@ export class OpenStream extends Transform {
         else if (p.kind === 'segment') {
           if (this.ivBase === null) throw new SealBroken('segment without a unit header');
           const plain = openSegment(this.dataKey, this.ivBase, p.index, p.last, this.takeBytes(need));
-          if (p.keepTo > p.keepFrom) this.push(p.keepFrom === 0 && p.keepTo === plain.length ? plain : plain.subarray(p.keepFrom, p.keepTo));
+          if (p.keepTo > p.keepFrom) out.push(p.keepFrom === 0 && p.keepTo === plain.length ? plain : plain.subarray(p.keepFrom, p.keepTo));
         }
         this.at++;
         this.skipIvPieces();
@@ -109,6 +111,8 @@ export class OpenStream extends Transform {
       done(err as Error);
       return;
     }
+    if (out.length === 1) this.push(out[0]);
+    else if (out.length > 1) this.push(Buffer.concat(out));
     done();
   }
 

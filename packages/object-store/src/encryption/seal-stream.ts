@@ -14,12 +14,13 @@ export function unitHeader(ivBase: Buffer): Buffer {
   return h;
 }
 
-export function sealSegment(dataKey: Buffer, ivBase: Buffer, index: number, last: boolean, plain: Buffer): Buffer {
+/** One sealed segment as [ciphertext, tag] (two buffers: no copy to join them). */
+export function sealSegment(dataKey: Buffer, ivBase: Buffer, index: number, last: boolean, plain: Buffer): [Buffer, Buffer] {
   const cipher = createCipheriv('aes-256-gcm', dataKey, segmentIv(ivBase, index));
   cipher.setAAD(segmentAad(index, last));
   const body = cipher.update(plain);
   cipher.final();
-  return Buffer.concat([body, cipher.getAuthTag()]);
+  return [body, cipher.getAuthTag()];
 }
 
 export class SealStream extends Transform {
@@ -33,6 +34,7 @@ export class SealStream extends Transform {
   private index = 0;
   /** A full segment held back until we know whether more input follows. */
   private held: Buffer | null = null;
+  private spare: Buffer | null = null;
 
   constructor(
     private readonly dataKey: Buffer,
@@ -44,13 +46,21 @@ export class SealStream extends Transform {
     this.push(unitHeader(ivBase));
   }
 
+  private pushSealed(last: boolean, plain: Buffer): void {
+    const [body, tag] = sealSegment(this.dataKey, this.ivBase, this.index++, last, plain);
+    if (body.length > 0) this.push(body);
+    this.push(tag);
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.hash.update(chunk);
     this.plainBytes += chunk.length;
     let at = 0;
     while (at < chunk.length) {
       if (this.held !== null) {
-        this.push(sealSegment(this.dataKey, this.ivBase, this.index++, false, this.held));
+        this.pushSealed(false, this.held);
+        // The cipher has consumed it: its memory holds the next segment.
+        this.spare = this.held;
         this.held = null;
       }
       const n = Math.min(SEGMENT_BYTES - this.filled, chunk.length - at);
@@ -59,7 +69,8 @@ export class SealStream extends Transform {
       at += n;
       if (this.filled === SEGMENT_BYTES) {
         this.held = this.pending;
-        this.pending = Buffer.allocUnsafe(SEGMENT_BYTES);
+        this.pending = this.spare ?? Buffer.allocUnsafe(SEGMENT_BYTES);
+        this.spare = null;
         this.filled = 0;
       }
     }
@@ -74,10 +85,10 @@ export class SealStream extends Transform {
       return;
     }
     if (this.held !== null && this.filled === 0) {
-      this.push(sealSegment(this.dataKey, this.ivBase, this.index++, true, this.held));
+      this.pushSealed(true, this.held);
     } else {
-      if (this.held !== null) this.push(sealSegment(this.dataKey, this.ivBase, this.index++, false, this.held));
-      this.push(sealSegment(this.dataKey, this.ivBase, this.index++, true, this.pending.subarray(0, this.filled)));
+      if (this.held !== null) this.pushSealed(false, this.held);
+      this.pushSealed(true, this.pending.subarray(0, this.filled));
     }
     this.held = null;
     done();

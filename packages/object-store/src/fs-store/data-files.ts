@@ -29,12 +29,16 @@ export async function writeData(dir: string, body: Readable, maxBytes: number, o
   const path = join(dir, file);
   const expected = opts?.expectedSize;
   const limit = expected !== undefined ? Math.min(expected, maxBytes) : maxBytes;
-  const writer = new HashingFileWriter(path, limit, () =>
-    expected !== undefined && expected <= maxBytes
-      ? new StoreError('IncompleteBody', 'The request body is longer than the declared Content-Length.')
-      : new StoreError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', {
-          MaxSizeAllowed: String(maxBytes),
-        }),
+  const writer = new HashingFileWriter(
+    path,
+    limit,
+    () =>
+      expected !== undefined && expected <= maxBytes
+        ? new StoreError('IncompleteBody', 'The request body is longer than the declared Content-Length.')
+        : new StoreError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', {
+            MaxSizeAllowed: String(maxBytes),
+          }),
+    opts?.knownMd5 === undefined,
   );
   const fail = async (err: unknown): Promise<never> => {
     await fsp.rm(path, { force: true }).catch(() => {});
@@ -46,7 +50,7 @@ export async function writeData(dir: string, body: Readable, maxBytes: number, o
     return fail(err);
   }
   const size = writer.bytes;
-  const md5 = writer.md5.digest();
+  const md5 = opts?.knownMd5 !== undefined ? opts.knownMd5() : writer.md5.digest();
   const bad = checkBody(size, md5, maxBytes, opts);
   if (bad !== undefined) return fail(bad);
   return { file, size, md5 };

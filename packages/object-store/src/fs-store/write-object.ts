@@ -36,7 +36,7 @@ export async function putObject(ctx: FsContext, ...[bucket, key, body, metadata,
       const head = await readPrefix(body, ctx.inlineObjectBytes);
       if (head.done) {
         const data = Buffer.concat(head.chunks, head.bytes);
-        const md5 = createHash('md5').update(data).digest();
+        const md5 = opts?.knownMd5 !== undefined ? opts.knownMd5() : createHash('md5').update(data).digest();
         const bad = checkBody(data.length, md5, ctx.maxSinglePutBytes, opts);
         if (bad !== undefined) throw bad;
         return (await commitObject(ctx, b, key, dir, hash, newDoc(key, data.length, md5, metadata), data)).info;
