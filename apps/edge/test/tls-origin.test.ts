@@ -34,7 +34,7 @@ afterAll(async () => {
 interface HttpsOrigin {
   port: number;
   count: number;
-  servernames: Array<string | false>;
+  servernames: Array<string | false | null>;
   close(): Promise<void>;
 }
 
