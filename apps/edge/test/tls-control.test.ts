@@ -30,7 +30,17 @@ afterAll(async () => {
   await dir?.cleanup();
 });
 
-const config = () => ({ distributions: [{ id: 'ETLSCTL', aliases: ['localhost'], origins: [{ id: 'o1', url: origin.url }] }] });
+const config = () => ({
+  distributions: [
+    {
+      id: 'ETLSCTL',
+      aliases: ['localhost'],
+      origins: [{ id: 'o1', url: origin.url }],
+      defaultCacheBehavior: { targetOriginId: 'o1' },
+      cacheBehaviors: [{ pathPattern: '/secure/*', targetOriginId: 'o1', viewerProtocolPolicy: 'redirect-to-https' }],
+    },
+  ],
+});
 const issue = () => ca.issue({ dnsNames: ['localhost'], ips: ['127.0.0.1'] });
 
 /** The serial number of the certificate a new TLS connection to `port` gets. */
@@ -95,6 +105,12 @@ describe.each([1, 2])('SIGHUP reloads the certificates (%i worker(s))', (workers
     const session = http2.connect(edge.tlsUrl, { ca: ca.cert, servername: 'localhost' });
     try {
       expect(await h2Get(session, '/before')).toBe(200);
+      // Every worker knows the TLS port it redirects to.
+      for (let i = 0; i < 2 * workers; i++) {
+        const r = await get(`${edge.url}/secure/x`, { host: 'localhost', connection: 'close' });
+        expect(r.status).toBe(301);
+        expect(r.headers['location']).toBe(`https://localhost:${edge.tlsPort}/secure/x`);
+      }
 
       const second = issue();
       await writePair(dir.path, `viewer-${workers}`, second);
