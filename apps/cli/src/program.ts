@@ -167,6 +167,7 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .option('--access-key-id <id>', 'control API credentials (default: $BUCKETFRONT_ACCESS_KEY_ID/$BUCKETFRONT_SECRET_ACCESS_KEY, as the origin; else generated and printed)')
     .option('--secret-access-key <secret>', 'control API credentials secret')
     .option('--tls-cert <file>', 'serve HTTPS on the viewer and control listeners: certificate chain (PEM) (docs/tls.md)')
+    .option('--tls-port <port>', 'the HTTPS viewer port (HTTP/2 and HTTP/1.1) beside the plain --port, with --tls-cert', '8443')
     .option('--tls-key <file>', 'private key (PEM) of --tls-cert')
     .action(run(async (o) => (await import('./commands/servers.js')).edgeCommand(o)));
 

@@ -10,6 +10,8 @@
  * (3200/0 requests; another run 2082/1118) vs 1663/1537 and 1604/1596 with round-robin. README.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { createServer } from 'node:net';
+import type { TlsFiles } from '@bucketfront/http-basics';
 import { fileURLToPath } from 'node:url';
 import type { EdgeConfig } from './config/types.js';
 import type { CoordinatorToPrimary, CoordinatorToWorker, WireEntry } from './coordinator.js';
@@ -23,6 +25,8 @@ const IPC_TIMEOUT_MS = 10_000;
 
 export interface EdgeCluster {
   port: number;
+  /** The TLS viewer listener's port (0: none). */
+  tlsPort: number;
   runtime: EdgeRuntime;
   workers(): Worker[];
   close(): Promise<void>;
@@ -53,7 +57,19 @@ function workerMallocEnv(): Record<string, string> {
 
 export async function startCluster(
   config: EdgeConfig,
-  opts: { workers: number; port: number; host: string; shared?: SharedTier; sharedDir?: string; published?: readonly PublishedFunction[]; kvsFile?: string },
+  opts: {
+    workers: number;
+    port: number;
+    host: string;
+    shared?: SharedTier;
+    sharedDir?: string;
+    published?: readonly PublishedFunction[];
+    kvsFile?: string;
+    /** The TLS viewer listener of every worker; SIGHUP to this process reloads its certificate in each. */
+    tls?: { files: TlsFiles; port: number };
+    /** A worker's certificate reload (on SIGHUP), or why it kept the old one. */
+    onTlsReload?: (event: { pid: number | undefined; error?: string }) => void;
+  },
 ): Promise<EdgeCluster> {
   if (!cluster.isPrimary) throw new Error('startCluster must run in the primary');
   cluster.schedulingPolicy = process.env['BUCKETFRONT_CLUSTER_SCHED'] === 'none' ? cluster.SCHED_NONE : cluster.SCHED_RR;
@@ -73,6 +89,9 @@ export async function startCluster(
   // Workers open the shared tier as members, in the directory this process (its owner) opened.
   const configJson = JSON.stringify(opts.sharedDir === undefined ? { ...config, cache: { ...config.cache, diskPath: false } } : { ...config, cache: { ...config.cache, diskPath: opts.sharedDir } });
   let port = opts.port;
+  // Workers share listen handles by address:port, so two listeners on port 0 would be one: the TLS
+  // listener gets a free port picked here.
+  const tlsPort = opts.tls === undefined ? 0 : opts.tls.port === 0 ? await freePort(opts.host) : opts.tls.port;
 
   // Cross-worker collapsing (coordinator.ts): key → the leading worker's request and the waiters.
   // A fill is `persisting` from the leader's response until its shared-tier write settled: new
@@ -134,6 +153,10 @@ export async function startCluster(
       return;
     }
     const m = raw as WorkerToPrimary;
+    if (m.type === 'bf:tls-reload') {
+      opts.onTlsReload?.({ pid: w.process.pid, ...(m.error === undefined ? {} : { error: m.error }) });
+      return;
+    }
     if (m.type === 'bf:functions?') {
       subscribed.add(w);
       sendTo(w, { type: 'bf:functions', functions: [...published.values()] });
@@ -158,6 +181,7 @@ export async function startCluster(
       [WORKER_ENV.port]: String(opts.port),
       [WORKER_ENV.host]: opts.host,
       ...(opts.kvsFile === undefined ? {} : { [WORKER_ENV.kvsFile]: opts.kvsFile }),
+      ...(opts.tls === undefined ? {} : { [WORKER_ENV.tlsCertFile]: opts.tls.files.certFile, [WORKER_ENV.tlsKeyFile]: opts.tls.files.keyFile, [WORKER_ENV.tlsPort]: String(tlsPort) }),
     });
     w.once('exit', () => {
       subscribed.delete(w);
@@ -195,6 +219,12 @@ export async function startCluster(
     for (const w of live) w.process.kill('SIGTERM');
     throw failed.reason;
   }
+  // SIGHUP (certificate renewed) reaches this process only: passed on to every serving worker,
+  // which reloads its own listener (worker.ts). A worker still starting reads the files itself.
+  const forwardSighup = (): void => {
+    for (const w of live) if (!w.isDead()) w.process.kill('SIGHUP');
+  };
+  if (opts.tls) process.on('SIGHUP', forwardSighup);
 
   function broadcast(make: (id: number) => PrimaryToWorker, to: Iterable<Worker> = live): Promise<EdgeMetricsSnapshot[]> {
     const id = nextId++;
@@ -249,10 +279,12 @@ export async function startCluster(
 
   return {
     port,
+    tlsPort,
     runtime,
     workers: () => [...live],
     async close() {
       closing = true;
+      process.off('SIGHUP', forwardSighup);
       await Promise.all(
         [...live].map(
           (w) =>
@@ -275,4 +307,17 @@ export async function startCluster(
       );
     },
   };
+}
+
+/** A port free on `host` now (the TLS listener's, when asked for port 0 in a cluster). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
 }

@@ -46,6 +46,8 @@ export interface EngineState {
   /** ms since epoch; injectable for tests. */
   clock: () => number;
   via: string;
+  /** The port of the edge's TLS viewer listener, for redirects to https (viewer/protocol-policy.ts); none: 443 assumed. */
+  httpsPort?: number;
   /** Remember that a key's last response disabled collapsing (hit-for-miss). */
   noteUncollapsible(key: string, collapsible: boolean): void;
   /** Remember that a key's object is over `cache.maxObjectBytes` (streamed, Range goes to the origin). */

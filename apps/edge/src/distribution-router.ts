@@ -7,12 +7,14 @@ import { hostWithoutPort } from '@bucketfront/http-basics';
 import type { EdgeConfig } from './config/types.js';
 import type { DistRuntime } from './context.js';
 import { OriginClient } from './origin/client.js';
+import { originTrust } from './origin/trust.js';
 
 /** Each configured distribution with its origin clients and its lookup tables. */
 export function buildDistributions(config: EdgeConfig): DistRuntime[] {
+  const trust = originTrust(config);
   return config.distributions.map((d) => ({
     config: d,
-    origins: new Map(d.origins.map((o) => [o.id, new OriginClient(o)])),
+    origins: new Map(d.origins.map((o) => [o.id, new OriginClient(o, { ca: trust(o) })])),
     groups: new Map(d.originGroups.map((g) => [g.id, g])),
     errorResponses: new Map(d.customErrorResponses.map((e) => [e.errorCode, e])),
   }));

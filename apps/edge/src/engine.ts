@@ -43,6 +43,8 @@ export interface EdgeEngineOptions {
   invalidatesShared?: boolean;
   /** CloudFront Functions of the configuration, compiled (functions/registry.ts). */
   functions?: EdgeFunctions;
+  /** The port of the TLS viewer listener, named in redirects to https (else set later with setHttpsPort). */
+  httpsPort?: number;
 }
 
 export interface EdgeEngineHandle extends EdgeEngine {
@@ -51,6 +53,8 @@ export interface EdgeEngineHandle extends EdgeEngine {
   readonly metrics: EdgeMetrics;
   /** The `request` listener of the viewer server. */
   handle(req: IncomingMessage, res: ServerResponse): void;
+  /** The TLS viewer listener's port, once it listens: named in viewer-protocol-policy redirects. */
+  setHttpsPort(port: number): void;
   close(): Promise<void>;
 }
 
@@ -84,6 +88,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
       tooBig.set(key, big);
     },
   };
+  if (opts.httpsPort !== undefined) state.httpsPort = opts.httpsPort;
   const shared = opts.shared;
   if (shared) {
     state.shared = shared;
@@ -129,6 +134,9 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
       } catch (err) {
         fail(err);
       }
+    },
+    setHttpsPort(port) {
+      state.httpsPort = port;
     },
     async invalidate(distributionId, paths) {
       // The shared tier first: a worker reading it after this point cannot bring the old entry back.

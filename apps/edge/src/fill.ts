@@ -93,6 +93,7 @@ async function timed(
     return r;
   } catch (err) {
     s.metrics.counts.originErrors++;
+    if ((err as { kind?: string }).kind === 'tls') s.metrics.counts.originTlsErrors++;
     throw err;
   }
 }

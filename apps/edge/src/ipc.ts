@@ -17,6 +17,8 @@ export type WorkerToPrimary =
   | { type: 'bf:ready'; port: number }
   /** `error`: the worker could not apply the message (a function that did not compile). */
   | { type: 'bf:ack'; id: number; error?: string }
+  /** The worker reloaded its viewer certificate on SIGHUP (or kept the old one: `error`). */
+  | { type: 'bf:tls-reload'; error?: string }
   | { type: 'bf:metrics'; id: number; snapshot: EdgeMetricsSnapshot };
 
 export const WORKER_ENV = {
@@ -25,6 +27,10 @@ export const WORKER_ENV = {
   host: 'BUCKETFRONT_EDGE_HOST',
   /** The API-created key value stores (kvs.sqlite), read by every worker. */
   kvsFile: 'BUCKETFRONT_EDGE_KVS_FILE',
+  /** The TLS viewer listener: certificate and key files (reloaded on SIGHUP), and its port. */
+  tlsCertFile: 'BUCKETFRONT_EDGE_TLS_CERT_FILE',
+  tlsKeyFile: 'BUCKETFRONT_EDGE_TLS_KEY_FILE',
+  tlsPort: 'BUCKETFRONT_EDGE_TLS_PORT',
 } as const;
 
 export function isMessage(m: unknown): m is { type: string; id?: number } {

@@ -6,9 +6,9 @@
 import { LatencyHistogram } from '@bucketfront/http-basics';
 
 /** X-Cache / log result types (CloudFront standard log `x-edge-result-type`). */
-export type ResultType = 'Hit' | 'RefreshHit' | 'Miss' | 'Error' | 'Pass';
+export type ResultType = 'Hit' | 'RefreshHit' | 'Miss' | 'Error' | 'Pass' | 'Redirect';
 
-export const RESULT_TYPES: readonly ResultType[] = ['Hit', 'RefreshHit', 'Miss', 'Error', 'Pass'];
+export const RESULT_TYPES: readonly ResultType[] = ['Hit', 'RefreshHit', 'Miss', 'Error', 'Pass', 'Redirect'];
 
 /** Upper bounds (seconds) of the origin latency histogram buckets (Prometheus `le`). The last bucket is +Inf. */
 export const ORIGIN_LATENCY_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -24,6 +24,7 @@ export const PROCESS_COUNTERS = [
   'functionErrors',
   'originRequests',
   'originErrors',
+  'originTlsErrors',
   'evictions',
   'invalidations',
   'sharedHits',
@@ -37,7 +38,7 @@ function zeroCounts(): Record<ProcessCounter, number> {
 export interface EdgeMetricsSnapshot {
   /** Number of processes aggregated. */
   workers: number;
-  /** Viewer requests by X-Cache result ('Pass' = uncacheable method passed through). */
+  /** Viewer requests by X-Cache result ('Pass' = uncacheable method passed through, 'Redirect' = viewer protocol policy redirect to https). */
   requests: Record<ResultType, number>;
   hits: number;
   misses: number;
@@ -56,6 +57,8 @@ export interface EdgeMetricsSnapshot {
   functionErrors: number;
   originRequests: number;
   originErrors: number;
+  /** Origin requests refused because the origin's certificate did not verify (expired, wrong host name, unknown CA): counted in originErrors too. */
+  originTlsErrors: number;
   /** Histogram of origin time-to-headers: `counts[i]` = observations ≤ `buckets[i]` (non-cumulative per bucket; last is +Inf). */
   originLatency: { buckets: number[]; counts: number[]; sum: number; count: number };
   cacheEntries: number;
@@ -77,7 +80,7 @@ export interface EdgeMetricsSnapshot {
 export function emptySnapshot(): EdgeMetricsSnapshot {
   return {
     workers: 0,
-    requests: { Hit: 0, RefreshHit: 0, Miss: 0, Error: 0, Pass: 0 },
+    requests: { Hit: 0, RefreshHit: 0, Miss: 0, Error: 0, Pass: 0, Redirect: 0 },
     hits: 0,
     misses: 0,
     ...zeroCounts(),
@@ -105,7 +108,7 @@ export interface SharedTierMetrics {
 }
 
 export class EdgeMetrics {
-  readonly requests: Record<ResultType, number> = { Hit: 0, RefreshHit: 0, Miss: 0, Error: 0, Pass: 0 };
+  readonly requests: Record<ResultType, number> = { Hit: 0, RefreshHit: 0, Miss: 0, Error: 0, Pass: 0, Redirect: 0 };
   readonly counts = zeroCounts();
   private readonly originLatency = new LatencyHistogram(ORIGIN_LATENCY_BUCKETS);
 

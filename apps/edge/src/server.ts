@@ -21,7 +21,7 @@ const REPEATED_HOST_BODY = '<html><head><title>400 Bad Request</title></head><bo
  * compares writeQueueSize), so only a stalled write times out; a response still waiting for its
  * origin has nothing pending and is left alone (the origin's own timeouts apply).
  */
-function armSendTimeout(res: http.ServerResponse, ms: number): void {
+export function armSendTimeout(res: http.ServerResponse, ms: number): void {
   res.setTimeout(ms, () => {
     const socket = res.socket;
     if (socket !== null && socket.writableLength > 0) socket.destroy();
@@ -33,16 +33,25 @@ export interface ViewerServerOptions {
   sendTimeout?: number | undefined;
 }
 
-export function createViewerServer(engine: Pick<EdgeEngineHandle, 'handle'>, opts: ViewerServerOptions = {}): http.Server {
-  const sendTimeoutMs = (opts.sendTimeout ?? CONFIG_DEFAULTS.viewerSendTimeout) * 1000;
-  // RFC 9112 §3.2: more than one Host field line → 400, so the distribution (and cache key)
-  // can never be chosen from a different Host than the one a downstream component sees.
-  const handle: http.RequestListener = (req, res) => {
-    armSendTimeout(res, sendTimeoutMs);
+/** Seconds of `sendTimeout`, in ms. */
+export const sendTimeoutMs = (opts: ViewerServerOptions): number => (opts.sendTimeout ?? CONFIG_DEFAULTS.viewerSendTimeout) * 1000;
+
+/**
+ * The HTTP/1.x request listener (the plain listener's, and the TLS listener's for viewers that
+ * do not speak h2). RFC 9112 §3.2: more than one Host field line → 400, so the distribution (and
+ * cache key) can never be chosen from a different Host than the one a downstream component sees.
+ */
+export function http1Listener(engine: Pick<EdgeEngineHandle, 'handle'>, ms: number): http.RequestListener {
+  return (req, res) => {
+    armSendTimeout(res, ms);
     if (!hasRepeatedHost(req.rawHeaders)) return engine.handle(req, res);
     res.writeHead(400, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(REPEATED_HOST_BODY), connection: 'close' });
     res.end(REPEATED_HOST_BODY);
   };
+}
+
+export function createViewerServer(engine: Pick<EdgeEngineHandle, 'handle'>, opts: ViewerServerOptions = {}): http.Server {
+  const handle = http1Listener(engine, sendTimeoutMs(opts));
   // maxHeaderSize: CloudFront accepts requests up to 20,480 bytes (Node's default is 16 KiB).
   // Slowloris: the header block must arrive within 20 s (checked every 5 s), as on the origin.
   const server = http.createServer({ keepAliveTimeout: 65_000, noDelay: true, requestTimeout: 120_000, headersTimeout: 20_000, connectionsCheckingInterval: 5_000, maxHeaderSize: 20_480 }, handle);

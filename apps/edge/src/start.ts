@@ -15,8 +15,11 @@ import { unresolvedFunctionNames } from './functions/associations.js';
 import { EdgeFunctions } from './functions/registry.js';
 import { FunctionStore } from './control/function-store.js';
 import { createLocalRuntime, type EdgeRuntime } from './runtime.js';
-import { closeServer, listen } from '@bucketfront/http-basics';
+import { closeServer, listen, loadTlsMaterial, reloadTlsOnSighup, type TlsFiles, type TlsMaterial } from '@bucketfront/http-basics';
 import { createViewerServer } from './server.js';
+import { createTlsViewerServer, type TlsViewerServer } from './tls/viewer-server.js';
+import { viewerProtocolWarnings } from './tls/warnings.js';
+import { originTrust } from './origin/trust.js';
 import { openSharedTier, sharedTierDir, type SharedTier } from './shared-tier.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -37,13 +40,26 @@ export interface StartEdgeOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Single-process only: clock for the data plane (tests). */
   clock?: () => number;
-  /** Start-up warnings (e.g. associations naming no function yet). Default: stderr. */
+  /** Start-up warnings (e.g. associations naming no function yet) and certificate reloads. Default: stderr. */
   log?: (message: string) => void;
+  /**
+   * A TLS viewer listener beside the plain one: HTTP/2 and HTTP/1.1 (ALPN) with this certificate
+   * chain and key (PEM files), reloaded on SIGHUP without dropping connections (docs/tls.md#the-edge).
+   */
+  tls?: TlsFiles;
+  /** Port of the TLS viewer listener (default 0: a free port). */
+  tlsPort?: number;
+  /** HTTPS for the control API, with this certificate chain and key (PEM files), reloaded on SIGHUP. */
+  controlTls?: TlsFiles;
 }
 
 export interface RunningEdge {
   url: string;
   port: number;
+  /** `https://host:tlsPort` of the TLS viewer listener; '' without `tls`. */
+  tlsUrl: string;
+  /** 0 without `tls`. */
+  tlsPort: number;
   /** '' when no control server could be started. */
   controlUrl: string;
   controlPort: number;
@@ -61,6 +77,7 @@ type ControlFactory = (o: {
   historyFile?: string;
   functionStore?: FunctionStore;
   kvsDb?: KvsDb;
+  tls?: TlsMaterial;
 }) => http.Server;
 
 async function loadControlFactory(): Promise<ControlFactory | undefined> {
@@ -86,9 +103,20 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   const host = opts.host ?? '127.0.0.1';
   const workers = Math.max(1, opts.workers ?? availableParallelism());
   const credentials = resolveCredentials(opts.credentials);
-  const fmt = (p: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${p}`;
+  const fmt = (p: number, scheme = 'http'): string => `${scheme}://${host.includes(':') ? `[${host}]` : host}:${p}`;
 
   const log = opts.log ?? ((message: string) => process.stderr.write(`[edge] ${message}\n`));
+  // Certificates and CA files first: a bad file fails the start before anything is opened or bound.
+  const viewerTls = opts.tls && loadTlsMaterial(opts.tls);
+  const controlTls = opts.controlTls && loadTlsMaterial(opts.controlTls);
+  const trust = originTrust(config);
+  for (const d of config.distributions) for (const o of d.origins) trust(o);
+  for (const warning of viewerProtocolWarnings(config, viewerTls !== undefined)) log(warning);
+  const reloaded =
+    (what: string) =>
+    (e: { ok: true } | { ok: false; error: Error }): void =>
+      log(e.ok ? `${what} certificate reloaded` : `${what} certificate not reloaded (the old one stays): ${e.error.message}`);
+  const stopReloads: Array<() => void> = [];
   // The host's shared tier: this process owns it (index checks, eviction, invalidations).
   const where = await sharedTierDir(config);
   // Functions published through the control API live beside the cache (they survive restarts
@@ -127,6 +155,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   }
   let runtime: EdgeRuntime;
   let port: number;
+  let tlsPort = 0;
   let closeData: () => Promise<void>;
   let engine: EdgeEngineHandle | undefined;
   const shared: SharedTier | undefined = where && openSharedTier(where.dir, config, 'owner');
@@ -138,16 +167,25 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
     if (workers === 1) {
       engine = createEdgeEngine(config, { functions, ...(opts.clock ? { clock: opts.clock } : {}), ...(shared ? { shared, invalidatesShared: true } : {}) });
       const server = createViewerServer(engine, { sendTimeout: config.viewerSendTimeout });
+      let tlsServer: TlsViewerServer | undefined;
       try {
         port = await listen(server, opts.port ?? 0, host);
+        if (viewerTls && opts.tls) {
+          tlsServer = createTlsViewerServer(engine, { material: viewerTls, distributions: config.distributions, sendTimeout: config.viewerSendTimeout });
+          tlsPort = await listen(tlsServer.server as unknown as http.Server, opts.tlsPort ?? 0, host);
+          engine.setHttpsPort(tlsPort);
+          stopReloads.push(reloadTlsOnSighup([tlsServer.reloadable], opts.tls, reloaded('viewer')));
+        }
       } catch (err) {
+        await closeServer(server);
         await engine.close();
         throw err;
       }
       runtime = createLocalRuntime(config, engine, functions);
       const e = engine;
+      const t = tlsServer;
       closeData = async () => {
-        await closeServer(server);
+        await Promise.all([closeServer(server), t?.close()]);
         await e.close();
         functions.close();
       };
@@ -162,8 +200,11 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
         published,
         ...(kvsDb.file === undefined ? {} : { kvsFile: kvsDb.file }),
         ...(usable ? { shared, sharedDir: where.dir } : {}),
+        ...(opts.tls ? { tls: { files: opts.tls, port: opts.tlsPort ?? 0 } } : {}),
+        onTlsReload: (e) => reloaded(`viewer (worker ${e.pid ?? '?'})`)(e.error === undefined ? { ok: true } : { ok: false, error: new Error(e.error) }),
       });
       port = c.port;
+      tlsPort = c.tlsPort;
       runtime = c.runtime;
       closeData = async () => {
         await c.close();
@@ -184,9 +225,19 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
     try {
       // The invalidation history lives beside the cache it protects (it survives restarts with it).
       const history = where ? { historyFile: join(where.dir, 'invalidations.sqlite') } : {};
-      controlServer = factory({ runtime, credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey }, config, functionStore, kvsDb, ...history });
+      controlServer = factory({
+        runtime,
+        credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+        config,
+        functionStore,
+        kvsDb,
+        ...history,
+        ...(controlTls ? { tls: controlTls } : {}),
+      });
       controlPort = await listen(controlServer, opts.controlPort ?? 0, host);
+      if (opts.controlTls) stopReloads.push(reloadTlsOnSighup([controlServer as unknown as ReloadableTls], opts.controlTls, reloaded('control')));
     } catch (err) {
+      for (const stop of stopReloads) stop();
       functionStore.close();
       await closeKvs();
       await closeData(); // e.g. control port in use: do not leave the viewer side running
@@ -201,11 +252,14 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   const running: RunningEdge = {
     url: fmt(port),
     port,
-    controlUrl: controlServer ? fmt(controlPort) : '',
+    tlsUrl: tlsPort === 0 ? '' : fmt(tlsPort, 'https'),
+    tlsPort,
+    controlUrl: controlServer ? fmt(controlPort, controlTls ? 'https' : 'http') : '',
     controlPort,
     credentials,
     runtime,
     async close() {
+      for (const stop of stopReloads) stop();
       await Promise.all([controlServer ? closeServer(controlServer) : Promise.resolve(), closeData()]);
       // The control API's stores live in the cache directory too: closed before a temporary one is
       // removed (an open SQLite file can write its -wal/-shm again while the tree is being removed).
@@ -220,6 +274,8 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   if (engine) running.engine = engine;
   return running;
 }
+
+type ReloadableTls = Parameters<typeof reloadTlsOnSighup>[0][number];
 
 /**
  * Removes a directory this edge created for itself. Retried: a file an exiting worker or SQLite

@@ -20,6 +20,7 @@ import type { MarkSet } from './store/mark-set.js';
 import type { ViewerFunctionRunner } from './viewer-functions.js';
 import { requestId } from './viewer/headers.js';
 import { passThrough } from './viewer/pass-through.js';
+import { httpsLocation, viewerProtocolDecision } from './viewer/protocol-policy.js';
 import type { Responder } from './viewer/respond.js';
 
 type Result = 'Hit' | 'Miss' | 'RefreshHit';
@@ -42,7 +43,7 @@ export function createViewerPipeline(state: EngineState, opts: ViewerPipelineOpt
   const { metrics, clock } = state;
   const shared = state.shared;
   const { route, responder, lookup, collapser, tooBig, functions } = opts;
-  const { sendEntry, sendFailure, sendGenerated, sendStream } = responder;
+  const { sendEntry, sendFailure, sendGenerated, sendRedirect, sendStream } = responder;
   const { collapsedFill } = collapser;
 
   /**
@@ -167,6 +168,15 @@ export function createViewerPipeline(state: EngineState, opts: ViewerPipelineOpt
     const method = req.method ?? 'GET';
     const { path, query } = target;
     const ctx = makeCtx(dist, method, path, query ?? '', req.headers, reqId, req.socket.remoteAddress ?? '127.0.0.1', req.httpVersion);
+    const vpp = ctx.behavior.viewerProtocolPolicy;
+    // Over plain HTTP (the socket, never a viewer header, says whether it is TLS): before the
+    // method check and any function, as CloudFront (viewer/protocol-policy.ts).
+    if (vpp !== undefined && vpp !== 'allow-all') {
+      const decision = viewerProtocolDecision(vpp, method, (req.socket as { encrypted?: boolean }).encrypted === true);
+      const host = target.authority ?? req.headers.host;
+      if (decision === 'redirect' && host !== undefined) return sendRedirect(req, res, reqId, httpsLocation(host, state.httpsPort, path + (query === undefined ? '' : `?${query}`)));
+      if (decision !== 'serve') return sendGenerated(req, res, 403, reqId, 'This distribution serves this path over HTTPS only.');
+    }
     if (!ctx.behavior.allowedMethods.includes(method)) {
       return sendGenerated(
         req,

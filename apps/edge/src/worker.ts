@@ -11,8 +11,10 @@ import { EdgeFunctions } from './functions/registry.js';
 import { validateEdgeConfig } from './config/validate.js';
 import { KvsReader } from './kvs/kvs-reader.js';
 import { isMessage, WORKER_ENV, type PrimaryToWorker, type WorkerToPrimary } from './ipc.js';
-import { closeServer, listen } from '@bucketfront/http-basics';
+import { closeServer, listen, loadTlsMaterial, reloadTlsOnSighup, type TlsFiles } from '@bucketfront/http-basics';
+import type { Server } from 'node:http';
 import { createViewerServer } from './server.js';
+import { createTlsViewerServer, type TlsViewerServer } from './tls/viewer-server.js';
 import { openSharedTier } from './shared-tier.js';
 
 const send = (m: WorkerToPrimary): void => {
@@ -59,9 +61,20 @@ async function main(): Promise<void> {
   send({ type: 'bf:functions?' });
   const kvsFile = process.env[WORKER_ENV.kvsFile];
   const functions = await EdgeFunctions.load(config, await publishedAtStart, kvsFile ? new KvsReader(kvsFile) : undefined);
-  const engine = createEdgeEngine(config, { coordinator, functions, ...(shared ? { shared } : {}) });
+  const certFile = process.env[WORKER_ENV.tlsCertFile];
+  const keyFile = process.env[WORKER_ENV.tlsKeyFile];
+  const tlsFiles: TlsFiles | undefined = certFile && keyFile ? { certFile, keyFile } : undefined;
+  const tlsPort = Number(process.env[WORKER_ENV.tlsPort] ?? 0);
+  const engine = createEdgeEngine(config, { coordinator, functions, ...(shared ? { shared } : {}), ...(tlsFiles ? { httpsPort: tlsPort } : {}) });
+  // Each worker makes its own TLS connections (the primary hands over accepted sockets): each
+  // loads the certificate, and reloads it on the SIGHUP the primary forwards (cluster.ts).
+  let tlsViewer: TlsViewerServer | undefined;
+  if (tlsFiles) {
+    tlsViewer = createTlsViewerServer(engine, { material: loadTlsMaterial(tlsFiles), distributions: config.distributions, sendTimeout: config.viewerSendTimeout });
+    reloadTlsOnSighup([tlsViewer.reloadable], tlsFiles, (e) => send(e.ok ? { type: 'bf:tls-reload' } : { type: 'bf:tls-reload', error: e.error.message }));
+  }
   const stop = (): void => {
-    void closeServer(server)
+    void Promise.all([closeServer(server), tlsViewer?.close()])
       .then(() => engine.close())
       .then(() => {
         functions.close();
@@ -89,6 +102,7 @@ async function main(): Promise<void> {
     }
   };
   const port = await listen(server, Number(process.env[WORKER_ENV.port] ?? 0), process.env[WORKER_ENV.host] ?? '127.0.0.1');
+  if (tlsViewer) await listen(tlsViewer.server as unknown as Server, tlsPort, process.env[WORKER_ENV.host] ?? '127.0.0.1');
   process.on('disconnect', stop);
   send({ type: 'bf:ready', port });
 }

@@ -121,6 +121,7 @@ export interface EdgeOpts {
   secretAccessKey?: string;
   tlsCert?: string;
   tlsKey?: string;
+  tlsPort?: string;
 }
 
 /**
@@ -151,10 +152,12 @@ export async function edgeCommand(o: EdgeOpts): Promise<number> {
     ...(workers ? { workers } : {}),
     ...(credentialsFrom(o) ? { credentials: credentialsFrom(o) } : {}),
     ...edgeTlsOptions(tls),
+    ...(tls ? { tlsPort: port(o.tlsPort, '--tls-port', 8443) } : {}),
   });
   const err = (s: string) => process.stderr.write(`${s}\n`);
   err(`bucketfront edge (config ${o.config})`);
   err(`  viewers: ${edge.url}`);
+  if (tls) err(`  viewers (HTTPS, HTTP/2 and HTTP/1.1): ${edge.tlsUrl}`);
   err(`  control: ${edge.controlUrl}  (CloudFront API: --endpoint-url ${edge.controlUrl})`);
   err(`  cache:   ${diskPath === false ? 'memory only (cache.diskPath: false)' : diskPath}`);
   if (tls) err(`  TLS:     ${tls.certFile} (viewer and control listeners)`);

@@ -2,6 +2,7 @@
  * The servers' TLS flags (`--tls-cert FILE --tls-key FILE`, per-listener overrides) and the
  * SIGHUP reload lines they print (docs/tls.md).
  */
+import type { StartEdgeOptions } from '@bucketfront/edge';
 import type { TlsFiles } from '@bucketfront/http-basics';
 import type { TlsReloadEvent } from '@bucketfront/origin';
 import { UsageError } from '../util/errors.js';
@@ -14,10 +15,7 @@ export function tlsFilesFrom(certFile: string | undefined, keyFile: string | und
 }
 
 /** TLS fields of the edge's start options: the viewer listener (`tls`) and the control API (`controlTls`). */
-export interface EdgeTlsOptions {
-  tls?: TlsFiles;
-  controlTls?: TlsFiles;
-}
+export type EdgeTlsOptions = Pick<StartEdgeOptions, 'tls' | 'controlTls'>;
 
 /** One pair for both edge listeners (`edge --tls-cert/--tls-key`, `dev --tls`), spread into startEdge's options. */
 export function edgeTlsOptions(files: TlsFiles | undefined): EdgeTlsOptions {

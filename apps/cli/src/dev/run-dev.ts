@@ -37,6 +37,8 @@ export interface DevOptions {
   originPort?: number;
   websitePort?: number;
   edgePort?: number;
+  /** The edge's HTTPS (h2) viewer port with `tls`/`devCa` (default 8443). */
+  edgeTlsPort?: number;
   controlPort?: number;
   region?: string;
   websiteDomain?: string;
@@ -122,7 +124,8 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
       credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
     });
     closers.unshift(async () => s3.destroy());
-    const expectedEdgeHost = `${host}:${opts.edgePort ?? 8080}`;
+    const edgeTlsPort = opts.edgeTlsPort ?? (opts.edgePort === 0 ? 0 : 8443);
+    const expectedEdgeHost = `${host}:${tls ? edgeTlsPort : (opts.edgePort ?? 8080)}`;
     const prepared = await prepareDemoBucket(s3, opts.siteDir ?? defaultDemoSiteDir(), expectedEdgeHost, tls ? 'https' : 'http');
 
     const websiteHost = `${DEMO_BUCKET}.s3-website-${region}.${websiteDomain}`;
@@ -150,6 +153,7 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
         functions: [{ name: DEMO_FUNCTION, file: join(functionRecipesDir(), `${DEMO_FUNCTION}.js`) }],
       },
       port: opts.edgePort ?? 8080,
+      ...(tls ? { tlsPort: edgeTlsPort } : {}),
       controlPort: opts.controlPort ?? 8081,
       host,
       workers: opts.workers ?? 1,
@@ -157,7 +161,9 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
       ...edgeTlsOptions(tls),
     });
     closers.unshift(() => edge.close());
-    const edgeAddress = new URL(edge.url);
+    // With TLS the demo is shown (and redirects) through the edge's HTTPS listener.
+    const edgeUrl = edge.tlsUrl || edge.url;
+    const edgeAddress = new URL(edgeUrl);
     const edgeHost = edgeAddress.host;
     const demo = await configureDemoWebsite(s3, prepared, edgeHost, edgeAddress.protocol === 'https:' ? 'https' : 'http');
     // The edge cache outlives dev (edgeCacheDir): what dev itself changed in the bucket (a freshly
@@ -170,7 +176,7 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
     const stack: DevStack = {
       originUrl: origin.url,
       websiteUrl: origin.websiteUrl ?? origin.url,
-      edgeUrl: edge.url,
+      edgeUrl,
       controlUrl: edge.controlUrl,
       websiteEndpoints: {
         dash: `${scheme}://${DEMO_BUCKET}.s3-website-${region}.${websiteDomain}:${originPort}/`,

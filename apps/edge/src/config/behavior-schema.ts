@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { TTL_MAX, doc, text, integer, flag, stringList, list, absentIsEmpty, isObj, unknownField, fields, problem } from './schema-fields.js';
+import { viewerProtocolPolicy } from './tls-fields.js';
 
 // ---- the cache key -------------------------------------------------------------------------
 
@@ -89,6 +90,7 @@ export const functionAssociationFields = {
 
 export const behaviorFields = {
   targetOriginId: doc(text(true), { description: 'The origin or origin group requests go to.' }),
+  viewerProtocolPolicy,
   minTTL: doc(integer(0, TTL_MAX).default(0), { description: 'Seconds: the least time an object stays cached, whatever its Cache-Control says.', default: 0 }),
   defaultTTL: doc(integer(0, TTL_MAX).optional(), { description: 'Seconds cached when the origin sends no Cache-Control max-age / s-maxage nor Expires.', default: 86400 }),
   maxTTL: doc(integer(0, TTL_MAX).optional(), { description: 'Seconds: the most time an object stays cached.', default: 31536000 }),

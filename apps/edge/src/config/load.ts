@@ -12,6 +12,9 @@ export async function loadEdgeConfig(path: string): Promise<EdgeConfig> {
   const base = dirname(resolve(path));
   for (const f of config.functions ?? []) if (f.file !== undefined) f.file = resolve(base, f.file);
   for (const k of config.keyValueStores ?? []) if (k.file !== undefined) k.file = resolve(base, k.file);
+  // So are the origins' certificate authorities (docs/tls.md#the-edge).
+  if (config.originCaFile !== undefined) config.originCaFile = resolve(base, config.originCaFile);
+  for (const d of config.distributions) for (const o of d.origins) if (o.caFile !== undefined) o.caFile = resolve(base, o.caFile);
   return config;
 }
 

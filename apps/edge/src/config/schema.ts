@@ -18,18 +18,22 @@
  */
 import * as z from 'zod';
 import { MiB, doc, defaultOf, text, integer, decimal, flag, stringList, list, absentIsEmpty, isObj, fields, problem, isHttpUrl } from './schema-fields.js';
+import { caFile, viewerCertificate, viewerCertificateFields } from './tls-fields.js';
 import { cacheKeyFields, FUNCTION_NAME, functionAssociationFields, behaviorFields, pathPattern, cacheBehavior, defaultCacheBehavior } from './behavior-schema.js';
 
 // ---- origins, groups, error responses ------------------------------------------------------
 
 const originFields = {
   id: doc(text(true), { description: 'Unique within the distribution.' }),
-  url: doc(text(true).refine(isHttpUrl, { error: 'must be an http(s) URL' }), { description: 'http(s) URL of the origin; a path prefix (CloudFront OriginPath) is prepended to every request path.' }),
+  url: doc(text(true).refine(isHttpUrl, { error: 'must be an http(s) URL' }), {
+    description: "http(s) URL of the origin; a path prefix (CloudFront OriginPath) is prepended to every request path. An https origin's certificate is verified for the URL's host name.",
+  }),
   hostHeader: doc(text().optional(), { description: 'Host header sent to the origin.', default: "the URL's host" }),
   connectionTimeout: doc(decimal(1, 10).default(10), { description: 'Seconds, 1–10.', default: 10 }),
   connectionAttempts: doc(integer(1, 3).default(3), { description: '1–3.', default: 3 }),
   responseTimeout: doc(decimal(1, 60).default(30), { description: 'Seconds, 1–60.', default: 30 }),
   keepaliveTimeout: doc(decimal(1, 60).default(5), { description: 'Seconds, 1–60.', default: 5 }),
+  caFile: caFile('PEM file of certificate authorities trusted for this https origin, besides the usual public ones (relative to the configuration file).'),
 };
 
 const FAILOVER_CODES = [400, 403, 404, 416, 500, 502, 503, 504];
@@ -107,6 +111,7 @@ const distributionFields = {
   ),
   comment: doc(text().optional(), { description: 'Free text.' }),
   enabled: doc(flag().default(true), { description: 'As CloudFront reports it (GetDistribution).', default: true }),
+  viewerCertificate,
   origins: doc(
     list(fields(originFields))
       .prefault([])
@@ -270,6 +275,7 @@ export const edgeConfigFields = {
     description: 'Seconds a response may make no write progress to its viewer before the connection is closed (nginx send_timeout).',
     default: 60,
   }),
+  originCaFile: caFile("PEM file of certificate authorities trusted for every https origin, besides the usual public ones (relative to the configuration file); an origin's caFile replaces it."),
   peers: doc(
     stringList()
       .default(() => [])
@@ -370,6 +376,7 @@ export const CONFIG_OBJECTS: ReadonlyArray<{ path: string; fields: z.ZodRawShape
   { path: '', fields: edgeConfigFields },
   { path: 'cache.', fields: cacheFields },
   { path: 'distributions[].', fields: distributionFields },
+  { path: 'distributions[].viewerCertificate.', fields: viewerCertificateFields },
   { path: 'distributions[].origins[].', fields: originFields },
   { path: 'distributions[].originGroups[].', fields: originGroupFields },
   { path: 'distributions[].originGroups[].failoverCriteria.', fields: failoverCriteriaFields },

@@ -236,7 +236,7 @@ describe('validateEdgeConfig', () => {
   it('an unknown field with nothing close lists the known ones', () => {
     const c = good();
     Object.assign(c.distributions[0]!.origins[0]!, { priority: 1 });
-    expect(problems(c)).toEqual(['distributions[0].origins[0].priority: unknown field (known: id, url, hostHeader, connectionTimeout, connectionAttempts, responseTimeout, keepaliveTimeout)']);
+    expect(problems(c)).toEqual(['distributions[0].origins[0].priority: unknown field (known: id, url, hostHeader, connectionTimeout, connectionAttempts, responseTimeout, keepaliveTimeout, caFile)']);
   });
 
   it('a validated config validates again unchanged (workers re-validate what the primary sends)', () => {

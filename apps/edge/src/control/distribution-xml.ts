@@ -7,6 +7,7 @@
  * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DistributionConfig.html
  * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DistributionSummary.html
  */
+import { DEFAULT_MINIMUM_PROTOCOL_VERSION } from '../config/tls-fields.js';
 import { createHash } from 'node:crypto';
 import type { CacheBehaviorConfig, DistributionConfig, OriginConfig } from './runtime-types.js';
 import { quantityList, type XmlNode } from './xml.js';
@@ -100,7 +101,7 @@ function behaviorNode(b: CacheBehaviorConfig, withPathPattern: boolean): XmlNode
         ['Quantity', 0],
       ],
     ],
-    ['ViewerProtocolPolicy', 'allow-all'],
+    ['ViewerProtocolPolicy', b.viewerProtocolPolicy ?? 'allow-all'],
     ['AllowedMethods', [...quantityList('Method', allowed), ['CachedMethods', quantityList('Method', cached.length ? cached : ['GET', 'HEAD'])]]],
     ['SmoothStreaming', false],
     ['Compress', b.compress],
@@ -207,7 +208,7 @@ function configBody(dist: DistributionConfig, kind: 'summary' | 'config'): XmlNo
       [
         ['CloudFrontDefaultCertificate', true],
         ['SSLSupportMethod', 'vip'],
-        ['MinimumProtocolVersion', 'TLSv1'],
+        ['MinimumProtocolVersion', dist.viewerCertificate?.minimumProtocolVersion ?? DEFAULT_MINIMUM_PROTOCOL_VERSION],
         ['CertificateSource', 'cloudfront'],
       ],
     ],

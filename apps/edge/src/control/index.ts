@@ -16,6 +16,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
+import type { TlsMaterial } from '@bucketfront/http-basics';
 import { splitTarget } from '@bucketfront/http-basics';
 import { authenticate } from './auth.js';
 import { readBody } from './body.js';
@@ -71,9 +73,11 @@ export interface ControlServerOptions {
    */
   kvsDb?: KvsDb;
   kvsFile?: string;
+  /** Serve HTTPS with this certificate (startEdge's `controlTls`; reloaded on SIGHUP with setSecureContext). */
+  tls?: TlsMaterial;
 }
 
-/** Returns a server that is not listening yet; the caller (startEdge) listens on the control port. */
+/** Returns a server that is not listening yet (an https.Server with `tls`); the caller (startEdge) listens on the control port. */
 export function createControlServer(opts: ControlServerOptions): http.Server {
   const log = opts.log ?? ((message: string) => process.stderr.write(`[edge control] ${message}\n`));
   const opened = opts.historyFile === undefined ? undefined : openInvalidationHistory(opts.historyFile, log);
@@ -95,7 +99,7 @@ export function createControlServer(opts: ControlServerOptions): http.Server {
   };
   if (opened) ctx.store.restore(opened.records, (r) => applyInvalidation(ctx, r));
   // Slowloris: the header block must arrive within 20 s (checked every 5 s).
-  const server = http.createServer({ headersTimeout: 20_000, requestTimeout: 120_000, connectionsCheckingInterval: 5_000 }, (req, res) => {
+  const listener: http.RequestListener = (req, res) => {
     handle(ctx, req).then(
       (response) => send(res, response),
       (err: unknown) => {
@@ -103,7 +107,10 @@ export function createControlServer(opts: ControlServerOptions): http.Server {
         send(res, errorResponse(errors.internal(), randomUUID()));
       },
     );
-  });
+  };
+  const limits = { headersTimeout: 20_000, requestTimeout: 120_000, connectionsCheckingInterval: 5_000 };
+  // https.Server is an http.Server over TLS (same request API); typed as the plain one for callers.
+  const server = opts.tls ? (https.createServer({ ...limits, cert: opts.tls.cert, key: opts.tls.key }, listener) as unknown as http.Server) : http.createServer(limits, listener);
   if (opened) server.once('close', () => opened.history.close());
   server.once('close', () => ctx.functions.close());
   server.once('close', () => kvs.close());
@@ -178,6 +185,7 @@ async function handle(ctx: ControlContext, req: http.IncomingMessage): Promise<C
 }
 
 function baseUrlOf(req: http.IncomingMessage): string {
-  const host = req.headers.host ?? `${req.socket.localAddress ?? '127.0.0.1'}:${req.socket.localPort ?? 80}`;
-  return `http://${host}`;
+  const tls = (req.socket as { encrypted?: boolean }).encrypted === true;
+  const host = req.headers.host ?? `${req.socket.localAddress ?? '127.0.0.1'}:${req.socket.localPort ?? (tls ? 443 : 80)}`;
+  return `${tls ? 'https' : 'http'}://${host}`;
 }

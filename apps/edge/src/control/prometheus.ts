@@ -29,6 +29,7 @@ const SNAPSHOT_METRICS: ReadonlyArray<readonly [string, 'counter' | 'gauge', str
   ['bucketfront_edge_function_errors_total', 'counter', 'CloudFront Functions runs that failed (error, limit, invalid result).', 'functionErrors'],
   ['bucketfront_edge_origin_requests_total', 'counter', 'Requests sent to origins.', 'originRequests'],
   ['bucketfront_edge_origin_errors_total', 'counter', 'Origin requests that failed (connect error, timeout).', 'originErrors'],
+  ['bucketfront_edge_origin_tls_errors_total', 'counter', "Origin requests refused because the origin's certificate did not verify (expired, wrong host name, unknown CA).", 'originTlsErrors'],
   ['bucketfront_edge_cache_entries', 'gauge', 'Entries in the cache (all workers).', 'cacheEntries'],
   ['bucketfront_edge_cache_size_bytes', 'gauge', 'Bytes held by the cache (all workers).', 'cacheSizeBytes'],
   ['bucketfront_edge_cache_max_bytes', 'gauge', 'Cache capacity (all workers).', 'cacheMaxBytes'],
@@ -54,7 +55,7 @@ const CONTROL_COUNTERS: ReadonlyArray<readonly [string, string, ControlCounter]>
 
 export function renderPrometheus(snap: EdgeMetricsSnapshot, control: ControlMetrics, pop: string): string {
   const w = new PrometheusWriter({ pop });
-  w.metric('bucketfront_edge_requests_total', 'counter', 'Viewer requests by X-Cache result (Pass = uncacheable, passed through).');
+  w.metric('bucketfront_edge_requests_total', 'counter', 'Viewer requests by X-Cache result (Pass = uncacheable, passed through; Redirect = to https, viewer protocol policy).');
   for (const [result, n] of Object.entries(snap.requests)) w.sample('bucketfront_edge_requests_total', n, { result });
   const lookups = snap.hits + snap.misses;
   w.single('bucketfront_edge_cache_hit_ratio', 'gauge', 'Hits (Hit + RefreshHit) / (hits + misses) since start; 0 before any cacheable request.', lookups === 0 ? 0 : snap.hits / lookups);

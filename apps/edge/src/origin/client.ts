@@ -11,8 +11,12 @@ import type { OriginConfig } from '../config/types.js';
 import type { FillBudget } from '../fill-budget.js';
 import { Slots } from './slots.js';
 
-/** `busy`: no pass-through connection freed up within PASS_THROUGH_QUEUE_MS. */
-export type OriginFailureKind = 'connect' | 'timeout' | 'error' | 'busy';
+/**
+ * `busy`: no pass-through connection freed up within PASS_THROUGH_QUEUE_MS. `tls`: the origin's
+ * certificate did not verify (never retried; the viewer gets 502 like CloudFront's
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-502-bad-gateway.html#ssl-certificate-expired).
+ */
+export type OriginFailureKind = 'connect' | 'timeout' | 'error' | 'busy' | 'tls';
 
 /**
  * Pass-through requests (PUT/POST/… streamed both ways, viewer/pass-through.ts) get their own
@@ -57,9 +61,28 @@ export interface OriginRequest {
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'EPIPE']);
 
+/** OpenSSL's verification failures (X509_V_ERR_* names as Node reports them) and Node's host name check. */
+const TLS_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+]);
+
 function classify(err: unknown): OriginFailure {
   if (err instanceof OriginFailure) return err;
   const e = err as { code?: string; message?: string };
+  if (e.code !== undefined && TLS_CODES.has(e.code)) return new OriginFailure('tls', `origin certificate refused: ${e.code}: ${e.message ?? ''}`, err);
   if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) return new OriginFailure('timeout', e.message ?? 'origin timeout', err);
   if (e.code === 'UND_ERR_CONNECT_TIMEOUT') return new OriginFailure('timeout', 'connect timeout', err);
   if (e.code !== undefined && CONNECT_CODES.has(e.code)) return new OriginFailure('connect', `${e.code}: ${e.message ?? ''}`, err);
@@ -73,7 +96,15 @@ export class OriginClient {
   readonly hostHeader: string;
   private readonly pathPrefix: string;
 
-  constructor(readonly config: OriginConfig) {
+  /**
+   * `ca`: the trust anchors for an https origin (origin/trust.ts); default Node's. The certificate
+   * is verified for the URL's host name, which is also sent as the TLS server name (SNI) unless it
+   * is an IP address (undici's default, RFC 6066 §3), as CloudFront does with the origin domain.
+   */
+  constructor(
+    readonly config: OriginConfig,
+    tls: { ca?: string[] | undefined } = {},
+  ) {
     const u = new URL(config.url);
     this.hostHeader = config.hostHeader ?? u.host;
     this.pathPrefix = u.pathname.replace(/\/+$/, '');
@@ -81,7 +112,7 @@ export class OriginClient {
       new Pool(u.origin, {
         connections,
         pipelining: 1,
-        connect: { timeout: config.connectionTimeout * 1000 },
+        connect: { timeout: config.connectionTimeout * 1000, ...(tls.ca === undefined ? {} : { ca: tls.ca }) },
         headersTimeout: config.responseTimeout * 1000,
         bodyTimeout: config.responseTimeout * 1000,
         keepAliveTimeout: config.keepaliveTimeout * 1000,

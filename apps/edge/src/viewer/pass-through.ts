@@ -75,6 +75,7 @@ export async function passThrough(state: EngineState, responder: Responder, req:
     metrics.observeOriginLatency(r.latencyMs / 1000);
   } catch (err) {
     metrics.counts.originErrors++;
+    if ((err as { kind?: string }).kind === 'tls') metrics.counts.originTlsErrors++;
     if (tooSlow || viewerGone.signal.aborted) return; // answered already, or nobody left to answer
     if (body) {
       body.destroy();

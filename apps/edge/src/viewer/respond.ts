@@ -12,6 +12,7 @@ import type { ResultType } from '../metrics.js';
 import type { Coding, StoredEntry } from '../store/entry.js';
 import { ensureVariant, withoutFields } from '../store/variants.js';
 import { generatedErrorPage } from './error-page.js';
+import { REDIRECT_BODY } from './protocol-policy.js';
 import { edgeResponseFields, headerValue, httpDate } from './headers.js';
 import { generatedBody, responseHeaders, wireReason } from '../functions/event.js';
 import { viewerResponseOf, type ViewerResponseOutcome } from '../functions/viewer-response.js';
@@ -151,6 +152,13 @@ export function createResponder(state: EngineState) {
     finish(res, 'Error', status, generatedHeaders(reqId, body.length), body, req.method === 'HEAD');
   }
 
+  /** The viewer protocol policy's 301 to the https URL (X-Cache `Redirect from cloudfront`, as CloudFront). */
+  function sendRedirect(req: IncomingMessage, res: ServerResponse, reqId: string, location: string): void {
+    const headers = ['server', 'CloudFront', 'content-type', 'text/html', 'content-length', String(REDIRECT_BODY.length), 'location', location];
+    headers.push(...edgeResponseFields(state, 'Redirect', clock(), reqId));
+    finish(res, 'Redirect', 301, headers, REDIRECT_BODY, req.method === 'HEAD');
+  }
+
   function sendStream(res: ServerResponse, ctx: RequestCtx, r: Extract<FillResult, { kind: 'stream' }>): void {
     const headers = r.headers.slice();
     const result: ResultType = r.status >= 400 ? 'Error' : 'Miss';
@@ -213,7 +221,7 @@ export function createResponder(state: EngineState) {
     metrics.countRequest(out.statusCode >= 400 ? 'Error' : 'Hit', head ? 0 : body.length);
   }
 
-  return { pickCoding, finish, sendEntry, sendFailure, sendGenerated, sendStream, functionErrorPage, sendFunctionError, sendFunctionResponse };
+  return { pickCoding, finish, sendEntry, sendFailure, sendGenerated, sendRedirect, sendStream, functionErrorPage, sendFunctionError, sendFunctionResponse };
 }
 
 function fieldValue(headers: string[], name: string): string | undefined {
