@@ -20,13 +20,12 @@ import {
   PutBucketWebsiteCommand,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startOrigin, type RunningOrigin } from '@bucketfront/origin';
-import { awsEnv, hasAwsCli, hasBoto3, makeTempDir, makeTestCredentials, runCommand, type TempDir, type TestCredentials } from '@bucketfront/test-support';
+import { awsEnv, hasAwsCli, hasBoto3, makeTempDir, makeTestCredentials, runCommand, type TempDir, type TestCredentials, s3ErrorOf } from '@bucketfront/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicReadPolicy } from '../src/dev/run-dev.js';
 import { makeTestPki, type TestPki } from './tls-fixtures.js';
@@ -44,16 +43,6 @@ function customerKey(): { SSECustomerAlgorithm: 'AES256'; SSECustomerKey: string
   return { SSECustomerAlgorithm: 'AES256', SSECustomerKey: raw.toString('base64'), SSECustomerKeyMD5: createHash('md5').update(raw).digest('base64'), raw };
 }
 const sse = (k: ReturnType<typeof customerKey>) => ({ SSECustomerAlgorithm: k.SSECustomerAlgorithm, SSECustomerKey: k.SSECustomerKey, SSECustomerKeyMD5: k.SSECustomerKeyMD5 });
-
-async function s3Error(p: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return err;
-    throw err;
-  }
-  throw new Error('expected an S3 error');
-}
 
 beforeAll(async () => {
   tmp = await makeTempDir('bucketfront-ssec-');
@@ -95,12 +84,12 @@ describe('SSE-C over HTTPS (SDK v3)', () => {
     expect(Buffer.from(await range.Body!.transformToByteArray()).equals(data.subarray(100_000, 165_601))).toBe(true);
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'obj', ...sse(k) }));
     expect(head.ContentLength).toBe(data.length);
-    expect((await s3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'obj' })))).$metadata.httpStatusCode).toBe(400);
-    expect((await s3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'obj' })))).$metadata.httpStatusCode).toBe(400);
+    expect((await s3ErrorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'obj' })))).$metadata.httpStatusCode).toBe(400);
+    expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'obj' })))).$metadata.httpStatusCode).toBe(400);
     const wrong = customerKey();
-    const denied = await s3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'obj', ...sse(wrong) })));
+    const denied = await s3ErrorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'obj', ...sse(wrong) })));
     expect([denied.name, denied.$metadata.httpStatusCode]).toEqual(['AccessDenied', 403]);
-    expect((await s3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'obj', ...sse(wrong) })))).$metadata.httpStatusCode).toBe(403);
+    expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'obj', ...sse(wrong) })))).$metadata.httpStatusCode).toBe(403);
     // The key is never stored: neither raw nor base64 anywhere under the data directory.
     const files: string[] = [];
     const walk = async (d: string): Promise<void> => {
@@ -163,9 +152,9 @@ describe('SSE-C over HTTPS (SDK v3)', () => {
         },
         { step: 'build' },
       );
-      const err = await s3Error(s3.send(cmd));
+      const err = await s3ErrorOf(s3.send(cmd));
       expect([i, err.name, err.$metadata.httpStatusCode]).toEqual([i, code, 400]);
-      expect((await s3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `bad-${i}` })))).$metadata.httpStatusCode).toBe(404);
+      expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `bad-${i}` })))).$metadata.httpStatusCode).toBe(404);
     }
   });
 
@@ -176,8 +165,8 @@ describe('SSE-C over HTTPS (SDK v3)', () => {
     const p1 = randomBytes(5 * 1024 * 1024);
     const p2 = randomBytes(4321);
     // A part without the key, or with another one, is refused.
-    expect((await s3Error(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: up.UploadId!, PartNumber: 1, Body: p1 })))).$metadata.httpStatusCode).toBe(400);
-    expect((await s3Error(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: up.UploadId!, PartNumber: 1, Body: p1, ...sse(customerKey()) })))).$metadata.httpStatusCode).toBe(403);
+    expect((await s3ErrorOf(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: up.UploadId!, PartNumber: 1, Body: p1 })))).$metadata.httpStatusCode).toBe(400);
+    expect((await s3ErrorOf(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: up.UploadId!, PartNumber: 1, Body: p1, ...sse(customerKey()) })))).$metadata.httpStatusCode).toBe(403);
     const r1 = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId: up.UploadId!, PartNumber: 1, Body: p1, ...sse(k) }));
     expect(r1.SSECustomerKeyMD5).toBe(k.SSECustomerKeyMD5);
     // Part 2 copied from an SSE-C source object with its own key.
@@ -230,7 +219,7 @@ describe('SSE-C over HTTPS (SDK v3)', () => {
     const plain = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'mp-s3' }));
     expect(Buffer.from(await plain.Body!.transformToByteArray()).equals(all)).toBe(true);
     // Without the source key the copy is refused.
-    expect((await s3Error(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'nope', CopySource: `${bucket}/mp` })))).$metadata.httpStatusCode).toBe(400);
+    expect((await s3ErrorOf(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'nope', CopySource: `${bucket}/mp` })))).$metadata.httpStatusCode).toBe(400);
   });
 
   it('an 8 MiB part sent with the wrong key gets its 403, not a reset connection (the unread body is drained)', async () => {
@@ -238,9 +227,9 @@ describe('SSE-C over HTTPS (SDK v3)', () => {
     const up = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'linger', ...sse(k) }));
     const body = randomBytes(8 * 1024 * 1024);
     for (let i = 0; i < 3; i++) {
-      const err = await s3Error(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'linger', UploadId: up.UploadId!, PartNumber: 1, Body: body, ...sse(customerKey()) })));
+      const err = await s3ErrorOf(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'linger', UploadId: up.UploadId!, PartNumber: 1, Body: body, ...sse(customerKey()) })));
       expect([err.name, err.$metadata.httpStatusCode]).toEqual(['AccessDenied', 403]);
-      const missing = await s3Error(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'linger', UploadId: up.UploadId!, PartNumber: 1, Body: body })));
+      const missing = await s3ErrorOf(s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'linger', UploadId: up.UploadId!, PartNumber: 1, Body: body })));
       expect(missing.$metadata.httpStatusCode).toBe(400);
     }
   });

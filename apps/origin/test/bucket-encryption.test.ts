@@ -12,7 +12,6 @@ import {
   GetBucketEncryptionCommand,
   PutBucketEncryptionCommand,
   S3Client,
-  S3ServiceException,
   type ServerSideEncryptionConfiguration,
 } from '@aws-sdk/client-s3';
 import { signRequest } from '@bucketfront/sigv4';
@@ -21,16 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBucketEncryption } from '../src/bucket-documents.js';
 import { startS3Backend, type S3Backend } from './s3-backend.js';
 import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
-
-async function s3Error(p: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return err;
-    throw err;
-  }
-  throw new Error('expected an S3 error');
-}
+import { s3ErrorOf } from '@bucketfront/test-support';
 
 const SSE_S3: ServerSideEncryptionConfiguration = { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] };
 const SSE_KMS: ServerSideEncryptionConfiguration = {
@@ -62,7 +52,7 @@ describe('default bucket encryption over the SDK', () => {
   });
 
   it('Get before any Put → 404 ServerSideEncryptionConfigurationNotFoundError', async () => {
-    const none = await s3Error(get());
+    const none = await s3ErrorOf(get());
     expect(none.name).toBe('ServerSideEncryptionConfigurationNotFoundError');
     expect(none.message).toBe('The server side encryption configuration was not found');
     expect(none.$metadata.httpStatusCode).toBe(404);
@@ -85,7 +75,7 @@ describe('default bucket encryption over the SDK', () => {
   it('Delete → 204, then Get → 404; Delete again is still 204', async () => {
     await put(SSE_S3);
     expect((await s3.send(new DeleteBucketEncryptionCommand({ Bucket: bucket }))).$metadata.httpStatusCode).toBe(204);
-    const none = await s3Error(get());
+    const none = await s3ErrorOf(get());
     expect(none.name).toBe('ServerSideEncryptionConfigurationNotFoundError');
     expect(none.$metadata.httpStatusCode).toBe(404);
     expect((await s3.send(new DeleteBucketEncryptionCommand({ Bucket: bucket }))).$metadata.httpStatusCode).toBe(204);
@@ -101,7 +91,7 @@ describe('default bucket encryption over the SDK', () => {
       [{ Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256', KMSMasterKeyID: 'k' } }] }, 'InvalidArgument'],
     ];
     for (const [config, code] of cases) {
-      const err = await s3Error(put(config));
+      const err = await s3ErrorOf(put(config));
       expect(err.name, JSON.stringify(config)).toBe(code);
       expect(err.$metadata.httpStatusCode).toBe(400);
     }
@@ -123,7 +113,7 @@ describe('default bucket encryption over the SDK', () => {
     const empty = await signed('PUT', '');
     expect(empty.status).toBe(400);
     expect(empty.text).toContain('<Code>MissingRequestBodyError</Code>');
-    expect((await s3Error(get())).name).toBe('ServerSideEncryptionConfigurationNotFoundError');
+    expect((await s3ErrorOf(get())).name).toBe('ServerSideEncryptionConfigurationNotFoundError');
   });
 
   it('Content-MD5 is checked when sent: a mismatch is BadDigest and stores nothing', async () => {
@@ -133,7 +123,7 @@ describe('default bucket encryption over the SDK', () => {
     const bad = await signed('PUT', body, { 'content-md5': md5('something else') });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('<Code>BadDigest</Code>');
-    expect((await s3Error(get())).name).toBe('ServerSideEncryptionConfigurationNotFoundError');
+    expect((await s3ErrorOf(get())).name).toBe('ServerSideEncryptionConfigurationNotFoundError');
     const good = await signed('PUT', body, { 'content-md5': md5(body) });
     expect(good.status).toBe(200);
     const got = await signed('GET');
@@ -161,9 +151,9 @@ describe('default bucket encryption over the SDK', () => {
   });
 
   it('a missing bucket is NoSuchBucket for all three (before the body is validated)', async () => {
-    expect((await s3Error(get('enc-missing'))).name).toBe('NoSuchBucket');
-    expect((await s3Error(put({ Rules: [] }, 'enc-missing'))).name).toBe('NoSuchBucket');
-    expect((await s3Error(s3.send(new DeleteBucketEncryptionCommand({ Bucket: 'enc-missing' })))).name).toBe('NoSuchBucket');
+    expect((await s3ErrorOf(get('enc-missing'))).name).toBe('NoSuchBucket');
+    expect((await s3ErrorOf(put({ Rules: [] }, 'enc-missing'))).name).toBe('NoSuchBucket');
+    expect((await s3ErrorOf(s3.send(new DeleteBucketEncryptionCommand({ Bucket: 'enc-missing' })))).name).toBe('NoSuchBucket');
   });
 
   it('goes with the bucket: a bucket deleted and created again has none', async () => {
@@ -171,7 +161,7 @@ describe('default bucket encryption over the SDK', () => {
     await put(SSE_KMS, 'enc-reborn');
     await s3.send(new DeleteBucketCommand({ Bucket: 'enc-reborn' }));
     await s3.send(new CreateBucketCommand({ Bucket: 'enc-reborn' }));
-    expect((await s3Error(get('enc-reborn'))).name).toBe('ServerSideEncryptionConfigurationNotFoundError');
+    expect((await s3ErrorOf(get('enc-reborn'))).name).toBe('ServerSideEncryptionConfigurationNotFoundError');
   });
 });
 

@@ -36,7 +36,6 @@ import {
   PutObjectAclCommand,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
   UploadPartCommand,
   UploadPartCopyCommand,
   GetBucketCorsCommand,
@@ -51,6 +50,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3ErrorOf } from '@bucketfront/test-support';
 
 let origin: TestOrigin;
 let s3: S3Client;
@@ -62,16 +62,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await origin?.stop();
 });
-
-async function s3Error(p: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return err;
-    throw err;
-  }
-  throw new Error('expected an S3 error');
-}
 
 /** `name`, created (holding `objects`, key → body) before the tests of the describe block that calls this. */
 function bucketForSuite(name: string, objects: Record<string, string> = {}): string {
@@ -94,23 +84,23 @@ describe('buckets', () => {
     expect(list.Buckets?.map((b) => b.Name)).toContain('sdk-buckets');
     expect(list.Owner?.ID).toMatch(/^[0-9a-f]{64}$/);
 
-    const dup = await s3Error(s3.send(new CreateBucketCommand({ Bucket: 'sdk-buckets' })));
+    const dup = await s3ErrorOf(s3.send(new CreateBucketCommand({ Bucket: 'sdk-buckets' })));
     expect(dup.name).toBe('BucketAlreadyOwnedByYou');
     expect(dup.$metadata.httpStatusCode).toBe(409);
 
     await s3.send(new PutObjectCommand({ Bucket: 'sdk-buckets', Key: 'x', Body: 'x' }));
-    const notEmpty = await s3Error(s3.send(new DeleteBucketCommand({ Bucket: 'sdk-buckets' })));
+    const notEmpty = await s3ErrorOf(s3.send(new DeleteBucketCommand({ Bucket: 'sdk-buckets' })));
     expect(notEmpty.name).toBe('BucketNotEmpty');
     await s3.send(new DeleteObjectCommand({ Bucket: 'sdk-buckets', Key: 'x' }));
     await s3.send(new DeleteBucketCommand({ Bucket: 'sdk-buckets' }));
-    const gone = await s3Error(s3.send(new HeadBucketCommand({ Bucket: 'sdk-buckets' })));
+    const gone = await s3ErrorOf(s3.send(new HeadBucketCommand({ Bucket: 'sdk-buckets' })));
     expect(gone.$metadata.httpStatusCode).toBe(404);
   });
 
   it('refuses invalid names and foreign location constraints', async () => {
-    const bad = await s3Error(s3.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })));
+    const bad = await s3ErrorOf(s3.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })));
     expect(bad.name).toBe('InvalidBucketName');
-    const foreign = await s3Error(s3.send(new CreateBucketCommand({ Bucket: 'sdk-foreign', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } })));
+    const foreign = await s3ErrorOf(s3.send(new CreateBucketCommand({ Bucket: 'sdk-foreign', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } })));
     expect(foreign.name).toBe('IllegalLocationConstraintException');
   });
 
@@ -118,14 +108,14 @@ describe('buckets', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'sdk-misc' }));
     const v = await s3.send(new GetBucketVersioningCommand({ Bucket: 'sdk-misc' }));
     expect(v.Status).toBeUndefined();
-    const tag = await s3Error(s3.send(new PutBucketTaggingCommand({ Bucket: 'sdk-misc', Tagging: { TagSet: [{ Key: 'a', Value: 'b' }] } })));
+    const tag = await s3ErrorOf(s3.send(new PutBucketTaggingCommand({ Bucket: 'sdk-misc', Tagging: { TagSet: [{ Key: 'a', Value: 'b' }] } })));
     expect(tag.name).toBe('NotImplemented');
     expect(tag.$metadata.httpStatusCode).toBe(501);
-    const cors = await s3Error(s3.send(new GetBucketCorsCommand({ Bucket: 'sdk-misc' })));
+    const cors = await s3ErrorOf(s3.send(new GetBucketCorsCommand({ Bucket: 'sdk-misc' })));
     expect(cors.name).toBe('NoSuchCORSConfiguration');
-    const tags = await s3Error(s3.send(new GetBucketTaggingCommand({ Bucket: 'sdk-misc' })));
+    const tags = await s3ErrorOf(s3.send(new GetBucketTaggingCommand({ Bucket: 'sdk-misc' })));
     expect(tags.name).toBe('NoSuchTagSet');
-    const lifecycle = await s3Error(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'sdk-misc' })));
+    const lifecycle = await s3ErrorOf(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'sdk-misc' })));
     expect(lifecycle.name).toBe('NoSuchLifecycleConfiguration');
   });
 });
@@ -187,19 +177,19 @@ describe('objects', () => {
   });
 
   it('rejects a wrong Content-MD5 with BadDigest and stores nothing', async () => {
-    const err = await s3Error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'bad-md5', Body: 'abc', ContentMD5: createHash('md5').update('abd').digest('base64') })));
+    const err = await s3ErrorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'bad-md5', Body: 'abc', ContentMD5: createHash('md5').update('abd').digest('base64') })));
     expect(err.name).toBe('BadDigest');
-    const missing = await s3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'bad-md5' })));
+    const missing = await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'bad-md5' })));
     expect(missing.$metadata.httpStatusCode).toBe(404);
   });
 
   it('conditional writes: If-None-Match: * and If-Match', async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cw', Body: 'v1', IfNoneMatch: '*' }));
-    const again = await s3Error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cw', Body: 'v2', IfNoneMatch: '*' })));
+    const again = await s3ErrorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cw', Body: 'v2', IfNoneMatch: '*' })));
     expect(again.$metadata.httpStatusCode).toBe(412);
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'cw' }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cw', Body: 'v3', IfMatch: head.ETag }));
-    const stale = await s3Error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cw', Body: 'v4', IfMatch: head.ETag })));
+    const stale = await s3ErrorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'cw', Body: 'v4', IfMatch: head.ETag })));
     expect(stale.name).toBe('PreconditionFailed');
     const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'cw' }));
     expect(await r.Body!.transformToString()).toBe('v3');
@@ -215,16 +205,16 @@ describe('objects', () => {
     expect(await text('bytes=7-')).toEqual(['789', 'bytes 7-9/10']);
     expect(await text('bytes=-3')).toEqual(['789', 'bytes 7-9/10']);
     expect(await text('bytes=0-1,4-5')).toEqual(['0123456789', undefined]);
-    const err = await s3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'digits', Range: 'bytes=10-' })));
+    const err = await s3ErrorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'digits', Range: 'bytes=10-' })));
     expect(err.name).toBe('InvalidRange');
     expect(err.$metadata.httpStatusCode).toBe(416);
   });
 
   it('conditional GETs: 304 and 412', async () => {
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'digits' }));
-    const nm = await s3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'digits', IfNoneMatch: head.ETag })));
+    const nm = await s3ErrorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'digits', IfNoneMatch: head.ETag })));
     expect(nm.$metadata.httpStatusCode).toBe(304);
-    const pf = await s3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'digits', IfMatch: '"nope"' })));
+    const pf = await s3ErrorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'digits', IfMatch: '"nope"' })));
     expect(pf.name).toBe('PreconditionFailed');
     const ok = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'digits', IfMatch: head.ETag, IfModifiedSince: new Date(0) }));
     expect(await ok.Body!.transformToString()).toBe('0123456789');
@@ -259,14 +249,14 @@ describe('objects', () => {
     const h2 = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'dst2' }));
     expect(h2.Metadata).toEqual({ b: '2' });
     expect(h2.ContentType).toBe('text/x');
-    const self = await s3Error(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'src', CopySource: `${bucket}/src` })));
+    const self = await s3ErrorOf(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'src', CopySource: `${bucket}/src` })));
     expect(self.name).toBe('InvalidRequest');
     expect(self.message).toContain('This copy request is illegal');
     await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'src', CopySource: `${bucket}/src`, MetadataDirective: 'REPLACE', Metadata: { c: '3' } }));
     expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'src' }))).Metadata).toEqual({ c: '3' });
-    const cond = await s3Error(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst3', CopySource: `${bucket}/src`, CopySourceIfMatch: '"nope"' })));
+    const cond = await s3ErrorOf(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst3', CopySource: `${bucket}/src`, CopySourceIfMatch: '"nope"' })));
     expect(cond.$metadata.httpStatusCode).toBe(412);
-    const missing = await s3Error(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst4', CopySource: `${bucket}/nope` })));
+    const missing = await s3ErrorOf(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'dst4', CopySource: `${bucket}/nope` })));
     expect(missing.name).toBe('NoSuchKey');
   });
 
@@ -277,16 +267,16 @@ describe('objects', () => {
     expect(r.Errors?.map((e) => e.Code)).toEqual(['KeyTooLongError']);
     const q = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Quiet: true, Objects: [{ Key: 'd3' }] } }));
     expect(q.Deleted ?? []).toEqual([]);
-    const gone = await s3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'd3' })));
+    const gone = await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'd3' })));
     expect(gone.$metadata.httpStatusCode).toBe(404);
   });
 
   it('NoSuchKey and NoSuchBucket carry their details', async () => {
-    const nk = await s3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'missing/key' })));
+    const nk = await s3ErrorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'missing/key' })));
     expect(nk.name).toBe('NoSuchKey');
     expect(nk.$metadata.httpStatusCode).toBe(404);
     expect(nk.$metadata.requestId).toMatch(/^[0-9A-F]{16}$/);
-    const nb = await s3Error(s3.send(new GetObjectCommand({ Bucket: 'no-such-bucket-here', Key: 'k' })));
+    const nb = await s3ErrorOf(s3.send(new GetObjectCommand({ Bucket: 'no-such-bucket-here', Key: 'k' })));
     expect(nb.name).toBe('NoSuchBucket');
   });
 });
@@ -356,7 +346,7 @@ describe('listing', () => {
     const r = await request(url.replace('list-type=2', 'list-type=2&max-keys=-1'));
     expect(r.statusCode).toBe(403); // the signature covers the query: tampering is caught first
     await r.body.text();
-    const err = await s3Error(s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: -1 })));
+    const err = await s3ErrorOf(s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: -1 })));
     expect(err.name).toBe('InvalidArgument');
   });
 });
@@ -397,16 +387,16 @@ describe('multipart', () => {
     const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
     expect(uploads.Uploads?.map((u) => u.UploadId)).toContain(UploadId);
 
-    const badPart = await s3Error(s3.send(new UploadPartCommand({ Bucket: bucket, Key, UploadId, PartNumber: 10001, Body: 'x' })));
+    const badPart = await s3ErrorOf(s3.send(new UploadPartCommand({ Bucket: bucket, Key, UploadId, PartNumber: 10001, Body: 'x' })));
     expect(badPart.name).toBe('InvalidArgument');
-    const order = await s3Error(
+    const order = await s3ErrorOf(
       complete([
         { PartNumber: 2, ETag: r2.CopyPartResult!.ETag },
         { PartNumber: 1, ETag: r1.ETag },
       ]),
     );
     expect(order.name).toBe('InvalidPartOrder');
-    const invalid = await s3Error(complete([{ PartNumber: 1, ETag: '"0000"' }]));
+    const invalid = await s3ErrorOf(complete([{ PartNumber: 1, ETag: '"0000"' }]));
     expect(invalid.name).toBe('InvalidPart');
 
     const done = await complete([
@@ -421,7 +411,7 @@ describe('multipart', () => {
     const small = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'small' }));
     const s1 = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'small', UploadId: small.UploadId, PartNumber: 1, Body: 'tiny' }));
     const s2 = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'small', UploadId: small.UploadId, PartNumber: 2, Body: 'tiny' }));
-    const tooSmall = await s3Error(
+    const tooSmall = await s3ErrorOf(
       s3.send(
         new CompleteMultipartUploadCommand({
           Bucket: bucket,
@@ -438,7 +428,7 @@ describe('multipart', () => {
     );
     expect(tooSmall.name).toBe('EntityTooSmall');
     await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'small', UploadId: small.UploadId }));
-    const aborted = await s3Error(s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'small', UploadId: small.UploadId })));
+    const aborted = await s3ErrorOf(s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'small', UploadId: small.UploadId })));
     expect(aborted.name).toBe('NoSuchUpload');
   });
 
@@ -490,7 +480,7 @@ describe('bucket configuration and access', () => {
   });
 
   it('website configuration: put, get (schema order), delete 204, none → 404', async () => {
-    const none = await s3Error(s3.send(new GetBucketWebsiteCommand({ Bucket: bucket })));
+    const none = await s3ErrorOf(s3.send(new GetBucketWebsiteCommand({ Bucket: bucket })));
     expect(none.name).toBe('NoSuchWebsiteConfiguration');
     expect(none.$metadata.httpStatusCode).toBe(404);
     const put = await s3.send(new PutBucketWebsiteCommand({ Bucket: bucket, WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' }, ErrorDocument: { Key: '404.html' } } }));
@@ -498,7 +488,7 @@ describe('bucket configuration and access', () => {
     const got = await s3.send(new GetBucketWebsiteCommand({ Bucket: bucket }));
     expect(got.IndexDocument?.Suffix).toBe('index.html');
     expect(got.ErrorDocument?.Key).toBe('404.html');
-    const bad = await s3Error(s3.send(new PutBucketWebsiteCommand({ Bucket: bucket, WebsiteConfiguration: { IndexDocument: { Suffix: 'a/b' } } })));
+    const bad = await s3ErrorOf(s3.send(new PutBucketWebsiteCommand({ Bucket: bucket, WebsiteConfiguration: { IndexDocument: { Suffix: 'a/b' } } })));
     expect(bad.name).toBe('InvalidArgument');
     expect((await s3.send(new DeleteBucketWebsiteCommand({ Bucket: bucket }))).$metadata.httpStatusCode).toBe(204);
     expect((await s3.send(new DeleteBucketWebsiteCommand({ Bucket: bucket }))).$metadata.httpStatusCode).toBe(204);
@@ -510,9 +500,9 @@ describe('bucket configuration and access', () => {
     expect(r.statusCode).toBe(403);
     expect(await r.body.text()).toContain('<Code>AccessDenied</Code>');
 
-    const none = await s3Error(s3.send(new GetBucketPolicyCommand({ Bucket: bucket })));
+    const none = await s3ErrorOf(s3.send(new GetBucketPolicyCommand({ Bucket: bucket })));
     expect(none.name).toBe('NoSuchBucketPolicy');
-    const malformed = await s3Error(s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: '{"Version":' })));
+    const malformed = await s3ErrorOf(s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: '{"Version":' })));
     expect(malformed.name).toBe('MalformedPolicy');
     const policy = JSON.stringify({
       Version: '2012-10-17',
@@ -604,11 +594,11 @@ describe('bucket configuration and access', () => {
 
   it('a wrong secret is SignatureDoesNotMatch; an unknown key id is InvalidAccessKeyId', async () => {
     const wrong = new S3Client({ endpoint: origin.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: origin.credentials.accessKeyId, secretAccessKey: 'wrong' } });
-    const e1 = await s3Error(wrong.send(new ListBucketsCommand({})));
+    const e1 = await s3ErrorOf(wrong.send(new ListBucketsCommand({})));
     expect(e1.name).toBe('SignatureDoesNotMatch');
     expect(e1.$metadata.httpStatusCode).toBe(403);
     const unknown = new S3Client({ endpoint: origin.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'AKIAUNKNOWN', secretAccessKey: 'x' } });
-    const e2 = await s3Error(unknown.send(new ListBucketsCommand({})));
+    const e2 = await s3ErrorOf(unknown.send(new ListBucketsCommand({})));
     expect(e2.name).toBe('InvalidAccessKeyId');
     wrong.destroy();
     unknown.destroy();
@@ -723,9 +713,9 @@ describe('more of the S3 API surface', () => {
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'dated' }));
     const later = new Date(head.LastModified!.getTime() + 60_000);
     const earlier = new Date(head.LastModified!.getTime() - 60_000);
-    const nm = await s3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'dated', IfModifiedSince: later })));
+    const nm = await s3ErrorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'dated', IfModifiedSince: later })));
     expect(nm.$metadata.httpStatusCode).toBe(304);
-    const pf = await s3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'dated', IfUnmodifiedSince: earlier })));
+    const pf = await s3ErrorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'dated', IfUnmodifiedSince: earlier })));
     expect(pf.name).toBe('PreconditionFailed');
     expect(pf.$metadata.httpStatusCode).toBe(412);
     const ok = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'dated', IfModifiedSince: earlier, IfUnmodifiedSince: later }));
@@ -785,7 +775,7 @@ describe('more of the S3 API surface', () => {
       message: 'RedirectAllRequestsTo cannot be provided in conjunction with other Routing Rules.',
     },
   ])('$case', async ({ config, code, message }) => {
-    const err = await s3Error(s3.send(new PutBucketWebsiteCommand({ Bucket: bucket, WebsiteConfiguration: config })));
+    const err = await s3ErrorOf(s3.send(new PutBucketWebsiteCommand({ Bucket: bucket, WebsiteConfiguration: config })));
     expect(err.$metadata.httpStatusCode).toBe(400);
     expect(err.name).toBe(code);
     expect(err.message).toBe(message);

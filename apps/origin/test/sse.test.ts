@@ -17,11 +17,11 @@ import {
   ListObjectsV2Command,
   PutBucketEncryptionCommand,
   PutObjectCommand,
-  S3ServiceException,
+  type S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { openKeyService } from '@bucketfront/object-store';
-import { cephCluster, hasAwsCli, makeS3Client, makeTempDir, runAws, testStoreOptions } from '@bucketfront/test-support';
+import { anyFileContains, cephCluster, hasAwsCli, makeS3Client, makeTempDir, runAws, testStoreOptions, s3ErrorOf } from '@bucketfront/test-support';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
@@ -33,26 +33,6 @@ function patterned(n: number): Buffer {
   return out;
 }
 const md5Hex = (b: Buffer) => createHash('md5').update(b).digest('hex');
-
-async function s3Error(p: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return err;
-    throw err;
-  }
-  throw new Error('expected an S3 error');
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(p)));
-    else out.push(p);
-  }
-  return out;
-}
 
 const onFs = process.env['BUCKETFRONT_TEST_STORE'] !== 'ceph';
 
@@ -97,10 +77,7 @@ describe('SSE over the S3 API (SDK v3)', () => {
     const marker = Buffer.from(`MARKER-${randomBytes(8).toString('hex')}-`);
     const body = Buffer.concat(Array.from({ length: 2000 }, () => marker));
     await origin.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'disk-sse', Body: body, ServerSideEncryption: 'AES256' }));
-    const found = async (needle: Buffer) => {
-      for (const f of await filesUnder(origin.dataDir)) if ((await fsp.readFile(f)).includes(needle)) return true;
-      return false;
-    };
+    const found = (needle: Buffer) => anyFileContains(origin.dataDir, needle);
     expect(await found(marker)).toBe(false);
     const plainMarker = Buffer.from(`PLAIN-${randomBytes(8).toString('hex')}-`);
     await origin.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'disk-plain', Body: Buffer.concat([plainMarker, plainMarker]) }));
@@ -143,7 +120,7 @@ describe('SSE over the S3 API (SDK v3)', () => {
     await svc.keys.setKeyState(key.keyId, 'Disabled');
     let err: S3ServiceException | undefined;
     for (let i = 0; i < 50; i++) {
-      err = await s3Error(origin.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'kms-named' }))).catch(() => undefined);
+      err = await s3ErrorOf(origin.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'kms-named' }))).catch(() => undefined);
       if (err !== undefined) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -180,9 +157,9 @@ describe('SSE over the S3 API (SDK v3)', () => {
         },
         { step: 'build' },
       );
-      const err = await s3Error(s3.send(cmd));
+      const err = await s3ErrorOf(s3.send(cmd));
       expect([err.name, err.$metadata.httpStatusCode]).toEqual([code, status]);
-      expect(await s3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })))).toMatchObject({ name: 'NotFound' });
+      expect(await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })))).toMatchObject({ name: 'NotFound' });
     }
   });
 

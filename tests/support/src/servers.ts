@@ -1,4 +1,4 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { cephCluster } from './ceph.js';
@@ -27,4 +27,15 @@ export function testStoreOptions(dataDir: string): { dataDir: string } | { store
 /** An SDK v3 client for our origin (path-style, fixed region). */
 export function makeS3Client(endpoint: string, credentials: TestCredentials, region = 'us-east-1'): S3Client {
   return new S3Client({ endpoint, region, credentials, forcePathStyle: true });
+}
+
+/** The S3 error `p` is rejected with (any other outcome fails the test). */
+export async function s3ErrorOf(p: Promise<unknown>): Promise<S3ServiceException> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof S3ServiceException) return err;
+    throw err;
+  }
+  throw new Error('expected an S3 error');
 }
