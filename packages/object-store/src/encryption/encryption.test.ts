@@ -186,16 +186,20 @@ describe('encryption at rest (fs driver)', () => {
     await store.putObject('b', 'small', bodyOf(small), META, { encryption: { scheme: 'SSE-S3' } });
     await store.putObject('b', 'large', bodyOf(large), META, { encryption: { scheme: 'SSE-S3' } });
     await store.close();
-    // Flip one bit in the middle of every file that holds object bytes (manifests hold small objects inline).
+    // Flip one bit in the middle of the stored object bytes: data files, and the inline bodies
+    // small objects have after their manifest's first line (never the manifest's JSON itself).
+    let flipped = 0;
     for (const f of await filesUnder(join(dir, 'buckets'))) {
+      if (!f.endsWith('.meta') && !f.endsWith('.data')) continue;
       const buf = await fsp.readFile(f);
-      const nl = buf.indexOf(0x0a);
-      const at = nl >= 0 && nl < buf.length - 1 ? nl + 1 + Math.floor((buf.length - nl - 1) / 2) : Math.floor(buf.length / 2);
-      if (buf.length > 200) {
-        buf[at]! ^= 0x10;
-        await fsp.writeFile(f, buf);
-      }
+      const nl = f.endsWith('.meta') ? buf.indexOf(0x0a) : -1;
+      if (f.endsWith('.meta') && (nl < 0 || nl === buf.length - 1)) continue;
+      const from = nl + 1;
+      buf[from + Math.floor((buf.length - from) / 2)]! ^= 0x10;
+      await fsp.writeFile(f, buf);
+      flipped++;
     }
+    expect(flipped).toBe(2);
     const reopened = await encryptedFsStore(dir);
     await expectStoreError(getBytes(reopened, 'b', 'small'), 'InternalError');
     await expect(getBytes(reopened, 'b', 'large')).rejects.toThrow(/authentication|decrypted/);
