@@ -364,7 +364,6 @@ async function tlsPortFromLog(logFile, timeoutMs = 15000) {
 
 export async function tlsVsPlainEdgeHits(ctx, ours, client, rounds) {
   const c = await oursCli();
-  if (!c.commands.has('edge')) return { skipped: '`bucketfront edge` is not implemented yet' };
   const help = await run(c.cmd, [...c.args, 'edge', '--help'], { cwd: ROOT, timeoutMs: 30000 });
   let tls = /--tls-cert\b/.test(help.stdout) ? {} : null;
   let tlsReason = tls ? '' : `${EDGE_NO_TLS} (\`bucketfront edge --help\` lists no --tls-cert)`;

@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startOrigin, type RunningOrigin } from '@bucketfront/origin';
-import { awsEnv, hasAwsCli, hasBoto3, makeTempDir, makeTestCredentials, runCommand, type TempDir, type TestCredentials, s3ErrorOf } from '@bucketfront/test-support';
+import { awsEnv, hasAwsCli, hasBoto3, makeTempDir, makeTestCredentials, runCommand, type TempDir, type TestCredentials, s3ErrorOf, withExtraHeaders } from '@bucketfront/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicReadPolicy } from '../src/dev/run-dev.js';
 import { makeTestPki, type TestPki } from './tls-fixtures.js';
@@ -144,14 +144,7 @@ describe('SSE-C over HTTPS (SDK v3)', () => {
       ],
     ];
     for (const [i, [headers, code]] of cases.entries()) {
-      const cmd = new PutObjectCommand({ Bucket: bucket, Key: `bad-${i}`, Body: 'x' });
-      cmd.middlewareStack.add(
-        (next) => async (args) => {
-          Object.assign((args.request as { headers: Record<string, string> }).headers, headers);
-          return next(args);
-        },
-        { step: 'build' },
-      );
+      const cmd = withExtraHeaders(new PutObjectCommand({ Bucket: bucket, Key: `bad-${i}`, Body: 'x' }), headers);
       const err = await s3ErrorOf(s3.send(cmd));
       expect([i, err.name, err.$metadata.httpStatusCode]).toEqual([i, code, 400]);
       expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `bad-${i}` })))).$metadata.httpStatusCode).toBe(404);

@@ -21,7 +21,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { openKeyService } from '@bucketfront/object-store';
-import { anyFileContains, cephCluster, hasAwsCli, makeS3Client, makeTempDir, runAws, testStoreOptions, s3ErrorOf } from '@bucketfront/test-support';
+import { anyFileContains, cephCluster, hasAwsCli, makeS3Client, makeTempDir, runAws, testStoreOptions, s3ErrorOf, withExtraHeaders } from '@bucketfront/test-support';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
@@ -149,14 +149,7 @@ describe('SSE over the S3 API (SDK v3)', () => {
     for (const [i, [headers, status, code]] of cases.entries()) {
       const key = `bad-${i}`;
       const s3 = origin.s3;
-      const cmd = new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x' });
-      cmd.middlewareStack.add(
-        (next) => async (args) => {
-          Object.assign((args.request as { headers: Record<string, string> }).headers, headers);
-          return next(args);
-        },
-        { step: 'build' },
-      );
+      const cmd = withExtraHeaders(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x' }), headers);
       const err = await s3ErrorOf(s3.send(cmd));
       expect([err.name, err.$metadata.httpStatusCode]).toEqual([code, status]);
       expect(await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })))).toMatchObject({ name: 'NotFound' });

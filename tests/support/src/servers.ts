@@ -39,3 +39,18 @@ export async function s3ErrorOf(p: Promise<unknown>): Promise<S3ServiceException
   }
   throw new Error('expected an S3 error');
 }
+
+/**
+ * `command` with extra request headers, added before signing (so they are signed, as a client
+ * that builds them itself would send them): for headers the SDK would never put together.
+ */
+export function withExtraHeaders<C extends { middlewareStack: { add: (...args: never[]) => unknown } }>(command: C, headers: Record<string, string>): C {
+  (command.middlewareStack as unknown as { add(mw: unknown, opts: { step: 'build' }): void }).add(
+    (next: (args: { request: unknown }) => Promise<unknown>) => async (args: { request: unknown }) => {
+      Object.assign((args.request as { headers: Record<string, string> }).headers, headers);
+      return next(args);
+    },
+    { step: 'build' },
+  );
+  return command;
+}
