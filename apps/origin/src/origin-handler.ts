@@ -229,6 +229,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
         bytesIn: 0,
         allowSpaFallback: deps.spaFallback === true,
         minBodyRate: deps.minBodyRate ?? DEFAULT_MIN_BODY_RATE,
+        notify: () => Promise.resolve(), // wired to the notifier by the event-notifications change
       };
       dispatch(ctx).then(respond, (err: unknown) => respond(toS3Error(err)));
     }

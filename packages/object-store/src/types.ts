@@ -349,6 +349,34 @@ export interface SystemDocuments {
   createSystemDocument(name: string, doc: string): Promise<string>;
 }
 
+/**
+ * Optional, next to {@link ObjectStore}: the durable outbox of event notifications, shared by every
+ * node that uses the same backend (fs: files under `<data>/outbox/`; s3: objects in the system
+ * bucket). Records are appended in batches (one durable write per batch, so concurrent writers
+ * share it), read back oldest first per partition (a partition is one origin node's queue) and
+ * removed batch by batch once every record in it was delivered or dead-lettered.
+ * Test for it with {@link hasEventOutbox}. docs/notifications.md explains the design.
+ */
+export interface EventOutbox {
+  /** Durably stores `records` as one batch in `partition`; resolves to the batch id (ids sort in append order within a partition). */
+  appendOutbox(partition: string, records: string[]): Promise<string>;
+  /** Up to `limit` batches of `partition`, oldest first, after batch id `after` when given. */
+  readOutbox(partition: string, limit: number, after?: string): Promise<OutboxBatch[]>;
+  /** Removes the batches (missing ids are ignored). */
+  removeOutbox(partition: string, batchIds: string[]): Promise<void>;
+  /** Partitions holding at least one batch. */
+  listOutboxPartitions(): Promise<string[]>;
+}
+
+export interface OutboxBatch {
+  id: string;
+  records: string[];
+}
+
+export function hasEventOutbox<S extends ObjectStore>(store: S): store is S & EventOutbox {
+  return typeof (store as Partial<EventOutbox>).appendOutbox === 'function';
+}
+
 export function hasSystemDocuments<S extends ObjectStore>(store: S): store is S & SystemDocuments {
   const s = store as Partial<SystemDocuments>;
   return typeof s.getSystemDocument === 'function' && typeof s.createSystemDocument === 'function';

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import type { ObjectStore } from '@bucketfront/object-store';
 import type { Owner, S3Error, S3Operation } from '@bucketfront/s3-protocol';
 import type { SignedResult } from '@bucketfront/sigv4';
+import type { ObjectEvent } from '@bucketfront/notifications';
 
 export type RequestAuth = { kind: 'anonymous' } | SignedResult;
 
@@ -28,6 +29,13 @@ export interface S3Context<Op extends S3Operation = S3Operation> {
   allowSpaFallback: boolean;
   /** A request body slower than this is answered RequestTimeout (see body.ts). */
   minBodyRate: MinBodyRate;
+  /**
+   * Records an S3 event notification for a write that is durable, before the handler answers
+   * (`principalId`, `sourceIp`, `requestId`, `hostId` are filled in from the request). Resolves
+   * once the event is in the durable outbox, or at once when no configuration of the bucket
+   * matches it. notifications/notifier.ts.
+   */
+  notify(event: Omit<ObjectEvent, 'principalId' | 'sourceIp' | 'requestId' | 'hostId'>): Promise<void>;
 }
 
 /** At least `bytes` of request body in every `windowMs`. */
