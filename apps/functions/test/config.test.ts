@@ -71,6 +71,12 @@ describe('functions configuration', () => {
     );
   });
 
+  it('reads ${NAME} from the environment and names an unset variable', () => {
+    const yaml = 'origin: { endpoint: "http://127.0.0.1:9000", accessKeyId: "${KEY_ID}", secretAccessKey: "${SECRET}" }\nfunctions:\n  - { name: a, handler: a.mjs, trigger: { type: webhook } }\n';
+    expect(parseFunctionsConfig(yaml, 'f.yaml', '/base', { KEY_ID: 'AKID', SECRET: 's3cr3t' }).origin).toMatchObject({ accessKeyId: 'AKID', secretAccessKey: 's3cr3t' });
+    expect(() => parseFunctionsConfig(yaml, 'f.yaml', '/base', { KEY_ID: 'AKID' })).toThrow('origin.secretAccessKey: the environment variable SECRET is not set');
+  });
+
   it('refuses duplicate names, an empty list, a missing origin and unparsable YAML', () => {
     expect(problems(ORIGIN + 'functions:\n  - { name: a, handler: a.mjs, trigger: { type: webhook } }\n  - { name: a, handler: b.mjs, trigger: { type: webhook } }\n')).toEqual(
       expect.arrayContaining(["functions[1].name: duplicate function name 'a'"]),

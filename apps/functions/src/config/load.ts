@@ -1,5 +1,5 @@
 /**
- * Reads and validates functions.yaml. Every problem names its field path
+ * Reads and validates functions.yaml (`${NAME}` in a value: the environment variable). Every problem names its field path
  * (`functions[0].timeout: …`), all at once. Handler modules and JSON-lines error files are named
  * relative to the configuration file.
  */
@@ -50,23 +50,45 @@ function resolveHandler(baseDir: string, handler: string): string {
   return (isAbsolute(file) ? file : resolve(baseDir, file)) + name;
 }
 
-export function parseFunctionsConfig(text: string, name: string, baseDir: string): FunctionsConfig {
+/**
+ * `${NAME}` in a string value is the environment variable NAME (credentials stay out of the file);
+ * an unset variable is a problem, not an empty string.
+ */
+export function expandEnvironment(raw: unknown, env: NodeJS.ProcessEnv, problems: string[], path = ''): unknown {
+  if (typeof raw === 'string') {
+    return raw.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const value = env[name];
+      if (value === undefined) problems.push(`${path || '(root)'}: the environment variable ${name} is not set`);
+      return value ?? '';
+    });
+  }
+  if (Array.isArray(raw)) return raw.map((v, i) => expandEnvironment(v, env, problems, `${path}[${i}]`));
+  if (typeof raw === 'object' && raw !== null) {
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, expandEnvironment(v, env, problems, path ? `${path}.${k}` : k)]));
+  }
+  return raw;
+}
+
+export function parseFunctionsConfig(text: string, name: string, baseDir: string, env: NodeJS.ProcessEnv = process.env): FunctionsConfig {
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (err) {
     throw new FunctionsConfigError([`${name}: cannot parse: ${(err as Error).message}`]);
   }
-  return validateFunctionsConfig(raw, baseDir);
+  const problems: string[] = [];
+  const expanded = expandEnvironment(raw, env, problems);
+  if (problems.length > 0) throw new FunctionsConfigError(problems);
+  return validateFunctionsConfig(expanded, baseDir);
 }
 
 /** Reads a YAML (or JSON, a subset of YAML) configuration file. */
-export async function loadFunctionsConfig(path: string): Promise<FunctionsConfig> {
+export async function loadFunctionsConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<FunctionsConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
     throw new FunctionsConfigError([`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
   }
-  return parseFunctionsConfig(text, path, dirname(resolve(path)));
+  return parseFunctionsConfig(text, path, dirname(resolve(path)), env);
 }
