@@ -71,7 +71,8 @@ describe('functions configuration', () => {
     );
   });
 
-  it('reads ${NAME} from the environment and names an unset variable', () => {
+  it('reads $' + '{NAME} from the environment and names an unset variable', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the configuration's own placeholder syntax
     const yaml = 'origin: { endpoint: "http://127.0.0.1:9000", accessKeyId: "${KEY_ID}", secretAccessKey: "${SECRET}" }\nfunctions:\n  - { name: a, handler: a.mjs, trigger: { type: webhook } }\n';
     expect(parseFunctionsConfig(yaml, 'f.yaml', '/base', { KEY_ID: 'AKID', SECRET: 's3cr3t' }).origin).toMatchObject({ accessKeyId: 'AKID', secretAccessKey: 's3cr3t' });
     expect(() => parseFunctionsConfig(yaml, 'f.yaml', '/base', { KEY_ID: 'AKID' })).toThrow('origin.secretAccessKey: the environment variable SECRET is not set');

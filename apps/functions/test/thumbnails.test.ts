@@ -3,7 +3,7 @@
  * runtime's webhook trigger, becomes two WebP objects 128 and 512 px wide with the original's
  * user metadata; a file that is not an image is skipped without a failure.
  */
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 import sharp from 'sharp';
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningFunctions, startFunctions } from '../src/index.js';
 import { s3Event } from './fixtures/s3-event.js';
 
-const thumbnailsHandler = createRequire(import.meta.url).resolve('@bucketfront/example-thumbnails');
+const thumbnailsHandler = fileURLToPath(new URL('../../../examples/thumbnails/thumbnails.mjs', import.meta.url));
 
 describe('examples/thumbnails', () => {
   let origin: TestOrigin;
