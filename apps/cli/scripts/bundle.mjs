@@ -24,7 +24,7 @@ await build({
   mainFields: ['module', 'main'],
   target: 'node20',
   outExtension: { '.js': '.mjs' },
-  external: ['@bucketfront/origin', '@bucketfront/edge'],
+  external: ['@bucketfront/origin', '@bucketfront/edge', '@bucketfront/functions'],
   // Some bundled CommonJS dependencies call require() for Node built-ins.
   banner: { js: "import { createRequire as __bfCreateRequire } from 'node:module'; const require = __bfCreateRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -172,6 +172,12 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .action(run(async (o) => (await import('./commands/servers.js')).edgeCommand(o)));
 
   program
+    .command('function')
+    .description('run functions (the Lambda analogue: S3 event → handler) from a YAML configuration until SIGINT/SIGTERM (docs/functions.md)')
+    .requiredOption('--config <file>', 'functions.yaml: origin endpoint and credentials, functions[] { name, handler, trigger, … }')
+    .action(run(async (o) => (await import('./commands/function.js')).functionCommand(o)));
+
+  program
     .command('dev')
     .description('run origin (S3 API :9000, website :9001) + edge (:8080, control :8081) with a demo site until Ctrl-C (exit 0)')
     .option('--data <dir>', 'data directory (reused by the next start)', '.bucketfront')

@@ -21,7 +21,7 @@ function credentialsFrom(o: { accessKeyId?: string; secretAccessKey?: string }) 
 }
 
 /** Resolves when SIGINT or SIGTERM arrives, then runs `close` once. */
-function untilSignal(close: () => Promise<void>): Promise<number> {
+export function untilSignal(close: () => Promise<void>): Promise<number> {
   return new Promise((resolve) => {
     let closing = false;
     const stop = (signal: NodeJS.Signals) => {
