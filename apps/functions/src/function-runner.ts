@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { S3EventRecord } from '@bucketfront/notifications';
 import type { FunctionConfig, FunctionsConfig } from './config/schema.js';
 import { type FailureRecord, functionArn, recordFailure } from './on-failure.js';
-import type { FunctionError } from './worker/protocol.js';
+import type { FunctionError, WorkerSetup } from './worker/protocol.js';
 import { WorkerPool } from './worker/worker-pool.js';
 
 /** One attempt's outcome, for the invocation log. */
@@ -73,22 +73,32 @@ export class FunctionRunner {
 
   constructor(
     readonly config: FunctionConfig,
-    private readonly origin: FunctionsConfig['origin'],
+    private origin: FunctionsConfig['origin'],
     private readonly onReport: (report: InvocationReport) => void,
     onLog: (functionName: string, awsRequestId: string, line: string) => void,
   ) {
-    const creds = config.credentials ?? { accessKeyId: origin.accessKeyId, secretAccessKey: origin.secretAccessKey };
     this.pool = new WorkerPool({
-      setup: {
-        functionName: config.name,
-        handler: config.handler,
-        timeoutMs: Math.round(config.timeout * 1000),
-        s3: { endpoint: origin.endpoint, region: origin.region, ...creds },
-      },
+      setup: this.setupFor(origin),
       environment: config.environment,
       memorySize: config.memorySize,
       onLog: (id, line) => onLog(config.name, id, line),
     });
+  }
+
+  private setupFor(origin: FunctionsConfig['origin']): WorkerSetup {
+    const creds = this.config.credentials ?? { accessKeyId: origin.accessKeyId, secretAccessKey: origin.secretAccessKey };
+    return {
+      functionName: this.config.name,
+      handler: this.config.handler,
+      timeoutMs: Math.round(this.config.timeout * 1000),
+      s3: { endpoint: origin.endpoint, region: origin.region, ...creds },
+    };
+  }
+
+  /** Points context.s3 at another origin (or other credentials) from the next environment on. */
+  setOrigin(origin: FunctionsConfig['origin']): void {
+    this.origin = origin;
+    this.pool.reconfigure(this.setupFor(origin));
   }
 
   get name(): string {

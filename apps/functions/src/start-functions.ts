@@ -25,6 +25,12 @@ export interface RunningFunctions {
   /** The URL the origin's webhook destination posts to for this function. */
   webhookUrlOf(functionName: string): string;
   runners: ReadonlyMap<string, FunctionRunner>;
+  /**
+   * Points every function's context.s3 at `origin` from the next execution environment on: for a
+   * process that starts the runtime before the origin it serves (the origin's webhook destination
+   * needs the runtime's URL; `bucketfront dev` does this).
+   */
+  setOrigin(origin: { endpoint: string; region?: string; accessKeyId: string; secretAccessKey: string }): void;
   close(): Promise<void>;
 }
 
@@ -59,6 +65,9 @@ export async function startFunctions(opts: StartFunctionsOptions): Promise<Runni
       return `${webhook.url}${r.config.trigger.path ?? `/${name}`}`;
     },
     runners,
+    setOrigin(origin) {
+      for (const r of runners.values()) r.setOrigin({ region: config.origin.region, ...origin });
+    },
     close,
   };
 }

@@ -93,24 +93,29 @@ describe('context.s3 against a real origin', () => {
   });
 
   describe.skipIf(!rabbitMq)('AMQP trigger (RabbitMQ 127.0.0.1:5672)', () => {
-    it('consumes an S3 event from a queue, runs the function and acks the message', async () => {
+    it('consumes an S3 event from a queue bound to an exchange, runs the function and acks the message', async () => {
       const queue = `bucketfront-functions-test-${randomUUID()}`;
+      const exchange = `bucketfront-functions-test-${randomUUID()}`;
+      const setup = await connect(RABBITMQ);
+      await (await setup.createChannel()).assertExchange(exchange, 'topic', { durable: false });
+      await setup.close();
       const running = await startFunctions({
         config: {
           origin: { endpoint: origin.url, accessKeyId: origin.credentials.accessKeyId, secretAccessKey: origin.credentials.secretAccessKey },
-          functions: [{ name: 'copy', handler: 'copy-to-bucket.mjs', trigger: { type: 'amqp', url: RABBITMQ, queue }, environment: { TARGET_BUCKET: 'results' } }],
+          functions: [{ name: 'copy', handler: 'copy-to-bucket.mjs', trigger: { type: 'amqp', url: RABBITMQ, queue, exchange, routingKey: 'uploads.#' }, environment: { TARGET_BUCKET: 'results' } }],
         },
         baseDir: handlers,
       });
       const connection = await connect(RABBITMQ);
       try {
         const channel = await connection.createChannel();
-        channel.sendToQueue(queue, Buffer.from(JSON.stringify(s3Event('uploads', 'from-amqp.txt', { eTag: 'queued' }))), { persistent: true });
+        channel.publish(exchange, 'uploads.ObjectCreated', Buffer.from(JSON.stringify(s3Event('uploads', 'from-amqp.txt', { eTag: 'queued' }))), { persistent: true });
         expect(await waitForObject(origin, 'results', 'seen/from-amqp.txt')).toBe('queued');
         await running.close();
         // Acked: nothing waits on the queue once the consumer is gone.
         expect((await channel.checkQueue(queue)).messageCount).toBe(0);
         await channel.deleteQueue(queue);
+        await channel.deleteExchange(exchange);
       } finally {
         await running.close();
         await connection.close();

@@ -58,6 +58,10 @@ const amqpTrigger = z.strictObject({
   type: z.literal('amqp'),
   url: z.string().refine(isAmqpUrl, { error: 'must be an amqp:// or amqps:// URL' }),
   queue: z.string().min(1).max(255),
+  /** Binds the queue to this exchange (the origin's amqp destination publishes to an exchange); the exchange must exist. */
+  exchange: z.string().min(1).max(255).optional(),
+  /** The binding's routing key pattern (default `#`: everything, on a topic exchange). */
+  routingKey: z.string().max(255).default('#'),
 });
 
 const onFailureSchema = z.union([z.strictObject({ type: z.literal('webhook'), url: httpUrl }), z.strictObject({ type: z.literal('file'), path: z.string().min(1) })]);

@@ -70,6 +70,7 @@ export async function startAmqpTrigger(runner: FunctionRunner, log: (line: strin
         channel.on('error', () => undefined);
         await channel.prefetch(runner.config.concurrency);
         await channel.assertQueue(trigger.queue, { durable: true });
+        if (trigger.exchange !== undefined) await channel.bindQueue(trigger.queue, trigger.exchange, trigger.routingKey);
         await channel.consume(
           trigger.queue,
           (msg: ConsumeMessage | null) => {

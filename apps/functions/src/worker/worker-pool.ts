@@ -71,7 +71,13 @@ export class WorkerPool {
   private readonly busy = new Set<Worker>();
   private closed = false;
 
-  constructor(private readonly opts: WorkerPoolOptions) {}
+  constructor(private opts: WorkerPoolOptions) {}
+
+  /** Environments started from now on use `setup`; idle ones (started with the old one) are ended. */
+  reconfigure(setup: WorkerSetup): void {
+    this.opts = { ...this.opts, setup };
+    for (const w of this.idle.splice(0)) void w.terminate();
+  }
 
   /** Threads alive (idle or running an attempt). */
   get size(): number {
