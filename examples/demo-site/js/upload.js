@@ -46,7 +46,7 @@
     const deadline = Date.now() + 120000;
     for (let delay = 250; Date.now() < deadline; delay = Math.min(delay * 1.5, 3000)) {
       const res = await fetch(url, { method: 'HEAD', cache: 'no-store' }).catch(() => null);
-      if (res && res.ok) return url;
+      if (res?.ok) return url;
       await new Promise((r) => setTimeout(r, delay));
     }
     throw new Error('no thumbnail after 2 minutes');
