@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// bucketfront benchmark harness: `npm run bench [-- origin|sse|website|edge|edge-cache|edge-functions|sync|cluster ...] [--quick]`
+// bucketfront benchmark harness: `npm run bench [-- origin|sse|website|edge|edge-cache|edge-functions|thumbnails|sync|cluster ...] [--quick]`
 //
 // Runs each selected mode (default: all but the opt-in `cluster`), peers and ours in the same run, merges the
 // mode's result into bench/results/latest.json and regenerates bench/results/latest.md.
@@ -50,7 +50,7 @@ if (!toMs(duration)) {
 }
 
 // Time budget per mode in seconds (a loaded machine is slower; BENCH_BUDGET_FACTOR scales it).
-const MODE_BUDGET_S = { origin: 300, sse: 300, website: 240, edge: 240, 'edge-cache': 300, 'edge-functions': 180, sync: 420, cluster: 420 };
+const MODE_BUDGET_S = { origin: 300, sse: 300, website: 240, edge: 240, 'edge-cache': 300, 'edge-functions': 180, thumbnails: 240, sync: 420, cluster: 420 };
 const REQUIRED = {
   origin: ['wrk', 'dd'],
   sse: ['wrk', 'curl'],
@@ -58,6 +58,7 @@ const REQUIRED = {
   edge: ['wrk', 'nginx', 'varnishd'],
   'edge-cache': ['wrk', 'nginx', 'varnishd'],
   'edge-functions': ['wrk', 'nginx'],
+  thumbnails: [],
   sync: ['aws'],
   cluster: ['wrk', 'ceph', 'ceph-mon', 'ceph-mgr', 'ceph-osd', 'radosgw', 'radosgw-admin', 'monmaptool'],
 };
@@ -85,6 +86,7 @@ const modeImpl = {
   edge: async () => (await import('./modes/edge.mjs')).runEdge,
   'edge-cache': async () => (await import('./modes/edge-cache.mjs')).runEdgeCache,
   'edge-functions': async () => (await import('./modes/edge-functions.mjs')).runEdgeFunctions,
+  thumbnails: async () => (await import('./modes/thumbnails.mjs')).runThumbnails,
   sync: async () => (await import('./modes/sync.mjs')).runSync,
   cluster: async () => (await import('./modes/cluster.mjs')).runCluster,
 };

@@ -179,7 +179,7 @@ export async function oursCli() {
   const help = await run(cmd, [...pre, '--help'], { cwd: ROOT, timeoutMs: 30000 });
   const text = help.stdout + help.stderr;
   const commands = new Set();
-  for (const c of ['origin', 'edge', 'sync', 'mb', 'website', 'invalidate']) if (new RegExp(`^\\s+${c}\\b`, 'm').test(text)) commands.add(c);
+  for (const c of ['origin', 'edge', 'sync', 'mb', 'website', 'invalidate', 'function']) if (new RegExp(`^\\s+${c}\\b`, 'm').test(text)) commands.add(c);
   oursCache = {
     ok: help.code === 0 && commands.size > 0,
     cmd,
