@@ -4,3 +4,13 @@ export type { DeliveryMessage, Destination, DestinationType, ObjectEvent, S3Even
 export { buildEventRecord, buildTestEvent, encodeEventKey, decodeEventKey, nextSequencer, type RecordContext } from './event-record.js';
 export { eventMatches, ruleMatches, matchingRules, type NotificationRuleLike } from './matching.js';
 export * from './sender/index.js';
+
+export {
+  createDestination,
+  parseDestinationsConfig,
+  DestinationConfigError,
+  DestinationTimeoutError,
+  DESTINATION_ARN,
+  DEFAULT_TIMEOUT_MS,
+  type DestinationConfig,
+} from './destinations/index.js';
