@@ -51,6 +51,11 @@ export interface OriginHandler {
   logRejected(r: { requestId: string; remote: string | undefined; status: number; operation: string; bytesOut: number }): void;
 }
 
+/** The single account's canonical user id (S3's 64-hex owner id), derived from its access key id. */
+export function canonicalOwnerId(accessKeyId: string): string {
+  return createHash('sha256').update(accessKeyId).digest('hex');
+}
+
 const HEALTH_BODY = Buffer.from(JSON.stringify({ status: 'ok' }));
 
 export function createOriginHandler(deps: OriginDeps): OriginHandler {
@@ -62,7 +67,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
   const metrics = deps.metrics ?? new OriginMetrics();
   const accessLog = deps.accessLog === false ? null : (deps.accessLog ?? createJsonLineSink());
   const owner: Owner = {
-    id: createHash('sha256').update(accessKeyId).digest('hex'),
+    id: canonicalOwnerId(accessKeyId),
     displayName: 'bucketfront',
   };
   const lookupSecret = (id: string): string | undefined => (id === accessKeyId ? secretAccessKey : undefined);

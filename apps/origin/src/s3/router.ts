@@ -102,6 +102,7 @@ const READS_BODY = new Set<S3Operation['op']>([
   'PutBucketWebsite',
   'PutBucketPolicy',
   'PutBucketEncryption',
+  'PutBucketNotificationConfiguration',
   'PutBucketAcl',
   'PutObjectAcl',
 ]);

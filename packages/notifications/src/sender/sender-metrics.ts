@@ -1,5 +1,5 @@
 /** The sender's Prometheus metrics (rendered in the origin's /_bucketfront/metrics). */
-import { LatencyHistogram, PrometheusWriter } from '@bucketfront/http-basics';
+import { LatencyHistogram, type PrometheusWriter } from '@bucketfront/http-basics';
 
 /** Seconds from the write's acknowledgement to the destination's: 1 ms … 5 minutes. */
 const DELIVERY_BUCKETS_S = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];

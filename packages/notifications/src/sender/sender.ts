@@ -220,9 +220,7 @@ export class OutboxSender {
   /** Appends the messages to the dead-letter partition (retried until it succeeds or the sender closes), then settles them. */
   private async deadLetter(items: Item[], error: string): Promise<void> {
     const now = new Date().toISOString();
-    const records = items.map((i) =>
-      JSON.stringify({ arn: i.arn, partition: this.opts.partition, message: i.message, attempts: i.attempts, error, deadLetteredAt: now } satisfies DeadLetterRecord),
-    );
+    const records = items.map((i) => JSON.stringify({ arn: i.arn, partition: this.opts.partition, message: i.message, attempts: i.attempts, error, deadLetteredAt: now } satisfies DeadLetterRecord));
     const stored = await this.withRetry('write the dead-letter partition', () => this.opts.outbox.appendOutbox(DEAD_LETTER_PARTITION, records));
     if (stored === null) return; // closing: the batch stays in the outbox and is retried after a restart
     for (const i of items) {
