@@ -1,0 +1,89 @@
+/**
+ * The two things every destination needs: a time bound on each broker operation (a destination
+ * never hangs the sender) and a connection opened lazily, dropped after a failure and opened
+ * again on the next call (a broker restart needs no origin restart).
+ */
+
+/** A broker operation did not finish within the destination's `timeoutMs`. */
+export class DestinationTimeoutError extends Error {
+  override name = 'DestinationTimeoutError';
+}
+
+/** `work`, or a DestinationTimeoutError after `ms` (the timer never keeps the process alive). */
+export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DestinationTimeoutError(`${what} took longer than ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * One connection (or client) to a broker, opened on first use. After a failure the caller
+ * `discard()`s it (closing it in the background) so the next `get()` opens a fresh one.
+ */
+export class LazyConnection<C> {
+  #current: Promise<C> | undefined;
+  #closed = false;
+
+  constructor(
+    private readonly open: () => Promise<C>,
+    private readonly shut: (connection: C) => Promise<void>,
+    private readonly timeoutMs: number,
+    private readonly what: string,
+  ) {}
+
+  /** The open connection, or a new one (bounded by the timeout; a failed open is not kept). */
+  get(): Promise<C> {
+    if (this.#closed) return Promise.reject(new Error(`${this.what}: the destination is closed`));
+    if (!this.#current) {
+      const opening = this.open();
+      const bounded = withTimeout(opening, this.timeoutMs, `connecting to ${this.what}`);
+      this.#current = bounded;
+      bounded.catch(() => {
+        if (this.#current === bounded) this.#current = undefined;
+        // An open that finishes after its timeout must not leak a socket.
+        opening.then(
+          (late) => this.shut(late).catch(() => {}),
+          () => {},
+        );
+      });
+    }
+    return this.#current;
+  }
+
+  /** Forgets the connection after a failure and closes it without waiting. */
+  discard(): void {
+    const current = this.#current;
+    this.#current = undefined;
+    current?.then(
+      (c) => this.shut(c).catch(() => {}),
+      () => {},
+    );
+  }
+
+  /** Closes the connection (if one is open) and refuses any later `get()`. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const current = this.#current;
+    this.#current = undefined;
+    if (!current) return;
+    const connection = await current.catch(() => undefined);
+    if (connection !== undefined) await withTimeout(this.shut(connection), this.timeoutMs, `closing ${this.what}`).catch(() => {});
+  }
+}
+
+/**
+ * Runs `use(connection)`, bounded by the timeout; on any failure the connection is discarded
+ * (the next call reconnects) and the error is rethrown.
+ */
+export async function useConnection<C, T>(connection: LazyConnection<C>, timeoutMs: number, what: string, use: (c: C) => Promise<T>): Promise<T> {
+  try {
+    const c = await connection.get();
+    return await withTimeout(use(c), timeoutMs, what);
+  } catch (error) {
+    connection.discard();
+    throw error;
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * The six destination types, built from their validated configuration (config.ts).
+ * Each connects lazily, reconnects after a failure and bounds every broker operation by its
+ * `timeoutMs`; see docs/notifications.md, "Destinations".
+ */
+import type { Destination } from '../types.js';
+import type { DestinationConfig } from './config.js';
+import { WebhookDestination } from './webhook.js';
+
+export { parseDestinationsConfig, DestinationConfigError, DESTINATION_ARN, DEFAULT_TIMEOUT_MS, type DestinationConfig } from './config.js';
+export { DestinationTimeoutError } from './bounded.js';
+
+/** The Destination for one configured destination (no connection is opened until the first deliver). */
+export function createDestination(config: DestinationConfig): Destination {
+  switch (config.type) {
+    case 'webhook':
+      return new WebhookDestination(config);
+    default:
+      throw new Error(`notification destination type ${config.type} is not available yet`);
+  }
+}
