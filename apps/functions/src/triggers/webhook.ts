@@ -10,7 +10,8 @@
  * - 400/404/405/413 for what no retry can fix.
  * The response waits for the handling (retries included), so the sender's timeout must exceed
  * (retries + 1) × timeout + the retry delays, or it sends the event again; a copy that arrives
- * while the first is still being handled joins it instead of running twice.
+ * while the first is still being handled (same x-bucketfront-message-id, or else the same body)
+ * joins it instead of running twice.
  * An S3 test event (s3:TestEvent, sent when a notification configuration is stored) is answered
  * 200 without an invocation: S3 does not send it to Lambda either.
  */
@@ -21,6 +22,9 @@ import { type FunctionRunner, QueueFullError, type InvocationResult } from '../f
 
 /** Lambda's limit for an asynchronous invocation's payload: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
 export const MAX_EVENT_BYTES = 256 * 1024;
+
+/** The header the origin's webhook destination names each message with (packages/notifications, destinations/webhook.ts). */
+export const MESSAGE_ID_HEADER = 'x-bucketfront-message-id';
 
 export interface WebhookTrigger {
   url: string;
@@ -82,7 +86,9 @@ export async function startWebhookTrigger(runners: FunctionRunner[], listenOn: {
     if ((event as { Event?: unknown } | null)?.Event === 's3:TestEvent') return send(res, 200, { testEvent: true });
     if (!Array.isArray((event as { Records?: unknown } | null)?.Records)) return send(res, 400, { error: 'InvalidRequestContent', message: 'expected an S3 event: {"Records":[…]}' });
 
-    const id = `${runner.name}\0${createHash('sha256').update(body).digest('hex')}`;
+    // The origin's webhook destination names each message (stable across its retries); another sender is known by the body.
+    const messageId = req.headers[MESSAGE_ID_HEADER];
+    const id = `${runner.name}\0${typeof messageId === 'string' && messageId !== '' ? `id:${messageId}` : `sha256:${createHash('sha256').update(body).digest('hex')}`}`;
     let invocation = inFlight.get(id);
     if (!invocation) {
       invocation = runner.invoke(event);
