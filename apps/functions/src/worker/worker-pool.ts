@@ -47,11 +47,19 @@ function tsxEsmApi(): string {
 }
 
 function spawnWorker(opts: WorkerPoolOptions): Worker {
+  const worker = newWorker(opts);
+  // A handler's console output goes to the runtime's stderr: stdout carries the invocation log.
+  worker.stdout.pipe(process.stderr, { end: false });
+  return worker;
+}
+
+function newWorker(opts: WorkerPoolOptions): Worker {
   const here = fileURLToPath(import.meta.url);
   const common = {
     workerData: opts.setup,
     env: workerEnv(opts),
     resourceLimits: { maxOldGenerationSizeMb: opts.memorySize },
+    stdout: true,
   };
   if (here.endsWith('.ts')) {
     // From sources (tests, `node --import tsx`): the worker registers the TypeScript loader before
