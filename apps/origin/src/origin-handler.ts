@@ -208,7 +208,8 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
         return;
       }
       const auth: RequestAuth = verified;
-      if (auth.kind === 'anonymous' && authorizationClass(op) !== 'anonymous-read') {
+      // A PostObject form carries its own authorization (a signed policy, or the bucket's grant to everyone).
+      if (auth.kind === 'anonymous' && authorizationClass(op) === 'signed') {
         respond(new S3Error('AccessDenied'));
         return;
       }
@@ -229,6 +230,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
         bytesIn: 0,
         allowSpaFallback: deps.spaFallback === true,
         minBodyRate: deps.minBodyRate ?? DEFAULT_MIN_BODY_RATE,
+        lookupSecret,
         notify: () => Promise.resolve(), // wired to the notifier by the event-notifications change
       };
       dispatch(ctx).then(respond, (err: unknown) => respond(toS3Error(err)));

@@ -34,6 +34,7 @@ import { PutBucketAcl } from './handlers/PutBucketAcl.js';
 import { PutBucketEncryption } from './handlers/PutBucketEncryption.js';
 import { PutBucketPolicy } from './handlers/PutBucketPolicy.js';
 import { PutBucketWebsite } from './handlers/PutBucketWebsite.js';
+import { PostObject } from './handlers/PostObject.js';
 import { PutObject } from './handlers/PutObject.js';
 import { PutObjectAcl } from './handlers/PutObjectAcl.js';
 import { UploadPart } from './handlers/UploadPart.js';
@@ -64,6 +65,7 @@ export const HANDLERS: HandlerTable = {
   GetBucketAcl,
   GetBucketVersioning,
   GetBucketCors,
+  PostObject,
   PutObject,
   CopyObject,
   GetObject,
@@ -88,6 +90,7 @@ export const HANDLERS: HandlerTable = {
  */
 const READS_BODY = new Set<S3Operation['op']>([
   'PutObject',
+  'PostObject',
   'UploadPart',
   'CopyObject',
   'UploadPartCopy',
