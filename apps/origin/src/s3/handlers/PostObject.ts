@@ -6,11 +6,11 @@
  * anonymous write, allowed only when the bucket grants s3:PutObject to everyone.
  * The file part streams into the store; any violation leaves nothing stored.
  */
-import { evaluateAnonymousAccess, S3Error, validateObjectKey } from '@bucketfront/s3-protocol';
+import { S3Error, validateObjectKey } from '@bucketfront/s3-protocol';
 import { verifyPostPolicy, missingFormField } from '@bucketfront/sigv4';
 import { pipeline } from 'node:stream';
 import { S3_LIMITS } from '@bucketfront/object-store';
-import { requireBucket } from '../access.js';
+import { isAnonymousAllowed, requireBucket } from '../access.js';
 import type { BucketFacts } from '../bucket-facts.js';
 import { withBody } from '../body.js';
 import type { OpOf, S3Context, S3Handler, S3Response } from '../context.js';
@@ -105,9 +105,9 @@ function authorizeForm(ctx: S3Context<OpOf<'PostObject'>>, facts: BucketFacts, f
   const policyBase64 = fields.get('policy');
   if (policyBase64 === undefined) {
     if (SIGNATURE_FIELDS.some((f) => fields.has(f))) return fromAuthFailure(missingFormField('Policy'));
-    // The HTTP request's own signature (if any) does not count: the form is what S3 authorizes.
-    const decision = evaluateAnonymousAccess({ policy: facts.policy, bucketAcl: facts.info.acl, action: 's3:PutObject', bucket: facts.info.name, key });
-    return decision === 'allow' ? { key, range: undefined } : new S3Error('AccessDenied');
+    // An unsigned form is an anonymous write. Deviation from S3: a form POST whose HTTP request
+    // is itself signed by the account (Authorization header / presigned URL) is the account's write.
+    return isAnonymousAllowed(ctx, facts, 's3:PutObject', key) ? { key, range: undefined } : new S3Error('AccessDenied');
   }
   const signed = verifyPostPolicy(fields.asMap(), policyBase64, { lookupSecret: ctx.lookupSecret, region: ctx.region });
   if (signed.kind === 'error') return fromAuthFailure(signed);
