@@ -217,7 +217,8 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
         return;
       }
       const auth: RequestAuth = verified;
-      if (auth.kind === 'anonymous' && authorizationClass(op) !== 'anonymous-read') {
+      // A PostObject form carries its own authorization (a signed policy, or the bucket's grant to everyone).
+      if (auth.kind === 'anonymous' && authorizationClass(op) === 'signed') {
         respond(new S3Error('AccessDenied'));
         return;
       }
@@ -240,6 +241,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
         minBodyRate: deps.minBodyRate ?? DEFAULT_MIN_BODY_RATE,
         notify: notifier === undefined ? noNotify : (event) => notifier.notify({ ...event, principalId: principalOf(auth), sourceIp: sourceIpOf(req), requestId, hostId }),
         notifications: notifier ?? null,
+        lookupSecret,
       };
       dispatch(ctx).then(respond, (err: unknown) => respond(toS3Error(err)));
     }

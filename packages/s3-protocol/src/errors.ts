@@ -52,6 +52,8 @@ export const S3_ERROR_CODES = {
   MalformedXML: [400, 'The XML you provided was not well-formed or did not validate against our published schema'],
   MalformedPolicy: [400, "Policies must be valid JSON and the first byte must be '{'"],
   MaxMessageLengthExceeded: [400, 'Your request was too big.'],
+  MaxPostPreDataLengthExceededError: [400, 'Your POST request fields preceding the upload file were too large.'],
+  IncorrectNumberOfFilesInPostRequest: [400, 'POST requires exactly one file upload per request.'],
   MetadataTooLarge: [400, 'Your metadata headers exceed the maximum allowed metadata size.'],
   MethodNotAllowed: [405, 'The specified method is not allowed against this resource.'],
   MissingContentLength: [411, 'You must provide the Content-Length HTTP header.'],

@@ -29,7 +29,9 @@ export type BucketOperationName =
   | 'PutBucketAcl'
   | 'GetBucketAcl'
   | 'GetBucketVersioning'
-  | 'GetBucketCors';
+  | 'GetBucketCors'
+  /** POST /bucket with a multipart/form-data body: the browser form upload. */
+  | 'PostObject';
 
 export type ObjectOperationName = 'PutObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'DeleteObject' | 'CreateMultipartUpload' | 'PutObjectAcl' | 'GetObjectAcl';
 
@@ -52,7 +54,13 @@ export type AuthorizationClass =
   /** Anonymous callers may run it when the bucket policy / public-read ACLs allow. */
   | 'anonymous-read'
   /** Always needs a valid SigV4 signature. */
-  | 'signed';
+  | 'signed'
+  /**
+   * Authorized by the signed policy inside the form (PostObject), not by the HTTP request; a form
+   * without a policy is an anonymous write the bucket must grant.
+   * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html
+   */
+  | 'form-policy';
 
 /**
  * Which operations an anonymous caller can ever be allowed to run
@@ -65,6 +73,8 @@ export function authorizationClass(op: S3Operation): AuthorizationClass {
     case 'ListObjects':
     case 'ListObjectsV2':
       return 'anonymous-read';
+    case 'PostObject':
+      return 'form-policy';
     default:
       return 'signed';
   }

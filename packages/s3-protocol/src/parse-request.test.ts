@@ -11,7 +11,7 @@ function parse(method: string, url: string, host = '127.0.0.1:9000', headers: Re
 }
 
 // URLs from the AWS API reference "Request Syntax" sections (path-style form).
-const table: [method: string, url: string, op: string, auth: 'anonymous-read' | 'signed', extra?: Record<string, unknown>][] = [
+const table: [method: string, url: string, op: string, auth: 'anonymous-read' | 'signed' | 'form-policy', extra?: Record<string, unknown>][] = [
   ['GET', '/', 'ListBuckets', 'signed'],
   ['GET', '/?max-buckets=10', 'ListBuckets', 'signed'],
   ['PUT', '/my-bucket', 'CreateBucket', 'signed', { bucket: 'my-bucket' }],
@@ -120,6 +120,26 @@ describe('parseS3Request', () => {
     const err = parse(method, url);
     expect(err).toBeInstanceOf(S3Error);
     expect((err as S3Error).code).toBe(code);
+  });
+
+  it('POST /bucket with a form body is PostObject (path-style and virtual-hosted); any other body is 412 PreconditionFailed', () => {
+    const form = { 'content-type': 'Multipart/Form-Data; boundary=----x' };
+    for (const [url, host] of [
+      ['/my-bucket', '127.0.0.1:9000'],
+      ['/my-bucket/', '127.0.0.1:9000'],
+      ['/', 'my-bucket.s3.localhost:9000'],
+    ] as const) {
+      const op = parse('POST', url, host, form);
+      expect(op).toMatchObject({ op: 'PostObject', bucket: 'my-bucket' });
+      expect(authorizationClass(op as Exclude<typeof op, S3Error>)).toBe('form-policy');
+    }
+    for (const headers of [{} as Record<string, string>, { 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }]) {
+      const err = parse('POST', '/my-bucket', '127.0.0.1:9000', headers);
+      expect(err).toBeInstanceOf(S3Error);
+      expect(err).toMatchObject({ code: 'PreconditionFailed', status: 412, detail: { Condition: 'Bucket POST must be of the enclosure-type multipart/form-data' } });
+    }
+    // ?delete keeps its meaning whatever the body.
+    expect(parse('POST', '/my-bucket?delete', '127.0.0.1:9000', form)).toMatchObject({ op: 'DeleteObjects' });
   });
 
   it('accepts a key of exactly 1024 bytes', () => {

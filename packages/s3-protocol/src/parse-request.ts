@@ -17,7 +17,7 @@ export interface S3RequestLine {
   rawPath: string;
   /** Raw query string without '?', '' when none. */
   rawQuery: string;
-  /** Only `x-amz-copy-source` is consulted (CopyObject / UploadPartCopy). */
+  /** Only `x-amz-copy-source` (CopyObject / UploadPartCopy) and `content-type` (PostObject) are consulted. */
   headers?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
@@ -153,7 +153,10 @@ export function parseS3Request(req: S3RequestLine, opts: S3AddressingOptions): S
   if (!isValidBucketName(bucket)) return invalidBucketName(bucket);
 
   const sub = subResourceOf(query);
-  if (key === '') return bucketOperation(method, bucket, sub, query);
+  if (key === '') {
+    if (method === 'POST' && sub === null) return postToBucket(bucket, query, header(req.headers, 'content-type'));
+    return bucketOperation(method, bucket, sub, query);
+  }
   const keyError = validateObjectKey(key);
   if (keyError) return keyError;
   return objectOperation(method, bucket, key, sub, query, header(req.headers, 'x-amz-copy-source') !== undefined);
@@ -181,7 +184,7 @@ function notImplemented(method: string, level: 'Bucket' | 'Object', sub: string 
 
 /**
  * Bucket operations by method, then by operation-selecting sub-resource ('' when there is none);
- * what is not here is NotImplemented (POST Object, the browser form upload, among others).
+ * what is not here is NotImplemented. A POST without sub-resource is PostObject ({@link postToBucket}).
  * GET with no sub-resource (the listings), GET ?versions and HEAD are decided in {@link bucketOperation}.
  */
 const BUCKET_OPERATIONS: ReadonlyMap<string, ReadonlyMap<string, BucketOperationName>> = new Map([
@@ -221,6 +224,17 @@ const BUCKET_OPERATIONS: ReadonlyMap<string, ReadonlyMap<string, BucketOperation
   ],
   ['POST', new Map<string, BucketOperationName>([['delete', 'DeleteObjects']])],
 ]);
+
+/**
+ * POST /bucket is the browser form upload (PostObject) when the body is multipart/form-data;
+ * any other body gets S3's 412 PreconditionFailed with the condition it names.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html
+ */
+function postToBucket(bucket: string, query: QueryParams, contentType: string | undefined): S3Operation | S3Error {
+  const mediaType = (contentType ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  if (mediaType === 'multipart/form-data') return { op: 'PostObject', bucket, query };
+  return new S3Error('PreconditionFailed', undefined, { Condition: 'Bucket POST must be of the enclosure-type multipart/form-data' });
+}
 
 function bucketOperation(method: string, bucket: string, sub: string | null, query: QueryParams): S3Operation | S3Error {
   if (method === 'HEAD') return { op: 'HeadBucket', bucket, query };

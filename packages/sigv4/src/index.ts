@@ -34,3 +34,5 @@ export { contentSha256Mismatch, createPayloadDecoder, PayloadDecoder, storedCont
 export { decodeQueryComponent, decodeQueryComponentStrict } from './uri-encoding.js';
 export { SIGV4A_ALGORITHM, deriveSigV4aPrivateKey, sigV4aPublicKey, isSigV4aAuthorization, verifySigV4aRequest } from './sigv4a.js';
 export type { SigV4aResult, VerifySigV4aOptions } from './sigv4a.js';
+export { POST_POLICY_SIGV4_ALGORITHM, signPostPolicyV4, signPostPolicyV2, verifyPostPolicy, missingFormField } from './post-policy.js';
+export type { PostPolicyScope, PostFormFields, VerifyPostPolicyOptions, PostPolicyAuth } from './post-policy.js';

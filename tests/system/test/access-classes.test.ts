@@ -51,6 +51,12 @@ const websiteBody = '<WebsiteConfiguration xmlns="http://s3.amazonaws.com/doc/20
 const policyBody = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${PRIVATE}/nothing/*` }] });
 const encryptionBody =
   '<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>';
+const formBoundary = 'access-classes-form';
+const postObjectBody = [
+  `--${formBoundary}\r\nContent-Disposition: form-data; name="key"\r\n\r\nposted\r\n`,
+  `--${formBoundary}\r\nContent-Disposition: form-data; name="file"; filename="f.txt"\r\n\r\nform bytes\r\n`,
+  `--${formBoundary}--\r\n`,
+].join('');
 const completeBody = '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"x"</ETag></Part></CompleteMultipartUpload>';
 
 /** Every operation of the origin, aimed at the private bucket; none destroys the fixture. */
@@ -63,6 +69,13 @@ const operations: Operation[] = [
   { op: 'ListObjects', method: 'GET', path: `/${PRIVATE}` },
   { op: 'ListObjectsV2', method: 'GET', path: `/${PRIVATE}?list-type=2` },
   { op: 'PutObject', method: 'PUT', path: `/${PRIVATE}/written`, body: 'w' },
+  {
+    op: 'PostObject (a form without policy: the caller needs s3:PutObject)',
+    method: 'POST',
+    path: `/${PRIVATE}`,
+    body: postObjectBody,
+    headers: { 'content-type': `multipart/form-data; boundary=${formBoundary}` },
+  },
   { op: 'GetObject', method: 'GET', path: `/${PRIVATE}/k` },
   { op: 'HeadObject', method: 'HEAD', path: `/${PRIVATE}/k` },
   { op: 'CopyObject', method: 'PUT', path: `/${PRIVATE}/copied`, headers: { 'x-amz-copy-source': `/${PRIVATE}/k` } },

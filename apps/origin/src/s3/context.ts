@@ -28,6 +28,8 @@ export interface S3Context<Op extends S3Operation = S3Operation> {
   bytesIn: number;
   /** PutBucketWebsite accepts bucketfront's SPA-fallback rules (HttpRedirectCode 200). */
   allowSpaFallback: boolean;
+  /** The secret of an access key id (PostObject verifies the form's own signature with it). */
+  lookupSecret(accessKeyId: string): string | undefined;
   /** A request body slower than this is answered RequestTimeout (see body.ts). */
   minBodyRate: MinBodyRate;
   /**

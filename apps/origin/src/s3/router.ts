@@ -36,6 +36,7 @@ import { PutBucketEncryption } from './handlers/PutBucketEncryption.js';
 import { PutBucketNotificationConfiguration } from './handlers/PutBucketNotificationConfiguration.js';
 import { PutBucketPolicy } from './handlers/PutBucketPolicy.js';
 import { PutBucketWebsite } from './handlers/PutBucketWebsite.js';
+import { PostObject } from './handlers/PostObject.js';
 import { PutObject } from './handlers/PutObject.js';
 import { PutObjectAcl } from './handlers/PutObjectAcl.js';
 import { UploadPart } from './handlers/UploadPart.js';
@@ -68,6 +69,7 @@ export const HANDLERS: HandlerTable = {
   GetBucketAcl,
   GetBucketVersioning,
   GetBucketCors,
+  PostObject,
   PutObject,
   CopyObject,
   GetObject,
@@ -92,6 +94,7 @@ export const HANDLERS: HandlerTable = {
  */
 const READS_BODY = new Set<S3Operation['op']>([
   'PutObject',
+  'PostObject',
   'UploadPart',
   'CopyObject',
   'UploadPartCopy',

@@ -7,7 +7,9 @@
  * the implicit deny. ACL grants
  * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl):
  * a bucket ACL public-read(-write) lets AllUsers list the bucket; an object
- * ACL public-read(-write) lets AllUsers read that object.
+ * ACL public-read(-write) lets AllUsers read that object; only a bucket ACL
+ * public-read-write (WRITE for AllUsers) lets them write objects (s3:PutObject,
+ * what an unsigned browser form upload needs).
  *
  * Conditions are not evaluated (we do not model request context keys such as
  * aws:Referer or aws:SourceIp). Deviation from S3, chosen to fail closed:
@@ -29,7 +31,7 @@ export interface AnonymousAccessRequest {
   objectAcl?: CannedAcl;
   action: AnonymousAction;
   bucket: string;
-  /** The object key for s3:GetObject. */
+  /** The object key for s3:GetObject and s3:PutObject. */
   key?: string;
 }
 
@@ -88,6 +90,7 @@ export function evaluateAnonymousAccess(req: AnonymousAccessRequest): AccessDeci
   const verdict = policy ? evaluatePolicy(policy, req.action, resourceArnFor(req.action, req.bucket, req.key)) : null;
   if (verdict === 'deny') return 'deny';
   if (verdict === 'allow') return 'allow';
+  if (req.action === 's3:PutObject') return req.bucketAcl === 'public-read-write' ? 'allow' : 'deny';
   const acl = req.action === 's3:ListBucket' ? req.bucketAcl : req.objectAcl;
   return acl !== undefined && PUBLIC_ACLS.has(acl) ? 'allow' : 'deny';
 }

@@ -56,6 +56,7 @@ describe('validateBucketPolicy', () => {
 describe('evaluateAnonymousAccess', () => {
   const get = (key: string, extra: Partial<AnonymousAccessRequest> = {}): AnonymousAccessRequest => ({ action: 's3:GetObject', bucket: 'b', key, ...extra });
   const list = (extra: Partial<AnonymousAccessRequest> = {}): AnonymousAccessRequest => ({ action: 's3:ListBucket', bucket: 'b', ...extra });
+  const put = (key: string, extra: Partial<AnonymousAccessRequest> = {}): AnonymousAccessRequest => ({ action: 's3:PutObject', bucket: 'b', key, ...extra });
 
   it.each<[string, AnonymousAccessRequest, 'allow' | 'deny']>([
     ['no policy, private ACLs', get('a', { bucketAcl: 'private', objectAcl: 'private' }), 'deny'],
@@ -82,6 +83,11 @@ describe('evaluateAnonymousAccess', () => {
     ['conditional Deny always applies (fail closed)', get('a', { policyJson: policy(allow, { ...allow, Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }) }), 'deny'],
     ['NotAction Deny of everything but GetObject', get('a', { policyJson: policy(allow, { Effect: 'Deny', Principal: '*', NotAction: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' }) }), 'allow'],
     ['NotResource Allow', get('public/a', { policyJson: policy({ ...allow, Resource: undefined, NotResource: 'arn:aws:s3:::b/private/*' }) }), 'allow'],
+    ['bucket ACL public-read-write grants PutObject', put('a', { bucketAcl: 'public-read-write' }), 'allow'],
+    ['bucket ACL public-read does not grant PutObject', put('a', { bucketAcl: 'public-read' }), 'deny'],
+    ['object ACL public-read-write does not grant PutObject', put('a', { objectAcl: 'public-read-write' }), 'deny'],
+    ['policy Allow s3:PutObject on b/uploads/*', put('uploads/a', { policyJson: policy({ ...allow, Action: 's3:PutObject', Resource: 'arn:aws:s3:::b/uploads/*' }) }), 'allow'],
+    ['public-read policy does not grant PutObject', put('a', { policyJson: publicRead('b') }), 'deny'],
     ['invalid policy JSON counts as none', get('a', { policyJson: '{nope', objectAcl: 'public-read' }), 'allow'],
   ])('%s', (_name, request, expected) => {
     expect(evaluateAnonymousAccess(request)).toBe(expected);

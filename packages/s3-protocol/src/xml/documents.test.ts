@@ -70,6 +70,7 @@ const cases: [string, XmlCodec<any>, unknown][] = [
     },
   ],
   ['CompleteMultipartUploadResult', docs.CompleteMultipartUploadResultXml, { location: 'http://h/b/k', bucket: 'b', key: 'k', etag: '"e-2"', checksumCRC32: 'abc=-2', checksumType: 'COMPOSITE' }],
+  ['PostResponse', docs.PostResponseXml, { location: 'http://h/b/k%20x', bucket: 'b', key: 'k x', etag: '"e"' }],
   [
     'ListPartsResult',
     docs.ListPartsResultXml,

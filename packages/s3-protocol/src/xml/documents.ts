@@ -281,6 +281,25 @@ export const CompleteMultipartUploadResultXml = defineDocument<CompleteMultipart
   ],
 });
 
+// PostObject with success_action_status 201: https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html
+export interface PostResponse {
+  location: string;
+  bucket: string;
+  key: string;
+  etag: string;
+}
+export const PostResponseXml = defineDocument<PostResponse>({
+  root: 'PostResponse',
+  // S3 sends this document without a namespace.
+  xmlns: false,
+  fields: [
+    { el: 'Location', prop: 'location', type: 'string' },
+    { el: 'Bucket', prop: 'bucket', type: 'string' },
+    { el: 'Key', prop: 'key', type: 'string' },
+    { el: 'ETag', prop: 'etag', type: 'string' },
+  ],
+});
+
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html
 export interface ListPartsResult {
   bucket: string;
