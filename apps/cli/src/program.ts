@@ -106,8 +106,12 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .action(run(async (o) => (await import('./commands/kms.js')).kmsRotateMasterKey(o)));
 
   addAwsOptions(program.command('presign').argument('<s3url>'))
-    .description('print a presigned GET URL')
+    .description('print a presigned GET URL, or with --post a presigned browser form upload as JSON {url, fields}')
     .option('--expires-in <seconds>', 'validity in seconds (max 604800)', '3600')
+    .option('--post', 'a presigned POST (browser form upload) for the key, or for any key under a prefix ending in /')
+    .option('--expires <seconds>', 'with --post: validity in seconds (default: --expires-in)')
+    .option('--max-size <size>', 'with --post: largest file accepted (e.g. 10MB)')
+    .option('--content-type-prefix <prefix>', 'with --post: the form must send a Content-Type starting with this (e.g. image/)')
     .action(run(async (target: string, o) => (await import('./commands/presign.js')).presignCommand(target, o)));
 
   addAwsOptions(program.command('invalidate').argument('<paths...>'))

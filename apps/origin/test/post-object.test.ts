@@ -4,6 +4,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html
  */
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutBucketAclCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, type FormField, postForm, sigV2Fields, sigV4Fields } from './fixtures/post-form.js';
 import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
@@ -120,6 +121,16 @@ describe('PostObject: stored objects and success answers', () => {
     await origin.s3.send(new PutBucketAclCommand({ Bucket: acl, ACL: 'public-read-write' }));
     expect((await postForm(`${origin.url}/${acl}`, [['key', 'k']], { content: 'a' })).status).toBe(204);
     expect(await keysIn(b)).toEqual(['drop/a.txt']);
+  });
+
+  it('an x-amz-checksum-* field (which the policy need not name) is verified and stored with the object', async () => {
+    const content = 'checked bytes';
+    const sha = createHash('sha256').update(content).digest('base64');
+    const r = await postForm(url(), [['key', 'checked.txt'], ['x-amz-checksum-sha256', sha], ...v4([{ bucket }, { key: 'checked.txt' }])], { content });
+    expect(r.status, r.body).toBe(204);
+    expect(r.headers.get('x-amz-checksum-sha256')).toBe(sha);
+    const head = await origin.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'checked.txt', ChecksumMode: 'ENABLED' }));
+    expect(head.ChecksumSHA256).toBe(sha);
   });
 
   it('virtual-hosted addressing (BUCKET.localhost) reaches the same handler', async () => {
@@ -324,6 +335,22 @@ describe('PostObject: every violation → the S3 error, nothing stored', () => {
     ],
     ['no file part', () => [['key', 'v/x'], ...v4(base())], 'none', 'IncorrectNumberOfFilesInPostRequest', 400, 'POST requires exactly one file upload per request.'],
     ['an invalid acl value', () => [['key', 'v/x'], ['acl', 'everyone'], ...v4([...base(), ['starts-with', '$acl', '']])], 'file', 'InvalidArgument', 400],
+    [
+      'x-amz-checksum-sha256 that does not match the file',
+      () => [['key', 'v/x'], ['x-amz-checksum-sha256', createHash('sha256').update('other').digest('base64')], ...v4(base())],
+      'file',
+      'BadDigest',
+      400,
+      'The SHA256 you specified did not match the calculated checksum.',
+    ],
+    [
+      'x-amz-checksum-crc32 that is not a checksum',
+      () => [['key', 'v/x'], ['x-amz-checksum-crc32', 'sailorjerry'], ...v4(base())],
+      'file',
+      'InvalidRequest',
+      400,
+      'Value for x-amz-checksum-crc32 header is invalid.',
+    ],
     [
       'Content-MD5 that does not match the file',
       () => [['key', 'v/x'], ['Content-MD5', '1B2M2Y8AsgTpgAmY7PhCfg=='], ...v4([...base(), ['starts-with', '$Content-MD5', '']])],

@@ -15,13 +15,13 @@ import type { BucketFacts } from '../bucket-facts.js';
 import { withBody } from '../body.js';
 import type { OpOf, S3Context, S3Handler, S3Response } from '../context.js';
 import { urlEncodeKey } from '../listing.js';
-import { metadataFromHeaders } from '../object-headers.js';
+import { CHECKSUM_HEADERS, metadataFromHeaders } from '../object-headers.js';
 import { bucketDefaultEncryption, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
 import { headersFromFields, type FormFields } from '../post-object/form-fields.js';
 import { readFormUntilFile, type FormPrelude } from '../post-object/form-reader.js';
 import { checkPolicyConditions, type SizeRange } from '../post-object/policy-conditions.js';
 import { parsePostPolicy } from '../post-object/policy-document.js';
-import { enforceSizeRange } from '../post-object/size-limit.js';
+import { expectedChecksumOf, guardFile } from '../post-object/file-guard.js';
 import { postSuccessResponse } from '../post-object/success-response.js';
 
 /** The fields that sign a form; one of them without a policy is a broken signed form, not an anonymous one. */
@@ -66,8 +66,12 @@ async function storeForm(
   const encryption = encryptionRequestFrom(Object.assign(Object.create(ctx.req) as typeof ctx.req, { headers }), bucketDefault);
   if (encryption instanceof S3Error) return encryption;
   const contentMd5 = fields.get('content-md5');
+  const checksum = expectedChecksumOf(fields);
+  if (checksum instanceof S3Error) return checksum;
+  // Verified by guardFile before the body ends; a mismatch fails the write, so it is never stored wrong.
+  if (checksum) metadata.checksum = { ...checksum, type: 'FULL_OBJECT' };
 
-  const limited = enforceSizeRange(range ?? { min: 0, max: S3_LIMITS.maxSinglePutBytes });
+  const limited = guardFile(range ?? { min: 0, max: S3_LIMITS.maxSinglePutBytes }, checksum);
   let streamError: Error | undefined;
   pipeline(file.stream, limited, (err) => {
     streamError = err ?? undefined;
@@ -79,7 +83,7 @@ async function storeForm(
       ...(encryption !== undefined ? { encryption } : {}),
     });
   } catch (err) {
-    // The size range's own error; a file part the parser could not finish is a broken form
+    // The size range's or checksum's own error; a file part the parser could not finish is a broken form
     // (a failure of the body itself, e.g. RequestTimeout, still wins: see withBody).
     if (streamError instanceof S3Error) throw streamError;
     if (streamError !== undefined) throw new S3Error('MalformedPOSTRequest');
@@ -87,7 +91,9 @@ async function storeForm(
   }
   const etag = info.etag;
   await ctx.notify({ eventName: 'ObjectCreated:Post', bucket, key, size: info.size, eTag: etag.replace(/"/g, '') });
-  return postSuccessResponse(fields, { bucket, key, etag, location: `${ctx.baseUrl}/${bucket}/${urlEncodeKey(key)}` }, encryptionHeaders(info.metadata.encryption, { context: true }));
+  const extra = encryptionHeaders(info.metadata.encryption, { context: true });
+  if (checksum) extra.push(CHECKSUM_HEADERS[checksum.algorithm], checksum.value);
+  return postSuccessResponse(fields, { bucket, key, etag, location: `${ctx.baseUrl}/${bucket}/${urlEncodeKey(key)}` }, extra);
 }
 
 /**

@@ -26,9 +26,22 @@ export interface SizeRange {
 
 const deniedByPolicy = (why: string): S3Error => new S3Error('AccessDenied', `Invalid according to Policy: ${why}`);
 
-/** Fields the policy need not name: the signature fields, the file and x-ignore-* (AWS's list). */
+/**
+ * Fields the policy need not name: the signature fields, the file and x-ignore-* (AWS's list), and
+ * the x-amz-checksum-* of the file, which is verified against the file itself (S3 accepts a form
+ * whose policy does not name it: Ceph's s3-tests test_post_object_upload_checksum, not marked
+ * fails_on_aws).
+ */
 export function isExemptField(lowerName: string): boolean {
-  return lowerName === 'policy' || lowerName === 'x-amz-signature' || lowerName === 'signature' || lowerName === 'awsaccesskeyid' || lowerName === 'file' || lowerName.startsWith('x-ignore-');
+  return (
+    lowerName === 'policy' ||
+    lowerName === 'x-amz-signature' ||
+    lowerName === 'signature' ||
+    lowerName === 'awsaccesskeyid' ||
+    lowerName === 'file' ||
+    lowerName.startsWith('x-ignore-') ||
+    lowerName.startsWith('x-amz-checksum-')
+  );
 }
 
 /** The content-length-range to enforce while the file streams (undefined: none), or the violation. */
