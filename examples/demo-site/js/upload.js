@@ -45,7 +45,9 @@
   async function whenReady(url) {
     const deadline = Date.now() + 120000;
     for (let delay = 250; Date.now() < deadline; delay = Math.min(delay * 1.5, 3000)) {
-      const res = await fetch(url, { method: 'HEAD', cache: 'no-store' }).catch(() => null);
+      const res = await fetch(url, { cache: 'no-store' }).catch(() => null);
+      // Read the answer (the error document, or the thumbnail the <img> then gets from the edge's cache).
+      await res?.arrayBuffer().catch(() => null);
       if (res?.ok) return url;
       await new Promise((r) => setTimeout(r, delay));
     }

@@ -23,6 +23,7 @@ import { startEdge } from '@bucketfront/edge';
 import { edgeTlsOptions } from '../commands/tls-flags.js';
 import { devTlsNames, ensureLocalCa, trustInstructions } from './local-ca.js';
 import { DEMO_BUCKET, configureDemoWebsite, describeDemoState, prepareDemoBucket, type DemoState } from './demo-bucket.js';
+import { prepareUploadBuckets, startThumbnailFunctions, startUploadPresigner, thumbnailsDestination, THUMBNAILS_BUCKET, UPLOADS_BUCKET, uploadsEdgeConfig } from './uploads-demo.js';
 
 export { DEMO_BUCKET, defaultDemoWebsiteConfig, isDemoWebsiteConfig, publicReadPolicy, type DemoState } from './demo-bucket.js';
 export const DEMO_DISTRIBUTION_ID = 'EDEMO0000000001';
@@ -68,6 +69,8 @@ export interface DevStack {
   credentials: { accessKeyId: string; secretAccessKey: string; generated: boolean };
   distributionId: string;
   bucket: string;
+  /** The upload demo (docs/functions.md#the-upload-page): the page on the edge, the function runtime's webhook. */
+  uploads: { pageUrl: string; bucket: string; thumbnailsBucket: string; functionUrl: string; presignUrl: string };
   /** Demo files uploaded by this start (0 unless the bucket was created or empty). */
   uploaded: number;
   demo: DemoState;
@@ -100,6 +103,8 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
   const websiteDomain = opts.websiteDomain ?? 'localhost';
   const tls = devTls(opts);
 
+  // The thumbnail function first: the origin's webhook destination needs its URL.
+  const functions = await startThumbnailFunctions({ host, dataDir: opts.dataDir, log });
   const origin = await startOrigin({
     ...(opts.store !== undefined ? { store: opts.store } : { dataDir: join(opts.dataDir, 'origin') }),
     port: opts.originPort ?? 9000,
@@ -111,12 +116,18 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
     // A development stack: `bucketfront website --spa-fallback` works against it.
     spaFallback: true,
     ...(tls ? { tls: { certFile: tls.certFile, keyFile: tls.keyFile }, loopbackPort: 0 } : {}),
+    notifications: { destinations: [thumbnailsDestination(functions)] },
+  }).catch(async (err: unknown) => {
+    await functions.close();
+    throw err;
   });
   // With TLS, dev's own S3 calls and the edge use the plain loopback listener: no CA to trust here.
   const originInside = origin.loopbackUrl ?? origin.url;
-  const closers: Array<() => Promise<void>> = [() => origin.close()];
+  // The function runtime stops last: the origin's sender may be posting to it until the origin is closed.
+  const closers: Array<() => Promise<void>> = [() => origin.close(), () => functions.close()];
   try {
     const credentials = origin.credentials;
+    functions.setOrigin({ endpoint: originInside, region, accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey });
     const s3 = new S3Client({
       endpoint: originInside,
       region,
@@ -127,6 +138,10 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
     const edgeTlsPort = opts.edgeTlsPort ?? (opts.edgePort === 0 ? 0 : 8443);
     const expectedEdgeHost = `${host}:${tls ? edgeTlsPort : (opts.edgePort ?? 8080)}`;
     const prepared = await prepareDemoBucket(s3, opts.siteDir ?? defaultDemoSiteDir(), expectedEdgeHost, tls ? 'https' : 'http');
+    await prepareUploadBuckets(s3);
+    const presigner = await startUploadPresigner({ host, originUrl: originInside, region, credentials });
+    closers.unshift(() => presigner.close());
+    const uploads = uploadsEdgeConfig(originInside, presigner.url);
 
     const websiteHost = `${DEMO_BUCKET}.s3-website-${region}.${websiteDomain}`;
     const edgeCacheDir = join(opts.dataDir, 'edge-cache');
@@ -139,7 +154,9 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
             id: DEMO_DISTRIBUTION_ID,
             aliases: [],
             cacheTagConfig: { headerName: DEMO_CACHE_TAG_HEADER },
-            origins: [{ id: 'demo-website', url: originInside, hostHeader: websiteHost }],
+            origins: [{ id: 'demo-website', url: originInside, hostHeader: websiteHost }, ...uploads.origins],
+            cacheBehaviors: uploads.cacheBehaviors,
+            customErrorResponses: uploads.customErrorResponses,
             defaultCacheBehavior: {
               targetOriginId: 'demo-website',
               minTTL: 0,
@@ -186,6 +203,7 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
       credentials,
       distributionId: DEMO_DISTRIBUTION_ID,
       bucket: DEMO_BUCKET,
+      uploads: { pageUrl: `${edgeUrl}/upload.html`, bucket: UPLOADS_BUCKET, thumbnailsBucket: THUMBNAILS_BUCKET, functionUrl: functions.webhookUrlOf('thumbnails'), presignUrl: presigner.url },
       uploaded: demo.seeded ? demo.uploaded : 0,
       demo,
       ...(tls ? { tls } : {}),
@@ -227,6 +245,7 @@ export function describeStack(stack: DevStack): string {
     `  Edge control API:          ${stack.controlUrl}   (distribution ${stack.distributionId}, cache tags from ${DEMO_CACHE_TAG_HEADER})`,
     `  Edge function:             ${DEMO_FUNCTION} on viewer-response (examples/functions/${DEMO_FUNCTION}.js; more recipes there)`,
     `  Edge cache:                ${stack.edgeCacheDir}`,
+    `  Upload demo:               ${stack.uploads.pageUrl}  (s3://${stack.uploads.bucket} → function thumbnails at ${stack.uploads.functionUrl} → s3://${stack.uploads.thumbnailsBucket}, /thumbs/ on the edge)`,
     '',
     '  Credentials for the aws CLI and SDKs:',
     `    export AWS_ACCESS_KEY_ID=${c.accessKeyId}`,
