@@ -71,6 +71,7 @@ describe('functions runtime behind the webhook trigger', () => {
         fn('throws', 'throws.mjs', { retries: 2, retryDelay: 20, onFailure: { type: 'file', path: file('failures.jsonl') } }),
         fn('throws-webhook', 'throws.mjs#handler', { retries: 0, onFailure: { type: 'webhook', url: errorSinkUrl } }),
         fn('hangs', 'hangs.mjs', { timeout: 0.5, retries: 0 }),
+        fn('guarded', 'record.mjs', { trigger: { type: 'webhook', path: '/guarded', authToken: 'a-token-of-32-characters-0123456' }, environment: { RECORD_FILE: file('guarded.log') } }),
       ],
     };
     fns = await startFunctions({ config, baseDir: handlers, onInvocation: (r) => reports.push(r), log: (l) => logLines.push(l) });
@@ -192,6 +193,20 @@ describe('functions runtime behind the webhook trigger', () => {
     expect(get.statusCode).toBe(405);
     expect((await post(fns.webhookUrlOf('record'), 'x'.repeat(300 * 1024))).status).toBe(413);
     expect((await lines(file('record.log'))).length).toBe(before);
+  });
+
+  it('refuses a POST without the trigger’s bearer token (401) and runs one that has it', async () => {
+    const url = fns.webhookUrlOf('guarded');
+    const body = JSON.stringify(s3Event('uploads', 'guarded.jpg'));
+    for (const authorization of [undefined, 'Bearer wrong-token', 'Basic a-token-of-32-characters-0123456']) {
+      const res = await request(url, { method: 'POST', body, headers: authorization ? { authorization } : {} });
+      await res.body.dump();
+      expect(res.statusCode).toBe(401);
+    }
+    expect(await lines(file('guarded.log'))).toEqual([]);
+    const ok = await request(url, { method: 'POST', body, headers: { authorization: 'Bearer a-token-of-32-characters-0123456' } });
+    expect(await ok.body.json()).toMatchObject({ status: 'success' });
+    expect(await lines(file('guarded.log'))).toHaveLength(1);
   });
 
   it('keeps a module that fails to load from taking the runtime down (the error is the invocation’s)', async () => {

@@ -23,7 +23,7 @@ import { startEdge } from '@bucketfront/edge';
 import { edgeTlsOptions } from '../commands/tls-flags.js';
 import { devTlsNames, ensureLocalCa, trustInstructions } from './local-ca.js';
 import { DEMO_BUCKET, configureDemoWebsite, describeDemoState, prepareDemoBucket, type DemoState } from './demo-bucket.js';
-import { prepareUploadBuckets, startThumbnailFunctions, startUploadPresigner, thumbnailsDestination, THUMBNAILS_BUCKET, UPLOADS_BUCKET, uploadsEdgeConfig } from './uploads-demo.js';
+import { newTriggerToken, prepareUploadBuckets, startThumbnailFunctions, startUploadPresigner, thumbnailsDestination, THUMBNAILS_BUCKET, UPLOADS_BUCKET, uploadsEdgeConfig } from './uploads-demo.js';
 
 export { DEMO_BUCKET, defaultDemoWebsiteConfig, isDemoWebsiteConfig, publicReadPolicy, type DemoState } from './demo-bucket.js';
 export const DEMO_DISTRIBUTION_ID = 'EDEMO0000000001';
@@ -104,7 +104,8 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
   const tls = devTls(opts);
 
   // The thumbnail function first: the origin's webhook destination needs its URL.
-  const functions = await startThumbnailFunctions({ host, dataDir: opts.dataDir, log });
+  const triggerToken = newTriggerToken();
+  const functions = await startThumbnailFunctions({ host, dataDir: opts.dataDir, authToken: triggerToken, log });
   const origin = await startOrigin({
     ...(opts.store !== undefined ? { store: opts.store } : { dataDir: join(opts.dataDir, 'origin') }),
     port: opts.originPort ?? 9000,
@@ -116,7 +117,7 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
     // A development stack: `bucketfront website --spa-fallback` works against it.
     spaFallback: true,
     ...(tls ? { tls: { certFile: tls.certFile, keyFile: tls.keyFile }, loopbackPort: 0 } : {}),
-    notifications: { destinations: [thumbnailsDestination(functions)] },
+    notifications: { destinations: [thumbnailsDestination(functions, triggerToken)] },
   }).catch(async (err: unknown) => {
     await functions.close();
     throw err;

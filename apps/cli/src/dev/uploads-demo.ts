@@ -7,6 +7,7 @@
  * their configuration, the presign endpoint and the edge's behaviors; run-dev.ts starts them in
  * order (the runtime first: the origin's webhook destination needs its URL).
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, PutBucketPolicyCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
@@ -34,8 +35,17 @@ export function thumbnailsExample(): string {
   return fileURLToPath(new URL('../../../../examples/thumbnails/thumbnails.mjs', import.meta.url));
 }
 
+/**
+ * The secret the origin's webhook destination sends and the trigger requires (a fresh one per
+ * start): without it anyone reaching the listener could have any object the function may read
+ * turned into a public thumbnail.
+ */
+export function newTriggerToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
 /** The function runtime with the thumbnail function; its origin is set once the origin runs (`setOrigin`). */
-export function startThumbnailFunctions(opts: { host: string; dataDir: string; log: (line: string) => void }): Promise<RunningFunctions> {
+export function startThumbnailFunctions(opts: { host: string; dataDir: string; authToken: string; log: (line: string) => void }): Promise<RunningFunctions> {
   return startFunctions({
     config: {
       origin: { endpoint: 'http://127.0.0.1:1', accessKeyId: 'set-by-dev', secretAccessKey: 'set-by-dev' },
@@ -44,7 +54,7 @@ export function startThumbnailFunctions(opts: { host: string; dataDir: string; l
         {
           name: THUMBNAILS_FUNCTION,
           handler: thumbnailsExample(),
-          trigger: { type: 'webhook' },
+          trigger: { type: 'webhook', authToken: opts.authToken },
           concurrency: 2,
           timeout: FUNCTION_TIMEOUT_S,
           retries: FUNCTION_RETRIES,
@@ -62,9 +72,9 @@ export function startThumbnailFunctions(opts: { host: string; dataDir: string; l
  * The origin's webhook destination for the thumbnail function. The runtime answers once the event
  * is handled, retries included (docs/functions.md#delivery), so the POST may take that long.
  */
-export function thumbnailsDestination(functions: RunningFunctions) {
+export function thumbnailsDestination(functions: RunningFunctions, authToken: string) {
   const timeoutMs = ((FUNCTION_RETRIES + 1) * FUNCTION_TIMEOUT_S + 60) * 1000;
-  return { arn: THUMBNAILS_FUNCTION_ARN, type: 'webhook' as const, url: functions.webhookUrlOf(THUMBNAILS_FUNCTION), timeoutMs };
+  return { arn: THUMBNAILS_FUNCTION_ARN, type: 'webhook' as const, url: functions.webhookUrlOf(THUMBNAILS_FUNCTION), authToken, timeoutMs };
 }
 
 async function createBucket(s3: S3Client, Bucket: string): Promise<void> {

@@ -52,6 +52,11 @@ const webhookTrigger = z.strictObject({
     .string()
     .regex(/^\/[A-Za-z0-9._~/-]*$/, { error: 'must start with / and hold only URL path characters' })
     .optional(),
+  /**
+   * A request must carry `Authorization: Bearer <authToken>` (the origin's webhook destination
+   * sends its `authToken` so); without it anyone who reaches the listener can invoke the function.
+   */
+  authToken: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
 });
 
 const amqpTrigger = z.strictObject({

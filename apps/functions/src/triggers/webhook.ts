@@ -7,7 +7,8 @@
  *   failure is recorded in the error destination (or there is none);
  * - 503 when it is not handled and the sender should deliver it again later: the queue is full
  *   (with Retry-After), the runtime is shutting down, the error destination failed;
- * - 400/404/405/413 for what no retry can fix.
+ * - 400/401/404/405/413 for what no retry can fix (401: the trigger has an `authToken` and the
+ *   request does not carry it as a Bearer token).
  * The response waits for the handling (retries included), so the sender's timeout must exceed
  * (retries + 1) × timeout + the retry delays, or it sends the event again; a copy that arrives
  * while the first is still being handled (same x-bucketfront-message-id, or else the same body)
@@ -15,7 +16,7 @@
  * An S3 test event (s3:TestEvent, sent when a notification configuration is stored) is answered
  * 200 without an invocation: S3 does not send it to Lambda either.
  */
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { closeServer, listen } from '@bucketfront/http-basics';
 import { type FunctionRunner, QueueFullError, type InvocationResult } from '../function-runner.js';
@@ -52,6 +53,15 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** `Bearer <token>`, compared in constant time (RFC 6750 §2.1). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer (.+)$/.exec(header ?? '');
+  if (!m) return false;
+  const given = createHash('sha256').update(m[1]!).digest();
+  const wanted = createHash('sha256').update(token).digest();
+  return timingSafeEqual(given, wanted);
+}
+
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
   const text = JSON.stringify(body);
@@ -70,6 +80,11 @@ export async function startWebhookTrigger(runners: FunctionRunner[], listenOn: {
     const runner = byPath.get(path);
     if (!runner) return send(res, 404, { error: 'NoSuchFunction', message: `no function listens on ${path}` });
     if (req.method !== 'POST') return send(res, 405, { error: 'MethodNotAllowed', message: 'POST an S3 event' }, { allow: 'POST' });
+    const token = runner.config.trigger.type === 'webhook' ? runner.config.trigger.authToken : undefined;
+    if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
+      req.resume();
+      return send(res, 401, { error: 'Unauthorized', message: 'this function needs Authorization: Bearer <its authToken>' }, { 'www-authenticate': 'Bearer' });
+    }
     let body: Buffer;
     try {
       body = await readBody(req);
