@@ -13,6 +13,8 @@ const TARGET = process.env.THUMBNAIL_BUCKET;
 const PREFIX = process.env.THUMBNAIL_PREFIX ?? 'thumbs/';
 /** Images larger than this are skipped (bytes; sharp also refuses more than 268 megapixels). */
 const MAX_BYTES = Number(process.env.THUMBNAIL_MAX_BYTES ?? 50 * 1024 * 1024);
+/** Pixels an image may have (a small file can decode to gigabytes: a decompression bomb); sharp's own default is 268 million. */
+const MAX_PIXELS = Number(process.env.THUMBNAIL_MAX_PIXELS ?? 50_000_000);
 /** What sharp reads; anything else is skipped. */
 const IMAGE_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff', 'heif']);
 
@@ -36,9 +38,10 @@ export async function handler(event, context) {
     const body = Buffer.from(await original.Body.transformToByteArray());
     let image;
     try {
-      image = sharp(body, { failOn: 'error' });
-      const { format } = await image.metadata();
+      image = sharp(body, { failOn: 'error', limitInputPixels: MAX_PIXELS });
+      const { format, width = 0, height = 0 } = await image.metadata();
       if (!IMAGE_FORMATS.has(format)) throw new Error(`format ${format}`);
+      if (width * height > MAX_PIXELS) throw new Error(`${width}×${height} is more than ${MAX_PIXELS} pixels`);
     } catch (err) {
       context.log(`skip ${key}: not an image (${err.message})`);
       results.push({ key, skipped: true });

@@ -59,6 +59,18 @@ describe('examples/thumbnails', () => {
     }
   });
 
+  it('skips an image with more pixels than THUMBNAIL_MAX_PIXELS (a decompression bomb) without decoding it', async () => {
+    // 12000×12000 of one colour: a tiny PNG that would decode to 432 MB.
+    const bomb = await sharp({ create: { width: 12_000, height: 12_000, channels: 3, background: '#000' }, limitInputPixels: false })
+      .png()
+      .toBuffer();
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    const res = await upload('bomb.png', bomb, 'image/png');
+    expect(res).toMatchObject({ status: 200, json: { status: 'success' } });
+    const listed = await origin.s3.send(new ListObjectsV2Command({ Bucket: 'thumbnails', Prefix: 'thumbs/128/bomb' }));
+    expect(listed.KeyCount).toBe(0);
+  });
+
   it('skips a file that is not an image (no thumbnail, no failure)', async () => {
     const res = await upload('notes/readme.jpg', Buffer.from('this is text, not a JPEG'), 'image/jpeg');
     expect(res).toMatchObject({ status: 200, json: { status: 'success' } });
