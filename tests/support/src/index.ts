@@ -13,3 +13,4 @@ export * from './counting-origin.js';
 export * from './ceph.js';
 export * from './s3-fixtures.js';
 export * from './ports.js';
+export * from './brokers.js';
