@@ -47,6 +47,8 @@ interface LaunchSpec {
   stopSignal: NodeJS.Signals;
   /** How long a start may take before the test fails. */
   startTimeoutMs: number;
+  /** Beyond an open port, whether it serves (PostgreSQL answers "starting up" for a while). */
+  ready?: () => boolean;
 }
 
 const DEBIAN_PACKAGE: Record<BrokerKind, string> = {
@@ -150,7 +152,12 @@ class BrokerProcess implements PrivateBroker {
       }),
     );
     try {
+      const deadline = Date.now() + this.spec.startTimeoutMs;
       await waitForPort(this.port, this.spec.startTimeoutMs, () => alive);
+      while (this.spec.ready && !this.spec.ready()) {
+        if (!alive || Date.now() > deadline) throw new Error(`not ready within ${this.spec.startTimeoutMs} ms`);
+        await sleep(100);
+      }
     } catch (error) {
       await this.stop();
       const tail = readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n');
@@ -255,6 +262,7 @@ async function launchSpec(kind: BrokerKind, port: number, dir: string): Promise<
           args: ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`, '-c', 'fsync=off'],
           stopSignal: 'SIGINT',
           startTimeoutMs: 60_000,
+          ready: () => spawnSync(join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)], { timeout: 10_000 }).status === 0,
           ...(asUser ?? {}),
         },
       };
