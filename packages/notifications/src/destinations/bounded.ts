@@ -98,3 +98,14 @@ export async function useConnection<C, T>(connection: LazyConnection<C>, timeout
     throw error;
   }
 }
+
+/** Runs calls one at a time, in call order (one connection can carry one transaction at a time). */
+export class SerialQueue {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(work, work);
+    this.#tail = result.catch(() => {});
+    return result;
+  }
+}

@@ -11,7 +11,7 @@
  */
 import pg from 'pg';
 import type { DeliveryMessage, Destination } from '../types.js';
-import { LazyConnection, useConnection } from './bounded.js';
+import { LazyConnection, SerialQueue, useConnection } from './bounded.js';
 import type { PostgresDestinationConfig } from './config.js';
 
 interface PostgresSession {
@@ -34,6 +34,8 @@ export class PostgresDestination implements Destination {
   readonly #config: PostgresDestinationConfig;
   readonly #connection: LazyConnection<PostgresSession>;
   readonly #table: string;
+  /** One transaction at a time on the one connection. */
+  readonly #serial = new SerialQueue();
 
   constructor(config: PostgresDestinationConfig) {
     this.arn = config.arn;
@@ -76,7 +78,11 @@ export class PostgresDestination implements Destination {
     }
   }
 
-  async deliver(messages: DeliveryMessage[]): Promise<void> {
+  deliver(messages: DeliveryMessage[]): Promise<void> {
+    return this.#serial.run(() => this.#deliver(messages));
+  }
+
+  async #deliver(messages: DeliveryMessage[]): Promise<void> {
     if (messages.length === 0) return;
     await useConnection(this.#connection, this.#config.timeoutMs * (messages.length + 2), `writing to the table of ${this.arn}`, async (session) => {
       if (session.broken) throw session.broken;

@@ -62,6 +62,23 @@ describe.skipIf(!hasBroker('postgres'))('postgres destination', () => {
     }
   });
 
+  it('log format: concurrent deliveries are separate transactions (a failed one takes none of the other with it)', async () => {
+    const destination = postgresDestination(MACHINE_SERVER, logTable, 'log');
+    try {
+      const failing = makeMessages(50, 'concurrent-bad');
+      failing[40] = { ...failing[40]!, body: '{not json' };
+      const good = makeMessages(50, 'concurrent-good');
+      const [bad, ok] = await Promise.allSettled([destination.deliver(failing), destination.deliver(good)]);
+      expect(bad.status).toBe('rejected');
+      expect(ok.status).toBe('fulfilled');
+      const ids = await loggedIds(reader, logTable);
+      expect(ids.filter((id) => id.startsWith('concurrent-bad-'))).toEqual([]);
+      expect(ids.filter((id) => id.startsWith('concurrent-good-')).sort()).toEqual(good.map((m) => m.id).sort());
+    } finally {
+      await destination.close();
+    }
+  });
+
   it('namespace format: one row per object, upserted on ObjectCreated and deleted on ObjectRemoved', async () => {
     const destination = postgresDestination(MACHINE_SERVER, namespaceTable, 'namespace');
     try {
