@@ -7,7 +7,9 @@ import { makeMessages } from './messages.js';
 const MACHINE_BROKER = 'amqp://guest:guest@127.0.0.1:5672';
 
 function amqpDestination(url: string, exchange: string, extra: Record<string, unknown> = {}): Destination {
-  const [config] = parseDestinationsConfig([{ arn: `arn:bucketfront:sqs:us-east-1:000000000000:${exchange}`, type: 'amqp', url, exchange, routingKey: 's3.events', declareExchange: true, ...extra }]);
+  const [config] = parseDestinationsConfig([
+    { arn: `arn:bucketfront:sqs:us-east-1:000000000000:${exchange || 'default'}`, type: 'amqp', url, exchange, routingKey: 's3.events', declareExchange: true, ...extra },
+  ]);
   return createDestination(config!);
 }
 
@@ -72,6 +74,19 @@ describe.skipIf(!hasBroker('rabbitmq'))('amqp destination', () => {
       await destination.close();
       await channel.deleteQueue(`${missing}.q`).catch(() => {});
       await channel.deleteExchange(missing).catch(() => {});
+    }
+  });
+
+  it('publishes through the default exchange straight to the queue named by the routing key', async () => {
+    const { queue } = await channel.assertQueue(`${exchange}.direct`, { durable: true });
+    const destination = amqpDestination(MACHINE_BROKER, '', { declareExchange: false, routingKey: queue });
+    try {
+      const messages = makeMessages(20);
+      await destination.deliver(messages);
+      expect((await drain(channel, queue)).map((m) => m.id)).toEqual(messages.map((m) => m.id));
+    } finally {
+      await destination.close();
+      await channel.deleteQueue(queue).catch(() => {});
     }
   });
 
