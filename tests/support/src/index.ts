@@ -14,3 +14,4 @@ export * from './ceph.js';
 export * from './s3-fixtures.js';
 export * from './ports.js';
 export * from './webhook-receiver.js';
+export * from './brokers.js';
