@@ -2,11 +2,23 @@
  * Event notifications end to end: the real origin, the real webhook destination and a real
  * receiver (node:http). docs/notifications.md.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CreateBucketCommand, DeleteObjectCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  HeadObjectCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { S3EventRecord } from '@bucketfront/notifications';
-import { makeS3Client, makeTempDir, makeTestCredentials, startWebhookReceiver, type WebhookReceiver } from '@bucketfront/test-support';
+import { makeS3Client, makeTempDir, makeTestCredentials, s3ErrorOf, startWebhookReceiver, type WebhookReceiver } from '@bucketfront/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOriginProcess } from './fixtures/origin-process.js';
 import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
@@ -225,6 +237,58 @@ describe('event notifications through the outbox to a webhook', () => {
     },
     120_000,
   );
+});
+
+describe('every write operation records its event', () => {
+  it('CopyObject, CompleteMultipartUpload and DeleteObjects (one record per deleted key)', async () => {
+    const { origin, receiver } = await start({ maxAttempts: 5, initialBackoffMs: 20, maxBackoffMs: 100 });
+    await configure(origin.s3);
+    await origin.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'src', Body: 'source' }));
+    await origin.s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'copy', CopySource: `${BUCKET}/src` }));
+    const upload = await origin.s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'multi' }));
+    const part = await origin.s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'multi', UploadId: upload.UploadId!, PartNumber: 1, Body: 'only part' }));
+    await origin.s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'multi', UploadId: upload.UploadId!, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag! }] } }));
+    await origin.s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: 'src' }, { Key: 'copy' }, { Key: 'multi' }] } }));
+    await receiver.waitFor('6 records', () => recordsOf(receiver).length >= 6);
+    const seen = recordsOf(receiver)
+      .map((r) => r.record)
+      .sort((a, b) => (a.s3.object.sequencer < b.s3.object.sequencer ? -1 : 1))
+      .map((r) => [r.eventName, r.s3.object.key, r.s3.object.size]);
+    expect(seen.slice(0, 3)).toEqual([
+      ['ObjectCreated:Put', 'src', 6],
+      ['ObjectCreated:Copy', 'copy', 6],
+      ['ObjectCreated:CompleteMultipartUpload', 'multi', 9],
+    ]);
+    // The three deletions of one DeleteObjects request, in any order among themselves.
+    expect(seen.slice(3).sort((a, b) => String(a[1]).localeCompare(String(b[1])))).toEqual([
+      ['ObjectRemoved:Delete', 'copy', undefined],
+      ['ObjectRemoved:Delete', 'multi', undefined],
+      ['ObjectRemoved:Delete', 'src', undefined],
+    ]);
+    expect(seen).toHaveLength(6);
+  });
+
+  it('when the outbox write fails, the write is answered 500 InternalError (never acknowledged without its event)', async () => {
+    const { origin, receiver } = await start({ maxAttempts: 5, initialBackoffMs: 20, maxBackoffMs: 100 });
+    await configure(origin.s3);
+    await origin.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'first', Body: 'x' }));
+    await receiver.waitFor('the first record', () => recordsOf(receiver).length === 1);
+    // The partition directory becomes a file: the next durable append fails.
+    const partition = join(origin.dataDir, 'outbox', 'node-a');
+    await rm(partition, { recursive: true, force: true });
+    await writeFile(partition, 'not a directory');
+    const err = await s3ErrorOf(origin.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'second', Body: 'x' })));
+    expect([err.name, err.$metadata.httpStatusCode]).toEqual(['InternalError', 500]);
+    // A bucket without a matching configuration is not affected.
+    await origin.s3.send(new CreateBucketCommand({ Bucket: 'quiet' }));
+    expect((await origin.s3.send(new PutObjectCommand({ Bucket: 'quiet', Key: 'k', Body: 'x' }))).$metadata.httpStatusCode).toBe(200);
+    // Deviation to know: the object itself was stored (the outbox write comes after it).
+    expect((await origin.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'second' }))).ContentLength).toBe(1);
+    // Once the outbox can be written again, so can the events.
+    await rm(partition, { force: true });
+    const again = await origin.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'third', Body: 'x' }));
+    expect(again.$metadata.httpStatusCode).toBe(200);
+  });
 });
 
 describe('the origin SIGKILLed during writes', () => {
