@@ -172,6 +172,13 @@ describe('event notifications through the outbox to a webhook', () => {
 
     // Every batch was removed once delivered.
     await expect.poll(async () => outboxBatches(origin.dataDir, 'node-a')).toEqual([]);
+    // The metrics count every acknowledged message (duplicates after a retry included) and its latency.
+    const metrics = await (await fetch(`${origin.url}/_bucketfront/metrics`)).text();
+    const delivered = Number(new RegExp(`bucketfront_notifications_delivered_total\\{destination="${ARN}"\\} (\\d+)`).exec(metrics)?.[1]);
+    expect(delivered).toBeGreaterThanOrEqual(total + 1);
+    expect(Number(/bucketfront_notifications_delivery_latency_seconds_count (\d+)/.exec(metrics)?.[1])).toBe(delivered);
+    expect(metrics).toContain('bucketfront_notifications_queue_depth 0');
+    expect(metrics).toMatch(/bucketfront_origin_store_calls_total\{operation="appendOutbox",outcome="ok"\} \d+/);
   }, 240_000);
 
   it('the receiver down for 30 s during writes: every event arrives after it returns; writes are unaffected', async () => {
