@@ -18,7 +18,7 @@ export class OriginConfigError extends Error {
   override name = 'OriginConfigError';
 }
 
-const NOTIFICATION_FIELDS = new Set(['destinations', 'nodeId', 'delivery', 'lanesPerDestination', 'maxMessagesPerDelivery']);
+const NOTIFICATION_FIELDS = new Set(['destinations', 'nodeId', 'delivery', 'lanesPerDestination', 'maxMessagesPerDelivery', 'adoptAfterMs']);
 
 export async function loadOriginConfigFile(path: string): Promise<OriginConfigFile> {
   let text: string;
@@ -74,6 +74,11 @@ function notificationsSection(value: unknown, name: string): NotificationsOption
       out.nodeId = nodeIdOf(section.nodeId);
     }
     if (section.delivery !== undefined) out.delivery = deliveryPolicyOf(section.delivery as NotificationsOptions['delivery']);
+    if (section.adoptAfterMs !== undefined) {
+      const n = section.adoptAfterMs;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new NotificationsConfigError('notifications.adoptAfterMs: must be a whole number of milliseconds (0: never adopt)');
+      out.adoptAfterMs = n;
+    }
     for (const field of ['lanesPerDestination', 'maxMessagesPerDelivery'] as const) {
       const n = section[field];
       if (n === undefined) continue;
