@@ -10,3 +10,4 @@ export { createJsonLineSink, type AccessLogEntry, type AccessLogSink } from './h
 export type { WebsiteRequestContext } from './website/index.js';
 export type { NotificationsOptions } from './notifications/start-notifications.js';
 export { NotificationsConfigError } from './notifications/start-notifications.js';
+export { loadOriginConfigFile, parseOriginConfig, OriginConfigError, type OriginConfigFile } from './config-file.js';

@@ -92,6 +92,8 @@ export interface RunningOrigin {
    */
   reloadTlsOnSighup(onEvent: (event: TlsReloadEvent) => void): () => void;
   credentials: OriginCredentials;
+  /** Event notifications, when configured: the destination ARNs and this node's outbox partition. */
+  notifications?: { destinations: string[]; partition: string };
   /** Where the data lives, for logs (never a secret). */
   storeDescription: string;
   /** Where the master key for encryption at rest comes from (null: SSE requests are refused). */
@@ -239,6 +241,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
       close: async () => {},
       reloadTlsOnSighup: (onEvent) => reloadGroups(reloadable, onEvent),
     };
+    if (notifications !== undefined) running.notifications = { destinations: [...notifications.notifier.destinations], partition: notifications.partition };
     if (opts.websitePort !== undefined) {
       const web = hardenedServer(handler.website, handler, websiteMaterial);
       servers.push(web);

@@ -9,7 +9,19 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BUCKET_CONFIG_KINDS, S3_LIMITS, hasEventOutbox, hasSystemDocuments, isStoreError, type ObjectInfo, type ObjectMetadata, type ObjectStore, type StoreErrorCode, type SystemDocuments, type EventOutbox } from './types.js';
+import {
+  BUCKET_CONFIG_KINDS,
+  S3_LIMITS,
+  hasEventOutbox,
+  hasSystemDocuments,
+  isStoreError,
+  type ObjectInfo,
+  type ObjectMetadata,
+  type ObjectStore,
+  type StoreErrorCode,
+  type SystemDocuments,
+  type EventOutbox,
+} from './types.js';
 import { bytes } from './contract-bytes.js';
 import { multipartEtag } from './validate.js';
 

@@ -15,3 +15,4 @@ export * from './s3-fixtures.js';
 export * from './ports.js';
 export * from './machine-services.js';
 export * from './webhook-receiver.js';
+export * from './brokers.js';

@@ -8,6 +8,7 @@ import type { EventOutbox, ObjectStore } from '@bucketfront/object-store';
 import { createDestination, DEAD_LETTER_PARTITION, OutboxSender, parseDestinationsConfig, type DeliveryPolicy, type DestinationConfig } from '@bucketfront/notifications';
 import type { OriginMetrics } from '../http/metrics.js';
 import { Notifier } from './notifier.js';
+import { LEASE_PREFIX, PartitionLeases } from './partition-leases.js';
 
 export interface NotificationsOptions {
   /** The destinations a bucket's configuration may name (validated: parseDestinationsConfig). */
@@ -19,12 +20,18 @@ export interface NotificationsOptions {
   /** Parallel in-order lanes per destination (default 8) and messages per deliver() call (default 100). */
   lanesPerDestination?: number;
   maxMessagesPerDelivery?: number;
+  /**
+   * A node adopts (drains) another node's partition whose lease it has not renewed for this long
+   * (partition-leases.ts). Default 60000; 0 never adopts (this node still renews its own lease).
+   */
+  adoptAfterMs?: number;
 }
 
 export interface RunningNotifications {
   notifier: Notifier;
   sender: OutboxSender;
   partition: string;
+  leases: PartitionLeases;
   close(): Promise<void>;
 }
 
@@ -33,7 +40,9 @@ export class NotificationsConfigError extends Error {
   override name = 'NotificationsConfigError';
 }
 
-const PARTITION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** A node id is a partition name, and `lease.<node id>` must be one too (at most 128 characters). */
+const PARTITION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,121}$/;
+const DEFAULT_ADOPT_AFTER_MS = 60_000;
 
 export function nodeIdOf(nodeId: string | undefined): string {
   // A host name may hold characters a partition cannot (it names a directory or key): replaced.
@@ -41,9 +50,11 @@ export function nodeIdOf(nodeId: string | undefined): string {
     nodeId ??
     hostname()
       .replace(/[^A-Za-z0-9._-]/g, '-')
-      .replace(/^[^A-Za-z0-9]+/, '');
-  if (!PARTITION.test(id)) throw new NotificationsConfigError(`notifications.nodeId: ${JSON.stringify(id)} must be 1–128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+      .replace(/^[^A-Za-z0-9]+/, '')
+      .slice(0, 122);
+  if (!PARTITION.test(id)) throw new NotificationsConfigError(`notifications.nodeId: ${JSON.stringify(id)} must be 1–122 letters, digits, '.', '_' or '-', starting with a letter or digit`);
   if (id === DEAD_LETTER_PARTITION) throw new NotificationsConfigError(`notifications.nodeId: ${JSON.stringify(id)} is reserved for dead-lettered messages`);
+  if (id.startsWith(LEASE_PREFIX)) throw new NotificationsConfigError(`notifications.nodeId: ${JSON.stringify(id)}: ids starting with ${LEASE_PREFIX} are reserved for partition leases`);
   return id;
 }
 
@@ -81,9 +92,17 @@ export async function startNotifications(
   deps.metrics.addSection((w) => sender.renderMetrics(w));
   // What a previous process of this node left undelivered goes out again (in the background: the
   // origin serves meanwhile; its new events join the same lanes).
-  const recovery = sender.start().catch((err: unknown) => {
-    process.stderr.write(`bucketfront notifications: recovery of outbox partition ${partition} failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  });
+  const log = (line: string): void => void process.stderr.write(`bucketfront notifications: ${line}\n`);
+  const recovery = sender.start().catch((err: unknown) => log(`recovery of outbox partition ${partition} failed: ${err instanceof Error ? err.message : String(err)}`));
+  const adoptAfterMs = opts.adoptAfterMs ?? DEFAULT_ADOPT_AFTER_MS;
+  const leases = new PartitionLeases({ outbox: deps.outbox, partition, adoptAfterMs: adoptAfterMs > 0 ? adoptAfterMs : Number.POSITIVE_INFINITY, destinations: configs, policy, log });
+  // The first renewal before serving: a node that starts is never mistaken for a dead one.
+  try {
+    await leases.start(adoptAfterMs > 0 ? adoptAfterMs : DEFAULT_ADOPT_AFTER_MS);
+  } catch (err) {
+    await sender.close();
+    throw err;
+  }
   const notifier = new Notifier({
     store: deps.store,
     outbox: deps.outbox,
@@ -97,7 +116,9 @@ export async function startNotifications(
     notifier,
     sender,
     partition,
+    leases,
     close: async () => {
+      await leases.close();
       await sender.close();
       await recovery;
     },

@@ -27,30 +27,41 @@ export class LazyConnection<C> {
   #current: Promise<C> | undefined;
   #closed = false;
 
+  /**
+   * `usable` tells whether an open connection can still be used (not closed by the broker
+   * since); one that cannot is dropped and a new one opened, so the first call after a broker
+   * restart succeeds.
+   */
   constructor(
     private readonly open: () => Promise<C>,
     private readonly shut: (connection: C) => Promise<void>,
     private readonly timeoutMs: number,
     private readonly what: string,
+    private readonly usable: (connection: C) => boolean = () => true,
   ) {}
 
   /** The open connection, or a new one (bounded by the timeout; a failed open is not kept). */
-  get(): Promise<C> {
-    if (this.#closed) return Promise.reject(new Error(`${this.what}: the destination is closed`));
-    if (!this.#current) {
-      const opening = this.open();
-      const bounded = withTimeout(opening, this.timeoutMs, `connecting to ${this.what}`);
-      this.#current = bounded;
-      bounded.catch(() => {
-        if (this.#current === bounded) this.#current = undefined;
-        // An open that finishes after its timeout must not leak a socket.
-        opening.then(
-          (late) => this.shut(late).catch(() => {}),
-          () => {},
-        );
-      });
+  async get(): Promise<C> {
+    if (this.#closed) throw new Error(`${this.what}: the destination is closed`);
+    const current = this.#current;
+    if (current) {
+      const connection = await current.catch(() => undefined);
+      if (connection !== undefined && this.usable(connection)) return connection;
+      if (this.#current === current) this.discard();
+      if (this.#current) return this.#current;
     }
-    return this.#current;
+    const opening = this.open();
+    const bounded = withTimeout(opening, this.timeoutMs, `connecting to ${this.what}`);
+    this.#current = bounded;
+    bounded.catch(() => {
+      if (this.#current === bounded) this.#current = undefined;
+      // An open that finishes after its timeout must not leak a socket.
+      opening.then(
+        (late) => this.shut(late).catch(() => {}),
+        () => {},
+      );
+    });
+    return bounded;
   }
 
   /** Forgets the connection after a failure and closes it without waiting. */
@@ -85,5 +96,16 @@ export async function useConnection<C, T>(connection: LazyConnection<C>, timeout
   } catch (error) {
     connection.discard();
     throw error;
+  }
+}
+
+/** Runs calls one at a time, in call order (one connection can carry one transaction at a time). */
+export class SerialQueue {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(work, work);
+    this.#tail = result.catch(() => {});
+    return result;
   }
 }

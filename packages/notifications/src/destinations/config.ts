@@ -52,15 +52,18 @@ const webhook = z.strictObject({
   caFile: nonEmpty('a file path').optional(),
 });
 
-const amqp = z.strictObject({
-  ...common,
-  type: z.literal('amqp'),
-  url: urlWith(['amqp', 'amqps']),
-  exchange: nonEmpty('an exchange name'),
-  routingKey: z.string({ error: 'must be a string' }).default(''),
-  declareExchange: z.boolean({ error: 'must be true or false' }).default(false),
-  exchangeType: z.enum(['topic', 'direct', 'fanout', 'headers'], { error: 'must be topic, direct, fanout or headers' }).default('topic'),
-});
+const amqp = z
+  .strictObject({
+    ...common,
+    type: z.literal('amqp'),
+    url: urlWith(['amqp', 'amqps']),
+    /** '' is the default exchange, which routes by queue name (the routing key names the queue). */
+    exchange: z.string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be an exchange name') }),
+    routingKey: z.string({ error: 'must be a string' }).default(''),
+    declareExchange: z.boolean({ error: 'must be true or false' }).default(false),
+    exchangeType: z.enum(['topic', 'direct', 'fanout', 'headers'], { error: 'must be topic, direct, fanout or headers' }).default('topic'),
+  })
+  .refine((amqp) => !(amqp.declareExchange && amqp.exchange === ''), { error: 'the default exchange ("") always exists and cannot be declared', path: ['exchange'] });
 
 const nats = z.strictObject({
   ...common,

@@ -4,7 +4,12 @@
  * `timeoutMs`; see docs/notifications.md, "Destinations".
  */
 import type { Destination } from '../types.js';
+import { AmqpDestination } from './amqp.js';
 import type { DestinationConfig } from './config.js';
+import { MqttDestination } from './mqtt.js';
+import { NatsDestination } from './nats.js';
+import { PostgresDestination } from './postgres.js';
+import { RedisDestination } from './redis.js';
 import { WebhookDestination } from './webhook.js';
 
 export { parseDestinationsConfig, DestinationConfigError, DESTINATION_ARN, DEFAULT_TIMEOUT_MS, type DestinationConfig } from './config.js';
@@ -15,7 +20,15 @@ export function createDestination(config: DestinationConfig): Destination {
   switch (config.type) {
     case 'webhook':
       return new WebhookDestination(config);
-    default:
-      throw new Error(`notification destination type ${config.type} is not available yet`);
+    case 'amqp':
+      return new AmqpDestination(config);
+    case 'nats':
+      return new NatsDestination(config);
+    case 'mqtt':
+      return new MqttDestination(config);
+    case 'redis':
+      return new RedisDestination(config);
+    case 'postgres':
+      return new PostgresDestination(config);
   }
 }

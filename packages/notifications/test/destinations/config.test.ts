@@ -56,6 +56,9 @@ describe('parseDestinationsConfig', () => {
   it('refuses a list that is not a list, a missing field and a repeated arn', () => {
     expect(problemsOf({ arn: ARN })).toEqual(['notifications.destinations: must be a list of destinations']);
     expect(problemsOf([{ arn: ARN, type: 'amqp', url: 'amqp://h' }])).toEqual(['notifications.destinations[0].exchange: is required']);
+    expect(problemsOf([{ arn: ARN, type: 'amqp', url: 'amqp://h', exchange: '', declareExchange: true }])).toEqual([
+      'notifications.destinations[0].exchange: the default exchange ("") always exists and cannot be declared',
+    ]);
     expect(
       problemsOf([
         { arn: ARN, type: 'webhook', url: 'http://a/' },

@@ -1,7 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createDestination, DestinationTimeoutError, parseDestinationsConfig, type Destination } from '@bucketfront/notifications';
-import { freePort } from '@bucketfront/test-support';
+import { freePort, hasTool, makeTempDir, missingPrerequisite } from '@bucketfront/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeMessages } from './messages.js';
 
@@ -42,6 +46,13 @@ function stop(server: Server): Promise<void> {
 function webhook(url: string, extra: Record<string, unknown> = {}): Destination {
   const [config] = parseDestinationsConfig([{ arn: 'arn:bucketfront:sqs:us-east-1:000000000000:hook', type: 'webhook', url, ...extra }]);
   return createDestination(config!);
+}
+
+/** `openssl version` runs (`openssl --version` does not exist); else a loud skip, or a failure under CI. */
+function hasOpenssl(): boolean {
+  const ok = hasTool('openssl', ['version']);
+  if (!ok) missingPrerequisite("'openssl' is not installed", 'Install it with: apt-get install -y openssl');
+  return ok;
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -123,5 +134,45 @@ describe('webhook destination', () => {
     const destination = webhook('http://127.0.0.1:9/hook');
     await destination.close();
     await expect(destination.deliver(makeMessages(1))).rejects.toThrow(/closed/);
+  });
+
+  describe.skipIf(!hasOpenssl())('over https with a private CA', () => {
+    /** A CA and a certificate it signs for 127.0.0.1, made with the openssl CLI in `dir`. */
+    function makeCertificates(dir: string): { caFile: string; cert: string; key: string } {
+      const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+      run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=bucketfront test CA');
+      run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=127.0.0.1');
+      writeFileSync(join(dir, 'leaf.ext'), 'subjectAltName = IP:127.0.0.1\n');
+      run('x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'leaf.pem', '-days', '2', '-extfile', 'leaf.ext');
+      return { caFile: join(dir, 'ca.pem'), cert: readFileSync(join(dir, 'leaf.pem'), 'utf8'), key: readFileSync(join(dir, 'leaf.key'), 'utf8') };
+    }
+
+    it('trusts the receiver only with caFile', async () => {
+      const dir = await makeTempDir();
+      cleanups.push(() => dir.cleanup());
+      const { caFile, cert, key } = makeCertificates(dir.path);
+      const bodies: string[] = [];
+      const server = createHttpsServer({ cert, key }, (req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          bodies.push(Buffer.concat(chunks).toString('utf8'));
+          res.end();
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      cleanups.push(() => stop(server as unknown as Server));
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+
+      const untrusting = webhook(url, { timeoutMs: 2000 });
+      cleanups.push(() => untrusting.close());
+      await expect(untrusting.deliver(makeMessages(1))).rejects.toThrow(/certificate/i);
+
+      const trusting = webhook(url, { caFile });
+      cleanups.push(() => trusting.close());
+      const messages = makeMessages(5);
+      await trusting.deliver(messages);
+      expect(bodies).toEqual(messages.map((m) => m.body));
+    });
   });
 });

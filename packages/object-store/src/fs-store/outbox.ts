@@ -24,9 +24,16 @@ export class FsOutbox implements EventOutbox {
 
   async appendOutbox(partition: string, records: string[]): Promise<string> {
     checkOutboxPartition(partition);
-    const dir = await this.partitionDir(partition);
     const id = newOutboxBatchId();
-    await writeFileDurable(dir, `${id}${BATCH_SUFFIX}`, JSON.stringify(records));
+    const text = JSON.stringify(records);
+    try {
+      await writeFileDurable(await this.partitionDir(partition), `${id}${BATCH_SUFFIX}`, text);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+      // The directory went away (removed by hand): made again once, then the write is retried.
+      this.ready.delete(partition);
+      await writeFileDurable(await this.partitionDir(partition), `${id}${BATCH_SUFFIX}`, text);
+    }
     return id;
   }
 

@@ -158,6 +158,12 @@ describe('parseNotificationConfiguration: what S3 refuses', () => {
     if (message) expect((out as S3Error).message).toMatch(message);
   });
 
+  it('more than 1000 configurations → InvalidArgument (a bound on the overlap check)', () => {
+    const many = Array.from({ length: 1001 }, (_, i) => queue(Q, ['s3:ObjectCreated:*'], filter([['prefix', `p${i}/`]]))).join('');
+    expect((parseNotificationConfiguration(doc(many)) as S3Error).code).toBe('InvalidArgument');
+    expect(parsed(doc(Array.from({ length: 1000 }, (_, i) => queue(Q, ['s3:ObjectCreated:*'], filter([['prefix', `p${i}/`]]))).join(''))).rules).toHaveLength(1000);
+  });
+
   it('EventBridge is not implemented (501), not silently accepted', () => {
     const out = parseNotificationConfiguration(doc('<EventBridgeConfiguration/>'));
     expect((out as S3Error).code).toBe('NotImplemented');

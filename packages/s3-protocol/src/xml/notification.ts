@@ -39,6 +39,12 @@ export interface NotificationConfiguration {
 export const MAX_NOTIFICATION_CONFIGURATION_BYTES = 1024 * 1024;
 
 /**
+ * Deviation from S3 (which documents no number): at most this many configurations per bucket, so
+ * the overlap check (every pair) stays cheap; more is InvalidArgument.
+ */
+export const MAX_NOTIFICATION_CONFIGURATIONS = 1000;
+
+/**
  * Every event type S3 accepts in a configuration
  * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-event-types-and-destinations.html).
  * bucketfront emits the ObjectCreated and ObjectRemoved ones; the others are accepted (a
@@ -123,6 +129,12 @@ export function parseNotificationConfiguration(xml: string | Buffer): Notificati
       if (rule instanceof S3Error) return rule;
       rules.push(rule);
     }
+  }
+  if (rules.length > MAX_NOTIFICATION_CONFIGURATIONS) {
+    return new S3Error('InvalidArgument', `A bucket may have at most ${MAX_NOTIFICATION_CONFIGURATIONS} notification configurations.`, {
+      ArgumentName: 'NotificationConfiguration',
+      ArgumentValue: String(rules.length),
+    });
   }
   const overlap = findOverlap(rules);
   if (overlap) return overlap;
