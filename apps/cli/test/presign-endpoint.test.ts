@@ -38,7 +38,7 @@ async function presign(filename: string, contentType: string) {
 async function postForm(fields: Record<string, string>, file: Buffer) {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  form.append('file', new Blob([file]), 'upload.bin');
+  form.append('file', new Blob([new Uint8Array(file)]), 'upload.bin');
   const res = await request(`${origin.url}/${UPLOADS_BUCKET}`, { method: 'POST', body: form });
   return { status: res.statusCode, text: await res.body.text() };
 }
