@@ -31,6 +31,8 @@ export interface InvocationReport {
   retryInMs?: number;
   /** After the last failed attempt: where the failure went ('' when there is no onFailure). */
   failureRecordedTo?: string;
+  /** After the last failed attempt: why the failure record could not be written (the event stays with its source). */
+  failureNotRecorded?: string;
 }
 
 export interface InvocationResult {
@@ -199,8 +201,13 @@ export class FunctionRunner {
           responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
           responsePayload: result.error,
         };
-        // Throws when the record cannot be written: the event is then not handled.
-        await recordFailure(destination, record);
+        try {
+          await recordFailure(destination, record);
+        } catch (err) {
+          // The event is then not handled: the trigger leaves it with its source.
+          this.onReport({ ...base, outcome, error: result.error, failureNotRecorded: (err as Error).message });
+          throw err;
+        }
       }
       const failureRecordedTo = destination ? (destination.type === 'file' ? destination.path : destination.url) : '';
       this.onReport({ ...base, outcome, error: result.error, failureRecordedTo });

@@ -151,6 +151,7 @@ describe('functions runtime behind the webhook trigger', () => {
       const refused = await post(fns.webhookUrlOf('throws-webhook'), s3Event('uploads', 'b.jpg'));
       expect(refused.status).toBe(503);
       expect(String(refused.json['message'])).toContain('answered 500');
+      expect(reports.find((r) => r.key === 'b.jpg' && r.failureNotRecorded !== undefined)?.failureNotRecorded).toContain('answered 500');
     } finally {
       failing = false;
     }
