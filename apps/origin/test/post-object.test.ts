@@ -133,6 +133,18 @@ describe('PostObject: stored objects and success answers', () => {
     expect(head.ChecksumSHA256).toBe(sha);
   });
 
+  it('every field sent as a part with a filename (as python requests does) and the file as a plain field (curl -F file=text) work', async () => {
+    const boundary = 'plain-file-field';
+    const part = (name: string, value: string, filename?: string): string =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename !== undefined ? `; filename="${filename}"` : ''}\r\n\r\n${value}\r\n`;
+    const fields = [['key', 'plain-file.txt'], ...v4([{ bucket }, { key: 'plain-file.txt' }])] as FormField[];
+    const body = fields.map(([n, v]) => part(n, v, n)).join('') + part('file', 'inline content') + `--${boundary}--\r\n`;
+    const r = await fetch(url(), { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body });
+    expect(r.status, await r.text()).toBe(204);
+    const got = await origin.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'plain-file.txt' }));
+    expect(await got.Body!.transformToString()).toBe('inline content');
+  });
+
   it('virtual-hosted addressing (BUCKET.localhost) reaches the same handler', async () => {
     const port = new URL(origin.url).port;
     const form = new FormData();
@@ -386,7 +398,7 @@ describe('PostObject: every violation → the S3 error, nothing stored', () => {
     expect(await keysIn(b)).toEqual([]);
   });
 
-  it('fields before the file beyond the pre-data limit → MaxPostPreDataLengthExceededError', async () => {
+  it('fields before the file beyond the pre-data limit → MaxPostPreDataLengthExceededError, also when sent as a part with a filename', async () => {
     const r = await postForm(
       u(),
       [
@@ -396,6 +408,8 @@ describe('PostObject: every violation → the S3 error, nothing stored', () => {
       { content: 'x' },
     );
     expect([r.status, errorOf(r.body).code]).toEqual([400, 'MaxPostPreDataLengthExceededError']);
+    const asFile = await postForm(u(), [['key', 'v/x']], { content: Buffer.alloc(8 * 1024 * 1024, 1), fieldName: 'x-ignore-blob', filename: 'blob.bin' });
+    expect([asFile.status, errorOf(asFile.body).code]).toEqual([400, 'MaxPostPreDataLengthExceededError']);
     expect(await keysIn(b)).toEqual([]);
   });
 });

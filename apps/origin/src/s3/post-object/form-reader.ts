@@ -6,7 +6,7 @@
  * field are ignored"; the file must be the last field).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import busboy from 'busboy';
 import { S3Error } from '@bucketfront/s3-protocol';
 import { FormFields } from './form-fields.js';
@@ -85,9 +85,25 @@ export function readFormUntilFile(body: Readable, headers: IncomingHttpHeaders):
       else fields.add(name, value);
     };
 
+    const reportFile = (found: FormFile): void => {
+      file = found;
+      void pending.then(() => {
+        if (failed) return;
+        prelude = { fields, file: found, done };
+        resolve(prelude);
+      });
+    };
+
     parser.on('field', (name, value, info) => {
       if (file !== undefined || failed) return;
       if (info.nameTruncated) return fail(malformed());
+      if (name.toLowerCase() === 'file' && !info.valueTruncated) {
+        // The file sent as a plain field (no filename, e.g. curl -F file=text): its value is the content.
+        const stream = Readable.from([Buffer.from(value, 'utf8')]);
+        stream.pause();
+        reportFile({ stream, filename: '', mimeType: info.mimeType });
+        return;
+      }
       addField(name, value, info.valueTruncated);
     });
     parser.on('file', (name, stream, info) => {
@@ -107,13 +123,7 @@ export function readFormUntilFile(body: Readable, headers: IncomingHttpHeaders):
         return;
       }
       stream.pause();
-      const found: FormFile = { stream, filename: info.filename ?? '', mimeType: info.mimeType };
-      file = found;
-      void pending.then(() => {
-        if (failed) return;
-        prelude = { fields, file: found, done };
-        resolve(prelude);
-      });
+      reportFile({ stream, filename: info.filename ?? '', mimeType: info.mimeType });
     });
     parser.on('partsLimit', () => {
       if (file === undefined) fail(preDataTooLarge());
@@ -131,16 +141,14 @@ export function readFormUntilFile(body: Readable, headers: IncomingHttpHeaders):
   });
 }
 
-/** The whole part as UTF-8, or null when it is longer than `max` bytes (the rest is drained). */
+/** The whole part as UTF-8, or null as soon as it passes `max` bytes (the part is then abandoned). */
 async function readSmallPart(stream: Readable, max: number): Promise<string | null> {
   const chunks: Buffer[] = [];
   let total = 0;
-  let tooLong = false;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
-    if (tooLong) continue;
     total += chunk.length;
-    if (total > max) tooLong = true;
-    else chunks.push(chunk);
+    if (total > max) return null;
+    chunks.push(chunk);
   }
-  return tooLong ? null : Buffer.concat(chunks, total).toString('utf8');
+  return Buffer.concat(chunks, total).toString('utf8');
 }
