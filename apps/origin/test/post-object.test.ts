@@ -145,6 +145,13 @@ describe('PostObject: stored objects and success answers', () => {
     expect(await got.Body!.transformToString()).toBe('inline content');
   });
 
+  it('UTF-8 metadata is stored as PutObject stores the same bytes sent in a header', async () => {
+    const r = await postForm(url(), [['key', 'utf8.txt'], ['x-amz-meta-title', 'café €'], ...v4([{ bucket }, { key: 'utf8.txt' }, ['starts-with', '$x-amz-meta-title', '']])], { content: 'u' });
+    expect(r.status, r.body).toBe(204);
+    const head = await origin.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'utf8.txt' }));
+    expect(Buffer.from(head.Metadata!['title']!, 'latin1').toString('utf8')).toBe('café €');
+  });
+
   it('virtual-hosted addressing (BUCKET.localhost) reaches the same handler', async () => {
     const port = new URL(origin.url).port;
     const form = new FormData();
@@ -346,6 +353,13 @@ describe('PostObject: every violation → the S3 error, nothing stored', () => {
       400,
     ],
     ['no file part', () => [['key', 'v/x'], ...v4(base())], 'none', 'IncorrectNumberOfFilesInPostRequest', 400, 'POST requires exactly one file upload per request.'],
+    [
+      'a Content-Type with a line break (it could never be sent back as a header)',
+      () => [['key', 'v/x'], ['Content-Type', 'text/plain\r\nX-Evil: 1'], ...v4([...base(), ['starts-with', '$Content-Type', '']])],
+      'file',
+      'InvalidArgument',
+      400,
+    ],
     ['an invalid acl value', () => [['key', 'v/x'], ['acl', 'everyone'], ...v4([...base(), ['starts-with', '$acl', '']])], 'file', 'InvalidArgument', 400],
     [
       'x-amz-checksum-sha256 that does not match the file',

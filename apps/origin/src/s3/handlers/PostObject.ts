@@ -61,6 +61,7 @@ async function storeForm(
   const { key, range } = authorized;
 
   const headers = headersFromFields(fields);
+  if (headers instanceof S3Error) return headers;
   const metadata = metadataFromHeaders(headers);
   if (metadata instanceof S3Error) return metadata;
   const encryption = encryptionRequestFrom(Object.assign(Object.create(ctx.req) as typeof ctx.req, { headers }), bucketDefault);
