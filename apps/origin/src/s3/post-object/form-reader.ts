@@ -33,8 +33,6 @@ export interface FormFile {
 export interface FormPrelude {
   fields: FormFields;
   file: FormFile;
-  /** Settles when the whole form has been read (after the file, the rest is drained); rejects on a broken form. */
-  done: Promise<void>;
 }
 
 const malformed = (): S3Error => new S3Error('MalformedPOSTRequest');
@@ -65,19 +63,14 @@ export function readFormUntilFile(body: Readable, headers: IncomingHttpHeaders):
     // Parts sent with a filename but read as fields end asynchronously: the file (or the end of
     // the form) is reported only after every earlier part is in `fields`.
     let pending: Promise<void> = Promise.resolve();
-    let settleDone: { resolve(): void; reject(err: unknown): void } | undefined;
-    const done = new Promise<void>((res, rej) => {
-      settleDone = { resolve: res, reject: rej };
-    });
-    done.catch(() => undefined); // observed by the caller when it cares
 
     const fail = (err: Error): void => {
       if (failed) return;
       failed = true;
       body.unpipe(parser);
+      // Once the file is handed over, its stream carries the failure to whoever reads it.
       file?.stream.destroy(err);
       if (prelude === undefined) resolve(err instanceof S3Error ? err : malformed());
-      else settleDone?.reject(err);
     };
     const addField = (name: string, value: string, truncated: boolean): void => {
       preDataBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
@@ -89,7 +82,7 @@ export function readFormUntilFile(body: Readable, headers: IncomingHttpHeaders):
       file = found;
       void pending.then(() => {
         if (failed) return;
-        prelude = { fields, file: found, done };
+        prelude = { fields, file: found };
         resolve(prelude);
       });
     };
@@ -133,7 +126,6 @@ export function readFormUntilFile(body: Readable, headers: IncomingHttpHeaders):
       void pending.then(() => {
         if (failed) return;
         if (file === undefined) resolve(new S3Error('IncorrectNumberOfFilesInPostRequest', undefined, { ArgumentName: 'file', ArgumentValue: '0' }));
-        else settleDone?.resolve();
       });
     });
     body.on('error', (err) => fail(err));
