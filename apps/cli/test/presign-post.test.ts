@@ -95,8 +95,14 @@ describe('bucketfront presign --post', () => {
       const bad = await runCli(['presign', '--post', `s3://${bucket}/x/`, ...args, '--endpoint-url', origin.url], env);
       expect(bad.code, args.join(' ')).toBe(2);
     }
-    const noPost = await runCli(['presign', `s3://${bucket}/x`, '--max-size', '1KB', '--endpoint-url', origin.url], env);
-    expect(noPost.code).toBe(2);
+    for (const args of [
+      ['--max-size', '1KB'],
+      ['--expires', '60'],
+    ]) {
+      const noPost = await runCli(['presign', `s3://${bucket}/x`, ...args, '--endpoint-url', origin.url], env);
+      expect(noPost.code, args.join(' ')).toBe(2);
+      expect(noPost.stderr).toContain('need --post');
+    }
   });
 });
 

@@ -133,6 +133,25 @@ describe('PostObject: stored objects and success answers', () => {
     expect(head.ChecksumSHA256).toBe(sha);
   });
 
+  it('every field sent as a part with a filename (as python requests does) and the file as a plain field (curl -F file=text) work', async () => {
+    const boundary = 'plain-file-field';
+    const part = (name: string, value: string, filename?: string): string =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename !== undefined ? `; filename="${filename}"` : ''}\r\n\r\n${value}\r\n`;
+    const fields = [['key', 'plain-file.txt'], ...v4([{ bucket }, { key: 'plain-file.txt' }])] as FormField[];
+    const body = fields.map(([n, v]) => part(n, v, n)).join('') + part('file', 'inline content') + `--${boundary}--\r\n`;
+    const r = await fetch(url(), { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body });
+    expect(r.status, await r.text()).toBe(204);
+    const got = await origin.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'plain-file.txt' }));
+    expect(await got.Body!.transformToString()).toBe('inline content');
+  });
+
+  it('UTF-8 metadata is stored as PutObject stores the same bytes sent in a header', async () => {
+    const r = await postForm(url(), [['key', 'utf8.txt'], ['x-amz-meta-title', 'café €'], ...v4([{ bucket }, { key: 'utf8.txt' }, ['starts-with', '$x-amz-meta-title', '']])], { content: 'u' });
+    expect(r.status, r.body).toBe(204);
+    const head = await origin.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'utf8.txt' }));
+    expect(Buffer.from(head.Metadata!['title']!, 'latin1').toString('utf8')).toBe('café €');
+  });
+
   it('virtual-hosted addressing (BUCKET.localhost) reaches the same handler', async () => {
     const port = new URL(origin.url).port;
     const form = new FormData();
@@ -334,6 +353,13 @@ describe('PostObject: every violation → the S3 error, nothing stored', () => {
       400,
     ],
     ['no file part', () => [['key', 'v/x'], ...v4(base())], 'none', 'IncorrectNumberOfFilesInPostRequest', 400, 'POST requires exactly one file upload per request.'],
+    [
+      'a Content-Type with a line break (it could never be sent back as a header)',
+      () => [['key', 'v/x'], ['Content-Type', 'text/plain\r\nX-Evil: 1'], ...v4([...base(), ['starts-with', '$Content-Type', '']])],
+      'file',
+      'InvalidArgument',
+      400,
+    ],
     ['an invalid acl value', () => [['key', 'v/x'], ['acl', 'everyone'], ...v4([...base(), ['starts-with', '$acl', '']])], 'file', 'InvalidArgument', 400],
     [
       'x-amz-checksum-sha256 that does not match the file',
@@ -386,7 +412,7 @@ describe('PostObject: every violation → the S3 error, nothing stored', () => {
     expect(await keysIn(b)).toEqual([]);
   });
 
-  it('fields before the file beyond the pre-data limit → MaxPostPreDataLengthExceededError', async () => {
+  it('fields before the file beyond the pre-data limit → MaxPostPreDataLengthExceededError, also when sent as a part with a filename', async () => {
     const r = await postForm(
       u(),
       [
@@ -396,6 +422,8 @@ describe('PostObject: every violation → the S3 error, nothing stored', () => {
       { content: 'x' },
     );
     expect([r.status, errorOf(r.body).code]).toEqual([400, 'MaxPostPreDataLengthExceededError']);
+    const asFile = await postForm(u(), [['key', 'v/x']], { content: Buffer.alloc(8 * 1024 * 1024, 1), fieldName: 'x-ignore-blob', filename: 'blob.bin' });
+    expect([asFile.status, errorOf(asFile.body).code]).toEqual([400, 'MaxPostPreDataLengthExceededError']);
     expect(await keysIn(b)).toEqual([]);
   });
 });

@@ -21,7 +21,8 @@ export interface PresignOpts extends GlobalOpts {
 
 export async function presignCommand(target: string, o: PresignOpts): Promise<number> {
   if (o.post) return presignPost(target, o);
-  if (o.maxSize !== undefined || o.contentTypePrefix !== undefined) throw new UsageError('--max-size and --content-type-prefix need --post');
+  if (o.expires !== undefined || o.maxSize !== undefined || o.contentTypePrefix !== undefined)
+    throw new UsageError('--expires, --max-size and --content-type-prefix need --post (a GET URL takes --expires-in)');
   const { bucket, key } = parseS3Url(target);
   if (!key) throw new UsageError(`presign needs an object URL (s3://bucket/key), got ${target}`);
   const expiresIn = Number(o.expiresIn ?? 3600);

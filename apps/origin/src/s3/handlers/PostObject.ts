@@ -61,9 +61,13 @@ async function storeForm(
   const { key, range } = authorized;
 
   const headers = headersFromFields(fields);
+  if (headers instanceof S3Error) return headers;
   const metadata = metadataFromHeaders(headers);
   if (metadata instanceof S3Error) return metadata;
-  const encryption = encryptionRequestFrom(Object.assign(Object.create(ctx.req) as typeof ctx.req, { headers }), bucketDefault);
+  // PutObject's SSE rules over the form's fields: a view of the request whose headers are the
+  // fields (its socket, TLS or not, stays the request's: SSE-C needs TLS).
+  const formRequest = Object.assign(Object.create(ctx.req) as typeof ctx.req, { headers });
+  const encryption = encryptionRequestFrom(formRequest, bucketDefault);
   if (encryption instanceof S3Error) return encryption;
   const contentMd5 = fields.get('content-md5');
   const checksum = expectedChecksumOf(fields);

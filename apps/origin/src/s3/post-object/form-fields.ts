@@ -5,6 +5,7 @@
  * the same one.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { S3Error } from '@bucketfront/s3-protocol';
 
 export class FormFields {
   private readonly byName = new Map<string, { name: string; value: string }>();
@@ -47,12 +48,26 @@ const HEADER_FIELDS = new Set(['cache-control', 'content-type', 'content-disposi
  */
 const isObjectAmzField = (name: string): boolean => name.startsWith('x-amz-meta-') || name === 'x-amz-website-redirect-location' || name.startsWith('x-amz-server-side-encryption');
 
-export function headersFromFields(fields: FormFields): IncomingHttpHeaders {
+export function headersFromFields(fields: FormFields): IncomingHttpHeaders | S3Error {
   const headers: IncomingHttpHeaders = {};
-  for (const { lowerName, value } of fields.entries()) {
-    if (HEADER_FIELDS.has(lowerName)) headers[lowerName] = value;
-    else if (lowerName === 'acl') headers['x-amz-acl'] = value;
-    else if (isObjectAmzField(lowerName)) headers[lowerName] = value;
+  for (const { lowerName, name, value } of fields.entries()) {
+    const header = HEADER_FIELDS.has(lowerName) ? lowerName : lowerName === 'acl' ? 'x-amz-acl' : isObjectAmzField(lowerName) ? lowerName : undefined;
+    if (header === undefined) continue;
+    const asHeader = headerValueOf(value);
+    if (asHeader === undefined) {
+      return new S3Error('InvalidArgument', `The value of the form field ${name} cannot be sent as an HTTP header value.`, { ArgumentName: name, ArgumentValue: value.slice(0, 256) });
+    }
+    headers[header] = asHeader;
   }
   return headers;
+}
+
+/**
+ * A field value as the header it becomes: its UTF-8 bytes, one character each (what node gives
+ * PutObject for the same bytes sent in a header), or undefined when it holds a control character
+ * no header may carry (RFC 9110 §5.5): stored, it would make every later GET of the object fail.
+ */
+function headerValueOf(value: string): string | undefined {
+  const bytes = Buffer.from(value, 'utf8').toString('latin1');
+  return /[\x00-\x08\x0a-\x1f\x7f]/.test(bytes) ? undefined : bytes;
 }

@@ -6,7 +6,7 @@
  * field are ignored"; the file must be the last field).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import busboy from 'busboy';
 import { S3Error } from '@bucketfront/s3-protocol';
 import { FormFields } from './form-fields.js';
@@ -33,8 +33,6 @@ export interface FormFile {
 export interface FormPrelude {
   fields: FormFields;
   file: FormFile;
-  /** Settles when the whole form has been read (after the file, the rest is drained); rejects on a broken form. */
-  done: Promise<void>;
 }
 
 const malformed = (): S3Error => new S3Error('MalformedPOSTRequest');
@@ -65,19 +63,14 @@ export function readFormUntilFile(body: Readable, headers: IncomingHttpHeaders):
     // Parts sent with a filename but read as fields end asynchronously: the file (or the end of
     // the form) is reported only after every earlier part is in `fields`.
     let pending: Promise<void> = Promise.resolve();
-    let settleDone: { resolve(): void; reject(err: unknown): void } | undefined;
-    const done = new Promise<void>((res, rej) => {
-      settleDone = { resolve: res, reject: rej };
-    });
-    done.catch(() => undefined); // observed by the caller when it cares
 
     const fail = (err: Error): void => {
       if (failed) return;
       failed = true;
       body.unpipe(parser);
+      // Once the file is handed over, its stream carries the failure to whoever reads it.
       file?.stream.destroy(err);
       if (prelude === undefined) resolve(err instanceof S3Error ? err : malformed());
-      else settleDone?.reject(err);
     };
     const addField = (name: string, value: string, truncated: boolean): void => {
       preDataBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
@@ -85,9 +78,25 @@ export function readFormUntilFile(body: Readable, headers: IncomingHttpHeaders):
       else fields.add(name, value);
     };
 
+    const reportFile = (found: FormFile): void => {
+      file = found;
+      void pending.then(() => {
+        if (failed) return;
+        prelude = { fields, file: found };
+        resolve(prelude);
+      });
+    };
+
     parser.on('field', (name, value, info) => {
       if (file !== undefined || failed) return;
       if (info.nameTruncated) return fail(malformed());
+      if (name.toLowerCase() === 'file' && !info.valueTruncated) {
+        // The file sent as a plain field (no filename, e.g. curl -F file=text): its value is the content.
+        const stream = Readable.from([Buffer.from(value, 'utf8')]);
+        stream.pause();
+        reportFile({ stream, filename: '', mimeType: info.mimeType });
+        return;
+      }
       addField(name, value, info.valueTruncated);
     });
     parser.on('file', (name, stream, info) => {
@@ -107,13 +116,7 @@ export function readFormUntilFile(body: Readable, headers: IncomingHttpHeaders):
         return;
       }
       stream.pause();
-      const found: FormFile = { stream, filename: info.filename ?? '', mimeType: info.mimeType };
-      file = found;
-      void pending.then(() => {
-        if (failed) return;
-        prelude = { fields, file: found, done };
-        resolve(prelude);
-      });
+      reportFile({ stream, filename: info.filename ?? '', mimeType: info.mimeType });
     });
     parser.on('partsLimit', () => {
       if (file === undefined) fail(preDataTooLarge());
@@ -123,7 +126,6 @@ export function readFormUntilFile(body: Readable, headers: IncomingHttpHeaders):
       void pending.then(() => {
         if (failed) return;
         if (file === undefined) resolve(new S3Error('IncorrectNumberOfFilesInPostRequest', undefined, { ArgumentName: 'file', ArgumentValue: '0' }));
-        else settleDone?.resolve();
       });
     });
     body.on('error', (err) => fail(err));
@@ -131,16 +133,14 @@ export function readFormUntilFile(body: Readable, headers: IncomingHttpHeaders):
   });
 }
 
-/** The whole part as UTF-8, or null when it is longer than `max` bytes (the rest is drained). */
+/** The whole part as UTF-8, or null as soon as it passes `max` bytes (the part is then abandoned). */
 async function readSmallPart(stream: Readable, max: number): Promise<string | null> {
   const chunks: Buffer[] = [];
   let total = 0;
-  let tooLong = false;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
-    if (tooLong) continue;
     total += chunk.length;
-    if (total > max) tooLong = true;
-    else chunks.push(chunk);
+    if (total > max) return null;
+    chunks.push(chunk);
   }
-  return tooLong ? null : Buffer.concat(chunks, total).toString('utf8');
+  return Buffer.concat(chunks, total).toString('utf8');
 }
