@@ -84,6 +84,30 @@ export class FsOutbox implements EventOutbox {
     return out;
   }
 
+  /**
+   * Removes the temp files of appends that never completed (the process died before the rename).
+   * Only when nothing appends: at open, under the data directory's lock (recovery.ts).
+   */
+  async removeTempFiles(): Promise<void> {
+    let partitions: string[];
+    try {
+      partitions = await fsp.readdir(this.dir);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return;
+      throw asStoreError(err);
+    }
+    for (const partition of partitions) {
+      let names: string[];
+      try {
+        names = await fsp.readdir(join(this.dir, partition));
+      } catch {
+        continue; // not a directory
+      }
+      const stale = names.filter((n) => n.endsWith(TMP_SUFFIX));
+      await Promise.all(stale.map((n) => fsp.rm(join(this.dir, partition, n), { force: true })));
+    }
+  }
+
   private async partitionDir(partition: string): Promise<string> {
     const dir = join(this.dir, partition);
     if (this.ready.has(partition)) return dir;

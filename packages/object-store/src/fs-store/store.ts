@@ -96,8 +96,10 @@ class FsStore implements ObjectStore, SystemDocuments, EventOutbox {
     this.outbox = new FsOutbox(opts.dataDir);
   }
 
-  open(): Promise<void> {
-    return openDataDir(this.ctx);
+  async open(): Promise<void> {
+    await openDataDir(this.ctx);
+    // Under the directory's lock: no append is in flight, so every temp name is a dead append's.
+    await this.outbox.removeTempFiles();
   }
 
   async close(): Promise<void> {
