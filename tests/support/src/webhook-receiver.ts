@@ -23,6 +23,8 @@ export interface WebhookReceiver {
   /** Every POST that arrived, whatever the answer. */
   attempts: ReceivedPost[];
   mode: ReceiverMode;
+  /** When set, decides the answer per POST (instead of `mode`). */
+  decide?: (post: ReceivedPost) => ReceiverMode;
   /** Resolves once `predicate` holds (checked on every POST); rejects after `timeoutMs`, saying what was waited for. */
   waitFor(what: string, predicate: () => boolean, timeoutMs?: number): Promise<void>;
   /** Closes the listener and every connection (the port is refused until `up`). */
@@ -89,7 +91,7 @@ export async function startWebhookReceiver(mode: ReceiverMode = 'ok'): Promise<W
       req.on('end', () => {
         const post: ReceivedPost = { id: String(req.headers['x-bucketfront-message-id'] ?? ''), body: Buffer.concat(chunks).toString('utf8'), receivedAt: Date.now() };
         receiver.attempts.push(post);
-        const m = receiver.mode;
+        const m = receiver.decide ? receiver.decide(post) : receiver.mode;
         if (m === 'hang') return;
         const status = m === 'ok' ? 200 : m;
         if (status >= 200 && status <= 299) receiver.acknowledged.push(post);

@@ -7,8 +7,10 @@
  *   after a restart those are sent again (at least once: duplicates keep their message id).
  * - Per destination, messages go into lanes by bucket + key: one lane delivers in order, one
  *   deliver() call at a time, several messages per call; lanes run in parallel.
- * - A failed deliver() is retried (the whole list) after exponential backoff with jitter; a message
- *   that failed `maxAttempts` times is appended to the dead-letter partition and skipped.
+ * - A failed deliver() is retried after exponential backoff with jitter, with half as many messages
+ *   (down to one, so a message the destination refuses is isolated); the attempt counts against the
+ *   first message; one that failed `maxAttempts` times is appended to the dead-letter partition and
+ *   skipped.
  * docs/notifications.md#delivery explains the guarantees.
  */
 import type { PrometheusWriter } from '@bucketfront/http-basics';
@@ -64,6 +66,8 @@ interface Item {
 interface Lane {
   queue: Item[];
   running: boolean;
+  /** Messages per deliver() call: halved after a failure (to isolate a message the destination refuses), doubled after a success. */
+  limit: number;
 }
 
 const RECOVERY_PAGE = 100;
@@ -91,7 +95,7 @@ export class OutboxSender {
     this.maxPerDelivery = opts.maxMessagesPerDelivery ?? 100;
     const laneCount = Math.max(1, opts.lanesPerDestination ?? 8);
     for (const destination of opts.destinations) {
-      this.destinations.set(destination.arn, { destination, lanes: Array.from({ length: laneCount }, () => ({ queue: [], running: false })) });
+      this.destinations.set(destination.arn, { destination, lanes: Array.from({ length: laneCount }, () => ({ queue: [], running: false, limit: this.maxPerDelivery })) });
     }
     this.log = opts.log ?? ((line) => process.stderr.write(`bucketfront notifications: ${line}\n`));
   }
@@ -190,22 +194,28 @@ export class OutboxSender {
 
   private async drain(destination: Destination, lane: Lane): Promise<void> {
     while (lane.queue.length > 0 && !this.closed) {
-      const items = lane.queue.slice(0, this.maxPerDelivery);
+      const items = lane.queue.slice(0, lane.limit);
       try {
         await destination.deliver(items.map((i) => i.message));
       } catch (err) {
         this.metrics.recordFailed(destination.arn);
         const reason = err instanceof Error ? err.message : String(err);
-        for (const i of items) i.attempts++;
-        const dead = items.filter((i) => i.attempts >= this.policy.maxAttempts);
-        if (dead.length > 0) {
-          lane.queue.splice(0, 0, ...lane.queue.splice(0, items.length).filter((i) => !dead.includes(i)));
-          await this.deadLetter(dead, reason);
+        // A destination delivers in order, so the first message was certainly tried: the attempt
+        // counts against it, and the next call carries half as many messages. Only a message that
+        // failed alone is dead-lettered: one the destination always refuses ends up alone, while
+        // the messages before it get through once the calls are small enough to leave it out.
+        const head = items[0]!;
+        head.attempts++;
+        lane.limit = Math.max(1, Math.ceil(items.length / 2));
+        if (items.length === 1 && head.attempts >= this.policy.maxAttempts) {
+          lane.queue.shift();
+          await this.deadLetter([head], reason);
           continue;
         }
-        await this.sleep(backoffMs(this.policy, Math.max(...items.map((i) => i.attempts))));
+        await this.sleep(backoffMs(this.policy, head.attempts));
         continue;
       }
+      lane.limit = Math.min(this.maxPerDelivery, lane.limit * 2);
       lane.queue.splice(0, items.length);
       const now = Date.now();
       this.metrics.recordDelivered(
