@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// bucketfront benchmark harness: `npm run bench [-- origin|sse|website|edge|edge-cache|edge-functions|thumbnails|sync|cluster ...] [--quick]`
+// bucketfront benchmark harness: `npm run bench [-- origin|sse|website|edge|edge-cache|edge-functions|thumbnails|sync|notifications|cluster ...] [--quick]`
 //
 // Runs each selected mode (default: all but the opt-in `cluster`), peers and ours in the same run, merges the
 // mode's result into bench/results/latest.json and regenerates bench/results/latest.md.
@@ -50,7 +50,7 @@ if (!toMs(duration)) {
 }
 
 // Time budget per mode in seconds (a loaded machine is slower; BENCH_BUDGET_FACTOR scales it).
-const MODE_BUDGET_S = { origin: 300, sse: 300, website: 240, edge: 240, 'edge-cache': 300, 'edge-functions': 180, thumbnails: 240, sync: 420, cluster: 420 };
+const MODE_BUDGET_S = { origin: 300, sse: 300, website: 240, edge: 240, 'edge-cache': 300, 'edge-functions': 180, thumbnails: 240, sync: 420, notifications: 240, cluster: 420 };
 const REQUIRED = {
   origin: ['wrk', 'dd'],
   sse: ['wrk', 'curl'],
@@ -60,6 +60,7 @@ const REQUIRED = {
   'edge-functions': ['wrk', 'nginx'],
   thumbnails: [],
   sync: ['aws'],
+  notifications: [],
   cluster: ['wrk', 'ceph', 'ceph-mon', 'ceph-mgr', 'ceph-osd', 'radosgw', 'radosgw-admin', 'monmaptool'],
 };
 // What setup.sh does not install (the Ceph packages: docs/ceph-dev-cluster.md).
@@ -89,6 +90,7 @@ const modeImpl = {
   thumbnails: async () => (await import('./modes/thumbnails.mjs')).runThumbnails,
   sync: async () => (await import('./modes/sync.mjs')).runSync,
   cluster: async () => (await import('./modes/cluster.mjs')).runCluster,
+  notifications: async () => (await import('./modes/notifications.mjs')).runNotifications,
 };
 
 async function main() {

@@ -13,7 +13,7 @@ import os from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const RESULTS_DIR = join(here, '..', 'results');
-export const MODES = ['origin', 'sse', 'website', 'edge', 'edge-cache', 'edge-functions', 'thumbnails', 'sync', 'cluster'];
+export const MODES = ['origin', 'sse', 'website', 'edge', 'edge-cache', 'edge-functions', 'thumbnails', 'sync', 'notifications', 'cluster'];
 
 export function ratio(ours, peer, better = 'higher') {
   if (better === 'none') return null;

@@ -1,0 +1,287 @@
+// notifications: what S3 event notifications cost our origin's writes, and how fast events get
+// through the durable outbox to a broker, in one run (docs/notifications.md).
+//
+// One origin (`bucketfront origin --data DIR --no-access-log --config C`, fs store) with two
+// destinations: a webhook (a node:http receiver in this process, keep-alive, 200 to every POST)
+// and RabbitMQ (127.0.0.1:5672, exchange `bench-events`, a queue bound to it that this process
+// consumes with a prefetch of 1,000 and acks). Three buckets: `off` (no notification
+// configuration), `hook` (every ObjectCreated event → the webhook) and `amqp` (→ RabbitMQ).
+//
+//  PUT 1 KiB:    8 keep-alive SDK writers (PutObject) for the duration, distinct keys, into one bucket
+//                per round; rounds interleaved off / hook / amqp, ${rounds} each, medians reported.
+//                The time each PUT was acknowledged is kept per key.
+//  Delivery:     after each notified round, wait until every acknowledged key's event arrived (at
+//                most 60 s); latency = arrival − acknowledgement per event (p50/p99), events/s =
+//                events / (last arrival − round start). Every record checked: the key, the bucket and
+//                eventName ObjectCreated:Put; a missing or surplus event is reported.
+// Targets (issue 13): ≥ 2,000 events/s and p99 < 100 ms on loopback to AMQP and to the webhook with
+// 8 writers; write throughput with notifications on ≥ 0.8× of off. The peer of each row is our
+// own origin without notifications (the same process, bucket `off`), so the ratio is on / off.
+
+import http from 'node:http';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { PutBucketNotificationConfigurationCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { log, sleep, cpuMeter } from '../lib/proc.mjs';
+import { row, ratioAtLeast } from '../lib/results.mjs';
+import { ROOT, startOursOrigin, NotAvailable } from '../lib/servers.mjs';
+import { s3Client, createBucket, loadLoop } from '../lib/s3.mjs';
+
+const WRITERS = 8;
+const BODY = Buffer.alloc(1024, 'n');
+const AMQP_URL = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const EXCHANGE = 'bench-events';
+const QUEUE = `bench-events-${process.pid}`;
+const HOOK_ARN = 'arn:bucketfront:sqs:us-east-1:000000000000:bench-webhook';
+const AMQP_ARN = 'arn:bucketfront:sqs:us-east-1:000000000000:bench-amqp';
+const KINDS = ['off', 'hook', 'amqp'];
+const DRAIN_TIMEOUT_MS = 60_000;
+
+/** amqplib, from the workspace that depends on it (packages/notifications). */
+function loadAmqp() {
+  try {
+    return createRequire(join(ROOT, 'packages', 'notifications', 'package.json'))('amqplib');
+  } catch (e) {
+    throw new NotAvailable(`amqplib could not be loaded (${e.message}): run npm ci`);
+  }
+}
+
+/** Where events arrive: key → arrival time (performance.now), plus what was wrong. */
+class Arrivals {
+  constructor() {
+    this.at = new Map();
+    this.duplicates = 0;
+    this.bad = [];
+  }
+  record(body, bucket) {
+    const now = performance.now();
+    let rec;
+    try {
+      rec = JSON.parse(body).Records?.[0];
+    } catch {
+      this.bad.push(`not JSON: ${String(body).slice(0, 80)}`);
+      return;
+    }
+    if (!rec) return; // the s3:TestEvent sent when a configuration is stored
+    const key = decodeURIComponent(rec.s3.object.key.replace(/\+/g, ' '));
+    if (rec.s3.bucket.name !== bucket || rec.eventName !== 'ObjectCreated:Put') {
+      this.bad.push(`${rec.s3.bucket.name}/${key} ${rec.eventName}`);
+      return;
+    }
+    if (this.at.has(key)) this.duplicates++;
+    else this.at.set(key, now);
+  }
+}
+
+async function startWebhook(sink) {
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      sink.current?.record(Buffer.concat(chunks).toString('utf8'), 'hook');
+      res.writeHead(200, { 'content-length': '0' }).end();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${server.address().port}/events`, close: () => new Promise((r) => server.close(r)) };
+}
+
+async function startAmqpConsumer(sink) {
+  const amqp = loadAmqp();
+  let conn;
+  try {
+    conn = await amqp.connect(AMQP_URL);
+  } catch (e) {
+    throw new NotAvailable(`RabbitMQ is not reachable at ${AMQP_URL} (${e.message}): start it (rabbitmq-server -detached)`);
+  }
+  const ch = await conn.createChannel();
+  await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
+  await ch.assertQueue(QUEUE, { durable: true, autoDelete: false });
+  await ch.bindQueue(QUEUE, EXCHANGE, 'bench.#');
+  await ch.prefetch(1000);
+  await ch.consume(QUEUE, (msg) => {
+    if (!msg) return;
+    sink.current?.record(msg.content.toString('utf8'), 'amqp');
+    ch.ack(msg);
+  });
+  return {
+    close: async () => {
+      await ch.deleteQueue(QUEUE).catch(() => {});
+      await conn.close().catch(() => {});
+    },
+  };
+}
+
+function originConfig(webhookUrl) {
+  return [
+    'notifications:',
+    '  nodeId: bench',
+    '  destinations:',
+    `    - { arn: "${HOOK_ARN}", type: webhook, url: "${webhookUrl}" }`,
+    `    - { arn: "${AMQP_ARN}", type: amqp, url: "${AMQP_URL}", exchange: ${EXCHANGE}, routingKey: bench.created, declareExchange: true }`,
+    '',
+  ].join('\n');
+}
+
+const quantile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : null);
+const median = (xs) => {
+  const s = xs.filter((x) => x != null).sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : null;
+};
+
+/** One round of 8 writers into `bucket`; for notified buckets, waits for every event. */
+async function round(ctx, client, kind, n, sink, oursPid) {
+  const acked = new Map();
+  const arrivals = new Arrivals();
+  sink.current = kind === 'off' ? null : arrivals;
+  const t0 = performance.now();
+  const cpu = cpuMeter({ origin: oursPid });
+  const load = await loadLoop({
+    concurrency: WRITERS,
+    durationMs: ctx.durationMs,
+    op: async (w, s) => {
+      const key = `r${n}/w${w}/${s}.bin`;
+      await client.send(new PutObjectCommand({ Bucket: kind, Key: key, Body: BODY }));
+      acked.set(key, performance.now());
+    },
+  });
+  const cores = cpu.stop();
+  const out = { kind, opsPerSec: load.opsPerSec, p50ms: load.p50ms, p99ms: load.p99ms, errors: load.errors, firstError: load.firstError, puts: acked.size, originCores: cores.origin };
+  if (kind === 'off') return out;
+  const deadline = performance.now() + DRAIN_TIMEOUT_MS;
+  while (performance.now() < deadline && [...acked.keys()].some((k) => !arrivals.at.has(k))) await sleep(20);
+  sink.current = null;
+  const lat = [];
+  let last = 0;
+  let missing = 0;
+  for (const [key, ackAt] of acked) {
+    const at = arrivals.at.get(key);
+    if (at === undefined) {
+      missing++;
+      continue;
+    }
+    lat.push(at - ackAt);
+    last = Math.max(last, at);
+  }
+  lat.sort((a, b) => a - b);
+  const surplus = [...arrivals.at.keys()].filter((k) => !acked.has(k)).length;
+  Object.assign(out, {
+    events: lat.length,
+    missing,
+    surplus,
+    duplicates: arrivals.duplicates,
+    bad: arrivals.bad.slice(0, 5),
+    eventsPerSec: lat.length / ((last - t0) / 1000),
+    latP50ms: quantile(lat, 0.5),
+    latP99ms: quantile(lat, 0.99),
+    latMaxms: lat.at(-1) ?? null,
+  });
+  return out;
+}
+
+export async function runNotifications(ctx) {
+  const notes = [];
+  const rounds = ctx.quick ? 1 : Math.max(3, ctx.reps);
+  const durationMs = ctx.durationMs ?? (Number.parseFloat(ctx.duration) || 5) * 1000;
+  const sink = { current: null };
+  let hook;
+  let consumer;
+  let ours;
+  const runs = [];
+  try {
+    hook = await startWebhook(sink);
+    consumer = await startAmqpConsumer(sink);
+    const configFile = join(ctx.rawDir, 'origin-notifications.yaml');
+    mkdirSync(ctx.rawDir, { recursive: true });
+    writeFileSync(configFile, originConfig(hook.url));
+    ours = await startOursOrigin({ name: 'ours-origin-notifications', logs: ctx.logs, accessLog: false, extraArgs: ['--config', configFile] });
+    const client = s3Client({ endpoint: ours.url, credentials: ours.credentials });
+    for (const kind of KINDS) await createBucket(client, kind);
+    for (const [bucket, arn] of [
+      ['hook', HOOK_ARN],
+      ['amqp', AMQP_ARN],
+    ])
+      await client.send(
+        new PutBucketNotificationConfigurationCommand({
+          Bucket: bucket,
+          NotificationConfiguration: { QueueConfigurations: [{ Id: `bench-${bucket}`, QueueArn: arn, Events: ['s3:ObjectCreated:*'] }] },
+        }),
+      );
+    // Warm-up (untimed): connections to the brokers, the JIT.
+    await round({ durationMs: 1000 }, client, 'hook', 'warm-hook', sink, ours.pid);
+    await round({ durationMs: 1000 }, client, 'amqp', 'warm-amqp', sink, ours.pid);
+    for (let n = 0; n < rounds; n++)
+      for (const kind of KINDS) {
+        const r = await round({ durationMs }, client, kind, n, sink, ours.pid);
+        runs.push(r);
+        log(
+          `${kind} #${n + 1}: ${r.opsPerSec.toFixed(0)} PUT/s (p50 ${r.p50ms?.toFixed(1)} ms, ${r.errors} errors)` +
+            (kind === 'off'
+              ? ''
+              : `; ${r.events}/${r.puts} events, ${r.eventsPerSec?.toFixed(0)} events/s, ack→delivery p50 ${r.latP50ms?.toFixed(1)} ms p99 ${r.latP99ms?.toFixed(1)} ms, missing ${r.missing}, duplicates ${r.duplicates}`),
+        );
+      }
+    client.destroy();
+  } catch (e) {
+    const reason = e instanceof NotAvailable ? e.message : `failed: ${e.message}`;
+    log(`notifications: ${reason}`);
+    return { rows: [], notes: [reason], oursAvailable: !(e instanceof NotAvailable), oursUnavailableReason: reason, settings: { duration: ctx.duration } };
+  } finally {
+    await ours?.stop();
+    await consumer?.close();
+    await hook?.close();
+  }
+  writeFileSync(join(ctx.rawDir, 'notifications.json'), JSON.stringify(runs, null, 2));
+
+  const of = (kind, f) => median(runs.filter((r) => r.kind === kind).map((r) => r[f]));
+  const PEER = 'ours, no notifications (bucket off)';
+  const rows = [];
+  for (const [kind, label] of [
+    ['hook', 'webhook'],
+    ['amqp', 'AMQP (RabbitMQ, publisher confirms)'],
+  ]) {
+    rows.push(
+      row({
+        what: `PUT 1 KiB with notifications to the ${label} vs none (${WRITERS} writers, median of ${rounds})`,
+        peer: PEER,
+        peerValue: of('off', 'opsPerSec'),
+        ours: of(kind, 'opsPerSec'),
+        unit: 'PUT/s',
+        target: '≥ 0.8×',
+        check: ratioAtLeast(0.8),
+        note: `p50 ${of('off', 'p50ms')?.toFixed(1)} → ${of(kind, 'p50ms')?.toFixed(1)} ms; origin ${of('off', 'originCores')} → ${of(kind, 'originCores')} cores`,
+      }),
+      row({
+        what: `events/s through the outbox to the ${label} (${WRITERS} writers, median of ${rounds})`,
+        ours: of(kind, 'eventsPerSec'),
+        unit: 'events/s',
+        target: '≥ 2,000',
+        check: (r) => (r.ours == null ? null : r.ours >= 2000),
+        note: `every acknowledged PUT's event: ${runs
+          .filter((r) => r.kind === kind)
+          .map((r) => `${r.events}/${r.puts}`)
+          .join(', ')}; duplicates ${runs.filter((r) => r.kind === kind).reduce((a, r) => a + r.duplicates, 0)}`,
+      }),
+      row({
+        what: `PUT acknowledgement → delivery p99 to the ${label} (median of ${rounds})`,
+        ours: of(kind, 'latP99ms'),
+        unit: 'ms',
+        better: 'lower',
+        target: '< 100 ms',
+        check: (r) => (r.ours == null ? null : r.ours < 100),
+        note: `p50 ${of(kind, 'latP50ms')?.toFixed(1)} ms, max ${of(kind, 'latMaxms')?.toFixed(1)} ms`,
+      }),
+    );
+  }
+  for (const r of runs) {
+    if (r.missing) notes.push(`${r.kind}: ${r.missing} acknowledged PUTs without an event within ${DRAIN_TIMEOUT_MS / 1000} s`);
+    if (r.bad?.length) notes.push(`${r.kind}: unexpected records, e.g. ${r.bad.join('; ')}`);
+    if (r.errors) notes.push(`${r.kind}: ${r.errors} PUT errors (${r.firstError})`);
+  }
+  notes.push(
+    `One origin (fs store, fsync per object and per outbox batch) with a webhook receiver in the harness process and RabbitMQ at ${AMQP_URL}; rounds of ${ctx.duration} interleaved off / webhook / AMQP. The harness (8 SDK writers, the receiver, the AMQP consumer) shares the 2 cores with the origin and the broker.`,
+  );
+  return { rows, notes, oursAvailable: true, settings: { duration: ctx.duration, rounds, writers: WRITERS, objectBytes: BODY.length }, raw: { runs } };
+}
