@@ -22,7 +22,7 @@ import http from 'node:http';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { PutBucketNotificationConfigurationCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { log, sleep, cpuMeter } from '../lib/proc.mjs';
 import { row, ratioAtLeast } from '../lib/results.mjs';
 import { ROOT, startOursOrigin, NotAvailable } from '../lib/servers.mjs';
@@ -37,6 +37,7 @@ const HOOK_ARN = 'arn:bucketfront:sqs:us-east-1:000000000000:bench-webhook';
 const AMQP_ARN = 'arn:bucketfront:sqs:us-east-1:000000000000:bench-amqp';
 const KINDS = ['off', 'hook', 'amqp'];
 const DRAIN_TIMEOUT_MS = 60_000;
+const BURST_REQUESTS_PER_WRITER = 3;
 
 /** amqplib, from the workspace that depends on it (packages/notifications). */
 function loadAmqp() {
@@ -49,7 +50,8 @@ function loadAmqp() {
 
 /** Where events arrive: key → arrival time (performance.now), plus what was wrong. */
 class Arrivals {
-  constructor() {
+  constructor(eventName = 'ObjectCreated:Put') {
+    this.eventName = eventName;
     this.at = new Map();
     this.duplicates = 0;
     this.bad = [];
@@ -65,7 +67,7 @@ class Arrivals {
     }
     if (!rec) return; // the s3:TestEvent sent when a configuration is stored
     const key = decodeURIComponent(rec.s3.object.key.replace(/\+/g, ' '));
-    if (rec.s3.bucket.name !== bucket || rec.eventName !== 'ObjectCreated:Put') {
+    if (rec.s3.bucket.name !== bucket || rec.eventName !== this.eventName) {
       this.bad.push(`${rec.s3.bucket.name}/${key} ${rec.eventName}`);
       return;
     }
@@ -150,6 +152,11 @@ async function round(ctx, client, kind, n, sink, oursPid) {
   const cores = cpu.stop();
   const out = { kind, opsPerSec: load.opsPerSec, p50ms: load.p50ms, p99ms: load.p99ms, errors: load.errors, firstError: load.firstError, puts: acked.size, originCores: cores.origin };
   if (kind === 'off') return out;
+  return Object.assign(out, await awaitEvents(acked, arrivals, t0, sink));
+}
+
+/** Waits (at most DRAIN_TIMEOUT_MS) for an event of every acknowledged key; the delivery figures. */
+async function awaitEvents(acked, arrivals, t0, sink) {
   const deadline = performance.now() + DRAIN_TIMEOUT_MS;
   while (performance.now() < deadline && [...acked.keys()].some((k) => !arrivals.at.has(k))) await sleep(20);
   sink.current = null;
@@ -167,7 +174,7 @@ async function round(ctx, client, kind, n, sink, oursPid) {
   }
   lat.sort((a, b) => a - b);
   const surplus = [...arrivals.at.keys()].filter((k) => !acked.has(k)).length;
-  Object.assign(out, {
+  return {
     events: lat.length,
     missing,
     surplus,
@@ -177,8 +184,31 @@ async function round(ctx, client, kind, n, sink, oursPid) {
     latP50ms: quantile(lat, 0.5),
     latP99ms: quantile(lat, 0.99),
     latMaxms: lat.at(-1) ?? null,
-  });
-  return out;
+  };
+}
+
+/**
+ * A burst: 8 writers each send DeleteObjects requests of 1,000 keys (S3 emits one
+ * ObjectRemoved:Delete per key, existing or not), so the outbox and the sender see far more events
+ * per second than fsync-bound PUTs can make. Every key's acknowledgement is its request's answer.
+ */
+async function burst(client, kind, n, sink, requestsPerWriter) {
+  const acked = new Map();
+  const arrivals = new Arrivals('ObjectRemoved:Delete');
+  sink.current = arrivals;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: WRITERS }, async (_, w) => {
+      for (let r = 0; r < requestsPerWriter; r++) {
+        const keys = Array.from({ length: 1000 }, (_, i) => `burst${n}/w${w}/r${r}/${i}`);
+        await client.send(new DeleteObjectsCommand({ Bucket: kind, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+        const at = performance.now();
+        for (const k of keys) acked.set(k, at);
+      }
+    }),
+  );
+  const writeMs = performance.now() - t0;
+  return { kind, burst: true, writeMs, ...(await awaitEvents(acked, arrivals, t0, sink)) };
 }
 
 export async function runNotifications(ctx) {
@@ -190,6 +220,7 @@ export async function runNotifications(ctx) {
   let consumer;
   let ours;
   const runs = [];
+  const bursts = [];
   try {
     hook = await startWebhook(sink);
     consumer = await startAmqpConsumer(sink);
@@ -206,7 +237,7 @@ export async function runNotifications(ctx) {
       await client.send(
         new PutBucketNotificationConfigurationCommand({
           Bucket: bucket,
-          NotificationConfiguration: { QueueConfigurations: [{ Id: `bench-${bucket}`, QueueArn: arn, Events: ['s3:ObjectCreated:*'] }] },
+          NotificationConfiguration: { QueueConfigurations: [{ Id: `bench-${bucket}`, QueueArn: arn, Events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'] }] },
         }),
       );
     // Warm-up (untimed): connections to the brokers, the JIT.
@@ -216,6 +247,13 @@ export async function runNotifications(ctx) {
       for (const kind of KINDS) {
         const r = await round({ durationMs }, client, kind, n, sink, ours.pid);
         runs.push(r);
+        if (kind !== 'off') {
+          const b = await burst(client, kind, n, sink, ctx.quick ? 1 : BURST_REQUESTS_PER_WRITER);
+          bursts.push(b);
+          log(
+            `${kind} burst #${n + 1}: ${b.events} ObjectRemoved events in ${(b.writeMs / 1000).toFixed(2)} s of writes, ${b.eventsPerSec?.toFixed(0)} events/s, ack→delivery p50 ${b.latP50ms?.toFixed(1)} ms p99 ${b.latP99ms?.toFixed(1)} ms, missing ${b.missing}`,
+          );
+        }
         log(
           `${kind} #${n + 1}: ${r.opsPerSec.toFixed(0)} PUT/s (p50 ${r.p50ms?.toFixed(1)} ms, ${r.errors} errors)` +
             (kind === 'off'
@@ -233,9 +271,10 @@ export async function runNotifications(ctx) {
     await consumer?.close();
     await hook?.close();
   }
-  writeFileSync(join(ctx.rawDir, 'notifications.json'), JSON.stringify(runs, null, 2));
+  writeFileSync(join(ctx.rawDir, 'notifications.json'), JSON.stringify({ runs, bursts }, null, 2));
 
   const of = (kind, f) => median(runs.filter((r) => r.kind === kind).map((r) => r[f]));
+  const ofBurst = (kind, f) => median(bursts.filter((r) => r.kind === kind).map((r) => r[f]));
   const PEER = 'ours, no notifications (bucket off)';
   const rows = [];
   for (const [kind, label] of [
@@ -254,7 +293,7 @@ export async function runNotifications(ctx) {
         note: `p50 ${of('off', 'p50ms')?.toFixed(1)} → ${of(kind, 'p50ms')?.toFixed(1)} ms; origin ${of('off', 'originCores')} → ${of(kind, 'originCores')} cores`,
       }),
       row({
-        what: `events/s through the outbox to the ${label} (${WRITERS} writers, median of ${rounds})`,
+        what: `events/s through the outbox to the ${label}: PUTs (${WRITERS} writers, bounded by the PUT rate, median of ${rounds})`,
         ours: of(kind, 'eventsPerSec'),
         unit: 'events/s',
         target: '≥ 2,000',
@@ -263,6 +302,17 @@ export async function runNotifications(ctx) {
           .filter((r) => r.kind === kind)
           .map((r) => `${r.events}/${r.puts}`)
           .join(', ')}; duplicates ${runs.filter((r) => r.kind === kind).reduce((a, r) => a + r.duplicates, 0)}`,
+      }),
+      row({
+        what: `events/s through the outbox to the ${label}: DeleteObjects bursts (${WRITERS} writers × 1,000-key requests, median of ${rounds})`,
+        ours: ofBurst(kind, 'eventsPerSec'),
+        unit: 'events/s',
+        target: '≥ 2,000',
+        check: (r) => (r.ours == null ? null : r.ours >= 2000),
+        note: `events ${bursts
+          .filter((r) => r.kind === kind)
+          .map((r) => `${r.events}/${r.events + r.missing}`)
+          .join(', ')}; ack→delivery p50 ${ofBurst(kind, 'latP50ms')?.toFixed(1)} ms, p99 ${ofBurst(kind, 'latP99ms')?.toFixed(1)} ms`,
       }),
       row({
         what: `PUT acknowledgement → delivery p99 to the ${label} (median of ${rounds})`,
@@ -275,7 +325,7 @@ export async function runNotifications(ctx) {
       }),
     );
   }
-  for (const r of runs) {
+  for (const r of [...runs, ...bursts]) {
     if (r.missing) notes.push(`${r.kind}: ${r.missing} acknowledged PUTs without an event within ${DRAIN_TIMEOUT_MS / 1000} s`);
     if (r.bad?.length) notes.push(`${r.kind}: unexpected records, e.g. ${r.bad.join('; ')}`);
     if (r.errors) notes.push(`${r.kind}: ${r.errors} PUT errors (${r.firstError})`);
@@ -283,5 +333,5 @@ export async function runNotifications(ctx) {
   notes.push(
     `One origin (fs store, fsync per object and per outbox batch) with a webhook receiver in the harness process and RabbitMQ at ${AMQP_URL}; rounds of ${ctx.duration} interleaved off / webhook / AMQP. The harness (8 SDK writers, the receiver, the AMQP consumer) shares the 2 cores with the origin and the broker.`,
   );
-  return { rows, notes, oursAvailable: true, settings: { duration: ctx.duration, rounds, writers: WRITERS, objectBytes: BODY.length }, raw: { runs } };
+  return { rows, notes, oursAvailable: true, settings: { duration: ctx.duration, rounds, writers: WRITERS, objectBytes: BODY.length }, raw: { runs, bursts } };
 }
