@@ -153,6 +153,7 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .option('--tls-key <file>', 'serve HTTPS: private key (PEM) of --tls-cert')
     .option('--website-tls-cert <file>', 'certificate chain (PEM) for the --website-port listener instead of --tls-cert')
     .option('--website-tls-key <file>', 'private key (PEM) of --website-tls-cert')
+    .option('--config <file>', 'configuration file (YAML or JSON): the `notifications:` section declares event-notification destinations (docs/notifications.md)')
     .action(run(async (o) => (await import('./commands/servers.js')).originCommand(o)));
 
   program

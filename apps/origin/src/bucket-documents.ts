@@ -1,11 +1,19 @@
 /**
  * Bucket documents parsed once per bucket and text: the website configuration,
- * the bucket policy and the default encryption. A hot request compares the stored text with the last
+ * the bucket policy, the default encryption and the notification configuration. A hot request compares the stored text with the last
  * one parsed (the store hands back the same string while a document is
  * unchanged, so that is usually a pointer comparison) and never re-parses.
  */
 import type { ObjectStore } from '@bucketfront/object-store';
-import { parseServerSideEncryptionConfiguration, S3Error, validateBucketPolicy, type BucketEncryptionRule, type BucketPolicy } from '@bucketfront/s3-protocol';
+import {
+  parseNotificationConfiguration,
+  parseServerSideEncryptionConfiguration,
+  S3Error,
+  validateBucketPolicy,
+  type BucketEncryptionRule,
+  type BucketPolicy,
+  type NotificationConfiguration,
+} from '@bucketfront/s3-protocol';
 import { parseWebsiteConfiguration, type WebsiteConfiguration } from '@bucketfront/website';
 
 const MAX_CACHED_BUCKETS = 4096;
@@ -41,6 +49,17 @@ const encryptionRules = new ParsedPerBucket<BucketEncryptionRule | null>((raw) =
   const result = parseServerSideEncryptionConfiguration(raw);
   return result instanceof S3Error ? null : (result.rules[0] ?? null);
 });
+
+// Stored configurations were validated (and given their Ids) when they were put.
+const notificationConfigs = new ParsedPerBucket<NotificationConfiguration | null>((raw) => {
+  const result = parseNotificationConfiguration(raw);
+  return result instanceof S3Error ? null : result;
+});
+
+/** The stored notification configuration, parsed; null when it no longer parses. */
+export function loadBucketNotification(bucket: string, raw: string): NotificationConfiguration | null {
+  return notificationConfigs.get(bucket, raw);
+}
 
 /** The stored website configuration, parsed; null when it no longer parses. */
 export function parsedWebsiteConfiguration(bucket: string, raw: string): WebsiteConfiguration | null {

@@ -8,3 +8,6 @@ export { createOriginHandler, type OriginDeps, type OriginHandler } from './orig
 export { resolveCredentials, generateCredentials, CREDENTIALS_FILE, type OriginCredentials } from './credentials.js';
 export { createJsonLineSink, type AccessLogEntry, type AccessLogSink } from './http/access-log.js';
 export type { WebsiteRequestContext } from './website/index.js';
+export type { NotificationsOptions } from './notifications/start-notifications.js';
+export { NotificationsConfigError } from './notifications/start-notifications.js';
+export { loadOriginConfigFile, parseOriginConfig, OriginConfigError, type OriginConfigFile } from './config-file.js';

@@ -16,6 +16,7 @@ import { makeHostId, nextRequestId } from './http/request-id.js';
 import { errorResponse, hasUnreadBody, sendResponse } from './http/respond.js';
 import { requestScheme } from './http/secure.js';
 import { DEFAULT_MIN_BODY_RATE, type MinBodyRate, type RequestAuth, type S3Context, type S3Response } from './s3/context.js';
+import type { Notifier } from './notifications/notifier.js';
 import { dispatch } from './s3/router.js';
 import { handleWebsiteRequest } from './website/index.js';
 
@@ -34,6 +35,8 @@ export interface OriginDeps {
   minBodyRate?: MinBodyRate;
   /** Where requests (and, fed by startOrigin, store calls) are counted. Default: a new OriginMetrics. */
   metrics?: OriginMetrics;
+  /** Event notifications (startOrigin's `notifications`); without it `ctx.notify` records nothing. */
+  notifier?: Notifier;
 }
 
 export interface OriginHandler {
@@ -48,6 +51,11 @@ export interface OriginHandler {
   logRejected(r: { requestId: string; remote: string | undefined; status: number; operation: string; bytesOut: number }): void;
 }
 
+/** The single account's canonical user id (S3's 64-hex owner id), derived from its access key id. */
+export function canonicalOwnerId(accessKeyId: string): string {
+  return createHash('sha256').update(accessKeyId).digest('hex');
+}
+
 const HEALTH_BODY = Buffer.from(JSON.stringify({ status: 'ok' }));
 
 export function createOriginHandler(deps: OriginDeps): OriginHandler {
@@ -59,12 +67,13 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
   const metrics = deps.metrics ?? new OriginMetrics();
   const accessLog = deps.accessLog === false ? null : (deps.accessLog ?? createJsonLineSink());
   const owner: Owner = {
-    id: createHash('sha256').update(accessKeyId).digest('hex'),
+    id: canonicalOwnerId(accessKeyId),
     displayName: 'bucketfront',
   };
   const lookupSecret = (id: string): string | undefined => (id === accessKeyId ? secretAccessKey : undefined);
   const addressing = { websiteDomain, region };
   const presigned = new PresignedCache();
+  const notifier = deps.notifier;
 
   function finish(
     req: IncomingMessage,
@@ -229,7 +238,8 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
         bytesIn: 0,
         allowSpaFallback: deps.spaFallback === true,
         minBodyRate: deps.minBodyRate ?? DEFAULT_MIN_BODY_RATE,
-        notify: () => Promise.resolve(), // wired to the notifier by the event-notifications change
+        notify: notifier === undefined ? noNotify : (event) => notifier.notify({ ...event, principalId: principalOf(auth), sourceIp: sourceIpOf(req), requestId, hostId }),
+        notifications: notifier ?? null,
       };
       dispatch(ctx).then(respond, (err: unknown) => respond(toS3Error(err)));
     }
@@ -264,6 +274,19 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
   handler.metrics = metrics;
   handler.hostId = hostId;
   return handler;
+}
+
+const noNotify = (): Promise<void> => Promise.resolve();
+
+/** userIdentity.principalId of an event record: `AWS:<access key id>` for a signed request, as S3 names an IAM user by its id. */
+function principalOf(auth: RequestAuth): string {
+  return auth.kind === 'signed' ? `AWS:${auth.accessKeyId}` : 'ANONYMOUS';
+}
+
+/** requestParameters.sourceIPAddress: the peer address (an IPv4-mapped IPv6 address as plain IPv4). */
+function sourceIpOf(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? '';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
 function internalEndpoint(path: string, metrics: OriginMetrics): S3Response {

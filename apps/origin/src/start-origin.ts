@@ -7,10 +7,11 @@ import { openStore, parseStoreSpec, type StoreSpec } from '@bucketfront/object-s
 import { S3Error } from '@bucketfront/s3-protocol';
 import type { AccessLogSink } from './http/access-log.js';
 import { nextRequestId } from './http/request-id.js';
-import { createOriginHandler, type OriginHandler } from './origin-handler.js';
+import { canonicalOwnerId, createOriginHandler, type OriginHandler } from './origin-handler.js';
 import type { MinBodyRate } from './s3/context.js';
 import { resolveCredentials, type OriginCredentials } from './credentials.js';
 import { OriginMetrics } from './http/metrics.js';
+import { startNotifications, type NotificationsOptions, type RunningNotifications } from './notifications/start-notifications.js';
 
 export interface StartOriginOptions {
   /**
@@ -59,6 +60,13 @@ export interface StartOriginOptions {
    * certificate from a private CA the edge does not trust (`bucketfront dev --tls`; docs/tls.md#plain).
    */
   loopbackPort?: number;
+  /**
+   * S3 event notifications (docs/notifications.md): the destinations a bucket's
+   * NotificationConfiguration may name, this node's outbox partition and the delivery policy.
+   * Without it, PutBucketNotificationConfiguration accepts only `x-amz-skip-destination-validation`
+   * and no event is recorded.
+   */
+  notifications?: NotificationsOptions;
 }
 
 /** What `RunningOrigin.reloadTlsOnSighup` reports, once per certificate pair and SIGHUP. */
@@ -84,6 +92,8 @@ export interface RunningOrigin {
    */
   reloadTlsOnSighup(onEvent: (event: TlsReloadEvent) => void): () => void;
   credentials: OriginCredentials;
+  /** Event notifications, when configured: the destination ARNs and this node's outbox partition. */
+  notifications?: { destinations: string[]; partition: string };
   /** Where the data lives, for logs (never a secret). */
   storeDescription: string;
   /** Where the master key for encryption at rest comes from (null: SSE requests are refused). */
@@ -187,7 +197,17 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
     await store.close();
     throw err;
   }
+  let notifications: RunningNotifications | undefined;
+  if (opts.notifications !== undefined) {
+    try {
+      notifications = await startNotifications(opts.notifications, { store, outbox: opened.outbox, region: opts.region ?? 'us-east-1', ownerId: canonicalOwnerId(credentials.accessKeyId), metrics });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
   const handler = createOriginHandler({
+    ...(notifications !== undefined ? { notifier: notifications.notifier } : {}),
     store,
     metrics,
     credentials,
@@ -221,6 +241,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
       close: async () => {},
       reloadTlsOnSighup: (onEvent) => reloadGroups(reloadable, onEvent),
     };
+    if (notifications !== undefined) running.notifications = { destinations: [...notifications.notifier.destinations], partition: notifications.partition };
     if (opts.websitePort !== undefined) {
       const web = hardenedServer(handler.website, handler, websiteMaterial);
       servers.push(web);
@@ -239,6 +260,8 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
     running.close = () => {
       closing ??= (async () => {
         await Promise.all(servers.map((s) => closeServer(s, 1000)));
+        // After the listeners: every acknowledged write's records are in the outbox by now.
+        await notifications?.close();
         await store.close();
       })();
       return closing;
@@ -246,6 +269,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
     return running;
   } catch (err) {
     await Promise.all(servers.map((s) => (s.listening ? closeServer(s, 1000) : Promise.resolve())));
+    await notifications?.close();
     await store.close();
     throw err;
   }

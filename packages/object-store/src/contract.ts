@@ -9,7 +9,19 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BUCKET_CONFIG_KINDS, S3_LIMITS, hasSystemDocuments, isStoreError, type ObjectInfo, type ObjectMetadata, type ObjectStore, type StoreErrorCode, type SystemDocuments } from './types.js';
+import {
+  BUCKET_CONFIG_KINDS,
+  S3_LIMITS,
+  hasEventOutbox,
+  hasSystemDocuments,
+  isStoreError,
+  type ObjectInfo,
+  type ObjectMetadata,
+  type ObjectStore,
+  type StoreErrorCode,
+  type SystemDocuments,
+  type EventOutbox,
+} from './types.js';
 import { bytes } from './contract-bytes.js';
 import { multipartEtag } from './validate.js';
 
@@ -115,6 +127,12 @@ async function expectCopyWithMetadata(
 /** The store narrowed to SystemDocuments (callers check hasSystemDocuments first). */
 function store_(store: ObjectStore): ObjectStore & SystemDocuments {
   if (!hasSystemDocuments(store)) throw new Error('not a SystemDocuments store');
+  return store;
+}
+
+/** The store narrowed to EventOutbox (callers check hasEventOutbox first). */
+function store_outbox(store: ObjectStore): ObjectStore & EventOutbox {
+  if (!hasEventOutbox(store)) throw new Error('not an EventOutbox store');
   return store;
 }
 
@@ -921,6 +939,64 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
       it('system documents are not buckets or objects', async (ctx) => {
         if (!hasSystemDocuments(store)) return ctx.skip();
         await store.createSystemDocument('creds', 'x');
+        expect((await store.listBuckets()).map((b) => b.name)).toEqual(['bkt']);
+        expect((await store.listObjects('bkt', { maxKeys: 10 })).objects).toEqual([]);
+      });
+    });
+    describe('event outbox (drivers implementing EventOutbox; docs/notifications.md#the-outbox)', () => {
+      it('appends batches and reads them back oldest first, records intact', async (ctx) => {
+        if (!hasEventOutbox(store)) return ctx.skip();
+        expect(await store.listOutboxPartitions()).toEqual([]);
+        expect(await store.readOutbox('node-a', 10)).toEqual([]);
+        const records = ['{"a":1}', 'é \u{1F600} "quoted" \n', ''];
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++) ids.push(await store.appendOutbox('node-a', [...records, String(i)]));
+        expect([...ids].sort()).toEqual(ids);
+        expect(new Set(ids).size).toBe(5);
+        const all = await store.readOutbox('node-a', 100);
+        expect(all.map((b) => b.id)).toEqual(ids);
+        expect(all[3]!.records).toEqual([...records, '3']);
+        expect(await store.listOutboxPartitions()).toEqual(['node-a']);
+      });
+
+      it('pages with limit and after', async (ctx) => {
+        if (!hasEventOutbox(store)) return ctx.skip();
+        const ids: string[] = [];
+        for (let i = 0; i < 7; i++) ids.push(await store.appendOutbox('p1', [String(i)]));
+        const first = await store.readOutbox('p1', 3);
+        expect(first.map((b) => b.id)).toEqual(ids.slice(0, 3));
+        const next = await store.readOutbox('p1', 3, first[2]!.id);
+        expect(next.map((b) => b.id)).toEqual(ids.slice(3, 6));
+        expect((await store.readOutbox('p1', 3, next[2]!.id)).map((b) => b.records[0])).toEqual(['6']);
+      });
+
+      it('keeps partitions apart and removes batches (missing ids ignored)', async (ctx) => {
+        if (!hasEventOutbox(store)) return ctx.skip();
+        const a1 = await store.appendOutbox('node-a', ['a1']);
+        const a2 = await store.appendOutbox('node-a', ['a2']);
+        const b1 = await store.appendOutbox('node-b', ['b1']);
+        expect(await store.listOutboxPartitions()).toEqual(['node-a', 'node-b']);
+        await store.removeOutbox('node-a', [a1, b1, '000000000000-00000000-00000000']);
+        expect((await store.readOutbox('node-a', 10)).map((b) => b.id)).toEqual([a2]);
+        expect((await store.readOutbox('node-b', 10)).map((b) => b.id)).toEqual([b1]);
+        await store.removeOutbox('node-a', [a2]);
+        expect(await store.listOutboxPartitions()).toEqual(['node-b']);
+      });
+
+      it('concurrent appends each get their own batch', async (ctx) => {
+        if (!hasEventOutbox(store)) return ctx.skip();
+        const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => store_outbox(store).appendOutbox('node-a', [String(i)])));
+        expect(new Set(ids).size).toBe(20);
+        const read = await store_outbox(store).readOutbox('node-a', 100);
+        expect(read.map((b) => b.records[0]).sort((x, y) => Number(x) - Number(y))).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+      });
+
+      it('refuses partition names that are not plain; outbox batches are not objects', async (ctx) => {
+        if (!hasEventOutbox(store)) return ctx.skip();
+        await expectStoreError(store.appendOutbox('../x', ['r']), 'InvalidArgument');
+        await expectStoreError(store.readOutbox('a/b', 1), 'InvalidArgument');
+        await expectStoreError(store.removeOutbox('', []), 'InvalidArgument');
+        await store.appendOutbox('node-a', ['r']);
         expect((await store.listBuckets()).map((b) => b.name)).toEqual(['bkt']);
         expect((await store.listObjects('bkt', { maxKeys: 10 })).objects).toEqual([]);
       });

@@ -39,6 +39,22 @@ async function walk(dir: string): Promise<string[]> {
 }
 
 describe('fs driver specifics', () => {
+  it('outbox: a batch survives a reopen; the temp file of an append that died is removed at open, never read', async () => {
+    const dataDir = tempDir();
+    const a = await createFsStore({ dataDir });
+    const id = await a.appendOutbox('node-a', ['r1', 'r2']);
+    await a.close();
+    const dead = join(dataDir, 'outbox', 'node-a', `ffffffffffff-00000000-00000000.json.x${'.tmp'}`);
+    await fsp.writeFile(dead, '["half');
+    const b = await createFsStore({ dataDir });
+    try {
+      expect(existsSync(dead)).toBe(false);
+      expect(await b.readOutbox('node-a', 10)).toEqual([{ id, records: ['r1', 'r2'] }]);
+    } finally {
+      await b.close();
+    }
+  });
+
   const stores: ObjectStore[] = [];
   afterEach(async () => {
     for (const s of stores.splice(0)) await s.close();

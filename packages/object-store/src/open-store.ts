@@ -26,7 +26,7 @@ import { createFsStore } from './fs-store/index.js';
 import { fsSystemDocuments } from './fs-store/system-documents.js';
 import { createS3Store } from './s3-store/index.js';
 import { withStoreMetrics, type StoreObserver } from './store-metrics.js';
-import type { ObjectStore, SystemDocuments } from './types.js';
+import type { EventOutbox, ObjectStore, SystemDocuments } from './types.js';
 
 export type StoreSpec =
   | { driver: 'fs'; dataDir: string }
@@ -187,6 +187,12 @@ export interface OpenedStore {
   /** The decorated store: bucket-facts cache → metrics → driver. */
   store: ObjectStore;
   system: SystemDocuments;
+  /**
+   * The durable outbox of event notifications (both drivers have one). Like `system`, it is the
+   * driver's own: outbox calls bypass the bucket cache and encryption (records are not objects)
+   * but are observed by the metrics decorator (`observe`: operations `appendOutbox`, `readOutbox`…).
+   */
+  outbox: EventOutbox;
   /** For logs: where the data lives, never a secret. */
   description: string;
   /** The built-in key service (SSE-S3 and SSE-KMS keys); null when no master key is configured. */
@@ -232,10 +238,12 @@ export async function openStore(specText: string | StoreSpec, opts: OpenStoreOpt
   const description = describeStoreSpec(spec);
   let driver: ObjectStore;
   let system: SystemDocuments;
+  let outbox: ObjectStore & EventOutbox;
   if (spec.driver === 'fs') {
     const fs = await createFsStore({ dataDir: spec.dataDir });
     driver = fs;
     system = fs;
+    outbox = fs;
   } else {
     const s3 = await createS3Store({
       endpoint: spec.endpoint,
@@ -252,6 +260,7 @@ export async function openStore(specText: string | StoreSpec, opts: OpenStoreOpt
     }
     driver = s3;
     system = s3;
+    outbox = s3;
   }
   const observed = opts.observe ? withStoreMetrics(driver, opts.observe) : driver;
   let keys: KeyStore | null = null;
@@ -269,5 +278,5 @@ export async function openStore(specText: string | StoreSpec, opts: OpenStoreOpt
   // ListObjectsV2 of a backend carries no envelope: the decorator looks encrypted objects up.
   const encrypted = withEncryption(observed, keys, spec.driver === 's3' ? { listingWithoutMetadata: system } : {});
   const store = withBucketCache(encrypted, opts.revalidateMs !== undefined ? { revalidateMs: opts.revalidateMs } : {});
-  return { spec, store, system, description, keys, masterKeyFile: masterKeyFile ?? null };
+  return { spec, store, system, outbox: opts.observe ? withStoreMetrics(outbox, opts.observe) : outbox, description, keys, masterKeyFile: masterKeyFile ?? null };
 }

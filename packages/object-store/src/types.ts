@@ -148,7 +148,7 @@ export interface BucketInfo {
  * Bucket sub-resources stored as opaque documents (the origin owns their formats). Every driver
  * stores each kind listed here and drops them all with the bucket.
  */
-export const BUCKET_CONFIG_KINDS = ['website', 'policy', 'encryption'] as const;
+export const BUCKET_CONFIG_KINDS = ['website', 'policy', 'encryption', 'notification'] as const;
 export type BucketConfigKind = (typeof BUCKET_CONFIG_KINDS)[number];
 
 /** Inclusive byte range, already validated against the object size by the caller. */

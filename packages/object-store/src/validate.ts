@@ -38,6 +38,18 @@ export function checkSystemDocumentName(name: string): void {
   }
 }
 
+/** Outbox partition names (see EventOutbox in types.ts): an origin node id, safe as a file or key name. */
+export function checkOutboxPartition(partition: string): void {
+  if (typeof partition !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(partition)) {
+    throw new StoreError('InvalidArgument', `Invalid outbox partition ${JSON.stringify(partition)}`);
+  }
+}
+
+/** Outbox batch ids as `newOutboxBatchId` makes them (also what a driver accepts back). */
+export function isOutboxBatchId(id: string): boolean {
+  return /^[0-9a-f]{12}-[0-9a-f]{8}-[0-9a-f]{8}$/.test(id);
+}
+
 export function quoteEtag(hex: string): string {
   return `"${hex}"`;
 }

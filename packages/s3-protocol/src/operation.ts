@@ -24,6 +24,8 @@ export type BucketOperationName =
   | 'PutBucketEncryption'
   | 'GetBucketEncryption'
   | 'DeleteBucketEncryption'
+  | 'PutBucketNotificationConfiguration'
+  | 'GetBucketNotificationConfiguration'
   | 'PutBucketAcl'
   | 'GetBucketAcl'
   | 'GetBucketVersioning'

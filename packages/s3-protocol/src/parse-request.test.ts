@@ -32,6 +32,8 @@ const table: [method: string, url: string, op: string, auth: 'anonymous-read' | 
   ['PUT', '/my-bucket?encryption', 'PutBucketEncryption', 'signed'],
   ['GET', '/my-bucket?encryption', 'GetBucketEncryption', 'signed'],
   ['DELETE', '/my-bucket?encryption', 'DeleteBucketEncryption', 'signed'],
+  ['PUT', '/my-bucket?notification', 'PutBucketNotificationConfiguration', 'signed'],
+  ['GET', '/my-bucket?notification', 'GetBucketNotificationConfiguration', 'signed'],
   ['PUT', '/my-bucket?acl', 'PutBucketAcl', 'signed'],
   ['GET', '/my-bucket?acl', 'GetBucketAcl', 'signed'],
   ['GET', '/my-bucket?versioning', 'GetBucketVersioning', 'signed'],

@@ -13,4 +13,5 @@ export * from './counting-origin.js';
 export * from './ceph.js';
 export * from './s3-fixtures.js';
 export * from './ports.js';
+export * from './webhook-receiver.js';
 export * from './brokers.js';

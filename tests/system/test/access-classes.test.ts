@@ -86,6 +86,9 @@ const operations: Operation[] = [
   { op: 'PutBucketEncryption', method: 'PUT', path: `/${PRIVATE}?encryption`, body: encryptionBody },
   { op: 'GetBucketEncryption', method: 'GET', path: `/${PRIVATE}?encryption` },
   { op: 'DeleteBucketEncryption', method: 'DELETE', path: `/${PRIVATE}?encryption` },
+  // An empty configuration: it removes none the fixture has, and names no destination.
+  { op: 'PutBucketNotificationConfiguration', method: 'PUT', path: `/${PRIVATE}?notification`, body: '<NotificationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>' },
+  { op: 'GetBucketNotificationConfiguration', method: 'GET', path: `/${PRIVATE}?notification` },
   { op: 'PutBucketAcl', method: 'PUT', path: `/${PRIVATE}?acl`, headers: { 'x-amz-acl': 'private' } },
   { op: 'GetBucketAcl', method: 'GET', path: `/${PRIVATE}?acl` },
   { op: 'GetBucketCors', method: 'GET', path: `/${PRIVATE}?cors` },

@@ -58,10 +58,20 @@ export interface OriginOpts {
   tlsKey?: string;
   websiteTlsCert?: string;
   websiteTlsKey?: string;
+  config?: string;
 }
 
 export async function originCommand(o: OriginOpts): Promise<number> {
-  const { startOrigin } = await import('@bucketfront/origin');
+  const { startOrigin, loadOriginConfigFile, OriginConfigError } = await import('@bucketfront/origin');
+  let file: Awaited<ReturnType<typeof loadOriginConfigFile>> = {};
+  if (o.config !== undefined) {
+    try {
+      file = await loadOriginConfigFile(o.config);
+    } catch (err) {
+      if (err instanceof OriginConfigError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
   const region = o.region ?? 'us-east-1';
   const domain = o.websiteDomain ?? 'localhost';
   if (o.data !== undefined && o.store !== undefined) throw new UsageError('give --data DIR or --store SPEC, not both (--data DIR means --store fs:DIR)');
@@ -83,6 +93,7 @@ export async function originCommand(o: OriginOpts): Promise<number> {
     spaFallback: o.spaFallback === true,
     ...(tls ? { tls } : {}),
     ...(websiteTls ? { websiteTls } : {}),
+    ...(file.notifications !== undefined ? { notifications: file.notifications } : {}),
   });
   const err = (s: string) => process.stderr.write(`${s}\n`);
   const stopReload = origin.reloadTlsOnSighup((event) => err(describeTlsReload(event)));
@@ -91,6 +102,7 @@ export async function originCommand(o: OriginOpts): Promise<number> {
   err(`  website (vhost):  ${origin.tls ? 'https' : 'http'}://BUCKET.s3-website-${region}.${domain}:${origin.port}/`);
   if (origin.websiteUrl) err(`  website (port):   ${origin.websiteUrl}  (Host header = bucket name)`);
   if (o.spaFallback) err('  SPA fallback:     on (website routing rules with HttpRedirectCode 200 are accepted)');
+  if (origin.notifications) err(`  notifications:    ${origin.notifications.destinations.length} destination(s), outbox partition ${origin.notifications.partition}`);
   if (origin.credentials.generated) {
     err(`  credentials (generated once, stored in the store${o.store === undefined ? ' (0600 in the data dir)' : ''}; shown once):`);
     err(`    export AWS_ACCESS_KEY_ID=${origin.credentials.accessKeyId}`);

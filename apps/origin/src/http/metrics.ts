@@ -7,6 +7,9 @@
  */
 import { LatencyHistogram, PrometheusWriter } from '@bucketfront/http-basics';
 
+/** More metrics rendered after the origin's own (e.g. the notification sender's). */
+export type MetricsSection = (w: PrometheusWriter) => void;
+
 /** Entries of a map keyed `a\0b`, in a stable order, as label pairs. */
 function labelledCounts(counts: Map<string, number>, labelA: string, labelB: string): Array<[Record<string, string>, number]> {
   return [...counts]
@@ -24,6 +27,11 @@ export class OriginMetrics {
   private readonly latency = new LatencyHistogram();
   private readonly storeCalls = new Map<string, number>();
   private readonly storeLatency = new Map<string, LatencyHistogram>();
+  private readonly sections: MetricsSection[] = [];
+
+  addSection(section: MetricsSection): void {
+    this.sections.push(section);
+  }
 
   record(operation: string, status: number, bytesIn: number, bytesOut: number, durationMs: number): void {
     const k = `${operation}\u0000${status}`;
@@ -55,6 +63,7 @@ export class OriginMetrics {
     for (const [operation, histogram] of [...this.storeLatency].sort(([a], [b]) => (a < b ? -1 : 1))) {
       w.histogramSamples('bucketfront_origin_store_call_duration_seconds', histogram, { operation });
     }
+    for (const section of this.sections) section(w);
     return w.toString();
   }
 }

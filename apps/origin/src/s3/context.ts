@@ -5,6 +5,7 @@ import type { ObjectStore } from '@bucketfront/object-store';
 import type { Owner, S3Error, S3Operation } from '@bucketfront/s3-protocol';
 import type { SignedResult } from '@bucketfront/sigv4';
 import type { ObjectEvent } from '@bucketfront/notifications';
+import type { Notifier } from '../notifications/notifier.js';
 
 export type RequestAuth = { kind: 'anonymous' } | SignedResult;
 
@@ -36,6 +37,8 @@ export interface S3Context<Op extends S3Operation = S3Operation> {
    * matches it. notifications/notifier.ts.
    */
   notify(event: Omit<ObjectEvent, 'principalId' | 'sourceIp' | 'requestId' | 'hostId'>): Promise<void>;
+  /** The origin's event notifications (its destinations, the test event); null when none are configured. */
+  notifications: Pick<Notifier, 'destinations' | 'testEvent'> | null;
 }
 
 /** At least `bytes` of request body in every `windowMs`. */

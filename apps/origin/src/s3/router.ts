@@ -16,6 +16,7 @@ import { DeleteObjects } from './handlers/DeleteObjects.js';
 import { GetBucketAcl } from './handlers/GetBucketAcl.js';
 import { GetBucketCors } from './handlers/GetBucketCors.js';
 import { GetBucketEncryption } from './handlers/GetBucketEncryption.js';
+import { GetBucketNotificationConfiguration } from './handlers/GetBucketNotificationConfiguration.js';
 import { GetBucketLocation } from './handlers/GetBucketLocation.js';
 import { GetBucketPolicy } from './handlers/GetBucketPolicy.js';
 import { GetBucketVersioning } from './handlers/GetBucketVersioning.js';
@@ -32,6 +33,7 @@ import { ListParts } from './handlers/ListParts.js';
 import { NotImplemented } from './handlers/NotImplemented.js';
 import { PutBucketAcl } from './handlers/PutBucketAcl.js';
 import { PutBucketEncryption } from './handlers/PutBucketEncryption.js';
+import { PutBucketNotificationConfiguration } from './handlers/PutBucketNotificationConfiguration.js';
 import { PutBucketPolicy } from './handlers/PutBucketPolicy.js';
 import { PutBucketWebsite } from './handlers/PutBucketWebsite.js';
 import { PutObject } from './handlers/PutObject.js';
@@ -60,6 +62,8 @@ export const HANDLERS: HandlerTable = {
   PutBucketEncryption,
   GetBucketEncryption,
   DeleteBucketEncryption,
+  PutBucketNotificationConfiguration,
+  GetBucketNotificationConfiguration,
   PutBucketAcl,
   GetBucketAcl,
   GetBucketVersioning,
@@ -98,6 +102,7 @@ const READS_BODY = new Set<S3Operation['op']>([
   'PutBucketWebsite',
   'PutBucketPolicy',
   'PutBucketEncryption',
+  'PutBucketNotificationConfiguration',
   'PutBucketAcl',
   'PutObjectAcl',
 ]);

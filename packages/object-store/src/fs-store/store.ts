@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { BodyCache } from '../body-cache.js';
 import { INLINE_OBJECT_BYTES } from '../fs-layout.js';
 import { KeyedMutex } from '../keyed-mutex.js';
-import { S3_LIMITS, type ByteRange, type ObjectStore, type SystemDocuments } from '../types.js';
+import { S3_LIMITS, type ByteRange, type EventOutbox, type ObjectStore, type SystemDocuments } from '../types.js';
 import * as buckets from './buckets.js';
 import { copyObject } from './copy-object.js';
 import { FilePins } from './file-pins.js';
@@ -30,6 +30,7 @@ import * as multipart from './multipart.js';
 import { getObject, headObject, listObjects } from './read-object.js';
 import { openDataDir, releaseLock } from './recovery.js';
 import type { FsContext } from './state.js';
+import { FsOutbox } from './outbox.js';
 import { createSystemDocument, getSystemDocument } from './system-documents.js';
 import { deleteObject, putObject } from './write-object.js';
 
@@ -53,7 +54,7 @@ export interface FsStoreOptions {
   limits?: { maxSinglePutBytes?: number; maxPartBytes?: number; maxObjectBytes?: number };
 }
 
-export async function createFsStore(opts: FsStoreOptions): Promise<ObjectStore & SystemDocuments> {
+export async function createFsStore(opts: FsStoreOptions): Promise<ObjectStore & SystemDocuments & EventOutbox> {
   const store = new FsStore(opts);
   try {
     await store.open();
@@ -86,15 +87,19 @@ function contextFor(opts: FsStoreOptions): FsContext {
 /** The parameters of ObjectStore method `M`, as types.ts declares them. */
 type Args<M extends keyof ObjectStore> = Parameters<ObjectStore[M]>;
 
-class FsStore implements ObjectStore, SystemDocuments {
+class FsStore implements ObjectStore, SystemDocuments, EventOutbox {
   private readonly ctx: FsContext;
+  private readonly outbox: FsOutbox;
 
   constructor(opts: FsStoreOptions) {
     this.ctx = contextFor(opts);
+    this.outbox = new FsOutbox(opts.dataDir);
   }
 
-  open(): Promise<void> {
-    return openDataDir(this.ctx);
+  async open(): Promise<void> {
+    await openDataDir(this.ctx);
+    // Under the directory's lock: no append is in flight, so every temp name is a dead append's.
+    await this.outbox.removeTempFiles();
   }
 
   async close(): Promise<void> {
@@ -107,6 +112,19 @@ class FsStore implements ObjectStore, SystemDocuments {
   }
   createSystemDocument(name: string, doc: string) {
     return createSystemDocument(this.ctx, name, doc);
+  }
+
+  appendOutbox(...a: Parameters<EventOutbox['appendOutbox']>) {
+    return this.outbox.appendOutbox(...a);
+  }
+  readOutbox(...a: Parameters<EventOutbox['readOutbox']>) {
+    return this.outbox.readOutbox(...a);
+  }
+  removeOutbox(...a: Parameters<EventOutbox['removeOutbox']>) {
+    return this.outbox.removeOutbox(...a);
+  }
+  listOutboxPartitions() {
+    return this.outbox.listOutboxPartitions();
   }
 
   listBuckets() {

@@ -40,6 +40,8 @@ import {
   type PutObjectOptions,
   type StoredChecksum,
   type SystemDocuments,
+  type EventOutbox,
+  type OutboxBatch,
 } from '../types.js';
 import { checkKey, checkPartNumber, checkSystemDocumentName, freezeMetadata, multipartEtag } from '../validate.js';
 import { withLength } from './body.js';
@@ -47,6 +49,7 @@ import { BackendError, isBackendError, toStoreError } from './errors.js';
 import { BackendClient, drain, encodeKeyPath, readBody, type RequestSpec } from './http-client.js';
 import { finishListing, planListing } from './listing.js';
 import { decodeMetadata, encodeMetadata } from './metadata.js';
+import { S3Outbox } from './outbox.js';
 import { SystemBucket, partChecksumKey } from './system-bucket.js';
 import {
   completeMultipartUploadRequest,
@@ -98,13 +101,13 @@ const MAX_UPLOAD_PAGES = 10;
 /** How many parts ListParts returns per page (S3's cap). */
 const MAX_PARTS_PAGE = 1000;
 
-export async function createS3Store(opts: S3StoreOptions): Promise<ObjectStore & SystemDocuments> {
+export async function createS3Store(opts: S3StoreOptions): Promise<ObjectStore & SystemDocuments & EventOutbox> {
   return new S3Store(opts);
 }
 
 type UploadRef = { bucket: string; key: string; uploadId: string };
 
-class S3Store implements ObjectStore, SystemDocuments {
+class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
   private readonly client: BackendClient;
   private readonly prefix: string;
   private readonly region: string;
@@ -112,6 +115,7 @@ class S3Store implements ObjectStore, SystemDocuments {
   private readonly spoolDir: string | undefined;
   private readonly wholeBodyBytes: number;
   private readonly sys: SystemBucket;
+  private readonly outbox: S3Outbox;
   private readonly locks = new KeyedMutex();
   /** Writes in flight per bucket, so DeleteBucket does not race them in this process. */
   private readonly writers = new Map<string, number>();
@@ -136,6 +140,7 @@ class S3Store implements ObjectStore, SystemDocuments {
       maxSockets: opts.maxSockets ?? 128,
     });
     this.sys = new SystemBucket(this.client, opts.systemBucket ?? `${this.prefix}bucketfront-system`, this.region);
+    this.outbox = new S3Outbox(this.sys);
   }
 
   async close(): Promise<void> {
@@ -884,6 +889,21 @@ class S3Store implements ObjectStore, SystemDocuments {
   async createSystemDocument(name: string, doc: string): Promise<string> {
     checkSystemDocumentName(name);
     return this.call({}, () => this.sys.createSystemDocument(name, doc));
+  }
+
+  // ---------------------------------------------------------------- event outbox
+
+  appendOutbox(...a: Parameters<EventOutbox['appendOutbox']>): Promise<string> {
+    return this.call({}, () => this.outbox.appendOutbox(...a));
+  }
+  readOutbox(...a: Parameters<EventOutbox['readOutbox']>): Promise<OutboxBatch[]> {
+    return this.call({}, () => this.outbox.readOutbox(...a));
+  }
+  removeOutbox(...a: Parameters<EventOutbox['removeOutbox']>): Promise<void> {
+    return this.call({}, () => this.outbox.removeOutbox(...a));
+  }
+  listOutboxPartitions(): Promise<string[]> {
+    return this.call({}, () => this.outbox.listOutboxPartitions());
   }
 }
 

@@ -7,7 +7,9 @@
  *   buckets/<name>/website         opaque bucket configuration documents
  *   buckets/<name>/policy          (one per BucketConfigKind)
  *   buckets/<name>/encryption
+ *   buckets/<name>/notification
  *   system/<name>                  SystemDocuments (e.g. the origin's credentials)
+ *   outbox/<partition>/<batch-id>  the event outbox (outbox.ts)
  *   uploads/<bucket>/<uploadId>/upload.<c>              the checksum a multipart upload announced
  *   uploads/<bucket>/<uploadId>/part.<nnnnn>.<etag>.<c> a part's verified checksum
  *

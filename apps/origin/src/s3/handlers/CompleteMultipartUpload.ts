@@ -44,6 +44,7 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
     doc.parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
     composite ? { checksum: { algorithm: composite.algorithm, value: composite.value, type: 'COMPOSITE' } } : undefined,
   );
+  await ctx.notify({ eventName: 'ObjectCreated:CompleteMultipartUpload', bucket, key, size: info.size, eTag: info.etag });
   const result: CompleteMultipartUploadResult = {
     location: `${ctx.baseUrl}/${bucket}/${urlEncodeKey(key)}`,
     bucket,

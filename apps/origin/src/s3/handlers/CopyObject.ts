@@ -63,5 +63,6 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
     ...(sourceCustomerKey !== undefined ? { sourceCustomerKey } : {}),
     ...(encryption !== undefined ? { encryption } : {}),
   });
+  await ctx.notify({ eventName: 'ObjectCreated:Copy', bucket, key, size: copied.size, eTag: copied.etag });
   return xmlResponse(CopyObjectResultXml.serialize({ etag: copied.etag, lastModified: copied.lastModified }), 200, encryptionHeaders(copied.metadata.encryption, { context: true }));
 };

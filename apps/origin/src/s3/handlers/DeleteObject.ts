@@ -3,5 +3,7 @@ import type { OpOf, S3Handler } from '../context.js';
 
 export const DeleteObject: S3Handler<OpOf<'DeleteObject'>> = async (ctx) => {
   await ctx.store.deleteObject(ctx.op.bucket, ctx.op.key);
+  // S3 records ObjectRemoved:Delete for a key that did not exist too (the DELETE succeeded).
+  await ctx.notify({ eventName: 'ObjectRemoved:Delete', bucket: ctx.op.bucket, key: ctx.op.key });
   return { status: 204 };
 };

@@ -28,6 +28,7 @@ export const DeleteObjects: S3Handler<OpOf<'DeleteObjects'>> = async (ctx) => {
   if (doc.objects.length === 0 || doc.objects.length > MAX_KEYS) return new S3Error('MalformedXML');
 
   const result: DeleteResult = { deleted: [], errors: [] };
+  const removed: string[] = [];
   for (const { key, versionId } of doc.objects) {
     const bad = validateObjectKey(key);
     if (bad) {
@@ -36,11 +37,14 @@ export const DeleteObjects: S3Handler<OpOf<'DeleteObjects'>> = async (ctx) => {
     }
     try {
       await ctx.store.deleteObject(bucket, key);
+      removed.push(key);
       if (!doc.quiet) result.deleted.push(versionId !== undefined ? { key, versionId } : { key });
     } catch (err) {
       const code = isStoreError(err) ? err.code : 'InternalError';
       result.errors.push({ key, code, message: isStoreError(err) ? err.message : 'We encountered an internal error. Please try again.' });
     }
   }
+  // One ObjectRemoved:Delete per deleted key; called together, they share one outbox write.
+  await Promise.all(removed.map((key) => ctx.notify({ eventName: 'ObjectRemoved:Delete', bucket, key })));
   return xmlResponse(DeleteResultXml.serialize(result));
 };

@@ -38,6 +38,7 @@ export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
       ...(encryption !== undefined ? { encryption } : {}),
     });
   });
+  await ctx.notify({ eventName: 'ObjectCreated:Put', bucket, key, size: info.size, eTag: info.etag });
   const out: HeaderList = ['ETag', info.etag, ...encryptionHeaders(info.metadata.encryption, { context: true })];
   const checksum = info.metadata.checksum;
   if (checksum?.value) out.push(CHECKSUM_HEADERS[checksum.algorithm], checksum.value, 'x-amz-checksum-type', 'FULL_OBJECT');
