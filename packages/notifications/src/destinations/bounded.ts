@@ -24,7 +24,8 @@ export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Prom
  * `discard()`s it (closing it in the background) so the next `get()` opens a fresh one.
  */
 export class LazyConnection<C> {
-  #current: Promise<C> | undefined;
+  /** The connection being opened or open, and once open, the connection itself. */
+  #current: { opening: Promise<C>; open?: C } | undefined;
   #closed = false;
 
   /**
@@ -45,33 +46,38 @@ export class LazyConnection<C> {
     if (this.#closed) throw new Error(`${this.what}: the destination is closed`);
     const current = this.#current;
     if (current) {
-      const connection = await current.catch(() => undefined);
+      const connection = await current.opening.catch(() => undefined);
       if (connection !== undefined && this.usable(connection)) return connection;
-      if (this.#current === current) this.discard();
-      if (this.#current) return this.#current;
+      if (connection !== undefined) this.discard(connection);
+      // Another caller may have opened a new one meanwhile.
+      if (this.#current) return this.#current.opening;
     }
     const opening = this.open();
-    const bounded = withTimeout(opening, this.timeoutMs, `connecting to ${this.what}`);
-    this.#current = bounded;
-    bounded.catch(() => {
-      if (this.#current === bounded) this.#current = undefined;
-      // An open that finishes after its timeout must not leak a socket.
-      opening.then(
-        (late) => this.shut(late).catch(() => {}),
-        () => {},
-      );
-    });
-    return bounded;
+    const entry: { opening: Promise<C>; open?: C } = { opening: withTimeout(opening, this.timeoutMs, `connecting to ${this.what}`) };
+    this.#current = entry;
+    entry.opening.then(
+      (connection) => {
+        entry.open = connection;
+      },
+      () => {
+        if (this.#current === entry) this.#current = undefined;
+        // An open that finishes after its timeout must not leak a socket.
+        opening.then(
+          (late) => this.shut(late).catch(() => {}),
+          () => {},
+        );
+      },
+    );
+    return entry.opening;
   }
 
-  /** Forgets the connection after a failure and closes it without waiting. */
-  discard(): void {
-    const current = this.#current;
-    this.#current = undefined;
-    current?.then(
-      (c) => this.shut(c).catch(() => {}),
-      () => {},
-    );
+  /**
+   * Closes `failed` without waiting, and forgets it if it is still the current connection (a
+   * newer one that another caller opened meanwhile is kept).
+   */
+  discard(failed: C): void {
+    if (this.#current?.open === failed) this.#current = undefined;
+    this.shut(failed).catch(() => {});
   }
 
   /** Closes the connection (if one is open) and refuses any later `get()`. */
@@ -80,21 +86,21 @@ export class LazyConnection<C> {
     const current = this.#current;
     this.#current = undefined;
     if (!current) return;
-    const connection = await current.catch(() => undefined);
+    const connection = await current.opening.catch(() => undefined);
     if (connection !== undefined) await withTimeout(this.shut(connection), this.timeoutMs, `closing ${this.what}`).catch(() => {});
   }
 }
 
 /**
- * Runs `use(connection)`, bounded by the timeout; on any failure the connection is discarded
+ * Runs `use(connection)`, bounded by the timeout; on any failure that connection is discarded
  * (the next call reconnects) and the error is rethrown.
  */
 export async function useConnection<C, T>(connection: LazyConnection<C>, timeoutMs: number, what: string, use: (c: C) => Promise<T>): Promise<T> {
+  const c = await connection.get();
   try {
-    const c = await connection.get();
     return await withTimeout(use(c), timeoutMs, what);
   } catch (error) {
-    connection.discard();
+    connection.discard(c);
     throw error;
   }
 }
