@@ -108,7 +108,8 @@ function authorizeForm(ctx: S3Context<OpOf<'PostObject'>>, facts: BucketFacts, f
   const rawKey = fields.get('key');
   if (rawKey === undefined || rawKey === '') return fromAuthFailure(missingFormField('key'));
   // https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html: "${filename}" is replaced by the file's name.
-  const key = rawKey.replaceAll(FILENAME_VARIABLE, filename);
+  // A function replacement: a string one would expand `$&`, `$'`, `` $` `` in the (client-chosen) filename.
+  const key = rawKey.replaceAll(FILENAME_VARIABLE, () => filename);
   const keyError = validateObjectKey(key);
   if (keyError) return keyError;
 
