@@ -4,7 +4,7 @@
  * undici's fetch/FormData, and raw sockets where a client must misbehave.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html
  */
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, type FormField, postForm, sigV4Fields } from './fixtures/post-form.js';
@@ -154,6 +154,53 @@ describe('PostObject attacks by the holder of a signed policy', () => {
     expect(answers.map((a) => a.status)).toEqual(bodies.map(() => 204));
     const got = await origin.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'uploads/race' }));
     expect(bodies).toContain(await got.Body!.transformToString());
+  });
+});
+
+describe('PostObject attacks by an anonymous writer', () => {
+  const dropBox = 'post-dropbox';
+  beforeAll(async () => {
+    await origin.s3.send(new CreateBucketCommand({ Bucket: dropBox }));
+    // A write-only drop box: anyone may upload, nobody (but the owner) may read.
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${dropBox}/*` }] };
+    await origin.s3.send(new PutBucketPolicyCommand({ Bucket: dropBox, Policy: JSON.stringify(policy) }));
+  });
+
+  it('a bucket policy granting s3:PutObject alone does not let the form set the object ACL (s3:PutObjectAcl is needed): acl=public-read is AccessDenied', async () => {
+    const plain = await postForm(url(dropBox), [['key', 'drop/plain.txt']], { content: 'secret' });
+    expect(plain.status, plain.body).toBe(204);
+    const publicRead = await postForm(
+      url(dropBox),
+      [
+        ['key', 'drop/public.html'],
+        ['acl', 'public-read'],
+        ['Content-Type', 'text/html'],
+      ],
+      { content: '<script>alert(1)</script>' },
+    );
+    expect(publicRead.status, publicRead.body).toBe(403);
+    expect(errorOf(publicRead.body).code).toBe('AccessDenied');
+    expect(await keysIn(dropBox)).toEqual(['drop/plain.txt']);
+    // The drop box stays unreadable to everyone.
+    expect((await fetch(`${url(dropBox)}/drop/plain.txt`)).status).toBe(403);
+  });
+
+  it('a policy that also grants s3:PutObjectAcl lets the anonymous form set it', async () => {
+    const open = 'post-dropbox-acl';
+    await origin.s3.send(new CreateBucketCommand({ Bucket: open }));
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: ['s3:PutObject', 's3:PutObjectAcl'], Resource: `arn:aws:s3:::${open}/*` }] };
+    await origin.s3.send(new PutBucketPolicyCommand({ Bucket: open, Policy: JSON.stringify(policy) }));
+    const r = await postForm(
+      url(open),
+      [
+        ['key', 'shared.txt'],
+        ['acl', 'public-read'],
+      ],
+      { content: 'hello' },
+    );
+    expect(r.status, r.body).toBe(204);
+    const get = await fetch(`${url(open)}/shared.txt`);
+    expect([get.status, await get.text()]).toEqual([200, 'hello']);
   });
 });
 
