@@ -5,7 +5,9 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html
  */
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+import { readdir, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, type FormField, postForm, sigV4Fields } from './fixtures/post-form.js';
 import { startTestOrigin, type OriginAccessLogEntry, type TestOrigin } from './fixtures/test-origin.js';
@@ -43,6 +45,22 @@ async function loggedRequest(pred: (e: OriginAccessLogEntry) => boolean): Promis
     if (found) return found;
     await new Promise<void>((r) => logWaiters.push(r));
   }
+}
+
+/** Every file under the origin's data directory with its size. */
+async function dataFiles(): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const entry of await readdir(origin.dataDir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    out.set(path, (await stat(path)).size);
+  }
+  return out;
+}
+
+/** Files as large as `bytes` that were not in `before` (the data of an upload left behind). */
+async function newFilesOfAtLeast(before: Map<string, number>, bytes: number): Promise<string[]> {
+  return [...(await dataFiles())].filter(([path, size]) => !before.has(path) && size >= bytes).map(([path]) => path);
 }
 
 const v4 = (conditions: unknown[]): FormField[] => sigV4Fields({ credentials: origin.credentials, conditions });
@@ -92,12 +110,17 @@ describe('PostObject attacks by the holder of a signed policy', () => {
     }
   });
 
-  it('a filename with path separators, .. or NUL cannot leave the starts-with prefix', async () => {
+  it('a filename with path separators, .. or NUL, or a key with dot segments, cannot leave the starts-with prefix', async () => {
     const before = await keysIn(bucket);
     for (const filename of ['../../escape.txt', '..\\..\\escape.txt', '..', 'a%2F..%2Fescape']) {
       const r = await postForm(url(), [['key', 'uploads/$' + '{filename}'], ...uploadsPolicy()], { content: 'x', filename });
       expect([204, 400], r.body).toContain(r.status);
     }
+    // A key with dot segments is a key like any other (the store does not map keys to paths).
+    const dots = await postForm(url(), [['key', 'uploads/../../escaped'], ...uploadsPolicy()], { content: 'dots' });
+    expect(dots.status, dots.body).toBe(204);
+    const got = await origin.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'uploads/../../escaped' }));
+    expect(await got.Body!.transformToString()).toBe('dots');
     // filename* (RFC 5987) can carry a NUL and a slash.
     const raw = await rawPost(`/${bucket}`, { Connection: 'close', 'Transfer-Encoding': 'chunked' }, (write, end) => {
       const body =
@@ -146,6 +169,21 @@ describe('PostObject attacks by the holder of a signed policy', () => {
     expect(raw).toMatch(/^HTTP\/1\.1 400/);
     expect(raw).toContain('<Code>EntityTooLarge</Code>');
     expect(await keysIn(bucket, 'uploads/chunked-big')).toEqual([]);
+  });
+
+  it('a body that ends inside the file part (no closing boundary: Content-Length cut short, or a chunked body ended early) is MalformedPOSTRequest and stores nothing', async () => {
+    const head = (key: string): string =>
+      [['key', key], ...uploadsPolicy()].map(([n, v]) => part(n!, v!)).join('') + `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="t"\r\n\r\n`;
+    const cut = head('uploads/cut-short') + 'only half of the fi';
+    const byLength = await rawPost(`/${bucket}`, { 'Content-Length': String(Buffer.byteLength(cut)) }, (write) => write(cut));
+    expect(byLength).toMatch(/^HTTP\/1\.1 400/);
+    expect(byLength).toContain('<Code>MalformedPOSTRequest</Code>');
+    const early = head('uploads/chunked-early') + 'only half of the fi';
+    const byChunks = await rawPost(`/${bucket}`, { 'Transfer-Encoding': 'chunked' }, (write) => write(`${Buffer.byteLength(early).toString(16)}\r\n${early}\r\n0\r\n\r\n`));
+    expect(byChunks).toMatch(/^HTTP\/1\.1 400/);
+    expect(byChunks).toContain('<Code>MalformedPOSTRequest</Code>');
+    expect(await keysIn(bucket, 'uploads/cut-short')).toEqual([]);
+    expect(await keysIn(bucket, 'uploads/chunked-early')).toEqual([]);
   });
 
   it('concurrent forms to one key: the object is one whole upload, never a mix', async () => {
@@ -226,9 +264,10 @@ describe('PostObject attacks by a slow or broken client', () => {
     expect(await keysIn(bucket, 'uploads/trickle')).toEqual([]);
   });
 
-  it('an upload aborted mid-file leaves no object', async () => {
+  it('an upload aborted mid-file leaves no object and none of its data', async () => {
     const key = 'uploads/aborted';
     const start = logged.length;
+    const before = await dataFiles();
     await rawPost(`/${bucket}`, { 'Content-Length': '10000000' }, (write, _end, destroy) => {
       write([['key', key], ...uploadsPolicy()].map(([n, v]) => part(n!, v!)).join('') + `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\n`);
       write(Buffer.alloc(512 * 1024, 7));
@@ -237,5 +276,10 @@ describe('PostObject attacks by a slow or broken client', () => {
     // The origin logs the request once it has finished with it (abandoned the write).
     await loggedRequest((e) => logged.indexOf(e) >= start && e.method === 'POST');
     expect(await keysIn(bucket, key)).toEqual([]);
+    expect(await newFilesOfAtLeast(before, 256 * 1024)).toEqual([]);
+    // The check sees an upload's data: the same bytes, uploaded whole, leave a file that large.
+    const whole = await postForm(url(), [['key', 'uploads/whole'], ...uploadsPolicy()], { content: Buffer.alloc(512 * 1024, 7) });
+    expect(whole.status).toBe(204);
+    expect((await newFilesOfAtLeast(before, 256 * 1024)).length).toBeGreaterThan(0);
   });
 });
