@@ -242,6 +242,49 @@ describe('PostObject attacks by an anonymous writer', () => {
   });
 });
 
+describe('PostObject attacks by an anonymous writer of a public-write bucket', () => {
+  const open = 'post-public-write';
+  beforeAll(async () => {
+    await origin.s3.send(new CreateBucketCommand({ Bucket: open, ACL: 'public-read-write' }));
+  });
+
+  it('a metadata field whose name is no HTTP header name (space, colon, NUL, non-ASCII) is refused: stored, it would make every GET of the object an InternalError', async () => {
+    // A NUL in a part's header is already a broken multipart body.
+    const names: [string, string][] = [
+      ['x-amz-meta-a b', 'InvalidArgument'],
+      ['x-amz-meta-a:b', 'InvalidArgument'],
+      ['x-amz-meta-é', 'InvalidArgument'],
+      ['x-amz-meta-a\u0000b', 'MalformedPOSTRequest'],
+    ];
+    for (const [name, code] of names) {
+      const key = `poison-${Buffer.from(name).toString('hex')}`;
+      const r = await postForm(
+        url(open),
+        [
+          ['key', key],
+          [name, 'v'],
+        ],
+        { content: 'x' },
+      );
+      expect(r.status, `${name}: ${r.body}`).toBe(400);
+      expect(errorOf(r.body).code, JSON.stringify(name)).toBe(code);
+      expect(await keysIn(open, key)).toEqual([]);
+    }
+    // A valid one is stored and read back.
+    const ok = await postForm(
+      url(open),
+      [
+        ['key', 'meta-ok'],
+        ['x-amz-meta-Fine_Name', 'v'],
+      ],
+      { content: 'x' },
+    );
+    expect(ok.status, ok.body).toBe(204);
+    const got = await origin.s3.send(new GetObjectCommand({ Bucket: open, Key: 'meta-ok' }));
+    expect(got.Metadata).toEqual({ fine_name: 'v' });
+  });
+});
+
 describe('PostObject attacks by a slow or broken client', () => {
   it('a form that sends its fields and never the file is cut off with RequestTimeout (the minimum body rate holds before the file)', async () => {
     const raw = await rawPost(`/${bucket}`, { 'Content-Length': '100000' }, (write) => {
