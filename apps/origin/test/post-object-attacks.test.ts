@@ -186,6 +186,16 @@ describe('PostObject attacks by the holder of a signed policy', () => {
     expect(await keysIn(bucket, 'uploads/chunked-early')).toEqual([]);
   });
 
+  it('thousands of tiny parts before the file are MaxPostPreDataLengthExceededError; the origin keeps serving', async () => {
+    const tiny: FormField[] = Array.from({ length: 3000 }, (_, i) => [`x-ignore-${i}`, '']);
+    const r = await postForm(url(), [['key', 'uploads/tiny-parts'], ...tiny, ...uploadsPolicy()], { content: 'x' });
+    expect(r.status, r.body).toBe(400);
+    expect(errorOf(r.body).code).toBe('MaxPostPreDataLengthExceededError');
+    expect(await keysIn(bucket, 'uploads/tiny-parts')).toEqual([]);
+    const after = await postForm(url(), [['key', 'uploads/after-tiny'], ...uploadsPolicy()], { content: 'x' });
+    expect(after.status).toBe(204);
+  });
+
   it('concurrent forms to one key: the object is one whole upload, never a mix', async () => {
     const bodies = Array.from({ length: 6 }, (_, i) => String(i).repeat(256 * 1024));
     const answers = await Promise.all(bodies.map((content) => postForm(url(), [['key', 'uploads/race'], ...uploadsPolicy()], { content })));
@@ -297,6 +307,7 @@ describe('PostObject attacks by a slow or broken client', () => {
 
   it('a file trickled below the minimum rate is cut off with RequestTimeout and nothing is stored', async () => {
     let timer: NodeJS.Timeout | undefined;
+    const before = await dataFiles();
     const raw = await rawPost(`/${bucket}`, { 'Content-Length': '10000000' }, (write) => {
       write([['key', 'uploads/trickle'], ...uploadsPolicy()].map(([n, v]) => part(n!, v!)).join('') + `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="t"\r\n\r\n`);
       timer = setInterval(() => write('x'), 20);
@@ -305,6 +316,7 @@ describe('PostObject attacks by a slow or broken client', () => {
     expect(raw).toMatch(/^HTTP\/1\.1 400/);
     expect(raw).toContain('<Code>RequestTimeout</Code>');
     expect(await keysIn(bucket, 'uploads/trickle')).toEqual([]);
+    expect(await newFilesOfAtLeast(before, 1)).toEqual([]);
   });
 
   it('an upload aborted mid-file leaves no object and none of its data', async () => {
