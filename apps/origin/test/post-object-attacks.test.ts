@@ -9,7 +9,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf, type FormField, postForm, sigV4Fields } from './fixtures/post-form.js';
+import { errorOf, type FormField, postForm, sigV2Fields, sigV4Fields } from './fixtures/post-form.js';
 import { startTestOrigin, type OriginAccessLogEntry, type TestOrigin } from './fixtures/test-origin.js';
 
 let origin: TestOrigin;
@@ -194,6 +194,23 @@ describe('PostObject attacks by the holder of a signed policy', () => {
     expect(await keysIn(bucket, 'uploads/tiny-parts')).toEqual([]);
     const after = await postForm(url(), [['key', 'uploads/after-tiny'], ...uploadsPolicy()], { content: 'x' });
     expect(after.status).toBe(204);
+  });
+
+  it('an expiration that is not ISO 8601 UTC (no Z, an offset, a date alone, a number, an impossible date) is InvalidPolicyDocument', async () => {
+    for (const expiration of ['2099-01-01T00:00:00', '2099-01-01T00:00:00+00:00', '2099-01-01', 4102444800, '2099-13-40T00:00:00Z']) {
+      const r = await postForm(url(), [['key', 'uploads/exp'], ...sigV2Fields(origin.credentials, { expiration, conditions: [{ bucket }, ['starts-with', '$key', 'uploads/']] })], { content: 'x' });
+      expect(r.status, `${expiration}: ${r.body}`).toBe(400);
+      expect(errorOf(r.body).code).toBe('InvalidPolicyDocument');
+    }
+    expect(await keysIn(bucket, 'uploads/exp')).toEqual([]);
+  });
+
+  it('a SigV2 signature over a policy written for SigV4 does not satisfy its x-amz-* conditions', async () => {
+    const v4Form = v4([{ bucket }, ['starts-with', '$key', 'uploads/']]);
+    const policy = v4Form.find(([n]) => n === 'policy')![1];
+    const r = await postForm(url(), [['key', 'uploads/v2-over-v4'], ...sigV2Fields(origin.credentials, policy)], { content: 'x' });
+    expect(r.status, r.body).toBe(403);
+    expect(errorOf(r.body).message).toMatch(/^Invalid according to Policy: Policy Condition failed: \["eq", "\$x-amz-algorithm"/);
   });
 
   it('concurrent forms to one key: the object is one whole upload, never a mix', async () => {
