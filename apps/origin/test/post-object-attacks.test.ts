@@ -101,7 +101,7 @@ function rawPost(path: string, headers: Record<string, string>, send: (write: (s
 }
 
 describe('PostObject attacks by the holder of a signed policy', () => {
-  it("${filename} is substituted literally: a filename holding $` $& or $' (String.replace patterns) is stored as sent", async () => {
+  it("the key's filename placeholder is substituted literally: a filename holding $` $& or $' (String.replace patterns) is stored as sent", async () => {
     for (const filename of ['a$`b.txt', 'a$&b.txt', "a$'b.txt", 'a$$b.txt']) {
       const r = await postForm(url(), [['key', 'uploads/$' + '{filename}'], ...uploadsPolicy()], { content: 'x', filename });
       expect(r.status, r.body).toBe(204);
