@@ -9,7 +9,9 @@
  * a bucket ACL public-read(-write) lets AllUsers list the bucket; an object
  * ACL public-read(-write) lets AllUsers read that object; only a bucket ACL
  * public-read-write (WRITE for AllUsers) lets them write objects (s3:PutObject,
- * what an unsigned browser form upload needs).
+ * what an unsigned browser form upload needs, and s3:PutObjectAcl for a form that sets the
+ * new object's ACL; a bucket policy must grant that action itself:
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html#API_PutObject_Permissions).
  *
  * Conditions are not evaluated (we do not model request context keys such as
  * aws:Referer or aws:SourceIp). Deviation from S3, chosen to fail closed:
@@ -31,7 +33,7 @@ export interface AnonymousAccessRequest {
   objectAcl?: CannedAcl;
   action: AnonymousAction;
   bucket: string;
-  /** The object key for s3:GetObject and s3:PutObject. */
+  /** The object key for s3:GetObject, s3:PutObject and s3:PutObjectAcl. */
   key?: string;
 }
 
@@ -90,7 +92,8 @@ export function evaluateAnonymousAccess(req: AnonymousAccessRequest): AccessDeci
   const verdict = policy ? evaluatePolicy(policy, req.action, resourceArnFor(req.action, req.bucket, req.key)) : null;
   if (verdict === 'deny') return 'deny';
   if (verdict === 'allow') return 'allow';
-  if (req.action === 's3:PutObject') return req.bucketAcl === 'public-read-write' ? 'allow' : 'deny';
+  // WRITE for AllUsers lets them create objects, which they own and so may give an ACL.
+  if (req.action === 's3:PutObject' || req.action === 's3:PutObjectAcl') return req.bucketAcl === 'public-read-write' ? 'allow' : 'deny';
   const acl = req.action === 's3:ListBucket' ? req.bucketAcl : req.objectAcl;
   return acl !== undefined && PUBLIC_ACLS.has(acl) ? 'allow' : 'deny';
 }

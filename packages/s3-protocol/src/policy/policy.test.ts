@@ -88,6 +88,17 @@ describe('evaluateAnonymousAccess', () => {
     ['object ACL public-read-write does not grant PutObject', put('a', { objectAcl: 'public-read-write' }), 'deny'],
     ['policy Allow s3:PutObject on b/uploads/*', put('uploads/a', { policyJson: policy({ ...allow, Action: 's3:PutObject', Resource: 'arn:aws:s3:::b/uploads/*' }) }), 'allow'],
     ['public-read policy does not grant PutObject', put('a', { policyJson: publicRead('b') }), 'deny'],
+    [
+      'policy Allow s3:PutObject alone does not grant PutObjectAcl',
+      put('a', { action: 's3:PutObjectAcl', policyJson: policy({ ...allow, Action: 's3:PutObject', Resource: 'arn:aws:s3:::b/*' }) }),
+      'deny',
+    ],
+    [
+      'policy Allow s3:PutObjectAcl grants it',
+      put('a', { action: 's3:PutObjectAcl', policyJson: policy({ ...allow, Action: ['s3:PutObject', 's3:PutObjectAcl'], Resource: 'arn:aws:s3:::b/*' }) }),
+      'allow',
+    ],
+    ['bucket ACL public-read-write grants PutObjectAcl (the writer owns the new object)', put('a', { action: 's3:PutObjectAcl', bucketAcl: 'public-read-write' }), 'allow'],
     ['invalid policy JSON counts as none', get('a', { policyJson: '{nope', objectAcl: 'public-read' }), 'allow'],
   ])('%s', (_name, request, expected) => {
     expect(evaluateAnonymousAccess(request)).toBe(expected);

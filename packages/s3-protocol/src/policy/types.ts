@@ -29,7 +29,8 @@ export interface BucketPolicy {
 
 export type PolicyValidationResult = { ok: true; policy: BucketPolicy } | { ok: false; status: 400; code: 'MalformedPolicy'; message: string };
 
-export type AnonymousAction = 's3:GetObject' | 's3:ListBucket' | 's3:PutObject';
+/** s3:PutObjectAcl: a write that also sets the new object's ACL (a POST Object form's `acl` field). */
+export type AnonymousAction = 's3:GetObject' | 's3:ListBucket' | 's3:PutObject' | 's3:PutObjectAcl';
 
 /** Canned ACLs (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl). */
 export type CannedAcl = 'private' | 'public-read' | 'public-read-write' | 'authenticated-read' | 'aws-exec-read' | 'bucket-owner-read' | 'bucket-owner-full-control';

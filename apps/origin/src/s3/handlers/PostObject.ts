@@ -108,7 +108,8 @@ function authorizeForm(ctx: S3Context<OpOf<'PostObject'>>, facts: BucketFacts, f
   const rawKey = fields.get('key');
   if (rawKey === undefined || rawKey === '') return fromAuthFailure(missingFormField('key'));
   // https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html: "${filename}" is replaced by the file's name.
-  const key = rawKey.replaceAll(FILENAME_VARIABLE, filename);
+  // A function replacement: a string one would expand `$&`, `$'`, `` $` `` in the (client-chosen) filename.
+  const key = rawKey.replaceAll(FILENAME_VARIABLE, () => filename);
   const keyError = validateObjectKey(key);
   if (keyError) return keyError;
 
@@ -117,7 +118,11 @@ function authorizeForm(ctx: S3Context<OpOf<'PostObject'>>, facts: BucketFacts, f
     if (SIGNATURE_FIELDS.some((f) => fields.has(f))) return fromAuthFailure(missingFormField('Policy'));
     // An unsigned form is an anonymous write. Deviation from S3: a form POST whose HTTP request
     // is itself signed by the account (Authorization header / presigned URL) is the account's write.
-    return isAnonymousAllowed(ctx, facts, 's3:PutObject', key) ? { key, range: undefined } : new S3Error('AccessDenied');
+    // Setting the object's ACL (the `acl` field, PutObject's x-amz-acl) also needs s3:PutObjectAcl
+    // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html#API_PutObject_Permissions):
+    // else a write-only drop box could be turned into public hosting by its anonymous writers.
+    const allowed = isAnonymousAllowed(ctx, facts, 's3:PutObject', key) && (!fields.has('acl') || isAnonymousAllowed(ctx, facts, 's3:PutObjectAcl', key));
+    return allowed ? { key, range: undefined } : new S3Error('AccessDenied');
   }
   const signed = verifyPostPolicy(fields.asMap(), policyBase64, { lookupSecret: ctx.lookupSecret, region: ctx.region });
   if (signed.kind === 'error') return fromAuthFailure(signed);

@@ -53,6 +53,9 @@ export function headersFromFields(fields: FormFields): IncomingHttpHeaders | S3E
   for (const { lowerName, name, value } of fields.entries()) {
     const header = HEADER_FIELDS.has(lowerName) ? lowerName : lowerName === 'acl' ? 'x-amz-acl' : isObjectAmzField(lowerName) ? lowerName : undefined;
     if (header === undefined) continue;
+    if (!HTTP_TOKEN.test(header)) {
+      return new S3Error('InvalidArgument', `The form field name ${name} cannot be sent as an HTTP header name.`, { ArgumentName: name.slice(0, 256) });
+    }
     const asHeader = headerValueOf(value);
     if (asHeader === undefined) {
       return new S3Error('InvalidArgument', `The value of the form field ${name} cannot be sent as an HTTP header value.`, { ArgumentName: name, ArgumentValue: value.slice(0, 256) });
@@ -61,6 +64,13 @@ export function headersFromFields(fields: FormFields): IncomingHttpHeaders | S3E
   }
   return headers;
 }
+
+/**
+ * A header name (RFC 9110 §5.6.2 token). An x-amz-meta-* field's name is the client's: one with a
+ * space, colon, NUL or non-ASCII letter, stored, would make every later GET of the object fail (node
+ * refuses to send such a header), and PutObject could never have stored it.
+ */
+const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
 /**
  * A field value as the header it becomes: its UTF-8 bytes, one character each (what node gives
