@@ -51,17 +51,7 @@ const decodeKey = (k: string): string => decodeURIComponent(k.replace(/\+/g, ' '
 describe('event notifications under attack', () => {
   it('keys with +, %, spaces, non-BMP characters, CR LF, reserved marks and 1,024 bytes decode back to the exact key', async () => {
     const { origin, receiver } = await start();
-    const keys = [
-      'a+b c',
-      '100%25 %',
-      'emoji/😀/𝄞.txt',
-      'line\r\nbreak\ttab',
-      "marks/!'()*~-_.",
-      'q?x=1&y=2#frag',
-      'ü/ß/é',
-      `long/${'k'.repeat(1019)}`,
-      `long2/${'é'.repeat(509)}`,
-    ];
+    const keys = ['a+b c', '100%25 %', 'emoji/😀/𝄞.txt', 'line\r\nbreak\ttab', "marks/!'()*~-_.", 'q?x=1&y=2#frag', 'ü/ß/é', `long/${'k'.repeat(1019)}`, `long2/${'é'.repeat(509)}`];
     for (const Key of keys) await origin.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x' }));
     await receiver.waitFor(`${keys.length} records`, () => recordsOf(receiver).length >= keys.length);
     const seen = recordsOf(receiver).map((r) => r.record.s3.object.key);
