@@ -5,7 +5,7 @@
  */
 import { CreateBucketCommand, DeleteObjectsCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3EventRecord } from '@bucketfront/notifications';
-import { startWebhookReceiver, type WebhookReceiver } from '@bucketfront/test-support';
+import { makeTempDir, startWebhookReceiver, type WebhookReceiver } from '@bucketfront/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
 
@@ -78,5 +78,50 @@ describe('event notifications under attack', () => {
     expect(new Set(removed.map((r) => decodeKey(r.record.s3.object.key)))).toEqual(new Set(keys));
     // Message ids are `<batch id>:<index>`: one batch (one durable append) for the whole request.
     expect(new Set(removed.map((r) => r.id.slice(0, r.id.lastIndexOf(':'))))).toHaveProperty('size', 1);
+  }, 120_000);
+
+  it('a restart with undelivered events: they are sent again with the same message ids, before the new events of the same key', async () => {
+    const temp = await makeTempDir('bucketfront-notify-restart-');
+    const rx = await startWebhookReceiver(503);
+    receiver = rx;
+    const notifications = {
+      destinations: [{ type: 'webhook' as const, arn: ARN, url: rx.url, timeoutMs: 2000 }],
+      nodeId: 'node-r',
+      delivery: { maxAttempts: 1000, initialBackoffMs: 20, maxBackoffMs: 200 },
+    };
+    try {
+      const first = await startTestOrigin({ dataDir: temp.path, notifications });
+      await first.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+      await first.s3.send(
+        new PutBucketNotificationConfigurationCommand({ Bucket: BUCKET, NotificationConfiguration: { QueueConfigurations: [{ Id: 'all', QueueArn: ARN, Events: ['s3:ObjectCreated:*'] }] } }),
+      );
+      // Many undelivered batches, the one of key `last` at the end of the partition.
+      for (let i = 0; i < 400; i += 4) {
+        await Promise.all([0, 1, 2, 3].map((j) => first.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `old/${i + j}`, Body: 'x' }))));
+      }
+      await first.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'last', Body: 'old' }));
+      await rx.waitFor('attempts of 8 lanes', () => new Set(rx.attempts.map((p) => p.id)).size >= 8, 30_000);
+      const attemptedIds = new Map(rx.attempts.filter((p) => p.body.includes('"Records"')).map((p) => [(JSON.parse(p.body) as { Records: S3EventRecord[] }).Records[0]!.s3.object.key, p.id]));
+      first.s3.destroy();
+      await first.close();
+
+      rx.mode = 'ok';
+      origin = await startTestOrigin({ dataDir: temp.path, notifications });
+      await origin.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'last', Body: 'new!' }));
+      await rx.waitFor('402 records', () => recordsOf(rx).length >= 402, 60_000);
+      const delivered = recordsOf(rx);
+      // Each old event again, under the id it had before the restart.
+      for (const [key, id] of attemptedIds) expect([key, delivered.some((r) => r.id === id)]).toEqual([key, true]);
+      // Per key, in order: the old `last` (3 bytes) before the new one (4 bytes).
+      const sizesOfLast = rx.acknowledged
+        .map((p) => (JSON.parse(p.body) as { Records?: S3EventRecord[] }).Records?.[0])
+        .filter((r) => r?.s3.object.key === 'last')
+        .map((r) => r!.s3.object.size);
+      expect(sizesOfLast).toEqual([3, 4]);
+    } finally {
+      await origin?.close();
+      origin = undefined;
+      await temp.cleanup();
+    }
   }, 120_000);
 });

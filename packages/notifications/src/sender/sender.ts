@@ -82,6 +82,11 @@ export class OutboxSender {
   /** Batches finished while recovery may still read them (so they are not sent twice). */
   private readonly finished = new Set<string>();
   private recovering = false;
+  /**
+   * Batches offered while recovery reads the partition: queued after it, so that an event a
+   * previous process left undelivered goes out before a newer event of the same key.
+   */
+  private heldDuringRecovery: Array<{ batchId: string; records: readonly string[]; ackedAt: number }> = [];
   private readonly toRemove: string[] = [];
   private removing: Promise<void> | null = null;
   private closed = false;
@@ -115,6 +120,11 @@ export class OutboxSender {
         after = page[page.length - 1]!.id;
       }
     } finally {
+      for (const held of this.heldDuringRecovery.splice(0)) {
+        this.metrics.queueDepth -= held.records.length;
+        // Recovery may have read it from the partition already.
+        if (!this.pending.has(held.batchId) && !this.finished.has(held.batchId) && !this.closed) this.track(held.batchId, held.records, held.ackedAt);
+      }
       this.recovering = false;
       this.finished.clear();
     }
@@ -123,6 +133,11 @@ export class OutboxSender {
   /** A batch this process just appended (durably) to the partition. */
   offer(batchId: string, records: readonly string[]): void {
     if (this.closed || this.pending.has(batchId)) return;
+    if (this.recovering) {
+      this.heldDuringRecovery.push({ batchId, records, ackedAt: Date.now() });
+      this.metrics.queueDepth += records.length;
+      return;
+    }
     this.track(batchId, records, Date.now());
   }
 
