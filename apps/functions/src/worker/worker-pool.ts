@@ -96,6 +96,13 @@ export class WorkerPool {
   private start(): Promise<Worker> {
     const worker = spawnWorker(this.opts);
     this.busy.add(worker);
+    // An environment may die while idle (a handler's timer throws or calls process.exit after it
+    // answered): it leaves the pool, and its 'error' is never an unhandled event of the runtime.
+    worker.on('error', () => {});
+    worker.once('exit', () => {
+      const i = this.idle.indexOf(worker);
+      if (i >= 0) this.idle.splice(i, 1);
+    });
     return new Promise((resolve, reject) => {
       const fail = (error: FunctionError) => {
         cleanup();
