@@ -11,3 +11,4 @@ export type { WebsiteRequestContext } from './website/index.js';
 export type { NotificationsOptions } from './notifications/start-notifications.js';
 export { NotificationsConfigError } from './notifications/start-notifications.js';
 export { loadOriginConfigFile, parseOriginConfig, OriginConfigError, type OriginConfigFile } from './config-file.js';
+export { canonicalOwnerId, staticUserDirectory, type OriginUser, type UserDirectory } from './users/directory.js';

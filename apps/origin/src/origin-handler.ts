@@ -3,7 +3,6 @@
  * (apps/origin/README.md explains why this is not express.)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createHash } from 'node:crypto';
 import { hostWithoutPort, parseRequestTarget } from '@bucketfront/http-basics';
 import { isStoreError, type ObjectStore, type StoreErrorCode } from '@bucketfront/object-store';
 import { authorizationClass, parseS3Request, S3Error, virtualHostBucket, type Owner, type S3ErrorCode, type S3Operation } from '@bucketfront/s3-protocol';
@@ -15,7 +14,8 @@ import { PresignedCache } from './http/presigned-cache.js';
 import { makeHostId, nextRequestId } from './http/request-id.js';
 import { errorResponse, hasUnreadBody, sendResponse } from './http/respond.js';
 import { requestScheme } from './http/secure.js';
-import { DEFAULT_MIN_BODY_RATE, type MinBodyRate, type RequestAuth, type S3Context, type S3Response } from './s3/context.js';
+import { DEFAULT_MIN_BODY_RATE, type Caller, type MinBodyRate, type RequestAuth, type S3Context, type S3Response } from './s3/context.js';
+import { staticUserDirectory, type UserDirectory } from './users/directory.js';
 import type { Notifier } from './notifications/notifier.js';
 import { dispatch } from './s3/router.js';
 import { handleWebsiteRequest } from './website/index.js';
@@ -23,6 +23,8 @@ import { handleWebsiteRequest } from './website/index.js';
 export interface OriginDeps {
   store: ObjectStore;
   credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Every user and access key; default: `credentials` alone (users/directory.ts). */
+  users?: UserDirectory;
   /** Default us-east-1. */
   region?: string;
   /** Default 'localhost'. */
@@ -51,11 +53,6 @@ export interface OriginHandler {
   logRejected(r: { requestId: string; remote: string | undefined; status: number; operation: string; bytesOut: number }): void;
 }
 
-/** The single account's canonical user id (S3's 64-hex owner id), derived from its access key id. */
-export function canonicalOwnerId(accessKeyId: string): string {
-  return createHash('sha256').update(accessKeyId).digest('hex');
-}
-
 const HEALTH_BODY = Buffer.from(JSON.stringify({ status: 'ok' }));
 
 export function createOriginHandler(deps: OriginDeps): OriginHandler {
@@ -66,11 +63,9 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
   const hostId = makeHostId();
   const metrics = deps.metrics ?? new OriginMetrics();
   const accessLog = deps.accessLog === false ? null : (deps.accessLog ?? createJsonLineSink());
-  const owner: Owner = {
-    id: canonicalOwnerId(accessKeyId),
-    displayName: 'bucketfront',
-  };
-  const lookupSecret = (id: string): string | undefined => (id === accessKeyId ? secretAccessKey : undefined);
+  const users = deps.users ?? staticUserDirectory([{ accessKeyId, secretAccessKey }]);
+  const owner: Owner = { id: users.firstUser.id, displayName: users.firstUser.displayName };
+  const lookupSecret = (id: string): string | undefined => users.lookupKey(id)?.secretAccessKey;
   const addressing = { websiteDomain, region };
   const presigned = new PresignedCache();
   const notifier = deps.notifier;
@@ -229,6 +224,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
         res,
         op,
         auth,
+        caller: callerOf(auth, users),
         store,
         region,
         requestId,
@@ -281,6 +277,13 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
 const noNotify = (): Promise<void> => Promise.resolve();
 
 /** userIdentity.principalId of an event record: `AWS:<access key id>` for a signed request, as S3 names an IAM user by its id. */
+function callerOf(auth: RequestAuth, users: UserDirectory): Caller {
+  if (auth.kind !== 'signed') return { kind: 'anonymous' };
+  const user = users.lookupKey(auth.accessKeyId)?.user;
+  // The key verified, so it exists; a key deleted since is treated as anonymous.
+  return user === undefined ? { kind: 'anonymous' } : { kind: 'user', id: user.id, displayName: user.displayName, accessKeyId: auth.accessKeyId };
+}
+
 function principalOf(auth: RequestAuth): string {
   return auth.kind === 'signed' ? `AWS:${auth.accessKeyId}` : 'ANONYMOUS';
 }

@@ -7,7 +7,8 @@ import { openStore, parseStoreSpec, type StoreSpec } from '@bucketfront/object-s
 import { S3Error } from '@bucketfront/s3-protocol';
 import type { AccessLogSink } from './http/access-log.js';
 import { nextRequestId } from './http/request-id.js';
-import { canonicalOwnerId, createOriginHandler, type OriginHandler } from './origin-handler.js';
+import { createOriginHandler, type OriginHandler } from './origin-handler.js';
+import { canonicalOwnerId, staticUserDirectory } from './users/directory.js';
 import type { MinBodyRate } from './s3/context.js';
 import { resolveCredentials, type OriginCredentials } from './credentials.js';
 import { OriginMetrics } from './http/metrics.js';
@@ -34,6 +35,11 @@ export interface StartOriginOptions {
   /** Default us-east-1. */
   region?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * More users beside `credentials` (the first user), each with one key. A seam for issue 15:
+   * the persisted user directory (`bucketfront admin user …`) replaces it.
+   */
+  extraUsers?: ReadonlyArray<{ accessKeyId: string; secretAccessKey: string; displayName?: string; email?: string }>;
   /** Default 'localhost'. */
   websiteDomain?: string;
   /** Optional listener where every request is a website request. */
@@ -211,6 +217,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
     store,
     metrics,
     credentials,
+    users: staticUserDirectory([credentials, ...(opts.extraUsers ?? [])]),
     region: opts.region ?? 'us-east-1',
     websiteDomain: opts.websiteDomain ?? 'localhost',
     ...(opts.accessLog !== undefined ? { accessLog: opts.accessLog } : {}),

@@ -328,6 +328,10 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
           userMetadata: { colour: 'blue', 'x-odd': 'é' },
           acl: 'public-read',
           checksum: { algorithm: 'CRC32', value: 'AAAAAA==', type: 'FULL_OBJECT' },
+          tagging: 'project=blue&note=a%20b%C3%A9',
+          storageClass: 'STANDARD_IA',
+          owner: 'a'.repeat(64),
+          grants: '{"grants":[{"grantee":{"type":"CanonicalUser","id":"b","displayName":"Zoë"},"permission":"READ"}]}',
         };
         const info = await store.putObject('bkt', 'dir/file.html', bodyOf(data), md);
         expect(info.etag).toBe(`"${md5Hex(data)}"`);

@@ -92,6 +92,14 @@ export interface ObjectMetadata {
   sealed?: string;
   /** How the object is encrypted at rest, as S3 reports it (read side; set by the encryption decorator). */
   encryption?: ObjectEncryption;
+  /** The object's tag set, URL-encoded as S3's `x-amz-tagging` header carries it (`k1=v1&k2=v2`). */
+  tagging?: string;
+  /** `x-amz-storage-class` as stored (a label: STANDARD, STANDARD_IA, …); absent means STANDARD. */
+  storageClass?: string;
+  /** Canonical user id of the object's owner (the writer); absent: the bucket's owner. */
+  owner?: string;
+  /** The object's full ACL grants when they are not a canned ACL: an opaque document the origin owns. */
+  grants?: string;
 }
 
 /**
@@ -148,7 +156,18 @@ export interface BucketInfo {
  * Bucket sub-resources stored as opaque documents (the origin owns their formats). Every driver
  * stores each kind listed here and drops them all with the bucket.
  */
-export const BUCKET_CONFIG_KINDS = ['website', 'policy', 'encryption', 'notification'] as const;
+export const BUCKET_CONFIG_KINDS = [
+  'website',
+  'policy',
+  'encryption',
+  'notification',
+  'cors',
+  'public-access-block',
+  'ownership-controls',
+  'logging',
+  /** The bucket's owner and full ACL grants (a JSON document the origin owns); absent: the first user, with BucketInfo.acl. */
+  'acl',
+] as const;
 export type BucketConfigKind = (typeof BUCKET_CONFIG_KINDS)[number];
 
 /** Inclusive byte range, already validated against the object size by the caller. */

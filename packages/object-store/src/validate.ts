@@ -78,7 +78,21 @@ export function multipartEtag(partMd5s: Buffer[]): string {
 /** A defensive copy with only the known fields, `undefined`s dropped, then deep-frozen. */
 export function freezeMetadata(m: ObjectMetadata): ObjectMetadata {
   const out: ObjectMetadata = { userMetadata: Object.freeze({ ...(m.userMetadata ?? {}) }) };
-  const simple = ['contentType', 'cacheControl', 'contentEncoding', 'contentDisposition', 'contentLanguage', 'expires', 'websiteRedirectLocation', 'acl', 'sealed'] as const;
+  const simple = [
+    'contentType',
+    'cacheControl',
+    'contentEncoding',
+    'contentDisposition',
+    'contentLanguage',
+    'expires',
+    'websiteRedirectLocation',
+    'acl',
+    'sealed',
+    'tagging',
+    'storageClass',
+    'owner',
+    'grants',
+  ] as const;
   for (const f of simple) {
     const v = m[f];
     // The union of the field types is string | CannedAcl; assigning through the key keeps each one's type.

@@ -30,10 +30,37 @@ export type BucketOperationName =
   | 'GetBucketAcl'
   | 'GetBucketVersioning'
   | 'GetBucketCors'
+  | 'PutBucketCors'
+  | 'DeleteBucketCors'
+  | 'GetPublicAccessBlock'
+  | 'PutPublicAccessBlock'
+  | 'DeletePublicAccessBlock'
+  | 'GetBucketOwnershipControls'
+  | 'PutBucketOwnershipControls'
+  | 'DeleteBucketOwnershipControls'
+  | 'GetBucketPolicyStatus'
+  | 'GetBucketLogging'
+  | 'PutBucketLogging'
+  /** OPTIONS /bucket: a CORS preflight for the bucket itself. */
+  | 'OptionsBucket'
   /** POST /bucket with a multipart/form-data body: the browser form upload. */
   | 'PostObject';
 
-export type ObjectOperationName = 'PutObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'DeleteObject' | 'CreateMultipartUpload' | 'PutObjectAcl' | 'GetObjectAcl';
+export type ObjectOperationName =
+  | 'PutObject'
+  | 'CopyObject'
+  | 'GetObject'
+  | 'HeadObject'
+  | 'DeleteObject'
+  | 'CreateMultipartUpload'
+  | 'PutObjectAcl'
+  | 'GetObjectAcl'
+  | 'PutObjectTagging'
+  | 'GetObjectTagging'
+  | 'DeleteObjectTagging'
+  | 'GetObjectAttributes'
+  /** OPTIONS /bucket/key: a CORS preflight (https://docs.aws.amazon.com/AmazonS3/latest/API/RESTOPTIONSobject.html). */
+  | 'OptionsObject';
 
 export type UploadOperationName = 'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'ListParts';
 export type PartOperationName = 'UploadPart' | 'UploadPartCopy';
@@ -60,7 +87,12 @@ export type AuthorizationClass =
    * without a policy is an anonymous write the bucket must grant.
    * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html
    */
-  | 'form-policy';
+  | 'form-policy'
+  /**
+   * A CORS preflight (OPTIONS): never signed, answered from the bucket's CORS configuration alone.
+   * https://docs.aws.amazon.com/AmazonS3/latest/API/RESTOPTIONSobject.html
+   */
+  | 'preflight';
 
 /**
  * Which operations an anonymous caller can ever be allowed to run
@@ -75,6 +107,9 @@ export function authorizationClass(op: S3Operation): AuthorizationClass {
       return 'anonymous-read';
     case 'PostObject':
       return 'form-policy';
+    case 'OptionsBucket':
+    case 'OptionsObject':
+      return 'preflight';
     default:
       return 'signed';
   }

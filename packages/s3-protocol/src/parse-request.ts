@@ -200,6 +200,10 @@ const BUCKET_OPERATIONS: ReadonlyMap<string, ReadonlyMap<string, BucketOperation
       ['uploads', 'ListMultipartUploads'],
       ['versioning', 'GetBucketVersioning'],
       ['cors', 'GetBucketCors'],
+      ['publicAccessBlock', 'GetPublicAccessBlock'],
+      ['ownershipControls', 'GetBucketOwnershipControls'],
+      ['policyStatus', 'GetBucketPolicyStatus'],
+      ['logging', 'GetBucketLogging'],
     ]),
   ],
   [
@@ -211,6 +215,10 @@ const BUCKET_OPERATIONS: ReadonlyMap<string, ReadonlyMap<string, BucketOperation
       ['encryption', 'PutBucketEncryption'],
       ['notification', 'PutBucketNotificationConfiguration'],
       ['acl', 'PutBucketAcl'],
+      ['cors', 'PutBucketCors'],
+      ['publicAccessBlock', 'PutPublicAccessBlock'],
+      ['ownershipControls', 'PutBucketOwnershipControls'],
+      ['logging', 'PutBucketLogging'],
     ]),
   ],
   [
@@ -220,9 +228,13 @@ const BUCKET_OPERATIONS: ReadonlyMap<string, ReadonlyMap<string, BucketOperation
       ['website', 'DeleteBucketWebsite'],
       ['policy', 'DeleteBucketPolicy'],
       ['encryption', 'DeleteBucketEncryption'],
+      ['cors', 'DeleteBucketCors'],
+      ['publicAccessBlock', 'DeletePublicAccessBlock'],
+      ['ownershipControls', 'DeleteBucketOwnershipControls'],
     ]),
   ],
   ['POST', new Map<string, BucketOperationName>([['delete', 'DeleteObjects']])],
+  ['OPTIONS', new Map<string, BucketOperationName>([['', 'OptionsBucket']])],
 ]);
 
 /**
@@ -251,6 +263,8 @@ function objectOperation(method: string, bucket: string, key: string, sub: strin
     case 'GET':
       if (sub === null) return { op: 'GetObject', bucket, key, query };
       if (sub === 'acl') return { op: 'GetObjectAcl', bucket, key, query };
+      if (sub === 'tagging') return { op: 'GetObjectTagging', bucket, key, query };
+      if (sub === 'attributes') return { op: 'GetObjectAttributes', bucket, key, query };
       if (sub === 'uploadId') return { op: 'ListParts', bucket, key, uploadId: query.get('uploadId') ?? '', query };
       return notImplemented(method, 'Object', sub, bucket, key, query);
     case 'HEAD':
@@ -258,6 +272,7 @@ function objectOperation(method: string, bucket: string, key: string, sub: strin
     case 'PUT': {
       if (sub === null) return { op: hasCopySource ? 'CopyObject' : 'PutObject', bucket, key, query };
       if (sub === 'acl') return { op: 'PutObjectAcl', bucket, key, query };
+      if (sub === 'tagging') return { op: 'PutObjectTagging', bucket, key, query };
       if (sub === 'uploadId') {
         const partNumber = parsePartNumber(query.get('partNumber'));
         if (partNumber instanceof S3Error) return partNumber;
@@ -271,8 +286,11 @@ function objectOperation(method: string, bucket: string, key: string, sub: strin
       return notImplemented(method, 'Object', sub, bucket, key, query);
     case 'DELETE':
       if (sub === null) return { op: 'DeleteObject', bucket, key, query };
+      if (sub === 'tagging') return { op: 'DeleteObjectTagging', bucket, key, query };
       if (sub === 'uploadId') return { op: 'AbortMultipartUpload', bucket, key, uploadId: query.get('uploadId') ?? '', query };
       return notImplemented(method, 'Object', sub, bucket, key, query);
+    case 'OPTIONS':
+      return { op: 'OptionsObject', bucket, key, query };
     default:
       return new S3Error('MethodNotAllowed', undefined, { Method: method, ResourceType: 'OBJECT' });
   }

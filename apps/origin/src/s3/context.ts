@@ -9,11 +9,19 @@ import type { Notifier } from '../notifications/notifier.js';
 
 export type RequestAuth = { kind: 'anonymous' } | SignedResult;
 
+/**
+ * Who is asking: anonymous, or the user an access key belongs to (canonical id and display name,
+ * as S3's Owner element shows them). https://docs.aws.amazon.com/AmazonS3/latest/userguide/finding-canonical-user-id.html
+ */
+export type Caller = { kind: 'anonymous' } | { kind: 'user'; id: string; displayName: string; accessKeyId: string };
+
 export interface S3Context<Op extends S3Operation = S3Operation> {
   req: IncomingMessage;
   res: ServerResponse;
   op: Op;
   auth: RequestAuth;
+  /** The principal behind `auth` (anonymous for an unsigned request, and for a PostObject form until its policy is checked). */
+  caller: Caller;
   store: ObjectStore;
   region: string;
   requestId: string;

@@ -41,6 +41,23 @@ import { PutObject } from './handlers/PutObject.js';
 import { PutObjectAcl } from './handlers/PutObjectAcl.js';
 import { UploadPart } from './handlers/UploadPart.js';
 import { UploadPartCopy } from './handlers/UploadPartCopy.js';
+import { PutBucketCors } from './handlers/PutBucketCors.js';
+import { DeleteBucketCors } from './handlers/DeleteBucketCors.js';
+import { GetPublicAccessBlock } from './handlers/GetPublicAccessBlock.js';
+import { PutPublicAccessBlock } from './handlers/PutPublicAccessBlock.js';
+import { DeletePublicAccessBlock } from './handlers/DeletePublicAccessBlock.js';
+import { GetBucketOwnershipControls } from './handlers/GetBucketOwnershipControls.js';
+import { PutBucketOwnershipControls } from './handlers/PutBucketOwnershipControls.js';
+import { DeleteBucketOwnershipControls } from './handlers/DeleteBucketOwnershipControls.js';
+import { GetBucketPolicyStatus } from './handlers/GetBucketPolicyStatus.js';
+import { GetBucketLogging } from './handlers/GetBucketLogging.js';
+import { PutBucketLogging } from './handlers/PutBucketLogging.js';
+import { OptionsBucket } from './handlers/OptionsBucket.js';
+import { PutObjectTagging } from './handlers/PutObjectTagging.js';
+import { GetObjectTagging } from './handlers/GetObjectTagging.js';
+import { DeleteObjectTagging } from './handlers/DeleteObjectTagging.js';
+import { GetObjectAttributes } from './handlers/GetObjectAttributes.js';
+import { OptionsObject } from './handlers/OptionsObject.js';
 
 type HandlerTable = { [Name in S3Operation['op']]: S3Handler<OpOf<Name>> };
 
@@ -83,6 +100,23 @@ export const HANDLERS: HandlerTable = {
   ListParts,
   UploadPart,
   UploadPartCopy,
+  PutBucketCors,
+  DeleteBucketCors,
+  GetPublicAccessBlock,
+  PutPublicAccessBlock,
+  DeletePublicAccessBlock,
+  GetBucketOwnershipControls,
+  PutBucketOwnershipControls,
+  DeleteBucketOwnershipControls,
+  GetBucketPolicyStatus,
+  GetBucketLogging,
+  PutBucketLogging,
+  OptionsBucket,
+  PutObjectTagging,
+  GetObjectTagging,
+  DeleteObjectTagging,
+  GetObjectAttributes,
+  OptionsObject,
   NotImplemented,
 };
 
@@ -108,6 +142,11 @@ const READS_BODY = new Set<S3Operation['op']>([
   'PutBucketNotificationConfiguration',
   'PutBucketAcl',
   'PutObjectAcl',
+  'PutBucketCors',
+  'PutPublicAccessBlock',
+  'PutBucketOwnershipControls',
+  'PutBucketLogging',
+  'PutObjectTagging',
 ]);
 const actsOnRequest = (op: S3Operation['op']): boolean => op !== 'NotImplemented';
 

@@ -8,7 +8,8 @@
  *   `x-amz-meta-bucketfront-acl` (canned ACL), `-checksum`
  *   (`<ALGORITHM>:<F|C|->:<base64 value>`) and `-parts` (part sizes as runs,
  *   `<size>x<count>,…`, e.g. `5242880x99,1024`) and `-sse` (an encrypted object's envelope,
- *   encryption/envelope.ts, JSON). Every name starting with
+ *   encryption/envelope.ts, JSON), `-tagging`, `-storage-class`, `-owner` and `-grants`
+ *   (ObjectMetadata's fields of those names, wire-encoded). Every name starting with
  *   `bucketfront-` is ours: hidden from userMetadata on read and refused on write.
  * - Header values must be printable ASCII on the wire (SigV4 hashes UTF-8 while
  *   node writes Latin-1, and HTTP trims outer whitespace), so any other value
@@ -30,6 +31,13 @@ const ACL = `${RESERVED_PREFIX}acl`;
 const CHECKSUM = `${RESERVED_PREFIX}checksum`;
 const PARTS = `${RESERVED_PREFIX}parts`;
 const SEALED = `${RESERVED_PREFIX}sse`;
+/** Fields stored verbatim (wire-encoded) under reserved names, always: each changes what a read may see or do. */
+const RESERVED_TEXT = [
+  ['tagging', `${RESERVED_PREFIX}tagging`],
+  ['storageClass', `${RESERVED_PREFIX}storage-class`],
+  ['owner', `${RESERVED_PREFIX}owner`],
+  ['grants', `${RESERVED_PREFIX}grants`],
+] as const;
 const META = 'x-amz-meta-';
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html (user-defined metadata ≤ 2 KB). */
@@ -176,6 +184,12 @@ export function encodeMetadata(md: ObjectMetadata): EncodedMetadata {
     reserve(ACL, md.acl, true);
     stored.acl = md.acl;
   }
+  for (const [field, name] of RESERVED_TEXT) {
+    const v = md[field];
+    if (v === undefined) continue;
+    reserve(name, encodeValue(v), true);
+    stored[field] = v;
+  }
   // An encrypted object's envelope and part layout are needed to read it at all: always stored.
   if (md.sealed !== undefined) {
     reserve(SEALED, md.sealed, true);
@@ -221,6 +235,9 @@ export function decodeMetadata(headers: IncomingHttpHeaders): ObjectMetadata {
       if (p !== undefined) md.partSizes = p;
     } else if (short === SEALED) {
       md.sealed = value;
+    } else {
+      const text = RESERVED_TEXT.find(([, n]) => n === short);
+      if (text !== undefined) md[text[0]] = decodeValue(value);
     }
   }
   return md;

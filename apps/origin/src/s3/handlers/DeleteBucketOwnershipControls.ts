@@ -1,0 +1,9 @@
+/**
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketOwnershipControls.html
+ * Not built yet (issue 15): answered 501 in S3's XML form.
+ */
+import { S3Error } from '@bucketfront/s3-protocol';
+import type { OpOf, S3Handler } from '../context.js';
+
+export const DeleteBucketOwnershipControls: S3Handler<OpOf<'DeleteBucketOwnershipControls'>> = async () =>
+  new S3Error('NotImplemented', 'DeleteBucketOwnershipControls is not implemented by bucketfront');

@@ -1,0 +1,8 @@
+/**
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html
+ * Not built yet (issue 15): answered 501 in S3's XML form.
+ */
+import { S3Error } from '@bucketfront/s3-protocol';
+import type { OpOf, S3Handler } from '../context.js';
+
+export const GetObjectAttributes: S3Handler<OpOf<'GetObjectAttributes'>> = async () => new S3Error('NotImplemented', 'GetObjectAttributes is not implemented by bucketfront');

@@ -1,0 +1,8 @@
+/**
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetPublicAccessBlock.html
+ * Not built yet (issue 15): answered 501 in S3's XML form.
+ */
+import { S3Error } from '@bucketfront/s3-protocol';
+import type { OpOf, S3Handler } from '../context.js';
+
+export const GetPublicAccessBlock: S3Handler<OpOf<'GetPublicAccessBlock'>> = async () => new S3Error('NotImplemented', 'GetPublicAccessBlock is not implemented by bucketfront');
