@@ -61,7 +61,12 @@ const table: [method: string, url: string, op: string, auth: 'anonymous-read' | 
   ['GET', '/my-bucket?tagging', 'NotImplemented', 'signed', { name: 'GetBucketTagging' }],
   ['PUT', '/my-bucket?lifecycle', 'NotImplemented', 'signed', { name: 'PutBucketLifecycle' }],
   ['GET', '/my-bucket?versions', 'NotImplemented', 'signed', { name: 'ListObjectVersions' }],
-  ['PUT', '/my-bucket/k?tagging', 'NotImplemented', 'signed', { name: 'PutObjectTagging' }],
+  ['PUT', '/my-bucket/k?tagging', 'PutObjectTagging', 'signed'],
+  ['GET', '/my-bucket/k?attributes', 'GetObjectAttributes', 'signed'],
+  ['PUT', '/my-bucket?publicAccessBlock', 'PutPublicAccessBlock', 'signed'],
+  ['GET', '/my-bucket?policyStatus', 'GetBucketPolicyStatus', 'signed'],
+  ['OPTIONS', '/my-bucket/k', 'OptionsObject', 'preflight'],
+  ['OPTIONS', '/my-bucket', 'OptionsBucket', 'preflight'],
   ['POST', '/my-bucket/k?restore', 'NotImplemented', 'signed', { name: 'PostObjectRestore' }],
   ['GET', '/my-bucket/k?legal-hold', 'NotImplemented', 'signed', { name: 'GetObjectLegalHold' }],
 ];
