@@ -462,7 +462,12 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
    * ideal: this driver rewrites the existing bytes (O(size) per append); the fs driver does not.
    * The ETag is the backend's (the MD5 of the whole), not the fs driver's chain.
    */
-  async appendObject(...[bucket, key, offset, body, metadata, opts]: Parameters<ObjectStore['appendObject']>): Promise<ObjectInfo> {
+  async appendObject(...a: Parameters<ObjectStore['appendObject']>): Promise<ObjectInfo> {
+    // Serialized per key in this process; between nodes the backend's conditional PUT decides.
+    return this.locks.run(`append\0${a[0]}\0${a[1]}`, () => this.append(...a));
+  }
+
+  private async append(...[bucket, key, offset, body, metadata, opts]: Parameters<ObjectStore['appendObject']>): Promise<ObjectInfo> {
     checkKey(key);
     const current = await this.headObject(bucket, key);
     checkWriteOffset(current, offset);
