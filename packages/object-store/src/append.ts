@@ -5,6 +5,8 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/directory-buckets-objects-append.html
  */
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { toBuffer } from './body-prefix.js';
 import { S3_LIMITS, StoreError, type ObjectInfo, type ObjectMetadata } from './types.js';
 import { freezeMetadata, quoteEtag } from './validate.js';
 
@@ -61,4 +63,24 @@ export function checkAppendedSize(current: ObjectInfo | null | undefined, partSi
   if ((current?.size ?? 0) + partSize > maxObjectBytes) {
     throw new StoreError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', { MaxSizeAllowed: String(maxObjectBytes) });
   }
+}
+
+/**
+ * `body`, failing with BadDigest at its end when its MD5 is not `contentMd5`: for a driver that
+ * sends the appended bytes on inside a larger body, so the backend never stores that body.
+ */
+export function md5CheckedBody(body: Readable, contentMd5: string): Readable {
+  async function* checked(): AsyncGenerator<Buffer> {
+    const h = createHash('md5');
+    for await (const chunk of body) {
+      const b = toBuffer(chunk);
+      h.update(b);
+      yield b;
+    }
+    const got = h.digest('base64');
+    if (got !== contentMd5) {
+      throw new StoreError('BadDigest', 'The Content-MD5 you specified did not match what we received.', { ExpectedDigest: contentMd5, CalculatedDigest: got });
+    }
+  }
+  return Readable.from(checked(), { objectMode: false });
 }

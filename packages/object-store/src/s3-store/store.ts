@@ -13,7 +13,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { appendedMetadata, checkAppendedSize, checkWriteOffset } from '../append.js';
+import { appendedMetadata, checkAppendedSize, checkWriteOffset, md5CheckedBody } from '../append.js';
 import { concatStreams } from '../body-prefix.js';
 import { lazyBodyResult } from '../get-result.js';
 import { KeyedMutex } from '../keyed-mutex.js';
@@ -480,9 +480,9 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
       throw appendRaced();
     }
     {
-      const whole = concatStreams(old.buffer !== undefined ? [old.buffer] : old.body, body);
-      // The stored MD5 check of Content-MD5 is of the appended bytes, not the whole: it is checked by the origin's payload decoder.
-      const { contentMd5: _whole, knownMd5: _md5, ...rest } = opts ?? {};
+      // Content-MD5 is of the appended bytes, not of the whole: checked on them, failing the PUT.
+      const { contentMd5, knownMd5: _md5, ...rest } = opts ?? {};
+      const whole = concatStreams(old.buffer !== undefined ? [old.buffer] : old.body, contentMd5 !== undefined ? md5CheckedBody(body, contentMd5) : body);
       const putOpts: PutObjectOptions = { ...rest };
       if (partBytes !== undefined) putOpts.expectedSize = current.size + partBytes;
       const md = appendedMetadata(current, partBytes ?? 0);
