@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutBucketEncryptionCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { signRequest } from '@bucketfront/sigv4';
-import { makeS3Client, makeTempDir, makeTestCredentials } from '@bucketfront/test-support';
+import { hasBoto3, makeS3Client, makeTempDir, makeTestCredentials, runCommand } from '@bucketfront/test-support';
 import { Client } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
@@ -167,6 +167,31 @@ describe('PutObject with x-amz-write-offset-bytes (SDK v3 WriteOffsetBytes)', ()
     expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'enc-appends', Key: 'k', Body: 'd', WriteOffsetBytes: 3 })))).toEqual({ code: 'InvalidRequest', status: 400 });
     const got = await s3.send(new GetObjectCommand({ Bucket: 'enc-appends', Key: 'k' }));
     expect(await got.Body!.transformToString()).toBe('abc');
+  });
+});
+
+/** boto3 put_object(WriteOffsetBytes=…): two appends and a wrong offset; prints JSON. */
+const BOTO3_APPEND = `
+import json, sys, boto3, botocore
+endpoint, akid, secret, bucket = sys.argv[1:5]
+s3 = boto3.client('s3', endpoint_url=endpoint, aws_access_key_id=akid, aws_secret_access_key=secret, region_name='us-east-1')
+out = {}
+out['first'] = s3.put_object(Bucket=bucket, Key='boto3.log', Body=b'one\\n', WriteOffsetBytes=0).get('Size')
+out['second'] = s3.put_object(Bucket=bucket, Key='boto3.log', Body=b'two\\n', WriteOffsetBytes=4).get('Size')
+try:
+    s3.put_object(Bucket=bucket, Key='boto3.log', Body=b'x', WriteOffsetBytes=3)
+except botocore.exceptions.ClientError as e:
+    out['wrong'] = [e.response['Error']['Code'], e.response['ResponseMetadata']['HTTPStatusCode']]
+out['body'] = s3.get_object(Bucket=bucket, Key='boto3.log')['Body'].read().decode()
+print(json.dumps(out))
+`;
+
+describe.skipIf(!hasBoto3())('boto3 put_object(WriteOffsetBytes=…)', () => {
+  it('appends, answers Size, and refuses a wrong offset with InvalidWriteOffset', async () => {
+    const { accessKeyId, secretAccessKey } = origin.credentials;
+    const r = await runCommand('python3', ['-W', 'ignore', '-c', BOTO3_APPEND, origin.url, accessKeyId, secretAccessKey, Bucket], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ first: 4, second: 8, wrong: ['InvalidWriteOffset', 400], body: 'one\ntwo\n' });
   });
 });
 
