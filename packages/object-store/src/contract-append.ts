@@ -38,7 +38,7 @@ export function appendContract(store: () => ObjectStore, opts: AppendContractOpt
     expect(head).toMatchObject({ size: 5, etag: info.etag, metadata: { contentType: 'text/plain', userMetadata: { a: '1' } } });
   });
 
-  it('appends at the current size: bytes concatenated, one more part, metadata kept, multipart-shaped ETag', async () => {
+  it('appends at the current size: bytes concatenated, one more part, metadata kept, a new ETag', async () => {
     const s = store();
     const first = await s.putObject('bkt', 'k', bodyOf('hello '), { contentType: 'text/plain', userMetadata: { a: '1' }, checksum: { algorithm: 'CRC32', value: 'AAAAAA==', type: 'FULL_OBJECT' } });
     const info = await s.appendObject('bkt', 'k', 6, bodyOf('world'), { contentType: 'image/png', userMetadata: {} });
