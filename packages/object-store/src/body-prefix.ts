@@ -2,7 +2,7 @@
  * Reading the start of a request body to decide how to store it (inline or
  * as a data file) without losing what was read.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { StoreError } from './types.js';
 
 export function toBuffer(chunk: unknown): Buffer {
@@ -43,4 +43,18 @@ export async function* resume(chunks: Buffer[], iterator: AsyncIterator<unknown>
   } finally {
     if (!finished) await iterator.return?.();
   }
+}
+
+/** One byte stream of `first` (a stream or chunks) then `second`; destroying it destroys both. */
+export function concatStreams(first: Readable | Buffer[], second: Readable): Readable {
+  async function* both(): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of first) yield toBuffer(chunk);
+      for await (const chunk of second) yield toBuffer(chunk);
+    } finally {
+      if (!Array.isArray(first)) first.destroy();
+      second.destroy();
+    }
+  }
+  return Readable.from(both(), { objectMode: false });
 }

@@ -23,6 +23,7 @@ import {
   type EventOutbox,
 } from './types.js';
 import { bytes } from './contract-bytes.js';
+import { appendContract } from './contract-append.js';
 import { multipartEtag } from './validate.js';
 
 export interface ContractStoreOptions {
@@ -49,6 +50,8 @@ export interface ContractCapabilities {
    * `false` those completions name every uploaded part instead.
    */
   completeWithSubsetOfParts?: boolean;
+  /** The store encrypts every write (a test harness): appends are refused (docs/append.md). */
+  appendRefused?: boolean;
 }
 
 /** Opens a fresh, empty store. The suite closes it after each test. */
@@ -622,6 +625,10 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
         expect(rest.objects.map((o) => o.key)).toEqual(['k1000', 'k1001', 'k1002', 'k1003', 'k1004']);
         expect(rest.isTruncated).toBe(false);
       });
+    });
+
+    describe('append (docs/append.md)', () => {
+      appendContract(() => store, { minPart: CONTRACT_MIN_PART, ...(capabilities.appendRefused === true ? { refused: true } : {}) });
     });
 
     describe('multipart', () => {

@@ -74,6 +74,10 @@ export class ForwardingStore implements ObjectStore {
     return this.inner.listMultipartUploads(...a);
   }
 
+  appendObject(...a: Args<'appendObject'>): Result<'appendObject'> {
+    return this.inner.appendObject(...a);
+  }
+
   close(): Result<'close'> {
     return this.inner.close();
   }

@@ -25,6 +25,10 @@ export type StoreErrorCode =
   | 'IncompleteBody'
   | 'InvalidArgument'
   | 'KeyTooLongError'
+  /** appendObject: the offset is not the object's current size (400). */
+  | 'InvalidWriteOffset'
+  /** appendObject: the object already has 10,000 parts (400). */
+  | 'TooManyParts'
   | 'InsufficientStorage'
   /** The backend cannot be reached or timed out (503); the client may retry. */
   | 'ServiceUnavailable'
@@ -345,6 +349,17 @@ export interface ObjectStore {
     nextPartNumberMarker?: number;
   }>;
   listMultipartUploads(bucket: string, opts: ListUploadsOptions): Promise<ListUploadsResult>;
+
+  // Append (S3 Express One Zone: PutObject with x-amz-write-offset-bytes; docs/append.md)
+  /**
+   * Appends `body` to the object, atomically: `offset` must equal its current size (else
+   * InvalidWriteOffset and nothing changes); on a missing key only offset 0 is valid, and
+   * creates it with `metadata` (an existing object keeps its own metadata). Each append adds
+   * one part (`metadata.partSizes`), at most S3_LIMITS.maxParts (else TooManyParts); the ETag
+   * becomes multipart-shaped (`"…-N"`, N parts) and the object's stored checksum is dropped.
+   * Concurrent appends at one offset: exactly one wins. Readers of the old version keep it.
+   */
+  appendObject(bucket: string, key: string, offset: number, body: Readable, metadata: ObjectMetadata, opts?: PutObjectOptions): Promise<ObjectInfo>;
 
   /** Releases file handles, timers. */
   close(): Promise<void>;

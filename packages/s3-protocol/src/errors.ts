@@ -44,6 +44,9 @@ export const S3_ERROR_CODES = {
   InvalidRequest: [400, 'Invalid Request'],
   InvalidStorageClass: [400, 'The storage class you specified is not valid.'],
   InvalidToken: [400, 'The provided token is malformed or otherwise invalid.'],
+  // S3 Express append (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html#API_PutObject_Errors).
+  InvalidWriteOffset: [400, 'The write offset value that you specified does not match the current object size.'],
+  TooManyParts: [400, 'You have attempted to add more parts than the maximum of 10000 that are allowed for this object.'],
   InvalidURI: [400, "Couldn't parse the specified URI."],
   KeyTooLongError: [400, 'Your key is too long'],
   MalformedACLError: [400, 'The XML you provided was not well-formed or did not validate against our published schema.'],

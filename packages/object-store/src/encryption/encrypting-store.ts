@@ -174,6 +174,20 @@ export class EncryptingStore extends ForwardingStore {
   }
 
   /**
+   * Append (docs/append.md). Deviation from S3: appends are refused for encryption at rest — a
+   * request asking for it (its headers or the bucket's default) here, an object already sealed
+   * by the driver under its commit (append.ts) — both with InvalidRequest, nothing changed.
+   */
+  override async appendObject(...[bucket, key, offset, body, metadata, opts]: Parameters<ObjectStore['appendObject']>): Promise<ObjectInfo> {
+    const { encryption, customerKey, ...rest } = opts ?? {};
+    if (encryption !== undefined || customerKey !== undefined) {
+      body.resume();
+      throw new StoreError('InvalidRequest', 'Appending to an object encrypted at rest is not supported.');
+    }
+    return this.inner.appendObject(bucket, key, offset, body, strip(metadata), rest);
+  }
+
+  /**
    * The plaintext `body` sealed as one unit. Content-MD5 is checked on the plaintext (the
    * driver sees only ciphertext): a mismatch fails the stream, so the driver stores nothing.
    */

@@ -2,7 +2,9 @@
  * Data files (`<uuid>.data`): a body streamed to disk with its MD5, or an
  * existing file given a new name. A new data file is referenced by nothing
  * until a manifest naming it is committed; every data file belongs to exactly
- * one manifest, so deleting one object never touches another's bytes.
+ * one manifest, so deleting one object never touches another's bytes. (An
+ * append's manifest replaces the old one and lists the same files plus a new
+ * one: still one manifest on disk per file.)
  */
 import { randomUUID } from 'node:crypto';
 import { constants as fsConstants, promises as fsp } from 'node:fs';

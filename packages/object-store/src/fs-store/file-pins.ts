@@ -30,10 +30,13 @@ export class FilePins {
     }
   }
 
-  /** Unlinks an old version's files, or defers that while readers hold them. */
-  release(entry: ObjectEntry): void {
+  /**
+   * Unlinks an old version's files, or defers that while readers hold them. `keep`: files the
+   * new version still uses (an append's manifest lists the old segments too).
+   */
+  release(entry: ObjectEntry, keep?: ReadonlySet<string>): void {
     if (entry.inline !== undefined) this.cache.delete(entry.inline.cacheKey);
-    for (const p of entry.paths) this.discard(p);
+    for (const p of entry.paths) if (keep?.has(p) !== true) this.discard(p);
   }
 
   private discard(path: string): void {

@@ -16,13 +16,14 @@
  *                               /u/<uploadId>/<uuid>.data    part data
  *
  * This class only wires the ObjectStore interface to the modules doing each job
- * (recovery, buckets, write-object, read-object, copy-object, multipart).
+ * (recovery, buckets, write-object, append-object, read-object, copy-object, multipart).
  */
 import { join } from 'node:path';
 import { BodyCache } from '../body-cache.js';
 import { INLINE_OBJECT_BYTES } from '../fs-layout.js';
 import { KeyedMutex } from '../keyed-mutex.js';
 import { S3_LIMITS, type ByteRange, type EventOutbox, type ObjectStore, type SystemDocuments } from '../types.js';
+import { appendObject } from './append-object.js';
 import * as buckets from './buckets.js';
 import { copyObject } from './copy-object.js';
 import { FilePins } from './file-pins.js';
@@ -167,6 +168,9 @@ class FsStore implements ObjectStore, SystemDocuments, EventOutbox {
   }
   listObjects(...a: Args<'listObjects'>) {
     return listObjects(this.ctx, ...a);
+  }
+  appendObject(...a: Args<'appendObject'>) {
+    return appendObject(this.ctx, ...a);
   }
 
   createMultipartUpload(...[bucket, key, metadata]: Args<'createMultipartUpload'>) {

@@ -50,7 +50,7 @@ export async function putObject(ctx: FsContext, ...[bucket, key, body, metadata,
   });
 }
 
-function newDoc(key: string, size: number, md5: Buffer, metadata: ObjectMetadata): MetaDoc {
+export function newDoc(key: string, size: number, md5: Buffer, metadata: ObjectMetadata): MetaDoc {
   return {
     v: FORMAT_VERSION,
     key,
@@ -100,21 +100,33 @@ export async function objectDir(b: BucketState, hash: string): Promise<string> {
  * are released. Serialized per key so memory follows the order on disk.
  */
 export async function commitObject(ctx: FsContext, b: BucketState, key: string, dir: string, hash: string, doc: MetaDoc, inlineBody?: Buffer): Promise<ObjectEntry> {
-  return ctx.locks.run(`object\0${b.info.name}\0${key}`, async () => {
-    if (b.deleted) throw noSuchBucket(b.info.name);
-    doc.lastModified = nowToSecond().getTime();
-    if (inlineBody !== undefined) doc.inline = randomUUID();
-    const metaName = `${hash}${META_SUFFIX}`;
-    await writeFileDurable(dir, metaName, encodeManifest(doc, inlineBody));
-    const entry = entryFromDoc(doc, dir, metaName);
-    // The bytes just written are the likeliest next GET.
-    if (inlineBody !== undefined && entry.inline !== undefined) ctx.cache.set(entry.inline.cacheKey, inlineBody);
-    const previous = b.objects.get(key);
-    b.objects.set(key, entry);
-    if (previous === undefined) insertSorted(b.keys, key);
-    else ctx.pins.release(previous);
-    return entry;
-  });
+  return ctx.locks.run(objectLockKey(b, key), () => commitLocked(ctx, b, key, dir, hash, doc, inlineBody));
+}
+
+/** The lock every commit of `key` holds. */
+export function objectLockKey(b: BucketState, key: string): string {
+  return `object\0${b.info.name}\0${key}`;
+}
+
+/**
+ * {@link commitObject} for a caller already holding {@link objectLockKey} (an append checks the
+ * current size and commits under one hold). Data files the new manifest shares with the previous
+ * version (an append's) are kept; the previous version's other files are released.
+ */
+export async function commitLocked(ctx: FsContext, b: BucketState, key: string, dir: string, hash: string, doc: MetaDoc, inlineBody?: Buffer): Promise<ObjectEntry> {
+  if (b.deleted) throw noSuchBucket(b.info.name);
+  doc.lastModified = nowToSecond().getTime();
+  if (inlineBody !== undefined) doc.inline = randomUUID();
+  const metaName = `${hash}${META_SUFFIX}`;
+  await writeFileDurable(dir, metaName, encodeManifest(doc, inlineBody));
+  const entry = entryFromDoc(doc, dir, metaName);
+  // The bytes just written are the likeliest next GET.
+  if (inlineBody !== undefined && entry.inline !== undefined) ctx.cache.set(entry.inline.cacheKey, inlineBody);
+  const previous = b.objects.get(key);
+  b.objects.set(key, entry);
+  if (previous === undefined) insertSorted(b.keys, key);
+  else ctx.pins.release(previous, new Set(entry.paths));
+  return entry;
 }
 
 /** {@link commitObject} of a manifest whose data files were made for it: they are removed if the commit fails. */

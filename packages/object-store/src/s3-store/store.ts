@@ -13,6 +13,8 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import { appendedMetadata, checkAppendedSize, checkWriteOffset, md5CheckedBody } from '../append.js';
+import { concatStreams } from '../body-prefix.js';
 import { lazyBodyResult } from '../get-result.js';
 import { KeyedMutex } from '../keyed-mutex.js';
 import { mapLimit } from '../map-limit.js';
@@ -103,6 +105,11 @@ const MAX_PARTS_PAGE = 1000;
 
 export async function createS3Store(opts: S3StoreOptions): Promise<ObjectStore & SystemDocuments & EventOutbox> {
   return new S3Store(opts);
+}
+
+/** An append lost to a concurrent write (the backend's 412 on our condition). */
+function appendRaced(): StoreError {
+  return new StoreError('InvalidWriteOffset', 'The write offset value that you specified does not match the current object size.');
 }
 
 type UploadRef = { bucket: string; key: string; uploadId: string };
@@ -372,18 +379,27 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
   }
 
   async putObject(bucket: string, key: string, body: Readable, metadata: ObjectMetadata, opts?: PutObjectOptions): Promise<ObjectInfo> {
+    return this.put(bucket, key, body, metadata, opts, {});
+  }
+
+  /** PutObject with backend conditional headers (`if-match` / `if-none-match`, for appendObject). */
+  private async put(bucket: string, key: string, body: Readable, metadata: ObjectMetadata, opts: PutObjectOptions | undefined, conditions: Record<string, string>): Promise<ObjectInfo> {
     const full = this.b(bucket);
     checkKey(key);
     const encoded = encodeMetadata(metadata);
     return this.writing(full, () =>
       this.call({ bucket, key }, async () => {
-        const headers = { ...encoded.headers };
+        const headers = { ...encoded.headers, ...conditions };
         if (opts?.contentMd5 !== undefined) headers['content-md5'] = opts.contentMd5;
         const sized = await withLength(body, opts?.expectedSize, this.spoolDir);
         let res: IncomingMessage;
         try {
           const spec: RequestSpec = { method: 'PUT', bucket: full, key, headers, idempotent: false, unsignedPayload: true };
           res = sized.buffer !== undefined ? await this.client.request({ ...spec, body: sized.buffer }) : await this.client.stream(spec, sized.stream!, sized.length);
+        } catch (err) {
+          // Only appendObject sends conditions: the version it checked is no longer current.
+          if (isBackendError(err, 'PreconditionFailed') || isBackendError(err, 'ConditionalRequestConflict')) throw appendRaced();
+          throw err;
         } finally {
           await sized.cleanup();
         }
@@ -433,6 +449,49 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
       return { stored: encoded.stored, lastModified: result.lastModified, etag: result.etag };
     } catch {
       return null;
+    }
+  }
+
+  /**
+   * Append (docs/append.md). A backend object cannot grow in place through the S3 API (radosgw's
+   * `?append` works only on objects created by it, never on a multipart or a plain PUT's), so
+   * the new version is the old bytes (streamed from the backend) followed by the new ones, in
+   * one PUT made conditional on the version whose size was checked (`If-Match` its ETag, or
+   * `If-None-Match: *` for a new key): a concurrent writer makes it fail with 412, answered
+   * InvalidWriteOffset, and the backend never shows a half object. Deviation from the brief's
+   * ideal: this driver rewrites the existing bytes (O(size) per append); the fs driver does not.
+   * The ETag is the backend's (the MD5 of the whole), not the fs driver's chain.
+   */
+  async appendObject(...a: Parameters<ObjectStore['appendObject']>): Promise<ObjectInfo> {
+    // Serialized per key in this process; between nodes the backend's conditional PUT decides.
+    return this.locks.run(`append\0${a[0]}\0${a[1]}`, () => this.append(...a));
+  }
+
+  private async append(...[bucket, key, offset, body, metadata, opts]: Parameters<ObjectStore['appendObject']>): Promise<ObjectInfo> {
+    checkKey(key);
+    const current = await this.headObject(bucket, key);
+    checkWriteOffset(current, offset);
+    const partBytes = opts?.expectedSize;
+    if (partBytes !== undefined) checkAppendedSize(current, partBytes, S3_LIMITS.maxObjectBytes);
+    if (current === null) return this.put(bucket, key, body, metadata, opts, { 'if-none-match': '*' });
+    const old = await this.getObject(bucket, key, current.size > 0 ? { start: 0, end: current.size - 1 } : undefined);
+    if (old === null || old.info.etag !== current.etag) {
+      old?.body.destroy();
+      throw appendRaced();
+    }
+    {
+      // Content-MD5 is of the appended bytes, not of the whole: checked on them, failing the PUT.
+      const { contentMd5, knownMd5: _md5, ...rest } = opts ?? {};
+      const whole = concatStreams(old.buffer !== undefined ? [old.buffer] : old.body, contentMd5 !== undefined ? md5CheckedBody(body, contentMd5) : body);
+      const putOpts: PutObjectOptions = { ...rest };
+      if (partBytes !== undefined) putOpts.expectedSize = current.size + partBytes;
+      const md = appendedMetadata(current, partBytes ?? 0);
+      const info = await this.put(bucket, key, whole, md, putOpts, { 'if-match': current.etag });
+      // The part list needs the appended size, known now.
+      const partSizes = [...(current.metadata.partSizes ?? [current.size]), info.size - current.size];
+      if (partBytes !== undefined) return info;
+      const rewritten = await this.rewriteMetadata(this.b(bucket), key, info.etag, { ...md, partSizes });
+      return rewritten === null ? info : Object.freeze({ ...info, etag: rewritten.etag, lastModified: rewritten.lastModified, metadata: freezeMetadata(rewritten.stored) });
     }
   }
 

@@ -6,6 +6,7 @@ import { declaredLength, withBody } from '../body.js';
 import type { HeaderList, OpOf, S3Handler } from '../context.js';
 import { CHECKSUM_HEADERS, headerValue, metadataFromHeaders } from '../object-headers.js';
 import { bucketDefaultEncryption, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
+import { appendOfEncrypted, writeOffsetFrom } from '../write-offset.js';
 import { checkWritePreconditions } from '../write-conditions.js';
 
 export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
@@ -21,8 +22,11 @@ export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
   if (size !== undefined && size > S3_LIMITS.maxSinglePutBytes) {
     return new S3Error('EntityTooLarge', undefined, { ProposedSize: String(size), MaxSizeAllowed: String(S3_LIMITS.maxSinglePutBytes) });
   }
+  const offset = writeOffsetFrom(headers);
+  if (offset instanceof S3Error) return offset;
   const encryption = encryptionRequestFrom(ctx.req, await bucketDefaultEncryption(ctx, bucket));
   if (encryption instanceof S3Error) return encryption;
+  if (offset !== undefined && encryption !== undefined) return appendOfEncrypted();
   const precondition = await checkWritePreconditions(ctx, bucket, key);
   if (precondition) return precondition;
   const contentMd5 = headerValue(headers, 'content-md5');
@@ -32,14 +36,18 @@ export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
     body.once('end', () => {
       if (body.checksum && !metadata.checksum) metadata.checksum = { ...body.checksum, type: 'FULL_OBJECT' };
     });
-    return ctx.store.putObject(bucket, key, body, metadata, {
+    const opts = {
       ...(contentMd5 !== undefined ? { contentMd5 } : {}),
       ...(size !== undefined ? { expectedSize: size } : {}),
       ...(encryption !== undefined ? { encryption } : {}),
-    });
+    };
+    return offset !== undefined ? ctx.store.appendObject(bucket, key, offset, body, metadata, opts) : ctx.store.putObject(bucket, key, body, metadata, opts);
   });
+  // An append is a PutObject: the same event (docs/append.md).
   await ctx.notify({ eventName: 'ObjectCreated:Put', bucket, key, size: info.size, eTag: info.etag });
   const out: HeaderList = ['ETag', info.etag, ...encryptionHeaders(info.metadata.encryption, { context: true })];
+  // "x-amz-object-size: The size of the object in bytes. This value is only present if you append to an object."
+  if (offset !== undefined) out.push('x-amz-object-size', String(info.size));
   const checksum = info.metadata.checksum;
   if (checksum?.value) out.push(CHECKSUM_HEADERS[checksum.algorithm], checksum.value, 'x-amz-checksum-type', 'FULL_OBJECT');
   return { status: 200, headers: out };
