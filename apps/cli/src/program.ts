@@ -107,10 +107,7 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
 
   const admin = program.command('admin').description("the origin's users and access keys, beside running origins (docs/users.md)");
   const adminStore = (c: Command): Command =>
-    c
-      .option('--data <dir>', 'the fs store (default ./data)')
-      .option('--store <spec>', 'the store: fs:DIR or s3:URL (as `bucketfront origin --store`)')
-      .option('--json', 'print JSON');
+    c.option('--data <dir>', 'the fs store (default ./data)').option('--store <spec>', 'the store: fs:DIR or s3:URL (as `bucketfront origin --store`)').option('--json', 'print JSON');
   const user = admin.command('user').description('create, list and delete users');
   adminStore(user.command('create').argument('<name>'))
     .description('create a user and its first access key (the secret is printed once)')
@@ -130,7 +127,7 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .description('list access key ids (of one user)')
     .action(run(async (name: string | undefined, o) => (await import('./commands/admin.js')).adminKeyList(name, o)));
   adminStore(key.command('delete').argument('<access-key-id>'))
-    .description('delete an access key (the first user\'s configured key cannot be deleted here)')
+    .description("delete an access key (the first user's configured key cannot be deleted here)")
     .action(run(async (id: string, o) => (await import('./commands/admin.js')).adminKeyDelete(id, o)));
 
   addAwsOptions(program.command('presign').argument('<s3url>'))

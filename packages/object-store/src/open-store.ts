@@ -240,7 +240,8 @@ export async function openSystemServices(
 ): Promise<{ system: SystemDocuments; keys: KeyStore | null; bucketConfigs: (kind: BucketConfigKind) => Promise<Array<{ bucket: string; document: string | null }>>; close: () => Promise<void> }> {
   const spec = typeof specText === 'string' ? parseStoreSpec(specText) : specText;
   const masterKeyFile = opts.masterKeyFile ?? (opts.env ?? process.env).BUCKETFRONT_MASTER_KEY_FILE ?? (spec.driver === 'fs' ? defaultMasterKeyFile(spec.dataDir) : undefined);
-  const master = masterKeyFile === undefined ? null : spec.driver === 'fs' && masterKeyFile === defaultMasterKeyFile(spec.dataDir) ? await ensureMasterKeyFile(masterKeyFile) : await readMasterKeys(masterKeyFile);
+  const master =
+    masterKeyFile === undefined ? null : spec.driver === 'fs' && masterKeyFile === defaultMasterKeyFile(spec.dataDir) ? await ensureMasterKeyFile(masterKeyFile) : await readMasterKeys(masterKeyFile);
   if (spec.driver === 'fs') {
     const dataDir = resolve(spec.dataDir);
     const system = fsSystemDocuments(dataDir);

@@ -73,9 +73,7 @@ export function adminUserList(o: AdminOpts): Promise<number> {
 export function adminUserDelete(name: string, o: AdminOpts): Promise<number> {
   return withUsers(o, async (users, svc) => {
     const firstId = users.listUsers().find((u) => u.first)?.id;
-    await users.deleteUser(name, async (id) =>
-      (await svc.bucketConfigs('acl')).filter((b) => (b.document === null ? firstId : parseStoredBucketAcl(b.document).owner.id) === id).map((b) => b.bucket),
-    );
+    await users.deleteUser(name, async (id) => (await svc.bucketConfigs('acl')).filter((b) => (b.document === null ? firstId : parseStoredBucketAcl(b.document).owner.id) === id).map((b) => b.bucket));
     process.stderr.write(`user ${name} and its access keys deleted\n`);
     return 0;
   });

@@ -242,7 +242,12 @@ export class UserStore {
   }
 
   private info(name: string, u: StoredUserRecord): UserInfo {
-    const keys = [...(u.firstKey !== undefined ? [u.firstKey] : []), ...Object.entries(this.doc.keys).filter(([, k]) => k.user === name).map(([id]) => id)];
+    const keys = [
+      ...(u.firstKey !== undefined ? [u.firstKey] : []),
+      ...Object.entries(this.doc.keys)
+        .filter(([, k]) => k.user === name)
+        .map(([id]) => id),
+    ];
     return { name, id: u.id, created: u.created, first: u.firstKey !== undefined, keys, ...(u.email !== undefined ? { email: u.email } : {}) };
   }
 

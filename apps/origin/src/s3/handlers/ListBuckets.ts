@@ -16,7 +16,8 @@ export const ListBuckets: S3Handler<OpOf<'ListBuckets'>> = async (ctx) => {
   let max = MAX_BUCKETS;
   if (rawMax !== undefined) {
     max = /^\d+$/.test(rawMax) ? Number(rawMax) : NaN;
-    if (!(max >= 1 && max <= MAX_BUCKETS)) return new S3Error('InvalidArgument', 'Argument max-buckets must be an integer between 1 and 10000.', { ArgumentName: 'max-buckets', ArgumentValue: rawMax });
+    if (!(max >= 1 && max <= MAX_BUCKETS))
+      return new S3Error('InvalidArgument', 'Argument max-buckets must be an integer between 1 and 10000.', { ArgumentName: 'max-buckets', ArgumentValue: rawMax });
   }
   const token = query.get('continuation-token');
   const after = token === undefined ? undefined : decodeContinuationToken(token);
@@ -26,9 +27,10 @@ export const ListBuckets: S3Handler<OpOf<'ListBuckets'>> = async (ctx) => {
 
   const caller = ctx.caller;
   const owner = caller.kind === 'user' ? { id: caller.id, displayName: caller.displayName } : ctx.owner;
-  const candidates = caller.kind === 'user'
-    ? (await ctx.store.listBuckets()).filter((b) => (after === undefined || b.name > after) && (prefix === undefined || b.name.startsWith(prefix)) && (region === undefined || b.region === region))
-    : [];
+  const candidates =
+    caller.kind === 'user'
+      ? (await ctx.store.listBuckets()).filter((b) => (after === undefined || b.name > after) && (prefix === undefined || b.name.startsWith(prefix)) && (region === undefined || b.region === region))
+      : [];
   const owners = await Promise.all(candidates.map((b) => loadBucketOwner(ctx.store, b.name, ctx.users)));
   const mine = candidates.filter((_, i) => owners[i]?.id === owner.id);
   const page = mine.slice(0, max);
