@@ -5,7 +5,19 @@
  */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { CreateBucketCommand, DeleteBucketCommand, GetBucketAclCommand, ListBucketsCommand, ListObjectsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+  DeleteBucketCommand,
+  GetBucketAclCommand,
+  ListBucketsCommand,
+  ListObjectsCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { openSystemServices } from '@bucketfront/object-store';
 import { hasAwsCli, makeS3Client, runAws, s3ErrorOf, testStoreOptions } from '@bucketfront/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +106,18 @@ describe('users', () => {
     await bobS3.send(new PutObjectCommand({ Bucket: 'bob-1', Key: 'k', Body: 'x' }));
     const listed = await bobS3.send(new ListObjectsCommand({ Bucket: 'bob-1' }));
     expect(listed.Contents?.[0]?.Owner?.ID).toBe(bobId);
+  });
+
+  it('ListMultipartUploads and ListParts show the initiator', async () => {
+    const { UploadId } = await bobS3.send(new CreateMultipartUploadCommand({ Bucket: 'bob-1', Key: 'mp' }));
+    try {
+      const uploads = await bobS3.send(new ListMultipartUploadsCommand({ Bucket: 'bob-1' }));
+      expect(uploads.Uploads?.[0]).toMatchObject({ Initiator: { ID: bobId, DisplayName: 'bob' }, Owner: { ID: bobId, DisplayName: 'bob' } });
+      const parts = await bobS3.send(new ListPartsCommand({ Bucket: 'bob-1', Key: 'mp', UploadId }));
+      expect(parts.Initiator).toEqual({ ID: bobId, DisplayName: 'bob' });
+    } finally {
+      await bobS3.send(new AbortMultipartUploadCommand({ Bucket: 'bob-1', Key: 'mp', UploadId }));
+    }
   });
 
   it('ListBuckets pages with max-buckets and a continuation token, and filters by prefix', async () => {
