@@ -105,7 +105,7 @@ describe('bucketfront admin', () => {
     } finally {
       s3.destroy();
     }
-  });
+  }, 300_000);
 
   it('bad input: an unknown user, a taken name, an invalid name', async () => {
     const unknown = await admin('key', 'create', 'nobody');
@@ -117,5 +117,5 @@ describe('bucketfront admin', () => {
     const invalid = await admin('user', 'create', 'no spaces');
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toMatch(/a user name is/);
-  });
+  }, 120_000);
 });
