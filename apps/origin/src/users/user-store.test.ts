@@ -71,4 +71,8 @@ describe('UserStore', () => {
     await a.createKey('fred');
     await expect(a.createKey('fred')).rejects.toThrow(/at most 2/);
   });
+
+  it('the first user’s name is reserved before any origin recorded it', async () => {
+    await expect((await open()).createUser('bucketfront')).rejects.toThrow(/reserved for the first user/);
+  });
 });

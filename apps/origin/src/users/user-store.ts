@@ -161,6 +161,7 @@ export class UserStore {
     const sealed = await this.sealSecret(key);
     await this.change((doc) => {
       if (doc.users[name] !== undefined) throw new UserAdminError(`a user named ${name} already exists`);
+      if (name === FIRST_USER_NAME) throw new UserAdminError(`the name ${name} is reserved for the first user (the origin's configured credentials)`);
       if (email !== undefined && Object.values(doc.users).some((u) => u.email?.toLowerCase() === email.toLowerCase())) {
         throw new UserAdminError(`another user has the e-mail address ${email}`);
       }
