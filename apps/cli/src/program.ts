@@ -105,6 +105,31 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .description('add a new master key to the master key file and re-wrap every key under it (no object is rewritten)')
     .action(run(async (o) => (await import('./commands/kms.js')).kmsRotateMasterKey(o)));
 
+  const admin = program.command('admin').description("the origin's users and access keys, beside running origins (docs/users.md)");
+  const adminStore = (c: Command): Command =>
+    c.option('--data <dir>', 'the fs store (default ./data)').option('--store <spec>', 'the store: fs:DIR or s3:URL (as `bucketfront origin --store`)').option('--json', 'print JSON');
+  const user = admin.command('user').description('create, list and delete users');
+  adminStore(user.command('create').argument('<name>'))
+    .description('create a user and its first access key (the secret is printed once)')
+    .option('--email <address>', 'for ACL grants by e-mail address (emailAddress grantees)')
+    .action(run(async (name: string, o) => (await import('./commands/admin.js')).adminUserCreate(name, o)));
+  adminStore(user.command('list'))
+    .description('list the users: name, canonical id, e-mail, access key ids')
+    .action(run(async (o) => (await import('./commands/admin.js')).adminUserList(o)));
+  adminStore(user.command('delete').argument('<name>'))
+    .description('delete a user and its keys (refused while it owns buckets; never the first user)')
+    .action(run(async (name: string, o) => (await import('./commands/admin.js')).adminUserDelete(name, o)));
+  const key = admin.command('key').description('create, list and delete access keys');
+  adminStore(key.command('create').argument('<user>'))
+    .description('another access key for a user (at most 2 stored keys per user, as IAM; the secret is printed once)')
+    .action(run(async (name: string, o) => (await import('./commands/admin.js')).adminKeyCreate(name, o)));
+  adminStore(key.command('list').argument('[user]'))
+    .description('list access key ids (of one user)')
+    .action(run(async (name: string | undefined, o) => (await import('./commands/admin.js')).adminKeyList(name, o)));
+  adminStore(key.command('delete').argument('<access-key-id>'))
+    .description("delete an access key (the first user's configured key cannot be deleted here)")
+    .action(run(async (id: string, o) => (await import('./commands/admin.js')).adminKeyDelete(id, o)));
+
   addAwsOptions(program.command('presign').argument('<s3url>'))
     .description('print a presigned GET URL, or with --post a presigned browser form upload as JSON {url, fields}')
     .option('--expires-in <seconds>', 'validity in seconds (max 604800)', '3600')

@@ -12,3 +12,5 @@ export type { NotificationsOptions } from './notifications/start-notifications.j
 export { NotificationsConfigError } from './notifications/start-notifications.js';
 export { loadOriginConfigFile, parseOriginConfig, OriginConfigError, type OriginConfigFile } from './config-file.js';
 export { canonicalOwnerId, staticUserDirectory, type OriginUser, type UserDirectory } from './users/directory.js';
+export { UserStore, UserAdminError, FIRST_USER_NAME, MAX_KEYS_PER_USER, type UserInfo, type KeyInfo } from './users/user-store.js';
+export { parseStoredBucketAcl } from './s3/bucket-owner.js';

@@ -230,6 +230,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
         requestId,
         hostId,
         owner,
+        users,
         baseUrl: `${requestScheme(req)}://${host0}`,
         expectContinue: (req.headers.expect ?? '').toLowerCase() === '100-continue',
         bytesIn: 0,

@@ -8,7 +8,9 @@ import { S3Error } from '@bucketfront/s3-protocol';
 import type { AccessLogSink } from './http/access-log.js';
 import { nextRequestId } from './http/request-id.js';
 import { createOriginHandler, type OriginHandler } from './origin-handler.js';
-import { canonicalOwnerId, staticUserDirectory } from './users/directory.js';
+import { canonicalOwnerId } from './users/directory.js';
+import { openLiveUserDirectory, type LiveUserDirectory } from './users/live-directory.js';
+import { UserStore } from './users/user-store.js';
 import type { MinBodyRate } from './s3/context.js';
 import { resolveCredentials, type OriginCredentials } from './credentials.js';
 import { OriginMetrics } from './http/metrics.js';
@@ -36,8 +38,8 @@ export interface StartOriginOptions {
   region?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /**
-   * More users beside `credentials` (the first user), each with one key. A seam for issue 15:
-   * the persisted user directory (`bucketfront admin user …`) replaces it.
+   * More users beside `credentials` (the first user) and the persisted ones (`bucketfront admin
+   * user …`, docs/users.md), each with one key, kept in memory only (for tests).
    */
   extraUsers?: ReadonlyArray<{ accessKeyId: string; secretAccessKey: string; displayName?: string; email?: string }>;
   /** Default 'localhost'. */
@@ -197,8 +199,10 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
   });
   const store = opened.store;
   let credentials: OriginCredentials;
+  let users: LiveUserDirectory;
   try {
     credentials = await resolveCredentials(opened.system, opts.credentials);
+    users = await openLiveUserDirectory(await UserStore.open(opened.system, opened.keys), credentials, opts.extraUsers ?? []);
   } catch (err) {
     await store.close();
     throw err;
@@ -208,6 +212,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
     try {
       notifications = await startNotifications(opts.notifications, { store, outbox: opened.outbox, region: opts.region ?? 'us-east-1', ownerId: canonicalOwnerId(credentials.accessKeyId), metrics });
     } catch (err) {
+      users.close();
       await store.close();
       throw err;
     }
@@ -217,7 +222,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
     store,
     metrics,
     credentials,
-    users: staticUserDirectory([credentials, ...(opts.extraUsers ?? [])]),
+    users,
     region: opts.region ?? 'us-east-1',
     websiteDomain: opts.websiteDomain ?? 'localhost',
     ...(opts.accessLog !== undefined ? { accessLog: opts.accessLog } : {}),
@@ -269,6 +274,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
         await Promise.all(servers.map((s) => closeServer(s, 1000)));
         // After the listeners: every acknowledged write's records are in the outbox by now.
         await notifications?.close();
+        users.close();
         await store.close();
       })();
       return closing;
@@ -277,6 +283,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
   } catch (err) {
     await Promise.all(servers.map((s) => (s.listening ? closeServer(s, 1000) : Promise.resolve())));
     await notifications?.close();
+    users.close();
     await store.close();
     throw err;
   }

@@ -16,6 +16,7 @@ export {
   StoreSpecError,
   defaultMasterKeyFile,
   openKeyService,
+  openSystemServices,
   type StoreSpec,
   type OpenedStore,
   type OpenStoreOptions,

@@ -24,9 +24,10 @@ import { withBucketCache } from './bucket-cache.js';
 import { KeyStore, ensureMasterKeyFile, readMasterKeys, withEncryption } from './encryption/index.js';
 import { createFsStore } from './fs-store/index.js';
 import { fsSystemDocuments } from './fs-store/system-documents.js';
+import { readBucketConfigs } from './fs-store/bucket-configs.js';
 import { createS3Store } from './s3-store/index.js';
 import { withStoreMetrics, type StoreObserver } from './store-metrics.js';
-import type { EventOutbox, ObjectStore, SystemDocuments } from './types.js';
+import type { BucketConfigKind, EventOutbox, ObjectStore, SystemDocuments } from './types.js';
 
 export type StoreSpec =
   | { driver: 'fs'; dataDir: string }
@@ -222,6 +223,35 @@ export async function openKeyService(
   const s3 = await createS3Store({ endpoint: spec.endpoint, credentials: opts.credentials ?? (await backendCredentials(spec, opts.env)), region: spec.region, bucketPrefix: spec.bucketPrefix });
   try {
     return { keys: await KeyStore.open(s3, master, opts.region), masterKeyFile, close: () => s3.close() };
+  } catch (err) {
+    await s3.close().catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * The system documents of the store a spec names, and its key service when a master key is
+ * configured (null otherwise), for admin commands beside a running origin (`bucketfront admin`):
+ * like openKeyService, an fs store is not opened, only its system documents.
+ */
+export async function openSystemServices(
+  specText: string | StoreSpec,
+  opts: Pick<OpenStoreOptions, 'masterKeyFile' | 'env' | 'region' | 'credentials'> = {},
+): Promise<{ system: SystemDocuments; keys: KeyStore | null; bucketConfigs: (kind: BucketConfigKind) => Promise<Array<{ bucket: string; document: string | null }>>; close: () => Promise<void> }> {
+  const spec = typeof specText === 'string' ? parseStoreSpec(specText) : specText;
+  const masterKeyFile = opts.masterKeyFile ?? (opts.env ?? process.env).BUCKETFRONT_MASTER_KEY_FILE ?? (spec.driver === 'fs' ? defaultMasterKeyFile(spec.dataDir) : undefined);
+  const master =
+    masterKeyFile === undefined ? null : spec.driver === 'fs' && masterKeyFile === defaultMasterKeyFile(spec.dataDir) ? await ensureMasterKeyFile(masterKeyFile) : await readMasterKeys(masterKeyFile);
+  if (spec.driver === 'fs') {
+    const dataDir = resolve(spec.dataDir);
+    const system = fsSystemDocuments(dataDir);
+    return { system, keys: master === null ? null : await KeyStore.open(system, master, opts.region), bucketConfigs: (kind) => readBucketConfigs(dataDir, kind), close: async () => {} };
+  }
+  const s3 = await createS3Store({ endpoint: spec.endpoint, credentials: opts.credentials ?? (await backendCredentials(spec, opts.env)), region: spec.region, bucketPrefix: spec.bucketPrefix });
+  try {
+    const bucketConfigs = async (kind: BucketConfigKind): Promise<Array<{ bucket: string; document: string | null }>> =>
+      Promise.all((await s3.listBuckets()).map(async (b) => ({ bucket: b.name, document: await s3.getBucketConfig(b.name, kind) })));
+    return { system: s3, keys: master === null ? null : await KeyStore.open(s3, master, opts.region), bucketConfigs, close: () => s3.close() };
   } catch (err) {
     await s3.close().catch(() => {});
     throw err;

@@ -6,7 +6,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html
  */
 import type { ObjectStore } from '@bucketfront/object-store';
-import type { AccessControlPolicy } from '@bucketfront/s3-protocol';
+import type { AccessControlPolicy, Owner } from '@bucketfront/s3-protocol';
 import { aclDocument } from './acl.js';
 import type { UserDirectory } from '../users/directory.js';
 
@@ -32,4 +32,27 @@ export function parseStoredBucketAcl(raw: string): StoredBucketAcl {
   const doc = JSON.parse(raw) as StoredBucketAcl;
   if (typeof doc?.owner?.id !== 'string' || !Array.isArray(doc.grants)) throw new Error('stored bucket ACL is not {owner, grants}');
   return doc;
+}
+
+/** The bucket's owner (id and display name); null when the bucket does not exist. */
+export async function loadBucketOwner(store: ObjectStore, bucket: string, users: Pick<UserDirectory, 'firstUser'>): Promise<Owner | null> {
+  return (await loadBucketAcl(store, bucket, users))?.owner ?? null;
+}
+
+/**
+ * Owner elements of listed objects: the writer recorded in ObjectMetadata.owner (shown with its
+ * display name while the user exists), else the bucket's owner.
+ */
+export function objectOwnerOf(bucketOwner: Owner, users: Pick<UserDirectory, 'userById'>): (ownerId: string | undefined) => Owner {
+  return (ownerId) => {
+    if (ownerId === undefined || ownerId === bucketOwner.id) return bucketOwner;
+    const user = users.userById(ownerId);
+    return user === undefined ? { id: ownerId } : { id: user.id, displayName: user.displayName };
+  };
+}
+
+/** objectOwnerOf for a bucket's listing (its owner loaded; the first user if the bucket vanished meanwhile). */
+export async function listingOwners(store: ObjectStore, bucket: string, users: Pick<UserDirectory, 'firstUser' | 'userById'>): Promise<(ownerId: string | undefined) => Owner> {
+  const owner = (await loadBucketOwner(store, bucket, users)) ?? { id: users.firstUser.id, displayName: users.firstUser.displayName };
+  return objectOwnerOf(owner, users);
 }

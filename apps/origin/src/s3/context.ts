@@ -6,6 +6,7 @@ import type { Owner, S3Error, S3Operation } from '@bucketfront/s3-protocol';
 import type { SignedResult } from '@bucketfront/sigv4';
 import type { ObjectEvent } from '@bucketfront/notifications';
 import type { Notifier } from '../notifications/notifier.js';
+import type { UserDirectory } from '../users/directory.js';
 
 export type RequestAuth = { kind: 'anonymous' } | SignedResult;
 
@@ -26,8 +27,10 @@ export interface S3Context<Op extends S3Operation = S3Operation> {
   region: string;
   requestId: string;
   hostId: string;
-  /** The single account's canonical owner. */
+  /** The first user: the owner of buckets whose owner was never recorded (bucket-owner.ts). */
   owner: Owner;
+  /** Every user and access key (users/directory.ts). */
+  users: UserDirectory;
   /** `http://host` (`https://` on a TLS listener) as the client addressed us (for Location fields). */
   baseUrl: string;
   /** The client sent `Expect: 100-continue`; body readers answer it when they start reading. */

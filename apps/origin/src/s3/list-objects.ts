@@ -37,7 +37,8 @@ export async function runListing(ctx: S3Context<OpOf<'ListObjects'> | OpOf<'List
   return { input, result };
 }
 
-export function listedObjects(result: ListObjectsResult, encoding: 'url' | undefined, owner: Owner | undefined): ListedObject[] {
+/** `ownerOf`: the Owner element of an object (bucket-owner.ts objectOwnerOf); undefined: none shown. */
+export function listedObjects(result: ListObjectsResult, encoding: 'url' | undefined, ownerOf: ((ownerId: string | undefined) => Owner) | undefined): ListedObject[] {
   return result.objects.map((o) => {
     const item: ListedObject = {
       key: maybeEncode(o.key, encoding)!,
@@ -47,7 +48,7 @@ export function listedObjects(result: ListObjectsResult, encoding: 'url' | undef
       storageClass: 'STANDARD',
     };
     if (o.metadata.checksum) item.checksumAlgorithm = o.metadata.checksum.algorithm;
-    if (owner) item.owner = owner;
+    if (ownerOf) item.owner = ownerOf(o.metadata.owner);
     return item;
   });
 }

@@ -1,6 +1,7 @@
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html */
 import { ListMultipartUploadsResultXml, S3Error, type ListMultipartUploadsResult } from '@bucketfront/s3-protocol';
 import { requireBucket } from '../access.js';
+import { listingOwners } from '../bucket-owner.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { maybeEncode, parseEncodingType, parseMaxCount } from '../listing.js';
 
@@ -24,6 +25,7 @@ export const ListMultipartUploads: S3Handler<OpOf<'ListMultipartUploads'>> = asy
     ...(uploadIdMarker ? { uploadIdMarker } : {}),
   });
   const enc = (v: string | undefined): string | undefined => maybeEncode(v, encoding);
+  const ownerOf = await listingOwners(ctx.store, bucket, ctx.users);
   const doc: ListMultipartUploadsResult = {
     bucket,
     keyMarker: enc(keyMarker)!,
@@ -33,8 +35,8 @@ export const ListMultipartUploads: S3Handler<OpOf<'ListMultipartUploads'>> = asy
     uploads: listed.uploads.map((u) => ({
       key: enc(u.key)!,
       uploadId: u.uploadId,
-      initiator: ctx.owner,
-      owner: ctx.owner,
+      initiator: ownerOf(u.metadata.owner),
+      owner: ownerOf(u.metadata.owner),
       storageClass: 'STANDARD',
       initiated: u.initiated,
     })),

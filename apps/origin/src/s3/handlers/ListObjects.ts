@@ -4,6 +4,7 @@
  * from the last Key), as S3 does.
  */
 import { ListBucketResultV1Xml, S3Error, type ListBucketResultV1 } from '@bucketfront/s3-protocol';
+import { listingOwners } from '../bucket-owner.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { maybeEncode } from '../listing.js';
 import { listedObjects, listedPrefixes, runListing } from '../list-objects.js';
@@ -19,7 +20,7 @@ export const ListObjects: S3Handler<OpOf<'ListObjects'>> = async (ctx) => {
     marker: maybeEncode(marker, input.encoding)!,
     maxKeys: input.maxKeys,
     isTruncated: result.isTruncated,
-    contents: listedObjects(result, input.encoding, ctx.owner),
+    contents: listedObjects(result, input.encoding, await listingOwners(ctx.store, ctx.op.bucket, ctx.users)),
     commonPrefixes: listedPrefixes(result, input.encoding),
   };
   if (input.delimiter !== undefined) {

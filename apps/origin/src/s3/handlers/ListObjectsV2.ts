@@ -1,5 +1,6 @@
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html */
 import { ListBucketResultV2Xml, S3Error, type ListBucketResultV2 } from '@bucketfront/s3-protocol';
+import { listingOwners } from '../bucket-owner.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { decodeContinuationToken, encodeContinuationToken, maybeEncode } from '../listing.js';
 import { listedObjects, listedPrefixes, runListing } from '../list-objects.js';
@@ -25,7 +26,7 @@ export const ListObjectsV2: S3Handler<OpOf<'ListObjectsV2'>> = async (ctx) => {
     maxKeys: input.maxKeys,
     keyCount: result.objects.length + result.commonPrefixes.length,
     isTruncated: result.isTruncated,
-    contents: listedObjects(result, input.encoding, fetchOwner ? ctx.owner : undefined),
+    contents: listedObjects(result, input.encoding, fetchOwner ? await listingOwners(ctx.store, ctx.op.bucket, ctx.users) : undefined),
     commonPrefixes: listedPrefixes(result, input.encoding),
   };
   if (input.delimiter !== undefined) doc.delimiter = maybeEncode(input.delimiter, input.encoding)!;

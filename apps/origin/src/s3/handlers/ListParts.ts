@@ -1,5 +1,6 @@
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html */
 import { ListPartsResultXml, S3Error, type ListPartsResult } from '@bucketfront/s3-protocol';
+import { listingOwners } from '../bucket-owner.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { parseMaxCount } from '../listing.js';
 
@@ -15,12 +16,13 @@ export const ListParts: S3Handler<OpOf<'ListParts'>> = async (ctx) => {
   const marker = rawMarker === undefined ? 0 : Number(rawMarker);
   const listed = await ctx.store.listParts(bucket, key, uploadId, { maxParts, ...(marker ? { partNumberMarker: marker } : {}) });
   const algorithm = listed.upload.metadata.checksum?.algorithm;
+  const ownerOf = await listingOwners(ctx.store, bucket, ctx.users);
   const doc: ListPartsResult = {
     bucket,
     key,
     uploadId,
-    initiator: ctx.owner,
-    owner: ctx.owner,
+    initiator: ownerOf(listed.upload.metadata.owner),
+    owner: ownerOf(listed.upload.metadata.owner),
     storageClass: 'STANDARD',
     partNumberMarker: marker,
     maxParts,
