@@ -4,7 +4,7 @@
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html
  */
 import { hostWithoutPort } from '@bucketfront/http-basics';
-import type { EdgeConfig } from './config/types.js';
+import type { DistributionConfig, EdgeConfig } from './config/types.js';
 import type { DistRuntime } from './context.js';
 import { OriginClient } from './origin/client.js';
 import { originTrust } from './origin/trust.js';
@@ -30,16 +30,39 @@ export type DistributionRouter = (host: string | undefined) => DistRuntime | und
  * RFC 1034 §3.1). Ids are upper-case letters and digits (config/schema.ts), so lower-casing
  * them for the Host comparison is one-to-one.
  */
-export function createDistributionRouter(dists: readonly DistRuntime[]): DistributionRouter {
+export function createDistributionRouter(dists: readonly DistRuntime[], added: readonly DistRuntime[] = []): DistributionRouter {
   const byAlias = new Map<string, DistRuntime>();
-  for (const d of dists) for (const a of d.config.aliases) byAlias.set(a, d);
-  const byId = new Map(dists.map((d) => [d.config.id.toLowerCase(), d]));
+  const all = [...dists, ...added];
+  for (const d of all) for (const a of d.config.aliases) byAlias.set(a, d);
+  const byId = new Map(all.map((d) => [d.config.id.toLowerCase(), d]));
+  // The configuration's only distribution serves every Host the API's distributions do not claim.
   const single = dists.length === 1 ? dists[0] : undefined;
   return (host) => {
-    if (single) return single;
-    if (!host) return undefined;
+    if (single && added.length === 0) return single;
+    if (!host) return single;
     let h = hostWithoutPort(host);
     if (h.endsWith('.')) h = h.slice(0, -1);
-    return byAlias.get(h) ?? byId.get(h.split('.')[0]!);
+    return byAlias.get(h) ?? byId.get(h.split('.')[0]!) ?? single;
+  };
+}
+
+/**
+ * The router over the configuration's distributions and those of the control API, which
+ * `setAdded` replaces (disabled ones are left out: they serve nothing). Origin clients of a
+ * replaced distribution are closed once their requests finished (undici Pool.close).
+ */
+export function createSwitchableRouter(config: EdgeConfig): { route: DistributionRouter; setAdded(added: readonly DistributionConfig[]): void; all(): DistRuntime[] } {
+  const base = buildDistributions(config);
+  let added: DistRuntime[] = [];
+  let route = createDistributionRouter(base);
+  return {
+    route: (host) => route(host),
+    setAdded(next) {
+      const old = added;
+      added = buildDistributions({ ...config, distributions: next.filter((d) => d.enabled) });
+      route = createDistributionRouter(base, added);
+      for (const d of old) for (const o of d.origins.values()) void o.close();
+    },
+    all: () => [...base, ...added],
   };
 }
