@@ -30,7 +30,9 @@ export type DistributionRouter = (host: string | undefined) => DistRuntime | und
  * RFC 1034 §3.1). Ids are upper-case letters and digits (config/schema.ts), so lower-casing
  * them for the Host comparison is one-to-one.
  */
-export function createDistributionRouter(dists: readonly DistRuntime[], added: readonly DistRuntime[] = []): DistributionRouter {
+export function createDistributionRouter(dists: readonly DistRuntime[], added: readonly DistRuntime[] = [], disabled: readonly DistributionConfig[] = []): DistributionRouter {
+  // A disabled distribution serves nothing, and its names do not fall through to another one.
+  const off = new Set(disabled.flatMap((d) => [...d.aliases, d.id.toLowerCase()]));
   const byAlias = new Map<string, DistRuntime>();
   const all = [...dists, ...added];
   for (const d of all) for (const a of d.config.aliases) byAlias.set(a, d);
@@ -38,10 +40,11 @@ export function createDistributionRouter(dists: readonly DistRuntime[], added: r
   // The configuration's only distribution serves every Host the API's distributions do not claim.
   const single = dists.length === 1 ? dists[0] : undefined;
   return (host) => {
-    if (single && added.length === 0) return single;
+    if (single && added.length === 0 && off.size === 0) return single;
     if (!host) return single;
     let h = hostWithoutPort(host);
     if (h.endsWith('.')) h = h.slice(0, -1);
+    if (off.has(h) || off.has(h.split('.')[0]!)) return undefined;
     return byAlias.get(h) ?? byId.get(h.split('.')[0]!) ?? single;
   };
 }
@@ -60,7 +63,11 @@ export function createSwitchableRouter(config: EdgeConfig): { route: Distributio
     setAdded(next) {
       const old = added;
       added = buildDistributions({ ...config, distributions: next.filter((d) => d.enabled) });
-      route = createDistributionRouter(base, added);
+      route = createDistributionRouter(
+        base,
+        added,
+        next.filter((d) => !d.enabled),
+      );
       for (const d of old) for (const o of d.origins.values()) void o.close();
     },
     all: () => [...base, ...added],
