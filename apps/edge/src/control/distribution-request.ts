@@ -73,7 +73,7 @@ export interface Tag {
 }
 
 /** Elements read as lists wherever they appear. */
-const LISTS = ['Origin', 'CacheBehavior', 'Method', 'CNAME', 'Name', 'FunctionAssociation', 'LambdaFunctionAssociation', 'CustomErrorResponse', 'Tag', 'Key', 'OriginCustomHeader', 'SslProtocol', 'OriginGroup'];
+const LISTS = ['Origin', 'CacheBehavior', 'Method', 'CNAME', 'Name', 'FunctionAssociation', 'LambdaFunctionAssociation', 'CustomErrorResponse', 'Tag', 'OriginCustomHeader', 'SslProtocol', 'OriginGroup'];
 
 const PRICE_CLASSES = ['PriceClass_100', 'PriceClass_200', 'PriceClass_All', 'None'];
 const PROTOCOL_POLICIES = ['http-only', 'https-only', 'match-viewer'] as const;
@@ -298,7 +298,7 @@ export function parseTags(body: Buffer): Tag[] {
 
 /** UntagResource's `<TagKeys>` document. */
 export function parseTagKeys(body: Buffer): string[] {
-  const doc = parseRequestDocument(body, 'TagKeys', LISTS);
+  const doc = parseRequestDocument(body, 'TagKeys', ['Key']);
   const wrapper = child(doc, 'Items');
   const raw = wrapper?.['Key'];
   const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
