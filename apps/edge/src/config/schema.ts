@@ -288,11 +288,9 @@ export const edgeConfigFields = {
   ),
   originAddresses: doc(
     z
-      .record(
-        z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, { error: 'must be a host name, or *. and a domain' }),
-        text(true).regex(/^[^/\s]+:\d{1,5}$/, { error: 'must be host:port' }),
-        { error: 'must be an object of host name → host:port' },
-      )
+      .record(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, { error: 'must be a host name, or *. and a domain' }), text(true).regex(/^[^/\s]+:\d{1,5}$/, { error: 'must be host:port' }), {
+        error: 'must be an object of host name → host:port',
+      })
       .optional(),
     {
       description:

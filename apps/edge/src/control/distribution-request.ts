@@ -73,7 +73,20 @@ export interface Tag {
 }
 
 /** Elements read as lists wherever they appear. */
-const LISTS = ['Origin', 'CacheBehavior', 'Method', 'CNAME', 'Name', 'FunctionAssociation', 'LambdaFunctionAssociation', 'CustomErrorResponse', 'Tag', 'OriginCustomHeader', 'SslProtocol', 'OriginGroup'];
+const LISTS = [
+  'Origin',
+  'CacheBehavior',
+  'Method',
+  'CNAME',
+  'Name',
+  'FunctionAssociation',
+  'LambdaFunctionAssociation',
+  'CustomErrorResponse',
+  'Tag',
+  'OriginCustomHeader',
+  'SslProtocol',
+  'OriginGroup',
+];
 
 const PRICE_CLASSES = ['PriceClass_100', 'PriceClass_200', 'PriceClass_All', 'None'];
 const PROTOCOL_POLICIES = ['http-only', 'https-only', 'match-viewer'] as const;

@@ -81,7 +81,14 @@ function behaviorRaw(b: BehaviorSpec, origins: ReadonlySet<string>, ctx: SpecCon
   if (b.pathPattern !== undefined) raw['pathPattern'] = b.pathPattern;
   if (b.cachePolicyId !== undefined) {
     const policy = MANAGED_CACHE_POLICIES[b.cachePolicyId];
-    if (!policy) throw new ControlError('NoSuchCachePolicy', 404, `The cache policy ${b.cachePolicyId} does not exist (the edge knows the managed policies: ${Object.values(MANAGED_CACHE_POLICIES).map((p) => p.name).join(', ')}).`);
+    if (!policy)
+      throw new ControlError(
+        'NoSuchCachePolicy',
+        404,
+        `The cache policy ${b.cachePolicyId} does not exist (the edge knows the managed policies: ${Object.values(MANAGED_CACHE_POLICIES)
+          .map((p) => p.name)
+          .join(', ')}).`,
+      );
     Object.assign(raw, { minTTL: policy.minTTL, defaultTTL: policy.defaultTTL, maxTTL: policy.maxTTL, cacheKey: { queryStrings: policy.queryStrings } });
   } else {
     const f = b.forwardedValues!;
@@ -119,7 +126,8 @@ export function distributionFromSpec(id: string, spec: DistributionSpec, ctx: Sp
   if (new Set(spec.aliases).size !== spec.aliases.length) throw errors.invalidArgument('The same CNAME is given twice.');
   for (const other of ctx.others) {
     const taken = spec.aliases.find((a) => other.aliases.includes(a));
-    if (taken !== undefined) throw new ControlError('CNAMEAlreadyExists', 409, `One or more of the CNAMEs you provided are already associated with a different resource ('${taken}' belongs to ${other.id}).`);
+    if (taken !== undefined)
+      throw new ControlError('CNAMEAlreadyExists', 409, `One or more of the CNAMEs you provided are already associated with a different resource ('${taken}' belongs to ${other.id}).`);
   }
   if (spec.defaultRootObject.startsWith('/')) throw new ControlError('InvalidDefaultRootObject', 400, "The specified default root object is invalid: it must not start with '/'.");
   if (spec.origins.length === 0) throw errors.invalidArgument('A distribution needs at least one origin (Origins Quantity ≥ 1).');
