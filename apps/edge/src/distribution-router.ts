@@ -61,14 +61,19 @@ export function createSwitchableRouter(config: EdgeConfig): { route: Distributio
   return {
     route: (host) => route(host),
     setAdded(next) {
-      const old = added;
-      added = buildDistributions({ ...config, distributions: next.filter((d) => d.enabled) });
+      // An unchanged distribution keeps its runtime (and its origins' connections).
+      const kept = new Map(added.map((d) => [JSON.stringify(d.config), d]));
+      const enabled = next.filter((d) => d.enabled);
+      const fresh = buildDistributions({ ...config, distributions: enabled.filter((d) => !kept.has(JSON.stringify(d))) });
+      const nextAdded = enabled.map((d) => kept.get(JSON.stringify(d)) ?? fresh.shift()!);
+      const dropped = added.filter((d) => !nextAdded.includes(d));
+      added = nextAdded;
       route = createDistributionRouter(
         base,
         added,
         next.filter((d) => !d.enabled),
       );
-      for (const d of old) for (const o of d.origins.values()) void o.close();
+      for (const d of dropped) for (const o of d.origins.values()) void o.close();
     },
     all: () => [...base, ...added],
   };
