@@ -8,8 +8,10 @@
  * distribution read-only, CNAME conflicts, CallerReference idempotency, tags, and a restart.
  * Every request opens its own connection: the primary hands connections to the workers in turn.
  */
+import cluster from 'node:cluster';
+import { CloudFrontClient, CreateDistributionCommand, GetDistributionCommand, UpdateDistributionCommand } from '@aws-sdk/client-cloudfront';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { hasAwsCli, makeTempDir, makeTestCredentials, runAws, type TempDir } from '@bucketfront/test-support';
+import { freePort, hasAwsCli, makeTempDir, makeTestCredentials, runAws, type TempDir } from '@bucketfront/test-support';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,11 +67,11 @@ async function aws(args: string[]) {
   return { ...res, json: res.code === 0 && res.stdout.trim() ? JSON.parse(res.stdout) : undefined };
 }
 
-/** GET through the edge with `host`, on a new connection. */
-async function viewer(host: string, path: string): Promise<{ status: number; body: string; xcache: string }> {
+/** GET through the edge (`on`, default the suite's) with `host`, on a new connection. */
+async function viewer(host: string, path: string, on: RunningEdge = edge): Promise<{ status: number; body: string; xcache: string }> {
   const agent = new Agent({ pipelining: 0 });
   try {
-    const r = await request(`${edge.url}${path}`, { dispatcher: agent, headers: { host, connection: 'close' } });
+    const r = await request(`${on.url}${path}`, { dispatcher: agent, headers: { host, connection: 'close' } });
     return { status: r.statusCode, body: await r.body.text(), xcache: String(r.headers['x-cache'] ?? '') };
   } finally {
     await agent.close();
@@ -77,9 +79,9 @@ async function viewer(host: string, path: string): Promise<{ status: number; bod
 }
 
 /** 4 requests per worker. */
-async function spread(host: string, path: string) {
+async function spread(host: string, path: string, on: RunningEdge = edge) {
   const out = [];
-  for (let i = 0; i < 4 * WORKERS; i++) out.push(await viewer(host, path));
+  for (let i = 0; i < 4 * WORKERS; i++) out.push(await viewer(host, path, on));
   return out;
 }
 
@@ -183,6 +185,14 @@ describe.skipIf(!hasAwsCli())('distributions through the control API (aws CLI, 2
     expect((await viewer('tagged.test', '/')).body).toBe('page index.html');
   });
 
+  it('a worker that restarts serves the distributions created through the API from its first request', async () => {
+    const victim = Object.values(cluster.workers ?? {})[0]!;
+    const replaced = new Promise<void>((resolve) => cluster.once('listening', () => resolve()));
+    victim.process.kill('SIGKILL');
+    await replaced;
+    for (const r of await spread(domain, '/')) expect([r.status, r.body]).toEqual([200, 'page index.html']);
+  });
+
   it('still there after a restart (same cache directory)', async () => {
     await edge.close();
     edge = await start();
@@ -207,5 +217,73 @@ describe.skipIf(!hasAwsCli())('distributions through the control API (aws CLI, 2
     expect(deleted.code, deleted.stderr).toBe(0);
     const gone = await aws(['get-distribution', '--id', id]);
     expect(gone.stderr).toContain('NoSuchDistribution');
+  });
+});
+
+describe.skipIf(!hasAwsCli())('distributions through the control API of two edges that are peers', () => {
+  const peers: RunningEdge[] = [];
+  afterAll(async () => {
+    await Promise.all(peers.map((e) => e.close()));
+  });
+
+  it('created, disabled and deleted on one edge: served, then refused, by every worker of the other; Deployed once both have it', async () => {
+    // Own viewer ports: cluster workers asking for port 0 in one process would share one listening socket.
+    const [portA, portB, viewerA, viewerB] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const base = edgeConfig();
+    delete base['cache'];
+    peers.push(await startEdge({ config: { ...base, pop: 'PEA9-C1', peers: [`http://127.0.0.1:${portB}`] }, port: viewerA, controlPort: portA, workers: WORKERS, credentials: creds, log: () => {} }));
+    peers.push(await startEdge({ config: { ...base, pop: 'PEB9-C1', peers: [`http://127.0.0.1:${portA}`] }, port: viewerB, controlPort: portB, workers: WORKERS, credentials: creds, log: () => {} }));
+    const [a, b] = peers as [RunningEdge, RunningEdge];
+    // Its own bucket: the configuration's only distribution (which would answer an unclaimed Host) serves `site`.
+    await createWebsiteBucket(origin.s3, 'peer');
+    await origin.s3.send(new PutObjectCommand({ Bucket: 'peer', Key: 'index.html', Body: 'peer page', ContentType: 'text/html' }));
+    expect((await viewer('peered.test', '/', b)).body).toBe('page index.html');
+    const client = new CloudFrontClient({ endpoint: a.controlUrl, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+    try {
+      const config = {
+        CallerReference: 'peers-1',
+        Comment: '',
+        Enabled: true,
+        DefaultRootObject: 'index.html',
+        Aliases: { Quantity: 1, Items: ['peered.test'] },
+        Origins: {
+          Quantity: 1,
+          Items: [{ Id: 'web', DomainName: 'peer.s3-website-us-east-1.localhost', CustomOriginConfig: { HTTPPort: 80, HTTPSPort: 443, OriginProtocolPolicy: 'http-only' as const } }],
+        },
+        DefaultCacheBehavior: { TargetOriginId: 'web', ViewerProtocolPolicy: 'allow-all' as const, MinTTL: 0, ForwardedValues: { QueryString: false, Cookies: { Forward: 'none' as const } } },
+      };
+      const created = await client.send(new CreateDistributionCommand({ DistributionConfig: config }));
+      const id = created.Distribution!.Id!;
+      let status = created.Distribution!.Status;
+      for (let i = 0; i < 500 && status !== 'Deployed'; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        status = (await client.send(new GetDistributionCommand({ Id: id }))).Distribution!.Status;
+      }
+      expect(status).toBe('Deployed');
+      for (const r of await spread('peered.test', '/', b)) expect([r.status, r.body]).toEqual([200, 'peer page']);
+
+      const disabled = await client.send(new UpdateDistributionCommand({ Id: id, IfMatch: created.ETag!, DistributionConfig: { ...config, Enabled: false } }));
+      for (let i = 0; i < 500 && (await viewer('peered.test', '/', b)).status !== 403; i++) await new Promise((r) => setTimeout(r, 10));
+      for (const r of await spread('peered.test', '/', b)) expect(r.status).toBe(403);
+
+      const del = await runAws(['cloudfront', 'delete-distribution', '--id', id, '--if-match', disabled.ETag!], { endpointUrl: a.controlUrl, credentials: creds });
+      expect(del.code, del.stderr).toBe(0);
+      const onB = new CloudFrontClient({ endpoint: b.controlUrl, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+      try {
+        let gone = false;
+        for (let i = 0; i < 500 && !gone; i++) {
+          gone = await onB.send(new GetDistributionCommand({ Id: id })).then(
+            () => false,
+            (err: { name: string }) => err.name === 'NoSuchDistribution',
+          );
+          if (!gone) await new Promise((r) => setTimeout(r, 10));
+        }
+        expect(gone).toBe(true);
+      } finally {
+        onB.destroy();
+      }
+    } finally {
+      client.destroy();
+    }
   });
 });
