@@ -12,7 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir, type TempDir } from '@bucketfront/test-support';
+import { hasAwsCli, makeTempDir, runAws, type TempDir } from '@bucketfront/test-support';
 import { defaultDemoSiteDir } from '../src/dev/run-dev.js';
 import { runCli, spawnCli, writeTree } from './helpers.js';
 
@@ -184,6 +184,21 @@ describe('bucketfront dev (the real command)', () => {
       expect(missing.status, endpoint).toBe(404);
       expect(missing.body).toContain('404: this page does not exist');
     }
+  });
+
+  it.skipIf(!hasAwsCli())('aws cloudfront create-distribution --origin-domain-name demo.s3-website-us-east-1.localhost: served through the edge by its DomainName', async () => {
+    const created = await runAws(['cloudfront', 'create-distribution', '--origin-domain-name', 'demo.s3-website-us-east-1.localhost', '--default-root-object', 'index.html', '--output', 'json'], {
+      endpointUrl: first.controlUrl,
+      credentials: first.credentials,
+    });
+    expect(created.code, created.stderr).toBe(0);
+    const { Id, DomainName } = JSON.parse(created.stdout).Distribution as { Id: string; DomainName: string };
+    expect(DomainName).toBe(`${Id.toLowerCase()}.bucketfront.localhost`);
+    const index = await get(`${first.edgeUrl}/`, DomainName);
+    expect(index.status).toBe(200);
+    expect(index.body).toBe(await readFile(join(defaultDemoSiteDir(), 'index.html'), 'utf8'));
+    // The demo distribution's function is not associated with this one.
+    expect(index.headers['content-security-policy']).toBeUndefined();
   });
 
   it('the demo distribution reads cache tags from x-amz-meta-cache-tag and keeps its cache in <data>/edge-cache: deploy --invalidate-tags works', async () => {

@@ -13,7 +13,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:net';
 import type { TlsFiles } from '@bucketfront/http-basics';
 import { fileURLToPath } from 'node:url';
-import type { EdgeConfig } from './config/types.js';
+import type { DistributionConfig, EdgeConfig } from './config/types.js';
 import type { CoordinatorToPrimary, CoordinatorToWorker, WireEntry } from './coordinator.js';
 import type { PublishedFunction } from './functions/published.js';
 import { isMessage, WORKER_ENV, type PrimaryToWorker, type WorkerToPrimary } from './ipc.js';
@@ -64,6 +64,8 @@ export async function startCluster(
     shared?: SharedTier;
     sharedDir?: string;
     published?: readonly PublishedFunction[];
+    /** Distributions created through the control API (served by every worker from its start). */
+    distributions?: readonly DistributionConfig[];
     kvsFile?: string;
     /** The TLS viewer listener of every worker; SIGHUP to this process reloads its certificate in each. */
     tls?: { files: TlsFiles; port: number };
@@ -86,6 +88,8 @@ export async function startCluster(
   // after, from then on, even before they are ready.
   const published = new Map((opts.published ?? []).map((f) => [f.name, f]));
   const subscribed = new Set<Worker>();
+  // Likewise the distributions created through the control API (all of them, replaced as a whole).
+  let apiDistributions: DistributionConfig[] = [...(opts.distributions ?? [])];
   // Workers open the shared tier as members, in the directory this process (its owner) opened.
   const configJson = JSON.stringify(opts.sharedDir === undefined ? { ...config, cache: { ...config.cache, diskPath: false } } : { ...config, cache: { ...config.cache, diskPath: opts.sharedDir } });
   let port = opts.port;
@@ -159,7 +163,7 @@ export async function startCluster(
     }
     if (m.type === 'bf:functions?') {
       subscribed.add(w);
-      sendTo(w, { type: 'bf:functions', functions: [...published.values()] });
+      sendTo(w, { type: 'bf:functions', functions: [...published.values()], distributions: apiDistributions });
       return;
     }
     if (m.type === 'bf:ack' || m.type === 'bf:metrics') {
@@ -274,6 +278,11 @@ export async function startCluster(
       if (fn === null) published.delete(name);
       else published.set(name, fn);
       await broadcast((id) => ({ type: 'bf:function', id, name, fn }), new Set([...live, ...subscribed]));
+    },
+    async setDistributions(dists) {
+      apiDistributions = [...dists];
+      const distributions = apiDistributions;
+      await broadcast((id) => ({ type: 'bf:distributions', id, distributions }), new Set([...live, ...subscribed]));
     },
   };
 

@@ -4,7 +4,7 @@
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html
  */
 import { hostWithoutPort } from '@bucketfront/http-basics';
-import type { EdgeConfig } from './config/types.js';
+import type { DistributionConfig, EdgeConfig } from './config/types.js';
 import type { DistRuntime } from './context.js';
 import { OriginClient } from './origin/client.js';
 import { originTrust } from './origin/trust.js';
@@ -30,16 +30,51 @@ export type DistributionRouter = (host: string | undefined) => DistRuntime | und
  * RFC 1034 §3.1). Ids are upper-case letters and digits (config/schema.ts), so lower-casing
  * them for the Host comparison is one-to-one.
  */
-export function createDistributionRouter(dists: readonly DistRuntime[]): DistributionRouter {
+export function createDistributionRouter(dists: readonly DistRuntime[], added: readonly DistRuntime[] = [], disabled: readonly DistributionConfig[] = []): DistributionRouter {
+  // A disabled distribution serves nothing, and its names do not fall through to another one.
+  const off = new Set(disabled.flatMap((d) => [...d.aliases, d.id.toLowerCase()]));
   const byAlias = new Map<string, DistRuntime>();
-  for (const d of dists) for (const a of d.config.aliases) byAlias.set(a, d);
-  const byId = new Map(dists.map((d) => [d.config.id.toLowerCase(), d]));
+  const all = [...dists, ...added];
+  for (const d of all) for (const a of d.config.aliases) byAlias.set(a, d);
+  const byId = new Map(all.map((d) => [d.config.id.toLowerCase(), d]));
+  // The configuration's only distribution serves every Host the API's distributions do not claim.
   const single = dists.length === 1 ? dists[0] : undefined;
   return (host) => {
-    if (single) return single;
-    if (!host) return undefined;
+    if (single && added.length === 0 && off.size === 0) return single;
+    if (!host) return single;
     let h = hostWithoutPort(host);
     if (h.endsWith('.')) h = h.slice(0, -1);
-    return byAlias.get(h) ?? byId.get(h.split('.')[0]!);
+    if (off.has(h) || off.has(h.split('.')[0]!)) return undefined;
+    return byAlias.get(h) ?? byId.get(h.split('.')[0]!) ?? single;
+  };
+}
+
+/**
+ * The router over the configuration's distributions and those of the control API, which
+ * `setAdded` replaces (disabled ones are left out: they serve nothing). Origin clients of a
+ * replaced distribution are closed once their requests finished (undici Pool.close).
+ */
+export function createSwitchableRouter(config: EdgeConfig): { route: DistributionRouter; setAdded(added: readonly DistributionConfig[]): void; all(): DistRuntime[] } {
+  const base = buildDistributions(config);
+  let added: DistRuntime[] = [];
+  let route = createDistributionRouter(base);
+  return {
+    route: (host) => route(host),
+    setAdded(next) {
+      // An unchanged distribution keeps its runtime (and its origins' connections).
+      const kept = new Map(added.map((d) => [JSON.stringify(d.config), d]));
+      const enabled = next.filter((d) => d.enabled);
+      const fresh = buildDistributions({ ...config, distributions: enabled.filter((d) => !kept.has(JSON.stringify(d))) });
+      const nextAdded = enabled.map((d) => kept.get(JSON.stringify(d)) ?? fresh.shift()!);
+      const dropped = added.filter((d) => !nextAdded.includes(d));
+      added = nextAdded;
+      route = createDistributionRouter(
+        base,
+        added,
+        next.filter((d) => !d.enabled),
+      );
+      for (const d of dropped) for (const o of d.origins.values()) void o.close();
+    },
+    all: () => [...base, ...added],
   };
 }

@@ -10,17 +10,17 @@
  *   viewer-pipeline.ts      route → behavior → functions → lookup → Hit / SWR / fill / custom error
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EdgeConfig } from './config/types.js';
+import type { DistributionConfig, EdgeConfig } from './config/types.js';
 import { CONFIG_DEFAULTS } from './config/validate.js';
 import { createCacheLookup } from './cache-lookup.js';
 import { createFillCollapser } from './collapsed-fill.js';
 import type { EngineState } from './context.js';
 import type { FillCoordinator } from './coordinator.js';
-import { buildDistributions, createDistributionRouter } from './distribution-router.js';
+import { createSwitchableRouter } from './distribution-router.js';
 import { FillBudget } from './fill-budget.js';
 import type { EdgeFunctions } from './functions/registry.js';
 import { EdgeMetrics, type EdgeMetricsSnapshot } from './metrics.js';
-import type { EdgeEngine } from './runtime.js';
+import type { DistributionTarget, EdgeEngine } from './runtime.js';
 import { sharedMetrics, type SharedTier } from './shared-tier.js';
 import { MarkSet } from './store/mark-set.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -45,9 +45,11 @@ export interface EdgeEngineOptions {
   functions?: EdgeFunctions;
   /** The port of the TLS viewer listener, named in redirects to https (else set later with setHttpsPort). */
   httpsPort?: number;
+  /** Distributions created through the control API, served from the start (then setDistributions). */
+  distributions?: readonly DistributionConfig[];
 }
 
-export interface EdgeEngineHandle extends EdgeEngine {
+export interface EdgeEngineHandle extends EdgeEngine, DistributionTarget {
   readonly config: EdgeConfig;
   readonly store: MemoryStore;
   readonly metrics: EdgeMetrics;
@@ -95,12 +97,13 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     state.sharedWrites = new FillBudget(config.cache.fillBudgetBytes ?? CONFIG_DEFAULTS.fillBudgetBytes);
   }
   const responder = createResponder(state);
-  const dists = buildDistributions(config);
+  const dists = createSwitchableRouter(config);
+  if (opts.distributions) dists.setAdded(opts.distributions);
   const lookup = createCacheLookup(state);
   const collapser = createFillCollapser(state, { lookup, coordinator: opts.coordinator, uncollapsible, tooBig });
   const functions = opts.functions;
   const handleRequest = createViewerPipeline(state, {
-    route: createDistributionRouter(dists),
+    route: dists.route,
     responder,
     lookup,
     collapser,
@@ -135,6 +138,9 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
         fail(err);
       }
     },
+    setDistributions(added) {
+      dists.setAdded(added);
+    },
     setHttpsPort(port) {
       state.httpsPort = port;
     },
@@ -152,7 +158,7 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     },
     async close() {
       store.clear();
-      await Promise.all(dists.flatMap((d) => [...d.origins.values()].map((o) => o.destroy())));
+      await Promise.all(dists.all().flatMap((d) => [...d.origins.values()].map((o) => o.destroy())));
     },
   };
 }

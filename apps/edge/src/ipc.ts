@@ -1,4 +1,5 @@
 /** Messages between the cluster primary and edge workers. */
+import type { DistributionConfig } from './config/types.js';
 import type { PublishedFunction } from './functions/published.js';
 import type { EdgeMetricsSnapshot } from './metrics.js';
 
@@ -7,8 +8,10 @@ export type PrimaryToWorker =
   | { type: 'bf:metrics'; id: number }
   /** PublishFunction (`fn`) or DeleteFunction (`fn: null`) of `name`: acked once applied. */
   | { type: 'bf:function'; id: number; name: string; fn: PublishedFunction | null }
-  /** The answer to `bf:functions?`: every function published through the API, LIVE stage. */
-  | { type: 'bf:functions'; functions: PublishedFunction[] }
+  /** The answer to `bf:functions?`: every function published through the API (LIVE stage) and every distribution created through it. */
+  | { type: 'bf:functions'; functions: PublishedFunction[]; distributions: DistributionConfig[] }
+  /** The distributions created through the control API, all of them: acked once applied. */
+  | { type: 'bf:distributions'; id: number; distributions: DistributionConfig[] }
   | { type: 'bf:shutdown' };
 
 export type WorkerToPrimary =

@@ -6,7 +6,7 @@
  * `--workers N` the primary's runtime fans out over cluster IPC and resolves
  * only when every worker has acknowledged (see cluster.ts).
  */
-import type { EdgeConfig } from './config/types.js';
+import type { DistributionConfig, EdgeConfig } from './config/types.js';
 import type { PublishedFunction } from './functions/published.js';
 import { emptySnapshot, mergeSnapshots, type EdgeMetricsSnapshot } from './metrics.js';
 
@@ -31,6 +31,17 @@ export interface EdgeRuntime {
    * name runs again). Resolves when every worker compiled and applied it; rejects if one could not.
    */
   setFunction(name: string, fn: PublishedFunction | null): Promise<void>;
+  /**
+   * The distributions created through the control API (CreateDistribution, …): served on every
+   * local worker, beside the configuration's, from the next request. Resolves when every worker
+   * applied the list (control/apply-distribution.ts).
+   */
+  setDistributions(dists: readonly DistributionConfig[]): Promise<void>;
+}
+
+/** What takes the API's distributions in one process (the engine). */
+export interface DistributionTarget {
+  setDistributions(dists: readonly DistributionConfig[]): void;
 }
 
 /** What a single process's runtime needs to apply published functions (functions/registry.ts). */
@@ -50,7 +61,7 @@ export interface EdgeEngine {
  * A runtime over engines living in this process (and their `functions`). With no engine it reports
  * empty metrics. (Control-API tests use the recording runtime of test/fixtures/control-server.ts.)
  */
-export function createLocalRuntime(config: EdgeConfig, engines: EdgeEngine | readonly EdgeEngine[] = [], functions?: FunctionTarget): EdgeRuntime {
+export function createLocalRuntime(config: EdgeConfig, engines: EdgeEngine | readonly EdgeEngine[] = [], functions?: FunctionTarget, distributions?: DistributionTarget): EdgeRuntime {
   const list = Array.isArray(engines) ? [...(engines as readonly EdgeEngine[])] : [engines as EdgeEngine];
   return {
     config,
@@ -64,6 +75,9 @@ export function createLocalRuntime(config: EdgeConfig, engines: EdgeEngine | rea
     async setFunction(name, fn) {
       if (fn === null) await functions?.unpublish(name);
       else await functions?.publish(fn);
+    },
+    async setDistributions(dists) {
+      distributions?.setDistributions(dists);
     },
   };
 }

@@ -14,6 +14,7 @@ import { createEdgeEngine, type EdgeEngineHandle } from './engine.js';
 import { unresolvedFunctionNames } from './functions/associations.js';
 import { EdgeFunctions } from './functions/registry.js';
 import { FunctionStore } from './control/function-store.js';
+import { DistributionStore } from './control/distribution-store.js';
 import { createLocalRuntime, type EdgeRuntime } from './runtime.js';
 import { closeServer, listen, loadTlsMaterial, reloadTlsOnSighup, type TlsFiles, type TlsMaterial } from '@bucketfront/http-basics';
 import { createViewerServer } from './server.js';
@@ -76,6 +77,7 @@ type ControlFactory = (o: {
   config: EdgeConfig;
   historyFile?: string;
   functionStore?: FunctionStore;
+  distributionStore?: DistributionStore;
   kvsDb?: KvsDb;
   tls?: TlsMaterial;
 }) => http.Server;
@@ -123,6 +125,9 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   // with it); their LIVE stages run from the first request, like the configured functions.
   const functionStore = FunctionStore.open(where ? join(where.dir, 'functions.sqlite') : undefined, log);
   const published = functionStore.live();
+  // Distributions created through the API, likewise: served from the first request.
+  const distributionStore = DistributionStore.open(where ? join(where.dir, 'distributions.sqlite') : undefined, config, log);
+  const apiDistributions = distributionStore.configs();
   // Key value stores created through the API: one SQLite file the workers read (kvs-schema.ts).
   // Without a cache directory a single process keeps them in memory; workers need a file: a
   // temporary one, removed when the edge stops.
@@ -149,6 +154,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
     functions = await EdgeFunctions.load(config, published, workers === 1 ? new KvsReader(kvsDb.file ?? kvsDb.db) : undefined);
   } catch (err) {
     functionStore.close();
+    distributionStore.close();
     await closeKvs();
     if (where?.temporary) await removeTemporaryDir(where.dir);
     throw err;
@@ -165,7 +171,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   };
   try {
     if (workers === 1) {
-      engine = createEdgeEngine(config, { functions, ...(opts.clock ? { clock: opts.clock } : {}), ...(shared ? { shared, invalidatesShared: true } : {}) });
+      engine = createEdgeEngine(config, { functions, distributions: apiDistributions, ...(opts.clock ? { clock: opts.clock } : {}), ...(shared ? { shared, invalidatesShared: true } : {}) });
       const server = createViewerServer(engine, { sendTimeout: config.viewerSendTimeout });
       let tlsServer: TlsViewerServer | undefined;
       try {
@@ -181,7 +187,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
         await engine.close();
         throw err;
       }
-      runtime = createLocalRuntime(config, engine, functions);
+      runtime = createLocalRuntime(config, engine, functions, engine);
       const e = engine;
       const t = tlsServer;
       closeData = async () => {
@@ -198,6 +204,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
         port: opts.port ?? 0,
         host,
         published,
+        distributions: apiDistributions,
         ...(kvsDb.file === undefined ? {} : { kvsFile: kvsDb.file }),
         ...(usable ? { shared, sharedDir: where.dir } : {}),
         ...(opts.tls ? { tls: { files: opts.tls, port: opts.tlsPort ?? 0 } } : {}),
@@ -213,6 +220,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   } catch (err) {
     functions.close();
     functionStore.close();
+    distributionStore.close();
     await closeKvs();
     await closeShared();
     throw err;
@@ -230,6 +238,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
         credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
         config,
         functionStore,
+        distributionStore,
         kvsDb,
         ...history,
         ...(controlTls ? { tls: controlTls } : {}),
@@ -239,6 +248,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
     } catch (err) {
       for (const stop of stopReloads) stop();
       functionStore.close();
+      distributionStore.close();
       await closeKvs();
       await closeData(); // e.g. control port in use: do not leave the viewer side running
       await closeShared();
@@ -246,6 +256,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
     }
   } else {
     functionStore.close();
+    distributionStore.close();
     await closeKvs();
   }
 
@@ -265,6 +276,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
       // removed (an open SQLite file can write its -wal/-shm again while the tree is being removed).
       if (controlServer) {
         functionStore.close();
+        distributionStore.close();
         kvsDb.close();
       }
       await closeShared();

@@ -7,6 +7,8 @@
 import { createIpcCoordinator } from './coordinator.js';
 import { createEdgeEngine } from './engine.js';
 import type { PublishedFunction } from './functions/published.js';
+import type { DistributionConfig } from './config/types.js';
+import type { DistributionTarget } from './runtime.js';
 import { EdgeFunctions } from './functions/registry.js';
 import { validateEdgeConfig } from './config/validate.js';
 import { KvsReader } from './kvs/kvs-reader.js';
@@ -25,16 +27,16 @@ const send = (m: WorkerToPrimary): void => {
 // may arrive while this worker is still compiling; they wait here until it handles messages.
 let handle: ((m: PrimaryToWorker) => void) | undefined;
 const early: PrimaryToWorker[] = [];
-let gotFunctions: (functions: PublishedFunction[]) => void = () => {};
-const publishedAtStart = new Promise<PublishedFunction[]>((resolve) => {
+let gotFunctions: (m: { functions: PublishedFunction[]; distributions: DistributionConfig[] }) => void = () => {};
+const publishedAtStart = new Promise<{ functions: PublishedFunction[]; distributions: DistributionConfig[] }>((resolve) => {
   gotFunctions = resolve;
 });
 process.on('message', (raw: unknown) => {
   if (!isMessage(raw)) return;
   const m = raw as PrimaryToWorker;
-  if (m.type === 'bf:functions') gotFunctions(m.functions);
+  if (m.type === 'bf:functions') gotFunctions(m);
   else if (handle) handle(m);
-  else if (m.type === 'bf:function' || m.type === 'bf:shutdown') early.push(m);
+  else if (m.type === 'bf:function' || m.type === 'bf:distributions' || m.type === 'bf:shutdown') early.push(m);
 });
 
 /** Applies a function change from the control API, then acks (with the error, if it did not compile). */
@@ -44,6 +46,16 @@ function applyFunction(functions: EdgeFunctions, m: Extract<PrimaryToWorker, { t
     () => send({ type: 'bf:ack', id: m.id }),
     (err: unknown) => send({ type: 'bf:ack', id: m.id, error: (err as Error)?.message ?? String(err) }),
   );
+}
+
+/** The control API's distributions replace the previous list; then acks. */
+function applyDistributions(engine: DistributionTarget, m: Extract<PrimaryToWorker, { type: 'bf:distributions' }>): void {
+  try {
+    engine.setDistributions(m.distributions);
+    send({ type: 'bf:ack', id: m.id });
+  } catch (err) {
+    send({ type: 'bf:ack', id: m.id, error: (err as Error)?.message ?? String(err) });
+  }
 }
 
 async function main(): Promise<void> {
@@ -60,12 +72,13 @@ async function main(): Promise<void> {
   const shared = typeof diskPath === 'string' ? openSharedTier(diskPath, config, 'member') : undefined;
   send({ type: 'bf:functions?' });
   const kvsFile = process.env[WORKER_ENV.kvsFile];
-  const functions = await EdgeFunctions.load(config, await publishedAtStart, kvsFile ? new KvsReader(kvsFile) : undefined);
+  const atStart = await publishedAtStart;
+  const functions = await EdgeFunctions.load(config, atStart.functions, kvsFile ? new KvsReader(kvsFile) : undefined);
   const certFile = process.env[WORKER_ENV.tlsCertFile];
   const keyFile = process.env[WORKER_ENV.tlsKeyFile];
   const tlsFiles: TlsFiles | undefined = certFile && keyFile ? { certFile, keyFile } : undefined;
   const tlsPort = Number(process.env[WORKER_ENV.tlsPort] ?? 0);
-  const engine = createEdgeEngine(config, { coordinator, functions, ...(shared ? { shared } : {}), ...(tlsFiles ? { httpsPort: tlsPort } : {}) });
+  const engine = createEdgeEngine(config, { coordinator, functions, distributions: atStart.distributions, ...(shared ? { shared } : {}), ...(tlsFiles ? { httpsPort: tlsPort } : {}) });
   // Each worker makes its own TLS connections (the primary hands over accepted sockets): each
   // loads the certificate, and reloads it on the SIGHUP the primary forwards (cluster.ts).
   let tlsViewer: TlsViewerServer | undefined;
@@ -86,6 +99,7 @@ async function main(): Promise<void> {
   let shutdown = false;
   for (let m = early.shift(); m !== undefined; m = early.shift()) {
     if (m.type === 'bf:function') await applyFunction(functions, m);
+    else if (m.type === 'bf:distributions') applyDistributions(engine, m);
     else if (m.type === 'bf:shutdown') shutdown = true;
   }
   const server = createViewerServer(engine, { sendTimeout: config.viewerSendTimeout });
@@ -95,6 +109,8 @@ async function main(): Promise<void> {
       void Promise.resolve(engine.invalidate(m.distributionId, m.paths)).finally(() => send({ type: 'bf:ack', id: m.id }));
     } else if (m.type === 'bf:function') {
       void applyFunction(functions, m);
+    } else if (m.type === 'bf:distributions') {
+      applyDistributions(engine, m);
     } else if (m.type === 'bf:metrics') {
       send({ type: 'bf:metrics', id: m.id, snapshot: engine.metricsSnapshot() });
     } else if (m.type === 'bf:shutdown') {

@@ -237,11 +237,12 @@ describe('control API (raw signed requests)', () => {
   });
 
   it('other CloudFront operations answer 501 NotImplemented; wrong methods 405; non-API paths 404', async () => {
-    const create = await call(control.server.url, creds, 'POST', '/2020-05-31/distribution', { body: '<DistributionConfig/>' });
+    const create = await call(control.server.url, creds, 'POST', '/2020-05-31/cache-policy', { body: '<CachePolicyConfig/>' });
     expect([create.status, create.code]).toEqual([501, 'NotImplemented']);
-    expect(create.text).toContain('CreateDistribution');
+    expect(create.text).toContain('cache-policy');
+    // Distributions of the configuration file are read-only (control-distributions.test.ts).
     const update = await call(control.server.url, creds, 'PUT', `/2020-05-31/distribution/${DIST}/config`, { body: '<DistributionConfig/>' });
-    expect([update.status, update.code]).toEqual([501, 'NotImplemented']);
+    expect([update.status, update.code]).toEqual([400, 'IllegalUpdate']);
     const policies = await call(control.server.url, creds, 'GET', '/2020-05-31/cache-policy');
     expect([policies.status, policies.code]).toEqual([501, 'NotImplemented']);
     const del = await call(control.server.url, creds, 'DELETE', `/2020-05-31/distribution/${DIST}/invalidation`);

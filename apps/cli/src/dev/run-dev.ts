@@ -150,6 +150,9 @@ export async function runDev(opts: DevOptions): Promise<DevStack> {
       config: {
         pop: 'DEV1-P1',
         cache: { diskPath: edgeCacheDir },
+        // Distributions created through the control API (`aws cloudfront create-distribution
+        // --origin-domain-name BUCKET.s3-website-REGION.DOMAIN`) reach this origin's website endpoint.
+        originAddresses: Object.fromEntries([`*.s3-website-${region}.${websiteDomain}`, `*.s3-website.${region}.${websiteDomain}`].map((h) => [h, new URL(originInside).host])),
         distributions: [
           {
             id: DEMO_DISTRIBUTION_ID,

@@ -286,6 +286,18 @@ export const edgeConfigFields = {
       }),
     { description: 'Control URLs of the other edges (invalidations and published functions fan out to them).', default: [], type: 'string[]' },
   ),
+  originAddresses: doc(
+    z
+      .record(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, { error: 'must be a host name, or *. and a domain' }), text(true).regex(/^[^/\s]+:\d{1,5}$/, { error: 'must be host:port' }), {
+        error: 'must be an object of host name → host:port',
+      })
+      .optional(),
+    {
+      description:
+        'Where the edge connects for the origin domain names of distributions created through the control API, like curl --resolve: `{ "*.s3-website-us-east-1.localhost": "127.0.0.1:9000" }` (the Host header stays the domain name; `*.` matches any sub-domain). Others connect to the domain name and port of the origin.',
+      type: 'object',
+    },
+  ),
   distributions: doc(z.array(distribution, { error: (iss) => (iss.input === undefined ? 'is required' : 'must be an array') }).min(1, { error: 'at least one distribution is required' }), {
     description: 'The distributions (at least one).',
   }),

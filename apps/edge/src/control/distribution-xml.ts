@@ -9,6 +9,9 @@
  */
 import { DEFAULT_MINIMUM_PROTOCOL_VERSION } from '../config/tls-fields.js';
 import { createHash } from 'node:crypto';
+import { functionNameOf } from '../config/validate.js';
+import type { ApiDistribution } from './distribution-store.js';
+import type { BehaviorSpec, OriginSpec } from './distribution-request.js';
 import type { CacheBehaviorConfig, DistributionConfig, OriginConfig } from './runtime-types.js';
 import { quantityList, type XmlNode } from './xml.js';
 
@@ -18,6 +21,10 @@ export const ACCOUNT_ID = '000000000000';
 export interface DistributionMeta {
   lastModifiedTime: Date;
   inProgressInvalidationBatches: number;
+  /** Distributions created through the API: Deployed once every worker and peer has the last change. */
+  status?: 'InProgress' | 'Deployed';
+  /** Distributions created through the API: as sent (CallerReference, origins, policies, …). */
+  api?: ApiDistribution;
 }
 
 export function distributionArn(id: string): string {
@@ -28,12 +35,15 @@ export function distributionArn(id: string): string {
  * CloudFront's `d111111abcdef8.cloudfront.net` has no equivalent: the first alias,
  * else `<id>.bucketfront.localhost` (the edge routes by Host header to aliases).
  */
-export function distributionDomainName(dist: DistributionConfig): string {
+export function distributionDomainName(dist: DistributionConfig, api?: ApiDistribution): string {
+  // Created through the API: like d111111abcdef8.cloudfront.net, never an alias (the router takes both).
+  if (api) return `${dist.id.toLowerCase()}.bucketfront.localhost`;
   return dist.aliases[0] ?? `${dist.id.toLowerCase()}.bucketfront.localhost`;
 }
 
 /** A stable ETag per configuration (changes when the config does), shaped like CloudFront's `E2QWRUHAPOMQZL`. */
-export function distributionETag(dist: DistributionConfig): string {
+export function distributionETag(dist: DistributionConfig, api?: ApiDistribution): string {
+  if (api) return api.etag;
   const digest = createHash('sha256').update(JSON.stringify(dist)).digest('hex').toUpperCase();
   return `E${digest.slice(0, 13)}`;
 }
@@ -66,6 +76,31 @@ function originNode(origin: OriginConfig): XmlNode {
   ];
 }
 
+/** An origin as CreateDistribution / UpdateDistribution sent it. */
+function originSpecNode(o: OriginSpec): XmlNode {
+  const node: XmlNode = [
+    ['Id', o.id],
+    ['DomainName', o.domainName],
+    ['OriginPath', o.originPath],
+    ['CustomHeaders', quantityList('OriginCustomHeader', [])],
+  ];
+  if (o.kind === 's3') node.push(['S3OriginConfig', [['OriginAccessIdentity', '']]]);
+  else
+    node.push([
+      'CustomOriginConfig',
+      [
+        ['HTTPPort', o.httpPort],
+        ['HTTPSPort', o.httpsPort],
+        ['OriginProtocolPolicy', o.protocolPolicy],
+        ['OriginSslProtocols', quantityList('SslProtocol', ['TLSv1.2'])],
+        ['OriginReadTimeout', o.readTimeout],
+        ['OriginKeepaliveTimeout', o.keepaliveTimeout],
+      ],
+    ]);
+  node.push(['ConnectionAttempts', o.connectionAttempts], ['ConnectionTimeout', o.connectionTimeout], ['OriginShield', [['Enabled', false]]], ['OriginAccessControlId', '']);
+  return node;
+}
+
 /** Legacy ForwardedValues express the cache key in a form every client version knows. */
 function forwardedValues(b: CacheBehaviorConfig): XmlNode {
   const { queryStrings, headers, cookies } = b.cacheKey;
@@ -80,7 +115,11 @@ function forwardedValues(b: CacheBehaviorConfig): XmlNode {
   ];
 }
 
-function behaviorNode(b: CacheBehaviorConfig, withPathPattern: boolean): XmlNode {
+function functionArn(arn: string): string {
+  return arn.startsWith('arn:') ? arn : `arn:aws:cloudfront::${ACCOUNT_ID}:function/${functionNameOf(arn)}`;
+}
+
+function behaviorNode(b: CacheBehaviorConfig, withPathPattern: boolean, sent?: BehaviorSpec): XmlNode {
   const allowed = b.allowedMethods.length > 0 ? b.allowedMethods : ['GET', 'HEAD'];
   const cached = allowed.filter((m) => m === 'GET' || m === 'HEAD' || m === 'OPTIONS');
   const node: XmlNode = [];
@@ -106,20 +145,30 @@ function behaviorNode(b: CacheBehaviorConfig, withPathPattern: boolean): XmlNode
     ['SmoothStreaming', false],
     ['Compress', b.compress],
     ['LambdaFunctionAssociations', quantityList('LambdaFunctionAssociation', [])],
-    ['FunctionAssociations', quantityList('FunctionAssociation', [])],
+    [
+      'FunctionAssociations',
+      quantityList(
+        'FunctionAssociation',
+        (b.functionAssociations ?? []).map(
+          (a): XmlNode => [
+            ['FunctionARN', functionArn(a.functionArn)],
+            ['EventType', a.eventType],
+          ],
+        ),
+      ),
+    ],
     ['FieldLevelEncryptionId', ''],
-    ['ForwardedValues', forwardedValues(b)],
-    ['MinTTL', b.minTTL],
-    ['DefaultTTL', b.defaultTTL],
-    ['MaxTTL', b.maxTTL],
   );
+  // A managed cache policy replaces the legacy cache settings, as CloudFront answers it.
+  if (sent?.cachePolicyId !== undefined) node.push(['CachePolicyId', sent.cachePolicyId]);
+  else node.push(['ForwardedValues', forwardedValues(b)], ['MinTTL', b.minTTL], ['DefaultTTL', b.defaultTTL], ['MaxTTL', b.maxTTL]);
   return node;
 }
 
 /** Members shared by DistributionSummary and DistributionConfig, from Aliases to IsIPV6Enabled, by shape. */
-function configBody(dist: DistributionConfig, kind: 'summary' | 'config'): XmlNode {
+function configBody(dist: DistributionConfig, kind: 'summary' | 'config', api?: ApiDistribution): XmlNode {
   const node: XmlNode = [];
-  if (kind === 'config') node.push(['CallerReference', `bucketfront-${dist.id}`]);
+  if (kind === 'config') node.push(['CallerReference', api?.spec.callerReference ?? `bucketfront-${dist.id}`]);
   node.push(['Aliases', quantityList('CNAME', dist.aliases)]);
   if (kind === 'config') node.push(['DefaultRootObject', dist.defaultRootObject ?? '']);
   node.push(
@@ -127,7 +176,7 @@ function configBody(dist: DistributionConfig, kind: 'summary' | 'config'): XmlNo
       'Origins',
       [
         ['Quantity', dist.origins.length],
-        ['Items', dist.origins.map((o): [string, XmlNode] => ['Origin', originNode(o)])],
+        ['Items', api ? api.spec.origins.map((o): [string, XmlNode] => ['Origin', originSpecNode(o)]) : dist.origins.map((o): [string, XmlNode] => ['Origin', originNode(o)])],
       ],
     ],
     [
@@ -166,12 +215,12 @@ function configBody(dist: DistributionConfig, kind: 'summary' | 'config'): XmlNo
         ),
       ),
     ],
-    ['DefaultCacheBehavior', behaviorNode(dist.defaultCacheBehavior, false)],
+    ['DefaultCacheBehavior', behaviorNode(dist.defaultCacheBehavior, false, api?.spec.defaultCacheBehavior)],
     [
       'CacheBehaviors',
       quantityList(
         'CacheBehavior',
-        dist.cacheBehaviors.map((b) => behaviorNode(b, true)),
+        dist.cacheBehaviors.map((b, i) => behaviorNode(b, true, api?.spec.cacheBehaviors[i])),
       ),
     ],
     [
@@ -201,7 +250,7 @@ function configBody(dist: DistributionConfig, kind: 'summary' | 'config'): XmlNo
       ],
     ]);
   node.push(
-    ['PriceClass', 'PriceClass_All'],
+    ['PriceClass', api?.spec.priceClass ?? 'PriceClass_All'],
     ['Enabled', dist.enabled],
     [
       'ViewerCertificate',
@@ -235,19 +284,19 @@ function configBody(dist: DistributionConfig, kind: 'summary' | 'config'): XmlNo
   return node;
 }
 
-export function distributionConfigNode(dist: DistributionConfig): XmlNode {
-  return configBody(dist, 'config');
+export function distributionConfigNode(dist: DistributionConfig, api?: ApiDistribution): XmlNode {
+  return configBody(dist, 'config', api);
 }
 
 export function distributionSummaryNode(dist: DistributionConfig, meta: DistributionMeta): XmlNode {
   return [
     ['Id', dist.id],
     ['ARN', distributionArn(dist.id)],
-    ['ETag', distributionETag(dist)],
-    ['Status', 'Deployed'],
+    ['ETag', distributionETag(dist, meta.api)],
+    ['Status', meta.status ?? 'Deployed'],
     ['LastModifiedTime', meta.lastModifiedTime],
-    ['DomainName', distributionDomainName(dist)],
-    ...configBody(dist, 'summary'),
+    ['DomainName', distributionDomainName(dist, meta.api)],
+    ...configBody(dist, 'summary', meta.api),
   ];
 }
 
@@ -255,10 +304,10 @@ export function distributionNode(dist: DistributionConfig, meta: DistributionMet
   return [
     ['Id', dist.id],
     ['ARN', distributionArn(dist.id)],
-    ['Status', 'Deployed'],
+    ['Status', meta.status ?? 'Deployed'],
     ['LastModifiedTime', meta.lastModifiedTime],
     ['InProgressInvalidationBatches', meta.inProgressInvalidationBatches],
-    ['DomainName', distributionDomainName(dist)],
+    ['DomainName', distributionDomainName(dist, meta.api)],
     [
       'ActiveTrustedSigners',
       [
@@ -273,6 +322,6 @@ export function distributionNode(dist: DistributionConfig, meta: DistributionMet
         ['Quantity', 0],
       ],
     ],
-    ['DistributionConfig', distributionConfigNode(dist)],
+    ['DistributionConfig', distributionConfigNode(dist, meta.api)],
   ];
 }

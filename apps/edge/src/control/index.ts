@@ -2,8 +2,9 @@
  * The edge's control API, on its own port:
  * - CloudFront 2020-05-31 REST-XML, SigV4-authenticated (service `cloudfront`,
  *   any region): CreateInvalidation, GetInvalidation, ListInvalidations,
- *   ListDistributions, GetDistribution, GetDistributionConfig; other operations
- *   answer NotImplemented (501).
+ *   ListDistributions, GetDistribution, GetDistributionConfig, CreateDistribution(WithTags),
+ *   UpdateDistribution, DeleteDistribution, Tag/UntagResource, ListTagsForResource (distributions
+ *   of the configuration file are read-only); other operations answer NotImplemented (501).
  * - `GET /metrics` (Prometheus text) and `GET /health`: unauthenticated, like
  *   most Prometheus targets; bind the control port to a trusted interface.
  * - Peer fan-out: an accepted invalidation is applied by the local runtime and
@@ -25,6 +26,7 @@ import type { ControlContext, ControlResponse } from './context.js';
 import { ControlMetrics } from './control-metrics.js';
 import { ControlError, errors, renderErrorResponse } from './errors.js';
 import { FunctionStore } from './function-store.js';
+import { DistributionStore } from './distribution-store.js';
 import { KvsDb } from '../kvs/kvs-db.js';
 import { lazyKeyValueStores } from './function-kvs.js';
 import { openInvalidationHistory } from './invalidation-history.js';
@@ -73,6 +75,14 @@ export interface ControlServerOptions {
    */
   kvsDb?: KvsDb;
   kvsFile?: string;
+  /**
+   * The distributions created through the API (CreateDistribution, …): an opened store (startEdge
+   * opens `<cache.diskPath>/distributions.sqlite` first: its distributions serve from the first
+   * request) or `distributionsFile` (its distributions are then applied to the runtime at once);
+   * neither: in memory. Closed when the server closes.
+   */
+  distributionStore?: DistributionStore;
+  distributionsFile?: string;
   /** Serve HTTPS with this certificate (startEdge's `controlTls`; reloaded on SIGHUP with setSecureContext). */
   tls?: TlsMaterial;
 }
@@ -90,6 +100,7 @@ export function createControlServer(opts: ControlServerOptions): http.Server {
     store: new InvalidationStore(opened?.history),
     functions: opts.functionStore ?? FunctionStore.open(opts.functionsFile, log),
     kvs,
+    distributions: opts.distributionStore ?? DistributionStore.open(opts.distributionsFile, opts.config, log),
     keyValueStores: lazyKeyValueStores(opts.config, kvs),
     metrics: new ControlMetrics(),
     startedAt: (opts.now ?? (() => new Date()))(),
@@ -98,6 +109,9 @@ export function createControlServer(opts: ControlServerOptions): http.Server {
     log,
   };
   if (opened) ctx.store.restore(opened.records, (r) => applyInvalidation(ctx, r));
+  if (!opts.distributionStore && ctx.distributions.list().length > 0) {
+    ctx.runtime.setDistributions(ctx.distributions.configs()).catch((err: unknown) => log(`distributions not applied: ${(err as Error)?.message ?? String(err)}`));
+  }
   // Slowloris: the header block must arrive within 20 s (checked every 5 s).
   const listener: http.RequestListener = (req, res) => {
     handle(ctx, req).then(
@@ -114,6 +128,7 @@ export function createControlServer(opts: ControlServerOptions): http.Server {
   if (opened) server.once('close', () => opened.history.close());
   server.once('close', () => ctx.functions.close());
   server.once('close', () => kvs.close());
+  server.once('close', () => ctx.distributions.close());
   return server;
 }
 

@@ -50,7 +50,7 @@ export interface PeerSendOptions {
 
 /** A signed control request to a peer, marked with PEER_HEADER. */
 export interface PeerRequest {
-  method: 'POST' | 'DELETE';
+  method: 'POST' | 'PUT' | 'DELETE';
   /** Below the peer's control URL, e.g. `/2020-05-31/distribution/E1/invalidation`. */
   path: string;
   /** Our own headers (signed too). */

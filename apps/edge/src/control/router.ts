@@ -1,13 +1,17 @@
 /**
  * Maps a control request to its CloudFront operation. Routes follow the
- * 2020-05-31 REST API; known operations bucketfront does not implement (the
- * edge's distributions come from its configuration file) get a NotImplemented
- * error naming the operation.
+ * 2020-05-31 REST API; known operations bucketfront does not implement get a
+ * NotImplemented error naming the operation.
  * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_Operations_Amazon_CloudFront.html
  */
 import type { ControlHandler } from './context.js';
 import { errors, type ControlError } from './errors.js';
+import { CreateDistribution } from './handlers/CreateDistribution.js';
 import { CreateInvalidation } from './handlers/CreateInvalidation.js';
+import { DeleteDistribution } from './handlers/DeleteDistribution.js';
+import { ListTagsForResource } from './handlers/ListTagsForResource.js';
+import { TagResource } from './handlers/TagResource.js';
+import { UpdateDistribution } from './handlers/UpdateDistribution.js';
 import { GetDistribution } from './handlers/GetDistribution.js';
 import { GetDistributionConfig } from './handlers/GetDistributionConfig.js';
 import { GetInvalidation } from './handlers/GetInvalidation.js';
@@ -52,15 +56,21 @@ function collectionRoutes(kind: string, ops: { list: Operation; create: Operatio
 const ROUTES: RouteDef[] = [
   {
     pattern: ['distribution'],
-    methods: { GET: { operation: 'ListDistributions', handler: ListDistributions }, POST: 'CreateDistribution' },
+    // POST ?WithTags is CreateDistributionWithTags (the handler reads the query).
+    methods: { GET: { operation: 'ListDistributions', handler: ListDistributions }, POST: { operation: 'CreateDistribution', handler: CreateDistribution } },
   },
   {
     pattern: ['distribution', ':distributionId'],
-    methods: { GET: { operation: 'GetDistribution', handler: GetDistribution }, DELETE: 'DeleteDistribution' },
+    methods: { GET: { operation: 'GetDistribution', handler: GetDistribution }, DELETE: { operation: 'DeleteDistribution', handler: DeleteDistribution } },
   },
   {
     pattern: ['distribution', ':distributionId', 'config'],
-    methods: { GET: { operation: 'GetDistributionConfig', handler: GetDistributionConfig }, PUT: 'UpdateDistribution' },
+    methods: { GET: { operation: 'GetDistributionConfig', handler: GetDistributionConfig }, PUT: { operation: 'UpdateDistribution', handler: UpdateDistribution } },
+  },
+  // Tags: https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_TagResource.html (POST ?Operation=Tag|Untag).
+  {
+    pattern: ['tagging'],
+    methods: { GET: { operation: 'ListTagsForResource', handler: ListTagsForResource }, POST: { operation: 'TagResource', handler: TagResource } },
   },
   {
     pattern: ['distribution', ':distributionId', 'invalidation'],
