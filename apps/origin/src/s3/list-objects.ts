@@ -44,7 +44,7 @@ export function listedObjects(result: ListObjectsResult, encoding: 'url' | undef
       lastModified: o.lastModified,
       etag: o.etag,
       size: o.size,
-      storageClass: 'STANDARD',
+      storageClass: o.metadata.storageClass ?? 'STANDARD',
     };
     if (o.metadata.checksum) item.checksumAlgorithm = o.metadata.checksum.algorithm;
     if (owner) item.owner = owner;

@@ -3,12 +3,17 @@ import { InitiateMultipartUploadResultXml, S3Error } from '@bucketfront/s3-proto
 import { readSmallBody } from '../body.js';
 import { xmlResponse, type HeaderList, type OpOf, type S3Handler } from '../context.js';
 import { announcedChecksumAlgorithm, metadataFromHeaders } from '../object-headers.js';
+import { taggingFromHeaders } from '../tagging.js';
 import { bucketDefaultEncryption, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
 
 export const CreateMultipartUpload: S3Handler<OpOf<'CreateMultipartUpload'>> = async (ctx) => {
   const { bucket, key } = ctx.op;
   const metadata = metadataFromHeaders(ctx.req.headers);
   if (metadata instanceof S3Error) return metadata;
+  // The tags land on the completed object (they travel with the upload's metadata).
+  const tagging = taggingFromHeaders(ctx.req.headers);
+  if (tagging instanceof S3Error) return tagging;
+  if (tagging !== undefined) metadata.tagging = tagging;
   const encryption = encryptionRequestFrom(ctx.req, await bucketDefaultEncryption(ctx, bucket));
   if (encryption instanceof S3Error) return encryption;
   const empty = await readSmallBody(ctx, 0, 'UnexpectedContent');

@@ -35,7 +35,7 @@ export const ListMultipartUploads: S3Handler<OpOf<'ListMultipartUploads'>> = asy
       uploadId: u.uploadId,
       initiator: ctx.owner,
       owner: ctx.owner,
-      storageClass: 'STANDARD',
+      storageClass: u.metadata.storageClass ?? 'STANDARD',
       initiated: u.initiated,
     })),
     commonPrefixes: listed.commonPrefixes.map((p) => ({ prefix: enc(p)! })),

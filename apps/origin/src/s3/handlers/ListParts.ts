@@ -21,7 +21,7 @@ export const ListParts: S3Handler<OpOf<'ListParts'>> = async (ctx) => {
     uploadId,
     initiator: ctx.owner,
     owner: ctx.owner,
-    storageClass: 'STANDARD',
+    storageClass: listed.upload.metadata.storageClass ?? 'STANDARD',
     partNumberMarker: marker,
     maxParts,
     isTruncated: listed.isTruncated,
