@@ -4,3 +4,4 @@ export * from './special.js';
 export * from './encryption.js';
 export * from './notification.js';
 export * from './tagging.js';
+export * from './object-attributes.js';
