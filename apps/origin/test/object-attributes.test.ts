@@ -1,4 +1,4 @@
-/** GetObjectAttributes against the AWS SDK v3 and the `aws` CLI. */
+/** GetObjectAttributes against the AWS SDK v3 and the `aws` CLI; a repeated CompleteMultipartUpload. */
 import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
@@ -21,14 +21,18 @@ beforeAll(async () => {
   origin = await startTestOrigin();
   await origin.s3.send(new CreateBucketCommand({ Bucket }));
   const { UploadId } = await origin.s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'mp', StorageClass: 'ONEZONE_IA' }));
-  const parts: CompletedPart[] = [];
+  parts = [];
   for (let n = 1; n <= 4; n++) {
     const body = Buffer.alloc(n < 4 ? PART : 1000, n);
     const { ETag } = await origin.s3.send(new UploadPartCommand({ Bucket, Key: 'mp', UploadId, PartNumber: n, Body: body }));
     parts.push({ PartNumber: n, ETag });
   }
-  await origin.s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'mp', UploadId, MultipartUpload: { Parts: parts } }));
+  uploadId = UploadId!;
+  firstEtag = (await origin.s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'mp', UploadId, MultipartUpload: { Parts: parts } }))).ETag!;
 });
+let parts: CompletedPart[];
+let uploadId: string;
+let firstEtag: string;
 afterAll(async () => {
   await origin?.stop();
 });
@@ -84,5 +88,16 @@ describe('GetObjectAttributes', () => {
     });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ObjectSize: 3 * PART + 1000, StorageClass: 'ONEZONE_IA' });
+  });
+});
+
+describe('CompleteMultipartUpload again', () => {
+  it('of an upload already completed answers the same result (as S3); other part lists stay NoSuchUpload', async () => {
+    const again = await origin.s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'mp', UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+    expect(again.ETag).toBe(firstEtag);
+    const other = await s3ErrorOf(
+      origin.s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'mp', UploadId: uploadId, MultipartUpload: { Parts: parts.slice(0, 2) } })),
+    );
+    expect([other.$metadata.httpStatusCode, other.name]).toEqual([404, 'NoSuchUpload']);
   });
 });

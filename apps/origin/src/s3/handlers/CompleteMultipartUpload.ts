@@ -4,10 +4,11 @@
  */
 import { CompleteMultipartUploadResultXml, CompleteMultipartUploadXml, S3Error, type CompleteMultipartUploadResult } from '@bucketfront/s3-protocol';
 import { compositeChecksum } from '@bucketfront/sigv4';
-import type { ChecksumAlgorithm } from '@bucketfront/object-store';
+import { createHash } from 'node:crypto';
+import { StoreError, type ChecksumAlgorithm, type ObjectInfo } from '@bucketfront/object-store';
 import { readSmallBody } from '../body.js';
 import { encryptionHeaders } from '../sse-headers.js';
-import { xmlResponse, type OpOf, type S3Context, type S3Handler } from '../context.js';
+import { xmlResponse, type OpOf, type S3Context, type S3Handler, type S3Response } from '../context.js';
 import { urlEncodeKey } from '../listing.js';
 import { checkWritePreconditions } from '../write-conditions.js';
 
@@ -32,19 +33,35 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
 
   const precondition = await checkWritePreconditions(ctx, bucket, key);
   if (precondition) return precondition;
-  const composite = await compositeOf(
-    ctx,
-    doc.parts.map((p) => p.partNumber),
-  );
-  // The composite checksum is committed with the object, so GETs with checksum mode see it at once.
-  const info = await ctx.store.completeMultipartUpload(
-    bucket,
-    key,
-    uploadId,
-    doc.parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
-    composite ? { checksum: { algorithm: composite.algorithm, value: composite.value, type: 'COMPOSITE' } } : undefined,
-  );
+  let composite: Awaited<ReturnType<typeof compositeOf>>;
+  let info: ObjectInfo;
+  try {
+    composite = await compositeOf(
+      ctx,
+      doc.parts.map((p) => p.partNumber),
+    );
+    // The composite checksum is committed with the object, so GETs with checksum mode see it at once.
+    info = await ctx.store.completeMultipartUpload(
+      bucket,
+      key,
+      uploadId,
+      doc.parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+      composite ? { checksum: { algorithm: composite.algorithm, value: composite.value, type: 'COMPOSITE' } } : undefined,
+    );
+  } catch (err) {
+    if (!(err instanceof StoreError && err.code === 'NoSuchUpload')) throw err;
+    // S3 answers a repeated Complete of an upload it already completed with the same result
+    // (ceph/s3-tests test_multipart_upload*): the object there is the one these parts made.
+    const done = await completedFrom(ctx, doc.parts);
+    if (done === null) throw err;
+    return completeResult(ctx, done, null);
+  }
   await ctx.notify({ eventName: 'ObjectCreated:CompleteMultipartUpload', bucket, key, size: info.size, eTag: info.etag });
+  return completeResult(ctx, info, composite);
+};
+
+function completeResult(ctx: S3Context<OpOf<'CompleteMultipartUpload'>>, info: ObjectInfo, composite: { algorithm: ChecksumAlgorithm; value: string } | null): S3Response {
+  const { bucket, key } = ctx.op;
   const result: CompleteMultipartUploadResult = {
     location: `${ctx.baseUrl}/${bucket}/${urlEncodeKey(key)}`,
     bucket,
@@ -56,7 +73,21 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
     result.checksumType = 'COMPOSITE';
   }
   return xmlResponse(CompleteMultipartUploadResultXml.serialize(result), 200, encryptionHeaders(info.metadata.encryption));
-};
+}
+
+/**
+ * The object at the key when it is the one these parts completed into: multipart, and its ETag is
+ * S3's multipart ETag of the listed parts (MD5 of their binary MD5s, `-N`).
+ */
+async function completedFrom(ctx: S3Context<OpOf<'CompleteMultipartUpload'>>, parts: readonly { etag: string }[]): Promise<ObjectInfo | null> {
+  const info = await ctx.store.headObject(ctx.op.bucket, ctx.op.key);
+  if (info?.metadata.partSizes?.length !== parts.length) return null;
+  const md5s = parts.map((p) => p.etag.replace(/"/g, ''));
+  if (!md5s.every((m) => /^[0-9a-f]{32}$/i.test(m))) return null;
+  const hash = createHash('md5');
+  for (const m of md5s) hash.update(Buffer.from(m, 'hex'));
+  return info.etag.replace(/"/g, '') === `${hash.digest('hex')}-${parts.length}` ? info : null;
+}
 
 /** The COMPOSITE checksum `<b64>-N` when the upload announced an algorithm and every chosen part carries one. */
 async function compositeOf(ctx: S3Context<OpOf<'CompleteMultipartUpload'>>, partNumbers: number[]): Promise<{ algorithm: ChecksumAlgorithm; value: string } | null> {
