@@ -4,15 +4,7 @@
  * FULL_OBJECT with SHA-256 is refused.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  CompleteMultipartUploadCommand,
-  CreateBucketCommand,
-  CreateMultipartUploadCommand,
-  HeadObjectCommand,
-  UploadPartCommand,
-  type ChecksumType,
-  type CompletedPart,
-} from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, HeadObjectCommand, UploadPartCommand, type ChecksumType, type CompletedPart } from '@aws-sdk/client-s3';
 import { checksumBase64 } from '@bucketfront/sigv4';
 import { s3ErrorOf } from '@bucketfront/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,7 +39,7 @@ async function upload(Key: string, algorithm: Algorithm, type: ChecksumType | un
 }
 
 describe('multipart checksum types', () => {
-  it.each(['CRC32', 'CRC32C', 'CRC64NVME'] as const)('%s FULL_OBJECT: the whole object\'s CRC, a correct stated value accepted, a wrong one BadDigest', async (algorithm) => {
+  it.each(['CRC32', 'CRC32C', 'CRC64NVME'] as const)("%s FULL_OBJECT: the whole object's CRC, a correct stated value accepted, a wrong one BadDigest", async (algorithm) => {
     const Key = `full-${algorithm}`;
     const whole = checksumBase64(algorithm, data);
     const { UploadId, Parts } = await upload(Key, algorithm, 'FULL_OBJECT');

@@ -95,9 +95,7 @@ describe('CompleteMultipartUpload again', () => {
   it('of an upload already completed answers the same result (as S3); other part lists stay NoSuchUpload', async () => {
     const again = await origin.s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'mp', UploadId: uploadId, MultipartUpload: { Parts: parts } }));
     expect(again.ETag).toBe(firstEtag);
-    const other = await s3ErrorOf(
-      origin.s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'mp', UploadId: uploadId, MultipartUpload: { Parts: parts.slice(0, 2) } })),
-    );
+    const other = await s3ErrorOf(origin.s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'mp', UploadId: uploadId, MultipartUpload: { Parts: parts.slice(0, 2) } })));
     expect([other.$metadata.httpStatusCode, other.name]).toEqual([404, 'NoSuchUpload']);
   });
 });

@@ -49,7 +49,18 @@ describe('object tagging', () => {
     const head0 = await origin.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'a' }));
     expect(head0.TagCount).toBeUndefined();
 
-    const put = await origin.s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: 'a', Tagging: { TagSet: [{ Key: 'project', Value: 'blue sky' }, { Key: 'env', Value: '' }] } }));
+    const put = await origin.s3.send(
+      new PutObjectTaggingCommand({
+        Bucket: bucket,
+        Key: 'a',
+        Tagging: {
+          TagSet: [
+            { Key: 'project', Value: 'blue sky' },
+            { Key: 'env', Value: '' },
+          ],
+        },
+      }),
+    );
     expect(put.$metadata.httpStatusCode).toBe(200);
     expect(await tagSet('a')).toEqual([
       { Key: 'env', Value: '' },
@@ -84,7 +95,13 @@ describe('object tagging', () => {
       [tags(11), 'Object tags cannot be greater than 10'],
       [[{ Key: 'k'.repeat(129), Value: 'v' }], 'The TagKey you have provided is too long, max 128'],
       [[{ Key: 'k', Value: 'v'.repeat(257) }], 'The TagValue you have provided is too long, max 256'],
-      [[{ Key: 'k', Value: '1' }, { Key: 'k', Value: '2' }], 'Cannot provide multiple Tags with the same key'],
+      [
+        [
+          { Key: 'k', Value: '1' },
+          { Key: 'k', Value: '2' },
+        ],
+        'Cannot provide multiple Tags with the same key',
+      ],
       [[{ Key: 'aws:thing', Value: 'v' }], 'Your TagKey cannot be prefixed with aws:'],
       [[{ Key: 'bad*key', Value: 'v' }], 'The TagKey you have provided is invalid'],
       [[{ Key: 'k', Value: 'semi;colon' }], 'The TagValue you have provided is invalid'],
@@ -113,7 +130,18 @@ describe('object tagging', () => {
       { Key: 'bar', Value: '' },
       { Key: 'foo', Value: 'bar' },
     ]);
-    const tooMany = await s3ErrorOf(origin.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'hdr2', Body: 'x', Tagging: tags(11).map((t) => `${t.Key}=${t.Value}`).join('&') })));
+    const tooMany = await s3ErrorOf(
+      origin.s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: 'hdr2',
+          Body: 'x',
+          Tagging: tags(11)
+            .map((t) => `${t.Key}=${t.Value}`)
+            .join('&'),
+        }),
+      ),
+    );
     expect([tooMany.$metadata.httpStatusCode, tooMany.name]).toEqual([400, 'InvalidTag']);
     const dup = await s3ErrorOf(origin.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'hdr2', Body: 'x', Tagging: 'a=1&a=2' })));
     expect([dup.$metadata.httpStatusCode, dup.name]).toEqual([400, 'InvalidArgument']);
@@ -134,7 +162,7 @@ describe('object tagging', () => {
     expect((await origin.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'mp' }))).StorageClass).toBe('STANDARD_IA');
   });
 
-  it('CopyObject: x-amz-tagging-directive COPY keeps the tags, REPLACE sets the request\'s', async () => {
+  it("CopyObject: x-amz-tagging-directive COPY keeps the tags, REPLACE sets the request's", async () => {
     await origin.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: 'x', Tagging: 'a=1' }));
     await origin.s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/src` }));
     expect(await tagSet('copy')).toEqual([{ Key: 'a', Value: '1' }]);

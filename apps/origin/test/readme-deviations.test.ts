@@ -55,7 +55,9 @@ const REQUESTS: Record<string, (s3: S3Client) => Promise<object>> = {
   PutBucketLifecycleConfiguration: (s3) =>
     s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules: [{ ID: 'r', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 1 } }] } })),
   PutBucketReplication: (s3) =>
-    s3.send(new PutBucketReplicationCommand({ Bucket, ReplicationConfiguration: { Role: 'arn:aws:iam::1:role/r', Rules: [{ Status: 'Enabled', Destination: { Bucket: 'arn:aws:s3:::x' }, Prefix: '' }] } })),
+    s3.send(
+      new PutBucketReplicationCommand({ Bucket, ReplicationConfiguration: { Role: 'arn:aws:iam::1:role/r', Rules: [{ Status: 'Enabled', Destination: { Bucket: 'arn:aws:s3:::x' }, Prefix: '' }] } }),
+    ),
   PutObjectLockConfiguration: (s3) => s3.send(new PutObjectLockConfigurationCommand({ Bucket, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } })),
   GetObjectTorrent: (s3) => s3.send(new GetObjectTorrentCommand({ Bucket, Key })),
   SelectObjectContent: (s3) =>

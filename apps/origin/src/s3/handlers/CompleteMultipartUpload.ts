@@ -115,7 +115,14 @@ async function objectChecksumOf(ctx: S3Context<OpOf<'CompleteMultipartUpload'>>,
   if (announced?.type === 'FULL_OBJECT' && isCrcAlgorithm(algorithm)) {
     return { algorithm, value: fullObjectChecksum(algorithm, chosen), type: 'FULL_OBJECT' };
   }
-  return { algorithm, value: compositeChecksum(algorithm, chosen.map((c) => c.checksumBase64)), type: 'COMPOSITE' };
+  return {
+    algorithm,
+    value: compositeChecksum(
+      algorithm,
+      chosen.map((c) => c.checksumBase64),
+    ),
+    type: 'COMPOSITE',
+  };
 }
 
 /** A checksum header on Complete states the whole object's checksum: it must match (BadDigest). */
