@@ -54,6 +54,8 @@ const table: [method: string, url: string, op: string, auth: 'anonymous-read' | 
   ['GET', '/my-bucket/k?uploadId=abc&max-parts=2', 'ListParts', 'signed'],
   ['PUT', '/my-bucket/k?acl', 'PutObjectAcl', 'signed'],
   ['GET', '/my-bucket/k?acl', 'GetObjectAcl', 'signed'],
+  ['PUT', '/my-bucket/k?tagging', 'PutObjectTagging', 'signed'],
+  ['GET', '/my-bucket/k?attributes', 'GetObjectAttributes', 'signed'],
   ['GET', '/my-bucket/..', 'GetObject', 'anonymous-read', { key: '..' }],
   ['GET', '/my-bucket/a/../b', 'GetObject', 'anonymous-read', { key: 'a/../b' }],
   ['GET', '/my-bucket//lead', 'GetObject', 'anonymous-read', { key: '/lead' }],
@@ -61,7 +63,6 @@ const table: [method: string, url: string, op: string, auth: 'anonymous-read' | 
   ['GET', '/my-bucket?tagging', 'NotImplemented', 'signed', { name: 'GetBucketTagging' }],
   ['PUT', '/my-bucket?lifecycle', 'NotImplemented', 'signed', { name: 'PutBucketLifecycle' }],
   ['GET', '/my-bucket?versions', 'NotImplemented', 'signed', { name: 'ListObjectVersions' }],
-  ['PUT', '/my-bucket/k?tagging', 'NotImplemented', 'signed', { name: 'PutObjectTagging' }],
   ['POST', '/my-bucket/k?restore', 'NotImplemented', 'signed', { name: 'PostObjectRestore' }],
   ['GET', '/my-bucket/k?legal-hold', 'NotImplemented', 'signed', { name: 'GetObjectLegalHold' }],
 ];
