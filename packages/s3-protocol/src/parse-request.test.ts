@@ -11,7 +11,7 @@ function parse(method: string, url: string, host = '127.0.0.1:9000', headers: Re
 }
 
 // URLs from the AWS API reference "Request Syntax" sections (path-style form).
-const table: [method: string, url: string, op: string, auth: 'anonymous-read' | 'signed' | 'form-policy', extra?: Record<string, unknown>][] = [
+const table: [method: string, url: string, op: string, auth: 'anonymous-read' | 'signed' | 'form-policy' | 'preflight', extra?: Record<string, unknown>][] = [
   ['GET', '/', 'ListBuckets', 'signed'],
   ['GET', '/?max-buckets=10', 'ListBuckets', 'signed'],
   ['PUT', '/my-bucket', 'CreateBucket', 'signed', { bucket: 'my-bucket' }],
@@ -54,6 +54,8 @@ const table: [method: string, url: string, op: string, auth: 'anonymous-read' | 
   ['GET', '/my-bucket/k?uploadId=abc&max-parts=2', 'ListParts', 'signed'],
   ['PUT', '/my-bucket/k?acl', 'PutObjectAcl', 'signed'],
   ['GET', '/my-bucket/k?acl', 'GetObjectAcl', 'signed'],
+  ['PUT', '/my-bucket/k?tagging', 'PutObjectTagging', 'signed'],
+  ['GET', '/my-bucket/k?attributes', 'GetObjectAttributes', 'signed'],
   ['GET', '/my-bucket/..', 'GetObject', 'anonymous-read', { key: '..' }],
   ['GET', '/my-bucket/a/../b', 'GetObject', 'anonymous-read', { key: 'a/../b' }],
   ['GET', '/my-bucket//lead', 'GetObject', 'anonymous-read', { key: '/lead' }],
@@ -61,8 +63,6 @@ const table: [method: string, url: string, op: string, auth: 'anonymous-read' | 
   ['GET', '/my-bucket?tagging', 'NotImplemented', 'signed', { name: 'GetBucketTagging' }],
   ['PUT', '/my-bucket?lifecycle', 'NotImplemented', 'signed', { name: 'PutBucketLifecycle' }],
   ['GET', '/my-bucket?versions', 'NotImplemented', 'signed', { name: 'ListObjectVersions' }],
-  ['PUT', '/my-bucket/k?tagging', 'PutObjectTagging', 'signed'],
-  ['GET', '/my-bucket/k?attributes', 'GetObjectAttributes', 'signed'],
   ['PUT', '/my-bucket?publicAccessBlock', 'PutPublicAccessBlock', 'signed'],
   ['GET', '/my-bucket?policyStatus', 'GetBucketPolicyStatus', 'signed'],
   ['OPTIONS', '/my-bucket/k', 'OptionsObject', 'preflight'],

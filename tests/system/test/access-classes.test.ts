@@ -108,6 +108,10 @@ const operations: Operation[] = [
   { op: 'GetBucketVersioning', method: 'GET', path: `/${PRIVATE}?versioning` },
   { op: 'PutObjectAcl', method: 'PUT', path: `/${PRIVATE}/k?acl`, headers: { 'x-amz-acl': 'private' } },
   { op: 'GetObjectAcl', method: 'GET', path: `/${PRIVATE}/k?acl` },
+  { op: 'PutObjectTagging', method: 'PUT', path: `/${PRIVATE}/k?tagging`, body: '<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>' },
+  { op: 'GetObjectTagging', method: 'GET', path: `/${PRIVATE}/k?tagging` },
+  { op: 'DeleteObjectTagging', method: 'DELETE', path: `/${PRIVATE}/k?tagging` },
+  { op: 'GetObjectAttributes', method: 'GET', path: `/${PRIVATE}/k?attributes`, headers: { 'x-amz-object-attributes': 'ETag,ObjectSize' } },
   {
     op: 'GetBucketTagging (unsupported by design: no tag set, as AWS for an untagged bucket)',
     handler: 'NotImplemented',

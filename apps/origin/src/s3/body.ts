@@ -5,6 +5,7 @@
 import { contentSha256Mismatch, createPayloadDecoder, EMPTY_SHA256, PayloadError, type PayloadDecoder } from '@bucketfront/sigv4';
 import { S3Error, type S3ErrorCode } from '@bucketfront/s3-protocol';
 import { declaresBody } from '../http/respond.js';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { S3Context } from './context.js';
 
 export interface OpenedBody {
@@ -141,7 +142,7 @@ const REQUEST_TIMEOUT_MESSAGE = 'Your socket connection to the server was not re
 export function openBody(ctx: S3Context): OpenedBody {
   const { req, res } = ctx;
   if (ctx.expectContinue && !res.headersSent) res.writeContinue();
-  const stream = createPayloadDecoder(ctx.auth, req.headers);
+  const stream = createPayloadDecoder(ctx.auth, ctx.op.op === 'CompleteMultipartUpload' ? withoutObjectChecksums(req.headers) : req.headers);
   let failure: PayloadError | undefined;
   stream.on('error', (err) => {
     if (err instanceof PayloadError) failure ??= err;
@@ -154,6 +155,17 @@ export function openBody(ctx: S3Context): OpenedBody {
   req.pipe(stream);
   guardBodyRate(ctx, stream);
   return { stream, failure: () => failure };
+}
+
+/**
+ * CompleteMultipartUpload's x-amz-checksum-* headers state the whole object's checksum, not its XML
+ * body's (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html): the
+ * handler checks them, the body decoder must not.
+ */
+function withoutObjectChecksums(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (const name in headers) if (!name.startsWith('x-amz-checksum-') && name !== 'x-amz-sdk-checksum-algorithm') out[name] = headers[name];
+  return out;
 }
 
 /** Runs `use(stream)`; a payload failure (bad signature, checksum…) wins over the consumer's error. */

@@ -4,6 +4,7 @@ import type { CannedAcl, ChecksumAlgorithm, ObjectInfo, ObjectMetadata, StoredCh
 import { S3Error } from '@bucketfront/s3-protocol';
 import { storedContentEncoding } from '@bucketfront/sigv4';
 import type { HeaderList } from './context.js';
+import { tagCount } from './tagging.js';
 
 export const CANNED_ACLS: ReadonlySet<string> = new Set<CannedAcl>([
   'private',
@@ -23,6 +24,32 @@ export const CHECKSUM_HEADERS: Record<ChecksumAlgorithm, string> = {
   SHA256: 'x-amz-checksum-sha256',
 };
 const CHECKSUM_BY_HEADER = new Map(Object.entries(CHECKSUM_HEADERS).map(([alg, h]) => [h, alg as ChecksumAlgorithm]));
+
+/**
+ * Storage classes S3 accepts in `x-amz-storage-class`; bucketfront stores and returns them as
+ * labels (every object is stored the same way). https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html#API_PutObject_RequestSyntax
+ */
+export const STORAGE_CLASSES: ReadonlySet<string> = new Set([
+  'STANDARD',
+  'REDUCED_REDUNDANCY',
+  'STANDARD_IA',
+  'ONEZONE_IA',
+  'INTELLIGENT_TIERING',
+  'GLACIER',
+  'DEEP_ARCHIVE',
+  'GLACIER_IR',
+  'OUTPOSTS',
+  'SNOW',
+  'EXPRESS_ONEZONE',
+]);
+
+/** x-amz-storage-class → the label to store (undefined for absent or STANDARD), or InvalidStorageClass. */
+export function storageClassFrom(headers: IncomingHttpHeaders): string | undefined | S3Error {
+  const sc = headerValue(headers, 'x-amz-storage-class');
+  if (sc === undefined) return undefined;
+  if (!STORAGE_CLASSES.has(sc)) return new S3Error('InvalidStorageClass', undefined, { StorageClassRequested: sc });
+  return sc === 'STANDARD' ? undefined : sc;
+}
 
 /** User metadata limit: https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html (2 KB). */
 const MAX_USER_METADATA_BYTES = 2048;
@@ -91,6 +118,9 @@ export function metadataFromHeaders(headers: IncomingHttpHeaders): ObjectMetadat
   if (acl !== undefined) md.acl = acl;
   const checksum = headerChecksum(headers);
   if (checksum) md.checksum = checksum;
+  const storageClass = storageClassFrom(headers);
+  if (storageClass instanceof S3Error) return storageClass;
+  if (storageClass !== undefined) md.storageClass = storageClass;
   return md;
 }
 
@@ -171,5 +201,9 @@ export function objectHeaders(info: ObjectInfo, opts: ObjectHeaderOptions): Head
     if (md.checksum.type) h.push('x-amz-checksum-type', md.checksum.type);
   }
   if (opts.partsCount !== undefined) h.push('x-amz-mp-parts-count', String(opts.partsCount));
+  // S3 omits the header for STANDARD objects.
+  if (md.storageClass !== undefined && md.storageClass !== 'STANDARD') h.push('x-amz-storage-class', md.storageClass);
+  const tags = tagCount(md.tagging);
+  if (tags > 0) h.push('x-amz-tagging-count', String(tags));
   return h;
 }

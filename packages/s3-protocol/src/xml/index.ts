@@ -3,3 +3,5 @@ export * from './documents.js';
 export * from './special.js';
 export * from './encryption.js';
 export * from './notification.js';
+export * from './tagging.js';
+export * from './object-attributes.js';

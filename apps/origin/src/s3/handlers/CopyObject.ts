@@ -4,7 +4,8 @@ import { CopyObjectResultXml, S3Error } from '@bucketfront/s3-protocol';
 import { readSmallBody } from '../body.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { checkCopySourceConditions, parseCopySource } from '../copy-source.js';
-import { cannedAclFrom, headerValue, metadataFromHeaders } from '../object-headers.js';
+import { cannedAclFrom, headerValue, metadataFromHeaders, storageClassFrom } from '../object-headers.js';
+import { taggingFromHeaders } from '../tagging.js';
 import { bucketDefaultEncryption, COPY_SOURCE_CUSTOMER_PREFIX, customerKeyFrom, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
 
 export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
@@ -16,6 +17,15 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
   if (directive !== 'COPY' && directive !== 'REPLACE') {
     return new S3Error('InvalidArgument', 'Unknown metadata directive.', { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive });
   }
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html#API_CopyObject_RequestSyntax (x-amz-tagging-directive)
+  const taggingDirective = (headerValue(headers, 'x-amz-tagging-directive') ?? 'COPY').toUpperCase();
+  if (taggingDirective !== 'COPY' && taggingDirective !== 'REPLACE') {
+    return new S3Error('InvalidArgument', 'Unknown tagging directive.', { ArgumentName: 'x-amz-tagging-directive', ArgumentValue: taggingDirective });
+  }
+  const newTagging = taggingDirective === 'REPLACE' ? taggingFromHeaders(headers) : undefined;
+  if (newTagging instanceof S3Error) return newTagging;
+  const newStorageClass = storageClassFrom(headers);
+  if (newStorageClass instanceof S3Error) return newStorageClass;
   const empty = await readSmallBody(ctx, 0, 'UnexpectedContent');
   if (empty instanceof S3Error) return empty;
 
@@ -36,7 +46,7 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
   const redirect = headerValue(headers, 'x-amz-website-redirect-location');
   const storageClass = headerValue(headers, 'x-amz-storage-class');
   const changesEncryption = headerValue(headers, 'x-amz-server-side-encryption') !== undefined || headerValue(headers, 'x-amz-server-side-encryption-customer-algorithm') !== undefined;
-  if (sameObject && directive === 'COPY' && redirect === undefined && storageClass === undefined && !changesEncryption) {
+  if (sameObject && directive === 'COPY' && taggingDirective === 'COPY' && redirect === undefined && storageClass === undefined && !changesEncryption) {
     return new S3Error(
       'InvalidRequest',
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -50,7 +60,7 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
     metadata = md;
     delete metadata.checksum;
   } else {
-    const { partSizes: _parts, acl: _acl, checksum, ...rest } = info.metadata;
+    const { partSizes: _parts, acl: _acl, checksum, tagging: _tags, storageClass: _class, ...rest } = info.metadata;
     metadata = { ...rest, userMetadata: { ...info.metadata.userMetadata } };
     // The bytes are unchanged, so a whole-object checksum still holds (a composite one does not).
     if (checksum && checksum.type !== 'COMPOSITE' && !checksum.value.includes('-')) metadata.checksum = { ...checksum };
@@ -59,6 +69,12 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
     if (acl instanceof S3Error) return acl;
     if (acl !== undefined) metadata.acl = acl;
   }
+  // Tags follow their own directive; the storage class is the request's (STANDARD when absent), as on S3.
+  delete metadata.tagging;
+  const tagging = taggingDirective === 'REPLACE' ? newTagging : info.metadata.tagging;
+  if (tagging !== undefined) metadata.tagging = tagging;
+  delete metadata.storageClass;
+  if (newStorageClass !== undefined) metadata.storageClass = newStorageClass;
   const copied = await ctx.store.copyObject(src, { bucket, key }, metadata, {
     ...(sourceCustomerKey !== undefined ? { sourceCustomerKey } : {}),
     ...(encryption !== undefined ? { encryption } : {}),

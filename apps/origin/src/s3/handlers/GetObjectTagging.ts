@@ -1,8 +1,14 @@
-/**
- * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectTagging.html
- * Not built yet (issue 15): answered 501 in S3's XML form.
- */
-import { S3Error } from '@bucketfront/s3-protocol';
-import type { OpOf, S3Handler } from '../context.js';
+/** https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectTagging.html — an object without tags has an empty TagSet. */
+import { S3Error, TaggingXml } from '@bucketfront/s3-protocol';
+import { requireBucket } from '../access.js';
+import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
+import { decodeTagSet } from '../tagging.js';
 
-export const GetObjectTagging: S3Handler<OpOf<'GetObjectTagging'>> = async () => new S3Error('NotImplemented', 'GetObjectTagging is not implemented by bucketfront');
+export const GetObjectTagging: S3Handler<OpOf<'GetObjectTagging'>> = async (ctx) => {
+  const { bucket, key } = ctx.op;
+  const facts = await requireBucket(ctx, bucket);
+  if (facts instanceof S3Error) return facts;
+  const info = await ctx.store.headObject(bucket, key);
+  if (info === null) return new S3Error('NoSuchKey', undefined, { Key: key });
+  return xmlResponse(TaggingXml.serialize({ tagSet: decodeTagSet(info.metadata.tagging) }));
+};

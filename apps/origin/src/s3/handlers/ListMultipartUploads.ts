@@ -37,7 +37,7 @@ export const ListMultipartUploads: S3Handler<OpOf<'ListMultipartUploads'>> = asy
       uploadId: u.uploadId,
       initiator: ownerOf(u.metadata.owner),
       owner: ownerOf(u.metadata.owner),
-      storageClass: 'STANDARD',
+      storageClass: u.metadata.storageClass ?? 'STANDARD',
       initiated: u.initiated,
     })),
     commonPrefixes: listed.commonPrefixes.map((p) => ({ prefix: enc(p)! })),

@@ -23,7 +23,7 @@ export const ListParts: S3Handler<OpOf<'ListParts'>> = async (ctx) => {
     uploadId,
     initiator: ownerOf(listed.upload.metadata.owner),
     owner: ownerOf(listed.upload.metadata.owner),
-    storageClass: 'STANDARD',
+    storageClass: listed.upload.metadata.storageClass ?? 'STANDARD',
     partNumberMarker: marker,
     maxParts,
     isTruncated: listed.isTruncated,

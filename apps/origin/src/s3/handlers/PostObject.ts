@@ -16,6 +16,7 @@ import { withBody } from '../body.js';
 import type { OpOf, S3Context, S3Handler, S3Response } from '../context.js';
 import { urlEncodeKey } from '../listing.js';
 import { CHECKSUM_HEADERS, metadataFromHeaders } from '../object-headers.js';
+import { taggingFromXml } from '../tagging.js';
 import { bucketDefaultEncryption, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
 import { headersFromFields, type FormFields } from '../post-object/form-fields.js';
 import { readFormUntilFile, type FormPrelude } from '../post-object/form-reader.js';
@@ -64,6 +65,13 @@ async function storeForm(
   if (headers instanceof S3Error) return headers;
   const metadata = metadataFromHeaders(headers);
   if (metadata instanceof S3Error) return metadata;
+  // The `tagging` field is a Tagging XML document (https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html).
+  const taggingField = fields.get('tagging');
+  if (taggingField !== undefined && taggingField !== '') {
+    const tagging = taggingFromXml(taggingField);
+    if (tagging instanceof S3Error) return tagging;
+    if (tagging !== undefined) metadata.tagging = tagging;
+  }
   // PutObject's SSE rules over the form's fields: a view of the request whose headers are the
   // fields (its socket, TLS or not, stays the request's: SSE-C needs TLS).
   const formRequest = Object.assign(Object.create(ctx.req) as typeof ctx.req, { headers });

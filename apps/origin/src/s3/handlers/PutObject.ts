@@ -6,6 +6,7 @@ import { declaredLength, withBody } from '../body.js';
 import type { HeaderList, OpOf, S3Handler } from '../context.js';
 import { CHECKSUM_HEADERS, headerValue, metadataFromHeaders } from '../object-headers.js';
 import { bucketDefaultEncryption, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
+import { taggingFromHeaders } from '../tagging.js';
 import { appendOfEncrypted, writeOffsetFrom } from '../write-offset.js';
 import { checkWritePreconditions } from '../write-conditions.js';
 
@@ -17,6 +18,9 @@ export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
   if (facts instanceof S3Error) return facts;
   const metadata = metadataFromHeaders(headers);
   if (metadata instanceof S3Error) return metadata;
+  const tagging = taggingFromHeaders(headers);
+  if (tagging instanceof S3Error) return tagging;
+  if (tagging !== undefined) metadata.tagging = tagging;
   const size = declaredLength(ctx);
   if (size === undefined && headers['transfer-encoding'] === undefined) return new S3Error('MissingContentLength');
   if (size !== undefined && size > S3_LIMITS.maxSinglePutBytes) {

@@ -44,9 +44,10 @@ export class FormFields {
 const HEADER_FIELDS = new Set(['cache-control', 'content-type', 'content-disposition', 'content-encoding', 'content-language', 'expires']);
 /**
  * The x-amz-* fields that describe the object. Others (the signature fields, checksums, which a
- * form cannot have verified, tagging, storage class) are not turned into headers.
+ * form cannot have verified, the tagging document: PostObject reads it) are not turned into headers.
  */
-const isObjectAmzField = (name: string): boolean => name.startsWith('x-amz-meta-') || name === 'x-amz-website-redirect-location' || name.startsWith('x-amz-server-side-encryption');
+const isObjectAmzField = (name: string): boolean =>
+  name.startsWith('x-amz-meta-') || name === 'x-amz-website-redirect-location' || name === 'x-amz-storage-class' || name.startsWith('x-amz-server-side-encryption');
 
 export function headersFromFields(fields: FormFields): IncomingHttpHeaders | S3Error {
   const headers: IncomingHttpHeaders = {};
