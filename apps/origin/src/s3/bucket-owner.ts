@@ -9,6 +9,7 @@ import type { ObjectStore } from '@bucketfront/object-store';
 import type { AccessControlPolicy } from '@bucketfront/s3-protocol';
 import { aclDocument } from './acl.js';
 import type { UserDirectory } from '../users/directory.js';
+import type { BucketFacts } from './bucket-facts.js';
 
 /** The stored document (the same shape as a parsed AccessControlPolicy). */
 export type StoredBucketAcl = AccessControlPolicy;
@@ -32,4 +33,11 @@ export function parseStoredBucketAcl(raw: string): StoredBucketAcl {
   const doc = JSON.parse(raw) as StoredBucketAcl;
   if (typeof doc?.owner?.id !== 'string' || !Array.isArray(doc.grants)) throw new Error('stored bucket ACL is not {owner, grants}');
   return doc;
+}
+
+/** The bucket's owner and grants from its facts (no store read). */
+export function bucketAclOf(facts: Pick<BucketFacts, 'info' | 'acl'>, users: Pick<UserDirectory, 'firstUser'>): StoredBucketAcl {
+  if (facts.acl !== null) return facts.acl;
+  const first = users.firstUser;
+  return aclDocument({ id: first.id, displayName: first.displayName }, facts.info.acl);
 }

@@ -6,6 +6,7 @@ import type { Owner, S3Error, S3Operation } from '@bucketfront/s3-protocol';
 import type { SignedResult } from '@bucketfront/sigv4';
 import type { ObjectEvent } from '@bucketfront/notifications';
 import type { Notifier } from '../notifications/notifier.js';
+import type { UserDirectory } from '../users/directory.js';
 
 export type RequestAuth = { kind: 'anonymous' } | SignedResult;
 
@@ -36,6 +37,8 @@ export interface S3Context<Op extends S3Operation = S3Operation> {
   bytesIn: number;
   /** PutBucketWebsite accepts bucketfront's SPA-fallback rules (HttpRedirectCode 200). */
   allowSpaFallback: boolean;
+  /** The origin's users: who a grant or a policy names (acl.ts, authorize.ts). */
+  users: Pick<UserDirectory, 'userById' | 'userByEmail' | 'firstUser'>;
   /** The secret of an access key id (PostObject verifies the form's own signature with it). */
   lookupSecret(accessKeyId: string): string | undefined;
   /** A request body slower than this is answered RequestTimeout (see body.ts). */

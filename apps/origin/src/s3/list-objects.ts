@@ -1,7 +1,7 @@
 /** Shared body of ListObjects (v1) and ListObjectsV2. */
 import type { ListObjectsResult } from '@bucketfront/object-store';
 import { S3Error, type ListedObject, type Owner } from '@bucketfront/s3-protocol';
-import { accessDenied, isAnonymousAllowed, requireBucket } from './access.js';
+import { requireBucket } from './access.js';
 import type { OpOf, S3Context } from './context.js';
 import { maybeEncode, parseEncodingType, parseMaxCount } from './listing.js';
 
@@ -17,7 +17,7 @@ export async function runListing(ctx: S3Context<OpOf<'ListObjects'> | OpOf<'List
   const { bucket, query } = ctx.op;
   const facts = await requireBucket(ctx, bucket);
   if (facts instanceof S3Error) return facts;
-  if (!isAnonymousAllowed(ctx, facts, 's3:ListBucket')) return accessDenied();
+  // s3:ListBucket was authorized before dispatch (authorize.ts).
   const maxKeys = parseMaxCount(query.get('max-keys'), 'max-keys');
   if (maxKeys instanceof S3Error) return maxKeys;
   const encoding = parseEncodingType(query.get('encoding-type'));

@@ -1,14 +1,28 @@
-/** https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketAcl.html (canned ACLs only). */
+/**
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketAcl.html: a canned ACL, grant
+ * headers or an AccessControlPolicy document replaces the bucket's grants (its owner stays).
+ */
 import { S3Error } from '@bucketfront/s3-protocol';
-import { cannedAclInput } from '../acl.js';
+import { requireBucket } from '../access.js';
+import { aclInput } from '../acl.js';
+import { bucketAclOf, storeBucketAcl } from '../bucket-owner.js';
 import type { OpOf, S3Handler } from '../context.js';
+import { refuseAclWrite } from '../object-acl-input.js';
 
 export const PutBucketAcl: S3Handler<OpOf<'PutBucketAcl'>> = async (ctx) => {
-  const acl = await cannedAclInput(ctx);
-  if (acl instanceof S3Error) return acl;
-  try {
-    await ctx.store.setBucketAcl(ctx.op.bucket, acl);
-  } finally {
-  }
+  const { bucket } = ctx.op;
+  const facts = await requireBucket(ctx, bucket);
+  if (facts instanceof S3Error) return facts;
+  const owner = bucketAclOf(facts, ctx.users).owner;
+  const input = await aclInput(ctx, owner, owner);
+  if (input instanceof S3Error) return input;
+  // BucketOwnerEnforced: only bucket-owner-full-control (or a document granting the owner alone) is accepted.
+  const ownerOnly = input.policy.grants.every((g) => g.grantee.type === 'CanonicalUser' && g.grantee.id === owner.id && g.permission === 'FULL_CONTROL');
+  const refused = refuseAclWrite(facts, ownerOnly ? {} : { grants: input.policy.grants }, input.policy.grants);
+  if (refused) return refused;
+  await storeBucketAcl(ctx.store, bucket, input.policy);
+  // BucketInfo.acl stays the canned summary other readers (website listing) use.
+  if (input.canned !== undefined) await ctx.store.setBucketAcl(bucket, input.canned);
+  else await ctx.store.setBucketAcl(bucket, 'private');
   return { status: 200 };
 };

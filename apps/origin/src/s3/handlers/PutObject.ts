@@ -4,6 +4,7 @@ import { S3Error } from '@bucketfront/s3-protocol';
 import { requireBucket } from '../access.js';
 import { declaredLength, withBody } from '../body.js';
 import type { HeaderList, OpOf, S3Handler } from '../context.js';
+import { applyNewObjectAcl } from '../object-acl-input.js';
 import { CHECKSUM_HEADERS, headerValue, metadataFromHeaders } from '../object-headers.js';
 import { bucketDefaultEncryption, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
 import { checkWritePreconditions } from '../write-conditions.js';
@@ -16,6 +17,8 @@ export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
   if (facts instanceof S3Error) return facts;
   const metadata = metadataFromHeaders(headers);
   if (metadata instanceof S3Error) return metadata;
+  const aclRefused = applyNewObjectAcl(ctx, facts, metadata);
+  if (aclRefused) return aclRefused;
   const size = declaredLength(ctx);
   if (size === undefined && headers['transfer-encoding'] === undefined) return new S3Error('MissingContentLength');
   if (size !== undefined && size > S3_LIMITS.maxSinglePutBytes) {
