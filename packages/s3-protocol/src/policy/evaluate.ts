@@ -7,8 +7,9 @@
  * an explicit Deny wins, then an Allow, else no verdict (ACLs and ownership decide next; the
  * whole order S3 applies is in the origin's s3/authorize.ts and docs/access-control.md).
  *
- * Conditions are evaluated by conditions.ts. An operator we do not implement fails closed: such
- * an Allow never grants, such a Deny always applies.
+ * Conditions are evaluated by conditions.ts. An operator we do not implement, or a request whose
+ * context is not known (the website path), fails closed: such an Allow never grants, such a Deny
+ * always applies.
  */
 import { conditionsHold, type ConditionContext } from './conditions.js';
 import type { AnonymousAction, CannedAcl, BucketPolicy, PolicyCondition, PolicyPrincipal, PolicyStatement } from './types.js';
@@ -29,7 +30,7 @@ export interface PolicyRequest {
   action: string;
   /** `arn:aws:s3:::bucket` or `arn:aws:s3:::bucket/key`. */
   resourceArn: string;
-  /** Condition keys of the request (lower case). */
+  /** Condition keys of the request (lower case). Absent: unknown, so every condition fails closed. */
   context?: ConditionContext;
   /** RestrictPublicBuckets: Allow statements that are public (isPublicStatement) do not grant. */
   ignorePublicAllows?: boolean;
@@ -78,10 +79,10 @@ function coversResource(s: PolicyStatement, arn: string): boolean {
 /** The policy's verdict alone: 'deny' (explicit), 'allow', or null (no statement applies). */
 export function evaluatePolicy(policy: BucketPolicy, req: PolicyRequest): 'allow' | 'deny' | null {
   let allowed = false;
-  const context = req.context ?? {};
+  const context = req.context;
   for (const s of policy.statements) {
     if (!coversCaller(s, req.caller) || !coversAction(s, req.action) || !coversResource(s, req.resourceArn)) continue;
-    const holds = conditionsHold(s.conditions, context);
+    const holds = context !== undefined ? conditionsHold(s.conditions, context) : s.hasCondition ? undefined : true;
     if (s.effect === 'Deny') {
       if (holds !== false) return 'deny'; // an unknown operator: the Deny applies (fail closed)
     } else if (holds === true && !(req.ignorePublicAllows === true && isPublicStatement(s))) allowed = true;
