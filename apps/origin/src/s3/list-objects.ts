@@ -1,5 +1,7 @@
 /** Shared body of ListObjects (v1) and ListObjectsV2. */
-import type { ListObjectsResult } from '@bucketfront/object-store';
+import type { ListObjectsResult, ObjectMetadata } from '@bucketfront/object-store';
+import { objectOwner } from './acl.js';
+import { bucketAclOf } from './bucket-owner.js';
 import { S3Error, type ListedObject, type Owner } from '@bucketfront/s3-protocol';
 import { requireBucket } from './access.js';
 import type { OpOf, S3Context } from './context.js';
@@ -13,7 +15,10 @@ export interface ListInput {
   encoding?: 'url';
 }
 
-export async function runListing(ctx: S3Context<OpOf<'ListObjects'> | OpOf<'ListObjectsV2'>>, startAfter: string | undefined): Promise<{ input: ListInput; result: ListObjectsResult } | S3Error> {
+export async function runListing(
+  ctx: S3Context<OpOf<'ListObjects'> | OpOf<'ListObjectsV2'>>,
+  startAfter: string | undefined,
+): Promise<{ input: ListInput; result: ListObjectsResult; ownerOf: (md: ObjectMetadata) => Owner } | S3Error> {
   const { bucket, query } = ctx.op;
   const facts = await requireBucket(ctx, bucket);
   if (facts instanceof S3Error) return facts;
@@ -34,10 +39,12 @@ export async function runListing(ctx: S3Context<OpOf<'ListObjects'> | OpOf<'List
     ...(startAfter ? { startAfter } : {}),
     maxKeys,
   });
-  return { input, result };
+  const bucketOwner = bucketAclOf(facts, ctx.users).owner;
+  return { input, result, ownerOf: (md) => objectOwner(md, bucketOwner, ctx.users) };
 }
 
-export function listedObjects(result: ListObjectsResult, encoding: 'url' | undefined, owner: Owner | undefined): ListedObject[] {
+/** `ownerOf`: each object's Owner element (ListObjects v1 always, v2 with fetch-owner). */
+export function listedObjects(result: ListObjectsResult, encoding: 'url' | undefined, ownerOf: ((md: ObjectMetadata) => Owner) | undefined): ListedObject[] {
   return result.objects.map((o) => {
     const item: ListedObject = {
       key: maybeEncode(o.key, encoding)!,
@@ -47,7 +54,7 @@ export function listedObjects(result: ListObjectsResult, encoding: 'url' | undef
       storageClass: 'STANDARD',
     };
     if (o.metadata.checksum) item.checksumAlgorithm = o.metadata.checksum.algorithm;
-    if (owner) item.owner = owner;
+    if (ownerOf) item.owner = ownerOf(o.metadata);
     return item;
   });
 }

@@ -36,8 +36,11 @@ export const CreateBucket: S3Handler<OpOf<'CreateBucket'>> = async (ctx) => {
   const acl = wanted.canned;
   await ctx.store.createBucket(bucket, { region: ctx.region, ...(acl ? { acl } : {}) });
   const caller = ctx.caller.kind === 'user' ? { id: ctx.caller.id, displayName: ctx.caller.displayName } : ctx.owner;
-  const doc = wanted.grants !== undefined ? { owner: caller, grants: wanted.grants } : aclDocument(caller, acl ?? 'private');
-  await storeBucketAcl(ctx.store, bucket, doc);
+  // The first user with a canned ACL needs no document: that is what a bucket without one means (bucket-owner.ts).
+  if (caller.id !== ctx.users.firstUser.id || wanted.grants !== undefined) {
+    const doc = wanted.grants !== undefined ? { owner: caller, grants: wanted.grants } : aclDocument(caller, acl ?? 'private');
+    await storeBucketAcl(ctx.store, bucket, doc);
+  }
   if (ownership !== undefined) await ctx.store.putBucketConfig(bucket, 'ownership-controls', ownership);
   return { status: 200, headers: ['Location', `/${bucket}`] };
 };

@@ -12,14 +12,14 @@ export const ListObjects: S3Handler<OpOf<'ListObjects'>> = async (ctx) => {
   const marker = ctx.op.query.get('marker') ?? '';
   const listing = await runListing(ctx, marker || undefined);
   if (listing instanceof S3Error) return listing;
-  const { input, result } = listing;
+  const { input, result, ownerOf } = listing;
   const doc: ListBucketResultV1 = {
     name: ctx.op.bucket,
     prefix: maybeEncode(input.prefix, input.encoding)!,
     marker: maybeEncode(marker, input.encoding)!,
     maxKeys: input.maxKeys,
     isTruncated: result.isTruncated,
-    contents: listedObjects(result, input.encoding, ctx.owner),
+    contents: listedObjects(result, input.encoding, ownerOf),
     commonPrefixes: listedPrefixes(result, input.encoding),
   };
   if (input.delimiter !== undefined) {

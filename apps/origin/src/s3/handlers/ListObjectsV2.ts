@@ -17,7 +17,7 @@ export const ListObjectsV2: S3Handler<OpOf<'ListObjectsV2'>> = async (ctx) => {
   }
   const listing = await runListing(ctx, startAfter);
   if (listing instanceof S3Error) return listing;
-  const { input, result } = listing;
+  const { input, result, ownerOf } = listing;
   const fetchOwner = query.get('fetch-owner') === 'true';
   const doc: ListBucketResultV2 = {
     name: ctx.op.bucket,
@@ -25,7 +25,7 @@ export const ListObjectsV2: S3Handler<OpOf<'ListObjectsV2'>> = async (ctx) => {
     maxKeys: input.maxKeys,
     keyCount: result.objects.length + result.commonPrefixes.length,
     isTruncated: result.isTruncated,
-    contents: listedObjects(result, input.encoding, fetchOwner ? ctx.owner : undefined),
+    contents: listedObjects(result, input.encoding, fetchOwner ? ownerOf : undefined),
     commonPrefixes: listedPrefixes(result, input.encoding),
   };
   if (input.delimiter !== undefined) doc.delimiter = maybeEncode(input.delimiter, input.encoding)!;

@@ -20,9 +20,10 @@ export const PutBucketAcl: S3Handler<OpOf<'PutBucketAcl'>> = async (ctx) => {
   const ownerOnly = input.policy.grants.every((g) => g.grantee.type === 'CanonicalUser' && g.grantee.id === owner.id && g.permission === 'FULL_CONTROL');
   const refused = refuseAclWrite(facts, ownerOnly ? {} : { grants: input.policy.grants }, input.policy.grants);
   if (refused) return refused;
-  await storeBucketAcl(ctx.store, bucket, input.policy);
-  // BucketInfo.acl stays the canned summary other readers (website listing) use.
-  if (input.canned !== undefined) await ctx.store.setBucketAcl(bucket, input.canned);
-  else await ctx.store.setBucketAcl(bucket, 'private');
+  // BucketInfo.acl stays the canned summary other readers (website listing) use. A canned ACL of
+  // a bucket the first user owns needs no document (bucket-owner.ts).
+  await ctx.store.setBucketAcl(bucket, input.canned ?? 'private');
+  const legacy = input.canned !== undefined && facts.acl === null && owner.id === ctx.users.firstUser.id;
+  if (!legacy) await storeBucketAcl(ctx.store, bucket, input.policy);
   return { status: 200 };
 };
