@@ -206,6 +206,16 @@ describe('grant headers and AccessControlPolicy documents', () => {
     expect(await status(third.send(new PutObjectAclCommand({ Bucket: b, Key: 'doc', ACL: 'public-read' })))).toBe(403);
   });
 
+  it('grant headers on PutObject replace the canned grants: the writer owns the object, the grantee holds what it was given', async () => {
+    const b = await bucketOf(main, 'public-read-write');
+    await alt.send(new PutObjectCommand({ Bucket: b, Key: 'g', Body: 'x', GrantFullControl: `id=${ids.main}` }));
+    const acl = await main.send(new GetObjectAclCommand({ Bucket: b, Key: 'g' }));
+    expect(acl.Owner?.ID).toBe(ids.alt);
+    expect(grantList(acl.Grants)).toEqual([`${ids.main} FULL_CONTROL`]);
+    // The owner keeps READ_ACP / WRITE_ACP implicitly, nothing more.
+    expect(await status(alt.send(new GetObjectAclCommand({ Bucket: b, Key: 'g' })))).toBe(200);
+  });
+
   it('bad input: AWS’s errors, nothing changed', async () => {
     const b = await bucketOf(main, 'public-read');
     const before = grantList((await main.send(new GetBucketAclCommand({ Bucket: b }))).Grants);
@@ -229,12 +239,13 @@ const allowAll = (action: string, resource: string[], extra: Record<string, unkn
 const policy = (_bucket: string, statements: Record<string, unknown>[]): string => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 
 describe('bucket policies with users and conditions', () => {
-  it('Allow to one user by account ARN; NotPrincipal; an explicit Deny beats the owner’s ACL', async () => {
+  it('Allow to one user by account ARN; Deny with NotPrincipal; an explicit Deny beats the owner’s ACL', async () => {
     const b = await bucketOf(main);
     await put(main, b, 'k');
     const statements = [
       { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ids.alt}:root` }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${b}/*` },
-      { Effect: 'Allow', NotPrincipal: { AWS: `arn:aws:iam::${ids.alt}:root` }, Action: 's3:ListBucket', Resource: `arn:aws:s3:::${b}` },
+      { Effect: 'Allow', Principal: '*', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${b}` },
+      { Effect: 'Deny', NotPrincipal: { AWS: [`arn:aws:iam::${ids.third}:root`, `arn:aws:iam::${ids.main}:root`] }, Action: 's3:ListBucket', Resource: `arn:aws:s3:::${b}` },
       { Effect: 'Deny', Principal: { CanonicalUser: ids.main }, Action: 's3:DeleteObject', Resource: `arn:aws:s3:::${b}/*` },
     ];
     await main.send(new PutBucketPolicyCommand({ Bucket: b, Policy: policy(b, statements) }));
@@ -245,6 +256,13 @@ describe('bucket policies with users and conditions', () => {
     expect(await anon('DELETE', `/${b}/k`)).toBe(403);
     const del = await fetchSigned('DELETE', b, 'k');
     expect(del).toBe(403);
+  });
+
+  it('NotPrincipal with Allow is refused (MalformedPolicy)', async () => {
+    const b = await bucketOf(main);
+    const doc = policy(b, [{ Effect: 'Allow', NotPrincipal: { AWS: `arn:aws:iam::${ids.alt}:root` }, Action: 's3:ListBucket', Resource: `arn:aws:s3:::${b}` }]);
+    const err = await s3ErrorOf(main.send(new PutBucketPolicyCommand({ Bucket: b, Policy: doc })));
+    expect([err.name, err.$metadata.httpStatusCode]).toEqual(['MalformedPolicy', 400]);
   });
 
   it('conditions: s3:prefix, s3:x-amz-acl, aws:SourceIp', async () => {

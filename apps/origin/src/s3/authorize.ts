@@ -210,3 +210,10 @@ export function conditionContext(ctx: S3Context): ConditionContext {
   }
   return out;
 }
+
+/** CopyObject / UploadPartCopy: reading the source needs s3:GetObject on it (the target's s3:PutObject was checked before dispatch). */
+export async function authorizeCopySource(ctx: S3Context, src: { bucket: string; key: string }, metadata: ObjectMetadata): Promise<S3Error | undefined> {
+  const facts = await loadBucketFacts(ctx.store, src.bucket);
+  if (facts === null) return new S3Error('NoSuchBucket', undefined, { BucketName: src.bucket });
+  return isAllowed(ctx, facts, GET_OBJECT, src.key, metadata) ? undefined : new S3Error('AccessDenied');
+}

@@ -113,7 +113,12 @@ function statement(raw: unknown, bucket: string): PolicyStatement {
   }
   const p = pick(raw, 'Principal', POLICY_MESSAGES.missingPrincipal);
   if (p.positive !== undefined) out.principal = principal(p.positive);
-  else out.notPrincipal = principal(p.negative);
+  else {
+    // NotPrincipal only with Deny: an Allow to "everyone but" is refused, as S3 does
+    // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html).
+    if (effect === 'Allow') throw new Malformed(POLICY_MESSAGES.invalidPrincipal);
+    out.notPrincipal = principal(p.negative);
+  }
   const a = pick(raw, 'Action', POLICY_MESSAGES.missingAction);
   if (a.positive !== undefined) out.actions = actions(a.positive);
   else out.notActions = actions(a.negative);

@@ -1,8 +1,8 @@
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html */
 import { S3_LIMITS, type ObjectMetadata } from '@bucketfront/object-store';
 import { CopyObjectResultXml, S3Error } from '@bucketfront/s3-protocol';
-import { accessDenied, requireBucket } from '../access.js';
-import { GET_OBJECT, isAllowed } from '../authorize.js';
+import { requireBucket } from '../access.js';
+import { authorizeCopySource } from '../authorize.js';
 import { readSmallBody } from '../body.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { checkCopySourceConditions, parseCopySource } from '../copy-source.js';
@@ -29,11 +29,9 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
   if (encryption instanceof S3Error) return encryption;
   const info = await ctx.store.headObject(src.bucket, src.key, sourceCustomerKey !== undefined ? { customerKey: sourceCustomerKey } : {});
   if (info === null) return new S3Error('NoSuchKey', undefined, { Key: src.key });
-  // Reading the source needs s3:GetObject on it (authorize.ts checked s3:PutObject on the target).
-  const srcFacts = await requireBucket(ctx, src.bucket);
-  if (srcFacts instanceof S3Error) return srcFacts;
-  if (!isAllowed(ctx, srcFacts, GET_OBJECT, src.key, info.metadata)) return accessDenied();
-  const facts = src.bucket === bucket ? srcFacts : await requireBucket(ctx, bucket);
+  const sourceDenied = await authorizeCopySource(ctx, src, info.metadata);
+  if (sourceDenied) return sourceDenied;
+  const facts = await requireBucket(ctx, bucket);
   if (facts instanceof S3Error) return facts;
   if (info.size > S3_LIMITS.maxSinglePutBytes) {
     return new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${S3_LIMITS.maxSinglePutBytes}`);
