@@ -355,7 +355,11 @@ describe('OwnershipControls', () => {
     const acl = await main.send(new GetObjectAclCommand({ Bucket: b, Key: 'k' }));
     expect(acl.Owner?.ID).toBe(ids.main);
     expect(grantList(acl.Grants)).toEqual([`${ids.main} FULL_CONTROL`]);
-    expect((await s3ErrorOf(main.send(new PutBucketAclCommand({ Bucket: b, ACL: 'public-read' })))).name).toBe('AccessControlListNotSupported');
+    for (const acl of ['public-read', 'private'] as const) {
+      expect((await s3ErrorOf(main.send(new PutBucketAclCommand({ Bucket: b, ACL: acl })))).name).toBe('AccessControlListNotSupported');
+      expect((await s3ErrorOf(main.send(new PutObjectAclCommand({ Bucket: b, Key: 'k', ACL: acl })))).name).toBe('AccessControlListNotSupported');
+    }
+    await main.send(new PutBucketAclCommand({ Bucket: b, ACL: 'bucket-owner-full-control' }));
   });
 
   it('BucketOwnerPreferred: bucket-owner-full-control hands the object to the bucket owner', async () => {

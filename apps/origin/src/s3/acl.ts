@@ -153,7 +153,8 @@ export function resolveGrants(grants: readonly Grant[], users: Pick<UserDirector
       out.push(user({ id: u.id, displayName: u.displayName }, g.permission));
     }
   }
-  return out;
+  // Group grants first, as RGW lists them (cannedGrants' order; the order carries no meaning).
+  return [...out.filter((g) => g.grantee.type === 'Group'), ...out.filter((g) => g.grantee.type !== 'Group')];
 }
 
 /**

@@ -4,8 +4,8 @@
  * BlockPublicAcls settings.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html
  */
-import type { ObjectMetadata } from '@bucketfront/object-store';
-import { S3Error, type Grant } from '@bucketfront/s3-protocol';
+import type { CannedAcl, ObjectMetadata } from '@bucketfront/object-store';
+import { S3Error, type Grant, type Owner } from '@bucketfront/s3-protocol';
 import { aclFromHeaders, cannedGrants, isPublicGrant } from './acl.js';
 import type { BucketFacts } from './bucket-facts.js';
 import { bucketAclOf } from './bucket-owner.js';
@@ -28,6 +28,18 @@ export function applyNewObjectAcl(ctx: S3Context, facts: BucketFacts, md: Object
   if (wanted.grants !== undefined) md.grants = JSON.stringify(wanted.grants);
   else if (wanted.canned !== undefined && !toBucketOwner) md.acl = wanted.canned;
   return undefined;
+}
+
+/**
+ * A Put*Acl input as refuseAclWrite sees it: a document granting the bucket owner FULL_CONTROL
+ * alone is "an equivalent form" of bucket-owner-full-control, which BucketOwnerEnforced accepts
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html).
+ */
+export function aclWriteOf(input: { policy: { grants: Grant[] }; canned?: CannedAcl }, bucketOwner: Owner): { canned?: CannedAcl; grants?: Grant[] } {
+  if (input.canned !== undefined) return { canned: input.canned };
+  const [only, ...more] = input.policy.grants;
+  const ownerOnly = more.length === 0 && only?.grantee.type === 'CanonicalUser' && only.grantee.id === bucketOwner.id && only.permission === 'FULL_CONTROL';
+  return ownerOnly ? { canned: 'bucket-owner-full-control' } : { grants: input.policy.grants };
 }
 
 /**

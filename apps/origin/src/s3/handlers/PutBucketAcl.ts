@@ -7,7 +7,7 @@ import { requireBucket } from '../access.js';
 import { aclInput } from '../acl.js';
 import { bucketAclOf, storeBucketAcl } from '../bucket-owner.js';
 import type { OpOf, S3Handler } from '../context.js';
-import { refuseAclWrite } from '../object-acl-input.js';
+import { aclWriteOf, refuseAclWrite } from '../object-acl-input.js';
 
 export const PutBucketAcl: S3Handler<OpOf<'PutBucketAcl'>> = async (ctx) => {
   const { bucket } = ctx.op;
@@ -16,9 +16,7 @@ export const PutBucketAcl: S3Handler<OpOf<'PutBucketAcl'>> = async (ctx) => {
   const owner = bucketAclOf(facts, ctx.users).owner;
   const input = await aclInput(ctx, owner, owner);
   if (input instanceof S3Error) return input;
-  // BucketOwnerEnforced: only bucket-owner-full-control (or a document granting the owner alone) is accepted.
-  const ownerOnly = input.policy.grants.every((g) => g.grantee.type === 'CanonicalUser' && g.grantee.id === owner.id && g.permission === 'FULL_CONTROL');
-  const refused = refuseAclWrite(facts, ownerOnly ? {} : { grants: input.policy.grants }, input.policy.grants);
+  const refused = refuseAclWrite(facts, aclWriteOf(input, owner), input.policy.grants);
   if (refused) return refused;
   // BucketInfo.acl stays the canned summary other readers (website listing) use. A canned ACL of
   // a bucket the first user owns needs no document (bucket-owner.ts).

@@ -10,7 +10,7 @@ import { requireBucket } from '../access.js';
 import { aclInput, objectAcl } from '../acl.js';
 import { bucketAclOf } from '../bucket-owner.js';
 import type { OpOf, S3Handler } from '../context.js';
-import { refuseAclWrite } from '../object-acl-input.js';
+import { aclWriteOf, refuseAclWrite } from '../object-acl-input.js';
 
 export const PutObjectAcl: S3Handler<OpOf<'PutObjectAcl'>> = async (ctx) => {
   const { bucket, key } = ctx.op;
@@ -22,7 +22,7 @@ export const PutObjectAcl: S3Handler<OpOf<'PutObjectAcl'>> = async (ctx) => {
   const input = await aclInput(ctx, owner, bucketOwner);
   if (input instanceof S3Error) return input;
   if (info === null) return new S3Error('NoSuchKey', undefined, { Key: key });
-  const refused = refuseAclWrite(facts, input.canned !== undefined ? { canned: input.canned } : { grants: input.policy.grants }, input.policy.grants);
+  const refused = refuseAclWrite(facts, aclWriteOf(input, bucketOwner), input.policy.grants);
   if (refused) return refused;
   const { acl: _acl, grants: _grants, ...rest } = info.metadata;
   const metadata: ObjectMetadata = { ...rest, userMetadata: { ...info.metadata.userMetadata } };
