@@ -359,7 +359,10 @@ describe('OwnershipControls', () => {
       expect((await s3ErrorOf(main.send(new PutBucketAclCommand({ Bucket: b, ACL: acl })))).name).toBe('AccessControlListNotSupported');
       expect((await s3ErrorOf(main.send(new PutObjectAclCommand({ Bucket: b, Key: 'k', ACL: acl })))).name).toBe('AccessControlListNotSupported');
     }
-    await main.send(new PutBucketAclCommand({ Bucket: b, ACL: 'bucket-owner-full-control' }));
+    // A document granting the bucket owner alone is bucket-owner-full-control's equivalent form: accepted.
+    await main.send(
+      new PutBucketAclCommand({ Bucket: b, AccessControlPolicy: { Owner: { ID: ids.main }, Grants: [{ Grantee: { Type: 'CanonicalUser', ID: ids.main }, Permission: 'FULL_CONTROL' }] } }),
+    );
   });
 
   it('BucketOwnerPreferred: bucket-owner-full-control hands the object to the bucket owner', async () => {
