@@ -89,7 +89,10 @@ describe.skipIf(!requireTool('s3cmd', 'apt-get install -y s3cmd'))('s3cmd', () =
     await origin.s3.send(new PutObjectCommand({ Bucket: 's3cmd-acl', Key: 'page.html', Body: '<p>hi</p>' }));
     const host = new URL(origin.url).host;
     const config = join(tmp.path, 's3cfg');
-    await writeFile(config, `[default]\naccess_key = ${origin.credentials.accessKeyId}\nsecret_key = ${origin.credentials.secretAccessKey}\nhost_base = ${host}\nhost_bucket = ${host}\nuse_https = False\nsignature_v2 = False\nbucket_location = us-east-1\n`);
+    await writeFile(
+      config,
+      `[default]\naccess_key = ${origin.credentials.accessKeyId}\nsecret_key = ${origin.credentials.secretAccessKey}\nhost_base = ${host}\nhost_bucket = ${host}\nuse_https = False\nsignature_v2 = False\nbucket_location = us-east-1\n`,
+    );
     const s3cmd = (args: string[]) => runCommand('s3cmd', ['-c', config, ...args]);
     expect(await anonStatus('/s3cmd-acl/page.html')).toBe(403);
     const pub = await s3cmd(['setacl', '--acl-public', 's3://s3cmd-acl/page.html']);

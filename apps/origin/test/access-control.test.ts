@@ -82,7 +82,11 @@ beforeAll(async () => {
   main = origin.s3;
   alt = makeS3Client(origin.url, ALT);
   third = makeS3Client(origin.url, THIRD);
-  for (const [who, client] of [['main', main], ['alt', alt], ['third', third]] as const) {
+  for (const [who, client] of [
+    ['main', main],
+    ['alt', alt],
+    ['third', third],
+  ] as const) {
     const b = await bucketOf(client);
     ids[who] = (await client.send(new GetBucketAclCommand({ Bucket: b }))).Owner!.ID!;
   }
@@ -224,7 +228,9 @@ describe('grant headers and AccessControlPolicy documents', () => {
     const unknownId = await s3ErrorOf(main.send(new PutBucketAclCommand({ Bucket: b, GrantRead: `id="${'0'.repeat(64)}"` })));
     expect([unknownId.name, unknownId.$metadata.httpStatusCode]).toEqual(['InvalidArgument', 400]);
     const badPermission = await s3ErrorOf(
-      main.send(new PutBucketAclCommand({ Bucket: b, AccessControlPolicy: { Owner: { ID: ids.main }, Grants: [{ Grantee: { Type: 'CanonicalUser', ID: ids.alt }, Permission: 'EVERYTHING' as 'READ' }] } })),
+      main.send(
+        new PutBucketAclCommand({ Bucket: b, AccessControlPolicy: { Owner: { ID: ids.main }, Grants: [{ Grantee: { Type: 'CanonicalUser', ID: ids.alt }, Permission: 'EVERYTHING' as 'READ' }] } }),
+      ),
     );
     expect([badPermission.name, badPermission.$metadata.httpStatusCode]).toEqual(['MalformedACLError', 400]);
     const otherOwner = await s3ErrorOf(main.send(new PutBucketAclCommand({ Bucket: b, AccessControlPolicy: { Owner: { ID: ids.alt }, Grants: [] } })));
@@ -235,7 +241,13 @@ describe('grant headers and AccessControlPolicy documents', () => {
   });
 });
 
-const allowAll = (action: string, resource: string[], extra: Record<string, unknown> = {}): Record<string, unknown> => ({ Effect: 'Allow', Principal: '*', Action: action, Resource: resource, ...extra });
+const allowAll = (action: string, resource: string[], extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  Effect: 'Allow',
+  Principal: '*',
+  Action: action,
+  Resource: resource,
+  ...extra,
+});
 const policy = (_bucket: string, statements: Record<string, unknown>[]): string => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 
 describe('bucket policies with users and conditions', () => {
@@ -388,7 +400,9 @@ describe('GetBucketPolicyStatus', () => {
     expect([none.name, none.$metadata.httpStatusCode]).toEqual(['NoSuchBucketPolicy', 404]);
     await main.send(new PutBucketPolicyCommand({ Bucket: b, Policy: policy(b, [allowAll('s3:GetObject', [`arn:aws:s3:::${b}/*`], { Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/32' } } })]) }));
     expect((await main.send(new GetBucketPolicyStatusCommand({ Bucket: b }))).PolicyStatus?.IsPublic).toBe(false);
-    await main.send(new PutBucketPolicyCommand({ Bucket: b, Policy: policy(b, [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ids.alt}:root` }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${b}/*` }]) }));
+    await main.send(
+      new PutBucketPolicyCommand({ Bucket: b, Policy: policy(b, [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ids.alt}:root` }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${b}/*` }]) }),
+    );
     expect((await main.send(new GetBucketPolicyStatusCommand({ Bucket: b }))).PolicyStatus?.IsPublic).toBe(false);
     await main.send(new PutBucketPolicyCommand({ Bucket: b, Policy: policy(b, [allowAll('s3:GetObject', [`arn:aws:s3:::${b}/*`])]) }));
     expect((await main.send(new GetBucketPolicyStatusCommand({ Bucket: b }))).PolicyStatus?.IsPublic).toBe(true);

@@ -5,17 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CannedAcl, ObjectMetadata } from '@bucketfront/object-store';
-import {
-  ALL_USERS_URI,
-  AUTHENTICATED_USERS_URI,
-  AccessControlPolicyXml,
-  LOG_DELIVERY_URI,
-  S3Error,
-  type AccessControlPolicy,
-  type Grant,
-  type Owner,
-  type Permission,
-} from '@bucketfront/s3-protocol';
+import { ALL_USERS_URI, AUTHENTICATED_USERS_URI, AccessControlPolicyXml, LOG_DELIVERY_URI, S3Error, type AccessControlPolicy, type Grant, type Owner, type Permission } from '@bucketfront/s3-protocol';
 import type { UserDirectory } from '../users/directory.js';
 import { readSmallBody } from './body.js';
 import type { Caller, S3Context } from './context.js';

@@ -37,7 +37,12 @@ export function publicAccessBlockXml(c: PublicAccessBlock): string {
 const parsed = new ParsedPerBucket<PublicAccessBlock | null>((raw) => {
   try {
     const doc = JSON.parse(raw) as Partial<PublicAccessBlock>;
-    return { BlockPublicAcls: doc.BlockPublicAcls === true, IgnorePublicAcls: doc.IgnorePublicAcls === true, BlockPublicPolicy: doc.BlockPublicPolicy === true, RestrictPublicBuckets: doc.RestrictPublicBuckets === true };
+    return {
+      BlockPublicAcls: doc.BlockPublicAcls === true,
+      IgnorePublicAcls: doc.IgnorePublicAcls === true,
+      BlockPublicPolicy: doc.BlockPublicPolicy === true,
+      RestrictPublicBuckets: doc.RestrictPublicBuckets === true,
+    };
   } catch {
     return null;
   }

@@ -42,12 +42,4 @@ export type PolicyValidationResult = { ok: true; policy: BucketPolicy } | { ok: 
 export type AnonymousAction = 's3:GetObject' | 's3:ListBucket' | 's3:PutObject' | 's3:PutObjectAcl';
 
 /** Canned ACLs (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl). */
-export type CannedAcl =
-  | 'private'
-  | 'public-read'
-  | 'public-read-write'
-  | 'authenticated-read'
-  | 'aws-exec-read'
-  | 'bucket-owner-read'
-  | 'bucket-owner-full-control'
-  | 'log-delivery-write';
+export type CannedAcl = 'private' | 'public-read' | 'public-read-write' | 'authenticated-read' | 'aws-exec-read' | 'bucket-owner-read' | 'bucket-owner-full-control' | 'log-delivery-write';
