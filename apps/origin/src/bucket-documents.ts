@@ -18,7 +18,7 @@ import { parseWebsiteConfiguration, type WebsiteConfiguration } from '@bucketfro
 
 const MAX_CACHED_BUCKETS = 4096;
 
-class ParsedPerBucket<T> {
+export class ParsedPerBucket<T> {
   private readonly entries = new Map<string, { raw: string; value: T }>();
   constructor(private readonly parse: (raw: string, bucket: string) => T) {}
   get(bucket: string, raw: string): T {

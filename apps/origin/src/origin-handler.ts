@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostWithoutPort, parseRequestTarget } from '@bucketfront/http-basics';
 import { isStoreError, type ObjectStore, type StoreErrorCode } from '@bucketfront/object-store';
-import { authorizationClass, parseS3Request, S3Error, virtualHostBucket, type Owner, type S3ErrorCode, type S3Operation } from '@bucketfront/s3-protocol';
+import { parseS3Request, S3Error, virtualHostBucket, type Owner, type S3ErrorCode, type S3Operation } from '@bucketfront/s3-protocol';
 import { PayloadError, verifyRequest, type PayloadErrorCode, type VerifyResult } from '@bucketfront/sigv4';
 import { classifyWebsiteHost } from '@bucketfront/website';
 import { createJsonLineSink, type AccessLogEntry, type AccessLogSink } from './http/access-log.js';
@@ -212,11 +212,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
         return;
       }
       const auth: RequestAuth = verified;
-      // A PostObject form carries its own authorization (a signed policy, or the bucket's grant to everyone).
-      if (auth.kind === 'anonymous' && authorizationClass(op) === 'signed') {
-        respond(new S3Error('AccessDenied'));
-        return;
-      }
+      // Who may do what is decided in one place after this: s3/authorize.ts (run by dispatch).
 
       const host0 = host ?? `127.0.0.1:${req.socket.localPort ?? ''}`;
       ctx = {

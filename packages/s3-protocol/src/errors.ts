@@ -96,6 +96,12 @@ export const S3_ERROR_CODES = {
   UnexpectedContent: [400, 'This request does not support content.'],
   XAmzContentSHA256Mismatch: [400, "The provided 'x-amz-content-sha256' header does not match what was computed."],
   // Deviation from S3: S3 never runs out of space; a full disk is reported as 507.
+  // Access control (issue 15): https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
+  UnresolvableGrantByEmailAddress: [400, 'The e-mail address you provided does not match any account on record.'],
+  AccessControlListNotSupported: [400, 'The bucket does not allow ACLs'],
+  InvalidBucketAclWithObjectOwnership: [400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"],
+  NoSuchPublicAccessBlockConfiguration: [404, 'The public access block configuration was not found'],
+  OwnershipControlsNotFoundError: [404, 'The bucket ownership controls were not found'],
   InsufficientStorage: [507, 'The server does not have enough storage to complete the request.'],
 } as const satisfies Record<string, readonly [number, string]>;
 

@@ -1,6 +1,6 @@
-/** Bucket existence and anonymous access checks shared by handlers. */
-import type { CannedAcl } from '@bucketfront/object-store';
-import { evaluateAnonymousAccess, S3Error, type AnonymousAction } from '@bucketfront/s3-protocol';
+/** Bucket existence and access checks shared by handlers. */
+import { S3Error } from '@bucketfront/s3-protocol';
+import { isAllowed, PUT_OBJECT, PUT_OBJECT_ACL_ON_WRITE } from './authorize.js';
 import { loadBucketFacts, type BucketFacts } from './bucket-facts.js';
 import type { S3Context } from './context.js';
 
@@ -15,20 +15,12 @@ export async function requireBucket(ctx: S3Context, bucket: string): Promise<Buc
 }
 
 /**
- * For anonymous callers: may Principal "*" do `action`? Signed callers (the
- * single account) may do anything. https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-policy-language-overview.html
+ * A POST form without a signed policy is an anonymous write: may everyone write (and set the new
+ * object's ACL) here? Signed forms are authorized by their policy. The decision is authorize.ts's.
  */
-export function isAnonymousAllowed(ctx: S3Context, facts: BucketFacts, action: AnonymousAction, key?: string, objectAcl?: CannedAcl): boolean {
+export function isAnonymousAllowed(ctx: S3Context, facts: BucketFacts, action: 's3:PutObject' | 's3:PutObjectAcl', key: string): boolean {
   if (ctx.auth.kind !== 'anonymous') return true;
-  const decision = evaluateAnonymousAccess({
-    policy: facts.policy,
-    bucketAcl: facts.info.acl,
-    objectAcl,
-    action,
-    bucket: facts.info.name,
-    key,
-  });
-  return decision === 'allow';
+  return isAllowed(ctx, facts, action === 's3:PutObject' ? PUT_OBJECT : PUT_OBJECT_ACL_ON_WRITE, key);
 }
 
 export const accessDenied = (): S3Error => new S3Error('AccessDenied');

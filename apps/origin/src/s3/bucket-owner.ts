@@ -9,6 +9,7 @@ import type { ObjectStore } from '@bucketfront/object-store';
 import type { AccessControlPolicy, Owner } from '@bucketfront/s3-protocol';
 import { aclDocument } from './acl.js';
 import type { UserDirectory } from '../users/directory.js';
+import type { BucketFacts } from './bucket-facts.js';
 
 /** The stored document (the same shape as a parsed AccessControlPolicy). */
 export type StoredBucketAcl = AccessControlPolicy;
@@ -39,20 +40,9 @@ export async function loadBucketOwner(store: ObjectStore, bucket: string, users:
   return (await loadBucketAcl(store, bucket, users))?.owner ?? null;
 }
 
-/**
- * Owner elements of listed objects: the writer recorded in ObjectMetadata.owner (shown with its
- * display name while the user exists), else the bucket's owner.
- */
-export function objectOwnerOf(bucketOwner: Owner, users: Pick<UserDirectory, 'userById'>): (ownerId: string | undefined) => Owner {
-  return (ownerId) => {
-    if (ownerId === undefined || ownerId === bucketOwner.id) return bucketOwner;
-    const user = users.userById(ownerId);
-    return user === undefined ? { id: ownerId } : { id: user.id, displayName: user.displayName };
-  };
-}
-
-/** objectOwnerOf for a bucket's listing (its owner loaded; the first user if the bucket vanished meanwhile). */
-export async function listingOwners(store: ObjectStore, bucket: string, users: Pick<UserDirectory, 'firstUser' | 'userById'>): Promise<(ownerId: string | undefined) => Owner> {
-  const owner = (await loadBucketOwner(store, bucket, users)) ?? { id: users.firstUser.id, displayName: users.firstUser.displayName };
-  return objectOwnerOf(owner, users);
+/** The bucket's owner and grants from its facts (no store read). */
+export function bucketAclOf(facts: Pick<BucketFacts, 'info' | 'acl'>, users: Pick<UserDirectory, 'firstUser'>): StoredBucketAcl {
+  if (facts.acl !== null) return facts.acl;
+  const first = users.firstUser;
+  return aclDocument({ id: first.id, displayName: first.displayName }, facts.info.acl);
 }

@@ -29,7 +29,7 @@ export interface S3Context<Op extends S3Operation = S3Operation> {
   hostId: string;
   /** The first user: the owner of buckets whose owner was never recorded (bucket-owner.ts). */
   owner: Owner;
-  /** Every user and access key (users/directory.ts). */
+  /** Every user and access key (users/directory.ts): who a grant or a policy names (acl.ts, authorize.ts). */
   users: UserDirectory;
   /** `http://host` (`https://` on a TLS listener) as the client addressed us (for Location fields). */
   baseUrl: string;

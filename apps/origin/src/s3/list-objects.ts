@@ -1,7 +1,9 @@
 /** Shared body of ListObjects (v1) and ListObjectsV2. */
-import type { ListObjectsResult } from '@bucketfront/object-store';
+import type { ListObjectsResult, ObjectMetadata } from '@bucketfront/object-store';
+import { objectOwner } from './acl.js';
+import { bucketAclOf } from './bucket-owner.js';
 import { S3Error, type ListedObject, type Owner } from '@bucketfront/s3-protocol';
-import { accessDenied, isAnonymousAllowed, requireBucket } from './access.js';
+import { requireBucket } from './access.js';
 import type { OpOf, S3Context } from './context.js';
 import { maybeEncode, parseEncodingType, parseMaxCount } from './listing.js';
 
@@ -13,11 +15,14 @@ export interface ListInput {
   encoding?: 'url';
 }
 
-export async function runListing(ctx: S3Context<OpOf<'ListObjects'> | OpOf<'ListObjectsV2'>>, startAfter: string | undefined): Promise<{ input: ListInput; result: ListObjectsResult } | S3Error> {
+export async function runListing(
+  ctx: S3Context<OpOf<'ListObjects'> | OpOf<'ListObjectsV2'>>,
+  startAfter: string | undefined,
+): Promise<{ input: ListInput; result: ListObjectsResult; ownerOf: (md: ObjectMetadata) => Owner } | S3Error> {
   const { bucket, query } = ctx.op;
   const facts = await requireBucket(ctx, bucket);
   if (facts instanceof S3Error) return facts;
-  if (!isAnonymousAllowed(ctx, facts, 's3:ListBucket')) return accessDenied();
+  // s3:ListBucket was authorized before dispatch (authorize.ts).
   const maxKeys = parseMaxCount(query.get('max-keys'), 'max-keys');
   if (maxKeys instanceof S3Error) return maxKeys;
   const encoding = parseEncodingType(query.get('encoding-type'));
@@ -29,18 +34,20 @@ export async function runListing(ctx: S3Context<OpOf<'ListObjects'> | OpOf<'List
   if (startAfter) input.startAfter = startAfter;
   if (encoding) input.encoding = encoding;
   // S3 answers max-keys=0 with an empty page that is not truncated (ceph/s3-tests test_bucket_list*_maxkeys_zero).
-  if (maxKeys === 0) return { input, result: { objects: [], commonPrefixes: [], isTruncated: false } };
+  const bucketOwner = bucketAclOf(facts, ctx.users).owner;
+  const ownerOf = (md: ObjectMetadata): Owner => objectOwner(md, bucketOwner, ctx.users);
+  if (maxKeys === 0) return { input, result: { objects: [], commonPrefixes: [], isTruncated: false }, ownerOf };
   const result = await ctx.store.listObjects(bucket, {
     prefix,
     ...(delimiter !== undefined ? { delimiter } : {}),
     ...(startAfter ? { startAfter } : {}),
     maxKeys,
   });
-  return { input, result };
+  return { input, result, ownerOf };
 }
 
-/** `ownerOf`: the Owner element of an object (bucket-owner.ts objectOwnerOf); undefined: none shown. */
-export function listedObjects(result: ListObjectsResult, encoding: 'url' | undefined, ownerOf: ((ownerId: string | undefined) => Owner) | undefined): ListedObject[] {
+/** `ownerOf`: each object's Owner element (ListObjects v1 always, v2 with fetch-owner). */
+export function listedObjects(result: ListObjectsResult, encoding: 'url' | undefined, ownerOf: ((md: ObjectMetadata) => Owner) | undefined): ListedObject[] {
   return result.objects.map((o) => {
     const item: ListedObject = {
       key: maybeEncode(o.key, encoding)!,
@@ -50,7 +57,7 @@ export function listedObjects(result: ListObjectsResult, encoding: 'url' | undef
       storageClass: o.metadata.storageClass ?? 'STANDARD',
     };
     if (o.metadata.checksum) item.checksumAlgorithm = o.metadata.checksum.algorithm;
-    if (ownerOf) item.owner = ownerOf(o.metadata.owner);
+    if (ownerOf) item.owner = ownerOf(o.metadata);
     return item;
   });
 }

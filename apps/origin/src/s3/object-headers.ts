@@ -14,6 +14,7 @@ export const CANNED_ACLS: ReadonlySet<string> = new Set<CannedAcl>([
   'aws-exec-read',
   'bucket-owner-read',
   'bucket-owner-full-control',
+  'log-delivery-write',
 ]);
 
 export const CHECKSUM_HEADERS: Record<ChecksumAlgorithm, string> = {

@@ -5,7 +5,8 @@
  */
 import type { ByteRange, GetObjectResult, ObjectInfo } from '@bucketfront/object-store';
 import { parsePartNumber, S3Error } from '@bucketfront/s3-protocol';
-import { accessDenied, isAnonymousAllowed, requireBucket } from './access.js';
+import { accessDenied, requireBucket } from './access.js';
+import { GET_OBJECT, isAllowed, LIST_BUCKET } from './authorize.js';
 import type { BucketFacts } from './bucket-facts.js';
 import { evaluateConditions } from './conditional.js';
 import type { OpOf, S3Context, S3Response } from './context.js';
@@ -56,7 +57,7 @@ export async function readObject(ctx: S3Context<ReadOp>, withBody: boolean): Pro
   };
 
   if (info === null) return missingKey(ctx, facts, key);
-  if (!isAnonymousAllowed(ctx, facts, 's3:GetObject', key, info.metadata.acl)) {
+  if (!isAllowed(ctx, facts, GET_OBJECT, key, info.metadata)) {
     release();
     return accessDenied();
   }
@@ -130,10 +131,10 @@ export async function readObject(ctx: S3Context<ReadOp>, withBody: boolean): Pro
 
 /**
  * A missing key is 404 NoSuchKey only for callers allowed to list the bucket;
- * anonymous callers without s3:ListBucket get 403 AccessDenied, as S3 does
+ * callers without s3:ListBucket get 403 AccessDenied, as S3 does
  * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_RequestSyntax "Permissions").
  */
 function missingKey(ctx: S3Context, facts: BucketFacts, key: string): S3Error {
-  if (!isAnonymousAllowed(ctx, facts, 's3:ListBucket')) return accessDenied();
+  if (!isAllowed(ctx, facts, LIST_BUCKET)) return accessDenied();
   return new S3Error('NoSuchKey', undefined, { Key: key });
 }

@@ -1,5 +1,6 @@
 /** Operation → handler: one entry per AWS operation name. */
 import type { S3Error, S3Operation } from '@bucketfront/s3-protocol';
+import { authorize } from './authorize.js';
 import { checkPayloadBeforeHandler, drainAndCheckPayload } from './body.js';
 import type { OpOf, S3Context, S3Handler, S3Response } from './context.js';
 import { AbortMultipartUpload } from './handlers/AbortMultipartUpload.js';
@@ -151,6 +152,11 @@ const READS_BODY = new Set<S3Operation['op']>([
 const actsOnRequest = (op: S3Operation['op']): boolean => op !== 'NotImplemented';
 
 export function dispatch(ctx: S3Context): Promise<S3Response | S3Error> {
+  // Authorization first (authorize.ts), before any body is read.
+  return authorize(ctx).then((denied) => denied ?? run(ctx));
+}
+
+function run(ctx: S3Context): Promise<S3Response | S3Error> {
   // The table is keyed by the same discriminant, so this pairing is sound.
   const handler = HANDLERS[ctx.op.op] as S3Handler;
   // A PayloadError is rejected: the caller turns it into its S3 error (origin-handler toS3Error).

@@ -17,8 +17,17 @@ export interface PolicyStatement {
   /** Exactly one of resources / notResources is set. */
   resources?: string[];
   notResources?: string[];
-  /** The statement carries a Condition block (evaluated conservatively, see evaluate.ts). */
+  /** The statement carries a Condition block. */
   hasCondition: boolean;
+  /** Its conditions, one per (operator, key): all must hold (conditions.ts). */
+  conditions?: PolicyCondition[];
+}
+
+/** `"Condition": { operator: { key: values } }`, one entry per key. Keys are lower-cased (IAM keys are case-insensitive). */
+export interface PolicyCondition {
+  operator: string;
+  key: string;
+  values: string[];
 }
 
 export interface BucketPolicy {
@@ -33,4 +42,4 @@ export type PolicyValidationResult = { ok: true; policy: BucketPolicy } | { ok: 
 export type AnonymousAction = 's3:GetObject' | 's3:ListBucket' | 's3:PutObject' | 's3:PutObjectAcl';
 
 /** Canned ACLs (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl). */
-export type CannedAcl = 'private' | 'public-read' | 'public-read-write' | 'authenticated-read' | 'aws-exec-read' | 'bucket-owner-read' | 'bucket-owner-full-control';
+export type CannedAcl = 'private' | 'public-read' | 'public-read-write' | 'authenticated-read' | 'aws-exec-read' | 'bucket-owner-read' | 'bucket-owner-full-control' | 'log-delivery-write';

@@ -5,7 +5,7 @@
  * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html,
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html).
  */
-import type { BucketPolicy, PolicyPrincipal, PolicyStatement, PolicyValidationResult } from './types.js';
+import type { BucketPolicy, PolicyCondition, PolicyPrincipal, PolicyStatement, PolicyValidationResult } from './types.js';
 import { matchesWildcard } from './wildcard.js';
 
 /** "The maximum size of a bucket policy is 20 KB." */
@@ -76,12 +76,19 @@ function resources(value: unknown, bucket: string): string[] {
   return list;
 }
 
-function condition(value: unknown): void {
+function condition(value: unknown): PolicyCondition[] {
   // { "StringEquals": { "aws:Referer": [...] }, ... }
   if (!isObject(value)) throw new Malformed(POLICY_MESSAGES.invalidCondition);
-  for (const block of Object.values(value)) {
+  const out: PolicyCondition[] = [];
+  for (const [operator, block] of Object.entries(value)) {
     if (!isObject(block)) throw new Malformed(POLICY_MESSAGES.invalidCondition);
+    for (const [key, raw] of Object.entries(block)) {
+      const list = Array.isArray(raw) ? raw : [raw];
+      if (!list.every((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) throw new Malformed(POLICY_MESSAGES.invalidCondition);
+      out.push({ operator, key: key.toLowerCase(), values: list.map(String) });
+    }
   }
+  return out;
 }
 
 /** One of `name` / `NotName`, exactly. */
@@ -106,14 +113,19 @@ function statement(raw: unknown, bucket: string): PolicyStatement {
   }
   const p = pick(raw, 'Principal', POLICY_MESSAGES.missingPrincipal);
   if (p.positive !== undefined) out.principal = principal(p.positive);
-  else out.notPrincipal = principal(p.negative);
+  else {
+    // NotPrincipal only with Deny: an Allow to "everyone but" is refused, as S3 does
+    // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html).
+    if (effect === 'Allow') throw new Malformed(POLICY_MESSAGES.invalidPrincipal);
+    out.notPrincipal = principal(p.negative);
+  }
   const a = pick(raw, 'Action', POLICY_MESSAGES.missingAction);
   if (a.positive !== undefined) out.actions = actions(a.positive);
   else out.notActions = actions(a.negative);
   const r = pick(raw, 'Resource', POLICY_MESSAGES.missingResource);
   if (r.positive !== undefined) out.resources = resources(r.positive, bucket);
   else out.notResources = resources(r.negative, bucket);
-  if (raw.Condition !== undefined) condition(raw.Condition);
+  if (raw.Condition !== undefined) out.conditions = condition(raw.Condition);
   return out;
 }
 

@@ -59,7 +59,7 @@ export const ErrorXml = {
 
 export type Permission = 'FULL_CONTROL' | 'READ' | 'WRITE' | 'READ_ACP' | 'WRITE_ACP';
 export interface Grant {
-  grantee: { type: 'CanonicalUser'; id: string; displayName?: string } | { type: 'Group'; uri: string };
+  grantee: { type: 'CanonicalUser'; id: string; displayName?: string } | { type: 'Group'; uri: string } | { type: 'AmazonCustomerByEmail'; emailAddress: string };
   permission: Permission;
 }
 export interface AccessControlPolicy {
@@ -70,6 +70,9 @@ export interface AccessControlPolicy {
 const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 export const ALL_USERS_URI = 'http://acs.amazonaws.com/groups/global/AllUsers';
 export const AUTHENTICATED_USERS_URI = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers';
+export const LOG_DELIVERY_URI = 'http://acs.amazonaws.com/groups/s3/LogDelivery';
+const PERMISSIONS: ReadonlySet<string> = new Set<Permission>(['FULL_CONTROL', 'READ', 'WRITE', 'READ_ACP', 'WRITE_ACP']);
+const malformedAcl = (): S3Error => new S3Error('MalformedACLError');
 
 /**
  * GetBucketAcl / GetObjectAcl body.
@@ -83,39 +86,56 @@ export const AccessControlPolicyXml = {
       const grantee =
         g.grantee.type === 'Group'
           ? `<Grantee xmlns:xsi="${XSI}" xsi:type="Group"><URI>${escapeXml(g.grantee.uri)}</URI></Grantee>`
-          : `<Grantee xmlns:xsi="${XSI}" xsi:type="CanonicalUser">${ownerXml({ id: g.grantee.id, displayName: g.grantee.displayName })}</Grantee>`;
+          : g.grantee.type === 'AmazonCustomerByEmail'
+            ? `<Grantee xmlns:xsi="${XSI}" xsi:type="AmazonCustomerByEmail"><EmailAddress>${escapeXml(g.grantee.emailAddress)}</EmailAddress></Grantee>`
+            : `<Grantee xmlns:xsi="${XSI}" xsi:type="CanonicalUser">${ownerXml({ id: g.grantee.id, displayName: g.grantee.displayName })}</Grantee>`;
       grants += `<Grant>${grantee}<Permission>${g.permission}</Permission></Grant>`;
     }
     return `${XML_DECLARATION}<AccessControlPolicy xmlns="${S3_XMLNS}"><Owner>${owner}</Owner><AccessControlList>${grants}</AccessControlList></AccessControlPolicy>`;
   },
-  parse(xml: string | Buffer): AccessControlPolicy | S3Error {
+  /**
+   * A PutBucketAcl / PutObjectAcl body. Anything that is not a well-formed AccessControlPolicy
+   * (unknown permission, a grantee without ID / EmailAddress / URI) is MalformedACLError.
+   * The Owner element is optional here; the handler compares it with the resource's owner.
+   */
+  parse(xml: string | Buffer): (Omit<AccessControlPolicy, 'owner'> & { owner?: Owner }) | S3Error {
     const tree = parseXmlTree(xml);
-    if (tree instanceof S3Error) return tree;
+    if (tree instanceof S3Error) return malformedAcl();
     const root = tree.AccessControlPolicy as Record<string, unknown> | undefined;
-    if (!root || typeof root !== 'object') return malformedXml();
-    const owner = parseOwner(root.Owner);
-    if (!owner) return malformedXml();
+    if (!root || typeof root !== 'object') return malformedAcl();
+    let owner: Owner | undefined;
+    if (root.Owner !== undefined) {
+      const o = parseOwner(root.Owner);
+      if (!o) return malformedAcl();
+      owner = o;
+    }
     const list = root.AccessControlList;
+    if (list !== undefined && list !== '' && (list === null || typeof list !== 'object')) return malformedAcl();
     const rawGrants = list && typeof list === 'object' ? (list as Record<string, unknown>).Grant : undefined;
     const items = rawGrants === undefined ? [] : Array.isArray(rawGrants) ? rawGrants : [rawGrants];
     const grants: Grant[] = [];
     for (const item of items) {
-      if (!item || typeof item !== 'object') return malformedXml();
+      if (!item || typeof item !== 'object') return malformedAcl();
       const g = item as Record<string, unknown>;
-      const permission = textOf(g.Permission) as Permission | null;
+      const permission = textOf(g.Permission);
       const grantee = g.Grantee as Record<string, unknown> | undefined;
-      if (!permission || !grantee || typeof grantee !== 'object') return malformedXml();
+      if (permission === null || !PERMISSIONS.has(permission) || !grantee || typeof grantee !== 'object') return malformedAcl();
+      const p = permission as Permission;
       if (grantee.URI !== undefined) {
         const uri = textOf(grantee.URI);
-        if (uri === null) return malformedXml();
-        grants.push({ grantee: { type: 'Group', uri }, permission });
+        if (uri === null) return malformedAcl();
+        grants.push({ grantee: { type: 'Group', uri }, permission: p });
+      } else if (grantee.EmailAddress !== undefined) {
+        const emailAddress = textOf(grantee.EmailAddress);
+        if (emailAddress === null) return malformedAcl();
+        grants.push({ grantee: { type: 'AmazonCustomerByEmail', emailAddress }, permission: p });
       } else {
         const o = parseOwner(grantee);
-        if (!o) return malformedXml();
-        grants.push({ grantee: { type: 'CanonicalUser', ...o }, permission });
+        if (!o) return malformedAcl();
+        grants.push({ grantee: { type: 'CanonicalUser', ...o }, permission: p });
       }
     }
-    return { owner, grants };
+    return owner === undefined ? { grants } : { owner, grants };
   },
 };
 

@@ -1,9 +1,12 @@
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html */
 import { S3_LIMITS, type ObjectMetadata } from '@bucketfront/object-store';
 import { CopyObjectResultXml, S3Error } from '@bucketfront/s3-protocol';
+import { requireBucket } from '../access.js';
+import { authorizeCopySource } from '../authorize.js';
 import { readSmallBody } from '../body.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { checkCopySourceConditions, parseCopySource } from '../copy-source.js';
+import { applyNewObjectAcl } from '../object-acl-input.js';
 import { cannedAclFrom, headerValue, metadataFromHeaders, storageClassFrom } from '../object-headers.js';
 import { taggingFromHeaders } from '../tagging.js';
 import { bucketDefaultEncryption, COPY_SOURCE_CUSTOMER_PREFIX, customerKeyFrom, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
@@ -36,6 +39,10 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
   if (encryption instanceof S3Error) return encryption;
   const info = await ctx.store.headObject(src.bucket, src.key, sourceCustomerKey !== undefined ? { customerKey: sourceCustomerKey } : {});
   if (info === null) return new S3Error('NoSuchKey', undefined, { Key: src.key });
+  const sourceDenied = await authorizeCopySource(ctx, src, info.metadata);
+  if (sourceDenied) return sourceDenied;
+  const facts = await requireBucket(ctx, bucket);
+  if (facts instanceof S3Error) return facts;
   if (info.size > S3_LIMITS.maxSinglePutBytes) {
     return new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${S3_LIMITS.maxSinglePutBytes}`);
   }
@@ -65,9 +72,6 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
     // The bytes are unchanged, so a whole-object checksum still holds (a composite one does not).
     if (checksum && checksum.type !== 'COMPOSITE' && !checksum.value.includes('-')) metadata.checksum = { ...checksum };
     if (redirect !== undefined) metadata.websiteRedirectLocation = redirect;
-    const acl = cannedAclFrom(headers);
-    if (acl instanceof S3Error) return acl;
-    if (acl !== undefined) metadata.acl = acl;
   }
   // Tags follow their own directive; the storage class is the request's (STANDARD when absent), as on S3.
   delete metadata.tagging;
@@ -75,6 +79,9 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
   if (tagging !== undefined) metadata.tagging = tagging;
   delete metadata.storageClass;
   if (newStorageClass !== undefined) metadata.storageClass = newStorageClass;
+  // The copy is a new object: its writer owns it, with the ACL this request asks for.
+  const aclRefused = applyNewObjectAcl(ctx, facts, metadata);
+  if (aclRefused) return aclRefused;
   const copied = await ctx.store.copyObject(src, { bucket, key }, metadata, {
     ...(sourceCustomerKey !== undefined ? { sourceCustomerKey } : {}),
     ...(encryption !== undefined ? { encryption } : {}),

@@ -3,7 +3,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ChecksumAlgorithm, StoredChecksum } from '@bucketfront/object-store';
 import { InitiateMultipartUploadResultXml, S3Error } from '@bucketfront/s3-protocol';
 import { isCrcAlgorithm } from '@bucketfront/sigv4';
+import { requireBucket } from '../access.js';
 import { readSmallBody } from '../body.js';
+import { applyNewObjectAcl } from '../object-acl-input.js';
 import { xmlResponse, type HeaderList, type OpOf, type S3Handler } from '../context.js';
 import { announcedChecksumAlgorithm, headerValue, metadataFromHeaders } from '../object-headers.js';
 import { taggingFromHeaders } from '../tagging.js';
@@ -11,12 +13,16 @@ import { bucketDefaultEncryption, encryptionHeaders, encryptionRequestFrom } fro
 
 export const CreateMultipartUpload: S3Handler<OpOf<'CreateMultipartUpload'>> = async (ctx) => {
   const { bucket, key } = ctx.op;
+  const facts = await requireBucket(ctx, bucket);
+  if (facts instanceof S3Error) return facts;
   const metadata = metadataFromHeaders(ctx.req.headers);
   if (metadata instanceof S3Error) return metadata;
   // The tags land on the completed object (they travel with the upload's metadata).
   const tagging = taggingFromHeaders(ctx.req.headers);
   if (tagging instanceof S3Error) return tagging;
   if (tagging !== undefined) metadata.tagging = tagging;
+  const aclRefused = applyNewObjectAcl(ctx, facts, metadata);
+  if (aclRefused) return aclRefused;
   const encryption = encryptionRequestFrom(ctx.req, await bucketDefaultEncryption(ctx, bucket));
   if (encryption instanceof S3Error) return encryption;
   const empty = await readSmallBody(ctx, 0, 'UnexpectedContent');

@@ -1,8 +1,12 @@
-/**
- * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketOwnershipControls.html
- * Not built yet (issue 15): answered 501 in S3's XML form.
- */
+/** https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketOwnershipControls.html */
 import { S3Error } from '@bucketfront/s3-protocol';
-import type { OpOf, S3Handler } from '../context.js';
+import { requireBucket } from '../access.js';
+import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
+import { ownershipControlsXml } from '../ownership-controls.js';
 
-export const GetBucketOwnershipControls: S3Handler<OpOf<'GetBucketOwnershipControls'>> = async () => new S3Error('NotImplemented', 'GetBucketOwnershipControls is not implemented by bucketfront');
+export const GetBucketOwnershipControls: S3Handler<OpOf<'GetBucketOwnershipControls'>> = async (ctx) => {
+  const facts = await requireBucket(ctx, ctx.op.bucket);
+  if (facts instanceof S3Error) return facts;
+  if (facts.ownership === null) return new S3Error('OwnershipControlsNotFoundError', undefined, { BucketName: ctx.op.bucket });
+  return xmlResponse(ownershipControlsXml(facts.ownership));
+};

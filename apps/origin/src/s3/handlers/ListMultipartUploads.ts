@@ -1,7 +1,8 @@
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html */
 import { ListMultipartUploadsResultXml, S3Error, type ListMultipartUploadsResult } from '@bucketfront/s3-protocol';
 import { requireBucket } from '../access.js';
-import { listingOwners } from '../bucket-owner.js';
+import { objectOwner } from '../acl.js';
+import { bucketAclOf } from '../bucket-owner.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { maybeEncode, parseEncodingType, parseMaxCount } from '../listing.js';
 
@@ -24,8 +25,8 @@ export const ListMultipartUploads: S3Handler<OpOf<'ListMultipartUploads'>> = asy
     ...(keyMarker ? { keyMarker } : {}),
     ...(uploadIdMarker ? { uploadIdMarker } : {}),
   });
+  const bucketOwner = bucketAclOf(facts, ctx.users).owner;
   const enc = (v: string | undefined): string | undefined => maybeEncode(v, encoding);
-  const ownerOf = await listingOwners(ctx.store, bucket, ctx.users);
   const doc: ListMultipartUploadsResult = {
     bucket,
     keyMarker: enc(keyMarker)!,
@@ -35,8 +36,8 @@ export const ListMultipartUploads: S3Handler<OpOf<'ListMultipartUploads'>> = asy
     uploads: listed.uploads.map((u) => ({
       key: enc(u.key)!,
       uploadId: u.uploadId,
-      initiator: ownerOf(u.metadata.owner),
-      owner: ownerOf(u.metadata.owner),
+      initiator: objectOwner(u.metadata, bucketOwner, ctx.users),
+      owner: objectOwner(u.metadata, bucketOwner, ctx.users),
       storageClass: u.metadata.storageClass ?? 'STANDARD',
       initiated: u.initiated,
     })),

@@ -4,7 +4,6 @@
  * from the last Key), as S3 does.
  */
 import { ListBucketResultV1Xml, S3Error, type ListBucketResultV1 } from '@bucketfront/s3-protocol';
-import { listingOwners } from '../bucket-owner.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { maybeEncode } from '../listing.js';
 import { listedObjects, listedPrefixes, runListing } from '../list-objects.js';
@@ -13,14 +12,14 @@ export const ListObjects: S3Handler<OpOf<'ListObjects'>> = async (ctx) => {
   const marker = ctx.op.query.get('marker') ?? '';
   const listing = await runListing(ctx, marker || undefined);
   if (listing instanceof S3Error) return listing;
-  const { input, result } = listing;
+  const { input, result, ownerOf } = listing;
   const doc: ListBucketResultV1 = {
     name: ctx.op.bucket,
     prefix: maybeEncode(input.prefix, input.encoding)!,
     marker: maybeEncode(marker, input.encoding)!,
     maxKeys: input.maxKeys,
     isTruncated: result.isTruncated,
-    contents: listedObjects(result, input.encoding, await listingOwners(ctx.store, ctx.op.bucket, ctx.users)),
+    contents: listedObjects(result, input.encoding, ownerOf),
     commonPrefixes: listedPrefixes(result, input.encoding),
   };
   if (input.delimiter !== undefined) {

@@ -1,6 +1,5 @@
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html */
 import { ListBucketResultV2Xml, S3Error, type ListBucketResultV2 } from '@bucketfront/s3-protocol';
-import { listingOwners } from '../bucket-owner.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { decodeContinuationToken, encodeContinuationToken, maybeEncode } from '../listing.js';
 import { listedObjects, listedPrefixes, runListing } from '../list-objects.js';
@@ -18,7 +17,7 @@ export const ListObjectsV2: S3Handler<OpOf<'ListObjectsV2'>> = async (ctx) => {
   }
   const listing = await runListing(ctx, startAfter);
   if (listing instanceof S3Error) return listing;
-  const { input, result } = listing;
+  const { input, result, ownerOf } = listing;
   const fetchOwner = query.get('fetch-owner') === 'true';
   const doc: ListBucketResultV2 = {
     name: ctx.op.bucket,
@@ -26,7 +25,7 @@ export const ListObjectsV2: S3Handler<OpOf<'ListObjectsV2'>> = async (ctx) => {
     maxKeys: input.maxKeys,
     keyCount: result.objects.length + result.commonPrefixes.length,
     isTruncated: result.isTruncated,
-    contents: listedObjects(result, input.encoding, fetchOwner ? await listingOwners(ctx.store, ctx.op.bucket, ctx.users) : undefined),
+    contents: listedObjects(result, input.encoding, fetchOwner ? ownerOf : undefined),
     commonPrefixes: listedPrefixes(result, input.encoding),
   };
   if (input.delimiter !== undefined) doc.delimiter = maybeEncode(input.delimiter, input.encoding)!;

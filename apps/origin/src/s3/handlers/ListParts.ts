@@ -1,6 +1,8 @@
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html */
 import { ListPartsResultXml, S3Error, type ListPartsResult } from '@bucketfront/s3-protocol';
-import { listingOwners } from '../bucket-owner.js';
+import { requireBucket } from '../access.js';
+import { objectOwner } from '../acl.js';
+import { bucketAclOf } from '../bucket-owner.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { parseMaxCount } from '../listing.js';
 
@@ -16,13 +18,16 @@ export const ListParts: S3Handler<OpOf<'ListParts'>> = async (ctx) => {
   const marker = rawMarker === undefined ? 0 : Number(rawMarker);
   const listed = await ctx.store.listParts(bucket, key, uploadId, { maxParts, ...(marker ? { partNumberMarker: marker } : {}) });
   const algorithm = listed.upload.metadata.checksum?.algorithm;
-  const ownerOf = await listingOwners(ctx.store, bucket, ctx.users);
+  const facts = await requireBucket(ctx, bucket);
+  if (facts instanceof S3Error) return facts;
+  // The upload's owner is its initiator (or the bucket owner, object-acl-input.ts).
+  const owner = objectOwner(listed.upload.metadata, bucketAclOf(facts, ctx.users).owner, ctx.users);
   const doc: ListPartsResult = {
     bucket,
     key,
     uploadId,
-    initiator: ownerOf(listed.upload.metadata.owner),
-    owner: ownerOf(listed.upload.metadata.owner),
+    initiator: owner,
+    owner,
     storageClass: listed.upload.metadata.storageClass ?? 'STANDARD',
     partNumberMarker: marker,
     maxParts,

@@ -1,5 +1,5 @@
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html — 204 on success, MalformedPolicy on bad JSON. */
-import { MAX_BUCKET_POLICY_BYTES, POLICY_MESSAGES, S3Error, validateBucketPolicy } from '@bucketfront/s3-protocol';
+import { isPublicPolicy, MAX_BUCKET_POLICY_BYTES, POLICY_MESSAGES, S3Error, validateBucketPolicy } from '@bucketfront/s3-protocol';
 import { requireBucket } from '../access.js';
 import { readSmallBody } from '../body.js';
 import type { OpOf, S3Handler } from '../context.js';
@@ -14,6 +14,8 @@ export const PutBucketPolicy: S3Handler<OpOf<'PutBucketPolicy'>> = async (ctx) =
   const json = body.toString('utf8');
   const result = validateBucketPolicy(json, bucket);
   if (!result.ok) return new S3Error('MalformedPolicy', result.message);
+  // BlockPublicPolicy refuses a policy that grants public access (authorize.ts, docs/access-control.md).
+  if (facts.publicAccessBlock?.BlockPublicPolicy === true && isPublicPolicy(result.policy)) return new S3Error('AccessDenied');
   try {
     await ctx.store.putBucketConfig(bucket, 'policy', json);
   } finally {

@@ -4,6 +4,7 @@ import { S3Error } from '@bucketfront/s3-protocol';
 import { requireBucket } from '../access.js';
 import { declaredLength, withBody } from '../body.js';
 import type { HeaderList, OpOf, S3Handler } from '../context.js';
+import { applyNewObjectAcl } from '../object-acl-input.js';
 import { CHECKSUM_HEADERS, headerValue, metadataFromHeaders } from '../object-headers.js';
 import { bucketDefaultEncryption, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
 import { taggingFromHeaders } from '../tagging.js';
@@ -21,6 +22,8 @@ export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
   const tagging = taggingFromHeaders(headers);
   if (tagging instanceof S3Error) return tagging;
   if (tagging !== undefined) metadata.tagging = tagging;
+  const aclRefused = applyNewObjectAcl(ctx, facts, metadata);
+  if (aclRefused) return aclRefused;
   const size = declaredLength(ctx);
   if (size === undefined && headers['transfer-encoding'] === undefined) return new S3Error('MissingContentLength');
   if (size !== undefined && size > S3_LIMITS.maxSinglePutBytes) {

@@ -1,6 +1,7 @@
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html */
 import type { ByteRange } from '@bucketfront/object-store';
 import { CopyPartResultXml, S3Error } from '@bucketfront/s3-protocol';
+import { authorizeCopySource } from '../authorize.js';
 import { readSmallBody } from '../body.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { checkCopySourceConditions, parseCopySource } from '../copy-source.js';
@@ -21,6 +22,8 @@ export const UploadPartCopy: S3Handler<OpOf<'UploadPartCopy'>> = async (ctx) => 
   if (customerKey instanceof S3Error) return customerKey;
   const info = await ctx.store.headObject(src.bucket, src.key, sourceCustomerKey !== undefined ? { customerKey: sourceCustomerKey } : {});
   if (info === null) return new S3Error('NoSuchKey', undefined, { Key: src.key });
+  const sourceDenied = await authorizeCopySource(ctx, src, info.metadata);
+  if (sourceDenied) return sourceDenied;
   const failed = checkCopySourceConditions(headers, info);
   if (failed) return failed;
 
