@@ -43,6 +43,8 @@ export const S3_ERROR_CODES = {
   InvalidRange: [416, 'The requested range is not satisfiable'],
   InvalidRequest: [400, 'Invalid Request'],
   InvalidStorageClass: [400, 'The storage class you specified is not valid.'],
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLogging.html (message as S3 sends it for a missing target)
+  InvalidTargetBucketForLogging: [400, 'The target bucket for logging does not exist'],
   InvalidToken: [400, 'The provided token is malformed or otherwise invalid.'],
   InvalidURI: [400, "Couldn't parse the specified URI."],
   KeyTooLongError: [400, 'Your key is too long'],
