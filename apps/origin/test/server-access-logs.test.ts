@@ -6,8 +6,10 @@
  */
 import { CreateBucketCommand, GetBucketLoggingCommand, GetObjectCommand, ListObjectsV2Command, PutBucketLoggingCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { signRequest } from '@bucketfront/sigv4';
+import { hasAwsCli, makeS3Client, makeTempDir, makeTestCredentials, runAws, type TempDir } from '@bucketfront/test-support';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOriginProcess, type OriginProcess } from './fixtures/origin-process.js';
 import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
 
 /** The 26 fields of LogFormat.html, in order. */
@@ -282,5 +284,84 @@ describe('server access logging', () => {
     expect(r.status).toBe(404);
     const { keys } = await waitForRecords(origin.s3, 'logs', 'part/', [r.requestId]);
     expect(keys[0]).toMatch(/^part\/[0-9a-f]{64}\/us-east-1\/other\/\d{4}\/\d{2}\/\d{2}\/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9A-F]{16}$/);
+  });
+});
+
+describe('server access logging across a crash', () => {
+  const credentials = makeTestCredentials();
+  const env = { BUCKETFRONT_ACCESS_KEY_ID: credentials.accessKeyId, BUCKETFRONT_SECRET_ACCESS_KEY: credentials.secretAccessKey };
+  let tmp: TempDir | undefined;
+  let child: OriginProcess | undefined;
+  afterAll(async () => {
+    await child?.kill();
+    await tmp?.cleanup();
+  });
+
+  async function spooled(url: string): Promise<number> {
+    const res = await request(`${url}/_bucketfront/metrics`);
+    const m = /^bucketfront_access_log_records_spooled_total (\d+)$/m.exec(await res.body.text());
+    return Number(m?.[1] ?? 0);
+  }
+
+  it('records spooled before a SIGKILL are delivered after the restart, none lost', async () => {
+    tmp = await makeTempDir('bucketfront-accesslog-crash-');
+    // Delivery never runs in the first process: every record is still in the spool at the kill.
+    child = await startOriginProcess(tmp.path, env, ['--server-access-logs', JSON.stringify({ nodeId: 'node-a', flushIntervalMs: 3_600_000 })]);
+    let s3 = makeS3Client(child.url, credentials);
+    await s3.send(new CreateBucketCommand({ Bucket: 'src' }));
+    await s3.send(new CreateBucketCommand({ Bucket: 'dst' }));
+    await s3.send(new PutBucketLoggingCommand({ Bucket: 'src', BucketLoggingStatus: { LoggingEnabled: { TargetBucket: 'dst', TargetPrefix: 'crash/' } } }));
+    const before = await spooled(child.url);
+    const ids: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      const res = await request(`${child.url}/src/key-${i}`);
+      await res.body.text();
+      expect(res.statusCode).toBe(403);
+      ids.push(String(res.headers['x-amz-request-id']));
+    }
+    // The records are durable once counted (group commit after the responses).
+    while ((await spooled(child.url)) < before + ids.length) await new Promise((r) => setTimeout(r, 50));
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: 'dst' }))).KeyCount).toBe(0);
+    s3.destroy();
+    await child.kill();
+
+    child = await startOriginProcess(tmp.path, env, ['--server-access-logs', JSON.stringify({ nodeId: 'node-a', flushIntervalMs: 200 })]);
+    s3 = makeS3Client(child.url, credentials);
+    const { records } = await waitForRecords(s3, 'dst', 'crash/', ids);
+    for (const id of ids) expect(records.filter((r) => r.requestId === id)).toHaveLength(1);
+    expect(records.filter((r) => ids.includes(r.requestId)).every((r) => r.status === '403' && r.errorCode === 'AccessDenied' && r.requester === '-')).toBe(true);
+    s3.destroy();
+  });
+});
+
+describe.skipIf(!hasAwsCli())('aws s3api put-bucket-logging / get-bucket-logging', () => {
+  let origin: TestOrigin;
+  beforeAll(async () => {
+    origin = await startTestOrigin({ serverAccessLogs: { flushIntervalMs: 200 } });
+  });
+  afterAll(() => origin?.stop());
+  const aws = (args: string[]) => runAws(args, { endpointUrl: origin.url, credentials: origin.credentials, timeoutMs: 120_000 });
+
+  it('enables, reads back, logs a listing, rejects a missing target, disables', async () => {
+    for (const b of ['cli-src', 'cli-logs']) expect((await aws(['s3api', 'create-bucket', '--bucket', b])).code).toBe(0);
+    const status = JSON.stringify({ LoggingEnabled: { TargetBucket: 'cli-logs', TargetPrefix: 'cli/', TargetObjectKeyFormat: { SimplePrefix: {} } } });
+    const put = await aws(['s3api', 'put-bucket-logging', '--bucket', 'cli-src', '--bucket-logging-status', status]);
+    expect(put.stderr).toBe('');
+    const got = await aws(['s3api', 'get-bucket-logging', '--bucket', 'cli-src']);
+    expect(JSON.parse(got.stdout)).toEqual({ LoggingEnabled: { TargetBucket: 'cli-logs', TargetPrefix: 'cli/', TargetObjectKeyFormat: { SimplePrefix: {} } } });
+
+    const ls = await aws(['s3api', 'list-objects-v2', '--bucket', 'cli-src', '--debug']);
+    expect(ls.code).toBe(0);
+    const id = /x-amz-request-id['"]?: ['"]?([0-9A-F]{16})/.exec(ls.stderr)![1]!;
+    const { records } = await waitForRecords(origin.s3, 'cli-logs', 'cli/', [id]);
+    const rec = records.find((r) => r.requestId === id)!;
+    expect([rec.operation, rec.status, rec.userAgent.startsWith('"aws-cli/')]).toEqual(['REST.GET.BUCKET', '200', true]);
+
+    const bad = await aws(['s3api', 'put-bucket-logging', '--bucket', 'cli-src', '--bucket-logging-status', JSON.stringify({ LoggingEnabled: { TargetBucket: 'nope', TargetPrefix: 'x/' } })]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('InvalidTargetBucketForLogging');
+
+    expect((await aws(['s3api', 'put-bucket-logging', '--bucket', 'cli-src', '--bucket-logging-status', '{}'])).code).toBe(0);
+    expect((await aws(['s3api', 'get-bucket-logging', '--bucket', 'cli-src'])).stdout.trim()).toBe('');
   });
 });
