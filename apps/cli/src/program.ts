@@ -178,6 +178,7 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .option('--secret-access-key <secret>', 'credentials secret')
     .option('--no-access-log', 'no JSON access log on stdout')
     .option('--spa-fallback', 'accept website routing rules with HttpRedirectCode 200 (SPA fallback, a bucketfront extension; AWS refuses them)')
+    .option('--server-access-log-interval <ms>', 'how often S3 server access log records are delivered to their target buckets (docs/access-logs.md)', '30000')
     .option('--tls-cert <file>', 'serve HTTPS: certificate chain (PEM) for every listener; reloaded with the key on SIGHUP (docs/tls.md)')
     .option('--tls-key <file>', 'serve HTTPS: private key (PEM) of --tls-cert')
     .option('--website-tls-cert <file>', 'certificate chain (PEM) for the --website-port listener instead of --tls-cert')

@@ -8,6 +8,8 @@ import { isStoreError, type ObjectStore, type StoreErrorCode } from '@bucketfron
 import { parseS3Request, S3Error, virtualHostBucket, type Owner, type S3ErrorCode, type S3Operation } from '@bucketfront/s3-protocol';
 import { PayloadError, verifyRequest, type PayloadErrorCode, type VerifyResult } from '@bucketfront/sigv4';
 import { classifyWebsiteHost } from '@bucketfront/website';
+import { captureRecord, objectSizeOf } from './access-logging/capture.js';
+import type { ServerAccessLog } from './access-logging/server-access-log.js';
 import { createJsonLineSink, type AccessLogEntry, type AccessLogSink } from './http/access-log.js';
 import { OriginMetrics } from './http/metrics.js';
 import { PresignedCache } from './http/presigned-cache.js';
@@ -39,6 +41,15 @@ export interface OriginDeps {
   metrics?: OriginMetrics;
   /** Event notifications (startOrigin's `notifications`); without it `ctx.notify` records nothing. */
   notifier?: Notifier;
+  /** S3 server access logging (startOrigin's); without it no bucket's requests are logged. */
+  serverAccessLog?: Pick<ServerAccessLog, 'record'>;
+}
+
+/** What finish passes on to the server access log beside the JSON line's fields. */
+interface S3Outcome {
+  errorCode: string | undefined;
+  objectSize: number | undefined;
+  ctx: S3Context | null;
 }
 
 export interface OriginHandler {
@@ -69,6 +80,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
   const addressing = { websiteDomain, region };
   const presigned = new PresignedCache();
   const notifier = deps.notifier;
+  const serverAccessLog = deps.serverAccessLog;
 
   function finish(
     req: IncomingMessage,
@@ -81,9 +93,30 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
     bytesIn: number,
     bytesOut: number,
     websiteBucket?: string | null,
+    outcome?: S3Outcome,
   ): void {
     const durationMs = performance.now() - started;
     metrics.record(operation, status, bytesIn, bytesOut, durationMs);
+    const logged = websiteBucket ?? (op && 'bucket' in op ? op.bucket : undefined);
+    if (serverAccessLog !== undefined && logged) {
+      serverAccessLog.record(
+        captureRecord({
+          req,
+          bucket: logged,
+          key: op && 'key' in op ? op.key : websiteBucket ? websiteKeyOf(path) : undefined,
+          operation,
+          requestId,
+          hostId,
+          status,
+          errorCode: outcome?.errorCode,
+          bytesSent: bytesOut,
+          objectSize: outcome?.objectSize,
+          durationMs,
+          auth: outcome?.ctx?.auth,
+          caller: outcome?.ctx?.caller,
+        }),
+      );
+    }
     if (accessLog === null) return;
     const entry: AccessLogEntry = {
       time: new Date().toISOString(),
@@ -161,7 +194,12 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
         const e = errorResponse(r.error, ids, isHead);
         out = { ...e, status: r.status, headers: [...(e.headers ?? []), ...(r.headers ?? [])] };
       } else out = r;
-      const done = (status: number, bytesOut: number): void => finish(req, requestId, started, op, operation, rawPath, status, ctx?.bytesIn ?? 0, bytesOut);
+      const errorCode = r instanceof S3Error ? r.code : r.error?.code;
+      const done = (status: number, bytesOut: number): void => {
+        const bytesIn = ctx?.bytesIn ?? 0;
+        const outcome = serverAccessLog === undefined ? undefined : { errorCode, objectSize: objectSizeOf(operation, status, out, bytesIn), ctx };
+        finish(req, requestId, started, op, operation, rawPath, status, bytesIn, bytesOut, undefined, outcome);
+      };
       try {
         sendResponse(req, res, ids, out, done);
       } catch (err) {
@@ -272,6 +310,15 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
 }
 
 const noNotify = (): Promise<void> => Promise.resolve();
+
+/** The key a website request names (its decoded path), for the server access log. */
+function websiteKeyOf(path: string): string | undefined {
+  try {
+    return decodeURIComponent(path.slice(1)) || undefined;
+  } catch {
+    return path.slice(1);
+  }
+}
 
 /** userIdentity.principalId of an event record: `AWS:<access key id>` for a signed request, as S3 names an IAM user by its id. */
 function callerOf(auth: RequestAuth, users: UserDirectory): Caller {

@@ -14,7 +14,8 @@ import { UserStore } from './users/user-store.js';
 import type { MinBodyRate } from './s3/context.js';
 import { resolveCredentials, type OriginCredentials } from './credentials.js';
 import { OriginMetrics } from './http/metrics.js';
-import { startNotifications, type NotificationsOptions, type RunningNotifications } from './notifications/start-notifications.js';
+import { nodeIdOf, startNotifications, type NotificationsOptions, type RunningNotifications } from './notifications/start-notifications.js';
+import { ServerAccessLog } from './access-logging/server-access-log.js';
 
 export interface StartOriginOptions {
   /**
@@ -75,6 +76,12 @@ export interface StartOriginOptions {
    * and no event is recorded.
    */
   notifications?: NotificationsOptions;
+  /**
+   * S3 server access logging (docs/access-logs.md): always on for buckets with a
+   * BucketLoggingStatus; this tunes the spool (`nodeId`, default the notifications node id or the
+   * host name) and delivery. `false` turns the feature off (PutBucketLogging still stores).
+   */
+  serverAccessLogs?: false | { nodeId?: string; flushIntervalMs?: number; maxRecordsPerObject?: number };
 }
 
 /** What `RunningOrigin.reloadTlsOnSighup` reports, once per certificate pair and SIGHUP. */
@@ -217,8 +224,24 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
       throw err;
     }
   }
+  let serverAccessLog: ServerAccessLog | undefined;
+  if (opts.serverAccessLogs !== false) {
+    const s = opts.serverAccessLogs ?? {};
+    serverAccessLog = new ServerAccessLog({
+      store,
+      outbox: opened.outbox,
+      nodeId: nodeIdOf(s.nodeId ?? opts.notifications?.nodeId),
+      region: opts.region ?? 'us-east-1',
+      firstUser: users.firstUser,
+      ...(s.flushIntervalMs !== undefined ? { flushIntervalMs: s.flushIntervalMs } : {}),
+      ...(s.maxRecordsPerObject !== undefined ? { maxRecordsPerObject: s.maxRecordsPerObject } : {}),
+    });
+    metrics.addSection((w) => serverAccessLog!.renderMetrics(w));
+    serverAccessLog.start();
+  }
   const handler = createOriginHandler({
     ...(notifications !== undefined ? { notifier: notifications.notifier } : {}),
+    ...(serverAccessLog !== undefined ? { serverAccessLog } : {}),
     store,
     metrics,
     credentials,
@@ -274,6 +297,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
         await Promise.all(servers.map((s) => closeServer(s, 1000)));
         // After the listeners: every acknowledged write's records are in the outbox by now.
         await notifications?.close();
+        await serverAccessLog?.close();
         users.close();
         await store.close();
       })();
@@ -283,6 +307,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
   } catch (err) {
     await Promise.all(servers.map((s) => (s.listening ? closeServer(s, 1000) : Promise.resolve())));
     await notifications?.close();
+    await serverAccessLog?.close();
     users.close();
     await store.close();
     throw err;

@@ -45,6 +45,8 @@ export const S3_ERROR_CODES = {
   InvalidStorageClass: [400, 'The storage class you specified is not valid.'],
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html (each case has its own message)
   InvalidTag: [400, 'The TagValue you have provided is invalid'],
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLogging.html (message as S3 sends it for a missing target)
+  InvalidTargetBucketForLogging: [400, 'The target bucket for logging does not exist'],
   InvalidToken: [400, 'The provided token is malformed or otherwise invalid.'],
   // S3 Express append (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html#API_PutObject_Errors).
   InvalidWriteOffset: [400, 'The write offset value that you specified does not match the current object size.'],

@@ -54,6 +54,7 @@ export interface OriginOpts {
   secretAccessKey?: string;
   accessLog?: boolean;
   spaFallback?: boolean;
+  serverAccessLogInterval?: string;
   tlsCert?: string;
   tlsKey?: string;
   websiteTlsCert?: string;
@@ -80,9 +81,12 @@ export async function originCommand(o: OriginOpts): Promise<number> {
   if (websiteTls && o.websitePort === undefined) throw new UsageError('--website-tls-cert/--website-tls-key need --website-port');
   const revalidate = Number(o.bucketRevalidate ?? '500');
   if (!Number.isInteger(revalidate) || revalidate < 0) throw new UsageError(`--bucket-revalidate must be milliseconds (an integer ≥ 0), got ${o.bucketRevalidate}`);
+  const flushIntervalMs = Number(o.serverAccessLogInterval ?? '30000');
+  if (!Number.isInteger(flushIntervalMs) || flushIntervalMs < 1) throw new UsageError(`--server-access-log-interval must be milliseconds (an integer ≥ 1), got ${o.serverAccessLogInterval}`);
   const origin = await startOrigin({
     ...(o.store !== undefined ? { store: o.store } : { dataDir: o.data ?? './data' }),
     bucketRevalidateMs: revalidate,
+    serverAccessLogs: { flushIntervalMs },
     port: port(o.port, '--port', 9000),
     host: o.host ?? '127.0.0.1',
     region,

@@ -10,6 +10,7 @@
  */
 import { createDestination, DEAD_LETTER_PARTITION, OutboxSender, type DeliveryPolicy, type DestinationConfig } from '@bucketfront/notifications';
 import type { EventOutbox } from '@bucketfront/object-store';
+import { ACCESS_LOG_PARTITION_PREFIX } from '../access-logging/server-access-log.js';
 
 export const LEASE_PREFIX = 'lease.';
 
@@ -86,6 +87,8 @@ export class PartitionLeases {
     for (const partition of await this.opts.outbox.listOutboxPartitions()) {
       if (this.closed) return;
       if (partition === this.opts.partition || partition === DEAD_LETTER_PARTITION || partition.startsWith(LEASE_PREFIX) || this.adopted.has(partition)) continue;
+      // The server access log spool shares the outbox (access-logging/server-access-log.ts).
+      if (partition.startsWith(ACCESS_LOG_PARTITION_PREFIX)) continue;
       const leases = await this.opts.outbox.readOutbox(`${LEASE_PREFIX}${partition}`, 100);
       const renewed = leases.length === 0 ? 0 : batchTimeMs(leases[leases.length - 1]!.id);
       if (now - renewed < this.opts.adoptAfterMs) continue;

@@ -5,3 +5,4 @@ export * from './encryption.js';
 export * from './notification.js';
 export * from './tagging.js';
 export * from './object-attributes.js';
+export * from './logging.js';
