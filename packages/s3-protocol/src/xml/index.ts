@@ -3,3 +3,4 @@ export * from './documents.js';
 export * from './special.js';
 export * from './encryption.js';
 export * from './notification.js';
+export * from './cors.js';
