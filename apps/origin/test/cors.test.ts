@@ -99,7 +99,10 @@ describe('preflights and actual requests (raw undici)', () => {
 
   it('an allowed preflight → 200 with the rule headers (path-style and virtual-hosted)', async () => {
     const headers = { origin: 'https://site.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'Range, X-Amz-Date' };
-    for (const [path, host] of [[`/${bucket}/data.json`, undefined], ['/data.json', `${bucket}.localhost`]] as const) {
+    for (const [path, host] of [
+      [`/${bucket}/data.json`, undefined],
+      ['/data.json', `${bucket}.localhost`],
+    ] as const) {
       const r = await options(path, headers, host);
       expect(r.status).toBe(200);
       expect(r.headers['access-control-allow-origin']).toBe('https://site.example');
@@ -154,5 +157,32 @@ describe('preflights and actual requests (raw undici)', () => {
     const plain = await request(`${origin.url}/${bucket}/data.json`);
     await plain.body.text();
     expect(plain.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('the website endpoint', () => {
+  const site = `${bucket}.s3-website-us-east-1.localhost`;
+  beforeAll(async () => {
+    const { PutBucketWebsiteCommand } = await import('@aws-sdk/client-s3');
+    await origin.s3.send(new PutBucketWebsiteCommand({ Bucket: bucket, WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } } }));
+  });
+
+  it('answers preflights from the bucket CORS rules', async () => {
+    const ok = await options('/data.json', { origin: 'https://site.example', 'access-control-request-method': 'GET' }, site);
+    expect(ok.status).toBe(200);
+    expect(ok.headers['access-control-allow-origin']).toBe('https://site.example');
+    const denied = await options('/data.json', { origin: 'https://evil.example', 'access-control-request-method': 'GET' }, site);
+    expect(denied.status).toBe(403);
+    expect(denied.text).toContain('AccessForbidden');
+  });
+
+  it('adds the headers to a GET whose Origin a rule allows, not to others', async () => {
+    const ok = await request(`${origin.url}/data.json`, { headers: { host: site, origin: 'https://site.example' } });
+    expect(await ok.body.text()).toBe('{"ok":true}');
+    expect(ok.headers['access-control-allow-origin']).toBe('https://site.example');
+    const other = await request(`${origin.url}/data.json`, { headers: { host: site, origin: 'https://evil.example' } });
+    await other.body.text();
+    expect(other.statusCode).toBe(200);
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
