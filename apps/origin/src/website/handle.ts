@@ -148,7 +148,8 @@ async function execute(
  * headers set on the response before any helper writes it (Node merges them into writeHead).
  */
 async function websiteCors(req: IncomingMessage, res: ServerResponse, ids: ResponseIds, ctx: WebsiteRequestContext, method: string): Promise<boolean> {
-  if (method !== 'OPTIONS' && req.headers.origin === undefined) return false;
+  // Without Origin an OPTIONS is no preflight: the website endpoint's 405 (docs/s3-website-rules.md#methods).
+  if (req.headers.origin === undefined) return false;
   const target = bucketFromHost(req.headers.host ?? '', ctx);
   if (target.kind !== 'bucket') return false;
   if (method !== 'OPTIONS') {
