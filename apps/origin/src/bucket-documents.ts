@@ -6,12 +6,14 @@
  */
 import type { ObjectStore } from '@bucketfront/object-store';
 import {
+  parseCorsConfiguration,
   parseNotificationConfiguration,
   parseServerSideEncryptionConfiguration,
   S3Error,
   validateBucketPolicy,
   type BucketEncryptionRule,
   type BucketPolicy,
+  type CorsConfiguration,
   type NotificationConfiguration,
 } from '@bucketfront/s3-protocol';
 import { parseWebsiteConfiguration, type WebsiteConfiguration } from '@bucketfront/website';
@@ -55,6 +57,17 @@ const notificationConfigs = new ParsedPerBucket<NotificationConfiguration | null
   const result = parseNotificationConfiguration(raw);
   return result instanceof S3Error ? null : result;
 });
+
+// Stored configurations were validated when they were put.
+const corsConfigs = new ParsedPerBucket<CorsConfiguration | null>((raw) => {
+  const result = parseCorsConfiguration(raw);
+  return result instanceof S3Error ? null : result;
+});
+
+/** The stored CORS configuration, parsed; null when it no longer parses. */
+export function parsedCorsConfiguration(bucket: string, raw: string): CorsConfiguration | null {
+  return corsConfigs.get(bucket, raw);
+}
 
 /** The stored notification configuration, parsed; null when it no longer parses. */
 export function loadBucketNotification(bucket: string, raw: string): NotificationConfiguration | null {

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostWithoutPort, parseRequestTarget } from '@bucketfront/http-basics';
 import { isStoreError, type ObjectStore, type StoreErrorCode } from '@bucketfront/object-store';
-import { parseS3Request, S3Error, virtualHostBucket, type Owner, type S3ErrorCode, type S3Operation } from '@bucketfront/s3-protocol';
+import { authorizationClass, parseS3Request, S3Error, virtualHostBucket, type Owner, type S3ErrorCode, type S3Operation } from '@bucketfront/s3-protocol';
 import { PayloadError, verifyRequest, type PayloadErrorCode, type VerifyResult } from '@bucketfront/sigv4';
 import { classifyWebsiteHost } from '@bucketfront/website';
 import { captureRecord, objectSizeOf } from './access-logging/capture.js';
@@ -19,6 +19,7 @@ import { requestScheme } from './http/secure.js';
 import { DEFAULT_MIN_BODY_RATE, type Caller, type MinBodyRate, type RequestAuth, type S3Context, type S3Response } from './s3/context.js';
 import { staticUserDirectory, type UserDirectory } from './users/directory.js';
 import type { Notifier } from './notifications/notifier.js';
+import { actualRequestCorsHeaders } from './s3/cors.js';
 import { dispatch } from './s3/router.js';
 import { handleWebsiteRequest } from './website/index.js';
 
@@ -186,7 +187,20 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
     let op: S3Operation | null = null;
     let operation = 'Unknown';
     let ctx: S3Context | null = null;
+    // An actual request with an Origin header gets the matching CORS rule's headers, errors included (docs/cors.md).
     const respond = (r: S3Response | S3Error): void => {
+      const bucket = op !== null && 'bucket' in op ? op.bucket : undefined;
+      const preflightOp = op !== null && authorizationClass(op) === 'preflight';
+      if (bucket === undefined || preflightOp || req.headers.origin === undefined) {
+        send(r);
+        return;
+      }
+      actualRequestCorsHeaders(store, bucket, req.method ?? 'GET', req.headers).then(
+        (cors) => send(cors === null ? r : withHeaders(r, cors)),
+        () => send(r),
+      );
+    };
+    const send = (r: S3Response | S3Error): void => {
       const isHead = req.method === 'HEAD';
       let out: S3Response;
       if (r instanceof S3Error) out = errorResponse(r, ids, isHead);
@@ -235,6 +249,9 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
         cacheKey = PresignedCache.keyOf(method, host, `${rawPath}?${rawQuery}`);
         verified = presigned.get(cacheKey, nowMs);
       }
+      // A preflight is never signed and is answered from the CORS configuration alone; a presigned
+      // URL's query on an OPTIONS is not verified (it was signed for another method).
+      if (authorizationClass(op) === 'preflight') verified = { kind: 'anonymous' };
       if (verified === undefined) {
         // SigV2's CanonicalizedResource starts with the virtual-hosted bucket:
         // https://docs.aws.amazon.com/AmazonS3/latest/userguide/RESTAuthentication.html#ConstructingTheCanonicalizedResourceElement
@@ -307,6 +324,12 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
   handler.metrics = metrics;
   handler.hostId = hostId;
   return handler;
+}
+
+/** The response with extra headers (for an error: carried on an S3Response with `error`). */
+function withHeaders(r: S3Response | S3Error, headers: string[]): S3Response {
+  if (r instanceof S3Error) return { status: r.status, error: r, headers };
+  return { ...r, headers: [...(r.headers ?? []), ...headers] };
 }
 
 const noNotify = (): Promise<void> => Promise.resolve();

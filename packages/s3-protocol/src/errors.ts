@@ -10,6 +10,12 @@ import { escapeXml } from '@bucketfront/http-basics';
 /** code → [HTTP status, default message] */
 export const S3_ERROR_CODES = {
   AccessDenied: [403, 'Access Denied'],
+  // CORS preflights (https://docs.aws.amazon.com/AmazonS3/latest/API/RESTOPTIONSobject.html).
+  AccessForbidden: [
+    403,
+    "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+  ],
+  BadRequest: [400, 'Insufficient information. Origin request header needed.'],
   // SSE-KMS through S3 (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html and the KMS API's errors).
   'KMS.NotFoundException': [400, 'Invalid keyId'],
   'KMS.DisabledException': [400, 'The KMS key is disabled.'],

@@ -208,3 +208,12 @@ export function objectHeaders(info: ObjectInfo, opts: ObjectHeaderOptions): Head
   if (tags > 0) h.push('x-amz-tagging-count', String(tags));
   return h;
 }
+
+/**
+ * DeleteObjects and PutBucketCors need Content-MD5 or an x-amz-checksum-* (the payload decoder
+ * verifies whichever was sent); without one S3 answers this InvalidRequest.
+ */
+export function missingContentMd5(headers: IncomingHttpHeaders): S3Error | null {
+  if (headerValue(headers, 'content-md5') !== undefined || headerChecksum(headers) || announcedChecksumAlgorithm(headers)) return null;
+  return new S3Error('InvalidRequest', 'Missing required header for this request: Content-MD5');
+}

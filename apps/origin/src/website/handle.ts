@@ -7,7 +7,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostWithoutPort, parseRequestTarget } from '@bucketfront/http-basics';
 import { isStoreError, type ObjectInfo, type ObjectStore } from '@bucketfront/object-store';
-import { evaluateAnonymousAccess, type BucketPolicy } from '@bucketfront/s3-protocol';
+import { evaluateAnonymousAccess, S3Error, type BucketPolicy } from '@bucketfront/s3-protocol';
+import { actualRequestCorsHeaders, preflight } from '../s3/cors.js';
 import {
   checkWebsiteMethod,
   classifyWebsiteHost,
@@ -142,6 +143,31 @@ async function execute(
 }
 
 /**
+ * CORS on the website endpoint as on the S3 API (docs/cors.md#website-endpoint): a preflight is
+ * answered here (true); an actual request with an Origin a rule allows gets the Access-Control-*
+ * headers set on the response before any helper writes it (Node merges them into writeHead).
+ */
+async function websiteCors(req: IncomingMessage, res: ServerResponse, ids: ResponseIds, ctx: WebsiteRequestContext, method: string): Promise<boolean> {
+  // Without Origin an OPTIONS is no preflight: the website endpoint's 405 (docs/s3-website-rules.md#methods).
+  if (req.headers.origin === undefined) return false;
+  const target = bucketFromHost(req.headers.host ?? '', ctx);
+  if (target.kind !== 'bucket') return false;
+  if (method !== 'OPTIONS') {
+    const headers = await actualRequestCorsHeaders(ctx.store, target.name, method, req.headers);
+    for (let i = 0; headers !== null && i < headers.length; i += 2) res.setHeader(headers[i]!, headers[i + 1]!);
+    return false;
+  }
+  const answer = await preflight(ctx.store, target.name, 'OBJECT', req.headers);
+  if (answer instanceof S3Error) {
+    sendErrorPage(req, res, ids, { status: answer.status, code: answer.code, message: answer.message });
+    return true;
+  }
+  res.writeHead(answer.status, [...answer.headers, 'Content-Length', '0', 'x-amz-request-id', ids.requestId, 'x-amz-id-2', ids.hostId]);
+  res.end();
+  return true;
+}
+
+/**
  * Answers one website request. Never rejects: a store that is unavailable
  * becomes a 503 page, other unexpected failures a 500 InternalError page
  * without details.
@@ -150,6 +176,7 @@ export async function handleWebsiteRequest(req: IncomingMessage, res: ServerResp
   const ids: ResponseIds = { requestId: ctx.requestId, hostId: ctx.hostId };
   try {
     const method = req.method ?? 'GET';
+    if (await websiteCors(req, res, ids, ctx, method)) return;
     // Step 1 comes before the bucket: 405 whatever the bucket (docs/s3-website-rules.md#methods).
     const methodError = checkWebsiteMethod(method);
     if (methodError) {

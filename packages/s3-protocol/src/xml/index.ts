@@ -6,3 +6,4 @@ export * from './notification.js';
 export * from './tagging.js';
 export * from './object-attributes.js';
 export * from './logging.js';
+export * from './cors.js';

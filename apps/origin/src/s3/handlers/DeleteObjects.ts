@@ -8,7 +8,7 @@ import { isStoreError } from '@bucketfront/object-store';
 import { requireBucket } from '../access.js';
 import { readSmallBody } from '../body.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
-import { announcedChecksumAlgorithm, headerChecksum, headerValue } from '../object-headers.js';
+import { missingContentMd5 } from '../object-headers.js';
 
 const MAX_KEYS = 1000;
 const MAX_BODY = 2 * 1024 * 1024;
@@ -18,9 +18,8 @@ export const DeleteObjects: S3Handler<OpOf<'DeleteObjects'>> = async (ctx) => {
   const headers = ctx.req.headers;
   const facts = await requireBucket(ctx, bucket);
   if (facts instanceof S3Error) return facts;
-  if (headerValue(headers, 'content-md5') === undefined && !headerChecksum(headers) && !announcedChecksumAlgorithm(headers)) {
-    return new S3Error('InvalidRequest', 'Missing required header for this request: Content-MD5');
-  }
+  const noDigest = missingContentMd5(headers);
+  if (noDigest) return noDigest;
   const body = await readSmallBody(ctx, MAX_BODY);
   if (body instanceof S3Error) return body;
   const doc = DeleteXml.parse(body, { maxBytes: MAX_BODY });

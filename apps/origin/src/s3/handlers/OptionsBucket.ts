@@ -1,8 +1,5 @@
-/**
- * https://docs.aws.amazon.com/AmazonS3/latest/API/API_OptionsBucket.html
- * Not built yet (issue 15): answered 501 in S3's XML form.
- */
-import { S3Error } from '@bucketfront/s3-protocol';
+/** OPTIONS on a bucket: a CORS preflight as for an object (docs/cors.md#preflight). */
+import { preflight } from '../cors.js';
 import type { OpOf, S3Handler } from '../context.js';
 
-export const OptionsBucket: S3Handler<OpOf<'OptionsBucket'>> = async () => new S3Error('NotImplemented', 'OptionsBucket is not implemented by bucketfront');
+export const OptionsBucket: S3Handler<OpOf<'OptionsBucket'>> = (ctx) => preflight(ctx.store, ctx.op.bucket, 'BUCKET', ctx.req.headers);

@@ -1,8 +1,5 @@
-/**
- * https://docs.aws.amazon.com/AmazonS3/latest/API/API_OptionsObject.html
- * Not built yet (issue 15): answered 501 in S3's XML form.
- */
-import { S3Error } from '@bucketfront/s3-protocol';
+/** https://docs.aws.amazon.com/AmazonS3/latest/API/RESTOPTIONSobject.html — a CORS preflight (docs/cors.md#preflight). */
+import { preflight } from '../cors.js';
 import type { OpOf, S3Handler } from '../context.js';
 
-export const OptionsObject: S3Handler<OpOf<'OptionsObject'>> = async () => new S3Error('NotImplemented', 'OptionsObject is not implemented by bucketfront');
+export const OptionsObject: S3Handler<OpOf<'OptionsObject'>> = (ctx) => preflight(ctx.store, ctx.op.bucket, 'OBJECT', ctx.req.headers);
