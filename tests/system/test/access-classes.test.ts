@@ -57,6 +57,9 @@ const postObjectBody = [
   `--${formBoundary}\r\nContent-Disposition: form-data; name="file"; filename="f.txt"\r\n\r\nform bytes\r\n`,
   `--${formBoundary}--\r\n`,
 ].join('');
+const corsBody = '<CORSConfiguration><CORSRule><AllowedMethod>GET</AllowedMethod><AllowedOrigin>https://example.com</AllowedOrigin></CORSRule></CORSConfiguration>';
+const publicAccessBlockBody = '<PublicAccessBlockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><BlockPublicAcls>false</BlockPublicAcls></PublicAccessBlockConfiguration>';
+const ownershipBody = '<OwnershipControls xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>';
 const completeBody = '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"x"</ETag></Part></CompleteMultipartUpload>';
 
 /** Every operation of the origin, aimed at the private bucket; none destroys the fixture. */
@@ -112,6 +115,18 @@ const operations: Operation[] = [
   { op: 'GetObjectTagging', method: 'GET', path: `/${PRIVATE}/k?tagging` },
   { op: 'DeleteObjectTagging', method: 'DELETE', path: `/${PRIVATE}/k?tagging` },
   { op: 'GetObjectAttributes', method: 'GET', path: `/${PRIVATE}/k?attributes`, headers: { 'x-amz-object-attributes': 'ETag,ObjectSize' } },
+  { op: 'PutBucketCors', method: 'PUT', path: `/${PRIVATE}?cors`, body: corsBody, headers: { 'content-md5': md5b64(corsBody) } },
+  { op: 'DeleteBucketCors', method: 'DELETE', path: `/${PRIVATE}?cors` },
+  { op: 'PutPublicAccessBlock', method: 'PUT', path: `/${PRIVATE}?publicAccessBlock`, body: publicAccessBlockBody },
+  { op: 'GetPublicAccessBlock', method: 'GET', path: `/${PRIVATE}?publicAccessBlock` },
+  { op: 'DeletePublicAccessBlock', method: 'DELETE', path: `/${PRIVATE}?publicAccessBlock` },
+  { op: 'PutBucketOwnershipControls', method: 'PUT', path: `/${PRIVATE}?ownershipControls`, body: ownershipBody },
+  { op: 'GetBucketOwnershipControls', method: 'GET', path: `/${PRIVATE}?ownershipControls` },
+  { op: 'DeleteBucketOwnershipControls', method: 'DELETE', path: `/${PRIVATE}?ownershipControls` },
+  { op: 'GetBucketPolicyStatus', method: 'GET', path: `/${PRIVATE}?policyStatus` },
+  // An empty status: logging stays off.
+  { op: 'PutBucketLogging', method: 'PUT', path: `/${PRIVATE}?logging`, body: '<BucketLoggingStatus xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>' },
+  { op: 'GetBucketLogging', method: 'GET', path: `/${PRIVATE}?logging` },
   {
     op: 'GetBucketTagging (unsupported by design: no tag set, as AWS for an untagged bucket)',
     handler: 'NotImplemented',
@@ -127,6 +142,16 @@ const operations: Operation[] = [
     body: '<Tagging><TagSet/></Tagging>',
     unsupported: { status: 501, code: 'NotImplemented' },
   },
+];
+
+/**
+ * CORS preflights (OPTIONS) are never signed and never AccessDenied: S3 answers them from the
+ * bucket's CORS configuration alone (403 AccessForbidden without one). apps/origin/test/cors.test.ts
+ * covers them; here only that they leak nothing.
+ */
+const preflights: Operation[] = [
+  { op: 'OptionsObject', method: 'OPTIONS', path: `/${PRIVATE}/k`, headers: { origin: 'https://example.com', 'access-control-request-method': 'GET' } },
+  { op: 'OptionsBucket', method: 'OPTIONS', path: `/${PRIVATE}`, headers: { origin: 'https://example.com', 'access-control-request-method': 'GET' } },
 ];
 
 const operationName = (o: Operation): string => o.op.split(' ')[0]!;
@@ -149,7 +174,7 @@ describe('the operation table', () => {
       .map((f) => f.slice(0, -'.ts'.length))
       .sort();
     expect(handlers.length).toBeGreaterThan(30);
-    const covered = new Set(operations.map(handlerOf));
+    const covered = new Set([...operations, ...preflights].map(handlerOf));
     expect(
       handlers.filter((h) => !covered.has(h)),
       'handlers without a row in `operations`',
@@ -158,6 +183,16 @@ describe('the operation table', () => {
       [...covered].filter((h) => !handlers.includes(h)),
       'rows naming no handler file',
     ).toEqual([]);
+  });
+});
+
+describe('CORS preflights on a private bucket', () => {
+  it.each(preflights)('$op: anonymous, from an origin no rule allows → 403 AccessForbidden, no content', async (o) => {
+    const res = await http(`${stack.origin.url}${o.path}`, { method: o.method, headers: o.headers });
+    expect(res.status).toBe(403);
+    expect(res.body).toContain('<Code>AccessForbidden</Code>');
+    expect(res.body).not.toContain(CONTENT);
+    await expectOperation(res, o);
   });
 });
 

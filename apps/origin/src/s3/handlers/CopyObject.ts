@@ -7,7 +7,7 @@ import { readSmallBody } from '../body.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { checkCopySourceConditions, parseCopySource } from '../copy-source.js';
 import { applyNewObjectAcl } from '../object-acl-input.js';
-import { cannedAclFrom, headerValue, metadataFromHeaders, storageClassFrom } from '../object-headers.js';
+import { headerValue, metadataFromHeaders, storageClassFrom } from '../object-headers.js';
 import { taggingFromHeaders } from '../tagging.js';
 import { bucketDefaultEncryption, COPY_SOURCE_CUSTOMER_PREFIX, customerKeyFrom, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
 
