@@ -118,6 +118,7 @@ export async function authorize(ctx: S3Context): Promise<S3Error | null> {
   const facts = await loadBucketFacts(ctx.store, op.bucket);
   // The handler answers NoSuchBucket (to anyone, as S3 does).
   if (facts === null) return null;
+  if (!isExpectedOwner(ctx.req, bucketAclOf(facts, ctx.users).owner.id)) return new S3Error('AccessDenied');
   const key = 'key' in op ? op.key : undefined;
   if (need.grantedBy === 'object' && HANDLER_CHECKS_OBJECT.has(op.op)) return null;
   let metadata: ObjectMetadata | undefined;
@@ -130,6 +131,16 @@ export async function authorize(ctx: S3Context): Promise<S3Error | null> {
     metadata = info.metadata;
   }
   return isAllowed(ctx, facts, need, key, metadata) ? null : new S3Error('AccessDenied');
+}
+
+/**
+ * `x-amz-expected-bucket-owner`: a request naming another owner than the bucket's is refused 403
+ * AccessDenied, whoever asks (account ids here are canonical user ids).
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html
+ */
+function isExpectedOwner(req: IncomingMessage, ownerId: string): boolean {
+  const expected = req.headers['x-amz-expected-bucket-owner'];
+  return expected === undefined || expected === ownerId;
 }
 
 /** The whole decision, given the object's metadata when the need is the object's ACL. */
@@ -204,6 +215,10 @@ export function conditionContext(ctx: S3Context): ConditionContext {
     const delimiter = q.get('delimiter');
     if (delimiter !== undefined) out['s3:delimiter'] = delimiter;
     out['s3:max-keys'] = q.get('max-keys') ?? '1000';
+  } else if ('key' in ctx.op && ctx.op.key !== undefined) {
+    // A read of a missing key is answered 404 only to callers who may list it: s3:ListBucket is
+    // then decided as for a listing of the key itself (ceph/s3-tests test_head_object_404_with_policy_prefix).
+    out['s3:prefix'] = ctx.op.key;
   }
   for (const [name, value] of Object.entries(req.headers)) {
     if (name.startsWith('x-amz-') && value !== undefined) out[`s3:${name}`] = Array.isArray(value) ? value.join(',') : value;

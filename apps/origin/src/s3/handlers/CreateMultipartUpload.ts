@@ -38,8 +38,6 @@ export const CreateMultipartUpload: S3Handler<OpOf<'CreateMultipartUpload'>> = a
     metadata.checksum = { algorithm, value: '', type };
     headers.push('x-amz-checksum-algorithm', algorithm, 'x-amz-checksum-type', type);
   }
-  // The initiator owns the upload and the object it completes (docs/users.md).
-  if (ctx.caller.kind === 'user') metadata.owner = ctx.caller.id;
   const upload = await ctx.store.createMultipartUpload(bucket, key, metadata, encryption !== undefined ? { encryption } : {});
   headers.push(...encryptionHeaders(upload.metadata.encryption, { context: true }));
   return xmlResponse(InitiateMultipartUploadResultXml.serialize({ bucket, key, uploadId: upload.uploadId }), 200, headers);
