@@ -6,6 +6,7 @@
  */
 import {
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteBucketOwnershipControlsCommand,
   DeletePublicAccessBlockCommand,
   GetBucketAclCommand,
@@ -14,7 +15,9 @@ import {
   GetObjectAclCommand,
   GetObjectCommand,
   GetPublicAccessBlockCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutBucketAclCommand,
   PutBucketOwnershipControlsCommand,
   PutBucketPolicyCommand,
@@ -163,6 +166,24 @@ describe('access matrix', () => {
     expect(await status(main.send(new GetObjectCommand({ Bucket: b, Key: 'none' })))).toBe(404);
     expect(await status(alt.send(new GetObjectCommand({ Bucket: b, Key: 'none' })))).toBe(403);
     expect(await anon('GET', `/${b}/none`)).toBe(403);
+  });
+
+  it('a missing key under a policy granting s3:ListBucket for a prefix: 404 inside the prefix, 403 outside', async () => {
+    const b = await bucketOf(main);
+    const listPublic = { Effect: 'Allow', Principal: { AWS: '*' }, Action: 's3:ListBucket', Resource: `arn:aws:s3:::${b}`, Condition: { StringLike: { 's3:prefix': 'public/*' } } };
+    await main.send(new PutBucketPolicyCommand({ Bucket: b, Policy: JSON.stringify({ Version: '2012-10-17', Statement: [listPublic] }) }));
+    expect(await status(alt.send(new HeadObjectCommand({ Bucket: b, Key: 'public/none' })))).toBe(404);
+    expect(await status(alt.send(new HeadObjectCommand({ Bucket: b, Key: 'private/none' })))).toBe(403);
+  });
+
+  it('x-amz-expected-bucket-owner naming another owner → 403 AccessDenied, even where the ACL allows; the right owner passes', async () => {
+    const b = await bucketOf(main, 'public-read-write');
+    const wrong = `${ids.main}foo`;
+    const listed = await s3ErrorOf(alt.send(new ListObjectsV2Command({ Bucket: b, ExpectedBucketOwner: wrong })));
+    expect([listed.name, listed.$metadata.httpStatusCode]).toEqual(['AccessDenied', 403]);
+    const written = await s3ErrorOf(alt.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x', ExpectedBucketOwner: wrong })));
+    expect([written.name, written.$metadata.httpStatusCode]).toEqual(['AccessDenied', 403]);
+    await alt.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x', ExpectedBucketOwner: ids.main }));
   });
 
   it('bucket operations other than ACL-granted ones are the owner’s alone', async () => {
@@ -366,6 +387,10 @@ describe('OwnershipControls', () => {
     await alt.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'x', ACL: 'bucket-owner-full-control' }));
     const acl = await main.send(new GetObjectAclCommand({ Bucket: b, Key: 'k' }));
     expect(acl.Owner?.ID).toBe(ids.main);
+    // A multipart upload another user starts is the bucket owner's too (ListParts' Owner).
+    const upload = await alt.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'mp' }));
+    const parts = await main.send(new ListPartsCommand({ Bucket: b, Key: 'mp', UploadId: upload.UploadId }));
+    expect(parts.Owner?.ID).toBe(ids.main);
     expect(grantList(acl.Grants)).toEqual([`${ids.main} FULL_CONTROL`]);
     for (const acl of ['public-read', 'private'] as const) {
       expect((await s3ErrorOf(main.send(new PutBucketAclCommand({ Bucket: b, ACL: acl })))).name).toBe('AccessControlListNotSupported');
