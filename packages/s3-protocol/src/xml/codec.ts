@@ -107,6 +107,24 @@ export function parseXmlTree(xml: string | Buffer, maxBytes = DEFAULT_MAX_XML_BY
   }
 }
 
+/** A parsed element's children by name. */
+export type XmlElements = Record<string, unknown>;
+
+/** The element children of a node (whitespace between elements ignored); null for non-empty text, a list, or anything else. */
+export function elementsOf(node: unknown): XmlElements | null {
+  if (typeof node === 'string') return node.trim() === '' ? {} : null;
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) return null;
+  const out: XmlElements = {};
+  for (const [name, value] of Object.entries(node)) {
+    if (name === '#text') {
+      if (typeof value !== 'string' || value.trim() !== '') return null;
+      continue;
+    }
+    out[name] = value;
+  }
+  return out;
+}
+
 /** Text content of a scalar node, entity-decoded; null when the node is not text. */
 export function textOf(node: unknown): string | null {
   if (typeof node === 'string') return decodeXmlEntities(node);

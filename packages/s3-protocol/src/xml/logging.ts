@@ -10,7 +10,7 @@
  */
 import { escapeXml } from '@bucketfront/http-basics';
 import { S3Error } from '../errors.js';
-import { malformedXml, parseXmlTree, textOf, XML_DECLARATION } from './codec.js';
+import { elementsOf, malformedXml, parseXmlTree, textOf, XML_DECLARATION, type XmlElements } from './codec.js';
 
 /** BucketLoggingStatus uses the older namespace, as S3's own responses show. */
 export const LOGGING_XMLNS = 'http://doc.s3.amazonaws.com/2006-03-01';
@@ -42,22 +42,7 @@ export interface LoggingEnabled {
 /** null: logging disabled. */
 export type BucketLoggingStatus = { loggingEnabled: LoggingEnabled | null };
 
-type Node = Record<string, unknown>;
-
-/** Element children; null for non-empty text, a list, or anything else. */
-function elementsOf(node: unknown): Node | null {
-  if (typeof node === 'string') return node.trim() === '' ? {} : null;
-  if (node === null || typeof node !== 'object' || Array.isArray(node)) return null;
-  const out: Node = {};
-  for (const [name, value] of Object.entries(node)) {
-    if (name === '#text') {
-      if (typeof value !== 'string' || value.trim() !== '') return null;
-      continue;
-    }
-    out[name] = value;
-  }
-  return out;
-}
+type Node = XmlElements;
 
 function onlyNames(node: Node, allowed: readonly string[]): boolean {
   return Object.keys(node).every((n) => allowed.includes(n));

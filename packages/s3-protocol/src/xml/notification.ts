@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { escapeXml } from '@bucketfront/http-basics';
 import { S3Error } from '../errors.js';
-import { malformedXml, parseXmlTree, S3_XMLNS, textOf, XML_DECLARATION } from './codec.js';
+import { elementsOf, malformedXml, parseXmlTree, S3_XMLNS, textOf, XML_DECLARATION, type XmlElements } from './codec.js';
 
 /** Which element holds the configuration (and names its ARN: `Queue`, `Topic`, `CloudFunction`). */
 export type NotificationTargetKind = 'Topic' | 'Queue' | 'CloudFunction';
@@ -83,21 +83,7 @@ const EVENT_TYPES = new Set(NOTIFICATION_EVENT_TYPES);
 
 const KINDS: readonly NotificationTargetKind[] = ['Topic', 'Queue', 'CloudFunction'];
 
-type Node = Record<string, unknown>;
-
-function elementsOf(node: unknown): Node | null {
-  if (typeof node === 'string') return node.trim() === '' ? {} : null;
-  if (node === null || typeof node !== 'object' || Array.isArray(node)) return null;
-  const out: Node = {};
-  for (const [name, value] of Object.entries(node)) {
-    if (name === '#text') {
-      if (typeof value !== 'string' || value.trim() !== '') return null;
-      continue;
-    }
-    out[name] = value;
-  }
-  return out;
-}
+type Node = XmlElements;
 
 const listOf = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
