@@ -11,7 +11,7 @@
  */
 import { escapeXml } from '@bucketfront/http-basics';
 import { S3Error } from '../errors.js';
-import { elementsOf, malformedXml, parseXmlTree, S3_XMLNS, textOf, XML_DECLARATION, type XmlElements } from './codec.js';
+import { elementsOf, malformedXml, parseXmlTree, S3_XMLNS, textOf, XML_DECLARATION } from './codec.js';
 
 /** The `SSEAlgorithm` values a general purpose bucket accepts as its default. */
 export const BUCKET_ENCRYPTION_ALGORITHMS = ['AES256', 'aws:kms', 'aws:kms:dsse'] as const;
@@ -38,8 +38,6 @@ export const MAX_ENCRYPTION_CONFIGURATION_BYTES = 64 * 1024;
 
 /** S3's answer to a KMS key with SSE-S3 (the text LocalStack recorded from S3). */
 export const KMS_KEY_NOT_APPLICABLE = 'a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse';
-
-type Node = XmlElements;
 
 /** A single text element's trimmed value; null when absent is allowed and it is absent; undefined when malformed. */
 function singleText(node: unknown): string | undefined {

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { escapeXml } from '@bucketfront/http-basics';
 import { S3Error } from '../errors.js';
-import { elementsOf, malformedXml, parseXmlTree, S3_XMLNS, textOf, XML_DECLARATION, type XmlElements } from './codec.js';
+import { elementsOf, malformedXml, parseXmlTree, S3_XMLNS, textOf, XML_DECLARATION } from './codec.js';
 
 /** Which element holds the configuration (and names its ARN: `Queue`, `Topic`, `CloudFunction`). */
 export type NotificationTargetKind = 'Topic' | 'Queue' | 'CloudFunction';
@@ -82,8 +82,6 @@ export const NOTIFICATION_EVENT_TYPES: readonly string[] = [
 const EVENT_TYPES = new Set(NOTIFICATION_EVENT_TYPES);
 
 const KINDS: readonly NotificationTargetKind[] = ['Topic', 'Queue', 'CloudFunction'];
-
-type Node = XmlElements;
 
 const listOf = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
