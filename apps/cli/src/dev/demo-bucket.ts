@@ -15,6 +15,7 @@ import { join, relative, sep } from 'node:path';
 import {
   CreateBucketCommand,
   GetBucketWebsiteCommand,
+  HeadBucketCommand,
   ListObjectsV2Command,
   PutBucketPolicyCommand,
   PutBucketWebsiteCommand,
@@ -91,18 +92,31 @@ export function isDemoWebsiteConfig(config: WebsiteConfiguration): boolean {
 
 const isS3Error = (err: unknown, name: string) => err instanceof S3ServiceException && err.name === name;
 
+async function bucketExists(s3: S3Client, Bucket: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket }));
+    return true;
+  } catch (err) {
+    if (isS3Error(err, 'NotFound') || isS3Error(err, 'NoSuchBucket')) return false;
+    throw err;
+  }
+}
+
 /**
  * Creates the bucket when missing; seeds the demo site when it was created or is empty. The
  * website configuration goes in before the files (naming the edge host it expects), so a start
  * that fails later (edge port taken, upload interrupted) never leaves files without a website.
  */
 export async function prepareDemoBucket(s3: S3Client, siteDir: string, expectedEdgeHost: string, edgeProtocol: 'http' | 'https' = 'http'): Promise<DemoState> {
-  let created = true;
-  try {
-    await s3.send(new CreateBucketCommand({ Bucket: DEMO_BUCKET }));
-  } catch (err) {
-    if (!isS3Error(err, 'BucketAlreadyOwnedByYou')) throw err;
-    created = false;
+  // Asked first: in us-east-1 S3 answers the owner's CreateBucket of an existing bucket with 200.
+  let created = !(await bucketExists(s3, DEMO_BUCKET));
+  if (created) {
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: DEMO_BUCKET }));
+    } catch (err) {
+      if (!isS3Error(err, 'BucketAlreadyOwnedByYou')) throw err;
+      created = false;
+    }
   }
   if (!created) {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: DEMO_BUCKET, MaxKeys: 1000 }));
