@@ -223,7 +223,9 @@ function handler(event) {
   if (event.request.uri === '/deep') down(1e7);
   return event.request;
 }`);
-    const r = await fn.run(viewerRequest({ uri: '/deep' }));
+    // A budget far above the recursion's cost: this is about the stack limit, not the compute
+    // budget (on a loaded machine the default 10 ms could run out first).
+    const r = await fn.run(viewerRequest({ uri: '/deep' }), { budgetMs: 2000 });
     expectFailure(r, 'FunctionExecutionError', /stack overflow/);
     expect(!r.ok && r.error.limit).toBe('stack');
     expect(requestOf(await fn.run(viewerRequest({ uri: '/ok' }))).uri).toBe('/ok');
