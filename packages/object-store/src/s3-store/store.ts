@@ -486,7 +486,8 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
       const putOpts: PutObjectOptions = { ...rest };
       if (partBytes !== undefined) putOpts.expectedSize = current.size + partBytes;
       const md = appendedMetadata(current, partBytes ?? 0);
-      const info = await this.put(bucket, key, whole, md, putOpts, { 'if-match': current.etag });
+      // Unquoted: radosgw compares If-Match with its stored ETag as plain text (S3 takes either form).
+      const info = await this.put(bucket, key, whole, md, putOpts, { 'if-match': current.etag.replace(/^"|"$/g, '') });
       // The part list needs the appended size, known now.
       const partSizes = [...(current.metadata.partSizes ?? [current.size]), info.size - current.size];
       if (partBytes !== undefined) return info;
