@@ -61,7 +61,7 @@ describe('website --public', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       'website: s3://pub configured\n' +
-        'block public access: not offered by this endpoint (GetPublicAccessBlock: NotImplemented), nothing to turn off\n' +
+        'block public access: none on this bucket\n' +
         'bucket policy: granted s3:GetObject on arn:aws:s3:::pub/* to everyone (Principal *; no s3:ListBucket)\n',
     );
     expect(await policyOf(spaOrigin, 'pub')).toEqual({
