@@ -16,17 +16,21 @@ import { customerKeyFrom, encryptionHeaders, refuseWriteSseHeaders } from './sse
 
 type ReadOp = OpOf<'GetObject'> | OpOf<'HeadObject'>;
 
+/** Deviation from S3: no versioning, so only the "null" version exists; any other versionId → InvalidArgument. */
+export function unversionedOnly(query: ReadonlyMap<string, string>): S3Error | undefined {
+  const versionId = query.get('versionId');
+  if (versionId === undefined || versionId === 'null') return undefined;
+  return new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'versionId', ArgumentValue: versionId });
+}
+
 export async function readObject(ctx: S3Context<ReadOp>, withBody: boolean): Promise<S3Response | S3Error> {
   const { bucket, key, query } = ctx.op;
   const headers = ctx.req.headers;
   const facts = await requireBucket(ctx, bucket);
   if (facts instanceof S3Error) return facts;
 
-  // Deviation from S3: no versioning, so only the "null" version exists.
-  const versionId = query.get('versionId');
-  if (versionId !== undefined && versionId !== 'null') {
-    return new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'versionId', ArgumentValue: versionId });
-  }
+  const badVersion = unversionedOnly(query);
+  if (badVersion) return badVersion;
   const overrides = responseOverrides(query, ctx.auth.kind === 'signed');
   if (overrides instanceof S3Error) return overrides;
   const rawPart = query.get('partNumber');

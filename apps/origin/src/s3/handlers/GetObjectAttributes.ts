@@ -10,6 +10,7 @@ import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { parseMaxCount } from '../listing.js';
 import { headerValue } from '../object-headers.js';
 import { customerKeyFrom } from '../sse-headers.js';
+import { unversionedOnly } from '../read-object.js';
 
 const ATTRIBUTES = new Set(['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize']);
 
@@ -18,10 +19,8 @@ export const GetObjectAttributes: S3Handler<OpOf<'GetObjectAttributes'>> = async
   const headers = ctx.req.headers;
   const facts = await requireBucket(ctx, bucket);
   if (facts instanceof S3Error) return facts;
-  const versionId = query.get('versionId');
-  if (versionId !== undefined && versionId !== 'null') {
-    return new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'versionId', ArgumentValue: versionId });
-  }
+  const badVersion = unversionedOnly(query);
+  if (badVersion) return badVersion;
   const wanted = (headerValue(headers, 'x-amz-object-attributes') ?? '')
     .split(',')
     .map((a) => a.trim())
