@@ -60,9 +60,7 @@ describe('website --public', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      'website: s3://pub configured\n' +
-        'block public access: none on this bucket\n' +
-        'bucket policy: granted s3:GetObject on arn:aws:s3:::pub/* to everyone (Principal *; no s3:ListBucket)\n',
+      'website: s3://pub configured\n' + 'block public access: none on this bucket\n' + 'bucket policy: granted s3:GetObject on arn:aws:s3:::pub/* to everyone (Principal *; no s3:ListBucket)\n',
     );
     expect(await policyOf(spaOrigin, 'pub')).toEqual({
       Version: '2012-10-17',
