@@ -1,7 +1,10 @@
 /**
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjects.html
  * NextMarker is returned only with a delimiter (without one, clients resume
- * from the last Key), as S3 does.
+ * from the last Key), as S3 does. With encoding-type=url, S3 encodes Key,
+ * Marker, NextMarker, Delimiter and CommonPrefixes but sends the top-level
+ * Prefix as given (in v1 only; v2 encodes it): botocore decodes v1 responses
+ * accordingly, so an encoded Prefix would reach boto3 callers still encoded.
  */
 import { ListBucketResultV1Xml, S3Error, type ListBucketResultV1 } from '@bucketfront/s3-protocol';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
@@ -15,7 +18,7 @@ export const ListObjects: S3Handler<OpOf<'ListObjects'>> = async (ctx) => {
   const { input, result, ownerOf } = listing;
   const doc: ListBucketResultV1 = {
     name: ctx.op.bucket,
-    prefix: maybeEncode(input.prefix, input.encoding)!,
+    prefix: input.prefix,
     marker: maybeEncode(marker, input.encoding)!,
     maxKeys: input.maxKeys,
     isTruncated: result.isTruncated,
