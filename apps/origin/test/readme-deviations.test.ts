@@ -15,7 +15,6 @@ import {
   GetObjectLegalHoldCommand,
   GetObjectLockConfigurationCommand,
   GetObjectRetentionCommand,
-  GetObjectTorrentCommand,
   ListBucketAnalyticsConfigurationsCommand,
   ListBucketIntelligentTieringConfigurationsCommand,
   ListBucketInventoryConfigurationsCommand,
@@ -59,7 +58,6 @@ const REQUESTS: Record<string, (s3: S3Client) => Promise<object>> = {
       new PutBucketReplicationCommand({ Bucket, ReplicationConfiguration: { Role: 'arn:aws:iam::1:role/r', Rules: [{ Status: 'Enabled', Destination: { Bucket: 'arn:aws:s3:::x' }, Prefix: '' }] } }),
     ),
   PutObjectLockConfiguration: (s3) => s3.send(new PutObjectLockConfigurationCommand({ Bucket, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } })),
-  GetObjectTorrent: (s3) => s3.send(new GetObjectTorrentCommand({ Bucket, Key })),
   SelectObjectContent: (s3) =>
     s3.send(new SelectObjectContentCommand({ Bucket, Key, Expression: 'select * from s3object', ExpressionType: 'SQL', InputSerialization: { CSV: {} }, OutputSerialization: { CSV: {} } })),
   RestoreObject: (s3) => s3.send(new RestoreObjectCommand({ Bucket, Key, RestoreRequest: { Days: 1 } })),

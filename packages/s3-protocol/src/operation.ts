@@ -59,6 +59,7 @@ export type ObjectOperationName =
   | 'GetObjectTagging'
   | 'DeleteObjectTagging'
   | 'GetObjectAttributes'
+  | 'GetObjectTorrent'
   /** OPTIONS /bucket/key: a CORS preflight (https://docs.aws.amazon.com/AmazonS3/latest/API/RESTOPTIONSobject.html). */
   | 'OptionsObject';
 

@@ -265,6 +265,7 @@ function objectOperation(method: string, bucket: string, key: string, sub: strin
       if (sub === 'acl') return { op: 'GetObjectAcl', bucket, key, query };
       if (sub === 'tagging') return { op: 'GetObjectTagging', bucket, key, query };
       if (sub === 'attributes') return { op: 'GetObjectAttributes', bucket, key, query };
+      if (sub === 'torrent') return { op: 'GetObjectTorrent', bucket, key, query };
       if (sub === 'uploadId') return { op: 'ListParts', bucket, key, uploadId: query.get('uploadId') ?? '', query };
       return notImplemented(method, 'Object', sub, bucket, key, query);
     case 'HEAD':

@@ -130,6 +130,7 @@ const OPERATION_NAMES: Record<string, string> = {
   OptionsBucket: 'REST.OPTIONS.PREFLIGHT',
   OptionsObject: 'REST.OPTIONS.PREFLIGHT',
   GetObjectTagging: 'REST.GET.OBJECT_TAGGING',
+  GetObjectTorrent: 'REST.GET.TORRENT',
   PutObjectTagging: 'REST.PUT.OBJECT_TAGGING',
   DeleteObjectTagging: 'REST.DELETE.OBJECT_TAGGING',
   GetObjectAttributes: 'REST.GET.OBJECT_ATTRIBUTES',

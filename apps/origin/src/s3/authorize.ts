@@ -98,6 +98,7 @@ export const NEEDS: { [Name in S3Operation['op']]: Need | null } = {
   GetObjectTagging: objectAclNeed('s3:GetObjectTagging', 'READ'),
   DeleteObjectTagging: objectAclNeed('s3:DeleteObjectTagging', 'WRITE_ACP'),
   GetObjectAttributes: objectAclNeed('s3:GetObjectAttributes', 'READ'),
+  GetObjectTorrent: objectAclNeed('s3:GetObjectTorrent', 'READ'),
   CompleteMultipartUpload: PUT_OBJECT,
   AbortMultipartUpload: bucketAcl('s3:AbortMultipartUpload', 'WRITE'),
   ListParts: bucketAcl('s3:ListMultipartUploadParts', 'READ'),

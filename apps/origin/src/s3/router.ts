@@ -56,6 +56,7 @@ import { PutBucketLogging } from './handlers/PutBucketLogging.js';
 import { OptionsBucket } from './handlers/OptionsBucket.js';
 import { PutObjectTagging } from './handlers/PutObjectTagging.js';
 import { GetObjectTagging } from './handlers/GetObjectTagging.js';
+import { GetObjectTorrent } from './handlers/GetObjectTorrent.js';
 import { DeleteObjectTagging } from './handlers/DeleteObjectTagging.js';
 import { GetObjectAttributes } from './handlers/GetObjectAttributes.js';
 import { OptionsObject } from './handlers/OptionsObject.js';
@@ -115,6 +116,7 @@ export const HANDLERS: HandlerTable = {
   OptionsBucket,
   PutObjectTagging,
   GetObjectTagging,
+  GetObjectTorrent,
   DeleteObjectTagging,
   GetObjectAttributes,
   OptionsObject,
