@@ -55,6 +55,7 @@ export const NEEDS: { [Name in S3Operation['op']]: Need | null } = {
   GetBucketLocation: ownerOnly('s3:GetBucketLocation'),
   ListObjects: LIST_BUCKET,
   ListObjectsV2: LIST_BUCKET,
+  ListObjectVersions: bucketAcl('s3:ListBucketVersions', 'READ'),
   ListMultipartUploads: bucketAcl('s3:ListBucketMultipartUploads', 'READ'),
   DeleteObjects: bucketAcl('s3:DeleteObject', 'WRITE'),
   PutBucketWebsite: ownerOnly('s3:PutBucketWebsite'),
@@ -210,7 +211,7 @@ export function conditionContext(ctx: S3Context): ConditionContext {
     out['aws:userid'] = ctx.caller.id;
   }
   const q = ctx.op.query;
-  if (ctx.op.op === 'ListObjects' || ctx.op.op === 'ListObjectsV2') {
+  if (ctx.op.op === 'ListObjects' || ctx.op.op === 'ListObjectsV2' || ctx.op.op === 'ListObjectVersions') {
     out['s3:prefix'] = q.get('prefix') ?? '';
     const delimiter = q.get('delimiter');
     if (delimiter !== undefined) out['s3:delimiter'] = delimiter;
