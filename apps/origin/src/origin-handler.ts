@@ -148,7 +148,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
     // The website endpoint reads no request body: one still arriving closes the connection after the
     // answer (as on the S3 API), else each trickled byte keeps the socket alive up to the request timeout.
     if (hasUnreadBody(req)) res.setHeader('Connection', 'close');
-    handleWebsiteRequest(req, res, { store, bucket, region, requestId, hostId, scheme: requestScheme(req), websiteDomain, isWebsitePort }).catch(() => {
+    handleWebsiteRequest(req, res, { store, users, bucket, region, requestId, hostId, scheme: requestScheme(req), websiteDomain, isWebsitePort }).catch(() => {
       if (!res.headersSent) {
         res.writeHead(500, ['Content-Type', 'text/html; charset=utf-8', 'x-amz-request-id', requestId, 'x-amz-id-2', hostId]);
         res.end('<html><body><h1>500 Internal Server Error</h1></body></html>\n');

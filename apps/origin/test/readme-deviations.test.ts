@@ -19,7 +19,6 @@ import {
   ListBucketIntelligentTieringConfigurationsCommand,
   ListBucketInventoryConfigurationsCommand,
   ListBucketMetricsConfigurationsCommand,
-  ListObjectVersionsCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketReplicationCommand,
   PutBucketTaggingCommand,
@@ -61,7 +60,6 @@ const REQUESTS: Record<string, (s3: S3Client) => Promise<object>> = {
   SelectObjectContent: (s3) =>
     s3.send(new SelectObjectContentCommand({ Bucket, Key, Expression: 'select * from s3object', ExpressionType: 'SQL', InputSerialization: { CSV: {} }, OutputSerialization: { CSV: {} } })),
   RestoreObject: (s3) => s3.send(new RestoreObjectCommand({ Bucket, Key, RestoreRequest: { Days: 1 } })),
-  ListObjectVersions: (s3) => s3.send(new ListObjectVersionsCommand({ Bucket })),
 };
 
 /** `Op` → `STATUS rest` pairs of the README's deviations section. */

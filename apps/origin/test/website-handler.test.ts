@@ -16,12 +16,14 @@ import { openStore, type CannedAcl, type ObjectMetadata, type ObjectStore } from
 import { listenOnLoopback, testStoreOptions } from '@bucketfront/test-support';
 import { serializeWebsiteConfiguration, type WebsiteConfiguration } from '@bucketfront/website';
 import { handleWebsiteRequest } from '../src/website/index.js';
+import { staticUserDirectory } from '../src/users/directory.js';
 
 let store: ObjectStore;
 let server: Server;
 let base: string;
 let dataDir: string;
 let requestCounter = 0;
+const users = staticUserDirectory([{ accessKeyId: 'AKIDWEBSITETEST', secretAccessKey: 'secret' }]);
 
 const REGION = 'us-east-1';
 const dash = (bucket: string) => `${bucket}.s3-website-${REGION}.localhost`;
@@ -34,6 +36,7 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     void handleWebsiteRequest(req, res, {
       store,
+      users,
       region: REGION,
       websiteDomain: 'localhost',
       isWebsitePort: true,

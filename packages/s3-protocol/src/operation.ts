@@ -13,6 +13,7 @@ export type BucketOperationName =
   | 'GetBucketLocation'
   | 'ListObjects'
   | 'ListObjectsV2'
+  | 'ListObjectVersions'
   | 'ListMultipartUploads'
   | 'DeleteObjects'
   | 'PutBucketWebsite'
@@ -105,6 +106,7 @@ export function authorizationClass(op: S3Operation): AuthorizationClass {
     case 'HeadObject':
     case 'ListObjects':
     case 'ListObjectsV2':
+    case 'ListObjectVersions':
       return 'anonymous-read';
     case 'PostObject':
       return 'form-policy';
@@ -117,7 +119,7 @@ export function authorizationClass(op: S3Operation): AuthorizationClass {
 }
 
 /** The IAM action an anonymous-read operation needs. */
-export function anonymousAction(op: S3Operation): 's3:GetObject' | 's3:ListBucket' | null {
+export function anonymousAction(op: S3Operation): 's3:GetObject' | 's3:ListBucket' | 's3:ListBucketVersions' | null {
   switch (op.op) {
     case 'GetObject':
     case 'HeadObject':
@@ -125,6 +127,8 @@ export function anonymousAction(op: S3Operation): 's3:GetObject' | 's3:ListBucke
     case 'ListObjects':
     case 'ListObjectsV2':
       return 's3:ListBucket';
+    case 'ListObjectVersions':
+      return 's3:ListBucketVersions';
     default:
       return null;
   }

@@ -62,7 +62,7 @@ const table: [method: string, url: string, op: string, auth: 'anonymous-read' | 
   // Sub-resources we do not implement.
   ['GET', '/my-bucket?tagging', 'NotImplemented', 'signed', { name: 'GetBucketTagging' }],
   ['PUT', '/my-bucket?lifecycle', 'NotImplemented', 'signed', { name: 'PutBucketLifecycle' }],
-  ['GET', '/my-bucket?versions', 'NotImplemented', 'signed', { name: 'ListObjectVersions' }],
+  ['GET', '/my-bucket?versions', 'ListObjectVersions', 'anonymous-read'],
   ['PUT', '/my-bucket?publicAccessBlock', 'PutPublicAccessBlock', 'signed'],
   ['GET', '/my-bucket?policyStatus', 'GetBucketPolicyStatus', 'signed'],
   ['OPTIONS', '/my-bucket/k', 'OptionsObject', 'preflight'],

@@ -251,7 +251,7 @@ function postToBucket(bucket: string, query: QueryParams, contentType: string | 
 function bucketOperation(method: string, bucket: string, sub: string | null, query: QueryParams): S3Operation | S3Error {
   if (method === 'HEAD') return { op: 'HeadBucket', bucket, query };
   if (method === 'GET' && sub === null) return query.get('list-type') === '2' ? { op: 'ListObjectsV2', bucket, query } : { op: 'ListObjects', bucket, query };
-  if (method === 'GET' && sub === 'versions') return { op: 'NotImplemented', name: 'ListObjectVersions', bucket, query };
+  if (method === 'GET' && sub === 'versions') return { op: 'ListObjectVersions', bucket, query };
   const bySub = BUCKET_OPERATIONS.get(method);
   if (bySub === undefined) return new S3Error('MethodNotAllowed', undefined, { Method: method, ResourceType: 'BUCKET' });
   const op = bySub.get(sub ?? '');

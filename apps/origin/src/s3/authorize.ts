@@ -23,6 +23,7 @@ import type { BucketFacts } from './bucket-facts.js';
 import { loadBucketFacts } from './bucket-facts.js';
 import { bucketAclOf } from './bucket-owner.js';
 import type { Caller, S3Context } from './context.js';
+import type { UserDirectory } from '../users/directory.js';
 
 /** What an operation needs: its IAM action, and which ACL (if any) can grant it. */
 export interface Need {
@@ -55,6 +56,7 @@ export const NEEDS: { [Name in S3Operation['op']]: Need | null } = {
   GetBucketLocation: ownerOnly('s3:GetBucketLocation'),
   ListObjects: LIST_BUCKET,
   ListObjectsV2: LIST_BUCKET,
+  ListObjectVersions: bucketAcl('s3:ListBucketVersions', 'READ'),
   ListMultipartUploads: bucketAcl('s3:ListBucketMultipartUploads', 'READ'),
   DeleteObjects: bucketAcl('s3:DeleteObject', 'WRITE'),
   PutBucketWebsite: ownerOnly('s3:PutBucketWebsite'),
@@ -124,7 +126,7 @@ export async function authorize(ctx: S3Context): Promise<S3Error | null> {
   if (need.grantedBy === 'object' && HANDLER_CHECKS_OBJECT.has(op.op)) return null;
   let metadata: ObjectMetadata | undefined;
   if (need.grantedBy === 'object' && key !== undefined) {
-    const verdict = decide(ctx, facts, need, key);
+    const verdict = decide(accessOf(ctx), facts, need, key);
     if (verdict !== 'need-object') return verdict === 'allow' ? null : new S3Error('AccessDenied');
     const info = await ctx.store.headObject(op.bucket, key);
     // A missing key: NoSuchKey for those who may list the bucket (the handler answers it), else AccessDenied.
@@ -144,15 +146,31 @@ function isExpectedOwner(req: IncomingMessage, ownerId: string): boolean {
   return expected === undefined || expected === ownerId;
 }
 
-/** The whole decision, given the object's metadata when the need is the object's ACL. */
-export function isAllowed(ctx: S3Context, facts: BucketFacts, need: Need, key?: string, metadata?: ObjectMetadata): boolean {
-  const verdict = decide(ctx, facts, need, key, metadata);
-  return verdict === 'allow';
+/**
+ * Who asks, as the decision needs it: the caller, the user directory (owners of buckets and
+ * objects), and the request's policy condition keys (computed only when a policy is evaluated).
+ */
+export interface AccessRequest {
+  caller: Caller;
+  users: Pick<UserDirectory, 'firstUser' | 'userById'>;
+  conditions: () => ConditionContext;
 }
 
-function decide(ctx: S3Context, facts: BucketFacts, need: Need, key?: string, metadata?: ObjectMetadata): 'allow' | 'deny' | 'need-object' {
-  const caller = ctx.caller;
-  const acl = bucketAclOf(facts, ctx.users);
+const accessOf = (ctx: S3Context): AccessRequest => ({ caller: ctx.caller, users: ctx.users, conditions: () => conditionContext(ctx) });
+
+/** The whole decision, given the object's metadata when the need is the object's ACL. */
+export function isAllowed(ctx: S3Context, facts: BucketFacts, need: Need, key?: string, metadata?: ObjectMetadata): boolean {
+  return isAllowedFor(accessOf(ctx), facts, need, key, metadata);
+}
+
+/** The same decision for a request that is no S3 API request (the website endpoint's anonymous GetObject). */
+export function isAllowedFor(access: AccessRequest, facts: BucketFacts, need: Need, key?: string, metadata?: ObjectMetadata): boolean {
+  return decide(access, facts, need, key, metadata) === 'allow';
+}
+
+function decide(access: AccessRequest, facts: BucketFacts, need: Need, key?: string, metadata?: ObjectMetadata): 'allow' | 'deny' | 'need-object' {
+  const caller = access.caller;
+  const acl = bucketAclOf(facts, access.users);
   const isBucketOwner = caller.kind === 'user' && caller.id === acl.owner.id;
   const pab = facts.publicAccessBlock;
   if (facts.policy !== null) {
@@ -161,7 +179,7 @@ function decide(ctx: S3Context, facts: BucketFacts, need: Need, key?: string, me
       caller: policyCaller(caller),
       action: need.action,
       resourceArn,
-      context: conditionContext(ctx),
+      context: access.conditions(),
       ignorePublicAllows: pab?.RestrictPublicBuckets === true && !isBucketOwner,
     });
     if (verdict !== null) return verdict;
@@ -179,7 +197,7 @@ function decide(ctx: S3Context, facts: BucketFacts, need: Need, key?: string, me
       // BucketOwnerEnforced: the bucket owner owns every object; ACLs grant nothing.
       if (aclsOff) return isBucketOwner ? 'allow' : 'deny';
       if (metadata === undefined) return 'need-object';
-      const oacl = objectAcl(metadata, acl.owner, ctx.users);
+      const oacl = objectAcl(metadata, acl.owner, access.users);
       if (caller.kind === 'user' && caller.id === oacl.owner.id) return 'allow';
       return grantsPermit(oacl.grants, caller, need.permission!, ignorePublic) ? 'allow' : 'deny';
     }
@@ -197,21 +215,13 @@ function policyCaller(caller: Caller): PolicyCaller {
  * `s3:x-amz-*` (s3:x-amz-acl, s3:x-amz-server-side-encryption, s3:x-amz-server-side-encryption-aws-kms-key-id, …).
  */
 export function conditionContext(ctx: S3Context): ConditionContext {
-  const req: IncomingMessage = ctx.req;
-  const out: Record<string, string> = {};
-  const address = req.socket.remoteAddress ?? '';
-  out['aws:sourceip'] = address.startsWith('::ffff:') ? address.slice(7) : address;
-  out['aws:securetransport'] = ctx.baseUrl.startsWith('https:') ? 'true' : 'false';
-  const referer = req.headers.referer;
-  if (referer !== undefined) out['aws:referer'] = referer;
-  const ua = req.headers['user-agent'];
-  if (ua !== undefined) out['aws:useragent'] = ua;
+  const out = requestConditions(ctx.req, ctx.baseUrl.startsWith('https:'));
   if (ctx.caller.kind === 'user') {
     out['aws:username'] = ctx.caller.displayName;
     out['aws:userid'] = ctx.caller.id;
   }
   const q = ctx.op.query;
-  if (ctx.op.op === 'ListObjects' || ctx.op.op === 'ListObjectsV2') {
+  if (ctx.op.op === 'ListObjects' || ctx.op.op === 'ListObjectsV2' || ctx.op.op === 'ListObjectVersions') {
     out['s3:prefix'] = q.get('prefix') ?? '';
     const delimiter = q.get('delimiter');
     if (delimiter !== undefined) out['s3:delimiter'] = delimiter;
@@ -221,9 +231,22 @@ export function conditionContext(ctx: S3Context): ConditionContext {
     // then decided as for a listing of the key itself (ceph/s3-tests test_head_object_404_with_policy_prefix).
     out['s3:prefix'] = ctx.op.key;
   }
-  for (const [name, value] of Object.entries(req.headers)) {
+  for (const [name, value] of Object.entries(ctx.req.headers)) {
     if (name.startsWith('x-amz-') && value !== undefined) out[`s3:${name}`] = Array.isArray(value) ? value.join(',') : value;
   }
+  return out;
+}
+
+/** The condition keys any HTTP request has: aws:SourceIp, aws:SecureTransport, aws:Referer, aws:UserAgent. */
+export function requestConditions(req: IncomingMessage, isSecure: boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  const address = req.socket.remoteAddress ?? '';
+  out['aws:sourceip'] = address.startsWith('::ffff:') ? address.slice(7) : address;
+  out['aws:securetransport'] = isSecure ? 'true' : 'false';
+  const referer = req.headers.referer;
+  if (referer !== undefined) out['aws:referer'] = referer;
+  const ua = req.headers['user-agent'];
+  if (ua !== undefined) out['aws:useragent'] = ua;
   return out;
 }
 

@@ -1,4 +1,4 @@
-/** Shared body of ListObjects (v1) and ListObjectsV2. */
+/** Shared body of ListObjects (v1), ListObjectsV2 and ListObjectVersions (every object as its null version). */
 import type { ListObjectsResult, ObjectMetadata } from '@bucketfront/object-store';
 import { objectOwner } from './acl.js';
 import { bucketAclOf } from './bucket-owner.js';
@@ -16,7 +16,7 @@ export interface ListInput {
 }
 
 export async function runListing(
-  ctx: S3Context<OpOf<'ListObjects'> | OpOf<'ListObjectsV2'>>,
+  ctx: S3Context<OpOf<'ListObjects'> | OpOf<'ListObjectsV2'> | OpOf<'ListObjectVersions'>>,
   startAfter: string | undefined,
 ): Promise<{ input: ListInput; result: ListObjectsResult; ownerOf: (md: ObjectMetadata) => Owner } | S3Error> {
   const { bucket, query } = ctx.op;

@@ -10,18 +10,12 @@ import { GET_OBJECT, isAllowed, LIST_BUCKET } from './authorize.js';
 import type { BucketFacts } from './bucket-facts.js';
 import { evaluateConditions } from './conditional.js';
 import type { OpOf, S3Context, S3Response } from './context.js';
+import { unversionedOnly } from './null-version.js';
 import { headerValue, objectHeaders, responseOverrides } from './object-headers.js';
 import { decideRange } from './range.js';
 import { customerKeyFrom, encryptionHeaders, refuseWriteSseHeaders } from './sse-headers.js';
 
 type ReadOp = OpOf<'GetObject'> | OpOf<'HeadObject'>;
-
-/** Deviation from S3: no versioning, so only the "null" version exists; any other versionId → InvalidArgument. */
-export function unversionedOnly(query: ReadonlyMap<string, string>): S3Error | undefined {
-  const versionId = query.get('versionId');
-  if (versionId === undefined || versionId === 'null') return undefined;
-  return new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'versionId', ArgumentValue: versionId });
-}
 
 export async function readObject(ctx: S3Context<ReadOp>, withBody: boolean): Promise<S3Response | S3Error> {
   const { bucket, key, query } = ctx.op;

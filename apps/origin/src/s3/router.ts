@@ -30,6 +30,7 @@ import { ListBuckets } from './handlers/ListBuckets.js';
 import { ListMultipartUploads } from './handlers/ListMultipartUploads.js';
 import { ListObjects } from './handlers/ListObjects.js';
 import { ListObjectsV2 } from './handlers/ListObjectsV2.js';
+import { ListObjectVersions } from './handlers/ListObjectVersions.js';
 import { ListParts } from './handlers/ListParts.js';
 import { NotImplemented } from './handlers/NotImplemented.js';
 import { PutBucketAcl } from './handlers/PutBucketAcl.js';
@@ -71,6 +72,7 @@ export const HANDLERS: HandlerTable = {
   GetBucketLocation,
   ListObjects,
   ListObjectsV2,
+  ListObjectVersions,
   ListMultipartUploads,
   DeleteObjects,
   PutBucketWebsite,

@@ -7,8 +7,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostWithoutPort, parseRequestTarget } from '@bucketfront/http-basics';
 import { isStoreError, type ObjectInfo, type ObjectStore } from '@bucketfront/object-store';
-import { evaluateAnonymousAccess, S3Error, type BucketPolicy } from '@bucketfront/s3-protocol';
+import { S3Error } from '@bucketfront/s3-protocol';
+import { GET_OBJECT, isAllowedFor, LIST_BUCKET, requestConditions, type AccessRequest } from '../s3/authorize.js';
+import type { BucketFacts } from '../s3/bucket-facts.js';
 import { actualRequestCorsHeaders, preflight } from '../s3/cors.js';
+import type { UserDirectory } from '../users/directory.js';
 import {
   checkWebsiteMethod,
   classifyWebsiteHost,
@@ -21,12 +24,13 @@ import {
   type WebsiteDecision,
   type WebsiteRequest,
 } from '@bucketfront/website';
-import type { BucketInfo } from '@bucketfront/object-store';
 import { loadBucketState } from './bucket-state.js';
 import { sendErrorPage, sendRedirect, serveObject, type ResponseIds } from './respond.js';
 
 export interface WebsiteRequestContext {
   store: ObjectStore;
+  /** Owners of buckets and objects, for the S3 API's authorization decision (s3/authorize.ts). */
+  users: Pick<UserDirectory, 'firstUser' | 'userById'>;
   region: string;
   requestId: string;
   hostId: string;
@@ -72,26 +76,24 @@ interface Lookup {
   info?: ObjectInfo;
 }
 
-/** Step 7: read `decision.key` as an anonymous user. */
-async function lookUp(store: ObjectStore, bucket: BucketInfo, policy: BucketPolicy | null, decision: LookupDecision): Promise<Lookup> {
-  const info = await store.headObject(bucket.name, decision.key);
+/**
+ * Step 7: read `decision.key` as an anonymous user. A website request is an anonymous GetObject,
+ * decided by the S3 API's one authorization step (s3/authorize.ts): bucket policy, object ACL,
+ * Block Public Access, Object Ownership (docs/s3-website-rules.md#access).
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/WebsiteAccessPermissionsReqd.html
+ */
+async function lookUp(store: ObjectStore, facts: BucketFacts, anonymous: AccessRequest, decision: LookupDecision): Promise<Lookup> {
+  const bucket = facts.info.name;
+  const info = await store.headObject(bucket, decision.key);
   if (info) {
-    const access = evaluateAnonymousAccess({
-      policy,
-      bucketAcl: bucket.acl,
-      objectAcl: info.metadata.acl,
-      action: 's3:GetObject',
-      bucket: bucket.name,
-      key: decision.key,
-    });
-    if (access === 'deny') return { outcome: { kind: 'forbidden' } };
+    if (!isAllowedFor(anonymous, facts, GET_OBJECT, decision.key, info.metadata)) return { outcome: { kind: 'forbidden' } };
     const redirect = info.metadata.websiteRedirectLocation;
     return { outcome: redirect === undefined ? { kind: 'readable' } : { kind: 'readable', websiteRedirectLocation: redirect }, info };
   }
   // A miss is 404 only if anonymous users may list the bucket, else 403 (docs/s3-website-rules.md#access).
-  const canListBucket = evaluateAnonymousAccess({ policy, bucketAcl: bucket.acl, action: 's3:ListBucket', bucket: bucket.name }) === 'allow';
+  const canListBucket = isAllowedFor(anonymous, facts, LIST_BUCKET);
   if (!decision.indexRedirect) return { outcome: { kind: 'missing', canListBucket } };
-  const index = await store.headObject(bucket.name, decision.indexRedirect.key);
+  const index = await store.headObject(bucket, decision.indexRedirect.key);
   return { outcome: { kind: 'missing', canListBucket, indexRedirectExists: index !== null } };
 }
 
@@ -100,11 +102,12 @@ async function execute(
   res: ServerResponse,
   ids: ResponseIds,
   store: ObjectStore,
-  bucket: BucketInfo,
+  facts: BucketFacts,
   config: WebsiteConfiguration,
-  policy: BucketPolicy | null,
+  anonymous: AccessRequest,
   request: WebsiteRequest,
 ): Promise<void> {
+  const bucket = facts.info;
   let decision: WebsiteDecision = planRequest(config, request);
   let lastInfo: ObjectInfo | undefined;
   let lastLookup: LookupDecision | undefined;
@@ -112,7 +115,7 @@ async function execute(
   for (let step = 0; step < 8; step++) {
     switch (decision.kind) {
       case 'lookup': {
-        const { outcome, info } = await lookUp(store, bucket, policy, decision);
+        const { outcome, info } = await lookUp(store, facts, anonymous, decision);
         lastInfo = info;
         lastLookup = decision;
         decision = onLookupResult(config, request, decision, outcome);
@@ -208,7 +211,8 @@ export async function handleWebsiteRequest(req: IncomingMessage, res: ServerResp
         return;
       case 'ok': {
         const request: WebsiteRequest = { method, path: parseRequestTarget(req.url).path, scheme: ctx.scheme, host };
-        await execute(req, res, ids, ctx.store, state.bucket, state.config, state.policy, request);
+        const anonymous: AccessRequest = { caller: { kind: 'anonymous' }, users: ctx.users, conditions: () => requestConditions(req, ctx.scheme === 'https') };
+        await execute(req, res, ids, ctx.store, state.facts, state.config, anonymous, request);
         return;
       }
     }

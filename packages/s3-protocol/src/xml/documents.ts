@@ -167,6 +167,61 @@ export const ListBucketResultV2Xml = defineDocument<ListBucketResultV2>({
   ],
 });
 
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html
+// (element order as S3 answers it; no DeleteMarker: nothing here is ever versioned)
+export interface ListedVersion extends ListedObject {
+  versionId: string;
+  isLatest: boolean;
+}
+export interface ListVersionsResult {
+  name: string;
+  prefix: string;
+  keyMarker: string;
+  versionIdMarker: string;
+  nextKeyMarker?: string;
+  nextVersionIdMarker?: string;
+  maxKeys: number;
+  delimiter?: string;
+  isTruncated: boolean;
+  encodingType?: string;
+  versions: ListedVersion[];
+  commonPrefixes: { prefix: string }[];
+}
+export const ListVersionsResultXml = defineDocument<ListVersionsResult>({
+  root: 'ListVersionsResult',
+  fields: [
+    { el: 'Name', prop: 'name', type: 'string' },
+    { el: 'Prefix', prop: 'prefix', type: 'string' },
+    { el: 'KeyMarker', prop: 'keyMarker', type: 'string' },
+    { el: 'VersionIdMarker', prop: 'versionIdMarker', type: 'string' },
+    { el: 'NextKeyMarker', prop: 'nextKeyMarker', type: 'string', optional: true },
+    { el: 'NextVersionIdMarker', prop: 'nextVersionIdMarker', type: 'string', optional: true },
+    { el: 'MaxKeys', prop: 'maxKeys', type: 'int' },
+    { el: 'Delimiter', prop: 'delimiter', type: 'string', optional: true },
+    { el: 'IsTruncated', prop: 'isTruncated', type: 'bool' },
+    { el: 'EncodingType', prop: 'encodingType', type: 'string', optional: true },
+    {
+      el: 'Version',
+      prop: 'versions',
+      list: true,
+      type: {
+        fields: [
+          { el: 'Key', prop: 'key', type: 'string' },
+          { el: 'VersionId', prop: 'versionId', type: 'string' },
+          { el: 'IsLatest', prop: 'isLatest', type: 'bool' },
+          { el: 'LastModified', prop: 'lastModified', type: 'date' },
+          { el: 'ETag', prop: 'etag', type: 'string' },
+          { el: 'ChecksumAlgorithm', prop: 'checksumAlgorithm', type: 'string', optional: true },
+          { el: 'Size', prop: 'size', type: 'int' },
+          { el: 'Owner', prop: 'owner', type: OWNER, optional: true },
+          { el: 'StorageClass', prop: 'storageClass', type: 'string' },
+        ],
+      },
+    },
+    COMMON_PREFIXES,
+  ],
+});
+
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
 export interface DeleteRequest {
   objects: { key: string; versionId?: string }[];

@@ -10,7 +10,7 @@ import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { parseMaxCount } from '../listing.js';
 import { headerValue } from '../object-headers.js';
 import { customerKeyFrom } from '../sse-headers.js';
-import { unversionedOnly } from '../read-object.js';
+import { unversionedOnly } from '../null-version.js';
 
 const ATTRIBUTES = new Set(['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize']);
 
