@@ -20,7 +20,7 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { checksumBase64 } from '@bucketfront/sigv4';
-import { s3ErrorOf } from '@bucketfront/test-support';
+import { hasBoto3, runCommand, s3ErrorOf } from '@bucketfront/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
 
@@ -148,5 +148,64 @@ describe('a part sent twice at once', () => {
     expect(await got.Body!.transformToString()).toBe('AAAAAAAA');
     expect(got.ETag).toBe(done.ETag);
     expect(got.ETag).toMatch(/-1"$/);
+  });
+});
+
+/**
+ * boto3 as ceph/s3-tests drives it (multipart_checksum_3parts_helper, test_multipart_checksum_sha256):
+ * botocore asks GetObject for checksums by default; HeadObject only when told. Prints JSON.
+ */
+const BOTO3_PARTS = `
+import json, sys, boto3
+from botocore.exceptions import ClientError
+endpoint, akid, secret, bucket, algo, ctype = sys.argv[1:7]
+s3 = boto3.client('s3', endpoint_url=endpoint, aws_access_key_id=akid, aws_secret_access_key=secret, region_name='us-east-1')
+field = 'Checksum' + algo
+key = 'boto3-' + algo
+bodies = [c * (5 * 1024 * 1024) for c in (b'A', b'B', b'C')]
+up = s3.create_multipart_upload(Bucket=bucket, Key=key, ChecksumAlgorithm=algo, ChecksumType=ctype)['UploadId']
+parts, sums = [], []
+for i, body in enumerate(bodies):
+    r = s3.upload_part(Bucket=bucket, Key=key, UploadId=up, PartNumber=i + 1, Body=body, ChecksumAlgorithm=algo)
+    parts.append({'ETag': r['ETag'].strip('"'), field: r[field], 'PartNumber': i + 1})
+    sums.append(r[field])
+out = {'parts': sums}
+try:
+    s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=up, MultipartUpload={'Parts': parts}, **{field: 'bad'})
+except ClientError as e:
+    out['bad'] = [e.response['ResponseMetadata']['HTTPStatusCode'], e.response['Error']['Code']]
+done = s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=up, MultipartUpload={'Parts': parts})
+out['complete'] = [done.get('ChecksumType'), done.get(field)]
+out['head'] = field in s3.head_object(Bucket=bucket, Key=key)
+h = s3.head_object(Bucket=bucket, Key=key, ChecksumMode='ENABLED')
+out['headMode'] = [h.get('ChecksumType'), h.get(field)]
+a = s3.get_object_attributes(Bucket=bucket, Key=key, ObjectAttributes=['Checksum', 'ObjectParts'])
+out['attributes'] = [a['Checksum'].get('ChecksumType'), a['Checksum'].get(field), [p.get(field) for p in a['ObjectParts']['Parts']]]
+out['getPart'] = []
+for n in (1, 2, 3):
+    g = s3.get_object(Bucket=bucket, Key=key, PartNumber=n)
+    g['Body'].read()
+    out['getPart'].append([g.get('ChecksumType'), g.get(field)])
+print(json.dumps(out))
+`;
+
+describe.skipIf(!hasBoto3())('boto3: part checksums as ceph/s3-tests asks for them', () => {
+  it.each([
+    ['CRC32', 'FULL_OBJECT'],
+    ['SHA256', 'COMPOSITE'],
+  ] as const)('%s %s', async (algorithm, type) => {
+    const { accessKeyId, secretAccessKey } = origin.credentials;
+    const r = await runCommand('python3', ['-W', 'ignore', '-c', BOTO3_PARTS, origin.url, accessKeyId, secretAccessKey, Bucket, algorithm, type], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown> & { parts: string[]; complete: [string, string] };
+    const whole = out.complete[1];
+    expect(out.complete[0]).toBe(type);
+    expect(out).toMatchObject({
+      bad: [400, 'BadDigest'],
+      head: false,
+      headMode: [type, whole],
+      attributes: [type, whole, out.parts],
+      getPart: out.parts.map((sum) => [type, sum]),
+    });
   });
 });
