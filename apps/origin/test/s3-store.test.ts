@@ -237,7 +237,7 @@ describe('s3 driver over a bucketfront origin', () => {
     expect(head!.etag).toBe(info.etag);
   });
 
-  it('multipart: part checksums and the announced algorithm come back from listParts; part sizes and the checksum reach the object', async () => {
+  it('multipart: part checksums and the announced algorithm come back from listParts; part sizes, the checksum and the part checksums reach the object', async () => {
     const s = await makeStore();
     await s.createBucket('bkt', { region: 'us-east-1' });
     const up = await s.createMultipartUpload('bkt', 'mp', {
@@ -263,7 +263,7 @@ describe('s3 driver over a bucketfront origin', () => {
       { checksum },
     );
     expect(info.etag).toMatch(/-2"$/);
-    const expected = { contentType: 'video/mp4', userMetadata: { m: '1' }, acl: 'public-read', partSizes: [2048, 100], checksum };
+    const expected = { contentType: 'video/mp4', userMetadata: { m: '1' }, acl: 'public-read', partSizes: [2048, 100], partChecksums: ['AAAAAQ==', 'AAAAAg=='], checksum };
     expect(info.metadata).toEqual(expected);
     const head = await s.headObject('bkt', 'mp');
     expect(head!.metadata).toEqual(expected);

@@ -54,7 +54,7 @@ export function appendedEtag(current: ObjectInfo, partMd5: Buffer): string {
  * we drop it (docs/append.md).
  */
 export function appendedMetadata(current: ObjectInfo, partSize: number): ObjectMetadata {
-  const { checksum: _dropped, ...rest } = current.metadata;
+  const { checksum: _dropped, partChecksums: _partChecksums, ...rest } = current.metadata;
   return freezeMetadata({ ...rest, partSizes: [...(current.metadata.partSizes ?? [current.size]), partSize] });
 }
 

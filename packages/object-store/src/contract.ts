@@ -697,6 +697,29 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
         expect((await store.headObject('bkt', 'mp2'))!.metadata.checksum).toEqual(checksum);
       });
 
+      it("keeps each part's checksum on the completed object (a copy drops them); a repeated part number names the later entry's part", async () => {
+        const sha = (b: Buffer): string => createHash('sha256').update(b).digest('base64');
+        const [one, two] = [bytes(P, 1), bytes(7, 2)];
+        const up = await store.createMultipartUpload('bkt', 'mp', META);
+        const a = await store.uploadPart('bkt', 'mp', up.uploadId, 1, bodyOf(one), { checksum: { algorithm: 'SHA256', value: sha(one) } });
+        const b = await store.uploadPart('bkt', 'mp', up.uploadId, 2, bodyOf(two), { checksum: { algorithm: 'SHA256', value: sha(two) } });
+        const checksum = { algorithm: 'SHA256' as const, value: `${sha(Buffer.from(sha(one) + sha(two)))}-2`, type: 'COMPOSITE' as const };
+        const refs = [
+          { partNumber: 1, etag: '"0123456789abcdef0123456789abcdef"' }, // an earlier send of part 1, listed first
+          { partNumber: 1, etag: a.etag },
+          { partNumber: 2, etag: b.etag },
+        ];
+        const info = await store.completeMultipartUpload('bkt', 'mp', up.uploadId, refs, { checksum });
+        expect(info.metadata.partSizes).toEqual([P, 7]);
+        expect(info.metadata.partChecksums).toEqual([sha(one), sha(two)]);
+        const head = await store.headObject('bkt', 'mp');
+        expect([head!.metadata.checksum, head!.metadata.partChecksums]).toEqual([checksum, [sha(one), sha(two)]]);
+        expect((await getBytes(store, 'bkt', 'mp'))!.equals(Buffer.concat([one, two]))).toBe(true);
+        const copy = await store.copyObject({ bucket: 'bkt', key: 'mp' }, { bucket: 'bkt', key: 'copy' }, META);
+        expect(copy.metadata.partChecksums).toBeUndefined();
+        expect((await store.headObject('bkt', 'copy'))!.metadata.partChecksums).toBeUndefined();
+      });
+
       it('completes with a subset of parts and unquoted ETags; replaces a part number', async () => {
         const up = await store.createMultipartUpload('bkt', 'mp', META);
         await store.uploadPart('bkt', 'mp', up.uploadId, 1, bodyOf(bytes(P, 1)));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseCompletedParts, completedMetadata, listUploadsPage, type PartEntry } from './multipart.js';
-import { isStoreError, type MultipartUploadInfo, type StoreErrorCode } from './types.js';
+import { isStoreError, type MultipartUploadInfo, type PartInfo, type StoreErrorCode } from './types.js';
 
 const part = (partNumber: number, size: number): PartEntry => ({
   info: { partNumber, size, etag: `"etag${partNumber}"`, lastModified: new Date(0) },
@@ -33,9 +33,35 @@ describe('chooseCompletedParts', () => {
       'InvalidPartOrder',
     ],
     [
-      'repeated',
+      'repeated: once',
       [
         { partNumber: 1, etag: '"etag1"' },
+        { partNumber: 1, etag: '"etag1"' },
+      ],
+      [1],
+    ],
+    [
+      'repeated: the later entry names the part (a re-sent part, ceph/s3-tests test_multipart_resend_first_finishes_last)',
+      [
+        { partNumber: 1, etag: '"an earlier send"' },
+        { partNumber: 1, etag: '"etag1"' },
+        { partNumber: 2, etag: '"etag2"' },
+      ],
+      [1, 2],
+    ],
+    [
+      'repeated: the later entry is checked',
+      [
+        { partNumber: 1, etag: '"etag1"' },
+        { partNumber: 1, etag: '"an earlier send"' },
+      ],
+      'InvalidPart',
+    ],
+    [
+      'repeated after a higher number',
+      [
+        { partNumber: 1, etag: '"etag1"' },
+        { partNumber: 2, etag: '"etag2"' },
         { partNumber: 1, etag: '"etag1"' },
       ],
       'InvalidPartOrder',
@@ -93,10 +119,21 @@ describe('completedMetadata', () => {
     ['given at completion wins', { algorithm: 'CRC32' as const, value: '' }, { algorithm: 'CRC32' as const, value: 'x-2' }, 'x-2'],
     ['announced with a value is kept', { algorithm: 'SHA1' as const, value: 'v' }, undefined, 'v'],
   ])('%s', (_name, announced, given, value) => {
-    const md = completedMetadata({ userMetadata: { a: '1' }, ...(announced ? { checksum: announced } : {}) }, [5, 1], given);
+    const md = completedMetadata({ userMetadata: { a: '1' }, ...(announced ? { checksum: announced } : {}) }, [part(1, 5).info, part(2, 1).info], given);
     expect(md.partSizes).toEqual([5, 1]);
     expect(md.userMetadata).toEqual({ a: '1' });
     expect(md.checksum?.value).toBe(value);
+    expect(md.partChecksums).toBeUndefined();
+  });
+
+  const withSum = (n: number, algorithm: 'CRC32' | 'SHA256', value: string): PartInfo => ({ ...part(n, 5).info, checksum: { algorithm, value } });
+  it.each([
+    ['every part with the object algorithm: kept in part order', [withSum(1, 'SHA256', 'a'), withSum(3, 'SHA256', 'c')], ['a', 'c']],
+    ['a part without one: none kept', [withSum(1, 'SHA256', 'a'), part(3, 5).info], undefined],
+    ['a part of another algorithm: none kept', [withSum(1, 'SHA256', 'a'), withSum(3, 'CRC32', 'c')], undefined],
+  ])('part checksums, %s', (_name, parts, expected) => {
+    const md = completedMetadata({ userMetadata: {} }, parts, { algorithm: 'SHA256', value: 'x-2', type: 'COMPOSITE' });
+    expect(md.partChecksums).toEqual(expected);
   });
 });
 

@@ -11,7 +11,27 @@ export interface PartEntry {
 }
 
 /**
- * The parts a CompleteMultipartUpload names, validated. Generic over the
+ * The entries of a CompleteMultipartUpload part list that name a part: a part number listed
+ * again right after itself replaces the entry before it (a client that re-sent a part lists the
+ * send it kept last, as radosgw reads the list; ceph/s3-tests test_multipart_resend_first_finishes_last).
+ * Any other step down in part numbers is InvalidPartOrder.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html#API_CompleteMultipartUpload_Errors
+ */
+export function namedParts<R extends { partNumber: number }>(parts: readonly R[]): R[] {
+  const named: R[] = [];
+  for (const ref of parts) {
+    const last = named[named.length - 1];
+    if (last !== undefined && ref.partNumber < last.partNumber) {
+      throw new StoreError('InvalidPartOrder', 'The list of parts was not in ascending order. The parts list must be specified in order by part number.');
+    }
+    if (last?.partNumber === ref.partNumber) named[named.length - 1] = ref;
+    else named.push(ref);
+  }
+  return named;
+}
+
+/**
+ * The parts a CompleteMultipartUpload names ({@link namedParts}), validated. Generic over the
  * driver's part record (anything carrying the part's {@link PartInfo}).
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html#API_CompleteMultipartUpload_Errors
  */
@@ -20,12 +40,7 @@ export function chooseCompletedParts<P extends { info: PartInfo }>(uploadId: str
     throw new StoreError('InvalidArgument', 'You must specify at least one part'); // S3 answers MalformedXML
   }
   const chosen: P[] = [];
-  let previous = 0;
-  for (const ref of parts) {
-    if (ref.partNumber <= previous) {
-      throw new StoreError('InvalidPartOrder', 'The list of parts was not in ascending order. The parts list must be specified in order by part number.');
-    }
-    previous = ref.partNumber;
+  for (const ref of namedParts(parts)) {
     const part = available.get(ref.partNumber);
     if (part === undefined || !sameEtag(part.info.etag, ref.etag)) {
       throw new StoreError(
@@ -49,12 +64,21 @@ export function chooseCompletedParts<P extends { info: PartInfo }>(uploadId: str
   return chosen;
 }
 
-/** The completed object's metadata: the upload's, its part sizes, and the checksum given at completion. */
-export function completedMetadata(upload: ObjectMetadata, partSizes: number[], checksum: StoredChecksum | undefined): ObjectMetadata {
-  const { checksum: announced, ...rest } = upload;
-  const md: ObjectMetadata = { ...rest, partSizes };
+/**
+ * The completed object's metadata: the upload's, its part sizes, the checksum given at
+ * completion, and each part's checksum when every part has one of that algorithm (S3 keeps them:
+ * GetObject partNumber with checksum mode answers the part's own).
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
+ */
+export function completedMetadata(upload: ObjectMetadata, parts: readonly PartInfo[], checksum: StoredChecksum | undefined): ObjectMetadata {
+  const { checksum: announced, partChecksums: _none, ...rest } = upload;
+  const md: ObjectMetadata = { ...rest, partSizes: parts.map((p) => p.size) };
   const chosen = checksum ?? (announced !== undefined && announced.value !== '' ? announced : undefined);
-  if (chosen !== undefined) md.checksum = chosen;
+  if (chosen !== undefined) {
+    md.checksum = chosen;
+    const values = parts.map((p) => (p.checksum?.algorithm === chosen.algorithm ? p.checksum.value : ''));
+    if (values.every((v) => v !== '')) md.partChecksums = values;
+  }
   return md;
 }
 

@@ -89,6 +89,12 @@ export interface ObjectMetadata {
   /** Set by the store on multipart objects: per-part sizes, for partNumber GETs. */
   partSizes?: number[];
   /**
+   * Set by the store on multipart objects whose every part carried a checksum of the object's
+   * `checksum` algorithm: each part's base64 value, in part order (partNumber GETs with checksum
+   * mode, GetObjectAttributes' ObjectParts). Dropped wherever `partSizes` no longer describes the parts.
+   */
+  partChecksums?: string[];
+  /**
    * Set by the encryption decorator on what it hands a driver (never by the origin): the
    * object's sealed envelope (wrapped data key, scheme), an opaque string every driver stores
    * and returns verbatim. The decorator replaces it with `encryption` on the way out.

@@ -100,5 +100,6 @@ export function freezeMetadata(m: ObjectMetadata): ObjectMetadata {
   }
   if (m.checksum !== undefined) out.checksum = Object.freeze({ ...m.checksum });
   if (m.partSizes !== undefined) out.partSizes = Object.freeze([...m.partSizes]) as number[];
+  if (m.partChecksums !== undefined) out.partChecksums = Object.freeze([...m.partChecksums]) as string[];
   return Object.freeze(out);
 }

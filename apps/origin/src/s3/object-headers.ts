@@ -138,8 +138,8 @@ export function announcedChecksumAlgorithm(headers: IncomingHttpHeaders): Checks
 }
 
 export interface ObjectHeaderOptions {
-  /** x-amz-checksum-mode: ENABLED. */
-  checksumMode: boolean;
+  /** The checksum to report (x-amz-checksum-mode: ENABLED): the whole object's, or the part's asked for. */
+  checksum: StoredChecksum | undefined;
   /** response-* overrides (signed requests only). */
   overrides?: Map<string, string>;
   /** partNumber GETs report the part count. */
@@ -197,9 +197,10 @@ export function objectHeaders(info: ObjectInfo, opts: ObjectHeaderOptions): Head
   if (ex !== undefined) h.push('Expires', ex);
   if (md.websiteRedirectLocation !== undefined) h.push('x-amz-website-redirect-location', md.websiteRedirectLocation);
   for (const name in md.userMetadata) h.push('x-amz-meta-' + name, md.userMetadata[name]!);
-  if (opts.checksumMode && md.checksum?.value) {
-    h.push(CHECKSUM_HEADERS[md.checksum.algorithm], md.checksum.value);
-    if (md.checksum.type) h.push('x-amz-checksum-type', md.checksum.type);
+  const checksum = opts.checksum;
+  if (checksum?.value) {
+    h.push(CHECKSUM_HEADERS[checksum.algorithm], checksum.value);
+    if (checksum.type) h.push('x-amz-checksum-type', checksum.type);
   }
   if (opts.partsCount !== undefined) h.push('x-amz-mp-parts-count', String(opts.partsCount));
   // S3 omits the header for STANDARD objects.

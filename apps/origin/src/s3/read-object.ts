@@ -12,6 +12,7 @@ import { evaluateConditions } from './conditional.js';
 import type { OpOf, S3Context, S3Response } from './context.js';
 import { unversionedOnly } from './null-version.js';
 import { headerValue, objectHeaders, responseOverrides } from './object-headers.js';
+import { partChecksum } from './part-checksums.js';
 import { decideRange } from './range.js';
 import { customerKeyFrom, encryptionHeaders, refuseWriteSseHeaders } from './sse-headers.js';
 
@@ -108,8 +109,11 @@ export async function readObject(ctx: S3Context<ReadOp>, withBody: boolean): Pro
     if (d.kind === 'partial') range = { start: d.start, end: d.end };
   }
 
+  const checksumMode = (headerValue(headers, 'x-amz-checksum-mode') ?? '').toUpperCase() === 'ENABLED';
+  // A byte range has no checksum of its own; a part has the one it was uploaded with.
+  const wholeChecksum = range === undefined ? info.metadata.checksum : undefined;
   const out = objectHeaders(info, {
-    checksumMode: (headerValue(headers, 'x-amz-checksum-mode') ?? '').toUpperCase() === 'ENABLED' && range === undefined,
+    checksum: !checksumMode ? undefined : partNumber !== undefined ? partChecksum(info.metadata, partNumber) : wholeChecksum,
     overrides,
     partsCount,
   });

@@ -60,7 +60,8 @@ function copiedDoc(key: string, source: ObjectInfo, metadata: ObjectMetadata, se
  * sizes (S3 may re-chunk it); the bytes are identical.
  */
 function copyMetadata(metadata: ObjectMetadata, source: ObjectInfo): ObjectMetadata {
-  const md: ObjectMetadata = { ...metadata };
+  const { partChecksums: _dropped, ...rest } = metadata;
+  const md: ObjectMetadata = { ...rest };
   if (source.metadata.partSizes !== undefined) md.partSizes = [...source.metadata.partSizes];
   else delete md.partSizes;
   return freezeMetadata(md);

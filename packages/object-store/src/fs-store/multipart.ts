@@ -146,7 +146,13 @@ export async function completeMultipartUpload(ctx: FsContext, ...[bucket, key, u
         size: total,
         etag: multipartEtag(chosen.map((p) => p.md5)),
         lastModified: 0,
-        metadata: freezeMetadata(completedMetadata(u.info.metadata, partSizes, opts?.checksum)),
+        metadata: freezeMetadata(
+          completedMetadata(
+            u.info.metadata,
+            chosen.map((p) => p.info),
+            opts?.checksum,
+          ),
+        ),
         segments: files.map((file, i) => [file, partSizes[i]!]),
         uploadId,
       };

@@ -7,7 +7,8 @@
  * - What the backend does not hold for us travels as reserved user metadata:
  *   `x-amz-meta-bucketfront-acl` (canned ACL), `-checksum`
  *   (`<ALGORITHM>:<F|C|->:<base64 value>`) and `-parts` (part sizes as runs,
- *   `<size>x<count>,…`, e.g. `5242880x99,1024`) and `-sse` (an encrypted object's envelope,
+ *   `<size>x<count>,…`, e.g. `5242880x99,1024`), `-part-checksums` (each part's base64
+ *   checksum, comma-separated, in part order) and `-sse` (an encrypted object's envelope,
  *   encryption/envelope.ts, JSON), `-tagging`, `-storage-class`, `-owner` and `-grants`
  *   (ObjectMetadata's fields of those names, wire-encoded). Every name starting with
  *   `bucketfront-` is ours: hidden from userMetadata on read and refused on write.
@@ -20,8 +21,10 @@
  *   when none is given) reads back as unset: the origin renders unset that way.
  * - Budget: S3 allows 2 KB of user metadata (names + values). The caller's own
  *   metadata comes first; the ACL is always added (it is tiny, and dropping it
- *   would change access); the checksum and then the part sizes are added only
- *   while the total stays within 2048 bytes, else they are not stored.
+ *   would change access); the checksum, then the part sizes, then the part checksums are
+ *   added only while the total stays within 2048 bytes, else they are not stored (a
+ *   radosgw backend does not hand back the part checksums of a completed upload, so they
+ *   live here: about 45 SHA-256 parts, 150 CRC32 ones fit beside little user metadata).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { StoreError, type CannedAcl, type ChecksumAlgorithm, type ObjectMetadata, type StoredChecksum } from '../types.js';
@@ -30,6 +33,7 @@ export const RESERVED_PREFIX = 'bucketfront-';
 const ACL = `${RESERVED_PREFIX}acl`;
 const CHECKSUM = `${RESERVED_PREFIX}checksum`;
 const PARTS = `${RESERVED_PREFIX}parts`;
+const PART_CHECKSUMS = `${RESERVED_PREFIX}part-checksums`;
 const SEALED = `${RESERVED_PREFIX}sse`;
 /** Fields stored verbatim (wire-encoded) under reserved names, always: each changes what a read may see or do. */
 const RESERVED_TEXT = [
@@ -196,7 +200,11 @@ export function encodeMetadata(md: ObjectMetadata): EncodedMetadata {
     stored.sealed = md.sealed;
   }
   if (md.checksum !== undefined && reserve(CHECKSUM, encodeChecksum(md.checksum), false)) stored.checksum = { ...md.checksum };
-  if (md.partSizes !== undefined && reserve(PARTS, encodePartSizes(md.partSizes), md.sealed !== undefined)) stored.partSizes = [...md.partSizes];
+  if (md.partSizes !== undefined && reserve(PARTS, encodePartSizes(md.partSizes), md.sealed !== undefined)) {
+    stored.partSizes = [...md.partSizes];
+    const sums = md.partChecksums;
+    if (stored.checksum !== undefined && sums?.length === md.partSizes.length && reserve(PART_CHECKSUMS, sums.join(','), false)) stored.partChecksums = [...sums];
+  }
   return { headers, stored };
 }
 
@@ -233,6 +241,8 @@ export function decodeMetadata(headers: IncomingHttpHeaders): ObjectMetadata {
     } else if (short === PARTS) {
       const p = decodePartSizes(value);
       if (p !== undefined) md.partSizes = p;
+    } else if (short === PART_CHECKSUMS) {
+      if (/^[A-Za-z0-9+/=]+(,[A-Za-z0-9+/=]+)*$/.test(value.trim())) md.partChecksums = value.trim().split(',');
     } else if (short === SEALED) {
       md.sealed = value;
     } else {

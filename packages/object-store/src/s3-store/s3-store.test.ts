@@ -177,10 +177,12 @@ describe('metadata encoding', () => {
       acl: 'public-read' as const,
       checksum: { algorithm: 'CRC32' as const, value: 'NSRBwg==-3', type: 'COMPOSITE' as const },
       partSizes: [5, 5, 5, 2],
+      partChecksums: ['AAAAAA==', 'AAAAAQ==', 'AAAAAg==', 'AAAAAw=='],
     };
     const { headers, stored } = encodeMetadata(md);
     for (const v of Object.values(headers)) expect(v).toMatch(/^[\x20-\x7e]*$/);
     expect(headers['x-amz-meta-bucketfront-parts']).toBe('5x3,2');
+    expect(headers['x-amz-meta-bucketfront-part-checksums']).toBe('AAAAAA==,AAAAAQ==,AAAAAg==,AAAAAw==');
     expect(stored).toEqual(md);
     expect(decodeMetadata(headers)).toEqual(md);
     const back = decodeMetadata({ ...headers, 'x-amz-meta-bucketfront-future': 'x' });
@@ -208,6 +210,17 @@ describe('metadata encoding', () => {
     expect(stored.checksum).toBeUndefined();
     expect(stored.partSizes).toBeUndefined();
     expect(headers['x-amz-meta-bucketfront-checksum']).toBeUndefined();
+  });
+
+  it('drops the part checksums alone when only they would exceed the budget', () => {
+    const { headers, stored } = encodeMetadata({
+      userMetadata: {},
+      checksum: { algorithm: 'SHA256', value: `${'a'.repeat(44)}-100`, type: 'COMPOSITE' },
+      partSizes: Array.from({ length: 100 }, () => 5_242_880),
+      partChecksums: Array.from({ length: 100 }, () => 'b'.repeat(44)),
+    });
+    expect([stored.checksum?.value, stored.partSizes?.length, stored.partChecksums]).toEqual([`${'a'.repeat(44)}-100`, 100, undefined]);
+    expect(headers['x-amz-meta-bucketfront-part-checksums']).toBeUndefined();
   });
 
   it('RFC 2047 words decode (B and Q), other values pass through', () => {

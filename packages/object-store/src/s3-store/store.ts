@@ -573,7 +573,8 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
       const source = await this.headObject(src.bucket, src.key);
       if (source === null) throw noSuchKey(src.key);
       // As the fs driver: the copy keeps the source's part layout (same bytes, same ETag on most backends).
-      const md: ObjectMetadata = { ...metadata };
+      const { partChecksums: _dropped, ...rest } = metadata;
+      const md: ObjectMetadata = { ...rest };
       if (source.metadata.partSizes !== undefined) md.partSizes = [...source.metadata.partSizes];
       else delete md.partSizes;
       const encoded = encodeMetadata(md);
@@ -638,7 +639,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
     const full = this.b(bucket);
     checkKey(key);
     // The object's checksum is decided at completion (completedMetadata); the announced one is kept aside.
-    const { checksum: announced, partSizes: _ignored, ...rest } = metadata;
+    const { checksum: announced, partSizes: _ignored, partChecksums: _none, ...rest } = metadata;
     const encoded = encodeMetadata(rest);
     return this.writing(full, () =>
       this.call({ bucket, key }, async () => {
@@ -799,8 +800,13 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
           // A 200 carrying <Error> throws. radosgw (Pacific) answers an empty ETag: it is the usual multipart one.
           const etag = parseCompleteMultipartUpload(body).etag ?? expectedMultipartEtag(chosen.map((p) => p.info.etag));
           void this.sys.clearUpload(bucket, uploadId).catch(() => {});
-          const partSizes = chosen.map((p) => p.info.size);
-          const wanted = completedMetadata({ userMetadata: {}, ...(checksums.announced !== undefined ? { checksum: checksums.announced } : {}) }, partSizes, opts?.checksum);
+          // Each part's checksum as UploadPart stored it in the system bucket (by part number and ETag).
+          const chosenInfos = chosen.map((p): PartInfo => {
+            const c = checksums.parts.get(partChecksumKey(p.info.partNumber, p.info.etag));
+            return c !== undefined ? { ...p.info, checksum: c } : p.info;
+          });
+          const partSizes = chosenInfos.map((p) => p.size);
+          const wanted = completedMetadata({ userMetadata: {}, ...(checksums.announced !== undefined ? { checksum: checksums.announced } : {}) }, chosenInfos, opts?.checksum);
           // The object carries the metadata given at CreateMultipartUpload; part sizes and the checksum are added by a metadata copy.
           // The object exists now: nothing after this point may fail the completion.
           const current = await this.client.request({ method: 'HEAD', bucket: full, key, accept: [404] }).then(
@@ -824,6 +830,8 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
             const md: ObjectMetadata = { ...current.metadata, userMetadata: { ...current.metadata.userMetadata }, partSizes };
             if (wanted.checksum !== undefined) md.checksum = wanted.checksum;
             else delete md.checksum;
+            if (wanted.partChecksums !== undefined) md.partChecksums = wanted.partChecksums;
+            else delete md.partChecksums;
             const rewritten = await this.rewriteMetadata(full, key, etag, md);
             if (rewritten !== null) {
               info = Object.freeze({ key, size: total, etag: rewritten.etag, lastModified: rewritten.lastModified, metadata: freezeMetadata(rewritten.stored) });

@@ -1,11 +1,12 @@
 /**
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
- * The store validates the part list (InvalidPart, InvalidPartOrder, EntityTooSmall).
+ * The store validates the part list (InvalidPart, InvalidPartOrder, EntityTooSmall); a part number
+ * listed twice in a row names the later entry's part (namedParts).
  */
 import { CompleteMultipartUploadResultXml, CompleteMultipartUploadXml, S3Error, type CompleteMultipartUploadResult } from '@bucketfront/s3-protocol';
 import { compositeChecksum, fullObjectChecksum, isCrcAlgorithm } from '@bucketfront/sigv4';
 import { createHash } from 'node:crypto';
-import { StoreError, type ChecksumAlgorithm, type ObjectInfo, type StoredChecksum } from '@bucketfront/object-store';
+import { StoreError, namedParts, type ChecksumAlgorithm, type ObjectInfo, type StoredChecksum } from '@bucketfront/object-store';
 import { readSmallBody } from '../body.js';
 import { headerChecksum } from '../object-headers.js';
 import { encryptionHeaders } from '../sse-headers.js';
@@ -31,6 +32,7 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
   const doc = CompleteMultipartUploadXml.parse(body, { maxBytes: MAX_BODY });
   if (doc instanceof S3Error) return doc;
   if (doc.parts.length === 0 || doc.parts.length > 10_000) return new S3Error('MalformedXML');
+  const parts = namedParts(doc.parts);
 
   const precondition = await checkWritePreconditions(ctx, bucket, key);
   if (precondition) return precondition;
@@ -39,7 +41,7 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
   try {
     checksum = await objectChecksumOf(
       ctx,
-      doc.parts.map((p) => p.partNumber),
+      parts.map((p) => p.partNumber),
     );
     const mismatch = checkStatedChecksum(ctx, checksum);
     if (mismatch) return mismatch;
@@ -48,14 +50,14 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
       bucket,
       key,
       uploadId,
-      doc.parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+      parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
       checksum ? { checksum } : undefined,
     );
   } catch (err) {
     if (!(err instanceof StoreError && err.code === 'NoSuchUpload')) throw err;
     // S3 answers a repeated Complete of an upload it already completed with the same result
     // (ceph/s3-tests test_multipart_upload*): the object there is the one these parts made.
-    const done = await completedFrom(ctx, doc.parts);
+    const done = await completedFrom(ctx, parts);
     if (done === null) throw err;
     return completeResult(ctx, done, done.metadata.checksum?.value ? done.metadata.checksum : null);
   }

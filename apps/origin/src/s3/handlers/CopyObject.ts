@@ -67,7 +67,7 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
     metadata = md;
     delete metadata.checksum;
   } else {
-    const { partSizes: _parts, acl: _acl, checksum, tagging: _tags, storageClass: _class, ...rest } = info.metadata;
+    const { partSizes: _parts, partChecksums: _partSums, acl: _acl, checksum, tagging: _tags, storageClass: _class, ...rest } = info.metadata;
     metadata = { ...rest, userMetadata: { ...info.metadata.userMetadata } };
     // The bytes are unchanged, so a whole-object checksum still holds (a composite one does not).
     if (checksum && checksum.type !== 'COMPOSITE' && !checksum.value.includes('-')) metadata.checksum = { ...checksum };
