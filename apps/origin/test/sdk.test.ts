@@ -365,6 +365,14 @@ describe('multipart', () => {
     expect(part2.PartsCount).toBe(3);
     expect(part2.ContentLength).toBe(5 * 1024 * 1024);
     await part2.Body!.transformToByteArray();
+    // a part the object does not have, and part 2 of a single-part object: 400 InvalidPart
+    const beyond = await s3ErrorOf(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'big.bin', PartNumber: 4 })));
+    expect([beyond.name, beyond.$metadata.httpStatusCode]).toEqual(['InvalidPart', 400]);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'single.bin', Body: 'one' }));
+    const single = await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'single.bin', PartNumber: 2 })));
+    expect(single.$metadata.httpStatusCode).toBe(400);
+    const whole = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'single.bin', PartNumber: 1 }));
+    expect(await whole.Body!.transformToString()).toBe('one');
   });
 
   it('low-level: checksums, list parts/uploads, copy part, errors, abort', async () => {
