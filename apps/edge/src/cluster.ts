@@ -71,6 +71,8 @@ export async function startCluster(
     tls?: { files: TlsFiles; port: number };
     /** A worker's certificate reload (on SIGHUP), or why it kept the old one. */
     onTlsReload?: (event: { pid: number | undefined; error?: string }) => void;
+    /** A worker exited (stopped, crashed or killed): what it left behind can be taken over. */
+    onWorkerExit?: (pid: number) => void;
   },
 ): Promise<EdgeCluster> {
   if (!cluster.isPrimary) throw new Error('startCluster must run in the primary');
@@ -188,6 +190,7 @@ export async function startCluster(
       ...(opts.tls === undefined ? {} : { [WORKER_ENV.tlsCertFile]: opts.tls.files.certFile, [WORKER_ENV.tlsKeyFile]: opts.tls.files.keyFile, [WORKER_ENV.tlsPort]: String(tlsPort) }),
     });
     w.once('exit', () => {
+      if (w.process.pid !== undefined) opts.onWorkerExit?.(w.process.pid);
       subscribed.delete(w);
       // A worker that dies (ready or still starting) no longer owes acks.
       for (const p of pending.values()) {

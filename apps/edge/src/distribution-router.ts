@@ -9,6 +9,12 @@ import type { DistRuntime } from './context.js';
 import { OriginClient } from './origin/client.js';
 import { originTrust } from './origin/trust.js';
 
+/**
+ * A distribution's own domain name, CloudFront's `d111111abcdef8.cloudfront.net`: its id as the
+ * first label (which routes to it, whatever the domain) under `bucketfront.localhost`.
+ */
+export const defaultDomainName = (distributionId: string): string => `${distributionId.toLowerCase()}.bucketfront.localhost`;
+
 /** Each configured distribution with its origin clients and its lookup tables. */
 export function buildDistributions(config: EdgeConfig): DistRuntime[] {
   const trust = originTrust(config);

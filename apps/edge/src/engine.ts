@@ -28,6 +28,8 @@ import { createViewerFunctionRunner } from './viewer-functions.js';
 import { createViewerPipeline } from './viewer-pipeline.js';
 import { viaValue } from './viewer/headers.js';
 import { createResponder } from './viewer/respond.js';
+import type { SpoolWriter } from './standard-logs/spool.js';
+import { createViewerLogger } from './standard-logs/viewer-logs.js';
 
 export interface EdgeEngineOptions {
   /** ms since epoch; default Date.now. Tests pass a controllable clock. */
@@ -47,6 +49,8 @@ export interface EdgeEngineOptions {
   httpsPort?: number;
   /** Distributions created through the control API, served from the start (then setDistributions). */
   distributions?: readonly DistributionConfig[];
+  /** Where this process spools the standard log records of distributions with `logging` (standard-logs/). */
+  standardLogs?: SpoolWriter;
 }
 
 export interface EdgeEngineHandle extends EdgeEngine, DistributionTarget {
@@ -111,11 +115,14 @@ export function createEdgeEngine(config: EdgeConfig, opts: EdgeEngineOptions = {
     ...(functions === undefined ? {} : { functions: { registry: functions, run: createViewerFunctionRunner(state, functions, responder) } }),
   });
 
+  const logRequest = opts.standardLogs && createViewerLogger({ pop: config.pop, route: dists.route, spool: opts.standardLogs, now: clock });
+
   return {
     config,
     store,
     metrics,
     handle(req, res) {
+      logRequest?.(req, res);
       const fail = (err: unknown): void => {
         if (!res.headersSent) {
           try {

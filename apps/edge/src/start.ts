@@ -28,6 +28,8 @@ import { KvsDb } from './kvs/kvs-db.js';
 import { KvsReader } from './kvs/kvs-reader.js';
 import { KVS_FILE_NAME } from './kvs/kvs-schema.js';
 import { join } from 'node:path';
+import { openLogDelivery, openSpoolWriter } from './standard-logs/setup.js';
+import { ownerPrefix } from './standard-logs/spool.js';
 
 export interface StartEdgeOptions {
   /** A config object (raw or validated) or the path of a JSON/YAML file. */
@@ -121,6 +123,8 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
   const stopReloads: Array<() => void> = [];
   // The host's shared tier: this process owns it (index checks, eviction, invalidations).
   const where = await sharedTierDir(config);
+  // Standard logs: spooled by the viewer processes, delivered by this one (docs/cloudfront-logs.md).
+  const logDelivery = await openLogDelivery(config, where?.dir, log);
   // Functions published through the control API live beside the cache (they survive restarts
   // with it); their LIVE stages run from the first request, like the configured functions.
   const functionStore = FunctionStore.open(where ? join(where.dir, 'functions.sqlite') : undefined, log);
@@ -156,6 +160,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
     functionStore.close();
     distributionStore.close();
     await closeKvs();
+    await logDelivery?.close();
     if (where?.temporary) await removeTemporaryDir(where.dir);
     throw err;
   }
@@ -169,9 +174,18 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
     await shared?.close();
     if (where?.temporary) await removeTemporaryDir(where.dir);
   };
+
   try {
     if (workers === 1) {
-      engine = createEdgeEngine(config, { functions, distributions: apiDistributions, ...(opts.clock ? { clock: opts.clock } : {}), ...(shared ? { shared, invalidatesShared: true } : {}) });
+      const spool = openSpoolWriter(config, log, false);
+      engine = createEdgeEngine(config, {
+        functions,
+        distributions: apiDistributions,
+        ...(opts.clock ? { clock: opts.clock } : {}),
+        ...(shared ? { shared, invalidatesShared: true } : {}),
+        ...(spool ? { standardLogs: spool } : {}),
+      });
+      if (spool && logDelivery) logDelivery.deliverer.start(logDelivery.intervalMs, () => spool.rotate());
       const server = createViewerServer(engine, { sendTimeout: config.viewerSendTimeout });
       let tlsServer: TlsViewerServer | undefined;
       try {
@@ -194,6 +208,8 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
         await Promise.all([closeServer(server), t?.close()]);
         await e.close();
         functions.close();
+        await spool?.close();
+        await logDelivery?.close();
       };
     } else {
       functions.close();
@@ -209,12 +225,16 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
         ...(usable ? { shared, sharedDir: where.dir } : {}),
         ...(opts.tls ? { tls: { files: opts.tls, port: opts.tlsPort ?? 0 } } : {}),
         onTlsReload: (e) => reloaded(`viewer (worker ${e.pid ?? '?'})`)(e.error === undefined ? { ok: true } : { ok: false, error: new Error(e.error) }),
+        // A worker that died (killed, crashed) leaves its spool file: delivered by this process.
+        ...(logDelivery ? { onWorkerExit: (pid: number) => void logDelivery.deliverer.adopt(ownerPrefix(pid)) } : {}),
       });
+      logDelivery?.deliverer.start(logDelivery.intervalMs);
       port = c.port;
       tlsPort = c.tlsPort;
       runtime = c.runtime;
       closeData = async () => {
         await c.close();
+        await logDelivery?.close();
       };
     }
   } catch (err) {
@@ -222,6 +242,7 @@ export async function startEdge(opts: StartEdgeOptions): Promise<RunningEdge> {
     functionStore.close();
     distributionStore.close();
     await closeKvs();
+    await logDelivery?.close();
     await closeShared();
     throw err;
   }

@@ -18,6 +18,7 @@ import type { Server } from 'node:http';
 import { createViewerServer } from './server.js';
 import { createTlsViewerServer, type TlsViewerServer } from './tls/viewer-server.js';
 import { openSharedTier } from './shared-tier.js';
+import { openSpoolWriter } from './standard-logs/setup.js';
 
 const send = (m: WorkerToPrimary): void => {
   process.send?.(m);
@@ -78,7 +79,16 @@ async function main(): Promise<void> {
   const keyFile = process.env[WORKER_ENV.tlsKeyFile];
   const tlsFiles: TlsFiles | undefined = certFile && keyFile ? { certFile, keyFile } : undefined;
   const tlsPort = Number(process.env[WORKER_ENV.tlsPort] ?? 0);
-  const engine = createEdgeEngine(config, { coordinator, functions, distributions: atStart.distributions, ...(shared ? { shared } : {}), ...(tlsFiles ? { httpsPort: tlsPort } : {}) });
+  // Standard log records: spooled here, closed off every delivery interval, delivered by the primary.
+  const spool = openSpoolWriter(config, (m) => console.error(`[edge worker ${process.pid}] ${m}`), true);
+  const engine = createEdgeEngine(config, {
+    coordinator,
+    functions,
+    distributions: atStart.distributions,
+    ...(shared ? { shared } : {}),
+    ...(tlsFiles ? { httpsPort: tlsPort } : {}),
+    ...(spool ? { standardLogs: spool } : {}),
+  });
   // Each worker makes its own TLS connections (the primary hands over accepted sockets): each
   // loads the certificate, and reloads it on the SIGHUP the primary forwards (cluster.ts).
   let tlsViewer: TlsViewerServer | undefined;
@@ -89,6 +99,7 @@ async function main(): Promise<void> {
   const stop = (): void => {
     void Promise.all([closeServer(server), tlsViewer?.close()])
       .then(() => engine.close())
+      .then(() => spool?.close())
       .then(() => {
         functions.close();
         return shared?.close();

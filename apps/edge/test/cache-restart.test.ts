@@ -4,48 +4,17 @@
  * follow the stale rules; a body truncated on disk while the edge was down is refetched, never
  * served; invalidations made before the restart still hold, and their history is kept.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firstLine } from './helpers.js';
+import { killGroup, startEdgeProcess } from './fixtures/edge-process.js';
 import { CloudFrontClient, CreateInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront';
 import { Agent, request } from 'undici';
 import { oneDistribution, startTinyOrigin, type TinyOrigin } from './helpers.js';
 
 const creds = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
 const N = 1000;
-
-interface EdgeProc {
-  url: string;
-  controlUrl: string;
-  child: ChildProcess;
-}
-
-/** The edge in its own process group, so that SIGKILL takes the primary and every worker at once. */
-async function startEdgeProcess(opts: Record<string, unknown>): Promise<EdgeProc> {
-  const script = fileURLToPath(new URL('./fixtures/edge-child.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, JSON.stringify(opts)], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
-  const line = await firstLine(child);
-  return { ...(JSON.parse(line) as { url: string; controlUrl: string }), child };
-}
-
-async function killGroup(p: EdgeProc): Promise<void> {
-  const exited = new Promise((r) => p.child.once('exit', r));
-  process.kill(-p.child.pid!, 'SIGKILL');
-  await exited;
-  // Workers are in the same group: wait until none is left.
-  for (let i = 0; i < 100; i++) {
-    try {
-      process.kill(-p.child.pid!, 0);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const agent = new Agent({ connections: 16 });
 async function fetchAll(base: string, paths: string[]): Promise<Array<{ xcache: string; body: string }>> {

@@ -15,6 +15,10 @@ export async function loadEdgeConfig(path: string): Promise<EdgeConfig> {
   // So are the origins' certificate authorities (docs/tls.md#the-edge).
   if (config.originCaFile !== undefined) config.originCaFile = resolve(base, config.originCaFile);
   for (const d of config.distributions) for (const o of d.origins) if (o.caFile !== undefined) o.caFile = resolve(base, o.caFile);
+  // And the standard logs' directories (docs/cloudfront-logs.md).
+  const logs = config.standardLogs;
+  if (logs?.directory !== undefined) logs.directory = resolve(base, logs.directory);
+  if (logs?.spoolDir !== undefined) logs.spoolDir = resolve(base, logs.spoolDir);
   return config;
 }
 

@@ -19,6 +19,7 @@
 import * as z from 'zod';
 import { MiB, doc, defaultOf, text, integer, decimal, flag, stringList, list, absentIsEmpty, isObj, fields, problem, isHttpUrl } from './schema-fields.js';
 import { caFile, viewerCertificate, viewerCertificateFields } from './tls-fields.js';
+import { distributionLogging, distributionLoggingFields, standardLogs, standardLogsFields, standardLogsS3Fields } from './logging-fields.js';
 import { cacheKeyFields, FUNCTION_NAME, functionAssociationFields, behaviorFields, pathPattern, cacheBehavior, defaultCacheBehavior } from './behavior-schema.js';
 
 // ---- origins, groups, error responses ------------------------------------------------------
@@ -147,6 +148,7 @@ const distributionFields = {
     ).optional(),
     { description: 'Cache tags: https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CacheTagConfig.html' },
   ),
+  logging: distributionLogging,
 };
 
 /** With exactly one origin and no defaultCacheBehavior, the default behavior targets that origin. */
@@ -298,6 +300,7 @@ export const edgeConfigFields = {
       type: 'object',
     },
   ),
+  standardLogs,
   distributions: doc(z.array(distribution, { error: (iss) => (iss.input === undefined ? 'is required' : 'must be an array') }).min(1, { error: 'at least one distribution is required' }), {
     description: 'The distributions (at least one).',
   }),
@@ -335,6 +338,11 @@ export const edgeConfigSchema = fields(edgeConfigFields)
         aliases.set(a, d.id);
       });
     });
+    if (c.standardLogs === undefined) {
+      c.distributions.forEach((d, i) => {
+        if (d.logging !== undefined) problem(ctx, ['distributions', i, 'logging'], 'needs standardLogs (where the log files go: s3 or directory)');
+      });
+    }
     const names = new Set<string>();
     c.functions?.forEach((f, i) => {
       if (names.has(f.name)) problem(ctx, ['functions', i, 'name'], `duplicate function '${f.name}'`);
@@ -396,6 +404,9 @@ export const CONFIG_OBJECTS: ReadonlyArray<{ path: string; fields: z.ZodRawShape
   { path: '….cacheKey.', fields: cacheKeyFields },
   { path: '….functionAssociations[].', fields: functionAssociationFields },
   { path: 'distributions[].customErrorResponses[].', fields: customErrorResponseFields },
+  { path: 'distributions[].logging.', fields: distributionLoggingFields },
+  { path: 'standardLogs.', fields: standardLogsFields },
+  { path: 'standardLogs.s3.', fields: standardLogsS3Fields },
   { path: 'functions[].', fields: functionFields },
   { path: 'keyValueStores[].', fields: keyValueStoreFields },
 ];

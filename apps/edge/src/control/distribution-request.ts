@@ -54,6 +54,14 @@ export interface ErrorResponseSpec {
   errorCachingMinTTL: number;
 }
 
+/** DistributionConfig.Logging as sent (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_LoggingConfig.html). */
+export interface LoggingSpec {
+  enabled: boolean;
+  includeCookies: boolean;
+  bucket: string;
+  prefix: string;
+}
+
 export interface DistributionSpec {
   callerReference: string;
   aliases: string[];
@@ -65,6 +73,8 @@ export interface DistributionSpec {
   comment: string;
   priceClass: string;
   enabled: boolean;
+  /** Absent in distributions stored before logging was supported: disabled. */
+  logging?: LoggingSpec;
 }
 
 export interface Tag {
@@ -246,6 +256,17 @@ function behavior(b: XmlObject, m: string, withPattern: boolean): BehaviorSpec {
   return spec;
 }
 
+/**
+ * "If you specify false for Enabled but you specify values for Bucket and prefix, the values are
+ * automatically deleted." (LoggingConfig)
+ */
+function loggingConfig(l: XmlObject, m: string): LoggingSpec {
+  const enabled = bool(l, 'Enabled', `${m}.enabled`, false);
+  const includeCookies = bool(l, 'IncludeCookies', `${m}.includeCookies`, false);
+  if (!enabled) return { enabled, includeCookies, bucket: '', prefix: '' };
+  return { enabled, includeCookies, bucket: (optionalText(l, 'Bucket') ?? '').trim(), prefix: optionalText(l, 'Prefix') ?? '' };
+}
+
 function distributionConfig(doc: XmlObject): DistributionSpec {
   const m = 'distributionConfig';
   if (objectItems(doc, 'OriginGroups', `${m}.originGroups`, 'OriginGroup').length > 0) {
@@ -272,9 +293,8 @@ function distributionConfig(doc: XmlObject): DistributionSpec {
     priceClass,
     enabled: bool(doc, 'Enabled', `${m}.enabled`),
   };
-  if (child(doc, 'Logging') && bool(child(doc, 'Logging')!, 'Enabled', `${m}.logging.enabled`, false)) {
-    throw errors.invalidArgument('Standard logging is configured in the edge configuration file, not through the API.');
-  }
+  const logging = child(doc, 'Logging');
+  if (logging !== undefined) spec.logging = loggingConfig(logging, `${m}.logging`);
   return spec;
 }
 

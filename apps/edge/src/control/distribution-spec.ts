@@ -6,7 +6,8 @@
  */
 import { functionNameOf, validateEdgeConfig, EdgeConfigError } from '../config/validate.js';
 import { ControlError, errors } from './errors.js';
-import type { BehaviorSpec, DistributionSpec, OriginSpec } from './distribution-request.js';
+import type { BehaviorSpec, DistributionSpec, LoggingSpec, OriginSpec } from './distribution-request.js';
+import { isBucketName, isLogPrefix, logBucketName } from '../config/logging-fields.js';
 import type { DistributionConfig, EdgeConfig } from './runtime-types.js';
 
 /**
@@ -117,6 +118,17 @@ function behaviorRaw(b: BehaviorSpec, origins: ReadonlySet<string>, ctx: SpecCon
   return raw;
 }
 
+/**
+ * Logging of a distribution created through the API: the bucket is one of `standardLogs` (an S3
+ * endpoint's or a folder of a directory), which the edge configuration file must name.
+ */
+function loggingRaw(l: LoggingSpec, ctx: SpecContext): Record<string, unknown> {
+  if (ctx.config.standardLogs === undefined) throw errors.invalidArgument('Standard logging needs standardLogs in the edge configuration file (where log files go: an S3 endpoint or a directory).');
+  if (!isBucketName(logBucketName(l.bucket))) throw errors.invalidArgument(`The S3 bucket that you specified for CloudFront logs is not valid: '${l.bucket}'.`);
+  if (!isLogPrefix(l.prefix)) throw errors.invalidArgument(`The log prefix '${l.prefix}' is not valid: it must not start with '/', name '..' or hold control characters.`);
+  return { bucket: l.bucket, prefix: l.prefix, includeCookies: l.includeCookies };
+}
+
 /** The edge's distribution `id` for `spec`; throws CloudFront's error for the first problem. */
 export function distributionFromSpec(id: string, spec: DistributionSpec, ctx: SpecContext): DistributionConfig {
   if (spec.callerReference === '') throw errors.invalidArgument('CallerReference must not be empty.');
@@ -140,6 +152,7 @@ export function distributionFromSpec(id: string, spec: DistributionSpec, ctx: Sp
   }
   const raw = {
     id,
+    ...(spec.logging?.enabled ? { logging: loggingRaw(spec.logging, ctx) } : {}),
     aliases: spec.aliases,
     ...(spec.defaultRootObject === '' ? {} : { defaultRootObject: spec.defaultRootObject }),
     comment: spec.comment,
@@ -162,7 +175,7 @@ export function distributionFromSpec(id: string, spec: DistributionSpec, ctx: Sp
     })),
   };
   try {
-    return validateEdgeConfig({ distributions: [raw] }).distributions[0]!;
+    return validateEdgeConfig({ distributions: [raw], ...(ctx.config.standardLogs ? { standardLogs: ctx.config.standardLogs } : {}) }).distributions[0]!;
   } catch (err) {
     if (err instanceof EdgeConfigError) throw errors.invalidArgument(err.problems.map((p) => p.replace(/^distributions\[0\]\./, '')).join('; '));
     throw err;

@@ -10,6 +10,7 @@
 import { DEFAULT_MINIMUM_PROTOCOL_VERSION } from '../config/tls-fields.js';
 import { createHash } from 'node:crypto';
 import { functionNameOf } from '../config/validate.js';
+import { defaultDomainName } from '../distribution-router.js';
 import type { ApiDistribution } from './distribution-store.js';
 import type { BehaviorSpec, OriginSpec } from './distribution-request.js';
 import type { CacheBehaviorConfig, DistributionConfig, OriginConfig } from './runtime-types.js';
@@ -37,8 +38,8 @@ export function distributionArn(id: string): string {
  */
 export function distributionDomainName(dist: DistributionConfig, api?: ApiDistribution): string {
   // Created through the API: like d111111abcdef8.cloudfront.net, never an alias (the router takes both).
-  if (api) return `${dist.id.toLowerCase()}.bucketfront.localhost`;
-  return dist.aliases[0] ?? `${dist.id.toLowerCase()}.bucketfront.localhost`;
+  if (api) return defaultDomainName(dist.id);
+  return dist.aliases[0] ?? defaultDomainName(dist.id);
 }
 
 /** A stable ETag per configuration (changes when the config does), shaped like CloudFront's `E2QWRUHAPOMQZL`. */
@@ -165,6 +166,17 @@ function behaviorNode(b: CacheBehaviorConfig, withPathPattern: boolean, sent?: B
   return node;
 }
 
+/** LoggingConfig: a distribution without `logging` answers Enabled false and empty Bucket and Prefix, as CloudFront. */
+function loggingNode(dist: DistributionConfig): XmlNode {
+  const l = dist.logging;
+  return [
+    ['Enabled', l !== undefined],
+    ['IncludeCookies', l?.includeCookies ?? false],
+    ['Bucket', l?.bucket ?? ''],
+    ['Prefix', l?.prefix ?? ''],
+  ];
+}
+
 /** Members shared by DistributionSummary and DistributionConfig, from Aliases to IsIPV6Enabled, by shape. */
 function configBody(dist: DistributionConfig, kind: 'summary' | 'config', api?: ApiDistribution): XmlNode {
   const node: XmlNode = [];
@@ -239,16 +251,7 @@ function configBody(dist: DistributionConfig, kind: 'summary' | 'config', api?: 
     ],
     ['Comment', dist.comment ?? ''],
   );
-  if (kind === 'config')
-    node.push([
-      'Logging',
-      [
-        ['Enabled', false],
-        ['IncludeCookies', false],
-        ['Bucket', ''],
-        ['Prefix', ''],
-      ],
-    ]);
+  if (kind === 'config') node.push(['Logging', loggingNode(dist)]);
   node.push(
     ['PriceClass', api?.spec.priceClass ?? 'PriceClass_All'],
     ['Enabled', dist.enabled],

@@ -1,0 +1,121 @@
+/**
+ * Delivery of spooled records (spool.ts) as CloudFront log files: one process per edge (the
+ * cluster primary, or the single process) reads each closed-off spool file in `ready/`, groups
+ * its records by distribution, destination and hour, and puts one gzip file per group
+ * (`<prefix>/<distribution ID>.YYYY-MM-DD-HH.<unique ID>.gz`, log-format.ts). Only when every
+ * file of it is stored is the spool file removed; a failure leaves it for the next round.
+ *
+ * Nothing delivered twice: a file's unique ID is derived from the spool file and the group, so
+ * a retry (or a crash between the put and the removal) writes the same objects again, whole.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { logBucketName } from '../config/logging-fields.js';
+import type { LogDestination } from './destination.js';
+import { hourOf, LOG_FIELDS, LOG_FILE_HEADER, logFileKey } from './log-format.js';
+import { ACTIVE_DIR, ensureSpoolDirs, parseSpoolLine, READY_DIR } from './spool.js';
+
+export interface LogFile {
+  bucket: string;
+  key: string;
+  records: string[];
+}
+
+/** Crockford base 32, as CloudFront's unique IDs look (`RT4KCN4SGK9`). */
+const BASE32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+function uniqueId(seed: string): string {
+  const digest = createHash('sha256').update(seed).digest();
+  let out = '';
+  for (let i = 0; i < 11; i++) out += BASE32[digest[i]! & 31];
+  return out;
+}
+
+/** The log files a spool file makes: its records grouped by distribution, bucket, prefix and hour. */
+export function logFilesOf(spoolName: string, text: string): LogFile[] {
+  const groups = new Map<string, LogFile>();
+  for (const line of text.split('\n')) {
+    const r = parseSpoolLine(line, LOG_FIELDS.length);
+    if (r === undefined) continue;
+    const tab = r.record.indexOf('\t');
+    const hour = hourOf(r.record.slice(0, tab), r.record.slice(tab + 1, tab + 9));
+    const group = `${r.distributionId}\t${r.bucket}\t${r.prefix}\t${hour}`;
+    let file = groups.get(group);
+    if (file === undefined) {
+      file = { bucket: logBucketName(r.bucket), key: logFileKey(r.prefix, r.distributionId, hour, uniqueId(`${spoolName}\t${group}`)), records: [] };
+      groups.set(group, file);
+    }
+    file.records.push(r.record);
+  }
+  return [...groups.values()];
+}
+
+/** A log file's bytes: the two header lines, then one record a line, gzip-compressed. */
+export const logFileBody = (f: LogFile): Buffer => gzipSync(`${LOG_FILE_HEADER}${f.records.join('\n')}\n`);
+
+export class LogDeliverer {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly dir: string,
+    private readonly destination: LogDestination,
+    private readonly log: (message: string) => void,
+  ) {
+    ensureSpoolDirs(dir);
+  }
+
+  /** Every `intervalMs`: `beforeEach` (the single process closes its own spool file off), then a delivery. */
+  start(intervalMs: number, beforeEach?: () => Promise<void>): void {
+    const tick = (): void => {
+      this.timer = setTimeout(() => {
+        void (beforeEach ?? (() => Promise.resolve()))()
+          .then(() => this.deliver())
+          .finally(tick);
+      }, intervalMs);
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Spool files no running process writes any more (`owner` given: those of that dead process,
+   * else all of them, at start) go to `ready/`.
+   */
+  async adopt(owner?: string): Promise<void> {
+    const names = await readdir(join(this.dir, ACTIVE_DIR)).catch(() => [] as string[]);
+    for (const name of names) {
+      if (owner !== undefined && !name.startsWith(owner)) continue;
+      await rename(join(this.dir, ACTIVE_DIR, name), join(this.dir, READY_DIR, `${name.replace(/\.log$/, '')}.adopted.log`)).catch(() => undefined);
+    }
+  }
+
+  /** Delivers every spool file in `ready/` (one round at a time). */
+  deliver(): Promise<void> {
+    this.running ??= this.deliverReady().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async deliverReady(): Promise<void> {
+    const ready = join(this.dir, READY_DIR);
+    const names = (await readdir(ready).catch(() => [] as string[])).filter((n) => n.endsWith('.log')).sort();
+    for (const name of names) {
+      const file = join(ready, name);
+      try {
+        const files = logFilesOf(name, await readFile(file, 'utf8'));
+        for (const f of files) await this.destination.put(f.bucket, f.key, logFileBody(f));
+        await rm(file, { force: true });
+      } catch (err) {
+        this.log(`standard logs: ${name} not delivered to ${this.destination.name} (retried next round): ${(err as Error).message}`);
+      }
+    }
+  }
+}
