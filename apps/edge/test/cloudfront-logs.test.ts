@@ -7,7 +7,7 @@
 import { CloudFrontClient, CreateDistributionCommand, GetDistributionConfigCommand } from '@aws-sdk/client-cloudfront';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -270,6 +270,47 @@ describe('standard logs', () => {
     expect(files).toHaveLength(1);
     expect(files[0]!.slice(join(good, 'bkt1').length + 1)).toMatch(/^ELOGS4\.\d{4}-\d{2}-\d{2}-\d{2}\.[0-9A-Z]+\.gz$/);
     expect(records.map((x) => x['x-edge-request-id'])).toEqual([r.id]);
+  }, 60_000);
+
+  it("a distribution whose log bucket fails neither holds back nor re-delivers another distribution's records of the same spool file", async () => {
+    const root = await mkdtemp(join(tmpdir(), 'bf-cflogs-poison-'));
+    closeAfterTest({ close: () => rm(root, { recursive: true, force: true }) });
+    const dir = join(root, 'delivered');
+    await mkdir(dir);
+    await writeFile(join(dir, 'blocked'), 'a file where the bucket folder should be');
+    const messages: string[] = [];
+    // An hour's interval: the records of both distributions share one spool file, delivered when the edge stops.
+    const opts = {
+      config: {
+        standardLogs: { directory: dir, spoolDir: join(root, 'spool'), deliveryInterval: 3600 },
+        distributions: [distribution('EBROKEN', { bucket: 'blocked' }), distribution('EFINE', { bucket: 'fine' })],
+      },
+      workers: 1,
+      credentials: creds,
+      log: (m: string) => messages.push(m),
+    };
+    const first = await startEdge(opts);
+    const broken = await viewer(`${first.url}/a.txt`, 'ebroken.example');
+    const fine = await viewer(`${first.url}/a.txt`, 'efine.example');
+    await first.close(); // one delivery round: EBROKEN's fails
+    expect(messages.some((m) => m.includes('not delivered'))).toBe(true);
+    const delivered = await filesUnder(join(dir, 'fine'));
+    expect(delivered).toHaveLength(1);
+    expect(parseLogFile(await readFile(delivered[0]!)).map((r) => r['x-edge-request-id'])).toEqual([fine.id]);
+
+    // The log reader took EFINE's file away; the rounds that retry EBROKEN's records do not bring it back.
+    await rm(delivered[0]!);
+    await (await startEdge(opts)).close();
+    expect(await filesUnder(join(dir, 'fine'))).toEqual([]);
+
+    // EBROKEN's records waited in the spool, and arrive once its folder can be made.
+    await rm(join(dir, 'blocked'));
+    await (await startEdge(opts)).close();
+    const late = await filesUnder(join(dir, 'blocked'));
+    expect(late).toHaveLength(1);
+    expect(parseLogFile(await readFile(late[0]!)).map((r) => r['x-edge-request-id'])).toEqual([broken.id]);
+    expect(await filesUnder(join(dir, 'fine'))).toEqual([]);
+    expect(await filesUnder(join(root, 'spool'))).toEqual([]);
   }, 60_000);
 });
 

@@ -142,6 +142,28 @@ describe('versionId=null on object operations', () => {
     expect(gone.status).toBe(404);
   });
 
+  it('DeleteObjects with another VersionId reports that key as InvalidArgument and deletes nothing; null deletes', async () => {
+    const b = 'versions-batch';
+    await origin.s3.send(new CreateBucketCommand({ Bucket: b }));
+    await origin.s3.send(new PutObjectCommand({ Bucket: b, Key: 'keep-me', Body: 'x' }));
+    await origin.s3.send(new PutObjectCommand({ Bucket: b, Key: 'del-null', Body: 'x' }));
+    const del = await origin.s3.send(
+      new DeleteObjectsCommand({
+        Bucket: b,
+        Delete: {
+          Objects: [
+            { Key: 'keep-me', VersionId: 'UIORUnfndfiufdisojhr398493jfdkjFJjkndnqUifhnw89493jJFJ' },
+            { Key: 'del-null', VersionId: 'null' },
+          ],
+        },
+      }),
+    );
+    expect(del.Errors).toEqual([{ Key: 'keep-me', VersionId: 'UIORUnfndfiufdisojhr398493jfdkjFJjkndnqUifhnw89493jJFJ', Code: 'InvalidArgument', Message: 'Invalid version id specified' }]);
+    expect(del.Deleted).toEqual([{ Key: 'del-null', VersionId: 'null' }]);
+    expect((await origin.s3.send(new HeadObjectCommand({ Bucket: b, Key: 'keep-me' }))).ContentLength).toBe(1);
+    expect((await errorOf(origin.s3.send(new HeadObjectCommand({ Bucket: b, Key: 'del-null' })))).status).toBe(404);
+  });
+
   it("ceph/s3-tests' nuke_bucket: list versions, DeleteObjects each Key + VersionId, bucket empty", async () => {
     const b = 'versions-nuke';
     await origin.s3.send(new CreateBucketCommand({ Bucket: b }));

@@ -2,14 +2,16 @@
  * Delivery of spooled records (spool.ts) as CloudFront log files: one process per edge (the
  * cluster primary, or the single process) reads each closed-off spool file in `ready/`, groups
  * its records by distribution, destination and hour, and puts one gzip file per group
- * (`<prefix>/<distribution ID>.YYYY-MM-DD-HH.<unique ID>.gz`, log-format.ts). Only when every
- * file of it is stored is the spool file removed; a failure leaves it for the next round.
+ * (`<prefix>/<distribution ID>.YYYY-MM-DD-HH.<unique ID>.gz`, log-format.ts). Every group is
+ * tried; when one fails, the spool file is rewritten (under the same name) with the lines of the
+ * groups not stored, for the next round: a distribution whose bucket refuses its logs neither
+ * holds back nor re-delivers the others. When every group is stored the spool file is removed.
  *
  * Nothing delivered twice: a file's unique ID is derived from the spool file and the group, so
  * a retry (or a crash between the put and the removal) writes the same objects again, whole.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { logBucketName } from '../config/logging-fields.js';
@@ -21,6 +23,8 @@ export interface LogFile {
   bucket: string;
   key: string;
   records: string[];
+  /** The spool lines the records came from (kept when the file could not be stored). */
+  spooled: string[];
 }
 
 /** Crockford base 32, as CloudFront's unique IDs look (`RT4KCN4SGK9`). */
@@ -43,16 +47,33 @@ export function logFilesOf(spoolName: string, text: string): LogFile[] {
     const group = `${r.distributionId}\t${r.bucket}\t${r.prefix}\t${hour}`;
     let file = groups.get(group);
     if (file === undefined) {
-      file = { bucket: logBucketName(r.bucket), key: logFileKey(r.prefix, r.distributionId, hour, uniqueId(`${spoolName}\t${group}`)), records: [] };
+      file = { bucket: logBucketName(r.bucket), key: logFileKey(r.prefix, r.distributionId, hour, uniqueId(`${spoolName}\t${group}`)), records: [], spooled: [] };
       groups.set(group, file);
     }
     file.records.push(r.record);
+    file.spooled.push(line);
   }
   return [...groups.values()];
 }
 
 /** A log file's bytes: the two header lines, then one record a line, gzip-compressed. */
 export const logFileBody = (f: LogFile): Buffer => gzipSync(`${LOG_FILE_HEADER}${f.records.join('\n')}\n`);
+
+/**
+ * `file` replaced whole by `text` (a temporary file beside it, fsynced, renamed over it; its name
+ * does not end in `.log`, so no delivery round takes it). The name is kept: the groups left in
+ * it keep their unique IDs.
+ */
+async function replaceFile(file: string, text: string): Promise<void> {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    await writeFile(temp, text, { flush: true });
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
 
 export class LogDeliverer {
   private timer: NodeJS.Timeout | undefined;
@@ -111,8 +132,17 @@ export class LogDeliverer {
       const file = join(ready, name);
       try {
         const files = logFilesOf(name, await readFile(file, 'utf8'));
-        for (const f of files) await this.destination.put(f.bucket, f.key, logFileBody(f));
-        await rm(file, { force: true });
+        const undelivered: LogFile[] = [];
+        for (const f of files) {
+          try {
+            await this.destination.put(f.bucket, f.key, logFileBody(f));
+          } catch (err) {
+            undelivered.push(f);
+            this.log(`standard logs: ${name} (${f.bucket}/${f.key}) not delivered to ${this.destination.name} (retried next round): ${(err as Error).message}`);
+          }
+        }
+        if (undelivered.length === 0) await rm(file, { force: true });
+        else if (undelivered.length < files.length) await replaceFile(file, undelivered.flatMap((f) => f.spooled.map((l) => `${l}\n`)).join(''));
       } catch (err) {
         this.log(`standard logs: ${name} not delivered to ${this.destination.name} (retried next round): ${(err as Error).message}`);
       }

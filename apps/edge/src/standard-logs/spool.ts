@@ -7,6 +7,10 @@
  * Cost on the request path: a string pushed onto an array. The batch is written at most
  * FLUSH_MS later (or at FLUSH_LINES lines) with one append; files are fsynced once, when they
  * are closed off, never per record. A process killed loses at most its last unwritten batch.
+ *
+ * While the spool cannot be written (a full disk), the records wait in memory for the next batch,
+ * up to `maxBufferedBytes`; later ones are dropped (as CloudFront's standard logs are best-effort)
+ * and counted, and the count is reported once a batch is written again.
  */
 import { mkdirSync } from 'node:fs';
 import { appendFile, open, rename, stat } from 'node:fs/promises';
@@ -14,6 +18,8 @@ import { join } from 'node:path';
 
 const FLUSH_MS = 100;
 const FLUSH_LINES = 1000;
+/** Records kept in memory while the spool cannot be written (a worker's heap is not the spool). */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 export const ACTIVE_DIR = 'active';
 export const READY_DIR = 'ready';
@@ -46,6 +52,10 @@ export const ownerPrefix = (pid: number): string => `${pid}-`;
 
 export class SpoolWriter {
   private lines: string[] = [];
+  /** UTF-16 length of `lines` (an approximation of their bytes). */
+  private buffered = 0;
+  private dropped = 0;
+  private readonly maxBufferedBytes: number;
   private timer: NodeJS.Timeout | undefined;
   /** Appends and renames, one after the other. */
   private chain: Promise<void> = Promise.resolve();
@@ -57,7 +67,9 @@ export class SpoolWriter {
   constructor(
     private readonly dir: string,
     private readonly onError: (err: Error) => void,
+    opts: { maxBufferedBytes?: number } = {},
   ) {
+    this.maxBufferedBytes = opts.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
     ensureSpoolDirs(dir);
     this.name = `${ownerPrefix(process.pid)}${Date.now().toString(36)}`;
     this.active = join(dir, ACTIVE_DIR, `${this.name}.log`);
@@ -65,7 +77,13 @@ export class SpoolWriter {
 
   /** On the request path: buffered, written with the next batch. */
   write(r: SpoolRecord): void {
-    this.lines.push(spoolLine(r));
+    const line = spoolLine(r);
+    if (this.buffered + line.length > this.maxBufferedBytes) {
+      this.dropped++;
+      return;
+    }
+    this.buffered += line.length;
+    this.lines.push(line);
     if (this.lines.length >= FLUSH_LINES) void this.flush();
     else if (this.timer === undefined) {
       this.timer = setTimeout(() => void this.flush(), FLUSH_MS);
@@ -80,13 +98,29 @@ export class SpoolWriter {
     if (this.lines.length === 0) return this.chain;
     const batch = this.lines.join('');
     this.lines = [];
+    this.buffered -= batch.length;
     // A failed append (disk full) keeps the batch for the next one.
     return this.inOrder(() =>
-      appendFile(this.active, batch).catch((err: unknown) => {
-        this.lines.unshift(batch);
-        throw err;
-      }),
+      appendFile(this.active, batch).then(
+        () => this.reportDropped(),
+        (err: unknown) => {
+          this.lines.unshift(batch);
+          this.buffered += batch.length;
+          throw err;
+        },
+      ),
     );
+  }
+
+  /** What the records waiting for the next batch take in memory. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  private reportDropped(): void {
+    if (this.dropped === 0) return;
+    this.onError(new Error(`${this.dropped} standard log records dropped: the spool could not be written`));
+    this.dropped = 0;
   }
 
   /** Flushes, then closes the active file off into `ready/` (fsynced) for the deliverer. */

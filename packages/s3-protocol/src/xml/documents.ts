@@ -247,7 +247,7 @@ export const DeleteXml = defineDocument<DeleteRequest>({
 
 export interface DeleteResult {
   deleted: { key: string; versionId?: string }[];
-  errors: { key: string; code: string; message: string }[];
+  errors: { key: string; versionId?: string; code: string; message: string }[];
 }
 export const DeleteResultXml = defineDocument<DeleteResult>({
   root: 'DeleteResult',
@@ -270,6 +270,7 @@ export const DeleteResultXml = defineDocument<DeleteResult>({
       type: {
         fields: [
           { el: 'Key', prop: 'key', type: 'string' },
+          { el: 'VersionId', prop: 'versionId', type: 'string', optional: true },
           { el: 'Code', prop: 'code', type: 'string' },
           { el: 'Message', prop: 'message', type: 'string' },
         ],

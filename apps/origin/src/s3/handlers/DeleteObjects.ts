@@ -1,7 +1,9 @@
 /**
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
  * At most 1000 keys; Content-MD5 or an x-amz-checksum-* is required (the
- * payload decoder verifies whichever was sent); per-key errors in the result.
+ * payload decoder verifies whichever was sent); per-key errors in the result. A VersionId other
+ * than `null` names no version here: that key is an InvalidArgument error and is not deleted (as
+ * DeleteObject answers it, null-version.ts).
  */
 import { DeleteResultXml, DeleteXml, S3Error, validateObjectKey, type DeleteResult } from '@bucketfront/s3-protocol';
 import { isStoreError } from '@bucketfront/object-store';
@@ -9,6 +11,7 @@ import { requireBucket } from '../access.js';
 import { readSmallBody } from '../body.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { missingContentMd5 } from '../object-headers.js';
+import { NULL_VERSION } from '../null-version.js';
 
 const MAX_KEYS = 1000;
 const MAX_BODY = 2 * 1024 * 1024;
@@ -32,6 +35,10 @@ export const DeleteObjects: S3Handler<OpOf<'DeleteObjects'>> = async (ctx) => {
     const bad = validateObjectKey(key);
     if (bad) {
       result.errors.push({ key, code: bad.code, message: bad.message });
+      continue;
+    }
+    if (versionId !== undefined && versionId !== NULL_VERSION) {
+      result.errors.push({ key, versionId, code: 'InvalidArgument', message: 'Invalid version id specified' });
       continue;
     }
     try {
