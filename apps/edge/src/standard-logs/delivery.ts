@@ -13,7 +13,8 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { logBucketName } from '../config/logging-fields.js';
 import type { LogDestination } from './destination.js';
 import { hourOf, LOG_FIELDS, LOG_FILE_HEADER, logFileKey } from './log-format.js';
@@ -56,8 +57,13 @@ export function logFilesOf(spoolName: string, text: string): LogFile[] {
   return [...groups.values()];
 }
 
-/** A log file's bytes: the two header lines, then one record a line, gzip-compressed. */
-export const logFileBody = (f: LogFile): Buffer => gzipSync(`${LOG_FILE_HEADER}${f.records.join('\n')}\n`);
+const gzipAsync = promisify(gzip);
+
+/**
+ * A log file's bytes: the two header lines, then one record a line, gzip-compressed off the
+ * event loop (a backlog must not stall serving in a single-process edge).
+ */
+export const logFileBody = (f: LogFile): Promise<Buffer> => gzipAsync(`${LOG_FILE_HEADER}${f.records.join('\n')}\n`);
 
 /**
  * `file` replaced whole by `text` (a temporary file beside it, fsynced, renamed over it; its name
@@ -135,7 +141,7 @@ export class LogDeliverer {
         const undelivered: LogFile[] = [];
         for (const f of files) {
           try {
-            await this.destination.put(f.bucket, f.key, logFileBody(f));
+            await this.destination.put(f.bucket, f.key, await logFileBody(f));
           } catch (err) {
             undelivered.push(f);
             this.log(`standard logs: ${name} (${f.bucket}/${f.key}) not delivered to ${this.destination.name} (retried next round): ${(err as Error).message}`);
