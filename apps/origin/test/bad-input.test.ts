@@ -205,7 +205,7 @@ describe('ranges and methods', () => {
   });
 
   it('unsupported operations are 501 NotImplemented in XML; unknown methods 405', async () => {
-    const r = await signed('GET', `/${bucket}/digits?torrent`);
+    const r = await signed('POST', `/${bucket}/digits?restore`, { body: '<RestoreRequest><Days>1</Days></RestoreRequest>' });
     expect(r.status).toBe(501);
     expect(r.code).toBe('NotImplemented');
     const m = await signed('PATCH', `/${bucket}/digits`);

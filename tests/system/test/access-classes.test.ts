@@ -115,6 +115,8 @@ const operations: Operation[] = [
   { op: 'GetObjectTagging', method: 'GET', path: `/${PRIVATE}/k?tagging` },
   { op: 'DeleteObjectTagging', method: 'DELETE', path: `/${PRIVATE}/k?tagging` },
   { op: 'GetObjectAttributes', method: 'GET', path: `/${PRIVATE}/k?attributes`, headers: { 'x-amz-object-attributes': 'ETag,ObjectSize' } },
+  { op: 'GetObjectTorrent', method: 'GET', path: `/${PRIVATE}/k?torrent` },
+  { op: 'ListObjectVersions', method: 'GET', path: `/${PRIVATE}?versions` },
   { op: 'PutBucketCors', method: 'PUT', path: `/${PRIVATE}?cors`, body: corsBody, headers: { 'content-md5': md5b64(corsBody) } },
   { op: 'DeleteBucketCors', method: 'DELETE', path: `/${PRIVATE}?cors` },
   { op: 'PutPublicAccessBlock', method: 'PUT', path: `/${PRIVATE}?publicAccessBlock`, body: publicAccessBlockBody },
