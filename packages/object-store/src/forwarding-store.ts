@@ -52,6 +52,16 @@ export class ForwardingStore implements ObjectStore {
     return this.inner.listObjects(...a);
   }
 
+  getBucketVersioning(...a: Args<'getBucketVersioning'>): Result<'getBucketVersioning'> {
+    return this.inner.getBucketVersioning(...a);
+  }
+  putBucketVersioning(...a: Args<'putBucketVersioning'>): Result<'putBucketVersioning'> {
+    return this.inner.putBucketVersioning(...a);
+  }
+  listObjectVersions(...a: Args<'listObjectVersions'>): Result<'listObjectVersions'> {
+    return this.inner.listObjectVersions(...a);
+  }
+
   createMultipartUpload(...a: Args<'createMultipartUpload'>): Result<'createMultipartUpload'> {
     return this.inner.createMultipartUpload(...a);
   }

@@ -38,6 +38,10 @@ export type StoreErrorCode =
   | 'InvalidRequest'
   /** SSE-C: the key does not match the one the object was written with (403). */
   | 'AccessDenied'
+  /** A versionId that names no version of the key (404). */
+  | 'NoSuchVersion'
+  /** GET/HEAD of a delete marker by its versionId (405; detail `DeleteMarker`/`VersionId` become headers). */
+  | 'MethodNotAllowed'
   /** SSE-KMS: the named key does not exist (400). */
   | 'KMS.NotFoundException'
   /** SSE-KMS: the key is disabled (400). */
@@ -141,13 +145,74 @@ export interface CustomerKey {
 /** How to encrypt what is written (resolved by the origin: request headers, else the bucket default). */
 export type EncryptionRequest = { scheme: 'SSE-S3' } | { scheme: 'SSE-KMS'; kmsKeyId?: string; bucketKeyEnabled?: boolean; kmsContext?: string } | { scheme: 'SSE-C'; customerKey: CustomerKey };
 
-/** Read-side SSE parameters: the SSE-C key, when the client sent one. */
+/** Read-side parameters: the SSE-C key, when the client sent one; the version to read. */
 export interface ReadOptions {
   customerKey?: CustomerKey;
+  /**
+   * The version to read (`null`: the null version). Absent: the current version. A delete marker's
+   * id → MethodNotAllowed (detail `{ DeleteMarker: 'true', VersionId }`); an unknown id → NoSuchVersion.
+   */
+  versionId?: string;
+}
+
+/**
+ * A bucket's versioning state (https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html):
+ * absent (never enabled: every object is its `null` version, versionIds are not reported),
+ * Enabled (every write makes a new version), Suspended (writes replace the `null` version).
+ * Once set it never returns to absent.
+ */
+export type VersioningStatus = 'Enabled' | 'Suspended';
+
+/** What DeleteObject did (S3's `x-amz-delete-marker` / `x-amz-version-id` answer headers). */
+export interface DeleteObjectResult {
+  /** The version removed, or the delete marker created (absent in a never-versioned bucket). */
+  versionId?: string;
+  /** A delete marker was created, or the version removed was one. */
+  deleteMarker?: boolean;
+}
+
+export interface DeleteObjectOptions {
+  /** Removes this version for good (no delete marker); unknown ids succeed (idempotent). */
+  versionId?: string;
+}
+
+/** One entry of ListObjectVersions: a version (ObjectInfo) or a delete marker. */
+export interface ObjectVersionInfo {
+  key: string;
+  /** `null` for the null version. */
+  versionId: string;
+  isLatest: boolean;
+  lastModified: Date;
+  /** Absent for delete markers. */
+  object?: ObjectInfo;
+  deleteMarker?: boolean;
+  /** Owner of a delete marker (the deleter); versions carry theirs in object.metadata.owner. */
+  owner?: string;
+}
+
+export interface ListObjectVersionsOptions {
+  prefix?: string;
+  delimiter?: string;
+  /** Resume after this key (every version of it), or with versionIdMarker after that version of it. */
+  keyMarker?: string;
+  versionIdMarker?: string;
+  /** 0…1000: versions, delete markers and common prefixes together. */
+  maxKeys: number;
+}
+
+export interface ListObjectVersionsResult {
+  /** Keys in UTF-8 binary order; each key's versions newest first. */
+  versions: ObjectVersionInfo[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  nextKeyMarker?: string;
+  nextVersionIdMarker?: string;
 }
 
 export interface ObjectInfo {
   key: string;
+  /** This version's id (`null` for the null version); absent in a bucket that never had versioning. */
+  versionId?: string;
   size: number;
   /** Quoted, as S3 sends it: `"d41d8cd98f00b204e9800998ecf8427e"` or `"…-3"` for multipart. */
   etag: string;
@@ -320,19 +385,31 @@ export interface ObjectStore {
    * it is overwritten meanwhile. null when the key does not exist.
    */
   getObject(bucket: string, key: string, range?: ByteRange, opts?: ReadOptions): Promise<GetObjectResult | null>;
-  /** Idempotent: deleting a missing key succeeds. Throws NoSuchBucket. */
-  deleteObject(bucket: string, key: string): Promise<void>;
-  /** Server-side copy; `metadata` replaces the source's (the origin decides COPY vs REPLACE). */
-  copyObject(src: { bucket: string; key: string }, dst: { bucket: string; key: string }, metadata: ObjectMetadata, opts?: CopyObjectOptions): Promise<ObjectInfo>;
+  /**
+   * Idempotent: deleting a missing key succeeds. Throws NoSuchBucket. In a versioned bucket,
+   * without `versionId` it adds a delete marker (Suspended: as the null version); with one it
+   * removes that version and the previous one becomes current.
+   */
+  deleteObject(bucket: string, key: string, opts?: DeleteObjectOptions): Promise<DeleteObjectResult>;
+  /** Server-side copy; `metadata` replaces the source's (the origin decides COPY vs REPLACE). `src.versionId`: copy that version. */
+  copyObject(src: { bucket: string; key: string; versionId?: string }, dst: { bucket: string; key: string }, metadata: ObjectMetadata, opts?: CopyObjectOptions): Promise<ObjectInfo>;
   /** Keys in UTF-8 binary order. */
   listObjects(bucket: string, opts: ListObjectsOptions): Promise<ListObjectsResult>;
+
+  // Versioning (docs/versioning.md)
+  /** null: never enabled. Throws NoSuchBucket. */
+  getBucketVersioning(bucket: string): Promise<VersioningStatus | null>;
+  /** Durable before it resolves. Throws NoSuchBucket. */
+  putBucketVersioning(bucket: string, status: VersioningStatus): Promise<void>;
+  /** Every version and delete marker, keys in UTF-8 binary order, each key's newest first. */
+  listObjectVersions(bucket: string, opts: ListObjectVersionsOptions): Promise<ListObjectVersionsResult>;
 
   // Multipart
   createMultipartUpload(bucket: string, key: string, metadata: ObjectMetadata, opts?: { encryption?: EncryptionRequest }): Promise<MultipartUploadInfo>;
   /** Throws NoSuchUpload. Replaces an earlier part with the same number. */
   uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Readable, opts?: PutObjectOptions): Promise<PartInfo>;
   /** A byte range of an existing object becomes a part (UploadPartCopy). */
-  uploadPartCopy(bucket: string, key: string, uploadId: string, partNumber: number, src: { bucket: string; key: string; range?: ByteRange }, opts?: CopyObjectOptions): Promise<PartInfo>;
+  uploadPartCopy(bucket: string, key: string, uploadId: string, partNumber: number, src: { bucket: string; key: string; versionId?: string; range?: ByteRange }, opts?: CopyObjectOptions): Promise<PartInfo>;
   /**
    * Validates the list (InvalidPart, InvalidPartOrder, EntityTooSmall for any
    * part but the last under 5 MiB unless `minPartSize` says otherwise) and

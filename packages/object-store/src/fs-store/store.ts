@@ -33,6 +33,7 @@ import { openDataDir, releaseLock } from './recovery.js';
 import type { FsContext } from './state.js';
 import { FsOutbox } from './outbox.js';
 import { createSystemDocument, getSystemDocument } from './system-documents.js';
+import * as versions from './versions.js';
 import { deleteObject, putObject } from './write-object.js';
 
 export { INLINE_OBJECT_BYTES };
@@ -160,14 +161,23 @@ class FsStore implements ObjectStore, SystemDocuments, EventOutbox {
   getObject(bucket: string, key: string, range?: ByteRange) {
     return getObject(this.ctx, bucket, key, range);
   }
-  deleteObject(...a: Args<'deleteObject'>) {
-    return deleteObject(this.ctx, ...a);
+  deleteObject(...[bucket, key]: Args<'deleteObject'>) {
+    return deleteObject(this.ctx, bucket, key);
   }
   copyObject(...[src, dst, metadata]: Args<'copyObject'>) {
     return copyObject(this.ctx, src, dst, metadata);
   }
   listObjects(...a: Args<'listObjects'>) {
     return listObjects(this.ctx, ...a);
+  }
+  getBucketVersioning(...a: Args<'getBucketVersioning'>) {
+    return versions.getBucketVersioning(this.ctx, ...a);
+  }
+  putBucketVersioning(...a: Args<'putBucketVersioning'>) {
+    return versions.putBucketVersioning(this.ctx, ...a);
+  }
+  listObjectVersions(...a: Args<'listObjectVersions'>) {
+    return versions.listObjectVersions(this.ctx, ...a);
   }
   appendObject(...a: Args<'appendObject'>) {
     return appendObject(this.ctx, ...a);

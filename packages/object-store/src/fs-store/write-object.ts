@@ -18,7 +18,7 @@ import { FORMAT_VERSION, META_SUFFIX, keyHash, nowToSecond, type MetaDoc } from 
 import { insertSorted, removeSorted } from '../key-order.js';
 import { encodeManifest } from '../manifest.js';
 import { noSuchBucket } from '../store-errors.js';
-import type { ObjectInfo, ObjectMetadata, ObjectStore } from '../types.js';
+import type { DeleteObjectResult, ObjectInfo, ObjectMetadata, ObjectStore } from '../types.js';
 import { checkKey, freezeMetadata, quoteEtag } from '../validate.js';
 import { checkBody, removeFiles, writeData } from './data-files.js';
 import { bucketOf, entryFromDoc, writing, type BucketState, type FsContext, type ObjectEntry } from './state.js';
@@ -62,9 +62,9 @@ export function newDoc(key: string, size: number, md5: Buffer, metadata: ObjectM
   };
 }
 
-export async function deleteObject(ctx: FsContext, bucket: string, key: string): Promise<void> {
+export async function deleteObject(ctx: FsContext, bucket: string, key: string): Promise<DeleteObjectResult> {
   const b = bucketOf(ctx, bucket);
-  if (!b.objects.has(key)) return;
+  if (!b.objects.has(key)) return {};
   const hash = keyHash(key);
   await ctx.locks.run(`object\0${bucket}\0${key}`, async () => {
     const entry = b.objects.get(key);
@@ -75,6 +75,7 @@ export async function deleteObject(ctx: FsContext, bucket: string, key: string):
     removeSorted(b.keys, key);
     ctx.pins.release(entry);
   });
+  return {};
 }
 
 /** The directory of a key's manifest (by its hash), created on first use. */

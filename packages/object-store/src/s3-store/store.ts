@@ -44,6 +44,10 @@ import {
   type SystemDocuments,
   type EventOutbox,
   type OutboxBatch,
+  type DeleteObjectResult,
+  type VersioningStatus,
+  type ListObjectVersionsOptions,
+  type ListObjectVersionsResult,
 } from '../types.js';
 import { checkKey, checkPartNumber, checkSystemDocumentName, freezeMetadata, multipartEtag } from '../validate.js';
 import { withLength } from './body.js';
@@ -552,9 +556,9 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
     });
   }
 
-  async deleteObject(bucket: string, key: string): Promise<void> {
+  async deleteObject(bucket: string, key: string): Promise<DeleteObjectResult> {
     const full = this.b(bucket);
-    if (await this.invalidKey(bucket, key)) return;
+    if (await this.invalidKey(bucket, key)) return {};
     await this.call({ bucket, key }, async () => {
       try {
         await drain(await this.client.request({ method: 'DELETE', bucket: full, key }));
@@ -562,6 +566,19 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
         if (!isBackendError(err, 'NoSuchKey')) throw err;
       }
     });
+    return {};
+  }
+
+  async getBucketVersioning(_bucket: string): Promise<VersioningStatus | null> {
+    throw new StoreError('InternalError', 'versioning: not yet on the s3 driver');
+  }
+
+  async putBucketVersioning(_bucket: string, _status: VersioningStatus): Promise<void> {
+    throw new StoreError('InternalError', 'versioning: not yet on the s3 driver');
+  }
+
+  async listObjectVersions(_bucket: string, _opts: ListObjectVersionsOptions): Promise<ListObjectVersionsResult> {
+    throw new StoreError('InternalError', 'versioning: not yet on the s3 driver');
   }
 
   async copyObject(src: { bucket: string; key: string }, dst: { bucket: string; key: string }, metadata: ObjectMetadata): Promise<ObjectInfo> {
