@@ -19,6 +19,8 @@ import {
   type GetObjectResult,
   type ListObjectsOptions,
   type ListObjectsResult,
+  type ListObjectVersionsOptions,
+  type ListObjectVersionsResult,
   type MultipartUploadInfo,
   type ObjectInfo,
   type ObjectMetadata,
@@ -28,6 +30,7 @@ import {
   type ReadOptions,
   type SystemDocuments,
 } from '../types.js';
+import { asCopySource } from '../version-errors.js';
 import { ListingEnricher } from './listing-enricher.js';
 import { customerKeyCheck, decodeEnvelope, describeEnvelope, encodeEnvelope, verifyCustomerKey, wrapContext, type Envelope } from './envelope.js';
 import { IV_BYTES, layoutUnits, plainSize, sealedSize, type UnitLayout } from './format.js';
@@ -52,6 +55,11 @@ function strip(metadata: ObjectMetadata): ObjectMetadata {
   if (metadata.sealed === undefined && metadata.encryption === undefined) return metadata;
   const { sealed: _s, encryption: _e, ...rest } = metadata;
   return rest;
+}
+
+/** What the driver needs of a read: the version (the customer key stays here). */
+function atVersion(versionId: string | undefined): ReadOptions | undefined {
+  return versionId !== undefined ? { versionId } : undefined;
 }
 
 function sameVersion(a: ObjectInfo, b: ObjectInfo): boolean {
@@ -208,7 +216,7 @@ export class EncryptingStore extends ForwardingStore {
   }
 
   override async headObject(bucket: string, key: string, opts?: ReadOptions): Promise<ObjectInfo | null> {
-    const info = await this.inner.headObject(bucket, key);
+    const info = await this.inner.headObject(bucket, key, atVersion(opts?.versionId));
     if (info === null) return null;
     this.checkReadKey(info, opts?.customerKey);
     return this.reveal(info, opts?.customerKey);
@@ -216,14 +224,16 @@ export class EncryptingStore extends ForwardingStore {
 
   override async getObject(bucket: string, key: string, range?: ByteRange, opts?: ReadOptions): Promise<GetObjectResult | null> {
     try {
-      return range === undefined ? await this.getWhole(bucket, key, opts?.customerKey) : await this.getRange(bucket, key, range, opts?.customerKey);
+      return range === undefined ? await this.getWhole(bucket, key, opts) : await this.getRange(bucket, key, range, opts);
     } catch (err) {
       throw asStoreError(err);
     }
   }
 
-  private async getWhole(bucket: string, key: string, customerKey: CustomerKey | undefined): Promise<GetObjectResult | null> {
-    const got = await this.inner.getObject(bucket, key);
+  private async getWhole(bucket: string, key: string, opts: ReadOptions | undefined): Promise<GetObjectResult | null> {
+    const customerKey = opts?.customerKey;
+    // Each version carries its own envelope (in its metadata): the one read is the one opened.
+    const got = await this.inner.getObject(bucket, key, undefined, atVersion(opts?.versionId));
     if (got === null) return null;
     if (got.info.metadata.sealed === undefined) {
       if (customerKey !== undefined) {
@@ -252,15 +262,17 @@ export class EncryptingStore extends ForwardingStore {
     return stored.pipe(open);
   }
 
-  private async getRange(bucket: string, key: string, range: ByteRange, customerKey: CustomerKey | undefined): Promise<GetObjectResult | null> {
+  private async getRange(bucket: string, key: string, range: ByteRange, opts: ReadOptions | undefined): Promise<GetObjectResult | null> {
+    const customerKey = opts?.customerKey;
+    const version = atVersion(opts?.versionId);
     // The stored range depends on the object's layout: read it, then the bytes, and retry if
     // the object was replaced in between (the bytes must match the envelope they are opened with).
     for (let attempt = 0; ; attempt++) {
-      const head = await this.inner.headObject(bucket, key);
+      const head = await this.inner.headObject(bucket, key, version);
       if (head === null) return null;
       if (head.metadata.sealed === undefined) {
         if (customerKey !== undefined) throw new StoreError('InvalidRequest', NOT_APPLICABLE);
-        const got = await this.inner.getObject(bucket, key, range);
+        const got = await this.inner.getObject(bucket, key, range, version);
         if (got === null || got.info.metadata.sealed === undefined) return got;
         if (got.buffer === undefined) got.body.destroy();
         continue;
@@ -271,7 +283,7 @@ export class EncryptingStore extends ForwardingStore {
       const info = this.reveal(head, customerKey);
       const plan = planRead(units, range.start, range.end, units.length === 1 && env.i !== undefined ? Buffer.from(env.i, 'base64') : undefined);
       if (plan.headerAt !== undefined) {
-        const header = await this.inner.getObject(bucket, key, { start: plan.headerAt, end: plan.headerAt + 15 });
+        const header = await this.inner.getObject(bucket, key, { start: plan.headerAt, end: plan.headerAt + 15 }, version);
         if (header === null || !sameVersion(header.info, head)) {
           header?.body.destroy();
           if (attempt < 3) continue;
@@ -281,7 +293,7 @@ export class EncryptingStore extends ForwardingStore {
         plan.pieces[0] = { kind: 'iv', ivBase: parseUnitHeader(bytes) };
       }
       if (plan.fetch === undefined) return lazyBodyResult(info, Buffer.alloc(0));
-      const got = await this.inner.getObject(bucket, key, plan.fetch);
+      const got = await this.inner.getObject(bucket, key, plan.fetch, version);
       if (got === null || !sameVersion(got.info, head)) {
         if (got !== null && got.buffer === undefined) got.body.destroy();
         if (attempt < 3) continue;
@@ -292,11 +304,11 @@ export class EncryptingStore extends ForwardingStore {
     }
   }
 
-  override async copyObject(src: { bucket: string; key: string }, dst: { bucket: string; key: string }, metadata: ObjectMetadata, opts?: CopyObjectOptions): Promise<ObjectInfo> {
+  override async copyObject(src: { bucket: string; key: string; versionId?: string }, dst: { bucket: string; key: string }, metadata: ObjectMetadata, opts?: CopyObjectOptions): Promise<ObjectInfo> {
     const sourceKey = opts?.sourceCustomerKey;
     const target = opts?.encryption;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const head = await this.inner.headObject(src.bucket, src.key);
+      const head = await asCopySource(this.inner.headObject(src.bucket, src.key, atVersion(src.versionId)));
       if (head === null) throw new StoreError('NoSuchKey', 'The specified key does not exist.');
       this.checkReadKey(head, sourceKey);
       const env = head.metadata.sealed !== undefined ? decodeEnvelope(head.metadata.sealed) : undefined;
@@ -315,7 +327,7 @@ export class EncryptingStore extends ForwardingStore {
         continue; // the source changed under the copy: its bytes do not match this envelope
       }
       // Anything else (SSE-C on either side, plain ⇄ encrypted): decrypt and re-encrypt, streaming.
-      const got = await this.getObject(src.bucket, src.key, undefined, sourceKey !== undefined ? { customerKey: sourceKey } : {});
+      const got = await this.getObject(src.bucket, src.key, undefined, { ...(sourceKey !== undefined ? { customerKey: sourceKey } : {}), ...atVersion(src.versionId) });
       if (got === null) throw new StoreError('NoSuchKey', 'The specified key does not exist.');
       const body = got.buffer !== undefined ? lazyBodyResult(got.info, got.buffer).body : got.body;
       const { partSizes: _p, ...md } = strip(metadata);
@@ -329,6 +341,14 @@ export class EncryptingStore extends ForwardingStore {
     if (this.listing !== null) page = await this.listing.enrich(bucket, page);
     if (!page.objects.some((o) => o.metadata.sealed !== undefined)) return page;
     return { ...page, objects: page.objects.map((o) => this.reveal(o)) };
+  }
+
+  /** As listObjects: every version shows its plaintext size and ETag (each has its own envelope). */
+  override async listObjectVersions(bucket: string, opts: ListObjectVersionsOptions): Promise<ListObjectVersionsResult> {
+    let page = await this.inner.listObjectVersions(bucket, opts);
+    if (this.listing !== null) page = await this.listing.enrichVersions(bucket, page);
+    if (!page.versions.some((v) => v.object?.metadata.sealed !== undefined)) return page;
+    return { ...page, versions: page.versions.map((v) => (v.object?.metadata.sealed !== undefined ? { ...v, object: this.reveal(v.object) } : v)) };
   }
 
   // ------------------------------------------------------------------ multipart
@@ -385,15 +405,15 @@ export class EncryptingStore extends ForwardingStore {
     key: string,
     uploadId: string,
     partNumber: number,
-    src: { bucket: string; key: string; range?: ByteRange },
+    src: { bucket: string; key: string; versionId?: string; range?: ByteRange },
     opts?: CopyObjectOptions,
   ): Promise<PartInfo> {
     const env = await this.uploadEnvelope(bucket, key, uploadId);
-    const head = await this.inner.headObject(src.bucket, src.key);
+    const head = await asCopySource(this.inner.headObject(src.bucket, src.key, atVersion(src.versionId)));
     if (head === null) throw new StoreError('NoSuchKey', 'The specified key does not exist.');
     this.checkReadKey(head, opts?.sourceCustomerKey);
     if (env === null && head.metadata.sealed === undefined && opts?.customerKey === undefined) return this.inner.uploadPartCopy(bucket, key, uploadId, partNumber, src);
-    const got = await this.getObject(src.bucket, src.key, src.range, opts?.sourceCustomerKey !== undefined ? { customerKey: opts.sourceCustomerKey } : {});
+    const got = await this.getObject(src.bucket, src.key, src.range, { ...(opts?.sourceCustomerKey !== undefined ? { customerKey: opts.sourceCustomerKey } : {}), ...atVersion(src.versionId) });
     if (got === null) throw new StoreError('NoSuchKey', 'The specified key does not exist.');
     const body = got.buffer !== undefined ? lazyBodyResult(got.info, got.buffer).body : got.body;
     const length = src.range !== undefined ? src.range.end - src.range.start + 1 : got.info.size;

@@ -7,7 +7,7 @@
  * answers by version (key, stored ETag, last-modified). Buckets never encrypted list as before.
  */
 import { mapLimit } from '../map-limit.js';
-import type { ListObjectsResult, ObjectInfo, ObjectStore, SystemDocuments } from '../types.js';
+import { isStoreError, type ListObjectsResult, type ListObjectVersionsResult, type ObjectInfo, type ObjectStore, type SystemDocuments } from '../types.js';
 
 const MARK_PREFIX = 'sse-bucket.';
 /** How long "not marked" is believed before the mark is looked for again. */
@@ -47,19 +47,45 @@ export class ListingEnricher {
       objects.map((o, i) => ({ o, i })),
       16,
       async ({ o, i }) => {
-        const id = `${bucket}\0${o.key}\0${o.etag}\0${o.lastModified.getTime()}\0${o.size}`;
-        let full = this.remembered.get(id);
-        if (full === undefined) {
-          const head = await this.inner.headObject(bucket, o.key);
-          // Replaced or deleted since the listing: keep what the listing said.
-          if (head === null || head.etag !== o.etag) return;
-          full = head;
-          if (this.remembered.size >= REMEMBERED_MAX) this.remembered.delete(this.remembered.keys().next().value!);
-          this.remembered.set(id, full);
-        }
-        objects[i] = { ...o, metadata: full.metadata };
+        const metadata = await this.metadataOf(bucket, o);
+        if (metadata !== undefined) objects[i] = { ...o, metadata };
       },
     );
     return { ...page, objects };
+  }
+
+  /** As enrich, for a page of versions: each version looked up by its id. */
+  async enrichVersions(bucket: string, page: ListObjectVersionsResult): Promise<ListObjectVersionsResult> {
+    if (!page.versions.some((v) => v.object !== undefined) || !(await this.isMarked(bucket))) return page;
+    const versions = [...page.versions];
+    await mapLimit(
+      versions.map((v, i) => ({ v, i })),
+      16,
+      async ({ v, i }) => {
+        if (v.object === undefined) return;
+        const metadata = await this.metadataOf(bucket, v.object);
+        if (metadata !== undefined) versions[i] = { ...v, object: { ...v.object, metadata } };
+      },
+    );
+    return { ...page, versions };
+  }
+
+  /** The full metadata of a listed object (of its version, when it has an id); undefined when it is gone or replaced. */
+  private async metadataOf(bucket: string, o: ObjectInfo): Promise<ObjectInfo['metadata'] | undefined> {
+    const id = `${bucket}\0${o.key}\0${o.versionId ?? ''}\0${o.etag}\0${o.lastModified.getTime()}\0${o.size}`;
+    let full = this.remembered.get(id);
+    if (full === undefined) {
+      const head = await this.inner.headObject(bucket, o.key, o.versionId !== undefined ? { versionId: o.versionId } : undefined).catch((err: unknown) => {
+        // A version removed since the listing: keep what the listing said.
+        if (isStoreError(err, 'NoSuchVersion') || isStoreError(err, 'MethodNotAllowed')) return null;
+        throw err;
+      });
+      // Replaced or deleted since the listing: keep what the listing said.
+      if (head === null || head.etag !== o.etag) return undefined;
+      full = head;
+      if (this.remembered.size >= REMEMBERED_MAX) this.remembered.delete(this.remembered.keys().next().value!);
+      this.remembered.set(id, full);
+    }
+    return full.metadata;
   }
 }

@@ -44,19 +44,24 @@ import {
   type SystemDocuments,
   type EventOutbox,
   type OutboxBatch,
+  type DeleteObjectOptions,
   type DeleteObjectResult,
   type VersioningStatus,
   type ListObjectVersionsOptions,
   type ListObjectVersionsResult,
+  type ObjectVersionInfo,
+  type ReadOptions,
 } from '../types.js';
 import { checkKey, checkPartNumber, checkSystemDocumentName, freezeMetadata, multipartEtag } from '../validate.js';
 import { withLength } from './body.js';
 import { BackendError, isBackendError, toStoreError } from './errors.js';
-import { BackendClient, drain, encodeKeyPath, readBody, type RequestSpec } from './http-client.js';
-import { finishListing, planListing } from './listing.js';
+import { BackendClient, drain, readBody, type RequestSpec } from './http-client.js';
+import { finishListing, finishVersionListing, planListing, planVersionListing } from './listing.js';
 import { decodeMetadata, encodeMetadata } from './metadata.js';
 import { S3Outbox } from './outbox.js';
 import { SystemBucket, partChecksumKey } from './system-bucket.js';
+import { asCopySource, copyOfDeleteMarker, deleteMarkerRead, noSuchVersion } from '../version-errors.js';
+import { BackendVersions, NULL_VERSION, copyIfMatch, copySource, isDeleteMarkerAnswer, versionIdHeader } from './versions.js';
 import {
   completeMultipartUploadRequest,
   createBucketConfiguration,
@@ -68,7 +73,9 @@ import {
   parseListMultipartUploads,
   parseListObjectsV2,
   parseListParts,
+  parseListVersions,
   type ListedPart,
+  type ListedVersion,
   type UploadListing,
 } from './xml.js';
 
@@ -116,6 +123,12 @@ function appendRaced(): StoreError {
   return new StoreError('InvalidWriteOffset', 'The write offset value that you specified does not match the current object size.');
 }
 
+/** The version an append read went away meanwhile (NoSuchVersion, or a delete marker now): it lost a race. */
+function raced(err: unknown): never {
+  if (err instanceof StoreError && (err.code === 'NoSuchVersion' || err.code === 'MethodNotAllowed')) throw appendRaced();
+  throw err;
+}
+
 type UploadRef = { bucket: string; key: string; uploadId: string };
 
 class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
@@ -127,6 +140,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
   private readonly wholeBodyBytes: number;
   private readonly sys: SystemBucket;
   private readonly outbox: S3Outbox;
+  private readonly versions: BackendVersions;
   private readonly locks = new KeyedMutex();
   /** Writes in flight per bucket, so DeleteBucket does not race them in this process. */
   private readonly writers = new Map<string, number>();
@@ -152,6 +166,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
     });
     this.sys = new SystemBucket(this.client, opts.systemBucket ?? `${this.prefix}bucketfront-system`, this.region);
     this.outbox = new S3Outbox(this.sys);
+    this.versions = new BackendVersions(this.client);
   }
 
   async close(): Promise<void> {
@@ -262,6 +277,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
             BucketName: name,
           });
         if (await this.bucketExists(full)) throw alreadyOwned();
+        this.versions.forget(full);
         try {
           const body = this.region === 'us-east-1' ? undefined : createBucketConfiguration(this.region);
           await drain(await this.client.request({ method: 'PUT', bucket: full, ...(body !== undefined ? { body } : {}) }));
@@ -301,6 +317,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
         const uploads = parseListMultipartUploads(body);
         if (uploads.uploads.length > 0 || uploads.commonPrefixes.length > 0) throw notEmpty();
         await drain(await this.client.request({ method: 'DELETE', bucket: full }));
+        this.versions.forget(full);
         // The bucket is gone (the commit point); its documents follow, best effort (CreateBucket clears leftovers).
         await this.sys.clearBucket(name).catch(() => {});
       }),
@@ -351,13 +368,14 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
 
   // ---------------------------------------------------------------- objects
 
-  /** ObjectInfo of a HEAD / GET answer. */
-  private infoOf(key: string, headers: IncomingHttpHeaders, size: number): ObjectInfo {
+  /** ObjectInfo of a HEAD / GET answer (`versionId`: the version it names, see BackendVersions.idOf). */
+  private infoOf(key: string, headers: IncomingHttpHeaders, size: number, versionId?: string): ObjectInfo {
     const etag = headers.etag;
     const modified = headers['last-modified'];
     const lastModified = modified !== undefined ? new Date(modified) : new Date(0);
     return Object.freeze({
       key,
+      ...(versionId !== undefined ? { versionId } : {}),
       size,
       etag: typeof etag === 'string' ? normalizeEtag(etag) : '""',
       lastModified: Number.isNaN(lastModified.getTime()) ? new Date(0) : lastModified,
@@ -396,6 +414,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
         const headers = { ...encoded.headers, ...conditions };
         if (opts?.contentMd5 !== undefined) headers['content-md5'] = opts.contentMd5;
         const sized = await withLength(body, opts?.expectedSize, this.spoolDir);
+        const versioned = this.versions.isVersioned(full);
         let res: IncomingMessage;
         try {
           const spec: RequestSpec = { method: 'PUT', bucket: full, key, headers, idempotent: false, unsignedPayload: true };
@@ -409,6 +428,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
         }
         await drain(res);
         const etag = normalizeEtag(String(res.headers.etag ?? ''));
+        let versionId = await this.versions.idOf(full, res.headers, versioned);
         let stored = encoded.stored;
         let lastModified = this.writtenAt(res);
         // A trailer checksum is known only once the body has ended (after the headers went out): store it now.
@@ -419,10 +439,10 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
           const md: ObjectMetadata = { ...stored };
           if (late !== undefined) md.checksum = late;
           if (metadata.sealed !== undefined) md.sealed = metadata.sealed;
-          const rewritten = await this.rewriteMetadata(full, key, etag, md);
-          if (rewritten !== null) ({ stored, lastModified } = rewritten);
+          const rewritten = await this.rewriteMetadata(full, key, etag, md, versionId);
+          if (rewritten !== null) ({ stored, lastModified, versionId } = rewritten);
         }
-        return Object.freeze({ key, size: sized.length, etag, lastModified, metadata: freezeMetadata(stored) });
+        return Object.freeze({ key, ...(versionId !== undefined ? { versionId } : {}), size: sized.length, etag, lastModified, metadata: freezeMetadata(stored) });
       }),
     );
   }
@@ -433,27 +453,47 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
    * (overwritten meanwhile, the backend cannot copy it — e.g. over 5 GiB on
    * AWS —, or is unreachable): the object is stored either way and keeps the
    * metadata it had, so the write that called this still succeeds.
+   *
+   * In a bucket with versioning enabled the copy is a new version: it is made from exactly the
+   * version written (`versionId`), which is then removed, so the write leaves one version, the
+   * copy (whose id is returned). Until then both are listed.
    */
-  private async rewriteMetadata(full: string, key: string, etag: string, md: ObjectMetadata): Promise<{ stored: ObjectMetadata; lastModified: Date; etag: string } | null> {
+  private async rewriteMetadata(
+    full: string,
+    key: string,
+    etag: string,
+    md: ObjectMetadata,
+    versionId?: string,
+  ): Promise<{ stored: ObjectMetadata; lastModified: Date; etag: string; versionId?: string } | null> {
     const encoded = encodeMetadata(md);
+    const pinned = versionId !== undefined && versionId !== NULL_VERSION ? versionId : undefined;
+    let res: IncomingMessage;
+    let result: { etag: string; lastModified: Date };
     try {
-      const { body } = await this.client.requestBody({
+      let body: Buffer;
+      ({ res, body } = await this.client.requestBody({
         method: 'PUT',
         bucket: full,
         key,
         headers: {
           ...encoded.headers,
-          'x-amz-copy-source': `/${full}/${encodeKeyPath(key)}`,
-          'x-amz-copy-source-if-match': etag,
+          'x-amz-copy-source': copySource(full, key, pinned),
+          ...copyIfMatch(etag),
           'x-amz-metadata-directive': 'REPLACE',
         },
         idempotent: true,
-      });
-      const result = parseCopyResult(body, 'CopyObjectResult');
-      return { stored: encoded.stored, lastModified: result.lastModified, etag: result.etag };
+      }));
+      result = parseCopyResult(body, 'CopyObjectResult');
     } catch {
       return null;
     }
+    // radosgw does not say which version a copy made: found in the key's history.
+    const copied = versionIdHeader(res.headers) ?? (pinned !== undefined ? await this.versions.findWritten(full, key, result.etag, result.lastModified) : versionId);
+    if (pinned !== undefined) {
+      if (copied === undefined) return null; // the copy's id is unknown: report the version written, which still exists
+      if (copied !== pinned) await this.versions.deleteVersion(full, key, pinned);
+    }
+    return { stored: encoded.stored, lastModified: result.lastModified, etag: result.etag, ...(copied !== undefined ? { versionId: copied } : {}) };
   }
 
   /**
@@ -473,12 +513,32 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
 
   private async append(...[bucket, key, offset, body, metadata, opts]: Parameters<ObjectStore['appendObject']>): Promise<ObjectInfo> {
     checkKey(key);
-    const current = await this.headObject(bucket, key);
+    const full = this.b(bucket);
+    // In a bucket with versioning enabled, radosgw refuses every If-Match (and lets If-None-Match: *
+    // overwrite): there the append is checked after its PUT, against the key's history (appendChecked).
+    const enabled = (await this.versions.isVersioned(full)) && (await this.call({ bucket }, () => this.versions.getStatus(full))) === 'Enabled';
+    let base: ListedVersion | undefined;
+    let current: ObjectInfo | null;
+    if (enabled) {
+      base = (await this.call({ bucket }, () => this.versions.historyOf(full, key, 1)))[0];
+      current = base === undefined || base.deleteMarker ? null : await this.headObject(bucket, key, { versionId: base.versionId }).catch(raced);
+    } else {
+      current = await this.headObject(bucket, key);
+    }
     checkWriteOffset(current, offset);
     const partBytes = opts?.expectedSize;
     if (partBytes !== undefined) checkAppendedSize(current, partBytes, S3_LIMITS.maxObjectBytes);
-    if (current === null) return this.put(bucket, key, body, metadata, opts, { 'if-none-match': '*' });
-    const old = await this.getObject(bucket, key, current.size > 0 ? { start: 0, end: current.size - 1 } : undefined);
+    if (current === null) {
+      if (!enabled) return this.put(bucket, key, body, metadata, opts, { 'if-none-match': '*' });
+      return this.appendChecked(full, key, base, await this.put(bucket, key, body, metadata, opts, {}));
+    }
+    // The old bytes of exactly the version checked, where it has an id.
+    const old = await this.getObject(
+      bucket,
+      key,
+      current.size > 0 ? { start: 0, end: current.size - 1 } : undefined,
+      current.versionId !== undefined ? { versionId: current.versionId } : undefined,
+    ).catch(raced);
     if (old === null || old.info.etag !== current.etag) {
       old?.body.destroy();
       throw appendRaced();
@@ -491,43 +551,98 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
       if (partBytes !== undefined) putOpts.expectedSize = current.size + partBytes;
       const md = appendedMetadata(current, partBytes ?? 0);
       // Unquoted: radosgw compares If-Match with its stored ETag as plain text (S3 takes either form).
-      const info = await this.put(bucket, key, whole, md, putOpts, { 'if-match': current.etag.replace(/^"|"$/g, '') });
+      const conditions: Record<string, string> = enabled ? {} : { 'if-match': current.etag.replace(/^"|"$/g, '') };
+      let info = await this.put(bucket, key, whole, md, putOpts, conditions);
+      if (enabled) info = await this.appendChecked(full, key, base, info);
       // The part list needs the appended size, known now.
       const partSizes = [...(current.metadata.partSizes ?? [current.size]), info.size - current.size];
       if (partBytes !== undefined) return info;
-      const rewritten = await this.rewriteMetadata(this.b(bucket), key, info.etag, { ...md, partSizes });
-      return rewritten === null ? info : Object.freeze({ ...info, etag: rewritten.etag, lastModified: rewritten.lastModified, metadata: freezeMetadata(rewritten.stored) });
+      const rewritten = await this.rewriteMetadata(full, key, info.etag, { ...md, partSizes }, info.versionId);
+      if (rewritten === null) return info;
+      return Object.freeze({
+        ...info,
+        ...(rewritten.versionId !== undefined ? { versionId: rewritten.versionId } : {}),
+        etag: rewritten.etag,
+        lastModified: rewritten.lastModified,
+        metadata: freezeMetadata(rewritten.stored),
+      });
     }
   }
 
-  async headObject(bucket: string, key: string): Promise<ObjectInfo | null> {
+  /**
+   * An append's PUT in a bucket with versioning enabled was unconditional: it stands only if the
+   * version it made directly follows `base` (the key's newest entry when the append read it) in
+   * the key's history. Else another write came between: the version is removed again and the
+   * append answers InvalidWriteOffset. Of concurrent appends at one offset exactly one finds its
+   * version right after `base`. Until then the losing version is visible.
+   */
+  private async appendChecked(full: string, key: string, base: ListedVersion | undefined, info: ObjectInfo): Promise<ObjectInfo> {
+    const written = info.versionId;
+    if (written === undefined || written === NULL_VERSION) return info; // versioning was suspended meanwhile: nothing to check by
+    let history: ListedVersion[];
+    try {
+      history = await this.versions.historyOf(full, key);
+    } catch (err) {
+      await this.versions.deleteVersion(full, key, written);
+      throw this.fail(err, { key });
+    }
+    const at = history.findIndex((e) => e.versionId === written);
+    if (at >= 0 && history[at + 1]?.versionId === base?.versionId) return info;
+    await this.versions.deleteVersion(full, key, written);
+    throw appendRaced();
+  }
+
+  /** `?versionId=` of a read of one version. */
+  private versionQuery(versionId: string | undefined): { query?: [string, string][] } {
+    return versionId !== undefined ? { query: [['versionId', versionId]] } : {};
+  }
+
+  async headObject(bucket: string, key: string, opts?: ReadOptions): Promise<ObjectInfo | null> {
     const full = this.b(bucket);
-    if (await this.invalidKey(bucket, key)) return null;
+    const versionId = opts?.versionId;
+    if (await this.invalidKey(bucket, key)) {
+      if (versionId !== undefined) throw noSuchVersion(versionId);
+      return null;
+    }
     return this.call({ bucket, key }, async () => {
-      const res = await this.client.request({ method: 'HEAD', bucket: full, key, accept: [404] });
+      const versioned = this.versions.isVersioned(full);
+      const res = await this.client.request({ method: 'HEAD', bucket: full, key, ...this.versionQuery(versionId), accept: [404, 405] });
       await drain(res);
-      if (res.statusCode === 404) {
-        // A HEAD's 404 has no body: was it the key or the bucket?
+      if (res.statusCode === 404 || res.statusCode === 405) {
+        // A HEAD's 404 has no body: was it the key (the version) or the bucket?
         if (!(await this.bucketExists(full))) throw noSuchBucket(bucket);
-        return null;
+        if (versionId === undefined) return null;
+        if (res.statusCode === 405 || isDeleteMarkerAnswer(res.headers)) throw deleteMarkerRead(versionId);
+        throw await this.versions.missing(full, key, versionId);
       }
-      return this.infoOf(key, res.headers, Number(res.headers['content-length'] ?? 0));
+      return this.infoOf(key, res.headers, Number(res.headers['content-length'] ?? 0), await this.versions.idOf(full, res.headers, versioned));
     });
   }
 
-  async getObject(bucket: string, key: string, range?: ByteRange): Promise<GetObjectResult | null> {
+  async getObject(bucket: string, key: string, range?: ByteRange, opts?: ReadOptions): Promise<GetObjectResult | null> {
     const full = this.b(bucket);
-    if (await this.invalidKey(bucket, key)) return null;
+    const versionId = opts?.versionId;
+    if (await this.invalidKey(bucket, key)) {
+      if (versionId !== undefined) throw noSuchVersion(versionId);
+      return null;
+    }
     return this.call({ bucket }, async () => {
+      const versioned = this.versions.isVersioned(full);
       let res: IncomingMessage;
       try {
         res = await this.client.request({
           method: 'GET',
           bucket: full,
           key,
+          ...this.versionQuery(versionId),
           ...(range !== undefined ? { headers: { range: `bytes=${range.start}-${range.end}` } } : {}),
         });
       } catch (err) {
+        if (versionId !== undefined) {
+          // S3 answers 405 for a delete marker's id; radosgw a 404 like any unknown id.
+          if (isBackendError(err, 'MethodNotAllowed')) throw deleteMarkerRead(versionId);
+          if (isBackendError(err, 'NoSuchKey') || isBackendError(err, 'NoSuchVersion')) throw await this.versions.missing(full, key, versionId);
+        }
         if (isBackendError(err, 'NoSuchKey')) return null;
         if (isBackendError(err, 'InvalidRange')) {
           // The caller checked the range against the size it saw: the object changed since.
@@ -548,7 +663,14 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
         res.destroy();
         throw new StoreError('InternalError', 'The storage backend ignored a Range header');
       }
-      const info = this.infoOf(key, res.headers, size);
+      let id: string | undefined;
+      try {
+        id = await this.versions.idOf(full, res.headers, versioned);
+      } catch (err) {
+        res.destroy();
+        throw err;
+      }
+      const info = this.infoOf(key, res.headers, size, id);
       // Small answers are read whole (the caller can send them in one write); the rest is the
       // backend's response itself, streamed and never buffered here.
       if (length <= this.wholeBodyBytes) return lazyBodyResult(info, await readBody(res, this.wholeBodyBytes));
@@ -556,69 +678,126 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
     });
   }
 
-  async deleteObject(bucket: string, key: string): Promise<DeleteObjectResult> {
+  async deleteObject(bucket: string, key: string, opts?: DeleteObjectOptions): Promise<DeleteObjectResult> {
     const full = this.b(bucket);
     if (await this.invalidKey(bucket, key)) return {};
-    await this.call({ bucket, key }, async () => {
+    return this.call({ bucket, key }, async () => {
+      let res: IncomingMessage;
       try {
-        await drain(await this.client.request({ method: 'DELETE', bucket: full, key }));
+        res = await this.client.request({ method: 'DELETE', bucket: full, key, ...this.versionQuery(opts?.versionId) });
       } catch (err) {
-        if (!isBackendError(err, 'NoSuchKey')) throw err;
+        // Deleting what is not there succeeds (an unknown version id too).
+        if (isBackendError(err, 'NoSuchKey') || isBackendError(err, 'NoSuchVersion')) return {};
+        throw err;
       }
+      await drain(res);
+      // What the backend did, as its x-amz-version-id / x-amz-delete-marker say (absent: a bucket never versioned).
+      const result: DeleteObjectResult = {};
+      const versionId = versionIdHeader(res.headers);
+      if (versionId !== undefined) result.versionId = versionId;
+      if (isDeleteMarkerAnswer(res.headers)) result.deleteMarker = true;
+      return result;
     });
-    return {};
   }
 
-  async getBucketVersioning(_bucket: string): Promise<VersioningStatus | null> {
-    throw new StoreError('InternalError', 'versioning: not yet on the s3 driver');
+  async getBucketVersioning(bucket: string): Promise<VersioningStatus | null> {
+    const full = this.b(bucket);
+    return this.call({ bucket }, () => this.versions.getStatus(full));
   }
 
-  async putBucketVersioning(_bucket: string, _status: VersioningStatus): Promise<void> {
-    throw new StoreError('InternalError', 'versioning: not yet on the s3 driver');
+  async putBucketVersioning(bucket: string, status: VersioningStatus): Promise<void> {
+    if (status !== 'Enabled' && status !== 'Suspended') throw new StoreError('InvalidArgument', `Unknown versioning status ${String(status)}`);
+    const full = this.b(bucket);
+    await this.call({ bucket }, () => this.versions.putStatus(full, status));
   }
 
-  async listObjectVersions(_bucket: string, _opts: ListObjectVersionsOptions): Promise<ListObjectVersionsResult> {
-    throw new StoreError('InternalError', 'versioning: not yet on the s3 driver');
+  /** The backend's ListObjectVersions, cut to our page (listing.ts); versions carry no metadata, as in listObjects. */
+  async listObjectVersions(bucket: string, opts: ListObjectVersionsOptions): Promise<ListObjectVersionsResult> {
+    const full = this.b(bucket);
+    const plan = planVersionListing(opts);
+    return this.call({ bucket }, async () => {
+      const { body } = await this.client.requestBody({ method: 'GET', bucket: full, query: plan.query });
+      const page = finishVersionListing(plan, parseListVersions(body));
+      const noMetadata = freezeMetadata({ userMetadata: {} });
+      const versions = page.entries.map((e): ObjectVersionInfo => {
+        const base = { key: e.key, versionId: e.versionId, isLatest: e.isLatest, lastModified: e.lastModified };
+        if (e.deleteMarker) return Object.freeze({ ...base, deleteMarker: true });
+        const object: ObjectInfo = Object.freeze({ key: e.key, versionId: e.versionId, size: e.size ?? 0, etag: e.etag ?? '""', lastModified: e.lastModified, metadata: noMetadata });
+        return Object.freeze({ ...base, object });
+      });
+      const result: ListObjectVersionsResult = { versions, commonPrefixes: page.commonPrefixes, isTruncated: page.isTruncated };
+      if (page.nextKeyMarker !== undefined) result.nextKeyMarker = page.nextKeyMarker;
+      if (page.nextVersionIdMarker !== undefined) result.nextVersionIdMarker = page.nextVersionIdMarker;
+      return result;
+    });
   }
 
-  async copyObject(src: { bucket: string; key: string }, dst: { bucket: string; key: string }, metadata: ObjectMetadata): Promise<ObjectInfo> {
+  /**
+   * The source of a copy: its current version, or the one named (NoSuchVersion; a delete
+   * marker's id is InvalidRequest, as S3 answers CopyObject and UploadPartCopy).
+   */
+  private async copySourceInfo(src: { bucket: string; key: string; versionId?: string | undefined }): Promise<ObjectInfo> {
+    const source = await asCopySource(this.headObject(src.bucket, src.key, src.versionId !== undefined ? { versionId: src.versionId } : undefined));
+    if (source === null) throw noSuchKey(src.key);
+    return source;
+  }
+
+  /** A copy's new version: S3 says it (x-amz-version-id); radosgw does not, so it is looked up. */
+  private async copiedVersion(full: string, key: string, res: IncomingMessage, result: { etag: string; lastModified: Date }, versioned: Promise<boolean>): Promise<string | undefined> {
+    const id = versionIdHeader(res.headers);
+    if (id !== undefined || !(await versioned)) return id;
+    return (await this.versions.findWritten(full, key, result.etag, result.lastModified)) ?? NULL_VERSION;
+  }
+
+  async copyObject(src: { bucket: string; key: string; versionId?: string }, dst: { bucket: string; key: string }, metadata: ObjectMetadata): Promise<ObjectInfo> {
     const sfull = this.b(src.bucket);
     const dfull = this.b(dst.bucket);
     checkKey(dst.key);
     encodeMetadata(metadata); // refuses bad names before any request
     for (let attempt = 1; ; attempt++) {
-      const source = await this.headObject(src.bucket, src.key);
-      if (source === null) throw noSuchKey(src.key);
+      const source = await this.copySourceInfo(src);
+      // The copy reads exactly the version looked at (its ETag condition is then only a safeguard).
+      const sourceVersion = src.versionId ?? source.versionId;
       // As the fs driver: the copy keeps the source's part layout (same bytes, same ETag on most backends).
       const { partChecksums: _dropped, ...rest } = metadata;
       const md: ObjectMetadata = { ...rest };
       if (source.metadata.partSizes !== undefined) md.partSizes = [...source.metadata.partSizes];
       else delete md.partSizes;
       const encoded = encodeMetadata(md);
+      const versioned = this.versions.isVersioned(dfull);
       try {
-        const { body } = await this.client.requestBody({
+        const { res, body } = await this.client.requestBody({
           method: 'PUT',
           bucket: dfull,
           key: dst.key,
           headers: {
             ...encoded.headers,
-            'x-amz-copy-source': `/${sfull}/${encodeKeyPath(src.key)}`,
-            'x-amz-copy-source-if-match': source.etag,
+            'x-amz-copy-source': copySource(sfull, src.key, sourceVersion),
+            ...copyIfMatch(source.etag),
             'x-amz-metadata-directive': 'REPLACE',
           },
           idempotent: true,
         });
         const result = parseCopyResult(body, 'CopyObjectResult');
+        const versionId = await this.copiedVersion(dfull, dst.key, res, result, versioned);
         let stored = encoded.stored;
         if (result.etag !== source.etag && stored.partSizes !== undefined) {
           // The backend re-chunked the copy: its old part layout no longer applies.
           stored = { ...stored };
           delete stored.partSizes;
         }
-        return Object.freeze({ key: dst.key, size: source.size, etag: result.etag, lastModified: result.lastModified, metadata: freezeMetadata(stored) });
+        return Object.freeze({
+          key: dst.key,
+          ...(versionId !== undefined ? { versionId } : {}),
+          size: source.size,
+          etag: result.etag,
+          lastModified: result.lastModified,
+          metadata: freezeMetadata(stored),
+        });
       } catch (err) {
-        // The source changed between our HEAD and the copy: look again.
-        if (isBackendError(err, 'PreconditionFailed') && attempt < 3) continue;
+        // The source changed between our HEAD and the copy (or the version looked at is gone): look again.
+        if ((isBackendError(err, 'PreconditionFailed') || (src.versionId === undefined && sourceVersion !== undefined && isBackendError(err, 'NoSuchKey'))) && attempt < 3) continue;
+        if (src.versionId !== undefined && (isBackendError(err, 'NoSuchKey') || isBackendError(err, 'NoSuchVersion'))) throw noSuchVersion(src.versionId);
         if (isBackendError(err, 'NoSuchKey')) throw noSuchKey(src.key);
         throw this.fail(err, { bucket: dst.bucket });
       }
@@ -731,16 +910,18 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
     checkPartNumber(partNumber);
     if (uploadId === '' || !isValidKey(key)) throw noSuchUpload(uploadId);
     let size: number;
-    const headers: Record<string, string> = { 'x-amz-copy-source': `/${sfull}/${encodeKeyPath(src.key)}` };
+    let sourceVersion = src.versionId;
+    const headers: Record<string, string> = {};
     if (src.range !== undefined) {
       size = src.range.end - src.range.start + 1;
       headers['x-amz-copy-source-range'] = `bytes=${src.range.start}-${src.range.end}`;
     } else {
-      const source = await this.headObject(src.bucket, src.key);
-      if (source === null) throw noSuchKey(src.key);
+      const source = await this.copySourceInfo(src);
       size = source.size;
-      headers['x-amz-copy-source-if-match'] = source.etag;
+      sourceVersion ??= source.versionId;
+      Object.assign(headers, copyIfMatch(source.etag));
     }
+    headers['x-amz-copy-source'] = copySource(sfull, src.key, sourceVersion);
     return this.call({ bucket, uploadId }, async () => {
       try {
         const { body } = await this.client.requestBody({
@@ -754,6 +935,10 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
         const result = parseCopyResult(body, 'CopyPartResult');
         return Object.freeze({ partNumber, size, etag: result.etag, lastModified: result.lastModified });
       } catch (err) {
+        if (src.versionId !== undefined && (isBackendError(err, 'NoSuchKey') || isBackendError(err, 'NoSuchVersion') || isBackendError(err, 'MethodNotAllowed'))) {
+          const missing = await this.versions.missing(sfull, src.key, src.versionId);
+          throw missing.code === 'MethodNotAllowed' ? copyOfDeleteMarker() : missing;
+        }
         if (isBackendError(err, 'NoSuchKey')) throw noSuchKey(src.key);
         if (isBackendError(err, 'PreconditionFailed')) {
           throw new StoreError('ServiceUnavailable', 'The copy source changed while it was being copied; try again.');
@@ -826,10 +1011,13 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
           const wanted = completedMetadata({ userMetadata: {}, ...(checksums.announced !== undefined ? { checksum: checksums.announced } : {}) }, chosenInfos, opts?.checksum);
           // The object carries the metadata given at CreateMultipartUpload; part sizes and the checksum are added by a metadata copy.
           // The object exists now: nothing after this point may fail the completion.
-          const current = await this.client.request({ method: 'HEAD', bucket: full, key, accept: [404] }).then(
+          const versionId = await this.versions.idOf(full, res.headers);
+          // In a bucket that keeps versions, exactly the version completed (another write may be current by now).
+          const pinned = versionId !== undefined && versionId !== NULL_VERSION ? versionId : undefined;
+          const current = await this.client.request({ method: 'HEAD', bucket: full, key, ...this.versionQuery(pinned), accept: [404] }).then(
             async (head) => {
               await drain(head);
-              return head.statusCode === 404 ? null : this.infoOf(key, head.headers, Number(head.headers['content-length'] ?? 0));
+              return head.statusCode === 404 ? null : this.infoOf(key, head.headers, Number(head.headers['content-length'] ?? 0), versionId);
             },
             () => null,
           );
@@ -838,6 +1026,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
               ? current
               : Object.freeze({
                   key,
+                  ...(versionId !== undefined ? { versionId } : {}),
                   size: total,
                   etag,
                   lastModified: this.writtenAt(res),
@@ -849,9 +1038,16 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
             else delete md.checksum;
             if (wanted.partChecksums !== undefined) md.partChecksums = wanted.partChecksums;
             else delete md.partChecksums;
-            const rewritten = await this.rewriteMetadata(full, key, etag, md);
+            const rewritten = await this.rewriteMetadata(full, key, etag, md, versionId);
             if (rewritten !== null) {
-              info = Object.freeze({ key, size: total, etag: rewritten.etag, lastModified: rewritten.lastModified, metadata: freezeMetadata(rewritten.stored) });
+              info = Object.freeze({
+                key,
+                ...(rewritten.versionId !== undefined ? { versionId: rewritten.versionId } : {}),
+                size: total,
+                etag: rewritten.etag,
+                lastModified: rewritten.lastModified,
+                metadata: freezeMetadata(rewritten.stored),
+              });
             }
           }
           return info;
