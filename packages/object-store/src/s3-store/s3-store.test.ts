@@ -14,9 +14,9 @@ import { createS3Store, isStoreError, type ObjectStore, type S3StoreOptions } fr
 import { bodyOf, expectStoreError, readAll } from '../contract.js';
 import { LengthGuard, withLength, SMALL_BODY_BYTES } from './body.js';
 import { toStoreError, BackendError } from './errors.js';
-import { finishListing, planListing } from './listing.js';
+import { finishListing, finishVersionListing, planListing, planVersionListing } from './listing.js';
 import { decodeMetadata, decodePartSizes, decodeValue, encodeMetadata, encodePartSizes, encodeValue } from './metadata.js';
-import { parseCompleteMultipartUpload, parseListObjectsV2 } from './xml.js';
+import { parseCompleteMultipartUpload, parseListObjectsV2, parseListVersions } from './xml.js';
 
 const META = { userMetadata: {} };
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
@@ -268,6 +268,48 @@ describe('listing pages', () => {
     const plan = planListing({ delimiter: '/', maxKeys: 10 });
     const out = finishListing(plan, page(['\u{1F600}', 'ﬀ'], ['a/'], false));
     expect(out.lastReturned).toBe('\u{1F600}');
+  });
+});
+
+describe('version listings', () => {
+  const version = (key: string, id: string, latest = false) =>
+    `<Version><Key>${key}</Key><VersionId>${id}</VersionId><IsLatest>${latest}</IsLatest><LastModified>2024-01-01T00:00:00.000Z</LastModified><ETag>&quot;e&quot;</ETag><Size>1</Size></Version>`;
+  const marker = (key: string, id: string, latest = false) =>
+    `<DeleteMarker><Key>${key}</Key><VersionId>${id}</VersionId><IsLatest>${latest}</IsLatest><LastModified>2024-01-01T00:00:00.000Z</LastModified></DeleteMarker>`;
+  const doc = (body: string, truncated = false) => Buffer.from(`<ListVersionsResult><EncodingType>url</EncodingType><IsTruncated>${truncated}</IsTruncated>${body}</ListVersionsResult>`);
+
+  it('keeps versions and delete markers in document order (each key newest first)', () => {
+    const page = parseListVersions(doc(version('a', '3', true) + marker('b%20c', '2', true) + version('b%20c', '1') + marker('b%20c', '0') + version('d', 'x', true)));
+    expect(page.entries.map((e) => `${e.key}@${e.versionId}${e.deleteMarker ? ':dm' : ''}`)).toEqual(['a@3', 'b c@2:dm', 'b c@1', 'b c@0:dm', 'd@x']);
+    expect(page.entries[0]).toMatchObject({ isLatest: true, size: 1, etag: '"e"' });
+    expect(page.entries[1]).not.toHaveProperty('size');
+  });
+
+  it('refuses a document whose entries cannot be ordered from its text', () => {
+    expect(() =>
+      parseListVersions(doc(`<Version><Key><![CDATA[<Version>]]></Key><VersionId>1</VersionId><LastModified>2024-01-01T00:00:00.000Z</LastModified><ETag>e</ETag><Size>1</Size></Version>`)),
+    ).toThrow(/malformed/);
+  });
+
+  it('a page cut here resumes after its last entry; a key-marker that is a group is never listed again', () => {
+    const plan = planVersionListing({ delimiter: '/', keyMarker: 'dir/', versionIdMarker: 'null', maxKeys: 2 });
+    expect(plan.query).toContainEqual(['max-keys', '3']);
+    expect(plan.query.some(([n]) => n === 'version-id-marker')).toBe(false);
+    const out = finishVersionListing(plan, {
+      ...parseListVersions(doc(version('e', '2', true) + version('e', '1'))),
+      commonPrefixes: ['dir/'],
+      isTruncated: true,
+      nextKeyMarker: 'e',
+      nextVersionIdMarker: '1',
+    });
+    expect(out.entries.map((e) => e.versionId)).toEqual(['2', '1']);
+    expect(out).toMatchObject({ commonPrefixes: [], isTruncated: true, nextKeyMarker: 'e', nextVersionIdMarker: '1' });
+    const cut = finishVersionListing(planVersionListing({ maxKeys: 1 }), parseListVersions(doc(version('e', '2', true) + version('e', '1'))));
+    expect(cut).toMatchObject({ isTruncated: true, nextKeyMarker: 'e', nextVersionIdMarker: '2' });
+    const onGroup = finishVersionListing(planVersionListing({ delimiter: '/', maxKeys: 1 }), { ...parseListVersions(doc(version('z', '1', true))), commonPrefixes: ['a/'] });
+    expect(onGroup.commonPrefixes).toEqual(['a/']);
+    expect(onGroup.nextKeyMarker).toBe('a/');
+    expect(onGroup.nextVersionIdMarker).toBeUndefined();
   });
 });
 
