@@ -213,6 +213,7 @@ async function adoptLegacy(b: BucketState, key: string, dir: string, hash: strin
   // Durable with the `.ver` written next (same directory, fsynced after it).
   const v: VersionEntry = { versionId: NULL_VERSION, seq: 0, lastModified: legacy.info.lastModified, file, deleteMarker: false, entry: retarget(legacy, join(dir, file)) };
   b.versions.set(key, [v]);
+  b.objects.set(key, v.entry!); // its inline bytes now live in the .ver, should the write below fail
 }
 
 /** After a Suspended write replaced a pre-versioning object (the null version): its `.meta` goes. */
