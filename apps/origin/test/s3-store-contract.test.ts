@@ -17,11 +17,15 @@ afterAll(async () => {
   await backend.close();
 });
 
-runObjectStoreContract('s3 (over a bucketfront origin)', (opts) =>
-  createS3Store({
-    endpoint: backend.endpoint,
-    credentials: backend.credentials,
-    bucketPrefix: uniquePrefix(),
-    ...opts,
-  }),
+runObjectStoreContract(
+  's3 (over a bucketfront origin)',
+  (opts) =>
+    createS3Store({
+      endpoint: backend.endpoint,
+      credentials: backend.credentials,
+      bucketPrefix: uniquePrefix(),
+      ...opts,
+    }),
+  // TODO(issue 14): on once the s3 driver and the origin's versioning API land.
+  { versioning: false },
 );

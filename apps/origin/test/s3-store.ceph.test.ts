@@ -26,6 +26,7 @@ describe.skipIf(!ceph)('s3 driver on Ceph radosgw', () => {
         bucketPrefix: uniquePrefix('bf-ct'),
         ...opts,
       }),
-    { completeWithSubsetOfParts: false },
+    // TODO(issue 14): versioning on once the s3 driver passes it.
+    { completeWithSubsetOfParts: false, versioning: false },
   );
 });

@@ -24,6 +24,7 @@ import {
 } from './types.js';
 import { bytes } from './contract-bytes.js';
 import { appendContract } from './contract-append.js';
+import { versioningContract } from './contract-versioning.js';
 import { multipartEtag } from './validate.js';
 
 export interface ContractStoreOptions {
@@ -52,6 +53,8 @@ export interface ContractCapabilities {
   completeWithSubsetOfParts?: boolean;
   /** The store encrypts every write (a test harness): appends are refused (docs/append.md). */
   appendRefused?: boolean;
+  /** False for a driver whose versioning is not built yet (the s3 driver, until it passes). */
+  versioning?: boolean;
 }
 
 /** Opens a fresh, empty store. The suite closes it after each test. */
@@ -630,6 +633,12 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
     describe('append (docs/append.md)', () => {
       appendContract(() => store, { minPart: CONTRACT_MIN_PART, ...(capabilities.appendRefused === true ? { refused: true } : {}) });
     });
+
+    if (capabilities.versioning !== false) {
+      describe('versioning (docs/versioning.md)', () => {
+        versioningContract(() => store);
+      });
+    }
 
     describe('multipart', () => {
       const P = CONTRACT_MIN_PART;

@@ -32,6 +32,12 @@ export interface MetaDoc {
   uploadId?: string;
   /** Version id of an inline manifest: its bytes follow the header line. */
   inline?: string;
+  /** Versioned buckets (fs-store/versions.ts): the S3 version id (also in the `.ver` file name). */
+  versionId?: string;
+  /** Versioned buckets: orders the versions of a key (microseconds; absent: older than all). */
+  seq?: number;
+  /** A delete marker (no bytes, no segments). */
+  deleteMarker?: boolean;
 }
 
 export interface PartDoc {

@@ -174,6 +174,8 @@ export interface DeleteObjectResult {
 export interface DeleteObjectOptions {
   /** Removes this version for good (no delete marker); unknown ids succeed (idempotent). */
   versionId?: string;
+  /** Canonical user id of the deleter: the owner of the delete marker it creates. */
+  owner?: string;
 }
 
 /** One entry of ListObjectVersions: a version (ObjectInfo) or a delete marker. */
@@ -409,7 +411,14 @@ export interface ObjectStore {
   /** Throws NoSuchUpload. Replaces an earlier part with the same number. */
   uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Readable, opts?: PutObjectOptions): Promise<PartInfo>;
   /** A byte range of an existing object becomes a part (UploadPartCopy). */
-  uploadPartCopy(bucket: string, key: string, uploadId: string, partNumber: number, src: { bucket: string; key: string; versionId?: string; range?: ByteRange }, opts?: CopyObjectOptions): Promise<PartInfo>;
+  uploadPartCopy(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    src: { bucket: string; key: string; versionId?: string; range?: ByteRange },
+    opts?: CopyObjectOptions,
+  ): Promise<PartInfo>;
   /**
    * Validates the list (InvalidPart, InvalidPartOrder, EntityTooSmall for any
    * part but the last under 5 MiB unless `minPartSize` says otherwise) and

@@ -52,7 +52,11 @@ class AlwaysEncrypt extends ForwardingStore {
   }
 }
 
-runObjectStoreContract('fs + SSE-S3', async (opts) => new AlwaysEncrypt(await encryptedFsStore(tempDir(), opts.minPartSize), { scheme: 'SSE-S3' }), { appendRefused: true });
+runObjectStoreContract('fs + SSE-S3', async (opts) => new AlwaysEncrypt(await encryptedFsStore(tempDir(), opts.minPartSize), { scheme: 'SSE-S3' }), {
+  appendRefused: true,
+  // TODO(issue 14): on once the decorator threads version ids.
+  versioning: false,
+});
 
 /** A recognisable plaintext: if these bytes appear anywhere on disk, something is stored in the clear. */
 const PATTERN = Buffer.from('PLAINTEXT-PATTERN-0123456789-bucketfront-');

@@ -50,7 +50,7 @@ function bucketDoc(info: BucketInfo): string {
 export async function deleteBucket(ctx: FsContext, name: string): Promise<void> {
   await ctx.locks.run(`bucket\0${name}`, async () => {
     const b = bucketOf(ctx, name);
-    if (b.objects.size > 0 || b.uploads.size > 0 || b.writers > 0) {
+    if (b.objects.size > 0 || b.versions.size > 0 || b.uploads.size > 0 || b.writers > 0) {
       throw new StoreError('BucketNotEmpty', 'The bucket you tried to delete is not empty', { BucketName: name });
     }
     const doomed = join(ctx.bucketsDir, `${DEL_DIR_PREFIX}${randomUUID()}`);

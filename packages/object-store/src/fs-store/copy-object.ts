@@ -10,14 +10,15 @@ import { checkKey, freezeMetadata } from '../validate.js';
 import { linkAll, writeData } from './data-files.js';
 import { readEntry } from './read-object.js';
 import { bucketOf, writing, type BucketState, type FsContext, type ObjectEntry } from './state.js';
+import { lookupObject } from './versions.js';
 import { commitNewFiles, commitObject, objectDir } from './write-object.js';
 
 export async function copyObject(ctx: FsContext, ...[src, dst, metadata]: Parameters<ObjectStore['copyObject']>): Promise<ObjectInfo> {
   const sb = bucketOf(ctx, src.bucket);
   const db = bucketOf(ctx, dst.bucket);
   checkKey(dst.key);
-  const source = sb.objects.get(src.key);
-  if (source === undefined) throw noSuchKey(src.key);
+  const source = lookupObject(sb, src.key, src.versionId);
+  if (source === null) throw noSuchKey(src.key);
   if (source.inline !== undefined) return copyBytes(ctx, source, db, dst.key, metadata);
   const { paths } = source;
   ctx.pins.pin(paths);

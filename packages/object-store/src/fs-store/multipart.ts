@@ -106,7 +106,7 @@ export async function uploadPartCopy(ctx: FsContext, ...[bucket, key, uploadId, 
   const b = bucketOf(ctx, bucket);
   uploadOf(b, key, uploadId);
   checkPartNumber(partNumber);
-  const got = await getObject(ctx, src.bucket, src.key, src.range);
+  const got = await getObject(ctx, src.bucket, src.key, src.range, src.versionId);
   if (got === null) throw noSuchKey(src.key);
   const size = src.range !== undefined ? src.range.end - src.range.start + 1 : got.info.size;
   if (size > ctx.maxPartBytes) {

@@ -12,15 +12,28 @@ import { listPage } from '../key-order.js';
 import { decodeManifest } from '../manifest.js';
 import { readSegments, type SegmentFile } from '../segment-reader.js';
 import { S3_LIMITS, StoreError, type ByteRange, type GetObjectResult, type ListObjectsOptions, type ListObjectsResult, type ObjectInfo } from '../types.js';
-import { bucketOf, entryFromDoc, type FsContext, type ObjectEntry } from './state.js';
+import { bucketOf, entryFromDoc, type BucketState, type FsContext, type ObjectEntry } from './state.js';
+import { lookupObject, reportedVersionId } from './versions.js';
 
-export async function headObject(ctx: FsContext, bucket: string, key: string): Promise<ObjectInfo | null> {
-  return bucketOf(ctx, bucket).objects.get(key)?.info ?? null;
+export async function headObject(ctx: FsContext, bucket: string, key: string, versionId?: string): Promise<ObjectInfo | null> {
+  const b = bucketOf(ctx, bucket);
+  const entry = lookupObject(b, key, versionId);
+  return entry === null ? null : infoOf(b, entry);
 }
 
-export async function getObject(ctx: FsContext, bucket: string, key: string, range?: ByteRange): Promise<GetObjectResult | null> {
-  const entry = bucketOf(ctx, bucket).objects.get(key);
-  return entry === undefined ? null : readEntry(ctx, entry, range);
+export async function getObject(ctx: FsContext, bucket: string, key: string, range?: ByteRange, versionId?: string): Promise<GetObjectResult | null> {
+  const b = bucketOf(ctx, bucket);
+  const entry = lookupObject(b, key, versionId);
+  if (entry === null) return null;
+  const got = await readEntry(ctx, entry, range);
+  if (got === null || b.versioning === undefined || got.info.versionId !== undefined) return got;
+  return { ...got, info: infoOf(b, entry) };
+}
+
+/** The entry's info; a pre-versioning object of a versioned bucket reports the `null` version id. */
+function infoOf(b: BucketState, entry: ObjectEntry): ObjectInfo {
+  const versionId = reportedVersionId(b, entry);
+  return versionId === entry.info.versionId ? entry.info : Object.freeze({ ...entry.info, versionId });
 }
 
 /** The bytes of the version `entry` (or of a newer one, if an inline object was overwritten since). */

@@ -30,7 +30,8 @@ import { readManifestHeader } from '../manifest.js';
 import { mapLimit } from '../map-limit.js';
 import { StoreError } from '../types.js';
 import { freezeMetadata } from '../validate.js';
-import { emptyBucket, entryFromDoc, partFromDoc, type BucketState, type FsContext, type UploadEntry } from './state.js';
+import { emptyBucket, entryFromDoc, partFromDoc, type BucketState, type FsContext, type UploadEntry, type VersionEntry } from './state.js';
+import { NULL_VERSION, VERSIONING_FILE, parseVersionFileName, versionEntryFromDoc, versionFileName, type VersionClock } from './versions.js';
 
 export async function openDataDir(ctx: FsContext): Promise<void> {
   await fsp.mkdir(ctx.bucketsDir, { recursive: true });
@@ -52,7 +53,7 @@ export async function openDataDir(ctx: FsContext): Promise<void> {
       await fsp.rm(dir, { recursive: true, force: true });
       continue;
     }
-    const b = await loadBucket(dir);
+    const b = await loadBucket(dir, ctx.clock);
     if (b !== undefined) ctx.buckets.set(b.info.name, b);
   }
 }
@@ -83,7 +84,7 @@ export async function releaseLock(root: string): Promise<void> {
 }
 
 /** The bucket stored in `dir`, or undefined when `dir` was debris (then it is deleted). */
-async function loadBucket(dir: string): Promise<BucketState | undefined> {
+async function loadBucket(dir: string, clock: VersionClock): Promise<BucketState | undefined> {
   let doc: BucketDoc;
   try {
     doc = JSON.parse(await fsp.readFile(join(dir, BUCKET_FILE), 'utf8')) as BucketDoc;
@@ -107,14 +108,22 @@ async function loadBucket(dir: string): Promise<BucketState | undefined> {
       if (errnoCode(err) !== 'ENOENT') throw err;
     }
   }
+  try {
+    const status = (await fsp.readFile(join(dir, VERSIONING_FILE), 'utf8')).trim();
+    if (status !== 'Enabled' && status !== 'Suspended') throw new StoreError('InternalError', `Unreadable versioning status ${join(dir, VERSIONING_FILE)}`);
+    b.versioning = status;
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
   const completedUploads = new Set<string>();
-  await loadObjects(b, completedUploads);
+  await loadObjects(b, completedUploads, clock);
   b.keys = [...b.objects.keys()].sort(compareKeys);
+  if (b.versioning !== undefined) b.versionKeys = [...new Set([...b.keys, ...b.versions.keys()])].sort(compareKeys);
   await loadUploads(b, completedUploads);
   return b;
 }
 
-async function loadObjects(b: BucketState, completedUploads: Set<string>): Promise<void> {
+async function loadObjects(b: BucketState, completedUploads: Set<string>, clock: VersionClock): Promise<void> {
   const odir = join(b.dir, 'o');
   const subdirs = await readdirOrEmpty(odir);
   await mapLimit(subdirs, 4, async (sub) => {
@@ -122,19 +131,64 @@ async function loadObjects(b: BucketState, completedUploads: Set<string>): Promi
     b.readyDirs.add(dir);
     const names = await fsp.readdir(dir);
     const referenced = new Set<string>();
-    const metas = names.filter((n) => n.endsWith(META_SUFFIX));
-    await mapLimit(metas, OPEN_CONCURRENCY, async (name) => {
+    const metas = new Map<string, { name: string; doc: MetaDoc }>();
+    const versioned = new Map<string, VersionEntry[]>();
+    const read = async (name: string): Promise<MetaDoc> => {
       const doc = await readManifestHeader<MetaDoc>(join(dir, name)).catch((err: unknown) => {
         // Written by rename after fsync, so only disk corruption gets here: stop rather than drop data.
         throw new StoreError('InternalError', `Unreadable object manifest ${join(dir, name)}: ${String(err)}`);
       });
+      if (doc.uploadId !== undefined) completedUploads.add(doc.uploadId);
+      return doc;
+    };
+    await mapLimit(names, OPEN_CONCURRENCY, async (name) => {
+      if (name.endsWith(META_SUFFIX)) {
+        const doc = await read(name);
+        metas.set(doc.key, { name, doc });
+        return;
+      }
+      const parsed = parseVersionFileName(name);
+      if (parsed === undefined) return;
+      const doc = await read(name);
+      clock.observe(doc.seq ?? 0);
+      const list = versioned.get(doc.key) ?? [];
+      list.push(versionEntryFromDoc(doc, dir, name, parsed.versionId));
+      versioned.set(doc.key, list);
+    });
+    for (const [key, list] of versioned) {
+      const legacy = metas.get(key);
+      if (legacy !== undefined) {
+        metas.delete(key);
+        await settleLegacyMeta(dir, legacy.name, legacy.doc, list);
+      }
+      list.sort((x, y) => y.seq - x.seq);
+      b.versions.set(key, list);
+      for (const v of list) for (const s of v.entry?.segments ?? []) referenced.add(s.file);
+      const latest = list[0]!.entry;
+      if (latest !== undefined) b.objects.set(key, latest);
+    }
+    for (const [key, { name, doc }] of metas) {
       const entry = entryFromDoc(doc, dir, name);
       for (const s of entry.segments) referenced.add(s.file);
-      if (doc.uploadId !== undefined) completedUploads.add(doc.uploadId);
-      b.objects.set(doc.key, entry);
-    });
+      b.objects.set(key, entry);
+    }
     await removeUnreferenced(dir, names, referenced);
   });
+}
+
+/**
+ * A `.meta` beside `.ver` files: a versioned write to a pre-versioning object was cut short. If the
+ * write had replaced the null version, the `.meta` is stale; otherwise it becomes the null version.
+ */
+async function settleLegacyMeta(dir: string, name: string, doc: MetaDoc, list: VersionEntry[]): Promise<void> {
+  if (list.some((v) => v.versionId === NULL_VERSION)) {
+    await fsp.rm(join(dir, name), { force: true });
+  } else {
+    const file = versionFileName(name.slice(0, -META_SUFFIX.length), NULL_VERSION);
+    await fsp.rename(join(dir, name), join(dir, file));
+    list.push(versionEntryFromDoc(doc, dir, file, NULL_VERSION));
+  }
+  await fsyncDir(dir);
 }
 
 async function loadUploads(b: BucketState, completedUploads: Set<string>): Promise<void> {

@@ -9,7 +9,8 @@ import type { KeyedMutex } from '../keyed-mutex.js';
 import { UPLOAD_ID, type MetaDoc, type PartDoc } from '../fs-layout.js';
 import type { PartEntry } from '../multipart.js';
 import { noSuchBucket, noSuchUpload } from '../store-errors.js';
-import type { BucketConfigKind, BucketInfo, MultipartUploadInfo, ObjectInfo, PartInfo } from '../types.js';
+import type { BucketConfigKind, BucketInfo, MultipartUploadInfo, ObjectInfo, PartInfo, VersioningStatus } from '../types.js';
+import type { VersionClock } from './versions.js';
 import { freezeMetadata } from '../validate.js';
 import type { FilePins } from './file-pins.js';
 
@@ -27,6 +28,21 @@ export interface FsContext {
   readonly locks: KeyedMutex;
   readonly cache: BodyCache;
   readonly pins: FilePins;
+  readonly clock: VersionClock;
+}
+
+/** One version or delete marker of a key in a versioned bucket (fs-store/versions.ts). */
+export interface VersionEntry {
+  versionId: string;
+  seq: number;
+  lastModified: Date;
+  /** Its manifest's file name in the key's directory. */
+  file: string;
+  deleteMarker: boolean;
+  /** A delete marker's owner. */
+  owner?: string;
+  /** The object, unless a delete marker. */
+  entry?: ObjectEntry;
 }
 
 export interface ObjectEntry {
@@ -56,6 +72,12 @@ export interface BucketState {
   objects: Map<string, ObjectEntry>;
   uploads: Map<string, UploadEntry>;
   configs: Map<BucketConfigKind, string>;
+  /** Absent: never versioned. */
+  versioning?: VersioningStatus;
+  /** Keys with `.ver` manifests: every version, newest first. */
+  versions: Map<string, VersionEntry[]>;
+  /** Once versioned: every key ListObjectVersions shows (with versions, or a pre-versioning object), sorted. */
+  versionKeys: string[];
   /** Object directories known to exist. */
   readyDirs: Set<string>;
   /** PUTs / uploads in flight, so DeleteBucket does not pull the directory from under them. */
@@ -72,6 +94,8 @@ export function emptyBucket(info: BucketInfo, dir: string): BucketState {
     objects: new Map(),
     uploads: new Map(),
     configs: new Map(),
+    versions: new Map(),
+    versionKeys: [],
     readyDirs: new Set(),
     writers: 0,
     deleted: false,
@@ -103,9 +127,10 @@ export async function writing<T>(b: BucketState, fn: () => Promise<T>): Promise<
 }
 
 /** The index entry of the manifest `metaName` in `dir`. */
-export function entryFromDoc(doc: MetaDoc, dir: string, metaName: string): ObjectEntry {
+export function entryFromDoc(doc: MetaDoc, dir: string, metaName: string, versionId?: string): ObjectEntry {
   const info: ObjectInfo = Object.freeze({
     key: doc.key,
+    ...(versionId !== undefined ? { versionId } : {}),
     size: doc.size,
     etag: doc.etag,
     lastModified: new Date(doc.lastModified),

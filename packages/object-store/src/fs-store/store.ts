@@ -11,6 +11,9 @@
  *                               /o/<hh>/<sha256(key)>.meta   one manifest per object: a JSON header
  *                                                            line, then the bytes of a small object
  *                               /o/<hh>/<uuid>.data          data file(s) of a larger object
+ *                               /o/<hh>/<sha256(key)>.<versionId>.ver  a version or delete marker
+ *                                                            of a versioned bucket (versions.ts)
+ *                               /versioning                  Enabled | Suspended (absent: never)
  *                               /u/<uploadId>/upload.json    multipart upload
  *                               /u/<uploadId>/<n>.part       part manifest (JSON)
  *                               /u/<uploadId>/<uuid>.data    part data
@@ -22,7 +25,7 @@ import { join } from 'node:path';
 import { BodyCache } from '../body-cache.js';
 import { INLINE_OBJECT_BYTES } from '../fs-layout.js';
 import { KeyedMutex } from '../keyed-mutex.js';
-import { S3_LIMITS, type ByteRange, type EventOutbox, type ObjectStore, type SystemDocuments } from '../types.js';
+import { S3_LIMITS, type ByteRange, type EventOutbox, type ObjectStore, type ReadOptions, type SystemDocuments } from '../types.js';
 import { appendObject } from './append-object.js';
 import * as buckets from './buckets.js';
 import { copyObject } from './copy-object.js';
@@ -34,6 +37,7 @@ import type { FsContext } from './state.js';
 import { FsOutbox } from './outbox.js';
 import { createSystemDocument, getSystemDocument } from './system-documents.js';
 import * as versions from './versions.js';
+import { VersionClock } from './versions.js';
 import { deleteObject, putObject } from './write-object.js';
 
 export { INLINE_OBJECT_BYTES };
@@ -83,6 +87,7 @@ function contextFor(opts: FsStoreOptions): FsContext {
     locks: new KeyedMutex(),
     cache,
     pins: new FilePins(cache),
+    clock: new VersionClock(),
   };
 }
 
@@ -155,14 +160,14 @@ class FsStore implements ObjectStore, SystemDocuments, EventOutbox {
     return putObject(this.ctx, ...a);
   }
   // SSE read options are the encryption decorator's (encryption/); the driver stores bytes.
-  headObject(bucket: string, key: string) {
-    return headObject(this.ctx, bucket, key);
+  headObject(bucket: string, key: string, opts?: ReadOptions) {
+    return headObject(this.ctx, bucket, key, opts?.versionId);
   }
-  getObject(bucket: string, key: string, range?: ByteRange) {
-    return getObject(this.ctx, bucket, key, range);
+  getObject(bucket: string, key: string, range?: ByteRange, opts?: ReadOptions) {
+    return getObject(this.ctx, bucket, key, range, opts?.versionId);
   }
-  deleteObject(...[bucket, key]: Args<'deleteObject'>) {
-    return deleteObject(this.ctx, bucket, key);
+  deleteObject(...a: Args<'deleteObject'>) {
+    return deleteObject(this.ctx, ...a);
   }
   copyObject(...[src, dst, metadata]: Args<'copyObject'>) {
     return copyObject(this.ctx, src, dst, metadata);

@@ -1,14 +1,374 @@
-/** Versioning on the fs driver (docs/versioning.md). */
-import type { ObjectStore } from '../types.js';
-import { StoreError } from '../types.js';
-import type { FsContext } from './state.js';
+/**
+ * Object versioning on the fs driver (docs/versioning.md).
+ *
+ * On disk, next to the plain manifests (`o/<hh>/<sha256(key)>.meta`):
+ *
+ *   o/<hh>/<sha256(key)>.<versionId>.ver   one manifest per version or delete marker
+ *
+ * A key either has a `.meta` (it was written while the bucket was never versioned: its one
+ * version is the `null` version) or `.ver` files (every version since), never both once a write
+ * finished: the first versioned write to a key renames its `.meta` to `<hash>.null.ver`. The
+ * current version is the newest `.ver` (by `seq`) unless that is a delete marker. Every change is
+ * one durable rename or unlink, so a crash leaves the key before or after it; recovery
+ * (`resolveKey`) settles the one in-between state a versioned write can leave (a `.meta` beside
+ * `.ver` files).
+ *
+ * Versions of one key may share data files (appends): a version's files are unlinked only when no
+ * remaining version of the key lists them.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { asStoreError, errnoCode, fsyncDir, writeFileDurable } from '../durable-fs.js';
+import { FORMAT_VERSION, META_SUFFIX, keyHash, nowToSecond, type MetaDoc } from '../fs-layout.js';
+import { compareKeys, endOfPrefix, insertSorted, lowerBound, removeSorted } from '../key-order.js';
+import { encodeManifest } from '../manifest.js';
+import {
+  S3_LIMITS,
+  StoreError,
+  type DeleteObjectOptions,
+  type DeleteObjectResult,
+  type ListObjectVersionsOptions,
+  type ListObjectVersionsResult,
+  type ObjectStore,
+  type ObjectVersionInfo,
+  type VersioningStatus,
+} from '../types.js';
+import { objectDir } from './write-object.js';
+import { bucketOf, entryFromDoc, type BucketState, type FsContext, type ObjectEntry, type VersionEntry } from './state.js';
 
-export async function getBucketVersioning(_ctx: FsContext, ..._a: Parameters<ObjectStore['getBucketVersioning']>): ReturnType<ObjectStore['getBucketVersioning']> {
-  throw new StoreError('InternalError', 'versioning: not yet');
+export const VERSION_SUFFIX = '.ver';
+export const NULL_VERSION = 'null';
+/** The bucket directory's file holding its versioning status. */
+export const VERSIONING_FILE = 'versioning';
+const VERSION_ID = /^(?:null|[A-Za-z0-9_-]{32})$/;
+
+/** `<hash>.<versionId>.ver` */
+export function versionFileName(hash: string, versionId: string): string {
+  return `${hash}.${versionId}${VERSION_SUFFIX}`;
 }
-export async function putBucketVersioning(_ctx: FsContext, ..._a: Parameters<ObjectStore['putBucketVersioning']>): ReturnType<ObjectStore['putBucketVersioning']> {
-  throw new StoreError('InternalError', 'versioning: not yet');
+
+/** The key hash and version id of a `.ver` file name, else undefined. */
+export function parseVersionFileName(name: string): { hash: string; versionId: string } | undefined {
+  if (!name.endsWith(VERSION_SUFFIX)) return undefined;
+  const dot = name.indexOf('.');
+  const versionId = name.slice(dot + 1, -VERSION_SUFFIX.length);
+  return dot === 64 && VERSION_ID.test(versionId) ? { hash: name.slice(0, 64), versionId } : undefined;
 }
-export async function listObjectVersions(_ctx: FsContext, ..._a: Parameters<ObjectStore['listObjectVersions']>): ReturnType<ObjectStore['listObjectVersions']> {
-  throw new StoreError('InternalError', 'versioning: not yet');
+
+/** 32 URL- and file-safe characters, like S3's opaque ids. */
+function newVersionId(): string {
+  return randomBytes(24).toString('base64url');
 }
+
+/** Orders versions of a key: a microsecond clock that never repeats nor goes back within a process. */
+export class VersionClock {
+  private last = 0;
+  observe(seq: number): void {
+    if (seq > this.last) this.last = seq;
+  }
+  next(): number {
+    this.last = Math.max(Date.now() * 1000, this.last + 1);
+    return this.last;
+  }
+}
+
+export function versionEntryFromDoc(doc: MetaDoc, dir: string, file: string, versionId: string): VersionEntry {
+  const v: VersionEntry = { versionId, seq: doc.seq ?? 0, lastModified: new Date(doc.lastModified), file, deleteMarker: doc.deleteMarker === true };
+  if (doc.deleteMarker === true) {
+    if (doc.metadata.owner !== undefined) v.owner = doc.metadata.owner;
+  } else {
+    v.entry = entryFromDoc(doc, dir, file, versionId);
+  }
+  return v;
+}
+
+export async function getBucketVersioning(ctx: FsContext, bucket: string): Promise<VersioningStatus | null> {
+  return bucketOf(ctx, bucket).versioning ?? null;
+}
+
+export async function putBucketVersioning(ctx: FsContext, bucket: string, status: VersioningStatus): Promise<void> {
+  await ctx.locks.run(`bucket\0${bucket}`, async () => {
+    const b = bucketOf(ctx, bucket);
+    if (b.versioning === status) return;
+    await writeFileDurable(b.dir, VERSIONING_FILE, status);
+    // From now on ListObjectVersions walks versionKeys: the keys written before are their null versions.
+    if (b.versioning === undefined) b.versionKeys = [...b.keys];
+    b.versioning = status;
+  });
+}
+
+/** Every version of `key`, newest first: its `.ver` entries, or its pre-versioning object as the null version. */
+export function versionsOf(b: BucketState, key: string): readonly VersionEntry[] {
+  const list = b.versions.get(key);
+  if (list !== undefined) return list;
+  const current = b.objects.get(key);
+  if (current === undefined) return [];
+  return [{ versionId: NULL_VERSION, seq: 0, lastModified: current.info.lastModified, file: `${keyHash(key)}${META_SUFFIX}`, deleteMarker: false, entry: current }];
+}
+
+/**
+ * The object version `versionId` of `key`: NoSuchVersion when there is none (a malformed id
+ * included), MethodNotAllowed when it is a delete marker.
+ */
+export function versionOf(b: BucketState, key: string, versionId: string): ObjectEntry {
+  const v = versionsOf(b, key).find((x) => x.versionId === versionId);
+  if (v === undefined) throw new StoreError('NoSuchVersion', 'The specified version does not exist.', { Key: key, VersionId: versionId });
+  if (v.entry === undefined) {
+    throw new StoreError('MethodNotAllowed', 'The specified method is not allowed against this resource.', { DeleteMarker: 'true', VersionId: versionId });
+  }
+  return v.entry;
+}
+
+/** The current object of `key` (or the version asked for) in `b`; null when there is no current one. */
+export function lookupObject(b: BucketState, key: string, versionId: string | undefined): ObjectEntry | null {
+  if (versionId !== undefined) return versionOf(b, key, versionId);
+  return b.objects.get(key) ?? null;
+}
+
+/** The version id the index reports for a current object (legacy objects of a versioned bucket are `null`). */
+export function reportedVersionId(b: BucketState, entry: ObjectEntry): string | undefined {
+  return entry.info.versionId ?? (b.versioning !== undefined ? NULL_VERSION : undefined);
+}
+
+/**
+ * The commit of a write (PUT, copy, multipart, append) in a versioned bucket, under the key's lock:
+ * the manifest becomes a new `.ver` (Enabled: a new id; Suspended: `null`, replacing the null version).
+ */
+export async function commitVersion(ctx: FsContext, b: BucketState, key: string, dir: string, hash: string, doc: MetaDoc, inlineBody?: Buffer): Promise<ObjectEntry> {
+  const versionId = b.versioning === 'Enabled' ? newVersionId() : NULL_VERSION;
+  doc.versionId = versionId;
+  doc.seq = ctx.clock.next();
+  doc.lastModified = nowToSecond().getTime();
+  if (inlineBody !== undefined) doc.inline = newVersionId();
+  const file = versionFileName(hash, versionId);
+  await adoptLegacy(b, key, dir, hash, versionId);
+  await writeFileDurable(dir, file, encodeManifest(doc, inlineBody));
+  const added = versionEntryFromDoc(doc, dir, file, versionId);
+  if (inlineBody !== undefined && added.entry?.inline !== undefined) ctx.cache.set(added.entry.inline.cacheKey, inlineBody);
+  await dropLegacyMeta(b, key, dir, hash);
+  addVersion(ctx, b, key, added);
+  return added.entry!;
+}
+
+/** DeleteObject in a bucket with a versioning status, or with a versionId; under the key's lock. */
+export async function deleteVersioned(ctx: FsContext, b: BucketState, key: string, opts: DeleteObjectOptions): Promise<DeleteObjectResult> {
+  const hash = keyHash(key);
+  if (opts.versionId !== undefined) return deleteVersion(ctx, b, key, hash, opts.versionId);
+  if (b.versioning === undefined) throw new StoreError('InternalError', 'deleteVersioned: bucket is not versioned');
+  const versionId = b.versioning === 'Enabled' ? newVersionId() : NULL_VERSION;
+  const now = nowToSecond();
+  const doc: MetaDoc = { v: FORMAT_VERSION, key, size: 0, etag: '', lastModified: now.getTime(), metadata: { userMetadata: {} }, segments: [], versionId, seq: ctx.clock.next(), deleteMarker: true };
+  if (opts.owner !== undefined) doc.metadata.owner = opts.owner;
+  const dir = await objectDirOf(b, hash);
+  await adoptLegacy(b, key, dir, hash, versionId);
+  const file = versionFileName(hash, versionId);
+  await writeFileDurable(dir, file, encodeManifest(doc));
+  await dropLegacyMeta(b, key, dir, hash);
+  addVersion(ctx, b, key, versionEntryFromDoc(doc, dir, file, versionId));
+  return { versionId, deleteMarker: true };
+}
+
+/** Removes one version for good; the one before becomes current (or none, under a delete marker). */
+async function deleteVersion(ctx: FsContext, b: BucketState, key: string, hash: string, versionId: string): Promise<DeleteObjectResult> {
+  const list = b.versions.get(key);
+  if (list === undefined) {
+    // The key's only version is its pre-versioning object (the null version), if any.
+    const current = b.objects.get(key);
+    if (versionId !== NULL_VERSION || current === undefined) return {};
+    await unlinkDurable(current.dir, `${hash}${META_SUFFIX}`);
+    forgetCurrent(ctx, b, key, current);
+    if (b.versioning !== undefined) removeSorted(b.versionKeys, key);
+    return b.versioning !== undefined ? { versionId } : {};
+  }
+  const at = list.findIndex((v) => v.versionId === versionId);
+  if (at < 0) return { versionId };
+  const gone = list[at]!;
+  const dir = gone.entry?.dir ?? (await objectDirOf(b, hash));
+  await unlinkDurable(dir, gone.file);
+  list.splice(at, 1);
+  releaseUnshared(ctx, gone, list);
+  if (list.length === 0) {
+    b.versions.delete(key);
+    removeSorted(b.versionKeys, key);
+  }
+  setCurrent(b, key, list[0]);
+  const result: DeleteObjectResult = { versionId };
+  if (gone.deleteMarker) result.deleteMarker = true;
+  return result;
+}
+
+/**
+ * Before the first versioned write to a key that still has its pre-versioning `.meta`: that object
+ * becomes the `null` version's `.ver` (one rename), unless this write replaces the null version.
+ */
+async function adoptLegacy(b: BucketState, key: string, dir: string, hash: string, newVersionId: string): Promise<void> {
+  if (b.versions.has(key)) return;
+  const legacy = b.objects.get(key);
+  if (legacy === undefined || newVersionId === NULL_VERSION) return;
+  const file = versionFileName(hash, NULL_VERSION);
+  await fsp.rename(join(dir, `${hash}${META_SUFFIX}`), join(dir, file)).catch((err: unknown) => {
+    throw asStoreError(err);
+  });
+  // Durable with the `.ver` written next (same directory, fsynced after it).
+  const v: VersionEntry = { versionId: NULL_VERSION, seq: 0, lastModified: legacy.info.lastModified, file, deleteMarker: false, entry: retarget(legacy, join(dir, file)) };
+  b.versions.set(key, [v]);
+  b.objects.set(key, v.entry!); // its inline bytes now live in the .ver, should the write below fail
+}
+
+/** After a Suspended write replaced a pre-versioning object (the null version): its `.meta` goes. */
+async function dropLegacyMeta(b: BucketState, key: string, dir: string, hash: string): Promise<void> {
+  if (b.versions.has(key)) return;
+  if (b.objects.get(key) === undefined) return;
+  await unlinkDurable(dir, `${hash}${META_SUFFIX}`);
+}
+
+/** The same version, its inline bytes now read from `path`. */
+function retarget(entry: ObjectEntry, path: string): ObjectEntry {
+  if (entry.inline === undefined) return entry;
+  return { ...entry, inline: { path, cacheKey: `${path}#${entry.inline.cacheKey.slice(entry.inline.cacheKey.lastIndexOf('#') + 1)}` } };
+}
+
+/** Puts a new newest version in the index (a null one replaces the previous null version). */
+function addVersion(ctx: FsContext, b: BucketState, key: string, added: VersionEntry): void {
+  let list = b.versions.get(key);
+  if (list === undefined) {
+    // The pre-versioning object, when this write replaced it (Suspended).
+    const legacy = b.objects.get(key);
+    list = [];
+    b.versions.set(key, list);
+    if (legacy !== undefined) releaseUnshared(ctx, { versionId: NULL_VERSION, seq: 0, lastModified: legacy.info.lastModified, file: '', deleteMarker: false, entry: legacy }, [added]);
+  }
+  if (added.versionId === NULL_VERSION) {
+    const at = list.findIndex((v) => v.versionId === NULL_VERSION);
+    if (at >= 0) {
+      const [old] = list.splice(at, 1);
+      releaseUnshared(ctx, old!, [added, ...list]);
+    }
+  }
+  list.unshift(added);
+  insertSorted(b.versionKeys, key);
+  setCurrent(b, key, added);
+}
+
+/** The index's current object of `key` becomes `latest` (none when it is a delete marker or absent). */
+function setCurrent(b: BucketState, key: string, latest: VersionEntry | undefined): void {
+  if (latest?.entry !== undefined) {
+    if (!b.objects.has(key)) insertSorted(b.keys, key);
+    b.objects.set(key, latest.entry);
+  } else if (b.objects.delete(key)) {
+    removeSorted(b.keys, key);
+  }
+}
+
+function forgetCurrent(ctx: FsContext, b: BucketState, key: string, entry: ObjectEntry): void {
+  b.objects.delete(key);
+  removeSorted(b.keys, key);
+  ctx.pins.release(entry);
+}
+
+/** Unlinks the files of `gone` that none of `remaining` lists. */
+function releaseUnshared(ctx: FsContext, gone: VersionEntry, remaining: readonly VersionEntry[]): void {
+  if (gone.entry === undefined) return;
+  const kept = new Set<string>();
+  for (const v of remaining) for (const p of v.entry?.paths ?? []) kept.add(p);
+  ctx.pins.release(gone.entry, kept);
+}
+
+async function unlinkDurable(dir: string, name: string): Promise<void> {
+  try {
+    await fsp.rm(join(dir, name));
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw asStoreError(err);
+  }
+  await fsyncDir(dir);
+}
+
+function objectDirOf(b: BucketState, hash: string): Promise<string> {
+  return objectDir(b, hash);
+}
+
+/**
+ * ListObjectVersions over the index: keys in UTF-8 binary order, each key's versions newest first;
+ * versions, delete markers and common prefixes each count one against maxKeys.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html
+ */
+export async function listObjectVersions(ctx: FsContext, bucket: string, opts: ListObjectVersionsOptions): Promise<ListObjectVersionsResult> {
+  const b = bucketOf(ctx, bucket);
+  const keys = b.versioning !== undefined ? b.versionKeys : b.keys;
+  const prefix = opts.prefix ?? '';
+  const delimiter = opts.delimiter ?? '';
+  const max = Math.max(0, Math.min(opts.maxKeys, S3_LIMITS.maxListKeys));
+  const out: ListObjectVersionsResult = { versions: [], commonPrefixes: [], isTruncated: false };
+  let i = lowerBound(keys, prefix);
+  let skipThrough: string | undefined; // the version-id-marker within key-marker's key
+  const marker = opts.keyMarker ?? '';
+  if (marker !== '' && compareKeys(marker, prefix) >= 0) {
+    const exclusive = opts.versionIdMarker === undefined;
+    i = Math.max(i, lowerBound(keys, marker, exclusive));
+    if (!exclusive) skipThrough = opts.versionIdMarker;
+  }
+  let count = 0;
+  const full = (): boolean => {
+    if (count < max) return false;
+    out.isTruncated = true;
+    return true;
+  };
+  while (i < keys.length) {
+    const key = keys[i]!;
+    if (!key.startsWith(prefix)) break;
+    let common: string | undefined;
+    if (delimiter !== '') {
+      const at = key.indexOf(delimiter, prefix.length);
+      if (at >= 0) common = key.slice(0, at + delimiter.length);
+    }
+    if (common !== undefined) {
+      if (marker !== '' && common === marker) {
+        i = endOfPrefix(keys, common, i); // returned on the previous page
+        continue;
+      }
+      if (full()) break;
+      out.commonPrefixes.push(common);
+      out.nextKeyMarker = common;
+      delete out.nextVersionIdMarker;
+      count++;
+      i = endOfPrefix(keys, common, i);
+      continue;
+    }
+    let versions = versionsOf(b, key);
+    if (key === marker && skipThrough !== undefined) {
+      const at = versions.findIndex((v) => v.versionId === skipThrough);
+      versions = at < 0 ? [] : versions.slice(at + 1);
+    }
+    const latest = versionsOf(b, key)[0];
+    for (const v of versions) {
+      if (full()) break;
+      out.versions.push(versionInfo(b, key, v, v === latest));
+      out.nextKeyMarker = key;
+      out.nextVersionIdMarker = v.versionId;
+      count++;
+    }
+    if (out.isTruncated) break;
+    i++;
+  }
+  if (!out.isTruncated) {
+    delete out.nextKeyMarker;
+    delete out.nextVersionIdMarker;
+  }
+  return out;
+}
+
+function versionInfo(b: BucketState, key: string, v: VersionEntry, isLatest: boolean): ObjectVersionInfo {
+  const info: ObjectVersionInfo = { key, versionId: v.versionId, isLatest, lastModified: v.entry?.info.lastModified ?? v.lastModified };
+  if (v.entry !== undefined) {
+    const reported = reportedVersionId(b, v.entry);
+    info.object = reported === v.entry.info.versionId ? v.entry.info : Object.freeze({ ...v.entry.info, versionId: v.versionId });
+  } else {
+    info.deleteMarker = true;
+    if (v.owner !== undefined) info.owner = v.owner;
+  }
+  return info;
+}
+
+/** The store methods, in ObjectStore's shape. */
+export type VersionMethods = Pick<ObjectStore, 'getBucketVersioning' | 'putBucketVersioning' | 'listObjectVersions'>;

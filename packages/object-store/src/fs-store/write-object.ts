@@ -18,9 +18,10 @@ import { FORMAT_VERSION, META_SUFFIX, keyHash, nowToSecond, type MetaDoc } from 
 import { insertSorted, removeSorted } from '../key-order.js';
 import { encodeManifest } from '../manifest.js';
 import { noSuchBucket } from '../store-errors.js';
-import type { DeleteObjectResult, ObjectInfo, ObjectMetadata, ObjectStore } from '../types.js';
+import type { DeleteObjectOptions, DeleteObjectResult, ObjectInfo, ObjectMetadata, ObjectStore } from '../types.js';
 import { checkKey, freezeMetadata, quoteEtag } from '../validate.js';
 import { checkBody, removeFiles, writeData } from './data-files.js';
+import { commitVersion, deleteVersioned } from './versions.js';
 import { bucketOf, entryFromDoc, writing, type BucketState, type FsContext, type ObjectEntry } from './state.js';
 
 export async function putObject(ctx: FsContext, ...[bucket, key, body, metadata, opts]: Parameters<ObjectStore['putObject']>): Promise<ObjectInfo> {
@@ -62,8 +63,12 @@ export function newDoc(key: string, size: number, md5: Buffer, metadata: ObjectM
   };
 }
 
-export async function deleteObject(ctx: FsContext, bucket: string, key: string): Promise<DeleteObjectResult> {
+export async function deleteObject(ctx: FsContext, bucket: string, key: string, opts: DeleteObjectOptions = {}): Promise<DeleteObjectResult> {
   const b = bucketOf(ctx, bucket);
+  if (b.versioning !== undefined || opts.versionId !== undefined) {
+    checkKey(key);
+    return writing(b, () => ctx.locks.run(objectLockKey(b, key), () => deleteVersioned(ctx, b, key, opts)));
+  }
   if (!b.objects.has(key)) return {};
   const hash = keyHash(key);
   await ctx.locks.run(`object\0${bucket}\0${key}`, async () => {
@@ -116,6 +121,7 @@ export function objectLockKey(b: BucketState, key: string): string {
  */
 export async function commitLocked(ctx: FsContext, b: BucketState, key: string, dir: string, hash: string, doc: MetaDoc, inlineBody?: Buffer): Promise<ObjectEntry> {
   if (b.deleted) throw noSuchBucket(b.info.name);
+  if (b.versioning !== undefined) return commitVersion(ctx, b, key, dir, hash, doc, inlineBody);
   doc.lastModified = nowToSecond().getTime();
   if (inlineBody !== undefined) doc.inline = randomUUID();
   const metaName = `${hash}${META_SUFFIX}`;

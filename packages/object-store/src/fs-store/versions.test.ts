@@ -1,0 +1,156 @@
+/**
+ * fs driver versioning specifics: what the contract cannot see (reopen, the in-between states a
+ * crash can leave on disk, data files freed with the last version that lists them).
+ */
+import { mkdtempSync, promises as fsp, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createFsStore } from '@bucketfront/object-store';
+import { bodyOf, bytes, getBytes, readAll } from '@bucketfront/object-store/contract';
+
+const META = { userMetadata: {} };
+const BIG = 100 * 1024;
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'bf-versions-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function filesUnder(dir: string, suffix: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fsp.readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && e.name.endsWith(suffix)) out.push(join(e.parentPath, e.name));
+  }
+  return out.sort();
+}
+
+describe('fs driver: versions', () => {
+  it('versions, delete markers, the null version and the status survive a reopen, in order', async () => {
+    const dataDir = tempDir();
+    const a = await createFsStore({ dataDir });
+    await a.createBucket('bkt', { region: 'us-east-1' });
+    await a.putObject('bkt', 'legacy', bodyOf('null one'), META);
+    await a.putObject('bkt', 'untouched', bodyOf('still null'), META);
+    await a.putBucketVersioning('bkt', 'Enabled');
+    await a.putObject('bkt', 'legacy', bodyOf(bytes(BIG, 1)), META);
+    for (let i = 0; i < 5; i++) await a.putObject('bkt', 'k', bodyOf(`v${i}`), META);
+    await a.deleteObject('bkt', 'k');
+    const before = await a.listObjectVersions('bkt', { maxKeys: 1000 });
+    await a.close();
+
+    const b = await createFsStore({ dataDir });
+    try {
+      expect(await b.getBucketVersioning('bkt')).toBe('Enabled');
+      const after = await b.listObjectVersions('bkt', { maxKeys: 1000 });
+      expect(after.versions.map((v) => [v.key, v.versionId, v.isLatest, v.deleteMarker ?? false])).toEqual(before.versions.map((v) => [v.key, v.versionId, v.isLatest, v.deleteMarker ?? false]));
+      expect(after.versions.map((v) => v.key)).toEqual(['k', 'k', 'k', 'k', 'k', 'k', 'legacy', 'legacy', 'untouched']);
+      expect(await b.headObject('bkt', 'k')).toBeNull();
+      expect((await getBytes(b, 'bkt', 'legacy'))!.length).toBe(BIG);
+      const nullVersion = await b.getObject('bkt', 'legacy', undefined, { versionId: 'null' });
+      expect(nullVersion!.info.versionId).toBe('null');
+      expect((await b.headObject('bkt', 'untouched'))!.versionId).toBe('null');
+      // New versions after a reopen still sort newest first.
+      const next = await b.putObject('bkt', 'k', bodyOf('after reopen'), META);
+      expect((await b.listObjectVersions('bkt', { prefix: 'k', maxKeys: 1 })).versions[0]!.versionId).toBe(next.versionId);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('a pre-versioning manifest left beside versions by a crash becomes the null version, or goes when a null version replaced it', async () => {
+    const dataDir = tempDir();
+    const a = await createFsStore({ dataDir });
+    await a.createBucket('bkt', { region: 'us-east-1' });
+    await a.putObject('bkt', 'adopted', bodyOf('legacy A'), META);
+    await a.putObject('bkt', 'replaced', bodyOf('legacy B'), META);
+    // Keep copies of the two pre-versioning manifests, as a crash mid-write would have left them.
+    const metas = await filesUnder(dataDir, '.meta');
+    const saved = await Promise.all(metas.map(async (p) => [p, await fsp.readFile(p)] as const));
+    await a.putBucketVersioning('bkt', 'Enabled');
+    await a.putObject('bkt', 'adopted', bodyOf('version 1'), META);
+    await a.putBucketVersioning('bkt', 'Suspended');
+    await a.putObject('bkt', 'replaced', bodyOf('null, replaced'), META);
+    await a.close();
+    expect(await filesUnder(dataDir, '.meta')).toEqual([]);
+    // The crash: the renamed / removed manifests are back, and 'adopted' lost its null.ver rename.
+    for (const [p, data] of saved) await fsp.writeFile(p, data);
+    for (const p of await filesUnder(dataDir, '.null.ver')) {
+      const doc = JSON.parse((await fsp.readFile(p, 'utf8')).split('\n')[0]!) as { key: string };
+      if (doc.key === 'adopted') await fsp.rm(p);
+    }
+
+    const b = await createFsStore({ dataDir });
+    try {
+      expect(await filesUnder(dataDir, '.meta')).toEqual([]);
+      const adopted = await b.listObjectVersions('bkt', { prefix: 'adopted', maxKeys: 1000 });
+      expect(adopted.versions.map((v) => [v.versionId === 'null', v.isLatest])).toEqual([
+        [false, true],
+        [true, false],
+      ]);
+      expect((await getBytes(b, 'bkt', 'adopted'))!.toString()).toBe('version 1');
+      const got = await b.getObject('bkt', 'adopted', undefined, { versionId: 'null' });
+      expect(got!.buffer!.toString()).toBe('legacy A');
+      const replaced = await b.listObjectVersions('bkt', { prefix: 'replaced', maxKeys: 1000 });
+      expect(replaced.versions.map((v) => v.versionId)).toEqual(['null']);
+      expect((await getBytes(b, 'bkt', 'replaced'))!.toString()).toBe('null, replaced');
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('data files stay while a version lists them and go with the last one; recovery keeps them', async () => {
+    const dataDir = tempDir();
+    const a = await createFsStore({ dataDir });
+    await a.createBucket('bkt', { region: 'us-east-1' });
+    await a.putBucketVersioning('bkt', 'Enabled');
+    const v1 = await a.putObject('bkt', 'k', bodyOf(bytes(BIG, 1)), META);
+    const v2 = await a.putObject('bkt', 'k', bodyOf(bytes(BIG, 2)), META);
+    const marker = await a.deleteObject('bkt', 'k');
+    expect(await filesUnder(dataDir, '.data')).toHaveLength(2);
+    await a.close();
+    const b = await createFsStore({ dataDir });
+    try {
+      expect(await filesUnder(dataDir, '.data')).toHaveLength(2);
+      await b.deleteObject('bkt', 'k', { versionId: v1.versionId! });
+      await b.deleteObject('bkt', 'k', { versionId: marker.versionId! });
+      await expect.poll(() => filesUnder(dataDir, '.data')).toHaveLength(1);
+      expect((await getBytes(b, 'bkt', 'k'))!.equals(bytes(BIG, 2))).toBe(true);
+      // Suspended: the null version is replaced, its files freed.
+      await b.putBucketVersioning('bkt', 'Suspended');
+      await b.putObject('bkt', 'k', bodyOf(bytes(BIG, 3)), META);
+      await b.putObject('bkt', 'k', bodyOf(bytes(BIG, 4)), META);
+      await expect.poll(() => filesUnder(dataDir, '.data')).toHaveLength(2);
+      await b.deleteObject('bkt', 'k', { versionId: v2.versionId! });
+      await b.deleteObject('bkt', 'k', { versionId: 'null' });
+      await expect.poll(() => filesUnder(dataDir, '.data')).toHaveLength(0);
+      expect(await filesUnder(dataDir, '.ver')).toEqual([]);
+      await b.deleteBucket('bkt');
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('appends to a versioned object make versions that share the earlier data files', async () => {
+    const dataDir = tempDir();
+    const s = await createFsStore({ dataDir, inlineObjectBytes: 0 });
+    try {
+      await s.createBucket('bkt', { region: 'us-east-1' });
+      await s.putBucketVersioning('bkt', 'Enabled');
+      const v1 = await s.appendObject('bkt', 'log', 0, bodyOf('one,'), META);
+      const v2 = await s.appendObject('bkt', 'log', 4, bodyOf('two'), META);
+      expect(v2.versionId).not.toBe(v1.versionId);
+      expect((await getBytes(s, 'bkt', 'log'))!.toString()).toBe('one,two');
+      await s.deleteObject('bkt', 'log', { versionId: v1.versionId! });
+      expect((await getBytes(s, 'bkt', 'log'))!.toString()).toBe('one,two');
+      const got = await s.getObject('bkt', 'log', undefined, { versionId: v2.versionId! });
+      expect((await readAll(got!.body)).toString()).toBe('one,two');
+    } finally {
+      await s.close();
+    }
+  });
+});
