@@ -16,7 +16,7 @@ import { resolveCredentials, type OriginCredentials } from './credentials.js';
 import { OriginMetrics } from './http/metrics.js';
 import { nodeIdOf, startNotifications, type NotificationsOptions, type RunningNotifications } from './notifications/start-notifications.js';
 import { ServerAccessLog } from './access-logging/server-access-log.js';
-import { startReplication } from './replication/start-replication.js';
+import { startReplication, type RunningReplication } from './replication/start-replication.js';
 
 export interface StartOriginOptions {
   /**
@@ -225,7 +225,15 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
       throw err;
     }
   }
-  const replication = await startReplication({ system: opened.system, keys: opened.keys });
+  let replication: RunningReplication;
+  try {
+    replication = await startReplication({ system: opened.system, keys: opened.keys });
+  } catch (err) {
+    await notifications?.close();
+    users.close();
+    await store.close();
+    throw err;
+  }
   let serverAccessLog: ServerAccessLog | undefined;
   if (opts.serverAccessLogs !== false) {
     const s = opts.serverAccessLogs ?? {};
