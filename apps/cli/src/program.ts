@@ -130,6 +130,23 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .description("delete an access key (the first user's configured key cannot be deleted here)")
     .action(run(async (id: string, o) => (await import('./commands/admin.js')).adminKeyDelete(id, o)));
 
+  const replication = program.command('replication').description('cross-region replication: the remote origins destination buckets live on (docs/replication.md#remotes)');
+  const replicationStore = (c: Command): Command =>
+    c.option('--data <dir>', 'the fs store (default ./data)').option('--store <spec>', 'the store: fs:DIR or s3:URL (as `bucketfront origin --store`)').option('--json', 'print JSON');
+  replicationStore(replication.command('add-remote'))
+    .description('declare (or replace) the origin of a region: where PutBucketReplication looks for destination buckets (the secret is stored, never printed)')
+    .option('--region <region>', "the remote origin's region, e.g. eu-west-1")
+    .option('--endpoint <url>', "the remote origin's S3 API, http(s)://host:port")
+    .option('--access-key-id <id>', 'an access key of the remote origin allowed to write the destination buckets')
+    .option('--secret-access-key <secret>', 'its secret')
+    .action(run(async (o) => (await import('./commands/replication.js')).replicationAddRemote(o)));
+  replicationStore(replication.command('list-remotes'))
+    .description('list the remotes: region, endpoint, access key id (never the secret)')
+    .action(run(async (o) => (await import('./commands/replication.js')).replicationListRemotes(o)));
+  replicationStore(replication.command('remove-remote').argument('<region>'))
+    .description('forget the remote of a region')
+    .action(run(async (region: string, o) => (await import('./commands/replication.js')).replicationRemoveRemote(region, o)));
+
   addAwsOptions(program.command('presign').argument('<s3url>'))
     .description('print a presigned GET URL, or with --post a presigned browser form upload as JSON {url, fields}')
     .option('--expires-in <seconds>', 'validity in seconds (max 604800)', '3600')

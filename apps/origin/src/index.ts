@@ -14,3 +14,4 @@ export { loadOriginConfigFile, parseOriginConfig, OriginConfigError, type Origin
 export { canonicalOwnerId, staticUserDirectory, type OriginUser, type UserDirectory } from './users/directory.js';
 export { UserStore, UserAdminError, FIRST_USER_NAME, MAX_KEYS_PER_USER, type UserInfo, type KeyInfo } from './users/user-store.js';
 export { parseStoredBucketAcl } from './s3/bucket-owner.js';
+export { RemoteStore, RemoteAdminError, type RemoteInfo } from './replication/remotes.js';

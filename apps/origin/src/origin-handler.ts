@@ -19,6 +19,7 @@ import { requestScheme } from './http/secure.js';
 import { DEFAULT_MIN_BODY_RATE, type Caller, type MinBodyRate, type RequestAuth, type S3Context, type S3Response } from './s3/context.js';
 import { staticUserDirectory, type UserDirectory } from './users/directory.js';
 import type { Notifier } from './notifications/notifier.js';
+import type { ReplicationService } from './replication/service.js';
 import { actualRequestCorsHeaders } from './s3/cors.js';
 import { dispatch } from './s3/router.js';
 import { handleWebsiteRequest } from './website/index.js';
@@ -42,6 +43,8 @@ export interface OriginDeps {
   metrics?: OriginMetrics;
   /** Event notifications (startOrigin's `notifications`); without it `ctx.notify` records nothing. */
   notifier?: Notifier;
+  /** Cross-region replication (docs/replication.md); without it PutBucketReplication finds no destination. */
+  replication?: ReplicationService;
   /** S3 server access logging (startOrigin's); without it no bucket's requests are logged. */
   serverAccessLog?: Pick<ServerAccessLog, 'record'>;
 }
@@ -290,6 +293,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
         minBodyRate: deps.minBodyRate ?? DEFAULT_MIN_BODY_RATE,
         notify: notifier === undefined ? noNotify : (event) => notifier.notify({ ...event, principalId: principalOf(auth), sourceIp: sourceIpOf(req), requestId, hostId }),
         notifications: notifier ?? null,
+        replication: deps.replication ?? null,
         lookupSecret,
       };
       dispatch(ctx).then(respond, (err: unknown) => respond(toS3Error(err)));

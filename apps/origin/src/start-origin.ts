@@ -16,6 +16,7 @@ import { resolveCredentials, type OriginCredentials } from './credentials.js';
 import { OriginMetrics } from './http/metrics.js';
 import { nodeIdOf, startNotifications, type NotificationsOptions, type RunningNotifications } from './notifications/start-notifications.js';
 import { ServerAccessLog } from './access-logging/server-access-log.js';
+import { startReplication, type RunningReplication } from './replication/start-replication.js';
 
 export interface StartOriginOptions {
   /**
@@ -224,6 +225,15 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
       throw err;
     }
   }
+  let replication: RunningReplication;
+  try {
+    replication = await startReplication({ system: opened.system, keys: opened.keys });
+  } catch (err) {
+    await notifications?.close();
+    users.close();
+    await store.close();
+    throw err;
+  }
   let serverAccessLog: ServerAccessLog | undefined;
   if (opts.serverAccessLogs !== false) {
     const s = opts.serverAccessLogs ?? {};
@@ -242,6 +252,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
   const handler = createOriginHandler({
     ...(notifications !== undefined ? { notifier: notifications.notifier } : {}),
     ...(serverAccessLog !== undefined ? { serverAccessLog } : {}),
+    replication: replication.service,
     store,
     metrics,
     credentials,
@@ -298,6 +309,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
         // After the listeners: every acknowledged write's records are in the outbox by now.
         await notifications?.close();
         await serverAccessLog?.close();
+        await replication.close();
         users.close();
         await store.close();
       })();
@@ -308,6 +320,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
     await Promise.all(servers.map((s) => (s.listening ? closeServer(s, 1000) : Promise.resolve())));
     await notifications?.close();
     await serverAccessLog?.close();
+    await replication.close();
     users.close();
     await store.close();
     throw err;

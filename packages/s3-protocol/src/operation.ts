@@ -43,6 +43,9 @@ export type BucketOperationName =
   | 'GetBucketPolicyStatus'
   | 'GetBucketLogging'
   | 'PutBucketLogging'
+  | 'PutBucketReplication'
+  | 'GetBucketReplication'
+  | 'DeleteBucketReplication'
   /** OPTIONS /bucket: a CORS preflight for the bucket itself. */
   | 'OptionsBucket'
   /** POST /bucket with a multipart/form-data body: the browser form upload. */

@@ -204,6 +204,7 @@ const BUCKET_OPERATIONS: ReadonlyMap<string, ReadonlyMap<string, BucketOperation
       ['ownershipControls', 'GetBucketOwnershipControls'],
       ['policyStatus', 'GetBucketPolicyStatus'],
       ['logging', 'GetBucketLogging'],
+      ['replication', 'GetBucketReplication'],
     ]),
   ],
   [
@@ -219,6 +220,7 @@ const BUCKET_OPERATIONS: ReadonlyMap<string, ReadonlyMap<string, BucketOperation
       ['publicAccessBlock', 'PutPublicAccessBlock'],
       ['ownershipControls', 'PutBucketOwnershipControls'],
       ['logging', 'PutBucketLogging'],
+      ['replication', 'PutBucketReplication'],
       ['versioning', 'PutBucketVersioning'],
     ]),
   ],
@@ -232,6 +234,7 @@ const BUCKET_OPERATIONS: ReadonlyMap<string, ReadonlyMap<string, BucketOperation
       ['cors', 'DeleteBucketCors'],
       ['publicAccessBlock', 'DeletePublicAccessBlock'],
       ['ownershipControls', 'DeleteBucketOwnershipControls'],
+      ['replication', 'DeleteBucketReplication'],
     ]),
   ],
   ['POST', new Map<string, BucketOperationName>([['delete', 'DeleteObjects']])],

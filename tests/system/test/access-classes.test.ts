@@ -60,6 +60,8 @@ const postObjectBody = [
 const corsBody = '<CORSConfiguration><CORSRule><AllowedMethod>GET</AllowedMethod><AllowedOrigin>https://example.com</AllowedOrigin></CORSRule></CORSConfiguration>';
 const publicAccessBlockBody = '<PublicAccessBlockConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><BlockPublicAcls>false</BlockPublicAcls></PublicAccessBlockConfiguration>';
 const ownershipBody = '<OwnershipControls xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>';
+const replicationBody =
+  '<ReplicationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Role>arn:aws:iam::1:role/r</Role><Rule><Status>Enabled</Status><Destination><Bucket>arn:aws:s3:::elsewhere</Bucket></Destination></Rule></ReplicationConfiguration>';
 const completeBody = '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"x"</ETag></Part></CompleteMultipartUpload>';
 
 /** Every operation of the origin, aimed at the private bucket; none destroys the fixture. */
@@ -131,6 +133,10 @@ const operations: Operation[] = [
   // An empty status: logging stays off.
   { op: 'PutBucketLogging', method: 'PUT', path: `/${PRIVATE}?logging`, body: '<BucketLoggingStatus xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>' },
   { op: 'GetBucketLogging', method: 'GET', path: `/${PRIVATE}?logging` },
+  // The fixture bucket is not versioned: authorized, then refused with InvalidRequest; nothing stored.
+  { op: 'PutBucketReplication', method: 'PUT', path: `/${PRIVATE}?replication`, body: replicationBody },
+  { op: 'GetBucketReplication', method: 'GET', path: `/${PRIVATE}?replication` },
+  { op: 'DeleteBucketReplication', method: 'DELETE', path: `/${PRIVATE}?replication` },
   {
     op: 'GetBucketTagging (unsupported by design: no tag set, as AWS for an untagged bucket)',
     handler: 'NotImplemented',

@@ -6,6 +6,7 @@ import type { Owner, S3Error, S3Operation } from '@bucketfront/s3-protocol';
 import type { SignedResult } from '@bucketfront/sigv4';
 import type { ObjectEvent } from '@bucketfront/notifications';
 import type { Notifier } from '../notifications/notifier.js';
+import type { ReplicationService } from '../replication/service.js';
 import type { UserDirectory } from '../users/directory.js';
 
 export type RequestAuth = { kind: 'anonymous' } | SignedResult;
@@ -52,6 +53,8 @@ export interface S3Context<Op extends S3Operation = S3Operation> {
   notify(event: Omit<ObjectEvent, 'principalId' | 'sourceIp' | 'requestId' | 'hostId'>): Promise<void>;
   /** The origin's event notifications (its destinations, the test event); null when none are configured. */
   notifications: Pick<Notifier, 'destinations' | 'testEvent'> | null;
+  /** Cross-region replication (replication/service.ts); null when the store cannot keep remotes. */
+  replication: ReplicationService | null;
 }
 
 /** At least `bytes` of request body in every `windowMs`. */

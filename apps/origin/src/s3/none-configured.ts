@@ -20,8 +20,6 @@ export const NONE_CONFIGURED: Readonly<Record<string, NoneConfigured>> = {
   GetBucketTagging: { error: 'NoSuchTagSet', bucketName: true },
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLifecycleConfiguration.html
   GetBucketLifecycle: { error: 'NoSuchLifecycleConfiguration', bucketName: true },
-  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketReplication.html
-  GetBucketReplication: { error: 'ReplicationConfigurationNotFoundError', bucketName: true },
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectLockConfiguration.html
   GetBucketObjectLock: { error: 'ObjectLockConfigurationNotFoundError', bucketName: true },
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketRequestPayment.html

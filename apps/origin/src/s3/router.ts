@@ -55,6 +55,9 @@ import { DeleteBucketOwnershipControls } from './handlers/DeleteBucketOwnershipC
 import { GetBucketPolicyStatus } from './handlers/GetBucketPolicyStatus.js';
 import { GetBucketLogging } from './handlers/GetBucketLogging.js';
 import { PutBucketLogging } from './handlers/PutBucketLogging.js';
+import { PutBucketReplication } from './handlers/PutBucketReplication.js';
+import { GetBucketReplication } from './handlers/GetBucketReplication.js';
+import { DeleteBucketReplication } from './handlers/DeleteBucketReplication.js';
 import { OptionsBucket } from './handlers/OptionsBucket.js';
 import { PutObjectTagging } from './handlers/PutObjectTagging.js';
 import { GetObjectTagging } from './handlers/GetObjectTagging.js';
@@ -117,6 +120,9 @@ export const HANDLERS: HandlerTable = {
   GetBucketPolicyStatus,
   GetBucketLogging,
   PutBucketLogging,
+  PutBucketReplication,
+  GetBucketReplication,
+  DeleteBucketReplication,
   OptionsBucket,
   PutObjectTagging,
   GetObjectTagging,
@@ -153,6 +159,7 @@ const READS_BODY = new Set<S3Operation['op']>([
   'PutPublicAccessBlock',
   'PutBucketOwnershipControls',
   'PutBucketLogging',
+  'PutBucketReplication',
   'PutBucketVersioning',
   'PutObjectTagging',
 ]);

@@ -7,3 +7,4 @@ export * from './tagging.js';
 export * from './object-attributes.js';
 export * from './logging.js';
 export * from './cors.js';
+export * from './replication.js';
