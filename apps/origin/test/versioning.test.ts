@@ -206,7 +206,8 @@ describe('versions of an object', () => {
     const Bucket = await bucket('Enabled');
     const kept = await put(Bucket, 'k', 'kept');
     await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Suspended' } }));
-    expect(await put(Bucket, 'k', 'null one')).toBe('null');
+    // The write's answer names no version (S3 sends no x-amz-version-id for the null version it made).
+    expect(await put(Bucket, 'k', 'null one')).toBeUndefined();
     expect(await body(Bucket, 'k', 'null')).toEqual({ text: 'null one', versionId: 'null' });
     const del = await s3.send(new DeleteObjectCommand({ Bucket, Key: 'k' }));
     expect([del.DeleteMarker, del.VersionId]).toEqual([true, 'null']);

@@ -26,6 +26,14 @@ export function versionIdHeader(info: { versionId?: string }): HeaderList {
 }
 
 /**
+ * `x-amz-version-id` on the answer to a write: none when the write made the `null` version (a
+ * Suspended bucket), as S3 answers (ceph/s3-tests test_versioning_bucket_*_return_version_id).
+ */
+export function writtenVersionIdHeader(info: { versionId?: string }): HeaderList {
+  return info.versionId === NULL_VERSION ? [] : versionIdHeader(info);
+}
+
+/**
  * After a read found no current object: in a versioned bucket whose latest entry for the key is a
  * delete marker, S3's 404 carries `x-amz-delete-marker: true` and the marker's `x-amz-version-id`.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeleteMarker.html

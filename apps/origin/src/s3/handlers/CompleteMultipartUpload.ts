@@ -10,7 +10,7 @@ import { StoreError, namedParts, type ChecksumAlgorithm, type ObjectInfo, type S
 import { readSmallBody } from '../body.js';
 import { headerChecksum } from '../object-headers.js';
 import { encryptionHeaders } from '../sse-headers.js';
-import { versionIdHeader } from '../versions.js';
+import { writtenVersionIdHeader } from '../versions.js';
 import { xmlResponse, type OpOf, type S3Context, type S3Handler, type S3Response } from '../context.js';
 import { urlEncodeKey } from '../listing.js';
 import { checkWritePreconditions } from '../write-conditions.js';
@@ -78,7 +78,7 @@ function completeResult(ctx: S3Context<OpOf<'CompleteMultipartUpload'>>, info: O
     (result as unknown as Record<string, string>)[RESULT_FIELD[checksum.algorithm]] = checksum.value;
     result.checksumType = checksum.type ?? 'COMPOSITE';
   }
-  return xmlResponse(CompleteMultipartUploadResultXml.serialize(result), 200, [...encryptionHeaders(info.metadata.encryption), ...versionIdHeader(info)]);
+  return xmlResponse(CompleteMultipartUploadResultXml.serialize(result), 200, [...encryptionHeaders(info.metadata.encryption), ...writtenVersionIdHeader(info)]);
 }
 
 /**

@@ -9,7 +9,7 @@ import { checkCopySourceConditions, headCopySource, isCopySourceRefusal, parseCo
 import { applyNewObjectAcl } from '../object-acl-input.js';
 import { headerValue, metadataFromHeaders, storageClassFrom } from '../object-headers.js';
 import { taggingFromHeaders } from '../tagging.js';
-import { copySourceVersionHeader, versionIdHeader } from '../versions.js';
+import { copySourceVersionHeader, writtenVersionIdHeader } from '../versions.js';
 import { bucketDefaultEncryption, COPY_SOURCE_CUSTOMER_PREFIX, customerKeyFrom, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
 
 export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
@@ -93,6 +93,6 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
   });
   await ctx.notify({ eventName: 'ObjectCreated:Copy', bucket, key, size: copied.size, eTag: copied.etag, ...(copied.versionId !== undefined ? { versionId: copied.versionId } : {}) });
   // The versions travel in headers only (S3's CopyObjectResult has no version element).
-  const out = [...encryptionHeaders(copied.metadata.encryption, { context: true }), ...versionIdHeader(copied), ...copySourceVersionHeader(info)];
+  const out = [...encryptionHeaders(copied.metadata.encryption, { context: true }), ...writtenVersionIdHeader(copied), ...copySourceVersionHeader(info)];
   return xmlResponse(CopyObjectResultXml.serialize({ etag: copied.etag, lastModified: copied.lastModified }), 200, out);
 };

@@ -10,7 +10,7 @@ import { bucketDefaultEncryption, encryptionHeaders, encryptionRequestFrom } fro
 import { taggingFromHeaders } from '../tagging.js';
 import { appendOfEncrypted, writeOffsetFrom } from '../write-offset.js';
 import { checkWritePreconditions } from '../write-conditions.js';
-import { versionIdHeader } from '../versions.js';
+import { writtenVersionIdHeader } from '../versions.js';
 
 export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
   const { bucket, key } = ctx.op;
@@ -53,7 +53,7 @@ export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
   });
   // An append is a PutObject: the same event (docs/append.md).
   await ctx.notify({ eventName: 'ObjectCreated:Put', bucket, key, size: info.size, eTag: info.etag, ...(info.versionId !== undefined ? { versionId: info.versionId } : {}) });
-  const out: HeaderList = ['ETag', info.etag, ...encryptionHeaders(info.metadata.encryption, { context: true }), ...versionIdHeader(info)];
+  const out: HeaderList = ['ETag', info.etag, ...encryptionHeaders(info.metadata.encryption, { context: true }), ...writtenVersionIdHeader(info)];
   // "x-amz-object-size: The size of the object in bytes. This value is only present if you append to an object."
   if (offset !== undefined) out.push('x-amz-object-size', String(info.size));
   const checksum = info.metadata.checksum;
