@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// bucketfront benchmark harness: `npm run bench [-- origin|sse|website|edge|edge-cache|edge-functions|thumbnails|sync|notifications|cluster ...] [--quick]`
+// bucketfront benchmark harness: `npm run bench [-- origin|sse|website|edge|edge-cache|edge-functions|thumbnails|sync|notifications|versioning|cluster ...] [--quick]`
 //
 // Runs each selected mode (default: all but the opt-in `cluster`), peers and ours in the same run, merges the
 // mode's result into bench/results/latest.json and regenerates bench/results/latest.md.
@@ -50,7 +50,7 @@ if (!toMs(duration)) {
 }
 
 // Time budget per mode in seconds (a loaded machine is slower; BENCH_BUDGET_FACTOR scales it).
-const MODE_BUDGET_S = { origin: 300, sse: 300, website: 240, edge: 240, 'edge-cache': 300, 'edge-functions': 180, thumbnails: 240, sync: 420, notifications: 240, cluster: 420 };
+const MODE_BUDGET_S = { origin: 300, sse: 300, website: 240, edge: 240, 'edge-cache': 300, 'edge-functions': 180, thumbnails: 240, sync: 420, notifications: 240, versioning: 180, cluster: 420 };
 const REQUIRED = {
   origin: ['wrk', 'dd'],
   sse: ['wrk', 'curl'],
@@ -61,6 +61,7 @@ const REQUIRED = {
   thumbnails: [],
   sync: ['aws'],
   notifications: [],
+  versioning: [],
   cluster: ['wrk', 'ceph', 'ceph-mon', 'ceph-mgr', 'ceph-osd', 'radosgw', 'radosgw-admin', 'monmaptool'],
 };
 // What setup.sh does not install (the Ceph packages: docs/ceph-dev-cluster.md).
@@ -83,6 +84,7 @@ process.on('exit', () => killAllNow());
 const modeImpl = {
   origin: async () => (await import('./modes/origin.mjs')).runOrigin,
   sse: async () => (await import('./modes/sse.mjs')).runSse,
+  versioning: async () => (await import('./modes/versioning.mjs')).runVersioning,
   website: async () => (await import('./modes/website.mjs')).runWebsite,
   edge: async () => (await import('./modes/edge.mjs')).runEdge,
   'edge-cache': async () => (await import('./modes/edge-cache.mjs')).runEdgeCache,

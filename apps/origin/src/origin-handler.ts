@@ -105,6 +105,7 @@ export function createOriginHandler(deps: OriginDeps): OriginHandler {
           req,
           bucket: logged,
           key: op && 'key' in op ? op.key : websiteBucket ? websiteKeyOf(path) : undefined,
+          versionId: op?.query.get('versionId'),
           operation,
           requestId,
           hostId,

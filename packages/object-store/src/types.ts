@@ -114,7 +114,14 @@ export interface ObjectMetadata {
   owner?: string;
   /** The object's full ACL grants when they are not a canned ACL: an opaque document the origin owns. */
   grants?: string;
+  /**
+   * Cross-region replication (`x-amz-replication-status`): PENDING/COMPLETED/FAILED on a source
+   * version, REPLICA on a replica. Changed in place by {@link ReplicationStatusStore}.
+   */
+  replicationStatus?: ReplicationStatus;
 }
+
+export type ReplicationStatus = 'PENDING' | 'COMPLETED' | 'FAILED' | 'REPLICA';
 
 /**
  * Server-side encryption of a stored object, as S3's response headers describe it
@@ -176,6 +183,8 @@ export interface DeleteObjectOptions {
   versionId?: string;
   /** Canonical user id of the deleter: the owner of the delete marker it creates. */
   owner?: string;
+  /** Replication: the delete marker gets this id (its source's); idempotent like PutObjectOptions.versionId. */
+  markerVersionId?: string;
 }
 
 /** One entry of ListObjectVersions: a version (ObjectInfo) or a delete marker. */
@@ -273,6 +282,11 @@ export interface PutObjectOptions {
   encryption?: EncryptionRequest;
   /** uploadPart of an SSE-C upload: the same key as CreateMultipartUpload's. */
   customerKey?: CustomerKey;
+  /**
+   * Replication: store this as version `versionId` (a replica keeps its source's id) in a versioned
+   * bucket. Idempotent: when the key already has that version, nothing is written and it is returned.
+   */
+  versionId?: string;
 }
 
 /**
@@ -427,7 +441,7 @@ export interface ObjectStore {
    * the object's checksum; without it the upload's checksum is kept only if
    * it has a non-empty value.
    */
-  completeMultipartUpload(bucket: string, key: string, uploadId: string, parts: CompletedPartRef[], opts?: { checksum?: StoredChecksum }): Promise<ObjectInfo>;
+  completeMultipartUpload(bucket: string, key: string, uploadId: string, parts: CompletedPartRef[], opts?: { checksum?: StoredChecksum; versionId?: string }): Promise<ObjectInfo>;
   abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void>;
   listParts(
     bucket: string,
@@ -497,6 +511,20 @@ export interface EventOutbox {
 export interface OutboxBatch {
   id: string;
   records: string[];
+}
+
+/**
+ * Optional, next to {@link ObjectStore}: changes the replication status of one stored version in
+ * place (PENDING → COMPLETED/FAILED), without making a new version. Test for it with
+ * {@link hasReplicationStatus}.
+ */
+export interface ReplicationStatusStore {
+  /** Throws NoSuchKey / NoSuchVersion when the version is gone. */
+  setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus): Promise<void>;
+}
+
+export function hasReplicationStatus<S extends ObjectStore>(store: S): store is S & ReplicationStatusStore {
+  return typeof (store as Partial<ReplicationStatusStore>).setReplicationStatus === 'function';
 }
 
 export function hasEventOutbox<S extends ObjectStore>(store: S): store is S & EventOutbox {

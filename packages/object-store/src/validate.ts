@@ -92,6 +92,7 @@ export function freezeMetadata(m: ObjectMetadata): ObjectMetadata {
     'storageClass',
     'owner',
     'grants',
+    'replicationStatus',
   ] as const;
   for (const f of simple) {
     const v = m[f];

@@ -30,6 +30,7 @@ export type BucketOperationName =
   | 'PutBucketAcl'
   | 'GetBucketAcl'
   | 'GetBucketVersioning'
+  | 'PutBucketVersioning'
   | 'GetBucketCors'
   | 'PutBucketCors'
   | 'DeleteBucketCors'

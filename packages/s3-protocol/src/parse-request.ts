@@ -219,6 +219,7 @@ const BUCKET_OPERATIONS: ReadonlyMap<string, ReadonlyMap<string, BucketOperation
       ['publicAccessBlock', 'PutPublicAccessBlock'],
       ['ownershipControls', 'PutBucketOwnershipControls'],
       ['logging', 'PutBucketLogging'],
+      ['versioning', 'PutBucketVersioning'],
     ]),
   ],
   [

@@ -11,6 +11,8 @@ export interface FinishedRequest {
   req: IncomingMessage;
   bucket: string;
   key: string | undefined;
+  /** The request's `versionId` query parameter, when it has one. */
+  versionId: string | undefined;
   /** The origin's operation name (S3 operation, `Website`, or an error code). */
   operation: string;
   requestId: string;
@@ -38,6 +40,7 @@ export function captureRecord(f: FinishedRequest): AccessRecordInput {
     requestId: f.requestId,
     operation: operationName(f.operation, method),
     key: f.key,
+    versionId: f.versionId,
     requestUri: `${method} ${req.url ?? '/'} HTTP/${req.httpVersion}`,
     status: f.status,
     // A 304 is not an error (GetObject reaches it through S3Error NotModified).

@@ -10,6 +10,7 @@ const base: AccessRecordInput = {
   requestId: '3E57427F3EXAMPLE',
   operation: 'REST.GET.OBJECT',
   key: 'a b/ü',
+  versionId: undefined,
   requestUri: 'GET /b/a%20b/%C3%BC HTTP/1.1',
   status: 200,
   errorCode: undefined,
@@ -36,7 +37,15 @@ describe('server access log record (LogFormat.html)', () => {
     );
   });
 
+  it('the Version Id field is the request’s versionId', () => {
+    const line = formatAccessRecord({ ...base, versionId: '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY' }, 'owner');
+    expect(line).toContain(' "curl/8 \\"quoted\\"" 3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY hostid ');
+  });
+
   it('operation names', () => {
+    expect(operationName('PutBucketVersioning', 'PUT')).toBe('REST.PUT.VERSIONING');
+    expect(operationName('GetBucketVersioning', 'GET')).toBe('REST.GET.VERSIONING');
+    expect(operationName('ListObjectVersions', 'GET')).toBe('REST.GET.BUCKETVERSIONS');
     expect(operationName('ListObjectsV2', 'GET')).toBe('REST.GET.BUCKET');
     expect(operationName('CompleteMultipartUpload', 'POST')).toBe('REST.POST.UPLOAD');
     expect(operationName('Website', 'HEAD')).toBe('WEBSITE.HEAD.OBJECT');

@@ -17,6 +17,8 @@ export interface AccessRecordInput {
   /** `REST.GET.OBJECT` style (operationName below). */
   operation: string;
   key: string | undefined;
+  /** The request's `versionId` parameter ("The version ID in the request"). */
+  versionId: string | undefined;
   /** `METHOD target HTTP/x.y` as received. */
   requestUri: string;
   status: number;
@@ -71,7 +73,8 @@ export function formatAccessRecord(r: AccessRecordInput, bucketOwner: string): s
     r.turnAroundMs === undefined ? '-' : String(Math.round(r.turnAroundMs)),
     quoted(r.referer),
     quoted(r.userAgent),
-    '-', // Version Id: no versioning
+    // "The version ID in the request, or - if the operation doesn't take a versionId parameter."
+    bare(r.versionId),
     bare(r.hostId),
     bare(r.signatureVersion),
     bare(r.cipherSuite),
@@ -116,6 +119,8 @@ const OPERATION_NAMES: Record<string, string> = {
   PutObjectAcl: 'REST.PUT.ACL',
   GetObjectAcl: 'REST.GET.ACL',
   GetBucketVersioning: 'REST.GET.VERSIONING',
+  PutBucketVersioning: 'REST.PUT.VERSIONING',
+  ListObjectVersions: 'REST.GET.BUCKETVERSIONS',
   GetBucketCors: 'REST.GET.CORS',
   PutBucketCors: 'REST.PUT.CORS',
   DeleteBucketCors: 'REST.DELETE.CORS',

@@ -39,6 +39,12 @@ const ownerOnly = (action: string): Need => ({ action, grantedBy: 'owner' });
 
 export const LIST_BUCKET = bucketAcl('s3:ListBucket', 'READ');
 export const GET_OBJECT = objectAclNeed('s3:GetObject', 'READ');
+/** GetObject / HeadObject / a copy source naming a version: s3:GetObjectVersion, granted by the version's READ. */
+export const GET_OBJECT_VERSION = objectAclNeed('s3:GetObjectVersion', 'READ');
+const DELETE_OBJECT = bucketAcl('s3:DeleteObject', 'WRITE');
+/** DeleteObject with a versionId removes that version for good: s3:DeleteObjectVersion. */
+const DELETE_OBJECT_VERSION = bucketAcl('s3:DeleteObjectVersion', 'WRITE');
+const GET_OBJECT_VERSION_ATTRIBUTES = objectAclNeed('s3:GetObjectVersionAttributes', 'READ');
 export const PUT_OBJECT = bucketAcl('s3:PutObject', 'WRITE');
 /** A write that also sets the new object's ACL (a POST form's `acl` field): the bucket's WRITE lets the writer own it. */
 export const PUT_OBJECT_ACL_ON_WRITE = bucketAcl('s3:PutObjectAcl', 'WRITE');
@@ -73,6 +79,7 @@ export const NEEDS: { [Name in S3Operation['op']]: Need | null } = {
   PutBucketAcl: bucketAcl('s3:PutBucketAcl', 'WRITE_ACP'),
   GetBucketAcl: bucketAcl('s3:GetBucketAcl', 'READ_ACP'),
   GetBucketVersioning: ownerOnly('s3:GetBucketVersioning'),
+  PutBucketVersioning: ownerOnly('s3:PutBucketVersioning'),
   GetBucketCors: ownerOnly('s3:GetBucketCORS'),
   PutBucketCors: ownerOnly('s3:PutBucketCORS'),
   DeleteBucketCors: ownerOnly('s3:PutBucketCORS'),
@@ -92,7 +99,7 @@ export const NEEDS: { [Name in S3Operation['op']]: Need | null } = {
   CopyObject: PUT_OBJECT,
   GetObject: GET_OBJECT,
   HeadObject: GET_OBJECT,
-  DeleteObject: bucketAcl('s3:DeleteObject', 'WRITE'),
+  DeleteObject: DELETE_OBJECT,
   CreateMultipartUpload: PUT_OBJECT,
   PutObjectAcl: objectAclNeed('s3:PutObjectAcl', 'WRITE_ACP'),
   GetObjectAcl: objectAclNeed('s3:GetObjectAcl', 'READ_ACP'),
@@ -109,13 +116,33 @@ export const NEEDS: { [Name in S3Operation['op']]: Need | null } = {
   NotImplemented: null,
 };
 
+/**
+ * What this request needs: the operation's need, or for a request naming a version (`versionId`)
+ * the version action S3 asks for instead (s3:GetObjectVersion, s3:DeleteObjectVersion).
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
+ */
+export function needOf(op: S3Operation): Need | null {
+  if (!op.query.has('versionId')) return NEEDS[op.op];
+  switch (op.op) {
+    case 'GetObject':
+    case 'HeadObject':
+      return GET_OBJECT_VERSION;
+    case 'DeleteObject':
+      return DELETE_OBJECT_VERSION;
+    case 'GetObjectAttributes':
+      return GET_OBJECT_VERSION_ATTRIBUTES;
+    default:
+      return NEEDS[op.op];
+  }
+}
+
 /** Operations whose handler runs the object step itself (it reads the object's metadata anyway). */
 const HANDLER_CHECKS_OBJECT = new Set<S3Operation['op']>(['GetObject', 'HeadObject']);
 
 /** The central step (router.ts): null when the request may proceed, else its error. */
 export async function authorize(ctx: S3Context): Promise<S3Error | null> {
   const op = ctx.op;
-  const need = NEEDS[op.op];
+  const need = needOf(op);
   if (need === null) return ctx.caller.kind === 'anonymous' && op.op === 'NotImplemented' ? new S3Error('AccessDenied') : null;
   if (need.grantedBy === 'user' || !('bucket' in op) || op.bucket === undefined) return ctx.caller.kind === 'user' ? null : new S3Error('AccessDenied');
   const facts = await loadBucketFacts(ctx.store, op.bucket);
@@ -250,9 +277,12 @@ export function requestConditions(req: IncomingMessage, isSecure: boolean): Reco
   return out;
 }
 
-/** CopyObject / UploadPartCopy: reading the source needs s3:GetObject on it (the target's s3:PutObject was checked before dispatch). */
-export async function authorizeCopySource(ctx: S3Context, src: { bucket: string; key: string }, metadata: ObjectMetadata): Promise<S3Error | undefined> {
+/**
+ * CopyObject / UploadPartCopy: reading the source needs s3:GetObject on it, s3:GetObjectVersion
+ * when the source names a version (the target's s3:PutObject was checked before dispatch).
+ */
+export async function authorizeCopySource(ctx: S3Context, src: { bucket: string; key: string; versionId?: string }, metadata: ObjectMetadata): Promise<S3Error | undefined> {
   const facts = await loadBucketFacts(ctx.store, src.bucket);
   if (facts === null) return new S3Error('NoSuchBucket', undefined, { BucketName: src.bucket });
-  return isAllowed(ctx, facts, GET_OBJECT, src.key, metadata) ? undefined : new S3Error('AccessDenied');
+  return isAllowed(ctx, facts, src.versionId === undefined ? GET_OBJECT : GET_OBJECT_VERSION, src.key, metadata) ? undefined : new S3Error('AccessDenied');
 }

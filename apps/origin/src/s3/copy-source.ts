@@ -1,24 +1,32 @@
 /** x-amz-copy-source and its conditions (CopyObject, UploadPartCopy). */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ObjectInfo } from '@bucketfront/object-store';
-import { invalidBucketName, isValidBucketName, S3Error, validateObjectKey } from '@bucketfront/s3-protocol';
+import { isStoreError, type CustomerKey, type ObjectInfo } from '@bucketfront/object-store';
+import { emptyVersionId, invalidBucketName, isValidBucketName, NULL_VERSION, S3Error, validateObjectKey } from '@bucketfront/s3-protocol';
 import { evaluateConditions } from './conditional.js';
+import type { S3Context, S3Response } from './context.js';
 import { headerValue } from './object-headers.js';
+import { missingWithMarker } from './versions.js';
+
+export interface CopySource {
+  bucket: string;
+  key: string;
+  /** `?versionId=…`: copy that version (else the current one). */
+  versionId?: string;
+}
 
 /**
- * `bucket/key` or `/bucket/key`, URL-encoded, optionally `?versionId=…`.
+ * `bucket/key` or `/bucket/key`, URL-encoded, optionally `?versionId=…` (empty: InvalidArgument).
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html#API_CopyObject_RequestSyntax
  */
-export function parseCopySource(raw: string): { bucket: string; key: string } | S3Error {
+export function parseCopySource(raw: string): CopySource | S3Error {
   let value = raw.trim();
+  let versionId: string | undefined;
   const q = value.indexOf('?');
   if (q !== -1) {
     const params = new URLSearchParams(value.slice(q + 1));
-    const versionId = params.get('versionId');
-    // Deviation from S3: no versioning, so only the "null" version exists.
-    if (versionId !== null && versionId !== 'null') {
-      return new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'x-amz-copy-source', ArgumentValue: raw });
-    }
+    const v = params.get('versionId');
+    if (v === '') return emptyVersionId('x-amz-copy-source');
+    if (v !== null) versionId = v;
     value = value.slice(0, q);
   }
   let decoded: string;
@@ -40,7 +48,36 @@ export function parseCopySource(raw: string): { bucket: string; key: string } | 
   if (!isValidBucketName(bucket)) return invalidBucketName(bucket);
   const bad = validateObjectKey(key);
   if (bad) return bad;
-  return { bucket, key };
+  return versionId === undefined ? { bucket, key } : { bucket, key, versionId };
+}
+
+/**
+ * The source object (the version named, else the current one), or what S3 answers instead: a
+ * version id in a bucket that never had versioning (other than `null`) → InvalidArgument; an
+ * unknown id → 404 NoSuchVersion; a delete marker's id → 400 InvalidRequest; a key whose latest
+ * entry is a delete marker → 404 NoSuchKey with `x-amz-delete-marker` and the marker's id.
+ */
+export async function headCopySource(ctx: S3Context, src: CopySource, raw: string, customerKey: CustomerKey | undefined): Promise<ObjectInfo | S3Response | S3Error> {
+  const { bucket, key, versionId } = src;
+  if (versionId !== undefined && versionId !== NULL_VERSION && (await ctx.store.getBucketVersioning(bucket)) === null) {
+    return new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'x-amz-copy-source', ArgumentValue: raw });
+  }
+  let info: ObjectInfo | null;
+  try {
+    info = await ctx.store.headObject(bucket, key, { ...(customerKey !== undefined ? { customerKey } : {}), ...(versionId !== undefined ? { versionId } : {}) });
+  } catch (err) {
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html (x-amz-copy-source: "you can't copy a delete marker")
+    if (isStoreError(err, 'MethodNotAllowed')) return new S3Error('InvalidRequest', 'The source of a copy request may not specifically refer to a delete marker by version id.');
+    if (isStoreError(err, 'NoSuchVersion')) return new S3Error('NoSuchVersion', undefined, { Key: key, VersionId: versionId ?? '' });
+    throw err;
+  }
+  if (info === null) return missingWithMarker(ctx.store, bucket, key, new S3Error('NoSuchKey', undefined, { Key: key }));
+  return info;
+}
+
+/** headCopySource's refusals (an ObjectInfo has a key; an answer does not). */
+export function isCopySourceRefusal(r: ObjectInfo | S3Response | S3Error): r is S3Response | S3Error {
+  return r instanceof S3Error || !('key' in r);
 }
 
 /** x-amz-copy-source-if-*: any failing condition is 412 PreconditionFailed. */

@@ -3,18 +3,18 @@
  * access → preconditions → range / partNumber → headers.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
  */
-import type { ByteRange, GetObjectResult, ObjectInfo } from '@bucketfront/object-store';
+import type { ByteRange, GetObjectResult, ObjectInfo, ReadOptions } from '@bucketfront/object-store';
 import { parsePartNumber, S3Error } from '@bucketfront/s3-protocol';
 import { accessDenied, requireBucket } from './access.js';
-import { GET_OBJECT, isAllowed, LIST_BUCKET } from './authorize.js';
+import { GET_OBJECT, GET_OBJECT_VERSION, isAllowed, LIST_BUCKET } from './authorize.js';
 import type { BucketFacts } from './bucket-facts.js';
 import { evaluateConditions } from './conditional.js';
 import type { OpOf, S3Context, S3Response } from './context.js';
-import { unversionedOnly } from './null-version.js';
 import { headerValue, objectHeaders, responseOverrides } from './object-headers.js';
 import { partChecksum } from './part-checksums.js';
 import { decideRange } from './range.js';
 import { customerKeyFrom, encryptionHeaders, refuseWriteSseHeaders } from './sse-headers.js';
+import { missingWithMarker, readVersion, requestedVersion, VersionRefusal, versionIdHeader } from './versions.js';
 
 type ReadOp = OpOf<'GetObject'> | OpOf<'HeadObject'>;
 
@@ -24,8 +24,8 @@ export async function readObject(ctx: S3Context<ReadOp>, withBody: boolean): Pro
   const facts = await requireBucket(ctx, bucket);
   if (facts instanceof S3Error) return facts;
 
-  const badVersion = unversionedOnly(query);
-  if (badVersion) return badVersion;
+  const versionId = await requestedVersion(ctx.store, bucket, query);
+  if (versionId instanceof S3Error) return versionId;
   const overrides = responseOverrides(query, ctx.auth.kind === 'signed');
   if (overrides instanceof S3Error) return overrides;
   const rawPart = query.get('partNumber');
@@ -40,23 +40,29 @@ export async function readObject(ctx: S3Context<ReadOp>, withBody: boolean): Pro
   if (customerKey instanceof S3Error) return customerKey;
   const refused = refuseWriteSseHeaders(headers);
   if (refused) return refused;
-  const readOpts = customerKey !== undefined ? { customerKey } : undefined;
+  const readOpts: ReadOptions | undefined =
+    customerKey === undefined && versionId === undefined ? undefined : { ...(customerKey !== undefined ? { customerKey } : {}), ...(versionId !== undefined ? { versionId } : {}) };
 
   // Hot path (whole object, GET): one store call; preconditions checked on what it returned.
   let got: GetObjectResult | null = null;
   let info: ObjectInfo | null;
+  const method = withBody ? 'GET' : 'HEAD';
   if (withBody && rangeHeader === undefined && partNumber === undefined) {
-    got = await ctx.store.getObject(bucket, key, undefined, readOpts);
+    const read = await readVersion(key, versionId, method, () => ctx.store.getObject(bucket, key, undefined, readOpts));
+    if (read instanceof VersionRefusal) return versionRefused(ctx, facts, read);
+    got = read;
     info = got?.info ?? null;
   } else {
-    info = await ctx.store.headObject(bucket, key, readOpts);
+    const read = await readVersion(key, versionId, method, () => ctx.store.headObject(bucket, key, readOpts));
+    if (read instanceof VersionRefusal) return versionRefused(ctx, facts, read);
+    info = read;
   }
   const release = (): void => {
     if (got && got.buffer === undefined) got.body.destroy();
   };
 
   if (info === null) return missingKey(ctx, facts, key);
-  if (!isAllowed(ctx, facts, GET_OBJECT, key, info.metadata)) {
+  if (!isAllowed(ctx, facts, ctx.op.query.has('versionId') ? GET_OBJECT_VERSION : GET_OBJECT, key, info.metadata)) {
     release();
     return accessDenied();
   }
@@ -78,7 +84,7 @@ export async function readObject(ctx: S3Context<ReadOp>, withBody: boolean): Pro
   );
   if (outcome.kind === 'not-modified') {
     release();
-    return { status: 304, headers: ['ETag', info.etag, 'Last-Modified', info.lastModified.toUTCString()] };
+    return { status: 304, headers: ['ETag', info.etag, 'Last-Modified', info.lastModified.toUTCString(), ...versionIdHeader(info)] };
   }
   if (outcome.kind === 'precondition-failed') {
     release();
@@ -118,7 +124,7 @@ export async function readObject(ctx: S3Context<ReadOp>, withBody: boolean): Pro
     overrides,
     partsCount,
   });
-  out.push(...encryptionHeaders(info.metadata.encryption));
+  out.push(...encryptionHeaders(info.metadata.encryption), ...versionIdHeader(info));
   const status = range ? 206 : 200;
   const length = range ? range.end - range.start + 1 : info.size;
   if (range) out.push('Content-Range', `bytes ${range.start}-${range.end}/${info.size}`);
@@ -137,7 +143,13 @@ export async function readObject(ctx: S3Context<ReadOp>, withBody: boolean): Pro
  * callers without s3:ListBucket get 403 AccessDenied, as S3 does
  * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_RequestSyntax "Permissions").
  */
-function missingKey(ctx: S3Context, facts: BucketFacts, key: string): S3Error {
+async function missingKey(ctx: S3Context<ReadOp>, facts: BucketFacts, key: string): Promise<S3Response | S3Error> {
   if (!isAllowed(ctx, facts, LIST_BUCKET)) return accessDenied();
-  return new S3Error('NoSuchKey', undefined, { Key: key });
+  // A versioned bucket whose latest entry for the key is a delete marker says so.
+  return missingWithMarker(ctx.store, ctx.op.bucket, key, new S3Error('NoSuchKey', undefined, { Key: key }));
+}
+
+/** NoSuchVersion, or a delete marker named by its id: answered as a missing key is, to callers who may list the bucket. */
+function versionRefused(ctx: S3Context<ReadOp>, facts: BucketFacts, r: VersionRefusal): S3Response | S3Error {
+  return isAllowed(ctx, facts, LIST_BUCKET) ? r.response : accessDenied();
 }

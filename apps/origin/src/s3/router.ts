@@ -21,6 +21,7 @@ import { GetBucketNotificationConfiguration } from './handlers/GetBucketNotifica
 import { GetBucketLocation } from './handlers/GetBucketLocation.js';
 import { GetBucketPolicy } from './handlers/GetBucketPolicy.js';
 import { GetBucketVersioning } from './handlers/GetBucketVersioning.js';
+import { PutBucketVersioning } from './handlers/PutBucketVersioning.js';
 import { GetBucketWebsite } from './handlers/GetBucketWebsite.js';
 import { GetObject } from './handlers/GetObject.js';
 import { GetObjectAcl } from './handlers/GetObjectAcl.js';
@@ -89,6 +90,7 @@ export const HANDLERS: HandlerTable = {
   PutBucketAcl,
   GetBucketAcl,
   GetBucketVersioning,
+  PutBucketVersioning,
   GetBucketCors,
   PostObject,
   PutObject,
@@ -151,6 +153,7 @@ const READS_BODY = new Set<S3Operation['op']>([
   'PutPublicAccessBlock',
   'PutBucketOwnershipControls',
   'PutBucketLogging',
+  'PutBucketVersioning',
   'PutObjectTagging',
 ]);
 const actsOnRequest = (op: S3Operation['op']): boolean => op !== 'NotImplemented';

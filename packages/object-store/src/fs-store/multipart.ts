@@ -156,6 +156,7 @@ export async function completeMultipartUpload(ctx: FsContext, ...[bucket, key, u
         segments: files.map((file, i) => [file, partSizes[i]!]),
         uploadId,
       };
+      if (opts?.versionId !== undefined) doc.versionId = opts.versionId;
       const entry = await commitNewFiles(ctx, b, key, dir, hash, doc);
       await dropUpload(b, u);
       return entry.info;

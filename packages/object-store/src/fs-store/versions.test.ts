@@ -153,4 +153,71 @@ describe('fs driver: versions', () => {
       await s.close();
     }
   });
+
+  it('replicas keep their source version ids, take their source order whatever the arrival order, and are stored once', async () => {
+    const src = await createFsStore({ dataDir: tempDir() });
+    const dataDir = tempDir();
+    const dst = await createFsStore({ dataDir });
+    try {
+      for (const s of [src, dst]) {
+        await s.createBucket('bkt', { region: 'us-east-1' });
+        await s.putBucketVersioning('bkt', 'Enabled');
+      }
+      const v1 = await src.putObject('bkt', 'k', bodyOf(bytes(BIG, 1)), META);
+      const v2 = await src.putObject('bkt', 'k', bodyOf('two'), META);
+      const marker = await src.deleteObject('bkt', 'k');
+      const replica = { ...META, replicationStatus: 'REPLICA' as const };
+      // Arrival order: v2, the marker, v1, then v1 again (a retried delivery).
+      await dst.putObject('bkt', 'k', bodyOf('two'), replica, { versionId: v2.versionId! });
+      await dst.deleteObject('bkt', 'k', { markerVersionId: marker.versionId! });
+      expect(await dst.headObject('bkt', 'k')).toBeNull();
+      const first = await dst.putObject('bkt', 'k', bodyOf(bytes(BIG, 1)), replica, { versionId: v1.versionId! });
+      const again = await dst.putObject('bkt', 'k', bodyOf(bytes(BIG, 1)), replica, { versionId: v1.versionId! });
+      expect(again.versionId).toBe(first.versionId);
+      expect(await dst.deleteObject('bkt', 'k', { markerVersionId: marker.versionId! })).toEqual({ versionId: marker.versionId, deleteMarker: true });
+      const listed = (await dst.listObjectVersions('bkt', { maxKeys: 1000 })).versions;
+      expect(listed.map((v) => [v.versionId, v.isLatest, v.deleteMarker ?? false])).toEqual([
+        [marker.versionId, true, true],
+        [v2.versionId, false, false],
+        [v1.versionId, false, false],
+      ]);
+      expect(listed[2]!.object!.metadata.replicationStatus).toBe('REPLICA');
+      // The retried delivery left no data file behind.
+      await expect.poll(() => filesUnder(dataDir, '.data')).toHaveLength(1);
+      // A replica cannot land in a bucket without versioning.
+      await dst.createBucket('plain', { region: 'us-east-1' });
+      await expect(dst.putObject('plain', 'k', bodyOf('x'), META, { versionId: v2.versionId! })).rejects.toMatchObject({ code: 'InvalidRequest' });
+    } finally {
+      await src.close();
+      await dst.close();
+    }
+  });
+
+  it('the replication status of a version changes in place, for inline and file-backed versions, and survives a reopen', async () => {
+    const dataDir = tempDir();
+    const a = await createFsStore({ dataDir });
+    await a.createBucket('bkt', { region: 'us-east-1' });
+    await a.putBucketVersioning('bkt', 'Enabled');
+    const pending = { ...META, replicationStatus: 'PENDING' as const };
+    const old = await a.putObject('bkt', 'k', bodyOf(bytes(BIG, 1)), pending);
+    const cur = await a.putObject('bkt', 'k', bodyOf('small'), pending);
+    await a.setReplicationStatus('bkt', 'k', cur.versionId!, 'COMPLETED');
+    await a.setReplicationStatus('bkt', 'k', old.versionId!, 'FAILED');
+    expect((await a.headObject('bkt', 'k'))!.metadata.replicationStatus).toBe('COMPLETED');
+    expect((await getBytes(a, 'bkt', 'k'))!.toString()).toBe('small');
+    await expect(a.setReplicationStatus('bkt', 'k', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'COMPLETED')).rejects.toMatchObject({ code: 'NoSuchVersion' });
+    await a.close();
+    const b = await createFsStore({ dataDir });
+    try {
+      const listed = (await b.listObjectVersions('bkt', { maxKeys: 1000 })).versions;
+      expect(listed.map((v) => [v.versionId, v.object!.metadata.replicationStatus])).toEqual([
+        [cur.versionId, 'COMPLETED'],
+        [old.versionId, 'FAILED'],
+      ]);
+      const got = await b.getObject('bkt', 'k', undefined, { versionId: old.versionId! });
+      expect((await readAll(got!.body)).equals(bytes(BIG, 1))).toBe(true);
+    } finally {
+      await b.close();
+    }
+  });
 });

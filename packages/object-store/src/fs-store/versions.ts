@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { asStoreError, errnoCode, fsyncDir, writeFileDurable } from '../durable-fs.js';
 import { FORMAT_VERSION, META_SUFFIX, keyHash, nowToSecond, type MetaDoc } from '../fs-layout.js';
 import { compareKeys, endOfPrefix, insertSorted, lowerBound, removeSorted } from '../key-order.js';
-import { encodeManifest } from '../manifest.js';
+import { decodeManifest, encodeManifest } from '../manifest.js';
 import {
   S3_LIMITS,
   StoreError,
@@ -32,9 +32,11 @@ import {
   type ListObjectVersionsResult,
   type ObjectStore,
   type ObjectVersionInfo,
+  type ReplicationStatus,
   type VersioningStatus,
 } from '../types.js';
-import { objectDir } from './write-object.js';
+import { removeFiles } from './data-files.js';
+import { objectDir, objectLockKey } from './write-object.js';
 import { bucketOf, entryFromDoc, type BucketState, type FsContext, type ObjectEntry, type VersionEntry } from './state.js';
 
 export const VERSION_SUFFIX = '.ver';
@@ -56,9 +58,22 @@ export function parseVersionFileName(name: string): { hash: string; versionId: s
   return dot === 64 && VERSION_ID.test(versionId) ? { hash: name.slice(0, 64), versionId } : undefined;
 }
 
-/** 32 URL- and file-safe characters, like S3's opaque ids. */
-function newVersionId(): string {
-  return randomBytes(24).toString('base64url');
+/**
+ * 32 URL- and file-safe characters, like S3's opaque ids: the version's `seq` (8 bytes, big-endian)
+ * then 16 random bytes. A replica keeps its source's id, so its place among the key's versions is
+ * its source's order, whichever arrives first.
+ */
+function newVersionId(seq: number): string {
+  const raw = randomBytes(24);
+  raw.writeBigUInt64BE(BigInt(seq), 0);
+  return raw.toString('base64url');
+}
+
+/** The `seq` inside a version id made by {@link newVersionId}; undefined for `null` and foreign ids. */
+export function seqOfVersionId(versionId: string): number | undefined {
+  if (versionId.length !== 32 || !VERSION_ID.test(versionId)) return undefined;
+  const seq = Number(Buffer.from(versionId, 'base64url').readBigUInt64BE(0));
+  return Number.isSafeInteger(seq) ? seq : undefined;
 }
 
 /** Orders versions of a key: a microsecond clock that never repeats nor goes back within a process. */
@@ -136,11 +151,26 @@ export function reportedVersionId(b: BucketState, entry: ObjectEntry): string | 
  * the manifest becomes a new `.ver` (Enabled: a new id; Suspended: `null`, replacing the null version).
  */
 export async function commitVersion(ctx: FsContext, b: BucketState, key: string, dir: string, hash: string, doc: MetaDoc, inlineBody?: Buffer): Promise<ObjectEntry> {
-  const versionId = b.versioning === 'Enabled' ? newVersionId() : NULL_VERSION;
+  if (doc.versionId !== undefined) {
+    // A replica (PutObjectOptions.versionId): stored once; a second delivery changes nothing.
+    const existing = b.versions.get(key)?.find((v) => v.versionId === doc.versionId);
+    if (existing !== undefined) {
+      await removeFiles(
+        dir,
+        doc.segments.map(([file]) => file),
+      );
+      if (existing.entry === undefined) throw new StoreError('InvalidRequest', `Version ${doc.versionId} of this key is a delete marker`);
+      return existing.entry;
+    }
+    if (!VERSION_ID.test(doc.versionId)) throw new StoreError('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'versionId', ArgumentValue: doc.versionId });
+  }
+  const seq = (doc.versionId !== undefined ? seqOfVersionId(doc.versionId) : undefined) ?? ctx.clock.next();
+  ctx.clock.observe(seq);
+  const versionId = doc.versionId ?? (b.versioning === 'Enabled' ? newVersionId(seq) : NULL_VERSION);
   doc.versionId = versionId;
-  doc.seq = ctx.clock.next();
+  doc.seq = seq;
   doc.lastModified = nowToSecond().getTime();
-  if (inlineBody !== undefined) doc.inline = newVersionId();
+  if (inlineBody !== undefined) doc.inline = randomBytes(16).toString('hex');
   const file = versionFileName(hash, versionId);
   await adoptLegacy(b, key, dir, hash, versionId);
   await writeFileDurable(dir, file, encodeManifest(doc, inlineBody));
@@ -155,10 +185,22 @@ export async function commitVersion(ctx: FsContext, b: BucketState, key: string,
 export async function deleteVersioned(ctx: FsContext, b: BucketState, key: string, opts: DeleteObjectOptions): Promise<DeleteObjectResult> {
   const hash = keyHash(key);
   if (opts.versionId !== undefined) return deleteVersion(ctx, b, key, hash, opts.versionId);
-  if (b.versioning === undefined) throw new StoreError('InternalError', 'deleteVersioned: bucket is not versioned');
-  const versionId = b.versioning === 'Enabled' ? newVersionId() : NULL_VERSION;
+  if (b.versioning === undefined) throw new StoreError('InvalidRequest', 'A delete marker can only be made in a versioned bucket');
+  const given = opts.markerVersionId;
+  if (given !== undefined) {
+    // A replicated delete marker keeps its source's id; a second delivery changes nothing.
+    const existing = b.versions.get(key)?.find((v) => v.versionId === given);
+    if (existing !== undefined) {
+      if (!existing.deleteMarker) throw new StoreError('InvalidRequest', `Version ${given} of this key is not a delete marker`);
+      return { versionId: given, deleteMarker: true };
+    }
+    if (!VERSION_ID.test(given)) throw new StoreError('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'versionId', ArgumentValue: given });
+  }
+  const seq = (given !== undefined ? seqOfVersionId(given) : undefined) ?? ctx.clock.next();
+  ctx.clock.observe(seq);
+  const versionId = given ?? (b.versioning === 'Enabled' ? newVersionId(seq) : NULL_VERSION);
   const now = nowToSecond();
-  const doc: MetaDoc = { v: FORMAT_VERSION, key, size: 0, etag: '', lastModified: now.getTime(), metadata: { userMetadata: {} }, segments: [], versionId, seq: ctx.clock.next(), deleteMarker: true };
+  const doc: MetaDoc = { v: FORMAT_VERSION, key, size: 0, etag: '', lastModified: now.getTime(), metadata: { userMetadata: {} }, segments: [], versionId, seq, deleteMarker: true };
   if (opts.owner !== undefined) doc.metadata.owner = opts.owner;
   const dir = await objectDirOf(b, hash);
   await adoptLegacy(b, key, dir, hash, versionId);
@@ -213,6 +255,7 @@ async function adoptLegacy(b: BucketState, key: string, dir: string, hash: strin
   // Durable with the `.ver` written next (same directory, fsynced after it).
   const v: VersionEntry = { versionId: NULL_VERSION, seq: 0, lastModified: legacy.info.lastModified, file, deleteMarker: false, entry: retarget(legacy, join(dir, file)) };
   b.versions.set(key, [v]);
+  b.objects.set(key, v.entry!); // its inline bytes now live in the .ver, should the write below fail
 }
 
 /** After a Suspended write replaced a pre-versioning object (the null version): its `.meta` goes. */
@@ -245,9 +288,32 @@ function addVersion(ctx: FsContext, b: BucketState, key: string, added: VersionE
       releaseUnshared(ctx, old!, [added, ...list]);
     }
   }
-  list.unshift(added);
+  // Newest first by seq (a replica may arrive after a newer version of its key).
+  let at = 0;
+  while (at < list.length && list[at]!.seq > added.seq) at++;
+  list.splice(at, 0, added);
   insertSorted(b.versionKeys, key);
-  setCurrent(b, key, added);
+  setCurrent(b, key, list[0]);
+}
+
+/** ReplicationStatusStore on the fs driver: the version's manifest is rewritten (one atomic rename). */
+export async function setReplicationStatus(ctx: FsContext, bucket: string, key: string, versionId: string, status: ReplicationStatus): Promise<void> {
+  const b = bucketOf(ctx, bucket);
+  await ctx.locks.run(objectLockKey(b, key), async () => {
+    const list = b.versions.get(key);
+    const at = list?.findIndex((v) => v.versionId === versionId) ?? -1;
+    const v = list?.[at];
+    if (list === undefined || v?.entry === undefined) throw new StoreError('NoSuchVersion', 'The specified version does not exist.', { Key: key, VersionId: versionId });
+    if (v.entry.info.metadata.replicationStatus === status) return;
+    const dir = v.entry.dir;
+    const { doc, body } = decodeManifest<MetaDoc>(await fsp.readFile(join(dir, v.file)));
+    doc.metadata = { ...doc.metadata, replicationStatus: status };
+    await writeFileDurable(dir, v.file, encodeManifest(doc, body));
+    const updated = versionEntryFromDoc(doc, dir, v.file, versionId);
+    if (body !== undefined && updated.entry?.inline !== undefined) ctx.cache.set(updated.entry.inline.cacheKey, body);
+    list[at] = updated;
+    if (at === 0) setCurrent(b, key, updated);
+  });
 }
 
 /** The index's current object of `key` becomes `latest` (none when it is a delete marker or absent). */

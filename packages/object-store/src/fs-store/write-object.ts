@@ -18,7 +18,7 @@ import { FORMAT_VERSION, META_SUFFIX, keyHash, nowToSecond, type MetaDoc } from 
 import { insertSorted, removeSorted } from '../key-order.js';
 import { encodeManifest } from '../manifest.js';
 import { noSuchBucket } from '../store-errors.js';
-import type { DeleteObjectOptions, DeleteObjectResult, ObjectInfo, ObjectMetadata, ObjectStore } from '../types.js';
+import { StoreError, type DeleteObjectOptions, type DeleteObjectResult, type ObjectInfo, type ObjectMetadata, type ObjectStore } from '../types.js';
 import { checkKey, freezeMetadata, quoteEtag } from '../validate.js';
 import { checkBody, removeFiles, writeData } from './data-files.js';
 import { commitVersion, deleteVersioned } from './versions.js';
@@ -40,15 +40,21 @@ export async function putObject(ctx: FsContext, ...[bucket, key, body, metadata,
         const md5 = opts?.knownMd5 !== undefined ? opts.knownMd5() : createHash('md5').update(data).digest();
         const bad = checkBody(data.length, md5, ctx.maxSinglePutBytes, opts);
         if (bad !== undefined) throw bad;
-        return (await commitObject(ctx, b, key, dir, hash, newDoc(key, data.length, md5, metadata), data)).info;
+        return (await commitObject(ctx, b, key, dir, hash, withVersionId(newDoc(key, data.length, md5, metadata), opts?.versionId), data)).info;
       }
       source = Readable.from(resume(head.chunks, head.iterator), { objectMode: false });
     }
     const data = await writeData(dir, source, ctx.maxSinglePutBytes, opts);
-    const doc = newDoc(key, data.size, data.md5, metadata);
+    const doc = withVersionId(newDoc(key, data.size, data.md5, metadata), opts?.versionId);
     doc.segments = [[data.file, data.size]];
     return (await commitNewFiles(ctx, b, key, dir, hash, doc)).info;
   });
+}
+
+/** A replica's manifest carries its source's version id (PutObjectOptions.versionId). */
+function withVersionId(doc: MetaDoc, versionId: string | undefined): MetaDoc {
+  if (versionId !== undefined) doc.versionId = versionId;
+  return doc;
 }
 
 export function newDoc(key: string, size: number, md5: Buffer, metadata: ObjectMetadata): MetaDoc {
@@ -122,6 +128,7 @@ export function objectLockKey(b: BucketState, key: string): string {
 export async function commitLocked(ctx: FsContext, b: BucketState, key: string, dir: string, hash: string, doc: MetaDoc, inlineBody?: Buffer): Promise<ObjectEntry> {
   if (b.deleted) throw noSuchBucket(b.info.name);
   if (b.versioning !== undefined) return commitVersion(ctx, b, key, dir, hash, doc, inlineBody);
+  if (doc.versionId !== undefined) throw new StoreError('InvalidRequest', 'A version id can only be given in a versioned bucket');
   doc.lastModified = nowToSecond().getTime();
   if (inlineBody !== undefined) doc.inline = randomUUID();
   const metaName = `${hash}${META_SUFFIX}`;

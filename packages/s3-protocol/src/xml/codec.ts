@@ -16,7 +16,9 @@ export const DEFAULT_MAX_XML_BYTES = 2 * 1024 * 1024;
 
 export type Scalar = 'string' | 'int' | 'bool' | 'date';
 
-export interface FieldSpec {
+export type FieldSpec = ElementSpec | ChoiceListSpec;
+
+export interface ElementSpec {
   /** XML element name. */
   el: string;
   /** Property name on the JS object. */
@@ -28,6 +30,17 @@ export interface FieldSpec {
   optional?: boolean;
   /** With `list`: the items sit inside this container element (`<Buckets><Bucket/>…</Buckets>`). */
   wrap?: string;
+}
+
+/**
+ * One ordered list of items of several element names (ListObjectVersions' `<Version>` and
+ * `<DeleteMarker>`, interleaved as S3 sends them): each item's `kind` property names its element.
+ * Parsing groups the items by element name, in the order of `choice` (the parser does not keep
+ * the order between elements of different names).
+ */
+export interface ChoiceListSpec {
+  prop: string;
+  choice: Readonly<Record<string, { fields: readonly FieldSpec[] }>>;
 }
 
 export interface DocumentSpec {
@@ -71,7 +84,13 @@ function serializeFields(fields: readonly FieldSpec[], obj: Record<string, unkno
   for (const f of fields) {
     const v = obj[f.prop];
     if (v === undefined || v === null) continue;
-    if (f.list) {
+    if ('choice' in f) {
+      for (const item of v as { kind: string }[]) {
+        const spec = f.choice[item.kind];
+        if (spec === undefined) throw new TypeError(`${f.prop}: no element ${item.kind}`);
+        out += serializeOne({ el: item.kind, prop: f.prop, type: spec }, item);
+      }
+    } else if (f.list) {
       let items = '';
       for (const item of v as unknown[]) items += serializeOne(f, item);
       out += f.wrap ? `<${f.wrap}>${items}</${f.wrap}>` : items;
@@ -82,7 +101,7 @@ function serializeFields(fields: readonly FieldSpec[], obj: Record<string, unkno
   return out;
 }
 
-function serializeOne(f: FieldSpec, v: unknown): string {
+function serializeOne(f: ElementSpec, v: unknown): string {
   let body: string;
   if (typeof f.type === 'object') body = serializeFields(f.type.fields, v as Record<string, unknown>);
   else if (f.type === 'date') body = (v as Date).toISOString();
@@ -142,6 +161,20 @@ function decodeStruct(fields: readonly FieldSpec[], node: unknown): Record<strin
   const tree = node as Tree;
   const out: Record<string, unknown> = {};
   for (const f of fields) {
+    if ('choice' in f) {
+      const items: unknown[] = [];
+      for (const [el, spec] of Object.entries(f.choice)) {
+        const raw = tree[el];
+        if (raw === undefined) continue;
+        for (const node of Array.isArray(raw) ? raw : [raw]) {
+          const v = decodeStruct(spec.fields, node);
+          if (v === null) return null;
+          items.push({ kind: el, ...v });
+        }
+      }
+      out[f.prop] = items;
+      continue;
+    }
     let raw: unknown;
     if (f.wrap) {
       const container = tree[f.wrap];
@@ -175,7 +208,7 @@ function decodeStruct(fields: readonly FieldSpec[], node: unknown): Record<strin
   return out;
 }
 
-function decodeValue(f: FieldSpec, node: unknown): unknown {
+function decodeValue(f: ElementSpec, node: unknown): unknown {
   if (typeof f.type === 'object') return decodeStruct(f.type.fields, node);
   const text = textOf(node);
   if (text === null) return null;

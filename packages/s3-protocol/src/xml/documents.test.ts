@@ -68,12 +68,28 @@ const cases: [string, XmlCodec<any>, unknown][] = [
       delimiter: '/',
       isTruncated: true,
       encodingType: 'url',
-      versions: [{ key: 'p/c', versionId: 'null', isLatest: true, lastModified: d1, etag: '"e"', size: 1, owner, storageClass: 'STANDARD', checksumAlgorithm: 'CRC32' }],
+      entries: [
+        { kind: 'Version', key: 'p/c', versionId: 'v2', isLatest: false, lastModified: d1, etag: '"e"', size: 1, owner, storageClass: 'STANDARD', checksumAlgorithm: 'CRC32' },
+        { kind: 'Version', key: 'p/c', versionId: 'null', isLatest: false, lastModified: d1, etag: '"e"', size: 1, storageClass: 'STANDARD' },
+        { kind: 'DeleteMarker', key: 'p/c', versionId: 'v3', isLatest: true, lastModified: d1, owner },
+      ],
       commonPrefixes: [{ prefix: 'p/b/' }],
     },
   ],
   ['Delete', docs.DeleteXml, { quiet: true, objects: [{ key: '0001' }, { key: 'a\r\nb', versionId: 'null' }] }],
   ['DeleteResult', docs.DeleteResultXml, { deleted: [{ key: 'a' }], errors: [{ key: 'b', code: 'AccessDenied', message: 'Access Denied' }] }],
+  [
+    'DeleteResult (versions and delete markers)',
+    docs.DeleteResultXml,
+    {
+      deleted: [
+        { key: 'a', deleteMarker: true, deleteMarkerVersionId: 'm1' },
+        { key: 'b', versionId: 'v1' },
+        { key: 'c', versionId: 'm2', deleteMarker: true, deleteMarkerVersionId: 'm2' },
+      ],
+      errors: [],
+    },
+  ],
   ['CopyObjectResult', docs.CopyObjectResultXml, { etag: '"x"', lastModified: d1, checksumCRC32: 'AAAAAA==' }],
   ['CopyPartResult', docs.CopyPartResultXml, { etag: '"x"', lastModified: d1 }],
   ['InitiateMultipartUploadResult', docs.InitiateMultipartUploadResultXml, { bucket: 'b', key: 'k/é', uploadId: 'u1' }],
@@ -121,6 +137,7 @@ const cases: [string, XmlCodec<any>, unknown][] = [
     },
   ],
   ['VersioningConfiguration', docs.VersioningConfigurationXml, {}],
+  ['VersioningConfiguration (Enabled)', docs.VersioningConfigurationXml, { status: 'Enabled', mfaDelete: 'Disabled' }],
 ];
 
 describe('XML codecs round-trip', () => {
@@ -128,6 +145,26 @@ describe('XML codecs round-trip', () => {
     const xml = codec.serialize(value);
     expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<')).toBe(true);
     expect(codec.parse(xml)).toEqual(value);
+  });
+
+  it('ListVersionsResult: versions and delete markers are written in the order given', () => {
+    const entry = (kind: 'Version' | 'DeleteMarker', versionId: string) =>
+      kind === 'Version'
+        ? { kind, key: 'k', versionId, isLatest: false, lastModified: d1, etag: '"e"', size: 1, storageClass: 'STANDARD' }
+        : { kind, key: 'k', versionId, isLatest: false, lastModified: d1 };
+    const xml = docs.ListVersionsResultXml.serialize({
+      name: 'b',
+      prefix: '',
+      keyMarker: '',
+      versionIdMarker: '',
+      maxKeys: 1000,
+      isTruncated: false,
+      entries: [entry('DeleteMarker', 'm2'), entry('Version', 'v2'), entry('DeleteMarker', 'm1'), entry('Version', 'v1')],
+      commonPrefixes: [],
+    });
+    const order = [...xml.matchAll(/<(Version|DeleteMarker)><Key>k<\/Key><VersionId>(\w+)</g)].map((m) => `${m[1]}:${m[2]}`);
+    expect(order).toEqual(['DeleteMarker:m2', 'Version:v2', 'DeleteMarker:m1', 'Version:v1']);
+    expect(xml).toContain('<DeleteMarker><Key>k</Key><VersionId>m2</VersionId><IsLatest>false</IsLatest><LastModified>2026-11-25T10:00:00.000Z</LastModified></DeleteMarker>');
   });
 
   it('LocationConstraint: us-east-1 is empty', () => {

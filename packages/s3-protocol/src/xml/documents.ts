@@ -82,21 +82,20 @@ export interface ListedObject extends ChecksumFields {
   storageClass: string;
   checksumAlgorithm?: string;
 }
+/** An object as the listings show it (ListObjects' `<Contents>`, after Key/VersionId/IsLatest in a `<Version>`). */
+const LISTED_OBJECT_FIELDS: readonly FieldSpec[] = [
+  { el: 'LastModified', prop: 'lastModified', type: 'date' },
+  { el: 'ETag', prop: 'etag', type: 'string' },
+  { el: 'ChecksumAlgorithm', prop: 'checksumAlgorithm', type: 'string', optional: true },
+  { el: 'Size', prop: 'size', type: 'int' },
+  { el: 'Owner', prop: 'owner', type: OWNER, optional: true },
+  { el: 'StorageClass', prop: 'storageClass', type: 'string' },
+];
 const CONTENTS: FieldSpec = {
   el: 'Contents',
   prop: 'contents',
   list: true,
-  type: {
-    fields: [
-      { el: 'Key', prop: 'key', type: 'string' },
-      { el: 'LastModified', prop: 'lastModified', type: 'date' },
-      { el: 'ETag', prop: 'etag', type: 'string' },
-      { el: 'ChecksumAlgorithm', prop: 'checksumAlgorithm', type: 'string', optional: true },
-      { el: 'Size', prop: 'size', type: 'int' },
-      { el: 'Owner', prop: 'owner', type: OWNER, optional: true },
-      { el: 'StorageClass', prop: 'storageClass', type: 'string' },
-    ],
-  },
+  type: { fields: [{ el: 'Key', prop: 'key', type: 'string' }, ...LISTED_OBJECT_FIELDS] },
 };
 const COMMON_PREFIXES: FieldSpec = {
   el: 'CommonPrefixes',
@@ -168,10 +167,19 @@ export const ListBucketResultV2Xml = defineDocument<ListBucketResultV2>({
 });
 
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html
-// (element order as S3 answers it; no DeleteMarker: nothing here is ever versioned)
+// (element order as S3 answers it; versions and delete markers interleaved in listing order)
 export interface ListedVersion extends ListedObject {
+  kind: 'Version';
   versionId: string;
   isLatest: boolean;
+}
+export interface ListedDeleteMarker {
+  kind: 'DeleteMarker';
+  key: string;
+  versionId: string;
+  isLatest: boolean;
+  lastModified: Date;
+  owner?: Owner;
 }
 export interface ListVersionsResult {
   name: string;
@@ -184,9 +192,15 @@ export interface ListVersionsResult {
   delimiter?: string;
   isTruncated: boolean;
   encodingType?: string;
-  versions: ListedVersion[];
+  /** Keys ascending, each key's versions and delete markers newest first (parsed: versions, then delete markers). */
+  entries: (ListedVersion | ListedDeleteMarker)[];
   commonPrefixes: { prefix: string }[];
 }
+const VERSION_HEAD: readonly FieldSpec[] = [
+  { el: 'Key', prop: 'key', type: 'string' },
+  { el: 'VersionId', prop: 'versionId', type: 'string' },
+  { el: 'IsLatest', prop: 'isLatest', type: 'bool' },
+];
 export const ListVersionsResultXml = defineDocument<ListVersionsResult>({
   root: 'ListVersionsResult',
   fields: [
@@ -201,21 +215,12 @@ export const ListVersionsResultXml = defineDocument<ListVersionsResult>({
     { el: 'IsTruncated', prop: 'isTruncated', type: 'bool' },
     { el: 'EncodingType', prop: 'encodingType', type: 'string', optional: true },
     {
-      el: 'Version',
-      prop: 'versions',
-      list: true,
-      type: {
-        fields: [
-          { el: 'Key', prop: 'key', type: 'string' },
-          { el: 'VersionId', prop: 'versionId', type: 'string' },
-          { el: 'IsLatest', prop: 'isLatest', type: 'bool' },
-          { el: 'LastModified', prop: 'lastModified', type: 'date' },
-          { el: 'ETag', prop: 'etag', type: 'string' },
-          { el: 'ChecksumAlgorithm', prop: 'checksumAlgorithm', type: 'string', optional: true },
-          { el: 'Size', prop: 'size', type: 'int' },
-          { el: 'Owner', prop: 'owner', type: OWNER, optional: true },
-          { el: 'StorageClass', prop: 'storageClass', type: 'string' },
-        ],
+      prop: 'entries',
+      choice: {
+        Version: { fields: [...VERSION_HEAD, ...LISTED_OBJECT_FIELDS] },
+        DeleteMarker: {
+          fields: [...VERSION_HEAD, { el: 'LastModified', prop: 'lastModified', type: 'date' }, { el: 'Owner', prop: 'owner', type: OWNER, optional: true }],
+        },
       },
     },
     COMMON_PREFIXES,
@@ -246,7 +251,8 @@ export const DeleteXml = defineDocument<DeleteRequest>({
 });
 
 export interface DeleteResult {
-  deleted: { key: string; versionId?: string }[];
+  /** DeleteMarker / DeleteMarkerVersionId: a delete marker was created, or the version removed was one. */
+  deleted: { key: string; versionId?: string; deleteMarker?: boolean; deleteMarkerVersionId?: string }[];
   errors: { key: string; versionId?: string; code: string; message: string }[];
 }
 export const DeleteResultXml = defineDocument<DeleteResult>({
@@ -260,6 +266,8 @@ export const DeleteResultXml = defineDocument<DeleteResult>({
         fields: [
           { el: 'Key', prop: 'key', type: 'string' },
           { el: 'VersionId', prop: 'versionId', type: 'string', optional: true },
+          { el: 'DeleteMarker', prop: 'deleteMarker', type: 'bool', optional: true },
+          { el: 'DeleteMarkerVersionId', prop: 'deleteMarkerVersionId', type: 'string', optional: true },
         ],
       },
     },
@@ -449,7 +457,8 @@ export const ListMultipartUploadsResultXml = defineDocument<ListMultipartUploads
   ],
 });
 
-// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketVersioning.html
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketVersioning.html,
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketVersioning.html (values checked by the handler)
 export interface VersioningConfiguration {
   status?: string;
   mfaDelete?: string;

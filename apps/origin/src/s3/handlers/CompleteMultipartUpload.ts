@@ -10,6 +10,7 @@ import { StoreError, namedParts, type ChecksumAlgorithm, type ObjectInfo, type S
 import { readSmallBody } from '../body.js';
 import { headerChecksum } from '../object-headers.js';
 import { encryptionHeaders } from '../sse-headers.js';
+import { versionIdHeader } from '../versions.js';
 import { xmlResponse, type OpOf, type S3Context, type S3Handler, type S3Response } from '../context.js';
 import { urlEncodeKey } from '../listing.js';
 import { checkWritePreconditions } from '../write-conditions.js';
@@ -61,7 +62,7 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
     if (done === null) throw err;
     return completeResult(ctx, done, done.metadata.checksum?.value ? done.metadata.checksum : null);
   }
-  await ctx.notify({ eventName: 'ObjectCreated:CompleteMultipartUpload', bucket, key, size: info.size, eTag: info.etag });
+  await ctx.notify({ eventName: 'ObjectCreated:CompleteMultipartUpload', bucket, key, size: info.size, eTag: info.etag, ...(info.versionId !== undefined ? { versionId: info.versionId } : {}) });
   return completeResult(ctx, info, checksum);
 };
 
@@ -77,7 +78,7 @@ function completeResult(ctx: S3Context<OpOf<'CompleteMultipartUpload'>>, info: O
     (result as unknown as Record<string, string>)[RESULT_FIELD[checksum.algorithm]] = checksum.value;
     result.checksumType = checksum.type ?? 'COMPOSITE';
   }
-  return xmlResponse(CompleteMultipartUploadResultXml.serialize(result), 200, encryptionHeaders(info.metadata.encryption));
+  return xmlResponse(CompleteMultipartUploadResultXml.serialize(result), 200, [...encryptionHeaders(info.metadata.encryption), ...versionIdHeader(info)]);
 }
 
 /**

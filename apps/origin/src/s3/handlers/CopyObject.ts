@@ -1,20 +1,22 @@
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html */
 import { S3_LIMITS, type ObjectMetadata } from '@bucketfront/object-store';
-import { CopyObjectResultXml, S3Error } from '@bucketfront/s3-protocol';
+import { CopyObjectResultXml, NULL_VERSION, S3Error } from '@bucketfront/s3-protocol';
 import { requireBucket } from '../access.js';
 import { authorizeCopySource } from '../authorize.js';
 import { readSmallBody } from '../body.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
-import { checkCopySourceConditions, parseCopySource } from '../copy-source.js';
+import { checkCopySourceConditions, headCopySource, isCopySourceRefusal, parseCopySource } from '../copy-source.js';
 import { applyNewObjectAcl } from '../object-acl-input.js';
 import { headerValue, metadataFromHeaders, storageClassFrom } from '../object-headers.js';
 import { taggingFromHeaders } from '../tagging.js';
+import { copySourceVersionHeader, versionIdHeader } from '../versions.js';
 import { bucketDefaultEncryption, COPY_SOURCE_CUSTOMER_PREFIX, customerKeyFrom, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
 
 export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
   const { bucket, key } = ctx.op;
   const headers = ctx.req.headers;
-  const src = parseCopySource(headerValue(headers, 'x-amz-copy-source') ?? '');
+  const rawSource = headerValue(headers, 'x-amz-copy-source') ?? '';
+  const src = parseCopySource(rawSource);
   if (src instanceof S3Error) return src;
   const directive = (headerValue(headers, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
   if (directive !== 'COPY' && directive !== 'REPLACE') {
@@ -37,8 +39,8 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
   // The copy is encrypted as the request (or the bucket's default) says, never as its source.
   const encryption = encryptionRequestFrom(ctx.req, await bucketDefaultEncryption(ctx, bucket));
   if (encryption instanceof S3Error) return encryption;
-  const info = await ctx.store.headObject(src.bucket, src.key, sourceCustomerKey !== undefined ? { customerKey: sourceCustomerKey } : {});
-  if (info === null) return new S3Error('NoSuchKey', undefined, { Key: src.key });
+  const info = await headCopySource(ctx, src, rawSource, sourceCustomerKey);
+  if (isCopySourceRefusal(info)) return info;
   const sourceDenied = await authorizeCopySource(ctx, src, info.metadata);
   if (sourceDenied) return sourceDenied;
   const facts = await requireBucket(ctx, bucket);
@@ -49,7 +51,8 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
   const failed = checkCopySourceConditions(headers, info);
   if (failed) return failed;
 
-  const sameObject = src.bucket === bucket && src.key === key;
+  // A copy of an earlier version onto its key restores it; only the current object copied onto itself is refused.
+  const sameObject = src.bucket === bucket && src.key === key && (src.versionId === undefined || src.versionId === (info.versionId ?? NULL_VERSION));
   const redirect = headerValue(headers, 'x-amz-website-redirect-location');
   const storageClass = headerValue(headers, 'x-amz-storage-class');
   const changesEncryption = headerValue(headers, 'x-amz-server-side-encryption') !== undefined || headerValue(headers, 'x-amz-server-side-encryption-customer-algorithm') !== undefined;
@@ -86,6 +89,8 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
     ...(sourceCustomerKey !== undefined ? { sourceCustomerKey } : {}),
     ...(encryption !== undefined ? { encryption } : {}),
   });
-  await ctx.notify({ eventName: 'ObjectCreated:Copy', bucket, key, size: copied.size, eTag: copied.etag });
-  return xmlResponse(CopyObjectResultXml.serialize({ etag: copied.etag, lastModified: copied.lastModified }), 200, encryptionHeaders(copied.metadata.encryption, { context: true }));
+  await ctx.notify({ eventName: 'ObjectCreated:Copy', bucket, key, size: copied.size, eTag: copied.etag, ...(copied.versionId !== undefined ? { versionId: copied.versionId } : {}) });
+  // The versions travel in headers only (S3's CopyObjectResult has no version element).
+  const out = [...encryptionHeaders(copied.metadata.encryption, { context: true }), ...versionIdHeader(copied), ...copySourceVersionHeader(info)];
+  return xmlResponse(CopyObjectResultXml.serialize({ etag: copied.etag, lastModified: copied.lastModified }), 200, out);
 };

@@ -1,16 +1,26 @@
 /**
- * https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html — 204, also for a missing key.
- * `versionId=null` names the object itself (the only version an unversioned bucket has); any other
- * versionId is refused rather than deleting the object it does not name.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html — 204, also for a missing
+ * key. In a versioned bucket, without a versionId it adds a delete marker (`x-amz-delete-marker:
+ * true` and the marker's `x-amz-version-id`); with one it removes that version for good (an id
+ * naming no version succeeds too), `x-amz-delete-marker: true` when it was a marker. In a bucket
+ * that never had versioning only `versionId=null` names the object (versions.ts). docs/versioning.md
  */
-import type { OpOf, S3Handler } from '../context.js';
-import { unversionedOnly } from '../null-version.js';
+import { S3Error } from '@bucketfront/s3-protocol';
+import type { HeaderList, OpOf, S3Handler } from '../context.js';
+import { requestedVersion } from '../versions.js';
 
 export const DeleteObject: S3Handler<OpOf<'DeleteObject'>> = async (ctx) => {
-  const badVersion = unversionedOnly(ctx.op.query);
-  if (badVersion) return badVersion;
-  await ctx.store.deleteObject(ctx.op.bucket, ctx.op.key);
-  // S3 records ObjectRemoved:Delete for a key that did not exist too (the DELETE succeeded).
-  await ctx.notify({ eventName: 'ObjectRemoved:Delete', bucket: ctx.op.bucket, key: ctx.op.key });
-  return { status: 204 };
+  const { bucket, key } = ctx.op;
+  const versionId = await requestedVersion(ctx.store, bucket, ctx.op.query);
+  if (versionId instanceof S3Error) return versionId;
+  const result = await ctx.store.deleteObject(bucket, key, versionId !== undefined ? { versionId } : undefined);
+  const headers: HeaderList = [];
+  if (result.deleteMarker === true) headers.push('x-amz-delete-marker', 'true');
+  if (result.versionId !== undefined) headers.push('x-amz-version-id', result.versionId);
+  // S3 records ObjectRemoved:Delete for a key that did not exist too (the DELETE succeeded), and
+  // ObjectRemoved:DeleteMarkerCreated when the delete added a marker.
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-event-types-and-destinations.html#supported-notification-event-types
+  const eventName = versionId === undefined && result.deleteMarker === true ? 'ObjectRemoved:DeleteMarkerCreated' : 'ObjectRemoved:Delete';
+  await ctx.notify({ eventName, bucket, key, ...(result.versionId !== undefined ? { versionId: result.versionId } : {}) });
+  return { status: 204, headers };
 };

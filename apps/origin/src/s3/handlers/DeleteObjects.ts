@@ -1,17 +1,19 @@
 /**
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
  * At most 1000 keys; Content-MD5 or an x-amz-checksum-* is required (the
- * payload decoder verifies whichever was sent); per-key errors in the result. A VersionId other
- * than `null` names no version here: that key is an InvalidArgument error and is not deleted (as
- * DeleteObject answers it, null-version.ts).
+ * payload decoder verifies whichever was sent); per-key errors in the result. Each entry is a
+ * DeleteObject: with a VersionId it removes that version, without one in a versioned bucket it adds
+ * a delete marker (`DeleteMarker`, `DeleteMarkerVersionId` in its `<Deleted>`). In a bucket that
+ * never had versioning a VersionId other than `null` is an InvalidArgument error and that key is
+ * not deleted (as DeleteObject answers it, versions.ts).
  */
-import { DeleteResultXml, DeleteXml, S3Error, validateObjectKey, type DeleteResult } from '@bucketfront/s3-protocol';
-import { isStoreError } from '@bucketfront/object-store';
+import { DeleteResultXml, DeleteXml, invalidVersionId, NULL_VERSION, S3Error, validateObjectKey, type DeleteResult } from '@bucketfront/s3-protocol';
+import { isStoreError, type DeleteObjectResult } from '@bucketfront/object-store';
+import type { ObjectEvent } from '@bucketfront/notifications';
 import { requireBucket } from '../access.js';
 import { readSmallBody } from '../body.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { missingContentMd5 } from '../object-headers.js';
-import { NULL_VERSION } from '../null-version.js';
 
 const MAX_KEYS = 1000;
 const MAX_BODY = 2 * 1024 * 1024;
@@ -30,27 +32,46 @@ export const DeleteObjects: S3Handler<OpOf<'DeleteObjects'>> = async (ctx) => {
   if (doc.objects.length === 0 || doc.objects.length > MAX_KEYS) return new S3Error('MalformedXML');
 
   const result: DeleteResult = { deleted: [], errors: [] };
-  const removed: string[] = [];
+  const events: Omit<ObjectEvent, 'principalId' | 'sourceIp' | 'requestId' | 'hostId'>[] = [];
+  let versioned: boolean | undefined;
   for (const { key, versionId } of doc.objects) {
     const bad = validateObjectKey(key);
     if (bad) {
       result.errors.push({ key, code: bad.code, message: bad.message });
       continue;
     }
-    if (versionId !== undefined && versionId !== NULL_VERSION) {
-      result.errors.push({ key, versionId, code: 'InvalidArgument', message: 'Invalid version id specified' });
+    if (versionId === '') {
+      result.errors.push({ key, versionId, code: 'InvalidArgument', message: 'Version id cannot be the empty string' });
       continue;
     }
+    if (versionId !== undefined && versionId !== NULL_VERSION) {
+      versioned ??= (await ctx.store.getBucketVersioning(bucket)) !== null;
+      if (!versioned) {
+        const err = invalidVersionId('versionId', versionId);
+        result.errors.push({ key, versionId, code: err.code, message: err.message });
+        continue;
+      }
+    }
+    let done: DeleteObjectResult;
     try {
-      await ctx.store.deleteObject(bucket, key);
-      removed.push(key);
-      if (!doc.quiet) result.deleted.push(versionId !== undefined ? { key, versionId } : { key });
+      done = await ctx.store.deleteObject(bucket, key, versionId !== undefined ? { versionId } : undefined);
     } catch (err) {
       const code = isStoreError(err) ? err.code : 'InternalError';
-      result.errors.push({ key, code, message: isStoreError(err) ? err.message : 'We encountered an internal error. Please try again.' });
+      result.errors.push({ key, ...(versionId !== undefined ? { versionId } : {}), code, message: isStoreError(err) ? err.message : 'We encountered an internal error. Please try again.' });
+      continue;
     }
+    const markerCreated = versionId === undefined && done.deleteMarker === true;
+    events.push({ eventName: markerCreated ? 'ObjectRemoved:DeleteMarkerCreated' : 'ObjectRemoved:Delete', bucket, key, ...(done.versionId !== undefined ? { versionId: done.versionId } : {}) });
+    if (doc.quiet) continue;
+    const deleted: DeleteResult['deleted'][number] = versionId !== undefined ? { key, versionId } : { key };
+    // The marker created, or the version removed when it was one.
+    if (done.deleteMarker === true) {
+      deleted.deleteMarker = true;
+      if (done.versionId !== undefined) deleted.deleteMarkerVersionId = done.versionId;
+    }
+    result.deleted.push(deleted);
   }
-  // One ObjectRemoved:Delete per deleted key; called together, they share one outbox write.
-  await Promise.all(removed.map((key) => ctx.notify({ eventName: 'ObjectRemoved:Delete', bucket, key })));
+  // One event per deleted key; called together, they share one outbox write.
+  await Promise.all(events.map((event) => ctx.notify(event)));
   return xmlResponse(DeleteResultXml.serialize(result));
 };

@@ -10,7 +10,7 @@ import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { parseMaxCount } from '../listing.js';
 import { headerValue } from '../object-headers.js';
 import { customerKeyFrom } from '../sse-headers.js';
-import { unversionedOnly } from '../null-version.js';
+import { missingWithMarker, readVersion, requestedVersion, VersionRefusal, versionIdHeader } from '../versions.js';
 import { partChecksum } from '../part-checksums.js';
 
 const ATTRIBUTES = new Set(['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize']);
@@ -20,8 +20,8 @@ export const GetObjectAttributes: S3Handler<OpOf<'GetObjectAttributes'>> = async
   const headers = ctx.req.headers;
   const facts = await requireBucket(ctx, bucket);
   if (facts instanceof S3Error) return facts;
-  const badVersion = unversionedOnly(query);
-  if (badVersion) return badVersion;
+  const versionId = await requestedVersion(ctx.store, bucket, query);
+  if (versionId instanceof S3Error) return versionId;
   const wanted = (headerValue(headers, 'x-amz-object-attributes') ?? '')
     .split(',')
     .map((a) => a.trim())
@@ -39,8 +39,10 @@ export const GetObjectAttributes: S3Handler<OpOf<'GetObjectAttributes'>> = async
 
   const customerKey = customerKeyFrom(ctx.req);
   if (customerKey instanceof S3Error) return customerKey;
-  const info = await ctx.store.headObject(bucket, key, customerKey !== undefined ? { customerKey } : undefined);
-  if (info === null) return new S3Error('NoSuchKey', undefined, { Key: key });
+  const opts = { ...(customerKey !== undefined ? { customerKey } : {}), ...(versionId !== undefined ? { versionId } : {}) };
+  const info = await readVersion(key, versionId, 'GET', () => ctx.store.headObject(bucket, key, opts));
+  if (info instanceof VersionRefusal) return info.response;
+  if (info === null) return missingWithMarker(ctx.store, bucket, key, new S3Error('NoSuchKey', undefined, { Key: key }));
   // An SSE-C object is described only to whoever holds its key (as GetObject / HeadObject).
   if (info.metadata.encryption?.customerAlgorithm !== undefined && customerKey === undefined) {
     return new S3Error('InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
@@ -72,5 +74,5 @@ export const GetObjectAttributes: S3Handler<OpOf<'GetObjectAttributes'>> = async
   }
   if (want.has('StorageClass')) out.storageClass = md.storageClass ?? 'STANDARD';
   if (want.has('ObjectSize')) out.objectSize = info.size;
-  return xmlResponse(GetObjectAttributesOutputXml.serialize(out), 200, ['Last-Modified', info.lastModified.toUTCString()]);
+  return xmlResponse(GetObjectAttributesOutputXml.serialize(out), 200, ['Last-Modified', info.lastModified.toUTCString(), ...versionIdHeader(info)]);
 };

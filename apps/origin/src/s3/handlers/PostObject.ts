@@ -18,6 +18,7 @@ import { urlEncodeKey } from '../listing.js';
 import { CHECKSUM_HEADERS, metadataFromHeaders } from '../object-headers.js';
 import { taggingFromXml } from '../tagging.js';
 import { bucketDefaultEncryption, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
+import { versionIdHeader } from '../versions.js';
 import { headersFromFields, type FormFields } from '../post-object/form-fields.js';
 import { readFormUntilFile, type FormPrelude } from '../post-object/form-reader.js';
 import { checkPolicyConditions, type SizeRange } from '../post-object/policy-conditions.js';
@@ -102,8 +103,8 @@ async function storeForm(
     throw err;
   }
   const etag = info.etag;
-  await ctx.notify({ eventName: 'ObjectCreated:Post', bucket, key, size: info.size, eTag: etag.replace(/"/g, '') });
-  const extra = encryptionHeaders(info.metadata.encryption, { context: true });
+  await ctx.notify({ eventName: 'ObjectCreated:Post', bucket, key, size: info.size, eTag: etag.replace(/"/g, ''), ...(info.versionId !== undefined ? { versionId: info.versionId } : {}) });
+  const extra = [...encryptionHeaders(info.metadata.encryption, { context: true }), ...versionIdHeader(info)];
   if (checksum) extra.push(CHECKSUM_HEADERS[checksum.algorithm], checksum.value);
   return postSuccessResponse(fields, { bucket, key, etag, location: `${ctx.baseUrl}/${bucket}/${urlEncodeKey(key)}` }, extra);
 }

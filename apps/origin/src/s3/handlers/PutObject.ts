@@ -10,6 +10,7 @@ import { bucketDefaultEncryption, encryptionHeaders, encryptionRequestFrom } fro
 import { taggingFromHeaders } from '../tagging.js';
 import { appendOfEncrypted, writeOffsetFrom } from '../write-offset.js';
 import { checkWritePreconditions } from '../write-conditions.js';
+import { versionIdHeader } from '../versions.js';
 
 export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
   const { bucket, key } = ctx.op;
@@ -51,8 +52,8 @@ export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
     return offset !== undefined ? ctx.store.appendObject(bucket, key, offset, body, metadata, opts) : ctx.store.putObject(bucket, key, body, metadata, opts);
   });
   // An append is a PutObject: the same event (docs/append.md).
-  await ctx.notify({ eventName: 'ObjectCreated:Put', bucket, key, size: info.size, eTag: info.etag });
-  const out: HeaderList = ['ETag', info.etag, ...encryptionHeaders(info.metadata.encryption, { context: true })];
+  await ctx.notify({ eventName: 'ObjectCreated:Put', bucket, key, size: info.size, eTag: info.etag, ...(info.versionId !== undefined ? { versionId: info.versionId } : {}) });
+  const out: HeaderList = ['ETag', info.etag, ...encryptionHeaders(info.metadata.encryption, { context: true }), ...versionIdHeader(info)];
   // "x-amz-object-size: The size of the object in bytes. This value is only present if you append to an object."
   if (offset !== undefined) out.push('x-amz-object-size', String(info.size));
   const checksum = info.metadata.checksum;

@@ -4,15 +4,17 @@ import { CopyPartResultXml, S3Error } from '@bucketfront/s3-protocol';
 import { authorizeCopySource } from '../authorize.js';
 import { readSmallBody } from '../body.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
-import { checkCopySourceConditions, parseCopySource } from '../copy-source.js';
+import { checkCopySourceConditions, headCopySource, isCopySourceRefusal, parseCopySource } from '../copy-source.js';
 import { headerValue } from '../object-headers.js';
 import { COPY_SOURCE_CUSTOMER_PREFIX, customerKeyFrom, encryptionHeaders } from '../sse-headers.js';
+import { copySourceVersionHeader } from '../versions.js';
 
 export const UploadPartCopy: S3Handler<OpOf<'UploadPartCopy'>> = async (ctx) => {
   const { bucket, key, uploadId, partNumber } = ctx.op;
   const headers = ctx.req.headers;
   if (uploadId === '') return new S3Error('NoSuchUpload', undefined, { UploadId: uploadId });
-  const src = parseCopySource(headerValue(headers, 'x-amz-copy-source') ?? '');
+  const rawSource = headerValue(headers, 'x-amz-copy-source') ?? '';
+  const src = parseCopySource(rawSource);
   if (src instanceof S3Error) return src;
   const empty = await readSmallBody(ctx, 0, 'UnexpectedContent');
   if (empty instanceof S3Error) return empty;
@@ -20,8 +22,8 @@ export const UploadPartCopy: S3Handler<OpOf<'UploadPartCopy'>> = async (ctx) => 
   if (sourceCustomerKey instanceof S3Error) return sourceCustomerKey;
   const customerKey = customerKeyFrom(ctx.req);
   if (customerKey instanceof S3Error) return customerKey;
-  const info = await ctx.store.headObject(src.bucket, src.key, sourceCustomerKey !== undefined ? { customerKey: sourceCustomerKey } : {});
-  if (info === null) return new S3Error('NoSuchKey', undefined, { Key: src.key });
+  const info = await headCopySource(ctx, src, rawSource, sourceCustomerKey);
+  if (isCopySourceRefusal(info)) return info;
   const sourceDenied = await authorizeCopySource(ctx, src, info.metadata);
   if (sourceDenied) return sourceDenied;
   const failed = checkCopySourceConditions(headers, info);
@@ -54,5 +56,5 @@ export const UploadPartCopy: S3Handler<OpOf<'UploadPartCopy'>> = async (ctx) => 
       ...(customerKey !== undefined ? { customerKey } : {}),
     },
   );
-  return xmlResponse(CopyPartResultXml.serialize({ etag: part.etag, lastModified: part.lastModified }), 200, encryptionHeaders(part.encryption));
+  return xmlResponse(CopyPartResultXml.serialize({ etag: part.etag, lastModified: part.lastModified }), 200, [...encryptionHeaders(part.encryption), ...copySourceVersionHeader(info)]);
 };
