@@ -16,7 +16,7 @@
  */
 import type { CopyObjectCommandInput, Grant, HeadObjectCommandOutput, ObjectCannedACL, S3Client } from '@aws-sdk/client-s3';
 import { copyInParts, multipartCopyThreshold } from '../sync/multipart-copy.js';
-import { CliError } from '../util/errors.js';
+import { CliError, describeError } from '../util/errors.js';
 
 export interface VersionRef {
   bucket: string;
@@ -84,7 +84,9 @@ export function grantHeaders(grants: readonly Grant[], ownerId: string | undefin
 async function aclOf(s3: S3Client, v: VersionRef, acl: string | undefined): Promise<Pick<CopyObjectCommandInput, 'ACL' | 'GrantRead' | 'GrantReadACP' | 'GrantWriteACP' | 'GrantFullControl'>> {
   if (acl) return { ACL: acl as ObjectCannedACL };
   const { GetObjectAclCommand } = await import('@aws-sdk/client-s3');
-  const res = await s3.send(new GetObjectAclCommand({ Bucket: v.bucket, Key: v.key, VersionId: v.versionId }));
+  const res = await s3.send(new GetObjectAclCommand({ Bucket: v.bucket, Key: v.key, VersionId: v.versionId })).catch((err: unknown) => {
+    throw new CliError(`cannot read the ACL of version ${v.versionId} of ${s3Url(v)} (${describeError(err)}): choose the copy's ACL with --acl`);
+  });
   return grantHeaders(res.Grants ?? [], res.Owner?.ID);
 }
 

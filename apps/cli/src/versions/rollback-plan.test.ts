@@ -3,13 +3,14 @@ import type { VersionEntry } from '../s3/object-versions.js';
 import { planRollback } from './rollback-plan.js';
 
 /** `v('a', 'v2', '12:00:05', { latest: true })`: entries in listing order, times on one day (UTC). */
-const v = (key: string, versionId: string, time: string, o: { latest?: boolean; marker?: boolean } = {}): VersionEntry => ({
+const v = (key: string, versionId: string, time: string, o: { latest?: boolean; marker?: boolean; etag?: string } = {}): VersionEntry => ({
   key,
   versionId,
   isLatest: !!o.latest,
   lastModified: new Date(`2024-05-01T${time}Z`),
   deleteMarker: !!o.marker,
   size: o.marker ? 0 : 10,
+  ...(o.marker ? {} : { etag: o.etag ?? `"${versionId}"` }),
 });
 const at = (time: string) => new Date(`2024-05-01T${time}Z`);
 const ops = (entries: VersionEntry[], time: string) => planRollback(entries, at(time)).map((s) => (s.op === 'restore' ? `${s.key}:restore ${s.versionId}` : `${s.key}:${s.op}`));
@@ -59,6 +60,12 @@ describe('planRollback', () => {
 
   it('a key whose current state is a delete marker gets an older version back', () => {
     expect(ops([v('a', 'd', '12:00:10', { latest: true, marker: true }), v('a', 'x1', '12:00:00')], '12:00:05')).toEqual(['a:restore x1']);
+  });
+
+  it('a current version that is a copy of the version of TIME (same ETag and size) is left alone', () => {
+    const restored = [v('a', 'x3', '12:00:20', { latest: true, etag: '"e1"' }), v('a', 'x2', '12:00:10'), v('a', 'x1', '12:00:00', { etag: '"e1"' })];
+    expect(ops(restored, '12:00:05')).toEqual(['a:unchanged']);
+    expect(ops(restored, '12:00:15')).toEqual(['a:restore x2']);
   });
 
   it('the null version is restored by its id', () => {

@@ -5,6 +5,10 @@
  * LastModified has 1-second precision, so an entry written during the second TIME falls in
  * counts as written at or before TIME; among entries of the same second, the listing order
  * (newest first per key, as S3 lists them) decides which is newest.
+ *
+ * Unchanged: a key absent at TIME that is absent now, and a key whose current version is the
+ * version of TIME or a copy of it (same ETag and size), so a second rollback to the same TIME
+ * changes nothing.
  */
 import type { VersionEntry } from '../s3/object-versions.js';
 
@@ -28,6 +32,14 @@ export function* byKey(entries: Iterable<VersionEntry>): Generator<VersionEntry[
   if (run.length) yield run;
 }
 
+/**
+ * The current version is a copy of `then` (an earlier restore or rollback made it): the same
+ * ETag and size, as `sync` compares objects. Copying it again would only add a version.
+ */
+function sameContent(a: VersionEntry, b: VersionEntry): boolean {
+  return a.etag !== undefined && a.etag === b.etag && a.size === b.size;
+}
+
 /** The step for one key, from its versions and delete markers, newest first. */
 export function planKey(versions: readonly VersionEntry[], at: Date): RollbackStep {
   const key = versions[0]?.key ?? '';
@@ -40,7 +52,7 @@ export function planKey(versions: readonly VersionEntry[], at: Date): RollbackSt
     if (current === undefined || current.deleteMarker) return { op: 'unchanged', key };
     return { op: 'delete', key, current };
   }
-  if (current && !current.deleteMarker && current.versionId === then.versionId) return { op: 'unchanged', key };
+  if (current && !current.deleteMarker && (current.versionId === then.versionId || sameContent(current, then))) return { op: 'unchanged', key };
   return { op: 'restore', key, versionId: then.versionId, size: then.size, current };
 }
 
