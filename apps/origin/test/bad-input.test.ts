@@ -213,7 +213,7 @@ describe('ranges and methods', () => {
     expect(m.code).toBe('MethodNotAllowed');
   });
 
-  it('a versionId other than null is InvalidArgument (no versioning)', async () => {
+  it('a versionId other than null is InvalidArgument in a bucket that never had versioning', async () => {
     expect((await signed('GET', `/${bucket}/digits?versionId=null`)).status).toBe(200);
     const r = await signed('GET', `/${bucket}/digits?versionId=3HL4kqtJlcpXroDTDmJ`);
     expect(r.status).toBe(400);

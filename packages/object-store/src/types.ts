@@ -253,6 +253,8 @@ export const BUCKET_CONFIG_KINDS = [
   'logging',
   /** The bucket's owner and full ACL grants (a JSON document the origin owns); absent: the first user, with BucketInfo.acl. */
   'acl',
+  /** Cross-region replication rules (the origin's document; docs/replication.md). */
+  'replication',
 ] as const;
 export type BucketConfigKind = (typeof BUCKET_CONFIG_KINDS)[number];
 

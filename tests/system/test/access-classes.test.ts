@@ -109,6 +109,8 @@ const operations: Operation[] = [
   { op: 'GetBucketAcl', method: 'GET', path: `/${PRIVATE}?acl` },
   { op: 'GetBucketCors', method: 'GET', path: `/${PRIVATE}?cors` },
   { op: 'GetBucketVersioning', method: 'GET', path: `/${PRIVATE}?versioning` },
+  // Without a Status: the fixture's bucket stays never versioned.
+  { op: 'PutBucketVersioning', method: 'PUT', path: `/${PRIVATE}?versioning`, body: '<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>' },
   { op: 'PutObjectAcl', method: 'PUT', path: `/${PRIVATE}/k?acl`, headers: { 'x-amz-acl': 'private' } },
   { op: 'GetObjectAcl', method: 'GET', path: `/${PRIVATE}/k?acl` },
   { op: 'PutObjectTagging', method: 'PUT', path: `/${PRIVATE}/k?tagging`, body: '<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>' },

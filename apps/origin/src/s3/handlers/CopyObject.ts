@@ -51,8 +51,10 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
   const failed = checkCopySourceConditions(headers, info);
   if (failed) return failed;
 
-  // A copy of an earlier version onto its key restores it; only the current object copied onto itself is refused.
-  const sameObject = src.bucket === bucket && src.key === key && (src.versionId === undefined || src.versionId === (info.versionId ?? NULL_VERSION));
+  // A copy of a version named by its id onto its key restores it (the null version of a bucket that
+  // never had versioning is the object itself).
+  const namesItself = src.versionId === undefined || (src.versionId === NULL_VERSION && info.versionId === undefined);
+  const sameObject = src.bucket === bucket && src.key === key && namesItself;
   const redirect = headerValue(headers, 'x-amz-website-redirect-location');
   const storageClass = headerValue(headers, 'x-amz-storage-class');
   const changesEncryption = headerValue(headers, 'x-amz-server-side-encryption') !== undefined || headerValue(headers, 'x-amz-server-side-encryption-customer-algorithm') !== undefined;

@@ -13,7 +13,9 @@ export const DeleteObject: S3Handler<OpOf<'DeleteObject'>> = async (ctx) => {
   const { bucket, key } = ctx.op;
   const versionId = await requestedVersion(ctx.store, bucket, ctx.op.query);
   if (versionId instanceof S3Error) return versionId;
-  const result = await ctx.store.deleteObject(bucket, key, versionId !== undefined ? { versionId } : undefined);
+  // The deleter owns the delete marker it may create (ListObjectVersions shows it).
+  const owner = ctx.caller.kind === 'user' ? ctx.caller.id : undefined;
+  const result = await ctx.store.deleteObject(bucket, key, { ...(versionId !== undefined ? { versionId } : {}), ...(owner !== undefined ? { owner } : {}) });
   const headers: HeaderList = [];
   if (result.deleteMarker === true) headers.push('x-amz-delete-marker', 'true');
   if (result.versionId !== undefined) headers.push('x-amz-version-id', result.versionId);

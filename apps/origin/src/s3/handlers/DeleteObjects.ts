@@ -34,6 +34,8 @@ export const DeleteObjects: S3Handler<OpOf<'DeleteObjects'>> = async (ctx) => {
   const result: DeleteResult = { deleted: [], errors: [] };
   const events: Omit<ObjectEvent, 'principalId' | 'sourceIp' | 'requestId' | 'hostId'>[] = [];
   let versioned: boolean | undefined;
+  // The deleter owns the delete markers it creates (ListObjectVersions shows it).
+  const owner = ctx.caller.kind === 'user' ? ctx.caller.id : undefined;
   for (const { key, versionId } of doc.objects) {
     const bad = validateObjectKey(key);
     if (bad) {
@@ -54,7 +56,7 @@ export const DeleteObjects: S3Handler<OpOf<'DeleteObjects'>> = async (ctx) => {
     }
     let done: DeleteObjectResult;
     try {
-      done = await ctx.store.deleteObject(bucket, key, versionId !== undefined ? { versionId } : undefined);
+      done = await ctx.store.deleteObject(bucket, key, { ...(versionId !== undefined ? { versionId } : {}), ...(owner !== undefined ? { owner } : {}) });
     } catch (err) {
       const code = isStoreError(err) ? err.code : 'InternalError';
       result.errors.push({ key, ...(versionId !== undefined ? { versionId } : {}), code, message: isStoreError(err) ? err.message : 'We encountered an internal error. Please try again.' });

@@ -1,0 +1,463 @@
+/**
+ * S3 versioning end to end: the real origin (fs store) on port 0, AWS SDK v3, signed raw requests
+ * where the SDK hides what S3 sends (headers of error answers, element order), the aws CLI.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html, docs/versioning.md
+ */
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetBucketAclCommand,
+  GetBucketVersioningCommand,
+  GetObjectAttributesCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutBucketPolicyCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  UploadPartCopyCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { S3EventRecord } from '@bucketfront/notifications';
+import { signRequest } from '@bucketfront/sigv4';
+import { hasAwsCli, makeS3Client, runAws, s3ErrorOf, startWebhookReceiver, type WebhookReceiver } from '@bucketfront/test-support';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
+
+const ARN = 'arn:bucketfront:sqs:us-east-1:000000000000:versions';
+const ALT = { accessKeyId: 'ALTVERSIONKEY0000001', secretAccessKey: 'alt-secret-alt-secret-alt-secret-0001', displayName: 'alt', email: 'alt@example.com' };
+/** Well-formed, and no version of anything here. */
+const ABSENT = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+let origin: TestOrigin;
+let s3: S3Client;
+let alt: S3Client;
+let receiver: WebhookReceiver;
+let bucketCount = 0;
+
+beforeAll(async () => {
+  receiver = await startWebhookReceiver();
+  origin = await startTestOrigin({
+    extraUsers: [ALT],
+    notifications: { destinations: [{ type: 'webhook', arn: ARN, url: receiver.url, timeoutMs: 5000 }], nodeId: 'node-a', delivery: { maxAttempts: 5, initialBackoffMs: 50, maxBackoffMs: 500 } },
+  });
+  s3 = origin.s3;
+  alt = makeS3Client(origin.url, ALT);
+});
+afterAll(async () => {
+  alt?.destroy();
+  await origin?.stop();
+  await receiver?.stop();
+});
+
+/** A fresh bucket, versioning Enabled unless `status` says otherwise (null: never versioned). */
+async function bucket(status: 'Enabled' | 'Suspended' | null = 'Enabled'): Promise<string> {
+  const Bucket = `versioned-${++bucketCount}`;
+  await s3.send(new CreateBucketCommand({ Bucket }));
+  if (status !== null) await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: status } }));
+  return Bucket;
+}
+
+async function put(Bucket: string, Key: string, Body: string): Promise<string | undefined> {
+  return (await s3.send(new PutObjectCommand({ Bucket, Key, Body }))).VersionId;
+}
+
+async function body(Bucket: string, Key: string, VersionId?: string): Promise<{ text: string; versionId: string | undefined }> {
+  const got = await s3.send(new GetObjectCommand({ Bucket, Key, VersionId }));
+  return { text: await got.Body!.transformToString(), versionId: got.VersionId };
+}
+
+/** A signed request the SDK would not make or whose answer's headers it hides. */
+async function raw(method: string, path: string, opts: { body?: string; headers?: Record<string, string> } = {}) {
+  const url = `${origin.url}${path}`;
+  const headers = opts.headers ?? {};
+  const auth = signRequest({ method, url, headers, body: opts.body ?? '', credentials: origin.credentials, region: 'us-east-1', service: 's3' });
+  const res = await request(url, { method, headers: { ...headers, ...auth }, ...(opts.body !== undefined ? { body: opts.body } : {}) });
+  return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+}
+
+describe('PutBucketVersioning / GetBucketVersioning', () => {
+  it('never enabled: an empty configuration; then Enabled and Suspended', async () => {
+    const Bucket = await bucket(null);
+    const never = await s3.send(new GetBucketVersioningCommand({ Bucket }));
+    expect(never.Status).toBeUndefined();
+    expect(never.MFADelete).toBeUndefined();
+    expect((await raw('GET', `/${Bucket}?versioning`)).text).toContain('<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></VersioningConfiguration>');
+    await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    expect((await s3.send(new GetBucketVersioningCommand({ Bucket }))).Status).toBe('Enabled');
+    await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Suspended', MFADelete: 'Disabled' } }));
+    expect((await s3.send(new GetBucketVersioningCommand({ Bucket }))).Status).toBe('Suspended');
+  });
+
+  it('bad documents are MalformedXML and change nothing; MFA delete cannot be enabled; NoSuchBucket', async () => {
+    const Bucket = await bucket('Enabled');
+    for (const doc of [
+      '<VersioningConfiguration><Status>On</Status></VersioningConfiguration>',
+      '<VersioningConfiguration><Status>Enabled</Status><MfaDelete>Maybe</MfaDelete></VersioningConfiguration>',
+      '<VersioningConfiguration><Status>Enabled</Status>',
+      'Enabled',
+    ]) {
+      const r = await raw('PUT', `/${Bucket}?versioning`, { body: doc });
+      expect([r.status, r.text], doc).toEqual([400, expect.stringContaining('<Code>MalformedXML</Code>')]);
+    }
+    // What S3 answers without an MFA code; with one, MFA delete is not offered here.
+    const noMfa = await s3ErrorOf(s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Suspended', MFADelete: 'Enabled' } })));
+    expect([noMfa.$metadata.httpStatusCode, noMfa.name, noMfa.message]).toEqual([403, 'AccessDenied', 'Mfa Authentication must be used for this request']);
+    const withMfa = await s3ErrorOf(s3.send(new PutBucketVersioningCommand({ Bucket, MFA: 'arn:aws:iam::1:mfa/root 123456', VersioningConfiguration: { Status: 'Suspended', MFADelete: 'Enabled' } })));
+    expect([withMfa.$metadata.httpStatusCode, withMfa.name]).toEqual([501, 'NotImplemented']);
+    expect((await s3.send(new GetBucketVersioningCommand({ Bucket }))).Status).toBe('Enabled');
+    const missing = await s3ErrorOf(s3.send(new PutBucketVersioningCommand({ Bucket: 'no-such-bucket-v', VersioningConfiguration: { Status: 'Enabled' } })));
+    expect([missing.$metadata.httpStatusCode, missing.name]).toEqual([404, 'NoSuchBucket']);
+  });
+
+  it('only the bucket owner may read or change it', async () => {
+    const Bucket = await bucket('Enabled');
+    expect((await s3ErrorOf(alt.send(new GetBucketVersioningCommand({ Bucket })))).$metadata.httpStatusCode).toBe(403);
+    expect((await s3ErrorOf(alt.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Suspended' } })))).$metadata.httpStatusCode).toBe(403);
+  });
+});
+
+describe('versions of an object', () => {
+  it('every PUT is a version with its id in x-amz-version-id; GET/HEAD read any of them', async () => {
+    const Bucket = await bucket();
+    const v1 = await put(Bucket, 'k', 'one');
+    const v2 = await put(Bucket, 'k', 'two two');
+    expect(v1).toMatch(/^\S+$/);
+    expect(v2).toMatch(/^\S+$/);
+    expect(v2).not.toBe(v1);
+    expect(await body(Bucket, 'k')).toEqual({ text: 'two two', versionId: v2 });
+    expect(await body(Bucket, 'k', v1)).toEqual({ text: 'one', versionId: v1 });
+    const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'k', VersionId: v1 }));
+    expect([head.ContentLength, head.VersionId]).toEqual([3, v1]);
+    const ranged = await s3.send(new GetObjectCommand({ Bucket, Key: 'k', VersionId: v1, Range: 'bytes=1-2' }));
+    expect([await ranged.Body!.transformToString(), ranged.VersionId]).toEqual(['ne', v1]);
+    const attrs = await s3.send(new GetObjectAttributesCommand({ Bucket, Key: 'k', VersionId: v1, ObjectAttributes: ['ObjectSize'] }));
+    expect([attrs.ObjectSize, attrs.VersionId]).toEqual([3, v1]);
+  });
+
+  it('a version id that names nothing: 404 NoSuchVersion; an empty one: 400 InvalidArgument', async () => {
+    const Bucket = await bucket();
+    await put(Bucket, 'k', 'x');
+    const absent = await s3ErrorOf(s3.send(new GetObjectCommand({ Bucket, Key: 'k', VersionId: ABSENT })));
+    expect([absent.$metadata.httpStatusCode, absent.name]).toEqual([404, 'NoSuchVersion']);
+    const r = await raw('GET', `/${Bucket}/k?versionId=${ABSENT}`);
+    expect(r.text).toMatch(new RegExp(`<Code>NoSuchVersion</Code><Message>The specified version does not exist.</Message><Key>k</Key><VersionId>${ABSENT}</VersionId>`));
+    expect((await raw('HEAD', `/${Bucket}/missing?versionId=${ABSENT}`)).status).toBe(404);
+    const empty = await raw('GET', `/${Bucket}/k?versionId=`);
+    expect([empty.status, empty.text]).toEqual([400, expect.stringContaining('<Message>Version id cannot be the empty string</Message><ArgumentName>versionId</ArgumentName>')]);
+    expect((await raw('DELETE', `/${Bucket}/k?versionId=`)).status).toBe(400);
+  });
+
+  it('DELETE adds a delete marker; reads answer 404 with it, and 405 when they name it', async () => {
+    const Bucket = await bucket();
+    const v1 = await put(Bucket, 'k', 'kept');
+    const del = await s3.send(new DeleteObjectCommand({ Bucket, Key: 'k' }));
+    expect(del.DeleteMarker).toBe(true);
+    const marker = del.VersionId!;
+    expect(marker).toMatch(/^\S+$/);
+    expect(marker).not.toBe(v1);
+
+    const gone = await s3ErrorOf(s3.send(new GetObjectCommand({ Bucket, Key: 'k' })));
+    expect([gone.$metadata.httpStatusCode, gone.name]).toEqual([404, 'NoSuchKey']);
+    for (const method of ['GET', 'HEAD']) {
+      const r = await raw(method, `/${Bucket}/k`);
+      expect([r.status, r.headers['x-amz-delete-marker'], r.headers['x-amz-version-id']], method).toEqual([404, 'true', marker]);
+    }
+    // A key that never existed says nothing of markers.
+    const never = await raw('GET', `/${Bucket}/never`);
+    expect([never.status, never.headers['x-amz-delete-marker']]).toEqual([404, undefined]);
+
+    const byId = await raw('GET', `/${Bucket}/k?versionId=${encodeURIComponent(marker)}`);
+    expect(byId.status).toBe(405);
+    expect(byId.headers).toMatchObject({ 'x-amz-delete-marker': 'true', 'x-amz-version-id': marker, allow: 'DELETE' });
+    expect(byId.text).toContain(
+      '<Code>MethodNotAllowed</Code><Message>The specified method is not allowed against this resource.</Message><Method>GET</Method><ResourceType>DeleteMarker</ResourceType>',
+    );
+    const headById = await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket, Key: 'k', VersionId: marker })));
+    expect(headById.$metadata.httpStatusCode).toBe(405);
+    expect(await body(Bucket, 'k', v1)).toEqual({ text: 'kept', versionId: v1 });
+
+    // Removing the marker by its id brings the object back.
+    const undelete = await s3.send(new DeleteObjectCommand({ Bucket, Key: 'k', VersionId: marker }));
+    expect([undelete.DeleteMarker, undelete.VersionId]).toEqual([true, marker]);
+    expect(await body(Bucket, 'k')).toEqual({ text: 'kept', versionId: v1 });
+  });
+
+  it('DELETE with a versionId removes that version for good; the previous one becomes current; unknown ids succeed', async () => {
+    const Bucket = await bucket();
+    const v1 = await put(Bucket, 'k', 'one');
+    const v2 = await put(Bucket, 'k', 'two');
+    const r = await raw('DELETE', `/${Bucket}/k?versionId=${encodeURIComponent(v2!)}`);
+    expect([r.status, r.headers['x-amz-version-id'], r.headers['x-amz-delete-marker']]).toEqual([204, v2, undefined]);
+    expect(await body(Bucket, 'k')).toEqual({ text: 'one', versionId: v1 });
+    expect((await s3ErrorOf(s3.send(new GetObjectCommand({ Bucket, Key: 'k', VersionId: v2 })))).name).toBe('NoSuchVersion');
+    await s3.send(new DeleteObjectCommand({ Bucket, Key: 'k', VersionId: ABSENT }));
+    await s3.send(new DeleteObjectCommand({ Bucket, Key: 'k', VersionId: v1 }));
+    expect((await s3.send(new ListObjectVersionsCommand({ Bucket }))).Versions).toBeUndefined();
+  });
+
+  it('Suspended: writes and deletes are the null version', async () => {
+    const Bucket = await bucket('Enabled');
+    const kept = await put(Bucket, 'k', 'kept');
+    await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Suspended' } }));
+    expect(await put(Bucket, 'k', 'null one')).toBe('null');
+    expect(await body(Bucket, 'k', 'null')).toEqual({ text: 'null one', versionId: 'null' });
+    const del = await s3.send(new DeleteObjectCommand({ Bucket, Key: 'k' }));
+    expect([del.DeleteMarker, del.VersionId]).toEqual([true, 'null']);
+    expect(await body(Bucket, 'k', kept)).toEqual({ text: 'kept', versionId: kept });
+  });
+
+  it('a never-versioned bucket reports no version ids, as before', async () => {
+    const Bucket = await bucket(null);
+    const out = await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'x' }));
+    expect(out.VersionId).toBeUndefined();
+    const r = await raw('GET', `/${Bucket}/k`);
+    expect([r.status, r.headers['x-amz-version-id']]).toEqual([200, undefined]);
+    const del = await raw('DELETE', `/${Bucket}/k`);
+    expect([del.status, del.headers['x-amz-version-id'], del.headers['x-amz-delete-marker']]).toEqual([204, undefined, undefined]);
+    const bad = await raw('GET', `/${Bucket}/k?versionId=${ABSENT}`);
+    expect([bad.status, bad.text]).toEqual([400, expect.stringContaining('<Message>Invalid version id specified</Message>')]);
+  });
+});
+
+describe('copies and multipart uploads', () => {
+  it('CopyObject from a version: x-amz-copy-source-version-id, the copy a new version', async () => {
+    const Bucket = await bucket();
+    const v1 = await put(Bucket, 'src', 'first');
+    const v2 = await put(Bucket, 'src', 'second');
+    const copied = await s3.send(new CopyObjectCommand({ Bucket, Key: 'dst', CopySource: `${Bucket}/src?versionId=${encodeURIComponent(v1!)}` }));
+    expect(copied.CopySourceVersionId).toBe(v1);
+    expect(copied.VersionId).toMatch(/^\S+$/);
+    expect(await body(Bucket, 'dst')).toEqual({ text: 'first', versionId: copied.VersionId });
+    const current = await s3.send(new CopyObjectCommand({ Bucket, Key: 'dst2', CopySource: `${Bucket}/src` }));
+    expect(current.CopySourceVersionId).toBe(v2);
+    // An earlier version copied onto its own key becomes the current one again.
+    const restored = await s3.send(new CopyObjectCommand({ Bucket, Key: 'src', CopySource: `${Bucket}/src?versionId=${encodeURIComponent(v1!)}` }));
+    expect(await body(Bucket, 'src')).toEqual({ text: 'first', versionId: restored.VersionId });
+  });
+
+  it('CopyObject refuses a delete marker as source, an unknown version, a deleted key', async () => {
+    const Bucket = await bucket();
+    await put(Bucket, 'src', 'x');
+    const marker = (await s3.send(new DeleteObjectCommand({ Bucket, Key: 'src' }))).VersionId!;
+    const byMarker = await s3ErrorOf(s3.send(new CopyObjectCommand({ Bucket, Key: 'dst', CopySource: `${Bucket}/src?versionId=${encodeURIComponent(marker)}` })));
+    expect([byMarker.$metadata.httpStatusCode, byMarker.name, byMarker.message]).toEqual([
+      400,
+      'InvalidRequest',
+      'The source of a copy request may not specifically refer to a delete marker by version id.',
+    ]);
+    const unknown = await s3ErrorOf(s3.send(new CopyObjectCommand({ Bucket, Key: 'dst', CopySource: `${Bucket}/src?versionId=${ABSENT}` })));
+    expect([unknown.$metadata.httpStatusCode, unknown.name]).toEqual([404, 'NoSuchVersion']);
+    const deleted = await raw('PUT', `/${Bucket}/dst`, { headers: { 'x-amz-copy-source': `/${Bucket}/src` } });
+    expect([deleted.status, deleted.headers['x-amz-delete-marker'], deleted.headers['x-amz-version-id']]).toEqual([404, 'true', marker]);
+    const empty = await raw('PUT', `/${Bucket}/dst`, { headers: { 'x-amz-copy-source': `/${Bucket}/src?versionId=` } });
+    expect([empty.status, empty.text]).toEqual([400, expect.stringContaining('Version id cannot be the empty string')]);
+  });
+
+  it('UploadPartCopy from a version; CompleteMultipartUpload answers the new version id', async () => {
+    const Bucket = await bucket();
+    const v1 = await put(Bucket, 'src', 'part one');
+    await put(Bucket, 'src', 'later');
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'mp' }));
+    const part = await s3.send(new UploadPartCopyCommand({ Bucket, Key: 'mp', UploadId, PartNumber: 1, CopySource: `${Bucket}/src?versionId=${encodeURIComponent(v1!)}` }));
+    expect(part.CopySourceVersionId).toBe(v1);
+    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'mp', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.CopyPartResult!.ETag! }] } }));
+    expect(done.VersionId).toMatch(/^\S+$/);
+    expect(await body(Bucket, 'mp', done.VersionId)).toEqual({ text: 'part one', versionId: done.VersionId });
+  });
+});
+
+describe('DeleteObjects with versions', () => {
+  it('reports DeleteMarker / DeleteMarkerVersionId per entry, as S3', async () => {
+    const Bucket = await bucket();
+    await put(Bucket, 'a', 'a');
+    const vb = await put(Bucket, 'b', 'b');
+    await put(Bucket, 'c', 'c');
+    const mc = (await s3.send(new DeleteObjectCommand({ Bucket, Key: 'c' }))).VersionId!;
+    const out = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket,
+        Delete: {
+          Objects: [{ Key: 'a' }, { Key: 'b', VersionId: vb }, { Key: 'c', VersionId: mc }, { Key: 'd', VersionId: ABSENT }],
+        },
+      }),
+    );
+    expect(out.Errors).toBeUndefined();
+    const byKey = Object.fromEntries(out.Deleted!.map((d) => [d.Key, d]));
+    expect(byKey.a).toEqual({ Key: 'a', DeleteMarker: true, DeleteMarkerVersionId: expect.stringMatching(/^\S+$/) });
+    expect(byKey.b).toEqual({ Key: 'b', VersionId: vb });
+    expect(byKey.c).toEqual({ Key: 'c', VersionId: mc, DeleteMarker: true, DeleteMarkerVersionId: mc });
+    expect(byKey.d).toEqual({ Key: 'd', VersionId: ABSENT });
+    const listed = await s3.send(new ListObjectVersionsCommand({ Bucket }));
+    expect(listed.Versions!.map((v) => [v.Key, v.IsLatest])).toEqual([
+      ['a', false],
+      ['c', true],
+    ]);
+    expect(listed.DeleteMarkers!.map((m) => [m.Key, m.VersionId])).toEqual([['a', byKey.a!.DeleteMarkerVersionId]]);
+  });
+});
+
+describe('ListObjectVersions of a versioned bucket', () => {
+  let Bucket: string;
+  const ids: Record<string, string> = {};
+  beforeAll(async () => {
+    Bucket = await bucket(null);
+    await put(Bucket, 'a', 'before versioning');
+    await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    ids.a1 = (await put(Bucket, 'a', 'a1'))!;
+    ids.b1 = (await put(Bucket, 'b', 'b1'))!;
+    ids.bm = (await s3.send(new DeleteObjectCommand({ Bucket, Key: 'b' }))).VersionId!;
+    ids.d1 = (await put(Bucket, 'd/x', 'x'))!;
+    ids.d2 = (await put(Bucket, 'd/y', 'y'))!;
+    ids.e1 = (await put(Bucket, 'é k', 'e'))!;
+  });
+
+  it('versions and delete markers, keys ascending, each key newest first, interleaved in the XML', async () => {
+    const out = await s3.send(new ListObjectVersionsCommand({ Bucket }));
+    expect(out.IsTruncated).toBe(false);
+    expect(out.Versions!.map((v) => [v.Key, v.VersionId, v.IsLatest])).toEqual([
+      ['a', ids.a1, true],
+      ['a', 'null', false],
+      ['b', ids.b1, false],
+      ['d/x', ids.d1, true],
+      ['d/y', ids.d2, true],
+      ['é k', ids.e1, true],
+    ]);
+    expect(out.DeleteMarkers).toEqual([{ Key: 'b', VersionId: ids.bm, IsLatest: true, LastModified: expect.any(Date), Owner: out.Versions![0]!.Owner }]);
+    expect(out.Versions![0]).toMatchObject({ Size: 2, StorageClass: 'STANDARD', ETag: expect.stringMatching(/^"[0-9a-f]{32}"$/) });
+    const xml = (await raw('GET', `/${Bucket}?versions`)).text;
+    const order = [...xml.matchAll(/<(Version|DeleteMarker)><Key>([^<]*)<\/Key>/g)].map((m) => `${m[1]} ${m[2]}`);
+    expect(order).toEqual(['Version a', 'Version a', 'DeleteMarker b', 'Version b', 'Version d/x', 'Version d/y', 'Version é k']);
+  });
+
+  it('pages with max-keys, NextKeyMarker and NextVersionIdMarker', async () => {
+    const seen: string[] = [];
+    let KeyMarker: string | undefined;
+    let VersionIdMarker: string | undefined;
+    for (let page = 0; page < 20; page++) {
+      const out = await s3.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: 2, KeyMarker, VersionIdMarker }));
+      const entries = [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])];
+      expect(entries.length).toBeLessThanOrEqual(2);
+      seen.push(...entries.map((e) => `${e.Key}@${e.VersionId}`));
+      if (!out.IsTruncated) break;
+      expect(out.NextKeyMarker).toBeDefined();
+      ({ NextKeyMarker: KeyMarker, NextVersionIdMarker: VersionIdMarker } = out);
+    }
+    expect(new Set(seen).size).toBe(7);
+    expect(seen).toHaveLength(7);
+  });
+
+  it('key-marker alone skips every version of that key; version-id-marker resumes after that version', async () => {
+    const afterA = await s3.send(new ListObjectVersionsCommand({ Bucket, KeyMarker: 'a' }));
+    expect(afterA.Versions![0]!.Key).toBe('b');
+    const afterA1 = await s3.send(new ListObjectVersionsCommand({ Bucket, KeyMarker: 'a', VersionIdMarker: ids.a1 }));
+    expect(afterA1.Versions![0]).toMatchObject({ Key: 'a', VersionId: 'null' });
+    expect(afterA1).toMatchObject({ KeyMarker: 'a', VersionIdMarker: ids.a1 });
+    const noKey = await s3ErrorOf(s3.send(new ListObjectVersionsCommand({ Bucket, VersionIdMarker: ids.a1 })));
+    expect([noKey.name, noKey.message]).toEqual(['InvalidArgument', 'A version-id marker cannot be specified without a key marker.']);
+  });
+
+  it('delimiter, prefix and encoding-type=url', async () => {
+    const rolled = await s3.send(new ListObjectVersionsCommand({ Bucket, Delimiter: '/' }));
+    expect(rolled.CommonPrefixes).toEqual([{ Prefix: 'd/' }]);
+    expect(rolled.Versions!.map((v) => v.Key)).toEqual(['a', 'a', 'b', 'é k']);
+    const inD = await s3.send(new ListObjectVersionsCommand({ Bucket, Prefix: 'd/', MaxKeys: 1 }));
+    expect(inD).toMatchObject({ IsTruncated: true, NextKeyMarker: 'd/x', NextVersionIdMarker: ids.d1 });
+    const encoded = await s3.send(new ListObjectVersionsCommand({ Bucket, Prefix: 'é', EncodingType: 'url' }));
+    expect(encoded.Versions!.map((v) => v.Key)).toEqual(['%C3%A9%20k']);
+    const zero = await s3.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: 0 }));
+    expect([zero.IsTruncated, zero.Versions, zero.DeleteMarkers]).toEqual([false, undefined, undefined]);
+  });
+});
+
+describe('authorization of versions', () => {
+  it('s3:GetObject does not read a version by id (s3:GetObjectVersion); s3:DeleteObject does not delete one (s3:DeleteObjectVersion)', async () => {
+    const Bucket = await bucket();
+    const v1 = await put(Bucket, 'k', 'x');
+    await alt.send(new CreateBucketCommand({ Bucket: `${Bucket}-alt` }));
+    const altId = (await alt.send(new GetBucketAclCommand({ Bucket: `${Bucket}-alt` }))).Owner!.ID!;
+    const grant = (actions: string[]) =>
+      s3.send(
+        new PutBucketPolicyCommand({
+          Bucket,
+          Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${altId}:root` }, Action: actions, Resource: `arn:aws:s3:::${Bucket}/*` }] }),
+        }),
+      );
+    await grant(['s3:GetObject', 's3:DeleteObject']);
+    expect(await (await alt.send(new GetObjectCommand({ Bucket, Key: 'k' }))).Body!.transformToString()).toBe('x');
+    expect((await s3ErrorOf(alt.send(new GetObjectCommand({ Bucket, Key: 'k', VersionId: v1 })))).$metadata.httpStatusCode).toBe(403);
+    expect((await s3ErrorOf(alt.send(new HeadObjectCommand({ Bucket, Key: 'k', VersionId: v1 })))).$metadata.httpStatusCode).toBe(403);
+    expect((await s3ErrorOf(alt.send(new DeleteObjectCommand({ Bucket, Key: 'k', VersionId: v1 })))).$metadata.httpStatusCode).toBe(403);
+    expect((await s3ErrorOf(alt.send(new CopyObjectCommand({ Bucket: `${Bucket}-alt`, Key: 'c', CopySource: `${Bucket}/k?versionId=${encodeURIComponent(v1!)}` })))).$metadata.httpStatusCode).toBe(
+      403,
+    );
+    await grant(['s3:GetObjectVersion', 's3:DeleteObjectVersion']);
+    expect(await (await alt.send(new GetObjectCommand({ Bucket, Key: 'k', VersionId: v1 }))).Body!.transformToString()).toBe('x');
+    await alt.send(new CopyObjectCommand({ Bucket: `${Bucket}-alt`, Key: 'c', CopySource: `${Bucket}/k?versionId=${encodeURIComponent(v1!)}` }));
+    await alt.send(new DeleteObjectCommand({ Bucket, Key: 'k', VersionId: v1 }));
+    expect((await s3.send(new ListObjectVersionsCommand({ Bucket }))).Versions).toBeUndefined();
+  });
+});
+
+describe('event notifications of versions', () => {
+  it('records carry s3.object.versionId; a DELETE that adds a marker is ObjectRemoved:DeleteMarkerCreated', async () => {
+    const Bucket = await bucket();
+    await s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket,
+        NotificationConfiguration: { QueueConfigurations: [{ Id: 'all', QueueArn: ARN, Events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'] }] },
+      }),
+    );
+    const v1 = await put(Bucket, 'k', 'x');
+    const marker = (await s3.send(new DeleteObjectCommand({ Bucket, Key: 'k' }))).VersionId!;
+    await s3.send(new DeleteObjectCommand({ Bucket, Key: 'k', VersionId: v1 }));
+    const records = (): S3EventRecord[] =>
+      receiver.acknowledged
+        .map((p) => JSON.parse(p.body) as { Records?: S3EventRecord[] })
+        .flatMap((b) => b.Records ?? [])
+        .filter((r) => r.s3.bucket.name === Bucket)
+        .sort((a, b) => (a.s3.object.sequencer < b.s3.object.sequencer ? -1 : 1));
+    await receiver.waitFor('3 records', () => records().length >= 3);
+    expect(records().map((r) => [r.eventName, r.s3.object.versionId])).toEqual([
+      ['ObjectCreated:Put', v1],
+      ['ObjectRemoved:DeleteMarkerCreated', marker],
+      ['ObjectRemoved:Delete', v1],
+    ]);
+  });
+});
+
+describe.skipIf(!hasAwsCli())('aws s3api on a versioned bucket', () => {
+  const aws = async (...args: string[]): Promise<unknown> => {
+    const r = await runAws(['s3api', ...args, '--output', 'json'], { endpointUrl: origin.url, credentials: origin.credentials, timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout.trim() === '' ? {} : JSON.parse(r.stdout);
+  };
+
+  it('put-bucket-versioning, get-bucket-versioning, list-object-versions, get-object / delete-object --version-id', async () => {
+    const Bucket = await bucket(null);
+    expect(await aws('get-bucket-versioning', '--bucket', Bucket)).toEqual({});
+    await aws('put-bucket-versioning', '--bucket', Bucket, '--versioning-configuration', 'Status=Enabled');
+    expect(await aws('get-bucket-versioning', '--bucket', Bucket)).toEqual({ Status: 'Enabled' });
+    const v1 = await put(Bucket, 'k', 'one');
+    await put(Bucket, 'k', 'two');
+    const listed = (await aws('list-object-versions', '--bucket', Bucket)) as { Versions: { Key: string; VersionId: string; IsLatest: boolean }[] };
+    expect(listed.Versions.map((v) => v.IsLatest)).toEqual([true, false]);
+    expect(listed.Versions[1]!.VersionId).toBe(v1);
+    const dir = origin.dataDir;
+    const got = (await aws('get-object', '--bucket', Bucket, '--key', 'k', '--version-id', v1!, `${dir}/out.txt`)) as { VersionId: string; ContentLength: number };
+    expect([got.VersionId, got.ContentLength]).toEqual([v1, 3]);
+    const deleted = (await aws('delete-object', '--bucket', Bucket, '--key', 'k', '--version-id', v1!)) as { VersionId: string };
+    expect(deleted.VersionId).toBe(v1);
+    const marker = (await aws('delete-object', '--bucket', Bucket, '--key', 'k')) as { DeleteMarker: boolean; VersionId: string };
+    expect(marker.DeleteMarker).toBe(true);
+    const after = (await aws('list-object-versions', '--bucket', Bucket)) as { Versions: unknown[]; DeleteMarkers: { VersionId: string; IsLatest: boolean }[] };
+    expect(after.Versions).toHaveLength(1);
+    expect(after.DeleteMarkers).toEqual([expect.objectContaining({ VersionId: marker.VersionId, IsLatest: true })]);
+  });
+});
