@@ -78,7 +78,7 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
   addAwsOptions(program.command('rollback').argument('<s3url>', 's3://bucket[/prefix]'))
     .description('put every key under the prefix back as it was at TIME: older versions are copied back, keys that did not exist get a delete marker (docs/rollback.md)')
     .requiredOption('--to <time>', 'ISO 8601 (2024-05-01T12:00:03Z), a time as `ls --versions` prints it (local), or an age: 30s, 10m, 2h, 1d')
-    .option('--dryrun', 'print the plan, change nothing')
+    .option('--dryrun', 'print the plan, change nothing (also --dry-run)')
     .addOption(new Option('--dry-run', 'the same as --dryrun').hideHelp())
     .addOption(cannedAcl())
     .option('--concurrency <n>', 'copies and deletes in flight (default 16)')

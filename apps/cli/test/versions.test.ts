@@ -216,7 +216,7 @@ describe('rollback: the undo of a bad deploy', () => {
 
   it('--dryrun prints the plan and changes nothing', async () => {
     const before = await s3.send(new ListObjectVersionsCommand({ Bucket: 'site' }));
-    const r = await rollback('--dryrun');
+    const r = await rollback('--dry-run');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
