@@ -40,6 +40,7 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .option('--recursive', 'every object under the prefix')
     .option('--human-readable', 'sizes in KiB/MiB/…')
     .option('--summarize', 'print totals')
+    .option('--versions', 'every version and delete marker (ListObjectVersions): date, size or DELETE MARKER, version id, latest, key')
     .action(run(async (target: string | undefined, o) => (await import('./commands/ls.js')).lsCommand(target, o)));
 
   addOutputOptions(addAwsOptions(program.command('rm').argument('<s3url>')))
@@ -50,6 +51,46 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .option('--include <glob>', 'include matching keys (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('--concurrency <n>', 'requests in flight')
     .action(run(async (target: string, o) => (await import('./commands/buckets.js')).rmCommand(target, o, rest)));
+
+  addAwsOptions(program.command('versioning').argument('<s3url>', 's3://bucket').argument('[action]', 'enable or suspend; none: print the status'))
+    .description("show a bucket's versioning status, or enable or suspend versioning (PutBucketVersioning)")
+    .option('--json', 'print {"bucket", "status"}')
+    .action(run(async (target: string, action: string | undefined, o) => (await import('./commands/versioning.js')).versioningCommand(target, action, o)));
+
+  const cannedAcl = () =>
+    new Option('--acl <acl>', "canned ACL for the new current version (default: the restored version's own grants)").choices([
+      'private',
+      'public-read',
+      'public-read-write',
+      'authenticated-read',
+      'aws-exec-read',
+      'bucket-owner-read',
+      'bucket-owner-full-control',
+    ]);
+
+  addAwsOptions(program.command('restore').argument('<s3url>', 's3://bucket/key'))
+    .description('make an earlier version of an object the current one (a server-side copy of key?versionId=ID onto the key; every version stays)')
+    .requiredOption('--to-version <id>', 'the version id to restore (bucketfront ls --versions lists them)')
+    .addOption(cannedAcl())
+    .option('--json', 'print {"bucket", "key", "restored", "versionId", "changed"}')
+    .action(run(async (target: string, o) => (await import('./commands/restore.js')).restoreCommand(target, o)));
+
+  addAwsOptions(program.command('rollback').argument('<s3url>', 's3://bucket[/prefix]'))
+    .description('put every key under the prefix back as it was at TIME: older versions are copied back, keys that did not exist get a delete marker (docs/rollback.md)')
+    .requiredOption('--to <time>', 'ISO 8601 (2024-05-01T12:00:03Z), a time as `ls --versions` prints it (local), or an age: 30s, 10m, 2h, 1d')
+    .option('--dryrun', 'print the plan, change nothing (also --dry-run)')
+    .addOption(new Option('--dry-run', 'the same as --dryrun').hideHelp())
+    .addOption(cannedAcl())
+    .option('--concurrency <n>', 'copies and deletes in flight (default 16)')
+    .option('--json', 'print one JSON summary document instead of lines')
+    .option('--quiet', 'print no operation lines, no summary and no failure lines (the exit code and a final error line still tell)')
+    .option('--no-progress', 'no done/total count on stderr')
+    .option('--distribution <id>', 'then invalidate exactly the changed paths on this distribution')
+    .option('--edge-endpoint-url <url>', 'edge control API (CloudFront endpoint; default: AWS, or $AWS_ENDPOINT_URL_CLOUDFRONT)')
+    .option('--origin-path <path>', 'the distribution serves s3://bucket/<path>/ at its root: strip it from invalidation paths')
+    .option('--max-invalidation-paths <n>', 'above this many paths invalidate /* instead', '3000')
+    .option('--wait', 'wait until the invalidation is Completed')
+    .action(run(async (target: string, o) => (await import('./commands/rollback.js')).rollbackCommand(target, o)));
 
   addAwsOptions(program.command('mb').argument('<s3url>'))
     .description('make a bucket')

@@ -9,6 +9,7 @@ import { runTransfer } from '../sync/run.js';
 import { buildCacheTags } from '../sync/cache-tag.js';
 import { invalidationPaths, type InvalidationOptions } from '../deploy/invalidation-paths.js';
 import { tagInvalidationItems } from '../deploy/invalidation-tags.js';
+import { invalidationOptionsFor } from '../deploy/invalidation-options.js';
 import { UsageError, describeError } from '../util/errors.js';
 import { reporterFor, s3AccessFor, transferOptions, type TransferCliOpts } from './common.js';
 
@@ -64,17 +65,7 @@ export async function deployCommand(src: string, dst: string, o: DeployOpts, arg
       reporter.finish({ invalidation: null });
       return exitCode;
     }
-    const { GetBucketWebsiteCommand } = await import('@aws-sdk/client-s3');
-    const indexDocument = await (await s3.client())
-      .send(new GetBucketWebsiteCommand({ Bucket: dstArg.bucket }))
-      .then((w) => w.IndexDocument?.Suffix)
-      .catch(() => undefined);
-    const originPath = (o.originPath ?? '').replace(/^\/+/, '');
-    const pathOpts: InvalidationOptions = {
-      indexDocument: indexDocument ?? 'index.html',
-      stripPrefix: originPath ? `${originPath.replace(/\/+$/, '')}/` : undefined,
-      maxPaths: o.maxInvalidationPaths ? Number(o.maxInvalidationPaths) : undefined,
-    };
+    const pathOpts = await invalidationOptionsFor(await s3.client(), dstArg.bucket, o);
     let plan: InvalidationPlan;
     if (o.invalidateTags) {
       // The tags the rules gave each key at upload (deleted keys: the tags the rules give them now).

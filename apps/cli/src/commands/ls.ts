@@ -8,9 +8,11 @@ export interface LsOpts extends GlobalOpts {
   recursive?: boolean;
   humanReadable?: boolean;
   summarize?: boolean;
+  versions?: boolean;
 }
 
 export async function lsCommand(target: string | undefined, o: LsOpts): Promise<number> {
+  if (o.versions) return (await import('./ls-versions.js')).lsVersionsCommand(target, o);
   const access = s3AccessFor(o, 4);
   const s3 = await access.client();
   const out = (s: string) => process.stdout.write(s);
