@@ -192,9 +192,9 @@ describe('rollback: the undo of a bad deploy', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
   };
-  // The deploys' --acl, as a rollback after them would be run. (Without it the version's own
-  // grants are read, GetObjectAcl ?versionId, which the origin does not honour yet: docs/versioning.md.)
-  const rollback = (...extra: string[]) => cli('rollback', 's3://site', '--to', between, '--acl', 'public-read', '--distribution', DIST, '--edge-endpoint-url', edge.controlUrl, '--wait', ...extra);
+  // No --acl: each restored file keeps its version's own grants (GetObjectAcl ?versionId), public-read
+  // from the deploy, so the edge can fetch it.
+  const rollback = (...extra: string[]) => cli('rollback', 's3://site', '--to', between, '--distribution', DIST, '--edge-endpoint-url', edge.controlUrl, '--wait', ...extra);
 
   beforeAll(async () => {
     site = join(tmp.path, 'site');

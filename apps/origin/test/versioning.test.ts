@@ -13,7 +13,9 @@ import {
   GetBucketAclCommand,
   GetBucketVersioningCommand,
   GetObjectAttributesCommand,
+  GetObjectAclCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
   PutBucketNotificationConfigurationCommand,
@@ -224,6 +226,29 @@ describe('versions of an object', () => {
     expect([del.status, del.headers['x-amz-version-id'], del.headers['x-amz-delete-marker']]).toEqual([204, undefined, undefined]);
     const bad = await raw('GET', `/${Bucket}/k?versionId=${ABSENT}`);
     expect([bad.status, bad.text]).toEqual([400, expect.stringContaining('<Message>Invalid version id specified</Message>')]);
+  });
+});
+
+describe('sub-resources of a version', () => {
+  it('GetObjectTagging and GetObjectAcl read the version named, and answer for delete markers as GET does', async () => {
+    const Bucket = await bucket();
+    const v1 = (await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'one', Tagging: 'gen=one', ACL: 'public-read' }))).VersionId!;
+    const v2 = (await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'two', Tagging: 'gen=two' }))).VersionId!;
+    const tags = await s3.send(new GetObjectTaggingCommand({ Bucket, Key: 'k', VersionId: v1 }));
+    expect([tags.TagSet, tags.VersionId]).toEqual([[{ Key: 'gen', Value: 'one' }], v1]);
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket, Key: 'k' }))).TagSet).toEqual([{ Key: 'gen', Value: 'two' }]);
+    const publicGrant = (g: { Grantee?: { URI?: string } }) => g.Grantee?.URI === 'http://acs.amazonaws.com/groups/global/AllUsers';
+    expect((await s3.send(new GetObjectAclCommand({ Bucket, Key: 'k', VersionId: v1 }))).Grants!.some(publicGrant)).toBe(true);
+    expect((await s3.send(new GetObjectAclCommand({ Bucket, Key: 'k', VersionId: v2 }))).Grants!.some(publicGrant)).toBe(false);
+
+    const marker = (await s3.send(new DeleteObjectCommand({ Bucket, Key: 'k' }))).VersionId!;
+    const onMarker = await raw('GET', `/${Bucket}/k?tagging&versionId=${encodeURIComponent(marker)}`);
+    expect([onMarker.status, onMarker.headers['x-amz-delete-marker']]).toEqual([405, 'true']);
+    const current = await raw('GET', `/${Bucket}/k?acl`);
+    expect([current.status, current.headers['x-amz-delete-marker']]).toEqual([404, 'true']);
+    expect((await s3ErrorOf(s3.send(new GetObjectAclCommand({ Bucket, Key: 'k', VersionId: ABSENT })))).name).toBe('NoSuchVersion');
+    // The old version's ACL is still readable by id under the marker (restore tools copy it).
+    expect((await s3.send(new GetObjectAclCommand({ Bucket, Key: 'k', VersionId: v1 }))).Grants!.some(publicGrant)).toBe(true);
   });
 });
 

@@ -45,6 +45,8 @@ const DELETE_OBJECT = bucketAcl('s3:DeleteObject', 'WRITE');
 /** DeleteObject with a versionId removes that version for good: s3:DeleteObjectVersion. */
 const DELETE_OBJECT_VERSION = bucketAcl('s3:DeleteObjectVersion', 'WRITE');
 const GET_OBJECT_VERSION_ATTRIBUTES = objectAclNeed('s3:GetObjectVersionAttributes', 'READ');
+const GET_OBJECT_VERSION_ACL = objectAclNeed('s3:GetObjectVersionAcl', 'READ_ACP');
+const GET_OBJECT_VERSION_TAGGING = objectAclNeed('s3:GetObjectVersionTagging', 'READ');
 export const PUT_OBJECT = bucketAcl('s3:PutObject', 'WRITE');
 /** A write that also sets the new object's ACL (a POST form's `acl` field): the bucket's WRITE lets the writer own it. */
 export const PUT_OBJECT_ACL_ON_WRITE = bucketAcl('s3:PutObjectAcl', 'WRITE');
@@ -134,6 +136,10 @@ export function needOf(op: S3Operation): Need | null {
       return DELETE_OBJECT_VERSION;
     case 'GetObjectAttributes':
       return GET_OBJECT_VERSION_ATTRIBUTES;
+    case 'GetObjectAcl':
+      return GET_OBJECT_VERSION_ACL;
+    case 'GetObjectTagging':
+      return GET_OBJECT_VERSION_TAGGING;
     default:
       return NEEDS[op.op];
   }

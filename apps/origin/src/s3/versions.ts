@@ -79,6 +79,18 @@ export async function readVersion<T>(key: string, versionId: string | undefined,
 }
 
 /**
+ * The object (or the version the request's `versionId` names) whose sub-resource a read returns
+ * (GetObjectAcl, GetObjectTagging): NoSuchKey, NoSuchVersion, or 405 for a delete marker's id.
+ */
+export async function objectForSubresource(store: ObjectStore, bucket: string, key: string, query: QueryParams, method: string): Promise<ObjectInfo | S3Response | S3Error> {
+  const versionId = await requestedVersion(store, bucket, query);
+  if (versionId instanceof S3Error) return versionId;
+  const read = await readVersion(key, versionId, method, () => store.headObject(bucket, key, versionId !== undefined ? { versionId } : {}));
+  if (read instanceof VersionRefusal) return read.response;
+  return read ?? missingWithMarker(store, bucket, key, new S3Error('NoSuchKey', undefined, { Key: key }));
+}
+
+/**
  * The source of a copy named by a delete marker's id: S3 refuses it (400 InvalidRequest) rather
  * than answering 405. https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html
  */

@@ -2,13 +2,14 @@
 import { S3Error, TaggingXml } from '@bucketfront/s3-protocol';
 import { requireBucket } from '../access.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
+import { objectForSubresource, versionIdHeader } from '../versions.js';
 import { decodeTagSet } from '../tagging.js';
 
 export const GetObjectTagging: S3Handler<OpOf<'GetObjectTagging'>> = async (ctx) => {
   const { bucket, key } = ctx.op;
   const facts = await requireBucket(ctx, bucket);
   if (facts instanceof S3Error) return facts;
-  const info = await ctx.store.headObject(bucket, key);
-  if (info === null) return new S3Error('NoSuchKey', undefined, { Key: key });
-  return xmlResponse(TaggingXml.serialize({ tagSet: decodeTagSet(info.metadata.tagging) }));
+  const info = await objectForSubresource(ctx.store, bucket, key, ctx.op.query, 'GET');
+  if (info instanceof S3Error || !('metadata' in info)) return info;
+  return xmlResponse(TaggingXml.serialize({ tagSet: decodeTagSet(info.metadata.tagging) }), 200, versionIdHeader(info));
 };
