@@ -106,7 +106,7 @@ export async function restoreVersion(s3: S3Client, v: VersionRef, opts: RestoreO
   const threshold = multipartCopyThreshold();
   if (size > threshold) {
     const tags = await s3.send(new sdk.GetObjectTaggingCommand({ Bucket: v.bucket, Key: v.key, VersionId: v.versionId }));
-    const tagging = new URLSearchParams((tags.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])).toString();
+    const tagging = new URLSearchParams((tags.TagSet ?? []).map((t): [string, string] => [t.Key ?? '', t.Value ?? ''])).toString();
     return copyInParts(s3, {
       bucket: v.bucket,
       key: v.key,
