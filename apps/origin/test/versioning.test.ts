@@ -405,6 +405,31 @@ describe('authorization of versions', () => {
   });
 });
 
+describe('authorization of versions: attacks', () => {
+  it('DeleteObjects with a VersionId needs s3:DeleteObjectVersion: s3:DeleteObject alone removes no version for good', async () => {
+    const Bucket = await bucket();
+    const v1 = await put(Bucket, 'k', 'keep me');
+    await alt.send(new CreateBucketCommand({ Bucket: `${Bucket}-alt` }));
+    const altId = (await alt.send(new GetBucketAclCommand({ Bucket: `${Bucket}-alt` }))).Owner!.ID!;
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket,
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${altId}:root` }, Action: ['s3:DeleteObject'], Resource: [`arn:aws:s3:::${Bucket}`, `arn:aws:s3:::${Bucket}/*`] }],
+        }),
+      }),
+    );
+    // As DeleteObject with a versionId is refused to this caller…
+    expect((await s3ErrorOf(alt.send(new DeleteObjectCommand({ Bucket, Key: 'k', VersionId: v1 })))).$metadata.httpStatusCode).toBe(403);
+    // …so is that entry of a DeleteObjects (an <Error> AccessDenied); a plain entry adds a marker.
+    const out = await alt.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: [{ Key: 'k', VersionId: v1 }, { Key: 'other' }] } }));
+    expect(out.Errors?.map((e) => [e.Key, e.VersionId, e.Code])).toEqual([['k', v1, 'AccessDenied']]);
+    expect(out.Deleted?.map((d) => [d.Key, d.DeleteMarker])).toEqual([['other', true]]);
+    expect(await body(Bucket, 'k', v1)).toEqual({ text: 'keep me', versionId: v1 });
+  });
+});
+
 describe('event notifications of versions', () => {
   it('records carry s3.object.versionId; a DELETE that adds a marker is ObjectRemoved:DeleteMarkerCreated', async () => {
     const Bucket = await bucket();

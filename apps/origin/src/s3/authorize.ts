@@ -43,7 +43,7 @@ export const GET_OBJECT = objectAclNeed('s3:GetObject', 'READ');
 export const GET_OBJECT_VERSION = objectAclNeed('s3:GetObjectVersion', 'READ');
 const DELETE_OBJECT = bucketAcl('s3:DeleteObject', 'WRITE');
 /** DeleteObject with a versionId removes that version for good: s3:DeleteObjectVersion. */
-const DELETE_OBJECT_VERSION = bucketAcl('s3:DeleteObjectVersion', 'WRITE');
+export const DELETE_OBJECT_VERSION = bucketAcl('s3:DeleteObjectVersion', 'WRITE');
 const GET_OBJECT_VERSION_ATTRIBUTES = objectAclNeed('s3:GetObjectVersionAttributes', 'READ');
 export const PUT_OBJECT = bucketAcl('s3:PutObject', 'WRITE');
 /** A write that also sets the new object's ACL (a POST form's `acl` field): the bucket's WRITE lets the writer own it. */
