@@ -139,8 +139,11 @@ export function needOf(op: S3Operation): Need | null {
   }
 }
 
-/** Operations whose handler runs the object step itself (it reads the object's metadata anyway). */
-const HANDLER_CHECKS_OBJECT = new Set<S3Operation['op']>(['GetObject', 'HeadObject']);
+/**
+ * Operations whose handler runs the object step itself: it reads the metadata anyway, of the
+ * version the request names, whose ACL decides (not the current object's).
+ */
+const HANDLER_CHECKS_OBJECT = new Set<S3Operation['op']>(['GetObject', 'HeadObject', 'GetObjectAttributes']);
 
 /** The central step (router.ts): null when the request may proceed, else its error. */
 export async function authorize(ctx: S3Context): Promise<S3Error | null> {
