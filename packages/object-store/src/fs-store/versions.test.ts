@@ -6,7 +6,7 @@ import { mkdtempSync, promises as fsp, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createFsStore } from '@bucketfront/object-store';
+import { createFsStore, type ObjectStore } from '@bucketfront/object-store';
 import { bodyOf, bytes, getBytes, readAll } from '@bucketfront/object-store/contract';
 
 const META = { userMetadata: {} };
@@ -218,6 +218,41 @@ describe('fs driver: versions', () => {
       expect((await readAll(got!.body)).equals(bytes(BIG, 1))).toBe(true);
     } finally {
       await b.close();
+    }
+  });
+});
+
+/** Starts a GET of `key` on every turn of the event loop until `op` settles; what each answered. */
+async function getsDuring(s: ObjectStore, bucket: string, key: string, op: () => Promise<unknown>): Promise<(string | null)[]> {
+  const outcomes: Promise<string | null>[] = [];
+  let done = false;
+  const running = op().finally(() => {
+    done = true;
+  });
+  while (!done) {
+    outcomes.push(s.getObject(bucket, key).then(async (got) => (got === null ? null : (got.buffer ?? (await readAll(got.body))).toString())));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await running;
+  return Promise.all(outcomes);
+}
+
+describe('fs driver: versions under concurrent requests', () => {
+  it('an object written while versioning is being enabled is listed by ListObjectVersions', async () => {
+    const s = await createFsStore({ dataDir: tempDir() });
+    try {
+      const unlisted: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const bucket = `bkt${i}`;
+        await s.createBucket(bucket, { region: 'us-east-1' });
+        const put = s.putObject(bucket, 'k', bodyOf('x'), META);
+        for (let turn = 0; turn < i % 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+        await Promise.all([put, s.putBucketVersioning(bucket, 'Enabled')]);
+        if ((await s.listObjectVersions(bucket, { maxKeys: 1000 })).versions.length !== 1) unlisted.push(bucket);
+      }
+      expect(unlisted).toEqual([]);
+    } finally {
+      await s.close();
     }
   });
 });
