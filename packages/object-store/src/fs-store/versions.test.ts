@@ -255,4 +255,20 @@ describe('fs driver: versions under concurrent requests', () => {
       await s.close();
     }
   });
+  it('a GET racing a Suspended DELETE answers the object or nothing, never the delete marker as an empty object', async () => {
+    // No body cache: small (inline) objects are read from their manifests.
+    const s = await createFsStore({ dataDir: tempDir(), maxCachedObjectBytes: 0 });
+    try {
+      await s.createBucket('bkt', { region: 'us-east-1' });
+      await s.putBucketVersioning('bkt', 'Suspended');
+      const seen = new Set<string | null>();
+      for (let i = 0; i < 10; i++) {
+        await s.putObject('bkt', `k${i}`, bodyOf('hello'), META);
+        for (const got of await getsDuring(s, 'bkt', `k${i}`, () => s.deleteObject('bkt', `k${i}`))) seen.add(got);
+      }
+      expect([...seen].filter((got) => got !== 'hello' && got !== null)).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
 });
