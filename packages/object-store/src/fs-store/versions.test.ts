@@ -286,4 +286,19 @@ describe('fs driver: versions under concurrent requests', () => {
       await s.close();
     }
   });
+  it('a GET racing a Suspended write that replaces a pre-versioning object always finds an object', async () => {
+    const s = await createFsStore({ dataDir: tempDir(), maxCachedObjectBytes: 0 });
+    try {
+      await s.createBucket('bkt', { region: 'us-east-1' });
+      for (let i = 0; i < 10; i++) await s.putObject('bkt', `k${i}`, bodyOf('old'), META);
+      await s.putBucketVersioning('bkt', 'Suspended');
+      const seen = new Set<string | null>();
+      for (let i = 0; i < 10; i++) {
+        for (const got of await getsDuring(s, 'bkt', `k${i}`, () => s.putObject('bkt', `k${i}`, bodyOf('new'), META))) seen.add(got);
+      }
+      expect([...seen].filter((got) => got !== 'old' && got !== 'new')).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
 });

@@ -173,11 +173,12 @@ export async function commitVersion(ctx: FsContext, b: BucketState, key: string,
   if (inlineBody !== undefined) doc.inline = randomBytes(16).toString('hex');
   const file = versionFileName(hash, versionId);
   await adoptLegacy(b, key, dir, hash, versionId);
+  const legacyMeta = replacesLegacy(b, key);
   await writeFileDurable(dir, file, encodeManifest(doc, inlineBody));
   const added = versionEntryFromDoc(doc, dir, file, versionId);
   if (inlineBody !== undefined && added.entry?.inline !== undefined) ctx.cache.set(added.entry.inline.cacheKey, inlineBody);
-  await dropLegacyMeta(b, key, dir, hash);
   addVersion(ctx, b, key, added);
+  if (legacyMeta) await unlinkDurable(dir, `${hash}${META_SUFFIX}`);
   return added.entry!;
 }
 
@@ -204,10 +205,11 @@ export async function deleteVersioned(ctx: FsContext, b: BucketState, key: strin
   if (opts.owner !== undefined) doc.metadata.owner = opts.owner;
   const dir = await objectDirOf(b, hash);
   await adoptLegacy(b, key, dir, hash, versionId);
+  const legacyMeta = replacesLegacy(b, key);
   const file = versionFileName(hash, versionId);
   await writeFileDurable(dir, file, encodeManifest(doc));
-  await dropLegacyMeta(b, key, dir, hash);
   addVersion(ctx, b, key, versionEntryFromDoc(doc, dir, file, versionId));
+  if (legacyMeta) await unlinkDurable(dir, `${hash}${META_SUFFIX}`);
   return { versionId, deleteMarker: true };
 }
 
@@ -261,11 +263,13 @@ async function adoptLegacy(b: BucketState, key: string, dir: string, hash: strin
   await unlinkDurable(dir, `${hash}${META_SUFFIX}`);
 }
 
-/** After a Suspended write replaced a pre-versioning object (the null version): its `.meta` goes. */
-async function dropLegacyMeta(b: BucketState, key: string, dir: string, hash: string): Promise<void> {
-  if (b.versions.has(key)) return;
-  if (b.objects.get(key) === undefined) return;
-  await unlinkDurable(dir, `${hash}${META_SUFFIX}`);
+/**
+ * Whether this (Suspended) write replaces a pre-versioning object, the null version: its `.meta`
+ * goes once the index holds the new `.ver`, so a reader that looked it up before still finds it.
+ * A crash in between leaves a `.meta` beside a null `.ver`, which recovery removes.
+ */
+function replacesLegacy(b: BucketState, key: string): boolean {
+  return !b.versions.has(key) && b.objects.has(key);
 }
 
 /** The same version, its inline bytes now read from `path`. */
