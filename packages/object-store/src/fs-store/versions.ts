@@ -410,7 +410,10 @@ export async function listObjectVersions(ctx: FsContext, bucket: string, opts: L
     let versions = versionsOf(b, key);
     if (key === marker && skipThrough !== undefined) {
       const at = versions.findIndex((v) => v.versionId === skipThrough);
-      versions = at < 0 ? [] : versions.slice(at + 1);
+      // A marker removed since (a client deleting each page it lists) still has its place: the
+      // `seq` its id carries. Else (`null`, a foreign id) the key's remaining versions are skipped.
+      const seq = at < 0 ? seqOfVersionId(skipThrough) : undefined;
+      versions = at >= 0 ? versions.slice(at + 1) : seq !== undefined ? versions.filter((v) => v.seq < seq) : [];
     }
     const latest = versionsOf(b, key)[0];
     for (const v of versions) {
