@@ -11,6 +11,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetBucketAclCommand,
+  PutBucketAclCommand,
   GetBucketVersioningCommand,
   GetObjectAttributesCommand,
   GetObjectAclCommand,
@@ -428,6 +429,48 @@ describe('authorization of versions', () => {
     await alt.send(new CopyObjectCommand({ Bucket: `${Bucket}-alt`, Key: 'c', CopySource: `${Bucket}/k?versionId=${encodeURIComponent(v1!)}` }));
     await alt.send(new DeleteObjectCommand({ Bucket, Key: 'k', VersionId: v1 }));
     expect((await s3.send(new ListObjectVersionsCommand({ Bucket }))).Versions).toBeUndefined();
+  });
+});
+
+describe('authorization of versions: attacks', () => {
+  it('DeleteObjects with a VersionId needs s3:DeleteObjectVersion: s3:DeleteObject alone removes no version for good', async () => {
+    const Bucket = await bucket();
+    const v1 = await put(Bucket, 'k', 'keep me');
+    await alt.send(new CreateBucketCommand({ Bucket: `${Bucket}-alt` }));
+    const altId = (await alt.send(new GetBucketAclCommand({ Bucket: `${Bucket}-alt` }))).Owner!.ID!;
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket,
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${altId}:root` }, Action: ['s3:DeleteObject'], Resource: [`arn:aws:s3:::${Bucket}`, `arn:aws:s3:::${Bucket}/*`] }],
+        }),
+      }),
+    );
+    // As DeleteObject with a versionId is refused to this caller…
+    expect((await s3ErrorOf(alt.send(new DeleteObjectCommand({ Bucket, Key: 'k', VersionId: v1 })))).$metadata.httpStatusCode).toBe(403);
+    // …so is that entry of a DeleteObjects (an <Error> AccessDenied); a plain entry adds a marker.
+    const out = await alt.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: [{ Key: 'k', VersionId: v1 }, { Key: 'other' }] } }));
+    expect(out.Errors?.map((e) => [e.Key, e.VersionId, e.Code])).toEqual([['k', v1, 'AccessDenied']]);
+    expect(out.Deleted?.map((d) => [d.Key, d.DeleteMarker])).toEqual([['other', true]]);
+    expect(await body(Bucket, 'k', v1)).toEqual({ text: 'keep me', versionId: v1 });
+  });
+
+  it("GetObjectAttributes of a version is decided by that version's ACL, not the current object's", async () => {
+    const Bucket = await bucket();
+    await alt.send(new CreateBucketCommand({ Bucket: `${Bucket}-alt` }));
+    const altId = (await alt.send(new GetBucketAclCommand({ Bucket: `${Bucket}-alt` }))).Owner!.ID!;
+    const secret = (await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'private v1' }))).VersionId!;
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'shared v2', GrantRead: `id="${altId}"` }));
+    const attrs = (VersionId?: string) => alt.send(new GetObjectAttributesCommand({ Bucket, Key: 'k', ObjectAttributes: ['ObjectSize', 'ETag'], ...(VersionId !== undefined ? { VersionId } : {}) }));
+    expect((await attrs()).ObjectSize).toBe('shared v2'.length);
+    // GetObject of that version is refused to alt; its attributes must be too.
+    expect((await s3ErrorOf(alt.send(new GetObjectCommand({ Bucket, Key: 'k', VersionId: secret })))).$metadata.httpStatusCode).toBe(403);
+    expect((await s3ErrorOf(attrs(secret))).$metadata.httpStatusCode).toBe(403);
+    // Under a delete marker, a caller who may list the bucket still may not read a private version's attributes.
+    await s3.send(new PutBucketAclCommand({ Bucket, GrantRead: `id="${altId}"`, GrantFullControl: `id="${(await s3.send(new GetBucketAclCommand({ Bucket }))).Owner!.ID!}"` }));
+    await s3.send(new DeleteObjectCommand({ Bucket, Key: 'k' }));
+    expect((await s3ErrorOf(attrs(secret))).$metadata.httpStatusCode).toBe(403);
   });
 });
 

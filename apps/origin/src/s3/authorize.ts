@@ -43,7 +43,7 @@ export const GET_OBJECT = objectAclNeed('s3:GetObject', 'READ');
 export const GET_OBJECT_VERSION = objectAclNeed('s3:GetObjectVersion', 'READ');
 const DELETE_OBJECT = bucketAcl('s3:DeleteObject', 'WRITE');
 /** DeleteObject with a versionId removes that version for good: s3:DeleteObjectVersion. */
-const DELETE_OBJECT_VERSION = bucketAcl('s3:DeleteObjectVersion', 'WRITE');
+export const DELETE_OBJECT_VERSION = bucketAcl('s3:DeleteObjectVersion', 'WRITE');
 const GET_OBJECT_VERSION_ATTRIBUTES = objectAclNeed('s3:GetObjectVersionAttributes', 'READ');
 const GET_OBJECT_VERSION_ACL = objectAclNeed('s3:GetObjectVersionAcl', 'READ_ACP');
 const GET_OBJECT_VERSION_TAGGING = objectAclNeed('s3:GetObjectVersionTagging', 'READ');
@@ -145,8 +145,11 @@ export function needOf(op: S3Operation): Need | null {
   }
 }
 
-/** Operations whose handler runs the object step itself (it reads the object's metadata anyway). */
-const HANDLER_CHECKS_OBJECT = new Set<S3Operation['op']>(['GetObject', 'HeadObject']);
+/**
+ * Operations whose handler runs the object step itself: it reads the metadata anyway, of the
+ * version the request names, whose ACL decides (not the current object's).
+ */
+const HANDLER_CHECKS_OBJECT = new Set<S3Operation['op']>(['GetObject', 'HeadObject', 'GetObjectAttributes']);
 
 /** The central step (router.ts): null when the request may proceed, else its error. */
 export async function authorize(ctx: S3Context): Promise<S3Error | null> {

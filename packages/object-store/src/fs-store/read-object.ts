@@ -54,7 +54,9 @@ export async function readEntry(ctx: FsContext, entry: ObjectEntry, range?: Byte
     }
     const { doc, body } = decodeManifest<MetaDoc>(file);
     if (doc.inline !== entry.inline.cacheKey.slice(entry.inline.path.length + 1)) {
-      // Overwritten since the lookup: serve the version that was read, with its own info.
+      // Overwritten since the lookup: serve the version that was read, with its own info; a
+      // delete marker (a Suspended DELETE replacing the null version) is no object.
+      if (doc.deleteMarker === true) return null;
       const now = entryFromDoc(doc, entry.dir, basename(entry.inline.path));
       if (now.inline === undefined) return readEntry(ctx, now, range);
       ctx.cache.set(now.inline.cacheKey, body!);

@@ -7,10 +7,10 @@
  *
  * A key either has a `.meta` (it was written while the bucket was never versioned: its one
  * version is the `null` version) or `.ver` files (every version since), never both once a write
- * finished: the first versioned write to a key renames its `.meta` to `<hash>.null.ver`. The
+ * finished: the first versioned write to a key moves its `.meta` to `<hash>.null.ver` (link, unlink). The
  * current version is the newest `.ver` (by `seq`) unless that is a delete marker. Every change is
- * one durable rename or unlink, so a crash leaves the key before or after it; recovery
- * (`resolveKey`) settles the one in-between state a versioned write can leave (a `.meta` beside
+ * one durable rename, link or unlink, so a crash leaves the key before or after it; recovery
+ * (`settleLegacyMeta`) settles the one in-between state a versioned write can leave (a `.meta` beside
  * `.ver` files).
  *
  * Versions of one key may share data files (appends): a version's files are unlinked only when no
@@ -173,11 +173,12 @@ export async function commitVersion(ctx: FsContext, b: BucketState, key: string,
   if (inlineBody !== undefined) doc.inline = randomBytes(16).toString('hex');
   const file = versionFileName(hash, versionId);
   await adoptLegacy(b, key, dir, hash, versionId);
+  const legacyMeta = replacesLegacy(b, key);
   await writeFileDurable(dir, file, encodeManifest(doc, inlineBody));
   const added = versionEntryFromDoc(doc, dir, file, versionId);
   if (inlineBody !== undefined && added.entry?.inline !== undefined) ctx.cache.set(added.entry.inline.cacheKey, inlineBody);
-  await dropLegacyMeta(b, key, dir, hash);
   addVersion(ctx, b, key, added);
+  if (legacyMeta) await unlinkDurable(dir, `${hash}${META_SUFFIX}`);
   return added.entry!;
 }
 
@@ -204,10 +205,11 @@ export async function deleteVersioned(ctx: FsContext, b: BucketState, key: strin
   if (opts.owner !== undefined) doc.metadata.owner = opts.owner;
   const dir = await objectDirOf(b, hash);
   await adoptLegacy(b, key, dir, hash, versionId);
+  const legacyMeta = replacesLegacy(b, key);
   const file = versionFileName(hash, versionId);
   await writeFileDurable(dir, file, encodeManifest(doc));
-  await dropLegacyMeta(b, key, dir, hash);
   addVersion(ctx, b, key, versionEntryFromDoc(doc, dir, file, versionId));
+  if (legacyMeta) await unlinkDurable(dir, `${hash}${META_SUFFIX}`);
   return { versionId, deleteMarker: true };
 }
 
@@ -242,27 +244,32 @@ async function deleteVersion(ctx: FsContext, b: BucketState, key: string, hash: 
 
 /**
  * Before the first versioned write to a key that still has its pre-versioning `.meta`: that object
- * becomes the `null` version's `.ver` (one rename), unless this write replaces the null version.
+ * becomes the `null` version's `.ver`, unless this write replaces the null version. A second name
+ * (hard link) first, then the index, then the `.meta` goes: a reader that looked the object up
+ * before still finds its manifest. A crash in between leaves a `.meta` beside a null `.ver`, which
+ * recovery removes.
  */
 async function adoptLegacy(b: BucketState, key: string, dir: string, hash: string, newVersionId: string): Promise<void> {
   if (b.versions.has(key)) return;
   const legacy = b.objects.get(key);
   if (legacy === undefined || newVersionId === NULL_VERSION) return;
   const file = versionFileName(hash, NULL_VERSION);
-  await fsp.rename(join(dir, `${hash}${META_SUFFIX}`), join(dir, file)).catch((err: unknown) => {
+  await fsp.link(join(dir, `${hash}${META_SUFFIX}`), join(dir, file)).catch((err: unknown) => {
     throw asStoreError(err);
   });
-  // Durable with the `.ver` written next (same directory, fsynced after it).
   const v: VersionEntry = { versionId: NULL_VERSION, seq: 0, lastModified: legacy.info.lastModified, file, deleteMarker: false, entry: retarget(legacy, join(dir, file)) };
   b.versions.set(key, [v]);
   b.objects.set(key, v.entry!); // its inline bytes now live in the .ver, should the write below fail
+  await unlinkDurable(dir, `${hash}${META_SUFFIX}`);
 }
 
-/** After a Suspended write replaced a pre-versioning object (the null version): its `.meta` goes. */
-async function dropLegacyMeta(b: BucketState, key: string, dir: string, hash: string): Promise<void> {
-  if (b.versions.has(key)) return;
-  if (b.objects.get(key) === undefined) return;
-  await unlinkDurable(dir, `${hash}${META_SUFFIX}`);
+/**
+ * Whether this (Suspended) write replaces a pre-versioning object, the null version: its `.meta`
+ * goes once the index holds the new `.ver`, so a reader that looked it up before still finds it.
+ * A crash in between leaves a `.meta` beside a null `.ver`, which recovery removes.
+ */
+function replacesLegacy(b: BucketState, key: string): boolean {
+  return !b.versions.has(key) && b.objects.has(key);
 }
 
 /** The same version, its inline bytes now read from `path`. */
@@ -403,7 +410,10 @@ export async function listObjectVersions(ctx: FsContext, bucket: string, opts: L
     let versions = versionsOf(b, key);
     if (key === marker && skipThrough !== undefined) {
       const at = versions.findIndex((v) => v.versionId === skipThrough);
-      versions = at < 0 ? [] : versions.slice(at + 1);
+      // A marker removed since (a client deleting each page it lists) still has its place: the
+      // `seq` its id carries. Else (`null`, a foreign id) the key's remaining versions are skipped.
+      const seq = at < 0 ? seqOfVersionId(skipThrough) : undefined;
+      versions = at >= 0 ? versions.slice(at + 1) : seq !== undefined ? versions.filter((v) => v.seq < seq) : [];
     }
     const latest = versionsOf(b, key)[0];
     for (const v of versions) {

@@ -84,6 +84,7 @@ export async function deleteObject(ctx: FsContext, bucket: string, key: string, 
     await fsyncDir(entry.dir);
     b.objects.delete(key);
     removeSorted(b.keys, key);
+    if (b.versioning !== undefined) removeSorted(b.versionKeys, key); // enabled meanwhile
     ctx.pins.release(entry);
   });
   return {};
@@ -138,8 +139,13 @@ export async function commitLocked(ctx: FsContext, b: BucketState, key: string, 
   if (inlineBody !== undefined && entry.inline !== undefined) ctx.cache.set(entry.inline.cacheKey, inlineBody);
   const previous = b.objects.get(key);
   b.objects.set(key, entry);
-  if (previous === undefined) insertSorted(b.keys, key);
-  else ctx.pins.release(previous, new Set(entry.paths));
+  if (previous === undefined) {
+    insertSorted(b.keys, key);
+    // Versioning was enabled while this write was committing: ListObjectVersions lists it as the null version.
+    if (b.versioning !== undefined) insertSorted(b.versionKeys, key);
+  } else {
+    ctx.pins.release(previous, new Set(entry.paths));
+  }
   return entry;
 }
 

@@ -11,6 +11,7 @@ import { DeleteResultXml, DeleteXml, invalidVersionId, NULL_VERSION, S3Error, va
 import { isStoreError, type DeleteObjectResult } from '@bucketfront/object-store';
 import type { ObjectEvent } from '@bucketfront/notifications';
 import { requireBucket } from '../access.js';
+import { DELETE_OBJECT_VERSION, isAllowed } from '../authorize.js';
 import { readSmallBody } from '../body.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { missingContentMd5 } from '../object-headers.js';
@@ -53,6 +54,13 @@ export const DeleteObjects: S3Handler<OpOf<'DeleteObjects'>> = async (ctx) => {
         result.errors.push({ key, versionId, code: err.code, message: err.message });
         continue;
       }
+    }
+    // Removing a version for good needs s3:DeleteObjectVersion, as DeleteObject with a versionId
+    // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html "Permissions").
+    if (versionId !== undefined && !isAllowed(ctx, facts, DELETE_OBJECT_VERSION, key)) {
+      const denied = new S3Error('AccessDenied');
+      result.errors.push({ key, versionId, code: denied.code, message: denied.message });
+      continue;
     }
     let done: DeleteObjectResult;
     try {

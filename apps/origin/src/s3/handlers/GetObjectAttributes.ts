@@ -5,7 +5,8 @@
  * with when the object has per-part checksums (part-checksums.ts).
  */
 import { GetObjectAttributesOutputXml, S3Error, type ChecksumFields, type GetObjectAttributesOutput, type ObjectAttributesPart } from '@bucketfront/s3-protocol';
-import { requireBucket } from '../access.js';
+import { accessDenied, requireBucket } from '../access.js';
+import { isAllowed, LIST_BUCKET, needOf } from '../authorize.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { parseMaxCount } from '../listing.js';
 import { headerValue } from '../object-headers.js';
@@ -41,8 +42,11 @@ export const GetObjectAttributes: S3Handler<OpOf<'GetObjectAttributes'>> = async
   if (customerKey instanceof S3Error) return customerKey;
   const opts = { ...(customerKey !== undefined ? { customerKey } : {}), ...(versionId !== undefined ? { versionId } : {}) };
   const info = await readVersion(key, versionId, 'GET', () => ctx.store.headObject(bucket, key, opts));
-  if (info instanceof VersionRefusal) return info.response;
-  if (info === null) return missingWithMarker(ctx.store, bucket, key, new S3Error('NoSuchKey', undefined, { Key: key }));
+  // The object step of authorize.ts, on the version read: a missing one is told only to callers who may list the bucket.
+  const mayList = (): boolean => isAllowed(ctx, facts, LIST_BUCKET);
+  if (info instanceof VersionRefusal) return mayList() ? info.response : accessDenied();
+  if (info === null) return mayList() ? missingWithMarker(ctx.store, bucket, key, new S3Error('NoSuchKey', undefined, { Key: key })) : accessDenied();
+  if (!isAllowed(ctx, facts, needOf(ctx.op)!, key, info.metadata)) return accessDenied();
   // An SSE-C object is described only to whoever holds its key (as GetObject / HeadObject).
   if (info.metadata.encryption?.customerAlgorithm !== undefined && customerKey === undefined) {
     return new S3Error('InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
