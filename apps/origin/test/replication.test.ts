@@ -17,6 +17,7 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
+  PutBucketPolicyCommand,
   PutBucketReplicationCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
@@ -201,6 +202,39 @@ describe('replica writes on the destination', () => {
     const res = await signed(dest, dest.credentials, 'PUT', '/not-versioned/k', { 'x-bucketfront-replica-version-id': 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, 'x');
     expect(res.status).toBe(400);
     expect(res.text).toContain('<Code>InvalidRequest</Code>');
+  });
+
+  it('needs s3:ReplicateObject: a user without it is 403 AccessDenied, a bucket policy granting it lets the replica in', async () => {
+    const other = makeTestCredentials();
+    const origin = await startTestOrigin({ region: 'eu-west-1', extraUsers: [other] });
+    try {
+      await versionedBucket(origin.s3, 'guarded');
+      const versionId = (await origin.s3.send(new PutObjectCommand({ Bucket: 'guarded', Key: 'model', Body: 'm' }))).VersionId!;
+      // A version id of the right form from another key stands in for a source's.
+      await origin.s3.send(new DeleteObjectCommand({ Bucket: 'guarded', Key: 'model', VersionId: versionId }));
+      const replica = { 'x-bucketfront-replica-version-id': versionId };
+      const denied = await signed(origin, other, 'PUT', '/guarded/r', replica, 'r');
+      expect(denied.status).toBe(403);
+      expect(denied.text).toContain('<Code>AccessDenied</Code>');
+      const user = origin.s3;
+      const policy = {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: ['s3:ReplicateObject'], Resource: 'arn:aws:s3:::guarded/*' }],
+      };
+      await user.send(new PutBucketPolicyCommand({ Bucket: 'guarded', Policy: JSON.stringify(policy) }));
+      const allowed = await signed(origin, other, 'PUT', '/guarded/r', replica, 'r');
+      expect(allowed.status).toBe(200);
+      // The replica belongs to its writer (the remote's key), as any object does.
+      const asOther = makeS3Client(origin.url, other, 'eu-west-1');
+      const head = await asOther.send(new HeadObjectCommand({ Bucket: 'guarded', Key: 'r' }));
+      asOther.destroy();
+      expect(head.VersionId).toBe(versionId);
+      expect(head.ReplicationStatus).toBe('REPLICA');
+      // s3:ReplicateObject is not s3:ReplicateDelete.
+      expect((await signed(origin, other, 'DELETE', '/guarded/r', replica)).status).toBe(403);
+    } finally {
+      await origin.stop();
+    }
   });
 });
 

@@ -100,8 +100,8 @@ async function copyObject(store: ObjectStore, remote: RemoteEndpoint, r: Replica
     throw err;
   }
   if (info === null) return { kind: 'gone' };
-  // Deviation from S3 (which can replicate SSE-C objects): the origin cannot read them without the
-  // customer's key, so they are FAILED (docs/replication.md#what-replicates).
+  // The origin cannot read an SSE-C object without the customer's key: FAILED, never retried
+  // (docs/replication.md#what-replicates).
   if (info.metadata.encryption?.customerAlgorithm !== undefined) {
     return { kind: 'failed', code: 'SSECustomerKeyRequired', message: 'objects encrypted with SSE-C are not replicated' };
   }
