@@ -16,7 +16,7 @@ import { resolveCredentials, type OriginCredentials } from './credentials.js';
 import { OriginMetrics } from './http/metrics.js';
 import { nodeIdOf, startNotifications, type NotificationsOptions, type RunningNotifications } from './notifications/start-notifications.js';
 import { ServerAccessLog } from './access-logging/server-access-log.js';
-import { startReplication, type RunningReplication } from './replication/start-replication.js';
+import { startReplication, type ReplicationOptions, type RunningReplication } from './replication/start-replication.js';
 
 export interface StartOriginOptions {
   /**
@@ -83,6 +83,8 @@ export interface StartOriginOptions {
    * host name) and delivery. `false` turns the feature off (PutBucketLogging still stores).
    */
   serverAccessLogs?: false | { nodeId?: string; flushIntervalMs?: number; maxRecordsPerObject?: number };
+  /** Cross-region replication's engine tuning (docs/replication.md#the-queue): backoff, parallelism, node id. */
+  replication?: ReplicationOptions;
 }
 
 /** What `RunningOrigin.reloadTlsOnSighup` reports, once per certificate pair and SIGHUP. */
@@ -227,7 +229,18 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
   }
   let replication: RunningReplication;
   try {
-    replication = await startReplication({ system: opened.system, keys: opened.keys });
+    replication = await startReplication(
+      {
+        system: opened.system,
+        keys: opened.keys,
+        store,
+        outbox: opened.outbox,
+        statusStore: opened.replicationStatus,
+        nodeId: nodeIdOf(opts.replication?.nodeId ?? opts.notifications?.nodeId),
+        metrics,
+      },
+      opts.replication ?? {},
+    );
   } catch (err) {
     await notifications?.close();
     users.close();

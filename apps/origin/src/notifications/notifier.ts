@@ -8,6 +8,7 @@ import { isStoreError, type ObjectStore } from '@bucketfront/object-store';
 import { buildEventRecord, buildTestEvent, encodeOutboxRecord, matchingRules, nextSequencer, type ObjectEvent, type OutboxSender, type SenderOutbox } from '@bucketfront/notifications';
 import type { NotificationRule } from '@bucketfront/s3-protocol';
 import { loadBucketNotification } from '../bucket-documents.js';
+import { OutboxGroupCommit } from './group-commit.js';
 
 export interface NotifierOptions {
   store: ObjectStore;
@@ -22,19 +23,12 @@ export interface NotifierOptions {
   destinations: ReadonlySet<string>;
 }
 
-interface Waiting {
-  records: string[];
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
 export class Notifier {
-  private waiting: Waiting[] = [];
-  private scheduled = false;
-  /** The append in flight: the next group forms meanwhile and is written when it is done. */
-  private inFlight: Promise<void> | null = null;
+  private readonly commit: OutboxGroupCommit;
 
-  constructor(private readonly opts: NotifierOptions) {}
+  constructor(private readonly opts: NotifierOptions) {
+    this.commit = new OutboxGroupCommit(opts.outbox, opts.partition, (batchId, records) => opts.sender.offer(batchId, records));
+  }
 
   get destinations(): ReadonlySet<string> {
     return this.opts.destinations;
@@ -75,34 +69,6 @@ export class Notifier {
   }
 
   private append(records: string[]): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ records, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        // The notify calls of this turn of the event loop join the group.
-        setImmediate(() => void this.flush());
-      }
-    });
-  }
-
-  private async flush(): Promise<void> {
-    if (this.inFlight) await this.inFlight;
-    this.scheduled = false;
-    const group = this.waiting;
-    this.waiting = [];
-    if (group.length === 0) return;
-    const records = group.flatMap((w) => w.records);
-    const write = (async () => {
-      try {
-        const batchId = await this.opts.outbox.appendOutbox(this.opts.partition, records);
-        this.opts.sender.offer(batchId, records);
-        for (const w of group) w.resolve();
-      } catch (err) {
-        for (const w of group) w.reject(err);
-      }
-    })();
-    this.inFlight = write;
-    await write;
-    if (this.inFlight === write) this.inFlight = null;
+    return this.commit.append(records);
   }
 }

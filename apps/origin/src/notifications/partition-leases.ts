@@ -8,11 +8,17 @@
  * renewed; each renewal removes the older ones. Adoption is at least once: two nodes adopting the
  * same partition at the same moment both deliver it (duplicates, same message ids).
  */
-import { createDestination, DEAD_LETTER_PARTITION, OutboxSender, type DeliveryPolicy, type DestinationConfig } from '@bucketfront/notifications';
 import type { EventOutbox } from '@bucketfront/object-store';
-import { ACCESS_LOG_PARTITION_PREFIX } from '../access-logging/server-access-log.js';
 
 export const LEASE_PREFIX = 'lease.';
+
+/** What drains an adopted partition (the notifications' OutboxSender, replication's sender). */
+export interface PartitionDrainer {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** Records taken but not done yet. */
+  readonly queueDepth: number;
+}
 
 export interface PartitionLeasesOptions {
   outbox: EventOutbox;
@@ -20,8 +26,13 @@ export interface PartitionLeasesOptions {
   partition: string;
   /** A lease older than this is stale: its partition is adopted. */
   adoptAfterMs: number;
-  destinations: readonly DestinationConfig[];
-  policy: Partial<DeliveryPolicy>;
+  /**
+   * Which partitions of the shared outbox this feature drains (each feature keeps its own
+   * namespace: notifications, replication `repl.*`, the access-log spool `s3log.*`).
+   */
+  owns: (partition: string) => boolean;
+  /** A drainer for an adopted partition. */
+  drainer: (partition: string) => PartitionDrainer;
   log: (line: string) => void;
 }
 
@@ -32,7 +43,7 @@ export function batchTimeMs(batchId: string): number {
 
 export class PartitionLeases {
   private timer: NodeJS.Timeout | null = null;
-  private readonly adopted = new Map<string, OutboxSender>();
+  private readonly adopted = new Map<string, PartitionDrainer>();
   private closed = false;
   private running: Promise<void> | null = null;
 
@@ -86,15 +97,13 @@ export class PartitionLeases {
     const now = Date.now();
     for (const partition of await this.opts.outbox.listOutboxPartitions()) {
       if (this.closed) return;
-      if (partition === this.opts.partition || partition === DEAD_LETTER_PARTITION || partition.startsWith(LEASE_PREFIX) || this.adopted.has(partition)) continue;
-      // The server access log spool shares the outbox (access-logging/server-access-log.ts).
-      if (partition.startsWith(ACCESS_LOG_PARTITION_PREFIX)) continue;
+      if (partition === this.opts.partition || partition.startsWith(LEASE_PREFIX) || this.adopted.has(partition) || !this.opts.owns(partition)) continue;
       const leases = await this.opts.outbox.readOutbox(`${LEASE_PREFIX}${partition}`, 100);
       const renewed = leases.length === 0 ? 0 : batchTimeMs(leases[leases.length - 1]!.id);
       if (now - renewed < this.opts.adoptAfterMs) continue;
       // Ours now: renewed by this node while it drains it, so no third node adopts it too.
       await this.renew(partition);
-      const sender = new OutboxSender({ outbox: this.opts.outbox, partition, destinations: this.opts.destinations.map((c) => createDestination(c)), policy: this.opts.policy, log: this.opts.log });
+      const sender = this.opts.drainer(partition);
       this.adopted.set(partition, sender);
       this.opts.log(`adopted outbox partition ${partition} (its lease was last renewed ${renewed === 0 ? 'never' : new Date(renewed).toISOString()})`);
       await sender.start();

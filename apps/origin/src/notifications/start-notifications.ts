@@ -9,6 +9,8 @@ import { createDestination, DEAD_LETTER_PARTITION, OutboxSender, parseDestinatio
 import type { OriginMetrics } from '../http/metrics.js';
 import { Notifier } from './notifier.js';
 import { LEASE_PREFIX, PartitionLeases } from './partition-leases.js';
+import { ACCESS_LOG_PARTITION_PREFIX } from '../access-logging/server-access-log.js';
+import { REPLICATION_PARTITION_PREFIX } from '../replication/records.js';
 
 export interface NotificationsOptions {
   /** The destinations a bucket's configuration may name (validated: parseDestinationsConfig). */
@@ -44,6 +46,15 @@ export class NotificationsConfigError extends Error {
 const PARTITION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,121}$/;
 const DEFAULT_ADOPT_AFTER_MS = 60_000;
 
+/**
+ * The partitions of the shared outbox that hold notification records: not the dead letters, nor
+ * the server access log spool (access-logging/server-access-log.ts), nor replication's
+ * (replication/records.ts).
+ */
+export function ownsNotificationPartition(partition: string): boolean {
+  return partition !== DEAD_LETTER_PARTITION && !partition.startsWith(ACCESS_LOG_PARTITION_PREFIX) && !partition.startsWith(REPLICATION_PARTITION_PREFIX);
+}
+
 export function nodeIdOf(nodeId: string | undefined): string {
   // A host name may hold characters a partition cannot (it names a directory or key): replaced.
   const id =
@@ -54,6 +65,8 @@ export function nodeIdOf(nodeId: string | undefined): string {
       .slice(0, 122);
   if (!PARTITION.test(id)) throw new NotificationsConfigError(`notifications.nodeId: ${JSON.stringify(id)} must be 1–122 letters, digits, '.', '_' or '-', starting with a letter or digit`);
   if (id === DEAD_LETTER_PARTITION) throw new NotificationsConfigError(`notifications.nodeId: ${JSON.stringify(id)} is reserved for dead-lettered messages`);
+  if (id.startsWith(REPLICATION_PARTITION_PREFIX))
+    throw new NotificationsConfigError(`notifications.nodeId: ${JSON.stringify(id)}: ids starting with ${REPLICATION_PARTITION_PREFIX} are reserved for replication`);
   if (id.startsWith(LEASE_PREFIX)) throw new NotificationsConfigError(`notifications.nodeId: ${JSON.stringify(id)}: ids starting with ${LEASE_PREFIX} are reserved for partition leases`);
   return id;
 }
@@ -95,7 +108,14 @@ export async function startNotifications(
   const log = (line: string): void => void process.stderr.write(`bucketfront notifications: ${line}\n`);
   const recovery = sender.start().catch((err: unknown) => log(`recovery of outbox partition ${partition} failed: ${err instanceof Error ? err.message : String(err)}`));
   const adoptAfterMs = opts.adoptAfterMs ?? DEFAULT_ADOPT_AFTER_MS;
-  const leases = new PartitionLeases({ outbox: deps.outbox, partition, adoptAfterMs: adoptAfterMs > 0 ? adoptAfterMs : Number.POSITIVE_INFINITY, destinations: configs, policy, log });
+  const leases = new PartitionLeases({
+    outbox: deps.outbox,
+    partition,
+    adoptAfterMs: adoptAfterMs > 0 ? adoptAfterMs : Number.POSITIVE_INFINITY,
+    owns: ownsNotificationPartition,
+    drainer: (p) => new OutboxSender({ outbox: deps.outbox, partition: p, destinations: configs.map((c) => createDestination(c)), policy, log }),
+    log,
+  });
   // The first renewal before serving: a node that starts is never mistaken for a dead one.
   try {
     await leases.start(adoptAfterMs > 0 ? adoptAfterMs : DEFAULT_ADOPT_AFTER_MS);

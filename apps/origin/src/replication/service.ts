@@ -1,20 +1,69 @@
 /**
  * The origin's replication side as handlers see it (`ctx.replication`): where a destination bucket
- * lives (destination.ts over the remotes, remotes.ts). docs/replication.md.
+ * lives (destination.ts over the remotes, remotes.ts), which rule replicates a new version, and the
+ * durable queue its record joins before the write is answered. docs/replication.md.
  */
-import type { RemoteStore } from './remotes.js';
+import type { ObjectStore } from '@bucketfront/object-store';
+import { replicatesDeleteMarkers, selectReplicationRule, type ReplicationRule } from '@bucketfront/s3-protocol';
+import { decodeTagSet } from '../s3/tagging.js';
+import type { OutboxGroupCommit } from '../notifications/group-commit.js';
 import { locateDestination, type DestinationLookup } from './destination.js';
+import { encodeRecord, type ReplicationRecord } from './records.js';
+import type { RemoteStore } from './remotes.js';
+import { loadReplication } from './stored-config.js';
+
+/** The rule that replicates a new version, and where to. */
+export interface ReplicationMatch {
+  rule: ReplicationRule;
+  destinationBucket: string;
+  destinationRegion: string;
+}
 
 export interface ReplicationService {
   /** Finds the remote holding `bucket` (re-reading the remotes first): its region, or S3's error. */
   locateDestination(bucket: string): Promise<DestinationLookup>;
+  /**
+   * Whether the store can keep replication statuses (ReplicationStatusStore): without it,
+   * PutBucketReplication answers 501 and nothing is queued.
+   */
+  readonly engine: boolean;
+  /** The rule replicating a new object version of `key` with these tags (`x-amz-tagging` form); null when none. */
+  matchObject(bucket: string, key: string, tagging: string | undefined): Promise<ReplicationMatch | null>;
+  /** The rule replicating a delete marker a user just made on `key`; null when none does. */
+  matchDeleteMarker(bucket: string, key: string): Promise<ReplicationMatch | null>;
+  /** Appends the version's record to the durable queue; resolves once it is durable. */
+  enqueue(match: ReplicationMatch, version: { bucket: string; key: string; versionId: string; kind: ReplicationRecord['kind']; size: number }): Promise<void>;
 }
 
-export function replicationService(remotes: RemoteStore, onError: (err: Error) => void): ReplicationService {
+export function replicationService(deps: { remotes: RemoteStore; store: ObjectStore; queue: OutboxGroupCommit | null; onError: (err: Error) => void }): ReplicationService {
+  const { remotes, store, queue, onError } = deps;
+  async function match(bucket: string, key: string, tags: ReadonlyMap<string, string>, deleteMarker: boolean): Promise<ReplicationMatch | null> {
+    if (queue === null) return null;
+    const stored = await loadReplication(store, bucket);
+    if (stored === null) return null;
+    const rule = selectReplicationRule(stored.config, key, tags);
+    if (rule === null || (deleteMarker && !replicatesDeleteMarkers(rule))) return null;
+    return { rule, destinationBucket: rule.destination.bucket, destinationRegion: stored.destinationRegion };
+  }
   return {
+    engine: queue !== null,
     async locateDestination(bucket) {
       await remotes.refresh();
       return locateDestination(await remotes.endpoints((region, err) => onError(new Error(`replication remote ${region} is unusable: ${err.message}`))), bucket);
+    },
+    matchObject: (bucket, key, tagging) => match(bucket, key, new Map(decodeTagSet(tagging).map((t) => [t.key, t.value])), false),
+    matchDeleteMarker: (bucket, key) => match(bucket, key, new Map(), true),
+    async enqueue(m, v) {
+      if (queue === null) return;
+      const record: ReplicationRecord = {
+        ...v,
+        ruleId: m.rule.id,
+        destinationBucket: m.destinationBucket,
+        destinationRegion: m.destinationRegion,
+        ...(m.rule.destination.storageClass !== undefined ? { storageClass: m.rule.destination.storageClass } : {}),
+        enqueuedAt: Date.now(),
+      };
+      await queue.append([encodeRecord(record)]);
     },
   };
 }

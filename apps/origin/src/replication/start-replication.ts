@@ -1,18 +1,136 @@
 /**
- * Starts the origin's replication side (docs/replication.md): the remotes (remotes.ts) and the
- * service handlers use (service.ts).
+ * Starts the origin's replication side (docs/replication.md): the remotes (remotes.ts), the
+ * durable queue in this node's outbox partition `repl.<node id>` (records.ts), its sender
+ * (sender.ts, copy-version.ts), the leases that let a live node drain a dead node's partition
+ * (notifications/partition-leases.ts, with replication's own namespace), the metrics, and the
+ * service handlers use (service.ts). Without a ReplicationStatusStore (the s3 driver) only the
+ * remotes and the configuration API run: PutBucketReplication answers 501.
  */
-import type { KeyStore, SystemDocuments } from '@bucketfront/object-store';
-import { RemoteStore } from './remotes.js';
+import type { EventOutbox, KeyStore, ObjectStore, ReplicationStatus, ReplicationStatusStore, SystemDocuments } from '@bucketfront/object-store';
+import { isStoreError } from '@bucketfront/object-store';
+import type { OriginMetrics } from '../http/metrics.js';
+import { OutboxGroupCommit } from '../notifications/group-commit.js';
+import { PartitionLeases } from '../notifications/partition-leases.js';
+import { copyVersion, type CopyOutcome } from './copy-version.js';
+import { REPLICATION_PARTITION_PREFIX, replicationPartitionOf, type ReplicationRecord } from './records.js';
+import type { RemoteEndpoint } from './remote-client.js';
+import { REMOTES_REFRESH_MS, RemoteStore } from './remotes.js';
+import { DEFAULT_BACKOFF, ReplicationSender, type BackoffPolicy } from './sender.js';
 import { replicationService, type ReplicationService } from './service.js';
+import { ReplicationStats } from './stats.js';
+
+/** startOrigin's `replication` tuning (all optional). */
+export interface ReplicationOptions {
+  /** Backoff between attempts of a record that failed in a retryable way (default 500 ms doubling to 30 s). */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Versions copied at once per partition (default 4). */
+  concurrency?: number;
+  /** Adopt a dead node's replication partition after this long without its lease renewed (default 60000; 0 never). */
+  adoptAfterMs?: number;
+  /** This node's id (its partition is `repl.<node id>`): default the notifications node id, else the host name. */
+  nodeId?: string;
+}
 
 export interface RunningReplication {
   service: ReplicationService;
+  /** This node's replication partition (null without the engine). */
+  partition: string | null;
   close(): Promise<void>;
 }
 
-export async function startReplication(deps: { system: SystemDocuments; keys: KeyStore | null }): Promise<RunningReplication> {
-  const log = (err: Error): void => void process.stderr.write(`bucketfront replication: ${err.message}\n`);
+const DEFAULT_ADOPT_AFTER_MS = 60_000;
+
+export async function startReplication(
+  deps: {
+    system: SystemDocuments;
+    keys: KeyStore | null;
+    store: ObjectStore;
+    outbox: EventOutbox;
+    statusStore: ReplicationStatusStore | null;
+    nodeId: string;
+    metrics: OriginMetrics;
+  },
+  opts: ReplicationOptions = {},
+): Promise<RunningReplication> {
+  const log = (line: string): void => void process.stderr.write(`bucketfront replication: ${line}\n`);
   const remotes = await RemoteStore.open(deps.system, deps.keys);
-  return { service: replicationService(remotes, log), close: async () => {} };
+  const statusStore = deps.statusStore;
+  if (statusStore === null) {
+    return { service: replicationService({ remotes, store: deps.store, queue: null, onError: (e) => log(e.message) }), partition: null, close: async () => {} };
+  }
+
+  // The remotes with their secrets opened, re-read at most every REMOTES_REFRESH_MS.
+  let endpoints: { at: number; list: RemoteEndpoint[] } | null = null;
+  async function remoteOf(region: string): Promise<RemoteEndpoint | undefined> {
+    if (endpoints === null || Date.now() - endpoints.at > REMOTES_REFRESH_MS) {
+      await remotes.refresh();
+      endpoints = { at: Date.now(), list: await remotes.endpoints((r, err) => log(`remote ${r} is unusable: ${err.message}`)) };
+    }
+    return endpoints.list.find((e) => e.region === region);
+  }
+
+  async function mark(r: ReplicationRecord, status: ReplicationStatus): Promise<void> {
+    if (r.kind !== 'object') return;
+    try {
+      await statusStore!.setReplicationStatus(r.bucket, r.key, r.versionId, status);
+    } catch (err) {
+      // Deleted meanwhile: nothing left to mark.
+      if (!isStoreError(err, 'NoSuchVersion') && !isStoreError(err, 'NoSuchKey') && !isStoreError(err, 'NoSuchBucket')) throw err;
+    }
+  }
+
+  async function replicate(r: ReplicationRecord): Promise<CopyOutcome> {
+    const remote = await remoteOf(r.destinationRegion);
+    const outcome: CopyOutcome =
+      remote === undefined
+        ? { kind: 'failed', code: 'NoSuchRemote', message: `no replication remote for region ${r.destinationRegion} (bucketfront replication add-remote)` }
+        : await copyVersion(deps.store, remote, r);
+    if (outcome.kind === 'done') await mark(r, 'COMPLETED');
+    else if (outcome.kind === 'failed') await mark(r, 'FAILED');
+    return outcome;
+  }
+
+  const stats = new ReplicationStats((r, code, message) => {
+    // One line per FAILED version, naming it and where it was going.
+    log(
+      `FAILED ${r.kind === 'deleteMarker' ? 'delete marker' : 'version'} s3://${r.bucket}/${r.key} versionId=${r.versionId} → s3://${r.destinationBucket} (${r.destinationRegion}): ${code}${message ? ` ${message}` : ''}`,
+    );
+  });
+  deps.metrics.addSection((w) => stats.render(w));
+  const backoff: BackoffPolicy = {
+    initialBackoffMs: opts.initialBackoffMs ?? DEFAULT_BACKOFF.initialBackoffMs,
+    maxBackoffMs: opts.maxBackoffMs ?? DEFAULT_BACKOFF.maxBackoffMs,
+  };
+  const senderOf = (partition: string): ReplicationSender => new ReplicationSender({ outbox: deps.outbox, partition, replicate, stats, backoff, concurrency: opts.concurrency ?? 4, log });
+
+  const partition = replicationPartitionOf(deps.nodeId);
+  const sender = senderOf(partition);
+  const queue = new OutboxGroupCommit(deps.outbox, partition, (batchId, records) => sender.offer(batchId, records));
+  // What a previous process of this node left goes out again, in the background.
+  const recovery = sender.start().catch((err: unknown) => log(`recovery of partition ${partition} failed: ${err instanceof Error ? err.message : String(err)}`));
+  const adoptAfterMs = opts.adoptAfterMs ?? DEFAULT_ADOPT_AFTER_MS;
+  const leases = new PartitionLeases({
+    outbox: deps.outbox,
+    partition,
+    adoptAfterMs: adoptAfterMs > 0 ? adoptAfterMs : Number.POSITIVE_INFINITY,
+    owns: (p) => p.startsWith(REPLICATION_PARTITION_PREFIX),
+    drainer: senderOf,
+    log,
+  });
+  try {
+    await leases.start(adoptAfterMs > 0 ? adoptAfterMs : DEFAULT_ADOPT_AFTER_MS);
+  } catch (err) {
+    await sender.close();
+    throw err;
+  }
+  return {
+    service: replicationService({ remotes, store: deps.store, queue, onError: (e) => log(e.message) }),
+    partition,
+    close: async () => {
+      await leases.close();
+      await sender.close();
+      await recovery;
+    },
+  };
 }

@@ -24,6 +24,7 @@ import { loadBucketFacts } from './bucket-facts.js';
 import { bucketAclOf } from './bucket-owner.js';
 import type { Caller, S3Context } from './context.js';
 import type { UserDirectory } from '../users/directory.js';
+import { replicaNeedOf } from './replica-writes.js';
 
 /** What an operation needs: its IAM action, and which ACL (if any) can grant it. */
 export interface Need {
@@ -154,7 +155,8 @@ const HANDLER_CHECKS_OBJECT = new Set<S3Operation['op']>(['GetObject', 'HeadObje
 /** The central step (router.ts): null when the request may proceed, else its error. */
 export async function authorize(ctx: S3Context): Promise<S3Error | null> {
   const op = ctx.op;
-  const need = needOf(op);
+  // A replica write (s3/replica-writes.ts) needs s3:ReplicateObject / s3:ReplicateDelete instead.
+  const need = replicaNeedOf(ctx) ?? needOf(op);
   if (need === null) return ctx.caller.kind === 'anonymous' && op.op === 'NotImplemented' ? new S3Error('AccessDenied') : null;
   if (need.grantedBy === 'user' || !('bucket' in op) || op.bucket === undefined) return ctx.caller.kind === 'user' ? null : new S3Error('AccessDenied');
   const facts = await loadBucketFacts(ctx.store, op.bucket);

@@ -207,6 +207,8 @@ export function objectHeaders(info: ObjectInfo, opts: ObjectHeaderOptions): Head
   if (md.storageClass !== undefined && md.storageClass !== 'STANDARD') h.push('x-amz-storage-class', md.storageClass);
   const tags = tagCount(md.tagging);
   if (tags > 0) h.push('x-amz-tagging-count', String(tags));
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-status.html (docs/replication.md#statuses)
+  if (md.replicationStatus !== undefined) h.push('x-amz-replication-status', md.replicationStatus);
   return h;
 }
 

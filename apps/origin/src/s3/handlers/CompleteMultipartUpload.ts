@@ -14,6 +14,7 @@ import { writtenVersionIdHeader } from '../versions.js';
 import { xmlResponse, type OpOf, type S3Context, type S3Handler, type S3Response } from '../context.js';
 import { urlEncodeKey } from '../listing.js';
 import { checkWritePreconditions } from '../write-conditions.js';
+import { recordReplication, replicaVersionFrom } from '../replica-writes.js';
 
 const MAX_BODY = 4 * 1024 * 1024;
 
@@ -37,6 +38,8 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
 
   const precondition = await checkWritePreconditions(ctx, bucket, key);
   if (precondition) return precondition;
+  const replicaVersionId = await replicaVersionFrom(ctx, bucket);
+  if (replicaVersionId instanceof S3Error) return replicaVersionId;
   let checksum: StoredChecksum | null;
   let info: ObjectInfo;
   try {
@@ -52,7 +55,7 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
       key,
       uploadId,
       parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
-      checksum ? { checksum } : undefined,
+      { ...(checksum ? { checksum } : {}), ...(replicaVersionId !== undefined ? { versionId: replicaVersionId } : {}) },
     );
   } catch (err) {
     if (!(err instanceof StoreError && err.code === 'NoSuchUpload')) throw err;
@@ -61,6 +64,10 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
     const done = await completedFrom(ctx, parts);
     if (done === null) throw err;
     return completeResult(ctx, done, done.metadata.checksum?.value ? done.metadata.checksum : null);
+  }
+  // The upload was marked PENDING at CreateMultipartUpload when a rule matched; the rule decides now.
+  if (replicaVersionId === undefined && info.metadata.replicationStatus !== 'REPLICA' && ctx.replication !== null) {
+    await recordReplication(ctx, await ctx.replication.matchObject(bucket, key, info.metadata.tagging), bucket, key, info);
   }
   await ctx.notify({ eventName: 'ObjectCreated:CompleteMultipartUpload', bucket, key, size: info.size, eTag: info.etag, ...(info.versionId !== undefined ? { versionId: info.versionId } : {}) });
   return completeResult(ctx, info, checksum);

@@ -10,6 +10,7 @@ import { applyNewObjectAcl } from '../object-acl-input.js';
 import { headerValue, metadataFromHeaders, storageClassFrom } from '../object-headers.js';
 import { taggingFromHeaders } from '../tagging.js';
 import { copySourceVersionHeader, writtenVersionIdHeader } from '../versions.js';
+import { pendingReplication, recordReplication } from '../replica-writes.js';
 import { bucketDefaultEncryption, COPY_SOURCE_CUSTOMER_PREFIX, customerKeyFrom, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
 
 export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
@@ -87,10 +88,14 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
   // The copy is a new object: its writer owns it, with the ACL this request asks for.
   const aclRefused = applyNewObjectAcl(ctx, facts, metadata);
   if (aclRefused) return aclRefused;
+  // A copy is a new version (of a replica too): replicated as its own rule says.
+  delete metadata.replicationStatus;
+  const replication = await pendingReplication(ctx, bucket, key, metadata);
   const copied = await ctx.store.copyObject(src, { bucket, key }, metadata, {
     ...(sourceCustomerKey !== undefined ? { sourceCustomerKey } : {}),
     ...(encryption !== undefined ? { encryption } : {}),
   });
+  await recordReplication(ctx, replication, bucket, key, copied);
   await ctx.notify({ eventName: 'ObjectCreated:Copy', bucket, key, size: copied.size, eTag: copied.etag, ...(copied.versionId !== undefined ? { versionId: copied.versionId } : {}) });
   // The versions travel in headers only (S3's CopyObjectResult has no version element).
   const out = [...encryptionHeaders(copied.metadata.encryption, { context: true }), ...writtenVersionIdHeader(copied), ...copySourceVersionHeader(info)];

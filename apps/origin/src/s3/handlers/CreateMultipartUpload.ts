@@ -9,6 +9,7 @@ import { applyNewObjectAcl } from '../object-acl-input.js';
 import { xmlResponse, type HeaderList, type OpOf, type S3Handler } from '../context.js';
 import { announcedChecksumAlgorithm, headerValue, metadataFromHeaders } from '../object-headers.js';
 import { taggingFromHeaders } from '../tagging.js';
+import { pendingReplication, replicaVersionFrom } from '../replica-writes.js';
 import { bucketDefaultEncryption, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
 
 export const CreateMultipartUpload: S3Handler<OpOf<'CreateMultipartUpload'>> = async (ctx) => {
@@ -27,6 +28,12 @@ export const CreateMultipartUpload: S3Handler<OpOf<'CreateMultipartUpload'>> = a
   if (encryption instanceof S3Error) return encryption;
   const empty = await readSmallBody(ctx, 0, 'UnexpectedContent');
   if (empty instanceof S3Error) return empty;
+  // A replica upload (completed with the same header) or one whose object a rule replicates: the
+  // status travels with the upload's metadata (CompleteMultipartUpload queues the record).
+  const replicaVersionId = await replicaVersionFrom(ctx, bucket);
+  if (replicaVersionId instanceof S3Error) return replicaVersionId;
+  if (replicaVersionId !== undefined) metadata.replicationStatus = 'REPLICA';
+  else await pendingReplication(ctx, bucket, key, metadata);
   const headers: HeaderList = [];
   delete metadata.checksum;
   const algorithm = announcedChecksumAlgorithm(ctx.req.headers);

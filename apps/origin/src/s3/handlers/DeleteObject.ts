@@ -8,14 +8,26 @@
 import { S3Error } from '@bucketfront/s3-protocol';
 import type { HeaderList, OpOf, S3Handler } from '../context.js';
 import { requestedVersion } from '../versions.js';
+import { recordDeleteMarker, replicaVersionFrom } from '../replica-writes.js';
 
 export const DeleteObject: S3Handler<OpOf<'DeleteObject'>> = async (ctx) => {
   const { bucket, key } = ctx.op;
   const versionId = await requestedVersion(ctx.store, bucket, ctx.op.query);
   if (versionId instanceof S3Error) return versionId;
+  // A replicated delete marker keeps its source's id (docs/replication.md#replica-writes).
+  const markerVersionId = await replicaVersionFrom(ctx, bucket);
+  if (markerVersionId instanceof S3Error) return markerVersionId;
+  if (markerVersionId !== undefined && versionId !== undefined) return new S3Error('InvalidRequest', 'A replicated delete marker names no versionId.');
   // The deleter owns the delete marker it may create (ListObjectVersions shows it).
   const owner = ctx.caller.kind === 'user' ? ctx.caller.id : undefined;
-  const result = await ctx.store.deleteObject(bucket, key, { ...(versionId !== undefined ? { versionId } : {}), ...(owner !== undefined ? { owner } : {}) });
+  const result = await ctx.store.deleteObject(bucket, key, {
+    ...(versionId !== undefined ? { versionId } : {}),
+    ...(owner !== undefined ? { owner } : {}),
+    ...(markerVersionId !== undefined ? { markerVersionId } : {}),
+  });
+  // S3 replicates the delete markers users make, never deletes by versionId
+  // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html).
+  if (versionId === undefined && markerVersionId === undefined && result.deleteMarker === true) await recordDeleteMarker(ctx, bucket, key, result.versionId);
   const headers: HeaderList = [];
   if (result.deleteMarker === true) headers.push('x-amz-delete-marker', 'true');
   if (result.versionId !== undefined) headers.push('x-amz-version-id', result.versionId);

@@ -15,6 +15,7 @@ import { DELETE_OBJECT_VERSION, isAllowed } from '../authorize.js';
 import { readSmallBody } from '../body.js';
 import { xmlResponse, type OpOf, type S3Handler } from '../context.js';
 import { missingContentMd5 } from '../object-headers.js';
+import { recordDeleteMarker } from '../replica-writes.js';
 
 const MAX_KEYS = 1000;
 const MAX_BODY = 2 * 1024 * 1024;
@@ -34,6 +35,7 @@ export const DeleteObjects: S3Handler<OpOf<'DeleteObjects'>> = async (ctx) => {
 
   const result: DeleteResult = { deleted: [], errors: [] };
   const events: Omit<ObjectEvent, 'principalId' | 'sourceIp' | 'requestId' | 'hostId'>[] = [];
+  const markers: Array<{ key: string; versionId: string | undefined }> = [];
   let versioned: boolean | undefined;
   // The deleter owns the delete markers it creates (ListObjectVersions shows it).
   const owner = ctx.caller.kind === 'user' ? ctx.caller.id : undefined;
@@ -71,6 +73,7 @@ export const DeleteObjects: S3Handler<OpOf<'DeleteObjects'>> = async (ctx) => {
       continue;
     }
     const markerCreated = versionId === undefined && done.deleteMarker === true;
+    if (markerCreated) markers.push({ key, versionId: done.versionId });
     events.push({ eventName: markerCreated ? 'ObjectRemoved:DeleteMarkerCreated' : 'ObjectRemoved:Delete', bucket, key, ...(done.versionId !== undefined ? { versionId: done.versionId } : {}) });
     if (doc.quiet) continue;
     const deleted: DeleteResult['deleted'][number] = versionId !== undefined ? { key, versionId } : { key };
@@ -82,6 +85,6 @@ export const DeleteObjects: S3Handler<OpOf<'DeleteObjects'>> = async (ctx) => {
     result.deleted.push(deleted);
   }
   // One event per deleted key; called together, they share one outbox write.
-  await Promise.all(events.map((event) => ctx.notify(event)));
+  await Promise.all([...events.map((event) => ctx.notify(event)), ...markers.map((m) => recordDeleteMarker(ctx, bucket, m.key, m.versionId))]);
   return xmlResponse(DeleteResultXml.serialize(result));
 };

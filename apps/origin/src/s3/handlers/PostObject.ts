@@ -25,6 +25,7 @@ import { checkPolicyConditions, type SizeRange } from '../post-object/policy-con
 import { parsePostPolicy } from '../post-object/policy-document.js';
 import { expectedChecksumOf, guardFile } from '../post-object/file-guard.js';
 import { postSuccessResponse } from '../post-object/success-response.js';
+import { pendingReplication, recordReplication } from '../replica-writes.js';
 
 /** The fields that sign a form; one of them without a policy is a broken signed form, not an anonymous one. */
 const SIGNATURE_FIELDS = ['awsaccesskeyid', 'signature', 'x-amz-signature', 'x-amz-credential', 'x-amz-algorithm'];
@@ -89,6 +90,7 @@ async function storeForm(
   pipeline(file.stream, limited, (err) => {
     streamError = err ?? undefined;
   });
+  const replication = await pendingReplication(ctx, bucket, key, metadata);
   let info: Awaited<ReturnType<typeof ctx.store.putObject>>;
   try {
     info = await ctx.store.putObject(bucket, key, limited, metadata, {
@@ -102,6 +104,7 @@ async function storeForm(
     if (streamError !== undefined) throw new S3Error('MalformedPOSTRequest');
     throw err;
   }
+  await recordReplication(ctx, replication, bucket, key, info);
   const etag = info.etag;
   await ctx.notify({ eventName: 'ObjectCreated:Post', bucket, key, size: info.size, eTag: etag.replace(/"/g, ''), ...(info.versionId !== undefined ? { versionId: info.versionId } : {}) });
   const extra = [...encryptionHeaders(info.metadata.encryption, { context: true }), ...writtenVersionIdHeader(info)];

@@ -20,6 +20,10 @@ export const PutBucketReplication: S3Handler<OpOf<'PutBucketReplication'>> = asy
   if (body.length === 0) return new S3Error('MissingRequestBodyError');
   const config = parseReplicationConfiguration(body);
   if (config instanceof S3Error) return config;
+  // The s3 driver cannot keep a version's replication status: no engine there (docs/replication.md#deviations).
+  if (ctx.replication !== null && !ctx.replication.engine) {
+    return new S3Error('NotImplemented', 'Replication needs a store that keeps replication statuses (the fs store); this store does not.');
+  }
   if ((await ctx.store.getBucketVersioning(bucket)) !== 'Enabled') {
     return new S3Error('InvalidRequest', "Versioning must be 'Enabled' on the bucket to apply a replication configuration");
   }

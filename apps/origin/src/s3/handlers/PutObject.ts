@@ -11,6 +11,7 @@ import { taggingFromHeaders } from '../tagging.js';
 import { appendOfEncrypted, writeOffsetFrom } from '../write-offset.js';
 import { checkWritePreconditions } from '../write-conditions.js';
 import { writtenVersionIdHeader } from '../versions.js';
+import { pendingReplication, recordReplication, replicaVersionFrom } from '../replica-writes.js';
 
 export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
   const { bucket, key } = ctx.op;
@@ -37,6 +38,14 @@ export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
   if (offset !== undefined && encryption !== undefined) return appendOfEncrypted();
   const precondition = await checkWritePreconditions(ctx, bucket, key);
   if (precondition) return precondition;
+  // A replica from a source origin (docs/replication.md#replica-writes), else maybe a version to replicate.
+  const replicaVersionId = await replicaVersionFrom(ctx, bucket);
+  if (replicaVersionId instanceof S3Error) return replicaVersionId;
+  if (replicaVersionId !== undefined) {
+    if (offset !== undefined) return new S3Error('InvalidRequest', 'A replica cannot be appended.');
+    metadata.replicationStatus = 'REPLICA';
+  }
+  const replication = offset === undefined ? await pendingReplication(ctx, bucket, key, metadata) : null;
   const contentMd5 = headerValue(headers, 'content-md5');
   const info = await withBody(ctx, (body) => {
     // A trailer checksum is known only at the end of the body; the store reads
@@ -48,9 +57,11 @@ export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
       ...(contentMd5 !== undefined ? { contentMd5 } : {}),
       ...(size !== undefined ? { expectedSize: size } : {}),
       ...(encryption !== undefined ? { encryption } : {}),
+      ...(replicaVersionId !== undefined ? { versionId: replicaVersionId } : {}),
     };
     return offset !== undefined ? ctx.store.appendObject(bucket, key, offset, body, metadata, opts) : ctx.store.putObject(bucket, key, body, metadata, opts);
   });
+  await recordReplication(ctx, replication, bucket, key, info);
   // An append is a PutObject: the same event (docs/append.md).
   await ctx.notify({ eventName: 'ObjectCreated:Put', bucket, key, size: info.size, eTag: info.etag, ...(info.versionId !== undefined ? { versionId: info.versionId } : {}) });
   const out: HeaderList = ['ETag', info.etag, ...encryptionHeaders(info.metadata.encryption, { context: true }), ...writtenVersionIdHeader(info)];
