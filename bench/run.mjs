@@ -50,7 +50,7 @@ if (!toMs(duration)) {
 }
 
 // Time budget per mode in seconds (a loaded machine is slower; BENCH_BUDGET_FACTOR scales it).
-const MODE_BUDGET_S = { origin: 300, sse: 300, website: 240, edge: 240, 'edge-cache': 300, 'edge-functions': 180, thumbnails: 240, sync: 420, notifications: 240, versioning: 180, cluster: 420 };
+const MODE_BUDGET_S = { origin: 300, sse: 300, website: 240, edge: 240, 'edge-cache': 300, 'edge-functions': 180, thumbnails: 240, sync: 420, notifications: 240, versioning: 300, cluster: 420 };
 const REQUIRED = {
   origin: ['wrk', 'dd'],
   sse: ['wrk', 'curl'],

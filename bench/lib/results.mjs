@@ -119,7 +119,7 @@ function fmt(v, unit) {
 
 const TITLES = {
   origin: 'origin: S3 API PUT/GET vs s3rver (signed requests), 256 MiB PUT vs dd',
-  versioning: 'versioning: PUT throughput into a versioned bucket vs a never-versioned one, on one origin',
+  versioning: 'versioning: PUT throughput into a versioned bucket, and one replicating to a second origin, vs a never-versioned one; replication lag',
   sse: 'sse: our origin with SSE-S3 encryption at rest vs plaintext (PUT/GET 1 MiB and 256 MiB, peak RSS); edge hits over HTTPS vs HTTP',
   website: 'website: website-endpoint GET vs nginx static and s3rver website',
   edge: 'edge: cache hits, thundering herd, invalidation vs nginx proxy_cache and Varnish',

@@ -48,9 +48,10 @@ async function loggedRequest(pred: (e: OriginAccessLogEntry) => boolean): Promis
 }
 
 /** Every file under the origin's data directory with its size. */
+/** The files under the buckets' directory (objects, parts): not the outboxes' lease heartbeats. */
 async function dataFiles(): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const entry of await readdir(origin.dataDir, { recursive: true, withFileTypes: true })) {
+  for (const entry of await readdir(join(origin.dataDir, 'buckets'), { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const path = join(entry.parentPath, entry.name);
     out.set(path, (await stat(path)).size);
