@@ -8,9 +8,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { request } from 'undici';
-import { testEdgeOptions, type TempDir } from '@bucketfront/test-support';
+import type { TempDir } from '@bucketfront/test-support';
 import type { TestOrigin } from '@bucketfront/origin/testing';
-import { loadStartEdge, parseSummary, runCli, startCliTestbed, type StartedEdge, writeTree } from './helpers.js';
+import { parseSummary, runCli, startCliTestbed, startSiteEdge, type StartedEdge, writeTree } from './helpers.js';
 
 let origin: TestOrigin;
 let edge: StartedEdge;
@@ -41,19 +41,7 @@ beforeAll(async () => {
   await origin.s3.send(new CreateBucketCommand({ Bucket: 'site' }));
   const web = await runCli(['website', 's3://site', '--index-document', 'index.html', '--endpoint-url', origin.url], env);
   expect(web.code).toBe(0);
-  const startEdge = await loadStartEdge();
-  edge = await startEdge({
-    config: {
-      distributions: [
-        {
-          id: DIST,
-          origins: [{ id: 'web', url: origin.websiteUrl!, hostHeader: 'site' }],
-          defaultCacheBehavior: { targetOriginId: 'web', minTTL: 0, defaultTTL: 3600, maxTTL: 86400 },
-        },
-      ],
-    },
-    ...testEdgeOptions(origin.credentials),
-  });
+  edge = await startSiteEdge(origin, DIST);
 });
 
 afterAll(async () => {

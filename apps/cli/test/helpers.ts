@@ -6,7 +6,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { awsEnv, makeTempDir, type TempDir, type TestCredentials } from '@bucketfront/test-support';
+import { awsEnv, makeTempDir, testEdgeOptions, type TempDir, type TestCredentials } from '@bucketfront/test-support';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 import type { Summary } from '../src/sync/report.js';
 
@@ -110,4 +110,21 @@ export type StartedEdge = Awaited<ReturnType<typeof import('@bucketfront/edge').
 /** The edge's `startEdge`, imported when a suite first needs it. */
 export async function loadStartEdge(): Promise<typeof import('@bucketfront/edge')['startEdge']> {
   return (await import('@bucketfront/edge')).startEdge;
+}
+
+/** An edge with one distribution `id` in front of `origin`'s website endpoint for bucket `site` (TTL 1 h: only invalidations refresh it). */
+export async function startSiteEdge(origin: TestOrigin, id: string): Promise<StartedEdge> {
+  const startEdge = await loadStartEdge();
+  return startEdge({
+    config: {
+      distributions: [
+        {
+          id,
+          origins: [{ id: 'web', url: origin.websiteUrl!, hostHeader: 'site' }],
+          defaultCacheBehavior: { targetOriginId: 'web', minTTL: 0, defaultTTL: 3600, maxTTL: 86400 },
+        },
+      ],
+    },
+    ...testEdgeOptions(origin.credentials),
+  });
 }

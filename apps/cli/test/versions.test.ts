@@ -9,11 +9,11 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { request } from 'undici';
-import { testEdgeOptions, type TempDir } from '@bucketfront/test-support';
+import type { TempDir } from '@bucketfront/test-support';
 import type { TestOrigin } from '@bucketfront/origin/testing';
 import type { RollbackSummary } from '../src/commands/rollback.js';
 import { lsTime } from '../src/util/format.js';
-import { loadStartEdge, runCli, startCliTestbed, type StartedEdge, writeTree } from './helpers.js';
+import { runCli, startCliTestbed, startSiteEdge, type StartedEdge, writeTree } from './helpers.js';
 
 let origin: TestOrigin;
 let edge: StartedEdge;
@@ -36,19 +36,7 @@ beforeAll(async () => {
   ({ origin, tmp, env } = await startCliTestbed('bucketfront-cli-versions-', { websitePort: true }));
   s3 = origin.s3;
   for (const b of ['hist', 'plain', 'site']) await s3.send(new CreateBucketCommand({ Bucket: b }));
-  const startEdge = await loadStartEdge();
-  edge = await startEdge({
-    config: {
-      distributions: [
-        {
-          id: DIST,
-          origins: [{ id: 'web', url: origin.websiteUrl!, hostHeader: 'site' }],
-          defaultCacheBehavior: { targetOriginId: 'web', minTTL: 0, defaultTTL: 3600, maxTTL: 86400 },
-        },
-      ],
-    },
-    ...testEdgeOptions(origin.credentials),
-  });
+  edge = await startSiteEdge(origin, DIST);
 });
 
 afterAll(async () => {

@@ -301,27 +301,15 @@ describe('fs driver: versions under concurrent requests', () => {
       await s.close();
     }
   });
-  it('a GET racing the first versioned write to a pre-versioning object always finds an object', async () => {
+  it.each([
+    ['Enabled', 'the first versioned write to a pre-versioning object'],
+    ['Suspended', 'a Suspended write that replaces a pre-versioning object'],
+  ] as const)('a GET racing %s write (%s) always finds an object', async (status, _what) => {
     const s = await createFsStore({ dataDir: tempDir(), maxCachedObjectBytes: 0 });
     try {
       await s.createBucket('bkt', { region: 'us-east-1' });
       for (let i = 0; i < 10; i++) await s.putObject('bkt', `k${i}`, bodyOf('old'), META);
-      await s.putBucketVersioning('bkt', 'Enabled');
-      const seen = new Set<string | null>();
-      for (let i = 0; i < 10; i++) {
-        for (const got of await getsDuring(s, 'bkt', `k${i}`, () => s.putObject('bkt', `k${i}`, bodyOf('new'), META))) seen.add(got);
-      }
-      expect([...seen].filter((got) => got !== 'old' && got !== 'new')).toEqual([]);
-    } finally {
-      await s.close();
-    }
-  });
-  it('a GET racing a Suspended write that replaces a pre-versioning object always finds an object', async () => {
-    const s = await createFsStore({ dataDir: tempDir(), maxCachedObjectBytes: 0 });
-    try {
-      await s.createBucket('bkt', { region: 'us-east-1' });
-      for (let i = 0; i < 10; i++) await s.putObject('bkt', `k${i}`, bodyOf('old'), META);
-      await s.putBucketVersioning('bkt', 'Suspended');
+      await s.putBucketVersioning('bkt', status);
       const seen = new Set<string | null>();
       for (let i = 0; i < 10; i++) {
         for (const got of await getsDuring(s, 'bkt', `k${i}`, () => s.putObject('bkt', `k${i}`, bodyOf('new'), META))) seen.add(got);
