@@ -1,17 +1,20 @@
 /**
  * `bucketfront origin --config FILE`: the origin's configuration file, JSON or YAML (by extension;
- * otherwise JSON first, then YAML). Today it holds one section, `notifications`
- * (docs/notifications.md#the-origins-configuration); every problem names its field, and an unknown
- * field is an error rather than a silently ignored setting.
+ * otherwise JSON first, then YAML). It holds two sections, `notifications`
+ * (docs/notifications.md#the-origins-configuration) and `replication` (the engine's tuning,
+ * docs/replication.md#tuning); every problem names its field, and an unknown field is an error
+ * rather than a silently ignored setting.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DestinationConfigError, parseDestinationsConfig } from '@bucketfront/notifications';
 import { parse as parseYaml } from 'yaml';
 import { deliveryPolicyOf, NotificationsConfigError, nodeIdOf, type NotificationsOptions } from './notifications/start-notifications.js';
+import type { ReplicationOptions } from './replication/start-replication.js';
 
 export interface OriginConfigFile {
   notifications?: NotificationsOptions;
+  replication?: ReplicationOptions;
 }
 
 export class OriginConfigError extends Error {
@@ -55,8 +58,9 @@ export function parseOriginConfig(text: string, name = 'config'): OriginConfigFi
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new OriginConfigError(`${name}: must be an object (a mapping of sections)`);
   const out: OriginConfigFile = {};
   for (const [field, value] of Object.entries(raw)) {
-    if (field !== 'notifications') throw new OriginConfigError(`${name}: ${field}: is not a known field (known: notifications)`);
-    out.notifications = notificationsSection(value, name);
+    if (field === 'notifications') out.notifications = notificationsSection(value, name);
+    else if (field === 'replication') out.replication = replicationSection(value, name);
+    else throw new OriginConfigError(`${name}: ${field}: is not a known field (known: notifications, replication)`);
   }
   return out;
 }
@@ -91,4 +95,38 @@ function notificationsSection(value: unknown, name: string): NotificationsOption
     if (err instanceof NotificationsConfigError) throw new OriginConfigError(`${name}: ${err.message}`);
     throw err;
   }
+}
+
+/** Whole-number fields of `replication:` and their bounds (docs/replication.md#tuning). */
+const REPLICATION_NUMBERS = {
+  concurrency: { min: 1, max: 256, what: 'a whole number from 1 to 256' },
+  initialBackoffMs: { min: 1, max: 3_600_000, what: 'a whole number of milliseconds from 1 to 3600000' },
+  maxBackoffMs: { min: 1, max: 3_600_000, what: 'a whole number of milliseconds from 1 to 3600000' },
+  adoptAfterMs: { min: 0, max: Number.MAX_SAFE_INTEGER, what: 'a whole number of milliseconds (0: never adopt)' },
+} as const;
+
+function replicationSection(value: unknown, name: string): ReplicationOptions {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new OriginConfigError(`${name}: replication: must be an object`);
+  const out: ReplicationOptions = {};
+  for (const [field, v] of Object.entries(value as Record<string, unknown>)) {
+    if (field === 'nodeId') {
+      if (typeof v !== 'string') throw new OriginConfigError(`${name}: replication.nodeId: must be a string`);
+      try {
+        out.nodeId = nodeIdOf(v);
+      } catch (err) {
+        throw new OriginConfigError(`${name}: replication.nodeId: ${(err as Error).message.replace(/^notifications\.nodeId: /, '')}`);
+      }
+      continue;
+    }
+    if (!Object.hasOwn(REPLICATION_NUMBERS, field)) {
+      throw new OriginConfigError(`${name}: replication.${field}: is not a known field (known: nodeId, ${Object.keys(REPLICATION_NUMBERS).join(', ')})`);
+    }
+    const bound = REPLICATION_NUMBERS[field as keyof typeof REPLICATION_NUMBERS];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < bound.min || v > bound.max) throw new OriginConfigError(`${name}: replication.${field}: must be ${bound.what}`);
+    out[field as keyof typeof REPLICATION_NUMBERS] = v;
+  }
+  if (out.initialBackoffMs !== undefined && out.maxBackoffMs !== undefined && out.initialBackoffMs > out.maxBackoffMs) {
+    throw new OriginConfigError(`${name}: replication.initialBackoffMs (${out.initialBackoffMs}) must not exceed replication.maxBackoffMs (${out.maxBackoffMs})`);
+  }
+  return out;
 }

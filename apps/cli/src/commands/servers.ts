@@ -98,6 +98,7 @@ export async function originCommand(o: OriginOpts): Promise<number> {
     ...(tls ? { tls } : {}),
     ...(websiteTls ? { websiteTls } : {}),
     ...(file.notifications !== undefined ? { notifications: file.notifications } : {}),
+    ...(file.replication !== undefined ? { replication: file.replication } : {}),
   });
   const err = (s: string) => process.stderr.write(`${s}\n`);
   const stopReload = origin.reloadTlsOnSighup((event) => err(describeTlsReload(event)));
@@ -106,6 +107,12 @@ export async function originCommand(o: OriginOpts): Promise<number> {
   err(`  website (vhost):  ${origin.tls ? 'https' : 'http'}://BUCKET.s3-website-${region}.${domain}:${origin.port}/`);
   if (origin.websiteUrl) err(`  website (port):   ${origin.websiteUrl}  (Host header = bucket name)`);
   if (o.spaFallback) err('  SPA fallback:     on (website routing rules with HttpRedirectCode 200 are accepted)');
+  if (file.replication) {
+    const r = file.replication;
+    err(
+      `  replication:      ${[r.nodeId && `node ${r.nodeId}`, r.concurrency && `concurrency ${r.concurrency}`, r.initialBackoffMs && `backoff ${r.initialBackoffMs}–${r.maxBackoffMs ?? 30_000} ms`].filter(Boolean).join(', ') || 'defaults'}`,
+    );
+  }
   if (origin.notifications) err(`  notifications:    ${origin.notifications.destinations.length} destination(s), outbox partition ${origin.notifications.partition}`);
   if (origin.credentials.generated) {
     err(`  credentials (generated once, stored in the store${o.store === undefined ? ' (0600 in the data dir)' : ''}; shown once):`);
