@@ -11,19 +11,18 @@
  * Exit code 1 when any request failed or an RSS is not flat.
  * Stops by itself; every process it started is stopped at the end.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import { CreateBucketCommand, PutBucketPolicyCommand, PutBucketWebsiteCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Pool } from 'undici';
 import { freePort } from '@bucketfront/test-support';
+import { repoRoot, startCli } from './cli-process.js';
 
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '60' },
@@ -57,30 +56,9 @@ function cleanup(): void {
 process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
 
-function cliCommand(): string[] {
-  const built = join(repoRoot, 'apps/cli/dist/bin.js');
-  return existsSync(built) ? [built] : ['--conditions=source', '--import', 'tsx', join(repoRoot, 'apps/cli/src/bin.ts')];
-}
-
-async function startCli(args: string[], ready: RegExp): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...cliCommand(), ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, BUCKETFRONT_ACCESS_KEY_ID: credentials.accessKeyId, BUCKETFRONT_SECRET_ACCESS_KEY: credentials.secretAccessKey },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+async function startProcess(args: string[], ready: RegExp): Promise<ChildProcess> {
+  const { child } = await startCli(args, ready, credentials);
   children.push(child);
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready: ${stderr}`)), 60_000);
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      if (ready.test(stderr)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-  });
   return child;
 }
 
@@ -150,7 +128,7 @@ function judgeFlat(series: number[]): { secondQuarterMeanMiB: number; lastQuarte
 
 async function main(): Promise<void> {
   const [originPort, edgePort, controlPort] = [await freePort(), await freePort(), await freePort()];
-  const origin = await startCli(['origin', '--port', String(originPort), '--data', join(temp, 'data'), '--no-access-log'], /S3 API:/);
+  const origin = await startProcess(['origin', '--port', String(originPort), '--data', join(temp, 'data'), '--no-access-log'], /S3 API:/);
   const endpoint = `http://127.0.0.1:${originPort}`;
   const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
   await s3.send(new CreateBucketCommand({ Bucket: 'soak' }));
@@ -189,7 +167,7 @@ async function main(): Promise<void> {
       ],
     }),
   );
-  const edge = await startCli(
+  const edge = await startProcess(
     ['edge', '--config', configFile, '--cache-dir', join(temp, 'edge-cache'), '--port', String(edgePort), '--control-port', String(controlPort), '--workers', '2'],
     /viewers:/,
   );
