@@ -238,6 +238,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
         statusStore: opened.replicationStatus,
         nodeId: nodeIdOf(opts.replication?.nodeId ?? opts.notifications?.nodeId),
         metrics,
+        dataDir: spec.driver === 'fs' ? spec.dataDir : null,
       },
       opts.replication ?? {},
     );

@@ -255,6 +255,8 @@ export const BUCKET_CONFIG_KINDS = [
   'acl',
   /** Cross-region replication rules (the origin's document; docs/replication.md). */
   'replication',
+  /** The progress of the bucket's replication of existing objects (the origin's document; docs/replication.md#existing-objects). */
+  'replication-backfill',
 ] as const;
 export type BucketConfigKind = (typeof BUCKET_CONFIG_KINDS)[number];
 

@@ -10,7 +10,8 @@ import type { OutboxGroupCommit } from '../notifications/group-commit.js';
 import { locateDestination, type DestinationLookup } from './destination.js';
 import { encodeRecord, type ReplicationRecord } from './records.js';
 import type { RemoteStore } from './remotes.js';
-import { loadReplication } from './stored-config.js';
+import type { Backfill } from './backfill.js';
+import { loadReplication, type StoredReplication } from './stored-config.js';
 
 /** The rule that replicates a new version, and where to. */
 export interface ReplicationMatch {
@@ -32,18 +33,53 @@ export interface ReplicationService {
   /** The rule replicating a delete marker a user just made on `key`; null when none does. */
   matchDeleteMarker(bucket: string, key: string): Promise<ReplicationMatch | null>;
   /** Appends the version's record to the durable queue; resolves once it is durable. */
-  enqueue(match: ReplicationMatch, version: { bucket: string; key: string; versionId: string; kind: ReplicationRecord['kind']; size: number }): Promise<void>;
+  enqueue(match: ReplicationMatch, version: QueuedVersion): Promise<void>;
+  /**
+   * PutBucketReplication stored a configuration asking for existing objects: (re)starts the
+   * bucket's backfill job (backfill.ts). Resolves once the job is durable; it runs in the background.
+   */
+  startBackfill(bucket: string): Promise<void>;
 }
 
-export function replicationService(deps: { remotes: RemoteStore; store: ObjectStore; queue: OutboxGroupCommit | null; onError: (err: Error) => void }): ReplicationService {
-  const { remotes, store, queue, onError } = deps;
+/** The version a record names. */
+export interface QueuedVersion {
+  bucket: string;
+  key: string;
+  versionId: string;
+  kind: ReplicationRecord['kind'];
+  size: number;
+}
+
+/** The rule of `stored` replicating this key (with these tags); null when none does (or not a delete marker). */
+export function matchIn(stored: StoredReplication, key: string, tags: ReadonlyMap<string, string>, deleteMarker: boolean): ReplicationMatch | null {
+  const rule = selectReplicationRule(stored.config, key, tags);
+  if (rule === null || (deleteMarker && !replicatesDeleteMarkers(rule))) return null;
+  return { rule, destinationBucket: rule.destination.bucket, destinationRegion: stored.destinationRegion };
+}
+
+/** The tags of an `x-amz-tagging` string, as rules match them. */
+export function tagsOf(tagging: string | undefined): Map<string, string> {
+  return new Map(decodeTagSet(tagging).map((t) => [t.key, t.value]));
+}
+
+/** The queue record of a version the match replicates (live writes, backfill and crash scan alike). */
+export function recordOf(m: ReplicationMatch, v: QueuedVersion): ReplicationRecord {
+  return {
+    ...v,
+    ruleId: m.rule.id,
+    destinationBucket: m.destinationBucket,
+    destinationRegion: m.destinationRegion,
+    ...(m.rule.destination.storageClass !== undefined ? { storageClass: m.rule.destination.storageClass } : {}),
+    enqueuedAt: Date.now(),
+  };
+}
+
+export function replicationService(deps: { remotes: RemoteStore; store: ObjectStore; queue: OutboxGroupCommit | null; backfill: Backfill | null; onError: (err: Error) => void }): ReplicationService {
+  const { remotes, store, queue, backfill, onError } = deps;
   async function match(bucket: string, key: string, tags: ReadonlyMap<string, string>, deleteMarker: boolean): Promise<ReplicationMatch | null> {
     if (queue === null) return null;
     const stored = await loadReplication(store, bucket);
-    if (stored === null) return null;
-    const rule = selectReplicationRule(stored.config, key, tags);
-    if (rule === null || (deleteMarker && !replicatesDeleteMarkers(rule))) return null;
-    return { rule, destinationBucket: rule.destination.bucket, destinationRegion: stored.destinationRegion };
+    return stored === null ? null : matchIn(stored, key, tags, deleteMarker);
   }
   return {
     engine: queue !== null,
@@ -51,19 +87,14 @@ export function replicationService(deps: { remotes: RemoteStore; store: ObjectSt
       await remotes.refresh();
       return locateDestination(await remotes.endpoints((region, err) => onError(new Error(`replication remote ${region} is unusable: ${err.message}`))), bucket);
     },
-    matchObject: (bucket, key, tagging) => match(bucket, key, new Map(decodeTagSet(tagging).map((t) => [t.key, t.value])), false),
+    matchObject: (bucket, key, tagging) => match(bucket, key, tagsOf(tagging), false),
     matchDeleteMarker: (bucket, key) => match(bucket, key, new Map(), true),
     async enqueue(m, v) {
       if (queue === null) return;
-      const record: ReplicationRecord = {
-        ...v,
-        ruleId: m.rule.id,
-        destinationBucket: m.destinationBucket,
-        destinationRegion: m.destinationRegion,
-        ...(m.rule.destination.storageClass !== undefined ? { storageClass: m.rule.destination.storageClass } : {}),
-        enqueuedAt: Date.now(),
-      };
-      await queue.append([encodeRecord(record)]);
+      await queue.append([encodeRecord(recordOf(m, v))]);
+    },
+    async startBackfill(bucket) {
+      await backfill?.start(bucket);
     },
   };
 }

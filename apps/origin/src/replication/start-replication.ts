@@ -3,7 +3,8 @@
  * durable queue in this node's outbox partition `repl.<node id>` (records.ts), its sender
  * (sender.ts, copy-version.ts), the leases that let a live node drain a dead node's partition
  * (notifications/partition-leases.ts, with replication's own namespace), the metrics, and the
- * service handlers use (service.ts). Without a ReplicationStatusStore (the s3 driver) only the
+ * service handlers use (service.ts), the replication of existing objects (backfill.ts) and the scan
+ * after an unclean stop (running-marker.ts, crash-scan.ts). Without a ReplicationStatusStore (the s3 driver) only the
  * remotes and the configuration API run: PutBucketReplication answers 501.
  */
 import type { EventOutbox, KeyStore, ObjectStore, ReplicationStatus, ReplicationStatusStore, SystemDocuments } from '@bucketfront/object-store';
@@ -18,6 +19,10 @@ import { REMOTES_REFRESH_MS, RemoteStore } from './remotes.js';
 import { DEFAULT_BACKOFF, ReplicationSender, type BackoffPolicy } from './sender.js';
 import { replicationService, type ReplicationService } from './service.js';
 import { ReplicationStats } from './stats.js';
+import { Backfill } from './backfill.js';
+import { BackfillStats } from './backfill-stats.js';
+import { crashScan } from './crash-scan.js';
+import { RunningMarker } from './running-marker.js';
 
 /** startOrigin's `replication` tuning (all optional). */
 export interface ReplicationOptions {
@@ -30,6 +35,10 @@ export interface ReplicationOptions {
   adoptAfterMs?: number;
   /** This node's id (its partition is `repl.<node id>`): default the notifications node id, else the host name. */
   nodeId?: string;
+  /** Versions listed per page by the scans (existing objects, after an unclean stop); default 1000. */
+  backfillPageSize?: number;
+  /** The scans wait before their next page while this node's queue holds this many records (default 10000). */
+  backfillMaxQueued?: number;
 }
 
 export interface RunningReplication {
@@ -40,6 +49,8 @@ export interface RunningReplication {
 }
 
 const DEFAULT_ADOPT_AFTER_MS = 60_000;
+const DEFAULT_BACKFILL_PAGE = 1000;
+const DEFAULT_BACKFILL_MAX_QUEUED = 10_000;
 
 export async function startReplication(
   deps: {
@@ -50,15 +61,20 @@ export async function startReplication(
     statusStore: ReplicationStatusStore | null;
     nodeId: string;
     metrics: OriginMetrics;
+    /** The fs store's data directory (the node's running marker lives there); null for other stores. */
+    dataDir: string | null;
   },
   opts: ReplicationOptions = {},
 ): Promise<RunningReplication> {
+  const startedAt = Date.now();
   const log = (line: string): void => void process.stderr.write(`bucketfront replication: ${line}\n`);
   const remotes = await RemoteStore.open(deps.system, deps.keys);
   const statusStore = deps.statusStore;
   if (statusStore === null) {
-    return { service: replicationService({ remotes, store: deps.store, queue: null, onError: (e) => log(e.message) }), partition: null, close: async () => {} };
+    return { service: replicationService({ remotes, store: deps.store, queue: null, backfill: null, onError: (e) => log(e.message) }), partition: null, close: async () => {} };
   }
+  // Left by the last process of this node: it did not stop cleanly (running-marker.ts, crash-scan.ts).
+  const running = deps.dataDir === null ? null : await RunningMarker.open(deps.dataDir, deps.nodeId);
 
   // The remotes with their secrets opened, re-read at most every REMOTES_REFRESH_MS.
   let endpoints: { at: number; list: RemoteEndpoint[] } | null = null;
@@ -97,7 +113,11 @@ export async function startReplication(
       `FAILED ${r.kind === 'deleteMarker' ? 'delete marker' : 'version'} s3://${r.bucket}/${r.key} versionId=${r.versionId} → s3://${r.destinationBucket} (${r.destinationRegion}): ${code}${message ? ` ${message}` : ''}`,
     );
   });
-  deps.metrics.addSection((w) => stats.render(w));
+  const backfillStats = new BackfillStats();
+  deps.metrics.addSection((w) => {
+    stats.render(w);
+    backfillStats.render(w);
+  });
   const backoff: BackoffPolicy = {
     initialBackoffMs: opts.initialBackoffMs ?? DEFAULT_BACKOFF.initialBackoffMs,
     maxBackoffMs: opts.maxBackoffMs ?? DEFAULT_BACKOFF.maxBackoffMs,
@@ -120,17 +140,49 @@ export async function startReplication(
   });
   try {
     await leases.start(adoptAfterMs > 0 ? adoptAfterMs : DEFAULT_ADOPT_AFTER_MS);
+    await running?.marker.write();
   } catch (err) {
+    await leases.close();
     await sender.close();
     throw err;
   }
+
+  // The scans: existing objects (backfill.ts, jobs resumed from their documents) and, after an
+  // unclean stop, PENDING versions without a record (crash-scan.ts). Both in the background.
+  let closed = false;
+  const scanDeps = {
+    statusStore,
+    queue,
+    queueDepth: () => sender.queueDepth,
+    maxQueued: opts.backfillMaxQueued ?? DEFAULT_BACKFILL_MAX_QUEUED,
+    store: deps.store,
+    pageSize: Math.max(1, Math.min(1000, opts.backfillPageSize ?? DEFAULT_BACKFILL_PAGE)),
+    log,
+  };
+  const backfill = new Backfill({ ...scanDeps, stats: backfillStats });
+  const resumed = backfill.resumeAll().catch((err: unknown) => log(`resuming the backfill jobs failed: ${err instanceof Error ? err.message : String(err)}`));
+  // Until it has walked every bucket, the marker stays even through a clean stop: the next start scans again.
+  let crashScanDone = running === null || !running.leftByCrash;
+  const scanned = crashScanDone
+    ? Promise.resolve()
+    : crashScan({ ...scanDeps, outbox: deps.outbox, stats: backfillStats, startedAt, stopped: () => closed }).then(
+        (done) => {
+          crashScanDone = done;
+        },
+        (err: unknown) => log(`the scan after an unclean stop failed: ${err instanceof Error ? err.message : String(err)} (it runs again at the next start)`),
+      );
   return {
-    service: replicationService({ remotes, store: deps.store, queue, onError: (e) => log(e.message) }),
+    service: replicationService({ remotes, store: deps.store, queue, backfill, onError: (e) => log(e.message) }),
     partition,
     close: async () => {
+      closed = true;
+      await resumed;
+      await backfill.close();
+      await scanned;
       await leases.close();
       await sender.close();
       await recovery;
+      if (crashScanDone) await running?.marker.remove();
     },
   };
 }

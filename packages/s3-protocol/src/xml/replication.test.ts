@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { S3Error } from '../errors.js';
-import { parseReplicationConfiguration, replicatesDeleteMarkers, selectReplicationRule, serializeReplicationConfiguration, type ReplicationConfiguration } from './replication.js';
+import {
+  parseReplicationConfiguration,
+  replicatesDeleteMarkers,
+  replicatesExistingObjects,
+  selectReplicationRule,
+  serializeReplicationConfiguration,
+  type ReplicationConfiguration,
+} from './replication.js';
 
 const NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
 const ROLE = '<Role>arn:aws:iam::123456789012:role/replication</Role>';
@@ -44,6 +51,20 @@ describe('ReplicationConfiguration', () => {
     expect(ok(serializeReplicationConfiguration(c))).toEqual(c);
   });
 
+  it('ExistingObjectReplication Enabled is kept and asks for existing objects (on an enabled rule only)', () => {
+    const eor = (status: string, ruleStatus = 'Enabled'): string =>
+      doc(
+        `<Rule><ID>e</ID><Priority>1</Priority><Filter/><Status>${ruleStatus}</Status><ExistingObjectReplication><Status>${status}</Status></ExistingObjectReplication><DeleteMarkerReplication><Status>Disabled</Status></DeleteMarkerReplication>${DEST}</Rule>`,
+      );
+    const c = ok(eor('Enabled'));
+    expect(c.rules[0]!.existingObjectReplication).toBe('Enabled');
+    expect(replicatesExistingObjects(c)).toBe(true);
+    expect(ok(serializeReplicationConfiguration(c))).toEqual(c);
+    expect(replicatesExistingObjects(ok(eor('Disabled')))).toBe(false);
+    expect(replicatesExistingObjects(ok(eor('Enabled', 'Disabled')))).toBe(false);
+    expect(replicatesExistingObjects(ok(doc(v2('<Filter/>'))))).toBe(false);
+  });
+
   it('selects the enabled matching rule with the highest priority; tags must all match', () => {
     const c = ok(doc(v2('<Filter><Prefix>a</Prefix></Filter>', 1, 'Enabled') + v2('<Filter><Prefix>ab</Prefix></Filter>', 5) + v2('<Filter><Tag><Key>t</Key><Value>1</Value></Tag></Filter>', 9)));
     const none = new Map<string, string>();
@@ -83,7 +104,6 @@ describe('ReplicationConfiguration', () => {
     ['delete markers with And tags', doc(v2('<Filter><And><Prefix>p</Prefix><Tag><Key>k</Key><Value>v</Value></Tag></And></Filter>', 1, 'Enabled')), 'InvalidRequest'],
     ['duplicate tag keys', doc(v2('<Filter><And><Tag><Key>k</Key><Value>1</Value></Tag><Tag><Key>k</Key><Value>2</Value></Tag></And></Filter>')), 'InvalidRequest'],
     ['two destination buckets', doc(v2('<Filter/>', 1) + v2('<Filter/>', 2).replace('arn:aws:s3:::dest', 'arn:aws:s3:::other')), 'InvalidRequest'],
-    ['ExistingObjectReplication Enabled', doc(`<Rule><Status>Enabled</Status><ExistingObjectReplication><Status>Enabled</Status></ExistingObjectReplication>${DEST}</Rule>`), 'NotImplemented'],
     [
       'a KMS replica key',
       doc(`<Rule><Status>Enabled</Status><Destination><Bucket>arn:aws:s3:::dest</Bucket><EncryptionConfiguration><ReplicaKmsKeyID>k</ReplicaKmsKeyID></EncryptionConfiguration></Destination></Rule>`),

@@ -91,6 +91,14 @@ export function selectReplicationRule(config: ReplicationConfiguration, key: str
   return best;
 }
 
+/**
+ * Whether the configuration asks for existing objects too (an enabled rule with ExistingObjectReplication Enabled:
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ExistingObjectReplication.html).
+ */
+export function replicatesExistingObjects(config: ReplicationConfiguration): boolean {
+  return config.rules.some((r) => r.status === 'Enabled' && r.existingObjectReplication === 'Enabled');
+}
+
 /** Whether the rule replicates delete markers (V1 rules always do, V2 rules when it says Enabled). */
 export function replicatesDeleteMarkers(rule: ReplicationRule): boolean {
   return isV2Rule(rule) ? rule.deleteMarkerReplication === 'Enabled' : true;
@@ -253,8 +261,7 @@ function parseRule(node: unknown): ReplicationRule | S3Error {
   if (r.ExistingObjectReplication !== undefined) {
     const eor = parseStatusElement(r.ExistingObjectReplication);
     if (eor === null) return malformedXml();
-    // Deviation from S3: existing objects are not copied (S3 Batch Replication's job); asking for it is refused.
-    if (eor === 'Enabled') return new S3Error('NotImplemented', 'ExistingObjectReplication is not implemented by bucketfront (docs/replication.md)');
+    // Enabled: the origin backfills the versions that existed before (S3 Batch Replication's job; docs/replication.md#existing-objects).
     rule.existingObjectReplication = eor;
   }
   if (r.SourceSelectionCriteria !== undefined) {

@@ -3,9 +3,11 @@
  * empty body. The document is validated as S3 does (xml/replication.ts), then what S3 requires of
  * the buckets (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-requirements.html):
  * versioning Enabled on the source, a destination that exists (on one of the replication remotes,
- * replication/destination.ts) and has versioning Enabled. docs/replication.md.
+ * replication/destination.ts) and has versioning Enabled. A rule with ExistingObjectReplication
+ * Enabled starts the replication of the versions already there (replication/backfill.ts).
+ * docs/replication.md.
  */
-import { MAX_REPLICATION_CONFIGURATION_BYTES, parseReplicationConfiguration, S3Error } from '@bucketfront/s3-protocol';
+import { MAX_REPLICATION_CONFIGURATION_BYTES, parseReplicationConfiguration, replicatesExistingObjects, S3Error } from '@bucketfront/s3-protocol';
 import { requireBucket } from '../access.js';
 import { readSmallBody } from '../body.js';
 import type { OpOf, S3Handler } from '../context.js';
@@ -32,5 +34,7 @@ export const PutBucketReplication: S3Handler<OpOf<'PutBucketReplication'>> = asy
   const located = ctx.replication === null ? new S3Error('InvalidRequest', 'Destination bucket must exist.') : await ctx.replication.locateDestination(destination);
   if (located instanceof S3Error) return located;
   await ctx.store.putBucketConfig(bucket, 'replication', encodeStoredReplication({ config, destinationRegion: located.region }));
+  // ExistingObjectReplication Enabled: the versions already there follow, in the background (docs/replication.md#existing-objects).
+  if (replicatesExistingObjects(config)) await ctx.replication?.startBackfill(bucket);
   return { status: 200 };
 };
