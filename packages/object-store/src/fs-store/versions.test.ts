@@ -201,11 +201,11 @@ describe('fs driver: versions', () => {
     const pending = { ...META, replicationStatus: 'PENDING' as const };
     const old = await a.putObject('bkt', 'k', bodyOf(bytes(BIG, 1)), pending);
     const cur = await a.putObject('bkt', 'k', bodyOf('small'), pending);
-    await a.setReplicationStatus('bkt', 'k', cur.versionId!, 'COMPLETED');
-    await a.setReplicationStatus('bkt', 'k', old.versionId!, 'FAILED');
+    await a.updateVersionMetadata('bkt', 'k', cur.versionId!, { replicationStatus: 'COMPLETED' });
+    await a.updateVersionMetadata('bkt', 'k', old.versionId!, { replicationStatus: 'FAILED' });
     expect((await a.headObject('bkt', 'k'))!.metadata.replicationStatus).toBe('COMPLETED');
     expect((await getBytes(a, 'bkt', 'k'))!.toString()).toBe('small');
-    await expect(a.setReplicationStatus('bkt', 'k', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'COMPLETED')).rejects.toMatchObject({ code: 'NoSuchVersion' });
+    await expect(a.updateVersionMetadata('bkt', 'k', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', { replicationStatus: 'COMPLETED' })).rejects.toMatchObject({ code: 'NoSuchVersion' });
     await a.close();
     const b = await createFsStore({ dataDir });
     try {
