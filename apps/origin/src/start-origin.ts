@@ -235,7 +235,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
         keys: opened.keys,
         store,
         outbox: opened.outbox,
-        statusStore: opened.replicationStatus,
+        statusStore: opened.versionUpdates,
         nodeId: nodeIdOf(opts.replication?.nodeId ?? opts.notifications?.nodeId),
         metrics,
         dataDir: spec.driver === 'fs' ? spec.dataDir : null,

@@ -7,6 +7,7 @@ import {
   CreateBucketCommand,
   DeleteBucketReplicationCommand,
   GetBucketReplicationCommand,
+  GetBucketVersioningCommand,
   PutBucketReplicationCommand,
   PutBucketVersioningCommand,
   S3ServiceException,
@@ -115,6 +116,23 @@ describe('with the destination origin as the eu-west-1 remote', () => {
     expect(got.ReplicationConfiguration).toEqual(config);
     await source.s3.send(new DeleteBucketReplicationCommand({ Bucket: 'src' }));
     expect(await s3Error(source.s3.send(new GetBucketReplicationCommand({ Bucket: 'src' })))).toMatchObject({ status: 404, code: 'ReplicationConfigurationNotFoundError' });
+  });
+
+  it('versioning cannot be suspended while a configuration is present → 409 InvalidBucketState; once it is deleted, it can', async () => {
+    await versioned(source.s3, 'src-keep', 'Enabled');
+    await source.s3.send(new PutBucketReplicationCommand({ Bucket: 'src-keep', ReplicationConfiguration: simple('dst') }));
+    const suspend = () => source.s3.send(new PutBucketVersioningCommand({ Bucket: 'src-keep', VersioningConfiguration: { Status: 'Suspended' } }));
+    expect(await s3Error(suspend())).toEqual({
+      status: 409,
+      code: 'InvalidBucketState',
+      message: 'A replication configuration is present on this bucket, so you cannot change the versioning state. To change the versioning state, first delete the replication configuration.',
+    });
+    // Enabled again is no change of state: accepted, as S3 does.
+    await source.s3.send(new PutBucketVersioningCommand({ Bucket: 'src-keep', VersioningConfiguration: { Status: 'Enabled' } }));
+    expect((await source.s3.send(new GetBucketVersioningCommand({ Bucket: 'src-keep' }))).Status).toBe('Enabled');
+    await source.s3.send(new DeleteBucketReplicationCommand({ Bucket: 'src-keep' }));
+    await suspend();
+    expect((await source.s3.send(new GetBucketVersioningCommand({ Bucket: 'src-keep' }))).Status).toBe('Suspended');
   });
 
   it('a V1 configuration (top-level Prefix) round-trips', async () => {

@@ -26,6 +26,7 @@ runObjectStoreContract(
       bucketPrefix: uniquePrefix(),
       ...opts,
     }),
-  // The backend owns what the driver writes: a delete marker's owner is the driver's own user.
-  { deleteMarkerOwner: false },
+  // The backend owns what the driver writes: a delete marker's owner is the driver's own user; a
+  // version's metadata cannot be rewritten in place.
+  { deleteMarkerOwner: false, versionsInPlace: false },
 );

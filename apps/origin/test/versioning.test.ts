@@ -9,6 +9,7 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectTaggingCommand,
   DeleteObjectsCommand,
   GetBucketAclCommand,
   PutBucketAclCommand,
@@ -22,7 +23,9 @@ import {
   PutBucketNotificationConfigurationCommand,
   PutBucketPolicyCommand,
   PutBucketVersioningCommand,
+  PutObjectAclCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   UploadPartCopyCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -250,6 +253,164 @@ describe('sub-resources of a version', () => {
     expect((await s3ErrorOf(s3.send(new GetObjectAclCommand({ Bucket, Key: 'k', VersionId: ABSENT })))).name).toBe('NoSuchVersion');
     // The old version's ACL is still readable by id under the marker (restore tools copy it).
     expect((await s3.send(new GetObjectAclCommand({ Bucket, Key: 'k', VersionId: v1 }))).Grants!.some(publicGrant)).toBe(true);
+  });
+});
+
+describe('changing a version in place: PutObjectAcl, PutObjectTagging, DeleteObjectTagging', () => {
+  const publicRead = (g: { Grantee?: { URI?: string }; Permission?: string }) => g.Grantee?.URI === 'http://acs.amazonaws.com/groups/global/AllUsers' && g.Permission === 'READ';
+  /** Every version and delete marker of the bucket: id, latest, Last-Modified. */
+  async function history(Bucket: string): Promise<Array<[string | undefined, boolean | undefined, number | undefined]>> {
+    const listed = await s3.send(new ListObjectVersionsCommand({ Bucket }));
+    return [...(listed.Versions ?? []), ...(listed.DeleteMarkers ?? [])].map((v) => [v.VersionId, v.IsLatest, v.LastModified?.getTime()]);
+  }
+
+  it('PutObjectAcl with a VersionId changes that version only, adds none (ceph/s3-tests test_versioned_object_acl)', async () => {
+    const Bucket = await bucket();
+    const [v1, v2, v3] = [await put(Bucket, 'xyz', 'one'), await put(Bucket, 'xyz', 'two'), await put(Bucket, 'xyz', 'three')];
+    const before = await history(Bucket);
+    expect((await s3.send(new GetObjectAclCommand({ Bucket, Key: 'xyz', VersionId: v2 }))).Grants!.some(publicRead)).toBe(false);
+    await s3.send(new PutObjectAclCommand({ Bucket, Key: 'xyz', VersionId: v2, ACL: 'public-read' }));
+    const acl = await s3.send(new GetObjectAclCommand({ Bucket, Key: 'xyz', VersionId: v2 }));
+    expect([acl.Grants!.some(publicRead), acl.Grants!.some((g) => g.Permission === 'FULL_CONTROL')]).toEqual([true, true]);
+    expect((await s3.send(new GetObjectAclCommand({ Bucket, Key: 'xyz', VersionId: v1 }))).Grants!.some(publicRead)).toBe(false);
+    expect((await s3.send(new GetObjectAclCommand({ Bucket, Key: 'xyz' }))).Grants!.some(publicRead)).toBe(false);
+    expect(await history(Bucket)).toEqual(before);
+    expect(await body(Bucket, 'xyz', v2)).toEqual({ text: 'two', versionId: v2 });
+    expect(await body(Bucket, 'xyz')).toEqual({ text: 'three', versionId: v3 });
+    // A new version has the default ACL again.
+    await put(Bucket, 'xyz', 'four');
+    expect((await s3.send(new GetObjectAclCommand({ Bucket, Key: 'xyz' }))).Grants!.some(publicRead)).toBe(false);
+  });
+
+  it('PutObjectAcl without a VersionId changes the current version in place (test_versioned_object_acl_no_version_specified)', async () => {
+    const Bucket = await bucket();
+    await put(Bucket, 'xyz', 'one');
+    const current = await put(Bucket, 'xyz', 'two');
+    const before = await history(Bucket);
+    await s3.send(new PutObjectAclCommand({ Bucket, Key: 'xyz', ACL: 'public-read' }));
+    expect((await s3.send(new GetObjectAclCommand({ Bucket, Key: 'xyz', VersionId: current }))).Grants!.some(publicRead)).toBe(true);
+    expect(await history(Bucket)).toEqual(before);
+    // Explicit grants replace the canned ACL, in place too.
+    const owner = (await s3.send(new GetBucketAclCommand({ Bucket }))).Owner!.ID!;
+    await s3.send(new PutObjectAclCommand({ Bucket, Key: 'xyz', VersionId: current, GrantFullControl: `id="${owner}"` }));
+    expect((await s3.send(new GetObjectAclCommand({ Bucket, Key: 'xyz', VersionId: current }))).Grants!.map((g) => g.Permission)).toEqual(['FULL_CONTROL']);
+    expect(await history(Bucket)).toEqual(before);
+  });
+
+  it('PutObjectTagging / DeleteObjectTagging with a VersionId change that version in place and answer its id', async () => {
+    const Bucket = await bucket();
+    const v1 = (await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'one', Tagging: 'gen=one' }))).VersionId!;
+    const v2 = (await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'two', Tagging: 'gen=two' }))).VersionId!;
+    const before = await history(Bucket);
+    const lastModified = (await s3.send(new HeadObjectCommand({ Bucket, Key: 'k', VersionId: v1 }))).LastModified;
+    const tagged = await s3.send(new PutObjectTaggingCommand({ Bucket, Key: 'k', VersionId: v1, Tagging: { TagSet: [{ Key: 'gen', Value: 'first' }] } }));
+    expect(tagged.VersionId).toBe(v1);
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket, Key: 'k', VersionId: v1 }))).TagSet).toEqual([{ Key: 'gen', Value: 'first' }]);
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket, Key: 'k' }))).TagSet).toEqual([{ Key: 'gen', Value: 'two' }]);
+    const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'k', VersionId: v1 }));
+    expect([head.LastModified, head.TagCount]).toEqual([lastModified, 1]);
+    const untagged = await s3.send(new DeleteObjectTaggingCommand({ Bucket, Key: 'k', VersionId: v1 }));
+    expect(untagged.VersionId).toBe(v1);
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket, Key: 'k', VersionId: v1 }))).TagSet).toEqual([]);
+    // Without a VersionId: the current version, in place.
+    expect((await s3.send(new PutObjectTaggingCommand({ Bucket, Key: 'k', Tagging: { TagSet: [{ Key: 'gen', Value: 'second' }] } }))).VersionId).toBe(v2);
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket, Key: 'k', VersionId: v2 }))).TagSet).toEqual([{ Key: 'gen', Value: 'second' }]);
+    expect((await s3.send(new DeleteObjectTaggingCommand({ Bucket, Key: 'k' }))).VersionId).toBe(v2);
+    expect(await history(Bucket)).toEqual(before);
+    expect(await body(Bucket, 'k', v1)).toEqual({ text: 'one', versionId: v1 });
+  });
+
+  it('an unknown version is 404 NoSuchVersion, a delete marker 405, a key under a marker 404 NoSuchKey; nothing changes', async () => {
+    const Bucket = await bucket();
+    const v1 = (await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'one', Tagging: 'a=1' }))).VersionId!;
+    const marker = (await s3.send(new DeleteObjectCommand({ Bucket, Key: 'k' }))).VersionId!;
+    const before = await history(Bucket);
+    const writes = (VersionId?: string) => [
+      () => s3.send(new PutObjectAclCommand({ Bucket, Key: 'k', VersionId, ACL: 'public-read' })),
+      () => s3.send(new PutObjectTaggingCommand({ Bucket, Key: 'k', VersionId, Tagging: { TagSet: [{ Key: 'b', Value: '2' }] } })),
+      () => s3.send(new DeleteObjectTaggingCommand({ Bucket, Key: 'k', VersionId })),
+    ];
+    for (const [VersionId, status, code] of [
+      [ABSENT, 404, 'NoSuchVersion'],
+      [marker, 405, 'MethodNotAllowed'],
+      [undefined, 404, 'NoSuchKey'],
+    ] as const) {
+      for (const write of writes(VersionId)) {
+        const err = await s3ErrorOf(write());
+        expect([err.$metadata.httpStatusCode, err.name], String(VersionId)).toEqual([status, code]);
+      }
+    }
+    const onMarker = await raw('PUT', `/${Bucket}/k?tagging&versionId=${encodeURIComponent(marker)}`, { body: '<Tagging><TagSet></TagSet></Tagging>' });
+    expect([onMarker.status, onMarker.headers['x-amz-delete-marker'], onMarker.headers['x-amz-version-id']]).toEqual([405, 'true', marker]);
+    expect(onMarker.text).toContain('<ResourceType>DeleteMarker</ResourceType>');
+    const empty = await raw('PUT', `/${Bucket}/k?acl&versionId=`, { headers: { 'x-amz-acl': 'private' } });
+    expect([empty.status, empty.text]).toEqual([400, expect.stringContaining('<Code>InvalidArgument</Code>')]);
+    expect(await history(Bucket)).toEqual(before);
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket, Key: 'k', VersionId: v1 }))).TagSet).toEqual([{ Key: 'a', Value: '1' }]);
+  });
+
+  it('a never-versioned bucket: in place, no version id; versionId=null is the object, any other id 400', async () => {
+    const Bucket = await bucket(null);
+    const put1 = await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'plain', ServerSideEncryption: 'AES256' }));
+    const lastModified = (await s3.send(new HeadObjectCommand({ Bucket, Key: 'k' }))).LastModified;
+    const tagged = await s3.send(new PutObjectTaggingCommand({ Bucket, Key: 'k', Tagging: { TagSet: [{ Key: 'a', Value: '1' }] } }));
+    expect(tagged.VersionId).toBeUndefined();
+    await s3.send(new PutObjectAclCommand({ Bucket, Key: 'k', VersionId: 'null', ACL: 'public-read' }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'k' }));
+    // Same object: Last-Modified, ETag and its encryption at rest kept.
+    expect([head.LastModified, head.ETag, head.ServerSideEncryption, head.TagCount, head.VersionId]).toEqual([lastModified, put1.ETag, 'AES256', 1, undefined]);
+    expect((await s3.send(new GetObjectAclCommand({ Bucket, Key: 'k' }))).Grants!.some(publicRead)).toBe(true);
+    expect(await body(Bucket, 'k')).toEqual({ text: 'plain', versionId: undefined });
+    const other = await s3ErrorOf(s3.send(new PutObjectTaggingCommand({ Bucket, Key: 'k', VersionId: ABSENT, Tagging: { TagSet: [] } })));
+    expect([other.$metadata.httpStatusCode, other.name]).toEqual([400, 'InvalidArgument']);
+  });
+
+  it('a version named by id needs s3:PutObjectVersionAcl / s3:PutObjectVersionTagging / s3:DeleteObjectVersionTagging', async () => {
+    const Bucket = await bucket();
+    const v1 = await put(Bucket, 'k', 'x');
+    await alt.send(new CreateBucketCommand({ Bucket: `${Bucket}-alt` }));
+    const altId = (await alt.send(new GetBucketAclCommand({ Bucket: `${Bucket}-alt` }))).Owner!.ID!;
+    const grant = (actions: string[]) =>
+      s3.send(
+        new PutBucketPolicyCommand({
+          Bucket,
+          Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${altId}:root` }, Action: actions, Resource: `arn:aws:s3:::${Bucket}/*` }] }),
+        }),
+      );
+    const writes = (VersionId?: string) => [
+      () => alt.send(new PutObjectAclCommand({ Bucket, Key: 'k', VersionId, ACL: 'private' })),
+      () => alt.send(new PutObjectTaggingCommand({ Bucket, Key: 'k', VersionId, Tagging: { TagSet: [{ Key: 'a', Value: '1' }] } })),
+      () => alt.send(new DeleteObjectTaggingCommand({ Bucket, Key: 'k', VersionId })),
+    ];
+    await grant(['s3:PutObjectAcl', 's3:PutObjectTagging', 's3:DeleteObjectTagging']);
+    for (const write of writes()) await write();
+    for (const write of writes(v1)) expect((await s3ErrorOf(write())).$metadata.httpStatusCode).toBe(403);
+    await grant(['s3:PutObjectVersionAcl', 's3:PutObjectVersionTagging', 's3:DeleteObjectVersionTagging']);
+    for (const write of writes(v1)) await write();
+  });
+});
+
+describe('changing a version in place: attacks', () => {
+  it("WRITE_ACP on the current version does not let a caller open an older, private version: that version's ACL decides", async () => {
+    const Bucket = await bucket();
+    await alt.send(new CreateBucketCommand({ Bucket: `${Bucket}-alt` }));
+    const altId = (await alt.send(new GetBucketAclCommand({ Bucket: `${Bucket}-alt` }))).Owner!.ID!;
+    const secret = await put(Bucket, 'k', 'private v1');
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'shared v2', GrantFullControl: `id="${altId}"` }));
+    // alt may change the current version's ACL and tags…
+    await alt.send(new PutObjectTaggingCommand({ Bucket, Key: 'k', Tagging: { TagSet: [{ Key: 'by', Value: 'alt' }] } }));
+    // …but not make the private version public, nor tag or untag it.
+    const attempts = [
+      () => alt.send(new PutObjectAclCommand({ Bucket, Key: 'k', VersionId: secret, ACL: 'public-read' })),
+      () => alt.send(new PutObjectTaggingCommand({ Bucket, Key: 'k', VersionId: secret, Tagging: { TagSet: [{ Key: 'by', Value: 'alt' }] } })),
+      () => alt.send(new DeleteObjectTaggingCommand({ Bucket, Key: 'k', VersionId: secret })),
+      () => alt.send(new GetObjectAclCommand({ Bucket, Key: 'k', VersionId: secret })),
+    ];
+    for (const attempt of attempts) expect((await s3ErrorOf(attempt())).$metadata.httpStatusCode).toBe(403);
+    const anonymous = await request(`${origin.url}/${Bucket}/k?versionId=${encodeURIComponent(secret!)}`);
+    expect(anonymous.statusCode).toBe(403);
+    await anonymous.body.dump();
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket, Key: 'k', VersionId: secret }))).TagSet).toEqual([]);
   });
 });
 

@@ -20,7 +20,7 @@ async function bytesOf(s: ObjectStore, key: string, versionId?: string): Promise
 const brief = (v: ObjectVersionInfo): string => `${v.key}:${v.deleteMarker === true ? 'DM' : 'V'}:${v.isLatest ? 'latest' : 'old'}`;
 
 /** Registers the versioning cases; `store()` is the fresh store of the current test, with bucket `bkt`. */
-export function versioningContract(store: () => ObjectStore, opts: { markerOwner?: boolean } = {}): void {
+export function versioningContract(store: () => ObjectStore, opts: { markerOwner?: boolean; versionsInPlace?: boolean } = {}): void {
   it('versioning status: never enabled, Enabled, Suspended; NoSuchBucket', async () => {
     const s = store();
     expect(await s.getBucketVersioning('bkt')).toBeNull();
@@ -208,6 +208,51 @@ export function versioningContract(store: () => ObjectStore, opts: { markerOwner
     const done = await s.completeMultipartUpload('bkt', 'mp', up.uploadId, [{ partNumber: 1, etag: part.etag }]);
     expect(done.versionId).toBeDefined();
     expect(await bytesOf(s, 'mp', done.versionId)).toBe('tiny');
+  });
+
+  it('updateVersionMetadata: a never-versioned object changes in place (no version, same Last-Modified); NoSuchKey', async () => {
+    const s = store();
+    const put = await s.putObject('bkt', 'k', bodyOf(bytes(BIG, 3)), { userMetadata: { m: '1' }, tagging: 'a=1' });
+    const changed = await s.updateVersionMetadata('bkt', 'k', undefined, { tagging: 'b=2', acl: 'public-read' });
+    expect(changed).toMatchObject({ key: 'k', size: BIG, etag: put.etag, metadata: { tagging: 'b=2', acl: 'public-read', userMetadata: { m: '1' } } });
+    expect(changed.versionId).toBeUndefined();
+    const head = (await s.headObject('bkt', 'k'))!;
+    expect([head.metadata.tagging, head.metadata.acl, head.etag]).toEqual(['b=2', 'public-read', put.etag]);
+    await s.updateVersionMetadata('bkt', 'k', 'null', { tagging: null });
+    expect((await s.headObject('bkt', 'k'))!.metadata.tagging).toBeUndefined();
+    expect(await bytesOf(s, 'k')).toBe(bytes(BIG, 3).toString('latin1'));
+    await expectStoreError(s.updateVersionMetadata('bkt', 'missing', undefined, { tagging: 'a=1' }), 'NoSuchKey');
+    await expectStoreError(s.updateVersionMetadata('nope', 'k', undefined, { tagging: 'a=1' }), 'NoSuchBucket');
+  });
+
+  it('updateVersionMetadata by version id: that version changes in place, nothing else; unknown ids, delete markers', async () => {
+    const s = store();
+    await s.putBucketVersioning('bkt', 'Enabled');
+    const v1 = await s.putObject('bkt', 'k', bodyOf(bytes(BIG, 4)), { userMetadata: {}, tagging: 'gen=1' });
+    const v2 = await s.putObject('bkt', 'k', bodyOf('two'), { userMetadata: {}, tagging: 'gen=2' });
+    const versions = async () => (await s.listObjectVersions('bkt', { maxKeys: 1000 })).versions.map((v) => [v.versionId, v.isLatest]);
+    const before = await versions();
+    await expectStoreError(s.updateVersionMetadata('bkt', 'k', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', { tagging: 'x=1' }), 'NoSuchVersion');
+    if (opts.versionsInPlace === false) {
+      await expectStoreError(s.updateVersionMetadata('bkt', 'k', v1.versionId!, { tagging: 'gen=one' }), 'NotImplemented');
+    } else {
+      const changed = await s.updateVersionMetadata('bkt', 'k', v1.versionId!, { tagging: 'gen=one', grants: '[]' });
+      expect(changed).toMatchObject({ versionId: v1.versionId, etag: v1.etag, size: BIG, metadata: { tagging: 'gen=one', grants: '[]' } });
+      expect(changed.lastModified.getTime()).toBe(v1.lastModified.getTime());
+      const old = (await s.headObject('bkt', 'k', { versionId: v1.versionId! }))!;
+      expect([old.metadata.tagging, old.metadata.grants, old.lastModified.getTime()]).toEqual(['gen=one', '[]', v1.lastModified.getTime()]);
+      expect(await bytesOf(s, 'k', v1.versionId)).toBe(bytes(BIG, 4).toString('latin1'));
+      // The current version, untouched; then changed in place too (no versionId: the current one).
+      expect((await s.headObject('bkt', 'k'))!.metadata.tagging).toBe('gen=2');
+      const current = await s.updateVersionMetadata('bkt', 'k', undefined, { tagging: null, replicationStatus: 'COMPLETED' });
+      expect([current.versionId, current.metadata.tagging, current.metadata.replicationStatus]).toEqual([v2.versionId, undefined, 'COMPLETED']);
+      expect((await s.headObject('bkt', 'k'))!.metadata.replicationStatus).toBe('COMPLETED');
+      expect(await bytesOf(s, 'k')).toBe('two');
+      expect(await versions()).toEqual(before);
+    }
+    const marker = await s.deleteObject('bkt', 'k');
+    await expect(s.updateVersionMetadata('bkt', 'k', marker.versionId!, { tagging: 'x=1' })).rejects.toMatchObject({ code: 'MethodNotAllowed', detail: { DeleteMarker: 'true' } });
+    await expectStoreError(s.updateVersionMetadata('bkt', 'k', undefined, { tagging: 'x=1' }), 'NoSuchKey');
   });
 
   it('a bucket with versions or delete markers is not empty', async () => {

@@ -57,6 +57,8 @@ export interface ContractCapabilities {
   versioning?: boolean;
   /** Delete markers are owned by the deleter given to deleteObject (false: by the backend's own user, the s3 driver). */
   deleteMarkerOwner?: boolean;
+  /** updateVersionMetadata changes a version named by id in place (false: NotImplemented, the s3 driver). */
+  versionsInPlace?: boolean;
 }
 
 /** Opens a fresh, empty store. The suite closes it after each test. */
@@ -638,7 +640,7 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
 
     if (capabilities.versioning !== false) {
       describe('versioning (docs/versioning.md)', () => {
-        versioningContract(() => store, { markerOwner: capabilities.deleteMarkerOwner !== false });
+        versioningContract(() => store, { markerOwner: capabilities.deleteMarkerOwner !== false, versionsInPlace: capabilities.versionsInPlace !== false });
       });
     }
 

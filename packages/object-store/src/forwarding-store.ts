@@ -51,6 +51,9 @@ export class ForwardingStore implements ObjectStore {
   listObjects(...a: Args<'listObjects'>): Result<'listObjects'> {
     return this.inner.listObjects(...a);
   }
+  updateVersionMetadata(...a: Args<'updateVersionMetadata'>): Result<'updateVersionMetadata'> {
+    return this.inner.updateVersionMetadata(...a);
+  }
 
   getBucketVersioning(...a: Args<'getBucketVersioning'>): Result<'getBucketVersioning'> {
     return this.inner.getBucketVersioning(...a);

@@ -27,7 +27,7 @@ import { fsSystemDocuments } from './fs-store/system-documents.js';
 import { readBucketConfigs } from './fs-store/bucket-configs.js';
 import { createS3Store } from './s3-store/index.js';
 import { withStoreMetrics, type StoreObserver } from './store-metrics.js';
-import { hasReplicationStatus, type BucketConfigKind, type EventOutbox, type ObjectStore, type ReplicationStatusStore, type SystemDocuments } from './types.js';
+import type { BucketConfigKind, EventOutbox, ObjectStore, SystemDocuments } from './types.js';
 
 export type StoreSpec =
   | { driver: 'fs'; dataDir: string }
@@ -195,10 +195,11 @@ export interface OpenedStore {
    */
   outbox: EventOutbox;
   /**
-   * Changes a version's replication status in place (the driver's own, observed like `outbox`);
-   * null when the driver cannot (the s3 driver): replication is then refused (docs/replication.md).
+   * The driver's own updateVersionMetadata (observed like `outbox`), when it changes a version
+   * named by id in place: replication keeps its statuses with it. null when the driver cannot
+   * (the s3 driver): replication is then refused (docs/replication.md).
    */
-  replicationStatus: ReplicationStatusStore | null;
+  versionUpdates: Pick<ObjectStore, 'updateVersionMetadata'> | null;
   /** For logs: where the data lives, never a secret. */
   description: string;
   /** The built-in key service (SSE-S3 and SSE-KMS keys); null when no master key is configured. */
@@ -314,6 +315,6 @@ export async function openStore(specText: string | StoreSpec, opts: OpenStoreOpt
   const encrypted = withEncryption(observed, keys, spec.driver === 's3' ? { listingWithoutMetadata: system } : {});
   const store = withBucketCache(encrypted, opts.revalidateMs !== undefined ? { revalidateMs: opts.revalidateMs } : {});
   const observedOutbox = opts.observe ? withStoreMetrics(outbox, opts.observe) : outbox;
-  const replicationStatus = hasReplicationStatus(observedOutbox) ? observedOutbox : null;
-  return { spec, store, system, outbox: observedOutbox, replicationStatus, description, keys, masterKeyFile: masterKeyFile ?? null };
+  const versionUpdates = spec.driver === 'fs' ? observedOutbox : null;
+  return { spec, store, system, outbox: observedOutbox, versionUpdates, description, keys, masterKeyFile: masterKeyFile ?? null };
 }

@@ -46,6 +46,8 @@ export type StoreErrorCode =
   | 'KMS.NotFoundException'
   /** SSE-KMS: the key is disabled (400). */
   | 'KMS.DisabledException'
+  /** The driver cannot do what was asked (501), e.g. the s3 driver changing an older version's metadata. */
+  | 'NotImplemented'
   | 'InternalError';
 
 export class StoreError extends Error {
@@ -116,7 +118,7 @@ export interface ObjectMetadata {
   grants?: string;
   /**
    * Cross-region replication (`x-amz-replication-status`): PENDING/COMPLETED/FAILED on a source
-   * version, REPLICA on a replica. Changed in place by {@link ReplicationStatusStore}.
+   * version, REPLICA on a replica. Changed in place by {@link ObjectStore.updateVersionMetadata}.
    */
   replicationStatus?: ReplicationStatus;
 }
@@ -375,6 +377,18 @@ export interface ListUploadsResult {
   nextUploadIdMarker?: string;
 }
 
+/**
+ * What {@link ObjectStore.updateVersionMetadata} changes on a version: each field given replaces
+ * the stored one, `null` removes it; fields not given stay. A canned `acl` and explicit `grants`
+ * are the two forms of one ACL: set one and remove the other.
+ */
+export interface VersionMetadataPatch {
+  acl?: CannedAcl | null;
+  grants?: string | null;
+  tagging?: string | null;
+  replicationStatus?: ReplicationStatus | null;
+}
+
 export interface ObjectStore {
   // Buckets
   listBuckets(): Promise<BucketInfo[]>;
@@ -415,6 +429,17 @@ export interface ObjectStore {
   copyObject(src: { bucket: string; key: string; versionId?: string }, dst: { bucket: string; key: string }, metadata: ObjectMetadata, opts?: CopyObjectOptions): Promise<ObjectInfo>;
   /** Keys in UTF-8 binary order. */
   listObjects(bucket: string, opts: ListObjectsOptions): Promise<ListObjectsResult>;
+  /**
+   * Changes the ACL, tags or replication status of one version **in place**, as S3's
+   * PutObjectAcl / PutObjectTagging / DeleteObjectTagging with a `versionId` do: no new version,
+   * the same version id, Last-Modified, ETag and bytes. `versionId` undefined: the current version
+   * (in a never-versioned bucket, the object). Resolves to the version as changed. Throws
+   * NoSuchKey (no current version), NoSuchVersion, MethodNotAllowed (a delete marker's id), and
+   * NotImplemented when the driver cannot change that version in place (the s3 driver: any
+   * `versionId`; without one it rewrites the current object, which on a versioned backend bucket
+   * adds a version).
+   */
+  updateVersionMetadata(bucket: string, key: string, versionId: string | undefined, patch: VersionMetadataPatch): Promise<ObjectInfo>;
 
   // Versioning (docs/versioning.md)
   /** null: never enabled. Throws NoSuchBucket. */
@@ -515,20 +540,6 @@ export interface EventOutbox {
 export interface OutboxBatch {
   id: string;
   records: string[];
-}
-
-/**
- * Optional, next to {@link ObjectStore}: changes the replication status of one stored version in
- * place (PENDING → COMPLETED/FAILED), without making a new version. Test for it with
- * {@link hasReplicationStatus}.
- */
-export interface ReplicationStatusStore {
-  /** Throws NoSuchKey / NoSuchVersion when the version is gone. */
-  setReplicationStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus): Promise<void>;
-}
-
-export function hasReplicationStatus<S extends ObjectStore>(store: S): store is S & ReplicationStatusStore {
-  return typeof (store as Partial<ReplicationStatusStore>).setReplicationStatus === 'function';
 }
 
 export function hasEventOutbox<S extends ObjectStore>(store: S): store is S & EventOutbox {

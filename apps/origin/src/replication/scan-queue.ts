@@ -5,13 +5,14 @@
  * writes append (service.ts recordOf). A scan waits while the queue is full, so a bucket of millions
  * of versions never sits in memory. docs/replication.md#existing-objects.
  */
-import { isStoreError, type ReplicationStatusStore } from '@bucketfront/object-store';
+import { isStoreError, type ObjectStore } from '@bucketfront/object-store';
 import type { OutboxGroupCommit } from '../notifications/group-commit.js';
 import { encodeRecord } from './records.js';
 import { recordOf, type QueuedVersion, type ReplicationMatch } from './service.js';
 
 export interface ScanQueueDeps {
-  statusStore: ReplicationStatusStore;
+  /** The driver's in-place version updates (OpenedStore.versionUpdates). */
+  statusStore: Pick<ObjectStore, 'updateVersionMetadata'>;
   queue: OutboxGroupCommit;
   /** Records this node's sender holds and has not settled. */
   queueDepth: () => number;
@@ -39,7 +40,7 @@ export async function queueVersions(deps: ScanQueueDeps, items: readonly Queued[
         const item = items[next++]!;
         if (item.markPending) {
           try {
-            await deps.statusStore.setReplicationStatus(item.version.bucket, item.version.key, item.version.versionId, 'PENDING');
+            await deps.statusStore.updateVersionMetadata(item.version.bucket, item.version.key, item.version.versionId, { replicationStatus: 'PENDING' });
           } catch (err) {
             // Deleted since it was listed: nothing to copy.
             if (isStoreError(err, 'NoSuchVersion') || isStoreError(err, 'NoSuchKey') || isStoreError(err, 'NoSuchBucket')) continue;

@@ -24,7 +24,7 @@ export interface ReplicationService {
   /** Finds the remote holding `bucket` (re-reading the remotes first): its region, or S3's error. */
   locateDestination(bucket: string): Promise<DestinationLookup>;
   /**
-   * Whether the store can keep replication statuses (ReplicationStatusStore): without it,
+   * Whether the store can keep replication statuses (in-place version updates): without them,
    * PutBucketReplication answers 501 and nothing is queued.
    */
   readonly engine: boolean;

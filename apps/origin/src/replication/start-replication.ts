@@ -4,10 +4,10 @@
  * (sender.ts, copy-version.ts), the leases that let a live node drain a dead node's partition
  * (notifications/partition-leases.ts, with replication's own namespace), the metrics, and the
  * service handlers use (service.ts), the replication of existing objects (backfill.ts) and the scan
- * after an unclean stop (running-marker.ts, crash-scan.ts). Without a ReplicationStatusStore (the s3 driver) only the
+ * after an unclean stop (running-marker.ts, crash-scan.ts). Without in-place version updates (the s3 driver) only the
  * remotes and the configuration API run: PutBucketReplication answers 501.
  */
-import type { EventOutbox, KeyStore, ObjectStore, ReplicationStatus, ReplicationStatusStore, SystemDocuments } from '@bucketfront/object-store';
+import type { EventOutbox, KeyStore, ObjectStore, ReplicationStatus, SystemDocuments } from '@bucketfront/object-store';
 import { isStoreError } from '@bucketfront/object-store';
 import type { OriginMetrics } from '../http/metrics.js';
 import { OutboxGroupCommit } from '../notifications/group-commit.js';
@@ -58,7 +58,8 @@ export async function startReplication(
     keys: KeyStore | null;
     store: ObjectStore;
     outbox: EventOutbox;
-    statusStore: ReplicationStatusStore | null;
+    /** The driver's in-place version updates (OpenedStore.versionUpdates); null: no engine. */
+    statusStore: Pick<ObjectStore, 'updateVersionMetadata'> | null;
     nodeId: string;
     metrics: OriginMetrics;
     /** The fs store's data directory (the node's running marker lives there); null for other stores. */
@@ -89,7 +90,7 @@ export async function startReplication(
   async function mark(r: ReplicationRecord, status: ReplicationStatus): Promise<void> {
     if (r.kind !== 'object') return;
     try {
-      await statusStore!.setReplicationStatus(r.bucket, r.key, r.versionId, status);
+      await statusStore!.updateVersionMetadata(r.bucket, r.key, r.versionId, { replicationStatus: status });
     } catch (err) {
       // Deleted meanwhile: nothing left to mark.
       if (!isStoreError(err, 'NoSuchVersion') && !isStoreError(err, 'NoSuchKey') && !isStoreError(err, 'NoSuchBucket')) throw err;

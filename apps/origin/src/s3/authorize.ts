@@ -16,7 +16,7 @@
  *  5. else denied.
  */
 import type { IncomingMessage } from 'node:http';
-import type { ObjectMetadata } from '@bucketfront/object-store';
+import { isStoreError, type ObjectInfo, type ObjectMetadata, type ObjectStore } from '@bucketfront/object-store';
 import { evaluatePolicy, S3Error, type ConditionContext, type Permission, type PolicyCaller, type S3Operation } from '@bucketfront/s3-protocol';
 import { grantsPermit, objectAcl } from './acl.js';
 import type { BucketFacts } from './bucket-facts.js';
@@ -48,6 +48,9 @@ export const DELETE_OBJECT_VERSION = bucketAcl('s3:DeleteObjectVersion', 'WRITE'
 const GET_OBJECT_VERSION_ATTRIBUTES = objectAclNeed('s3:GetObjectVersionAttributes', 'READ');
 const GET_OBJECT_VERSION_ACL = objectAclNeed('s3:GetObjectVersionAcl', 'READ_ACP');
 const GET_OBJECT_VERSION_TAGGING = objectAclNeed('s3:GetObjectVersionTagging', 'READ');
+const PUT_OBJECT_VERSION_ACL = objectAclNeed('s3:PutObjectVersionAcl', 'WRITE_ACP');
+const PUT_OBJECT_VERSION_TAGGING = objectAclNeed('s3:PutObjectVersionTagging', 'WRITE_ACP');
+const DELETE_OBJECT_VERSION_TAGGING = objectAclNeed('s3:DeleteObjectVersionTagging', 'WRITE_ACP');
 export const PUT_OBJECT = bucketAcl('s3:PutObject', 'WRITE');
 /** A write that also sets the new object's ACL (a POST form's `acl` field): the bucket's WRITE lets the writer own it. */
 export const PUT_OBJECT_ACL_ON_WRITE = bucketAcl('s3:PutObjectAcl', 'WRITE');
@@ -124,7 +127,8 @@ export const NEEDS: { [Name in S3Operation['op']]: Need | null } = {
 
 /**
  * What this request needs: the operation's need, or for a request naming a version (`versionId`)
- * the version action S3 asks for instead (s3:GetObjectVersion, s3:DeleteObjectVersion).
+ * the version action S3 asks for instead (s3:GetObjectVersion, s3:DeleteObjectVersion,
+ * s3:PutObjectVersionAcl, s3:PutObjectVersionTagging…).
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
  */
 export function needOf(op: S3Operation): Need | null {
@@ -141,6 +145,12 @@ export function needOf(op: S3Operation): Need | null {
       return GET_OBJECT_VERSION_ACL;
     case 'GetObjectTagging':
       return GET_OBJECT_VERSION_TAGGING;
+    case 'PutObjectAcl':
+      return PUT_OBJECT_VERSION_ACL;
+    case 'PutObjectTagging':
+      return PUT_OBJECT_VERSION_TAGGING;
+    case 'DeleteObjectTagging':
+      return DELETE_OBJECT_VERSION_TAGGING;
     default:
       return NEEDS[op.op];
   }
@@ -169,12 +179,24 @@ export async function authorize(ctx: S3Context): Promise<S3Error | null> {
   if (need.grantedBy === 'object' && key !== undefined) {
     const verdict = decide(accessOf(ctx), facts, need, key);
     if (verdict !== 'need-object') return verdict === 'allow' ? null : new S3Error('AccessDenied');
-    const info = await ctx.store.headObject(op.bucket, key);
-    // A missing key: NoSuchKey for those who may list the bucket (the handler answers it), else AccessDenied.
+    // The ACL of the version the request names decides (GetObjectAcl, PutObjectTagging… with a versionId).
+    const info = await headNamedVersion(ctx.store, op.bucket, key, op.query.get('versionId'));
+    // A missing key or version, or a delete marker: the handler's 404 / 405 for those who may list
+    // the bucket, else AccessDenied.
     if (info === null) return isAllowed(ctx, facts, LIST_BUCKET) ? null : new S3Error('AccessDenied');
     metadata = info.metadata;
   }
   return isAllowed(ctx, facts, need, key, metadata) ? null : new S3Error('AccessDenied');
+}
+
+/** The object, or the version `versionId` names; null when there is none (or it is a delete marker, or the id is no id). */
+async function headNamedVersion(store: ObjectStore, bucket: string, key: string, versionId: string | undefined): Promise<ObjectInfo | null> {
+  try {
+    return await store.headObject(bucket, key, versionId !== undefined ? { versionId } : undefined);
+  } catch (err) {
+    if (isStoreError(err, 'NoSuchVersion') || isStoreError(err, 'MethodNotAllowed') || isStoreError(err, 'InvalidArgument')) return null;
+    throw err;
+  }
 }
 
 /**

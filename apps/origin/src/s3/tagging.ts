@@ -5,9 +5,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ObjectInfo, ObjectMetadata } from '@bucketfront/object-store';
 import { S3Error, TaggingXml, type Tag } from '@bucketfront/s3-protocol';
-import type { S3Context } from './context.js';
 
 export const MAX_OBJECT_TAGS = 10;
 const MAX_KEY_CHARS = 128;
@@ -98,19 +96,4 @@ export function taggingFromXml(xml: string | Buffer): string | undefined | S3Err
   const invalid = validateTagSet(doc.tagSet);
   if (invalid) return invalid;
   return encodeTagSet(doc.tagSet);
-}
-
-/**
- * Replaces an object's tag set (undefined: no tags). Deviation from S3: the store has no
- * metadata-only update, so the object is copied onto itself with the new set (as PutObjectAcl
- * does): the ETag and bytes stay, Last-Modified becomes now (S3 keeps it).
- */
-export async function setObjectTagging(ctx: S3Context, bucket: string, key: string, tagging: string | undefined): Promise<ObjectInfo | S3Error> {
-  const info = await ctx.store.headObject(bucket, key);
-  if (info === null) return new S3Error('NoSuchKey', undefined, { Key: key });
-  if (info.metadata.tagging === tagging) return info;
-  const { tagging: _old, ...rest } = info.metadata;
-  const metadata: ObjectMetadata = { ...rest, userMetadata: { ...info.metadata.userMetadata } };
-  if (tagging !== undefined) metadata.tagging = tagging;
-  return ctx.store.copyObject({ bucket, key }, { bucket, key }, metadata);
 }

@@ -3,7 +3,7 @@
  * report versions and delete markers, and the errors S3 answers about them.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html
  */
-import { isStoreError, type ObjectInfo, type ObjectStore } from '@bucketfront/object-store';
+import { isStoreError, type ObjectInfo, type ObjectStore, type VersionMetadataPatch } from '@bucketfront/object-store';
 import { invalidVersionId, NULL_VERSION, S3Error, versionIdParam, type QueryParams } from '@bucketfront/s3-protocol';
 import type { HeaderList, S3Response } from './context.js';
 
@@ -88,6 +88,34 @@ export async function objectForSubresource(store: ObjectStore, bucket: string, k
   const read = await readVersion(key, versionId, method, () => store.headObject(bucket, key, versionId !== undefined ? { versionId } : {}));
   if (read instanceof VersionRefusal) return read.response;
   return read ?? missingWithMarker(store, bucket, key, new S3Error('NoSuchKey', undefined, { Key: key }));
+}
+
+/**
+ * PutObjectAcl, PutObjectTagging, DeleteObjectTagging: changes the version the request's
+ * `versionId` names (else the current one) in place, as S3 does: no new version, the version id and
+ * Last-Modified stay. NoSuchVersion, 405 for a delete marker's id, NoSuchKey; a store that cannot
+ * (the s3 store, for a version named by id) answers 501 NotImplemented.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectAcl.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html
+ */
+export async function updateSubresource(store: ObjectStore, bucket: string, key: string, query: QueryParams, method: string, patch: VersionMetadataPatch): Promise<ObjectInfo | S3Response | S3Error> {
+  const versionId = await requestedVersion(store, bucket, query);
+  if (versionId instanceof S3Error) return versionId;
+  const updated = await readVersion(key, versionId, method, async () => {
+    try {
+      return await store.updateVersionMetadata(bucket, key, versionId, patch);
+    } catch (err) {
+      if (isStoreError(err, 'NoSuchKey')) return null;
+      throw err;
+    }
+  });
+  if (updated instanceof VersionRefusal) return updated.response;
+  return updated ?? missingWithMarker(store, bucket, key, new S3Error('NoSuchKey', undefined, { Key: key }));
+}
+
+/** Whether a sub-resource lookup found the object (rather than an answer to send instead). */
+export function isObjectInfo(found: ObjectInfo | S3Response | S3Error): found is ObjectInfo {
+  return !(found instanceof S3Error) && 'metadata' in found;
 }
 
 /**

@@ -29,6 +29,7 @@ import {
   type PutObjectOptions,
   type ReadOptions,
   type SystemDocuments,
+  type VersionMetadataPatch,
 } from '../types.js';
 import { asCopySource } from '../version-errors.js';
 import { ListingEnricher } from './listing-enricher.js';
@@ -334,6 +335,15 @@ export class EncryptingStore extends ForwardingStore {
       return this.putObject(dst.bucket, dst.key, body, md, { expectedSize: got.info.size, ...(target !== undefined ? { encryption: target } : {}) });
     }
     throw new StoreError('ServiceUnavailable', 'the source object kept changing while it was being copied');
+  }
+
+  /**
+   * The patch (ACL, tags, replication status) never touches the envelope, so the driver keeps the
+   * version's ciphertext and `sealed` as they are (no data key is needed, SSE-C included); only
+   * the answer is described as a read's is.
+   */
+  override async updateVersionMetadata(bucket: string, key: string, versionId: string | undefined, patch: VersionMetadataPatch): Promise<ObjectInfo> {
+    return this.reveal(await this.inner.updateVersionMetadata(bucket, key, versionId, patch));
   }
 
   override async listObjects(bucket: string, opts: ListObjectsOptions): Promise<ListObjectsResult> {

@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { BodyCache } from '../body-cache.js';
 import { INLINE_OBJECT_BYTES } from '../fs-layout.js';
 import { KeyedMutex } from '../keyed-mutex.js';
-import { S3_LIMITS, type ByteRange, type EventOutbox, type ObjectStore, type ReadOptions, type ReplicationStatusStore, type SystemDocuments } from '../types.js';
+import { S3_LIMITS, type ByteRange, type EventOutbox, type ObjectStore, type ReadOptions, type SystemDocuments } from '../types.js';
 import { appendObject } from './append-object.js';
 import * as buckets from './buckets.js';
 import { copyObject } from './copy-object.js';
@@ -60,7 +60,7 @@ export interface FsStoreOptions {
   limits?: { maxSinglePutBytes?: number; maxPartBytes?: number; maxObjectBytes?: number };
 }
 
-export async function createFsStore(opts: FsStoreOptions): Promise<ObjectStore & SystemDocuments & EventOutbox & ReplicationStatusStore> {
+export async function createFsStore(opts: FsStoreOptions): Promise<ObjectStore & SystemDocuments & EventOutbox> {
   const store = new FsStore(opts);
   try {
     await store.open();
@@ -94,7 +94,7 @@ function contextFor(opts: FsStoreOptions): FsContext {
 /** The parameters of ObjectStore method `M`, as types.ts declares them. */
 type Args<M extends keyof ObjectStore> = Parameters<ObjectStore[M]>;
 
-class FsStore implements ObjectStore, SystemDocuments, EventOutbox, ReplicationStatusStore {
+class FsStore implements ObjectStore, SystemDocuments, EventOutbox {
   private readonly ctx: FsContext;
   private readonly outbox: FsOutbox;
 
@@ -184,8 +184,8 @@ class FsStore implements ObjectStore, SystemDocuments, EventOutbox, ReplicationS
   listObjectVersions(...a: Args<'listObjectVersions'>) {
     return versions.listObjectVersions(this.ctx, ...a);
   }
-  setReplicationStatus(...a: Parameters<ReplicationStatusStore['setReplicationStatus']>) {
-    return versions.setReplicationStatus(this.ctx, ...a);
+  updateVersionMetadata(...a: Args<'updateVersionMetadata'>) {
+    return versions.updateVersionMetadata(this.ctx, ...a);
   }
   appendObject(...a: Args<'appendObject'>) {
     return appendObject(this.ctx, ...a);

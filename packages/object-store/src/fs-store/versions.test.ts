@@ -193,6 +193,30 @@ describe('fs driver: versions', () => {
     }
   });
 
+  it('a pre-versioning object (the null version of a versioned bucket) changes in place and stays the null version', async () => {
+    const dataDir = tempDir();
+    const a = await createFsStore({ dataDir });
+    await a.createBucket('bkt', { region: 'us-east-1' });
+    const legacy = await a.putObject('bkt', 'k', bodyOf('legacy'), META);
+    await a.putBucketVersioning('bkt', 'Enabled');
+    const changed = await a.updateVersionMetadata('bkt', 'k', 'null', { tagging: 'a=1' });
+    expect([changed.versionId, changed.metadata.tagging, changed.lastModified.getTime()]).toEqual(['null', 'a=1', legacy.lastModified.getTime()]);
+    const v2 = await a.putObject('bkt', 'k', bodyOf('new'), META);
+    await a.close();
+    const b = await createFsStore({ dataDir });
+    try {
+      const listed = (await b.listObjectVersions('bkt', { maxKeys: 1000 })).versions;
+      expect(listed.map((v) => [v.versionId, v.object!.metadata.tagging])).toEqual([
+        [v2.versionId, undefined],
+        ['null', 'a=1'],
+      ]);
+      const got = await b.getObject('bkt', 'k', undefined, { versionId: 'null' });
+      expect((await readAll(got!.body)).toString()).toBe('legacy');
+    } finally {
+      await b.close();
+    }
+  });
+
   it('the replication status of a version changes in place, for inline and file-backed versions, and survives a reopen', async () => {
     const dataDir = tempDir();
     const a = await createFsStore({ dataDir });
@@ -201,11 +225,11 @@ describe('fs driver: versions', () => {
     const pending = { ...META, replicationStatus: 'PENDING' as const };
     const old = await a.putObject('bkt', 'k', bodyOf(bytes(BIG, 1)), pending);
     const cur = await a.putObject('bkt', 'k', bodyOf('small'), pending);
-    await a.setReplicationStatus('bkt', 'k', cur.versionId!, 'COMPLETED');
-    await a.setReplicationStatus('bkt', 'k', old.versionId!, 'FAILED');
+    await a.updateVersionMetadata('bkt', 'k', cur.versionId!, { replicationStatus: 'COMPLETED' });
+    await a.updateVersionMetadata('bkt', 'k', old.versionId!, { replicationStatus: 'FAILED' });
     expect((await a.headObject('bkt', 'k'))!.metadata.replicationStatus).toBe('COMPLETED');
     expect((await getBytes(a, 'bkt', 'k'))!.toString()).toBe('small');
-    await expect(a.setReplicationStatus('bkt', 'k', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'COMPLETED')).rejects.toMatchObject({ code: 'NoSuchVersion' });
+    await expect(a.updateVersionMetadata('bkt', 'k', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', { replicationStatus: 'COMPLETED' })).rejects.toMatchObject({ code: 'NoSuchVersion' });
     await a.close();
     const b = await createFsStore({ dataDir });
     try {

@@ -31,13 +31,17 @@ import {
   type ListObjectVersionsOptions,
   type ListObjectVersionsResult,
   type ObjectStore,
+  type ObjectInfo,
   type ObjectVersionInfo,
-  type ReplicationStatus,
+  type VersionMetadataPatch,
   type VersioningStatus,
 } from '../types.js';
 import { removeFiles } from './data-files.js';
 import { objectDir, objectLockKey } from './write-object.js';
-import { bucketOf, entryFromDoc, type BucketState, type FsContext, type ObjectEntry, type VersionEntry } from './state.js';
+import { applyMetadataPatch, changesMetadata } from '../metadata-patch.js';
+import { noSuchBucket, noSuchKey } from '../store-errors.js';
+import { freezeMetadata } from '../validate.js';
+import { bucketOf, entryFromDoc, writing, type BucketState, type FsContext, type ObjectEntry, type VersionEntry } from './state.js';
 
 export const VERSION_SUFFIX = '.ver';
 export const NULL_VERSION = 'null';
@@ -303,24 +307,52 @@ function addVersion(ctx: FsContext, b: BucketState, key: string, added: VersionE
   setCurrent(b, key, list[0]);
 }
 
-/** ReplicationStatusStore on the fs driver: the version's manifest is rewritten (one atomic rename). */
-export async function setReplicationStatus(ctx: FsContext, bucket: string, key: string, versionId: string, status: ReplicationStatus): Promise<void> {
+/**
+ * ObjectStore.updateVersionMetadata on the fs driver, under the key's lock: the version's manifest
+ * (its `.ver`, or the `.meta` of a pre-versioning object) is rewritten with the patched metadata,
+ * one atomic rename; its id, seq, Last-Modified and data files stay. Readers that looked the
+ * version up before read the manifest they found (the old inode) or the new one, both whole.
+ */
+export async function updateVersionMetadata(ctx: FsContext, bucket: string, key: string, versionId: string | undefined, patch: VersionMetadataPatch): Promise<ObjectInfo> {
   const b = bucketOf(ctx, bucket);
-  await ctx.locks.run(objectLockKey(b, key), async () => {
-    const list = b.versions.get(key);
-    const at = list?.findIndex((v) => v.versionId === versionId) ?? -1;
-    const v = list?.[at];
-    if (list === undefined || v?.entry === undefined) throw new StoreError('NoSuchVersion', 'The specified version does not exist.', { Key: key, VersionId: versionId });
-    if (v.entry.info.metadata.replicationStatus === status) return;
-    const dir = v.entry.dir;
-    const { doc, body } = decodeManifest<MetaDoc>(await fsp.readFile(join(dir, v.file)));
-    doc.metadata = { ...doc.metadata, replicationStatus: status };
-    await writeFileDurable(dir, v.file, encodeManifest(doc, body));
-    const updated = versionEntryFromDoc(doc, dir, v.file, versionId);
-    if (body !== undefined && updated.entry?.inline !== undefined) ctx.cache.set(updated.entry.inline.cacheKey, body);
-    list[at] = updated;
-    if (at === 0) setCurrent(b, key, updated);
-  });
+  return writing(b, () =>
+    ctx.locks.run(objectLockKey(b, key), async () => {
+      if (b.deleted) throw noSuchBucket(bucket);
+      const list = versionsOf(b, key);
+      const at = versionId === undefined ? 0 : list.findIndex((v) => v.versionId === versionId);
+      const v = list[at];
+      if (versionId === undefined) {
+        if (v?.entry === undefined) throw noSuchKey(key);
+      } else {
+        versionOf(b, key, versionId); // NoSuchVersion, or MethodNotAllowed for a delete marker
+      }
+      const entry = v!.entry!;
+      const legacy = !b.versions.has(key);
+      if (!changesMetadata(entry.info.metadata, patch)) return reported(b, entry);
+      const dir = entry.dir;
+      const { doc, body } = decodeManifest<MetaDoc>(await fsp.readFile(join(dir, v!.file)));
+      doc.metadata = freezeMetadata(applyMetadataPatch(doc.metadata, patch));
+      await writeFileDurable(dir, v!.file, encodeManifest(doc, body));
+      if (legacy) {
+        const updated = entryFromDoc(doc, dir, v!.file);
+        if (body !== undefined && updated.inline !== undefined) ctx.cache.set(updated.inline.cacheKey, body);
+        b.objects.set(key, updated);
+        return reported(b, updated);
+      }
+      const updated = versionEntryFromDoc(doc, dir, v!.file, v!.versionId);
+      if (body !== undefined && updated.entry?.inline !== undefined) ctx.cache.set(updated.entry.inline.cacheKey, body);
+      const versions = b.versions.get(key)!;
+      versions[at] = updated;
+      if (at === 0) setCurrent(b, key, updated);
+      return updated.entry!.info;
+    }),
+  );
+}
+
+/** The info of a current or pre-versioning entry with the version id the bucket reports. */
+function reported(b: BucketState, entry: ObjectEntry): ObjectInfo {
+  const versionId = reportedVersionId(b, entry);
+  return versionId === entry.info.versionId ? entry.info : Object.freeze({ ...entry.info, versionId: versionId! });
 }
 
 /** The index's current object of `key` becomes `latest` (none when it is a delete marker or absent). */

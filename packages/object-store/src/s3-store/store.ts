@@ -51,7 +51,9 @@ import {
   type ListObjectVersionsResult,
   type ObjectVersionInfo,
   type ReadOptions,
+  type VersionMetadataPatch,
 } from '../types.js';
+import { applyMetadataPatch, changesMetadata } from '../metadata-patch.js';
 import { checkKey, checkPartNumber, checkSystemDocumentName, freezeMetadata, multipartEtag } from '../validate.js';
 import { withLength } from './body.js';
 import { BackendError, isBackendError, toStoreError } from './errors.js';
@@ -698,6 +700,31 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
       if (isDeleteMarkerAnswer(res.headers)) result.deleteMarker = true;
       return result;
     });
+  }
+
+  /**
+   * ObjectStore.updateVersionMetadata. The ACL, tags and status live in the version's user
+   * metadata (metadata.ts), which no backend changes in place: the current object is copied onto
+   * itself with the patched metadata (same bytes and envelope; a versioned backend bucket adds a
+   * version). A version named by id cannot be changed that way, so that is NotImplemented once
+   * the version is known to exist (NoSuchVersion, MethodNotAllowed first); but in a bucket that was
+   * never versioned the `null` version is the object.
+   */
+  async updateVersionMetadata(bucket: string, key: string, versionId: string | undefined, patch: VersionMetadataPatch): Promise<ObjectInfo> {
+    if (versionId !== undefined) {
+      const named = await this.headObject(bucket, key, { versionId });
+      if (named === null) throw noSuchVersion(versionId);
+      if (named.versionId !== undefined) {
+        throw new StoreError(
+          'NotImplemented',
+          'Changing the ACL or tags of an object version named by versionId is not implemented over an S3 backend (the s3 store cannot rewrite a version in place); omit versionId to change the current version.',
+        );
+      }
+    }
+    const current = await this.headObject(bucket, key);
+    if (current === null) throw noSuchKey(key);
+    if (!changesMetadata(current.metadata, patch)) return current;
+    return this.copyObject({ bucket, key }, { bucket, key }, applyMetadataPatch(current.metadata, patch));
   }
 
   async getBucketVersioning(bucket: string): Promise<VersioningStatus | null> {

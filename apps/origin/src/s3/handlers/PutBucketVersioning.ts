@@ -3,7 +3,9 @@
  * body. `Status` Enabled or Suspended sets the bucket's state (a bucket never returns to "never
  * versioned"); a document without Status changes nothing. MFA delete cannot be enabled here:
  * without `x-amz-mfa` S3's own answer (403 AccessDenied), with one 501 (there are no MFA devices).
- * docs/versioning.md
+ * Versioning cannot be suspended while the bucket has a replication configuration
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-and-other-bucket-configs.html#replication-and-versioning):
+ * 409 InvalidBucketState, with the message S3 answers. docs/versioning.md, docs/replication.md
  */
 import { parseVersioningConfiguration, S3Error } from '@bucketfront/s3-protocol';
 import { requireBucket } from '../access.js';
@@ -11,6 +13,9 @@ import { readSmallBody } from '../body.js';
 import type { OpOf, S3Handler } from '../context.js';
 
 const MAX_BODY = 64 * 1024;
+
+const REPLICATION_PRESENT =
+  'A replication configuration is present on this bucket, so you cannot change the versioning state. To change the versioning state, first delete the replication configuration.';
 
 export const PutBucketVersioning: S3Handler<OpOf<'PutBucketVersioning'>> = async (ctx) => {
   const { bucket } = ctx.op;
@@ -24,6 +29,9 @@ export const PutBucketVersioning: S3Handler<OpOf<'PutBucketVersioning'>> = async
     // What S3 answers a request that enables MFA delete without an MFA code (the aws CLI's --mfa).
     if (ctx.req.headers['x-amz-mfa'] === undefined) return new S3Error('AccessDenied', 'Mfa Authentication must be used for this request');
     return new S3Error('NotImplemented', 'MFA delete is not implemented by bucketfront');
+  }
+  if (config.status === 'Suspended' && (await ctx.store.getBucketConfig(bucket, 'replication')) !== null) {
+    return new S3Error('InvalidBucketState', REPLICATION_PRESENT);
   }
   if (config.status !== undefined) await ctx.store.putBucketVersioning(bucket, config.status);
   return { status: 200 };

@@ -1,33 +1,32 @@
 /**
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectAcl.html: a canned ACL, grant
- * headers or an AccessControlPolicy document replaces the object's grants (its owner stays).
- * Deviation from S3: the store has no ACL-only update, so the object is
- * copied onto itself with the new ACL (its Last-Modified changes; ETag stays).
+ * headers or an AccessControlPolicy document replaces the grants of the version `versionId` names
+ * (else the current one); its owner stays. In place: no new version, Last-Modified unchanged
+ * (versions.ts updateSubresource).
  */
-import type { ObjectMetadata } from '@bucketfront/object-store';
+import type { VersionMetadataPatch } from '@bucketfront/object-store';
 import { S3Error } from '@bucketfront/s3-protocol';
 import { requireBucket } from '../access.js';
 import { aclInput, objectAcl } from '../acl.js';
 import { bucketAclOf } from '../bucket-owner.js';
 import type { OpOf, S3Handler } from '../context.js';
 import { aclWriteOf, refuseAclWrite } from '../object-acl-input.js';
+import { isObjectInfo, objectForSubresource, updateSubresource } from '../versions.js';
 
 export const PutObjectAcl: S3Handler<OpOf<'PutObjectAcl'>> = async (ctx) => {
   const { bucket, key } = ctx.op;
   const facts = await requireBucket(ctx, bucket);
   if (facts instanceof S3Error) return facts;
-  const info = await ctx.store.headObject(bucket, key);
+  const found = await objectForSubresource(ctx.store, bucket, key, ctx.op.query, 'PUT');
   const bucketOwner = bucketAclOf(facts, ctx.users).owner;
-  const owner = info === null ? bucketOwner : objectAcl(info.metadata, bucketOwner, ctx.users).owner;
+  const owner = isObjectInfo(found) ? objectAcl(found.metadata, bucketOwner, ctx.users).owner : bucketOwner;
+  // The request is checked before the object's absence is reported, as before versions.
   const input = await aclInput(ctx, owner, bucketOwner);
   if (input instanceof S3Error) return input;
-  if (info === null) return new S3Error('NoSuchKey', undefined, { Key: key });
+  if (!isObjectInfo(found)) return found;
   const refused = refuseAclWrite(facts, aclWriteOf(input, bucketOwner), input.policy.grants);
   if (refused) return refused;
-  const { acl: _acl, grants: _grants, ...rest } = info.metadata;
-  const metadata: ObjectMetadata = { ...rest, userMetadata: { ...info.metadata.userMetadata } };
-  if (input.canned !== undefined) metadata.acl = input.canned;
-  else metadata.grants = JSON.stringify(input.policy.grants);
-  await ctx.store.copyObject({ bucket, key }, { bucket, key }, metadata);
-  return { status: 200 };
+  const patch: VersionMetadataPatch = input.canned !== undefined ? { acl: input.canned, grants: null } : { acl: null, grants: JSON.stringify(input.policy.grants) };
+  const updated = await updateSubresource(ctx.store, bucket, key, ctx.op.query, 'PUT', patch);
+  return isObjectInfo(updated) ? { status: 200 } : updated;
 };

@@ -1,13 +1,15 @@
 /**
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html
- * The tag set replaces the object's whole set; see tagging.ts for the checks and setObjectTagging
- * for how it is stored.
+ * The tag set replaces the whole set of the version `versionId` names (else the current one), in
+ * place: no new version, Last-Modified unchanged (versions.ts updateSubresource). tagging.ts has
+ * the checks.
  */
 import { S3Error } from '@bucketfront/s3-protocol';
 import { readSmallBody } from '../body.js';
 import type { OpOf, S3Handler } from '../context.js';
 import { requireBucket } from '../access.js';
-import { setObjectTagging, taggingFromXml } from '../tagging.js';
+import { taggingFromXml } from '../tagging.js';
+import { isObjectInfo, updateSubresource, versionIdHeader } from '../versions.js';
 
 /** A Tagging document of 10 tags of 128 + 256 characters of 4 UTF-8 bytes fits many times. */
 const MAX_TAGGING_XML_BYTES = 64 * 1024;
@@ -21,7 +23,7 @@ export const PutObjectTagging: S3Handler<OpOf<'PutObjectTagging'>> = async (ctx)
   if (body.length === 0) return new S3Error('MissingRequestBodyError');
   const tagging = taggingFromXml(body);
   if (tagging instanceof S3Error) return tagging;
-  const done = await setObjectTagging(ctx, bucket, key, tagging);
-  if (done instanceof S3Error) return done;
-  return { status: 200 };
+  const updated = await updateSubresource(ctx.store, bucket, key, ctx.op.query, 'PUT', { tagging: tagging ?? null });
+  if (!isObjectInfo(updated)) return updated;
+  return { status: 200, headers: versionIdHeader(updated) };
 };
