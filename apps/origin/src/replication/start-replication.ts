@@ -10,7 +10,7 @@ import type { EventOutbox, KeyStore, ObjectStore, ReplicationStatus, Replication
 import { isStoreError } from '@bucketfront/object-store';
 import type { OriginMetrics } from '../http/metrics.js';
 import { OutboxGroupCommit } from '../notifications/group-commit.js';
-import { PartitionLeases } from '../notifications/partition-leases.js';
+import { startLeases } from '../notifications/partition-leases.js';
 import { copyVersion, type CopyOutcome } from './copy-version.js';
 import { REPLICATION_PARTITION_PREFIX, replicationPartitionOf, type ReplicationRecord } from './records.js';
 import type { RemoteEndpoint } from './remote-client.js';
@@ -38,8 +38,6 @@ export interface RunningReplication {
   partition: string | null;
   close(): Promise<void>;
 }
-
-const DEFAULT_ADOPT_AFTER_MS = 60_000;
 
 export async function startReplication(
   deps: {
@@ -109,21 +107,15 @@ export async function startReplication(
   const queue = new OutboxGroupCommit(deps.outbox, partition, (batchId, records) => sender.offer(batchId, records));
   // What a previous process of this node left goes out again, in the background.
   const recovery = sender.start().catch((err: unknown) => log(`recovery of partition ${partition} failed: ${err instanceof Error ? err.message : String(err)}`));
-  const adoptAfterMs = opts.adoptAfterMs ?? DEFAULT_ADOPT_AFTER_MS;
-  const leases = new PartitionLeases({
+  const leases = await startLeases({
     outbox: deps.outbox,
     partition,
-    adoptAfterMs: adoptAfterMs > 0 ? adoptAfterMs : Number.POSITIVE_INFINITY,
+    adoptAfterMs: opts.adoptAfterMs,
     owns: (p) => p.startsWith(REPLICATION_PARTITION_PREFIX),
     drainer: senderOf,
     log,
+    sender,
   });
-  try {
-    await leases.start(adoptAfterMs > 0 ? adoptAfterMs : DEFAULT_ADOPT_AFTER_MS);
-  } catch (err) {
-    await sender.close();
-    throw err;
-  }
   return {
     service: replicationService({ remotes, store: deps.store, queue, onError: (e) => log(e.message) }),
     partition,
