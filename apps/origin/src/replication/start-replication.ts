@@ -26,6 +26,9 @@ export interface ReplicationOptions {
   maxBackoffMs?: number;
   /** Versions copied at once per partition (default 4). */
   concurrency?: number;
+  /** Batches per read of the outbox (default 100), and records held in memory per partition before reading stops (default 10,000). */
+  readPageSize?: number;
+  maxRecordsInMemory?: number;
   /** Adopt a dead node's replication partition after this long without its lease renewed (default 60000; 0 never). */
   adoptAfterMs?: number;
   /** This node's id (its partition is `repl.<node id>`): default the notifications node id, else the host name. */
@@ -100,7 +103,18 @@ export async function startReplication(
     initialBackoffMs: opts.initialBackoffMs ?? DEFAULT_BACKOFF.initialBackoffMs,
     maxBackoffMs: opts.maxBackoffMs ?? DEFAULT_BACKOFF.maxBackoffMs,
   };
-  const senderOf = (partition: string): ReplicationSender => new ReplicationSender({ outbox: deps.outbox, partition, replicate, stats, backoff, concurrency: opts.concurrency ?? 4, log });
+  const senderOf = (partition: string): ReplicationSender =>
+    new ReplicationSender({
+      outbox: deps.outbox,
+      partition,
+      replicate,
+      stats,
+      backoff,
+      concurrency: opts.concurrency ?? 4,
+      ...(opts.readPageSize !== undefined ? { readPageSize: opts.readPageSize } : {}),
+      ...(opts.maxRecordsInMemory !== undefined ? { maxRecordsInMemory: opts.maxRecordsInMemory } : {}),
+      log,
+    });
 
   const partition = replicationPartitionOf(deps.nodeId);
   const sender = senderOf(partition);
