@@ -178,8 +178,12 @@ export function createProgram(argv: readonly string[], setExit: (code: number) =
     .description('declare (or replace) the origin of a region: where PutBucketReplication looks for destination buckets (the secret is stored, never printed)')
     .option('--region <region>', "the remote origin's region, e.g. eu-west-1")
     .option('--endpoint <url>', "the remote origin's S3 API, http(s)://host:port")
-    .option('--access-key-id <id>', 'an access key of the remote origin allowed to write the destination buckets')
-    .option('--secret-access-key <secret>', 'its secret')
+    .option('--access-key-id <id>', 'an access key of the remote origin allowed to write the destination buckets (default: $BUCKETFRONT_REMOTE_ACCESS_KEY_ID)')
+    .option('--secret-access-key-stdin', 'read its secret from the first line of stdin (safest)')
+    .option(
+      '--secret-access-key <secret>',
+      'its secret on the command line: visible to other users in ps and kept in shell history, prefer --secret-access-key-stdin or $BUCKETFRONT_REMOTE_SECRET_ACCESS_KEY',
+    )
     .action(run(async (o) => (await import('./commands/replication.js')).replicationAddRemote(o)));
   replicationStore(replication.command('list-remotes'))
     .description('list the remotes: region, endpoint, access key id (never the secret)')

@@ -105,6 +105,8 @@ const REPLICATION_NUMBERS = {
   adoptAfterMs: { min: 0, max: Number.MAX_SAFE_INTEGER, what: 'a whole number of milliseconds (0: never adopt)' },
   backfillPageSize: { min: 1, max: 1000, what: 'a whole number from 1 to 1000' },
   backfillMaxQueued: { min: 1, max: 10_000_000, what: 'a whole number from 1 to 10000000' },
+  readPageSize: { min: 1, max: 1000, what: 'a whole number from 1 to 1000' },
+  maxRecordsInMemory: { min: 1, max: 10_000_000, what: 'a whole number from 1 to 10000000' },
 } as const;
 
 function replicationSection(value: unknown, name: string): ReplicationOptions {

@@ -271,6 +271,55 @@ describe('a stopped destination', () => {
   }, 120_000);
 });
 
+describe('a backlog larger than the memory window', () => {
+  it('is read a page at a time: memory holds a few records, all 20 drain oldest first after a restart', async () => {
+    // Pages of 2 batches, at most 3 records in memory, one copy at a time (so the order shows).
+    const paged = { ...FAST, concurrency: 1, readPageSize: 2, maxRecordsInMemory: 3 };
+    const dir = await makeTempDir('bucketfront-repl-paged-');
+    let src = await startTestOrigin({ region: 'us-east-1', dataDir: dir.path, replication: paged });
+    try {
+      await withRemotes(src.dataDir, (r) => r.add({ region: 'eu-west-1', endpoint: dest.url, ...dest.credentials }));
+      await versionedBucket(src.s3, 'paged');
+      await versionedBucket(dest.s3, 'paged-copy');
+      await replicate(src.s3, 'paged', [rule('paged-copy')]);
+      const destPort = dest.port;
+      await dest.close();
+      // One PUT at a time: each record is a batch of its own.
+      const keys = Array.from({ length: 20 }, (_, i) => `p${String(i).padStart(2, '0')}`);
+      const written = new Map<string, string>();
+      for (const key of keys) written.set(key, (await src.s3.send(new PutObjectCommand({ Bucket: 'paged', Key: key, Body: key }))).VersionId!);
+      const during = await metricsOf(src.url);
+      expect(metric(during, 'bucketfront_replication_queue_records')).toBe(20);
+      // Bounded: at most maxRecordsInMemory, plus one page of one-record batches less one.
+      expect(metric(during, 'bucketfront_replication_queue_held_records')).toBeGreaterThan(0);
+      expect(metric(during, 'bucketfront_replication_queue_held_records')).toBeLessThanOrEqual(4);
+
+      // The backlog stays in the outbox across a restart; the destination is back meanwhile.
+      await src.stop();
+      const copies: string[] = [];
+      dest = await startTestOrigin({
+        region: 'eu-west-1',
+        dataDir: dest.dataDir,
+        port: destPort,
+        credentials: dest.credentials,
+        replication: FAST,
+        accessLog: (e) => {
+          if (e.operation === 'PutObject' && e.bucket === 'paged-copy' && e.status === 200 && e.key !== undefined) copies.push(e.key);
+        },
+      });
+      src = await startTestOrigin({ region: 'us-east-1', dataDir: dir.path, port: src.port, credentials: src.credentials, replication: paged });
+      for (const [key, versionId] of written) await waitFor(`${key} COMPLETED`, async () => (await statusOf(src.s3, 'paged', key, versionId)) === 'COMPLETED');
+      expect(await versionsOf(dest.s3, 'paged-copy')).toEqual([...written].map(([key, versionId]) => `${key} ${versionId}`).sort());
+      expect(metric(await metricsOf(src.url), 'bucketfront_replication_queue_records')).toBe(0);
+      // Oldest first: the outbox's order, page after page.
+      expect([...new Set(copies)]).toEqual(keys);
+    } finally {
+      await src.stop();
+      await dir.cleanup();
+    }
+  }, 120_000);
+});
+
 describe('delete markers', () => {
   it('replicate with DeleteMarkerReplication Enabled (same marker id), not with Disabled; deletes by versionId never', async () => {
     for (const [bucket, status] of [

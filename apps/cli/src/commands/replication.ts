@@ -3,12 +3,14 @@
  * (one per region) that replication destinations live on (docs/replication.md#remotes). Like
  * `bucketfront admin`, it works on the store beside running origins: the remotes are system
  * documents every origin node re-reads, so a remote added here is used by the next
- * PutBucketReplication. The secret access key is sealed with the store's master key when there
- * is one and is never printed.
+ * PutBucketReplication. The secret access key (from stdin, the environment or, with a warning, the
+ * command line: remote-secret.ts) is sealed with the store's master key when there is one and is
+ * never printed.
  */
 import { openSystemServices } from '@bucketfront/object-store';
 import { RemoteAdminError, RemoteStore, type RemoteInfo } from '@bucketfront/origin';
 import { CliError, UsageError } from '../util/errors.js';
+import { REMOTE_ACCESS_KEY_ID_ENV, REMOTE_SECRET_ENV, remoteAccessKeyId, remoteSecret, SECRET_SOURCES } from './remote-secret.js';
 
 export interface ReplicationOpts {
   data?: string;
@@ -18,6 +20,7 @@ export interface ReplicationOpts {
   endpoint?: string;
   accessKeyId?: string;
   secretAccessKey?: string;
+  secretAccessKeyStdin?: boolean;
 }
 
 async function withRemotes<T>(o: ReplicationOpts, fn: (remotes: RemoteStore) => Promise<T>): Promise<T> {
@@ -41,11 +44,19 @@ function json(r: RemoteInfo): Record<string, string> {
   return { Region: r.region, Endpoint: r.endpoint, AccessKeyId: r.accessKeyId, CreateDate: r.created };
 }
 
-export function replicationAddRemote(o: ReplicationOpts): Promise<number> {
-  const missing = (['region', 'endpoint', 'accessKeyId', 'secretAccessKey'] as const).filter((k) => o[k] === undefined || o[k] === '');
-  if (missing.length > 0) throw new UsageError(`add-remote needs ${missing.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+export async function replicationAddRemote(o: ReplicationOpts): Promise<number> {
+  const accessKeyId = remoteAccessKeyId(o);
+  const secretGiven = o.secretAccessKey !== undefined || o.secretAccessKeyStdin === true || Boolean(process.env[REMOTE_SECRET_ENV]);
+  const missing = [
+    ...(o.region ? [] : ['--region']),
+    ...(o.endpoint ? [] : ['--endpoint']),
+    ...(accessKeyId ? [] : [`--access-key-id (or $${REMOTE_ACCESS_KEY_ID_ENV})`]),
+    ...(secretGiven ? [] : [`the secret access key (${SECRET_SOURCES})`]),
+  ];
+  if (missing.length > 0) throw new UsageError(`add-remote needs ${missing.join(', ')}`);
+  const secretAccessKey = await remoteSecret(o, (line) => process.stderr.write(`${line}\n`));
   return withRemotes(o, async (remotes) => {
-    const added = await remotes.add({ region: o.region!, endpoint: o.endpoint!, accessKeyId: o.accessKeyId!, secretAccessKey: o.secretAccessKey! });
+    const added = await remotes.add({ region: o.region!, endpoint: o.endpoint!, accessKeyId: accessKeyId!, secretAccessKey });
     process.stdout.write(o.json ? `${JSON.stringify({ Remote: json(added) }, null, 2)}\n` : row(added));
     return 0;
   });

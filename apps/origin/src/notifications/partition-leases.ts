@@ -12,6 +12,9 @@ import type { EventOutbox } from '@bucketfront/object-store';
 
 export const LEASE_PREFIX = 'lease.';
 
+/** A partition whose lease has not been renewed for this long is adopted, unless told otherwise. */
+export const DEFAULT_ADOPT_AFTER_MS = 60_000;
+
 /** What drains an adopted partition (the notifications' OutboxSender, replication's sender). */
 export interface PartitionDrainer {
   start(): Promise<void>;
@@ -120,4 +123,23 @@ export class PartitionLeases {
       this.opts.log(`released outbox partition ${partition} (drained)`);
     }
   }
+}
+
+/**
+ * The leases of a feature's partitions (notifications, replication), started as every feature
+ * does: `adoptAfterMs` undefined means the default, 0 never adopts (this node still renews its own
+ * lease, at the default pace). The first renewal happens before this resolves, so a node that
+ * starts is never mistaken for a dead one; when it fails, this node's `sender` is closed and the
+ * error thrown.
+ */
+export async function startLeases(opts: Omit<PartitionLeasesOptions, 'adoptAfterMs'> & { adoptAfterMs: number | undefined; sender: Pick<PartitionDrainer, 'close'> }): Promise<PartitionLeases> {
+  const { sender, adoptAfterMs = DEFAULT_ADOPT_AFTER_MS, ...rest } = opts;
+  const leases = new PartitionLeases({ ...rest, adoptAfterMs: adoptAfterMs > 0 ? adoptAfterMs : Number.POSITIVE_INFINITY });
+  try {
+    await leases.start(adoptAfterMs > 0 ? adoptAfterMs : DEFAULT_ADOPT_AFTER_MS);
+  } catch (err) {
+    await sender.close();
+    throw err;
+  }
+  return leases;
 }

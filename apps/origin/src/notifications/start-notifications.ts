@@ -8,7 +8,7 @@ import type { EventOutbox, ObjectStore } from '@bucketfront/object-store';
 import { createDestination, DEAD_LETTER_PARTITION, OutboxSender, parseDestinationsConfig, type DeliveryPolicy, type DestinationConfig } from '@bucketfront/notifications';
 import type { OriginMetrics } from '../http/metrics.js';
 import { Notifier } from './notifier.js';
-import { LEASE_PREFIX, PartitionLeases } from './partition-leases.js';
+import { LEASE_PREFIX, type PartitionLeases, startLeases } from './partition-leases.js';
 import { ACCESS_LOG_PARTITION_PREFIX } from '../access-logging/server-access-log.js';
 import { REPLICATION_PARTITION_PREFIX } from '../replication/records.js';
 
@@ -44,7 +44,6 @@ export class NotificationsConfigError extends Error {
 
 /** A node id is a partition name, and `lease.<node id>` must be one too (at most 128 characters). */
 const PARTITION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,121}$/;
-const DEFAULT_ADOPT_AFTER_MS = 60_000;
 
 /**
  * The partitions of the shared outbox that hold notification records: not the dead letters, nor
@@ -107,22 +106,15 @@ export async function startNotifications(
   // origin serves meanwhile; its new events join the same lanes).
   const log = (line: string): void => void process.stderr.write(`bucketfront notifications: ${line}\n`);
   const recovery = sender.start().catch((err: unknown) => log(`recovery of outbox partition ${partition} failed: ${err instanceof Error ? err.message : String(err)}`));
-  const adoptAfterMs = opts.adoptAfterMs ?? DEFAULT_ADOPT_AFTER_MS;
-  const leases = new PartitionLeases({
+  const leases = await startLeases({
     outbox: deps.outbox,
     partition,
-    adoptAfterMs: adoptAfterMs > 0 ? adoptAfterMs : Number.POSITIVE_INFINITY,
+    adoptAfterMs: opts.adoptAfterMs,
     owns: ownsNotificationPartition,
     drainer: (p) => new OutboxSender({ outbox: deps.outbox, partition: p, destinations: configs.map((c) => createDestination(c)), policy, log }),
     log,
+    sender,
   });
-  // The first renewal before serving: a node that starts is never mistaken for a dead one.
-  try {
-    await leases.start(adoptAfterMs > 0 ? adoptAfterMs : DEFAULT_ADOPT_AFTER_MS);
-  } catch (err) {
-    await sender.close();
-    throw err;
-  }
   const notifier = new Notifier({
     store: deps.store,
     outbox: deps.outbox,

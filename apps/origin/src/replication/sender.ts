@@ -1,10 +1,16 @@
 /**
  * The replication sender of one outbox partition (this node's `repl.<node id>`, or a dead node's
- * it adopted: notifications/partition-leases.ts). It reads the partition oldest first, copies each
- * record's version (copy-version.ts) with a few in parallel, and settles it: COMPLETED (or FAILED)
- * on the source version, the record done. A retryable failure keeps the record and tries again
- * with exponential backoff (capped, forever: the version stays PENDING). A batch of the outbox is
- * removed once all its records are done. docs/replication.md#the-queue.
+ * it adopted: notifications/partition-leases.ts). It reads the partition oldest first, a page of
+ * batches at a time, copies each record's version (copy-version.ts) with a few in parallel, and
+ * settles it: COMPLETED (or FAILED) on the source version, the record done. A retryable failure
+ * keeps the record and tries again with exponential backoff (capped, forever: the version stays
+ * PENDING). A batch of the outbox is removed once all its records are done.
+ *
+ * Memory is bounded whatever the backlog: at most `maxRecordsInMemory` records (plus one page) are
+ * held; the rest stays in the outbox and is read, after the last batch taken, as records settle. A
+ * batch this process just appended is taken at once (no polling) only when nothing older is left
+ * unread and there is room; otherwise it is left to the reads, so the order stays oldest first.
+ * docs/replication.md#the-queue.
  */
 import type { EventOutbox } from '@bucketfront/object-store';
 import { decodeRecord, type ReplicationRecord } from './records.js';
@@ -18,6 +24,10 @@ export interface BackoffPolicy {
 
 export const DEFAULT_BACKOFF: BackoffPolicy = { initialBackoffMs: 500, maxBackoffMs: 30_000 };
 
+/** Batches per outbox read, and records held in memory before reading stops (docs/replication.md#the-queue). */
+export const DEFAULT_READ_PAGE_SIZE = 100;
+export const DEFAULT_MAX_RECORDS_IN_MEMORY = 10_000;
+
 export interface ReplicationSenderOptions {
   outbox: EventOutbox;
   partition: string;
@@ -27,6 +37,10 @@ export interface ReplicationSenderOptions {
   backoff: BackoffPolicy;
   /** Records copied at once. */
   concurrency: number;
+  /** Batches per outbox read (default 100). */
+  readPageSize?: number;
+  /** No more of the outbox is read while this many records are held (default 10,000). */
+  maxRecordsInMemory?: number;
   log: (line: string) => void;
 }
 
@@ -36,62 +50,67 @@ export interface Job {
   attempts: number;
 }
 
-const READ_PAGE = 100;
 const CLOSE_GRACE_MS = 2000;
 const RETRY_LOG_EVERY_MS = 10_000;
 
 export class ReplicationSender {
-  /** Batches taken, with how many of their records are not done yet. */
+  /** Batches taken and not removed yet, with how many of their records are not done. */
   private readonly batches = new Map<string, number>();
-  /** Jobs not done (waiting, running or backing off). */
+  /** Jobs held (waiting, running or backing off). */
   readonly pending = new Set<Job>();
+  /** Records this process appended and left in the outbox, not read back yet (the metrics count them). */
+  readonly unread = { records: 0, bytes: 0 };
   private readonly ready: Job[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
   private closed = false;
   /** When a retry to each destination region was last logged. */
   private readonly loggedAt = new Map<string, number>();
+  private readonly pageSize: number;
+  private readonly maxInMemory: number;
+  /** The newest batch taken: the next read starts after it. */
+  private cursor: string | undefined;
+  /** Nothing in the outbox after `cursor` but what `offer` will be told of. */
+  private caughtUp = false;
+  /** The first batch offered and left unread since the reads last caught up. */
+  private leftFrom: string | null = null;
+  /** Counts offers left unread: one during a read means that read may have missed it. */
+  private leftCount = 0;
+  private reading: Promise<void> | null = null;
+  private readFailures = 0;
+  private readRetryPending = false;
 
   constructor(private readonly opts: ReplicationSenderOptions) {
+    this.pageSize = Math.max(1, opts.readPageSize ?? DEFAULT_READ_PAGE_SIZE);
+    this.maxInMemory = Math.max(1, opts.maxRecordsInMemory ?? DEFAULT_MAX_RECORDS_IN_MEMORY);
     opts.stats.addQueue(this);
   }
 
+  /** Records not done: held, or appended by this process and not read back yet. */
   get queueDepth(): number {
-    return this.pending.size;
+    return this.pending.size + this.unread.records;
   }
 
-  /** Takes what the partition holds (what a previous process, or a dead node, left there). */
+  /** Reads what the partition holds (a previous process, or a dead node, left it there), as far as memory allows. */
   async start(): Promise<void> {
-    let after: string | undefined;
-    for (;;) {
-      if (this.closed) return;
-      const page = await this.opts.outbox.readOutbox(this.opts.partition, READ_PAGE, after);
-      for (const b of page) this.offer(b.id, b.records);
-      if (page.length < READ_PAGE) return;
-      after = page[page.length - 1]!.id;
-    }
+    this.caughtUp = false;
+    await this.fill();
   }
 
-  /** A batch just appended (or read back); a batch already taken is ignored. */
+  /** A batch just appended to the partition: taken now, or left to the reads. */
   offer(batchId: string, texts: readonly string[]): void {
-    if (this.closed || this.batches.has(batchId)) return;
-    const records: ReplicationRecord[] = [];
-    for (const text of texts) {
-      const r = decodeRecord(text);
-      if (r === null) this.opts.log(`dropped an unreadable record of batch ${batchId} in ${this.opts.partition}`);
-      else records.push(r);
-    }
-    this.batches.set(batchId, records.length);
-    if (records.length === 0) {
-      void this.removeBatch(batchId);
+    if (this.closed || (this.cursor !== undefined && batchId <= this.cursor)) return;
+    if (this.caughtUp && this.reading === null && this.pending.size < this.maxInMemory) {
+      this.take(batchId, texts);
       return;
     }
-    for (const record of records) {
-      const job: Job = { batchId, record, attempts: 0 };
-      this.pending.add(job);
-      this.ready.push(job);
-    }
-    this.pump();
+    // Older batches are still unread, or memory is full: the reads take it, in its turn.
+    this.caughtUp = false;
+    this.leftFrom ??= batchId;
+    this.leftCount++;
+    this.unread.records += texts.length;
+    this.unread.bytes += bytesOf(texts);
+    void this.fill();
   }
 
   async close(): Promise<void> {
@@ -101,8 +120,92 @@ export class ReplicationSender {
     this.ready.length = 0;
     // Copies in flight get a moment to finish; one that does not is copied again after a restart
     // (its record is still in the outbox; replica writes are idempotent).
-    await Promise.race([Promise.allSettled([...this.running]), new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref())]);
+    await Promise.race([Promise.allSettled([...this.running, ...(this.reading ? [this.reading] : [])]), new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref())]);
     this.opts.stats.removeQueue(this);
+  }
+
+  /** Reads pages after `cursor` while there is room and the outbox holds more (one read at a time). */
+  private fill(): Promise<void> {
+    if (this.reading === null && !this.readRetryPending) {
+      this.reading = (async () => {
+        try {
+          await this.readPages();
+        } finally {
+          this.reading = null;
+        }
+        // Room opened, or an offer was left unread, while this read was finishing: read on.
+        if (!this.closed && !this.caughtUp && this.pending.size < this.maxInMemory) void this.fill();
+      })();
+    }
+    return this.reading ?? Promise.resolve();
+  }
+
+  private async readPages(): Promise<void> {
+    while (!this.closed && !this.caughtUp && this.pending.size < this.maxInMemory) {
+      const leftBefore = this.leftCount;
+      let page: Array<{ id: string; records: string[] }>;
+      try {
+        page = await this.opts.outbox.readOutbox(this.opts.partition, this.pageSize, this.cursor);
+        this.readFailures = 0;
+      } catch (err) {
+        this.readFailures++;
+        const { initialBackoffMs, maxBackoffMs } = this.opts.backoff;
+        const delay = Math.min(maxBackoffMs, initialBackoffMs * 2 ** Math.min(this.readFailures - 1, 30));
+        this.opts.log(`could not read ${this.opts.partition}: ${err instanceof Error ? err.message : String(err)}; again in ${delay} ms`);
+        this.readRetryPending = true;
+        this.later(delay, () => {
+          this.readRetryPending = false;
+          void this.fill();
+        });
+        return;
+      }
+      if (this.closed) return;
+      for (const b of page) {
+        if (this.cursor !== undefined && b.id <= this.cursor) continue;
+        if (this.leftFrom !== null && b.id >= this.leftFrom) {
+          this.unread.records -= b.records.length;
+          this.unread.bytes -= bytesOf(b.records);
+        }
+        this.take(b.id, b.records);
+      }
+      // A short page is the end of the partition, unless an offer was left unread meanwhile
+      // (appended after the read began): read again.
+      if (page.length < this.pageSize && this.leftCount === leftBefore) {
+        this.caughtUp = true;
+        this.leftFrom = null;
+        this.unread.records = 0;
+        this.unread.bytes = 0;
+      }
+    }
+  }
+
+  private take(batchId: string, texts: readonly string[]): void {
+    this.cursor = batchId;
+    const records: ReplicationRecord[] = [];
+    for (const text of texts) {
+      const r = decodeRecord(text);
+      if (r === null) this.opts.log(`dropped an unreadable record of batch ${batchId} in ${this.opts.partition}`);
+      else records.push(r);
+    }
+    if (records.length === 0) {
+      void this.removeBatch(batchId);
+      return;
+    }
+    this.batches.set(batchId, records.length);
+    for (const record of records) {
+      const job: Job = { batchId, record, attempts: 0 };
+      this.pending.add(job);
+      this.ready.push(job);
+    }
+    this.pump();
+  }
+
+  private later(delayMs: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, delayMs);
+    this.timers.add(timer);
   }
 
   private pump(): void {
@@ -137,19 +240,22 @@ export class ReplicationSender {
         this.loggedAt.set(job.record.destinationRegion, Date.now());
         this.opts.log(`${job.record.bucket}/${job.record.key} version ${job.record.versionId} → ${job.record.destinationRegion}: ${outcome.reason}; retry ${job.attempts} in ${delay} ms`);
       }
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
+      this.later(delay, () => {
         this.ready.push(job);
         this.pump();
-      }, delay);
-      this.timers.add(timer);
+      });
       return;
     }
     this.pending.delete(job);
     this.opts.stats.settled(job.record, outcome);
     const left = (this.batches.get(job.batchId) ?? 1) - 1;
-    this.batches.set(job.batchId, left);
-    if (left === 0) await this.removeBatch(job.batchId);
+    if (left > 0) this.batches.set(job.batchId, left);
+    else {
+      this.batches.delete(job.batchId);
+      await this.removeBatch(job.batchId);
+    }
+    // Room again: the next page, if the outbox holds more.
+    if (!this.caughtUp && this.pending.size < this.maxInMemory) void this.fill();
   }
 
   private async removeBatch(batchId: string): Promise<void> {
@@ -160,4 +266,11 @@ export class ReplicationSender {
       this.opts.log(`could not remove batch ${batchId} of ${this.opts.partition}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+}
+
+/** The bytes of versions the records name (the metrics' queue bytes). */
+function bytesOf(texts: readonly string[]): number {
+  let n = 0;
+  for (const text of texts) n += decodeRecord(text)?.size ?? 0;
+  return n;
 }

@@ -11,7 +11,7 @@ import type { EventOutbox, KeyStore, ObjectStore, ReplicationStatus, SystemDocum
 import { isStoreError } from '@bucketfront/object-store';
 import type { OriginMetrics } from '../http/metrics.js';
 import { OutboxGroupCommit } from '../notifications/group-commit.js';
-import { PartitionLeases } from '../notifications/partition-leases.js';
+import { startLeases } from '../notifications/partition-leases.js';
 import { copyVersion, type CopyOutcome } from './copy-version.js';
 import { REPLICATION_PARTITION_PREFIX, replicationPartitionOf, type ReplicationRecord } from './records.js';
 import type { RemoteEndpoint } from './remote-client.js';
@@ -31,6 +31,9 @@ export interface ReplicationOptions {
   maxBackoffMs?: number;
   /** Versions copied at once per partition (default 4). */
   concurrency?: number;
+  /** Batches per read of the outbox (default 100), and records held in memory per partition before reading stops (default 10,000). */
+  readPageSize?: number;
+  maxRecordsInMemory?: number;
   /** Adopt a dead node's replication partition after this long without its lease renewed (default 60000; 0 never). */
   adoptAfterMs?: number;
   /** This node's id (its partition is `repl.<node id>`): default the notifications node id, else the host name. */
@@ -48,7 +51,6 @@ export interface RunningReplication {
   close(): Promise<void>;
 }
 
-const DEFAULT_ADOPT_AFTER_MS = 60_000;
 const DEFAULT_BACKFILL_PAGE = 1000;
 const DEFAULT_BACKFILL_MAX_QUEUED = 10_000;
 
@@ -123,24 +125,34 @@ export async function startReplication(
     initialBackoffMs: opts.initialBackoffMs ?? DEFAULT_BACKOFF.initialBackoffMs,
     maxBackoffMs: opts.maxBackoffMs ?? DEFAULT_BACKOFF.maxBackoffMs,
   };
-  const senderOf = (partition: string): ReplicationSender => new ReplicationSender({ outbox: deps.outbox, partition, replicate, stats, backoff, concurrency: opts.concurrency ?? 4, log });
+  const senderOf = (partition: string): ReplicationSender =>
+    new ReplicationSender({
+      outbox: deps.outbox,
+      partition,
+      replicate,
+      stats,
+      backoff,
+      concurrency: opts.concurrency ?? 4,
+      ...(opts.readPageSize !== undefined ? { readPageSize: opts.readPageSize } : {}),
+      ...(opts.maxRecordsInMemory !== undefined ? { maxRecordsInMemory: opts.maxRecordsInMemory } : {}),
+      log,
+    });
 
   const partition = replicationPartitionOf(deps.nodeId);
   const sender = senderOf(partition);
   const queue = new OutboxGroupCommit(deps.outbox, partition, (batchId, records) => sender.offer(batchId, records));
   // What a previous process of this node left goes out again, in the background.
   const recovery = sender.start().catch((err: unknown) => log(`recovery of partition ${partition} failed: ${err instanceof Error ? err.message : String(err)}`));
-  const adoptAfterMs = opts.adoptAfterMs ?? DEFAULT_ADOPT_AFTER_MS;
-  const leases = new PartitionLeases({
+  const leases = await startLeases({
     outbox: deps.outbox,
     partition,
-    adoptAfterMs: adoptAfterMs > 0 ? adoptAfterMs : Number.POSITIVE_INFINITY,
+    adoptAfterMs: opts.adoptAfterMs,
     owns: (p) => p.startsWith(REPLICATION_PARTITION_PREFIX),
     drainer: senderOf,
     log,
+    sender,
   });
   try {
-    await leases.start(adoptAfterMs > 0 ? adoptAfterMs : DEFAULT_ADOPT_AFTER_MS);
     await running?.marker.write();
   } catch (err) {
     await leases.close();

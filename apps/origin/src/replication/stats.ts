@@ -1,6 +1,6 @@
 /**
  * Replication metrics for /_bucketfront/metrics (http/metrics.ts): the queue (records pending,
- * their bytes, the age of the oldest), outcomes (completed, failed by error code, dropped,
+ * those held in memory, their bytes, the age of the oldest), outcomes (completed, failed by error code, dropped,
  * retries) and the write → replicated latency. docs/replication.md#metrics.
  */
 import { LatencyHistogram, type PrometheusWriter } from '@bucketfront/http-basics';
@@ -9,7 +9,10 @@ import type { ReplicationRecord } from './records.js';
 
 /** What a sender exposes to the metrics. */
 export interface QueueView {
+  /** The records held in memory. */
   readonly pending: ReadonlySet<{ record: ReplicationRecord }>;
+  /** Records appended by this process and still only in the outbox (sender.ts reads it by pages). */
+  readonly unread: { readonly records: number; readonly bytes: number };
 }
 
 /** Latency buckets for replication: from 50 ms to an hour. */
@@ -54,24 +57,30 @@ export class ReplicationStats {
     return n;
   }
 
-  /** Records pending, their bytes, and the oldest one's enqueue time (null when none). */
-  queue(): { records: number; bytes: number; oldest: number | null } {
+  /** Records pending (`held` of them in memory), their bytes, and the oldest one's enqueue time (null when none). */
+  queue(): { records: number; held: number; bytes: number; oldest: number | null } {
     let records = 0;
+    let held = 0;
     let bytes = 0;
     let oldest: number | null = null;
     for (const q of this.queues) {
+      held += q.pending.size;
+      records += q.unread.records;
+      bytes += q.unread.bytes;
+      // The oldest record is held: the outbox is read oldest first.
       for (const job of q.pending) {
         records++;
         bytes += job.record.size;
         if (oldest === null || job.record.enqueuedAt < oldest) oldest = job.record.enqueuedAt;
       }
     }
-    return { records, bytes, oldest };
+    return { records, held, bytes, oldest };
   }
 
   render(w: PrometheusWriter): void {
     const q = this.queue();
     w.single('bucketfront_replication_queue_records', 'gauge', 'Replication records pending on this node (its partition and the ones it adopted).', q.records);
+    w.single('bucketfront_replication_queue_held_records', 'gauge', 'Pending replication records held in memory; the rest waits in the outbox, read a page at a time.', q.held);
     w.single('bucketfront_replication_queue_bytes', 'gauge', 'Bytes of the versions pending replication.', q.bytes);
     w.single('bucketfront_replication_lag_seconds', 'gauge', 'Age of the oldest pending replication record (0 when none).', q.oldest === null ? 0 : (Date.now() - q.oldest) / 1000);
     w.single('bucketfront_replication_completed_total', 'counter', 'Versions replicated (COMPLETED).', this.completed);
