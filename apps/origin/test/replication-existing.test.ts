@@ -201,3 +201,45 @@ describe('origins in their own process, killed with SIGKILL', () => {
     }
   }, 60_000);
 });
+
+describe('a record read again after a restart', () => {
+  it('whose version is already COMPLETED is not copied again (its batch was not removed before the stop)', async () => {
+    const dir = await makeTempDir('bucketfront-repl-replay-');
+    const proxy = await startWriteOutageProxy(dest.url);
+    let origin: TestOrigin | undefined;
+    try {
+      await versionedBucket(dest.s3, 'replay-copy');
+      await withRemotes(dir.path, (r) => r.add({ region: 'eu-west-1', endpoint: proxy.url, ...dest.credentials }));
+      origin = await startTestOrigin({ dataDir: dir.path, replication: FAST });
+      await versionedBucket(origin.s3, 'replay');
+      await replicate(origin.s3, 'replay', [rule('replay-copy')]);
+      proxy.dropWrites = true;
+      const written = new Map<string, string>();
+      for (let i = 0; i < 3; i++) written.set(`r${i}`, (await putVersions(origin.s3, 'replay', `r${i}`, [`body ${i}`]))[0]!);
+      // The records as they are while the copies cannot go through: the state a crash would leave.
+      const outbox = join(dir.path, 'outbox');
+      const saved = join(dir.path, 'outbox-saved');
+      await fsp.cp(outbox, saved, { recursive: true });
+      proxy.dropWrites = false;
+      for (const [key, id] of written) await waitFor(`${key} COMPLETED`, async () => (await statusOf(origin!.s3, 'replay', key, id)) === 'COMPLETED');
+      await origin.close();
+
+      await fsp.rm(outbox, { recursive: true });
+      await fsp.cp(saved, outbox, { recursive: true });
+      origin = await startTestOrigin({ dataDir: dir.path, port: origin.port, credentials: origin.credentials, replication: FAST });
+      const replBatches = async (): Promise<number> => {
+        let n = 0;
+        for (const p of await fsp.readdir(outbox)) if (p.startsWith('repl.')) n += (await fsp.readdir(join(outbox, p))).length;
+        return n;
+      };
+      await waitFor('the replayed records settled and their batches removed', async () => (await replBatches()) === 0);
+      expect(metric(await metricsOf(origin.url), 'bucketfront_replication_completed_total')).toBe(0);
+      for (const [key, id] of written) expect(await statusOf(origin.s3, 'replay', key, id)).toBe('COMPLETED');
+      expect(await versionsOf(dest.s3, 'replay-copy')).toEqual([...written].map(([k, id]) => `${k} ${id}`).sort());
+    } finally {
+      await origin?.close();
+      await proxy.close();
+      await dir.cleanup();
+    }
+  }, 120_000);
+});

@@ -20,6 +20,8 @@ export type CopyOutcome =
   | { kind: 'done' }
   /** The source version is gone (deleted by versionId meanwhile): nothing to copy. */
   | { kind: 'gone' }
+  /** The version is already COMPLETED or FAILED: a record read again after a restart (delivery is at least once). */
+  | { kind: 'settled' }
   /** Try again later (the destination is unreachable, busy or failing). */
   | { kind: 'retry'; reason: string }
   /** Never going to work: the version is marked FAILED. */
@@ -100,6 +102,9 @@ async function copyObject(store: ObjectStore, remote: RemoteEndpoint, r: Replica
     throw err;
   }
   if (info === null) return { kind: 'gone' };
+  // A record whose batch was not removed before a crash: its copy is done, nothing goes over the wire again.
+  const status = info.metadata.replicationStatus;
+  if (status === 'COMPLETED' || status === 'FAILED') return { kind: 'settled' };
   // The origin cannot read an SSE-C object without the customer's key: FAILED, never retried
   // (docs/replication.md#what-replicates).
   if (info.metadata.encryption?.customerAlgorithm !== undefined) {

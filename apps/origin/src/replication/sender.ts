@@ -10,6 +10,13 @@
  * held; the rest stays in the outbox and is read, after the last batch taken, as records settle. A
  * batch this process just appended is taken at once (no polling) only when nothing older is left
  * unread and there is room; otherwise it is left to the reads, so the order stays oldest first.
+ *
+ * A destination region that fails in a retryable way (stopped, unreachable, 5xx) is *gated*: its
+ * records wait parked instead of each retrying on its own, and one record at a time probes it, with
+ * a backoff that doubles up to PROBE_MAX_MS. The first record that settles reopens the region and
+ * every parked record goes again at once, each after its own backoff (a record that keeps failing
+ * by itself still backs off). So an outage costs one request per probe interval, and the backlog
+ * starts draining within a probe interval of the destination's return.
  * docs/replication.md#the-queue.
  */
 import type { EventOutbox } from '@bucketfront/object-store';
@@ -48,9 +55,24 @@ export interface Job {
   batchId: string;
   record: ReplicationRecord;
   attempts: number;
+  /** Not tried again before this time (ms since the epoch; 0: at once). */
+  retryAt: number;
+  /** Sent past its region's gate, to find out whether the region is back. */
+  probe: boolean;
+}
+
+/** A region whose last attempt failed in a retryable way: its records wait here. */
+interface Gate {
+  parked: Job[];
+  /** Probes that failed since the gate closed (the probe backoff's exponent). */
+  failures: number;
+  timer: NodeJS.Timeout | null;
+  probing: boolean;
 }
 
 const CLOSE_GRACE_MS = 2000;
+/** The longest wait between two probes of a gated region (capped by the backoff's maximum). */
+const PROBE_MAX_MS = 5000;
 const RETRY_LOG_EVERY_MS = 10_000;
 
 export class ReplicationSender {
@@ -63,6 +85,8 @@ export class ReplicationSender {
   private readonly ready: Job[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
+  /** Gated destination regions, by region. */
+  private readonly gates = new Map<string, Gate>();
   private closed = false;
   /** When a retry to each destination region was last logged. */
   private readonly loggedAt = new Map<string, number>();
@@ -193,24 +217,37 @@ export class ReplicationSender {
     }
     this.batches.set(batchId, records.length);
     for (const record of records) {
-      const job: Job = { batchId, record, attempts: 0 };
+      const job: Job = { batchId, record, attempts: 0, retryAt: 0, probe: false };
       this.pending.add(job);
       this.ready.push(job);
     }
     this.pump();
   }
 
-  private later(delayMs: number, fn: () => void): void {
+  private later(delayMs: number, fn: () => void): NodeJS.Timeout {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       fn();
     }, delayMs);
     this.timers.add(timer);
+    return timer;
+  }
+
+  private backoffMs(attempts: number, capMs = this.opts.backoff.maxBackoffMs): number {
+    const { initialBackoffMs, maxBackoffMs } = this.opts.backoff;
+    const base = Math.min(capMs, maxBackoffMs, initialBackoffMs * 2 ** Math.min(attempts - 1, 30));
+    // ±20 % jitter, so records failing together do not come back together.
+    return Math.round(base * (0.8 + Math.random() * 0.4));
   }
 
   private pump(): void {
     while (!this.closed && this.running.size < this.opts.concurrency && this.ready.length > 0) {
       const job = this.ready.shift()!;
+      const gate = this.gates.get(job.record.destinationRegion);
+      if (gate !== undefined && !job.probe) {
+        gate.parked.push(job);
+        continue;
+      }
       const run = this.run(job).finally(() => {
         this.running.delete(run);
         this.pump();
@@ -227,25 +264,17 @@ export class ReplicationSender {
       outcome = { kind: 'retry', reason: err instanceof Error ? err.message : String(err) };
     }
     if (this.closed) return;
+    const wasProbe = job.probe;
+    job.probe = false;
     if (outcome.kind === 'retry') {
       job.attempts++;
+      job.retryAt = Date.now() + this.backoffMs(job.attempts);
       this.opts.stats.retried++;
-      const { initialBackoffMs, maxBackoffMs } = this.opts.backoff;
-      const base = Math.min(maxBackoffMs, initialBackoffMs * 2 ** Math.min(job.attempts - 1, 30));
-      // ±20 % jitter, so records failing together do not come back together.
-      const delay = Math.round(base * (0.8 + Math.random() * 0.4));
-      // One line per destination every 10 s at most: an outage must not flood the log.
-      const last = this.loggedAt.get(job.record.destinationRegion) ?? 0;
-      if (Date.now() - last >= RETRY_LOG_EVERY_MS) {
-        this.loggedAt.set(job.record.destinationRegion, Date.now());
-        this.opts.log(`${job.record.bucket}/${job.record.key} version ${job.record.versionId} → ${job.record.destinationRegion}: ${outcome.reason}; retry ${job.attempts} in ${delay} ms`);
-      }
-      this.later(delay, () => {
-        this.ready.push(job);
-        this.pump();
-      });
+      this.closeGate(job, wasProbe, outcome.reason);
       return;
     }
+    // Only an answer of the destination says its region is back.
+    if (outcome.kind === 'done' || outcome.kind === 'failed') this.openGate(job.record.destinationRegion);
     this.pending.delete(job);
     this.opts.stats.settled(job.record, outcome);
     const left = (this.batches.get(job.batchId) ?? 1) - 1;
@@ -256,6 +285,64 @@ export class ReplicationSender {
     }
     // Room again: the next page, if the outbox holds more.
     if (!this.caughtUp && this.pending.size < this.maxInMemory) void this.fill();
+  }
+
+  /** A retryable failure: the job waits behind its region's gate, and one probe is scheduled. */
+  private closeGate(job: Job, wasProbe: boolean, reason: string): void {
+    const region = job.record.destinationRegion;
+    let gate = this.gates.get(region);
+    if (gate === undefined) {
+      gate = { parked: [], failures: 0, timer: null, probing: false };
+      this.gates.set(region, gate);
+    }
+    if (wasProbe) gate.probing = false;
+    gate.parked.push(job);
+    if (gate.timer !== null || gate.probing) return;
+    gate.failures++;
+    const delay = this.backoffMs(gate.failures, PROBE_MAX_MS);
+    // One line per destination every 10 s at most: an outage must not flood the log.
+    const last = this.loggedAt.get(region) ?? 0;
+    if (Date.now() - last >= RETRY_LOG_EVERY_MS) {
+      this.loggedAt.set(region, Date.now());
+      this.opts.log(`${job.record.bucket}/${job.record.key} version ${job.record.versionId} → ${region}: ${reason}; ${gate.parked.length} record(s) wait for ${region}, next try in ${delay} ms`);
+    }
+    const g = gate;
+    g.timer = this.later(delay, () => {
+      g.timer = null;
+      if (this.gates.get(region) !== g || g.parked.length === 0) return;
+      // The probe: the parked record due first (a record failing by itself moves to the back).
+      let at = 0;
+      for (let i = 1; i < g.parked.length; i++) if (g.parked[i]!.retryAt < g.parked[at]!.retryAt) at = i;
+      const [probe] = g.parked.splice(at, 1);
+      probe!.probe = true;
+      g.probing = true;
+      this.ready.unshift(probe!);
+      this.pump();
+    });
+  }
+
+  /** The region answered: every parked record goes again, each once its own backoff has passed. */
+  private openGate(region: string): void {
+    const gate = this.gates.get(region);
+    if (gate === undefined) return;
+    this.gates.delete(region);
+    if (gate.timer !== null) {
+      clearTimeout(gate.timer);
+      this.timers.delete(gate.timer);
+    }
+    const now = Date.now();
+    const due: Job[] = [];
+    for (const job of gate.parked) {
+      if (job.retryAt <= now) due.push(job);
+      else
+        this.later(job.retryAt - now, () => {
+          this.ready.push(job);
+          this.pump();
+        });
+    }
+    // Parked records are older than most ready ones: they go first.
+    this.ready.unshift(...due);
+    this.pump();
   }
 
   private async removeBatch(batchId: string): Promise<void> {
