@@ -253,7 +253,7 @@ async function main(): Promise<number> {
   let dest = await startOriginProcess('dest', 'eu-west-1', destPort, destCredentials);
   let source = await startOriginProcess('source', 'us-east-1', sourcePort, sourceCredentials);
 
-  // The remote is declared with the CLI beside the running source, its secret through the environment.
+  // The remote is declared with the CLI beside the running source, its secret on stdin.
   const addRemote = spawnSync(
     process.execPath,
     [
@@ -268,10 +268,9 @@ async function main(): Promise<number> {
       dest.url,
       '--access-key-id',
       destCredentials.accessKeyId,
-      '--secret-access-key',
-      destCredentials.secretAccessKey,
+      '--secret-access-key-stdin',
     ],
-    { cwd: repoRoot, encoding: 'utf8' },
+    { cwd: repoRoot, encoding: 'utf8', input: `${destCredentials.secretAccessKey}\n` },
   );
   if (addRemote.status !== 0) throw new Error(`replication add-remote failed: ${addRemote.stderr}`);
 
