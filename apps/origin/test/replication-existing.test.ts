@@ -14,26 +14,21 @@ import { openSystemServices } from '@bucketfront/object-store';
 import { makeS3Client, makeTempDir, makeTestCredentials } from '@bucketfront/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOriginProcess, type OriginProcess } from './fixtures/origin-process.js';
-import { FAST, metric, metricsOf, replicate, rule, statusOf, versionedBucket, versionsOf, waitFor, withRemotes } from './fixtures/replication.js';
+import { FAST, metric, metricsOf, replicate, rule, startTwoRegions, statusOf, versionedBucket, versionsOf, waitFor, withRemotes } from './fixtures/replication.js';
 import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
 import { startWriteOutageProxy } from './fixtures/write-outage-proxy.js';
 
 let source: TestOrigin;
 let dest: TestOrigin;
-let dirs: Array<{ path: string; cleanup: () => Promise<void> }> = [];
+let removeDirs: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  dirs = await Promise.all([makeTempDir('bucketfront-repl-existing-source-'), makeTempDir('bucketfront-repl-existing-dest-')]);
-  [source, dest] = await Promise.all([
-    startTestOrigin({ region: 'us-east-1', dataDir: dirs[0]!.path, replication: FAST }),
-    startTestOrigin({ region: 'eu-west-1', dataDir: dirs[1]!.path, replication: FAST }),
-  ]);
-  await withRemotes(source.dataDir, (r) => r.add({ region: 'eu-west-1', endpoint: dest.url, ...dest.credentials }));
+  ({ source, dest, removeDirs } = await startTwoRegions('bucketfront-repl-existing-'));
 });
 afterAll(async () => {
   await source?.stop();
   await dest?.stop();
-  for (const d of dirs) await d.cleanup();
+  await removeDirs?.();
 });
 
 /** Puts `bodies` under `key`, one version each; resolves to the version ids. */

@@ -16,100 +16,25 @@ import {
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
-  ListObjectVersionsCommand,
   PutBucketPolicyCommand,
-  PutBucketReplicationCommand,
-  PutBucketVersioningCommand,
   PutObjectCommand,
-  type ReplicationRule,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { openSystemServices } from '@bucketfront/object-store';
 import { signRequest } from '@bucketfront/sigv4';
 import { makeS3Client, makeTempDir, makeTestCredentials, type TestCredentials } from '@bucketfront/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RemoteStore } from '../src/index.js';
+import { FAST, metric, metricsOf, replicate, rule, sleep, startTwoRegions, statusOf, versionedBucket, versionsOf, waitFor, withRemotes } from './fixtures/replication.js';
 import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
 
-const Role = 'arn:aws:iam::123456789012:role/replication';
-const FAST = { initialBackoffMs: 100, maxBackoffMs: 1000 };
 const MiB = 1024 * 1024;
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const cliSource = join(repoRoot, 'apps/cli/src/bin.ts');
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
-
-/** Polls until `condition` holds; `boundMs` is a bound, not a figure under test. */
-async function waitFor(what: string, condition: () => Promise<boolean>, boundMs = 60_000): Promise<void> {
-  const deadline = Date.now() + boundMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`still waiting after ${boundMs} ms: ${what}`);
-    await sleep(100);
-  }
-}
-
-async function withRemotes<T>(dataDir: string, fn: (remotes: RemoteStore) => Promise<T>): Promise<T> {
-  const svc = await openSystemServices(`fs:${dataDir}`);
-  try {
-    return await fn(await RemoteStore.open(svc.system, svc.keys));
-  } finally {
-    await svc.close();
-  }
-}
-
-async function versionedBucket(s3: S3Client, bucket: string): Promise<void> {
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-}
-
-function rule(destination: string, opts: { prefix?: string; deleteMarkers?: 'Enabled' | 'Disabled'; priority?: number } = {}): ReplicationRule {
-  return {
-    ID: `to-${destination}-${opts.prefix ?? 'all'}`,
-    Status: 'Enabled',
-    Priority: opts.priority ?? 1,
-    Filter: { Prefix: opts.prefix ?? '' },
-    DeleteMarkerReplication: { Status: opts.deleteMarkers ?? 'Disabled' },
-    Destination: { Bucket: `arn:aws:s3:::${destination}` },
-  };
-}
-
-async function replicate(s3: S3Client, bucket: string, rules: ReplicationRule[]): Promise<void> {
-  await s3.send(new PutBucketReplicationCommand({ Bucket: bucket, ReplicationConfiguration: { Role, Rules: rules } }));
-}
-
-async function statusOf(s3: S3Client, Bucket: string, Key: string, VersionId?: string): Promise<string | undefined> {
-  return (await s3.send(new HeadObjectCommand({ Bucket, Key, ...(VersionId ? { VersionId } : {}) }))).ReplicationStatus;
-}
 
 async function bodyOf(s3: S3Client, Bucket: string, Key: string, VersionId?: string): Promise<Buffer> {
   const res = await s3.send(new GetObjectCommand({ Bucket, Key, ...(VersionId ? { VersionId } : {}) }));
   return Buffer.from(await res.Body!.transformToByteArray());
-}
-
-/** Every version and delete marker of the bucket: `key versionId [marker]`. */
-async function versionsOf(s3: S3Client, Bucket: string): Promise<string[]> {
-  const out: string[] = [];
-  let KeyMarker: string | undefined;
-  let VersionIdMarker: string | undefined;
-  for (;;) {
-    const page = await s3.send(new ListObjectVersionsCommand({ Bucket, KeyMarker, VersionIdMarker }));
-    for (const v of page.Versions ?? []) out.push(`${v.Key} ${v.VersionId}`);
-    for (const m of page.DeleteMarkers ?? []) out.push(`${m.Key} ${m.VersionId} marker`);
-    if (!page.IsTruncated) return out.sort();
-    KeyMarker = page.NextKeyMarker;
-    VersionIdMarker = page.NextVersionIdMarker;
-  }
-}
-
-async function metricsOf(url: string): Promise<string> {
-  return (await fetch(`${url}/_bucketfront/metrics`)).text();
-}
-
-function metric(text: string, name: string): number {
-  let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  return sum;
 }
 
 /** Runs `task` over `items` with at most `width` in flight. */
@@ -124,20 +49,15 @@ async function eachLimited<T>(items: T[], width: number, task: (item: T) => Prom
 
 let source: TestOrigin;
 let dest: TestOrigin;
-let dirs: Array<{ path: string; cleanup: () => Promise<void> }> = [];
+let removeDirs: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  dirs = await Promise.all([makeTempDir('bucketfront-repl-source-'), makeTempDir('bucketfront-repl-dest-')]);
-  [source, dest] = await Promise.all([
-    startTestOrigin({ region: 'us-east-1', dataDir: dirs[0]!.path, replication: FAST }),
-    startTestOrigin({ region: 'eu-west-1', dataDir: dirs[1]!.path, replication: FAST }),
-  ]);
-  await withRemotes(source.dataDir, (r) => r.add({ region: 'eu-west-1', endpoint: dest.url, ...dest.credentials }));
+  ({ source, dest, removeDirs } = await startTwoRegions('bucketfront-repl-'));
 });
 afterAll(async () => {
   await source?.stop();
   await dest?.stop();
-  for (const d of dirs) await d.cleanup();
+  await removeDirs?.();
 });
 
 describe('objects replicate with their bytes, metadata and version ids', () => {

@@ -368,15 +368,7 @@ describe('changing a version in place: PutObjectAcl, PutObjectTagging, DeleteObj
   it('a version named by id needs s3:PutObjectVersionAcl / s3:PutObjectVersionTagging / s3:DeleteObjectVersionTagging', async () => {
     const Bucket = await bucket();
     const v1 = await put(Bucket, 'k', 'x');
-    await alt.send(new CreateBucketCommand({ Bucket: `${Bucket}-alt` }));
-    const altId = (await alt.send(new GetBucketAclCommand({ Bucket: `${Bucket}-alt` }))).Owner!.ID!;
-    const grant = (actions: string[]) =>
-      s3.send(
-        new PutBucketPolicyCommand({
-          Bucket,
-          Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${altId}:root` }, Action: actions, Resource: `arn:aws:s3:::${Bucket}/*` }] }),
-        }),
-      );
+    const grant = await policyGrantingAlt(Bucket);
     const writes = (VersionId?: string) => [
       () => alt.send(new PutObjectAclCommand({ Bucket, Key: 'k', VersionId, ACL: 'private' })),
       () => alt.send(new PutObjectTaggingCommand({ Bucket, Key: 'k', VersionId, Tagging: { TagSet: [{ Key: 'a', Value: '1' }] } })),
@@ -564,19 +556,24 @@ describe('ListObjectVersions of a versioned bucket', () => {
   });
 });
 
+/** Makes the alt user known (it creates a bucket) and returns a setter of Bucket's policy granting it `actions` on the objects. */
+async function policyGrantingAlt(Bucket: string): Promise<(actions: string[]) => Promise<unknown>> {
+  await alt.send(new CreateBucketCommand({ Bucket: `${Bucket}-alt` }));
+  const altId = (await alt.send(new GetBucketAclCommand({ Bucket: `${Bucket}-alt` }))).Owner!.ID!;
+  return (actions) =>
+    s3.send(
+      new PutBucketPolicyCommand({
+        Bucket,
+        Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${altId}:root` }, Action: actions, Resource: `arn:aws:s3:::${Bucket}/*` }] }),
+      }),
+    );
+}
+
 describe('authorization of versions', () => {
   it('s3:GetObject does not read a version by id (s3:GetObjectVersion); s3:DeleteObject does not delete one (s3:DeleteObjectVersion)', async () => {
     const Bucket = await bucket();
     const v1 = await put(Bucket, 'k', 'x');
-    await alt.send(new CreateBucketCommand({ Bucket: `${Bucket}-alt` }));
-    const altId = (await alt.send(new GetBucketAclCommand({ Bucket: `${Bucket}-alt` }))).Owner!.ID!;
-    const grant = (actions: string[]) =>
-      s3.send(
-        new PutBucketPolicyCommand({
-          Bucket,
-          Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${altId}:root` }, Action: actions, Resource: `arn:aws:s3:::${Bucket}/*` }] }),
-        }),
-      );
+    const grant = await policyGrantingAlt(Bucket);
     await grant(['s3:GetObject', 's3:DeleteObject']);
     expect(await (await alt.send(new GetObjectCommand({ Bucket, Key: 'k' }))).Body!.transformToString()).toBe('x');
     expect((await s3ErrorOf(alt.send(new GetObjectCommand({ Bucket, Key: 'k', VersionId: v1 })))).$metadata.httpStatusCode).toBe(403);
