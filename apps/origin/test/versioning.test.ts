@@ -25,6 +25,8 @@ import {
   PutBucketVersioningCommand,
   PutObjectAclCommand,
   PutObjectCommand,
+  PutObjectLegalHoldCommand,
+  PutObjectRetentionCommand,
   PutObjectTaggingCommand,
   UploadPartCopyCommand,
   type S3Client,
@@ -120,6 +122,34 @@ describe('PutBucketVersioning / GetBucketVersioning', () => {
     expect((await s3.send(new GetBucketVersioningCommand({ Bucket }))).Status).toBe('Enabled');
     const missing = await s3ErrorOf(s3.send(new PutBucketVersioningCommand({ Bucket: 'no-such-bucket-v', VersioningConfiguration: { Status: 'Enabled' } })));
     expect([missing.$metadata.httpStatusCode, missing.name]).toEqual([404, 'NoSuchBucket']);
+  });
+
+  it('Object Lock is refused, never silently accepted: CreateBucket with it 501; object writes asking for a lock 400 InvalidRequest, nothing written', async () => {
+    const locked = await s3ErrorOf(s3.send(new CreateBucketCommand({ Bucket: 'lock-wanted', ObjectLockEnabledForBucket: true })));
+    expect([locked.$metadata.httpStatusCode, locked.name]).toEqual([501, 'NotImplemented']);
+    expect((await raw('HEAD', '/lock-wanted')).status).toBe(404);
+    const Bucket = await bucket('Enabled');
+    await put(Bucket, 'src', 'x');
+    const until = new Date(Date.now() + 86_400_000);
+    const writes: Array<[string, () => Promise<unknown>]> = [
+      ['PutObject with a retention', () => s3.send(new PutObjectCommand({ Bucket, Key: 'a', Body: 'x', ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: until }))],
+      ['PutObject with a legal hold', () => s3.send(new PutObjectCommand({ Bucket, Key: 'b', Body: 'x', ObjectLockLegalHoldStatus: 'ON' }))],
+      ['CopyObject with a retention', () => s3.send(new CopyObjectCommand({ Bucket, Key: 'c', CopySource: `${Bucket}/src`, ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: until }))],
+      ['CreateMultipartUpload with a legal hold', () => s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'd', ObjectLockLegalHoldStatus: 'ON' }))],
+    ];
+    for (const [what, send] of writes) {
+      const err = await s3ErrorOf(send());
+      expect([err.$metadata.httpStatusCode, err.name, err.message], what).toEqual([400, 'InvalidRequest', 'Bucket is missing ObjectLockConfiguration']);
+    }
+    const listed = await s3.send(new ListObjectVersionsCommand({ Bucket }));
+    expect(listed.Versions!.map((v) => v.Key)).toEqual(['src']);
+    for (const [what, send] of [
+      ['PutObjectRetention', () => s3.send(new PutObjectRetentionCommand({ Bucket, Key: 'src', Retention: { Mode: 'GOVERNANCE', RetainUntilDate: until } }))],
+      ['PutObjectLegalHold', () => s3.send(new PutObjectLegalHoldCommand({ Bucket, Key: 'src', LegalHold: { Status: 'ON' } }))],
+    ] as const) {
+      const err = await s3ErrorOf(send());
+      expect([err.$metadata.httpStatusCode, err.name, err.message], what).toEqual([400, 'InvalidRequest', 'Bucket is missing Object Lock Configuration']);
+    }
   });
 
   it('only the bucket owner may read or change it', async () => {

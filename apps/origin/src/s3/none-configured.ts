@@ -38,6 +38,9 @@ export const NONE_CONFIGURED: Readonly<Record<string, NoneConfigured>> = {
   // a bucket without Object Lock has neither.
   GetObjectRetention: OBJECT_LOCK_MISSING,
   GetObjectLegalHold: OBJECT_LOCK_MISSING,
+  // Setting either is answered the same on such a bucket (API_PutObjectRetention.html, API_PutObjectLegalHold.html).
+  PutObjectRetention: OBJECT_LOCK_MISSING,
+  PutObjectLegalHold: OBJECT_LOCK_MISSING,
 };
 
 export function emptyListDocument(root: string): string {

@@ -12,6 +12,7 @@ import { taggingFromHeaders } from '../tagging.js';
 import { copySourceVersionHeader, writtenVersionIdHeader } from '../versions.js';
 import { pendingReplication, recordReplication } from '../replica-writes.js';
 import { bucketDefaultEncryption, COPY_SOURCE_CUSTOMER_PREFIX, customerKeyFrom, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
+import { objectLockHeadersRefusal } from '../object-lock.js';
 
 export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
   const { bucket, key } = ctx.op;
@@ -46,6 +47,8 @@ export const CopyObject: S3Handler<OpOf<'CopyObject'>> = async (ctx) => {
   if (sourceDenied) return sourceDenied;
   const facts = await requireBucket(ctx, bucket);
   if (facts instanceof S3Error) return facts;
+  const lockRefused = objectLockHeadersRefusal(ctx.req.headers);
+  if (lockRefused) return lockRefused;
   if (info.size > S3_LIMITS.maxSinglePutBytes) {
     return new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${S3_LIMITS.maxSinglePutBytes}`);
   }

@@ -10,10 +10,13 @@ import { readSmallBody } from '../body.js';
 import { loadBucketAcl, storeBucketAcl } from '../bucket-owner.js';
 import type { OpOf, S3Context, S3Handler, S3Response } from '../context.js';
 import { headerValue } from '../object-headers.js';
+import { bucketObjectLockRefusal } from '../object-lock.js';
 import { isObjectOwnership } from '../ownership-controls.js';
 
 export const CreateBucket: S3Handler<OpOf<'CreateBucket'>> = async (ctx) => {
   const { bucket } = ctx.op;
+  const lockRefused = bucketObjectLockRefusal(ctx.req.headers);
+  if (lockRefused) return lockRefused;
   const wanted = aclFromHeaders(ctx.req.headers, ctx.users);
   if (wanted instanceof S3Error) return wanted;
   const ownership = headerValue(ctx.req.headers, 'x-amz-object-ownership');

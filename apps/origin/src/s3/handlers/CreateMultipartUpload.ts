@@ -11,11 +11,14 @@ import { announcedChecksumAlgorithm, headerValue, metadataFromHeaders } from '..
 import { taggingFromHeaders } from '../tagging.js';
 import { pendingReplication, replicaVersionFrom } from '../replica-writes.js';
 import { bucketDefaultEncryption, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
+import { objectLockHeadersRefusal } from '../object-lock.js';
 
 export const CreateMultipartUpload: S3Handler<OpOf<'CreateMultipartUpload'>> = async (ctx) => {
   const { bucket, key } = ctx.op;
   const facts = await requireBucket(ctx, bucket);
   if (facts instanceof S3Error) return facts;
+  const lockRefused = objectLockHeadersRefusal(ctx.req.headers);
+  if (lockRefused) return lockRefused;
   const metadata = metadataFromHeaders(ctx.req.headers);
   if (metadata instanceof S3Error) return metadata;
   // The tags land on the completed object (they travel with the upload's metadata).

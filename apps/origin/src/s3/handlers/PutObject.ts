@@ -12,6 +12,7 @@ import { appendOfEncrypted, writeOffsetFrom } from '../write-offset.js';
 import { checkWritePreconditions } from '../write-conditions.js';
 import { writtenVersionIdHeader } from '../versions.js';
 import { pendingReplication, recordReplication, replicaVersionFrom } from '../replica-writes.js';
+import { objectLockHeadersRefusal } from '../object-lock.js';
 
 export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
   const { bucket, key } = ctx.op;
@@ -19,6 +20,8 @@ export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
   // Before any body byte is requested (Expect: 100-continue): a missing bucket is answered at once.
   const facts = await requireBucket(ctx, bucket);
   if (facts instanceof S3Error) return facts;
+  const lockRefused = objectLockHeadersRefusal(ctx.req.headers);
+  if (lockRefused) return lockRefused;
   const metadata = metadataFromHeaders(headers);
   if (metadata instanceof S3Error) return metadata;
   const tagging = taggingFromHeaders(headers);
