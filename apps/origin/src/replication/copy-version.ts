@@ -23,15 +23,20 @@ export type CopyOutcome =
   /** The version is already COMPLETED or FAILED: a record read again after a restart (delivery is at least once). */
   | { kind: 'settled' }
   /** Try again later (the destination is unreachable, busy or failing). */
-  | { kind: 'retry'; reason: string }
+  /**
+   * Try again later. `region`: the destination as a whole is unreachable or pushing back (no
+   * connection, 502/503/504, 429, SlowDown): the sender gates the region; otherwise only this
+   * record backs off (a 500 for one key, an unexpected answer, a source-side failure).
+   */
+  | { kind: 'retry'; reason: string; region?: true }
   /** Never going to work: the version is marked FAILED. */
   | { kind: 'failed'; code: string; message: string };
 
 /** Destination answers worth retrying: S3's 5xx (InternalError, 503 SlowDown…), 408 and 429. */
 function outcomeOfRemoteError(err: RemoteError): CopyOutcome {
-  if (err.status >= 500 || err.status === 408 || err.status === 429 || err.code === 'SlowDown' || err.code === 'RequestTimeout') {
-    return { kind: 'retry', reason: `${err.status} ${err.code}` };
-  }
+  const regionWide = err.status === 502 || err.status === 503 || err.status === 504 || err.status === 429 || err.code === 'SlowDown';
+  if (regionWide) return { kind: 'retry', reason: `${err.status} ${err.code}`, region: true };
+  if (err.status >= 500 || err.status === 408 || err.code === 'RequestTimeout') return { kind: 'retry', reason: `${err.status} ${err.code}` };
   return { kind: 'failed', code: err.code, message: err.message };
 }
 
@@ -65,7 +70,7 @@ async function answer(res: Promise<RemoteResponse>): Promise<RemoteResponse | Co
   try {
     return await res;
   } catch (err) {
-    if (err instanceof RemoteUnavailable) return { kind: 'retry', reason: err.message };
+    if (err instanceof RemoteUnavailable) return { kind: 'retry', reason: err.message, region: true };
     throw err;
   }
 }

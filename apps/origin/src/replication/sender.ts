@@ -270,11 +270,14 @@ export class ReplicationSender {
       job.attempts++;
       job.retryAt = Date.now() + this.backoffMs(job.attempts);
       this.opts.stats.retried++;
-      this.closeGate(job, wasProbe, outcome.reason);
+      if (outcome.region === true) this.closeGate(job, wasProbe, outcome.reason);
+      else this.retryLater(job, wasProbe, outcome.reason);
       return;
     }
-    // Only an answer of the destination says its region is back.
+    // Only an answer of the destination says its region is back; a probe settled without asking it
+    // (its version deleted meanwhile, or already replicated) hands the probe on at once.
     if (outcome.kind === 'done' || outcome.kind === 'failed') this.openGate(job.record.destinationRegion);
+    else if (wasProbe) this.probeNext(job.record.destinationRegion, 0);
     this.pending.delete(job);
     this.opts.stats.settled(job.record, outcome);
     const left = (this.batches.get(job.batchId) ?? 1) - 1;
@@ -287,7 +290,23 @@ export class ReplicationSender {
     if (!this.caughtUp && this.pending.size < this.maxInMemory) void this.fill();
   }
 
-  /** A retryable failure: the job waits behind its region's gate, and one probe is scheduled. */
+  /** A failure of this record alone: it backs off by itself; the region stays open. */
+  private retryLater(job: Job, wasProbe: boolean, reason: string): void {
+    const region = job.record.destinationRegion;
+    const last = this.loggedAt.get(region) ?? 0;
+    if (Date.now() - last >= RETRY_LOG_EVERY_MS) {
+      this.loggedAt.set(region, Date.now());
+      this.opts.log(`${job.record.bucket}/${job.record.key} version ${job.record.versionId} → ${region}: ${reason}; retry ${job.attempts} in ${job.retryAt - Date.now()} ms`);
+    }
+    // A probe that failed by itself says nothing of the region: the next parked record probes it.
+    if (wasProbe) this.probeNext(region, 0);
+    this.later(Math.max(0, job.retryAt - Date.now()), () => {
+      this.ready.push(job);
+      this.pump();
+    });
+  }
+
+  /** A retryable failure of the region: the job waits behind its region's gate, and one probe is scheduled. */
   private closeGate(job: Job, wasProbe: boolean, reason: string): void {
     const region = job.record.destinationRegion;
     let gate = this.gates.get(region);
@@ -306,16 +325,28 @@ export class ReplicationSender {
       this.loggedAt.set(region, Date.now());
       this.opts.log(`${job.record.bucket}/${job.record.key} version ${job.record.versionId} → ${region}: ${reason}; ${gate.parked.length} record(s) wait for ${region}, next try in ${delay} ms`);
     }
-    const g = gate;
-    g.timer = this.later(delay, () => {
-      g.timer = null;
-      if (this.gates.get(region) !== g || g.parked.length === 0) return;
-      // The probe: the parked record due first (a record failing by itself moves to the back).
+    this.probeNext(region, delay);
+  }
+
+  /** After `delayMs`, sends the parked record due first (a record failing by itself moves to the back) past the gate. */
+  private probeNext(region: string, delayMs: number): void {
+    const gate = this.gates.get(region);
+    if (gate === undefined) return;
+    gate.probing = false;
+    if (gate.timer !== null) return;
+    gate.timer = this.later(delayMs, () => {
+      gate.timer = null;
+      if (this.gates.get(region) !== gate) return;
+      if (gate.parked.length === 0) {
+        // Nothing left to probe with: the next record for the region goes through and decides.
+        this.gates.delete(region);
+        return;
+      }
       let at = 0;
-      for (let i = 1; i < g.parked.length; i++) if (g.parked[i]!.retryAt < g.parked[at]!.retryAt) at = i;
-      const [probe] = g.parked.splice(at, 1);
+      for (let i = 1; i < gate.parked.length; i++) if (gate.parked[i]!.retryAt < gate.parked[at]!.retryAt) at = i;
+      const [probe] = gate.parked.splice(at, 1);
       probe!.probe = true;
-      g.probing = true;
+      gate.probing = true;
       this.ready.unshift(probe!);
       this.pump();
     });
