@@ -165,6 +165,7 @@ const HANDLER_CHECKS_OBJECT = new Set<S3Operation['op']>(['GetObject', 'HeadObje
 /** The central step (router.ts): null when the request may proceed, else its error. */
 export async function authorize(ctx: S3Context): Promise<S3Error | null> {
   const op = ctx.op;
+  ctx.checkedObject = undefined;
   // A replica write (s3/replica-writes.ts) needs s3:ReplicateObject / s3:ReplicateDelete instead.
   const need = replicaNeedOf(ctx) ?? needOf(op);
   if (need === null) return ctx.caller.kind === 'anonymous' && op.op === 'NotImplemented' ? new S3Error('AccessDenied') : null;
@@ -181,6 +182,7 @@ export async function authorize(ctx: S3Context): Promise<S3Error | null> {
     if (verdict !== 'need-object') return verdict === 'allow' ? null : new S3Error('AccessDenied');
     // The ACL of the version the request names decides (GetObjectAcl, PutObjectTagging… with a versionId).
     const info = await headNamedVersion(ctx.store, op.bucket, key, op.query.get('versionId'));
+    ctx.checkedObject = info;
     // A missing key or version, or a delete marker: the handler's 404 / 405 for those who may list
     // the bucket, else AccessDenied.
     if (info === null) return isAllowed(ctx, facts, LIST_BUCKET) ? null : new S3Error('AccessDenied');

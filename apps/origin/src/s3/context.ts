@@ -1,7 +1,7 @@
 /** What every S3 handler receives, and what it returns. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { ObjectStore } from '@bucketfront/object-store';
+import type { ObjectInfo, ObjectStore } from '@bucketfront/object-store';
 import type { Owner, S3Error, S3Operation } from '@bucketfront/s3-protocol';
 import type { SignedResult } from '@bucketfront/sigv4';
 import type { ObjectEvent } from '@bucketfront/notifications';
@@ -55,6 +55,11 @@ export interface S3Context<Op extends S3Operation = S3Operation> {
   notifications: Pick<Notifier, 'destinations' | 'testEvent'> | null;
   /** Cross-region replication (replication/service.ts); null when the store cannot keep remotes. */
   replication: ReplicationService | null;
+  /**
+   * The object (version) whose ACL the last authorization read (authorize.ts), null when there was
+   * none; unset when no object's ACL had to be read. An in-place change is pinned to it.
+   */
+  checkedObject?: ObjectInfo | null;
 }
 
 /** At least `bytes` of request body in every `windowMs`. */

@@ -5,7 +5,8 @@
  */
 import { isStoreError, type ObjectInfo, type ObjectStore, type VersionMetadataPatch } from '@bucketfront/object-store';
 import { invalidVersionId, NULL_VERSION, S3Error, versionIdParam, type QueryParams } from '@bucketfront/s3-protocol';
-import type { HeaderList, S3Response } from './context.js';
+import { authorize } from './authorize.js';
+import type { HeaderList, S3Context, S3Response } from './context.js';
 
 /**
  * The version a request's `versionId` names: undefined without one. Empty → InvalidArgument.
@@ -98,9 +99,18 @@ export async function objectForSubresource(store: ObjectStore, bucket: string, k
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectAcl.html
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html
  */
-export async function updateSubresource(store: ObjectStore, bucket: string, key: string, query: QueryParams, method: string, patch: VersionMetadataPatch): Promise<ObjectInfo | S3Response | S3Error> {
-  const versionId = await requestedVersion(store, bucket, query);
-  if (versionId instanceof S3Error) return versionId;
+export async function updateSubresource(ctx: S3Context, bucket: string, key: string, method: string, patch: VersionMetadataPatch): Promise<ObjectInfo | S3Response | S3Error> {
+  // The request body was read after the central authorization (router.ts), at the client's pace:
+  // the decision is taken again now, and a change without a versionId is pinned to the version this
+  // decision read, so a version written meanwhile is never changed on rights over another one.
+  const denied = await authorize(ctx);
+  if (denied) return denied;
+  const store = ctx.store;
+  const named = await requestedVersion(store, bucket, ctx.op.query);
+  if (named instanceof S3Error) return named;
+  // No object when the decision was taken: nothing the caller may change, whatever appears meanwhile.
+  if (named === undefined && ctx.checkedObject === null) return missingWithMarker(store, bucket, key, new S3Error('NoSuchKey', undefined, { Key: key }));
+  const versionId = named ?? ctx.checkedObject?.versionId;
   const updated = await readVersion(key, versionId, method, async () => {
     try {
       return await store.updateVersionMetadata(bucket, key, versionId, patch);

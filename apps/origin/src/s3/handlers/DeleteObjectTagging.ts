@@ -12,7 +12,7 @@ export const DeleteObjectTagging: S3Handler<OpOf<'DeleteObjectTagging'>> = async
   const { bucket, key } = ctx.op;
   const facts = await requireBucket(ctx, bucket);
   if (facts instanceof S3Error) return facts;
-  const updated = await updateSubresource(ctx.store, bucket, key, ctx.op.query, 'DELETE', { tagging: null });
+  const updated = await updateSubresource(ctx, bucket, key, 'DELETE', { tagging: null });
   if (!isObjectInfo(updated)) return updated;
   return { status: 204, headers: versionIdHeader(updated) };
 };

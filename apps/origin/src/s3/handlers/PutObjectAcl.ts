@@ -27,6 +27,6 @@ export const PutObjectAcl: S3Handler<OpOf<'PutObjectAcl'>> = async (ctx) => {
   const refused = refuseAclWrite(facts, aclWriteOf(input, bucketOwner), input.policy.grants);
   if (refused) return refused;
   const patch: VersionMetadataPatch = input.canned !== undefined ? { acl: input.canned, grants: null } : { acl: null, grants: JSON.stringify(input.policy.grants) };
-  const updated = await updateSubresource(ctx.store, bucket, key, ctx.op.query, 'PUT', patch);
+  const updated = await updateSubresource(ctx, bucket, key, 'PUT', patch);
   return isObjectInfo(updated) ? { status: 200 } : updated;
 };

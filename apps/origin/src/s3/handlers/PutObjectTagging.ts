@@ -23,7 +23,7 @@ export const PutObjectTagging: S3Handler<OpOf<'PutObjectTagging'>> = async (ctx)
   if (body.length === 0) return new S3Error('MissingRequestBodyError');
   const tagging = taggingFromXml(body);
   if (tagging instanceof S3Error) return tagging;
-  const updated = await updateSubresource(ctx.store, bucket, key, ctx.op.query, 'PUT', { tagging: tagging ?? null });
+  const updated = await updateSubresource(ctx, bucket, key, 'PUT', { tagging: tagging ?? null });
   if (!isObjectInfo(updated)) return updated;
   return { status: 200, headers: versionIdHeader(updated) };
 };
