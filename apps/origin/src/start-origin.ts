@@ -239,6 +239,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
         nodeId: nodeIdOf(opts.replication?.nodeId ?? opts.notifications?.nodeId),
         metrics,
         dataDir: spec.driver === 'fs' ? spec.dataDir : null,
+        listsVersionMetadata: spec.driver === 'fs',
       },
       opts.replication ?? {},
     );

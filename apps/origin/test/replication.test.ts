@@ -124,6 +124,24 @@ describe('replica writes on the destination', () => {
     expect(res.text).toContain('<Code>InvalidRequest</Code>');
   });
 
+  it("keeps version ids another store made (radosgw's, with '.'), ordered by arrival", async () => {
+    await versionedBucket(dest.s3, 'foreign-ids');
+    const first = (await dest.s3.send(new PutObjectCommand({ Bucket: 'foreign-ids', Key: 'k', Body: 'own' }))).VersionId!;
+    // radosgw's ids: 31 of [A-Za-z0-9.-]. One of those, then one of 32 base64url characters that decodes to no plausible time.
+    for (const [id, body] of [
+      ['Tq0kRz.7bNnX-3vWm2LpQ8sYdF1cH.u', 'dotted'],
+      ['AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'zeros'],
+    ] as const) {
+      const res = await signed(dest, dest.credentials, 'PUT', '/foreign-ids/k', { 'x-bucketfront-replica-version-id': id }, body);
+      expect(res.status).toBe(200);
+      const head = await dest.s3.send(new HeadObjectCommand({ Bucket: 'foreign-ids', Key: 'k', VersionId: id }));
+      expect([head.VersionId, head.ReplicationStatus]).toEqual([id, 'REPLICA']);
+      // The replica that arrived last is the current version.
+      expect((await bodyOf(dest.s3, 'foreign-ids', 'k')).toString()).toBe(body);
+    }
+    expect(await versionsOf(dest.s3, 'foreign-ids')).toEqual(['k AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'k Tq0kRz.7bNnX-3vWm2LpQ8sYdF1cH.u', `k ${first}`].sort());
+  });
+
   it('needs s3:ReplicateObject: a user without it is 403 AccessDenied, a bucket policy granting it lets the replica in', async () => {
     const other = makeTestCredentials();
     const origin = await startTestOrigin({ region: 'eu-west-1', extraUsers: [other] });

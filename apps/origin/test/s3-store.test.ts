@@ -322,6 +322,65 @@ describe('s3 driver over a bucketfront origin', () => {
     expect((await readAll(range!.body)).equals(bytes(10, 2).subarray(2, 6))).toBe(true);
   });
 
+  it('replication statuses: written PENDING with the version, COMPLETED later in a sidecar that reads overlay; only PENDING versions pay its GET', async () => {
+    const s = await makeStore();
+    await s.createBucket('bkt', { region: 'us-east-1' });
+    await s.putBucketVersioning('bkt', 'Enabled');
+    const pending = await s.putObject('bkt', 'k', bodyOf('one'), { userMetadata: {}, replicationStatus: 'PENDING' });
+    const plain = await s.putObject('bkt', 'other', bodyOf('two'), META);
+    const raw = await backend.store.headObject(`${s.prefix}bkt`, 'k');
+    expect(raw!.metadata.userMetadata).toEqual({ 'bucketfront-replication-status': 'PENDING' });
+    expect((await s.headObject('bkt', 'k'))!.metadata.replicationStatus).toBe('PENDING');
+    const sidecars = async (): Promise<string[]> => (await backend.store.listObjects(`${s.prefix}bucketfront-system`, { prefix: 'replication-status/', maxKeys: 100 })).objects.map((o) => o.key);
+    expect(await sidecars()).toEqual([]);
+
+    const done = await s.updateVersionMetadata('bkt', 'k', pending.versionId!, { replicationStatus: 'COMPLETED' });
+    expect(done).toMatchObject({ versionId: pending.versionId, etag: pending.etag, metadata: { replicationStatus: 'COMPLETED' } });
+    expect(await sidecars()).toEqual([`replication-status/bkt/${createHash('sha256').update('k').digest('hex')}/${pending.versionId}`]);
+    // The version itself is untouched: no new version, same Last-Modified.
+    const versions = await s.listObjectVersions('bkt', { maxKeys: 10 });
+    expect(versions.versions.map((v) => v.versionId).sort()).toEqual([pending.versionId, plain.versionId].sort());
+    for (const read of [
+      (await s.headObject('bkt', 'k'))!,
+      (await s.headObject('bkt', 'k', { versionId: pending.versionId! }))!,
+      (await s.getObject('bkt', 'k'))!.info,
+      (await s.getObject('bkt', 'k', undefined, { versionId: pending.versionId! }))!.info,
+    ]) {
+      expect([read.metadata.replicationStatus, read.lastModified.getTime()]).toEqual(['COMPLETED', pending.lastModified.getTime()]);
+    }
+
+    // A version written without a status reads in one backend request: no sidecar lookup.
+    await new Promise((r) => setTimeout(r, 50));
+    let before = backendLog.length;
+    expect((await s.headObject('bkt', 'other'))!.metadata.replicationStatus).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 50)); // access-log lines are written when responses close
+    expect(backendLog.slice(before).map((e) => e.operation)).toEqual(['HeadObject']);
+    before = backendLog.length;
+    await s.headObject('bkt', 'k');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(backendLog.slice(before).map((e) => e.operation)).toEqual(['HeadObject', 'GetObject']);
+
+    // Only a status of a version written PENDING changes by id; anything else stays NotImplemented.
+    await expectStoreError(s.updateVersionMetadata('bkt', 'k', pending.versionId!, { tagging: 'a=1' }), 'NotImplemented');
+    await expectStoreError(s.updateVersionMetadata('bkt', 'k', pending.versionId!, { tagging: 'a=1', replicationStatus: 'FAILED' }), 'NotImplemented');
+    await expectStoreError(s.updateVersionMetadata('bkt', 'other', plain.versionId!, { replicationStatus: 'COMPLETED' }), 'NotImplemented');
+    await expectStoreError(s.updateVersionMetadata('bkt', 'k', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', { replicationStatus: 'COMPLETED' }), 'NoSuchVersion');
+    // A replica cannot keep its source's version id over a backend that makes its own.
+    await expectStoreError(s.putObject('bkt', 'k', bodyOf('x'), { userMetadata: {}, replicationStatus: 'REPLICA' }, { versionId: pending.versionId! }), 'NotImplemented');
+    await expectStoreError(s.deleteObject('bkt', 'k', { markerVersionId: pending.versionId! }), 'NotImplemented');
+
+    // Without a version id a change rewrites the current object as a new version, which nothing replicates: no status.
+    const retagged = await s.updateVersionMetadata('bkt', 'k', undefined, { tagging: 'a=1' });
+    expect(retagged.versionId).not.toBe(pending.versionId);
+    const now = (await s.headObject('bkt', 'k'))!.metadata;
+    expect([now.tagging, now.replicationStatus]).toEqual(['a=1', undefined]);
+    expect((await s.headObject('bkt', 'k', { versionId: pending.versionId! }))!.metadata.replicationStatus).toBe('COMPLETED');
+
+    // Deleting the version by its id takes its sidecar with it.
+    await s.deleteObject('bkt', 'k', { versionId: pending.versionId! });
+    expect(await sidecars()).toEqual([]);
+  });
+
   it('through an origin, a GET and a PUT are one backend request each', async () => {
     const s = await makeStore();
     const credentials = { accessKeyId: 'FRONTKEY', secretAccessKey: 'front-secret-front-secret-front' };

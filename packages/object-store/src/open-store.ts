@@ -195,9 +195,10 @@ export interface OpenedStore {
    */
   outbox: EventOutbox;
   /**
-   * The driver's own updateVersionMetadata (observed like `outbox`), when it changes a version
-   * named by id in place: replication keeps its statuses with it. null when the driver cannot
-   * (the s3 driver): replication is then refused (docs/replication.md).
+   * The driver's own updateVersionMetadata (observed like `outbox`), which changes a version
+   * named by id in place: replication keeps its statuses with it (the s3 driver only a status
+   * written PENDING, in a sidecar: s3-store/replication-status.ts). null: replication is refused
+   * (docs/replication.md); both drivers have it.
    */
   versionUpdates: Pick<ObjectStore, 'updateVersionMetadata'> | null;
   /** For logs: where the data lives, never a secret. */
@@ -315,6 +316,6 @@ export async function openStore(specText: string | StoreSpec, opts: OpenStoreOpt
   const encrypted = withEncryption(observed, keys, spec.driver === 's3' ? { listingWithoutMetadata: system } : {});
   const store = withBucketCache(encrypted, opts.revalidateMs !== undefined ? { revalidateMs: opts.revalidateMs } : {});
   const observedOutbox = opts.observe ? withStoreMetrics(outbox, opts.observe) : outbox;
-  const versionUpdates = spec.driver === 'fs' ? observedOutbox : null;
+  const versionUpdates = observedOutbox;
   return { spec, store, system, outbox: observedOutbox, versionUpdates, description, keys, masterKeyFile: masterKeyFile ?? null };
 }

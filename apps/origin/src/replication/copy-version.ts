@@ -34,6 +34,10 @@ export type CopyOutcome =
 
 /** Destination answers worth retrying: S3's 5xx (InternalError, 503 SlowDown…), 408 and 429. */
 function outcomeOfRemoteError(err: RemoteError): CopyOutcome {
+  // 501 NotImplemented does not pass with time (e.g. a destination over an S3 backend, which cannot
+  // keep version ids): FAILED, as AWS SDKs do not retry it either
+  // (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html).
+  if (err.status === 501) return { kind: 'failed', code: err.code, message: err.message };
   const regionWide = err.status === 502 || err.status === 503 || err.status === 504 || err.status === 429 || err.code === 'SlowDown';
   if (regionWide) return { kind: 'retry', reason: `${err.status} ${err.code}`, region: true };
   if (err.status >= 500 || err.status === 408 || err.code === 'RequestTimeout') return { kind: 'retry', reason: `${err.status} ${err.code}` };

@@ -28,6 +28,11 @@ export interface ReplicationService {
    * PutBucketReplication answers 501 and nothing is queued.
    */
   readonly engine: boolean;
+  /**
+   * Whether ExistingObjectReplication can be honoured (backfill.ts needs version metadata in
+   * listings, which the s3 store's lack): without it, such a configuration answers 501.
+   */
+  readonly existingObjects: boolean;
   /** The rule replicating a new object version of `key` with these tags (`x-amz-tagging` form); null when none. */
   matchObject(bucket: string, key: string, tagging: string | undefined): Promise<ReplicationMatch | null>;
   /** The rule replicating a delete marker a user just made on `key`; null when none does. */
@@ -74,7 +79,14 @@ export function recordOf(m: ReplicationMatch, v: QueuedVersion): ReplicationReco
   };
 }
 
-export function replicationService(deps: { remotes: RemoteStore; store: ObjectStore; queue: OutboxGroupCommit | null; backfill: Backfill | null; onError: (err: Error) => void }): ReplicationService {
+export function replicationService(deps: {
+  remotes: RemoteStore;
+  store: ObjectStore;
+  queue: OutboxGroupCommit | null;
+  backfill: Backfill | null;
+  existingObjects: boolean;
+  onError: (err: Error) => void;
+}): ReplicationService {
   const { remotes, store, queue, backfill, onError } = deps;
   async function match(bucket: string, key: string, tags: ReadonlyMap<string, string>, deleteMarker: boolean): Promise<ReplicationMatch | null> {
     if (queue === null) return null;
@@ -83,6 +95,7 @@ export function replicationService(deps: { remotes: RemoteStore; store: ObjectSt
   }
   return {
     engine: queue !== null,
+    existingObjects: deps.existingObjects,
     async locateDestination(bucket) {
       await remotes.refresh();
       return locateDestination(await remotes.endpoints((region, err) => onError(new Error(`replication remote ${region} is unusable: ${err.message}`))), bucket);

@@ -4,8 +4,10 @@
  * (sender.ts, copy-version.ts), the leases that let a live node drain a dead node's partition
  * (notifications/partition-leases.ts, with replication's own namespace), the metrics, and the
  * service handlers use (service.ts), the replication of existing objects (backfill.ts) and the scan
- * after an unclean stop (running-marker.ts, crash-scan.ts). Without in-place version updates (the s3 driver) only the
- * remotes and the configuration API run: PutBucketReplication answers 501.
+ * after an unclean stop (running-marker.ts, crash-scan.ts). Without in-place version updates only the
+ * remotes and the configuration API run: PutBucketReplication answers 501. On the s3 store
+ * (docs/replication.md#the-s3-store) the engine runs without the scans: its listings carry no
+ * version metadata (statuses, tags) and it has no data directory for the running marker.
  */
 import type { EventOutbox, KeyStore, ObjectStore, ReplicationStatus, SystemDocuments } from '@bucketfront/object-store';
 import { isStoreError } from '@bucketfront/object-store';
@@ -64,8 +66,14 @@ export async function startReplication(
     statusStore: Pick<ObjectStore, 'updateVersionMetadata'> | null;
     nodeId: string;
     metrics: OriginMetrics;
-    /** The fs store's data directory (the node's running marker lives there); null for other stores. */
+    /** The fs store's data directory (the node's running marker lives there); null for other stores: no scan after an unclean stop. */
     dataDir: string | null;
+    /**
+     * Whether the store's ListObjectVersions carries each version's metadata (its status and tags),
+     * which the replication of existing objects needs (the fs store). Without it
+     * ExistingObjectReplication is refused (501).
+     */
+    listsVersionMetadata: boolean;
   },
   opts: ReplicationOptions = {},
 ): Promise<RunningReplication> {
@@ -74,7 +82,11 @@ export async function startReplication(
   const remotes = await RemoteStore.open(deps.system, deps.keys);
   const statusStore = deps.statusStore;
   if (statusStore === null) {
-    return { service: replicationService({ remotes, store: deps.store, queue: null, backfill: null, onError: (e) => log(e.message) }), partition: null, close: async () => {} };
+    return {
+      service: replicationService({ remotes, store: deps.store, queue: null, backfill: null, existingObjects: false, onError: (e) => log(e.message) }),
+      partition: null,
+      close: async () => {},
+    };
   }
   // Left by the last process of this node: it did not stop cleanly (running-marker.ts, crash-scan.ts).
   const running = deps.dataDir === null ? null : await RunningMarker.open(deps.dataDir, deps.nodeId);
@@ -172,8 +184,8 @@ export async function startReplication(
     pageSize: Math.max(1, Math.min(1000, opts.backfillPageSize ?? DEFAULT_BACKFILL_PAGE)),
     log,
   };
-  const backfill = new Backfill({ ...scanDeps, stats: backfillStats });
-  const resumed = backfill.resumeAll().catch((err: unknown) => log(`resuming the backfill jobs failed: ${err instanceof Error ? err.message : String(err)}`));
+  const backfill = deps.listsVersionMetadata ? new Backfill({ ...scanDeps, stats: backfillStats }) : null;
+  const resumed = backfill?.resumeAll().catch((err: unknown) => log(`resuming the backfill jobs failed: ${err instanceof Error ? err.message : String(err)}`));
   // Until it has walked every bucket, the marker stays even through a clean stop: the next start scans again.
   let crashScanDone = running === null || !running.leftByCrash;
   const scanned = crashScanDone
@@ -185,12 +197,12 @@ export async function startReplication(
         (err: unknown) => log(`the scan after an unclean stop failed: ${err instanceof Error ? err.message : String(err)} (it runs again at the next start)`),
       );
   return {
-    service: replicationService({ remotes, store: deps.store, queue, backfill, onError: (e) => log(e.message) }),
+    service: replicationService({ remotes, store: deps.store, queue, backfill, existingObjects: backfill !== null, onError: (e) => log(e.message) }),
     partition,
     close: async () => {
       closed = true;
       await resumed;
-      await backfill.close();
+      await backfill?.close();
       await scanned;
       await leases.close();
       await sender.close();

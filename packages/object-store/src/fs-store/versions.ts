@@ -47,7 +47,15 @@ export const VERSION_SUFFIX = '.ver';
 export const NULL_VERSION = 'null';
 /** The bucket directory's file holding its versioning status. */
 export const VERSIONING_FILE = 'versioning';
-const VERSION_ID = /^(?:null|[A-Za-z0-9_-]{32})$/;
+/**
+ * A version id this store keeps: its own (32 base64url characters, below) or, on a replica, its
+ * source's, which another store made: radosgw's (Pacific) are 31 of `[A-Za-z0-9.-]`, others
+ * differ (docs/replication.md#the-s3-store). Safe in a file name after `<hash>.`.
+ */
+const VERSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
+/** Bounds of the `seq` (µs since the epoch) inside an id this store made: after 2017, before tomorrow. */
+const OWN_SEQ_MIN = Date.UTC(2017, 0, 1) * 1000;
+const OWN_SEQ_AHEAD_US = 24 * 3600 * 1_000_000;
 
 /** `<hash>.<versionId>.ver` */
 export function versionFileName(hash: string, versionId: string): string {
@@ -73,11 +81,17 @@ function newVersionId(seq: number): string {
   return raw.toString('base64url');
 }
 
-/** The `seq` inside a version id made by {@link newVersionId}; undefined for `null` and foreign ids. */
+/**
+ * The `seq` inside a version id made by {@link newVersionId}; undefined for `null` and foreign ids
+ * (a replica of another store's version: it then takes its place by arrival). A foreign id of 32
+ * base64url characters decodes to some number, taken for ours only when it reads as a time
+ * between 2017 and tomorrow (for random ids, about one in 100,000: that replica is then ordered
+ * by that time).
+ */
 export function seqOfVersionId(versionId: string): number | undefined {
-  if (versionId.length !== 32 || !VERSION_ID.test(versionId)) return undefined;
+  if (!/^[A-Za-z0-9_-]{32}$/.test(versionId)) return undefined;
   const seq = Number(Buffer.from(versionId, 'base64url').readBigUInt64BE(0));
-  return Number.isSafeInteger(seq) ? seq : undefined;
+  return Number.isSafeInteger(seq) && seq >= OWN_SEQ_MIN && seq <= Date.now() * 1000 + OWN_SEQ_AHEAD_US ? seq : undefined;
 }
 
 /** Orders versions of a key: a microsecond clock that never repeats nor goes back within a process. */

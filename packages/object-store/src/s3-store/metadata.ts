@@ -10,7 +10,8 @@
  *   `<size>x<count>,…`, e.g. `5242880x99,1024`), `-part-checksums` (each part's base64
  *   checksum, comma-separated, in part order) and `-sse` (an encrypted object's envelope,
  *   encryption/envelope.ts, JSON), `-tagging`, `-storage-class`, `-owner` and `-grants`
- *   (ObjectMetadata's fields of those names, wire-encoded). Every name starting with
+ *   (ObjectMetadata's fields of those names, wire-encoded), `-replication-status` (the status written
+ *   with the version; replication-status.ts keeps the later ones). Every name starting with
  *   `bucketfront-` is ours: hidden from userMetadata on read and refused on write.
  * - Header values must be printable ASCII on the wire (SigV4 hashes UTF-8 while
  *   node writes Latin-1, and HTTP trims outer whitespace), so any other value
@@ -27,7 +28,7 @@
  *   live here: about 45 SHA-256 parts, 150 CRC32 ones fit beside little user metadata).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { StoreError, type CannedAcl, type ChecksumAlgorithm, type ObjectMetadata, type StoredChecksum } from '../types.js';
+import { StoreError, type CannedAcl, type ChecksumAlgorithm, type ObjectMetadata, type ReplicationStatus, type StoredChecksum } from '../types.js';
 
 export const RESERVED_PREFIX = 'bucketfront-';
 const ACL = `${RESERVED_PREFIX}acl`;
@@ -35,6 +36,9 @@ const CHECKSUM = `${RESERVED_PREFIX}checksum`;
 const PARTS = `${RESERVED_PREFIX}parts`;
 const PART_CHECKSUMS = `${RESERVED_PREFIX}part-checksums`;
 const SEALED = `${RESERVED_PREFIX}sse`;
+/** The replication status written with the version (PENDING, REPLICA); later changes live in sidecars (replication-status.ts). */
+const REPLICATION_STATUS = `${RESERVED_PREFIX}replication-status`;
+const REPLICATION_STATUSES: ReadonlySet<string> = new Set<ReplicationStatus>(['PENDING', 'COMPLETED', 'FAILED', 'REPLICA']);
 /** Fields stored verbatim (wire-encoded) under reserved names, always: each changes what a read may see or do. */
 const RESERVED_TEXT = [
   ['tagging', `${RESERVED_PREFIX}tagging`],
@@ -194,6 +198,10 @@ export function encodeMetadata(md: ObjectMetadata): EncodedMetadata {
     reserve(name, encodeValue(v), true);
     stored[field] = v;
   }
+  if (md.replicationStatus !== undefined) {
+    reserve(REPLICATION_STATUS, md.replicationStatus, true);
+    stored.replicationStatus = md.replicationStatus;
+  }
   // An encrypted object's envelope and part layout are needed to read it at all: always stored.
   if (md.sealed !== undefined) {
     reserve(SEALED, md.sealed, true);
@@ -245,6 +253,8 @@ export function decodeMetadata(headers: IncomingHttpHeaders): ObjectMetadata {
       if (/^[A-Za-z0-9+/=]+(,[A-Za-z0-9+/=]+)*$/.test(value.trim())) md.partChecksums = value.trim().split(',');
     } else if (short === SEALED) {
       md.sealed = value;
+    } else if (short === REPLICATION_STATUS) {
+      if (REPLICATION_STATUSES.has(value.trim())) md.replicationStatus = value.trim() as ReplicationStatus;
     } else {
       const text = RESERVED_TEXT.find(([, n]) => n === short);
       if (text !== undefined) md[text[0]] = decodeValue(value);

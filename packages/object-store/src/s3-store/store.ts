@@ -61,6 +61,7 @@ import { BackendClient, drain, readBody, type RequestSpec } from './http-client.
 import { finishListing, finishVersionListing, planListing, planVersionListing } from './listing.js';
 import { decodeMetadata, encodeMetadata } from './metadata.js';
 import { S3Outbox } from './outbox.js';
+import { ReplicationStatuses, withStatus } from './replication-status.js';
 import { SystemBucket, partChecksumKey } from './system-bucket.js';
 import { asCopySource, copyOfDeleteMarker, deleteMarkerRead, noSuchVersion } from '../version-errors.js';
 import { BackendVersions, NULL_VERSION, copyIfMatch, copySource, isDeleteMarkerAnswer, versionIdHeader } from './versions.js';
@@ -120,6 +121,14 @@ export async function createS3Store(opts: S3StoreOptions): Promise<ObjectStore &
   return new S3Store(opts);
 }
 
+/**
+ * A write asked to keep a given version id (a replica, docs/replication.md#replica-writes): the
+ * backend makes its own ids, so an origin over it cannot be a replication destination.
+ */
+function givenVersionId(): StoreError {
+  return new StoreError('NotImplemented', 'An origin over an S3 backend (the s3 store) cannot store a version under a given version id, so it cannot be a replication destination.');
+}
+
 /** An append lost to a concurrent write (the backend's 412 on our condition). */
 function appendRaced(): StoreError {
   return new StoreError('InvalidWriteOffset', 'The write offset value that you specified does not match the current object size.');
@@ -143,6 +152,8 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
   private readonly sys: SystemBucket;
   private readonly outbox: S3Outbox;
   private readonly versions: BackendVersions;
+  /** Replication statuses changed after the write (replication-status.ts). */
+  private readonly statuses: ReplicationStatuses;
   private readonly locks = new KeyedMutex();
   /** Writes in flight per bucket, so DeleteBucket does not race them in this process. */
   private readonly writers = new Map<string, number>();
@@ -169,6 +180,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
     this.sys = new SystemBucket(this.client, opts.systemBucket ?? `${this.prefix}bucketfront-system`, this.region);
     this.outbox = new S3Outbox(this.sys);
     this.versions = new BackendVersions(this.client);
+    this.statuses = new ReplicationStatuses(this.sys);
   }
 
   async close(): Promise<void> {
@@ -322,6 +334,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
         this.versions.forget(full);
         // The bucket is gone (the commit point); its documents follow, best effort (CreateBucket clears leftovers).
         await this.sys.clearBucket(name).catch(() => {});
+        await this.statuses.clearBucket(name).catch(() => {});
       }),
     );
   }
@@ -403,6 +416,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
   }
 
   async putObject(bucket: string, key: string, body: Readable, metadata: ObjectMetadata, opts?: PutObjectOptions): Promise<ObjectInfo> {
+    if (opts?.versionId !== undefined) throw givenVersionId();
     return this.put(bucket, key, body, metadata, opts, {});
   }
 
@@ -600,6 +614,13 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
   }
 
   async headObject(bucket: string, key: string, opts?: ReadOptions): Promise<ObjectInfo | null> {
+    const info = await this.headStored(bucket, key, opts);
+    // A version written PENDING: its status since then is in its sidecar (replication-status.ts).
+    return info === null ? null : this.call({ bucket, key }, () => this.statuses.overlay(bucket, info));
+  }
+
+  /** HeadObject as the backend object says, without the replication status sidecar. */
+  private async headStored(bucket: string, key: string, opts?: ReadOptions): Promise<ObjectInfo | null> {
     const full = this.b(bucket);
     const versionId = opts?.versionId;
     if (await this.invalidKey(bucket, key)) {
@@ -665,14 +686,14 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
         res.destroy();
         throw new StoreError('InternalError', 'The storage backend ignored a Range header');
       }
-      let id: string | undefined;
+      let info: ObjectInfo;
       try {
-        id = await this.versions.idOf(full, res.headers, versioned);
+        // A version written PENDING: its status since then is in its sidecar (replication-status.ts).
+        info = await this.statuses.overlay(bucket, this.infoOf(key, res.headers, size, await this.versions.idOf(full, res.headers, versioned)));
       } catch (err) {
         res.destroy();
         throw err;
       }
-      const info = this.infoOf(key, res.headers, size, id);
       // Small answers are read whole (the caller can send them in one write); the rest is the
       // backend's response itself, streamed and never buffered here.
       if (length <= this.wholeBodyBytes) return lazyBodyResult(info, await readBody(res, this.wholeBodyBytes));
@@ -682,6 +703,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
 
   async deleteObject(bucket: string, key: string, opts?: DeleteObjectOptions): Promise<DeleteObjectResult> {
     const full = this.b(bucket);
+    if (opts?.markerVersionId !== undefined) throw givenVersionId();
     if (await this.invalidKey(bucket, key)) return {};
     return this.call({ bucket, key }, async () => {
       let res: IncomingMessage;
@@ -695,6 +717,8 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
       await drain(res);
       // What the backend did, as its x-amz-version-id / x-amz-delete-marker say (absent: a bucket never versioned).
       const result: DeleteObjectResult = {};
+      // A version removed for good takes its replication status with it (best effort).
+      if (opts?.versionId !== undefined && opts.versionId !== NULL_VERSION) await this.statuses.remove(bucket, key, opts.versionId);
       const versionId = versionIdHeader(res.headers);
       if (versionId !== undefined) result.versionId = versionId;
       if (isDeleteMarkerAnswer(res.headers)) result.deleteMarker = true;
@@ -708,23 +732,33 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
    * itself with the patched metadata (same bytes and envelope; a versioned backend bucket adds a
    * version). A version named by id cannot be changed that way, so that is NotImplemented once
    * the version is known to exist (NoSuchVersion, MethodNotAllowed first); but in a bucket that was
-   * never versioned the `null` version is the object.
+   * never versioned the `null` version is the object. One exception, what replication needs: the
+   * replication status of a version written PENDING, kept in its sidecar (replication-status.ts).
    */
   async updateVersionMetadata(bucket: string, key: string, versionId: string | undefined, patch: VersionMetadataPatch): Promise<ObjectInfo> {
     if (versionId !== undefined) {
-      const named = await this.headObject(bucket, key, { versionId });
+      const named = await this.headStored(bucket, key, { versionId });
       if (named === null) throw noSuchVersion(versionId);
+      const status = patch.replicationStatus;
+      const statusOnly = patch.acl === undefined && patch.grants === undefined && patch.tagging === undefined;
+      if (statusOnly && status !== undefined && status !== null && status !== 'REPLICA' && ReplicationStatuses.keepsSidecar(named)) {
+        await this.call({ bucket, key }, () => this.statuses.write(bucket, key, named.versionId, status));
+        return withStatus(named, status);
+      }
       if (named.versionId !== undefined) {
         throw new StoreError(
           'NotImplemented',
-          'Changing the ACL or tags of an object version named by versionId is not implemented over an S3 backend (the s3 store cannot rewrite a version in place); omit versionId to change the current version.',
+          'Changing the ACL or tags of an object version named by versionId is not implemented over an S3 backend (the s3 store cannot rewrite a version in place; only the replication status of a version written PENDING changes); omit versionId to change the current version.',
         );
       }
     }
     const current = await this.headObject(bucket, key);
     if (current === null) throw noSuchKey(key);
     if (!changesMetadata(current.metadata, patch)) return current;
-    return this.copyObject({ bucket, key }, { bucket, key }, applyMetadataPatch(current.metadata, patch));
+    const md = applyMetadataPatch(current.metadata, patch);
+    // In a versioned bucket the copy is a new version, which no replication record names: it has no status.
+    if (patch.replicationStatus === undefined && current.versionId !== undefined && current.versionId !== NULL_VERSION) delete md.replicationStatus;
+    return this.copyObject({ bucket, key }, { bucket, key }, md);
   }
 
   async getBucketVersioning(bucket: string): Promise<VersioningStatus | null> {
@@ -1000,6 +1034,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
 
   async completeMultipartUpload(...[bucket, key, uploadId, parts, opts]: Parameters<ObjectStore['completeMultipartUpload']>): Promise<ObjectInfo> {
     const full = this.b(bucket);
+    if (opts?.versionId !== undefined) throw givenVersionId();
     if (uploadId === '' || !isValidKey(key)) throw noSuchUpload(uploadId);
     const ref = { bucket, key, uploadId };
     // Serialized per upload in this process: a second Complete (or an Abort) then finds it gone.

@@ -12,6 +12,8 @@
  *   outbox/<partition>/<batch-id>  the event outbox (outbox.ts)
  *   uploads/<bucket>/<uploadId>/upload.<c>              the checksum a multipart upload announced
  *   uploads/<bucket>/<uploadId>/part.<nnnnn>.<etag>.<c> a part's verified checksum
+ *   replication-status/<bucket>/<sha256(key)>/<versionId>  a version's replication status since it
+ *                                  was written PENDING (replication-status.ts)
  *
  * `<c>` is the checksum (`ALGORITHM:F|C|-:value`) in base64url. Upload
  * entries are empty objects whose names carry everything, so one listing
@@ -128,6 +130,19 @@ export class SystemBucket {
       this.cached.set(key, { etag, text });
     }
     return text;
+  }
+
+  /**
+   * The document at `key`, or null, read without the If-None-Match cache: for the many small
+   * documents read once or twice (replication statuses), which the cache would keep forever.
+   */
+  async getUncached(key: string): Promise<string | null> {
+    try {
+      return (await readBody(await this.document('GET', key), DOCUMENT_MAX_BYTES)).toString('utf8');
+    } catch (err) {
+      if (isBackendError(err, 'NoSuchKey') || isBackendError(err, 'NoSuchBucket')) return null;
+      throw err;
+    }
   }
 
   /** Stores `text` at `key` (durable when the backend acknowledges). */

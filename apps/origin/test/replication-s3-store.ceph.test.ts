@@ -1,0 +1,213 @@
+/**
+ * Cross-region replication from an origin on the s3 store (docs/replication.md#the-s3-store): the
+ * source's objects live on the run's Ceph cluster (radosgw makes the version ids), the destination
+ * is an origin on the fs store. Versions arrive byte-identical under radosgw's version ids; the
+ * source's statuses go PENDING → COMPLETED through their sidecars in the system bucket, the version
+ * itself untouched; deleting a version by id removes its sidecar.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  PutBucketReplicationCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  type S3Client,
+  S3ServiceException,
+  type ReplicationRule,
+} from '@aws-sdk/client-s3';
+import { openSystemServices } from '@bucketfront/object-store';
+import { cephCluster, makeS3Client, makeTempDir, testStoreOptions } from '@bucketfront/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RemoteStore } from '../src/index.js';
+import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
+
+const ceph = cephCluster();
+const Role = 'arn:aws:iam::123456789012:role/replication';
+const FAST = { initialBackoffMs: 100, maxBackoffMs: 1000 };
+const MiB = 1024 * 1024;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const md5 = (b: Buffer | Uint8Array): string => createHash('md5').update(b).digest('hex');
+
+/** Polls until `condition` holds; `boundMs` is a bound, not a figure under test. */
+async function waitFor(what: string, condition: () => Promise<boolean>, boundMs = 120_000): Promise<void> {
+  const deadline = Date.now() + boundMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`still waiting after ${boundMs} ms: ${what}`);
+    await sleep(200);
+  }
+}
+
+/** The store options of an origin on the Ceph cluster (as BUCKETFRONT_TEST_STORE=ceph gives every test origin). */
+function onCeph(dataDir: string): Extract<ReturnType<typeof testStoreOptions>, { store: string }> {
+  const saved = process.env.BUCKETFRONT_TEST_STORE;
+  process.env.BUCKETFRONT_TEST_STORE = 'ceph';
+  try {
+    return testStoreOptions(dataDir) as Extract<ReturnType<typeof testStoreOptions>, { store: string }>;
+  } finally {
+    if (saved === undefined) delete process.env.BUCKETFRONT_TEST_STORE;
+    else process.env.BUCKETFRONT_TEST_STORE = saved;
+  }
+}
+
+/** startTestOrigin with the store BUCKETFRONT_TEST_STORE names for this call only. */
+async function startOn(store: 'ceph' | 'fs', opts: Parameters<typeof startTestOrigin>[0]): Promise<TestOrigin> {
+  const saved = process.env.BUCKETFRONT_TEST_STORE;
+  if (store === 'ceph') process.env.BUCKETFRONT_TEST_STORE = 'ceph';
+  else delete process.env.BUCKETFRONT_TEST_STORE;
+  try {
+    return await startTestOrigin(opts);
+  } finally {
+    if (saved === undefined) delete process.env.BUCKETFRONT_TEST_STORE;
+    else process.env.BUCKETFRONT_TEST_STORE = saved;
+  }
+}
+
+async function versionedBucket(s3: S3Client, Bucket: string): Promise<void> {
+  await s3.send(new CreateBucketCommand({ Bucket }));
+  await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+}
+
+function rule(destination: string, existing: 'Enabled' | 'Disabled' = 'Disabled'): ReplicationRule {
+  return {
+    ID: `to-${destination}`,
+    Status: 'Enabled',
+    Priority: 1,
+    Filter: { Prefix: '' },
+    DeleteMarkerReplication: { Status: 'Disabled' },
+    ...(existing === 'Enabled' ? { ExistingObjectReplication: { Status: 'Enabled' } } : {}),
+    Destination: { Bucket: `arn:aws:s3:::${destination}` },
+  };
+}
+
+async function statusOf(s3: S3Client, Bucket: string, Key: string, VersionId?: string): Promise<string | undefined> {
+  return (await s3.send(new HeadObjectCommand({ Bucket, Key, ...(VersionId ? { VersionId } : {}) }))).ReplicationStatus;
+}
+
+async function bodyOf(s3: S3Client, Bucket: string, Key: string, VersionId: string): Promise<Buffer> {
+  const res = await s3.send(new GetObjectCommand({ Bucket, Key, VersionId }));
+  return Buffer.from(await res.Body!.transformToByteArray());
+}
+
+async function versionsOf(s3: S3Client, Bucket: string): Promise<string[]> {
+  const page = await s3.send(new ListObjectVersionsCommand({ Bucket }));
+  return (page.Versions ?? []).map((v) => `${v.Key} ${v.VersionId}`).sort();
+}
+
+describe.skipIf(!ceph)('replication from an origin on the s3 store (Ceph radosgw) to one on the fs store', () => {
+  if (!ceph) return;
+  let source: TestOrigin;
+  let dest: TestOrigin;
+  /** Signed straight at radosgw, to look at what the source's store keeps there. */
+  let rgw: S3Client;
+  let prefix: string;
+  const dirs: Array<{ path: string; cleanup: () => Promise<void> }> = [];
+
+  beforeAll(async () => {
+    dirs.push(await makeTempDir('bucketfront-repl-ceph-source-'), await makeTempDir('bucketfront-repl-ceph-dest-'));
+    source = await startOn('ceph', { region: 'us-east-1', dataDir: dirs[0]!.path, replication: FAST });
+    dest = await startOn('fs', { region: 'eu-west-1', dataDir: dirs[1]!.path, replication: FAST });
+    // The remotes live in the source's store (its system bucket on the cluster), sealed with its master key.
+    const spec = onCeph(source.dataDir);
+    const svc = await openSystemServices(spec.store, { credentials: spec.storeCredentials, masterKeyFile: spec.masterKeyFile });
+    try {
+      await (await RemoteStore.open(svc.system, svc.keys)).add({ region: 'eu-west-1', endpoint: dest.url, ...dest.credentials });
+    } finally {
+      await svc.close();
+    }
+    prefix = new URL(`http://x/?${spec.store.split('?')[1]}`).searchParams.get('bucketPrefix')!;
+    rgw = makeS3Client(ceph.endpoint, { accessKeyId: ceph.accessKeyId, secretAccessKey: ceph.secretAccessKey });
+  });
+  afterAll(async () => {
+    rgw?.destroy();
+    await source?.stop();
+    await dest?.stop();
+    for (const d of dirs) await d.cleanup();
+  });
+
+  /** The replication status sidecars in the source's system bucket on radosgw. */
+  async function sidecars(): Promise<string[]> {
+    const page = await rgw.send(new ListObjectsV2Command({ Bucket: `${prefix}bucketfront-system`, Prefix: 'replication-status/' }));
+    return (page.Contents ?? []).map((o) => o.Key!).sort();
+  }
+
+  it('versions (one over 16 MiB) arrive byte-identical under radosgw version ids; PENDING while the destination is down, then COMPLETED; a version deleted by id takes its sidecar along', async () => {
+    await versionedBucket(source.s3, 'src');
+    await versionedBucket(dest.s3, 'src-copy');
+    await source.s3.send(new PutBucketReplicationCommand({ Bucket: 'src', ReplicationConfiguration: { Role, Rules: [rule('src-copy')] } }));
+
+    // Written while the destination is stopped: they stay PENDING (the status written with the version).
+    const port = dest.port;
+    await dest.close();
+    const sizes = [1, 1024, 64 * 1024, 16 * MiB + 1, 300, 5000];
+    const written: Array<{ key: string; versionId: string; md5: string; size: number }> = [];
+    for (const [i, size] of sizes.entries()) {
+      const body = randomBytes(size);
+      const key = `objects/${i}-${size}.bin`;
+      const put = await source.s3.send(new PutObjectCommand({ Bucket: 'src', Key: key, Body: body, ContentType: `application/x-test-${i}`, Metadata: { index: String(i) } }));
+      written.push({ key, versionId: put.VersionId!, md5: md5(body), size });
+    }
+    // A second version of one key replicates as its own version.
+    const again = randomBytes(2048);
+    const second = await source.s3.send(new PutObjectCommand({ Bucket: 'src', Key: written[0]!.key, Body: again }));
+    written.push({ key: written[0]!.key, versionId: second.VersionId!, md5: md5(again), size: again.length });
+    for (const w of written) expect(await statusOf(source.s3, 'src', w.key, w.versionId)).toBe('PENDING');
+    expect(await sidecars()).toEqual([]);
+    // The version ids are radosgw's (31 of [A-Za-z0-9.-] on Pacific), not ones the fs store makes (32 base64url).
+    for (const w of written) expect(w.versionId).toMatch(/^[A-Za-z0-9.-]{31}$/);
+
+    dest = await startOn('fs', { region: 'eu-west-1', dataDir: dest.dataDir, port, credentials: dest.credentials, replication: FAST });
+    for (const w of written) await waitFor(`${w.key} ${w.versionId} COMPLETED`, async () => (await statusOf(source.s3, 'src', w.key, w.versionId)) === 'COMPLETED');
+    // GetObject answers the status too; the current version of a key reads COMPLETED without a version id.
+    const got = await source.s3.send(new GetObjectCommand({ Bucket: 'src', Key: written[3]!.key }));
+    await got.Body!.transformToByteArray();
+    expect(got.ReplicationStatus).toBe('COMPLETED');
+
+    for (const w of written) {
+      const head = await dest.s3.send(new HeadObjectCommand({ Bucket: 'src-copy', Key: w.key, VersionId: w.versionId }));
+      expect([head.VersionId, head.ReplicationStatus, head.ContentLength]).toEqual([w.versionId, 'REPLICA', w.size]);
+      expect(md5(await bodyOf(dest.s3, 'src-copy', w.key, w.versionId))).toBe(w.md5);
+    }
+    expect((await dest.s3.send(new HeadObjectCommand({ Bucket: 'src-copy', Key: written[3]!.key }))).ContentType).toBe('application/x-test-3');
+    // The same version ids on both sides, each once: statuses changed without adding versions on the source.
+    const ids = written.map((w) => `${w.key} ${w.versionId}`).sort();
+    expect(await versionsOf(dest.s3, 'src-copy')).toEqual(ids);
+    expect(await versionsOf(source.s3, 'src')).toEqual(ids);
+    expect(await sidecars()).toHaveLength(written.length);
+
+    // Deleting a version by its id on the source removes its sidecar; the replica stays (S3 never replicates those deletes).
+    const gone = written[4]!;
+    await source.s3.send(new DeleteObjectCommand({ Bucket: 'src', Key: gone.key, VersionId: gone.versionId }));
+    expect(await sidecars()).toHaveLength(written.length - 1);
+    expect((await dest.s3.send(new HeadObjectCommand({ Bucket: 'src-copy', Key: gone.key, VersionId: gone.versionId }))).VersionId).toBe(gone.versionId);
+  }, 300_000);
+
+  it('ExistingObjectReplication is 501 NotImplemented on the s3 store; an origin on it cannot be a destination (501, the version FAILED)', async () => {
+    await versionedBucket(source.s3, 'older');
+    await versionedBucket(dest.s3, 'older-copy');
+    const refused = await source.s3.send(new PutBucketReplicationCommand({ Bucket: 'older', ReplicationConfiguration: { Role, Rules: [rule('older-copy', 'Enabled')] } })).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(S3ServiceException);
+    expect([(refused as S3ServiceException).name, (refused as S3ServiceException).$metadata.httpStatusCode]).toEqual(['NotImplemented', 501]);
+
+    // The other way round: the fs origin replicates to a bucket of the s3-store origin, which refuses to keep the version id.
+    const spec = await openSystemServices(`fs:${dest.dataDir}`);
+    try {
+      await (await RemoteStore.open(spec.system, spec.keys)).add({ region: 'us-east-1', endpoint: source.url, ...source.credentials });
+    } finally {
+      await spec.close();
+    }
+    await versionedBucket(source.s3, 'into-s3-store');
+    await dest.s3.send(new PutBucketReplicationCommand({ Bucket: 'older-copy', ReplicationConfiguration: { Role, Rules: [rule('into-s3-store')] } }));
+    const put = await dest.s3.send(new PutObjectCommand({ Bucket: 'older-copy', Key: 'k', Body: 'x' }));
+    await waitFor('k FAILED', async () => (await statusOf(dest.s3, 'older-copy', 'k', put.VersionId)) === 'FAILED');
+    expect(await versionsOf(source.s3, 'into-s3-store')).toEqual([]);
+  }, 180_000);
+});
