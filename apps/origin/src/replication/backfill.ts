@@ -71,8 +71,14 @@ export function existingVersionToQueue(stored: StoredReplication, bucket: string
   };
 }
 
+/** A job stopped by an error is tried again after 5 s, doubling up to 5 min. */
+const RETRY_FIRST_MS = 5000;
+const RETRY_MAX_MS = 300_000;
+
 export class Backfill {
   private readonly running = new Map<string, Running>();
+  /** Jobs that stopped on an error, waiting to be tried again in this process (by bucket). */
+  private readonly retries = new Map<string, { timer: NodeJS.Timeout; failures: number }>();
   private closed = false;
 
   constructor(private readonly opts: BackfillOptions) {}
@@ -100,6 +106,8 @@ export class Backfill {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const r of this.retries.values()) clearTimeout(r.timer);
+    this.retries.clear();
     for (const r of this.running.values()) r.stop = true;
     await Promise.all([...this.running.values()].map((r) => r.done));
   }
@@ -110,11 +118,30 @@ export class Backfill {
     this.running.set(bucket, entry);
     this.opts.stats.running.existing++;
     entry.done = this.walk(bucket, job, entry, resumed)
-      .catch((err: unknown) => this.opts.log(`backfill of s3://${bucket} stopped: ${err instanceof Error ? err.message : String(err)} (it resumes at the next start)`))
+      .then(() => void this.retries.delete(bucket))
+      .catch((err: unknown) => this.retryLater(bucket, err))
       .finally(() => {
         this.opts.stats.running.existing--;
         if (this.running.get(bucket) === entry) this.running.delete(bucket);
       });
+  }
+
+  /** A job stopped by an error (the store failing, say) resumes from its document after a backoff. */
+  private retryLater(bucket: string, err: unknown): void {
+    if (this.closed) return;
+    const failures = (this.retries.get(bucket)?.failures ?? 0) + 1;
+    const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(failures - 1, 20));
+    this.opts.log(`backfill of s3://${bucket} stopped: ${err instanceof Error ? err.message : String(err)} (it resumes in ${Math.round(delay / 1000)} s, or at the next start)`);
+    const timer = setTimeout(() => {
+      void (async () => {
+        if (this.closed || this.running.has(bucket)) return;
+        const job = parseJob(await this.opts.store.getBucketConfig(bucket, DOC));
+        if (job !== null) this.run(bucket, job, true);
+        else this.retries.delete(bucket);
+      })().catch((e: unknown) => this.retryLater(bucket, e));
+    }, delay);
+    timer.unref();
+    this.retries.set(bucket, { timer, failures });
   }
 
   private async walk(bucket: string, job: BackfillJob, entry: Running, resumed: boolean): Promise<void> {

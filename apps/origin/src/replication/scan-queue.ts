@@ -34,7 +34,9 @@ const ROOM_POLL_MS = 100;
 export async function queueVersions(deps: ScanQueueDeps, items: readonly Queued[]): Promise<number> {
   const kept: Queued[] = [];
   let next = 0;
-  await Promise.all(
+  // Settled, not all-or-nothing: the versions already marked PENDING get their records even when
+  // marking another one failed (else they would stay PENDING with no record), then the error is raised.
+  const marking = await Promise.allSettled(
     Array.from({ length: Math.min(MARK_PARALLEL, items.length) }, async () => {
       while (next < items.length) {
         const item = items[next++]!;
@@ -52,6 +54,8 @@ export async function queueVersions(deps: ScanQueueDeps, items: readonly Queued[
     }),
   );
   if (kept.length > 0) await deps.queue.append(kept.map((q) => encodeRecord(recordOf(q.match, q.version))));
+  const failed = marking.find((m): m is PromiseRejectedResult => m.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
   return kept.length;
 }
 
