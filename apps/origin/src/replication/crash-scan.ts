@@ -29,10 +29,16 @@ export interface CrashScanOptions extends ScanQueueDeps {
 }
 
 const READ_PAGE = 100;
+/**
+ * Records held in the set at most (some tens of MiB). A queue holding more (a long outage) is not
+ * read into memory: every PENDING version is queued again instead, which costs a duplicate record
+ * each (settled without a copy once the first one completed: copy-version.ts).
+ */
+const MAX_RECORDS_HELD = 200_000;
 const idOf = (bucket: string, key: string, versionId: string): string => `${bucket}\0${key}\0${versionId}`;
 
-/** Every version some replication partition holds a record of. */
-async function recordedVersions(outbox: EventOutbox): Promise<Set<string>> {
+/** Every version some replication partition holds a record of; null when they are more than MAX_RECORDS_HELD. */
+async function recordedVersions(outbox: EventOutbox): Promise<Set<string> | null> {
   const out = new Set<string>();
   for (const partition of await outbox.listOutboxPartitions()) {
     if (!partition.startsWith(REPLICATION_PARTITION_PREFIX)) continue;
@@ -44,6 +50,7 @@ async function recordedVersions(outbox: EventOutbox): Promise<Set<string>> {
           const r = decodeRecord(text);
           if (r !== null) out.add(idOf(r.bucket, r.key, r.versionId));
         }
+        if (out.size > MAX_RECORDS_HELD) return null;
       }
       if (page.length < READ_PAGE) break;
       after = page[page.length - 1]!.id;
@@ -58,7 +65,11 @@ export async function crashScan(opts: CrashScanOptions): Promise<boolean> {
   stats.running.recovery++;
   try {
     const recorded = await recordedVersions(opts.outbox);
-    log(`the last process of this node did not stop cleanly: looking for PENDING versions without a queue record (${recorded.size} records queued)`);
+    log(
+      recorded === null
+        ? `the last process of this node did not stop cleanly: the queue holds over ${MAX_RECORDS_HELD} records, so every PENDING version is queued again`
+        : `the last process of this node did not stop cleanly: looking for PENDING versions without a queue record (${recorded.size} records queued)`,
+    );
     let scanned = 0;
     let queued = 0;
     for (const b of await store.listBuckets()) {
@@ -76,7 +87,7 @@ export async function crashScan(opts: CrashScanOptions): Promise<boolean> {
         for (const v of versions) {
           const o = v.object;
           if (o === undefined || o.metadata.replicationStatus !== 'PENDING' || v.versionId === NULL_VERSION) continue;
-          if (v.lastModified.getTime() >= opts.startedAt || recorded.has(idOf(b.name, v.key, v.versionId))) continue;
+          if (v.lastModified.getTime() >= opts.startedAt || recorded?.has(idOf(b.name, v.key, v.versionId))) continue;
           const match = matchIn(stored, v.key, tagsOf(o.metadata.tagging), false);
           if (match === null) {
             log(`s3://${b.name}/${v.key} version ${v.versionId} is PENDING without a record, and no rule replicates it any more: left as it is`);
