@@ -215,8 +215,8 @@ describe('a stopped destination', () => {
 
 describe('a backlog larger than the memory window', () => {
   it('is read a page at a time: memory holds a few records, all 20 drain oldest first after a restart', async () => {
-    // Pages of 2 batches, at most 3 records in memory, one copy at a time (so the order shows).
-    const paged = { ...FAST, concurrency: 1, readPageSize: 2, maxRecordsInMemory: 3 };
+    // Pages of 10 batches, at most 3 records in memory, one copy at a time (so the order shows).
+    const paged = { ...FAST, concurrency: 1, readPageSize: 10, maxRecordsInMemory: 3 };
     const dir = await makeTempDir('bucketfront-repl-paged-');
     let src = await startTestOrigin({ region: 'us-east-1', dataDir: dir.path, replication: paged });
     try {
@@ -232,9 +232,15 @@ describe('a backlog larger than the memory window', () => {
       for (const key of keys) written.set(key, (await src.s3.send(new PutObjectCommand({ Bucket: 'paged', Key: key, Body: key }))).VersionId!);
       const during = await metricsOf(src.url);
       expect(metric(during, 'bucketfront_replication_queue_records')).toBe(20);
-      // Bounded: at most maxRecordsInMemory, plus one page of one-record batches less one.
+      // Bounded: at most maxRecordsInMemory, plus one one-record batch (not a whole page of 10).
       expect(metric(during, 'bucketfront_replication_queue_held_records')).toBeGreaterThan(0);
       expect(metric(during, 'bucketfront_replication_queue_held_records')).toBeLessThanOrEqual(4);
+
+      // Read back after a restart (the destination still down): a page of 10 batches is not taken whole.
+      await src.stop();
+      src = await startTestOrigin({ region: 'us-east-1', dataDir: dir.path, port: src.port, credentials: src.credentials, replication: paged });
+      await waitFor('the backlog read back', async () => metric(await metricsOf(src.url), 'bucketfront_replication_queue_held_records') > 0);
+      expect(metric(await metricsOf(src.url), 'bucketfront_replication_queue_held_records')).toBeLessThanOrEqual(4);
 
       // The backlog stays in the outbox across a restart; the destination is back meanwhile.
       await src.stop();

@@ -6,7 +6,7 @@
  * keeps the record and tries again with exponential backoff (capped, forever: the version stays
  * PENDING). A batch of the outbox is removed once all its records are done.
  *
- * Memory is bounded whatever the backlog: at most `maxRecordsInMemory` records (plus one page) are
+ * Memory is bounded whatever the backlog: at most `maxRecordsInMemory` records (plus one batch) are
  * held; the rest stays in the outbox and is read, after the last batch taken, as records settle. A
  * batch this process just appended is taken at once (no polling) only when nothing older is left
  * unread and there is room; otherwise it is left to the reads, so the order stays oldest first.
@@ -184,8 +184,14 @@ export class ReplicationSender {
         return;
       }
       if (this.closed) return;
+      let full = false;
       for (const b of page) {
         if (this.cursor !== undefined && b.id <= this.cursor) continue;
+        // Memory full: the rest of the page is read again later (a page is many batches).
+        if (this.pending.size >= this.maxInMemory) {
+          full = true;
+          break;
+        }
         if (this.leftFrom !== null && b.id >= this.leftFrom) {
           this.unread.records -= b.records.length;
           this.unread.bytes -= bytesOf(b.records);
@@ -194,7 +200,7 @@ export class ReplicationSender {
       }
       // A short page is the end of the partition, unless an offer was left unread meanwhile
       // (appended after the read began): read again.
-      if (page.length < this.pageSize && this.leftCount === leftBefore) {
+      if (!full && page.length < this.pageSize && this.leftCount === leftBefore) {
         this.caughtUp = true;
         this.leftFrom = null;
         this.unread.records = 0;
