@@ -197,10 +197,9 @@ export interface OpenedStore {
   /**
    * The driver's own updateVersionMetadata (observed like `outbox`), which changes a version
    * named by id in place: replication keeps its statuses with it (the s3 driver only a status
-   * written PENDING, in a sidecar: s3-store/replication-status.ts). null: replication is refused
-   * (docs/replication.md); both drivers have it.
+   * written PENDING, in a sidecar: s3-store/replication-status.ts).
    */
-  versionUpdates: Pick<ObjectStore, 'updateVersionMetadata'> | null;
+  versionUpdates: Pick<ObjectStore, 'updateVersionMetadata'>;
   /** For logs: where the data lives, never a secret. */
   description: string;
   /** The built-in key service (SSE-S3 and SSE-KMS keys); null when no master key is configured. */

@@ -24,11 +24,6 @@ export interface ReplicationService {
   /** Finds the remote holding `bucket` (re-reading the remotes first): its region, or S3's error. */
   locateDestination(bucket: string): Promise<DestinationLookup>;
   /**
-   * Whether the store can keep replication statuses (in-place version updates): without them,
-   * PutBucketReplication answers 501 and nothing is queued.
-   */
-  readonly engine: boolean;
-  /**
    * Whether ExistingObjectReplication can be honoured (backfill.ts needs version metadata in
    * listings, which the s3 store's lack): without it, such a configuration answers 501.
    */
@@ -82,19 +77,17 @@ export function recordOf(m: ReplicationMatch, v: QueuedVersion): ReplicationReco
 export function replicationService(deps: {
   remotes: RemoteStore;
   store: ObjectStore;
-  queue: OutboxGroupCommit | null;
+  queue: OutboxGroupCommit;
   backfill: Backfill | null;
   existingObjects: boolean;
   onError: (err: Error) => void;
 }): ReplicationService {
   const { remotes, store, queue, backfill, onError } = deps;
   async function match(bucket: string, key: string, tags: ReadonlyMap<string, string>, deleteMarker: boolean): Promise<ReplicationMatch | null> {
-    if (queue === null) return null;
     const stored = await loadReplication(store, bucket);
     return stored === null ? null : matchIn(stored, key, tags, deleteMarker);
   }
   return {
-    engine: queue !== null,
     existingObjects: deps.existingObjects,
     async locateDestination(bucket) {
       await remotes.refresh();
@@ -103,7 +96,6 @@ export function replicationService(deps: {
     matchObject: (bucket, key, tagging) => match(bucket, key, tagsOf(tagging), false),
     matchDeleteMarker: (bucket, key) => match(bucket, key, new Map(), true),
     async enqueue(m, v) {
-      if (queue === null) return;
       await queue.append([encodeRecord(recordOf(m, v))]);
     },
     async startBackfill(bucket) {

@@ -4,8 +4,7 @@
  * (sender.ts, copy-version.ts), the leases that let a live node drain a dead node's partition
  * (notifications/partition-leases.ts, with replication's own namespace), the metrics, and the
  * service handlers use (service.ts), the replication of existing objects (backfill.ts) and the scan
- * after an unclean stop (running-marker.ts, crash-scan.ts). Without in-place version updates only the
- * remotes and the configuration API run: PutBucketReplication answers 501. On the s3 store
+ * after an unclean stop (running-marker.ts, crash-scan.ts). On the s3 store
  * (docs/replication.md#the-s3-store) the engine runs without the scans: its listings carry no
  * version metadata (statuses, tags) and it has no data directory for the running marker.
  */
@@ -48,8 +47,8 @@ export interface ReplicationOptions {
 
 export interface RunningReplication {
   service: ReplicationService;
-  /** This node's replication partition (null without the engine). */
-  partition: string | null;
+  /** This node's replication partition. */
+  partition: string;
   close(): Promise<void>;
 }
 
@@ -62,8 +61,8 @@ export async function startReplication(
     keys: KeyStore | null;
     store: ObjectStore;
     outbox: EventOutbox;
-    /** The driver's in-place version updates (OpenedStore.versionUpdates); null: no engine. */
-    statusStore: Pick<ObjectStore, 'updateVersionMetadata'> | null;
+    /** The driver's in-place version updates (OpenedStore.versionUpdates): where statuses are kept. */
+    statusStore: Pick<ObjectStore, 'updateVersionMetadata'>;
     nodeId: string;
     metrics: OriginMetrics;
     /** The fs store's data directory (the node's running marker lives there); null for other stores: no scan after an unclean stop. */
@@ -81,13 +80,6 @@ export async function startReplication(
   const log = (line: string): void => void process.stderr.write(`bucketfront replication: ${line}\n`);
   const remotes = await RemoteStore.open(deps.system, deps.keys);
   const statusStore = deps.statusStore;
-  if (statusStore === null) {
-    return {
-      service: replicationService({ remotes, store: deps.store, queue: null, backfill: null, existingObjects: false, onError: (e) => log(e.message) }),
-      partition: null,
-      close: async () => {},
-    };
-  }
   // Left by the last process of this node: it did not stop cleanly (running-marker.ts, crash-scan.ts).
   const running = deps.dataDir === null ? null : await RunningMarker.open(deps.dataDir, deps.nodeId);
 
@@ -104,7 +96,7 @@ export async function startReplication(
   async function mark(r: ReplicationRecord, status: ReplicationStatus): Promise<void> {
     if (r.kind !== 'object') return;
     try {
-      await statusStore!.updateVersionMetadata(r.bucket, r.key, r.versionId, { replicationStatus: status });
+      await statusStore.updateVersionMetadata(r.bucket, r.key, r.versionId, { replicationStatus: status });
     } catch (err) {
       // Deleted meanwhile: nothing left to mark.
       if (!isStoreError(err, 'NoSuchVersion') && !isStoreError(err, 'NoSuchKey') && !isStoreError(err, 'NoSuchBucket')) throw err;

@@ -22,10 +22,6 @@ export const PutBucketReplication: S3Handler<OpOf<'PutBucketReplication'>> = asy
   if (body.length === 0) return new S3Error('MissingRequestBodyError');
   const config = parseReplicationConfiguration(body);
   if (config instanceof S3Error) return config;
-  // A store that cannot keep a version's replication status runs no engine (docs/replication.md#deviations).
-  if (ctx.replication !== null && !ctx.replication.engine) {
-    return new S3Error('NotImplemented', 'Replication needs a store that keeps replication statuses; this store does not.');
-  }
   // The s3 store lists versions without their metadata: existing objects cannot be told apart (docs/replication.md#the-s3-store).
   if (ctx.replication !== null && !ctx.replication.existingObjects && replicatesExistingObjects(config)) {
     return new S3Error('NotImplemented', 'ExistingObjectReplication is not implemented on an origin over an S3 backend (the s3 store); it needs the fs store.');
