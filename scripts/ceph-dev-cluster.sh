@@ -23,6 +23,9 @@
 #   CEPH_DEV_MS_PORT_MAX    last port of that range (default 20199, or B+99)
 #   CEPH_DEV_ACCESS_KEY     S3 access key id of the user created (default: random)
 #   CEPH_DEV_SECRET_KEY     its secret (default: random)
+#   CEPH_DEV_SYSTEM_ACCESS_KEY / CEPH_DEV_SYSTEM_SECRET_KEY
+#                           keys of the radosgw *system* user also created (uid bucketfront-system;
+#                           an s3-store origin writes replicas with them); default: random
 #   CEPH_DEV_MEMORY_LIMIT   cgroup memory cap in bytes (default 3 GiB)
 #   CEPH_DEV_START_TIMEOUT  seconds `start` may take before it gives up (default 90)
 set -euo pipefail
@@ -411,6 +414,8 @@ do_start() {
 
   ACCESS_KEY="${CEPH_DEV_ACCESS_KEY:-BF$(random_hex 9)}"
   SECRET_KEY="${CEPH_DEV_SECRET_KEY:-$(random_hex 20)}"
+  SYSTEM_ACCESS_KEY="${CEPH_DEV_SYSTEM_ACCESS_KEY:-BS$(random_hex 9)}"
+  SYSTEM_SECRET_KEY="${CEPH_DEV_SYSTEM_SECRET_KEY:-$(random_hex 20)}"
 
   mkdir -p "$LOG_DIR" "$DATA_DIR" "$DIR/run" "$DIR/crash"
   STARTING=1
@@ -456,6 +461,11 @@ do_start() {
   timeout "$(remaining)" radosgw-admin --conf "$CONF" user create --uid bucketfront --display-name 'bucketfront tests' \
     --access-key "$ACCESS_KEY" --secret-key "$SECRET_KEY" >>"$LOG_DIR/radosgw-admin.out" 2>&1 ||
     fail_start "radosgw-admin user create failed" radosgw-admin
+  # A system user (https://docs.ceph.com/en/latest/radosgw/multisite/): it may name the version id a
+  # write makes (rgwx-version-id), which an s3-store origin needs to be a replication destination.
+  timeout "$(remaining)" radosgw-admin --conf "$CONF" user create --uid bucketfront-system --display-name 'bucketfront replica writes' \
+    --system --access-key "$SYSTEM_ACCESS_KEY" --secret-key "$SYSTEM_SECRET_KEY" >>"$LOG_DIR/radosgw-admin.out" 2>&1 ||
+    fail_start "radosgw-admin user create --system failed" radosgw-admin
   wait_until "a signed S3 request succeeds" "$RGW_NAME" "$RGW_NAME" rgw_signed_ok
 
   write_connection_files
@@ -492,6 +502,8 @@ write_connection_files() {
     printf 'CEPH_RGW_ENDPOINT=%q\n' "$endpoint"
     printf 'CEPH_RGW_ACCESS_KEY_ID=%q\n' "$ACCESS_KEY"
     printf 'CEPH_RGW_SECRET_ACCESS_KEY=%q\n' "$SECRET_KEY"
+    printf 'CEPH_RGW_SYSTEM_ACCESS_KEY_ID=%q\n' "$SYSTEM_ACCESS_KEY"
+    printf 'CEPH_RGW_SYSTEM_SECRET_ACCESS_KEY=%q\n' "$SYSTEM_SECRET_KEY"
     printf 'CEPH_CONF=%q\n' "$CONF"
     printf 'CEPH_DEV_DIR=%q\n' "$DIR"
     printf 'CEPH_DEV_CGROUP=%q\n' "$(cgroup_path)"
@@ -502,6 +514,8 @@ write_connection_files() {
     printf '  "endpoint": %s,\n' "$(json_string "$endpoint")"
     printf '  "accessKeyId": %s,\n' "$(json_string "$ACCESS_KEY")"
     printf '  "secretAccessKey": %s,\n' "$(json_string "$SECRET_KEY")"
+    printf '  "systemAccessKeyId": %s,\n' "$(json_string "$SYSTEM_ACCESS_KEY")"
+    printf '  "systemSecretAccessKey": %s,\n' "$(json_string "$SYSTEM_SECRET_KEY")"
     printf '  "conf": %s,\n' "$(json_string "$CONF")"
     printf '  "dir": %s,\n' "$(json_string "$DIR")"
     printf '  "cgroup": %s,\n' "$(json_string "$(cgroup_path)")"

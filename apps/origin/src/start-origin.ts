@@ -26,6 +26,8 @@ export interface StartOriginOptions {
   store?: string | StoreSpec;
   /** The s3 store's backend credentials; default $BUCKETFRONT_STORE_ACCESS_KEY_ID/… (open-store.ts). */
   storeCredentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Its radosgw system user's keys, for replica writes (s3-store/replica-writes.ts); default: from the environment. */
+  storeSystemCredentials?: { accessKeyId: string; secretAccessKey: string };
   /** Shorthand for `store: 'fs:' + dataDir` (the embedded default). */
   dataDir?: string;
   /** Master key file for encryption at rest (default: env BUCKETFRONT_MASTER_KEY_FILE, or for an fs store `<dataDir>/keys/master.key`). */
@@ -203,6 +205,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
     observe: (operation, outcome, ms) => metrics.recordStoreCall(operation, outcome, ms),
     ...(opts.bucketRevalidateMs !== undefined ? { revalidateMs: opts.bucketRevalidateMs } : {}),
     ...(opts.storeCredentials !== undefined ? { credentials: opts.storeCredentials } : {}),
+    ...(opts.storeSystemCredentials !== undefined ? { systemCredentials: opts.storeSystemCredentials } : {}),
     ...(opts.masterKeyFile !== undefined ? { masterKeyFile: opts.masterKeyFile } : {}),
     ...(opts.createMasterKey === true ? { createMasterKey: true } : {}),
     region: opts.region ?? 'us-east-1',

@@ -97,6 +97,26 @@ describe('objects replicate with their bytes, metadata and version ids', () => {
     expect(metric(m, 'bucketfront_replication_latency_seconds_count')).toBeGreaterThanOrEqual(sizes.length);
   }, 180_000);
 
+  it('an SSE-S3 and an SSE-KMS version keep their version ids and are encrypted on the destination too', async () => {
+    await versionedBucket(source.s3, 'sealed');
+    await versionedBucket(dest.s3, 'sealed-copy');
+    await replicate(source.s3, 'sealed', [rule('sealed-copy')]);
+    const written: Array<{ key: string; versionId: string; md5: string; sse: string }> = [];
+    for (const sse of ['AES256', 'aws:kms'] as const) {
+      const body = randomBytes(3000);
+      const key = `sealed-${sse}.bin`;
+      const put = await source.s3.send(new PutObjectCommand({ Bucket: 'sealed', Key: key, Body: body, ServerSideEncryption: sse }));
+      written.push({ key, versionId: put.VersionId!, md5: md5(body), sse });
+    }
+    for (const w of written) await waitFor(`${w.key} COMPLETED`, async () => (await statusOf(source.s3, 'sealed', w.key, w.versionId)) === 'COMPLETED');
+    expect(await versionsOf(dest.s3, 'sealed-copy')).toEqual(written.map((w) => `${w.key} ${w.versionId}`).sort());
+    for (const w of written) {
+      const head = await dest.s3.send(new HeadObjectCommand({ Bucket: 'sealed-copy', Key: w.key, VersionId: w.versionId }));
+      expect([head.ReplicationStatus, head.ServerSideEncryption]).toEqual(['REPLICA', w.sse]);
+      expect(md5(await bodyOf(dest.s3, 'sealed-copy', w.key, w.versionId))).toBe(w.md5);
+    }
+  }, 60_000);
+
   it('a key no enabled rule matches is not replicated and has no status', async () => {
     await versionedBucket(source.s3, 'prefixed');
     await versionedBucket(dest.s3, 'prefixed-copy');

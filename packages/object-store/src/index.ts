@@ -12,6 +12,7 @@ export {
   parseStoreSpec,
   describeStoreSpec,
   backendCredentials,
+  backendSystemCredentials,
   parseCredentialsFile,
   StoreSpecError,
   defaultMasterKeyFile,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backendCredentials, openStore, parseCredentialsFile, parseStoreSpec, StoreSpecError } from '@bucketfront/object-store';
+import { backendCredentials, backendSystemCredentials, openStore, parseCredentialsFile, parseStoreSpec, StoreSpecError } from '@bucketfront/object-store';
 
 describe('--store specs', () => {
   it('fs:PATH and s3:URL with parameters', () => {
@@ -53,6 +53,31 @@ describe('--store specs', () => {
       expect(parseCredentialsFile('{"accessKeyId":"J","secretAccessKey":"JS"}', 'default')).toEqual({ accessKeyId: 'J', secretAccessKey: 'JS' });
       expect(parseCredentialsFile('[other]\naws_access_key_id=x\n', 'default')).toBeNull();
       await expect(backendCredentials(spec, { BUCKETFRONT_STORE_CREDENTIALS_FILE: join(dir, 'missing') })).rejects.toThrow(/cannot read the backend credentials file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('radosgw system-user keys (replica writes) are optional: environment, else systemProfile of the credentials file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bf-store-system-creds-'));
+    try {
+      const plain = parseStoreSpec('s3:http://127.0.0.1:1');
+      if (plain.driver !== 's3') throw new Error('s3 expected');
+      expect(await backendSystemCredentials(plain, {})).toBeUndefined();
+      expect(await backendSystemCredentials(plain, { BUCKETFRONT_STORE_SYSTEM_ACCESS_KEY_ID: 'Y', BUCKETFRONT_STORE_SYSTEM_SECRET_ACCESS_KEY: 'YS' })).toEqual({
+        accessKeyId: 'Y',
+        secretAccessKey: 'YS',
+      });
+      const ini = join(dir, 'credentials');
+      writeFileSync(ini, '[default]\naws_access_key_id = D\naws_secret_access_key = DS\n\n[rgw-system]\naws_access_key_id=R\naws_secret_access_key=RS\n');
+      const spec = parseStoreSpec(`s3:http://127.0.0.1:1?credentialsFile=${ini}&systemProfile=rgw-system`);
+      if (spec.driver !== 's3') throw new Error('s3 expected');
+      expect(spec.systemProfile).toBe('rgw-system');
+      expect(await backendSystemCredentials(spec, {})).toEqual({ accessKeyId: 'R', secretAccessKey: 'RS' });
+      expect(await backendCredentials(spec, {})).toEqual({ accessKeyId: 'D', secretAccessKey: 'DS' });
+      const noFile = parseStoreSpec('s3:http://127.0.0.1:1?systemProfile=x');
+      if (noFile.driver !== 's3') throw new Error('s3 expected');
+      await expect(backendSystemCredentials(noFile, {})).rejects.toThrow(/systemProfile=x needs a credentials file/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -14,6 +14,9 @@
  * BUCKETFRONT_STORE_CREDENTIALS_FILE: AWS's shared-credentials format, profile
  * `default` or `profile=`, or JSON `{accessKeyId, secretAccessKey}`). A URL
  * with a user or password in it is refused: process lists would show it.
+ * Optional radosgw system-user keys, for replica writes only (s3-store/replica-writes.ts):
+ * BUCKETFRONT_STORE_SYSTEM_ACCESS_KEY_ID / BUCKETFRONT_STORE_SYSTEM_SECRET_ACCESS_KEY, else
+ * profile `systemProfile=` of the credentials file.
  *
  * The driver is wrapped in the metrics decorator (every backend call observed)
  * and the bucket-facts cache (bucket-cache.ts).
@@ -38,6 +41,8 @@ export type StoreSpec =
       region: string;
       credentialsFile?: string;
       profile: string;
+      /** The credentials file's profile holding radosgw system-user keys (replica writes). */
+      systemProfile?: string;
       timeoutMs?: number;
     };
 
@@ -46,7 +51,7 @@ export class StoreSpecError extends Error {
   override name = 'StoreSpecError';
 }
 
-const S3_PARAMS = new Set(['bucketPrefix', 'region', 'credentialsFile', 'profile', 'timeoutMs']);
+const S3_PARAMS = new Set(['bucketPrefix', 'region', 'credentialsFile', 'profile', 'systemProfile', 'timeoutMs']);
 
 export function parseStoreSpec(spec: string): StoreSpec {
   const colon = spec.indexOf(':');
@@ -81,6 +86,7 @@ export function parseStoreSpec(spec: string): StoreSpec {
     throw new StoreSpecError(`--store s3: bucketPrefix must use lower-case letters, digits, '-' and '.', got ${JSON.stringify(bucketPrefix)}`);
   }
   const credentialsFile = url.searchParams.get('credentialsFile') ?? undefined;
+  const systemProfile = url.searchParams.get('systemProfile') ?? undefined;
   const timeoutText = url.searchParams.get('timeoutMs');
   const timeoutMs = timeoutText === null ? undefined : Number(timeoutText);
   if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 600_000)) {
@@ -93,6 +99,7 @@ export function parseStoreSpec(spec: string): StoreSpec {
     region: url.searchParams.get('region') ?? 'us-east-1',
     ...(credentialsFile !== undefined ? { credentialsFile: resolve(credentialsFile) } : {}),
     profile: url.searchParams.get('profile') ?? 'default',
+    ...(systemProfile !== undefined ? { systemProfile } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   };
 }
@@ -119,14 +126,29 @@ export async function backendCredentials(spec: Extract<StoreSpec, { driver: 's3'
       `--store ${describeStoreSpec(spec)}: no backend credentials; set BUCKETFRONT_STORE_ACCESS_KEY_ID and BUCKETFRONT_STORE_SECRET_ACCESS_KEY, or BUCKETFRONT_STORE_CREDENTIALS_FILE`,
     );
   }
+  return credentialsFromFile(file, spec.profile);
+}
+
+/** The radosgw system user's keys (replica writes), when given: the environment, else `systemProfile` of the credentials file. */
+export async function backendSystemCredentials(spec: Extract<StoreSpec, { driver: 's3' }>, env: NodeJS.ProcessEnv = process.env): Promise<Credentials | undefined> {
+  const id = env['BUCKETFRONT_STORE_SYSTEM_ACCESS_KEY_ID'];
+  const secret = env['BUCKETFRONT_STORE_SYSTEM_SECRET_ACCESS_KEY'];
+  if (id && secret) return { accessKeyId: id, secretAccessKey: secret };
+  if (spec.systemProfile === undefined) return undefined;
+  const file = spec.credentialsFile ?? env['BUCKETFRONT_STORE_CREDENTIALS_FILE'];
+  if (!file) throw new StoreSpecError(`--store ${describeStoreSpec(spec)}: systemProfile=${spec.systemProfile} needs a credentials file (credentialsFile= or BUCKETFRONT_STORE_CREDENTIALS_FILE)`);
+  return credentialsFromFile(file, spec.systemProfile);
+}
+
+async function credentialsFromFile(file: string, profile: string): Promise<Credentials> {
   let text: string;
   try {
     text = await fsp.readFile(file, 'utf8');
   } catch (err) {
     throw new StoreSpecError(`cannot read the backend credentials file ${file}: ${(err as Error).message}`);
   }
-  const creds = parseCredentialsFile(text, spec.profile);
-  if (!creds) throw new StoreSpecError(`the backend credentials file ${file} has no access key and secret for profile ${spec.profile}`);
+  const creds = parseCredentialsFile(text, profile);
+  if (!creds) throw new StoreSpecError(`the backend credentials file ${file} has no access key and secret for profile ${profile}`);
   return creds;
 }
 
@@ -170,6 +192,8 @@ export interface OpenStoreOptions {
   revalidateMs?: number;
   /** The s3 backend's credentials; default: from `env` (see backendCredentials). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Its radosgw system user's keys (replica writes); default: from `env` (see backendSystemCredentials). */
+  systemCredentials?: { accessKeyId: string; secretAccessKey: string };
   env?: NodeJS.ProcessEnv;
   /**
    * Master key file for encryption at rest (default: env BUCKETFRONT_MASTER_KEY_FILE; for an fs
@@ -281,9 +305,11 @@ export async function openStore(specText: string | StoreSpec, opts: OpenStoreOpt
     system = fs;
     outbox = fs;
   } else {
+    const systemCredentials = opts.systemCredentials ?? (await backendSystemCredentials(spec, opts.env));
     const s3 = await createS3Store({
       endpoint: spec.endpoint,
       credentials: opts.credentials ?? (await backendCredentials(spec, opts.env)),
+      ...(systemCredentials !== undefined ? { systemCredentials } : {}),
       region: spec.region,
       bucketPrefix: spec.bucketPrefix,
       ...(spec.timeoutMs !== undefined ? { timeouts: { connectMs: Math.min(5000, spec.timeoutMs), responseMs: spec.timeoutMs, idleMs: spec.timeoutMs } } : {}),

@@ -187,6 +187,8 @@ export interface DeleteObjectOptions {
   owner?: string;
   /** Replication: the delete marker gets this id (its source's); idempotent like PutObjectOptions.versionId. */
   markerVersionId?: string;
+  /** Replication: when the source made that delete marker (PutObjectOptions.sourceTime). */
+  sourceTime?: Date;
 }
 
 /** One entry of ListObjectVersions: a version (ObjectInfo) or a delete marker. */
@@ -293,6 +295,11 @@ export interface PutObjectOptions {
    * bucket. Idempotent: when the key already has that version, nothing is written and it is returned.
    */
   versionId?: string;
+  /**
+   * Replication: when the source wrote that version. A driver whose backend orders a key's versions
+   * by a number it is given (the s3 driver over radosgw) keeps replicas in source order with it.
+   */
+  sourceTime?: Date;
 }
 
 /**
@@ -470,7 +477,7 @@ export interface ObjectStore {
    * the object's checksum; without it the upload's checksum is kept only if
    * it has a non-empty value.
    */
-  completeMultipartUpload(bucket: string, key: string, uploadId: string, parts: CompletedPartRef[], opts?: { checksum?: StoredChecksum; versionId?: string }): Promise<ObjectInfo>;
+  completeMultipartUpload(bucket: string, key: string, uploadId: string, parts: CompletedPartRef[], opts?: { checksum?: StoredChecksum; versionId?: string; sourceTime?: Date }): Promise<ObjectInfo>;
   abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void>;
   listParts(
     bucket: string,

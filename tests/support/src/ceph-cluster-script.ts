@@ -14,6 +14,9 @@ export interface CephClusterInfo {
   endpoint: string;
   accessKeyId: string;
   secretAccessKey: string;
+  /** Keys of the radosgw system user (uid bucketfront-system): an s3-store origin's replica writes. */
+  systemAccessKeyId: string;
+  systemSecretAccessKey: string;
   /** The cluster's directory (conf, logs, pid files, data). */
   dir: string;
   /** Its ceph.conf, for `ceph --conf …`. */

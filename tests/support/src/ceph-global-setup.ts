@@ -95,6 +95,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     endpoint: string;
     accessKeyId: string;
     secretAccessKey: string;
+    systemAccessKeyId: string;
+    systemSecretAccessKey: string;
     conf: string;
     dir: string;
   };
@@ -102,6 +104,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     endpoint: facts.endpoint,
     accessKeyId: facts.accessKeyId,
     secretAccessKey: facts.secretAccessKey,
+    systemAccessKeyId: facts.systemAccessKeyId,
+    systemSecretAccessKey: facts.systemSecretAccessKey,
     dir: facts.dir,
     conf: facts.conf,
   };

@@ -10,18 +10,25 @@ import type { TestCredentials } from './temp.js';
  * driver over the run's Ceph cluster, with a bucket prefix derived from the data directory (a
  * restart on the same directory finds the same buckets).
  */
-export function testStoreOptions(dataDir: string): { dataDir: string } | { store: string; storeCredentials: TestCredentials; masterKeyFile: string; createMasterKey: true } {
+export function testStoreOptions(
+  dataDir: string,
+): { dataDir: string } | { store: string; storeCredentials: TestCredentials; storeSystemCredentials: TestCredentials; masterKeyFile: string; createMasterKey: true } {
   if (process.env['BUCKETFRONT_TEST_STORE'] !== 'ceph') return { dataDir };
   const ceph = cephCluster();
   if (!ceph) throw new Error('BUCKETFRONT_TEST_STORE=ceph, but no Ceph cluster is running');
-  const prefix = `bf-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}-`;
   return {
-    store: `s3:${ceph.endpoint}?bucketPrefix=${prefix}`,
+    store: `s3:${ceph.endpoint}?bucketPrefix=${cephBucketPrefix(dataDir)}`,
     storeCredentials: { accessKeyId: ceph.accessKeyId, secretAccessKey: ceph.secretAccessKey },
+    storeSystemCredentials: { accessKeyId: ceph.systemAccessKeyId, secretAccessKey: ceph.systemSecretAccessKey },
     // Encryption at rest over the cluster needs a master key, as every node of a real one would have.
     masterKeyFile: join(dataDir, 'master.key'),
     createMasterKey: true,
   };
+}
+
+/** The backend bucket prefix of a test origin on the Ceph cluster (testStoreOptions): its bucket B is radosgw's PREFIX+B. */
+export function cephBucketPrefix(dataDir: string): string {
+  return `bf-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}-`;
 }
 
 /** An SDK v3 client for our origin (path-style, fixed region). */

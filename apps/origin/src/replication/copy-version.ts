@@ -7,9 +7,9 @@
  * docs/replication.md#what-replicates.
  */
 import type { Readable } from 'node:stream';
-import { isStoreError, type ObjectInfo, type ObjectMetadata, type ObjectStore } from '@bucketfront/object-store';
+import { isStoreError, type ObjectInfo, type ObjectStore } from '@bucketfront/object-store';
 import { openRemote, remoteErrorOf, type RemoteError, remoteRequest, RemoteUnavailable, type RemoteEndpoint, type RemoteResponse } from './remote-client.js';
-import { REPLICA_VERSION_HEADER, type ReplicationRecord } from './records.js';
+import { REPLICA_SOURCE_TIME_HEADER, REPLICA_VERSION_HEADER, type ReplicationRecord } from './records.js';
 
 /** Above this size a version is copied multipart, in parts of this size. */
 export const MULTIPART_THRESHOLD_BYTES = 16 * 1024 * 1024;
@@ -48,9 +48,15 @@ function isGone(err: unknown): boolean {
   return isStoreError(err, 'NoSuchVersion') || isStoreError(err, 'NoSuchKey') || isStoreError(err, 'NoSuchBucket');
 }
 
+/** The headers naming the replica: its version id and when the source wrote it (records.ts). */
+function replicaOf(record: ReplicationRecord, sourceTime: Date | number): Record<string, string> {
+  return { [REPLICA_VERSION_HEADER]: record.versionId, [REPLICA_SOURCE_TIME_HEADER]: String(Math.floor(Number(sourceTime))) };
+}
+
 /** The request headers that carry a version's metadata to its replica. */
-export function replicaHeaders(md: ObjectMetadata, record: ReplicationRecord): Record<string, string> {
-  const h: Record<string, string> = { [REPLICA_VERSION_HEADER]: record.versionId };
+export function replicaHeaders(info: ObjectInfo, record: ReplicationRecord): Record<string, string> {
+  const md = info.metadata;
+  const h: Record<string, string> = replicaOf(record, info.lastModified);
   if (md.contentType !== undefined) h['content-type'] = md.contentType;
   if (md.cacheControl !== undefined) h['cache-control'] = md.cacheControl;
   if (md.contentEncoding !== undefined) h['content-encoding'] = md.contentEncoding;
@@ -97,7 +103,8 @@ async function copyDeleteMarker(store: ObjectStore, remote: RemoteEndpoint, r: R
     if (isGone(err)) return { kind: 'gone' };
     if (!isStoreError(err, 'MethodNotAllowed')) throw err;
   }
-  const res = await answer(remoteRequest(remote, { method: 'DELETE', bucket: r.destinationBucket, key: r.key, headers: { [REPLICA_VERSION_HEADER]: r.versionId } }));
+  // A delete marker's time is not known here (reading it is MethodNotAllowed): its record's, made as the marker was.
+  const res = await answer(remoteRequest(remote, { method: 'DELETE', bucket: r.destinationBucket, key: r.key, headers: replicaOf(r, r.enqueuedAt) }));
   if (isOutcome(res)) return res;
   return res.status === 204 || res.status === 200 ? { kind: 'done' } : outcomeOfRemoteError(remoteErrorOf(res));
 }
@@ -119,7 +126,7 @@ async function copyObject(store: ObjectStore, remote: RemoteEndpoint, r: Replica
   if (info.metadata.encryption?.customerAlgorithm !== undefined) {
     return { kind: 'failed', code: 'SSECustomerKeyRequired', message: 'objects encrypted with SSE-C are not replicated' };
   }
-  const headers = replicaHeaders(info.metadata, r);
+  const headers = replicaHeaders(info, r);
   if (info.size <= MULTIPART_THRESHOLD_BYTES) {
     const body = await openSource(store, r, undefined);
     if (body === null) return { kind: 'gone' };
@@ -127,7 +134,7 @@ async function copyObject(store: ObjectStore, remote: RemoteEndpoint, r: Replica
     if (isOutcome(res)) return res;
     return res.status === 200 ? { kind: 'done' } : outcomeOfRemoteError(remoteErrorOf(res));
   }
-  return copyMultipart(store, remote, r, info.size, headers);
+  return copyMultipart(store, remote, r, info, headers);
 }
 
 async function openSource(store: ObjectStore, r: ReplicationRecord, range: { start: number; end: number } | undefined): Promise<Readable | null> {
@@ -141,7 +148,8 @@ async function openSource(store: ObjectStore, r: ReplicationRecord, range: { sta
 }
 
 /** CreateMultipartUpload, one UploadPart per 16 MiB (a ranged read each), CompleteMultipartUpload; aborted on failure. */
-async function copyMultipart(store: ObjectStore, remote: RemoteEndpoint, r: ReplicationRecord, size: number, headers: Record<string, string>): Promise<CopyOutcome> {
+async function copyMultipart(store: ObjectStore, remote: RemoteEndpoint, r: ReplicationRecord, info: ObjectInfo, headers: Record<string, string>): Promise<CopyOutcome> {
+  const size = info.size;
   const target = { bucket: r.destinationBucket, key: r.key };
   const created = await answer(remoteRequest(remote, { method: 'POST', ...target, query: 'uploads', headers }));
   if (isOutcome(created)) return created;
@@ -176,7 +184,7 @@ async function copyMultipart(store: ObjectStore, remote: RemoteEndpoint, r: Repl
       etags.push(etag);
     }
     const xml = `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
-    const done = await answer(remoteRequest(remote, { method: 'POST', ...target, query: upload, headers: { [REPLICA_VERSION_HEADER]: r.versionId }, body: Buffer.from(xml) }));
+    const done = await answer(remoteRequest(remote, { method: 'POST', ...target, query: upload, headers: replicaOf(r, info.lastModified), body: Buffer.from(xml) }));
     if (isOutcome(done)) return done;
     // S3 may answer 200 with an error document once it has started sending (API_CompleteMultipartUpload).
     if (done.status !== 200 || done.body.includes('<Error>')) return outcomeOfRemoteError(remoteErrorOf(done.status === 200 ? { ...done, status: 500 } : done));

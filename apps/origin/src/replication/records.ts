@@ -55,3 +55,9 @@ export function decodeRecord(text: string): ReplicationRecord | null {
  * on the bucket (s3/replica-writes.ts). docs/replication.md#replica-writes.
  */
 export const REPLICA_VERSION_HEADER = 'x-bucketfront-replica-version-id';
+/**
+ * When the source wrote the version (milliseconds since 1970): a destination whose backend orders a
+ * key's versions by a number (radosgw, docs/replication.md#the-s3-store) keeps them in source order
+ * whatever order the copies arrive in.
+ */
+export const REPLICA_SOURCE_TIME_HEADER = 'x-bucketfront-replica-source-time';

@@ -8,7 +8,7 @@
  */
 import type { ObjectInfo, ObjectMetadata } from '@bucketfront/object-store';
 import { NULL_VERSION, S3Error } from '@bucketfront/s3-protocol';
-import { REPLICA_VERSION_HEADER } from '../replication/records.js';
+import { REPLICA_SOURCE_TIME_HEADER, REPLICA_VERSION_HEADER } from '../replication/records.js';
 import type { ReplicationMatch } from '../replication/service.js';
 import type { S3Context } from './context.js';
 import type { Need } from './authorize.js';
@@ -33,17 +33,25 @@ export function replicaNeedOf(ctx: S3Context): Need | null {
   }
 }
 
+/** What a replica write asks the store for: the version id, and when the source wrote it (REPLICA_SOURCE_TIME_HEADER). */
+export interface ReplicaWrite {
+  versionId: string;
+  sourceTime?: Date;
+}
+
 /**
- * The version id a replica write asks for: undefined for an ordinary write, else the id, or the
- * error (400 InvalidRequest when the destination bucket is not versioned, as S3's replication
- * requirements have it: https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-requirements.html).
+ * The replica a write carries: undefined for an ordinary write, else the version id and source
+ * time, or the error (400 InvalidRequest when the destination bucket is not versioned, as S3's
+ * replication requirements have it: https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-requirements.html).
  */
-export async function replicaVersionFrom(ctx: S3Context, bucket: string): Promise<string | undefined | S3Error> {
+export async function replicaVersionFrom(ctx: S3Context, bucket: string): Promise<ReplicaWrite | undefined | S3Error> {
   const id = headerValue(ctx.req.headers, REPLICA_VERSION_HEADER);
   if (id === undefined) return undefined;
   if (id === '' || id === NULL_VERSION) return new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: REPLICA_VERSION_HEADER, ArgumentValue: id });
+  const time = headerValue(ctx.req.headers, REPLICA_SOURCE_TIME_HEADER);
+  if (time !== undefined && !/^\d{1,15}$/.test(time)) return new S3Error('InvalidArgument', 'Invalid replica source time', { ArgumentName: REPLICA_SOURCE_TIME_HEADER, ArgumentValue: time });
   if ((await ctx.store.getBucketVersioning(bucket)) !== 'Enabled') return new S3Error('InvalidRequest', 'Destination bucket must have versioning enabled.');
-  return id;
+  return { versionId: id, ...(time !== undefined ? { sourceTime: new Date(Number(time)) } : {}) };
 }
 
 /** Before a write on the source: the rule that replicates it (its metadata then says PENDING), or null. */

@@ -178,6 +178,9 @@ export class EncryptingStore extends ForwardingStore {
     // The plaintext MD5 (known before the driver sees the end) spares the driver a second hash.
     const innerOpts: PutObjectOptions = { knownMd5: () => sealed.md5! };
     if (rest.expectedSize !== undefined) innerOpts.expectedSize = sealedSize(rest.expectedSize);
+    // A replica keeps its source's version id (docs/replication.md), encrypted or not.
+    if (rest.versionId !== undefined) innerOpts.versionId = rest.versionId;
+    if (rest.sourceTime !== undefined) innerOpts.sourceTime = rest.sourceTime;
     const info = await this.inner.putObject(bucket, key, sealed, stored, innerOpts);
     return this.reveal(info, encryption.scheme === 'SSE-C' ? encryption.customerKey : undefined);
   }

@@ -53,11 +53,13 @@ import {
   type ReadOptions,
   type VersionMetadataPatch,
 } from '../types.js';
+import { isStoreError } from '../types.js';
 import { applyMetadataPatch, changesMetadata } from '../metadata-patch.js';
 import { checkKey, checkPartNumber, checkSystemDocumentName, freezeMetadata, multipartEtag } from '../validate.js';
 import { withLength } from './body.js';
 import { BackendError, isBackendError, toStoreError } from './errors.js';
-import { BackendClient, drain, readBody, type RequestSpec } from './http-client.js';
+import { BackendClient, drain, readBody, type ClientOptions, type RequestSpec } from './http-client.js';
+import { noSystemCredentials, replicaVersion, ReplicaWriter, type ReplicaVersion } from './replica-writes.js';
 import { finishListing, finishVersionListing, planListing, planVersionListing } from './listing.js';
 import { decodeMetadata, encodeMetadata } from './metadata.js';
 import { S3Outbox } from './outbox.js';
@@ -86,6 +88,11 @@ export interface S3StoreOptions {
   /** `http(s)://host:port` of the backend (no credentials in it). */
   endpoint: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * A radosgw system user's keys, used only for writes that keep a given version id (replicas:
+   * replica-writes.ts). Without them the store cannot be a replication destination.
+   */
+  systemCredentials?: { accessKeyId: string; secretAccessKey: string };
   /** Signing region; also the region of adopted buckets. Default us-east-1. */
   region?: string;
   /** bucketfront bucket B ↔ backend bucket `${bucketPrefix}${B}`. Default ''. */
@@ -121,14 +128,6 @@ export async function createS3Store(opts: S3StoreOptions): Promise<ObjectStore &
   return new S3Store(opts);
 }
 
-/**
- * A write asked to keep a given version id (a replica, docs/replication.md#replica-writes): the
- * backend makes its own ids, so an origin over it cannot be a replication destination.
- */
-function givenVersionId(): StoreError {
-  return new StoreError('NotImplemented', 'An origin over an S3 backend (the s3 store) cannot store a version under a given version id, so it cannot be a replication destination.');
-}
-
 /** An append lost to a concurrent write (the backend's 412 on our condition). */
 function appendRaced(): StoreError {
   return new StoreError('InvalidWriteOffset', 'The write offset value that you specified does not match the current object size.');
@@ -144,6 +143,8 @@ type UploadRef = { bucket: string; key: string; uploadId: string };
 
 class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
   private readonly client: BackendClient;
+  /** Writes keeping a given version id (replicas); null without system credentials. */
+  private readonly replicas: ReplicaWriter | null;
   private readonly prefix: string;
   private readonly region: string;
   private readonly minPartSize: number;
@@ -167,7 +168,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
     this.minPartSize = opts.minPartSize ?? S3_LIMITS.minPartBytes;
     this.spoolDir = opts.spoolDir;
     this.wholeBodyBytes = opts.wholeBodyBytes ?? 64 * 1024;
-    this.client = new BackendClient({
+    const clientOptions: ClientOptions = {
       endpoint: opts.endpoint,
       credentials: opts.credentials,
       region: this.region,
@@ -176,7 +177,9 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
       idleMs: opts.timeouts?.idleMs ?? 30_000,
       retries: Math.max(0, opts.retries ?? 3),
       maxSockets: opts.maxSockets ?? 128,
-    });
+    };
+    this.client = new BackendClient(clientOptions);
+    this.replicas = opts.systemCredentials !== undefined ? new ReplicaWriter({ ...clientOptions, credentials: opts.systemCredentials }, this.client) : null;
     this.sys = new SystemBucket(this.client, opts.systemBucket ?? `${this.prefix}bucketfront-system`, this.region);
     this.outbox = new S3Outbox(this.sys);
     this.versions = new BackendVersions(this.client);
@@ -185,6 +188,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
 
   async close(): Promise<void> {
     this.client.close();
+    this.replicas?.close();
   }
 
   // ---------------------------------------------------------------- names and errors
@@ -416,12 +420,40 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
   }
 
   async putObject(bucket: string, key: string, body: Readable, metadata: ObjectMetadata, opts?: PutObjectOptions): Promise<ObjectInfo> {
-    if (opts?.versionId !== undefined) throw givenVersionId();
-    return this.put(bucket, key, body, metadata, opts, {});
+    const given = opts?.versionId;
+    if (given === undefined) return this.put(bucket, key, body, metadata, opts, {});
+    // A replica (PutObjectOptions.versionId): idempotent, nothing written when the version is there.
+    const replicas = this.replicaWriter();
+    const existing = await this.headStored(bucket, key, { versionId: given }).catch((err: unknown) => {
+      if (isStoreError(err, 'NoSuchVersion') || isStoreError(err, 'MethodNotAllowed')) return null;
+      throw err;
+    });
+    if (existing !== null) {
+      body.resume();
+      return existing;
+    }
+    return this.put(bucket, key, body, metadata, opts, {}, replicaVersion(replicas, given, opts?.sourceTime));
   }
 
-  /** PutObject with backend conditional headers (`if-match` / `if-none-match`, for appendObject). */
-  private async put(bucket: string, key: string, body: Readable, metadata: ObjectMetadata, opts: PutObjectOptions | undefined, conditions: Record<string, string>): Promise<ObjectInfo> {
+  /** The writer of versions of a given id (replicas), or NotImplemented saying what to configure. */
+  private replicaWriter(): ReplicaWriter {
+    if (this.replicas === null) throw noSystemCredentials();
+    return this.replicas;
+  }
+
+  /**
+   * PutObject with backend conditional headers (`if-match` / `if-none-match`, for appendObject), or
+   * as version `replica.versionId` (replica-writes.ts).
+   */
+  private async put(
+    bucket: string,
+    key: string,
+    body: Readable,
+    metadata: ObjectMetadata,
+    opts: PutObjectOptions | undefined,
+    conditions: Record<string, string>,
+    replica?: ReplicaVersion,
+  ): Promise<ObjectInfo> {
     const full = this.b(bucket);
     checkKey(key);
     const encoded = encodeMetadata(metadata);
@@ -431,10 +463,12 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
         if (opts?.contentMd5 !== undefined) headers['content-md5'] = opts.contentMd5;
         const sized = await withLength(body, opts?.expectedSize, this.spoolDir);
         const versioned = this.versions.isVersioned(full);
+        const client = replica?.writer.client ?? this.client;
         let res: IncomingMessage;
         try {
           const spec: RequestSpec = { method: 'PUT', bucket: full, key, headers, idempotent: false, unsignedPayload: true };
-          res = sized.buffer !== undefined ? await this.client.request({ ...spec, body: sized.buffer }) : await this.client.stream(spec, sized.stream!, sized.length);
+          if (replica !== undefined) spec.query = await replica.writer.query(replica);
+          res = sized.buffer !== undefined ? await client.request({ ...spec, body: sized.buffer }) : await client.stream(spec, sized.stream!, sized.length);
         } catch (err) {
           // Only appendObject sends conditions: the version it checked is no longer current.
           if (isBackendError(err, 'PreconditionFailed') || isBackendError(err, 'ConditionalRequestConflict')) throw appendRaced();
@@ -443,6 +477,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
           await sized.cleanup();
         }
         await drain(res);
+        if (replica !== undefined) await replica.writer.check(res, replica.versionId, (written) => this.versions.deleteVersion(full, key, written));
         const etag = normalizeEtag(String(res.headers.etag ?? ''));
         let versionId = await this.versions.idOf(full, res.headers, versioned);
         let stored = encoded.stored;
@@ -455,7 +490,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
           const md: ObjectMetadata = { ...stored };
           if (late !== undefined) md.checksum = late;
           if (metadata.sealed !== undefined) md.sealed = metadata.sealed;
-          const rewritten = await this.rewriteMetadata(full, key, etag, md, versionId);
+          const rewritten = await this.rewriteMetadata(full, key, etag, md, versionId, replica);
           if (rewritten !== null) ({ stored, lastModified, versionId } = rewritten);
         }
         return Object.freeze({ key, ...(versionId !== undefined ? { versionId } : {}), size: sized.length, etag, lastModified, metadata: freezeMetadata(stored) });
@@ -472,7 +507,8 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
    *
    * In a bucket with versioning enabled the copy is a new version: it is made from exactly the
    * version written (`versionId`), which is then removed, so the write leaves one version, the
-   * copy (whose id is returned). Until then both are listed.
+   * copy (whose id is returned). Until then both are listed. With `keepId` (a replica's write) the
+   * copy is written as that same version, at its epoch, instead (replica-writes.ts).
    */
   private async rewriteMetadata(
     full: string,
@@ -480,17 +516,20 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
     etag: string,
     md: ObjectMetadata,
     versionId?: string,
+    keepId?: ReplicaVersion,
   ): Promise<{ stored: ObjectMetadata; lastModified: Date; etag: string; versionId?: string } | null> {
     const encoded = encodeMetadata(md);
     const pinned = versionId !== undefined && versionId !== NULL_VERSION ? versionId : undefined;
+    const inPlace = keepId !== undefined && keepId.versionId === pinned ? keepId : undefined;
     let res: IncomingMessage;
     let result: { etag: string; lastModified: Date };
     try {
       let body: Buffer;
-      ({ res, body } = await this.client.requestBody({
+      ({ res, body } = await (inPlace?.writer.client ?? this.client).requestBody({
         method: 'PUT',
         bucket: full,
         key,
+        ...(inPlace !== undefined ? { query: await inPlace.writer.query(inPlace) } : {}),
         headers: {
           ...encoded.headers,
           'x-amz-copy-source': copySource(full, key, pinned),
@@ -503,6 +542,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
     } catch {
       return null;
     }
+    if (inPlace !== undefined) return { stored: encoded.stored, lastModified: result.lastModified, etag: result.etag, versionId: pinned! };
     // radosgw does not say which version a copy made: found in the key's history.
     const copied = versionIdHeader(res.headers) ?? (pinned !== undefined ? await this.versions.findWritten(full, key, result.etag, result.lastModified) : versionId);
     if (pinned !== undefined) {
@@ -703,7 +743,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
 
   async deleteObject(bucket: string, key: string, opts?: DeleteObjectOptions): Promise<DeleteObjectResult> {
     const full = this.b(bucket);
-    if (opts?.markerVersionId !== undefined) throw givenVersionId();
+    if (opts?.markerVersionId !== undefined) return this.putDeleteMarker(bucket, full, key, opts.markerVersionId, opts.sourceTime);
     if (await this.invalidKey(bucket, key)) return {};
     return this.call({ bucket, key }, async () => {
       let res: IncomingMessage;
@@ -723,6 +763,20 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
       if (versionId !== undefined) result.versionId = versionId;
       if (isDeleteMarkerAnswer(res.headers)) result.deleteMarker = true;
       return result;
+    });
+  }
+
+  /** A replica's delete marker, of id `versionId` (DeleteObjectOptions.markerVersionId): idempotent. */
+  private async putDeleteMarker(bucket: string, full: string, key: string, versionId: string, sourceTime: Date | undefined): Promise<DeleteObjectResult> {
+    const replicas = this.replicaWriter();
+    const marker = replicaVersion(replicas, versionId, sourceTime);
+    checkKey(key);
+    return this.call({ bucket, key }, async () => {
+      if ((await this.versions.missing(full, key, versionId)).code === 'MethodNotAllowed') return { versionId, deleteMarker: true };
+      const res = await replicas.client.request({ method: 'DELETE', bucket: full, key, query: await replicas.query(marker), idempotent: true });
+      await drain(res);
+      await replicas.check(res, versionId, (written) => this.versions.deleteVersion(full, key, written));
+      return { versionId, deleteMarker: true };
     });
   }
 
@@ -1034,8 +1088,17 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
 
   async completeMultipartUpload(...[bucket, key, uploadId, parts, opts]: Parameters<ObjectStore['completeMultipartUpload']>): Promise<ObjectInfo> {
     const full = this.b(bucket);
-    if (opts?.versionId !== undefined) throw givenVersionId();
     if (uploadId === '' || !isValidKey(key)) throw noSuchUpload(uploadId);
+    const given = opts?.versionId;
+    const replica = given !== undefined ? replicaVersion(this.replicaWriter(), given, opts?.sourceTime) : undefined;
+    if (given !== undefined) {
+      // A replica (idempotent): when the version is there already, the upload is not needed.
+      const existing = await this.headStored(bucket, key, { versionId: given }).catch(() => null);
+      if (existing !== null) {
+        await this.abortMultipartUpload(bucket, key, uploadId).catch(() => {});
+        return existing;
+      }
+    }
     const ref = { bucket, key, uploadId };
     // Serialized per upload in this process: a second Complete (or an Abort) then finds it gone.
     return this.locks.run(`upload\0${uploadId}`, () =>
@@ -1052,17 +1115,18 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
               MaxSizeAllowed: String(S3_LIMITS.maxObjectBytes),
             });
           }
-          const { res, body } = await this.client.requestBody({
+          const { res, body } = await (replica?.writer.client ?? this.client).requestBody({
             method: 'POST',
             bucket: full,
             key,
-            query: this.uploadQuery(uploadId),
+            query: [...this.uploadQuery(uploadId), ...(replica !== undefined ? await replica.writer.query(replica) : [])],
             headers: { 'content-type': 'application/xml' },
             body: completeMultipartUploadRequest(chosen.map((p) => ({ partNumber: p.info.partNumber, etag: p.info.etag }))),
             idempotent: false,
           });
           // A 200 carrying <Error> throws. radosgw (Pacific) answers an empty ETag: it is the usual multipart one.
           const etag = parseCompleteMultipartUpload(body).etag ?? expectedMultipartEtag(chosen.map((p) => p.info.etag));
+          if (replica !== undefined) await replica.writer.check(res, replica.versionId, (written) => this.versions.deleteVersion(full, key, written));
           void this.sys.clearUpload(bucket, uploadId).catch(() => {});
           // Each part's checksum as UploadPart stored it in the system bucket (by part number and ETag).
           const chosenInfos = chosen.map((p): PartInfo => {
@@ -1100,7 +1164,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
             else delete md.checksum;
             if (wanted.partChecksums !== undefined) md.partChecksums = wanted.partChecksums;
             else delete md.partChecksums;
-            const rewritten = await this.rewriteMetadata(full, key, etag, md, versionId);
+            const rewritten = await this.rewriteMetadata(full, key, etag, md, versionId, replica);
             if (rewritten !== null) {
               info = Object.freeze({
                 key,

@@ -125,6 +125,12 @@ export function parseListBuckets(xml: Buffer): { buckets: ListedBucket[]; contin
   return token ? { buckets, continuationToken: token } : { buckets };
 }
 
+/** The ID of ListBuckets' Owner: the user the request was signed as (radosgw: its uid, `tenant$uid` for a tenant's user). */
+export function parseListBucketsOwner(xml: Buffer): string {
+  const doc = 'ListAllMyBucketsResult';
+  return required(asNode(parseDocument(xml, doc).Owner), 'ID', doc);
+}
+
 /** CreateBucket's body outside us-east-1 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html). */
 export function createBucketConfiguration(region: string): string {
   return `<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>${escapeXml(region)}</LocationConstraint></CreateBucketConfiguration>`;

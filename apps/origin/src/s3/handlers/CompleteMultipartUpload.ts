@@ -38,8 +38,8 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
 
   const precondition = await checkWritePreconditions(ctx, bucket, key);
   if (precondition) return precondition;
-  const replicaVersionId = await replicaVersionFrom(ctx, bucket);
-  if (replicaVersionId instanceof S3Error) return replicaVersionId;
+  const replica = await replicaVersionFrom(ctx, bucket);
+  if (replica instanceof S3Error) return replica;
   let checksum: StoredChecksum | null;
   let info: ObjectInfo;
   try {
@@ -55,7 +55,7 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
       key,
       uploadId,
       parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
-      { ...(checksum ? { checksum } : {}), ...(replicaVersionId !== undefined ? { versionId: replicaVersionId } : {}) },
+      { ...(checksum ? { checksum } : {}), ...replica },
     );
   } catch (err) {
     if (!(err instanceof StoreError && err.code === 'NoSuchUpload')) throw err;
@@ -66,7 +66,7 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
     return completeResult(ctx, done, done.metadata.checksum?.value ? done.metadata.checksum : null);
   }
   // The upload was marked PENDING at CreateMultipartUpload when a rule matched; the rule decides now.
-  if (replicaVersionId === undefined && info.metadata.replicationStatus !== 'REPLICA' && ctx.replication !== null) {
+  if (replica === undefined && info.metadata.replicationStatus !== 'REPLICA' && ctx.replication !== null) {
     await recordReplication(ctx, await ctx.replication.matchObject(bucket, key, info.metadata.tagging), bucket, key, info);
   }
   await ctx.notify({ eventName: 'ObjectCreated:CompleteMultipartUpload', bucket, key, size: info.size, eTag: info.etag, ...(info.versionId !== undefined ? { versionId: info.versionId } : {}) });

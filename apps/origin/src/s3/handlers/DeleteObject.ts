@@ -15,8 +15,9 @@ export const DeleteObject: S3Handler<OpOf<'DeleteObject'>> = async (ctx) => {
   const versionId = await requestedVersion(ctx.store, bucket, ctx.op.query);
   if (versionId instanceof S3Error) return versionId;
   // A replicated delete marker keeps its source's id (docs/replication.md#replica-writes).
-  const markerVersionId = await replicaVersionFrom(ctx, bucket);
-  if (markerVersionId instanceof S3Error) return markerVersionId;
+  const replica = await replicaVersionFrom(ctx, bucket);
+  if (replica instanceof S3Error) return replica;
+  const markerVersionId = replica?.versionId;
   if (markerVersionId !== undefined && versionId !== undefined) return new S3Error('InvalidRequest', 'A replicated delete marker names no versionId.');
   // The deleter owns the delete marker it may create (ListObjectVersions shows it).
   const owner = ctx.caller.kind === 'user' ? ctx.caller.id : undefined;
@@ -24,6 +25,7 @@ export const DeleteObject: S3Handler<OpOf<'DeleteObject'>> = async (ctx) => {
     ...(versionId !== undefined ? { versionId } : {}),
     ...(owner !== undefined ? { owner } : {}),
     ...(markerVersionId !== undefined ? { markerVersionId } : {}),
+    ...(replica?.sourceTime !== undefined ? { sourceTime: replica.sourceTime } : {}),
   });
   // S3 replicates the delete markers users make, never deletes by versionId
   // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html).

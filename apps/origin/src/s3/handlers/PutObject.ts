@@ -42,9 +42,9 @@ export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
   const precondition = await checkWritePreconditions(ctx, bucket, key);
   if (precondition) return precondition;
   // A replica from a source origin (docs/replication.md#replica-writes), else maybe a version to replicate.
-  const replicaVersionId = await replicaVersionFrom(ctx, bucket);
-  if (replicaVersionId instanceof S3Error) return replicaVersionId;
-  if (replicaVersionId !== undefined) {
+  const replica = await replicaVersionFrom(ctx, bucket);
+  if (replica instanceof S3Error) return replica;
+  if (replica !== undefined) {
     if (offset !== undefined) return new S3Error('InvalidRequest', 'A replica cannot be appended.');
     metadata.replicationStatus = 'REPLICA';
   }
@@ -60,7 +60,7 @@ export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
       ...(contentMd5 !== undefined ? { contentMd5 } : {}),
       ...(size !== undefined ? { expectedSize: size } : {}),
       ...(encryption !== undefined ? { encryption } : {}),
-      ...(replicaVersionId !== undefined ? { versionId: replicaVersionId } : {}),
+      ...replica,
     };
     return offset !== undefined ? ctx.store.appendObject(bucket, key, offset, body, metadata, opts) : ctx.store.putObject(bucket, key, body, metadata, opts);
   });
