@@ -135,6 +135,27 @@ describe('with the destination origin as the eu-west-1 remote', () => {
     expect((await source.s3.send(new GetBucketVersioningCommand({ Bucket: 'src-keep' }))).Status).toBe('Suspended');
   });
 
+  it('PutBucketReplication racing PutBucketVersioning Suspended never leaves both in place', async () => {
+    for (let round = 0; round < 12; round++) {
+      const bucket = `race-${round}`;
+      await versioned(source.s3, bucket, 'Enabled');
+      // The replication request looks its destination up on the remote first: the suspension lands meanwhile.
+      const [replication, suspension] = await Promise.allSettled([
+        source.s3.send(new PutBucketReplicationCommand({ Bucket: bucket, ReplicationConfiguration: simple('dst') })),
+        new Promise((r) => setTimeout(r, round % 4)).then(() => source.s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Suspended' } }))),
+      ]);
+      const status = (await source.s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status;
+      const stored = await source.s3.send(new GetBucketReplicationCommand({ Bucket: bucket })).then(
+        () => true,
+        () => false,
+      );
+      // What each request answered is what stayed: never a Suspended bucket with a configuration.
+      expect([round, status === 'Suspended' && stored]).toEqual([round, false]);
+      expect([round, replication.status === 'fulfilled']).toEqual([round, stored]);
+      expect([round, suspension.status === 'fulfilled']).toEqual([round, status === 'Suspended']);
+    }
+  });
+
   it('a V1 configuration (top-level Prefix) round-trips', async () => {
     await source.s3.send(
       new PutBucketReplicationCommand({ Bucket: 'src', ReplicationConfiguration: { Role, Rules: [{ ID: 'v1', Status: 'Enabled', Prefix: 'p/', Destination: { Bucket: 'arn:aws:s3:::dst' } }] } }),

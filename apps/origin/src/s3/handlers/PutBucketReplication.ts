@@ -13,6 +13,8 @@ import { readSmallBody } from '../body.js';
 import type { OpOf, S3Handler } from '../context.js';
 import { encodeStoredReplication } from '../../replication/stored-config.js';
 
+const VERSIONING_NOT_ENABLED = "Versioning must be 'Enabled' on the bucket to apply a replication configuration";
+
 export const PutBucketReplication: S3Handler<OpOf<'PutBucketReplication'>> = async (ctx) => {
   const { bucket } = ctx.op;
   const facts = await requireBucket(ctx, bucket);
@@ -26,14 +28,18 @@ export const PutBucketReplication: S3Handler<OpOf<'PutBucketReplication'>> = asy
   if (ctx.replication !== null && !ctx.replication.existingObjects && replicatesExistingObjects(config)) {
     return new S3Error('NotImplemented', 'ExistingObjectReplication is not implemented on an origin over an S3 backend (the s3 store); it needs the fs store.');
   }
-  if ((await ctx.store.getBucketVersioning(bucket)) !== 'Enabled') {
-    return new S3Error('InvalidRequest', "Versioning must be 'Enabled' on the bucket to apply a replication configuration");
-  }
+  if ((await ctx.store.getBucketVersioning(bucket)) !== 'Enabled') return new S3Error('InvalidRequest', VERSIONING_NOT_ENABLED);
   const destination = config.rules[0]!.destination.bucket;
   if (destination === bucket) return new S3Error('InvalidRequest', 'Destination bucket cannot be the same as the source bucket.');
   const located = ctx.replication === null ? new S3Error('InvalidRequest', 'Destination bucket must exist.') : await ctx.replication.locateDestination(destination);
   if (located instanceof S3Error) return located;
   await ctx.store.putBucketConfig(bucket, 'replication', encodeStoredReplication({ config, destinationRegion: located.region }));
+  // Versioning may have been suspended while the destination was looked up: checked again after the
+  // write (PutBucketVersioning checks the other way round), so the two never both stand.
+  if ((await ctx.store.getBucketVersioning(bucket)) !== 'Enabled') {
+    await ctx.store.putBucketConfig(bucket, 'replication', null);
+    return new S3Error('InvalidRequest', VERSIONING_NOT_ENABLED);
+  }
   // ExistingObjectReplication Enabled: the versions already there follow, in the background (docs/replication.md#existing-objects).
   if (replicatesExistingObjects(config)) await ctx.replication?.startBackfill(bucket);
   return { status: 200 };

@@ -33,6 +33,13 @@ export const PutBucketVersioning: S3Handler<OpOf<'PutBucketVersioning'>> = async
   if (config.status === 'Suspended' && (await ctx.store.getBucketConfig(bucket, 'replication')) !== null) {
     return new S3Error('InvalidBucketState', REPLICATION_PRESENT);
   }
-  if (config.status !== undefined) await ctx.store.putBucketVersioning(bucket, config.status);
+  if (config.status === undefined) return { status: 200 };
+  await ctx.store.putBucketVersioning(bucket, config.status);
+  // A PutBucketReplication may have stored its configuration meanwhile: checked again after the write
+  // (PutBucketReplication checks the other way round), so the two never both stand.
+  if (config.status === 'Suspended' && (await ctx.store.getBucketConfig(bucket, 'replication')) !== null) {
+    await ctx.store.putBucketVersioning(bucket, 'Enabled');
+    return new S3Error('InvalidBucketState', REPLICATION_PRESENT);
+  }
   return { status: 200 };
 };
