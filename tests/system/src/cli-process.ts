@@ -21,12 +21,13 @@ export interface Credentials {
 
 /**
  * Starts `bucketfront ARGS` with the origin credentials in its environment and resolves once its
- * stderr matches `ready` (60 s bound). `stderr()` returns everything it printed so far.
+ * stderr matches `ready` (60 s bound), with `env` added to this process's environment. `stderr()`
+ * returns everything it printed so far.
  */
-export async function startCli(args: string[], ready: RegExp, credentials: Credentials): Promise<{ child: ChildProcess; stderr: () => string }> {
+export async function startCli(args: string[], ready: RegExp, credentials: Credentials, env: Record<string, string> = {}): Promise<{ child: ChildProcess; stderr: () => string }> {
   const child = spawn(process.execPath, [...cliCommand(), ...args], {
     cwd: repoRoot,
-    env: { ...process.env, BUCKETFRONT_ACCESS_KEY_ID: credentials.accessKeyId, BUCKETFRONT_SECRET_ACCESS_KEY: credentials.secretAccessKey },
+    env: { ...process.env, ...env, BUCKETFRONT_ACCESS_KEY_ID: credentials.accessKeyId, BUCKETFRONT_SECRET_ACCESS_KEY: credentials.secretAccessKey },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

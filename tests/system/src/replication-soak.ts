@@ -1,9 +1,11 @@
 /**
- * `npm run soak:replication [-- --objects N --max-mib M --outage S --writers W --no-kill --out FILE]`:
+ * `npm run soak:replication [-- --objects N --max-mib M --outage S --writers W --no-kill --dest-ceph DIR --out FILE]`:
  * cross-region replication at full scale between two origins on 127.0.0.1 (docs/replication.md).
  *
  * Two `bucketfront origin` processes, regions us-east-1 (source) and eu-west-1 (destination), each
- * on its own fs store. The source declares the destination as its eu-west-1 remote, both buckets
+ * on its own fs store; with --dest-ceph DIR the destination is on the s3 store instead, over the
+ * Ceph cluster scripts/ceph-dev-cluster.sh started in DIR (its keys and system-user keys from
+ * DIR/cluster.env; docs/replication.md#the-s3-store). The source declares the destination as its eu-west-1 remote, both buckets
  * are versioned, and one rule replicates everything, delete markers included. Then:
  *
  *   1. W writers put the first 40 % of N objects of mixed sizes (0 B … M MiB, one of exactly M MiB;
@@ -26,7 +28,7 @@
  */
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -55,6 +57,7 @@ const { values } = parseArgs({
     writers: { type: 'string', default: '8' },
     'no-kill': { type: 'boolean', default: false },
     'drain-timeout': { type: 'string', default: '900' },
+    'dest-ceph': { type: 'string' },
     out: { type: 'string', default: join(repoRoot, 'tests/system/results/replication-soak-latest.json') },
   },
 });
@@ -88,8 +91,24 @@ interface OriginProcess {
   s3: S3Client;
 }
 
+/** With --dest-ceph: the destination's store over that cluster (a fresh bucket prefix per run) and the environment giving its keys. */
+function cephStore(dir: string): { args: string[]; env: Record<string, string> } {
+  const facts = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { endpoint: string; accessKeyId: string; secretAccessKey: string; systemAccessKeyId: string; systemSecretAccessKey: string };
+  return {
+    args: ['--store', `s3:${facts.endpoint}?bucketPrefix=soak-${randomBytes(4).toString('hex')}-`],
+    env: {
+      BUCKETFRONT_STORE_ACCESS_KEY_ID: facts.accessKeyId,
+      BUCKETFRONT_STORE_SECRET_ACCESS_KEY: facts.secretAccessKey,
+      BUCKETFRONT_STORE_SYSTEM_ACCESS_KEY_ID: facts.systemAccessKeyId,
+      BUCKETFRONT_STORE_SYSTEM_SECRET_ACCESS_KEY: facts.systemSecretAccessKey,
+    },
+  };
+}
+const destCeph = values['dest-ceph'] !== undefined ? cephStore(values['dest-ceph']) : null;
+
 async function startOriginProcess(name: string, region: string, port: number, credentials: Credentials): Promise<OriginProcess> {
-  const { child } = await startCli(['origin', '--port', String(port), '--region', region, '--data', join(temp, name), '--no-access-log'], /S3 API:/, credentials);
+  const store = name === 'dest' && destCeph !== null ? destCeph : { args: ['--data', join(temp, name)], env: {} };
+  const { child } = await startCli(['origin', '--port', String(port), '--region', region, ...store.args, '--no-access-log'], /S3 API:/, credentials, store.env);
   children.add(child);
   child.once('exit', () => children.delete(child));
   const url = `http://127.0.0.1:${port}`;
@@ -428,6 +447,7 @@ async function main(): Promise<number> {
   const latency = histogramQuantiles(final, 'bucketfront_replication_latency_seconds');
   const report = {
     when: new Date().toISOString(),
+    destinationStore: destCeph !== null ? 's3 (Ceph radosgw)' : 'fs',
     objects: written.length,
     bytes: totalBytes,
     largestMiB: maxMiB,
