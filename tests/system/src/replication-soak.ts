@@ -93,7 +93,13 @@ interface OriginProcess {
 
 /** With --dest-ceph: the destination's store over that cluster (a fresh bucket prefix per run) and the environment giving its keys. */
 function cephStore(dir: string): { args: string[]; env: Record<string, string> } {
-  const facts = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { endpoint: string; accessKeyId: string; secretAccessKey: string; systemAccessKeyId: string; systemSecretAccessKey: string };
+  const facts = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as {
+    endpoint: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    systemAccessKeyId: string;
+    systemSecretAccessKey: string;
+  };
   return {
     args: ['--store', `s3:${facts.endpoint}?bucketPrefix=soak-${randomBytes(4).toString('hex')}-`],
     env: {
