@@ -241,7 +241,7 @@ export async function startOrigin(opts: StartOriginOptions): Promise<RunningOrig
         statusStore: opened.versionUpdates,
         nodeId: nodeIdOf(opts.replication?.nodeId ?? opts.notifications?.nodeId),
         metrics,
-        dataDir: spec.driver === 'fs' ? spec.dataDir : null,
+        // The s3 store's ListObjectVersions carries no user metadata: the scans look versions up.
         listsVersionMetadata: spec.driver === 'fs',
       },
       opts.replication ?? {},

@@ -21,7 +21,7 @@ import {
 import { cephBucketPrefix, cephCluster, makeS3Client, makeTempDir, withExtraHeaders } from '@bucketfront/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPLICA_SOURCE_TIME_HEADER, REPLICA_VERSION_HEADER } from '../src/replication/records.js';
-import { FAST, replicate, rule, sleep, startOn, statusOf, versionedBucket, versionsOf, waitFor, withRemotes } from './fixtures/replication.js';
+import { FAST, metric, metricsOf, replicate, rule, sleep, startOn, statusOf, versionedBucket, versionsOf, waitFor, withRemotes } from './fixtures/replication.js';
 import type { TestOrigin } from './fixtures/test-origin.js';
 
 const ceph = cephCluster();
@@ -198,6 +198,17 @@ describe.skipIf(!ceph)('replication into an origin on the s3 store (Ceph radosgw
         expect([name, err?.name, err?.$metadata.httpStatusCode]).toEqual([name, 'NotImplemented', 501]);
         expect(err?.message).toContain('radosgw system user');
         expect(await versionsOf(plain.s3, 'plain')).toEqual([]);
+        if (name === 'none') {
+          // Through replication: the source's version is FAILED (a 501 is not retried), counted by its code.
+          await withRemotes(source.dataDir, (r) => r.add({ region: 'ap-south-1', endpoint: plain.url, ...plain.credentials }));
+          await versionedBucket(source.s3, 'to-plain');
+          await replicate(source.s3, 'to-plain', [rule('plain')]);
+          const put = await source.s3.send(new PutObjectCommand({ Bucket: 'to-plain', Key: 'k', Body: 'x' }));
+          await waitFor('k FAILED', async () => (await statusOf(source.s3, 'to-plain', 'k', put.VersionId)) === 'FAILED');
+          expect(metric(await metricsOf(source.url), 'bucketfront_replication_failed_total', 'code="NotImplemented"')).toBe(1);
+          expect(await versionsOf(plain.s3, 'plain')).toEqual([]);
+          await withRemotes(source.dataDir, (r) => r.remove('ap-south-1'));
+        }
       } finally {
         await plain.stop();
         await dir.cleanup();

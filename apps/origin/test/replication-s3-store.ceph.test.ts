@@ -3,45 +3,39 @@
  * source's objects live on the run's Ceph cluster (radosgw makes the version ids), the destination
  * is an origin on the fs store. Versions arrive byte-identical under radosgw's version ids; the
  * source's statuses go PENDING → COMPLETED through their sidecars in the system bucket, the version
- * itself untouched; deleting a version by id removes its sidecar.
+ * itself untouched; deleting a version by id removes its sidecar. The scans work there too, looking
+ * each listed version up: ExistingObjectReplication replicates the versions there before (those the
+ * rule's tag filter excludes stay without status), and after a SIGKILL a PENDING version whose queue
+ * record was lost is found and replicated (the running marker is an object of the system bucket).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  CreateBucketCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutBucketReplicationCommand,
-  PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
-  S3ServiceException,
   type ReplicationRule,
 } from '@aws-sdk/client-s3';
 import { openSystemServices } from '@bucketfront/object-store';
-import { cephCluster, makeS3Client, makeTempDir, testStoreOptions } from '@bucketfront/test-support';
+import { cephCluster, makeS3Client, makeTempDir, makeTestCredentials, testStoreOptions, uniquePrefix } from '@bucketfront/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RemoteStore } from '../src/index.js';
-import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
+import { RemoteStore, startOrigin, type RunningOrigin } from '../src/index.js';
+import { startOriginProcess, type OriginProcess } from './fixtures/origin-process.js';
+import { FAST, metric, metricsOf, Role, rule, startOn, statusOf, versionedBucket, versionsOf, waitFor as waitUpTo } from './fixtures/replication.js';
+import { startWriteOutageProxy } from './fixtures/write-outage-proxy.js';
+import type { TestOrigin } from './fixtures/test-origin.js';
 
 const ceph = cephCluster();
-const Role = 'arn:aws:iam::123456789012:role/replication';
-const FAST = { initialBackoffMs: 100, maxBackoffMs: 1000 };
 const MiB = 1024 * 1024;
+/** Polls until `condition` holds (2 minutes at most: the cluster is slower than an fs store). */
+const waitFor = (what: string, condition: () => Promise<boolean>, boundMs = 120_000): Promise<void> => waitUpTo(what, condition, boundMs);
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const md5 = (b: Buffer | Uint8Array): string => createHash('md5').update(b).digest('hex');
-
-/** Polls until `condition` holds; `boundMs` is a bound, not a figure under test. */
-async function waitFor(what: string, condition: () => Promise<boolean>, boundMs = 120_000): Promise<void> {
-  const deadline = Date.now() + boundMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`still waiting after ${boundMs} ms: ${what}`);
-    await sleep(200);
-  }
-}
 
 /** The store options of an origin on the Ceph cluster (as BUCKETFRONT_TEST_STORE=ceph gives every test origin). */
 function onCeph(dataDir: string): Extract<ReturnType<typeof testStoreOptions>, { store: string }> {
@@ -55,48 +49,9 @@ function onCeph(dataDir: string): Extract<ReturnType<typeof testStoreOptions>, {
   }
 }
 
-/** startTestOrigin with the store BUCKETFRONT_TEST_STORE names for this call only. */
-async function startOn(store: 'ceph' | 'fs', opts: Parameters<typeof startTestOrigin>[0]): Promise<TestOrigin> {
-  const saved = process.env.BUCKETFRONT_TEST_STORE;
-  if (store === 'ceph') process.env.BUCKETFRONT_TEST_STORE = 'ceph';
-  else delete process.env.BUCKETFRONT_TEST_STORE;
-  try {
-    return await startTestOrigin(opts);
-  } finally {
-    if (saved === undefined) delete process.env.BUCKETFRONT_TEST_STORE;
-    else process.env.BUCKETFRONT_TEST_STORE = saved;
-  }
-}
-
-async function versionedBucket(s3: S3Client, Bucket: string): Promise<void> {
-  await s3.send(new CreateBucketCommand({ Bucket }));
-  await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-}
-
-function rule(destination: string, existing: 'Enabled' | 'Disabled' = 'Disabled'): ReplicationRule {
-  return {
-    ID: `to-${destination}`,
-    Status: 'Enabled',
-    Priority: 1,
-    Filter: { Prefix: '' },
-    DeleteMarkerReplication: { Status: 'Disabled' },
-    ...(existing === 'Enabled' ? { ExistingObjectReplication: { Status: 'Enabled' } } : {}),
-    Destination: { Bucket: `arn:aws:s3:::${destination}` },
-  };
-}
-
-async function statusOf(s3: S3Client, Bucket: string, Key: string, VersionId?: string): Promise<string | undefined> {
-  return (await s3.send(new HeadObjectCommand({ Bucket, Key, ...(VersionId ? { VersionId } : {}) }))).ReplicationStatus;
-}
-
 async function bodyOf(s3: S3Client, Bucket: string, Key: string, VersionId: string): Promise<Buffer> {
   const res = await s3.send(new GetObjectCommand({ Bucket, Key, VersionId }));
   return Buffer.from(await res.Body!.transformToByteArray());
-}
-
-async function versionsOf(s3: S3Client, Bucket: string): Promise<string[]> {
-  const page = await s3.send(new ListObjectVersionsCommand({ Bucket }));
-  return (page.Versions ?? []).map((v) => `${v.Key} ${v.VersionId}`).sort();
 }
 
 describe.skipIf(!ceph)('replication from an origin on the s3 store (Ceph radosgw) to one on the fs store', () => {
@@ -187,27 +142,107 @@ describe.skipIf(!ceph)('replication from an origin on the s3 store (Ceph radosgw
     expect((await dest.s3.send(new HeadObjectCommand({ Bucket: 'src-copy', Key: gone.key, VersionId: gone.versionId }))).VersionId).toBe(gone.versionId);
   }, 300_000);
 
-  it('ExistingObjectReplication is 501 NotImplemented on the s3 store; an origin on it cannot be a destination (501, the version FAILED)', async () => {
-    await versionedBucket(source.s3, 'older');
-    await versionedBucket(dest.s3, 'older-copy');
-    const refused = await source.s3.send(new PutBucketReplicationCommand({ Bucket: 'older', ReplicationConfiguration: { Role, Rules: [rule('older-copy', 'Enabled')] } })).then(
-      () => null,
-      (err: unknown) => err,
-    );
-    expect(refused).toBeInstanceOf(S3ServiceException);
-    expect([(refused as S3ServiceException).name, (refused as S3ServiceException).$metadata.httpStatusCode]).toEqual(['NotImplemented', 501]);
+  it("ExistingObjectReplication: the versions there before replicate and become COMPLETED; those the rule's tag filter excludes stay without status", async () => {
+    await versionedBucket(source.s3, 'before');
+    await versionedBucket(dest.s3, 'before-copy');
+    const put = async (Key: string, Body: string, Tagging: string): Promise<string> => (await source.s3.send(new PutObjectCommand({ Bucket: 'before', Key, Body, Tagging }))).VersionId!;
+    const wanted = [
+      { key: 'a/1', versionId: await put('a/1', 'one', 'copy=yes'), body: 'one' },
+      { key: 'a/1', versionId: await put('a/1', 'one again', 'copy=yes&colour=blue'), body: 'one again' },
+      { key: 'b/2', versionId: await put('b/2', 'two', 'copy=yes'), body: 'two' },
+    ];
+    const excluded = [
+      { key: 'a/1', versionId: await put('a/1', 'not this one', 'copy=no') },
+      { key: 'c/3', versionId: await put('c/3', 'untagged', 'colour=red') },
+    ];
+    // A delete marker: the rule (with a tag filter) cannot replicate delete markers; it stays as it is.
+    const marker = (await source.s3.send(new DeleteObjectCommand({ Bucket: 'before', Key: 'b/2' }))).VersionId!;
+    const tagged: ReplicationRule = {
+      ID: 'tagged-before',
+      Status: 'Enabled',
+      Priority: 1,
+      Filter: { Tag: { Key: 'copy', Value: 'yes' } },
+      DeleteMarkerReplication: { Status: 'Disabled' },
+      ExistingObjectReplication: { Status: 'Enabled' },
+      Destination: { Bucket: 'arn:aws:s3:::before-copy' },
+    };
+    await source.s3.send(new PutBucketReplicationCommand({ Bucket: 'before', ReplicationConfiguration: { Role, Rules: [tagged] } }));
 
-    // The other way round: the fs origin replicates to a bucket of the s3-store origin, which refuses to keep the version id.
-    const spec = await openSystemServices(`fs:${dest.dataDir}`);
-    try {
-      await (await RemoteStore.open(spec.system, spec.keys)).add({ region: 'us-east-1', endpoint: source.url, ...source.credentials });
-    } finally {
-      await spec.close();
+    for (const w of wanted) await waitFor(`${w.key} ${w.versionId} COMPLETED`, async () => (await statusOf(source.s3, 'before', w.key, w.versionId)) === 'COMPLETED');
+    await waitFor('the backfill job finished', async () => metric(await metricsOf(source.url), 'bucketfront_replication_backfill_jobs', 'job="existing"') === 0);
+    for (const w of wanted) {
+      expect((await bodyOf(dest.s3, 'before-copy', w.key, w.versionId)).toString()).toBe(w.body);
+      expect(await statusOf(dest.s3, 'before-copy', w.key, w.versionId)).toBe('REPLICA');
     }
-    await versionedBucket(source.s3, 'into-s3-store');
-    await dest.s3.send(new PutBucketReplicationCommand({ Bucket: 'older-copy', ReplicationConfiguration: { Role, Rules: [rule('into-s3-store')] } }));
-    const put = await dest.s3.send(new PutObjectCommand({ Bucket: 'older-copy', Key: 'k', Body: 'x' }));
-    await waitFor('k FAILED', async () => (await statusOf(dest.s3, 'older-copy', 'k', put.VersionId)) === 'FAILED');
-    expect(await versionsOf(source.s3, 'into-s3-store')).toEqual([]);
+    expect(await versionsOf(dest.s3, 'before-copy')).toEqual(wanted.map((w) => `${w.key} ${w.versionId}`).sort());
+    for (const x of excluded) expect(await statusOf(source.s3, 'before', x.key, x.versionId)).toBeUndefined();
+    const listed = await source.s3.send(new ListObjectVersionsCommand({ Bucket: 'before' }));
+    expect((listed.DeleteMarkers ?? []).map((m) => m.VersionId)).toEqual([marker]);
   }, 180_000);
+
+  it('after a SIGKILL, a PENDING version whose queue record was lost is found by the scan at the restart and replicated; a clean stop removes the running marker', async () => {
+    const cluster = ceph;
+    const nodeId = 'ceph-crash';
+    const store = `s3:${cluster.endpoint}?bucketPrefix=${uniquePrefix('bf-crash')}`;
+    const system = `${new URL(`http://x/?${store.split('?')[1]}`).searchParams.get('bucketPrefix')!}bucketfront-system`;
+    const storeCredentials = { accessKeyId: cluster.accessKeyId, secretAccessKey: cluster.secretAccessKey };
+    const credentials = makeTestCredentials();
+    const replication = { ...FAST, nodeId };
+    // The destination through a proxy that drops replica writes for now: the versions stay PENDING.
+    const proxy = await startWriteOutageProxy(dest.url);
+    let proc: OriginProcess | undefined;
+    let origin: RunningOrigin | undefined;
+    let s3: S3Client | undefined;
+    /** The keys under `prefix` in the store's system bucket on radosgw. */
+    const systemKeys = async (prefix: string): Promise<string[]> => ((await rgw.send(new ListObjectsV2Command({ Bucket: system, Prefix: prefix }))).Contents ?? []).map((o) => o.Key!);
+    try {
+      const svc = await openSystemServices(store, { credentials: storeCredentials });
+      try {
+        await (await RemoteStore.open(svc.system, svc.keys)).add({ region: 'eu-west-1', endpoint: proxy.url, ...dest.credentials });
+      } finally {
+        await svc.close();
+      }
+      await versionedBucket(dest.s3, 'window-copy');
+      const env = {
+        BUCKETFRONT_ACCESS_KEY_ID: credentials.accessKeyId,
+        BUCKETFRONT_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        BUCKETFRONT_STORE_ACCESS_KEY_ID: storeCredentials.accessKeyId,
+        BUCKETFRONT_STORE_SECRET_ACCESS_KEY: storeCredentials.secretAccessKey,
+      };
+      proc = await startOriginProcess(store, env, ['--replication', JSON.stringify(replication)]);
+      s3 = makeS3Client(proc.url, credentials);
+      await versionedBucket(s3, 'window');
+      await s3.send(new PutBucketReplicationCommand({ Bucket: 'window', ReplicationConfiguration: { Role, Rules: [rule('window-copy')] } }));
+      proxy.dropWrites = true;
+      const written = new Map<string, string>();
+      for (let i = 0; i < 3; i++) written.set(`w${i}`, (await s3.send(new PutObjectCommand({ Bucket: 'window', Key: `w${i}`, Body: `body ${i}` }))).VersionId!);
+      for (const [key, id] of written) expect(await statusOf(s3, 'window', key, id)).toBe('PENDING');
+      // The node's running marker is an object of the system bucket.
+      expect(await systemKeys(`outbox/run.${nodeId}/`)).toHaveLength(1);
+      await proc.kill();
+      s3.destroy();
+      // The crash window: the versions are PENDING, but their records never reached the outbox.
+      const records = await systemKeys(`outbox/repl.${nodeId}/`);
+      expect(records.length).toBeGreaterThan(0);
+      await rgw.send(new DeleteObjectsCommand({ Bucket: system, Delete: { Objects: records.map((Key) => ({ Key })) } }));
+      expect(await systemKeys(`outbox/repl.${nodeId}/`)).toEqual([]);
+
+      proxy.dropWrites = false;
+      origin = await startOrigin({ store, storeCredentials, credentials, port: 0, host: '127.0.0.1', accessLog: false, replication });
+      s3 = makeS3Client(origin.url, credentials);
+      for (const [key, id] of written) await waitFor(`${key} COMPLETED`, async () => (await statusOf(s3!, 'window', key, id)) === 'COMPLETED', 60_000);
+      expect(await versionsOf(dest.s3, 'window-copy')).toEqual([...written].map(([k, id]) => `${k} ${id}`).sort());
+      const m = await metricsOf(origin.url);
+      expect(metric(m, 'bucketfront_replication_backfill_queued_total', 'job="recovery"')).toBe(3);
+      expect(metric(m, 'bucketfront_replication_backfill_finished_total', 'job="recovery"')).toBe(1);
+      await origin.close();
+      origin = undefined;
+      expect(await systemKeys(`outbox/run.${nodeId}/`)).toEqual([]);
+    } finally {
+      s3?.destroy();
+      await proc?.kill();
+      await origin?.close();
+      await proxy.close();
+    }
+  }, 240_000);
 });

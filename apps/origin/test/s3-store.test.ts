@@ -322,7 +322,7 @@ describe('s3 driver over a bucketfront origin', () => {
     expect((await readAll(range!.body)).equals(bytes(10, 2).subarray(2, 6))).toBe(true);
   });
 
-  it('replication statuses: written PENDING with the version, COMPLETED later in a sidecar that reads overlay; only PENDING versions pay its GET', async () => {
+  it('replication statuses: written PENDING with the version, COMPLETED later in a sidecar that reads overlay; only PENDING versions (and, in a bucket whose existing objects were replicated, versions without a status) pay its GET', async () => {
     const s = await makeStore();
     await s.createBucket('bkt', { region: 'us-east-1' });
     await s.putBucketVersioning('bkt', 'Enabled');
@@ -349,7 +349,9 @@ describe('s3 driver over a bucketfront origin', () => {
       expect([read.metadata.replicationStatus, read.lastModified.getTime()]).toEqual(['COMPLETED', pending.lastModified.getTime()]);
     }
 
-    // A version written without a status reads in one backend request: no sidecar lookup.
+    // A version written without a status reads in one backend request: no sidecar lookup (its bucket
+    // never had existing objects replicated: the mark saying so is looked for at most every 2 s).
+    expect((await s.headObject('bkt', 'other'))!.metadata.replicationStatus).toBeUndefined();
     await new Promise((r) => setTimeout(r, 50));
     let before = backendLog.length;
     expect((await s.headObject('bkt', 'other'))!.metadata.replicationStatus).toBeUndefined();
@@ -360,10 +362,9 @@ describe('s3 driver over a bucketfront origin', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(backendLog.slice(before).map((e) => e.operation)).toEqual(['HeadObject', 'GetObject']);
 
-    // Only a status of a version written PENDING changes by id; anything else stays NotImplemented.
+    // Only a status changes by id; anything else stays NotImplemented.
     await expectStoreError(s.updateVersionMetadata('bkt', 'k', pending.versionId!, { tagging: 'a=1' }), 'NotImplemented');
     await expectStoreError(s.updateVersionMetadata('bkt', 'k', pending.versionId!, { tagging: 'a=1', replicationStatus: 'FAILED' }), 'NotImplemented');
-    await expectStoreError(s.updateVersionMetadata('bkt', 'other', plain.versionId!, { replicationStatus: 'COMPLETED' }), 'NotImplemented');
     await expectStoreError(s.updateVersionMetadata('bkt', 'k', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', { replicationStatus: 'COMPLETED' }), 'NoSuchVersion');
     // A replica cannot keep its source's version id over a backend that makes its own.
     await expectStoreError(s.putObject('bkt', 'k', bodyOf('x'), { userMetadata: {}, replicationStatus: 'REPLICA' }, { versionId: pending.versionId! }), 'NotImplemented');
@@ -379,6 +380,23 @@ describe('s3 driver over a bucketfront origin', () => {
     // Deleting the version by its id takes its sidecar with it.
     await s.deleteObject('bkt', 'k', { versionId: pending.versionId! });
     expect(await sidecars()).toEqual([]);
+
+    // The replication of existing objects gives a version written without a status one (PENDING, then
+    // COMPLETED), in a sidecar too: the bucket is marked first, and reads of such versions then look for it.
+    const marks = async (): Promise<string[]> => (await backend.store.listObjects(`${s.prefix}bucketfront-system`, { prefix: 'system/repl-sidecars.', maxKeys: 100 })).objects.map((o) => o.key);
+    expect(await marks()).toEqual([]);
+    await s.updateVersionMetadata('bkt', 'other', plain.versionId!, { replicationStatus: 'PENDING' });
+    expect(await marks()).toEqual(['system/repl-sidecars.bkt']);
+    expect((await s.headObject('bkt', 'other', { versionId: plain.versionId! }))!.metadata.replicationStatus).toBe('PENDING');
+    await s.updateVersionMetadata('bkt', 'other', plain.versionId!, { replicationStatus: 'COMPLETED' });
+    for (const read of [(await s.headObject('bkt', 'other'))!, (await s.getObject('bkt', 'other', undefined, { versionId: plain.versionId! }))!.info]) {
+      expect([read.versionId, read.etag, read.metadata.replicationStatus]).toEqual([plain.versionId, plain.etag, 'COMPLETED']);
+    }
+    expect(await sidecars()).toEqual([`replication-status/bkt/${createHash('sha256').update('other').digest('hex')}/${plain.versionId}`]);
+    // DeleteBucket takes the sidecars and the mark along.
+    for (const v of (await s.listObjectVersions('bkt', { maxKeys: 10 })).versions) await s.deleteObject('bkt', v.key, { versionId: v.versionId });
+    await s.deleteBucket('bkt');
+    expect([await sidecars(), await marks()]).toEqual([[], []]);
   });
 
   it('through an origin, a GET and a PUT are one backend request each', async () => {

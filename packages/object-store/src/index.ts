@@ -3,6 +3,7 @@ export { createFsStore, INLINE_OBJECT_BYTES, type FsStoreOptions } from './fs-st
 // The helpers every driver needs (both drivers use them; a new driver should too).
 export { compareKeys, listPage, type ListPage } from './key-order.js';
 export { checkKey, checkPartNumber, multipartEtag, quoteEtag, sameEtag } from './validate.js';
+export { mapLimit } from './map-limit.js';
 export { chooseCompletedParts, completedMetadata, listUploadsPage, namedParts } from './multipart.js';
 export { ForwardingStore } from './forwarding-store.js';
 export { BucketCachingStore, withBucketCache, DEFAULT_REVALIDATE_MS, type BucketCacheOptions } from './bucket-cache.js';

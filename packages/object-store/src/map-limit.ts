@@ -1,4 +1,4 @@
-/** Runs `fn` over `items` with at most `limit` calls in flight (shared by the drivers). */
+/** Runs `fn` over `items` with at most `limit` calls in flight (shared by the drivers, and the origin's replication scans). */
 export async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -443,7 +443,8 @@ export interface ObjectStore {
    * (in a never-versioned bucket, the object). Resolves to the version as changed. Throws
    * NoSuchKey (no current version), NoSuchVersion, MethodNotAllowed (a delete marker's id), and
    * NotImplemented when the driver cannot change that version in place (the s3 driver: any
-   * `versionId`; without one it rewrites the current object, which on a versioned backend bucket
+   * `versionId`, except a replication status alone of a version that is not a REPLICA, kept in a
+   * sidecar; without one it rewrites the current object, which on a versioned backend bucket
    * adds a version).
    */
   updateVersionMetadata(bucket: string, key: string, versionId: string | undefined, patch: VersionMetadataPatch): Promise<ObjectInfo>;

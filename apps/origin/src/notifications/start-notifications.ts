@@ -11,6 +11,7 @@ import { Notifier } from './notifier.js';
 import { LEASE_PREFIX, type PartitionLeases, startLeases } from './partition-leases.js';
 import { ACCESS_LOG_PARTITION_PREFIX } from '../access-logging/server-access-log.js';
 import { REPLICATION_PARTITION_PREFIX } from '../replication/records.js';
+import { RUNNING_MARKER_PREFIX } from '../replication/running-marker.js';
 
 export interface NotificationsOptions {
   /** The destinations a bucket's configuration may name (validated: parseDestinationsConfig). */
@@ -48,10 +49,12 @@ const PARTITION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,121}$/;
 /**
  * The partitions of the shared outbox that hold notification records: not the dead letters, nor
  * the server access log spool (access-logging/server-access-log.ts), nor replication's
- * (replication/records.ts).
+ * (replication/records.ts) and its running markers (replication/running-marker.ts).
  */
 export function ownsNotificationPartition(partition: string): boolean {
-  return partition !== DEAD_LETTER_PARTITION && !partition.startsWith(ACCESS_LOG_PARTITION_PREFIX) && !partition.startsWith(REPLICATION_PARTITION_PREFIX);
+  return (
+    partition !== DEAD_LETTER_PARTITION && !partition.startsWith(ACCESS_LOG_PARTITION_PREFIX) && !partition.startsWith(REPLICATION_PARTITION_PREFIX) && !partition.startsWith(RUNNING_MARKER_PREFIX)
+  );
 }
 
 export function nodeIdOf(nodeId: string | undefined): string {
@@ -66,6 +69,8 @@ export function nodeIdOf(nodeId: string | undefined): string {
   if (id === DEAD_LETTER_PARTITION) throw new NotificationsConfigError(`notifications.nodeId: ${JSON.stringify(id)} is reserved for dead-lettered messages`);
   if (id.startsWith(REPLICATION_PARTITION_PREFIX))
     throw new NotificationsConfigError(`notifications.nodeId: ${JSON.stringify(id)}: ids starting with ${REPLICATION_PARTITION_PREFIX} are reserved for replication`);
+  if (id.startsWith(RUNNING_MARKER_PREFIX))
+    throw new NotificationsConfigError(`notifications.nodeId: ${JSON.stringify(id)}: ids starting with ${RUNNING_MARKER_PREFIX} are reserved for replication's running markers`);
   if (id.startsWith(LEASE_PREFIX)) throw new NotificationsConfigError(`notifications.nodeId: ${JSON.stringify(id)}: ids starting with ${LEASE_PREFIX} are reserved for partition leases`);
   return id;
 }

@@ -12,12 +12,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { NULL_VERSION, replicatesExistingObjects } from '@bucketfront/s3-protocol';
-import type { ObjectStore, ObjectVersionInfo } from '@bucketfront/object-store';
+import type { ObjectVersionInfo } from '@bucketfront/object-store';
 import type { BackfillStats } from './backfill-stats.js';
 import { queueVersions, roomInQueue, type Queued, type ScanQueueDeps } from './scan-queue.js';
 import { matchIn, tagsOf } from './service.js';
 import { loadReplication, type StoredReplication } from './stored-config.js';
-import { scanVersions, type ScanPosition } from './version-scan.js';
+import { scanVersions, type ScannedStore, type ScanPosition } from './version-scan.js';
 
 const DOC = 'replication-backfill';
 
@@ -36,8 +36,7 @@ interface Running {
   done: Promise<void>;
 }
 
-export interface BackfillOptions extends ScanQueueDeps {
-  store: ObjectStore;
+export interface BackfillOptions extends ScanQueueDeps, ScannedStore {
   stats: BackfillStats;
   /** Versions listed per page (ListObjectVersions max-keys). */
   pageSize: number;
@@ -154,7 +153,7 @@ export class Backfill {
     );
     // Set by the page callback: why the job ends (null: stopped, to resume at the next start).
     let ended = null as string | null;
-    const exists = await scanVersions(store, bucket, job, this.opts.pageSize, async (versions, next) => {
+    const exists = await scanVersions(this.opts, bucket, job, this.opts.pageSize, async (versions, next) => {
       if (!(await roomInQueue(this.opts, stopped))) return false;
       const stored = await loadReplication(store, bucket);
       if (stored === null || !replicatesExistingObjects(stored.config)) {

@@ -9,16 +9,15 @@
  * docs/replication.md#after-an-unclean-stop.
  */
 import { NULL_VERSION } from '@bucketfront/s3-protocol';
-import type { EventOutbox, ObjectStore } from '@bucketfront/object-store';
+import type { EventOutbox } from '@bucketfront/object-store';
 import type { BackfillStats } from './backfill-stats.js';
 import { decodeRecord, REPLICATION_PARTITION_PREFIX } from './records.js';
 import { queueVersions, roomInQueue, type Queued, type ScanQueueDeps } from './scan-queue.js';
 import { matchIn, tagsOf } from './service.js';
 import { loadReplication } from './stored-config.js';
-import { scanVersions } from './version-scan.js';
+import { scanVersions, type ScannedStore } from './version-scan.js';
 
-export interface CrashScanOptions extends ScanQueueDeps {
-  store: ObjectStore;
+export interface CrashScanOptions extends ScanQueueDeps, ScannedStore {
   outbox: EventOutbox;
   stats: BackfillStats;
   pageSize: number;
@@ -76,7 +75,7 @@ export async function crashScan(opts: CrashScanOptions): Promise<boolean> {
       if (opts.stopped()) return false;
       if ((await loadReplication(store, b.name)) === null) continue;
       let stoppedHere = false as boolean;
-      await scanVersions(store, b.name, {}, opts.pageSize, async (versions) => {
+      await scanVersions(opts, b.name, {}, opts.pageSize, async (versions) => {
         if (!(await roomInQueue(opts, opts.stopped))) {
           stoppedHere = true;
           return false;

@@ -4,6 +4,7 @@
  * bounded wait for the connection and the response head. Object bodies are streamed and signed
  * as UNSIGNED-PAYLOAD, so memory stays bounded whatever the size.
  */
+import { decodeXmlEntities } from '@bucketfront/http-basics';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
@@ -131,7 +132,11 @@ async function readAll(res: IncomingMessage): Promise<Buffer> {
 /** The S3 error a non-2xx answer carries (Code and Message of its error document, or the status alone). */
 export function remoteErrorOf(res: RemoteResponse): RemoteError {
   const text = res.body.toString('utf8');
-  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? `HTTP${res.status}`;
-  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? '';
+  const element = (name: string): string | undefined => {
+    const raw = new RegExp(`<${name}>([^<]*)</${name}>`).exec(text)?.[1];
+    return raw === undefined ? undefined : (decodeXmlEntities(raw) ?? raw);
+  };
+  const code = element('Code') ?? `HTTP${res.status}`;
+  const message = element('Message') ?? '';
   return new RemoteError(res.status, code, message);
 }

@@ -23,11 +23,6 @@ export interface ReplicationMatch {
 export interface ReplicationService {
   /** Finds the remote holding `bucket` (re-reading the remotes first): its region, or S3's error. */
   locateDestination(bucket: string): Promise<DestinationLookup>;
-  /**
-   * Whether ExistingObjectReplication can be honoured (backfill.ts needs version metadata in
-   * listings, which the s3 store's lack): without it, such a configuration answers 501.
-   */
-  readonly existingObjects: boolean;
   /** The rule replicating a new object version of `key` with these tags (`x-amz-tagging` form); null when none. */
   matchObject(bucket: string, key: string, tagging: string | undefined): Promise<ReplicationMatch | null>;
   /** The rule replicating a delete marker a user just made on `key`; null when none does. */
@@ -74,21 +69,13 @@ export function recordOf(m: ReplicationMatch, v: QueuedVersion): ReplicationReco
   };
 }
 
-export function replicationService(deps: {
-  remotes: RemoteStore;
-  store: ObjectStore;
-  queue: OutboxGroupCommit;
-  backfill: Backfill | null;
-  existingObjects: boolean;
-  onError: (err: Error) => void;
-}): ReplicationService {
+export function replicationService(deps: { remotes: RemoteStore; store: ObjectStore; queue: OutboxGroupCommit; backfill: Backfill; onError: (err: Error) => void }): ReplicationService {
   const { remotes, store, queue, backfill, onError } = deps;
   async function match(bucket: string, key: string, tags: ReadonlyMap<string, string>, deleteMarker: boolean): Promise<ReplicationMatch | null> {
     const stored = await loadReplication(store, bucket);
     return stored === null ? null : matchIn(stored, key, tags, deleteMarker);
   }
   return {
-    existingObjects: deps.existingObjects,
     async locateDestination(bucket) {
       await remotes.refresh();
       return locateDestination(await remotes.endpoints((region, err) => onError(new Error(`replication remote ${region} is unusable: ${err.message}`))), bucket);
@@ -99,7 +86,7 @@ export function replicationService(deps: {
       await queue.append([encodeRecord(recordOf(m, v))]);
     },
     async startBackfill(bucket) {
-      await backfill?.start(bucket);
+      await backfill.start(bucket);
     },
   };
 }

@@ -4,9 +4,9 @@
  * (sender.ts, copy-version.ts), the leases that let a live node drain a dead node's partition
  * (notifications/partition-leases.ts, with replication's own namespace), the metrics, and the
  * service handlers use (service.ts), the replication of existing objects (backfill.ts) and the scan
- * after an unclean stop (running-marker.ts, crash-scan.ts). On the s3 store
- * (docs/replication.md#the-s3-store) the engine runs without the scans: its listings carry no
- * version metadata (statuses, tags) and it has no data directory for the running marker.
+ * after an unclean stop (running-marker.ts, crash-scan.ts), on both stores: on the s3 store the
+ * scans look each listed version up, its listings carrying no version metadata (version-scan.ts,
+ * docs/replication.md#the-s3-store).
  */
 import type { EventOutbox, KeyStore, ObjectStore, ReplicationStatus, SystemDocuments } from '@bucketfront/object-store';
 import { isStoreError } from '@bucketfront/object-store';
@@ -65,12 +65,9 @@ export async function startReplication(
     statusStore: Pick<ObjectStore, 'updateVersionMetadata'>;
     nodeId: string;
     metrics: OriginMetrics;
-    /** The fs store's data directory (the node's running marker lives there); null for other stores: no scan after an unclean stop. */
-    dataDir: string | null;
     /**
      * Whether the store's ListObjectVersions carries each version's metadata (its status and tags),
-     * which the replication of existing objects needs (the fs store). Without it
-     * ExistingObjectReplication is refused (501).
+     * as the fs store's does; without it (the s3 store) the scans look each version up (version-scan.ts).
      */
     listsVersionMetadata: boolean;
   },
@@ -81,16 +78,20 @@ export async function startReplication(
   const remotes = await RemoteStore.open(deps.system, deps.keys);
   const statusStore = deps.statusStore;
   // Left by the last process of this node: it did not stop cleanly (running-marker.ts, crash-scan.ts).
-  const running = deps.dataDir === null ? null : await RunningMarker.open(deps.dataDir, deps.nodeId);
+  const running = await RunningMarker.open(deps.outbox, deps.nodeId);
 
   // The remotes with their secrets opened, re-read at most every REMOTES_REFRESH_MS.
   let endpoints: { at: number; list: RemoteEndpoint[] } | null = null;
+  async function reloadEndpoints(): Promise<RemoteEndpoint[]> {
+    await remotes.refresh();
+    endpoints = { at: Date.now(), list: await remotes.endpoints((r, err) => log(`remote ${r} is unusable: ${err.message}`)) };
+    return endpoints.list;
+  }
   async function remoteOf(region: string): Promise<RemoteEndpoint | undefined> {
-    if (endpoints === null || Date.now() - endpoints.at > REMOTES_REFRESH_MS) {
-      await remotes.refresh();
-      endpoints = { at: Date.now(), list: await remotes.endpoints((r, err) => log(`remote ${r} is unusable: ${err.message}`)) };
-    }
-    return endpoints.list.find((e) => e.region === region);
+    const list = endpoints === null || Date.now() - endpoints.at > REMOTES_REFRESH_MS ? await reloadEndpoints() : endpoints.list;
+    // A remote added since the last read (PutBucketReplication found it just now): read again before
+    // the version is FAILED for want of it.
+    return list.find((e) => e.region === region) ?? (await reloadEndpoints()).find((e) => e.region === region);
   }
 
   async function mark(r: ReplicationRecord, status: ReplicationStatus): Promise<void> {
@@ -157,7 +158,7 @@ export async function startReplication(
     sender,
   });
   try {
-    await running?.marker.write();
+    await running.marker.write();
   } catch (err) {
     await leases.close();
     await sender.close();
@@ -173,13 +174,14 @@ export async function startReplication(
     queueDepth: () => sender.queueDepth,
     maxQueued: opts.backfillMaxQueued ?? DEFAULT_BACKFILL_MAX_QUEUED,
     store: deps.store,
+    listsVersionMetadata: deps.listsVersionMetadata,
     pageSize: Math.max(1, Math.min(1000, opts.backfillPageSize ?? DEFAULT_BACKFILL_PAGE)),
     log,
   };
-  const backfill = deps.listsVersionMetadata ? new Backfill({ ...scanDeps, stats: backfillStats }) : null;
-  const resumed = backfill?.resumeAll().catch((err: unknown) => log(`resuming the backfill jobs failed: ${err instanceof Error ? err.message : String(err)}`));
+  const backfill = new Backfill({ ...scanDeps, stats: backfillStats });
+  const resumed = backfill.resumeAll().catch((err: unknown) => log(`resuming the backfill jobs failed: ${err instanceof Error ? err.message : String(err)}`));
   // Until it has walked every bucket, the marker stays even through a clean stop: the next start scans again.
-  let crashScanDone = running === null || !running.leftByCrash;
+  let crashScanDone = !running.leftByCrash;
   const scanned = crashScanDone
     ? Promise.resolve()
     : crashScan({ ...scanDeps, outbox: deps.outbox, stats: backfillStats, startedAt, stopped: () => closed }).then(
@@ -189,17 +191,17 @@ export async function startReplication(
         (err: unknown) => log(`the scan after an unclean stop failed: ${err instanceof Error ? err.message : String(err)} (it runs again at the next start)`),
       );
   return {
-    service: replicationService({ remotes, store: deps.store, queue, backfill, existingObjects: backfill !== null, onError: (e) => log(e.message) }),
+    service: replicationService({ remotes, store: deps.store, queue, backfill, onError: (e) => log(e.message) }),
     partition,
     close: async () => {
       closed = true;
       await resumed;
-      await backfill?.close();
+      await backfill.close();
       await scanned;
       await leases.close();
       await sender.close();
       await recovery;
-      if (crashScanDone) await running?.marker.remove();
+      if (crashScanDone) await running.marker.remove();
     },
   };
 }

@@ -325,4 +325,9 @@ export class SystemBucket {
   createSystemDocument(name: string, doc: string): Promise<string> {
     return this.create(`system/${name}`, doc);
   }
+
+  /** Not part of SystemDocuments (create-only): for the store's own marks (replication-status.ts). */
+  removeSystemDocument(name: string): Promise<void> {
+    return this.delete(`system/${name}`);
+  }
 }

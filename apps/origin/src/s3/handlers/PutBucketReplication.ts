@@ -24,10 +24,6 @@ export const PutBucketReplication: S3Handler<OpOf<'PutBucketReplication'>> = asy
   if (body.length === 0) return new S3Error('MissingRequestBodyError');
   const config = parseReplicationConfiguration(body);
   if (config instanceof S3Error) return config;
-  // The s3 store lists versions without their metadata: existing objects cannot be told apart (docs/replication.md#the-s3-store).
-  if (ctx.replication !== null && !ctx.replication.existingObjects && replicatesExistingObjects(config)) {
-    return new S3Error('NotImplemented', 'ExistingObjectReplication is not implemented on an origin over an S3 backend (the s3 store); it needs the fs store.');
-  }
   if ((await ctx.store.getBucketVersioning(bucket)) !== 'Enabled') return new S3Error('InvalidRequest', VERSIONING_NOT_ENABLED);
   const destination = config.rules[0]!.destination.bucket;
   if (destination === bucket) return new S3Error('InvalidRequest', 'Destination bucket cannot be the same as the source bucket.');
