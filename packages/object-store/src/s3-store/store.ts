@@ -128,6 +128,11 @@ export async function createS3Store(opts: S3StoreOptions): Promise<ObjectStore &
   return new S3Store(opts);
 }
 
+/** A replica of an object whose id is a delete marker's of the key (as the fs store answers). */
+function replicaIsDeleteMarker(versionId: string): StoreError {
+  return new StoreError('InvalidRequest', `Version ${versionId} of this key is a delete marker`);
+}
+
 /** An append lost to a concurrent write (the backend's 412 on our condition). */
 function appendRaced(): StoreError {
   return new StoreError('InvalidWriteOffset', 'The write offset value that you specified does not match the current object size.');
@@ -424,15 +429,27 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
     if (given === undefined) return this.put(bucket, key, body, metadata, opts, {});
     // A replica (PutObjectOptions.versionId): idempotent, nothing written when the version is there.
     const replicas = this.replicaWriter();
-    const existing = await this.headStored(bucket, key, { versionId: given }).catch((err: unknown) => {
-      if (isStoreError(err, 'NoSuchVersion') || isStoreError(err, 'MethodNotAllowed')) return null;
-      throw err;
-    });
+    const existing = await this.replicaTarget(bucket, key, given);
+    if (existing === 'deleteMarker') throw replicaIsDeleteMarker(given);
     if (existing !== null) {
       body.resume();
       return existing;
     }
     return this.put(bucket, key, body, metadata, opts, {}, replicaVersion(replicas, given, opts?.sourceTime));
+  }
+
+  /**
+   * What version `versionId` of the key is before a replica of that id is written: an object, a
+   * delete marker, or nothing yet. radosgw overwrites an instance in place when rgwx-version-id
+   * names one that exists, so a replica never writes over one of the other kind (as the fs store:
+   * fs-store/versions.ts commitVersion, deleteVersioned).
+   */
+  private async replicaTarget(bucket: string, key: string, versionId: string): Promise<ObjectInfo | 'deleteMarker' | null> {
+    return this.headStored(bucket, key, { versionId }).catch((err: unknown) => {
+      if (isStoreError(err, 'MethodNotAllowed')) return 'deleteMarker' as const;
+      if (isStoreError(err, 'NoSuchVersion')) return null;
+      throw err;
+    });
   }
 
   /** The writer of versions of a given id (replicas), or NotImplemented saying what to configure. */
@@ -772,7 +789,9 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
     const marker = replicaVersion(replicas, versionId, sourceTime);
     checkKey(key);
     return this.call({ bucket, key }, async () => {
-      if ((await this.versions.missing(full, key, versionId)).code === 'MethodNotAllowed') return { versionId, deleteMarker: true };
+      const existing = await this.replicaTarget(bucket, key, versionId);
+      if (existing === 'deleteMarker') return { versionId, deleteMarker: true };
+      if (existing !== null) throw new StoreError('InvalidRequest', `Version ${versionId} of this key is not a delete marker`);
       const res = await replicas.client.request({ method: 'DELETE', bucket: full, key, query: await replicas.query(marker), idempotent: true });
       await drain(res);
       await replicas.check(res, versionId, (written) => this.versions.deleteVersion(full, key, written));
@@ -1093,7 +1112,8 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
     const replica = given !== undefined ? replicaVersion(this.replicaWriter(), given, opts?.sourceTime) : undefined;
     if (given !== undefined) {
       // A replica (idempotent): when the version is there already, the upload is not needed.
-      const existing = await this.headStored(bucket, key, { versionId: given }).catch(() => null);
+      const existing = await this.replicaTarget(bucket, key, given);
+      if (existing === 'deleteMarker') throw replicaIsDeleteMarker(given);
       if (existing !== null) {
         await this.abortMultipartUpload(bucket, key, uploadId).catch(() => {});
         return existing;
