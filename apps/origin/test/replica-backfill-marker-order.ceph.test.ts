@@ -44,7 +44,6 @@ describe.skipIf(!ceph)('backfilled delete marker order on an s3-store destinatio
       .send(new GetObjectCommand({ Bucket: 'older-copy', Key: 'k' }))
       .then((r) => r.Body!.transformToString())
       .catch((e: unknown) => (e as Error).name);
-    console.log({ src, dst, versions: await versionsOf(dest.s3, 'older-copy') });
     expect(dst).toBe(src);
   }, 200_000);
 });

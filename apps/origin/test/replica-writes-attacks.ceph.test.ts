@@ -54,7 +54,6 @@ describe.skipIf(!ceph)('replica writes on the s3 store: attacks', () => {
     const marker = (await dest.s3.send(new DeleteObjectCommand({ Bucket: 'atk', Key: 'a' }))).VersionId!;
     const got = await outcome(put('atk', 'a', 'evil', marker));
     const after = await versionsOf(dest.s3, 'atk');
-    console.log('A', { marker, got, after, current: await current(dest.s3, 'atk', 'a') });
     expect(got).toBe('InvalidRequest 400');
     expect(after).toContain(`a ${marker} marker`);
     expect(await current(dest.s3, 'atk', 'a')).toBe('NoSuchKey');
@@ -64,8 +63,8 @@ describe.skipIf(!ceph)('replica writes on the s3 store: attacks', () => {
     const v = (await dest.s3.send(new PutObjectCommand({ Bucket: 'atk', Key: 'bk', Body: 'precious' }))).VersionId!;
     const got = await outcome(del('atk', 'bk', v));
     const after = (await versionsOf(dest.s3, 'atk')).filter((e) => e.startsWith('bk '));
-    console.log('B', { v, got, after, read: await current(dest.s3, 'atk', 'bk', v) });
     expect(got).toBe('InvalidRequest 400');
+    expect(after).toEqual([`bk ${v}`]);
     expect(await current(dest.s3, 'atk', 'bk', v)).toBe('precious');
   });
 
@@ -73,7 +72,6 @@ describe.skipIf(!ceph)('replica writes on the s3 store: attacks', () => {
     const id = 'Race0123456789abcdefghijklmnopqr';
     const [a, b] = await Promise.all([put('atk', 'race', 'x'.repeat(100_000), id), put('atk', 'race', 'y'.repeat(100_000), id)]);
     const stored = await dest.s3.send(new GetObjectCommand({ Bucket: 'atk', Key: 'race', VersionId: id }));
-    console.log('C', { a: a.ETag, b: b.ETag, stored: stored.ETag });
     expect(a.ETag).toBe(stored.ETag);
     expect(b.ETag).toBe(stored.ETag);
   });
@@ -81,26 +79,26 @@ describe.skipIf(!ceph)('replica writes on the s3 store: attacks', () => {
   it('D: a source time of 0 (no epoch sent) does not make an older replica current', async () => {
     await put('atk', 'order', 'newer', 'newer-0123456789abcdefghijklmno', String(Date.UTC(2026, 0, 1, 0, 0, 20)));
     const got = await outcome(put('atk', 'order', 'older-with-time-0', 'older-0123456789abcdefghijklmno', '0'));
-    const cur = await current(dest.s3, 'atk', 'order');
-    console.log('D', { got, cur });
-    expect(cur).toBe('newer');
+    expect(got).toMatch(/^InvalidArgument 400/);
+    expect(await current(dest.s3, 'atk', 'order')).toBe('newer');
   });
 
   it('E: a source time far in the future is refused (fs: ids more than a day ahead are not ordered by their time)', async () => {
     const y2038 = String(2 ** 31 * 1000 - 1000);
     const got = await outcome(put('atk', 'pin', 'pinned', 'pin-0123456789abcdefghijklmnopq', y2038));
     await put('atk', 'pin', 'later-legit', 'legit-0123456789abcdefghijklmno', String(Date.now()));
-    const cur = await current(dest.s3, 'atk', 'pin');
+    expect(await current(dest.s3, 'atk', 'pin')).toBe('later-legit');
     const huge = await outcome(put('atk', 'pin2', 'x', 'huge-0123456789abcdefghijklmnop', '999999999999999'));
-    console.log('E', { got, cur, huge });
     expect(got).toMatch(/^InvalidArgument 400/);
+    expect(huge).toMatch(/^InvalidArgument 400/);
   });
 
   it('F: version ids outside [A-Za-z0-9._-]{1,128} are refused (fs: InvalidArgument)', async () => {
-    const ids = ['a&rgwx-uid=someone', 'has/slash', 'has space', 'x'.repeat(300), 'ünï', 'NULL', 'a%26b'];
+    // ('NULL' is a valid id: only 'null' names the null version; a non-ASCII header fails the signature first.)
+    const ids = ['a&rgwx-uid=someone', 'has/slash', 'has space', 'x'.repeat(300), 'a%26b'];
     const results: Record<string, string> = {};
     for (const id of ids) results[id.length > 40 ? `x*${id.length}` : id] = await outcome(put('atk', `f-${ids.indexOf(id)}`, 'x', id));
-    console.log('F', results, await versionsOf(dest.s3, 'atk'));
     for (const r of Object.values(results)) expect(r).toMatch(/^InvalidArgument 400/);
+    expect((await versionsOf(dest.s3, 'atk')).filter((e) => e.startsWith('f-'))).toEqual([]);
   });
 });

@@ -181,6 +181,23 @@ describe.skipIf(!ceph)('replication into an origin on the s3 store (Ceph radosgw
     expect(listed.Versions?.some((v) => v.IsLatest)).toBe(false);
   }, 120_000);
 
+  it('system keys radosgw does not know fail the start with one line naming them', async () => {
+    const dir = await makeTempDir('bucketfront-repl-into-ceph-badkeys-');
+    try {
+      const err = await startOn('ceph', { dataDir: dir.path, storeSystemCredentials: { accessKeyId: 'NOSUCHSYSTEMKEY', secretAccessKey: 'x'.repeat(40) } }).then(
+        async (o) => {
+          await o.stop();
+          return null;
+        },
+        (e: unknown) => e as Error,
+      );
+      expect(err?.message).toMatch(/refused the system user's keys .*InvalidAccessKeyId/);
+      expect(err?.message).not.toContain('x'.repeat(40));
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
   it('without system keys, or with keys that are not a radosgw system user, a replica write is 501 NotImplemented and leaves no version', async () => {
     for (const [name, storeSystemCredentials] of [
       ['none', null],

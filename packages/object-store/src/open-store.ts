@@ -320,6 +320,13 @@ export async function openStore(specText: string | StoreSpec, opts: OpenStoreOpt
       await s3.close().catch(() => {});
       throw new StoreSpecError(`store ${description}: the backend did not answer a signed ListBuckets: ${(err as Error).message}`);
     }
+    try {
+      await s3.checkSystemCredentials();
+    } catch (err) {
+      await s3.close().catch(() => {});
+      const { code, message } = err as { code?: string; message: string };
+      throw new StoreSpecError(`store ${description}: the backend refused the system user's keys (BUCKETFRONT_STORE_SYSTEM_ACCESS_KEY_ID / systemProfile): ${[code, message].filter(Boolean).join(' ')}`);
+    }
     driver = s3;
     system = s3;
     outbox = s3;

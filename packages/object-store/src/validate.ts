@@ -31,6 +31,16 @@ export function checkPartNumber(partNumber: number): void {
   }
 }
 
+/**
+ * A version id given to a write (a replica keeps its source's, PutObjectOptions.versionId): ids
+ * every store makes fit, radosgw's and the fs store's, and each is safe as a file name and in a URL.
+ */
+export const GIVEN_VERSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export function checkGivenVersionId(versionId: string): void {
+  if (!GIVEN_VERSION_ID.test(versionId)) throw new StoreError('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'versionId', ArgumentValue: versionId });
+}
+
 /** System document names (see SystemDocuments in types.ts). */
 export function checkSystemDocumentName(name: string): void {
   if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name)) {

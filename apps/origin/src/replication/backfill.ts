@@ -64,7 +64,9 @@ export function existingVersionToQueue(stored: StoredReplication, bucket: string
   const match = matchIn(stored, v.key, tagsOf(v.object?.metadata.tagging), deleteMarker);
   if (match === null || match.rule.existingObjectReplication !== 'Enabled') return null;
   return {
-    version: { bucket, key: v.key, versionId: v.versionId, kind: deleteMarker ? 'deleteMarker' : 'object', size: v.object?.size ?? 0 },
+    version: deleteMarker
+      ? { bucket, key: v.key, versionId: v.versionId, kind: 'deleteMarker', size: 0, markerTime: v.lastModified.getTime() }
+      : { bucket, key: v.key, versionId: v.versionId, kind: 'object', size: v.object?.size ?? 0 },
     match,
     markPending: !deleteMarker,
   };

@@ -103,8 +103,8 @@ async function copyDeleteMarker(store: ObjectStore, remote: RemoteEndpoint, r: R
     if (isGone(err)) return { kind: 'gone' };
     if (!isStoreError(err, 'MethodNotAllowed')) throw err;
   }
-  // A delete marker's time is not known here (reading it is MethodNotAllowed): its record's, made as the marker was.
-  const res = await answer(remoteRequest(remote, { method: 'DELETE', bucket: r.destinationBucket, key: r.key, headers: replicaOf(r, r.enqueuedAt) }));
+  // Reading a delete marker is MethodNotAllowed: its time comes with its record (a record older than markerTime: when it was queued).
+  const res = await answer(remoteRequest(remote, { method: 'DELETE', bucket: r.destinationBucket, key: r.key, headers: replicaOf(r, r.markerTime ?? r.enqueuedAt) }));
   if (isOutcome(res)) return res;
   return res.status === 204 || res.status === 200 ? { kind: 'done' } : outcomeOfRemoteError(remoteErrorOf(res));
 }

@@ -24,6 +24,11 @@ export interface ReplicationRecord {
   size: number;
   /** When the write was acknowledged (ms since the epoch): the lag metrics start there. */
   enqueuedAt: number;
+  /**
+   * When the source made the delete marker (ms since the epoch), for its place among the key's
+   * versions on the destination (REPLICA_SOURCE_TIME_HEADER); absent in older records: `enqueuedAt`.
+   */
+  markerTime?: number;
 }
 
 /** This node's replication partition (a partition name is at most 128 characters, `lease.` + it too). */

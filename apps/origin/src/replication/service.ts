@@ -43,6 +43,8 @@ export interface QueuedVersion {
   versionId: string;
   kind: ReplicationRecord['kind'];
   size: number;
+  /** A delete marker's time (ms since the epoch), when known: ReplicationRecord.markerTime. */
+  markerTime?: number;
 }
 
 /** The rule of `stored` replicating this key (with these tags); null when none does (or not a delete marker). */

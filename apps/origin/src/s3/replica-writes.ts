@@ -3,7 +3,7 @@
  * - on the source, a new version that a rule replicates is written PENDING (in the same write) and
  *   its record joins the durable queue before the answer (pendingReplication, recordReplication);
  * - on the destination, a write carrying REPLICA_VERSION_HEADER is a replica: it keeps the source's
- *   version id and the status REPLICA, and is never replicated again (replicaVersionFrom). The
+ *   version id and the status REPLICA, and is never replicated again (replicaFrom). The
  *   caller needs s3:ReplicateObject / s3:ReplicateDelete (replicaNeedOf, used by authorize.ts).
  */
 import type { ObjectInfo, ObjectMetadata } from '@bucketfront/object-store';
@@ -33,6 +33,9 @@ export function replicaNeedOf(ctx: S3Context): Need | null {
   }
 }
 
+/** How far ahead of this origin's clock a replica's source time may be (clocks differ between regions). */
+const SOURCE_TIME_AHEAD_MS = 24 * 60 * 60 * 1000;
+
 /** What a replica write asks the store for: the version id, and when the source wrote it (REPLICA_SOURCE_TIME_HEADER). */
 export interface ReplicaWrite {
   versionId: string;
@@ -44,12 +47,15 @@ export interface ReplicaWrite {
  * time, or the error (400 InvalidRequest when the destination bucket is not versioned, as S3's
  * replication requirements have it: https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-requirements.html).
  */
-export async function replicaVersionFrom(ctx: S3Context, bucket: string): Promise<ReplicaWrite | undefined | S3Error> {
+export async function replicaFrom(ctx: S3Context, bucket: string): Promise<ReplicaWrite | undefined | S3Error> {
   const id = headerValue(ctx.req.headers, REPLICA_VERSION_HEADER);
   if (id === undefined) return undefined;
   if (id === '' || id === NULL_VERSION) return new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: REPLICA_VERSION_HEADER, ArgumentValue: id });
   const time = headerValue(ctx.req.headers, REPLICA_SOURCE_TIME_HEADER);
-  if (time !== undefined && !/^\d{1,15}$/.test(time)) return new S3Error('InvalidArgument', 'Invalid replica source time', { ArgumentName: REPLICA_SOURCE_TIME_HEADER, ArgumentValue: time });
+  // Milliseconds since 1970, from 1970-01-01T00:00:01 to a day ahead of this clock (as the fs store bounds the times in its ids).
+  if (time !== undefined && !(/^\d{4,15}$/.test(time) && Number(time) <= Date.now() + SOURCE_TIME_AHEAD_MS)) {
+    return new S3Error('InvalidArgument', 'Invalid replica source time', { ArgumentName: REPLICA_SOURCE_TIME_HEADER, ArgumentValue: time });
+  }
   if ((await ctx.store.getBucketVersioning(bucket)) !== 'Enabled') return new S3Error('InvalidRequest', 'Destination bucket must have versioning enabled.');
   return { versionId: id, ...(time !== undefined ? { sourceTime: new Date(Number(time)) } : {}) };
 }
@@ -74,5 +80,5 @@ export async function recordDeleteMarker(ctx: S3Context, bucket: string, key: st
   if (ctx.replication === null || markerVersionId === undefined || markerVersionId === NULL_VERSION) return;
   const match = await ctx.replication.matchDeleteMarker(bucket, key);
   if (match === null) return;
-  await ctx.replication.enqueue(match, { bucket, key, versionId: markerVersionId, kind: 'deleteMarker', size: 0 });
+  await ctx.replication.enqueue(match, { bucket, key, versionId: markerVersionId, kind: 'deleteMarker', size: 0, markerTime: Date.now() });
 }

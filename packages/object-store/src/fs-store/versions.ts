@@ -40,19 +40,15 @@ import { removeFiles } from './data-files.js';
 import { objectDir, objectLockKey } from './write-object.js';
 import { applyMetadataPatch, changesMetadata } from '../metadata-patch.js';
 import { noSuchBucket, noSuchKey } from '../store-errors.js';
-import { freezeMetadata } from '../validate.js';
+import { checkGivenVersionId, freezeMetadata, GIVEN_VERSION_ID } from '../validate.js';
 import { bucketOf, entryFromDoc, writing, type BucketState, type FsContext, type ObjectEntry, type VersionEntry } from './state.js';
 
 export const VERSION_SUFFIX = '.ver';
 export const NULL_VERSION = 'null';
 /** The bucket directory's file holding its versioning status. */
 export const VERSIONING_FILE = 'versioning';
-/**
- * A version id this store keeps: its own (32 base64url characters, below) or, on a replica, its
- * source's, which another store made: radosgw's (Pacific) are 31 of `[A-Za-z0-9.-]`, others
- * differ (docs/replication.md#the-s3-store). Safe in a file name after `<hash>.`.
- */
-const VERSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
+// A version id this store keeps: its own (32 base64url characters, below) or, on a replica, its
+// source's, which another store made (radosgw's: 31 of `[A-Za-z0-9.-]`), all of GIVEN_VERSION_ID.
 /** Bounds of the `seq` (µs since the epoch) inside an id this store made: after 2017, before tomorrow. */
 const OWN_SEQ_MIN = Date.UTC(2017, 0, 1) * 1000;
 const OWN_SEQ_AHEAD_US = 24 * 3600 * 1_000_000;
@@ -67,7 +63,7 @@ export function parseVersionFileName(name: string): { hash: string; versionId: s
   if (!name.endsWith(VERSION_SUFFIX)) return undefined;
   const dot = name.indexOf('.');
   const versionId = name.slice(dot + 1, -VERSION_SUFFIX.length);
-  return dot === 64 && VERSION_ID.test(versionId) ? { hash: name.slice(0, 64), versionId } : undefined;
+  return dot === 64 && GIVEN_VERSION_ID.test(versionId) ? { hash: name.slice(0, 64), versionId } : undefined;
 }
 
 /**
@@ -180,7 +176,7 @@ export async function commitVersion(ctx: FsContext, b: BucketState, key: string,
       if (existing.entry === undefined) throw new StoreError('InvalidRequest', `Version ${doc.versionId} of this key is a delete marker`);
       return existing.entry;
     }
-    if (!VERSION_ID.test(doc.versionId)) throw new StoreError('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'versionId', ArgumentValue: doc.versionId });
+    checkGivenVersionId(doc.versionId);
   }
   const seq = (doc.versionId !== undefined ? seqOfVersionId(doc.versionId) : undefined) ?? ctx.clock.next();
   ctx.clock.observe(seq);
@@ -213,7 +209,7 @@ export async function deleteVersioned(ctx: FsContext, b: BucketState, key: strin
       if (!existing.deleteMarker) throw new StoreError('InvalidRequest', `Version ${given} of this key is not a delete marker`);
       return { versionId: given, deleteMarker: true };
     }
-    if (!VERSION_ID.test(given)) throw new StoreError('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'versionId', ArgumentValue: given });
+    checkGivenVersionId(given);
   }
   const seq = (given !== undefined ? seqOfVersionId(given) : undefined) ?? ctx.clock.next();
   ctx.clock.observe(seq);

@@ -17,11 +17,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { StoreError } from '../types.js';
+import { checkGivenVersionId } from '../validate.js';
+import { isBackendError } from './errors.js';
 import { BackendClient, type ClientOptions } from './http-client.js';
 import { parseListBucketsOwner } from './xml.js';
 import { versionIdHeader } from './versions.js';
 
-export const SYSTEM_CREDENTIALS_HINT =
+const SYSTEM_CREDENTIALS_HINT =
   'give the origin the keys of a radosgw system user (radosgw-admin user create --uid bucketfront-system --system) in BUCKETFRONT_STORE_SYSTEM_ACCESS_KEY_ID / BUCKETFRONT_STORE_SYSTEM_SECRET_ACCESS_KEY';
 
 /** A replica write on a store without system credentials. */
@@ -30,10 +32,10 @@ export function noSystemCredentials(): StoreError {
 }
 
 /** The backend wrote a version of its own id: the system credentials are not a radosgw system user's. */
-function notHonoured(asked: string, got: string | undefined): StoreError {
+function notHonoured(asked: string, got: string | undefined, left: string): StoreError {
   return new StoreError(
     'NotImplemented',
-    `The S3 backend did not keep the version id ${asked} (it wrote ${got ?? 'no version id'}): the system credentials are not a radosgw system user's; ${SYSTEM_CREDENTIALS_HINT}.`,
+    `The S3 backend did not keep the version id ${asked} (it wrote ${got ?? 'no version id'}): the system credentials are not a radosgw system user's; ${SYSTEM_CREDENTIALS_HINT}.${left}`,
   );
 }
 
@@ -44,8 +46,9 @@ export interface ReplicaVersion {
   epoch?: number;
 }
 
-/** The write of version `versionId` the source made at `sourceTime`. */
+/** The write of version `versionId` the source made at `sourceTime` (InvalidArgument for an id or time that cannot be one). */
 export function replicaVersion(writer: ReplicaWriter, versionId: string, sourceTime: Date | undefined): ReplicaVersion {
+  checkGivenVersionId(versionId);
   const epoch = epochOf(sourceTime);
   return epoch !== undefined ? { writer, versionId, epoch } : { writer, versionId };
 }
@@ -55,12 +58,16 @@ const MAX_EPOCH = 2 ** 31 - 1;
 
 /**
  * The epoch of a version the source wrote at `sourceTime`: its second (so until 2038). Versions of
- * one key written within the same second keep their arrival order.
+ * one key written within the same second keep their arrival order. Without a time, none: radosgw
+ * then makes the replica current, as an ordinary write. A time out of range is refused rather than
+ * dropped, so a replica never jumps ahead of newer ones for want of its epoch.
  */
 export function epochOf(sourceTime: Date | undefined): number | undefined {
   if (sourceTime === undefined) return undefined;
   const seconds = Math.floor(sourceTime.getTime() / 1000);
-  return seconds >= 1 && seconds <= MAX_EPOCH ? seconds : undefined;
+  if (!(seconds >= 1 && seconds <= MAX_EPOCH))
+    throw new StoreError('InvalidArgument', `A replica's source time must lie between 1970 and 2038 (radosgw orders versions by a 32-bit second), got ${sourceTime.getTime()} ms`);
+  return seconds;
 }
 
 export class ReplicaWriter {
@@ -104,8 +111,35 @@ export class ReplicaWriter {
   async check(res: IncomingMessage, asked: string, undo: (written: string) => Promise<void>): Promise<void> {
     const got = versionIdHeader(res.headers);
     if (got === asked) return;
-    if (got !== undefined) await undo(got).catch(() => {});
-    throw notHonoured(asked, got);
+    const left =
+      got === undefined
+        ? null
+        : await undo(got).then(
+            () => null,
+            (err: unknown) => ` The version ${got} it wrote could not be removed (${err instanceof Error ? err.message : String(err)}): delete it by hand.`,
+          );
+    throw notHonoured(asked, got, left ?? '');
+  }
+
+  /**
+   * Sends a write with the system keys: a refusal of them (403: unknown key, bad secret, or a user
+   * without rights on the bucket) is NotImplemented naming what to configure, not a backend failure
+   * the source would retry for ever.
+   */
+  async send<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (isBackendError(err) && err.status === 403) {
+        throw new StoreError('NotImplemented', `The S3 backend refused the system user's keys for a replica write (${err.code}): ${SYSTEM_CREDENTIALS_HINT}.`);
+      }
+      throw err;
+    }
+  }
+
+  /** At start-up: one signed ListBuckets with the system keys (a wrong key fails the start, not the first replica). */
+  async checkKeys(): Promise<void> {
+    await this.client.requestBody({ method: 'GET' });
   }
 
   close(): void {

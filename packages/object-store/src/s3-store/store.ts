@@ -23,6 +23,7 @@ import { noSuchBucket, noSuchKey, noSuchUpload } from '../store-errors.js';
 import { compareKeys } from '../key-order.js';
 import {
   BUCKET_CONFIG_KINDS,
+  isStoreError,
   S3_LIMITS,
   StoreError,
   type BucketConfigKind,
@@ -53,7 +54,6 @@ import {
   type ReadOptions,
   type VersionMetadataPatch,
 } from '../types.js';
-import { isStoreError } from '../types.js';
 import { applyMetadataPatch, changesMetadata } from '../metadata-patch.js';
 import { checkKey, checkPartNumber, checkSystemDocumentName, freezeMetadata, multipartEtag } from '../validate.js';
 import { withLength } from './body.js';
@@ -124,7 +124,7 @@ const MAX_UPLOAD_PAGES = 10;
 /** How many parts ListParts returns per page (S3's cap). */
 const MAX_PARTS_PAGE = 1000;
 
-export async function createS3Store(opts: S3StoreOptions): Promise<ObjectStore & SystemDocuments & EventOutbox> {
+export async function createS3Store(opts: S3StoreOptions): Promise<ObjectStore & SystemDocuments & EventOutbox & { checkSystemCredentials(): Promise<void> }> {
   return new S3Store(opts);
 }
 
@@ -194,6 +194,11 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
   async close(): Promise<void> {
     this.client.close();
     this.replicas?.close();
+  }
+
+  /** One signed request with the system keys, when given (open-store.ts checks them at start-up). */
+  async checkSystemCredentials(): Promise<void> {
+    await this.replicas?.checkKeys();
   }
 
   // ---------------------------------------------------------------- names and errors
@@ -428,14 +433,31 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
     const given = opts?.versionId;
     if (given === undefined) return this.put(bucket, key, body, metadata, opts, {});
     // A replica (PutObjectOptions.versionId): idempotent, nothing written when the version is there.
-    const replicas = this.replicaWriter();
-    const existing = await this.replicaTarget(bucket, key, given);
-    if (existing === 'deleteMarker') throw replicaIsDeleteMarker(given);
-    if (existing !== null) {
-      body.resume();
-      return existing;
-    }
-    return this.put(bucket, key, body, metadata, opts, {}, replicaVersion(replicas, given, opts?.sourceTime));
+    const replica = replicaVersion(this.replicaWriter(), given, opts?.sourceTime);
+    return this.replicaLocked(bucket, key, given, async () => {
+      const existing = await this.replicaTarget(bucket, key, given);
+      if (existing === 'deleteMarker') throw replicaIsDeleteMarker(given);
+      if (existing !== null) {
+        body.resume();
+        return existing;
+      }
+      return this.put(bucket, key, body, metadata, opts, {}, replica);
+    });
+  }
+
+  /**
+   * A replica write of version `versionId`, one at a time in this process: radosgw writes over an
+   * instance that exists, so the check that it does not and the write go together (two origin
+   * nodes writing the same replica at once are not kept apart: docs/replication.md#the-s3-store).
+   */
+  private replicaLocked<T>(bucket: string, key: string, versionId: string, fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(`replica\0${bucket}\0${key}\0${versionId}`, fn);
+  }
+
+  /** A replica whose metadata copy failed is removed again, so that sending it again writes it whole. */
+  private async replicaUnfinished(full: string, key: string, versionId: string): Promise<never> {
+    await this.versions.deleteVersion(full, key, versionId);
+    throw new StoreError('InternalError', `The replica ${versionId} could not be finished (its metadata copy failed); it was removed, send it again.`);
   }
 
   /**
@@ -485,7 +507,8 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
         try {
           const spec: RequestSpec = { method: 'PUT', bucket: full, key, headers, idempotent: false, unsignedPayload: true };
           if (replica !== undefined) spec.query = await replica.writer.query(replica);
-          res = sized.buffer !== undefined ? await client.request({ ...spec, body: sized.buffer }) : await client.stream(spec, sized.stream!, sized.length);
+          const send = (): Promise<IncomingMessage> => (sized.buffer !== undefined ? client.request({ ...spec, body: sized.buffer }) : client.stream(spec, sized.stream!, sized.length));
+          res = replica !== undefined ? await replica.writer.send(send) : await send();
         } catch (err) {
           // Only appendObject sends conditions: the version it checked is no longer current.
           if (isBackendError(err, 'PreconditionFailed') || isBackendError(err, 'ConditionalRequestConflict')) throw appendRaced();
@@ -509,6 +532,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
           if (metadata.sealed !== undefined) md.sealed = metadata.sealed;
           const rewritten = await this.rewriteMetadata(full, key, etag, md, versionId, replica);
           if (rewritten !== null) ({ stored, lastModified, versionId } = rewritten);
+          else if (replica !== undefined) await this.replicaUnfinished(full, key, replica.versionId);
         }
         return Object.freeze({ key, ...(versionId !== undefined ? { versionId } : {}), size: sized.length, etag, lastModified, metadata: freezeMetadata(stored) });
       }),
@@ -788,15 +812,18 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
     const replicas = this.replicaWriter();
     const marker = replicaVersion(replicas, versionId, sourceTime);
     checkKey(key);
-    return this.call({ bucket, key }, async () => {
-      const existing = await this.replicaTarget(bucket, key, versionId);
-      if (existing === 'deleteMarker') return { versionId, deleteMarker: true };
-      if (existing !== null) throw new StoreError('InvalidRequest', `Version ${versionId} of this key is not a delete marker`);
-      const res = await replicas.client.request({ method: 'DELETE', bucket: full, key, query: await replicas.query(marker), idempotent: true });
-      await drain(res);
-      await replicas.check(res, versionId, (written) => this.versions.deleteVersion(full, key, written));
-      return { versionId, deleteMarker: true };
-    });
+    return this.replicaLocked(bucket, key, versionId, () =>
+      this.call({ bucket, key }, async () => {
+        const existing = await this.replicaTarget(bucket, key, versionId);
+        if (existing === 'deleteMarker') return { versionId, deleteMarker: true };
+        if (existing !== null) throw new StoreError('InvalidRequest', `Version ${versionId} of this key is not a delete marker`);
+        const query = await replicas.query(marker);
+        const res = await replicas.send(() => replicas.client.request({ method: 'DELETE', bucket: full, key, query, idempotent: true }));
+        await drain(res);
+        await replicas.check(res, versionId, (written) => this.versions.deleteVersion(full, key, written));
+        return { versionId, deleteMarker: true };
+      }),
+    );
   }
 
   /**
@@ -1109,8 +1136,9 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
     const full = this.b(bucket);
     if (uploadId === '' || !isValidKey(key)) throw noSuchUpload(uploadId);
     const given = opts?.versionId;
-    const replica = given !== undefined ? replicaVersion(this.replicaWriter(), given, opts?.sourceTime) : undefined;
-    if (given !== undefined) {
+    if (given === undefined) return this.complete(bucket, full, key, uploadId, parts, opts, undefined);
+    const replica = replicaVersion(this.replicaWriter(), given, opts?.sourceTime);
+    return this.replicaLocked(bucket, key, given, async () => {
       // A replica (idempotent): when the version is there already, the upload is not needed.
       const existing = await this.replicaTarget(bucket, key, given);
       if (existing === 'deleteMarker') throw replicaIsDeleteMarker(given);
@@ -1118,7 +1146,21 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
         await this.abortMultipartUpload(bucket, key, uploadId).catch(() => {});
         return existing;
       }
-    }
+      return this.complete(bucket, full, key, uploadId, parts, opts, replica);
+    });
+  }
+
+  private async complete(
+    ...[bucket, full, key, uploadId, parts, opts, replica]: [
+      string,
+      string,
+      string,
+      string,
+      Parameters<ObjectStore['completeMultipartUpload']>[3],
+      Parameters<ObjectStore['completeMultipartUpload']>[4],
+      ReplicaVersion | undefined,
+    ]
+  ): Promise<ObjectInfo> {
     const ref = { bucket, key, uploadId };
     // Serialized per upload in this process: a second Complete (or an Abort) then finds it gone.
     return this.locks.run(`upload\0${uploadId}`, () =>
@@ -1135,7 +1177,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
               MaxSizeAllowed: String(S3_LIMITS.maxObjectBytes),
             });
           }
-          const { res, body } = await (replica?.writer.client ?? this.client).requestBody({
+          const spec: RequestSpec = {
             method: 'POST',
             bucket: full,
             key,
@@ -1143,7 +1185,8 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
             headers: { 'content-type': 'application/xml' },
             body: completeMultipartUploadRequest(chosen.map((p) => ({ partNumber: p.info.partNumber, etag: p.info.etag }))),
             idempotent: false,
-          });
+          };
+          const { res, body } = replica !== undefined ? await replica.writer.send(() => replica.writer.client.requestBody(spec)) : await this.client.requestBody(spec);
           // A 200 carrying <Error> throws. radosgw (Pacific) answers an empty ETag: it is the usual multipart one.
           const etag = parseCompleteMultipartUpload(body).etag ?? expectedMultipartEtag(chosen.map((p) => p.info.etag));
           if (replica !== undefined) await replica.writer.check(res, replica.versionId, (written) => this.versions.deleteVersion(full, key, written));
@@ -1178,6 +1221,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
                   lastModified: this.writtenAt(res),
                   metadata: freezeMetadata({ userMetadata: {} }),
                 });
+          if (current?.etag !== etag && replica !== undefined) await this.replicaUnfinished(full, key, replica.versionId);
           if (current?.etag === etag) {
             const md: ObjectMetadata = { ...current.metadata, userMetadata: { ...current.metadata.userMetadata }, partSizes };
             if (wanted.checksum !== undefined) md.checksum = wanted.checksum;
@@ -1185,6 +1229,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
             if (wanted.partChecksums !== undefined) md.partChecksums = wanted.partChecksums;
             else delete md.partChecksums;
             const rewritten = await this.rewriteMetadata(full, key, etag, md, versionId, replica);
+            if (rewritten === null && replica !== undefined) await this.replicaUnfinished(full, key, replica.versionId);
             if (rewritten !== null) {
               info = Object.freeze({
                 key,

@@ -14,7 +14,7 @@ import { writtenVersionIdHeader } from '../versions.js';
 import { xmlResponse, type OpOf, type S3Context, type S3Handler, type S3Response } from '../context.js';
 import { urlEncodeKey } from '../listing.js';
 import { checkWritePreconditions } from '../write-conditions.js';
-import { recordReplication, replicaVersionFrom } from '../replica-writes.js';
+import { recordReplication, replicaFrom } from '../replica-writes.js';
 
 const MAX_BODY = 4 * 1024 * 1024;
 
@@ -38,7 +38,7 @@ export const CompleteMultipartUpload: S3Handler<OpOf<'CompleteMultipartUpload'>>
 
   const precondition = await checkWritePreconditions(ctx, bucket, key);
   if (precondition) return precondition;
-  const replica = await replicaVersionFrom(ctx, bucket);
+  const replica = await replicaFrom(ctx, bucket);
   if (replica instanceof S3Error) return replica;
   let checksum: StoredChecksum | null;
   let info: ObjectInfo;

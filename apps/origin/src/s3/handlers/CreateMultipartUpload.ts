@@ -9,7 +9,7 @@ import { applyNewObjectAcl } from '../object-acl-input.js';
 import { xmlResponse, type HeaderList, type OpOf, type S3Handler } from '../context.js';
 import { announcedChecksumAlgorithm, headerValue, metadataFromHeaders } from '../object-headers.js';
 import { taggingFromHeaders } from '../tagging.js';
-import { pendingReplication, replicaVersionFrom } from '../replica-writes.js';
+import { pendingReplication, replicaFrom } from '../replica-writes.js';
 import { bucketDefaultEncryption, encryptionHeaders, encryptionRequestFrom } from '../sse-headers.js';
 import { objectLockHeadersRefusal } from '../object-lock.js';
 
@@ -33,9 +33,9 @@ export const CreateMultipartUpload: S3Handler<OpOf<'CreateMultipartUpload'>> = a
   if (empty instanceof S3Error) return empty;
   // A replica upload (completed with the same header) or one whose object a rule replicates: the
   // status travels with the upload's metadata (CompleteMultipartUpload queues the record).
-  const replicaVersionId = await replicaVersionFrom(ctx, bucket);
-  if (replicaVersionId instanceof S3Error) return replicaVersionId;
-  if (replicaVersionId !== undefined) metadata.replicationStatus = 'REPLICA';
+  const replica = await replicaFrom(ctx, bucket);
+  if (replica instanceof S3Error) return replica;
+  if (replica !== undefined) metadata.replicationStatus = 'REPLICA';
   else await pendingReplication(ctx, bucket, key, metadata);
   const headers: HeaderList = [];
   delete metadata.checksum;

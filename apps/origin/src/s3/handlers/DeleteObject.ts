@@ -8,14 +8,14 @@
 import { S3Error } from '@bucketfront/s3-protocol';
 import type { HeaderList, OpOf, S3Handler } from '../context.js';
 import { requestedVersion } from '../versions.js';
-import { recordDeleteMarker, replicaVersionFrom } from '../replica-writes.js';
+import { recordDeleteMarker, replicaFrom } from '../replica-writes.js';
 
 export const DeleteObject: S3Handler<OpOf<'DeleteObject'>> = async (ctx) => {
   const { bucket, key } = ctx.op;
   const versionId = await requestedVersion(ctx.store, bucket, ctx.op.query);
   if (versionId instanceof S3Error) return versionId;
   // A replicated delete marker keeps its source's id (docs/replication.md#replica-writes).
-  const replica = await replicaVersionFrom(ctx, bucket);
+  const replica = await replicaFrom(ctx, bucket);
   if (replica instanceof S3Error) return replica;
   const markerVersionId = replica?.versionId;
   if (markerVersionId !== undefined && versionId !== undefined) return new S3Error('InvalidRequest', 'A replicated delete marker names no versionId.');

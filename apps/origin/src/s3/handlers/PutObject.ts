@@ -11,7 +11,7 @@ import { taggingFromHeaders } from '../tagging.js';
 import { appendOfEncrypted, writeOffsetFrom } from '../write-offset.js';
 import { checkWritePreconditions } from '../write-conditions.js';
 import { writtenVersionIdHeader } from '../versions.js';
-import { pendingReplication, recordReplication, replicaVersionFrom } from '../replica-writes.js';
+import { pendingReplication, recordReplication, replicaFrom } from '../replica-writes.js';
 import { objectLockHeadersRefusal } from '../object-lock.js';
 
 export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
@@ -42,7 +42,7 @@ export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
   const precondition = await checkWritePreconditions(ctx, bucket, key);
   if (precondition) return precondition;
   // A replica from a source origin (docs/replication.md#replica-writes), else maybe a version to replicate.
-  const replica = await replicaVersionFrom(ctx, bucket);
+  const replica = await replicaFrom(ctx, bucket);
   if (replica instanceof S3Error) return replica;
   if (replica !== undefined) {
     if (offset !== undefined) return new S3Error('InvalidRequest', 'A replica cannot be appended.');
