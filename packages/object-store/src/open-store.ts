@@ -325,7 +325,9 @@ export async function openStore(specText: string | StoreSpec, opts: OpenStoreOpt
     } catch (err) {
       await s3.close().catch(() => {});
       const { code, message } = err as { code?: string; message: string };
-      throw new StoreSpecError(`store ${description}: the backend refused the system user's keys (BUCKETFRONT_STORE_SYSTEM_ACCESS_KEY_ID / systemProfile): ${[code, message].filter(Boolean).join(' ')}`);
+      throw new StoreSpecError(
+        `store ${description}: the backend refused the system user's keys (BUCKETFRONT_STORE_SYSTEM_ACCESS_KEY_ID / systemProfile): ${[code, message].filter(Boolean).join(' ')}`,
+      );
     }
     driver = s3;
     system = s3;
