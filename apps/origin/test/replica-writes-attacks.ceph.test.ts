@@ -1,6 +1,6 @@
 /**
- * Review: what a caller holding s3:ReplicateObject / s3:ReplicateDelete can do to an origin on the
- * s3 store (radosgw) through replica writes. Each test states what the fs store does (the
+ * What a caller holding s3:ReplicateObject / s3:ReplicateDelete cannot do to an origin on the s3
+ * store (radosgw) through replica writes (docs/replication.md#the-s3-store). Each test states what the fs store does (the
  * reference: fs-store/versions.ts commitVersion / deleteVersioned) and S3's rule that a version,
  * once written, never changes.
  */

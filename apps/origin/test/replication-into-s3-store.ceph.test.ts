@@ -2,8 +2,10 @@
  * An origin on the s3 store (Ceph radosgw) as a replication destination
  * (docs/replication.md#the-s3-store): its replica writes go to radosgw as its system user with
  * `rgwx-version-id`, so every replica keeps its source's version id (ids the fs store made, some
- * with `_` and `-`), its delete markers too, owned by the store's ordinary user. Without system
- * keys, or with keys that are not a system user's, a replica write is 501 and leaves nothing behind.
+ * with `_` and `-`), its delete markers too, owned by the store's ordinary user, in source order
+ * (a backfilled delete marker by its own time). Without system keys, or with keys that are not a
+ * system user's, a replica write is 501 and leaves nothing behind; keys radosgw does not know fail
+ * the start.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -180,6 +182,26 @@ describe.skipIf(!ceph)('replication into an origin on the s3 store (Ceph radosgw
     expect(listed.DeleteMarkers?.find((m) => m.IsLatest)?.VersionId).toBe('marker-from-second-40');
     expect(listed.Versions?.some((v) => v.IsLatest)).toBe(false);
   }, 120_000);
+
+  it('a delete marker the existing-objects scan replicates keeps its own time: the source current version is current on the destination too', async () => {
+    await versionedBucket(source.s3, 'older');
+    await versionedBucket(dest.s3, 'older-copy');
+    await source.s3.send(new PutObjectCommand({ Bucket: 'older', Key: 'k', Body: 'v1' }));
+    await sleep(1100);
+    await source.s3.send(new DeleteObjectCommand({ Bucket: 'older', Key: 'k' }));
+    await sleep(1100);
+    await source.s3.send(new PutObjectCommand({ Bucket: 'older', Key: 'k', Body: 'v2' }));
+    await sleep(2100);
+    await replicate(source.s3, 'older', [rule('older-copy', { deleteMarkers: 'Enabled', existingObjects: 'Enabled' })]);
+    await waitFor('3 entries on the destination', async () => (await versionsOf(dest.s3, 'older-copy')).length === 3, 120_000);
+    const read = (s3: S3Client, Bucket: string) =>
+      s3
+        .send(new GetObjectCommand({ Bucket, Key: 'k' }))
+        .then((r) => r.Body!.transformToString())
+        .catch((e: unknown) => (e as Error).name);
+    expect(await read(dest.s3, 'older-copy')).toBe(await read(source.s3, 'older'));
+    expect(await read(dest.s3, 'older-copy')).toBe('v2');
+  }, 200_000);
 
   it('system keys radosgw does not know fail the start with one line naming them', async () => {
     const dir = await makeTempDir('bucketfront-repl-into-ceph-badkeys-');
