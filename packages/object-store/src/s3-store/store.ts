@@ -13,6 +13,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { appendedMetadata, checkAppendedSize, checkWriteOffset, md5CheckedBody } from '../append.js';
 import { concatStreams } from '../body-prefix.js';
 import { lazyBodyResult } from '../get-result.js';
@@ -438,7 +439,8 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
       const existing = await this.replicaTarget(bucket, key, given);
       if (existing === 'deleteMarker') throw replicaIsDeleteMarker(given);
       if (existing !== null) {
-        body.resume();
+        // Read to its end, as a write would: the client's request completes normally.
+        await finished(body.resume());
         return existing;
       }
       return this.put(bucket, key, body, metadata, opts, {}, replica);
