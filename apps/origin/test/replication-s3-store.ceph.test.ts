@@ -22,11 +22,11 @@ import {
   type ReplicationRule,
 } from '@aws-sdk/client-s3';
 import { openSystemServices } from '@bucketfront/object-store';
-import { cephCluster, makeS3Client, makeTempDir, makeTestCredentials, testStoreOptions, uniquePrefix } from '@bucketfront/test-support';
+import { cephBucketPrefix, cephCluster, makeS3Client, makeTestCredentials, uniquePrefix } from '@bucketfront/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteStore, startOrigin, type RunningOrigin } from '../src/index.js';
 import { startOriginProcess, type OriginProcess } from './fixtures/origin-process.js';
-import { FAST, metric, metricsOf, Role, rule, startOn, statusOf, versionedBucket, versionsOf, waitFor as waitUpTo } from './fixtures/replication.js';
+import { FAST, metric, metricsOf, Role, rule, startOn, startTwoRegions, statusOf, versionedBucket, versionsOf, waitFor as waitUpTo } from './fixtures/replication.js';
 import { startWriteOutageProxy } from './fixtures/write-outage-proxy.js';
 import type { TestOrigin } from './fixtures/test-origin.js';
 
@@ -37,18 +37,6 @@ const waitFor = (what: string, condition: () => Promise<boolean>, boundMs = 120_
 
 const md5 = (b: Buffer | Uint8Array): string => createHash('md5').update(b).digest('hex');
 
-/** The store options of an origin on the Ceph cluster (as BUCKETFRONT_TEST_STORE=ceph gives every test origin). */
-function onCeph(dataDir: string): Extract<ReturnType<typeof testStoreOptions>, { store: string }> {
-  const saved = process.env.BUCKETFRONT_TEST_STORE;
-  process.env.BUCKETFRONT_TEST_STORE = 'ceph';
-  try {
-    return testStoreOptions(dataDir) as Extract<ReturnType<typeof testStoreOptions>, { store: string }>;
-  } finally {
-    if (saved === undefined) delete process.env.BUCKETFRONT_TEST_STORE;
-    else process.env.BUCKETFRONT_TEST_STORE = saved;
-  }
-}
-
 async function bodyOf(s3: S3Client, Bucket: string, Key: string, VersionId: string): Promise<Buffer> {
   const res = await s3.send(new GetObjectCommand({ Bucket, Key, VersionId }));
   return Buffer.from(await res.Body!.transformToByteArray());
@@ -58,31 +46,21 @@ describe.skipIf(!ceph)('replication from an origin on the s3 store (Ceph radosgw
   if (!ceph) return;
   let source: TestOrigin;
   let dest: TestOrigin;
+  let removeDirs: (() => Promise<void>) | undefined;
   /** Signed straight at radosgw, to look at what the source's store keeps there. */
   let rgw: S3Client;
   let prefix: string;
-  const dirs: Array<{ path: string; cleanup: () => Promise<void> }> = [];
 
   beforeAll(async () => {
-    dirs.push(await makeTempDir('bucketfront-repl-ceph-source-'), await makeTempDir('bucketfront-repl-ceph-dest-'));
-    source = await startOn('ceph', { region: 'us-east-1', dataDir: dirs[0]!.path, replication: FAST });
-    dest = await startOn('fs', { region: 'eu-west-1', dataDir: dirs[1]!.path, replication: FAST });
-    // The remotes live in the source's store (its system bucket on the cluster), sealed with its master key.
-    const spec = onCeph(source.dataDir);
-    const svc = await openSystemServices(spec.store, { credentials: spec.storeCredentials, masterKeyFile: spec.masterKeyFile });
-    try {
-      await (await RemoteStore.open(svc.system, svc.keys)).add({ region: 'eu-west-1', endpoint: dest.url, ...dest.credentials });
-    } finally {
-      await svc.close();
-    }
-    prefix = new URL(`http://x/?${spec.store.split('?')[1]}`).searchParams.get('bucketPrefix')!;
+    ({ source, dest, removeDirs } = await startTwoRegions('bucketfront-repl-ceph-', { source: 'ceph' }));
+    prefix = cephBucketPrefix(source.dataDir);
     rgw = makeS3Client(ceph.endpoint, { accessKeyId: ceph.accessKeyId, secretAccessKey: ceph.secretAccessKey });
   });
   afterAll(async () => {
     rgw?.destroy();
     await source?.stop();
     await dest?.stop();
-    for (const d of dirs) await d.cleanup();
+    await removeDirs?.();
   });
 
   /** The replication status sidecars in the source's system bucket on radosgw. */

@@ -62,7 +62,7 @@ const MAX_EPOCH = 2 ** 31 - 1;
  * then makes the replica current, as an ordinary write. A time out of range is refused rather than
  * dropped, so a replica never jumps ahead of newer ones for want of its epoch.
  */
-export function epochOf(sourceTime: Date | undefined): number | undefined {
+function epochOf(sourceTime: Date | undefined): number | undefined {
   if (sourceTime === undefined) return undefined;
   const seconds = Math.floor(sourceTime.getTime() / 1000);
   if (!(seconds >= 1 && seconds <= MAX_EPOCH))
