@@ -1,17 +1,23 @@
 /**
  * Lingering close: after an early answer to a request whose body was not read (an error found
- * from the headers alone, e.g. a wrong SSE-C key on an 8 MiB UploadPart), the connection is
- * closed, but not at once: a client still sending its body would get a reset instead of the
- * answer (clients that do not send `Expect: 100-continue`, botocore among them, read the answer
- * only once their body is sent). So the server keeps reading and discarding the body for up to
- * LINGER_MS or LINGER_BYTES after its answer, then closes, as nginx's `lingering_close` does
- * (https://nginx.org/en/docs/http/ngx_http_core_module.html#lingering_close).
+ * from the headers alone, e.g. a wrong SSE-C key on an 8 MiB UploadPart, or mid-body, e.g. a POST
+ * form over its content-length-range), the connection is closed, but not at once: closing a socket
+ * with unread data sends a reset, and a client still sending its body would lose the answer to it
+ * (RFC 9112 §9.6). Clients that do not send `Expect: 100-continue`, botocore among them, read the
+ * answer only once their body is sent. So the server keeps reading and discarding the body after
+ * its answer, as nginx's `lingering_close` does
+ * (https://nginx.org/en/docs/http/ngx_http_core_module.html#lingering_close), with its bounds:
+ * it closes once the client has sent nothing for LINGER_IDLE_MS (`lingering_timeout`) or after
+ * LINGER_MAX_MS in all (`lingering_time`), whichever comes first. No byte bound: a client that
+ * sends fast must still have time to read the answer while the rest of its body goes out.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 
-const LINGER_MS = 5_000;
-const LINGER_BYTES = 64 * 1024 * 1024;
+export const LINGER_IDLE_MS = 5_000;
+export const LINGER_MAX_MS = 30_000;
+/** How often the socket's byte count is looked at to tell a quiet client from a sending one. */
+const LINGER_POLL_MS = 500;
 
 /** Call before answering `req` with Connection: close while its body is unread. */
 export function lingerBeforeClose(req: IncomingMessage): void {
@@ -21,23 +27,30 @@ export function lingerBeforeClose(req: IncomingMessage): void {
   const destroySoon = socket.destroySoon;
   if (typeof destroySoon !== 'function' || Object.hasOwn(socket, 'destroySoon')) return;
   socket.destroySoon = () => {
-    let read = 0;
+    if (req.complete) return destroySoon.call(socket);
+    // Progress is the socket's byte count: Node's parser drops the body of a request nobody read
+    // (req._dump) without a 'data' event, so counting req's data would miss it.
+    const startedAt = Date.now();
+    let lastBytes = socket.bytesRead;
+    let lastProgressAt = startedAt;
     let closed = false;
     const close = (): void => {
       if (closed) return;
       closed = true;
-      clearTimeout(timer);
+      clearInterval(poll);
       destroySoon.call(socket);
     };
-    const timer = setTimeout(close, LINGER_MS);
-    timer.unref();
-    if (req.complete) return close();
-    req.on('data', (chunk: Buffer) => {
-      read += chunk.length;
-      if (read > LINGER_BYTES) close();
-    });
+    const poll = setInterval(() => {
+      const now = Date.now();
+      if (socket.bytesRead !== lastBytes) {
+        lastBytes = socket.bytesRead;
+        lastProgressAt = now;
+      }
+      if (now - lastProgressAt >= LINGER_IDLE_MS || now - startedAt >= LINGER_MAX_MS) close();
+    }, LINGER_POLL_MS);
+    poll.unref();
     req.once('end', close);
-    req.once('close', close);
+    socket.once('close', close);
     req.resume();
   };
 }
