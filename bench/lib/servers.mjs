@@ -289,7 +289,7 @@ export const OURS_EDGE_CACHE = Object.freeze({ maxSizeBytes: 268435456, maxObjec
  * `controlPort` reuse ports; `wait: false` returns right after the spawn (the caller polls); `extraArgs`
  * go after the edge's own (e.g. --tls-cert FILE --tls-key FILE).
  */
-export async function startOursEdge({ logs, originPort, origin = {}, workers = 2, cache = {}, name = 'ours-edge', fresh = true, port, controlPort, wait = true, extraArgs = [] }) {
+export async function startOursEdge({ logs, originPort, origin = {}, workers = 2, cache = {}, name = 'ours-edge', fresh = true, port, controlPort, wait = true, extraArgs = [], nodeArgs = [] }) {
   const has = await oursHas('edge');
   if (!has.ok) throw new NotAvailable(has.reason);
   const c = await oursCli();
@@ -306,7 +306,7 @@ export async function startOursEdge({ logs, originPort, origin = {}, workers = 2
   port ??= p1;
   controlPort ??= p2;
   const logFile = join(logs, `${name}.out`);
-  const p = startProcess(name, c.cmd, [...c.args, 'edge', '--config', cfg, '--port', String(port), '--control-port', String(controlPort), '--workers', String(workers), ...extraArgs], {
+  const p = startProcess(name, c.cmd, [...nodeArgs, ...c.args, 'edge', '--config', cfg, '--port', String(port), '--control-port', String(controlPort), '--workers', String(workers), ...extraArgs], {
     logFile,
     env: oursEnv(),
     cwd: ROOT,

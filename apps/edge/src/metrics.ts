@@ -28,6 +28,7 @@ export const PROCESS_COUNTERS = [
   'evictions',
   'invalidations',
   'sharedHits',
+  'sharedStreamedHits',
 ] as const;
 export type ProcessCounter = (typeof PROCESS_COUNTERS)[number];
 
@@ -68,6 +69,8 @@ export interface EdgeMetricsSnapshot {
   invalidations: number;
   /** Lookups the memory tier missed and the host's shared tier answered. */
   sharedHits: number;
+  /** Of those, hits whose body was sent from its file in chunks (too large for the memory tier: viewer/send-file.ts). */
+  sharedStreamedHits: number;
   /** The shared tier: occupancy (the host's, reported once), writes that failed, bodies found torn; disabled = 1 when it could not be used. */
   sharedEntries: number;
   sharedSizeBytes: number;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { EdgeConfig } from './config/types.js';
 import { CONFIG_DEFAULTS } from './config/validate.js';
 import type { EngineState } from './context.js';
-import { DiskStore } from './store/disk-store.js';
+import { type BorrowedResponse, DiskStore } from './store/disk-store.js';
 import type { SharedTierMetrics } from './metrics.js';
 import type { CachedResponse, CacheStore, Coding, StoredBody } from './store/cache-store.js';
 import type { StoredEntry, Variant } from './store/entry.js';
@@ -18,8 +18,8 @@ import { hitHeadersFor, variantSize } from './store/variants.js';
 /** The shared tier as the engine uses it (DiskStore implements it). */
 export interface SharedTier extends CacheStore<CachedResponse> {
   put(entry: CachedResponse, generation: number): Promise<boolean>;
-  /** get, with bodies possibly in pooled buffers when `lend(bodyBytes)` (disk-store.ts). */
-  borrow(key: string, lend: (bodyBytes: number) => boolean): Promise<{ entry: CachedResponse; borrowed: boolean } | undefined>;
+  /** get, with bodies possibly in pooled buffers when `lend(bodyBytes)`, or opened to stream when longer than `streamOver` (disk-store.ts). */
+  borrow(key: string, lend: (bodyBytes: number) => boolean, streamOver?: number): Promise<BorrowedResponse | undefined>;
   /** A borrowed response's bodies are no longer read: back to the pool. */
   giveBack(entry: CachedResponse): void;
   /** A hit was served from this key (batched access-time update: LRU). */

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { canCollapseRequest, freshnessAt } from '@bucketfront/cache-policy';
 import { parseRequestTarget } from '@bucketfront/http-basics';
-import type { CacheLookup } from './cache-lookup.js';
+import { type CacheLookup, closeFiles, type SharedRead } from './cache-lookup.js';
 import type { FillCollapser } from './collapsed-fill.js';
 import { makeCtx, type EngineState, type RequestCtx } from './context.js';
 import type { DistributionRouter } from './distribution-router.js';
@@ -43,24 +43,39 @@ export function createViewerPipeline(state: EngineState, opts: ViewerPipelineOpt
   const { metrics, clock } = state;
   const shared = state.shared;
   const { route, responder, lookup, collapser, tooBig, functions } = opts;
-  const { sendEntry, sendFailure, sendGenerated, sendRedirect, sendStream } = responder;
+  const { canSendFromFile, sendEntry, sendFailure, sendGenerated, sendRedirect, sendStream } = responder;
   const { collapsedFill } = collapser;
 
   /**
    * A viewer's request the memory tier missed: the shared tier's entry, or a fill. A borrowed
    * entry (fresh, answered at once, never kept or shared) gives its buffers back when the response
-   * has been handed to the socket; an aborted response leaves them to the garbage collector.
+   * has been handed to the socket; an aborted response leaves them to the garbage collector. Its
+   * large bodies may come as open files (streamed: cache-lookup.ts SharedRead), closed when the
+   * response closes; when this viewer needs the bytes themselves (a range, a coding still to make,
+   * a stale entry to revalidate), the entry is read again whole.
    */
   async function respondFromShared(req: IncomingMessage, res: ServerResponse, ctx: RequestCtx): Promise<void> {
-    const found = await lookup.sharedRead(ctx, true);
+    let found = await lookup.sharedRead(ctx, true, true);
     const now = clock();
+    if (found?.streamed === true && !(servesAtOnce(found, ctx, now) && canSendFromFile(req, ctx, found.entry))) {
+      closeFiles(found.entry);
+      found = await lookup.sharedRead(ctx, true, false);
+    }
     if (found === undefined) return respondFromCache(req, res, ctx, undefined, now);
     const e = found.entry;
-    if (!found.borrowed || freshnessAt(e.times, now) !== 'fresh' || (e.status >= 400 && ctx.dist.errorResponses.has(e.status))) {
-      return respondFromCache(req, res, ctx, e, now);
+    if (!servesAtOnce(found, ctx, now)) return respondFromCache(req, res, ctx, e, now);
+    if (found.streamed) {
+      metrics.counts.sharedStreamedHits++;
+      res.once('close', () => closeFiles(e));
     }
     res.once('finish', () => shared!.giveBack(e));
     return sendEntry(req, res, ctx, e, 'Hit');
+  }
+
+  /** A borrowed entry that is a plain Hit: fresh, and not an error status with a custom error response. */
+  function servesAtOnce(found: SharedRead, ctx: RequestCtx, now: number): boolean {
+    const e = found.entry;
+    return found.borrowed && freshnessAt(e.times, now) === 'fresh' && !(e.status >= 400 && ctx.dist.errorResponses.has(e.status));
   }
 
   /**

@@ -6,7 +6,10 @@
  * workers in turn (round-robin), so consecutive requests land on different workers.
  */
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
+import { statSync } from 'node:fs';
+import { mkdtemp, readdir, readlink, rm, truncate } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
@@ -270,4 +273,87 @@ describe('one cache per host, default --workers', () => {
     const m = await edge.runtime.metrics();
     expect(m.sharedHits).toBeGreaterThanOrEqual(240); // none fits the 64 KiB memory tier
   });
+
+  it('large objects a small memory tier cannot hold stream from their files: right bytes for whole, gzip, Range and HEAD viewers, a slow reader, no file left open, a body cut on disk refetched', async () => {
+    // 1–3 MiB: over the 256 KiB read at once. Text, so that gzip viewers get a compressed variant.
+    const bodies = new Map(Array.from({ length: 4 }, (_, i) => [`/big/${i}.txt`, randomBytes(1024 * 1024 + i * 300 * 1024).toString('base64')]));
+    const route: Route = (req, res) => {
+      const b = bodies.get(req.url!)!;
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(b.length), 'cache-control': 'max-age=3600' });
+      res.end(b);
+    };
+    const origin = closeAfterTest(await startTinyOrigin({ '*': route }));
+    const dir = await mkdtemp(join(tmpdir(), 'bucketfront-stream-'));
+    // One worker, in this process: its open files can be counted.
+    const config = { ...oneDistribution(origin.url, {}, { compress: true }), cache: { maxSizeBytes: 65536, maxObjectBytes: 8 * 1024 * 1024, diskPath: dir } };
+    const edge = closeAfterTest(await startEdge({ config, credentials: creds, workers: 1 }));
+    const paths = [...bodies.keys()];
+    // Filled, then read once whole (this process checks each body's CRC-32 once) before streaming.
+    for (let round = 0; round < 2; round++) for (const path of paths) expect((await getNew(`${edge.url}${path}`)).body).toBe(bodies.get(path));
+    await request(`${edge.url}${paths[0]}`, { headers: { 'accept-encoding': 'gzip' } }).then((r) => r.body.arrayBuffer());
+    // Body files this process holds open (the index's own files aside).
+    const openBodyFiles = async (): Promise<number> => {
+      let n = 0;
+      for (const fd of await readdir('/proc/self/fd')) if ((await readlink(`/proc/self/fd/${fd}`).catch(() => '')).startsWith(join(dir, 'bodies'))) n++;
+      return n;
+    };
+
+    const agent = new Agent({ connections: 16 });
+    try {
+      // A slow reader holds one response while the others are served.
+      const slowAgent = new Agent();
+      const slow = await request(`${edge.url}${paths[0]}`, { dispatcher: slowAgent });
+      const results = await Promise.all(
+        Array.from({ length: 80 }, async (_, i) => {
+          const path = paths[i % paths.length]!;
+          const want = bodies.get(path)!;
+          const kind = i % 4;
+          if (kind === 0) {
+            const r = await request(`${edge.url}${path}`, { dispatcher: agent, headers: { range: 'bytes=1000-1999' } });
+            return { ok: r.statusCode === 206 && (await r.body.text()) === want.slice(1000, 2000), xcache: String(r.headers['x-cache']) };
+          }
+          if (kind === 1) {
+            const r = await request(`${edge.url}${path}`, { dispatcher: agent, method: 'HEAD' });
+            await r.body.dump();
+            return { ok: r.statusCode === 200 && r.headers['content-length'] === String(want.length), xcache: String(r.headers['x-cache']) };
+          }
+          const r = await request(`${edge.url}${path}`, { dispatcher: agent, headers: kind === 2 ? { 'accept-encoding': 'gzip' } : {} });
+          const raw = Buffer.from(await r.body.arrayBuffer());
+          const text = r.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString() : raw.toString();
+          return { ok: text === want, xcache: String(r.headers['x-cache']) };
+        }),
+      );
+      expect(await slow.body.text()).toBe(bodies.get(paths[0]!));
+      await slowAgent.close();
+      expect(results.filter((r) => !r.ok)).toHaveLength(0);
+      expect(results.every((r) => r.xcache === 'Hit from cloudfront')).toBe(true);
+    } finally {
+      await agent.close();
+    }
+    for (const path of paths) expect(origin.count(path)).toBe(1);
+    // The whole-body viewers (the slow one, plain and gzip: 41) were sent from the files; a Range needs the bytes in memory.
+    expect((await edge.runtime.metrics()).sharedStreamedHits).toBeGreaterThanOrEqual(41);
+    // Every body file opened for a response was closed with it.
+    expect(await openBodyFiles()).toBe(0);
+
+    // A body file cut short on disk after this process checked it: a miss and a refetch, never a short body.
+    const victim = (await filesUnder(join(dir, 'bodies'))).find((f) => f.endsWith('.identity') && statSync(f).size === bodies.get(paths[3]!)!.length);
+    expect(victim).toBeDefined();
+    await truncate(victim!, 4096);
+    const after = await getNew(`${edge.url}${paths[3]}`);
+    expect(after.body).toBe(bodies.get(paths[3]!));
+    expect(after.xcache).toBe('Miss from cloudfront');
+    expect(origin.count(paths[3]!)).toBe(2);
+    await rm(dir, { recursive: true, force: true });
+  });
 });
+
+async function filesUnder(root: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await readdir(root, { withFileTypes: true })) {
+    const p = join(root, d.name);
+    if (d.isDirectory()) out.push(...(await filesUnder(p)));
+    else out.push(p);
+  }
+  return out;
+}

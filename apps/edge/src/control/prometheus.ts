@@ -35,6 +35,7 @@ const SNAPSHOT_METRICS: ReadonlyArray<readonly [string, 'counter' | 'gauge', str
   ['bucketfront_edge_cache_max_bytes', 'gauge', 'Cache capacity (all workers).', 'cacheMaxBytes'],
   ['bucketfront_edge_cache_evictions_total', 'counter', 'Entries evicted to stay within the cache size.', 'evictions'],
   ['bucketfront_edge_shared_hits_total', 'counter', "Memory-tier misses answered by the host's shared (disk) tier.", 'sharedHits'],
+  ['bucketfront_edge_shared_streamed_hits_total', 'counter', 'Shared-tier hits whose body was streamed from its file (too large for the memory tier).', 'sharedStreamedHits'],
   ['bucketfront_edge_shared_entries', 'gauge', "Entries in the host's shared (disk) tier.", 'sharedEntries'],
   ['bucketfront_edge_shared_size_bytes', 'gauge', 'Bytes held by the shared (disk) tier.', 'sharedSizeBytes'],
   ['bucketfront_edge_shared_max_bytes', 'gauge', 'Shared (disk) tier capacity (cache.maxDiskBytes).', 'sharedMaxBytes'],

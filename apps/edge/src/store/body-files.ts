@@ -7,7 +7,7 @@
  * each body, so a torn or truncated file (crash, disk error) is detected, never served.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, promises as fsp, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, promises as fsp, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Coding } from './cache-store.js';
@@ -127,6 +127,62 @@ export async function readBodyFile(dir: string, bodyId: string, coding: Coding, 
     noteVerified(id);
   }
   return { ok: true, body };
+}
+
+/**
+ * A body file held open instead of read (a large body served once and dropped: see
+ * viewer/send-file.ts): an unlinked or replaced file stays readable through `fd`. Close it once
+ * the response is done with it; `close` may be called more than once.
+ */
+export interface BodyFile {
+  readonly fd: number;
+  readonly length: number;
+  readonly closed: boolean;
+  close(): void;
+}
+
+/**
+ * The body file opened, when this process already checked its CRC-32 (see `verified`): its length
+ * is checked now, its bytes as they are read. undefined when not yet checked: read it whole once
+ * (readBodyFile), and the next request can stream it.
+ */
+export function openCheckedBodyFile(dir: string, bodyId: string, coding: Coding, length: number): { ok: true; file: BodyFile } | Extract<BodyRead, { ok: false }> | undefined {
+  if (!verified.has(`${bodyId}.${coding}`)) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(bodyFilePath(dir, bodyId, coding), 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+    return { ok: false, damaged: !TRANSIENT.has(code), problem: code };
+  }
+  let size: number;
+  try {
+    size = fstatSync(fd).size;
+  } catch (err) {
+    closeSync(fd);
+    const code = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+    return { ok: false, damaged: !TRANSIENT.has(code), problem: code };
+  }
+  if (size !== length) {
+    closeSync(fd);
+    return { ok: false, damaged: true, problem: `length ${size}, expected ${length}` };
+  }
+  let closed = false;
+  return {
+    ok: true,
+    file: {
+      fd,
+      length,
+      get closed() {
+        return closed;
+      },
+      close() {
+        if (closed) return;
+        closed = true;
+        closeSync(fd);
+      },
+    },
+  };
 }
 
 /** Best effort: a file already gone is fine, other failures leave an orphan the owner's sweep removes. */

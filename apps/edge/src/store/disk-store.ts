@@ -29,7 +29,7 @@
 import { accessSync, constants as fsConstants, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CacheStore, CacheStoreStats, CachedResponse, Coding } from './cache-store.js';
-import { BODIES_DIR, POOLED_READ_MAX, TMP_DIR, newBodyId, readBodyFile, unlinkBodyFiles, writeBodyFile } from './body-files.js';
+import { BODIES_DIR, type BodyFile, type BodyRead, POOLED_READ_MAX, TMP_DIR, newBodyId, openCheckedBodyFile, readBodyFile, unlinkBodyFiles, writeBodyFile } from './body-files.js';
 import { BufferPool } from './buffer-pool.js';
 import { DiskIndex, isCorruptIndexError, type RowFiles } from './disk-index.js';
 import { DiskInvalidations } from './disk-invalidations.js';
@@ -64,6 +64,16 @@ export interface DiskStoreOptions {
   /** ms clock for access times and invalidation retention (default Date.now). */
   clock?: () => number;
 }
+
+/** A borrow's result: `files`, the bodies opened instead of read (their `body` is empty). */
+export interface BorrowedResponse {
+  entry: CachedResponse;
+  borrowed: boolean;
+  files?: Partial<Record<Coding, BodyFile>>;
+}
+
+/** The `body` of a variant whose bytes are in `files` (never sent: see BorrowedResponse). */
+const EMPTY_BODY = Buffer.alloc(0);
 
 export interface DiskStoreHealth {
   disabled: boolean;
@@ -159,16 +169,18 @@ export class DiskStore implements CacheStore<CachedResponse> {
   }
 
   async get(key: string): Promise<CachedResponse | undefined> {
-    return (await this.read(key, true, undefined))?.entry;
+    return (await this.read(key, true, undefined, undefined))?.entry;
   }
 
   /**
    * Like get, but when `lend(bodyBytes)` says so (the caller will drop the response once sent), its
    * bodies may be read into pooled buffers (`borrowed`): hand the response to giveBack once
-   * nothing reads them any more, or drop it (buffer-pool.ts).
+   * nothing reads them any more, or drop it (buffer-pool.ts). With `streamOver`, a lent body longer
+   * than that is not read but opened (`files`, its `body` empty) once this process has checked its
+   * CRC-32: the caller streams it (viewer/send-file.ts) and closes it.
    */
-  async borrow(key: string, lend: (bodyBytes: number) => boolean): Promise<{ entry: CachedResponse; borrowed: boolean } | undefined> {
-    return this.read(key, true, lend);
+  async borrow(key: string, lend: (bodyBytes: number) => boolean, streamOver?: number): Promise<BorrowedResponse | undefined> {
+    return this.read(key, true, lend, streamOver);
   }
 
   /** Return the bodies of a borrowed response to the pool (see borrow). */
@@ -176,7 +188,7 @@ export class DiskStore implements CacheStore<CachedResponse> {
     for (const c of codingsOf(entry)) this.pool.give(entry.variants[c]!.body);
   }
 
-  private async read(key: string, retry: boolean, lend: ((bodyBytes: number) => boolean) | undefined): Promise<{ entry: CachedResponse; borrowed: boolean } | undefined> {
+  private async read(key: string, retry: boolean, lend: ((bodyBytes: number) => boolean) | undefined, streamOver: number | undefined): Promise<BorrowedResponse | undefined> {
     const index = this.index;
     if (index === undefined) return undefined;
     let row: ReturnType<typeof index.get>;
@@ -192,14 +204,30 @@ export class DiskStore implements CacheStore<CachedResponse> {
     const dir = this.opts.dir;
     const borrowed = lend?.(bodies.reduce((n, b) => n + b.length, 0)) === true;
     const alloc = borrowed ? this.lendBuffer : undefined;
-    const reads = await Promise.all(bodies.map((b) => readBodyFile(dir, row.body_id, b.coding, b.length, b.crc32, alloc)));
+    const files: Partial<Record<Coding, BodyFile>> = {};
+    const closeFiles = (): void => {
+      for (const f of Object.values(files)) f.close();
+    };
+    const reads = await Promise.all(
+      bodies.map(async (b): Promise<BodyRead | { ok: true; file: BodyFile }> => {
+        const opened = borrowed && streamOver !== undefined && b.length > streamOver ? openCheckedBodyFile(dir, row.body_id, b.coding, b.length) : undefined;
+        return opened ?? readBodyFile(dir, row.body_id, b.coding, b.length, b.crc32, alloc);
+      }),
+    );
     const found: Partial<Record<Coding, Buffer>> = {};
     for (let i = 0; i < reads.length; i++) {
       const r = reads[i]!;
-      if (r.ok) {
-        found[bodies[i]!.coding] = r.body;
+      const coding = bodies[i]!.coding;
+      if (r.ok && 'file' in r) {
+        files[coding] = r.file;
+        found[coding] = EMPTY_BODY;
         continue;
       }
+      if (r.ok) {
+        found[coding] = r.body;
+        continue;
+      }
+      closeFiles();
       if (!r.damaged) {
         this.readFailed(Object.assign(new Error(r.problem), { code: r.problem }));
         return undefined;
@@ -213,14 +241,15 @@ export class DiskStore implements CacheStore<CachedResponse> {
         this.writeFailed(err);
         return undefined;
       }
-      if (!dropped) return retry ? this.read(key, false, lend) : undefined;
+      if (!dropped) return retry ? this.read(key, false, lend, streamOver) : undefined;
       this.counters.corruptBodies++;
-      this.log(`disk cache: dropped ${key}: body ${bodies[i]!.coding} of ${row.body_id} is damaged (${r.problem})`);
+      this.log(`disk cache: dropped ${key}: body ${coding} of ${row.body_id} is damaged (${r.problem})`);
       await unlinkBodyFiles(dir, row.body_id, parseCodings(row.codings));
       return undefined;
     }
     this.touch(key);
-    return { entry: fromRow(row, found), borrowed };
+    const entry = fromRow(row, found);
+    return Object.keys(files).length === 0 ? { entry, borrowed } : { entry, borrowed, files };
   }
 
   async put(entry: CachedResponse, generation: number): Promise<boolean> {

@@ -3,6 +3,7 @@
  * (cache-store.ts) plus per-process state: pre-built hit headers, a sequence number, a
  * revalidation flag.
  */
+import type { BodyFile } from './body-files.js';
 import type { CachedResponse, StoredBody } from './cache-store.js';
 
 export type { Coding } from './cache-store.js';
@@ -14,6 +15,11 @@ export interface Variant extends StoredBody {
    * `res.writeHead(status, headers)`: the hit path appends only Date, Age, X-Amz-Cf-Id.
    */
   hitHeaders: string[];
+  /**
+   * Set on a large body read from the shared tier for one response (cache-lookup.ts SharedRead):
+   * the bytes are in this open file, streamed by viewer/send-file.ts; `body` is empty.
+   */
+  file?: BodyFile;
 }
 
 export interface StoredEntry extends CachedResponse<Variant> {

@@ -11,7 +11,9 @@ import type { FillResult } from '../fill.js';
 import type { ResultType } from '../metrics.js';
 import type { Coding, StoredEntry } from '../store/entry.js';
 import { ensureVariant, withoutFields } from '../store/variants.js';
+import type { BodyFile } from '../store/body-files.js';
 import { generatedErrorPage } from './error-page.js';
+import { sendBodyFile } from './send-file.js';
 import { REDIRECT_BODY } from './protocol-policy.js';
 import { edgeResponseFields, headerValue, httpDate } from './headers.js';
 import { generatedBody, responseHeaders, wireReason } from '../functions/event.js';
@@ -44,13 +46,28 @@ export function createResponder(state: EngineState) {
 
   // ---- responses
 
-  function finish(res: ServerResponse, result: ResultType, status0: number, headers0: string[], body0: Buffer | undefined, head: boolean): void {
+  /** `file`: the body is in this open file instead of `body0` (Variant.file; the caller closes it). */
+  function finish(res: ServerResponse, result: ResultType, status0: number, headers0: string[], body0: Buffer | undefined, head: boolean, file?: BodyFile): void {
     const { status, headers, errorBody } = viewerResponseOf(res, status0, headers0);
     const body = errorBody ?? body0;
     res.writeHead(status, headers);
+    if (file !== undefined && errorBody === undefined && !head) {
+      sendBodyFile(res, file);
+      metrics.countRequest(result, file.length);
+      return;
+    }
     if (head || body === undefined) res.end();
     else res.end(body);
     metrics.countRequest(errorBody === undefined ? result : 'Error', head || body === undefined ? 0 : body.length);
+  }
+
+  /**
+   * Whether `e` (a streamed shared-tier read: Variant.file) can be sent to this viewer as it is: the
+   * viewer's coding is stored and it asked for no range (a range, or a coding still to make, needs
+   * the bytes in memory).
+   */
+  function canSendFromFile(req: IncomingMessage, ctx: RequestCtx, e: StoredEntry): boolean {
+    return e.variants[pickCoding(e, ctx)] !== undefined && headerValue(req.headers, 'range') === undefined;
   }
 
   /** Serve a stored (or just-fetched) entry. `result` is the X-Cache outcome; errors (≥ 400) show as Error. */
@@ -93,7 +110,7 @@ export function createResponder(state: EngineState) {
         if (sendRange(res, e, range, headers, xResult)) return;
       }
     }
-    finish(res, xResult, status, headers, v.body, head);
+    finish(res, xResult, status, headers, v.body, head, v.file);
   }
 
   /** RFC 9110 §13.1.5: If-Range with a strong ETag or a date equal to Last-Modified. */
@@ -221,7 +238,7 @@ export function createResponder(state: EngineState) {
     metrics.countRequest(out.statusCode >= 400 ? 'Error' : 'Hit', head ? 0 : body.length);
   }
 
-  return { pickCoding, finish, sendEntry, sendFailure, sendGenerated, sendRedirect, sendStream, functionErrorPage, sendFunctionError, sendFunctionResponse };
+  return { pickCoding, finish, canSendFromFile, sendEntry, sendFailure, sendGenerated, sendRedirect, sendStream, functionErrorPage, sendFunctionError, sendFunctionResponse };
 }
 
 function fieldValue(headers: string[], name: string): string | undefined {
