@@ -51,6 +51,20 @@ export function toCached(e: StoredEntry): CachedResponse {
 }
 
 /**
+ * hitHeadersFor, remembered per header array: the disk tier hands out the same array for every read
+ * of a body (disk-row.ts parses a row's response once per body), and the hit path copies, never
+ * changes, hitHeaders.
+ */
+const builtHitHeaders = new WeakMap<readonly string[], { status: number; via: string; config: EngineState['config']; hitHeaders: string[] }>();
+function sharedHitHeaders(s: Pick<EngineState, 'config' | 'via'>, status: number, headers: readonly string[]): string[] {
+  const built = builtHitHeaders.get(headers);
+  if (built !== undefined && built.status === status && built.via === s.via && built.config === s.config) return built.hitHeaders;
+  const hitHeaders = hitHeadersFor(s, status, headers);
+  builtHitHeaders.set(headers, { status, via: s.via, config: s.config, hitHeaders });
+  return hitHeaders;
+}
+
+/**
  * A response read from the shared tier, as a memory-tier entry with its hit headers built in this
  * worker. `seq`: the memory tier's sequence number taken *before* the read, so that an
  * invalidation the worker applies while it reads covers the result.
@@ -58,7 +72,7 @@ export function toCached(e: StoredEntry): CachedResponse {
 export function fromCached(s: Pick<EngineState, 'config' | 'via' | 'clock'>, c: CachedResponse, seq: number): StoredEntry {
   const variants: Partial<Record<Coding, Variant>> = {};
   for (const [coding, b] of Object.entries(c.variants) as Array<[Coding, StoredBody]>) {
-    variants[coding] = { ...b, hitHeaders: hitHeadersFor(s, c.status, b.headers) };
+    variants[coding] = { ...b, hitHeaders: sharedHitHeaders(s, c.status, b.headers) };
   }
   const entry: StoredEntry = { ...c, variants, seq, size: 0, touchedAt: s.clock() };
   entry.size = entrySize(entry);

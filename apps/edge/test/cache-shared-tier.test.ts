@@ -274,7 +274,7 @@ describe('one cache per host, default --workers', () => {
     expect(m.sharedHits).toBeGreaterThanOrEqual(240); // none fits the 64 KiB memory tier
   });
 
-  it('large objects a small memory tier cannot hold stream from their files: right bytes for whole, gzip, Range and HEAD viewers, a slow reader, no file left open, a body cut on disk refetched', async () => {
+  it('large objects a small memory tier cannot hold stream from their files: right bytes for whole, gzip, Range and HEAD viewers, a slow reader, no file left open, a body cut on disk (large or small) refetched', async () => {
     // 1–3 MiB: over the 256 KiB read at once. Text, so that gzip viewers get a compressed variant.
     const bodies = new Map(Array.from({ length: 4 }, (_, i) => [`/big/${i}.txt`, randomBytes(1024 * 1024 + i * 300 * 1024).toString('base64')]));
     const route: Route = (req, res) => {
@@ -288,8 +288,11 @@ describe('one cache per host, default --workers', () => {
     const config = { ...oneDistribution(origin.url, {}, { compress: true }), cache: { maxSizeBytes: 65536, maxObjectBytes: 8 * 1024 * 1024, diskPath: dir } };
     const edge = closeAfterTest(await startEdge({ config, credentials: creds, workers: 1 }));
     const paths = [...bodies.keys()];
-    // Filled, then read once whole (this process checks each body's CRC-32 once) before streaming.
-    for (let round = 0; round < 2; round++) for (const path of paths) expect((await getNew(`${edge.url}${path}`)).body).toBe(bodies.get(path));
+    // Filled (each fill reaches the shared tier after its response), then read once whole (this
+    // process checks each body's CRC-32 once) before streaming.
+    for (const path of paths) expect((await getNew(`${edge.url}${path}`)).body).toBe(bodies.get(path));
+    while ((await edge.runtime.metrics()).sharedEntries < paths.length) await new Promise((r) => setTimeout(r, 20));
+    for (const path of paths) expect((await getNew(`${edge.url}${path}`)).body).toBe(bodies.get(path));
     await request(`${edge.url}${paths[0]}`, { headers: { 'accept-encoding': 'gzip' } }).then((r) => r.body.arrayBuffer());
     // Body files this process holds open (the index's own files aside).
     const openBodyFiles = async (): Promise<number> => {
@@ -337,16 +340,43 @@ describe('one cache per host, default --workers', () => {
     expect(await openBodyFiles()).toBe(0);
 
     // A body file cut short on disk after this process checked it: a miss and a refetch, never a short body.
-    const victim = (await filesUnder(join(dir, 'bodies'))).find((f) => f.endsWith('.identity') && statSync(f).size === bodies.get(paths[3]!)!.length);
+    const victim = (await filesUnder(join(dir, 'bodies'))).find((f) => f.endsWith('.identity') && sizeOf(f) === bodies.get(paths[3]!)!.length);
     expect(victim).toBeDefined();
     await truncate(victim!, 4096);
     const after = await getNew(`${edge.url}${paths[3]}`);
     expect(after.body).toBe(bodies.get(paths[3]!));
     expect(after.xcache).toBe('Miss from cloudfront');
     expect(origin.count(paths[3]!)).toBe(2);
+
+    // Likewise a small body (read whole, its descriptor kept between reads) cut short while kept open.
+    bodies.set('/small.txt', randomBytes(50 * 1024).toString('hex'));
+    expect((await getNew(`${edge.url}/small.txt`)).body).toBe(bodies.get('/small.txt'));
+    // The fill reaches the shared tier after its response: wait for it (and the refetched /big/3).
+    while ((await edge.runtime.metrics()).sharedEntries < 5) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 2; i++) {
+      const hit = await getNew(`${edge.url}/small.txt`);
+      expect(hit.xcache).toBe('Hit from cloudfront');
+      expect(hit.body).toBe(bodies.get('/small.txt'));
+    }
+    const small = (await filesUnder(join(dir, 'bodies'))).find((f) => f.endsWith('.identity') && sizeOf(f) === 100 * 1024);
+    expect(small).toBeDefined();
+    await truncate(small!, 4096);
+    const smallAfter = await getNew(`${edge.url}/small.txt`);
+    expect(smallAfter.body).toBe(bodies.get('/small.txt'));
+    expect(smallAfter.xcache).toBe('Miss from cloudfront');
+    expect(origin.count('/small.txt')).toBe(2);
     await rm(dir, { recursive: true, force: true });
   });
 });
+
+/** A file's size; -1 once it is gone (the tier unlinks dropped bodies). */
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return -1;
+  }
+}
 
 async function filesUnder(root: string): Promise<string[]> {
   const out: string[] = [];

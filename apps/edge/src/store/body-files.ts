@@ -88,18 +88,57 @@ export const POOLED_READ_MAX = SYNC_READ_MAX + 1;
 /** Where a read puts its bytes: `alloc(n)` may lend a pooled buffer (undefined: a new one). */
 export type BodyAlloc = (length: number) => Buffer | undefined;
 
+/**
+ * Open descriptors of small body files, kept between reads (nginx's open_file_cache,
+ * https://nginx.org/en/docs/http/ngx_http_core_module.html#open_file_cache): a shared-tier hit then
+ * costs one pread instead of open + read + close. A body file is never modified after its rename,
+ * so a kept descriptor reads what a new one would; one cut short is still caught by the length
+ * check, one deleted (eviction, invalidation) is closed here when this process unlinks it, else
+ * when it leaves the set: the set bounds the disk space such files still hold to
+ * MAX_OPEN_BODIES × SYNC_READ_MAX per process.
+ */
+const openBodies = new Map<string, number>();
+const MAX_OPEN_BODIES = 256;
+
+function keptDescriptor(path: string): number {
+  let fd = openBodies.get(path);
+  if (fd !== undefined) {
+    // Most recently used last.
+    openBodies.delete(path);
+    openBodies.set(path, fd);
+    return fd;
+  }
+  fd = openSync(path, 'r');
+  if (openBodies.size >= MAX_OPEN_BODIES) {
+    const [oldest, oldFd] = openBodies.entries().next().value!;
+    openBodies.delete(oldest);
+    closeSync(oldFd);
+  }
+  openBodies.set(path, fd);
+  return fd;
+}
+
+function forgetDescriptor(path: string): void {
+  const fd = openBodies.get(path);
+  if (fd === undefined) return;
+  openBodies.delete(path);
+  closeSync(fd);
+}
+
 async function readExactly(path: string, length: number, alloc?: BodyAlloc): Promise<Buffer> {
   if (length <= SYNC_READ_MAX) {
-    const fd = openSync(path, 'r');
+    const fd = keptDescriptor(path);
+    // One byte more than expected: a file that grew is as wrong as one cut short.
+    const buf = alloc?.(length + 1) ?? Buffer.allocUnsafe(length + 1);
+    let got = 0;
     try {
-      // One byte more than expected: a file that grew is as wrong as one cut short.
-      const buf = alloc?.(length + 1) ?? Buffer.allocUnsafe(length + 1);
-      let got = 0;
       for (let n = -1; n !== 0 && got < buf.length; got += n) n = readSync(fd, buf, got, buf.length - got, got);
-      return buf.subarray(0, got);
-    } finally {
-      closeSync(fd);
+    } catch (err) {
+      forgetDescriptor(path);
+      throw err;
     }
+    if (got !== length) forgetDescriptor(path); // damaged: the row is dropped, the file unlinked
+    return buf.subarray(0, got);
   }
   const fh = await fsp.open(path, 'r');
   try {
@@ -187,5 +226,11 @@ export function openCheckedBodyFile(dir: string, bodyId: string, coding: Coding,
 
 /** Best effort: a file already gone is fine, other failures leave an orphan the owner's sweep removes. */
 export async function unlinkBodyFiles(dir: string, bodyId: string, codings: readonly Coding[]): Promise<void> {
-  await Promise.all(codings.map((c) => fsp.unlink(bodyFilePath(dir, bodyId, c)).catch(() => {})));
+  await Promise.all(
+    codings.map((c) => {
+      const path = bodyFilePath(dir, bodyId, c);
+      forgetDescriptor(path);
+      return fsp.unlink(path).catch(() => {});
+    }),
+  );
 }

@@ -116,6 +116,21 @@ export function tagsOf(row: Pick<EntryRow, 'response'>): string[] | undefined {
   return (JSON.parse(row.response) as ResponseMeta).tags;
 }
 
+/**
+ * A row's times, parsed once per row object (disk-index.ts remembers rows until the file changes,
+ * so a hit on a remembered row parses nothing). Entries share the object: times are replaced, never
+ * changed in place.
+ */
+const parsedTimes = new WeakMap<EntryRow, EntryTimes>();
+function timesOf(row: EntryRow): EntryTimes {
+  let times = parsedTimes.get(row);
+  if (times === undefined) {
+    times = JSON.parse(row.times) as EntryTimes;
+    parsedTimes.set(row, times);
+  }
+  return times;
+}
+
 export function fromRow(row: EntryRow, bodies: Partial<Record<Coding, Buffer>>): CachedResponse {
   const meta = metaOf(row);
   const variants: Partial<Record<Coding, StoredBody>> = {};
@@ -131,7 +146,7 @@ export function fromRow(row: EntryRow, bodies: Partial<Record<Coding, Buffer>>):
     status: meta.status,
     baseHeaders: meta.baseHeaders,
     variants,
-    times: JSON.parse(row.times) as EntryTimes,
+    times: timesOf(row),
     collapsible: meta.collapsible,
   };
   if (row.alt_path !== null) e.altPath = row.alt_path;

@@ -24,7 +24,8 @@
  * lookaside, the WAL index in `-shm`, 32 KiB per 4 MiB of WAL), up to 10,000 pending access-time
  * updates (≈ 1–2 MiB with long keys) and up to 256 compiled invalidation batches. Bodies are read
  * into memory whole on a hit (≤ maxObjectBytes per variant) and not kept by this module, except
- * up to 8 MiB of idle pooled buffers for borrowed reads (buffer-pool.ts).
+ * up to 8 MiB of idle pooled buffers for borrowed reads (buffer-pool.ts); a borrowed body over
+ * `streamOver` is opened instead, and streamed by the caller (viewer/send-file.ts).
  */
 import { accessSync, constants as fsConstants, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
