@@ -423,7 +423,7 @@ export async function runEdgeCache(ctx) {
     }
   notes.push(`CPU during each hit run in cores, edge process tree / wrk (2 cores in all; well under 2 together means other work had the CPUs): ${cores.join(', ')}.`);
   notes.push(
-    "What bounds the shared-tier rows (c): ours answers each such hit with a PRAGMA data_version (the index row is remembered until another process changes the file), an open/read/close of the body file into a pooled buffer (given back once the socket took the response; Node has no sendfile) and a length check (CRC-32 once per body and process), then the same write as a memory hit; nginx and Varnish hand page-cached bytes to the socket (sendfile / file storage), and on a quiet machine nginx's 100 KiB hits are bound by wrk, not by nginx. With the default memory tier (256 MiB per worker) such objects are memory-tier hits after their first read.",
+    "What bounds the shared-tier rows (c): ours answers each such hit with a PRAGMA data_version (the index row is remembered until another process changes the file); a 100 KiB body is one pread through a kept descriptor into a pooled buffer (given back once the socket took the response; Node has no sendfile) with a length check (CRC-32 once per body and process), then the same write as a memory hit; a 5 MiB body streams from its open file in pooled 256 KiB chunks (apps/edge/src/viewer/send-file.ts). nginx and Varnish hand page-cached bytes to the socket (sendfile / file storage), and nginx's 100 KiB and 5 MiB hits are bound by wrk (one core), not by nginx. With the default memory tier (256 MiB per worker) such objects are memory-tier hits after their first read.",
   );
   return {
     rows,
