@@ -81,7 +81,9 @@ export async function runEdgeFunctions(ctx) {
   writeFileSync(join(run, 'edge.json'), JSON.stringify(config, null, 2));
   const c = await oursCli();
   const [port, controlPort] = await freePorts(2);
-  const p = startProcess('ours-edge-functions', c.cmd, [...c.args, 'edge', '--config', join(run, 'edge.json'), '--port', String(port), '--control-port', String(controlPort), '--workers', '2'], {
+  // BENCH_EDGE_FUNCTIONS_CPU_PROF=1: the edge (primary and workers) under node --cpu-prof, profiles in <raw>/cpuprof.
+  const nodeArgs = process.env.BENCH_EDGE_FUNCTIONS_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(ctx.rawDir, 'cpuprof')}`] : [];
+  const p = startProcess('ours-edge-functions', c.cmd, [...nodeArgs, ...c.args, 'edge', '--config', join(run, 'edge.json'), '--port', String(port), '--control-port', String(controlPort), '--workers', '2'], {
     logFile: join(logs, 'ours-edge-functions.out'),
     env: oursEnv(),
     cwd: ROOT,
