@@ -66,7 +66,11 @@ export function createViewerPipeline(state: EngineState, opts: ViewerPipelineOpt
     if (!servesAtOnce(found, ctx, now)) return respondFromCache(req, res, ctx, e, now);
     if (found.streamed) {
       metrics.counts.sharedStreamedHits++;
-      res.once('close', () => closeFiles(e));
+      // Both: a response queued behind another on a pipelined connection that dies never emits
+      // 'close' (Node 20), its request does; after a normal end the request closes after the response.
+      const close = (): void => closeFiles(e);
+      res.once('close', close);
+      req.once('close', close);
     }
     res.once('finish', () => shared!.giveBack(e));
     return sendEntry(req, res, ctx, e, 'Hit');

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { mkdtemp, readdir, readlink, rm, truncate } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -333,10 +334,20 @@ describe('one cache per host, default --workers', () => {
     } finally {
       await agent.close();
     }
+    // Pipelined on one connection and read late: responses queue behind each other, so chunks wait
+    // in the socket and the response's queue; each must arrive with its own bytes.
+    const order = [1, 3, 2, 1, 3, 2, 3, 1].map((i) => paths[i]!);
+    const pipelined = await pipelinedGets(edge.url, order, { readAfterMs: 300 });
+    expect(pipelined.map((r) => r.status)).toEqual(order.map(() => 200));
+    pipelined.forEach((r, i) => expect(r.body.equals(Buffer.from(bodies.get(order[i]!)!)), `pipelined response ${i}`).toBe(true));
+    // Pipelined and never read, then reset: the queued responses' files are closed too.
+    await pipelinedGets(edge.url, Array(12).fill(paths[3]!), { resetAfterMs: 200 });
+
     for (const path of paths) expect(origin.count(path)).toBe(1);
     // The whole-body viewers (the slow one, plain and gzip: 41) were sent from the files; a Range needs the bytes in memory.
     expect((await edge.runtime.metrics()).sharedStreamedHits).toBeGreaterThanOrEqual(41);
-    // Every body file opened for a response was closed with it.
+    // Every body file opened for a response was closed with it (the reset connection's asynchronously).
+    for (let i = 0; i < 100 && (await openBodyFiles()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await openBodyFiles()).toBe(0);
 
     // A body file cut short on disk after this process checked it: a miss and a refetch, never a short body.
@@ -368,6 +379,48 @@ describe('one cache per host, default --workers', () => {
     await rm(dir, { recursive: true, force: true });
   });
 });
+
+/**
+ * GETs `paths` pipelined on one connection. `readAfterMs`: start reading that late, then read every
+ * response (status and body, by Content-Length). `resetAfterMs`: read nothing and reset the
+ * connection then (no responses).
+ */
+async function pipelinedGets(base: string, paths: string[], opts: { readAfterMs?: number; resetAfterMs?: number }): Promise<Array<{ status: number; body: Buffer }>> {
+  const u = new URL(base);
+  const socket = connect(Number(u.port), u.hostname);
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  socket.pause();
+  socket.write(paths.map((p) => `GET ${p} HTTP/1.1\r\nHost: ${u.host}\r\n\r\n`).join(''));
+  if (opts.resetAfterMs !== undefined) {
+    await new Promise((r) => setTimeout(r, opts.resetAfterMs));
+    socket.resetAndDestroy();
+    return [];
+  }
+  await new Promise((r) => setTimeout(r, opts.readAfterMs ?? 0));
+  const out: Array<{ status: number; body: Buffer }> = [];
+  let buf = Buffer.alloc(0);
+  await new Promise<void>((resolve, reject) => {
+    socket.on('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buf.subarray(0, end).toString('latin1');
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+        if (buf.length < end + 4 + length) return;
+        out.push({ status: Number(head.slice(9, 12)), body: Buffer.from(buf.subarray(end + 4, end + 4 + length)) });
+        buf = buf.subarray(end + 4 + length);
+        if (out.length === paths.length) {
+          socket.destroy();
+          return resolve();
+        }
+      }
+    });
+    socket.resume();
+  });
+  return out;
+}
 
 /** A file's size; -1 once it is gone (the tier unlinks dropped bodies). */
 function sizeOf(file: string): number {

@@ -206,9 +206,6 @@ export class DiskStore implements CacheStore<CachedResponse> {
     const borrowed = lend?.(bodies.reduce((n, b) => n + b.length, 0)) === true;
     const alloc = borrowed ? this.lendBuffer : undefined;
     const files: Partial<Record<Coding, BodyFile>> = {};
-    const closeFiles = (): void => {
-      for (const f of Object.values(files)) f.close();
-    };
     const reads = await Promise.all(
       bodies.map(async (b): Promise<BodyRead | { ok: true; file: BodyFile }> => {
         const opened = borrowed && streamOver !== undefined && b.length > streamOver ? openCheckedBodyFile(dir, row.body_id, b.coding, b.length) : undefined;
@@ -228,7 +225,8 @@ export class DiskStore implements CacheStore<CachedResponse> {
         found[coding] = r.body;
         continue;
       }
-      closeFiles();
+      // Every file this read opened, also for variants after this one.
+      for (const other of reads) if (other.ok && 'file' in other) other.file.close();
       if (!r.damaged) {
         this.readFailed(Object.assign(new Error(r.problem), { code: r.problem }));
         return undefined;

@@ -51,7 +51,8 @@ export function createResponder(state: EngineState) {
     const { status, headers, errorBody } = viewerResponseOf(res, status0, headers0);
     const body = errorBody ?? body0;
     res.writeHead(status, headers);
-    if (file !== undefined && errorBody === undefined && !head) {
+    // A status without a body (a viewer-response function may set 204 or 304): nothing to read.
+    if (file !== undefined && errorBody === undefined && !head && status !== 204 && status !== 304) {
       sendBodyFile(res, file);
       metrics.countRequest(result, file.length);
       return;
