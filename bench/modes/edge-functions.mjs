@@ -83,11 +83,16 @@ export async function runEdgeFunctions(ctx) {
   const [port, controlPort] = await freePorts(2);
   // BENCH_EDGE_FUNCTIONS_CPU_PROF=1: the edge (primary and workers) under node --cpu-prof, profiles in <raw>/cpuprof.
   const nodeArgs = process.env.BENCH_EDGE_FUNCTIONS_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(ctx.rawDir, 'cpuprof')}`] : [];
-  const p = startProcess('ours-edge-functions', c.cmd, [...nodeArgs, ...c.args, 'edge', '--config', join(run, 'edge.json'), '--port', String(port), '--control-port', String(controlPort), '--workers', '2'], {
-    logFile: join(logs, 'ours-edge-functions.out'),
-    env: oursEnv(),
-    cwd: ROOT,
-  });
+  const p = startProcess(
+    'ours-edge-functions',
+    c.cmd,
+    [...nodeArgs, ...c.args, 'edge', '--config', join(run, 'edge.json'), '--port', String(port), '--control-port', String(controlPort), '--workers', '2'],
+    {
+      logFile: join(logs, 'ours-edge-functions.out'),
+      env: oursEnv(),
+      cwd: ROOT,
+    },
+  );
   await waitPort(port, { proc: p });
   const base = `http://127.0.0.1:${port}`;
   const urls = { none: `${base}/none/1k.bin`, fn: `${base}/fn/1k.bin`, kvs: `${base}/kvs/k4242.bin`, cpu: `${base}/cpu/1k.bin` };

@@ -339,7 +339,7 @@ describe('one cache per host, default --workers', () => {
     const order = [1, 3, 2, 1, 3, 2, 3, 1].map((i) => paths[i]!);
     const pipelined = await pipelinedGets(edge.url, order, { readAfterMs: 300 });
     expect(pipelined.map((r) => r.status)).toEqual(order.map(() => 200));
-    pipelined.forEach((r, i) => expect(r.body.equals(Buffer.from(bodies.get(order[i]!)!)), `pipelined response ${i}`).toBe(true));
+    for (const [i, r] of pipelined.entries()) expect(r.body.equals(Buffer.from(bodies.get(order[i]!)!)), `pipelined response ${i}`).toBe(true);
     // Pipelined and never read, then reset: the queued responses' files are closed too.
     await pipelinedGets(edge.url, Array(12).fill(paths[3]!), { resetAfterMs: 200 });
 
