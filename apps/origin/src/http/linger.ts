@@ -6,16 +6,17 @@
  * (RFC 9112 §9.6). Clients that do not send `Expect: 100-continue`, botocore among them, read the
  * answer only once their body is sent. So the server keeps reading and discarding the body after
  * its answer, as nginx's `lingering_close` does
- * (https://nginx.org/en/docs/http/ngx_http_core_module.html#lingering_close), with its bounds:
- * it closes once the client has sent nothing for LINGER_IDLE_MS (`lingering_timeout`) or after
- * LINGER_MAX_MS in all (`lingering_time`), whichever comes first. No byte bound: a client that
- * sends fast must still have time to read the answer while the rest of its body goes out.
+ * (https://nginx.org/en/docs/http/ngx_http_core_module.html#lingering_close): it closes once the
+ * client has sent nothing for LINGER_IDLE_MS (nginx `lingering_timeout`) or LINGER_MAX_MS after the
+ * answer (nginx `lingering_time`, 30 s there; 5 s here, so that a client trickling a body nobody
+ * reads holds its connection no longer than that: docs/security.md). No byte bound: a client sending
+ * fast must have the whole time to read its answer.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 
-export const LINGER_IDLE_MS = 5_000;
-export const LINGER_MAX_MS = 30_000;
+export const LINGER_IDLE_MS = 2_000;
+export const LINGER_MAX_MS = 5_000;
 /** How often the socket's byte count is looked at to tell a quiet client from a sending one. */
 const LINGER_POLL_MS = 500;
 
