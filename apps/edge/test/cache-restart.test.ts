@@ -4,12 +4,13 @@
  * follow the stale rules; a body truncated on disk while the edge was down is refetched, never
  * served; invalidations made before the restart still hold, and their history is kept.
  */
-import { mkdtemp, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killGroup, startEdgeProcess } from './fixtures/edge-process.js';
 import { CloudFrontClient, CreateInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront';
+import { filesUnder } from '@bucketfront/test-support';
 import { Agent, request } from 'undici';
 import { oneDistribution, startTinyOrigin, type TinyOrigin } from './helpers.js';
 
@@ -29,12 +30,6 @@ async function fetchAll(base: string, paths: string[]): Promise<Array<{ xcache: 
       }
     }),
   );
-  return out;
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
   return out;
 }
 

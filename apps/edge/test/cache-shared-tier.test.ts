@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
+import { filesUnder } from '@bucketfront/test-support';
 import { Agent, request } from 'undici';
 import { startEdge, type RunningEdge } from '../src/index.js';
 import { closeAfterTest, oneDistribution, startTinyOrigin, type Route } from './helpers.js';
@@ -429,14 +430,4 @@ function sizeOf(file: string): number {
   } catch {
     return -1;
   }
-}
-
-async function filesUnder(root: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const d of await readdir(root, { withFileTypes: true })) {
-    const p = join(root, d.name);
-    if (d.isDirectory()) out.push(...(await filesUnder(p)));
-    else out.push(p);
-  }
-  return out;
 }

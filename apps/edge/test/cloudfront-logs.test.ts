@@ -7,10 +7,11 @@
 import { CloudFrontClient, CreateDistributionCommand, GetDistributionConfigCommand } from '@aws-sdk/client-cloudfront';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { filesUnder } from '@bucketfront/test-support';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdge } from '../src/index.js';
@@ -93,14 +94,12 @@ async function recordsInBucket(bucket: string, prefix: string, ids: string[]): P
   }
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-}
+/** The files under `dir`; none while it does not exist yet. */
+const filesIn = (dir: string): Promise<string[]> => filesUnder(dir).catch(() => []);
 
 async function recordsInDirectory(dir: string, ids: string[]): Promise<{ files: string[]; records: LogRecord[] }> {
   for (;;) {
-    const files = (await filesUnder(dir)).filter((f) => f.endsWith('.gz'));
+    const files = (await filesIn(dir)).filter((f) => f.endsWith('.gz'));
     const records: LogRecord[] = [];
     for (const f of files) records.push(...parseLogFile(await readFile(f)));
     const seen = new Set(records.map((r) => r['x-edge-request-id']));
@@ -233,7 +232,7 @@ describe('standard logs', () => {
     }
     // Spooled (written by the workers, not yet delivered: the interval is an hour).
     for (;;) {
-      const spooled = (await Promise.all((await filesUnder(spool)).map((f) => readFile(f, 'utf8')))).join('');
+      const spooled = (await Promise.all((await filesIn(spool)).map((f) => readFile(f, 'utf8')))).join('');
       if (ids.every((id) => spooled.includes(id))) break;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -263,7 +262,7 @@ describe('standard logs', () => {
     const r = await viewer(`${first.url}/a.txt`, 'elogs4.example');
     while (!messages.some((m) => m.includes('not delivered'))) await new Promise((res) => setTimeout(res, 50));
     await first.close();
-    expect((await filesUnder(join(spool, 'spool'))).length).toBeGreaterThan(0);
+    expect((await filesIn(join(spool, 'spool'))).length).toBeGreaterThan(0);
 
     closeAfterTest(await startEdge({ config: config(good), workers: 1, credentials: creds, log: () => {} }));
     const { files, records } = await recordsInDirectory(good, [r.id]);
@@ -294,23 +293,23 @@ describe('standard logs', () => {
     const fine = await viewer(`${first.url}/a.txt`, 'efine.example');
     await first.close(); // one delivery round: EBROKEN's fails
     expect(messages.some((m) => m.includes('not delivered'))).toBe(true);
-    const delivered = await filesUnder(join(dir, 'fine'));
+    const delivered = await filesIn(join(dir, 'fine'));
     expect(delivered).toHaveLength(1);
     expect(parseLogFile(await readFile(delivered[0]!)).map((r) => r['x-edge-request-id'])).toEqual([fine.id]);
 
     // The log reader took EFINE's file away; the rounds that retry EBROKEN's records do not bring it back.
     await rm(delivered[0]!);
     await (await startEdge(opts)).close();
-    expect(await filesUnder(join(dir, 'fine'))).toEqual([]);
+    expect(await filesIn(join(dir, 'fine'))).toEqual([]);
 
     // EBROKEN's records waited in the spool, and arrive once its folder can be made.
     await rm(join(dir, 'blocked'));
     await (await startEdge(opts)).close();
-    const late = await filesUnder(join(dir, 'blocked'));
+    const late = await filesIn(join(dir, 'blocked'));
     expect(late).toHaveLength(1);
     expect(parseLogFile(await readFile(late[0]!)).map((r) => r['x-edge-request-id'])).toEqual([broken.id]);
-    expect(await filesUnder(join(dir, 'fine'))).toEqual([]);
-    expect(await filesUnder(join(root, 'spool'))).toEqual([]);
+    expect(await filesIn(join(dir, 'fine'))).toEqual([]);
+    expect(await filesIn(join(root, 'spool'))).toEqual([]);
   }, 60_000);
 });
 
