@@ -64,6 +64,12 @@ export type BodyRead =
 /** Errors that say nothing about the file itself: retry later, do not drop the entry. */
 const TRANSIENT = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'ENOMEM', 'EINTR']);
 
+/** A failed open/read/stat of a body file: damaged unless the error says nothing about the file. */
+function failedRead(err: unknown): Extract<BodyRead, { ok: false }> {
+  const code = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+  return { ok: false, damaged: !TRANSIENT.has(code), problem: code };
+}
+
 /** Bodies up to this size are read synchronously: ~25 µs for 100 KiB from the page cache, where
  * fs.promises.readFile's five thread-pool round trips cost ~150 µs (measured here). */
 const SYNC_READ_MAX = 256 * 1024;
@@ -156,8 +162,7 @@ export async function readBodyFile(dir: string, bodyId: string, coding: Coding, 
   try {
     body = await readExactly(bodyFilePath(dir, bodyId, coding), length, alloc);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
-    return { ok: false, damaged: !TRANSIENT.has(code), problem: code };
+    return failedRead(err);
   }
   if (body.length !== length) return { ok: false, damaged: true, problem: `length ${body.length}, expected ${length}` };
   const id = `${bodyId}.${coding}`;
@@ -191,16 +196,14 @@ export function openCheckedBodyFile(dir: string, bodyId: string, coding: Coding,
   try {
     fd = openSync(bodyFilePath(dir, bodyId, coding), 'r');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
-    return { ok: false, damaged: !TRANSIENT.has(code), problem: code };
+    return failedRead(err);
   }
   let size: number;
   try {
     size = fstatSync(fd).size;
   } catch (err) {
     closeSync(fd);
-    const code = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
-    return { ok: false, damaged: !TRANSIENT.has(code), problem: code };
+    return failedRead(err);
   }
   if (size !== length) {
     closeSync(fd);
