@@ -22,6 +22,7 @@ export const PROCESS_COUNTERS = [
   'backgroundRevalidations',
   'functionInvocations',
   'functionErrors',
+  'functionResultsReused',
   'originRequests',
   'originErrors',
   'originTlsErrors',
@@ -56,6 +57,8 @@ export interface EdgeMetricsSnapshot {
   /** CloudFront Functions runs (viewer-request and viewer-response), and those that failed. */
   functionInvocations: number;
   functionErrors: number;
+  /** Invocations answered with the result of an identical earlier one (@bucketfront/cf-functions result-cache.ts): counted in functionInvocations too. */
+  functionResultsReused: number;
   originRequests: number;
   originErrors: number;
   /** Origin requests refused because the origin's certificate did not verify (expired, wrong host name, unknown CA): counted in originErrors too. */

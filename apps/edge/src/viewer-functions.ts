@@ -29,8 +29,9 @@ export function createViewerFunctionRunner(state: EngineState, functions: EdgeFu
     let next = ctx;
     if (fns.viewerRequest !== undefined) {
       const event = viewerRequestEvent(request, ectx);
-      const r = fns.viewerRequest.runSync(event, { kvs: fx.kvs, kvsMeta: fx.kvsMeta, now: clock(), ...(query === undefined ? {} : { rawQueryString: query }) });
+      const r = fns.viewerRequest.runSync(event, { kvs: fx.kvs, kvsMeta: fx.kvsMeta, now: clock(), reuseResults: true, ...(query === undefined ? {} : { rawQueryString: query }) });
       metrics.counts.functionInvocations++;
+      if (r.ok && r.reused === true) metrics.counts.functionResultsReused++;
       if (!r.ok) {
         metrics.counts.functionErrors++;
         sendFunctionError(req, res, ctx.reqId, r.error);
@@ -54,8 +55,9 @@ export function createViewerFunctionRunner(state: EngineState, functions: EdgeFu
         // (and disposed) the sandbox, and the response runs the function LIVE when it is written.
         const onResponse = fx.forBehavior(ctx.behavior).viewerResponse;
         if (onResponse === undefined) return response;
-        const r = onResponse.runSync(viewerResponseEvent(seen, response, ectx), { kvs: fx.kvs, kvsMeta: fx.kvsMeta, now: clock() });
+        const r = onResponse.runSync(viewerResponseEvent(seen, response, ectx), { kvs: fx.kvs, kvsMeta: fx.kvsMeta, now: clock(), reuseResults: true });
         metrics.counts.functionInvocations++;
+        if (r.ok && r.reused === true) metrics.counts.functionResultsReused++;
         if (!r.ok) {
           metrics.counts.functionErrors++;
           return functionErrorPage(ctx.reqId, r.error);

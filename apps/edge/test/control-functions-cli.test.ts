@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { hasAwsCli, makeTempDir, runAws, type TempDir } from '@bucketfront/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdge, type RunningEdge } from '../src/index.js';
-import { get, oneDistribution, startTinyOrigin, type TinyOrigin } from './helpers.js';
+import { echoUrl, get, oneDistribution, startTinyOrigin, type TinyOrigin } from './helpers.js';
 import { ADD_INDEX_HTML } from './fixtures/aws-functions.js';
 
 describe.skipIf(!hasAwsCli())('CloudFront Functions with the aws CLI', () => {
@@ -25,13 +25,7 @@ describe.skipIf(!hasAwsCli())('CloudFront Functions with the aws CLI', () => {
 
   beforeAll(async () => {
     tmp = await makeTempDir('bf-cli-fn-');
-    origin = await startTinyOrigin({
-      '*': (req, res) => {
-        const body = `origin saw ${req.url}`;
-        res.writeHead(200, { 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'no-store' });
-        res.end(body);
-      },
-    });
+    origin = await startTinyOrigin({ '*': echoUrl('no-store') });
     edge = await startEdge({
       config: oneDistribution(origin.url, {}, { functionAssociations: [{ eventType: 'viewer-request', functionArn: 'add-index' }] }),
       workers: 1,

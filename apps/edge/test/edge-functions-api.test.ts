@@ -22,7 +22,7 @@ import { makeTempDir, type TempDir } from '@bucketfront/test-support';
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningEdge } from '../src/index.js';
-import { edgeFor, oneDistribution, startTinyOrigin, TEST_EDGE_WORKERS, type TinyOrigin } from './helpers.js';
+import { echoUrl, edgeFor, oneDistribution, startTinyOrigin, TEST_EDGE_WORKERS, type TinyOrigin } from './helpers.js';
 import { ADD_INDEX_HTML } from './fixtures/aws-functions.js';
 import { createAndPublish } from './fixtures/control-server.js';
 
@@ -70,13 +70,7 @@ async function spread(url: string): Promise<Array<Awaited<ReturnType<typeof getN
 }
 
 function echoOrigin(): Promise<TinyOrigin> {
-  return startTinyOrigin({
-    '*': (req, res) => {
-      const body = `origin saw ${req.url}`;
-      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'no-store' });
-      res.end(body);
-    },
-  });
+  return startTinyOrigin({ '*': echoUrl('no-store') });
 }
 
 /** The default behavior runs `redirect`, /site/* runs `add-index`: neither is in `functions`. */

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { startEdge } from '../src/index.js';
-import { closeAfterTest, edgeFor, fixed, get, oneDistribution, startTinyOrigin, TEST_EDGE_WORKERS } from './helpers.js';
+import { closeAfterTest, echoUrl, edgeFor, fixed, get, oneDistribution, startTinyOrigin, TEST_EDGE_WORKERS } from './helpers.js';
 import { ADD_INDEX_HTML } from './fixtures/aws-functions.js';
 
 /** AWS sample "redirect the viewer to a new URL". */
@@ -204,16 +204,35 @@ function handler(event) {
     for (let i = 0; i < 2 * TEST_EDGE_WORKERS; i++) expect((await get(`${edge.url}/hello?name=%E2%82%AC`)).status).toBe(200); // every worker still up
   });
 
+  it('identical requests reuse the function’s result without entering the sandbox; what the function reads (a cookie) keeps results apart', async () => {
+    const origin = closeAfterTest(await startTinyOrigin({ '*': echoUrl('max-age=60') }));
+    const route = `function handler(event) {
+  var r = event.request;
+  r.uri = '/' + (r.cookies.group ? r.cookies.group.value : 'control') + r.uri;
+  return r;
+}`;
+    const edge = closeAfterTest(await edgeFor(withFunctions(origin.url, [{ name: 'route', code: route }], [{ eventType: 'viewer-request', functionArn: 'route' }])));
+    const rounds = 10;
+    const viewers: Array<[Record<string, string>, string]> = [
+      [{ cookie: 'group=a' }, 'origin saw /a/page'],
+      [{ cookie: 'group=b; other=1' }, 'origin saw /b/page'],
+      [{}, 'origin saw /control/page'],
+    ];
+    for (let i = 0; i < rounds; i++) {
+      for (const [headers, body] of viewers) {
+        const r = await get(`${edge.url}/page`, headers);
+        expect(r.status).toBe(200);
+        expect(r.body.toString()).toBe(body);
+      }
+    }
+    const m = await edge.runtime.metrics();
+    expect(m.functionInvocations).toBe(rounds * viewers.length);
+    // each worker runs each distinct input once at most
+    expect(m.functionResultsReused).toBeGreaterThanOrEqual(rounds * viewers.length - viewers.length * TEST_EDGE_WORKERS);
+  });
+
   it('only the associated behavior runs the function; a rewrite does not choose another behavior', async () => {
-    const origin = closeAfterTest(
-      await startTinyOrigin({
-        '*': (req, res) => {
-          const b = `origin saw ${req.url}`;
-          res.writeHead(200, { 'content-length': String(b.length), 'cache-control': 'max-age=60' });
-          res.end(b);
-        },
-      }),
-    );
+    const origin = closeAfterTest(await startTinyOrigin({ '*': echoUrl('max-age=60') }));
     const rewrite = `function handler(event) { event.request.uri = '/api/moved' + event.request.uri; return event.request; }`;
     const config = {
       ...oneDistribution(origin.url, {

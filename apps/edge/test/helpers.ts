@@ -69,6 +69,15 @@ export function closeAfterTest<T extends { close(): Promise<unknown> }>(resource
 }
 
 /** A route answering a fixed body with headers. */
+/** A route that answers "origin saw <url>" (text/plain) with this Cache-Control. */
+export function echoUrl(cacheControl: string): Route {
+  return (req, res) => {
+    const body = `origin saw ${req.url}`;
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(Buffer.byteLength(body)), 'cache-control': cacheControl });
+    res.end(body);
+  };
+}
+
 export function fixed(body: string | Buffer, headers: Record<string, string> = {}, status = 200, delayMs = 0): Route {
   return async (_req, res) => {
     if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));

@@ -155,6 +155,10 @@ const store = new Map([['blog', 'v2/blog']]);
 benchSync('kvs get + uri rewrite (sync lookup), runSync', kvs, request, { kvs: (_id, key) => store.get(key) });
 await benchAsync('kvs get + uri rewrite (async lookup), run', kvs, request, { kvs: async (_id, key) => store.get(key) });
 benchSync('crypto HMAC-SHA256 of the uri into a header, runSync', hmac, request);
+// the edge's hot path: identical invocations answered from kept results (src/result-cache.ts)
+benchSync('trivial, result reused (reuseResults)', trivial, request, { reuseResults: true });
+benchSync('viewer-response: add 3 security headers, result reused', headers, response, { reuseResults: true });
+benchSync('kvs get + uri rewrite, result reused (the lookup checked again)', kvs, request, { kvs: (_id, key) => store.get(key), reuseResults: true });
 {
   const n = 20;
   const t = performance.now();

@@ -3,6 +3,9 @@
  *
  * It is evaluated once per sandbox instance as `(function (H, CONFIG) {...})` and:
  * - freezes time per invocation (`Date`, `Date.now()` return the function's start time),
+ * - tells the host (`H.dep`) when an invocation reads something that is not part of its result
+ *   key (result-cache.ts): the clock, `Math.random`, `context.requestId`, `viewer.ip`,
+ *   `request.rawQueryString()`,
  * - replaces `eval` and every function constructor (`Function`, async/generator variants) with
  *   throwers, and removes `WeakRef`, `FinalizationRegistry`, `SharedArrayBuffer`, `Atomics`,
  * - installs `console.log`, `require`, the `crypto`, `querystring`, `buffer` and `cloudfront`
@@ -42,20 +45,32 @@ const SEP = "\x01";
 
 let NOW = 0;
 
+// ---- dependencies the host cannot see (result-cache.ts): one host call per kind and invocation
+const DEP_REQUEST_ID = CONFIG.deps.requestId, DEP_VIEWER_IP = CONFIG.deps.viewerIp, DEP_RAW_QUERY = CONFIG.deps.rawQuery,
+  DEP_CLOCK = CONFIG.deps.clock, DEP_RANDOM = CONFIG.deps.random;
+let DEPS = 0;
+function dep(bit) {
+  if ((DEPS & bit) === 0) { DEPS |= bit; H.dep(bit); }
+}
+
 // ---- Date: the function's start time for the whole run ----------------------------------
 const OrigDate = Date;
 const DateShim = function Date() {
   const args = Array.prototype.slice.call(arguments);
-  if (new.target === undefined) return new OrigDate(NOW).toString();
+  if (new.target === undefined) { dep(DEP_CLOCK); return new OrigDate(NOW).toString(); }
+  if (args.length === 0) dep(DEP_CLOCK);
   return Reflect.construct(OrigDate, args.length === 0 ? [NOW] : args, new.target);
 };
 defProp(DateShim, "length", { value: 7 });
 DateShim.prototype = OrigDate.prototype;
 defProp(OrigDate.prototype, "constructor", { value: DateShim, writable: true, configurable: true });
-DateShim.now = function now() { return NOW; };
+DateShim.now = function now() { dep(DEP_CLOCK); return NOW; };
 DateShim.parse = OrigDate.parse;
 DateShim.UTC = OrigDate.UTC;
 defProp(G, "Date", { value: DateShim, writable: true, configurable: true, enumerable: false });
+
+const origRandom = Math.random;
+defProp(Math, "random", { value: function random() { dep(DEP_RANDOM); return origRandom(); }, writable: true, configurable: true, enumerable: false });
 
 // ---- no dynamic code evaluation ----------------------------------------------------------
 function thrower(what) {
@@ -513,7 +528,7 @@ function lazyDesc(name, bit) {
     },
   };
 }
-function rawQueryString() { return curRaw; }
+function rawQueryString() { dep(DEP_RAW_QUERY); return curRaw; }
 const REQ_DESCS = {
   querystring: lazyDesc("querystring", 0),
   headers: lazyDesc("headers", 1),
@@ -521,7 +536,20 @@ const REQ_DESCS = {
   rawQueryString: { value: rawQueryString, writable: true, configurable: true, enumerable: false },
 };
 const RESP_DESCS = { headers: lazyDesc("headers", 3), cookies: lazyDesc("cookies", 4) };
-deepFreeze([REQ_DESCS, RESP_DESCS, LAZY]);
+// context.requestId and viewer.ip: plain values, but reading them is a dependency
+function trackedDesc(name, bit, read) {
+  return {
+    configurable: true,
+    enumerable: true,
+    get() { dep(bit); return read(); },
+    set(v) { defProp(this, name, { value: v, writable: true, enumerable: true, configurable: true }); },
+  };
+}
+let curReqId;
+let curIp;
+const REQUEST_ID_DESC = trackedDesc("requestId", DEP_REQUEST_ID, function () { return curReqId; });
+const VIEWER_DESCS = { ip: trackedDesc("ip", DEP_VIEWER_IP, function () { return curIp; }) };
+deepFreeze([REQ_DESCS, RESP_DESCS, LAZY, REQUEST_ID_DESC, VIEWER_DESCS]);
 function json(v) {
   if (v === LAZY) return "";
   const j = JSONstringify(v);
@@ -643,17 +671,20 @@ function start(input) {
     domain = dec(domain); distId = dec(distId); reqId = dec(reqId); ip = dec(ip); method = dec(method); uri = dec(uri);
   }
   curType = type;
+  DEPS = 0;
   curDone = 0;
   curValue = undefined;
   curRaw = f[11] === "\x03" ? undefined : f[11].charCodeAt(0) === 2 ? dec(f[11]) : f[11];
   curEdge = f[12] === "\x03" ? undefined : JSONparse(f[12]);
-  const context = domain !== "" && distId !== "" && reqId !== ""
-    ? { distributionDomainName: domain, distributionId: distId, eventType: type, requestId: reqId }
-    : contextOf(domain, distId, type, reqId);
+  curReqId = reqId;
+  curIp = ip;
+  const context = contextOf(domain, distId, type, reqId);
+  const viewer = {};
+  defProps(viewer, VIEWER_DESCS);
   const req = { method: method, uri: uri };
   defProps(req, REQ_DESCS);
   curReq = req;
-  const event = { version: "1.0", context: context, viewer: { ip: ip }, request: req };
+  const event = { version: "1.0", context: context, viewer: viewer, request: req };
   if (f[8] === "r") {
     const resp = { statusCode: +f[9] };
     const desc = dec(f[10]);
@@ -687,7 +718,7 @@ function contextOf(domain, distId, type, reqId) {
   if (domain !== "" && domain !== undefined) context.distributionDomainName = domain;
   if (distId !== "" && distId !== undefined) context.distributionId = distId;
   context.eventType = type;
-  if (reqId !== "" && reqId !== undefined) context.requestId = reqId;
+  if (reqId !== "" && reqId !== undefined) defProp(context, "requestId", REQUEST_ID_DESC);
   return context;
 }
 function finish() {

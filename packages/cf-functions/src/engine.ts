@@ -37,8 +37,10 @@ import { BOOTSTRAP_SOURCE } from './bootstrap.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { wrapFunctionCode } from './transform.js';
 import { contextPointer, interruptCounter, type InterruptCounter } from './interrupt.js';
-import type { CloudFrontFunctionEvent, FieldMap, FunctionError, FunctionLimits, FunctionOutput, FunctionRuntime, OriginModification, RunOptions, RunResult } from './types.js';
+import type { CloudFrontFunctionEvent, FunctionError, FunctionLimits, FunctionOutput, FunctionRuntime, OriginModification, RunOptions, RunResult } from './types.js';
 import { ValidationFailure, validateRequest, validateResponse, type Changed } from './validate.js';
+import { DEP_PART, SANDBOX_DEPS, type ResultCache } from './result-cache.js';
+import { ABSENT, SEP, decodeField, decodePart, encodeField, isPlain, kvsAnswer, kvsFailure, partText, type KvsRead } from './wire.js';
 
 type Variant = Parameters<typeof newQuickJSWASMModuleFromVariant>[0];
 // The package's types describe its CommonJS entry (`exports.default`); Node's ESM entry exports
@@ -138,7 +140,6 @@ export interface FunctionSpec {
   limits: FunctionLimits;
 }
 
-const SEP = '\x01';
 /** The first interrupt check of a slice comes after this many QuickJS ticks (a trivial invocation, runner included, takes ~75 and so pays one check; the most expensive single builtin call possible in the heap cap takes ~1 ms, which bounds the overshoot). */
 const FIRST_CHECK_TICKS = 32;
 /**
@@ -165,64 +166,6 @@ function threadCpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 }
-const ABSENT = '\x03';
-
-function encodeField(v: unknown): string {
-  if (v === undefined) return ABSENT;
-  if (typeof v === 'string') {
-    const c = v.charCodeAt(0);
-    if (c !== 2 && c !== 3 && !v.includes(SEP)) return v;
-  }
-  return '\x02' + JSON.stringify(v);
-}
-
-/** A string the sandbox can take as is: no separator, no leading \x02/\x03 marker. */
-function isPlain(v: unknown): v is string {
-  if (typeof v !== 'string') return false;
-  const c = v.charCodeAt(0);
-  return c !== 2 && c !== 3 && !v.includes(SEP);
-}
-
-function decodeField(s: string): unknown {
-  if (s === ABSENT) return undefined;
-  return s.charCodeAt(0) === 2 ? JSON.parse(s.slice(1)) : s;
-}
-
-function decodePart(s: string, original: unknown): unknown {
-  if (s === '') return original;
-  if (s === ABSENT) return undefined;
-  if (s.charCodeAt(0) === 4) return fromFlat(s);
-  return JSON.parse(s);
-}
-
-const FLAT = '\x04';
-const FLAT_SEP = '\x02';
-
-/** "\x04name\x02value…" for a map whose entries are all plain {value}; undefined otherwise. */
-function toFlat(map: FieldMap | undefined): string | undefined {
-  if (map === undefined) return FLAT;
-  let out = FLAT;
-  let first = true;
-  for (const k of Object.keys(map)) {
-    const f = map[k]!;
-    const v = f.value;
-    if (f.multiValue !== undefined || typeof v !== 'string' || v.includes(FLAT_SEP) || k.includes(FLAT_SEP)) return undefined;
-    out += (first ? '' : FLAT_SEP) + k + FLAT_SEP + v;
-    first = false;
-  }
-  return out;
-}
-
-function fromFlat(s: string): FieldMap {
-  const o: FieldMap = {};
-  if (s.length === 1) return o;
-  const a = s.slice(1).split(FLAT_SEP);
-  for (let i = 0; i < a.length; i += 2) {
-    Object.defineProperty(o, a[i]!, { value: { value: a[i + 1] ?? '' }, writable: true, enumerable: true, configurable: true });
-  }
-  return o;
-}
-
 type Limit = NonNullable<FunctionError['limit']>;
 
 interface Invocation {
@@ -246,6 +189,10 @@ interface Invocation {
   stopNote: string;
   logs: string[];
   logBytes: number;
+  /** What the invocation read (result-cache.ts DEP_* bits). */
+  deps: number;
+  /** Its KeyValueStore reads when its result may be kept (opts.reuseResults); undefined after an asynchronous one. */
+  reads: KvsRead[] | undefined;
   logLimit: number;
   origin: OriginModification[];
   pending: Set<Promise<void>>;
@@ -372,6 +319,9 @@ export class Instance {
   private readonly ctxPtr: number;
   private readonly raw: RawFfi | undefined;
 
+  /** Where successful invocations run with `reuseResults` keep their result (the function's ResultCache). */
+  private results: ResultCache | undefined;
+
   constructor(
     module: QuickJSWASMModule,
     private readonly spec: FunctionSpec,
@@ -396,7 +346,7 @@ export class Instance {
         host.dispose();
         throw new Error(`bootstrap failed: ${JSON.stringify(e)}`);
       }
-      const config = ctx.newString(JSON.stringify({ v2: spec.runtime === 'cloudfront-js-2.0', kvsIds: spec.kvsIds, file: `${spec.name}.js` }));
+      const config = ctx.newString(JSON.stringify({ v2: spec.runtime === 'cloudfront-js-2.0', kvsIds: spec.kvsIds, file: `${spec.name}.js`, deps: SANDBOX_DEPS }));
       const api = ctx.callFunction(boot.value, ctx.undefined, host, config);
       boot.value.dispose();
       config.dispose();
@@ -492,11 +442,12 @@ export class Instance {
     def('fetch', (bit) => {
       const inv = this.current();
       const n = bit === undefined ? -1 : ctx.getNumber(bit);
-      const r = inv.event.request;
-      const resp = inv.event.response;
-      const part = n === 0 ? r.querystring : n === 1 ? r.headers : n === 2 ? r.cookies : n === 3 ? resp?.headers : n === 4 ? resp?.cookies : undefined;
-      const flat = n === 4 ? undefined : toFlat(part as FieldMap | undefined);
-      return ctx.newString(flat ?? JSON.stringify(part ?? {}));
+      inv.deps |= DEP_PART << n;
+      return ctx.newString(partText(inv.event, n));
+    });
+    def('dep', (bit) => {
+      if (this.inv !== null && bit !== undefined) this.inv.deps |= ctx.getNumber(bit);
+      return undefined;
     });
     def('log', (line) => {
       const inv = this.current();
@@ -540,21 +491,21 @@ export class Instance {
   private kvs(op: number, id: string, key: string): QuickJSHandle {
     const inv = this.current();
     const ctx = this.ctx;
-    const encode = (v: unknown): string => {
-      if (op === 0) return v === undefined ? 'N' : 'V' + String(v);
-      if (op === 1) return v === undefined ? '0' : '1';
-      return v === undefined ? 'X' + `no metadata for KeyValueStore ${id}` : 'M' + JSON.stringify(v);
+    const encode = (v: unknown): string => kvsAnswer(op, id, v);
+    const answer = (s: string): QuickJSHandle => {
+      inv.reads?.push({ op, id, key, answer: s });
+      return ctx.newString(s);
     };
-    const failure = (e: unknown): string => 'X' + (e instanceof Error ? e.message : String(e));
     let r: unknown;
     try {
       r = op === 2 ? inv.opts.kvsMeta?.(id) : inv.opts.kvs?.(id, key);
     } catch (e) {
-      return ctx.newString(failure(e));
+      return answer(kvsFailure(e));
     }
     if (r === null || typeof r !== 'object' || typeof (r as Promise<unknown>).then !== 'function') {
-      return ctx.newString(encode(r));
+      return answer(encode(r));
     }
+    inv.reads = undefined;
     if (inv.sync) {
       inv.hostError = 'runSync cannot wait for an asynchronous KeyValueStore lookup; use run()';
       (r as Promise<unknown>).then(undefined, () => undefined);
@@ -563,7 +514,7 @@ export class Instance {
     const deferred = ctx.newPromise();
     this.deferreds.add(deferred);
     const p = Promise.resolve(r as Promise<unknown>)
-      .then(encode, failure)
+      .then(encode, kvsFailure)
       .then((s) => {
         try {
           if (!this.deferreds.delete(deferred)) return; // already freed with the instance
@@ -798,6 +749,8 @@ export class Instance {
       stopNote: '',
       logs: [],
       logBytes: 0,
+      deps: 0,
+      reads: opts.reuseResults === true && this.results !== undefined ? [] : undefined,
       logLimit: this.spec.limits.logBytes,
       origin: [],
       pending: new Set(),
@@ -823,7 +776,7 @@ export class Instance {
     const inv = this.newInvocation(event, opts, true);
     try {
       const res = this.step(inv, this.call(inv, this.startFn, this.input(event, opts)));
-      return this.result(inv, res);
+      return this.keep(inv, res, this.result(inv, res));
     } catch (e) {
       return this.hostFailure(inv, e);
     } finally {
@@ -851,12 +804,24 @@ export class Instance {
         }
         res = this.step(inv, 'P');
       }
-      return this.result(inv, res);
+      return this.keep(inv, res, this.result(inv, res));
     } catch (e) {
       return this.hostFailure(inv, e);
     } finally {
       this.end(inv);
     }
+  }
+
+  useResultCache(results: ResultCache): void {
+    this.results = results;
+  }
+
+  /** Hands a successful, recorded invocation to the result cache (which decides whether it can be repeated). */
+  private keep(inv: Invocation, wire: string, r: RunResult): RunResult {
+    if (r.ok && inv.reads !== undefined && r.originModifications.length === 0 && this.results !== undefined) {
+      this.results.keep(inv.event, inv.opts, { deps: inv.deps, reads: inv.reads, wire, logs: r.logs, computeUtilization: r.computeUtilization, elapsedMs: r.elapsedMs });
+    }
+    return r;
   }
 
   private end(inv: Invocation): void {
@@ -915,7 +880,7 @@ export class Instance {
       return this.failure(inv, { kind: 'FunctionExecutionError', statusCode: 503, message: inv.hostError });
     }
     try {
-      const output = this.decode(inv, kind, body);
+      const output = decodeWire(inv.event, res);
       return {
         ok: true,
         output,
@@ -934,51 +899,57 @@ export class Instance {
     }
   }
 
-  private decode(inv: Invocation, kind: string | undefined, body: string): FunctionOutput {
-    const ev = inv.event;
-    const eventType = ev.context.eventType;
-    if (kind === 'Q') {
-      const f = body.split(SEP);
-      if (f.length !== 5) throw new ValidationFailure('request.method or request.uri contains a character that is not allowed');
-      const req = ev.request;
-      const changed: Changed = { querystring: f[2] !== '', headers: f[3] !== '', cookies: f[4] !== '' };
-      const v = {
-        method: f[0]!.charCodeAt(0) === 2 ? decodeField(f[0]!) : f[0],
-        uri: f[1]!.charCodeAt(0) === 2 ? decodeField(f[1]!) : f[1],
-        querystring: decodePart(f[2]!, req.querystring),
-        headers: decodePart(f[3]!, req.headers),
-        cookies: decodePart(f[4]!, req.cookies),
-      };
-      return { request: validateRequest(v, req, changed) };
-    }
-    if (kind === 'S') {
-      const f = body.split(SEP);
-      const resp = ev.response;
-      const changed: Changed = { querystring: false, headers: f[2] !== '', cookies: f[3] !== '' };
-      const v: Record<string, unknown> = {
-        statusCode: decodeField(f[0]!),
-        statusDescription: decodeField(f[1]!),
-        headers: decodePart(f[2]!, resp?.headers),
-        cookies: decodePart(f[3]!, resp?.cookies),
-      };
-      const b = decodeField(f[4]!);
-      if (b !== undefined) v.body = b;
-      return { response: validateResponse(v, eventType, resp, changed) };
-    }
-    if (kind === 'J') {
-      const v = JSON.parse(body) as Record<string, unknown>;
-      if (eventType === 'viewer-response' || (v !== null && typeof v === 'object' && 'statusCode' in v)) {
-        return { response: validateResponse(v, eventType, eventType === 'viewer-response' ? ev.response : undefined) };
-      }
-      return { request: validateRequest(v, ev.request) };
-    }
-    if (kind === 'V') throw new ValidationFailure(`the returned value cannot be serialised (${body})`);
-    throw new ValidationFailure(`the handler returned ${body === 'undefined' ? 'nothing' : body}; it must return the request or a response object`);
-  }
-
   /** Bytes of QuickJS heap in use ("memory used" of JS_DumpMemoryUsage: no VM allocation, safe in the interrupt handler). */
   memoryUsed(): number {
     const m = /memory used\s+\d+\s+(\d+)/.exec(this.rt.dumpMemoryUsage());
     return m === null ? 0 : Number(m[1]);
   }
+}
+
+/**
+ * The function's result from the sandbox's wire string (see the top of this file), checked as
+ * CloudFront validates it; parts the function left untouched are the event's own objects.
+ * Throws ValidationFailure for an invalid result.
+ */
+export function decodeWire(ev: CloudFrontFunctionEvent, wire: string): FunctionOutput {
+  const kind = wire[0];
+  const body = wire.slice(1);
+  const eventType = ev.context.eventType;
+  if (kind === 'Q') {
+    const f = body.split(SEP);
+    if (f.length !== 5) throw new ValidationFailure('request.method or request.uri contains a character that is not allowed');
+    const req = ev.request;
+    const changed: Changed = { querystring: f[2] !== '', headers: f[3] !== '', cookies: f[4] !== '' };
+    const v = {
+      method: f[0]!.charCodeAt(0) === 2 ? decodeField(f[0]!) : f[0],
+      uri: f[1]!.charCodeAt(0) === 2 ? decodeField(f[1]!) : f[1],
+      querystring: decodePart(f[2]!, req.querystring),
+      headers: decodePart(f[3]!, req.headers),
+      cookies: decodePart(f[4]!, req.cookies),
+    };
+    return { request: validateRequest(v, req, changed) };
+  }
+  if (kind === 'S') {
+    const f = body.split(SEP);
+    const resp = ev.response;
+    const changed: Changed = { querystring: false, headers: f[2] !== '', cookies: f[3] !== '' };
+    const v: Record<string, unknown> = {
+      statusCode: decodeField(f[0]!),
+      statusDescription: decodeField(f[1]!),
+      headers: decodePart(f[2]!, resp?.headers),
+      cookies: decodePart(f[3]!, resp?.cookies),
+    };
+    const b = decodeField(f[4]!);
+    if (b !== undefined) v.body = b;
+    return { response: validateResponse(v, eventType, resp, changed) };
+  }
+  if (kind === 'J') {
+    const v = JSON.parse(body) as Record<string, unknown>;
+    if (eventType === 'viewer-response' || (v !== null && typeof v === 'object' && 'statusCode' in v)) {
+      return { response: validateResponse(v, eventType, eventType === 'viewer-response' ? ev.response : undefined) };
+    }
+    return { request: validateRequest(v, ev.request) };
+  }
+  if (kind === 'V') throw new ValidationFailure(`the returned value cannot be serialised (${body})`);
+  throw new ValidationFailure(`the handler returned ${body === 'undefined' ? 'nothing' : body}; it must return the request or a response object`);
 }

@@ -1,5 +1,6 @@
 import type { QuickJSWASMModule } from 'quickjs-emscripten-core';
-import { CompileFailure, Instance, loadQuickJS, type FunctionSpec } from './engine.js';
+import { CompileFailure, Instance, decodeWire, loadQuickJS, type FunctionSpec } from './engine.js';
+import { ResultCache } from './result-cache.js';
 import { DEFAULT_LIMITS, MAX_FUNCTION_SIZE_BYTES } from './limits.js';
 import { wrapFunctionCode } from './transform.js';
 import type { CloudFrontFunctionEvent, CompileError, CompileOptions, FunctionLimits, FunctionRuntime, RunOptions, RunResult } from './types.js';
@@ -25,6 +26,8 @@ export class CloudFrontFunction {
   private disposed = false;
   private computeFailures = 0;
   private throttledUntil = 0;
+  /** Results kept for identical invocations (RunOptions.reuseResults), shared by the instances. */
+  private readonly results = new ResultCache();
 
   /** @internal use compileFunction */
   constructor(
@@ -41,6 +44,7 @@ export class CloudFrontFunction {
     this.kvsAssociations = meta.kvsAssociations;
     this.codeBytes = meta.codeBytes;
     this.instances = 1;
+    first.useResultCache(this.results);
     this.idle.push(first);
   }
 
@@ -51,6 +55,8 @@ export class CloudFrontFunction {
   async run(event: CloudFrontFunctionEvent, opts: RunOptions = {}): Promise<RunResult> {
     const throttled = this.throttled(opts);
     if (throttled !== undefined) return throttled;
+    const reused = this.reuse(event, opts);
+    if (reused !== undefined) return reused;
     const inst = this.tryAcquire() ?? (await new Promise<Instance>((resolve) => this.waiters.push(resolve)));
     try {
       return this.track(await inst.run(event, opts));
@@ -67,6 +73,8 @@ export class CloudFrontFunction {
   runSync(event: CloudFrontFunctionEvent, opts: RunOptions = {}): RunResult {
     const throttled = this.throttled(opts);
     if (throttled !== undefined) return throttled;
+    const reused = this.reuse(event, opts);
+    if (reused !== undefined) return reused;
     const inst = this.tryAcquire();
     if (inst === undefined) throw new Error(`all ${this.limits.maxInstances} sandbox instances of ${this.name} are busy`);
     try {
@@ -74,6 +82,28 @@ export class CloudFrontFunction {
     } finally {
       this.release(inst);
     }
+  }
+
+  /** The result of an earlier identical invocation, when `reuseResults` is set and there is one. */
+  private reuse(event: CloudFrontFunctionEvent, opts: RunOptions): RunResult | undefined {
+    if (opts.reuseResults !== true) return undefined;
+    const kept = this.results.find(event, opts);
+    if (kept === undefined) return undefined;
+    // Kept results passed validation for an identical event; a throw here would be a bug in the
+    // key, and then the sandbox decides.
+    let output: ReturnType<typeof decodeWire>;
+    try {
+      output = decodeWire(event, kept.wire);
+    } catch {
+      return undefined;
+    }
+    this.computeFailures = 0;
+    return { ok: true, output, logs: kept.logs.slice(), computeUtilization: kept.computeUtilization, elapsedMs: kept.elapsedMs, originModifications: [], reused: true };
+  }
+
+  /** Results kept for reuse (for tests and metrics). */
+  get keptResults(): number {
+    return this.results.size;
   }
 
   /** Whether the function is currently throttled (after repeated compute-budget failures). */
@@ -128,6 +158,7 @@ export class CloudFrontFunction {
 
   dispose(): void {
     this.disposed = true;
+    this.results.clear();
     for (const i of this.idle.splice(0)) i.dispose();
     this.instances = 0;
   }
@@ -139,7 +170,9 @@ export class CloudFrontFunction {
     if (this.instances < this.limits.maxInstances) {
       this.instances++;
       try {
-        return new Instance(this.module, this.spec);
+        const inst = new Instance(this.module, this.spec);
+        inst.useResultCache(this.results);
+        return inst;
       } catch (e) {
         this.instances--;
         throw e;

@@ -109,6 +109,8 @@ export interface RunSuccess extends RunResultBase {
   ok: true;
   output: FunctionOutput;
   originModifications: OriginModification[];
+  /** The result of an earlier identical invocation (`reuseResults`): the sandbox did not run. */
+  reused?: true;
 }
 
 export interface RunFailure extends RunResultBase {
@@ -140,6 +142,12 @@ export interface RunOptions {
   rawQueryString?: string;
   /** Run even while the function is throttled (TestFunction does). */
   ignoreThrottle?: boolean;
+  /**
+   * Answer from an earlier identical invocation when there is one, and keep this one's result
+   * (result-cache.ts: only results that can be repeated). The edge sets it; TestFunction does
+   * not, it reports a real run.
+   */
+  reuseResults?: boolean;
 }
 
 export interface FunctionLimits {

@@ -27,6 +27,12 @@ const SNAPSHOT_METRICS: ReadonlyArray<readonly [string, 'counter' | 'gauge', str
   ['bucketfront_edge_background_revalidations_total', 'counter', 'Background revalidations started.', 'backgroundRevalidations'],
   ['bucketfront_edge_function_invocations_total', 'counter', 'CloudFront Functions runs (viewer-request and viewer-response).', 'functionInvocations'],
   ['bucketfront_edge_function_errors_total', 'counter', 'CloudFront Functions runs that failed (error, limit, invalid result).', 'functionErrors'],
+  [
+    'bucketfront_edge_function_results_reused_total',
+    'counter',
+    'CloudFront Functions runs answered with the result of an identical earlier run, without entering the sandbox.',
+    'functionResultsReused',
+  ],
   ['bucketfront_edge_origin_requests_total', 'counter', 'Requests sent to origins.', 'originRequests'],
   ['bucketfront_edge_origin_errors_total', 'counter', 'Origin requests that failed (connect error, timeout).', 'originErrors'],
   ['bucketfront_edge_origin_tls_errors_total', 'counter', "Origin requests refused because the origin's certificate did not verify (expired, wrong host name, unknown CA).", 'originTlsErrors'],
