@@ -474,6 +474,7 @@ function deepFreeze(roots) {
 function tryGet(f) { try { return f(); } catch (e) { return undefined; } }
 deepFreeze([
   G, Buffer, cryptoModule, qsModule, cfModule, consoleObj, modules, namespaces, Digest, DateShim, FunctionShim,
+  importModule, // the factory's __cf_import__: reachable by name from the function's code
   hiddenFunctionProtos[0], hiddenFunctionProtos[1], hiddenFunctionProtos[2],
   getProto(function* () {}).prototype, getProto(async function* () {}).prototype,
   getProto([][Symbol.iterator]()), getProto(new Map().entries()), getProto(new Set().values()),
@@ -654,6 +655,8 @@ function output(r) {
 }
 function onFulfilled(v) { curDone = 1; curValue = v; }
 function onRejected(e) { curDone = 2; curValue = e; }
+// A returned promise with its own then() receives these two: they must not carry anything over.
+deepFreeze([onFulfilled, onRejected]);
 // input: now, eventType (+ "*" when some field below is encoded), distributionDomainName,
 // distributionId, requestId, viewer ip, method, uri, "r" when there is a response, statusCode,
 // statusDescription, rawQueryString, edgeLocation JSON. Context fields are "" when absent; the

@@ -193,6 +193,8 @@ interface Invocation {
   deps: number;
   /** Its KeyValueStore reads when its result may be kept (opts.reuseResults); undefined after an asynchronous one. */
   reads: KvsRead[] | undefined;
+  /** The lazy parts it fetched, as sent (index: part number). */
+  parts: (string | undefined)[];
   logLimit: number;
   origin: OriginModification[];
   pending: Set<Promise<void>>;
@@ -443,7 +445,9 @@ export class Instance {
       const inv = this.current();
       const n = bit === undefined ? -1 : ctx.getNumber(bit);
       inv.deps |= DEP_PART << n;
-      return ctx.newString(partText(inv.event, n));
+      const text = partText(inv.event, n);
+      if (n >= 0 && n < 5) inv.parts[n] = text;
+      return ctx.newString(text);
     });
     def('dep', (bit) => {
       if (this.inv !== null && bit !== undefined) this.inv.deps |= ctx.getNumber(bit);
@@ -453,11 +457,12 @@ export class Instance {
       const inv = this.current();
       const s = str(line);
       if (inv.logBytes >= inv.logLimit) return undefined;
-      const room = inv.logLimit - inv.logBytes;
+      // each line also counts its line break, so empty lines are limited too
+      const room = inv.logLimit - inv.logBytes - 1;
       const len = Buffer.byteLength(s);
       const kept = len <= room ? s : Buffer.from(s).subarray(0, room).toString('utf8');
       inv.logs.push(kept);
-      inv.logBytes += Math.min(len, room);
+      inv.logBytes += Math.min(len, room) + 1;
       return undefined;
     });
     def('encode', (s, enc) => {
@@ -750,7 +755,9 @@ export class Instance {
       logs: [],
       logBytes: 0,
       deps: 0,
-      reads: opts.reuseResults === true && this.results !== undefined ? [] : undefined,
+      // a run with its own budget (TestFunction) could fail where the kept one did not: never kept
+      reads: opts.reuseResults === true && opts.budgetMs === undefined && this.results !== undefined ? [] : undefined,
+      parts: [],
       logLimit: this.spec.limits.logBytes,
       origin: [],
       pending: new Set(),
@@ -819,7 +826,7 @@ export class Instance {
   /** Hands a successful, recorded invocation to the result cache (which decides whether it can be repeated). */
   private keep(inv: Invocation, wire: string, r: RunResult): RunResult {
     if (r.ok && inv.reads !== undefined && r.originModifications.length === 0 && this.results !== undefined) {
-      this.results.keep(inv.event, inv.opts, { deps: inv.deps, reads: inv.reads, wire, logs: r.logs, computeUtilization: r.computeUtilization, elapsedMs: r.elapsedMs });
+      this.results.keep(inv.event, inv.opts, { deps: inv.deps, reads: inv.reads, wire, parts: inv.parts, logs: r.logs, computeUtilization: r.computeUtilization, elapsedMs: r.elapsedMs });
     }
     return r;
   }

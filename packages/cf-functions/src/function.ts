@@ -86,7 +86,7 @@ export class CloudFrontFunction {
 
   /** The result of an earlier identical invocation, when `reuseResults` is set and there is one. */
   private reuse(event: CloudFrontFunctionEvent, opts: RunOptions): RunResult | undefined {
-    if (opts.reuseResults !== true) return undefined;
+    if (opts.reuseResults !== true || opts.budgetMs !== undefined) return undefined;
     const kept = this.results.find(event, opts);
     if (kept === undefined) return undefined;
     // Kept results passed validation for an identical event; a throw here would be a bug in the

@@ -206,19 +206,23 @@ describe('process memory ceiling', () => {
 });
 
 describe('logs', () => {
-  it('keeps console.log lines, formats values, and truncates at 10 KB per invocation', async () => {
+  it('keeps console.log lines, formats values, and truncates at 10 KB per invocation (line breaks included)', async () => {
     const fn = await compile(`function handler(event) {
       console.log('a', 1, true, null, undefined, { b: [1, 2] }, new Error('e'));
       if (event.request.uri === '/flood') for (var i = 0; i < 100; i++) console.log('x'.repeat(500));
+      if (event.request.uri === '/empty') for (var j = 0; j < 12000; j++) console.log();
       return event.request;
     }`);
     const r = await fn.run(viewerRequest());
     expect(r.logs).toEqual(['a 1 true null undefined {"b":[1,2]} Error: e']);
     const flood = await fn.run(viewerRequest({ uri: '/flood' }));
-    const bytes = flood.logs.reduce((n, l) => n + Buffer.byteLength(l), 0);
+    const bytes = flood.logs.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
     expect(bytes).toBe(10 * 1024);
     expect(flood.logs.length).toBeLessThan(30);
     expect(requestOf(flood).uri).toBe('/flood');
+    // empty lines count their line break: at most 10 KB of them, not one per loop turn
+    const empty = await fn.run(viewerRequest({ uri: '/empty' }), { budgetMs: 2000 });
+    expect(empty.logs.length).toBe(10 * 1024 - r.logs[0]!.length);
   });
 });
 

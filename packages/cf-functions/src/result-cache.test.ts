@@ -157,6 +157,27 @@ describe('what the function read is the key', () => {
   });
 });
 
+describe('what the function can see without reading it', () => {
+  it('whether context.requestId exists is part of the key', async () => {
+    const fn = await compile(`function handler(event) { event.request.headers['x-has'] = { value: String('requestId' in event.context) }; return event.request; }`);
+    const without = (): ReturnType<typeof viewerRequest> => {
+      const ev = viewerRequest();
+      delete ev.context.requestId;
+      return ev;
+    };
+    const seen = [viewerRequest(), without(), viewerRequest(), without()].map((ev) => {
+      const r = fn.runSync(ev, REUSE);
+      return [requestOf(r).headers['x-has']?.value, reused(r)];
+    });
+    expect(seen).toEqual([
+      ['true', false],
+      ['false', false],
+      ['true', true],
+      ['false', true],
+    ]);
+  });
+});
+
 describe('what cannot be repeated is never kept', () => {
   it.each([
     ['Date.now()', 'String(Date.now())'],
@@ -238,12 +259,45 @@ async function handler(event) {
 });
 
 describe('kept results', () => {
-  it('give their logs again', async () => {
+  it('give their logs again, whatever a caller did to an earlier result’s logs', async () => {
     const fn = await compile(`function handler(event) { console.log('seen ' + event.request.uri); return event.request; }`);
-    fn.runSync(viewerRequest(), REUSE);
+    const first = fn.runSync(viewerRequest(), REUSE);
+    first.logs.push('added by the caller');
     const r = fn.runSync(viewerRequest(), REUSE);
     expect(reused(r)).toBe(true);
     expect(r.logs).toEqual(['seen /index.html']);
+    r.logs.length = 0;
+    expect(fn.runSync(viewerRequest(), REUSE).logs).toEqual(['seen /index.html']);
+  });
+
+  it('are not used by a run with its own compute budget (it could fail where the kept run did not)', async () => {
+    const fn = await compile('function handler(event) { return event.request; }');
+    fn.runSync(viewerRequest(), REUSE);
+    expect(reused(fn.runSync(viewerRequest(), REUSE))).toBe(true);
+    expect(reused(fn.runSync(viewerRequest(), { ...REUSE, budgetMs: 5 }))).toBe(false);
+  });
+
+  it('requests that cannot be kept (keys over 8 KiB) take no key shape from those that can', async () => {
+    // eight read paths with their own dependency sets, each including a 9 KiB part; the common
+    // path (/home) reads only the URI and is a ninth shape
+    const fn = await compile(`function handler(event) {
+  var r = event.request, n = r.uri.slice(1), v = '';
+  if (n === 'home') return r;
+  if (n === '1' || n === '4' || n === '7') v += JSON.stringify(r.cookies);
+  if (n === '2' || n === '5' || n === '8') v += JSON.stringify(r.headers);
+  if (n === '3' || n === '6') v += JSON.stringify(r.querystring);
+  if (n === '4' || n === '5' || n === '6') v += event.viewer.ip;
+  if (n === '7' || n === '8') v += r.rawQueryString();
+  return { statusCode: 200, headers: { 'x-len': { value: String(v.length) } } };
+}`);
+    const big = 'x'.repeat(9 * 1024);
+    for (let i = 1; i <= 8; i++) {
+      const r = fn.runSync(viewerRequest({ uri: `/${i}`, cookies: { c: { value: big } }, headers: { host: { value: big } }, querystring: { q: { value: big } } }), REUSE);
+      expect(Number(responseOf(r).headers['x-len']?.value)).toBeGreaterThan(9 * 1024);
+    }
+    expect(fn.keptResults).toBe(0);
+    fn.runSync(viewerRequest({ uri: '/home' }), REUSE);
+    expect(reused(fn.runSync(viewerRequest({ uri: '/home' }), REUSE))).toBe(true);
   });
 
   it('are bounded: the least recently used go first', async () => {

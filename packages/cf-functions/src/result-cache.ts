@@ -43,9 +43,10 @@ const UNREPEATABLE = DEP_CLOCK | DEP_RANDOM | DEP_REQUEST_ID;
 const MAX_SHAPES = 8;
 /** Longer keys (a function that reads large headers) are not kept. */
 const MAX_KEY_CHARS = 8 * 1024;
-/** Per function: keys, wire strings and logs, counted as 2 bytes a character, plus a fixed overhead per entry. */
+/** Per function: keys, wire strings and logs, counted as 2 bytes a character, plus a fixed overhead per entry, log line and read. */
 export const RESULT_CACHE_BYTES = 4 * 1024 * 1024;
 const ENTRY_OVERHEAD = 256;
+const ITEM_OVERHEAD = 32;
 
 /** What one finished invocation read and returned, for `ResultCache.keep`. */
 export interface Trace {
@@ -54,6 +55,8 @@ export interface Trace {
   reads: KvsRead[] | undefined;
   /** The sandbox's wire string (engine.ts protocol). */
   wire: string;
+  /** The lazy parts as the sandbox fetched them (index: part number). */
+  parts: (string | undefined)[];
   logs: string[];
   computeUtilization: number;
   elapsedMs: number;
@@ -82,8 +85,10 @@ export class ResultCache {
   /** A kept result for this invocation, if an identical one ran before. */
   find(ev: CloudFrontFunctionEvent, opts: RunOptions): Reused | undefined {
     const shapes = this.shapes;
+    const parts: (string | undefined)[] = [];
     for (let i = 0; i < shapes.length; i++) {
-      const key = keyOf(shapes[i]!, ev, opts);
+      const key = keyOf(shapes[i]!, ev, opts, parts);
+      if (key === undefined) continue;
       const e = this.entries.get(key);
       if (e === undefined) continue;
       if (e.reads.length > 0 && !readsStillHold(e.reads, opts)) {
@@ -100,16 +105,16 @@ export class ResultCache {
   /** Keeps a successful invocation's result when it can be repeated. */
   keep(ev: CloudFrontFunctionEvent, opts: RunOptions, t: Trace): void {
     if ((t.deps & UNREPEATABLE) !== 0 || t.reads === undefined) return;
-    if (!this.shapes.includes(t.deps)) {
-      if (this.shapes.length >= MAX_SHAPES) return;
-      this.shapes.push(t.deps);
-    }
-    const key = keyOf(t.deps, ev, opts);
-    if (key.length > MAX_KEY_CHARS) return;
+    const known = this.shapes.includes(t.deps);
+    if (!known && this.shapes.length >= MAX_SHAPES) return;
+    const key = keyOf(t.deps, ev, opts, t.parts);
+    if (key === undefined) return;
     let bytes = ENTRY_OVERHEAD + 2 * (key.length + t.wire.length);
-    for (const l of t.logs) bytes += 2 * l.length;
-    for (const r of t.reads) bytes += 2 * (r.key.length + r.answer.length) + 64;
+    for (const l of t.logs) bytes += ITEM_OVERHEAD + 2 * l.length;
+    for (const r of t.reads) bytes += ITEM_OVERHEAD + 2 * (r.id.length + r.key.length + r.answer.length);
     if (bytes > this.maxBytes / 8) return;
+    // a shape is registered only with an entry that is kept: requests that cannot be kept never take a slot
+    if (!known) this.shapes.push(t.deps);
     const old = this.entries.get(key);
     if (old !== undefined) this.drop(key, old);
     while (this.bytes + bytes > this.maxBytes) {
@@ -117,7 +122,7 @@ export class ResultCache {
       if (oldest === undefined) break;
       this.drop(oldest[0], oldest[1]);
     }
-    this.entries.set(key, { wire: t.wire, logs: t.logs, computeUtilization: t.computeUtilization, elapsedMs: t.elapsedMs, reads: t.reads, bytes });
+    this.entries.set(key, { wire: t.wire, logs: t.logs.slice(), computeUtilization: t.computeUtilization, elapsedMs: t.elapsedMs, reads: t.reads, bytes });
     this.bytes += bytes;
   }
 
@@ -138,19 +143,31 @@ export class ResultCache {
   }
 }
 
-/** The values an invocation with dependency set `shape` read, as one string (fields are escaped, so it is unambiguous). */
-function keyOf(shape: number, ev: CloudFrontFunctionEvent, opts: RunOptions): string {
+/**
+ * The values an invocation with dependency set `shape` read, as one string (fields are escaped,
+ * so it is unambiguous); undefined when longer than MAX_KEY_CHARS. `parts` holds the lazy parts'
+ * texts: those already there are used (as fetched, or computed for another shape), missing ones
+ * are computed and added.
+ */
+function keyOf(shape: number, ev: CloudFrontFunctionEvent, opts: RunOptions, parts: (string | undefined)[]): string | undefined {
   const c = ev.context;
   const r = ev.request;
   const resp = ev.response;
-  let k = `${shape}${SEP}${c.eventType}${SEP}${encodeField(c.distributionDomainName)}${SEP}${encodeField(c.distributionId)}${SEP}${encodeField(r.method)}${SEP}${encodeField(r.uri)}`;
+  // whether context.requestId exists is visible without reading it ('requestId' in context)
+  const hasRequestId = c.requestId !== undefined && c.requestId !== '' ? '1' : '0';
+  let k = `${shape}${SEP}${c.eventType}${hasRequestId}${SEP}${encodeField(c.distributionDomainName)}${SEP}${encodeField(c.distributionId)}${SEP}${encodeField(r.method)}${SEP}${encodeField(r.uri)}`;
   if (resp !== undefined) k += `${SEP}r${resp.statusCode}${SEP}${encodeField(resp.statusDescription)}`;
   if (c.eventType === 'viewer-request' && opts.edgeLocation !== undefined) k += SEP + JSON.stringify(opts.edgeLocation);
-  if (shape < DEP_REQUEST_ID) return k;
-  if ((shape & DEP_VIEWER_IP) !== 0) k += SEP + encodeField(ev.viewer?.ip);
-  if ((shape & DEP_RAW_QUERY) !== 0) k += SEP + encodeField(opts.rawQueryString);
-  for (let n = 0; n < 5; n++) if ((shape & (DEP_PART << n)) !== 0) k += SEP + encodeField(partText(ev, n));
-  return k;
+  if (shape >= DEP_VIEWER_IP) {
+    if ((shape & DEP_VIEWER_IP) !== 0) k += SEP + encodeField(ev.viewer?.ip);
+    if ((shape & DEP_RAW_QUERY) !== 0) k += SEP + encodeField(opts.rawQueryString);
+    for (let n = 0; n < 5 && k.length <= MAX_KEY_CHARS; n++) {
+      if ((shape & (DEP_PART << n)) === 0) continue;
+      parts[n] ??= partText(ev, n);
+      k += SEP + encodeField(parts[n]);
+    }
+  }
+  return k.length <= MAX_KEY_CHARS ? k : undefined;
 }
 
 /** Whether every recorded KeyValueStore read gives the same answer now (synchronously). */

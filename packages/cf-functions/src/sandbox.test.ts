@@ -193,6 +193,67 @@ var o = {}; o.toString = function () { return 'own'; };`,
     expect(second.logs).toEqual(['run /second']);
   });
 
+  it('no object a function can reach keeps a mark from one invocation to the next (globals, modules, the event and its accessors, __cf_import__)', async () => {
+    // Tags every extensible object reachable from the function's code with this invocation's
+    // distribution id; a tag from another id found later is state shared between invocations.
+    const fn = await compile(
+      `import cf from 'cloudfront'; import crypto from 'crypto'; import qs from 'querystring'; import * as ns from 'cloudfront';
+function handler(event) {
+  var found = [];
+  var seen = new Set();
+  var me = event.context.distributionId;
+  var stack = [['globalThis', globalThis], ['event', event], ['__cf_import__', __cf_import__], ['cf', cf], ['ns', ns], ['crypto', crypto], ['qs', qs],
+    ['kvs', cf.kvs()], ['hash', crypto.createHash('sha1')], ['buffer', Buffer.from('a')], ['parsed', qs.parse('a=1')],
+    ['require', require('crypto')], ['rawQueryString', event.request.rawQueryString], ['headers', event.request.headers],
+    ['error', (function () { try { null.x; } catch (e) { return e; } })()]];
+  while (stack.length) {
+    var it = stack.pop(), path = it[0], o = it[1];
+    if (o === null || (typeof o !== 'object' && typeof o !== 'function') || seen.has(o)) continue;
+    seen.add(o);
+    var tag = Object.getOwnPropertyDescriptor(o, '__tag');
+    if (tag && tag.value !== me) found.push(path);
+    if (!tag && Object.isExtensible(o)) Object.defineProperty(o, '__tag', { value: me });
+    stack.push([path + '.__proto__', Object.getPrototypeOf(o)]);
+    var keys = Reflect.ownKeys(o);
+    for (var i = 0; i < keys.length; i++) {
+      var d = Object.getOwnPropertyDescriptor(o, keys[i]);
+      if (!d) continue;
+      if ('value' in d) stack.push([path + '.' + String(keys[i]), d.value]);
+      else { stack.push([path + '.' + String(keys[i]) + '<get>', d.get]); stack.push([path + '.' + String(keys[i]) + '<set>', d.set]); }
+    }
+  }
+  event.request.headers['x-shared'] = { value: found.join(' ') || 'none' };
+  event.request.headers['x-walked'] = { value: String(seen.size) };
+  return event.request;
+}`,
+      { kvsIds: ['s1'] },
+    );
+    for (const id of ['E1', 'E2', 'E3']) {
+      const ev = viewerRequest();
+      ev.context.distributionId = id;
+      const headers = requestOf(await fn.run(ev, { kvs: () => 'v', budgetMs: 5000 })).headers;
+      expect(headers['x-shared']?.value).toBe('none');
+      expect(Number(headers['x-walked']?.value)).toBeGreaterThan(500);
+    }
+  });
+
+  it('a returned promise with its own then() cannot keep anything in the callbacks it is given', async () => {
+    const fn = await compile(`function handler(event) {
+  var r = event.request;
+  var p = Promise.resolve(r);
+  p.then = function (ok, fail) {
+    var before = ok.last;
+    try { ok.last = r.uri; } catch (e) { before = before === undefined ? e.name : before; }
+    r.headers['x-before'] = { value: String(before) };
+    return Promise.prototype.then.call(this, ok, fail);
+  };
+  return p;
+}`);
+    for (const uri of ['/alice', '/bob']) {
+      expect(requestOf(await fn.run(viewerRequest({ uri }))).headers['x-before']).toEqual({ value: 'TypeError' });
+    }
+  });
+
   it('time is frozen at the start of the invocation and set per invocation', async () => {
     const fn = await compile(`function handler(event) {
       var a = Date.now(); for (var i = 0; i < 2000; i++) {}
