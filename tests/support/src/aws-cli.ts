@@ -57,10 +57,13 @@ export function runCommand(command: string, args: string[], opts: { env?: NodeJS
   });
 }
 
-/** `aws <args> --endpoint-url <endpointUrl>` with isolated credentials. */
-export function runAws(args: string[], opts: { endpointUrl: string; credentials: TestCredentials; cwd?: string; timeoutMs?: number; region?: string }): Promise<CommandResult> {
+/** `aws <args> --endpoint-url <endpointUrl>` with isolated credentials (`env`: added to the environment). */
+export function runAws(
+  args: string[],
+  opts: { endpointUrl: string; credentials: TestCredentials; cwd?: string; timeoutMs?: number; region?: string; env?: Record<string, string> },
+): Promise<CommandResult> {
   return runCommand('aws', [...args, '--endpoint-url', opts.endpointUrl], {
-    env: awsEnv(opts.credentials, opts.region),
+    env: { ...awsEnv(opts.credentials, opts.region), ...opts.env },
     cwd: opts.cwd,
     timeoutMs: opts.timeoutMs,
   });

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const cache = new Map<string, boolean>();
 
@@ -72,6 +74,43 @@ export const hasChromium = (): boolean => requireTool('chromium', 'apt-get insta
 export function hasBoto3(env: NodeJS.ProcessEnv = process.env): boolean {
   const ok = hasTool('python3', ['-c', 'import boto3']);
   if (!ok) missingPrerequisite('python3 cannot import boto3', 'Install it with: apt-get install -y python3-boto3 (or pip install boto3)', env);
+  return ok;
+}
+
+/** Where Debian's python3-awscrt installs the module (for the system python). */
+const DEBIAN_DIST_PACKAGES = '/usr/lib/python3/dist-packages';
+const HAS_CRT = ['-c', 'import sys, botocore.compat as c; sys.exit(0 if c.HAS_CRT else 1)'];
+let crtEnv: Record<string, string> | null | undefined;
+
+/**
+ * What the `aws` CLI's environment needs so that botocore signs with SigV4A (the awscrt module;
+ * `aws cloudfront-keyvaluestore` requires it): `{}` when its python already imports awscrt; when
+ * Debian's python3-awscrt is installed for the system python but the CLI runs on another one (a
+ * pyenv or venv python of the same version), PYTHONPATH to a directory holding only awscrt
+ * (Debian's dist-packages as a whole would shadow the CLI's own modules); undefined otherwise.
+ */
+export function awsCrtEnv(): Record<string, string> | undefined {
+  if (crtEnv !== undefined) return crtEnv ?? undefined;
+  crtEnv = null;
+  if (spawnSync('python3', HAS_CRT, { stdio: 'ignore', timeout: 20_000 }).status === 0) crtEnv = {};
+  else if (existsSync(join(DEBIAN_DIST_PACKAGES, 'awscrt'))) {
+    const dir = mkdtempSync(join(tmpdir(), 'bucketfront-awscrt-'));
+    for (const name of readdirSync(DEBIAN_DIST_PACKAGES)) {
+      if (name === 'awscrt' || (name.startsWith('_awscrt.') && name.endsWith('.so'))) symlinkSync(join(DEBIAN_DIST_PACKAGES, name), join(dir, name));
+    }
+    const env = { PYTHONPATH: dir };
+    if (spawnSync('python3', HAS_CRT, { stdio: 'ignore', timeout: 20_000, env: { ...process.env, ...env } }).status === 0) crtEnv = env;
+  }
+  return crtEnv ?? undefined;
+}
+
+/**
+ * True when the `aws` CLI can sign with SigV4A (see `awsCrtEnv`). When it cannot: locally a
+ * loud skip, under CI a failure (see `missingPrerequisite`).
+ */
+export function hasAwsCrt(env: NodeJS.ProcessEnv = process.env): boolean {
+  const ok = awsCrtEnv() !== undefined;
+  if (!ok) missingPrerequisite("the aws CLI's botocore cannot sign SigV4A (no awscrt)", 'Install it with: apt-get install -y python3-awscrt (or pip install awscrt)', env);
   return ok;
 }
 
