@@ -21,6 +21,12 @@ describe.skipIf(!hasAwsCli())('CloudFront Functions with the aws CLI', () => {
   let origin: TinyOrigin;
   let edge: RunningEdge;
 
+  /** A viewer-request event for `test-function --event-object fileb://<file>`. */
+  async function writeEventObject(file: string, uri: string, headers: Record<string, { value: string }> = {}) {
+    const event = { version: '1.0', context: { eventType: 'viewer-request' }, viewer: { ip: '198.51.100.11' }, request: { method: 'GET', uri, headers, cookies: {}, querystring: {} } };
+    await writeFile(join(tmp.path, file), JSON.stringify(event));
+  }
+
   async function aws(args: string[]) {
     const res = await runAws(['cloudfront', ...args, '--output', 'json'], { endpointUrl: edge.controlUrl, credentials: edge.credentials, cwd: tmp.path });
     return { ...res, json: res.code === 0 && res.stdout.trim() ? JSON.parse(res.stdout) : undefined };
@@ -37,15 +43,7 @@ describe.skipIf(!hasAwsCli())('CloudFront Functions with the aws CLI', () => {
     });
     await writeFile(join(tmp.path, 'add-index.js'), ADD_INDEX_HTML);
     await writeFile(join(tmp.path, 'kvs-redirects.js'), await readFile(fileURLToPath(new URL('../../../examples/functions/kvs-redirects.js', import.meta.url))));
-    await writeFile(
-      join(tmp.path, 'event.json'),
-      JSON.stringify({
-        version: '1.0',
-        context: { eventType: 'viewer-request' },
-        viewer: { ip: '198.51.100.11' },
-        request: { method: 'GET', uri: '/blog/', headers: { host: { value: 'www.example.com' } }, cookies: {}, querystring: {} },
-      }),
-    );
+    await writeEventObject('event.json', '/blog/', { host: { value: 'www.example.com' } });
   });
   afterAll(async () => {
     await edge?.close();
@@ -157,15 +155,7 @@ describe.skipIf(!hasAwsCli())('CloudFront Functions with the aws CLI', () => {
         'fileb://kvs-redirects.js',
       ]);
       expect(fn.stderr).toBe('');
-      await writeFile(
-        join(tmp.path, 'old.json'),
-        JSON.stringify({
-          version: '1.0',
-          context: { eventType: 'viewer-request' },
-          viewer: { ip: '198.51.100.11' },
-          request: { method: 'GET', uri: '/old', headers: {}, cookies: {}, querystring: {} },
-        }),
-      );
+      await writeEventObject('old.json', '/old');
       const tested = await aws(['test-function', '--name', 'kvs-redirects', '--if-match', fn.json.ETag, '--event-object', 'fileb://old.json']);
       expect(tested.stderr).toBe('');
       expect(JSON.parse(tested.json.TestResult.FunctionOutput)).toMatchObject({ response: { statusCode: 301, headers: { location: { value: '/new' } } } });

@@ -446,7 +446,7 @@ export class Instance {
       const n = bit === undefined ? -1 : ctx.getNumber(bit);
       inv.deps |= DEP_PART << n;
       const text = partText(inv.event, n);
-      if (n >= 0 && n < 5) inv.parts[n] = text;
+      if (inv.reads !== undefined && n >= 0 && n < 5) inv.parts[n] = text; // only for a result that may be kept
       return ctx.newString(text);
     });
     def('dep', (bit) => {
@@ -496,7 +496,6 @@ export class Instance {
   private kvs(op: number, id: string, key: string): QuickJSHandle {
     const inv = this.current();
     const ctx = this.ctx;
-    const encode = (v: unknown): string => kvsAnswer(op, id, v);
     const answer = (s: string): QuickJSHandle => {
       inv.reads?.push({ op, id, key, answer: s });
       return ctx.newString(s);
@@ -508,7 +507,7 @@ export class Instance {
       return answer(kvsFailure(e));
     }
     if (r === null || typeof r !== 'object' || typeof (r as Promise<unknown>).then !== 'function') {
-      return answer(encode(r));
+      return answer(kvsAnswer(op, id, r));
     }
     inv.reads = undefined;
     if (inv.sync) {
@@ -519,7 +518,7 @@ export class Instance {
     const deferred = ctx.newPromise();
     this.deferreds.add(deferred);
     const p = Promise.resolve(r as Promise<unknown>)
-      .then(encode, kvsFailure)
+      .then((v) => kvsAnswer(op, id, v), kvsFailure)
       .then((s) => {
         try {
           if (!this.deferreds.delete(deferred)) return; // already freed with the instance

@@ -7,10 +7,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compile, expectFailure, expectOk, requestOf, responseOf, viewerRequest, viewerResponse } from './__tests__/helpers.js';
-import type { RunOptions, RunResult } from './types.js';
+import type { CloudFrontFunction } from './function.js';
+import type { CloudFrontFunctionEvent, RunOptions, RunResult } from './types.js';
 
 const REUSE: RunOptions = { reuseResults: true };
 const reused = (r: RunResult): boolean => r.ok && r.reused === true;
+/** Runs `fn` on `ev`: the returned request's header `name`, and whether the result was reused. */
+const headerAndReuse = (fn: CloudFrontFunction, ev: CloudFrontFunctionEvent, name: string, opts: RunOptions = REUSE): [string | undefined, boolean] => {
+  const r = fn.runSync(ev, opts);
+  return [requestOf(r).headers[name]?.value, reused(r)];
+};
 
 describe('identical invocations', () => {
   it('are answered from the kept result, with the same output; another URI runs the function', async () => {
@@ -60,11 +66,9 @@ describe('what the function read is the key', () => {
   h['x-variant'] = { value: h['x-ab'] ? h['x-ab'].value : 'none' };
   return event.request;
 }`);
-    const run = (ab?: string): RunResult => fn.runSync(viewerRequest({ headers: { host: { value: 'www.example.com' }, ...(ab === undefined ? {} : { 'x-ab': { value: ab } }) } }), REUSE);
-    const seq = ['A', 'A', 'B', 'A', undefined, 'B', undefined].map((ab) => {
-      const r = run(ab);
-      return [requestOf(r).headers['x-variant']?.value, reused(r)];
-    });
+    const seq = ['A', 'A', 'B', 'A', undefined, 'B', undefined].map((ab) =>
+      headerAndReuse(fn, viewerRequest({ headers: { host: { value: 'www.example.com' }, ...(ab === undefined ? {} : { 'x-ab': { value: ab } }) } }), 'x-variant'),
+    );
     expect(seq).toEqual([
       ['A', false],
       ['A', true],
@@ -82,10 +86,7 @@ describe('what the function read is the key', () => {
     ['query string', "event.request.querystring.q ? event.request.querystring.q.value : ''", (v: string) => viewerRequest({ querystring: { q: { value: v } } })],
   ])('%s it reads', async (_what, expr, event) => {
     const fn = await compile(`function handler(event) { event.request.headers['x-seen'] = { value: String(${expr}) }; return event.request; }`);
-    const seen = (v: string): [string | undefined, boolean] => {
-      const r = fn.runSync(event(v), REUSE);
-      return [requestOf(r).headers['x-seen']?.value, reused(r)];
-    };
+    const seen = (v: string) => headerAndReuse(fn, event(v), 'x-seen');
     expect([seen('192.0.2.1'), seen('192.0.2.1'), seen('192.0.2.2'), seen('192.0.2.1')]).toEqual([
       ['192.0.2.1', false],
       ['192.0.2.1', true],
@@ -96,10 +97,7 @@ describe('what the function read is the key', () => {
 
   it('request.rawQueryString()', async () => {
     const fn = await compile(`function handler(event) { event.request.headers['x-raw'] = { value: String(event.request.rawQueryString()) }; return event.request; }`);
-    const raw = (q: string): [string | undefined, boolean] => {
-      const r = fn.runSync(viewerRequest(), { ...REUSE, rawQueryString: q });
-      return [requestOf(r).headers['x-raw']?.value, reused(r)];
-    };
+    const raw = (q: string) => headerAndReuse(fn, viewerRequest(), 'x-raw', { ...REUSE, rawQueryString: q });
     expect([raw('a=1'), raw('a=1'), raw('a=2')]).toEqual([
       ['a=1', false],
       ['a=1', true],
@@ -165,10 +163,7 @@ describe('what the function can see without reading it', () => {
       delete ev.context.requestId;
       return ev;
     };
-    const seen = [viewerRequest(), without(), viewerRequest(), without()].map((ev) => {
-      const r = fn.runSync(ev, REUSE);
-      return [requestOf(r).headers['x-has']?.value, reused(r)];
-    });
+    const seen = [viewerRequest(), without(), viewerRequest(), without()].map((ev) => headerAndReuse(fn, ev, 'x-has'));
     expect(seen).toEqual([
       ['true', false],
       ['false', false],
