@@ -1,8 +1,9 @@
 // S3 measurements shared by the origin and cluster modes: SDK PutObject load loops, wrk on
-// presigned GET URLs, and streaming 256 MiB PUTs to presigned URLs with the server's RSS sampled.
+// presigned GET URLs (one hot object, or many in a cycle), and streaming 256 MiB PUTs to presigned URLs with the server's RSS sampled.
 
-import { existsSync, statSync, openSync, writeSync, closeSync, fsyncSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync, openSync, writeSync, closeSync, fsyncSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { run, log, withRssSampling, cpuMeter } from './proc.mjs';
 import { wrk, wrkMedian, fmtWrk } from './wrk.mjs';
@@ -86,6 +87,46 @@ export async function measureGets({ label, client, bucket, ctx, gets, pid, cpuPi
     out[name].MBps = (out[name].rps * body.length) / 1e6;
     log(`${label}: ${name}: ${fmtWrk(out[name])}${Object.keys(out[name].cpu).length ? `; cores ${JSON.stringify(out[name].cpu)}` : ''}`);
   }
+  return out;
+}
+
+/**
+ * wrk GETs cycling over `count` objects of `body` (keys `${prefix}/NNNN`), each read once per
+ * round through presigned URLs (lib/cycle.lua): more objects than a cache holds, read in order,
+ * so every read misses an LRU. One object's URL is checked first. Returns the wrk figures + MBps
+ * (+ cpu), or { ok: false, error }. `warmup`: an untimed run of that length first.
+ */
+export async function measureCycledGets({ label, name, client, bucket, ctx, prefix, count, body, conns, pid, cpuPids = {}, warmup }) {
+  const keys = Array.from({ length: count }, (_, i) => `${prefix}/${String(i).padStart(4, '0')}`);
+  for (let i = 0; i < keys.length; i += 8) await Promise.all(keys.slice(i, i + 8).map((k) => putObject(client, bucket, k, body)));
+  const urls = await Promise.all(keys.map((k) => presign(client, 'GET', bucket, k)));
+  const chk = await httpGet(urls[0]);
+  if (chk.status !== 200 || !chk.body.equals(body)) return { ok: false, error: `presigned GET check: HTTP ${chk.status}, ${chk.body.length} bytes` };
+  mkdirSync(ctx.rawDir, { recursive: true });
+  const list = join(ctx.rawDir, `${label}-${name}-targets.txt`);
+  writeFileSync(
+    list,
+    urls
+      .map((u) => {
+        const x = new URL(u);
+        return `${x.pathname}${x.search}`;
+      })
+      .join('\n') + '\n',
+  );
+  const base = new URL(urls[0]).origin;
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'cycle.lua');
+  let w;
+  if (warmup) {
+    w = await wrk({ url: base, conns, duration: warmup, script, scriptArgs: [list], label: `${label}-${name}-warmup`, rawDir: ctx.rawDir, pid });
+    log(`${label}: ${name} warm-up (untimed): ${fmtWrk(w)}`);
+  }
+  const cpu = cpuMeter(cpuPids);
+  const out = await wrkMedian({ url: base, conns, duration: ctx.duration, script, scriptArgs: [list], label: `${label}-${name}`, rawDir: ctx.rawDir, pid }, ctx.reps);
+  out.cpu = cpu.stop();
+  if (w) out.warmup = { rps: w.rps, p50ms: w.p50ms, p99ms: w.p99ms, maxms: w.maxms, errors: w.errors, non2xx: w.non2xx };
+  out.MBps = (out.rps * body.length) / 1e6;
+  out.objects = count;
+  log(`${label}: ${name} (${count} objects in a cycle): ${fmtWrk(out)}${Object.keys(out.cpu).length ? `; cores ${JSON.stringify(out.cpu)}` : ''}`);
   return out;
 }
 

@@ -308,10 +308,10 @@ describe('s3 driver over a bucketfront origin', () => {
     if (hasSystemDocuments(c)) expect(await c.getSystemDocument('creds')).toBeNull();
   });
 
-  it('a GET streams the backend response; a reader keeps its version', async () => {
+  it('a GET of an object over the object cache limit streams the backend response; a reader keeps its version', async () => {
     const s = await makeStore();
     await s.createBucket('bkt', { region: 'us-east-1' });
-    const v1 = bytes(4 * 1024 * 1024, 1);
+    const v1 = bytes(4 * 1024 * 1024 + 1, 1);
     await s.putObject('bkt', 'k', bodyOf(v1), META);
     const got = await s.getObject('bkt', 'k');
     expect(got!.buffer).toBeUndefined();
@@ -443,3 +443,96 @@ describe('s3 driver over a bucketfront origin', () => {
     }
   });
 });
+
+describe('s3 driver: the object cache (bodies kept by a node, revalidated by a HEAD on every read)', () => {
+  /** The backend operations a step caused (access-log lines are written when responses close). */
+  async function backendOps(step: () => Promise<unknown>): Promise<string[]> {
+    await new Promise((r) => setTimeout(r, 30));
+    const before = backendLog.length;
+    await step();
+    await new Promise((r) => setTimeout(r, 30));
+    // A store's first look at a bucket also reads its versioning state (remembered): not counted.
+    return backendLog
+      .slice(before)
+      .map((e) => e.operation)
+      .filter((op) => op !== 'GetBucketVersioning');
+  }
+
+  it('a second read is a HEAD to the backend and the body from memory; objects over the limit, or with the cache off, are read each time', async () => {
+    const s = await makeStore({ objectCache: { maxObjectBytes: 1024 * 1024 } });
+    await s.createBucket('bkt', { region: 'us-east-1' });
+    const body = bytes(1024 * 1024, 7);
+    await s.putObject('bkt', 'k', bodyOf(body), { userMetadata: { a: '1' }, contentType: 'image/png' });
+    expect(await backendOps(async () => expect((await getBytes(s, 'bkt', 'k'))!.equals(body)).toBe(true))).toEqual(['GetObject']);
+    let got: Awaited<ReturnType<typeof s.getObject>> = null;
+    expect(await backendOps(async () => (got = await s.getObject('bkt', 'k')))).toEqual(['HeadObject']);
+    expect(got!.buffer!.equals(body)).toBe(true);
+    expect([got!.info.metadata.userMetadata, got!.info.metadata.contentType, got!.info.size]).toEqual([{ a: '1' }, 'image/png', body.length]);
+    // A range of a kept object is cut from memory.
+    const range = await s.getObject('bkt', 'k', { start: 1000, end: 1999 });
+    expect(range!.info.size).toBe(body.length);
+    expect((await readAll(range!.body)).equals(body.subarray(1000, 2000))).toBe(true);
+
+    const big = bytes(1024 * 1024 + 1, 8);
+    await s.putObject('bkt', 'big', bodyOf(big), META);
+    for (let i = 0; i < 2; i++) expect(await backendOps(async () => expect((await getBytes(s, 'bkt', 'big'))!.equals(big)).toBe(true))).toEqual(['GetObject']);
+
+    const off = await makeStore({ bucketPrefix: s.prefix, objectCache: { maxBytes: 0 } });
+    for (let i = 0; i < 2; i++) expect(await backendOps(async () => expect((await getBytes(off, 'bkt', 'k'))!.equals(body)).toBe(true))).toEqual(['GetObject']);
+  });
+
+  it('a change made through another node, or straight on the backend, is read at once: same-size overwrite, metadata-only copy, delete', async () => {
+    const a = await makeStore();
+    const b = await makeStore({ bucketPrefix: a.prefix });
+    await a.createBucket('bkt', { region: 'us-east-1' });
+    await a.putObject('bkt', 'k', bodyOf(bytes(4096, 1)), META);
+    expect((await getBytes(a, 'bkt', 'k'))!.equals(bytes(4096, 1))).toBe(true); // kept by a
+    // Same size, within the same second, through node b.
+    await b.putObject('bkt', 'k', bodyOf(bytes(4096, 2)), META);
+    expect(await backendOps(async () => expect((await getBytes(a, 'bkt', 'k'))!.equals(bytes(4096, 2))).toBe(true))).toEqual(['HeadObject', 'GetObject']);
+    // Straight on the backend (another client of the cluster), bypassing every node.
+    await backendPut(`${a.prefix}bkt`, 'k', bytes(4096, 3));
+    expect((await getBytes(a, 'bkt', 'k'))!.equals(bytes(4096, 3))).toBe(true);
+    // The metadata alone, through b: same bytes, the new metadata.
+    await b.copyObject({ bucket: 'bkt', key: 'k' }, { bucket: 'bkt', key: 'k' }, { userMetadata: { changed: 'yes' }, contentType: 'text/plain' });
+    const got = await a.getObject('bkt', 'k');
+    expect([got!.info.metadata.userMetadata, got!.info.metadata.contentType]).toEqual([{ changed: 'yes' }, 'text/plain']);
+    expect((await readAll(got!.body)).equals(bytes(4096, 3))).toBe(true);
+    // Deleted through b: gone for a too.
+    await b.deleteObject('bkt', 'k');
+    expect(await a.getObject('bkt', 'k')).toBeNull();
+  });
+
+  it('versions are kept apart: each id reads its own bytes, the current one follows new writes', async () => {
+    const s = await makeStore();
+    await s.createBucket('bkt', { region: 'us-east-1' });
+    await s.putBucketVersioning('bkt', 'Enabled');
+    const v1 = await s.putObject('bkt', 'k', bodyOf('first'), META);
+    const v2 = await s.putObject('bkt', 'k', bodyOf('second'), META);
+    for (let i = 0; i < 2; i++) {
+      expect((await readAll((await s.getObject('bkt', 'k', undefined, { versionId: v1.versionId! }))!.body)).toString()).toBe('first');
+      expect((await readAll((await s.getObject('bkt', 'k', undefined, { versionId: v2.versionId! }))!.body)).toString()).toBe('second');
+      expect((await getBytes(s, 'bkt', 'k'))!.toString()).toBe('second');
+    }
+    const b = await makeStore({ bucketPrefix: s.prefix });
+    await b.putObject('bkt', 'k', bodyOf('third'), META);
+    expect((await getBytes(s, 'bkt', 'k'))!.toString()).toBe('third');
+    expect((await readAll((await s.getObject('bkt', 'k', undefined, { versionId: v1.versionId! }))!.body)).toString()).toBe('first');
+  });
+});
+
+/** A PUT straight to the backend with its own keys (as any other client of the cluster). */
+async function backendPut(bucket: string, key: string, body: Buffer): Promise<void> {
+  const url = `${backend.endpoint}/${bucket}/${key}`;
+  const headers: Record<string, string> = { 'content-length': String(body.length) };
+  Object.assign(headers, signRequest({ method: 'PUT', url, headers, credentials: backend.credentials, region: 'us-east-1', service: 's3', payloadHash: UNSIGNED_PAYLOAD }));
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = http.request(url, { method: 'PUT', headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  expect(status).toBe(200);
+}

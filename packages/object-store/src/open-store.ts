@@ -8,7 +8,8 @@
  * PREFIX+B), `region` (the backend's signing region, default us-east-1),
  * `credentialsFile` (see below), `timeoutMs` (how long a backend may stay silent
  * before the request is answered 503: connect, response head and body idle;
- * default 5 s to connect, 30 s otherwise). The backend's credentials come from
+ * default 5 s to connect, 30 s otherwise), `objectCacheBytes` (the object cache's size, default
+ * 64 MiB, 0 turns it off: s3-store/object-cache.ts). The backend's credentials come from
  * BUCKETFRONT_STORE_ACCESS_KEY_ID / BUCKETFRONT_STORE_SECRET_ACCESS_KEY, else
  * from a credentials file (`credentialsFile=` or
  * BUCKETFRONT_STORE_CREDENTIALS_FILE: AWS's shared-credentials format, profile
@@ -44,6 +45,8 @@ export type StoreSpec =
       /** The credentials file's profile holding radosgw system-user keys (replica writes). */
       systemProfile?: string;
       timeoutMs?: number;
+      /** The object cache's size in bytes (0: off); default s3-store's. */
+      objectCacheBytes?: number;
     };
 
 /** A spec that cannot be used, or a backend that cannot be reached at start-up: one line for the user. */
@@ -51,7 +54,7 @@ export class StoreSpecError extends Error {
   override name = 'StoreSpecError';
 }
 
-const S3_PARAMS = new Set(['bucketPrefix', 'region', 'credentialsFile', 'profile', 'systemProfile', 'timeoutMs']);
+const S3_PARAMS = new Set(['bucketPrefix', 'region', 'credentialsFile', 'profile', 'systemProfile', 'timeoutMs', 'objectCacheBytes']);
 
 export function parseStoreSpec(spec: string): StoreSpec {
   const colon = spec.indexOf(':');
@@ -92,6 +95,11 @@ export function parseStoreSpec(spec: string): StoreSpec {
   if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 600_000)) {
     throw new StoreSpecError(`--store s3: timeoutMs must be an integer from 100 to 600000, got ${JSON.stringify(timeoutText)}`);
   }
+  const cacheText = url.searchParams.get('objectCacheBytes');
+  const objectCacheBytes = cacheText === null ? undefined : Number(cacheText);
+  if (objectCacheBytes !== undefined && (!/^\d+$/.test(cacheText!) || objectCacheBytes > 2 ** 40)) {
+    throw new StoreSpecError(`--store s3: objectCacheBytes must be a number of bytes (0 turns the object cache off), got ${JSON.stringify(cacheText)}`);
+  }
   return {
     driver: 's3',
     endpoint: `${url.protocol}//${url.host}`,
@@ -101,6 +109,7 @@ export function parseStoreSpec(spec: string): StoreSpec {
     profile: url.searchParams.get('profile') ?? 'default',
     ...(systemProfile !== undefined ? { systemProfile } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(objectCacheBytes !== undefined ? { objectCacheBytes } : {}),
   };
 }
 
@@ -313,6 +322,7 @@ export async function openStore(specText: string | StoreSpec, opts: OpenStoreOpt
       region: spec.region,
       bucketPrefix: spec.bucketPrefix,
       ...(spec.timeoutMs !== undefined ? { timeouts: { connectMs: Math.min(5000, spec.timeoutMs), responseMs: spec.timeoutMs, idleMs: spec.timeoutMs } } : {}),
+      ...(spec.objectCacheBytes !== undefined ? { objectCache: { maxBytes: spec.objectCacheBytes } } : {}),
     });
     try {
       await s3.listBuckets();

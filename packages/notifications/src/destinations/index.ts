@@ -3,32 +3,59 @@
  * Each connects lazily, reconnects after a failure and bounds every broker operation by its
  * `timeoutMs`; see docs/notifications.md, "Destinations".
  */
-import type { Destination } from '../types.js';
-import { AmqpDestination } from './amqp.js';
+import type { DeliveryMessage, Destination } from '../types.js';
 import type { DestinationConfig } from './config.js';
-import { MqttDestination } from './mqtt.js';
-import { NatsDestination } from './nats.js';
-import { PostgresDestination } from './postgres.js';
-import { RedisDestination } from './redis.js';
-import { WebhookDestination } from './webhook.js';
 
 export { parseDestinationsConfig, DestinationConfigError, DESTINATION_ARN, DEFAULT_TIMEOUT_MS, type DestinationConfig } from './config.js';
 export { DestinationTimeoutError } from './bounded.js';
 
-/** The Destination for one configured destination (no connection is opened until the first deliver). */
-export function createDestination(config: DestinationConfig): Destination {
+/**
+ * Each type's module, imported on first use: the broker clients (amqplib, mqtt, nats, pg,
+ * ioredis, undici) take ~45 MiB of an origin's memory, and most origins configure none or one.
+ */
+async function load(config: DestinationConfig): Promise<Destination> {
   switch (config.type) {
     case 'webhook':
-      return new WebhookDestination(config);
+      return new (await import('./webhook.js')).WebhookDestination(config);
     case 'amqp':
-      return new AmqpDestination(config);
+      return new (await import('./amqp.js')).AmqpDestination(config);
     case 'nats':
-      return new NatsDestination(config);
+      return new (await import('./nats.js')).NatsDestination(config);
     case 'mqtt':
-      return new MqttDestination(config);
+      return new (await import('./mqtt.js')).MqttDestination(config);
     case 'redis':
-      return new RedisDestination(config);
+      return new (await import('./redis.js')).RedisDestination(config);
     case 'postgres':
-      return new PostgresDestination(config);
+      return new (await import('./postgres.js')).PostgresDestination(config);
   }
+}
+
+/** A destination whose client module is imported by its first delivery. */
+class LazyDestination implements Destination {
+  readonly arn: string;
+  readonly type: Destination['type'];
+  #loaded: Promise<Destination> | undefined;
+  #closed = false;
+
+  constructor(private readonly config: DestinationConfig) {
+    this.arn = config.arn;
+    this.type = config.type;
+  }
+
+  async deliver(messages: DeliveryMessage[]): Promise<void> {
+    if (this.#closed) throw new Error(`${this.type} ${this.arn}: the destination is closed`);
+    if (messages.length === 0) return;
+    this.#loaded ??= load(this.config);
+    await (await this.#loaded).deliver(messages);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await (await this.#loaded)?.close();
+  }
+}
+
+/** The Destination for one configured destination (neither its client module nor a connection is opened until the first deliver). */
+export function createDestination(config: DestinationConfig): Destination {
+  return new LazyDestination(config);
 }

@@ -130,7 +130,7 @@ describe('a backend that is down or silent', () => {
         sock.write(Buffer.alloc(10));
       });
     });
-    const s = await store(port, { timeouts: { idleMs: 300 }, wholeBodyBytes: 0 });
+    const s = await store(port, { timeouts: { idleMs: 300 }, wholeBodyBytes: 0, objectCache: { maxBytes: 0 } });
     const got = await s.getObject('b', 'k');
     expect(got!.info.size).toBe(1000);
     const read = await timed(readAll(got!.body));

@@ -63,6 +63,7 @@ import { BackendClient, drain, readBody, type ClientOptions, type RequestSpec } 
 import { noSystemCredentials, replicaVersion, ReplicaWriter, type ReplicaVersion } from './replica-writes.js';
 import { finishListing, finishVersionListing, planListing, planVersionListing } from './listing.js';
 import { decodeMetadata, encodeMetadata } from './metadata.js';
+import { DEFAULT_OBJECT_CACHE, ObjectCache } from './object-cache.js';
 import { S3Outbox } from './outbox.js';
 import { ReplicationStatuses, withStatus } from './replication-status.js';
 import { SystemBucket, partChecksumKey } from './system-bucket.js';
@@ -115,6 +116,11 @@ export interface S3StoreOptions {
    * `buffer` (one write downstream instead of a stream). Default 64 KiB; 0 streams everything.
    */
   wholeBodyBytes?: number;
+  /**
+   * The object cache (object-cache.ts): bodies of recently read objects, revalidated with a HEAD
+   * on every read. Default 64 MiB in all, objects up to 4 MiB; `maxBytes: 0` turns it off.
+   */
+  objectCache?: { maxBytes?: number; maxObjectBytes?: number };
 }
 
 const CONFIG_KINDS: ReadonlySet<string> = new Set<BucketConfigKind>(BUCKET_CONFIG_KINDS);
@@ -156,6 +162,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
   private readonly minPartSize: number;
   private readonly spoolDir: string | undefined;
   private readonly wholeBodyBytes: number;
+  private readonly objectCache: ObjectCache;
   private readonly sys: SystemBucket;
   private readonly outbox: S3Outbox;
   private readonly versions: BackendVersions;
@@ -174,6 +181,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
     this.minPartSize = opts.minPartSize ?? S3_LIMITS.minPartBytes;
     this.spoolDir = opts.spoolDir;
     this.wholeBodyBytes = opts.wholeBodyBytes ?? 64 * 1024;
+    this.objectCache = new ObjectCache({ ...DEFAULT_OBJECT_CACHE, ...opts.objectCache });
     const clientOptions: ClientOptions = {
       endpoint: opts.endpoint,
       credentials: opts.credentials,
@@ -536,6 +544,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
           if (rewritten !== null) ({ stored, lastModified, versionId } = rewritten);
           else if (replica !== undefined) await this.replicaUnfinished(full, key, replica.versionId);
         }
+        this.objectCache.forget(ObjectCache.id(full, key, undefined));
         return Object.freeze({ key, ...(versionId !== undefined ? { versionId } : {}), size: sized.length, etag, lastModified, metadata: freezeMetadata(stored) });
       }),
     );
@@ -732,6 +741,11 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
       if (versionId !== undefined) throw noSuchVersion(versionId);
       return null;
     }
+    const cacheId = ObjectCache.id(full, key, versionId);
+    if (this.objectCache.holds(cacheId)) {
+      const kept = await this.readKept(bucket, key, cacheId, range, opts);
+      if (kept !== undefined) return kept;
+    }
     return this.call({ bucket }, async () => {
       const versioned = this.versions.isVersioned(full);
       let res: IncomingMessage;
@@ -777,11 +791,35 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
         res.destroy();
         throw err;
       }
-      // Small answers are read whole (the caller can send them in one write); the rest is the
-      // backend's response itself, streamed and never buffered here.
-      if (length <= this.wholeBodyBytes) return lazyBodyResult(info, await readBody(res, this.wholeBodyBytes));
-      return { info, body: res };
+      // Small answers are read whole (the caller can send them in one write), and so are whole
+      // objects the object cache may keep; the rest is the backend's response itself, streamed
+      // and never buffered here.
+      const whole = res.statusCode === 200;
+      const release = whole ? this.objectCache.reserve(length) : undefined;
+      if (length > this.wholeBodyBytes && release === undefined) return { info, body: res };
+      let body: Buffer;
+      try {
+        body = await readBody(res, Math.max(length, this.wholeBodyBytes));
+      } finally {
+        release?.();
+      }
+      if (whole) this.objectCache.keep(cacheId, info, body);
+      return lazyBodyResult(info, body);
     });
+  }
+
+  /**
+   * A read of an object the object cache holds (object-cache.ts): a HEAD, then the kept body if
+   * the HEAD describes the version kept. Undefined when it does not (the caller GETs it).
+   */
+  private async readKept(bucket: string, key: string, cacheId: string, range: ByteRange | undefined, opts: ReadOptions | undefined): Promise<GetObjectResult | null | undefined> {
+    const info = await this.headObject(bucket, key, opts);
+    if (info === null) return null;
+    const body = this.objectCache.body(cacheId, info);
+    if (body === undefined) return undefined;
+    if (range === undefined) return lazyBodyResult(info, body);
+    if (range.end >= info.size) throw new StoreError('ServiceUnavailable', 'The object changed while it was being read; try again.');
+    return lazyBodyResult(info, body.subarray(range.start, range.end + 1));
   }
 
   async deleteObject(bucket: string, key: string, opts?: DeleteObjectOptions): Promise<DeleteObjectResult> {
@@ -798,6 +836,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
         throw err;
       }
       await drain(res);
+      this.objectCache.forget(ObjectCache.id(full, key, opts?.versionId));
       // What the backend did, as its x-amz-version-id / x-amz-delete-marker say (absent: a bucket never versioned).
       const result: DeleteObjectResult = {};
       // A version removed for good takes its replication status with it (best effort).
