@@ -307,8 +307,11 @@ export interface PutObjectOptions {
  * Added: `buffer`, present when the requested bytes were read whole (small
  * objects, served from memory): exactly the bytes `body` would yield, so a
  * hot path can `res.end(buffer)` and never touch `body` (it is then built
- * lazily and costs nothing). Destroy `body` if you neither read nor use it.
- * The returned `info` (like headObject's) is frozen: copy before changing.
+ * lazily and costs nothing). Destroy `body` if you neither read nor use it:
+ * a body sent from a driver's memory holds its bytes until then.
+ * `buffer` may be shared with later reads (a driver's body cache): read it,
+ * never write into it. The returned `info` (like headObject's) is frozen:
+ * copy before changing.
  */
 export interface GetObjectResult {
   info: ObjectInfo;

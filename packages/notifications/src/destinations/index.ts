@@ -3,6 +3,7 @@
  * Each connects lazily, reconnects after a failure and bounds every broker operation by its
  * `timeoutMs`; see docs/notifications.md, "Destinations".
  */
+import { readFileSync } from 'node:fs';
 import type { DeliveryMessage, Destination } from '../types.js';
 import type { DestinationConfig } from './config.js';
 
@@ -40,18 +41,28 @@ class LazyDestination implements Destination {
   constructor(private readonly config: DestinationConfig) {
     this.arn = config.arn;
     this.type = config.type;
+    // What a destination reads from disk is read now, so a missing file still stops the start-up.
+    if (config.type === 'webhook' && config.caFile !== undefined) readFileSync(config.caFile, 'utf8');
   }
 
   async deliver(messages: DeliveryMessage[]): Promise<void> {
     if (this.#closed) throw new Error(`${this.type} ${this.arn}: the destination is closed`);
     if (messages.length === 0) return;
-    this.#loaded ??= load(this.config);
-    await (await this.#loaded).deliver(messages);
+    const loading = (this.#loaded ??= load(this.config));
+    let destination: Destination;
+    try {
+      destination = await loading;
+    } catch (err) {
+      if (this.#loaded === loading) this.#loaded = undefined; // the next delivery tries again
+      throw err;
+    }
+    await destination.deliver(messages);
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    await (await this.#loaded)?.close();
+    const destination = await this.#loaded?.catch(() => undefined);
+    await destination?.close();
   }
 }
 

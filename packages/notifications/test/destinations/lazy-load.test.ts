@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { createDestination, parseDestinationsConfig } from '@bucketfront/notifications';
 import { describe, expect, it } from 'vitest';
 
 const DIST = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
@@ -56,5 +57,10 @@ describe('destinations load their client module on first delivery', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('a file a destination needs is still read at creation: a missing webhook caFile stops the start-up, not the first delivery', () => {
+    const [config] = parseDestinationsConfig([{ arn: 'arn:bucketfront:sqs:us-east-1:000000000000:hook', type: 'webhook', url: 'https://127.0.0.1:9/hook', caFile: '/nonexistent/ca.pem' }]);
+    expect(() => createDestination(config!)).toThrow(/ENOENT/);
   });
 });

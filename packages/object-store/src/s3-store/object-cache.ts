@@ -13,12 +13,24 @@
  * a write through another node, or straight to the backend, changes the validators and the
  * next read fetches the object again.
  *
- * Filling: an object of at most `maxObjectBytes` is read whole before it is answered (its
- * first read waits for the whole body, ~1 ms per MiB on a LAN), as long as the bodies being
- * read that way stay within the fill budget; beyond it, reads stream and nothing is kept.
+ * Keeping: an object is kept only if its Last-Modified is an earlier second than the backend's
+ * Date on the read that fetched it. Any later write is then dated a later second (radosgw dates
+ * a write, multipart ones included, when it completes), so even a same-size overwrite with an
+ * equal MD5 (a deliberate collision) cannot hide behind equal validators.
+ *
+ * Memory: the kept bodies (at most `maxBytes`), plus bodies held by requests, also at most
+ * `maxBytes` in all: a miss of an object that may be kept is read whole before it is answered
+ * (its first read waits for the whole body, ~1 ms per MiB on a LAN), and a body from memory is
+ * handed over whole (sendKept), so a slow client can pin an entry the cache has since let go:
+ * each request counts the bytes it holds against that budget until its answer is closed. With
+ * the budget spent, reads stream from the backend and nothing is kept.
  */
+import { Readable } from 'node:stream';
 import type { ObjectInfo } from '../types.js';
 import { BodyCache } from '../body-cache.js';
+
+/** The longest a request holds its share of the budget (the origin closes a connection idle for 2 minutes). */
+const HOLD_CAP_MS = 120_000;
 
 export interface ObjectCacheOptions {
   /** Total bytes kept; 0 turns the cache off. */
@@ -32,13 +44,11 @@ export const DEFAULT_OBJECT_CACHE: ObjectCacheOptions = { maxBytes: 64 * 1024 * 
 
 export class ObjectCache {
   private readonly bodies: BodyCache;
-  /** Bytes of bodies being read whole to be kept, at most a quarter of the cache. */
-  private filling = 0;
-  private readonly fillBudget: number;
+  /** Bytes of bodies held by requests (being read whole, or sent from memory), at most the cache's size. */
+  private held = 0;
 
   constructor(opts: ObjectCacheOptions) {
     this.bodies = new BodyCache(opts.maxBytes, Math.min(opts.maxObjectBytes, opts.maxBytes));
-    this.fillBudget = Math.max(opts.maxObjectBytes, opts.maxBytes / 4);
   }
 
   get enabled(): boolean {
@@ -61,22 +71,23 @@ export class ObjectCache {
   }
 
   /**
-   * Room to read a body of `size` bytes whole so it can be kept: a release function, or
-   * undefined when the object is too big or the fill budget is spent (then stream it).
+   * Room for a request to hold a body of `size` bytes: a release function (idempotent), or
+   * undefined when the object is too big or the budget is spent (then stream it from the backend).
    */
   reserve(size: number): (() => void) | undefined {
-    if (!this.enabled || size > this.bodies.maxEntryBytes || this.filling + size > this.fillBudget) return undefined;
-    this.filling += size;
+    if (!this.enabled || size > this.bodies.maxEntryBytes || this.held + size > this.bodies.maxBytes) return undefined;
+    this.held += size;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.filling -= size;
+      this.held -= size;
     };
   }
 
-  keep(id: string, info: ObjectInfo, body: Buffer): void {
-    if (this.enabled && body.length === info.size) this.bodies.set(id, body, validators(info));
+  /** Keeps `body`, read whole from the backend at `readAt` (its Date, whole seconds), if it may be kept (see above). */
+  keep(id: string, info: ObjectInfo, body: Buffer, readAt: Date): void {
+    if (this.enabled && body.length === info.size && info.lastModified.getTime() < readAt.getTime()) this.bodies.set(id, body, validators(info));
   }
 
   /** Drops what is kept of an object this node just changed (its memory, not correctness: reads revalidate). */
@@ -87,9 +98,42 @@ export class ObjectCache {
   get bytes(): number {
     return this.bodies.size;
   }
+
+  /** Bytes held by requests now (tests). */
+  get heldBytes(): number {
+    return this.held;
+  }
 }
 
-/** What identifies one version's bytes: two reads with equal validators return the same body. */
+/**
+ * A body from memory as a stream of one chunk (a view: sent in one write, as `res.end(buf)`
+ * would). It holds `holds` bytes of the budget (`release`) until the consumer is done with the
+ * answer: it is not destroyed at its end (autoDestroy off) but when the consumer closes it, as
+ * the origin's responder does when the response closes, and `pipeline` or `for await` at their
+ * end; in any case after HOLD_CAP_MS (the origin's idle-socket timeout), so a consumer that
+ * forgets costs the budget for a while, never for good.
+ */
+export function sendKept(body: Buffer, release: () => void): Readable {
+  let source: Buffer | null = body;
+  const cap = setTimeout(release, HOLD_CAP_MS);
+  cap.unref();
+  return new Readable({
+    autoDestroy: false,
+    read() {
+      if (source !== null) this.push(source);
+      source = null;
+      this.push(null);
+    },
+    destroy(err, callback) {
+      source = null;
+      clearTimeout(cap);
+      release();
+      callback(err);
+    },
+  });
+}
+
+/** What identifies one version's bytes: two reads with equal validators return the same body (with the keeping rule above). */
 function validators(info: ObjectInfo): string {
   return `${info.etag}\0${info.lastModified.getTime()}\0${info.size}\0${info.versionId ?? ''}`;
 }

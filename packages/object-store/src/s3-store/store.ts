@@ -63,7 +63,7 @@ import { BackendClient, drain, readBody, type ClientOptions, type RequestSpec } 
 import { noSystemCredentials, replicaVersion, ReplicaWriter, type ReplicaVersion } from './replica-writes.js';
 import { finishListing, finishVersionListing, planListing, planVersionListing } from './listing.js';
 import { decodeMetadata, encodeMetadata } from './metadata.js';
-import { DEFAULT_OBJECT_CACHE, ObjectCache } from './object-cache.js';
+import { DEFAULT_OBJECT_CACHE, ObjectCache, sendKept } from './object-cache.js';
 import { S3Outbox } from './outbox.js';
 import { ReplicationStatuses, withStatus } from './replication-status.js';
 import { SystemBucket, partChecksumKey } from './system-bucket.js';
@@ -795,16 +795,18 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
       // objects the object cache may keep; the rest is the backend's response itself, streamed
       // and never buffered here.
       const whole = res.statusCode === 200;
-      const release = whole ? this.objectCache.reserve(length) : undefined;
-      if (length > this.wholeBodyBytes && release === undefined) return { info, body: res };
+      const small = length <= this.wholeBodyBytes;
+      const release = whole && !small ? this.objectCache.reserve(length) : undefined;
+      if (!small && release === undefined) return { info, body: res };
       let body: Buffer;
       try {
         body = await readBody(res, Math.max(length, this.wholeBodyBytes));
-      } finally {
+      } catch (err) {
         release?.();
+        throw err;
       }
-      if (whole) this.objectCache.keep(cacheId, info, body);
-      return lazyBodyResult(info, body);
+      if (whole) this.objectCache.keep(cacheId, info, body, this.writtenAt(res));
+      return release === undefined ? lazyBodyResult(info, body) : { info, body: sendKept(body, release) };
     });
   }
 
@@ -814,12 +816,18 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
    */
   private async readKept(bucket: string, key: string, cacheId: string, range: ByteRange | undefined, opts: ReadOptions | undefined): Promise<GetObjectResult | null | undefined> {
     const info = await this.headObject(bucket, key, opts);
-    if (info === null) return null;
-    const body = this.objectCache.body(cacheId, info);
-    if (body === undefined) return undefined;
-    if (range === undefined) return lazyBodyResult(info, body);
-    if (range.end >= info.size) throw new StoreError('ServiceUnavailable', 'The object changed while it was being read; try again.');
-    return lazyBodyResult(info, body.subarray(range.start, range.end + 1));
+    const body = info === null ? undefined : this.objectCache.body(cacheId, info);
+    if (info === null || body === undefined) {
+      this.objectCache.forget(cacheId); // changed or gone: not worth another HEAD
+      return info === null ? null : undefined;
+    }
+    if (range !== undefined && range.end >= info.size) throw new StoreError('ServiceUnavailable', 'The object changed while it was being read; try again.');
+    const part = range === undefined ? body : body.subarray(range.start, range.end + 1);
+    // A small answer is one buffer (a piece of a larger body copied out, so it pins only itself).
+    if (part.length <= this.wholeBodyBytes) return lazyBodyResult(info, part === body ? body : Buffer.from(part));
+    // A bigger piece is a view: it pins the whole body, so it holds the whole body's size.
+    const release = this.objectCache.reserve(body.length);
+    return release === undefined ? undefined : { info, body: sendKept(part, release) };
   }
 
   async deleteObject(bucket: string, key: string, opts?: DeleteObjectOptions): Promise<DeleteObjectResult> {
