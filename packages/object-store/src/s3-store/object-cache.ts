@@ -21,16 +21,16 @@
  * Memory: the kept bodies (at most `maxBytes`), plus bodies held by requests, also at most
  * `maxBytes` in all: a miss of an object that may be kept is read whole before it is answered
  * (its first read waits for the whole body, ~1 ms per MiB on a LAN), and a body from memory is
- * handed over whole (sendKept), so a slow client can pin an entry the cache has since let go:
- * each request counts the bytes it holds against that budget until its answer is closed. With
- * the budget spent, reads stream from the backend and nothing is kept.
+ * sent in copied pieces of up to 1 MiB (sendKept), holding its share until the last piece is
+ * handed over. A slow client then pins at most one such copy of its own answer, never an entry
+ * the cache has let go. With the budget spent, reads stream from the backend and nothing is kept.
  */
 import { Readable } from 'node:stream';
 import type { ObjectInfo } from '../types.js';
 import { BodyCache } from '../body-cache.js';
 
-/** The longest a request holds its share of the budget (the origin closes a connection idle for 2 minutes). */
-const HOLD_CAP_MS = 120_000;
+/** Size of the copied pieces a kept body is sent in. */
+const SEND_PIECE_BYTES = 1024 * 1024;
 
 export interface ObjectCacheOptions {
   /** Total bytes kept; 0 turns the cache off. */
@@ -106,27 +106,27 @@ export class ObjectCache {
 }
 
 /**
- * A body from memory as a stream of one chunk (a view: sent in one write, as `res.end(buf)`
- * would). It holds `holds` bytes of the budget (`release`) until the consumer is done with the
- * answer: it is not destroyed at its end (autoDestroy off) but when the consumer closes it, as
- * the origin's responder does when the response closes, and `pipeline` or `for await` at their
- * end; in any case after HOLD_CAP_MS (the origin's idle-socket timeout), so a consumer that
- * forgets costs the budget for a while, never for good.
+ * A body from memory as a stream of copies of up to 1 MiB (one write downstream for most kept
+ * bodies). It holds its share of the budget (`release`) until its last piece was handed over
+ * (its end) or it is destroyed; what a slow reader still has queued then is a copy, never a view
+ * that would pin the whole body after the cache let it go.
  */
 export function sendKept(body: Buffer, release: () => void): Readable {
   let source: Buffer | null = body;
-  const cap = setTimeout(release, HOLD_CAP_MS);
-  cap.unref();
+  let offset = 0;
   return new Readable({
-    autoDestroy: false,
+    highWaterMark: SEND_PIECE_BYTES,
     read() {
-      if (source !== null) this.push(source);
-      source = null;
-      this.push(null);
+      if (source === null || offset >= source.length) {
+        this.push(null);
+        return;
+      }
+      const end = Math.min(offset + SEND_PIECE_BYTES, source.length);
+      this.push(Buffer.from(source.subarray(offset, end)));
+      offset = end;
     },
     destroy(err, callback) {
       source = null;
-      clearTimeout(cap);
       release();
       callback(err);
     },

@@ -825,7 +825,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
     const part = range === undefined ? body : body.subarray(range.start, range.end + 1);
     // A small answer is one buffer (a piece of a larger body copied out, so it pins only itself).
     if (part.length <= this.wholeBodyBytes) return lazyBodyResult(info, part === body ? body : Buffer.from(part));
-    // A bigger piece is a view: it pins the whole body, so it holds the whole body's size.
+    // The stream keeps the whole body until its last piece is out: it holds the whole body's size.
     const release = this.objectCache.reserve(body.length);
     return release === undefined ? undefined : { info, body: sendKept(part, release) };
   }
