@@ -22,7 +22,7 @@
  * `maxBytes` in all: a miss of an object that may be kept is read whole before it is answered
  * (its first read waits for the whole body, ~1 ms per MiB on a LAN), and a body from memory is
  * sent in copied pieces of up to 1 MiB (sendKept), holding its share until the last piece is
- * handed over. A slow client then pins at most one such copy of its own answer, never an entry
+ * handed over (or the stream is destroyed, or collected unread). A slow client then pins at most one such copy of its own answer, never an entry
  * the cache has let go. With the budget spent, reads stream from the backend and nothing is kept.
  */
 import { Readable } from 'node:stream';
@@ -87,7 +87,9 @@ export class ObjectCache {
 
   /** Keeps `body`, read whole from the backend at `readAt` (its Date, whole seconds), if it may be kept (see above). */
   keep(id: string, info: ObjectInfo, body: Buffer, readAt: Date): void {
-    if (this.enabled && body.length === info.size && info.lastModified.getTime() < readAt.getTime()) this.bodies.set(id, body, validators(info));
+    const modified = info.lastModified.getTime();
+    // (0: the backend sent no usable Last-Modified; nothing to tell versions apart by.)
+    if (this.enabled && body.length === info.size && modified > 0 && modified < readAt.getTime()) this.bodies.set(id, body, validators(info));
   }
 
   /** Drops what is kept of an object this node just changed (its memory, not correctness: reads revalidate). */
@@ -114,7 +116,7 @@ export class ObjectCache {
 export function sendKept(body: Buffer, release: () => void): Readable {
   let source: Buffer | null = body;
   let offset = 0;
-  return new Readable({
+  const stream = new Readable({
     highWaterMark: SEND_PIECE_BYTES,
     read() {
       if (source === null || offset >= source.length) {
@@ -127,11 +129,21 @@ export function sendKept(body: Buffer, release: () => void): Readable {
     },
     destroy(err, callback) {
       source = null;
+      abandoned.unregister(stream);
       release();
       callback(err);
     },
   });
+  abandoned.register(stream, release, stream);
+  return stream;
 }
+
+/**
+ * A kept body's stream that a caller dropped without reading or destroying it (an error path
+ * between a read and its use) gives its share back when it is collected, so a leak costs the
+ * budget for a while, never for good.
+ */
+const abandoned = new FinalizationRegistry<() => void>((release) => release());
 
 /** What identifies one version's bytes: two reads with equal validators return the same body (with the keeping rule above). */
 function validators(info: ObjectInfo): string {

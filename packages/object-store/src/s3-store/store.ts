@@ -805,7 +805,8 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
         release?.();
         throw err;
       }
-      if (whole) this.objectCache.keep(cacheId, info, body, this.writtenAt(res));
+      // Kept only on the backend's own clock: an answer without a Date is not kept.
+      if (whole && res.headers.date !== undefined) this.objectCache.keep(cacheId, info, body, this.writtenAt(res));
       return release === undefined ? lazyBodyResult(info, body) : { info, body: sendKept(body, release) };
     });
   }
