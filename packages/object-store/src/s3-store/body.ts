@@ -89,14 +89,15 @@ export interface SizedBody {
 const noop = async (): Promise<void> => {};
 
 /** `body` as is when its length is declared, else buffered (small) or spooled to `spoolDir`. */
-export async function withLength(body: Readable, expectedSize: number | undefined, spoolDir = tmpdir()): Promise<SizedBody> {
+export async function withLength(body: Readable, expectedSize: number | undefined, spoolDir?: string): Promise<SizedBody> {
   if (expectedSize !== undefined) return { length: expectedSize, stream: body, cleanup: noop };
   const head = await readPrefix(body, SMALL_BODY_BYTES);
   if (head.done) {
     const buffer = Buffer.concat(head.chunks, head.bytes);
     return { length: buffer.length, buffer, cleanup: noop };
   }
-  const path = join(spoolDir, `bucketfront-spool-${randomUUID()}`);
+  // os.tmpdir() only now: it makes a few system calls each time (not worth it per PUT).
+  const path = join(spoolDir ?? tmpdir(), `bucketfront-spool-${randomUUID()}`);
   const cleanup = (): Promise<void> => fsp.rm(path, { force: true }).catch(() => {});
   try {
     await pipeline(Readable.from(resume(head.chunks, head.iterator), { objectMode: false }), createWriteStream(path, { flags: 'wx', mode: 0o600 }));
