@@ -97,10 +97,6 @@ export class ObjectCache {
     this.bodies.delete(id);
   }
 
-  get bytes(): number {
-    return this.bodies.size;
-  }
-
   /** Bytes held by requests now (tests). */
   get heldBytes(): number {
     return this.held;

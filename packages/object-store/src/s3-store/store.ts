@@ -140,6 +140,11 @@ function replicaIsDeleteMarker(versionId: string): StoreError {
   return new StoreError('InvalidRequest', `Version ${versionId} of this key is a delete marker`);
 }
 
+/** A range checked against a size the object no longer has. */
+function objectChanged(): StoreError {
+  return new StoreError('ServiceUnavailable', 'The object changed while it was being read; try again.');
+}
+
 /** An append lost to a concurrent write (the backend's 412 on our condition). */
 function appendRaced(): StoreError {
   return new StoreError('InvalidWriteOffset', 'The write offset value that you specified does not match the current object size.');
@@ -766,7 +771,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
         if (isBackendError(err, 'NoSuchKey')) return null;
         if (isBackendError(err, 'InvalidRange')) {
           // The caller checked the range against the size it saw: the object changed since.
-          throw new StoreError('ServiceUnavailable', 'The object changed while it was being read; try again.');
+          throw objectChanged();
         }
         throw err;
       }
@@ -822,7 +827,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
       this.objectCache.forget(cacheId); // changed or gone: not worth another HEAD
       return info === null ? null : undefined;
     }
-    if (range !== undefined && range.end >= info.size) throw new StoreError('ServiceUnavailable', 'The object changed while it was being read; try again.');
+    if (range !== undefined && range.end >= info.size) throw objectChanged();
     const part = range === undefined ? body : body.subarray(range.start, range.end + 1);
     // A small answer is one buffer (a piece of a larger body copied out, so it pins only itself).
     if (part.length <= this.wholeBodyBytes) return lazyBodyResult(info, part === body ? body : Buffer.from(part));
