@@ -175,6 +175,23 @@ describe('s3 driver over a bucketfront origin', () => {
     await s.abortMultipartUpload('bkt', 'mp', up.uploadId);
   });
 
+  it('payloadSha256: the backend checks the hash the client signed; a body that does not match stores nothing', async () => {
+    const s = await makeStore();
+    expect(s.verifiesPayloadSha256).toBe(true);
+    await s.createBucket('bkt', { region: 'us-east-1' });
+    const full = `${s.prefix}bkt`;
+    const good = bytes(200_000, 1);
+    const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+    await s.putObject('bkt', 'k', bodyOf('old'), META);
+    const err = await s.putObject('bkt', 'k', bodyOf(bytes(200_000, 2)), META, { expectedSize: 200_000, payloadSha256: sha(good) }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'XAmzContentSHA256Mismatch', detail: { ClientComputedContentSHA256: sha(good) } });
+    await expectStoreError(s.putObject('bkt', 'fresh', bodyOf(Buffer.from('not it')), META, { payloadSha256: sha(good) }), 'XAmzContentSHA256Mismatch');
+    expect((await getBytes(s, 'bkt', 'k'))!.toString()).toBe('old');
+    expect(await backend.store.headObject(full, 'fresh')).toBeNull();
+    await s.putObject('bkt', 'k', bodyOf(good), META, { expectedSize: good.length, payloadSha256: sha(good) });
+    expect((await getBytes(s, 'bkt', 'k'))!.equals(good)).toBe(true);
+  });
+
   it('a 64 MiB part and a 64 MiB object stream through with bounded memory', async () => {
     const s = await makeStore();
     await s.createBucket('bkt', { region: 'us-east-1' });
@@ -436,6 +453,48 @@ describe('s3 driver over a bucketfront origin', () => {
       }
     } finally {
       agent.destroy();
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+    }
+  });
+});
+
+describe('s3 driver behind an origin: a signed payload hash', () => {
+  it('is checked by the backend: a PutObject whose body does not match is XAmzContentSHA256Mismatch and stores nothing; an SSE-S3 one is checked by the origin', async () => {
+    const s = await makeStore();
+    const credentials = { accessKeyId: 'FRONTKEY', secretAccessKey: 'front-secret-front-secret-front' };
+    const server: Server = http.createServer(createOriginHandler({ store: withBucketCache(s), credentials, accessLog: false }));
+    const url = await listenOnLoopback(server);
+    const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+    const send = (method: string, path: string, body: Buffer, payloadHash: string, extra: Record<string, string> = {}): Promise<{ status: number; body: string }> => {
+      const headers: Record<string, string> = { 'content-length': String(body.length), ...extra };
+      Object.assign(headers, signRequest({ method, url: `${url}${path}`, headers, credentials, region: 'us-east-1', service: 's3', payloadHash }));
+      return new Promise((resolve, reject) => {
+        const req = http.request(`${url}${path}`, { method, headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    };
+    try {
+      expect((await send('PUT', '/sha', Buffer.alloc(0), sha(Buffer.alloc(0)))).status).toBe(200);
+      const good = bytes(300_000, 4);
+      const bad = bytes(300_000, 5);
+      for (const extra of [{}, { 'x-amz-server-side-encryption': 'AES256' }] as Record<string, string>[]) {
+        const refused = await send('PUT', '/sha/k', bad, sha(good), extra);
+        expect(refused.status, JSON.stringify(extra)).toBe(400);
+        expect(refused.body).toContain('<Code>XAmzContentSHA256Mismatch</Code>');
+        expect(refused.body).toContain(`<ClientComputedContentSHA256>${sha(good)}</ClientComputedContentSHA256>`);
+        expect(await backend.store.headObject(`${s.prefix}sha`, 'k')).toBeNull();
+      }
+      expect((await send('PUT', '/sha/k', good, sha(good))).status).toBe(200);
+      expect((await getBytes(s, 'sha', 'k'))!.equals(good)).toBe(true);
+    } finally {
       await new Promise<void>((r) => {
         server.close(() => r());
         server.closeAllConnections();

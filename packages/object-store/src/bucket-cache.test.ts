@@ -30,7 +30,7 @@ afterEach(async () => {
 const count = (calls: StoreOperation[], op: StoreOperation) => calls.filter((c) => c === op).length;
 
 describe('bucket-facts cache (a decorator over any store)', () => {
-  it('answers repeated bucket reads without the backend until revalidateMs has passed', async () => {
+  it('answers repeated bucket reads without the backend until revalidateMs has passed; all configuration documents load in one call', async () => {
     const n = await twoNodes(500);
     cleanup = n.close;
     await n.a.createBucket('site', { region: 'us-east-1' });
@@ -41,10 +41,13 @@ describe('bucket-facts cache (a decorator over any store)', () => {
       expect(await n.a.getBucketConfig('site', 'website')).toBe('<WebsiteConfiguration/>');
       expect(await n.a.getBucketConfig('site', 'policy')).toBeNull();
     }
-    expect(n.calls).toEqual(['headBucket', 'getBucketConfig', 'getBucketConfig']);
+    expect(n.calls).toEqual(['headBucket', 'getBucketConfigs']);
     n.clock.now += 501;
     await n.a.headBucket('site');
+    expect(await n.a.getBucketConfig('site', 'policy')).toBeNull();
+    expect(await n.a.getBucketConfig('site', 'website')).toBe('<WebsiteConfiguration/>');
     expect(count(n.calls, 'headBucket')).toBe(2);
+    expect(count(n.calls, 'getBucketConfigs')).toBe(2);
   });
 
   it("a change made through this node is seen by its very next read; another node's within revalidateMs", async () => {

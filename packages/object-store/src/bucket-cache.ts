@@ -15,7 +15,7 @@
  *   500 ms, another node's change is honoured within 1 s (docs/scaling-out.md).
  */
 import { ForwardingStore } from './forwarding-store.js';
-import type { BucketConfigKind, BucketInfo, CannedAcl, ObjectStore } from './types.js';
+import type { BucketConfigKind, BucketConfigs, BucketInfo, CannedAcl, ObjectStore } from './types.js';
 
 export interface BucketCacheOptions {
   /** Age after which a cached fact is read from the backend again. Default 500 ms. */
@@ -32,7 +32,8 @@ const MAX_BUCKETS = 4096;
 interface Entry {
   loadedAt: number;
   info?: Promise<BucketInfo | null>;
-  configs: Map<BucketConfigKind, Promise<string | null>>;
+  /** All of the bucket's configuration documents, loaded together on first use (one backend round trip on the s3 driver). */
+  configs?: Promise<BucketConfigs>;
 }
 
 export class BucketCachingStore extends ForwardingStore {
@@ -55,13 +56,13 @@ export class BucketCachingStore extends ForwardingStore {
   }
 
   override getBucketConfig(name: string, kind: BucketConfigKind): Promise<string | null> {
+    return this.getBucketConfigs(name).then((configs) => configs[kind] ?? null);
+  }
+
+  override getBucketConfigs(name: string): Promise<BucketConfigs> {
     const entry = this.entry(name);
-    let doc = entry.configs.get(kind);
-    if (doc === undefined) {
-      doc = this.unlessFailed(name, entry, kind, this.inner.getBucketConfig(name, kind));
-      entry.configs.set(kind, doc);
-    }
-    return doc;
+    entry.configs ??= this.unlessFailed(name, entry, 'configs', this.inner.getBucketConfigs(name));
+    return entry.configs;
   }
 
   /** The bucket's fresh entry: a new one when there is none or it is older than revalidateMs. */
@@ -70,17 +71,15 @@ export class BucketCachingStore extends ForwardingStore {
     const existing = this.entries.get(name);
     if (existing !== undefined && now - existing.loadedAt <= this.revalidateMs) return existing;
     if (existing === undefined && this.entries.size >= MAX_BUCKETS) this.entries.clear();
-    const fresh: Entry = { loadedAt: now, configs: new Map() };
+    const fresh: Entry = { loadedAt: now };
     this.entries.set(name, fresh);
     return fresh;
   }
 
   /** A failed load is not kept: the next call tries again. */
-  private unlessFailed<T>(name: string, entry: Entry, what: 'info' | BucketConfigKind, load: Promise<T>): Promise<T> {
+  private unlessFailed<T>(name: string, entry: Entry, what: 'info' | 'configs', load: Promise<T>): Promise<T> {
     load.catch(() => {
-      if (this.entries.get(name) !== entry) return;
-      if (what === 'info') delete entry.info;
-      else entry.configs.delete(what);
+      if (this.entries.get(name) === entry) delete entry[what];
     });
     return load;
   }

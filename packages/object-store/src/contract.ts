@@ -316,6 +316,21 @@ export function runObjectStoreContract(name: string, makeStore: MakeStore, capab
         await store.putBucketConfig('bkt', 'encryption', null);
       });
 
+      it("reads all of a bucket's configuration documents at once, each as last written", async () => {
+        expect(await store.getBucketConfigs('bkt')).toEqual({});
+        await store.putBucketConfig('bkt', 'website', '<w1/>');
+        await store.putBucketConfig('bkt', 'policy', '{"p":1} é');
+        await store.createBucket('bkt2', { region: 'us-east-1' });
+        await store.putBucketConfig('bkt2', 'cors', '<other-bucket/>');
+        expect(await store.getBucketConfigs('bkt')).toEqual({ website: '<w1/>', policy: '{"p":1} é' });
+        await store.putBucketConfig('bkt', 'website', '<w2/>'); // a new ETag: read again
+        await store.putBucketConfig('bkt', 'policy', null);
+        await store.putBucketConfig('bkt', 'logging', '<l/>');
+        expect(await store.getBucketConfigs('bkt')).toEqual({ website: '<w2/>', logging: '<l/>' });
+        expect(await store.getBucketConfigs('bkt2')).toEqual({ cors: '<other-bucket/>' });
+        await expectStoreError(store.getBucketConfigs('nope'), 'NoSuchBucket');
+      });
+
       it('bucket configs need a bucket', async () => {
         await expectStoreError(store.getBucketConfig('nope', 'website'), 'NoSuchBucket');
         await expectStoreError(store.putBucketConfig('nope', 'policy', '{}'), 'NoSuchBucket');

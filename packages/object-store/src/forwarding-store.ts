@@ -2,14 +2,18 @@
  * An ObjectStore that hands every call to `inner`: the base of the decorators
  * (bucket-cache.ts), which override only what they change.
  */
-import type { ObjectStore } from './types.js';
+import type { ObjectStore, StoreMethod } from './types.js';
 
 /** The parameters of ObjectStore method `M`, as types.ts declares them. */
-type Args<M extends keyof ObjectStore> = Parameters<ObjectStore[M]>;
-type Result<M extends keyof ObjectStore> = ReturnType<ObjectStore[M]>;
+type Args<M extends StoreMethod> = Parameters<ObjectStore[M]>;
+type Result<M extends StoreMethod> = ReturnType<ObjectStore[M]>;
 
 export class ForwardingStore implements ObjectStore {
   constructor(readonly inner: ObjectStore) {}
+
+  get verifiesPayloadSha256(): boolean | undefined {
+    return this.inner.verifiesPayloadSha256;
+  }
 
   listBuckets(): Result<'listBuckets'> {
     return this.inner.listBuckets();
@@ -28,6 +32,9 @@ export class ForwardingStore implements ObjectStore {
   }
   getBucketConfig(...a: Args<'getBucketConfig'>): Result<'getBucketConfig'> {
     return this.inner.getBucketConfig(...a);
+  }
+  getBucketConfigs(...a: Args<'getBucketConfigs'>): Result<'getBucketConfigs'> {
+    return this.inner.getBucketConfigs(...a);
   }
   putBucketConfig(...a: Args<'putBucketConfig'>): Result<'putBucketConfig'> {
     return this.inner.putBucketConfig(...a);

@@ -7,9 +7,9 @@
  * The time of `getObject` is the time to open the object (the backend's
  * response head), not to stream it.
  */
-import { isStoreError, type ObjectStore } from './types.js';
+import { isStoreError, type ObjectStore, type StoreMethod } from './types.js';
 
-export type StoreOperation = Exclude<keyof ObjectStore, 'close'>;
+export type StoreOperation = Exclude<StoreMethod, 'close'>;
 
 export type StoreObserver = (operation: StoreOperation, outcome: string, durationMs: number) => void;
 

@@ -48,6 +48,8 @@ export type StoreErrorCode =
   | 'KMS.DisabledException'
   /** The driver cannot do what was asked (501), e.g. the s3 driver changing an older version's metadata. */
   | 'NotImplemented'
+  /** PutObjectOptions.payloadSha256: the body is not what the client signed (400); nothing was stored. */
+  | 'XAmzContentSHA256Mismatch'
   | 'InternalError';
 
 export class StoreError extends Error {
@@ -264,6 +266,9 @@ export const BUCKET_CONFIG_KINDS = [
 ] as const;
 export type BucketConfigKind = (typeof BUCKET_CONFIG_KINDS)[number];
 
+/** A bucket's configuration documents by kind; a kind that is unset is absent. */
+export type BucketConfigs = Partial<Record<BucketConfigKind, string>>;
+
 /** Inclusive byte range, already validated against the object size by the caller. */
 export interface ByteRange {
   start: number;
@@ -273,6 +278,13 @@ export interface ByteRange {
 export interface PutObjectOptions {
   /** Base64 Content-MD5 from the request; mismatch → BadDigest and nothing stored. */
   contentMd5?: string;
+  /**
+   * The body's SHA-256 (lower-case hex) as the client signed it (x-amz-content-sha256), not yet
+   * checked. Only for a store whose `verifiesPayloadSha256` is true, and only for a body stored as
+   * it is (not encrypted): it has its backend check it (XAmzContentSHA256Mismatch, nothing stored),
+   * so the caller need not hash the body itself.
+   */
+  payloadSha256?: string;
   /** Declared length; a body shorter or longer → IncompleteBody and nothing stored. */
   expectedSize?: number;
   /**
@@ -399,7 +411,16 @@ export interface VersionMetadataPatch {
   replicationStatus?: ReplicationStatus | null;
 }
 
+/** The operations of an ObjectStore (its methods, not its capability flags). */
+export type StoreMethod = Exclude<keyof ObjectStore, 'verifiesPayloadSha256'>;
+
 export interface ObjectStore {
+  /**
+   * True when PutObjectOptions.payloadSha256 is honoured: the store has the body's signed SHA-256
+   * checked where it is written (the s3 driver's backend does), so the origin does not hash it.
+   */
+  readonly verifiesPayloadSha256?: boolean;
+
   // Buckets
   listBuckets(): Promise<BucketInfo[]>;
   /** Throws BucketAlreadyOwnedByYou when it exists (single-tenant store). */
@@ -411,6 +432,11 @@ export interface ObjectStore {
   setBucketAcl(name: string, acl: CannedAcl): Promise<void>;
   /** null when unset. Throws NoSuchBucket. */
   getBucketConfig(name: string, kind: BucketConfigKind): Promise<string | null>;
+  /**
+   * Every configuration document of the bucket at once (what the bucket cache loads): one
+   * listing on the s3 driver instead of a request per kind. Throws NoSuchBucket.
+   */
+  getBucketConfigs(name: string): Promise<BucketConfigs>;
   /** `null` deletes. Durable before it resolves. Throws NoSuchBucket. */
   putBucketConfig(name: string, kind: BucketConfigKind, document: string | null): Promise<void>;
 

@@ -30,7 +30,7 @@ export {
   CHECKSUM_DIGEST_BYTES,
 } from './checksums/index.js';
 export type { Checksum, ChecksumAlgorithm } from './checksums/index.js';
-export { contentSha256Mismatch, createPayloadDecoder, PayloadDecoder, storedContentEncoding } from './payload/decoder.js';
+export { contentSha256Mismatch, createPayloadDecoder, PayloadDecoder, storedContentEncoding, type PayloadDecoderOptions } from './payload/decoder.js';
 export { decodeQueryComponent, decodeQueryComponentStrict, uriEncode } from './uri-encoding.js';
 export { SIGV4A_ALGORITHM, deriveSigV4aPrivateKey, sigV4aPublicKey, isSigV4aAuthorization, verifySigV4aRequest } from './sigv4a.js';
 export type { SigV4aResult, VerifySigV4aOptions } from './sigv4a.js';

@@ -2,7 +2,7 @@
  * Request bodies: decoded and verified by the sigv4 payload decoder
  * (aws-chunked, chunk signatures, x-amz-checksum-*, Content-MD5, sha256).
  */
-import { contentSha256Mismatch, createPayloadDecoder, EMPTY_SHA256, PayloadError, type PayloadDecoder } from '@bucketfront/sigv4';
+import { contentSha256Mismatch, createPayloadDecoder, EMPTY_SHA256, PayloadError, type PayloadDecoder, type PayloadDecoderOptions } from '@bucketfront/sigv4';
 import { S3Error, type S3ErrorCode } from '@bucketfront/s3-protocol';
 import { declaresBody } from '../http/respond.js';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -139,10 +139,10 @@ function guardBodyRate(ctx: S3Context, stream: PayloadDecoder): void {
 
 const REQUEST_TIMEOUT_MESSAGE = 'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.';
 
-export function openBody(ctx: S3Context): OpenedBody {
+export function openBody(ctx: S3Context, opts: PayloadDecoderOptions = {}): OpenedBody {
   const { req, res } = ctx;
   if (ctx.expectContinue && !res.headersSent) res.writeContinue();
-  const stream = createPayloadDecoder(ctx.auth, ctx.op.op === 'CompleteMultipartUpload' ? withoutObjectChecksums(req.headers) : req.headers);
+  const stream = createPayloadDecoder(ctx.auth, ctx.op.op === 'CompleteMultipartUpload' ? withoutObjectChecksums(req.headers) : req.headers, opts);
   let failure: PayloadError | undefined;
   stream.on('error', (err) => {
     if (err instanceof PayloadError) failure ??= err;
@@ -168,9 +168,20 @@ function withoutObjectChecksums(headers: IncomingHttpHeaders): IncomingHttpHeade
   return out;
 }
 
+/**
+ * The signed hash of the body (x-amz-content-sha256) when the store has it checked where it
+ * writes the body (ObjectStore.verifiesPayloadSha256: the s3 driver's backend refuses a mismatch
+ * and stores nothing), so the decoder need not hash it too; for a body stored as it is only
+ * (the caller rules out encryption and appends). Undefined otherwise: the decoder checks it.
+ */
+export function payloadSha256ForStore(ctx: S3Context): string | undefined {
+  if (ctx.store.verifiesPayloadSha256 !== true || ctx.auth.kind !== 'signed' || ctx.auth.payload.kind !== 'sha256') return undefined;
+  return ctx.auth.payload.sha256Hex;
+}
+
 /** Runs `use(stream)`; a payload failure (bad signature, checksum…) wins over the consumer's error. */
-export async function withBody<T>(ctx: S3Context, use: (body: PayloadDecoder) => Promise<T>): Promise<T> {
-  const body = openBody(ctx);
+export async function withBody<T>(ctx: S3Context, use: (body: PayloadDecoder) => Promise<T>, opts: PayloadDecoderOptions = {}): Promise<T> {
+  const body = openBody(ctx, opts);
   try {
     return await use(body.stream);
   } catch (err) {

@@ -162,6 +162,8 @@ export class EncryptingStore extends ForwardingStore {
   override async putObject(bucket: string, key: string, body: Readable, metadata: ObjectMetadata, opts?: PutObjectOptions): Promise<ObjectInfo> {
     const { encryption, customerKey: _ck, ...rest } = opts ?? {};
     if (encryption === undefined) return this.inner.putObject(bucket, key, body, strip(metadata), rest);
+    // The backend sees ciphertext: it cannot check the hash of the plaintext (the origin hashes it then).
+    if (rest.payloadSha256 !== undefined) throw new StoreError('InternalError', 'payloadSha256 cannot be checked downstream of encryption');
     const sealing = await this.newSealing(encryption);
     await this.listing?.markEncrypted(bucket);
     const ivBase = randomBytes(IV_BYTES);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DEL_DIR_PREFIX, TMP_DIR_PREFIX, asStoreError, fsyncDir, writeFileDurable } from '../durable-fs.js';
 import { BUCKET_FILE, CONFIG_KINDS, FORMAT_VERSION, bucketDirName, nowToSecond, type BucketDoc } from '../fs-layout.js';
 import { compareKeys } from '../key-order.js';
-import { StoreError, type BucketConfigKind, type BucketInfo, type CannedAcl } from '../types.js';
+import { StoreError, type BucketConfigKind, type BucketConfigs, type BucketInfo, type CannedAcl } from '../types.js';
 import { bucketOf, emptyBucket, type FsContext } from './state.js';
 
 export async function listBuckets(ctx: FsContext): Promise<BucketInfo[]> {
@@ -85,6 +85,10 @@ export async function setBucketAcl(ctx: FsContext, name: string, acl: CannedAcl)
 
 export async function getBucketConfig(ctx: FsContext, name: string, kind: BucketConfigKind): Promise<string | null> {
   return bucketOf(ctx, name).configs.get(kind) ?? null;
+}
+
+export async function getBucketConfigs(ctx: FsContext, name: string): Promise<BucketConfigs> {
+  return Object.fromEntries(bucketOf(ctx, name).configs);
 }
 
 export async function putBucketConfig(ctx: FsContext, name: string, kind: BucketConfigKind, document: string | null): Promise<void> {

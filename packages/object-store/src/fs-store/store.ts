@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { BodyCache } from '../body-cache.js';
 import { INLINE_OBJECT_BYTES } from '../fs-layout.js';
 import { KeyedMutex } from '../keyed-mutex.js';
-import { S3_LIMITS, type ByteRange, type EventOutbox, type ObjectStore, type ReadOptions, type SystemDocuments } from '../types.js';
+import { S3_LIMITS, type ByteRange, type EventOutbox, type ObjectStore, type ReadOptions, type StoreMethod, type SystemDocuments } from '../types.js';
 import { appendObject } from './append-object.js';
 import * as buckets from './buckets.js';
 import { copyObject } from './copy-object.js';
@@ -92,7 +92,7 @@ function contextFor(opts: FsStoreOptions): FsContext {
 }
 
 /** The parameters of ObjectStore method `M`, as types.ts declares them. */
-type Args<M extends keyof ObjectStore> = Parameters<ObjectStore[M]>;
+type Args<M extends StoreMethod> = Parameters<ObjectStore[M]>;
 
 class FsStore implements ObjectStore, SystemDocuments, EventOutbox {
   private readonly ctx: FsContext;
@@ -151,6 +151,9 @@ class FsStore implements ObjectStore, SystemDocuments, EventOutbox {
   }
   getBucketConfig(...a: Args<'getBucketConfig'>) {
     return buckets.getBucketConfig(this.ctx, ...a);
+  }
+  getBucketConfigs(...a: Args<'getBucketConfigs'>) {
+    return buckets.getBucketConfigs(this.ctx, ...a);
   }
   putBucketConfig(...a: Args<'putBucketConfig'>) {
     return buckets.putBucketConfig(this.ctx, ...a);

@@ -56,6 +56,11 @@ export interface RequestSpec {
   body?: Buffer | string;
   /** Sign the body as UNSIGNED-PAYLOAD (object bodies: no extra pass over the bytes). */
   unsignedPayload?: boolean;
+  /**
+   * Sign the body with this SHA-256 (hex; the client's, unchecked) instead: the backend checks it
+   * as it receives the body and stores nothing when it does not match (XAmzContentSHA256Mismatch).
+   */
+  payloadSha256?: string;
   /** Statuses handed back instead of thrown (e.g. 404 of a HEAD, 304, 412). */
   accept?: readonly number[];
   /** Repeat after network failures and 5xx. Default: true for GET, HEAD and DELETE. */
@@ -170,7 +175,7 @@ export class BackendClient {
     const attempts = idempotent ? this.opts.retries + 1 : 1;
     const target = this.target(spec);
     const body = spec.body === undefined ? undefined : typeof spec.body === 'string' ? Buffer.from(spec.body) : spec.body;
-    const payloadHash = spec.unsignedPayload === true ? UNSIGNED_PAYLOAD : sha256Hex(body ?? '');
+    const payloadHash = spec.payloadSha256 ?? (spec.unsignedPayload === true ? UNSIGNED_PAYLOAD : sha256Hex(body ?? ''));
     const sendsBody = body !== undefined || spec.method === 'PUT' || spec.method === 'POST';
     for (let attempt = 1; ; attempt++) {
       const headers = this.signedHeaders(spec, target, payloadHash, sendsBody ? (body?.length ?? 0) : undefined);
@@ -203,7 +208,7 @@ export class BackendClient {
 
   /**
    * Streams `source` as the body, exactly `length` bytes (Content-Length,
-   * UNSIGNED-PAYLOAD), never retried. Rejects with the source's own error when
+   * UNSIGNED-PAYLOAD unless `spec.payloadSha256`), never retried. Rejects with the source's own error when
    * it fails, IncompleteBody when it is shorter or longer than `length`,
    * BackendError for an error answer (the rest of the body is then not sent)
    * or BackendUnavailable. In every failure the backend request is destroyed
@@ -211,7 +216,7 @@ export class BackendClient {
    */
   async stream(spec: RequestSpec, source: Readable, length: number): Promise<IncomingMessage> {
     const target = this.target(spec);
-    const headers = this.signedHeaders(spec, target, UNSIGNED_PAYLOAD, length);
+    const headers = this.signedHeaders(spec, target, spec.payloadSha256 ?? UNSIGNED_PAYLOAD, length);
     const guard = new LengthGuard(length);
     let sourceError: unknown;
     let guardError: unknown;

@@ -28,6 +28,7 @@ import {
   S3_LIMITS,
   StoreError,
   type BucketConfigKind,
+  type BucketConfigs,
   type BucketInfo,
   type ByteRange,
   type CannedAcl,
@@ -158,7 +159,19 @@ function raced(err: unknown): never {
 
 type UploadRef = { bucket: string; key: string; uploadId: string };
 
+/** The backend refused a body whose SHA-256 is not the one the client signed (PutObjectOptions.payloadSha256). */
+function payloadSha256Mismatch(clientComputed: string): StoreError {
+  return new StoreError('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", {
+    ClientComputedContentSHA256: clientComputed,
+  });
+}
+
 class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
+  /**
+   * PutObjectOptions.payloadSha256 signs the backend request: an S3 backend checks a signed
+   * payload hash before it stores the body (radosgw, AWS S3 and Garage do; tested on Ceph).
+   */
+  readonly verifiesPayloadSha256 = true;
   private readonly client: BackendClient;
   /** Writes keeping a given version id (replicas); null without system credentials. */
   private readonly replicas: ReplicaWriter | null;
@@ -403,6 +416,15 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
     });
   }
 
+  async getBucketConfigs(name: string): Promise<BucketConfigs> {
+    const full = this.b(name);
+    return this.call({ bucket: name }, async () => {
+      const [exists, docs] = await Promise.all([this.bucketExists(full), this.sys.getConfigs(name)]);
+      if (!exists) throw noSuchBucket(name);
+      return docs;
+    });
+  }
+
   async putBucketConfig(name: string, kind: BucketConfigKind, document: string | null): Promise<void> {
     if (!CONFIG_KINDS.has(kind)) throw new StoreError('InvalidArgument', `Unknown bucket configuration ${String(kind)}`);
     await this.requireBucket(name);
@@ -521,12 +543,14 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
         let res: IncomingMessage;
         try {
           const spec: RequestSpec = { method: 'PUT', bucket: full, key, headers, idempotent: false, unsignedPayload: true };
+          if (opts?.payloadSha256 !== undefined) spec.payloadSha256 = opts.payloadSha256;
           if (replica !== undefined) spec.query = await replica.writer.query(replica);
           const send = (): Promise<IncomingMessage> => (sized.buffer !== undefined ? client.request({ ...spec, body: sized.buffer }) : client.stream(spec, sized.stream!, sized.length));
           res = replica !== undefined ? await replica.writer.send(send) : await send();
         } catch (err) {
           // Only appendObject sends conditions: the version it checked is no longer current.
           if (isBackendError(err, 'PreconditionFailed') || isBackendError(err, 'ConditionalRequestConflict')) throw appendRaced();
+          if (opts?.payloadSha256 !== undefined && isBackendError(err, 'XAmzContentSHA256Mismatch')) throw payloadSha256Mismatch(opts.payloadSha256);
           throw err;
         } finally {
           await sized.cleanup();

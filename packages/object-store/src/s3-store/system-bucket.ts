@@ -22,11 +22,11 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { KeyedMutex } from '../keyed-mutex.js';
-import { BUCKET_CONFIG_KINDS, StoreError, type BucketConfigKind, type CannedAcl, type StoredChecksum } from '../types.js';
+import { BUCKET_CONFIG_KINDS, StoreError, type BucketConfigKind, type BucketConfigs, type CannedAcl, type StoredChecksum } from '../types.js';
 import { BackendError, isBackendError } from './errors.js';
 import { drain, readBody, type BackendClient, type RequestSpec } from './http-client.js';
 import { decodeChecksum, encodeChecksum } from './metadata.js';
-import { createBucketConfiguration, deleteObjectsRequest, parseDeleteResult, parseListObjectsV2 } from './xml.js';
+import { createBucketConfiguration, deleteObjectsRequest, normalizeEtag, parseDeleteResult, parseListObjectsV2, type ListedObject } from './xml.js';
 
 export interface BucketRecord {
   region: string;
@@ -195,7 +195,12 @@ export class SystemBucket {
 
   /** Every key under `prefix` (all pages). */
   async list(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
+    return (await this.listed(prefix)).map((o) => o.key);
+  }
+
+  /** Every object under `prefix` with its ETag (all pages); none when the system bucket does not exist yet. */
+  private async listed(prefix: string): Promise<ListedObject[]> {
+    const out: ListedObject[] = [];
     let startAfter: string | undefined;
     for (;;) {
       let body: Buffer;
@@ -206,12 +211,12 @@ export class SystemBucket {
           query: [['list-type', '2'], ['prefix', prefix], ['encoding-type', 'url'], ...(startAfter !== undefined ? ([['start-after', startAfter]] as [string, string][]) : [])],
         }));
       } catch (err) {
-        if (isBackendError(err, 'NoSuchBucket')) return keys;
+        if (isBackendError(err, 'NoSuchBucket')) return out;
         throw err;
       }
       const page = parseListObjectsV2(body);
-      for (const o of page.objects) keys.push(o.key);
-      if (!page.isTruncated || page.objects.length === 0) return keys;
+      out.push(...page.objects);
+      if (!page.isTruncated || page.objects.length === 0) return out;
       startAfter = page.objects[page.objects.length - 1]!.key;
     }
   }
@@ -243,7 +248,7 @@ export class SystemBucket {
 
   // ---------------------------------------------------------------- buckets
 
-  private bucketKey(bucket: string, doc: 'bucket.json' | BucketConfigKind): string {
+  private bucketKey(bucket: string, doc: 'bucket.json' | BucketConfigKind | ''): string {
     return `buckets/${bucket}/${doc}`;
   }
 
@@ -267,6 +272,25 @@ export class SystemBucket {
 
   getConfig(bucket: string, kind: BucketConfigKind): Promise<string | null> {
     return this.get(this.bucketKey(bucket, kind));
+  }
+
+  /**
+   * All of `bucket`'s configuration documents in one listing of buckets/<bucket>/: a document
+   * already read at the ETag listed is not read again, others are (the listing only ever
+   * shows documents that exist, so an unset kind costs nothing).
+   */
+  async getConfigs(bucket: string): Promise<BucketConfigs> {
+    const kinds = new Map<string, BucketConfigKind>(BUCKET_CONFIG_KINDS.map((k) => [this.bucketKey(bucket, k), k]));
+    const out: BucketConfigs = {};
+    const listed = (await this.listed(this.bucketKey(bucket, ''))).filter((o) => kinds.has(o.key));
+    await Promise.all(
+      listed.map(async (o) => {
+        const known = this.cached.get(o.key);
+        const text = known !== undefined && normalizeEtag(known.etag) === o.etag ? known.text : await this.get(o.key);
+        if (text !== null) out[kinds.get(o.key)!] = text;
+      }),
+    );
+    return out;
   }
 
   putConfig(bucket: string, kind: BucketConfigKind, document: string | null): Promise<void> {

@@ -45,6 +45,15 @@ function incomplete(message = 'The request body terminated unexpectedly'): Paylo
 const chunkSignatureMismatch = (): PayloadError =>
   new PayloadError('SignatureDoesNotMatch', 403, 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
 
+export interface PayloadDecoderOptions {
+  /**
+   * A signed hex SHA-256 (x-amz-content-sha256) is left to whoever receives the decoded body
+   * (a storage backend that verifies it, refusing a mismatch before it stores anything): the
+   * decoder does not hash the body again.
+   */
+  sha256CheckedDownstream?: boolean;
+}
+
 export class PayloadDecoder extends Transform {
   /** the client's x-amz-checksum-* after 'end' (verified), else undefined */
   checksum: { algorithm: ChecksumAlgorithm; value: string } | undefined;
@@ -75,7 +84,7 @@ export class PayloadDecoder extends Transform {
   private readonly trailers: Array<[string, string]> = [];
   private trailerSignature: string | undefined;
 
-  constructor(mode: PayloadMode, signing: SigningContext | undefined, headers: IncomingHttpHeaders, setupError?: PayloadError) {
+  constructor(mode: PayloadMode, signing: SigningContext | undefined, headers: IncomingHttpHeaders, setupError?: PayloadError, opts: PayloadDecoderOptions = {}) {
     super();
     this.mode = mode;
     this.signing = signing;
@@ -85,7 +94,7 @@ export class PayloadDecoder extends Transform {
     if (expectation instanceof PayloadError) error = expectation;
     else this.expectation = expectation;
     this.checksumHash = this.expectation ? createChecksum(this.expectation.algorithm) : undefined;
-    this.bodySha256 = mode.kind === 'sha256' ? createHash('sha256') : undefined;
+    this.bodySha256 = mode.kind === 'sha256' && opts.sha256CheckedDownstream !== true ? createHash('sha256') : undefined;
 
     const contentMd5 = header(headers, 'content-md5')?.trim();
     if (contentMd5 !== undefined) {
@@ -352,11 +361,11 @@ export function contentSha256Mismatch(clientComputed: string, computed: string):
  * The decoder for a verified request. An error result yields a decoder that fails at once
  * with that error; an anonymous request may still send a hex sha256 or an unsigned trailer body.
  */
-export function createPayloadDecoder(result: VerifyResult, headers: IncomingHttpHeaders): PayloadDecoder {
+export function createPayloadDecoder(result: VerifyResult, headers: IncomingHttpHeaders, opts: PayloadDecoderOptions = {}): PayloadDecoder {
   if (result.kind === 'error') {
     return new PayloadDecoder({ kind: 'unsigned' }, undefined, headers, new PayloadError(result.code, result.status, result.message, result.detail));
   }
-  if (result.kind === 'signed') return new PayloadDecoder(result.payload, result.context, headers);
+  if (result.kind === 'signed') return new PayloadDecoder(result.payload, result.context, headers, undefined, opts);
   const declared = header(headers, 'x-amz-content-sha256')?.trim();
   const mode = declared === undefined ? undefined : payloadModeOf(declared);
   if (declared !== undefined && !mode) {

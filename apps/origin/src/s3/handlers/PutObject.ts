@@ -2,7 +2,7 @@
 import { S3_LIMITS } from '@bucketfront/object-store';
 import { S3Error } from '@bucketfront/s3-protocol';
 import { requireBucket } from '../access.js';
-import { declaredLength, withBody } from '../body.js';
+import { declaredLength, payloadSha256ForStore, withBody } from '../body.js';
 import type { HeaderList, OpOf, S3Handler } from '../context.js';
 import { applyNewObjectAcl } from '../object-acl-input.js';
 import { CHECKSUM_HEADERS, headerValue, metadataFromHeaders } from '../object-headers.js';
@@ -50,20 +50,27 @@ export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
   }
   const replication = offset === undefined ? await pendingReplication(ctx, bucket, key, metadata) : null;
   const contentMd5 = headerValue(headers, 'content-md5');
-  const info = await withBody(ctx, (body) => {
-    // A trailer checksum is known only at the end of the body; the store reads
-    // `metadata` after the body has ended, so filling it in on 'end' is in time.
-    body.once('end', () => {
-      if (body.checksum && !metadata.checksum) metadata.checksum = { ...body.checksum, type: 'FULL_OBJECT' };
-    });
-    const opts = {
-      ...(contentMd5 !== undefined ? { contentMd5 } : {}),
-      ...(size !== undefined ? { expectedSize: size } : {}),
-      ...(encryption !== undefined ? { encryption } : {}),
-      ...replica,
-    };
-    return offset !== undefined ? ctx.store.appendObject(bucket, key, offset, body, metadata, opts) : ctx.store.putObject(bucket, key, body, metadata, opts);
-  });
+  // A body stored as it is: the s3 driver's backend checks its signed hash (one pass over it fewer).
+  const payloadSha256 = offset === undefined && encryption === undefined ? payloadSha256ForStore(ctx) : undefined;
+  const info = await withBody(
+    ctx,
+    (body) => {
+      // A trailer checksum is known only at the end of the body; the store reads
+      // `metadata` after the body has ended, so filling it in on 'end' is in time.
+      body.once('end', () => {
+        if (body.checksum && !metadata.checksum) metadata.checksum = { ...body.checksum, type: 'FULL_OBJECT' };
+      });
+      const opts = {
+        ...(contentMd5 !== undefined ? { contentMd5 } : {}),
+        ...(size !== undefined ? { expectedSize: size } : {}),
+        ...(encryption !== undefined ? { encryption } : {}),
+        ...(payloadSha256 !== undefined ? { payloadSha256 } : {}),
+        ...replica,
+      };
+      return offset !== undefined ? ctx.store.appendObject(bucket, key, offset, body, metadata, opts) : ctx.store.putObject(bucket, key, body, metadata, opts);
+    },
+    { sha256CheckedDownstream: payloadSha256 !== undefined },
+  );
   await recordReplication(ctx, replication, bucket, key, info);
   // An append is a PutObject: the same event (docs/append.md).
   await ctx.notify({ eventName: 'ObjectCreated:Put', bucket, key, size: info.size, eTag: info.etag, ...(info.versionId !== undefined ? { versionId: info.versionId } : {}) });
