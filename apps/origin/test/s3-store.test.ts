@@ -65,7 +65,7 @@ afterEach(async () => {
   for (const s of open.splice(0)) await s.close();
 });
 
-async function makeStore(extra: Partial<S3StoreOptions> = {}): Promise<ObjectStore & { prefix: string }> {
+async function makeStore(extra: Partial<S3StoreOptions> = {}): Promise<ObjectStore & { prefix: string; checkPayloadHashing(): Promise<void> }> {
   const bucketPrefix = extra.bucketPrefix ?? uniquePrefix();
   const s = await createS3Store({ endpoint: backend.endpoint, credentials: backend.credentials, bucketPrefix, minPartSize: 1024, ...extra });
   open.push(s);
@@ -177,6 +177,9 @@ describe('s3 driver over a bucketfront origin', () => {
 
   it('payloadSha256: the backend checks the hash the client signed; a body that does not match stores nothing', async () => {
     const s = await makeStore();
+    expect(s.verifiesPayloadSha256).toBe(false); // until the start-up probe has seen the backend refuse a mismatch
+    await expectStoreError(s.putObject('bkt', 'k', bodyOf('x'), META, { payloadSha256: 'a'.repeat(64) }), 'InternalError');
+    await s.checkPayloadHashing();
     expect(s.verifiesPayloadSha256).toBe(true);
     await s.createBucket('bkt', { region: 'us-east-1' });
     const full = `${s.prefix}bkt`;
@@ -461,9 +464,83 @@ describe('s3 driver over a bucketfront origin', () => {
   });
 });
 
+/**
+ * A gateway in front of the backend that re-signs every request with UNSIGNED-PAYLOAD (with the
+ * backend's keys): a backend, as far as the s3 driver can tell, that checks no payload hash.
+ */
+async function resigningGateway(): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (typeof value === 'string' && !['authorization', 'x-amz-content-sha256', 'x-amz-date', 'host', 'connection'].includes(name)) headers[name] = value;
+    }
+    const url = `${backend.endpoint}${req.url}`;
+    Object.assign(headers, signRequest({ method: req.method!, url, headers, credentials: backend.credentials, region: 'us-east-1', service: 's3', payloadHash: UNSIGNED_PAYLOAD }));
+    const upstream = http.request(url, { method: req.method, headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  const endpoint = await listenOnLoopback(server);
+  return {
+    endpoint,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
 describe('s3 driver behind an origin: a signed payload hash', () => {
+  it('over a backend that does not check it (a re-signing gateway), the start-up probe finds out and the origin checks it', async () => {
+    const gateway = await resigningGateway();
+    try {
+      const s = await makeStore({ endpoint: gateway.endpoint });
+      await s.checkPayloadHashing();
+      expect(s.verifiesPayloadSha256).toBe(false);
+      const credentials = { accessKeyId: 'FRONTKEY', secretAccessKey: 'front-secret-front-secret-front' };
+      const server: Server = http.createServer(createOriginHandler({ store: withBucketCache(s), credentials, accessLog: false }));
+      const url = await listenOnLoopback(server);
+      try {
+        const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+        const put = (path: string, body: Buffer, payloadHash: string) => {
+          const headers: Record<string, string> = { 'content-length': String(body.length) };
+          Object.assign(headers, signRequest({ method: 'PUT', url: `${url}${path}`, headers, credentials, region: 'us-east-1', service: 's3', payloadHash }));
+          return new Promise<{ status: number; body: string }>((resolve, reject) => {
+            const req = http.request(`${url}${path}`, { method: 'PUT', headers }, (res) => {
+              let text = '';
+              res.setEncoding('utf8').on('data', (d: string) => (text += d));
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+            });
+            req.on('error', reject);
+            req.end(body);
+          });
+        };
+        const created = await put('/gateway', Buffer.alloc(0), sha(Buffer.alloc(0)));
+        expect(created.status, created.body).toBe(200);
+        const refused = await put('/gateway/k', bytes(100_000, 1), sha(bytes(100_000, 2)));
+        expect(refused.status).toBe(400);
+        expect(refused.body).toContain('<Code>XAmzContentSHA256Mismatch</Code>');
+        expect(await backend.store.headObject(`${s.prefix}gateway`, 'k')).toBeNull();
+        expect(await backend.store.headObject(`${s.prefix}bucketfront-system`, 'probe/payload-sha256')).toBeNull(); // the probe cleaned up
+      } finally {
+        await new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeAllConnections();
+        });
+      }
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('is checked by the backend: a PutObject whose body does not match is XAmzContentSHA256Mismatch and stores nothing; an SSE-S3 one is checked by the origin', async () => {
     const s = await makeStore();
+    await s.checkPayloadHashing();
+    expect(s.verifiesPayloadSha256).toBe(true);
     const credentials = { accessKeyId: 'FRONTKEY', secretAccessKey: 'front-secret-front-secret-front' };
     const server: Server = http.createServer(createOriginHandler({ store: withBucketCache(s), credentials, accessLog: false }));
     const url = await listenOnLoopback(server);

@@ -15,7 +15,7 @@
  *   500 ms, another node's change is honoured within 1 s (docs/scaling-out.md).
  */
 import { ForwardingStore } from './forwarding-store.js';
-import type { BucketConfigKind, BucketConfigs, BucketInfo, CannedAcl, ObjectStore } from './types.js';
+import { BUCKET_CONFIG_KINDS, type BucketConfigKind, type BucketConfigs, type BucketInfo, type CannedAcl, type ObjectStore } from './types.js';
 
 export interface BucketCacheOptions {
   /** Age after which a cached fact is read from the backend again. Default 500 ms. */
@@ -56,6 +56,7 @@ export class BucketCachingStore extends ForwardingStore {
   }
 
   override getBucketConfig(name: string, kind: BucketConfigKind): Promise<string | null> {
+    if (!BUCKET_CONFIG_KINDS.includes(kind)) return this.inner.getBucketConfig(name, kind); // its error
     return this.getBucketConfigs(name).then((configs) => configs[kind] ?? null);
   }
 

@@ -339,6 +339,8 @@ export async function openStore(specText: string | StoreSpec, opts: OpenStoreOpt
         `store ${description}: the backend refused the system user's keys (BUCKETFRONT_STORE_SYSTEM_ACCESS_KEY_ID / systemProfile): ${[code, message].filter(Boolean).join(' ')}`,
       );
     }
+    // Whether the backend checks a signed body hash, so that PutObject need not hash it here (docs/scaling-out.md).
+    await s3.checkPayloadHashing();
     driver = s3;
     system = s3;
     outbox = s3;

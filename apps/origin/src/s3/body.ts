@@ -171,8 +171,8 @@ function withoutObjectChecksums(headers: IncomingHttpHeaders): IncomingHttpHeade
 /**
  * The signed hash of the body (x-amz-content-sha256) when the store has it checked where it
  * writes the body (ObjectStore.verifiesPayloadSha256: the s3 driver's backend refuses a mismatch
- * and stores nothing), so the decoder need not hash it too; for a body stored as it is only
- * (the caller rules out encryption and appends). Undefined otherwise: the decoder checks it.
+ * and stores nothing), so the decoder need not hash it too; for a non-empty body stored as it is
+ * only (the caller rules out the rest: PutObject.ts). Undefined otherwise: the decoder checks it.
  */
 export function payloadSha256ForStore(ctx: S3Context): string | undefined {
   if (ctx.store.verifiesPayloadSha256 !== true || ctx.auth.kind !== 'signed' || ctx.auth.payload.kind !== 'sha256') return undefined;

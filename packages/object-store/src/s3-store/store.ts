@@ -11,6 +11,7 @@
  * - Hot path: GetObject is one backend GET (the body streams straight from
  *   it), PutObject one backend PUT (the body streams straight to it).
  */
+import { EMPTY_SHA256 } from '@bucketfront/sigv4';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -132,7 +133,7 @@ const MAX_UPLOAD_PAGES = 10;
 /** How many parts ListParts returns per page (S3's cap). */
 const MAX_PARTS_PAGE = 1000;
 
-export async function createS3Store(opts: S3StoreOptions): Promise<ObjectStore & SystemDocuments & EventOutbox & { checkSystemCredentials(): Promise<void> }> {
+export async function createS3Store(opts: S3StoreOptions): Promise<ObjectStore & SystemDocuments & EventOutbox & { checkSystemCredentials(): Promise<void>; checkPayloadHashing(): Promise<void> }> {
   return new S3Store(opts);
 }
 
@@ -168,10 +169,13 @@ function payloadSha256Mismatch(clientComputed: string): StoreError {
 
 class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
   /**
-   * PutObjectOptions.payloadSha256 signs the backend request: an S3 backend checks a signed
-   * payload hash before it stores the body (radosgw, AWS S3 and Garage do; tested on Ceph).
+   * PutObjectOptions.payloadSha256 signs the backend request, which the backend checks before it
+   * stores the body: true once checkPayloadHashing has seen the backend refuse a body that does not
+   * match (radosgw, AWS S3 and Garage do; a gateway that re-signs requests would not).
    */
-  readonly verifiesPayloadSha256 = true;
+  verifiesPayloadSha256 = false;
+  /** The backend's error code for a body that does not match its signed SHA-256 (checkPayloadHashing). */
+  private payloadMismatchCode: string | undefined;
   private readonly client: BackendClient;
   /** Writes keeping a given version id (replicas); null without system credentials. */
   private readonly replicas: ReplicaWriter | null;
@@ -221,6 +225,17 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
   async close(): Promise<void> {
     this.client.close();
     this.replicas?.close();
+  }
+
+  /**
+   * Whether the backend checks a signed payload hash (open-store.ts asks at start-up): one PUT to
+   * the system bucket whose body is not the one signed. Refused, PutObjectOptions.payloadSha256 is
+   * honoured from then on; stored, or unknown (e.g. read-only keys), the origin keeps hashing.
+   */
+  async checkPayloadHashing(): Promise<void> {
+    const code = await this.sys.payloadHashRefusal().catch(() => null);
+    this.payloadMismatchCode = code ?? undefined;
+    this.verifiesPayloadSha256 = code !== null;
   }
 
   /** One signed request with the system keys, when given (open-store.ts checks them at start-up). */
@@ -543,14 +558,21 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
         let res: IncomingMessage;
         try {
           const spec: RequestSpec = { method: 'PUT', bucket: full, key, headers, idempotent: false, unsignedPayload: true };
-          if (opts?.payloadSha256 !== undefined) spec.payloadSha256 = opts.payloadSha256;
+          if (opts?.payloadSha256 !== undefined) {
+            if (!this.verifiesPayloadSha256) throw new StoreError('InternalError', 'payloadSha256 given to a store whose backend does not check it');
+            // An empty body: radosgw checks no hash then (measured), so it is checked here.
+            if (sized.length === 0 && opts.payloadSha256 !== EMPTY_SHA256) throw payloadSha256Mismatch(opts.payloadSha256);
+            spec.payloadSha256 = opts.payloadSha256;
+          }
           if (replica !== undefined) spec.query = await replica.writer.query(replica);
           const send = (): Promise<IncomingMessage> => (sized.buffer !== undefined ? client.request({ ...spec, body: sized.buffer }) : client.stream(spec, sized.stream!, sized.length));
           res = replica !== undefined ? await replica.writer.send(send) : await send();
         } catch (err) {
           // Only appendObject sends conditions: the version it checked is no longer current.
           if (isBackendError(err, 'PreconditionFailed') || isBackendError(err, 'ConditionalRequestConflict')) throw appendRaced();
-          if (opts?.payloadSha256 !== undefined && isBackendError(err, 'XAmzContentSHA256Mismatch')) throw payloadSha256Mismatch(opts.payloadSha256);
+          if (opts?.payloadSha256 !== undefined && this.payloadMismatchCode !== undefined && isBackendError(err, this.payloadMismatchCode)) {
+            throw payloadSha256Mismatch(opts.payloadSha256);
+          }
           throw err;
         } finally {
           await sized.cleanup();

@@ -9,6 +9,8 @@
  *   buckets/<name>/encryption
  *   buckets/<name>/notification
  *   system/<name>                  SystemDocuments (e.g. the origin's credentials)
+ *   probe/payload-sha256           written (and removed) only when a start-up probe finds the backend
+ *                                  stores a body whose signed SHA-256 does not match (payloadHashRefusal)
  *   outbox/<partition>/<batch-id>  the event outbox (outbox.ts)
  *   uploads/<bucket>/<uploadId>/upload.<c>              the checksum a multipart upload announced
  *   uploads/<bucket>/<uploadId>/part.<nnnnn>.<etag>.<c> a part's verified checksum
@@ -193,6 +195,27 @@ export class SystemBucket {
     }
   }
 
+  /**
+   * How the backend refuses a body that is not the one whose SHA-256 signed the request: its error
+   * code (radosgw and AWS S3: XAmzContentSHA256Mismatch; Garage: InvalidRequest), or null when it
+   * stored the body anyway (a backend, or a re-signing gateway before it, that does not check: the
+   * probe object is removed again). Any other failure (e.g. read-only keys) rejects.
+   */
+  async payloadHashRefusal(): Promise<string | null> {
+    const key = 'probe/payload-sha256';
+    const signedFor = createHash('sha256').update('the body that was signed').digest('hex');
+    return this.writing(async () => {
+      try {
+        await drain(await this.document('PUT', key, { body: 'another body', payloadSha256: signedFor, idempotent: true }));
+      } catch (err) {
+        if (err instanceof BackendError && err.status === 400) return err.code;
+        throw err;
+      }
+      await this.delete(key);
+      return null;
+    });
+  }
+
   /** Every key under `prefix` (all pages). */
   async list(prefix: string): Promise<string[]> {
     return (await this.listed(prefix)).map((o) => o.key);
@@ -283,6 +306,8 @@ export class SystemBucket {
     const kinds = new Map<string, BucketConfigKind>(BUCKET_CONFIG_KINDS.map((k) => [this.bucketKey(bucket, k), k]));
     const out: BucketConfigs = {};
     const listed = (await this.listed(this.bucketKey(bucket, ''))).filter((o) => kinds.has(o.key));
+    const present = new Set(listed.map((o) => o.key));
+    for (const key of kinds.keys()) if (!present.has(key)) this.cached.delete(key); // deleted through another node
     await Promise.all(
       listed.map(async (o) => {
         const known = this.cached.get(o.key);

@@ -50,8 +50,11 @@ export const PutObject: S3Handler<OpOf<'PutObject'>> = async (ctx) => {
   }
   const replication = offset === undefined ? await pendingReplication(ctx, bucket, key, metadata) : null;
   const contentMd5 = headerValue(headers, 'content-md5');
-  // A body stored as it is: the s3 driver's backend checks its signed hash (one pass over it fewer).
-  const payloadSha256 = offset === undefined && encryption === undefined ? payloadSha256ForStore(ctx) : undefined;
+  // A body stored as it is, of a declared length (the backend checks no hash of an empty body; a
+  // replica already there is not written): the s3 driver's backend checks its signed hash instead
+  // of the origin. With Content-MD5 too the origin checks both, in S3's order.
+  const storedAsSent = offset === undefined && encryption === undefined && replica === undefined && contentMd5 === undefined && size !== undefined && size > 0;
+  const payloadSha256 = storedAsSent ? payloadSha256ForStore(ctx) : undefined;
   const info = await withBody(
     ctx,
     (body) => {
