@@ -65,7 +65,7 @@ afterEach(async () => {
   for (const s of open.splice(0)) await s.close();
 });
 
-async function makeStore(extra: Partial<S3StoreOptions> = {}): Promise<ObjectStore & { prefix: string; checkPayloadHashing(): Promise<void> }> {
+async function makeStore(extra: Partial<S3StoreOptions> = {}): Promise<ObjectStore & { prefix: string; checkPayloadHashing(): Promise<void>; readonly payloadHashing: string }> {
   const bucketPrefix = extra.bucketPrefix ?? uniquePrefix();
   const s = await createS3Store({ endpoint: backend.endpoint, credentials: backend.credentials, bucketPrefix, minPartSize: 1024, ...extra });
   open.push(s);
@@ -468,8 +468,13 @@ describe('s3 driver over a bucketfront origin', () => {
  * A gateway in front of the backend that re-signs every request with UNSIGNED-PAYLOAD (with the
  * backend's keys): a backend, as far as the s3 driver can tell, that checks no payload hash.
  */
-async function resigningGateway(): Promise<{ endpoint: string; close(): Promise<void> }> {
+async function resigningGateway(refuseProbe = false): Promise<{ endpoint: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
+    if (refuseProbe && req.url?.includes('probe/payload-sha256') && req.method === 'PUT') {
+      // Refuses the probe's writes for a reason of its own (as a bucket policy or a full disk would).
+      res.writeHead(400, { 'content-type': 'application/xml', connection: 'close' }).end('<Error><Code>InvalidRequest</Code><Message>not here</Message></Error>');
+      return;
+    }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
       if (typeof value === 'string' && !['authorization', 'x-amz-content-sha256', 'x-amz-date', 'host', 'connection'].includes(name)) headers[name] = value;
@@ -501,6 +506,7 @@ describe('s3 driver behind an origin: a signed payload hash', () => {
       const s = await makeStore({ endpoint: gateway.endpoint });
       await s.checkPayloadHashing();
       expect(s.verifiesPayloadSha256).toBe(false);
+      expect(s.payloadHashing).toBe('signed body hashes checked by the origin (the backend stored a body that did not match)');
       const credentials = { accessKeyId: 'FRONTKEY', secretAccessKey: 'front-secret-front-secret-front' };
       const server: Server = http.createServer(createOriginHandler({ store: withBucketCache(s), credentials, accessLog: false }));
       const url = await listenOnLoopback(server);
@@ -537,6 +543,18 @@ describe('s3 driver behind an origin: a signed payload hash', () => {
     }
   });
 
+  it('a probe refused for another reason (its control write fails) is not taken for a backend that checks hashes', async () => {
+    const gateway = await resigningGateway(true);
+    try {
+      const s = await makeStore({ endpoint: gateway.endpoint });
+      await s.checkPayloadHashing();
+      expect(s.verifiesPayloadSha256).toBe(false);
+      expect(s.payloadHashing).toMatch(/^signed body hashes checked by the origin \(the probe failed: .*not here/);
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('is checked by the backend: a PutObject whose body does not match is XAmzContentSHA256Mismatch and stores nothing; an SSE-S3 one is checked by the origin', async () => {
     const s = await makeStore();
     await s.checkPayloadHashing();
@@ -567,6 +585,9 @@ describe('s3 driver behind an origin: a signed payload hash', () => {
         expect(refused.status, JSON.stringify(extra)).toBe(400);
         expect(refused.body).toContain('<Code>XAmzContentSHA256Mismatch</Code>');
         expect(refused.body).toContain(`<ClientComputedContentSHA256>${sha(good)}</ClientComputedContentSHA256>`);
+        // Only the origin's own check knows the hash it computed: without it, the backend checked.
+        if (Object.keys(extra).length === 0) expect(refused.body).not.toContain('S3ComputedContentSHA256');
+        else expect(refused.body).toContain(`<S3ComputedContentSHA256>${sha(bad)}</S3ComputedContentSHA256>`);
         expect(await backend.store.headObject(`${s.prefix}sha`, 'k')).toBeNull();
       }
       expect((await send('PUT', '/sha/k', good, sha(good))).status).toBe(200);

@@ -810,6 +810,9 @@ describe('more of the S3 API surface', () => {
       expect(refused.status, what).toBe(400);
       expect(refused.body, what).toContain('<Code>XAmzContentSHA256Mismatch</Code>');
       expect(refused.body, what).toContain(`<ClientComputedContentSHA256>${hash}</ClientComputedContentSHA256>`);
+      // radosgw checks a declared non-empty body (it does not say what it computed); the origin checks the rest.
+      const checkedByBackend = process.env.BUCKETFRONT_TEST_STORE === 'ceph' && body.length > 0 && !chunked;
+      expect(refused.body.includes('S3ComputedContentSHA256'), what).toBe(!checkedByBackend);
       expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'not-signed' })))).$metadata.httpStatusCode, what).toBe(404);
     }
     expect((await put('not-signed', signed)).status).toBe(200);

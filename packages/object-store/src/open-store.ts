@@ -304,7 +304,7 @@ export function defaultMasterKeyFile(dataDir: string): string {
 
 export async function openStore(specText: string | StoreSpec, opts: OpenStoreOptions = {}): Promise<OpenedStore> {
   const spec = typeof specText === 'string' ? parseStoreSpec(specText) : specText;
-  const description = describeStoreSpec(spec);
+  let description = describeStoreSpec(spec);
   let driver: ObjectStore;
   let system: SystemDocuments;
   let outbox: ObjectStore & EventOutbox;
@@ -341,6 +341,7 @@ export async function openStore(specText: string | StoreSpec, opts: OpenStoreOpt
     }
     // Whether the backend checks a signed body hash, so that PutObject need not hash it here (docs/scaling-out.md).
     await s3.checkPayloadHashing();
+    description += `; ${s3.payloadHashing}`;
     driver = s3;
     system = s3;
     outbox = s3;

@@ -82,6 +82,15 @@ export function isRetryableStatus(status: number): boolean {
   return status === 500 || status === 502 || status === 503 || status === 504;
 }
 
+/**
+ * A 400 that says a body did not match its signed SHA-256: radosgw's and AWS's
+ * XAmzContentSHA256Mismatch, or a generic code whose message names the hash (Garage:
+ * InvalidRequest "Unable to validate x-amz-content-sha256").
+ */
+export function isPayloadHashRefusal(err: unknown): err is BackendError {
+  return err instanceof BackendError && err.status === 400 && (err.code === 'XAmzContentSHA256Mismatch' || /sha-?256/i.test(err.message));
+}
+
 export function isBackendError(err: unknown, code?: string): err is BackendError {
   return err instanceof BackendError && (code === undefined || err.code === code);
 }

@@ -60,7 +60,7 @@ import {
 import { applyMetadataPatch, changesMetadata } from '../metadata-patch.js';
 import { checkKey, checkPartNumber, checkSystemDocumentName, freezeMetadata, multipartEtag } from '../validate.js';
 import { withLength } from './body.js';
-import { BackendError, isBackendError, toStoreError } from './errors.js';
+import { BackendError, isBackendError, isPayloadHashRefusal, toStoreError } from './errors.js';
 import { BackendClient, drain, readBody, type ClientOptions, type RequestSpec } from './http-client.js';
 import { noSystemCredentials, replicaVersion, ReplicaWriter, type ReplicaVersion } from './replica-writes.js';
 import { finishListing, finishVersionListing, planListing, planVersionListing } from './listing.js';
@@ -133,7 +133,9 @@ const MAX_UPLOAD_PAGES = 10;
 /** How many parts ListParts returns per page (S3's cap). */
 const MAX_PARTS_PAGE = 1000;
 
-export async function createS3Store(opts: S3StoreOptions): Promise<ObjectStore & SystemDocuments & EventOutbox & { checkSystemCredentials(): Promise<void>; checkPayloadHashing(): Promise<void> }> {
+export async function createS3Store(
+  opts: S3StoreOptions,
+): Promise<ObjectStore & SystemDocuments & EventOutbox & { checkSystemCredentials(): Promise<void>; checkPayloadHashing(): Promise<void>; readonly payloadHashing: string }> {
   return new S3Store(opts);
 }
 
@@ -176,6 +178,8 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
   verifiesPayloadSha256 = false;
   /** The backend's error code for a body that does not match its signed SHA-256 (checkPayloadHashing). */
   private payloadMismatchCode: string | undefined;
+  /** What checkPayloadHashing found, for logs. */
+  payloadHashing = 'signed body hashes checked by the origin (not probed)';
   private readonly client: BackendClient;
   /** Writes keeping a given version id (replicas); null without system credentials. */
   private readonly replicas: ReplicaWriter | null;
@@ -229,13 +233,23 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
 
   /**
    * Whether the backend checks a signed payload hash (open-store.ts asks at start-up): one PUT to
-   * the system bucket whose body is not the one signed. Refused, PutObjectOptions.payloadSha256 is
-   * honoured from then on; stored, or unknown (e.g. read-only keys), the origin keeps hashing.
+   * the system bucket whose body is not the one signed (after a control PUT of the right one).
+   * Refused, PutObjectOptions.payloadSha256 is honoured from then on; stored, or unknown (e.g.
+   * read-only keys), the origin keeps hashing (restart the node to probe again). `payloadHashing`
+   * says which, for the start-up log.
    */
   async checkPayloadHashing(): Promise<void> {
-    const code = await this.sys.payloadHashRefusal().catch(() => null);
-    this.payloadMismatchCode = code ?? undefined;
-    this.verifiesPayloadSha256 = code !== null;
+    let refusal: BackendError | null = null;
+    let found: string;
+    try {
+      refusal = await this.sys.payloadHashRefusal();
+      found = refusal !== null ? `by the backend (${refusal.code})` : 'by the origin (the backend stored a body that did not match)';
+    } catch (err) {
+      found = `by the origin (the probe failed: ${(err as Error).message})`;
+    }
+    this.payloadMismatchCode = refusal?.code;
+    this.verifiesPayloadSha256 = refusal !== null;
+    this.payloadHashing = `signed body hashes checked ${found}`;
   }
 
   /** One signed request with the system keys, when given (open-store.ts checks them at start-up). */
@@ -570,7 +584,7 @@ class S3Store implements ObjectStore, SystemDocuments, EventOutbox {
         } catch (err) {
           // Only appendObject sends conditions: the version it checked is no longer current.
           if (isBackendError(err, 'PreconditionFailed') || isBackendError(err, 'ConditionalRequestConflict')) throw appendRaced();
-          if (opts?.payloadSha256 !== undefined && this.payloadMismatchCode !== undefined && isBackendError(err, this.payloadMismatchCode)) {
+          if (opts?.payloadSha256 !== undefined && isPayloadHashRefusal(err) && err.code === this.payloadMismatchCode) {
             throw payloadSha256Mismatch(opts.payloadSha256);
           }
           throw err;

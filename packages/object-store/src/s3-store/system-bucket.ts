@@ -23,9 +23,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import { KeyedMutex } from '../keyed-mutex.js';
 import { BUCKET_CONFIG_KINDS, StoreError, type BucketConfigKind, type BucketConfigs, type CannedAcl, type StoredChecksum } from '../types.js';
-import { BackendError, isBackendError } from './errors.js';
+import { BackendError, isBackendError, isPayloadHashRefusal } from './errors.js';
 import { drain, readBody, type BackendClient, type RequestSpec } from './http-client.js';
 import { decodeChecksum, encodeChecksum } from './metadata.js';
 import { createBucketConfiguration, deleteObjectsRequest, normalizeEtag, parseDeleteResult, parseListObjectsV2, type ListedObject } from './xml.js';
@@ -196,23 +197,30 @@ export class SystemBucket {
   }
 
   /**
-   * How the backend refuses a body that is not the one whose SHA-256 signed the request: its error
-   * code (radosgw and AWS S3: XAmzContentSHA256Mismatch; Garage: InvalidRequest), or null when it
-   * stored the body anyway (a backend, or a re-signing gateway before it, that does not check: the
-   * probe object is removed again). Any other failure (e.g. read-only keys) rejects.
+   * How the backend refuses a streamed body that is not the one whose SHA-256 signed the request
+   * (isPayloadHashRefusal), or null when it stored the body anyway (a backend, or a re-signing
+   * gateway before it, that does not check). First the same PUT with the right body must succeed,
+   * so a refusal for any other reason cannot pass for a check. Anything inconclusive (the control
+   * PUT failing, e.g. read-only keys; another error) rejects. The probe object is removed.
    */
-  async payloadHashRefusal(): Promise<string | null> {
+  async payloadHashRefusal(): Promise<BackendError | null> {
     const key = 'probe/payload-sha256';
-    const signedFor = createHash('sha256').update('the body that was signed').digest('hex');
+    const signed = Buffer.alloc(64 * 1024, 's');
+    const other = Buffer.alloc(64 * 1024, 'o');
+    const spec: RequestSpec = { method: 'PUT', bucket: this.name, key, payloadSha256: createHash('sha256').update(signed).digest('hex') };
     return this.writing(async () => {
       try {
-        await drain(await this.document('PUT', key, { body: 'another body', payloadSha256: signedFor, idempotent: true }));
-      } catch (err) {
-        if (err instanceof BackendError && err.status === 400) return err.code;
-        throw err;
+        await drain(await this.client.stream(spec, Readable.from([signed]), signed.length)); // the control
+        try {
+          await drain(await this.client.stream(spec, Readable.from([other]), other.length));
+        } catch (err) {
+          if (isPayloadHashRefusal(err)) return err;
+          throw err;
+        }
+        return null;
+      } finally {
+        await this.delete(key);
       }
-      await this.delete(key);
-      return null;
     });
   }
 
