@@ -9,8 +9,8 @@
  *   buckets/<name>/encryption
  *   buckets/<name>/notification
  *   system/<name>                  SystemDocuments (e.g. the origin's credentials)
- *   probe/payload-sha256           written (and removed) only when a start-up probe finds the backend
- *                                  stores a body whose signed SHA-256 does not match (payloadHashRefusal)
+ *   probe/payload-sha256           the start-up probe of payload-hash checking (payloadHashRefusal),
+ *                                  removed again when it is done
  *   outbox/<partition>/<batch-id>  the event outbox (outbox.ts)
  *   uploads/<bucket>/<uploadId>/upload.<c>              the checksum a multipart upload announced
  *   uploads/<bucket>/<uploadId>/part.<nnnnn>.<etag>.<c> a part's verified checksum
@@ -219,7 +219,7 @@ export class SystemBucket {
         }
         return null;
       } finally {
-        await this.delete(key);
+        await this.delete(key).catch(() => {}); // e.g. read-only keys: the PUT's own error says why
       }
     });
   }
