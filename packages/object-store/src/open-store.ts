@@ -25,7 +25,7 @@
 import { promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { withBucketCache } from './bucket-cache.js';
-import { KeyStore, ensureMasterKeyFile, readMasterKeys, withEncryption } from './encryption/index.js';
+import { KeyStore, ensureMasterKeyFile, gcmImplementation, readMasterKeys, withEncryption } from './encryption/index.js';
 import { createFsStore } from './fs-store/index.js';
 import { fsSystemDocuments } from './fs-store/system-documents.js';
 import { readBucketConfigs } from './fs-store/bucket-configs.js';
@@ -358,6 +358,7 @@ export async function openStore(specText: string | StoreSpec, opts: OpenStoreOpt
       await driver.close().catch(() => {});
       throw new StoreSpecError(`store ${description}: encryption keys: ${(err as Error).message}`);
     }
+    description += `; SSE reads: ${gcmImplementation()}`;
   }
   // ListObjectsV2 of a backend carries no envelope: the decorator looks encrypted objects up.
   const encrypted = withEncryption(observed, keys, spec.driver === 's3' ? { listingWithoutMetadata: system } : {});

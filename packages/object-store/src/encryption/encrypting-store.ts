@@ -37,7 +37,8 @@ import { customerKeyCheck, decodeEnvelope, describeEnvelope, encodeEnvelope, ver
 import { IV_BYTES, layoutUnits, plainSize, sealedSize, type UnitLayout } from './format.js';
 import { SSE_S3_KEY_ID, type KeyStore } from './key-store.js';
 import { UnwrapFailed, unwrapKey, wrapKey } from './key-wrap.js';
-import { OpenStream, SealBroken, openBuffer, parseUnitHeader } from './open-stream.js';
+import { type Piece, SealBroken, parseUnitHeader } from './open-segment.js';
+import { OpenStream, openBuffer } from './open-stream.js';
 import { planRead, planWhole } from './read-plan.js';
 import { SealStream } from './seal-stream.js';
 
@@ -257,11 +258,11 @@ export class EncryptingStore extends ForwardingStore {
     }
     const info = this.reveal(got.info, customerKey);
     const pieces = planWhole(unitsOf(got.info));
-    if (got.buffer !== undefined) return lazyBodyResult(info, openBuffer(dataKey, pieces, got.buffer));
+    if (got.buffer !== undefined) return lazyBodyResult(info, await openBuffer(dataKey, pieces, got.buffer));
     return { info, body: this.openBody(got.body, dataKey, pieces) };
   }
 
-  private openBody(stored: Readable, dataKey: Buffer, pieces: ConstructorParameters<typeof OpenStream>[1]): Readable {
+  private openBody(stored: Readable, dataKey: Buffer, pieces: readonly Piece[]): Readable {
     const open = new OpenStream(dataKey, pieces);
     stored.on('error', (err) => open.destroy(err));
     open.on('close', () => stored.destroy());
@@ -305,7 +306,7 @@ export class EncryptingStore extends ForwardingStore {
         if (attempt < 3) continue;
         throw new StoreError('ServiceUnavailable', 'the object kept changing while it was being read');
       }
-      if (got.buffer !== undefined) return lazyBodyResult(info, openBuffer(dataKey, plan.pieces, got.buffer));
+      if (got.buffer !== undefined) return lazyBodyResult(info, await openBuffer(dataKey, plan.pieces, got.buffer));
       return { info, body: this.openBody(got.body, dataKey, plan.pieces) };
     }
   }

@@ -5,7 +5,7 @@
  * 16-byte read unless the header is close enough to read through.
  */
 import { segmentCount, segmentLocation, spansFor, type UnitLayout } from './format.js';
-import type { Piece } from './open-stream.js';
+import type { Piece } from './open-segment.js';
 
 /** Read through up to this many stored bytes rather than fetch a header separately. */
 const READ_THROUGH_BYTES = 256 * 1024;
