@@ -8,7 +8,7 @@
  * tests never silently run the fallback only.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,9 +40,13 @@ const cc = process.env.CC || 'cc';
 mkdirSync(dirname(target), { recursive: true });
 const partial = `${target}.${process.pid}.tmp`;
 // The OpenSSL symbols are the node binary's own: left undefined here, resolved when Node loads the addon.
-const platformFlags = process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : [];
-const args = ['-O2', '-std=c11', '-fPIC', '-shared', '-Wall', '-Wextra', '-Werror', '-fvisibility=hidden', '-DNAPI_VERSION=8', `-I${include}`, ...platformFlags, '-o', partial, source];
+// Bound at load (-z now): on a Node that does not export OpenSSL, loading fails and node:crypto is used,
+// rather than the process dying at the first decryption.
+const platformFlags = process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : ['-Wl,-z,now'];
+const args = ['-O2', '-std=c11', '-fPIC', '-shared', '-Wall', '-Wextra', '-fvisibility=hidden', '-DNAPI_VERSION=8', `-I${include}`, ...platformFlags, '-o', partial, source];
 const built = spawnSync(cc, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-if (built.error !== undefined) fail(`${cc} could not run (${built.error.message})`);
-if (built.status !== 0) fail(`${cc} ${args.join(' ')} exited with ${built.status}`);
+if (built.error !== undefined || built.status !== 0) {
+  rmSync(partial, { force: true });
+  fail(built.error !== undefined ? `${cc} could not run (${built.error.message})` : `${cc} ${args.join(' ')} exited with ${built.status}`);
+}
 renameSync(partial, target);

@@ -21,6 +21,10 @@
  *   output  receives each segment's plaintext (sealed length - 16 bytes) at its output offset
  * Returns (or passes to done(null, n)) -1 when every segment authenticated, else the position in
  * layout of the first that did not; the output is then garbage and must be dropped.
+ *
+ * The key, the IV bases and the layout are copied when called, and the input and output Buffers are
+ * referenced until done runs, so changing or dropping them meanwhile is safe; detaching (transferring)
+ * their ArrayBuffers before done runs is not, and the one caller (segment-batch.ts) never does.
  */
 #include <node_api.h>
 #include <openssl/evp.h>
@@ -41,11 +45,11 @@ typedef struct {
 } Chunk;
 
 typedef struct {
-  const uint8_t *key;
-  const uint8_t *ivs;
-  Chunk *inputs; /* malloc'd */
+  uint8_t key[KEY_BYTES];
+  uint8_t *ivs;      /* malloc'd copy */
+  Chunk *inputs;     /* malloc'd */
   size_t input_count;
-  const uint32_t *layout;
+  uint32_t *layout;  /* malloc'd copy: checked once, then read on the pool thread */
   uint8_t *output;
   size_t segments;
   int32_t failed_at; /* -1: all authenticated; -2: OpenSSL could not start */
@@ -151,13 +155,19 @@ static int buffer_arg(napi_env env, napi_value v, uint8_t **data, size_t *len, c
 
 static void release(Job *job) {
   free(job->inputs);
+  free(job->layout);
+  free(job->ivs);
   job->inputs = NULL;
+  job->layout = NULL;
+  job->ivs = NULL;
 }
 
 static int prepare(napi_env env, napi_value *argv, Job *job) {
   uint8_t *key, *ivs, *output;
   size_t key_len, ivs_len, output_len;
   job->inputs = NULL;
+  job->layout = NULL;
+  job->ivs = NULL;
   if (!buffer_arg(env, argv[0], &key, &key_len, "key") || !buffer_arg(env, argv[1], &ivs, &ivs_len, "ivs") ||
       !buffer_arg(env, argv[4], &output, &output_len, "output"))
     return 0;
@@ -201,7 +211,16 @@ static int prepare(napi_env env, napi_value *argv, Job *job) {
     release(job);
     return 0;
   }
-  const uint32_t *f = layout;
+  job->layout = malloc(fields > 0 ? fields * sizeof(uint32_t) : 1);
+  job->ivs = malloc(ivs_len > 0 ? ivs_len : 1);
+  if (job->layout == NULL || job->ivs == NULL) {
+    napi_throw_error(env, NULL, "openSegments: out of memory");
+    release(job);
+    return 0;
+  }
+  memcpy(job->layout, layout, fields * sizeof(uint32_t));
+  memcpy(job->ivs, ivs, ivs_len);
+  const uint32_t *f = job->layout;
   uint64_t previous_end = 0;
   for (size_t s = 0; s < fields / SEGMENT_FIELDS; s++, f += SEGMENT_FIELDS) {
     if (f[1] < TAG_BYTES || f[0] < previous_end || (uint64_t)f[0] + f[1] > input_len || (uint64_t)f[4] + f[1] - TAG_BYTES > output_len ||
@@ -212,9 +231,7 @@ static int prepare(napi_env env, napi_value *argv, Job *job) {
     }
     previous_end = (uint64_t)f[0] + f[1];
   }
-  job->key = key;
-  job->ivs = ivs;
-  job->layout = layout;
+  memcpy(job->key, key, KEY_BYTES);
   job->output = output;
   job->segments = fields / SEGMENT_FIELDS;
   return 1;
@@ -232,14 +249,23 @@ static napi_value result_of(napi_env env, Job *job) {
 
 /* ---- the thread-pool form ---- */
 
-#define HELD 5
-
 typedef struct {
   Job job;
-  napi_ref held[HELD]; /* key, ivs, inputs (the array holds its Buffers), layout, output: alive until the job completes */
+  napi_ref *held; /* every input Buffer, then the output: alive until the job completes */
+  size_t held_count;
   napi_ref done;
   napi_async_work work;
 } AsyncJob;
+
+static void free_async(napi_env env, AsyncJob *a) {
+  release(&a->job);
+  for (size_t i = 0; i < a->held_count; i++)
+    if (a->held[i] != NULL) napi_delete_reference(env, a->held[i]);
+  free(a->held);
+  if (a->done != NULL) napi_delete_reference(env, a->done);
+  if (a->work != NULL) napi_delete_async_work(env, a->work);
+  free(a);
+}
 
 static void execute(napi_env env, void *data) {
   (void)env;
@@ -260,11 +286,7 @@ static void complete(napi_env env, napi_status status, void *data) {
     napi_get_null(env, &argv[0]);
     napi_create_int32(env, a->job.failed_at, &argv[1]);
   }
-  release(&a->job);
-  for (int i = 0; i < HELD; i++) napi_delete_reference(env, a->held[i]);
-  napi_delete_reference(env, a->done);
-  napi_delete_async_work(env, a->work);
-  free(a);
+  free_async(env, a);
   napi_call_function(env, global, done, 2, argv, NULL);
 }
 
@@ -292,12 +314,22 @@ static napi_value open_segments(napi_env env, napi_callback_info info) {
     return NULL;
   }
   a->job = job;
-  for (int i = 0; i < HELD; i++) napi_create_reference(env, argv[i], 1, &a->held[i]);
-  napi_create_reference(env, argv[5], 1, &a->done);
+  a->held = calloc(job.input_count + 1, sizeof(napi_ref));
+  int ok = a->held != NULL;
+  if (ok) a->held_count = job.input_count + 1;
+  for (uint32_t i = 0; ok && i < job.input_count; i++) {
+    napi_value item;
+    ok = napi_get_element(env, argv[2], i, &item) == napi_ok && napi_create_reference(env, item, 1, &a->held[i]) == napi_ok;
+  }
   napi_value name;
-  napi_create_string_utf8(env, "bucketfront:openSegments", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, execute, complete, a, &a->work);
-  napi_queue_async_work(env, a->work);
+  ok = ok && napi_create_reference(env, argv[4], 1, &a->held[job.input_count]) == napi_ok &&
+       napi_create_reference(env, argv[5], 1, &a->done) == napi_ok &&
+       napi_create_string_utf8(env, "bucketfront:openSegments", NAPI_AUTO_LENGTH, &name) == napi_ok &&
+       napi_create_async_work(env, NULL, name, execute, complete, a, &a->work) == napi_ok && napi_queue_async_work(env, a->work) == napi_ok;
+  if (!ok) {
+    free_async(env, a);
+    napi_throw_error(env, NULL, "openSegments: could not queue the job");
+  }
   return NULL;
 }
 

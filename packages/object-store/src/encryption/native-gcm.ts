@@ -5,6 +5,7 @@
  * checks, slower (docs/encryption.md#speed).
  */
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 export interface NativeGcm {
   /** See native/open-segments.c. Returns -1 when every segment authenticated, else the failing one's position. */
@@ -13,12 +14,12 @@ export interface NativeGcm {
 }
 
 /** Where the build puts the addon, from src/encryption or dist/encryption alike. */
-export const NATIVE_GCM_PATH = new URL('../../native/build/open-segments.node', import.meta.url);
+export const NATIVE_GCM_PATH = fileURLToPath(new URL('../../native/build/open-segments.node', import.meta.url));
 
 function load(): { addon: NativeGcm | null; why: string } {
   if (process.env.BUCKETFRONT_NATIVE_GCM === '0') return { addon: null, why: 'turned off (BUCKETFRONT_NATIVE_GCM=0)' };
   try {
-    return { addon: createRequire(import.meta.url)(NATIVE_GCM_PATH.pathname) as NativeGcm, why: '' };
+    return { addon: createRequire(import.meta.url)(NATIVE_GCM_PATH) as NativeGcm, why: '' };
   } catch (err) {
     return { addon: null, why: `not built (${(err as Error).message.split('\n')[0]})` };
   }

@@ -15,9 +15,7 @@ import { SealStream } from './seal-stream.js';
 import { type Batch, BatchPlanner, openBatch, openWithNodeCrypto } from './segment-batch.js';
 
 if (nativeGcm === null) {
-  console.warn(
-    `\n*** segment-batch.test: ${gcmImplementation()} (${NATIVE_GCM_PATH.pathname}); the native cases SKIP. Build it with npm run build (needs a C compiler: apt-get install -y gcc). ***\n`,
-  );
+  console.warn(`\n*** segment-batch.test: ${gcmImplementation()} (${NATIVE_GCM_PATH}); the native cases SKIP. Build it with npm run build (needs a C compiler: apt-get install -y gcc). ***\n`);
 }
 
 async function seal(plain: Buffer, key: Buffer, ivBase: Buffer): Promise<Buffer> {
@@ -155,5 +153,24 @@ describe('opening sealed segments', () => {
     expect(() => call([0, 50, 0, 1, 0, 0], Buffer.alloc(16))).toThrow(RangeError); // a 128-bit key
     expect(() => call([0, 50, 0, 1, 0])).toThrow(TypeError); // not whole segments
     expect(call([0, 50, 0, 1, 0, 0])).toBe(0); // in bounds: opened, and refused (random bytes)
+  });
+
+  it.runIf(nativeGcm !== null)('a thread-pool job works on what it was given: changing the layout, key or inputs after the call changes nothing', async () => {
+    const key = randomBytes(32);
+    const plain = randomBytes(16 * SEGMENT_BYTES);
+    const sealed = await seal(plain, key, randomBytes(12));
+    const planner = new BatchPlanner(planWhole(layoutUnits([sealed.length])!));
+    for (const c of randomSplit(sealed)) planner.add(c);
+    const batch = planner.take()!;
+    const inputs = [...batch.inputs];
+    const result = new Promise<number>((resolve, reject) =>
+      nativeGcm!.openSegments(key, batch.ivs, inputs, batch.layout, batch.output, (err, failedAt) => (err !== null ? reject(err) : resolve(failedAt))),
+    );
+    batch.layout.fill(0xfffffff0);
+    key.fill(0);
+    batch.ivs.fill(0);
+    inputs.length = 0;
+    expect(await result).toBe(-1);
+    expect(batch.output.equals(plain)).toBe(true);
   });
 });

@@ -70,6 +70,8 @@ export class BatchPlanner {
         if (this.buffered - offset < p.length) break;
         if (this.ivBase === null) throw new SealBroken('segment without a unit header');
         if (p.length < TAG_BYTES) throw new SealBroken(`segment ${p.index} is truncated`);
+        // The layout is 32-bit (native/open-segments.c), as are segment indices in the IV and AAD.
+        if (p.index > 0xffffffff || this.ivBase.length !== IV_BYTES) throw new SealBroken(`segment ${p.index} cannot be opened (index or IV base out of range)`);
         if (ivs.at(-1) !== this.ivBase) ivs.push(this.ivBase);
         layout.push(offset, p.length, p.index, p.last ? 1 : 0, outSize, ivs.length - 1);
         if (p.keepTo > p.keepFrom) {
@@ -133,8 +135,9 @@ export class BatchPlanner {
   }
 }
 
+/** Anything but -1 is a failure: a segment's position, or (never expected) no answer at all. */
 function failure(batch: Batch, failedAt: number): SealBroken {
-  const index = batch.layout[failedAt * FIELDS + 2];
+  const index = Number.isInteger(failedAt) && failedAt >= 0 ? batch.layout[failedAt * FIELDS + 2] : 'of the batch';
   return new SealBroken(`segment ${index} failed authentication (stored bytes changed, or the wrong key)`);
 }
 
@@ -152,7 +155,7 @@ export function openWithNodeCrypto(dataKey: Buffer, batch: Batch): void {
 export function openBatchSync(dataKey: Buffer, batch: Batch): void {
   if (nativeGcm === null) return openWithNodeCrypto(dataKey, batch);
   const failedAt = nativeGcm.openSegments(dataKey, batch.ivs, batch.inputs, batch.layout, batch.output);
-  if (failedAt >= 0) throw failure(batch, failedAt);
+  if (failedAt !== -1) throw failure(batch, failedAt);
 }
 
 /** Opens a batch, on the thread pool when it is large enough to be worth it. */
@@ -168,7 +171,7 @@ export function openBatch(dataKey: Buffer, batch: Batch, done: (err: Error | nul
     return;
   }
   nativeGcm.openSegments(dataKey, batch.ivs, batch.inputs, batch.layout, batch.output, (err, failedAt) => {
-    done(err ?? (failedAt >= 0 ? failure(batch, failedAt) : null));
+    done(err ?? (failedAt !== -1 ? failure(batch, failedAt) : null));
   });
 }
 
