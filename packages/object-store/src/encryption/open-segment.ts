@@ -21,6 +21,11 @@ export class SealBroken extends Error {
   }
 }
 
+/** The stored bytes end before, or go on after, the pieces their layout describes. */
+export function layoutMismatch(): SealBroken {
+  return new SealBroken('stored object is shorter or longer than its layout says');
+}
+
 export function openSegment(dataKey: Buffer, ivBase: Buffer, index: number, last: boolean, sealed: Buffer): Buffer {
   if (sealed.length < TAG_BYTES) throw new SealBroken(`segment ${index} is truncated`);
   const decipher = createDecipheriv('aes-256-gcm', dataKey, segmentIv(ivBase, index));

@@ -6,7 +6,7 @@
  * bytes.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import { type Piece, SealBroken } from './open-segment.js';
+import { type Piece, layoutMismatch } from './open-segment.js';
 import { type Batch, BatchPlanner, keptOutput, openBatch } from './segment-batch.js';
 
 /** Stored bytes accepted while a batch is being opened: about two of the fs store's 512 KiB reads. */
@@ -51,7 +51,7 @@ export class OpenStream extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (!this.planner.complete) done(new SealBroken('stored object is shorter or longer than its layout says'));
+    if (!this.planner.complete) done(layoutMismatch());
     else done();
   }
 }
@@ -63,7 +63,7 @@ export function openBuffer(dataKey: Buffer, pieces: readonly Piece[], sealed: Bu
   let batch: Batch | null;
   try {
     batch = planner.take();
-    if (!planner.complete) throw new SealBroken('stored object is shorter or longer than its layout says');
+    if (!planner.complete) throw layoutMismatch();
   } catch (err) {
     return Promise.reject(err);
   }

@@ -152,7 +152,7 @@ export function openWithNodeCrypto(dataKey: Buffer, batch: Batch): void {
 }
 
 /** Opens a batch on the calling thread; throws SealBroken when a segment fails authentication. */
-export function openBatchSync(dataKey: Buffer, batch: Batch): void {
+function openBatchSync(dataKey: Buffer, batch: Batch): void {
   if (nativeGcm === null) return openWithNodeCrypto(dataKey, batch);
   const failedAt = nativeGcm.openSegments(dataKey, batch.ivs, batch.inputs, batch.layout, batch.output);
   if (failedAt !== -1) throw failure(batch, failedAt);
