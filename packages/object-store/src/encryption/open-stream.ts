@@ -9,17 +9,35 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { type Piece, layoutMismatch } from './open-segment.js';
 import { type Batch, BatchPlanner, keptOutput, openBatch } from './segment-batch.js';
 
-/** Stored bytes accepted while a batch is being opened: about two of the fs store's 512 KiB reads. */
+/** Stored bytes accepted while batches are being opened: about two of the fs store's 512 KiB reads. */
 const READ_AHEAD_BYTES = 1024 * 1024;
+/**
+ * Batches opened at once. Two: while one is on the thread pool the next stored chunk is already
+ * being opened beside it, so a single stream is not held to one pool round trip per chunk
+ * (docs/encryption.md#speed). Their plaintext is passed on in order.
+ */
+const BATCHES_IN_FLIGHT = 2;
+
+interface Job {
+  batch: Batch;
+  opened: boolean;
+  err: Error | null;
+}
 
 export class OpenStream extends Transform {
   private readonly planner: BatchPlanner;
+  /** Batches being opened, oldest first. */
+  private readonly jobs: Job[] = [];
+  /** The write callback held back while BATCHES_IN_FLIGHT batches are open. */
+  private held: TransformCallback | null = null;
+  /** The flush callback, held back until the last batch is passed on. */
+  private flushing: TransformCallback | null = null;
 
   constructor(
     private readonly dataKey: Buffer,
     pieces: readonly Piece[],
   ) {
-    // Room for the next stored chunk while one is opened, so reading and opening overlap.
+    // Room for the next stored chunks while batches are opened, so reading and opening overlap.
     super({ writableHighWaterMark: READ_AHEAD_BYTES });
     this.planner = new BatchPlanner(pieces);
   }
@@ -37,22 +55,45 @@ export class OpenStream extends Transform {
       done();
       return;
     }
-    const opened = batch;
-    // One batch in flight: the next chunk waits (backpressure) while this one is opened.
-    openBatch(this.dataKey, opened, (err) => {
-      if (this.destroyed) return;
-      if (err !== null) {
-        done(err);
-        return;
-      }
-      for (const plain of keptOutput(opened)) this.push(plain);
-      done();
+    const job: Job = { batch, opened: false, err: null };
+    this.jobs.push(job);
+    // A small batch is opened right here, its callback run before openBatch returns.
+    openBatch(this.dataKey, batch, (err) => {
+      job.opened = true;
+      job.err = err;
+      this.passOn();
     });
+    if (this.destroyed) return;
+    if (this.jobs.length < BATCHES_IN_FLIGHT) done();
+    else this.held = done;
   }
 
   override _flush(done: TransformCallback): void {
-    if (!this.planner.complete) done(layoutMismatch());
-    else done();
+    this.flushing = done;
+    this.passOn();
+  }
+
+  /** Pushes the plaintext of every opened batch at the head of the queue, then lets the next chunk in. */
+  private passOn(): void {
+    if (this.destroyed) return;
+    while (this.jobs.length > 0 && this.jobs[0]!.opened) {
+      const job = this.jobs.shift()!;
+      if (job.err !== null) {
+        this.destroy(job.err);
+        return;
+      }
+      for (const plain of keptOutput(job.batch)) this.push(plain);
+    }
+    if (this.held !== null && this.jobs.length < BATCHES_IN_FLIGHT) {
+      const done = this.held;
+      this.held = null;
+      done();
+    }
+    if (this.flushing !== null && this.jobs.length === 0) {
+      const done = this.flushing;
+      this.flushing = null;
+      done(this.planner.complete ? null : layoutMismatch());
+    }
   }
 }
 

@@ -70,6 +70,21 @@ describe('opening sealed segments', () => {
     }
   });
 
+  it.runIf(nativeGcm !== null)('a small batch opened at once waits for the larger one before it on the thread pool: the plaintext stays in order', async () => {
+    const key = randomBytes(32);
+    const plain = randomBytes(12 * SEGMENT_BYTES + 3);
+    const sealed = await seal(plain, key, randomBytes(12));
+    const pieces = planWhole(layoutUnits([sealed.length])!);
+    const sealedSegment = SEGMENT_BYTES + 16;
+    // Chunk 1 completes 8 segments (512 KiB: the thread pool); chunk 2 completes one more (opened
+    // at once, while chunk 1 is still open); chunk 3 brings the rest (the pool again).
+    const cuts = [16 + 8 * sealedSegment + 100, 16 + 9 * sealedSegment + 5, sealed.length];
+    for (let round = 0; round < 5; round++) {
+      const chunks = cuts.map((to, i) => Buffer.from(sealed.subarray(i === 0 ? 0 : cuts[i - 1]!, to)));
+      expect((await readOpened(key, pieces, chunks)).equals(plain), `round ${round}`).toBe(true);
+    }
+  });
+
   it('streams and buffers open to the plaintext, whole and in ranges, on the thread pool and off it', async () => {
     const key = randomBytes(32);
     for (const size of SIZES) {
