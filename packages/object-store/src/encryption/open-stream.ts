@@ -14,7 +14,10 @@ const READ_AHEAD_BYTES = 1024 * 1024;
 /**
  * Batches opened at once. Two: while one is on the thread pool the next stored chunk is already
  * being opened beside it, so a single stream is not held to one pool round trip per chunk
- * (docs/encryption.md#speed). Their plaintext is passed on in order.
+ * (docs/encryption.md#speed). Their plaintext is passed on in order. For a reader that stops, this
+ * bounds what is held: READ_AHEAD_BYTES of stored bytes, and the plaintext of two batches beyond
+ * the readable side's highWaterMark. A chunk written in must not be reused by its writer: the
+ * thread pool may still read it after its write callback.
  */
 const BATCHES_IN_FLIGHT = 2;
 
@@ -84,6 +87,8 @@ export class OpenStream extends Transform {
       }
       for (const plain of keptOutput(job.batch)) this.push(plain);
     }
+    // A consumer may have destroyed the stream from its 'data' handler.
+    if (this.destroyed) return;
     if (this.held !== null && this.jobs.length < BATCHES_IN_FLIGHT) {
       const done = this.held;
       this.held = null;

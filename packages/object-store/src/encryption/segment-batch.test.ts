@@ -79,10 +79,38 @@ describe('opening sealed segments', () => {
     // Chunk 1 completes 8 segments (512 KiB: the thread pool); chunk 2 completes one more (opened
     // at once, while chunk 1 is still open); chunk 3 brings the rest (the pool again).
     const cuts = [16 + 8 * sealedSegment + 100, 16 + 9 * sealedSegment + 5, sealed.length];
+    const chunksOf = (bytes: Buffer) => cuts.map((to, i) => Buffer.from(bytes.subarray(i === 0 ? 0 : cuts[i - 1]!, to)));
     for (let round = 0; round < 5; round++) {
-      const chunks = cuts.map((to, i) => Buffer.from(sealed.subarray(i === 0 ? 0 : cuts[i - 1]!, to)));
-      expect((await readOpened(key, pieces, chunks)).equals(plain), `round ${round}`).toBe(true);
+      expect((await readOpened(key, pieces, chunksOf(sealed))).equals(plain), `round ${round}`).toBe(true);
     }
+    // What a reader gets when one of the two fails: every byte before the failed batch, then one error.
+    const readUntilError = async (bytes: Buffer) => {
+      const got: Buffer[] = [];
+      let errors = 0;
+      const open = Readable.from(chunksOf(bytes), { objectMode: false }).pipe(new OpenStream(key, pieces));
+      open.on('data', (c: Buffer) => got.push(c));
+      await new Promise<void>((resolve) => {
+        open.on('error', (err) => {
+          expect(err).toBeInstanceOf(SealBroken);
+          errors++;
+          setImmediate(resolve);
+        });
+        open.on('end', resolve);
+      });
+      return { bytes: Buffer.concat(got), errors };
+    };
+    // The small batch (segment 8) fails while the large one before it is still open.
+    const laterBroken = Buffer.from(sealed);
+    laterBroken[16 + 8 * sealedSegment + 10]! ^= 1;
+    const later = await readUntilError(laterBroken);
+    expect(later.errors).toBe(1);
+    expect(later.bytes.equals(plain.subarray(0, 8 * SEGMENT_BYTES))).toBe(true);
+    // The large batch (segment 3) fails after the small one behind it was opened: nothing is passed on.
+    const earlierBroken = Buffer.from(sealed);
+    earlierBroken[16 + 3 * sealedSegment + 10]! ^= 1;
+    const earlier = await readUntilError(earlierBroken);
+    expect(earlier.errors).toBe(1);
+    expect(earlier.bytes.length).toBe(0);
   });
 
   it('streams and buffers open to the plaintext, whole and in ranges, on the thread pool and off it', async () => {
@@ -152,6 +180,25 @@ describe('opening sealed segments', () => {
     const bad = await run(broken);
     expect(bad.err).toBeInstanceOf(SealBroken);
     expect(bad.err!.message).toMatch(/segment 15 failed/);
+    if (nativeGcm === null) return;
+    // A thread-pool job that cannot be queued (here: a layout past its output) calls back with the
+    // error instead of throwing out of openBatch.
+    const planner = new BatchPlanner(pieces);
+    planner.add(sealed);
+    const unqueued = { ...planner.take()!, output: Buffer.allocUnsafeSlow(512 * 1024) };
+    const outcome = await new Promise<{ err: Error | null; calls: number }>((resolve, reject) => {
+      let calls = 0;
+      try {
+        openBatch(key, unqueued, (err) => {
+          calls++;
+          setImmediate(() => resolve({ err, calls }));
+        });
+      } catch (err) {
+        reject(err);
+      }
+    });
+    expect(outcome.calls).toBe(1);
+    expect(outcome.err).toBeInstanceOf(RangeError);
   });
 
   it.runIf(nativeGcm !== null)('the native opener refuses a layout outside its buffers instead of reading or writing past them', () => {

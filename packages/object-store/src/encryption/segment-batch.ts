@@ -170,9 +170,14 @@ export function openBatch(dataKey: Buffer, batch: Batch, done: (err: Error | nul
     done(null);
     return;
   }
-  nativeGcm.openSegments(dataKey, batch.ivs, batch.inputs, batch.layout, batch.output, (err, failedAt) => {
-    done(err ?? (failedAt !== -1 ? failure(batch, failedAt) : null));
-  });
+  try {
+    nativeGcm.openSegments(dataKey, batch.ivs, batch.inputs, batch.layout, batch.output, (err, failedAt) => {
+      done(err ?? (failedAt !== -1 ? failure(batch, failedAt) : null));
+    });
+  } catch (err) {
+    // Not queued (a bad layout, or no memory): the callback will never run.
+    done(err as Error);
+  }
 }
 
 /** The plaintext a batch passes on: its kept output regions. */
