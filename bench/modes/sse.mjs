@@ -14,8 +14,8 @@
 //                way, `sync` before each; /proc/PID/status VmRSS sampled every 10 ms and VmHWM read
 //                after the first PUT (an SSE one) = the peak RSS; then GETs of a presigned URL with
 //                curl (body discarded), after one untimed GET of each object hashed against the file.
-//                Before that, one SSE PUT on a fresh origin run with --max-semi-space-size=16 (the
-//                CLI's young-generation cap off; README, Memory), reported in the RSS row's note.
+//                Before that, one SSE PUT on a fresh origin run with --max-semi-space-size=4 (V8's
+//                young generation capped; README, Memory), reported in the RSS row's note.
 //  Part 2 (edge TLS): 1 KiB website hits through `bucketfront edge` over HTTPS vs plain HTTP, run
 //                only when `bucketfront edge --help` lists --tls-cert (see tlsVsPlainEdgeHits).
 // Target (encryption issue): peak RSS < 150 MiB during the 256 MiB SSE PUT. The ratios are "SSE /
@@ -171,11 +171,8 @@ function meter(pid) {
 const f0 = (x) => (x == null ? '?' : x.toFixed(0));
 
 /** The origin with the options every phase uses (website listener for part 2; `--cpu-prof` with BENCH_SSE_CPU_PROF=1). */
-/**
- * V8's own young-generation limit on Node 20 (16 MiB per semi-space), given on the command line:
- * the CLI then leaves its cap of 4 MiB off (apps/cli/src/util/young-generation.ts; README, Memory).
- */
-const UNCAPPED_FLAG = '--max-semi-space-size=16';
+/** V8's young generation capped at 4 MiB per semi-space (README, Memory). */
+const YOUNG_CAP_FLAG = '--max-semi-space-size=4';
 
 function startOrigin(ctx, extra = {}) {
   const nodeArgs = process.env.BENCH_SSE_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(ctx.rawDir, 'cpuprof')}`] : [];
@@ -326,26 +323,26 @@ async function big256(ctx, ours, client, file, reps) {
 }
 
 /**
- * The same first SSE PUT on a fresh origin without the CLI's young-generation cap (UNCAPPED_FLAG):
- * V8 then grows its young generation to 16 MiB per semi-space while the modules and the fs index
- * load, and keeps it. Resolves { rssAfterStartMiB, hwmMiB }.
+ * The same first SSE PUT on a fresh origin whose V8 young generation is capped at 4 MiB per
+ * semi-space (`--max-semi-space-size=4`, what NODE_OPTIONS can set: README, Memory). V8 grows it to
+ * 16 MiB while the modules and the fs index load, and keeps it; resolves { rssAfterStartMiB, hwmMiB }.
  */
-async function uncappedYoungPut(ctx, dataDir, file) {
-  const origin = await startOrigin(ctx, { dataDir, fresh: false, nodeArgs: [UNCAPPED_FLAG] });
+async function cappedYoungPut(ctx, dataDir, file) {
+  const capped = await startOrigin(ctx, { dataDir, fresh: false, nodeArgs: [YOUNG_CAP_FLAG] });
   try {
     await sleep(300);
-    const rssAfterStartMiB = (procMem(origin.pid)?.rssKiB ?? 0) / 1024;
+    const rssAfterStartMiB = (procMem(capped.pid)?.rssKiB ?? 0) / 1024;
     await run('sync', []);
-    const url = `${origin.url}/${BUCKET}/big-sse-uncapped`;
+    const url = `${capped.url}/${BUCKET}/big-sse-capped`;
     const extra = { [SSE_HEADER]: 'AES256' };
-    const headers = { ...extra, ...signRequest({ method: 'PUT', url, headers: extra, credentials: origin.credentials, region: 'us-east-1', service: 's3', payloadHash: 'UNSIGNED-PAYLOAD' }) };
-    const r = await curlTransfer({ url, file, headers, rawDir: ctx.rawDir, label: 'put256m-sse-uncapped' });
-    checkPut({ ...r, headers: { [SSE_HEADER]: r.sse } }, true, 'PUT 256 MiB SSE (young generation not capped)');
-    const hwmMiB = (procMem(origin.pid)?.hwmKiB ?? 0) / 1024;
-    log(`put256m sse, ${UNCAPPED_FLAG}: VmRSS after start-up ${rssAfterStartMiB.toFixed(0)} MiB, VmHWM ${hwmMiB.toFixed(0)} MiB`);
+    const headers = { ...extra, ...signRequest({ method: 'PUT', url, headers: extra, credentials: capped.credentials, region: 'us-east-1', service: 's3', payloadHash: 'UNSIGNED-PAYLOAD' }) };
+    const r = await curlTransfer({ url, file, headers, rawDir: ctx.rawDir, label: 'put256m-sse-capped' });
+    checkPut({ ...r, headers: { [SSE_HEADER]: r.sse } }, true, 'PUT 256 MiB SSE (young generation capped)');
+    const hwmMiB = (procMem(capped.pid)?.hwmKiB ?? 0) / 1024;
+    log(`put256m sse, ${YOUNG_CAP_FLAG}: VmRSS after start-up ${rssAfterStartMiB.toFixed(0)} MiB, VmHWM ${hwmMiB.toFixed(0)} MiB`);
     return { rssAfterStartMiB, hwmMiB };
   } finally {
-    await origin.stop();
+    await capped.stop();
   }
 }
 
@@ -514,7 +511,7 @@ export async function runSse(ctx) {
   let p1 = null,
     g1 = null,
     big = null,
-    uncapped = null,
+    capped = null,
     edge = null,
     edgeError = null;
   try {
@@ -526,8 +523,8 @@ export async function runSse(ctx) {
     client.destroy();
     await ours.stop();
 
-    log(`256 MiB: one SSE PUT on a fresh origin run with ${UNCAPPED_FLAG}`);
-    uncapped = await uncappedYoungPut(ctx, ours.dataDir, bigFile);
+    log(`256 MiB: one SSE PUT on a fresh origin run with ${YOUNG_CAP_FLAG}`);
+    capped = await cappedYoungPut(ctx, ours.dataDir, bigFile);
 
     // Fresh process on the same data directory, so VmHWM after the first PUT is that PUT's peak.
     log(`256 MiB: PUT ×${bigReps} and GET ×${bigReps} per kind (ABBA), our origin restarted fresh`);
@@ -550,7 +547,7 @@ export async function runSse(ctx) {
     // The stored objects: gigabytes. Keep logs.
     if (ours.dataDir) rmSync(ours.dataDir, { recursive: true, force: true });
   }
-  writeFileSync(join(rawDir, 'sse.json'), JSON.stringify({ put1m: p1, get1m: g1, big256: big, uncappedYoung: uncapped, edge }, null, 2));
+  writeFileSync(join(rawDir, 'sse.json'), JSON.stringify({ put1m: p1, get1m: g1, big256: big, cappedYoung: capped, edge }, null, 2));
 
   const PEER = 'ours, plain (no SSE)';
   const ratioNote = (o) => (o ? `runs plain ${o.plain.runs.map((x) => f0(x.MiBps)).join(' / ')}, SSE ${o.sse.runs.map((x) => f0(x.MiBps)).join(' / ')} MiB/s` : '');
@@ -595,7 +592,7 @@ export async function runSse(ctx) {
       unit: 'MiB',
       max: 150,
       note: big
-        ? `VmRSS after start-up ${f0(big.rssAfterStartMiB)} MiB; max sampled VmRSS (10 ms) during the SSE PUTs ${f0(big.put.sse.maxRssMiB)} MiB, the plain PUTs ${f0(big.put.plain.maxRssMiB)} MiB, the SSE GETs ${f0(big.get.sse.maxRssMiB)} MiB, the plain GETs ${f0(big.get.plain.maxRssMiB)} MiB${uncapped ? `; the same PUT on a fresh origin without the CLI's young-generation cap (${UNCAPPED_FLAG}; README, Memory): ${f0(uncapped.rssAfterStartMiB)} MiB after start-up, peak ${f0(uncapped.hwmMiB)} MiB` : ''}`
+        ? `VmRSS after start-up ${f0(big.rssAfterStartMiB)} MiB; max sampled VmRSS (10 ms) during the SSE PUTs ${f0(big.put.sse.maxRssMiB)} MiB, the plain PUTs ${f0(big.put.plain.maxRssMiB)} MiB, the SSE GETs ${f0(big.get.sse.maxRssMiB)} MiB, the plain GETs ${f0(big.get.plain.maxRssMiB)} MiB${capped ? `; the same PUT on a fresh origin run with ${YOUNG_CAP_FLAG} (README, Memory): ${f0(capped.rssAfterStartMiB)} MiB after start-up, peak ${f0(capped.hwmMiB)} MiB` : ''}`
         : '',
     }),
   ];
@@ -637,6 +634,6 @@ export async function runSse(ctx) {
     notes,
     oursAvailable: true,
     settings: { duration: ctx.duration, rounds, bigReps, putWorkers: PUT_WORKERS, getConns: GET_CONNS, edgeWorkers: 2, edgeTls: !!edge?.https },
-    raw: { put1m: p1, get1m: g1, big256: big, uncappedYoung: uncapped, edge, edgeError },
+    raw: { put1m: p1, get1m: g1, big256: big, cappedYoung: capped, edge, edgeError },
   };
 }

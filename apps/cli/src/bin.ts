@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { capYoungGeneration } from './util/young-generation.js';
 
 // The SDK's Node 20 end-of-support notice is not the user's concern on every command.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -13,8 +12,6 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 const isServer = ['origin', 'edge', 'dev'].includes(process.argv[2] ?? '');
-// Before the modules and the fs index load, or they size V8's young generation for good (util/young-generation.ts).
-if (isServer) capYoungGeneration();
 
 // The built CLI prefers its bundle (scripts/bundle.mjs: much faster start-up);
 // from sources, or before bundling, the modules load one by one.
