@@ -13,7 +13,8 @@
 //                mode's file: no 256 MiB buffer anywhere in the harness) with curl -T, signed the same
 //                way, `sync` before each; /proc/PID/status VmRSS sampled every 10 ms and VmHWM read
 //                after the first PUT (an SSE one) = the peak RSS; then GETs of a presigned URL with
-//                curl (body discarded), after one untimed GET of each object hashed against the file.
+//                curl (body discarded, `sync` before each), after one untimed GET of each object
+//                hashed against the file.
 //                Before that, one SSE PUT on a fresh origin run with --max-semi-space-size=4 (V8's
 //                young generation capped; README, Memory), reported in the RSS row's note.
 //  Part 2 (edge TLS): 1 KiB website hits through `bucketfront edge` over HTTPS vs plain HTTP, run
@@ -303,6 +304,8 @@ async function big256(ctx, ours, client, file, reps) {
   const gets = { plain: [], sse: [] };
   for (let i = 0; i < reps; i++) {
     for (const kind of order(i)) {
+      // The PUTs' dirty pages are written back before, not during, a timed GET.
+      await run('sync', []);
       const cpu = cpuMeter({ ours: ours.pid });
       const s = await withRssSampling(ours.pid, () => curlTransfer({ url: urls[kind], rawDir: ctx.rawDir, label: `get256m-${kind}-${i + 1}` }));
       const cores = { ...cpu.stop(), client: s.r.clientCpuS == null ? null : Math.round((s.r.clientCpuS / (s.r.ms / 1000)) * 100) / 100 };
