@@ -109,6 +109,20 @@ function hashedGet(url, timeoutMs = 120000) {
 }
 
 /**
+ * PUT `file` (256 MiB) to `origin`/BUCKET/key with curl, header-signed with UNSIGNED-PAYLOAD (and
+ * the SSE header when `sse`), checked: 200, the SSE header as asked, every byte sent.
+ */
+async function curlPut256(ctx, origin, key, file, sse, label) {
+  const url = `${origin.url}/${BUCKET}/${key}`;
+  const extra = sse ? { [SSE_HEADER]: 'AES256' } : {};
+  const headers = { ...extra, ...signRequest({ method: 'PUT', url, headers: extra, credentials: origin.credentials, region: 'us-east-1', service: 's3', payloadHash: 'UNSIGNED-PAYLOAD' }) };
+  const r = await curlTransfer({ url, file, headers, rawDir: ctx.rawDir, label });
+  checkPut({ ...r, headers: { [SSE_HEADER]: r.sse } }, sse, label);
+  if (r.bytes !== 256 * MiB) throw new Error(`${label}: curl sent ${r.bytes} bytes`);
+  return r;
+}
+
+/**
  * One timed 256 MiB transfer with curl (a C client: ~0.1 s of CPU per 256 MiB here, where a Node
  * client took 0.2–1.3 s): a GET with the body discarded, or a PUT of `file` (-T, Content-Length from
  * the file, no Expect: 100-continue) with `headers`. Through sh so the shell's reaped-children CPU
@@ -171,10 +185,10 @@ function meter(pid) {
 }
 const f0 = (x) => (x == null ? '?' : x.toFixed(0));
 
-/** The origin with the options every phase uses (website listener for part 2; `--cpu-prof` with BENCH_SSE_CPU_PROF=1). */
 /** V8's young generation capped at 4 MiB per semi-space (README, Memory). */
 const YOUNG_CAP_FLAG = '--max-semi-space-size=4';
 
+/** The origin with the options every phase uses (website listener for part 2; `--cpu-prof` with BENCH_SSE_CPU_PROF=1). */
 function startOrigin(ctx, extra = {}) {
   const nodeArgs = process.env.BENCH_SSE_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(ctx.rawDir, 'cpuprof')}`] : [];
   return startOursOrigin({ name: 'ours-origin-sse', logs: ctx.logs, accessLog: false, websitePort: true, ...extra, nodeArgs: [...nodeArgs, ...(extra.nodeArgs ?? [])] });
@@ -277,14 +291,9 @@ async function big256(ctx, ours, client, file, reps) {
     for (const kind of order(i)) {
       const sse = kind === 'sse';
       await run('sync', []);
-      const url = `${ours.url}/${BUCKET}/big-${kind}-${i}`;
-      const extra = sse ? { [SSE_HEADER]: 'AES256' } : {};
-      const headers = { ...extra, ...signRequest({ method: 'PUT', url, headers: extra, credentials: ours.credentials, region: 'us-east-1', service: 's3', payloadHash: 'UNSIGNED-PAYLOAD' }) };
       const cpu = cpuMeter({ ours: ours.pid });
-      const s = await withRssSampling(ours.pid, () => curlTransfer({ url, file, headers, rawDir: ctx.rawDir, label: `put256m-${kind}-${i + 1}` }));
+      const s = await withRssSampling(ours.pid, () => curlPut256(ctx, ours, `big-${kind}-${i}`, file, sse, `put256m-${kind}-${i + 1}`));
       const cores = { ...cpu.stop(), client: s.r.clientCpuS == null ? null : Math.round((s.r.clientCpuS / (s.r.ms / 1000)) * 100) / 100 };
-      checkPut({ ...s.r, headers: { [SSE_HEADER]: s.r.sse } }, sse, `PUT 256 MiB ${kind} #${i + 1}`);
-      if (s.r.bytes !== 256 * MiB) throw new Error(`PUT 256 MiB ${kind} #${i + 1}: curl sent ${s.r.bytes} bytes`);
       const rec = { MiBps: s.r.bytes / MiB / (s.r.ms / 1000), ms: Math.round(s.r.ms), maxRssMiB: s.maxRssMiB, hwmMiB: s.hwmMiB, rssBeforeMiB: s.rssBeforeMiB, cpu: cores };
       puts[kind].push(rec);
       firstSse ??= sse ? rec : null;
@@ -336,11 +345,7 @@ async function cappedYoungPut(ctx, dataDir, file) {
     await sleep(300);
     const rssAfterStartMiB = (procMem(capped.pid)?.rssKiB ?? 0) / 1024;
     await run('sync', []);
-    const url = `${capped.url}/${BUCKET}/big-sse-capped`;
-    const extra = { [SSE_HEADER]: 'AES256' };
-    const headers = { ...extra, ...signRequest({ method: 'PUT', url, headers: extra, credentials: capped.credentials, region: 'us-east-1', service: 's3', payloadHash: 'UNSIGNED-PAYLOAD' }) };
-    const r = await curlTransfer({ url, file, headers, rawDir: ctx.rawDir, label: 'put256m-sse-capped' });
-    checkPut({ ...r, headers: { [SSE_HEADER]: r.sse } }, true, 'PUT 256 MiB SSE (young generation capped)');
+    await curlPut256(ctx, capped, 'big-sse-capped', file, true, 'put256m-sse-capped');
     const hwmMiB = (procMem(capped.pid)?.hwmKiB ?? 0) / 1024;
     log(`put256m sse, ${YOUNG_CAP_FLAG}: VmRSS after start-up ${rssAfterStartMiB.toFixed(0)} MiB, VmHWM ${hwmMiB.toFixed(0)} MiB`);
     return { rssAfterStartMiB, hwmMiB };
