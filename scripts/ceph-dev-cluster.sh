@@ -278,6 +278,10 @@ osd objectstore = bluestore
 bluestore block create = true
 bluestore block size = $((10 * GIB))
 osd memory target = 939524096
+# The block files count as rotational, so recovery would pause 0.1 s between operations
+# (osd_recovery_sleep_hdd): a restarted OSD took over a minute to catch up on a few hundred MiB.
+osd recovery sleep = 0
+osd recovery sleep hdd = 0
 
 [$RGW_NAME]
 rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT tcp_nodelay=1
