@@ -2,7 +2,7 @@
  * Event notifications end to end: the real origin, the real webhook destination and a real
  * receiver (node:http). docs/notifications.md.
  */
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CompleteMultipartUploadCommand,
@@ -18,6 +18,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { S3EventRecord } from '@bucketfront/notifications';
+import { readFsOutboxFiles } from '@bucketfront/object-store';
 import { makeS3Client, makeTempDir, makeTestCredentials, s3ErrorOf, startWebhookReceiver, type WebhookReceiver } from '@bucketfront/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOriginProcess } from './fixtures/origin-process.js';
@@ -171,7 +172,7 @@ describe('event notifications through the outbox to a webhook', () => {
     });
 
     // Every batch was removed once delivered.
-    await expect.poll(async () => outboxBatches(origin.dataDir, 'node-a')).toEqual([]);
+    await expect.poll(async () => readFsOutboxFiles(origin.dataDir, 'node-a')).toEqual([]);
     // The metrics count every acknowledged message (duplicates after a retry included) and its latency.
     const metrics = await (await fetch(`${origin.url}/_bucketfront/metrics`)).text();
     const delivered = Number(new RegExp(`bucketfront_notifications_delivered_total\\{destination="${ARN}"\\} (\\d+)`).exec(metrics)?.[1]);
@@ -221,7 +222,7 @@ describe('event notifications through the outbox to a webhook', () => {
         expect(out.$metadata.httpStatusCode).toBe(200);
       }
       const deadLetters = async (): Promise<Array<{ arn: string; attempts: number; message: { key: string; id: string } }>> =>
-        (await outboxBatches(origin.dataDir, 'dead-letter')).flatMap((b) => b.records.map((r) => JSON.parse(r)));
+        (await readFsOutboxFiles(origin.dataDir, 'dead-letter')).flatMap((b) => b.records.map((r) => JSON.parse(r)));
       await expect.poll(async () => (await deadLetters()).length, { timeout: 60_000 }).toBe(keys.length);
       const dead = await deadLetters();
       expect(dead.map((d) => d.message.key).sort()).toEqual(keys);
@@ -233,7 +234,7 @@ describe('event notifications through the outbox to a webhook', () => {
       }
       expect(recordsOf(receiver)).toHaveLength(0);
       // Nothing left to send; the metrics say what happened.
-      await expect.poll(async () => outboxBatches(origin.dataDir, 'node-a')).toEqual([]);
+      await expect.poll(async () => readFsOutboxFiles(origin.dataDir, 'node-a')).toEqual([]);
       const metrics = await (await fetch(`${origin.url}/_bucketfront/metrics`)).text();
       expect(metrics).toContain(`bucketfront_notifications_dead_lettered_total{destination="${ARN}"} 5`);
       expect(metrics).toContain('bucketfront_notifications_queue_depth 0');
@@ -278,9 +279,7 @@ describe('every write operation records its event', () => {
   it('when the outbox write fails, the write is answered 500 InternalError (never acknowledged without its event)', async () => {
     const { origin, receiver } = await start({ maxAttempts: 5, initialBackoffMs: 20, maxBackoffMs: 100 });
     await configure(origin.s3);
-    await origin.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'first', Body: 'x' }));
-    await receiver.waitFor('the first record', () => recordsOf(receiver).length === 1);
-    // The partition directory becomes a file: the next durable append fails.
+    // The partition's directory is a file: its first durable append (a new log segment) fails.
     const partition = join(origin.dataDir, 'outbox', 'node-a');
     await rm(partition, { recursive: true, force: true });
     await writeFile(partition, 'not a directory');
@@ -295,6 +294,8 @@ describe('every write operation records its event', () => {
     await rm(partition, { force: true });
     const again = await origin.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'third', Body: 'x' }));
     expect(again.$metadata.httpStatusCode).toBe(200);
+    await receiver.waitFor('the third record', () => recordsOf(receiver).some((r) => r.record.s3.object.key === 'third'));
+    expect(recordsOf(receiver).map((r) => r.record.s3.object.key)).toEqual(['third']);
   });
 });
 
@@ -350,18 +351,3 @@ describe('the origin SIGKILLed during writes', () => {
     }
   }, 240_000);
 });
-
-async function outboxBatches(dataDir: string, partition: string): Promise<Array<{ id: string; records: string[] }>> {
-  const dir = join(dataDir, 'outbox', partition);
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [];
-  }
-  const out: Array<{ id: string; records: string[] }> = [];
-  for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
-    out.push({ id: name.slice(0, -5), records: JSON.parse(await readFile(join(dir, name), 'utf8')) as string[] });
-  }
-  return out;
-}

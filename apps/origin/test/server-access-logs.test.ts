@@ -5,9 +5,8 @@
  * and matched to each response's request id.
  */
 import { CreateBucketCommand, GetBucketLoggingCommand, GetObjectCommand, ListObjectsV2Command, PutBucketLoggingCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { signRequest } from '@bucketfront/sigv4';
+import { readFsOutboxFiles } from '@bucketfront/object-store';
 import { hasAwsCli, makeS3Client, makeTempDir, makeTestCredentials, runAws, type TempDir } from '@bucketfront/test-support';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -299,14 +298,11 @@ describe('server access logging across a crash', () => {
     await tmp?.cleanup();
   });
 
-  /** Request ids of the records in the spool files (complete batches only: temp names are skipped). */
+  /** Request ids of the records in the spool (the fs store's outbox partition s3log.node-a, read beside the running origin). */
   async function spooledIds(dataDir: string): Promise<Set<string>> {
-    const dir = join(dataDir, 'outbox', 's3log.node-a');
     const out = new Set<string>();
-    const names = await readdir(dir).catch(() => [] as string[]);
-    for (const name of names.filter((n) => n.endsWith('.json'))) {
-      const records = JSON.parse(await readFile(join(dir, name), 'utf8')) as string[];
-      for (const r of records) out.add(parseLogLine((JSON.parse(r) as { l: string }).l).requestId);
+    for (const batch of await readFsOutboxFiles(dataDir, 's3log.node-a')) {
+      for (const r of batch.records) out.add(parseLogLine((JSON.parse(r) as { l: string }).l).requestId);
     }
     return out;
   }

@@ -1,5 +1,5 @@
 export * from './types.js';
-export { createFsStore, INLINE_OBJECT_BYTES, type FsStoreOptions } from './fs-store/index.js';
+export { createFsStore, INLINE_OBJECT_BYTES, readFsOutboxFiles, type FsStoreOptions } from './fs-store/index.js';
 // The helpers every driver needs (both drivers use them; a new driver should too).
 export { compareKeys, listPage, type ListPage } from './key-order.js';
 export { checkKey, checkPartNumber, multipartEtag, quoteEtag, sameEtag } from './validate.js';

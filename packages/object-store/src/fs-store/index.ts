@@ -1,1 +1,2 @@
 export { createFsStore, INLINE_OBJECT_BYTES, type FsStoreOptions } from './store.js';
+export { readFsOutboxFiles } from './outbox.js';

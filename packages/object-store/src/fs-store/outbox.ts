@@ -1,22 +1,29 @@
 /**
- * The fs driver's EventOutbox (types.ts): one file per batch, `<data>/outbox/<partition>/<id>.json`
- * holding the JSON array of records. A batch is written like an object: temp name, fsync, rename,
- * directory fsync (durable-fs.ts), so an acknowledged append survives a crash and a torn write is
- * never read (temp names are skipped). docs/notifications.md#the-outbox.
+ * The fs driver's EventOutbox (types.ts): `<data>/outbox/<partition>/`, each partition a log of
+ * batches (outbox-log.ts: appends share O_DSYNC writes, so an acknowledged append survives a
+ * crash, and a torn write is cut off when the partition is opened, never read).
+ * docs/notifications.md#the-outbox.
  */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { asStoreError, errnoCode, fsyncDir, mkdirDurable, TMP_SUFFIX, writeFileDurable } from '../durable-fs.js';
+import { asStoreError, errnoCode, mkdirDurable, TMP_SUFFIX } from '../durable-fs.js';
 import { newOutboxBatchId } from '../outbox-ids.js';
-import { StoreError, type EventOutbox, type OutboxBatch } from '../types.js';
+import type { EventOutbox, OutboxBatch } from '../types.js';
 import { checkOutboxPartition, isOutboxBatchId } from '../validate.js';
+import { PartitionLog } from './outbox-log.js';
 
-const BATCH_SUFFIX = '.json';
+const PARTITION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** The live batches of an fs store's outbox partition, read from its files beside the running store (PartitionLog.readFiles). */
+export function readFsOutboxFiles(dataDir: string, partition: string): Promise<OutboxBatch[]> {
+  checkOutboxPartition(partition);
+  return PartitionLog.readFiles(join(dataDir, 'outbox', partition));
+}
 
 export class FsOutbox implements EventOutbox {
   private readonly dir: string;
-  /** Partition directories known to exist (created durably once per process). */
-  private readonly ready = new Set<string>();
+  /** Each partition's log, opened (read) on first use and kept: this process owns the directory. */
+  private readonly logs = new Map<string, Promise<PartitionLog>>();
 
   constructor(private readonly root: string) {
     this.dir = join(root, 'outbox');
@@ -24,48 +31,22 @@ export class FsOutbox implements EventOutbox {
 
   async appendOutbox(partition: string, records: string[]): Promise<string> {
     checkOutboxPartition(partition);
+    const log = await this.log(partition);
     const id = newOutboxBatchId();
-    const text = JSON.stringify(records);
-    try {
-      await writeFileDurable(await this.partitionDir(partition), `${id}${BATCH_SUFFIX}`, text);
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw err;
-      // The directory went away (removed by hand): made again once, then the write is retried.
-      this.ready.delete(partition);
-      await writeFileDurable(await this.partitionDir(partition), `${id}${BATCH_SUFFIX}`, text);
-    }
+    await log.append(id, records);
     return id;
   }
 
   async readOutbox(partition: string, limit: number, after?: string): Promise<OutboxBatch[]> {
     checkOutboxPartition(partition);
-    const dir = join(this.dir, partition);
-    const ids = (await this.batchIds(dir)).filter((id) => after === undefined || id > after);
-    const out: OutboxBatch[] = [];
-    for (const id of ids.slice(0, Math.max(0, limit))) {
-      let text: string;
-      try {
-        text = await fsp.readFile(join(dir, `${id}${BATCH_SUFFIX}`), 'utf8');
-      } catch (err) {
-        if (errnoCode(err) === 'ENOENT') continue; // removed meanwhile
-        throw asStoreError(err);
-      }
-      out.push({ id, records: parseRecords(text, partition, id) });
-    }
-    return out;
+    return (await this.log(partition)).read(Math.max(0, limit), after);
   }
 
   async removeOutbox(partition: string, batchIds: string[]): Promise<void> {
     checkOutboxPartition(partition);
-    const dir = join(this.dir, partition);
     const ids = batchIds.filter(isOutboxBatchId);
     if (ids.length === 0) return;
-    await Promise.all(ids.map((id) => fsp.rm(join(dir, `${id}${BATCH_SUFFIX}`), { force: true })));
-    try {
-      await fsyncDir(dir);
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw asStoreError(err);
-    }
+    await (await this.log(partition)).remove(ids);
   }
 
   async listOutboxPartitions(): Promise<string[]> {
@@ -78,15 +59,21 @@ export class FsOutbox implements EventOutbox {
     }
     const out: string[] = [];
     for (const name of names.sort()) {
-      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name)) continue;
-      if ((await this.batchIds(join(this.dir, name))).length > 0) out.push(name);
+      if (PARTITION_NAME.test(name) && (await this.log(name)).hasLive) out.push(name);
     }
     return out;
   }
 
+  /** Closes every partition's files (appends still queued fail). */
+  async close(): Promise<void> {
+    const logs = [...this.logs.values()];
+    this.logs.clear();
+    for (const log of logs) await (await log.catch(() => null))?.close();
+  }
+
   /**
-   * Removes the temp files of appends that never completed (the process died before the rename).
-   * Only when nothing appends: at open, under the data directory's lock (recovery.ts).
+   * Removes the temp files of earlier-format appends (one file per batch) that never completed:
+   * the process died before the rename. At open, under the data directory's lock (recovery.ts).
    */
   async removeTempFiles(): Promise<void> {
     let partitions: string[];
@@ -108,48 +95,18 @@ export class FsOutbox implements EventOutbox {
     }
   }
 
-  private async partitionDir(partition: string): Promise<string> {
-    const dir = join(this.dir, partition);
-    if (this.ready.has(partition)) return dir;
-    try {
-      await mkdirDurable(this.dir, this.root);
-      await mkdirDurable(dir, this.dir);
-    } catch (err) {
-      throw asStoreError(err);
+  private log(partition: string): Promise<PartitionLog> {
+    let log = this.logs.get(partition);
+    if (log === undefined) {
+      const dir = join(this.dir, partition);
+      log = PartitionLog.open(dir, async () => {
+        await mkdirDurable(this.dir, this.root);
+        await mkdirDurable(dir, this.dir);
+      });
+      // A failed open is not kept: the next call tries again.
+      log.catch(() => this.logs.delete(partition));
+      this.logs.set(partition, log);
     }
-    this.ready.add(partition);
-    return dir;
+    return log;
   }
-
-  /** Batch ids in the directory, oldest first. */
-  private async batchIds(dir: string): Promise<string[]> {
-    let names: string[];
-    try {
-      names = await fsp.readdir(dir);
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return [];
-      throw asStoreError(err);
-    }
-    const ids: string[] = [];
-    for (const name of names) {
-      // A temp name is an append in progress, or one that died before it was acknowledged: never a batch.
-      if (name.endsWith(TMP_SUFFIX) || !name.endsWith(BATCH_SUFFIX)) continue;
-      const id = name.slice(0, -BATCH_SUFFIX.length);
-      if (isOutboxBatchId(id)) ids.push(id);
-    }
-    return ids.sort();
-  }
-}
-
-function parseRecords(text: string, partition: string, id: string): string[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    value = undefined;
-  }
-  if (!Array.isArray(value) || !value.every((r) => typeof r === 'string')) {
-    throw new StoreError('InternalError', `outbox batch ${partition}/${id} is not a list of records`);
-  }
-  return value;
 }

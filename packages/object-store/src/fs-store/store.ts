@@ -111,6 +111,7 @@ class FsStore implements ObjectStore, SystemDocuments, EventOutbox {
 
   async close(): Promise<void> {
     this.ctx.cache.clear();
+    await this.outbox.close();
     await releaseLock(this.ctx.root);
   }
 

@@ -1,0 +1,138 @@
+/**
+ * The fs outbox's log (outbox-log.ts, outbox-frames.ts): what survives a reopen, what a torn
+ * write leaves, when segments go, and batches of the earlier one-file-per-batch format.
+ */
+import { promises as fsp } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFsStore } from './index.js';
+import type { EventOutbox, ObjectStore } from '../types.js';
+import { decodeFrame, decodeFrames, encodeFrame } from './outbox-frames.js';
+
+type Store = ObjectStore & EventOutbox;
+const open: Store[] = [];
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+});
+
+async function openStore(dataDir: string): Promise<Store> {
+  const s = await createFsStore({ dataDir });
+  open.push(s);
+  return s;
+}
+
+async function closeStore(s: Store): Promise<void> {
+  open.splice(open.indexOf(s), 1);
+  await s.close();
+}
+
+const partitionFiles = async (dataDir: string, partition: string) => (await fsp.readdir(join(dataDir, 'outbox', partition))).sort();
+
+describe('outbox frames', () => {
+  it('round-trip, and a torn, altered or foreign line is no frame', () => {
+    const batch = encodeFrame({ kind: 'B', id: 'b1', records: ['{"a":"x\\ny"}', 'é'] });
+    const removed = encodeFrame({ kind: 'R', ids: ['b1'] });
+    expect(batch.at(-1)).toBe(0x0a);
+    expect(batch.subarray(0, -1).includes(0x0a)).toBe(false); // one line, whatever the records hold
+    expect(decodeFrame(batch.subarray(0, -1))).toEqual({ kind: 'B', id: 'b1', records: ['{"a":"x\\ny"}', 'é'] });
+    expect(decodeFrame(removed.subarray(0, -1))).toEqual({ kind: 'R', ids: ['b1'] });
+
+    const altered = Buffer.from(batch);
+    altered[20] = altered[20]! ^ 1;
+    expect(decodeFrame(altered.subarray(0, -1))).toBeNull();
+    expect(decodeFrame(Buffer.alloc(40))).toBeNull(); // zeros: a write that never reached the disk
+
+    const joined = Buffer.concat([batch, removed, batch.subarray(0, 30)]);
+    const { frames, end } = decodeFrames(joined);
+    expect(frames.map((f) => [f.kind, f.offset, f.length])).toEqual([
+      ['B', 0, batch.length],
+      ['R', batch.length, removed.length],
+    ]);
+    expect(end).toBe(batch.length + removed.length);
+  });
+});
+
+describe('the fs outbox log', () => {
+  it('never reads a torn write, batch or removal, and what follows a reopen is kept', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bf-outbox-'));
+    const a = await openStore(dataDir);
+    const b1 = await a.appendOutbox('node-a', ['r1']);
+    const b2 = await a.appendOutbox('node-a', ['r2']);
+    const b3 = await a.appendOutbox('node-a', ['r3']);
+    await a.removeOutbox('node-a', [b1]);
+    await closeStore(a);
+    const [segment, removals] = await partitionFiles(dataDir, 'node-a');
+    expect([segment, removals]).toEqual([expect.stringMatching(/^[0-9a-f]{12}\.log$/), `${segment}.removed`]);
+    // The process died in the middle of a write: half a frame at the end of each file.
+    const torn = encodeFrame({ kind: 'B', id: 'ffffffffffff-00000000-00000000', records: ['lost'] });
+    await fsp.appendFile(join(dataDir, 'outbox', 'node-a', segment!), torn.subarray(0, torn.length - 9));
+    const tornRemoval = encodeFrame({ kind: 'R', ids: [b2] });
+    await fsp.appendFile(join(dataDir, 'outbox', 'node-a', removals!), tornRemoval.subarray(0, 20));
+
+    const b = await openStore(dataDir);
+    expect(await b.readOutbox('node-a', 10)).toEqual([
+      { id: b2, records: ['r2'] },
+      { id: b3, records: ['r3'] },
+    ]);
+    const b4 = await b.appendOutbox('node-a', ['r4']);
+    await b.removeOutbox('node-a', [b3]); // recorded after the torn removal
+    await closeStore(b);
+
+    const c = await openStore(dataDir);
+    expect((await c.readOutbox('node-a', 10)).map((x) => x.id)).toEqual([b2, b4]);
+  });
+
+  it('keeps removals across a reopen, and deletes a segment once it holds no live batch', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bf-outbox-'));
+    const a = await openStore(dataDir);
+    const ids = [await a.appendOutbox('node-a', ['1']), await a.appendOutbox('node-a', ['2']), await a.appendOutbox('node-a', ['3'])];
+    await a.removeOutbox('node-a', [ids[0]!, ids[2]!]);
+    await closeStore(a);
+
+    const b = await openStore(dataDir);
+    expect(await b.readOutbox('node-a', 10)).toEqual([{ id: ids[1], records: ['2'] }]);
+    const [first] = await partitionFiles(dataDir, 'node-a');
+    // After a reopen appends go to a new segment; the first one goes with its last live batch.
+    const b4 = await b.appendOutbox('node-a', ['4']);
+    await b.removeOutbox('node-a', [ids[1]!]);
+    const files = await partitionFiles(dataDir, 'node-a');
+    expect(files).not.toContain(first);
+    expect(files.filter((f) => f.endsWith('.log'))).toHaveLength(1);
+    expect(await b.readOutbox('node-a', 10)).toEqual([{ id: b4, records: ['4'] }]);
+    expect(await b.listOutboxPartitions()).toEqual(['node-a']);
+    await b.removeOutbox('node-a', [b4]);
+    expect(await b.listOutboxPartitions()).toEqual([]);
+  });
+
+  it('moves on to a new segment past 8 MiB and deletes the full one once it is drained', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bf-outbox-'));
+    const a = await openStore(dataDir);
+    const record = 'x'.repeat(1024 * 1024);
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push(await a.appendOutbox('big', [record, String(i)]));
+    const logs = (await partitionFiles(dataDir, 'big')).filter((f) => f.endsWith('.log'));
+    expect(logs).toHaveLength(2);
+    expect((await a.readOutbox('big', 20)).map((b) => b.records[1])).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    await a.removeOutbox('big', ids.slice(0, 7));
+    expect((await partitionFiles(dataDir, 'big')).filter((f) => f.endsWith('.log'))).toEqual([logs[1]]);
+    expect((await a.readOutbox('big', 20, ids[7])).map((b) => b.records[1])).toEqual(['8', '9']);
+  });
+
+  it('reads and removes batches of the earlier one-file-per-batch format', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bf-outbox-'));
+    const legacyId = '000000000001-00000000-00000000';
+    await fsp.mkdir(join(dataDir, 'outbox', 'node-a'), { recursive: true });
+    await fsp.writeFile(join(dataDir, 'outbox', 'node-a', `${legacyId}.json`), JSON.stringify(['old']));
+    const a = await openStore(dataDir);
+    const id = await a.appendOutbox('node-a', ['new']);
+    expect(await a.readOutbox('node-a', 10)).toEqual([
+      { id: legacyId, records: ['old'] },
+      { id, records: ['new'] },
+    ]);
+    await a.removeOutbox('node-a', [legacyId]);
+    expect(await partitionFiles(dataDir, 'node-a')).not.toContain(`${legacyId}.json`);
+    expect((await a.readOutbox('node-a', 10)).map((b) => b.id)).toEqual([id]);
+  });
+});
