@@ -106,6 +106,33 @@ describe('the fs outbox log', () => {
     expect(await b.listOutboxPartitions()).toEqual([]);
   });
 
+  it('a removal that could not be recorded leaves its batches live, and a later one records it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bf-outbox-'));
+    const a = await openStore(dataDir);
+    const [b1, b2] = [await a.appendOutbox('node-a', ['1']), await a.appendOutbox('node-a', ['2'])];
+    const [segment] = await partitionFiles(dataDir, 'node-a');
+    // The removal file cannot be opened for writing (a directory stands in its place).
+    const removals = join(dataDir, 'outbox', 'node-a', `${segment}.removed`);
+    await fsp.mkdir(removals);
+    await expect(a.removeOutbox('node-a', [b1!])).rejects.toThrow();
+    expect((await a.readOutbox('node-a', 10)).map((b) => b.id)).toEqual([b1, b2]);
+    await fsp.rmdir(removals);
+    await a.removeOutbox('node-a', [b1!]);
+    await closeStore(a);
+    const b = await openStore(dataDir);
+    expect((await b.readOutbox('node-a', 10)).map((x) => x.id)).toEqual([b2]);
+  });
+
+  it('deletes a segment emptied by removals made at the same time', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bf-outbox-'));
+    const a = await openStore(dataDir);
+    const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => a.appendOutbox('node-a', [String(i)])));
+    await closeStore(a);
+    const b = await openStore(dataDir); // the segment is no longer the one appended to
+    await Promise.all(ids.map((id) => b.removeOutbox('node-a', [id])));
+    expect(await partitionFiles(dataDir, 'node-a')).toEqual([]);
+  });
+
   it('moves on to a new segment past 8 MiB and deletes the full one once it is drained', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'bf-outbox-'));
     const a = await openStore(dataDir);
@@ -118,6 +145,46 @@ describe('the fs outbox log', () => {
     await a.removeOutbox('big', ids.slice(0, 7));
     expect((await partitionFiles(dataDir, 'big')).filter((f) => f.endsWith('.log'))).toEqual([logs[1]]);
     expect((await a.readOutbox('big', 20, ids[7])).map((b) => b.records[1])).toEqual(['8', '9']);
+  });
+
+  it('never reads a line whose bytes changed on disk, nor what follows it, and keeps its segment', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bf-outbox-'));
+    const a = await openStore(dataDir);
+    const ids = [await a.appendOutbox('node-a', ['one']), await a.appendOutbox('node-a', ['two']), await a.appendOutbox('node-a', ['three'])];
+    await closeStore(a);
+    const [segment] = await partitionFiles(dataDir, 'node-a');
+    const path = join(dataDir, 'outbox', 'node-a', segment!);
+    const bytes = await fsp.readFile(path);
+    const at = bytes.indexOf('"two"');
+    bytes[at + 2] = 'o'.charCodeAt(0); // "two" -> "too": a whole line, still ending in a newline
+    await fsp.writeFile(path, bytes);
+
+    const b = await openStore(dataDir);
+    expect(await b.readOutbox('node-a', 10)).toEqual([{ id: ids[0], records: ['one'] }]);
+    await b.removeOutbox('node-a', [ids[0]!]);
+    await closeStore(b);
+    // Drained of what it could read, the segment is still kept: the damage may hide batches.
+    expect(await partitionFiles(dataDir, 'node-a')).toContain(segment);
+  });
+
+  it('keeps an append acknowledged while the store closes; appends after close are refused', async () => {
+    // Closed after 0 to 600 turns of the event loop: before, during and after each step of the first
+    // append (a new segment's file, the directory's fsync, the write, the check that it is linked).
+    for (let ticks = 0; ticks <= 600; ticks += 6) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'bf-outbox-'));
+      const a = await createFsStore({ dataDir });
+      const appended = a.appendOutbox('node-a', [String(ticks)]).then(
+        (id) => id,
+        () => null,
+      );
+      for (let i = 0; i < ticks; i++) await new Promise((r) => setImmediate(r));
+      await a.close();
+      const id = await appended;
+      await expect(a.appendOutbox('node-a', ['late'])).rejects.toMatchObject({ code: 'ServiceUnavailable' });
+      const b = await openStore(dataDir);
+      expect(await b.readOutbox('node-a', 10), `closed after ${ticks} turns`).toEqual(id === null ? [] : [{ id, records: [String(ticks)] }]);
+      await closeStore(b);
+    }
   });
 
   it('reads and removes batches of the earlier one-file-per-batch format', async () => {

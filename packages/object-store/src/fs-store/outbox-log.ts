@@ -40,6 +40,11 @@ interface Segment {
   data: FileHandle | null;
   /** Its removal frames' file, opened on first use. */
   removed: Promise<FileHandle> | null;
+  /** Set at open when bytes that do not read as frames are followed by another line (kept, never deleted). */
+  unreadable?: boolean;
+  /** Length of the removal file's whole frames; its writes are chained, one at a time. */
+  removedSize: number;
+  removedWrites: Promise<void>;
 }
 
 /** Where a live batch's frame lies; `seq` null: an earlier-format `<id>.json` file. */
@@ -67,7 +72,8 @@ export class PartitionLog {
   private active: Segment | null = null;
   private nextSeq = 0;
   private pending: PendingAppend[] = [];
-  private writing = false;
+  /** The drain writing appends, if one runs. */
+  private writing: Promise<void> | null = null;
   private closed = false;
 
   private constructor(
@@ -99,7 +105,7 @@ export class PartitionLog {
     try {
       await log.load();
     } catch (err) {
-      await log.close();
+      for (const segment of log.segments.values()) await closeSegment(segment);
       throw asStoreError(err);
     }
     return log;
@@ -115,7 +121,7 @@ export class PartitionLog {
     const frame = encodeFrame({ kind: 'B', id, records });
     return new Promise((resolve, reject) => {
       this.pending.push({ id, frame, resolve, reject });
-      void this.drain();
+      this.writing ??= this.drain();
     });
   }
 
@@ -134,41 +140,52 @@ export class PartitionLog {
     return out;
   }
 
+  /** Removes the batches; an id that is not live is ignored. Recorded first: a failure leaves them live. */
   async remove(ids: readonly string[]): Promise<void> {
     const bySegment = new Map<Segment, string[]>();
     const legacy: string[] = [];
-    for (const id of ids) {
+    for (const id of new Set(ids)) {
       const at = this.live.get(id);
       if (at === undefined) continue;
-      this.live.delete(id);
-      this.removedInOrder++;
       if (at.seq === null) {
         legacy.push(id);
         continue;
       }
       const segment = this.segments.get(at.seq)!;
-      segment.live--;
-      bySegment.set(segment, [...(bySegment.get(segment) ?? []), id]);
+      const gone = bySegment.get(segment);
+      if (gone === undefined) bySegment.set(segment, [id]);
+      else gone.push(id);
     }
-    this.compactOrder();
     try {
       for (const [segment, gone] of bySegment) {
-        if (segment.live === 0 && segment !== this.active) await this.deleteSegment(segment);
+        const last = segment.live === gone.length && this.deletable(segment);
+        if (last) await this.deleteSegment(segment);
         else await this.recordRemoved(segment, gone);
+        this.forget(gone);
+        segment.live -= gone.length;
+        // Emptied by removals that ran at the same time, each recorded: the segment can go now.
+        if (!last && segment.live === 0 && this.deletable(segment) && this.segments.has(segment.seq)) await this.deleteSegment(segment);
       }
-      await Promise.all(legacy.map((id) => fsp.rm(join(this.dir, `${id}${LEGACY_SUFFIX}`), { force: true })));
+      for (const id of legacy) {
+        await fsp.rm(join(this.dir, `${id}${LEGACY_SUFFIX}`), { force: true });
+        this.forget([id]);
+      }
     } catch (err) {
       throw asStoreError(err);
     }
   }
 
-  /** Closes the files (appends still queued fail) and deletes the segments left without a live batch. */
+  /**
+   * Closes the files and deletes the segments left without a live batch. Appends still queued
+   * fail; the one being written finishes first (acknowledged, it is kept).
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const p of this.pending.splice(0)) p.reject(new StoreError('ServiceUnavailable', 'the outbox is closed'));
+    await this.writing;
     this.active = null;
     for (const segment of [...this.segments.values()]) {
-      if (segment.live === 0) await this.deleteSegment(segment).catch(() => {});
+      if (segment.live === 0 && this.deletable(segment)) await this.deleteSegment(segment).catch(() => {});
       else await closeSegment(segment);
     }
   }
@@ -194,7 +211,9 @@ export class PartitionLog {
     this.nextSeq = seqs.length > 0 ? seqs.at(-1)! + 1 : 0;
     this.order = [...this.live.keys()].sort();
     if (this.readOnly) return;
-    for (const segment of [...this.segments.values()]) if (segment.live === 0) await this.deleteSegment(segment);
+    // Drained segments go, but not one with unreadable lines: a crash tears only a last write, and
+    // damage elsewhere could hide batches.
+    for (const segment of [...this.segments.values()]) if (segment.live === 0 && this.deletable(segment)) await this.deleteSegment(segment);
   }
 
   private async loadSegment(seq: number): Promise<void> {
@@ -208,7 +227,9 @@ export class PartitionLog {
     // A torn tail (a write that never returned) ends what is read; nothing is appended after it,
     // as appends go to a new segment after every start.
     const { frames, end } = decodeFrames(bytes);
-    const segment: Segment = { seq, live: 0, size: end, data: null, removed: null };
+    const segment: Segment = { seq, live: 0, size: end, data: null, removed: null, removedSize: 0, removedWrites: Promise.resolve() };
+    // Bytes that do not read as frames and hold another line: damage, not just a torn last write.
+    if (bytes.indexOf(0x0a, end) >= 0) segment.unreadable = true;
     this.segments.set(seq, segment);
     for (const f of frames) {
       if (f.kind !== 'B' || !isOutboxBatchId(f.id)) continue;
@@ -223,6 +244,7 @@ export class PartitionLog {
       throw err;
     }
     const gone = decodeFrames(removed);
+    segment.removedSize = gone.end;
     // Removals of this segment's batches go on being appended here: a torn tail is cut off first.
     if (gone.end < removed.length && !this.readOnly) await fsp.truncate(join(this.dir, `${segmentName(seq)}${REMOVED_SUFFIX}`), gone.end);
     for (const f of gone.frames) {
@@ -239,8 +261,6 @@ export class PartitionLog {
 
   /** Writes what is queued, a group at a time (each write one flush), until nothing is. */
   private async drain(): Promise<void> {
-    if (this.writing) return;
-    this.writing = true;
     try {
       while (this.pending.length > 0 && !this.closed) {
         const group = this.pending.splice(0);
@@ -255,7 +275,7 @@ export class PartitionLog {
         let offset = segment.size;
         for (const p of group) {
           this.live.set(p.id, { seq: segment.seq, offset, length: p.frame.length });
-          this.order.push(p.id);
+          this.remember(p.id);
           segment.live++;
           offset += p.frame.length;
         }
@@ -263,7 +283,7 @@ export class PartitionLog {
         for (const p of group) p.resolve();
       }
     } finally {
-      this.writing = false;
+      this.writing = null;
     }
   }
 
@@ -313,8 +333,14 @@ export class PartitionLog {
       data = await fsp.open(path, flags, 0o644);
     }
     // The segment's name must be durable before an append in it is acknowledged.
-    await fsyncDir(this.dir);
-    const segment: Segment = { seq, live: 0, size: 0, data, removed: null };
+    try {
+      await fsyncDir(this.dir);
+    } catch (err) {
+      await data.close().catch(() => {});
+      await fsp.rm(path, { force: true }).catch(() => {});
+      throw err;
+    }
+    const segment: Segment = { seq, live: 0, size: 0, data, removed: null, removedSize: 0, removedWrites: Promise.resolve() };
     this.segments.set(seq, segment);
     this.active = segment;
     if (current !== null) {
@@ -339,7 +365,8 @@ export class PartitionLog {
         await fh.close();
       }
     } catch (err) {
-      if (errnoCode(err) === 'ENOENT' && (this.readOnly || !this.live.has(id))) return null; // removed meanwhile
+      // Removed meanwhile, or its file vanished (the directory removed by hand): nothing to read.
+      if (errnoCode(err) === 'ENOENT') return null;
       throw asStoreError(err);
     }
     const frame = decodeFrame(line.subarray(0, line.length - 1));
@@ -365,15 +392,40 @@ export class PartitionLog {
     return value;
   }
 
-  /** Appends a removal frame beside the segment (no flush). */
-  private async recordRemoved(segment: Segment, ids: string[]): Promise<void> {
-    segment.removed ??= fsp.open(join(this.dir, `${segmentName(segment.seq)}${REMOVED_SUFFIX}`), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o644);
-    try {
-      await (await segment.removed).write(encodeFrame({ kind: 'R', ids }));
-    } catch (err) {
-      // Deleted meanwhile (its last batch removed by another call): nothing left to record.
-      if (this.segments.has(segment.seq)) throw err;
-    }
+  /**
+   * Appends a removal frame beside the segment (no flush), one write at a time per file. A failed
+   * write is cut back off, so later frames are not hidden behind half of one.
+   */
+  private recordRemoved(segment: Segment, ids: string[]): Promise<void> {
+    const write = segment.removedWrites.then(async () => {
+      const path = join(this.dir, `${segmentName(segment.seq)}${REMOVED_SUFFIX}`);
+      if (segment.removed === null) {
+        const opening = fsp.open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o644);
+        segment.removed = opening;
+        // A failed open is tried again by the next removal.
+        opening.catch(() => {
+          if (segment.removed === opening) segment.removed = null;
+        });
+      }
+      let fh: FileHandle;
+      try {
+        fh = await segment.removed;
+      } catch (err) {
+        // The partition's directory is gone (removed by hand): so are the batches.
+        if (errnoCode(err) === 'ENOENT') return;
+        throw err;
+      }
+      const frame = encodeFrame({ kind: 'R', ids });
+      try {
+        for (let done = 0; done < frame.length; ) done += (await fh.write(frame, done, frame.length - done, null)).bytesWritten;
+      } catch (err) {
+        await fh.truncate(segment.removedSize).catch(() => {});
+        throw err;
+      }
+      segment.removedSize += frame.length;
+    });
+    segment.removedWrites = write.catch(() => {});
+    return write;
   }
 
   /** Deletes a segment without live batches (no flush: if it comes back, its batches are removed again). */
@@ -385,8 +437,22 @@ export class PartitionLog {
     await fsp.rm(join(this.dir, `${name}${REMOVED_SUFFIX}`), { force: true });
   }
 
-  /** Drops removed ids from `order` once they are half of it. */
-  private compactOrder(): void {
+  /** Puts a new id in `order`: at the end, unless the clock stepped back since an earlier start. */
+  private remember(id: string): void {
+    const last = this.order.at(-1);
+    if (last === undefined || id > last) this.order.push(id);
+    else this.order.splice(upperBound(this.order, id), 0, id);
+  }
+
+  /** Not the segment appended to, and not one kept for its unreadable lines. */
+  private deletable(segment: Segment): boolean {
+    return segment !== this.active && !segment.unreadable;
+  }
+
+  /** Drops removed ids from `live`, and from `order` once they are half of it. */
+  private forget(ids: readonly string[]): void {
+    for (const id of ids) this.live.delete(id);
+    this.removedInOrder += ids.length;
     if (this.removedInOrder * 2 < this.order.length) return;
     this.order = this.order.filter((id) => this.live.has(id));
     this.removedInOrder = 0;

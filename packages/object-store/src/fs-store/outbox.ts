@@ -8,7 +8,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { asStoreError, errnoCode, mkdirDurable, TMP_SUFFIX } from '../durable-fs.js';
 import { newOutboxBatchId } from '../outbox-ids.js';
-import type { EventOutbox, OutboxBatch } from '../types.js';
+import { StoreError, type EventOutbox, type OutboxBatch } from '../types.js';
 import { checkOutboxPartition, isOutboxBatchId } from '../validate.js';
 import { PartitionLog } from './outbox-log.js';
 
@@ -24,6 +24,8 @@ export class FsOutbox implements EventOutbox {
   private readonly dir: string;
   /** Each partition's log, opened (read) on first use and kept: this process owns the directory. */
   private readonly logs = new Map<string, Promise<PartitionLog>>();
+  /** Closed with the store: it no longer holds the data directory's lock, so it reads and writes nothing. */
+  private closed = false;
 
   constructor(private readonly root: string) {
     this.dir = join(root, 'outbox');
@@ -66,6 +68,7 @@ export class FsOutbox implements EventOutbox {
 
   /** Closes every partition's files (appends still queued fail). */
   async close(): Promise<void> {
+    this.closed = true;
     const logs = [...this.logs.values()];
     this.logs.clear();
     for (const log of logs) await (await log.catch(() => null))?.close();
@@ -96,6 +99,7 @@ export class FsOutbox implements EventOutbox {
   }
 
   private log(partition: string): Promise<PartitionLog> {
+    if (this.closed) return Promise.reject(new StoreError('ServiceUnavailable', 'the store is closed'));
     let log = this.logs.get(partition);
     if (log === undefined) {
       const dir = join(this.dir, partition);
