@@ -49,8 +49,12 @@ export function checkSystemDocumentName(name: string): void {
 }
 
 /** Outbox partition names (see EventOutbox in types.ts): an origin node id, safe as a file or key name. */
+export function isOutboxPartition(partition: string): boolean {
+  return typeof partition === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(partition);
+}
+
 export function checkOutboxPartition(partition: string): void {
-  if (typeof partition !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(partition)) {
+  if (!isOutboxPartition(partition)) {
     throw new StoreError('InvalidArgument', `Invalid outbox partition ${JSON.stringify(partition)}`);
   }
 }

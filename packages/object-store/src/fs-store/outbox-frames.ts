@@ -43,10 +43,7 @@ export function decodeFrame(line: Buffer): Frame | null {
   return null;
 }
 
-/**
- * Every whole frame of a segment's bytes, in order, up to the first torn or damaged line; `end` is
- * where the readable part ends (the file is cut back there before anything is appended to it).
- */
+/** Every whole frame of a file's bytes, in order, up to the first torn or damaged line; `end` is where that line starts. */
 export function decodeFrames(bytes: Buffer): { frames: PlacedFrame[]; end: number } {
   const frames: PlacedFrame[] = [];
   let at = 0;
@@ -61,6 +58,6 @@ export function decodeFrames(bytes: Buffer): { frames: PlacedFrame[]; end: numbe
   return { frames, end: at };
 }
 
-function isStringArray(v: unknown): v is string[] {
+export function isStringArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((r) => typeof r === 'string');
 }

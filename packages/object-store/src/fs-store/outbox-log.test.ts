@@ -2,11 +2,10 @@
  * The fs outbox's log (outbox-log.ts, outbox-frames.ts): what survives a reopen, what a torn
  * write leaves, when segments go, and batches of the earlier one-file-per-batch format.
  */
-import { promises as fsp } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, promises as fsp, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createFsStore } from './index.js';
 import type { EventOutbox, ObjectStore } from '../types.js';
 import { decodeFrame, decodeFrames, encodeFrame } from './outbox-frames.js';
@@ -16,6 +15,15 @@ const open: Store[] = [];
 afterEach(async () => {
   for (const s of open.splice(0)) await s.close();
 });
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+const tempDir = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'bf-outbox-'));
+  dirs.push(d);
+  return d;
+};
 
 async function openStore(dataDir: string): Promise<Store> {
   const s = await createFsStore({ dataDir });
@@ -56,7 +64,7 @@ describe('outbox frames', () => {
 
 describe('the fs outbox log', () => {
   it('never reads a torn write, batch or removal, and what follows a reopen is kept', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'bf-outbox-'));
+    const dataDir = tempDir();
     const a = await openStore(dataDir);
     const b1 = await a.appendOutbox('node-a', ['r1']);
     const b2 = await a.appendOutbox('node-a', ['r2']);
@@ -85,7 +93,7 @@ describe('the fs outbox log', () => {
   });
 
   it('keeps removals across a reopen, and deletes a segment once it holds no live batch', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'bf-outbox-'));
+    const dataDir = tempDir();
     const a = await openStore(dataDir);
     const ids = [await a.appendOutbox('node-a', ['1']), await a.appendOutbox('node-a', ['2']), await a.appendOutbox('node-a', ['3'])];
     await a.removeOutbox('node-a', [ids[0]!, ids[2]!]);
@@ -107,7 +115,7 @@ describe('the fs outbox log', () => {
   });
 
   it('a removal that could not be recorded leaves its batches live, and a later one records it', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'bf-outbox-'));
+    const dataDir = tempDir();
     const a = await openStore(dataDir);
     const [b1, b2] = [await a.appendOutbox('node-a', ['1']), await a.appendOutbox('node-a', ['2'])];
     const [segment] = await partitionFiles(dataDir, 'node-a');
@@ -124,7 +132,7 @@ describe('the fs outbox log', () => {
   });
 
   it('deletes a segment emptied by removals made at the same time', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'bf-outbox-'));
+    const dataDir = tempDir();
     const a = await openStore(dataDir);
     const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => a.appendOutbox('node-a', [String(i)])));
     await closeStore(a);
@@ -133,8 +141,20 @@ describe('the fs outbox log', () => {
     expect(await partitionFiles(dataDir, 'node-a')).toEqual([]);
   });
 
+  it('makes an append again in a new segment when the partition directory was removed under it', async () => {
+    const dataDir = tempDir();
+    const a = await openStore(dataDir);
+    const b1 = await a.appendOutbox('node-a', ['1']);
+    await fsp.rm(join(dataDir, 'outbox', 'node-a'), { recursive: true });
+    const b2 = await a.appendOutbox('node-a', ['2']); // acknowledged only once it is in a file that is still there
+    await closeStore(a);
+    const b = await openStore(dataDir);
+    expect(await b.readOutbox('node-a', 10)).toEqual([{ id: b2, records: ['2'] }]);
+    expect(b1).not.toBe(b2);
+  });
+
   it('moves on to a new segment past 8 MiB and deletes the full one once it is drained', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'bf-outbox-'));
+    const dataDir = tempDir();
     const a = await openStore(dataDir);
     const record = 'x'.repeat(1024 * 1024);
     const ids: string[] = [];
@@ -148,7 +168,7 @@ describe('the fs outbox log', () => {
   });
 
   it('never reads a line whose bytes changed on disk, nor what follows it, and keeps its segment', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'bf-outbox-'));
+    const dataDir = tempDir();
     const a = await openStore(dataDir);
     const ids = [await a.appendOutbox('node-a', ['one']), await a.appendOutbox('node-a', ['two']), await a.appendOutbox('node-a', ['three'])];
     await closeStore(a);
@@ -171,7 +191,7 @@ describe('the fs outbox log', () => {
     // Closed after 0 to 600 turns of the event loop: before, during and after each step of the first
     // append (a new segment's file, the directory's fsync, the write, the check that it is linked).
     for (let ticks = 0; ticks <= 600; ticks += 6) {
-      const dataDir = mkdtempSync(join(tmpdir(), 'bf-outbox-'));
+      const dataDir = tempDir();
       const a = await createFsStore({ dataDir });
       const appended = a.appendOutbox('node-a', [String(ticks)]).then(
         (id) => id,
@@ -188,7 +208,7 @@ describe('the fs outbox log', () => {
   });
 
   it('reads and removes batches of the earlier one-file-per-batch format', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'bf-outbox-'));
+    const dataDir = tempDir();
     const legacyId = '000000000001-00000000-00000000';
     await fsp.mkdir(join(dataDir, 'outbox', 'node-a'), { recursive: true });
     await fsp.writeFile(join(dataDir, 'outbox', 'node-a', `${legacyId}.json`), JSON.stringify(['old']));

@@ -4,10 +4,9 @@
  *
  * - An append is one write to the active segment, opened with O_DSYNC: durable when the write
  *   returns. Appends that arrive while one is being written share the next write, so they share
- *   one flush of the disk. (The format before was one file per batch: eight file-system calls and
- *   two flushes per append.)
- * - A removal is a frame in `<seq>.removed`, beside the segment holding the batch, written without
- *   a flush: lost in a power cut, it costs duplicates, never an event.
+ *   one flush of the disk.
+ * - A removal is a frame in `<seq>.log.removed`, beside the segment holding the batch, written
+ *   without a flush: lost in a power cut, it costs duplicates, never an event.
  * - A segment that holds no live batch (and is not the one appended to) is deleted. The active
  *   segment moves on at SEGMENT_BYTES, and at every start.
  * - Opening reads every segment; a torn tail (a write that never returned, so never acknowledged)
@@ -22,7 +21,8 @@ import { join } from 'node:path';
 import { asStoreError, errnoCode, fsyncDir, TMP_SUFFIX } from '../durable-fs.js';
 import { StoreError, type OutboxBatch } from '../types.js';
 import { isOutboxBatchId } from '../validate.js';
-import { decodeFrame, decodeFrames, encodeFrame } from './outbox-frames.js';
+import { lowerBound, insertSorted } from '../key-order.js';
+import { decodeFrame, decodeFrames, encodeFrame, isStringArray } from './outbox-frames.js';
 
 /** The active segment moves on past this size (a batch is never split). */
 const SEGMENT_BYTES = 8 * 1024 * 1024;
@@ -127,7 +127,7 @@ export class PartitionLog {
 
   async read(limit: number, after?: string): Promise<OutboxBatch[]> {
     const picked: Array<[string, Location]> = [];
-    for (let i = after === undefined ? 0 : upperBound(this.order, after); i < this.order.length && picked.length < limit; i++) {
+    for (let i = after === undefined ? 0 : lowerBound(this.order, after, true); i < this.order.length && picked.length < limit; i++) {
       const id = this.order[i]!;
       const at = this.live.get(id);
       if (at !== undefined) picked.push([id, at]);
@@ -142,16 +142,17 @@ export class PartitionLog {
 
   /** Removes the batches; an id that is not live is ignored. Recorded first: a failure leaves them live. */
   async remove(ids: readonly string[]): Promise<void> {
+    if (this.closed) throw new StoreError('ServiceUnavailable', 'the outbox is closed');
     const bySegment = new Map<Segment, string[]>();
     const legacy: string[] = [];
     for (const id of new Set(ids)) {
       const at = this.live.get(id);
       if (at === undefined) continue;
-      if (at.seq === null) {
+      const segment = at.seq === null ? undefined : this.segments.get(at.seq);
+      if (segment === undefined) {
         legacy.push(id);
         continue;
       }
-      const segment = this.segments.get(at.seq)!;
       const gone = bySegment.get(segment);
       if (gone === undefined) bySegment.set(segment, [id]);
       else gone.push(id);
@@ -161,8 +162,10 @@ export class PartitionLog {
         const last = segment.live === gone.length && this.deletable(segment);
         if (last) await this.deleteSegment(segment);
         else await this.recordRemoved(segment, gone);
-        this.forget(gone);
-        segment.live -= gone.length;
+        // Another removal of the same ids may have run meanwhile: each id is counted once.
+        const still = gone.filter((id) => this.live.get(id)?.seq === segment.seq);
+        this.forget(still);
+        segment.live -= still.length;
         // Emptied by removals that ran at the same time, each recorded: the segment can go now.
         if (!last && segment.live === 0 && this.deletable(segment) && this.segments.has(segment.seq)) await this.deleteSegment(segment);
       }
@@ -183,6 +186,7 @@ export class PartitionLog {
     this.closed = true;
     for (const p of this.pending.splice(0)) p.reject(new StoreError('ServiceUnavailable', 'the outbox is closed'));
     await this.writing;
+    for (const segment of this.segments.values()) await segment.removedWrites;
     this.active = null;
     for (const segment of [...this.segments.values()]) {
       if (segment.live === 0 && this.deletable(segment)) await this.deleteSegment(segment).catch(() => {});
@@ -227,7 +231,7 @@ export class PartitionLog {
     // A torn tail (a write that never returned) ends what is read; nothing is appended after it,
     // as appends go to a new segment after every start.
     const { frames, end } = decodeFrames(bytes);
-    const segment: Segment = { seq, live: 0, size: end, data: null, removed: null, removedSize: 0, removedWrites: Promise.resolve() };
+    const segment = newSegment(seq, end, null);
     // Bytes that do not read as frames and hold another line: damage, not just a torn last write.
     if (bytes.indexOf(0x0a, end) >= 0) segment.unreadable = true;
     this.segments.set(seq, segment);
@@ -275,7 +279,8 @@ export class PartitionLog {
         let offset = segment.size;
         for (const p of group) {
           this.live.set(p.id, { seq: segment.seq, offset, length: p.frame.length });
-          this.remember(p.id);
+          // In order even if the clock stepped back since an earlier start.
+          insertSorted(this.order, p.id);
           segment.live++;
           offset += p.frame.length;
         }
@@ -296,7 +301,7 @@ export class PartitionLog {
     for (let attempt = 0; ; attempt++) {
       const segment = await this.segmentFor(bytes.length);
       try {
-        await writeAppend(segment, bytes);
+        await appendAll(segment.data!, bytes, segment.size);
         if ((await segment.data!.stat()).nlink > 0) return segment;
       } catch (err) {
         this.retire(segment);
@@ -340,7 +345,7 @@ export class PartitionLog {
       await fsp.rm(path, { force: true }).catch(() => {});
       throw err;
     }
-    const segment: Segment = { seq, live: 0, size: 0, data, removed: null, removedSize: 0, removedWrites: Promise.resolve() };
+    const segment = newSegment(seq, 0, data);
     this.segments.set(seq, segment);
     this.active = segment;
     if (current !== null) {
@@ -388,7 +393,7 @@ export class PartitionLog {
     } catch {
       value = undefined;
     }
-    if (!Array.isArray(value) || !value.every((r) => typeof r === 'string')) throw new StoreError('InternalError', `outbox batch ${id} is not a list of records`);
+    if (!isStringArray(value)) throw new StoreError('InternalError', `outbox batch ${id} is not a list of records`);
     return value;
   }
 
@@ -398,6 +403,9 @@ export class PartitionLog {
    */
   private recordRemoved(segment: Segment, ids: string[]): Promise<void> {
     const write = segment.removedWrites.then(async () => {
+      if (this.closed) throw new StoreError('ServiceUnavailable', 'the outbox is closed');
+      // Deleted meanwhile (its last batch removed by another call): nothing left to record.
+      if (!this.segments.has(segment.seq)) return;
       const path = join(this.dir, `${segmentName(segment.seq)}${REMOVED_SUFFIX}`);
       if (segment.removed === null) {
         const opening = fsp.open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o644);
@@ -416,12 +424,7 @@ export class PartitionLog {
         throw err;
       }
       const frame = encodeFrame({ kind: 'R', ids });
-      try {
-        for (let done = 0; done < frame.length; ) done += (await fh.write(frame, done, frame.length - done, null)).bytesWritten;
-      } catch (err) {
-        await fh.truncate(segment.removedSize).catch(() => {});
-        throw err;
-      }
+      await appendAll(fh, frame, segment.removedSize);
       segment.removedSize += frame.length;
     });
     segment.removedWrites = write.catch(() => {});
@@ -430,18 +433,11 @@ export class PartitionLog {
 
   /** Deletes a segment without live batches (no flush: if it comes back, its batches are removed again). */
   private async deleteSegment(segment: Segment): Promise<void> {
-    this.segments.delete(segment.seq);
     await closeSegment(segment);
     const name = segmentName(segment.seq);
     await fsp.rm(join(this.dir, name), { force: true });
     await fsp.rm(join(this.dir, `${name}${REMOVED_SUFFIX}`), { force: true });
-  }
-
-  /** Puts a new id in `order`: at the end, unless the clock stepped back since an earlier start. */
-  private remember(id: string): void {
-    const last = this.order.at(-1);
-    if (last === undefined || id > last) this.order.push(id);
-    else this.order.splice(upperBound(this.order, id), 0, id);
+    this.segments.delete(segment.seq);
   }
 
   /** Not the segment appended to, and not one kept for its unreadable lines. */
@@ -459,15 +455,18 @@ export class PartitionLog {
   }
 }
 
-/** One append: all of `bytes`, at the end of the segment. A failed write is cut back off. */
-async function writeAppend(segment: Segment, bytes: Buffer): Promise<void> {
-  const data = segment.data!;
+/** Appends all of `bytes` to a file whose whole frames end at `size`; a failed write is cut back off. */
+async function appendAll(fh: FileHandle, bytes: Buffer, size: number): Promise<void> {
   try {
-    for (let done = 0; done < bytes.length; ) done += (await data.write(bytes, done, bytes.length - done, null)).bytesWritten;
+    for (let done = 0; done < bytes.length; ) done += (await fh.write(bytes, done, bytes.length - done, null)).bytesWritten;
   } catch (err) {
-    await data.truncate(segment.size).catch(() => {});
+    await fh.truncate(size).catch(() => {});
     throw err;
   }
+}
+
+function newSegment(seq: number, size: number, data: FileHandle | null): Segment {
+  return { seq, live: 0, size, data, removed: null, removedSize: 0, removedWrites: Promise.resolve() };
 }
 
 async function closeSegment(segment: Segment): Promise<void> {
@@ -477,16 +476,4 @@ async function closeSegment(segment: Segment): Promise<void> {
   segment.removed = null;
   await data?.close().catch(() => {});
   await removed?.then((fh) => fh.close()).catch(() => {});
-}
-
-/** The first index whose id is greater than `id` (ids sorted). */
-function upperBound(ids: readonly string[], id: string): number {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ids[mid]! <= id) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -1,7 +1,7 @@
 /**
  * The fs driver's EventOutbox (types.ts): `<data>/outbox/<partition>/`, each partition a log of
  * batches (outbox-log.ts: appends share O_DSYNC writes, so an acknowledged append survives a
- * crash, and a torn write is cut off when the partition is opened, never read).
+ * crash, and a torn write is never read).
  * docs/notifications.md#the-outbox.
  */
 import { promises as fsp } from 'node:fs';
@@ -9,10 +9,8 @@ import { join } from 'node:path';
 import { asStoreError, errnoCode, mkdirDurable, TMP_SUFFIX } from '../durable-fs.js';
 import { newOutboxBatchId } from '../outbox-ids.js';
 import { StoreError, type EventOutbox, type OutboxBatch } from '../types.js';
-import { checkOutboxPartition, isOutboxBatchId } from '../validate.js';
+import { checkOutboxPartition, isOutboxBatchId, isOutboxPartition } from '../validate.js';
 import { PartitionLog } from './outbox-log.js';
-
-const PARTITION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** The live batches of an fs store's outbox partition, read from its files beside the running store (PartitionLog.readFiles). */
 export function readFsOutboxFiles(dataDir: string, partition: string): Promise<OutboxBatch[]> {
@@ -61,7 +59,7 @@ export class FsOutbox implements EventOutbox {
     }
     const out: string[] = [];
     for (const name of names.sort()) {
-      if (PARTITION_NAME.test(name) && (await this.log(name)).hasLive) out.push(name);
+      if (isOutboxPartition(name) && (await this.log(name)).hasLive) out.push(name);
     }
     return out;
   }
