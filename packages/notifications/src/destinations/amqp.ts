@@ -62,17 +62,31 @@ export class AmqpDestination implements Destination {
     await useConnection(this.#connection, this.#config.timeoutMs, `publishing to ${this.arn}`, async (session) => {
       if (session.broken) throw session.broken;
       const { channel } = session;
+      // This call's own confirms: waitForConfirms() would wait for every lane's messages on the
+      // channel (and wrap each pending callback again, per call). A closed channel fails them all.
+      const confirms: Promise<void>[] = [];
       for (const message of messages) {
-        const written = channel.publish(this.#config.exchange, this.#config.routingKey, Buffer.from(message.body), {
-          persistent: true,
-          contentType: 'application/json',
-          messageId: message.id,
-          timestamp: Math.floor(Date.parse(message.eventTime) / 1000) || undefined,
+        let written = true;
+        const confirmed = new Promise<void>((resolve, reject) => {
+          written = channel.publish(
+            this.#config.exchange,
+            this.#config.routingKey,
+            Buffer.from(message.body),
+            {
+              persistent: true,
+              contentType: 'application/json',
+              messageId: message.id,
+              timestamp: Math.floor(Date.parse(message.eventTime) / 1000) || undefined,
+            },
+            (err: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()),
+          );
         });
+        confirmed.catch(() => {}); // awaited below; a rejection while waiting for 'drain' is not unhandled
+        confirms.push(confirmed);
         // Back-pressure: wait until the socket takes more (a broken channel rejects through the timeout).
         if (!written) await once(channel, 'drain');
       }
-      await channel.waitForConfirms();
+      await Promise.all(confirms);
       if (session.broken) throw session.broken;
     });
   }
