@@ -148,9 +148,13 @@ export class PartitionLog {
     for (const id of new Set(ids)) {
       const at = this.live.get(id);
       if (at === undefined) continue;
-      const segment = at.seq === null ? undefined : this.segments.get(at.seq);
-      if (segment === undefined) {
+      if (at.seq === null) {
         legacy.push(id);
+        continue;
+      }
+      const segment = this.segments.get(at.seq);
+      if (segment === undefined) {
+        this.forget([id]); // its segment's files are gone already
         continue;
       }
       const gone = bySegment.get(segment);
