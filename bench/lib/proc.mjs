@@ -342,6 +342,34 @@ export function cpuMeter(pids) {
   };
 }
 
+/** Pids whose command line contains `needle` (from /proc/PID/cmdline), e.g. a broker's beam.smp. */
+export function pidsMatching(needle) {
+  const out = [];
+  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      if (Number(d) !== process.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(needle)) out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** The machine's idle share over an interval (from /proc/stat): `const m = idleMeter()`, later `m.stop()` → 0..1. */
+export function idleMeter() {
+  const read = () => {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { idle: f[3] + f[4], total: f.reduce((a, b) => a + b, 0) }; // idle + iowait
+  };
+  const a = read();
+  return {
+    stop() {
+      const b = read();
+      return Math.round(((b.idle - a.idle) / Math.max(1, b.total - a.total)) * 100) / 100;
+    },
+  };
+}
+
 /** Pids whose process group is pgid (from /proc/PID/stat field 5). */
 export function groupPids(pgid) {
   const out = [];

@@ -3,7 +3,7 @@
 //
 // One origin (`bucketfront origin --data DIR --no-access-log --config C`, fs store) with two
 // destinations: a webhook (a node:http receiver in this process, keep-alive, 200 to every POST)
-// and RabbitMQ (127.0.0.1:5672, exchange `bench-events`, a queue bound to it that this process
+// and RabbitMQ (127.0.0.1:5672, this run's exchange `bench-events-<pid>`, a durable queue bound to it that this process
 // consumes with a prefetch of 1,000 and acks). Three buckets: `off` (no notification
 // configuration), `hook` (every ObjectCreated event → the webhook) and `amqp` (→ RabbitMQ).
 //
@@ -23,7 +23,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { DeleteObjectsCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { log, sleep, cpuMeter } from '../lib/proc.mjs';
+import { log, sleep, cpuMeter, idleMeter, pidsMatching } from '../lib/proc.mjs';
 import { row, ratioAtLeast } from '../lib/results.mjs';
 import { ROOT, startOursOrigin, NotAvailable } from '../lib/servers.mjs';
 import { s3Client, createBucket, loadLoop } from '../lib/s3.mjs';
@@ -31,13 +31,17 @@ import { s3Client, createBucket, loadLoop } from '../lib/s3.mjs';
 const WRITERS = 8;
 const BODY = Buffer.alloc(1024, 'n');
 const AMQP_URL = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const EXCHANGE = 'bench-events';
+// This run's own exchange: a queue some earlier run left bound to a shared one would collect (and
+// make RabbitMQ persist) a copy of every message, and its cost would be counted as ours.
+const EXCHANGE = `bench-events-${process.pid}`;
 const QUEUE = `bench-events-${process.pid}`;
 const HOOK_ARN = 'arn:bucketfront:sqs:us-east-1:000000000000:bench-webhook';
 const AMQP_ARN = 'arn:bucketfront:sqs:us-east-1:000000000000:bench-amqp';
 const KINDS = ['off', 'hook', 'amqp'];
 const DRAIN_TIMEOUT_MS = 60_000;
 const BURST_REQUESTS_PER_WRITER = 3;
+/** A pause before each round, for the previous one's tail (removals, acks) to finish. */
+const SETTLE_MS = 1000;
 
 /** amqplib, from the workspace that depends on it (packages/notifications). */
 function loadAmqp() {
@@ -100,7 +104,8 @@ async function startAmqpConsumer(sink) {
   }
   const ch = await conn.createChannel();
   await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
-  await ch.assertQueue(QUEUE, { durable: true, autoDelete: false });
+  // x-expires: a run that is killed leaves no queue behind for long.
+  await ch.assertQueue(QUEUE, { durable: true, autoDelete: false, arguments: { 'x-expires': 60_000 } });
   await ch.bindQueue(QUEUE, EXCHANGE, 'bench.#');
   await ch.prefetch(1000);
   await ch.consume(QUEUE, (msg) => {
@@ -111,6 +116,7 @@ async function startAmqpConsumer(sink) {
   return {
     close: async () => {
       await ch.deleteQueue(QUEUE).catch(() => {});
+      await ch.deleteExchange(EXCHANGE).catch(() => {});
       await conn.close().catch(() => {});
     },
   };
@@ -139,7 +145,9 @@ async function round(ctx, client, kind, n, sink, oursPid) {
   const arrivals = new Arrivals();
   sink.current = kind === 'off' ? null : arrivals;
   const t0 = performance.now();
-  const cpu = cpuMeter({ origin: oursPid });
+  const cpu = cpuMeter({ origin: oursPid, rabbitmq: pidsMatching('beam.smp') });
+  const idle = idleMeter();
+  const harness0 = process.cpuUsage();
   const load = await loadLoop({
     concurrency: WRITERS,
     durationMs: ctx.durationMs,
@@ -150,7 +158,21 @@ async function round(ctx, client, kind, n, sink, oursPid) {
     },
   });
   const cores = cpu.stop();
-  const out = { kind, opsPerSec: load.opsPerSec, p50ms: load.p50ms, p99ms: load.p99ms, errors: load.errors, firstError: load.firstError, puts: acked.size, originCores: cores.origin };
+  const harness = process.cpuUsage(harness0);
+  const out = {
+    kind,
+    opsPerSec: load.opsPerSec,
+    p50ms: load.p50ms,
+    p99ms: load.p99ms,
+    errors: load.errors,
+    firstError: load.firstError,
+    puts: acked.size,
+    originCores: cores.origin,
+    rabbitmqCores: cores.rabbitmq,
+    // The 8 SDK writers, the webhook receiver and the AMQP consumer (this process).
+    harnessCores: Math.round(((harness.user + harness.system) / 1000 / (performance.now() - t0)) * 100) / 100,
+    idle: idle.stop(),
+  };
   if (kind === 'off') return out;
   return Object.assign(out, await awaitEvents(acked, arrivals, t0, sink));
 }
@@ -240,25 +262,29 @@ export async function runNotifications(ctx) {
           NotificationConfiguration: { QueueConfigurations: [{ Id: `bench-${bucket}`, QueueArn: arn, Events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'] }] },
         }),
       );
-    // Warm-up (untimed): connections to the brokers, the JIT.
-    await round({ durationMs: 1000 }, client, 'hook', 'warm-hook', sink, ours.pid);
-    await round({ durationMs: 1000 }, client, 'amqp', 'warm-amqp', sink, ours.pid);
+    // Warm-up (untimed): connections to the brokers, the JIT of every path.
+    for (const kind of KINDS) await round({ durationMs: 2000 }, client, kind, `warm-${kind}`, sink, ours.pid);
+    // PUT rounds first, then the bursts: a burst leaves work behind it (24,000 batches to remove,
+    // the broker's message store, garbage), and a PUT round right after one would pay for it.
     for (let n = 0; n < rounds; n++)
       for (const kind of KINDS) {
+        await sleep(SETTLE_MS);
         const r = await round({ durationMs }, client, kind, n, sink, ours.pid);
         runs.push(r);
-        if (kind !== 'off') {
-          const b = await burst(client, kind, n, sink, ctx.quick ? 1 : BURST_REQUESTS_PER_WRITER);
-          bursts.push(b);
-          log(
-            `${kind} burst #${n + 1}: ${b.events} ObjectRemoved events in ${(b.writeMs / 1000).toFixed(2)} s of writes, ${b.eventsPerSec?.toFixed(0)} events/s, ack→delivery p50 ${b.latP50ms?.toFixed(1)} ms p99 ${b.latP99ms?.toFixed(1)} ms, missing ${b.missing}`,
-          );
-        }
         log(
-          `${kind} #${n + 1}: ${r.opsPerSec.toFixed(0)} PUT/s (p50 ${r.p50ms?.toFixed(1)} ms, ${r.errors} errors)` +
+          `${kind} #${n + 1}: ${r.opsPerSec.toFixed(0)} PUT/s (p50 ${r.p50ms?.toFixed(1)} ms, ${r.errors} errors; cores origin ${r.originCores} harness ${r.harnessCores} rabbitmq ${r.rabbitmqCores}, idle ${r.idle})` +
             (kind === 'off'
               ? ''
               : `; ${r.events}/${r.puts} events, ${r.eventsPerSec?.toFixed(0)} events/s, ack→delivery p50 ${r.latP50ms?.toFixed(1)} ms p99 ${r.latP99ms?.toFixed(1)} ms, missing ${r.missing}, duplicates ${r.duplicates}`),
+        );
+      }
+    for (let n = 0; n < rounds; n++)
+      for (const kind of KINDS.filter((k) => k !== 'off')) {
+        await sleep(SETTLE_MS);
+        const b = await burst(client, kind, n, sink, ctx.quick ? 1 : BURST_REQUESTS_PER_WRITER);
+        bursts.push(b);
+        log(
+          `${kind} burst #${n + 1}: ${b.events} ObjectRemoved events in ${(b.writeMs / 1000).toFixed(2)} s of writes, ${b.eventsPerSec?.toFixed(0)} events/s, ack→delivery p50 ${b.latP50ms?.toFixed(1)} ms p99 ${b.latP99ms?.toFixed(1)} ms, missing ${b.missing}`,
         );
       }
     client.destroy();
@@ -290,7 +316,7 @@ export async function runNotifications(ctx) {
         unit: 'PUT/s',
         target: '≥ 0.8×',
         check: ratioAtLeast(0.8),
-        note: `p50 ${of('off', 'p50ms')?.toFixed(1)} → ${of(kind, 'p50ms')?.toFixed(1)} ms; origin ${of('off', 'originCores')} → ${of(kind, 'originCores')} cores`,
+        note: `p50 ${of('off', 'p50ms')?.toFixed(1)} → ${of(kind, 'p50ms')?.toFixed(1)} ms; cores used: origin ${of('off', 'originCores')} → ${of(kind, 'originCores')}, harness ${of('off', 'harnessCores')} → ${of(kind, 'harnessCores')}, RabbitMQ ${of('off', 'rabbitmqCores')} → ${of(kind, 'rabbitmqCores')}; machine idle ${of('off', 'idle')} → ${of(kind, 'idle')}`,
       }),
       row({
         what: `events/s through the outbox to the ${label}: PUTs (${WRITERS} writers, bounded by the PUT rate, median of ${rounds})`,

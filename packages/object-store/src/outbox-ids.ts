@@ -1,11 +1,13 @@
 /**
  * Outbox batch ids: `<ms time, 12 hex>-<counter, 8 hex>-<random, 8 hex>`. Fixed width, so ids sort
  * as strings in append order within one process (the clock is never allowed to step back below the
- * last id) and after a restart (a later time); the random part keeps two processes that share a
- * partition by mistake from overwriting each other's batches.
+ * last id) and after a restart (a later time); the random part, drawn once per process, keeps two
+ * processes that share a partition by mistake from overwriting each other's batches (a draw per id
+ * cost more than the rest of the id).
  */
 import { randomBytes } from 'node:crypto';
 
+const PROCESS_NONCE = randomBytes(4).toString('hex');
 let lastMs = 0;
 let counter = 0;
 
@@ -20,5 +22,5 @@ export function newOutboxBatchId(now = Date.now()): string {
       counter = 0;
     }
   }
-  return `${lastMs.toString(16).padStart(12, '0')}-${counter.toString(16).padStart(8, '0')}-${randomBytes(4).toString('hex')}`;
+  return `${lastMs.toString(16).padStart(12, '0')}-${counter.toString(16).padStart(8, '0')}-${PROCESS_NONCE}`;
 }

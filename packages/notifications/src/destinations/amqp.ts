@@ -86,7 +86,11 @@ export class AmqpDestination implements Destination {
         // Back-pressure: wait until the socket takes more (a broken channel rejects through the timeout).
         if (!written) await once(channel, 'drain');
       }
-      await Promise.all(confirms);
+      // A closed channel fails the pending confirms with amqplib's bare "channel closed"; the
+      // broker's own reason (a 404 for a missing exchange, …) is the one worth reporting.
+      await Promise.all(confirms).catch((error: unknown) => {
+        throw session.broken ?? error;
+      });
       if (session.broken) throw session.broken;
     });
   }

@@ -77,6 +77,13 @@ interface Lane {
  */
 const RECOVERY_PAGE = 1000;
 
+/**
+ * Finished batches are removed together, at most this often. A removal is not urgent (a batch
+ * removed late is at worst sent again after a crash), and one per finished batch cost the origin's
+ * writes a file write on the thread pool per event (docs/notifications.md#what-notifications-cost-a-write).
+ */
+const REMOVAL_WINDOW_MS = 20;
+
 export class OutboxSender {
   readonly metrics = new SenderMetrics();
   private readonly policy: DeliveryPolicy;
@@ -280,6 +287,8 @@ export class OutboxSender {
 
   private async removeLoop(): Promise<void> {
     while (this.toRemove.length > 0) {
+      // Batches finishing meanwhile join this removal.
+      if (!this.closed) await this.sleep(REMOVAL_WINDOW_MS);
       const ids = this.toRemove.splice(0, 1000);
       const removed = await this.withRetry('remove delivered batches', () => this.opts.outbox.removeOutbox(this.opts.partition, ids));
       if (removed === null) break;

@@ -65,7 +65,7 @@ describe.skipIf(!hasBroker('rabbitmq'))('amqp destination', () => {
     const missing = `${exchange}-missing`;
     const destination = amqpDestination(MACHINE_BROKER, missing, { declareExchange: false });
     try {
-      await expect(destination.deliver(makeMessages(3))).rejects.toThrow(/NOT_FOUND|closed/);
+      await expect(destination.deliver(makeMessages(3))).rejects.toThrow(/NOT_FOUND - no exchange/);
       const queue = await boundQueue(channel, missing);
       const after = makeMessages(3, 'after');
       await destination.deliver(after);

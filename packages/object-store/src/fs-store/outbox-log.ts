@@ -15,7 +15,7 @@
  * One process owns the partition (the data directory's lock): what is live is kept in memory, as
  * ids and where their frames lie.
  */
-import { constants, promises as fsp } from 'node:fs';
+import { constants, fstatSync, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asStoreError, errnoCode, fsyncDir, TMP_SUFFIX } from '../durable-fs.js';
@@ -306,7 +306,9 @@ export class PartitionLog {
       const segment = await this.segmentFor(bytes.length);
       try {
         await appendAll(segment.data!, bytes, segment.size);
-        if ((await segment.data!.stat()).nlink > 0) return segment;
+        // fstat of an open file reads only the in-memory inode: done here, not on the thread pool
+        // (a round trip there cost more than the check).
+        if (fstatSync(segment.data!.fd).nlink > 0) return segment;
       } catch (err) {
         this.retire(segment);
         throw err;
