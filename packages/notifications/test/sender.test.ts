@@ -88,16 +88,18 @@ it('batches that finish close together are removed together, not one outbox writ
   };
   const s = sender(store, { outbox });
   try {
+    // Appended first (each a flush), offered together: the 30 deliveries then end close together.
+    const batches = [];
     for (let n = 0; n < 30; n++) {
       const records = [record(`k${n}`, n)];
-      s.offer(await store.appendOutbox('node-a', records), records);
+      batches.push({ id: await store.appendOutbox('node-a', records), records });
     }
+    for (const b of batches) s.offer(b.id, b.records);
     await s.idle();
     expect(receiver.acknowledged).toHaveLength(30);
     expect(removals.reduce((a, b) => a + b, 0)).toBe(30);
-    // The 30 deliveries end within milliseconds of each other: one removal, a few on a loaded
-    // machine (a write per finished batch made 17 here).
-    expect(removals.length).toBeLessThanOrEqual(5);
+    // One removal, a few on a loaded machine (2–4 beside a CI run); a write per finished batch made 17–26.
+    expect(removals.length).toBeLessThanOrEqual(8);
     expect(await store.readOutbox('node-a', 100)).toEqual([]);
   } finally {
     await s.close();

@@ -83,6 +83,8 @@ const RECOVERY_PAGE = 1000;
  * writes a file write on the thread pool per event (docs/notifications.md#what-notifications-cost-a-write).
  */
 const REMOVAL_WINDOW_MS = 20;
+/** Batch ids per removal call. */
+const REMOVAL_MAX_IDS = 1000;
 
 export class OutboxSender {
   readonly metrics = new SenderMetrics();
@@ -287,9 +289,9 @@ export class OutboxSender {
 
   private async removeLoop(): Promise<void> {
     while (this.toRemove.length > 0) {
-      // Batches finishing meanwhile join this removal.
-      if (!this.closed) await this.sleep(REMOVAL_WINDOW_MS);
-      const ids = this.toRemove.splice(0, 1000);
+      // Batches finishing meanwhile join this removal (a full one goes at once).
+      if (!this.closed && this.toRemove.length < REMOVAL_MAX_IDS) await this.sleep(REMOVAL_WINDOW_MS);
+      const ids = this.toRemove.splice(0, REMOVAL_MAX_IDS);
       const removed = await this.withRetry('remove delivered batches', () => this.opts.outbox.removeOutbox(this.opts.partition, ids));
       if (removed === null) break;
     }
