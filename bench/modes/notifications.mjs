@@ -23,9 +23,9 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { DeleteObjectsCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { log, sleep, cpuMeter, idleMeter, pidsMatching } from '../lib/proc.mjs';
+import { log, sleep, cpuMeter, idleMeter, pidsMatching, startProcess } from '../lib/proc.mjs';
 import { row, ratioAtLeast } from '../lib/results.mjs';
-import { ROOT, startOursOrigin, NotAvailable } from '../lib/servers.mjs';
+import { BENCH, ROOT, startOursOrigin, NotAvailable } from '../lib/servers.mjs';
 import { s3Client, createBucket, loadLoop } from '../lib/s3.mjs';
 
 const WRITERS = 8;
@@ -122,6 +122,24 @@ async function startAmqpConsumer(sink) {
   };
 }
 
+/** Starts bench/lib/delivery-load.mjs (kind hook|amqp, events/s, target) and waits until it is connected. */
+async function startDeliveryLoad(ctx, kind, rate, target) {
+  let ready;
+  const connected = new Promise((resolve) => (ready = resolve));
+  const p = startProcess(`delivery-load-${kind}`, process.execPath, [join(BENCH, 'lib', 'delivery-load.mjs'), kind, String(rate), target, kind], {
+    env: { BENCH_AMQP_URL: AMQP_URL },
+    logFile: join(ctx.logs, `delivery-load-${kind}.err`),
+    onStdout: (d) => String(d).includes('ready') && ready(),
+  });
+  const started = await Promise.race([connected.then(() => true), p.exited.then(() => false), sleep(10_000).then(() => false)]);
+  if (!started) {
+    await p.stop();
+    throw new Error(`the ${kind} delivery load did not start (see ${p.logFile})`);
+  }
+  await sleep(300); // its lanes spread out
+  return p;
+}
+
 function originConfig(webhookUrl) {
   return [
     'notifications:',
@@ -139,13 +157,18 @@ const median = (xs) => {
   return s.length ? s[Math.floor(s.length / 2)] : null;
 };
 
-/** One round of 8 writers into `bucket`; for notified buckets, waits for every event. */
-async function round(ctx, client, kind, n, sink, oursPid) {
+/**
+ * One round of 8 writers into bucket `kind`; for notified buckets, waits for every event. With
+ * `deliveryLoad` (a started delivery-load.mjs feeding this process's receiver or consumer) the
+ * round writes into `off` and its records go to a sink of their own.
+ */
+async function round(ctx, client, kind, n, sink, oursPid, deliveryLoad = null) {
   const acked = new Map();
   const arrivals = new Arrivals();
-  sink.current = kind === 'off' ? null : arrivals;
+  const bucket = deliveryLoad ? 'off' : kind;
+  sink.current = deliveryLoad ? new Arrivals() : kind === 'off' ? null : arrivals;
   const t0 = performance.now();
-  const cpu = cpuMeter({ origin: oursPid, rabbitmq: pidsMatching('beam.smp') });
+  const cpu = cpuMeter({ origin: oursPid, rabbitmq: pidsMatching('beam.smp'), deliveryLoad: deliveryLoad?.pid });
   const idle = idleMeter();
   const harness0 = process.cpuUsage();
   const load = await loadLoop({
@@ -153,7 +176,7 @@ async function round(ctx, client, kind, n, sink, oursPid) {
     durationMs: ctx.durationMs,
     op: async (w, s) => {
       const key = `r${n}/w${w}/${s}.bin`;
-      await client.send(new PutObjectCommand({ Bucket: kind, Key: key, Body: BODY }));
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: BODY }));
       acked.set(key, performance.now());
     },
   });
@@ -169,11 +192,16 @@ async function round(ctx, client, kind, n, sink, oursPid) {
     puts: acked.size,
     originCores: cores.origin,
     rabbitmqCores: cores.rabbitmq,
+    deliveryLoadCores: cores.deliveryLoad ?? null,
     // The 8 SDK writers, the webhook receiver and the AMQP consumer (this process).
     harnessCores: Math.round(((harness.user + harness.system) / 1000 / (performance.now() - t0)) * 100) / 100,
     idle: idle.stop(),
   };
-  if (kind === 'off') return out;
+  if (deliveryLoad) {
+    out.loadEventsPerSec = sink.current.at.size / (ctx.durationMs / 1000);
+    sink.current = null;
+  }
+  if (kind === 'off' || deliveryLoad) return out;
   return Object.assign(out, await awaitEvents(acked, arrivals, t0, sink));
 }
 
@@ -243,6 +271,7 @@ export async function runNotifications(ctx) {
   let ours;
   const runs = [];
   const bursts = [];
+  const loadRuns = [];
   try {
     hook = await startWebhook(sink);
     consumer = await startAmqpConsumer(sink);
@@ -278,6 +307,25 @@ export async function runNotifications(ctx) {
               : `; ${r.events}/${r.puts} events, ${r.eventsPerSec?.toFixed(0)} events/s, ack→delivery p50 ${r.latP50ms?.toFixed(1)} ms p99 ${r.latP99ms?.toFixed(1)} ms, missing ${r.missing}, duplicates ${r.duplicates}`),
         );
       }
+    // The destination side alone: PUTs into `off` (the origin does no notification work) beside
+    // another process that delivers as many events per second as the notified rounds made, to the
+    // same receiver or broker and consumer. What that work costs the writes bounds the ratio above.
+    for (let n = 0; n < rounds; n++)
+      for (const kind of KINDS.filter((k) => k !== 'off')) {
+        await sleep(SETTLE_MS);
+        const rate = Math.max(1, Math.round(median(runs.filter((r) => r.kind === kind).map((r) => r.opsPerSec))));
+        const target = kind === 'hook' ? hook.url : EXCHANGE;
+        const load = await startDeliveryLoad(ctx, kind, rate, target);
+        try {
+          const r = await round({ durationMs }, client, kind, `load${n}`, sink, ours.pid, load);
+          loadRuns.push(r);
+          log(
+            `off beside ${kind} delivery load #${n + 1}: ${r.opsPerSec.toFixed(0)} PUT/s (p50 ${r.p50ms?.toFixed(1)} ms; ${r.loadEventsPerSec.toFixed(0)} events/s delivered by the load process at ${rate}/s; cores origin ${r.originCores} harness ${r.harnessCores} rabbitmq ${r.rabbitmqCores} load ${r.deliveryLoadCores}, idle ${r.idle})`,
+          );
+        } finally {
+          await load.stop();
+        }
+      }
     for (let n = 0; n < rounds; n++)
       for (const kind of KINDS.filter((k) => k !== 'off')) {
         await sleep(SETTLE_MS);
@@ -297,10 +345,11 @@ export async function runNotifications(ctx) {
     await consumer?.close();
     await hook?.close();
   }
-  writeFileSync(join(ctx.rawDir, 'notifications.json'), JSON.stringify({ runs, bursts }, null, 2));
+  writeFileSync(join(ctx.rawDir, 'notifications.json'), JSON.stringify({ runs, bursts, loadRuns }, null, 2));
 
   const of = (kind, f) => median(runs.filter((r) => r.kind === kind).map((r) => r[f]));
   const ofBurst = (kind, f) => median(bursts.filter((r) => r.kind === kind).map((r) => r[f]));
+  const ofLoad = (kind, f) => median(loadRuns.filter((r) => r.kind === kind).map((r) => r[f]));
   const PEER = 'ours, no notifications (bucket off)';
   const rows = [];
   for (const [kind, label] of [
@@ -317,6 +366,15 @@ export async function runNotifications(ctx) {
         target: '≥ 0.8×',
         check: ratioAtLeast(0.8),
         note: `p50 ${of('off', 'p50ms')?.toFixed(1)} → ${of(kind, 'p50ms')?.toFixed(1)} ms; cores used: origin ${of('off', 'originCores')} → ${of(kind, 'originCores')}, harness ${of('off', 'harnessCores')} → ${of(kind, 'harnessCores')}, RabbitMQ ${of('off', 'rabbitmqCores')} → ${of(kind, 'rabbitmqCores')}; machine idle ${of('off', 'idle')} → ${of(kind, 'idle')}`,
+      }),
+      row({
+        what: `PUT 1 KiB without notifications, beside the ${label}'s delivery work done by another process at the notified rounds' event rate (${WRITERS} writers, median of ${rounds})`,
+        peer: PEER,
+        peerValue: of('off', 'opsPerSec'),
+        ours: ofLoad(kind, 'opsPerSec'),
+        unit: 'PUT/s',
+        target: 'bounds the row above',
+        note: `the origin does no notification work: the same deliveries (${ofLoad(kind, 'loadEventsPerSec')?.toFixed(0)} events/s, one at a time on 8 lanes) to the same ${kind === 'hook' ? 'receiver' : 'broker and consumer'} cost the writes this much on the shared cores; cores used: origin ${ofLoad(kind, 'originCores')}, harness ${ofLoad(kind, 'harnessCores')}, RabbitMQ ${ofLoad(kind, 'rabbitmqCores')}, the load process ${ofLoad(kind, 'deliveryLoadCores')}; machine idle ${ofLoad(kind, 'idle')}`,
       }),
       row({
         what: `events/s through the outbox to the ${label}: PUTs (${WRITERS} writers, bounded by the PUT rate, median of ${rounds})`,
@@ -351,7 +409,7 @@ export async function runNotifications(ctx) {
       }),
     );
   }
-  for (const r of [...runs, ...bursts]) {
+  for (const r of [...runs, ...bursts, ...loadRuns]) {
     if (r.missing) notes.push(`${r.kind}: ${r.missing} acknowledged PUTs without an event within ${DRAIN_TIMEOUT_MS / 1000} s`);
     if (r.bad?.length) notes.push(`${r.kind}: unexpected records, e.g. ${r.bad.join('; ')}`);
     if (r.errors) notes.push(`${r.kind}: ${r.errors} PUT errors (${r.firstError})`);
