@@ -21,7 +21,17 @@ const LANES = 8;
 const { buildEventRecord } = await import(pathToFileURL(join(ROOT, 'packages', 'notifications', 'dist', 'index.js')).href);
 const body = (n) => {
   const eventTime = new Date().toISOString();
-  const event = { eventName: 'ObjectCreated:Put', bucket, key: `load/${process.pid}/${n}`, size: 1024, eTag: 'a8f4d5e6b7c8d9e0f1a2b3c4d5e6f7a8', principalId: 'BENCHAKIDEXAMPLE0001', sourceIp: '127.0.0.1', requestId: 'F7FFDCE100000001', hostId: 'bench' };
+  const event = {
+    eventName: 'ObjectCreated:Put',
+    bucket,
+    key: `load/${process.pid}/${n}`,
+    size: 1024,
+    eTag: 'a8f4d5e6b7c8d9e0f1a2b3c4d5e6f7a8',
+    principalId: 'BENCHAKIDEXAMPLE0001',
+    sourceIp: '127.0.0.1',
+    requestId: 'F7FFDCE100000001',
+    hostId: 'bench',
+  };
   return JSON.stringify({ Records: [buildEventRecord(event, { region: 'us-east-1', ownerId: 'bench', configurationId: 'bench-load', eventTime, sequencer: String(n).padStart(18, '0') })] });
 };
 
