@@ -160,13 +160,13 @@ const median = (xs) => {
 /**
  * One round of 8 writers into bucket `kind`; for notified buckets, waits for every event. With
  * `deliveryLoad` (a started delivery-load.mjs feeding this process's receiver or consumer) the
- * round writes into `off` and its records go to a sink of their own.
+ * round writes into `off`, and the arrivals counted are the load process's.
  */
 async function round(ctx, client, kind, n, sink, oursPid, deliveryLoad = null) {
   const acked = new Map();
   const arrivals = new Arrivals();
   const bucket = deliveryLoad ? 'off' : kind;
-  sink.current = deliveryLoad ? new Arrivals() : kind === 'off' ? null : arrivals;
+  sink.current = deliveryLoad || kind !== 'off' ? arrivals : null;
   const t0 = performance.now();
   const cpu = cpuMeter({ origin: oursPid, rabbitmq: pidsMatching('beam.smp'), deliveryLoad: deliveryLoad?.pid });
   const idle = idleMeter();
@@ -198,10 +198,11 @@ async function round(ctx, client, kind, n, sink, oursPid, deliveryLoad = null) {
     idle: idle.stop(),
   };
   if (deliveryLoad) {
-    out.loadEventsPerSec = sink.current.at.size / (ctx.durationMs / 1000);
+    // What arrived is the load process's: counted, and checked like the origin's records.
     sink.current = null;
+    return Object.assign(out, { loadEventsPerSec: arrivals.at.size / (ctx.durationMs / 1000), bad: arrivals.bad.slice(0, 5) });
   }
-  if (kind === 'off' || deliveryLoad) return out;
+  if (kind === 'off') return out;
   return Object.assign(out, await awaitEvents(acked, arrivals, t0, sink));
 }
 
