@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /** Suites that need the real Ceph cluster (docs/ceph-dev-cluster.md): `npx vitest run --project ceph`. */
@@ -29,6 +30,11 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two test files at once even on 2 cores (vitest's default is cores - 1): most of a file's time
+    // is spent waiting for the servers and clients it started in other processes.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // Bundles of the sources for the processes tests start (tests/support/src/source-bundles.ts).
+    globalSetup: ['tests/support/src/source-bundles-global-setup.ts'],
     reporters: ['default'],
     projects: [
       {

@@ -16,7 +16,8 @@ const isServer = ['origin', 'edge', 'dev'].includes(process.argv[2] ?? '');
 // The built CLI prefers its bundle (scripts/bundle.mjs: much faster start-up);
 // from sources, or before bundling, the modules load one by one.
 const bundle = new URL('./bundle/program.mjs', import.meta.url);
-const { main } = (await import(existsSync(fileURLToPath(bundle)) ? bundle.href : './program.js')) as typeof import('./program.js');
+// (A literal import for the sources, so that a bundler can follow it: tests/support/src/source-bundles.ts.)
+const { main } = existsSync(fileURLToPath(bundle)) ? ((await import(bundle.href)) as typeof import('./program.js')) : await import('./program.js');
 
 main(process.argv).then(
   (code) => {

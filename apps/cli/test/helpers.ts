@@ -6,7 +6,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { awsEnv, makeTempDir, testEdgeOptions, type TempDir, type TestCredentials } from '@bucketfront/test-support';
+import { awsEnv, makeTempDir, sourceBundle, testEdgeOptions, type TempDir, type TestCredentials } from '@bucketfront/test-support';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 import type { Summary } from '../src/sync/report.js';
 
@@ -44,11 +44,14 @@ export async function startCliTestbed(tempPrefix: string, originOptions?: Parame
 }
 
 /**
- * `node --conditions=source --import tsx apps/cli/src/bin.ts …args`, bounded.
+ * The CLI from its sources, bounded: the run's bundle of them (@bucketfront/test-support
+ * `sourceBundle`), else `node --conditions=source --import tsx apps/cli/src/bin.ts …args`.
  * BUCKETFRONT_TEST_CLI=dist runs the built (bundled) CLI instead: `npm run build` first.
  */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT, stdin: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
-  const entry = process.env.BUCKETFRONT_TEST_CLI === 'dist' ? [join(REPO_ROOT, 'apps/cli/dist/bin.js')] : ['--conditions=source', '--import', TSX, BIN];
+  const bundle = sourceBundle('cli');
+  const fromSources = bundle ? ['--enable-source-maps', bundle] : ['--conditions=source', '--import', TSX, BIN];
+  const entry = process.env.BUCKETFRONT_TEST_CLI === 'dist' ? [join(REPO_ROOT, 'apps/cli/dist/bin.js')] : fromSources;
   return spawn(process.execPath, [...entry, ...args], { env, cwd, stdio: [stdin, 'pipe', 'pipe'] });
 }
 

@@ -4,19 +4,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { makeS3Client, makeTempDir, makeTestCredentials, type TempDir } from '@bucketfront/test-support';
+import { makeS3Client, makeTempDir, makeTestCredentials, sourceNodeArgs, type TempDir } from '@bucketfront/test-support';
 import { REPO_ROOT, cliEnv, keysFromLines, spawnCli, writeTree } from './helpers.js';
 
-const TSX = createRequire(join(REPO_ROOT, 'package.json')).resolve('tsx');
 let tmp: TempDir;
 let originProc: ChildProcess | undefined;
 
 function startOriginChild(dataDir: string, credentials: { accessKeyId: string; secretAccessKey: string }): Promise<{ url: string; proc: ChildProcess }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--conditions=source', '--import', TSX, join(REPO_ROOT, 'apps/cli/test/fixtures/origin-child.ts')], {
+    const proc = spawn(process.execPath, sourceNodeArgs(join(REPO_ROOT, 'apps/cli/test/fixtures/origin-child.ts')), {
       env: { ...process.env, BF_DATA_DIR: dataDir, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -13,6 +13,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:net';
 import type { TlsFiles } from '@bucketfront/http-basics';
 import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DistributionConfig, EdgeConfig } from './config/types.js';
 import type { CoordinatorToPrimary, CoordinatorToWorker, WireEntry } from './coordinator.js';
 import type { PublishedFunction } from './functions/published.js';
@@ -35,9 +37,13 @@ export interface EdgeCluster {
 function workerEntry(): { exec: string; execArgv: string[] } {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.ts')) {
-    // Running from sources (tests, `node --import tsx`): workers need the TypeScript loader and the
-    // `source` condition so @bucketfront/* resolve to src/.
-    // The parent's execArgv is not inherited here: under vitest it holds the test runner's own loader flags.
+    // Running from sources (tests, `node --import tsx`). The parent's execArgv is not inherited
+    // here: under vitest it holds the test runner's own loader flags.
+    // A test run bundles this worker from the sources once (tests/support/src/source-bundles.ts):
+    // it then starts in ~0.15 s of CPU instead of ~1 s through tsx.
+    const bundle = process.env['BUCKETFRONT_TEST_BUNDLES'];
+    if (bundle && existsSync(join(bundle, 'edge-worker.mjs'))) return { exec: join(bundle, 'edge-worker.mjs'), execArgv: ['--enable-source-maps'] };
+    // Otherwise workers need the TypeScript loader and the `source` condition so @bucketfront/* resolve to src/.
     return { exec: here.replace(/cluster\.ts$/, 'worker.ts'), execArgv: ['--conditions=source', '--import', 'tsx'] };
   }
   return { exec: here.replace(/cluster\.js$/, 'worker.js'), execArgv: process.execArgv };

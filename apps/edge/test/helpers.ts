@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { onTestFinished } from 'vitest';
 import { startEdge, type RunningEdge, type StartEdgeOptions } from '../src/index.js';
+import { sourceNodeArgs } from '@bucketfront/test-support';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -176,7 +177,7 @@ export async function childServer(fixture: string, args: string[]): Promise<{ ur
   const { spawn } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
   const script = fileURLToPath(new URL(`./fixtures/${fixture}`, import.meta.url));
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...sourceNodeArgs(script), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await firstLine(child);
   const info = JSON.parse(line) as { url: string; controlUrl: string };
   return {

@@ -21,7 +21,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { signRequest } from '@bucketfront/sigv4';
-import { makeS3Client, makeTempDir, makeTestCredentials, type TestCredentials } from '@bucketfront/test-support';
+import { makeS3Client, makeTempDir, makeTestCredentials, sourceNodeArgs, type TestCredentials } from '@bucketfront/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAST, metric, metricsOf, replicate, rule, sleep, startTwoRegions, statusOf, versionedBucket, versionsOf, waitFor, withRemotes } from './fixtures/replication.js';
 import { startTestOrigin, type TestOrigin } from './fixtures/test-origin.js';
@@ -376,7 +376,7 @@ describe('a source killed with SIGKILL mid-queue', () => {
     url: string;
   }
   async function spawnOrigin(dataDir: string, port: number, credentials: TestCredentials): Promise<Child> {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', cliSource, 'origin', '--port', String(port), '--data', dataDir, '--no-access-log'], {
+    const child = spawn(process.execPath, [...sourceNodeArgs(cliSource), 'origin', '--port', String(port), '--data', dataDir, '--no-access-log'], {
       cwd: repoRoot,
       env: { ...process.env, BUCKETFRONT_ACCESS_KEY_ID: credentials.accessKeyId, BUCKETFRONT_SECRET_ACCESS_KEY: credentials.secretAccessKey },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { request } from 'undici';
-import { testStoreOptions } from '@bucketfront/test-support';
+import { executableFor, testStoreOptions } from '@bucketfront/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOrigin } from '../src/index.js';
 
@@ -22,7 +22,7 @@ function findAws(): string | null {
   }
   return null;
 }
-const AWS = findAws();
+const AWS = findAws() === null ? null : executableFor('aws');
 if (!AWS) {
   console.warn('\n*** SKIPPING website-aws-cli tests: the `aws` CLI (v1, `pip install awscli`) is not on PATH ***\n');
 }

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { INLINE_OBJECT_BYTES, createFsStore, type ObjectStore } from '@bucketfront/object-store';
+import { sourceNodeArgs } from '@bucketfront/test-support';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'bf-crash-'));
@@ -28,7 +29,7 @@ interface Log {
 /** Runs the writer until `acksBeforeKill` acknowledgements (plus a little slack), then SIGKILLs it. */
 function runAndKill(runId: number, acksBeforeKill: number, extraDelayMs: number): Promise<Log> {
   const log: Log = { started: new Map(), acked: new Map(), acks: 0, deleting: new Set() };
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(here, 'crash-writer.ts'), dataDir, String(runId)], {
+  const child = spawn(process.execPath, [...sourceNodeArgs(join(here, 'crash-writer.ts')), dataDir, String(runId)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

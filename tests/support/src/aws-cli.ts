@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,10 +36,31 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Runs a command to completion (bounded by `timeoutMs`), capturing output. */
+const executables = new Map<string, string>();
+
+/**
+ * What to spawn for `command`. Where it is a pyenv shim (`aws`, `python3` on a machine with pyenv:
+ * a shell script that asks pyenv which version to run on every call, ~0.4 s each), the executable
+ * the shim would run, found once per process.
+ */
+export function executableFor(command: string): string {
+  const known = executables.get(command);
+  if (known !== undefined) return known;
+  let found = command;
+  try {
+    const onPath = execFileSync('sh', ['-c', 'command -v "$1"', 'sh', command], { encoding: 'utf8' }).trim();
+    if (onPath.includes('/.pyenv/shims/')) found = execFileSync('pyenv', ['which', command], { encoding: 'utf8' }).trim() || command;
+  } catch {
+    // Not on PATH, or pyenv cannot say: spawn `command` as given and let the spawn report it.
+  }
+  executables.set(command, found);
+  return found;
+}
+
+/** Runs a command to completion (bounded by `timeoutMs`), capturing output (`command`: see executableFor). */
 export function runCommand(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; input?: string } = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(executableFor(command), args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

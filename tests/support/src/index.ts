@@ -16,3 +16,4 @@ export * from './ports.js';
 export * from './machine-services.js';
 export * from './webhook-receiver.js';
 export * from './brokers.js';
+export * from './source-bundles.js';

@@ -16,7 +16,7 @@ import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-clo
 import { Agent, request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { startEdge } from '@bucketfront/edge';
-import { makeS3Client, makeTempDir, makeTestCredentials, missingMountPrivileges, skipLoudly, startCountingOrigin, type TestCredentials } from '@bucketfront/test-support';
+import { makeS3Client, makeTempDir, makeTestCredentials, missingMountPrivileges, skipLoudly, sourceNodeArgs, startCountingOrigin, type TestCredentials } from '@bucketfront/test-support';
 import { startTestOrigin } from '@bucketfront/origin/testing';
 import { http } from './fixture.js';
 
@@ -32,7 +32,7 @@ interface CliProcess {
 
 /** Runs `bucketfront <args>` from sources; resolves once `readyPattern` appears on stderr. */
 async function spawnCli(args: string[], credentials: TestCredentials, readyPattern: RegExp): Promise<CliProcess> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', cliSource, ...args], {
+  const child = spawn(process.execPath, [...sourceNodeArgs(cliSource), ...args], {
     cwd: repoRoot,
     env: { ...process.env, BUCKETFRONT_ACCESS_KEY_ID: credentials.accessKeyId, BUCKETFRONT_SECRET_ACCESS_KEY: credentials.secretAccessKey },
     stdio: ['ignore', 'ignore', 'pipe'],

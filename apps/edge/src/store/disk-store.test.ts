@@ -10,6 +10,7 @@ import { contractEntry, describeCacheStore, type ContractLimits } from './cache-
 import type { CachedResponse } from './cache-store.js';
 import { DiskStore, INDEX_FILE, type DiskStoreOptions } from './disk-store.js';
 import { parseWriterBody } from '../../test/fixtures/disk-store-bodies.js';
+import { sourceNodeArgs } from '@bucketfront/test-support';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -401,7 +402,7 @@ describe('DiskStore', () => {
     const keys = 40;
     const rounds = 5;
     const script = fileURLToPath(new URL('../../test/fixtures/disk-store-writer.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, dir, String(keys), String(rounds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...sourceNodeArgs(script), dir, String(keys), String(rounds)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();

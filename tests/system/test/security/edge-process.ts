@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { sourceNodeArgs } from '@bucketfront/test-support';
 
 export interface EdgeProcess {
   child: ChildProcess;
@@ -54,7 +55,7 @@ export function vmRssBytes(pid: number): number {
 }
 
 export async function startEdgeProcess(config: Record<string, unknown>, workers: number): Promise<EdgeProcess> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN], {
+  const child = spawn(process.execPath, sourceNodeArgs(MAIN), {
     env: { ...process.env, EDGE_PROCESS_CONFIG: JSON.stringify(config), EDGE_PROCESS_WORKERS: String(workers) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,0 +1,69 @@
+/**
+ * vitest globalSetup of every project (vitest.config.ts): builds the source bundles
+ * (./source-bundles.ts) once per run into a fresh directory, names it in BUCKETFRONT_TEST_BUNDLES
+ * for the test workers and their children, and deletes it in teardown. Projects share the main
+ * vitest process, so a second project finds the variable set and builds nothing.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+import { REPO_ROOT_FOR_BUNDLES, SOURCE_BUNDLE_ENTRIES, TEST_BUNDLES_ENV } from './source-bundles.js';
+
+/** Workspace packages (@bucketfront/*) and relative imports are bundled; everything else is imported as it resolves. */
+const nodeModulesByPath: Plugin = {
+  name: 'node-modules-by-path',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.path.startsWith('@bucketfront/') || args.pluginData === 'inner') return undefined;
+      if (args.path.startsWith('node:')) return { path: args.path, external: true };
+      const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'inner' });
+      if (found.errors.length > 0) return { errors: found.errors };
+      // A built-in without the node: prefix resolves to itself, external.
+      return { path: found.external ? args.path : pathToFileURL(found.path).href, external: true };
+    });
+  },
+};
+
+/** `import.meta.url` of each source file stays its own URL (a bundle has one URL for all). */
+const sourceImportMetaUrl: Plugin = {
+  name: 'source-import-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /\.[cm]?ts$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const contents = text.includes('import.meta.url') ? text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)) : text;
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
+/** Builds every bundle of SOURCE_BUNDLE_ENTRIES into `outdir` (`<name>.mjs`, plus shared chunks). */
+async function buildSourceBundles(outdir: string): Promise<void> {
+  const entryPoints = Object.fromEntries(Object.entries(SOURCE_BUNDLE_ENTRIES).map(([name, file]) => [name, join(REPO_ROOT_FOR_BUNDLES, file)]));
+  await build({
+    entryPoints,
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    conditions: ['source'],
+    outExtension: { '.js': '.mjs' },
+    plugins: [nodeModulesByPath, sourceImportMetaUrl],
+    sourcemap: true, // linked: read only by a process started with --enable-source-maps
+    logLevel: 'warning',
+  });
+}
+
+export default async function setup(): Promise<(() => Promise<void>) | undefined> {
+  if (process.env[TEST_BUNDLES_ENV]) return undefined;
+  const dir = await mkdtemp(join(tmpdir(), 'bucketfront-test-bundles-'));
+  await buildSourceBundles(dir);
+  process.env[TEST_BUNDLES_ENV] = dir;
+  return async () => {
+    delete process.env[TEST_BUNDLES_ENV];
+    await rm(dir, { recursive: true, force: true });
+  };
+}
