@@ -6,16 +6,31 @@ const CEPH_SUITES = '**/*.ceph.test.ts';
 const CEPH_INCLUDE = ['packages/*/test/**/*.ceph.test.ts', 'packages/*/src/**/*.ceph.test.ts', 'apps/*/test/**/*.ceph.test.ts', 'tests/*/test/**/*.ceph.test.ts'];
 
 /**
- * The edge's own suites run again with 2 and 4 worker processes (apps/edge/test/helpers.ts
- * `edgeFor` reads BUCKETFRONT_TEST_EDGE_WORKERS): every behavior must hold for any worker count
- * now that the workers share one cache per host.
+ * The edge's own suites run again with 2 worker processes (apps/edge/test/helpers.ts `edgeFor`
+ * reads BUCKETFRONT_TEST_EDGE_WORKERS): every behavior must hold for any worker count now that the
+ * workers share one cache per host. With 4, the suites about what the workers share (collapsing,
+ * invalidation, marks, fill budget, ranges, resilience, CORS, the real origin, the control API end
+ * to end); the others (basic caching, functions, KeyValueStore, distributions API, recipes) ask
+ * nothing of 4 workers that 2 do not, and cost ~5 CPU-minutes more there, so `npm test` leaves them
+ * at 1 and 2: `npx vitest run --project edge-workers-4-all` runs every edge suite with 4.
  */
 const EDGE_SUITES = ['apps/edge/test/edge-*.test.ts', 'apps/edge/test/control-e2e.test.ts'];
-const edgeWith = (workers: number) => ({
+const EDGE_SUITES_SHARED_STATE = [
+  'apps/edge/test/edge-collapse.test.ts',
+  'apps/edge/test/edge-invalidation.test.ts',
+  'apps/edge/test/edge-marks.test.ts',
+  'apps/edge/test/edge-fill-budget.test.ts',
+  'apps/edge/test/edge-range-oversize.test.ts',
+  'apps/edge/test/edge-resilience.test.ts',
+  'apps/edge/test/edge-cors.test.ts',
+  'apps/edge/test/edge-real-origin.test.ts',
+  'apps/edge/test/control-e2e.test.ts',
+];
+const edgeWith = (workers: number, include: string[], name = `edge-workers-${workers}`) => ({
   extends: true as const,
   test: {
-    name: `edge-workers-${workers}`,
-    include: EDGE_SUITES,
+    name,
+    include,
     exclude: [...configDefaults.exclude, CEPH_SUITES],
     env: { BUCKETFRONT_TEST_EDGE_WORKERS: String(workers) },
   },
@@ -62,8 +77,9 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
-      edgeWith(2),
-      edgeWith(4),
+      edgeWith(2, EDGE_SUITES),
+      edgeWith(4, EDGE_SUITES_SHARED_STATE),
+      edgeWith(4, EDGE_SUITES, 'edge-workers-4-all'),
     ],
   },
 });
