@@ -10,9 +10,10 @@ const CEPH_INCLUDE = ['packages/*/test/**/*.ceph.test.ts', 'packages/*/src/**/*.
  * reads BUCKETFRONT_TEST_EDGE_WORKERS): every behavior must hold for any worker count now that the
  * workers share one cache per host. With 4, the suites about what the workers share (collapsing,
  * invalidation, marks, fill budget, ranges, resilience, CORS, the real origin, the control API end
- * to end); the others (basic caching, functions, KeyValueStore, distributions API, recipes) ask
- * nothing of 4 workers that 2 do not, and cost ~5 CPU-minutes more there, so `npm test` leaves them
- * at 1 and 2: `npx vitest run --project edge-workers-4-all` runs every edge suite with 4.
+ * to end, functions and KeyValueStores published to every worker); the others (basic caching,
+ * function behavior, the distributions API, recipes) ask nothing of 4 workers that 2 do not, and
+ * cost ~4 CPU-minutes more there, so `npm test` leaves them at 1 and 2:
+ * `npx vitest run --project edge-workers-4-all` runs every edge suite with 4.
  */
 const EDGE_SUITES = ['apps/edge/test/edge-*.test.ts', 'apps/edge/test/control-e2e.test.ts'];
 const EDGE_SUITES_SHARED_STATE = [
@@ -25,6 +26,9 @@ const EDGE_SUITES_SHARED_STATE = [
   'apps/edge/test/edge-cors.test.ts',
   'apps/edge/test/edge-real-origin.test.ts',
   'apps/edge/test/control-e2e.test.ts',
+  // A publication must reach every worker, a restarted one included.
+  'apps/edge/test/edge-functions-api.test.ts',
+  'apps/edge/test/edge-kvs-api.test.ts',
 ];
 const edgeWith = (workers: number, include: string[], name = `edge-workers-${workers}`) => ({
   extends: true as const,
@@ -48,6 +52,8 @@ export default defineConfig({
     // Two test files at once even on 2 cores (vitest's default is cores - 1): most of a file's time
     // is spent waiting for the servers and clients it started in other processes.
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    // notifications-brokers.test.ts runs its six destinations at once (vitest's default is 5).
+    maxConcurrency: 6,
     // Bundles of the sources for the processes tests start (tests/support/src/source-bundles.ts).
     globalSetup: ['tests/support/src/source-bundles-global-setup.ts'],
     reporters: ['default'],

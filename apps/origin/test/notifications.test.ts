@@ -282,7 +282,7 @@ describe('every write operation records its event', () => {
     // The test event is delivered and its removal written first: the sender is then done with the
     // partition's files (a removal landing during the rm below made it fail with ENOTEMPTY).
     await receiver.waitFor('the test event', () => receiver.acknowledged.some((p) => p.body.includes('s3:TestEvent')));
-    await expect.poll(async () => readFsOutboxFiles(origin.dataDir, 'node-a')).toEqual([]);
+    await expect.poll(async () => readFsOutboxFiles(origin.dataDir, 'node-a'), { timeout: 10_000 }).toEqual([]);
     // The partition's directory is a file: its first durable append (a new log segment) fails.
     const partition = join(origin.dataDir, 'outbox', 'node-a');
     await rm(partition, { recursive: true, force: true });

@@ -2,13 +2,14 @@
  * vitest globalSetup of every project (vitest.config.ts): builds the source bundles
  * (./source-bundles.ts) once per run into a fresh directory, names it in BUCKETFRONT_TEST_BUNDLES
  * for the test workers and their children, and deletes it in teardown. Projects share the main
- * vitest process, so a second project finds the variable set and builds nothing.
+ * vitest process, so a second project finds it built and builds nothing.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import type { TestProject } from 'vitest/node';
 import { REPO_ROOT_FOR_BUNDLES, SOURCE_BUNDLE_ENTRIES, TEST_BUNDLES_ENV } from './source-bundles.js';
 
 /** Workspace packages (@bucketfront/*) and relative imports are bundled; everything else is imported as it resolves. */
@@ -26,7 +27,10 @@ const nodeModulesByPath: Plugin = {
   },
 };
 
-/** `import.meta.url` of each source file stays its own URL (a bundle has one URL for all). */
+/**
+ * `import.meta.url` of each source file stays its own URL (a bundle has one URL for all). The
+ * replacement is textual: the token in a string or comment of a bundled file would change too.
+ */
 const sourceImportMetaUrl: Plugin = {
   name: 'source-import-meta-url',
   setup(b) {
@@ -57,13 +61,27 @@ async function buildSourceBundles(outdir: string): Promise<void> {
   });
 }
 
-export default async function setup(): Promise<(() => Promise<void>) | undefined> {
-  if (process.env[TEST_BUNDLES_ENV]) return undefined;
+/** The directory this vitest process built (projects share the process, and each runs the setup). */
+const BUILT = Symbol.for('bucketfront.testBundlesDir');
+type WithBuilt = typeof globalThis & { [BUILT]?: string };
+
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  // Watch mode re-runs tests after an edit without running this again: children would run the
+  // old code. There they start from the sources through tsx (slower, always current).
+  if (project.config.watch) {
+    delete process.env[TEST_BUNDLES_ENV];
+    return undefined;
+  }
+  const state = globalThis as WithBuilt;
+  if (state[BUILT] !== undefined) return undefined;
+  // Never a directory named by the environment this run inherited (another run's, maybe stale).
   const dir = await mkdtemp(join(tmpdir(), 'bucketfront-test-bundles-'));
+  state[BUILT] = dir;
   await buildSourceBundles(dir);
   process.env[TEST_BUNDLES_ENV] = dir;
   return async () => {
     delete process.env[TEST_BUNDLES_ENV];
+    delete state[BUILT];
     await rm(dir, { recursive: true, force: true });
   };
 }
