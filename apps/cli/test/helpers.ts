@@ -3,16 +3,14 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { awsEnv, makeTempDir, sourceBundle, testEdgeOptions, type TempDir, type TestCredentials } from '@bucketfront/test-support';
+import { awsEnv, makeTempDir, sourceNodeArgs, testEdgeOptions, type TempDir, type TestCredentials } from '@bucketfront/test-support';
 import { startTestOrigin, type TestOrigin } from '@bucketfront/origin/testing';
 import type { Summary } from '../src/sync/report.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const BIN = join(REPO_ROOT, 'apps/cli/src/bin.ts');
-const TSX = createRequire(join(REPO_ROOT, 'package.json')).resolve('tsx');
 
 export interface CliResult {
   code: number | null;
@@ -45,13 +43,11 @@ export async function startCliTestbed(tempPrefix: string, originOptions?: Parame
 
 /**
  * The CLI from its sources, bounded: the run's bundle of them (@bucketfront/test-support
- * `sourceBundle`), else `node --conditions=source --import tsx apps/cli/src/bin.ts …args`.
+ * `sourceNodeArgs`), else `node --conditions=source --import tsx apps/cli/src/bin.ts …args`.
  * BUCKETFRONT_TEST_CLI=dist runs the built (bundled) CLI instead: `npm run build` first.
  */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT, stdin: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
-  const bundle = sourceBundle('cli');
-  const fromSources = bundle ? ['--enable-source-maps', bundle] : ['--conditions=source', '--import', TSX, BIN];
-  const entry = process.env.BUCKETFRONT_TEST_CLI === 'dist' ? [join(REPO_ROOT, 'apps/cli/dist/bin.js')] : fromSources;
+  const entry = process.env.BUCKETFRONT_TEST_CLI === 'dist' ? [join(REPO_ROOT, 'apps/cli/dist/bin.js')] : sourceNodeArgs(BIN);
   return spawn(process.execPath, [...entry, ...args], { env, cwd, stdio: [stdin, 'pipe', 'pipe'] });
 }
 

@@ -14,6 +14,7 @@
  * node_modules stay outside the bundle, imported by their resolved absolute path.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,9 +39,12 @@ export type SourceBundleName = keyof typeof SOURCE_BUNDLE_ENTRIES;
 
 const bundleNameOf = new Map(Object.entries(SOURCE_BUNDLE_ENTRIES).map(([name, file]) => [join(REPO_ROOT_FOR_BUNDLES, file), name as SourceBundleName]));
 
+/** tsx's loader by path, so that a child started in another working directory finds it too. */
+const TSX = createRequire(join(REPO_ROOT_FOR_BUNDLES, 'package.json')).resolve('tsx');
+
 /** The bundle's file when this run built them (and it exists), else undefined: start from sources. */
-export function sourceBundle(name: SourceBundleName, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const dir = env[TEST_BUNDLES_ENV];
+function sourceBundle(name: SourceBundleName): string | undefined {
+  const dir = process.env[TEST_BUNDLES_ENV];
   if (!dir) return undefined;
   const file = join(dir, `${name}.mjs`);
   return existsSync(file) ? file : undefined;
@@ -53,5 +57,5 @@ export function sourceBundle(name: SourceBundleName, env: NodeJS.ProcessEnv = pr
 export function sourceNodeArgs(sourceFile: string): string[] {
   const name = bundleNameOf.get(resolve(sourceFile));
   const bundle = name === undefined ? undefined : sourceBundle(name);
-  return bundle ? ['--enable-source-maps', bundle] : ['--conditions=source', '--import', 'tsx', sourceFile];
+  return bundle ? ['--enable-source-maps', bundle] : ['--conditions=source', '--import', TSX, sourceFile];
 }
